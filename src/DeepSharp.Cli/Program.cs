@@ -1,0 +1,2 @@
+Console.WriteLine("deepsharp: under construction");
+return 0;

@@ -1,0 +1,152 @@
+namespace DeepSharp.Kernels.Cpu;
+
+/// <summary>
+/// A small set of persistent worker threads for fork/join loops in kernels. The calling thread
+/// takes part, so <see cref="ThreadCount"/> = 1 runs everything inline.
+/// </summary>
+/// <remarks>
+/// Work items are claimed with an atomic counter; which thread runs an item never changes what the
+/// item computes, so kernels that partition work by fixed tile sizes give bit-identical results for
+/// any thread count. Nested or concurrent calls (a kernel called from a worker, or two threads
+/// calling at once) run inline on the caller instead of waiting, so the pool cannot deadlock.
+/// </remarks>
+public sealed class WorkerPool : IDisposable
+{
+    /// <summary>The pool that kernels use; sized by <see cref="DeepSharp.Threads.Count"/>.</summary>
+    public static WorkerPool Shared { get; } = new(Environment.ProcessorCount);
+
+    [ThreadStatic] private static bool t_insideWorker;
+
+    private readonly object _runLock = new();
+    private readonly object _resizeLock = new();
+    private Worker[] _workers = [];
+    private int _threadCount;
+
+    private IParallelBody? _body;
+    private int _count;
+    private int _next;
+    private int _active;
+    private Exception? _error;
+    private readonly ManualResetEventSlim _done = new(false);
+
+    public WorkerPool(int threads) => ThreadCount = threads;
+
+    /// <summary>Threads that run work, the caller included.</summary>
+    public int ThreadCount
+    {
+        get => _threadCount;
+        set
+        {
+            if (value < 1)
+                throw new ArgumentOutOfRangeException(nameof(value), value, "Thread count must be at least 1.");
+            lock (_runLock)
+            lock (_resizeLock)
+            {
+                if (value == _threadCount) return;
+                foreach (var w in _workers) w.Stop();
+                _workers = new Worker[value - 1];
+                for (int i = 0; i < _workers.Length; i++) _workers[i] = new Worker(this, i);
+                _threadCount = value;
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> for indices 0..count-1, spread over the pool.</summary>
+    public void For(int count, IParallelBody body)
+    {
+        if (count <= 0) return;
+        if (count == 1 || _threadCount == 1 || t_insideWorker || !Monitor.TryEnter(_runLock))
+        {
+            for (int i = 0; i < count; i++) body.Execute(i);
+            return;
+        }
+        try
+        {
+            var workers = _workers;
+            int helpers = Math.Min(workers.Length, count - 1);
+            _body = body;
+            _count = count;
+            _next = 0;
+            _error = null;
+            _active = helpers;
+            _done.Reset();
+            for (int i = 0; i < helpers; i++) workers[i].Start();
+            bool wasInside = t_insideWorker;
+            t_insideWorker = true;
+            try { RunItems(); }
+            finally { t_insideWorker = wasInside; }
+            if (helpers > 0) _done.Wait();
+            _body = null;
+            if (_error is { } e) throw new AggregateException("A parallel kernel body failed.", e);
+        }
+        finally
+        {
+            Monitor.Exit(_runLock);
+        }
+    }
+
+    private void RunItems()
+    {
+        var body = _body!;
+        int count = _count;
+        try
+        {
+            for (int i = Interlocked.Increment(ref _next) - 1; i < count; i = Interlocked.Increment(ref _next) - 1)
+                body.Execute(i);
+        }
+        catch (Exception e)
+        {
+            Interlocked.CompareExchange(ref _error, e, null);
+            Volatile.Write(ref _next, count);
+        }
+    }
+
+    private void WorkerFinished()
+    {
+        if (Interlocked.Decrement(ref _active) == 0) _done.Set();
+    }
+
+    public void Dispose()
+    {
+        lock (_runLock)
+        {
+            foreach (var w in _workers) w.Stop();
+            _workers = [];
+            _threadCount = 1;
+        }
+    }
+
+    private sealed class Worker
+    {
+        private readonly WorkerPool _pool;
+        private readonly SemaphoreSlim _go = new(0);
+        private volatile bool _stop;
+
+        public Worker(WorkerPool pool, int index)
+        {
+            _pool = pool;
+            var thread = new Thread(Loop) { IsBackground = true, Name = $"DeepSharp worker {index + 1}" };
+            thread.Start();
+        }
+
+        public void Start() => _go.Release();
+
+        public void Stop()
+        {
+            _stop = true;
+            _go.Release();
+        }
+
+        private void Loop()
+        {
+            t_insideWorker = true;
+            while (true)
+            {
+                _go.Wait();
+                if (_stop) return;
+                _pool.RunItems();
+                _pool.WorkerFinished();
+            }
+        }
+    }
+}
