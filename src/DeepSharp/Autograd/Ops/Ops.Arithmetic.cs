@@ -1,0 +1,64 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Autograd;
+
+public static partial class Ops
+{
+    /// <summary>a + b with broadcasting.</summary>
+    public static Tensor Add(Tensor a, Tensor b) => Binary(a, b, BinaryOp.Add);
+    /// <summary>a − b with broadcasting.</summary>
+    public static Tensor Subtract(Tensor a, Tensor b) => Binary(a, b, BinaryOp.Subtract);
+    /// <summary>a ⊙ b with broadcasting.</summary>
+    public static Tensor Multiply(Tensor a, Tensor b) => Binary(a, b, BinaryOp.Multiply);
+    /// <summary>a ⊘ b with broadcasting.</summary>
+    public static Tensor Divide(Tensor a, Tensor b) => Binary(a, b, BinaryOp.Divide);
+
+    /// <summary>x · s + t for scalars s and t.</summary>
+    public static Tensor Affine(Tensor x, float scale, float shift = 0f)
+    {
+        var y = x.TempLike();
+        TensorPrimitives.Multiply(x.Span, scale, y.Span);
+        if (shift != 0f) TensorPrimitives.Add(y.Span, shift, y.Span);
+        return OpNode.Needed(x) ? new AffineNode(x, scale).Attach(y) : y;
+    }
+
+    private static Tensor Binary(Tensor a, Tensor b, BinaryOp op)
+    {
+        var y = Broadcasting.Binary(a, b, op);
+        return OpNode.Needed(a, b) ? new BinaryNode(a, b, op).Attach(y) : y;
+    }
+
+    private sealed class BinaryNode(Tensor a, Tensor b, BinaryOp op) : OpNode(a, b)
+    {
+        public override string Name => op.ToString();
+
+        public override void Backward(Tensor output, Tensor dy)
+        {
+            if (GradOf(0) is { } da) Broadcasting.AccumulateReduced(PartialFor(0, dy), da);
+            if (GradOf(1) is { } db) Broadcasting.AccumulateReduced(PartialFor(1, dy), db);
+        }
+
+        /// <summary>∂L/∂input broadcast to the output's shape, before reducing.</summary>
+        private Tensor PartialFor(int input, Tensor dy) => (op, input) switch
+        {
+            (BinaryOp.Add, _) or (BinaryOp.Subtract, 0) => dy,
+            (BinaryOp.Subtract, _) => Broadcasting.Binary(dy, Tensor.Scalar(-1f), BinaryOp.Multiply),
+            (BinaryOp.Multiply, 0) => Broadcasting.Binary(dy, b, BinaryOp.Multiply),
+            (BinaryOp.Multiply, _) => Broadcasting.Binary(dy, a, BinaryOp.Multiply),
+            (BinaryOp.Divide, 0) => Broadcasting.Binary(dy, b, BinaryOp.Divide),
+            // ∂(a/b)/∂b = −a/b² = −(a/b)/b
+            _ => Broadcasting.Binary(Broadcasting.Binary(dy, Broadcasting.Binary(a, Broadcasting.Binary(b, b, BinaryOp.Multiply), BinaryOp.Divide), BinaryOp.Multiply), Tensor.Scalar(-1f), BinaryOp.Multiply),
+        };
+    }
+
+    private sealed class AffineNode(Tensor x, float scale) : OpNode(x)
+    {
+        public override string Name => "Affine";
+
+        public override void Backward(Tensor output, Tensor dy)
+        {
+            if (GradOf(0) is { } dx) TensorPrimitives.MultiplyAdd(dy.Span, scale, dx.Span, dx.Span);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using DeepSharp.Autograd;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Losses;
+
+/// <summary>
+/// Cross-entropy against one-hot (or soft) targets of shape (batch, classes). With probabilities
+/// (<see cref="FromLogits"/> false) coming straight from a softmax, the softmax is fused with the
+/// loss on its logits for stability (as Keras's TensorFlow backend does); other probabilities are
+/// renormalised and clipped to [1e−7, 1 − 1e−7] as Keras does.
+/// </summary>
+public sealed class CategoricalCrossentropy(bool fromLogits = false) : Loss
+{
+    internal const float Epsilon = 1e-7f;
+
+    public bool FromLogits { get; } = fromLogits;
+    public override string Name => "categorical_crossentropy";
+
+    public override Tensor PerSample(Tensor yTrue, Tensor yPred)
+    {
+        if (yPred.Rank != 2 || yTrue.Shape != yPred.Shape)
+            throw new ShapeMismatchException($"CategoricalCrossentropy needs targets and predictions of the same shape (batch, classes); got {yTrue.Shape} and {yPred.Shape}. For integer labels use SparseCategoricalCrossentropy.");
+        if (yTrue.DType != DType.Float32)
+            throw new ShapeMismatchException($"CategoricalCrossentropy needs float one-hot targets, got {yTrue.DType}; use ToCategorical or SparseCategoricalCrossentropy.");
+        var logits = FromLogits ? yPred : Ops.SoftmaxLogits(yPred);
+        if (logits is not null) return Ops.SoftmaxCrossEntropy(logits, yTrue);
+        return FromProbabilities(yTrue, yPred);
+    }
+
+    /// <summary>−Σ t·log(clip(p / Σp)) per row.</summary>
+    internal static Tensor FromProbabilities(Tensor targets, Tensor probabilities)
+    {
+        int rows = probabilities.Shape[0];
+        var sums = Ops.Reshape(Ops.SumLastAxis(probabilities), rows, 1);
+        var normalised = Ops.Clip(Ops.Divide(probabilities, sums), Epsilon, 1f - Epsilon);
+        var perSample = Ops.SumLastAxis(Ops.Multiply(targets, Ops.Log(normalised)));
+        return Ops.Affine(perSample, -1f);
+    }
+}

@@ -1,0 +1,59 @@
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Metrics;
+
+/// <summary>
+/// Keras's "accuracy" as compile() resolves it: categorical (argmax of one-hot targets) when the
+/// targets have the predictions' shape, sparse (integer labels) when they are (batch,) or
+/// (batch, 1), and binary (threshold 0.5) for a single output column.
+/// </summary>
+public sealed class Accuracy : Metric
+{
+    private long _correct;
+    private long _total;
+
+    public override string Name => "accuracy";
+
+    public override void Update(Tensor yTrue, Tensor yPred)
+    {
+        if (yPred.Rank == 0 || yTrue.Rank == 0 || yTrue.Shape[0] != yPred.Shape[0])
+            throw new ShapeMismatchException($"Accuracy: targets {yTrue.Shape} and predictions {yPred.Shape} must have the same batch size.");
+        int n = yPred.Shape[0];
+        int classes = n == 0 ? 0 : yPred.Size / n;
+        var p = yPred.Span;
+        for (int i = 0; i < n; i++)
+        {
+            var row = p.Slice(i * classes, classes);
+            bool hit;
+            if (classes == 1)
+            {
+                hit = (row[0] > 0.5f) == (TargetValue(yTrue, i) > 0.5f);
+            }
+            else if (yTrue.Size == yPred.Size && yTrue.DType == DType.Float32)
+            {
+                hit = ArgMax(row) == ArgMax(yTrue.Span.Slice(i * classes, classes));
+            }
+            else
+            {
+                hit = ArgMax(row) == (int)TargetValue(yTrue, i);
+            }
+            if (hit) _correct++;
+        }
+        _total += n;
+    }
+
+    public override double Result() => _total == 0 ? 0 : (double)_correct / _total;
+
+    public override void Reset() => (_correct, _total) = (0, 0);
+
+    private static float TargetValue(Tensor yTrue, int row) =>
+        yTrue.DType == DType.Int32 ? yTrue.IntSpan[row] : yTrue.Span[row];
+
+    /// <summary>Index of the first maximum (as NumPy's argmax).</summary>
+    public static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
+        return best;
+    }
+}

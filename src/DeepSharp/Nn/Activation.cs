@@ -1,0 +1,39 @@
+using DeepSharp.Autograd;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Nn;
+
+/// <summary>An activation function; Keras names (relu, softmax, ...) at the config/CLI boundary.</summary>
+public sealed class Activation
+{
+    private readonly Func<Tensor, Tensor> _apply;
+
+    private Activation(string name, Func<Tensor, Tensor> apply)
+    {
+        Name = name;
+        _apply = apply;
+    }
+
+    public string Name { get; }
+
+    public Tensor Apply(Tensor x) => _apply(x);
+
+    public static Activation Linear { get; } = new("linear", x => x);
+    public static Activation Relu { get; } = new("relu", Ops.Relu);
+    public static Activation Sigmoid { get; } = new("sigmoid", Ops.Sigmoid);
+    public static Activation Tanh { get; } = new("tanh", Ops.Tanh);
+    /// <summary>Softmax over the last axis. Cross-entropy losses fuse with it for stability.</summary>
+    public static Activation Softmax { get; } = new("softmax", Ops.Softmax);
+
+    private static readonly Activation[] s_known = [Linear, Relu, Sigmoid, Tanh, Softmax];
+
+    public static IReadOnlyList<Activation> Known => s_known;
+
+    /// <summary>The activation with this Keras name; null or empty means linear.</summary>
+    public static Activation FromName(string? name) =>
+        string.IsNullOrEmpty(name) ? Linear
+        : s_known.FirstOrDefault(a => a.Name == name)
+          ?? throw new DeepSharpException($"Unknown activation '{name}'; known: {string.Join(", ", s_known.Select(a => a.Name))}.");
+
+    public override string ToString() => Name;
+}

@@ -1,0 +1,57 @@
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Nn;
+
+/// <summary>Fills a new weight. Keras names: glorot_uniform, he_uniform, zeros, ones.</summary>
+public abstract class Initializer
+{
+    public abstract string Name { get; }
+    public abstract void Fill(Span<float> values, Shape shape, RandomGenerator generator);
+
+    public static Initializer GlorotUniform { get; } = new VarianceScalingUniform("glorot_uniform", 1.0, FanMode.Average);
+    public static Initializer HeUniform { get; } = new VarianceScalingUniform("he_uniform", 2.0, FanMode.In);
+    public static Initializer Zeros { get; } = new Constant("zeros", 0f);
+    public static Initializer Ones { get; } = new Constant("ones", 1f);
+
+    private static readonly Initializer[] s_known = [GlorotUniform, HeUniform, Zeros, Ones];
+
+    /// <summary>The initializer with this Keras name (config and CLI boundary).</summary>
+    public static Initializer FromName(string name) =>
+        s_known.FirstOrDefault(i => i.Name == name)
+        ?? throw new DeepSharpException($"Unknown initializer '{name}'; known: {string.Join(", ", s_known.Select(i => i.Name))}.");
+
+    /// <summary>
+    /// Keras's fans: a (in, out) matrix has fan_in = in, fan_out = out; a convolution kernel
+    /// (..., in, out) multiplies both by the receptive field size.
+    /// </summary>
+    public static (double FanIn, double FanOut) Fans(Shape shape)
+    {
+        if (shape.Rank == 0) return (1, 1);
+        if (shape.Rank == 1) return (shape[0], shape[0]);
+        double receptive = 1;
+        for (int i = 0; i < shape.Rank - 2; i++) receptive *= shape[i];
+        return (shape[-2] * receptive, shape[-1] * receptive);
+    }
+
+    private enum FanMode { In, Average }
+
+    private sealed class VarianceScalingUniform(string name, double scale, FanMode mode) : Initializer
+    {
+        public override string Name => name;
+
+        public override void Fill(Span<float> values, Shape shape, RandomGenerator generator)
+        {
+            var (fanIn, fanOut) = Fans(shape);
+            double fan = mode == FanMode.In ? fanIn : (fanIn + fanOut) / 2;
+            // Keras VarianceScaling, uniform: limit = √(3·scale/fan).
+            float limit = (float)Math.Sqrt(3 * scale / Math.Max(1.0, fan));
+            generator.FillUniform(values, -limit, limit);
+        }
+    }
+
+    private sealed class Constant(string name, float value) : Initializer
+    {
+        public override string Name => name;
+        public override void Fill(Span<float> values, Shape shape, RandomGenerator generator) => values.Fill(value);
+    }
+}

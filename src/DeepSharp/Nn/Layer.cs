@@ -1,0 +1,102 @@
+using System.Text.Json.Nodes;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Nn;
+
+/// <summary>
+/// A layer, with Keras's contract: the constructor stores configuration only; weights are created
+/// lazily by <see cref="Build"/> on the first call, when the input shape is known; <see cref="Forward"/>
+/// computes; <see cref="ComputeOutputShape"/> and <see cref="GetConfig"/> describe it.
+/// Shapes given to and returned by layers exclude the batch axis.
+/// </summary>
+public abstract class Layer
+{
+    private readonly List<Parameter> _parameters = [];
+    private string? _name;
+
+    protected Layer(string? name, int[]? inputShape)
+    {
+        _name = name;
+        InputShape = inputShape is null ? (Shape?)null : new Shape(inputShape);
+    }
+
+    /// <summary>Keras's class name, e.g. "Dense" (the type written into model configs).</summary>
+    public abstract string TypeName { get; }
+
+    /// <summary>The layer's name; models give unnamed layers Keras-style names (dense, dense_1, ...).</summary>
+    public string Name
+    {
+        get => _name ?? DefaultNamePrefix;
+        internal set => _name = value;
+    }
+
+    internal bool HasExplicitName => _name is not null;
+
+    /// <summary>Keras's default name stem: the snake_case class name ("max_pooling2d").</summary>
+    public virtual string DefaultNamePrefix => Naming.ToSnakeCase(TypeName);
+
+    /// <summary>The per-sample input shape, if the user declared it (Keras's input_shape).</summary>
+    public Shape? InputShape { get; }
+
+    public bool IsBuilt { get; private set; }
+
+    /// <summary>The per-sample input shape the layer was built for.</summary>
+    public Shape? BuiltInputShape { get; private set; }
+
+    public IReadOnlyList<Parameter> Parameters => _parameters;
+
+    public int ParameterCount => _parameters.Sum(p => p.Value.Size);
+
+    /// <summary>Creates the weights for a per-sample input shape (once; later calls must agree).</summary>
+    public void Build(Shape inputShape)
+    {
+        if (IsBuilt)
+        {
+            if (BuiltInputShape != inputShape)
+                throw new ShapeMismatchException($"Layer '{Name}' was built for inputs {BuiltInputShape?.WithBatch(-1)} but got {inputShape.WithBatch(-1)} (−1 = any batch).");
+            return;
+        }
+        OnBuild(inputShape);
+        BuiltInputShape = inputShape;
+        IsBuilt = true;
+    }
+
+    /// <summary>Runs the layer on a batch, building it first if needed.</summary>
+    public Tensor Call(Tensor x, bool training = false)
+    {
+        if (x.Rank == 0) throw new ShapeMismatchException($"Layer '{Name}' needs a batch of inputs, got a scalar.");
+        Build(x.Shape.WithoutBatch());
+        return Forward(x, training);
+    }
+
+    /// <summary>The per-sample output shape for a per-sample input shape.</summary>
+    public abstract Shape ComputeOutputShape(Shape inputShape);
+
+    /// <summary>Keras-style configuration (snake_case keys), enough to rebuild the layer.</summary>
+    public virtual JsonObject GetConfig()
+    {
+        var config = new JsonObject { ["name"] = Name };
+        if (InputShape is { } s) config["input_shape"] = Naming.ToJson(s);
+        return config;
+    }
+
+    protected virtual void OnBuild(Shape inputShape) { }
+
+    protected abstract Tensor Forward(Tensor x, bool training);
+
+    /// <summary>Creates a weight filled by <paramref name="initializer"/> from the global generator.</summary>
+    protected Parameter AddWeight(string name, Shape shape, Initializer initializer, bool trainable = true)
+    {
+        var value = Tensor.Empty(shape);
+        initializer.Fill(value.Span, shape, RandomGenerator.Global);
+        var parameter = new Parameter(this, name, value, trainable);
+        _parameters.Add(parameter);
+        return parameter;
+    }
+
+    /// <summary>Throws a shape error naming this layer.</summary>
+    protected ShapeMismatchException ShapeError(string expected, Shape actual) =>
+        new($"Layer '{Name}' ({TypeName}) expects inputs {expected}, got {actual.WithBatch(-1)} (−1 = any batch).");
+
+    public override string ToString() => $"{TypeName} '{Name}'";
+}

@@ -1,0 +1,40 @@
+using System.Text.Json.Nodes;
+using DeepSharp.Nn.Layers;
+
+namespace DeepSharp.Nn;
+
+/// <summary>
+/// The only layer types a config (or a model file) can create: an explicit table from Keras class
+/// name to factory. Nothing is looked up by reflection, so a file cannot name arbitrary types.
+/// </summary>
+public static class LayerRegistry
+{
+    private static readonly Dictionary<string, Func<JsonObject, Layer>> s_factories = new(StringComparer.Ordinal)
+    {
+        ["Dense"] = Dense.FromConfig,
+        ["Conv2D"] = Conv2D.FromConfig,
+        ["MaxPooling2D"] = MaxPooling2D.FromConfig,
+        ["Flatten"] = Flatten.FromConfig,
+        ["Dropout"] = Dropout.FromConfig,
+    };
+
+    public static IReadOnlyCollection<string> KnownTypes => s_factories.Keys;
+
+    /// <summary>Creates a layer from its type name and config; unknown types throw.</summary>
+    public static Layer Create(string typeName, JsonObject config)
+    {
+        if (!s_factories.TryGetValue(typeName, out var factory))
+            throw new DeepSharpException($"Unknown layer type '{typeName}'; known: {string.Join(", ", s_factories.Keys)}.");
+        try
+        {
+            return factory(config);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
+        {
+            throw new DeepSharpException($"Invalid config for layer type '{typeName}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>A new, unbuilt layer with the same configuration.</summary>
+    public static Layer Clone(Layer layer) => Create(layer.TypeName, layer.GetConfig());
+}

@@ -1,0 +1,17 @@
+using System.Text.Json.Nodes;
+using DeepSharp.Autograd;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Nn.Layers;
+
+/// <summary>Flattens each sample to one axis, in row-major (h, w, c) order (a free view).</summary>
+public sealed class Flatten(string? name = null, int[]? inputShape = null) : Layer(name, inputShape)
+{
+    public override string TypeName => "Flatten";
+
+    public override Shape ComputeOutputShape(Shape inputShape) => new(inputShape.Size);
+
+    protected override Tensor Forward(Tensor x, bool training) => Ops.Reshape(x, x.Shape[0], -1);
+
+    internal static Flatten FromConfig(JsonObject c) => new((string?)c["name"], Naming.ReadShape(c, "input_shape"));
+}

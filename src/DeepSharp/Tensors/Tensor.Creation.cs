@@ -1,0 +1,103 @@
+namespace DeepSharp.Tensors;
+
+public sealed partial class Tensor
+{
+    /// <summary>A scope that returns the temporaries created inside it to the buffer pool.</summary>
+    public static TensorScope Scope() => new();
+
+    public static Tensor Zeros(params int[] shape) => Zeros(new Shape(shape));
+    public static Tensor Zeros(Shape shape) => new(new CpuStorage<float>(shape.Size, clear: true, pooled: false), shape);
+    public static Tensor Ones(params int[] shape) => Full(new Shape(shape), 1f);
+    public static Tensor Full(Shape shape, float value)
+    {
+        var t = Empty(shape);
+        t.Span.Fill(value);
+        return t;
+    }
+
+    /// <summary>A tensor whose elements are not initialised.</summary>
+    public static Tensor Empty(Shape shape) => new(new CpuStorage<float>(shape.Size, clear: false, pooled: false), shape);
+
+    public static Tensor Scalar(float value) => FromArray([value], Shape.Scalar);
+
+    /// <summary>A float32 tensor that takes ownership of <paramref name="data"/> (no copy).</summary>
+    public static Tensor FromArray(float[] data, params int[] shape) => FromArray(data, new Shape(shape));
+
+    public static Tensor FromArray(float[] data, Shape shape)
+    {
+        if (data.Length != shape.Size)
+            throw new ShapeMismatchException($"{data.Length} values cannot fill shape {shape} ({shape.Size} elements).");
+        return new Tensor(new CpuStorage<float>(data), shape);
+    }
+
+    /// <summary>An int32 tensor (labels, indices) that takes ownership of <paramref name="data"/>.</summary>
+    public static Tensor FromArray(int[] data, params int[] shape) => FromArray(data, new Shape(shape));
+
+    public static Tensor FromArray(int[] data, Shape shape)
+    {
+        if (data.Length != shape.Size)
+            throw new ShapeMismatchException($"{data.Length} values cannot fill shape {shape} ({shape.Size} elements).");
+        return new Tensor(new CpuStorage<int>(data), shape);
+    }
+
+    /// <summary>An int32 tensor of zeros.</summary>
+    public static Tensor IntZeros(Shape shape) => new(new CpuStorage<int>(shape.Size, clear: true, pooled: false), shape);
+
+    /// <summary>Normal(mean, std) samples from <paramref name="generator"/> (the global one by default).</summary>
+    public static Tensor RandomNormal(Shape shape, float mean = 0f, float std = 1f, RandomGenerator? generator = null)
+    {
+        var t = Empty(shape);
+        (generator ?? RandomGenerator.Global).FillNormal(t.Span, mean, std);
+        return t;
+    }
+
+    /// <summary>Uniform [min, max) samples from <paramref name="generator"/> (the global one by default).</summary>
+    public static Tensor RandomUniform(Shape shape, float min = 0f, float max = 1f, RandomGenerator? generator = null)
+    {
+        var t = Empty(shape);
+        (generator ?? RandomGenerator.Global).FillUniform(t.Span, min, max);
+        return t;
+    }
+
+    /// <summary>
+    /// A float32 temporary for op outputs: from the pool and registered with the current
+    /// <see cref="TensorScope"/> when one is active, else an ordinary allocation.
+    /// </summary>
+    internal static Tensor Temp(Shape shape, bool clear = false)
+    {
+        var scope = TensorScope.Current;
+        if (scope is null)
+            return new Tensor(new CpuStorage<float>(shape.Size, clear, pooled: false), shape);
+        var storage = new CpuStorage<float>(shape.Size, clear, pooled: true);
+        scope.Register(storage);
+        return new Tensor(storage, shape);
+    }
+
+    /// <summary>An int32 temporary, as <see cref="Temp"/>.</summary>
+    internal static Tensor IntTemp(Shape shape)
+    {
+        var scope = TensorScope.Current;
+        if (scope is null)
+            return new Tensor(new CpuStorage<int>(shape.Size, clear: false, pooled: false), shape);
+        var storage = new CpuStorage<int>(shape.Size, clear: false, pooled: true);
+        scope.Register(storage);
+        return new Tensor(storage, shape);
+    }
+
+    /// <summary>A float32 temporary shaped like this tensor.</summary>
+    internal Tensor TempLike(bool clear = false) => Temp(Shape, clear);
+
+    /// <summary>A copy with its own storage, detached from any graph.</summary>
+    public Tensor Clone()
+    {
+        if (DType == DType.Int32)
+        {
+            var ti = IntZeros(Shape);
+            IntSpan.CopyTo(ti.IntSpan);
+            return ti;
+        }
+        var t = Empty(Shape);
+        Span.CopyTo(t.Span);
+        return t;
+    }
+}

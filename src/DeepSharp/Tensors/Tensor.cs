@@ -1,0 +1,81 @@
+namespace DeepSharp.Tensors;
+
+/// <summary>
+/// An n-dimensional array of float32 (or int32 for labels) in contiguous row-major storage.
+/// Reshape and batch slices are free views of the same storage; everything else copies.
+/// Gradient fields (<see cref="RequiresGrad"/>, <see cref="Grad"/>, <see cref="GradFn"/>) are
+/// filled by DeepSharp.Autograd.
+/// </summary>
+public sealed partial class Tensor
+{
+    private readonly int _offset;
+
+    internal Tensor(TensorStorage storage, Shape shape, int offset = 0)
+    {
+        if (offset < 0 || (long)offset + shape.Size > storage.Length)
+            throw new ArgumentOutOfRangeException(nameof(offset), $"View {shape} at offset {offset} exceeds storage of {storage.Length} elements.");
+        Storage = storage;
+        Shape = shape;
+        _offset = offset;
+    }
+
+    public Shape Shape { get; }
+    public DType DType => Storage.DType;
+    public int Rank => Shape.Rank;
+    public int Size => Shape.Size;
+    public TensorStorage Storage { get; }
+
+    /// <summary>Whether gradients flow into this tensor during Backward.</summary>
+    public bool RequiresGrad { get; set; }
+
+    /// <summary>∂L/∂this after Backward (accumulated); null before.</summary>
+    public Tensor? Grad { get; set; }
+
+    /// <summary>The backward rule of the op that produced this tensor; null for leaves.</summary>
+    public IGradFunction? GradFn { get; set; }
+
+    /// <summary>A leaf is a tensor no recorded op produced (inputs and parameters).</summary>
+    public bool IsLeaf => GradFn is null;
+
+    /// <summary>The float32 elements (row-major).</summary>
+    public Span<float> Span => Storage is CpuStorage<float> s
+        ? s.Span.Slice(_offset, Size)
+        : throw new InvalidOperationException($"Tensor {Shape} holds {DType}, not Float32.");
+
+    /// <summary>The int32 elements (row-major).</summary>
+    public Span<int> IntSpan => Storage is CpuStorage<int> s
+        ? s.Span.Slice(_offset, Size)
+        : throw new InvalidOperationException($"Tensor {Shape} holds {DType}, not Int32.");
+
+    /// <summary>A copy of the float32 elements.</summary>
+    public float[] ToArray() => Span.ToArray();
+
+    /// <summary>A copy of the int32 elements.</summary>
+    public int[] ToIntArray() => IntSpan.ToArray();
+
+    /// <summary>The value of a one-element tensor.</summary>
+    public float Item() => Size == 1
+        ? DType == DType.Int32 ? IntSpan[0] : Span[0]
+        : throw new InvalidOperationException($"Item() needs a one-element tensor, not {Shape}.");
+
+    /// <summary>The element at the given indices (slow; for inspection and tests).</summary>
+    [System.Runtime.CompilerServices.IndexerName("Element")]
+    public float this[params int[] indices]
+    {
+        get
+        {
+            if (indices.Length != Rank)
+                throw new ArgumentException($"Tensor {Shape} needs {Rank} indices, got {indices.Length}.");
+            int flat = 0;
+            for (int i = 0; i < Rank; i++)
+            {
+                if ((uint)indices[i] >= (uint)Shape[i])
+                    throw new IndexOutOfRangeException($"Index {indices[i]} out of range for axis {i} of {Shape}.");
+                flat = flat * Shape[i] + indices[i];
+            }
+            return DType == DType.Int32 ? IntSpan[flat] : Span[flat];
+        }
+    }
+
+    public override string ToString() => $"Tensor{Shape} {DType}{(RequiresGrad ? " requires_grad" : "")}";
+}

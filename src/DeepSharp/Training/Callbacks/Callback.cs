@@ -1,0 +1,24 @@
+namespace DeepSharp.Training.Callbacks;
+
+/// <summary>
+/// Hooks into Fit. Every hook does nothing by default; subclass and override what you need.
+/// Set <see cref="Model.StopTraining"/> to end training after the current batch.
+/// </summary>
+public abstract class Callback
+{
+    /// <summary>The model being trained (set by Fit before OnTrainBegin).</summary>
+    public Model? Model { get; internal set; }
+
+    /// <summary>Set by Fit: epochs, steps per epoch, verbosity.</summary>
+    public FitParameters? Parameters { get; internal set; }
+
+    public virtual void OnTrainBegin() { }
+    public virtual void OnTrainEnd(IReadOnlyDictionary<string, double> logs) { }
+    public virtual void OnEpochBegin(int epoch) { }
+    public virtual void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs) { }
+    public virtual void OnTrainBatchBegin(int step) { }
+    public virtual void OnTrainBatchEnd(int step, IReadOnlyDictionary<string, double> logs) { }
+}
+
+/// <summary>The settings of the current Fit, as callbacks see them.</summary>
+public sealed record FitParameters(int Epochs, int Steps, int Verbose);

@@ -1,0 +1,21 @@
+namespace DeepSharp.Training.Callbacks;
+
+/// <summary>Forwards each hook to every callback in order.</summary>
+internal sealed class CallbackList(IReadOnlyList<Callback> callbacks)
+{
+    public void Attach(Model model, FitParameters parameters)
+    {
+        foreach (var c in callbacks)
+        {
+            c.Model = model;
+            c.Parameters = parameters;
+        }
+    }
+
+    public void TrainBegin() { foreach (var c in callbacks) c.OnTrainBegin(); }
+    public void TrainEnd(IReadOnlyDictionary<string, double> logs) { foreach (var c in callbacks) c.OnTrainEnd(logs); }
+    public void EpochBegin(int epoch) { foreach (var c in callbacks) c.OnEpochBegin(epoch); }
+    public void EpochEnd(int epoch, IReadOnlyDictionary<string, double> logs) { foreach (var c in callbacks) c.OnEpochEnd(epoch, logs); }
+    public void BatchBegin(int step) { foreach (var c in callbacks) c.OnTrainBatchBegin(step); }
+    public void BatchEnd(int step, IReadOnlyDictionary<string, double> logs) { foreach (var c in callbacks) c.OnTrainBatchEnd(step, logs); }
+}

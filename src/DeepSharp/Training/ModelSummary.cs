@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Text;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Training;
+
+/// <summary>Formats Keras's model summary table.</summary>
+internal static class ModelSummary
+{
+    private const int NameWidth = 33, ShapeWidth = 24, ParamWidth = 15;
+
+    public static string Format(Model model)
+    {
+        var shapes = model.LayerOutputShapes();
+        var sb = new StringBuilder();
+        sb.AppendLine($"Model: \"{model.Name}\"");
+        sb.AppendLine(Rule('┏', '┳', '┓', '━'));
+        sb.AppendLine(Row("Layer (type)", "Output Shape", "Param #", '┃'));
+        sb.AppendLine(Rule('┡', '╇', '┩', '━'));
+        for (int i = 0; i < model.Layers.Count; i++)
+        {
+            var layer = model.Layers[i];
+            string shape = i < shapes.Count ? OutputShape(shapes[i]) : "?";
+            string parameters = layer.IsBuilt ? Count(layer.ParameterCount) : "0 (unbuilt)";
+            sb.AppendLine(Row($"{layer.Name} ({layer.TypeName})", shape, parameters, '│'));
+            if (i < model.Layers.Count - 1) sb.AppendLine(Rule('├', '┼', '┤', '─'));
+        }
+        sb.AppendLine(Rule('└', '┴', '┘', '─'));
+        long total = model.Parameters.Sum(p => (long)p.Value.Size);
+        long trainable = model.TrainableParameters.Sum(p => (long)p.Value.Size);
+        sb.AppendLine($" Total params: {Count(total)} ({Bytes(total * 4)})");
+        sb.AppendLine($" Trainable params: {Count(trainable)} ({Bytes(trainable * 4)})");
+        sb.Append($" Non-trainable params: {Count(total - trainable)} ({Bytes((total - trainable) * 4)})");
+        return sb.ToString();
+    }
+
+    private static string OutputShape(Shape shape)
+    {
+        var parts = new List<string> { "None" };
+        foreach (int d in shape.Dims) parts.Add(d.ToString(CultureInfo.InvariantCulture));
+        return "(" + string.Join(", ", parts) + ")";
+    }
+
+    private static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Bytes(long bytes) => bytes switch
+    {
+        >= 1L << 30 => $"{bytes / (double)(1L << 30):F2} GB",
+        >= 1L << 20 => $"{bytes / (double)(1L << 20):F2} MB",
+        >= 1L << 10 => $"{bytes / 1024.0:F2} KB",
+        _ => $"{bytes:F2} B",
+    };
+
+    private static string Row(string name, string shape, string parameters, char bar) =>
+        $"{bar} {Fit(name, NameWidth - 2)} {bar} {Fit(shape, ShapeWidth - 2)} {bar} {parameters.PadLeft(ParamWidth - 2)} {bar}";
+
+    private static string Fit(string text, int width) => text.Length > width ? text[..(width - 1)] + "…" : text.PadRight(width);
+
+    private static string Rule(char left, char mid, char right, char fill) =>
+        left + new string(fill, NameWidth) + mid + new string(fill, ShapeWidth) + mid + new string(fill, ParamWidth) + right;
+}

@@ -1,0 +1,79 @@
+using DeepSharp.Nn;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Training;
+
+/// <summary>A plain stack of layers, each feeding the next (Keras's Sequential).</summary>
+public sealed class Sequential : Model
+{
+    private readonly List<Layer> _layers = [];
+
+    public Sequential(params Layer[] layers) : this(layers, null) { }
+
+    public Sequential(IEnumerable<Layer> layers, string? name = null) : base(name ?? "sequential")
+    {
+        foreach (var layer in layers) Add(layer);
+    }
+
+    public override IReadOnlyList<Layer> Layers => _layers;
+
+    /// <summary>Appends a layer; an unnamed one gets a unique Keras-style name (dense, dense_1, ...).</summary>
+    public void Add(Layer layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        if (_layers.Contains(layer)) throw new ArgumentException($"Layer '{layer.Name}' is already in this model.");
+        if (!layer.HasExplicitName) layer.Name = UniqueName(layer.DefaultNamePrefix);
+        else if (_layers.Any(l => l.Name == layer.Name))
+            throw new ArgumentException($"Model '{Name}' already has a layer named '{layer.Name}'.");
+        _layers.Add(layer);
+        if (_layers.Count == 1 && layer.InputShape is { } shape) Build(shape);
+        else if (_layers.Count > 1 && _layers[^2].IsBuilt) BuildFrom(_layers.Count - 1);
+    }
+
+    public override void Build(Shape inputShape)
+    {
+        if (_layers.Count == 0) throw new InvalidOperationException($"Model '{Name}' has no layers to build.");
+        _layers[0].Build(inputShape);
+        BuildFrom(1);
+    }
+
+    public override Tensor Call(Tensor x, bool training = false)
+    {
+        if (_layers.Count == 0) throw new InvalidOperationException($"Model '{Name}' has no layers.");
+        foreach (var layer in _layers) x = layer.Call(x, training);
+        return x;
+    }
+
+    internal override IReadOnlyList<Shape> LayerOutputShapes()
+    {
+        var shapes = new List<Shape>();
+        if (!IsBuilt) return shapes;
+        var shape = _layers[0].BuiltInputShape!.Value;
+        foreach (var layer in _layers)
+        {
+            shape = layer.ComputeOutputShape(shape);
+            shapes.Add(shape);
+        }
+        return shapes;
+    }
+
+    private void BuildFrom(int index)
+    {
+        var shape = _layers[index - 1].ComputeOutputShape(_layers[index - 1].BuiltInputShape!.Value);
+        for (int i = index; i < _layers.Count; i++)
+        {
+            _layers[i].Build(shape);
+            shape = _layers[i].ComputeOutputShape(shape);
+        }
+    }
+
+    private string UniqueName(string prefix)
+    {
+        if (_layers.All(l => l.Name != prefix)) return prefix;
+        for (int i = 1; ; i++)
+        {
+            string candidate = $"{prefix}_{i}";
+            if (_layers.All(l => l.Name != candidate)) return candidate;
+        }
+    }
+}
