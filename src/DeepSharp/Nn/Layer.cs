@@ -53,7 +53,7 @@ public abstract class Layer
         if (IsBuilt)
         {
             if (BuiltInputShape != inputShape)
-                throw new ShapeMismatchException($"Layer '{Name}' was built for inputs {BuiltInputShape?.WithBatch(-1)} but got {inputShape.WithBatch(-1)} (−1 = any batch).");
+                throw new ShapeMismatchException($"Layer '{Name}' was built for inputs {BuiltInputShape?.ToBatchString()} but got {inputShape.ToBatchString()}.");
             return;
         }
         OnBuild(inputShape);
@@ -96,7 +96,7 @@ public abstract class Layer
 
     /// <summary>Throws a shape error naming this layer.</summary>
     protected ShapeMismatchException ShapeError(string expected, Shape actual) =>
-        new($"Layer '{Name}' ({TypeName}) expects inputs {expected}, got {actual.WithBatch(-1)} (−1 = any batch).");
+        new($"Layer '{Name}' ({TypeName}) expects inputs {expected}, got {actual.ToBatchString()}.");
 
     public override string ToString() => $"{TypeName} '{Name}'";
 }

@@ -61,6 +61,14 @@ public readonly struct Shape : IEquatable<Shape>
 
     public override string ToString() => Format(Dims);
 
+    /// <summary>This per-sample shape with Keras's unknown batch axis in front: "(None, 28, 28, 1)".</summary>
+    public string ToBatchString()
+    {
+        var parts = new List<string> { "None" };
+        foreach (int d in Dims) parts.Add(d.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return "(" + string.Join(", ", parts) + ")";
+    }
+
     internal static string Format(ReadOnlySpan<int> dims)
     {
         if (dims.Length == 1) return $"({dims[0]},)";

@@ -20,7 +20,7 @@ internal static class ModelSummary
         for (int i = 0; i < model.Layers.Count; i++)
         {
             var layer = model.Layers[i];
-            string shape = i < shapes.Count ? OutputShape(shapes[i]) : "?";
+            string shape = i < shapes.Count ? shapes[i].ToBatchString() : "?";
             string parameters = layer.IsBuilt ? Count(layer.ParameterCount) : "0 (unbuilt)";
             sb.AppendLine(Row($"{layer.Name} ({layer.TypeName})", shape, parameters, '│'));
             if (i < model.Layers.Count - 1) sb.AppendLine(Rule('├', '┼', '┤', '─'));
@@ -32,13 +32,6 @@ internal static class ModelSummary
         sb.AppendLine($" Trainable params: {Count(trainable)} ({Bytes(trainable * 4)})");
         sb.Append($" Non-trainable params: {Count(total - trainable)} ({Bytes((total - trainable) * 4)})");
         return sb.ToString();
-    }
-
-    private static string OutputShape(Shape shape)
-    {
-        var parts = new List<string> { "None" };
-        foreach (int d in shape.Dims) parts.Add(d.ToString(CultureInfo.InvariantCulture));
-        return "(" + string.Join(", ", parts) + ")";
     }
 
     private static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);

@@ -64,7 +64,7 @@ public sealed class Conv2D : Layer
         var (h, _) = Conv2DGeometry.OutputSize(inputShape[0], KernelSize.H, Strides.H, DilationRate.H, same);
         var (w, _) = Conv2DGeometry.OutputSize(inputShape[1], KernelSize.W, Strides.W, DilationRate.W, same);
         if (h <= 0 || w <= 0)
-            throw new ShapeMismatchException($"Layer '{Name}' (Conv2D): a {KernelSize.H}x{KernelSize.W} kernel with '{Padding.ToName()}' padding does not fit inputs {inputShape.WithBatch(-1)}.");
+            throw new ShapeMismatchException($"Layer '{Name}' (Conv2D): a {KernelSize.H}x{KernelSize.W} kernel with '{Padding.ToName()}' padding does not fit inputs {inputShape.ToBatchString()}.");
         return new Shape(h, w, Filters);
     }
 

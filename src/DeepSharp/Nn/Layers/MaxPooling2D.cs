@@ -31,7 +31,7 @@ public sealed class MaxPooling2D : Layer
         if (inputShape.Rank != 3) throw ShapeError("(batch, height, width, channels)", inputShape);
         var g = Pool2DGeometry.Create(1, inputShape[0], inputShape[1], inputShape[2], PoolSize.H, PoolSize.W, Strides.H, Strides.W, Padding == Padding.Same);
         if (g.OutH <= 0 || g.OutW <= 0)
-            throw new ShapeMismatchException($"Layer '{Name}' (MaxPooling2D): a {PoolSize.H}x{PoolSize.W} pool does not fit inputs {inputShape.WithBatch(-1)}.");
+            throw new ShapeMismatchException($"Layer '{Name}' (MaxPooling2D): a {PoolSize.H}x{PoolSize.W} pool does not fit inputs {inputShape.ToBatchString()}.");
         return new Shape(g.OutH, g.OutW, inputShape[2]);
     }
 
