@@ -1,0 +1,36 @@
+using System.CommandLine;
+
+namespace DeepSharp.Cli;
+
+/// <summary>
+/// Runs the command line: usage mistakes and bad input print one line on standard error and exit
+/// non-zero, without a stack trace; only unexpected failures show one.
+/// </summary>
+internal static class CliRunner
+{
+    public const int UsageError = 2;
+    public const int Failure = 1;
+
+    public static int Run(RootCommand root, string[] args)
+    {
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors) Console.Error.WriteLine($"deepsharp: {error.Message}");
+            Console.Error.WriteLine("Run 'deepsharp --help' for usage.");
+            return UsageError;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (IsUserError(e))
+        {
+            Console.Error.WriteLine($"deepsharp: error: {e.Message}");
+            return Failure;
+        }
+    }
+
+    private static bool IsUserError(Exception e) =>
+        e is DeepSharpException or IOException or UnauthorizedAccessException or ArgumentException;
+}

@@ -1,0 +1,43 @@
+using System.CommandLine;
+
+namespace DeepSharp.Cli.Commands;
+
+/// <summary>Options shared by training commands, with their validation.</summary>
+internal static class CommonOptions
+{
+    public static Option<int> Positive(string name, string description, int defaultValue)
+    {
+        var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() <= 0) result.AddError($"{name} must be a positive integer.");
+        });
+        return option;
+    }
+
+    public static Option<int> Threads()
+    {
+        var option = new Option<int>("--threads")
+        {
+            Description = "CPU threads for the kernels (default: all processors).",
+            DefaultValueFactory = _ => Environment.ProcessorCount,
+        };
+        option.Validators.Add(result =>
+        {
+            int n = result.GetValueOrDefault<int>();
+            if (n <= 0 || n > 1024) result.AddError("--threads must be between 1 and 1024.");
+        });
+        return option;
+    }
+
+    public static Option<long> Seed() => new("--seed")
+    {
+        Description = "Random seed for initialisation, shuffling and dropout.",
+        DefaultValueFactory = _ => 42,
+    };
+
+    public static Option<DirectoryInfo?> DataDir() => new("--data-dir")
+    {
+        Description = "Folder holding the data set's files (instead of fetching them into the cache).",
+    };
+}

@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace DeepSharp.Cli.Commands;
+
+/// <summary><c>deepsharp train DATASET</c>: trains a preset model on a data set.</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var train = new Command("train", "Train a preset model on a data set.");
+        train.Subcommands.Add(TrainMnistCommand.Create());
+        return train;
+    }
+}
