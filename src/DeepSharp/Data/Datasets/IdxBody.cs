@@ -1,0 +1,64 @@
+namespace DeepSharp.Data.Datasets;
+
+/// <summary>Reads the data bytes after an idx header, exactly as many as the header promises.</summary>
+internal static class IdxBody
+{
+    /// <summary>Plain file: the length is known, so a wrong header is caught before allocating.</summary>
+    public static byte[] ReadKnownLength(Stream stream, string path, IdxHeader header, long fileLength)
+    {
+        long actual = fileLength - header.Length;
+        if (actual != header.DataLength)
+        {
+            string what = actual < header.DataLength ? "truncated" : $"{(Int128)actual - header.DataLength} trailing bytes";
+            throw IdxHeader.Bad(path,
+                $"{what}: the header promises {header.Describe()} bytes after the {header.Length}-byte header, but the file holds {actual}");
+        }
+        if (actual > Array.MaxLength)
+            throw IdxHeader.Bad(path, $"the header promises {header.Describe()} bytes, more than one array can hold ({Array.MaxLength})");
+        var data = new byte[(int)actual];
+        stream.ReadExactly(data);
+        return data;
+    }
+
+    /// <summary>Gzipped file: the length is unknown, so the buffer grows only as data arrives.</summary>
+    public static byte[] ReadUnknownLength(Stream stream, string path, IdxHeader header)
+    {
+        if (header.DataLength > Array.MaxLength)
+            throw IdxHeader.Bad(path,
+                $"the header promises {header.Describe()} bytes, more than one array can hold ({Array.MaxLength})");
+
+        int expected = (int)header.DataLength;
+        var data = new byte[Math.Min(expected, 1 << 20)];
+        int filled = 0;
+        while (filled < expected)
+        {
+            if (filled == data.Length) Array.Resize(ref data, (int)Math.Min(expected, 2L * data.Length));
+            int read = stream.Read(data, filled, data.Length - filled);
+            if (read == 0)
+                throw IdxHeader.Bad(path,
+                    $"truncated: the header promises {header.Describe()} bytes after the {header.Length}-byte header, but the decompressed file holds {filled}");
+            filled += read;
+        }
+
+        long extra = CountRemaining(stream, TrailingCountLimit);
+        if (extra > 0)
+        {
+            string atLeast = extra >= TrailingCountLimit ? "at least " : "";
+            throw IdxHeader.Bad(path,
+                $"{atLeast}{extra} trailing bytes: the header promises {header.Describe()} bytes after the {header.Length}-byte header, but the decompressed file holds {atLeast}{expected + extra}");
+        }
+        return data;
+    }
+
+    /// <summary>Trailing bytes are counted up to this many, so that a gzip bomb is not inflated in full.</summary>
+    const long TrailingCountLimit = 1 << 20;
+
+    static long CountRemaining(Stream stream, long limit)
+    {
+        var buffer = new byte[1 << 16];
+        long count = 0;
+        int read;
+        while (count < limit && (read = stream.Read(buffer)) > 0) count += read;
+        return count;
+    }
+}

@@ -1,0 +1,11 @@
+namespace DeepSharp.Data;
+
+/// <summary>
+/// One step of a fetch failed (npm, the tarball, a hash); <see cref="PackageFetcher"/> turns it into a
+/// <see cref="DatasetUnavailableException"/> that says what was tried and how to place the files by hand.
+/// </summary>
+internal sealed class PackageFetchException : Exception
+{
+    public PackageFetchException(string reason) : base(reason) { }
+    public PackageFetchException(string reason, Exception inner) : base(reason, inner) { }
+}
