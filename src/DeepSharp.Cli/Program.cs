@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DeepSharp.Cli;
 using DeepSharp.Cli.Commands;
 
 var root = new RootCommand("DeepSharp: build, train and run neural networks in pure C#.");

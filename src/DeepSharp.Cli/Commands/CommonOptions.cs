@@ -10,7 +10,7 @@ internal static class CommonOptions
         var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() <= 0) result.AddError($"{name} must be a positive integer.");
+            if (Given(result) is <= 0) result.AddError($"{name} must be a positive integer.");
         });
         return option;
     }
@@ -24,11 +24,14 @@ internal static class CommonOptions
         };
         option.Validators.Add(result =>
         {
-            int n = result.GetValueOrDefault<int>();
-            if (n <= 0 || n > 1024) result.AddError("--threads must be between 1 and 1024.");
+            if (Given(result) is <= 0 or > 1024) result.AddError("--threads must be between 1 and 1024.");
         });
         return option;
     }
+
+    /// <summary>The integer the user typed, or null (absent, or not a number: the parser reports that).</summary>
+    private static int? Given(System.CommandLine.Parsing.OptionResult result) =>
+        result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, out int value) ? value : null;
 
     public static Option<long> Seed() => new("--seed")
     {
