@@ -1,0 +1,125 @@
+namespace DeepSharp.Kernels.Cpu;
+
+/// <summary>Pointers, strides and flags of one GEMM call (validated by <see cref="Gemm"/>).</summary>
+internal unsafe struct GemmArgs
+{
+    public float* A, B, C;
+    public nint Lda, Ldb, Ldc;
+    public int M, N, K;
+    public bool TransA, TransB, Accumulate;
+}
+
+/// <summary>
+/// The GotoBLAS loop nest for one micro-kernel: splits C into regions for the worker pool and runs
+/// jc (NC columns) → pc (KC deep) → ic (MC rows) → ir (Mr) → jr (Nr) inside each region.
+/// </summary>
+internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMicroKernel
+{
+    public static void Multiply(in GemmArgs args)
+    {
+        int threads = WorkerPool.Shared.ThreadCount;
+        long work = (long)args.M * args.N * args.K;
+        int tasks = threads == 1 || work < GemmBlocking.ParallelThreshold ? 1 : threads;
+        // Split the longer side of C: each region packs all of the other operand's block, so
+        // splitting rows duplicates packing of B (n·k) and splitting columns that of A (m·k).
+        int unitsM = (args.M + TKernel.Mr - 1) / TKernel.Mr, unitsN = (args.N + TKernel.Nr - 1) / TKernel.Nr;
+        int tasksM = 1, tasksN = 1;
+        if (args.M >= args.N) tasksM = Math.Min(tasks, unitsM);
+        else tasksN = Math.Min(tasks, unitsN);
+        if (tasksM * tasksN == 1)
+        {
+            RunRegion(args, 0, args.M, 0, args.N);
+            return;
+        }
+        var body = GemmTasks<TKernel>.ForThisThread;
+        body.Set(args, tasksM, tasksN, unitsM, unitsN);
+        WorkerPool.Shared.For(tasksM * tasksN, body);
+    }
+
+    /// <summary>Computes C[rows r0..r1, columns c0..c1] over the whole k range.</summary>
+    public static void RunRegion(in GemmArgs args, int r0, int r1, int c0, int c1)
+    {
+        var buffers = GemmBlocking.Buffers;
+        int k = args.K;
+        int kcMax = Math.Min(k, GemmBlocking.Kc);
+        int nc = GemmBlocking.Nc(kcMax, TKernel.Nr);
+        for (int jc = c0; jc < c1; jc += nc)
+        {
+            int ncur = Math.Min(nc, c1 - jc);
+            for (int pc = 0; pc < k; pc += GemmBlocking.Kc)
+            {
+                int kc = Math.Min(GemmBlocking.Kc, k - pc);
+                bool accumulate = args.Accumulate || pc > 0;
+                float* b = args.TransB ? args.B + jc * args.Ldb + pc : args.B + pc * args.Ldb + jc;
+                GemmPacking.PackB(args.TransB, b, args.Ldb, kc, ncur, TKernel.Nr, buffers.B);
+                for (int ic = r0; ic < r1; ic += GemmBlocking.Mc)
+                {
+                    int mcur = Math.Min(GemmBlocking.Mc, r1 - ic);
+                    float* a = args.TransA ? args.A + pc * args.Lda + ic : args.A + ic * args.Lda + pc;
+                    GemmPacking.PackA(args.TransA, a, args.Lda, mcur, kc, TKernel.Mr, buffers.A);
+                    MacroKernel(mcur, ncur, kc, buffers, args.C + ic * args.Ldc + jc, args.Ldc, accumulate);
+                }
+            }
+        }
+    }
+
+    /// <summary>C block (mc×nc) (+)= packed A block · packed B panel, one register tile at a time.</summary>
+    private static void MacroKernel(int mc, int nc, int kc, GemmBuffers buffers, float* c, nint ldc, bool accumulate)
+    {
+        int mr = TKernel.Mr, nr = TKernel.Nr;
+        for (int ir = 0; ir < mc; ir += mr)
+        {
+            float* a = buffers.A + ir * kc;
+            int rows = Math.Min(mr, mc - ir);
+            for (int jr = 0; jr < nc; jr += nr)
+            {
+                float* b = buffers.B + jr * kc;
+                float* ct = c + ir * ldc + jr;
+                int cols = Math.Min(nr, nc - jr);
+                if (rows == mr && cols == nr)
+                {
+                    TKernel.Run(kc, a, b, ct, ldc, accumulate);
+                    continue;
+                }
+                float* tile = buffers.Tile;
+                TKernel.Run(kc, a, b, tile, nr, false);
+                for (int i = 0; i < rows; i++)
+                for (int j = 0; j < cols; j++)
+                    ct[i * ldc + j] = accumulate ? ct[i * ldc + j] + tile[i * nr + j] : tile[i * nr + j];
+            }
+        }
+    }
+}
+
+/// <summary>
+/// The worker-pool body: task t computes one region of a tasksM×tasksN grid over C. One instance
+/// per calling thread and kernel, reused, so a parallel call allocates nothing.
+/// </summary>
+internal sealed class GemmTasks<TKernel> : IParallelBody where TKernel : struct, IGemmMicroKernel
+{
+    [ThreadStatic] private static GemmTasks<TKernel>? t_instance;
+
+    private GemmArgs _args;
+    private int _tasksM, _tasksN, _unitsM, _unitsN;
+
+    public static GemmTasks<TKernel> ForThisThread => t_instance ??= new GemmTasks<TKernel>();
+
+    public void Set(in GemmArgs args, int tasksM, int tasksN, int unitsM, int unitsN)
+    {
+        _args = args;
+        _tasksM = tasksM;
+        _tasksN = tasksN;
+        _unitsM = unitsM;
+        _unitsN = unitsN;
+    }
+
+    public void Execute(int index)
+    {
+        int tm = index / _tasksN, tn = index % _tasksN;
+        int r0 = Math.Min(_args.M, (int)((long)tm * _unitsM / _tasksM) * TKernel.Mr);
+        int r1 = Math.Min(_args.M, (int)((long)(tm + 1) * _unitsM / _tasksM) * TKernel.Mr);
+        int c0 = Math.Min(_args.N, (int)((long)tn * _unitsN / _tasksN) * TKernel.Nr);
+        int c1 = Math.Min(_args.N, (int)((long)(tn + 1) * _unitsN / _tasksN) * TKernel.Nr);
+        GemmDriver<TKernel>.RunRegion(_args, r0, r1, c0, c1);
+    }
+}
