@@ -25,6 +25,12 @@ internal static unsafe class GemmBlocking
     /// <summary>Below this many multiply-adds a call runs on the calling thread alone.</summary>
     public const long ParallelThreshold = 1L << 20;
 
+    /// <summary>Regions of C per thread that a large call aims for.</summary>
+    public const int TasksPerThread = 1;
+
+    /// <summary>Rough cost of packing one float, in multiply-adds, for choosing how to split C.</summary>
+    public const double PackCost = 16;
+
     /// <summary>Columns of one B panel for k blocks of depth <paramref name="kc"/>: a multiple of nr.</summary>
     public static int Nc(int kc, int nr) => Math.Max(nr, BPanelFloats / Math.Max(kc, 1) / nr * nr);
 

@@ -17,15 +17,8 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
 {
     public static void Multiply(in GemmArgs args)
     {
-        int threads = WorkerPool.Shared.ThreadCount;
-        long work = (long)args.M * args.N * args.K;
-        int tasks = threads == 1 || work < GemmBlocking.ParallelThreshold ? 1 : threads;
-        // Split the longer side of C: each region packs all of the other operand's block, so
-        // splitting rows duplicates packing of B (n·k) and splitting columns that of A (m·k).
         int unitsM = (args.M + TKernel.Mr - 1) / TKernel.Mr, unitsN = (args.N + TKernel.Nr - 1) / TKernel.Nr;
-        int tasksM = 1, tasksN = 1;
-        if (args.M >= args.N) tasksM = Math.Min(tasks, unitsM);
-        else tasksN = Math.Min(tasks, unitsN);
+        var (tasksM, tasksN) = Partition(args, unitsM, unitsN, WorkerPool.Shared.ThreadCount);
         if (tasksM * tasksN == 1)
         {
             RunRegion(args, 0, args.M, 0, args.N);
@@ -36,6 +29,36 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
         WorkerPool.Shared.For(tasksM * tasksN, body);
     }
 
+    /// <summary>
+    /// Chooses a tasksM×tasksN grid of regions over C: about <see cref="GemmBlocking.TasksPerThread"/>
+    /// regions per thread (so a thread slowed by other work just takes fewer of them), shaped to
+    /// minimise the largest region's multiply-adds plus the packing it repeats (each region packs
+    /// its own rows of A and columns of B).
+    /// </summary>
+    private static (int TasksM, int TasksN) Partition(in GemmArgs args, int unitsM, int unitsN, int threads)
+    {
+        long work = (long)args.M * args.N * args.K;
+        if (threads == 1 || work < GemmBlocking.ParallelThreshold) return (1, 1);
+        int goal = (int)Math.Min(threads * GemmBlocking.TasksPerThread, Math.Max(threads, work / GemmBlocking.ParallelThreshold));
+        int nc = GemmBlocking.Nc(Math.Min(args.K, GemmBlocking.Kc), TKernel.Nr);
+        for (int count = goal; count >= threads; count--)
+        {
+            (int, int) best = (0, 0);
+            double bestCost = double.MaxValue;
+            for (int tm = 1; tm <= count; tm++)
+            {
+                int tn = count / tm;
+                if (count % tm != 0 || tm > unitsM || tn > unitsN) continue;
+                long rows = (long)((unitsM + tm - 1) / tm) * TKernel.Mr, cols = (long)((unitsN + tn - 1) / tn) * TKernel.Nr;
+                double cost = rows * cols * args.K + GemmBlocking.PackCost * args.K * (cols + rows * ((cols + nc - 1) / nc));
+                if (cost < bestCost) (bestCost, best) = (cost, (tm, tn));
+            }
+            if (best.Item1 > 0) return best;
+        }
+        int fallback = Math.Min(threads, unitsM);
+        return (fallback, 1);
+    }
+
     /// <summary>Computes C[rows r0..r1, columns c0..c1] over the whole k range.</summary>
     public static void RunRegion(in GemmArgs args, int r0, int r1, int c0, int c1)
     {
@@ -43,6 +66,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
         int k = args.K;
         int kcMax = Math.Min(k, GemmBlocking.Kc);
         int nc = GemmBlocking.Nc(kcMax, TKernel.Nr);
+        int mc = GemmBlocking.Mc / TKernel.Mr * TKernel.Mr;
         for (int jc = c0; jc < c1; jc += nc)
         {
             int ncur = Math.Min(nc, c1 - jc);
@@ -52,9 +76,9 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
                 bool accumulate = args.Accumulate || pc > 0;
                 float* b = args.TransB ? args.B + jc * args.Ldb + pc : args.B + pc * args.Ldb + jc;
                 GemmPacking.PackB(args.TransB, b, args.Ldb, kc, ncur, TKernel.Nr, buffers.B);
-                for (int ic = r0; ic < r1; ic += GemmBlocking.Mc)
+                for (int ic = r0; ic < r1; ic += mc)
                 {
-                    int mcur = Math.Min(GemmBlocking.Mc, r1 - ic);
+                    int mcur = Math.Min(mc, r1 - ic);
                     float* a = args.TransA ? args.A + pc * args.Lda + ic : args.A + ic * args.Lda + pc;
                     GemmPacking.PackA(args.TransA, a, args.Lda, mcur, kc, TKernel.Mr, buffers.A);
                     MacroKernel(mcur, ncur, kc, buffers, args.C + ic * args.Ldc + jc, args.Ldc, accumulate);

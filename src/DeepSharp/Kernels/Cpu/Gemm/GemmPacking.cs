@@ -1,3 +1,6 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace DeepSharp.Kernels.Cpu;
 
 /// <summary>
@@ -61,7 +64,13 @@ internal static unsafe class GemmPacking
         {
             float* s0 = src + q * ld, s1 = s0 + ld, s2 = s1 + ld, s3 = s2 + ld;
             float* d = dst + q;
-            for (int p = 0; p < kc; p++, d += width)
+            int p = 0;
+            if (Sse.IsSupported)
+            {
+                for (; p + 4 <= kc; p += 4, d += 4 * width)
+                    Transpose4x4(s0 + p, s1 + p, s2 + p, s3 + p, d, width);
+            }
+            for (; p < kc; p++, d += width)
             {
                 d[0] = s0[p];
                 d[1] = s1[p];
@@ -79,5 +88,18 @@ internal static unsafe class GemmPacking
             for (int p = 0; p < kc; p++)
                 new Span<float>(dst + p * width + count, width - count).Clear();
         }
+    }
+
+    /// <summary>Four runs of four floats (rows) stored as four columns: d[j·width + i] = s_i[j].</summary>
+    private static void Transpose4x4(float* s0, float* s1, float* s2, float* s3, float* d, int width)
+    {
+        Vector128<float> r0 = Sse.LoadVector128(s0), r1 = Sse.LoadVector128(s1);
+        Vector128<float> r2 = Sse.LoadVector128(s2), r3 = Sse.LoadVector128(s3);
+        Vector128<float> lo01 = Sse.UnpackLow(r0, r1), lo23 = Sse.UnpackLow(r2, r3);   // a0 b0 a1 b1 | c0 d0 c1 d1
+        Vector128<float> hi01 = Sse.UnpackHigh(r0, r1), hi23 = Sse.UnpackHigh(r2, r3); // a2 b2 a3 b3 | c2 d2 c3 d3
+        Sse.Store(d, Sse.MoveLowToHigh(lo01, lo23));
+        Sse.Store(d + width, Sse.MoveHighToLow(lo23, lo01));
+        Sse.Store(d + 2 * width, Sse.MoveLowToHigh(hi01, hi23));
+        Sse.Store(d + 3 * width, Sse.MoveHighToLow(hi23, hi01));
     }
 }
