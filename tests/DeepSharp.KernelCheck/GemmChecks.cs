@@ -64,7 +64,7 @@ public static class GemmChecks
             {
                 var (a, lda, b, ldb, c0, ldc) = Operands(transA, transB, m, n, k, 0, seed++);
                 float[]? first = null;
-                foreach (int threads in new[] { 1, 2, 3 })
+                foreach (int threads in new[] { 1, 2, 3, 4 })
                 {
                     DeepSharp.Threads.Count = threads;
                     var c = (float[])c0.Clone();

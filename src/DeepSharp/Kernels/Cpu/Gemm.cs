@@ -12,16 +12,19 @@ namespace DeepSharp.Kernels.Cpu;
 //     for pc in KC-deep slices of k:            KC = 256, fixed
 //       pack op(B)[pc.., jc..] into Nr-wide micro-panels
 //       for ic in MC-row blocks:                pack op(A)[ic.., pc..] into Mr-tall micro-panels
-//         for ir in Mr rows:                    A micro-panel Mr×KC (6–12 KB) stays in L1
+//         for ir in Mr rows:                    A micro-panel Mr×KC (4–8 KB) stays in L1
 //           for jr in Nr columns:               micro-kernel: Mr×Nr tile of C in registers
 // Packing absorbs the transposes and strides, so one micro-kernel serves all four cases, and pads
 // the last panels with zeros; edge tiles run the full kernel into a scratch tile and copy.
-// Micro-kernels (chosen at run time): Vector512 12×32 (24 zmm accumulators), Vector256+FMA 6×16
+// Micro-kernels (chosen at run time): Vector512 8×32 (16 zmm accumulators), Vector256+FMA 6×16
 // (12 ymm), Vector128 6×8, scalar 4×4.
-// Threads: C is cut into regions (row slabs, or column slabs when n > m) run by WorkerPool.Shared;
-// each region runs the whole loop nest with its own per-thread buffers. Every output element is
-// summed in the same order (k blocks of KC in turn, each summed from zero then added to C) whatever
-// region holds it, so results are bit-identical for any thread count.
+// Threads: C is cut into a grid of regions (shaped by a small cost model: balance vs. repeated
+// packing) run by WorkerPool.Shared. An operand that several regions need (A when C is split by
+// columns, B when split by rows) is packed once, in parallel, into a shared buffer first.
+// Determinism: every output element is summed in the same order (k blocks of KC in turn, each
+// summed from zero, then added to C) whichever region or thread holds it, so results are
+// bit-identical for any thread count. K is never split across threads.
+// Measured on the dev box (AMD Zen 5, 2 cores): ~185 GFLOP/s per core at 1024³.
 
 /// <summary>Single-precision matrix multiply; see <see cref="NaiveGemm"/> for the exact contract.</summary>
 public static unsafe class Gemm

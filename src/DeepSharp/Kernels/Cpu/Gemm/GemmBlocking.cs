@@ -8,7 +8,7 @@ namespace DeepSharp.Kernels.Cpu;
 /// <remarks>
 /// KC is a constant: it fixes where each output element's k sum is cut into partial sums, so it
 /// must never depend on the thread count (determinism). MC and NC only bound buffer sizes and may
-/// change freely. Sizes target 32 KB L1d / 1 MB L2 per core: an A micro-panel (Mr×KC, 6–12 KB)
+/// change freely. Sizes target 32 KB L1d / 1 MB L2 per core: an A micro-panel (Mr×KC, 4–8 KB)
 /// stays in L1 while the B panel (KC×NC ≤ 512 KB) streams from L2.
 /// </remarks>
 internal static unsafe class GemmBlocking
@@ -45,6 +45,9 @@ internal sealed unsafe class GemmBuffers
 {
     private const int MaxTile = 16 * 64;
 
+    private float* _shared;
+    private long _sharedFloats;
+
     public GemmBuffers()
     {
         A = Alloc(GemmBlocking.Mc * GemmBlocking.Kc);
@@ -61,12 +64,28 @@ internal sealed unsafe class GemmBuffers
     /// <summary>Scratch for one edge tile (Mr×Nr floats).</summary>
     public float* Tile { get; }
 
+    /// <summary>A buffer of at least <paramref name="floats"/> floats for operands packed once per call.</summary>
+    public float* Shared(long floats)
+    {
+        if (floats > _sharedFloats)
+        {
+            long size = Math.Max(floats, 2 * _sharedFloats);
+            NativeMemory.AlignedFree(_shared);
+            _shared = null;
+            _sharedFloats = 0;
+            _shared = Alloc(size);
+            _sharedFloats = size;
+        }
+        return _shared;
+    }
+
     ~GemmBuffers()
     {
+        NativeMemory.AlignedFree(_shared);
         NativeMemory.AlignedFree(A);
         NativeMemory.AlignedFree(B);
         NativeMemory.AlignedFree(Tile);
     }
 
-    private static float* Alloc(int floats) => (float*)NativeMemory.AlignedAlloc((nuint)floats * sizeof(float), 64);
+    private static float* Alloc(long floats) => (float*)NativeMemory.AlignedAlloc((nuint)floats * sizeof(float), 64);
 }

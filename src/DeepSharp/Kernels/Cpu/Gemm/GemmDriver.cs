@@ -21,12 +21,10 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
         var (tasksM, tasksN) = Partition(args, unitsM, unitsN, WorkerPool.Shared.ThreadCount);
         if (tasksM * tasksN == 1)
         {
-            RunRegion(args, 0, args.M, 0, args.N);
+            RunRegion(args, 0, args.M, 0, args.N, null, null);
             return;
         }
-        var body = GemmTasks<TKernel>.ForThisThread;
-        body.Set(args, tasksM, tasksN, unitsM, unitsN);
-        WorkerPool.Shared.For(tasksM * tasksN, body);
+        GemmTasks<TKernel>.ForThisThread.Run(args, tasksM, tasksN, unitsM, unitsN);
     }
 
     /// <summary>
@@ -59,14 +57,18 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
         return (fallback, 1);
     }
 
-    /// <summary>Computes C[rows r0..r1, columns c0..c1] over the whole k range.</summary>
-    public static void RunRegion(in GemmArgs args, int r0, int r1, int c0, int c1)
+    /// <summary>
+    /// Computes C[rows r0..r1, columns c0..c1] over the whole k range. <paramref name="sharedA"/> /
+    /// <paramref name="sharedB"/>, when not null, hold all of op(A) / op(B) already packed (see
+    /// <see cref="PackShared"/>); otherwise this thread packs the blocks it needs.
+    /// </summary>
+    public static void RunRegion(in GemmArgs args, int r0, int r1, int c0, int c1, float* sharedA, float* sharedB)
     {
         var buffers = GemmBlocking.Buffers;
         int k = args.K;
-        int kcMax = Math.Min(k, GemmBlocking.Kc);
-        int nc = GemmBlocking.Nc(kcMax, TKernel.Nr);
+        int nc = GemmBlocking.Nc(Math.Min(k, GemmBlocking.Kc), TKernel.Nr);
         int mc = GemmBlocking.Mc / TKernel.Mr * TKernel.Mr;
+        nint mPad = PaddedRows(args.M), nPad = PaddedCols(args.N);
         for (int jc = c0; jc < c1; jc += nc)
         {
             int ncur = Math.Min(nc, c1 - jc);
@@ -74,30 +76,58 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
             {
                 int kc = Math.Min(GemmBlocking.Kc, k - pc);
                 bool accumulate = args.Accumulate || pc > 0;
-                float* b = args.TransB ? args.B + jc * args.Ldb + pc : args.B + pc * args.Ldb + jc;
-                GemmPacking.PackB(args.TransB, b, args.Ldb, kc, ncur, TKernel.Nr, buffers.B);
+                float* packedB = sharedB != null ? sharedB + pc * nPad + jc * kc : buffers.B;
+                if (sharedB == null) PackB(args, pc, kc, jc, ncur, packedB);
                 for (int ic = r0; ic < r1; ic += mc)
                 {
                     int mcur = Math.Min(mc, r1 - ic);
-                    float* a = args.TransA ? args.A + pc * args.Lda + ic : args.A + ic * args.Lda + pc;
-                    GemmPacking.PackA(args.TransA, a, args.Lda, mcur, kc, TKernel.Mr, buffers.A);
-                    MacroKernel(mcur, ncur, kc, buffers, args.C + ic * args.Ldc + jc, args.Ldc, accumulate);
+                    float* packedA = sharedA != null ? sharedA + pc * mPad + ic * kc : buffers.A;
+                    if (sharedA == null) PackA(args, pc, kc, ic, mcur, packedA);
+                    MacroKernel(mcur, ncur, kc, packedA, packedB, buffers.Tile, args.C + ic * args.Ldc + jc, args.Ldc, accumulate);
                 }
             }
         }
     }
 
+    /// <summary>
+    /// Packs k block [pc, pc+kc) of op(A) rows [i0, i0+rows) (when <paramref name="forA"/>) or of
+    /// op(B) columns [i0, i0+rows) into the shared layout: block pc starts at pc·(padded length)
+    /// and row/column i at i·kc within it, the layout <see cref="RunRegion"/> reads.
+    /// </summary>
+    public static void PackShared(in GemmArgs args, bool forA, int pc, int i0, int rows, float* shared)
+    {
+        int kc = Math.Min(GemmBlocking.Kc, args.K - pc);
+        if (forA) PackA(args, pc, kc, i0, rows, shared + pc * PaddedRows(args.M) + i0 * kc);
+        else PackB(args, pc, kc, i0, rows, shared + pc * PaddedCols(args.N) + i0 * kc);
+    }
+
+    public static nint PaddedRows(int m) => (m + TKernel.Mr - 1) / TKernel.Mr * TKernel.Mr;
+
+    public static nint PaddedCols(int n) => (n + TKernel.Nr - 1) / TKernel.Nr * TKernel.Nr;
+
+    private static void PackA(in GemmArgs args, int pc, int kc, int ic, int rows, float* dst)
+    {
+        float* a = args.TransA ? args.A + pc * args.Lda + ic : args.A + ic * args.Lda + pc;
+        GemmPacking.PackA(args.TransA, a, args.Lda, rows, kc, TKernel.Mr, dst);
+    }
+
+    private static void PackB(in GemmArgs args, int pc, int kc, int jc, int cols, float* dst)
+    {
+        float* b = args.TransB ? args.B + jc * args.Ldb + pc : args.B + pc * args.Ldb + jc;
+        GemmPacking.PackB(args.TransB, b, args.Ldb, kc, cols, TKernel.Nr, dst);
+    }
+
     /// <summary>C block (mc×nc) (+)= packed A block · packed B panel, one register tile at a time.</summary>
-    private static void MacroKernel(int mc, int nc, int kc, GemmBuffers buffers, float* c, nint ldc, bool accumulate)
+    private static void MacroKernel(int mc, int nc, int kc, float* packedA, float* packedB, float* tile, float* c, nint ldc, bool accumulate)
     {
         int mr = TKernel.Mr, nr = TKernel.Nr;
         for (int ir = 0; ir < mc; ir += mr)
         {
-            float* a = buffers.A + ir * kc;
+            float* a = packedA + ir * kc;
             int rows = Math.Min(mr, mc - ir);
             for (int jr = 0; jr < nc; jr += nr)
             {
-                float* b = buffers.B + jr * kc;
+                float* b = packedB + jr * kc;
                 float* ct = c + ir * ldc + jr;
                 int cols = Math.Min(nr, nc - jr);
                 if (rows == mr && cols == nr)
@@ -105,45 +135,11 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
                     TKernel.Run(kc, a, b, ct, ldc, accumulate);
                     continue;
                 }
-                float* tile = buffers.Tile;
                 TKernel.Run(kc, a, b, tile, nr, false);
                 for (int i = 0; i < rows; i++)
                 for (int j = 0; j < cols; j++)
                     ct[i * ldc + j] = accumulate ? ct[i * ldc + j] + tile[i * nr + j] : tile[i * nr + j];
             }
         }
-    }
-}
-
-/// <summary>
-/// The worker-pool body: task t computes one region of a tasksM×tasksN grid over C. One instance
-/// per calling thread and kernel, reused, so a parallel call allocates nothing.
-/// </summary>
-internal sealed class GemmTasks<TKernel> : IParallelBody where TKernel : struct, IGemmMicroKernel
-{
-    [ThreadStatic] private static GemmTasks<TKernel>? t_instance;
-
-    private GemmArgs _args;
-    private int _tasksM, _tasksN, _unitsM, _unitsN;
-
-    public static GemmTasks<TKernel> ForThisThread => t_instance ??= new GemmTasks<TKernel>();
-
-    public void Set(in GemmArgs args, int tasksM, int tasksN, int unitsM, int unitsN)
-    {
-        _args = args;
-        _tasksM = tasksM;
-        _tasksN = tasksN;
-        _unitsM = unitsM;
-        _unitsN = unitsN;
-    }
-
-    public void Execute(int index)
-    {
-        int tm = index / _tasksN, tn = index % _tasksN;
-        int r0 = Math.Min(_args.M, (int)((long)tm * _unitsM / _tasksM) * TKernel.Mr);
-        int r1 = Math.Min(_args.M, (int)((long)(tm + 1) * _unitsM / _tasksM) * TKernel.Mr);
-        int c0 = Math.Min(_args.N, (int)((long)tn * _unitsN / _tasksN) * TKernel.Nr);
-        int c1 = Math.Min(_args.N, (int)((long)(tn + 1) * _unitsN / _tasksN) * TKernel.Nr);
-        GemmDriver<TKernel>.RunRegion(_args, r0, r1, c0, c1);
     }
 }

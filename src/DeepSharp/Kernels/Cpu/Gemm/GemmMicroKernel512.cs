@@ -3,10 +3,10 @@ using System.Runtime.Intrinsics;
 
 namespace DeepSharp.Kernels.Cpu;
 
-/// <summary>AVX-512 micro-kernel: a 12×32 tile held in 24 zmm accumulators (2 vectors per row).</summary>
+/// <summary>AVX-512 micro-kernel: a 8×32 tile held in 16 zmm accumulators (2 vectors per row).</summary>
 internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
 {
-    public static int Mr => 12;
+    public static int Mr => 8;
     public static int Nr => 32;
 
     public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
@@ -19,11 +19,7 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
         Vector512<float> c50 = default, c51 = default;
         Vector512<float> c60 = default, c61 = default;
         Vector512<float> c70 = default, c71 = default;
-        Vector512<float> c80 = default, c81 = default;
-        Vector512<float> c90 = default, c91 = default;
-        Vector512<float> ca0 = default, ca1 = default;
-        Vector512<float> cb0 = default, cb1 = default;
-        for (int p = 0; p < kc; p++, a += 12, b += 32)
+        for (int p = 0; p < kc; p++, a += 8, b += 32)
         {
             Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16);
             Vector512<float> ar = Vector512.Create(a[0]);
@@ -50,18 +46,6 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
             ar = Vector512.Create(a[7]);
             c70 = Vector512.FusedMultiplyAdd(ar, b0, c70);
             c71 = Vector512.FusedMultiplyAdd(ar, b1, c71);
-            ar = Vector512.Create(a[8]);
-            c80 = Vector512.FusedMultiplyAdd(ar, b0, c80);
-            c81 = Vector512.FusedMultiplyAdd(ar, b1, c81);
-            ar = Vector512.Create(a[9]);
-            c90 = Vector512.FusedMultiplyAdd(ar, b0, c90);
-            c91 = Vector512.FusedMultiplyAdd(ar, b1, c91);
-            ar = Vector512.Create(a[10]);
-            ca0 = Vector512.FusedMultiplyAdd(ar, b0, ca0);
-            ca1 = Vector512.FusedMultiplyAdd(ar, b1, ca1);
-            ar = Vector512.Create(a[11]);
-            cb0 = Vector512.FusedMultiplyAdd(ar, b0, cb0);
-            cb1 = Vector512.FusedMultiplyAdd(ar, b1, cb1);
         }
         Store(c, c00, c01, accumulate);
         Store(c + 1 * ldc, c10, c11, accumulate);
@@ -71,10 +55,6 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
         Store(c + 5 * ldc, c50, c51, accumulate);
         Store(c + 6 * ldc, c60, c61, accumulate);
         Store(c + 7 * ldc, c70, c71, accumulate);
-        Store(c + 8 * ldc, c80, c81, accumulate);
-        Store(c + 9 * ldc, c90, c91, accumulate);
-        Store(c + 10 * ldc, ca0, ca1, accumulate);
-        Store(c + 11 * ldc, cb0, cb1, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
