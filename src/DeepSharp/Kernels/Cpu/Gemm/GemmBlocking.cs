@@ -1,0 +1,91 @@
+using System.Runtime.InteropServices;
+
+namespace DeepSharp.Kernels.Cpu;
+
+/// <summary>
+/// Cache-blocking sizes and the per-thread packing buffers.
+/// </summary>
+/// <remarks>
+/// KC is a constant: it fixes where each output element's k sum is cut into partial sums, so it
+/// must never depend on the thread count (determinism). MC and NC only bound buffer sizes and may
+/// change freely. Sizes target 32 KB L1d / 1 MB L2 per core: an A micro-panel (Mr×KC, 4–8 KB)
+/// stays in L1 while the B panel (KC×NC ≤ 512 KB) streams from L2.
+/// </remarks>
+internal static unsafe class GemmBlocking
+{
+    /// <summary>Depth of one k block.</summary>
+    public const int Kc = 256;
+
+    /// <summary>Rows of op(A) packed at a time (a multiple of every kernel's Mr).</summary>
+    public const int Mc = 192;
+
+    /// <summary>Floats of packed B kept per thread: KC×NC ≤ this (512 KB, half of L2).</summary>
+    public const int BPanelFloats = 128 * 1024;
+
+    /// <summary>Below this many multiply-adds a call runs on the calling thread alone.</summary>
+    public const long ParallelThreshold = 1L << 20;
+
+    /// <summary>Regions of C per thread that a large call aims for.</summary>
+    public const int TasksPerThread = 1;
+
+    /// <summary>Rough cost of packing one float, in multiply-adds, for choosing how to split C.</summary>
+    public const double PackCost = 16;
+
+    /// <summary>Columns of one B panel for k blocks of depth <paramref name="kc"/>: a multiple of nr.</summary>
+    public static int Nc(int kc, int nr) => Math.Max(nr, BPanelFloats / Math.Max(kc, 1) / nr * nr);
+
+    /// <summary>Native, 64-byte aligned packing buffers of the current thread (freed with it).</summary>
+    public static GemmBuffers Buffers => t_buffers ??= new GemmBuffers();
+
+    [ThreadStatic] private static GemmBuffers? t_buffers;
+}
+
+/// <summary>One thread's packing buffers; large enough for every micro-kernel.</summary>
+internal sealed unsafe class GemmBuffers
+{
+    private const int MaxTile = 16 * 64;
+
+    private float* _shared;
+    private long _sharedFloats;
+
+    public GemmBuffers()
+    {
+        A = Alloc(GemmBlocking.Mc * GemmBlocking.Kc);
+        B = Alloc(GemmBlocking.BPanelFloats + GemmBlocking.Kc * 64);
+        Tile = Alloc(MaxTile);
+    }
+
+    /// <summary>Mc×Kc floats of packed A.</summary>
+    public float* A { get; }
+
+    /// <summary>Kc×Nc floats of packed B.</summary>
+    public float* B { get; }
+
+    /// <summary>Scratch for one edge tile (Mr×Nr floats).</summary>
+    public float* Tile { get; }
+
+    /// <summary>A buffer of at least <paramref name="floats"/> floats for operands packed once per call.</summary>
+    public float* Shared(long floats)
+    {
+        if (floats > _sharedFloats)
+        {
+            long size = Math.Max(floats, 2 * _sharedFloats);
+            NativeMemory.AlignedFree(_shared);
+            _shared = null;
+            _sharedFloats = 0;
+            _shared = Alloc(size);
+            _sharedFloats = size;
+        }
+        return _shared;
+    }
+
+    ~GemmBuffers()
+    {
+        NativeMemory.AlignedFree(_shared);
+        NativeMemory.AlignedFree(A);
+        NativeMemory.AlignedFree(B);
+        NativeMemory.AlignedFree(Tile);
+    }
+
+    private static float* Alloc(long floats) => (float*)NativeMemory.AlignedAlloc((nuint)floats * sizeof(float), 64);
+}

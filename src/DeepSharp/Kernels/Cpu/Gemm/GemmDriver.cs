@@ -1,0 +1,145 @@
+namespace DeepSharp.Kernels.Cpu;
+
+/// <summary>Pointers, strides and flags of one GEMM call (validated by <see cref="Gemm"/>).</summary>
+internal unsafe struct GemmArgs
+{
+    public float* A, B, C;
+    public nint Lda, Ldb, Ldc;
+    public int M, N, K;
+    public bool TransA, TransB, Accumulate;
+}
+
+/// <summary>
+/// The GotoBLAS loop nest for one micro-kernel: splits C into regions for the worker pool and runs
+/// jc (NC columns) → pc (KC deep) → ic (MC rows) → ir (Mr) → jr (Nr) inside each region.
+/// </summary>
+internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMicroKernel
+{
+    public static void Multiply(in GemmArgs args)
+    {
+        int unitsM = (args.M + TKernel.Mr - 1) / TKernel.Mr, unitsN = (args.N + TKernel.Nr - 1) / TKernel.Nr;
+        var (tasksM, tasksN) = Partition(args, unitsM, unitsN, WorkerPool.Shared.ThreadCount);
+        if (tasksM * tasksN == 1)
+        {
+            RunRegion(args, 0, args.M, 0, args.N, null, null);
+            return;
+        }
+        GemmTasks<TKernel>.ForThisThread.Run(args, tasksM, tasksN, unitsM, unitsN);
+    }
+
+    /// <summary>
+    /// Chooses a tasksM×tasksN grid of regions over C: about <see cref="GemmBlocking.TasksPerThread"/>
+    /// regions per thread (so a thread slowed by other work just takes fewer of them), shaped to
+    /// minimise the largest region's multiply-adds plus the packing it repeats (each region packs
+    /// its own rows of A and columns of B).
+    /// </summary>
+    private static (int TasksM, int TasksN) Partition(in GemmArgs args, int unitsM, int unitsN, int threads)
+    {
+        long work = (long)args.M * args.N * args.K;
+        if (threads == 1 || work < GemmBlocking.ParallelThreshold) return (1, 1);
+        int goal = (int)Math.Min(threads * GemmBlocking.TasksPerThread, Math.Max(threads, work / GemmBlocking.ParallelThreshold));
+        int nc = GemmBlocking.Nc(Math.Min(args.K, GemmBlocking.Kc), TKernel.Nr);
+        for (int count = goal; count >= threads; count--)
+        {
+            (int, int) best = (0, 0);
+            double bestCost = double.MaxValue;
+            for (int tm = 1; tm <= count; tm++)
+            {
+                int tn = count / tm;
+                if (count % tm != 0 || tm > unitsM || tn > unitsN) continue;
+                long rows = (long)((unitsM + tm - 1) / tm) * TKernel.Mr, cols = (long)((unitsN + tn - 1) / tn) * TKernel.Nr;
+                double cost = rows * cols * args.K + GemmBlocking.PackCost * args.K * (cols + rows * ((cols + nc - 1) / nc));
+                if (cost < bestCost) (bestCost, best) = (cost, (tm, tn));
+            }
+            if (best.Item1 > 0) return best;
+        }
+        int fallback = Math.Min(threads, unitsM);
+        return (fallback, 1);
+    }
+
+    /// <summary>
+    /// Computes C[rows r0..r1, columns c0..c1] over the whole k range. <paramref name="sharedA"/> /
+    /// <paramref name="sharedB"/>, when not null, hold all of op(A) / op(B) already packed (see
+    /// <see cref="PackShared"/>); otherwise this thread packs the blocks it needs.
+    /// </summary>
+    public static void RunRegion(in GemmArgs args, int r0, int r1, int c0, int c1, float* sharedA, float* sharedB)
+    {
+        var buffers = GemmBlocking.Buffers;
+        int k = args.K;
+        int nc = GemmBlocking.Nc(Math.Min(k, GemmBlocking.Kc), TKernel.Nr);
+        int mc = GemmBlocking.Mc / TKernel.Mr * TKernel.Mr;
+        nint mPad = PaddedRows(args.M), nPad = PaddedCols(args.N);
+        for (int jc = c0; jc < c1; jc += nc)
+        {
+            int ncur = Math.Min(nc, c1 - jc);
+            for (int pc = 0; pc < k; pc += GemmBlocking.Kc)
+            {
+                int kc = Math.Min(GemmBlocking.Kc, k - pc);
+                bool accumulate = args.Accumulate || pc > 0;
+                float* packedB = sharedB != null ? sharedB + pc * nPad + jc * kc : buffers.B;
+                if (sharedB == null) PackB(args, pc, kc, jc, ncur, packedB);
+                for (int ic = r0; ic < r1; ic += mc)
+                {
+                    int mcur = Math.Min(mc, r1 - ic);
+                    float* packedA = sharedA != null ? sharedA + pc * mPad + ic * kc : buffers.A;
+                    if (sharedA == null) PackA(args, pc, kc, ic, mcur, packedA);
+                    MacroKernel(mcur, ncur, kc, packedA, packedB, buffers.Tile, args.C + ic * args.Ldc + jc, args.Ldc, accumulate);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs k block [pc, pc+kc) of op(A) rows [i0, i0+rows) (when <paramref name="forA"/>) or of
+    /// op(B) columns [i0, i0+rows) into the shared layout: block pc starts at pc·(padded length)
+    /// and row/column i at i·kc within it, the layout <see cref="RunRegion"/> reads.
+    /// </summary>
+    public static void PackShared(in GemmArgs args, bool forA, int pc, int i0, int rows, float* shared)
+    {
+        int kc = Math.Min(GemmBlocking.Kc, args.K - pc);
+        if (forA) PackA(args, pc, kc, i0, rows, shared + pc * PaddedRows(args.M) + i0 * kc);
+        else PackB(args, pc, kc, i0, rows, shared + pc * PaddedCols(args.N) + i0 * kc);
+    }
+
+    public static nint PaddedRows(int m) => (m + TKernel.Mr - 1) / TKernel.Mr * TKernel.Mr;
+
+    public static nint PaddedCols(int n) => (n + TKernel.Nr - 1) / TKernel.Nr * TKernel.Nr;
+
+    private static void PackA(in GemmArgs args, int pc, int kc, int ic, int rows, float* dst)
+    {
+        float* a = args.TransA ? args.A + pc * args.Lda + ic : args.A + ic * args.Lda + pc;
+        GemmPacking.PackA(args.TransA, a, args.Lda, rows, kc, TKernel.Mr, dst);
+    }
+
+    private static void PackB(in GemmArgs args, int pc, int kc, int jc, int cols, float* dst)
+    {
+        float* b = args.TransB ? args.B + jc * args.Ldb + pc : args.B + pc * args.Ldb + jc;
+        GemmPacking.PackB(args.TransB, b, args.Ldb, kc, cols, TKernel.Nr, dst);
+    }
+
+    /// <summary>C block (mc×nc) (+)= packed A block · packed B panel, one register tile at a time.</summary>
+    private static void MacroKernel(int mc, int nc, int kc, float* packedA, float* packedB, float* tile, float* c, nint ldc, bool accumulate)
+    {
+        int mr = TKernel.Mr, nr = TKernel.Nr;
+        for (int ir = 0; ir < mc; ir += mr)
+        {
+            float* a = packedA + ir * kc;
+            int rows = Math.Min(mr, mc - ir);
+            for (int jr = 0; jr < nc; jr += nr)
+            {
+                float* b = packedB + jr * kc;
+                float* ct = c + ir * ldc + jr;
+                int cols = Math.Min(nr, nc - jr);
+                if (rows == mr && cols == nr)
+                {
+                    TKernel.Run(kc, a, b, ct, ldc, accumulate);
+                    continue;
+                }
+                TKernel.Run(kc, a, b, tile, nr, false);
+                for (int i = 0; i < rows; i++)
+                for (int j = 0; j < cols; j++)
+                    ct[i * ldc + j] = accumulate ? ct[i * ldc + j] + tile[i * nr + j] : tile[i * nr + j];
+            }
+        }
+    }
+}

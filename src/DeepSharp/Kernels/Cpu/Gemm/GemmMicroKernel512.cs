@@ -1,0 +1,71 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace DeepSharp.Kernels.Cpu;
+
+/// <summary>AVX-512 micro-kernel: a 8×32 tile held in 16 zmm accumulators (2 vectors per row).</summary>
+internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
+{
+    public static int Mr => 8;
+    public static int Nr => 32;
+
+    public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
+    {
+        Vector512<float> c00 = default, c01 = default;
+        Vector512<float> c10 = default, c11 = default;
+        Vector512<float> c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default;
+        Vector512<float> c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default;
+        Vector512<float> c70 = default, c71 = default;
+        for (int p = 0; p < kc; p++, a += 8, b += 32)
+        {
+            Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16);
+            Vector512<float> ar = Vector512.Create(a[0]);
+            c00 = Vector512.FusedMultiplyAdd(ar, b0, c00);
+            c01 = Vector512.FusedMultiplyAdd(ar, b1, c01);
+            ar = Vector512.Create(a[1]);
+            c10 = Vector512.FusedMultiplyAdd(ar, b0, c10);
+            c11 = Vector512.FusedMultiplyAdd(ar, b1, c11);
+            ar = Vector512.Create(a[2]);
+            c20 = Vector512.FusedMultiplyAdd(ar, b0, c20);
+            c21 = Vector512.FusedMultiplyAdd(ar, b1, c21);
+            ar = Vector512.Create(a[3]);
+            c30 = Vector512.FusedMultiplyAdd(ar, b0, c30);
+            c31 = Vector512.FusedMultiplyAdd(ar, b1, c31);
+            ar = Vector512.Create(a[4]);
+            c40 = Vector512.FusedMultiplyAdd(ar, b0, c40);
+            c41 = Vector512.FusedMultiplyAdd(ar, b1, c41);
+            ar = Vector512.Create(a[5]);
+            c50 = Vector512.FusedMultiplyAdd(ar, b0, c50);
+            c51 = Vector512.FusedMultiplyAdd(ar, b1, c51);
+            ar = Vector512.Create(a[6]);
+            c60 = Vector512.FusedMultiplyAdd(ar, b0, c60);
+            c61 = Vector512.FusedMultiplyAdd(ar, b1, c61);
+            ar = Vector512.Create(a[7]);
+            c70 = Vector512.FusedMultiplyAdd(ar, b0, c70);
+            c71 = Vector512.FusedMultiplyAdd(ar, b1, c71);
+        }
+        Store(c, c00, c01, accumulate);
+        Store(c + 1 * ldc, c10, c11, accumulate);
+        Store(c + 2 * ldc, c20, c21, accumulate);
+        Store(c + 3 * ldc, c30, c31, accumulate);
+        Store(c + 4 * ldc, c40, c41, accumulate);
+        Store(c + 5 * ldc, c50, c51, accumulate);
+        Store(c + 6 * ldc, c60, c61, accumulate);
+        Store(c + 7 * ldc, c70, c71, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* c, Vector512<float> v0, Vector512<float> v1, bool accumulate)
+    {
+        if (accumulate)
+        {
+            v0 += Vector512.Load(c);
+            v1 += Vector512.Load(c + 16);
+        }
+        v0.Store(c);
+        v1.Store(c + 16);
+    }
+}

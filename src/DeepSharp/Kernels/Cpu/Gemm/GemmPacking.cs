@@ -1,0 +1,105 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace DeepSharp.Kernels.Cpu;
+
+/// <summary>
+/// Copies blocks of op(A) and op(B) into the micro-kernels' panel order, zero-padding the last
+/// panel so that the kernels always see full Mr / Nr panels.
+/// </summary>
+/// <remarks>
+/// Packed A: panels of <c>mr</c> rows; within a panel, for each p the mr values of column p.
+/// Packed B: panels of <c>nr</c> columns; within a panel, for each p the nr values of row p.
+/// The strided cases (A not transposed, B transposed) gather; the others copy contiguous runs.
+/// </remarks>
+internal static unsafe class GemmPacking
+{
+    /// <summary>
+    /// Packs op(A)[0..rows, 0..kc]. <paramref name="a"/> points at op(A)[0, 0]: element (i, p) is
+    /// a[i·lda + p], or a[p·lda + i] when transposed.
+    /// </summary>
+    public static void PackA(bool transA, float* a, nint lda, int rows, int kc, int mr, float* dst)
+    {
+        for (int i0 = 0; i0 < rows; i0 += mr, dst += mr * kc)
+        {
+            int r = Math.Min(mr, rows - i0);
+            if (transA)
+                CopyRuns(a + i0, lda, r, kc, mr, dst);
+            else
+                Gather(a + i0 * lda, lda, r, kc, mr, dst);
+        }
+    }
+
+    /// <summary>
+    /// Packs op(B)[0..kc, 0..cols]. <paramref name="b"/> points at op(B)[0, 0]: element (p, j) is
+    /// b[p·ldb + j], or b[j·ldb + p] when transposed.
+    /// </summary>
+    public static void PackB(bool transB, float* b, nint ldb, int kc, int cols, int nr, float* dst)
+    {
+        for (int j0 = 0; j0 < cols; j0 += nr, dst += nr * kc)
+        {
+            int w = Math.Min(nr, cols - j0);
+            if (transB)
+                Gather(b + j0 * ldb, ldb, w, kc, nr, dst);
+            else
+                CopyRuns(b + j0, ldb, w, kc, nr, dst);
+        }
+    }
+
+    /// <summary>dst[p·width + q] = src[p·ld + q] for q &lt; count, zero for count ≤ q &lt; width.</summary>
+    private static void CopyRuns(float* src, nint ld, int count, int kc, int width, float* dst)
+    {
+        for (int p = 0; p < kc; p++, src += ld, dst += width)
+        {
+            new ReadOnlySpan<float>(src, count).CopyTo(new Span<float>(dst, count));
+            if (count < width) new Span<float>(dst + count, width - count).Clear();
+        }
+    }
+
+    /// <summary>dst[p·width + q] = src[q·ld + p] for q &lt; count, zero for count ≤ q &lt; width.</summary>
+    private static void Gather(float* src, nint ld, int count, int kc, int width, float* dst)
+    {
+        int q = 0;
+        for (; q + 4 <= count; q += 4)
+        {
+            float* s0 = src + q * ld, s1 = s0 + ld, s2 = s1 + ld, s3 = s2 + ld;
+            float* d = dst + q;
+            int p = 0;
+            if (Sse.IsSupported)
+            {
+                for (; p + 4 <= kc; p += 4, d += 4 * width)
+                    Transpose4x4(s0 + p, s1 + p, s2 + p, s3 + p, d, width);
+            }
+            for (; p < kc; p++, d += width)
+            {
+                d[0] = s0[p];
+                d[1] = s1[p];
+                d[2] = s2[p];
+                d[3] = s3[p];
+            }
+        }
+        for (; q < count; q++)
+        {
+            float* s = src + q * ld, d = dst + q;
+            for (int p = 0; p < kc; p++, d += width) *d = s[p];
+        }
+        if (count < width)
+        {
+            for (int p = 0; p < kc; p++)
+                new Span<float>(dst + p * width + count, width - count).Clear();
+        }
+    }
+
+    /// <summary>Four runs of four floats (rows) stored as four columns: d[j·width + i] = s_i[j].</summary>
+    private static void Transpose4x4(float* s0, float* s1, float* s2, float* s3, float* d, int width)
+    {
+        Vector128<float> r0 = Sse.LoadVector128(s0), r1 = Sse.LoadVector128(s1);
+        Vector128<float> r2 = Sse.LoadVector128(s2), r3 = Sse.LoadVector128(s3);
+        Vector128<float> lo01 = Sse.UnpackLow(r0, r1), lo23 = Sse.UnpackLow(r2, r3);   // a0 b0 a1 b1 | c0 d0 c1 d1
+        Vector128<float> hi01 = Sse.UnpackHigh(r0, r1), hi23 = Sse.UnpackHigh(r2, r3); // a2 b2 a3 b3 | c2 d2 c3 d3
+        Sse.Store(d, Sse.MoveLowToHigh(lo01, lo23));
+        Sse.Store(d + width, Sse.MoveHighToLow(lo23, lo01));
+        Sse.Store(d + 2 * width, Sse.MoveLowToHigh(hi01, hi23));
+        Sse.Store(d + 3 * width, Sse.MoveHighToLow(hi23, hi01));
+    }
+}

@@ -1,0 +1,134 @@
+using DeepSharp.Kernels.Cpu;
+using DeepSharp.Kernels.Cpu.Reference;
+
+namespace DeepSharp.KernelCheck;
+
+/// <summary>GEMM against its double-precision twin: shapes, transposes, strides, threads, arguments.</summary>
+public static class GemmChecks
+{
+    private static readonly int[] Sizes = [0, 1, 2, 3, 5, 7, 8, 13, 16, 17, 31, 33, 64, 65, 97];
+    private static readonly int[] Depths = [0, 1, 3, 17, 64, 97];
+
+    /// <summary>The seed model's shapes: (transA, transB, m, n, k).</summary>
+    private static readonly (bool TransA, bool TransB, int M, int N, int K)[] SeedShapes =
+    [
+        (false, false, 128, 128, 5408), (true, false, 5408, 128, 128), (false, true, 128, 5408, 128),
+        (false, false, 128, 10, 128), (true, false, 128, 10, 128), (false, true, 128, 128, 10),
+    ];
+
+    public static void SmallShapesMatchTwin()
+    {
+        int seed = 0;
+        foreach (int m in Sizes)
+        foreach (int n in Sizes)
+        foreach (int k in Depths)
+        for (int trans = 0; trans < 4; trans++)
+        {
+            seed++;
+            // Every other case pads the leading dimensions, so strides differ from the row lengths.
+            int pad = seed % 2 == 0 ? 0 : 1 + seed % 5;
+            CompareWithTwin((trans & 1) != 0, (trans & 2) != 0, m, n, k, pad, accumulate: (seed / 2) % 2 == 0, seed);
+        }
+    }
+
+    public static void LargeShapesMatchTwin()
+    {
+        int seed = 1000;
+        for (int trans = 0; trans < 4; trans++)
+        {
+            CompareWithTwin((trans & 1) != 0, (trans & 2) != 0, 300, 200, 700, 0, accumulate: trans % 2 == 0, seed++);
+            CompareWithTwin((trans & 1) != 0, (trans & 2) != 0, 197, 389, 520, 3, accumulate: trans % 2 == 1, seed++);
+        }
+        CompareWithTwin(false, false, 1, 777, 300, 0, accumulate: false, seed++);
+        CompareWithTwin(true, true, 777, 1, 300, 2, accumulate: true, seed++);
+    }
+
+    public static void SeedShapesMatchTwin()
+    {
+        int seed = 2000;
+        foreach (var s in SeedShapes)
+            CompareWithTwin(s.TransA, s.TransB, s.M, s.N, s.K, 0, accumulate: seed % 2 == 0, seed++);
+    }
+
+    public static void ThreadCountDoesNotChangeBits()
+    {
+        (bool, bool, int, int, int)[] shapes =
+        [
+            .. SeedShapes, (false, false, 300, 200, 700), (true, true, 37, 1000, 600), (false, true, 1000, 37, 300),
+        ];
+        int saved = DeepSharp.Threads.Count;
+        try
+        {
+            int seed = 3000;
+            foreach (var (transA, transB, m, n, k) in shapes)
+            {
+                var (a, lda, b, ldb, c0, ldc) = Operands(transA, transB, m, n, k, 0, seed++);
+                float[]? first = null;
+                foreach (int threads in new[] { 1, 2, 3, 4 })
+                {
+                    DeepSharp.Threads.Count = threads;
+                    var c = (float[])c0.Clone();
+                    Gemm.Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate: true);
+                    if (first is null) first = c;
+                    else Check.Equal<float>(first, c, $"Gemm {Describe(transA, transB, m, n, k)} threads 1 vs {threads}");
+                }
+            }
+        }
+        finally
+        {
+            DeepSharp.Threads.Count = saved;
+        }
+    }
+
+    public static void BadArgumentsThrow()
+    {
+        var a = new float[4 * 5];
+        var b = new float[5 * 6];
+        var c = new float[4 * 6];
+        ExpectThrow(() => Gemm.Multiply(false, false, 4, 6, 5, a.AsSpan(1), 5, b, 6, c, 6, false), "m=4, n=6, k=5", "short A");
+        ExpectThrow(() => Gemm.Multiply(false, true, 4, 6, 5, a, 5, b, 6, c, 6, false), "needs 35", "short B (transposed, ldb=6)");
+        ExpectThrow(() => Gemm.Multiply(false, false, 4, 6, 5, a, 5, b, 6, c.AsSpan(0, 23), 6, false), "m=4, n=6, k=5", "short C");
+        ExpectThrow(() => Gemm.Multiply(false, false, 4, 6, 5, a, 4, b, 6, c, 6, false), "lda=4", "lda below k");
+        ExpectThrow(() => Gemm.Multiply(false, false, -1, 6, 5, a, 5, b, 6, c, 6, false), "m=-1", "negative m");
+    }
+
+    private static void ExpectThrow(Action call, string messagePart, string context)
+    {
+        try
+        {
+            call();
+        }
+        catch (ArgumentException e)
+        {
+            if (!e.Message.Contains(messagePart, StringComparison.Ordinal))
+                throw new CheckFailedException($"Gemm {context}: message '{e.Message}' does not name '{messagePart}'");
+            return;
+        }
+        throw new CheckFailedException($"Gemm {context}: no ArgumentException");
+    }
+
+    private static void CompareWithTwin(bool transA, bool transB, int m, int n, int k, int pad, bool accumulate, int seed)
+    {
+        var (a, lda, b, ldb, expected, ldc) = Operands(transA, transB, m, n, k, pad, seed);
+        var actual = (float[])expected.Clone();
+        NaiveGemm.Multiply(transA, transB, m, n, k, a, lda, b, ldb, expected, ldc, accumulate);
+        Gemm.Multiply(transA, transB, m, n, k, a, lda, b, ldb, actual, ldc, accumulate);
+        // float32 sums of k products of values in [-1, 1] against a double oracle: error grows with k.
+        float atol = 2e-6f * (k + 1);
+        Check.Close(expected, actual, 1e-5f, atol, $"Gemm {Describe(transA, transB, m, n, k)} pad {pad} accumulate {accumulate}");
+    }
+
+    /// <summary>Random A, B and C (C's padding included) laid out for the given transposes.</summary>
+    private static (float[] A, int Lda, float[] B, int Ldb, float[] C, int Ldc) Operands(
+        bool transA, bool transB, int m, int n, int k, int pad, int seed)
+    {
+        int aRows = transA ? k : m, aCols = transA ? m : k;
+        int bRows = transB ? n : k, bCols = transB ? k : n;
+        int lda = aCols + pad, ldb = bCols + pad, ldc = n + pad;
+        return (Check.Random(aRows * lda, seed), lda, Check.Random(bRows * ldb, seed + 7919),
+            ldb, Check.Random(m * ldc, seed + 104729), ldc);
+    }
+
+    private static string Describe(bool transA, bool transB, int m, int n, int k) =>
+        $"m={m} n={n} k={k}{(transA ? " transA" : "")}{(transB ? " transB" : "")}";
+}
