@@ -17,25 +17,21 @@ internal static unsafe class Scratch
 {
     public const int Packed = 0, PackedBias = 1, TileA = 2, TileB = 3, TileC = 4, Slots = 5;
 
-    [ThreadStatic] private static float[]?[]? t_floats;
-    [ThreadStatic] private static int[]?[]? t_ints;
+    public static float* Floats(int slot, int length) => Buffers<float>.Get(slot, length);
+    public static double* Doubles(int slot, int length) => Buffers<double>.Get(slot, length);
+    public static int* Ints(int slot, int length) => Buffers<int>.Get(slot, length);
 
-    public static float* Floats(int slot, int length)
+    private static class Buffers<T> where T : unmanaged
     {
-        var buffers = t_floats ??= new float[]?[Slots];
-        ref var buffer = ref buffers[slot];
-        if (buffer is null || buffer.Length < length) buffer = Grow<float>(length);
-        return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
-    }
+        [ThreadStatic] private static T[]?[]? t_buffers;
 
-    public static int* Ints(int slot, int length)
-    {
-        var buffers = t_ints ??= new int[]?[Slots];
-        ref var buffer = ref buffers[slot];
-        if (buffer is null || buffer.Length < length) buffer = Grow<int>(length);
-        return (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+        public static T* Get(int slot, int length)
+        {
+            var buffers = t_buffers ??= new T[]?[Slots];
+            ref var buffer = ref buffers[slot];
+            if (buffer is null || buffer.Length < length)
+                buffer = GC.AllocateUninitializedArray<T>((int)Math.Min(Array.MaxLength, Math.Max(64L, (long)length * 5 / 4)), pinned: true);
+            return (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+        }
     }
-
-    private static T[] Grow<T>(int length) =>
-        GC.AllocateUninitializedArray<T>((int)Math.Min(Array.MaxLength, Math.Max(64L, (long)length * 5 / 4)), pinned: true);
 }
