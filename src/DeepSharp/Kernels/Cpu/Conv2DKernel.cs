@@ -1,16 +1,68 @@
+using System.Numerics;
+using DeepSharp.Kernels.Cpu.Conv;
 using DeepSharp.Kernels.Cpu.Reference;
 
 namespace DeepSharp.Kernels.Cpu;
 
-/// <summary>NHWC 2-D convolution; see <see cref="NaiveConv2D"/> for the exact contract.</summary>
-public static class Conv2DKernel
+/// <summary>
+/// NHWC 2-D convolution with a (KH, KW, Cin, Cout) kernel; see <see cref="NaiveConv2D"/> for the
+/// exact contract. Vectorised over output channels and spread over <see cref="WorkerPool.Shared"/>;
+/// falls back to the naive twin where the JIT has no SIMD. Results are identical for any thread count.
+/// </summary>
+public static unsafe class Conv2DKernel
 {
+    /// <summary>Writes y (N, OutH, OutW, Cout). An empty <paramref name="bias"/> means no bias.</summary>
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, in Conv2DGeometry g)
-        => NaiveConv2D.Forward(x, w, bias, y, g);
+    {
+        Validate(g, x.Length, w.Length, y.Length, "y");
+        if (!bias.IsEmpty && bias.Length < g.OutC)
+            throw new ArgumentException($"Bias has {bias.Length} elements; expected {g.OutC} or none.", nameof(bias));
+        if (!Vector.IsHardwareAccelerated)
+        {
+            NaiveConv2D.Forward(x, w, bias, y, g);
+            return;
+        }
+        fixed (float* px = x, pw = w, pb = bias, py = y)
+            ConvForward.Run(px, pw, bias.IsEmpty ? null : pb, py, g);
+    }
 
+    /// <summary>dx += ∂L/∂x given dy.</summary>
     public static void BackwardInput(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx, in Conv2DGeometry g)
-        => NaiveConv2D.BackwardInput(dy, w, dx, g);
+    {
+        Validate(g, dx.Length, w.Length, dy.Length, "dy");
+        if (!Vector.IsHardwareAccelerated)
+        {
+            NaiveConv2D.BackwardInput(dy, w, dx, g);
+            return;
+        }
+        fixed (float* pdy = dy, pw = w, pdx = dx)
+            ConvBackwardInput.Run(pdy, pw, pdx, g);
+    }
 
+    /// <summary>dw += ∂L/∂w given x and dy; bit-identical for any thread count.</summary>
     public static void BackwardKernel(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, in Conv2DGeometry g)
-        => NaiveConv2D.BackwardKernel(x, dy, dw, g);
+    {
+        Validate(g, x.Length, dw.Length, dy.Length, "dy");
+        if (!Vector.IsHardwareAccelerated)
+        {
+            NaiveConv2D.BackwardKernel(x, dy, dw, g);
+            return;
+        }
+        fixed (float* px = x, pdy = dy, pdw = dw)
+            ConvBackwardKernel.Run(px, pdy, pdw, g);
+    }
+
+    // The fast paths use pointers, so a short span must fail here rather than read past its end.
+    private static void Validate(in Conv2DGeometry g, int inputLength, int kernelLength, int outputLength, string outputName)
+    {
+        if (g.Batch < 0 || g.InH < 0 || g.InW < 0 || g.InC < 0 || g.OutC < 0 || g.KernelH < 0 || g.KernelW < 0
+            || g.OutH < 0 || g.OutW < 0 || g.StrideH < 1 || g.StrideW < 1 || g.DilationH < 1 || g.DilationW < 1)
+            throw new ArgumentException($"Invalid convolution geometry {g}.");
+        if (inputLength < g.InputLength)
+            throw new ArgumentException($"Input has {inputLength} elements; geometry {g} needs {g.InputLength}.");
+        if (kernelLength < g.KernelLength)
+            throw new ArgumentException($"Kernel has {kernelLength} elements; geometry {g} needs {g.KernelLength}.");
+        if (outputLength < g.OutputLength)
+            throw new ArgumentException($"{outputName} has {outputLength} elements; geometry {g} needs {g.OutputLength}.");
+    }
 }

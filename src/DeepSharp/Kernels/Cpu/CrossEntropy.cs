@@ -1,16 +1,106 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using DeepSharp.Kernels.Cpu.Reference;
 
 namespace DeepSharp.Kernels.Cpu;
 
-/// <summary>Softmax fused with cross-entropy; see <see cref="NaiveCrossEntropy"/> for the exact contract.</summary>
-public static class CrossEntropy
+/// <summary>
+/// Softmax fused with cross-entropy; see <see cref="NaiveCrossEntropy"/> for the exact contract.
+/// Each row is log-softmaxed once (into the probs buffer), the loss is read from it, then it is
+/// exponentiated in place. The sparse backward pass gives the twin's bits exactly.
+/// </summary>
+public static unsafe class CrossEntropy
 {
     public static void SoftmaxForward(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Span<float> probs, Span<float> loss, int rows, int cols)
-        => NaiveCrossEntropy.SoftmaxForward(logits, targets, probs, loss, rows, cols);
+    {
+        Softmax.RequireLengths(logits.Length, probs.Length, rows, cols);
+        Softmax.RequireLengths(targets.Length, probs.Length, rows, cols);
+        if (loss.Length < rows) throw new ArgumentException($"loss has {loss.Length} elements; expected {rows}.", nameof(loss));
+        var tmp = new Span<float>(Scratch.Floats(Scratch.TileC, cols), cols);
+        for (int r = 0; r < rows; r++)
+        {
+            var p = probs.Slice(r * cols, cols);
+            Softmax.LogForwardRow(logits.Slice(r * cols, cols), p, tmp);
+            loss[r] = -TensorPrimitives.Dot(targets.Slice(r * cols, cols), p);
+            TensorPrimitives.Exp(p, p);
+        }
+    }
+
+    /// <summary>dLogits[r,:] += dLoss[r] · (p[r,:]·Σt[r,:] − t[r,:]).</summary>
     public static void SoftmaxBackward(ReadOnlySpan<float> probs, ReadOnlySpan<float> targets, ReadOnlySpan<float> dLoss, Span<float> dLogits, int rows, int cols)
-        => NaiveCrossEntropy.SoftmaxBackward(probs, targets, dLoss, dLogits, rows, cols);
+    {
+        Softmax.RequireLengths(probs.Length, dLogits.Length, rows, cols);
+        Softmax.RequireLengths(targets.Length, dLogits.Length, rows, cols);
+        if (dLoss.Length < rows) throw new ArgumentException($"dLoss has {dLoss.Length} elements; expected {rows}.", nameof(dLoss));
+        for (int r = 0; r < rows; r++)
+        {
+            var t = targets.Slice(r * cols, cols);
+            var p = probs.Slice(r * cols, cols);
+            var d = dLogits.Slice(r * cols, cols);
+            float tsum = TensorPrimitives.Sum(t), scale = dLoss[r];
+            ref float pp = ref MemoryMarshal.GetReference(p);
+            ref float pt = ref MemoryMarshal.GetReference(t);
+            ref float pd = ref MemoryMarshal.GetReference(d);
+            int c = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var ts = new Vector<float>(tsum);
+                var s = new Vector<float>(scale);
+                for (; c <= cols - Vector<float>.Count; c += Vector<float>.Count)
+                {
+                    var g = s * (Vector.LoadUnsafe(ref pp, (nuint)c) * ts - Vector.LoadUnsafe(ref pt, (nuint)c));
+                    (Vector.LoadUnsafe(ref pd, (nuint)c) + g).StoreUnsafe(ref pd, (nuint)c);
+                }
+            }
+            for (; c < cols; c++) d[c] += scale * (p[c] * tsum - t[c]);
+        }
+    }
+
+    /// <summary>As <see cref="SoftmaxForward"/> with class indices; throws for a label outside [0, cols).</summary>
     public static void SparseSoftmaxForward(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> probs, Span<float> loss, int rows, int cols)
-        => NaiveCrossEntropy.SparseSoftmaxForward(logits, labels, probs, loss, rows, cols);
+    {
+        Softmax.RequireLengths(logits.Length, probs.Length, rows, cols);
+        if (labels.Length < rows || loss.Length < rows)
+            throw new ArgumentException($"labels ({labels.Length}) and loss ({loss.Length}) need {rows} elements.");
+        var tmp = new Span<float>(Scratch.Floats(Scratch.TileC, cols), cols);
+        for (int r = 0; r < rows; r++)
+        {
+            int label = labels[r];
+            if ((uint)label >= (uint)cols)
+                throw new ArgumentOutOfRangeException(nameof(labels), label, $"Label at row {r} is {label}; expected 0..{cols - 1}.");
+            var p = probs.Slice(r * cols, cols);
+            Softmax.LogForwardRow(logits.Slice(r * cols, cols), p, tmp);
+            loss[r] = -p[label];
+            TensorPrimitives.Exp(p, p);
+        }
+    }
+
+    /// <summary>dLogits[r,:] += dLoss[r] · (p[r,:] − onehot(label[r])).</summary>
     public static void SparseSoftmaxBackward(ReadOnlySpan<float> probs, ReadOnlySpan<int> labels, ReadOnlySpan<float> dLoss, Span<float> dLogits, int rows, int cols)
-        => NaiveCrossEntropy.SparseSoftmaxBackward(probs, labels, dLoss, dLogits, rows, cols);
+    {
+        Softmax.RequireLengths(probs.Length, dLogits.Length, rows, cols);
+        if (labels.Length < rows || dLoss.Length < rows)
+            throw new ArgumentException($"labels ({labels.Length}) and dLoss ({dLoss.Length}) need {rows} elements.");
+        for (int r = 0; r < rows; r++)
+        {
+            var p = probs.Slice(r * cols, cols);
+            var d = dLogits.Slice(r * cols, cols);
+            float scale = dLoss[r];
+            int label = labels[r];
+            bool hasLabel = (uint)label < (uint)cols;
+            float before = hasLabel ? d[label] : 0f;
+            ref float pp = ref MemoryMarshal.GetReference(p);
+            ref float pd = ref MemoryMarshal.GetReference(d);
+            int c = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var s = new Vector<float>(scale);
+                for (; c <= cols - Vector<float>.Count; c += Vector<float>.Count)
+                    (Vector.LoadUnsafe(ref pd, (nuint)c) + s * Vector.LoadUnsafe(ref pp, (nuint)c)).StoreUnsafe(ref pd, (nuint)c);
+            }
+            for (; c < cols; c++) d[c] += scale * p[c];
+            if (hasLabel) d[label] = before + scale * (p[label] - 1f);
+        }
+    }
 }

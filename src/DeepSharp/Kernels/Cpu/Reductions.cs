@@ -1,11 +1,136 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using DeepSharp.Kernels.Cpu.Reference;
 
 namespace DeepSharp.Kernels.Cpu;
 
-/// <summary>Sums and the bias add; see <see cref="NaiveReductions"/> for the exact contract.</summary>
-public static class Reductions
+/// <summary>
+/// Sums and the bias add; see <see cref="NaiveReductions"/> for the exact contract.
+/// </summary>
+/// <remarks>
+/// Determinism: sums are cut into blocks of a fixed size; each block is summed in float
+/// (vectorised), block sums are added in double in block order. Blocks may run on any thread,
+/// so the result is the same for every thread count (it may differ between instruction sets,
+/// whose vector widths order the in-block additions differently).
+/// </remarks>
+public static unsafe class Reductions
 {
-    public static float Sum(ReadOnlySpan<float> x) => NaiveReductions.Sum(x);
-    public static void SumRows(ReadOnlySpan<float> x, Span<float> colSums, int rows, int cols) => NaiveReductions.SumRows(x, colSums, rows, cols);
-    public static void AddBias(Span<float> x, ReadOnlySpan<float> bias, int rows, int cols) => NaiveReductions.AddBias(x, bias, rows, cols);
+    private const int SumBlock = 4096;        // elements per block of Sum
+    private const int SumRowsBlock = 256;     // rows per block of SumRows
+    private const int ParallelElements = 1 << 18;
+
+    public static float Sum(ReadOnlySpan<float> x)
+    {
+        int blocks = (x.Length + SumBlock - 1) / SumBlock;
+        if (blocks <= 1) return TensorPrimitives.Sum(x);
+        float* partials = Scratch.Floats(Scratch.Packed, blocks);
+        fixed (float* px = x)
+        {
+            if (x.Length >= ParallelElements && WorkerPool.Shared.ThreadCount > 1)
+                BlockSums.Run(px, x.Length, partials, blocks);
+            else
+                for (int b = 0; b < blocks; b++) partials[b] = BlockSums.Block(px, x.Length, b);
+        }
+        double sum = 0;
+        for (int b = 0; b < blocks; b++) sum += partials[b];
+        return (float)sum;
+    }
+
+    /// <summary>colSums[c] += Σ_r x[r, c] for a rows×cols matrix (the bias gradient).</summary>
+    public static void SumRows(ReadOnlySpan<float> x, Span<float> colSums, int rows, int cols)
+    {
+        if (rows < 0 || cols < 0 || x.Length < (long)rows * cols || colSums.Length < cols)
+            throw new ArgumentException($"SumRows of {rows}×{cols} got {x.Length} inputs and {colSums.Length} sums.");
+        if (rows == 0 || cols == 0) return;
+        int blocks = (rows + SumRowsBlock - 1) / SumRowsBlock;
+        float* partials = Scratch.Floats(Scratch.Packed, blocks * cols);
+        fixed (float* px = x)
+        {
+            if ((long)rows * cols >= ParallelElements && WorkerPool.Shared.ThreadCount > 1)
+                RowBlockSums.Run(px, rows, cols, partials, blocks);
+            else
+                for (int b = 0; b < blocks; b++) RowBlockSums.Block(px, rows, cols, partials, b);
+        }
+        double* total = Scratch.Doubles(Scratch.Packed, cols);
+        new Span<double>(total, cols).Clear();
+        for (int b = 0; b < blocks; b++)
+        for (int c = 0; c < cols; c++) total[c] += partials[b * cols + c];
+        for (int c = 0; c < cols; c++) colSums[c] += (float)total[c];
+    }
+
+    /// <summary>x[r, c] += bias[c] in place.</summary>
+    public static void AddBias(Span<float> x, ReadOnlySpan<float> bias, int rows, int cols)
+    {
+        if (rows < 0 || cols < 0 || x.Length < (long)rows * cols || bias.Length < cols)
+            throw new ArgumentException($"AddBias of {rows}×{cols} got {x.Length} values and {bias.Length} biases.");
+        bias = bias[..cols];
+        for (int r = 0; r < rows; r++)
+        {
+            var row = x.Slice(r * cols, cols);
+            TensorPrimitives.Add(row, bias, row);
+        }
+    }
+
+    private sealed class BlockSums : IParallelBody
+    {
+        [ThreadStatic] private static BlockSums? t_instance;
+        private float* _x, _partials;
+        private int _length;
+
+        public static void Run(float* x, int length, float* partials, int blocks)
+        {
+            var body = t_instance ??= new BlockSums();
+            body._x = x;
+            body._length = length;
+            body._partials = partials;
+            try { WorkerPool.Shared.For(blocks, body); }
+            finally { body._x = body._partials = null; }
+        }
+
+        public static float Block(float* x, int length, int b)
+        {
+            int start = b * SumBlock;
+            return TensorPrimitives.Sum(new ReadOnlySpan<float>(x + start, Math.Min(SumBlock, length - start)));
+        }
+
+        public void Execute(int b) => _partials[b] = Block(_x, _length, b);
+    }
+
+    private sealed class RowBlockSums : IParallelBody
+    {
+        [ThreadStatic] private static RowBlockSums? t_instance;
+        private float* _x, _partials;
+        private int _rows, _cols;
+
+        public static void Run(float* x, int rows, int cols, float* partials, int blocks)
+        {
+            var body = t_instance ??= new RowBlockSums();
+            body._x = x;
+            body._rows = rows;
+            body._cols = cols;
+            body._partials = partials;
+            try { WorkerPool.Shared.For(blocks, body); }
+            finally { body._x = body._partials = null; }
+        }
+
+        /// <summary>partials[b, :] = Σ of rows [b·block, (b+1)·block), summed in float.</summary>
+        public static void Block(float* x, int rows, int cols, float* partials, int b)
+        {
+            float* acc = partials + b * cols;
+            int r0 = b * SumRowsBlock, r1 = Math.Min(rows, r0 + SumRowsBlock);
+            new ReadOnlySpan<float>(x + (long)r0 * cols, cols).CopyTo(new Span<float>(acc, cols));
+            for (int r = r0 + 1; r < r1; r++)
+            {
+                float* row = x + (long)r * cols;
+                int c = 0;
+                if (Vector.IsHardwareAccelerated)
+                    for (; c <= cols - Vector<float>.Count; c += Vector<float>.Count)
+                        (Vector.Load(acc + c) + Vector.Load(row + c)).Store(acc + c);
+                for (; c < cols; c++) acc[c] += row[c];
+            }
+        }
+
+        public void Execute(int b) => Block(_x, _rows, _cols, _partials, b);
+    }
 }

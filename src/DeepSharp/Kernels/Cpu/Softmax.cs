@@ -1,12 +1,112 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using DeepSharp.Kernels.Cpu.Reference;
 
 namespace DeepSharp.Kernels.Cpu;
 
-/// <summary>Row softmax and log-softmax; see <see cref="NaiveSoftmax"/> for the exact contract.</summary>
-public static class Softmax
+/// <summary>
+/// Row softmax and log-softmax; see <see cref="NaiveSoftmax"/> for the exact contract.
+/// Rows are processed with TensorPrimitives (vectorised max, exp, sum) in float; the twin sums in
+/// double, so results agree to rounding (relative ~1e-6 for rows of a few thousand columns).
+/// </summary>
+public static unsafe class Softmax
 {
-    public static void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, int cols) => NaiveSoftmax.Forward(x, y, rows, cols);
-    public static void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols) => NaiveSoftmax.Backward(y, dy, dx, rows, cols);
-    public static void LogForward(ReadOnlySpan<float> x, Span<float> y, int rows, int cols) => NaiveSoftmax.LogForward(x, y, rows, cols);
-    public static void LogBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols) => NaiveSoftmax.LogBackward(y, dy, dx, rows, cols);
+    public static void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, int cols)
+    {
+        RequireLengths(x.Length, y.Length, rows, cols);
+        for (int r = 0; r < rows; r++) ForwardRow(x.Slice(r * cols, cols), y.Slice(r * cols, cols));
+    }
+
+    /// <summary>dx += y ⊙ (dy − Σ dy·y), row by row.</summary>
+    public static void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols)
+    {
+        RequireLengths(y.Length, dx.Length, rows, cols);
+        RequireLengths(dy.Length, dx.Length, rows, cols);
+        for (int r = 0; r < rows; r++)
+        {
+            var yr = y.Slice(r * cols, cols);
+            var dyr = dy.Slice(r * cols, cols);
+            var dxr = dx.Slice(r * cols, cols);
+            float dot = TensorPrimitives.Dot(dyr, yr);
+            ref float py = ref MemoryMarshal.GetReference(yr);
+            ref float pdy = ref MemoryMarshal.GetReference(dyr);
+            ref float pdx = ref MemoryMarshal.GetReference(dxr);
+            int c = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var d = new Vector<float>(dot);
+                for (; c <= cols - Vector<float>.Count; c += Vector<float>.Count)
+                {
+                    var g = Vector.LoadUnsafe(ref py, (nuint)c) * (Vector.LoadUnsafe(ref pdy, (nuint)c) - d);
+                    (Vector.LoadUnsafe(ref pdx, (nuint)c) + g).StoreUnsafe(ref pdx, (nuint)c);
+                }
+            }
+            for (; c < cols; c++) dxr[c] += yr[c] * (dyr[c] - dot);
+        }
+    }
+
+    public static void LogForward(ReadOnlySpan<float> x, Span<float> y, int rows, int cols)
+    {
+        RequireLengths(x.Length, y.Length, rows, cols);
+        var tmp = new Span<float>(Scratch.Floats(Scratch.TileC, cols), cols);
+        for (int r = 0; r < rows; r++) LogForwardRow(x.Slice(r * cols, cols), y.Slice(r * cols, cols), tmp);
+    }
+
+    /// <summary>dx += dy − exp(y) · Σ dy, row by row (y is the log-softmax output).</summary>
+    public static void LogBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols)
+    {
+        RequireLengths(y.Length, dx.Length, rows, cols);
+        RequireLengths(dy.Length, dx.Length, rows, cols);
+        var p = new Span<float>(Scratch.Floats(Scratch.TileC, cols), cols);
+        for (int r = 0; r < rows; r++)
+        {
+            var dyr = dy.Slice(r * cols, cols);
+            var dxr = dx.Slice(r * cols, cols);
+            float sum = TensorPrimitives.Sum(dyr);
+            TensorPrimitives.Exp(y.Slice(r * cols, cols), p);
+            ref float pp = ref MemoryMarshal.GetReference(p);
+            ref float pdy = ref MemoryMarshal.GetReference(dyr);
+            ref float pdx = ref MemoryMarshal.GetReference(dxr);
+            int c = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var s = new Vector<float>(sum);
+                for (; c <= cols - Vector<float>.Count; c += Vector<float>.Count)
+                {
+                    var g = Vector.LoadUnsafe(ref pdy, (nuint)c) - Vector.LoadUnsafe(ref pp, (nuint)c) * s;
+                    (Vector.LoadUnsafe(ref pdx, (nuint)c) + g).StoreUnsafe(ref pdx, (nuint)c);
+                }
+            }
+            for (; c < cols; c++) dxr[c] += dyr[c] - p[c] * sum;
+        }
+    }
+
+    /// <summary>y = exp(x − max) / Σ exp(x − max) for one row.</summary>
+    internal static void ForwardRow(ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (x.IsEmpty) return;
+        float max = TensorPrimitives.Max(x);
+        TensorPrimitives.Subtract(x, max, y);
+        TensorPrimitives.Exp(y, y);
+        TensorPrimitives.Divide(y, TensorPrimitives.Sum(y), y);
+    }
+
+    /// <summary>y = x − (max + log Σ exp(x − max)) for one row; <paramref name="tmp"/> holds ≥ x.Length floats.</summary>
+    internal static void LogForwardRow(ReadOnlySpan<float> x, Span<float> y, Span<float> tmp)
+    {
+        if (x.IsEmpty) return;
+        float max = TensorPrimitives.Max(x);
+        tmp = tmp[..x.Length];
+        TensorPrimitives.Subtract(x, max, tmp);
+        TensorPrimitives.Exp(tmp, tmp);
+        float logSum = (float)(Math.Log(TensorPrimitives.Sum(tmp)) + max);
+        TensorPrimitives.Subtract(x, logSum, y);
+    }
+
+    internal static void RequireLengths(int input, int output, int rows, int cols)
+    {
+        if (rows < 0 || cols < 0 || input < (long)rows * cols || output < (long)rows * cols)
+            throw new ArgumentException($"A {rows}×{cols} softmax needs {(long)rows * cols} elements; got {input} in and {output} out.");
+    }
 }

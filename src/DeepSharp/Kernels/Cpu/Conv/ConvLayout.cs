@@ -1,0 +1,92 @@
+namespace DeepSharp.Kernels.Cpu.Conv;
+
+/// <summary>
+/// Data movement shared by the convolution passes: weight packing, im2col of one output pixel
+/// and its inverse. K = KH·KW·Cin is the reduction length, indexed (kh, kw, ci) as the kernel is.
+/// </summary>
+internal static unsafe class ConvLayout
+{
+    /// <summary>dst[k, 0..np) = w[k, 0..Cout), zero past Cout. (K, np)</summary>
+    public static void PackKernel(float* w, int k, int cout, int np, float* dst)
+    {
+        for (int r = 0; r < k; r++)
+        {
+            new ReadOnlySpan<float>(w + r * cout, cout).CopyTo(new Span<float>(dst + r * np, cout));
+            new Span<float>(dst + r * np + cout, np - cout).Clear();
+        }
+    }
+
+    /// <summary>dst[co, 0..kp) = w[0..K, co], zero past K. (Cout, kp)</summary>
+    public static void PackKernelTransposed(float* w, int k, int cout, int kp, float* dst)
+    {
+        for (int co = 0; co < cout; co++)
+        {
+            float* row = dst + co * kp;
+            for (int r = 0; r < k; r++) row[r] = w[r * cout + co];
+            new Span<float>(row + k, kp - k).Clear();
+        }
+    }
+
+    /// <summary>Writes the K inputs that output pixel (oh, ow) of one image sees; zero outside.</summary>
+    public static void Im2ColPixel(float* image, in Conv2DGeometry g, int oh, int ow, float* dst)
+    {
+        int cin = g.InC;
+        for (int kh = 0; kh < g.KernelH; kh++)
+        {
+            int ih = oh * g.StrideH - g.PadTop + kh * g.DilationH;
+            for (int kw = 0; kw < g.KernelW; kw++, dst += cin)
+            {
+                int iw = ow * g.StrideW - g.PadLeft + kw * g.DilationW;
+                if ((uint)ih < (uint)g.InH && (uint)iw < (uint)g.InW)
+                {
+                    float* src = image + (ih * g.InW + iw) * cin;
+                    if (cin == 1) *dst = *src;
+                    else new ReadOnlySpan<float>(src, cin).CopyTo(new Span<float>(dst, cin));
+                }
+                else
+                {
+                    new Span<float>(dst, cin).Clear();
+                }
+            }
+        }
+    }
+
+    /// <summary>Adds the K gradients of output pixel (oh, ow) back onto the inputs it saw.</summary>
+    public static void Col2ImPixel(float* src, in Conv2DGeometry g, int oh, int ow, float* image)
+    {
+        int cin = g.InC;
+        for (int kh = 0; kh < g.KernelH; kh++)
+        {
+            int ih = oh * g.StrideH - g.PadTop + kh * g.DilationH;
+            if ((uint)ih >= (uint)g.InH)
+            {
+                src += g.KernelW * cin;
+                continue;
+            }
+            for (int kw = 0; kw < g.KernelW; kw++, src += cin)
+            {
+                int iw = ow * g.StrideW - g.PadLeft + kw * g.DilationW;
+                if ((uint)iw >= (uint)g.InW) continue;
+                float* dst = image + (ih * g.InW + iw) * cin;
+                if (cin == 1) *dst += *src;
+                else System.Numerics.Tensors.TensorPrimitives.Add(new ReadOnlySpan<float>(dst, cin), new ReadOnlySpan<float>(src, cin), new Span<float>(dst, cin));
+            }
+        }
+    }
+
+    /// <summary>Output columns [lo, hi) whose windows lie inside the input along the width.</summary>
+    public static (int Lo, int Hi) InteriorColumns(in Conv2DGeometry g)
+    {
+        int lo = Math.Max(0, (g.PadLeft + g.StrideW - 1) / g.StrideW);
+        int last = g.InW - 1 - (g.KernelW - 1) * g.DilationW + g.PadLeft;
+        int hi = last < 0 ? 0 : Math.Min(g.OutW, last / g.StrideW + 1);
+        return (Math.Min(lo, hi), hi);
+    }
+
+    /// <summary>Whether every kernel row of output row <paramref name="oh"/> lies inside the input.</summary>
+    public static bool RowInterior(in Conv2DGeometry g, int oh)
+    {
+        int top = oh * g.StrideH - g.PadTop;
+        return top >= 0 && top + (g.KernelH - 1) * g.DilationH < g.InH;
+    }
+}

@@ -1,0 +1,127 @@
+using System.Numerics;
+
+namespace DeepSharp.Kernels.Cpu.Pool;
+
+/// <summary>
+/// Max-pool forward, one work item per image, vectorised over channels: each window keeps a
+/// vector of running maxima and one of their flat input indices; a later tap replaces them only
+/// where it is strictly greater, so the first maximum in scan order (kh, then kw) wins, as in
+/// the twin. 2×2 windows with stride 2 and no padding take an unrolled path without bounds tests.
+/// </summary>
+internal sealed unsafe class MaxPoolForward : IParallelBody
+{
+    [ThreadStatic] private static MaxPoolForward? t_instance;
+
+    private Pool2DGeometry _g;
+    private float* _x, _y;
+    private int* _argmax;
+
+    public static void Run(float* x, float* y, int* argmax, in Pool2DGeometry g)
+    {
+        if (g.OutputLength == 0) return;
+        var body = t_instance ??= new MaxPoolForward();
+        body._g = g;
+        body._x = x;
+        body._y = y;
+        body._argmax = argmax;
+        try { WorkerPool.Shared.For(g.Batch, body); }
+        finally { body._x = body._y = null; body._argmax = null; }
+    }
+
+    public void Execute(int n)
+    {
+        ref readonly var g = ref _g;
+        int c = g.Channels;
+        bool twoByTwo = g.PoolH == 2 && g.PoolW == 2 && g.StrideH == 2 && g.StrideW == 2
+            && g.PadTop == 0 && g.PadLeft == 0 && 2 * g.OutH <= g.InH && 2 * g.OutW <= g.InW;
+        for (int oh = 0; oh < g.OutH; oh++)
+        for (int ow = 0; ow < g.OutW; ow++)
+        {
+            int o = ((n * g.OutH + oh) * g.OutW + ow) * c;
+            if (twoByTwo)
+            {
+                Window2x2(((n * g.InH + 2 * oh) * g.InW + 2 * ow) * c, g.InW * c, c, o);
+                continue;
+            }
+            int top = oh * g.StrideH - g.PadTop, left = ow * g.StrideW - g.PadLeft;
+            int khLo = Math.Max(0, -top), khHi = Math.Min(g.PoolH, g.InH - top);
+            int kwLo = Math.Max(0, -left), kwHi = Math.Min(g.PoolW, g.InW - left);
+            if (khLo >= khHi || kwLo >= kwHi)
+            {
+                new Span<float>(_y + o, c).Clear();
+                new Span<int>(_argmax + o, c).Fill(-1);
+                continue;
+            }
+            int first = ((n * g.InH + top + khLo) * g.InW + left + kwLo) * c;
+            Window(first, khHi - khLo, kwHi - kwLo, g.InW * c, c, o, c);
+        }
+    }
+
+    private void Window2x2(int first, int rowStride, int c, int o)
+    {
+        int vw = Vector<float>.Count, ch = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; ch + vw <= c; ch += vw)
+            {
+                int i = first + ch;
+                var best = Vector.Load(_x + i);
+                var index = new Vector<int>(i) + Vector<int>.Indices;
+                Take(ref best, ref index, i + c);
+                Take(ref best, ref index, i + rowStride);
+                Take(ref best, ref index, i + rowStride + c);
+                best.Store(_y + o + ch);
+                index.Store(_argmax + o + ch);
+            }
+        }
+        if (ch < c) Window(first + ch, 2, 2, rowStride, c, o + ch, c - ch);
+    }
+
+    private void Take(ref Vector<float> best, ref Vector<int> index, int i)
+    {
+        var v = Vector.Load(_x + i);
+        var greater = Vector.GreaterThan(v, best);
+        best = Vector.ConditionalSelect(greater, v, best);
+        index = Vector.ConditionalSelect(greater, new Vector<int>(i) + Vector<int>.Indices, index);
+    }
+
+    /// <summary>Max over a rows×cols window of in-bounds pixels starting at input index <paramref name="first"/>.</summary>
+    /// <remarks>Pixels are <paramref name="c"/> apart; channels 0..<paramref name="count"/> are pooled.</remarks>
+    private void Window(int first, int rows, int cols, int rowStride, int c, int o, int count)
+    {
+        int vw = Vector<float>.Count, ch = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; ch + vw <= count; ch += vw)
+            {
+                var best = Vector.Load(_x + first + ch);
+                var index = new Vector<int>(first + ch) + Vector<int>.Indices;
+                for (int r = 0; r < rows; r++)
+                for (int s = r == 0 ? 1 : 0; s < cols; s++)
+                {
+                    int i = first + r * rowStride + s * c + ch;
+                    Take(ref best, ref index, i);
+                }
+                best.Store(_y + o + ch);
+                index.Store(_argmax + o + ch);
+            }
+        }
+        for (; ch < count; ch++)
+        {
+            int bestIndex = first + ch;
+            float best = _x[bestIndex];
+            for (int r = 0; r < rows; r++)
+            for (int s = r == 0 ? 1 : 0; s < cols; s++)
+            {
+                int i = first + r * rowStride + s * c + ch;
+                if (_x[i] > best)
+                {
+                    best = _x[i];
+                    bestIndex = i;
+                }
+            }
+            _y[o + ch] = best;
+            _argmax[o + ch] = bestIndex;
+        }
+    }
+}

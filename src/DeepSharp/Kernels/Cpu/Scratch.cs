@@ -1,0 +1,37 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace DeepSharp.Kernels.Cpu;
+
+/// <summary>
+/// Per-thread pinned scratch buffers for kernels, by slot. A buffer grows to the largest size
+/// a thread has asked for and is kept for the thread's lifetime (the pool's workers are
+/// persistent), so a kernel call allocates nothing once warm. Contents are undefined on return.
+/// </summary>
+/// <remarks>
+/// Slots keep buffers that are alive at the same time apart: a kernel that packs weights on the
+/// calling thread (slot <see cref="Packed"/>) and then runs tiles on the same thread must use
+/// other slots for the tiles.
+/// </remarks>
+internal static unsafe class Scratch
+{
+    public const int Packed = 0, PackedBias = 1, TileA = 2, TileB = 3, TileC = 4, Slots = 5;
+
+    public static float* Floats(int slot, int length) => Buffers<float>.Get(slot, length);
+    public static double* Doubles(int slot, int length) => Buffers<double>.Get(slot, length);
+    public static int* Ints(int slot, int length) => Buffers<int>.Get(slot, length);
+
+    private static class Buffers<T> where T : unmanaged
+    {
+        [ThreadStatic] private static T[]?[]? t_buffers;
+
+        public static T* Get(int slot, int length)
+        {
+            var buffers = t_buffers ??= new T[]?[Slots];
+            ref var buffer = ref buffers[slot];
+            if (buffer is null || buffer.Length < length)
+                buffer = GC.AllocateUninitializedArray<T>((int)Math.Min(Array.MaxLength, Math.Max(64L, (long)length * 5 / 4)), pinned: true);
+            return (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+        }
+    }
+}

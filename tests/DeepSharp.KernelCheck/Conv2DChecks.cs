@@ -1,0 +1,104 @@
+using DeepSharp.Kernels.Cpu;
+using DeepSharp.Kernels.Cpu.Reference;
+
+namespace DeepSharp.KernelCheck;
+
+/// <summary>Convolution forward and both backward passes against their twin.</summary>
+public static class Conv2DChecks
+{
+    private static readonly (int H, int W)[] Kernels = [(1, 1), (3, 3), (2, 5)];
+    private static readonly int[] Batches = [0, 1, 3];
+    private static readonly int[] Sides = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+    private static readonly int[] InChannels = [1, 2, 3, 5, 8];
+    private static readonly int[] OutChannels = [1, 5, 16, 17, 32, 33];
+
+    /// <summary>Every kernel shape × stride × padding × dilation, each at several awkward sizes.</summary>
+    private static IEnumerable<Conv2DGeometry> Geometries()
+    {
+        int i = 0;
+        foreach (var (kh, kw) in Kernels)
+        foreach (int stride in new[] { 1, 2 })
+        foreach (bool same in new[] { false, true })
+        foreach (int dilation in new[] { 1, 2 })
+        for (int j = 0; j < 5; j++, i++)
+        {
+            int batch = Batches[(i + j) % Batches.Length] + (j == 4 ? 1 : 0);
+            int h = Sides[(i * 5 + j) % Sides.Length], w = Sides[(i * 7 + 3 * j + 4) % Sides.Length];
+            yield return Conv2DGeometry.Create(batch, h, w, InChannels[(i + 2 * j) % InChannels.Length],
+                OutChannels[(i * 3 + j) % OutChannels.Length], kh, kw, stride, (stride + j) % 2 + 1, same,
+                dilation, j % 2 == 0 ? dilation : 1);
+        }
+        yield return Conv2DGeometry.Create(4, 28, 28, 1, 32, 3, 3, 1, 1, samePadding: false); // the seed's first layer
+        yield return Conv2DGeometry.Create(2, 13, 13, 32, 64, 3, 3, 1, 1, samePadding: true);
+        yield return Conv2DGeometry.Create(1, 6, 7, 3, 7, 3, 3, 1, 1, false) with { PadTop = 2, PadLeft = 1 }; // explicit padding
+    }
+
+    public static void ForwardMatchesTwin()
+    {
+        int seed = 0;
+        foreach (var g in Geometries())
+        {
+            var x = Check.Random(g.InputLength, ++seed);
+            var w = Check.Random(g.KernelLength, ++seed);
+            var bias = seed % 3 == 0 ? [] : Check.Random(g.OutC, ++seed);
+            var expected = new float[g.OutputLength];
+            var actual = Check.Random(g.OutputLength, ++seed); // must be overwritten
+            NaiveConv2D.Forward(x, w, bias, expected, g);
+            Conv2DKernel.Forward(x, w, bias, actual, g);
+            Check.Close(expected, actual, 1e-4f, 1e-4f, $"Conv2D forward {g} bias={bias.Length}");
+        }
+    }
+
+    public static void BackwardInputMatchesTwin()
+    {
+        int seed = 100;
+        foreach (var g in Geometries())
+        {
+            var dy = Check.Random(g.OutputLength, ++seed);
+            var w = Check.Random(g.KernelLength, ++seed);
+            var expected = Check.Random(g.InputLength, ++seed);
+            var actual = (float[])expected.Clone();
+            NaiveConv2D.BackwardInput(dy, w, expected, g);
+            Conv2DKernel.BackwardInput(dy, w, actual, g);
+            Check.Close(expected, actual, 1e-4f, 1e-4f, $"Conv2D backward input {g}");
+        }
+    }
+
+    public static void BackwardKernelMatchesTwin()
+    {
+        int seed = 200;
+        foreach (var g in Geometries())
+        {
+            var x = Check.Random(g.InputLength, ++seed);
+            var dy = Check.Random(g.OutputLength, ++seed);
+            var expected = Check.Random(g.KernelLength, ++seed);
+            var actual = (float[])expected.Clone();
+            NaiveConv2D.BackwardKernel(x, dy, expected, g);
+            Conv2DKernel.BackwardKernel(x, dy, actual, g);
+            Check.Close(expected, actual, 1e-4f, 1e-3f, $"Conv2D backward kernel {g}");
+        }
+    }
+
+    /// <summary>All three passes give the same bits with one thread as with two.</summary>
+    public static void PassesAreIdenticalForAnyThreadCount()
+    {
+        var g = Conv2DGeometry.Create(37, 9, 11, 3, 17, 3, 3, 1, 1, samePadding: true);
+        var x = Check.Random(g.InputLength, 1);
+        var w = Check.Random(g.KernelLength, 2);
+        var bias = Check.Random(g.OutC, 3);
+        var dy = Check.Random(g.OutputLength, 4);
+        float[][] Run()
+        {
+            var y = new float[g.OutputLength];
+            var dx = Check.Random(g.InputLength, 5);
+            var dw = Check.Random(g.KernelLength, 6);
+            Conv2DKernel.Forward(x, w, bias, y, g);
+            Conv2DKernel.BackwardInput(dy, w, dx, g);
+            Conv2DKernel.BackwardKernel(x, dy, dw, g);
+            return [y, dx, dw];
+        }
+        var one = ThreadCounts.With(1, Run);
+        var two = ThreadCounts.With(2, Run);
+        for (int i = 0; i < one.Length; i++) Check.Equal<float>(one[i], two[i], $"Conv2D pass {i}, 1 vs 2 threads");
+    }
+}
