@@ -26,7 +26,7 @@ internal static unsafe class GemmBlocking
     public const long ParallelThreshold = 1L << 20;
 
     /// <summary>Regions of C per thread that a large call aims for.</summary>
-    public const int TasksPerThread = 1;
+    public const int TasksPerThread = 2;
 
     /// <summary>Rough cost of packing one float, in multiply-adds, for choosing how to split C.</summary>
     public const double PackCost = 16;
