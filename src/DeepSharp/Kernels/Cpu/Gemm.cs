@@ -52,8 +52,18 @@ public static unsafe class Gemm
         {
             var args = new GemmArgs
             {
-                A = pa, B = pb, C = pc, Lda = lda, Ldb = ldb, Ldc = ldc, M = m, N = n, K = k,
-                TransA = transA, TransB = transB, Accumulate = accumulate,
+                A = pa,
+                B = pb,
+                C = pc,
+                Lda = lda,
+                Ldb = ldb,
+                Ldc = ldc,
+                M = m,
+                N = n,
+                K = k,
+                TransA = transA,
+                TransB = transB,
+                Accumulate = accumulate,
             };
             if (Vector512.IsHardwareAccelerated) GemmDriver<GemmMicroKernel512>.Multiply(args);
             else if (Vector256.IsHardwareAccelerated && Fma.IsSupported) GemmDriver<GemmMicroKernel256>.Multiply(args);
