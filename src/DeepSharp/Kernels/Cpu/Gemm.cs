@@ -18,9 +18,8 @@ namespace DeepSharp.Kernels.Cpu;
 // the last panels with zeros; edge tiles run the full kernel into a scratch tile and copy.
 // Micro-kernels (chosen at run time): Vector512 8×32 (16 zmm accumulators), Vector256+FMA 6×16
 // (12 ymm), Vector128 6×8, scalar 4×4.
-// Threads: C is cut into a grid of regions (shaped by a small cost model: balance vs. repeated
-// packing) run by WorkerPool.Shared. An operand that several regions need (A when C is split by
-// columns, B when split by rows) is packed once, in parallel, into a shared buffer first.
+// Threads: C is cut into a grid of regions (about two per thread, shaped by a small cost model:
+// balance vs. repeated packing) run by WorkerPool.Shared; each region packs its own panels.
 // Determinism: every output element is summed in the same order (k blocks of KC in turn, each
 // summed from zero, then added to C) whichever region or thread holds it, so results are
 // bit-identical for any thread count. K is never split across threads.
@@ -53,8 +52,18 @@ public static unsafe class Gemm
         {
             var args = new GemmArgs
             {
-                A = pa, B = pb, C = pc, Lda = lda, Ldb = ldb, Ldc = ldc, M = m, N = n, K = k,
-                TransA = transA, TransB = transB, Accumulate = accumulate,
+                A = pa,
+                B = pb,
+                C = pc,
+                Lda = lda,
+                Ldb = ldb,
+                Ldc = ldc,
+                M = m,
+                N = n,
+                K = k,
+                TransA = transA,
+                TransB = transB,
+                Accumulate = accumulate,
             };
             if (Vector512.IsHardwareAccelerated) GemmDriver<GemmMicroKernel512>.Multiply(args);
             else if (Vector256.IsHardwareAccelerated && Fma.IsSupported) GemmDriver<GemmMicroKernel256>.Multiply(args);

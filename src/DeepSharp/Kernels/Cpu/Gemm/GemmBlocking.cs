@@ -26,7 +26,7 @@ internal static unsafe class GemmBlocking
     public const long ParallelThreshold = 1L << 20;
 
     /// <summary>Regions of C per thread that a large call aims for.</summary>
-    public const int TasksPerThread = 1;
+    public const int TasksPerThread = 2;
 
     /// <summary>Rough cost of packing one float, in multiply-adds, for choosing how to split C.</summary>
     public const double PackCost = 16;
@@ -45,9 +45,6 @@ internal sealed unsafe class GemmBuffers
 {
     private const int MaxTile = 16 * 64;
 
-    private float* _shared;
-    private long _sharedFloats;
-
     public GemmBuffers()
     {
         A = Alloc(GemmBlocking.Mc * GemmBlocking.Kc);
@@ -64,28 +61,12 @@ internal sealed unsafe class GemmBuffers
     /// <summary>Scratch for one edge tile (Mr×Nr floats).</summary>
     public float* Tile { get; }
 
-    /// <summary>A buffer of at least <paramref name="floats"/> floats for operands packed once per call.</summary>
-    public float* Shared(long floats)
-    {
-        if (floats > _sharedFloats)
-        {
-            long size = Math.Max(floats, 2 * _sharedFloats);
-            NativeMemory.AlignedFree(_shared);
-            _shared = null;
-            _sharedFloats = 0;
-            _shared = Alloc(size);
-            _sharedFloats = size;
-        }
-        return _shared;
-    }
-
     ~GemmBuffers()
     {
-        NativeMemory.AlignedFree(_shared);
         NativeMemory.AlignedFree(A);
         NativeMemory.AlignedFree(B);
         NativeMemory.AlignedFree(Tile);
     }
 
-    private static float* Alloc(long floats) => (float*)NativeMemory.AlignedAlloc((nuint)floats * sizeof(float), 64);
+    private static float* Alloc(int floats) => (float*)NativeMemory.AlignedAlloc((nuint)floats * sizeof(float), 64);
 }

@@ -21,7 +21,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
         var (tasksM, tasksN) = Partition(args, unitsM, unitsN, WorkerPool.Shared.ThreadCount);
         if (tasksM * tasksN == 1)
         {
-            RunRegion(args, 0, args.M, 0, args.N, null, null);
+            RunRegion(args, 0, args.M, 0, args.N);
             return;
         }
         GemmTasks<TKernel>.ForThisThread.Run(args, tasksM, tasksN, unitsM, unitsN);
@@ -30,8 +30,8 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
     /// <summary>
     /// Chooses a tasksM×tasksN grid of regions over C: about <see cref="GemmBlocking.TasksPerThread"/>
     /// regions per thread (so a thread slowed by other work just takes fewer of them), shaped to
-    /// minimise the largest region's multiply-adds plus the packing it repeats (each region packs
-    /// its own rows of A and columns of B).
+    /// minimise the largest region's multiply-adds (padded to whole tiles) plus a rough packing
+    /// term. Only the split depends on the thread count, never an element's summation order.
     /// </summary>
     private static (int TasksM, int TasksN) Partition(in GemmArgs args, int unitsM, int unitsN, int threads)
     {
@@ -57,18 +57,13 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
         return (fallback, 1);
     }
 
-    /// <summary>
-    /// Computes C[rows r0..r1, columns c0..c1] over the whole k range. <paramref name="sharedA"/> /
-    /// <paramref name="sharedB"/>, when not null, hold all of op(A) / op(B) already packed (see
-    /// <see cref="PackShared"/>); otherwise this thread packs the blocks it needs.
-    /// </summary>
-    public static void RunRegion(in GemmArgs args, int r0, int r1, int c0, int c1, float* sharedA, float* sharedB)
+    /// <summary>Computes C[rows r0..r1, columns c0..c1] over the whole k range.</summary>
+    public static void RunRegion(in GemmArgs args, int r0, int r1, int c0, int c1)
     {
         var buffers = GemmBlocking.Buffers;
         int k = args.K;
         int nc = GemmBlocking.Nc(Math.Min(k, GemmBlocking.Kc), TKernel.Nr);
         int mc = GemmBlocking.Mc / TKernel.Mr * TKernel.Mr;
-        nint mPad = PaddedRows(args.M), nPad = PaddedCols(args.N);
         for (int jc = c0; jc < c1; jc += nc)
         {
             int ncur = Math.Min(nc, c1 - jc);
@@ -76,34 +71,16 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
             {
                 int kc = Math.Min(GemmBlocking.Kc, k - pc);
                 bool accumulate = args.Accumulate || pc > 0;
-                float* packedB = sharedB != null ? sharedB + pc * nPad + jc * kc : buffers.B;
-                if (sharedB == null) PackB(args, pc, kc, jc, ncur, packedB);
+                PackB(args, pc, kc, jc, ncur, buffers.B);
                 for (int ic = r0; ic < r1; ic += mc)
                 {
                     int mcur = Math.Min(mc, r1 - ic);
-                    float* packedA = sharedA != null ? sharedA + pc * mPad + ic * kc : buffers.A;
-                    if (sharedA == null) PackA(args, pc, kc, ic, mcur, packedA);
-                    MacroKernel(mcur, ncur, kc, packedA, packedB, buffers.Tile, args.C + ic * args.Ldc + jc, args.Ldc, accumulate);
+                    PackA(args, pc, kc, ic, mcur, buffers.A);
+                    MacroKernel(mcur, ncur, kc, buffers.A, buffers.B, buffers.Tile, args.C + ic * args.Ldc + jc, args.Ldc, accumulate);
                 }
             }
         }
     }
-
-    /// <summary>
-    /// Packs k block [pc, pc+kc) of op(A) rows [i0, i0+rows) (when <paramref name="forA"/>) or of
-    /// op(B) columns [i0, i0+rows) into the shared layout: block pc starts at pc·(padded length)
-    /// and row/column i at i·kc within it, the layout <see cref="RunRegion"/> reads.
-    /// </summary>
-    public static void PackShared(in GemmArgs args, bool forA, int pc, int i0, int rows, float* shared)
-    {
-        int kc = Math.Min(GemmBlocking.Kc, args.K - pc);
-        if (forA) PackA(args, pc, kc, i0, rows, shared + pc * PaddedRows(args.M) + i0 * kc);
-        else PackB(args, pc, kc, i0, rows, shared + pc * PaddedCols(args.N) + i0 * kc);
-    }
-
-    public static nint PaddedRows(int m) => (m + TKernel.Mr - 1) / TKernel.Mr * TKernel.Mr;
-
-    public static nint PaddedCols(int n) => (n + TKernel.Nr - 1) / TKernel.Nr * TKernel.Nr;
 
     private static void PackA(in GemmArgs args, int pc, int kc, int ic, int rows, float* dst)
     {

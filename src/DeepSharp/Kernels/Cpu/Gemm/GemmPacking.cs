@@ -49,10 +49,14 @@ internal static unsafe class GemmPacking
     /// <summary>dst[p·width + q] = src[p·ld + q] for q &lt; count, zero for count ≤ q &lt; width.</summary>
     private static void CopyRuns(float* src, nint ld, int count, int kc, int width, float* dst)
     {
+        // Runs are short (one panel: 4–32 floats), so copy with vectors rather than calling memmove.
+        int vectorCount = Vector256.IsHardwareAccelerated ? count & ~7 : 0;
         for (int p = 0; p < kc; p++, src += ld, dst += width)
         {
-            new ReadOnlySpan<float>(src, count).CopyTo(new Span<float>(dst, count));
-            if (count < width) new Span<float>(dst + count, width - count).Clear();
+            int q = 0;
+            for (; q < vectorCount; q += 8) Vector256.Store(Vector256.Load(src + q), dst + q);
+            for (; q < count; q++) dst[q] = src[q];
+            for (; q < width; q++) dst[q] = 0;
         }
     }
 
