@@ -102,7 +102,7 @@ internal sealed unsafe class ConvBackwardKernel : IParallelBody
                     }
                     FlushRun(image, dyImage, runStart, ref runLength, tile, partial);
                     ConvLayout.Im2ColPixel(image, g, oh, ow, tile.Col + borderCount * k);
-                    ConvLayout.PackKernel(dyImage + p * g.OutC, 1, g.OutC, np, tile.Dy + borderCount * np);
+                    ConvLayout.PadRows(dyImage + p * g.OutC, 1, g.OutC, np, tile.Dy + borderCount * np);
                     if (++borderCount == Tile) FlushBorder(ref borderCount, tile, partial);
                 }
             }
@@ -125,7 +125,7 @@ internal sealed unsafe class ConvBackwardKernel : IParallelBody
         int ldb = _g.OutC;
         if (_g.OutC != _np)
         {
-            ConvLayout.PackKernel(b, runLength, _g.OutC, _np, tile.RunDy);
+            ConvLayout.PadRows(b, runLength, _g.OutC, _np, tile.RunDy);
             b = tile.RunDy;
             ldb = _np;
         }

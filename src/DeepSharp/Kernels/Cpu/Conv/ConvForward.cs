@@ -31,12 +31,12 @@ internal sealed unsafe class ConvForward : IParallelBody
         body._k = k;
         body._np = np;
         body._w = Scratch.Floats(Scratch.Packed, k * np);
-        ConvLayout.PackKernel(w, k, g.OutC, np, body._w);
+        ConvLayout.PadRows(w, k, g.OutC, np, body._w);
         body._bias = null;
         if (bias != null)
         {
             body._bias = Scratch.Floats(Scratch.PackedBias, np);
-            ConvLayout.PackKernel(bias, 1, g.OutC, np, body._bias);
+            ConvLayout.PadRows(bias, 1, g.OutC, np, body._bias);
         }
         int* tables = Scratch.Ints(Scratch.Packed, 2 * k + Tile);
         body._taps = tables;              // im2col: tap r of a pixel

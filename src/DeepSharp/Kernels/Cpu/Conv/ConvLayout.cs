@@ -8,13 +8,16 @@ namespace DeepSharp.Kernels.Cpu.Conv;
 /// </summary>
 internal static unsafe class ConvLayout
 {
-    /// <summary>dst[k, 0..np) = w[k, 0..Cout), zero past Cout. (K, np)</summary>
-    public static void PackKernel(float* w, int k, int cout, int np, float* dst)
+    /// <summary>
+    /// dst[r, 0..np) = src[r, 0..cols), zero past cols: the kernel as (K, np), the bias, or dy
+    /// rows, padded to the micro-kernel's block width.
+    /// </summary>
+    public static void PadRows(float* src, int rows, int cols, int np, float* dst)
     {
-        for (int r = 0; r < k; r++)
+        for (int r = 0; r < rows; r++)
         {
-            new ReadOnlySpan<float>(w + r * cout, cout).CopyTo(new Span<float>(dst + r * np, cout));
-            new Span<float>(dst + r * np + cout, np - cout).Clear();
+            new ReadOnlySpan<float>(src + r * cols, cols).CopyTo(new Span<float>(dst + r * np, cols));
+            new Span<float>(dst + r * np + cols, np - cols).Clear();
         }
     }
 

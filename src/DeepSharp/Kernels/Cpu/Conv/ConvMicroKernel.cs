@@ -9,7 +9,7 @@ namespace DeepSharp.Kernels.Cpu.Conv;
 /// </summary>
 /// <remarks>
 /// Implementation notes. C[i, j] = init[i, j] + Σ_r A(i, r)·B[r, j] for i &lt; m, j &lt; n, where
-/// A(i, r) = a[rowOff[i] + off[r]], B's row r starts at b + r·ldb and holds <c>np</c> readable floats
+/// A(i, r) = a[rowOff[i] + colOff[r]], B's row r starts at b + r·ldb and holds <c>np</c> readable floats
 /// (np a multiple of <see cref="BlockWidth"/>, zero-padded past n). init is C itself when
 /// accumulating, else the bias (np floats) or zero. Register block: 4 rows × 2 vectors, so each
 /// step loads 2 B vectors and broadcasts 4 A values for 8 multiply-adds (13 live registers, fits
@@ -25,7 +25,7 @@ internal static unsafe class ConvMicroKernel
     /// <summary><paramref name="n"/> rounded up to a multiple of <see cref="BlockWidth"/>.</summary>
     public static int Padded(int n) => (n + BlockWidth - 1) / BlockWidth * BlockWidth;
 
-    public static void Run(float* a, int* rowOff, int* off, int kred, float* b, int ldb, int np,
+    public static void Run(float* a, int* rowOff, int* colOff, int kred, float* b, int ldb, int np,
         float* c, int ldc, int m, int n, float* bias, bool accumulate)
     {
         int vw = Vector<float>.Count;
@@ -37,9 +37,9 @@ internal static unsafe class ConvMicroKernel
             var init1 = bias == null ? Vector<float>.Zero : Vector.Load(bias + j0 + vw);
             int i = 0;
             for (; i + 4 <= m; i += 4)
-                Block4(a + rowOff[i], a + rowOff[i + 1], a + rowOff[i + 2], a + rowOff[i + 3], off, kred, b + j0, ldb, c + i * ldc + j0, ldc, valid, init0, init1, accumulate, tmp);
+                Block4(a + rowOff[i], a + rowOff[i + 1], a + rowOff[i + 2], a + rowOff[i + 3], colOff, kred, b + j0, ldb, c + i * ldc + j0, ldc, valid, init0, init1, accumulate, tmp);
             for (; i < m; i++)
-                Block1(a + rowOff[i], off, kred, b + j0, ldb, c + i * ldc + j0, valid, init0, init1, accumulate, tmp);
+                Block1(a + rowOff[i], colOff, kred, b + j0, ldb, c + i * ldc + j0, valid, init0, init1, accumulate, tmp);
         }
     }
 
