@@ -101,4 +101,30 @@ public static class Conv2DChecks
         var two = ThreadCounts.With(2, Run);
         for (int i = 0; i < one.Length; i++) Check.Equal<float>(one[i], two[i], $"Conv2D pass {i}, 1 vs 2 threads");
     }
+
+    /// <summary>Two threads calling at once (the pool runs the second inline) get their own answers.</summary>
+    public static void ConcurrentCallsDoNotInterfere()
+    {
+        var g1 = Conv2DGeometry.Create(6, 8, 8, 3, 17, 3, 3, 1, 1, samePadding: true);
+        var g2 = Conv2DGeometry.Create(5, 9, 7, 2, 5, 2, 5, 2, 1, samePadding: false);
+        float[] Run(Conv2DGeometry g, int seed)
+        {
+            var x = Check.Random(g.InputLength, seed);
+            var w = Check.Random(g.KernelLength, seed + 1);
+            var y = new float[g.OutputLength];
+            var dw = new float[g.KernelLength];
+            for (int i = 0; i < 20; i++)
+            {
+                Conv2DKernel.Forward(x, w, [], y, g);
+                Conv2DKernel.BackwardKernel(x, y, dw, g);
+            }
+            return [.. y, .. dw];
+        }
+        var expected1 = Run(g1, 1);
+        var expected2 = Run(g2, 2);
+        var t1 = Task.Run(() => Run(g1, 1));
+        var t2 = Task.Run(() => Run(g2, 2));
+        Check.Equal<float>(expected1, t1.Result, "Conv2D concurrent call 1");
+        Check.Equal<float>(expected2, t2.Result, "Conv2D concurrent call 2");
+    }
 }

@@ -7,8 +7,9 @@ namespace DeepSharp.Kernels.Cpu;
 
 /// <summary>
 /// Softmax fused with cross-entropy; see <see cref="NaiveCrossEntropy"/> for the exact contract.
-/// Each row is log-softmaxed once (into the probs buffer), the loss is read from it, then it is
-/// exponentiated in place. The sparse backward pass gives the twin's bits exactly.
+/// Each row is exponentiated once: probs = e / Σe with e = exp(z − max), and the loss uses
+/// log_softmax(z) = z − (max + log Σe). The sparse backward pass gives the twin's bits exactly.
+/// probs must not overlap logits.
 /// </summary>
 public static unsafe class CrossEntropy
 {
@@ -17,13 +18,20 @@ public static unsafe class CrossEntropy
         Softmax.RequireLengths(logits.Length, probs.Length, rows, cols);
         Softmax.RequireLengths(targets.Length, probs.Length, rows, cols);
         if (loss.Length < rows) throw new ArgumentException($"loss has {loss.Length} elements; expected {rows}.", nameof(loss));
-        var tmp = new Span<float>(Scratch.Floats(Scratch.TileC, cols), cols);
+        var logp = new Span<float>(Scratch.Floats(Scratch.TileC, cols), cols);
         for (int r = 0; r < rows; r++)
         {
-            var p = probs.Slice(r * cols, cols);
-            Softmax.LogForwardRow(logits.Slice(r * cols, cols), p, tmp);
-            loss[r] = -TensorPrimitives.Dot(targets.Slice(r * cols, cols), p);
-            TensorPrimitives.Exp(p, p);
+            var z = logits.Slice(r * cols, cols);
+            float logSum = Softmax.ProbabilitiesRow(z, probs.Slice(r * cols, cols));
+            if (cols <= Softmax.ShortRow)
+            {
+                float l = 0;
+                for (int c = 0; c < cols; c++) l -= targets[r * cols + c] * (z[c] - logSum);
+                loss[r] = l;
+                continue;
+            }
+            TensorPrimitives.Subtract(z, logSum, logp);
+            loss[r] = -TensorPrimitives.Dot(targets.Slice(r * cols, cols), logp);
         }
     }
 
@@ -63,16 +71,14 @@ public static unsafe class CrossEntropy
         Softmax.RequireLengths(logits.Length, probs.Length, rows, cols);
         if (labels.Length < rows || loss.Length < rows)
             throw new ArgumentException($"labels ({labels.Length}) and loss ({loss.Length}) need {rows} elements.");
-        var tmp = new Span<float>(Scratch.Floats(Scratch.TileC, cols), cols);
         for (int r = 0; r < rows; r++)
         {
             int label = labels[r];
             if ((uint)label >= (uint)cols)
                 throw new ArgumentOutOfRangeException(nameof(labels), label, $"Label at row {r} is {label}; expected 0..{cols - 1}.");
-            var p = probs.Slice(r * cols, cols);
-            Softmax.LogForwardRow(logits.Slice(r * cols, cols), p, tmp);
-            loss[r] = -p[label];
-            TensorPrimitives.Exp(p, p);
+            float z = logits[r * cols + label];
+            float logSum = Softmax.ProbabilitiesRow(logits.Slice(r * cols, cols), probs.Slice(r * cols, cols));
+            loss[r] = -(z - logSum);
         }
     }
 

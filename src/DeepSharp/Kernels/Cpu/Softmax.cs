@@ -82,26 +82,74 @@ public static unsafe class Softmax
         }
     }
 
+    /// <summary>
+    /// Rows up to this long are done in scalar code: for a row of ten classes, the fixed cost of
+    /// five TensorPrimitives calls exceeds the arithmetic.
+    /// </summary>
+    internal const int ShortRow = 16;
+
     /// <summary>y = exp(x − max) / Σ exp(x − max) for one row.</summary>
-    internal static void ForwardRow(ReadOnlySpan<float> x, Span<float> y)
+    internal static void ForwardRow(ReadOnlySpan<float> x, Span<float> y) => ProbabilitiesRow(x, y);
+
+    /// <summary>As <see cref="ForwardRow"/>; returns log Σ exp(x) = max + log Σ exp(x − max).</summary>
+    internal static float ProbabilitiesRow(ReadOnlySpan<float> x, Span<float> y)
     {
-        if (x.IsEmpty) return;
-        float max = TensorPrimitives.Max(x);
-        TensorPrimitives.Subtract(x, max, y);
-        TensorPrimitives.Exp(y, y);
-        TensorPrimitives.Divide(y, TensorPrimitives.Sum(y), y);
+        if (x.IsEmpty) return float.NegativeInfinity;
+        float max, sum;
+        if (x.Length <= ShortRow)
+        {
+            max = Max(x);
+            sum = ShiftedExp(x, y, max);
+            for (int c = 0; c < x.Length; c++) y[c] /= sum;
+        }
+        else
+        {
+            max = TensorPrimitives.Max(x);
+            TensorPrimitives.Subtract(x, max, y);
+            TensorPrimitives.Exp(y, y);
+            sum = TensorPrimitives.Sum(y);
+            TensorPrimitives.Divide(y, sum, y);
+        }
+        return MathF.Log(sum) + max;
     }
 
     /// <summary>y = x − (max + log Σ exp(x − max)) for one row; <paramref name="tmp"/> holds ≥ x.Length floats.</summary>
     internal static void LogForwardRow(ReadOnlySpan<float> x, Span<float> y, Span<float> tmp)
     {
         if (x.IsEmpty) return;
+        if (x.Length <= ShortRow)
+        {
+            float m = Max(x);
+            float logSumShort = MathF.Log(ShiftedExp(x, tmp, m)) + m;
+            for (int c = 0; c < x.Length; c++) y[c] = x[c] - logSumShort;
+            return;
+        }
         float max = TensorPrimitives.Max(x);
         tmp = tmp[..x.Length];
         TensorPrimitives.Subtract(x, max, tmp);
         TensorPrimitives.Exp(tmp, tmp);
         float logSum = (float)(Math.Log(TensorPrimitives.Sum(tmp)) + max);
         TensorPrimitives.Subtract(x, logSum, y);
+    }
+
+    /// <summary>The row maximum; NaN if any element is NaN (as Math.Max in the twin).</summary>
+    private static float Max(ReadOnlySpan<float> x)
+    {
+        float max = x[0];
+        for (int c = 1; c < x.Length; c++) max = MathF.Max(max, x[c]);
+        return max;
+    }
+
+    /// <summary>e[c] = exp(x[c] − max); returns Σ e.</summary>
+    private static float ShiftedExp(ReadOnlySpan<float> x, Span<float> e, float max)
+    {
+        float sum = 0;
+        for (int c = 0; c < x.Length; c++)
+        {
+            e[c] = MathF.Exp(x[c] - max);
+            sum += e[c];
+        }
+        return sum;
     }
 
     internal static void RequireLengths(int input, int output, int rows, int cols)

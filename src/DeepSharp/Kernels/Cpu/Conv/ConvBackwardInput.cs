@@ -8,13 +8,13 @@ namespace DeepSharp.Kernels.Cpu.Conv;
 /// </summary>
 internal sealed unsafe class ConvBackwardInput : IParallelBody
 {
-    private const int Segment = 32;
+    private const int Segment = 64; // pixels per tile
 
     [ThreadStatic] private static ConvBackwardInput? t_instance;
 
     private Conv2DGeometry _g;
     private float* _dy, _wT, _dx;
-    private int* _identity;
+    private int* _identity, _dyRows, _tapOffsets;
     private int _kp;
 
     public static void Run(float* dy, float* w, float* dx, in Conv2DGeometry g)
@@ -28,8 +28,14 @@ internal sealed unsafe class ConvBackwardInput : IParallelBody
         body._kp = kp;
         body._wT = Scratch.Floats(Scratch.Packed, g.OutC * kp);
         ConvLayout.PackKernelTransposed(w, k, g.OutC, kp, body._wT);
-        body._identity = Scratch.Ints(Scratch.Packed, g.OutC);
+        body._identity = Scratch.Ints(Scratch.Packed, g.OutC + Segment + k);
+        body._dyRows = body._identity + g.OutC;
+        body._tapOffsets = body._dyRows + Segment; // tap (kh, kw) → offset from its window's corner
+        for (int kh = 0, t = 0; kh < g.KernelH; kh++)
+        for (int kw = 0; kw < g.KernelW; kw++, t++)
+            body._tapOffsets[t] = (kh * g.DilationH * g.InW + kw * g.DilationW) * g.InC;
         for (int r = 0; r < g.OutC; r++) body._identity[r] = r;
+        for (int i = 0; i < Segment; i++) body._dyRows[i] = i * g.OutC;
         try { WorkerPool.Shared.For(g.Batch, body); }
         finally { body._dy = body._wT = body._dx = null; }
     }
@@ -39,14 +45,27 @@ internal sealed unsafe class ConvBackwardInput : IParallelBody
         ref readonly var g = ref _g;
         float* dcol = Scratch.Floats(Scratch.TileA, Segment * _kp);
         float* image = _dx + (long)n * g.InH * g.InW * g.InC;
-        for (int oh = 0; oh < g.OutH; oh++)
-        for (int s = 0; s < g.OutW; s += Segment)
+        var (lo, hi) = ConvLayout.InteriorColumns(g);
+        int pixels = g.OutH * g.OutW;
+        for (int p0 = 0; p0 < pixels; p0 += Segment)
         {
-            int count = Math.Min(Segment, g.OutW - s);
-            float* dyRow = _dy + (((long)n * g.OutH + oh) * g.OutW + s) * g.OutC;
-            ConvMicroKernel.Run(dyRow, g.OutC, _identity, g.OutC, _wT, _kp, _kp,
-                dcol, _kp, count, _kp, null, accumulate: false);
-            for (int j = 0; j < count; j++) ConvLayout.Col2ImPixel(dcol + j * _kp, g, oh, s + j, image);
+            int count = Math.Min(Segment, pixels - p0);
+            float* dy = _dy + ((long)n * pixels + p0) * g.OutC;
+            ConvMicroKernel.Run(dy, _dyRows, _identity, g.OutC, _wT, _kp, _kp, dcol, _kp, count, _kp, null, accumulate: false);
+            for (int j = 0; j < count; j++)
+            {
+                int oh = (p0 + j) / g.OutW, ow = (p0 + j) % g.OutW;
+                float* src = dcol + j * _kp;
+                if (ow >= lo && ow < hi && ConvLayout.RowInterior(g, oh))
+                {
+                    float* corner = image + ((oh * g.StrideH - g.PadTop) * g.InW + ow * g.StrideW - g.PadLeft) * g.InC;
+                    ConvLayout.Col2ImInterior(src, g.KernelH * g.KernelW, g.InC, _tapOffsets, corner);
+                }
+                else
+                {
+                    ConvLayout.Col2ImPixel(src, g, oh, ow, image);
+                }
+            }
         }
     }
 }

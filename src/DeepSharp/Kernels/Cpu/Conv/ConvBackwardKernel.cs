@@ -3,26 +3,29 @@ using System.Numerics.Tensors;
 namespace DeepSharp.Kernels.Cpu.Conv;
 
 /// <summary>
-/// Convolution kernel gradient, dW (K, Cout) += colᵀ·dy summed over every output pixel.
+/// Convolution kernel gradient, dW (K, Cout) += Σ over output pixels of col(pixel)ᵀ·dy(pixel).
 /// </summary>
 /// <remarks>
 /// Determinism: the batch is cut into at most <see cref="MaxChunks"/> chunks of a size that
 /// depends on the batch only; each chunk sums its images into its own partial (K, np) in a fixed
 /// order, and the partials are added in chunk order at the end. Which thread runs a chunk never
-/// matters, so dW is bit-identical for any thread count. Within a chunk, tiles of pixels are
-/// im2col'd and the micro-kernel runs with A = the transposed tile (rows = taps, reduction over
-/// pixels), vectorised over output channels.
+/// matters, so dW is bit-identical for any thread count.
+/// Within an image, pixels are taken in order in runs of up to <see cref="Tile"/>. A run of
+/// pixels whose windows lie inside the input is read directly from the image (rows of A = taps,
+/// through the tap-offset table; reduction over the run's pixels, through a table of their
+/// offsets); pixels at padded borders are im2col'd into a tile first. The micro-kernel is
+/// vectorised over output channels.
 /// </remarks>
 internal sealed unsafe class ConvBackwardKernel : IParallelBody
 {
     private const int MaxChunks = 16;
-    private const int Tile = 128; // pixels per im2col tile
+    private const int Tile = 128; // pixels per run
 
     [ThreadStatic] private static ConvBackwardKernel? t_instance;
 
     private Conv2DGeometry _g;
     private float* _x, _dy, _partials;
-    private int* _pixelOffsets;
+    private int* _direct, _taps, _colOffsets;
     private int _k, _np, _chunkImages;
 
     public static void Run(float* x, float* dy, float* dw, in Conv2DGeometry g)
@@ -39,8 +42,18 @@ internal sealed unsafe class ConvBackwardKernel : IParallelBody
         body._np = np;
         body._chunkImages = chunkImages;
         body._partials = Scratch.Floats(Scratch.Packed, chunks * k * np);
-        body._pixelOffsets = Scratch.Ints(Scratch.Packed, Tile);
-        for (int r = 0; r < Tile; r++) body._pixelOffsets[r] = r * k;
+        int* tables = Scratch.Ints(Scratch.Packed, 2 * k + Tile);
+        body._direct = tables;          // tap (kh, kw, ci) → offset from its window's corner
+        body._taps = tables + k;        // im2col: tap r of a pixel
+        body._colOffsets = tables + 2 * k; // im2col: pixel j of the tile
+        for (int kh = 0, r = 0; kh < g.KernelH; kh++)
+        for (int kw = 0; kw < g.KernelW; kw++)
+        for (int ci = 0; ci < g.InC; ci++, r++)
+        {
+            body._direct[r] = (kh * g.DilationH * g.InW + kw * g.DilationW) * g.InC + ci;
+            body._taps[r] = r;
+        }
+        for (int j = 0; j < Tile; j++) body._colOffsets[j] = j * k;
         try { WorkerPool.Shared.For(chunks, body); }
         finally { body._x = body._dy = null; }
 
@@ -59,30 +72,71 @@ internal sealed unsafe class ConvBackwardKernel : IParallelBody
     public void Execute(int chunk)
     {
         ref readonly var g = ref _g;
-        int k = _k, np = _np, pixels = g.OutH * g.OutW;
+        int k = _k, np = _np;
         float* partial = _partials + (long)chunk * k * np;
         new Span<float>(partial, k * np).Clear();
-        float* col = Scratch.Floats(Scratch.TileA, Tile * k);
-        float* dyPadded = g.OutC == np ? null : Scratch.Floats(Scratch.TileB, Tile * np);
+        var tile = new Tiles(
+            Scratch.Floats(Scratch.TileA, Tile * k),
+            Scratch.Floats(Scratch.TileB, Tile * np),
+            Scratch.Floats(Scratch.TileC, Tile * np),
+            Scratch.Ints(Scratch.TileA, Tile));
+        var (lo, hi) = ConvLayout.InteriorColumns(g);
         int nEnd = Math.Min(g.Batch, (chunk + 1) * _chunkImages);
         for (int n = chunk * _chunkImages; n < nEnd; n++)
         {
             float* image = _x + (long)n * g.InH * g.InW * g.InC;
-            for (int p0 = 0; p0 < pixels; p0 += Tile)
+            float* dyImage = _dy + (long)n * g.OutH * g.OutW * g.OutC;
+            int runStart = 0, runLength = 0, borderCount = 0;
+            for (int oh = 0; oh < g.OutH; oh++)
             {
-                int count = Math.Min(Tile, pixels - p0);
-                for (int j = 0; j < count; j++)
-                    ConvLayout.Im2ColPixel(image, g, (p0 + j) / g.OutW, (p0 + j) % g.OutW, col + j * k);
-                float* b = _dy + ((long)n * pixels + p0) * g.OutC;
-                int ldb = g.OutC;
-                if (dyPadded != null)
+                bool rowInterior = ConvLayout.RowInterior(g, oh);
+                for (int ow = 0; ow < g.OutW; ow++)
                 {
-                    ConvLayout.PackKernel(b, count, g.OutC, np, dyPadded);
-                    b = dyPadded;
-                    ldb = np;
+                    int p = oh * g.OutW + ow;
+                    if (rowInterior && ow >= lo && ow < hi)
+                    {
+                        if (runLength == 0) runStart = p;
+                        tile.RunOffsets[runLength++] = ((oh * g.StrideH - g.PadTop) * g.InW + ow * g.StrideW - g.PadLeft) * g.InC;
+                        if (runLength == Tile) FlushRun(image, dyImage, runStart, ref runLength, tile, partial);
+                        continue;
+                    }
+                    FlushRun(image, dyImage, runStart, ref runLength, tile, partial);
+                    ConvLayout.Im2ColPixel(image, g, oh, ow, tile.Col + borderCount * k);
+                    ConvLayout.PadRows(dyImage + p * g.OutC, 1, g.OutC, np, tile.Dy + borderCount * np);
+                    if (++borderCount == Tile) FlushBorder(ref borderCount, tile, partial);
                 }
-                ConvMicroKernel.Run(col, 1, _pixelOffsets, count, b, ldb, np, partial, np, k, np, null, accumulate: true);
             }
+            FlushRun(image, dyImage, runStart, ref runLength, tile, partial);
+            FlushBorder(ref borderCount, tile, partial);
         }
+    }
+
+    /// <summary>Scratch of one work item: an im2col tile with its dy rows; a run's dy rows and pixel offsets.</summary>
+    private readonly struct Tiles(float* col, float* dy, float* runDy, int* runOffsets)
+    {
+        public readonly float* Col = col, Dy = dy, RunDy = runDy;
+        public readonly int* RunOffsets = runOffsets;
+    }
+
+    private void FlushRun(float* image, float* dyImage, int runStart, ref int runLength, in Tiles tile, float* partial)
+    {
+        if (runLength == 0) return;
+        float* b = dyImage + runStart * _g.OutC;
+        int ldb = _g.OutC;
+        if (_g.OutC != _np)
+        {
+            ConvLayout.PadRows(b, runLength, _g.OutC, _np, tile.RunDy);
+            b = tile.RunDy;
+            ldb = _np;
+        }
+        ConvMicroKernel.Run(image, _direct, tile.RunOffsets, runLength, b, ldb, _np, partial, _np, _k, _np, null, accumulate: true);
+        runLength = 0;
+    }
+
+    private void FlushBorder(ref int count, in Tiles tile, float* partial)
+    {
+        if (count == 0) return;
+        ConvMicroKernel.Run(tile.Col, _taps, _colOffsets, count, tile.Dy, _np, _np, partial, _np, _k, _np, null, accumulate: true);
+        count = 0;
     }
 }

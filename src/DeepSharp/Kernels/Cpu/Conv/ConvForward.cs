@@ -1,21 +1,23 @@
 namespace DeepSharp.Kernels.Cpu.Conv;
 
 /// <summary>
-/// Convolution forward pass. Work items are bands of output rows of one image. Output pixels
-/// whose window lies inside the input are computed directly from the image (the micro-kernel
-/// reads it through a table of tap offsets, no copy); the rest, at padded borders, through a
-/// small im2col tile. Both are vectorised over output channels (see <see cref="ConvMicroKernel"/>).
+/// Convolution forward pass. Work items are bands of output rows of one image; a band's pixels
+/// are taken in order in runs of up to <see cref="Tile"/>, which are consecutive in y. A run of
+/// pixels whose windows lie inside the input is computed directly from the image (the
+/// micro-kernel reads it through a table of the pixels' window corners and a table of tap
+/// offsets, no copy); a run of pixels at padded borders through an im2col tile. Both are
+/// vectorised over output channels (see <see cref="ConvMicroKernel"/>).
 /// </summary>
 internal sealed unsafe class ConvForward : IParallelBody
 {
-    private const int Segment = 32;      // pixels per im2col tile
+    private const int Tile = 64;         // pixels per run
     private const int PixelsPerTask = 128;
 
     [ThreadStatic] private static ConvForward? t_instance;
 
     private Conv2DGeometry _g;
     private float* _x, _w, _bias, _y;
-    private int* _identity, _direct;
+    private int* _taps, _direct, _colRows;
     private int _k, _np, _rowsPerTask, _rowTasks;
 
     public static void Run(float* x, float* w, float* bias, float* y, in Conv2DGeometry g)
@@ -29,23 +31,25 @@ internal sealed unsafe class ConvForward : IParallelBody
         body._k = k;
         body._np = np;
         body._w = Scratch.Floats(Scratch.Packed, k * np);
-        ConvLayout.PackKernel(w, k, g.OutC, np, body._w);
+        ConvLayout.PadRows(w, k, g.OutC, np, body._w);
         body._bias = null;
         if (bias != null)
         {
             body._bias = Scratch.Floats(Scratch.PackedBias, np);
-            ConvLayout.PackKernel(bias, 1, g.OutC, np, body._bias);
+            ConvLayout.PadRows(bias, 1, g.OutC, np, body._bias);
         }
-        int* tables = Scratch.Ints(Scratch.Packed, 2 * k);
-        body._identity = tables;
-        body._direct = tables + k;
+        int* tables = Scratch.Ints(Scratch.Packed, 2 * k + Tile);
+        body._taps = tables;              // im2col: tap r of a pixel
+        body._direct = tables + k;        // tap (kh, kw, ci) → offset from its window's corner
+        body._colRows = tables + 2 * k;   // im2col: pixel i of the tile
         for (int kh = 0, r = 0; kh < g.KernelH; kh++)
         for (int kw = 0; kw < g.KernelW; kw++)
         for (int ci = 0; ci < g.InC; ci++, r++)
         {
-            tables[r] = r;
+            body._taps[r] = r;
             body._direct[r] = (kh * g.DilationH * g.InW + kw * g.DilationW) * g.InC + ci;
         }
+        for (int i = 0; i < Tile; i++) body._colRows[i] = i * k;
         body._rowsPerTask = Math.Clamp((PixelsPerTask + g.OutW - 1) / g.OutW, 1, g.OutH);
         body._rowTasks = (g.OutH + body._rowsPerTask - 1) / body._rowsPerTask;
         try { WorkerPool.Shared.For(g.Batch * body._rowTasks, body); }
@@ -58,35 +62,44 @@ internal sealed unsafe class ConvForward : IParallelBody
         int n = index / _rowTasks, oh0 = index % _rowTasks * _rowsPerTask;
         int ohEnd = Math.Min(g.OutH, oh0 + _rowsPerTask);
         float* image = _x + (long)n * g.InH * g.InW * g.InC;
-        float* col = Scratch.Floats(Scratch.TileA, Segment * _k);
+        float* yImage = _y + (long)n * g.OutH * g.OutW * g.OutC;
+        float* col = Scratch.Floats(Scratch.TileA, Tile * _k);
+        int* corners = Scratch.Ints(Scratch.TileA, Tile);
         var (lo, hi) = ConvLayout.InteriorColumns(g);
+        int start = oh0 * g.OutW, length = 0;
+        bool interiorRun = false;
         for (int oh = oh0; oh < ohEnd; oh++)
         {
-            float* yRow = _y + ((long)n * g.OutH + oh) * g.OutW * g.OutC;
-            if (hi > lo && ConvLayout.RowInterior(g, oh))
+            bool rowInterior = ConvLayout.RowInterior(g, oh);
+            for (int ow = 0; ow < g.OutW; ow++)
             {
-                float* a = image + ((oh * g.StrideH - g.PadTop) * g.InW + lo * g.StrideW - g.PadLeft) * g.InC;
-                ConvMicroKernel.Run(a, g.StrideW * g.InC, _direct, _k, _w, _np, _np,
-                    yRow + lo * g.OutC, g.OutC, hi - lo, g.OutC, _bias, accumulate: false);
-                ViaIm2Col(image, oh, 0, lo, col, yRow);
-                ViaIm2Col(image, oh, hi, g.OutW, col, yRow);
-            }
-            else
-            {
-                ViaIm2Col(image, oh, 0, g.OutW, col, yRow);
+                bool interior = rowInterior && ow >= lo && ow < hi;
+                if (length == Tile || (length > 0 && interior != interiorRun))
+                {
+                    Flush(image, yImage + start * g.OutC, length, interiorRun, corners, col);
+                    length = 0;
+                }
+                if (length == 0)
+                {
+                    start = oh * g.OutW + ow;
+                    interiorRun = interior;
+                }
+                if (interior)
+                    corners[length] = ((oh * g.StrideH - g.PadTop) * g.InW + ow * g.StrideW - g.PadLeft) * g.InC;
+                else
+                    ConvLayout.Im2ColPixel(image, g, oh, ow, col + length * _k);
+                length++;
             }
         }
+        if (length > 0) Flush(image, yImage + start * g.OutC, length, interiorRun, corners, col);
     }
 
-    private void ViaIm2Col(float* image, int oh, int from, int to, float* col, float* yRow)
+    /// <summary>Computes a run of <paramref name="count"/> consecutive output pixels starting at <paramref name="y"/>.</summary>
+    private void Flush(float* image, float* y, int count, bool interior, int* corners, float* col)
     {
-        ref readonly var g = ref _g;
-        for (int s = from; s < to; s += Segment)
-        {
-            int count = Math.Min(Segment, to - s);
-            for (int j = 0; j < count; j++) ConvLayout.Im2ColPixel(image, g, oh, s + j, col + j * _k);
-            ConvMicroKernel.Run(col, _k, _identity, _k, _w, _np, _np,
-                yRow + s * g.OutC, g.OutC, count, g.OutC, _bias, accumulate: false);
-        }
+        if (interior)
+            ConvMicroKernel.Run(image, corners, _direct, _k, _w, _np, _np, y, _g.OutC, count, _g.OutC, _bias, accumulate: false);
+        else
+            ConvMicroKernel.Run(col, _colRows, _taps, _k, _w, _np, _np, y, _g.OutC, count, _g.OutC, _bias, accumulate: false);
     }
 }

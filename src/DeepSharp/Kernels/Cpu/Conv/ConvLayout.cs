@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace DeepSharp.Kernels.Cpu.Conv;
 
 /// <summary>
@@ -6,13 +8,16 @@ namespace DeepSharp.Kernels.Cpu.Conv;
 /// </summary>
 internal static unsafe class ConvLayout
 {
-    /// <summary>dst[k, 0..np) = w[k, 0..Cout), zero past Cout. (K, np)</summary>
-    public static void PackKernel(float* w, int k, int cout, int np, float* dst)
+    /// <summary>
+    /// dst[r, 0..np) = src[r, 0..cols), zero past cols: the kernel as (K, np), the bias, or dy
+    /// rows, padded to the micro-kernel's block width.
+    /// </summary>
+    public static void PadRows(float* src, int rows, int cols, int np, float* dst)
     {
-        for (int r = 0; r < k; r++)
+        for (int r = 0; r < rows; r++)
         {
-            new ReadOnlySpan<float>(w + r * cout, cout).CopyTo(new Span<float>(dst + r * np, cout));
-            new Span<float>(dst + r * np + cout, np - cout).Clear();
+            new ReadOnlySpan<float>(src + r * cols, cols).CopyTo(new Span<float>(dst + r * np, cols));
+            new Span<float>(dst + r * np + cols, np - cols).Clear();
         }
     }
 
@@ -67,11 +72,28 @@ internal static unsafe class ConvLayout
             {
                 int iw = ow * g.StrideW - g.PadLeft + kw * g.DilationW;
                 if ((uint)iw >= (uint)g.InW) continue;
-                float* dst = image + (ih * g.InW + iw) * cin;
-                if (cin == 1) *dst += *src;
-                else System.Numerics.Tensors.TensorPrimitives.Add(new ReadOnlySpan<float>(dst, cin), new ReadOnlySpan<float>(src, cin), new Span<float>(dst, cin));
+                AddTo(image + (ih * g.InW + iw) * cin, src, cin);
             }
         }
+    }
+
+    /// <summary>
+    /// As <see cref="Col2ImPixel"/> for a pixel whose window lies inside the input: adds the
+    /// Cin-long runs of src for each of the KH·KW taps at corner + tapOffsets[tap].
+    /// </summary>
+    public static void Col2ImInterior(float* src, int taps, int cin, int* tapOffsets, float* corner)
+    {
+        for (int t = 0; t < taps; t++, src += cin) AddTo(corner + tapOffsets[t], src, cin);
+    }
+
+    /// <summary>dst[0..count) += src[0..count).</summary>
+    private static void AddTo(float* dst, float* src, int count)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (; i <= count - Vector<float>.Count; i += Vector<float>.Count)
+                (Vector.Load(dst + i) + Vector.Load(src + i)).Store(dst + i);
+        for (; i < count; i++) dst[i] += src[i];
     }
 
     /// <summary>Output columns [lo, hi) whose windows lie inside the input along the width.</summary>

@@ -4,12 +4,12 @@ namespace DeepSharp.Kernels.Cpu.Conv;
 
 /// <summary>
 /// The inner product every convolution pass reduces to: a small matrix multiply whose left
-/// operand is read through an offset table, so that it can be an im2col tile, a transposed
+/// operand is read through two offset tables, so that it can be an im2col tile, a transposed
 /// im2col tile or the input image itself (a "direct" convolution) without copying.
 /// </summary>
 /// <remarks>
 /// Implementation notes. C[i, j] = init[i, j] + Σ_r A(i, r)·B[r, j] for i &lt; m, j &lt; n, where
-/// A(i, r) = a[i·aRow + off[r]], B's row r starts at b + r·ldb and holds <c>np</c> readable floats
+/// A(i, r) = a[rowOff[i] + colOff[r]], B's row r starts at b + r·ldb and holds <c>np</c> readable floats
 /// (np a multiple of <see cref="BlockWidth"/>, zero-padded past n). init is C itself when
 /// accumulating, else the bias (np floats) or zero. Register block: 4 rows × 2 vectors, so each
 /// step loads 2 B vectors and broadcasts 4 A values for 8 multiply-adds (13 live registers, fits
@@ -25,7 +25,7 @@ internal static unsafe class ConvMicroKernel
     /// <summary><paramref name="n"/> rounded up to a multiple of <see cref="BlockWidth"/>.</summary>
     public static int Padded(int n) => (n + BlockWidth - 1) / BlockWidth * BlockWidth;
 
-    public static void Run(float* a, int aRow, int* off, int kred, float* b, int ldb, int np,
+    public static void Run(float* a, int* rowOff, int* colOff, int kred, float* b, int ldb, int np,
         float* c, int ldc, int m, int n, float* bias, bool accumulate)
     {
         int vw = Vector<float>.Count;
@@ -37,17 +37,16 @@ internal static unsafe class ConvMicroKernel
             var init1 = bias == null ? Vector<float>.Zero : Vector.Load(bias + j0 + vw);
             int i = 0;
             for (; i + 4 <= m; i += 4)
-                Block4(a + i * aRow, aRow, off, kred, b + j0, ldb, c + i * ldc + j0, ldc, valid, init0, init1, accumulate, tmp);
+                Block4(a + rowOff[i], a + rowOff[i + 1], a + rowOff[i + 2], a + rowOff[i + 3], colOff, kred, b + j0, ldb, c + i * ldc + j0, ldc, valid, init0, init1, accumulate, tmp);
             for (; i < m; i++)
-                Block1(a + i * aRow, off, kred, b + j0, ldb, c + i * ldc + j0, valid, init0, init1, accumulate, tmp);
+                Block1(a + rowOff[i], colOff, kred, b + j0, ldb, c + i * ldc + j0, valid, init0, init1, accumulate, tmp);
         }
     }
 
-    private static void Block4(float* a, int aRow, int* off, int kred, float* b, int ldb,
+    private static void Block4(float* a, float* a1, float* a2, float* a3, int* off, int kred, float* b, int ldb,
         float* c, int ldc, int valid, Vector<float> init0, Vector<float> init1, bool accumulate, float* tmp)
     {
         int vw = Vector<float>.Count;
-        float* a1 = a + aRow, a2 = a1 + aRow, a3 = a2 + aRow;
         Vector<float> c00 = init0, c01 = init1, c10 = init0, c11 = init1;
         Vector<float> c20 = init0, c21 = init1, c30 = init0, c31 = init1;
         for (int r = 0; r < kred; r++, b += ldb)
