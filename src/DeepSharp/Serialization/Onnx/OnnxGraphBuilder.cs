@@ -1,0 +1,93 @@
+using Google.Protobuf;
+using DeepSharp.Serialization.Onnx.Proto;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Serialization.Onnx;
+
+/// <summary>
+/// Accumulates an ONNX graph: nodes in topological order, float initializers, unique value names.
+/// </summary>
+internal sealed class OnnxGraphBuilder
+{
+    private readonly GraphProto _graph = new();
+    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+
+    public GraphProto Graph => _graph;
+
+    /// <summary>A value name not used yet, derived from <paramref name="stem"/>.</summary>
+    public string NewName(string stem)
+    {
+        if (_names.Add(stem)) return stem;
+        for (int i = 1; ; i++)
+            if (_names.Add($"{stem}_{i}")) return $"{stem}_{i}";
+    }
+
+    /// <summary>Adds a float32 initializer (constant tensor) and returns its name.</summary>
+    public string AddInitializer(string stem, ReadOnlySpan<float> values, params long[] dims)
+    {
+        var tensor = new TensorProto { Name = NewName(stem), DataType = (int)TensorProto.Types.DataType.Float };
+        tensor.Dims.AddRange(dims);
+        var bytes = new byte[values.Length * sizeof(float)];
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(values).CopyTo(bytes);
+        if (!BitConverter.IsLittleEndian) ReverseEach(bytes);
+        tensor.RawData = ByteString.CopyFrom(bytes);
+        _graph.Initializer.Add(tensor);
+        return tensor.Name;
+    }
+
+    /// <summary>Adds an int64 initializer (shapes, axes) and returns its name.</summary>
+    public string AddInt64Initializer(string stem, params long[] values)
+    {
+        var tensor = new TensorProto { Name = NewName(stem), DataType = (int)TensorProto.Types.DataType.Int64 };
+        tensor.Dims.Add(values.Length);
+        tensor.Int64Data.AddRange(values);
+        _graph.Initializer.Add(tensor);
+        return tensor.Name;
+    }
+
+    /// <summary>Adds a node with one output and returns the output's name.</summary>
+    public string AddNode(string opType, string nodeName, IEnumerable<string> inputs, params AttributeProto[] attributes)
+    {
+        string output = NewName(nodeName);
+        var node = new NodeProto { OpType = opType, Name = output };
+        node.Input.AddRange(inputs);
+        node.Output.Add(output);
+        node.Attribute.AddRange(attributes);
+        _graph.Node.Add(node);
+        return output;
+    }
+
+    public void AddInput(string name, Shape perSample) => _graph.Input.Add(ValueInfo(name, perSample));
+    public void AddOutput(string name, Shape perSample) => _graph.Output.Add(ValueInfo(name, perSample));
+
+    public static AttributeProto Ints(string name, params long[] values)
+    {
+        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        a.Ints.AddRange(values);
+        return a;
+    }
+
+    public static AttributeProto Int(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    public static AttributeProto Float(string name, float value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
+
+    /// <summary>A float32 tensor value with a symbolic batch axis ("batch") before the per-sample shape.</summary>
+    private static ValueInfoProto ValueInfo(string name, Shape perSample)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "batch" });
+        foreach (int d in perSample.Dims) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+        var type = new TypeProto
+        {
+            TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape },
+        };
+        return new ValueInfoProto { Name = name, Type = type };
+    }
+
+    private static void ReverseEach(byte[] bytes)
+    {
+        for (int i = 0; i < bytes.Length; i += 4) Array.Reverse(bytes, i, 4);
+    }
+}

@@ -1,0 +1,108 @@
+using DeepSharp.Nn;
+using DeepSharp.Nn.Layers;
+using DeepSharp.Tensors;
+using static DeepSharp.Serialization.Onnx.OnnxGraphBuilder;
+
+namespace DeepSharp.Serialization.Onnx;
+
+/// <summary>
+/// How each layer type becomes ONNX nodes (opset 17). DeepSharp is channels-last (NHWC) and ONNX's
+/// Conv/MaxPool are channels-first, so spatial layers are wrapped in Transpose nodes (runtimes fuse
+/// the pairs that cancel). A layer type without a rule cannot be exported and says so.
+/// </summary>
+internal static class OnnxLayerRules
+{
+    private delegate string Rule(OnnxGraphBuilder g, Layer layer, string input, Shape inputShape);
+
+    private static readonly Dictionary<Type, Rule> s_rules = new()
+    {
+        [typeof(Dense)] = (g, l, x, s) => Dense(g, (Dense)l, x, s),
+        [typeof(Conv2D)] = (g, l, x, s) => Conv2D(g, (Conv2D)l, x, s),
+        [typeof(MaxPooling2D)] = (g, l, x, s) => MaxPool(g, (MaxPooling2D)l, x, s),
+        [typeof(Flatten)] = (g, l, x, _) => g.AddNode("Flatten", l.Name, [x], Int("axis", 1)),
+        // Dropout is the identity at inference, which is what an exported graph computes.
+        [typeof(Dropout)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
+    };
+
+    /// <summary>Emits the nodes of <paramref name="layer"/> and returns the name of its output.</summary>
+    public static string Emit(OnnxGraphBuilder g, Layer layer, string input, Shape inputShape)
+    {
+        if (!s_rules.TryGetValue(layer.GetType(), out var rule))
+            throw new DeepSharpException($"ONNX export: layer '{layer.Name}' of type {layer.TypeName} has no ONNX rule yet; exportable types: {string.Join(", ", s_rules.Keys.Select(t => t.Name))}.");
+        return rule(g, layer, input, inputShape);
+    }
+
+    private static string Dense(OnnxGraphBuilder g, Dense layer, string x, Shape inputShape)
+    {
+        var kernel = layer.Parameters[0].Value;
+        string w = g.AddInitializer(layer.Parameters[0].Path, kernel.Span, kernel.Shape[0], kernel.Shape[1]);
+        string y = g.AddNode("MatMul", layer.Name + "/matmul", [x, w]);
+        if (layer.UseBias)
+        {
+            var bias = layer.Parameters[1].Value;
+            string b = g.AddInitializer(layer.Parameters[1].Path, bias.Span, bias.Shape[0]);
+            y = g.AddNode("Add", layer.Name + "/bias_add", [y, b]);
+        }
+        return Activation(g, layer.Activation, y, layer.Name);
+    }
+
+    private static string Conv2D(OnnxGraphBuilder g, Conv2D layer, string x, Shape inputShape)
+    {
+        var kernel = layer.Parameters[0].Value; // (kh, kw, cin, cout) → ONNX (cout, cin, kh, kw)
+        int kh = kernel.Shape[0], kw = kernel.Shape[1], cin = kernel.Shape[2], cout = kernel.Shape[3];
+        var oihw = new float[kernel.Size];
+        var k = kernel.Span;
+        for (int h = 0; h < kh; h++)
+        for (int w = 0; w < kw; w++)
+        for (int i = 0; i < cin; i++)
+        for (int o = 0; o < cout; o++)
+            oihw[((o * cin + i) * kh + h) * kw + w] = k[((h * kw + w) * cin + i) * cout + o];
+        var inputs = new List<string> { ToChannelsFirst(g, x, layer.Name), g.AddInitializer(layer.Parameters[0].Path, oihw, cout, cin, kh, kw) };
+        if (layer.UseBias)
+        {
+            var bias = layer.Parameters[1].Value;
+            inputs.Add(g.AddInitializer(layer.Parameters[1].Path, bias.Span, cout));
+        }
+        bool same = layer.Padding == Padding.Same;
+        var (outH, top) = Kernels.Cpu.Conv2DGeometry.OutputSize(inputShape[0], kh, layer.Strides.H, layer.DilationRate.H, same);
+        var (outW, left) = Kernels.Cpu.Conv2DGeometry.OutputSize(inputShape[1], kw, layer.Strides.W, layer.DilationRate.W, same);
+        long bottom = Math.Max(0, (outH - 1) * layer.Strides.H + (kh - 1) * layer.DilationRate.H + 1 - inputShape[0] - top);
+        long right = Math.Max(0, (outW - 1) * layer.Strides.W + (kw - 1) * layer.DilationRate.W + 1 - inputShape[1] - left);
+        string y = g.AddNode("Conv", layer.Name, inputs,
+            Ints("kernel_shape", kh, kw),
+            Ints("strides", layer.Strides.H, layer.Strides.W),
+            Ints("dilations", layer.DilationRate.H, layer.DilationRate.W),
+            Ints("pads", same ? top : 0, same ? left : 0, same ? bottom : 0, same ? right : 0));
+        return Activation(g, layer.Activation, ToChannelsLast(g, y, layer.Name), layer.Name);
+    }
+
+    private static string MaxPool(OnnxGraphBuilder g, MaxPooling2D layer, string x, Shape inputShape)
+    {
+        bool same = layer.Padding == Padding.Same;
+        var geometry = Kernels.Cpu.Pool2DGeometry.Create(1, inputShape[0], inputShape[1], inputShape[2],
+            layer.PoolSize.H, layer.PoolSize.W, layer.Strides.H, layer.Strides.W, same);
+        long bottom = Math.Max(0, (geometry.OutH - 1) * layer.Strides.H + layer.PoolSize.H - inputShape[0] - geometry.PadTop);
+        long right = Math.Max(0, (geometry.OutW - 1) * layer.Strides.W + layer.PoolSize.W - inputShape[1] - geometry.PadLeft);
+        string y = g.AddNode("MaxPool", layer.Name, [ToChannelsFirst(g, x, layer.Name)],
+            Ints("kernel_shape", layer.PoolSize.H, layer.PoolSize.W),
+            Ints("strides", layer.Strides.H, layer.Strides.W),
+            Ints("pads", same ? geometry.PadTop : 0, same ? geometry.PadLeft : 0, same ? bottom : 0, same ? right : 0));
+        return ToChannelsLast(g, y, layer.Name);
+    }
+
+    private static string Activation(OnnxGraphBuilder g, Activation activation, string x, string layerName) => activation.Name switch
+    {
+        "linear" => x,
+        "relu" => g.AddNode("Relu", layerName + "/relu", [x]),
+        "sigmoid" => g.AddNode("Sigmoid", layerName + "/sigmoid", [x]),
+        "tanh" => g.AddNode("Tanh", layerName + "/tanh", [x]),
+        "softmax" => g.AddNode("Softmax", layerName + "/softmax", [x], Int("axis", -1)),
+        _ => throw new DeepSharpException($"ONNX export: activation '{activation.Name}' of layer '{layerName}' has no ONNX rule yet."),
+    };
+
+    private static string ToChannelsFirst(OnnxGraphBuilder g, string x, string layerName) =>
+        g.AddNode("Transpose", layerName + "/to_nchw", [x], Ints("perm", 0, 3, 1, 2));
+
+    private static string ToChannelsLast(OnnxGraphBuilder g, string x, string layerName) =>
+        g.AddNode("Transpose", layerName + "/to_nhwc", [x], Ints("perm", 0, 2, 3, 1));
+}
