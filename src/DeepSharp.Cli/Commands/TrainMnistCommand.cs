@@ -48,7 +48,7 @@ internal static class TrainMnistCommand
         var model = SeedModel();
         model.Compile(new Adam(), new CategoricalCrossentropy(), [new Accuracy()]);
         model.Summary();
-        Console.WriteLine($"Training: batch {batchSize}, {epochs} epochs, Adam, categorical cross-entropy, {threads} threads, seed {seed}.");
+        Console.WriteLine($"Training: batch {batchSize}, {epochs} epoch{(epochs == 1 ? "" : "s")}, Adam, categorical cross-entropy, {threads} threads, seed {seed}.");
 
         var trainTargets = DataUtils.ToCategorical(yTrain, 10);
         var testTargets = DataUtils.ToCategorical(yTest, 10);

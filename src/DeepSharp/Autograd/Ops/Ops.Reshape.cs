@@ -16,7 +16,11 @@ public static partial class Ops
         public override string Name => "Reshape";
         public override void Backward(Tensor output, Tensor dy)
         {
-            if (GradOf(0) is { } dx) Broadcasting.AccumulateReduced(dy.View(x.Shape.ToArray()), dx);
+            if (!x.RequiresGrad) return;
+            // An intermediate without a gradient yet can take dy's memory as its own (a view, no
+            // copy): dy is complete here and nothing reads it after this node.
+            if (x.Grad is null && !x.IsLeaf) x.Grad = dy.View(x.Shape.ToArray());
+            else Broadcasting.AccumulateReduced(dy.View(x.Shape.ToArray()), GradOf(0)!);
         }
     }
 }
