@@ -20,9 +20,12 @@ namespace DeepSharp.Tests.Serialization;
 /// </summary>
 public class FuzzTests(ITestOutputHelper output)
 {
-    private const int ModelCases = 4000;
+    private const int ModelCases = 3000;
     private const int IdxCases = 3000;
     private static readonly TimeSpan CaseLimit = TimeSpan.FromSeconds(2);
+
+    /// <summary>Each run of mutations must finish within this (about 10 s on an idle 2-core machine; the slack is for a shared one).</summary>
+    private static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(45);
 
     private static readonly string[] Numbers =
     [
@@ -103,6 +106,7 @@ public class FuzzTests(ITestOutputHelper output)
         }
         output.WriteLine($"{what}: {cases} mutations of a {original.Length}-byte file in {total.Elapsed.TotalSeconds:F2}s " +
             $"(slowest case {slowest.TotalMilliseconds:F0} ms): {rejected} rejected with DeepSharp exceptions, {accepted} still valid, {failures.Count} failures.");
+        Assert.True(total.Elapsed < RunLimit, $"{what}: {cases} cases took {total.Elapsed.TotalSeconds:F1}s, over {RunLimit.TotalSeconds}s.");
         Assert.True(failures.Count == 0, $"{what}: {failures.Count} cases threw other exceptions:\n" + string.Join("\n", failures.Where(f => f.Length > 0)));
         Assert.True(rejected > cases / 2, $"{what}: only {rejected} of {cases} mutations were rejected; the mutator is too gentle.");
     }
@@ -113,23 +117,23 @@ public class FuzzTests(ITestOutputHelper output)
         {
             case 0: return MutateBytes(random, original);
             case 1: // a new header length
-            {
-                var bytes = (byte[])original.Clone();
-                ulong[] lengths = [0, 1, 2, (ulong)headerLength - 1, (ulong)headerLength + 1, (ulong)original.Length, 100_000_000, 100_000_001, ulong.MaxValue, 1UL << 63, (ulong)random.NextInt64()];
-                BinaryPrimitives.WriteUInt64LittleEndian(bytes, lengths[random.Next(lengths.Length)]);
-                return bytes;
-            }
+                {
+                    var bytes = (byte[])original.Clone();
+                    ulong[] lengths = [0, 1, 2, (ulong)headerLength - 1, (ulong)headerLength + 1, (ulong)original.Length, 100_000_000, 100_000_001, ulong.MaxValue, 1UL << 63, (ulong)random.NextInt64()];
+                    BinaryPrimitives.WriteUInt64LittleEndian(bytes, lengths[random.Next(lengths.Length)]);
+                    return bytes;
+                }
             default: // edit the JSON: numbers (shapes, offsets, config values), dtypes, structure
-            {
-                string edited = EditJson(random, header);
-                bool keepLength = random.Next(4) != 0;
-                var json = Encoding.UTF8.GetBytes(edited);
-                var bytes = new byte[8 + json.Length + original.Length - 8 - headerLength];
-                BinaryPrimitives.WriteUInt64LittleEndian(bytes, keepLength ? (ulong)json.Length : (ulong)headerLength);
-                json.CopyTo(bytes, 8);
-                original.AsSpan(8 + headerLength).CopyTo(bytes.AsSpan(8 + json.Length));
-                return bytes;
-            }
+                {
+                    string edited = EditJson(random, header);
+                    bool keepLength = random.Next(4) != 0;
+                    var json = Encoding.UTF8.GetBytes(edited);
+                    var bytes = new byte[8 + json.Length + original.Length - 8 - headerLength];
+                    BinaryPrimitives.WriteUInt64LittleEndian(bytes, keepLength ? (ulong)json.Length : (ulong)headerLength);
+                    json.CopyTo(bytes, 8);
+                    original.AsSpan(8 + headerLength).CopyTo(bytes.AsSpan(8 + json.Length));
+                    return bytes;
+                }
         }
     }
 
@@ -142,34 +146,34 @@ public class FuzzTests(ITestOutputHelper output)
             {
                 case 0:
                 case 1:
-                {
-                    var numbers = Regex.Matches(header, "-?[0-9]+");
-                    var m = numbers[random.Next(numbers.Count)];
-                    header = header[..m.Index] + Numbers[random.Next(Numbers.Length)] + header[(m.Index + m.Length)..];
-                    break;
-                }
+                    {
+                        var numbers = Regex.Matches(header, "-?[0-9]+");
+                        var m = numbers[random.Next(numbers.Count)];
+                        header = header[..m.Index] + Numbers[random.Next(Numbers.Length)] + header[(m.Index + m.Length)..];
+                        break;
+                    }
                 case 2:
-                {
-                    string[] from = ["F32", "\"shape\"", "\"data_offsets\"", "[", "]", "\\\"", "null", "Dense", "__metadata__", ","];
-                    string[] to = ["F64", "I32", "BOOL", "\"x\"", "[[", "", "{}", "\"", "Conv2D", "0", "[]"];
-                    string f = from[random.Next(from.Length)];
-                    int at = header.IndexOf(f, random.Next(header.Length), StringComparison.Ordinal);
-                    if (at >= 0) header = header[..at] + to[random.Next(to.Length)] + header[(at + f.Length)..];
-                    break;
-                }
+                    {
+                        string[] from = ["F32", "\"shape\"", "\"data_offsets\"", "[", "]", "\\\"", "null", "Dense", "__metadata__", ","];
+                        string[] to = ["F64", "I32", "BOOL", "\"x\"", "[[", "", "{}", "\"", "Conv2D", "0", "[]"];
+                        string f = from[random.Next(from.Length)];
+                        int at = header.IndexOf(f, random.Next(header.Length), StringComparison.Ordinal);
+                        if (at >= 0) header = header[..at] + to[random.Next(to.Length)] + header[(at + f.Length)..];
+                        break;
+                    }
                 case 3:
-                {
-                    int at = random.Next(header.Length), length = random.Next(Math.Min(20, header.Length - at) + 1);
-                    header = header.Remove(at, length);
-                    break;
-                }
+                    {
+                        int at = random.Next(header.Length), length = random.Next(Math.Min(20, header.Length - at) + 1);
+                        header = header.Remove(at, length);
+                        break;
+                    }
                 default:
-                {
-                    // a huge shape beside consistent offsets, or a duplicated tensor
-                    var m = Regex.Match(header, "\"shape\":\\[[0-9,]*\\]");
-                    if (m.Success) header = header[..m.Index] + "\"shape\":[" + string.Join(",", Enumerable.Repeat(Numbers[random.Next(Numbers.Length)], 1 + random.Next(4))) + "]" + header[(m.Index + m.Length)..];
-                    break;
-                }
+                    {
+                        // a huge shape beside consistent offsets, or a duplicated tensor
+                        var m = Regex.Match(header, "\"shape\":\\[[0-9,]*\\]");
+                        if (m.Success) header = header[..m.Index] + "\"shape\":[" + string.Join(",", Enumerable.Repeat(Numbers[random.Next(Numbers.Length)], 1 + random.Next(4))) + "]" + header[(m.Index + m.Length)..];
+                        break;
+                    }
             }
         }
         return header;
@@ -184,24 +188,24 @@ public class FuzzTests(ITestOutputHelper output)
                 for (int k = 1 + random.Next(8); k > 0; k--) bytes[random.Next(bytes.Length)] ^= (byte)(1 << random.Next(8));
                 return bytes;
             case 1: // byte changes, biased towards the start where headers live
-            {
-                byte[] values = [0, 0xFF, 0x7F, 0x80, (byte)'9', (byte)'-', (byte)'"', (byte)'{', (byte)'}'];
-                for (int k = 1 + random.Next(4); k > 0; k--)
                 {
-                    int at = random.Next(2) == 0 ? random.Next(Math.Min(64, bytes.Length)) : random.Next(bytes.Length);
-                    bytes[at] = random.Next(2) == 0 ? values[random.Next(values.Length)] : (byte)random.Next(256);
+                    byte[] values = [0, 0xFF, 0x7F, 0x80, (byte)'9', (byte)'-', (byte)'"', (byte)'{', (byte)'}'];
+                    for (int k = 1 + random.Next(4); k > 0; k--)
+                    {
+                        int at = random.Next(2) == 0 ? random.Next(Math.Min(64, bytes.Length)) : random.Next(bytes.Length);
+                        bytes[at] = random.Next(2) == 0 ? values[random.Next(values.Length)] : (byte)random.Next(256);
+                    }
+                    return bytes;
                 }
-                return bytes;
-            }
             case 2: // truncation
                 return bytes[..random.Next(bytes.Length)];
             default: // appended or inserted bytes
-            {
-                var extra = new byte[1 + random.Next(16)];
-                random.NextBytes(extra);
-                int at = random.Next(bytes.Length + 1);
-                return [.. bytes[..at], .. extra, .. bytes[at..]];
-            }
+                {
+                    var extra = new byte[1 + random.Next(16)];
+                    random.NextBytes(extra);
+                    int at = random.Next(bytes.Length + 1);
+                    return [.. bytes[..at], .. extra, .. bytes[at..]];
+                }
         }
     }
 }
