@@ -26,7 +26,7 @@ internal static class CliRunner
         }
         catch (Exception e) when (IsUserError(e))
         {
-            Console.Error.WriteLine($"deepsharp: error: {e.Message}");
+            Console.Error.WriteLine($"deepsharp: error: {e.Message.ReplaceLineEndings(" ")}");
             return Failure;
         }
     }

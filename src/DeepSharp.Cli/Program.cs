@@ -4,4 +4,7 @@ using DeepSharp.Cli.Commands;
 
 var root = new RootCommand("DeepSharp: build, train and run neural networks in pure C#.");
 root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(SummaryCommand.Create());
+root.Subcommands.Add(EvaluateCommand.Create());
+root.Subcommands.Add(PredictCommand.Create());
 return CliRunner.Run(root, args);

@@ -26,18 +26,24 @@ internal static class TrainMnistCommand
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
         var dataDir = CommonOptions.DataDir();
+        var output = new Option<DirectoryInfo?>("--out")
+        {
+            Description = "Folder to write the trained model (model.safetensors) and its history (history.json) into.",
+        };
         var command = new Command("mnist", "Train the seed CNN on MNIST (Conv2D 32 → MaxPool → Dense 128 → Dense 10, Adam).")
         {
-            epochs, batchSize, seed, threads, dataDir,
+            epochs, batchSize, seed, threads, dataDir, output,
         };
         command.SetAction(result => Run(
             result.GetValue(epochs), result.GetValue(batchSize), result.GetValue(seed),
-            result.GetValue(threads), result.GetValue(dataDir)));
+            result.GetValue(threads), result.GetValue(dataDir), result.GetValue(output)));
         return command;
     }
 
-    private static int Run(int epochs, int batchSize, long seed, int threads, DirectoryInfo? dataDir)
+    private static int Run(int epochs, int batchSize, long seed, int threads, DirectoryInfo? dataDir, DirectoryInfo? output)
     {
+        // Fail on an unusable output folder before training, not after.
+        if (output is not null) Directory.CreateDirectory(output.FullName);
         DeepSharp.Threads.Count = threads;
         RandomGenerator.SetGlobalSeed(seed);
 
@@ -53,12 +59,20 @@ internal static class TrainMnistCommand
         var trainTargets = DataUtils.ToCategorical(yTrain, 10);
         var testTargets = DataUtils.ToCategorical(yTest, 10);
         clock.Restart();
-        model.Fit(xTrain, trainTargets, batchSize, epochs, validationData: (xTest, testTargets));
+        var history = model.Fit(xTrain, trainTargets, batchSize, epochs, validationData: (xTest, testTargets));
         double trainSeconds = clock.Elapsed.TotalSeconds;
 
         var test = model.Evaluate(xTest, testTargets, batchSize);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Test loss: {test["loss"]:F4} - Test accuracy: {test["accuracy"]:F4} ({trainSeconds:F1}s training, {trainSeconds / Math.Max(1, epochs):F1}s per epoch)"));
+        if (output is not null)
+        {
+            string modelPath = Path.Combine(output.FullName, "model.safetensors");
+            string historyPath = Path.Combine(output.FullName, "history.json");
+            model.Save(modelPath);
+            history.Save(historyPath);
+            Console.WriteLine($"Wrote {modelPath} and {historyPath}.");
+        }
         return 0;
     }
 

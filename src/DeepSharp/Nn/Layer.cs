@@ -87,6 +87,7 @@ public abstract class Layer
     /// <summary>Creates a weight filled by <paramref name="initializer"/> from the global generator.</summary>
     protected Parameter AddWeight(string name, Shape shape, Initializer initializer, bool trainable = true)
     {
+        WeightBudget.Take(shape.Size, $"{Name}/{name}");
         var value = Tensor.Empty(shape);
         initializer.Fill(value.Span, shape, RandomGenerator.Global);
         var parameter = new Parameter(this, name, value, trainable);

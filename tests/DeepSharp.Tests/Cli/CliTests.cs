@@ -5,7 +5,7 @@ namespace DeepSharp.Tests.Cli;
 /// <summary>The `deepsharp` command as a user meets it: one-line errors, non-zero exit codes.</summary>
 public class CliTests
 {
-    private static async Task<(int Code, string Out, string Err)> Run(IDictionary<string, string>? env, params string[] args)
+    internal static async Task<(int Code, string Out, string Err)> Run(IDictionary<string, string>? env, params string[] args)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "DeepSharp.Cli.dll");
         var psi = new ProcessStartInfo("dotnet", [dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DeepSharp.Nn;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Serialization;
+
+/// <summary>
+/// A model's architecture as Keras-style JSON:
+/// <c>{"class_name": "Sequential", "config": {"name": ..., "layers": [{"class_name": "Conv2D", "config": {...}}, ...],
+/// "build_input_shape": [null, 28, 28, 1]}}</c>. Parsing creates layers only through
+/// <see cref="LayerRegistry"/>: a file can name DeepSharp's layer types and nothing else.
+/// </summary>
+public static class ModelConfig
+{
+    /// <summary>What a parsed config describes: the model class, its name, new unbuilt layers, the input shape it was built for.</summary>
+    public sealed record Description(string ClassName, string Name, IReadOnlyList<Layer> Layers, Shape? BuildInputShape);
+
+    /// <summary>The config of a model made of <paramref name="layers"/> in order.</summary>
+    public static JsonObject ToJson(string className, string name, IEnumerable<Layer> layers, Shape? buildInputShape)
+    {
+        var list = new JsonArray();
+        foreach (var layer in layers)
+            list.Add(new JsonObject { ["class_name"] = layer.TypeName, ["config"] = layer.GetConfig() });
+        var config = new JsonObject { ["name"] = name, ["layers"] = list };
+        if (buildInputShape is { } shape)
+        {
+            var dims = new JsonArray { null };
+            foreach (int d in shape.Dims) dims.Add(d);
+            config["build_input_shape"] = dims;
+        }
+        return new JsonObject { ["class_name"] = className, ["config"] = config };
+    }
+
+    /// <summary>Parses a config and creates its layers (unbuilt); <paramref name="source"/> names the file in errors.</summary>
+    /// <exception cref="DataFormatException">The JSON is invalid, names an unknown layer type, or a layer's config is invalid.</exception>
+    public static Description Parse(string json, string source)
+    {
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 32 });
+        }
+        catch (JsonException e)
+        {
+            throw new DataFormatException($"Model file '{source}': the model config is not valid JSON ({e.Message}).", e);
+        }
+        try
+        {
+            if (root is not JsonObject top) throw Bad(source, "the model config is not a JSON object");
+            string className = String(top, "class_name", source);
+            if (top["config"] is not JsonObject config) throw Bad(source, "the model config lacks its 'config' object");
+            string name = String(config, "name", source);
+            if (config["layers"] is not JsonArray layerList) throw Bad(source, "the model config lacks its 'layers' array");
+            var layers = new List<Layer>();
+            for (int i = 0; i < layerList.Count; i++)
+            {
+                if (layerList[i] is not JsonObject entry || entry["config"] is not JsonObject layerConfig)
+                    throw Bad(source, $"layer {i} of the model config is not {{\"class_name\": ..., \"config\": {{...}}}}");
+                layers.Add(LayerRegistry.Create(String(entry, "class_name", source), (JsonObject)layerConfig.DeepClone()));
+            }
+            return new Description(className, name, layers, ReadBuildShape(config, source));
+        }
+        catch (DataFormatException) { throw; }
+        catch (DeepSharpException e)
+        {
+            throw new DataFormatException($"Model file '{source}': {e.Message}", e);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or InvalidCastException or OverflowException)
+        {
+            throw new DataFormatException($"Model file '{source}': invalid model config ({e.Message}).", e);
+        }
+    }
+
+    private static Shape? ReadBuildShape(JsonObject config, string source)
+    {
+        if (config["build_input_shape"] is not { } node) return null;
+        if (node is not JsonArray array || array.Count < 2 || array[0] is not null)
+            throw Bad(source, $"build_input_shape is {node.ToJsonString()}, expected [null, d1, d2, ...]");
+        var dims = new int[array.Count - 1];
+        for (int i = 1; i < array.Count; i++)
+        {
+            if (array[i] is not JsonValue v || !v.TryGetValue(out int d) || d <= 0)
+                throw Bad(source, $"build_input_shape is {node.ToJsonString()}: dimensions must be positive integers");
+            dims[i - 1] = d;
+        }
+        return new Shape(dims);
+    }
+
+    private static string String(JsonObject obj, string key, string source) =>
+        obj[key] is JsonValue v && v.TryGetValue(out string? s) && s is not null ? s
+        : throw Bad(source, $"the model config lacks the string '{key}'");
+
+    private static DataFormatException Bad(string source, string problem) => new($"Model file '{source}': {problem}.");
+}

@@ -1,0 +1,36 @@
+namespace DeepSharp.Serialization;
+
+/// <summary>
+/// The metadata that makes a safetensors file a DeepSharp model file: <c>"format": "deepsharp.model"</c>,
+/// <c>"format_version": "1"</c> and <c>"model_config"</c> (see <see cref="ModelConfig"/>).
+/// </summary>
+public static class ModelFileFormat
+{
+    public const string FormatKey = "format";
+    public const string FormatName = "deepsharp.model";
+    public const string VersionKey = "format_version";
+    public const string Version = "1";
+    public const string ConfigKey = "model_config";
+
+    /// <summary>Marks <paramref name="file"/> as a model file holding <paramref name="configJson"/>.</summary>
+    public static void Stamp(SafetensorsFile file, string configJson)
+    {
+        file.Metadata[FormatKey] = FormatName;
+        file.Metadata[VersionKey] = Version;
+        file.Metadata[ConfigKey] = configJson;
+    }
+
+    /// <summary>The model config of a model file; throws if the metadata does not say "deepsharp.model", version 1.</summary>
+    /// <exception cref="DataFormatException">Not a DeepSharp model file, or a version this build does not read.</exception>
+    public static string ReadConfig(SafetensorsFile file, string source)
+    {
+        if (!file.Metadata.TryGetValue(FormatKey, out var format) || format != FormatName)
+            throw new DataFormatException(
+                $"Model file '{source}': metadata '{FormatKey}' is {(format is null ? "absent" : $"'{format}'")}, expected '{FormatName}' " +
+                "(a weights-only file? load it with LoadWeights into a model you build).");
+        if (!file.Metadata.TryGetValue(VersionKey, out var version) || version != Version)
+            throw new DataFormatException($"Model file '{source}': format version {(version is null ? "absent" : $"'{version}'")}; this DeepSharp reads version {Version}.");
+        return file.Metadata.TryGetValue(ConfigKey, out var config) ? config
+            : throw new DataFormatException($"Model file '{source}': metadata lacks '{ConfigKey}'.");
+    }
+}

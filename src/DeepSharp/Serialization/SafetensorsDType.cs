@@ -1,0 +1,67 @@
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Serialization;
+
+/// <summary>
+/// Element types of the safetensors format, with the names the header uses ("F32", "I32", ...).
+/// The enum order is the reference implementation's (increasing alignment); its writer puts
+/// tensors in decreasing order of this, then by name, and so does <see cref="SafetensorsFile"/>.
+/// </summary>
+public enum SafetensorsDType
+{
+    BOOL,
+    U8,
+    I8,
+    F8_E5M2,
+    F8_E4M3,
+    I16,
+    U16,
+    F16,
+    BF16,
+    I32,
+    U32,
+    F32,
+    F64,
+    I64,
+    U64,
+}
+
+public static class SafetensorsDTypes
+{
+    /// <summary>Bytes per element.</summary>
+    public static int Size(this SafetensorsDType dtype) => dtype switch
+    {
+        SafetensorsDType.BOOL or SafetensorsDType.U8 or SafetensorsDType.I8
+            or SafetensorsDType.F8_E5M2 or SafetensorsDType.F8_E4M3 => 1,
+        SafetensorsDType.I16 or SafetensorsDType.U16 or SafetensorsDType.F16 or SafetensorsDType.BF16 => 2,
+        SafetensorsDType.I32 or SafetensorsDType.U32 or SafetensorsDType.F32 => 4,
+        SafetensorsDType.F64 or SafetensorsDType.I64 or SafetensorsDType.U64 => 8,
+        _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, null),
+    };
+
+    /// <summary>The header's name for a dtype ("F32").</summary>
+    public static string Name(this SafetensorsDType dtype) => dtype.ToString();
+
+    /// <summary>Parses a header dtype name; exact, case-sensitive, as the format requires.</summary>
+    public static bool TryParse(string? name, out SafetensorsDType dtype)
+    {
+        foreach (var candidate in Enum.GetValues<SafetensorsDType>())
+        {
+            if (candidate.ToString() == name)
+            {
+                dtype = candidate;
+                return true;
+            }
+        }
+        dtype = default;
+        return false;
+    }
+
+    /// <summary>The safetensors dtype of a DeepSharp tensor element type.</summary>
+    public static SafetensorsDType FromDType(DType dtype) => dtype switch
+    {
+        DType.Float32 => SafetensorsDType.F32,
+        DType.Int32 => SafetensorsDType.I32,
+        _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "No safetensors dtype for this tensor type."),
+    };
+}

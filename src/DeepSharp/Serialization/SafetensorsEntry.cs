@@ -1,0 +1,93 @@
+using System.Runtime.InteropServices;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Serialization;
+
+/// <summary>
+/// One named tensor of a safetensors file: its dtype, shape and raw little-endian bytes
+/// (row-major). Entries are checked on creation: the byte count is the shape's element count
+/// times the dtype's size.
+/// </summary>
+public sealed class SafetensorsEntry
+{
+    public SafetensorsEntry(string name, SafetensorsDType dtype, long[] shape, ReadOnlyMemory<byte> data)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(shape);
+        long elements = 1;
+        foreach (long d in shape)
+        {
+            if (d < 0) throw new ArgumentOutOfRangeException(nameof(shape), $"Tensor '{name}' has a negative dimension in {FormatShape(shape)}.");
+            elements = d == 0 || elements == 0 ? 0 : checked(elements * d);
+        }
+        if (checked(elements * dtype.Size()) != data.Length)
+            throw new ArgumentException($"Tensor '{name}': {dtype.Name()} {FormatShape(shape)} needs {elements * dtype.Size()} bytes, got {data.Length}.");
+        Name = name;
+        DType = dtype;
+        Shape = (long[])shape.Clone();
+        Data = data;
+    }
+
+    /// <summary>A snapshot of a float32 or int32 tensor's elements.</summary>
+    public static SafetensorsEntry FromTensor(string name, Tensor tensor)
+    {
+        var dtype = SafetensorsDTypes.FromDType(tensor.DType);
+        var bytes = tensor.DType == Tensors.DType.Float32
+            ? MemoryMarshal.AsBytes((ReadOnlySpan<float>)tensor.Span).ToArray()
+            : MemoryMarshal.AsBytes((ReadOnlySpan<int>)tensor.IntSpan).ToArray();
+        if (!BitConverter.IsLittleEndian) ReverseEachElement(bytes, dtype.Size());
+        var shape = new long[tensor.Rank];
+        for (int i = 0; i < shape.Length; i++) shape[i] = tensor.Shape[i];
+        return new SafetensorsEntry(name, dtype, shape, bytes);
+    }
+
+    public string Name { get; }
+    public SafetensorsDType DType { get; }
+
+    /// <summary>The dimensions, outermost first.</summary>
+    public IReadOnlyList<long> Shape { get; }
+
+    /// <summary>The elements' bytes, little-endian, row-major.</summary>
+    public ReadOnlyMemory<byte> Data { get; }
+
+    /// <summary>The shape as DeepSharp writes shapes: "(3, 3, 1, 32)".</summary>
+    public string ShapeText => FormatShape(Shape);
+
+    /// <summary>A new tensor with these elements (F32 → float32, I32 → int32).</summary>
+    /// <exception cref="DataFormatException">The dtype has no DeepSharp tensor type, or the tensor is too large.</exception>
+    public Tensor ToTensor(string source)
+    {
+        var dims = new int[Shape.Count];
+        long elements = 1;
+        for (int i = 0; i < dims.Length; i++)
+        {
+            if (Shape[i] > int.MaxValue)
+                throw new DataFormatException($"Safetensors file '{source}': tensor '{Name}' {ShapeText} has a dimension above {int.MaxValue}.");
+            dims[i] = (int)Shape[i];
+            elements *= dims[i];
+            if (elements > int.MaxValue)
+                throw new DataFormatException($"Safetensors file '{source}': tensor '{Name}' {ShapeText} has more than {int.MaxValue} elements.");
+        }
+        var bytes = Data.ToArray();
+        if (!BitConverter.IsLittleEndian) ReverseEachElement(bytes, DType.Size());
+        switch (DType)
+        {
+            case SafetensorsDType.F32:
+                return Tensor.FromArray(MemoryMarshal.Cast<byte, float>(bytes).ToArray(), dims);
+            case SafetensorsDType.I32:
+                return Tensor.FromArray(MemoryMarshal.Cast<byte, int>(bytes).ToArray(), dims);
+            default:
+                throw new DataFormatException($"Safetensors file '{source}': tensor '{Name}' is {DType.Name()}; DeepSharp tensors hold F32 or I32.");
+        }
+    }
+
+    public override string ToString() => $"{Name} {DType.Name()} {ShapeText}";
+
+    internal static string FormatShape(IReadOnlyList<long> shape) =>
+        shape.Count == 1 ? $"({shape[0]},)" : "(" + string.Join(", ", shape) + ")";
+
+    private static void ReverseEachElement(byte[] bytes, int size)
+    {
+        for (int i = 0; i + size <= bytes.Length; i += size) Array.Reverse(bytes, i, size);
+    }
+}

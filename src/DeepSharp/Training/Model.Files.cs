@@ -1,0 +1,82 @@
+using DeepSharp.Nn;
+using DeepSharp.Serialization;
+
+namespace DeepSharp.Training;
+
+public abstract partial class Model
+{
+    /// <summary>
+    /// Writes the model to one safetensors file: every weight named by its path ("dense_1/bias"),
+    /// and the architecture in the metadata, so <see cref="Load"/> can rebuild it. Written atomically.
+    /// </summary>
+    public void Save(string path)
+    {
+        var file = WeightsFile();
+        var config = ModelConfig.ToJson(ConfigClassName(), Name, Layers, Layers[0].BuiltInputShape);
+        ModelFileFormat.Stamp(file, config.ToJsonString());
+        file.Save(path);
+    }
+
+    /// <summary>Writes only the weights (a safetensors file any reader can open). Written atomically.</summary>
+    public void SaveWeights(string path) => WeightsFile().Save(path);
+
+    /// <summary>
+    /// Copies weights from a safetensors file into this model. Names and shapes must match exactly;
+    /// otherwise nothing changes and a <see cref="WeightMismatchException"/> lists every difference.
+    /// </summary>
+    /// <exception cref="DataFormatException">The file is not a valid safetensors file.</exception>
+    public void LoadWeights(string path)
+    {
+        if (!IsBuilt) throw new InvalidOperationException($"Model '{Name}' is not built: build it (or call it once) before loading weights into it.");
+        ModelWeights.Load(Parameters, SafetensorsFile.Load(path), path);
+    }
+
+    /// <summary>
+    /// Reads a model written by <see cref="Save"/>: rebuilds the architecture (creating only DeepSharp's
+    /// own layer types) and loads the weights. The model is not compiled.
+    /// </summary>
+    /// <exception cref="DataFormatException">The file is invalid or its config describes no model DeepSharp can build.</exception>
+    /// <exception cref="WeightMismatchException">The weights do not fit the architecture.</exception>
+    public static Model Load(string path)
+    {
+        var file = SafetensorsFile.Load(path);
+        var description = ModelConfig.Parse(ModelFileFormat.ReadConfig(file, path), path);
+        if (description.ClassName != "Sequential")
+            throw new DataFormatException($"Model file '{path}': model class '{description.ClassName}' is unknown; known: Sequential.");
+        if (description.Layers.Count == 0)
+            throw new DataFormatException($"Model file '{path}': the model config has no layers.");
+
+        Sequential model;
+        try
+        {
+            // Building creates the weights: the file must hold at least as many elements as they need.
+            using var budget = new WeightBudget(ModelWeights.FloatElements(file));
+            model = new Sequential(description.Layers, description.Name);
+            if (description.BuildInputShape is { } shape) model.Build(shape);
+        }
+        catch (DeepSharpException e) when (e is not DataFormatException)
+        {
+            throw new DataFormatException($"Model file '{path}': the model config does not build ({e.Message})", e);
+        }
+        catch (ArgumentException e)
+        {
+            throw new DataFormatException($"Model file '{path}': the model config does not build ({e.Message})", e);
+        }
+        if (!model.IsBuilt)
+            throw new DataFormatException($"Model file '{path}': the model config gives no input shape (build_input_shape).");
+        ModelWeights.Load(model.Parameters, file, path);
+        return model;
+    }
+
+    private SafetensorsFile WeightsFile()
+    {
+        if (!IsBuilt) throw new InvalidOperationException($"Model '{Name}' is not built: it has no weights to save yet.");
+        var file = new SafetensorsFile();
+        ModelWeights.Add(file, Parameters);
+        return file;
+    }
+
+    private string ConfigClassName() => this is Sequential
+        ? "Sequential"
+        : throw new NotSupportedException($"Saving a {GetType().Name} is not supported yet; Sequential models are.");
+}
