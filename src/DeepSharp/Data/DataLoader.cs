@@ -89,7 +89,8 @@ public sealed class DataLoader
             catch (OperationCanceledException) when (cancel.IsCancellationRequested) { }
             catch (Exception e) { failure = e; }
             finally { queue.CompleteAdding(); }
-        }) { IsBackground = true, Name = "DeepSharp DataLoader" };
+        })
+        { IsBackground = true, Name = "DeepSharp DataLoader" };
         producer.Start();
         try
         {
