@@ -7,13 +7,15 @@ namespace DeepSharp.Losses;
 /// Cross-entropy against one-hot (or soft) targets of shape (batch, classes). With probabilities
 /// (<see cref="FromLogits"/> false) coming straight from a softmax, the softmax is fused with the
 /// loss on its logits for stability (as Keras's TensorFlow backend does); other probabilities are
-/// renormalised and clipped to [1e−7, 1 − 1e−7] as Keras does.
+/// renormalised and clipped to [1e−7, 1 − 1e−7] as Keras does. With labelSmoothing s the targets
+/// become t·(1 − s) + s/classes.
 /// </summary>
-public sealed class CategoricalCrossentropy(bool fromLogits = false) : Loss
+public sealed class CategoricalCrossentropy(bool fromLogits = false, float labelSmoothing = 0f) : Loss
 {
     internal const float Epsilon = 1e-7f;
 
     public bool FromLogits { get; } = fromLogits;
+    public float LabelSmoothing { get; } = Labels.CheckSmoothing(labelSmoothing);
     public override string Name => "categorical_crossentropy";
 
     public override Tensor PerSample(Tensor yTrue, Tensor yPred)
@@ -22,6 +24,7 @@ public sealed class CategoricalCrossentropy(bool fromLogits = false) : Loss
             throw new ShapeMismatchException($"CategoricalCrossentropy needs targets and predictions of the same shape (batch, classes); got {yTrue.Shape} and {yPred.Shape}. For integer labels use SparseCategoricalCrossentropy.");
         if (yTrue.DType != DType.Float32)
             throw new ShapeMismatchException($"CategoricalCrossentropy needs float one-hot targets, got {yTrue.DType}; use ToCategorical or SparseCategoricalCrossentropy.");
+        yTrue = Labels.Smooth(yTrue, LabelSmoothing, 1f / yPred.Shape[1]);
         var logits = FromLogits ? yPred : Ops.SoftmaxLogits(yPred);
         if (logits is not null) return Ops.SoftmaxCrossEntropy(logits, yTrue);
         return FromProbabilities(yTrue, yPred);

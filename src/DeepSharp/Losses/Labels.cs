@@ -48,4 +48,22 @@ public static class Labels
         for (int i = 0; i < ints.Length; i++) span[i * classes + ints[i]] = 1f;
         return result;
     }
+
+    /// <summary>
+    /// Keras's label smoothing: t·(1 − amount) + amount·share, with share = 1/classes for categorical
+    /// targets and ½ for binary ones. Returns the targets unchanged when amount is 0.
+    /// </summary>
+    public static Tensor Smooth(Tensor targets, float amount, float share)
+    {
+        if (amount == 0f) return targets;
+        var result = Tensor.Temp(targets.Shape);
+        var src = targets.Span;
+        var dst = result.Span;
+        for (int i = 0; i < src.Length; i++) dst[i] = src[i] * (1f - amount) + amount * share;
+        return result;
+    }
+
+    internal static float CheckSmoothing(float labelSmoothing) =>
+        labelSmoothing is >= 0f and <= 1f ? labelSmoothing
+        : throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "labelSmoothing must be in [0, 1].");
 }

@@ -4,7 +4,8 @@ using DeepSharp.Tensors;
 namespace DeepSharp.Losses;
 
 /// <summary>
-/// A loss: per-sample values averaged over the batch (Keras's "sum_over_batch_size").
+/// A loss: per-sample values, optionally multiplied by sample weights, then Keras's
+/// "sum_over_batch_size" reduction: the sum divided by the batch size (the mean when unweighted).
 /// </summary>
 public abstract class Loss
 {
@@ -12,13 +13,38 @@ public abstract class Loss
     public abstract string Name { get; }
 
     /// <summary>The batch loss as a scalar tensor, differentiable with respect to <paramref name="yPred"/>.</summary>
-    public Tensor Compute(Tensor yTrue, Tensor yPred)
+    /// <param name="yTrue">Targets.</param>
+    /// <param name="yPred">Predictions.</param>
+    /// <param name="sampleWeight">Optional weights of shape (batch,): each sample's loss is multiplied by its weight.</param>
+    public Tensor Compute(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null)
     {
         if (yPred.Rank == 0 || yTrue.Rank == 0 || yTrue.Shape[0] != yPred.Shape[0])
             throw new ShapeMismatchException($"{GetType().Name}: targets {yTrue.Shape} and predictions {yPred.Shape} must have the same batch size.");
-        return Ops.Mean(PerSample(yTrue, yPred));
+        var perSample = PerSample(yTrue, yPred);
+        if (sampleWeight is null) return Ops.Mean(perSample);
+        if (sampleWeight.Size != yPred.Shape[0] || sampleWeight.DType != DType.Float32)
+            throw new ShapeMismatchException($"{GetType().Name}: sample weights {sampleWeight.Shape} {sampleWeight.DType} need one float per sample ({yPred.Shape[0]}).");
+        var dims = new int[perSample.Rank];
+        Array.Fill(dims, 1);
+        dims[0] = sampleWeight.Size;
+        return Ops.Mean(Ops.Multiply(perSample, sampleWeight.View(dims)));
     }
 
-    /// <summary>One loss value per sample, shape (batch,).</summary>
+    /// <summary>One loss value per sample, shape (batch,) (or (batch, ...) for outputs of rank above 2).</summary>
     public abstract Tensor PerSample(Tensor yTrue, Tensor yPred);
+
+    /// <summary>Checks float targets of the predictions' shape; (batch,) and (batch, 1) are treated alike.</summary>
+    internal static (Tensor YTrue, Tensor YPred) Aligned(Tensor yTrue, Tensor yPred, string user)
+    {
+        if (yPred.Rank == 1) yPred = Ops.Reshape(yPred, yPred.Shape[0], 1);
+        if (yTrue.Rank == 1) yTrue = yTrue.View(yTrue.Shape[0], 1);
+        if (yTrue.DType != DType.Float32)
+            throw new ShapeMismatchException($"{user} needs float targets, got {yTrue.DType}.");
+        if (yTrue.Shape != yPred.Shape)
+            throw new ShapeMismatchException($"{user} needs targets and predictions of one shape; got {yTrue.Shape} and {yPred.Shape}.");
+        return (yTrue, yPred);
+    }
+
+    /// <summary>Mean over the last axis: (..., n) → (...).</summary>
+    internal static Tensor MeanLastAxis(Tensor x) => Ops.Affine(Ops.SumLastAxis(x), 1f / x.Shape[-1]);
 }

@@ -1,4 +1,5 @@
 using DeepSharp.Kernels.Cpu;
+using DeepSharp.Optimizers.Schedules;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Optimizers;
@@ -7,9 +8,12 @@ namespace DeepSharp.Optimizers;
 /// Adam with Keras's defaults and update: lr_t = lr·√(1−β2^t)/(1−β1^t); w −= lr_t·m/(√v + ε),
 /// with ε outside the bias correction (PyTorch puts it inside; results differ slightly).
 /// </summary>
-public sealed class Adam : Optimizer
+public class Adam : Optimizer
 {
-    public Adam(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f) : base(learningRate)
+    private static readonly string[] Slots = ["momentum", "velocity"];
+
+    public Adam(LearningRateSchedule? learningRate = null, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
+        : base(learningRate ?? 1e-3f)
     {
         if (!(beta1 >= 0f && beta1 < 1f)) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "beta1 must be in [0, 1).");
         if (!(beta2 >= 0f && beta2 < 1f)) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "beta2 must be in [0, 1).");
@@ -23,12 +27,12 @@ public sealed class Adam : Optimizer
     public float Beta1 { get; }
     public float Beta2 { get; }
     public float Epsilon { get; }
-    protected override int SlotCount => 2;
+    protected override IReadOnlyList<string> SlotNames => Slots;
 
     protected override void Update(Span<float> weights, ReadOnlySpan<float> gradient, Tensor[] slots)
     {
         double t = Iterations;
-        float lrT = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));
+        float lrT = (float)(StepLearningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));
         OptimizerKernels.Adam(weights, gradient, slots[0].Span, slots[1].Span, lrT, Beta1, Beta2, Epsilon);
     }
 }

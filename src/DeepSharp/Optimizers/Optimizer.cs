@@ -1,51 +1,112 @@
 using DeepSharp.Nn;
+using DeepSharp.Optimizers.Schedules;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Optimizers;
 
 /// <summary>
-/// Updates parameters from their gradients. Per-parameter state (slots such as Adam's moments)
-/// is created on first use and kept by parameter.
+/// Updates parameters from their gradients, as Keras 3's optimizer: each step (1) clips the
+/// gradients if <see cref="ClipNorm"/>, <see cref="ClipValue"/> or <see cref="GlobalClipNorm"/> is set
+/// (at most one; clipping rewrites .Grad in place), (2) applies decoupled weight decay
+/// w −= w·wd·lr when <see cref="WeightDecay"/> is set, (3) runs the optimizer's own update.
+/// Per-parameter state (slots such as Adam's moments) is created on first use and kept by parameter.
 /// </summary>
-public abstract class Optimizer
+public abstract partial class Optimizer
 {
     private readonly Dictionary<Parameter, Tensor[]> _slots = new(ReferenceEqualityComparer.Instance);
+    private LearningRateSchedule _schedule;
+    private readonly List<(Parameter Parameter, Tensor Grad)> _step = [];
 
-    protected Optimizer(float learningRate)
-    {
-        if (!(learningRate > 0f) || float.IsInfinity(learningRate))
-            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "Learning rate must be a positive finite number.");
-        LearningRate = learningRate;
-    }
+    protected Optimizer(LearningRateSchedule learningRate) =>
+        _schedule = learningRate ?? throw new ArgumentNullException(nameof(learningRate));
 
     /// <summary>Keras's name, e.g. "adam".</summary>
     public abstract string Name { get; }
 
-    public float LearningRate { get; set; }
+    /// <summary>
+    /// The rate the next update uses. Setting it replaces a constant rate (what LearningRateScheduler
+    /// and ReduceLROnPlateau do); an optimizer built with a schedule refuses, as Keras does.
+    /// </summary>
+    public float LearningRate
+    {
+        get => _schedule.Rate(Iterations);
+        set
+        {
+            if (_schedule is not ConstantLearningRate)
+                throw new InvalidOperationException($"{GetType().Name} follows a {_schedule.Name} schedule; its learning rate cannot be set.");
+            _schedule = new ConstantLearningRate(value);
+        }
+    }
+
+    /// <summary>The rate as a function of the step (a <see cref="ConstantLearningRate"/> for a plain float).</summary>
+    public LearningRateSchedule Schedule => _schedule;
 
     /// <summary>Number of update steps applied so far.</summary>
     public long Iterations { get; private set; }
 
+    /// <summary>Clips each parameter's gradient to this L2 norm: g·c/max(‖g‖, c).</summary>
+    public float? ClipNorm { get; init; }
+
+    /// <summary>Clips each gradient element into [−c, c].</summary>
+    public float? ClipValue { get; init; }
+
+    /// <summary>Scales all gradients together so that their joint L2 norm is at most c.</summary>
+    public float? GlobalClipNorm { get; init; }
+
+    /// <summary>Decoupled weight decay: w −= w·wd·lr before each update (Keras 3, every optimizer).</summary>
+    public float? WeightDecay { get; init; }
+
+    /// <summary>The rate of the update being applied (valid inside <see cref="Update"/>).</summary>
+    protected float StepLearningRate { get; private set; }
+
     /// <summary>Applies one update to every trainable parameter that has a gradient.</summary>
     public void Apply(IEnumerable<Parameter> parameters)
     {
-        Iterations++;
+        CheckClipping();
+        _step.Clear();
         foreach (var p in parameters)
-        {
-            if (!p.Trainable || p.Value.Grad is not { } grad) continue;
-            if (!_slots.TryGetValue(p, out var slots))
-            {
-                slots = new Tensor[SlotCount];
-                for (int i = 0; i < slots.Length; i++) slots[i] = Tensor.Zeros(p.Shape);
-                _slots[p] = slots;
-            }
-            Update(p.Value.Span, grad.Span, slots);
-        }
+            if (p.Trainable && p.Value.Grad is { } grad) _step.Add((p, grad));
+        StepLearningRate = _schedule.Rate(Iterations);
+        GradientClipping.Clip(_step, ClipNorm, ClipValue, GlobalClipNorm);
+        if (WeightDecay is { } wd and not 0f)
+            foreach (var (p, _) in _step) GradientClipping.DecayWeights(p.Value.Span, wd, StepLearningRate);
+        Iterations++;
+        BeginStep();
+        foreach (var (p, grad) in _step) Update(p.Value.Span, grad.Span, SlotsOf(p));
+        _step.Clear();
     }
 
-    /// <summary>State tensors kept per parameter (0 for plain SGD).</summary>
-    protected abstract int SlotCount { get; }
+    /// <summary>Slot names, Keras's ("momentum", "velocity"), one per state tensor kept per parameter.</summary>
+    protected abstract IReadOnlyList<string> SlotNames { get; }
+
+    /// <summary>The value a new slot starts at (0 unless overridden; Adagrad uses its initial accumulator).</summary>
+    protected virtual float SlotInitialValue(int slot) => 0f;
+
+    /// <summary>Called once per step after <see cref="Iterations"/> counts it, before the per-parameter updates.</summary>
+    protected virtual void BeginStep() { }
 
     /// <summary>Updates one parameter in place. <see cref="Iterations"/> already counts this step.</summary>
     protected abstract void Update(Span<float> weights, ReadOnlySpan<float> gradient, Tensor[] slots);
+
+    private Tensor[] SlotsOf(Parameter p)
+    {
+        if (_slots.TryGetValue(p, out var slots)) return slots;
+        slots = new Tensor[SlotNames.Count];
+        for (int i = 0; i < slots.Length; i++)
+        {
+            slots[i] = _pending.Remove(SlotKey(p.Path, i), out var saved) ? saved : Tensor.Full(p.Shape, SlotInitialValue(i));
+            if (slots[i].Shape != p.Shape)
+                throw new ShapeMismatchException($"{Name} state '{SlotKey(p.Path, i)}' has shape {slots[i].Shape}; the parameter has {p.Shape}.");
+        }
+        _slots[p] = slots;
+        return slots;
+    }
+
+    private void CheckClipping()
+    {
+        int set = (ClipNorm is null ? 0 : 1) + (ClipValue is null ? 0 : 1) + (GlobalClipNorm is null ? 0 : 1);
+        if (set > 1) throw new InvalidOperationException($"{GetType().Name}: set at most one of ClipNorm, ClipValue and GlobalClipNorm (as Keras).");
+        foreach (var (value, name) in new[] { (ClipNorm, nameof(ClipNorm)), (ClipValue, nameof(ClipValue)), (GlobalClipNorm, nameof(GlobalClipNorm)) })
+            if (value is { } v && !(v > 0f)) throw new InvalidOperationException($"{GetType().Name}: {name} must be positive, got {v}.");
+    }
 }

@@ -1,4 +1,5 @@
 using DeepSharp.Kernels.Cpu;
+using DeepSharp.Optimizers.Schedules;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Optimizers;
@@ -9,7 +10,10 @@ namespace DeepSharp.Optimizers;
 /// </summary>
 public sealed class Sgd : Optimizer
 {
-    public Sgd(float learningRate = 0.01f, float momentum = 0f, bool nesterov = false) : base(learningRate)
+    private static readonly string[] NoSlots = [];
+    private static readonly string[] MomentumSlot = ["momentum"];
+
+    public Sgd(LearningRateSchedule? learningRate = null, float momentum = 0f, bool nesterov = false) : base(learningRate ?? 0.01f)
     {
         if (!(momentum >= 0f && momentum <= 1f)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "momentum must be in [0, 1].");
         Momentum = momentum;
@@ -19,8 +23,8 @@ public sealed class Sgd : Optimizer
     public override string Name => "sgd";
     public float Momentum { get; }
     public bool Nesterov { get; }
-    protected override int SlotCount => Momentum == 0f ? 0 : 1;
+    protected override IReadOnlyList<string> SlotNames => Momentum == 0f ? NoSlots : MomentumSlot;
 
     protected override void Update(Span<float> weights, ReadOnlySpan<float> gradient, Tensor[] slots) =>
-        OptimizerKernels.Sgd(weights, gradient, slots.Length > 0 ? slots[0].Span : default, LearningRate, Momentum, Nesterov);
+        OptimizerKernels.Sgd(weights, gradient, slots.Length > 0 ? slots[0].Span : default, StepLearningRate, Momentum, Nesterov);
 }

@@ -1,4 +1,6 @@
 using DeepSharp.Autograd;
+using DeepSharp.Data;
+using DeepSharp.Optimizers.Schedules;
 using DeepSharp.Tensors;
 using DeepSharp.Training.Callbacks;
 
@@ -14,20 +16,24 @@ public abstract partial class Model
     /// <param name="x">Inputs; the first axis is the sample axis.</param>
     /// <param name="y">Targets with as many samples as <paramref name="x"/>.</param>
     /// <param name="batchSize">Samples per gradient step (the last batch may be smaller).</param>
-    /// <param name="epochs">Passes over the data.</param>
+    /// <param name="epochs">Index of the epoch to stop before (Keras's meaning with initialEpoch).</param>
     /// <param name="verbose">0 silent, 1 progress (a live line on a terminal, a line per epoch otherwise).</param>
     /// <param name="validationData">Data evaluated at the end of each epoch (val_loss, val_accuracy, ...).</param>
     /// <param name="validationSplit">Fraction of the samples, taken from the end before shuffling, held out for validation.</param>
     /// <param name="shuffle">Reshuffle the training samples every epoch.</param>
     /// <param name="callbacks">Hooks called during training.</param>
+    /// <param name="classWeight">Weight of each class's samples in the loss (classes not listed weigh 1).</param>
+    /// <param name="sampleWeight">Weight of each sample in the loss, shape (samples,).</param>
+    /// <param name="initialEpoch">Epoch to start at (to resume a run); epochs counts from 0, not from here.</param>
+    /// <param name="stepsPerEpoch">Batches per epoch; the data then continues across epochs and restarts when used up.</param>
     public History Fit(Tensor x, Tensor y, int batchSize = 32, int epochs = 1, int verbose = 1,
         (Tensor X, Tensor Y)? validationData = null, float validationSplit = 0f, bool shuffle = true,
-        IEnumerable<Callback>? callbacks = null)
+        IEnumerable<Callback>? callbacks = null, IReadOnlyDictionary<int, float>? classWeight = null,
+        Tensor? sampleWeight = null, int initialEpoch = 0, int? stepsPerEpoch = null)
     {
-        var (optimizer, loss) = RequireCompiled("Fit");
+        RequireCompiled("Fit");
         CheckSamples(x, y, "Fit");
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
-        if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "epochs must not be negative.");
         if (!(validationSplit >= 0f && validationSplit < 1f))
             throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, "validationSplit must be in [0, 1).");
         if (validationData is { } vd) CheckSamples(vd.X, vd.Y, "Fit validation data");
@@ -36,111 +42,103 @@ public abstract partial class Model
             int held = (int)(x.Shape[0] * validationSplit);
             int kept = x.Shape[0] - held;
             validationData = (x.SliceRows(kept, held), y.SliceRows(kept, held));
-            (x, y) = (x.SliceRows(0, kept), y.SliceRows(0, kept));
+            (x, y, sampleWeight) = (x.SliceRows(0, kept), y.SliceRows(0, kept), sampleWeight?.View(-1).SliceRows(0, kept));
         }
+        _shuffleGenerator ??= RandomGenerator.Global.Fork();
+        var train = new DataLoader(new TensorDataset(x, y, sampleWeight), batchSize, shuffle, prefetch: 0, _shuffleGenerator);
+        var validation = validationData is { } v ? new DataLoader(new TensorDataset(v.X, v.Y), batchSize, shuffle: false, prefetch: 0) : null;
+        return Fit(train, epochs, verbose, validation, callbacks, classWeight, initialEpoch, stepsPerEpoch);
+    }
 
-        int samples = x.Shape[0];
-        int steps = (samples + batchSize - 1) / batchSize;
+    /// <summary>
+    /// Trains on batches from <paramref name="train"/> (e.g. a DataLoader with background prefetch,
+    /// for data that does not fit in memory). The parameters mean what they mean for tensors.
+    /// </summary>
+    public History Fit(DataLoader train, int epochs = 1, int verbose = 1, DataLoader? validationData = null,
+        IEnumerable<Callback>? callbacks = null, IReadOnlyDictionary<int, float>? classWeight = null,
+        int initialEpoch = 0, int? stepsPerEpoch = null)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        var (optimizer, _) = RequireCompiled("Fit");
+        if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "epochs must not be negative.");
+        if (initialEpoch < 0) throw new ArgumentOutOfRangeException(nameof(initialEpoch), initialEpoch, "initialEpoch must not be negative.");
+        if (stepsPerEpoch is <= 0) throw new ArgumentOutOfRangeException(nameof(stepsPerEpoch), stepsPerEpoch, "stepsPerEpoch must be positive.");
+
+        int steps = stepsPerEpoch ?? train.BatchCount ?? 0;
         var list = new List<Callback>(callbacks ?? []);
         if (verbose > 0) list.Add(new ProgressLogger());
         var hooks = new CallbackList(list);
         hooks.Attach(this, new FitParameters(epochs, steps, verbose));
+        bool logRate = optimizer.Schedule is not ConstantLearningRate || list.Any(c => c.LogsLearningRate);
 
         var history = new History();
-        var order = new int[samples];
-        for (int i = 0; i < samples; i++) order[i] = i;
-        _shuffleGenerator ??= RandomGenerator.Global.Fork();
         StopTraining = false;
         IReadOnlyDictionary<string, double> logs = new Dictionary<string, double>();
-
-        hooks.TrainBegin();
-        for (int epoch = 0; epoch < epochs && !StopTraining; epoch++)
+        IEnumerator<Batch>? batches = null;
+        try
         {
-            hooks.EpochBegin(epoch);
-            if (shuffle) _shuffleGenerator.Shuffle(order);
-            var lossMean = new RunningMean();
-            foreach (var m in Metrics) m.Reset();
-            for (int step = 0; step < steps && !StopTraining; step++)
+            hooks.TrainBegin();
+            for (int epoch = initialEpoch; epoch < epochs && !StopTraining; epoch++)
             {
-                hooks.BatchBegin(step);
-                int start = step * batchSize;
-                var batch = order.AsSpan(start, Math.Min(batchSize, samples - start));
-                using (Tensor.Scope())
+                hooks.EpochBegin(epoch);
+                var lossMean = new RunningMean();
+                foreach (var m in Metrics) m.Reset();
+                if (stepsPerEpoch is null) { batches?.Dispose(); batches = null; }
+                for (int step = 0; (stepsPerEpoch is null || step < stepsPerEpoch) && !StopTraining; step++)
                 {
-                    var xb = x.GatherRows(batch);
-                    var yb = y.GatherRows(batch);
-                    var yPred = Call(xb, training: true);
-                    var lossTensor = loss.Compute(yb, yPred);
-                    lossMean.Add(lossTensor.Item(), batch.Length);
-                    ZeroGradients();
-                    lossTensor.Backward();
-                    optimizer.Apply(TrainableParameters);
-                    foreach (var m in Metrics) m.Update(yb, yPred);
+                    using (Tensor.Scope())
+                    {
+                        if (!NextBatch(train, ref batches, restart: step == 0)) break;
+                        hooks.BatchBegin(step);
+                        TrainStep(batches!.Current, classWeight, lossMean);
+                    }
+                    hooks.BatchEnd(step, CurrentLogs(lossMean.Value));
                 }
-                hooks.BatchEnd(step, CurrentLogs(lossMean.Value));
+                var epochLogs = CurrentLogs(lossMean.Value);
+                if (validationData is not null)
+                    foreach (var (name, value) in Evaluate(validationData)) epochLogs["val_" + name] = value;
+                if (logRate) epochLogs["learning_rate"] = optimizer.LearningRate;
+                hooks.EpochEnd(epoch, epochLogs);
+                history.Record(epoch, epochLogs);
+                logs = epochLogs;
             }
-            var epochLogs = CurrentLogs(lossMean.Value);
-            if (validationData is { } v)
-                foreach (var (name, value) in Evaluate(v.X, v.Y, batchSize, verbose: 0)) epochLogs["val_" + name] = value;
-            history.Record(epoch, epochLogs);
-            logs = epochLogs;
-            hooks.EpochEnd(epoch, epochLogs);
+            hooks.TrainEnd(logs);
         }
-        hooks.TrainEnd(logs);
+        finally
+        {
+            batches?.Dispose();
+        }
         return history;
     }
 
-    /// <summary>Loss and metrics over (x, y), computed in batches without recording gradients.</summary>
-    public IReadOnlyDictionary<string, double> Evaluate(Tensor x, Tensor y, int batchSize = 32, int verbose = 0)
+    /// <summary>
+    /// Advances to the next batch, starting a new pass when none is running. When a pass runs out
+    /// mid-epoch the epoch ends early (as Keras with stepsPerEpoch); at an epoch's first step a used-up
+    /// pass is restarted once.
+    /// </summary>
+    private static bool NextBatch(DataLoader train, ref IEnumerator<Batch>? batches, bool restart)
     {
-        var (_, loss) = RequireCompiled("Evaluate");
-        CheckSamples(x, y, "Evaluate");
-        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
-        var lossMean = new RunningMean();
-        foreach (var m in Metrics) m.Reset();
-        using (NoGrad.Scope())
-        {
-            for (int start = 0; start < x.Shape[0]; start += batchSize)
-            {
-                int count = Math.Min(batchSize, x.Shape[0] - start);
-                using var scope = Tensor.Scope();
-                var xb = x.SliceRows(start, count);
-                var yb = y.SliceRows(start, count);
-                var yPred = Call(xb);
-                lossMean.Add(loss.Compute(yb, yPred).Item(), count);
-                foreach (var m in Metrics) m.Update(yb, yPred);
-            }
-        }
-        var result = CurrentLogs(lossMean.Value);
-        if (verbose > 0) Console.WriteLine(ProgressLogger.FormatLogs(result).TrimStart(' ', '-'));
-        return result;
+        batches ??= train.Pass().GetEnumerator();
+        if (batches.MoveNext()) return true;
+        batches.Dispose();
+        batches = null;
+        if (!restart) return false;
+        batches = train.Pass().GetEnumerator();
+        return batches.MoveNext();
     }
 
-    /// <summary>The network's outputs for every sample of <paramref name="x"/>, computed in batches.</summary>
-    public Tensor Predict(Tensor x, int batchSize = 32)
+    private void TrainStep(Batch batch, IReadOnlyDictionary<int, float>? classWeight, RunningMean lossMean)
     {
-        if (x.Rank == 0) throw new ShapeMismatchException($"Predict needs a batch of inputs, got a scalar.");
-        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
-        int samples = x.Shape[0];
-        Tensor? result = null;
-        using (NoGrad.Scope())
-        {
-            for (int start = 0; start < samples; start += batchSize)
-            {
-                int count = Math.Min(batchSize, samples - start);
-                using var scope = Tensor.Scope();
-                var yb = Call(x.SliceRows(start, count));
-                result ??= Tensor.Empty(yb.Shape.WithoutBatch().WithBatch(samples));
-                yb.Span.CopyTo(result.Span.Slice(start * (yb.Size / count), yb.Size));
-            }
-        }
-        if (result is null)
-        {
-            if (!IsBuilt) throw new InvalidOperationException($"Model '{Name}' is not built and got no samples to predict.");
-            var outShape = LayerOutputShapes()[^1];
-            result = Tensor.Empty(outShape.WithBatch(0));
-        }
-        return result;
+        var (optimizer, loss) = RequireCompiled("Fit");
+        CheckSamples(batch.X, batch.Y, "Fit");
+        var weights = classWeight is null ? batch.SampleWeight : ClassWeights.Apply(batch.Y, classWeight, batch.SampleWeight);
+        var yPred = Call(batch.X, training: true);
+        var lossTensor = loss.Compute(batch.Y, yPred, weights);
+        lossMean.Add(lossTensor.Item(), batch.Size);
+        ZeroGradients();
+        lossTensor.Backward();
+        optimizer.Apply(TrainableParameters);
+        foreach (var m in Metrics) m.Update(batch.Y, yPred);
     }
 
     private void ZeroGradients()

@@ -106,4 +106,10 @@ public class OpGradientTests
         var labels = Tensor.FromArray(new[] { 0, 5, 2, 2 }, 4);
         Check(t => Ops.SparseSoftmaxCrossEntropy(t[0], labels), [Random(1, 4, 6)]);
     }
+
+    // Values stay 0.05 or more from the kinks of Abs (0) and Huber (±δ).
+    [Fact] public void Abs() => Check(t => Ops.Abs(t[0]), [Tensor.FromArray([-0.9f, -0.4f, 0.3f, 0.7f], 2, 2)]);
+    [Fact] public void Huber() => Check(t => Ops.Huber(t[0], 0.5f), [Tensor.FromArray([-0.9f, -0.4f, 0.3f, 0.7f], 2, 2)]);
+    [Fact] public void SigmoidCrossEntropy() => Check(t => Ops.SigmoidCrossEntropy(t[0], Tensor.FromArray([0f, 1f, 0.3f, 1f], 2, 2)), [Random(3, 2, 2)]);
+    [Fact] public void L2NormalizeLastAxis() => Check(t => Ops.L2NormalizeLastAxis(t[0]), [Random(4, 3, 4)]);
 }

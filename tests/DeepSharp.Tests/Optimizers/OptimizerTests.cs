@@ -6,9 +6,9 @@ using DeepSharp.Tensors;
 namespace DeepSharp.Tests.Optimizers;
 
 /// <summary>Three steps on a small tensor against the published update formulas, written out.</summary>
-public class OptimizerTests
+public partial class OptimizerTests
 {
-    private static Parameter OneWeight(float[] values)
+    internal static Parameter OneWeight(float[] values)
     {
         var layer = new Dense(values.Length, useBias: false, kernelInitializer: Initializer.Zeros);
         layer.Build(new Shape(1));
@@ -16,7 +16,7 @@ public class OptimizerTests
         return layer.Parameters[0];
     }
 
-    private static readonly float[][] Gradients = [[0.5f, -1f, 1e-4f], [0.25f, 2f, -1e-4f], [-0.5f, 0.1f, 3f]];
+    internal static readonly float[][] Gradients = [[0.5f, -1f, 1e-4f], [0.25f, 2f, -1e-4f], [-0.5f, 0.1f, 3f]];
 
     [Fact]
     public void AdamMatchesKerasFormula()

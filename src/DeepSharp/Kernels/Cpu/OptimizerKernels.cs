@@ -9,7 +9,7 @@ namespace DeepSharp.Kernels.Cpu;
 /// with the twin's operations in the twin's order (no fused multiply-add), so the results are
 /// bit-identical to it.
 /// </summary>
-public static class OptimizerKernels
+public static partial class OptimizerKernels
 {
     public static void Adam(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float lrT, float beta1, float beta2, float epsilon)
     {

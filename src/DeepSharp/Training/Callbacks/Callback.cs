@@ -18,6 +18,9 @@ public abstract class Callback
     public virtual void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs) { }
     public virtual void OnTrainBatchBegin(int step) { }
     public virtual void OnTrainBatchEnd(int step, IReadOnlyDictionary<string, double> logs) { }
+
+    /// <summary>Whether Fit should put the optimizer's "learning_rate" in each epoch's logs (Keras does when a callback changes it).</summary>
+    protected internal virtual bool LogsLearningRate => false;
 }
 
 /// <summary>The settings of the current Fit, as callbacks see them.</summary>

@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Data;
+
+/// <summary>
+/// Batches for Fit, Evaluate and Predict: from a <see cref="Dataset"/> (batched and, if asked,
+/// reshuffled every pass) or from any source of ready-made batches (<see cref="FromBatches"/>).
+/// With prefetch &gt; 0 a background thread prepares up to that many batches ahead in a bounded
+/// queue while the model trains on the current one; with 0 batches are made on the caller's thread.
+/// The batches and their order do not depend on prefetching.
+/// </summary>
+public sealed class DataLoader
+{
+    private readonly Dataset? _dataset;
+    private readonly Func<IEnumerable<Batch>>? _source;
+    private readonly int[] _order = [];
+    private readonly RandomGenerator? _generator;
+
+    /// <param name="dataset">The samples.</param>
+    /// <param name="batchSize">Samples per batch; the last batch may be smaller.</param>
+    /// <param name="shuffle">Reshuffle the sample order at the start of every pass.</param>
+    /// <param name="prefetch">Batches prepared ahead on a background thread (0: none).</param>
+    /// <param name="generator">Random source for shuffling (default: a fork of the global generator).</param>
+    public DataLoader(Dataset dataset, int batchSize = 32, bool shuffle = true, int prefetch = 1, RandomGenerator? generator = null)
+    {
+        _dataset = dataset ?? throw new ArgumentNullException(nameof(dataset));
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
+        if (prefetch < 0) throw new ArgumentOutOfRangeException(nameof(prefetch), prefetch, "prefetch must not be negative.");
+        (BatchSize, Shuffle, Prefetch) = (batchSize, shuffle, prefetch);
+        _order = new int[dataset.Count];
+        for (int i = 0; i < _order.Length; i++) _order[i] = i;
+        if (shuffle) _generator = generator ?? RandomGenerator.Global.Fork();
+        BatchCount = (dataset.Count + batchSize - 1) / batchSize;
+    }
+
+    private DataLoader(Func<IEnumerable<Batch>> source, int? batchCount, int prefetch)
+    {
+        if (prefetch < 0) throw new ArgumentOutOfRangeException(nameof(prefetch), prefetch, "prefetch must not be negative.");
+        (_source, BatchCount, Prefetch) = (source, batchCount, prefetch);
+    }
+
+    /// <summary>
+    /// Batches from a source the caller controls (e.g. reading files in chunks): <paramref name="pass"/>
+    /// is called once per pass over the data and enumerated in order.
+    /// </summary>
+    /// <param name="pass">Makes one pass's batches.</param>
+    /// <param name="batchCount">Batches per pass, if known (for progress and stepsPerEpoch).</param>
+    /// <param name="prefetch">Batches prepared ahead on a background thread (0: none).</param>
+    public static DataLoader FromBatches(Func<IEnumerable<Batch>> pass, int? batchCount = null, int prefetch = 1) =>
+        new(pass ?? throw new ArgumentNullException(nameof(pass)), batchCount, prefetch);
+
+    public int BatchSize { get; }
+    public bool Shuffle { get; }
+    public int Prefetch { get; }
+
+    /// <summary>Batches per pass, when known.</summary>
+    public int? BatchCount { get; }
+
+    /// <summary>One pass over the data. Disposing the enumerator early stops the prefetching thread.</summary>
+    public IEnumerable<Batch> Pass() => Prefetch == 0 ? Produce() : Prefetched();
+
+    private IEnumerable<Batch> Produce()
+    {
+        if (_source is not null)
+        {
+            foreach (var batch in _source()) yield return batch;
+            yield break;
+        }
+        if (Shuffle) _generator!.Shuffle(_order);
+        for (int start = 0; start < _order.Length; start += BatchSize)
+        {
+            int count = Math.Min(BatchSize, _order.Length - start);
+            yield return _dataset!.GetBatch(_order.AsSpan(start, count));
+        }
+    }
+
+    private IEnumerable<Batch> Prefetched()
+    {
+        using var queue = new BlockingCollection<Batch>(Prefetch);
+        using var cancel = new CancellationTokenSource();
+        Exception? failure = null;
+        var producer = new Thread(() =>
+        {
+            try
+            {
+                foreach (var batch in Produce()) queue.Add(batch, cancel.Token);
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested) { }
+            catch (Exception e) { failure = e; }
+            finally { queue.CompleteAdding(); }
+        })
+        { IsBackground = true, Name = "DeepSharp DataLoader" };
+        producer.Start();
+        try
+        {
+            foreach (var batch in queue.GetConsumingEnumerable()) yield return batch;
+            if (failure is not null)
+                throw new DeepSharpException($"DataLoader: making a batch failed: {failure.Message}", failure);
+        }
+        finally
+        {
+            cancel.Cancel();
+            producer.Join();
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Metrics;
+
+/// <summary>
+/// Area under the ROC curve, as Keras's AUC defaults: 200 thresholds (0 − 1e−7, i/199 for
+/// i = 1..198, 1 + 1e−7), a prediction positive when above a threshold, the area by the trapezoid
+/// rule over (false-positive rate, recall). Targets are 0/1 per element.
+/// </summary>
+public sealed class Auc : Metric
+{
+    private readonly float[] _thresholds;
+    private readonly long[] _tp, _fp, _fn, _tn;
+
+    public Auc(int numThresholds = 200)
+    {
+        if (numThresholds < 2) throw new ArgumentOutOfRangeException(nameof(numThresholds), numThresholds, "numThresholds must be at least 2.");
+        _thresholds = new float[numThresholds];
+        _thresholds[0] = -1e-7f;
+        for (int i = 1; i < numThresholds - 1; i++) _thresholds[i] = (float)i / (numThresholds - 1);
+        _thresholds[^1] = 1f + 1e-7f;
+        (_tp, _fp, _fn, _tn) = (new long[numThresholds], new long[numThresholds], new long[numThresholds], new long[numThresholds]);
+    }
+
+    public override string Name => "auc";
+    public IReadOnlyList<float> Thresholds => _thresholds;
+
+    public override void Update(Tensor yTrue, Tensor yPred)
+    {
+        if (yTrue.Size != yPred.Size)
+            throw new ShapeMismatchException($"AUC: targets {yTrue.Shape} and predictions {yPred.Shape} need as many elements.");
+        var t = yTrue.Span;
+        var p = yPred.Span;
+        for (int i = 0; i < p.Length; i++)
+        {
+            bool actual = t[i] > 0.5f;
+            for (int k = 0; k < _thresholds.Length; k++)
+            {
+                bool predicted = p[i] > _thresholds[k];
+                if (predicted) { if (actual) _tp[k]++; else _fp[k]++; }
+                else { if (actual) _fn[k]++; else _tn[k]++; }
+            }
+        }
+    }
+
+    public override double Result()
+    {
+        double area = 0;
+        for (int k = 0; k < _thresholds.Length - 1; k++)
+        {
+            double x0 = Rate(_fp[k], _tn[k]), x1 = Rate(_fp[k + 1], _tn[k + 1]);
+            double y0 = Rate(_tp[k], _fn[k]), y1 = Rate(_tp[k + 1], _fn[k + 1]);
+            area += (x0 - x1) * (y0 + y1) / 2;
+        }
+        return area;
+    }
+
+    public override void Reset()
+    {
+        Array.Clear(_tp); Array.Clear(_fp); Array.Clear(_fn); Array.Clear(_tn);
+    }
+
+    private static double Rate(long hits, long misses) => ThresholdCounts.DivideNoNan(hits, hits + misses);
+}

@@ -1,0 +1,71 @@
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Metrics;
+
+/// <summary>How <see cref="F1Score"/> combines its per-class scores (Keras's <c>average</c>).</summary>
+public enum F1Average { None, Micro, Macro, Weighted }
+
+/// <summary>
+/// F1 = 2·P·R/(P + R) per class over one-hot (batch, classes) targets, as Keras's F1Score. Without a
+/// threshold (Keras's default) each row's largest prediction is the predicted class; with one, every
+/// prediction above it counts as positive. Keras's default <c>average=None</c> yields one score per
+/// class: <see cref="ClassResults"/> returns them, and <see cref="Result"/> (the one number a log
+/// holds) is their unweighted mean. Micro pools the counts first; Weighted weights by support.
+/// </summary>
+public sealed class F1Score(F1Average average = F1Average.None, float? threshold = null) : Metric
+{
+    private double[] _tp = [], _fp = [], _fn = [];
+
+    public F1Average Average { get; } = average;
+    public float? Threshold { get; } = threshold;
+    public override string Name => "f1_score";
+
+    public override void Update(Tensor yTrue, Tensor yPred)
+    {
+        if (yPred.Rank != 2 || yTrue.Shape != yPred.Shape)
+            throw new ShapeMismatchException($"F1Score needs one-hot targets and predictions (batch, classes) of one shape; got {yTrue.Shape} and {yPred.Shape}.");
+        int n = yPred.Shape[0], classes = yPred.Shape[1];
+        if (_tp.Length != classes) (_tp, _fp, _fn) = (new double[classes], new double[classes], new double[classes]);
+        var t = yTrue.Span;
+        var p = yPred.Span;
+        for (int r = 0; r < n; r++)
+        {
+            var row = p.Slice(r * classes, classes);
+            int best = Accuracy.ArgMax(row);
+            for (int c = 0; c < classes; c++)
+            {
+                bool predicted = Threshold is { } th ? row[c] > th : c == best;
+                double target = t[r * classes + c];
+                if (predicted) { _tp[c] += target; _fp[c] += 1 - target; }
+                else _fn[c] += target;
+            }
+        }
+    }
+
+    /// <summary>One F1 score per class.</summary>
+    public double[] ClassResults()
+    {
+        var scores = new double[_tp.Length];
+        for (int c = 0; c < scores.Length; c++) scores[c] = F1(_tp[c], _fp[c], _fn[c]);
+        return scores;
+    }
+
+    public override double Result()
+    {
+        if (_tp.Length == 0) return 0;
+        if (Average == F1Average.Micro) return F1(_tp.Sum(), _fp.Sum(), _fn.Sum());
+        var scores = ClassResults();
+        if (Average != F1Average.Weighted) return scores.Average();
+        double support = 0, sum = 0;
+        for (int c = 0; c < scores.Length; c++) { double s = _tp[c] + _fn[c]; support += s; sum += s * scores[c]; }
+        return ThresholdCounts.DivideNoNan(sum, support);
+    }
+
+    public override void Reset() => (_tp, _fp, _fn) = ([], [], []);
+
+    private static double F1(double tp, double fp, double fn)
+    {
+        double precision = ThresholdCounts.DivideNoNan(tp, tp + fp), recall = ThresholdCounts.DivideNoNan(tp, tp + fn);
+        return 2 * ThresholdCounts.DivideNoNan(precision * recall, precision + recall);
+    }
+}

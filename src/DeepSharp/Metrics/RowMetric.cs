@@ -1,0 +1,39 @@
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Metrics;
+
+/// <summary>A metric that averages a per-sample score over every sample seen (Keras's MeanMetricWrapper).</summary>
+public abstract class RowMetric : Metric
+{
+    private double _sum;
+    private long _count;
+
+    public override void Update(Tensor yTrue, Tensor yPred)
+    {
+        if (yPred.Rank == 0 || yTrue.Rank == 0 || yTrue.Shape[0] != yPred.Shape[0])
+            throw new ShapeMismatchException($"{GetType().Name}: targets {yTrue.Shape} and predictions {yPred.Shape} must have the same batch size.");
+        int n = yPred.Shape[0];
+        int cols = n == 0 ? 0 : yPred.Size / n;
+        var p = yPred.Span;
+        for (int i = 0; i < n; i++) _sum += Score(yTrue, i, p.Slice(i * cols, cols));
+        _count += n;
+    }
+
+    public override double Result() => _count == 0 ? 0 : _sum / _count;
+    public override void Reset() => (_sum, _count) = (0, 0);
+
+    /// <summary>The score of sample <paramref name="row"/> given its predictions.</summary>
+    protected abstract double Score(Tensor yTrue, int row, ReadOnlySpan<float> predictions);
+
+    /// <summary>The targets of one sample as floats (one value for integer labels).</summary>
+    protected static ReadOnlySpan<float> TargetRow(Tensor yTrue, int row)
+    {
+        int n = yTrue.Shape[0];
+        int cols = yTrue.Size / n;
+        return yTrue.Span.Slice(row * cols, cols);
+    }
+
+    /// <summary>An integer label of one sample (int32, or a whole float).</summary>
+    protected static int Label(Tensor yTrue, int row) =>
+        yTrue.DType == DType.Int32 ? yTrue.IntSpan[row] : (int)yTrue.Span[row];
+}

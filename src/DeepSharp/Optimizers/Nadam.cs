@@ -1,0 +1,51 @@
+using DeepSharp.Kernels.Cpu;
+using DeepSharp.Optimizers.Schedules;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Optimizers;
+
+/// <summary>
+/// Nadam (Adam with Nesterov momentum), Keras 3 form and defaults (lr 1e-3, β1 0.9, β2 0.999, ε 1e-7).
+/// With the momentum cache u_t = β1·(1 − ½·0.96^t) and its running product Π_t = u_1⋯u_t:
+/// m̂ = u_{t+1}·m/(1 − Π_t·u_{t+1}) + (1 − u_t)·g/(1 − Π_t); v̂ = v/(1 − β2^t); w −= lr·m̂/(√v̂ + ε).
+/// </summary>
+public sealed class Nadam : Optimizer
+{
+    private static readonly string[] Slots = ["momentum", "velocity"];
+    private double _uProduct = 1.0;
+    private float _kM, _kG, _vDen;
+
+    public Nadam(LearningRateSchedule? learningRate = null, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
+        : base(learningRate ?? 1e-3f)
+    {
+        if (!(beta1 >= 0f && beta1 < 1f)) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "beta1 must be in [0, 1).");
+        if (!(beta2 >= 0f && beta2 < 1f)) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "beta2 must be in [0, 1).");
+        if (!(epsilon >= 0f)) throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "epsilon must be non-negative.");
+        (Beta1, Beta2, Epsilon) = (beta1, beta2, epsilon);
+    }
+
+    public override string Name => "nadam";
+    public float Beta1 { get; }
+    public float Beta2 { get; }
+    public float Epsilon { get; }
+    protected override IReadOnlyList<string> SlotNames => Slots;
+
+    protected override void BeginStep()
+    {
+        double t = Iterations;
+        double u = Beta1 * (1 - 0.5 * Math.Pow(0.96, t));
+        double uNext = Beta1 * (1 - 0.5 * Math.Pow(0.96, t + 1));
+        _uProduct *= u;
+        _kM = (float)(uNext / (1 - _uProduct * uNext));
+        _kG = (float)((1 - u) / (1 - _uProduct));
+        _vDen = (float)(1 - Math.Pow(Beta2, t));
+    }
+
+    protected override void Update(Span<float> weights, ReadOnlySpan<float> gradient, Tensor[] slots) =>
+        OptimizerKernels.Nadam(weights, gradient, slots[0].Span, slots[1].Span, StepLearningRate, Beta1, Beta2, Epsilon, _kM, _kG, _vDen);
+
+    protected override void WriteScalars(IDictionary<string, double> scalars) => scalars["u_product"] = _uProduct;
+
+    protected override void ReadScalars(IReadOnlyDictionary<string, double> scalars) =>
+        _uProduct = scalars.TryGetValue("u_product", out var u) ? u : 1.0;
+}

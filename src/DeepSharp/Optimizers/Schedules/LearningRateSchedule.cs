@@ -1,0 +1,29 @@
+namespace DeepSharp.Optimizers.Schedules;
+
+/// <summary>
+/// A learning rate as a function of the optimizer's step (the number of updates applied so far,
+/// starting at 0), as Keras's LearningRateSchedule. A float converts implicitly to a constant rate,
+/// so every optimizer accepts either wherever a learning rate goes.
+/// </summary>
+public abstract class LearningRateSchedule
+{
+    /// <summary>The rate for the update that follows <c>step</c> finished updates.</summary>
+    public abstract float Rate(long step);
+
+    /// <summary>Keras's class name, e.g. "ExponentialDecay" (config boundary only).</summary>
+    public abstract string Name { get; }
+
+    public static implicit operator LearningRateSchedule(float learningRate) => new ConstantLearningRate(learningRate);
+
+    internal static void RequirePositive(float value, string name)
+    {
+        if (!(value > 0f) || float.IsInfinity(value))
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be a positive finite number.");
+    }
+
+    internal static void RequireNonNegative(float value, string name)
+    {
+        if (!(value >= 0f) || float.IsInfinity(value))
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be a non-negative finite number.");
+    }
+}
