@@ -24,14 +24,24 @@ public sealed class Activation
     public static Activation Tanh { get; } = new("tanh", Ops.Tanh);
     /// <summary>Softmax over the last axis. Cross-entropy losses fuse with it for stability.</summary>
     public static Activation Softmax { get; } = new("softmax", Ops.Softmax);
+    /// <summary>Leaky ReLU with Keras 3's default negative slope 0.2.</summary>
+    public static Activation LeakyRelu { get; } = new("leaky_relu", x => Ops.LeakyRelu(x));
+    /// <summary>ELU with α = 1.</summary>
+    public static Activation Elu { get; } = new("elu", x => Ops.Elu(x));
+    public static Activation Selu { get; } = new("selu", Ops.Selu);
+    /// <summary>Exact GELU, x·Φ(x) (Keras's default approximate=False).</summary>
+    public static Activation Gelu { get; } = new("gelu", Ops.Gelu);
+    /// <summary>Swish, also known as SiLU: x·σ(x). "silu" is accepted as its name too.</summary>
+    public static Activation Swish { get; } = new("swish", Ops.Swish);
 
-    private static readonly Activation[] s_known = [Linear, Relu, Sigmoid, Tanh, Softmax];
+    private static readonly Activation[] s_known = [Linear, Relu, Sigmoid, Tanh, Softmax, LeakyRelu, Elu, Selu, Gelu, Swish];
 
     public static IReadOnlyList<Activation> Known => s_known;
 
     /// <summary>The activation with this Keras name; null or empty means linear.</summary>
     public static Activation FromName(string? name) =>
         string.IsNullOrEmpty(name) ? Linear
+        : name == "silu" ? Swish
         : s_known.FirstOrDefault(a => a.Name == name)
           ?? throw new DeepSharpException($"Unknown activation '{name}'; known: {string.Join(", ", s_known.Select(a => a.Name))}.");
 

@@ -12,8 +12,10 @@ public abstract class Initializer
     public static Initializer HeUniform { get; } = new VarianceScalingUniform("he_uniform", 2.0, FanMode.In);
     public static Initializer Zeros { get; } = new Constant("zeros", 0f);
     public static Initializer Ones { get; } = new Constant("ones", 1f);
+    /// <summary>Keras's "uniform": RandomUniform(minval −0.05, maxval 0.05), Embedding's default.</summary>
+    public static Initializer Uniform { get; } = new UniformRange("uniform", -0.05f, 0.05f);
 
-    private static readonly Initializer[] s_known = [GlorotUniform, HeUniform, Zeros, Ones];
+    private static readonly Initializer[] s_known = [GlorotUniform, HeUniform, Zeros, Ones, Uniform];
 
     /// <summary>The initializer with this Keras name (config and CLI boundary).</summary>
     public static Initializer FromName(string name) =>
@@ -47,6 +49,12 @@ public abstract class Initializer
             float limit = (float)Math.Sqrt(3 * scale / Math.Max(1.0, fan));
             generator.FillUniform(values, -limit, limit);
         }
+    }
+
+    private sealed class UniformRange(string name, float min, float max) : Initializer
+    {
+        public override string Name => name;
+        public override void Fill(Span<float> values, Shape shape, RandomGenerator generator) => generator.FillUniform(values, min, max);
     }
 
     private sealed class Constant(string name, float value) : Initializer

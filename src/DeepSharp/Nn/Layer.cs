@@ -5,11 +5,11 @@ namespace DeepSharp.Nn;
 
 /// <summary>
 /// A layer, with Keras's contract: the constructor stores configuration only; weights are created
-/// lazily by <see cref="Build"/> on the first call, when the input shape is known; <see cref="Forward"/>
-/// computes; <see cref="ComputeOutputShape"/> and <see cref="GetConfig"/> describe it.
+/// lazily by <see cref="Build(Shape)"/> on the first call, when the input shape is known; <see cref="Forward"/>
+/// computes; <see cref="ComputeOutputShape(Shape)"/> and <see cref="GetConfig"/> describe it.
 /// Shapes given to and returned by layers exclude the batch axis.
 /// </summary>
-public abstract class Layer
+public abstract partial class Layer
 {
     private readonly List<Parameter> _parameters = [];
     private string? _name;

@@ -7,25 +7,30 @@ namespace DeepSharp.Training;
 /// <summary>Formats Keras's model summary table.</summary>
 internal static class ModelSummary
 {
-    private const int NameWidth = 33, ShapeWidth = 24, ParamWidth = 15;
+    private const int NameWidth = 33, ShapeWidth = 24, ParamWidth = 15, ConnectedWidth = 26;
 
     public static string Format(Model model)
     {
         var shapes = model.LayerOutputShapes();
+        // Functional models add Keras's "Connected to" column, one inbound tensor per line.
+        var connections = (model as Functional)?.Connections();
+        bool wide = connections is not null;
         var sb = new StringBuilder();
         sb.AppendLine($"Model: \"{model.Name}\"");
-        sb.AppendLine(Rule('┏', '┳', '┓', '━'));
-        sb.AppendLine(Row("Layer (type)", "Output Shape", "Param #", '┃'));
-        sb.AppendLine(Rule('┡', '╇', '┩', '━'));
+        sb.AppendLine(Rule('┏', '┳', '┓', '━', wide));
+        sb.AppendLine(Row("Layer (type)", "Output Shape", "Param #", '┃', wide ? "Connected to" : null));
+        sb.AppendLine(Rule('┡', '╇', '┩', '━', wide));
         for (int i = 0; i < model.Layers.Count; i++)
         {
             var layer = model.Layers[i];
             string shape = i < shapes.Count ? shapes[i].ToBatchString() : "?";
             string parameters = layer.IsBuilt ? Count(layer.ParameterCount) : "0 (unbuilt)";
-            sb.AppendLine(Row($"{layer.Name} ({layer.TypeName})", shape, parameters, '│'));
-            if (i < model.Layers.Count - 1) sb.AppendLine(Rule('├', '┼', '┤', '─'));
+            var inbound = connections?[i] ?? [];
+            sb.AppendLine(Row($"{layer.Name} ({layer.TypeName})", shape, parameters, '│', wide ? (inbound.Count == 0 ? "-" : inbound[0]) : null));
+            for (int j = 1; j < inbound.Count; j++) sb.AppendLine(Row("", "", "", '│', inbound[j]));
+            if (i < model.Layers.Count - 1) sb.AppendLine(Rule('├', '┼', '┤', '─', wide));
         }
-        sb.AppendLine(Rule('└', '┴', '┘', '─'));
+        sb.AppendLine(Rule('└', '┴', '┘', '─', wide));
         long total = model.Parameters.Sum(p => (long)p.Value.Size);
         long trainable = model.TrainableParameters.Sum(p => (long)p.Value.Size);
         sb.AppendLine($" Total params: {Count(total)} ({Bytes(total * 4)})");
@@ -44,11 +49,13 @@ internal static class ModelSummary
         _ => $"{bytes:F2} B",
     };
 
-    private static string Row(string name, string shape, string parameters, char bar) =>
-        $"{bar} {Fit(name, NameWidth - 2)} {bar} {Fit(shape, ShapeWidth - 2)} {bar} {parameters.PadLeft(ParamWidth - 2)} {bar}";
+    private static string Row(string name, string shape, string parameters, char bar, string? connected = null) =>
+        $"{bar} {Fit(name, NameWidth - 2)} {bar} {Fit(shape, ShapeWidth - 2)} {bar} {parameters.PadLeft(ParamWidth - 2)} {bar}"
+        + (connected is null ? "" : $" {Fit(connected, ConnectedWidth - 2)} {bar}");
 
     private static string Fit(string text, int width) => text.Length > width ? text[..(width - 1)] + "…" : text.PadRight(width);
 
-    private static string Rule(char left, char mid, char right, char fill) =>
-        left + new string(fill, NameWidth) + mid + new string(fill, ShapeWidth) + mid + new string(fill, ParamWidth) + right;
+    private static string Rule(char left, char mid, char right, char fill, bool wide = false) =>
+        left + new string(fill, NameWidth) + mid + new string(fill, ShapeWidth) + mid + new string(fill, ParamWidth)
+        + (wide ? mid + new string(fill, ConnectedWidth) : "") + right;
 }

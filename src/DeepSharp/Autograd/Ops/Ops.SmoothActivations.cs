@@ -1,0 +1,100 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Autograd;
+
+/// <summary>
+/// Keras's other activations, elementwise in plain loops (TensorPrimitives where it has the
+/// function). Each backward accumulates dy·f′(x).
+/// </summary>
+public static partial class Ops
+{
+    /// <summary>SELU constants (Klambauer et al. 2017), as Keras.</summary>
+    internal const float SeluAlpha = 1.6732632423543772f, SeluScale = 1.0507009873554805f;
+
+    /// <summary>x for x &gt; 0, else negativeSlope·x (Keras 3 default slope 0.2).</summary>
+    public static Tensor LeakyRelu(Tensor x, float negativeSlope = 0.2f) => Pointwise(x, PointwiseKind.LeakyRelu, negativeSlope);
+
+    /// <summary>x for x &gt; 0, else α·(eˣ − 1).</summary>
+    public static Tensor Elu(Tensor x, float alpha = 1f) => Pointwise(x, PointwiseKind.Elu, alpha);
+
+    /// <summary>scale·elu(x, α) with Keras's fixed SELU constants.</summary>
+    public static Tensor Selu(Tensor x) => Pointwise(x, PointwiseKind.Selu, 0f);
+
+    /// <summary>GELU, Keras's default exact form x·Φ(x) = ½x(1 + erf(x/√2)).</summary>
+    public static Tensor Gelu(Tensor x) => Pointwise(x, PointwiseKind.Gelu, 0f);
+
+    /// <summary>Swish (SiLU): x·σ(x).</summary>
+    public static Tensor Swish(Tensor x) => Pointwise(x, PointwiseKind.Swish, 0f);
+
+    private enum PointwiseKind { LeakyRelu, Elu, Selu, Gelu, Swish }
+
+    private static Tensor Pointwise(Tensor x, PointwiseKind kind, float parameter)
+    {
+        var y = x.TempLike();
+        var xs = x.Span;
+        var ys = y.Span;
+        switch (kind)
+        {
+            case PointwiseKind.LeakyRelu:
+                for (int i = 0; i < xs.Length; i++) ys[i] = xs[i] > 0 ? xs[i] : parameter * xs[i];
+                break;
+            case PointwiseKind.Elu:
+                for (int i = 0; i < xs.Length; i++) ys[i] = xs[i] > 0 ? xs[i] : parameter * (MathF.Exp(xs[i]) - 1f);
+                break;
+            case PointwiseKind.Selu:
+                for (int i = 0; i < xs.Length; i++) ys[i] = SeluScale * (xs[i] > 0 ? xs[i] : SeluAlpha * (MathF.Exp(xs[i]) - 1f));
+                break;
+            case PointwiseKind.Gelu:
+                for (int i = 0; i < xs.Length; i++) ys[i] = (float)(0.5 * xs[i] * (1.0 + Erf.Of(xs[i] / Math.Sqrt(2.0))));
+                break;
+            case PointwiseKind.Swish:
+                if (!xs.IsEmpty) TensorPrimitives.Sigmoid(xs, ys);
+                TensorPrimitives.Multiply(xs, ys, ys);
+                break;
+        }
+        return OpNode.Needed(x) ? new PointwiseNode(x, kind, parameter).Attach(y) : y;
+    }
+
+    private sealed class PointwiseNode(Tensor x, PointwiseKind kind, float parameter) : OpNode(x)
+    {
+        public override string Name => kind.ToString();
+
+        public override void Backward(Tensor output, Tensor dy)
+        {
+            if (GradOf(0) is not { } dx) return;
+            var xs = x.Span;
+            var ys = output.Span;
+            var g = dy.Span;
+            var d = dx.Span;
+            switch (kind)
+            {
+                case PointwiseKind.LeakyRelu:
+                    for (int i = 0; i < d.Length; i++) d[i] += g[i] * (xs[i] > 0 ? 1f : parameter);
+                    break;
+                case PointwiseKind.Elu: // f′ = α·eˣ = y + α for x ≤ 0
+                    for (int i = 0; i < d.Length; i++) d[i] += g[i] * (xs[i] > 0 ? 1f : ys[i] + parameter);
+                    break;
+                case PointwiseKind.Selu: // f′ = scale·α·eˣ = y + scale·α for x ≤ 0
+                    for (int i = 0; i < d.Length; i++) d[i] += g[i] * (xs[i] > 0 ? SeluScale : ys[i] + SeluScale * SeluAlpha);
+                    break;
+                case PointwiseKind.Gelu: // f′ = Φ(x) + x·φ(x)
+                    for (int i = 0; i < d.Length; i++)
+                    {
+                        double v = xs[i];
+                        double cdf = 0.5 * (1.0 + Erf.Of(v / Math.Sqrt(2.0)));
+                        double pdf = Math.Exp(-0.5 * v * v) / Math.Sqrt(2.0 * Math.PI);
+                        d[i] += (float)(g[i] * (cdf + v * pdf));
+                    }
+                    break;
+                case PointwiseKind.Swish: // f′ = σ(x)·(1 + x·(1 − σ(x)))
+                    for (int i = 0; i < d.Length; i++)
+                    {
+                        float s = 1f / (1f + MathF.Exp(-xs[i]));
+                        d[i] += g[i] * s * (1f + xs[i] * (1f - s));
+                    }
+                    break;
+            }
+        }
+    }
+}

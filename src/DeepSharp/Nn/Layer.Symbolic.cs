@@ -1,0 +1,73 @@
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Nn;
+
+/// <summary>
+/// Several inputs and symbolic calls. Single-input layers take a list of one; merge layers
+/// (<see cref="Layers.MergeLayer"/>) override the list overloads. Calling a layer on
+/// <see cref="SymbolicTensor"/>s builds it and records the call for a functional model.
+/// </summary>
+public abstract partial class Layer
+{
+    private readonly List<LayerNode> _nodes = [];
+
+    internal IReadOnlyList<LayerNode> Nodes => _nodes;
+
+    /// <summary>Runs the layer on a list of inputs (merge layers take several; others exactly one).</summary>
+    public virtual Tensor Call(IReadOnlyList<Tensor> inputs, bool training = false)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.Count != 1)
+            throw new ArgumentException($"Layer '{Name}' ({TypeName}) takes one input; got {inputs.Count}.", nameof(inputs));
+        return Call(inputs[0], training);
+    }
+
+    /// <summary>The per-sample output shape for per-sample input shapes (one, except for merge layers).</summary>
+    public virtual Shape ComputeOutputShape(IReadOnlyList<Shape> inputShapes)
+    {
+        if (inputShapes.Count != 1)
+            throw new ArgumentException($"Layer '{Name}' ({TypeName}) takes one input; got {inputShapes.Count}.", nameof(inputShapes));
+        return ComputeOutputShape(inputShapes[0]);
+    }
+
+    /// <summary>Builds the layer for per-sample input shapes (one, except for merge layers).</summary>
+    public virtual void Build(IReadOnlyList<Shape> inputShapes)
+    {
+        if (inputShapes.Count != 1)
+            throw new ArgumentException($"Layer '{Name}' ({TypeName}) takes one input; got {inputShapes.Count}.", nameof(inputShapes));
+        Build(inputShapes[0]);
+    }
+
+    /// <summary>Applies the layer to a symbolic tensor: builds it and records the call (Keras's <c>layer(x)</c>).</summary>
+    public SymbolicTensor Call(SymbolicTensor input) => Call(new[] { input });
+
+    /// <summary>Applies the layer to several symbolic tensors (merge layers), recording the call.</summary>
+    public SymbolicTensor Call(params SymbolicTensor[] inputs) => Call((IReadOnlyList<SymbolicTensor>)inputs);
+
+    /// <summary>Applies the layer to symbolic tensors, recording the call.</summary>
+    public SymbolicTensor Call(IReadOnlyList<SymbolicTensor> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.Count == 0) throw new ArgumentException($"Layer '{Name}' needs at least one input.", nameof(inputs));
+        var shapes = new Shape[inputs.Count];
+        for (int i = 0; i < shapes.Length; i++) shapes[i] = inputs[i].Shape;
+        Build(shapes);
+        var output = ComputeOutputShape(shapes);
+        var node = new LayerNode(this, [.. inputs], _nodes.Count);
+        node.Output = new SymbolicTensor(output, OutputDType(inputs[0].DType), node);
+        _nodes.Add(node);
+        return node.Output;
+    }
+
+    /// <summary>The dtype of the output for an input dtype (float32 for most layers).</summary>
+    internal virtual DType OutputDType(DType input) => DType.Float32;
+
+    /// <summary>Records the call with no inputs that an <see cref="Layers.InputLayer"/> stands for.</summary>
+    internal SymbolicTensor RecordSource(Shape shape, DType dtype)
+    {
+        var node = new LayerNode(this, [], _nodes.Count);
+        node.Output = new SymbolicTensor(shape, dtype, node);
+        _nodes.Add(node);
+        return node.Output;
+    }
+}

@@ -1,0 +1,50 @@
+using System.Text.Json.Nodes;
+using DeepSharp.Autograd;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Nn.Layers;
+
+/// <summary>Joins several inputs along <see cref="Axis"/> (default −1, the features); other axes must agree.</summary>
+public sealed class Concatenate : MergeLayer
+{
+    /// <summary>Joins along <paramref name="axis"/> of the batched tensors (0, the batch axis, cannot be joined); −1 is the last.</summary>
+    public Concatenate(int axis = -1, string? name = null) : base(name)
+    {
+        if (axis == 0) throw new ArgumentOutOfRangeException(nameof(axis), axis, "Concatenate cannot join along the batch axis.");
+        Axis = axis;
+    }
+
+    public override string TypeName => "Concatenate";
+    public int Axis { get; }
+
+    protected override Shape MergedShape(IReadOnlyList<Shape> inputShapes)
+    {
+        int rank = inputShapes[0].Rank;
+        // Axis counts the batch axis, as Keras's does; per-sample shapes do not.
+        int a = Axis < 0 ? Axis + rank : Axis - 1;
+        if (a < 0 || a >= rank)
+            throw new ShapeMismatchException($"Layer '{Name}' (Concatenate): axis {Axis} is outside inputs {inputShapes[0].ToBatchString()}.");
+        var dims = inputShapes[0].ToArray();
+        dims[a] = 0;
+        foreach (var s in inputShapes)
+        {
+            bool fits = s.Rank == rank;
+            for (int i = 0; fits && i < rank; i++) fits = i == a || s[i] == inputShapes[0][i];
+            if (!fits)
+                throw new ShapeMismatchException($"Layer '{Name}' (Concatenate) along axis {Axis} needs inputs that agree on other axes; got {string.Join(" and ", inputShapes.Select(x => x.ToBatchString()))}.");
+            dims[a] += s[a];
+        }
+        return new Shape(dims);
+    }
+
+    protected override Tensor Merge(IReadOnlyList<Tensor> inputs) => Ops.Concatenate(inputs, Axis);
+
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["axis"] = Axis;
+        return config;
+    }
+
+    internal static Concatenate FromConfig(JsonObject c) => new((int?)c["axis"] ?? -1, (string?)c["name"]);
+}

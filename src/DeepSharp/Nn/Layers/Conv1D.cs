@@ -1,0 +1,103 @@
+using System.Text.Json.Nodes;
+using DeepSharp.Autograd;
+using DeepSharp.Kernels.Cpu;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Nn.Layers;
+
+/// <summary>
+/// 1-D convolution over (batch, steps, channels); kernel (kernel_size, in_channels, filters), bias
+/// (filters). Runs as a 2-D convolution of height 1 (free views of input and kernel).
+/// </summary>
+public sealed class Conv1D : Layer
+{
+    private Parameter? _kernel, _bias;
+
+    public Conv1D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid, int dilationRate = 1,
+        Activation? activation = null, bool useBias = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
+        string? name = null, int[]? inputShape = null) : base(name, inputShape)
+    {
+        if (filters <= 0) throw new ArgumentOutOfRangeException(nameof(filters), filters, "Conv1D needs a positive number of filters.");
+        if (kernelSize <= 0 || strides <= 0 || dilationRate <= 0)
+            throw new ArgumentOutOfRangeException(nameof(kernelSize), $"Conv1D kernel_size {kernelSize}, strides {strides} and dilation_rate {dilationRate} must be positive.");
+        if (strides != 1 && dilationRate != 1)
+            throw new ArgumentException("Conv1D: strides > 1 together with dilation_rate > 1 is not supported (as in Keras).");
+        Filters = filters;
+        KernelSize = kernelSize;
+        Strides = strides;
+        Padding = padding;
+        DilationRate = dilationRate;
+        Activation = activation ?? Activation.Linear;
+        UseBias = useBias;
+        KernelInitializer = kernelInitializer ?? Initializer.GlorotUniform;
+        BiasInitializer = biasInitializer ?? Initializer.Zeros;
+    }
+
+    public override string TypeName => "Conv1D";
+    public int Filters { get; }
+    public int KernelSize { get; }
+    public int Strides { get; }
+    public Padding Padding { get; }
+    public int DilationRate { get; }
+    public Activation Activation { get; }
+    public bool UseBias { get; }
+    public Initializer KernelInitializer { get; }
+    public Initializer BiasInitializer { get; }
+
+    protected override void OnBuild(Shape inputShape)
+    {
+        ComputeOutputShape(inputShape);
+        _kernel = AddWeight("kernel", new Shape(KernelSize, inputShape[1], Filters), KernelInitializer);
+        if (UseBias) _bias = AddWeight("bias", new Shape(Filters), BiasInitializer);
+    }
+
+    public override Shape ComputeOutputShape(Shape inputShape)
+    {
+        if (inputShape.Rank != 2) throw ShapeError("(batch, steps, channels)", inputShape);
+        var (steps, _) = Conv2DGeometry.OutputSize(inputShape[0], KernelSize, Strides, DilationRate, Padding == Padding.Same);
+        if (steps <= 0)
+            throw new ShapeMismatchException($"Layer '{Name}' (Conv1D): a kernel of {KernelSize} with '{Padding.ToName()}' padding does not fit inputs {inputShape.ToBatchString()}.");
+        return new Shape(steps, Filters);
+    }
+
+    protected override Tensor Forward(Tensor x, bool training)
+    {
+        int cin = _kernel!.Shape[1];
+        if (x.Rank != 3 || x.Shape[2] != cin) throw ShapeError($"(batch, steps, {cin})", x.Shape.WithoutBatch());
+        var image = Ops.Reshape(x, x.Shape[0], 1, x.Shape[1], cin);
+        var kernel = Ops.Reshape(_kernel.Value, 1, KernelSize, cin, Filters);
+        var y = Ops.Conv2D(image, kernel, _bias?.Value, (1, Strides), Padding == Padding.Same, (1, DilationRate));
+        return Activation.Apply(Ops.Reshape(y, x.Shape[0], y.Shape[2], Filters));
+    }
+
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["filters"] = Filters;
+        config["kernel_size"] = new JsonArray(KernelSize);
+        config["strides"] = new JsonArray(Strides);
+        config["padding"] = Padding.ToName();
+        config["dilation_rate"] = new JsonArray(DilationRate);
+        config["activation"] = Activation.Name;
+        config["use_bias"] = UseBias;
+        config["kernel_initializer"] = KernelInitializer.Name;
+        config["bias_initializer"] = BiasInitializer.Name;
+        return config;
+    }
+
+    internal static Conv1D FromConfig(JsonObject c) => new(
+        Naming.Required<int>(c, "filters", "Conv1D"), ReadOne(c, "kernel_size", 0), ReadOne(c, "strides", 1),
+        PaddingNames.Parse((string?)c["padding"] ?? "valid"), ReadOne(c, "dilation_rate", 1),
+        Activation.FromName((string?)c["activation"]), (bool?)c["use_bias"] ?? true,
+        Initializer.FromName((string?)c["kernel_initializer"] ?? "glorot_uniform"),
+        Initializer.FromName((string?)c["bias_initializer"] ?? "zeros"), (string?)c["name"], Naming.ReadShape(c, "input_shape"));
+
+    /// <summary>Keras writes 1-D sizes as [n]; a plain number is accepted too.</summary>
+    private static int ReadOne(JsonObject c, string key, int fallback) => c[key] switch
+    {
+        null => fallback,
+        JsonArray { Count: 1 } a => (int)a[0]!,
+        JsonValue v => (int)v,
+        var other => throw new DeepSharpException($"Config key '{key}' must be one integer, got {other.ToJsonString()}."),
+    };
+}

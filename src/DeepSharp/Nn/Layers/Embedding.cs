@@ -1,0 +1,66 @@
+using System.Text.Json.Nodes;
+using DeepSharp.Autograd;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Nn.Layers;
+
+/// <summary>
+/// Maps integer indices in [0, inputDim) to rows of a trainable (inputDim, outputDim) table
+/// ("embeddings", Keras's uniform(−0.05, 0.05) init). Inputs are int32 tensors or floats holding
+/// whole numbers; an index out of range throws with its value and position.
+/// </summary>
+public sealed class Embedding : Layer
+{
+    private Parameter? _embeddings;
+
+    public Embedding(int inputDim, int outputDim, Initializer? embeddingsInitializer = null, string? name = null, int[]? inputShape = null)
+        : base(name, inputShape)
+    {
+        if (inputDim <= 0) throw new ArgumentOutOfRangeException(nameof(inputDim), inputDim, "Embedding input_dim must be positive.");
+        if (outputDim <= 0) throw new ArgumentOutOfRangeException(nameof(outputDim), outputDim, "Embedding output_dim must be positive.");
+        InputDim = inputDim;
+        OutputDim = outputDim;
+        EmbeddingsInitializer = embeddingsInitializer ?? Initializer.Uniform;
+    }
+
+    public override string TypeName => "Embedding";
+    public int InputDim { get; }
+    public int OutputDim { get; }
+    public Initializer EmbeddingsInitializer { get; }
+
+    protected override void OnBuild(Shape inputShape) =>
+        _embeddings = AddWeight("embeddings", new Shape(InputDim, OutputDim), EmbeddingsInitializer);
+
+    public override Shape ComputeOutputShape(Shape inputShape)
+    {
+        var dims = new int[inputShape.Rank + 1];
+        inputShape.Dims.CopyTo(dims);
+        dims[^1] = OutputDim;
+        return new Shape(dims);
+    }
+
+    protected override Tensor Forward(Tensor x, bool training)
+    {
+        try
+        {
+            return Ops.Embedding(_embeddings!.Value, x);
+        }
+        catch (ArgumentException e)
+        {
+            throw new DeepSharpException($"Layer '{Name}' (Embedding): {e.Message}", e);
+        }
+    }
+
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["input_dim"] = InputDim;
+        config["output_dim"] = OutputDim;
+        config["embeddings_initializer"] = EmbeddingsInitializer.Name;
+        return config;
+    }
+
+    internal static Embedding FromConfig(JsonObject c) => new(
+        Naming.Required<int>(c, "input_dim", "Embedding"), Naming.Required<int>(c, "output_dim", "Embedding"),
+        Initializer.FromName((string?)c["embeddings_initializer"] ?? "uniform"), (string?)c["name"], Naming.ReadShape(c, "input_shape"));
+}

@@ -1,0 +1,61 @@
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Nn.Layers;
+
+/// <summary>
+/// Base of the layers that combine several inputs (Add, Multiply, Concatenate). Call them with a
+/// list: <c>new Add().Call([a, b])</c>, or on symbolic tensors <c>new Add().Call(a, b)</c>.
+/// </summary>
+public abstract class MergeLayer(string? name) : Layer(name, null)
+{
+    /// <summary>Combines the inputs (at least two, validated by <see cref="ComputeOutputShape(IReadOnlyList{Shape})"/>).</summary>
+    protected abstract Tensor Merge(IReadOnlyList<Tensor> inputs);
+
+    /// <summary>The merged per-sample shape, or a shape error naming the layer.</summary>
+    protected abstract Shape MergedShape(IReadOnlyList<Shape> inputShapes);
+
+    public override Tensor Call(IReadOnlyList<Tensor> inputs, bool training = false)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var shapes = new Shape[inputs.Count];
+        for (int i = 0; i < shapes.Length; i++)
+        {
+            if (inputs[i].Rank == 0) throw new ShapeMismatchException($"Layer '{Name}' needs batches of inputs, got a scalar.");
+            shapes[i] = inputs[i].Shape.WithoutBatch();
+        }
+        Build(shapes);
+        for (int i = 1; i < inputs.Count; i++)
+            if (inputs[i].Shape[0] != inputs[0].Shape[0])
+                throw new ShapeMismatchException($"Layer '{Name}' ({TypeName}) got batches of {inputs[0].Shape[0]} and {inputs[i].Shape[0]} samples.");
+        return Merge(inputs);
+    }
+
+    public override void Build(IReadOnlyList<Shape> inputShapes)
+    {
+        ComputeOutputShape(inputShapes);
+        if (!IsBuilt) Build(inputShapes[0]);
+    }
+
+    public override Shape ComputeOutputShape(IReadOnlyList<Shape> inputShapes)
+    {
+        ArgumentNullException.ThrowIfNull(inputShapes);
+        if (inputShapes.Count < 2)
+            throw new ArgumentException($"Layer '{Name}' ({TypeName}) merges a list of at least 2 inputs; got {inputShapes.Count}.", nameof(inputShapes));
+        return MergedShape(inputShapes);
+    }
+
+    public override Shape ComputeOutputShape(Shape inputShape) =>
+        throw new ArgumentException($"Layer '{Name}' ({TypeName}) merges a list of inputs; call it with several.");
+
+    protected override Tensor Forward(Tensor x, bool training) =>
+        throw new ArgumentException($"Layer '{Name}' ({TypeName}) merges a list of inputs; call it with several.");
+
+    /// <summary>Shape rule of the elementwise merges: all shapes equal.</summary>
+    protected Shape SameShapes(IReadOnlyList<Shape> shapes)
+    {
+        foreach (var s in shapes)
+            if (s != shapes[0])
+                throw new ShapeMismatchException($"Layer '{Name}' ({TypeName}) needs inputs of one shape; got {string.Join(" and ", shapes.Select(x => x.ToBatchString()))}.");
+        return shapes[0];
+    }
+}

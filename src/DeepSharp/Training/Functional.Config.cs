@@ -1,0 +1,112 @@
+using System.Text.Json.Nodes;
+using DeepSharp.Nn;
+using DeepSharp.Nn.Layers;
+
+namespace DeepSharp.Training;
+
+public sealed partial class Functional
+{
+    /// <summary>
+    /// Keras's functional config: name, layers (class_name, config, name, inbound_nodes with
+    /// __keras_tensor__ arguments carrying keras_history [layer, node, tensor]), input_layers and
+    /// output_layers. <see cref="FromConfig"/> rebuilds the graph from it.
+    /// </summary>
+    public JsonObject GetConfig()
+    {
+        var layers = new JsonArray();
+        foreach (var layer in _layers)
+        {
+            var inbound = new JsonArray();
+            foreach (var node in _nodes.Where(n => n.Layer == layer && n.Layer is not InputLayer))
+            {
+                JsonNode args = node.Inputs.Count == 1 ? KerasTensor(node.Inputs[0]) : new JsonArray([.. node.Inputs.Select(KerasTensor)]);
+                inbound.Add(new JsonObject { ["args"] = new JsonArray(args), ["kwargs"] = new JsonObject() });
+            }
+            layers.Add(new JsonObject
+            {
+                ["class_name"] = layer.TypeName,
+                ["config"] = layer.GetConfig(),
+                ["name"] = layer.Name,
+                ["inbound_nodes"] = inbound,
+            });
+        }
+        return new JsonObject
+        {
+            ["name"] = Name,
+            ["trainable"] = true,
+            ["layers"] = layers,
+            ["input_layers"] = new JsonArray([.. Inputs.Select(History)]),
+            ["output_layers"] = new JsonArray([.. Outputs.Select(History)]),
+        };
+    }
+
+    /// <summary>Rebuilds a model from <see cref="GetConfig"/>'s output; layers come only from <see cref="LayerRegistry"/>.</summary>
+    public static Functional FromConfig(JsonObject config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var layers = new Dictionary<string, Layer>();
+        var pending = new List<(Layer Layer, JsonArray Args)>();
+        foreach (var entry in config["layers"] as JsonArray ?? throw new DeepSharpException("Functional config lacks 'layers'."))
+        {
+            var obj = entry as JsonObject ?? throw new DeepSharpException("Functional config: a layer entry is not an object.");
+            string type = (string?)obj["class_name"] ?? throw new DeepSharpException("Functional config: a layer lacks 'class_name'.");
+            var layer = LayerRegistry.Create(type, obj["config"] as JsonObject ?? []);
+            if (!layers.TryAdd(layer.Name, layer)) throw new DeepSharpException($"Functional config names layer '{layer.Name}' twice.");
+            foreach (var node in obj["inbound_nodes"] as JsonArray ?? [])
+                pending.Add((layer, (node as JsonObject)?["args"] as JsonArray ?? throw new DeepSharpException($"Layer '{layer.Name}': an inbound node lacks 'args'.")));
+        }
+        // Calls run once their inputs exist (a shared layer's later call may wait for other layers).
+        while (pending.Count > 0)
+        {
+            int ready = pending.FindIndex(p => Resolve(p.Args, layers) is not null);
+            if (ready < 0) throw new DeepSharpException($"Functional config: the inputs of layer '{pending[0].Layer.Name}' never appear.");
+            var (layer, args) = pending[ready];
+            layer.Call(Resolve(args, layers)!);
+            pending.RemoveAt(ready);
+        }
+        return new Functional(ReadHistories(config["input_layers"], layers), ReadHistories(config["output_layers"], layers), (string?)config["name"]);
+    }
+
+    private static JsonObject KerasTensor(SymbolicTensor t)
+    {
+        var shape = new JsonArray { null };
+        foreach (int d in t.Shape.Dims) shape.Add(d);
+        return new JsonObject
+        {
+            ["class_name"] = "__keras_tensor__",
+            ["config"] = new JsonObject { ["shape"] = shape, ["dtype"] = t.DType == Tensors.DType.Int32 ? "int32" : "float32", ["keras_history"] = History(t) },
+        };
+    }
+
+    private static JsonArray History(SymbolicTensor t) => [t.Layer.Name, t.Node.Index, 0];
+
+    /// <summary>The symbolic tensors a node's args name, or null while one does not exist yet.</summary>
+    private static SymbolicTensor[]? Resolve(JsonArray args, Dictionary<string, Layer> layers)
+    {
+        var list = args.Count == 1 && args[0] is JsonArray inner ? inner : args;
+        var result = new SymbolicTensor[list.Count];
+        for (int i = 0; i < list.Count; i++)
+        {
+            var history = list[i]?["config"]?["keras_history"] as JsonArray ?? throw new DeepSharpException("Functional config: an argument lacks keras_history.");
+            var t = Find(history, layers);
+            if (t is null) return null;
+            result[i] = t;
+        }
+        return result;
+    }
+
+    private static SymbolicTensor? Find(JsonArray history, Dictionary<string, Layer> layers)
+    {
+        string name = (string?)history[0] ?? "";
+        int node = (int?)history[1] ?? 0;
+        if (!layers.TryGetValue(name, out var layer)) throw new DeepSharpException($"Functional config refers to unknown layer '{name}'.");
+        return node < layer.Nodes.Count ? layer.Nodes[node].Output : null;
+    }
+
+    private static SymbolicTensor[] ReadHistories(JsonNode? node, Dictionary<string, Layer> layers)
+    {
+        if (node is not JsonArray array || array.Count == 0) throw new DeepSharpException("Functional config lacks input_layers or output_layers.");
+        var items = array[0] is JsonArray ? array.Select(a => (JsonArray)a!).ToArray() : [array]; // one triple or a list of them
+        return items.Select(h => Find(h, layers) ?? throw new DeepSharpException($"Functional config: tensor {h.ToJsonString()} does not exist.")).ToArray();
+    }
+}
