@@ -28,18 +28,25 @@ internal static class SgemmWorkload
     public static void Run(BenchContext bench)
     {
         var o = bench.Options;
-        bench.Section($"(b) SGEMM: {o.Reps} timed rounds after 1 warm-up, each >= {o.MinSeconds} s of calls; peak {bench.PeakGflops:F0} GFLOP/s");
+        bench.Section($"(b) SGEMM: {o.Reps} timed rounds after 1 warm-up, each >= {o.MinSeconds} s of calls");
+        bench.RemeasurePeak();
+        var results = new List<(Shape Shape, Stats[] Gflops)>();
         foreach (var s in Shapes)
         {
             string command = $"gemm m={s.M} n={s.N} k={s.K} ta={(s.TransA ? 1 : 0)} tb={(s.TransB ? 1 : 0)} min={o.MinSeconds}";
             var replies = bench.Runner.Alternate(_ => command, o.Reps + 1);
             var gflops = bench.PerWorker(replies, r => r.Get("gflops"), skipFirst: true);
-            bench.Log($"{s.Name,-32} " + string.Join("  ", bench.Runner.Workers.Select((w, i) =>
-                $"{w.Label} {gflops[i].Median:F1} GFLOP/s ({gflops[i].Median / bench.PeakGflops:P0} of peak)")));
+            bench.Log($"{s.Name,-32} " + string.Join("  ", bench.Runner.Workers.Select((w, i) => $"{w.Label} {gflops[i].Median:F1} GFLOP/s")));
+            results.Add((s, gflops));
+        }
+        bench.RemeasurePeak();
+        bench.Log($"peak used for the fractions: {bench.PeakGflops:F0} GFLOP/s (the best of all FMA measurements)");
+        foreach (var (s, gflops) in results)
+        {
             bench.Table.Add(new ResultRow("(b) sgemm", s.Name, "GFLOP/s", HigherIsBetter: true, gflops,
                 Target: s.Targeted ? ">= 0.9x" : "", Check: s.Targeted ? ratio => ratio >= 0.9 : null));
             var fraction = gflops.Select(g => Stats.Single(100 * g.Median / bench.PeakGflops)).ToArray();
-            bench.Table.Add(new ResultRow("(b) sgemm", s.Name + " (median)", "% of peak", HigherIsBetter: true, fraction, NoRatio: true));
+            bench.Table.Add(new ResultRow("(b) sgemm", $"{s.Name}: median / {bench.PeakGflops:F0} peak", "% of peak", HigherIsBetter: true, fraction, NoRatio: true));
         }
     }
 
