@@ -1,0 +1,56 @@
+using System.Globalization;
+
+namespace DeepSharp.Bench.Harness;
+
+/// <summary>Command-line options of the bench.</summary>
+internal sealed record BenchOptions
+{
+    public bool Quick { get; init; }
+    public int Threads { get; init; } = 2;
+    public int Seed { get; init; } = 42;
+    /// <summary>Training rounds (epochs, or partial epochs in quick mode); the first includes JIT.</summary>
+    public int TrainRounds { get; init; }
+    public int QuickSteps { get; init; } = 100;
+    /// <summary>Timed rounds per kernel/inference workload, after one warm-up round.</summary>
+    public int Reps { get; init; }
+    /// <summary>Minimum seconds of repeated calls inside one kernel measurement.</summary>
+    public double MinSeconds { get; init; }
+    public bool WithDefaultReference { get; init; } = true;
+    public HashSet<char> Only { get; init; } = [.. "abcdef"];
+
+    public const string Usage = """
+        DeepSharp.Bench: DeepSharp against libtorch (TorchSharp-cpu) on the seed CNN and its kernels.
+          --quick            under 2 minutes: partial epochs (100 steps), fewer repetitions
+          --epochs N         training rounds (default 10 full epochs; quick: 4 partial epochs)
+          --reps N           timed rounds per kernel/inference workload (default 7; quick: 3)
+          --threads N        threads for both frameworks (default 2)
+          --seed N           initial weights and shuffling (default 42)
+          --only LETTERS     workloads to run, e.g. --only ab (a train, b sgemm, c conv, d inference,
+                             e allocation, f working set; f comes with a)
+          --no-default       skip the libtorch run with glibc's default allocator settings
+        """;
+
+    public static BenchOptions Parse(string[] args)
+    {
+        bool quick = args.Contains("--quick");
+        var o = new BenchOptions { Quick = quick, TrainRounds = quick ? 4 : 10, Reps = quick ? 3 : 7, MinSeconds = quick ? 0.15 : 0.4 };
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            int NextInt() => int.Parse(Next(), CultureInfo.InvariantCulture);
+            o = args[i] switch
+            {
+                "--quick" => o,
+                "--epochs" => o with { TrainRounds = NextInt() },
+                "--reps" => o with { Reps = NextInt() },
+                "--threads" => o with { Threads = NextInt() },
+                "--seed" => o with { Seed = NextInt() },
+                "--only" => o with { Only = [.. Next()] },
+                "--no-default" => o with { WithDefaultReference = false },
+                _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
+            };
+        }
+        if (o.TrainRounds < 1 || o.Reps < 1 || o.Threads < 1) throw new ArgumentException("--epochs, --reps and --threads must be positive.");
+        return o;
+    }
+}

@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using DeepSharp.Bench.Native;
+using DeepSharp.Bench.Workloads;
+
+namespace DeepSharp.Bench.Harness;
+
+/// <summary>
+/// Starts one worker per framework (DeepSharp; libtorch with glibc's allocator tuned; libtorch with
+/// glibc's defaults), runs every workload on them in alternation and prints the table.
+/// </summary>
+internal static class Orchestrator
+{
+    // The allocator tuning the issue names: glibc must read it at process start, hence separate processes.
+    private static readonly Dictionary<string, string?> Tuned = new()
+    {
+        ["GLIBC_TUNABLES"] = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=17179869184",
+        ["THP_MEM_ALLOC_ENABLE"] = "1",
+    };
+
+    private static readonly Dictionary<string, string?> Untuned = new()
+    {
+        ["GLIBC_TUNABLES"] = null,
+        ["THP_MEM_ALLOC_ENABLE"] = null,
+    };
+
+    public static int Run(BenchOptions o, string[] args)
+    {
+        var clock = Stopwatch.StartNew();
+        Console.WriteLine($"DeepSharp.Bench {(o.Quick ? "--quick (partial epochs, few repetitions)" : "full")}: {string.Join(' ', args)}");
+        Console.WriteLine($"  {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z, {SystemInfo.CpuModel()}, {Environment.ProcessorCount} logical CPUs, " +
+                          $"{RuntimeInformation.FrameworkDescription}, load {SystemInfo.LoadAverage()}");
+        Console.WriteLine($"  threads {o.Threads} for both frameworks, seed {o.Seed}");
+        Console.WriteLine(LibTorchSharpFix.EnsureLoadable());
+
+        var workers = new List<WorkerProcess>();
+        try
+        {
+            workers.Add(WorkerProcess.Start("DeepSharp", "deepsharp", Untuned));
+            workers.Add(WorkerProcess.Start("libtorch tuned", "torch", Tuned));
+            if (o.WithDefaultReference) workers.Add(WorkerProcess.Start("libtorch default", "torch", Untuned));
+            Console.WriteLine("libtorch tuned: " + string.Join(' ', Tuned.Select(kv => $"{kv.Key}={kv.Value}")) + "; libtorch default: neither set.");
+            string init = $"init seed={o.Seed} threads={o.Threads}";
+            foreach (var w in workers) w.Send(init);   // loading MNIST and libtorch overlap; nothing is timed yet
+            foreach (var w in workers)
+            {
+                var r = w.Receive(init);
+                Console.WriteLine($"  {w.Label}: MNIST and the seed model ready in {r.Get("seconds"):F1} s{(r.Note is null ? "" : "; " + r.Note)}");
+            }
+
+            var (peak, how) = FmaPeak.Measure(o.Threads);
+            Console.WriteLine($"FMA peak: {peak:F0} GFLOP/s ({how})");
+
+            var table = new ResultTable(workers.Select(w => w.Label).ToList());
+            var bench = new BenchContext(o, new AbRunner(workers), table, peak);
+            if (o.Only.Contains('a') || o.Only.Contains('f')) TrainingWorkload.Run(bench);
+            if (o.Only.Contains('d')) InferenceWorkload.Run(bench);
+            if (o.Only.Contains('e')) AllocationWorkload.Run(bench);
+            if (o.Only.Contains('b')) SgemmWorkload.Run(bench);
+            if (o.Only.Contains('c')) ConvWorkload.Run(bench);
+
+            Console.WriteLine();
+            Console.WriteLine($"== Results: median [min-max] n=timed rounds; ratio = DeepSharp / reference; load {SystemInfo.LoadAverage()}; " +
+                              $"{clock.Elapsed.TotalSeconds:F0} s in all");
+            if (o.Quick) Console.WriteLine($"   --quick: training rounds are PARTIAL epochs of {o.QuickSteps} steps; run without --quick for full epochs.");
+            Console.Write(table.Render());
+            return 0;
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException)
+        {
+            Console.Error.WriteLine($"Bench failed: {e.Message}");
+            return 1;
+        }
+        finally
+        {
+            foreach (var w in workers) w.Dispose();
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using DeepSharp.Bench.Harness;
+
+namespace DeepSharp.Bench;
+
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        if (args is ["--worker", var framework]) return WorkerHost.Run(framework);
+        if (args.Contains("--help") || args.Contains("-h"))
+        {
+            Console.WriteLine(BenchOptions.Usage);
+            return 0;
+        }
+        BenchOptions options;
+        try { options = BenchOptions.Parse(args); }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine(BenchOptions.Usage);
+            return 2;
+        }
+        return Orchestrator.Run(options, args);
+    }
+}
