@@ -153,4 +153,28 @@ public sealed class ModelCommandTests : IDisposable
             Assert.DoesNotContain("   at ", err);
         }
     }
+
+    [Fact]
+    public async Task ExportWritesAnOnnxFileThatRuns()
+    {
+        string onnx = _folder.File("model.onnx");
+        var (code, output, err) = await CliTests.Run(null, "export", _modelPath, "--onnx", onnx);
+        Assert.True(code == 0, err);
+        Assert.Single(output.Trim().Split('\n'));
+        Assert.Contains("model.onnx", output);
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx);
+        Assert.Equal([-1, 28, 28, 1], session.InputMetadata.Values.Single().Dimensions);
+    }
+
+    [Fact]
+    public async Task ExportErrorsAreOneLine()
+    {
+        var (code, _, err) = await CliTests.Run(null, "export", _folder.File("missing.safetensors"), "--onnx", _folder.File("x.onnx"));
+        Assert.Equal(1, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains("missing.safetensors", err);
+        (code, _, err) = await CliTests.Run(null, "export", _modelPath);
+        Assert.Equal(2, code);
+        Assert.Contains("--onnx", err);
+    }
 }
