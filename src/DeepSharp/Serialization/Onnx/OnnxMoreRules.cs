@@ -16,9 +16,9 @@ internal static class OnnxMoreRules
         var oik = new float[kernel.Size];
         var src = kernel.Span;
         for (int t = 0; t < k; t++)
-        for (int i = 0; i < cin; i++)
-        for (int o = 0; o < cout; o++)
-            oik[(o * cin + i) * k + t] = src[(t * cin + i) * cout + o];
+            for (int i = 0; i < cin; i++)
+                for (int o = 0; o < cout; o++)
+                    oik[(o * cin + i) * k + t] = src[(t * cin + i) * cout + o];
         string ncw = g.AddNode("Transpose", layer.Name + "/to_ncw", [x], Ints("perm", 0, 2, 1));
         var inputs = new List<string> { ncw, g.AddInitializer(layer.Parameters[0].Path, oik, cout, cin, k) };
         if (layer.UseBias)
