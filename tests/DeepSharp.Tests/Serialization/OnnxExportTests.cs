@@ -140,13 +140,34 @@ public class OnnxExportTests
         }
     }
 
+    /// <summary>A user's own layer type: DeepSharp has no ONNX rule for it.</summary>
+    private sealed class Doubler(string? name = null) : Layer(name, null)
+    {
+        public override string TypeName => "Doubler";
+        public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
+        protected override Tensor Forward(Tensor x, bool training) => DeepSharp.Autograd.Ops.Affine(x, 2f, 0f);
+    }
+
     [Fact]
-    public void MergeLayersInAChainAreRejectedWithTheLayerName()
+    public void ALayerWithoutARuleIsNamedInTheError()
+    {
+        var model = new Sequential(new Dense(3, inputShape: [2]), new Doubler(name: "twice"));
+        using var folder = new TempFolder();
+        var e = Assert.Throws<DeepSharpException>(() => model.ExportOnnx(folder.File("m.onnx")));
+        Assert.Contains("'twice'", e.Message);
+        Assert.Contains("Doubler", e.Message);
+        Assert.Contains("no ONNX rule", e.Message);
+        Assert.False(File.Exists(folder.File("m.onnx")));
+    }
+
+    [Fact]
+    public void MergeLayersOutsideAFunctionalModelAreRejectedWithTheLayerName()
     {
         var layer = new Add(name: "sum");
-        var e = Assert.Throws<DeepSharpException>(() =>
-            DeepSharp.Serialization.Onnx.OnnxExporter.Export("m", [layer], new Shape(3)));
+        layer.Build(new Shape(3));
+        var e = Assert.Throws<DeepSharpException>(() => DeepSharp.Serialization.Onnx.OnnxExporter.Export("m", [layer], new Shape(3)));
         Assert.Contains("'sum'", e.Message);
+        Assert.Contains("Functional", e.Message);
     }
 
     [Fact]
