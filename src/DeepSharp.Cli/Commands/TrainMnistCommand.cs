@@ -5,9 +5,6 @@ using DeepSharp.Data;
 using DeepSharp.Data.Datasets;
 using DeepSharp.Losses;
 using DeepSharp.Metrics;
-using DeepSharp.Nn;
-using DeepSharp.Nn.Layers;
-using DeepSharp.Optimizers;
 using DeepSharp.Tensors;
 using DeepSharp.Training;
 
