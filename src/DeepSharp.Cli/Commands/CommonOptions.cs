@@ -15,6 +15,17 @@ internal static class CommonOptions
         return option;
     }
 
+    /// <summary>A positive integer that is null when not given (the caller picks the default).</summary>
+    public static Option<int?> OptionalPositive(string name, string description)
+    {
+        var option = new Option<int?>(name) { Description = description };
+        option.Validators.Add(result =>
+        {
+            if (Given(result) is <= 0) result.AddError($"{name} must be a positive integer.");
+        });
+        return option;
+    }
+
     public static Option<int> Threads()
     {
         var option = new Option<int>("--threads")

@@ -5,24 +5,29 @@ using DeepSharp.Data;
 using DeepSharp.Data.Datasets;
 using DeepSharp.Losses;
 using DeepSharp.Metrics;
-using DeepSharp.Nn;
-using DeepSharp.Nn.Layers;
-using DeepSharp.Optimizers;
 using DeepSharp.Tensors;
 using DeepSharp.Training;
 
 namespace DeepSharp.Cli.Commands;
 
 /// <summary>
-/// <c>deepsharp train mnist</c>: the seed's example exactly — its CNN, Adam, categorical
-/// cross-entropy, batch 128, 10 epochs, the test set as validation data.
+/// <c>deepsharp train mnist [--model seed|mlp|convnet|convnet-aug]</c>: trains one of
+/// <see cref="MnistPresets"/> with categorical cross-entropy and the preset's optimizer, batch size
+/// and epochs. The default, <c>seed</c>, is the seed's example exactly — its CNN, Adam, batch 128,
+/// 10 epochs, the test set as validation data.
 /// </summary>
 internal static class TrainMnistCommand
 {
     public static Command Create()
     {
-        var epochs = CommonOptions.Positive("--epochs", "Passes over the training set.", 10);
-        var batchSize = CommonOptions.Positive("--batch-size", "Samples per gradient step.", 128);
+        var preset = new Option<string>("--model")
+        {
+            Description = "The model: seed (default), mlp, convnet (Keras's mnist_convnet) or convnet-aug (BatchNorm and augmentation).",
+            DefaultValueFactory = _ => MnistPresets.Default,
+        };
+        preset.AcceptOnlyFromAmong([.. MnistPresets.Names]);
+        var epochs = CommonOptions.OptionalPositive("--epochs", "Passes over the training set (default: the model's own, 10 for seed).");
+        var batchSize = CommonOptions.OptionalPositive("--batch-size", "Samples per gradient step (default: the model's own, 128 for seed).");
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
         var dataDir = CommonOptions.DataDir();
@@ -30,18 +35,20 @@ internal static class TrainMnistCommand
         {
             Description = "Folder to write the trained model (model.safetensors) and its history (history.json) into.",
         };
-        var command = new Command("mnist", "Train the seed CNN on MNIST (Conv2D 32 → MaxPool → Dense 128 → Dense 10, Adam).")
+        var command = new Command("mnist", "Train a CNN on MNIST (default: the seed's Conv2D 32 → MaxPool → Dense 128 → Dense 10, Adam).")
         {
-            epochs, batchSize, seed, threads, dataDir, output,
+            preset, epochs, batchSize, seed, threads, dataDir, output,
         };
         command.SetAction(result => Run(
-            result.GetValue(epochs), result.GetValue(batchSize), result.GetValue(seed),
+            MnistPresets.Get(result.GetValue(preset)!), result.GetValue(epochs), result.GetValue(batchSize), result.GetValue(seed),
             result.GetValue(threads), result.GetValue(dataDir), result.GetValue(output)));
         return command;
     }
 
-    private static int Run(int epochs, int batchSize, long seed, int threads, DirectoryInfo? dataDir, DirectoryInfo? output)
+    private static int Run(MnistPreset preset, int? epochsGiven, int? batchGiven, long seed, int threads, DirectoryInfo? dataDir, DirectoryInfo? output)
     {
+        int epochs = epochsGiven ?? preset.Epochs;
+        int batchSize = batchGiven ?? preset.BatchSize;
         // Fail on an unusable output folder before training, not after.
         if (output is not null) Directory.CreateDirectory(output.FullName);
         DeepSharp.Threads.Count = threads;
@@ -51,15 +58,18 @@ internal static class TrainMnistCommand
         var ((xTrain, yTrain), (xTest, yTest)) = Mnist.Load(dataDir?.FullName);
         Console.WriteLine($"MNIST: {xTrain.Shape[0]} training and {xTest.Shape[0]} test images, loaded in {clock.Elapsed.TotalSeconds:F1}s.");
 
-        var model = SeedModel();
-        model.Compile(new Adam(), new CategoricalCrossentropy(), [new Accuracy()]);
+        var model = preset.Build();
+        model.Compile(preset.Optimizer(), new CategoricalCrossentropy(), [new Accuracy()]);
         model.Summary();
-        Console.WriteLine($"Training: batch {batchSize}, {epochs} epoch{(epochs == 1 ? "" : "s")}, Adam, categorical cross-entropy, {threads} threads, seed {seed}.");
+        string validation = preset.ValidationSplit > 0 ? $"validation split {preset.ValidationSplit}" : "test set as validation";
+        Console.WriteLine($"Training {preset.Name}: batch {batchSize}, {epochs} epoch{(epochs == 1 ? "" : "s")}, {preset.OptimizerName}, categorical cross-entropy, {validation}, {threads} threads, seed {seed}.");
 
         var trainTargets = DataUtils.ToCategorical(yTrain, 10);
         var testTargets = DataUtils.ToCategorical(yTest, 10);
         clock.Restart();
-        var history = model.Fit(xTrain, trainTargets, batchSize, epochs, validationData: (xTest, testTargets));
+        var history = preset.ValidationSplit > 0
+            ? model.Fit(xTrain, trainTargets, batchSize, epochs, validationSplit: preset.ValidationSplit)
+            : model.Fit(xTrain, trainTargets, batchSize, epochs, validationData: (xTest, testTargets));
         double trainSeconds = clock.Elapsed.TotalSeconds;
 
         var test = model.Evaluate(xTest, testTargets, batchSize);
@@ -75,12 +85,4 @@ internal static class TrainMnistCommand
         }
         return 0;
     }
-
-    /// <summary>The seed's model, layer for layer.</summary>
-    internal static Sequential SeedModel() => new(
-        new Conv2D(32, (3, 3), activation: Activation.Relu, inputShape: [28, 28, 1]),
-        new MaxPooling2D((2, 2)),
-        new Flatten(),
-        new Dense(128, Activation.Relu),
-        new Dense(10, Activation.Softmax));
 }

@@ -32,9 +32,9 @@ public static class ModelConfig
         return new JsonObject { ["class_name"] = className, ["config"] = config };
     }
 
-    /// <summary>Parses a config and creates its layers (unbuilt); <paramref name="source"/> names the file in errors.</summary>
-    /// <exception cref="DataFormatException">The JSON is invalid, names an unknown layer type, or a layer's config is invalid.</exception>
-    public static Description Parse(string json, string source)
+    /// <summary>The top of a model config: its class name and its "config" object, not yet interpreted.</summary>
+    /// <exception cref="DataFormatException">The JSON is invalid or lacks class_name/config.</exception>
+    public static (string ClassName, JsonObject Config) ReadTop(string json, string source)
     {
         JsonNode? root;
         try
@@ -50,6 +50,21 @@ public static class ModelConfig
             if (root is not JsonObject top) throw Bad(source, "the model config is not a JSON object");
             string className = String(top, "class_name", source);
             if (top["config"] is not JsonObject config) throw Bad(source, "the model config lacks its 'config' object");
+            return (className, config);
+        }
+        catch (Exception e) when (IsConfigError(e))
+        {
+            throw new DataFormatException($"Model file '{source}': invalid model config ({e.Message}).", e);
+        }
+    }
+
+    /// <summary>Parses a Sequential-style config and creates its layers (unbuilt); <paramref name="source"/> names the file in errors.</summary>
+    /// <exception cref="DataFormatException">The JSON is invalid, names an unknown layer type, or a layer's config is invalid.</exception>
+    public static Description Parse(string json, string source)
+    {
+        var (className, config) = ReadTop(json, source);
+        try
+        {
             string name = String(config, "name", source);
             if (config["layers"] is not JsonArray layerList) throw Bad(source, "the model config lacks its 'layers' array");
             var layers = new List<Layer>();
@@ -66,11 +81,15 @@ public static class ModelConfig
         {
             throw new DataFormatException($"Model file '{source}': {e.Message}", e);
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or InvalidCastException or OverflowException)
+        catch (Exception e) when (IsConfigError(e))
         {
             throw new DataFormatException($"Model file '{source}': invalid model config ({e.Message}).", e);
         }
     }
+
+    /// <summary>The exceptions that reading malformed config JSON can raise (wrong node kinds, bad numbers).</summary>
+    internal static bool IsConfigError(Exception e) =>
+        e is InvalidOperationException or FormatException or ArgumentException or InvalidCastException or OverflowException;
 
     private static Shape? ReadBuildShape(JsonObject config, string source)
     {

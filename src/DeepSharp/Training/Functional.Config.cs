@@ -106,7 +106,9 @@ public sealed partial class Functional
     private static SymbolicTensor[] ReadHistories(JsonNode? node, Dictionary<string, Layer> layers)
     {
         if (node is not JsonArray array || array.Count == 0) throw new DeepSharpException("Functional config lacks input_layers or output_layers.");
-        var items = array[0] is JsonArray ? array.Select(a => (JsonArray)a!).ToArray() : [array]; // one triple or a list of them
+        var items = array[0] is JsonArray // one triple or a list of them
+            ? array.Select(a => a as JsonArray ?? throw new DeepSharpException($"Functional config: {node.ToJsonString()} is not a list of [layer, node, tensor].")).ToArray()
+            : [array];
         return items.Select(h => Find(h, layers) ?? throw new DeepSharpException($"Functional config: tensor {h.ToJsonString()} does not exist.")).ToArray();
     }
 }

@@ -90,6 +90,9 @@ public sealed partial class Functional : Model
         return outputs;
     }
 
+    /// <summary>The layer calls in an order where each runs after the calls it reads (input layers included).</summary>
+    internal IReadOnlyList<LayerNode> GraphNodes => _nodes;
+
     internal override IReadOnlyList<Shape> LayerOutputShapes() => _layers.Select(l => l.Nodes[0].Output.Shape).ToArray();
 
     /// <summary>Per layer, the tensors its calls take, Keras's way: "dense[0][0]" (empty for input layers).</summary>

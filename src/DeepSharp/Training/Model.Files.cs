@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using DeepSharp.Nn;
 using DeepSharp.Serialization;
 
@@ -8,12 +9,12 @@ public abstract partial class Model
     /// <summary>
     /// Writes the model to one safetensors file: every weight named by its path ("dense_1/bias"),
     /// and the architecture in the metadata, so <see cref="Load"/> can rebuild it. Written atomically.
+    /// Sequential and Functional models can be saved.
     /// </summary>
     public void Save(string path)
     {
         var file = WeightsFile();
-        var config = ModelConfig.ToJson(ConfigClassName(), Name, Layers, Layers[0].BuiltInputShape);
-        ModelFileFormat.Stamp(file, config.ToJsonString());
+        ModelFileFormat.Stamp(file, ArchitectureJson().ToJsonString());
         file.Save(path);
     }
 
@@ -32,39 +33,48 @@ public abstract partial class Model
     }
 
     /// <summary>
-    /// Reads a model written by <see cref="Save"/>: rebuilds the architecture (creating only DeepSharp's
-    /// own layer types) and loads the weights. The model is not compiled.
+    /// Reads a model written by <see cref="Save"/>: rebuilds the architecture (a Sequential or a
+    /// Functional, creating only DeepSharp's own layer types) and loads the weights. The model is not compiled.
     /// </summary>
     /// <exception cref="DataFormatException">The file is invalid or its config describes no model DeepSharp can build.</exception>
     /// <exception cref="WeightMismatchException">The weights do not fit the architecture.</exception>
     public static Model Load(string path)
     {
         var file = SafetensorsFile.Load(path);
-        var description = ModelConfig.Parse(ModelFileFormat.ReadConfig(file, path), path);
-        if (description.ClassName != "Sequential")
-            throw new DataFormatException($"Model file '{path}': model class '{description.ClassName}' is unknown; known: Sequential.");
-        if (description.Layers.Count == 0)
-            throw new DataFormatException($"Model file '{path}': the model config has no layers.");
-
-        Sequential model;
+        string json = ModelFileFormat.ReadConfig(file, path);
+        string className = ModelConfig.ReadTop(json, path).ClassName;
+        Model model;
         try
         {
             // Building creates the weights: the file must hold at least as many elements as they need.
             using var budget = new WeightBudget(ModelWeights.FloatElements(file));
-            model = new Sequential(description.Layers, description.Name);
-            if (description.BuildInputShape is { } shape) model.Build(shape);
+            model = className switch
+            {
+                "Sequential" => BuildSequential(ModelConfig.Parse(json, path), path),
+                "Functional" => Functional.FromConfig(ModelConfig.ReadTop(json, path).Config),
+                _ => throw new DataFormatException($"Model file '{path}': model class '{className}' is unknown; known: Sequential, Functional."),
+            };
         }
         catch (DeepSharpException e) when (e is not DataFormatException)
         {
             throw new DataFormatException($"Model file '{path}': the model config does not build ({e.Message})", e);
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (ModelConfig.IsConfigError(e))
         {
             throw new DataFormatException($"Model file '{path}': the model config does not build ({e.Message})", e);
         }
         if (!model.IsBuilt)
             throw new DataFormatException($"Model file '{path}': the model config gives no input shape (build_input_shape).");
         ModelWeights.Load(model.Parameters, file, path);
+        return model;
+    }
+
+    private static Sequential BuildSequential(ModelConfig.Description description, string path)
+    {
+        if (description.Layers.Count == 0)
+            throw new DataFormatException($"Model file '{path}': the model config has no layers.");
+        var model = new Sequential(description.Layers, description.Name);
+        if (description.BuildInputShape is { } shape) model.Build(shape);
         return model;
     }
 
@@ -76,7 +86,10 @@ public abstract partial class Model
         return file;
     }
 
-    private string ConfigClassName() => this is Sequential
-        ? "Sequential"
-        : throw new NotSupportedException($"Saving a {GetType().Name} is not supported yet; Sequential models are.");
+    private JsonObject ArchitectureJson() => this switch
+    {
+        Sequential => ModelConfig.ToJson("Sequential", Name, Layers, Layers[0].BuiltInputShape),
+        Functional f => new JsonObject { ["class_name"] = "Functional", ["config"] = f.GetConfig() },
+        _ => throw new NotSupportedException($"Saving a {GetType().Name} is not supported; Sequential and Functional models are."),
+    };
 }

@@ -6,13 +6,17 @@ namespace DeepSharp.Training;
 public abstract partial class Model
 {
     /// <summary>
-    /// Writes the model as ONNX (opset 17) for ONNX Runtime and other inference engines. Every
-    /// layer must have an ONNX rule; a layer without one is named in the exception.
+    /// Writes the model as ONNX (opset 17) for ONNX Runtime and other inference engines; written
+    /// atomically. Sequential and Functional models export; a layer without an ONNX rule is named
+    /// in the exception, with the reason.
     /// </summary>
+    /// <exception cref="DeepSharpException">A layer cannot be exported.</exception>
     public void ExportOnnx(string path)
     {
         if (!IsBuilt) throw new InvalidOperationException($"Model '{Name}' is not built: give the first layer an inputShape, call Build, or train it first.");
-        var bytes = OnnxExporter.Export(Name, Layers, Layers[0].BuiltInputShape!.Value);
+        var bytes = this is Functional f
+            ? OnnxExporter.Export(Name, f.GraphNodes, f.Inputs, f.Outputs)
+            : OnnxExporter.Export(Name, Layers, Layers[0].BuiltInputShape!.Value);
         AtomicFile.WriteAllBytes(path, bytes);
     }
 }

@@ -119,6 +119,21 @@ public sealed class ModelCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task TrainTakesAModelPreset()
+    {
+        var (data, _, _) = await TinyMnist();
+        string run = _folder.File("runs/mlp");
+        var (code, output, err) = await CliTests.Run(null, "train", "mnist", "--model", "mlp", "--epochs", "1", "--batch-size", "4", "--data-dir", data, "--out", run, "--threads", "1");
+        Assert.True(code == 0, err);
+        Assert.Contains("Training mlp: batch 4, 1 epoch, RMSprop", output);
+        Assert.Equal(669_706, Model.Load(Path.Combine(run, "model.safetensors")).Parameters.Sum(p => p.Shape.Size));
+
+        (code, _, err) = await CliTests.Run(null, "train", "mnist", "--model", "resnet");
+        Assert.Equal(2, code);
+        Assert.Contains("resnet", err);
+    }
+
+    [Fact]
     public async Task EvaluatePrintsLossAndAccuracy()
     {
         var (data, labels, images) = await TinyMnist();
@@ -152,5 +167,29 @@ public sealed class ModelCommandTests : IDisposable
             Assert.Contains("bad.safetensors", err);
             Assert.DoesNotContain("   at ", err);
         }
+    }
+
+    [Fact]
+    public async Task ExportWritesAnOnnxFileThatRuns()
+    {
+        string onnx = _folder.File("model.onnx");
+        var (code, output, err) = await CliTests.Run(null, "export", _modelPath, "--onnx", onnx);
+        Assert.True(code == 0, err);
+        Assert.Single(output.Trim().Split('\n'));
+        Assert.Contains("model.onnx", output);
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx);
+        Assert.Equal([-1, 28, 28, 1], session.InputMetadata.Values.Single().Dimensions);
+    }
+
+    [Fact]
+    public async Task ExportErrorsAreOneLine()
+    {
+        var (code, _, err) = await CliTests.Run(null, "export", _folder.File("missing.safetensors"), "--onnx", _folder.File("x.onnx"));
+        Assert.Equal(1, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains("missing.safetensors", err);
+        (code, _, err) = await CliTests.Run(null, "export", _modelPath);
+        Assert.Equal(2, code);
+        Assert.Contains("--onnx", err);
     }
 }

@@ -58,6 +58,32 @@ public class FuzzTests(ITestOutputHelper output)
     });
 
     [Fact(Timeout = 120_000)]
+    public async Task FunctionalModelFileMutations() => await Task.Run(() =>
+    {
+        RandomGenerator.SetGlobalSeed(4);
+        var a = Model.Input([6], name: "a");
+        var b = Model.Input([3], name: "b");
+        var h = new Dense(4, Activation.Relu).Call(a);
+        var sum = new Add().Call(h, new Dense(4).Call(new BatchNormalization().Call(h)));
+        var output = new Dense(2, Activation.Softmax).Call(new Concatenate().Call(sum, b));
+        var model = new Functional([a, b], [output]);
+        using var folder = new TempFolder();
+        string valid = folder.File("valid.safetensors");
+        model.Save(valid);
+        var original = File.ReadAllBytes(valid);
+        int headerLength = (int)BinaryPrimitives.ReadUInt64LittleEndian(original);
+        string header = Encoding.UTF8.GetString(original, 8, headerLength);
+
+        string path = folder.File("case.safetensors");
+        Run("functional model file", ModelCases / 2, seed: 20261128, original, random => Mutate(random, original, header, headerLength), bytes =>
+        {
+            File.WriteAllBytes(path, bytes);
+            if (Model.Load(path) is Functional loaded && loaded.Inputs.Count == 2)
+                loaded.Call([Tensor.Zeros(1, 6), Tensor.Zeros(1, 3)]);
+        });
+    });
+
+    [Fact(Timeout = 120_000)]
     public async Task IdxFileMutations() => await Task.Run(() =>
     {
         using var folder = new TempFolder();

@@ -136,7 +136,8 @@ public class ModelFileTests
     [InlineData("\"units\":5", "\"units\":200000000", "needs 1400000000 elements")]
     [InlineData("\"units\":5", "\"units\":2000000000", "more than 2147483647 elements")]
     [InlineData("\"units\":5", "\"units\":-5", "positive number of units")]
-    [InlineData("\"class_name\":\"Sequential\"", "\"class_name\":\"Functional\"", "model class 'Functional' is unknown")]
+    [InlineData("\"class_name\":\"Sequential\"", "\"class_name\":\"Graph\"", "model class 'Graph' is unknown")]
+    [InlineData("\"class_name\":\"Sequential\"", "\"class_name\":\"Functional\"", "lacks input_layers")]
     [InlineData("\"build_input_shape\":[null,7]", "\"build_input_shape\":[7]", "expected [null, d1, d2, ...]")]
     [InlineData("{", "[", "not valid JSON")]
     public void BadConfigsAreDataFormatErrors(string find, string replace, string expected)

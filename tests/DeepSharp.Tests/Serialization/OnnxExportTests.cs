@@ -1,6 +1,7 @@
 using DeepSharp.Nn;
 using DeepSharp.Nn.Layers;
 using DeepSharp.Tensors;
+using DeepSharp.Tests.Data;
 using DeepSharp.Training;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -8,12 +9,15 @@ using Tensor = DeepSharp.Tensors.Tensor;
 
 namespace DeepSharp.Tests.Serialization;
 
-/// <summary>Exported models run in ONNX Runtime and agree with DeepSharp's own predictions.</summary>
+/// <summary>Exported models run in ONNX Runtime and agree with DeepSharp's own predictions (1e-5 relative).</summary>
 public class OnnxExportTests
 {
-    public static TheoryData<string> Models() => ["seed", "strided-same", "mlp"];
+    private static readonly string[] s_models =
+        ["seed", "strided-same", "mlp", "pooling-norm", "augment-activations", "conv1d", "residual", "two-inputs", "embedding"];
 
-    private static Sequential Create(string name) => name switch
+    public static TheoryData<string> Models() => new(s_models);
+
+    private static Model Create(string name) => name switch
     {
         "seed" => new Sequential(
             new Conv2D(32, (3, 3), activation: Activation.Relu, inputShape: [28, 28, 1]),
@@ -28,8 +32,65 @@ public class OnnxExportTests
             new Flatten(),
             new Dropout(0.5f),
             new Dense(6, Activation.Sigmoid)),
+        "pooling-norm" => new Sequential(
+            new Conv2D(4, (3, 3), padding: Padding.Same, inputShape: [9, 9, 2]),
+            new AveragePooling2D((3, 3), (2, 2), Padding.Same),
+            new BatchNormalization(),
+            new ActivationLayer("leaky_relu"),
+            new AveragePooling2D(2),
+            new ActivationLayer("elu"),
+            new GlobalMaxPooling2D(),
+            new Dense(3, Activation.Selu)),
+        "augment-activations" => new Sequential(
+            new Rescaling(1f / 255, -0.5f, inputShape: [8, 8, 1]),
+            new RandomFlip(),
+            new RandomRotation(0.1f),
+            new RandomTranslation(0.1f, 0.1f),
+            new RandomZoom(0.1f),
+            new Conv2D(3, (3, 3), activation: Activation.Gelu),
+            new GlobalAveragePooling2D(),
+            new Dense(4, Activation.Swish),
+            new LayerNormalization(),
+            new Reshape([2, 2]),
+            new Flatten(),
+            new Dense(2, Activation.Softmax)),
+        "conv1d" => new Sequential(
+            new Conv1D(4, 3, strides: 2, padding: Padding.Same, activation: Activation.Tanh, inputShape: [10, 3]),
+            new Conv1D(2, 2, dilationRate: 2),
+            new Flatten(),
+            new Dense(2)),
+        "residual" => FunctionalFileTests.Residual(),
+        "two-inputs" => FunctionalFileTests.TwoInputs(),
+        "embedding" => Embedded(),
         _ => new Sequential(new Dense(7, Activation.Relu, inputShape: [5]), new Dense(3)),
     };
+
+    private static Functional Embedded()
+    {
+        var tokens = Model.Input([5], name: "tokens", dtype: DType.Int32);
+        var vectors = new Embedding(10, 4).Call(tokens);
+        var output = new Dense(3).Call(new Flatten().Call(new Conv1D(3, 2, activation: Activation.Relu).Call(vectors)));
+        return new Functional(tokens, output, name: "embedded");
+    }
+
+    private static IReadOnlyList<SymbolicTensor> InputsOf(Model model) =>
+        model is Functional f ? f.Inputs : [Model.Input(model.Layers[0].BuiltInputShape!.Value.Dims.ToArray())];
+
+    /// <summary>Gives biases and normalization statistics non-default values so their export is tested too.</summary>
+    private static void Perturb(Model model)
+    {
+        var rng = new RandomGenerator(9);
+        foreach (var p in model.Parameters)
+        {
+            var (low, high) = p.Name switch
+            {
+                "bias" or "beta" or "moving_mean" => (-0.5f, 0.5f),
+                "gamma" or "moving_variance" => (0.5f, 1.5f),
+                _ => (0f, 0f),
+            };
+            if (high > low) Tensor.RandomUniform(p.Shape, low, high, rng).Span.CopyTo(p.Value.Span);
+        }
+    }
 
     [Theory]
     [MemberData(nameof(Models))]
@@ -37,30 +98,76 @@ public class OnnxExportTests
     {
         RandomGenerator.SetGlobalSeed(3);
         var model = Create(name);
-        var inputShape = model.Layers[0].BuiltInputShape!.Value;
-        // Biases are zero after initialisation; give them values so the export of biases is tested.
-        foreach (var p in model.Parameters.Where(p => p.Name == "bias"))
-            Tensor.RandomUniform(p.Shape, -0.5f, 0.5f, new RandomGenerator(9)).Span.CopyTo(p.Value.Span);
-        var x = Tensor.RandomUniform(inputShape.WithBatch(4), 0f, 1f, new RandomGenerator(5));
-        var expected = model.Predict(x).ToArray();
+        Perturb(model);
+        var rng = new RandomGenerator(5);
+        var inputs = InputsOf(model).Select(i => i.DType == DType.Int32
+            ? Tensor.FromArray(Enumerable.Range(0, 4 * i.Shape.Size).Select(_ => rng.NextInt(10)).ToArray(), i.Shape.WithBatch(4))
+            : Tensor.RandomUniform(i.Shape.WithBatch(4), 0f, 1f, rng)).ToArray();
+        IReadOnlyList<Tensor> expected = model is Functional f ? f.Call(inputs) : new[] { model.Predict(inputs[0]) };
 
-        string path = Path.Combine(Path.GetTempPath(), $"deepsharp-{name}-{Guid.NewGuid():N}.onnx");
-        try
+        using var folder = new TempFolder();
+        string path = folder.File(name + ".onnx");
+        model.ExportOnnx(path);
+        using var session = new InferenceSession(path);
+        var names = session.InputMetadata.Keys.ToArray();
+        Assert.Equal(inputs.Length, names.Length);
+        var feeds = inputs.Select((x, i) => x.DType == DType.Int32
+            ? NamedOnnxValue.CreateFromTensor(names[i], new DenseTensor<int>(x.IntSpan.ToArray(), x.Shape.ToArray()))
+            : NamedOnnxValue.CreateFromTensor(names[i], new DenseTensor<float>(x.ToArray(), x.Shape.ToArray()))).ToList();
+        using var results = session.Run(feeds);
+        Assert.Equal(expected.Count, results.Count);
+        for (int o = 0; o < expected.Count; o++)
         {
-            model.ExportOnnx(path);
-            using var session = new InferenceSession(path);
-            var input = new DenseTensor<float>(x.ToArray(), x.Shape.ToArray());
-            using var results = session.Run([NamedOnnxValue.CreateFromTensor(session.InputMetadata.Keys.Single(), input)]);
-            var actual = results.Single().AsEnumerable<float>().ToArray();
-            Assert.Equal(expected.Length, actual.Length);
-            for (int i = 0; i < expected.Length; i++)
-                Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5 * Math.Abs(expected[i]) + 1e-6,
-                    $"{name}: element {i}: DeepSharp {expected[i]}, ONNX Runtime {actual[i]}");
+            var want = expected[o].ToArray();
+            var actual = results.Single(r => r.Name == (o == 0 ? "output" : $"output_{o}")).AsEnumerable<float>().ToArray();
+            Assert.Equal(want.Length, actual.Length);
+            for (int i = 0; i < want.Length; i++)
+                Assert.True(Math.Abs(want[i] - actual[i]) <= 1e-5 * Math.Abs(want[i]) + 1e-6,
+                    $"{name}: output {o} element {i}: DeepSharp {want[i]}, ONNX Runtime {actual[i]}");
         }
-        finally
+    }
+
+    [Fact]
+    public void EveryRegisteredLayerTypeExportsOrSaysWhyNot()
+    {
+        var exportable = s_models.SelectMany(n => Create(n).Layers).Select(l => l.TypeName).ToHashSet();
+        exportable.Add("InputLayer"); // becomes the graph input
+        foreach (string type in LayerRegistry.KnownTypes)
         {
-            File.Delete(path);
+            bool listed = DeepSharp.Serialization.Onnx.OnnxLayerRules.NotExportable.ContainsKey(type);
+            Assert.True(exportable.Contains(type) ^ listed,
+                $"Layer type {type} must either be exported by a model in this test or be on OnnxLayerRules.NotExportable with a reason (not both).");
         }
+    }
+
+    /// <summary>A user's own layer type: DeepSharp has no ONNX rule for it.</summary>
+    private sealed class Doubler(string? name = null) : Layer(name, null)
+    {
+        public override string TypeName => "Doubler";
+        public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
+        protected override Tensor Forward(Tensor x, bool training) => DeepSharp.Autograd.Ops.Affine(x, 2f, 0f);
+    }
+
+    [Fact]
+    public void ALayerWithoutARuleIsNamedInTheError()
+    {
+        var model = new Sequential(new Dense(3, inputShape: [2]), new Doubler(name: "twice"));
+        using var folder = new TempFolder();
+        var e = Assert.Throws<DeepSharpException>(() => model.ExportOnnx(folder.File("m.onnx")));
+        Assert.Contains("'twice'", e.Message);
+        Assert.Contains("Doubler", e.Message);
+        Assert.Contains("no ONNX rule", e.Message);
+        Assert.False(File.Exists(folder.File("m.onnx")));
+    }
+
+    [Fact]
+    public void MergeLayersOutsideAFunctionalModelAreRejectedWithTheLayerName()
+    {
+        var layer = new Add(name: "sum");
+        layer.Build(new Shape(3));
+        var e = Assert.Throws<DeepSharpException>(() => DeepSharp.Serialization.Onnx.OnnxExporter.Export("m", [layer], new Shape(3)));
+        Assert.Contains("'sum'", e.Message);
+        Assert.Contains("Functional", e.Message);
     }
 
     [Fact]

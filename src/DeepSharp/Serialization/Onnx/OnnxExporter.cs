@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using DeepSharp.Nn;
+using DeepSharp.Nn.Layers;
 using DeepSharp.Serialization.Onnx.Proto;
 using DeepSharp.Tensors;
 
@@ -7,7 +8,9 @@ namespace DeepSharp.Serialization.Onnx;
 
 /// <summary>
 /// Writes a built model as an ONNX file (opset 17, IR version 8) for inference elsewhere (ONNX
-/// Runtime and others): one input "input" and one output "output", both with a symbolic batch axis.
+/// Runtime and others). A chain of layers has one input "input" and one output "output"; a
+/// functional graph has one input per model input (named after its input layer) and outputs
+/// "output", "output_1", ...; every batch axis is symbolic.
 /// </summary>
 public static class OnnxExporter
 {
@@ -24,14 +27,50 @@ public static class OnnxExporter
         var shape = inputShape;
         foreach (var layer in layers)
         {
-            if (!layer.IsBuilt) throw new DeepSharpException($"ONNX export: layer '{layer.Name}' is not built; build or train the model first.");
+            CheckBuilt(layer);
             x = OnnxLayerRules.Emit(g, layer, x, shape);
             shape = layer.ComputeOutputShape(shape);
         }
         string output = g.AddNode("Identity", "output", [x]);
         g.AddOutput(output, shape);
-        g.Graph.Name = modelName;
+        return Finish(g, modelName);
+    }
 
+    /// <summary>The ONNX bytes for a functional graph: its layer calls in topological order.</summary>
+    internal static byte[] Export(string modelName, IReadOnlyList<LayerNode> nodes, IReadOnlyList<SymbolicTensor> inputs, IReadOnlyList<SymbolicTensor> outputs)
+    {
+        var g = new OnnxGraphBuilder();
+        var names = new Dictionary<SymbolicTensor, string>(ReferenceEqualityComparer.Instance);
+        foreach (var input in inputs)
+        {
+            string name = g.NewName(input.Layer.Name);
+            g.AddInput(name, input.Shape, input.DType);
+            names[input] = name;
+        }
+        foreach (var node in nodes)
+        {
+            if (node.Layer is InputLayer) continue;
+            CheckBuilt(node.Layer);
+            var xs = node.Inputs.Select(i => names[i]).ToArray();
+            var shapes = node.Inputs.Select(i => i.Shape).ToArray();
+            names[node.Output] = OnnxLayerRules.Emit(g, node.Layer, xs, shapes);
+        }
+        foreach (var output in outputs)
+        {
+            string name = g.AddNode("Identity", "output", [names[output]]);
+            g.AddOutput(name, output.Shape);
+        }
+        return Finish(g, modelName);
+    }
+
+    private static void CheckBuilt(Layer layer)
+    {
+        if (!layer.IsBuilt) throw new DeepSharpException($"ONNX export: layer '{layer.Name}' is not built; build or train the model first.");
+    }
+
+    private static byte[] Finish(OnnxGraphBuilder g, string modelName)
+    {
+        g.Graph.Name = modelName;
         var model = new ModelProto
         {
             IrVersion = IrVersion,

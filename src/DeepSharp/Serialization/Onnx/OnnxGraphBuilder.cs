@@ -57,7 +57,7 @@ internal sealed class OnnxGraphBuilder
         return output;
     }
 
-    public void AddInput(string name, Shape perSample) => _graph.Input.Add(ValueInfo(name, perSample));
+    public void AddInput(string name, Shape perSample, DType dtype = DType.Float32) => _graph.Input.Add(ValueInfo(name, perSample, dtype));
     public void AddOutput(string name, Shape perSample) => _graph.Output.Add(ValueInfo(name, perSample));
 
     public static AttributeProto Ints(string name, params long[] values)
@@ -73,15 +73,19 @@ internal sealed class OnnxGraphBuilder
     public static AttributeProto Float(string name, float value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
 
-    /// <summary>A float32 tensor value with a symbolic batch axis ("batch") before the per-sample shape.</summary>
-    private static ValueInfoProto ValueInfo(string name, Shape perSample)
+    /// <summary>A float32 (or int32) tensor value with a symbolic batch axis ("batch") before the per-sample shape.</summary>
+    private static ValueInfoProto ValueInfo(string name, Shape perSample, DType dtype = DType.Float32)
     {
         var shape = new TensorShapeProto();
         shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "batch" });
         foreach (int d in perSample.Dims) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
         var type = new TypeProto
         {
-            TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape },
+            TensorType = new TypeProto.Types.Tensor
+            {
+                ElemType = (int)(dtype == DType.Int32 ? TensorProto.Types.DataType.Int32 : TensorProto.Types.DataType.Float),
+                Shape = shape,
+            },
         };
         return new ValueInfoProto { Name = name, Type = type };
     }

@@ -14,6 +14,8 @@ internal static class OnnxLayerRules
 {
     private delegate string Rule(OnnxGraphBuilder g, Layer layer, string input, Shape inputShape);
 
+    private delegate string MergeRule(OnnxGraphBuilder g, Layer layer, IReadOnlyList<string> inputs);
+
     private static readonly Dictionary<Type, Rule> s_rules = new()
     {
         [typeof(Dense)] = (g, l, x, s) => Dense(g, (Dense)l, x, s),
@@ -22,13 +24,66 @@ internal static class OnnxLayerRules
         [typeof(Flatten)] = (g, l, x, _) => g.AddNode("Flatten", l.Name, [x], Int("axis", 1)),
         // Dropout is the identity at inference, which is what an exported graph computes.
         [typeof(Dropout)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
+        [typeof(Conv1D)] = (g, l, x, s) => OnnxMoreRules.Conv1D(g, (Conv1D)l, x, s),
+        [typeof(AveragePooling2D)] = (g, l, x, s) => OnnxMoreRules.AveragePool(g, (AveragePooling2D)l, x, s),
+        [typeof(GlobalAveragePooling2D)] = (g, l, x, _) => g.AddNode("ReduceMean", l.Name, [x], Ints("axes", 1, 2), Int("keepdims", 0)),
+        [typeof(GlobalMaxPooling2D)] = (g, l, x, _) => g.AddNode("ReduceMax", l.Name, [x], Ints("axes", 1, 2), Int("keepdims", 0)),
+        [typeof(BatchNormalization)] = (g, l, x, _) => OnnxMoreRules.BatchNormalization(g, (BatchNormalization)l, x),
+        [typeof(LayerNormalization)] = (g, l, x, s) => OnnxMoreRules.LayerNormalization(g, (LayerNormalization)l, x, s),
+        [typeof(Embedding)] = (g, l, x, _) => OnnxMoreRules.Embedding(g, (Embedding)l, x),
+        [typeof(Reshape)] = (g, l, x, s) => OnnxMoreRules.Reshape(g, l, x, s),
+        [typeof(Rescaling)] = (g, l, x, _) => OnnxMoreRules.Rescaling(g, (Rescaling)l, x),
+        [typeof(ActivationLayer)] = (g, l, x, _) => OnnxActivations.Emit(g, ((ActivationLayer)l).Activation, x, l.Name),
+        // Augmentation runs only while training: an exported (inference) graph passes images through.
+        [typeof(RandomFlip)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
+        [typeof(RandomRotation)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
+        [typeof(RandomTranslation)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
+        [typeof(RandomZoom)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
     };
+
+    private static readonly Dictionary<Type, MergeRule> s_mergeRules = new()
+    {
+        [typeof(Add)] = (g, l, xs) => Chain(g, "Add", l.Name, xs),
+        [typeof(Multiply)] = (g, l, xs) => Chain(g, "Mul", l.Name, xs),
+        [typeof(Concatenate)] = (g, l, xs) => g.AddNode("Concat", l.Name, xs, Int("axis", ((Concatenate)l).Axis)),
+    };
+
+    /// <summary>
+    /// Layer types that cannot be exported, and why. Every type in <see cref="LayerRegistry"/> is
+    /// either exportable or listed here (a test checks it).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> NotExportable { get; } = new Dictionary<string, string>
+    {
+        // InputLayer is not a computation: it becomes the graph input itself.
+    };
+
+    /// <summary>Whether layers of type <paramref name="layerType"/> have an ONNX rule (InputLayer counts: it becomes a graph input).</summary>
+    public static bool CanExport(Type layerType) => s_rules.ContainsKey(layerType) || s_mergeRules.ContainsKey(layerType) || layerType == typeof(InputLayer);
+
+    /// <summary>Emits one layer call with any number of inputs; returns the name of its output.</summary>
+    public static string Emit(OnnxGraphBuilder g, Layer layer, IReadOnlyList<string> inputs, IReadOnlyList<Shape> inputShapes)
+    {
+        if (s_mergeRules.TryGetValue(layer.GetType(), out var merge)) return merge(g, layer, inputs);
+        if (inputs.Count != 1) throw new DeepSharpException($"ONNX export: layer '{layer.Name}' of type {layer.TypeName} takes one input; got {inputs.Count}.");
+        return Emit(g, layer, inputs[0], inputShapes[0]);
+    }
+
+    private static string Chain(OnnxGraphBuilder g, string op, string name, IReadOnlyList<string> xs)
+    {
+        string y = xs[0];
+        for (int i = 1; i < xs.Count; i++) y = g.AddNode(op, name, [y, xs[i]]);
+        return y;
+    }
 
     /// <summary>Emits the nodes of <paramref name="layer"/> and returns the name of its output.</summary>
     public static string Emit(OnnxGraphBuilder g, Layer layer, string input, Shape inputShape)
     {
+        if (NotExportable.TryGetValue(layer.TypeName, out var why))
+            throw new DeepSharpException($"ONNX export: layer '{layer.Name}' of type {layer.TypeName} cannot be exported: {why}");
+        if (s_mergeRules.ContainsKey(layer.GetType()))
+            throw new DeepSharpException($"ONNX export: layer '{layer.Name}' of type {layer.TypeName} merges several inputs; it can be exported only from a Functional model.");
         if (!s_rules.TryGetValue(layer.GetType(), out var rule))
-            throw new DeepSharpException($"ONNX export: layer '{layer.Name}' of type {layer.TypeName} has no ONNX rule yet; exportable types: {string.Join(", ", s_rules.Keys.Select(t => t.Name))}.");
+            throw new DeepSharpException($"ONNX export: layer '{layer.Name}' of type {layer.TypeName} has no ONNX rule; exportable types: {string.Join(", ", s_rules.Keys.Concat(s_mergeRules.Keys).Select(t => t.Name))}.");
         return rule(g, layer, input, inputShape);
     }
 
@@ -90,19 +145,12 @@ internal static class OnnxLayerRules
         return ToChannelsLast(g, y, layer.Name);
     }
 
-    private static string Activation(OnnxGraphBuilder g, Activation activation, string x, string layerName) => activation.Name switch
-    {
-        "linear" => x,
-        "relu" => g.AddNode("Relu", layerName + "/relu", [x]),
-        "sigmoid" => g.AddNode("Sigmoid", layerName + "/sigmoid", [x]),
-        "tanh" => g.AddNode("Tanh", layerName + "/tanh", [x]),
-        "softmax" => g.AddNode("Softmax", layerName + "/softmax", [x], Int("axis", -1)),
-        _ => throw new DeepSharpException($"ONNX export: activation '{activation.Name}' of layer '{layerName}' has no ONNX rule yet."),
-    };
+    private static string Activation(OnnxGraphBuilder g, Activation activation, string x, string layerName) =>
+        OnnxActivations.Emit(g, activation, x, layerName);
 
-    private static string ToChannelsFirst(OnnxGraphBuilder g, string x, string layerName) =>
+    internal static string ToChannelsFirst(OnnxGraphBuilder g, string x, string layerName) =>
         g.AddNode("Transpose", layerName + "/to_nchw", [x], Ints("perm", 0, 3, 1, 2));
 
-    private static string ToChannelsLast(OnnxGraphBuilder g, string x, string layerName) =>
+    internal static string ToChannelsLast(OnnxGraphBuilder g, string x, string layerName) =>
         g.AddNode("Transpose", layerName + "/to_nhwc", [x], Ints("perm", 0, 2, 3, 1));
 }
