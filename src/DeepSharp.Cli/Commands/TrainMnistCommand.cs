@@ -10,6 +10,7 @@ using DeepSharp.Nn.Layers;
 using DeepSharp.Optimizers;
 using DeepSharp.Tensors;
 using DeepSharp.Training;
+using DeepSharp.Training.Callbacks;
 
 namespace DeepSharp.Cli.Commands;
 
@@ -34,13 +35,15 @@ internal static class TrainMnistCommand
         {
             epochs, batchSize, seed, threads, dataDir, output,
         };
+        var checkpoints = new CheckpointOptions();
+        checkpoints.AddTo(command);
         command.SetAction(result => Run(
             result.GetValue(epochs), result.GetValue(batchSize), result.GetValue(seed),
-            result.GetValue(threads), result.GetValue(dataDir), result.GetValue(output)));
+            result.GetValue(threads), result.GetValue(dataDir), result.GetValue(output), checkpoints.Callbacks(result)));
         return command;
     }
 
-    private static int Run(int epochs, int batchSize, long seed, int threads, DirectoryInfo? dataDir, DirectoryInfo? output)
+    private static int Run(int epochs, int batchSize, long seed, int threads, DirectoryInfo? dataDir, DirectoryInfo? output, List<Callback> callbacks)
     {
         // Fail on an unusable output folder before training, not after.
         if (output is not null) Directory.CreateDirectory(output.FullName);
@@ -59,7 +62,7 @@ internal static class TrainMnistCommand
         var trainTargets = DataUtils.ToCategorical(yTrain, 10);
         var testTargets = DataUtils.ToCategorical(yTest, 10);
         clock.Restart();
-        var history = model.Fit(xTrain, trainTargets, batchSize, epochs, validationData: (xTest, testTargets));
+        var history = model.Fit(xTrain, trainTargets, batchSize, epochs, validationData: (xTest, testTargets), callbacks: callbacks);
         double trainSeconds = clock.Elapsed.TotalSeconds;
 
         var test = model.Evaluate(xTest, testTargets, batchSize);
