@@ -33,6 +33,18 @@ public class KillResumeTests(ITestOutputHelper output)
         "--checkpoint-dir", checkpoints, "--checkpoint-every", "25", "--out", outDir,
     ];
 
+    [Fact]
+    public async Task CheckpointOptionsAreListedAndChecked()
+    {
+        var (code, stdout, _) = await CliTests.Run(null, "train", "mnist", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("--checkpoint-dir", stdout);
+        Assert.Contains("--checkpoint-every", stdout);
+        (code, _, var stderr) = await CliTests.Run(null, "train", "mnist", "--checkpoint-every", "-1");
+        Assert.Equal(2, code);
+        Assert.Contains("--checkpoint-every must not be negative", stderr);
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task KilledRunResumesToTheSameBytes()
     {

@@ -4,6 +4,7 @@ using DeepSharp.Metrics;
 using DeepSharp.Nn;
 using DeepSharp.Nn.Layers;
 using DeepSharp.Optimizers;
+using DeepSharp.Optimizers.Schedules;
 using DeepSharp.Serialization;
 using DeepSharp.Tensors;
 using DeepSharp.Tests.Data;
@@ -34,7 +35,16 @@ public class ExactResumeTests
         }
     }
 
-    private static (Sequential Model, Tensor X, Tensor Y) Setup()
+    private static Optimizer MakeOptimizer(string name) => name switch
+    {
+        "adam" => new Adam(),
+        "nadam-decay" => new Nadam(new ExponentialDecay(0.01f, decaySteps: 4, decayRate: 0.9f)),
+        "sgd-nesterov" => new Sgd(0.05f, momentum: 0.9f, nesterov: true),
+        "rmsprop-centered" => new RmsProp(momentum: 0.5f, centered: true),
+        _ => throw new ArgumentException(name),
+    };
+
+    private static (Sequential Model, Tensor X, Tensor Y) Setup(string optimizer = "adam")
     {
         RandomGenerator.SetGlobalSeed(42);
         var x = Tensor.RandomUniform(new Shape(Samples, 6, 6, 1), 0f, 1f, new RandomGenerator(1));
@@ -48,13 +58,13 @@ public class ExactResumeTests
             new Flatten(),
             new Dropout(0.3f),
             new Dense(3, Activation.Softmax));
-        model.Compile(new Adam(), new CategoricalCrossentropy(), [new Accuracy()]);
+        model.Compile(MakeOptimizer(optimizer), new CategoricalCrossentropy(), [new Accuracy()]);
         return (model, x, y);
     }
 
-    private static (float[][] Weights, History History) Train(string folder, int saveEvery, int? crashAfter = null, Action? beforeResume = null)
+    private static (float[][] Weights, History History) Train(string folder, int saveEvery, int? crashAfter = null, Action? beforeResume = null, string optimizer = "adam")
     {
-        var (model, x, y) = Setup();
+        var (model, x, y) = Setup(optimizer);
         var backup = new BackupAndRestore(folder, saveEvery);
         bool hadCheckpoint = false;
         if (crashAfter is { } n)
@@ -62,7 +72,7 @@ public class ExactResumeTests
             Assert.Throws<CrashException>(() => model.Fit(x, y, BatchSize, Epochs, verbose: 0, callbacks: [backup, new Crash(n)]));
             beforeResume?.Invoke();
             hadCheckpoint = File.Exists(backup.LatestPath) || File.Exists(backup.PreviousPath);
-            (model, x, y) = Setup(); // the crashed model is abandoned
+            (model, x, y) = Setup(optimizer); // the crashed model is abandoned
             backup = new BackupAndRestore(folder, saveEvery);
         }
         var history = model.Fit(x, y, BatchSize, Epochs, verbose: 0, callbacks: [backup]);
@@ -91,6 +101,18 @@ public class ExactResumeTests
         using var a = new TempFolder();
         using var b = new TempFolder();
         AssertSame(Train(a.Path, saveEvery), Train(b.Path, saveEvery, crashAfter));
+    }
+
+    /// <summary>Slots, iteration counts, optimizer-wide scalars (Nadam's) and a schedule's position all resume.</summary>
+    [Theory]
+    [InlineData("nadam-decay")]
+    [InlineData("sgd-nesterov")]
+    [InlineData("rmsprop-centered")]
+    public void OtherOptimizersResumeExactly(string optimizer)
+    {
+        using var a = new TempFolder();
+        using var b = new TempFolder();
+        AssertSame(Train(a.Path, 5, optimizer: optimizer), Train(b.Path, 5, crashAfter: 17, optimizer: optimizer));
     }
 
     [Fact]
