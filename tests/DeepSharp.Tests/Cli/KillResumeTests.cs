@@ -56,7 +56,7 @@ public class KillResumeTests(ITestOutputHelper output)
         // The uninterrupted run goes alongside (the bits do not depend on timing, only on seed and thread count).
         var uninterrupted = CliTests.Run(null, Args(data, root.File("ckpt-a"), root.File("out-a")));
 
-        // Start, wait for a second checkpoint (after step 50 of 128 in epoch 1), kill with SIGKILL.
+        // Start, wait for a second checkpoint (after step 50 of 128 in epoch 1) and a moment more, kill with SIGKILL.
         string checkpoints = root.File("ckpt-b"), outB = root.File("out-b");
         string dll = Path.Combine(AppContext.BaseDirectory, "DeepSharp.Cli.dll");
         var psi = new ProcessStartInfo("dotnet", [dll, .. Args(data, checkpoints, outB)]) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -67,6 +67,7 @@ public class KillResumeTests(ITestOutputHelper output)
             string previous = Path.Combine(checkpoints, BackupAndRestore.PreviousFileName);
             var waited = Stopwatch.StartNew();
             while (!File.Exists(previous) && !process.HasExited && waited.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(2);
+            await Task.Delay(100); // then a little more, so the kill lands between checkpoints, mid-step or mid-write
             bool running = !process.HasExited;
             if (running) process.Kill(entireProcessTree: true); // SIGKILL: no handler, no flush, no cleanup
             await process.WaitForExitAsync();
