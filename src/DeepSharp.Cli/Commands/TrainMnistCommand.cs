@@ -7,6 +7,7 @@ using DeepSharp.Losses;
 using DeepSharp.Metrics;
 using DeepSharp.Tensors;
 using DeepSharp.Training;
+using DeepSharp.Training.Callbacks;
 
 namespace DeepSharp.Cli.Commands;
 
@@ -39,13 +40,15 @@ internal static class TrainMnistCommand
         {
             preset, epochs, batchSize, seed, threads, dataDir, output,
         };
+        var checkpoints = new CheckpointOptions();
+        checkpoints.AddTo(command);
         command.SetAction(result => Run(
             MnistPresets.Get(result.GetValue(preset)!), result.GetValue(epochs), result.GetValue(batchSize), result.GetValue(seed),
-            result.GetValue(threads), result.GetValue(dataDir), result.GetValue(output)));
+            result.GetValue(threads), result.GetValue(dataDir), result.GetValue(output), checkpoints.Callbacks(result)));
         return command;
     }
 
-    private static int Run(MnistPreset preset, int? epochsGiven, int? batchGiven, long seed, int threads, DirectoryInfo? dataDir, DirectoryInfo? output)
+    private static int Run(MnistPreset preset, int? epochsGiven, int? batchGiven, long seed, int threads, DirectoryInfo? dataDir, DirectoryInfo? output, List<Callback> callbacks)
     {
         int epochs = epochsGiven ?? preset.Epochs;
         int batchSize = batchGiven ?? preset.BatchSize;
@@ -68,8 +71,8 @@ internal static class TrainMnistCommand
         var testTargets = DataUtils.ToCategorical(yTest, 10);
         clock.Restart();
         var history = preset.ValidationSplit > 0
-            ? model.Fit(xTrain, trainTargets, batchSize, epochs, validationSplit: preset.ValidationSplit)
-            : model.Fit(xTrain, trainTargets, batchSize, epochs, validationData: (xTest, testTargets));
+            ? model.Fit(xTrain, trainTargets, batchSize, epochs, validationSplit: preset.ValidationSplit, callbacks: callbacks)
+            : model.Fit(xTrain, trainTargets, batchSize, epochs, validationData: (xTest, testTargets), callbacks: callbacks);
         double trainSeconds = clock.Elapsed.TotalSeconds;
 
         var test = model.Evaluate(xTest, testTargets, batchSize);

@@ -58,24 +58,61 @@ public sealed class DataLoader
     public int? BatchCount { get; }
 
     /// <summary>One pass over the data. Disposing the enumerator early stops the prefetching thread.</summary>
-    public IEnumerable<Batch> Pass() => Prefetch == 0 ? Produce() : Prefetched();
+    public IEnumerable<Batch> Pass() => Pass(firstBatch: 0, reshuffle: true);
 
-    private IEnumerable<Batch> Produce()
+    /// <summary>The shuffling generator (null without shuffling or for a batch source); checkpoints save its state.</summary>
+    internal RandomGenerator? Generator => _generator;
+
+    /// <summary>
+    /// The sample order of the current (or last) pass; a new pass shuffles it in place. Checkpoints
+    /// save it; restoring it with <see cref="RestoreOrder"/> and the generator's state recreates
+    /// every later pass exactly.
+    /// </summary>
+    internal ReadOnlySpan<int> Order => _order;
+
+    /// <summary>Puts back an order from <see cref="Order"/>; it must be a permutation of the samples.</summary>
+    internal void RestoreOrder(ReadOnlySpan<int> order)
+    {
+        if (order.Length != _order.Length)
+            throw new DataFormatException($"DataLoader: the saved sample order has {order.Length} entries; the data set has {_order.Length} samples.");
+        var seen = new bool[order.Length];
+        foreach (int i in order)
+        {
+            if ((uint)i >= (uint)seen.Length || seen[i])
+                throw new DataFormatException($"DataLoader: the saved sample order is not a permutation of 0..{order.Length - 1} (entry {i}).");
+            seen[i] = true;
+        }
+        order.CopyTo(_order);
+    }
+
+    /// <summary>
+    /// The rest of the current pass from batch <paramref name="firstBatch"/> on, in the current order
+    /// (no reshuffle): how a resumed run continues mid-pass. A batch source is replayed and its first
+    /// batches are skipped.
+    /// </summary>
+    internal IEnumerable<Batch> Resume(int firstBatch) => Pass(firstBatch, reshuffle: false);
+
+    private IEnumerable<Batch> Pass(int firstBatch, bool reshuffle) =>
+        Prefetch == 0 ? Produce(firstBatch, reshuffle) : Prefetched(firstBatch, reshuffle);
+
+    private IEnumerable<Batch> Produce(int firstBatch, bool reshuffle)
     {
         if (_source is not null)
         {
-            foreach (var batch in _source()) yield return batch;
+            int index = 0;
+            foreach (var batch in _source())
+                if (index++ >= firstBatch) yield return batch;
             yield break;
         }
-        if (Shuffle) _generator!.Shuffle(_order);
-        for (int start = 0; start < _order.Length; start += BatchSize)
+        if (Shuffle && reshuffle) _generator!.Shuffle(_order);
+        for (long start = (long)firstBatch * BatchSize; start < _order.Length; start += BatchSize)
         {
-            int count = Math.Min(BatchSize, _order.Length - start);
-            yield return _dataset!.GetBatch(_order.AsSpan(start, count));
+            int count = (int)Math.Min(BatchSize, _order.Length - start);
+            yield return _dataset!.GetBatch(_order.AsSpan((int)start, count));
         }
     }
 
-    private IEnumerable<Batch> Prefetched()
+    private IEnumerable<Batch> Prefetched(int firstBatch, bool reshuffle)
     {
         using var queue = new BlockingCollection<Batch>(Prefetch);
         using var cancel = new CancellationTokenSource();
@@ -84,7 +121,7 @@ public sealed class DataLoader
         {
             try
             {
-                foreach (var batch in Produce()) queue.Add(batch, cancel.Token);
+                foreach (var batch in Produce(firstBatch, reshuffle)) queue.Add(batch, cancel.Token);
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested) { }
             catch (Exception e) { failure = e; }

@@ -46,6 +46,17 @@ public sealed class Accuracy : Metric
 
     public override void Reset() => (_correct, _total) = (0, 0);
 
+    public override double[]? GetState() => [_correct, _total];
+
+    public override bool SetState(ReadOnlySpan<double> state)
+    {
+        if (state.Length != 2 || !IsCount(state[0]) || !IsCount(state[1]) || state[0] > state[1]) return false;
+        (_correct, _total) = ((long)state[0], (long)state[1]);
+        return true;
+    }
+
+    private static bool IsCount(double v) => v >= 0 && v <= 1L << 53 && Math.Floor(v) == v;
+
     private static float TargetValue(Tensor yTrue, int row) =>
         yTrue.DType == DType.Int32 ? yTrue.IntSpan[row] : yTrue.Span[row];
 

@@ -11,4 +11,13 @@ public abstract class Metric
     public abstract void Update(Tensor yTrue, Tensor yPred);
     public abstract double Result();
     public abstract void Reset();
+
+    /// <summary>
+    /// The running totals behind <see cref="Result"/>, so that a checkpoint taken mid-epoch resumes the
+    /// epoch's value exactly; null when this metric does not support it (it then restarts from the resumed step).
+    /// </summary>
+    public virtual double[]? GetState() => null;
+
+    /// <summary>Puts back totals from <see cref="GetState"/>; false when they do not fit this metric.</summary>
+    public virtual bool SetState(ReadOnlySpan<double> state) => false;
 }

@@ -22,6 +22,15 @@ public abstract class RowMetric : Metric
     public override double Result() => _count == 0 ? 0 : _sum / _count;
     public override void Reset() => (_sum, _count) = (0, 0);
 
+    public override double[]? GetState() => [_sum, _count];
+
+    public override bool SetState(ReadOnlySpan<double> state)
+    {
+        if (state.Length != 2 || !(state[1] >= 0 && state[1] <= 1L << 53 && Math.Floor(state[1]) == state[1])) return false;
+        (_sum, _count) = (state[0], (long)state[1]);
+        return true;
+    }
+
     /// <summary>The score of sample <paramref name="row"/> given its predictions.</summary>
     protected abstract double Score(Tensor yTrue, int row, ReadOnlySpan<float> predictions);
 

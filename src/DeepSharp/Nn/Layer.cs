@@ -23,6 +23,9 @@ public abstract partial class Layer
     /// <summary>Keras's class name, e.g. "Dense" (the type written into model configs).</summary>
     public abstract string TypeName { get; }
 
+    /// <summary>The random generator this layer draws from while training (dropout masks, augmentation), if any; checkpoints save its state.</summary>
+    internal virtual RandomGenerator? TrainingGenerator => null;
+
     /// <summary>The layer's name; models give unnamed layers Keras-style names (dense, dense_1, ...).</summary>
     public string Name
     {

@@ -15,6 +15,12 @@ public sealed class History
         _values.TryGetValue(name, out var list) ? list
         : throw new KeyNotFoundException($"History has no '{name}'; it has: {string.Join(", ", _values.Keys)}.");
 
+    internal void Clear()
+    {
+        Epochs.Clear();
+        _values.Clear();
+    }
+
     internal void Record(int epoch, IReadOnlyDictionary<string, double> logs)
     {
         Epochs.Add(epoch);

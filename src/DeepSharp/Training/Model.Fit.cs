@@ -72,40 +72,62 @@ public abstract partial class Model
         bool logRate = optimizer.Schedule is not ConstantLearningRate || list.Any(c => c.LogsLearningRate);
 
         var history = new History();
+        var run = new FitRun(train, history) { Epoch = initialEpoch };
         StopTraining = false;
         IReadOnlyDictionary<string, double> logs = new Dictionary<string, double>();
         IEnumerator<Batch>? batches = null;
+        CurrentRun = run;
         try
         {
             hooks.TrainBegin();
-            for (int epoch = initialEpoch; epoch < epochs && !StopTraining; epoch++)
+            var resume = run.Resume; // set when a callback (BackupAndRestore) restored a checkpoint
+            run.Resume = null;
+            for (int epoch = resume?.Epoch ?? initialEpoch; epoch < epochs && !StopTraining; epoch++)
             {
+                run.Epoch = epoch;
                 hooks.EpochBegin(epoch);
-                var lossMean = new RunningMean();
-                foreach (var m in Metrics) m.Reset();
-                if (stepsPerEpoch is null) { batches?.Dispose(); batches = null; }
-                for (int step = 0; (stepsPerEpoch is null || step < stepsPerEpoch) && !StopTraining; step++)
+                int firstStep = 0;
+                if (resume is not null)
+                {
+                    // Continue the checkpoint's pass over the data at its next batch, in the same order.
+                    firstStep = resume.Step;
+                    run.PassBatch = resume.PassBatch;
+                    batches = resume.PassBatch is int taken ? train.Resume(taken).GetEnumerator() : null;
+                    resume = null;
+                }
+                else if (stepsPerEpoch is null) { batches?.Dispose(); batches = null; run.PassBatch = null; }
+                if (firstStep == 0)
+                {
+                    run.LossMean = new RunningMean();
+                    foreach (var m in Metrics) m.Reset();
+                }
+                for (int step = firstStep; (stepsPerEpoch is null || step < stepsPerEpoch) && !StopTraining; step++)
                 {
                     using (Tensor.Scope())
                     {
-                        if (!NextBatch(train, ref batches, restart: step == 0)) break;
+                        if (!NextBatch(train, ref batches, run, restart: step == 0)) break;
                         hooks.BatchBegin(step);
-                        TrainStep(batches!.Current, classWeight, lossMean);
+                        TrainStep(batches!.Current, classWeight, run.LossMean);
                     }
-                    hooks.BatchEnd(step, CurrentLogs(lossMean.Value));
+                    run.Step = step + 1;
+                    run.TotalSteps++;
+                    hooks.BatchEnd(step, CurrentLogs(run.LossMean.Value));
                 }
-                var epochLogs = CurrentLogs(lossMean.Value);
+                var epochLogs = CurrentLogs(run.LossMean.Value);
                 if (validationData is not null)
                     foreach (var (name, value) in Evaluate(validationData)) epochLogs["val_" + name] = value;
                 if (logRate) epochLogs["learning_rate"] = optimizer.LearningRate;
-                hooks.EpochEnd(epoch, epochLogs);
                 history.Record(epoch, epochLogs);
+                (run.Epoch, run.Step) = (epoch + 1, 0);
+                if (stepsPerEpoch is null) { batches?.Dispose(); batches = null; run.PassBatch = null; }
+                hooks.EpochEnd(epoch, epochLogs);
                 logs = epochLogs;
             }
             hooks.TrainEnd(logs);
         }
         finally
         {
+            CurrentRun = null;
             batches?.Dispose();
         }
         return history;
@@ -114,17 +136,23 @@ public abstract partial class Model
     /// <summary>
     /// Advances to the next batch, starting a new pass when none is running. When a pass runs out
     /// mid-epoch the epoch ends early (as Keras with stepsPerEpoch); at an epoch's first step a used-up
-    /// pass is restarted once.
+    /// pass is restarted once. Counts the batches taken from the pass in <paramref name="run"/>.
     /// </summary>
-    private static bool NextBatch(DataLoader train, ref IEnumerator<Batch>? batches, bool restart)
+    private static bool NextBatch(DataLoader train, ref IEnumerator<Batch>? batches, FitRun run, bool restart)
     {
-        batches ??= train.Pass().GetEnumerator();
-        if (batches.MoveNext()) return true;
+        if (batches is null) (batches, run.PassBatch) = (train.Pass().GetEnumerator(), 0);
+        if (batches.MoveNext())
+        {
+            run.PassBatch++;
+            return true;
+        }
         batches.Dispose();
-        batches = null;
+        (batches, run.PassBatch) = (null, null);
         if (!restart) return false;
-        batches = train.Pass().GetEnumerator();
-        return batches.MoveNext();
+        (batches, run.PassBatch) = (train.Pass().GetEnumerator(), 0);
+        if (!batches.MoveNext()) return false;
+        run.PassBatch++;
+        return true;
     }
 
     private void TrainStep(Batch batch, IReadOnlyDictionary<int, float>? classWeight, RunningMean lossMean)
@@ -163,14 +191,5 @@ public abstract partial class Model
             throw new ShapeMismatchException($"{caller}: inputs {x.Shape} and targets {y.Shape} need a sample axis.");
         if (x.Shape[0] != y.Shape[0])
             throw new ShapeMismatchException($"{caller}: {x.Shape[0]} input samples {x.Shape} but {y.Shape[0]} targets {y.Shape}.");
-    }
-
-    /// <summary>A sample-weighted running mean (Keras's Mean metric for the loss).</summary>
-    private sealed class RunningMean
-    {
-        private double _sum;
-        private long _count;
-        public void Add(double value, int weight) { _sum += value * weight; _count += weight; }
-        public double Value => _count == 0 ? double.NaN : _sum / _count;
     }
 }

@@ -2,13 +2,18 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
+using DeepSharp.Data;
 using DeepSharp.Data.Datasets;
+using DeepSharp.Losses;
+using DeepSharp.Metrics;
 using DeepSharp.Nn;
 using DeepSharp.Nn.Layers;
+using DeepSharp.Optimizers;
 using DeepSharp.Serialization;
 using DeepSharp.Tensors;
 using DeepSharp.Tests.Data;
 using DeepSharp.Training;
+using DeepSharp.Training.Callbacks;
 using Xunit.Abstractions;
 
 namespace DeepSharp.Tests.Serialization;
@@ -22,6 +27,7 @@ public class FuzzTests(ITestOutputHelper output)
 {
     private const int ModelCases = 3000;
     private const int IdxCases = 3000;
+    private const int CheckpointCases = 2000;
     private static readonly TimeSpan CaseLimit = TimeSpan.FromSeconds(2);
 
     /// <summary>Each run of mutations must finish within this (about 10 s on an idle 2-core machine; the slack is for a shared one).</summary>
@@ -101,6 +107,63 @@ public class FuzzTests(ITestOutputHelper output)
             });
         }
     });
+
+    /// <summary>
+    /// A mid-epoch checkpoint, mutated, then restored by BackupAndRestore at the start of Fit. Half the
+    /// cases are re-signed (their checksum recomputed whenever the mutated file still parses), so the
+    /// checks behind the checksum are fuzzed too.
+    /// </summary>
+    [Fact(Timeout = 120_000)]
+    public async Task CheckpointMutations() => await Task.Run(() =>
+    {
+        using var folder = new TempFolder();
+        var (model, x, y) = CheckpointSetup();
+        // 5 steps per epoch: a checkpoint after step 3, then one at the epoch's end; the mid-epoch one is kept as "previous".
+        model.Fit(x, y, batchSize: 4, epochs: 1, verbose: 0, callbacks: [new BackupAndRestore(folder.Path, 3, deleteCheckpoint: false)]);
+        var original = File.ReadAllBytes(Path.Combine(folder.Path, BackupAndRestore.PreviousFileName));
+        int headerLength = (int)BinaryPrimitives.ReadUInt64LittleEndian(original);
+        string header = Encoding.UTF8.GetString(original, 8, headerLength);
+
+        using var caseFolder = new TempFolder();
+        string path = Path.Combine(caseFolder.Path, BackupAndRestore.LatestFileName);
+        Run("checkpoint", CheckpointCases, seed: 777, original, random =>
+        {
+            var bytes = Mutate(random, original, header, headerLength);
+            return random.Next(2) == 0 ? Resign(bytes) : bytes;
+        }, bytes =>
+        {
+            Checkpoint.Parse(bytes, "memory");
+            File.WriteAllBytes(path, bytes);
+            var (fresh, fx, fy) = CheckpointSetup();
+            fresh.Fit(fx, fy, batchSize: 4, epochs: 2, verbose: 0,
+                callbacks: [new BackupAndRestore(caseFolder.Path, deleteCheckpoint: false), new LambdaCallback { TrainBegin = () => fresh.StopTraining = true }]);
+        });
+    });
+
+    private static (Sequential Model, Tensor X, Tensor Y) CheckpointSetup()
+    {
+        RandomGenerator.SetGlobalSeed(5);
+        var model = new Sequential(new Dense(3, Activation.Relu, inputShape: [4]), new Dropout(0.2f), new Dense(2, Activation.Softmax));
+        model.Compile(new Adam(), new CategoricalCrossentropy(), [new Accuracy()]);
+        var x = Tensor.RandomUniform(new Shape(20, 4), 0f, 1f, new RandomGenerator(1));
+        var labels = new int[20];
+        for (int i = 0; i < labels.Length; i++) labels[i] = i % 2;
+        return (model, x, DataUtils.ToCategorical(Tensor.FromArray(labels, 20), 2));
+    }
+
+    private static byte[] Resign(byte[] bytes)
+    {
+        try
+        {
+            var file = SafetensorsFile.Parse(bytes, "memory");
+            CheckpointChecksum.Sign(file);
+            return file.ToBytes();
+        }
+        catch (DeepSharpException)
+        {
+            return bytes;
+        }
+    }
 
     private void Run(string what, int cases, int seed, byte[] original, Func<Random, byte[]> mutate, Action<byte[]> read)
     {

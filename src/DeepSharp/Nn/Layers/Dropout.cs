@@ -26,6 +26,8 @@ public sealed class Dropout : Layer
     /// <summary>The generator of the dropout masks (its state goes into checkpoints).</summary>
     public RandomGenerator Generator => _generator ??= Seed is { } s ? new RandomGenerator(s) : RandomGenerator.Global.Fork();
 
+    internal override RandomGenerator? TrainingGenerator => Generator;
+
     protected override void OnBuild(Shape inputShape) => _ = Generator;
 
     public override Shape ComputeOutputShape(Shape inputShape) => inputShape;

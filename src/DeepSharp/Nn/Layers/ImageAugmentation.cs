@@ -29,6 +29,8 @@ public abstract class ImageAugmentation : Layer
     /// <summary>The generator of the random transforms (its state goes into checkpoints).</summary>
     public RandomGenerator Generator => _generator ??= Seed is { } s ? new RandomGenerator(s) : RandomGenerator.Global.Fork();
 
+    internal override RandomGenerator? TrainingGenerator => Generator;
+
     /// <summary>Writes one image's (a0, a1, a2, b0, b1, b2): output pixel (x, y) reads input (a0·x + a1·y + a2, b0·x + b1·y + b2).</summary>
     protected abstract void DrawTransform(int height, int width, RandomGenerator generator, Span<float> transform);
 

@@ -1,0 +1,31 @@
+using DeepSharp.Data;
+using DeepSharp.Serialization;
+
+namespace DeepSharp.Training;
+
+/// <summary>
+/// Where a running Fit stands, as checkpoints need it: the position (the epoch and the steps of it
+/// done, the batches taken from the running data pass), the epoch's running loss and the history.
+/// A callback restoring a checkpoint in OnTrainBegin sets <see cref="Resume"/>; Fit then starts there.
+/// </summary>
+internal sealed class FitRun(DataLoader train, History history)
+{
+    public DataLoader Train { get; } = train;
+    public History History { get; } = history;
+
+    /// <summary>The epoch being run, or the next one at an epoch's end.</summary>
+    public int Epoch { get; set; }
+
+    /// <summary>Steps of <see cref="Epoch"/> done.</summary>
+    public int Step { get; set; }
+
+    public long TotalSteps { get; set; }
+
+    /// <summary>Batches taken from the running pass over the data; null when no pass is running.</summary>
+    public int? PassBatch { get; set; }
+
+    public RunningMean LossMean { get; set; } = new();
+
+    /// <summary>A restored checkpoint Fit has yet to start from.</summary>
+    public Checkpoint? Resume { get; set; }
+}

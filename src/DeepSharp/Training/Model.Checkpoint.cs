@@ -1,0 +1,125 @@
+using System.Diagnostics.CodeAnalysis;
+using DeepSharp.Optimizers;
+using DeepSharp.Serialization;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Training;
+
+public abstract partial class Model
+{
+    private const string ShuffleRole = "shuffle", GlobalRole = "global", LayerRolePrefix = "layers/";
+
+    /// <summary>The Fit in progress (null outside Fit); checkpoints read and restore it.</summary>
+    internal FitRun? CurrentRun { get; private set; }
+
+    /// <summary>A snapshot of the running Fit, taken between steps (from a callback).</summary>
+    internal Checkpoint CaptureCheckpoint()
+    {
+        var run = CurrentRun ?? throw new InvalidOperationException("A checkpoint can only be taken during Fit (from a callback).");
+        var (optimizer, _) = RequireCompiled("A checkpoint");
+        var c = new Checkpoint
+        {
+            Epoch = run.Epoch,
+            Step = run.Step,
+            TotalSteps = run.TotalSteps,
+            PassBatch = run.PassBatch,
+            Optimizer = optimizer.GetState(),
+            DataOrder = run.Train.Order.Length > 0 ? run.Train.Order.ToArray() : null,
+            LossSum = run.LossMean.Sum,
+            LossCount = run.LossMean.Count,
+        };
+        foreach (var p in Parameters) c.Weights[p.Path] = p.Value.Clone();
+        foreach (var (role, generator) in TrainingGenerators(run)) c.Generators[role] = generator.GetState();
+        foreach (var m in Metrics)
+            if (m.GetState() is { } totals) c.Metrics[m.Name] = totals;
+        foreach (int e in run.History.Epochs) c.HistoryEpochs.Add(e);
+        foreach (var (name, values) in run.History.Values) c.History[name] = [.. values];
+        return c;
+    }
+
+    /// <summary>
+    /// Puts a checkpoint's state into this model, its optimizer, generators and data loader, and makes
+    /// the running Fit continue from its position. Called from a callback's OnTrainBegin.
+    /// </summary>
+    /// <exception cref="WeightMismatchException">The checkpoint's weights do not fit this model.</exception>
+    /// <exception cref="DataFormatException">The checkpoint does not fit this training run (optimizer, generators, data, metrics).</exception>
+    internal void RestoreCheckpoint(Checkpoint c, string source)
+    {
+        var run = CurrentRun ?? throw new InvalidOperationException("A checkpoint can only be restored during Fit (from a callback).");
+        var (optimizer, _) = RequireCompiled("Restoring a checkpoint");
+        [DoesNotReturn] void Fail(string what) => throw new DataFormatException($"Checkpoint '{source}': {what}");
+
+        // Check everything that can be checked before changing anything.
+        CheckWeights(c, source);
+        var generators = TrainingGenerators(run);
+        var expected = generators.Select(g => g.Role).Order(StringComparer.Ordinal).ToList();
+        var saved = c.Generators.Keys.Order(StringComparer.Ordinal).ToList();
+        if (!expected.SequenceEqual(saved))
+            Fail($"it holds generators [{string.Join(", ", saved)}]; this training run has [{string.Join(", ", expected)}].");
+        if (run.Train.BatchCount is int batches && c.PassBatch > batches)
+            Fail($"it is at batch {c.PassBatch} of a pass; the data has {batches} batches per pass.");
+        if (c.Step > 0 && c.LossCount == 0) Fail($"it is at step {c.Step} but its running loss counts no samples.");
+        if (run.Train.Order.Length > 0)
+        {
+            if (c.DataOrder is null) Fail("it holds no data order; this training run shuffles a data set.");
+            run.Train.RestoreOrder(c.DataOrder);
+        }
+        else if (c.DataOrder is not null)
+            Fail("it holds a data order; this training run reads batches from a source that has none.");
+
+        try
+        {
+            optimizer.SetState(c.Optimizer);
+        }
+        catch (Exception e) when (e is ArgumentException or ShapeMismatchException)
+        {
+            throw new DataFormatException($"Checkpoint '{source}': the optimizer state does not fit ({e.Message})", e);
+        }
+        foreach (var p in Parameters) c.Weights[p.Path].Span.CopyTo(p.Value.Span);
+        foreach (var (role, generator) in generators) generator.SetState(c.Generators[role]);
+        if (c.Step > 0)
+        {
+            foreach (var m in Metrics)
+                if (c.Metrics.TryGetValue(m.Name, out var totals) && !m.SetState(totals))
+                    Fail($"metric '{m.Name}' totals [{string.Join(", ", totals)}] do not fit it.");
+        }
+        run.LossMean = new RunningMean(c.LossSum, c.LossCount);
+        run.History.Clear();
+        for (int i = 0; i < c.HistoryEpochs.Count; i++)
+        {
+            var logs = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (var (name, values) in c.History) logs[name] = values[i];
+            run.History.Record(c.HistoryEpochs[i], logs);
+        }
+        (run.Epoch, run.Step, run.TotalSteps, run.PassBatch) = (c.Epoch, c.Step, c.TotalSteps, c.PassBatch);
+        run.Resume = c;
+    }
+
+    private void CheckWeights(Checkpoint c, string source)
+    {
+        var problems = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in Parameters)
+        {
+            seen.Add(p.Path);
+            if (!c.Weights.TryGetValue(p.Path, out var w)) problems.Add($"{p.Path}: missing from the checkpoint (model {p.Shape})");
+            else if (w.Shape != p.Shape) problems.Add($"{p.Path}: checkpoint {w.Shape}, model {p.Shape}");
+        }
+        foreach (var (path, w) in c.Weights)
+            if (!seen.Contains(path)) problems.Add($"{path}: in the checkpoint {w.Shape} but not in the model");
+        if (problems.Count > 0) throw new WeightMismatchException(source, problems);
+    }
+
+    /// <summary>
+    /// Every generator training draws from, by role: the data loader's shuffling, each layer's own
+    /// (dropout, augmentation) and the global one (which forks new generators).
+    /// </summary>
+    private List<(string Role, RandomGenerator Generator)> TrainingGenerators(FitRun run)
+    {
+        var list = new List<(string, RandomGenerator)> { (GlobalRole, RandomGenerator.Global) };
+        if (run.Train.Generator is { } shuffle) list.Add((ShuffleRole, shuffle));
+        foreach (var layer in Layers)
+            if (layer.TrainingGenerator is { } g) list.Add((LayerRolePrefix + layer.Name, g));
+        return list;
+    }
+}
