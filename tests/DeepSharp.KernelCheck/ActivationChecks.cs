@@ -56,4 +56,25 @@ public static class ActivationChecks
             Check.Equal<float>(e, a, $"TanhBackward n={n}");
         }
     }
+
+    public static void ReluMaskGradientMatchesTwinAndTheAccumulatingForm()
+    {
+        foreach (int n in Check.AwkwardSizes)
+        {
+            var x = Data(n, n + 6, 3f);
+            var dy = Data(n, n + 7, 1f);
+            var e = (float[])dy.Clone();
+            var a = (float[])dy.Clone();
+            NaiveActivations.ReluMaskGradient(x, e);
+            Activations.ReluMaskGradient(x, a);
+            Check.Equal<float>(e, a, $"ReluMaskGradient n={n}");
+
+            // Masking in place equals accumulating into zeros (up to the sign of zero).
+            var accumulated = new float[n];
+            NaiveActivations.ReluBackward(x, dy, accumulated);
+            for (int i = 0; i < n; i++)
+                if (!(a[i] == accumulated[i] || (float.IsNaN(a[i]) && float.IsNaN(accumulated[i]))))
+                    throw new CheckFailedException($"ReluMaskGradient n={n} at {i}: {a[i]} vs accumulated {accumulated[i]}");
+        }
+    }
 }

@@ -31,7 +31,15 @@ public static partial class Ops
         public override string Name => "Relu";
         public override void Backward(Tensor output, Tensor dy)
         {
-            if (GradOf(0) is { } dx) Activations.ReluBackward(x.Span, dy.Span, dx.Span);
+            if (!x.RequiresGrad) return;
+            // An intermediate without a gradient yet takes dy's buffer, masked in place: dy is
+            // complete here and nothing reads it after this node (saves a zero-fill and a pass).
+            if (x.Grad is null && !x.IsLeaf && dy.Shape == x.Shape)
+            {
+                Activations.ReluMaskGradient(x.Span, dy.Span);
+                x.Grad = dy;
+            }
+            else Activations.ReluBackward(x.Span, dy.Span, GradOf(0)!.Span);
         }
     }
 

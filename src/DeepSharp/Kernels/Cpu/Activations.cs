@@ -50,6 +50,24 @@ public static class Activations
         for (; i < x.Length; i++) if (x[i] > 0) dx[i] += dy[i];
     }
 
+    /// <summary>dy[i] = 0 where x[i] ≤ 0, in place (see <see cref="NaiveActivations.ReluMaskGradient"/>).</summary>
+    public static void ReluMaskGradient(ReadOnlySpan<float> x, Span<float> dy)
+    {
+        Require(dy.Length >= x.Length, nameof(dy));
+        ref float px = ref MemoryMarshal.GetReference(x);
+        ref float pdy = ref MemoryMarshal.GetReference(dy);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var positive = Vector.GreaterThan(Vector.LoadUnsafe(ref px, (nuint)i), Vector<float>.Zero);
+                Vector.ConditionalSelect(positive, Vector.LoadUnsafe(ref pdy, (nuint)i), Vector<float>.Zero).StoreUnsafe(ref pdy, (nuint)i);
+            }
+        }
+        for (; i < x.Length; i++) if (!(x[i] > 0)) dy[i] = 0f;
+    }
+
     public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y)
     {
         if (!x.IsEmpty) TensorPrimitives.Sigmoid(x, y[..x.Length]); // it rejects empty spans

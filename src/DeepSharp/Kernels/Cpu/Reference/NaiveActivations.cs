@@ -14,6 +14,12 @@ public static class NaiveActivations
         for (int i = 0; i < x.Length; i++) if (x[i] > 0) dx[i] += dy[i];
     }
 
+    /// <summary>dy[i] = 0 where x[i] ≤ 0, in place: the ReLU gradient when dy's buffer can become dx.</summary>
+    public static void ReluMaskGradient(ReadOnlySpan<float> x, Span<float> dy)
+    {
+        for (int i = 0; i < x.Length; i++) if (!(x[i] > 0)) dy[i] = 0f;
+    }
+
     public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y)
     {
         for (int i = 0; i < x.Length; i++) y[i] = (float)(1.0 / (1.0 + Math.Exp(-x[i])));
