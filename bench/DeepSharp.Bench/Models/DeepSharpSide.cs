@@ -28,6 +28,10 @@ internal sealed class DeepSharpSide
     public Tensor YTest { get; }    // (10000, 10) one-hot
     public Tensor YTestLabels { get; }   // (10000,) int
 
+    /// <summary>The current model exported to ONNX Runtime, created on first use (after training, if any).</summary>
+    public OnnxRuntimeSide OnnxRuntime => _onnxRuntime ??= new OnnxRuntimeSide(Model, XTest, Threads.Count);
+    private OnnxRuntimeSide? _onnxRuntime;
+
     public static DeepSharpSide Create(int seed, int threads)
     {
         Threads.Count = threads;

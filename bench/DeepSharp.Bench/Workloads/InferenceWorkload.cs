@@ -22,12 +22,25 @@ internal static class InferenceWorkload
         bench.Log(string.Join("  ", bench.Runner.Workers.Select((w, i) => $"{w.Label} {rate[i].Median:F0} img/s")));
         bench.Table.Add(new ResultRow("(d) inference", "10k test images, batch 1000", "images/s", HigherIsBetter: true, rate,
             Target: ">= 1.5x", Check: ratio => ratio >= 1.5));
+
+        // ONNX Runtime on DeepSharp's exported model, measured in the DeepSharp worker right after it.
+        var ort = Stats.Of(replies[0].Skip(1).Select(r => r.Get("onnxRuntimeImagesPerSecond")).ToList());
+        bench.Log($"ONNX Runtime (DeepSharp's model exported) {ort.Median:F0} img/s");
+        bench.Table.Add(new ResultRow("(d) inference", "ONNX Runtime 1.31.1, exported seed model (in the DeepSharp column)", "images/s",
+            HigherIsBetter: true, [ort], NoRatio: true, Verdict: $"DS/ORT {rate[0].Median / ort.Median:F2}x"));
     }
 
     public static Reply DeepSharp(DeepSharpSide side, Args a)
     {
         double seconds = Timing.SecondsPerCall(() => side.Model.Predict(side.XTest, BatchSize), a.Double("min", 0.3));
-        return new Reply { ["seconds"] = seconds, ["imagesPerSecond"] = side.XTest.Shape[0] / seconds };
+        side.OnnxRuntime.InferAll(BatchSize); // warm-up
+        double ortSeconds = Timing.SecondsPerCall(() => side.OnnxRuntime.InferAll(BatchSize), a.Double("min", 0.3));
+        return new Reply
+        {
+            ["seconds"] = seconds,
+            ["imagesPerSecond"] = side.XTest.Shape[0] / seconds,
+            ["onnxRuntimeImagesPerSecond"] = side.XTest.Shape[0] / ortSeconds,
+        };
     }
 
     public static Reply Torch(TorchSide side, Args a)
