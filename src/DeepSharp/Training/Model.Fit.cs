@@ -107,11 +107,11 @@ public abstract partial class Model
                     {
                         if (!NextBatch(train, ref batches, run, restart: step == 0)) break;
                         hooks.BatchBegin(step);
-                        TrainStep(batches!.Current, classWeight, run.LossMean);
+                        TrainStep(batches!.Current, classWeight, run);
                     }
                     run.Step = step + 1;
                     run.TotalSteps++;
-                    hooks.BatchEnd(step, CurrentLogs(run.LossMean.Value));
+                    hooks.BatchEnd(step, FillLogs(run.BatchLogs, run.LossMean.Value));
                 }
                 var epochLogs = CurrentLogs(run.LossMean.Value);
                 if (validationData is not null)
@@ -155,29 +155,37 @@ public abstract partial class Model
         return true;
     }
 
-    private void TrainStep(Batch batch, IReadOnlyDictionary<int, float>? classWeight, RunningMean lossMean)
+    private void TrainStep(Batch batch, IReadOnlyDictionary<int, float>? classWeight, FitRun run)
     {
         var (optimizer, loss) = RequireCompiled("Fit");
         CheckSamples(batch.X, batch.Y, "Fit");
         var weights = classWeight is null ? batch.SampleWeight : ClassWeights.Apply(batch.Y, classWeight, batch.SampleWeight);
         var yPred = Call(batch.X, training: true);
+        // The weights exist once the first batch has built the layers; listed once per Fit, as
+        // Keras fixes the trainable set at compile time.
+        if (run.Parameters is null)
+        {
+            run.Parameters = Parameters.ToArray();
+            run.Trainable = TrainableParameters.ToArray();
+        }
         var lossTensor = loss.Compute(batch.Y, yPred, weights);
-        lossMean.Add(lossTensor.Item(), batch.Size);
-        ZeroGradients();
+        run.LossMean.Add(lossTensor.Item(), batch.Size);
+        foreach (var p in run.Parameters) p.Value.Grad?.Span.Clear();
         lossTensor.Backward();
-        optimizer.Apply(TrainableParameters);
-        foreach (var m in Metrics) m.Update(batch.Y, yPred);
+        optimizer.Apply(run.Trainable!);
+        var metrics = Metrics;
+        for (int i = 0; i < metrics.Count; i++) metrics[i].Update(batch.Y, yPred);
     }
 
-    private void ZeroGradients()
-    {
-        foreach (var p in Parameters) p.Value.Grad?.Span.Clear();
-    }
+    private Dictionary<string, double> CurrentLogs(double lossValue) => FillLogs([], lossValue);
 
-    private Dictionary<string, double> CurrentLogs(double lossValue)
+    /// <summary>Puts the loss and every metric's result into <paramref name="logs"/> (cleared first).</summary>
+    private Dictionary<string, double> FillLogs(Dictionary<string, double> logs, double lossValue)
     {
-        var logs = new Dictionary<string, double> { ["loss"] = lossValue };
-        foreach (var m in Metrics) logs[m.Name] = m.Result();
+        logs.Clear();
+        logs["loss"] = lossValue;
+        var metrics = Metrics;
+        for (int i = 0; i < metrics.Count; i++) logs[metrics[i].Name] = metrics[i].Result();
         return logs;
     }
 
