@@ -46,6 +46,13 @@ public static class Conv2DChecks
             NaiveConv2D.Forward(x, w, bias, expected, g);
             Conv2DKernel.Forward(x, w, bias, actual, g);
             Check.Close(expected, actual, 1e-4f, 1e-4f, $"Conv2D forward {g} bias={bias.Length}");
+
+            // Fused ReLU: the twin's output through the twin's ReLU (values near 0 may differ in sign by rounding).
+            NaiveActivations.Relu(expected, expected);
+            Conv2DKernel.Forward(x, w, bias, actual, g, relu: true);
+            Check.Close(expected, actual, 1e-4f, 1e-4f, $"Conv2D forward+ReLU {g} bias={bias.Length}");
+            foreach (float v in actual)
+                if (!(v >= 0f)) throw new InvalidOperationException($"Conv2D forward+ReLU {g}: output {v} is negative or NaN.");
         }
     }
 

@@ -63,6 +63,25 @@ internal abstract class OpNode : IGradFunction
         return input.RequiresGrad ? Backprop.GradOf(input) : null;
     }
 
+    /// <summary>
+    /// The gradient buffer of input <paramref name="i"/> for a rule that can overwrite: an
+    /// uninitialised one when the input has no gradient yet (<paramref name="accumulate"/> false:
+    /// write every element), else the existing one (accumulate into it). Null if it needs none.
+    /// Saves the zero-fill and the read of a fresh buffer.
+    /// </summary>
+    protected Tensor? GradForWrite(int i, out bool accumulate)
+    {
+        var input = Input(i);
+        accumulate = true;
+        if (!input.RequiresGrad) return null;
+        if (input.Grad is null && !input.IsLeaf)
+        {
+            accumulate = false;
+            return input.Grad = Tensor.Temp(input.Shape);
+        }
+        return Backprop.GradOf(input);
+    }
+
     /// <summary>The inputs as a list, made on first request (graph dumps, user code).</summary>
     private sealed class InputList(OpNode node) : IReadOnlyList<Tensor>
     {

@@ -11,8 +11,11 @@ namespace DeepSharp.Kernels.Cpu;
 /// </summary>
 public static unsafe class Conv2DKernel
 {
-    /// <summary>Writes y (N, OutH, OutW, Cout). An empty <paramref name="bias"/> means no bias.</summary>
-    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, in Conv2DGeometry g)
+    /// <summary>
+    /// Writes y (N, OutH, OutW, Cout). An empty <paramref name="bias"/> means no bias; with
+    /// <paramref name="relu"/> y = max(conv + bias, 0), applied as the results are stored.
+    /// </summary>
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, in Conv2DGeometry g, bool relu = false)
     {
         Validate(g, x.Length, w.Length, y.Length, "y");
         if (!bias.IsEmpty && bias.Length < g.OutC)
@@ -20,10 +23,11 @@ public static unsafe class Conv2DKernel
         if (!Vector.IsHardwareAccelerated)
         {
             NaiveConv2D.Forward(x, w, bias, y, g);
+            if (relu) NaiveActivations.Relu(y[..g.OutputLength], y[..g.OutputLength]);
             return;
         }
         fixed (float* px = x, pw = w, pb = bias, py = y)
-            ConvForward.Run(px, pw, bias.IsEmpty ? null : pb, py, g);
+            ConvForward.Run(px, pw, bias.IsEmpty ? null : pb, py, g, relu);
     }
 
     /// <summary>dx += ∂L/∂x given dy.</summary>
