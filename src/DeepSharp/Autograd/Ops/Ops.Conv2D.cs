@@ -44,13 +44,22 @@ public static partial class Ops
 
         public override void Backward(Tensor output, Tensor dy)
         {
-            // relu'(z) = [y > 0]: masked in place, as ReluNode does; dy is complete here and no
-            // rule reads it after this one.
-            if (_relu) Activations.ReluMaskGradient(output.Span, dy.Span);
-            if (GradOf(0) is { } dx) Conv2DKernel.BackwardInput(dy.Span, _kernel.Span, dx.Span, _g);
-            if (GradOf(1) is { } dk) Conv2DKernel.BackwardKernel(_x.Span, dy.Span, dk.Span, _g);
-            if (_bias is not null && GradOf(2) is { } db)
-                Reductions.SumRows(dy.Span, db.Span, _g.Batch * _g.OutH * _g.OutW, _g.OutC);
+            var dx = GradOf(0);
+            var dk = GradOf(1);
+            var db = _bias is null ? null : GradOf(2);
+            // relu'(z) = [y > 0]: dy is masked in place, as ReluNode does (dy is complete here and
+            // no rule reads it after this one). The kernel-gradient pass does the mask and the bias
+            // sum on the fly unless the input gradient needs the masked dy first.
+            if (_relu && dx is not null) Activations.ReluMaskGradient(output.Span, dy.Span);
+            if (dx is not null) Conv2DKernel.BackwardInput(dy.Span, _kernel.Span, dx.Span, _g);
+            if (dk is not null)
+            {
+                Conv2DKernel.BackwardKernelFused(_x.Span, dy.Span, _relu && dx is null ? output.Span : default,
+                    dk.Span, db is null ? default : db.Span, _g);
+                return;
+            }
+            if (_relu && dx is null) Activations.ReluMaskGradient(output.Span, dy.Span);
+            if (db is not null) Reductions.SumRows(dy.Span, db.Span, _g.Batch * _g.OutH * _g.OutW, _g.OutC);
         }
     }
 }

@@ -56,6 +56,31 @@ public static unsafe class Conv2DKernel
             ConvBackwardKernel.Run(px, pdy, pdw, g);
     }
 
+    /// <summary>
+    /// The backward pass of a convolution with a fused ReLU and bias, after any input gradient:
+    /// masks <paramref name="dy"/> in place where <paramref name="reluOutput"/> (the layer's output)
+    /// is ≤ 0 (skipped when empty), then dw += ∂L/∂w and db += Σ dy (db skipped when empty) — one
+    /// parallel pass over dy. Bit-identical for any thread count.
+    /// </summary>
+    public static void BackwardKernelFused(ReadOnlySpan<float> x, Span<float> dy, ReadOnlySpan<float> reluOutput,
+        Span<float> dw, Span<float> db, in Conv2DGeometry g)
+    {
+        Validate(g, x.Length, dw.Length, dy.Length, "dy");
+        if (!reluOutput.IsEmpty && reluOutput.Length < g.OutputLength)
+            throw new ArgumentException($"ReLU output has {reluOutput.Length} elements; geometry {g} needs {g.OutputLength}.", nameof(reluOutput));
+        if (!db.IsEmpty && db.Length < g.OutC)
+            throw new ArgumentException($"Bias gradient has {db.Length} elements; expected {g.OutC} or none.", nameof(db));
+        if (!Vector.IsHardwareAccelerated)
+        {
+            if (!reluOutput.IsEmpty) NaiveActivations.ReluMaskGradient(reluOutput[..g.OutputLength], dy[..g.OutputLength]);
+            NaiveConv2D.BackwardKernel(x, dy, dw, g);
+            if (!db.IsEmpty) NaiveReductions.SumRows(dy[..g.OutputLength], db, g.Batch * g.OutH * g.OutW, g.OutC);
+            return;
+        }
+        fixed (float* px = x, pdy = dy, pr = reluOutput, pdw = dw, pdb = db)
+            ConvBackwardKernel.Run(px, pdy, pdw, g, reluOutput.IsEmpty ? null : pr, db.IsEmpty ? null : pdb);
+    }
+
     // The fast paths use pointers, so a short span must fail here rather than read past its end.
     private static void Validate(in Conv2DGeometry g, int inputLength, int kernelLength, int outputLength, string outputName)
     {
