@@ -77,10 +77,19 @@ public sealed partial class Functional : Model
                 throw new ShapeMismatchException($"Model '{Name}' input '{Inputs[i].Layer.Name}' expects {Inputs[i].Shape.ToBatchString()}; got {inputs[i].Shape}.");
             values[Inputs[i]] = inputs[i];
         }
+        // Masks travel beside the values; a single-input call passes its input's mask on (merge layers drop masks).
+        var masks = new Dictionary<SymbolicTensor, Tensor>(ReferenceEqualityComparer.Instance);
         var args = new List<Tensor>();
         foreach (var node in _nodes)
         {
             if (node.Layer is InputLayer) continue;
+            if (node.Inputs.Count == 1)
+            {
+                var (y, mask) = node.Layer.CallMasked(values[node.Inputs[0]], masks.GetValueOrDefault(node.Inputs[0]), training);
+                values[node.Output] = y;
+                if (mask is not null) masks[node.Output] = mask;
+                continue;
+            }
             args.Clear();
             foreach (var s in node.Inputs) args.Add(values[s]);
             values[node.Output] = node.Layer.Call(args, training);

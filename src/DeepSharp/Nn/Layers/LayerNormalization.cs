@@ -24,6 +24,9 @@ public sealed class LayerNormalization : Layer
     }
 
     public override string TypeName => "LayerNormalization";
+
+    /// <summary>Passes a mask on unchanged (Keras's supports_masking).</summary>
+    public override bool SupportsMasking => true;
     public int Axis { get; }
     public float Epsilon { get; }
     public bool Center { get; }
