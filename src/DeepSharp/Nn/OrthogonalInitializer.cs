@@ -41,7 +41,7 @@ internal sealed class OrthogonalInitializer : Initializer
             q[j] = v;
         }
         for (int r = 0; r < rows; r++)
-        for (int c = 0; c < cols; c++)
-            values[r * cols + c] = (float)(rows >= cols ? q[c][r] : q[r][c]);
+            for (int c = 0; c < cols; c++)
+                values[r * cols + c] = (float)(rows >= cols ? q[c][r] : q[r][c]);
     }
 }

@@ -1,5 +1,5 @@
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using DeepSharp.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace DeepSharp.Autograd;
 
@@ -20,13 +20,13 @@ public static partial class Ops
     private static void ReverseBlocks(ReadOnlySpan<float> src, Span<float> dst, int outer, int n, int inner, bool accumulate)
     {
         for (int o = 0; o < outer; o++)
-        for (int i = 0; i < n; i++)
-        {
-            var from = src.Slice((o * n + i) * inner, inner);
-            var to = dst.Slice((o * n + n - 1 - i) * inner, inner);
-            if (accumulate) TensorPrimitives.Add(to, from, to);
-            else from.CopyTo(to);
-        }
+            for (int i = 0; i < n; i++)
+            {
+                var from = src.Slice((o * n + i) * inner, inner);
+                var to = dst.Slice((o * n + n - 1 - i) * inner, inner);
+                if (accumulate) TensorPrimitives.Add(to, from, to);
+                else from.CopyTo(to);
+            }
     }
 
     private sealed class ReverseNode(Tensor x, int outer, int inner) : OpNode(x)

@@ -35,11 +35,11 @@ public static class KerasRecurrentReference
         var h = new double[B, U];
         var c = new double[B, U];
         for (int b = 0; b < B; b++)
-        for (int u = 0; u < U; u++)
-        {
-            h[b, u] = k.Initial?[0][b * U + u] ?? 0;
-            c[b, u] = k.States == 2 ? k.Initial?[1][b * U + u] ?? 0 : 0;
-        }
+            for (int u = 0; u < U; u++)
+            {
+                h[b, u] = k.Initial?[0][b * U + u] ?? 0;
+                c[b, u] = k.States == 2 ? k.Initial?[1][b * U + u] ?? 0 : 0;
+            }
         var previousOutput = new double[B, U];
         int steps = k.ReturnSequences ? T : 1;
         var output = new double[B * steps * U];
@@ -76,7 +76,7 @@ public static class KerasRecurrentReference
         {
             states[i] = new double[B * U];
             for (int b = 0; b < B; b++)
-            for (int u = 0; u < U; u++) states[i][b * U + u] = i == 0 ? h[b, u] : c[b, u];
+                for (int u = 0; u < U; u++) states[i][b * U + u] = i == 0 ? h[b, u] : c[b, u];
         }
         return (output, states);
     }
@@ -92,24 +92,24 @@ public static class KerasRecurrentReference
             switch (k.Cell)
             {
                 case "LSTM":
-                {
-                    double i = k.RecurrentActivation(xw[u] + hu[u] + Bias(u));
-                    double f = k.RecurrentActivation(xw[U + u] + hu[U + u] + Bias(U + u));
-                    double g = k.Activation(xw[2 * U + u] + hu[2 * U + u] + Bias(2 * U + u));
-                    double o = k.RecurrentActivation(xw[3 * U + u] + hu[3 * U + u] + Bias(3 * U + u));
-                    cNew[u] = f * c[b, u] + i * g;
-                    hNew[u] = o * k.Activation(cNew[u]);
-                    break;
-                }
+                    {
+                        double i = k.RecurrentActivation(xw[u] + hu[u] + Bias(u));
+                        double f = k.RecurrentActivation(xw[U + u] + hu[U + u] + Bias(U + u));
+                        double g = k.Activation(xw[2 * U + u] + hu[2 * U + u] + Bias(2 * U + u));
+                        double o = k.RecurrentActivation(xw[3 * U + u] + hu[3 * U + u] + Bias(3 * U + u));
+                        cNew[u] = f * c[b, u] + i * g;
+                        hNew[u] = o * k.Activation(cNew[u]);
+                        break;
+                    }
                 case "GRU":
-                {
-                    // Bias (2, 3U): row 0 input bias, row 1 recurrent bias.
-                    double z = k.RecurrentActivation(xw[u] + Bias(u) + hu[u] + Bias(3 * U + u));
-                    double r = k.RecurrentActivation(xw[U + u] + Bias(U + u) + hu[U + u] + Bias(4 * U + u));
-                    double candidate = k.Activation(xw[2 * U + u] + Bias(2 * U + u) + r * (hu[2 * U + u] + Bias(5 * U + u)));
-                    hNew[u] = z * h[b, u] + (1 - z) * candidate;
-                    break;
-                }
+                    {
+                        // Bias (2, 3U): row 0 input bias, row 1 recurrent bias.
+                        double z = k.RecurrentActivation(xw[u] + Bias(u) + hu[u] + Bias(3 * U + u));
+                        double r = k.RecurrentActivation(xw[U + u] + Bias(U + u) + hu[U + u] + Bias(4 * U + u));
+                        double candidate = k.Activation(xw[2 * U + u] + Bias(2 * U + u) + r * (hu[2 * U + u] + Bias(5 * U + u)));
+                        hNew[u] = z * h[b, u] + (1 - z) * candidate;
+                        break;
+                    }
                 default:
                     hNew[u] = k.Activation(xw[u] + hu[u] + Bias(u));
                     break;

@@ -40,8 +40,8 @@ public class MaskingTests
         for (int i = 0; i < plain.Parameters.Count; i++) padded.Parameters[i].Value.Span.CopyTo(plain.Parameters[i].Value.Span);
         var expected = plain.Call(Ops.Embedding(embedding.Parameters[0].Value, Tokens([[3, 5, 7]]))).ToArray();
         for (int b = 0; b < 3; b++)
-        for (int u = 0; u < 3; u++)
-            Assert.True(Math.Abs(expected[u] - y[b, u]) < 1e-6, $"row {b} unit {u}: {y[b, u]} vs {expected[u]}");
+            for (int u = 0; u < 3; u++)
+                Assert.True(Math.Abs(expected[u] - y[b, u]) < 1e-6, $"row {b} unit {u}: {y[b, u]} vs {expected[u]}");
     }
 
     [Fact]

@@ -100,15 +100,15 @@ public sealed class Problem
     {
         var m = new float[batch * time];
         for (int b = 0; b < batch; b++)
-        for (int t = 0; t < time; t++)
-            m[b * time + t] = (b % 5) switch
-            {
-                0 => 1f,
-                1 => t < time - 2 ? 1f : 0f,
-                2 => t >= 2 ? 1f : 0f,
-                3 => t % 2 == 0 ? 1f : 0f,
-                _ => 0f,
-            };
+            for (int t = 0; t < time; t++)
+                m[b * time + t] = (b % 5) switch
+                {
+                    0 => 1f,
+                    1 => t < time - 2 ? 1f : 0f,
+                    2 => t >= 2 ? 1f : 0f,
+                    3 => t % 2 == 0 ? 1f : 0f,
+                    _ => 0f,
+                };
         return Tensor.FromArray(m, batch, time);
     }
 

@@ -64,12 +64,12 @@ public class RecurrentLayerTests
         Assert.Equal([0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0], bias);   // unit_forget_bias
         var u = lstm.Parameters[1].Value;                                      // orthogonal (4, 16): orthonormal rows
         for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 4; j++)
-        {
-            double dot = 0;
-            for (int k = 0; k < 16; k++) dot += u[i, k] * u[j, k];
-            Assert.True(Math.Abs(dot - (i == j ? 1 : 0)) < 1e-5, $"row {i}·row {j} = {dot}");
-        }
+            for (int j = 0; j < 4; j++)
+            {
+                double dot = 0;
+                for (int k = 0; k < 16; k++) dot += u[i, k] * u[j, k];
+                Assert.True(Math.Abs(dot - (i == j ? 1 : 0)) < 1e-5, $"row {i}·row {j} = {dot}");
+            }
         Assert.All(Built(new Lstm(4, unitForgetBias: false), 3).Parameters[2].Value.ToArray(), v => Assert.Equal(0f, v));
         Assert.Equal((false, true), (new SimpleRnn(2).GetConfig().ContainsKey("recurrent_activation"), new Gru(2).GetConfig()["reset_after"]!.GetValue<bool>()));
     }
@@ -85,13 +85,13 @@ public class RecurrentLayerTests
             bool tall = rows >= cols;
             int n = Math.Min(rows, cols), m = Math.Max(rows, cols);
             for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++)
-            {
-                double dot = 0;
-                for (int k = 0; k < m; k++)
-                    dot += tall ? w.Span[k * cols + i] * w.Span[k * cols + j] : w.Span[i * cols + k] * w.Span[j * cols + k];
-                Assert.True(Math.Abs(dot - (i == j ? 1 : 0)) < 1e-5, $"{shape}: {i}·{j} = {dot}");
-            }
+                for (int j = 0; j < n; j++)
+                {
+                    double dot = 0;
+                    for (int k = 0; k < m; k++)
+                        dot += tall ? w.Span[k * cols + i] * w.Span[k * cols + j] : w.Span[i * cols + k] * w.Span[j * cols + k];
+                    Assert.True(Math.Abs(dot - (i == j ? 1 : 0)) < 1e-5, $"{shape}: {i}·{j} = {dot}");
+                }
         }
     }
 
@@ -170,12 +170,12 @@ public class RecurrentLayerTests
         var backward = KerasRecurrentReference.Run(Case("GRU", bi.BackwardLayer, x, mask, goBackwards: true, zeroOutput: true)).Output;
         var expected = new double[5 * 4 * 4];
         for (int b = 0; b < 5; b++)
-        for (int t = 0; t < 4; t++)
-        for (int u = 0; u < 2; u++)
-        {
-            expected[(b * 4 + t) * 4 + u] = forward[(b * 4 + t) * 2 + u];
-            expected[(b * 4 + t) * 4 + 2 + u] = backward[(b * 4 + 3 - t) * 2 + u];
-        }
+            for (int t = 0; t < 4; t++)
+                for (int u = 0; u < 2; u++)
+                {
+                    expected[(b * 4 + t) * 4 + u] = forward[(b * 4 + t) * 2 + u];
+                    expected[(b * 4 + t) * 4 + 2 + u] = backward[(b * 4 + 3 - t) * 2 + u];
+                }
         AssertClose(expected, y);
     }
 
@@ -219,9 +219,9 @@ public class RecurrentLayerTests
         var x = Tensor.Ones(4, 5, 8);
         var y = layer.Call(x, training: true).ToArray();
         for (int b = 0; b < 4; b++)
-        for (int t = 1; t < 5; t++)
-        for (int u = 0; u < 6; u++)
-            Assert.Equal(y[(b * 5) * 6 + u], y[(b * 5 + t) * 6 + u]);
+            for (int t = 1; t < 5; t++)
+                for (int u = 0; u < 6; u++)
+                    Assert.Equal(y[(b * 5) * 6 + u], y[(b * 5 + t) * 6 + u]);
         Assert.NotEqual(y[..6], y[30..36]); // samples get different masks
     }
 

@@ -39,13 +39,13 @@ public class RecurrentOpTests
         Assert.Equal(new Shape(p.Batch, steps + p.Reference.States, p.Units), y.Shape);
         var actual = y.ToArray();
         for (int b = 0; b < p.Batch; b++)
-        for (int u = 0; u < p.Units; u++)
-        {
-            for (int s = 0; s < steps; s++)
-                AssertClose(expectedOutput[(b * steps + s) * p.Units + u], actual[(b * y.Shape[1] + s) * p.Units + u], $"output b={b} s={s} u={u}");
-            for (int k = 0; k < p.Reference.States; k++)
-                AssertClose(expectedStates[k][b * p.Units + u], actual[(b * y.Shape[1] + steps + k) * p.Units + u], $"state {k} b={b} u={u}");
-        }
+            for (int u = 0; u < p.Units; u++)
+            {
+                for (int s = 0; s < steps; s++)
+                    AssertClose(expectedOutput[(b * steps + s) * p.Units + u], actual[(b * y.Shape[1] + s) * p.Units + u], $"output b={b} s={s} u={u}");
+                for (int k = 0; k < p.Reference.States; k++)
+                    AssertClose(expectedStates[k][b * p.Units + u], actual[(b * y.Shape[1] + steps + k) * p.Units + u], $"state {k} b={b} u={u}");
+            }
     }
 
     [Theory]

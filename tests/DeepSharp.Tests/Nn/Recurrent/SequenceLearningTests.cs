@@ -23,12 +23,12 @@ public class SequenceLearningTests
         var x = Tensor.IntZeros(new Shape(batch, Time));
         var y = Tensor.IntZeros(new Shape(batch * Time));
         for (int b = 0; b < batch; b++)
-        for (int i = 0; i < Length; i++)
-        {
-            int symbol = 1 + rng.NextInt(Symbols);
-            x.IntSpan[b * Time + i] = symbol;
-            y.IntSpan[b * Time + Time - 1 - i] = symbol;
-        }
+            for (int i = 0; i < Length; i++)
+            {
+                int symbol = 1 + rng.NextInt(Symbols);
+                x.IntSpan[b * Time + i] = symbol;
+                y.IntSpan[b * Time + Time - 1 - i] = symbol;
+            }
         return (x, y);
     }
 

@@ -1,5 +1,5 @@
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using DeepSharp.Kernels.Cpu.Reference;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace DeepSharp.Kernels.Cpu;
 

@@ -11,17 +11,17 @@ public static class NaiveLstmCell
         int rows, int units, CellActivation activation, CellActivation recurrentActivation)
     {
         for (int r = 0; r < rows; r++)
-        for (int k = 0; k < units; k++)
-        {
-            int g0 = r * 4 * units + k, s = r * units + k;
-            float i = NaiveCellActivations.Apply(recurrentActivation, gates[g0]);
-            float f = NaiveCellActivations.Apply(recurrentActivation, gates[g0 + units]);
-            float g = NaiveCellActivations.Apply(activation, gates[g0 + 2 * units]);
-            float o = NaiveCellActivations.Apply(recurrentActivation, gates[g0 + 3 * units]);
-            (gates[g0], gates[g0 + units], gates[g0 + 2 * units], gates[g0 + 3 * units]) = (i, f, g, o);
-            c[s] = (float)((double)f * cPrev[s] + (double)i * g);
-            h[s] = (float)(o * (double)NaiveCellActivations.Apply(activation, c[s]));
-        }
+            for (int k = 0; k < units; k++)
+            {
+                int g0 = r * 4 * units + k, s = r * units + k;
+                float i = NaiveCellActivations.Apply(recurrentActivation, gates[g0]);
+                float f = NaiveCellActivations.Apply(recurrentActivation, gates[g0 + units]);
+                float g = NaiveCellActivations.Apply(activation, gates[g0 + 2 * units]);
+                float o = NaiveCellActivations.Apply(recurrentActivation, gates[g0 + 3 * units]);
+                (gates[g0], gates[g0 + units], gates[g0 + 2 * units], gates[g0 + 3 * units]) = (i, f, g, o);
+                c[s] = (float)((double)f * cPrev[s] + (double)i * g);
+                h[s] = (float)(o * (double)NaiveCellActivations.Apply(activation, c[s]));
+            }
     }
 
     public static void Backward(ReadOnlySpan<float> gates, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> c,
@@ -29,17 +29,17 @@ public static class NaiveLstmCell
         int rows, int units, CellActivation activation, CellActivation recurrentActivation)
     {
         for (int r = 0; r < rows; r++)
-        for (int k = 0; k < units; k++)
-        {
-            int g0 = r * 4 * units + k, s = r * units + k;
-            double i = gates[g0], f = gates[g0 + units], g = gates[g0 + 2 * units], o = gates[g0 + 3 * units];
-            float ac = NaiveCellActivations.Apply(activation, c[s]);
-            double dcTotal = dc[s] + (double)dh[s] * o * NaiveCellActivations.Derivative(activation, ac);
-            dGates[g0] = (float)(dcTotal * g * NaiveCellActivations.Derivative(recurrentActivation, (float)i));
-            dGates[g0 + units] = (float)(dcTotal * cPrev[s] * NaiveCellActivations.Derivative(recurrentActivation, (float)f));
-            dGates[g0 + 2 * units] = (float)(dcTotal * i * NaiveCellActivations.Derivative(activation, (float)g));
-            dGates[g0 + 3 * units] = (float)((double)dh[s] * ac * NaiveCellActivations.Derivative(recurrentActivation, (float)o));
-            dcPrev[s] = (float)(dcTotal * f);
-        }
+            for (int k = 0; k < units; k++)
+            {
+                int g0 = r * 4 * units + k, s = r * units + k;
+                double i = gates[g0], f = gates[g0 + units], g = gates[g0 + 2 * units], o = gates[g0 + 3 * units];
+                float ac = NaiveCellActivations.Apply(activation, c[s]);
+                double dcTotal = dc[s] + (double)dh[s] * o * NaiveCellActivations.Derivative(activation, ac);
+                dGates[g0] = (float)(dcTotal * g * NaiveCellActivations.Derivative(recurrentActivation, (float)i));
+                dGates[g0 + units] = (float)(dcTotal * cPrev[s] * NaiveCellActivations.Derivative(recurrentActivation, (float)f));
+                dGates[g0 + 2 * units] = (float)(dcTotal * i * NaiveCellActivations.Derivative(activation, (float)g));
+                dGates[g0 + 3 * units] = (float)((double)dh[s] * ac * NaiveCellActivations.Derivative(recurrentActivation, (float)o));
+                dcPrev[s] = (float)(dcTotal * f);
+            }
     }
 }
