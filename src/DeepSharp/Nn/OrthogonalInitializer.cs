@@ -1,4 +1,5 @@
 using DeepSharp.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace DeepSharp.Nn;
 
@@ -29,15 +30,9 @@ internal sealed class OrthogonalInitializer : Initializer
             for (int i = 0; i < m; i++) v[i] = normal[i * n + j];
             for (int pass = 0; pass < 2; pass++)
                 for (int k = 0; k < j; k++)
-                {
-                    double dot = 0;
-                    for (int i = 0; i < m; i++) dot += q[k][i] * v[i];
-                    for (int i = 0; i < m; i++) v[i] -= dot * q[k][i];
-                }
-            double norm = 0;
-            for (int i = 0; i < m; i++) norm += v[i] * v[i];
-            norm = Math.Sqrt(norm);
-            for (int i = 0; i < m; i++) v[i] = norm > 0 ? v[i] / norm : 0;
+                    TensorPrimitives.MultiplyAdd(q[k], -TensorPrimitives.Dot<double>(q[k], v), v, v);
+            double norm = Math.Sqrt(TensorPrimitives.Dot<double>(v, v));
+            TensorPrimitives.Multiply(v, norm > 0 ? 1 / norm : 0, v);
             q[j] = v;
         }
         for (int r = 0; r < rows; r++)
