@@ -78,16 +78,16 @@ public sealed partial class Functional : Model
             values[Inputs[i]] = inputs[i];
         }
         // Masks travel beside the values; a single-input call passes its input's mask on (merge layers drop masks).
-        var masks = new Dictionary<SymbolicTensor, Tensor>(ReferenceEqualityComparer.Instance);
+        Dictionary<SymbolicTensor, Tensor>? masks = null;
         var args = new List<Tensor>();
         foreach (var node in _nodes)
         {
             if (node.Layer is InputLayer) continue;
             if (node.Inputs.Count == 1)
             {
-                var (y, mask) = node.Layer.CallMasked(values[node.Inputs[0]], masks.GetValueOrDefault(node.Inputs[0]), training);
+                var (y, mask) = node.Layer.CallMasked(values[node.Inputs[0]], masks?.GetValueOrDefault(node.Inputs[0]), training);
                 values[node.Output] = y;
-                if (mask is not null) masks[node.Output] = mask;
+                if (mask is not null) (masks ??= new(ReferenceEqualityComparer.Instance))[node.Output] = mask;
                 continue;
             }
             args.Clear();
