@@ -102,10 +102,13 @@ internal sealed class RecurrentPlan
     /// <summary>The backward node's inputs: x, kernel, recurrent kernel, then the bias (if any), then the initial states.</summary>
     public Tensor[] NodeInputs(Tensor? bias)
     {
-        var list = new List<Tensor> { X, Kernel, RecurrentKernel };
-        if (bias is not null) list.Add(bias);
-        if (Args.InitialStates is { } states) list.AddRange(states);
-        return [.. list];
+        var states = Args.InitialStates;
+        var inputs = new Tensor[(bias is null ? 3 : 4) + (states?.Count ?? 0)];
+        (inputs[0], inputs[1], inputs[2]) = (X, Kernel, RecurrentKernel);
+        int next = 3;
+        if (bias is not null) inputs[next++] = bias;
+        for (int k = 0; k < (states?.Count ?? 0); k++) inputs[next++] = states![k];
+        return inputs;
     }
 
     /// <summary>The node input index of initial state <paramref name="k"/>, or −1 when states start at zero.</summary>

@@ -79,7 +79,7 @@ public sealed class Bidirectional : Layer
     protected override Tensor Forward(Tensor x, Tensor? mask, bool training)
     {
         if (ReturnState) throw ReturnStateError();
-        return Merge(ForwardLayer.Run(x, mask, null, training, false)[0], BackwardLayer.Run(x, mask, null, training, false)[0]);
+        return Merge(ForwardLayer.RunOutput(x, mask, training), BackwardLayer.RunOutput(x, mask, training));
     }
 
     /// <summary>
@@ -94,8 +94,8 @@ public sealed class Bidirectional : Layer
         int half = ForwardLayer.StateCount;
         if (initialState is not null && initialState.Count != half + BackwardLayer.StateCount)
             throw new ArgumentException($"Layer '{Name}' (Bidirectional) takes {half + BackwardLayer.StateCount} initial states (forward, then backward); got {initialState.Count}.", nameof(initialState));
-        var forward = ForwardLayer.Run(x, mask, initialState?.Take(half).ToArray(), training, true);
-        var backward = BackwardLayer.Run(x, mask, initialState?.Skip(half).ToArray(), training, true);
+        var forward = ForwardLayer.RunWithStates(x, mask, initialState?.Take(half).ToArray(), training);
+        var backward = BackwardLayer.RunWithStates(x, mask, initialState?.Skip(half).ToArray(), training);
         return [Merge(forward[0], backward[0]), .. forward.Skip(1), .. backward.Skip(1)];
     }
 

@@ -134,7 +134,7 @@ public abstract partial class RecurrentLayer : Layer
     protected override Tensor Forward(Tensor x, Tensor? mask, bool training)
     {
         if (ReturnState) throw ReturnStateError();
-        return Run(x, mask, null, training, withStates: false)[0];
+        return RunOutput(x, mask, training);
     }
 
     /// <summary>
@@ -146,11 +146,30 @@ public abstract partial class RecurrentLayer : Layer
     {
         if (x.Rank == 0) throw new ShapeMismatchException($"Layer '{Name}' needs a batch of inputs, got a scalar.");
         Build(x.Shape.WithoutBatch());
-        return Run(x, mask, initialState, training, withStates: true);
+        return RunWithStates(x, mask, initialState, training);
     }
 
-    /// <summary>The output, then (with <paramref name="withStates"/>) the final states.</summary>
-    internal IReadOnlyList<Tensor> Run(Tensor x, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training, bool withStates)
+    /// <summary>The output alone, from zero initial states.</summary>
+    internal Tensor RunOutput(Tensor x, Tensor? mask, bool training)
+    {
+        var packed = RunPacked(x, mask, null, training, withStates: false);
+        return ReturnSequences ? packed : Ops.Reshape(packed, x.Shape[0], Units);
+    }
+
+    /// <summary>The output, then the final states.</summary>
+    internal IReadOnlyList<Tensor> RunWithStates(Tensor x, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training)
+    {
+        var packed = RunPacked(x, mask, initialState, training, withStates: true);
+        int batch = x.Shape[0], steps = ReturnSequences ? x.Shape[1] : 1;
+        var outputs = new Tensor[1 + StateCount];
+        var sequence = Ops.Slice(packed, 1, 0, steps);
+        outputs[0] = ReturnSequences ? sequence : Ops.Reshape(sequence, batch, Units);
+        for (int k = 0; k < StateCount; k++) outputs[1 + k] = Ops.Reshape(Ops.Slice(packed, 1, steps + k, 1), batch, Units);
+        return outputs;
+    }
+
+    /// <summary>Checks the call and runs the op: the outputs, then (with <paramref name="withStates"/>) the final states, packed along time.</summary>
+    private Tensor RunPacked(Tensor x, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training, bool withStates)
     {
         int features = _kernel!.Shape[0];
         if (x.Rank != 3 || x.Shape[2] != features || x.Shape[1] == 0 || x.DType != DType.Float32)
@@ -172,14 +191,7 @@ public abstract partial class RecurrentLayer : Layer
             RecurrentDropoutMask = training && RecurrentDropout > 0f ? DropoutMask(batch, Units, RecurrentDropout) : null,
             InitialStates = initialState,
         };
-        var packed = RunCell(x, _kernel.Value, _recurrentKernel!.Value, _bias?.Value, args);
-        int steps = ReturnSequences ? time : 1;
-        if (!withStates) return [ReturnSequences ? packed : Ops.Reshape(packed, batch, Units)];
-        var outputs = new Tensor[1 + StateCount];
-        var sequence = Ops.Slice(packed, 1, 0, steps);
-        outputs[0] = ReturnSequences ? sequence : Ops.Reshape(sequence, batch, Units);
-        for (int k = 0; k < StateCount; k++) outputs[1 + k] = Ops.Reshape(Ops.Slice(packed, 1, steps + k, 1), batch, Units);
-        return outputs;
+        return RunCell(x, _kernel.Value, _recurrentKernel!.Value, _bias?.Value, args);
     }
 
     /// <summary>Inverted-dropout values for one sequence: 0 with probability <paramref name="rate"/>, else 1/(1 − rate).</summary>
