@@ -5,7 +5,7 @@ using DeepSharp.Tensors;
 
 namespace DeepSharp.Training;
 
-public abstract partial class Model
+public partial class Model
 {
     private const string ShuffleRole = "shuffle", GlobalRole = "global", LayerRolePrefix = "layers/";
 

@@ -5,7 +5,7 @@ using DeepSharp.Training.Callbacks;
 
 namespace DeepSharp.Training;
 
-public abstract partial class Model
+public partial class Model
 {
     /// <summary>Loss and metrics over (x, y), computed in batches without recording gradients.</summary>
     public IReadOnlyDictionary<string, double> Evaluate(Tensor x, Tensor y, int batchSize = 32, int verbose = 0, Tensor? sampleWeight = null)

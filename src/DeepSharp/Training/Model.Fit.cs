@@ -6,7 +6,7 @@ using DeepSharp.Training.Callbacks;
 
 namespace DeepSharp.Training;
 
-public abstract partial class Model
+public partial class Model
 {
     private RandomGenerator? _shuffleGenerator;
 
