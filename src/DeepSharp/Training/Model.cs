@@ -1,13 +1,10 @@
-using DeepSharp.Losses;
-using DeepSharp.Metrics;
 using DeepSharp.Nn;
-using DeepSharp.Optimizers;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Training;
 
 /// <summary>
-/// A trainable network with Keras's workflow: <see cref="Compile"/>, then Fit, Evaluate and
+/// A trainable network with Keras's workflow: <c>Compile</c>, then Fit, Evaluate and
 /// Predict (in Model.Fit.cs), and <see cref="Summary"/>. As in Keras, <c>new Model(inputs, outputs)</c>
 /// makes a model from a graph of layer calls (Model.Graph.cs); <see cref="Sequential"/> is the
 /// plain stack of layers.
@@ -32,10 +29,6 @@ public partial class Model
     /// <summary>Set by a callback to end Fit after the current batch.</summary>
     public bool StopTraining { get; set; }
 
-    public Optimizer? Optimizer { get; private set; }
-    public Loss? Loss { get; private set; }
-    public IReadOnlyList<Metric> Metrics { get; private set; } = [];
-
     /// <summary>Runs a model with one input and one output on a batch.</summary>
     /// <exception cref="InvalidOperationException">The model has several inputs or outputs: use <see cref="Call(IReadOnlyList{Tensor}, bool)"/>.</exception>
     public virtual Tensor Call(Tensor x, bool training = false)
@@ -59,14 +52,6 @@ public partial class Model
 
     /// <summary>Per-layer output shapes (batch excluded), for Summary.</summary>
     internal virtual IReadOnlyList<Shape> LayerOutputShapes() => Graph().LayerOutputShapes();
-
-    /// <summary>Chooses the optimizer, loss and metrics Fit and Evaluate use.</summary>
-    public void Compile(Optimizer optimizer, Loss loss, IEnumerable<Metric>? metrics = null)
-    {
-        Optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
-        Loss = loss ?? throw new ArgumentNullException(nameof(loss));
-        Metrics = metrics?.ToArray() ?? [];
-    }
 
     /// <summary>Keras's summary table: layer (type), output shape, parameter count, totals.</summary>
     public string Summary(Action<string>? print = null)
