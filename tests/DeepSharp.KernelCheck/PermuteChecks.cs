@@ -13,17 +13,17 @@ public static class PermuteChecks
     {
         int seed = 200;
         foreach (var dims in Shapes.Append([2, 3, 1, 2, 3, 2]))
-        foreach (var perm in Permutations(dims.Length).Take(dims.Length > 4 ? 40 : int.MaxValue))
-        foreach (bool accumulate in new[] { false, true })
-        {
-            int n = dims.Aggregate(1, (p, d) => p * d);
-            var x = Check.Random(n, ++seed);
-            var y1 = Check.Random(n, ++seed);
-            var y2 = (float[])y1.Clone();
-            NaivePermute.Permute(x, dims, perm, y1, accumulate);
-            PermuteKernel.Permute(x, dims, perm, y2, accumulate);
-            Check.Equal<float>(y1, y2, $"Permute ({string.Join(", ", dims)}) by ({string.Join(", ", perm)}) accumulate={accumulate}");
-        }
+            foreach (var perm in Permutations(dims.Length).Take(dims.Length > 4 ? 40 : int.MaxValue))
+                foreach (bool accumulate in new[] { false, true })
+                {
+                    int n = dims.Aggregate(1, (p, d) => p * d);
+                    var x = Check.Random(n, ++seed);
+                    var y1 = Check.Random(n, ++seed);
+                    var y2 = (float[])y1.Clone();
+                    NaivePermute.Permute(x, dims, perm, y1, accumulate);
+                    PermuteKernel.Permute(x, dims, perm, y2, accumulate);
+                    Check.Equal<float>(y1, y2, $"Permute ({string.Join(", ", dims)}) by ({string.Join(", ", perm)}) accumulate={accumulate}");
+                }
     }
 
     private static IEnumerable<int[]> Permutations(int n)
