@@ -46,6 +46,13 @@ public static class Conv2DChecks
             NaiveConv2D.Forward(x, w, bias, expected, g);
             Conv2DKernel.Forward(x, w, bias, actual, g);
             Check.Close(expected, actual, 1e-4f, 1e-4f, $"Conv2D forward {g} bias={bias.Length}");
+
+            // Fused ReLU: the twin's output through the twin's ReLU (values near 0 may differ in sign by rounding).
+            NaiveActivations.Relu(expected, expected);
+            Conv2DKernel.Forward(x, w, bias, actual, g, relu: true);
+            Check.Close(expected, actual, 1e-4f, 1e-4f, $"Conv2D forward+ReLU {g} bias={bias.Length}");
+            foreach (float v in actual)
+                if (!(v >= 0f)) throw new InvalidOperationException($"Conv2D forward+ReLU {g}: output {v} is negative or NaN.");
         }
     }
 
@@ -76,6 +83,32 @@ public static class Conv2DChecks
             NaiveConv2D.BackwardKernel(x, dy, expected, g);
             Conv2DKernel.BackwardKernel(x, dy, actual, g);
             Check.Close(expected, actual, 1e-4f, 1e-3f, $"Conv2D backward kernel {g}");
+        }
+    }
+
+    /// <summary>The fused pass (ReLU mask in place, dW, bias sum) against the twins run one after another.</summary>
+    public static void BackwardKernelFusedMatchesTwins()
+    {
+        int seed = 250;
+        foreach (var g in Geometries())
+        {
+            var x = Check.Random(g.InputLength, ++seed);
+            var reluOutput = Check.Random(g.OutputLength, ++seed);
+            for (int i = 0; i < reluOutput.Length; i++) reluOutput[i] = Math.Max(reluOutput[i], 0f);
+            var dy1 = Check.Random(g.OutputLength, ++seed);
+            var dy2 = (float[])dy1.Clone();
+            var dw1 = Check.Random(g.KernelLength, ++seed);
+            var dw2 = (float[])dw1.Clone();
+            var db1 = Check.Random(g.OutC, ++seed);
+            var db2 = (float[])db1.Clone();
+            bool relu = seed % 2 == 0;
+            if (relu) NaiveActivations.ReluMaskGradient(reluOutput, dy1);
+            NaiveConv2D.BackwardKernel(x, dy1, dw1, g);
+            NaiveReductions.SumRows(dy1, db1, g.Batch * g.OutH * g.OutW, g.OutC);
+            Conv2DKernel.BackwardKernelFused(x, dy2, relu ? reluOutput : [], dw2, db2, g);
+            Check.Equal<float>(dy1, dy2, $"Conv2D fused backward: masked dy {g} relu={relu}");
+            Check.Close(dw1, dw2, 1e-4f, 1e-3f, $"Conv2D fused backward: dW {g} relu={relu}");
+            Check.Close(db1, db2, 1e-4f, 1e-3f, $"Conv2D fused backward: db {g} relu={relu}");
         }
     }
 

@@ -49,8 +49,14 @@ public static class MaxPool2DChecks
             var dx1 = Check.Random(g.InputLength, ++seed);
             var dx2 = (float[])dx1.Clone();
             NaiveMaxPool2D.Backward(dy, a1, dx1);
-            MaxPool2DKernel.Backward(dy, a2, dx2);
+            MaxPool2DKernel.Backward(dy, a2, dx2, g);
             Check.Equal<float>(dx1, dx2, $"MaxPool backward {g}");
+
+            var dx3 = Check.Random(g.InputLength, ++seed); // overwritten, not accumulated
+            var dx4 = new float[g.InputLength];
+            NaiveMaxPool2D.Backward(dy, a1, dx4);
+            MaxPool2DKernel.Backward(dy, a2, dx3, g, accumulate: false);
+            Check.Equal<float>(dx4, dx3, $"MaxPool backward (overwrite) {g}");
         }
     }
 

@@ -22,15 +22,25 @@ public static class Backprop
         if (gradient is not null && gradient.Shape != output.Shape)
             throw new ShapeMismatchException($"Backward() gradient {gradient.Shape} does not match output {output.Shape}.");
 
-        var order = TopologicalOrder(output);
-        var seed = GradOf(output);
-        if (gradient is null) seed.Span.Fill(1f);
-        else gradient.Span.CopyTo(seed.Span);
-
-        for (int i = order.Count - 1; i >= 0; i--)
+        var order = t_order ?? [];
+        t_order = null; // a backward rule that itself calls Backward gets its own list
+        try
         {
-            var t = order[i];
-            if (t.GradFn is { } fn && t.Grad is { } g) fn.Backward(t, g);
+            TopologicalOrder(output, order);
+            var seed = GradOf(output);
+            if (gradient is null) seed.Span.Fill(1f);
+            else gradient.Span.CopyTo(seed.Span);
+
+            for (int i = order.Count - 1; i >= 0; i--)
+            {
+                var t = order[i];
+                if (t.GradFn is { } fn && t.Grad is { } g) fn.Backward(t, g);
+            }
+        }
+        finally
+        {
+            order.Clear();
+            t_order = order;
         }
     }
 
@@ -41,26 +51,41 @@ public static class Backprop
         return t.Grad ??= t.IsLeaf ? Tensor.Zeros(t.Shape) : Tensor.Temp(t.Shape, clear: true);
     }
 
-    private static List<Tensor> TopologicalOrder(Tensor root)
+    /// <summary>
+    /// Appends the graph's tensors that require grad to <paramref name="order"/>, inputs before the
+    /// ops that use them, by iterative depth-first search. Visited tensors carry this sort's mark,
+    /// so the sort needs no set.
+    /// </summary>
+    private static void TopologicalOrder(Tensor root, List<Tensor> order)
     {
-        var order = new List<Tensor>();
-        var visited = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
-        var stack = new Stack<(Tensor Node, int NextInput)>();
+        int mark = Interlocked.Increment(ref s_mark);
+        var stack = t_stack ?? new Stack<(Tensor Node, int NextInput)>();
+        t_stack = null;
         stack.Push((root, 0));
-        visited.Add(root);
+        root.VisitMark = mark;
         while (stack.Count > 0)
         {
             var (node, next) = stack.Pop();
-            var inputs = node.GradFn?.Inputs;
-            if (inputs is not null && next < inputs.Count)
+            if (node.GradFn is { } fn && next < InputCount(fn))
             {
                 stack.Push((node, next + 1));
-                var input = inputs[next];
-                if (input.RequiresGrad && visited.Add(input)) stack.Push((input, 0));
+                var input = Input(fn, next);
+                if (input.RequiresGrad && input.VisitMark != mark)
+                {
+                    input.VisitMark = mark;
+                    stack.Push((input, 0));
+                }
                 continue;
             }
             order.Add(node);
         }
-        return order;
+        t_stack = stack;
     }
+
+    private static int InputCount(IGradFunction fn) => fn is OpNode node ? node.InputCount : fn.Inputs.Count;
+    private static Tensor Input(IGradFunction fn, int i) => fn is OpNode node ? node.Input(i) : fn.Inputs[i];
+
+    private static int s_mark;
+    [ThreadStatic] private static List<Tensor>? t_order;
+    [ThreadStatic] private static Stack<(Tensor Node, int NextInput)>? t_stack;
 }

@@ -20,7 +20,7 @@ public sealed class BinaryCrossentropy(bool fromLogits = false, float labelSmoot
         var logits = FromLogits ? yPred : Ops.SigmoidLogits(yPred);
         (yTrue, yPred) = Aligned(yTrue, yPred, "BinaryCrossentropy");
         yTrue = Labels.Smooth(yTrue, LabelSmoothing, 0.5f);
-        if (logits is not null) return MeanLastAxis(Ops.SigmoidCrossEntropy(Ops.Reshape(logits, yTrue.Shape.ToArray()), yTrue));
+        if (logits is not null) return MeanLastAxis(Ops.SigmoidCrossEntropy(Ops.Reshape(logits, yTrue.Shape), yTrue));
         // −(z·log p + (1 − z)·log(1 − p)) with p clipped.
         var p = Ops.Clip(yPred, CategoricalCrossentropy.Epsilon, 1f - CategoricalCrossentropy.Epsilon);
         var positive = Ops.Multiply(yTrue, Ops.Log(p));

@@ -24,8 +24,8 @@ public abstract class Loss
         if (sampleWeight is null) return Ops.Mean(perSample);
         if (sampleWeight.Size != yPred.Shape[0] || sampleWeight.DType != DType.Float32)
             throw new ShapeMismatchException($"{GetType().Name}: sample weights {sampleWeight.Shape} {sampleWeight.DType} need one float per sample ({yPred.Shape[0]}).");
-        var dims = new int[perSample.Rank];
-        Array.Fill(dims, 1);
+        Span<int> dims = stackalloc int[perSample.Rank];
+        dims.Fill(1);
         dims[0] = sampleWeight.Size;
         return Ops.Mean(Ops.Multiply(perSample, sampleWeight.View(dims)));
     }

@@ -62,10 +62,26 @@ public abstract partial class Optimizer
     /// <summary>Applies one update to every trainable parameter that has a gradient.</summary>
     public void Apply(IEnumerable<Parameter> parameters)
     {
-        CheckClipping();
+        ArgumentNullException.ThrowIfNull(parameters);
         _step.Clear();
         foreach (var p in parameters)
             if (p.Trainable && p.Value.Grad is { } grad) _step.Add((p, grad));
+        ApplyCollected();
+    }
+
+    /// <summary>As <see cref="Apply(IEnumerable{Parameter})"/>, without an enumerator (Fit's per-step path).</summary>
+    public void Apply(IReadOnlyList<Parameter> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        _step.Clear();
+        for (int i = 0; i < parameters.Count; i++)
+            if (parameters[i] is { Trainable: true, Value.Grad: { } grad } p) _step.Add((p, grad));
+        ApplyCollected();
+    }
+
+    private void ApplyCollected()
+    {
+        CheckClipping();
         StepLearningRate = _schedule.Rate(Iterations);
         GradientClipping.Clip(_step, ClipNorm, ClipValue, GlobalClipNorm);
         if (WeightDecay is { } wd and not 0f)
@@ -106,7 +122,13 @@ public abstract partial class Optimizer
     {
         int set = (ClipNorm is null ? 0 : 1) + (ClipValue is null ? 0 : 1) + (GlobalClipNorm is null ? 0 : 1);
         if (set > 1) throw new InvalidOperationException($"{GetType().Name}: set at most one of ClipNorm, ClipValue and GlobalClipNorm (as Keras).");
-        foreach (var (value, name) in new[] { (ClipNorm, nameof(ClipNorm)), (ClipValue, nameof(ClipValue)), (GlobalClipNorm, nameof(GlobalClipNorm)) })
-            if (value is { } v && !(v > 0f)) throw new InvalidOperationException($"{GetType().Name}: {name} must be positive, got {v}.");
+        CheckPositive(ClipNorm, nameof(ClipNorm));
+        CheckPositive(ClipValue, nameof(ClipValue));
+        CheckPositive(GlobalClipNorm, nameof(GlobalClipNorm));
+    }
+
+    private void CheckPositive(float? value, string name)
+    {
+        if (value is { } v && !(v > 0f)) throw new InvalidOperationException($"{GetType().Name}: {name} must be positive, got {v}.");
     }
 }

@@ -1,15 +1,18 @@
 namespace DeepSharp.Tensors;
 
-/// <summary>An immutable tensor shape: the size of each axis, outermost first.</summary>
+/// <summary>
+/// An immutable tensor shape: the size of each axis, outermost first. The dimensions live in an
+/// interned array (<see cref="ShapeCache"/>), so building a shape seen before allocates nothing.
+/// </summary>
 public readonly struct Shape : IEquatable<Shape>
 {
     private readonly int[]? _dims;
 
-    public Shape(params int[] dims)
+    public Shape(params ReadOnlySpan<int> dims)
     {
         foreach (int d in dims)
             if (d < 0) throw new ArgumentOutOfRangeException(nameof(dims), $"Shape {Format(dims)} has a negative dimension.");
-        _dims = (int[])dims.Clone();
+        _dims = ShapeCache.Intern(dims);
     }
 
     public static Shape Scalar => new([]);
@@ -38,16 +41,28 @@ public readonly struct Shape : IEquatable<Shape>
     /// <summary>This shape with <paramref name="batch"/> prepended.</summary>
     public Shape WithBatch(int batch)
     {
-        var dims = new int[Rank + 1];
+        Span<int> dims = stackalloc int[Rank + 1];
         dims[0] = batch;
-        Dims.CopyTo(dims.AsSpan(1));
+        Dims.CopyTo(dims[1..]);
         return new Shape(dims);
     }
 
     /// <summary>This shape without its first axis.</summary>
-    public Shape WithoutBatch() => Rank == 0 ? this : new Shape(Dims[1..].ToArray());
+    public Shape WithoutBatch() => Rank == 0 ? this : new Shape(Dims[1..]);
 
-    public bool Equals(Shape other) => Dims.SequenceEqual(other.Dims);
+    /// <summary>This shape with axis <paramref name="axis"/> set to <paramref name="size"/>.</summary>
+    public Shape With(int axis, int size)
+    {
+        Span<int> dims = stackalloc int[Rank];
+        Dims.CopyTo(dims);
+        dims[axis < 0 ? Rank + axis : axis] = size;
+        return new Shape(dims);
+    }
+
+    /// <summary>Whether this shape equals <paramref name="other"/> without its first axis (a batch's per-sample shape).</summary>
+    public bool EqualsWithoutBatch(Shape other) => other.Rank > 0 && Dims.SequenceEqual(other.Dims[1..]);
+
+    public bool Equals(Shape other) => ReferenceEquals(_dims, other._dims) || Dims.SequenceEqual(other.Dims);
     public override bool Equals(object? obj) => obj is Shape s && Equals(s);
     public override int GetHashCode()
     {

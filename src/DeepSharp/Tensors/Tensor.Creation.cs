@@ -3,11 +3,11 @@ namespace DeepSharp.Tensors;
 public sealed partial class Tensor
 {
     /// <summary>A scope that returns the temporaries created inside it to the buffer pool.</summary>
-    public static TensorScope Scope() => new();
+    public static TensorScope Scope() => ScopeFrame.Open();
 
-    public static Tensor Zeros(params int[] shape) => Zeros(new Shape(shape));
-    public static Tensor Zeros(Shape shape) => new(new CpuStorage<float>(shape.Size, clear: true, pooled: false), shape);
-    public static Tensor Ones(params int[] shape) => Full(new Shape(shape), 1f);
+    public static Tensor Zeros(params ReadOnlySpan<int> shape) => Zeros(new Shape(shape));
+    public static Tensor Zeros(Shape shape) => new(new CpuStorage<float>(shape.Size, clear: true), shape);
+    public static Tensor Ones(params ReadOnlySpan<int> shape) => Full(new Shape(shape), 1f);
     public static Tensor Full(Shape shape, float value)
     {
         var t = Empty(shape);
@@ -16,7 +16,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>A tensor whose elements are not initialised.</summary>
-    public static Tensor Empty(Shape shape) => new(new CpuStorage<float>(shape.Size, clear: false, pooled: false), shape);
+    public static Tensor Empty(Shape shape) => new(new CpuStorage<float>(shape.Size, clear: false), shape);
 
     public static Tensor Scalar(float value) => FromArray([value], Shape.Scalar);
 
@@ -41,7 +41,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>An int32 tensor of zeros.</summary>
-    public static Tensor IntZeros(Shape shape) => new(new CpuStorage<int>(shape.Size, clear: true, pooled: false), shape);
+    public static Tensor IntZeros(Shape shape) => new(new CpuStorage<int>(shape.Size, clear: true), shape);
 
     /// <summary>Normal(mean, std) samples from <paramref name="generator"/> (the global one by default).</summary>
     public static Tensor RandomNormal(Shape shape, float mean = 0f, float std = 1f, RandomGenerator? generator = null)
@@ -65,23 +65,38 @@ public sealed partial class Tensor
     /// </summary>
     internal static Tensor Temp(Shape shape, bool clear = false)
     {
-        var scope = TensorScope.Current;
+        var scope = ScopeFrame.Current;
         if (scope is null)
-            return new Tensor(new CpuStorage<float>(shape.Size, clear, pooled: false), shape);
-        var storage = new CpuStorage<float>(shape.Size, clear, pooled: true);
-        scope.Register(storage);
-        return new Tensor(storage, shape);
+            return new Tensor(new CpuStorage<float>(shape.Size, clear), shape);
+        var tensor = TempPool.RentFloat(shape, clear);
+        scope.Register(tensor);
+        return tensor;
     }
 
     /// <summary>An int32 temporary, as <see cref="Temp"/>.</summary>
     internal static Tensor IntTemp(Shape shape)
     {
-        var scope = TensorScope.Current;
+        var scope = ScopeFrame.Current;
         if (scope is null)
-            return new Tensor(new CpuStorage<int>(shape.Size, clear: false, pooled: false), shape);
-        var storage = new CpuStorage<int>(shape.Size, clear: false, pooled: true);
-        scope.Register(storage);
-        return new Tensor(storage, shape);
+            return new Tensor(new CpuStorage<int>(shape.Size, clear: false), shape);
+        var tensor = TempPool.RentInt(shape, clear: false);
+        scope.Register(tensor);
+        return tensor;
+    }
+
+    /// <summary>
+    /// A view of this tensor's memory in <paramref name="shape"/> for op outputs: a pooled tensor
+    /// object registered with the current scope when one is active, else an ordinary view.
+    /// </summary>
+    internal Tensor TempView(Shape shape)
+    {
+        if (shape.Size != Size)
+            throw new ShapeMismatchException($"Cannot view {Shape} ({Size} elements) as {shape}.");
+        var scope = ScopeFrame.Current;
+        if (scope is null) return new Tensor(Storage, shape, _offset);
+        var view = TempPool.RentView(Storage, shape, _offset);
+        scope.Register(view);
+        return view;
     }
 
     /// <summary>A float32 temporary shaped like this tensor.</summary>

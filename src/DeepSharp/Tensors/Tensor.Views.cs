@@ -6,9 +6,14 @@ public sealed partial class Tensor
     /// A view with a new shape over the same elements (free). One dimension may be −1 and is inferred.
     /// Not recorded for autograd: use Ops.Reshape for that.
     /// </summary>
-    public Tensor View(params int[] shape) => new(Storage, ResolveShape(shape), _offset);
+    public Tensor View(params ReadOnlySpan<int> shape) => new(Storage, ResolveShape(shape), _offset);
 
-    internal Shape ResolveShape(int[] shape)
+    /// <summary>A view with <paramref name="shape"/> (same number of elements) over the same elements.</summary>
+    public Tensor View(Shape shape) => shape.Size == Size
+        ? new(Storage, shape, _offset)
+        : throw new ShapeMismatchException($"Cannot view {Shape} ({Size} elements) as {shape}.");
+
+    internal Shape ResolveShape(ReadOnlySpan<int> shape)
     {
         int inferred = -1;
         long known = 1;
@@ -22,7 +27,8 @@ public sealed partial class Tensor
             else if (shape[i] < 0) throw new ShapeMismatchException($"Cannot reshape {Shape} to {Shape.Format(shape)}: negative dimension.");
             else known *= shape[i];
         }
-        var dims = (int[])shape.Clone();
+        Span<int> dims = stackalloc int[shape.Length];
+        shape.CopyTo(dims);
         if (inferred >= 0)
         {
             if (known == 0 || Size % known != 0)
@@ -41,17 +47,14 @@ public sealed partial class Tensor
         if (start < 0 || count < 0 || start + count > Shape[0])
             throw new ArgumentOutOfRangeException(nameof(start), $"Rows [{start}, {start + count}) are outside a tensor of shape {Shape}.");
         int rowSize = Shape[0] == 0 ? 0 : Size / Shape[0];
-        var dims = Shape.ToArray();
-        dims[0] = count;
-        return new Tensor(Storage, new Shape(dims), _offset + start * rowSize);
+        return new Tensor(Storage, Shape.With(0, count), _offset + start * rowSize);
     }
 
     /// <summary>The rows named by <paramref name="indices"/> (first axis), copied into a new tensor.</summary>
     public Tensor GatherRows(ReadOnlySpan<int> indices)
     {
-        var dims = Shape.ToArray();
-        dims[0] = indices.Length;
-        var result = DType == DType.Int32 ? IntTemp(new Shape(dims)) : Temp(new Shape(dims));
+        var shape = Shape.With(0, indices.Length);
+        var result = DType == DType.Int32 ? IntTemp(shape) : Temp(shape);
         GatherRowsInto(indices, result);
         return result;
     }

@@ -8,22 +8,47 @@ namespace DeepSharp.Tensors;
 /// </summary>
 public sealed partial class Tensor
 {
-    private readonly int _offset;
+    private int _offset;
 
     internal Tensor(TensorStorage storage, Shape shape, int offset = 0)
     {
-        if (offset < 0 || (long)offset + shape.Size > storage.Length)
-            throw new ArgumentOutOfRangeException(nameof(offset), $"View {shape} at offset {offset} exceeds storage of {storage.Length} elements.");
+        CheckView(storage, shape, offset);
         Storage = storage;
         Shape = shape;
         _offset = offset;
     }
 
-    public Shape Shape { get; }
+    public Shape Shape { get; private set; }
     public DType DType => Storage.DType;
     public int Rank => Shape.Rank;
     public int Size => Shape.Size;
-    public TensorStorage Storage { get; }
+    public TensorStorage Storage { get; private set; }
+
+    /// <summary>How the memory of this tensor object is managed (see <see cref="TempPool"/>).</summary>
+    internal TensorKind Kind { get; private set; }
+
+    /// <summary>The mark of the last Backward that visited this tensor (Backprop's topological sort).</summary>
+    internal int VisitMark { get; set; }
+
+    private static void CheckView(TensorStorage storage, Shape shape, int offset)
+    {
+        if (offset < 0 || (long)offset + shape.Size > storage.Length)
+            throw new ArgumentOutOfRangeException(nameof(offset), $"View {shape} at offset {offset} exceeds storage of {storage.Length} elements.");
+    }
+
+    /// <summary>Points this pooled tensor object at new memory (TempPool only).</summary>
+    internal void Reuse(TensorStorage storage, Shape shape, int offset, TensorKind kind)
+    {
+        CheckView(storage, shape, offset);
+        (Storage, Shape, _offset, Kind) = (storage, shape, offset, kind);
+        (RequiresGrad, Grad, GradFn, VisitMark) = (false, null, null, 0);
+    }
+
+    /// <summary>Drops the graph references of a tensor going back to the pool.</summary>
+    internal void Forget() => (RequiresGrad, Grad, GradFn) = (false, null, null);
+
+    /// <summary>Marks a pooled tensor as one the pool no longer owns (kept past every scope).</summary>
+    internal void Unpool() => Kind = TensorKind.Ordinary;
 
     /// <summary>Whether gradients flow into this tensor during Backward.</summary>
     public bool RequiresGrad { get; set; }

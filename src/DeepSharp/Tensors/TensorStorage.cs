@@ -1,35 +1,35 @@
 namespace DeepSharp.Tensors;
 
 /// <summary>
-/// The memory behind one or more tensors (views share it). CPU storage is a pooled managed array;
+/// The memory behind one or more tensors (views share it). CPU storage is a managed array;
 /// a GPU backend adds another subclass without touching layers.
 /// </summary>
 public abstract class TensorStorage
 {
     public abstract DType DType { get; }
     public abstract int Length { get; }
-
-    /// <summary>Gives the memory back to its pool; views of it must no longer be used.</summary>
-    internal abstract void Release();
 }
 
-/// <summary>CPU storage: a managed array of <typeparamref name="T"/> from <see cref="BufferPool{T}"/>.</summary>
+/// <summary>
+/// CPU storage: a managed array of <typeparamref name="T"/>. Scoped temporaries keep theirs with
+/// their tensor object in <see cref="TempPool"/>: while pooled the storage is closed and any access
+/// throws; reopened, it serves a prefix of the same array to its next tensor.
+/// </summary>
 public sealed class CpuStorage<T> : TensorStorage where T : unmanaged
 {
-    private T[] _data;
-    private readonly int _length;
-    private readonly bool _pooled;
+    private readonly T[] _data;
+    private int _length;
+    private bool _closed;
 
-    /// <summary>Storage from the pool (when <paramref name="pooled"/>) or freshly allocated.</summary>
-    internal CpuStorage(int length, bool clear, bool pooled)
+    /// <summary>A fresh array of <paramref name="length"/> elements (at least <paramref name="capacity"/>), zeroed if asked.</summary>
+    internal CpuStorage(int length, bool clear, int capacity = 0)
     {
-        _data = pooled ? BufferPool<T>.Rent(length, clear)
-            : clear ? new T[length] : GC.AllocateUninitializedArray<T>(length);
+        int size = Math.Max(length, capacity);
+        _data = size == 0 ? [] : clear ? new T[size] : GC.AllocateUninitializedArray<T>(size);
         _length = length;
-        _pooled = pooled;
     }
 
-    /// <summary>Wraps an array the caller hands over; it never goes to the pool.</summary>
+    /// <summary>Wraps an array the caller hands over.</summary>
     internal CpuStorage(T[] data)
     {
         _data = data;
@@ -39,17 +39,23 @@ public sealed class CpuStorage<T> : TensorStorage where T : unmanaged
     public override DType DType => typeof(T) == typeof(float) ? DType.Float32 : DType.Int32;
     public override int Length => _length;
 
-    internal T[] Array => _data.Length >= _length || _length == 0
+    /// <summary>Elements the array can hold (pooled storage is reopened for any length up to this).</summary>
+    internal int Capacity => _data.Length;
+
+    internal T[] Array => !_closed
         ? _data
         : throw new ObjectDisposedException(nameof(CpuStorage<T>), "This tensor's memory was returned to the pool (its scope ended).");
 
     public Span<T> Span => Array.AsSpan(0, _length);
 
-    internal override void Release()
+    /// <summary>Closes the storage while it sits in the pool.</summary>
+    internal void Close() => _closed = true;
+
+    /// <summary>Reopens pooled storage for <paramref name="length"/> elements, zeroed if asked.</summary>
+    internal void Reopen(int length, bool clear)
     {
-        if (!_pooled || _length == 0) return;
-        var data = _data;
-        _data = [];
-        BufferPool<T>.Return(data);
+        _length = length;
+        _closed = false;
+        if (clear) System.Array.Clear(_data, 0, length);
     }
 }

@@ -26,6 +26,13 @@ internal sealed class FitRun(DataLoader train, History history)
 
     public RunningMean LossMean { get; set; } = new();
 
+    /// <summary>The model's weights and its trainable ones, listed at the first step (the layers build there).</summary>
+    public Nn.Parameter[]? Parameters { get; set; }
+    public Nn.Parameter[]? Trainable { get; set; }
+
+    /// <summary>The logs handed to OnTrainBatchEnd: one dictionary refilled every step (callbacks copy what they keep).</summary>
+    public Dictionary<string, double> BatchLogs { get; } = [];
+
     /// <summary>A restored checkpoint Fit has yet to start from.</summary>
     public Checkpoint? Resume { get; set; }
 }

@@ -109,11 +109,11 @@ public partial class Model
                     {
                         if (!NextBatch(train, ref batches, run, restart: step == 0)) break;
                         hooks.BatchBegin(step);
-                        TrainStep(batches!.Current, classWeight, run.LossMean);
+                        TrainStep(batches!.Current, classWeight, run);
                     }
                     run.Step = step + 1;
                     run.TotalSteps++;
-                    hooks.BatchEnd(step, CurrentLogs(run.LossMean.Value));
+                    hooks.BatchEnd(step, FillLogs(run.BatchLogs, run.LossMean.Value));
                 }
                 var epochLogs = CurrentLogs(run.LossMean.Value);
                 if (validationData is not null)
@@ -157,34 +157,40 @@ public partial class Model
         return true;
     }
 
-    private void TrainStep(Batch batch, IReadOnlyDictionary<int, float>? classWeight, RunningMean lossMean)
+    private void TrainStep(Batch batch, IReadOnlyDictionary<int, float>? classWeight, FitRun run)
     {
         if (_generalStep || batch.InputCount != 1 || batch.TargetCount != 1)
         {
-            TrainStepMany(batch, classWeight, lossMean); // several inputs, outputs or loss weights: Model.MultiIO.cs
+            TrainStepMany(batch, classWeight, run); // several inputs, outputs or loss weights: Model.MultiIO.cs
             return;
         }
         var (optimizer, loss) = RequireCompiled("Fit");
         CheckSamples(batch.X, batch.Y, "Fit");
         var weights = classWeight is null ? batch.SampleWeight : ClassWeights.Apply(batch.Y, classWeight, batch.SampleWeight);
         var yPred = Call(batch.X, training: true);
+        // The weights exist once the first batch has built the layers; listed once per Fit, as
+        // Keras fixes the trainable set at compile time.
+        if (run.Parameters is null)
+        {
+            run.Parameters = Parameters.ToArray();
+            run.Trainable = TrainableParameters.ToArray();
+        }
         var lossTensor = loss.Compute(batch.Y, yPred, weights);
-        lossMean.Add(lossTensor.Item(), batch.Size);
-        ZeroGradients();
+        run.LossMean.Add(lossTensor.Item(), batch.Size);
+        foreach (var p in run.Parameters) p.Value.Grad?.Span.Clear();
         lossTensor.Backward();
-        optimizer.Apply(TrainableParameters);
+        optimizer.Apply(run.Trainable!);
         UpdateMetrics(0, batch.Y, yPred, weights);
     }
 
-    private void ZeroGradients()
-    {
-        foreach (var p in Parameters) p.Value.Grad?.Span.Clear();
-    }
+    private Dictionary<string, double> CurrentLogs(double lossValue) => FillLogs([], lossValue);
 
-    private Dictionary<string, double> CurrentLogs(double lossValue)
+    /// <summary>Puts the loss and every metric's result into <paramref name="logs"/> (cleared first).</summary>
+    private Dictionary<string, double> FillLogs(Dictionary<string, double> logs, double lossValue)
     {
-        var logs = new Dictionary<string, double> { ["loss"] = lossValue };
-        foreach (var c in _compiled) logs[c.LogName] = c.Metric.Result();
+        logs.Clear();
+        logs["loss"] = lossValue;
+        foreach (var c in _compiled) logs[c.LogName] = c.Metric.Result(); // an array: no enumerator allocated
         return logs;
     }
 

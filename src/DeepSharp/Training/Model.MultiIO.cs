@@ -111,7 +111,7 @@ public partial class Model
     }
 
     /// <summary>A training step through the general path: several inputs or outputs, or loss weights.</summary>
-    private void TrainStepMany(Batch batch, IReadOnlyDictionary<int, float>? classWeight, RunningMean lossMean)
+    private void TrainStepMany(Batch batch, IReadOnlyDictionary<int, float>? classWeight, FitRun run)
     {
         var (optimizer, _) = RequireCompiled("Fit");
         CheckBatch(batch, "Fit");
@@ -119,11 +119,16 @@ public partial class Model
             throw new ArgumentException($"Fit: classWeight is only supported for a model with one output (as Keras); model '{Name}' has {OutputCount}. Use sampleWeight.", nameof(classWeight));
         var weights = classWeight is null ? batch.SampleWeight : ClassWeights.Apply(batch.Y, classWeight, batch.SampleWeight);
         var outputs = Call(batch.Inputs, training: true);
+        if (run.Parameters is null)
+        {
+            run.Parameters = Parameters.ToArray();
+            run.Trainable = TrainableParameters.ToArray();
+        }
         var total = TotalLoss(batch, outputs, weights);
-        lossMean.Add(total.Item(), batch.Size);
-        ZeroGradients();
+        run.LossMean.Add(total.Item(), batch.Size);
+        foreach (var p in run.Parameters) p.Value.Grad?.Span.Clear();
         total.Backward();
-        optimizer.Apply(TrainableParameters);
+        optimizer.Apply(run.Trainable!);
         for (int o = 0; o < outputs.Count; o++) UpdateMetrics(o, batch.Target(o), outputs[o], weights);
     }
 

@@ -77,6 +77,31 @@ public class OpGradientTests
     public void MaxPool2D(int h, int w, int pool, int stride, bool same) =>
         Check(t => Ops.MaxPool2D(t[0], (pool, pool), (stride, stride), same), [Distinct(1, 2, h, w, 3)]);
 
+    [Fact]
+    public void MaxPool2DOfAnIntermediateUsedTwice() =>
+        // The first pool's rule writes the fresh gradient of tanh(x); the second accumulates into it.
+        Check(t =>
+        {
+            var a = Ops.Tanh(t[0]);
+            return Ops.Add(Ops.MaxPool2D(a, (2, 2), (2, 2), false), Ops.Multiply(Ops.MaxPool2D(a, (2, 2), (2, 2), false), Tensor.Scalar(0.5f)));
+        }, [Distinct(4, 2, 4, 6, 3)]);
+
+    [Theory]
+    [InlineData(1, 6, 6, 1, 4, 3, false)]
+    [InlineData(2, 5, 7, 3, 5, 2, true)]
+    public void Conv2DWithFusedRelu(int n, int h, int w, int cin, int cout, int k, bool same) =>
+        Check(t => Ops.Conv2D(Ops.Tanh(t[0]), t[1], t[2], (1, 1), same, relu: true),
+            [Random(5, n, h, w, cin), Random(6, k, k, cin, cout), Random(7, cout)], maxElementsPerInput: 30);
+
+    [Fact]
+    public void Conv2DWithFusedReluEqualsReluOfConv2D()
+    {
+        var x = Random(8, 2, 7, 7, 3);
+        var kernel = Random(9, 3, 3, 3, 8);
+        var bias = Random(10, 8);
+        Assert.Equal(Ops.Relu(Ops.Conv2D(x, kernel, bias, (1, 1), true)).ToArray(), Ops.Conv2D(x, kernel, bias, (1, 1), true, relu: true).ToArray());
+    }
+
     /// <summary>Distinct values 0.05 apart in random order, so a finite difference never changes a window's maximum.</summary>
     private static Tensor Distinct(int seed, params int[] shape)
     {

@@ -37,8 +37,8 @@ public static partial class Ops
         public override void Backward(Tensor output, Tensor dy)
         {
             int rows = _x.Shape[0], inF = _x.Shape[1], outF = _w.Shape[1];
-            if (GradOf(0) is { } dx) // dX += dY · Wᵀ
-                Gemm.Multiply(false, true, rows, inF, outF, dy.Span, outF, _w.Span, outF, dx.Span, inF, accumulate: true);
+            if (GradForWrite(0, out bool accumulate) is { } dx) // dX (+)= dY · Wᵀ
+                Gemm.Multiply(false, true, rows, inF, outF, dy.Span, outF, _w.Span, outF, dx.Span, inF, accumulate);
             if (GradOf(1) is { } dw) // dW += Xᵀ · dY
                 Gemm.Multiply(true, false, inF, outF, rows, _x.Span, inF, dy.Span, outF, dw.Span, outF, accumulate: true);
             if (_b is not null && GradOf(2) is { } db) // db += Σ_rows dY

@@ -17,15 +17,16 @@ public static partial class Ops
         var y = Tensor.Temp(outShape);
         var argmax = Tensor.IntTemp(outShape);
         MaxPool2DKernel.Forward(x.Span, y.Span, argmax.IntSpan, g);
-        return OpNode.Needed(x) ? new MaxPool2DNode(x, argmax).Attach(y) : y;
+        return OpNode.Needed(x) ? new MaxPool2DNode(x, argmax, g).Attach(y) : y;
     }
 
-    private sealed class MaxPool2DNode(Tensor x, Tensor argmax) : OpNode(x)
+    private sealed class MaxPool2DNode(Tensor x, Tensor argmax, Pool2DGeometry g) : OpNode(x)
     {
         public override string Name => "MaxPool2D";
         public override void Backward(Tensor output, Tensor dy)
         {
-            if (GradOf(0) is { } dx) MaxPool2DKernel.Backward(dy.Span, argmax.IntSpan, dx.Span);
+            if (GradForWrite(0, out bool accumulate) is { } dx)
+                MaxPool2DKernel.Backward(dy.Span, argmax.IntSpan, dx.Span, g, accumulate);
         }
     }
 }

@@ -26,7 +26,7 @@ public static partial class Ops
     public static Tensor SumLastAxis(Tensor x)
     {
         var (rows, cols) = RowsAndLastAxis(x, "SumLastAxis");
-        var y = Tensor.Temp(new Shape(x.Shape.Dims[..^1].ToArray()));
+        var y = Tensor.Temp(new Shape(x.Shape.Dims[..^1]));
         var xs = x.Span;
         var ys = y.Span;
         for (int r = 0; r < rows; r++) ys[r] = Reductions.Sum(xs.Slice(r * cols, cols));

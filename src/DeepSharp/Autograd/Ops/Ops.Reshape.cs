@@ -5,9 +5,12 @@ namespace DeepSharp.Autograd;
 public static partial class Ops
 {
     /// <summary>The same elements in a new shape (a free view); one dimension may be −1.</summary>
-    public static Tensor Reshape(Tensor x, params int[] shape)
+    public static Tensor Reshape(Tensor x, params ReadOnlySpan<int> shape) => Reshape(x, x.ResolveShape(shape));
+
+    /// <summary>The same elements in <paramref name="shape"/> (a free view).</summary>
+    public static Tensor Reshape(Tensor x, Shape shape)
     {
-        var y = x.View(shape);
+        var y = x.TempView(shape);
         return OpNode.Needed(x) ? new ReshapeNode(x).Attach(y) : y;
     }
 
@@ -19,8 +22,8 @@ public static partial class Ops
             if (!x.RequiresGrad) return;
             // An intermediate without a gradient yet can take dy's memory as its own (a view, no
             // copy): dy is complete here and nothing reads it after this node.
-            if (x.Grad is null && !x.IsLeaf) x.Grad = dy.View(x.Shape.ToArray());
-            else Broadcasting.AccumulateReduced(dy.View(x.Shape.ToArray()), GradOf(0)!);
+            if (x.Grad is null && !x.IsLeaf) x.Grad = dy.TempView(x.Shape);
+            else Broadcasting.AccumulateReduced(dy.TempView(x.Shape), GradOf(0)!);
         }
     }
 }

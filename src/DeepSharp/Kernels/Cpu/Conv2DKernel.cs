@@ -11,8 +11,11 @@ namespace DeepSharp.Kernels.Cpu;
 /// </summary>
 public static unsafe class Conv2DKernel
 {
-    /// <summary>Writes y (N, OutH, OutW, Cout). An empty <paramref name="bias"/> means no bias.</summary>
-    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, in Conv2DGeometry g)
+    /// <summary>
+    /// Writes y (N, OutH, OutW, Cout). An empty <paramref name="bias"/> means no bias; with
+    /// <paramref name="relu"/> y = max(conv + bias, 0), applied as the results are stored.
+    /// </summary>
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, in Conv2DGeometry g, bool relu = false)
     {
         Validate(g, x.Length, w.Length, y.Length, "y");
         if (!bias.IsEmpty && bias.Length < g.OutC)
@@ -20,10 +23,11 @@ public static unsafe class Conv2DKernel
         if (!Vector.IsHardwareAccelerated)
         {
             NaiveConv2D.Forward(x, w, bias, y, g);
+            if (relu) NaiveActivations.Relu(y[..g.OutputLength], y[..g.OutputLength]);
             return;
         }
         fixed (float* px = x, pw = w, pb = bias, py = y)
-            ConvForward.Run(px, pw, bias.IsEmpty ? null : pb, py, g);
+            ConvForward.Run(px, pw, bias.IsEmpty ? null : pb, py, g, relu);
     }
 
     /// <summary>dx += ∂L/∂x given dy.</summary>
@@ -50,6 +54,31 @@ public static unsafe class Conv2DKernel
         }
         fixed (float* px = x, pdy = dy, pdw = dw)
             ConvBackwardKernel.Run(px, pdy, pdw, g);
+    }
+
+    /// <summary>
+    /// The backward pass of a convolution with a fused ReLU and bias, after any input gradient:
+    /// masks <paramref name="dy"/> in place where <paramref name="reluOutput"/> (the layer's output)
+    /// is ≤ 0 (skipped when empty), then dw += ∂L/∂w and db += Σ dy (db skipped when empty) — one
+    /// parallel pass over dy. Bit-identical for any thread count.
+    /// </summary>
+    public static void BackwardKernelFused(ReadOnlySpan<float> x, Span<float> dy, ReadOnlySpan<float> reluOutput,
+        Span<float> dw, Span<float> db, in Conv2DGeometry g)
+    {
+        Validate(g, x.Length, dw.Length, dy.Length, "dy");
+        if (!reluOutput.IsEmpty && reluOutput.Length < g.OutputLength)
+            throw new ArgumentException($"ReLU output has {reluOutput.Length} elements; geometry {g} needs {g.OutputLength}.", nameof(reluOutput));
+        if (!db.IsEmpty && db.Length < g.OutC)
+            throw new ArgumentException($"Bias gradient has {db.Length} elements; expected {g.OutC} or none.", nameof(db));
+        if (!Vector.IsHardwareAccelerated)
+        {
+            if (!reluOutput.IsEmpty) NaiveActivations.ReluMaskGradient(reluOutput[..g.OutputLength], dy[..g.OutputLength]);
+            NaiveConv2D.BackwardKernel(x, dy, dw, g);
+            if (!db.IsEmpty) NaiveReductions.SumRows(dy[..g.OutputLength], db, g.Batch * g.OutH * g.OutW, g.OutC);
+            return;
+        }
+        fixed (float* px = x, pdy = dy, pr = reluOutput, pdw = dw, pdb = db)
+            ConvBackwardKernel.Run(px, pdy, pdw, g, reluOutput.IsEmpty ? null : pr, db.IsEmpty ? null : pdb);
     }
 
     // The fast paths use pointers, so a short span must fail here rather than read past its end.

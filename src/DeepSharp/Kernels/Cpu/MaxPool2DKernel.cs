@@ -23,20 +23,22 @@ public static unsafe class MaxPool2DKernel
             MaxPoolForward.Run(px, py, pa, g);
     }
 
-    /// <summary>dx[argmax[i]] += dy[i] (argmax −1: no input element; skipped).</summary>
-    /// <remarks>
-    /// Sequential: without the geometry, two outputs may route to one input (overlapping
-    /// windows), so the scatter is not split over threads; it is memory-bound anyway.
-    /// </remarks>
-    public static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx)
+    /// <summary>
+    /// dx[argmax[i]] += dy[i] (argmax −1: no input element; skipped); without
+    /// <paramref name="accumulate"/>, dx is overwritten (zero where no gradient is routed).
+    /// Spread over images; argmax must come from <see cref="Forward"/> with the same geometry.
+    /// </summary>
+    public static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx, in Pool2DGeometry g, bool accumulate = true)
     {
-        if (argmax.Length < dy.Length)
-            throw new ArgumentException($"argmax has {argmax.Length} elements; dy has {dy.Length}.", nameof(argmax));
-        argmax = argmax[..dy.Length];
-        for (int i = 0; i < dy.Length; i++)
-        {
-            int a = argmax[i];
-            if (a >= 0) dx[a] += dy[i];
-        }
+        if (dy.Length < g.OutputLength || argmax.Length < g.OutputLength)
+            throw new ArgumentException($"dy has {dy.Length} and argmax {argmax.Length} elements; geometry {g} needs {g.OutputLength}.");
+        if (dx.Length < g.InputLength)
+            throw new ArgumentException($"dx has {dx.Length} elements; geometry {g} needs {g.InputLength}.", nameof(dx));
+        int misrouted;
+        fixed (float* pdy = dy, pdx = dx)
+        fixed (int* pa = argmax)
+            misrouted = MaxPoolBackward.Run(pdy, pa, pdx, g, accumulate);
+        if (misrouted > 0)
+            throw new ArgumentException($"{misrouted} argmax entries point outside their own image for geometry {g}; they were skipped.", nameof(argmax));
     }
 }

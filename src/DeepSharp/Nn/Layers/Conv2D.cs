@@ -72,6 +72,8 @@ public sealed class Conv2D : Layer
     {
         if (x.Rank != 4 || x.Shape[3] != _kernel!.Shape[2])
             throw ShapeError($"(batch, height, width, {_kernel!.Shape[2]})", x.Shape.WithoutBatch());
+        if (Activation == Activation.Relu) // fused: one pass over the output instead of two
+            return Ops.Conv2D(x, _kernel.Value, _bias?.Value, Strides, Padding == Padding.Same, DilationRate, relu: true);
         var y = Ops.Conv2D(x, _kernel.Value, _bias?.Value, Strides, Padding == Padding.Same, DilationRate);
         return Activation.Apply(y);
     }

@@ -57,9 +57,7 @@ public sealed class Dense : Layer
         }
         else
         {
-            var outDims = x.Shape.ToArray();
-            outDims[^1] = Units;
-            y = Ops.Reshape(Ops.Linear(Ops.Reshape(x, -1, features), _kernel.Value, _bias?.Value), outDims);
+            y = Ops.Reshape(Ops.Linear(Ops.Reshape(x, -1, features), _kernel.Value, _bias?.Value), x.Shape.With(-1, Units));
         }
         return Activation.Apply(y);
     }

@@ -41,7 +41,7 @@ public sealed class Reshape : Layer
     protected override Tensor Forward(Tensor x, bool training)
     {
         var target = ComputeOutputShape(x.Shape.WithoutBatch());
-        return Ops.Reshape(x, target.WithBatch(x.Shape[0]).ToArray());
+        return Ops.Reshape(x, target.WithBatch(x.Shape[0]));
     }
 
     public override JsonObject GetConfig()

@@ -17,6 +17,10 @@ public abstract class Callback
     public virtual void OnEpochBegin(int epoch) { }
     public virtual void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs) { }
     public virtual void OnTrainBatchBegin(int step) { }
+    /// <summary>
+    /// After each training step. <paramref name="logs"/> (loss and metrics so far this epoch) is one
+    /// dictionary Fit refills every step, so that steps allocate nothing: copy it to keep it.
+    /// </summary>
     public virtual void OnTrainBatchEnd(int step, IReadOnlyDictionary<string, double> logs) { }
 
     /// <summary>Whether Fit should put the optimizer's "learning_rate" in each epoch's logs (Keras does when a callback changes it).</summary>

@@ -16,6 +16,7 @@ internal sealed class CallbackList(IReadOnlyList<Callback> callbacks)
     public void TrainEnd(IReadOnlyDictionary<string, double> logs) { foreach (var c in callbacks) c.OnTrainEnd(logs); }
     public void EpochBegin(int epoch) { foreach (var c in callbacks) c.OnEpochBegin(epoch); }
     public void EpochEnd(int epoch, IReadOnlyDictionary<string, double> logs) { foreach (var c in callbacks) c.OnEpochEnd(epoch, logs); }
-    public void BatchBegin(int step) { foreach (var c in callbacks) c.OnTrainBatchBegin(step); }
-    public void BatchEnd(int step, IReadOnlyDictionary<string, double> logs) { foreach (var c in callbacks) c.OnTrainBatchEnd(step, logs); }
+    // Per-step hooks index the list: a foreach over the interface would allocate an enumerator per call.
+    public void BatchBegin(int step) { for (int i = 0; i < callbacks.Count; i++) callbacks[i].OnTrainBatchBegin(step); }
+    public void BatchEnd(int step, IReadOnlyDictionary<string, double> logs) { for (int i = 0; i < callbacks.Count; i++) callbacks[i].OnTrainBatchEnd(step, logs); }
 }

@@ -15,6 +15,9 @@ namespace DeepSharp.Kernels.Cpu.Conv;
 /// through the tap-offset table; reduction over the run's pixels, through a table of their
 /// offsets); pixels at padded borders are im2col'd into a tile first. The micro-kernel is
 /// vectorised over output channels.
+/// Fused prologue (optional): before an image's pixels are used, its dy is masked in place where
+/// the layer's ReLU output is ≤ 0, and its rows are summed into the chunk's bias partial — one
+/// parallel pass over dy while it is in cache instead of separate passes over the whole batch.
 /// </remarks>
 internal sealed unsafe class ConvBackwardKernel : IParallelBody
 {
@@ -24,14 +27,19 @@ internal sealed unsafe class ConvBackwardKernel : IParallelBody
     [ThreadStatic] private static ConvBackwardKernel? t_instance;
 
     private Conv2DGeometry _g;
-    private float* _x, _dy, _partials;
+    private float* _x, _dy, _partials, _reluOutput, _biasPartials;
     private int* _direct, _taps, _colOffsets;
     private int _k, _np, _chunkImages;
 
-    public static void Run(float* x, float* dy, float* dw, in Conv2DGeometry g)
+    /// <summary>
+    /// dw += Σ col(pixel)ᵀ·dy(pixel). With <paramref name="reluOutput"/>, dy is first masked in place
+    /// where it is ≤ 0; with <paramref name="db"/>, db += Σ_pixels dy (after the mask).
+    /// </summary>
+    public static void Run(float* x, float* dy, float* dw, in Conv2DGeometry g, float* reluOutput = null, float* db = null)
     {
         int k = g.KernelH * g.KernelW * g.InC, np = ConvMicroKernel.Padded(g.OutC);
-        if (g.OutputLength == 0 || k == 0) return;
+        if (g.OutputLength == 0) return;
+        if (k == 0 && reluOutput == null && db == null) return;
         var body = t_instance ??= new ConvBackwardKernel();
         int chunkImages = (g.Batch + MaxChunks - 1) / MaxChunks;
         int chunks = (g.Batch + chunkImages - 1) / chunkImages;
@@ -41,7 +49,9 @@ internal sealed unsafe class ConvBackwardKernel : IParallelBody
         body._k = k;
         body._np = np;
         body._chunkImages = chunkImages;
-        body._partials = Scratch.Floats(Scratch.Packed, chunks * k * np);
+        body._partials = Scratch.Floats(Scratch.Packed, chunks * (k + 1) * np);
+        body._biasPartials = db == null ? null : body._partials + (long)chunks * k * np;
+        body._reluOutput = reluOutput;
         int* tables = Scratch.Ints(Scratch.Packed, 2 * k + Tile);
         body._direct = tables;          // tap (kh, kw, ci) → offset from its window's corner
         body._taps = tables + k;        // im2col: tap r of a pixel
@@ -55,8 +65,17 @@ internal sealed unsafe class ConvBackwardKernel : IParallelBody
         }
         for (int j = 0; j < Tile; j++) body._colOffsets[j] = j * k;
         try { WorkerPool.Shared.For(chunks, body); }
-        finally { body._x = body._dy = null; }
+        finally { body._x = body._dy = body._reluOutput = null; }
 
+        if (db != null)
+        {
+            var biasTotal = new Span<float>(body._biasPartials, np);
+            for (int c = 1; c < chunks; c++)
+                TensorPrimitives.Add(biasTotal, new ReadOnlySpan<float>(body._biasPartials + (long)c * np, np), biasTotal);
+            var dbSpan = new Span<float>(db, g.OutC);
+            TensorPrimitives.Add(dbSpan, biasTotal[..g.OutC], dbSpan);
+            body._biasPartials = null;
+        }
         int size = k * np;
         var total = new Span<float>(body._partials, size);
         for (int c = 1; c < chunks; c++)
@@ -75,6 +94,8 @@ internal sealed unsafe class ConvBackwardKernel : IParallelBody
         int k = _k, np = _np;
         float* partial = _partials + (long)chunk * k * np;
         new Span<float>(partial, k * np).Clear();
+        float* biasPartial = _biasPartials == null ? null : _biasPartials + (long)chunk * np;
+        if (biasPartial != null) new Span<float>(biasPartial, np).Clear();
         var tile = new Tiles(
             Scratch.Floats(Scratch.TileA, Tile * k),
             Scratch.Floats(Scratch.TileB, Tile * np),
@@ -85,7 +106,12 @@ internal sealed unsafe class ConvBackwardKernel : IParallelBody
         for (int n = chunk * _chunkImages; n < nEnd; n++)
         {
             float* image = _x + (long)n * g.InH * g.InW * g.InC;
-            float* dyImage = _dy + (long)n * g.OutH * g.OutW * g.OutC;
+            long imageOutputs = (long)g.OutH * g.OutW * g.OutC;
+            float* dyImage = _dy + n * imageOutputs;
+            if (_reluOutput != null)
+                Activations.ReluMaskGradient(new ReadOnlySpan<float>(_reluOutput + n * imageOutputs, (int)imageOutputs), new Span<float>(dyImage, (int)imageOutputs));
+            if (biasPartial != null) ConvLayout.SumRowsInto(dyImage, g.OutH * g.OutW, g.OutC, biasPartial);
+            if (k == 0) continue;
             int runStart = 0, runLength = 0, borderCount = 0;
             for (int oh = 0; oh < g.OutH; oh++)
             {

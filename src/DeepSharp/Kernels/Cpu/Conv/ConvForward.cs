@@ -6,7 +6,7 @@ namespace DeepSharp.Kernels.Cpu.Conv;
 /// pixels whose windows lie inside the input is computed directly from the image (the
 /// micro-kernel reads it through a table of the pixels' window corners and a table of tap
 /// offsets, no copy); a run of pixels at padded borders through an im2col tile. Both are
-/// vectorised over output channels (see <see cref="ConvMicroKernel"/>).
+/// vectorised over output channels (see <see cref="ConvMicroKernel"/>), and can apply ReLU as they store.
 /// </summary>
 internal sealed unsafe class ConvForward : IParallelBody
 {
@@ -19,11 +19,13 @@ internal sealed unsafe class ConvForward : IParallelBody
     private float* _x, _w, _bias, _y;
     private int* _taps, _direct, _colRows;
     private int _k, _np, _rowsPerTask, _rowTasks;
+    private bool _relu;
 
-    public static void Run(float* x, float* w, float* bias, float* y, in Conv2DGeometry g)
+    public static void Run(float* x, float* w, float* bias, float* y, in Conv2DGeometry g, bool relu)
     {
         if (g.OutputLength == 0) return;
         var body = t_instance ??= new ConvForward();
+        body._relu = relu;
         int k = g.KernelH * g.KernelW * g.InC, np = ConvMicroKernel.Padded(g.OutC);
         body._g = g;
         body._x = x;
@@ -98,8 +100,8 @@ internal sealed unsafe class ConvForward : IParallelBody
     private void Flush(float* image, float* y, int count, bool interior, int* corners, float* col)
     {
         if (interior)
-            ConvMicroKernel.Run(image, corners, _direct, _k, _w, _np, _np, y, _g.OutC, count, _g.OutC, _bias, accumulate: false);
+            ConvMicroKernel.Run(image, corners, _direct, _k, _w, _np, _np, y, _g.OutC, count, _g.OutC, _bias, accumulate: false, _relu);
         else
-            ConvMicroKernel.Run(col, _colRows, _taps, _k, _w, _np, _np, y, _g.OutC, count, _g.OutC, _bias, accumulate: false);
+            ConvMicroKernel.Run(col, _colRows, _taps, _k, _w, _np, _np, y, _g.OutC, count, _g.OutC, _bias, accumulate: false, _relu);
     }
 }

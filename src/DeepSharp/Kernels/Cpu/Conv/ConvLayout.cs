@@ -21,6 +21,14 @@ internal static unsafe class ConvLayout
         }
     }
 
+    /// <summary>acc[0..cols) += Σ_r src[r, 0..cols) (a bias gradient's partial sum, rows in order).</summary>
+    public static void SumRowsInto(float* src, int rows, int cols, float* acc)
+    {
+        var total = new Span<float>(acc, cols);
+        for (int r = 0; r < rows; r++)
+            System.Numerics.Tensors.TensorPrimitives.Add(total, new ReadOnlySpan<float>(src + (long)r * cols, cols), total);
+    }
+
     /// <summary>dst[co, 0..kp) = w[0..K, co], zero past K. (Cout, kp)</summary>
     public static void PackKernelTransposed(float* w, int k, int cout, int kp, float* dst)
     {

@@ -26,7 +26,7 @@ internal static unsafe class ConvMicroKernel
     public static int Padded(int n) => (n + BlockWidth - 1) / BlockWidth * BlockWidth;
 
     public static void Run(float* a, int* rowOff, int* colOff, int kred, float* b, int ldb, int np,
-        float* c, int ldc, int m, int n, float* bias, bool accumulate)
+        float* c, int ldc, int m, int n, float* bias, bool accumulate, bool relu = false)
     {
         int vw = Vector<float>.Count;
         float* tmp = stackalloc float[2 * vw];
@@ -37,14 +37,14 @@ internal static unsafe class ConvMicroKernel
             var init1 = bias == null ? Vector<float>.Zero : Vector.Load(bias + j0 + vw);
             int i = 0;
             for (; i + 4 <= m; i += 4)
-                Block4(a + rowOff[i], a + rowOff[i + 1], a + rowOff[i + 2], a + rowOff[i + 3], colOff, kred, b + j0, ldb, c + i * ldc + j0, ldc, valid, init0, init1, accumulate, tmp);
+                Block4(a + rowOff[i], a + rowOff[i + 1], a + rowOff[i + 2], a + rowOff[i + 3], colOff, kred, b + j0, ldb, c + i * ldc + j0, ldc, valid, init0, init1, accumulate, relu, tmp);
             for (; i < m; i++)
-                Block1(a + rowOff[i], colOff, kred, b + j0, ldb, c + i * ldc + j0, valid, init0, init1, accumulate, tmp);
+                Block1(a + rowOff[i], colOff, kred, b + j0, ldb, c + i * ldc + j0, valid, init0, init1, accumulate, relu, tmp);
         }
     }
 
     private static void Block4(float* a, float* a1, float* a2, float* a3, int* off, int kred, float* b, int ldb,
-        float* c, int ldc, int valid, Vector<float> init0, Vector<float> init1, bool accumulate, float* tmp)
+        float* c, int ldc, int valid, Vector<float> init0, Vector<float> init1, bool accumulate, bool relu, float* tmp)
     {
         int vw = Vector<float>.Count;
         Vector<float> c00 = init0, c01 = init1, c10 = init0, c11 = init1;
@@ -67,14 +67,14 @@ internal static unsafe class ConvMicroKernel
             c30 = Vector.MultiplyAddEstimate(x, b0, c30);
             c31 = Vector.MultiplyAddEstimate(x, b1, c31);
         }
-        Emit(c, c00, c01, valid, accumulate, tmp);
-        Emit(c + ldc, c10, c11, valid, accumulate, tmp);
-        Emit(c + 2 * ldc, c20, c21, valid, accumulate, tmp);
-        Emit(c + 3 * ldc, c30, c31, valid, accumulate, tmp);
+        Emit(c, c00, c01, valid, accumulate, relu, tmp);
+        Emit(c + ldc, c10, c11, valid, accumulate, relu, tmp);
+        Emit(c + 2 * ldc, c20, c21, valid, accumulate, relu, tmp);
+        Emit(c + 3 * ldc, c30, c31, valid, accumulate, relu, tmp);
     }
 
     private static void Block1(float* a, int* off, int kred, float* b, int ldb,
-        float* c, int valid, Vector<float> init0, Vector<float> init1, bool accumulate, float* tmp)
+        float* c, int valid, Vector<float> init0, Vector<float> init1, bool accumulate, bool relu, float* tmp)
     {
         int vw = Vector<float>.Count;
         Vector<float> c0 = init0, c1 = init1;
@@ -84,11 +84,11 @@ internal static unsafe class ConvMicroKernel
             c0 = Vector.MultiplyAddEstimate(x, Vector.Load(b), c0);
             c1 = Vector.MultiplyAddEstimate(x, Vector.Load(b + vw), c1);
         }
-        Emit(c, c0, c1, valid, accumulate, tmp);
+        Emit(c, c0, c1, valid, accumulate, relu, tmp);
     }
 
-    /// <summary>Stores (or adds) the first <paramref name="valid"/> of the block's columns.</summary>
-    private static void Emit(float* c, Vector<float> v0, Vector<float> v1, int valid, bool accumulate, float* tmp)
+    /// <summary>Stores (or adds) the first <paramref name="valid"/> of the block's columns, through max(·, 0) if asked.</summary>
+    private static void Emit(float* c, Vector<float> v0, Vector<float> v1, int valid, bool accumulate, bool relu, float* tmp)
     {
         int vw = Vector<float>.Count;
         if (valid == 2 * vw)
@@ -98,12 +98,21 @@ internal static unsafe class ConvMicroKernel
                 v0 += Vector.Load(c);
                 v1 += Vector.Load(c + vw);
             }
+            if (relu)
+            {
+                v0 = Vector.Max(v0, Vector<float>.Zero);
+                v1 = Vector.Max(v1, Vector<float>.Zero);
+            }
             v0.Store(c);
             v1.Store(c + vw);
             return;
         }
         v0.Store(tmp);
         v1.Store(tmp + vw);
-        for (int j = 0; j < valid; j++) c[j] = accumulate ? c[j] + tmp[j] : tmp[j];
+        for (int j = 0; j < valid; j++)
+        {
+            float v = accumulate ? c[j] + tmp[j] : tmp[j];
+            c[j] = relu ? Math.Max(v, 0f) : v;
+        }
     }
 }

@@ -1,0 +1,51 @@
+namespace DeepSharp.Kernels.Cpu.Pool;
+
+/// <summary>
+/// Max-pool backward, one work item per image: a window never crosses images, so image n's input
+/// gradient receives only image n's output gradients and images can run in parallel. Without
+/// accumulation the image's gradient is cleared first, while it is hot in cache, instead of the
+/// caller zero-filling the whole buffer beforehand.
+/// </summary>
+internal sealed unsafe class MaxPoolBackward : IParallelBody
+{
+    [ThreadStatic] private static MaxPoolBackward? t_instance;
+
+    private Pool2DGeometry _g;
+    private float* _dy, _dx;
+    private int* _argmax;
+    private bool _accumulate;
+    private int _misrouted;
+
+    /// <summary>Runs the pass; returns how many argmax entries pointed outside their image (skipped).</summary>
+    public static int Run(float* dy, int* argmax, float* dx, in Pool2DGeometry g, bool accumulate)
+    {
+        if (g.InputLength == 0) return 0;
+        var body = t_instance ??= new MaxPoolBackward();
+        body._g = g;
+        body._dy = dy;
+        body._argmax = argmax;
+        body._dx = dx;
+        (body._accumulate, body._misrouted) = (accumulate, 0);
+        try { WorkerPool.Shared.For(g.Batch, body); }
+        finally { body._dy = body._dx = null; body._argmax = null; }
+        return body._misrouted;
+    }
+
+    public void Execute(int n)
+    {
+        ref readonly var g = ref _g;
+        int inPerImage = g.InH * g.InW * g.Channels, outPerImage = g.OutH * g.OutW * g.Channels;
+        float* dx = _dx;
+        if (!_accumulate) new Span<float>(dx + (long)n * inPerImage, inPerImage).Clear();
+        float* dy = _dy + (long)n * outPerImage;
+        int* argmax = _argmax + (long)n * outPerImage;
+        int first = n * inPerImage, misrouted = 0;
+        for (int i = 0; i < outPerImage; i++)
+        {
+            int a = argmax[i];
+            if ((uint)(a - first) < (uint)inPerImage) dx[a] += dy[i];
+            else if (a != -1) misrouted++;
+        }
+        if (misrouted > 0) Interlocked.Add(ref _misrouted, misrouted);
+    }
+}
