@@ -74,7 +74,7 @@ public sealed class TensorDataset : Dataset
         var targets = new Tensor[_targets!.Length];
         for (int i = 0; i < inputs.Length; i++) inputs[i] = _inputs[i].GatherRows(indices);
         for (int i = 0; i < targets.Length; i++) targets[i] = _targets[i].GatherRows(indices);
-        return new(inputs, targets, SampleWeight?.GatherRows(indices));
+        return Batch.FromLists(inputs, targets, SampleWeight?.GatherRows(indices));
     }
 
     private static Tensor? CheckWeights(Tensor? sampleWeight, int samples) =>

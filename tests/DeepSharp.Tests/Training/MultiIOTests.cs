@@ -182,6 +182,33 @@ public class MultiIOTests
         Assert.Contains("takes 2 inputs and 2 targets (outputs out1, out2); the batch has 1 input and 1 target", e.Message);
     }
 
+    [Fact]
+    public void ABatchSourceOfListBatchesTrainsLikeTensors()
+    {
+        var (xa, xb, labels, value) = Data(36);
+        IEnumerable<DeepSharp.Data.Batch> Pass()
+        {
+            for (int start = 0; start < Samples; start += 32)
+                yield return DeepSharp.Data.Batch.FromLists([xa.SliceRows(start, 32), xb.SliceRows(start, 32)], [labels.SliceRows(start, 32), value.SliceRows(start, 32)]);
+        }
+        History Train(Func<Model, History> fit)
+        {
+            RandomGenerator.SetGlobalSeed(37);
+            var model = TwoByTwo();
+            model.Compile(new Sgd(0.05f), [new SparseCategoricalCrossentropy(), new DeepSharp.Losses.MeanSquaredError()]);
+            return fit(model);
+        }
+        var fromSource = Train(m => m.Fit(DeepSharp.Data.DataLoader.FromBatches(Pass, batchCount: 3, prefetch: 0), epochs: 2, verbose: 0));
+        var fromTensors = Train(m => m.Fit([xa, xb], [labels, value], batchSize: 32, epochs: 2, verbose: 0, shuffle: false));
+        foreach (var (name, values) in fromTensors.Values) Assert.Equal(values, fromSource[name]);
+
+        var batch = DeepSharp.Data.Batch.FromLists([xa, xb], [labels, value]);
+        Assert.Equal((2, 2, Samples), (batch.InputCount, batch.TargetCount, batch.Size));
+        Assert.Same(value, batch.Target(1));
+        Assert.Throws<ArgumentException>(() => DeepSharp.Data.Batch.FromLists([], [labels]));
+        Assert.Equal(1, new DeepSharp.Data.Batch(xa, labels).InputCount);
+    }
+
     private sealed class CrashException : Exception;
 
     private sealed class Crash(int afterSteps) : Callback
