@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using DeepSharp.Nn;
+using DeepSharp.Serialization;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Training;
@@ -19,6 +21,15 @@ public sealed class Sequential : Model
     }
 
     public override IReadOnlyList<Layer> Layers => _layers;
+
+    /// <summary>Keras's Sequential config: name, layers (class_name and config each) and build_input_shape once built.</summary>
+    public override JsonObject GetConfig()
+    {
+        var top = ModelConfig.ToJson("Sequential", Name, _layers, _layers.Count > 0 ? _layers[0].BuiltInputShape : null);
+        var config = (JsonObject)top["config"]!;
+        top.Remove("config");
+        return config;
+    }
 
     /// <summary>Appends a layer; an unnamed one gets a unique Keras-style name (dense, dense_1, ...).</summary>
     public void Add(Layer layer)

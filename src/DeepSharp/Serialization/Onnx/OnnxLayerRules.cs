@@ -28,7 +28,7 @@ internal static class OnnxLayerRules
         [typeof(AveragePooling2D)] = (g, l, x, s) => OnnxMoreRules.AveragePool(g, (AveragePooling2D)l, x, s),
         [typeof(GlobalAveragePooling2D)] = (g, l, x, _) => g.AddNode("ReduceMean", l.Name, [x], Ints("axes", 1, 2), Int("keepdims", 0)),
         [typeof(GlobalMaxPooling2D)] = (g, l, x, _) => g.AddNode("ReduceMax", l.Name, [x], Ints("axes", 1, 2), Int("keepdims", 0)),
-        [typeof(BatchNormalization)] = (g, l, x, _) => OnnxMoreRules.BatchNormalization(g, (BatchNormalization)l, x),
+        [typeof(BatchNormalization)] = (g, l, x, s) => OnnxMoreRules.BatchNormalization(g, (BatchNormalization)l, x, s),
         [typeof(LayerNormalization)] = (g, l, x, s) => OnnxMoreRules.LayerNormalization(g, (LayerNormalization)l, x, s),
         [typeof(Embedding)] = (g, l, x, _) => OnnxMoreRules.Embedding(g, (Embedding)l, x),
         [typeof(Reshape)] = (g, l, x, s) => OnnxMoreRules.Reshape(g, l, x, s),
