@@ -34,6 +34,11 @@ public static class LayerRegistry
         ["RandomTranslation"] = RandomTranslation.FromConfig,
         ["RandomZoom"] = RandomZoom.FromConfig,
         ["InputLayer"] = InputLayer.FromConfig,
+        ["MultiHeadAttention"] = MultiHeadAttention.FromConfig,
+        ["PositionEmbedding"] = PositionEmbedding.FromConfig,
+        ["SinusoidalPositionEncoding"] = SinusoidalPositionEncoding.FromConfig,
+        ["TransformerEncoderBlock"] = TransformerEncoderBlock.FromConfig,
+        ["TransformerDecoderBlock"] = TransformerDecoderBlock.FromConfig,
     };
 
     public static IReadOnlyCollection<string> KnownTypes => s_factories.Keys;

@@ -83,7 +83,7 @@ public sealed partial class Functional : Model
             if (node.Layer is InputLayer) continue;
             args.Clear();
             foreach (var s in node.Inputs) args.Add(values[s]);
-            values[node.Output] = node.Layer.Call(args, training);
+            values[node.Output] = node.Layer.Call(args, node.Arguments, training);
         }
         var outputs = new Tensor[Outputs.Count];
         for (int i = 0; i < outputs.Length; i++) outputs[i] = values[Outputs[i]];

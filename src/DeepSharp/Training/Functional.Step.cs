@@ -1,0 +1,29 @@
+using DeepSharp.Nn;
+using DeepSharp.Nn.Layers;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Training;
+
+public sealed partial class Functional
+{
+    internal override Tensor StepLayers(Tensor inputs, KvCache cache)
+    {
+        if (Inputs.Count != 1 || Outputs.Count != 1)
+            throw new InvalidOperationException($"Model '{Name}' has {Inputs.Count} inputs and {Outputs.Count} outputs; Step runs models with one of each.");
+        var values = new Dictionary<SymbolicTensor, Tensor>(ReferenceEqualityComparer.Instance) { [Inputs[0]] = inputs };
+        var stepped = new HashSet<Layer>(ReferenceEqualityComparer.Instance);
+        var args = new List<Tensor>();
+        foreach (var node in _nodes)
+        {
+            if (node.Layer is InputLayer) continue;
+            if (!node.Arguments.IsEmpty)
+                throw new InvalidOperationException($"Layer '{node.Layer.Name}' ({node.Layer.TypeName}) is called with keyword arguments ({node.Arguments}); Step runs plain calls.");
+            if (node.Layer is IStepLayer && !stepped.Add(node.Layer))
+                throw new InvalidOperationException($"Layer '{node.Layer.Name}' ({node.Layer.TypeName}) is called twice; its cache can follow one call.");
+            args.Clear();
+            foreach (var s in node.Inputs) args.Add(values[s]);
+            values[node.Output] = Stepping.Step(node.Layer, args, cache);
+        }
+        return values[Outputs[0]];
+    }
+}
