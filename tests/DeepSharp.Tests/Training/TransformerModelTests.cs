@@ -1,5 +1,7 @@
+using DeepSharp.Autograd;
 using DeepSharp.Nn;
 using DeepSharp.Nn.Layers;
+using DeepSharp.Optimizers;
 using DeepSharp.Tensors;
 using DeepSharp.Tests.Data;
 using DeepSharp.Training;
@@ -117,5 +119,61 @@ public class TransformerModelTests
         var rebuilt = Functional.FromConfig(model.GetConfig());
         Assert.Equal(model.GetConfig().ToJsonString(), rebuilt.GetConfig().ToJsonString());
         Assert.Equal(model.Parameters.Select(p => (p.Path, p.Shape)), rebuilt.Parameters.Select(p => (p.Path, p.Shape)));
+    }
+
+    /// <summary>The decoder-only example of docs/layers.md, as written there (two batches of random text).</summary>
+    [Fact]
+    public void DocsCharacterModelExampleRuns()
+    {
+        RandomGenerator.SetGlobalSeed(25);
+        var rng = new RandomGenerator(3);
+        var batches = new List<(Tensor, Tensor)>();
+        for (int b = 0; b < 2; b++)
+        {
+            var text = new int[4 * 33];
+            for (int i = 0; i < text.Length; i++) text[i] = rng.NextInt(64);
+            var inputs = new int[4 * 32];
+            var targets = new int[4 * 32];
+            for (int r = 0; r < 4; r++)
+            {
+                Array.Copy(text, r * 33, inputs, r * 32, 32);
+                Array.Copy(text, r * 33 + 1, targets, r * 32, 32);
+            }
+            batches.Add((Tensor.FromArray(inputs, 4, 32), Tensor.FromArray(targets, 4, 32)));
+        }
+
+        // --- docs/layers.md ---
+        const int Vocabulary = 64, Context = 32;
+        var tokens = Model.Input([Context], name: "tokens", dtype: DType.Int32);
+        var x = new Embedding(Vocabulary, 64).Call(tokens);
+        x = new Add().Call(x, new PositionEmbedding(Context).Call(x));
+        x = new TransformerDecoderBlock(numHeads: 4, intermediateDim: 256, dropout: 0.1f).Call(x);
+        x = new TransformerDecoderBlock(numHeads: 4, intermediateDim: 256, dropout: 0.1f).Call(x);
+        var model = new Functional(tokens, new Dense(Vocabulary).Call(x), name: "char_gpt");
+
+        var optimizer = new Adam(3e-3f);
+        var parameters = model.TrainableParameters.ToArray();
+        foreach (var (inputs, targets) in batches)
+        {
+            using var scope = Tensor.Scope();
+            var logits = Ops.Reshape(model.Call(inputs, training: true), -1, Vocabulary);
+            var loss = Ops.Mean(Ops.SparseSoftmaxCrossEntropy(logits, targets.View(-1)));
+            foreach (var p in parameters) p.Value.Grad?.Span.Clear();
+            loss.Backward();
+            optimizer.Apply(parameters);
+        }
+
+        var cache = new KvCache(Context);
+        var prompt = Tensor.FromArray(new[] { 7, 12, 3 }, 1, 3);
+        var next = model.Step(prompt, cache);
+        for (int i = 0; i < 20 && cache.Length < Context; i++)
+        {
+            var last = next.Span.Slice((next.Shape[1] - 1) * Vocabulary, Vocabulary);
+            int token = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(last);
+            next = model.Step(Tensor.FromArray(new[] { token }, 1, 1), cache);
+        }
+        // --- end ---
+        Assert.Equal(23, cache.Length);
+        Assert.Equal(new Shape(1, 1, Vocabulary), next.Shape);
     }
 }

@@ -55,6 +55,11 @@ internal static class OnnxLayerRules
     public static IReadOnlyDictionary<string, string> NotExportable { get; } = new Dictionary<string, string>
     {
         // InputLayer is not a computation: it becomes the graph input itself.
+        ["MultiHeadAttention"] = "attention has no ONNX rule yet (it would need per-head MatMul, masked Softmax and Transpose nodes).",
+        ["TransformerEncoderBlock"] = "it contains MultiHeadAttention, which has no ONNX rule yet.",
+        ["TransformerDecoderBlock"] = "it contains MultiHeadAttention, which has no ONNX rule yet.",
+        ["PositionEmbedding"] = "position embeddings have no ONNX rule yet (they would need Slice and Expand nodes on the table).",
+        ["SinusoidalPositionEncoding"] = "position encodings have no ONNX rule yet (they would be a constant Expand to the input's shape).",
     };
 
     /// <summary>Whether layers of type <paramref name="layerType"/> have an ONNX rule (InputLayer counts: it becomes a graph input).</summary>
