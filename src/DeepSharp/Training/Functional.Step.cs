@@ -16,13 +16,11 @@ public sealed partial class Functional
         foreach (var node in _nodes)
         {
             if (node.Layer is InputLayer) continue;
-            if (!node.Arguments.IsEmpty)
-                throw new InvalidOperationException($"Layer '{node.Layer.Name}' ({node.Layer.TypeName}) is called with keyword arguments ({node.Arguments}); Step runs plain calls.");
-            if (node.Layer is IStepLayer && !stepped.Add(node.Layer))
+            if ((node.Layer is IStepLayer or MultiHeadAttention) && !stepped.Add(node.Layer))
                 throw new InvalidOperationException($"Layer '{node.Layer.Name}' ({node.Layer.TypeName}) is called twice; its cache can follow one call.");
             args.Clear();
             foreach (var s in node.Inputs) args.Add(values[s]);
-            values[node.Output] = Stepping.Step(node.Layer, args, cache);
+            values[node.Output] = Stepping.Step(node.Layer, args, node.Arguments, cache);
         }
         return values[Outputs[0]];
     }

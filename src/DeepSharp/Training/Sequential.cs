@@ -46,7 +46,7 @@ public sealed class Sequential : Model
 
     internal override Tensor StepLayers(Tensor x, KvCache cache)
     {
-        foreach (var layer in _layers) x = Stepping.Step(layer, [x], cache);
+        foreach (var layer in _layers) x = Stepping.Step(layer, [x], CallArguments.None, cache);
         return x;
     }
 

@@ -195,7 +195,9 @@ public class MultiHeadAttentionTests
         Assert.Contains("features", f.Message);
         var r = Assert.Throws<ShapeMismatchException>(() => new MultiHeadAttention(1, 2, name: "flat").Call(GradCheck.Random(1, 2, 4), GradCheck.Random(2, 2, 4)));
         Assert.Contains("'flat'", r.Message);
-        Assert.Throws<ArgumentException>(() => new MultiHeadAttention(2, 2).Call([q]));
+        Assert.Throws<ArgumentException>(() => new MultiHeadAttention(2, 2).Call([q, q, q, q]));
+        var self = new MultiHeadAttention(2, 2);
+        Assert.Equal(self.Call(q, q).ToArray(), self.Call([q]).ToArray()); // one input: self-attention
     }
 
     private static double[,,] To3(Tensor t, int a, int b, int c)

@@ -90,6 +90,34 @@ public class KvCacheTests
     }
 
     [Fact]
+    public void FunctionalModelWithCausalSelfAttentionSteps()
+    {
+        RandomGenerator.SetGlobalSeed(36);
+        var tokens = Model.Input([Length], dtype: DType.Int32);
+        var x = new Embedding(Vocabulary, Features).Call(tokens);
+        x = new Add().Call(x, new SinusoidalPositionEncoding().Call(x));
+        var h = new LayerNormalization().Call(x);
+        x = new Add().Call(x, new MultiHeadAttention(4, 4).Call(h, h, useCausalMask: true));
+        var model = new Functional(tokens, new Dense(Vocabulary).Call(x));
+        var input = Tokens(2, 8);
+        var full = model.Call(input);
+        var cache = new KvCache(Length);
+        var prompt = model.Step(Slice(input, 0, 5), cache);
+        for (int t = 0; t < Length; t++)
+        {
+            var a = t < 5 ? Position(prompt, t) : Position(model.Step(Slice(input, t, 1), cache), 0);
+            var e = Position(full, t);
+            for (int i = 0; i < e.Length; i++) Assert.True(Math.Abs(e[i] - a[i]) <= 1e-5f, $"position {t}: {a[i]} vs {e[i]}");
+        }
+
+        // A plain (non-causal) self-attention cannot be stepped: its early outputs see later tokens.
+        var bidirectional = new Sequential(new Embedding(Vocabulary, 8, inputShape: [Length]), new MultiHeadAttention(2, 4));
+        bidirectional.Call(input);
+        var e2 = Assert.Throws<InvalidOperationException>(() => bidirectional.Step(Slice(input, 0, 1), new KvCache(Length)));
+        Assert.Contains("causal self-attention", e2.Message);
+    }
+
+    [Fact]
     public void StepsRecordNoGradientsAndRejectLayersThatMixPositions()
     {
         RandomGenerator.SetGlobalSeed(34);

@@ -28,7 +28,7 @@ public sealed partial class MultiHeadAttention
     internal override SymbolicTensor Call(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments)
     {
         var (key, mask, _) = Parse(inputs.Count, arguments);
-        Shape q = inputs[0].Shape, v = inputs[1].Shape, k = key >= 0 ? inputs[key].Shape : v;
+        Shape q = inputs[0].Shape, v = inputs[Math.Min(1, inputs.Count - 1)].Shape, k = key >= 0 ? inputs[key].Shape : v;
         Build(q, v, k);
         if (mask >= 0 && inputs[mask].Shape != new Shape(q[0], k[0]))
             throw new ShapeMismatchException(
@@ -39,7 +39,18 @@ public sealed partial class MultiHeadAttention
     internal override Tensor Call(IReadOnlyList<Tensor> inputs, CallArguments arguments, bool training)
     {
         var (key, mask, causal) = Parse(inputs.Count, arguments);
-        return Call(inputs[0], inputs[1], key >= 0 ? inputs[key] : null, mask >= 0 ? inputs[mask] : null, causal, training);
+        return Call(inputs[0], inputs[Math.Min(1, inputs.Count - 1)], key >= 0 ? inputs[key] : null, mask >= 0 ? inputs[mask] : null, causal, training);
+    }
+
+    /// <summary>
+    /// Whether a recorded call is causal self-attention without masks (query and value the same
+    /// tensor, no key): the form a decoding step can take, through <see cref="Step"/>.
+    /// </summary>
+    internal bool IsCausalSelfAttention(IReadOnlyList<Tensor> inputs, CallArguments arguments)
+    {
+        if (ReferenceEquals(arguments, CallArguments.None)) return false;
+        var (key, mask, causal) = Parse(inputs.Count, arguments);
+        return causal && key < 0 && mask < 0 && ReferenceEquals(inputs[0], inputs[1]);
     }
 
     /// <summary>Where the key and mask are in the call's inputs (−1: absent), and the causal option.</summary>

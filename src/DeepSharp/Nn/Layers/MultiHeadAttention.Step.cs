@@ -4,13 +4,14 @@ using DeepSharp.Tensors;
 namespace DeepSharp.Nn.Layers;
 
 /// <summary>MultiHeadAttention one decoding step at a time, with keys and values kept in a <see cref="KvCache"/>.</summary>
-public sealed partial class MultiHeadAttention : IStepLayer
+public sealed partial class MultiHeadAttention
 {
     /// <summary>
     /// Causal self-attention for the next positions x (batch, n, features): their keys and values
     /// join the cache, and each attends to every cached position and to the new ones up to itself.
     /// Equals the matching rows of <c>Call(x, x, useCausalMask: true)</c> on the whole sequence;
-    /// costs O(T) per new position.
+    /// costs O(T) per new position. (Not an <see cref="IStepLayer"/>: a plain call of this layer is
+    /// not causal; models step it where it is called as causal self-attention.)
     /// </summary>
     public Tensor Step(Tensor x, KvCache cache)
     {

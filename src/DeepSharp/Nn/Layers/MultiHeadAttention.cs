@@ -12,7 +12,8 @@ namespace DeepSharp.Nn.Layers;
 /// or dq. Call with an attention mask (batch, Tq, Tv) (nonzero: may attend) and/or
 /// <c>useCausalMask</c>; a query that may attend to nothing outputs the output bias (its attention
 /// is all zeros, where Keras would average every value). Called with one tensor (as in a Sequential
-/// model) it is self-attention. <see cref="CallWithScores"/> is Keras's <c>return_attention_scores=True</c>.
+/// model) it is self-attention. <see cref="CallWithScores"/> is Keras's <c>return_attention_scores=True</c>;
+/// <see cref="Step"/> runs causal self-attention one decoding step at a time.
 /// </summary>
 public sealed partial class MultiHeadAttention : Layer
 {
@@ -78,11 +79,11 @@ public sealed partial class MultiHeadAttention : Layer
         Build(query);
     }
 
-    /// <summary>Builds for [query, value] or [query, value, key].</summary>
+    /// <summary>Builds for [query, value] or [query, value, key] ([x] alone: self-attention).</summary>
     public override void Build(IReadOnlyList<Shape> inputShapes)
     {
         RequireInputCount(inputShapes.Count);
-        Build(inputShapes[0], inputShapes[1], inputShapes.Count > 2 ? inputShapes[2] : (Shape?)null);
+        Build(inputShapes[0], inputShapes[Math.Min(1, inputShapes.Count - 1)], inputShapes.Count > 2 ? inputShapes[2] : (Shape?)null);
     }
 
     protected override void OnBuild(Shape query)
@@ -112,7 +113,8 @@ public sealed partial class MultiHeadAttention : Layer
     public override Shape ComputeOutputShape(IReadOnlyList<Shape> inputShapes)
     {
         RequireInputCount(inputShapes.Count);
-        RequireSequences(inputShapes[0], inputShapes[1], inputShapes.Count > 2 ? inputShapes[2] : inputShapes[1]);
+        var value = inputShapes[Math.Min(1, inputShapes.Count - 1)];
+        RequireSequences(inputShapes[0], value, inputShapes.Count > 2 ? inputShapes[2] : value);
         return ComputeOutputShape(inputShapes[0]);
     }
 
@@ -132,12 +134,12 @@ public sealed partial class MultiHeadAttention : Layer
         return (output, scores!);
     }
 
-    /// <summary>[query, value] or [query, value, key].</summary>
+    /// <summary>[query, value] or [query, value, key]; [x] alone is self-attention.</summary>
     public override Tensor Call(IReadOnlyList<Tensor> inputs, bool training = false)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         RequireInputCount(inputs.Count);
-        return Call(inputs[0], inputs[1], inputs.Count > 2 ? inputs[2] : null, training: training);
+        return Call(inputs[0], inputs[Math.Min(1, inputs.Count - 1)], inputs.Count > 2 ? inputs[2] : null, training: training);
     }
 
     protected override Tensor Forward(Tensor x, bool training) => Attend(x, x, x, null, false, training, keepScores: false).Output;
@@ -187,8 +189,8 @@ public sealed partial class MultiHeadAttention : Layer
 
     private void RequireInputCount(int count)
     {
-        if (count is < 2 or > 3)
-            throw new ArgumentException($"Layer '{Name}' (MultiHeadAttention) takes [query, value] or [query, value, key]; got {count} inputs.");
+        if (count is < 1 or > 3)
+            throw new ArgumentException($"Layer '{Name}' (MultiHeadAttention) takes [query, value], [query, value, key] or [x] (self-attention); got {count} inputs.");
     }
 
     private void RequireSequences(Shape query, Shape value, Shape key)
