@@ -44,6 +44,9 @@ public static class AttentionChecks
     {
         Compare(new AttentionGeometry(2, 4, 65, 65, 16, 16, 0.25f, Causal: true), mask: true, dropout: false, 300);
         Compare(new AttentionGeometry(1, 2, 33, 131, 32, 17, 0.18f), mask: true, dropout: true, 301);
+        // Several 64-row blocks, causal with an offset (a cache of 10 keys before the queries).
+        Compare(new AttentionGeometry(1, 2, 130, 140, 8, 5, 0.3f, Causal: true, CausalOffset: 10), mask: true, dropout: true, 302);
+        Compare(new AttentionGeometry(2, 1, 129, 129, 3, 7, 0.5f, Causal: true), mask: false, dropout: false, 303);
     }
 
     /// <summary>Rows with every key masked give zero probabilities, zero output and zero gradients — never NaN.</summary>

@@ -4,15 +4,17 @@ namespace DeepSharp.Kernels.Cpu;
 
 // Implementation notes
 // --------------------
-// Per (batch, head), with Q, K, V, O read in place from the (B, T, H, D) layout (leading dimension H·D):
+// Per (batch, head), with Q, K, V, O read in place from the (B, T, H, D) layout (leading dimension H·D),
+// in blocks of 64 query rows (a block's GEMMs stop at the last key its last row may see, so a causal
+// head costs about half a full one):
 //   forward   S = Q·Kᵀ                         packed GEMM into the head's (Tq, Tk) probability block
 //             P = softmax(scale·S) per row     fused: scale, causal prefix, padding mask, max, exp, sum
 //             O = (P ∘ M)·V                    M: the inverted-dropout mask, when training with dropout
 //   backward  dV += (P ∘ M)ᵀ·dO,   dP = (dO·Vᵀ) ∘ M,   dS = scale · P ∘ (dP − rowsum(dP ∘ P)),
 //             dQ += dS·K,   dK += dSᵀ·Q
 // Only the (Tq, Tk) probabilities of each head are ever materialised: into the caller's buffer
-// when backward needs them, else into a per-thread scratch block reused head after head; dP and
-// P ∘ M live in per-thread scratch too. Masked scores become −∞ before the row maximum, so masked
+// when backward needs them, else into a per-thread scratch block of 64 rows reused block after
+// block; dP and P ∘ M live in per-thread scratch blocks too. Masked scores become −∞ before the row maximum, so masked
 // probabilities are exactly 0; a row with every key masked gives probabilities and output 0
 // (never NaN), and its gradients are 0.
 // Threads: heads are independent, so B·H heads are spread over the worker pool (each head's GEMMs

@@ -8,31 +8,44 @@ namespace DeepSharp.Kernels.Cpu;
 /// </summary>
 internal static unsafe class AttentionHead
 {
+    /// <summary>
+    /// Query rows handled together: a block's GEMMs stop at the keys its last row may see, so a
+    /// causal head does about half the work of a full one. Fixed, so results never depend on threads.
+    /// </summary>
+    internal const int RowBlock = 64;
+
     public static void Forward(in AttentionArgs a, int head)
     {
         ref readonly var g = ref a.G;
         var at = Offsets(a.G, head);
         float* q = a.Q + at.Q, k = a.K + at.K, v = a.V + at.V, o = a.O + at.O;
-        int tq = g.QueryLength, tk = g.KeyLength, ldk = g.Heads * g.KeyDim, ldv = g.Heads * g.ValueDim;
-        int block = tq * tk;
-        float* s = a.P is not null ? a.P + (long)head * block : Scratch.Floats(Scratch.TileA, block);
-        // S = Q·Kᵀ, straight into the probability block.
-        Gemm.Multiply(false, true, tq, tk, g.KeyDim, Matrix(q, tq, g.KeyDim, ldk), ldk, Matrix(k, tk, g.KeyDim, ldk), ldk,
-            new Span<float>(s, block), tk, accumulate: false);
-        float* mask = a.Mask is null ? null : a.Mask + (long)(head / g.Heads) * block;
-        for (int i = 0; i < tq; i++)
-            SoftmaxRow(new Span<float>(s + (long)i * tk, tk), g.VisibleKeys(i),
-                mask is null ? default : new ReadOnlySpan<float>(mask + (long)i * tk, tk), g.Scale);
-        float* w = s;
-        if (a.Dropout is not null)
+        int tq = g.QueryLength, tk = g.KeyLength, dk = g.KeyDim, dv = g.ValueDim, ldk = g.Heads * dk, ldv = g.Heads * dv;
+        long block = (long)tq * tk;
+        int blockFloats = Math.Min(RowBlock, tq) * tk;
+        float* scratch = a.P is null ? Scratch.Floats(Scratch.TileA, blockFloats) : null;
+        float* weighted = a.Dropout is null ? null : Scratch.Floats(Scratch.TileB, blockFloats);
+        float* mask = a.Mask is null ? null : a.Mask + (head / g.Heads) * block;
+        for (int i0 = 0; i0 < tq; i0 += RowBlock)
         {
-            w = Scratch.Floats(Scratch.TileB, block);
-            TensorPrimitives.Multiply(new ReadOnlySpan<float>(s, block), new ReadOnlySpan<float>(a.Dropout + (long)head * block, block),
-                new Span<float>(w, block));
+            int rows = Math.Min(RowBlock, tq - i0), keys = g.VisibleKeys(i0 + rows - 1);
+            float* s = a.P is null ? scratch : a.P + head * block + (long)i0 * tk;
+            // S = Q·Kᵀ for the block's rows, straight into their probability rows.
+            Gemm.Multiply(false, true, rows, keys, dk, Matrix(q + (long)i0 * ldk, rows, dk, ldk), ldk, Matrix(k, keys, dk, ldk), ldk,
+                MatrixOut(s, rows, keys, tk), tk, accumulate: false);
+            for (int r = 0; r < rows; r++)
+                SoftmaxRow(new Span<float>(s + (long)r * tk, tk), g.VisibleKeys(i0 + r),
+                    mask is null ? default : new ReadOnlySpan<float>(mask + (long)(i0 + r) * tk, tk), g.Scale);
+            float* w = s;
+            if (weighted is not null)
+            {
+                w = weighted;
+                TensorPrimitives.Multiply(new ReadOnlySpan<float>(s, rows * tk), new ReadOnlySpan<float>(a.Dropout + head * block + (long)i0 * tk, rows * tk),
+                    new Span<float>(w, rows * tk));
+            }
+            // O = (P ∘ M)·V into the head's columns of the block's output rows.
+            Gemm.Multiply(false, false, rows, dv, keys, Matrix(w, rows, keys, tk), tk, Matrix(v, keys, dv, ldv), ldv,
+                MatrixOut(o + (long)i0 * ldv, rows, dv, ldv), ldv, accumulate: false);
         }
-        // O = (P ∘ M)·V into the head's columns of the output.
-        Gemm.Multiply(false, false, tq, g.ValueDim, tk, new ReadOnlySpan<float>(w, block), tk, Matrix(v, tk, g.ValueDim, ldv), ldv,
-            MatrixOut(o, tq, g.ValueDim, ldv), ldv, accumulate: false);
     }
 
     public static void Backward(in AttentionArgs a, int head)
@@ -41,42 +54,49 @@ internal static unsafe class AttentionHead
         var at = Offsets(a.G, head);
         float* q = a.Q + at.Q, k = a.K + at.K, v = a.V + at.V;
         int tq = g.QueryLength, tk = g.KeyLength, dk = g.KeyDim, dv = g.ValueDim, ldk = g.Heads * dk, ldv = g.Heads * dv;
-        int block = tq * tk;
-        float* p = a.P + (long)head * block;
-        float* drop = a.Dropout is null ? null : a.Dropout + (long)head * block;
-        var dO = Matrix(a.DO + at.O, tq, dv, ldv);
-
-        if (a.DV is not null) // dV += (P ∘ M)ᵀ·dO
+        long block = (long)tq * tk;
+        int blockFloats = Math.Min(RowBlock, tq) * tk;
+        bool needS = a.DQ is not null || a.DK is not null;
+        float* weighted = a.Dropout is null ? null : Scratch.Floats(Scratch.TileB, blockFloats);
+        float* ds = needS ? Scratch.Floats(Scratch.TileA, blockFloats) : null;
+        for (int i0 = 0; i0 < tq; i0 += RowBlock)
         {
-            float* w = p;
-            if (drop is not null)
+            int rows = Math.Min(RowBlock, tq - i0), keys = g.VisibleKeys(i0 + rows - 1);
+            float* p = a.P + head * block + (long)i0 * tk;
+            float* drop = a.Dropout is null ? null : a.Dropout + head * block + (long)i0 * tk;
+            var dO = Matrix(a.DO + at.O + (long)i0 * ldv, rows, dv, ldv);
+            if (a.DV is not null) // dV += (P ∘ M)ᵀ·dO over the keys the block sees
             {
-                w = Scratch.Floats(Scratch.TileB, block);
-                TensorPrimitives.Multiply(new ReadOnlySpan<float>(p, block), new ReadOnlySpan<float>(drop, block), new Span<float>(w, block));
+                float* w = p;
+                if (drop is not null)
+                {
+                    w = weighted;
+                    TensorPrimitives.Multiply(new ReadOnlySpan<float>(p, rows * tk), new ReadOnlySpan<float>(drop, rows * tk), new Span<float>(w, rows * tk));
+                }
+                Gemm.Multiply(true, false, keys, dv, rows, Matrix(w, rows, keys, tk), tk, dO, ldv, MatrixOut(a.DV + at.V, keys, dv, ldv), ldv, accumulate: true);
             }
-            Gemm.Multiply(true, false, tk, dv, tq, new ReadOnlySpan<float>(w, block), tk, dO, ldv,
-                MatrixOut(a.DV + at.V, tk, dv, ldv), ldv, accumulate: true);
-        }
-        if (a.DQ is null && a.DK is null) return;
+            if (!needS) continue;
 
-        // dP = (dO·Vᵀ) ∘ M, then dS = scale · P ∘ (dP − rowsum(dP ∘ P)), in place.
-        float* ds = Scratch.Floats(Scratch.TileA, block);
-        var dsSpan = new Span<float>(ds, block);
-        Gemm.Multiply(false, true, tq, tk, dv, dO, ldv, Matrix(v, tk, dv, ldv), ldv, dsSpan, tk, accumulate: false);
-        if (drop is not null) TensorPrimitives.Multiply(dsSpan, new ReadOnlySpan<float>(drop, block), dsSpan);
-        for (int i = 0; i < tq; i++)
-        {
-            var row = dsSpan.Slice(i * tk, tk);
-            var pRow = new ReadOnlySpan<float>(p + (long)i * tk, tk);
-            float dot = TensorPrimitives.Dot(row, pRow);
-            TensorPrimitives.Subtract(row, dot, row);
-            TensorPrimitives.Multiply(row, pRow, row);
-            TensorPrimitives.Multiply(row, g.Scale, row);
+            // dP = (dO·Vᵀ) ∘ M, then dS = scale · P ∘ (dP − rowsum(dP ∘ P)), in place.
+            Gemm.Multiply(false, true, rows, keys, dv, dO, ldv, Matrix(v, keys, dv, ldv), ldv, MatrixOut(ds, rows, keys, tk), tk, accumulate: false);
+            for (int r = 0; r < rows; r++)
+            {
+                var row = new Span<float>(ds + (long)r * tk, keys);
+                var pRow = new ReadOnlySpan<float>(p + (long)r * tk, keys);
+                if (drop is not null) TensorPrimitives.Multiply(row, new ReadOnlySpan<float>(drop + (long)r * tk, keys), row);
+                float dot = TensorPrimitives.Dot(row, pRow);
+                TensorPrimitives.Subtract(row, dot, row);
+                TensorPrimitives.Multiply(row, pRow, row);
+                TensorPrimitives.Multiply(row, g.Scale, row);
+            }
+            var dS = Matrix(ds, rows, keys, tk);
+            if (a.DQ is not null) // dQ += dS·K
+                Gemm.Multiply(false, false, rows, dk, keys, dS, tk, Matrix(k, keys, dk, ldk), ldk,
+                    MatrixOut(a.DQ + at.Q + (long)i0 * ldk, rows, dk, ldk), ldk, accumulate: true);
+            if (a.DK is not null) // dK += dSᵀ·Q
+                Gemm.Multiply(true, false, keys, dk, rows, dS, tk, Matrix(q + (long)i0 * ldk, rows, dk, ldk), ldk,
+                    MatrixOut(a.DK + at.K, keys, dk, ldk), ldk, accumulate: true);
         }
-        if (a.DQ is not null) // dQ += dS·K
-            Gemm.Multiply(false, false, tq, dk, tk, dsSpan, tk, Matrix(k, tk, dk, ldk), ldk, MatrixOut(a.DQ + at.Q, tq, dk, ldk), ldk, accumulate: true);
-        if (a.DK is not null) // dK += dSᵀ·Q
-            Gemm.Multiply(true, false, tk, dk, tq, dsSpan, tk, Matrix(q, tq, dk, ldk), ldk, MatrixOut(a.DK + at.K, tk, dk, ldk), ldk, accumulate: true);
     }
 
     /// <summary>
