@@ -71,6 +71,29 @@ public class AttentionGradientTests
         Assert.Equal(0f, output[0, 1, 0, 1]);
     }
 
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void BatchedMatMul(bool transposeA, bool transposeB)
+    {
+        int[] a = transposeA ? [3, 4, 2] : [3, 2, 4], b = transposeB ? [3, 5, 4] : [3, 4, 5];
+        Check(t => Ops.BatchedMatMul(t[0], t[1], transposeA, transposeB), [Random(1, a), Random(2, b)]);
+        Tensor ta = Random(1, a), tb = Random(2, b);
+        var y = Ops.BatchedMatMul(ta, tb, transposeA, transposeB);
+        Assert.Equal(new Shape(3, 2, 5), y.Shape);
+        for (int i = 0; i < 3; i++)
+        for (int r = 0; r < 2; r++)
+        for (int c = 0; c < 5; c++)
+        {
+            double sum = 0;
+            for (int p = 0; p < 4; p++)
+                sum += (transposeA ? ta[i, p, r] : ta[i, r, p]) * (transposeB ? tb[i, c, p] : tb[i, p, c]);
+            Assert.Equal(sum, y[i, r, c], 5);
+        }
+    }
+
     [Fact]
     public void MismatchedShapesNameThem()
     {
