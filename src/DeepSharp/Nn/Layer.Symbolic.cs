@@ -59,6 +59,34 @@ public abstract partial class Layer
         return node.Output;
     }
 
+    /// <summary>
+    /// Runs a recorded call with keyword arguments (a functional graph's node). Layers without
+    /// keyword arguments take only <see cref="CallArguments.None"/>.
+    /// </summary>
+    internal virtual Tensor Call(IReadOnlyList<Tensor> inputs, CallArguments arguments, bool training)
+    {
+        if (!arguments.IsEmpty)
+            throw new ArgumentException($"Layer '{Name}' ({TypeName}) takes no keyword arguments; got {arguments}.", nameof(arguments));
+        return Call(inputs, training);
+    }
+
+    /// <summary>Applies the layer to symbolic tensors with keyword arguments (functional configs), recording the call.</summary>
+    internal virtual SymbolicTensor Call(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments)
+    {
+        if (!arguments.IsEmpty)
+            throw new ArgumentException($"Layer '{Name}' ({TypeName}) takes no keyword arguments; got {arguments}.", nameof(arguments));
+        return Call(inputs);
+    }
+
+    /// <summary>Records a call whose layer has already been built and whose output shape is known (layers with keyword arguments).</summary>
+    protected SymbolicTensor RecordCall(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments, Shape outputShape)
+    {
+        var node = new LayerNode(this, [.. inputs], _nodes.Count, arguments);
+        node.Output = new SymbolicTensor(outputShape, OutputDType(inputs[0].DType), node);
+        _nodes.Add(node);
+        return node.Output;
+    }
+
     /// <summary>The dtype of the output for an input dtype (float32 for most layers).</summary>
     internal virtual DType OutputDType(DType input) => DType.Float32;
 

@@ -46,9 +46,10 @@ public abstract partial class Layer
     /// <summary>The per-sample input shape the layer was built for.</summary>
     public Shape? BuiltInputShape { get; private set; }
 
-    public IReadOnlyList<Parameter> Parameters => _parameters;
+    /// <summary>The layer's weights, then its sublayers' (see <see cref="Sublayers"/>).</summary>
+    public IReadOnlyList<Parameter> Parameters => _sublayers is null ? _parameters : AllParameters();
 
-    public int ParameterCount => _parameters.Sum(p => p.Value.Size);
+    public int ParameterCount => Parameters.Sum(p => p.Value.Size);
 
     /// <summary>Creates the weights for a per-sample input shape (once; later calls must agree).</summary>
     public void Build(Shape inputShape)

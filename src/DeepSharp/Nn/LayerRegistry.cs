@@ -38,6 +38,11 @@ public static class LayerRegistry
         ["LSTM"] = Lstm.FromConfig,
         ["GRU"] = Gru.FromConfig,
         ["Bidirectional"] = Bidirectional.FromConfig,
+        ["MultiHeadAttention"] = MultiHeadAttention.FromConfig,
+        ["PositionEmbedding"] = PositionEmbedding.FromConfig,
+        ["SinusoidalPositionEncoding"] = SinusoidalPositionEncoding.FromConfig,
+        ["TransformerEncoderBlock"] = TransformerEncoderBlock.FromConfig,
+        ["TransformerDecoderBlock"] = TransformerDecoderBlock.FromConfig,
     };
 
     public static IReadOnlyCollection<string> KnownTypes => s_factories.Keys;

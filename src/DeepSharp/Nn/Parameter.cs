@@ -19,8 +19,8 @@ public sealed class Parameter
     /// <summary>The weight's name within its layer ("kernel", "bias").</summary>
     public string Name { get; }
 
-    /// <summary>Layer name and weight name, e.g. "dense_1/bias".</summary>
-    public string Path => $"{Owner.Name}/{Name}";
+    /// <summary>Layer path and weight name, e.g. "dense_1/bias", "transformer_encoder_block/self_attention/query/kernel".</summary>
+    public string Path => $"{Owner.Path}/{Name}";
 
     public Tensor Value { get; }
     public bool Trainable { get; }

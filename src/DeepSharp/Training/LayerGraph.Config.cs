@@ -18,10 +18,7 @@ internal sealed partial class LayerGraph
         {
             var inbound = new JsonArray();
             foreach (var node in _nodes.Where(n => n.Layer == layer && n.Layer is not InputLayer))
-            {
-                JsonNode args = node.Inputs.Count == 1 ? KerasTensor(node.Inputs[0]) : new JsonArray([.. node.Inputs.Select(KerasTensor)]);
-                inbound.Add(new JsonObject { ["args"] = new JsonArray(args), ["kwargs"] = new JsonObject() });
-            }
+                inbound.Add(InboundNode(node));
             layers.Add(new JsonObject
             {
                 ["class_name"] = layer.TypeName,
@@ -48,7 +45,7 @@ internal sealed partial class LayerGraph
     {
         ArgumentNullException.ThrowIfNull(config);
         var layers = new Dictionary<string, Layer>();
-        var pending = new List<(Layer Layer, JsonArray Args)>();
+        var pending = new List<(Layer Layer, JsonArray Args, JsonObject? Kwargs)>();
         foreach (var entry in config["layers"] as JsonArray ?? throw new DeepSharpException("Functional config lacks 'layers'."))
         {
             var obj = entry as JsonObject ?? throw new DeepSharpException("Functional config: a layer entry is not an object.");
@@ -56,18 +53,74 @@ internal sealed partial class LayerGraph
             var layer = LayerRegistry.Create(type, obj["config"] as JsonObject ?? []);
             if (!layers.TryAdd(layer.Name, layer)) throw new DeepSharpException($"Functional config names layer '{layer.Name}' twice.");
             foreach (var node in obj["inbound_nodes"] as JsonArray ?? [])
-                pending.Add((layer, (node as JsonObject)?["args"] as JsonArray ?? throw new DeepSharpException($"Layer '{layer.Name}': an inbound node lacks 'args'.")));
+                pending.Add((layer, (node as JsonObject)?["args"] as JsonArray ?? throw new DeepSharpException($"Layer '{layer.Name}': an inbound node lacks 'args'."),
+                    (node as JsonObject)?["kwargs"] as JsonObject));
         }
         // Calls run once their inputs exist (a shared layer's later call may wait for other layers).
         while (pending.Count > 0)
         {
-            int ready = pending.FindIndex(p => Resolve(p.Args, layers) is not null);
+            int ready = pending.FindIndex(p => Resolve(p.Args, layers) is not null && ResolveKeywords(p.Layer, p.Kwargs, layers) is not null);
             if (ready < 0) throw new DeepSharpException($"Functional config: the inputs of layer '{pending[0].Layer.Name}' never appear.");
-            var (layer, args) = pending[ready];
-            layer.Call(Resolve(args, layers)!);
+            var (layer, args, kwargs) = pending[ready];
+            var positional = Resolve(args, layers)!;
+            var (named, arguments) = ResolveKeywords(layer, kwargs, layers)!.Value;
+            // Several separate args (not one list, as merge layers take) are a call with positional arguments.
+            bool separateArgs = args.Count > 1;
+            if (arguments.IsEmpty && !separateArgs) layer.Call(positional);
+            else layer.Call([.. positional, .. named], new CallArguments(positional.Length, arguments.TensorNames, arguments.Flags));
             pending.RemoveAt(ready);
         }
         return (ReadHistories(config["input_layers"], layers), ReadHistories(config["output_layers"], layers), (string?)config["name"]);
+    }
+
+    /// <summary>
+    /// One call as Keras writes it: inputs of a plain call as args (a list of them for merge layers);
+    /// for a call with keyword arguments, the positional inputs as args and the rest in kwargs.
+    /// </summary>
+    private static JsonObject InboundNode(LayerNode node)
+    {
+        var a = node.Arguments;
+        if (ReferenceEquals(a, CallArguments.None))
+        {
+            JsonNode args = node.Inputs.Count == 1 ? KerasTensor(node.Inputs[0]) : new JsonArray([.. node.Inputs.Select(KerasTensor)]);
+            return new JsonObject { ["args"] = new JsonArray(args), ["kwargs"] = new JsonObject() };
+        }
+        var kwargs = new JsonObject();
+        for (int i = 0; i < a.TensorNames.Count; i++) kwargs[a.TensorNames[i]] = KerasTensor(node.Inputs[a.Positional + i]);
+        foreach (var (name, value) in a.Flags) kwargs[name] = value;
+        return new JsonObject { ["args"] = new JsonArray([.. node.Inputs.Take(a.Positional).Select(KerasTensor)]), ["kwargs"] = kwargs };
+    }
+
+    /// <summary>
+    /// The tensors and options of a call's kwargs (null values are Keras's defaults and are skipped),
+    /// or null while a tensor does not exist yet.
+    /// </summary>
+    private static (SymbolicTensor[] Tensors, CallArguments Arguments)? ResolveKeywords(Layer layer, JsonObject? kwargs, Dictionary<string, Layer> layers)
+    {
+        var tensors = new List<SymbolicTensor>();
+        var names = new List<string>();
+        var flags = new List<KeyValuePair<string, bool>>();
+        foreach (var (name, value) in kwargs ?? [])
+        {
+            switch (value)
+            {
+                case null:
+                    break;
+                case JsonObject o when (string?)o["class_name"] == "__keras_tensor__":
+                    var history = o["config"]?["keras_history"] as JsonArray ?? throw new DeepSharpException($"Layer '{layer.Name}': keyword argument '{name}' lacks keras_history.");
+                    var t = Find(history, layers);
+                    if (t is null) return null;
+                    tensors.Add(t);
+                    names.Add(name);
+                    break;
+                case JsonValue v when v.TryGetValue(out bool flag):
+                    flags.Add(new(name, flag));
+                    break;
+                default:
+                    throw new DeepSharpException($"Layer '{layer.Name}': keyword argument '{name}' = {value.ToJsonString()} is neither a tensor nor a boolean.");
+            }
+        }
+        return ([.. tensors], new CallArguments(0, names, flags));
     }
 
     private static JsonObject KerasTensor(SymbolicTensor t)

@@ -65,7 +65,7 @@ internal sealed partial class LayerGraph
         foreach (var node in _nodes)
         {
             if (node.Layer is InputLayer) continue;
-            if (node.Inputs.Count == 1)
+            if (node.Inputs.Count == 1 && ReferenceEquals(node.Arguments, CallArguments.None))
             {
                 var (y, mask) = node.Layer.CallMasked(values[node.Inputs[0]], masks?.GetValueOrDefault(node.Inputs[0]), training);
                 values[node.Output] = y;
@@ -74,11 +74,34 @@ internal sealed partial class LayerGraph
             }
             args.Clear();
             foreach (var s in node.Inputs) args.Add(values[s]);
-            values[node.Output] = node.Layer.Call(args, training);
+            values[node.Output] = node.Layer.Call(args, node.Arguments, training);
         }
         var outputs = new Tensor[Outputs.Count];
         for (int i = 0; i < outputs.Length; i++) outputs[i] = values[Outputs[i]];
         return outputs;
+    }
+
+    /// <summary>
+    /// Runs a one-input, one-output graph on the next positions, reusing <paramref name="cache"/>
+    /// (see <see cref="Model.Step"/>): every call steps through <see cref="Stepping"/>.
+    /// </summary>
+    public Tensor Step(string modelName, Tensor inputs, KvCache cache)
+    {
+        if (Inputs.Count != 1 || Outputs.Count != 1)
+            throw new InvalidOperationException($"Model '{modelName}' has {Inputs.Count} inputs and {Outputs.Count} outputs; Step runs models with one of each.");
+        var values = new Dictionary<SymbolicTensor, Tensor>(ReferenceEqualityComparer.Instance) { [Inputs[0]] = inputs };
+        var stepped = new HashSet<Layer>(ReferenceEqualityComparer.Instance);
+        var args = new List<Tensor>();
+        foreach (var node in _nodes)
+        {
+            if (node.Layer is InputLayer) continue;
+            if ((node.Layer is IStepLayer or MultiHeadAttention) && !stepped.Add(node.Layer))
+                throw new InvalidOperationException($"Layer '{node.Layer.Name}' ({node.Layer.TypeName}) is called twice; its cache can follow one call.");
+            args.Clear();
+            foreach (var s in node.Inputs) args.Add(values[s]);
+            values[node.Output] = Stepping.Step(node.Layer, args, node.Arguments, cache);
+        }
+        return values[Outputs[0]];
     }
 
     /// <summary>The input layers' names, for messages: "a (None, 4), b (None, 3)".</summary>

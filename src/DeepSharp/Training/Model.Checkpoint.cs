@@ -119,7 +119,8 @@ public partial class Model
         var list = new List<(string, RandomGenerator)> { (GlobalRole, RandomGenerator.Global) };
         if (run.Train.Generator is { } shuffle) list.Add((ShuffleRole, shuffle));
         foreach (var layer in Layers)
-            if (layer.TrainingGenerator is { } g) list.Add((LayerRolePrefix + layer.Name, g));
+        foreach (var l in layer.SelfAndSublayers())
+            if (l.TrainingGenerator is { } g) list.Add((LayerRolePrefix + l.Path, g));
         return list;
     }
 }

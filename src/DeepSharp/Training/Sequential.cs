@@ -59,6 +59,12 @@ public sealed class Sequential : Model
         return x;
     }
 
+    internal override Tensor StepLayers(Tensor x, KvCache cache)
+    {
+        foreach (var layer in _layers) x = Stepping.Step(layer, [x], CallArguments.None, cache);
+        return x;
+    }
+
     internal override IReadOnlyList<Shape> LayerOutputShapes()
     {
         var shapes = new List<Shape>();

@@ -36,15 +36,19 @@ public sealed class SymbolicTensor
 /// <summary>One call of a layer in a functional graph (Keras's Node): its inputs and its output.</summary>
 internal sealed class LayerNode
 {
-    public LayerNode(Layer layer, IReadOnlyList<SymbolicTensor> inputs, int index)
+    public LayerNode(Layer layer, IReadOnlyList<SymbolicTensor> inputs, int index, CallArguments? arguments = null)
     {
         Layer = layer;
         Inputs = inputs;
         Index = index;
+        Arguments = arguments ?? CallArguments.None;
     }
 
     public Layer Layer { get; }
     public IReadOnlyList<SymbolicTensor> Inputs { get; }
+
+    /// <summary>Which inputs were passed by keyword, and the call's options (Keras's kwargs).</summary>
+    public CallArguments Arguments { get; }
 
     /// <summary>The position of this call among the layer's calls (Keras's node index).</summary>
     public int Index { get; }

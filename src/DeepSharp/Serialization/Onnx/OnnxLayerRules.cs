@@ -59,6 +59,11 @@ internal static class OnnxLayerRules
         ["LSTM"] = RecurrentReason,
         ["GRU"] = RecurrentReason,
         ["Bidirectional"] = RecurrentReason,
+        ["MultiHeadAttention"] = "attention has no ONNX rule yet (it would need per-head MatMul, masked Softmax and Transpose nodes).",
+        ["TransformerEncoderBlock"] = "it contains MultiHeadAttention, which has no ONNX rule yet.",
+        ["TransformerDecoderBlock"] = "it contains MultiHeadAttention, which has no ONNX rule yet.",
+        ["PositionEmbedding"] = "position embeddings have no ONNX rule yet (they would need Slice and Expand nodes on the table).",
+        ["SinusoidalPositionEncoding"] = "position encodings have no ONNX rule yet (they would be a constant Expand to the input's shape).",
     };
 
     private const string RecurrentReason = "no ONNX rule is written for recurrent layers yet (ONNX's RNN, LSTM and GRU operators "

@@ -1,0 +1,238 @@
+using System.Text.Json.Nodes;
+using DeepSharp.Autograd;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Nn.Layers;
+
+/// <summary>
+/// Keras's MultiHeadAttention: query (batch, Tq, dq) attends to key (batch, Tv, dk) and value
+/// (batch, Tv, dv) (key defaults to value) with <see cref="NumHeads"/> heads. Weights as Keras's:
+/// query/key/value kernels (features, heads, keyDim or valueDim) with biases (heads, dim), and
+/// attention_output kernel (heads, valueDim, out) with bias (out), out = <see cref="OutputShape"/>
+/// or dq. Call with an attention mask (batch, Tq, Tv) (nonzero: may attend) and/or
+/// <c>useCausalMask</c>; a query that may attend to nothing outputs the output bias (its attention
+/// is all zeros, where Keras would average every value). Called with one tensor (as in a Sequential
+/// model) it is self-attention. <see cref="CallWithScores"/> is Keras's <c>return_attention_scores=True</c>;
+/// <see cref="Step"/> runs causal self-attention one decoding step at a time.
+/// </summary>
+public sealed partial class MultiHeadAttention : Layer
+{
+    private Parameter? _queryKernel, _queryBias, _keyKernel, _keyBias, _valueKernel, _valueBias, _outputKernel, _outputBias;
+    private (Shape Value, Shape Key)? _pendingShapes;
+    private RandomGenerator? _generator;
+
+    public MultiHeadAttention(int numHeads, int keyDim, int? valueDim = null, float dropout = 0f, bool useBias = true,
+        int? outputShape = null, Initializer? kernelInitializer = null, Initializer? biasInitializer = null, long? seed = null,
+        string? name = null) : base(name, null)
+    {
+        if (numHeads <= 0) throw new ArgumentOutOfRangeException(nameof(numHeads), numHeads, "MultiHeadAttention needs a positive number of heads.");
+        if (keyDim <= 0) throw new ArgumentOutOfRangeException(nameof(keyDim), keyDim, "MultiHeadAttention key_dim must be positive.");
+        if (valueDim is <= 0) throw new ArgumentOutOfRangeException(nameof(valueDim), valueDim, "MultiHeadAttention value_dim must be positive.");
+        if (outputShape is <= 0) throw new ArgumentOutOfRangeException(nameof(outputShape), outputShape, "MultiHeadAttention output_shape must be positive.");
+        if (!(dropout >= 0f && dropout < 1f)) throw new ArgumentOutOfRangeException(nameof(dropout), dropout, "MultiHeadAttention dropout must be in [0, 1).");
+        NumHeads = numHeads;
+        KeyDim = keyDim;
+        ValueDim = valueDim ?? keyDim;
+        Dropout = dropout;
+        UseBias = useBias;
+        OutputShape = outputShape;
+        KernelInitializer = kernelInitializer ?? Initializer.GlorotUniform;
+        BiasInitializer = biasInitializer ?? Initializer.Zeros;
+        Seed = seed;
+    }
+
+    public override string TypeName => "MultiHeadAttention";
+    public int NumHeads { get; }
+    public int KeyDim { get; }
+    public int ValueDim { get; }
+    /// <summary>Dropout rate on the attention probabilities while training.</summary>
+    public float Dropout { get; }
+    public bool UseBias { get; }
+    /// <summary>Features of the output; null: those of the query.</summary>
+    public int? OutputShape { get; }
+    public Initializer KernelInitializer { get; }
+    public Initializer BiasInitializer { get; }
+    public long? Seed { get; }
+
+    /// <summary>The generator of the attention dropout masks (its state goes into checkpoints).</summary>
+    public RandomGenerator Generator => _generator ??= Seed is { } s ? new RandomGenerator(s) : RandomGenerator.Global.Fork();
+
+    internal override RandomGenerator? TrainingGenerator => Dropout > 0f ? Generator : null;
+
+    /// <summary>Features of the query, key and value the layer was built for.</summary>
+    private (int Query, int Key, int Value) _features;
+
+    /// <summary>Creates the weights for per-sample query (Tq, dq), value (Tv, dv) and key (Tv, dk) shapes (key defaults to value).</summary>
+    public void Build(Shape query, Shape value, Shape? key = null)
+    {
+        var k = key ?? value;
+        RequireSequences(query, value, k);
+        if (IsBuilt)
+        {
+            if (query[-1] != _features.Query || k[-1] != _features.Key || value[-1] != _features.Value)
+                throw new ShapeMismatchException(
+                    $"Layer '{Name}' (MultiHeadAttention) was built for query, key and value features ({_features.Query}, {_features.Key}, {_features.Value}); " +
+                    $"got query {query.ToBatchString()}, key {k.ToBatchString()}, value {value.ToBatchString()}.");
+            return;
+        }
+        _pendingShapes = (value, k);
+        Build(query);
+    }
+
+    /// <summary>Builds for [query, value] or [query, value, key] ([x] alone: self-attention).</summary>
+    public override void Build(IReadOnlyList<Shape> inputShapes)
+    {
+        RequireInputCount(inputShapes.Count);
+        Build(inputShapes[0], inputShapes[Math.Min(1, inputShapes.Count - 1)], inputShapes.Count > 2 ? inputShapes[2] : (Shape?)null);
+    }
+
+    protected override void OnBuild(Shape query)
+    {
+        var (value, key) = _pendingShapes ?? (query, query);
+        _pendingShapes = null;
+        RequireSequences(query, value, key);
+        _features = (query[-1], key[-1], value[-1]);
+        int output = OutputShape ?? query[-1];
+        _queryKernel = AddWeight("query/kernel", new Shape(query[-1], NumHeads, KeyDim), KernelInitializer);
+        if (UseBias) _queryBias = AddWeight("query/bias", new Shape(NumHeads, KeyDim), BiasInitializer);
+        _keyKernel = AddWeight("key/kernel", new Shape(key[-1], NumHeads, KeyDim), KernelInitializer);
+        if (UseBias) _keyBias = AddWeight("key/bias", new Shape(NumHeads, KeyDim), BiasInitializer);
+        _valueKernel = AddWeight("value/kernel", new Shape(value[-1], NumHeads, ValueDim), KernelInitializer);
+        if (UseBias) _valueBias = AddWeight("value/bias", new Shape(NumHeads, ValueDim), BiasInitializer);
+        _outputKernel = AddWeight("attention_output/kernel", new Shape(NumHeads, ValueDim, output), KernelInitializer);
+        if (UseBias) _outputBias = AddWeight("attention_output/bias", new Shape(output), BiasInitializer);
+        if (Dropout > 0f) _ = Generator;
+    }
+
+    public override Shape ComputeOutputShape(Shape inputShape)
+    {
+        if (inputShape.Rank != 2) throw ShapeError("query (batch, sequence, features)", inputShape);
+        return new Shape(inputShape[0], OutputShape ?? inputShape[1]);
+    }
+
+    public override Shape ComputeOutputShape(IReadOnlyList<Shape> inputShapes)
+    {
+        RequireInputCount(inputShapes.Count);
+        var value = inputShapes[Math.Min(1, inputShapes.Count - 1)];
+        RequireSequences(inputShapes[0], value, inputShapes.Count > 2 ? inputShapes[2] : value);
+        return ComputeOutputShape(inputShapes[0]);
+    }
+
+    /// <summary>Attention of <paramref name="query"/> to <paramref name="value"/> (and <paramref name="key"/>, default value): (batch, Tq, out).</summary>
+    public Tensor Call(Tensor query, Tensor value, Tensor? key = null, Tensor? attentionMask = null, bool useCausalMask = false, bool training = false) =>
+        Attend(query, value, key ?? value, attentionMask, useCausalMask, training, keepScores: false).Output;
+
+    /// <summary>
+    /// <see cref="Call(Tensor, Tensor, Tensor?, Tensor?, bool, bool)"/> that also returns the attention
+    /// probabilities (batch, heads, Tq, Tv) before dropout, as Keras's return_attention_scores. The
+    /// scores are for inspection: gradients flow through the output only.
+    /// </summary>
+    public (Tensor Output, Tensor Scores) CallWithScores(Tensor query, Tensor value, Tensor? key = null, Tensor? attentionMask = null,
+        bool useCausalMask = false, bool training = false)
+    {
+        var (output, scores) = Attend(query, value, key ?? value, attentionMask, useCausalMask, training, keepScores: true);
+        return (output, scores!);
+    }
+
+    /// <summary>[query, value] or [query, value, key]; [x] alone is self-attention.</summary>
+    public override Tensor Call(IReadOnlyList<Tensor> inputs, bool training = false)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        RequireInputCount(inputs.Count);
+        return Call(inputs[0], inputs[Math.Min(1, inputs.Count - 1)], inputs.Count > 2 ? inputs[2] : null, training: training);
+    }
+
+    protected override Tensor Forward(Tensor x, bool training) => Attend(x, x, x, null, false, training, keepScores: false).Output;
+
+    private (Tensor Output, Tensor? Scores) Attend(Tensor query, Tensor value, Tensor key, Tensor? mask, bool causal, bool training, bool keepScores)
+    {
+        foreach (var t in (ReadOnlySpan<Tensor>)[query, value, key])
+            if (t.Rank != 3) throw ShapeError("query, key and value (batch, sequence, features)", t.Shape.WithoutBatch());
+        Build(query.Shape.WithoutBatch(), value.Shape.WithoutBatch(), key.Shape.WithoutBatch());
+        int batch = query.Shape[0];
+        if (value.Shape[0] != batch || key.Shape[0] != batch)
+            throw new ShapeMismatchException($"Layer '{Name}' (MultiHeadAttention) got batches of {batch} queries, {key.Shape[0]} keys and {value.Shape[0]} values.");
+        if (mask is not null && (mask.Rank != 3 || mask.Shape[0] != batch || mask.Shape[1] != query.Shape[1] || mask.Shape[2] != key.Shape[1]))
+            throw new ShapeMismatchException(
+                $"Layer '{Name}' (MultiHeadAttention) expects attention_mask (batch, Tq, Tv) = ({batch}, {query.Shape[1]}, {key.Shape[1]}); got {mask.Shape}.");
+        var q = Project(query, _queryKernel!, _queryBias, KeyDim);
+        var k = Project(key, _keyKernel!, _keyBias, KeyDim);
+        var v = Project(value, _valueKernel!, _valueBias, ValueDim);
+        float rate = training ? Dropout : 0f;
+        var generator = rate > 0f ? Generator : null;
+        Tensor attended;
+        Tensor? scores = null;
+        if (keepScores) (attended, scores) = Ops.AttentionWithScores(q, k, v, mask, causal, Scale, rate, generator);
+        else attended = Ops.Attention(q, k, v, mask, causal, Scale, rate, generator);
+        return (OutputProjection(attended), scores);
+    }
+
+    private float Scale => 1f / MathF.Sqrt(KeyDim);
+
+    /// <summary>(batch, T, features) · kernel (features, heads, dim) + bias → (batch, T, heads, dim).</summary>
+    private Tensor Project(Tensor x, Parameter kernel, Parameter? bias, int dim)
+    {
+        int batch = x.Shape[0], t = x.Shape[1], features = x.Shape[2];
+        var w = Ops.Reshape(kernel.Value, features, NumHeads * dim);
+        var b = bias is null ? null : Ops.Reshape(bias.Value, NumHeads * dim);
+        return Ops.Reshape(Ops.Linear(Ops.Reshape(x, batch * t, features), w, b), batch, t, NumHeads, dim);
+    }
+
+    /// <summary>(batch, T, heads, valueDim) · kernel (heads, valueDim, out) + bias → (batch, T, out).</summary>
+    private Tensor OutputProjection(Tensor attended)
+    {
+        int batch = attended.Shape[0], t = attended.Shape[1], output = _outputKernel!.Shape[2];
+        var w = Ops.Reshape(_outputKernel.Value, NumHeads * ValueDim, output);
+        var y = Ops.Linear(Ops.Reshape(attended, batch * t, NumHeads * ValueDim), w, _outputBias?.Value);
+        return Ops.Reshape(y, batch, t, output);
+    }
+
+    private void RequireInputCount(int count)
+    {
+        if (count is < 1 or > 3)
+            throw new ArgumentException($"Layer '{Name}' (MultiHeadAttention) takes [query, value], [query, value, key] or [x] (self-attention); got {count} inputs.");
+    }
+
+    private void RequireSequences(Shape query, Shape value, Shape key)
+    {
+        if (query.Rank != 2) throw ShapeError("query (batch, sequence, features)", query);
+        if (value.Rank != 2) throw ShapeError("value (batch, sequence, features)", value);
+        if (key.Rank != 2) throw ShapeError("key (batch, sequence, features)", key);
+        if (key[0] != value[0])
+            throw new ShapeMismatchException($"Layer '{Name}' (MultiHeadAttention) needs key and value of one length; got key {key.ToBatchString()} and value {value.ToBatchString()}.");
+    }
+
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["num_heads"] = NumHeads;
+        config["key_dim"] = KeyDim;
+        config["value_dim"] = ValueDim;
+        config["dropout"] = Dropout;
+        config["use_bias"] = UseBias;
+        config["output_shape"] = OutputShape;
+        config["attention_axes"] = null;
+        config["kernel_initializer"] = KernelInitializer.Name;
+        config["bias_initializer"] = BiasInitializer.Name;
+        if (Seed is { } s) config["seed"] = s;
+        return config;
+    }
+
+    internal static MultiHeadAttention FromConfig(JsonObject c)
+    {
+        if (c["attention_axes"] is JsonArray axes && !(axes.Count == 1 && (int?)axes[0] is 1 or -2))
+            throw new DeepSharpException($"MultiHeadAttention attends over the sequence axis only; config has attention_axes {axes.ToJsonString()}.");
+        int? outputShape = c["output_shape"] switch
+        {
+            null => null,
+            JsonArray { Count: 1 } a => (int?)a[0],
+            JsonArray a => throw new DeepSharpException($"MultiHeadAttention output_shape must be one number of features; got {a.ToJsonString()}."),
+            var n => (int)n,
+        };
+        return new MultiHeadAttention(
+            Naming.Required<int>(c, "num_heads", "MultiHeadAttention"), Naming.Required<int>(c, "key_dim", "MultiHeadAttention"),
+            (int?)c["value_dim"], (float?)c["dropout"] ?? 0f, (bool?)c["use_bias"] ?? true, outputShape,
+            Initializer.FromName((string?)c["kernel_initializer"] ?? "glorot_uniform"), Initializer.FromName((string?)c["bias_initializer"] ?? "zeros"),
+            (long?)c["seed"], (string?)c["name"]);
+    }
+}

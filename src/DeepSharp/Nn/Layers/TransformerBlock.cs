@@ -1,0 +1,144 @@
+using System.Text.Json.Nodes;
+using DeepSharp.Autograd;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Nn.Layers;
+
+/// <summary>
+/// What the Transformer encoder and decoder blocks share (keras_hub's TransformerEncoder/Decoder
+/// arguments): the configuration, the feed-forward sublayers, and the residual wiring. With
+/// <see cref="NormalizeFirst"/> (the default here, "pre-LN") each sublayer f is applied as
+/// x + dropout(f(LayerNorm(x))); without it as LayerNorm(x + dropout(f(x))) (the original "post-LN").
+/// The feed-forward network is Dense(intermediateDim, activation) then Dense(features).
+/// Sublayers are created when the block is built and are tracked: their weights are the block's.
+/// </summary>
+public abstract class TransformerBlock : Layer
+{
+    private LayerNormalization? _feedforwardNorm;
+    private Dense? _intermediate, _output;
+    private Dropout? _feedforwardDropout;
+
+    protected TransformerBlock(int numHeads, int intermediateDim, int? keyDim, float dropout, Activation? activation, float layerNormEpsilon,
+        bool normalizeFirst, Initializer? kernelInitializer, Initializer? biasInitializer, string? name, int[]? inputShape) : base(name, inputShape)
+    {
+        if (numHeads <= 0) throw new ArgumentOutOfRangeException(nameof(numHeads), numHeads, "A Transformer block needs a positive number of heads.");
+        if (intermediateDim <= 0) throw new ArgumentOutOfRangeException(nameof(intermediateDim), intermediateDim, "intermediate_dim must be positive.");
+        if (keyDim is <= 0) throw new ArgumentOutOfRangeException(nameof(keyDim), keyDim, "key_dim must be positive.");
+        if (!(dropout >= 0f && dropout < 1f)) throw new ArgumentOutOfRangeException(nameof(dropout), dropout, "dropout must be in [0, 1).");
+        if (!(layerNormEpsilon > 0f)) throw new ArgumentOutOfRangeException(nameof(layerNormEpsilon), layerNormEpsilon, "layer_norm_epsilon must be positive.");
+        NumHeads = numHeads;
+        IntermediateDim = intermediateDim;
+        KeyDim = keyDim;
+        Dropout = dropout;
+        Activation = activation ?? Activation.Gelu;
+        LayerNormEpsilon = layerNormEpsilon;
+        NormalizeFirst = normalizeFirst;
+        KernelInitializer = kernelInitializer ?? Initializer.GlorotUniform;
+        BiasInitializer = biasInitializer ?? Initializer.Zeros;
+    }
+
+    public int NumHeads { get; }
+    /// <summary>Units of the feed-forward network's hidden layer.</summary>
+    public int IntermediateDim { get; }
+    /// <summary>Size of each attention head; null: features / heads (keras_hub's choice).</summary>
+    public int? KeyDim { get; }
+    /// <summary>Dropout rate of the attention probabilities and of each sublayer's output, while training.</summary>
+    public float Dropout { get; }
+    /// <summary>The feed-forward network's activation (default GELU).</summary>
+    public Activation Activation { get; }
+    public float LayerNormEpsilon { get; }
+    /// <summary>Pre-LN (true, default) or post-LN residual blocks.</summary>
+    public bool NormalizeFirst { get; }
+    public Initializer KernelInitializer { get; }
+    public Initializer BiasInitializer { get; }
+
+    public override Shape ComputeOutputShape(Shape inputShape)
+    {
+        RequireSequence(inputShape, "inputs");
+        return inputShape;
+    }
+
+    /// <summary>A tracked attention sublayer for sequences of <paramref name="features"/> (key_dim resolved).</summary>
+    protected MultiHeadAttention NewAttention(string name, int features)
+    {
+        int keyDim = KeyDim ?? features / NumHeads;
+        if (keyDim <= 0)
+            throw new ShapeMismatchException($"Layer '{Name}' ({TypeName}): {features} features cannot be split over {NumHeads} heads; give key_dim.");
+        return Track(new MultiHeadAttention(NumHeads, keyDim, dropout: Dropout, kernelInitializer: KernelInitializer,
+            biasInitializer: BiasInitializer, name: name));
+    }
+
+    protected LayerNormalization NewNorm(string name, Shape shape)
+    {
+        var norm = Track(new LayerNormalization(epsilon: LayerNormEpsilon, name: name));
+        norm.Build(shape);
+        return norm;
+    }
+
+    protected Dropout NewDropout(string name, Shape shape)
+    {
+        var dropout = Track(new Dropout(Dropout, name: name));
+        dropout.Build(shape);
+        return dropout;
+    }
+
+    /// <summary>Creates the feed-forward sublayers for per-sample sequences <paramref name="shape"/> (T, features).</summary>
+    protected void BuildFeedforward(Shape shape)
+    {
+        _feedforwardNorm = NewNorm("feedforward_layer_norm", shape);
+        _intermediate = Track(new Dense(IntermediateDim, Activation, kernelInitializer: KernelInitializer, biasInitializer: BiasInitializer,
+            name: "feedforward_intermediate_dense"));
+        _intermediate.Build(shape);
+        _output = Track(new Dense(shape[-1], kernelInitializer: KernelInitializer, biasInitializer: BiasInitializer, name: "feedforward_output_dense"));
+        _output.Build(new Shape(shape[0], IntermediateDim));
+        _feedforwardDropout = NewDropout("feedforward_dropout", shape);
+    }
+
+    /// <summary>The input of a residual sublayer: LayerNorm(x) when normalizing first, else x.</summary>
+    protected Tensor Before(Tensor x, LayerNormalization norm) => NormalizeFirst ? norm.CallBuilt(x, false) : x;
+
+    /// <summary>Closes a residual sublayer: residual + dropout(y), normalised after when not normalizing first.</summary>
+    protected Tensor After(Tensor residual, Tensor y, LayerNormalization norm, Dropout dropout, bool training)
+    {
+        var sum = Ops.Add(residual, dropout.CallBuilt(y, training));
+        return NormalizeFirst ? sum : norm.CallBuilt(sum, false);
+    }
+
+    /// <summary>The feed-forward residual sublayer.</summary>
+    protected Tensor Feedforward(Tensor x, bool training)
+    {
+        var y = _output!.CallBuilt(_intermediate!.CallBuilt(Before(x, _feedforwardNorm!), training), training);
+        return After(x, y, _feedforwardNorm!, _feedforwardDropout!, training);
+    }
+
+    /// <summary>Throws unless <paramref name="shape"/> is a per-sample sequence (T, features) with the built features.</summary>
+    protected void RequireSequence(Shape shape, string what)
+    {
+        if (shape.Rank != 2) throw ShapeError($"{what} (batch, sequence, features)", shape);
+        if (IsBuilt && shape[1] != BuiltInputShape!.Value[1])
+            throw ShapeError($"{what} (batch, sequence, {BuiltInputShape.Value[1]})", shape);
+    }
+
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["num_heads"] = NumHeads;
+        config["intermediate_dim"] = IntermediateDim;
+        config["key_dim"] = KeyDim;
+        config["dropout"] = Dropout;
+        config["activation"] = Activation.Name;
+        config["layer_norm_epsilon"] = LayerNormEpsilon;
+        config["normalize_first"] = NormalizeFirst;
+        config["kernel_initializer"] = KernelInitializer.Name;
+        config["bias_initializer"] = BiasInitializer.Name;
+        return config;
+    }
+
+    /// <summary>The shared constructor arguments from a config written by <see cref="GetConfig"/>.</summary>
+    private protected static (int NumHeads, int IntermediateDim, int? KeyDim, float Dropout, Activation Activation, float Epsilon, bool NormalizeFirst,
+        Initializer Kernel, Initializer Bias, string? Name, int[]? InputShape) ReadConfig(JsonObject c, string type) =>
+        (Naming.Required<int>(c, "num_heads", type), Naming.Required<int>(c, "intermediate_dim", type), (int?)c["key_dim"], (float?)c["dropout"] ?? 0f,
+         Activation.FromName((string?)c["activation"] ?? "gelu"), (float?)c["layer_norm_epsilon"] ?? 1e-5f, (bool?)c["normalize_first"] ?? true,
+         Initializer.FromName((string?)c["kernel_initializer"] ?? "glorot_uniform"), Initializer.FromName((string?)c["bias_initializer"] ?? "zeros"),
+         (string?)c["name"], Naming.ReadShape(c, "input_shape"));
+}

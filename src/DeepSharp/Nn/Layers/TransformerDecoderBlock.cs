@@ -1,0 +1,133 @@
+using System.Text.Json.Nodes;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Nn.Layers;
+
+/// <summary>
+/// A Transformer decoder block (keras_hub's TransformerDecoder, pre-LN by default): causal
+/// self-attention x + MHA(LN(x)); when the block is built with an encoder sequence,
+/// cross-attention x + MHA(LN(x), encoder); then x + FFN(LN(x)) with GELU; dropout after each.
+/// Sublayers: self_attention, self_attention_layer_norm, self_attention_dropout, cross_attention,
+/// cross_attention_layer_norm, cross_attention_dropout (with an encoder), and the feed-forward ones.
+/// Called with one tensor (e.g. in a Sequential model) it is a decoder-only (GPT-style) block.
+/// <see cref="Step(Tensor, KvCache)"/> decodes one position at a time with cached keys and values.
+/// </summary>
+public sealed partial class TransformerDecoderBlock : TransformerBlock
+{
+    private MultiHeadAttention? _selfAttention, _crossAttention;
+    private LayerNormalization? _selfAttentionNorm, _crossAttentionNorm;
+    private Dropout? _selfAttentionDropout, _crossAttentionDropout;
+    private Shape? _pendingEncoderShape;
+
+    public TransformerDecoderBlock(int numHeads, int intermediateDim, int? keyDim = null, float dropout = 0f, Activation? activation = null,
+        float layerNormEpsilon = 1e-5f, bool normalizeFirst = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
+        string? name = null, int[]? inputShape = null)
+        : base(numHeads, intermediateDim, keyDim, dropout, activation, layerNormEpsilon, normalizeFirst, kernelInitializer, biasInitializer, name, inputShape)
+    {
+    }
+
+    public override string TypeName => "TransformerDecoderBlock";
+
+    /// <summary>Whether the block was built with an encoder sequence (and so has cross-attention).</summary>
+    public bool HasCrossAttention => _crossAttention is not null;
+
+    /// <summary>Builds for per-sample decoder (T, d) and, for cross-attention, encoder (Tenc, denc) sequences.</summary>
+    public void Build(Shape decoderSequence, Shape? encoderSequence)
+    {
+        RequireSequence(decoderSequence, "decoder_sequence");
+        if (encoderSequence is { } e && e.Rank != 2) throw ShapeError("encoder_sequence (batch, sequence, features)", e);
+        if (!IsBuilt)
+        {
+            _pendingEncoderShape = encoderSequence;
+            Build(decoderSequence);
+            return;
+        }
+        if (encoderSequence is { } enc && !HasCrossAttention)
+            throw new ShapeMismatchException($"Layer '{Name}' (TransformerDecoderBlock) was built without an encoder sequence; got one {enc.ToBatchString()}.");
+    }
+
+    /// <summary>Builds for [decoder_sequence] or [decoder_sequence, encoder_sequence].</summary>
+    public override void Build(IReadOnlyList<Shape> inputShapes)
+    {
+        RequireInputCount(inputShapes.Count);
+        Build(inputShapes[0], inputShapes.Count > 1 ? inputShapes[1] : (Shape?)null);
+    }
+
+    public override Shape ComputeOutputShape(IReadOnlyList<Shape> inputShapes)
+    {
+        RequireInputCount(inputShapes.Count);
+        return ComputeOutputShape(inputShapes[0]);
+    }
+
+    protected override void OnBuild(Shape inputShape)
+    {
+        var encoder = _pendingEncoderShape;
+        _pendingEncoderShape = null;
+        RequireSequence(inputShape, "decoder_sequence");
+        _selfAttentionNorm = NewNorm("self_attention_layer_norm", inputShape);
+        _selfAttention = NewAttention("self_attention", inputShape[1]);
+        _selfAttention.Build(inputShape, inputShape);
+        _selfAttentionDropout = NewDropout("self_attention_dropout", inputShape);
+        if (encoder is { } e)
+        {
+            _crossAttentionNorm = NewNorm("cross_attention_layer_norm", inputShape);
+            _crossAttention = NewAttention("cross_attention", inputShape[1]);
+            _crossAttention.Build(inputShape, e);
+            _crossAttentionDropout = NewDropout("cross_attention_dropout", inputShape);
+        }
+        BuildFeedforward(inputShape);
+    }
+
+    protected override Tensor Forward(Tensor x, bool training) => Call(x, training: training);
+
+    /// <summary>[decoder_sequence] or [decoder_sequence, encoder_sequence], causal.</summary>
+    public override Tensor Call(IReadOnlyList<Tensor> inputs, bool training = false)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        RequireInputCount(inputs.Count);
+        return Call(inputs[0], inputs.Count > 1 ? inputs[1] : null, training: training);
+    }
+
+    /// <summary>
+    /// Runs the block on a decoder sequence (batch, T, features) of any length, attending causally
+    /// (unless <paramref name="useCausalMask"/> is false) and, with cross-attention, to
+    /// <paramref name="encoderSequence"/>. Padding masks are (batch, T) / (batch, Tenc), nonzero for
+    /// real tokens; attention masks (batch, T, T) / (batch, T, Tenc).
+    /// </summary>
+    public Tensor Call(Tensor decoderSequence, Tensor? encoderSequence = null, Tensor? decoderPaddingMask = null, Tensor? decoderAttentionMask = null,
+        Tensor? encoderPaddingMask = null, Tensor? encoderAttentionMask = null, bool useCausalMask = true, bool training = false)
+    {
+        ArgumentNullException.ThrowIfNull(decoderSequence);
+        if (decoderSequence.Rank != 3) throw ShapeError("decoder_sequence (batch, sequence, features)", decoderSequence.Shape.WithoutBatch());
+        if (encoderSequence is not null && encoderSequence.Rank != 3)
+            throw ShapeError("encoder_sequence (batch, sequence, features)", encoderSequence.Shape.WithoutBatch());
+        Build(decoderSequence.Shape.WithoutBatch(), encoderSequence?.Shape.WithoutBatch());
+        if (HasCrossAttention && encoderSequence is null)
+            throw new ArgumentException($"Layer '{Name}' (TransformerDecoderBlock) was built with cross-attention and needs the encoder sequence.", nameof(encoderSequence));
+        int batch = decoderSequence.Shape[0], t = decoderSequence.Shape[1];
+        var selfMask = AttentionMasks.Merge(this, "the decoder", decoderPaddingMask, decoderAttentionMask, batch, t, t);
+        var h = Before(decoderSequence, _selfAttentionNorm!);
+        var x = After(decoderSequence, _selfAttention!.Call(h, h, attentionMask: selfMask, useCausalMask: useCausalMask, training: training),
+            _selfAttentionNorm!, _selfAttentionDropout!, training);
+        if (encoderSequence is not null)
+        {
+            var crossMask = AttentionMasks.Merge(this, "the encoder", encoderPaddingMask, encoderAttentionMask, batch, t, encoderSequence.Shape[1]);
+            var c = Before(x, _crossAttentionNorm!);
+            x = After(x, _crossAttention!.Call(c, encoderSequence, attentionMask: crossMask, training: training),
+                _crossAttentionNorm!, _crossAttentionDropout!, training);
+        }
+        return Feedforward(x, training);
+    }
+
+    private void RequireInputCount(int count)
+    {
+        if (count is < 1 or > 2)
+            throw new ArgumentException($"Layer '{Name}' (TransformerDecoderBlock) takes [decoder_sequence] or [decoder_sequence, encoder_sequence]; got {count} inputs.");
+    }
+
+    internal static TransformerDecoderBlock FromConfig(JsonObject c)
+    {
+        var a = ReadConfig(c, "TransformerDecoderBlock");
+        return new(a.NumHeads, a.IntermediateDim, a.KeyDim, a.Dropout, a.Activation, a.Epsilon, a.NormalizeFirst, a.Kernel, a.Bias, a.Name, a.InputShape);
+    }
+}
