@@ -34,6 +34,10 @@ public static class LayerRegistry
         ["RandomTranslation"] = RandomTranslation.FromConfig,
         ["RandomZoom"] = RandomZoom.FromConfig,
         ["InputLayer"] = InputLayer.FromConfig,
+        ["SimpleRNN"] = SimpleRnn.FromConfig,
+        ["LSTM"] = Lstm.FromConfig,
+        ["GRU"] = Gru.FromConfig,
+        ["Bidirectional"] = Bidirectional.FromConfig,
     };
 
     public static IReadOnlyCollection<string> KnownTypes => s_factories.Keys;

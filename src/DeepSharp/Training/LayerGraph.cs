@@ -59,10 +59,19 @@ internal sealed partial class LayerGraph
                 throw new ShapeMismatchException($"Model '{_modelName}' input '{Inputs[i].Layer.Name}' expects {Inputs[i].Shape.ToBatchString()}; got {inputs[i].Shape}.");
             values[Inputs[i]] = inputs[i];
         }
+        // Masks travel beside the values; a single-input call passes its input's mask on (merge layers drop masks).
+        Dictionary<SymbolicTensor, Tensor>? masks = null;
         var args = new List<Tensor>();
         foreach (var node in _nodes)
         {
             if (node.Layer is InputLayer) continue;
+            if (node.Inputs.Count == 1)
+            {
+                var (y, mask) = node.Layer.CallMasked(values[node.Inputs[0]], masks?.GetValueOrDefault(node.Inputs[0]), training);
+                values[node.Output] = y;
+                if (mask is not null) (masks ??= new(ReferenceEqualityComparer.Instance))[node.Output] = mask;
+                continue;
+            }
             args.Clear();
             foreach (var s in node.Inputs) args.Add(values[s]);
             values[node.Output] = node.Layer.Call(args, training);

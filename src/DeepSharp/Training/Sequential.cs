@@ -5,7 +5,10 @@ using DeepSharp.Tensors;
 
 namespace DeepSharp.Training;
 
-/// <summary>A plain stack of layers, each feeding the next (Keras's Sequential).</summary>
+/// <summary>
+/// A plain stack of layers, each feeding the next (Keras's Sequential). Masks travel with the
+/// outputs: each layer gets the previous layer's output mask (see <see cref="Layer.SupportsMasking"/>).
+/// </summary>
 public sealed class Sequential : Model
 {
     private readonly List<Layer> _layers = [];
@@ -51,7 +54,8 @@ public sealed class Sequential : Model
     public override Tensor Call(Tensor x, bool training = false)
     {
         if (_layers.Count == 0) throw new InvalidOperationException($"Model '{Name}' has no layers.");
-        foreach (var layer in _layers) x = layer.Call(x, training);
+        Tensor? mask = null;
+        foreach (var layer in _layers) (x, mask) = layer.CallMasked(x, mask, training);
         return x;
     }
 

@@ -49,6 +49,9 @@ public sealed class LayerNormalization : Layer
 
     public override string TypeName => "LayerNormalization";
 
+    /// <summary>Passes a mask on unchanged (Keras's supports_masking).</summary>
+    public override bool SupportsMasking => true;
+
     /// <summary>The axes as given (counted with the batch axis; −1 is the last).</summary>
     public IReadOnlyList<int> Axis { get; }
     public float Epsilon { get; }

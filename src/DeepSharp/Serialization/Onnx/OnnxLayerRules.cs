@@ -55,7 +55,14 @@ internal static class OnnxLayerRules
     public static IReadOnlyDictionary<string, string> NotExportable { get; } = new Dictionary<string, string>
     {
         // InputLayer is not a computation: it becomes the graph input itself.
+        ["SimpleRNN"] = RecurrentReason,
+        ["LSTM"] = RecurrentReason,
+        ["GRU"] = RecurrentReason,
+        ["Bidirectional"] = RecurrentReason,
     };
+
+    private const string RecurrentReason = "no ONNX rule is written for recurrent layers yet (ONNX's RNN, LSTM and GRU operators "
+        + "need Keras's gate blocks reordered — ONNX's LSTM runs i, o, f, c — and masks turned into sequence_lens).";
 
     /// <summary>Whether layers of type <paramref name="layerType"/> have an ONNX rule (InputLayer counts: it becomes a graph input).</summary>
     public static bool CanExport(Type layerType) => s_rules.ContainsKey(layerType) || s_mergeRules.ContainsKey(layerType) || layerType == typeof(InputLayer);
