@@ -35,7 +35,10 @@ internal static class NameGenerator
                     ids.CopyTo(window);
                     logits = model.Call(Tensor.FromArray(window, 1, context)).Span.Slice((ids.Count - 1) * v, v);
                 }
-                int id = sampler.Sample(logits);
+                // Padding and [UNK] are never generated.
+                var row = logits.ToArray();
+                row[0] = row[1] = float.NegativeInfinity;
+                int id = sampler.Sample(row);
                 if (id == data.MarkerId) break;
                 ids.Add(id);
                 if (cached && ids.Count < context) next = scope.Keep(model.Step(Tensor.FromArray([id], 1, 1), cache!));
