@@ -6,8 +6,8 @@ namespace DeepSharp.Bench.Workloads;
 
 /// <summary>
 /// (e) Managed bytes allocated per training step after warm-up: GC.GetTotalAllocatedBytes(precise)
-/// read at the start and end of each step of a short Fit (batch start to batch end, so the whole
-/// step as Fit runs it: gather, forward, loss, backward, Adam, metrics, logs), median over the steps.
+/// read at the end of each step of a short Fit (batch end to batch end, so the whole step as Fit
+/// runs it: gather, forward, loss, backward, Adam, metrics, logs), median over the steps.
 /// The libtorch column is TorchSharp's managed wrappers around libtorch's native work.
 /// </summary>
 internal static class AllocationWorkload
@@ -51,19 +51,19 @@ internal static class AllocationWorkload
         return new Reply { ["median"] = s.Median, ["min"] = s.Min, ["max"] = s.Max };
     }
 
-    /// <summary>Bytes allocated between each batch's begin and end hooks; stops Fit after a set number of steps.</summary>
+    /// <summary>Bytes allocated from one batch's end hook to the next; stops Fit after a set number of steps.</summary>
     private sealed class Meter(int steps) : Callback
     {
-        private long _before;
+        private long _before = -1;
 
         public List<double> PerStep { get; } = [];
 
-        public override void OnTrainBatchBegin(int step) => _before = GC.GetTotalAllocatedBytes(precise: true);
-
         public override void OnTrainBatchEnd(int step, IReadOnlyDictionary<string, double> logs)
         {
-            PerStep.Add(GC.GetTotalAllocatedBytes(precise: true) - _before);
+            long now = GC.GetTotalAllocatedBytes(precise: true);
+            if (_before >= 0) PerStep.Add(now - _before);
             if (PerStep.Count >= steps) Model!.StopTraining = true;
+            _before = GC.GetTotalAllocatedBytes(precise: true);
         }
     }
 }

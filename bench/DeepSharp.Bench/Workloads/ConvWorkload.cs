@@ -7,8 +7,8 @@ namespace DeepSharp.Bench.Workloads;
 /// <summary>
 /// (c) The seed's Conv2D, batch 128, 28×28×1 → 26×26×32, 3×3 valid, with bias: the forward pass
 /// alone, and forward + backward as training needs it (kernel and bias gradients; the input
-/// gradient of the first layer is never needed). DeepSharp: Conv2DKernel on NHWC arrays plus
-/// Reductions.SumRows for the bias; libtorch: functional.conv2d on NCHW, backward through autograd.
+/// gradient of the first layer is never needed). DeepSharp: Conv2DKernel on NHWC arrays (the
+/// kernel-gradient pass sums the bias gradient on the fly); libtorch: functional.conv2d on NCHW, backward through autograd.
 /// </summary>
 internal static class ConvWorkload
 {
@@ -44,8 +44,7 @@ internal static class ConvWorkload
         {
             Conv2DKernel.Forward(x, w, b, y, g);
             if (!backward) return;
-            Conv2DKernel.BackwardKernel(x, dy, dw, g);
-            Reductions.SumRows(dy, db, Batch * Out * Out, Filters);
+            Conv2DKernel.BackwardKernelFused(x, dy, [], dw, db, g); // dW and db in one pass over dy
         }, a.Double("min", 0.3));
         return Result(seconds, backward);
     }

@@ -13,7 +13,7 @@ internal static class CachedFiles
     public static string? Check(string folder, DatasetSpec spec)
     {
         if (!Directory.Exists(folder)) return $"{folder} does not exist";
-        foreach (var file in spec.Files)
+        foreach (var file in spec.CacheFiles)
         {
             var info = new FileInfo(Path.Combine(folder, file.FileName));
             if (!info.Exists) return $"{info.FullName} is missing";
@@ -21,7 +21,7 @@ internal static class CachedFiles
         }
         if (MarkerMatches(folder, spec)) return null;
 
-        foreach (var file in spec.Files)
+        foreach (var file in spec.CacheFiles)
         {
             string path = Path.Combine(folder, file.FileName);
             string actual = FileHash.Sha256Hex(path);
@@ -61,7 +61,7 @@ internal static class CachedFiles
     {
         var text = new System.Text.StringBuilder();
         text.Append(spec.PackageSpec).Append('\n');
-        foreach (var file in spec.Files)
+        foreach (var file in spec.CacheFiles)
             text.Append(file.Sha256).Append(' ').Append(file.Size).Append(' ').Append(file.FileName).Append('\n');
         return text.ToString();
     }

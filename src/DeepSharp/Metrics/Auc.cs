@@ -5,12 +5,13 @@ namespace DeepSharp.Metrics;
 /// <summary>
 /// Area under the ROC curve, as Keras's AUC defaults: 200 thresholds (0 − 1e−7, i/199 for
 /// i = 1..198, 1 + 1e−7), a prediction positive when above a threshold, the area by the trapezoid
-/// rule over (false-positive rate, recall). Targets are 0/1 per element.
+/// rule over (false-positive rate, recall). Targets are 0/1 per element. With sample weights each
+/// element adds its sample's weight to the counts instead of 1.
 /// </summary>
 public sealed class Auc : Metric
 {
     private readonly float[] _thresholds;
-    private readonly long[] _tp, _fp, _fn, _tn;
+    private readonly double[] _tp, _fp, _fn, _tn;
 
     public Auc(int numThresholds = 200)
     {
@@ -19,26 +20,30 @@ public sealed class Auc : Metric
         _thresholds[0] = -1e-7f;
         for (int i = 1; i < numThresholds - 1; i++) _thresholds[i] = (float)i / (numThresholds - 1);
         _thresholds[^1] = 1f + 1e-7f;
-        (_tp, _fp, _fn, _tn) = (new long[numThresholds], new long[numThresholds], new long[numThresholds], new long[numThresholds]);
+        (_tp, _fp, _fn, _tn) = (new double[numThresholds], new double[numThresholds], new double[numThresholds], new double[numThresholds]);
     }
 
     public override string Name => "auc";
     public IReadOnlyList<float> Thresholds => _thresholds;
 
-    public override void Update(Tensor yTrue, Tensor yPred)
+    public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
         if (yTrue.Size != yPred.Size)
             throw new ShapeMismatchException($"AUC: targets {yTrue.Shape} and predictions {yPred.Shape} need as many elements.");
         var t = yTrue.Span;
         var p = yPred.Span;
+        int rows = yPred.Rank == 0 ? 1 : yPred.Shape[0];
+        var weights = SampleWeights(sampleWeight, rows);
+        int perRow = rows == 0 ? 0 : p.Length / rows;
         for (int i = 0; i < p.Length; i++)
         {
             bool actual = t[i] > 0.5f;
+            float w = WeightAt(weights, i / perRow);
             for (int k = 0; k < _thresholds.Length; k++)
             {
                 bool predicted = p[i] > _thresholds[k];
-                if (predicted) { if (actual) _tp[k]++; else _fp[k]++; }
-                else { if (actual) _fn[k]++; else _tn[k]++; }
+                if (predicted) { if (actual) _tp[k] += w; else _fp[k] += w; }
+                else { if (actual) _fn[k] += w; else _tn[k] += w; }
             }
         }
     }
@@ -60,5 +65,5 @@ public sealed class Auc : Metric
         Array.Clear(_tp); Array.Clear(_fp); Array.Clear(_fn); Array.Clear(_tn);
     }
 
-    private static double Rate(long hits, long misses) => ThresholdCounts.DivideNoNan(hits, hits + misses);
+    private static double Rate(double hits, double misses) => ThresholdCounts.DivideNoNan(hits, hits + misses);
 }

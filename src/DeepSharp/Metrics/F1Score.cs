@@ -11,6 +11,7 @@ public enum F1Average { None, Micro, Macro, Weighted }
 /// prediction above it counts as positive. Keras's default <c>average=None</c> yields one score per
 /// class: <see cref="ClassResults"/> returns them, and <see cref="Result"/> (the one number a log
 /// holds) is their unweighted mean. Micro pools the counts first; Weighted weights by support.
+/// Sample weights multiply each row's contribution to the counts (Keras's FBetaScore).
 /// </summary>
 public sealed class F1Score(F1Average average = F1Average.None, float? threshold = null) : Metric
 {
@@ -20,11 +21,12 @@ public sealed class F1Score(F1Average average = F1Average.None, float? threshold
     public float? Threshold { get; } = threshold;
     public override string Name => "f1_score";
 
-    public override void Update(Tensor yTrue, Tensor yPred)
+    public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
         if (yPred.Rank != 2 || yTrue.Shape != yPred.Shape)
             throw new ShapeMismatchException($"F1Score needs one-hot targets and predictions (batch, classes) of one shape; got {yTrue.Shape} and {yPred.Shape}.");
         int n = yPred.Shape[0], classes = yPred.Shape[1];
+        var weights = SampleWeights(sampleWeight, n);
         if (_tp.Length != classes) (_tp, _fp, _fn) = (new double[classes], new double[classes], new double[classes]);
         var t = yTrue.Span;
         var p = yPred.Span;
@@ -32,12 +34,13 @@ public sealed class F1Score(F1Average average = F1Average.None, float? threshold
         {
             var row = p.Slice(r * classes, classes);
             int best = Accuracy.ArgMax(row);
+            double w = WeightAt(weights, r);
             for (int c = 0; c < classes; c++)
             {
                 bool predicted = Threshold is { } th ? row[c] > th : c == best;
                 double target = t[r * classes + c];
-                if (predicted) { _tp[c] += target; _fp[c] += 1 - target; }
-                else _fn[c] += target;
+                if (predicted) { _tp[c] += w * target; _fp[c] += w * (1 - target); }
+                else _fn[c] += w * target;
             }
         }
     }

@@ -2,21 +2,29 @@ using DeepSharp.Tensors;
 
 namespace DeepSharp.Metrics;
 
-/// <summary>A metric that averages a per-sample score over every sample seen (Keras's MeanMetricWrapper).</summary>
+/// <summary>
+/// A metric that averages a per-sample score over every sample seen (Keras's MeanMetricWrapper):
+/// Σ wᵢ·scoreᵢ / Σ wᵢ, with weights of 1 when none are given (0 before any weight is seen).
+/// </summary>
 public abstract class RowMetric : Metric
 {
     private double _sum;
-    private long _count;
+    private double _count;
 
-    public override void Update(Tensor yTrue, Tensor yPred)
+    public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
         if (yPred.Rank == 0 || yTrue.Rank == 0 || yTrue.Shape[0] != yPred.Shape[0])
             throw new ShapeMismatchException($"{GetType().Name}: targets {yTrue.Shape} and predictions {yPred.Shape} must have the same batch size.");
         int n = yPred.Shape[0];
+        var weights = SampleWeights(sampleWeight, n);
         int cols = n == 0 ? 0 : yPred.Size / n;
         var p = yPred.Span;
-        for (int i = 0; i < n; i++) _sum += Score(yTrue, i, p.Slice(i * cols, cols));
-        _count += n;
+        for (int i = 0; i < n; i++)
+        {
+            float w = WeightAt(weights, i);
+            _sum += w * Score(yTrue, i, p.Slice(i * cols, cols));
+            _count += w;
+        }
     }
 
     public override double Result() => _count == 0 ? 0 : _sum / _count;
@@ -26,8 +34,8 @@ public abstract class RowMetric : Metric
 
     public override bool SetState(ReadOnlySpan<double> state)
     {
-        if (state.Length != 2 || !(state[1] >= 0 && state[1] <= 1L << 53 && Math.Floor(state[1]) == state[1])) return false;
-        (_sum, _count) = (state[0], (long)state[1]);
+        if (state.Length != 2 || !IsTotal(state[0]) || !IsTotal(state[1])) return false;
+        (_sum, _count) = (state[0], state[1]);
         return true;
     }
 

@@ -2,7 +2,7 @@ using DeepSharp.Tensors;
 
 namespace DeepSharp.Nn;
 
-/// <summary>Fills a new weight. Keras names: glorot_uniform, he_uniform, zeros, ones.</summary>
+/// <summary>Fills a new weight. Keras names: glorot_uniform, he_uniform, zeros, ones, uniform, orthogonal.</summary>
 public abstract class Initializer
 {
     public abstract string Name { get; }
@@ -14,8 +14,10 @@ public abstract class Initializer
     public static Initializer Ones { get; } = new Constant("ones", 1f);
     /// <summary>Keras's "uniform": RandomUniform(minval −0.05, maxval 0.05), Embedding's default.</summary>
     public static Initializer Uniform { get; } = new UniformRange("uniform", -0.05f, 0.05f);
+    /// <summary>Keras's "orthogonal" (gain 1): orthonormal columns (or rows, when wider than tall), recurrent kernels' default.</summary>
+    public static Initializer Orthogonal { get; } = new OrthogonalInitializer();
 
-    private static readonly Initializer[] s_known = [GlorotUniform, HeUniform, Zeros, Ones, Uniform];
+    private static readonly Initializer[] s_known = [GlorotUniform, HeUniform, Zeros, Ones, Uniform, Orthogonal];
 
     /// <summary>The initializer with this Keras name (config and CLI boundary).</summary>
     public static Initializer FromName(string name) =>

@@ -5,7 +5,7 @@ namespace DeepSharp.Nn;
 
 /// <summary>
 /// A layer, with Keras's contract: the constructor stores configuration only; weights are created
-/// lazily by <see cref="Build(Shape)"/> on the first call, when the input shape is known; <see cref="Forward"/>
+/// lazily by <see cref="Build(Shape)"/> on the first call, when the input shape is known; <see cref="Forward(Tensor, bool)"/>
 /// computes; <see cref="ComputeOutputShape(Shape)"/> and <see cref="GetConfig"/> describe it.
 /// Shapes given to and returned by layers exclude the batch axis.
 /// </summary>

@@ -5,7 +5,7 @@ using DeepSharp.Tensors;
 
 namespace DeepSharp.Training;
 
-public abstract partial class Model
+public partial class Model
 {
     private const string ShuffleRole = "shuffle", GlobalRole = "global", LayerRolePrefix = "layers/";
 
@@ -30,8 +30,8 @@ public abstract partial class Model
         };
         foreach (var p in Parameters) c.Weights[p.Path] = p.Value.Clone();
         foreach (var (role, generator) in TrainingGenerators(run)) c.Generators[role] = generator.GetState();
-        foreach (var m in Metrics)
-            if (m.GetState() is { } totals) c.Metrics[m.Name] = totals;
+        foreach (var m in _compiled)
+            if (m.Metric.GetState() is { } totals) c.Metrics[m.LogName] = totals;
         foreach (int e in run.History.Epochs) c.HistoryEpochs.Add(e);
         foreach (var (name, values) in run.History.Values) c.History[name] = [.. values];
         return c;
@@ -79,9 +79,9 @@ public abstract partial class Model
         foreach (var (role, generator) in generators) generator.SetState(c.Generators[role]);
         if (c.Step > 0)
         {
-            foreach (var m in Metrics)
-                if (c.Metrics.TryGetValue(m.Name, out var totals) && !m.SetState(totals))
-                    Fail($"metric '{m.Name}' totals [{string.Join(", ", totals)}] do not fit it.");
+            foreach (var m in _compiled)
+                if (c.Metrics.TryGetValue(m.LogName, out var totals) && !m.Metric.SetState(totals))
+                    Fail($"metric '{m.LogName}' totals [{string.Join(", ", totals)}] do not fit it.");
         }
         run.LossMean = new RunningMean(c.LossSum, c.LossCount);
         run.History.Clear();

@@ -5,9 +5,12 @@ using DeepSharp.Training.Callbacks;
 
 namespace DeepSharp.Training;
 
-public abstract partial class Model
+public partial class Model
 {
-    /// <summary>Loss and metrics over (x, y), computed in batches without recording gradients.</summary>
+    /// <summary>
+    /// Loss and metrics over (x, y), computed in batches without recording gradients;
+    /// <paramref name="sampleWeight"/> (samples,) weights the loss and the weighted metrics.
+    /// </summary>
     public IReadOnlyDictionary<string, double> Evaluate(Tensor x, Tensor y, int batchSize = 32, int verbose = 0, Tensor? sampleWeight = null)
     {
         RequireCompiled("Evaluate");
@@ -21,7 +24,7 @@ public abstract partial class Model
     {
         var (_, loss) = RequireCompiled("Evaluate");
         var lossMean = new RunningMean();
-        foreach (var m in Metrics) m.Reset();
+        ResetMetrics();
         using (NoGrad.Scope())
         {
             using var batches = data.Pass().GetEnumerator();
@@ -30,10 +33,15 @@ public abstract partial class Model
                 using var scope = Tensor.Scope();
                 if (!batches.MoveNext()) break;
                 var batch = batches.Current;
+                if (_generalStep || batch.InputCount != 1 || batch.TargetCount != 1)
+                {
+                    EvaluateStepMany(batch, lossMean); // several inputs, outputs or loss weights: Model.MultiIO.cs
+                    continue;
+                }
                 CheckSamples(batch.X, batch.Y, "Evaluate");
                 var yPred = Call(batch.X);
                 lossMean.Add(loss.Compute(batch.Y, yPred, batch.SampleWeight).Item(), batch.Size);
-                foreach (var m in Metrics) m.Update(batch.Y, yPred);
+                UpdateMetrics(0, batch.Y, yPred, batch.SampleWeight);
             }
         }
         var result = CurrentLogs(lossMean.Value);
@@ -44,6 +52,8 @@ public abstract partial class Model
     /// <summary>The network's outputs for every sample of <paramref name="x"/>, computed in batches.</summary>
     public Tensor Predict(Tensor x, int batchSize = 32)
     {
+        if (InputCount != 1 || OutputCount != 1)
+            throw new InvalidOperationException($"Model '{Name}' has {InputCount} inputs and {OutputCount} outputs: use Predict(Tensor[]), which returns one tensor per output.");
         if (x.Rank == 0) throw new ShapeMismatchException($"Predict needs a batch of inputs, got a scalar.");
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
         int samples = x.Shape[0];

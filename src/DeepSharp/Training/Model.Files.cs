@@ -4,12 +4,12 @@ using DeepSharp.Serialization;
 
 namespace DeepSharp.Training;
 
-public abstract partial class Model
+public partial class Model
 {
     /// <summary>
     /// Writes the model to one safetensors file: every weight named by its path ("dense_1/bias"),
     /// and the architecture in the metadata, so <see cref="Load"/> can rebuild it. Written atomically.
-    /// Sequential and Functional models can be saved.
+    /// Sequential and graph models (<c>new Model(inputs, outputs)</c>, saved as Keras's "Functional") can be saved.
     /// </summary>
     public void Save(string path)
     {
@@ -33,8 +33,9 @@ public abstract partial class Model
     }
 
     /// <summary>
-    /// Reads a model written by <see cref="Save"/>: rebuilds the architecture (a Sequential or a
-    /// Functional, creating only DeepSharp's own layer types) and loads the weights. The model is not compiled.
+    /// Reads a model written by <see cref="Save"/>: rebuilds the architecture (a Sequential, or a
+    /// <see cref="Functional"/> for a graph model, as Keras's load_model; creating only DeepSharp's
+    /// own layer types) and loads the weights. The model is not compiled.
     /// </summary>
     /// <exception cref="DataFormatException">The file is invalid or its config describes no model DeepSharp can build.</exception>
     /// <exception cref="WeightMismatchException">The weights do not fit the architecture.</exception>
@@ -86,10 +87,7 @@ public abstract partial class Model
         return file;
     }
 
-    private JsonObject ArchitectureJson() => this switch
-    {
-        Sequential => ModelConfig.ToJson("Sequential", Name, Layers, Layers[0].BuiltInputShape),
-        Functional f => new JsonObject { ["class_name"] = "Functional", ["config"] = f.GetConfig() },
-        _ => throw new NotSupportedException($"Saving a {GetType().Name} is not supported; Sequential and Functional models are."),
-    };
+    private JsonObject ArchitectureJson() => this is Sequential
+        ? ModelConfig.ToJson("Sequential", Name, Layers, Layers[0].BuiltInputShape)
+        : new JsonObject { ["class_name"] = "Functional", ["config"] = GetConfig() };
 }

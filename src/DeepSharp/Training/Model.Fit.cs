@@ -6,7 +6,7 @@ using DeepSharp.Training.Callbacks;
 
 namespace DeepSharp.Training;
 
-public abstract partial class Model
+public partial class Model
 {
     private RandomGenerator? _shuffleGenerator;
 
@@ -22,8 +22,8 @@ public abstract partial class Model
     /// <param name="validationSplit">Fraction of the samples, taken from the end before shuffling, held out for validation.</param>
     /// <param name="shuffle">Reshuffle the training samples every epoch.</param>
     /// <param name="callbacks">Hooks called during training.</param>
-    /// <param name="classWeight">Weight of each class's samples in the loss (classes not listed weigh 1).</param>
-    /// <param name="sampleWeight">Weight of each sample in the loss, shape (samples,).</param>
+    /// <param name="classWeight">Weight of each class's samples in the loss and the weighted metrics (classes not listed weigh 1).</param>
+    /// <param name="sampleWeight">Weight of each sample in the loss and the weighted metrics, shape (samples,).</param>
     /// <param name="initialEpoch">Epoch to start at (to resume a run); epochs counts from 0, not from here.</param>
     /// <param name="stepsPerEpoch">Batches per epoch; the data then continues across epochs and restarts when used up.</param>
     public History Fit(Tensor x, Tensor y, int batchSize = 32, int epochs = 1, int verbose = 1,
@@ -36,17 +36,19 @@ public abstract partial class Model
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
         if (!(validationSplit >= 0f && validationSplit < 1f))
             throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, "validationSplit must be in [0, 1).");
+        Tensor? validationWeight = null;
         if (validationData is { } vd) CheckSamples(vd.X, vd.Y, "Fit validation data");
         else if (validationSplit > 0f)
         {
             int held = (int)(x.Shape[0] * validationSplit);
             int kept = x.Shape[0] - held;
             validationData = (x.SliceRows(kept, held), y.SliceRows(kept, held));
+            validationWeight = sampleWeight?.View(-1).SliceRows(kept, held); // the held-out samples keep their weights, as Keras
             (x, y, sampleWeight) = (x.SliceRows(0, kept), y.SliceRows(0, kept), sampleWeight?.View(-1).SliceRows(0, kept));
         }
         _shuffleGenerator ??= RandomGenerator.Global.Fork();
         var train = new DataLoader(new TensorDataset(x, y, sampleWeight), batchSize, shuffle, prefetch: 0, _shuffleGenerator);
-        var validation = validationData is { } v ? new DataLoader(new TensorDataset(v.X, v.Y), batchSize, shuffle: false, prefetch: 0) : null;
+        var validation = validationData is { } v ? new DataLoader(new TensorDataset(v.X, v.Y, validationWeight), batchSize, shuffle: false, prefetch: 0) : null;
         return Fit(train, epochs, verbose, validation, callbacks, classWeight, initialEpoch, stepsPerEpoch);
     }
 
@@ -99,7 +101,7 @@ public abstract partial class Model
                 if (firstStep == 0)
                 {
                     run.LossMean = new RunningMean();
-                    foreach (var m in Metrics) m.Reset();
+                    ResetMetrics();
                 }
                 for (int step = firstStep; (stepsPerEpoch is null || step < stepsPerEpoch) && !StopTraining; step++)
                 {
@@ -157,6 +159,11 @@ public abstract partial class Model
 
     private void TrainStep(Batch batch, IReadOnlyDictionary<int, float>? classWeight, FitRun run)
     {
+        if (_generalStep || batch.InputCount != 1 || batch.TargetCount != 1)
+        {
+            TrainStepMany(batch, classWeight, run); // several inputs, outputs or loss weights: Model.MultiIO.cs
+            return;
+        }
         var (optimizer, loss) = RequireCompiled("Fit");
         CheckSamples(batch.X, batch.Y, "Fit");
         var weights = classWeight is null ? batch.SampleWeight : ClassWeights.Apply(batch.Y, classWeight, batch.SampleWeight);
@@ -173,8 +180,7 @@ public abstract partial class Model
         foreach (var p in run.Parameters) p.Value.Grad?.Span.Clear();
         lossTensor.Backward();
         optimizer.Apply(run.Trainable!);
-        var metrics = Metrics;
-        for (int i = 0; i < metrics.Count; i++) metrics[i].Update(batch.Y, yPred);
+        UpdateMetrics(0, batch.Y, yPred, weights);
     }
 
     private Dictionary<string, double> CurrentLogs(double lossValue) => FillLogs([], lossValue);
@@ -184,8 +190,7 @@ public abstract partial class Model
     {
         logs.Clear();
         logs["loss"] = lossValue;
-        var metrics = Metrics;
-        for (int i = 0; i < metrics.Count; i++) logs[metrics[i].Name] = metrics[i].Result();
+        foreach (var c in _compiled) logs[c.LogName] = c.Metric.Result(); // an array: no enumerator allocated
         return logs;
     }
 

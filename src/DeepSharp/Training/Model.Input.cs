@@ -4,12 +4,12 @@ using DeepSharp.Tensors;
 
 namespace DeepSharp.Training;
 
-public abstract partial class Model
+public partial class Model
 {
     /// <summary>
     /// A symbolic input of a functional model (Keras's <c>keras.Input</c>): per-sample
     /// <paramref name="shape"/>, batch axis excluded. Call layers on it, then pass inputs and
-    /// outputs to <see cref="Functional"/>.
+    /// outputs to <c>new Model(inputs, outputs)</c>.
     /// </summary>
     public static SymbolicTensor Input(int[] shape, string? name = null, DType dtype = DType.Float32) =>
         new InputLayer(shape, dtype, name).Output;

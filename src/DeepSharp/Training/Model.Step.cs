@@ -4,7 +4,7 @@ using DeepSharp.Tensors;
 
 namespace DeepSharp.Training;
 
-public abstract partial class Model
+public partial class Model
 {
     /// <summary>
     /// Runs a causal model (e.g. Embedding → position embedding → TransformerDecoderBlocks → Dense)
@@ -24,6 +24,6 @@ public abstract partial class Model
         return StepLayers(inputs, cache);
     }
 
-    /// <summary>The layers of one step, in call order.</summary>
-    internal abstract Tensor StepLayers(Tensor inputs, KvCache cache);
+    /// <summary>The layers of one step, in call order (a graph model's; Sequential overrides).</summary>
+    internal virtual Tensor StepLayers(Tensor inputs, KvCache cache) => Graph().Step(inputs, cache);
 }

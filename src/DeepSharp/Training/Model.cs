@@ -1,23 +1,23 @@
-using DeepSharp.Losses;
-using DeepSharp.Metrics;
 using DeepSharp.Nn;
-using DeepSharp.Optimizers;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Training;
 
 /// <summary>
-/// A trainable network with Keras's workflow: <see cref="Compile"/>, then Fit, Evaluate and
-/// Predict (in Model.Fit.cs), and <see cref="Summary"/>.
+/// A trainable network with Keras's workflow: <c>Compile</c>, then Fit, Evaluate and
+/// Predict (in Model.Fit.cs), and <see cref="Summary"/>. As in Keras, <c>new Model(inputs, outputs)</c>
+/// makes a model from a graph of layer calls (Model.Graph.cs); <see cref="Sequential"/> is the
+/// plain stack of layers.
 /// </summary>
-public abstract partial class Model
+public partial class Model
 {
-    protected Model(string? name) => Name = name ?? "model";
+    /// <summary>For <see cref="Sequential"/>, which keeps its own layers and overrides the graph members.</summary>
+    private protected Model(string? name) => Name = name ?? "model";
 
     public string Name { get; }
 
-    /// <summary>The layers, in call order.</summary>
-    public abstract IReadOnlyList<Layer> Layers { get; }
+    /// <summary>The layers, in call order (for a graph model, input layers included).</summary>
+    public virtual IReadOnlyList<Layer> Layers => Graph().Layers;
 
     /// <summary>All weights, by layer then creation order.</summary>
     public IEnumerable<Parameter> Parameters => Layers.SelectMany(l => l.Parameters);
@@ -29,26 +29,29 @@ public abstract partial class Model
     /// <summary>Set by a callback to end Fit after the current batch.</summary>
     public bool StopTraining { get; set; }
 
-    public Optimizer? Optimizer { get; private set; }
-    public Loss? Loss { get; private set; }
-    public IReadOnlyList<Metric> Metrics { get; private set; } = [];
+    /// <summary>Runs a model with one input and one output on a batch.</summary>
+    /// <exception cref="InvalidOperationException">The model has several inputs or outputs: use <see cref="Call(IReadOnlyList{Tensor}, bool)"/>.</exception>
+    public virtual Tensor Call(Tensor x, bool training = false)
+    {
+        var graph = Graph();
+        if (graph.Inputs.Count != 1 || graph.Outputs.Count != 1)
+            throw new InvalidOperationException($"Model '{Name}' has {graph.Inputs.Count} inputs and {graph.Outputs.Count} outputs: use Call(IReadOnlyList<Tensor>).");
+        return graph.Run([x], training)[0];
+    }
 
-    /// <summary>Runs the network on a batch.</summary>
-    public abstract Tensor Call(Tensor x, bool training = false);
-
-    /// <summary>Creates every layer's weights for a per-sample input shape (batch axis excluded).</summary>
-    public abstract void Build(Shape inputShape);
+    /// <summary>
+    /// Creates every layer's weights for a per-sample input shape (batch axis excluded). A graph
+    /// model's layers are built when called on symbolic tensors; for it this only checks the shape.
+    /// </summary>
+    public virtual void Build(Shape inputShape)
+    {
+        var graph = Graph();
+        if (graph.Inputs.Count != 1 || graph.Inputs[0].Shape != inputShape)
+            throw new ShapeMismatchException($"Model '{Name}' takes inputs {graph.InputNames()}; Build got {inputShape.ToBatchString()}.");
+    }
 
     /// <summary>Per-layer output shapes (batch excluded), for Summary.</summary>
-    internal abstract IReadOnlyList<Shape> LayerOutputShapes();
-
-    /// <summary>Chooses the optimizer, loss and metrics Fit and Evaluate use.</summary>
-    public void Compile(Optimizer optimizer, Loss loss, IEnumerable<Metric>? metrics = null)
-    {
-        Optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
-        Loss = loss ?? throw new ArgumentNullException(nameof(loss));
-        Metrics = metrics?.ToArray() ?? [];
-    }
+    internal virtual IReadOnlyList<Shape> LayerOutputShapes() => Graph().LayerOutputShapes();
 
     /// <summary>Keras's summary table: layer (type), output shape, parameter count, totals.</summary>
     public string Summary(Action<string>? print = null)

@@ -12,8 +12,8 @@ internal static class ModelSummary
     public static string Format(Model model)
     {
         var shapes = model.LayerOutputShapes();
-        // Functional models add Keras's "Connected to" column, one inbound tensor per line.
-        var connections = (model as Functional)?.Connections();
+        // Graph models add Keras's "Connected to" column, one inbound tensor per line.
+        var connections = model.LayerGraph?.Connections();
         bool wide = connections is not null;
         var sb = new StringBuilder();
         sb.AppendLine($"Model: \"{model.Name}\"");

@@ -1,9 +1,14 @@
+using System.Text.Json.Nodes;
 using DeepSharp.Nn;
+using DeepSharp.Serialization;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Training;
 
-/// <summary>A plain stack of layers, each feeding the next (Keras's Sequential).</summary>
+/// <summary>
+/// A plain stack of layers, each feeding the next (Keras's Sequential). Masks travel with the
+/// outputs: each layer gets the previous layer's output mask (see <see cref="Layer.SupportsMasking"/>).
+/// </summary>
 public sealed class Sequential : Model
 {
     private readonly List<Layer> _layers = [];
@@ -16,6 +21,15 @@ public sealed class Sequential : Model
     }
 
     public override IReadOnlyList<Layer> Layers => _layers;
+
+    /// <summary>Keras's Sequential config: name, layers (class_name and config each) and build_input_shape once built.</summary>
+    public override JsonObject GetConfig()
+    {
+        var top = ModelConfig.ToJson("Sequential", Name, _layers, _layers.Count > 0 ? _layers[0].BuiltInputShape : null);
+        var config = (JsonObject)top["config"]!;
+        top.Remove("config");
+        return config;
+    }
 
     /// <summary>Appends a layer; an unnamed one gets a unique Keras-style name (dense, dense_1, ...).</summary>
     public void Add(Layer layer)
@@ -40,7 +54,8 @@ public sealed class Sequential : Model
     public override Tensor Call(Tensor x, bool training = false)
     {
         if (_layers.Count == 0) throw new InvalidOperationException($"Model '{Name}' has no layers.");
-        foreach (var layer in _layers) x = layer.Call(x, training);
+        Tensor? mask = null;
+        foreach (var layer in _layers) (x, mask) = layer.CallMasked(x, mask, training);
         return x;
     }
 

@@ -18,7 +18,7 @@ public partial class OptimizerTests
             p.Value.Grad = Tensor.FromArray((float[])Gradients[t - 1].Clone(), 1, 3);
             optimizer.Apply([p]);
             reference(w, Array.ConvertAll(Gradients[t - 1], v => (double)v), t);
-            for (int i = 0; i < 3; i++) Assert.Equal(w[i], p.Value.Span[i], digits);
+            for (int i = 0; i < 3; i++) Assert.Equal(w[i], p.Value.Span[i], Math.Pow(10, -digits)); // a tolerance: rounding to digits fails at rounding boundaries
         }
     }
 

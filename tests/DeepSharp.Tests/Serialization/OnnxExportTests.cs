@@ -13,7 +13,7 @@ namespace DeepSharp.Tests.Serialization;
 public class OnnxExportTests
 {
     private static readonly string[] s_models =
-        ["seed", "strided-same", "mlp", "pooling-norm", "augment-activations", "conv1d", "residual", "two-inputs", "embedding"];
+        ["seed", "strided-same", "mlp", "pooling-norm", "norm-axes", "augment-activations", "conv1d", "residual", "two-inputs", "embedding"];
 
     public static TheoryData<string> Models() => new(s_models);
 
@@ -41,6 +41,14 @@ public class OnnxExportTests
             new ActivationLayer("elu"),
             new GlobalMaxPooling2D(),
             new Dense(3, Activation.Selu)),
+        "norm-axes" => new Sequential(                             // normalisation along axes other than the last
+            new BatchNormalization(axis: 1, inputShape: [3, 4, 2]),
+            new BatchNormalization(axis: -2),
+            new LayerNormalization(axis: [1, 3]),
+            new LayerNormalization(axis: [-2, -1], center: false),
+            new LayerNormalization(axis: 2),
+            new Flatten(),
+            new Dense(3)),
         "augment-activations" => new Sequential(
             new Rescaling(1f / 255, -0.5f, inputShape: [8, 8, 1]),
             new RandomFlip(),

@@ -87,12 +87,19 @@ public class TempPoolTests
         var a = new Shape(128, 26, 26, 32);
         Assert.Equal(a, new Shape([128, 26, 26, 32]));
         Assert.NotEqual(a, new Shape(128, 26, 26, 31));
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100; i++)
+        // The cache is shared by the whole process: another thread may evict an entry mid-loop, so
+        // the best of three rounds must allocate nothing.
+        long best = long.MaxValue;
+        for (int round = 0; round < 3; round++)
         {
-            var s = new Shape(128, 26, 26, 32);
-            if (s.WithoutBatch().WithBatch(128) != s) throw new InvalidOperationException();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 100; i++)
+            {
+                var s = new Shape(128, 26, 26, 32);
+                if (s.WithoutBatch().WithBatch(128) != s) throw new InvalidOperationException();
+            }
+            best = Math.Min(best, GC.GetAllocatedBytesForCurrentThread() - before);
         }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, best);
     }
 }

@@ -5,7 +5,7 @@ namespace DeepSharp.Nn;
 /// <summary>
 /// A placeholder for a batch of values in a functional model (Keras's KerasTensor): the
 /// per-sample shape (the batch axis is unknown) and the layer call that produces it. Made by
-/// <c>Model.Input</c> and by calling a layer on symbolic tensors; <c>new Functional(inputs, outputs)</c>
+/// <c>Model.Input</c> and by calling a layer on symbolic tensors; <c>new Model(inputs, outputs)</c>
 /// turns the recorded graph into a model.
 /// </summary>
 public sealed class SymbolicTensor

@@ -15,6 +15,9 @@ public sealed class ActivationLayer : Layer
     public ActivationLayer(string activation, string? name = null) : this(Activation.FromName(activation), name) { }
 
     public override string TypeName => "Activation";
+
+    /// <summary>Passes a mask on unchanged (Keras's supports_masking).</summary>
+    public override bool SupportsMasking => true;
     public Activation Activation { get; }
 
     public override Shape ComputeOutputShape(Shape inputShape) => inputShape;

@@ -5,19 +5,29 @@ using DeepSharp.Tensors;
 namespace DeepSharp.Nn.Layers;
 
 /// <summary>
-/// Batch normalisation over the last axis (Keras defaults: momentum 0.99, ε 1e-3, center and
-/// scale). While training it normalises with the batch's own mean and variance (the gradient
-/// includes their terms) and updates the non-trainable moving_mean / moving_variance:
-/// moving = moving·momentum + batch·(1 − momentum). At inference it uses the moving statistics.
+/// Batch normalisation of each channel of <see cref="Axis"/> (Keras defaults: axis −1, momentum
+/// 0.99, ε 1e-3, center and scale): statistics are taken over every other axis. While training it
+/// normalises with the batch's own mean and variance (the gradient includes their terms) and
+/// updates the non-trainable moving_mean / moving_variance: moving = moving·momentum +
+/// batch·(1 − momentum). At inference it uses the moving statistics.
 /// </summary>
 public sealed class BatchNormalization : Layer
 {
     private Parameter? _gamma, _beta, _movingMean, _movingVariance;
+    private NormalizationAxes? _axes;
 
+    /// <param name="axis">The channel axis, counted as Keras does with the batch axis: −1 the last (channels-last
+    /// images), 1 the first per-sample axis (e.g. channels-first images); 0, the batch axis, is refused.</param>
+    /// <param name="momentum">Weight of the old moving statistics in each update.</param>
+    /// <param name="epsilon">Added to the variance before the square root.</param>
+    /// <param name="center">Learn an offset β.</param>
+    /// <param name="scale">Learn a scale γ.</param>
+    /// <param name="name">The layer's name.</param>
+    /// <param name="inputShape">The per-sample input shape, to build on creation.</param>
     public BatchNormalization(int axis = -1, float momentum = 0.99f, float epsilon = 1e-3f, bool center = true, bool scale = true,
         string? name = null, int[]? inputShape = null) : base(name, inputShape)
     {
-        if (axis != -1) throw new ArgumentOutOfRangeException(nameof(axis), axis, "BatchNormalization supports axis -1 (channels-last) only.");
+        if (axis == 0) throw new ArgumentOutOfRangeException(nameof(axis), axis, "BatchNormalization cannot normalise along the batch axis (0).");
         if (!(momentum >= 0f && momentum <= 1f)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "momentum must be in [0, 1].");
         if (!(epsilon > 0f)) throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "epsilon must be positive.");
         Axis = axis;
@@ -28,6 +38,8 @@ public sealed class BatchNormalization : Layer
     }
 
     public override string TypeName => "BatchNormalization";
+
+    /// <summary>The channel axis as given (counted with the batch axis; −1 is the last).</summary>
     public int Axis { get; }
     public float Momentum { get; }
     public float Epsilon { get; }
@@ -41,7 +53,8 @@ public sealed class BatchNormalization : Layer
     protected override void OnBuild(Shape inputShape)
     {
         if (inputShape.Rank < 1) throw ShapeError("(batch, ..., channels)", inputShape);
-        var channels = new Shape(inputShape[-1]);
+        _axes = NormalizationAxes.Resolve([Axis], inputShape, this);
+        var channels = _axes.ParameterShape;
         if (Scale) _gamma = AddWeight("gamma", channels, Initializer.Ones);
         if (Center) _beta = AddWeight("beta", channels, Initializer.Zeros);
         _movingMean = AddWeight("moving_mean", channels, Initializer.Zeros, trainable: false);
@@ -51,6 +64,13 @@ public sealed class BatchNormalization : Layer
     public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
 
     protected override Tensor Forward(Tensor x, bool training)
+    {
+        if (_axes!.Permutation is { } toLast) // channels elsewhere than last: move them there and back
+            return Ops.Permute(NormalizeLastAxis(Ops.Permute(x, toLast), training), _axes.Inverse!);
+        return NormalizeLastAxis(x, training);
+    }
+
+    private Tensor NormalizeLastAxis(Tensor x, bool training)
     {
         if (x.Shape[-1] != _movingMean!.Shape[0]) throw ShapeError($"(batch, ..., {_movingMean.Shape[0]})", x.Shape.WithoutBatch());
         if (!training || x.Shape[0] == 0)

@@ -25,6 +25,9 @@ public sealed class Dense : Layer
     }
 
     public override string TypeName => "Dense";
+
+    /// <summary>Passes a mask on unchanged (Keras's supports_masking).</summary>
+    public override bool SupportsMasking => true;
     public int Units { get; }
     public Activation Activation { get; }
     public bool UseBias { get; }

@@ -20,6 +20,9 @@ public sealed class Dropout : Layer
     }
 
     public override string TypeName => "Dropout";
+
+    /// <summary>Passes a mask on unchanged (Keras's supports_masking).</summary>
+    public override bool SupportsMasking => true;
     public float Rate { get; }
     public long? Seed { get; }
 

@@ -7,13 +7,16 @@ namespace DeepSharp.Nn.Layers;
 /// <summary>
 /// Maps integer indices in [0, inputDim) to rows of a trainable (inputDim, outputDim) table
 /// ("embeddings", Keras's uniform(−0.05, 0.05) init). Inputs are int32 tensors or floats holding
-/// whole numbers; an index out of range throws with its value and position.
+/// whole numbers; an index out of range throws with its value and position. With <see cref="MaskZero"/>,
+/// index 0 is padding: the layer's output mask (batch, time) is 1 where the index is not 0, and
+/// recurrent layers downstream skip those steps (so inputDim must count the padding index too).
 /// </summary>
 public sealed class Embedding : Layer
 {
     private Parameter? _embeddings;
 
-    public Embedding(int inputDim, int outputDim, Initializer? embeddingsInitializer = null, string? name = null, int[]? inputShape = null)
+    public Embedding(int inputDim, int outputDim, Initializer? embeddingsInitializer = null, string? name = null, int[]? inputShape = null,
+        bool maskZero = false)
         : base(name, inputShape)
     {
         if (inputDim <= 0) throw new ArgumentOutOfRangeException(nameof(inputDim), inputDim, "Embedding input_dim must be positive.");
@@ -21,12 +24,37 @@ public sealed class Embedding : Layer
         InputDim = inputDim;
         OutputDim = outputDim;
         EmbeddingsInitializer = embeddingsInitializer ?? Initializer.Uniform;
+        MaskZero = maskZero;
     }
 
     public override string TypeName => "Embedding";
     public int InputDim { get; }
     public int OutputDim { get; }
     public Initializer EmbeddingsInitializer { get; }
+
+    /// <summary>Treat index 0 as padding and output a mask of the other indices (Keras's mask_zero).</summary>
+    public bool MaskZero { get; }
+
+    public override bool SupportsMasking => MaskZero;
+
+    /// <summary>With <see cref="MaskZero"/>: 1 where the index is not 0, 0 where it is, in the indices' shape.</summary>
+    public override Tensor? ComputeMask(Tensor input, Tensor? mask)
+    {
+        if (!MaskZero) return null;
+        var result = Tensor.Temp(input.Shape);
+        var m = result.Span;
+        if (input.DType == DType.Int32)
+        {
+            var ids = input.IntSpan;
+            for (int i = 0; i < m.Length; i++) m[i] = ids[i] != 0 ? 1f : 0f;
+        }
+        else
+        {
+            var ids = input.Span;
+            for (int i = 0; i < m.Length; i++) m[i] = ids[i] != 0f ? 1f : 0f;
+        }
+        return result;
+    }
 
     protected override void OnBuild(Shape inputShape) =>
         _embeddings = AddWeight("embeddings", new Shape(InputDim, OutputDim), EmbeddingsInitializer);
@@ -57,10 +85,12 @@ public sealed class Embedding : Layer
         config["input_dim"] = InputDim;
         config["output_dim"] = OutputDim;
         config["embeddings_initializer"] = EmbeddingsInitializer.Name;
+        config["mask_zero"] = MaskZero;
         return config;
     }
 
     internal static Embedding FromConfig(JsonObject c) => new(
         Naming.Required<int>(c, "input_dim", "Embedding"), Naming.Required<int>(c, "output_dim", "Embedding"),
-        Initializer.FromName((string?)c["embeddings_initializer"] ?? "uniform"), (string?)c["name"], Naming.ReadShape(c, "input_shape"));
+        Initializer.FromName((string?)c["embeddings_initializer"] ?? "uniform"), (string?)c["name"], Naming.ReadShape(c, "input_shape"),
+        (bool?)c["mask_zero"] ?? false);
 }

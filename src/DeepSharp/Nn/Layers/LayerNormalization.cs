@@ -5,26 +5,55 @@ using DeepSharp.Tensors;
 namespace DeepSharp.Nn.Layers;
 
 /// <summary>
-/// Normalises each sample over its last axis (Keras defaults: axis −1, ε 1e-3, center and scale):
-/// γ·(x − mean)/√(variance + ε) + β, the same in training and inference.
+/// Normalises each sample over <see cref="Axis"/> (Keras defaults: axis −1, ε 1e-3, center and
+/// scale): γ·(x − mean)/√(variance + ε) + β, the mean and variance taken over those axes, the same
+/// in training and inference. γ and β have the sizes of the axes, in increasing axis order.
 /// </summary>
 public sealed class LayerNormalization : Layer
 {
     private Parameter? _gamma, _beta;
+    private NormalizationAxes? _axes;
+    private readonly bool _axisIsList;
 
+    /// <param name="axis">The axis to normalise over, counted as Keras does with the batch axis (−1 the last;
+    /// 0, the batch axis, is refused).</param>
+    /// <param name="epsilon">Added to the variance before the square root.</param>
+    /// <param name="center">Learn an offset β.</param>
+    /// <param name="scale">Learn a scale γ.</param>
+    /// <param name="name">The layer's name.</param>
+    /// <param name="inputShape">The per-sample input shape, to build on creation.</param>
     public LayerNormalization(int axis = -1, float epsilon = 1e-3f, bool center = true, bool scale = true,
-        string? name = null, int[]? inputShape = null) : base(name, inputShape)
+        string? name = null, int[]? inputShape = null) : this([axis], false, epsilon, center, scale, name, inputShape) { }
+
+    /// <param name="axis">The axes to normalise over together (Keras's list form), e.g. [1, 2, 3] for whole
+    /// (height, width, channels) images; counted with the batch axis, which is refused.</param>
+    /// <param name="epsilon">Added to the variance before the square root.</param>
+    /// <param name="center">Learn an offset β.</param>
+    /// <param name="scale">Learn a scale γ.</param>
+    /// <param name="name">The layer's name.</param>
+    /// <param name="inputShape">The per-sample input shape, to build on creation.</param>
+    public LayerNormalization(int[] axis, float epsilon = 1e-3f, bool center = true, bool scale = true,
+        string? name = null, int[]? inputShape = null) : this(axis ?? throw new ArgumentNullException(nameof(axis)), true, epsilon, center, scale, name, inputShape) { }
+
+    private LayerNormalization(int[] axis, bool isList, float epsilon, bool center, bool scale, string? name, int[]? inputShape) : base(name, inputShape)
     {
-        if (axis != -1) throw new ArgumentOutOfRangeException(nameof(axis), axis, "LayerNormalization supports axis -1 only.");
+        if (axis.Length == 0) throw new ArgumentException("LayerNormalization needs at least one axis.", nameof(axis));
+        if (Array.IndexOf(axis, 0) >= 0) throw new ArgumentOutOfRangeException(nameof(axis), 0, "LayerNormalization cannot normalise along the batch axis (0).");
         if (!(epsilon > 0f)) throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "epsilon must be positive.");
-        Axis = axis;
+        Axis = [.. axis];
+        _axisIsList = isList;
         Epsilon = epsilon;
         Center = center;
         Scale = scale;
     }
 
     public override string TypeName => "LayerNormalization";
-    public int Axis { get; }
+
+    /// <summary>Passes a mask on unchanged (Keras's supports_masking).</summary>
+    public override bool SupportsMasking => true;
+
+    /// <summary>The axes as given (counted with the batch axis; −1 is the last).</summary>
+    public IReadOnlyList<int> Axis { get; }
     public float Epsilon { get; }
     public bool Center { get; }
     public bool Scale { get; }
@@ -32,30 +61,44 @@ public sealed class LayerNormalization : Layer
     protected override void OnBuild(Shape inputShape)
     {
         if (inputShape.Rank < 1) throw ShapeError("(batch, ..., features)", inputShape);
-        var features = new Shape(inputShape[-1]);
-        if (Scale) _gamma = AddWeight("gamma", features, Initializer.Ones);
-        if (Center) _beta = AddWeight("beta", features, Initializer.Zeros);
+        _axes = NormalizationAxes.Resolve(Axis, inputShape, this);
+        if (Scale) _gamma = AddWeight("gamma", _axes.ParameterShape, Initializer.Ones);
+        if (Center) _beta = AddWeight("beta", _axes.ParameterShape, Initializer.Zeros);
     }
 
     public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
 
     protected override Tensor Forward(Tensor x, bool training)
     {
-        if (x.Shape[-1] != BuiltInputShape!.Value[-1]) throw ShapeError($"(batch, ..., {BuiltInputShape.Value[-1]})", x.Shape.WithoutBatch());
-        return Ops.LayerNorm(x, _gamma?.Value, _beta?.Value, Epsilon);
+        var axes = _axes!;
+        if (axes.IsLastAxisOnly) return Ops.LayerNorm(x, _gamma?.Value, _beta?.Value, Epsilon);
+        // Bring the axes to the end (if they are not there), flatten them into one, normalise, undo.
+        var moved = axes.Permutation is { } toLast ? Ops.Permute(x, toLast) : x;
+        var flat = Ops.Reshape(moved, moved.Size / Math.Max(axes.Size, 1), axes.Size);
+        var gamma = _gamma is null ? null : Ops.Reshape(_gamma.Value, axes.Size);
+        var beta = _beta is null ? null : Ops.Reshape(_beta.Value, axes.Size);
+        var y = Ops.Reshape(Ops.LayerNorm(flat, gamma, beta, Epsilon), moved.Shape.ToArray());
+        return axes.Inverse is { } back ? Ops.Permute(y, back) : y;
     }
 
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();
-        config["axis"] = Axis;
+        config["axis"] = _axisIsList ? new JsonArray([.. Axis.Select(a => (JsonNode)a)]) : (JsonNode)Axis[0];
         config["epsilon"] = Epsilon;
         config["center"] = Center;
         config["scale"] = Scale;
         return config;
     }
 
-    internal static LayerNormalization FromConfig(JsonObject c) => new(
-        (int?)c["axis"] ?? -1, (float?)c["epsilon"] ?? 1e-3f, (bool?)c["center"] ?? true, (bool?)c["scale"] ?? true,
-        (string?)c["name"], Naming.ReadShape(c, "input_shape"));
+    internal static LayerNormalization FromConfig(JsonObject c)
+    {
+        float epsilon = (float?)c["epsilon"] ?? 1e-3f;
+        bool center = (bool?)c["center"] ?? true, scale = (bool?)c["scale"] ?? true;
+        string? name = (string?)c["name"];
+        var inputShape = Naming.ReadShape(c, "input_shape");
+        return c["axis"] is JsonArray
+            ? new LayerNormalization(Naming.ReadShape(c, "axis")!, epsilon, center, scale, name, inputShape)
+            : new LayerNormalization((int?)c["axis"] ?? -1, epsilon, center, scale, name, inputShape);
+    }
 }

@@ -28,7 +28,7 @@ internal static class OnnxLayerRules
         [typeof(AveragePooling2D)] = (g, l, x, s) => OnnxMoreRules.AveragePool(g, (AveragePooling2D)l, x, s),
         [typeof(GlobalAveragePooling2D)] = (g, l, x, _) => g.AddNode("ReduceMean", l.Name, [x], Ints("axes", 1, 2), Int("keepdims", 0)),
         [typeof(GlobalMaxPooling2D)] = (g, l, x, _) => g.AddNode("ReduceMax", l.Name, [x], Ints("axes", 1, 2), Int("keepdims", 0)),
-        [typeof(BatchNormalization)] = (g, l, x, _) => OnnxMoreRules.BatchNormalization(g, (BatchNormalization)l, x),
+        [typeof(BatchNormalization)] = (g, l, x, s) => OnnxMoreRules.BatchNormalization(g, (BatchNormalization)l, x, s),
         [typeof(LayerNormalization)] = (g, l, x, s) => OnnxMoreRules.LayerNormalization(g, (LayerNormalization)l, x, s),
         [typeof(Embedding)] = (g, l, x, _) => OnnxMoreRules.Embedding(g, (Embedding)l, x),
         [typeof(Reshape)] = (g, l, x, s) => OnnxMoreRules.Reshape(g, l, x, s),
@@ -55,12 +55,19 @@ internal static class OnnxLayerRules
     public static IReadOnlyDictionary<string, string> NotExportable { get; } = new Dictionary<string, string>
     {
         // InputLayer is not a computation: it becomes the graph input itself.
+        ["SimpleRNN"] = RecurrentReason,
+        ["LSTM"] = RecurrentReason,
+        ["GRU"] = RecurrentReason,
+        ["Bidirectional"] = RecurrentReason,
         ["MultiHeadAttention"] = "attention has no ONNX rule yet (it would need per-head MatMul, masked Softmax and Transpose nodes).",
         ["TransformerEncoderBlock"] = "it contains MultiHeadAttention, which has no ONNX rule yet.",
         ["TransformerDecoderBlock"] = "it contains MultiHeadAttention, which has no ONNX rule yet.",
         ["PositionEmbedding"] = "position embeddings have no ONNX rule yet (they would need Slice and Expand nodes on the table).",
         ["SinusoidalPositionEncoding"] = "position encodings have no ONNX rule yet (they would be a constant Expand to the input's shape).",
     };
+
+    private const string RecurrentReason = "no ONNX rule is written for recurrent layers yet (ONNX's RNN, LSTM and GRU operators "
+        + "need Keras's gate blocks reordered — ONNX's LSTM runs i, o, f, c — and masks turned into sequence_lens).";
 
     /// <summary>Whether layers of type <paramref name="layerType"/> have an ONNX rule (InputLayer counts: it becomes a graph input).</summary>
     public static bool CanExport(Type layerType) => s_rules.ContainsKey(layerType) || s_mergeRules.ContainsKey(layerType) || layerType == typeof(InputLayer);

@@ -4,12 +4,12 @@ using DeepSharp.Nn.Layers;
 
 namespace DeepSharp.Training;
 
-public sealed partial class Functional
+internal sealed partial class LayerGraph
 {
     /// <summary>
     /// Keras's functional config: name, layers (class_name, config, name, inbound_nodes with
     /// __keras_tensor__ arguments carrying keras_history [layer, node, tensor]), input_layers and
-    /// output_layers. <see cref="FromConfig"/> rebuilds the graph from it.
+    /// output_layers. <see cref="Read"/> rebuilds the graph from it.
     /// </summary>
     public JsonObject GetConfig()
     {
@@ -29,7 +29,7 @@ public sealed partial class Functional
         }
         return new JsonObject
         {
-            ["name"] = Name,
+            ["name"] = _modelName,
             ["trainable"] = true,
             ["layers"] = layers,
             ["input_layers"] = new JsonArray([.. Inputs.Select(History)]),
@@ -37,8 +37,11 @@ public sealed partial class Functional
         };
     }
 
-    /// <summary>Rebuilds a model from <see cref="GetConfig"/>'s output; layers come only from <see cref="LayerRegistry"/>.</summary>
-    public static Functional FromConfig(JsonObject config)
+    /// <summary>
+    /// Recreates the layers and calls of <see cref="GetConfig"/>'s output (layers come only from
+    /// <see cref="LayerRegistry"/>): the model's input and output tensors and its name.
+    /// </summary>
+    public static (SymbolicTensor[] Inputs, SymbolicTensor[] Outputs, string? Name) Read(JsonObject config)
     {
         ArgumentNullException.ThrowIfNull(config);
         var layers = new Dictionary<string, Layer>();
@@ -67,7 +70,7 @@ public sealed partial class Functional
             else layer.Call([.. positional, .. named], new CallArguments(positional.Length, arguments.TensorNames, arguments.Flags));
             pending.RemoveAt(ready);
         }
-        return new Functional(ReadHistories(config["input_layers"], layers), ReadHistories(config["output_layers"], layers), (string?)config["name"]);
+        return (ReadHistories(config["input_layers"], layers), ReadHistories(config["output_layers"], layers), (string?)config["name"]);
     }
 
     /// <summary>

@@ -4,13 +4,14 @@ using DeepSharp.Tensors;
 
 namespace DeepSharp.Training;
 
-public sealed partial class Functional
+internal sealed partial class LayerGraph
 {
-    internal override Tensor StepLayers(Tensor inputs, KvCache cache)
+    /// <summary>Runs the graph for one decoding step (see <see cref="Model.Step"/>): one input, one output.</summary>
+    public Tensor Step(Tensor input, KvCache cache)
     {
         if (Inputs.Count != 1 || Outputs.Count != 1)
-            throw new InvalidOperationException($"Model '{Name}' has {Inputs.Count} inputs and {Outputs.Count} outputs; Step runs models with one of each.");
-        var values = new Dictionary<SymbolicTensor, Tensor>(ReferenceEqualityComparer.Instance) { [Inputs[0]] = inputs };
+            throw new InvalidOperationException($"Model '{_modelName}' has {Inputs.Count} inputs and {Outputs.Count} outputs; Step runs models with one of each.");
+        var values = new Dictionary<SymbolicTensor, Tensor>(ReferenceEqualityComparer.Instance) { [Inputs[0]] = input };
         var stepped = new HashSet<Layer>(ReferenceEqualityComparer.Instance);
         var args = new List<Tensor>();
         foreach (var node in _nodes)

@@ -1,0 +1,110 @@
+using DeepSharp.Kernels.Cpu.Reference;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace DeepSharp.Kernels.Cpu;
+
+// Implementation notes
+// --------------------
+// The pointwise half of one LSTM time step (Keras's LSTMCell, implementation 2), once the matrix
+// products are done: the caller has put x·W + h̃·U + b into `gates`, one row per sample, gate blocks
+// in Keras's order i, f, c (the candidate, called g here), o, each `units` wide:
+//   i = σ(z_i)   f = σ(z_f)   g = act(z_g)   o = σ(z_o)        σ = recurrent_activation
+//   c = f ⊙ c_prev + i ⊙ g                   h = o ⊙ act(c)
+// Backward, with dh = ∂L/∂h and dc = ∂L/∂c arriving from the later step and the output:
+//   dc_total = dc + dh ⊙ o ⊙ act′(act(c))    dc_prev = dc_total ⊙ f
+//   dz_i = dc_total ⊙ g ⊙ σ′   dz_f = dc_total ⊙ c_prev ⊙ σ′   dz_g = dc_total ⊙ i ⊙ act′   dz_o = dh ⊙ act(c) ⊙ σ′
+// Every derivative is taken through the activation's output (CellActivations), so only the
+// activated gates and the cell states are kept. Rows are processed one at a time with
+// TensorPrimitives over each gate block.
+
+/// <summary>The pointwise LSTM step; see <see cref="NaiveLstmCell"/> for the exact contract.</summary>
+public static class LstmCell
+{
+    /// <summary>
+    /// gates (rows, 4·units): in, the pre-activations; out, the activated gates i, f, g, o.
+    /// Writes the cell state <paramref name="c"/> and output <paramref name="h"/> (rows, units).
+    /// </summary>
+    public static void Forward(Span<float> gates, ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h,
+        int rows, int units, CellActivation activation, CellActivation recurrentActivation)
+    {
+        Require(rows, units, gates.Length, 4, nameof(gates));
+        Require(rows, units, cPrev.Length, 1, nameof(cPrev));
+        Require(rows, units, c.Length, 1, nameof(c));
+        Require(rows, units, h.Length, 1, nameof(h));
+        if (units == 0) return;
+        for (int r = 0; r < rows; r++)
+        {
+            var row = gates.Slice(r * 4 * units, 4 * units);
+            var i = row[..units];
+            var g = row.Slice(2 * units, units);
+            var o = row.Slice(3 * units, units);
+            CellActivations.Apply(recurrentActivation, row[..(2 * units)]);
+            CellActivations.Apply(activation, g);
+            CellActivations.Apply(recurrentActivation, o);
+            var cr = c.Slice(r * units, units);
+            var hr = h.Slice(r * units, units);
+            TensorPrimitives.Multiply(row.Slice(units, units), cPrev.Slice(r * units, units), cr);
+            TensorPrimitives.MultiplyAdd(i, g, cr, cr);
+            cr.CopyTo(hr);
+            CellActivations.Apply(activation, hr);
+            TensorPrimitives.Multiply(hr, o, hr);
+        }
+    }
+
+    /// <summary>
+    /// From the activated <paramref name="gates"/>, the states <paramref name="cPrev"/> and
+    /// <paramref name="c"/>, and the gradients <paramref name="dh"/> and <paramref name="dc"/> of the
+    /// step's outputs, writes ∂L/∂c_prev into <paramref name="dcPrev"/> (it may be <paramref name="dc"/>
+    /// itself) and ∂L/∂(pre-activations) into <paramref name="dGates"/> (rows, 4·units).
+    /// </summary>
+    public static void Backward(ReadOnlySpan<float> gates, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> c,
+        ReadOnlySpan<float> dh, ReadOnlySpan<float> dc, Span<float> dcPrev, Span<float> dGates,
+        int rows, int units, CellActivation activation, CellActivation recurrentActivation)
+    {
+        Require(rows, units, gates.Length, 4, nameof(gates));
+        Require(rows, units, dGates.Length, 4, nameof(dGates));
+        Require(rows, units, cPrev.Length, 1, nameof(cPrev));
+        Require(rows, units, c.Length, 1, nameof(c));
+        Require(rows, units, dh.Length, 1, nameof(dh));
+        Require(rows, units, dc.Length, 1, nameof(dc));
+        Require(rows, units, dcPrev.Length, 1, nameof(dcPrev));
+        if (units == 0) return;
+        for (int r = 0; r < rows; r++)
+        {
+            var row = gates.Slice(r * 4 * units, 4 * units);
+            var i = row[..units];
+            var f = row.Slice(units, units);
+            var g = row.Slice(2 * units, units);
+            var o = row.Slice(3 * units, units);
+            var drow = dGates.Slice(r * 4 * units, 4 * units);
+            var di = drow[..units];
+            var df = drow.Slice(units, units);
+            var dg = drow.Slice(2 * units, units);
+            var dO = drow.Slice(3 * units, units);
+            var dhr = dh.Slice(r * units, units);
+
+            c.Slice(r * units, units).CopyTo(dO);            // dO holds act(c) for now
+            CellActivations.Apply(activation, dO);
+            TensorPrimitives.Multiply(dhr, o, di);           // di holds dc_total for now
+            CellActivations.MultiplyDerivative(activation, dO, di);
+            TensorPrimitives.Add(di, dc.Slice(r * units, units), di);
+
+            TensorPrimitives.Multiply(di, cPrev.Slice(r * units, units), df);
+            CellActivations.MultiplyDerivative(recurrentActivation, f, df);
+            TensorPrimitives.Multiply(di, i, dg);
+            CellActivations.MultiplyDerivative(activation, g, dg);
+            TensorPrimitives.Multiply(di, f, dcPrev.Slice(r * units, units));
+            TensorPrimitives.Multiply(di, g, di);
+            CellActivations.MultiplyDerivative(recurrentActivation, i, di);
+            TensorPrimitives.Multiply(dO, dhr, dO);
+            CellActivations.MultiplyDerivative(recurrentActivation, o, dO);
+        }
+    }
+
+    internal static void Require(int rows, int units, int length, int blocks, string name)
+    {
+        if (rows < 0 || units < 0) throw new ArgumentOutOfRangeException(nameof(rows), $"Recurrent cell sizes must be non-negative: rows={rows}, units={units}.");
+        if (length < (long)rows * units * blocks)
+            throw new ArgumentException($"Recurrent cell: {name} holds {length} floats; {rows} rows of {blocks}×{units} need {(long)rows * units * blocks}.", name);
+    }
+}

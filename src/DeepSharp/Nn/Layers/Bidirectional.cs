@@ -1,0 +1,170 @@
+using System.Text.Json.Nodes;
+using DeepSharp.Autograd;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Nn.Layers;
+
+/// <summary>
+/// Keras's Bidirectional wrapper: runs a fresh copy of a recurrent layer forwards
+/// ("forward_lstm") and another backwards ("backward_lstm"), flips the backward sequence back
+/// into time order, and merges the two (<see cref="MergeMode"/>, concat by default). Weights are
+/// named "bidirectional/forward_lstm/lstm_cell/kernel". Masks reach both directions; with
+/// sequences, masked steps output zeros (Keras forces zero_output_for_mask). The two directions
+/// share one dropout generator. With returnState, <see cref="CallWithState"/> returns the output,
+/// then the forward states, then the backward states.
+/// </summary>
+public sealed class Bidirectional : Layer
+{
+    public Bidirectional(RecurrentLayer layer, MergeMode mergeMode = MergeMode.Concat, RecurrentLayer? backwardLayer = null,
+        string? name = null, int[]? inputShape = null) : base(name, inputShape ?? layer?.InputShape?.ToArray())
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        if (!Enum.IsDefined(mergeMode)) throw new ArgumentOutOfRangeException(nameof(mergeMode), mergeMode, "Unknown Bidirectional merge mode.");
+        ForwardLayer = Recreate(layer, "forward_", layer.GoBackwards);
+        BackwardLayer = backwardLayer ?? Recreate(layer, "backward_", !layer.GoBackwards);
+        MergeMode = mergeMode;
+        if (ForwardLayer.GoBackwards == BackwardLayer.GoBackwards)
+            throw new ArgumentException($"Bidirectional: the forward and backward layers must differ in goBackwards; both have {ForwardLayer.GoBackwards}.");
+        if (ForwardLayer.ReturnSequences != BackwardLayer.ReturnSequences || ForwardLayer.ReturnState != BackwardLayer.ReturnState)
+            throw new ArgumentException("Bidirectional: the forward and backward layers must agree on returnSequences and returnState.");
+        if (mergeMode != MergeMode.Concat && ForwardLayer.Units != BackwardLayer.Units)
+            throw new ArgumentException($"Bidirectional merge mode {mergeMode} needs directions of equal units; got {ForwardLayer.Units} and {BackwardLayer.Units}.");
+        ForwardLayer.ZeroOutputForMask = ForwardLayer.ReturnSequences;
+        BackwardLayer.ZeroOutputForMask = BackwardLayer.ReturnSequences;
+    }
+
+    public override string TypeName => "Bidirectional";
+    public RecurrentLayer ForwardLayer { get; }
+    public RecurrentLayer BackwardLayer { get; }
+    public MergeMode MergeMode { get; }
+    public bool ReturnSequences => ForwardLayer.ReturnSequences;
+    public bool ReturnState => ForwardLayer.ReturnState;
+
+    internal override RandomGenerator? TrainingGenerator => ForwardLayer.TrainingGenerator ?? BackwardLayer.TrainingGenerator;
+
+    public override bool SupportsMasking => true;
+    public override Tensor? ComputeMask(Tensor input, Tensor? mask) => ReturnSequences ? mask : null;
+
+    protected override void OnBuild(Shape inputShape)
+    {
+        if (ForwardLayer.Dropout > 0f || ForwardLayer.RecurrentDropout > 0f || BackwardLayer.Dropout > 0f || BackwardLayer.RecurrentDropout > 0f)
+        {
+            var generator = ForwardLayer.Generator;
+            ForwardLayer.ShareGenerator(generator);
+            BackwardLayer.ShareGenerator(generator);
+        }
+        ForwardLayer.Build(inputShape);
+        BackwardLayer.Build(inputShape);
+        TrackWeightsOf(ForwardLayer);
+        TrackWeightsOf(BackwardLayer);
+    }
+
+    public override Shape ComputeOutputShape(Shape inputShape)
+    {
+        if (ReturnState) throw ReturnStateError();
+        return MergedShape(inputShape);
+    }
+
+    /// <summary>The per-sample shapes <see cref="CallWithState"/> returns: the output, the forward states, the backward states.</summary>
+    public IReadOnlyList<Shape> ComputeOutputShapes(Shape inputShape)
+    {
+        var shapes = new List<Shape> { MergedShape(inputShape) };
+        shapes.AddRange(ForwardLayer.ComputeOutputShapes(inputShape).Skip(1));
+        shapes.AddRange(BackwardLayer.ComputeOutputShapes(inputShape).Skip(1));
+        return shapes;
+    }
+
+    protected override Tensor Forward(Tensor x, bool training) => Forward(x, null, training);
+
+    protected override Tensor Forward(Tensor x, Tensor? mask, bool training)
+    {
+        if (ReturnState) throw ReturnStateError();
+        return Merge(ForwardLayer.RunOutput(x, mask, training), BackwardLayer.RunOutput(x, mask, training));
+    }
+
+    /// <summary>
+    /// Runs both directions and returns the merged output, the forward layer's final states, then
+    /// the backward layer's. <paramref name="initialState"/>: the forward states then the backward
+    /// states (Keras's halves), or null for zeros.
+    /// </summary>
+    public IReadOnlyList<Tensor> CallWithState(Tensor x, Tensor? mask = null, IReadOnlyList<Tensor>? initialState = null, bool training = false)
+    {
+        if (x.Rank == 0) throw new ShapeMismatchException($"Layer '{Name}' needs a batch of inputs, got a scalar.");
+        Build(x.Shape.WithoutBatch());
+        int half = ForwardLayer.StateCount;
+        if (initialState is not null && initialState.Count != half + BackwardLayer.StateCount)
+            throw new ArgumentException($"Layer '{Name}' (Bidirectional) takes {half + BackwardLayer.StateCount} initial states (forward, then backward); got {initialState.Count}.", nameof(initialState));
+        var forward = ForwardLayer.RunWithStates(x, mask, initialState?.Take(half).ToArray(), training);
+        var backward = BackwardLayer.RunWithStates(x, mask, initialState?.Skip(half).ToArray(), training);
+        return [Merge(forward[0], backward[0]), .. forward.Skip(1), .. backward.Skip(1)];
+    }
+
+    private Tensor Merge(Tensor forward, Tensor backward)
+    {
+        if (ReturnSequences) backward = Ops.Reverse(backward, 1);
+        return MergeMode switch
+        {
+            MergeMode.Concat => Ops.Concatenate([forward, backward], -1),
+            MergeMode.Sum => Ops.Add(forward, backward),
+            MergeMode.Mul => Ops.Multiply(forward, backward),
+            _ => Ops.Affine(Ops.Add(forward, backward), 0.5f),
+        };
+    }
+
+    private Shape MergedShape(Shape inputShape)
+    {
+        var forward = ForwardLayer.ComputeOutputShapes(inputShape)[0];
+        if (MergeMode != MergeMode.Concat) return forward;
+        var dims = forward.ToArray();
+        dims[^1] += BackwardLayer.Units;
+        return new Shape(dims);
+    }
+
+    private InvalidOperationException ReturnStateError() =>
+        new($"Layer '{Name}' (Bidirectional) wraps a layer with returnState: true, so it returns states besides its output: call CallWithState(x).");
+
+    /// <summary>A fresh, unbuilt copy named prefix + name (Keras's recreation from the config).</summary>
+    private static RecurrentLayer Recreate(RecurrentLayer layer, string prefix, bool goBackwards)
+    {
+        var config = layer.GetConfig();
+        config["name"] = prefix + (layer.Name.StartsWith(prefix, StringComparison.Ordinal) ? layer.Name[prefix.Length..] : layer.Name);
+        config["go_backwards"] = goBackwards;
+        config.Remove("input_shape");
+        return (RecurrentLayer)LayerRegistry.Create(layer.TypeName, config);
+    }
+
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["merge_mode"] = MergeMode.ToString().ToLowerInvariant();
+        config["layer"] = Wrapped(ForwardLayer);
+        config["backward_layer"] = Wrapped(BackwardLayer);
+        return config;
+    }
+
+    private static JsonObject Wrapped(Layer layer) => new() { ["class_name"] = layer.TypeName, ["config"] = layer.GetConfig() };
+
+    internal static Bidirectional FromConfig(JsonObject c)
+    {
+        var mode = (string?)c["merge_mode"] switch
+        {
+            "concat" => MergeMode.Concat,
+            "sum" => MergeMode.Sum,
+            "mul" => MergeMode.Mul,
+            "ave" => MergeMode.Ave,
+            null => throw new DeepSharpException("Bidirectional with merge_mode None (two outputs) is not supported; use concat, sum, mul or ave."),
+            var other => throw new DeepSharpException($"Unknown Bidirectional merge_mode '{other}'; use concat, sum, mul or ave."),
+        };
+        var layer = Unwrap(c["layer"] as JsonObject ?? throw new DeepSharpException("Config of layer type Bidirectional lacks 'layer'."));
+        var backward = c["backward_layer"] is JsonObject b ? Unwrap(b) : null;
+        return new Bidirectional(layer, mode, backward, (string?)c["name"], Naming.ReadShape(c, "input_shape"));
+    }
+
+    private static RecurrentLayer Unwrap(JsonObject wrapped)
+    {
+        string type = (string?)wrapped["class_name"] ?? throw new DeepSharpException("Bidirectional: a wrapped layer lacks 'class_name'.");
+        var config = wrapped["config"] as JsonObject ?? throw new DeepSharpException($"Bidirectional: the wrapped {type} lacks 'config'.");
+        return LayerRegistry.Create(type, (JsonObject)config.DeepClone()) as RecurrentLayer
+            ?? throw new DeepSharpException($"Bidirectional wraps recurrent layers (SimpleRNN, LSTM, GRU); got {type}.");
+    }
+}

@@ -1,0 +1,45 @@
+using System.Text.Json.Nodes;
+using DeepSharp.Autograd;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Nn.Layers;
+
+/// <summary>
+/// Keras's GRU (Cho et al. 2014) in its default, cuDNN-compatible form (reset_after = True):
+/// kernel (features, 3·units) and recurrent_kernel (units, 3·units) with gate blocks z, r, h, and
+/// bias (2, 3·units) — row 0 added to x·W, row 1 to h·U — so weights are interchangeable with Keras's.
+/// h = z·h_prev + (1 − z)·tanh(x·W_h + b_h + r·(h·U_h + b'_h)). reset_after = False is not supported.
+/// See <see cref="RecurrentLayer"/> for masks, dropout and states.
+/// </summary>
+public sealed class Gru : RecurrentLayer
+{
+    public Gru(int units, Activation? activation = null, Activation? recurrentActivation = null, bool useBias = true,
+        Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null, Initializer? biasInitializer = null,
+        float dropout = 0f, float recurrentDropout = 0f,
+        bool returnSequences = false, bool returnState = false, bool goBackwards = false, bool zeroOutputForMask = false,
+        long? seed = null, string? name = null, int[]? inputShape = null)
+        : base(units, activation, recurrentActivation, useBias, kernelInitializer, recurrentInitializer, biasInitializer,
+            dropout, recurrentDropout, returnSequences, returnState, goBackwards, zeroOutputForMask, seed, name, inputShape)
+    {
+    }
+
+    public override string TypeName => "GRU";
+    public override int StateCount => 1;
+    private protected override int Gates => 3;
+    private protected override string CellName => "gru_cell";
+    private protected override Shape BiasShape => new(2, 3 * Units);
+
+    private protected override Tensor RunCell(Tensor x, Tensor kernel, Tensor recurrentKernel, Tensor? bias, RecurrentArgs args) =>
+        Ops.Gru(x, kernel, recurrentKernel, bias, args);
+
+    private protected override void AddCellConfig(JsonObject config) => config["reset_after"] = true;
+
+    internal static Gru FromConfig(JsonObject c)
+    {
+        if ((bool?)c["reset_after"] == false)
+            throw new DeepSharpException("GRU with reset_after=False is not supported; DeepSharp implements Keras's default reset_after=True (bias (2, 3·units)).");
+        var s = ReadSettings(c, "GRU");
+        return new Gru(s.Units, s.Activation, s.RecurrentActivation, s.UseBias, s.KernelInitializer, s.RecurrentInitializer, s.BiasInitializer,
+            s.Dropout, s.RecurrentDropout, s.ReturnSequences, s.ReturnState, s.GoBackwards, s.ZeroOutputForMask, s.Seed, s.Name, s.InputShape);
+    }
+}

@@ -1,0 +1,234 @@
+using DeepSharp.Autograd;
+using DeepSharp.Kernels.Cpu;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Nn.Layers;
+
+/// <summary>
+/// Base of Keras's recurrent layers (<see cref="SimpleRnn"/>, <see cref="Lstm"/>, <see cref="Gru"/>)
+/// over inputs (batch, time, features). Output (batch, units), or (batch, time, units) with
+/// <see cref="ReturnSequences"/>. Weights in Keras's layout and names ("lstm/lstm_cell/kernel").
+/// <list type="bullet">
+/// <item>A (batch, time) mask — from <see cref="Embedding"/> with maskZero, or passed with
+/// <c>Call(x, mask)</c> — skips steps: the states are carried over and the output repeats the previous
+/// output (zeros before the first step, or always with <see cref="ZeroOutputForMask"/>).</item>
+/// <item>dropout and recurrentDropout draw one mask per sequence while training — (batch, features)
+/// for the inputs, (batch, units) for the state in h·U — reused at every step and by every gate
+/// (Gal &amp; Ghahramani; Keras 3's LSTM form).</item>
+/// <item><see cref="ReturnState"/>: the layer returns its final states too, so it runs through
+/// <see cref="CallWithState"/> (which also takes initial states); <c>Call</c> and models refuse it
+/// rather than drop the states.</item>
+/// </list>
+/// Activations are limited to tanh, sigmoid, relu and linear (the fused cells' derivatives).
+/// </summary>
+public abstract partial class RecurrentLayer : Layer
+{
+    private readonly CellActivation _activation, _recurrentActivation;
+    private RandomGenerator? _generator;
+    private Parameter? _kernel, _recurrentKernel, _bias;
+
+    private protected RecurrentLayer(int units, Activation? activation, Activation? recurrentActivation, bool useBias,
+        Initializer? kernelInitializer, Initializer? recurrentInitializer, Initializer? biasInitializer,
+        float dropout, float recurrentDropout, bool returnSequences, bool returnState, bool goBackwards, bool zeroOutputForMask,
+        long? seed, string? name, int[]? inputShape) : base(name, inputShape)
+    {
+        if (units <= 0) throw new ArgumentOutOfRangeException(nameof(units), units, $"{TypeName} needs a positive number of units.");
+        if (!(dropout >= 0f && dropout < 1f)) throw new ArgumentOutOfRangeException(nameof(dropout), dropout, $"{TypeName} dropout must be in [0, 1).");
+        if (!(recurrentDropout >= 0f && recurrentDropout < 1f))
+            throw new ArgumentOutOfRangeException(nameof(recurrentDropout), recurrentDropout, $"{TypeName} recurrent_dropout must be in [0, 1).");
+        Units = units;
+        Activation = activation ?? Activation.Tanh;
+        RecurrentActivation = recurrentActivation ?? Activation.Sigmoid;
+        _activation = CellActivationOf(Activation, "activation");
+        _recurrentActivation = CellActivationOf(RecurrentActivation, "recurrent_activation");
+        UseBias = useBias;
+        KernelInitializer = kernelInitializer ?? Initializer.GlorotUniform;
+        RecurrentInitializer = recurrentInitializer ?? Initializer.Orthogonal;
+        BiasInitializer = biasInitializer ?? Initializer.Zeros;
+        Dropout = dropout;
+        RecurrentDropout = recurrentDropout;
+        ReturnSequences = returnSequences;
+        ReturnState = returnState;
+        GoBackwards = goBackwards;
+        ZeroOutputForMask = zeroOutputForMask;
+        Seed = seed;
+    }
+
+    public int Units { get; }
+    public Activation Activation { get; }
+    /// <summary>The gates' activation (LSTM and GRU; SimpleRNN has none).</summary>
+    public Activation RecurrentActivation { get; }
+    public bool UseBias { get; }
+    public Initializer KernelInitializer { get; }
+    public Initializer RecurrentInitializer { get; }
+    public Initializer BiasInitializer { get; }
+    /// <summary>Fraction of the input features dropped while training (one mask per sequence).</summary>
+    public float Dropout { get; }
+    /// <summary>Fraction of the state's units dropped in h·U while training (one mask per sequence).</summary>
+    public float RecurrentDropout { get; }
+    public bool ReturnSequences { get; }
+    public bool ReturnState { get; }
+    /// <summary>Process the sequence last step first; the returned sequence is in processing order (Keras).</summary>
+    public bool GoBackwards { get; }
+    /// <summary>Masked steps output zeros instead of the previous output (Bidirectional sets it for sequences).</summary>
+    public bool ZeroOutputForMask { get; internal set; }
+    public long? Seed { get; }
+
+    /// <summary>Number of state tensors: 1 (h), or 2 for LSTM (h, c).</summary>
+    public abstract int StateCount { get; }
+
+    /// <summary>The generator of the dropout masks (its state goes into checkpoints).</summary>
+    public RandomGenerator Generator => _generator ??= Seed is { } s ? new RandomGenerator(s) : RandomGenerator.Global.Fork();
+
+    internal override RandomGenerator? TrainingGenerator => _generator;
+
+    public override bool SupportsMasking => true;
+
+    /// <summary>Keras's rule: the mask passes on with the sequence; a last output has none.</summary>
+    public override Tensor? ComputeMask(Tensor input, Tensor? mask) => ReturnSequences ? mask : null;
+
+    /// <summary>Gates per step: 1 (SimpleRNN), 4 (LSTM), 3 (GRU).</summary>
+    private protected abstract int Gates { get; }
+
+    /// <summary>Keras's cell name, the weights' prefix: "lstm_cell".</summary>
+    private protected abstract string CellName { get; }
+
+    private protected virtual Shape BiasShape => new(Gates * Units);
+
+    /// <summary>What fills the bias (LSTM adds its unit forget bias).</summary>
+    private protected virtual Initializer BiasFill => BiasInitializer;
+
+    /// <summary>Runs the fused op of this cell type.</summary>
+    private protected abstract Tensor RunCell(Tensor x, Tensor kernel, Tensor recurrentKernel, Tensor? bias, RecurrentArgs args);
+
+    /// <summary>Uses <paramref name="generator"/> for dropout masks (Bidirectional shares one between its directions).</summary>
+    internal void ShareGenerator(RandomGenerator generator) => _generator = generator;
+
+    protected override void OnBuild(Shape inputShape)
+    {
+        CheckInputShape(inputShape);
+        _kernel = AddWeight($"{CellName}/kernel", new Shape(inputShape[1], Gates * Units), KernelInitializer);
+        _recurrentKernel = AddWeight($"{CellName}/recurrent_kernel", new Shape(Units, Gates * Units), RecurrentInitializer);
+        if (UseBias) _bias = AddWeight($"{CellName}/bias", BiasShape, BiasFill);
+        if (Dropout > 0f || RecurrentDropout > 0f) _ = Generator;
+    }
+
+    public override Shape ComputeOutputShape(Shape inputShape)
+    {
+        CheckInputShape(inputShape);
+        if (ReturnState) throw ReturnStateError();
+        return ReturnSequences ? new Shape(inputShape[0], Units) : new Shape(Units);
+    }
+
+    /// <summary>The per-sample shapes <see cref="CallWithState"/> returns: the output, then each state (units,).</summary>
+    public IReadOnlyList<Shape> ComputeOutputShapes(Shape inputShape)
+    {
+        CheckInputShape(inputShape);
+        var shapes = new List<Shape> { ReturnSequences ? new Shape(inputShape[0], Units) : new Shape(Units) };
+        for (int k = 0; k < StateCount; k++) shapes.Add(new Shape(Units));
+        return shapes;
+    }
+
+    protected override Tensor Forward(Tensor x, bool training) => Forward(x, null, training);
+
+    protected override Tensor Forward(Tensor x, Tensor? mask, bool training)
+    {
+        if (ReturnState) throw ReturnStateError();
+        return RunOutput(x, mask, training);
+    }
+
+    /// <summary>
+    /// Runs the layer and returns the output followed by the final states (h; h and c for LSTM),
+    /// each (batch, units). <paramref name="initialState"/>: one (batch, units) tensor per state,
+    /// zeros when null (Keras's initial_state). <paramref name="mask"/>: (batch, time), or null.
+    /// </summary>
+    public IReadOnlyList<Tensor> CallWithState(Tensor x, Tensor? mask = null, IReadOnlyList<Tensor>? initialState = null, bool training = false)
+    {
+        if (x.Rank == 0) throw new ShapeMismatchException($"Layer '{Name}' needs a batch of inputs, got a scalar.");
+        Build(x.Shape.WithoutBatch());
+        return RunWithStates(x, mask, initialState, training);
+    }
+
+    /// <summary>The output alone, from zero initial states.</summary>
+    internal Tensor RunOutput(Tensor x, Tensor? mask, bool training)
+    {
+        var packed = RunPacked(x, mask, null, training, withStates: false);
+        return ReturnSequences ? packed : Ops.Reshape(packed, x.Shape[0], Units);
+    }
+
+    /// <summary>The output, then the final states.</summary>
+    internal IReadOnlyList<Tensor> RunWithStates(Tensor x, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training)
+    {
+        var packed = RunPacked(x, mask, initialState, training, withStates: true);
+        int batch = x.Shape[0], steps = ReturnSequences ? x.Shape[1] : 1;
+        var outputs = new Tensor[1 + StateCount];
+        var sequence = Ops.Slice(packed, 1, 0, steps);
+        outputs[0] = ReturnSequences ? sequence : Ops.Reshape(sequence, batch, Units);
+        for (int k = 0; k < StateCount; k++) outputs[1 + k] = Ops.Reshape(Ops.Slice(packed, 1, steps + k, 1), batch, Units);
+        return outputs;
+    }
+
+    /// <summary>Checks the call and runs the op: the outputs, then (with <paramref name="withStates"/>) the final states, packed along time.</summary>
+    private Tensor RunPacked(Tensor x, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training, bool withStates)
+    {
+        int features = _kernel!.Shape[0];
+        if (x.Rank != 3 || x.Shape[2] != features || x.Shape[1] == 0 || x.DType != DType.Float32)
+            throw ShapeError($"float (batch, time ≥ 1, {features})", x.Rank == 0 ? x.Shape : x.Shape.WithoutBatch());
+        int batch = x.Shape[0], time = x.Shape[1];
+        if (mask is not null && (mask.Rank != 2 || mask.Shape[0] != batch || mask.Shape[1] != time))
+            throw new ShapeMismatchException($"Layer '{Name}' ({TypeName}) needs a mask (batch, time) = ({batch}, {time}) for inputs {x.Shape}; got {mask.Shape}.");
+        CheckInitialState(initialState, batch);
+        var args = new RecurrentArgs
+        {
+            Activation = _activation,
+            RecurrentActivation = _recurrentActivation,
+            ReturnSequences = ReturnSequences,
+            ReturnStates = withStates,
+            GoBackwards = GoBackwards,
+            ZeroOutputForMask = ZeroOutputForMask,
+            Mask = mask,
+            InputDropoutMask = training && Dropout > 0f ? DropoutMask(batch, features, Dropout) : null,
+            RecurrentDropoutMask = training && RecurrentDropout > 0f ? DropoutMask(batch, Units, RecurrentDropout) : null,
+            InitialStates = initialState,
+        };
+        return RunCell(x, _kernel.Value, _recurrentKernel!.Value, _bias?.Value, args);
+    }
+
+    /// <summary>Inverted-dropout values for one sequence: 0 with probability <paramref name="rate"/>, else 1/(1 − rate).</summary>
+    private Tensor DropoutMask(int rows, int cols, float rate)
+    {
+        var mask = Tensor.Temp(new Shape(rows, cols));
+        var m = mask.Span;
+        float keep = 1f / (1f - rate);
+        var generator = Generator;
+        for (int i = 0; i < m.Length; i++) m[i] = generator.NextFloat() >= rate ? keep : 0f;
+        return mask;
+    }
+
+    private void CheckInputShape(Shape inputShape)
+    {
+        if (inputShape.Rank != 2 || inputShape[0] == 0) throw ShapeError("(batch, time ≥ 1, features)", inputShape);
+    }
+
+    private void CheckInitialState(IReadOnlyList<Tensor>? initialState, int batch)
+    {
+        if (initialState is null) return;
+        if (initialState.Count != StateCount)
+            throw new ArgumentException($"Layer '{Name}' ({TypeName}) takes {StateCount} initial state tensor(s); got {initialState.Count}.", nameof(initialState));
+        foreach (var s in initialState)
+            if (s.Shape != new Shape(batch, Units) || s.DType != DType.Float32)
+                throw new ShapeMismatchException($"Layer '{Name}' ({TypeName}) needs initial states (batch, units) = ({batch}, {Units}); got {s.Shape} {s.DType}.");
+    }
+
+    private InvalidOperationException ReturnStateError() =>
+        new($"Layer '{Name}' ({TypeName}) has returnState: true, so it returns its states besides its output: call CallWithState(x) (models and Call take one output only).");
+
+    private CellActivation CellActivationOf(Activation activation, string role) => activation.Name switch
+    {
+        "linear" => CellActivation.Linear,
+        "tanh" => CellActivation.Tanh,
+        "sigmoid" => CellActivation.Sigmoid,
+        "relu" => CellActivation.Relu,
+        _ => throw new ArgumentException($"{TypeName} {role} '{activation.Name}' is not supported by the recurrent cells; use tanh, sigmoid, relu or linear."),
+    };
+}

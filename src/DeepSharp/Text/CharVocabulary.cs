@@ -1,0 +1,97 @@
+using System.Text;
+using System.Text.Json;
+
+namespace DeepSharp.Text;
+
+/// <summary>
+/// A character vocabulary, laid out as Keras's TextVectorization: id 0 is padding (""), id 1 the
+/// out-of-vocabulary token ("[UNK]"), then any special tokens, then the characters in ordinal order.
+/// Characters are UTF-16 code units; a one-character special token (e.g. "." as an end marker)
+/// is also the id of that character.
+/// </summary>
+public sealed class CharVocabulary : ITextTokenizer
+{
+    public const int PaddingId = 0, UnknownId = 1;
+
+    private readonly Dictionary<char, int> _ids = [];
+    private readonly string[] _tokens;
+
+    private CharVocabulary(IReadOnlyList<string> specials, IEnumerable<char> characters)
+    {
+        var tokens = new List<string> { "", "[UNK]" };
+        foreach (var special in specials)
+        {
+            if (string.IsNullOrEmpty(special) || tokens.Contains(special))
+                throw new ArgumentException($"Special token '{special}' is empty or repeated.", nameof(specials));
+            if (special.Length == 1) _ids[special[0]] = tokens.Count; // a one-character special also encodes that character
+            tokens.Add(special);
+        }
+        SpecialIds = specials.Select((s, i) => (s, i + 2)).ToDictionary(p => p.s, p => p.Item2);
+        foreach (char c in characters.Distinct().Order())
+        {
+            if (_ids.ContainsKey(c)) continue;
+            _ids[c] = tokens.Count;
+            tokens.Add(c.ToString());
+        }
+        _tokens = [.. tokens];
+    }
+
+    /// <summary>The vocabulary of every character in <paramref name="texts"/>, after the given special tokens.</summary>
+    public static CharVocabulary Build(IEnumerable<string> texts, params string[] specials)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        return new CharVocabulary(specials, texts.SelectMany(t => t));
+    }
+
+    public int VocabularySize => _tokens.Length;
+
+    /// <summary>Ids of the special tokens, by token.</summary>
+    public IReadOnlyDictionary<string, int> SpecialIds { get; }
+
+    /// <summary>The token of each id: "", "[UNK]", the specials, then one character each.</summary>
+    public IReadOnlyList<string> Tokens => _tokens;
+
+    /// <summary>The id of <paramref name="c"/>, or <see cref="UnknownId"/>.</summary>
+    public int IdOf(char c) => _ids.TryGetValue(c, out int id) ? id : UnknownId;
+
+    public IReadOnlyList<int> Encode(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var ids = new int[text.Length];
+        for (int i = 0; i < text.Length; i++) ids[i] = IdOf(text[i]);
+        return ids;
+    }
+
+    public string Decode(IEnumerable<int> ids)
+    {
+        var text = new StringBuilder();
+        foreach (int id in ids)
+        {
+            if ((uint)id >= (uint)_tokens.Length)
+                throw new ArgumentOutOfRangeException(nameof(ids), id, $"Id {id} is outside the vocabulary of {_tokens.Length} tokens.");
+            if (id != PaddingId) text.Append(_tokens[id]);
+        }
+        return text.ToString();
+    }
+
+    /// <summary>The vocabulary as JSON (specials and characters), for model files.</summary>
+    public string ToJson() => JsonSerializer.Serialize(new { specials = SpecialIds.OrderBy(p => p.Value).Select(p => p.Key).ToArray(), characters = new string(_ids.Where(p => p.Value >= 2 + SpecialIds.Count).Select(p => p.Key).Order().ToArray()) });
+
+    /// <summary>A vocabulary from <see cref="ToJson"/>.</summary>
+    /// <exception cref="DataFormatException">The JSON is not a character vocabulary.</exception>
+    public static CharVocabulary FromJson(string json, string source = "vocabulary")
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            var specials = root.GetProperty("specials").EnumerateArray().Select(e => e.GetString() ?? throw new FormatException("null special token")).ToArray();
+            var characters = root.GetProperty("characters").GetString() ?? throw new FormatException("null characters");
+            return new CharVocabulary(specials, characters);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            throw new DataFormatException($"{source}: not a character vocabulary ({e.Message}).", e);
+        }
+    }
+}

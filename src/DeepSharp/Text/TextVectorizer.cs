@@ -1,0 +1,129 @@
+using System.Text;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Text;
+
+/// <summary>How <see cref="TextVectorizer"/> normalises text before splitting (Keras's <c>standardize</c>).</summary>
+public enum Standardize
+{
+    /// <summary>Text as given.</summary>
+    None,
+
+    /// <summary>Lower case (invariant culture), Unicode punctuation removed.</summary>
+    LowerAndStripPunctuation,
+}
+
+/// <summary>How <see cref="TextVectorizer"/> cuts text into tokens (Keras's <c>split</c>).</summary>
+public enum Split
+{
+    /// <summary>Runs of non-whitespace characters.</summary>
+    Whitespace,
+
+    /// <summary>Each character (UTF-16 code unit).</summary>
+    Character,
+}
+
+/// <summary>
+/// Keras's TextVectorization in "int" mode, for strings outside the graph: <see cref="Adapt"/> learns
+/// a vocabulary (most frequent first, ties in ordinal order, at most <c>maxTokens</c> entries including
+/// padding and "[UNK]"), <see cref="Vectorize"/> turns texts into an int32 tensor (texts, length) of
+/// ids — 0 for padding (so Embedding's maskZero applies), 1 for unknown tokens — padded at the end
+/// or truncated to <c>outputSequenceLength</c> (else to the longest text).
+/// With a <see cref="ITextTokenizer"/> (e.g. <see cref="BpeTokenizer"/>) its ids are used instead,
+/// shifted up by one so that 0 stays padding; no vocabulary is learned then.
+/// </summary>
+public sealed class TextVectorizer
+{
+    private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
+    private readonly List<string> _vocabulary = ["", "[UNK]"];
+
+    public TextVectorizer(int? maxTokens = null, int? outputSequenceLength = null,
+        Standardize standardize = Standardize.LowerAndStripPunctuation, Split split = Split.Whitespace, ITextTokenizer? tokenizer = null)
+    {
+        if (maxTokens is < 3) throw new ArgumentOutOfRangeException(nameof(maxTokens), maxTokens, "maxTokens must leave room for padding, [UNK] and one token.");
+        if (outputSequenceLength is <= 0) throw new ArgumentOutOfRangeException(nameof(outputSequenceLength), outputSequenceLength, "outputSequenceLength must be positive.");
+        (MaxTokens, OutputSequenceLength, StandardizeMode, SplitMode, Tokenizer) = (maxTokens, outputSequenceLength, standardize, split, tokenizer);
+    }
+
+    public int? MaxTokens { get; }
+    public int? OutputSequenceLength { get; }
+    public Standardize StandardizeMode { get; }
+    public Split SplitMode { get; }
+    public ITextTokenizer? Tokenizer { get; }
+
+    /// <summary>The learned tokens by id ("" and "[UNK]" first); empty of learned tokens with a tokenizer.</summary>
+    public IReadOnlyList<string> Vocabulary => _vocabulary;
+
+    /// <summary>Ids in use: the input dimension of an Embedding that reads the output.</summary>
+    public int VocabularySize => Tokenizer is { } t ? t.VocabularySize + 1 : _vocabulary.Count;
+
+    /// <summary>Learns the vocabulary from <paramref name="texts"/> (replacing any earlier one).</summary>
+    public TextVectorizer Adapt(IEnumerable<string> texts)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        if (Tokenizer is not null) throw new InvalidOperationException("A TextVectorizer with a tokenizer uses the tokenizer's vocabulary; Adapt does not apply.");
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var text in texts)
+            foreach (var token in Tokens(text))
+                counts[token] = counts.GetValueOrDefault(token) + 1;
+        var ordered = counts.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key);
+        if (MaxTokens is { } max) ordered = ordered.Take(max - 2);
+        _ids.Clear();
+        _vocabulary.RemoveRange(2, _vocabulary.Count - 2);
+        foreach (var token in ordered)
+        {
+            _ids[token] = _vocabulary.Count;
+            _vocabulary.Add(token);
+        }
+        return this;
+    }
+
+    /// <summary>The ids of one text, unpadded.</summary>
+    public int[] Ids(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (Tokenizer is { } tokenizer) return tokenizer.Encode(Standardized(text)).Select(id => id + 1).ToArray();
+        if (_vocabulary.Count == 2) throw new InvalidOperationException("TextVectorizer has no vocabulary: call Adapt(texts) first.");
+        return Tokens(text).Select(t => _ids.GetValueOrDefault(t, 1)).ToArray();
+    }
+
+    /// <summary>An int32 tensor (texts, length) of ids, 0-padded at the end or truncated.</summary>
+    public Tensor Vectorize(IReadOnlyList<string> texts)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var rows = texts.Select(Ids).ToArray();
+        int length = OutputSequenceLength ?? (rows.Length == 0 ? 0 : rows.Max(r => r.Length));
+        var data = new int[rows.Length * length];
+        for (int i = 0; i < rows.Length; i++)
+            rows[i].AsSpan(0, Math.Min(length, rows[i].Length)).CopyTo(data.AsSpan(i * length));
+        return Tensor.FromArray(data, rows.Length, length);
+    }
+
+    /// <summary>The text of a row of ids (tokens joined by a space for whitespace splitting); padding is skipped.</summary>
+    public string Decode(IEnumerable<int> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var real = ids.Where(id => id != 0);
+        if (Tokenizer is { } tokenizer) return tokenizer.Decode(real.Select(id => id - 1));
+        var tokens = real.Select(id => (uint)id < (uint)_vocabulary.Count ? _vocabulary[id]
+            : throw new ArgumentOutOfRangeException(nameof(ids), id, $"Id {id} is outside the vocabulary of {_vocabulary.Count} tokens."));
+        return string.Join(SplitMode == Split.Whitespace ? " " : "", tokens);
+    }
+
+    private IEnumerable<string> Tokens(string text)
+    {
+        text = Standardized(text);
+        return SplitMode == Split.Character
+            ? text.Select(c => c.ToString())
+            : text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    private string Standardized(string text)
+    {
+        if (StandardizeMode == Standardize.None) return text;
+        var result = new StringBuilder(text.Length);
+        foreach (char c in text.ToLowerInvariant())
+            if (!char.IsPunctuation(c)) result.Append(c);
+        return result.ToString();
+    }
+}

@@ -1,0 +1,133 @@
+using DeepSharp.Nn;
+using DeepSharp.Nn.Layers;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Training;
+
+/// <summary>
+/// The graph of layer calls behind a functional model (Keras's Functional): the calls in an order
+/// where each runs after the calls it reads, the layers in first-call order, the model's inputs and
+/// outputs. Built once from symbolic tensors; <see cref="Run"/> evaluates it on real tensors.
+/// </summary>
+internal sealed partial class LayerGraph
+{
+    private readonly LayerNode[] _nodes;
+    private readonly List<Layer> _layers = [];
+    private readonly string _modelName;
+
+    public LayerGraph(string modelName, IReadOnlyList<SymbolicTensor> inputs, IReadOnlyList<SymbolicTensor> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(outputs);
+        _modelName = modelName;
+        if (inputs.Count == 0 || outputs.Count == 0) throw new ArgumentException($"Model '{modelName}' needs at least one input and one output.");
+        foreach (var i in inputs)
+            if (i.Layer is not InputLayer) throw new ArgumentException($"Model inputs must come from Model.Input; '{i.Layer.Name}' is a {i.Layer.TypeName}.", nameof(inputs));
+        Inputs = [.. inputs];
+        Outputs = [.. outputs];
+        _nodes = TopologicalNodes(outputs);
+        foreach (var node in _nodes)
+        {
+            if (node.Layer is InputLayer && !inputs.Contains(node.Output))
+                throw new ArgumentException($"Graph disconnected: output depends on input '{node.Layer.Name}', which is not among the model's inputs.", nameof(inputs));
+            if (!_layers.Contains(node.Layer)) _layers.Add(node.Layer);
+        }
+        foreach (var input in inputs)
+            if (!_nodes.Contains(input.Node)) { _nodes = [input.Node, .. _nodes]; _layers.Insert(0, input.Layer); }
+        AssignNames();
+    }
+
+    public IReadOnlyList<SymbolicTensor> Inputs { get; }
+    public IReadOnlyList<SymbolicTensor> Outputs { get; }
+
+    /// <summary>Every layer, input layers included, in the order their first call runs.</summary>
+    public IReadOnlyList<Layer> Layers => _layers;
+
+    /// <summary>The layer calls in an order where each runs after the calls it reads (input layers included).</summary>
+    public IReadOnlyList<LayerNode> Nodes => _nodes;
+
+    /// <summary>Runs the graph: one tensor per model input, in order; returns one per output.</summary>
+    public Tensor[] Run(IReadOnlyList<Tensor> inputs, bool training)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.Count != Inputs.Count)
+            throw new ArgumentException($"Model '{_modelName}' takes {Inputs.Count} inputs ({InputNames()}); got {inputs.Count}.", nameof(inputs));
+        var values = new Dictionary<SymbolicTensor, Tensor>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            if (inputs[i].Rank == 0 || inputs[i].Shape.WithoutBatch() != Inputs[i].Shape)
+                throw new ShapeMismatchException($"Model '{_modelName}' input '{Inputs[i].Layer.Name}' expects {Inputs[i].Shape.ToBatchString()}; got {inputs[i].Shape}.");
+            values[Inputs[i]] = inputs[i];
+        }
+        // Masks travel beside the values; a single-input call passes its input's mask on (merge layers drop masks).
+        Dictionary<SymbolicTensor, Tensor>? masks = null;
+        var args = new List<Tensor>();
+        foreach (var node in _nodes)
+        {
+            if (node.Layer is InputLayer) continue;
+            if (node.Inputs.Count == 1 && ReferenceEquals(node.Arguments, CallArguments.None))
+            {
+                var (y, mask) = node.Layer.CallMasked(values[node.Inputs[0]], masks?.GetValueOrDefault(node.Inputs[0]), training);
+                values[node.Output] = y;
+                if (mask is not null) (masks ??= new(ReferenceEqualityComparer.Instance))[node.Output] = mask;
+                continue;
+            }
+            args.Clear();
+            foreach (var s in node.Inputs) args.Add(values[s]);
+            values[node.Output] = node.Layer.Call(args, node.Arguments, training);
+        }
+        var outputs = new Tensor[Outputs.Count];
+        for (int i = 0; i < outputs.Length; i++) outputs[i] = values[Outputs[i]];
+        return outputs;
+    }
+
+    /// <summary>The input layers' names, for messages: "a (None, 4), b (None, 3)".</summary>
+    public string InputNames() => string.Join(", ", Inputs.Select(i => $"{i.Layer.Name} {i.Shape.ToBatchString()}"));
+
+    public IReadOnlyList<Shape> LayerOutputShapes() => _layers.Select(l => l.Nodes[0].Output.Shape).ToArray();
+
+    /// <summary>Per layer, the tensors its calls take, Keras's way: "dense[0][0]" (empty for input layers).</summary>
+    public IReadOnlyList<IReadOnlyList<string>> Connections() =>
+        _layers.Select(l => (IReadOnlyList<string>)_nodes.Where(n => n.Layer == l).SelectMany(n => n.Inputs.Select(i => i.History)).ToArray()).ToArray();
+
+    /// <summary>Nodes reachable from the outputs, each after the nodes it reads (depth-first post-order).</summary>
+    private static LayerNode[] TopologicalNodes(IReadOnlyList<SymbolicTensor> outputs)
+    {
+        var order = new List<LayerNode>();
+        var done = new HashSet<LayerNode>();
+        var stack = new Stack<(LayerNode Node, int Next)>();
+        foreach (var output in outputs)
+        {
+            if (done.Contains(output.Node)) continue;
+            stack.Push((output.Node, 0));
+            while (stack.Count > 0)
+            {
+                var (node, next) = stack.Pop();
+                if (next < node.Inputs.Count)
+                {
+                    stack.Push((node, next + 1));
+                    var input = node.Inputs[next].Node;
+                    if (!done.Contains(input)) stack.Push((input, 0));
+                    continue;
+                }
+                if (done.Add(node)) order.Add(node);
+            }
+        }
+        return [.. order];
+    }
+
+    private void AssignNames()
+    {
+        var taken = new HashSet<string>(_layers.Where(l => l.HasExplicitName).Select(l => l.Name));
+        if (taken.Count != _layers.Count(l => l.HasExplicitName))
+            throw new ArgumentException($"Model '{_modelName}' has two layers with the same name.");
+        foreach (var layer in _layers)
+        {
+            if (layer.HasExplicitName) continue;
+            string name = layer.DefaultNamePrefix;
+            for (int i = 1; taken.Contains(name); i++) name = $"{layer.DefaultNamePrefix}_{i}";
+            layer.Name = name;
+            taken.Add(name);
+        }
+    }
+}
