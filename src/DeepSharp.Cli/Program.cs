@@ -8,4 +8,5 @@ root.Subcommands.Add(SummaryCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(GenerateCommand.Create());
 return CliRunner.Run(root, args);

@@ -9,6 +9,7 @@ internal static class TrainCommand
     {
         var train = new Command("train", "Train a preset model on a data set.");
         train.Subcommands.Add(TrainMnistCommand.Create());
+        train.Subcommands.Add(TrainNamesCommand.Create());
         return train;
     }
 }

@@ -5,21 +5,33 @@ namespace DeepSharp.Losses;
 
 /// <summary>
 /// Cross-entropy against integer class labels of shape (batch,) or (batch, 1), int32 or float
-/// holding whole numbers. Fuses with a preceding softmax as <see cref="CategoricalCrossentropy"/> does.
-/// labelSmoothing s (in Keras 3's newest releases; older ones lack it) equals CategoricalCrossentropy
-/// with one-hot targets and the same smoothing.
+/// holding whole numbers; or, for sequence outputs (batch, ..., classes), labels (batch, ...) with
+/// one class per position (a language model's next tokens). Fuses with a preceding softmax as
+/// <see cref="CategoricalCrossentropy"/> does. labelSmoothing s (in Keras 3's newest releases; older
+/// ones lack it) equals CategoricalCrossentropy with one-hot targets and the same smoothing.
+/// With <c>ignoreClass</c> (Keras 3's <c>ignore_class</c>, e.g. the padding id 0) positions
+/// labelled with it add nothing and the mean runs over the other positions only.
 /// </summary>
-public sealed class SparseCategoricalCrossentropy(bool fromLogits = false, float labelSmoothing = 0f) : Loss
+public sealed class SparseCategoricalCrossentropy(bool fromLogits = false, float labelSmoothing = 0f, int? ignoreClass = null) : Loss
 {
     public bool FromLogits { get; } = fromLogits;
     public float LabelSmoothing { get; } = Labels.CheckSmoothing(labelSmoothing);
+    public int? IgnoreClass { get; } = ignoreClass;
     public override string Name => "sparse_categorical_crossentropy";
 
     public override Tensor PerSample(Tensor yTrue, Tensor yPred)
     {
-        if (yPred.Rank != 2)
-            throw new ShapeMismatchException($"SparseCategoricalCrossentropy needs predictions (batch, classes); got {yPred.Shape}.");
-        var labels = Labels.AsInt32(yTrue, yPred.Shape[1], "SparseCategoricalCrossentropy");
+        if (yPred.Rank < 2)
+            throw new ShapeMismatchException($"SparseCategoricalCrossentropy needs predictions (batch, ..., classes); got {yPred.Shape}.");
+        if (yPred.Rank > 2) return PerPosition(yTrue, yPred);
+        int classes = yPred.Shape[1];
+        var (labels, scale) = IgnoreClass is { } ignored ? Masked(yTrue, ignored, classes) : (Labels.AsInt32(yTrue, classes, "SparseCategoricalCrossentropy"), null);
+        var loss = PerRow(labels, yPred);
+        return scale is null ? loss : Ops.Multiply(loss, scale);
+    }
+
+    private Tensor PerRow(Tensor labels, Tensor yPred)
+    {
         var logits = FromLogits ? yPred : Ops.SoftmaxLogits(yPred);
         var oneHot = Labels.OneHot(labels, yPred.Shape[1]);
         if (LabelSmoothing != 0f)
@@ -29,5 +41,50 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false, float
         }
         if (logits is not null) return Ops.SparseSoftmaxCrossEntropy(logits, labels);
         return CategoricalCrossentropy.FromProbabilities(oneHot, yPred);
+    }
+
+    /// <summary>Sequence outputs: every position is a row; the losses come back as (batch, positions).</summary>
+    private Tensor PerPosition(Tensor yTrue, Tensor yPred)
+    {
+        int batch = yPred.Shape[0], classes = yPred.Shape[-1];
+        int positions = yPred.Size / Math.Max(1, batch * classes);
+        if (yTrue.Size != batch * positions)
+            throw new ShapeMismatchException($"SparseCategoricalCrossentropy: predictions {yPred.Shape} need one label per position ({batch}×{positions}); got labels {yTrue.Shape}.");
+        var rows = Ops.Reshape(yPred, batch * positions, classes);
+        var perRow = PerSample(yTrue.View(batch * positions), rows);
+        return Ops.Reshape(perRow, batch, positions);
+    }
+
+    /// <summary>
+    /// Labels with ignored positions replaced by class 0, and the weights 0 there and n / valid
+    /// elsewhere, so that the batch mean is the mean over the positions that count.
+    /// </summary>
+    private static (Tensor Labels, Tensor Scale) Masked(Tensor yTrue, int ignored, int classes)
+    {
+        if (yTrue.Rank == 2 && yTrue.Shape[1] == 1) yTrue = yTrue.View(yTrue.Shape[0]);
+        if (yTrue.Rank != 1)
+            throw new ShapeMismatchException($"SparseCategoricalCrossentropy needs integer labels of shape (batch,) or (batch, 1); got {yTrue.Shape}.");
+        int n = yTrue.Shape[0];
+        var labels = Tensor.IntTemp(new Shape(n));
+        var scale = Tensor.Temp(new Shape(n));
+        var dst = labels.IntSpan;
+        int valid = 0;
+        for (int i = 0; i < n; i++)
+        {
+            float v = yTrue.DType == DType.Int32 ? yTrue.IntSpan[i] : yTrue.Span[i];
+            if (v == ignored) { dst[i] = 0; continue; }
+            if (v != MathF.Floor(v) || v < 0 || v >= classes)
+                throw new DeepSharpException($"SparseCategoricalCrossentropy: label {v} at position {i} is not a class in [0, {classes}).");
+            dst[i] = (int)v;
+            valid++;
+        }
+        float weight = valid == 0 ? 0f : (float)n / valid;
+        var s = scale.Span;
+        for (int i = 0; i < n; i++)
+        {
+            float v = yTrue.DType == DType.Int32 ? yTrue.IntSpan[i] : yTrue.Span[i];
+            s[i] = v == ignored ? 0f : weight;
+        }
+        return (labels, scale);
     }
 }

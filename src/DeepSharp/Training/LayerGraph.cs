@@ -81,6 +81,29 @@ internal sealed partial class LayerGraph
         return outputs;
     }
 
+    /// <summary>
+    /// Runs a one-input, one-output graph on the next positions, reusing <paramref name="cache"/>
+    /// (see <see cref="Model.Step"/>): every call steps through <see cref="Stepping"/>.
+    /// </summary>
+    public Tensor Step(string modelName, Tensor inputs, KvCache cache)
+    {
+        if (Inputs.Count != 1 || Outputs.Count != 1)
+            throw new InvalidOperationException($"Model '{modelName}' has {Inputs.Count} inputs and {Outputs.Count} outputs; Step runs models with one of each.");
+        var values = new Dictionary<SymbolicTensor, Tensor>(ReferenceEqualityComparer.Instance) { [Inputs[0]] = inputs };
+        var stepped = new HashSet<Layer>(ReferenceEqualityComparer.Instance);
+        var args = new List<Tensor>();
+        foreach (var node in _nodes)
+        {
+            if (node.Layer is InputLayer) continue;
+            if ((node.Layer is IStepLayer or MultiHeadAttention) && !stepped.Add(node.Layer))
+                throw new InvalidOperationException($"Layer '{node.Layer.Name}' ({node.Layer.TypeName}) is called twice; its cache can follow one call.");
+            args.Clear();
+            foreach (var s in node.Inputs) args.Add(values[s]);
+            values[node.Output] = Stepping.Step(node.Layer, args, node.Arguments, cache);
+        }
+        return values[Outputs[0]];
+    }
+
     /// <summary>The input layers' names, for messages: "a (None, 4), b (None, 3)".</summary>
     public string InputNames() => string.Join(", ", Inputs.Select(i => $"{i.Layer.Name} {i.Shape.ToBatchString()}"));
 

@@ -24,6 +24,6 @@ public partial class Model
         return StepLayers(inputs, cache);
     }
 
-    /// <summary>The layers of one step, in call order (a graph model's; Sequential overrides).</summary>
-    internal virtual Tensor StepLayers(Tensor inputs, KvCache cache) => Graph().Step(inputs, cache);
+    /// <summary>The layers of one step, in call order (a graph model's; Sequential overrides it).</summary>
+    internal virtual Tensor StepLayers(Tensor inputs, KvCache cache) => Graph().Step(Name, inputs, cache);
 }

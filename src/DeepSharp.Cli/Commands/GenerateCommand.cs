@@ -1,0 +1,44 @@
+using System.CommandLine;
+using DeepSharp.Tensors;
+using DeepSharp.Text;
+using DeepSharp.Training;
+
+namespace DeepSharp.Cli.Commands;
+
+/// <summary>
+/// <c>deepsharp generate MODEL --count 20 --temperature 0.8 [--top-k K] [--top-p P] [--seed S]</c>:
+/// samples words from a character model written by <c>deepsharp train names --out MODEL</c>
+/// (MODEL/model.safetensors and MODEL/vocabulary.json).
+/// </summary>
+internal static class GenerateCommand
+{
+    public static Command Create()
+    {
+        var folder = new Argument<DirectoryInfo>("MODEL") { Description = "The folder written by deepsharp train names --out." };
+        var count = CommonOptions.Positive("--count", "How many names to generate.", 20);
+        var temperature = new Option<float>("--temperature") { Description = "Softmax temperature (0: always the most likely character).", DefaultValueFactory = _ => 0.8f };
+        temperature.Validators.Add(r => { if (r.GetValueOrDefault<float>() is var t && !(t >= 0f && t <= 100f)) r.AddError("--temperature must be in [0, 100]."); });
+        var topK = CommonOptions.OptionalPositive("--top-k", "Sample only among the K most likely characters.");
+        var topP = new Option<float?>("--top-p") { Description = "Sample only from the smallest set of characters whose probability reaches P (0 < P ≤ 1)." };
+        topP.Validators.Add(r => { if (r.GetValueOrDefault<float?>() is { } p && !(p > 0f && p <= 1f)) r.AddError("--top-p must be in (0, 1]."); });
+        var seed = CommonOptions.Seed();
+        var command = new Command("generate", "Generate names with a trained character model.") { folder, count, temperature, topK, topP, seed };
+        command.SetAction(result => Run(result.GetValue(folder)!, result.GetValue(count), result.GetValue(temperature), result.GetValue(topK), result.GetValue(topP), result.GetValue(seed)));
+        return command;
+    }
+
+    private static int Run(DirectoryInfo folder, int count, float temperature, int? topK, float? topP, long seed)
+    {
+        string modelPath = Path.Combine(folder.FullName, "model.safetensors"), vocabularyPath = Path.Combine(folder.FullName, "vocabulary.json");
+        foreach (var path in new[] { modelPath, vocabularyPath })
+            if (!File.Exists(path)) throw new FileNotFoundException($"{path} does not exist; write the folder with deepsharp train names --out {folder.FullName}.", path);
+        var vocabulary = CharVocabulary.FromJson(File.ReadAllText(vocabularyPath), vocabularyPath);
+        var model = Model.Load(modelPath);
+        var context = model.Layers[0].BuiltInputShape is { Rank: 1 } shape ? shape[0]
+            : throw new DataFormatException($"{modelPath}: a character model takes (batch, positions) token ids; its input is {model.Layers[0].BuiltInputShape}.");
+        var data = new CharLanguageModelData(vocabulary, context);
+        var sampler = new TokenSampler(temperature, topK, topP, new RandomGenerator(seed));
+        foreach (var name in NameGenerator.Generate(model, data, count, sampler)) Console.WriteLine(name);
+        return 0;
+    }
+}

@@ -1,0 +1,43 @@
+using DeepSharp.Tests.Data;
+
+namespace DeepSharp.Tests.Cli;
+
+/// <summary>`deepsharp train names` and `deepsharp generate` end to end on a small names file.</summary>
+public class NamesCommandTests
+{
+    private static readonly string[] SomeNames =
+        ["Anna", "Anne", "Annie", "Bella", "Bette", "Cara", "Carla", "Della", "Ella", "Emma", "Gemma", "Hanna", "Jenna", "Lena", "Nina", "Nora"];
+
+    [Theory]
+    [InlineData("lstm")]
+    [InlineData("gpt")]
+    public async Task TrainsWritesAndGeneratesNames(string preset)
+    {
+        using var folder = new TempFolder();
+        File.WriteAllLines(folder.File("names.txt"), Enumerable.Repeat(SomeNames, 4).SelectMany(n => n));
+        string output = folder.File("model");
+        var (code, stdout, stderr) = await CliTests.Run(null, "train", "names", "--model", preset, "--epochs", "2", "--data-dir", folder.Path, "--out", output);
+        Assert.True(code == 0, stderr);
+        Assert.Matches(@"Validation: \d+\.\d+ nats/char \(bigram baseline \d+\.\d+\)", stdout);
+
+        (code, stdout, stderr) = await CliTests.Run(null, "generate", output, "--count", "5", "--temperature", "0.5", "--seed", "3");
+        Assert.True(code == 0, stderr);
+        var generated = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(5, generated.Length);
+        Assert.All(generated, n => Assert.InRange(n.Trim().Length, 0, 15));
+        var again = await CliTests.Run(null, "generate", output, "--count", "5", "--temperature", "0.5", "--seed", "3");
+        Assert.Equal(stdout, again.Out); // seeded
+    }
+
+    [Fact]
+    public async Task GenerateExplainsAMissingModelFolder()
+    {
+        using var folder = new TempFolder();
+        var (code, _, stderr) = await CliTests.Run(null, "generate", folder.File("absent"));
+        Assert.Equal(1, code);
+        Assert.Contains("deepsharp train names --out", stderr);
+        (code, _, stderr) = await CliTests.Run(null, "generate", folder.Path, "--top-p", "2");
+        Assert.Equal(2, code);
+        Assert.Contains("--top-p", stderr);
+    }
+}
