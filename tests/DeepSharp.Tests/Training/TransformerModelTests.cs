@@ -176,4 +176,30 @@ public class TransformerModelTests
         Assert.Equal(23, cache.Length);
         Assert.Equal(new Shape(1, 1, Vocabulary), next.Shape);
     }
+
+    /// <summary>A mask from Embedding(maskZero) reaches the blocks and attention as their padding mask (keras_hub's behaviour).</summary>
+    [Fact]
+    public void PropagatedMasksArePaddingMasks()
+    {
+        RandomGenerator.SetGlobalSeed(26);
+        var embedding = new Embedding(Vocabulary, Features, inputShape: [Length], maskZero: true);
+        var encoder = new TransformerEncoderBlock(2, 32);
+        var decoder = new TransformerDecoderBlock(2, 32);
+        var attention = new MultiHeadAttention(2, 8);
+        var model = new Sequential(embedding, encoder, decoder, attention);
+        var tokens = Tensor.FromArray(new[] { 3, 5, 2, 7, 0, 0, 0, 0, /* */ 4, 4, 1, 9, 8, 6, 2, 0 }, 2, Length);
+        var output = model.Call(tokens);
+
+        var padding = Tensor.FromArray(tokens.ToIntArray().Select(t => t != 0 ? 1f : 0f).ToArray(), 2, Length);
+        var both = new float[2 * Length * Length];
+        for (int b = 0; b < 2; b++)
+        for (int i = 0; i < Length; i++)
+        for (int j = 0; j < Length; j++)
+            both[(b * Length + i) * Length + j] = padding[b, i] * padding[b, j];
+        var e = encoder.Call(embedding.Call(tokens), paddingMask: padding);
+        var d = decoder.Call(e, decoderPaddingMask: padding);
+        var expected = attention.Call(d, d, attentionMask: Tensor.FromArray(both, 2, Length, Length));
+        Assert.Equal(expected.ToArray(), output.ToArray());
+        Assert.NotEqual(expected.ToArray(), attention.Call(d, d).ToArray()); // the mask changed something
+    }
 }

@@ -144,6 +144,29 @@ public sealed partial class MultiHeadAttention : Layer
 
     protected override Tensor Forward(Tensor x, bool training) => Attend(x, x, x, null, false, training, keepScores: false).Output;
 
+    /// <summary>
+    /// As self-attention on one input, a propagated (batch, T) mask masks queries and keys (Keras's
+    /// query and value masks: query i attends to key j when both are real) and is passed on.
+    /// </summary>
+    public override bool SupportsMasking => true;
+
+    protected override Tensor Forward(Tensor x, Tensor? mask, bool training)
+    {
+        if (mask is null) return Forward(x, training);
+        if (x.Rank != 3 || mask.Rank != 2 || mask.Shape[0] != x.Shape[0] || mask.Shape[1] != x.Shape[1])
+            throw new ShapeMismatchException($"Layer '{Name}' (MultiHeadAttention) got a mask {mask.Shape} for inputs {x.Shape}; it needs (batch, T).");
+        int batch = x.Shape[0], t = x.Shape[1];
+        var both = Tensor.Temp(new Shape(batch, t, t));
+        var m = both.Span;
+        for (int b = 0; b < batch; b++)
+        for (int i = 0; i < t; i++)
+        for (int j = 0; j < t; j++)
+            m[(b * t + i) * t + j] = Real(mask, b * t + i) && Real(mask, b * t + j) ? 1f : 0f;
+        return Attend(x, x, x, both, false, training, keepScores: false).Output;
+    }
+
+    private static bool Real(Tensor mask, int index) => mask.DType == DType.Int32 ? mask.IntSpan[index] != 0 : mask.Span[index] != 0f;
+
     private (Tensor Output, Tensor? Scores) Attend(Tensor query, Tensor value, Tensor key, Tensor? mask, bool causal, bool training, bool keepScores)
     {
         foreach (var t in (ReadOnlySpan<Tensor>)[query, value, key])

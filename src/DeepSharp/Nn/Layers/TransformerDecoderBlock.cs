@@ -80,6 +80,11 @@ public sealed partial class TransformerDecoderBlock : TransformerBlock
 
     protected override Tensor Forward(Tensor x, bool training) => Call(x, training: training);
 
+    /// <summary>Takes a (batch, T) mask (e.g. from <c>Embedding(maskZero: true)</c>) as the decoder padding mask and passes it on.</summary>
+    public override bool SupportsMasking => true;
+
+    protected override Tensor Forward(Tensor x, Tensor? mask, bool training) => Call(x, decoderPaddingMask: mask, training: training);
+
     /// <summary>[decoder_sequence] or [decoder_sequence, encoder_sequence], causal.</summary>
     public override Tensor Call(IReadOnlyList<Tensor> inputs, bool training = false)
     {

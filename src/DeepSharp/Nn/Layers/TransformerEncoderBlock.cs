@@ -9,7 +9,7 @@ namespace DeepSharp.Nn.Layers;
 /// after each. Sublayers: self_attention_layer, self_attention_layer_norm, self_attention_dropout,
 /// feedforward_layer_norm, feedforward_intermediate_dense, feedforward_output_dense,
 /// feedforward_dropout. Optional masks: a padding mask (batch, T), nonzero for real tokens, and an
-/// attention mask (batch, T, T).
+/// attention mask (batch, T, T); a propagated mask (Embedding with maskZero) is the padding mask.
 /// </summary>
 public sealed class TransformerEncoderBlock : TransformerBlock
 {
@@ -39,6 +39,12 @@ public sealed class TransformerEncoderBlock : TransformerBlock
     }
 
     protected override Tensor Forward(Tensor x, bool training) => Encode(x, null, training);
+
+    /// <summary>Takes a (batch, T) mask (e.g. from <c>Embedding(maskZero: true)</c>) as its padding mask and passes it on, as keras_hub does.</summary>
+    public override bool SupportsMasking => true;
+
+    protected override Tensor Forward(Tensor x, Tensor? mask, bool training) =>
+        mask is null ? Encode(x, null, training) : Call(x, paddingMask: mask, training: training);
 
     /// <summary>
     /// Runs the block on (batch, T, features) inputs of any length T, with an optional padding mask
