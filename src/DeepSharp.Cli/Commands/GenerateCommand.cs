@@ -38,7 +38,7 @@ internal static class GenerateCommand
             : throw new DataFormatException($"{modelPath}: a character model takes (batch, positions) token ids; its input is {model.Layers[0].BuiltInputShape}.");
         var data = new CharLanguageModelData(vocabulary, context);
         var sampler = new TokenSampler(temperature, topK, topP, new RandomGenerator(seed));
-        foreach (var name in NameGenerator.Generate(model, data, count, sampler)) Console.WriteLine(name);
+        foreach (var name in TextGenerator.GenerateWords(model, data, count, sampler)) Console.WriteLine(name);
         return 0;
     }
 }

@@ -65,7 +65,7 @@ internal static class TrainNamesCommand
         double bigramVal = data.BigramNatsPerCharacter(split.Train, split.Validation), bigramTest = data.BigramNatsPerCharacter(split.Train, split.Test);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Validation: {val:F4} nats/char (bigram baseline {bigramVal:F4}); test: {test:F4} (bigram {bigramTest:F4}); {seconds:F1}s training, {seconds / epochs:F1}s per epoch."));
-        Console.WriteLine("Samples: " + string.Join(", ", NameGenerator.Generate(model, data, 10, new TokenSampler(0.8f, generator: new RandomGenerator(seed)))));
+        Console.WriteLine("Samples: " + string.Join(", ", TextGenerator.GenerateWords(model, data, 10, new TokenSampler(0.8f, generator: new RandomGenerator(seed)))));
         if (output is not null)
         {
             string modelPath = Path.Combine(output.FullName, "model.safetensors"), vocabularyPath = Path.Combine(output.FullName, "vocabulary.json");

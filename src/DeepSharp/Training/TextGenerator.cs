@@ -2,19 +2,25 @@ using DeepSharp.Autograd;
 using DeepSharp.Nn;
 using DeepSharp.Tensors;
 using DeepSharp.Text;
-using DeepSharp.Training;
 
-namespace DeepSharp.Cli.Commands;
+namespace DeepSharp.Training;
 
-/// <summary>
-/// Samples words from a character model: start at the marker, draw one character at a time until
-/// the marker comes back or the context is full. A model with attention steps with a KV cache
-/// (each new character costs O(T)); a recurrent one reruns its padded window (it is causal).
-/// </summary>
-internal static class NameGenerator
+/// <summary>Text generation with a trained model.</summary>
+public static class TextGenerator
 {
-    public static IReadOnlyList<string> Generate(Model model, CharLanguageModelData data, int count, TokenSampler sampler)
+    /// <summary>
+    /// Samples <paramref name="count"/> words from a character model trained on
+    /// <paramref name="data"/>'s sequences: start at the marker, draw one character at a time until the
+    /// marker comes back or the context is full. A model with Transformer decoder blocks steps with a
+    /// KV cache (each new character costs O(T)); any other causal model (e.g. an LSTM) reruns its
+    /// padded window. Padding and [UNK] are never drawn.
+    /// </summary>
+    public static IReadOnlyList<string> GenerateWords(Model model, CharLanguageModelData data, int count, TokenSampler sampler)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(sampler);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
         var words = new List<string>();
         int v = data.Vocabulary.VocabularySize, context = data.Context;
         using var _ = NoGrad.Scope();
