@@ -23,7 +23,7 @@ internal static class TrainNamesCommand
     {
         var preset = new Option<string>("--model") { Description = "The model: gpt (default, a small decoder-only Transformer) or lstm.", DefaultValueFactory = _ => NamesPresets.Default };
         preset.AcceptOnlyFromAmong(NamesPresets.Names);
-        var epochs = CommonOptions.OptionalPositive("--epochs", "Passes over the training names (default 30).");
+        var epochs = CommonOptions.OptionalPositive("--epochs", "Passes over the training names (default: 30 for gpt, 12 for lstm).");
         var batchSize = CommonOptions.Positive("--batch-size", "Names per gradient step.", 64);
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();

@@ -1,3 +1,4 @@
+using DeepSharp.Kernels.Cpu;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using DeepSharp.Tensors;
 
@@ -46,7 +47,7 @@ public static partial class Ops
                 for (int i = 0; i < xs.Length; i++) ys[i] = SeluScale * (xs[i] > 0 ? xs[i] : SeluAlpha * (MathF.Exp(xs[i]) - 1f));
                 break;
             case PointwiseKind.Gelu:
-                for (int i = 0; i < xs.Length; i++) ys[i] = (float)(0.5 * xs[i] * (1.0 + Erf.Of(xs[i] / Math.Sqrt(2.0))));
+                GeluKernel.Forward(xs, ys);
                 break;
             case PointwiseKind.Swish:
                 if (!xs.IsEmpty) TensorPrimitives.Sigmoid(xs, ys);
@@ -79,13 +80,7 @@ public static partial class Ops
                     for (int i = 0; i < d.Length; i++) d[i] += g[i] * (xs[i] > 0 ? SeluScale : ys[i] + SeluScale * SeluAlpha);
                     break;
                 case PointwiseKind.Gelu: // f′ = Φ(x) + x·φ(x)
-                    for (int i = 0; i < d.Length; i++)
-                    {
-                        double v = xs[i];
-                        double cdf = 0.5 * (1.0 + Erf.Of(v / Math.Sqrt(2.0)));
-                        double pdf = Math.Exp(-0.5 * v * v) / Math.Sqrt(2.0 * Math.PI);
-                        d[i] += (float)(g[i] * (cdf + v * pdf));
-                    }
+                    GeluKernel.Backward(xs, g, d, accumulate: true);
                     break;
                 case PointwiseKind.Swish: // f′ = σ(x)·(1 + x·(1 − σ(x)))
                     for (int i = 0; i < d.Length; i++)

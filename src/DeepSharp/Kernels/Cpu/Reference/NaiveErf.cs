@@ -1,4 +1,4 @@
-namespace DeepSharp.Autograd;
+namespace DeepSharp.Kernels.Cpu.Reference;
 
 /// <summary>
 /// The error function, which .NET's Math lacks.
@@ -9,7 +9,7 @@ namespace DeepSharp.Autograd;
 /// continued fraction for erfc (Abramowitz &amp; Stegun 7.1.14) evaluated backwards with 60 terms.
 /// Both reach double precision, far below float's resolution, which is what GELU needs.
 /// </remarks>
-internal static class Erf
+public static class NaiveErf
 {
     public static double Of(double x)
     {
