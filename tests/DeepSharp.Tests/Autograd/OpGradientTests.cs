@@ -86,6 +86,16 @@ public class OpGradientTests
             return Ops.Add(Ops.MaxPool2D(a, (2, 2), (2, 2), false), Ops.Multiply(Ops.MaxPool2D(a, (2, 2), (2, 2), false), Tensor.Scalar(0.5f)));
         }, [Distinct(4, 2, 4, 6, 3)]);
 
+    [Fact]
+    public void ResidualAddsAndGeluOfIntermediatesWriteThenAccumulate() =>
+        // tanh(x) feeds an Add (a fresh gradient, written) and a GELU and a Subtract (accumulated).
+        Check(t =>
+        {
+            var a = Ops.Tanh(t[0]);
+            var residual = Ops.Add(a, Ops.Gelu(Ops.Multiply(a, t[1])));
+            return Ops.Subtract(residual, Ops.Gelu(a));
+        }, [Random(11, 3, 5), Random(12, 3, 5)]);
+
     [Theory]
     [InlineData(1, 6, 6, 1, 4, 3, false)]
     [InlineData(2, 5, 7, 3, 5, 2, true)]

@@ -35,8 +35,20 @@ public static partial class Ops
 
         public override void Backward(Tensor output, Tensor dy)
         {
-            if (GradOf(0) is { } da) Broadcasting.AccumulateReduced(PartialFor(0, dy), da);
-            if (GradOf(1) is { } db) Broadcasting.AccumulateReduced(PartialFor(1, dy), db);
+            for (int i = 0; i < 2; i++)
+            {
+                // A same-shape input whose partial is dy itself (a residual add) copies it into a fresh
+                // gradient instead of zero-filling one and adding.
+                bool passThrough = (op == BinaryOp.Add || (op == BinaryOp.Subtract && i == 0)) && Input(i).Shape == dy.Shape;
+                if (passThrough)
+                {
+                    if (GradForWrite(i, out bool accumulate) is not { } g) continue;
+                    if (accumulate) TensorPrimitives.Add(g.Span, dy.Span, g.Span);
+                    else dy.Span.CopyTo(g.Span);
+                    continue;
+                }
+                if (GradOf(i) is { } grad) Broadcasting.AccumulateReduced(PartialFor(i, dy), grad);
+            }
         }
 
         /// <summary>∂L/∂input broadcast to the output's shape, before reducing.</summary>

@@ -27,7 +27,9 @@ public static partial class Ops
         public override string Name => "Dropout";
         public override void Backward(Tensor output, Tensor dy)
         {
-            if (GradOf(0) is { } dx) TensorPrimitives.MultiplyAdd(dy.Span, mask.Span, dx.Span, dx.Span);
+            if (GradForWrite(0, out bool accumulate) is not { } dx) return;
+            if (accumulate) TensorPrimitives.MultiplyAdd(dy.Span, mask.Span, dx.Span, dx.Span);
+            else TensorPrimitives.Multiply(dy.Span, mask.Span, dx.Span);
         }
     }
 }

@@ -63,6 +63,11 @@ public static partial class Ops
 
         public override void Backward(Tensor output, Tensor dy)
         {
+            if (kind == PointwiseKind.Gelu) // f′ = Φ(x) + x·φ(x), written into a fresh gradient when it can
+            {
+                if (GradForWrite(0, out bool accumulate) is { } fresh) GeluKernel.Backward(x.Span, dy.Span, fresh.Span, accumulate);
+                return;
+            }
             if (GradOf(0) is not { } dx) return;
             var xs = x.Span;
             var ys = output.Span;
@@ -78,9 +83,6 @@ public static partial class Ops
                     break;
                 case PointwiseKind.Selu: // f′ = scale·α·eˣ = y + scale·α for x ≤ 0
                     for (int i = 0; i < d.Length; i++) d[i] += g[i] * (xs[i] > 0 ? SeluScale : ys[i] + SeluScale * SeluAlpha);
-                    break;
-                case PointwiseKind.Gelu: // f′ = Φ(x) + x·φ(x)
-                    GeluKernel.Backward(xs, g, d, accumulate: true);
                     break;
                 case PointwiseKind.Swish: // f′ = σ(x)·(1 + x·(1 − σ(x)))
                     for (int i = 0; i < d.Length; i++)
