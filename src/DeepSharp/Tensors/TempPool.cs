@@ -12,7 +12,7 @@ namespace DeepSharp.Tensors;
 /// </summary>
 internal static class TempPool
 {
-    private const int MinClassShift = 4, MaxClassShift = 30, MaxPerClass = 64, MaxViews = 256;
+    private const int MinClassShift = 4, MaxClassShift = 30, MaxPerClass = 4096, MaxViews = 4096;
 
     [ThreadStatic] private static Stack<Tensor>?[]? t_float;
     [ThreadStatic] private static Stack<Tensor>?[]? t_int;
