@@ -16,7 +16,7 @@ internal sealed record BenchOptions
     /// <summary>Minimum seconds of repeated calls inside one kernel measurement.</summary>
     public double MinSeconds { get; init; }
     public bool WithDefaultReference { get; init; } = true;
-    public HashSet<char> Only { get; init; } = [.. "abcdefg"];
+    public HashSet<char> Only { get; init; } = [.. "abcdefgh"];
 
     public const string Usage = """
         DeepSharp.Bench: DeepSharp against libtorch (TorchSharp-cpu) on the seed CNN and its kernels.
@@ -26,7 +26,8 @@ internal sealed record BenchOptions
           --threads N        threads for both frameworks (default 2)
           --seed N           initial weights and shuffling (default 42)
           --only LETTERS     workloads to run, e.g. --only ab (a train, b sgemm, c conv, d inference,
-                             e allocation, f working set, g char-GPT training step; f comes with a)
+                             e allocation, f working set, g char-GPT training step, h LSTM layer;
+                             f comes with a)
           --no-default       skip the libtorch run with glibc's default allocator settings
         """;
 
