@@ -62,7 +62,8 @@ internal static class TrainMnistCommand
         Console.WriteLine($"MNIST: {xTrain.Shape[0]} training and {xTest.Shape[0]} test images, loaded in {clock.Elapsed.TotalSeconds:F1}s.");
 
         var model = preset.Build();
-        model.Compile(preset.Optimizer(), new CategoricalCrossentropy(), [new Accuracy()]);
+        int trainSamples = xTrain.Shape[0] - (int)(xTrain.Shape[0] * preset.ValidationSplit);
+        model.Compile(preset.Optimizer(epochs * ((trainSamples + batchSize - 1) / batchSize)), new CategoricalCrossentropy(), [new Accuracy()]);
         model.Summary();
         string validation = preset.ValidationSplit > 0 ? $"validation split {preset.ValidationSplit}" : "test set as validation";
         Console.WriteLine($"Training {preset.Name}: batch {batchSize}, {epochs} epoch{(epochs == 1 ? "" : "s")}, {preset.OptimizerName}, categorical cross-entropy, {validation}, {threads} threads, seed {seed}.");
