@@ -1,5 +1,4 @@
 using DeepSharp.Tensors;
-using DeepSharp.Training.Callbacks;
 
 namespace DeepSharp.Tests.Training;
 
@@ -18,28 +17,13 @@ public class StepAllocationTests
         for (int i = 0; i < 16 * 40; i++) labels[i * 10 + i % 10] = 1f;
         var y = Tensor.FromArray(labels, 16 * 40, 10);
         var model = SeedModel.Create();
-        var meter = new CycleMeter();
+        var meter = new StepAllocationMeter();
 
         model.Fit(x, y, batchSize: 16, epochs: 1, verbose: 0, callbacks: [meter]);
 
         // Whole cycles (batch end to batch end: gather, forward, loss, backward, Adam, metrics, logs)
         // after the first steps have warmed the pools.
-        var steady = meter.PerStep.Skip(10).Order().ToArray();
-        long median = steady[steady.Length / 2];
-        Assert.True(median <= 1024, $"A training step allocated {median} B (median of {steady.Length}); all: {string.Join(",", meter.PerStep)}");
-    }
-
-    private sealed class CycleMeter : Callback
-    {
-        private long _last = -1;
-
-        public List<long> PerStep { get; } = [];
-
-        public override void OnTrainBatchEnd(int step, IReadOnlyDictionary<string, double> logs)
-        {
-            long now = GC.GetAllocatedBytesForCurrentThread();
-            if (_last >= 0) PerStep.Add(now - _last);
-            _last = GC.GetAllocatedBytesForCurrentThread();
-        }
+        long median = meter.SteadyMedian();
+        Assert.True(median <= 1024, $"A training step allocated {median} B (median); all: {string.Join(",", meter.PerStep)}");
     }
 }

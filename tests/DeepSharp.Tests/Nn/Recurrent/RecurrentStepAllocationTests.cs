@@ -4,7 +4,7 @@ using DeepSharp.Nn.Layers;
 using DeepSharp.Optimizers;
 using DeepSharp.Tensors;
 using DeepSharp.Training;
-using DeepSharp.Training.Callbacks;
+using DeepSharp.Tests.Training;
 
 namespace DeepSharp.Tests.Nn.Recurrent;
 
@@ -24,24 +24,9 @@ public class RecurrentStepAllocationTests
         for (int i = 0; i < y.Size; i++) y.IntSpan[i] = i % 2;
         var model = new Sequential(new Embedding(6, 8, maskZero: true, inputShape: [8]), new Lstm(32, recurrentDropout: 0.1f), new Dense(2, Activation.Softmax));
         model.Compile(new Adam(), new SparseCategoricalCrossentropy());
-        var meter = new CycleMeter();
+        var meter = new StepAllocationMeter();
         model.Fit(x, y, batchSize: 32, epochs: 1, verbose: 0, callbacks: [meter]);
-        var steady = meter.PerStep.Skip(10).Order().ToArray();
-        long median = steady[steady.Length / 2];
-        Assert.True(median <= 1536, $"An LSTM training step allocated {median} B (median of {steady.Length}); all: {string.Join(",", meter.PerStep)}");
-    }
-
-    private sealed class CycleMeter : Callback
-    {
-        private long _last = -1;
-
-        public List<long> PerStep { get; } = [];
-
-        public override void OnTrainBatchEnd(int step, IReadOnlyDictionary<string, double> logs)
-        {
-            long now = GC.GetAllocatedBytesForCurrentThread();
-            if (_last >= 0) PerStep.Add(now - _last);
-            _last = GC.GetAllocatedBytesForCurrentThread();
-        }
+        long median = meter.SteadyMedian();
+        Assert.True(median <= 1536, $"An LSTM training step allocated {median} B (median); all: {string.Join(",", meter.PerStep)}");
     }
 }
