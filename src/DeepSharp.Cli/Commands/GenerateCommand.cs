@@ -32,7 +32,7 @@ internal static class GenerateCommand
         string modelPath = Path.Combine(folder.FullName, "model.safetensors"), vocabularyPath = Path.Combine(folder.FullName, "vocabulary.json");
         foreach (var path in new[] { modelPath, vocabularyPath })
             if (!File.Exists(path)) throw new FileNotFoundException($"{path} does not exist; write the folder with deepsharp train names --out {folder.FullName}.", path);
-        var vocabulary = CharVocabulary.FromJson(File.ReadAllText(vocabularyPath), vocabularyPath);
+        var vocabulary = CharVocabulary.Load(vocabularyPath);
         var model = Model.Load(modelPath);
         var context = model.Layers[0].BuiltInputShape is { Rank: 1 } shape ? shape[0]
             : throw new DataFormatException($"{modelPath}: a character model takes (batch, positions) token ids; its input is {model.Layers[0].BuiltInputShape}.");

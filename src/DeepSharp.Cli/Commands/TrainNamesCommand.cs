@@ -70,16 +70,9 @@ internal static class TrainNamesCommand
         {
             string modelPath = Path.Combine(output.FullName, "model.safetensors"), vocabularyPath = Path.Combine(output.FullName, "vocabulary.json");
             model.Save(modelPath);
-            AtomicWrite(vocabularyPath, vocabulary.ToJson());
+            vocabulary.Save(vocabularyPath);
             Console.WriteLine($"Wrote {modelPath} and {vocabularyPath}.");
         }
         return 0;
-    }
-
-    private static void AtomicWrite(string path, string text)
-    {
-        string temporary = path + ".tmp";
-        File.WriteAllText(temporary, text);
-        File.Move(temporary, path, overwrite: true);
     }
 }

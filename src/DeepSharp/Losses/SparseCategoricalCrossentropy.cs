@@ -68,23 +68,18 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false, float
         var labels = Tensor.IntTemp(new Shape(n));
         var scale = Tensor.Temp(new Shape(n));
         var dst = labels.IntSpan;
+        var s = scale.Span;
         int valid = 0;
         for (int i = 0; i < n; i++)
         {
             float v = yTrue.DType == DType.Int32 ? yTrue.IntSpan[i] : yTrue.Span[i];
-            if (v == ignored) { dst[i] = 0; continue; }
+            if (v == ignored) { (dst[i], s[i]) = (0, 0f); continue; }
             if (v != MathF.Floor(v) || v < 0 || v >= classes)
                 throw new DeepSharpException($"SparseCategoricalCrossentropy: label {v} at position {i} is not a class in [0, {classes}).");
-            dst[i] = (int)v;
+            (dst[i], s[i]) = ((int)v, 1f);
             valid++;
         }
-        float weight = valid == 0 ? 0f : (float)n / valid;
-        var s = scale.Span;
-        for (int i = 0; i < n; i++)
-        {
-            float v = yTrue.DType == DType.Int32 ? yTrue.IntSpan[i] : yTrue.Span[i];
-            s[i] = v == ignored ? 0f : weight;
-        }
+        if (valid > 0) System.Numerics.Tensors.TensorPrimitives.Multiply(s, (float)n / valid, s);
         return (labels, scale);
     }
 }

@@ -77,6 +77,13 @@ public sealed class CharVocabulary : ITextTokenizer
     /// <summary>The vocabulary as JSON (specials and characters), for model files.</summary>
     public string ToJson() => JsonSerializer.Serialize(new { specials = SpecialIds.OrderBy(p => p.Value).Select(p => p.Key).ToArray(), characters = new string(_ids.Where(p => p.Value >= 2 + SpecialIds.Count).Select(p => p.Key).Order().ToArray()) });
 
+    /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/>, atomically.</summary>
+    public void Save(string path) => AtomicFile.WriteAllText(path, ToJson());
+
+    /// <summary>A vocabulary written by <see cref="Save"/>.</summary>
+    /// <exception cref="DataFormatException">The file is not a character vocabulary.</exception>
+    public static CharVocabulary Load(string path) => FromJson(File.ReadAllText(path), path);
+
     /// <summary>A vocabulary from <see cref="ToJson"/>.</summary>
     /// <exception cref="DataFormatException">The JSON is not a character vocabulary.</exception>
     public static CharVocabulary FromJson(string json, string source = "vocabulary")
