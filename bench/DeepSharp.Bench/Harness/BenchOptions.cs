@@ -17,6 +17,11 @@ internal sealed record BenchOptions
     public double MinSeconds { get; init; }
     public bool WithDefaultReference { get; init; } = true;
     public HashSet<char> Only { get; init; } = [.. "abcdefgh"];
+    /// <summary>Seeds of (i), one training run per framework each (default: <see cref="Seed"/>).</summary>
+    public IReadOnlyList<int> Seeds => _seeds ?? [Seed];
+    private IReadOnlyList<int>? _seeds;
+    /// <summary>Epochs of (i): Keras's mnist_convnet trains 15.</summary>
+    public int ConvnetEpochs { get; init; } = 15;
 
     public const string Usage = """
         DeepSharp.Bench: DeepSharp against libtorch (TorchSharp-cpu) on the seed CNN and its kernels.
@@ -27,7 +32,9 @@ internal sealed record BenchOptions
           --seed N           initial weights and shuffling (default 42)
           --only LETTERS     workloads to run, e.g. --only ab (a train, b sgemm, c conv, d inference,
                              e allocation, f working set, g char-GPT training step, h LSTM layer;
-                             f comes with a)
+                             f comes with a; i, Keras's mnist_convnet accuracy, only when named)
+          --seeds A,B,...    seeds of (i) (default: --seed)
+          --convnet-epochs N epochs of (i) (default 15, as Keras's example)
           --no-default       skip the libtorch run with glibc's default allocator settings
         """;
 
@@ -48,10 +55,13 @@ internal sealed record BenchOptions
                 "--seed" => o with { Seed = NextInt() },
                 "--only" => o with { Only = [.. Next()] },
                 "--no-default" => o with { WithDefaultReference = false },
+                "--seeds" => o with { _seeds = [.. Next().Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture))] },
+                "--convnet-epochs" => o with { ConvnetEpochs = NextInt() },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
             };
         }
-        if (o.TrainRounds < 1 || o.Reps < 1 || o.Threads < 1) throw new ArgumentException("--epochs, --reps and --threads must be positive.");
+        if (o.TrainRounds < 1 || o.Reps < 1 || o.Threads < 1 || o.ConvnetEpochs < 1)
+            throw new ArgumentException("--epochs, --reps, --threads and --convnet-epochs must be positive.");
         return o;
     }
 }

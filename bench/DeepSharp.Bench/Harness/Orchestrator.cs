@@ -60,6 +60,7 @@ internal static class Orchestrator
             if (o.Only.Contains('c')) ConvWorkload.Run(bench);
             if (o.Only.Contains('g')) CharGptWorkload.Run(bench);
             if (o.Only.Contains('h')) LstmWorkload.Run(bench);
+            if (o.Only.Contains('i')) ConvnetAccuracyWorkload.Run(bench);
 
             Console.WriteLine();
             Console.WriteLine($"== Results: median [min-max] n=timed rounds; ratio = DeepSharp / reference; load {SystemInfo.LoadAverage()}; " +

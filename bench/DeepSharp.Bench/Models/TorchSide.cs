@@ -55,11 +55,11 @@ internal sealed class TorchSide
         var p = reference.Parameters.ToArray();   // conv kernel, conv bias, dense kernel, dense bias, dense_1 kernel, dense_1 bias
         using (torch.no_grad())
         {
-            conv.weight!.copy_(FromArray(ConvKernelToOihw(p[0].Value), 32, 1, 3, 3));
+            conv.weight!.copy_(FromArray(Layouts.ConvKernelToOihw(p[0].Value), 32, 1, 3, 3));
             conv.bias!.copy_(FromArray(p[1].Value.ToArray(), 32));
-            fc1.weight!.copy_(FromArray(DenseKernelNhwcToNchw(p[2].Value, 13, 13, 32), 128, 13 * 13 * 32));
+            fc1.weight!.copy_(FromArray(Layouts.DenseKernelNhwcToNchw(p[2].Value, 13, 13, 32), 128, 13 * 13 * 32));
             fc1.bias!.copy_(FromArray(p[3].Value.ToArray(), 128));
-            fc2.weight!.copy_(FromArray(Transpose(p[4].Value.ToArray(), 128, 10), 10, 128));
+            fc2.weight!.copy_(FromArray(Layouts.Transpose(p[4].Value.ToArray(), 128, 10), 10, 128));
             fc2.bias!.copy_(FromArray(p[5].Value.ToArray(), 10));
         }
         var optimizer = optim.Adam(model.parameters(), lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-7);
@@ -124,42 +124,4 @@ internal sealed class TorchSide
     private static TorchTensor FromArray(float[] data, params long[] shape) => torch.tensor(data, shape);
 
     private static long[] ToLong(int[] values) => Array.ConvertAll(values, v => (long)v);
-
-    // (KH, KW, Cin, Cout) → (Cout, Cin, KH, KW)
-    private static float[] ConvKernelToOihw(DsTensor k)
-    {
-        int kh = k.Shape[0], kw = k.Shape[1], cin = k.Shape[2], cout = k.Shape[3];
-        var src = k.ToArray();
-        var dst = new float[src.Length];
-        for (int h = 0; h < kh; h++)
-            for (int w = 0; w < kw; w++)
-                for (int i = 0; i < cin; i++)
-                    for (int o = 0; o < cout; o++)
-                        dst[((o * cin + i) * kh + h) * kw + w] = src[((h * kw + w) * cin + i) * cout + o];
-        return dst;
-    }
-
-    // Keras (in, out) with in in NHWC flatten order (h, w, c) → torch (out, in) with in in NCHW order (c, h, w).
-    private static float[] DenseKernelNhwcToNchw(DsTensor k, int height, int width, int channels)
-    {
-        var src = k.ToArray();
-        int outs = k.Shape[1];
-        var dst = new float[src.Length];
-        for (int h = 0; h < height; h++)
-            for (int w = 0; w < width; w++)
-                for (int c = 0; c < channels; c++)
-                {
-                    int nhwc = (h * width + w) * channels + c, nchw = (c * height + h) * width + w;
-                    for (int o = 0; o < outs; o++) dst[o * (height * width * channels) + nchw] = src[nhwc * outs + o];
-                }
-        return dst;
-    }
-
-    private static float[] Transpose(float[] src, int rows, int cols)
-    {
-        var dst = new float[src.Length];
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < cols; c++) dst[c * rows + r] = src[r * cols + c];
-        return dst;
-    }
 }
