@@ -25,9 +25,6 @@ public partial class Model
             throw new ArgumentException($"{caller}: model '{Name}' has {Count(OutputCount, "output")} ({string.Join(", ", OutputNames)}); got {Count(y.Length, "target tensor")}.", nameof(y));
         for (int o = 0; o < y.Length; o++)
             if (y[o] is null && _needsTarget[o]) throw MissingTarget(o, caller);
-        bool any = false;
-        foreach (var t in y) any |= t is not null;
-        if (!any) throw new ArgumentException($"{caller}: every target of model '{Name}' is null; give the targets of the outputs with a loss.", nameof(y));
         CheckSampleCounts(x, y, caller);
     }
 
