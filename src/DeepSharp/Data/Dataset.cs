@@ -17,11 +17,14 @@ public abstract class Dataset
 
 /// <summary>
 /// In-memory tensors whose first axis is the sample axis: one input and one target tensor, or (for
-/// models with several inputs or outputs) one per input and one per output.
+/// models with several inputs or outputs) one per input and one per output, with optional sample
+/// weights for every output or for each.
 /// </summary>
 public sealed class TensorDataset : Dataset
 {
-    private readonly Tensor[]? _inputs, _targets;
+    private readonly Tensor[]? _inputs;
+    private readonly Tensor?[]? _targets;
+    private readonly Tensor?[]? _weights;
 
     public TensorDataset(Tensor x, Tensor y, Tensor? sampleWeight = null)
     {
@@ -29,41 +32,57 @@ public sealed class TensorDataset : Dataset
             throw new ShapeMismatchException($"TensorDataset: inputs {x.Shape} and targets {y.Shape} need a sample axis.");
         if (x.Shape[0] != y.Shape[0])
             throw new ShapeMismatchException($"TensorDataset: {x.Shape[0]} input samples {x.Shape} but {y.Shape[0]} targets {y.Shape}.");
-        (X, Y, SampleWeight) = (x, y, CheckWeights(sampleWeight, x.Shape[0]));
+        (X, Y, SampleWeight) = (x, y, CheckWeights(sampleWeight, x.Shape[0], "sample weights"));
     }
 
-    /// <summary>One tensor per model input and one per model output, each with the same number of samples.</summary>
+    /// <summary>
+    /// One tensor per model input and one target per model output, each with the same number of
+    /// samples; a null target stands for an output that is neither trained nor measured.
+    /// <paramref name="sampleWeight"/> (samples,) weighs every output.
+    /// </summary>
+    /// <exception cref="ArgumentException">A list is empty or every target is null.</exception>
     /// <exception cref="ShapeMismatchException">A tensor has no sample axis or the sample counts differ.</exception>
-    public TensorDataset(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor> targets, Tensor? sampleWeight = null)
+    public TensorDataset(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?> targets, Tensor? sampleWeight = null)
     {
-        ArgumentNullException.ThrowIfNull(inputs);
-        ArgumentNullException.ThrowIfNull(targets);
-        if (inputs.Count == 0 || targets.Count == 0)
-            throw new ArgumentException($"TensorDataset needs at least one input and one target tensor; got {inputs.Count} and {targets.Count}.");
-        int samples = inputs[0].Rank == 0 ? -1 : inputs[0].Shape[0];
-        for (int i = 0; i < inputs.Count + targets.Count; i++)
-        {
-            var (t, what) = i < inputs.Count ? (inputs[i], $"input {i}") : (targets[i - inputs.Count], $"target {i - inputs.Count}");
-            if (t.Rank == 0 || t.Shape[0] != samples)
-                throw new ShapeMismatchException($"TensorDataset: {what} {t.Shape} does not have the {samples} samples of input 0 {inputs[0].Shape}.");
-        }
-        (_inputs, _targets) = ([.. inputs], [.. targets]);
-        (X, Y, SampleWeight) = (_inputs[0], _targets[0], CheckWeights(sampleWeight, samples));
+        (_inputs, _targets) = CheckLists(inputs, targets);
+        (X, Y) = (_inputs[0], FirstGiven(_targets));
+        SampleWeight = CheckWeights(sampleWeight, Count, "sample weights");
+    }
+
+    /// <summary>
+    /// As the other list constructor, with one weight tensor (samples,) per target (null: that output
+    /// unweighted), as Keras's <c>sample_weight=[w1, w2]</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A list is empty, every target is null, or the weights are not one per target.</exception>
+    /// <exception cref="ShapeMismatchException">A tensor has no sample axis, the sample counts differ, or a weight tensor does not hold one float per sample.</exception>
+    public TensorDataset(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?> targets, IReadOnlyList<Tensor?> sampleWeights)
+    {
+        ArgumentNullException.ThrowIfNull(sampleWeights);
+        (_inputs, _targets) = CheckLists(inputs, targets);
+        if (sampleWeights.Count != _targets.Length)
+            throw new ArgumentException($"TensorDataset: {_targets.Length} targets need one sample-weight entry each; got {sampleWeights.Count}.", nameof(sampleWeights));
+        (X, Y) = (_inputs[0], FirstGiven(_targets));
+        _weights = new Tensor?[sampleWeights.Count];
+        for (int i = 0; i < _weights.Length; i++) _weights[i] = CheckWeights(sampleWeights[i], Count, $"sample weights of target {i}");
     }
 
     /// <summary>The (first) input tensor.</summary>
     public Tensor X { get; }
 
-    /// <summary>The (first) target tensor.</summary>
+    /// <summary>The (first given) target tensor.</summary>
     public Tensor Y { get; }
 
+    /// <summary>Weights (samples,) of every output; null when unweighted or weighted per output.</summary>
     public Tensor? SampleWeight { get; }
+
+    /// <summary>One weight tensor per target, when the data set was made with them; otherwise null.</summary>
+    public IReadOnlyList<Tensor?>? SampleWeights => _weights;
 
     /// <summary>Every input tensor.</summary>
     public IReadOnlyList<Tensor> Inputs => _inputs ?? [X];
 
-    /// <summary>Every target tensor.</summary>
-    public IReadOnlyList<Tensor> Targets => _targets ?? [Y];
+    /// <summary>Every target, one per output (null for an output without one).</summary>
+    public IReadOnlyList<Tensor?> Targets => _targets ?? [Y];
 
     public override int Count => X.Shape[0];
 
@@ -71,14 +90,41 @@ public sealed class TensorDataset : Dataset
     {
         if (_inputs is null) return new(X.GatherRows(indices), Y.GatherRows(indices), SampleWeight?.GatherRows(indices));
         var inputs = new Tensor[_inputs.Length];
-        var targets = new Tensor[_targets!.Length];
+        var targets = new Tensor?[_targets!.Length];
         for (int i = 0; i < inputs.Length; i++) inputs[i] = _inputs[i].GatherRows(indices);
-        for (int i = 0; i < targets.Length; i++) targets[i] = _targets[i].GatherRows(indices);
-        return Batch.FromLists(inputs, targets, SampleWeight?.GatherRows(indices));
+        for (int i = 0; i < targets.Length; i++) targets[i] = _targets[i]?.GatherRows(indices);
+        if (_weights is null) return Batch.FromLists(inputs, targets, SampleWeight?.GatherRows(indices));
+        var weights = new Tensor?[_weights.Length];
+        for (int i = 0; i < weights.Length; i++) weights[i] = _weights[i]?.GatherRows(indices);
+        return Batch.FromLists(inputs, targets, weights);
     }
 
-    private static Tensor? CheckWeights(Tensor? sampleWeight, int samples) =>
+    private static (Tensor[] Inputs, Tensor?[] Targets) CheckLists(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?> targets)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (inputs.Count == 0 || targets.Count == 0)
+            throw new ArgumentException($"TensorDataset needs at least one input and one target tensor; got {inputs.Count} and {targets.Count}.");
+        foreach (var t in inputs) ArgumentNullException.ThrowIfNull(t, nameof(inputs));
+        int samples = inputs[0].Rank == 0 ? -1 : inputs[0].Shape[0];
+        for (int i = 0; i < inputs.Count + targets.Count; i++)
+        {
+            var (t, what) = i < inputs.Count ? (inputs[i], $"input {i}") : (targets[i - inputs.Count], $"target {i - inputs.Count}");
+            if (t is not null && (t.Rank == 0 || t.Shape[0] != samples))
+                throw new ShapeMismatchException($"TensorDataset: {what} {t.Shape} does not have the {samples} samples of input 0 {inputs[0].Shape}.");
+        }
+        return ([.. inputs], [.. targets]);
+    }
+
+    private static Tensor FirstGiven(Tensor?[] targets)
+    {
+        foreach (var t in targets)
+            if (t is not null) return t;
+        throw new ArgumentException("TensorDataset needs at least one target that is not null.", nameof(targets));
+    }
+
+    private static Tensor? CheckWeights(Tensor? sampleWeight, int samples, string what) =>
         sampleWeight is null ? null
         : sampleWeight.Size == samples && sampleWeight.DType == DType.Float32 ? sampleWeight.View(samples)
-        : throw new ShapeMismatchException($"TensorDataset: sample weights {sampleWeight.Shape} need one float per sample ({samples}).");
+        : throw new ShapeMismatchException($"TensorDataset: {what} {sampleWeight.Shape} need one float per sample ({samples}).");
 }

@@ -16,7 +16,7 @@ public partial class Model
     internal Checkpoint CaptureCheckpoint()
     {
         var run = CurrentRun ?? throw new InvalidOperationException("A checkpoint can only be taken during Fit (from a callback).");
-        var (optimizer, _) = RequireCompiled("A checkpoint");
+        var optimizer = RequireCompiled("A checkpoint");
         var c = new Checkpoint
         {
             Epoch = run.Epoch,
@@ -46,7 +46,7 @@ public partial class Model
     internal void RestoreCheckpoint(Checkpoint c, string source)
     {
         var run = CurrentRun ?? throw new InvalidOperationException("A checkpoint can only be restored during Fit (from a callback).");
-        var (optimizer, _) = RequireCompiled("Restoring a checkpoint");
+        var optimizer = RequireCompiled("Restoring a checkpoint");
         [DoesNotReturn] void Fail(string what) => throw new DataFormatException($"Checkpoint '{source}': {what}");
 
         // Check everything that can be checked before changing anything.

@@ -7,19 +7,20 @@ namespace DeepSharp.Training;
 
 public partial class Model
 {
-    private Loss[] _losses = [];
+    private Loss?[] _losses = [];
     private float[]? _lossWeights;
+    private bool[] _needsTarget = [];
     private OutputLossMean?[] _outputLosses = [];
     private CompiledMetric[] _compiled = [];
     private bool _generalStep;
 
     public Optimizer? Optimizer { get; private set; }
 
-    /// <summary>The loss (of the first output, for a model with several).</summary>
+    /// <summary>The loss (of the first output, for a model with several); null before Compile or when that output has no loss.</summary>
     public Loss? Loss => _losses.Length > 0 ? _losses[0] : null;
 
-    /// <summary>One loss per output.</summary>
-    public IReadOnlyList<Loss> Losses => _losses;
+    /// <summary>One loss per output; null for an output that is not trained.</summary>
+    public IReadOnlyList<Loss?> Losses => _losses;
 
     /// <summary>The weight of each output's loss in the total (null: all 1).</summary>
     public IReadOnlyList<float>? LossWeights => _lossWeights;
@@ -58,17 +59,20 @@ public partial class Model
 
     /// <summary>
     /// Chooses the optimizer and, per output, the loss and metrics (Keras's compile with lists):
-    /// the minimised loss is Σ lossWeights[i]·losses[i]. For a model with several outputs the logs
-    /// hold "loss" (that sum), "{output}_loss" for each output (before its weight), and each metric as
-    /// "{output}_{metric}", where {output} is the name of the layer that makes the output.
+    /// the minimised loss is Σ lossWeights[i]·losses[i] over the outputs that have a loss. A null loss
+    /// leaves its output untrained (Keras's <c>loss=[None, "mse"]</c>): it adds nothing to "loss",
+    /// has no "{output}_loss" log and needs a target only if it has metrics. For a model with several
+    /// outputs the logs hold "loss" (that sum), "{output}_loss" for each output with a loss (before
+    /// its weight), and each metric as "{output}_{metric}", where {output} is the name of the layer
+    /// that makes the output.
     /// </summary>
     /// <param name="optimizer">Updates the weights.</param>
-    /// <param name="losses">One loss per output, in the model's output order.</param>
-    /// <param name="lossWeights">One weight per output (default: all 1).</param>
+    /// <param name="losses">One loss per output, in the model's output order; null for an output that is not trained.</param>
+    /// <param name="lossWeights">One weight per output (default: all 1); outputs without a loss ignore theirs.</param>
     /// <param name="metrics">One list of unweighted metrics per output (an empty list for none).</param>
     /// <param name="weightedMetrics">One list of sample-weighted metrics per output.</param>
-    /// <exception cref="ArgumentException">A list does not have one entry per output, a weight is not finite, or one metric instance is given twice.</exception>
-    public void Compile(Optimizer optimizer, IReadOnlyList<Loss> losses, IReadOnlyList<float>? lossWeights = null,
+    /// <exception cref="ArgumentException">A list does not have one entry per output, no output has a loss, a weight is not finite, or one metric instance is given twice.</exception>
+    public void Compile(Optimizer optimizer, IReadOnlyList<Loss?> losses, IReadOnlyList<float>? lossWeights = null,
         IReadOnlyList<IReadOnlyList<Metric>>? metrics = null, IReadOnlyList<IReadOnlyList<Metric>>? weightedMetrics = null)
     {
         ArgumentNullException.ThrowIfNull(losses);
@@ -88,14 +92,14 @@ public partial class Model
     public IReadOnlyList<string> OutputNames =>
         _graph is null ? [Layers.Count > 0 ? Layers[^1].Name : Name] : _graph.Outputs.Select(o => o.Layer.Name).ToArray();
 
-    private void CompileOutputs(Optimizer optimizer, Loss[] losses, float[]? lossWeights,
+    private void CompileOutputs(Optimizer optimizer, Loss?[] losses, float[]? lossWeights,
         IReadOnlyList<IReadOnlyList<Metric>>? metrics, IReadOnlyList<IReadOnlyList<Metric>>? weightedMetrics)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
-        for (int i = 0; i < losses.Length; i++)
-            if (losses[i] is null) throw new ArgumentNullException(nameof(losses), $"Model '{Name}': output {i} has no loss.");
-        bool several = losses.Length > 1;
         var names = OutputNames;
+        if (Array.TrueForAll(losses, l => l is null))
+            throw new ArgumentException($"Model '{Name}': no output ({string.Join(", ", names)}) has a loss; give at least one (a null loss leaves its output untrained).", nameof(losses));
+        bool several = losses.Length > 1;
         if (several && names.Distinct().Count() != names.Count)
             throw new ArgumentException($"Model '{Name}': outputs {string.Join(", ", names)} need distinct layer names, which prefix their logs.");
 
@@ -103,7 +107,8 @@ public partial class Model
         var outputLosses = new OutputLossMean?[losses.Length];
         if (several)
             for (int o = 0; o < losses.Length; o++)
-                compiled.Add(new(names[o] + "_loss", outputLosses[o] = new OutputLossMean(losses[o], names[o] + "_loss"), o, MetricRole.OutputLoss));
+                if (losses[o] is { } loss)
+                    compiled.Add(new(names[o] + "_loss", outputLosses[o] = new OutputLossMean(loss, names[o] + "_loss"), o, MetricRole.OutputLoss));
         // Keras's CompileMetrics.result(): "{output}_{name}"; a repeated name gets "_1", "_2", ... among
         // plain metrics and a "weighted_" prefix among weighted ones.
         var counters = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -138,8 +143,11 @@ public partial class Model
                 throw new ArgumentException($"Model '{Name}': two logged values would be named '{c.LogName}'.");
         }
 
+        var needsTarget = new bool[losses.Length];
+        for (int o = 0; o < losses.Length; o++) needsTarget[o] = losses[o] is not null || compiled.Exists(c => c.Output == o);
+
         Optimizer = optimizer;
-        (_losses, _lossWeights, _outputLosses, _compiled) = (losses, lossWeights, outputLosses, [.. compiled]);
+        (_losses, _lossWeights, _outputLosses, _compiled, _needsTarget) = (losses, lossWeights, outputLosses, [.. compiled], needsTarget);
         Metrics = compiled.Where(c => c.Role == MetricRole.Plain).Select(c => c.Metric).ToArray();
         WeightedMetrics = compiled.Where(c => c.Role == MetricRole.Weighted).Select(c => c.Metric).ToArray();
         _generalStep = InputCount != 1 || losses.Length != 1 || (lossWeights is not null && lossWeights[0] != 1f);

@@ -22,7 +22,7 @@ public partial class Model
     /// <summary>Loss and metrics over every batch of <paramref name="data"/>, without recording gradients.</summary>
     public IReadOnlyDictionary<string, double> Evaluate(DataLoader data, int verbose = 0)
     {
-        var (_, loss) = RequireCompiled("Evaluate");
+        RequireCompiled("Evaluate");
         var lossMean = new RunningMean();
         ResetMetrics();
         using (NoGrad.Scope())
@@ -40,7 +40,7 @@ public partial class Model
                 }
                 CheckSamples(batch.X, batch.Y, "Evaluate");
                 var yPred = Call(batch.X);
-                lossMean.Add(loss.Compute(batch.Y, yPred, batch.SampleWeight).Item(), batch.Size);
+                lossMean.Add(OneLoss().Compute(batch.Y, yPred, batch.SampleWeight).Item(), batch.Size);
                 UpdateMetrics(0, batch.Y, yPred, batch.SampleWeight);
             }
         }

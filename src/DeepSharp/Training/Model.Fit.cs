@@ -61,7 +61,7 @@ public partial class Model
         int initialEpoch = 0, int? stepsPerEpoch = null)
     {
         ArgumentNullException.ThrowIfNull(train);
-        var (optimizer, _) = RequireCompiled("Fit");
+        var optimizer = RequireCompiled("Fit");
         if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "epochs must not be negative.");
         if (initialEpoch < 0) throw new ArgumentOutOfRangeException(nameof(initialEpoch), initialEpoch, "initialEpoch must not be negative.");
         if (stepsPerEpoch is <= 0) throw new ArgumentOutOfRangeException(nameof(stepsPerEpoch), stepsPerEpoch, "stepsPerEpoch must be positive.");
@@ -164,7 +164,8 @@ public partial class Model
             TrainStepMany(batch, classWeight, run); // several inputs, outputs or loss weights: Model.MultiIO.cs
             return;
         }
-        var (optimizer, loss) = RequireCompiled("Fit");
+        var optimizer = RequireCompiled("Fit");
+        var loss = OneLoss();
         CheckSamples(batch.X, batch.Y, "Fit");
         var weights = classWeight is null ? batch.SampleWeight : ClassWeights.Apply(batch.Y, classWeight, batch.SampleWeight);
         var yPred = Call(batch.X, training: true);
@@ -194,9 +195,12 @@ public partial class Model
         return logs;
     }
 
-    private (Optimizers.Optimizer, Losses.Loss) RequireCompiled(string caller) =>
-        Optimizer is { } o && Loss is { } l ? (o, l)
-        : throw new InvalidOperationException($"{caller} needs a compiled model: call Compile(optimizer, loss, metrics) first.");
+    private Optimizers.Optimizer RequireCompiled(string caller) =>
+        Optimizer ?? throw new InvalidOperationException($"{caller} needs a compiled model: call Compile(optimizer, loss, metrics) first.");
+
+    /// <summary>The loss of a model compiled with one output (Compile makes sure it has one).</summary>
+    private Losses.Loss OneLoss() =>
+        _losses is [{ } loss] ? loss : throw new InvalidOperationException($"Model '{Name}' is compiled for {_losses.Length} outputs; the one-output step needs one loss.");
 
     private static void CheckSamples(Tensor x, Tensor y, string caller)
     {

@@ -13,10 +13,10 @@ namespace DeepSharp.Tests.Training;
 /// <summary>Fit, Evaluate and Predict with Tensor[] inputs and targets (Keras's x=[a, b], y=[t1, t2]), per-output losses and logs.</summary>
 public class MultiIOTests
 {
-    private const int Samples = 96;
+    internal const int Samples = 96;
 
     /// <summary>Inputs a (4 features) and b (3); targets: a class from a and b, and a regression value.</summary>
-    private static (Tensor A, Tensor B, Tensor Labels, Tensor Value) Data(int seed)
+    internal static (Tensor A, Tensor B, Tensor Labels, Tensor Value) Data(int seed)
     {
         var rng = new RandomGenerator(seed);
         var a = Tensor.RandomNormal(new Shape(Samples, 4), generator: rng);
@@ -32,7 +32,7 @@ public class MultiIOTests
     }
 
     /// <summary>Two inputs, two outputs named out1 (2-class softmax) and out2 (one linear value).</summary>
-    private static Model TwoByTwo()
+    internal static Model TwoByTwo()
     {
         var a = Model.Input([4], name: "a");
         var b = Model.Input([3], name: "b");
