@@ -52,10 +52,10 @@ public class OnnxRecurrentExportTests
     {
         var data = new TheoryData<string, bool, bool, int, int>();
         foreach (string cell in (string[])["SimpleRNN", "LSTM", "GRU"])
-        foreach (bool sequences in (bool[])[false, true])
-        foreach (bool backwards in (bool[])[false, true])
-        foreach (var (steps, batch) in ((int, int)[])[(1, 1), (7, 3)])
-            data.Add(cell, sequences, backwards, steps, batch);
+            foreach (bool sequences in (bool[])[false, true])
+                foreach (bool backwards in (bool[])[false, true])
+                    foreach (var (steps, batch) in ((int, int)[])[(1, 1), (7, 3)])
+                        data.Add(cell, sequences, backwards, steps, batch);
         return data;
     }
 
@@ -94,9 +94,9 @@ public class OnnxRecurrentExportTests
     {
         var data = new TheoryData<string, MergeMode, bool>();
         foreach (string cell in (string[])["SimpleRNN", "LSTM", "GRU"])
-        foreach (var mode in Enum.GetValues<MergeMode>())
-        foreach (bool sequences in (bool[])[false, true])
-            data.Add(cell, mode, sequences);
+            foreach (var mode in Enum.GetValues<MergeMode>())
+                foreach (bool sequences in (bool[])[false, true])
+                    data.Add(cell, mode, sequences);
         return data;
     }
 
