@@ -27,7 +27,7 @@ public sealed partial class MultiHeadAttention
 
     internal override SymbolicTensor Call(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments)
     {
-        var (key, mask, _) = Parse(inputs.Count, arguments);
+        var (key, mask, _) = ParseCall(inputs.Count, arguments);
         Shape q = inputs[0].Shape, v = inputs[Math.Min(1, inputs.Count - 1)].Shape, k = key >= 0 ? inputs[key].Shape : v;
         Build(q, v, k);
         if (mask >= 0 && inputs[mask].Shape != new Shape(q[0], k[0]))
@@ -38,7 +38,7 @@ public sealed partial class MultiHeadAttention
 
     internal override Tensor Call(IReadOnlyList<Tensor> inputs, CallArguments arguments, bool training)
     {
-        var (key, mask, causal) = Parse(inputs.Count, arguments);
+        var (key, mask, causal) = ParseCall(inputs.Count, arguments);
         return Call(inputs[0], inputs[Math.Min(1, inputs.Count - 1)], key >= 0 ? inputs[key] : null, mask >= 0 ? inputs[mask] : null, causal, training);
     }
 
@@ -49,12 +49,12 @@ public sealed partial class MultiHeadAttention
     internal bool IsCausalSelfAttention(IReadOnlyList<Tensor> inputs, CallArguments arguments)
     {
         if (ReferenceEquals(arguments, CallArguments.None)) return false;
-        var (key, mask, causal) = Parse(inputs.Count, arguments);
+        var (key, mask, causal) = ParseCall(inputs.Count, arguments);
         return causal && key < 0 && mask < 0 && ReferenceEquals(inputs[0], inputs[1]);
     }
 
-    /// <summary>Where the key and mask are in the call's inputs (−1: absent), and the causal option.</summary>
-    private (int Key, int Mask, bool Causal) Parse(int count, CallArguments a)
+    /// <summary>Where the key and mask are in the call's inputs (−1: absent), and the causal option (also read by the ONNX export).</summary>
+    internal (int Key, int Mask, bool Causal) ParseCall(int count, CallArguments a)
     {
         if (ReferenceEquals(a, CallArguments.None))
         {

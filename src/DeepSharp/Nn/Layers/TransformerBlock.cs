@@ -94,6 +94,9 @@ public abstract class TransformerBlock : Layer
         _feedforwardDropout = NewDropout("feedforward_dropout", shape);
     }
 
+    /// <summary>The feed-forward sublayers (for the ONNX export): its LayerNorm and its two Dense layers.</summary>
+    internal (LayerNormalization Norm, Dense Intermediate, Dense Output) FeedforwardLayers => (_feedforwardNorm!, _intermediate!, _output!);
+
     /// <summary>The input of a residual sublayer: LayerNorm(x) when normalizing first, else x.</summary>
     protected Tensor Before(Tensor x, LayerNormalization norm) => NormalizeFirst ? norm.CallBuilt(x, false) : x;
 

@@ -38,7 +38,7 @@ public sealed partial class TransformerDecoderBlock
 
     internal override SymbolicTensor Call(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments)
     {
-        var c = Parse(inputs.Count, arguments);
+        var c = ParseCall(inputs.Count, arguments);
         Shape decoder = inputs[0].Shape;
         Shape? encoder = c.Encoder >= 0 ? inputs[c.Encoder].Shape : (Shape?)null;
         Build(decoder, encoder);
@@ -53,7 +53,7 @@ public sealed partial class TransformerDecoderBlock
     internal override Tensor Call(IReadOnlyList<Tensor> inputs, CallArguments arguments, bool training)
     {
         if (ReferenceEquals(arguments, CallArguments.None)) return Call(inputs, training);
-        var c = Parse(inputs.Count, arguments);
+        var c = ParseCall(inputs.Count, arguments);
         Tensor? At(int i) => i >= 0 ? inputs[i] : null;
         return Call(inputs[0], At(c.Encoder), At(c.DecoderPadding), At(c.DecoderAttention), At(c.EncoderPadding), At(c.EncoderAttention),
             c.Causal, training);
@@ -64,7 +64,8 @@ public sealed partial class TransformerDecoderBlock
         if (index >= 0 && inputs[index].Shape != expected) throw ShapeError($"{what} {expected.ToBatchString()}", inputs[index].Shape);
     }
 
-    private (int Encoder, int DecoderPadding, int DecoderAttention, int EncoderPadding, int EncoderAttention, bool Causal) Parse(int count, CallArguments a)
+    /// <summary>Where the encoder sequence and masks are in the call's inputs (−1: absent), and the causal option; also read by the ONNX export.</summary>
+    internal (int Encoder, int DecoderPadding, int DecoderAttention, int EncoderPadding, int EncoderAttention, bool Causal) ParseCall(int count, CallArguments a)
     {
         if (ReferenceEquals(a, CallArguments.None))
         {

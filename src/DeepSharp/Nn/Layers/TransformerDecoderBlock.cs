@@ -80,6 +80,13 @@ public sealed partial class TransformerDecoderBlock : TransformerBlock
 
     protected override Tensor Forward(Tensor x, bool training) => Call(x, training: training);
 
+    /// <summary>The self-attention sublayer and its LayerNorm (for the ONNX export).</summary>
+    internal (LayerNormalization Norm, MultiHeadAttention Attention) SelfAttentionLayers => (_selfAttentionNorm!, _selfAttention!);
+
+    /// <summary>The cross-attention sublayer and its LayerNorm (for the ONNX export); null without cross-attention.</summary>
+    internal (LayerNormalization Norm, MultiHeadAttention Attention)? CrossAttentionLayers =>
+        _crossAttention is null ? null : (_crossAttentionNorm!, _crossAttention);
+
     /// <summary>Takes a (batch, T) mask (e.g. from <c>Embedding(maskZero: true)</c>) as the decoder padding mask and passes it on.</summary>
     public override bool SupportsMasking => true;
 

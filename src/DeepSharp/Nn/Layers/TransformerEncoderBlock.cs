@@ -40,6 +40,9 @@ public sealed class TransformerEncoderBlock : TransformerBlock
 
     protected override Tensor Forward(Tensor x, bool training) => Encode(x, null, training);
 
+    /// <summary>The self-attention sublayer and its LayerNorm (for the ONNX export).</summary>
+    internal (LayerNormalization Norm, MultiHeadAttention Attention) SelfAttentionLayers => (_attentionNorm!, _attention!);
+
     /// <summary>Takes a (batch, T) mask (e.g. from <c>Embedding(maskZero: true)</c>) as its padding mask and passes it on, as keras_hub does.</summary>
     public override bool SupportsMasking => true;
 
@@ -75,7 +78,7 @@ public sealed class TransformerEncoderBlock : TransformerBlock
 
     internal override SymbolicTensor Call(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments)
     {
-        var (padding, attention) = Parse(inputs.Count, arguments);
+        var (padding, attention) = ParseCall(inputs.Count, arguments);
         var shape = inputs[0].Shape;
         Build(shape);
         if (padding >= 0 && inputs[padding].Shape != new Shape(shape[0]))
@@ -88,11 +91,12 @@ public sealed class TransformerEncoderBlock : TransformerBlock
     internal override Tensor Call(IReadOnlyList<Tensor> inputs, CallArguments arguments, bool training)
     {
         if (ReferenceEquals(arguments, CallArguments.None)) return Call(inputs, training);
-        var (padding, attention) = Parse(inputs.Count, arguments);
+        var (padding, attention) = ParseCall(inputs.Count, arguments);
         return Call(inputs[0], padding >= 0 ? inputs[padding] : null, attention >= 0 ? inputs[attention] : null, training);
     }
 
-    private (int Padding, int Attention) Parse(int count, CallArguments a)
+    /// <summary>Where the padding and attention masks are in the call's inputs (−1: absent); also read by the ONNX export.</summary>
+    internal (int Padding, int Attention) ParseCall(int count, CallArguments a)
     {
         a.RequireKnown(this, TensorKeywords, []);
         if (a.Positional != 1 || count != 1 + a.TensorNames.Count)

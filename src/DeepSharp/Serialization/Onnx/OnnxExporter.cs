@@ -24,11 +24,12 @@ public static class OnnxExporter
         string input = g.NewName("input");
         g.AddInput(input, inputShape);
         string x = input;
+        string? mask = null; // the propagated mask, as Sequential hands it from layer to layer
         var shape = inputShape;
         foreach (var layer in layers)
         {
             CheckBuilt(layer);
-            x = OnnxLayerRules.Emit(g, layer, x, shape);
+            (x, mask) = OnnxLayerRules.Emit(g, layer, x, shape, mask);
             shape = layer.ComputeOutputShape(shape);
         }
         string output = g.AddNode("Identity", "output", [x]);
@@ -47,13 +48,24 @@ public static class OnnxExporter
             g.AddInput(name, input.Shape, input.DType);
             names[input] = name;
         }
+        // Masks travel beside the values as in LayerGraph.Run: a one-input call without keywords
+        // receives its input's mask and passes its own on; other calls take none.
+        var masks = new Dictionary<SymbolicTensor, string>(ReferenceEqualityComparer.Instance);
         foreach (var node in nodes)
         {
             if (node.Layer is InputLayer) continue;
             CheckBuilt(node.Layer);
+            if (node.Inputs.Count == 1 && ReferenceEquals(node.Arguments, CallArguments.None))
+            {
+                var input = node.Inputs[0];
+                var (y, mask) = OnnxLayerRules.Emit(g, node.Layer, names[input], input.Shape, masks.GetValueOrDefault(input));
+                names[node.Output] = y;
+                if (mask is not null) masks[node.Output] = mask;
+                continue;
+            }
             var xs = node.Inputs.Select(i => names[i]).ToArray();
             var shapes = node.Inputs.Select(i => i.Shape).ToArray();
-            names[node.Output] = OnnxLayerRules.Emit(g, node.Layer, xs, shapes);
+            names[node.Output] = OnnxLayerRules.Emit(g, node.Layer, xs, shapes, node.Arguments);
         }
         foreach (var output in outputs)
         {

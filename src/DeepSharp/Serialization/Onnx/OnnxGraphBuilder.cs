@@ -45,6 +45,16 @@ internal sealed class OnnxGraphBuilder
         return tensor.Name;
     }
 
+    /// <summary>Adds a bool initializer (constant masks) of shape <paramref name="dims"/> and returns its name.</summary>
+    public string AddBoolInitializer(string stem, ReadOnlySpan<bool> values, params long[] dims)
+    {
+        var tensor = new TensorProto { Name = NewName(stem), DataType = (int)TensorProto.Types.DataType.Bool };
+        tensor.Dims.AddRange(dims);
+        foreach (bool v in values) tensor.Int32Data.Add(v ? 1 : 0);
+        _graph.Initializer.Add(tensor);
+        return tensor.Name;
+    }
+
     /// <summary>Adds a node with one output and returns the output's name.</summary>
     public string AddNode(string opType, string nodeName, IEnumerable<string> inputs, params AttributeProto[] attributes)
     {
@@ -56,6 +66,35 @@ internal sealed class OnnxGraphBuilder
         _graph.Node.Add(node);
         return output;
     }
+
+    /// <summary>
+    /// Adds a node with <paramref name="outputCount"/> outputs (RNN, LSTM, GRU return the sequence
+    /// and the final states) and returns their names; "" in <paramref name="inputs"/> skips an optional input.
+    /// </summary>
+    public string[] AddNode(string opType, string nodeName, IEnumerable<string> inputs, int outputCount, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = opType, Name = NewName(nodeName) };
+        node.Input.AddRange(inputs);
+        var outputs = new string[outputCount];
+        for (int i = 0; i < outputCount; i++) outputs[i] = NewName($"{node.Name}/out{i}");
+        node.Output.AddRange(outputs);
+        node.Attribute.AddRange(attributes);
+        _graph.Node.Add(node);
+        return outputs;
+    }
+
+    /// <summary>Unsqueeze (opset 13: the axes are an input).</summary>
+    public string Unsqueeze(string x, string nodeName, params long[] axes) =>
+        AddNode("Unsqueeze", nodeName, [x, AddInt64Initializer(nodeName + "/axes", axes)]);
+
+    /// <summary>Squeeze (opset 13: the axes are an input).</summary>
+    public string Squeeze(string x, string nodeName, params long[] axes) =>
+        AddNode("Squeeze", nodeName, [x, AddInt64Initializer(nodeName + "/axes", axes)]);
+
+    public string Transpose(string x, string nodeName, params long[] perm) => AddNode("Transpose", nodeName, [x], Ints("perm", perm));
+
+    /// <summary>Cast to <paramref name="to"/>.</summary>
+    public string Cast(string x, string nodeName, TensorProto.Types.DataType to) => AddNode("Cast", nodeName, [x], Int("to", (long)to));
 
     public void AddInput(string name, Shape perSample, DType dtype = DType.Float32) => _graph.Input.Add(ValueInfo(name, perSample, dtype));
     public void AddOutput(string name, Shape perSample) => _graph.Output.Add(ValueInfo(name, perSample));
@@ -72,6 +111,23 @@ internal sealed class OnnxGraphBuilder
 
     public static AttributeProto Float(string name, float value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
+
+    public static AttributeProto Floats(string name, params float[] values)
+    {
+        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Floats };
+        a.Floats.AddRange(values);
+        return a;
+    }
+
+    public static AttributeProto Str(string name, string value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
+
+    public static AttributeProto Strs(string name, params string[] values)
+    {
+        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Strings };
+        foreach (string v in values) a.Strings.Add(ByteString.CopyFromUtf8(v));
+        return a;
+    }
 
     /// <summary>A float32 (or int32) tensor value with a symbolic batch axis ("batch") before the per-sample shape.</summary>
     private static ValueInfoProto ValueInfo(string name, Shape perSample, DType dtype = DType.Float32)

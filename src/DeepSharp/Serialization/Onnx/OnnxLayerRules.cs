@@ -16,6 +16,12 @@ internal static class OnnxLayerRules
 
     private delegate string MergeRule(OnnxGraphBuilder g, Layer layer, IReadOnlyList<string> inputs);
 
+    /// <summary>A rule for a layer that reads the propagated mask (bool (batch, T), or null).</summary>
+    private delegate string MaskedRule(OnnxGraphBuilder g, Layer layer, string input, Shape inputShape, string? mask);
+
+    /// <summary>A rule for a functional call with several inputs or keyword arguments (Keras's kwargs).</summary>
+    private delegate string CallRule(OnnxGraphBuilder g, Layer layer, IReadOnlyList<string> inputs, IReadOnlyList<Shape> inputShapes, CallArguments arguments);
+
     private static readonly Dictionary<Type, Rule> s_rules = new()
     {
         [typeof(Dense)] = (g, l, x, s) => Dense(g, (Dense)l, x, s),
@@ -39,6 +45,19 @@ internal static class OnnxLayerRules
         [typeof(RandomRotation)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
         [typeof(RandomTranslation)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
         [typeof(RandomZoom)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
+        [typeof(PositionEmbedding)] = (g, l, x, _) => OnnxPositionRules.PositionEmbedding(g, (PositionEmbedding)l, x),
+        [typeof(SinusoidalPositionEncoding)] = (g, l, x, s) => OnnxPositionRules.SinusoidalPositionEncoding(g, (SinusoidalPositionEncoding)l, x, s),
+    };
+
+    private static readonly Dictionary<Type, MaskedRule> s_maskedRules = new()
+    {
+        [typeof(SimpleRnn)] = (g, l, x, s, m) => OnnxRecurrentRules.Recurrent(g, (RecurrentLayer)l, x, s, m),
+        [typeof(Lstm)] = (g, l, x, s, m) => OnnxRecurrentRules.Recurrent(g, (RecurrentLayer)l, x, s, m),
+        [typeof(Gru)] = (g, l, x, s, m) => OnnxRecurrentRules.Recurrent(g, (RecurrentLayer)l, x, s, m),
+        [typeof(Bidirectional)] = (g, l, x, s, m) => OnnxRecurrentRules.Bidirectional(g, (Bidirectional)l, x, s, m),
+        [typeof(MultiHeadAttention)] = (g, l, x, s, m) => OnnxAttentionRules.SelfAttention(g, (MultiHeadAttention)l, x, s, m),
+        [typeof(TransformerEncoderBlock)] = (g, l, x, s, m) => OnnxTransformerRules.Encoder(g, (TransformerEncoderBlock)l, x, s, m, null),
+        [typeof(TransformerDecoderBlock)] = (g, l, x, s, m) => OnnxTransformerRules.Decoder(g, (TransformerDecoderBlock)l, x, s, m),
     };
 
     private static readonly Dictionary<Type, MergeRule> s_mergeRules = new()
@@ -48,34 +67,34 @@ internal static class OnnxLayerRules
         [typeof(Concatenate)] = (g, l, xs) => g.AddNode("Concat", l.Name, xs, Int("axis", ((Concatenate)l).Axis)),
     };
 
+    private static readonly Dictionary<Type, CallRule> s_callRules = new()
+    {
+        [typeof(MultiHeadAttention)] = (g, l, xs, s, a) => OnnxAttentionRules.Call(g, (MultiHeadAttention)l, xs, s, a),
+        [typeof(TransformerEncoderBlock)] = (g, l, xs, s, a) => OnnxTransformerRules.EncoderCall(g, (TransformerEncoderBlock)l, xs, s, a),
+        [typeof(TransformerDecoderBlock)] = (g, l, xs, s, a) => OnnxTransformerRules.DecoderCall(g, (TransformerDecoderBlock)l, xs, s, a),
+    };
+
     /// <summary>
     /// Layer types that cannot be exported, and why. Every type in <see cref="LayerRegistry"/> is
-    /// either exportable or listed here (a test checks it).
+    /// either exportable or listed here (a test checks it); today every registered type exports.
     /// </summary>
     public static IReadOnlyDictionary<string, string> NotExportable { get; } = new Dictionary<string, string>
     {
         // InputLayer is not a computation: it becomes the graph input itself.
-        ["SimpleRNN"] = RecurrentReason,
-        ["LSTM"] = RecurrentReason,
-        ["GRU"] = RecurrentReason,
-        ["Bidirectional"] = RecurrentReason,
-        ["MultiHeadAttention"] = "attention has no ONNX rule yet (it would need per-head MatMul, masked Softmax and Transpose nodes).",
-        ["TransformerEncoderBlock"] = "it contains MultiHeadAttention, which has no ONNX rule yet.",
-        ["TransformerDecoderBlock"] = "it contains MultiHeadAttention, which has no ONNX rule yet.",
-        ["PositionEmbedding"] = "position embeddings have no ONNX rule yet (they would need Slice and Expand nodes on the table).",
-        ["SinusoidalPositionEncoding"] = "position encodings have no ONNX rule yet (they would be a constant Expand to the input's shape).",
     };
 
-    private const string RecurrentReason = "no ONNX rule is written for recurrent layers yet (ONNX's RNN, LSTM and GRU operators "
-        + "need Keras's gate blocks reordered — ONNX's LSTM runs i, o, f, c — and masks turned into sequence_lens).";
-
     /// <summary>Whether layers of type <paramref name="layerType"/> have an ONNX rule (InputLayer counts: it becomes a graph input).</summary>
-    public static bool CanExport(Type layerType) => s_rules.ContainsKey(layerType) || s_mergeRules.ContainsKey(layerType) || layerType == typeof(InputLayer);
+    public static bool CanExport(Type layerType) =>
+        s_rules.ContainsKey(layerType) || s_maskedRules.ContainsKey(layerType) || s_mergeRules.ContainsKey(layerType) || layerType == typeof(InputLayer);
 
-    /// <summary>Emits one layer call with any number of inputs; returns the name of its output.</summary>
-    public static string Emit(OnnxGraphBuilder g, Layer layer, IReadOnlyList<string> inputs, IReadOnlyList<Shape> inputShapes)
+    /// <summary>
+    /// Emits a functional call with several inputs or keyword arguments (a single plain input goes
+    /// through the masked overload); returns the name of its output.
+    /// </summary>
+    public static string Emit(OnnxGraphBuilder g, Layer layer, IReadOnlyList<string> inputs, IReadOnlyList<Shape> inputShapes, CallArguments arguments)
     {
         if (s_mergeRules.TryGetValue(layer.GetType(), out var merge)) return merge(g, layer, inputs);
+        if (s_callRules.TryGetValue(layer.GetType(), out var call)) return call(g, layer, inputs, inputShapes, arguments);
         if (inputs.Count != 1) throw new DeepSharpException($"ONNX export: layer '{layer.Name}' of type {layer.TypeName} takes one input; got {inputs.Count}.");
         return Emit(g, layer, inputs[0], inputShapes[0]);
     }
@@ -87,16 +106,40 @@ internal static class OnnxLayerRules
         return y;
     }
 
-    /// <summary>Emits the nodes of <paramref name="layer"/> and returns the name of its output.</summary>
+    /// <summary>
+    /// Emits a one-input call that receives the propagated <paramref name="mask"/> (bool (batch, T),
+    /// or null), as Sequential and functional models run it; returns its output and its output's mask.
+    /// </summary>
+    public static (string Output, string? Mask) Emit(OnnxGraphBuilder g, Layer layer, string input, Shape inputShape, string? mask)
+    {
+        if (!layer.SupportsMasking) mask = null;
+        string y;
+        if (mask is not null && s_maskedRules.TryGetValue(layer.GetType(), out var masked))
+        {
+            CheckExportable(layer);
+            y = masked(g, layer, input, inputShape, mask);
+        }
+        else y = Emit(g, layer, input, inputShape);
+        return (y, OnnxMasks.OutputMask(g, layer, input, mask));
+    }
+
+    /// <summary>Emits the nodes of <paramref name="layer"/> without a mask and returns the name of its output.</summary>
     public static string Emit(OnnxGraphBuilder g, Layer layer, string input, Shape inputShape)
+    {
+        CheckExportable(layer);
+        if (s_maskedRules.TryGetValue(layer.GetType(), out var masked)) return masked(g, layer, input, inputShape, null);
+        if (s_rules.TryGetValue(layer.GetType(), out var rule)) return rule(g, layer, input, inputShape);
+        throw new DeepSharpException($"ONNX export: layer '{layer.Name}' of type {layer.TypeName} has no ONNX rule; exportable types: "
+            + string.Join(", ", s_rules.Keys.Concat(s_maskedRules.Keys).Concat(s_mergeRules.Keys).Select(t => t.Name)) + ".");
+    }
+
+    /// <summary>Throws when the layer's type is listed as not exportable, or merges several inputs outside a functional model.</summary>
+    private static void CheckExportable(Layer layer)
     {
         if (NotExportable.TryGetValue(layer.TypeName, out var why))
             throw new DeepSharpException($"ONNX export: layer '{layer.Name}' of type {layer.TypeName} cannot be exported: {why}");
         if (s_mergeRules.ContainsKey(layer.GetType()))
             throw new DeepSharpException($"ONNX export: layer '{layer.Name}' of type {layer.TypeName} merges several inputs; it can be exported only from a Functional model.");
-        if (!s_rules.TryGetValue(layer.GetType(), out var rule))
-            throw new DeepSharpException($"ONNX export: layer '{layer.Name}' of type {layer.TypeName} has no ONNX rule; exportable types: {string.Join(", ", s_rules.Keys.Concat(s_mergeRules.Keys).Select(t => t.Name))}.");
-        return rule(g, layer, input, inputShape);
     }
 
     private static string Dense(OnnxGraphBuilder g, Dense layer, string x, Shape inputShape)
