@@ -52,8 +52,9 @@ public static class OnnxExporter
             if (node.Layer is InputLayer) continue;
             CheckBuilt(node.Layer);
             if (node.Outputs.Count > 1 || node.Arguments.RangeOf("initial_state").Count > 0)
-                throw new DeepSharpException($"ONNX export: layer '{node.Layer.Name}' ({node.Layer.TypeName}) is called with {node.Outputs.Count} outputs " +
-                    $"or with initial states ({node.Arguments}); the exporter writes calls with one output and no initial states.");
+                throw new DeepSharpException($"ONNX export: layer '{node.Layer.Name}' ({node.Layer.TypeName}) is called " +
+                    (node.Outputs.Count > 1 ? $"with {node.Outputs.Count} outputs (states or attention scores)" : "with initial states") +
+                    "; the exporter writes calls with one output and no initial states.");
             var xs = node.Inputs.Select(i => names[i]).ToArray();
             var shapes = node.Inputs.Select(i => i.Shape).ToArray();
             names[node.Output] = OnnxLayerRules.Emit(g, node.Layer, xs, shapes);
