@@ -52,16 +52,12 @@ public abstract partial class Layer
         var shapes = new Shape[inputs.Count];
         for (int i = 0; i < shapes.Length; i++) shapes[i] = inputs[i].Shape;
         Build(shapes);
-        var output = ComputeOutputShape(shapes);
-        var node = new LayerNode(this, [.. inputs], _nodes.Count);
-        node.Output = new SymbolicTensor(output, OutputDType(inputs[0].DType), node);
-        _nodes.Add(node);
-        return node.Output;
+        return RecordCall(inputs, CallArguments.None, ComputeOutputShape(shapes));
     }
 
     /// <summary>
     /// Runs a recorded call with keyword arguments (a functional graph's node). Layers without
-    /// keyword arguments take only <see cref="CallArguments.None"/>.
+    /// keyword arguments take only <see cref="CallArguments.None"/>, which means a plain call.
     /// </summary>
     internal virtual Tensor Call(IReadOnlyList<Tensor> inputs, CallArguments arguments, bool training)
     {
@@ -70,7 +66,11 @@ public abstract partial class Layer
         return Call(inputs, training);
     }
 
-    /// <summary>Applies the layer to symbolic tensors with keyword arguments (functional configs), recording the call.</summary>
+    /// <summary>
+    /// Applies the layer to symbolic tensors with keyword arguments (functional configs), recording
+    /// the call; <see cref="CallArguments.None"/> is a plain call. Returns the call's first output
+    /// (a call with several outputs records them all on its node).
+    /// </summary>
     internal virtual SymbolicTensor Call(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments)
     {
         if (!arguments.IsEmpty)
@@ -79,12 +79,35 @@ public abstract partial class Layer
     }
 
     /// <summary>Records a call whose layer has already been built and whose output shape is known (layers with keyword arguments).</summary>
-    protected SymbolicTensor RecordCall(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments, Shape outputShape)
+    protected SymbolicTensor RecordCall(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments, Shape outputShape) =>
+        RecordCall(inputs, arguments, [outputShape])[0];
+
+    /// <summary>
+    /// Records a call with one output per shape (a layer returning a list, as Keras's LSTM with
+    /// return_state); the layer has been built and the shapes are known.
+    /// </summary>
+    private protected IReadOnlyList<SymbolicTensor> RecordCall(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments, IReadOnlyList<Shape> outputShapes)
     {
         var node = new LayerNode(this, [.. inputs], _nodes.Count, arguments);
-        node.Output = new SymbolicTensor(outputShape, OutputDType(inputs[0].DType), node);
+        var outputs = node.SetOutputs(outputShapes, OutputDType(inputs[0].DType));
         _nodes.Add(node);
-        return node.Output;
+        return outputs;
+    }
+
+    /// <summary>
+    /// Runs one recorded call of a functional graph: <paramref name="mask"/> is the mask of its first
+    /// input (null for none); returns one tensor per output of the node and the first output's mask.
+    /// A plain one-input call passes masks as <see cref="CallMasked"/> does; calls with keyword
+    /// arguments drop them, except where a layer (recurrent layers) overrides this.
+    /// </summary>
+    internal virtual (IReadOnlyList<Tensor> Outputs, Tensor? Mask) CallNode(IReadOnlyList<Tensor> inputs, Tensor? mask, CallArguments arguments, bool training)
+    {
+        if (inputs.Count == 1 && ReferenceEquals(arguments, CallArguments.None))
+        {
+            var (y, outputMask) = CallMasked(inputs[0], mask, training);
+            return ([y], outputMask);
+        }
+        return ([Call(inputs, arguments, training)], null);
     }
 
     /// <summary>The dtype of the output for an input dtype (float32 for most layers).</summary>
@@ -94,7 +117,7 @@ public abstract partial class Layer
     internal SymbolicTensor RecordSource(Shape shape, DType dtype)
     {
         var node = new LayerNode(this, [], _nodes.Count);
-        node.Output = new SymbolicTensor(shape, dtype, node);
+        node.SetOutputs([shape], dtype);
         _nodes.Add(node);
         return node.Output;
     }

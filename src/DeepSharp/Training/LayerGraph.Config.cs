@@ -66,8 +66,7 @@ internal sealed partial class LayerGraph
             var (named, arguments) = ResolveKeywords(layer, kwargs, layers)!.Value;
             // Several separate args (not one list, as merge layers take) are a call with positional arguments.
             bool separateArgs = args.Count > 1;
-            if (arguments.IsEmpty && !separateArgs) layer.Call(positional);
-            else layer.Call([.. positional, .. named], new CallArguments(positional.Length, arguments.TensorNames, arguments.Flags));
+            layer.Call([.. positional, .. named], arguments.IsEmpty && !separateArgs ? CallArguments.None : arguments.WithPositional(positional.Length));
             pending.RemoveAt(ready);
         }
         return (ReadHistories(config["input_layers"], layers), ReadHistories(config["output_layers"], layers), (string?)config["name"]);
@@ -86,42 +85,63 @@ internal sealed partial class LayerGraph
             return new JsonObject { ["args"] = new JsonArray(args), ["kwargs"] = new JsonObject() };
         }
         var kwargs = new JsonObject();
-        for (int i = 0; i < a.TensorNames.Count; i++) kwargs[a.TensorNames[i]] = KerasTensor(node.Inputs[a.Positional + i]);
+        for (int i = 0; i < a.TensorNames.Count; i++)
+        {
+            string name = a.TensorNames[i];
+            if (!a.IsList(name)) kwargs[name] = KerasTensor(node.Inputs[a.Positional + i]);
+            else if (!kwargs.ContainsKey(name)) kwargs[name] = new JsonArray([.. node.Inputs.Skip(a.Positional + i).Take(a.RangeOf(name).Count).Select(KerasTensor)]);
+        }
         foreach (var (name, value) in a.Flags) kwargs[name] = value;
         return new JsonObject { ["args"] = new JsonArray([.. node.Inputs.Take(a.Positional).Select(KerasTensor)]), ["kwargs"] = kwargs };
     }
 
     /// <summary>
-    /// The tensors and options of a call's kwargs (null values are Keras's defaults and are skipped),
-    /// or null while a tensor does not exist yet.
+    /// The tensors and options of a call's kwargs (null values are Keras's defaults and are skipped;
+    /// a list of tensors, as initial_state, becomes a list keyword), or null while a tensor does not
+    /// exist yet.
     /// </summary>
     private static (SymbolicTensor[] Tensors, CallArguments Arguments)? ResolveKeywords(Layer layer, JsonObject? kwargs, Dictionary<string, Layer> layers)
     {
         var tensors = new List<SymbolicTensor>();
         var names = new List<string>();
         var flags = new List<KeyValuePair<string, bool>>();
+        var lists = new List<string>();
         foreach (var (name, value) in kwargs ?? [])
         {
             switch (value)
             {
                 case null:
                     break;
-                case JsonObject o when (string?)o["class_name"] == "__keras_tensor__":
-                    var history = o["config"]?["keras_history"] as JsonArray ?? throw new DeepSharpException($"Layer '{layer.Name}': keyword argument '{name}' lacks keras_history.");
-                    var t = Find(history, layers);
+                case JsonObject o when IsKerasTensor(o):
+                    var t = FindKeyword(layer, name, o, layers);
                     if (t is null) return null;
                     tensors.Add(t);
                     names.Add(name);
+                    break;
+                case JsonArray list when list.Count > 0 && list.All(e => e is JsonObject item && IsKerasTensor(item)):
+                    foreach (var item in list)
+                    {
+                        var element = FindKeyword(layer, name, (JsonObject)item!, layers);
+                        if (element is null) return null;
+                        tensors.Add(element);
+                        names.Add(name);
+                    }
+                    lists.Add(name);
                     break;
                 case JsonValue v when v.TryGetValue(out bool flag):
                     flags.Add(new(name, flag));
                     break;
                 default:
-                    throw new DeepSharpException($"Layer '{layer.Name}': keyword argument '{name}' = {value.ToJsonString()} is neither a tensor nor a boolean.");
+                    throw new DeepSharpException($"Layer '{layer.Name}': keyword argument '{name}' = {value.ToJsonString()} is neither a tensor, a list of tensors nor a boolean.");
             }
         }
-        return ([.. tensors], new CallArguments(0, names, flags));
+        return ([.. tensors], new CallArguments(0, names, flags, lists));
     }
+
+    private static bool IsKerasTensor(JsonObject o) => (string?)o["class_name"] == "__keras_tensor__";
+
+    private static SymbolicTensor? FindKeyword(Layer layer, string name, JsonObject tensor, Dictionary<string, Layer> layers) =>
+        Find(tensor["config"]?["keras_history"] as JsonArray ?? throw new DeepSharpException($"Layer '{layer.Name}': keyword argument '{name}' lacks keras_history."), layers);
 
     private static JsonObject KerasTensor(SymbolicTensor t)
     {
@@ -134,7 +154,7 @@ internal sealed partial class LayerGraph
         };
     }
 
-    private static JsonArray History(SymbolicTensor t) => [t.Layer.Name, t.Node.Index, 0];
+    private static JsonArray History(SymbolicTensor t) => [t.Layer.Name, t.Node.Index, t.TensorIndex];
 
     /// <summary>The symbolic tensors a node's args name, or null while one does not exist yet.</summary>
     private static SymbolicTensor[]? Resolve(JsonArray args, Dictionary<string, Layer> layers)
@@ -155,8 +175,13 @@ internal sealed partial class LayerGraph
     {
         string name = (string?)history[0] ?? "";
         int node = (int?)history[1] ?? 0;
+        int tensor = history.Count > 2 ? (int?)history[2] ?? 0 : 0;
         if (!layers.TryGetValue(name, out var layer)) throw new DeepSharpException($"Functional config refers to unknown layer '{name}'.");
-        return node < layer.Nodes.Count ? layer.Nodes[node].Output : null;
+        if (node >= layer.Nodes.Count) return null;
+        var outputs = layer.Nodes[node].Outputs;
+        if (tensor < 0 || tensor >= outputs.Count)
+            throw new DeepSharpException($"Functional config refers to output {tensor} of layer '{name}' (call {node}), which has {outputs.Count} output{(outputs.Count == 1 ? "" : "s")}.");
+        return outputs[tensor];
     }
 
     private static SymbolicTensor[] ReadHistories(JsonNode? node, Dictionary<string, Layer> layers)

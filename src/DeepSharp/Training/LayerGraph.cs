@@ -59,22 +59,28 @@ internal sealed partial class LayerGraph
                 throw new ShapeMismatchException($"Model '{_modelName}' input '{Inputs[i].Layer.Name}' expects {Inputs[i].Shape.ToBatchString()}; got {inputs[i].Shape}.");
             values[Inputs[i]] = inputs[i];
         }
-        // Masks travel beside the values; a single-input call passes its input's mask on (merge layers drop masks).
+        // Masks travel beside the values; a single-input call passes its input's mask on (merge layers drop
+        // masks), and so do recurrent calls with initial states. A call with several outputs runs once.
         Dictionary<SymbolicTensor, Tensor>? masks = null;
         var args = new List<Tensor>();
         foreach (var node in _nodes)
         {
             if (node.Layer is InputLayer) continue;
-            if (node.Inputs.Count == 1 && ReferenceEquals(node.Arguments, CallArguments.None))
+            var inputMask = masks?.GetValueOrDefault(node.Inputs[0]);
+            if (node.Inputs.Count == 1 && node.Outputs.Count == 1 && ReferenceEquals(node.Arguments, CallArguments.None))
             {
-                var (y, mask) = node.Layer.CallMasked(values[node.Inputs[0]], masks?.GetValueOrDefault(node.Inputs[0]), training);
+                var (y, mask) = node.Layer.CallMasked(values[node.Inputs[0]], inputMask, training);
                 values[node.Output] = y;
                 if (mask is not null) (masks ??= new(ReferenceEqualityComparer.Instance))[node.Output] = mask;
                 continue;
             }
             args.Clear();
             foreach (var s in node.Inputs) args.Add(values[s]);
-            values[node.Output] = node.Layer.Call(args, node.Arguments, training);
+            var (ys, outputMask) = node.Layer.CallNode(args, inputMask, node.Arguments, training);
+            if (ys.Count != node.Outputs.Count)
+                throw new InvalidOperationException($"Layer '{node.Layer.Name}' ({node.Layer.TypeName}) returned {ys.Count} outputs; its call in model '{_modelName}' has {node.Outputs.Count}.");
+            for (int k = 0; k < ys.Count; k++) values[node.Outputs[k]] = ys[k];
+            if (outputMask is not null) (masks ??= new(ReferenceEqualityComparer.Instance))[node.Output] = outputMask;
         }
         var outputs = new Tensor[Outputs.Count];
         for (int i = 0; i < outputs.Length; i++) outputs[i] = values[Outputs[i]];
@@ -95,6 +101,9 @@ internal sealed partial class LayerGraph
         foreach (var node in _nodes)
         {
             if (node.Layer is InputLayer) continue;
+            if (node.Outputs.Count > 1)
+                throw new InvalidOperationException(
+                    $"Layer '{node.Layer.Name}' ({node.Layer.TypeName}) is called with {node.Outputs.Count} outputs in model '{modelName}'; Step runs calls with one output.");
             if ((node.Layer is IStepLayer or MultiHeadAttention) && !stepped.Add(node.Layer))
                 throw new InvalidOperationException($"Layer '{node.Layer.Name}' ({node.Layer.TypeName}) is called twice; its cache can follow one call.");
             args.Clear();
@@ -107,7 +116,12 @@ internal sealed partial class LayerGraph
     /// <summary>The input layers' names, for messages: "a (None, 4), b (None, 3)".</summary>
     public string InputNames() => string.Join(", ", Inputs.Select(i => $"{i.Layer.Name} {i.Shape.ToBatchString()}"));
 
+    /// <summary>Per layer, the shape of its first call's first output.</summary>
     public IReadOnlyList<Shape> LayerOutputShapes() => _layers.Select(l => l.Nodes[0].Output.Shape).ToArray();
+
+    /// <summary>Per layer, the shapes of every output of its first call (one for most layers).</summary>
+    public IReadOnlyList<IReadOnlyList<Shape>> LayerOutputShapeLists() =>
+        _layers.Select(l => (IReadOnlyList<Shape>)l.Nodes[0].Outputs.Select(o => o.Shape).ToArray()).ToArray();
 
     /// <summary>Per layer, the tensors its calls take, Keras's way: "dense[0][0]" (empty for input layers).</summary>
     public IReadOnlyList<IReadOnlyList<string>> Connections() =>

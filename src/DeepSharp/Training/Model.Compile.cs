@@ -1,5 +1,6 @@
 using DeepSharp.Losses;
 using DeepSharp.Metrics;
+using DeepSharp.Nn;
 using DeepSharp.Optimizers;
 using DeepSharp.Tensors;
 
@@ -88,9 +89,31 @@ public partial class Model
         CompileOutputs(optimizer, [.. losses], lossWeights?.ToArray(), metrics, weightedMetrics);
     }
 
-    /// <summary>The names that prefix each output's logs: the layers that make the outputs.</summary>
-    public IReadOnlyList<string> OutputNames =>
-        _graph is null ? [Layers.Count > 0 ? Layers[^1].Name : Name] : _graph.Outputs.Select(o => o.Layer.Name).ToArray();
+    /// <summary>
+    /// The names that prefix each output's logs: the layers that make the outputs. Where one name
+    /// comes again (the output and a state of one LSTM call, or one tensor twice), the later ones get
+    /// "_1", "_2", ... as tf.keras names them: "lstm", "lstm_1".
+    /// </summary>
+    public IReadOnlyList<string> OutputNames => _graph is null ? [Layers.Count > 0 ? Layers[^1].Name : Name] : UniqueNames(_graph.Outputs);
+
+    private static string[] UniqueNames(IReadOnlyList<SymbolicTensor> outputs)
+    {
+        var names = new string[outputs.Count];
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < names.Length; i++)
+        {
+            string layer = outputs[i].Layer.Name, name = layer;
+            while (!taken.Add(name))
+            {
+                int n = counts.GetValueOrDefault(layer, 1);
+                name = $"{layer}_{n}";
+                counts[layer] = n + 1;
+            }
+            names[i] = name;
+        }
+        return names;
+    }
 
     private void CompileOutputs(Optimizer optimizer, Loss?[] losses, float[]? lossWeights,
         IReadOnlyList<IReadOnlyList<Metric>>? metrics, IReadOnlyList<IReadOnlyList<Metric>>? weightedMetrics)
@@ -100,8 +123,6 @@ public partial class Model
         if (Array.TrueForAll(losses, l => l is null))
             throw new ArgumentException($"Model '{Name}': no output ({string.Join(", ", names)}) has a loss; give at least one (a null loss leaves its output untrained).", nameof(losses));
         bool several = losses.Length > 1;
-        if (several && names.Distinct().Count() != names.Count)
-            throw new ArgumentException($"Model '{Name}': outputs {string.Join(", ", names)} need distinct layer names, which prefix their logs.");
 
         var compiled = new List<CompiledMetric>();
         var outputLosses = new OutputLossMean?[losses.Length];

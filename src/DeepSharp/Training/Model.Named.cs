@@ -34,7 +34,7 @@ public partial class Model
         IReadOnlyDictionary<string, IReadOnlyList<Metric>>? metrics = null, IReadOnlyDictionary<string, IReadOnlyList<Metric>>? weightedMetrics = null)
     {
         ArgumentNullException.ThrowIfNull(losses);
-        var names = NamedOutputs("Compile");
+        var names = OutputNames;
         CheckOutputKeys(losses.Keys, names, "Compile", nameof(losses));
         if (lossWeights is not null) CheckOutputKeys(lossWeights.Keys, names, "Compile", nameof(lossWeights));
         if (metrics is not null) CheckOutputKeys(metrics.Keys, names, "Compile", nameof(metrics));
@@ -79,7 +79,7 @@ public partial class Model
     /// <exception cref="ArgumentException">A key is not an input name, an input is missing, or outputs share a name.</exception>
     public IReadOnlyDictionary<string, Tensor> Predict(IReadOnlyDictionary<string, Tensor> x, int batchSize = 32)
     {
-        var names = NamedOutputs("Predict");
+        var names = OutputNames;
         var outputs = Predict(InputsByName(x, "Predict"), batchSize);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         for (int o = 0; o < outputs.Length; o++) result[names[o]] = outputs[o];
@@ -108,18 +108,9 @@ public partial class Model
     private Tensor?[] OutputsByName(IReadOnlyDictionary<string, Tensor> values, string caller, string what)
     {
         ArgumentNullException.ThrowIfNull(values, what);
-        var names = NamedOutputs(caller);
+        var names = OutputNames;
         CheckOutputKeys(values.Keys, names, caller, what);
         return names.Select(n => values.GetValueOrDefault(n)).ToArray();
-    }
-
-    /// <summary>The output names, which must be distinct to serve as keys.</summary>
-    private IReadOnlyList<string> NamedOutputs(string caller)
-    {
-        var names = OutputNames;
-        if (names.Distinct(StringComparer.Ordinal).Count() != names.Count)
-            throw new ArgumentException($"{caller}: model '{Name}' has outputs {string.Join(", ", names)}; keying them by name needs distinct layer names.");
-        return names;
     }
 
     private void CheckOutputKeys(IEnumerable<string> keys, IReadOnlyList<string> names, string caller, string what)

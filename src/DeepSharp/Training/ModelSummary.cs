@@ -12,8 +12,10 @@ internal static class ModelSummary
     public static string Format(Model model)
     {
         var shapes = model.LayerOutputShapes();
-        // Graph models add Keras's "Connected to" column, one inbound tensor per line.
+        // Graph models add Keras's "Connected to" column, one inbound tensor per line; a call with
+        // several outputs (states, attention scores) lists one output shape per line.
         var connections = model.LayerGraph?.Connections();
+        var shapeLists = model.LayerGraph?.LayerOutputShapeLists();
         bool wide = connections is not null;
         var sb = new StringBuilder();
         sb.AppendLine($"Model: \"{model.Name}\"");
@@ -26,8 +28,10 @@ internal static class ModelSummary
             string shape = i < shapes.Count ? shapes[i].ToBatchString() : "?";
             string parameters = layer.IsBuilt ? Count(layer.ParameterCount) : "0 (unbuilt)";
             var inbound = connections?[i] ?? [];
+            var more = shapeLists?[i] ?? [];
             sb.AppendLine(Row($"{layer.Name} ({layer.TypeName})", shape, parameters, '│', wide ? (inbound.Count == 0 ? "-" : inbound[0]) : null));
-            for (int j = 1; j < inbound.Count; j++) sb.AppendLine(Row("", "", "", '│', inbound[j]));
+            for (int j = 1; j < Math.Max(inbound.Count, more.Count); j++)
+                sb.AppendLine(Row("", j < more.Count ? more[j].ToBatchString() : "", "", '│', wide ? (j < inbound.Count ? inbound[j] : "") : null));
             if (i < model.Layers.Count - 1) sb.AppendLine(Rule('├', '┼', '┤', '─', wide));
         }
         sb.AppendLine(Rule('└', '┴', '┘', '─', wide));

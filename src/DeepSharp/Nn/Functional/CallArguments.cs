@@ -3,22 +3,36 @@ namespace DeepSharp.Nn;
 /// <summary>
 /// The keyword arguments of one layer call in a functional graph (Keras's call kwargs): the names
 /// of the input tensors passed by keyword, which follow the positional ones in the call's input
-/// list, and boolean options such as <c>use_causal_mask</c>. Model configs write them as
-/// <c>kwargs</c>; only layers that declare keyword arguments accept them.
+/// list, and boolean options such as <c>use_causal_mask</c>. A keyword may hold a list of tensors
+/// (Keras's <c>initial_state=[h, c]</c>): its name then repeats once per tensor, side by side. Model
+/// configs write them as <c>kwargs</c>; only layers that declare keyword arguments accept them.
 /// </summary>
 public sealed class CallArguments
 {
     private readonly string[] _tensorNames;
+    private readonly string[] _listNames;
     private readonly KeyValuePair<string, bool>[] _flags;
 
-    public CallArguments(int positional, IEnumerable<string>? tensorNames = null, IEnumerable<KeyValuePair<string, bool>>? flags = null)
+    /// <param name="positional">How many of the call's inputs come first, without a keyword.</param>
+    /// <param name="tensorNames">The keyword of each later input, in order; a list keyword repeats.</param>
+    /// <param name="flags">Boolean options.</param>
+    /// <param name="listNames">The keywords among <paramref name="tensorNames"/> that hold a list of tensors.</param>
+    public CallArguments(int positional, IEnumerable<string>? tensorNames = null, IEnumerable<KeyValuePair<string, bool>>? flags = null,
+        IEnumerable<string>? listNames = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(positional);
         Positional = positional;
         _tensorNames = tensorNames?.ToArray() ?? [];
         _flags = flags?.ToArray() ?? [];
-        if (_tensorNames.Distinct(StringComparer.Ordinal).Count() != _tensorNames.Length || _flags.Select(f => f.Key).Distinct(StringComparer.Ordinal).Count() != _flags.Length)
-            throw new ArgumentException($"A keyword argument is given twice: [{string.Join(", ", _tensorNames.Concat(_flags.Select(f => f.Key)))}].");
+        _listNames = listNames?.Distinct(StringComparer.Ordinal).ToArray() ?? [];
+        var keywords = new List<string>();
+        for (int i = 0; i < _tensorNames.Length; i++)
+            if (i == 0 || _tensorNames[i] != _tensorNames[i - 1] || !IsList(_tensorNames[i])) keywords.Add(_tensorNames[i]);
+        keywords.AddRange(_flags.Select(f => f.Key));
+        if (keywords.Distinct(StringComparer.Ordinal).Count() != keywords.Count)
+            throw new ArgumentException($"A keyword argument is given twice: [{string.Join(", ", keywords)}].");
+        foreach (string list in _listNames)
+            if (!_tensorNames.Contains(list)) throw new ArgumentException($"List keyword '{list}' holds no tensor.", nameof(listNames));
     }
 
     /// <summary>No keyword arguments: every input is positional.</summary>
@@ -27,8 +41,14 @@ public sealed class CallArguments
     /// <summary>How many of the call's inputs are positional (all of them when <see cref="IsEmpty"/>).</summary>
     public int Positional { get; }
 
-    /// <summary>The keywords of the inputs after the positional ones, in order.</summary>
+    /// <summary>The keywords of the inputs after the positional ones, in order (a list keyword once per tensor).</summary>
     public IReadOnlyList<string> TensorNames => _tensorNames;
+
+    /// <summary>The keywords that hold a list of tensors (written as a JSON list in configs).</summary>
+    public IReadOnlyList<string> ListNames => _listNames;
+
+    /// <summary>Whether <paramref name="name"/> holds a list of tensors.</summary>
+    public bool IsList(string name) => Array.IndexOf(_listNames, name) >= 0;
 
     /// <summary>Boolean options, in order.</summary>
     public IReadOnlyList<KeyValuePair<string, bool>> Flags => _flags;
@@ -42,6 +62,22 @@ public sealed class CallArguments
         int i = Array.IndexOf(_tensorNames, name);
         return i < 0 ? -1 : Positional + i;
     }
+
+    /// <summary>
+    /// Where the tensors passed as <paramref name="name"/> are in the call's input list: the first
+    /// position and how many (one for a plain keyword; (−1, 0) when absent).
+    /// </summary>
+    public (int Start, int Count) RangeOf(string name)
+    {
+        int i = Array.IndexOf(_tensorNames, name);
+        if (i < 0) return (-1, 0);
+        int count = 1;
+        while (i + count < _tensorNames.Length && _tensorNames[i + count] == name) count++;
+        return (Positional + i, count);
+    }
+
+    /// <summary>The same keywords and options after <paramref name="positional"/> positional inputs.</summary>
+    internal CallArguments WithPositional(int positional) => new(positional, _tensorNames, _flags, _listNames);
 
     /// <summary>The option <paramref name="name"/>, or <paramref name="defaultValue"/> when not given.</summary>
     public bool Flag(string name, bool defaultValue = false)
@@ -62,6 +98,17 @@ public sealed class CallArguments
                 throw new ArgumentException($"Layer '{layer.Name}' ({layer.TypeName}) takes no option '{f.Key}'; it takes [{string.Join(", ", options.ToArray())}].");
     }
 
-    public override string ToString() =>
-        $"{Positional} positional{string.Concat(_tensorNames.Select(n => $", {n}=<tensor>"))}{string.Concat(_flags.Select(f => $", {f.Key}={(f.Value ? "true" : "false")}"))}";
+    public override string ToString()
+    {
+        var parts = new List<string> { $"{Positional} positional" };
+        for (int i = 0; i < _tensorNames.Length; i++)
+        {
+            string name = _tensorNames[i];
+            if (!IsList(name)) { parts.Add($"{name}=<tensor>"); continue; }
+            if (i > 0 && _tensorNames[i - 1] == name) continue;
+            parts.Add($"{name}=[{RangeOf(name).Count} tensors]");
+        }
+        parts.AddRange(_flags.Select(f => $"{f.Key}={(f.Value ? "true" : "false")}"));
+        return string.Join(", ", parts);
+    }
 }

@@ -10,10 +10,11 @@ namespace DeepSharp.Nn.Layers;
 /// into time order, and merges the two (<see cref="MergeMode"/>, concat by default). Weights are
 /// named "bidirectional/forward_lstm/lstm_cell/kernel". Masks reach both directions; with
 /// sequences, masked steps output zeros (Keras forces zero_output_for_mask). The two directions
-/// share one dropout generator. With returnState, <see cref="CallWithState"/> returns the output,
-/// then the forward states, then the backward states.
+/// share one dropout generator. With returnState, <c>CallWithState</c> returns the output,
+/// then the forward states, then the backward states — on tensors, or on symbolic tensors in a
+/// functional model (Bidirectional.Functional.cs), where initial states are taken the same way.
 /// </summary>
-public sealed class Bidirectional : Layer
+public sealed partial class Bidirectional : Layer
 {
     public Bidirectional(RecurrentLayer layer, MergeMode mergeMode = MergeMode.Concat, RecurrentLayer? backwardLayer = null,
         string? name = null, int[]? inputShape = null) : base(name, inputShape ?? layer?.InputShape?.ToArray())
@@ -65,7 +66,7 @@ public sealed class Bidirectional : Layer
         return MergedShape(inputShape);
     }
 
-    /// <summary>The per-sample shapes <see cref="CallWithState"/> returns: the output, the forward states, the backward states.</summary>
+    /// <summary>The per-sample shapes <c>CallWithState</c> returns: the output, the forward states, the backward states.</summary>
     public IReadOnlyList<Shape> ComputeOutputShapes(Shape inputShape)
     {
         var shapes = new List<Shape> { MergedShape(inputShape) };
@@ -79,7 +80,7 @@ public sealed class Bidirectional : Layer
     protected override Tensor Forward(Tensor x, Tensor? mask, bool training)
     {
         if (ReturnState) throw ReturnStateError();
-        return Merge(ForwardLayer.RunOutput(x, mask, training), BackwardLayer.RunOutput(x, mask, training));
+        return Run(x, mask, null, training, withStates: false)[0];
     }
 
     /// <summary>
@@ -91,11 +92,21 @@ public sealed class Bidirectional : Layer
     {
         if (x.Rank == 0) throw new ShapeMismatchException($"Layer '{Name}' needs a batch of inputs, got a scalar.");
         Build(x.Shape.WithoutBatch());
+        return Run(x, mask, initialState, training, withStates: true);
+    }
+
+    /// <summary>Both directions from the given states (forward, then backward; null: zeros): the merged output, then with <paramref name="withStates"/> the states.</summary>
+    private IReadOnlyList<Tensor> Run(Tensor x, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training, bool withStates)
+    {
         int half = ForwardLayer.StateCount;
         if (initialState is not null && initialState.Count != half + BackwardLayer.StateCount)
             throw new ArgumentException($"Layer '{Name}' (Bidirectional) takes {half + BackwardLayer.StateCount} initial states (forward, then backward); got {initialState.Count}.", nameof(initialState));
-        var forward = ForwardLayer.RunWithStates(x, mask, initialState?.Take(half).ToArray(), training);
-        var backward = BackwardLayer.RunWithStates(x, mask, initialState?.Skip(half).ToArray(), training);
+        var forwardStates = initialState?.Take(half).ToArray();
+        var backwardStates = initialState?.Skip(half).ToArray();
+        if (!withStates)
+            return [Merge(ForwardLayer.RunOutput(x, mask, forwardStates, training), BackwardLayer.RunOutput(x, mask, backwardStates, training))];
+        var forward = ForwardLayer.RunWithStates(x, mask, forwardStates, training);
+        var backward = BackwardLayer.RunWithStates(x, mask, backwardStates, training);
         return [Merge(forward[0], backward[0]), .. forward.Skip(1), .. backward.Skip(1)];
     }
 
@@ -121,7 +132,8 @@ public sealed class Bidirectional : Layer
     }
 
     private InvalidOperationException ReturnStateError() =>
-        new($"Layer '{Name}' (Bidirectional) wraps a layer with returnState: true, so it returns states besides its output: call CallWithState(x).");
+        new($"Layer '{Name}' (Bidirectional) wraps a layer with returnState: true, so it returns states besides its output: call CallWithState(x), " +
+            "on tensors or on symbolic tensors in a functional model.");
 
     /// <summary>A fresh, unbuilt copy named prefix + name (Keras's recreation from the config).</summary>
     private static RecurrentLayer Recreate(RecurrentLayer layer, string prefix, bool goBackwards)

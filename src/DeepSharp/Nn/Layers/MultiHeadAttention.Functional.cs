@@ -2,7 +2,10 @@ using DeepSharp.Tensors;
 
 namespace DeepSharp.Nn.Layers;
 
-/// <summary>MultiHeadAttention in functional graphs: key, attention_mask and use_causal_mask as Keras's call keywords.</summary>
+/// <summary>
+/// MultiHeadAttention in functional graphs: key, attention_mask, use_causal_mask and
+/// return_attention_scores as Keras's call keywords; a call with scores has two outputs.
+/// </summary>
 public sealed partial class MultiHeadAttention
 {
     private static readonly string[] TensorKeywords = ["key", "attention_mask"];
@@ -15,31 +18,67 @@ public sealed partial class MultiHeadAttention
     public SymbolicTensor Call(SymbolicTensor query, SymbolicTensor value, SymbolicTensor? key = null, SymbolicTensor? attentionMask = null,
         bool useCausalMask = false)
     {
+        var (inputs, arguments) = Arguments(query, value, key, attentionMask, useCausalMask, scores: false);
+        return Call(inputs, arguments);
+    }
+
+    /// <summary>
+    /// <see cref="Call(SymbolicTensor, SymbolicTensor, SymbolicTensor?, SymbolicTensor?, bool)"/> that
+    /// also returns the attention probabilities (batch, heads, Tq, Tv), as Keras's
+    /// <c>mha(query, value, return_attention_scores=True)</c>: one call with two outputs, either of
+    /// which may feed other layers or be a model output. The scores carry no gradient (as on tensors).
+    /// </summary>
+    public (SymbolicTensor Output, SymbolicTensor Scores) CallWithScores(SymbolicTensor query, SymbolicTensor value, SymbolicTensor? key = null,
+        SymbolicTensor? attentionMask = null, bool useCausalMask = false)
+    {
+        var (inputs, arguments) = Arguments(query, value, key, attentionMask, useCausalMask, scores: true);
+        var outputs = RecordNode(inputs, arguments);
+        return (outputs[0], outputs[1]);
+    }
+
+    private static (List<SymbolicTensor> Inputs, CallArguments Arguments) Arguments(SymbolicTensor query, SymbolicTensor value, SymbolicTensor? key,
+        SymbolicTensor? attentionMask, bool useCausalMask, bool scores)
+    {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(value);
         var inputs = new List<SymbolicTensor> { query, value };
         var names = new List<string>();
         if (key is not null) { inputs.Add(key); names.Add("key"); }
         if (attentionMask is not null) { inputs.Add(attentionMask); names.Add("attention_mask"); }
-        KeyValuePair<string, bool>[] flags = useCausalMask ? [new("use_causal_mask", true)] : [];
-        return Call(inputs, new CallArguments(2, names, flags));
+        var flags = new List<KeyValuePair<string, bool>>();
+        if (useCausalMask) flags.Add(new("use_causal_mask", true));
+        if (scores) flags.Add(new("return_attention_scores", true));
+        return (inputs, new CallArguments(2, names, flags));
     }
 
-    internal override SymbolicTensor Call(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments)
+    internal override SymbolicTensor Call(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments) => RecordNode(inputs, arguments)[0];
+
+    /// <summary>Builds the layer, checks the mask and records the call: the output, and with return_attention_scores the scores.</summary>
+    private IReadOnlyList<SymbolicTensor> RecordNode(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments)
     {
-        var (key, mask, _) = ParseCall(inputs.Count, arguments);
+        var (key, mask, _, scores) = ParseCall(inputs.Count, arguments);
         Shape q = inputs[0].Shape, v = inputs[Math.Min(1, inputs.Count - 1)].Shape, k = key >= 0 ? inputs[key].Shape : v;
         Build(q, v, k);
         if (mask >= 0 && inputs[mask].Shape != new Shape(q[0], k[0]))
             throw new ShapeMismatchException(
                 $"Layer '{Name}' (MultiHeadAttention) expects attention_mask (batch, Tq, Tv) = {new Shape(q[0], k[0]).ToBatchString()}; got {inputs[mask].Shape.ToBatchString()}.");
-        return RecordCall(inputs, arguments, ComputeOutputShape(q));
+        var output = ComputeOutputShape(q);
+        return RecordCall(inputs, arguments, scores ? [output, new Shape(NumHeads, q[0], k[0])] : [output]);
     }
 
-    internal override Tensor Call(IReadOnlyList<Tensor> inputs, CallArguments arguments, bool training)
+    internal override Tensor Call(IReadOnlyList<Tensor> inputs, CallArguments arguments, bool training) =>
+        CallNode(inputs, null, arguments, training).Outputs[0];
+
+    /// <summary>Runs a recorded call: the output, and with return_attention_scores the scores.</summary>
+    internal override (IReadOnlyList<Tensor> Outputs, Tensor? Mask) CallNode(IReadOnlyList<Tensor> inputs, Tensor? mask, CallArguments arguments, bool training)
     {
-        var (key, mask, causal) = ParseCall(inputs.Count, arguments);
-        return Call(inputs[0], inputs[Math.Min(1, inputs.Count - 1)], key >= 0 ? inputs[key] : null, mask >= 0 ? inputs[mask] : null, causal, training);
+        if (ReferenceEquals(arguments, CallArguments.None) && inputs.Count == 1) return base.CallNode(inputs, mask, arguments, training);
+        var (key, attentionMask, causal, scores) = ParseCall(inputs.Count, arguments);
+        Tensor query = inputs[0], value = inputs[Math.Min(1, inputs.Count - 1)];
+        Tensor? k = key >= 0 ? inputs[key] : null, m = attentionMask >= 0 ? inputs[attentionMask] : null;
+        if (!scores) return ([Call(query, value, k, m, causal, training)], null);
+        var (output, probabilities) = CallWithScores(query, value, k, m, causal, training);
+        return ([output, probabilities], null);
     }
 
     /// <summary>
@@ -49,24 +88,21 @@ public sealed partial class MultiHeadAttention
     internal bool IsCausalSelfAttention(IReadOnlyList<Tensor> inputs, CallArguments arguments)
     {
         if (ReferenceEquals(arguments, CallArguments.None)) return false;
-        var (key, mask, causal) = ParseCall(inputs.Count, arguments);
-        return causal && key < 0 && mask < 0 && ReferenceEquals(inputs[0], inputs[1]);
+        var (key, mask, causal, scores) = ParseCall(inputs.Count, arguments);
+        return causal && key < 0 && mask < 0 && !scores && ReferenceEquals(inputs[0], inputs[1]);
     }
 
-    /// <summary>Where the key and mask are in the call's inputs (−1: absent), and the causal option (also read by the ONNX export).</summary>
-    internal (int Key, int Mask, bool Causal) ParseCall(int count, CallArguments a)
+    /// <summary>Where the key and mask are in the call's inputs (−1: absent), the causal option and whether the scores are an output (also read by the ONNX export).</summary>
+    internal (int Key, int Mask, bool Causal, bool Scores) ParseCall(int count, CallArguments a)
     {
         if (ReferenceEquals(a, CallArguments.None))
         {
             RequireInputCount(count);
-            return (count > 2 ? 2 : -1, -1, false);
+            return (count > 2 ? 2 : -1, -1, false, false);
         }
         a.RequireKnown(this, TensorKeywords, OptionKeywords);
-        if (a.Flag("return_attention_scores"))
-            throw new ArgumentException(
-                $"Layer '{Name}' (MultiHeadAttention): return_attention_scores gives two outputs, and a functional graph records one per call; call CallWithScores on tensors instead.");
         if (a.Positional is < 2 or > 3 || (a.Positional == 3 && a.IndexOf("key") >= 0) || count != a.Positional + a.TensorNames.Count)
             throw new ArgumentException($"Layer '{Name}' (MultiHeadAttention) takes query, value and optionally key, attention_mask; got {count} inputs ({a}).");
-        return (a.Positional == 3 ? 2 : a.IndexOf("key"), a.IndexOf("attention_mask"), a.Flag("use_causal_mask"));
+        return (a.Positional == 3 ? 2 : a.IndexOf("key"), a.IndexOf("attention_mask"), a.Flag("use_causal_mask"), a.Flag("return_attention_scores"));
     }
 }

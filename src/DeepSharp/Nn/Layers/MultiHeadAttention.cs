@@ -12,7 +12,7 @@ namespace DeepSharp.Nn.Layers;
 /// or dq. Call with an attention mask (batch, Tq, Tv) (nonzero: may attend) and/or
 /// <c>useCausalMask</c>; a query that may attend to nothing outputs the output bias (its attention
 /// is all zeros, where Keras would average every value). Called with one tensor (as in a Sequential
-/// model) it is self-attention. <see cref="CallWithScores"/> is Keras's <c>return_attention_scores=True</c>;
+/// model) it is self-attention. <c>CallWithScores</c> (on tensors or symbolic tensors) is Keras's <c>return_attention_scores=True</c>;
 /// <see cref="Step"/> runs causal self-attention one decoding step at a time.
 /// </summary>
 public sealed partial class MultiHeadAttention : Layer

@@ -16,8 +16,11 @@ namespace DeepSharp.Nn.Layers;
 /// for the inputs, (batch, units) for the state in h·U — reused at every step and by every gate
 /// (Gal &amp; Ghahramani; Keras 3's LSTM form).</item>
 /// <item><see cref="ReturnState"/>: the layer returns its final states too, so it runs through
-/// <see cref="CallWithState"/> (which also takes initial states); <c>Call</c> and models refuse it
-/// rather than drop the states.</item>
+/// <c>CallWithState</c> — on tensors, or on symbolic tensors in a functional model, where the states
+/// are outputs of the call (RecurrentLayer.Functional.cs). Initial states: <c>CallWithState(x, mask,
+/// initialState)</c> on tensors, <c>Call(x, initialState)</c> or <c>CallWithState(x, initialState)</c>
+/// in graphs. <c>Call</c> and Sequential models refuse returnState rather than drop
+/// the states.</item>
 /// </list>
 /// Activations are limited to tanh, sigmoid, relu and linear (the fused cells' derivatives).
 /// </summary>
@@ -120,7 +123,7 @@ public abstract partial class RecurrentLayer : Layer
         return ReturnSequences ? new Shape(inputShape[0], Units) : new Shape(Units);
     }
 
-    /// <summary>The per-sample shapes <see cref="CallWithState"/> returns: the output, then each state (units,).</summary>
+    /// <summary>The per-sample shapes <c>CallWithState</c> returns: the output, then each state (units,).</summary>
     public IReadOnlyList<Shape> ComputeOutputShapes(Shape inputShape)
     {
         CheckInputShape(inputShape);
@@ -134,7 +137,7 @@ public abstract partial class RecurrentLayer : Layer
     protected override Tensor Forward(Tensor x, Tensor? mask, bool training)
     {
         if (ReturnState) throw ReturnStateError();
-        return RunOutput(x, mask, training);
+        return RunOutput(x, mask, null, training);
     }
 
     /// <summary>
@@ -149,10 +152,10 @@ public abstract partial class RecurrentLayer : Layer
         return RunWithStates(x, mask, initialState, training);
     }
 
-    /// <summary>The output alone, from zero initial states.</summary>
-    internal Tensor RunOutput(Tensor x, Tensor? mask, bool training)
+    /// <summary>The output alone, from <paramref name="initialState"/> (null: zeros).</summary>
+    internal Tensor RunOutput(Tensor x, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training)
     {
-        var packed = RunPacked(x, mask, null, training, withStates: false);
+        var packed = RunPacked(x, mask, initialState, training, withStates: false);
         return ReturnSequences ? packed : Ops.Reshape(packed, x.Shape[0], Units);
     }
 
@@ -221,7 +224,8 @@ public abstract partial class RecurrentLayer : Layer
     }
 
     private InvalidOperationException ReturnStateError() =>
-        new($"Layer '{Name}' ({TypeName}) has returnState: true, so it returns its states besides its output: call CallWithState(x) (models and Call take one output only).");
+        new($"Layer '{Name}' ({TypeName}) has returnState: true, so it returns its states besides its output: call CallWithState(x), " +
+            "on tensors or on symbolic tensors in a functional model (Call and Sequential models take one output only).");
 
     private CellActivation CellActivationOf(Activation activation, string role) => activation.Name switch
     {

@@ -38,6 +38,7 @@ public sealed partial class TransformerDecoderBlock
 
     internal override SymbolicTensor Call(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments)
     {
+        if (ReferenceEquals(arguments, CallArguments.None)) return Call(inputs);
         var c = ParseCall(inputs.Count, arguments);
         Shape decoder = inputs[0].Shape;
         Shape? encoder = c.Encoder >= 0 ? inputs[c.Encoder].Shape : (Shape?)null;

@@ -78,6 +78,7 @@ public sealed class TransformerEncoderBlock : TransformerBlock
 
     internal override SymbolicTensor Call(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments)
     {
+        if (ReferenceEquals(arguments, CallArguments.None)) return Call(inputs);
         var (padding, attention) = ParseCall(inputs.Count, arguments);
         var shape = inputs[0].Shape;
         Build(shape);

@@ -28,7 +28,7 @@ internal static class OnnxAttentionRules
     /// <summary>A functional call: [query, value(, key)] with keyword key, attention_mask and use_causal_mask.</summary>
     public static string Call(OnnxGraphBuilder g, MultiHeadAttention layer, IReadOnlyList<string> inputs, IReadOnlyList<Shape> shapes, CallArguments arguments)
     {
-        var (key, mask, causal) = layer.ParseCall(inputs.Count, arguments);
+        var (key, mask, causal, _) = layer.ParseCall(inputs.Count, arguments);
         int value = Math.Min(1, inputs.Count - 1);
         if (key < 0) key = value;
         string? allowed = mask >= 0 ? OnnxMasks.Nonzero(g, inputs[mask], layer.Name + "/attention_mask") : null;

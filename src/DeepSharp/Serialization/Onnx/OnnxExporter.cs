@@ -55,6 +55,10 @@ public static class OnnxExporter
         {
             if (node.Layer is InputLayer) continue;
             CheckBuilt(node.Layer);
+            if (node.Outputs.Count > 1 || node.Arguments.RangeOf("initial_state").Count > 0)
+                throw new DeepSharpException($"ONNX export: layer '{node.Layer.Name}' ({node.Layer.TypeName}) is called " +
+                    (node.Outputs.Count > 1 ? $"with {node.Outputs.Count} outputs (states or attention scores)" : "with initial states") +
+                    "; the exporter writes calls with one output and no initial states.");
             if (node.Inputs.Count == 1 && ReferenceEquals(node.Arguments, CallArguments.None))
             {
                 var input = node.Inputs[0];

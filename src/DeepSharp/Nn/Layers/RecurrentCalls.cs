@@ -1,0 +1,73 @@
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Nn.Layers;
+
+/// <summary>
+/// What <see cref="RecurrentLayer"/> and <see cref="Bidirectional"/> share in functional graphs:
+/// Keras's call <c>layer(sequences, initial_state=[...])</c>, whose states follow the sequences in
+/// the call's inputs under the list keyword initial_state, and the checks of those states.
+/// </summary>
+internal static class RecurrentCalls
+{
+    public const string InitialState = "initial_state";
+
+    private static readonly string[] TensorKeywords = [InitialState];
+
+    /// <summary>The arguments of a call on sequences followed by <paramref name="states"/> initial states.</summary>
+    public static CallArguments WithInitialState(int states) =>
+        states == 0 ? CallArguments.None : new CallArguments(1, Enumerable.Repeat(InitialState, states), listNames: [InitialState]);
+
+    /// <summary>Where the initial states are in a call's inputs: (first, count), or (−1, 0) for none.</summary>
+    public static (int Start, int Count) Parse(Layer layer, int inputs, CallArguments a)
+    {
+        if (ReferenceEquals(a, CallArguments.None) || (a.IsEmpty && a.Positional == 1))
+        {
+            if (inputs != 1)
+                throw new ArgumentException($"Layer '{layer.Name}' ({layer.TypeName}) takes one sequence input (and initial states by keyword); got {inputs} inputs.");
+            return (-1, 0);
+        }
+        a.RequireKnown(layer, TensorKeywords, []);
+        if (a.Positional != 1 || inputs != 1 + a.TensorNames.Count)
+            throw new ArgumentException($"Layer '{layer.Name}' ({layer.TypeName}) takes sequences and optionally initial_state; got {inputs} inputs ({a}).");
+        return a.RangeOf(InitialState);
+    }
+
+    /// <summary>
+    /// Checks symbolic initial states against the per-sample state shapes the layer returns
+    /// (<paramref name="expected"/>; <paramref name="order"/> names them for messages, "h, c").
+    /// </summary>
+    public static void CheckStates(Layer layer, IReadOnlyList<SymbolicTensor> inputs, int start, int count, IReadOnlyList<Shape> expected, string order)
+    {
+        if (count != expected.Count)
+            throw new ArgumentException(
+                $"Layer '{layer.Name}' ({layer.TypeName}) takes {expected.Count} initial state tensor{(expected.Count == 1 ? "" : "s")} ({order}); got {count}.");
+        for (int k = 0; k < count; k++)
+        {
+            var s = inputs[start + k];
+            if (s.Shape != expected[k] || s.DType != DType.Float32)
+                throw new ShapeMismatchException(
+                    $"Layer '{layer.Name}' ({layer.TypeName}) needs initial state {k} ({order}) of shape {expected[k].ToBatchString()} float32; " +
+                    $"got {s.Shape.ToBatchString()} {s.DType} from '{s.History}'.");
+        }
+    }
+
+    /// <summary>The tensors <paramref name="count"/> from <paramref name="start"/>, or null when there are none.</summary>
+    public static Tensor[]? States(IReadOnlyList<Tensor> inputs, int start, int count)
+    {
+        if (count == 0) return null;
+        var states = new Tensor[count];
+        for (int k = 0; k < count; k++) states[k] = inputs[start + k];
+        return states;
+    }
+
+    /// <summary>The symbolic inputs of a call: the sequences, then the initial states (null: none).</summary>
+    public static SymbolicTensor[] Inputs(Layer layer, SymbolicTensor x, IReadOnlyList<SymbolicTensor>? initialState)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (initialState is null) return [x];
+        if (initialState.Count == 0)
+            throw new ArgumentException($"Layer '{layer.Name}' ({layer.TypeName}) got an empty initialState; pass null to start from zeros.", nameof(initialState));
+        foreach (var s in initialState) ArgumentNullException.ThrowIfNull(s, nameof(initialState));
+        return [x, .. initialState];
+    }
+}

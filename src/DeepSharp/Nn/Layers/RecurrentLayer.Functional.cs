@@ -1,0 +1,75 @@
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Nn.Layers;
+
+/// <summary>
+/// Recurrent layers in functional graphs: Keras's <c>initial_state</c> call keyword, and calls with
+/// several outputs — the output, then the final states — for layers built with returnState.
+/// </summary>
+public abstract partial class RecurrentLayer
+{
+    /// <summary>
+    /// Applies the layer to a symbolic sequence (batch, time, features) starting from the given
+    /// states, as Keras's <c>LSTM(64)(x, initial_state=[h, c])</c>: one (units) tensor per state
+    /// (h; h and c for LSTM), e.g. an encoder's final states. Gradients flow back into the layers
+    /// that made the states. Returns the output; a layer with returnState returns its states too,
+    /// through <see cref="CallWithState(SymbolicTensor, IReadOnlyList{SymbolicTensor}?)"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The layer has returnState: true.</exception>
+    /// <exception cref="ArgumentException">The number of states is not <see cref="StateCount"/>.</exception>
+    /// <exception cref="ShapeMismatchException">A state is not (units) float32.</exception>
+    public SymbolicTensor Call(SymbolicTensor x, IReadOnlyList<SymbolicTensor> initialState)
+    {
+        ArgumentNullException.ThrowIfNull(initialState);
+        if (ReturnState) throw ReturnStateError();
+        return Record(x, initialState)[0];
+    }
+
+    /// <summary>
+    /// Applies a layer built with returnState: true to a symbolic sequence, as Keras's
+    /// <c>output, h, c = LSTM(64, return_state=True)(x, initial_state=...)</c>: returns the output,
+    /// then the final states (h; h and c for LSTM), each (units). Any of them may feed other layers
+    /// (an encoder's states as a decoder's initial state) or be a model output. A mask from
+    /// Embedding(maskZero) reaches the layer as in a plain call and passes on with the output only
+    /// when it is a sequence. <paramref name="initialState"/>: one (units) tensor per state, or null
+    /// for zeros.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The layer has returnState: false, so a graph records one output for it.</exception>
+    public SymbolicTensor[] CallWithState(SymbolicTensor x, IReadOnlyList<SymbolicTensor>? initialState = null)
+    {
+        if (!ReturnState)
+            throw new InvalidOperationException(
+                $"Layer '{Name}' ({TypeName}) has returnState: false, so a functional model records its output alone: build it with returnState: true " +
+                "to get the states, or call Call(x, initialState) for the output.");
+        return [.. Record(x, initialState)];
+    }
+
+    internal override SymbolicTensor Call(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments) => RecordNode(inputs, arguments)[0];
+
+    /// <summary>Runs a recorded call: the output (and with returnState the final states) from the given or zero states.</summary>
+    internal override (IReadOnlyList<Tensor> Outputs, Tensor? Mask) CallNode(IReadOnlyList<Tensor> inputs, Tensor? mask, CallArguments arguments, bool training)
+    {
+        var (start, count) = RecurrentCalls.Parse(this, inputs.Count, arguments);
+        var x = inputs[0];
+        if (x.Rank == 0) throw new ShapeMismatchException($"Layer '{Name}' needs a batch of inputs, got a scalar.");
+        Build(x.Shape.WithoutBatch());
+        var states = RecurrentCalls.States(inputs, start, count);
+        var outputs = ReturnState ? RunWithStates(x, mask, states, training) : [RunOutput(x, mask, states, training)];
+        return (outputs, ReturnSequences ? mask : null);
+    }
+
+    private IReadOnlyList<SymbolicTensor> Record(SymbolicTensor x, IReadOnlyList<SymbolicTensor>? initialState) =>
+        RecordNode(RecurrentCalls.Inputs(this, x, initialState), RecurrentCalls.WithInitialState(initialState?.Count ?? 0));
+
+    /// <summary>Builds the layer, checks the initial states and records the call: one output, or the output and the states.</summary>
+    private IReadOnlyList<SymbolicTensor> RecordNode(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments)
+    {
+        var (start, count) = RecurrentCalls.Parse(this, inputs.Count, arguments);
+        var shape = inputs[0].Shape;
+        CheckInputShape(shape);
+        Build(shape);
+        var shapes = ComputeOutputShapes(shape);
+        if (start >= 0) RecurrentCalls.CheckStates(this, inputs, start, count, [.. shapes.Skip(1)], StateCount == 2 ? "h, c" : "h");
+        return RecordCall(inputs, arguments, ReturnState ? shapes : [shapes[0]]);
+    }
+}
