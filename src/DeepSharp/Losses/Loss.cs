@@ -6,8 +6,10 @@ namespace DeepSharp.Losses;
 /// <summary>
 /// A loss: per-sample values, optionally multiplied by sample weights, then Keras's
 /// "sum_over_batch_size" reduction: the sum divided by the batch size (the mean when unweighted).
+/// With a mask (the model output's, e.g. from <c>Embedding(maskZero: true)</c>) the reduction is
+/// Keras 3's masked one: Σ w·mask·loss / Σ mask (see Loss.Masked.cs).
 /// </summary>
-public abstract class Loss
+public abstract partial class Loss
 {
     /// <summary>Keras's name, e.g. "categorical_crossentropy".</summary>
     public abstract string Name { get; }
@@ -16,14 +18,22 @@ public abstract class Loss
     /// <param name="yTrue">Targets.</param>
     /// <param name="yPred">Predictions.</param>
     /// <param name="sampleWeight">Optional weights of shape (batch,): each sample's loss is multiplied by its weight.</param>
-    public Tensor Compute(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null)
+    /// <param name="mask">
+    /// Optional mask of the predictions, one value per loss element (e.g. (batch, time) for sequence
+    /// outputs), nonzero where the element counts: masked elements add nothing and the sum is divided
+    /// by the number of unmasked elements instead of the number of elements (Keras 3's reduction when
+    /// the output carries a mask). Sample weights then weigh each sample's unmasked elements.
+    /// </param>
+    /// <exception cref="ShapeMismatchException">The batch sizes differ, the weights are not one float per sample, or the mask does not fit the losses.</exception>
+    public Tensor Compute(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null, Tensor? mask = null)
     {
         if (yPred.Rank == 0 || yTrue.Rank == 0 || yTrue.Shape[0] != yPred.Shape[0])
             throw new ShapeMismatchException($"{GetType().Name}: targets {yTrue.Shape} and predictions {yPred.Shape} must have the same batch size.");
+        if (sampleWeight is not null && (sampleWeight.Size != yPred.Shape[0] || sampleWeight.DType != DType.Float32))
+            throw new ShapeMismatchException($"{GetType().Name}: sample weights {sampleWeight.Shape} {sampleWeight.DType} need one float per sample ({yPred.Shape[0]}).");
+        if (mask is not null) return ComputeMasked(yTrue, yPred, sampleWeight, mask);
         var perSample = PerSample(yTrue, yPred);
         if (sampleWeight is null) return Ops.Mean(perSample);
-        if (sampleWeight.Size != yPred.Shape[0] || sampleWeight.DType != DType.Float32)
-            throw new ShapeMismatchException($"{GetType().Name}: sample weights {sampleWeight.Shape} {sampleWeight.DType} need one float per sample ({yPred.Shape[0]}).");
         Span<int> dims = stackalloc int[perSample.Rank];
         dims.Fill(1);
         dims[0] = sampleWeight.Size;

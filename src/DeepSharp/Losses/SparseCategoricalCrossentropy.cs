@@ -21,13 +21,41 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false, float
 
     public override Tensor PerSample(Tensor yTrue, Tensor yPred)
     {
+        var (loss, kept) = Unreduced(yTrue, yPred);
+        if (kept is null) return loss;
+        // Weights n / valid on the kept positions, so that the batch mean is the mean over them.
+        var k = kept.Span;
+        int valid = 0;
+        foreach (float v in k) if (v != 0f) valid++;
+        if (valid > 0) System.Numerics.Tensors.TensorPrimitives.Multiply(k, (float)k.Length / valid, k);
+        return Ops.Multiply(loss, kept);
+    }
+
+    /// <summary>With ignoreClass, the ignored positions are the loss's own mask (Keras 3 masks the losses there).</summary>
+    private protected override (Tensor Values, Tensor? Mask) ElementLosses(Tensor yTrue, Tensor yPred) => Unreduced(yTrue, yPred);
+
+    /// <summary>
+    /// The losses per row, or per position as (batch, positions) for sequence outputs (every position
+    /// is a row, e.g. a language model's next tokens), and with ignoreClass the 0/1 weights of the
+    /// positions that count, in the losses' shape (null without ignoreClass).
+    /// </summary>
+    private (Tensor Loss, Tensor? Kept) Unreduced(Tensor yTrue, Tensor yPred)
+    {
         if (yPred.Rank < 2)
             throw new ShapeMismatchException($"SparseCategoricalCrossentropy needs predictions (batch, ..., classes); got {yPred.Shape}.");
-        if (yPred.Rank > 2) return PerPosition(yTrue, yPred);
-        int classes = yPred.Shape[1];
-        var (labels, scale) = IgnoreClass is { } ignored ? Masked(yTrue, ignored, classes) : (Labels.AsInt32(yTrue, classes, "SparseCategoricalCrossentropy"), null);
-        var loss = PerRow(labels, yPred);
-        return scale is null ? loss : Ops.Multiply(loss, scale);
+        int batch = yPred.Shape[0], classes = yPred.Shape[-1];
+        if (yPred.Rank == 2) return Rows(yTrue, yPred, classes);
+        int positions = yPred.Size / Math.Max(1, batch * classes);
+        if (yTrue.Size != batch * positions)
+            throw new ShapeMismatchException($"SparseCategoricalCrossentropy: predictions {yPred.Shape} need one label per position ({batch}×{positions}); got labels {yTrue.Shape}.");
+        var (loss, kept) = Rows(yTrue.View(batch * positions), Ops.Reshape(yPred, batch * positions, classes), classes);
+        return (Ops.Reshape(loss, batch, positions), kept?.View(batch, positions));
+    }
+
+    private (Tensor Loss, Tensor? Kept) Rows(Tensor yTrue, Tensor yPred, int classes)
+    {
+        var (labels, kept) = IgnoreClass is { } ignored ? WithoutIgnored(yTrue, ignored, classes) : (Labels.AsInt32(yTrue, classes, "SparseCategoricalCrossentropy"), null);
+        return (PerRow(labels, yPred), kept);
     }
 
     private Tensor PerRow(Tensor labels, Tensor yPred)
@@ -43,33 +71,17 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false, float
         return CategoricalCrossentropy.FromProbabilities(oneHot, yPred);
     }
 
-    /// <summary>Sequence outputs: every position is a row; the losses come back as (batch, positions).</summary>
-    private Tensor PerPosition(Tensor yTrue, Tensor yPred)
-    {
-        int batch = yPred.Shape[0], classes = yPred.Shape[-1];
-        int positions = yPred.Size / Math.Max(1, batch * classes);
-        if (yTrue.Size != batch * positions)
-            throw new ShapeMismatchException($"SparseCategoricalCrossentropy: predictions {yPred.Shape} need one label per position ({batch}×{positions}); got labels {yTrue.Shape}.");
-        var rows = Ops.Reshape(yPred, batch * positions, classes);
-        var perRow = PerSample(yTrue.View(batch * positions), rows);
-        return Ops.Reshape(perRow, batch, positions);
-    }
-
-    /// <summary>
-    /// Labels with ignored positions replaced by class 0, and the weights 0 there and n / valid
-    /// elsewhere, so that the batch mean is the mean over the positions that count.
-    /// </summary>
-    private static (Tensor Labels, Tensor Scale) Masked(Tensor yTrue, int ignored, int classes)
+    /// <summary>Labels with ignored positions replaced by class 0, and weights 0 there and 1 elsewhere.</summary>
+    private static (Tensor Labels, Tensor Kept) WithoutIgnored(Tensor yTrue, int ignored, int classes)
     {
         if (yTrue.Rank == 2 && yTrue.Shape[1] == 1) yTrue = yTrue.View(yTrue.Shape[0]);
         if (yTrue.Rank != 1)
             throw new ShapeMismatchException($"SparseCategoricalCrossentropy needs integer labels of shape (batch,) or (batch, 1); got {yTrue.Shape}.");
         int n = yTrue.Shape[0];
         var labels = Tensor.IntTemp(new Shape(n));
-        var scale = Tensor.Temp(new Shape(n));
+        var kept = Tensor.Temp(new Shape(n));
         var dst = labels.IntSpan;
-        var s = scale.Span;
-        int valid = 0;
+        var s = kept.Span;
         for (int i = 0; i < n; i++)
         {
             float v = yTrue.DType == DType.Int32 ? yTrue.IntSpan[i] : yTrue.Span[i];
@@ -77,9 +89,7 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false, float
             if (v != MathF.Floor(v) || v < 0 || v >= classes)
                 throw new DeepSharpException($"SparseCategoricalCrossentropy: label {v} at position {i} is not a class in [0, {classes}).");
             (dst[i], s[i]) = ((int)v, 1f);
-            valid++;
         }
-        if (valid > 0) System.Numerics.Tensors.TensorPrimitives.Multiply(s, (float)n / valid, s);
-        return (labels, scale);
+        return (labels, kept);
     }
 }

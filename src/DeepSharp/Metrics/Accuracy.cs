@@ -6,7 +6,9 @@ namespace DeepSharp.Metrics;
 /// Keras's "accuracy" as compile() resolves it: categorical (argmax of one-hot targets) when the
 /// targets have the predictions' shape, sparse (integer labels) when they are (batch,) or
 /// (batch, 1), and binary (threshold 0.5) for a single output column. With sample weights it is
-/// Σ wᵢ·hitᵢ / Σ wᵢ.
+/// Σ wᵢ·hitᵢ / Σ wᵢ. Sequence predictions (batch, positions..., classes) count every position, with
+/// labels (batch, positions...) or one-hot targets of the predictions' shape; a mask on them
+/// (Fit and Evaluate pass the model output's) leaves out the masked positions.
 /// </summary>
 public sealed class Accuracy : Metric
 {
@@ -19,8 +21,10 @@ public sealed class Accuracy : Metric
     {
         if (yPred.Rank == 0 || yTrue.Rank == 0 || yTrue.Shape[0] != yPred.Shape[0])
             throw new ShapeMismatchException($"Accuracy: targets {yTrue.Shape} and predictions {yPred.Shape} must have the same batch size.");
+        int batch = yPred.Shape[0];
+        (yTrue, yPred) = AsRows(yTrue, yPred, "Accuracy");
         int n = yPred.Shape[0];
-        var weights = SampleWeights(sampleWeight, n);
+        var weights = RowWeights(sampleWeight, batch, n, out int rowsPerWeight);
         int classes = n == 0 ? 0 : yPred.Size / n;
         var p = yPred.Span;
         for (int i = 0; i < n; i++)
@@ -39,11 +43,13 @@ public sealed class Accuracy : Metric
             {
                 hit = ArgMax(row) == (int)TargetValue(yTrue, i);
             }
-            float w = WeightAt(weights, i);
+            float w = WeightAt(weights, i / rowsPerWeight);
             if (hit) _correct += w;
             _total += w;
         }
     }
+
+    public override bool SupportsMasking => true;
 
     public override double Result() => _total == 0 ? 0 : _correct / _total;
 

@@ -22,6 +22,45 @@ public abstract class Metric
     /// <exception cref="ShapeMismatchException">The shapes do not fit each other or the weights are not one per sample.</exception>
     public abstract void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight);
 
+    /// <summary>
+    /// Whether <see cref="Update(Tensor, Tensor, Tensor?, Tensor?)"/> honours a mask on the predictions:
+    /// true for the per-position metrics (Keras's mean-metric wrappers: accuracies, top-k, MSE, MAE),
+    /// false for the others (AUC, precision, recall, F1, confusion matrix), which ignore it as Keras's do.
+    /// </summary>
+    public virtual bool SupportsMasking => false;
+
+    /// <summary>
+    /// Adds a batch whose predictions carry a mask, as Fit and Evaluate pass a model output's mask
+    /// (Keras 3 reads it from the predictions): when <see cref="SupportsMasking"/>, positions where the
+    /// mask is 0 are left out and the others count with their sample's weight; otherwise the mask is ignored.
+    /// </summary>
+    /// <param name="yTrue">Targets, batch first.</param>
+    /// <param name="yPred">Predictions, batch first; (batch, positions..., classes) for sequence outputs.</param>
+    /// <param name="sampleWeight">One float per sample (batch,), or null for weights of 1.</param>
+    /// <param name="mask">One value per position (e.g. (batch, time)), nonzero where it counts; null for none.</param>
+    /// <exception cref="ShapeMismatchException">The mask does not have the predictions' batch size.</exception>
+    public void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight, Tensor? mask)
+    {
+        if (mask is null || !SupportsMasking)
+        {
+            Update(yTrue, yPred, sampleWeight);
+            return;
+        }
+        if (mask.Rank == 0 || yPred.Rank == 0 || mask.Shape[0] != yPred.Shape[0])
+            throw new ShapeMismatchException($"{GetType().Name}: the predictions' mask {mask.Shape} needs the batch size of predictions {yPred.Shape}.");
+        int batch = yPred.Shape[0];
+        var weights = SampleWeights(sampleWeight, batch);
+        var combined = Tensor.Temp(new Shape(mask.Size));
+        var c = combined.Span;
+        int perSample = batch == 0 ? 1 : Math.Max(1, mask.Size / batch);
+        for (int i = 0; i < c.Length; i++)
+        {
+            bool set = mask.DType == DType.Int32 ? mask.IntSpan[i] != 0 : mask.Span[i] != 0f;
+            c[i] = set ? WeightAt(weights, i / perSample) : 0f;
+        }
+        Update(yTrue, yPred, combined);
+    }
+
     public abstract double Result();
     public abstract void Reset();
 
@@ -48,6 +87,33 @@ public abstract class Metric
 
     /// <summary>The weight of sample <paramref name="row"/> (1 when <paramref name="weights"/> is empty).</summary>
     protected static float WeightAt(ReadOnlySpan<float> weights, int row) => weights.IsEmpty ? 1f : weights[row];
+
+    /// <summary>
+    /// Per-position metrics see sequence predictions (batch, positions..., classes) as rows
+    /// (batch·positions, classes), with the targets split alike (labels (batch, positions...) or
+    /// one-hot (batch, positions..., classes)); predictions of rank 2 or less stay as they are.
+    /// </summary>
+    private protected static (Tensor YTrue, Tensor YPred) AsRows(Tensor yTrue, Tensor yPred, string user)
+    {
+        if (yPred.Rank <= 2 || yPred.Size == 0) return (yTrue, yPred);
+        int classes = yPred.Shape[-1], rows = yPred.Size / classes;
+        if (yTrue.Size % rows != 0 || yTrue.Shape[0] != yPred.Shape[0])
+            throw new ShapeMismatchException($"{user}: predictions {yPred.Shape} need targets with one label or one row per position; got {yTrue.Shape}.");
+        return (yTrue.View(rows, yTrue.Size / rows), yPred.View(rows, classes));
+    }
+
+    /// <summary>
+    /// The weights of <paramref name="rows"/> rows as a span: one per row, or one per sample (for
+    /// <paramref name="batch"/> samples) repeated over each sample's rows; empty when null.
+    /// </summary>
+    private protected ReadOnlySpan<float> RowWeights(Tensor? sampleWeight, int batch, int rows, out int rowsPerWeight)
+    {
+        rowsPerWeight = 1;
+        if (sampleWeight is null || sampleWeight.Size == rows) return SampleWeights(sampleWeight, rows);
+        var weights = SampleWeights(sampleWeight, batch);
+        rowsPerWeight = batch == 0 ? 1 : rows / batch;
+        return weights;
+    }
 
     /// <summary>Whether a saved total is a usable number (finite).</summary>
     private protected static bool IsTotal(double value) => double.IsFinite(value);

@@ -5,6 +5,9 @@ namespace DeepSharp.Metrics;
 /// <summary>
 /// A metric that averages a per-sample score over every sample seen (Keras's MeanMetricWrapper):
 /// Σ wᵢ·scoreᵢ / Σ wᵢ, with weights of 1 when none are given (0 before any weight is seen).
+/// Sequence predictions (batch, positions..., classes) are scored per position (weights per sample
+/// repeat over its positions, or come one per position), and a mask on them leaves out the masked
+/// positions, as Keras's mean-metric wrappers do.
 /// </summary>
 public abstract class RowMetric : Metric
 {
@@ -15,17 +18,21 @@ public abstract class RowMetric : Metric
     {
         if (yPred.Rank == 0 || yTrue.Rank == 0 || yTrue.Shape[0] != yPred.Shape[0])
             throw new ShapeMismatchException($"{GetType().Name}: targets {yTrue.Shape} and predictions {yPred.Shape} must have the same batch size.");
+        int batch = yPred.Shape[0];
+        (yTrue, yPred) = AsRows(yTrue, yPred, GetType().Name);
         int n = yPred.Shape[0];
-        var weights = SampleWeights(sampleWeight, n);
+        var weights = RowWeights(sampleWeight, batch, n, out int rowsPerWeight);
         int cols = n == 0 ? 0 : yPred.Size / n;
         var p = yPred.Span;
         for (int i = 0; i < n; i++)
         {
-            float w = WeightAt(weights, i);
+            float w = WeightAt(weights, i / rowsPerWeight);
             _sum += w * Score(yTrue, i, p.Slice(i * cols, cols));
             _count += w;
         }
     }
+
+    public override bool SupportsMasking => true;
 
     public override double Result() => _count == 0 ? 0 : _sum / _count;
     public override void Reset() => (_sum, _count) = (0, 0);

@@ -46,8 +46,12 @@ internal sealed partial class LayerGraph
     /// <summary>The layer calls in an order where each runs after the calls it reads (input layers included).</summary>
     public IReadOnlyList<LayerNode> Nodes => _nodes;
 
-    /// <summary>Runs the graph: one tensor per model input, in order; returns one per output.</summary>
-    public Tensor[] Run(IReadOnlyList<Tensor> inputs, bool training)
+    /// <summary>
+    /// Runs the graph: one tensor per model input, in order; returns one per output. When
+    /// <paramref name="outputMasks"/> is given (one entry per output), it receives each output's mask
+    /// (null where the output has none).
+    /// </summary>
+    public Tensor[] Run(IReadOnlyList<Tensor> inputs, bool training, Tensor?[]? outputMasks = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         if (inputs.Count != Inputs.Count)
@@ -84,6 +88,8 @@ internal sealed partial class LayerGraph
         }
         var outputs = new Tensor[Outputs.Count];
         for (int i = 0; i < outputs.Length; i++) outputs[i] = values[Outputs[i]];
+        if (outputMasks is not null)
+            for (int i = 0; i < outputs.Length; i++) outputMasks[i] = masks?.GetValueOrDefault(Outputs[i]);
         return outputs;
     }
 

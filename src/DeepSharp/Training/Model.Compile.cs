@@ -186,13 +186,16 @@ public partial class Model
         foreach (var c in _compiled) c.Metric.Reset();
     }
 
-    /// <summary>Updates output <paramref name="output"/>'s metrics: plain ones unweighted, weighted ones with <paramref name="weights"/>.</summary>
-    private void UpdateMetrics(int output, Tensor yTrue, Tensor yPred, Tensor? weights)
+    /// <summary>
+    /// Updates output <paramref name="output"/>'s metrics: plain ones unweighted, weighted ones with
+    /// <paramref name="weights"/>; both with the output's <paramref name="mask"/> (Keras 3 passes it to every metric).
+    /// </summary>
+    private void UpdateMetrics(int output, Tensor yTrue, Tensor yPred, Tensor? weights, Tensor? mask)
     {
         foreach (var c in _compiled)
         {
             if (c.Output != output || c.Role == MetricRole.OutputLoss) continue;
-            c.Metric.Update(yTrue, yPred, c.Role == MetricRole.Weighted ? weights : null);
+            c.Metric.Update(yTrue, yPred, c.Role == MetricRole.Weighted ? weights : null, mask);
         }
     }
 }

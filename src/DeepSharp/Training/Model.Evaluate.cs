@@ -39,9 +39,9 @@ public partial class Model
                     continue;
                 }
                 CheckSamples(batch.X, batch.Y, "Evaluate");
-                var yPred = Call(batch.X);
-                lossMean.Add(OneLoss().Compute(batch.Y, yPred, batch.SampleWeight).Item(), batch.Size);
-                UpdateMetrics(0, batch.Y, yPred, batch.SampleWeight);
+                var (yPred, mask) = CallWithMask(batch.X, training: false);
+                lossMean.Add(OneLoss().Compute(batch.Y, yPred, batch.SampleWeight, mask).Item(), batch.Size);
+                UpdateMetrics(0, batch.Y, yPred, batch.SampleWeight, mask);
             }
         }
         var result = CurrentLogs(lossMean.Value);

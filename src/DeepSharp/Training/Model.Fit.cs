@@ -168,7 +168,7 @@ public partial class Model
         var loss = OneLoss();
         CheckSamples(batch.X, batch.Y, "Fit");
         var weights = classWeight is null ? batch.SampleWeight : ClassWeights.Apply(batch.Y, classWeight, batch.SampleWeight);
-        var yPred = Call(batch.X, training: true);
+        var (yPred, mask) = CallWithMask(batch.X, training: true);
         // The weights exist once the first batch has built the layers; listed once per Fit, as
         // Keras fixes the trainable set at compile time.
         if (run.Parameters is null)
@@ -176,12 +176,12 @@ public partial class Model
             run.Parameters = Parameters.ToArray();
             run.Trainable = TrainableParameters.ToArray();
         }
-        var lossTensor = loss.Compute(batch.Y, yPred, weights);
+        var lossTensor = loss.Compute(batch.Y, yPred, weights, mask);
         run.LossMean.Add(lossTensor.Item(), batch.Size);
         foreach (var p in run.Parameters) p.Value.Grad?.Span.Clear();
         lossTensor.Backward();
         optimizer.Apply(run.Trainable!);
-        UpdateMetrics(0, batch.Y, yPred, weights);
+        UpdateMetrics(0, batch.Y, yPred, weights, mask);
     }
 
     private Dictionary<string, double> CurrentLogs(double lossValue) => FillLogs([], lossValue);

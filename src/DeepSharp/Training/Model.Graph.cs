@@ -66,6 +66,24 @@ public partial class Model
     }
 
     /// <summary>
+    /// <see cref="Call(IReadOnlyList{Tensor}, bool)"/> that also returns each output's mask (null
+    /// entries for outputs without one), for the losses and metrics of Fit and Evaluate.
+    /// </summary>
+    internal IReadOnlyList<Tensor> CallWithMasks(IReadOnlyList<Tensor> inputs, bool training, out Tensor?[] masks)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (_graph is not null)
+        {
+            masks = new Tensor?[_graph.Outputs.Count];
+            return _graph.Run(inputs, training, masks);
+        }
+        if (inputs.Count != 1) throw new ArgumentException($"Model '{Name}' takes one input; got {inputs.Count}.", nameof(inputs));
+        var (y, mask) = CallWithMask(inputs[0], training);
+        masks = [mask];
+        return [y];
+    }
+
+    /// <summary>
     /// The architecture as Keras's config object: for a graph model the functional config (layers
     /// with their inbound nodes, input_layers, output_layers), which <see cref="Functional.FromConfig"/>
     /// rebuilds; a Sequential gives its name, layers and build_input_shape.

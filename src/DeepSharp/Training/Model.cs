@@ -40,6 +40,20 @@ public partial class Model
     }
 
     /// <summary>
+    /// Runs a model with one input and one output and returns the output's mask too (null when it
+    /// has none), for the losses and metrics of Fit and Evaluate.
+    /// </summary>
+    internal virtual (Tensor Output, Tensor? Mask) CallWithMask(Tensor x, bool training)
+    {
+        var graph = Graph();
+        if (graph.Inputs.Count != 1 || graph.Outputs.Count != 1)
+            throw new InvalidOperationException($"Model '{Name}' has {graph.Inputs.Count} inputs and {graph.Outputs.Count} outputs: use Call(IReadOnlyList<Tensor>).");
+        var masks = new Tensor?[1];
+        var y = graph.Run([x], training, masks)[0];
+        return (y, masks[0]);
+    }
+
+    /// <summary>
     /// Creates every layer's weights for a per-sample input shape (batch axis excluded). A graph
     /// model's layers are built when called on symbolic tensors; for it this only checks the shape.
     /// </summary>

@@ -51,12 +51,14 @@ public sealed class Sequential : Model
         BuildFrom(1);
     }
 
-    public override Tensor Call(Tensor x, bool training = false)
+    public override Tensor Call(Tensor x, bool training = false) => CallWithMask(x, training).Output;
+
+    internal override (Tensor Output, Tensor? Mask) CallWithMask(Tensor x, bool training)
     {
         if (_layers.Count == 0) throw new InvalidOperationException($"Model '{Name}' has no layers.");
         Tensor? mask = null;
         foreach (var layer in _layers) (x, mask) = layer.CallMasked(x, mask, training);
-        return x;
+        return (x, mask);
     }
 
     internal override Tensor StepLayers(Tensor x, KvCache cache)
