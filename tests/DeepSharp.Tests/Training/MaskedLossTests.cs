@@ -198,6 +198,30 @@ public class MaskedLossTests
     }
 
     [Fact]
+    public void SequenceMetricsScoreEachPositionAndSkipMaskedOnes()
+    {
+        var predictions = GradCheck.Random(69, Batch, Length, Vocabulary);
+        var y = Targets(padding: 0);
+        var rows = predictions.View(Batch * Length, Vocabulary);
+        var perRow = new SparseCategoricalAccuracy();
+        perRow.Update(y.View(Batch * Length), rows);
+        var sequence = new Accuracy();
+        sequence.Update(y, predictions);
+        Assert.Equal(perRow.Result(), sequence.Result(), 12);
+
+        var kept = Unpadded();
+        var unpadded = new Accuracy();
+        unpadded.Update(Tensor.FromArray(kept.Select(i => y.IntSpan[i]).ToArray(), kept.Length), rows.GatherRows(kept));
+        var mask = Tensor.FromArray(Tokens().ToIntArray().Select(t => t == 0 ? 0f : 1f).ToArray(), Batch, Length);
+        foreach (Metric metric in new Metric[] { new Accuracy(), new SparseCategoricalAccuracy() })
+        {
+            metric.Update(y, predictions, null, mask);
+            Assert.Equal(unpadded.Result(), metric.Result(), 12);
+        }
+        Assert.NotEqual(unpadded.Result(), sequence.Result(), 6);
+    }
+
+    [Fact]
     public void OnlyTheMaskedOutputOfATwoOutputModelIsMasked()
     {
         RandomGenerator.SetGlobalSeed(68);
