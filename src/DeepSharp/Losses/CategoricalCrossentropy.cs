@@ -4,7 +4,9 @@ using DeepSharp.Tensors;
 namespace DeepSharp.Losses;
 
 /// <summary>
-/// Cross-entropy against one-hot (or soft) targets of shape (batch, classes). With probabilities
+/// Cross-entropy against one-hot (or soft) targets of the predictions' shape: (batch, classes), or
+/// (batch, positions..., classes) for sequence outputs, whose losses are then one per position
+/// (batch, positions), averaged over them by the reduction as Keras does. With probabilities
 /// (<see cref="FromLogits"/> false) coming straight from a softmax, the softmax is fused with the
 /// loss on its logits for stability (as Keras's TensorFlow backend does); other probabilities are
 /// renormalised and clipped to [1e−7, 1 − 1e−7] as Keras does. With labelSmoothing s the targets
@@ -20,14 +22,15 @@ public sealed class CategoricalCrossentropy(bool fromLogits = false, float label
 
     public override Tensor PerSample(Tensor yTrue, Tensor yPred)
     {
-        if (yPred.Rank != 2 || yTrue.Shape != yPred.Shape)
-            throw new ShapeMismatchException($"CategoricalCrossentropy needs targets and predictions of the same shape (batch, classes); got {yTrue.Shape} and {yPred.Shape}. For integer labels use SparseCategoricalCrossentropy.");
+        if (yPred.Rank < 2 || yTrue.Shape != yPred.Shape)
+            throw new ShapeMismatchException($"CategoricalCrossentropy needs targets and predictions of the same shape (batch, ..., classes); got {yTrue.Shape} and {yPred.Shape}. For integer labels use SparseCategoricalCrossentropy.");
         if (yTrue.DType != DType.Float32)
             throw new ShapeMismatchException($"CategoricalCrossentropy needs float one-hot targets, got {yTrue.DType}; use ToCategorical or SparseCategoricalCrossentropy.");
-        yTrue = Labels.Smooth(yTrue, LabelSmoothing, 1f / yPred.Shape[1]);
+        // The softmax's logits are found on the predictions themselves, before they become rows.
         var logits = FromLogits ? yPred : Ops.SoftmaxLogits(yPred);
-        if (logits is not null) return Ops.SoftmaxCrossEntropy(logits, yTrue);
-        return FromProbabilities(yTrue, yPred);
+        var targets = Labels.Smooth(AsRows(yTrue), LabelSmoothing, 1f / yPred.Shape[-1]);
+        var rows = logits is not null ? Ops.SoftmaxCrossEntropy(AsRows(logits), targets) : FromProbabilities(targets, AsRows(yPred));
+        return PerPosition(rows, yPred.Shape);
     }
 
     /// <summary>−Σ t·log(clip(p / Σp)) per row.</summary>

@@ -55,6 +55,17 @@ public abstract partial class Loss
         return (yTrue, yPred);
     }
 
+    /// <summary>Predictions (batch, positions..., classes) as rows (batch·positions, classes); rank 2 stays as it is.</summary>
+    internal static Tensor AsRows(Tensor x) =>
+        x.Rank == 2 ? x : Ops.Reshape(x, x.Shape[-1] == 0 ? 0 : x.Size / x.Shape[-1], x.Shape[-1]);
+
+    /// <summary>
+    /// Losses per row of <see cref="AsRows"/> back per sample: (batch,) for predictions of rank 2,
+    /// (batch, positions) for sequence predictions (batch, positions..., classes).
+    /// </summary>
+    internal static Tensor PerPosition(Tensor rowLosses, Shape predictions) =>
+        predictions.Rank == 2 ? rowLosses : Ops.Reshape(rowLosses, predictions[0], predictions[0] == 0 ? 0 : rowLosses.Size / predictions[0]);
+
     /// <summary>Mean over the last axis: (..., n) → (...).</summary>
     internal static Tensor MeanLastAxis(Tensor x) => Ops.Affine(Ops.SumLastAxis(x), 1f / x.Shape[-1]);
 }

@@ -44,31 +44,27 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false, float
         if (yPred.Rank < 2)
             throw new ShapeMismatchException($"SparseCategoricalCrossentropy needs predictions (batch, ..., classes); got {yPred.Shape}.");
         int batch = yPred.Shape[0], classes = yPred.Shape[-1];
-        if (yPred.Rank == 2) return Rows(yTrue, yPred, classes);
-        int positions = yPred.Size / Math.Max(1, batch * classes);
-        if (yTrue.Size != batch * positions)
-            throw new ShapeMismatchException($"SparseCategoricalCrossentropy: predictions {yPred.Shape} need one label per position ({batch}×{positions}); got labels {yTrue.Shape}.");
-        var (loss, kept) = Rows(yTrue.View(batch * positions), Ops.Reshape(yPred, batch * positions, classes), classes);
-        return (Ops.Reshape(loss, batch, positions), kept?.View(batch, positions));
-    }
-
-    private (Tensor Loss, Tensor? Kept) Rows(Tensor yTrue, Tensor yPred, int classes)
-    {
-        var (labels, kept) = IgnoreClass is { } ignored ? WithoutIgnored(yTrue, ignored, classes) : (Labels.AsInt32(yTrue, classes, "SparseCategoricalCrossentropy"), null);
-        return (PerRow(labels, yPred), kept);
-    }
-
-    private Tensor PerRow(Tensor labels, Tensor yPred)
-    {
-        var logits = FromLogits ? yPred : Ops.SoftmaxLogits(yPred);
-        var oneHot = Labels.OneHot(labels, yPred.Shape[1]);
-        if (LabelSmoothing != 0f)
+        var rows = AsRows(yPred);
+        if (yPred.Rank > 2)
         {
-            var smoothed = Labels.Smooth(oneHot, LabelSmoothing, 1f / yPred.Shape[1]);
-            return logits is not null ? Ops.SoftmaxCrossEntropy(logits, smoothed) : CategoricalCrossentropy.FromProbabilities(smoothed, yPred);
+            if (yTrue.Size != rows.Shape[0])
+                throw new ShapeMismatchException($"SparseCategoricalCrossentropy: predictions {yPred.Shape} need one label per position ({batch}×{rows.Shape[0] / Math.Max(1, batch)}); got labels {yTrue.Shape}.");
+            yTrue = yTrue.View(rows.Shape[0]);
         }
-        if (logits is not null) return Ops.SparseSoftmaxCrossEntropy(logits, labels);
-        return CategoricalCrossentropy.FromProbabilities(oneHot, yPred);
+        // The softmax's logits are found on the predictions themselves, before they become rows.
+        var logits = FromLogits ? yPred : Ops.SoftmaxLogits(yPred);
+        var (labels, kept) = IgnoreClass is { } ignored ? WithoutIgnored(yTrue, ignored, classes) : (Labels.AsInt32(yTrue, classes, "SparseCategoricalCrossentropy"), null);
+        var loss = PerPosition(PerRow(labels, rows, logits is null ? null : AsRows(logits)), yPred.Shape);
+        return (loss, kept?.View(loss.Shape));
+    }
+
+    /// <summary>The loss of each row of <paramref name="rows"/> (batch, classes), on <paramref name="logits"/> when known.</summary>
+    private Tensor PerRow(Tensor labels, Tensor rows, Tensor? logits)
+    {
+        if (LabelSmoothing == 0f && logits is not null) return Ops.SparseSoftmaxCrossEntropy(logits, labels);
+        int classes = rows.Shape[1];
+        var targets = Labels.Smooth(Labels.OneHot(labels, classes), LabelSmoothing, 1f / classes);
+        return logits is not null ? Ops.SoftmaxCrossEntropy(logits, targets) : CategoricalCrossentropy.FromProbabilities(targets, rows);
     }
 
     /// <summary>Labels with ignored positions replaced by class 0, and weights 0 there and 1 elsewhere.</summary>
