@@ -3,7 +3,8 @@ using DeepSharp.Tensors;
 namespace DeepSharp.Data;
 
 /// <summary>
-/// One mini-batch: inputs, targets and optional per-sample weights (batch,). A batch for a model
+/// One mini-batch: inputs, targets and optional sample weights, (batch,) or, for sequence outputs,
+/// (batch, time) (Keras's temporal sample weights). A batch for a model
 /// with several inputs or outputs comes from <see cref="FromLists(IReadOnlyList{Tensor}, IReadOnlyList{Tensor?}, Tensor?)"/>
 /// and holds one tensor per input and one target per output (null for an output that is neither
 /// trained nor measured); <see cref="X"/> and <see cref="Y"/> are then the first input and the first
@@ -11,7 +12,7 @@ namespace DeepSharp.Data;
 /// </summary>
 /// <param name="X">The (first) input.</param>
 /// <param name="Y">The (first given) target.</param>
-/// <param name="SampleWeight">Weights (batch,) applied to every output; null when unweighted or when the batch has one weight tensor per output (see <see cref="SampleWeightOf"/>).</param>
+/// <param name="SampleWeight">Weights (batch,) or (batch, time) applied to every output; null when unweighted or when the batch has one weight tensor per output (see <see cref="SampleWeightOf"/>).</param>
 public record Batch(Tensor X, Tensor Y, Tensor? SampleWeight = null)
 {
     /// <summary>Samples in the batch.</summary>
@@ -34,7 +35,7 @@ public record Batch(Tensor X, Tensor Y, Tensor? SampleWeight = null)
         index == 0 ? Y : throw new ArgumentOutOfRangeException(nameof(index), index, "This batch has one target.");
 
     /// <summary>
-    /// The weights (batch,) for output <paramref name="index"/>'s loss and weighted metrics: its own when
+    /// The weights (batch,) or (batch, time) for output <paramref name="index"/>'s loss and weighted metrics: its own when
     /// the batch has one weight tensor per output, <see cref="SampleWeight"/> otherwise (null: unweighted).
     /// </summary>
     public virtual Tensor? SampleWeightOf(int index) =>
@@ -49,7 +50,7 @@ public record Batch(Tensor X, Tensor Y, Tensor? SampleWeight = null)
         new ListBatch(Copy(inputs, nameof(inputs)), Copy(targets, nameof(targets)), sampleWeight, null);
 
     /// <summary>
-    /// A batch with one tensor per model input, one target per output and one weight tensor (batch,)
+    /// A batch with one tensor per model input, one target per output and one weight tensor (batch,) or (batch, time)
     /// per output (null: that output unweighted), as Keras's <c>sample_weight=[w1, w2]</c>.
     /// </summary>
     /// <exception cref="ArgumentException">A list is empty, every target is null, or the weights are not one per target.</exception>

@@ -38,7 +38,7 @@ public sealed class TensorDataset : Dataset
     /// <summary>
     /// One tensor per model input and one target per model output, each with the same number of
     /// samples; a null target stands for an output that is neither trained nor measured.
-    /// <paramref name="sampleWeight"/> (samples,) weighs every output.
+    /// <paramref name="sampleWeight"/> (samples,) or (samples, time) weighs every output.
     /// </summary>
     /// <exception cref="ArgumentException">A list is empty or every target is null.</exception>
     /// <exception cref="ShapeMismatchException">A tensor has no sample axis or the sample counts differ.</exception>
@@ -50,11 +50,11 @@ public sealed class TensorDataset : Dataset
     }
 
     /// <summary>
-    /// As the other list constructor, with one weight tensor (samples,) per target (null: that output
+    /// As the other list constructor, with one weight tensor (samples,) or (samples, time) per target (null: that output
     /// unweighted), as Keras's <c>sample_weight=[w1, w2]</c>.
     /// </summary>
     /// <exception cref="ArgumentException">A list is empty, every target is null, or the weights are not one per target.</exception>
-    /// <exception cref="ShapeMismatchException">A tensor has no sample axis, the sample counts differ, or a weight tensor does not hold one float per sample.</exception>
+    /// <exception cref="ShapeMismatchException">A tensor has no sample axis, the sample counts differ, or a weight tensor holds neither one float nor one row per sample.</exception>
     public TensorDataset(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?> targets, IReadOnlyList<Tensor?> sampleWeights)
     {
         ArgumentNullException.ThrowIfNull(sampleWeights);
@@ -72,7 +72,7 @@ public sealed class TensorDataset : Dataset
     /// <summary>The (first given) target tensor.</summary>
     public Tensor Y { get; }
 
-    /// <summary>Weights (samples,) of every output; null when unweighted or weighted per output.</summary>
+    /// <summary>Weights (samples,) or (samples, time) of every output; null when unweighted or weighted per output.</summary>
     public Tensor? SampleWeight { get; }
 
     /// <summary>One weight tensor per target, when the data set was made with them; otherwise null.</summary>
@@ -123,8 +123,14 @@ public sealed class TensorDataset : Dataset
         throw new ArgumentException("TensorDataset needs at least one target that is not null.", nameof(targets));
     }
 
+    /// <summary>
+    /// Weights of one float per sample (viewed as (samples,)) or, for sequence outputs, one row per
+    /// sample such as (samples, time) (Keras's temporal sample weights; kept as they are).
+    /// </summary>
     private static Tensor? CheckWeights(Tensor? sampleWeight, int samples, string what) =>
         sampleWeight is null ? null
-        : sampleWeight.Size == samples && sampleWeight.DType == DType.Float32 ? sampleWeight.View(samples)
-        : throw new ShapeMismatchException($"TensorDataset: {what} {sampleWeight.Shape} need one float per sample ({samples}).");
+        : sampleWeight.DType != DType.Float32 ? throw new ShapeMismatchException($"TensorDataset: {what} {sampleWeight.Shape} need floats, got {sampleWeight.DType}.")
+        : sampleWeight.Size == samples ? sampleWeight.View(samples)
+        : sampleWeight.Rank > 1 && sampleWeight.Shape[0] == samples ? sampleWeight
+        : throw new ShapeMismatchException($"TensorDataset: {what} {sampleWeight.Shape} need one float per sample ({samples}) or one row per sample, e.g. ({samples}, time).");
 }

@@ -37,12 +37,9 @@ public abstract partial class Loss
         }
         // Keras's divide_no_nan(total, valid): no counted element gives a loss of 0.
         float scale = valid == 0 ? 0f : (float)w.Length / valid;
-        int perSample = batch == 0 ? 0 : w.Length / batch;
-        for (int b = 0; b < batch; b++)
-        {
-            float factor = sampleWeight is null ? scale : scale * sampleWeight.Span[b];
-            System.Numerics.Tensors.TensorPrimitives.Multiply(w.Slice(b * perSample, perSample), factor, w.Slice(b * perSample, perSample));
-        }
+        System.Numerics.Tensors.TensorPrimitives.Multiply(w, scale, w);
+        if (sampleWeight is not null)
+            weights = Ops.Multiply(weights, WeightsFor(sampleWeight, values, yPred.Shape));
         return Ops.Mean(Ops.Multiply(values, weights));
     }
 

@@ -17,27 +17,26 @@ public abstract partial class Loss
     /// <summary>The batch loss as a scalar tensor, differentiable with respect to <paramref name="yPred"/>.</summary>
     /// <param name="yTrue">Targets.</param>
     /// <param name="yPred">Predictions.</param>
-    /// <param name="sampleWeight">Optional weights of shape (batch,): each sample's loss is multiplied by its weight.</param>
+    /// <param name="sampleWeight">
+    /// Optional weights: one per sample (batch,), multiplying each sample's loss; or, for sequence
+    /// outputs, one per loss element (batch, time) (Keras's temporal sample weights), multiplying each
+    /// position's loss. The reduction is the same: the sum of the weighted losses over their number.
+    /// </param>
     /// <param name="mask">
     /// Optional mask of the predictions, one value per loss element (e.g. (batch, time) for sequence
     /// outputs), nonzero where the element counts: masked elements add nothing and the sum is divided
     /// by the number of unmasked elements instead of the number of elements (Keras 3's reduction when
-    /// the output carries a mask). Sample weights then weigh each sample's unmasked elements.
+    /// the output carries a mask). Sample weights then weigh the unmasked elements.
     /// </param>
-    /// <exception cref="ShapeMismatchException">The batch sizes differ, the weights are not one float per sample, or the mask does not fit the losses.</exception>
+    /// <exception cref="ShapeMismatchException">The batch sizes differ, the weights are neither one float per sample nor one per loss element, or the mask does not fit the losses.</exception>
     public Tensor Compute(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null, Tensor? mask = null)
     {
         if (yPred.Rank == 0 || yTrue.Rank == 0 || yTrue.Shape[0] != yPred.Shape[0])
             throw new ShapeMismatchException($"{GetType().Name}: targets {yTrue.Shape} and predictions {yPred.Shape} must have the same batch size.");
-        if (sampleWeight is not null && (sampleWeight.Size != yPred.Shape[0] || sampleWeight.DType != DType.Float32))
-            throw new ShapeMismatchException($"{GetType().Name}: sample weights {sampleWeight.Shape} {sampleWeight.DType} need one float per sample ({yPred.Shape[0]}).");
         if (mask is not null) return ComputeMasked(yTrue, yPred, sampleWeight, mask);
         var perSample = PerSample(yTrue, yPred);
         if (sampleWeight is null) return Ops.Mean(perSample);
-        Span<int> dims = stackalloc int[perSample.Rank];
-        dims.Fill(1);
-        dims[0] = sampleWeight.Size;
-        return Ops.Mean(Ops.Multiply(perSample, sampleWeight.View(dims)));
+        return Ops.Mean(Ops.Multiply(perSample, WeightsFor(sampleWeight, perSample, yPred.Shape)));
     }
 
     /// <summary>One loss value per sample, shape (batch,) (or (batch, ...) for outputs of rank above 2).</summary>

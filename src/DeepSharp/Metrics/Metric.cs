@@ -18,8 +18,11 @@ public abstract class Metric
     /// <summary>Adds a batch of targets and predictions.</summary>
     /// <param name="yTrue">Targets, batch first.</param>
     /// <param name="yPred">Predictions, batch first.</param>
-    /// <param name="sampleWeight">One float per sample (batch,), or null for weights of 1.</param>
-    /// <exception cref="ShapeMismatchException">The shapes do not fit each other or the weights are not one per sample.</exception>
+    /// <param name="sampleWeight">
+    /// One float per sample (batch,), or null for weights of 1. The per-position metrics (accuracies,
+    /// top-k, MSE, MAE) also take one per position, e.g. (batch, time), for sequence predictions.
+    /// </param>
+    /// <exception cref="ShapeMismatchException">The shapes do not fit each other or the weights are neither one per sample nor (where taken) one per position.</exception>
     public abstract void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight);
 
     /// <summary>
@@ -36,7 +39,7 @@ public abstract class Metric
     /// </summary>
     /// <param name="yTrue">Targets, batch first.</param>
     /// <param name="yPred">Predictions, batch first; (batch, positions..., classes) for sequence outputs.</param>
-    /// <param name="sampleWeight">One float per sample (batch,), or null for weights of 1.</param>
+    /// <param name="sampleWeight">One float per sample (batch,), one per position (e.g. (batch, time), as the mask), or null for weights of 1.</param>
     /// <param name="mask">One value per position (e.g. (batch, time)), nonzero where it counts; null for none.</param>
     /// <exception cref="ShapeMismatchException">The mask does not have the predictions' batch size.</exception>
     public void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight, Tensor? mask)
@@ -49,10 +52,12 @@ public abstract class Metric
         if (mask.Rank == 0 || yPred.Rank == 0 || mask.Shape[0] != yPred.Shape[0])
             throw new ShapeMismatchException($"{GetType().Name}: the predictions' mask {mask.Shape} needs the batch size of predictions {yPred.Shape}.");
         int batch = yPred.Shape[0];
-        var weights = SampleWeights(sampleWeight, batch);
+        // Weights one per sample, or one per position (as many as the mask has values).
+        bool perPosition = sampleWeight is not null && sampleWeight.Size == mask.Size && sampleWeight.Size != batch;
+        var weights = perPosition ? SampleWeights(sampleWeight, mask.Size) : SampleWeights(sampleWeight, batch);
         var combined = Tensor.Temp(new Shape(mask.Size));
         var c = combined.Span;
-        int perSample = batch == 0 ? 1 : Math.Max(1, mask.Size / batch);
+        int perSample = perPosition || batch == 0 ? 1 : Math.Max(1, mask.Size / batch);
         for (int i = 0; i < c.Length; i++)
         {
             bool set = mask.DType == DType.Int32 ? mask.IntSpan[i] != 0 : mask.Span[i] != 0f;

@@ -11,9 +11,13 @@ internal static class ClassWeights
     /// any. The class is the argmax of one-hot rows, the label of (batch,) or (batch, 1) integer
     /// targets, or the rounded value of a single binary column.
     /// </summary>
+    /// <exception cref="ShapeMismatchException">The sample weights are per position (batch, time): Keras has no class weights for them either.</exception>
     public static Tensor Apply(Tensor y, IReadOnlyDictionary<int, float> classWeight, Tensor? sampleWeight)
     {
         int n = y.Shape[0];
+        if (sampleWeight is not null && sampleWeight.Size != n)
+            throw new ShapeMismatchException($"Fit: classWeight needs sample weights of one float per sample ({n}); got {sampleWeight.Shape}. " +
+                "Fold the class weights into the per-position weights instead.");
         int cols = n == 0 ? 1 : y.Size / n;
         var weights = Tensor.Temp(new Shape(n));
         var w = weights.Span;

@@ -23,28 +23,45 @@ public partial class Model
     /// <param name="shuffle">Reshuffle the training samples every epoch.</param>
     /// <param name="callbacks">Hooks called during training.</param>
     /// <param name="classWeight">Weight of each class's samples in the loss and the weighted metrics (classes not listed weigh 1).</param>
-    /// <param name="sampleWeight">Weight of each sample in the loss and the weighted metrics, shape (samples,).</param>
+    /// <param name="sampleWeight">Weight of each sample in the loss and the weighted metrics, shape (samples,); or, for a sequence output, of each position, shape (samples, time) (Keras's temporal sample weights).</param>
     /// <param name="initialEpoch">Epoch to start at (to resume a run); epochs counts from 0, not from here.</param>
     /// <param name="stepsPerEpoch">Batches per epoch; the data then continues across epochs and restarts when used up.</param>
+    /// <param name="validationSampleWeight">
+    /// Weights of the validation samples, (samples,) or (samples, time), for val_loss and the weighted
+    /// metrics (Keras's <c>validation_data=(x, y, sample_weight)</c>); only with <paramref name="validationData"/>.
+    /// </param>
+    /// <exception cref="ArgumentException">validationSampleWeight is given without validationData.</exception>
+    /// <exception cref="ShapeMismatchException">The samples of inputs, targets and their weights differ.</exception>
     public History Fit(Tensor x, Tensor y, int batchSize = 32, int epochs = 1, int verbose = 1,
         (Tensor X, Tensor Y)? validationData = null, float validationSplit = 0f, bool shuffle = true,
         IEnumerable<Callback>? callbacks = null, IReadOnlyDictionary<int, float>? classWeight = null,
-        Tensor? sampleWeight = null, int initialEpoch = 0, int? stepsPerEpoch = null)
+        Tensor? sampleWeight = null, int initialEpoch = 0, int? stepsPerEpoch = null, Tensor? validationSampleWeight = null)
     {
         RequireCompiled("Fit");
         CheckSamples(x, y, "Fit");
+        CheckWeightRows(sampleWeight, x.Shape[0], "Fit", "sampleWeight");
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
         if (!(validationSplit >= 0f && validationSplit < 1f))
             throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, "validationSplit must be in [0, 1).");
         Tensor? validationWeight = null;
-        if (validationData is { } vd) CheckSamples(vd.X, vd.Y, "Fit validation data");
+        if (validationData is { } vd)
+        {
+            CheckSamples(vd.X, vd.Y, "Fit validation data");
+            CheckWeightRows(validationSampleWeight, vd.X.Shape[0], "Fit validation data", "validationSampleWeight");
+            validationWeight = validationSampleWeight;
+        }
+        else if (validationSampleWeight is not null)
+        {
+            throw new ArgumentException("Fit: validationSampleWeight weighs validationData, which was not given " +
+                "(with validationSplit the held-out samples keep their sampleWeight).", nameof(validationSampleWeight));
+        }
         else if (validationSplit > 0f)
         {
             int held = (int)(x.Shape[0] * validationSplit);
             int kept = x.Shape[0] - held;
             validationData = (x.SliceRows(kept, held), y.SliceRows(kept, held));
-            validationWeight = sampleWeight?.View(-1).SliceRows(kept, held); // the held-out samples keep their weights, as Keras
-            (x, y, sampleWeight) = (x.SliceRows(0, kept), y.SliceRows(0, kept), sampleWeight?.View(-1).SliceRows(0, kept));
+            validationWeight = WeightRows(sampleWeight, kept, held); // the held-out samples keep their weights, as Keras
+            (x, y, sampleWeight) = (x.SliceRows(0, kept), y.SliceRows(0, kept), WeightRows(sampleWeight, 0, kept));
         }
         _shuffleGenerator ??= RandomGenerator.Global.Fork();
         var train = new DataLoader(new TensorDataset(x, y, sampleWeight), batchSize, shuffle, prefetch: 0, _shuffleGenerator);

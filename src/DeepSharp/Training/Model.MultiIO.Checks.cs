@@ -34,22 +34,39 @@ public partial class Model
             "(only an output compiled without a loss and without metrics may go without one).", "y");
 
     /// <summary>
-    /// sampleWeight or sampleWeights, not both; sampleWeights holds one entry per output, each null or
-    /// one float per sample.
+    /// sampleWeight or sampleWeights, not both; sampleWeight and each entry of sampleWeights (one per
+    /// output) null or as <see cref="CheckWeightRows"/> wants them.
     /// </summary>
-    private void CheckSampleWeights(Tensor? sampleWeight, Tensor?[]? sampleWeights, int samples, string caller)
+    private void CheckSampleWeights(Tensor? sampleWeight, Tensor?[]? sampleWeights, int samples, string caller, string listName = "sampleWeights")
     {
+        CheckWeightRows(sampleWeight, samples, caller, "sampleWeight");
         if (sampleWeights is null) return;
         if (sampleWeight is not null)
-            throw new ArgumentException($"{caller}: give sampleWeight (one tensor for every output) or sampleWeights (one per output), not both.", nameof(sampleWeights));
+            throw new ArgumentException($"{caller}: give sampleWeight (one tensor for every output) or sampleWeights (one per output), not both.", listName);
         if (sampleWeights.Length != OutputCount)
             throw new ArgumentException($"{caller}: model '{Name}' has {Count(OutputCount, "output")} ({string.Join(", ", OutputNames)}); " +
-                $"sampleWeights has {Count(sampleWeights.Length, "entry")}: give one per output (null for an unweighted one).", nameof(sampleWeights));
+                $"{listName} has {Count(sampleWeights.Length, "entry")}: give one per output (null for an unweighted one).", listName);
         for (int o = 0; o < sampleWeights.Length; o++)
-            if (sampleWeights[o] is { } w && (w.Size != samples || w.DType != DType.Float32 || (w.Rank > 0 && w.Shape[0] != samples)))
-                throw new ShapeMismatchException($"{caller}: the sample weights of output '{OutputNames[o]}' (sampleWeights[{o}]) are {w.Shape} {w.DType}; " +
-                    $"they need one float per sample ({samples}).");
+            CheckWeightRows(sampleWeights[o], samples, caller, $"the sample weights of output '{OutputNames[o]}' ({listName}[{o}])");
     }
+
+    /// <summary>
+    /// Null, or float weights with one value per sample (samples,) or one row per sample, e.g.
+    /// (samples, time) for a sequence output (Keras's temporal sample weights).
+    /// </summary>
+    private static void CheckWeightRows(Tensor? weights, int samples, string caller, string what)
+    {
+        if (weights is null) return;
+        bool perSample = weights.Size == samples && (weights.Rank == 0 || weights.Shape[0] == samples);
+        bool perRow = weights.Rank > 1 && weights.Shape[0] == samples;
+        if (weights.DType != DType.Float32 || !(perSample || perRow))
+            throw new ShapeMismatchException($"{caller}: {what} are {weights.Shape} {weights.DType}; " +
+                $"they need one float per sample ({samples}) or one row per sample, e.g. ({samples}, time).");
+    }
+
+    /// <summary>Rows [start, start + count) of weights checked by <see cref="CheckWeightRows"/> (null stays null).</summary>
+    private static Tensor? WeightRows(Tensor? weights, int start, int count) =>
+        weights is null ? null : (weights.Rank == 0 ? weights.View(1) : weights).SliceRows(start, count);
 
     private void CheckInputs(Tensor[] x, string caller)
     {

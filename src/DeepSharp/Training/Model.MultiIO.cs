@@ -35,12 +35,14 @@ public partial class Model
     /// <param name="initialEpoch">Epoch to start at.</param>
     /// <param name="stepsPerEpoch">Batches per epoch.</param>
     /// <param name="sampleWeights">One weight tensor (samples,) per output, for that output's loss and weighted metrics; null entries leave an output unweighted. Not together with <paramref name="sampleWeight"/>.</param>
-    /// <exception cref="ArgumentException">The number of inputs, targets or sample weights differs from the model's inputs or outputs, or a target an output needs is null.</exception>
+    /// <param name="validationSampleWeights">One weight tensor per output for the validation samples (null entries: unweighted), for the val_ losses and weighted metrics; only with <paramref name="validationData"/>.</param>
+    /// <exception cref="ArgumentException">The number of inputs, targets or sample weights differs from the model's inputs or outputs, a target an output needs is null, or validationSampleWeights is given without validationData.</exception>
     /// <exception cref="ShapeMismatchException">The tensors or sample weights do not share one number of samples.</exception>
     public History Fit(Tensor[] x, Tensor?[] y, int batchSize = 32, int epochs = 1, int verbose = 1,
         (Tensor[] X, Tensor?[] Y)? validationData = null, float validationSplit = 0f, bool shuffle = true,
         IEnumerable<Callback>? callbacks = null, IReadOnlyDictionary<int, float>? classWeight = null,
-        Tensor? sampleWeight = null, int initialEpoch = 0, int? stepsPerEpoch = null, Tensor?[]? sampleWeights = null)
+        Tensor? sampleWeight = null, int initialEpoch = 0, int? stepsPerEpoch = null, Tensor?[]? sampleWeights = null,
+        Tensor?[]? validationSampleWeights = null)
     {
         RequireCompiled("Fit");
         CheckTensors(x, y, "Fit");
@@ -52,16 +54,26 @@ public partial class Model
             throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, "validationSplit must be in [0, 1).");
         Tensor? validationWeight = null;
         Tensor?[]? validationWeights = null;
-        if (validationData is { } vd) CheckTensors(vd.X, vd.Y, "Fit validation data");
+        if (validationData is { } vd)
+        {
+            CheckTensors(vd.X, vd.Y, "Fit validation data");
+            CheckSampleWeights(null, validationSampleWeights, vd.X[0].Shape[0], "Fit validation data", nameof(validationSampleWeights));
+            validationWeights = validationSampleWeights;
+        }
+        else if (validationSampleWeights is not null)
+        {
+            throw new ArgumentException("Fit: validationSampleWeights weigh validationData, which was not given " +
+                "(with validationSplit the held-out samples keep their sample weights).", nameof(validationSampleWeights));
+        }
         else if (validationSplit > 0f)
         {
             // The held-out samples keep their weights, as Keras.
             int samples = x[0].Shape[0], held = (int)(samples * validationSplit), kept = samples - held;
             validationData = (Rows(x, kept, held), TargetRows(y, kept, held));
-            validationWeight = sampleWeight?.View(-1).SliceRows(kept, held);
+            validationWeight = WeightRows(sampleWeight, kept, held);
             validationWeights = sampleWeights is null ? null : WeightRows(sampleWeights, kept, held);
             (x, y) = (Rows(x, 0, kept), TargetRows(y, 0, kept));
-            sampleWeight = sampleWeight?.View(-1).SliceRows(0, kept);
+            sampleWeight = WeightRows(sampleWeight, 0, kept);
             sampleWeights = sampleWeights is null ? null : WeightRows(sampleWeights, 0, kept);
         }
         _shuffleGenerator ??= RandomGenerator.Global.Fork();
@@ -150,7 +162,7 @@ public partial class Model
     private static Tensor?[] WeightRows(Tensor?[] weights, int start, int count)
     {
         var rows = new Tensor?[weights.Length];
-        for (int i = 0; i < rows.Length; i++) rows[i] = weights[i]?.View(-1).SliceRows(start, count);
+        for (int i = 0; i < rows.Length; i++) rows[i] = WeightRows(weights[i], start, count);
         return rows;
     }
 }
