@@ -50,19 +50,22 @@ public partial class Model
     /// Trains on tensors keyed by input name and targets keyed by output name (Keras's
     /// <c>fit(x={"a": ...}, y={"out1": ...})</c>); see the list overload for the parameters. An output
     /// missing from <paramref name="y"/> has no target, which only an output without a loss and without
-    /// metrics may lack; one missing from <paramref name="sampleWeights"/> is unweighted.
+    /// metrics may lack; one missing from <paramref name="sampleWeights"/> (or, for the validation data,
+    /// from <paramref name="validationSampleWeights"/>) is unweighted.
     /// </summary>
     /// <exception cref="ArgumentException">A key is not an input or output name, an input is missing, or a target an output needs is missing.</exception>
     public History Fit(IReadOnlyDictionary<string, Tensor> x, IReadOnlyDictionary<string, Tensor> y, int batchSize = 32, int epochs = 1, int verbose = 1,
         (IReadOnlyDictionary<string, Tensor> X, IReadOnlyDictionary<string, Tensor> Y)? validationData = null, float validationSplit = 0f,
         bool shuffle = true, IEnumerable<Callback>? callbacks = null, IReadOnlyDictionary<int, float>? classWeight = null,
-        Tensor? sampleWeight = null, int initialEpoch = 0, int? stepsPerEpoch = null, IReadOnlyDictionary<string, Tensor>? sampleWeights = null)
+        Tensor? sampleWeight = null, int initialEpoch = 0, int? stepsPerEpoch = null, IReadOnlyDictionary<string, Tensor>? sampleWeights = null,
+        IReadOnlyDictionary<string, Tensor>? validationSampleWeights = null)
     {
         (Tensor[], Tensor?[])? validation = validationData is { } v
             ? (InputsByName(v.X, "Fit validation data"), OutputsByName(v.Y, "Fit validation data", "y")) : null;
         return Fit(InputsByName(x, "Fit"), OutputsByName(y, "Fit", nameof(y)), batchSize, epochs, verbose, validation, validationSplit, shuffle,
             callbacks, classWeight, sampleWeight, initialEpoch, stepsPerEpoch,
-            sampleWeights is null ? null : OutputsByName(sampleWeights, "Fit", nameof(sampleWeights)));
+            sampleWeights is null ? null : OutputsByName(sampleWeights, "Fit", nameof(sampleWeights)),
+            validationSampleWeights is null ? null : OutputsByName(validationSampleWeights, "Fit validation data", nameof(validationSampleWeights)));
     }
 
     /// <summary>

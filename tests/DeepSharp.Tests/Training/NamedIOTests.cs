@@ -82,6 +82,38 @@ public class NamedIOTests
     }
 
     [Fact]
+    public void ValidationWeightsByNameGiveTheListOverloadsValidationLosses()
+    {
+        var (xa, xb, labels, value) = MultiIOTests.Data(81);
+        var (va, vb, vLabels, vValue) = MultiIOTests.Data(82);
+        // Weight 2 on the first half of out2's validation samples, 0 on the rest: val_out2_loss changes.
+        var half = new float[Samples];
+        for (int i = 0; i < Samples / 2; i++) half[i] = 2f;
+        var vw2 = Tensor.FromArray(half, Samples);
+
+        History Train(bool named, bool weighted)
+        {
+            RandomGenerator.SetGlobalSeed(83);
+            var model = MultiIOTests.TwoByTwo();
+            CompileLists(model, out2Loss: true);
+            if (!named)
+                return model.Fit([xa, xb], [labels, value], batchSize: 16, epochs: 2, verbose: 0,
+                    validationData: ([va, vb], [vLabels, vValue]), validationSampleWeights: weighted ? [null, vw2] : null);
+            return model.Fit(Named(("a", xa), ("b", xb)), Named(("out1", labels), ("out2", value)), batchSize: 16, epochs: 2, verbose: 0,
+                validationData: (Named(("a", va), ("b", vb)), Named(("out1", vLabels), ("out2", vValue))),
+                validationSampleWeights: weighted ? Named(("out2", vw2)) : null);
+        }
+
+        var fromLists = Train(named: false, weighted: true);
+        var fromNames = Train(named: true, weighted: true);
+        var unweighted = Train(named: true, weighted: false);
+        Assert.Equal(fromLists["val_out2_loss"], fromNames["val_out2_loss"]);
+        Assert.Equal(fromLists["val_out1_loss"], fromNames["val_out1_loss"]);
+        Assert.Equal(unweighted["val_out1_loss"], fromNames["val_out1_loss"]);          // out1 has no validation weights
+        Assert.NotEqual(unweighted["val_out2_loss"][^1], fromNames["val_out2_loss"][^1]);
+    }
+
+    [Fact]
     public void AMissingOutputTargetIsAllowedOnlyForAnOutputWithoutLossOrMetrics()
     {
         RandomGenerator.SetGlobalSeed(75);
