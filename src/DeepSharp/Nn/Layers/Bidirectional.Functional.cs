@@ -34,10 +34,7 @@ public sealed partial class Bidirectional
     /// <exception cref="InvalidOperationException">The wrapped layer has returnState: false.</exception>
     public SymbolicTensor[] CallWithState(SymbolicTensor x, IReadOnlyList<SymbolicTensor>? initialState = null)
     {
-        if (!ReturnState)
-            throw new InvalidOperationException(
-                $"Layer '{Name}' (Bidirectional) wraps a layer with returnState: false, so a functional model records its output alone: " +
-                "build the wrapped layer with returnState: true to get the states, or call Call(x, initialState) for the output.");
+        if (!ReturnState) throw RecurrentCalls.NoReturnStateError(this, "wraps a layer with");
         return [.. Record(x, initialState)];
     }
 

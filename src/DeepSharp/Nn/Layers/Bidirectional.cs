@@ -131,9 +131,7 @@ public sealed partial class Bidirectional : Layer
         return new Shape(dims);
     }
 
-    private InvalidOperationException ReturnStateError() =>
-        new($"Layer '{Name}' (Bidirectional) wraps a layer with returnState: true, so it returns states besides its output: call CallWithState(x), " +
-            "on tensors or on symbolic tensors in a functional model.");
+    private InvalidOperationException ReturnStateError() => RecurrentCalls.ReturnStateError(this, "wraps a layer with");
 
     /// <summary>A fresh, unbuilt copy named prefix + name (Keras's recreation from the config).</summary>
     private static RecurrentLayer Recreate(RecurrentLayer layer, string prefix, bool goBackwards)

@@ -70,4 +70,17 @@ internal static class RecurrentCalls
         foreach (var s in initialState) ArgumentNullException.ThrowIfNull(s, nameof(initialState));
         return [x, .. initialState];
     }
+
+    /// <summary>
+    /// The error of a plain call on a layer with returnState: true (<paramref name="setting"/> says
+    /// where the setting is: "has" or "wraps a layer with").
+    /// </summary>
+    public static InvalidOperationException ReturnStateError(Layer layer, string setting) =>
+        new($"Layer '{layer.Name}' ({layer.TypeName}) {setting} returnState: true, so it returns its states besides its output: call CallWithState(x), " +
+            "on tensors or on symbolic tensors in a functional model (Call and Sequential models take one output only).");
+
+    /// <summary>The error of a symbolic CallWithState on a layer with returnState: false.</summary>
+    public static InvalidOperationException NoReturnStateError(Layer layer, string setting) =>
+        new($"Layer '{layer.Name}' ({layer.TypeName}) {setting} returnState: false, so a functional model records its output alone: " +
+            "build it with returnState: true to get the states, or call Call(x, initialState) for the output.");
 }

@@ -37,10 +37,7 @@ public abstract partial class RecurrentLayer
     /// <exception cref="InvalidOperationException">The layer has returnState: false, so a graph records one output for it.</exception>
     public SymbolicTensor[] CallWithState(SymbolicTensor x, IReadOnlyList<SymbolicTensor>? initialState = null)
     {
-        if (!ReturnState)
-            throw new InvalidOperationException(
-                $"Layer '{Name}' ({TypeName}) has returnState: false, so a functional model records its output alone: build it with returnState: true " +
-                "to get the states, or call Call(x, initialState) for the output.");
+        if (!ReturnState) throw RecurrentCalls.NoReturnStateError(this, "has");
         return [.. Record(x, initialState)];
     }
 

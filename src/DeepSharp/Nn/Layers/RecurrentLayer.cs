@@ -223,9 +223,7 @@ public abstract partial class RecurrentLayer : Layer
                 throw new ShapeMismatchException($"Layer '{Name}' ({TypeName}) needs initial states (batch, units) = ({batch}, {Units}); got {s.Shape} {s.DType}.");
     }
 
-    private InvalidOperationException ReturnStateError() =>
-        new($"Layer '{Name}' ({TypeName}) has returnState: true, so it returns its states besides its output: call CallWithState(x), " +
-            "on tensors or on symbolic tensors in a functional model (Call and Sequential models take one output only).");
+    private InvalidOperationException ReturnStateError() => RecurrentCalls.ReturnStateError(this, "has");
 
     private CellActivation CellActivationOf(Activation activation, string role) => activation.Name switch
     {
