@@ -33,7 +33,7 @@ public sealed class Accuracy : Metric
             bool hit;
             if (classes == 1)
             {
-                hit = (row[0] > 0.5f) == (TargetValue(yTrue, i) > 0.5f);
+                hit = (row[0] > 0.5f) == BinaryElements.IsPositive(TargetValue(yTrue, i));
             }
             else if (yTrue.Size == yPred.Size && yTrue.DType == DType.Float32)
             {

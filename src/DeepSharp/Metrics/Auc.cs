@@ -5,7 +5,7 @@ namespace DeepSharp.Metrics;
 /// <summary>
 /// Area under the ROC curve, as Keras's AUC defaults: 200 thresholds (0 − 1e−7, i/199 for
 /// i = 1..198, 1 + 1e−7), a prediction positive when above a threshold, the area by the trapezoid
-/// rule over (false-positive rate, recall). Targets are 0/1 per element. With sample weights each
+/// rule over (false-positive rate, recall). Targets are labels per element, positive above 0.5. With sample weights each
 /// element adds its sample's weight to the counts instead of 1.
 /// </summary>
 public sealed class Auc : Metric
@@ -28,20 +28,14 @@ public sealed class Auc : Metric
 
     public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
-        if (yTrue.Size != yPred.Size)
-            throw new ShapeMismatchException($"AUC: targets {yTrue.Shape} and predictions {yPred.Shape} need as many elements.");
-        var t = yTrue.Span;
-        var p = yPred.Span;
-        int rows = yPred.Rank == 0 ? 1 : yPred.Shape[0];
-        var weights = SampleWeights(sampleWeight, rows);
-        int perRow = rows == 0 ? 0 : p.Length / rows;
-        for (int i = 0; i < p.Length; i++)
+        var elements = Elements(yTrue, yPred, sampleWeight);
+        for (int i = 0; i < elements.Length; i++)
         {
-            bool actual = t[i] > 0.5f;
-            float w = WeightAt(weights, i / perRow);
+            bool actual = elements.IsPositive(i);
+            float w = elements.Weight(i), prediction = elements.Predictions[i];
             for (int k = 0; k < _thresholds.Length; k++)
             {
-                bool predicted = p[i] > _thresholds[k];
+                bool predicted = prediction > _thresholds[k];
                 if (predicted) { if (actual) _tp[k] += w; else _fp[k] += w; }
                 else { if (actual) _fn[k] += w; else _tn[k] += w; }
             }

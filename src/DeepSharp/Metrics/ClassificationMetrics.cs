@@ -1,6 +1,6 @@
 namespace DeepSharp.Metrics;
 
-/// <summary>Fraction of elements where (prediction &gt; threshold) equals the target (Keras's BinaryAccuracy, threshold 0.5).</summary>
+/// <summary>Fraction of elements where (prediction &gt; threshold) agrees with the target label, positive above 0.5 (Keras's BinaryAccuracy, threshold 0.5).</summary>
 public sealed class BinaryAccuracy(float threshold = 0.5f) : RowMetric
 {
     public float Threshold { get; } = threshold;
@@ -10,7 +10,7 @@ public sealed class BinaryAccuracy(float threshold = 0.5f) : RowMetric
     {
         var t = TargetRow(yTrue, row);
         int hits = 0;
-        for (int i = 0; i < p.Length; i++) if ((p[i] > Threshold ? 1f : 0f) == t[i]) hits++;
+        for (int i = 0; i < p.Length; i++) if ((p[i] > Threshold) == BinaryElements.IsPositive(t[i])) hits++;
         return (double)hits / p.Length;
     }
 }

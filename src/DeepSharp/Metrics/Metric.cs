@@ -90,6 +90,20 @@ public abstract class Metric
         return sampleWeight.Span;
     }
 
+    /// <summary>
+    /// Targets and predictions compared element by element, with each element's sample weight; the
+    /// shapes must hold as many elements.
+    /// </summary>
+    private protected BinaryElements Elements(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
+    {
+        if (yTrue.Size != yPred.Size)
+            throw new ShapeMismatchException($"{GetType().Name}: targets {yTrue.Shape} and predictions {yPred.Shape} need as many elements.");
+        int rows = yPred.Rank == 0 ? 1 : yPred.Shape[0];
+        var weights = SampleWeights(sampleWeight, rows);
+        int perRow = rows == 0 ? 1 : Math.Max(1, yPred.Size / rows);
+        return new BinaryElements(yTrue.Span, yPred.Span, weights, perRow);
+    }
+
     /// <summary>The weight of sample <paramref name="row"/> (1 when <paramref name="weights"/> is empty).</summary>
     protected static float WeightAt(ReadOnlySpan<float> weights, int row) => weights.IsEmpty ? 1f : weights[row];
 

@@ -4,7 +4,7 @@ namespace DeepSharp.Metrics;
 
 /// <summary>
 /// Counts true/false positives and negatives over every element, a prediction counting as positive
-/// when it exceeds the threshold (Keras's default 0.5) and a target when it is 1. With sample
+/// when it exceeds the threshold (Keras's default 0.5) and a target when it is above 0.5. With sample
 /// weights each element adds its sample's weight instead of 1 (Keras's weighted confusion counts).
 /// </summary>
 public abstract class ThresholdCounts(float threshold) : Metric
@@ -15,17 +15,11 @@ public abstract class ThresholdCounts(float threshold) : Metric
 
     public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
-        if (yTrue.Size != yPred.Size)
-            throw new ShapeMismatchException($"{GetType().Name}: targets {yTrue.Shape} and predictions {yPred.Shape} need as many elements.");
-        var t = yTrue.Span;
-        var p = yPred.Span;
-        int rows = yPred.Rank == 0 ? 1 : yPred.Shape[0];
-        var weights = SampleWeights(sampleWeight, rows);
-        int perRow = rows == 0 ? 0 : p.Length / rows;
-        for (int i = 0; i < p.Length; i++)
+        var elements = Elements(yTrue, yPred, sampleWeight);
+        for (int i = 0; i < elements.Length; i++)
         {
-            float w = WeightAt(weights, i / perRow);
-            bool predicted = p[i] > Threshold, actual = t[i] == 1f;
+            float w = elements.Weight(i);
+            bool predicted = elements.Predictions[i] > Threshold, actual = elements.IsPositive(i);
             if (predicted && actual) TruePositives += w;
             else if (predicted) FalsePositives += w;
             else if (actual) FalseNegatives += w;

@@ -47,6 +47,23 @@ public class MetricTests
     }
 
     [Fact]
+    public void EveryBinaryMetricReadsAPositiveLabelAlike()
+    {
+        // Soft targets: 0.9 and 0.6 are positive, 0.4 and 0.1 negative (above 0.5 is positive, for every metric).
+        var soft = Tensor.FromArray([0.9f, 0.6f, 0.4f, 0.1f], 4, 1);
+        var hard = Tensor.FromArray([1f, 1f, 0f, 0f], 4, 1);
+        var predictions = Tensor.FromArray([0.8f, 0.3f, 0.7f, 0.2f], 4, 1);
+        Metric[] Make() => [new Precision(), new Recall(), new Auc(), new BinaryAccuracy(), new Accuracy()];
+        var onSoft = Make();
+        var onHard = Make();
+        for (int m = 0; m < onSoft.Length; m++)
+            Assert.Equal(Run(onHard[m], hard, predictions), Run(onSoft[m], soft, predictions), 12);
+        Assert.Equal(0.5, Run(new Precision(), soft, predictions), 12);  // predicted 0 and 2, of which 0 is positive
+        Assert.Equal(0.5, Run(new Recall(), soft, predictions), 12);     // positives 0 and 1, of which 0 is predicted
+        Assert.Equal(0.5, Run(new BinaryAccuracy(), soft, predictions), 12);
+    }
+
+    [Fact]
     public void F1PerClassAndAveraged()
     {
         // Predicted 1, 0, 2 vs true 1, 2, 2. Class 0: tp 0 fp 1 → F1 0. Class 1: tp 1 → F1 1.
