@@ -6,13 +6,3 @@ public enum DType
     Float32,
     Int32,
 }
-
-public static class DTypeExtensions
-{
-    public static int SizeInBytes(this DType dtype) => dtype switch
-    {
-        DType.Float32 => 4,
-        DType.Int32 => 4,
-        _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, null),
-    };
-}

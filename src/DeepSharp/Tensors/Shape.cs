@@ -59,9 +59,6 @@ public readonly struct Shape : IEquatable<Shape>
         return new Shape(dims);
     }
 
-    /// <summary>Whether this shape equals <paramref name="other"/> without its first axis (a batch's per-sample shape).</summary>
-    public bool EqualsWithoutBatch(Shape other) => other.Rank > 0 && Dims.SequenceEqual(other.Dims[1..]);
-
     public bool Equals(Shape other) => ReferenceEquals(_dims, other._dims) || Dims.SequenceEqual(other.Dims);
     public override bool Equals(object? obj) => obj is Shape s && Equals(s);
     public override int GetHashCode()

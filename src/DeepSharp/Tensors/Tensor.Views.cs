@@ -71,7 +71,7 @@ public sealed partial class Tensor
         {
             int r = indices[i];
             if ((uint)r >= (uint)rows)
-                throw new IndexOutOfRangeException($"Row index {r} is outside a tensor of shape {Shape}.");
+                throw new ArgumentOutOfRangeException(nameof(indices), r, $"Row index {r} is outside a tensor of shape {Shape}.");
             if (DType == DType.Int32)
                 IntSpan.Slice(r * rowSize, rowSize).CopyTo(destination.IntSpan.Slice(i * rowSize, rowSize));
             else

@@ -95,7 +95,7 @@ public sealed partial class Tensor
             for (int i = 0; i < Rank; i++)
             {
                 if ((uint)indices[i] >= (uint)Shape[i])
-                    throw new IndexOutOfRangeException($"Index {indices[i]} out of range for axis {i} of {Shape}.");
+                    throw new ArgumentOutOfRangeException(nameof(indices), indices[i], $"Index {indices[i]} is out of range for axis {i} of a tensor of shape {Shape}.");
                 flat = flat * Shape[i] + indices[i];
             }
             return DType == DType.Int32 ? IntSpan[flat] : Span[flat];

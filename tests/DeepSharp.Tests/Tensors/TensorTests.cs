@@ -37,7 +37,9 @@ public class TensorTests
         Assert.Equal(new[] { 9f, 10, 11, 0, 1, 2 }, g.ToArray());
         g.Span[0] = -1;
         Assert.Equal(9f, t[3, 0]);
-        Assert.Throws<IndexOutOfRangeException>(() => t.GatherRows([4]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => t.GatherRows([4]));
+        var outside = Assert.Throws<ArgumentOutOfRangeException>(() => t[4, 0]);
+        Assert.Contains("(4, 3)", outside.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => t.SliceRows(3, 2));
     }
 

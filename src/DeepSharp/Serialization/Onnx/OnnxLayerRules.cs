@@ -75,19 +75,6 @@ internal static class OnnxLayerRules
     };
 
     /// <summary>
-    /// Layer types that cannot be exported, and why. Every type in <see cref="LayerRegistry"/> is
-    /// either exportable or listed here (a test checks it); today every registered type exports.
-    /// </summary>
-    public static IReadOnlyDictionary<string, string> NotExportable { get; } = new Dictionary<string, string>
-    {
-        // InputLayer is not a computation: it becomes the graph input itself.
-    };
-
-    /// <summary>Whether layers of type <paramref name="layerType"/> have an ONNX rule (InputLayer counts: it becomes a graph input).</summary>
-    public static bool CanExport(Type layerType) =>
-        s_rules.ContainsKey(layerType) || s_maskedRules.ContainsKey(layerType) || s_mergeRules.ContainsKey(layerType) || layerType == typeof(InputLayer);
-
-    /// <summary>
     /// Emits a functional call with several inputs or keyword arguments (a single plain input goes
     /// through the masked overload); returns the name of its output.
     /// </summary>
@@ -133,11 +120,9 @@ internal static class OnnxLayerRules
             + string.Join(", ", s_rules.Keys.Concat(s_maskedRules.Keys).Concat(s_mergeRules.Keys).Select(t => t.Name)) + ".");
     }
 
-    /// <summary>Throws when the layer's type is listed as not exportable, or merges several inputs outside a functional model.</summary>
+    /// <summary>Throws when the layer merges several inputs outside a functional model.</summary>
     private static void CheckExportable(Layer layer)
     {
-        if (NotExportable.TryGetValue(layer.TypeName, out var why))
-            throw new DeepSharpException($"ONNX export: layer '{layer.Name}' of type {layer.TypeName} cannot be exported: {why}");
         if (s_mergeRules.ContainsKey(layer.GetType()))
             throw new DeepSharpException($"ONNX export: layer '{layer.Name}' of type {layer.TypeName} merges several inputs; it can be exported only from a Functional model.");
     }
