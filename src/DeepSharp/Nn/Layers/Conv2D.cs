@@ -93,18 +93,18 @@ public sealed class Conv2D : Layer
         return config;
     }
 
-    internal static Conv2D FromConfig(JsonObject c) => new(
-        Naming.Required<int>(c, "filters", "Conv2D"),
-        Naming.ReadPair(c, "kernel_size", (0, 0)),
-        Naming.ReadPair(c, "strides", (1, 1)),
-        PaddingNames.Parse((string?)c["padding"] ?? "valid"),
-        Activation.FromName((string?)c["activation"]),
-        (bool?)c["use_bias"] ?? true,
-        Naming.ReadPair(c, "dilation_rate", (1, 1)),
-        Initializer.FromName((string?)c["kernel_initializer"] ?? "glorot_uniform"),
-        Initializer.FromName((string?)c["bias_initializer"] ?? "zeros"),
-        (string?)c["name"],
-        Naming.ReadShape(c, "input_shape"));
+    internal static Conv2D FromConfig(LayerConfig c) => new(
+        c.RequiredSize("filters"),
+        c.Pair("kernel_size", null),
+        c.Pair("strides", (1, 1)),
+        c.Padding(),
+        c.Activation("activation"),
+        c.Bool("use_bias", true),
+        c.Pair("dilation_rate", (1, 1)),
+        c.Initializer("kernel_initializer", "glorot_uniform"),
+        c.Initializer("bias_initializer", "zeros"),
+        c.Name,
+        c.Shape("input_shape"));
 
     private static (int, int) Positive((int H, int W) pair, string name) =>
         pair.H > 0 && pair.W > 0 ? pair : throw new ArgumentOutOfRangeException(name, pair, $"Conv2D {name} must be positive.");

@@ -89,8 +89,8 @@ public sealed class Embedding : Layer
         return config;
     }
 
-    internal static Embedding FromConfig(JsonObject c) => new(
-        Naming.Required<int>(c, "input_dim", "Embedding"), Naming.Required<int>(c, "output_dim", "Embedding"),
-        Initializer.FromName((string?)c["embeddings_initializer"] ?? "uniform"), (string?)c["name"], Naming.ReadShape(c, "input_shape"),
-        (bool?)c["mask_zero"] ?? false);
+    internal static Embedding FromConfig(LayerConfig c) => new(
+        c.RequiredSize("input_dim"), c.RequiredSize("output_dim"),
+        c.Initializer("embeddings_initializer", "uniform"), c.Name, c.Shape("input_shape"),
+        c.Bool("mask_zero", false));
 }

@@ -54,10 +54,10 @@ public abstract class Pooling2D : Layer
     }
 
     /// <summary>The constructor arguments a pooling config holds.</summary>
-    internal static ((int, int) PoolSize, (int, int)? Strides, Padding Padding, string? Name, int[]? InputShape) ReadConfig(JsonObject c) => (
-        Naming.ReadPair(c, "pool_size", (2, 2)),
-        c["strides"] is null ? null : Naming.ReadPair(c, "strides", (2, 2)),
-        PaddingNames.Parse((string?)c["padding"] ?? "valid"),
-        (string?)c["name"],
-        Naming.ReadShape(c, "input_shape"));
+    internal static ((int, int) PoolSize, (int, int)? Strides, Padding Padding, string? Name, int[]? InputShape) ReadConfig(LayerConfig c) => (
+        c.Pair("pool_size", (2, 2)),
+        c.OptionalPair("strides"),
+        c.Padding(),
+        c.Name,
+        c.Shape("input_shape"));
 }

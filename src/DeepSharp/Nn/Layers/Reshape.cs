@@ -53,7 +53,6 @@ public sealed class Reshape : Layer
         return config;
     }
 
-    internal static Reshape FromConfig(JsonObject c) => new(
-        Naming.ReadShape(c, "target_shape") ?? throw new DeepSharpException("Config of layer type Reshape lacks 'target_shape'."),
-        (string?)c["name"], Naming.ReadShape(c, "input_shape"));
+    internal static Reshape FromConfig(LayerConfig c) => new(
+        c.TargetShape("target_shape"), c.Name, c.Shape("input_shape"));
 }
