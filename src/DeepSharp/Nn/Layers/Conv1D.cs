@@ -54,9 +54,7 @@ public sealed class Conv1D : Layer
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         if (inputShape.Rank != 2) throw ShapeError("(batch, steps, channels)", inputShape);
-        var (steps, _) = Conv2DGeometry.OutputSize(inputShape[0], KernelSize, Strides, DilationRate, Padding == Padding.Same);
-        if (steps <= 0)
-            throw new ShapeMismatchException($"Layer '{Name}' (Conv1D): a kernel of {KernelSize} with '{Padding.ToName()}' padding does not fit inputs {inputShape.ToBatchString()}.");
+        int steps = ConvAxis.OutputSize(this, "steps", inputShape, inputShape[0], KernelSize, Strides, DilationRate, Padding);
         return new Shape(steps, Filters);
     }
 

@@ -60,11 +60,8 @@ public sealed class Conv2D : Layer
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         if (inputShape.Rank != 3) throw ShapeError("(batch, height, width, channels)", inputShape);
-        bool same = Padding == Padding.Same;
-        var (h, _) = Conv2DGeometry.OutputSize(inputShape[0], KernelSize.H, Strides.H, DilationRate.H, same);
-        var (w, _) = Conv2DGeometry.OutputSize(inputShape[1], KernelSize.W, Strides.W, DilationRate.W, same);
-        if (h <= 0 || w <= 0)
-            throw new ShapeMismatchException($"Layer '{Name}' (Conv2D): a {KernelSize.H}x{KernelSize.W} kernel with '{Padding.ToName()}' padding does not fit inputs {inputShape.ToBatchString()}.");
+        int h = ConvAxis.OutputSize(this, "height", inputShape, inputShape[0], KernelSize.H, Strides.H, DilationRate.H, Padding);
+        int w = ConvAxis.OutputSize(this, "width", inputShape, inputShape[1], KernelSize.W, Strides.W, DilationRate.W, Padding);
         return new Shape(h, w, Filters);
     }
 
