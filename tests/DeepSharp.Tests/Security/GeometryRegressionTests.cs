@@ -66,6 +66,22 @@ public sealed class GeometryRegressionTests : IDisposable
     }
 
     [Fact]
+    public async Task CliPredictOnTheHostileFileIsAOneLineError()
+    {
+        // As in the issue: a model whose input is one 8-pixel row, then `deepsharp predict` on a PNG.
+        var valid = new Sequential(new Conv2D(1, (1, 5), inputShape: [1, 8, 1], name: "conv"), new Flatten(), new Dense(2));
+        string path = HostileFile(valid, "conv", [1, WrappingDilation]);
+        string png = _folder.File("row.png");
+        await File.WriteAllBytesAsync(png, TestPng.Encode(8, 1, 1, new byte[8], 0));
+
+        var (code, _, err) = await Cli.CliTests.Run(null, "predict", path, png);
+        Assert.Equal(1, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains(WrappingDilation.ToString(), err);
+        Assert.DoesNotContain("   at ", err);
+    }
+
+    [Fact]
     public void Conv2DBuiltByAUserWithWrappingDilationIsRefused()
     {
         var e = Assert.Throws<ShapeMismatchException>(() =>

@@ -37,6 +37,8 @@ public sealed class Embedding : Layer
 
     public override bool SupportsMasking => MaskZero;
 
+    internal override bool AcceptsInt32(int index) => true;
+
     /// <summary>With <see cref="MaskZero"/>: 1 where the index is not 0, 0 where it is, in the indices' shape.</summary>
     public override Tensor? ComputeMask(Tensor input, Tensor? mask)
     {
