@@ -278,7 +278,7 @@ internal sealed class LayerConfig
         if (node is JsonValue v && Number(v) is { } value)
         {
             if (!double.IsFinite(value) || value < min || value > max)
-                throw Error(key, $"must be a finite number {RangeText(min, max)}, got {Show(node)}");
+                throw Error(key, $"must be a finite number{(RangeText(min, max) is { Length: > 0 } range ? " " + range : "")}, got {Show(node)}");
             return (float)value;
         }
         throw Error(key, $"must be a number, got {(node is null ? "null" : Show(node))}");
@@ -337,7 +337,6 @@ internal sealed class LayerConfig
 
     private static string RangeText(int min, int max) =>
         max == int.MaxValue ? $"≥ {min}" : $"in [{min}, {max}]";
-
 
     /// <summary>A JSON value for a message: escaped by the serializer (no control characters), at most 80 characters.</summary>
     private static string Show(JsonNode node)

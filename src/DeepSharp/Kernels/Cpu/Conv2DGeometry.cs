@@ -102,7 +102,4 @@ public readonly record struct Conv2DGeometry(
                 $"Convolution geometry {this}: along the {axis} a kernel of {kernel} with dilation {dilation} and stride {stride} reaches {reach} elements " +
                 $"(input {input}, padding {pad}), more than 2^31 − 1.");
     }
-
-    /// <summary>The largest offset, in elements from a window's corner, that a tap of the kernel reads (for bounds assertions).</summary>
-    internal long MaxTapOffset => ((KernelH - 1L) * DilationH * InW + (KernelW - 1L) * DilationW) * InC + InC - 1;
 }
