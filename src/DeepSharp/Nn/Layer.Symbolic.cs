@@ -88,6 +88,7 @@ public abstract partial class Layer
     /// </summary>
     private protected IReadOnlyList<SymbolicTensor> RecordCall(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments, IReadOnlyList<Shape> outputShapes)
     {
+        RequireFloatInputs(inputs, arguments);
         var node = new LayerNode(this, [.. inputs], _nodes.Count, arguments);
         var outputs = node.SetOutputs(outputShapes, OutputDType(inputs[0].DType));
         _nodes.Add(node);
@@ -108,6 +109,28 @@ public abstract partial class Layer
             return ([y], outputMask);
         }
         return ([Call(inputs, arguments, training)], null);
+    }
+
+    /// <summary>Whether positional input <paramref name="index"/> may be int32 (Embedding's indices); float32 otherwise.</summary>
+    internal virtual bool AcceptsInt32(int index) => false;
+
+    /// <summary>
+    /// Refuses an int32 tensor where the layer computes in float32 (a graph, e.g. from a file, whose
+    /// int32 input feeds a Dense layer would otherwise fail only when run). Masks passed as keyword
+    /// tensors (names ending in "mask") may be int32.
+    /// </summary>
+    private void RequireFloatInputs(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments)
+    {
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            if (inputs[i].DType != DType.Int32) continue;
+            int keyword = ReferenceEquals(arguments, CallArguments.None) ? -1 : i - arguments.Positional;
+            bool allowed = keyword >= 0 && keyword < arguments.TensorNames.Count
+                ? arguments.TensorNames[keyword].EndsWith("mask", StringComparison.Ordinal)
+                : AcceptsInt32(i);
+            if (!allowed)
+                throw new DeepSharpException($"Layer '{Name}' ({TypeName}) takes float32 inputs; input {i} ({inputs[i].History}) is int32.");
+        }
     }
 
     /// <summary>The dtype of the output for an input dtype (float32 for most layers).</summary>

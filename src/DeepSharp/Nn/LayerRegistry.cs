@@ -9,7 +9,7 @@ namespace DeepSharp.Nn;
 /// </summary>
 public static class LayerRegistry
 {
-    private static readonly Dictionary<string, Func<JsonObject, Layer>> s_factories = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, Func<LayerConfig, Layer>> s_factories = new(StringComparer.Ordinal)
     {
         ["Dense"] = Dense.FromConfig,
         ["Conv2D"] = Conv2D.FromConfig,
@@ -47,18 +47,26 @@ public static class LayerRegistry
 
     public static IReadOnlyCollection<string> KnownTypes => s_factories.Keys;
 
-    /// <summary>Creates a layer from its type name and config; unknown types throw.</summary>
+    /// <summary>
+    /// Creates a layer from its type name and config. Unknown types, and configs whose values are
+    /// missing, null, of the wrong kind or out of range (see <see cref="LayerConfig"/>) or that the
+    /// layer's constructor refuses, throw a <see cref="DeepSharpException"/> naming the layer.
+    /// </summary>
     public static Layer Create(string typeName, JsonObject config)
     {
+        ArgumentNullException.ThrowIfNull(typeName);
+        ArgumentNullException.ThrowIfNull(config);
         if (!s_factories.TryGetValue(typeName, out var factory))
             throw new DeepSharpException($"Unknown layer type '{typeName}'; known: {string.Join(", ", s_factories.Keys)}.");
+        var reader = new LayerConfig(config, typeName);
         try
         {
-            return factory(config);
+            return factory(reader);
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or InvalidCastException or OverflowException)
         {
-            throw new DeepSharpException($"Invalid config for layer type '{typeName}': {e.Message}", e);
+            string layer = reader.Name is null ? $"layer type '{typeName}'" : $"layer '{reader.Name}' ({typeName})";
+            throw new DeepSharpException($"Invalid config for {layer}: {e.Message}", e);
         }
     }
 

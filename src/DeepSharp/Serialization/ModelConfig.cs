@@ -95,12 +95,14 @@ public static class ModelConfig
     {
         if (config["build_input_shape"] is not { } node) return null;
         if (node is not JsonArray array || array.Count < 2 || array[0] is not null)
-            throw Bad(source, $"build_input_shape is {node.ToJsonString()}, expected [null, d1, d2, ...]");
+            throw Bad(source, $"build_input_shape is {Shorten(node.ToJsonString())}, expected [null, d1, d2, ...]");
+        if (array.Count - 1 > LayerConfig.MaxRank)
+            throw Bad(source, $"build_input_shape has {array.Count - 1} dimensions; at most {LayerConfig.MaxRank} are supported");
         var dims = new int[array.Count - 1];
         for (int i = 1; i < array.Count; i++)
         {
             if (array[i] is not JsonValue v || !v.TryGetValue(out int d) || d <= 0)
-                throw Bad(source, $"build_input_shape is {node.ToJsonString()}: dimensions must be positive integers");
+                throw Bad(source, $"build_input_shape is {Shorten(node.ToJsonString())}: dimensions must be positive integers");
             dims[i - 1] = d;
         }
         return new Shape(dims);
@@ -111,4 +113,6 @@ public static class ModelConfig
         : throw Bad(source, $"the model config lacks the string '{key}'");
 
     private static DataFormatException Bad(string source, string problem) => new($"Model file '{source}': {problem}.");
+
+    private static string Shorten(string json) => json.Length <= 80 ? json : json[..77] + "...";
 }

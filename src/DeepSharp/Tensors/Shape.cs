@@ -8,8 +8,13 @@ public readonly struct Shape : IEquatable<Shape>
 {
     private readonly int[]? _dims;
 
+    /// <summary>The most axes a shape may have (shapes are copied onto the stack in places).</summary>
+    public const int MaxRank = 64;
+
     public Shape(params ReadOnlySpan<int> dims)
     {
+        if (dims.Length > MaxRank)
+            throw new ArgumentOutOfRangeException(nameof(dims), dims.Length, $"A shape has at most {MaxRank} axes; got {dims.Length}.");
         foreach (int d in dims)
             if (d < 0) throw new ArgumentOutOfRangeException(nameof(dims), $"Shape {Format(dims)} has a negative dimension.");
         _dims = ShapeCache.Intern(dims);

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using DeepSharp.Serialization;
 using Xunit.Abstractions;
 
 namespace DeepSharp.Tests.Security;
@@ -180,5 +182,33 @@ public sealed class FuzzHarness(ITestOutputHelper output)
             }
         }
         return header;
+    }
+
+    /// <summary>The model config JSON (metadata "model_config") of a model file's bytes.</summary>
+    public static string ModelConfigOf(byte[] modelFile) =>
+        SafetensorsFile.Parse(modelFile, "memory").Metadata[ModelFileFormat.ConfigKey];
+
+    /// <summary>The same model file (weights and other metadata unchanged) with its model config replaced by <paramref name="configJson"/>.</summary>
+    public static byte[] WithModelConfig(byte[] modelFile, string configJson)
+    {
+        var file = SafetensorsFile.Parse(modelFile, "memory");
+        file.Metadata[ModelFileFormat.ConfigKey] = configJson;
+        return file.ToBytes();
+    }
+
+    /// <summary>The same model file with its model config parsed, edited in place by <paramref name="edit"/> and written back.</summary>
+    public static byte[] EditModelConfig(byte[] modelFile, Action<JsonObject> edit)
+    {
+        var config = JsonNode.Parse(ModelConfigOf(modelFile))!.AsObject();
+        edit(config);
+        return WithModelConfig(modelFile, config.ToJsonString());
+    }
+
+    /// <summary>The "config" object of the layer named <paramref name="layer"/> in a model config (Sequential or Functional).</summary>
+    public static JsonObject LayerConfigIn(JsonObject modelConfig, string layer)
+    {
+        foreach (var entry in modelConfig["config"]!["layers"]!.AsArray())
+            if ((string?)entry!["config"]!["name"] == layer) return entry["config"]!.AsObject();
+        throw new ArgumentException($"No layer '{layer}' in the model config.", nameof(layer));
     }
 }

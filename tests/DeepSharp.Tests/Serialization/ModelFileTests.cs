@@ -132,10 +132,10 @@ public class ModelFileTests
     }
 
     [Theory]
-    [InlineData("\"units\":5", "\"units\":\"five\"", "Invalid config for layer type 'Dense'")]
+    [InlineData("\"units\":5", "\"units\":\"five\"", "Layer 'dense' (Dense): config key 'units' must be an integer")]
     [InlineData("\"units\":5", "\"units\":200000000", "needs 1400000000 elements")]
     [InlineData("\"units\":5", "\"units\":2000000000", "more than 2147483647 elements")]
-    [InlineData("\"units\":5", "\"units\":-5", "positive number of units")]
+    [InlineData("\"units\":5", "\"units\":-5", "config key 'units' must be an integer ≥ 1, got -5")]
     [InlineData("\"class_name\":\"Sequential\"", "\"class_name\":\"Graph\"", "model class 'Graph' is unknown")]
     [InlineData("\"class_name\":\"Sequential\"", "\"class_name\":\"Functional\"", "lacks input_layers")]
     [InlineData("\"build_input_shape\":[null,7]", "\"build_input_shape\":[7]", "expected [null, d1, d2, ...]")]

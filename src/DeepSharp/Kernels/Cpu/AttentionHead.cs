@@ -21,6 +21,9 @@ internal static unsafe class AttentionHead
         float* q = a.Q + at.Q, k = a.K + at.K, v = a.V + at.V, o = a.O + at.O;
         int tq = g.QueryLength, tk = g.KeyLength, dk = g.KeyDim, dv = g.ValueDim, ldk = g.Heads * dk, ldv = g.Heads * dv;
         long block = (long)tq * tk;
+        AssertHead(a, head, at);
+        KernelBounds.Range(at.O, Extent(tq, dv, ldv), g.OutputSize);
+        if (a.Mask is not null) KernelBounds.Range(head / g.Heads * block, block, g.MaskSize);
         int blockFloats = Math.Min(RowBlock, tq) * tk;
         float* scratch = a.P is null ? Scratch.Floats(Scratch.TileA, blockFloats) : null;
         float* weighted = a.Dropout is null ? null : Scratch.Floats(Scratch.TileB, blockFloats);
@@ -55,6 +58,7 @@ internal static unsafe class AttentionHead
         float* q = a.Q + at.Q, k = a.K + at.K, v = a.V + at.V;
         int tq = g.QueryLength, tk = g.KeyLength, dk = g.KeyDim, dv = g.ValueDim, ldk = g.Heads * dk, ldv = g.Heads * dv;
         long block = (long)tq * tk;
+        AssertHead(a, head, at);
         int blockFloats = Math.Min(RowBlock, tq) * tk;
         bool needS = a.DQ is not null || a.DK is not null;
         float* weighted = a.Dropout is null ? null : Scratch.Floats(Scratch.TileB, blockFloats);
@@ -130,6 +134,24 @@ internal static unsafe class AttentionHead
         float sum = TensorPrimitives.Sum(x);
         TensorPrimitives.Multiply(x, 1f / sum, x);
     }
+
+    /// <summary>Debug builds: the head's slices of Q, K, V, the probabilities and the dropout mask lie within their buffers.</summary>
+    [System.Diagnostics.Conditional("DEBUG")]
+    private static void AssertHead(in AttentionArgs a, int head, (long Q, long K, long V, long O) at)
+    {
+        ref readonly var g = ref a.G;
+        int ldk = g.Heads * g.KeyDim, ldv = g.Heads * g.ValueDim;
+        long block = (long)g.QueryLength * g.KeyLength;
+        KernelBounds.Range(at.Q, Extent(g.QueryLength, g.KeyDim, ldk), g.QuerySize);
+        KernelBounds.Range(at.K, Extent(g.KeyLength, g.KeyDim, ldk), g.KeySize);
+        KernelBounds.Range(at.V, Extent(g.KeyLength, g.ValueDim, ldv), g.ValueSize);
+        if (a.P is not null) KernelBounds.Range(head * block, block, g.ProbabilitiesSize);
+        if (a.Dropout is not null) KernelBounds.Range(head * block, block, g.ProbabilitiesSize);
+        if (a.DO is not null) KernelBounds.Range(at.O, Extent(g.QueryLength, g.ValueDim, ldv), g.OutputSize);
+    }
+
+    /// <summary>Floats spanned by a rows×cols matrix with leading dimension ld (0 when empty).</summary>
+    private static long Extent(int rows, int cols, int ld) => rows == 0 || cols == 0 ? 0 : (rows - 1L) * ld + cols;
 
     /// <summary>Where the head's slices start in Q (and dQ), K, V and O (and dO).</summary>
     private static (long Q, long K, long V, long O) Offsets(in AttentionGeometry g, int head)

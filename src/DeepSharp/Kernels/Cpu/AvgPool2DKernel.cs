@@ -15,20 +15,20 @@ public static class AvgPool2DKernel
         Validate(x.Length, y.Length, g);
         int c = g.Channels;
         for (int n = 0; n < g.Batch; n++)
-        for (int oh = 0; oh < g.OutH; oh++)
-        for (int ow = 0; ow < g.OutW; ow++)
-        {
-            var row = y.Slice(((n * g.OutH + oh) * g.OutW + ow) * c, c);
-            row.Clear();
-            int h0 = Math.Max(oh * g.StrideH - g.PadTop, 0), h1 = Math.Min(oh * g.StrideH - g.PadTop + g.PoolH, g.InH);
-            int w0 = Math.Max(ow * g.StrideW - g.PadLeft, 0), w1 = Math.Min(ow * g.StrideW - g.PadLeft + g.PoolW, g.InW);
-            int count = Math.Max(h1 - h0, 0) * Math.Max(w1 - w0, 0);
-            if (count == 0 || c == 0) continue;
-            for (int ih = h0; ih < h1; ih++)
-            for (int iw = w0; iw < w1; iw++)
-                TensorPrimitives.Add(row, x.Slice(((n * g.InH + ih) * g.InW + iw) * c, c), row);
-            TensorPrimitives.Divide(row, count, row);
-        }
+            for (int oh = 0; oh < g.OutH; oh++)
+                for (int ow = 0; ow < g.OutW; ow++)
+                {
+                    var row = y.Slice(((n * g.OutH + oh) * g.OutW + ow) * c, c);
+                    row.Clear();
+                    int h0 = Math.Max(oh * g.StrideH - g.PadTop, 0), h1 = Math.Min(oh * g.StrideH - g.PadTop + g.PoolH, g.InH);
+                    int w0 = Math.Max(ow * g.StrideW - g.PadLeft, 0), w1 = Math.Min(ow * g.StrideW - g.PadLeft + g.PoolW, g.InW);
+                    int count = Math.Max(h1 - h0, 0) * Math.Max(w1 - w0, 0);
+                    if (count == 0 || c == 0) continue;
+                    for (int ih = h0; ih < h1; ih++)
+                        for (int iw = w0; iw < w1; iw++)
+                            TensorPrimitives.Add(row, x.Slice(((n * g.InH + ih) * g.InW + iw) * c, c), row);
+                    TensorPrimitives.Divide(row, count, row);
+                }
     }
 
     /// <summary>dx += each window's dy / count, spread over the window's input elements.</summary>
@@ -39,28 +39,26 @@ public static class AvgPool2DKernel
         if (c == 0) return;
         Span<float> share = c <= 256 ? stackalloc float[c] : new float[c];
         for (int n = 0; n < g.Batch; n++)
-        for (int oh = 0; oh < g.OutH; oh++)
-        for (int ow = 0; ow < g.OutW; ow++)
-        {
-            int h0 = Math.Max(oh * g.StrideH - g.PadTop, 0), h1 = Math.Min(oh * g.StrideH - g.PadTop + g.PoolH, g.InH);
-            int w0 = Math.Max(ow * g.StrideW - g.PadLeft, 0), w1 = Math.Min(ow * g.StrideW - g.PadLeft + g.PoolW, g.InW);
-            int count = Math.Max(h1 - h0, 0) * Math.Max(w1 - w0, 0);
-            if (count == 0) continue;
-            TensorPrimitives.Divide(dy.Slice(((n * g.OutH + oh) * g.OutW + ow) * c, c), count, share);
-            for (int ih = h0; ih < h1; ih++)
-            for (int iw = w0; iw < w1; iw++)
-            {
-                var target = dx.Slice(((n * g.InH + ih) * g.InW + iw) * c, c);
-                TensorPrimitives.Add(target, share, target);
-            }
-        }
+            for (int oh = 0; oh < g.OutH; oh++)
+                for (int ow = 0; ow < g.OutW; ow++)
+                {
+                    int h0 = Math.Max(oh * g.StrideH - g.PadTop, 0), h1 = Math.Min(oh * g.StrideH - g.PadTop + g.PoolH, g.InH);
+                    int w0 = Math.Max(ow * g.StrideW - g.PadLeft, 0), w1 = Math.Min(ow * g.StrideW - g.PadLeft + g.PoolW, g.InW);
+                    int count = Math.Max(h1 - h0, 0) * Math.Max(w1 - w0, 0);
+                    if (count == 0) continue;
+                    TensorPrimitives.Divide(dy.Slice(((n * g.OutH + oh) * g.OutW + ow) * c, c), count, share);
+                    for (int ih = h0; ih < h1; ih++)
+                        for (int iw = w0; iw < w1; iw++)
+                        {
+                            var target = dx.Slice(((n * g.InH + ih) * g.InW + iw) * c, c);
+                            TensorPrimitives.Add(target, share, target);
+                        }
+                }
     }
 
     private static void Validate(int inputLength, int outputLength, in Pool2DGeometry g)
     {
-        if (g.Batch < 0 || g.InH < 0 || g.InW < 0 || g.Channels < 0 || g.OutH < 0 || g.OutW < 0
-            || g.PoolH < 0 || g.PoolW < 0 || g.StrideH < 1 || g.StrideW < 1)
-            throw new ArgumentException($"Invalid pooling geometry {g}.");
+        g.Validate();
         if (inputLength < g.InputLength || outputLength < g.OutputLength)
             throw new ArgumentException($"Pooling buffers of {inputLength} and {outputLength} elements; geometry {g} needs {g.InputLength} and {g.OutputLength}.");
     }

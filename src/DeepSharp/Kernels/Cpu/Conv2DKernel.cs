@@ -84,9 +84,7 @@ public static unsafe class Conv2DKernel
     // The fast paths use pointers, so a short span must fail here rather than read past its end.
     private static void Validate(in Conv2DGeometry g, int inputLength, int kernelLength, int outputLength, string outputName)
     {
-        if (g.Batch < 0 || g.InH < 0 || g.InW < 0 || g.InC < 0 || g.OutC < 0 || g.KernelH < 0 || g.KernelW < 0
-            || g.OutH < 0 || g.OutW < 0 || g.StrideH < 1 || g.StrideW < 1 || g.DilationH < 1 || g.DilationW < 1)
-            throw new ArgumentException($"Invalid convolution geometry {g}.");
+        g.Validate();
         if (inputLength < g.InputLength)
             throw new ArgumentException($"Input has {inputLength} elements; geometry {g} needs {g.InputLength}.");
         if (kernelLength < g.KernelLength)

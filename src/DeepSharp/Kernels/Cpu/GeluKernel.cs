@@ -71,6 +71,7 @@ public static unsafe class GeluKernel
             for (int start = task * Chunk * ChunksPerTask; start < end; start += Chunk)
             {
                 int n = Math.Min(Chunk, end - start);
+                KernelBounds.Range(start, n, _n);
                 var xs = new ReadOnlySpan<float>(_x + start, n);
                 var c = cdf[..n];
                 var d = density[..n];

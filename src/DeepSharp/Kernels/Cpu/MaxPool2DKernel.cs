@@ -11,9 +11,7 @@ public static unsafe class MaxPool2DKernel
 {
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, in Pool2DGeometry g)
     {
-        if (g.Batch < 0 || g.InH < 0 || g.InW < 0 || g.Channels < 0 || g.OutH < 0 || g.OutW < 0
-            || g.PoolH < 0 || g.PoolW < 0 || g.StrideH < 1 || g.StrideW < 1)
-            throw new ArgumentException($"Invalid pooling geometry {g}.");
+        g.Validate();
         if (x.Length < g.InputLength)
             throw new ArgumentException($"Input has {x.Length} elements; geometry {g} needs {g.InputLength}.", nameof(x));
         if (y.Length < g.OutputLength || argmax.Length < g.OutputLength)
@@ -30,6 +28,7 @@ public static unsafe class MaxPool2DKernel
     /// </summary>
     public static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx, in Pool2DGeometry g, bool accumulate = true)
     {
+        g.Validate();
         if (dy.Length < g.OutputLength || argmax.Length < g.OutputLength)
             throw new ArgumentException($"dy has {dy.Length} and argmax {argmax.Length} elements; geometry {g} needs {g.OutputLength}.");
         if (dx.Length < g.InputLength)

@@ -8,6 +8,9 @@ namespace DeepSharp.Kernels.Cpu;
 /// </summary>
 public static class PermuteKernel
 {
+    /// <summary>The most axes a permutation may have (its index tables live on the stack).</summary>
+    public const int MaxRank = 64;
+
     /// <param name="x">Input, row-major with shape <paramref name="dims"/>.</param>
     /// <param name="dims">Input shape.</param>
     /// <param name="perm">A permutation of 0..rank−1.</param>
@@ -17,8 +20,21 @@ public static class PermuteKernel
     {
         int rank = dims.Length;
         if (perm.Length != rank) throw new ArgumentException($"Permutation of {perm.Length} axes for an array of rank {rank}.", nameof(perm));
+        if (rank > MaxRank) throw new ArgumentException($"Permute handles at most {MaxRank} axes; got {rank}.", nameof(dims));
+        // perm must name every axis once: a repeated or out-of-range axis would stride outside x.
+        ulong seen = 0;
+        foreach (int p in perm)
+        {
+            if ((uint)p >= (uint)rank || (seen & (1UL << p)) != 0)
+                throw new ArgumentException($"[{string.Join(", ", perm.ToArray())}] is not a permutation of the {rank} axes.", nameof(perm));
+            seen |= 1UL << p;
+        }
         long size = 1;
-        foreach (int d in dims) size *= d;
+        foreach (int d in dims)
+        {
+            if (d < 0) throw new ArgumentException($"Permute of an array with a negative dimension: [{string.Join(", ", dims.ToArray())}].", nameof(dims));
+            size = Math.Min(size * d, (long)int.MaxValue + 1); // saturates: never wraps
+        }
         if (x.Length < size || y.Length < size) throw new ArgumentException($"Permute of {size} elements got buffers of {x.Length} and {y.Length}.");
         if (size == 0) return;
         if (rank == 0) { y[0] = accumulate ? y[0] + x[0] : x[0]; return; }

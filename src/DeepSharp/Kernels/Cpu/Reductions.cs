@@ -44,7 +44,7 @@ public static unsafe class Reductions
             throw new ArgumentException($"SumRows of {rows}×{cols} got {x.Length} inputs and {colSums.Length} sums.");
         if (rows == 0 || cols == 0) return;
         int blocks = (rows + SumRowsBlock - 1) / SumRowsBlock;
-        float* partials = Scratch.Floats(Scratch.Packed, blocks * cols);
+        float* partials = Scratch.Floats(Scratch.Packed, (long)blocks * cols);
         fixed (float* px = x)
         {
             if ((long)rows * cols >= ParallelElements && WorkerPool.Shared.ThreadCount > 1)
@@ -55,7 +55,7 @@ public static unsafe class Reductions
         double* total = Scratch.Doubles(Scratch.Packed, cols);
         new Span<double>(total, cols).Clear();
         for (int b = 0; b < blocks; b++)
-        for (int c = 0; c < cols; c++) total[c] += partials[b * cols + c];
+            for (int c = 0; c < cols; c++) total[c] += partials[b * cols + c];
         for (int c = 0; c < cols; c++) colSums[c] += (float)total[c];
     }
 

@@ -17,16 +17,23 @@ internal static unsafe class Scratch
 {
     public const int Packed = 0, PackedBias = 1, TileA = 2, TileB = 3, TileC = 4, Slots = 5;
 
-    public static float* Floats(int slot, int length) => Buffers<float>.Get(slot, length);
-    public static double* Doubles(int slot, int length) => Buffers<double>.Get(slot, length);
-    public static int* Ints(int slot, int length) => Buffers<int>.Get(slot, length);
+    /// <summary>
+    /// A buffer of at least <paramref name="length"/> elements. Lengths are longs so that callers
+    /// compute them without 32-bit wrap-around; one that no array can hold throws (in every build),
+    /// rather than returning a smaller buffer than asked for.
+    /// </summary>
+    public static float* Floats(int slot, long length) => Buffers<float>.Get(slot, length);
+    public static double* Doubles(int slot, long length) => Buffers<double>.Get(slot, length);
+    public static int* Ints(int slot, long length) => Buffers<int>.Get(slot, length);
 
     private static class Buffers<T> where T : unmanaged
     {
         [ThreadStatic] private static T[]?[]? t_buffers;
 
-        public static T* Get(int slot, int length)
+        public static T* Get(int slot, long length)
         {
+            if ((ulong)length > (ulong)Array.MaxLength)
+                throw new ArgumentOutOfRangeException(nameof(length), length, $"A kernel asked for {length} scratch elements; at most {Array.MaxLength} fit in one buffer.");
             var buffers = t_buffers ??= new T[]?[Slots];
             ref var buffer = ref buffers[slot];
             if (buffer is null || buffer.Length < length)

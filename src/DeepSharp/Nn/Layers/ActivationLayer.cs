@@ -31,6 +31,6 @@ public sealed class ActivationLayer : Layer
         return config;
     }
 
-    internal static ActivationLayer FromConfig(JsonObject c) => new(
-        Activation.FromName(Naming.Required<string>(c, "activation", "Activation")), (string?)c["name"], Naming.ReadShape(c, "input_shape"));
+    internal static ActivationLayer FromConfig(LayerConfig c) => new(
+        c.Has("activation") ? c.Activation("activation") : throw c.Error("activation", "is missing"), c.Name, c.Shape("input_shape"));
 }

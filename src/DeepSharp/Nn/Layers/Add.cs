@@ -18,5 +18,5 @@ public sealed class Add(string? name = null) : MergeLayer(name)
         return y;
     }
 
-    internal static Add FromConfig(JsonObject c) => new((string?)c["name"]);
+    internal static Add FromConfig(LayerConfig c) => new(c.Name);
 }

@@ -18,7 +18,7 @@ public sealed class AveragePooling2D((int H, int W)? poolSize = null, (int H, in
 
     protected override Tensor Pool(Tensor x) => Ops.AvgPool2D(x, PoolSize, Strides, Padding == Padding.Same);
 
-    internal static AveragePooling2D FromConfig(JsonObject c)
+    internal static AveragePooling2D FromConfig(LayerConfig c)
     {
         var (pool, strides, padding, name, inputShape) = ReadConfig(c);
         return new(pool, strides, padding, name, inputShape);

@@ -97,7 +97,7 @@ public sealed class BatchNormalization : Layer
         return config;
     }
 
-    internal static BatchNormalization FromConfig(JsonObject c) => new(
-        (int?)c["axis"] ?? -1, (float?)c["momentum"] ?? 0.99f, (float?)c["epsilon"] ?? 1e-3f,
-        (bool?)c["center"] ?? true, (bool?)c["scale"] ?? true, (string?)c["name"], Naming.ReadShape(c, "input_shape"));
+    internal static BatchNormalization FromConfig(LayerConfig c) => new(
+        c.Axis("axis", -1), c.Float("momentum", 0.99f, 0f, 1f), c.Float("epsilon", 1e-3f, float.Epsilon, 1f),
+        c.Bool("center", true), c.Bool("scale", true), c.Name, c.Shape("input_shape"));
 }

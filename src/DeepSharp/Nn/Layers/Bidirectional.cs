@@ -154,27 +154,31 @@ public sealed partial class Bidirectional : Layer
 
     private static JsonObject Wrapped(Layer layer) => new() { ["class_name"] = layer.TypeName, ["config"] = layer.GetConfig() };
 
-    internal static Bidirectional FromConfig(JsonObject c)
+    internal static Bidirectional FromConfig(LayerConfig c)
     {
-        var mode = (string?)c["merge_mode"] switch
+        if (!c.Has("merge_mode"))
+            throw c.Error("merge_mode", "is missing or null (two outputs), which is not supported; use concat, sum, mul or ave");
+        var mode = c.Named("merge_mode", "concat", name => name switch
         {
             "concat" => MergeMode.Concat,
             "sum" => MergeMode.Sum,
             "mul" => MergeMode.Mul,
             "ave" => MergeMode.Ave,
-            null => throw new DeepSharpException("Bidirectional with merge_mode None (two outputs) is not supported; use concat, sum, mul or ave."),
-            var other => throw new DeepSharpException($"Unknown Bidirectional merge_mode '{other}'; use concat, sum, mul or ave."),
-        };
-        var layer = Unwrap(c["layer"] as JsonObject ?? throw new DeepSharpException("Config of layer type Bidirectional lacks 'layer'."));
-        var backward = c["backward_layer"] is JsonObject b ? Unwrap(b) : null;
-        return new Bidirectional(layer, mode, backward, (string?)c["name"], Naming.ReadShape(c, "input_shape"));
+            _ => throw new DeepSharpException($"Unknown Bidirectional merge_mode '{name}'; use concat, sum, mul or ave."),
+        });
+        var layer = Unwrap(c, "layer") ?? throw c.Error("layer", "is missing");
+        var backward = Unwrap(c, "backward_layer");
+        return new Bidirectional(layer, mode, backward, c.Name, c.Shape("input_shape"));
     }
 
-    private static RecurrentLayer Unwrap(JsonObject wrapped)
+    /// <summary>The recurrent layer a key holds as {"class_name": ..., "config": {...}}, or null when missing.</summary>
+    private static RecurrentLayer? Unwrap(LayerConfig c, string key)
     {
-        string type = (string?)wrapped["class_name"] ?? throw new DeepSharpException("Bidirectional: a wrapped layer lacks 'class_name'.");
-        var config = wrapped["config"] as JsonObject ?? throw new DeepSharpException($"Bidirectional: the wrapped {type} lacks 'config'.");
+        if (c.Object(key) is not { } wrapped) return null;
+        var inner = new LayerConfig(wrapped, "Bidirectional/" + key);
+        string type = inner.OptionalString("class_name") ?? throw c.Error(key, "lacks 'class_name'");
+        var config = inner.Object("config") ?? throw c.Error(key, $"(a {type}) lacks 'config'");
         return LayerRegistry.Create(type, (JsonObject)config.DeepClone()) as RecurrentLayer
-            ?? throw new DeepSharpException($"Bidirectional wraps recurrent layers (SimpleRNN, LSTM, GRU); got {type}.");
+            ?? throw c.Error(key, $"must be a recurrent layer (SimpleRNN, LSTM, GRU), got {type}");
     }
 }

@@ -46,5 +46,5 @@ public sealed class Concatenate : MergeLayer
         return config;
     }
 
-    internal static Concatenate FromConfig(JsonObject c) => new((int?)c["axis"] ?? -1, (string?)c["name"]);
+    internal static Concatenate FromConfig(LayerConfig c) => new(c.Axis("axis", -1), c.Name);
 }

@@ -54,9 +54,7 @@ public sealed class Conv1D : Layer
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         if (inputShape.Rank != 2) throw ShapeError("(batch, steps, channels)", inputShape);
-        var (steps, _) = Conv2DGeometry.OutputSize(inputShape[0], KernelSize, Strides, DilationRate, Padding == Padding.Same);
-        if (steps <= 0)
-            throw new ShapeMismatchException($"Layer '{Name}' (Conv1D): a kernel of {KernelSize} with '{Padding.ToName()}' padding does not fit inputs {inputShape.ToBatchString()}.");
+        int steps = ConvAxis.OutputSize(this, "steps", inputShape, inputShape[0], KernelSize, Strides, DilationRate, Padding);
         return new Shape(steps, Filters);
     }
 
@@ -85,19 +83,11 @@ public sealed class Conv1D : Layer
         return config;
     }
 
-    internal static Conv1D FromConfig(JsonObject c) => new(
-        Naming.Required<int>(c, "filters", "Conv1D"), ReadOne(c, "kernel_size", 0), ReadOne(c, "strides", 1),
-        PaddingNames.Parse((string?)c["padding"] ?? "valid"), ReadOne(c, "dilation_rate", 1),
-        Activation.FromName((string?)c["activation"]), (bool?)c["use_bias"] ?? true,
-        Initializer.FromName((string?)c["kernel_initializer"] ?? "glorot_uniform"),
-        Initializer.FromName((string?)c["bias_initializer"] ?? "zeros"), (string?)c["name"], Naming.ReadShape(c, "input_shape"));
-
     /// <summary>Keras writes 1-D sizes as [n]; a plain number is accepted too.</summary>
-    private static int ReadOne(JsonObject c, string key, int fallback) => c[key] switch
-    {
-        null => fallback,
-        JsonArray { Count: 1 } a => (int)a[0]!,
-        JsonValue v => (int)v,
-        var other => throw new DeepSharpException($"Config key '{key}' must be one integer, got {other.ToJsonString()}."),
-    };
+    internal static Conv1D FromConfig(LayerConfig c) => new(
+        c.RequiredSize("filters"), c.OneSize("kernel_size", null), c.OneSize("strides", 1),
+        c.Padding(), c.OneSize("dilation_rate", 1),
+        c.Activation("activation"), c.Bool("use_bias", true),
+        c.Initializer("kernel_initializer", "glorot_uniform"),
+        c.Initializer("bias_initializer", "zeros"), c.Name, c.Shape("input_shape"));
 }

@@ -60,11 +60,8 @@ public sealed class Conv2D : Layer
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         if (inputShape.Rank != 3) throw ShapeError("(batch, height, width, channels)", inputShape);
-        bool same = Padding == Padding.Same;
-        var (h, _) = Conv2DGeometry.OutputSize(inputShape[0], KernelSize.H, Strides.H, DilationRate.H, same);
-        var (w, _) = Conv2DGeometry.OutputSize(inputShape[1], KernelSize.W, Strides.W, DilationRate.W, same);
-        if (h <= 0 || w <= 0)
-            throw new ShapeMismatchException($"Layer '{Name}' (Conv2D): a {KernelSize.H}x{KernelSize.W} kernel with '{Padding.ToName()}' padding does not fit inputs {inputShape.ToBatchString()}.");
+        int h = ConvAxis.OutputSize(this, "height", inputShape, inputShape[0], KernelSize.H, Strides.H, DilationRate.H, Padding);
+        int w = ConvAxis.OutputSize(this, "width", inputShape, inputShape[1], KernelSize.W, Strides.W, DilationRate.W, Padding);
         return new Shape(h, w, Filters);
     }
 
@@ -93,18 +90,18 @@ public sealed class Conv2D : Layer
         return config;
     }
 
-    internal static Conv2D FromConfig(JsonObject c) => new(
-        Naming.Required<int>(c, "filters", "Conv2D"),
-        Naming.ReadPair(c, "kernel_size", (0, 0)),
-        Naming.ReadPair(c, "strides", (1, 1)),
-        PaddingNames.Parse((string?)c["padding"] ?? "valid"),
-        Activation.FromName((string?)c["activation"]),
-        (bool?)c["use_bias"] ?? true,
-        Naming.ReadPair(c, "dilation_rate", (1, 1)),
-        Initializer.FromName((string?)c["kernel_initializer"] ?? "glorot_uniform"),
-        Initializer.FromName((string?)c["bias_initializer"] ?? "zeros"),
-        (string?)c["name"],
-        Naming.ReadShape(c, "input_shape"));
+    internal static Conv2D FromConfig(LayerConfig c) => new(
+        c.RequiredSize("filters"),
+        c.Pair("kernel_size", null),
+        c.Pair("strides", (1, 1)),
+        c.Padding(),
+        c.Activation("activation"),
+        c.Bool("use_bias", true),
+        c.Pair("dilation_rate", (1, 1)),
+        c.Initializer("kernel_initializer", "glorot_uniform"),
+        c.Initializer("bias_initializer", "zeros"),
+        c.Name,
+        c.Shape("input_shape"));
 
     private static (int, int) Positive((int H, int W) pair, string name) =>
         pair.H > 0 && pair.W > 0 ? pair : throw new ArgumentOutOfRangeException(name, pair, $"Conv2D {name} must be positive.");

@@ -76,12 +76,12 @@ public sealed class Dense : Layer
         return config;
     }
 
-    internal static Dense FromConfig(JsonObject c) => new(
-        Naming.Required<int>(c, "units", "Dense"),
-        Activation.FromName((string?)c["activation"]),
-        (bool?)c["use_bias"] ?? true,
-        Initializer.FromName((string?)c["kernel_initializer"] ?? "glorot_uniform"),
-        Initializer.FromName((string?)c["bias_initializer"] ?? "zeros"),
-        (string?)c["name"],
-        Naming.ReadShape(c, "input_shape"));
+    internal static Dense FromConfig(LayerConfig c) => new(
+        c.RequiredSize("units"),
+        c.Activation("activation"),
+        c.Bool("use_bias", true),
+        c.Initializer("kernel_initializer", "glorot_uniform"),
+        c.Initializer("bias_initializer", "zeros"),
+        c.Name,
+        c.Shape("input_shape"));
 }

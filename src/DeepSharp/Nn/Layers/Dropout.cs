@@ -46,6 +46,6 @@ public sealed class Dropout : Layer
         return config;
     }
 
-    internal static Dropout FromConfig(JsonObject c) => new(
-        Naming.Required<float>(c, "rate", "Dropout"), (long?)c["seed"], (string?)c["name"], Naming.ReadShape(c, "input_shape"));
+    internal static Dropout FromConfig(LayerConfig c) => new(
+        c.Has("rate") ? c.Rate("rate", 0f) : throw c.Error("rate", "is missing"), c.Seed(), c.Name, c.Shape("input_shape"));
 }

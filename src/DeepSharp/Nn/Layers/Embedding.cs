@@ -37,6 +37,8 @@ public sealed class Embedding : Layer
 
     public override bool SupportsMasking => MaskZero;
 
+    internal override bool AcceptsInt32(int index) => true;
+
     /// <summary>With <see cref="MaskZero"/>: 1 where the index is not 0, 0 where it is, in the indices' shape.</summary>
     public override Tensor? ComputeMask(Tensor input, Tensor? mask)
     {
@@ -89,8 +91,8 @@ public sealed class Embedding : Layer
         return config;
     }
 
-    internal static Embedding FromConfig(JsonObject c) => new(
-        Naming.Required<int>(c, "input_dim", "Embedding"), Naming.Required<int>(c, "output_dim", "Embedding"),
-        Initializer.FromName((string?)c["embeddings_initializer"] ?? "uniform"), (string?)c["name"], Naming.ReadShape(c, "input_shape"),
-        (bool?)c["mask_zero"] ?? false);
+    internal static Embedding FromConfig(LayerConfig c) => new(
+        c.RequiredSize("input_dim"), c.RequiredSize("output_dim"),
+        c.Initializer("embeddings_initializer", "uniform"), c.Name, c.Shape("input_shape"),
+        c.Bool("mask_zero", false));
 }

@@ -13,5 +13,5 @@ public sealed class Flatten(string? name = null, int[]? inputShape = null) : Lay
 
     protected override Tensor Forward(Tensor x, bool training) => Ops.Reshape(x, x.Shape[0], -1);
 
-    internal static Flatten FromConfig(JsonObject c) => new((string?)c["name"], Naming.ReadShape(c, "input_shape"));
+    internal static Flatten FromConfig(LayerConfig c) => new(c.Name, c.Shape("input_shape"));
 }

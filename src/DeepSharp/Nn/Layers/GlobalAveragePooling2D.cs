@@ -21,5 +21,5 @@ public sealed class GlobalAveragePooling2D(string? name = null, int[]? inputShap
     protected override Tensor Forward(Tensor x, bool training) =>
         Ops.Reshape(Ops.AvgPool2D(x, (x.Shape[1], x.Shape[2]), (1, 1), false), x.Shape[0], x.Shape[3]);
 
-    internal static GlobalAveragePooling2D FromConfig(JsonObject c) => new((string?)c["name"], Naming.ReadShape(c, "input_shape"));
+    internal static GlobalAveragePooling2D FromConfig(LayerConfig c) => new(c.Name, c.Shape("input_shape"));
 }

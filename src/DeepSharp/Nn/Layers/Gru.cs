@@ -34,11 +34,11 @@ public sealed class Gru : RecurrentLayer
 
     private protected override void AddCellConfig(JsonObject config) => config["reset_after"] = true;
 
-    internal static Gru FromConfig(JsonObject c)
+    internal static Gru FromConfig(LayerConfig c)
     {
-        if ((bool?)c["reset_after"] == false)
+        if (!c.Bool("reset_after", true))
             throw new DeepSharpException("GRU with reset_after=False is not supported; DeepSharp implements Keras's default reset_after=True (bias (2, 3·units)).");
-        var s = ReadSettings(c, "GRU");
+        var s = ReadSettings(c);
         return new Gru(s.Units, s.Activation, s.RecurrentActivation, s.UseBias, s.KernelInitializer, s.RecurrentInitializer, s.BiasInitializer,
             s.Dropout, s.RecurrentDropout, s.ReturnSequences, s.ReturnState, s.GoBackwards, s.ZeroOutputForMask, s.Seed, s.Name, s.InputShape);
     }

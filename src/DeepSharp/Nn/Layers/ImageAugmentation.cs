@@ -17,6 +17,8 @@ public abstract class ImageAugmentation : Layer
 
     protected ImageAugmentation(FillMode fillMode, float fillValue, long? seed, string? name, int[]? inputShape) : base(name, inputShape)
     {
+        if (!Enum.IsDefined(fillMode)) throw new ArgumentOutOfRangeException(nameof(fillMode), fillMode, "Unknown fill mode.");
+        if (!float.IsFinite(fillValue)) throw new ArgumentOutOfRangeException(nameof(fillValue), fillValue, "fill_value must be a finite number.");
         FillMode = fillMode;
         FillValue = fillValue;
         Seed = seed;
@@ -71,23 +73,26 @@ public abstract class ImageAugmentation : Layer
 
     internal static JsonArray ToJson((float Lower, float Upper) range) => [range.Lower, range.Upper];
 
-    internal static (float, float) ReadRange(JsonObject c, string key, (float, float) fallback) => c[key] switch
-    {
-        null => fallback,
-        JsonArray a when a.Count == 2 => ((float)a[0]!, (float)a[1]!),
-        JsonValue v => Range((float)v),
-        var other => throw new DeepSharpException($"Config key '{key}' must be a number or [lower, upper]; got {other.ToJsonString()}."),
-    };
+    /// <summary>The largest factor a config may give (a thousand turns, heights or zooms): finite transforms only.</summary>
+    internal const float MaxFactor = 1000f;
 
-    internal static FillMode ReadFillMode(JsonObject c)
+    /// <summary>Refuses factors that are not finite numbers in order.</summary>
+    private protected static void RequireRange((float Lower, float Upper) range, string name, string type)
     {
-        if ((string?)c["interpolation"] is { } i && i != "bilinear")
-            throw new DeepSharpException($"Interpolation '{i}' is not supported; use 'bilinear'.");
-        return (string?)c["fill_mode"] switch
-        {
-            null or "reflect" => FillMode.Reflect,
-            "constant" => FillMode.Constant,
-            var other => throw new DeepSharpException($"fill_mode '{other}' is not supported; use 'reflect' or 'constant'."),
-        };
+        if (!(float.IsFinite(range.Lower) && float.IsFinite(range.Upper) && range.Lower <= range.Upper))
+            throw new ArgumentException($"{type} {name} {range} needs finite numbers with lower ≤ upper.", name);
     }
+
+    internal static FillMode ReadFillMode(LayerConfig c)
+    {
+        c.Named("interpolation", "bilinear", i => i == "bilinear" ? 0 : throw new DeepSharpException($"Interpolation '{i}' is not supported; use 'bilinear'."));
+        return c.Named("fill_mode", "reflect", mode => mode switch
+        {
+            "reflect" => FillMode.Reflect,
+            "constant" => FillMode.Constant,
+            _ => throw new DeepSharpException($"fill_mode '{mode}' is not supported; use 'reflect' or 'constant'."),
+        });
+    }
+
+    internal static float ReadFillValue(LayerConfig c) => c.Float("fill_value", 0f);
 }

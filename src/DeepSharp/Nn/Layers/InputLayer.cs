@@ -45,16 +45,15 @@ public sealed class InputLayer : Layer
         };
     }
 
-    internal static InputLayer FromConfig(JsonObject c)
+    internal static InputLayer FromConfig(LayerConfig c)
     {
-        int[] shape = c["batch_shape"] is JsonArray b ? b.Skip(1).Select(n => (int)n!).ToArray()
-            : Naming.ReadShape(c, "shape") ?? throw new DeepSharpException("Config of layer type InputLayer lacks 'batch_shape'.");
-        var dtype = (string?)c["dtype"] switch
+        int[] shape = c.Shape("batch_shape", batchAxis: true) ?? c.Shape("shape") ?? throw c.Error("batch_shape", "is missing");
+        var dtype = c.Named("dtype", "float32", name => name switch
         {
-            null or "float32" => DType.Float32,
+            "float32" => DType.Float32,
             "int32" => DType.Int32,
-            var other => throw new DeepSharpException($"InputLayer dtype '{other}' is not supported; use float32 or int32."),
-        };
-        return new InputLayer(shape, dtype, (string?)c["name"]);
+            _ => throw new DeepSharpException($"InputLayer dtype '{name}' is not supported; use float32 or int32."),
+        });
+        return new InputLayer(shape, dtype, c.Name);
     }
 }

@@ -91,14 +91,13 @@ public sealed class LayerNormalization : Layer
         return config;
     }
 
-    internal static LayerNormalization FromConfig(JsonObject c)
+    internal static LayerNormalization FromConfig(LayerConfig c)
     {
-        float epsilon = (float?)c["epsilon"] ?? 1e-3f;
-        bool center = (bool?)c["center"] ?? true, scale = (bool?)c["scale"] ?? true;
-        string? name = (string?)c["name"];
-        var inputShape = Naming.ReadShape(c, "input_shape");
-        return c["axis"] is JsonArray
-            ? new LayerNormalization(Naming.ReadShape(c, "axis")!, epsilon, center, scale, name, inputShape)
-            : new LayerNormalization((int?)c["axis"] ?? -1, epsilon, center, scale, name, inputShape);
+        float epsilon = c.Float("epsilon", 1e-3f, float.Epsilon, 1f);
+        bool center = c.Bool("center", true), scale = c.Bool("scale", true);
+        var inputShape = c.Shape("input_shape");
+        return c.Json["axis"] is JsonArray
+            ? new LayerNormalization(c.Axes("axis")!, epsilon, center, scale, c.Name, inputShape)
+            : new LayerNormalization(c.Axis("axis", -1), epsilon, center, scale, c.Name, inputShape);
     }
 }

@@ -39,11 +39,11 @@ public sealed class Lstm : RecurrentLayer
 
     private protected override void AddCellConfig(JsonObject config) => config["unit_forget_bias"] = UnitForgetBias;
 
-    internal static Lstm FromConfig(JsonObject c)
+    internal static Lstm FromConfig(LayerConfig c)
     {
-        var s = ReadSettings(c, "LSTM");
+        var s = ReadSettings(c);
         return new Lstm(s.Units, s.Activation, s.RecurrentActivation, s.UseBias, s.KernelInitializer, s.RecurrentInitializer, s.BiasInitializer,
-            (bool?)c["unit_forget_bias"] ?? true, s.Dropout, s.RecurrentDropout, s.ReturnSequences, s.ReturnState, s.GoBackwards,
+            c.Bool("unit_forget_bias", true), s.Dropout, s.RecurrentDropout, s.ReturnSequences, s.ReturnState, s.GoBackwards,
             s.ZeroOutputForMask, s.Seed, s.Name, s.InputShape);
     }
 

@@ -15,7 +15,7 @@ public sealed class MaxPooling2D((int H, int W)? poolSize = null, (int H, int W)
 
     protected override Tensor Pool(Tensor x) => Ops.MaxPool2D(x, PoolSize, Strides, Padding == Padding.Same);
 
-    internal static MaxPooling2D FromConfig(JsonObject c)
+    internal static MaxPooling2D FromConfig(LayerConfig c)
     {
         var (pool, strides, padding, name, inputShape) = ReadConfig(c);
         return new(pool, strides, padding, name, inputShape);

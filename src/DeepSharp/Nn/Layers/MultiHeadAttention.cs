@@ -159,9 +159,9 @@ public sealed partial class MultiHeadAttention : Layer
         var both = Tensor.Temp(new Shape(batch, t, t));
         var m = both.Span;
         for (int b = 0; b < batch; b++)
-        for (int i = 0; i < t; i++)
-        for (int j = 0; j < t; j++)
-            m[(b * t + i) * t + j] = Real(mask, b * t + i) && Real(mask, b * t + j) ? 1f : 0f;
+            for (int i = 0; i < t; i++)
+                for (int j = 0; j < t; j++)
+                    m[(b * t + i) * t + j] = Real(mask, b * t + i) && Real(mask, b * t + j) ? 1f : 0f;
         return Attend(x, x, x, both, false, training, keepScores: false).Output;
     }
 
@@ -241,21 +241,15 @@ public sealed partial class MultiHeadAttention : Layer
         return config;
     }
 
-    internal static MultiHeadAttention FromConfig(JsonObject c)
+    internal static MultiHeadAttention FromConfig(LayerConfig c)
     {
-        if (c["attention_axes"] is JsonArray axes && !(axes.Count == 1 && (int?)axes[0] is 1 or -2))
-            throw new DeepSharpException($"MultiHeadAttention attends over the sequence axis only; config has attention_axes {axes.ToJsonString()}.");
-        int? outputShape = c["output_shape"] switch
-        {
-            null => null,
-            JsonArray { Count: 1 } a => (int?)a[0],
-            JsonArray a => throw new DeepSharpException($"MultiHeadAttention output_shape must be one number of features; got {a.ToJsonString()}."),
-            var n => (int)n,
-        };
+        if (c.Axes("attention_axes") is { } axes && !(axes.Length == 1 && axes[0] is 1 or -2))
+            throw c.Error("attention_axes", $"is [{string.Join(", ", axes)}]; MultiHeadAttention attends over the sequence axis only (1 or -2)");
+        int? outputShape = c.Has("output_shape") ? c.OneSize("output_shape", null) : null;
         return new MultiHeadAttention(
-            Naming.Required<int>(c, "num_heads", "MultiHeadAttention"), Naming.Required<int>(c, "key_dim", "MultiHeadAttention"),
-            (int?)c["value_dim"], (float?)c["dropout"] ?? 0f, (bool?)c["use_bias"] ?? true, outputShape,
-            Initializer.FromName((string?)c["kernel_initializer"] ?? "glorot_uniform"), Initializer.FromName((string?)c["bias_initializer"] ?? "zeros"),
-            (long?)c["seed"], (string?)c["name"]);
+            c.RequiredSize("num_heads"), c.RequiredSize("key_dim"),
+            c.OptionalSize("value_dim"), c.Rate("dropout", 0f), c.Bool("use_bias", true), outputShape,
+            c.Initializer("kernel_initializer", "glorot_uniform"), c.Initializer("bias_initializer", "zeros"),
+            c.Seed(), c.Name);
     }
 }

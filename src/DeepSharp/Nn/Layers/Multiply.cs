@@ -18,5 +18,5 @@ public sealed class Multiply(string? name = null) : MergeLayer(name)
         return y;
     }
 
-    internal static Multiply FromConfig(JsonObject c) => new((string?)c["name"]);
+    internal static Multiply FromConfig(LayerConfig c) => new(c.Name);
 }

@@ -27,10 +27,9 @@ public abstract class Pooling2D : Layer
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         if (inputShape.Rank != 3) throw ShapeError("(batch, height, width, channels)", inputShape);
-        var g = Pool2DGeometry.Create(1, inputShape[0], inputShape[1], inputShape[2], PoolSize.H, PoolSize.W, Strides.H, Strides.W, Padding == Padding.Same);
-        if (g.OutH <= 0 || g.OutW <= 0)
-            throw new ShapeMismatchException($"Layer '{Name}' ({TypeName}): a {PoolSize.H}x{PoolSize.W} pool does not fit inputs {inputShape.ToBatchString()}.");
-        return new Shape(g.OutH, g.OutW, inputShape[2]);
+        int h = ConvAxis.OutputSize(this, "height", inputShape, inputShape[0], PoolSize.H, Strides.H, 1, Padding);
+        int w = ConvAxis.OutputSize(this, "width", inputShape, inputShape[1], PoolSize.W, Strides.W, 1, Padding);
+        return new Shape(h, w, inputShape[2]);
     }
 
     protected override void OnBuild(Shape inputShape) => ComputeOutputShape(inputShape);
@@ -54,10 +53,10 @@ public abstract class Pooling2D : Layer
     }
 
     /// <summary>The constructor arguments a pooling config holds.</summary>
-    internal static ((int, int) PoolSize, (int, int)? Strides, Padding Padding, string? Name, int[]? InputShape) ReadConfig(JsonObject c) => (
-        Naming.ReadPair(c, "pool_size", (2, 2)),
-        c["strides"] is null ? null : Naming.ReadPair(c, "strides", (2, 2)),
-        PaddingNames.Parse((string?)c["padding"] ?? "valid"),
-        (string?)c["name"],
-        Naming.ReadShape(c, "input_shape"));
+    internal static ((int, int) PoolSize, (int, int)? Strides, Padding Padding, string? Name, int[]? InputShape) ReadConfig(LayerConfig c) => (
+        c.Pair("pool_size", (2, 2)),
+        c.OptionalPair("strides"),
+        c.Padding(),
+        c.Name,
+        c.Shape("input_shape"));
 }

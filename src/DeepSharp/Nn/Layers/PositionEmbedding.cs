@@ -87,7 +87,6 @@ public sealed class PositionEmbedding : Layer, IStepLayer
         return config;
     }
 
-    internal static PositionEmbedding FromConfig(JsonObject c) => new(
-        Naming.Required<int>(c, "sequence_length", "PositionEmbedding"), Initializer.FromName((string?)c["initializer"] ?? "glorot_uniform"),
-        (string?)c["name"], Naming.ReadShape(c, "input_shape"));
+    internal static PositionEmbedding FromConfig(LayerConfig c) => new(
+        c.RequiredSize("sequence_length"), c.Initializer("initializer", "glorot_uniform"), c.Name, c.Shape("input_shape"));
 }

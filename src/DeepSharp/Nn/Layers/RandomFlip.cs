@@ -48,6 +48,6 @@ public sealed class RandomFlip : ImageAugmentation
         return config;
     }
 
-    internal static RandomFlip FromConfig(JsonObject c) => new(
-        (string?)c["mode"] ?? "horizontal_and_vertical", (long?)c["seed"], (string?)c["name"], Naming.ReadShape(c, "input_shape"));
+    internal static RandomFlip FromConfig(LayerConfig c) => new(
+        c.String("mode", "horizontal_and_vertical"), c.Seed(), c.Name, c.Shape("input_shape"));
 }

@@ -17,7 +17,7 @@ public sealed class RandomRotation : ImageAugmentation
     public RandomRotation((float Lower, float Upper) factor, FillMode fillMode = FillMode.Reflect, float fillValue = 0f, long? seed = null,
         string? name = null, int[]? inputShape = null) : base(fillMode, fillValue, seed, name, inputShape)
     {
-        if (!(factor.Lower <= factor.Upper)) throw new ArgumentException($"RandomRotation factor {factor} needs lower ≤ upper.", nameof(factor));
+        RequireRange(factor, nameof(factor), "RandomRotation");
         Factor = factor;
     }
 
@@ -44,7 +44,6 @@ public sealed class RandomRotation : ImageAugmentation
         return config;
     }
 
-    internal static RandomRotation FromConfig(JsonObject c) => new(
-        ReadRange(c, "factor", (0f, 0f)), ReadFillMode(c), (float?)c["fill_value"] ?? 0f, (long?)c["seed"], (string?)c["name"],
-        Naming.ReadShape(c, "input_shape"));
+    internal static RandomRotation FromConfig(LayerConfig c) => new(
+        c.Range("factor", (0f, 0f), MaxFactor), ReadFillMode(c), ReadFillValue(c), c.Seed(), c.Name, c.Shape("input_shape"));
 }

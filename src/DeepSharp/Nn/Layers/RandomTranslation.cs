@@ -17,8 +17,8 @@ public sealed class RandomTranslation : ImageAugmentation
     public RandomTranslation((float Lower, float Upper) heightFactor, (float Lower, float Upper) widthFactor, FillMode fillMode = FillMode.Reflect,
         float fillValue = 0f, long? seed = null, string? name = null, int[]? inputShape = null) : base(fillMode, fillValue, seed, name, inputShape)
     {
-        if (!(heightFactor.Lower <= heightFactor.Upper && widthFactor.Lower <= widthFactor.Upper))
-            throw new ArgumentException($"RandomTranslation factors {heightFactor}, {widthFactor} need lower ≤ upper.");
+        RequireRange(heightFactor, nameof(heightFactor), "RandomTranslation");
+        RequireRange(widthFactor, nameof(widthFactor), "RandomTranslation");
         HeightFactor = heightFactor;
         WidthFactor = widthFactor;
     }
@@ -45,7 +45,7 @@ public sealed class RandomTranslation : ImageAugmentation
         return config;
     }
 
-    internal static RandomTranslation FromConfig(JsonObject c) => new(
-        ReadRange(c, "height_factor", (0f, 0f)), ReadRange(c, "width_factor", (0f, 0f)), ReadFillMode(c), (float?)c["fill_value"] ?? 0f,
-        (long?)c["seed"], (string?)c["name"], Naming.ReadShape(c, "input_shape"));
+    internal static RandomTranslation FromConfig(LayerConfig c) => new(
+        c.Range("height_factor", (0f, 0f), MaxFactor), c.Range("width_factor", (0f, 0f), MaxFactor), ReadFillMode(c), ReadFillValue(c),
+        c.Seed(), c.Name, c.Shape("input_shape"));
 }

@@ -18,8 +18,8 @@ public sealed class RandomZoom : ImageAugmentation
     public RandomZoom((float Lower, float Upper) heightFactor, (float Lower, float Upper)? widthFactor = null, FillMode fillMode = FillMode.Reflect,
         float fillValue = 0f, long? seed = null, string? name = null, int[]? inputShape = null) : base(fillMode, fillValue, seed, name, inputShape)
     {
-        if (!(heightFactor.Lower <= heightFactor.Upper) || widthFactor is { } wf && !(wf.Lower <= wf.Upper))
-            throw new ArgumentException($"RandomZoom factors {heightFactor}, {widthFactor} need lower ≤ upper.");
+        RequireRange(heightFactor, nameof(heightFactor), "RandomZoom");
+        if (widthFactor is { } wf) RequireRange(wf, nameof(widthFactor), "RandomZoom");
         if (heightFactor.Lower <= -1f || widthFactor?.Lower <= -1f)
             throw new ArgumentException("RandomZoom factors must stay above -1 (a zoom of 1 + factor must be positive).");
         HeightFactor = heightFactor;
@@ -48,7 +48,7 @@ public sealed class RandomZoom : ImageAugmentation
         return config;
     }
 
-    internal static RandomZoom FromConfig(JsonObject c) => new(
-        ReadRange(c, "height_factor", (0f, 0f)), c["width_factor"] is null ? null : ReadRange(c, "width_factor", (0f, 0f)),
-        ReadFillMode(c), (float?)c["fill_value"] ?? 0f, (long?)c["seed"], (string?)c["name"], Naming.ReadShape(c, "input_shape"));
+    internal static RandomZoom FromConfig(LayerConfig c) => new(
+        c.Range("height_factor", (0f, 0f), MaxFactor), c.OptionalRange("width_factor", MaxFactor),
+        ReadFillMode(c), ReadFillValue(c), c.Seed(), c.Name, c.Shape("input_shape"));
 }

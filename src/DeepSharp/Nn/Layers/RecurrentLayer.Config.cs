@@ -42,26 +42,26 @@ public abstract partial class RecurrentLayer
         bool ZeroOutputForMask, long? Seed, string? Name, int[]? InputShape);
 
     /// <summary>Reads the shared keys with Keras's defaults; stateful layers are refused.</summary>
-    private protected static Settings ReadSettings(JsonObject c, string type)
+    private protected static Settings ReadSettings(LayerConfig c)
     {
-        if ((bool?)c["stateful"] == true)
-            throw new DeepSharpException($"{type} with stateful=True is not supported: DeepSharp's recurrent layers start every batch from their initial state.");
+        if (c.IsTrue("stateful"))
+            throw c.Error("stateful", "is true, which is not supported: DeepSharp's recurrent layers start every batch from their initial state");
         return new Settings(
-            Naming.Required<int>(c, "units", type),
-            Activation.FromName((string?)c["activation"] ?? "tanh"),
-            Activation.FromName((string?)c["recurrent_activation"] ?? "sigmoid"),
-            (bool?)c["use_bias"] ?? true,
-            Initializer.FromName((string?)c["kernel_initializer"] ?? "glorot_uniform"),
-            Initializer.FromName((string?)c["recurrent_initializer"] ?? "orthogonal"),
-            Initializer.FromName((string?)c["bias_initializer"] ?? "zeros"),
-            (float?)c["dropout"] ?? 0f,
-            (float?)c["recurrent_dropout"] ?? 0f,
-            (bool?)c["return_sequences"] ?? false,
-            (bool?)c["return_state"] ?? false,
-            (bool?)c["go_backwards"] ?? false,
-            (bool?)c["zero_output_for_mask"] ?? false,
-            (long?)c["seed"],
-            (string?)c["name"],
-            Naming.ReadShape(c, "input_shape"));
+            c.RequiredSize("units"),
+            c.Activation("activation", "tanh"),
+            c.Activation("recurrent_activation", "sigmoid"),
+            c.Bool("use_bias", true),
+            c.Initializer("kernel_initializer", "glorot_uniform"),
+            c.Initializer("recurrent_initializer", "orthogonal"),
+            c.Initializer("bias_initializer", "zeros"),
+            c.Rate("dropout", 0f),
+            c.Rate("recurrent_dropout", 0f),
+            c.Bool("return_sequences", false),
+            c.Bool("return_state", false),
+            c.Bool("go_backwards", false),
+            c.Bool("zero_output_for_mask", false),
+            c.Seed(),
+            c.Name,
+            c.Shape("input_shape"));
     }
 }

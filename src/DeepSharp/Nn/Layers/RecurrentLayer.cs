@@ -36,6 +36,8 @@ public abstract partial class RecurrentLayer : Layer
         long? seed, string? name, int[]? inputShape) : base(name, inputShape)
     {
         if (units <= 0) throw new ArgumentOutOfRangeException(nameof(units), units, $"{TypeName} needs a positive number of units.");
+        // The gate blocks are Gates·units wide (4 for LSTM): that product must not wrap.
+        if (4L * units > int.MaxValue) throw new ArgumentOutOfRangeException(nameof(units), units, $"{TypeName} units must be at most {int.MaxValue / 4}.");
         if (!(dropout >= 0f && dropout < 1f)) throw new ArgumentOutOfRangeException(nameof(dropout), dropout, $"{TypeName} dropout must be in [0, 1).");
         if (!(recurrentDropout >= 0f && recurrentDropout < 1f))
             throw new ArgumentOutOfRangeException(nameof(recurrentDropout), recurrentDropout, $"{TypeName} recurrent_dropout must be in [0, 1).");

@@ -23,6 +23,6 @@ public sealed class Rescaling(float scale, float offset = 0f, string? name = nul
         return config;
     }
 
-    internal static Rescaling FromConfig(JsonObject c) => new(
-        Naming.Required<float>(c, "scale", "Rescaling"), (float?)c["offset"] ?? 0f, (string?)c["name"], Naming.ReadShape(c, "input_shape"));
+    internal static Rescaling FromConfig(LayerConfig c) => new(
+        c.RequiredFloat("scale"), c.Float("offset", 0f), c.Name, c.Shape("input_shape"));
 }

@@ -28,7 +28,7 @@ public sealed class Reshape : Layer
         int inferred = -1;
         for (int i = 0; i < _targetShape.Length; i++)
             if (_targetShape[i] == -1) inferred = i;
-            else known *= _targetShape[i];
+            else known = Math.Min(known * _targetShape[i], (long)int.MaxValue + 1); // saturates past any tensor's size: never wraps
         var dims = (int[])_targetShape.Clone();
         if (inferred >= 0 && inputShape.Size % known == 0) dims[inferred] = (int)(inputShape.Size / known);
         else if (inferred >= 0 || known != inputShape.Size)
@@ -53,7 +53,6 @@ public sealed class Reshape : Layer
         return config;
     }
 
-    internal static Reshape FromConfig(JsonObject c) => new(
-        Naming.ReadShape(c, "target_shape") ?? throw new DeepSharpException("Config of layer type Reshape lacks 'target_shape'."),
-        (string?)c["name"], Naming.ReadShape(c, "input_shape"));
+    internal static Reshape FromConfig(LayerConfig c) => new(
+        c.TargetShape("target_shape"), c.Name, c.Shape("input_shape"));
 }

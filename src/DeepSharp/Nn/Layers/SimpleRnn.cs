@@ -30,9 +30,9 @@ public sealed class SimpleRnn : RecurrentLayer
     private protected override Tensor RunCell(Tensor x, Tensor kernel, Tensor recurrentKernel, Tensor? bias, RecurrentArgs args) =>
         Ops.SimpleRnn(x, kernel, recurrentKernel, bias, args);
 
-    internal static SimpleRnn FromConfig(JsonObject c)
+    internal static SimpleRnn FromConfig(LayerConfig c)
     {
-        var s = ReadSettings(c, "SimpleRNN");
+        var s = ReadSettings(c);
         return new SimpleRnn(s.Units, s.Activation, s.UseBias, s.KernelInitializer, s.RecurrentInitializer, s.BiasInitializer,
             s.Dropout, s.RecurrentDropout, s.ReturnSequences, s.ReturnState, s.GoBackwards, s.ZeroOutputForMask, s.Seed, s.Name, s.InputShape);
     }

@@ -77,6 +77,6 @@ public sealed class SinusoidalPositionEncoding : Layer, IStepLayer
         return config;
     }
 
-    internal static SinusoidalPositionEncoding FromConfig(JsonObject c) =>
-        new((float?)c["max_wavelength"] ?? 10000f, (string?)c["name"], Naming.ReadShape(c, "input_shape"));
+    internal static SinusoidalPositionEncoding FromConfig(LayerConfig c) =>
+        new(c.Float("max_wavelength", 10000f, float.Epsilon), c.Name, c.Shape("input_shape"));
 }

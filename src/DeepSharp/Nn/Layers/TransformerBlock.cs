@@ -139,9 +139,9 @@ public abstract class TransformerBlock : Layer
 
     /// <summary>The shared constructor arguments from a config written by <see cref="GetConfig"/>.</summary>
     private protected static (int NumHeads, int IntermediateDim, int? KeyDim, float Dropout, Activation Activation, float Epsilon, bool NormalizeFirst,
-        Initializer Kernel, Initializer Bias, string? Name, int[]? InputShape) ReadConfig(JsonObject c, string type) =>
-        (Naming.Required<int>(c, "num_heads", type), Naming.Required<int>(c, "intermediate_dim", type), (int?)c["key_dim"], (float?)c["dropout"] ?? 0f,
-         Activation.FromName((string?)c["activation"] ?? "gelu"), (float?)c["layer_norm_epsilon"] ?? 1e-5f, (bool?)c["normalize_first"] ?? true,
-         Initializer.FromName((string?)c["kernel_initializer"] ?? "glorot_uniform"), Initializer.FromName((string?)c["bias_initializer"] ?? "zeros"),
-         (string?)c["name"], Naming.ReadShape(c, "input_shape"));
+        Initializer Kernel, Initializer Bias, string? Name, int[]? InputShape) ReadConfig(LayerConfig c) =>
+        (c.RequiredSize("num_heads"), c.RequiredSize("intermediate_dim"), c.OptionalSize("key_dim"), c.Rate("dropout", 0f),
+         c.Activation("activation", "gelu"), c.Float("layer_norm_epsilon", 1e-5f, float.Epsilon, 1f), c.Bool("normalize_first", true),
+         c.Initializer("kernel_initializer", "glorot_uniform"), c.Initializer("bias_initializer", "zeros"),
+         c.Name, c.Shape("input_shape"));
 }

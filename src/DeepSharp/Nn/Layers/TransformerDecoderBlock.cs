@@ -137,9 +137,9 @@ public sealed partial class TransformerDecoderBlock : TransformerBlock
             throw new ArgumentException($"Layer '{Name}' (TransformerDecoderBlock) takes [decoder_sequence] or [decoder_sequence, encoder_sequence]; got {count} inputs.");
     }
 
-    internal static TransformerDecoderBlock FromConfig(JsonObject c)
+    internal static TransformerDecoderBlock FromConfig(LayerConfig c)
     {
-        var a = ReadConfig(c, "TransformerDecoderBlock");
+        var a = ReadConfig(c);
         return new(a.NumHeads, a.IntermediateDim, a.KeyDim, a.Dropout, a.Activation, a.Epsilon, a.NormalizeFirst, a.Kernel, a.Bias, a.Name, a.InputShape);
     }
 }

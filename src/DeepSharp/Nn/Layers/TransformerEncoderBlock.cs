@@ -113,9 +113,9 @@ public sealed class TransformerEncoderBlock : TransformerBlock
         return Feedforward(x, training);
     }
 
-    internal static TransformerEncoderBlock FromConfig(JsonObject c)
+    internal static TransformerEncoderBlock FromConfig(LayerConfig c)
     {
-        var a = ReadConfig(c, "TransformerEncoderBlock");
+        var a = ReadConfig(c);
         return new(a.NumHeads, a.IntermediateDim, a.KeyDim, a.Dropout, a.Activation, a.Epsilon, a.NormalizeFirst, a.Kernel, a.Bias, a.Name, a.InputShape);
     }
 }

@@ -16,6 +16,7 @@ internal sealed unsafe class ConvBackwardInput : IParallelBody
     private float* _dy, _wT, _dx;
     private int* _identity, _dyRows, _tapOffsets;
     private int _kp;
+    private long _tapMin, _tapMax; // range of the tap offsets (bounds assertions)
 
     public static void Run(float* dy, float* w, float* dx, in Conv2DGeometry g)
     {
@@ -26,14 +27,15 @@ internal sealed unsafe class ConvBackwardInput : IParallelBody
         body._dy = dy;
         body._dx = dx;
         body._kp = kp;
-        body._wT = Scratch.Floats(Scratch.Packed, g.OutC * kp);
+        body._wT = Scratch.Floats(Scratch.Packed, (long)g.OutC * kp);
         ConvLayout.PackKernelTransposed(w, k, g.OutC, kp, body._wT);
-        body._identity = Scratch.Ints(Scratch.Packed, g.OutC + Segment + k);
+        body._identity = Scratch.Ints(Scratch.Packed, (long)g.OutC + Segment + k);
         body._dyRows = body._identity + g.OutC;
         body._tapOffsets = body._dyRows + Segment; // tap (kh, kw) → offset from its window's corner
         for (int kh = 0, t = 0; kh < g.KernelH; kh++)
-        for (int kw = 0; kw < g.KernelW; kw++, t++)
-            body._tapOffsets[t] = (kh * g.DilationH * g.InW + kw * g.DilationW) * g.InC;
+            for (int kw = 0; kw < g.KernelW; kw++, t++)
+                body._tapOffsets[t] = (kh * g.DilationH * g.InW + kw * g.DilationW) * g.InC;
+        (body._tapMin, body._tapMax) = ConvLayout.TableRange(body._tapOffsets, g.KernelH * g.KernelW);
         for (int r = 0; r < g.OutC; r++) body._identity[r] = r;
         for (int i = 0; i < Segment; i++) body._dyRows[i] = i * g.OutC;
         try { WorkerPool.Shared.For(g.Batch, body); }
@@ -43,7 +45,7 @@ internal sealed unsafe class ConvBackwardInput : IParallelBody
     public void Execute(int n)
     {
         ref readonly var g = ref _g;
-        float* dcol = Scratch.Floats(Scratch.TileA, Segment * _kp);
+        float* dcol = Scratch.Floats(Scratch.TileA, (long)Segment * _kp);
         float* image = _dx + (long)n * g.InH * g.InW * g.InC;
         var (lo, hi) = ConvLayout.InteriorColumns(g);
         int pixels = g.OutH * g.OutW;
@@ -51,6 +53,7 @@ internal sealed unsafe class ConvBackwardInput : IParallelBody
         {
             int count = Math.Min(Segment, pixels - p0);
             float* dy = _dy + ((long)n * pixels + p0) * g.OutC;
+            KernelBounds.Range(((long)n * pixels + p0) * g.OutC, (long)count * g.OutC, g.OutputLength);
             ConvMicroKernel.Run(dy, _dyRows, _identity, g.OutC, _wT, _kp, _kp, dcol, _kp, count, _kp, null, accumulate: false);
             for (int j = 0; j < count; j++)
             {
@@ -58,7 +61,9 @@ internal sealed unsafe class ConvBackwardInput : IParallelBody
                 float* src = dcol + j * _kp;
                 if (ow >= lo && ow < hi && ConvLayout.RowInterior(g, oh))
                 {
-                    float* corner = image + ((oh * g.StrideH - g.PadTop) * g.InW + ow * g.StrideW - g.PadLeft) * g.InC;
+                    int at = ((oh * g.StrideH - g.PadTop) * g.InW + ow * g.StrideW - g.PadLeft) * g.InC;
+                    KernelBounds.Range(at + _tapMin, _tapMax - _tapMin + g.InC, (long)g.InH * g.InW * g.InC);
+                    float* corner = image + at;
                     ConvLayout.Col2ImInterior(src, g.KernelH * g.KernelW, g.InC, _tapOffsets, corner);
                 }
                 else

@@ -30,6 +30,7 @@ internal sealed unsafe class ConvBackwardKernel : IParallelBody
     private float* _x, _dy, _partials, _reluOutput, _biasPartials;
     private int* _direct, _taps, _colOffsets;
     private int _k, _np, _chunkImages;
+    private long _tapMin, _tapMax; // range of the direct tap offsets (bounds assertions)
 
     /// <summary>
     /// dw += Σ col(pixel)ᵀ·dy(pixel). With <paramref name="reluOutput"/>, dy is first masked in place
@@ -49,21 +50,22 @@ internal sealed unsafe class ConvBackwardKernel : IParallelBody
         body._k = k;
         body._np = np;
         body._chunkImages = chunkImages;
-        body._partials = Scratch.Floats(Scratch.Packed, chunks * (k + 1) * np);
+        body._partials = Scratch.Floats(Scratch.Packed, chunks * (k + 1L) * np);
         body._biasPartials = db == null ? null : body._partials + (long)chunks * k * np;
         body._reluOutput = reluOutput;
-        int* tables = Scratch.Ints(Scratch.Packed, 2 * k + Tile);
+        int* tables = Scratch.Ints(Scratch.Packed, 2L * k + Tile);
         body._direct = tables;          // tap (kh, kw, ci) → offset from its window's corner
         body._taps = tables + k;        // im2col: tap r of a pixel
         body._colOffsets = tables + 2 * k; // im2col: pixel j of the tile
         for (int kh = 0, r = 0; kh < g.KernelH; kh++)
-        for (int kw = 0; kw < g.KernelW; kw++)
-        for (int ci = 0; ci < g.InC; ci++, r++)
-        {
-            body._direct[r] = (kh * g.DilationH * g.InW + kw * g.DilationW) * g.InC + ci;
-            body._taps[r] = r;
-        }
+            for (int kw = 0; kw < g.KernelW; kw++)
+                for (int ci = 0; ci < g.InC; ci++, r++)
+                {
+                    body._direct[r] = (kh * g.DilationH * g.InW + kw * g.DilationW) * g.InC + ci;
+                    body._taps[r] = r;
+                }
         for (int j = 0; j < Tile; j++) body._colOffsets[j] = j * k;
+        (body._tapMin, body._tapMax) = ConvLayout.TableRange(body._direct, k);
         try { WorkerPool.Shared.For(chunks, body); }
         finally { body._x = body._dy = body._reluOutput = null; }
 
@@ -97,9 +99,9 @@ internal sealed unsafe class ConvBackwardKernel : IParallelBody
         float* biasPartial = _biasPartials == null ? null : _biasPartials + (long)chunk * np;
         if (biasPartial != null) new Span<float>(biasPartial, np).Clear();
         var tile = new Tiles(
-            Scratch.Floats(Scratch.TileA, Tile * k),
-            Scratch.Floats(Scratch.TileB, Tile * np),
-            Scratch.Floats(Scratch.TileC, Tile * np),
+            Scratch.Floats(Scratch.TileA, (long)Tile * k),
+            Scratch.Floats(Scratch.TileB, (long)Tile * np),
+            Scratch.Floats(Scratch.TileC, (long)Tile * np),
             Scratch.Ints(Scratch.TileA, Tile));
         var (lo, hi) = ConvLayout.InteriorColumns(g);
         int nEnd = Math.Min(g.Batch, (chunk + 1) * _chunkImages);
@@ -122,12 +124,14 @@ internal sealed unsafe class ConvBackwardKernel : IParallelBody
                     if (rowInterior && ow >= lo && ow < hi)
                     {
                         if (runLength == 0) runStart = p;
-                        tile.RunOffsets[runLength++] = ((oh * g.StrideH - g.PadTop) * g.InW + ow * g.StrideW - g.PadLeft) * g.InC;
+                        int at = ((oh * g.StrideH - g.PadTop) * g.InW + ow * g.StrideW - g.PadLeft) * g.InC;
+                        KernelBounds.Range(at + _tapMin, _tapMax - _tapMin + 1, (long)g.InH * g.InW * g.InC);
+                        tile.RunOffsets[runLength++] = at;
                         if (runLength == Tile) FlushRun(image, dyImage, runStart, ref runLength, tile, partial);
                         continue;
                     }
                     FlushRun(image, dyImage, runStart, ref runLength, tile, partial);
-                    ConvLayout.Im2ColPixel(image, g, oh, ow, tile.Col + borderCount * k);
+                    ConvLayout.Im2ColPixel(image, g, oh, ow, tile.Col + (long)borderCount * k);
                     ConvLayout.PadRows(dyImage + p * g.OutC, 1, g.OutC, np, tile.Dy + borderCount * np);
                     if (++borderCount == Tile) FlushBorder(ref borderCount, tile, partial);
                 }

@@ -19,6 +19,7 @@ internal sealed unsafe class ConvForward : IParallelBody
     private float* _x, _w, _bias, _y;
     private int* _taps, _direct, _colRows;
     private int _k, _np, _rowsPerTask, _rowTasks;
+    private long _tapMin, _tapMax; // range of the direct tap offsets (bounds assertions)
     private bool _relu;
 
     public static void Run(float* x, float* w, float* bias, float* y, in Conv2DGeometry g, bool relu)
@@ -32,7 +33,7 @@ internal sealed unsafe class ConvForward : IParallelBody
         body._y = y;
         body._k = k;
         body._np = np;
-        body._w = Scratch.Floats(Scratch.Packed, k * np);
+        body._w = Scratch.Floats(Scratch.Packed, (long)k * np);
         ConvLayout.PadRows(w, k, g.OutC, np, body._w);
         body._bias = null;
         if (bias != null)
@@ -40,17 +41,18 @@ internal sealed unsafe class ConvForward : IParallelBody
             body._bias = Scratch.Floats(Scratch.PackedBias, np);
             ConvLayout.PadRows(bias, 1, g.OutC, np, body._bias);
         }
-        int* tables = Scratch.Ints(Scratch.Packed, 2 * k + Tile);
+        int* tables = Scratch.Ints(Scratch.Packed, 2L * k + Tile);
         body._taps = tables;              // im2col: tap r of a pixel
         body._direct = tables + k;        // tap (kh, kw, ci) → offset from its window's corner
         body._colRows = tables + 2 * k;   // im2col: pixel i of the tile
         for (int kh = 0, r = 0; kh < g.KernelH; kh++)
-        for (int kw = 0; kw < g.KernelW; kw++)
-        for (int ci = 0; ci < g.InC; ci++, r++)
-        {
-            body._taps[r] = r;
-            body._direct[r] = (kh * g.DilationH * g.InW + kw * g.DilationW) * g.InC + ci;
-        }
+            for (int kw = 0; kw < g.KernelW; kw++)
+                for (int ci = 0; ci < g.InC; ci++, r++)
+                {
+                    body._taps[r] = r;
+                    body._direct[r] = (kh * g.DilationH * g.InW + kw * g.DilationW) * g.InC + ci;
+                }
+        (body._tapMin, body._tapMax) = ConvLayout.TableRange(body._direct, k);
         for (int i = 0; i < Tile; i++) body._colRows[i] = i * k;
         body._rowsPerTask = Math.Clamp((PixelsPerTask + g.OutW - 1) / g.OutW, 1, g.OutH);
         body._rowTasks = (g.OutH + body._rowsPerTask - 1) / body._rowsPerTask;
@@ -65,7 +67,7 @@ internal sealed unsafe class ConvForward : IParallelBody
         int ohEnd = Math.Min(g.OutH, oh0 + _rowsPerTask);
         float* image = _x + (long)n * g.InH * g.InW * g.InC;
         float* yImage = _y + (long)n * g.OutH * g.OutW * g.OutC;
-        float* col = Scratch.Floats(Scratch.TileA, Tile * _k);
+        float* col = Scratch.Floats(Scratch.TileA, (long)Tile * _k);
         int* corners = Scratch.Ints(Scratch.TileA, Tile);
         var (lo, hi) = ConvLayout.InteriorColumns(g);
         int start = oh0 * g.OutW, length = 0;
@@ -87,9 +89,14 @@ internal sealed unsafe class ConvForward : IParallelBody
                     interiorRun = interior;
                 }
                 if (interior)
+                {
                     corners[length] = ((oh * g.StrideH - g.PadTop) * g.InW + ow * g.StrideW - g.PadLeft) * g.InC;
+                    KernelBounds.Range(corners[length] + _tapMin, _tapMax - _tapMin + 1, (long)g.InH * g.InW * g.InC);
+                }
                 else
-                    ConvLayout.Im2ColPixel(image, g, oh, ow, col + length * _k);
+                {
+                    ConvLayout.Im2ColPixel(image, g, oh, ow, col + (long)length * _k);
+                }
                 length++;
             }
         }
@@ -99,6 +106,7 @@ internal sealed unsafe class ConvForward : IParallelBody
     /// <summary>Computes a run of <paramref name="count"/> consecutive output pixels starting at <paramref name="y"/>.</summary>
     private void Flush(float* image, float* y, int count, bool interior, int* corners, float* col)
     {
+        KernelBounds.Range(y - _y, (long)count * _g.OutC, _g.OutputLength);
         if (interior)
             ConvMicroKernel.Run(image, corners, _direct, _k, _w, _np, _np, y, _g.OutC, count, _g.OutC, _bias, accumulate: false, _relu);
         else

@@ -52,6 +52,7 @@ internal static unsafe class ConvLayout
                 int iw = ow * g.StrideW - g.PadLeft + kw * g.DilationW;
                 if ((uint)ih < (uint)g.InH && (uint)iw < (uint)g.InW)
                 {
+                    KernelBounds.Range((ih * g.InW + iw) * cin, cin, (long)g.InH * g.InW * cin);
                     float* src = image + (ih * g.InW + iw) * cin;
                     if (cin == 1) *dst = *src;
                     else new ReadOnlySpan<float>(src, cin).CopyTo(new Span<float>(dst, cin));
@@ -80,6 +81,7 @@ internal static unsafe class ConvLayout
             {
                 int iw = ow * g.StrideW - g.PadLeft + kw * g.DilationW;
                 if ((uint)iw >= (uint)g.InW) continue;
+                KernelBounds.Range((ih * g.InW + iw) * cin, cin, (long)g.InH * g.InW * cin);
                 AddTo(image + (ih * g.InW + iw) * cin, src, cin);
             }
         }
@@ -102,6 +104,19 @@ internal static unsafe class ConvLayout
             for (; i <= count - Vector<float>.Count; i += Vector<float>.Count)
                 (Vector.Load(dst + i) + Vector.Load(src + i)).Store(dst + i);
         for (; i < count; i++) dst[i] += src[i];
+    }
+
+    /// <summary>The smallest and largest entry of an offset table (for bounds assertions; (0, −1) when empty).</summary>
+    public static (long Min, long Max) TableRange(int* table, int count)
+    {
+        if (count == 0) return (0, -1);
+        long min = table[0], max = table[0];
+        for (int i = 1; i < count; i++)
+        {
+            min = Math.Min(min, table[i]);
+            max = Math.Max(max, table[i]);
+        }
+        return (min, max);
     }
 
     /// <summary>Output columns [lo, hi) whose windows lie inside the input along the width.</summary>

@@ -4,6 +4,7 @@ namespace DeepSharp.Kernels.Cpu;
 internal unsafe struct GemmArgs
 {
     public float* A, B, C;
+    public long LengthA, LengthB, LengthC; // floats behind A, B, C (bounds assertions)
     public nint Lda, Ldb, Ldc;
     public int M, N, K;
     public bool TransA, TransB, Accumulate;
@@ -76,6 +77,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
                 {
                     int mcur = Math.Min(mc, r1 - ic);
                     PackA(args, pc, kc, ic, mcur, buffers.A);
+                    KernelBounds.Range(ic * args.Ldc + jc, (mcur - 1) * args.Ldc + ncur, args.LengthC);
                     MacroKernel(mcur, ncur, kc, buffers.A, buffers.B, buffers.Tile, args.C + ic * args.Ldc + jc, args.Ldc, accumulate);
                 }
             }
@@ -85,12 +87,14 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
     private static void PackA(in GemmArgs args, int pc, int kc, int ic, int rows, float* dst)
     {
         float* a = args.TransA ? args.A + pc * args.Lda + ic : args.A + ic * args.Lda + pc;
+        KernelBounds.Range(a - args.A, args.TransA ? (kc - 1) * args.Lda + rows : (rows - 1) * args.Lda + kc, args.LengthA);
         GemmPacking.PackA(args.TransA, a, args.Lda, rows, kc, TKernel.Mr, dst);
     }
 
     private static void PackB(in GemmArgs args, int pc, int kc, int jc, int cols, float* dst)
     {
         float* b = args.TransB ? args.B + jc * args.Ldb + pc : args.B + pc * args.Ldb + jc;
+        KernelBounds.Range(b - args.B, args.TransB ? (cols - 1) * args.Ldb + kc : (kc - 1) * args.Ldb + cols, args.LengthB);
         GemmPacking.PackB(args.TransB, b, args.Ldb, kc, cols, TKernel.Nr, dst);
     }
 
@@ -114,8 +118,8 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
                 }
                 TKernel.Run(kc, a, b, tile, nr, false);
                 for (int i = 0; i < rows; i++)
-                for (int j = 0; j < cols; j++)
-                    ct[i * ldc + j] = accumulate ? ct[i * ldc + j] + tile[i * nr + j] : tile[i * nr + j];
+                    for (int j = 0; j < cols; j++)
+                        ct[i * ldc + j] = accumulate ? ct[i * ldc + j] + tile[i * nr + j] : tile[i * nr + j];
             }
         }
     }

@@ -40,6 +40,7 @@ internal sealed unsafe class MaxPoolBackward : IParallelBody
         float* dy = _dy + (long)n * outPerImage;
         int* argmax = _argmax + (long)n * outPerImage;
         int first = n * inPerImage, misrouted = 0;
+        KernelBounds.Range((long)n * outPerImage, outPerImage, g.OutputLength);
         for (int i = 0; i < outPerImage; i++)
         {
             int a = argmax[i];

@@ -35,30 +35,33 @@ internal sealed unsafe class MaxPoolForward : IParallelBody
         bool twoByTwo = g.PoolH == 2 && g.PoolW == 2 && g.StrideH == 2 && g.StrideW == 2
             && g.PadTop == 0 && g.PadLeft == 0 && 2 * g.OutH <= g.InH && 2 * g.OutW <= g.InW;
         for (int oh = 0; oh < g.OutH; oh++)
-        for (int ow = 0; ow < g.OutW; ow++)
-        {
-            int o = ((n * g.OutH + oh) * g.OutW + ow) * c;
-            if (twoByTwo)
+            for (int ow = 0; ow < g.OutW; ow++)
             {
-                Window2x2(((n * g.InH + 2 * oh) * g.InW + 2 * ow) * c, g.InW * c, c, o);
-                continue;
+                int o = ((n * g.OutH + oh) * g.OutW + ow) * c;
+                if (twoByTwo)
+                {
+                    Window2x2(((n * g.InH + 2 * oh) * g.InW + 2 * ow) * c, g.InW * c, c, o);
+                    continue;
+                }
+                int top = oh * g.StrideH - g.PadTop, left = ow * g.StrideW - g.PadLeft;
+                int khLo = Math.Max(0, -top), khHi = Math.Min(g.PoolH, g.InH - top);
+                int kwLo = Math.Max(0, -left), kwHi = Math.Min(g.PoolW, g.InW - left);
+                if (khLo >= khHi || kwLo >= kwHi)
+                {
+                    KernelBounds.Range(o, c, g.OutputLength);
+                    new Span<float>(_y + o, c).Clear();
+                    new Span<int>(_argmax + o, c).Fill(-1);
+                    continue;
+                }
+                int first = ((n * g.InH + top + khLo) * g.InW + left + kwLo) * c;
+                Window(first, khHi - khLo, kwHi - kwLo, g.InW * c, c, o, c);
             }
-            int top = oh * g.StrideH - g.PadTop, left = ow * g.StrideW - g.PadLeft;
-            int khLo = Math.Max(0, -top), khHi = Math.Min(g.PoolH, g.InH - top);
-            int kwLo = Math.Max(0, -left), kwHi = Math.Min(g.PoolW, g.InW - left);
-            if (khLo >= khHi || kwLo >= kwHi)
-            {
-                new Span<float>(_y + o, c).Clear();
-                new Span<int>(_argmax + o, c).Fill(-1);
-                continue;
-            }
-            int first = ((n * g.InH + top + khLo) * g.InW + left + kwLo) * c;
-            Window(first, khHi - khLo, kwHi - kwLo, g.InW * c, c, o, c);
-        }
     }
 
     private void Window2x2(int first, int rowStride, int c, int o)
     {
+        KernelBounds.Range(first, rowStride + 2L * c, _g.InputLength);
+        KernelBounds.Range(o, c, _g.OutputLength);
         int vw = Vector<float>.Count, ch = 0;
         if (Vector.IsHardwareAccelerated)
         {
@@ -89,6 +92,9 @@ internal sealed unsafe class MaxPoolForward : IParallelBody
     /// <remarks>Pixels are <paramref name="c"/> apart; channels 0..<paramref name="count"/> are pooled.</remarks>
     private void Window(int first, int rows, int cols, int rowStride, int c, int o, int count)
     {
+        KernelBounds.Check(rows > 0 && cols > 0 && count <= c);
+        KernelBounds.Range(first, (rows - 1L) * rowStride + (cols - 1L) * c + count, _g.InputLength);
+        KernelBounds.Range(o, count, _g.OutputLength);
         int vw = Vector<float>.Count, ch = 0;
         if (Vector.IsHardwareAccelerated)
         {
@@ -97,11 +103,11 @@ internal sealed unsafe class MaxPoolForward : IParallelBody
                 var best = Vector.Load(_x + first + ch);
                 var index = new Vector<int>(first + ch) + Vector<int>.Indices;
                 for (int r = 0; r < rows; r++)
-                for (int s = r == 0 ? 1 : 0; s < cols; s++)
-                {
-                    int i = first + r * rowStride + s * c + ch;
-                    Take(ref best, ref index, i);
-                }
+                    for (int s = r == 0 ? 1 : 0; s < cols; s++)
+                    {
+                        int i = first + r * rowStride + s * c + ch;
+                        Take(ref best, ref index, i);
+                    }
                 best.Store(_y + o + ch);
                 index.Store(_argmax + o + ch);
             }
@@ -111,15 +117,15 @@ internal sealed unsafe class MaxPoolForward : IParallelBody
             int bestIndex = first + ch;
             float best = _x[bestIndex];
             for (int r = 0; r < rows; r++)
-            for (int s = r == 0 ? 1 : 0; s < cols; s++)
-            {
-                int i = first + r * rowStride + s * c + ch;
-                if (_x[i] > best)
+                for (int s = r == 0 ? 1 : 0; s < cols; s++)
                 {
-                    best = _x[i];
-                    bestIndex = i;
+                    int i = first + r * rowStride + s * c + ch;
+                    if (_x[i] > best)
+                    {
+                        best = _x[i];
+                        bestIndex = i;
+                    }
                 }
-            }
             _y[o + ch] = best;
             _argmax[o + ch] = bestIndex;
         }

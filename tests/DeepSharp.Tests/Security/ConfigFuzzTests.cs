@@ -1,0 +1,235 @@
+using System.Text.Json.Nodes;
+using DeepSharp.Losses;
+using DeepSharp.Nn;
+using DeepSharp.Nn.Layers;
+using DeepSharp.Optimizers;
+using DeepSharp.Tensors;
+using DeepSharp.Tests.Data;
+using DeepSharp.Training;
+using Xunit.Abstractions;
+
+namespace DeepSharp.Tests.Security;
+
+/// <summary>
+/// Config fuzzing (issue 11): small saved models that together hold every registered layer type,
+/// with one to three config fields mutated per case — null, null inside arrays, 0, −1, the edges
+/// of int and long, 1e308, "NaN"-like strings, wrong JSON kinds, lone surrogates, control
+/// characters, other valid option names. Every case must load and run (Predict on an input of the
+/// declared shape, then one Fit step with mean squared error) or throw a DeepSharpException, within
+/// <see cref="FuzzLimits"/>. The models are built so that geometry fields (kernel, strides,
+/// dilation, padding, pool size) reach the kernels: global pooling decouples the Dense weights
+/// from the convolution's output size. Under a Debug build the kernels' bounds assertions
+/// (KernelBounds) run as well.
+/// </summary>
+public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
+{
+    /// <summary>Cases per model (7 models: 4,200 in all, about 15 s in Release and in Debug on an idle 2-core machine).</summary>
+    private const int Cases = 600;
+
+    /// <summary>The largest per-sample input a loaded model is run on; a model declaring more is skipped, never allocated.</summary>
+    private const int MaxInputElements = 4096;
+
+    private readonly TempFolder _folder = new();
+    private int _skipped;
+
+    public void Dispose() => _folder.Dispose();
+
+    /// <summary>Small models that together hold every registered layer type.</summary>
+    private static readonly Dictionary<string, Func<Model>> s_models = new()
+    {
+        ["images"] = () => new Sequential(
+            new Rescaling(1f / 255, 0.5f, inputShape: [6, 6, 2]), new RandomFlip(seed: 1), new RandomRotation(0.1f, seed: 2),
+            new RandomTranslation((-0.1f, 0.1f), (-0.2f, 0.1f), seed: 3), new RandomZoom(0.1f, seed: 4, fillMode: DeepSharp.Kernels.Cpu.FillMode.Constant),
+            new Conv2D(3, (2, 3), padding: Padding.Same, activation: Activation.Relu), new BatchNormalization(),
+            new MaxPooling2D((2, 2)), new Conv2D(2, (2, 2), dilationRate: (1, 2), padding: Padding.Same), new AveragePooling2D((2, 2), (1, 1)),
+            new GlobalAveragePooling2D(), new Dropout(0.25f, seed: 5), new ActivationLayer(Activation.Tanh), new Dense(2, Activation.Softmax)),
+        ["global-max"] = () => new Sequential(
+            new Conv2D(2, 3, inputShape: [5, 5, 1]), new GlobalMaxPooling2D(), new Dense(2)),
+        ["flatten"] = () => new Sequential(
+            new Conv2D(2, (2, 2), strides: (2, 2), inputShape: [4, 4, 1]), new Flatten(), new Reshape([2, -1]), new Dense(2)),
+        ["sequences"] = () => new Sequential(
+            new Conv1D(3, 3, padding: Padding.Same, dilationRate: 2, inputShape: [7, 2]), new LayerNormalization(),
+            new SimpleRnn(3, dropout: 0.1f, returnSequences: true), new Lstm(2, recurrentDropout: 0.1f, returnSequences: true), new Gru(2), new Dense(1)),
+        ["bidirectional"] = () => new Sequential(
+            new Embedding(6, 3, inputShape: [5], maskZero: true), new Bidirectional(new Lstm(2, returnSequences: true)),
+            new Bidirectional(new Gru(2), MergeMode.Sum), new Dense(2)),
+        ["transformer"] = () =>
+        {
+            var tokens = Model.Input([4], name: "tokens", dtype: DType.Int32);
+            var x = new Embedding(5, 4).Call(tokens);
+            x = new Add().Call(x, new PositionEmbedding(6).Call(x));
+            x = new SinusoidalPositionEncoding().Call(x);
+            x = new TransformerEncoderBlock(2, 8).Call(x);
+            x = new TransformerDecoderBlock(2, 8, dropout: 0.1f).Call(x);
+            return new Functional(tokens, new Dense(3).Call(x));
+        },
+        ["graph"] = () =>
+        {
+            var a = Model.Input([3, 4], name: "a");
+            var b = Model.Input([3, 4], name: "b");
+            var attended = new MultiHeadAttention(2, 2, dropout: 0.1f).Call(a, b);
+            var merged = new Concatenate(axis: -1).Call(new Multiply().Call(attended, b), new LayerNormalization([1, 2]).Call(a));
+            return new Functional([a, b], [new Dense(2).Call(merged), new Dense(1).Call(a)]);
+        },
+    };
+
+    public static TheoryData<string> ModelNames() => [.. s_models.Keys];
+
+    [Fact]
+    public void TheModelsHoldEveryRegisteredLayerType()
+    {
+        var types = new HashSet<string>();
+        foreach (var build in s_models.Values)
+        {
+            var model = build();
+            foreach (var layer in model.Layers)
+            {
+                types.Add(layer.TypeName);
+                if (layer is Bidirectional bi) types.Add(bi.ForwardLayer.TypeName);
+            }
+            if (model is Functional) types.Add("InputLayer");
+        }
+        Assert.Empty(LayerRegistry.KnownTypes.Except(types));
+    }
+
+    [Theory]
+    [MemberData(nameof(ModelNames))]
+    public void MutatedConfigsLoadAndRunOrAreRefused(string name)
+    {
+        RandomGenerator.SetGlobalSeed(11);
+        var model = s_models[name]();
+        string valid = _folder.File("valid.safetensors");
+        model.Save(valid);
+        var original = File.ReadAllBytes(valid);
+        string config = FuzzHarness.ModelConfigOf(original);
+        Exercise(Model.Load(valid)); // the unmutated model runs
+
+        string path = _folder.File("case.safetensors");
+        new FuzzHarness(output).Run($"config of '{name}'", Cases, seed: name.Aggregate(20260111, (h, c) => h * 31 + c),
+            random => FuzzHarness.WithModelConfig(original, MutateConfig(random, config)),
+            bytes =>
+            {
+                File.WriteAllBytes(path, bytes);
+                Exercise(Model.Load(path));
+            },
+            minRejectedPercent: 25);
+        output.WriteLine($"{_skipped} accepted models declared inputs over {MaxInputElements} elements and were not run.");
+    }
+
+    /// <summary>Predict on zeros of the declared input shapes (batch 2), then one Fit step towards zeros with mean squared error.</summary>
+    private void Exercise(Model model)
+    {
+        var inputs = model is Sequential
+            ? [(model.Layers[0].BuiltInputShape!.Value, DType.Float32)]
+            : model.Inputs.Select(i => (i.Shape, i.DType)).ToArray();
+        var x = new Tensor[inputs.Length];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            var (shape, dtype) = inputs[i];
+            if (shape.Size > MaxInputElements) // Shape.Size throws a ShapeMismatchException past 2^31 − 1
+            {
+                _skipped++;
+                return;
+            }
+            var batch = shape.WithBatch(2);
+            x[i] = dtype == DType.Int32 ? Tensor.IntZeros(batch) : Tensor.Zeros(batch);
+        }
+        var y = model.Predict(x, batchSize: 2);
+        var targets = y.Select(t => (Tensor?)Tensor.Zeros(t.Shape)).ToArray();
+        model.Compile(new Sgd(0.01f), [.. y.Select(_ => (Loss?)new MeanSquaredError())]);
+        model.Fit(x, targets, batchSize: 2, epochs: 1, verbose: 0);
+    }
+
+    /// <summary>One to three mutations of config fields: mostly inside layer configs, sometimes anywhere in the model config.</summary>
+    private static string MutateConfig(Random random, string json)
+    {
+        var root = JsonNode.Parse(json)!;
+        var layerFields = new List<(JsonNode Parent, object Key)>();
+        var allFields = new List<(JsonNode Parent, object Key)>();
+        foreach (var entry in root["config"]!["layers"]!.AsArray())
+            Collect(entry!["config"]!, layerFields);
+        Collect(root["config"]!, allFields);
+        var raws = new List<string>();
+        for (int edits = 1 + random.Next(3); edits > 0; edits--)
+        {
+            var fields = random.Next(5) == 0 ? allFields : layerFields;
+            var (parent, key) = fields[random.Next(fields.Count)];
+            Mutate(random, parent, key, raws);
+        }
+        string text = root.ToJsonString();
+        for (int i = 0; i < raws.Count; i++) text = text.Replace($"\"@@raw{i}@@\"", raws[i], StringComparison.Ordinal);
+        return text;
+    }
+
+    /// <summary>Every (container, key or index) below <paramref name="node"/>.</summary>
+    private static void Collect(JsonNode node, List<(JsonNode, object)> fields)
+    {
+        if (node is JsonObject o)
+            foreach (var (key, value) in o)
+            {
+                fields.Add((o, key));
+                if (value is not null) Collect(value, fields);
+            }
+        else if (node is JsonArray a)
+            for (int i = 0; i < a.Count; i++)
+            {
+                fields.Add((a, i));
+                if (a[i] is { } item) Collect(item, fields);
+            }
+    }
+
+    /// <summary>JSON texts a hostile config would try (written raw, so they need not be representable by JsonNode).</summary>
+    private static readonly string[] s_values =
+    [
+        "null", "0", "-1", "1", "2", "3", "7", "2147483647", "2147483648", "-2147483648", "-2147483649", "4294967296",
+        "9223372036854775807", "9223372036854775808", "-9223372036854775808", "18446744073709551616", "99999999999999999999999",
+        "1e308", "-1e308", "1e400", "1e-45", "0.5", "1.5", "-0.5", "0.999", "true", "false",
+        "\"\"", "\"x\"", "\"NaN\"", "\"Infinity\"", "\"-Infinity\"", "\"1e309\"", "\"\\ud800\"", "\"a\\udfffb\"", "\"\\ud83d\"",
+        "\"\\u0000\"", "\"\\u001b[31m\"", "{}", "[]", "[null]", "[null, 0.1]", "[0.1, null]", "[null, null]", "[0]", "[-1]",
+        "[2147483648]", "[1, 2, 3]", "[[1]]", "[1, 1]", "[2, 2]", "[3, 1]", "[1, 1073741825]", "[1073741825, 1]", "[2147483647]",
+        "\"same\"", "\"valid\"", "\"causal\"", "\"relu\"", "\"softmax\"", "\"gelu\"", "\"linear\"", "\"sigmoid\"", "\"reflect\"",
+        "\"constant\"", "\"sum\"", "\"concat\"", "\"mul\"", "\"int32\"", "\"float32\"", "\"horizontal\"", "\"zeros\"", "\"orthogonal\"",
+    ];
+
+    private static void Mutate(Random random, JsonNode parent, object key, List<string> raws)
+    {
+        JsonNode? Raw(string json)
+        {
+            raws.Add(json);
+            return JsonValue.Create($"@@raw{raws.Count - 1}@@");
+        }
+
+        var current = parent is JsonObject obj ? obj[(string)key] : parent is JsonArray arr && (int)key < arr.Count ? arr[(int)key] : null;
+        switch (random.Next(10))
+        {
+            case 4 or 5 or 6 when current is JsonValue v && v.GetValueKind() is System.Text.Json.JsonValueKind.Number:
+                // a plausible size, stride, dilation, axis or rate: these reach the kernels when the weights still fit
+                Set(parent, key, Raw(random.Next(4) == 0 ? $"{random.NextDouble():F2}" : $"{random.Next(-2, 6)}"));
+                return;
+            case 4 or 5 when current is JsonValue v && v.GetValueKind() is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False:
+                Set(parent, key, Raw(v.GetValueKind() is System.Text.Json.JsonValueKind.True ? "false" : "true"));
+                return;
+            case 0 when parent is JsonObject o: // drop the key
+                o.Remove((string)key);
+                return;
+            case 1 when parent is JsonArray a: // an extra element, often null
+                a.Insert(random.Next(a.Count + 1), random.Next(2) == 0 ? null : Raw(s_values[random.Next(s_values.Length)]));
+                return;
+            case 2 when parent is JsonArray a && a.Count > 0: // one element fewer
+                a.RemoveAt(random.Next(a.Count));
+                return;
+            case 3: // null
+                Set(parent, key, null);
+                return;
+            default:
+                Set(parent, key, Raw(s_values[random.Next(s_values.Length)]));
+                return;
+        }
+    }
+
+    private static void Set(JsonNode parent, object key, JsonNode? value)
+    {
+        if (parent is JsonObject o) o[(string)key] = value;
+        else if (parent is JsonArray a && (int)key < a.Count) a[(int)key] = value;
+    }
+}
