@@ -49,7 +49,7 @@ public sealed class BackupAndRestore : Callback
             try
             {
                 var checkpoint = Checkpoint.Load(path);
-                Model!.RestoreCheckpoint(checkpoint, path);
+                Trainer.RestoreCheckpoint(checkpoint, path);
                 Restored = new RestoredCheckpoint(path, checkpoint.Epoch, checkpoint.Step, latestError?.Message);
                 Resumed?.Invoke(Restored);
                 return;
@@ -65,7 +65,7 @@ public sealed class BackupAndRestore : Callback
 
     public override void OnTrainBatchEnd(int step, IReadOnlyDictionary<string, double> logs)
     {
-        if (SaveEveryNSteps > 0 && Model!.CurrentRun is { } run && run.TotalSteps % SaveEveryNSteps == 0) Save();
+        if (SaveEveryNSteps > 0 && Trainer.Run is { } run && run.TotalSteps % SaveEveryNSteps == 0) Save();
     }
 
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs) => Save();
@@ -80,10 +80,12 @@ public sealed class BackupAndRestore : Callback
     /// <summary>Writes the latest checkpoint, keeping the one before as the previous (each rename atomic).</summary>
     private void Save()
     {
-        var file = CheckpointFile.ToFile(Model!.CaptureCheckpoint());
+        var file = CheckpointFile.ToFile(Trainer.CaptureCheckpoint());
         if (File.Exists(LatestPath)) File.Move(LatestPath, PreviousPath, overwrite: true);
         file.Save(LatestPath);
     }
+
+    private Trainer Trainer => Model?.Trainer ?? throw new InvalidOperationException("BackupAndRestore works inside Fit only.");
 }
 
 /// <summary>A checkpoint Fit resumed from: its file, the epoch (zero-based) and the steps of it already done; <paramref name="FallbackReason"/> says why the latest was skipped, if it was.</summary>
