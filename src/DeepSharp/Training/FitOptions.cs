@@ -4,13 +4,13 @@ using DeepSharp.Training.Callbacks;
 namespace DeepSharp.Training;
 
 /// <summary>
-/// The settings of one Fit, for <see cref="Model.Fit(DataLoader, FitOptions)"/>:
+/// The settings of one Fit, for <see cref="Model.Fit(DataLoader, FitOptions, CancellationToken)"/>:
 /// Keras's fit arguments as one record instead of a long parameter list. Every other Fit overload
 /// (tensors, lists, dictionaries, a DataLoader with named parameters) builds one of these and trains
 /// the same way.
 /// <code>
 /// var options = new FitOptions { Epochs = 10, ValidationData = valid, Callbacks = [new EarlyStopping(patience: 2)] };
-/// model.Fit(new DataLoader(new TensorDataset(x, y), batchSize: 64), options);
+/// model.Fit(new DataLoader(new TensorDataset(x, y), batchSize: 64), options, cancellationToken);
 /// </code>
 /// </summary>
 public sealed record FitOptions

@@ -7,7 +7,7 @@ namespace DeepSharp.Training;
 /// <summary>
 /// Fit, as Keras's fit: one tensor, one tensor per input and output (Keras's <c>x=[a, b]</c>,
 /// <c>y=[t1, t2]</c>), dictionaries (Model.Named.cs) or a DataLoader. Each overload checks its
-/// arguments in its own words and maps them onto <see cref="Fit(DataLoader, FitOptions)"/>:
+/// arguments in its own words and maps them onto <see cref="Fit(DataLoader, FitOptions, CancellationToken)"/>:
 /// tensors through <see cref="TensorData"/> (the validation split and the loaders), then the
 /// model's <see cref="Training.Trainer"/>, which runs the loop.
 /// </summary>
@@ -35,12 +35,15 @@ public partial class Model
     /// Weights of the validation samples, (samples,) or (samples, time), for val_loss and the weighted
     /// metrics (Keras's <c>validation_data=(x, y, sample_weight)</c>); only with <paramref name="validationData"/>.
     /// </param>
+    /// <param name="cancellationToken">Stops training at the next step boundary; see <see cref="TrainingCanceledException"/>.</param>
     /// <exception cref="ArgumentException">validationSampleWeight is given without validationData.</exception>
     /// <exception cref="ShapeMismatchException">The samples of inputs, targets and their weights differ.</exception>
+    /// <exception cref="TrainingCanceledException"><paramref name="cancellationToken"/> was cancelled; training stopped after its last finished step.</exception>
     public History Fit(Tensor x, Tensor y, int batchSize = 32, int epochs = 1, int verbose = 1,
         (Tensor X, Tensor Y)? validationData = null, float validationSplit = 0f, bool shuffle = true,
         IEnumerable<Callback>? callbacks = null, IReadOnlyDictionary<int, float>? classWeight = null,
-        Tensor? sampleWeight = null, int initialEpoch = 0, int? stepsPerEpoch = null, Tensor? validationSampleWeight = null)
+        Tensor? sampleWeight = null, int initialEpoch = 0, int? stepsPerEpoch = null, Tensor? validationSampleWeight = null,
+        CancellationToken cancellationToken = default)
     {
         var trainer = RequireCompiled("Fit");
         CheckSamples(x, y, "Fit");
@@ -59,7 +62,7 @@ public partial class Model
                 "(with validationSplit the held-out samples keep their sampleWeight).", nameof(validationSampleWeight));
         }
         return FitTensors(trainer, new TensorData([x], [y], sampleWeight), validation, batchSize, validationSplit, shuffle,
-            Options(epochs, verbose, callbacks, classWeight, initialEpoch, stepsPerEpoch));
+            Options(epochs, verbose, callbacks, classWeight, initialEpoch, stepsPerEpoch), cancellationToken);
     }
 
     /// <summary>
@@ -83,13 +86,15 @@ public partial class Model
     /// <param name="stepsPerEpoch">Batches per epoch.</param>
     /// <param name="sampleWeights">One weight tensor (samples,) per output, for that output's loss and weighted metrics; null entries leave an output unweighted. Not together with <paramref name="sampleWeight"/>.</param>
     /// <param name="validationSampleWeights">One weight tensor per output for the validation samples (null entries: unweighted), for the val_ losses and weighted metrics; only with <paramref name="validationData"/>.</param>
+    /// <param name="cancellationToken">Stops training at the next step boundary; see <see cref="TrainingCanceledException"/>.</param>
     /// <exception cref="ArgumentException">The number of inputs, targets or sample weights differs from the model's inputs or outputs, a target an output needs is null, or validationSampleWeights is given without validationData.</exception>
     /// <exception cref="ShapeMismatchException">The tensors or sample weights do not share one number of samples.</exception>
+    /// <exception cref="TrainingCanceledException"><paramref name="cancellationToken"/> was cancelled; training stopped after its last finished step.</exception>
     public History Fit(Tensor[] x, Tensor?[] y, int batchSize = 32, int epochs = 1, int verbose = 1,
         (Tensor[] X, Tensor?[] Y)? validationData = null, float validationSplit = 0f, bool shuffle = true,
         IEnumerable<Callback>? callbacks = null, IReadOnlyDictionary<int, float>? classWeight = null,
         Tensor? sampleWeight = null, int initialEpoch = 0, int? stepsPerEpoch = null, Tensor?[]? sampleWeights = null,
-        Tensor?[]? validationSampleWeights = null)
+        Tensor?[]? validationSampleWeights = null, CancellationToken cancellationToken = default)
     {
         var trainer = RequireCompiled("Fit");
         CheckTensors(trainer, x, y, "Fit");
@@ -109,21 +114,22 @@ public partial class Model
                 "(with validationSplit the held-out samples keep their sample weights).", nameof(validationSampleWeights));
         }
         return FitTensors(trainer, new TensorData(x, y, sampleWeight, sampleWeights), validation, batchSize, validationSplit, shuffle,
-            Options(epochs, verbose, callbacks, classWeight, initialEpoch, stepsPerEpoch));
+            Options(epochs, verbose, callbacks, classWeight, initialEpoch, stepsPerEpoch), cancellationToken);
     }
 
     /// <summary>
     /// Trains on batches from <paramref name="train"/> (e.g. a DataLoader with background prefetch,
     /// for data that does not fit in memory). The parameters mean what they mean for tensors.
     /// </summary>
+    /// <exception cref="TrainingCanceledException"><paramref name="cancellationToken"/> was cancelled; training stopped after its last finished step.</exception>
     public History Fit(DataLoader train, int epochs = 1, int verbose = 1, DataLoader? validationData = null,
         IEnumerable<Callback>? callbacks = null, IReadOnlyDictionary<int, float>? classWeight = null,
-        int initialEpoch = 0, int? stepsPerEpoch = null)
+        int initialEpoch = 0, int? stepsPerEpoch = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
         var trainer = RequireCompiled("Fit");
         var options = Options(epochs, verbose, callbacks, classWeight, initialEpoch, stepsPerEpoch) with { ValidationData = validationData };
-        return trainer.Fit(train, options);
+        return trainer.Fit(train, options, cancellationToken);
     }
 
     /// <summary>
@@ -132,13 +138,18 @@ public partial class Model
     /// </summary>
     /// <param name="train">The training batches.</param>
     /// <param name="options">Epochs, validation data, callbacks, ... (Keras's fit arguments).</param>
+    /// <param name="cancellationToken">
+    /// Stops training at the next step boundary: the callbacks' OnTrainEnd runs (BackupAndRestore
+    /// writes its checkpoint of the last finished step), then <see cref="TrainingCanceledException"/> is thrown.
+    /// </param>
     /// <returns>The loss and metrics of every epoch.</returns>
     /// <exception cref="ArgumentOutOfRangeException">Epochs or InitialEpoch is negative, or StepsPerEpoch is not positive.</exception>
     /// <exception cref="ArgumentException">ClassWeight is given for a model with several outputs, or the batches do not fit the model.</exception>
-    public History Fit(DataLoader train, FitOptions options)
+    /// <exception cref="TrainingCanceledException"><paramref name="cancellationToken"/> was cancelled; training stopped after its last finished step.</exception>
+    public History Fit(DataLoader train, FitOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
-        return RequireCompiled("Fit").Fit(train, options);
+        return RequireCompiled("Fit").Fit(train, options, cancellationToken);
     }
 
     /// <summary>
@@ -147,12 +158,12 @@ public partial class Model
     /// stream), batches the validation data in order.
     /// </summary>
     private History FitTensors(Trainer trainer, TensorData data, TensorData? validation, int batchSize, float validationSplit, bool shuffle,
-        FitOptions options)
+        FitOptions options, CancellationToken cancellationToken)
     {
         if (validation is null && validationSplit > 0f) (data, validation) = data.Split(validationSplit);
         _shuffleGenerator ??= RandomGenerator.Global.Fork();
         var train = new DataLoader(data.ToDataset(), batchSize, shuffle, prefetch: 0, _shuffleGenerator);
-        return trainer.Fit(train, options with { ValidationData = validation?.InOrder(batchSize) });
+        return trainer.Fit(train, options with { ValidationData = validation?.InOrder(batchSize) }, cancellationToken);
     }
 
     private static FitOptions Options(int epochs, int verbose, IEnumerable<Callback>? callbacks, IReadOnlyDictionary<int, float>? classWeight,

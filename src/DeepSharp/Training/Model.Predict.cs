@@ -7,7 +7,8 @@ namespace DeepSharp.Training;
 public partial class Model
 {
     /// <summary>The network's outputs for every sample of <paramref name="x"/>, computed in batches.</summary>
-    public Tensor Predict(Tensor x, int batchSize = 32)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked before each batch).</exception>
+    public Tensor Predict(Tensor x, int batchSize = 32, CancellationToken cancellationToken = default)
     {
         if (InputCount != 1 || OutputCount != 1)
             throw new InvalidOperationException($"Model '{Name}' has {InputCount} inputs and {OutputCount} outputs: use Predict(Tensor[]), which returns one tensor per output.");
@@ -19,6 +20,7 @@ public partial class Model
         {
             for (int start = 0; start < samples; start += batchSize)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 int count = Math.Min(batchSize, samples - start);
                 using var scope = Tensor.Scope();
                 var yb = Call(x.SliceRows(start, count));
@@ -40,12 +42,13 @@ public partial class Model
     /// in the model's output order (a model with one output returns an array of one).
     /// </summary>
     /// <exception cref="ArgumentException">The number of tensors differs from the model's inputs.</exception>
-    public Tensor[] Predict(Tensor[] x, int batchSize = 32)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked before each batch).</exception>
+    public Tensor[] Predict(Tensor[] x, int batchSize = 32, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(x);
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
         CheckInputs(x, "Predict");
-        if (_graph is null) return [Predict(x[0], batchSize)];
+        if (_graph is null) return [Predict(x[0], batchSize, cancellationToken)];
         int samples = x[0].Shape[0];
         var results = new Tensor?[OutputCount];
         var slice = new Tensor[x.Length];
@@ -53,6 +56,7 @@ public partial class Model
         {
             for (int start = 0; start < samples; start += batchSize)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 int count = Math.Min(batchSize, samples - start);
                 using var scope = Tensor.Scope();
                 for (int i = 0; i < x.Length; i++) slice[i] = x[i].SliceRows(start, count);

@@ -15,7 +15,15 @@ internal sealed partial class Trainer
     /// (<see cref="BackupAndRestore"/>) sets <see cref="FitRun.Resume"/>, and the loop continues the
     /// checkpoint's pass over the data at its next batch, in the same order.
     /// </summary>
-    public History Fit(DataLoader train, FitOptions options)
+    /// <remarks>
+    /// <paramref name="cancellationToken"/> is read at step boundaries only: before each step takes
+    /// its batch and before each epoch begins (validation at an epoch's end runs to its end). When it
+    /// is cancelled the loop stops there — the model, optimizer, data position and history are those
+    /// after the last finished step — the callbacks' OnTrainEnd runs with
+    /// <see cref="Callback.TrainingCancelled"/> set (BackupAndRestore writes its checkpoint of that
+    /// step), and Fit throws <see cref="TrainingCanceledException"/>.
+    /// </remarks>
+    public History Fit(DataLoader train, FitOptions options, CancellationToken cancellationToken)
     {
         CheckOptions(options);
         int epochs = options.Epochs;
@@ -32,6 +40,7 @@ internal sealed partial class Trainer
         _model.StopTraining = false;
         IReadOnlyDictionary<string, double> logs = new Dictionary<string, double>();
         IEnumerator<Batch>? batches = null;
+        bool cancelled = false;
         Run = run;
         try
         {
@@ -40,6 +49,11 @@ internal sealed partial class Trainer
             run.Resume = null;
             for (int epoch = resume?.Epoch ?? options.InitialEpoch; epoch < epochs && !_model.StopTraining; epoch++)
             {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    cancelled = true; // between epochs: the run stands after the last epoch's end
+                    break;
+                }
                 run.Epoch = epoch;
                 hooks.EpochBegin(epoch);
                 int firstStep = 0;
@@ -59,6 +73,11 @@ internal sealed partial class Trainer
                 }
                 for (int step = firstStep; (stepsPerEpoch is null || step < stepsPerEpoch) && !_model.StopTraining; step++)
                 {
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        cancelled = true; // a step boundary: the run stands after its last finished step, before the next batch is taken
+                        break;
+                    }
                     using (Tensor.Scope())
                     {
                         if (!NextBatch(train, ref batches, run, restart: step == 0)) break;
@@ -69,9 +88,10 @@ internal sealed partial class Trainer
                     run.TotalSteps++;
                     hooks.BatchEnd(step, FillLogs(run.BatchLogs, run.LossMean.Value));
                 }
+                if (cancelled) break; // mid-epoch: no validation and no epoch end; a resumed run does them
                 var epochLogs = CurrentLogs(run.LossMean.Value);
                 if (options.ValidationData is { } validation)
-                    foreach (var (name, value) in Evaluate(validation, verbose: 0)) epochLogs["val_" + name] = value;
+                    foreach (var (name, value) in Evaluate(validation, verbose: 0, CancellationToken.None)) epochLogs["val_" + name] = value;
                 if (logRate) epochLogs["learning_rate"] = Optimizer.LearningRate;
                 history.Record(epoch, epochLogs);
                 (run.Epoch, run.Step) = (epoch + 1, 0);
@@ -79,13 +99,14 @@ internal sealed partial class Trainer
                 hooks.EpochEnd(epoch, epochLogs);
                 logs = epochLogs;
             }
-            hooks.TrainEnd(logs);
+            hooks.TrainEnd(logs, cancelled);
         }
         finally
         {
             Run = null;
             batches?.Dispose();
         }
+        if (cancelled) throw new TrainingCanceledException(history, run.Epoch, run.Step, cancellationToken);
         return history;
     }
 

@@ -38,7 +38,8 @@ internal sealed partial class Trainer
     }
 
     /// <summary>Loss and metrics over every batch of <paramref name="data"/>, without recording gradients.</summary>
-    public Dictionary<string, double> Evaluate(DataLoader data, int verbose)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked before each batch).</exception>
+    public Dictionary<string, double> Evaluate(DataLoader data, int verbose, CancellationToken cancellationToken)
     {
         var lossMean = new RunningMean();
         ResetMetrics();
@@ -47,6 +48,7 @@ internal sealed partial class Trainer
             using var batches = data.Pass().GetEnumerator();
             while (true)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 using var scope = Tensor.Scope();
                 if (!batches.MoveNext()) break;
                 var batch = batches.Current;

@@ -7,7 +7,7 @@ namespace DeepSharp.Training;
 /// <summary>
 /// Trains a <see cref="Model"/>: what <c>Compile</c> chose (optimizer, one loss per output, loss
 /// weights, metrics with their log names) and the loops that use it — Fit's epochs and steps with
-/// callbacks and validation (Trainer.Fit.cs), the one training step and the
+/// callbacks, validation and cancellation (Trainer.Fit.cs), the one training step and the
 /// evaluation step (Trainer.Step.cs), checkpoints of a running Fit (Trainer.Checkpoint.cs). As
 /// Keras's <c>Trainer</c> (keras/src/trainers/trainer.py), without being the model's base class:
 /// the model describes the network, <c>Compile</c> makes its trainer, and every public Fit and

@@ -8,7 +8,9 @@ namespace DeepSharp.Training.Callbacks;
 /// many training steps; the checkpoint before it is kept. When Fit starts and the folder holds a
 /// checkpoint, training continues from its exact step: the same weights, optimizer state, random
 /// streams and batch order, so the final weights are bitwise those of an uninterrupted run (same
-/// seed and thread count). A corrupt latest checkpoint falls back to the previous one.
+/// seed and thread count). A corrupt latest checkpoint falls back to the previous one. When Fit is
+/// cancelled, the checkpoint of the step it stopped after is written (if the latest is not that
+/// one already) and kept, so the same Fit started again continues there.
 /// </summary>
 public sealed class BackupAndRestore : Callback
 {
@@ -38,10 +40,13 @@ public sealed class BackupAndRestore : Callback
     /// <summary>Raised when Fit resumes from a checkpoint, before the first resumed step.</summary>
     public event Action<RestoredCheckpoint>? Resumed;
 
+    // Where the latest checkpoint of this run stands (epoch, step, total steps), to write none twice.
+    private (int, int, long)? _latestAt;
+
     public override void OnTrainBegin()
     {
         System.IO.Directory.CreateDirectory(Directory);
-        Restored = null;
+        (Restored, _latestAt) = (null, null);
         DataFormatException? latestError = null;
         foreach (var path in new[] { LatestPath, PreviousPath })
         {
@@ -51,6 +56,7 @@ public sealed class BackupAndRestore : Callback
                 var checkpoint = Checkpoint.Load(path);
                 Trainer.RestoreCheckpoint(checkpoint, path);
                 Restored = new RestoredCheckpoint(path, checkpoint.Epoch, checkpoint.Step, latestError?.Message);
+                if (path == LatestPath) _latestAt = Position;
                 Resumed?.Invoke(Restored);
                 return;
             }
@@ -72,6 +78,12 @@ public sealed class BackupAndRestore : Callback
 
     public override void OnTrainEnd(IReadOnlyDictionary<string, double> logs)
     {
+        if (TrainingCancelled)
+        {
+            // Stopped at a step boundary: the checkpoint of that step is the one to resume from; keep it.
+            if (_latestAt != Position) Save();
+            return;
+        }
         if (!DeleteCheckpoint) return;
         File.Delete(LatestPath);
         File.Delete(PreviousPath);
@@ -83,9 +95,12 @@ public sealed class BackupAndRestore : Callback
         var file = CheckpointFile.ToFile(Trainer.CaptureCheckpoint());
         if (File.Exists(LatestPath)) File.Move(LatestPath, PreviousPath, overwrite: true);
         file.Save(LatestPath);
+        _latestAt = Position;
     }
 
     private Trainer Trainer => Model?.Trainer ?? throw new InvalidOperationException("BackupAndRestore works inside Fit only.");
+
+    private (int, int, long)? Position => Trainer.Run is { } run ? (run.Epoch, run.Step, run.TotalSteps) : null;
 }
 
 /// <summary>A checkpoint Fit resumed from: its file, the epoch (zero-based) and the steps of it already done; <paramref name="FallbackReason"/> says why the latest was skipped, if it was.</summary>
