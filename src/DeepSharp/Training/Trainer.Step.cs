@@ -13,7 +13,8 @@ internal sealed partial class Trainer
 
     /// <summary>
     /// The training step, for every model and every kind of data: forward (training) → loss (Σ loss
-    /// weights·output losses) → zero the gradients → backward → optimizer → metrics.
+    /// weights·output losses) → zero the gradients → backward, telling <see cref="GradientHooks"/>
+    /// when each gradient is final → optimizer → metrics.
     /// </summary>
     private void TrainStep(Batch batch, IReadOnlyDictionary<int, float>? classWeight, FitRun run)
     {
@@ -31,7 +32,7 @@ internal sealed partial class Trainer
         var loss = TotalLoss(batch, outputs, masks, classWeighted, "Fit");
         run.LossMean.Add(loss.Item(), batch.Size);
         foreach (var p in run.Parameters) p.Value.Grad?.Span.Clear();
-        loss.Backward();
+        Backward(loss, run.Trainable!);
         Optimizer.Apply(run.Trainable!);
         UpdateMetrics(batch, outputs, masks, classWeighted);
         ForgetOutputs();

@@ -105,6 +105,12 @@ internal sealed partial class Trainer
     /// <summary>The Fit in progress (null outside Fit); checkpoints read and restore it.</summary>
     public FitRun? Run { get; private set; }
 
+    /// <summary>
+    /// Told, in every training step, when each trainable parameter's gradient is final and when all
+    /// are (before the optimizer applies them): the seam data-parallel training reduces gradients at.
+    /// </summary>
+    public List<IGradientHook> GradientHooks { get; } = [];
+
     /// <summary>Whether output <paramref name="output"/> needs a target: it has a loss or metrics.</summary>
     public bool NeedsTarget(int output) => _needsTarget[output];
 
