@@ -11,7 +11,7 @@ namespace DeepSharp.Training;
 public sealed class TrainingCanceledException : OperationCanceledException
 {
     public TrainingCanceledException(History history, int epoch, int step, CancellationToken token)
-        : base($"Fit was cancelled in epoch {epoch + 1}, after {step} of its steps; the model holds the weights of that step.", token)
+        : base($"Fit was cancelled in epoch {epoch + 1}, after {step} of its steps; the model holds the weights of the last finished step.", token)
     {
         History = history;
         (Epoch, Step) = (epoch, step);

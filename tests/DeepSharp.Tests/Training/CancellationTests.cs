@@ -203,19 +203,29 @@ public class CancellationTests
         Assert.False(recorder.CancelledAtTrainEnd);
     }
 
-    /// <summary>A cancelled Fit leaves the weights of its last finished step: those a StopTraining at that step gives.</summary>
+    /// <summary>
+    /// A cancelled Fit leaves the weights of its last finished step: those a StopTraining at that step
+    /// gives. EarlyStopping restores no best weights at a cancelled end, before or after the checkpoint is written.
+    /// </summary>
     [Fact]
     public void TheModelHoldsTheWeightsOfTheLastFinishedStep()
     {
         var (model, x, y) = Setup();
-        model.Fit(x, y, BatchSize, Epochs, verbose: 0, callbacks: [new LambdaCallback { BatchEnd = (s, _) => { if (s == 5) model.StopTraining = true; } }]);
+        int steps = 0;
+        model.Fit(x, y, BatchSize, Epochs, verbose: 0, callbacks: [new LambdaCallback { BatchEnd = (_, _) => { if (++steps == 16) model.StopTraining = true; } }]);
         var stopped = Weights(model);
 
+        using var folder = new TempFolder();
         (model, x, y) = Setup();
         using var source = new CancellationTokenSource();
-        Assert.Throws<TrainingCanceledException>(() => model.Fit(x, y, BatchSize, Epochs, verbose: 0, callbacks: [new CancelAfter(source, 6)], cancellationToken: source.Token));
+        var backup = new BackupAndRestore(folder.Path);
+        Assert.Throws<TrainingCanceledException>(() => model.Fit(x, y, BatchSize, Epochs, verbose: 0, cancellationToken: source.Token,
+            callbacks: [new EarlyStopping("loss", patience: 5, restoreBestWeights: true), backup, new CancelAfter(source, 16)]));
         AssertSameBits(stopped, Weights(model));
-        Assert.Equal(6, model.Optimizer!.Iterations);
+        Assert.Equal(16, model.Optimizer!.Iterations);
+        var checkpoint = Checkpoint.Load(backup.LatestPath);
+        foreach (var p in model.Parameters)
+            Assert.Equal(p.Value.ToArray(), checkpoint.Weights[p.Path].ToArray());
     }
 
     [Fact]

@@ -17,7 +17,9 @@ public abstract class Callback
     /// <summary>
     /// True in <see cref="OnTrainEnd"/> when Fit is stopping because its CancellationToken was
     /// cancelled (the model holds the state after the last finished step, and Fit throws
-    /// <see cref="TrainingCanceledException"/> next); false otherwise.
+    /// <see cref="TrainingCanceledException"/> next); false otherwise. A cancelled run is not over:
+    /// leave the model as it is (EarlyStopping restores no best weights then), since a checkpoint of
+    /// that state may be written and resumed.
     /// </summary>
     public bool TrainingCancelled { get; internal set; }
 
