@@ -71,9 +71,11 @@ internal static class TrainMnistCommand
         var trainTargets = DataUtils.ToCategorical(yTrain, 10);
         var testTargets = DataUtils.ToCategorical(yTest, 10);
         clock.Restart();
-        var history = preset.ValidationSplit > 0
-            ? model.Fit(xTrain, trainTargets, batchSize, epochs, validationSplit: preset.ValidationSplit, callbacks: callbacks)
-            : model.Fit(xTrain, trainTargets, batchSize, epochs, validationData: (xTest, testTargets), callbacks: callbacks);
+        var history = TrainingInterrupt.Fit(token => preset.ValidationSplit > 0
+            ? model.Fit(xTrain, trainTargets, batchSize, epochs, validationSplit: preset.ValidationSplit, callbacks: callbacks, cancellationToken: token)
+            : model.Fit(xTrain, trainTargets, batchSize, epochs, validationData: (xTest, testTargets), callbacks: callbacks, cancellationToken: token),
+            callbacks, takesCheckpointDir: true);
+        if (history is null) return TrainingInterrupt.ExitCode;
         double trainSeconds = clock.Elapsed.TotalSeconds;
 
         var test = model.Evaluate(xTest, testTargets, batchSize);

@@ -57,7 +57,8 @@ internal static class TrainNamesCommand
         model.Summary();
         Console.WriteLine($"Training {preset}: batch {batchSize}, {epochs} epochs, Adam {learningRate}, seed {seed}, {threads} threads.");
         var clock = Stopwatch.StartNew();
-        model.Fit(x, y, batchSize, epochs, validationData: validation);
+        if (TrainingInterrupt.Fit(token => model.Fit(x, y, batchSize, epochs, validationData: validation, cancellationToken: token), [], takesCheckpointDir: false) is null)
+            return TrainingInterrupt.ExitCode;
         double seconds = clock.Elapsed.TotalSeconds;
 
         Tensor Logits(Tensor inputs) => model.Call(inputs);

@@ -57,7 +57,8 @@ internal static class TrainSpamCommand
         model.Summary();
         Console.WriteLine($"Training {preset}: batch {batchSize}, {epochs} epochs, Adam, seed {seed}, {threads} threads.");
         clock.Restart();
-        model.Fit(x, y, batchSize, epochs, validationData: validation);
+        if (TrainingInterrupt.Fit(token => model.Fit(x, y, batchSize, epochs, validationData: validation, cancellationToken: token), [], takesCheckpointDir: false) is null)
+            return TrainingInterrupt.ExitCode;
         double seconds = clock.Elapsed.TotalSeconds;
 
         var predicted = model.Predict(xTest, batchSize).ToArray();

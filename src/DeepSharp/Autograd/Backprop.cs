@@ -5,7 +5,10 @@ namespace DeepSharp.Autograd;
 /// <summary>
 /// Reverse-mode differentiation over the recorded graph (micrograd's engine, on tensors):
 /// topological order by depth-first search, then each node's backward rule in reverse,
-/// accumulating (+=) into <see cref="Tensor.Grad"/>.
+/// accumulating (+=) into <see cref="Tensor.Grad"/>. The reverse walk reaches a leaf (a weight)
+/// only after every op that used it has run its rule, so its gradient is final there: an
+/// <see cref="ILeafGradientListener"/> is told at that moment (the seam data-parallel training
+/// reduces gradients at, overlapped with the rest of backward).
 /// </summary>
 public static class Backprop
 {
@@ -13,7 +16,14 @@ public static class Backprop
     /// Computes ∂this/∂t for every tensor t in the graph that requires grad. A scalar needs no
     /// <paramref name="gradient"/>; otherwise pass ∂L/∂this.
     /// </summary>
-    public static void Backward(this Tensor output, Tensor? gradient = null)
+    public static void Backward(this Tensor output, Tensor? gradient = null) => Backward(output, gradient, null);
+
+    /// <summary>
+    /// <see cref="Backward(Tensor, Tensor?)"/> that tells <paramref name="leaves"/> about each leaf
+    /// of the graph (a tensor without a backward rule, such as a weight) as soon as its gradient is
+    /// complete: once per leaf that received a gradient, in the order backward finishes them.
+    /// </summary>
+    internal static void Backward(this Tensor output, Tensor? gradient, ILeafGradientListener? leaves)
     {
         if (!output.RequiresGrad)
             throw new InvalidOperationException($"Backward() on a tensor {output.Shape} that does not require grad: no parameter contributed to it, or it was computed under NoGrad.");
@@ -34,7 +44,14 @@ public static class Backprop
             for (int i = order.Count - 1; i >= 0; i--)
             {
                 var t = order[i];
-                if (t.GradFn is { } fn && t.Grad is { } g) fn.Backward(t, g);
+                if (t.GradFn is { } fn)
+                {
+                    if (t.Grad is { } g) fn.Backward(t, g);
+                }
+                else if (leaves is not null && t.Grad is not null)
+                {
+                    leaves.LeafGradientReady(t); // every op that used t is behind us: its gradient is final
+                }
             }
         }
         finally
@@ -88,4 +105,14 @@ public static class Backprop
     private static int s_mark;
     [ThreadStatic] private static List<Tensor>? t_order;
     [ThreadStatic] private static Stack<(Tensor Node, int NextInput)>? t_stack;
+}
+
+/// <summary>Told by <see cref="Backprop"/> when a leaf's gradient is final (every op that used the leaf has run its backward rule).</summary>
+internal interface ILeafGradientListener
+{
+    /// <summary>
+    /// <paramref name="leaf"/>'s <see cref="Tensor.Grad"/> holds its complete gradient for this
+    /// backward pass; nothing later in the pass writes to it. Called on the thread running Backward.
+    /// </summary>
+    void LeafGradientReady(Tensor leaf);
 }

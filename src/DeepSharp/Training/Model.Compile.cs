@@ -8,32 +8,30 @@ namespace DeepSharp.Training;
 
 public partial class Model
 {
-    private Loss?[] _losses = [];
-    private float[]? _lossWeights;
-    private bool[] _needsTarget = [];
-    private OutputLossMean?[] _outputLosses = [];
-    private CompiledMetric[] _compiled = [];
-    private bool _generalStep;
+    private Trainer? _trainer;
 
-    public Optimizer? Optimizer { get; private set; }
+    /// <summary>What Compile made: the optimizer, losses and metrics, and the loops that train with them (null before Compile).</summary>
+    internal Trainer? Trainer => _trainer;
+
+    public Optimizer? Optimizer => _trainer?.Optimizer;
 
     /// <summary>The loss (of the first output, for a model with several); null before Compile or when that output has no loss.</summary>
-    public Loss? Loss => _losses.Length > 0 ? _losses[0] : null;
+    public Loss? Loss => _trainer?.Losses[0];
 
     /// <summary>One loss per output; null for an output that is not trained.</summary>
-    public IReadOnlyList<Loss?> Losses => _losses;
+    public IReadOnlyList<Loss?> Losses => _trainer?.Losses ?? [];
 
     /// <summary>The weight of each output's loss in the total (null: all 1).</summary>
-    public IReadOnlyList<float>? LossWeights => _lossWeights;
+    public IReadOnlyList<float>? LossWeights => _trainer?.LossWeights;
 
     /// <summary>The metrics updated without sample weights, every output's, in log order.</summary>
-    public IReadOnlyList<Metric> Metrics { get; private set; } = [];
+    public IReadOnlyList<Metric> Metrics => _trainer?.Metrics ?? [];
 
     /// <summary>The metrics updated with sample (and class) weights, every output's, in log order.</summary>
-    public IReadOnlyList<Metric> WeightedMetrics { get; private set; } = [];
+    public IReadOnlyList<Metric> WeightedMetrics => _trainer?.WeightedMetrics ?? [];
 
     /// <summary>The names the loss and metrics have in logs and History, in order ("loss", "accuracy", ...).</summary>
-    public IReadOnlyList<string> MetricNames => ["loss", .. _compiled.Select(c => c.LogName)];
+    public IReadOnlyList<string> MetricNames => _trainer?.MetricNames ?? ["loss"];
 
     /// <summary>
     /// Chooses the optimizer, loss and metrics Fit and Evaluate use. A model with several outputs
@@ -116,63 +114,8 @@ public partial class Model
     }
 
     private void CompileOutputs(Optimizer optimizer, Loss?[] losses, float[]? lossWeights,
-        IReadOnlyList<IReadOnlyList<Metric>>? metrics, IReadOnlyList<IReadOnlyList<Metric>>? weightedMetrics)
-    {
-        ArgumentNullException.ThrowIfNull(optimizer);
-        var names = OutputNames;
-        if (Array.TrueForAll(losses, l => l is null))
-            throw new ArgumentException($"Model '{Name}': no output ({string.Join(", ", names)}) has a loss; give at least one (a null loss leaves its output untrained).", nameof(losses));
-        bool several = losses.Length > 1;
-
-        var compiled = new List<CompiledMetric>();
-        var outputLosses = new OutputLossMean?[losses.Length];
-        if (several)
-            for (int o = 0; o < losses.Length; o++)
-                if (losses[o] is { } loss)
-                    compiled.Add(new(names[o] + "_loss", outputLosses[o] = new OutputLossMean(loss, names[o] + "_loss"), o, MetricRole.OutputLoss));
-        // Keras's CompileMetrics.result(): "{output}_{name}"; a repeated name gets "_1", "_2", ... among
-        // plain metrics and a "weighted_" prefix among weighted ones.
-        var counters = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var role in (ReadOnlySpan<MetricRole>)[MetricRole.Plain, MetricRole.Weighted])
-        {
-            var lists = role == MetricRole.Plain ? metrics : weightedMetrics;
-            for (int o = 0; o < (lists?.Count ?? 0); o++)
-                foreach (var m in lists![o] ?? [])
-                {
-                    ArgumentNullException.ThrowIfNull(m, role == MetricRole.Plain ? nameof(metrics) : nameof(weightedMetrics));
-                    string prefix = several ? names[o] + "_" : "";
-                    string name = prefix + m.Name;
-                    if (!counters.TryAdd(name, 1))
-                    {
-                        if (role == MetricRole.Plain) name = $"{name}_{counters[name]++}";
-                        else
-                        {
-                            name = prefix + "weighted_" + m.Name;
-                            if (!counters.TryAdd(name, 1)) name = $"{name}_{counters[name]++}";
-                        }
-                    }
-                    compiled.Add(new(name, m, o, role));
-                }
-        }
-        var seen = new HashSet<Metric>(ReferenceEqualityComparer.Instance);
-        var logNames = new HashSet<string>(StringComparer.Ordinal) { "loss" };
-        foreach (var c in compiled)
-        {
-            if (!seen.Add(c.Metric))
-                throw new ArgumentException($"Model '{Name}': metric '{c.Metric.Name}' is given twice; each place needs its own instance (a metric keeps running totals).");
-            if (!logNames.Add(c.LogName))
-                throw new ArgumentException($"Model '{Name}': two logged values would be named '{c.LogName}'.");
-        }
-
-        var needsTarget = new bool[losses.Length];
-        for (int o = 0; o < losses.Length; o++) needsTarget[o] = losses[o] is not null || compiled.Exists(c => c.Output == o);
-
-        Optimizer = optimizer;
-        (_losses, _lossWeights, _outputLosses, _compiled, _needsTarget) = (losses, lossWeights, outputLosses, [.. compiled], needsTarget);
-        Metrics = compiled.Where(c => c.Role == MetricRole.Plain).Select(c => c.Metric).ToArray();
-        WeightedMetrics = compiled.Where(c => c.Role == MetricRole.Weighted).Select(c => c.Metric).ToArray();
-        _generalStep = InputCount != 1 || losses.Length != 1 || (lossWeights is not null && lossWeights[0] != 1f);
-    }
+        IReadOnlyList<IReadOnlyList<Metric>>? metrics, IReadOnlyList<IReadOnlyList<Metric>>? weightedMetrics) =>
+        _trainer = new Trainer(this, optimizer, losses, lossWeights, metrics, weightedMetrics);
 
     private void CheckPerOutput(int count, string what)
     {
@@ -181,21 +124,7 @@ public partial class Model
                 $"{what} has {count} entr{(count == 1 ? "y" : "ies")}: give one per output.", what);
     }
 
-    private void ResetMetrics()
-    {
-        foreach (var c in _compiled) c.Metric.Reset();
-    }
-
-    /// <summary>
-    /// Updates output <paramref name="output"/>'s metrics: plain ones unweighted, weighted ones with
-    /// <paramref name="weights"/>; both with the output's <paramref name="mask"/> (Keras 3 passes it to every metric).
-    /// </summary>
-    private void UpdateMetrics(int output, Tensor yTrue, Tensor yPred, Tensor? weights, Tensor? mask)
-    {
-        foreach (var c in _compiled)
-        {
-            if (c.Output != output || c.Role == MetricRole.OutputLoss) continue;
-            c.Metric.Update(yTrue, yPred, c.Role == MetricRole.Weighted ? weights : null, mask);
-        }
-    }
+    /// <summary>The model's trainer, or the error every training call gives before Compile.</summary>
+    private Trainer RequireCompiled(string caller) =>
+        _trainer ?? throw new InvalidOperationException($"{caller} needs a compiled model: call Compile(optimizer, loss, metrics) first.");
 }

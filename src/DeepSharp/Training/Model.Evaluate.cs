@@ -1,80 +1,58 @@
-using DeepSharp.Autograd;
 using DeepSharp.Data;
 using DeepSharp.Tensors;
-using DeepSharp.Training.Callbacks;
 
 namespace DeepSharp.Training;
 
+/// <summary>
+/// Evaluate, as Keras's evaluate: one tensor, one tensor per input and output, dictionaries
+/// (Model.Named.cs) or a DataLoader; each maps onto the trainer's evaluation loop.
+/// </summary>
 public partial class Model
 {
     /// <summary>
     /// Loss and metrics over (x, y), computed in batches without recording gradients;
     /// <paramref name="sampleWeight"/> (samples,) weights the loss and the weighted metrics.
     /// </summary>
-    public IReadOnlyDictionary<string, double> Evaluate(Tensor x, Tensor y, int batchSize = 32, int verbose = 0, Tensor? sampleWeight = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked before each batch).</exception>
+    public IReadOnlyDictionary<string, double> Evaluate(Tensor x, Tensor y, int batchSize = 32, int verbose = 0, Tensor? sampleWeight = null,
+        CancellationToken cancellationToken = default)
     {
-        RequireCompiled("Evaluate");
+        var trainer = RequireCompiled("Evaluate");
         CheckSamples(x, y, "Evaluate");
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
-        return Evaluate(new DataLoader(new TensorDataset(x, y, sampleWeight), batchSize, shuffle: false, prefetch: 0), verbose);
+        return trainer.Evaluate(new TensorData([x], [y], sampleWeight).InOrder(batchSize), verbose, cancellationToken);
+    }
+
+    /// <summary>
+    /// Loss and metrics over one tensor per model input and one target per output, in batches,
+    /// without recording gradients; <paramref name="sampleWeight"/> weights every output's loss and
+    /// weighted metrics, <paramref name="sampleWeights"/> each output's with its own tensor.
+    /// </summary>
+    /// <param name="x">One tensor per model input.</param>
+    /// <param name="y">One target per output; null for an output compiled without a loss and without metrics.</param>
+    /// <param name="batchSize">Samples per batch.</param>
+    /// <param name="verbose">0 silent, 1 prints the results.</param>
+    /// <param name="sampleWeight">Weight of each sample (samples,), for every output.</param>
+    /// <param name="sampleWeights">One weight tensor (samples,) per output (null entries: unweighted). Not together with <paramref name="sampleWeight"/>.</param>
+    /// <param name="cancellationToken">Checked before each batch.</param>
+    /// <exception cref="ArgumentException">The number of inputs, targets or sample weights differs from the model's inputs or outputs, or a target an output needs is null.</exception>
+    /// <exception cref="ShapeMismatchException">The tensors or sample weights do not share one number of samples.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public IReadOnlyDictionary<string, double> Evaluate(Tensor[] x, Tensor?[] y, int batchSize = 32, int verbose = 0,
+        Tensor? sampleWeight = null, Tensor?[]? sampleWeights = null, CancellationToken cancellationToken = default)
+    {
+        var trainer = RequireCompiled("Evaluate");
+        CheckTensors(trainer, x, y, "Evaluate");
+        CheckSampleWeights(sampleWeight, sampleWeights, x[0].Shape[0], "Evaluate");
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
+        return trainer.Evaluate(new TensorData(x, y, sampleWeight, sampleWeights).InOrder(batchSize), verbose, cancellationToken);
     }
 
     /// <summary>Loss and metrics over every batch of <paramref name="data"/>, without recording gradients.</summary>
-    public IReadOnlyDictionary<string, double> Evaluate(DataLoader data, int verbose = 0)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked before each batch).</exception>
+    public IReadOnlyDictionary<string, double> Evaluate(DataLoader data, int verbose = 0, CancellationToken cancellationToken = default)
     {
-        RequireCompiled("Evaluate");
-        var lossMean = new RunningMean();
-        ResetMetrics();
-        using (NoGrad.Scope())
-        {
-            using var batches = data.Pass().GetEnumerator();
-            while (true)
-            {
-                using var scope = Tensor.Scope();
-                if (!batches.MoveNext()) break;
-                var batch = batches.Current;
-                if (_generalStep || batch.InputCount != 1 || batch.TargetCount != 1)
-                {
-                    EvaluateStepMany(batch, lossMean); // several inputs, outputs or loss weights: Model.MultiIO.cs
-                    continue;
-                }
-                CheckSamples(batch.X, batch.Y, "Evaluate");
-                var (yPred, mask) = CallWithMask(batch.X, training: false);
-                lossMean.Add(OneLoss().Compute(batch.Y, yPred, batch.SampleWeight, mask).Item(), batch.Size);
-                UpdateMetrics(0, batch.Y, yPred, batch.SampleWeight, mask);
-            }
-        }
-        var result = CurrentLogs(lossMean.Value);
-        if (verbose > 0) Console.WriteLine(ProgressLogger.FormatLogs(result).TrimStart(' ', '-'));
-        return result;
-    }
-
-    /// <summary>The network's outputs for every sample of <paramref name="x"/>, computed in batches.</summary>
-    public Tensor Predict(Tensor x, int batchSize = 32)
-    {
-        if (InputCount != 1 || OutputCount != 1)
-            throw new InvalidOperationException($"Model '{Name}' has {InputCount} inputs and {OutputCount} outputs: use Predict(Tensor[]), which returns one tensor per output.");
-        if (x.Rank == 0) throw new ShapeMismatchException($"Predict needs a batch of inputs, got a scalar.");
-        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
-        int samples = x.Shape[0];
-        Tensor? result = null;
-        using (NoGrad.Scope())
-        {
-            for (int start = 0; start < samples; start += batchSize)
-            {
-                int count = Math.Min(batchSize, samples - start);
-                using var scope = Tensor.Scope();
-                var yb = Call(x.SliceRows(start, count));
-                result ??= Tensor.Empty(yb.Shape.WithoutBatch().WithBatch(samples));
-                yb.Span.CopyTo(result.Span.Slice(start * (yb.Size / count), yb.Size));
-            }
-        }
-        if (result is null)
-        {
-            if (!IsBuilt) throw new InvalidOperationException($"Model '{Name}' is not built and got no samples to predict.");
-            var outShape = LayerOutputShapes()[^1];
-            result = Tensor.Empty(outShape.WithBatch(0));
-        }
-        return result;
+        ArgumentNullException.ThrowIfNull(data);
+        return RequireCompiled("Evaluate").Evaluate(data, verbose, cancellationToken);
     }
 }

@@ -1,11 +1,16 @@
-using DeepSharp.Autograd;
 using DeepSharp.Data;
-using DeepSharp.Optimizers.Schedules;
 using DeepSharp.Tensors;
 using DeepSharp.Training.Callbacks;
 
 namespace DeepSharp.Training;
 
+/// <summary>
+/// Fit, as Keras's fit: one tensor, one tensor per input and output (Keras's <c>x=[a, b]</c>,
+/// <c>y=[t1, t2]</c>), dictionaries (Model.Named.cs) or a DataLoader. Each overload checks its
+/// arguments in its own words and maps them onto <see cref="Fit(DataLoader, FitOptions, CancellationToken)"/>:
+/// tensors through <see cref="TensorData"/> (the validation split and the loaders), then the
+/// model's <see cref="Training.Trainer"/>, which runs the loop.
+/// </summary>
 public partial class Model
 {
     private RandomGenerator? _shuffleGenerator;
@@ -30,200 +35,153 @@ public partial class Model
     /// Weights of the validation samples, (samples,) or (samples, time), for val_loss and the weighted
     /// metrics (Keras's <c>validation_data=(x, y, sample_weight)</c>); only with <paramref name="validationData"/>.
     /// </param>
+    /// <param name="cancellationToken">Stops training at the next step boundary; see <see cref="TrainingCanceledException"/>.</param>
     /// <exception cref="ArgumentException">validationSampleWeight is given without validationData.</exception>
     /// <exception cref="ShapeMismatchException">The samples of inputs, targets and their weights differ.</exception>
+    /// <exception cref="TrainingCanceledException"><paramref name="cancellationToken"/> was cancelled; training stopped after its last finished step.</exception>
     public History Fit(Tensor x, Tensor y, int batchSize = 32, int epochs = 1, int verbose = 1,
         (Tensor X, Tensor Y)? validationData = null, float validationSplit = 0f, bool shuffle = true,
         IEnumerable<Callback>? callbacks = null, IReadOnlyDictionary<int, float>? classWeight = null,
-        Tensor? sampleWeight = null, int initialEpoch = 0, int? stepsPerEpoch = null, Tensor? validationSampleWeight = null)
+        Tensor? sampleWeight = null, int initialEpoch = 0, int? stepsPerEpoch = null, Tensor? validationSampleWeight = null,
+        CancellationToken cancellationToken = default)
     {
-        RequireCompiled("Fit");
+        var trainer = RequireCompiled("Fit");
         CheckSamples(x, y, "Fit");
         CheckWeightRows(sampleWeight, x.Shape[0], "Fit", "sampleWeight");
-        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
-        if (!(validationSplit >= 0f && validationSplit < 1f))
-            throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, "validationSplit must be in [0, 1).");
-        Tensor? validationWeight = null;
+        CheckBatching(batchSize, validationSplit);
+        TensorData? validation = null;
         if (validationData is { } vd)
         {
             CheckSamples(vd.X, vd.Y, "Fit validation data");
             CheckWeightRows(validationSampleWeight, vd.X.Shape[0], "Fit validation data", "validationSampleWeight");
-            validationWeight = validationSampleWeight;
+            validation = new TensorData([vd.X], [vd.Y], validationSampleWeight);
         }
         else if (validationSampleWeight is not null)
         {
             throw new ArgumentException("Fit: validationSampleWeight weighs validationData, which was not given " +
                 "(with validationSplit the held-out samples keep their sampleWeight).", nameof(validationSampleWeight));
         }
-        else if (validationSplit > 0f)
+        return FitTensors(trainer, new TensorData([x], [y], sampleWeight), validation, batchSize, validationSplit, shuffle,
+            Options(epochs, verbose, callbacks, classWeight, initialEpoch, stepsPerEpoch), cancellationToken);
+    }
+
+    /// <summary>
+    /// Trains on one tensor per model input and one target per model output (Keras's
+    /// <c>fit(x=[a, b], y=[t1, t2])</c>); the parameters mean what they mean for the one-tensor Fit.
+    /// The logs hold "loss" (Σ lossWeights·output losses) and, for several outputs, "{output}_loss"
+    /// and "{output}_{metric}".
+    /// </summary>
+    /// <param name="x">One tensor per model input, each with the same number of samples.</param>
+    /// <param name="y">One target tensor per model output; null for an output compiled without a loss and without metrics.</param>
+    /// <param name="batchSize">Samples per gradient step.</param>
+    /// <param name="epochs">Index of the epoch to stop before.</param>
+    /// <param name="verbose">0 silent, 1 progress.</param>
+    /// <param name="validationData">Inputs and targets evaluated at the end of each epoch.</param>
+    /// <param name="validationSplit">Fraction of the samples, taken from the end, held out for validation (with their sample weights).</param>
+    /// <param name="shuffle">Reshuffle the training samples every epoch.</param>
+    /// <param name="callbacks">Hooks called during training.</param>
+    /// <param name="classWeight">Per-class loss weights; only for a model with one output (as Keras).</param>
+    /// <param name="sampleWeight">Weight of each sample (samples,), applied to every output's loss and weighted metrics.</param>
+    /// <param name="initialEpoch">Epoch to start at.</param>
+    /// <param name="stepsPerEpoch">Batches per epoch.</param>
+    /// <param name="sampleWeights">One weight tensor (samples,) per output, for that output's loss and weighted metrics; null entries leave an output unweighted. Not together with <paramref name="sampleWeight"/>.</param>
+    /// <param name="validationSampleWeights">One weight tensor per output for the validation samples (null entries: unweighted), for the val_ losses and weighted metrics; only with <paramref name="validationData"/>.</param>
+    /// <param name="cancellationToken">Stops training at the next step boundary; see <see cref="TrainingCanceledException"/>.</param>
+    /// <exception cref="ArgumentException">The number of inputs, targets or sample weights differs from the model's inputs or outputs, a target an output needs is null, or validationSampleWeights is given without validationData.</exception>
+    /// <exception cref="ShapeMismatchException">The tensors or sample weights do not share one number of samples.</exception>
+    /// <exception cref="TrainingCanceledException"><paramref name="cancellationToken"/> was cancelled; training stopped after its last finished step.</exception>
+    public History Fit(Tensor[] x, Tensor?[] y, int batchSize = 32, int epochs = 1, int verbose = 1,
+        (Tensor[] X, Tensor?[] Y)? validationData = null, float validationSplit = 0f, bool shuffle = true,
+        IEnumerable<Callback>? callbacks = null, IReadOnlyDictionary<int, float>? classWeight = null,
+        Tensor? sampleWeight = null, int initialEpoch = 0, int? stepsPerEpoch = null, Tensor?[]? sampleWeights = null,
+        Tensor?[]? validationSampleWeights = null, CancellationToken cancellationToken = default)
+    {
+        var trainer = RequireCompiled("Fit");
+        CheckTensors(trainer, x, y, "Fit");
+        CheckSampleWeights(sampleWeight, sampleWeights, x[0].Shape[0], "Fit");
+        trainer.CheckClassWeight(classWeight);
+        CheckBatching(batchSize, validationSplit);
+        TensorData? validation = null;
+        if (validationData is { } vd)
         {
-            int held = (int)(x.Shape[0] * validationSplit);
-            int kept = x.Shape[0] - held;
-            validationData = (x.SliceRows(kept, held), y.SliceRows(kept, held));
-            validationWeight = WeightRows(sampleWeight, kept, held); // the held-out samples keep their weights, as Keras
-            (x, y, sampleWeight) = (x.SliceRows(0, kept), y.SliceRows(0, kept), WeightRows(sampleWeight, 0, kept));
+            CheckTensors(trainer, vd.X, vd.Y, "Fit validation data");
+            CheckSampleWeights(null, validationSampleWeights, vd.X[0].Shape[0], "Fit validation data", nameof(validationSampleWeights));
+            validation = new TensorData(vd.X, vd.Y, null, validationSampleWeights);
         }
-        _shuffleGenerator ??= RandomGenerator.Global.Fork();
-        var train = new DataLoader(new TensorDataset(x, y, sampleWeight), batchSize, shuffle, prefetch: 0, _shuffleGenerator);
-        var validation = validationData is { } v ? new DataLoader(new TensorDataset(v.X, v.Y, validationWeight), batchSize, shuffle: false, prefetch: 0) : null;
-        return Fit(train, epochs, verbose, validation, callbacks, classWeight, initialEpoch, stepsPerEpoch);
+        else if (validationSampleWeights is not null)
+        {
+            throw new ArgumentException("Fit: validationSampleWeights weigh validationData, which was not given " +
+                "(with validationSplit the held-out samples keep their sample weights).", nameof(validationSampleWeights));
+        }
+        return FitTensors(trainer, new TensorData(x, y, sampleWeight, sampleWeights), validation, batchSize, validationSplit, shuffle,
+            Options(epochs, verbose, callbacks, classWeight, initialEpoch, stepsPerEpoch), cancellationToken);
     }
 
     /// <summary>
     /// Trains on batches from <paramref name="train"/> (e.g. a DataLoader with background prefetch,
     /// for data that does not fit in memory). The parameters mean what they mean for tensors.
     /// </summary>
+    /// <exception cref="TrainingCanceledException"><paramref name="cancellationToken"/> was cancelled; training stopped after its last finished step.</exception>
     public History Fit(DataLoader train, int epochs = 1, int verbose = 1, DataLoader? validationData = null,
         IEnumerable<Callback>? callbacks = null, IReadOnlyDictionary<int, float>? classWeight = null,
-        int initialEpoch = 0, int? stepsPerEpoch = null)
+        int initialEpoch = 0, int? stepsPerEpoch = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
-        var optimizer = RequireCompiled("Fit");
-        if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "epochs must not be negative.");
-        if (initialEpoch < 0) throw new ArgumentOutOfRangeException(nameof(initialEpoch), initialEpoch, "initialEpoch must not be negative.");
-        if (stepsPerEpoch is <= 0) throw new ArgumentOutOfRangeException(nameof(stepsPerEpoch), stepsPerEpoch, "stepsPerEpoch must be positive.");
-
-        int steps = stepsPerEpoch ?? train.BatchCount ?? 0;
-        var list = new List<Callback>(callbacks ?? []);
-        if (verbose > 0) list.Add(new ProgressLogger());
-        var hooks = new CallbackList(list);
-        hooks.Attach(this, new FitParameters(epochs, steps, verbose));
-        bool logRate = optimizer.Schedule is not ConstantLearningRate || list.Any(c => c.LogsLearningRate);
-
-        var history = new History();
-        var run = new FitRun(train, history) { Epoch = initialEpoch };
-        StopTraining = false;
-        IReadOnlyDictionary<string, double> logs = new Dictionary<string, double>();
-        IEnumerator<Batch>? batches = null;
-        CurrentRun = run;
-        try
-        {
-            hooks.TrainBegin();
-            var resume = run.Resume; // set when a callback (BackupAndRestore) restored a checkpoint
-            run.Resume = null;
-            for (int epoch = resume?.Epoch ?? initialEpoch; epoch < epochs && !StopTraining; epoch++)
-            {
-                run.Epoch = epoch;
-                hooks.EpochBegin(epoch);
-                int firstStep = 0;
-                if (resume is not null)
-                {
-                    // Continue the checkpoint's pass over the data at its next batch, in the same order.
-                    firstStep = resume.Step;
-                    run.PassBatch = resume.PassBatch;
-                    batches = resume.PassBatch is int taken ? train.Resume(taken).GetEnumerator() : null;
-                    resume = null;
-                }
-                else if (stepsPerEpoch is null) { batches?.Dispose(); batches = null; run.PassBatch = null; }
-                if (firstStep == 0)
-                {
-                    run.LossMean = new RunningMean();
-                    ResetMetrics();
-                }
-                for (int step = firstStep; (stepsPerEpoch is null || step < stepsPerEpoch) && !StopTraining; step++)
-                {
-                    using (Tensor.Scope())
-                    {
-                        if (!NextBatch(train, ref batches, run, restart: step == 0)) break;
-                        hooks.BatchBegin(step);
-                        TrainStep(batches!.Current, classWeight, run);
-                    }
-                    run.Step = step + 1;
-                    run.TotalSteps++;
-                    hooks.BatchEnd(step, FillLogs(run.BatchLogs, run.LossMean.Value));
-                }
-                var epochLogs = CurrentLogs(run.LossMean.Value);
-                if (validationData is not null)
-                    foreach (var (name, value) in Evaluate(validationData)) epochLogs["val_" + name] = value;
-                if (logRate) epochLogs["learning_rate"] = optimizer.LearningRate;
-                history.Record(epoch, epochLogs);
-                (run.Epoch, run.Step) = (epoch + 1, 0);
-                if (stepsPerEpoch is null) { batches?.Dispose(); batches = null; run.PassBatch = null; }
-                hooks.EpochEnd(epoch, epochLogs);
-                logs = epochLogs;
-            }
-            hooks.TrainEnd(logs);
-        }
-        finally
-        {
-            CurrentRun = null;
-            batches?.Dispose();
-        }
-        return history;
+        var trainer = RequireCompiled("Fit");
+        var options = Options(epochs, verbose, callbacks, classWeight, initialEpoch, stepsPerEpoch) with { ValidationData = validationData };
+        return trainer.Fit(train, options, cancellationToken);
     }
 
     /// <summary>
-    /// Advances to the next batch, starting a new pass when none is running. When a pass runs out
-    /// mid-epoch the epoch ends early (as Keras with stepsPerEpoch); at an epoch's first step a used-up
-    /// pass is restarted once. Counts the batches taken from the pass in <paramref name="run"/>.
+    /// Trains on batches from <paramref name="train"/> with the settings of <paramref name="options"/>:
+    /// the form every other Fit maps onto. For tensors, wrap them in a DataLoader of a TensorDataset.
     /// </summary>
-    private static bool NextBatch(DataLoader train, ref IEnumerator<Batch>? batches, FitRun run, bool restart)
+    /// <param name="train">The training batches.</param>
+    /// <param name="options">Epochs, validation data, callbacks, ... (Keras's fit arguments).</param>
+    /// <param name="cancellationToken">
+    /// Stops training at the next step boundary: the callbacks' OnTrainEnd runs (BackupAndRestore
+    /// writes its checkpoint of the last finished step), then <see cref="TrainingCanceledException"/> is thrown.
+    /// </param>
+    /// <returns>The loss and metrics of every epoch.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">Epochs or InitialEpoch is negative, or StepsPerEpoch is not positive.</exception>
+    /// <exception cref="ArgumentException">ClassWeight is given for a model with several outputs, or the batches do not fit the model.</exception>
+    /// <exception cref="TrainingCanceledException"><paramref name="cancellationToken"/> was cancelled; training stopped after its last finished step.</exception>
+    public History Fit(DataLoader train, FitOptions options, CancellationToken cancellationToken = default)
     {
-        if (batches is null) (batches, run.PassBatch) = (train.Pass().GetEnumerator(), 0);
-        if (batches.MoveNext())
-        {
-            run.PassBatch++;
-            return true;
-        }
-        batches.Dispose();
-        (batches, run.PassBatch) = (null, null);
-        if (!restart) return false;
-        (batches, run.PassBatch) = (train.Pass().GetEnumerator(), 0);
-        if (!batches.MoveNext()) return false;
-        run.PassBatch++;
-        return true;
+        ArgumentNullException.ThrowIfNull(train);
+        return RequireCompiled("Fit").Fit(train, options, cancellationToken);
     }
 
-    private void TrainStep(Batch batch, IReadOnlyDictionary<int, float>? classWeight, FitRun run)
+    /// <summary>
+    /// Tensors to loaders: holds out <paramref name="validationSplit"/> unless validation data was
+    /// given, shuffles with the model's own generator (forked once, so later Fits continue its
+    /// stream), batches the validation data in order.
+    /// </summary>
+    private History FitTensors(Trainer trainer, TensorData data, TensorData? validation, int batchSize, float validationSplit, bool shuffle,
+        FitOptions options, CancellationToken cancellationToken)
     {
-        if (_generalStep || batch.InputCount != 1 || batch.TargetCount != 1)
-        {
-            TrainStepMany(batch, classWeight, run); // several inputs, outputs or loss weights: Model.MultiIO.cs
-            return;
-        }
-        var optimizer = RequireCompiled("Fit");
-        var loss = OneLoss();
-        CheckSamples(batch.X, batch.Y, "Fit");
-        var weights = classWeight is null ? batch.SampleWeight : ClassWeights.Apply(batch.Y, classWeight, batch.SampleWeight);
-        var (yPred, mask) = CallWithMask(batch.X, training: true);
-        // The weights exist once the first batch has built the layers; listed once per Fit, as
-        // Keras fixes the trainable set at compile time.
-        if (run.Parameters is null)
-        {
-            run.Parameters = Parameters.ToArray();
-            run.Trainable = TrainableParameters.ToArray();
-        }
-        var lossTensor = loss.Compute(batch.Y, yPred, weights, mask);
-        run.LossMean.Add(lossTensor.Item(), batch.Size);
-        foreach (var p in run.Parameters) p.Value.Grad?.Span.Clear();
-        lossTensor.Backward();
-        optimizer.Apply(run.Trainable!);
-        UpdateMetrics(0, batch.Y, yPred, weights, mask);
+        if (validation is null && validationSplit > 0f) (data, validation) = data.Split(validationSplit);
+        _shuffleGenerator ??= RandomGenerator.Global.Fork();
+        var train = new DataLoader(data.ToDataset(), batchSize, shuffle, prefetch: 0, _shuffleGenerator);
+        return trainer.Fit(train, options with { ValidationData = validation?.InOrder(batchSize) }, cancellationToken);
     }
 
-    private Dictionary<string, double> CurrentLogs(double lossValue) => FillLogs([], lossValue);
+    private static FitOptions Options(int epochs, int verbose, IEnumerable<Callback>? callbacks, IReadOnlyDictionary<int, float>? classWeight,
+        int initialEpoch, int? stepsPerEpoch) =>
+        new()
+        {
+            Epochs = epochs,
+            Verbose = verbose,
+            Callbacks = callbacks is null ? [] : [.. callbacks],
+            ClassWeight = classWeight,
+            InitialEpoch = initialEpoch,
+            StepsPerEpoch = stepsPerEpoch,
+        };
 
-    /// <summary>Puts the loss and every metric's result into <paramref name="logs"/> (cleared first).</summary>
-    private Dictionary<string, double> FillLogs(Dictionary<string, double> logs, double lossValue)
+    private static void CheckBatching(int batchSize, float validationSplit)
     {
-        logs.Clear();
-        logs["loss"] = lossValue;
-        foreach (var c in _compiled) logs[c.LogName] = c.Metric.Result(); // an array: no enumerator allocated
-        return logs;
-    }
-
-    private Optimizers.Optimizer RequireCompiled(string caller) =>
-        Optimizer ?? throw new InvalidOperationException($"{caller} needs a compiled model: call Compile(optimizer, loss, metrics) first.");
-
-    /// <summary>The loss of a model compiled with one output (Compile makes sure it has one).</summary>
-    private Losses.Loss OneLoss() =>
-        _losses is [{ } loss] ? loss : throw new InvalidOperationException($"Model '{Name}' is compiled for {_losses.Length} outputs; the one-output step needs one loss.");
-
-    private static void CheckSamples(Tensor x, Tensor y, string caller)
-    {
-        if (x.Rank == 0 || y.Rank == 0)
-            throw new ShapeMismatchException($"{caller}: inputs {x.Shape} and targets {y.Shape} need a sample axis.");
-        if (x.Shape[0] != y.Shape[0])
-            throw new ShapeMismatchException($"{caller}: {x.Shape[0]} input samples {x.Shape} but {y.Shape[0]} targets {y.Shape}.");
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
+        if (!(validationSplit >= 0f && validationSplit < 1f))
+            throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, "validationSplit must be in [0, 1).");
     }
 }

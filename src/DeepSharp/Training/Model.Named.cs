@@ -58,14 +58,15 @@ public partial class Model
         (IReadOnlyDictionary<string, Tensor> X, IReadOnlyDictionary<string, Tensor> Y)? validationData = null, float validationSplit = 0f,
         bool shuffle = true, IEnumerable<Callback>? callbacks = null, IReadOnlyDictionary<int, float>? classWeight = null,
         Tensor? sampleWeight = null, int initialEpoch = 0, int? stepsPerEpoch = null, IReadOnlyDictionary<string, Tensor>? sampleWeights = null,
-        IReadOnlyDictionary<string, Tensor>? validationSampleWeights = null)
+        IReadOnlyDictionary<string, Tensor>? validationSampleWeights = null, CancellationToken cancellationToken = default)
     {
         (Tensor[], Tensor?[])? validation = validationData is { } v
             ? (InputsByName(v.X, "Fit validation data"), OutputsByName(v.Y, "Fit validation data", "y")) : null;
         return Fit(InputsByName(x, "Fit"), OutputsByName(y, "Fit", nameof(y)), batchSize, epochs, verbose, validation, validationSplit, shuffle,
             callbacks, classWeight, sampleWeight, initialEpoch, stepsPerEpoch,
             sampleWeights is null ? null : OutputsByName(sampleWeights, "Fit", nameof(sampleWeights)),
-            validationSampleWeights is null ? null : OutputsByName(validationSampleWeights, "Fit validation data", nameof(validationSampleWeights)));
+            validationSampleWeights is null ? null : OutputsByName(validationSampleWeights, "Fit validation data", nameof(validationSampleWeights)),
+            cancellationToken);
     }
 
     /// <summary>
@@ -74,16 +75,17 @@ public partial class Model
     /// </summary>
     /// <exception cref="ArgumentException">A key is not an input or output name, an input is missing, or a target an output needs is missing.</exception>
     public IReadOnlyDictionary<string, double> Evaluate(IReadOnlyDictionary<string, Tensor> x, IReadOnlyDictionary<string, Tensor> y, int batchSize = 32,
-        int verbose = 0, Tensor? sampleWeight = null, IReadOnlyDictionary<string, Tensor>? sampleWeights = null) =>
+        int verbose = 0, Tensor? sampleWeight = null, IReadOnlyDictionary<string, Tensor>? sampleWeights = null,
+        CancellationToken cancellationToken = default) =>
         Evaluate(InputsByName(x, "Evaluate"), OutputsByName(y, "Evaluate", nameof(y)), batchSize, verbose, sampleWeight,
-            sampleWeights is null ? null : OutputsByName(sampleWeights, "Evaluate", nameof(sampleWeights)));
+            sampleWeights is null ? null : OutputsByName(sampleWeights, "Evaluate", nameof(sampleWeights)), cancellationToken);
 
     /// <summary>The model's outputs for tensors keyed by input name, keyed by output name (computed in batches).</summary>
     /// <exception cref="ArgumentException">A key is not an input name, an input is missing, or outputs share a name.</exception>
-    public IReadOnlyDictionary<string, Tensor> Predict(IReadOnlyDictionary<string, Tensor> x, int batchSize = 32)
+    public IReadOnlyDictionary<string, Tensor> Predict(IReadOnlyDictionary<string, Tensor> x, int batchSize = 32, CancellationToken cancellationToken = default)
     {
         var names = OutputNames;
-        var outputs = Predict(InputsByName(x, "Predict"), batchSize);
+        var outputs = Predict(InputsByName(x, "Predict"), batchSize, cancellationToken);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         for (int o = 0; o < outputs.Length; o++) result[names[o]] = outputs[o];
         return result;

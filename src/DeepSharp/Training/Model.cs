@@ -4,10 +4,12 @@ using DeepSharp.Tensors;
 namespace DeepSharp.Training;
 
 /// <summary>
-/// A trainable network with Keras's workflow: <c>Compile</c>, then Fit, Evaluate and
-/// Predict (in Model.Fit.cs), and <see cref="Summary"/>. As in Keras, <c>new Model(inputs, outputs)</c>
-/// makes a model from a graph of layer calls (Model.Graph.cs); <see cref="Sequential"/> is the
-/// plain stack of layers.
+/// A trainable network with Keras's workflow: <c>Compile</c> (Model.Compile.cs), then Fit
+/// (Model.Fit.cs), Evaluate and Predict (Model.Evaluate.cs, Model.Predict.cs, dictionaries in
+/// Model.Named.cs), and <see cref="Summary"/>. The model describes the network; Compile gives it a
+/// <see cref="Training.Trainer"/>, which runs the training and evaluation loops. As in Keras,
+/// <c>new Model(inputs, outputs)</c> makes a model from a graph of layer calls (Model.Graph.cs);
+/// <see cref="Sequential"/> is the plain stack of layers.
 /// </summary>
 public partial class Model
 {

@@ -1,10 +1,10 @@
+using DeepSharp.Data;
 using DeepSharp.Losses;
 using DeepSharp.Nn;
 using DeepSharp.Nn.Layers;
 using DeepSharp.Optimizers;
-using DeepSharp.Training;
-using DeepSharp.Data;
 using DeepSharp.Tensors;
+using DeepSharp.Training;
 using DeepSharp.Training.Callbacks;
 
 namespace DeepSharp.Tests.Training;
@@ -132,5 +132,58 @@ public class FitOptionTests
         var loader = new DataLoader(new TensorDataset(x, y), 16, prefetch: 2);
         using (var e = loader.Pass().GetEnumerator()) Assert.True(e.MoveNext());   // disposing joins the producer
         Assert.Equal(40, loader.Pass().Count());
+    }
+
+    /// <summary>The options record trains exactly as the named parameters it stands for (tensors map onto it).</summary>
+    [Fact]
+    public void FitOptionsTrainAsTheNamedParameters()
+    {
+        var (x, y, _) = ModelTests.Blobs(96, 4);
+        var (xv, yv, _) = ModelTests.Blobs(32, 5);
+        var seen = new List<int>();
+        RandomGenerator.SetGlobalSeed(8);
+        var a = CallbackTests.Mlp();
+        var ha = a.Fit(x, y, batchSize: 16, epochs: 3, verbose: 0, validationData: (xv, yv), initialEpoch: 1, stepsPerEpoch: 4,
+            classWeight: new Dictionary<int, float> { [1] = 2f }, callbacks: [new LambdaCallback { EpochBegin = seen.Add }]);
+        RandomGenerator.SetGlobalSeed(8);
+        var b = CallbackTests.Mlp();
+        var options = new FitOptions
+        {
+            Epochs = 3,
+            Verbose = 0,
+            ValidationData = new DataLoader(new TensorDataset(xv, yv), 16, shuffle: false, prefetch: 0),
+            InitialEpoch = 1,
+            StepsPerEpoch = 4,
+            ClassWeight = new Dictionary<int, float> { [1] = 2f },
+            Callbacks = [new LambdaCallback { EpochBegin = seen.Add }],
+        };
+        var hb = b.Fit(new DataLoader(new TensorDataset(x, y), 16, prefetch: 0), options);
+        SameBits(Weights(a), Weights(b));
+        Assert.Equal([1, 2, 1, 2], seen);
+        Assert.Equal(ha.Epochs, hb.Epochs);
+        foreach (var (name, values) in ha.Values) Assert.Equal(values, hb[name]);
+    }
+
+    [Fact]
+    public void FitOptionsAreChecked()
+    {
+        var (x, y, _) = ModelTests.Blobs(32, 2);
+        var model = CallbackTests.Mlp();
+        var loader = new DataLoader(new TensorDataset(x, y), 16);
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Fit(loader, new FitOptions { Epochs = -1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Fit(loader, new FitOptions { InitialEpoch = -1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Fit(loader, new FitOptions { StepsPerEpoch = 0 }));
+        Assert.Throws<ArgumentNullException>(() => model.Fit(loader, (FitOptions)null!));
+        Assert.Throws<InvalidOperationException>(() => new Sequential(new Dense(1, inputShape: [2])).Fit(loader, new FitOptions()));
+
+        // Class weights need one output: refused before training starts, whatever the form of the data.
+        var twoByTwo = MultiIOTests.TwoByTwo();
+        twoByTwo.Compile(new Adam(), [new SparseCategoricalCrossentropy(), new MeanSquaredError()]);
+        var (xa, xb, labels, value) = MultiIOTests.Data(3);
+        var began = false;
+        var e = Assert.Throws<ArgumentException>(() => twoByTwo.Fit(new DataLoader(new TensorDataset([xa, xb], [labels, value]), 16),
+            new FitOptions { ClassWeight = new Dictionary<int, float> { [0] = 2f }, Callbacks = [new LambdaCallback { TrainBegin = () => began = true }] }));
+        Assert.Contains("classWeight is only supported for a model with one output", e.Message);
+        Assert.False(began);
     }
 }

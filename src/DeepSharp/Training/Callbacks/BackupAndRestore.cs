@@ -8,7 +8,9 @@ namespace DeepSharp.Training.Callbacks;
 /// many training steps; the checkpoint before it is kept. When Fit starts and the folder holds a
 /// checkpoint, training continues from its exact step: the same weights, optimizer state, random
 /// streams and batch order, so the final weights are bitwise those of an uninterrupted run (same
-/// seed and thread count). A corrupt latest checkpoint falls back to the previous one.
+/// seed and thread count). A corrupt latest checkpoint falls back to the previous one. When Fit is
+/// cancelled, the checkpoint of the step it stopped after is written (if the latest is not that
+/// one already) and kept, so the same Fit started again continues there.
 /// </summary>
 public sealed class BackupAndRestore : Callback
 {
@@ -38,10 +40,13 @@ public sealed class BackupAndRestore : Callback
     /// <summary>Raised when Fit resumes from a checkpoint, before the first resumed step.</summary>
     public event Action<RestoredCheckpoint>? Resumed;
 
+    // Where the latest checkpoint of this run stands (epoch, step, total steps), to write none twice.
+    private (int, int, long)? _latestAt;
+
     public override void OnTrainBegin()
     {
         System.IO.Directory.CreateDirectory(Directory);
-        Restored = null;
+        (Restored, _latestAt) = (null, null);
         DataFormatException? latestError = null;
         foreach (var path in new[] { LatestPath, PreviousPath })
         {
@@ -49,8 +54,9 @@ public sealed class BackupAndRestore : Callback
             try
             {
                 var checkpoint = Checkpoint.Load(path);
-                Model!.RestoreCheckpoint(checkpoint, path);
+                Trainer.RestoreCheckpoint(checkpoint, path);
                 Restored = new RestoredCheckpoint(path, checkpoint.Epoch, checkpoint.Step, latestError?.Message);
+                if (path == LatestPath) _latestAt = Position;
                 Resumed?.Invoke(Restored);
                 return;
             }
@@ -65,13 +71,19 @@ public sealed class BackupAndRestore : Callback
 
     public override void OnTrainBatchEnd(int step, IReadOnlyDictionary<string, double> logs)
     {
-        if (SaveEveryNSteps > 0 && Model!.CurrentRun is { } run && run.TotalSteps % SaveEveryNSteps == 0) Save();
+        if (SaveEveryNSteps > 0 && Trainer.Run is { } run && run.TotalSteps % SaveEveryNSteps == 0) Save();
     }
 
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs) => Save();
 
     public override void OnTrainEnd(IReadOnlyDictionary<string, double> logs)
     {
+        if (TrainingCancelled)
+        {
+            // Stopped at a step boundary: the checkpoint of that step is the one to resume from; keep it.
+            if (_latestAt != Position) Save();
+            return;
+        }
         if (!DeleteCheckpoint) return;
         File.Delete(LatestPath);
         File.Delete(PreviousPath);
@@ -80,10 +92,15 @@ public sealed class BackupAndRestore : Callback
     /// <summary>Writes the latest checkpoint, keeping the one before as the previous (each rename atomic).</summary>
     private void Save()
     {
-        var file = CheckpointFile.ToFile(Model!.CaptureCheckpoint());
+        var file = CheckpointFile.ToFile(Trainer.CaptureCheckpoint());
         if (File.Exists(LatestPath)) File.Move(LatestPath, PreviousPath, overwrite: true);
         file.Save(LatestPath);
+        _latestAt = Position;
     }
+
+    private Trainer Trainer => Model?.Trainer ?? throw new InvalidOperationException("BackupAndRestore works inside Fit only.");
+
+    private (int, int, long)? Position => Trainer.Run is { } run ? (run.Epoch, run.Step, run.TotalSteps) : null;
 }
 
 /// <summary>A checkpoint Fit resumed from: its file, the epoch (zero-based) and the steps of it already done; <paramref name="FallbackReason"/> says why the latest was skipped, if it was.</summary>

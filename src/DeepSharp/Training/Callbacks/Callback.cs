@@ -2,7 +2,9 @@ namespace DeepSharp.Training.Callbacks;
 
 /// <summary>
 /// Hooks into Fit. Every hook does nothing by default; subclass and override what you need.
-/// Set <see cref="Model.StopTraining"/> to end training after the current batch.
+/// Set <see cref="Model.StopTraining"/> to end training after the current batch. When Fit's
+/// CancellationToken is cancelled, training stops at the next step boundary and only
+/// <see cref="OnTrainEnd"/> follows, with <see cref="TrainingCancelled"/> set.
 /// </summary>
 public abstract class Callback
 {
@@ -11,6 +13,15 @@ public abstract class Callback
 
     /// <summary>Set by Fit: epochs, steps per epoch, verbosity.</summary>
     public FitParameters? Parameters { get; internal set; }
+
+    /// <summary>
+    /// True in <see cref="OnTrainEnd"/> when Fit is stopping because its CancellationToken was
+    /// cancelled (the model holds the state after the last finished step, and Fit throws
+    /// <see cref="TrainingCanceledException"/> next); false otherwise. A cancelled run is not over:
+    /// leave the model as it is (EarlyStopping restores no best weights then), since a checkpoint of
+    /// that state may be written and resumed.
+    /// </summary>
+    public bool TrainingCancelled { get; internal set; }
 
     public virtual void OnTrainBegin() { }
     public virtual void OnTrainEnd(IReadOnlyDictionary<string, double> logs) { }

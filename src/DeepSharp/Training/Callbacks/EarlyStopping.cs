@@ -50,7 +50,8 @@ public sealed class EarlyStopping(string monitor = "val_loss", float minDelta = 
 
     public override void OnTrainEnd(IReadOnlyDictionary<string, double> logs)
     {
-        if (!RestoreBestWeights || _bestWeights is null) return;
+        // A cancelled run is not over: it keeps its last step's weights, which its checkpoint holds.
+        if (!RestoreBestWeights || _bestWeights is null || TrainingCancelled) return;
         int i = 0;
         foreach (var p in Model!.Parameters) _bestWeights[i++].CopyTo(p.Value.Span);
     }

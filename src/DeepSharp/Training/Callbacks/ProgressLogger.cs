@@ -60,6 +60,13 @@ public sealed class ProgressLogger : Callback
         _out.Flush();
     }
 
+    public override void OnTrainEnd(IReadOnlyDictionary<string, double> logs)
+    {
+        if (!TrainingCancelled || !_interactive) return;
+        _out.WriteLine(" - cancelled\u001b[K"); // ends the live line of the stopped epoch
+        _out.Flush();
+    }
+
     private static string Counter(int step, int steps)
     {
         string total = steps.ToString(CultureInfo.InvariantCulture);

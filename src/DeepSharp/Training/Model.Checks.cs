@@ -1,37 +1,20 @@
-using DeepSharp.Data;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Training;
 
-/// <summary>Argument checks of the several-inputs-or-outputs Fit, Evaluate and Predict: counts, missing targets, sample counts.</summary>
+/// <summary>Argument checks of Fit, Evaluate and Predict: counts, missing targets, sample counts, sample weights.</summary>
 public partial class Model
 {
-    /// <summary>A batch must hold one tensor per model input and output, all with the batch's samples, and the targets the outputs need.</summary>
-    private void CheckBatch(Batch batch, string caller)
-    {
-        if (batch.InputCount != InputCount || batch.TargetCount != OutputCount)
-            throw new ArgumentException($"{caller}: model '{Name}' takes {Count(InputCount, "input")} and {Count(OutputCount, "target")} " +
-                $"(outputs {string.Join(", ", OutputNames)}); the batch has {Count(batch.InputCount, "input")} and {Count(batch.TargetCount, "target")}.");
-        for (int o = 0; o < _needsTarget.Length; o++)
-            if (_needsTarget[o] && batch.Target(o) is null) throw MissingTarget(o, caller);
-        CheckSampleCounts(batch.Inputs, batch.Targets, caller);
-    }
-
-    private void CheckTensors(Tensor[] x, Tensor?[] y, string caller)
+    private void CheckTensors(Trainer trainer, Tensor[] x, Tensor?[] y, string caller)
     {
         ArgumentNullException.ThrowIfNull(y);
         CheckInputs(x, caller);
         if (y.Length != OutputCount)
             throw new ArgumentException($"{caller}: model '{Name}' has {Count(OutputCount, "output")} ({string.Join(", ", OutputNames)}); got {Count(y.Length, "target tensor")}.", nameof(y));
         for (int o = 0; o < y.Length; o++)
-            if (y[o] is null && _needsTarget[o]) throw MissingTarget(o, caller);
+            if (y[o] is null && trainer.NeedsTarget(o)) throw trainer.MissingTarget(o, caller);
         CheckSampleCounts(x, y, caller);
     }
-
-    private ArgumentException MissingTarget(int output, string caller) =>
-        new($"{caller}: output '{OutputNames[output]}' (output {output}) of model '{Name}' has " +
-            (_losses[output] is null ? "metrics" : "a loss") + " and needs a target, but none was given " +
-            "(only an output compiled without a loss and without metrics may go without one).", "y");
 
     /// <summary>
     /// sampleWeight or sampleWeights, not both; sampleWeight and each entry of sampleWeights (one per
@@ -64,10 +47,6 @@ public partial class Model
                 $"they need one float per sample ({samples}) or one row per sample, e.g. ({samples}, time).");
     }
 
-    /// <summary>Rows [start, start + count) of weights checked by <see cref="CheckWeightRows"/> (null stays null).</summary>
-    private static Tensor? WeightRows(Tensor? weights, int start, int count) =>
-        weights is null ? null : (weights.Rank == 0 ? weights.View(1) : weights).SliceRows(start, count);
-
     private void CheckInputs(Tensor[] x, string caller)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -79,7 +58,7 @@ public partial class Model
     }
 
     /// <summary>Every tensor (null targets skipped) has input 0's number of samples.</summary>
-    private static void CheckSampleCounts(IReadOnlyList<Tensor> x, IReadOnlyList<Tensor?> y, string caller)
+    internal static void CheckSampleCounts(IReadOnlyList<Tensor> x, IReadOnlyList<Tensor?> y, string caller)
     {
         int samples = x[0].Rank == 0 ? -1 : x[0].Shape[0];
         for (int i = 0; i < x.Count + y.Count; i++)
@@ -90,6 +69,15 @@ public partial class Model
         }
     }
 
-    private static string Count(int n, string noun) =>
+    internal static string Count(int n, string noun) =>
         n == 1 ? $"1 {noun}" : noun.EndsWith('y') ? $"{n} {noun[..^1]}ies" : $"{n} {noun}s";
+
+    /// <summary>One input and one target tensor, both with a sample axis and the same number of samples.</summary>
+    internal static void CheckSamples(Tensor x, Tensor y, string caller)
+    {
+        if (x.Rank == 0 || y.Rank == 0)
+            throw new ShapeMismatchException($"{caller}: inputs {x.Shape} and targets {y.Shape} need a sample axis.");
+        if (x.Shape[0] != y.Shape[0])
+            throw new ShapeMismatchException($"{caller}: {x.Shape[0]} input samples {x.Shape} but {y.Shape[0]} targets {y.Shape}.");
+    }
 }

@@ -5,30 +5,27 @@ using DeepSharp.Tensors;
 
 namespace DeepSharp.Training;
 
-public partial class Model
+/// <summary>Checkpoints of a running Fit: what BackupAndRestore saves between steps and restores at the start.</summary>
+internal sealed partial class Trainer
 {
     private const string ShuffleRole = "shuffle", GlobalRole = "global", LayerRolePrefix = "layers/";
 
-    /// <summary>The Fit in progress (null outside Fit); checkpoints read and restore it.</summary>
-    internal FitRun? CurrentRun { get; private set; }
-
     /// <summary>A snapshot of the running Fit, taken between steps (from a callback).</summary>
-    internal Checkpoint CaptureCheckpoint()
+    public Checkpoint CaptureCheckpoint()
     {
-        var run = CurrentRun ?? throw new InvalidOperationException("A checkpoint can only be taken during Fit (from a callback).");
-        var optimizer = RequireCompiled("A checkpoint");
+        var run = Run ?? throw new InvalidOperationException("A checkpoint can only be taken during Fit (from a callback).");
         var c = new Checkpoint
         {
             Epoch = run.Epoch,
             Step = run.Step,
             TotalSteps = run.TotalSteps,
             PassBatch = run.PassBatch,
-            Optimizer = optimizer.GetState(),
+            Optimizer = Optimizer.GetState(),
             DataOrder = run.Train.Order.Length > 0 ? run.Train.Order.ToArray() : null,
             LossSum = run.LossMean.Sum,
             LossCount = run.LossMean.Count,
         };
-        foreach (var p in Parameters) c.Weights[p.Path] = p.Value.Clone();
+        foreach (var p in _model.Parameters) c.Weights[p.Path] = p.Value.Clone();
         foreach (var (role, generator) in TrainingGenerators(run)) c.Generators[role] = generator.GetState();
         foreach (var m in _compiled)
             if (m.Metric.GetState() is { } totals) c.Metrics[m.LogName] = totals;
@@ -43,10 +40,9 @@ public partial class Model
     /// </summary>
     /// <exception cref="WeightMismatchException">The checkpoint's weights do not fit this model.</exception>
     /// <exception cref="DataFormatException">The checkpoint does not fit this training run (optimizer, generators, data, metrics).</exception>
-    internal void RestoreCheckpoint(Checkpoint c, string source)
+    public void RestoreCheckpoint(Checkpoint c, string source)
     {
-        var run = CurrentRun ?? throw new InvalidOperationException("A checkpoint can only be restored during Fit (from a callback).");
-        var optimizer = RequireCompiled("Restoring a checkpoint");
+        var run = Run ?? throw new InvalidOperationException("A checkpoint can only be restored during Fit (from a callback).");
         [DoesNotReturn] void Fail(string what) => throw new DataFormatException($"Checkpoint '{source}': {what}");
 
         // Check everything that can be checked before changing anything.
@@ -69,13 +65,13 @@ public partial class Model
 
         try
         {
-            optimizer.SetState(c.Optimizer);
+            Optimizer.SetState(c.Optimizer);
         }
         catch (Exception e) when (e is ArgumentException or ShapeMismatchException)
         {
             throw new DataFormatException($"Checkpoint '{source}': the optimizer state does not fit ({e.Message})", e);
         }
-        foreach (var p in Parameters) c.Weights[p.Path].Span.CopyTo(p.Value.Span);
+        foreach (var p in _model.Parameters) c.Weights[p.Path].Span.CopyTo(p.Value.Span);
         foreach (var (role, generator) in generators) generator.SetState(c.Generators[role]);
         if (c.Step > 0)
         {
@@ -99,7 +95,7 @@ public partial class Model
     {
         var problems = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var p in Parameters)
+        foreach (var p in _model.Parameters)
         {
             seen.Add(p.Path);
             if (!c.Weights.TryGetValue(p.Path, out var w)) problems.Add($"{p.Path}: missing from the checkpoint (model {p.Shape})");
@@ -118,9 +114,9 @@ public partial class Model
     {
         var list = new List<(string, RandomGenerator)> { (GlobalRole, RandomGenerator.Global) };
         if (run.Train.Generator is { } shuffle) list.Add((ShuffleRole, shuffle));
-        foreach (var layer in Layers)
-        foreach (var l in layer.SelfAndSublayers())
-            if (l.TrainingGenerator is { } g) list.Add((LayerRolePrefix + l.Path, g));
+        foreach (var layer in _model.Layers)
+            foreach (var l in layer.SelfAndSublayers())
+                if (l.TrainingGenerator is { } g) list.Add((LayerRolePrefix + l.Path, g));
         return list;
     }
 }

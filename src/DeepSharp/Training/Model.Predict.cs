@@ -1,0 +1,77 @@
+using DeepSharp.Autograd;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Training;
+
+/// <summary>Predict, as Keras's predict: the model run in batches without gradients (dictionaries in Model.Named.cs).</summary>
+public partial class Model
+{
+    /// <summary>The network's outputs for every sample of <paramref name="x"/>, computed in batches.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked before each batch).</exception>
+    public Tensor Predict(Tensor x, int batchSize = 32, CancellationToken cancellationToken = default)
+    {
+        if (InputCount != 1 || OutputCount != 1)
+            throw new InvalidOperationException($"Model '{Name}' has {InputCount} inputs and {OutputCount} outputs: use Predict(Tensor[]), which returns one tensor per output.");
+        if (x.Rank == 0) throw new ShapeMismatchException($"Predict needs a batch of inputs, got a scalar.");
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
+        int samples = x.Shape[0];
+        Tensor? result = null;
+        using (NoGrad.Scope())
+        {
+            for (int start = 0; start < samples; start += batchSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int count = Math.Min(batchSize, samples - start);
+                using var scope = Tensor.Scope();
+                var yb = Call(x.SliceRows(start, count));
+                result ??= Tensor.Empty(yb.Shape.WithoutBatch().WithBatch(samples));
+                yb.Span.CopyTo(result.Span.Slice(start * (yb.Size / count), yb.Size));
+            }
+        }
+        if (result is null)
+        {
+            if (!IsBuilt) throw new InvalidOperationException($"Model '{Name}' is not built and got no samples to predict.");
+            var outShape = LayerOutputShapes()[^1];
+            result = Tensor.Empty(outShape.WithBatch(0));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The model's outputs for one tensor per input, computed in batches: one tensor per output,
+    /// in the model's output order (a model with one output returns an array of one).
+    /// </summary>
+    /// <exception cref="ArgumentException">The number of tensors differs from the model's inputs.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked before each batch).</exception>
+    public Tensor[] Predict(Tensor[] x, int batchSize = 32, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
+        CheckInputs(x, "Predict");
+        if (_graph is null) return [Predict(x[0], batchSize, cancellationToken)];
+        int samples = x[0].Shape[0];
+        var results = new Tensor?[OutputCount];
+        var slice = new Tensor[x.Length];
+        using (NoGrad.Scope())
+        {
+            for (int start = 0; start < samples; start += batchSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int count = Math.Min(batchSize, samples - start);
+                using var scope = Tensor.Scope();
+                for (int i = 0; i < x.Length; i++) slice[i] = x[i].SliceRows(start, count);
+                var outputs = Call(slice);
+                for (int o = 0; o < outputs.Count; o++)
+                {
+                    var yb = outputs[o];
+                    var result = results[o] ??= Tensor.Empty(yb.Shape.WithoutBatch().WithBatch(samples));
+                    yb.Span.CopyTo(result.Span.Slice(start * (yb.Size / count), yb.Size));
+                }
+            }
+        }
+        var final = new Tensor[results.Length];
+        for (int o = 0; o < final.Length; o++)
+            final[o] = results[o] ?? Tensor.Empty(_graph.Outputs[o].Shape.WithBatch(0));
+        return final;
+    }
+}

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using DeepSharp.Tests.Data;
+using DeepSharp.Training.Callbacks;
+using Xunit.Abstractions;
+
+namespace DeepSharp.Tests.Cli;
+
+/// <summary>
+/// Ctrl-C in `deepsharp train`: SIGINT to the child process mid-epoch stops training at a step
+/// boundary, exits with 130 and says how to resume; with --checkpoint-dir the checkpoint of that
+/// step is on disk and the same command started again ends with the bytes of an uninterrupted run.
+/// </summary>
+public class InterruptResumeTests(ITestOutputHelper output)
+{
+    private static string[] Args(string data, string outDir, int epochs, string? checkpoints) =>
+    [
+        "train", "mnist", "--data-dir", data, "--epochs", epochs.ToString(), "--batch-size", "4", "--threads", "2", "--seed", "7", "--out", outDir,
+        .. checkpoints is null ? Array.Empty<string>() : ["--checkpoint-dir", checkpoints, "--checkpoint-every", "25"],
+    ];
+
+    /// <summary>Starts the CLI, waits until <paramref name="ready"/> says Fit is running, sends SIGINT; returns the exit code and output.</summary>
+    private async Task<(int Code, string Out, string Err)> Interrupt(string[] args, Func<string, bool> ready)
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "DeepSharp.Cli.dll");
+        var psi = new ProcessStartInfo("dotnet", [dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(psi)!;
+        var stdout = new System.Text.StringBuilder();
+        var readyNow = new TaskCompletionSource();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (stdout) stdout.AppendLine(e.Data);
+            if (ready(e.Data)) readyNow.TrySetResult();
+        };
+        process.BeginOutputReadLine();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var waited = Stopwatch.StartNew();
+        while (!readyNow.Task.IsCompleted && !process.HasExited && waited.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            if (ready("")) break; // a condition on files rather than output
+            await Task.Delay(2);
+        }
+        bool running = !process.HasExited;
+        if (running) Process.Start("kill", ["-s", "INT", process.Id.ToString()])!.WaitForExit();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        string err = await stderr;
+        Assert.True(running, "the run ended before it could be interrupted: " + err);
+        lock (stdout) return (process.ExitCode, stdout.ToString(), err);
+    }
+
+    [Fact(Timeout = 180_000)]
+    public async Task CtrlCStopsAtAStepAndTheSameCommandResumesToTheSameBytes()
+    {
+        if (!OperatingSystem.IsLinux()) return; // sends SIGINT with kill(1)
+        using var root = new TempFolder();
+        string data = Directory.CreateDirectory(root.File("data")).FullName;
+        KillResumeTests.WriteMnist(data);
+        var uninterrupted = CliTests.Run(null, Args(data, root.File("out-a"), 2, root.File("ckpt-a")));
+
+        // Interrupted once checkpoints exist (after step 25 of 128 in epoch 1).
+        string checkpoints = root.File("ckpt-b"), outB = root.File("out-b");
+        string latest = Path.Combine(checkpoints, BackupAndRestore.LatestFileName);
+        var (code, stdout, stderr) = await Interrupt(Args(data, outB, 2, checkpoints), _ => File.Exists(latest));
+        output.WriteLine(stdout + stderr);
+        Assert.Equal(130, code);
+        Assert.Contains("stopping after the current step", stderr);
+        Assert.Contains($"Checkpoint of that step saved in {checkpoints}: run the same command again to resume from it exactly.", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.False(File.Exists(Path.Combine(outB, "model.safetensors")));
+        Assert.True(File.Exists(latest));
+
+        (code, stdout, stderr) = await CliTests.Run(null, Args(data, outB, 2, checkpoints));
+        Assert.True(code == 0, stderr);
+        output.WriteLine(stdout.Split('\n').Single(l => l.StartsWith("Resumed from epoch ", StringComparison.Ordinal)));
+        (code, _, stderr) = await uninterrupted;
+        Assert.True(code == 0, stderr);
+        Assert.Equal(File.ReadAllBytes(root.File("out-a/model.safetensors")), File.ReadAllBytes(Path.Combine(outB, "model.safetensors")));
+        Assert.Equal(File.ReadAllText(root.File("out-a/history.json")), File.ReadAllText(Path.Combine(outB, "history.json")));
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task WithoutACheckpointFolderCtrlCSaysTheRunIsLost()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        using var root = new TempFolder();
+        string data = Directory.CreateDirectory(root.File("data")).FullName;
+        KillResumeTests.WriteMnist(data);
+        // Redirected output prints a line per finished epoch: after the first, Fit is running the second of three.
+        var (code, stdout, stderr) = await Interrupt(Args(data, root.File("out"), 3, null), line => line.StartsWith("Epoch 1/3", StringComparison.Ordinal));
+        output.WriteLine(stdout + stderr);
+        Assert.Equal(130, code);
+        Assert.Contains("deepsharp: interrupted in epoch ", stderr);
+        Assert.Contains("Nothing was saved, so this run cannot be resumed; give --checkpoint-dir DIR to make a run resumable.", stderr);
+        Assert.False(File.Exists(root.File("out/model.safetensors")));
+    }
+}
