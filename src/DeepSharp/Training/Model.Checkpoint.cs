@@ -97,7 +97,7 @@ public partial class Model
 
     private void CheckWeights(Checkpoint c, string source)
     {
-        var problems = new List<string>();
+        var problems = new ModelWeights.Problems();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in Parameters)
         {
@@ -106,8 +106,8 @@ public partial class Model
             else if (w.Shape != p.Shape) problems.Add($"{p.Path}: checkpoint {w.Shape}, model {p.Shape}");
         }
         foreach (var (path, w) in c.Weights)
-            if (!seen.Contains(path)) problems.Add($"{path}: in the checkpoint {w.Shape} but not in the model");
-        if (problems.Count > 0) throw new WeightMismatchException(source, problems);
+            if (!seen.Contains(path)) problems.Add(path, w.Shape);
+        problems.ThrowIfAny(source);
     }
 
     /// <summary>
@@ -119,8 +119,8 @@ public partial class Model
         var list = new List<(string, RandomGenerator)> { (GlobalRole, RandomGenerator.Global) };
         if (run.Train.Generator is { } shuffle) list.Add((ShuffleRole, shuffle));
         foreach (var layer in Layers)
-        foreach (var l in layer.SelfAndSublayers())
-            if (l.TrainingGenerator is { } g) list.Add((LayerRolePrefix + l.Path, g));
+            foreach (var l in layer.SelfAndSublayers())
+                if (l.TrainingGenerator is { } g) list.Add((LayerRolePrefix + l.Path, g));
         return list;
     }
 }
