@@ -4,7 +4,9 @@ namespace DeepSharp.Cli;
 
 /// <summary>
 /// Runs the command line: usage mistakes and bad input print one line on standard error and exit
-/// non-zero, without a stack trace; only unexpected failures show one.
+/// non-zero, without a stack trace; only unexpected failures show one. Bad input is every
+/// <see cref="DeepSharpException"/> (a damaged, hostile or unreadable file among them), and the
+/// I/O and argument errors of the command's own file handling.
 /// </summary>
 internal static class CliRunner
 {
@@ -26,7 +28,8 @@ internal static class CliRunner
         }
         catch (Exception e) when (IsUserError(e))
         {
-            Console.Error.WriteLine($"deepsharp: error: {e.Message.ReplaceLineEndings(" ")}");
+            // Messages quote names from files: escaped, so a hostile name cannot drive the terminal.
+            Console.Error.WriteLine($"deepsharp: error: {TerminalText.Escape(e.Message.ReplaceLineEndings(" "))}");
             return Failure;
         }
     }

@@ -31,14 +31,26 @@ internal static class GenerateCommand
     {
         string modelPath = Path.Combine(folder.FullName, "model.safetensors"), vocabularyPath = Path.Combine(folder.FullName, "vocabulary.json");
         foreach (var path in new[] { modelPath, vocabularyPath })
-            if (!File.Exists(path)) throw new FileNotFoundException($"{path} does not exist; write the folder with deepsharp train names --out {folder.FullName}.", path);
+            if (!File.Exists(path)) throw new FileAccessException(path, $"{path} does not exist; write the folder with deepsharp train names --out {folder.FullName}.");
         var vocabulary = CharVocabulary.Load(vocabularyPath);
         var model = Model.Load(modelPath);
-        var context = model.Layers[0].BuiltInputShape is { Rank: 1 } shape ? shape[0]
-            : throw new DataFormatException($"{modelPath}: a character model takes (batch, positions) token ids; its input is {model.Layers[0].BuiltInputShape}.");
+        var context = model.Layers[0].BuiltInputShape is { Rank: 1 } shape && shape[0] >= 2 ? shape[0]
+            : throw new DataFormatException($"{modelPath}: a character model takes (batch, positions) token ids, at least 2 positions; its input is {model.Layers[0].BuiltInputShape}.");
+        if (!vocabulary.SpecialIds.ContainsKey(CharLanguageModelData.Marker.ToString()))
+            throw new DataFormatException($"{vocabularyPath}: the vocabulary lacks the end marker '{CharLanguageModelData.Marker}' among its special tokens.");
         var data = new CharLanguageModelData(vocabulary, context);
         var sampler = new TokenSampler(temperature, topK, topP, new RandomGenerator(seed));
-        foreach (var name in TextGenerator.GenerateWords(model, data, count, sampler)) Console.WriteLine(name);
+        IReadOnlyList<string> words;
+        try
+        {
+            words = TextGenerator.GenerateWords(model, data, count, sampler);
+        }
+        catch (ShapeMismatchException e)
+        {
+            throw new DataFormatException($"{vocabularyPath} does not fit {modelPath}: {e.Message}", e);
+        }
+        // Words are made of the vocabulary file's characters: escaped, so that file cannot drive the terminal.
+        foreach (var name in words) Console.WriteLine(TerminalText.Escape(name));
         return 0;
     }
 }

@@ -10,7 +10,7 @@ internal static class ModelArguments
 
     public static Model Load(FileInfo file)
     {
-        if (!file.Exists) throw new FileNotFoundException($"Model file '{file.FullName}' does not exist.");
+        if (!file.Exists) throw new FileAccessException(file.FullName, $"Model file '{file.FullName}' does not exist.");
         return DeepSharp.Training.Model.Load(file.FullName);
     }
 

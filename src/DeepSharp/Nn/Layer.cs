@@ -14,8 +14,13 @@ public abstract partial class Layer
     private readonly List<Parameter> _parameters = [];
     private string? _name;
 
+    /// <param name="name">The layer's name, or null for a Keras-style default; printable text (no control characters or lone surrogates), as model files require.</param>
+    /// <param name="inputShape">The per-sample input shape, or null to build on first use.</param>
+    /// <exception cref="ArgumentException">The name is not printable text.</exception>
     protected Layer(string? name, int[]? inputShape)
     {
+        if (name is not null && Naming.TextProblem(name) is { } problem)
+            throw new ArgumentException($"Layer name \"{TerminalText.Escape(name)}\" {problem}; a name must be printable text, as model files require.", nameof(name));
         _name = name;
         InputShape = inputShape is null ? (Shape?)null : new Shape(inputShape);
     }

@@ -297,13 +297,7 @@ internal sealed class LayerConfig
         }
         if (s is null) throw Error(key, $"must be a string, got {(node is null ? "null" : Show(node))}");
         if (s.Length > MaxString) throw Error(key, $"is a string of {s.Length} characters, more than {MaxString}");
-        for (int i = 0; i < s.Length; i++)
-        {
-            char c = s[i];
-            if (char.IsControl(c)) throw Error(key, $"holds the control character U+{(int)c:X4}");
-            if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) i++;
-            else if (char.IsSurrogate(c)) throw Error(key, $"holds a lone surrogate U+{(int)c:X4}");
-        }
+        if (Naming.TextProblem(s) is { } problem) throw Error(key, problem);
         return s;
     }
 

@@ -33,4 +33,21 @@ internal static class Naming
     }
 
     public static JsonArray Pair((int A, int B) pair) => [pair.A, pair.B];
+
+    /// <summary>
+    /// Why <paramref name="text"/> is not printable text for a name or config string (a control
+    /// character, a lone surrogate), or null when it is. Layer names and model files follow one rule,
+    /// so that every model that saves also loads.
+    /// </summary>
+    public static string? TextProblem(string text)
+    {
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (char.IsControl(c)) return $"holds the control character U+{(int)c:X4}";
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
+            else if (char.IsSurrogate(c)) return $"holds a lone surrogate U+{(int)c:X4}";
+        }
+        return null;
+    }
 }

@@ -50,6 +50,7 @@ public sealed class Checkpoint
 
     /// <summary>Reads and checks a checkpoint.</summary>
     /// <exception cref="DataFormatException">The file is not a valid, intact DeepSharp checkpoint (its checksum included).</exception>
+    /// <exception cref="FileAccessException">The file does not exist or cannot be read.</exception>
     public static Checkpoint Load(string path) => CheckpointFile.FromFile(SafetensorsFile.Load(path), path);
 
     /// <summary>Parses a checkpoint held in memory; <paramref name="source"/> names it in errors.</summary>

@@ -52,9 +52,23 @@ internal static class CheckpointChecksum
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
+    /// <summary>The string's UTF-8 bytes and a zero byte, encoded in chunks (a metadata value can be 100 MB long).</summary>
     private static void AppendString(IncrementalHash hash, string s)
     {
-        hash.AppendData(Encoding.UTF8.GetBytes(s));
-        hash.AppendData([0]);
+        Span<byte> chunk = stackalloc byte[1024];
+        var encoder = s_utf8.GetEncoder();
+        ReadOnlySpan<char> rest = s;
+        bool completed;
+        do
+        {
+            encoder.Convert(rest, chunk, flush: true, out int charsUsed, out int bytesUsed, out completed);
+            hash.AppendData(chunk[..bytesUsed]);
+            rest = rest[charsUsed..];
+        } while (!completed);
+        hash.AppendData(Zero);
     }
+
+    private static readonly Encoding s_utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+
+    private static ReadOnlySpan<byte> Zero => [0];
 }

@@ -74,10 +74,10 @@ internal static class CheckpointFile
         CheckpointChecksum.Verify(file, source);
         try
         {
-            var position = Object(file, "position");
-            var optimizer = Object(file, "optimizer");
-            var logs = Object(file, "epoch_logs");
-            var history = Object(file, "history");
+            var position = Object(file, "position", source);
+            var optimizer = Object(file, "optimizer", source);
+            var logs = Object(file, "epoch_logs", source);
+            var history = Object(file, "history", source);
 
             var state = new OptimizerState
             {
@@ -147,12 +147,15 @@ internal static class CheckpointFile
         entry.DType == SafetensorsDType.F32 ? entry.ToTensor(source)
         : throw new DataFormatException($"Checkpoint '{source}': tensor '{entry.Name}' is {entry.DType.Name()}, expected F32.");
 
-    private static JsonObject Object(SafetensorsFile file, string key)
+    private static JsonObject Object(SafetensorsFile file, string key, string source)
     {
         if (!file.Metadata.TryGetValue(key, out var text)) throw new KeyNotFoundException($"metadata \"{key}\" is missing");
-        return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 8 }) as JsonObject
+        var utf8 = JsonLimits.Check(text, MaxDepth, $"Checkpoint '{source}': metadata \"{key}\"");
+        return JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth }) as JsonObject
             ?? throw new FormatException($"metadata \"{key}\" is not a JSON object");
     }
+
+    private const int MaxDepth = 8;
 
     private static long NonNegative(long value, string what, string source) =>
         value >= 0 ? value : throw new DataFormatException($"Checkpoint '{source}': {what} is {value}, must not be negative.");

@@ -13,6 +13,22 @@ namespace DeepSharp.Serialization;
 /// </summary>
 public static class ModelConfig
 {
+    /// <summary>
+    /// The most layers a model config may list (Sequential or Functional): ten times the largest
+    /// published Keras architectures (NASNetLarge ~1,000 layers, EfficientNetB7 ~800), and a bound
+    /// on the time and memory a hostile config can cost.
+    /// </summary>
+    public const int MaxLayers = 10_000;
+
+    /// <summary>The most layer calls (inbound nodes) a Functional config may make, shared layers' repeated calls included.</summary>
+    public const int MaxLayerCalls = 20_000;
+
+    /// <summary>The most JSON values a model config may hold (100 per layer at <see cref="MaxLayers"/>); see docs/files.md.</summary>
+    public const int MaxJsonValues = JsonLimits.MaxValues;
+
+    /// <summary>The deepest nesting of a model config's JSON (wrapper layers such as Bidirectional nest their layer's config).</summary>
+    public const int MaxDepth = 32;
+
     /// <summary>What a parsed config describes: the model class, its name, new unbuilt layers, the input shape it was built for.</summary>
     public sealed record Description(string ClassName, string Name, IReadOnlyList<Layer> Layers, Shape? BuildInputShape);
 
@@ -33,18 +49,11 @@ public static class ModelConfig
     }
 
     /// <summary>The top of a model config: its class name and its "config" object, not yet interpreted.</summary>
-    /// <exception cref="DataFormatException">The JSON is invalid or lacks class_name/config.</exception>
+    /// <exception cref="DataFormatException">The JSON is invalid (or holds an invalid string, or more than <see cref="MaxJsonValues"/> values) or lacks class_name/config.</exception>
     public static (string ClassName, JsonObject Config) ReadTop(string json, string source)
     {
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 32 });
-        }
-        catch (JsonException e)
-        {
-            throw new DataFormatException($"Model file '{source}': the model config is not valid JSON ({e.Message}).", e);
-        }
+        var utf8 = JsonLimits.Check(json, MaxDepth, $"Model file '{source}': the model config");
+        var root = JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth });
         try
         {
             if (root is not JsonObject top) throw Bad(source, "the model config is not a JSON object");
@@ -63,16 +72,26 @@ public static class ModelConfig
     public static Description Parse(string json, string source)
     {
         var (className, config) = ReadTop(json, source);
+        return Parse(className, config, source);
+    }
+
+    /// <summary>Creates the layers of a Sequential-style config read by <see cref="ReadTop"/> (taking its layer configs out of it).</summary>
+    internal static Description Parse(string className, JsonObject config, string source)
+    {
         try
         {
             string name = String(config, "name", source);
             if (config["layers"] is not JsonArray layerList) throw Bad(source, "the model config lacks its 'layers' array");
-            var layers = new List<Layer>();
+            if (layerList.Count > MaxLayers) throw Bad(source, $"the model config lists {layerList.Count} layers; DeepSharp reads at most {MaxLayers}");
+            var layers = new List<Layer>(layerList.Count);
             for (int i = 0; i < layerList.Count; i++)
             {
                 if (layerList[i] is not JsonObject entry || entry["config"] is not JsonObject layerConfig)
                     throw Bad(source, $"layer {i} of the model config is not {{\"class_name\": ..., \"config\": {{...}}}}");
-                layers.Add(LayerRegistry.Create(String(entry, "class_name", source), (JsonObject)layerConfig.DeepClone()));
+                // The layer gets its config detached from the tree rather than a deep copy (which would cost
+                // memory per JSON value it holds, however large).
+                entry.Remove("config");
+                layers.Add(LayerRegistry.Create(String(entry, "class_name", source), layerConfig));
             }
             return new Description(className, name, layers, ReadBuildShape(config, source));
         }

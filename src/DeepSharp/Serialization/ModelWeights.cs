@@ -23,7 +23,7 @@ internal static class ModelWeights
     public static long FloatElements(SafetensorsFile file)
     {
         long total = 0;
-        foreach (var entry in file.Entries)
+        foreach (var entry in file.Unordered)
             if (entry.DType == SafetensorsDType.F32) total += entry.Data.Length / 4;
         return total;
     }
@@ -35,35 +35,64 @@ internal static class ModelWeights
     /// </summary>
     public static void Load(IEnumerable<Parameter> parameters, SafetensorsFile file, string source, Func<string, bool>? ignore = null)
     {
-        var problems = new List<string>();
+        var problems = new Problems();
         var matched = new List<(Parameter Parameter, SafetensorsEntry Entry)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in parameters)
         {
             seen.Add(p.Path);
             if (!file.TryGet(p.Path, out var entry))
-            {
                 problems.Add($"{p.Path}: missing from the file (model {p.Shape})");
-                continue;
-            }
-            if (entry.DType != SafetensorsDType.F32)
-            {
+            else if (entry.DType != SafetensorsDType.F32)
                 problems.Add($"{p.Path}: file has {entry.DType.Name()}, model needs F32");
-                continue;
-            }
-            if (!SameShape(entry, p))
-            {
-                problems.Add($"{p.Path}: file {entry.ShapeText}, model {p.Shape}");
-                continue;
-            }
-            matched.Add((p, entry));
+            else if (!SameShape(entry, p))
+                problems.Add($"{p.Path}: file {SafetensorsHeader.ShapeText(entry.Shape)}, model {p.Shape}");
+            else
+                matched.Add((p, entry));
         }
-        foreach (var entry in file.Entries)
+        foreach (var entry in file.Unordered)
             if (!seen.Contains(entry.Name) && ignore?.Invoke(entry.Name) != true)
-                problems.Add($"{entry.Name}: in the file {entry.ShapeText} but not in the model");
-        if (problems.Count > 0) throw new WeightMismatchException(source, problems);
+                problems.Add(entry);
+        problems.ThrowIfAny(source);
 
         foreach (var (p, entry) in matched) entry.ToTensor(source).Span.CopyTo(p.Value.Span);
+    }
+
+    /// <summary>
+    /// The differences found, listed up to <see cref="WeightMismatchException.MaxListed"/>: a hostile file
+    /// of millions of tensors gives a short message and allocates nothing per unexpected tensor.
+    /// </summary>
+    internal sealed class Problems
+    {
+        private readonly List<string> _listed = [];
+        private int _count;
+
+        public void Add(string problem)
+        {
+            if (Listing) _listed.Add(problem);
+            _count++;
+        }
+
+        /// <summary>A tensor in the file that the model lacks.</summary>
+        public void Add(SafetensorsEntry entry)
+        {
+            if (Listing) _listed.Add($"{SafetensorsHeader.Clip(entry.Name)}: in the file {SafetensorsHeader.ShapeText(entry.Shape)} but not in the model");
+            _count++;
+        }
+
+        /// <summary>A weight in a checkpoint that the model lacks.</summary>
+        public void Add(string path, Tensors.Shape shape)
+        {
+            if (Listing) _listed.Add($"{SafetensorsHeader.Clip(path)}: in the checkpoint {shape} but not in the model");
+            _count++;
+        }
+
+        private bool Listing => _listed.Count < WeightMismatchException.MaxListed;
+
+        public void ThrowIfAny(string source)
+        {
+            if (_count > 0) throw new WeightMismatchException(source, _listed, _count);
+        }
     }
 
     private static bool SameShape(SafetensorsEntry entry, Parameter p)

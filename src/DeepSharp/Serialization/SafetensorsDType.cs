@@ -40,14 +40,23 @@ public static class SafetensorsDTypes
     };
 
     /// <summary>The header's name for a dtype ("F32").</summary>
-    public static string Name(this SafetensorsDType dtype) => dtype.ToString();
+    public static string Name(this SafetensorsDType dtype) => (uint)dtype < (uint)s_names.Length ? s_names[(int)dtype] : dtype.ToString();
+
+    /// <summary>Every dtype, in enum order.</summary>
+    internal static readonly SafetensorsDType[] All = Enum.GetValues<SafetensorsDType>();
+
+    // Names cached once: an enum's ToString boxes it, which the header reader would pay per tensor.
+    private static readonly string[] s_names = Enum.GetNames<SafetensorsDType>();
+
+    /// <summary>The names as UTF-8, for comparing with header bytes.</summary>
+    internal static readonly byte[][] Utf8Names = [.. s_names.Select(System.Text.Encoding.UTF8.GetBytes)];
 
     /// <summary>Parses a header dtype name; exact, case-sensitive, as the format requires.</summary>
     public static bool TryParse(string? name, out SafetensorsDType dtype)
     {
-        foreach (var candidate in Enum.GetValues<SafetensorsDType>())
+        foreach (var candidate in All)
         {
-            if (candidate.ToString() == name)
+            if (candidate.Name() == name)
             {
                 dtype = candidate;
                 return true;

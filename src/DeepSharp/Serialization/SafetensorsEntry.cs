@@ -28,6 +28,17 @@ public sealed class SafetensorsEntry
         Data = data;
     }
 
+    private SafetensorsEntry(string name, SafetensorsDType dtype, long[] shape, ReadOnlyMemory<byte> data, bool _)
+    {
+        Name = name;
+        DType = dtype;
+        Shape = shape;
+        Data = data;
+    }
+
+    /// <summary>An entry the header reader has already checked (byte length = elements × dtype size), taking <paramref name="shape"/> without a copy.</summary>
+    internal static SafetensorsEntry Checked(string name, SafetensorsDType dtype, long[] shape, ReadOnlyMemory<byte> data) => new(name, dtype, shape, data, true);
+
     /// <summary>A snapshot of a float32 or int32 tensor's elements.</summary>
     public static SafetensorsEntry FromTensor(string name, Tensor tensor)
     {

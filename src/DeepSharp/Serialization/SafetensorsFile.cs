@@ -18,22 +18,48 @@ public sealed class SafetensorsFile
     /// <summary>The largest header the reader accepts (the reference implementation's limit).</summary>
     public const long MaxHeaderBytes = 100_000_000;
 
-    private readonly Dictionary<string, SafetensorsEntry> _entries = new(StringComparer.Ordinal);
+    /// <summary>
+    /// The most metadata keys the reader accepts. Files hold a handful (DeepSharp's model files 3, its
+    /// checkpoints 7; other tools' rarely more than a hundred); the limit keeps a header of many tiny
+    /// keys from costing more than a few times its size (each key is a string and a dictionary entry,
+    /// about 60 bytes for 8 bytes of JSON).
+    /// </summary>
+    public const int MaxMetadataEntries = 100_000;
 
-    public SafetensorsFile() { }
+    private readonly Dictionary<string, SafetensorsEntry> _entries;
+    private SafetensorsEntry[]? _ordered;
+
+    public SafetensorsFile()
+    {
+        _entries = new(StringComparer.Ordinal);
+        Metadata = new(StringComparer.Ordinal);
+    }
+
+    private SafetensorsFile(Dictionary<string, string> metadata, int capacity)
+    {
+        _entries = new(capacity, StringComparer.Ordinal);
+        Metadata = metadata;
+    }
 
     /// <summary>The string metadata ("__metadata__").</summary>
-    public Dictionary<string, string> Metadata { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, string> Metadata { get; }
 
     /// <summary>The tensors, in the order they are written: decreasing dtype alignment, then name.</summary>
-    public IReadOnlyList<SafetensorsEntry> Entries
+    public IReadOnlyList<SafetensorsEntry> Entries => Array.AsReadOnly(Ordered());
+
+    /// <summary>The tensors in no particular order (cheaper than <see cref="Entries"/>, which sorts them once per change).</summary>
+    internal IEnumerable<SafetensorsEntry> Unordered => _entries.Values;
+
+    private SafetensorsEntry[] Ordered()
     {
-        get
+        if (_ordered is null)
         {
-            var list = _entries.Values.ToList();
-            list.Sort((a, b) => a.DType != b.DType ? b.DType.CompareTo(a.DType) : SafetensorsHeader.CompareNames(a.Name, b.Name));
-            return list;
+            var list = new SafetensorsEntry[_entries.Count];
+            _entries.Values.CopyTo(list, 0);
+            Array.Sort(list, (a, b) => a.DType != b.DType ? b.DType.CompareTo(a.DType) : SafetensorsHeader.CompareNames(a.Name, b.Name));
+            _ordered = list;
         }
+        return _ordered;
     }
 
     public int Count => _entries.Count;
@@ -48,6 +74,7 @@ public sealed class SafetensorsFile
         ArgumentNullException.ThrowIfNull(entry);
         if (entry.Name == SafetensorsHeader.MetadataKey) throw new ArgumentException($"'{SafetensorsHeader.MetadataKey}' is reserved for metadata.");
         _entries[entry.Name] = entry;
+        _ordered = null;
     }
 
     /// <summary>Adds (or replaces) a snapshot of a float32 or int32 tensor.</summary>
@@ -66,7 +93,7 @@ public sealed class SafetensorsFile
 
     private void WriteTo(Stream stream)
     {
-        var ordered = Entries;
+        var ordered = Ordered();
         var header = SafetensorsHeader.Format(ordered, Metadata);
         Span<byte> length = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
@@ -77,10 +104,11 @@ public sealed class SafetensorsFile
 
     /// <summary>Reads and checks a safetensors file.</summary>
     /// <exception cref="DataFormatException">The bytes break a rule of the format (the message names the file, tensor and numbers).</exception>
-    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    public static SafetensorsFile Load(string path)
+    /// <exception cref="FileAccessException">The file does not exist or cannot be read.</exception>
+    public static SafetensorsFile Load(string path) => InputFile.Read(path, stream => LoadFrom(stream, path));
+
+    private static SafetensorsFile LoadFrom(FileStream stream, string path)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         long fileLength = stream.Length;
         Span<byte> prefix = stackalloc byte[8];
         int read = stream.ReadAtLeast(prefix, 8, throwOnEndOfStream: false);
@@ -134,10 +162,9 @@ public sealed class SafetensorsFile
 
     private static SafetensorsFile Build(Dictionary<string, string> metadata, List<SafetensorsHeader.Slot> slots, ReadOnlyMemory<byte> data)
     {
-        var file = new SafetensorsFile();
-        foreach (var (key, value) in metadata) file.Metadata[key] = value;
+        var file = new SafetensorsFile(metadata, slots.Count);
         foreach (var slot in slots)
-            file._entries[slot.Name] = new SafetensorsEntry(slot.Name, slot.DType, slot.Shape, data[(int)slot.Begin..(int)slot.End]);
+            file._entries[slot.Name] = SafetensorsEntry.Checked(slot.Name, slot.DType, slot.Shape, data[(int)slot.Begin..(int)slot.End]);
         return file;
     }
 }

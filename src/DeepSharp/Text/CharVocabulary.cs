@@ -80,9 +80,15 @@ public sealed class CharVocabulary : ITextTokenizer
     /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/>, atomically.</summary>
     public void Save(string path) => AtomicFile.WriteAllText(path, ToJson());
 
+    /// <summary>The largest vocabulary file <see cref="Load"/> reads: every UTF-16 code unit, escaped, takes under 1 MB.</summary>
+    public const long MaxFileBytes = 16 << 20;
+
     /// <summary>A vocabulary written by <see cref="Save"/>.</summary>
-    /// <exception cref="DataFormatException">The file is not a character vocabulary.</exception>
-    public static CharVocabulary Load(string path) => FromJson(File.ReadAllText(path), path);
+    /// <exception cref="DataFormatException">The file is not a character vocabulary, or is over <see cref="MaxFileBytes"/>.</exception>
+    /// <exception cref="FileAccessException">The file does not exist or cannot be read.</exception>
+    public static CharVocabulary Load(string path) => FromJson(InputFile.ReadText(path, MaxFileBytes, "Vocabulary file"), path);
+
+    private const int MaxDepth = 4;
 
     /// <summary>A vocabulary from <see cref="ToJson"/>.</summary>
     /// <exception cref="DataFormatException">The JSON is not a character vocabulary.</exception>
@@ -90,7 +96,8 @@ public sealed class CharVocabulary : ITextTokenizer
     {
         try
         {
-            using var document = JsonDocument.Parse(json);
+            var utf8 = JsonLimits.Check(json, MaxDepth, $"{source}: the vocabulary");
+            using var document = JsonDocument.Parse(utf8, new JsonDocumentOptions { MaxDepth = MaxDepth });
             var root = document.RootElement;
             var specials = root.GetProperty("specials").EnumerateArray().Select(e => e.GetString() ?? throw new FormatException("null special token")).ToArray();
             var characters = root.GetProperty("characters").GetString() ?? throw new FormatException("null characters");

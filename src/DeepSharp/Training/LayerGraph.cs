@@ -26,14 +26,22 @@ internal sealed partial class LayerGraph
         Inputs = [.. inputs];
         Outputs = [.. outputs];
         _nodes = TopologicalNodes(outputs);
+        var inputSet = new HashSet<SymbolicTensor>(inputs, ReferenceEqualityComparer.Instance);
+        var layerSet = new HashSet<Layer>(ReferenceEqualityComparer.Instance);
+        var nodeSet = new HashSet<LayerNode>(_nodes, ReferenceEqualityComparer.Instance);
         foreach (var node in _nodes)
         {
-            if (node.Layer is InputLayer && !inputs.Contains(node.Output))
+            if (node.Layer is InputLayer && !inputSet.Contains(node.Output))
                 throw new ArgumentException($"Graph disconnected: output depends on input '{node.Layer.Name}', which is not among the model's inputs.", nameof(inputs));
-            if (!_layers.Contains(node.Layer)) _layers.Add(node.Layer);
+            if (layerSet.Add(node.Layer)) _layers.Add(node.Layer);
         }
-        foreach (var input in inputs)
-            if (!_nodes.Contains(input.Node)) { _nodes = [input.Node, .. _nodes]; _layers.Insert(0, input.Layer); }
+        // Inputs that no output depends on still run first, in reverse order of listing (as each was put in front).
+        var unused = inputs.Where(i => !nodeSet.Contains(i.Node)).Distinct<SymbolicTensor>(ReferenceEqualityComparer.Instance).Reverse().ToArray();
+        if (unused.Length > 0)
+        {
+            _nodes = [.. unused.Select(i => i.Node), .. _nodes];
+            _layers.InsertRange(0, unused.Select(i => i.Layer));
+        }
         AssignNames();
     }
 
@@ -130,8 +138,22 @@ internal sealed partial class LayerGraph
         _layers.Select(l => (IReadOnlyList<Shape>)l.Nodes[0].Outputs.Select(o => o.Shape).ToArray()).ToArray();
 
     /// <summary>Per layer, the tensors its calls take, Keras's way: "dense[0][0]" (empty for input layers).</summary>
-    public IReadOnlyList<IReadOnlyList<string>> Connections() =>
-        _layers.Select(l => (IReadOnlyList<string>)_nodes.Where(n => n.Layer == l).SelectMany(n => n.Inputs.Select(i => i.History)).ToArray()).ToArray();
+    public IReadOnlyList<IReadOnlyList<string>> Connections()
+    {
+        var calls = CallsByLayer();
+        return _layers.Select(l => (IReadOnlyList<string>)calls[l].SelectMany(n => n.Inputs.Select(i => i.History)).ToArray()).ToArray();
+    }
+
+    /// <summary>Each layer's calls in this graph, by node index (one pass over the nodes, so that large graphs stay linear).</summary>
+    private Dictionary<Layer, List<LayerNode>> CallsByLayer()
+    {
+        var calls = new Dictionary<Layer, List<LayerNode>>(ReferenceEqualityComparer.Instance);
+        foreach (var layer in _layers) calls[layer] = [];
+        foreach (var node in _nodes) calls[node.Layer].Add(node);
+        foreach (var list in calls.Values)
+            if (list.Count > 1) list.Sort((a, b) => a.Index.CompareTo(b.Index));
+        return calls;
+    }
 
     /// <summary>Nodes reachable from the outputs, each after the nodes it reads (depth-first post-order).</summary>
     private static LayerNode[] TopologicalNodes(IReadOnlyList<SymbolicTensor> outputs)

@@ -27,6 +27,7 @@ public partial class Model
     /// otherwise nothing changes and a <see cref="WeightMismatchException"/> lists every difference.
     /// </summary>
     /// <exception cref="DataFormatException">The file is not a valid safetensors file.</exception>
+    /// <exception cref="FileAccessException">The file does not exist or cannot be read.</exception>
     public void LoadWeights(string path)
     {
         if (!IsBuilt) throw new InvalidOperationException($"Model '{Name}' is not built: build it (or call it once) before loading weights into it.");
@@ -40,11 +41,13 @@ public partial class Model
     /// </summary>
     /// <exception cref="DataFormatException">The file is invalid or its config describes no model DeepSharp can build.</exception>
     /// <exception cref="WeightMismatchException">The weights do not fit the architecture.</exception>
+    /// <exception cref="FileAccessException">The file does not exist or cannot be read.</exception>
     public static Model Load(string path)
     {
         var file = SafetensorsFile.Load(path);
         string json = ModelFileFormat.ReadConfig(file, path);
-        string className = ModelConfig.ReadTop(json, path).ClassName;
+        var (className, config) = ModelConfig.ReadTop(json, path);
+        json = null!; // parsed once; the text is not needed again
         Model model;
         try
         {
@@ -52,8 +55,8 @@ public partial class Model
             using var budget = new WeightBudget(ModelWeights.FloatElements(file));
             model = className switch
             {
-                "Sequential" => BuildSequential(ModelConfig.Parse(json, path), path),
-                "Functional" => Functional.FromConfig(ModelConfig.ReadTop(json, path).Config),
+                "Sequential" => BuildSequential(ModelConfig.Parse(className, config, path), path),
+                "Functional" => Functional.FromConfig(config),
                 _ => throw new DataFormatException($"Model file '{path}': model class '{className}' is unknown; known: Sequential, Functional."),
             };
         }

@@ -18,7 +18,8 @@ internal static class ModelSummary
         var shapeLists = model.LayerGraph?.LayerOutputShapeLists();
         bool wide = connections is not null;
         var sb = new StringBuilder();
-        sb.AppendLine($"Model: \"{model.Name}\"");
+        // Names come from files: printed through TerminalText so a name cannot drive the terminal.
+        sb.AppendLine($"Model: \"{TerminalText.Escape(model.Name)}\"");
         sb.AppendLine(Rule('┏', '┳', '┓', '━', wide));
         sb.AppendLine(Row("Layer (type)", "Output Shape", "Param #", '┃', wide ? "Connected to" : null));
         sb.AppendLine(Rule('┡', '╇', '┩', '━', wide));
@@ -29,9 +30,9 @@ internal static class ModelSummary
             string parameters = layer.IsBuilt ? Count(layer.ParameterCount) : "0 (unbuilt)";
             var inbound = connections?[i] ?? [];
             var more = shapeLists?[i] ?? [];
-            sb.AppendLine(Row($"{layer.Name} ({layer.TypeName})", shape, parameters, '│', wide ? (inbound.Count == 0 ? "-" : inbound[0]) : null));
+            sb.AppendLine(Row(TerminalText.Escape($"{layer.Name} ({layer.TypeName})"), shape, parameters, '│', wide ? (inbound.Count == 0 ? "-" : TerminalText.Escape(inbound[0])) : null));
             for (int j = 1; j < Math.Max(inbound.Count, more.Count); j++)
-                sb.AppendLine(Row("", j < more.Count ? more[j].ToBatchString() : "", "", '│', wide ? (j < inbound.Count ? inbound[j] : "") : null));
+                sb.AppendLine(Row("", j < more.Count ? more[j].ToBatchString() : "", "", '│', wide ? (j < inbound.Count ? TerminalText.Escape(inbound[j]) : "") : null));
             if (i < model.Layers.Count - 1) sb.AppendLine(Rule('├', '┼', '┤', '─', wide));
         }
         sb.AppendLine(Rule('└', '┴', '┘', '─', wide));

@@ -15,6 +15,7 @@ public static class TextGenerator
     /// KV cache (each new character costs O(T)); any other causal model (e.g. an LSTM) reruns its
     /// padded window. Padding and [UNK] are never drawn.
     /// </summary>
+    /// <exception cref="ShapeMismatchException">The model's scores per position are not one per token of <paramref name="data"/>'s vocabulary.</exception>
     public static IReadOnlyList<string> GenerateWords(Model model, CharLanguageModelData data, int count, TokenSampler sampler)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -34,12 +35,12 @@ public static class TextGenerator
             {
                 using var scope = Tensor.Scope();
                 ReadOnlySpan<float> logits;
-                if (cached) logits = next!.Span[^v..];
+                if (cached) logits = CheckScores(next!, v).Span[^v..];
                 else
                 {
                     var window = new int[context];
                     ids.CopyTo(window);
-                    logits = model.Call(Tensor.FromArray(window, 1, context)).Span.Slice((ids.Count - 1) * v, v);
+                    logits = CheckScores(model.Call(Tensor.FromArray(window, 1, context)), v).Span.Slice((ids.Count - 1) * v, v);
                 }
                 // Padding and [UNK] are never generated.
                 var row = logits.ToArray();
@@ -53,4 +54,11 @@ public static class TextGenerator
         }
         return words;
     }
+
+    /// <summary>The model's outputs, once they hold one score per vocabulary token at each position.</summary>
+    private static Tensor CheckScores(Tensor outputs, int vocabularySize) =>
+        outputs.Rank >= 2 && outputs.Shape[outputs.Rank - 1] == vocabularySize ? outputs
+        : throw new ShapeMismatchException(
+            $"The model outputs {(outputs.Rank == 0 ? "no" : outputs.Shape[outputs.Rank - 1].ToString(System.Globalization.CultureInfo.InvariantCulture))} scores per position " +
+            $"(shape {outputs.Shape}), but the vocabulary has {vocabularySize} tokens; a model and its vocabulary must come from the same training run.");
 }

@@ -93,7 +93,7 @@ internal sealed partial class Trainer
 
     private void CheckWeights(Checkpoint c, string source)
     {
-        var problems = new List<string>();
+        var problems = new ModelWeights.Problems();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in _model.Parameters)
         {
@@ -102,8 +102,8 @@ internal sealed partial class Trainer
             else if (w.Shape != p.Shape) problems.Add($"{p.Path}: checkpoint {w.Shape}, model {p.Shape}");
         }
         foreach (var (path, w) in c.Weights)
-            if (!seen.Contains(path)) problems.Add($"{path}: in the checkpoint {w.Shape} but not in the model");
-        if (problems.Count > 0) throw new WeightMismatchException(source, problems);
+            if (!seen.Contains(path)) problems.Add(path, w.Shape);
+        problems.ThrowIfAny(source);
     }
 
     /// <summary>

@@ -138,7 +138,7 @@ public sealed class FuzzHarness(ITestOutputHelper output)
         int edits = 1 + random.Next(3);
         for (int e = 0; e < edits; e++)
         {
-            switch (random.Next(5)) // 6 once lone surrogates are rejected cleanly (issue 11, finding 2)
+            switch (random.Next(6))
             {
                 case 0:
                 case 1:

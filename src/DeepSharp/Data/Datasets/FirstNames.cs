@@ -18,6 +18,7 @@ public static class FirstNames
     /// </summary>
     /// <exception cref="DatasetUnavailableException">The folder lacks names.txt, or the fetch failed.</exception>
     /// <exception cref="DataFormatException">The file holds no names or a line that is not a name.</exception>
+    /// <exception cref="FileAccessException">names.txt cannot be read.</exception>
     public static IReadOnlyList<string> Load(string? dataDir = null, PackageFetcher? fetcher = null)
     {
         string path = dataDir is null
@@ -25,7 +26,7 @@ public static class FirstNames
             : Path.Combine(Path.GetFullPath(dataDir), FileName);
         if (!File.Exists(path))
             throw new DatasetUnavailableException($"First-names file {path} (--data-dir) does not exist; put names.txt (one name per line) there, or leave out --data-dir to fetch it.");
-        return Parse(File.ReadAllLines(path), path);
+        return Parse(InputFile.Wrap(path, () => File.ReadAllLines(path)), path);
     }
 
     /// <summary>Non-empty trimmed lines; a name with control characters or over 64 characters is an error.</summary>

