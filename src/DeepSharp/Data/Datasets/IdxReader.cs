@@ -41,6 +41,27 @@ public static class IdxReader
         return new IdxImages(data, dims[0], dims[1], dims[2]);
     }
 
+    /// <summary>
+    /// The dimensions an idx3-ubyte file (or its .gz) declares, (Count, Rows, Cols), read from its header
+    /// alone, e.g. to refuse images of the wrong size before reading them.
+    /// </summary>
+    /// <exception cref="DataFormatException">The header is not that of an idx3-ubyte file.</exception>
+    /// <exception cref="DatasetUnavailableException">The file does not exist.</exception>
+    public static (int Count, int Rows, int Cols) ReadImagesShape(string path)
+    {
+        using var file = Open(path);
+        try
+        {
+            using Stream stream = IsGzip(file) ? new GZipStream(file, CompressionMode.Decompress) : file;
+            var dims = IdxHeader.Read(stream, path, ImagesMagic, "idx3-ubyte images").Dims;
+            return (dims[0], dims[1], dims[2]);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new DataFormatException($"idx file '{path}': not valid gzip data ({e.Message}).", e);
+        }
+    }
+
     /// <summary>Reads an idx1-ubyte file (or its .gz): one byte per label.</summary>
     /// <exception cref="DataFormatException">The file is not a valid idx1-ubyte file.</exception>
     /// <exception cref="DatasetUnavailableException">The file does not exist.</exception>
@@ -59,19 +80,21 @@ public static class IdxReader
         return (images, labels);
     }
 
-    static (int[] Dims, byte[] Data) Read(string path, int magic, string kind)
+    static FileStream Open(string path)
     {
-        FileStream file;
         try
         {
-            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new DatasetUnavailableException($"idx file '{path}' does not exist.", e);
         }
+    }
 
-        using (file)
+    static (int[] Dims, byte[] Data) Read(string path, int magic, string kind)
+    {
+        using (var file = Open(path))
         {
             bool gzipped = IsGzip(file);
             try
