@@ -50,7 +50,7 @@ internal static class PackageTarball
             }
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException
-            or InvalidOperationException or ArgumentException or OverflowException)
+            or InvalidOperationException or NotSupportedException or ArgumentException or OverflowException)
         {
             throw new PackageFetchException($"{tarballPath} is not a valid .tgz ({e.Message})", e);
         }
