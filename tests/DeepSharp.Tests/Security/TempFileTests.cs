@@ -87,6 +87,9 @@ public sealed class TempFileTests(ITestOutputHelper output) : IDisposable
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
         }
+        // flock's child (sleep) shares the locked file description: wait until the OS has reaped both.
+        var dying = Stopwatch.StartNew();
+        while (IsLocked(held) && dying.Elapsed < TimeSpan.FromSeconds(20)) await Task.Delay(20);
         AtomicFile.WriteAllText(_temp.File("ckpt-latest.safetensors"), "2");
         Assert.False(File.Exists(held));
     }
