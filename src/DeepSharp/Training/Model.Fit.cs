@@ -148,6 +148,7 @@ public partial class Model
         {
             CurrentRun = null;
             batches?.Dispose();
+            hooks.FitExit();
         }
         return history;
     }
