@@ -13,7 +13,7 @@ namespace DeepSharp.Tests.Cli;
 public class KillResumeTests(ITestOutputHelper output)
 {
     /// <summary>A small synthetic MNIST: 512 training and 128 test images of random pixels and labels.</summary>
-    private static void WriteMnist(string dir)
+    internal static void WriteMnist(string dir)
     {
         var random = new Random(11);
         foreach (var (prefix, count) in new[] { ("train", 512), ("t10k", 128) })
