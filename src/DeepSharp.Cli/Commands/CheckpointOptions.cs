@@ -41,7 +41,7 @@ internal sealed class CheckpointOptions
         if (result.GetValue(Directory) is not { } dir) return [];
         var backup = new BackupAndRestore(dir.FullName, result.GetValue(Every), runSettings: runSettings);
         backup.Resumed += r => Console.WriteLine(
-            $"Resumed from epoch {r.Epoch + 1} step {r.Step} ({r.Path}{(r.FallbackReason is null ? "" : "; the latest checkpoint was unusable")}).");
+            $"Resumed from epoch {r.Epoch + 1} step {r.Step} ({r.Path}{(r.FallbackReason is null ? "" : "; the latest checkpoint was unusable: " + r.FallbackReason)}).");
         return [backup];
     }
 }

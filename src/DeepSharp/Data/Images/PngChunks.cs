@@ -20,9 +20,14 @@ internal sealed class PngChunks
     private long _position;
     private uint _crc;
 
-    public PngChunks(Stream input, string source)
+    private readonly long? _length;
+
+    /// <param name="input">The PNG's bytes, read from the stream's position.</param>
+    /// <param name="source">Names the PNG in errors.</param>
+    /// <param name="length">The PNG's length when <paramref name="input"/> holds only its start (else taken from a seekable stream).</param>
+    public PngChunks(Stream input, string source, long? length = null)
     {
-        (_input, _source) = (input, source);
+        (_input, _source, _length) = (input, source, length);
         Idat = new IdatStream(this);
     }
 
@@ -32,8 +37,8 @@ internal sealed class PngChunks
     /// <summary>The header of the chunk that ended the IDAT run (null while the run lasts).</summary>
     public PngChunk? AfterIdat { get; private set; }
 
-    /// <summary>Bytes left in the input, when it knows its length.</summary>
-    public long? Remaining => _input.CanSeek ? _input.Length - _input.Position : null;
+    /// <summary>Bytes left in the PNG, when its length is known.</summary>
+    public long? Remaining => _length is { } length ? length - _position : _input.CanSeek ? _input.Length - _input.Position : null;
 
     /// <summary>Reads and checks the 8-byte signature.</summary>
     public void ReadSignature()

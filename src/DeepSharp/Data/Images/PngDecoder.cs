@@ -40,10 +40,10 @@ public static class PngDecoder
     /// <inheritdoc cref="ReadInfo(string)"/>
     public static PngInfo ReadInfo(ReadOnlySpan<byte> png, string source)
     {
-        using var stream = new MemoryStream(png[..Math.Min(png.Length, 33)].ToArray());
-        var chunks = new PngChunks(stream, source);
+        using var stream = new MemoryStream(png[..Math.Min(png.Length, 33)].ToArray()); // the signature and IHDR
+        var chunks = new PngChunks(stream, source, png.Length);
         chunks.ReadSignature();
-        return ReadHeader(chunks, source, checkLength: false);
+        return ReadHeader(chunks, source);
     }
 
     /// <summary>Reads and decodes a PNG file.</summary>
@@ -111,8 +111,8 @@ public static class PngDecoder
 
     private static FileStream Open(string path) => new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
 
-    /// <summary>The first chunk, which must be a valid IHDR within the limits; with <paramref name="checkLength"/> its promise is held to the file's length.</summary>
-    private static PngInfo ReadHeader(PngChunks chunks, string source, bool checkLength = true)
+    /// <summary>The first chunk, which must be a valid IHDR within the limits, promising no more than the file's length can inflate to.</summary>
+    private static PngInfo ReadHeader(PngChunks chunks, string source)
     {
         long? fileLeft = chunks.Remaining;
         var chunk = chunks.Next();
@@ -140,7 +140,7 @@ public static class PngDecoder
         if (interlace != 0) throw Bad(source, interlace == 1 ? "interlaced images are not supported" : $"interlace method {interlace} is not defined");
         var info = new PngInfo((int)width, (int)height, channels);
         long rawLength = info.PixelBytes + info.Height; // a filter byte per row
-        if (checkLength && fileLeft is { } left && rawLength > left * MaxInflateRatio + 1024)
+        if (fileLeft is { } left && rawLength > left * MaxInflateRatio + 1024)
             throw Bad(source, $"{left} bytes of file cannot inflate to the {rawLength} bytes a {width}×{height}×{channels} image needs");
         return info;
     }
