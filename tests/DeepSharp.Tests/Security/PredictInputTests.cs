@@ -87,14 +87,14 @@ public sealed class PredictInputTests(ITestOutputHelper output) : IDisposable
         Assert.True(allocated < image.Pixels.Length + png.Length + (2 << 20), $"allocated {allocated} bytes");
     }
 
-    /// <summary>The image data inflates far beyond the header's promise (64 MB for 28×28): decoding stops one byte past it.</summary>
+    /// <summary>The image data inflates far beyond the header's promise (64 MB for 28×28): inflating stops at the promise, and the rest is never inflated.</summary>
     [Fact]
-    public void InflatingStopsPastThePromise()
+    public void InflatingStopsAtThePromise()
     {
         var png = BlackPng(28, 28, extraRows: 64 * 1024 * 1024 / 29);
-        var (e, allocated, ms) = Measure(() => Assert.Throws<DataFormatException>(() => PngDecoder.Decode(png, "long.png")));
-        output.WriteLine($"{png.Length}-byte PNG holding 64 MB of image data for 28×28: refused in {ms:F1} ms with {allocated / 1e6:F2} MB allocated: {e.Message}");
-        Assert.Contains("inflates to more than the 812 bytes a 28×28×1 image needs", e.Message);
+        var (image, allocated, ms) = Measure(() => PngDecoder.Decode(png, "long.png"));
+        output.WriteLine($"{png.Length}-byte PNG holding 64 MB of image data for 28×28: decoded in {ms:F1} ms with {allocated / 1e6:F2} MB allocated");
+        Assert.Equal((28, 28, 1), (image.Width, image.Height, image.Channels));
         Assert.True(allocated < (1 << 20) + png.Length, $"allocated {allocated} bytes");
         Assert.True(ms < 1000);
     }

@@ -8,7 +8,7 @@ namespace DeepSharp.Data.Images;
 /// filter (None, Sub, Up, Average, Paeth). Chunk lengths and CRCs are checked as the file is read in
 /// 64 KB pieces; the header's size is held to <see cref="MaxDimension"/>, <see cref="MaxPixels"/> and to
 /// what the file's bytes can inflate to before the pixels are allocated; the image data is inflated
-/// row by row straight into the pixels, and no further than the header promises. Memory is the pixels
+/// row by row straight into the pixels, and no further than the header promises (data beyond is ignored). Memory is the pixels
 /// plus a few rows. <see cref="ReadInfo(string)"/> reads the header alone, to refuse an image
 /// (e.g. of the wrong size) without inflating it. Anything else gives a <see cref="DataFormatException"/>
 /// naming the file and the numbers.
@@ -145,7 +145,7 @@ public static class PngDecoder
         return info;
     }
 
-    /// <summary>Inflates the IDAT run row by row into the pixels, reading no more than the header promises.</summary>
+    /// <summary>Inflates the IDAT run row by row into the pixels, and nothing beyond what the header promises.</summary>
     private static byte[] Inflate(PngInfo info, PngChunks chunks, PngChunk first, string source)
     {
         int stride = info.Width * info.Channels;
@@ -164,8 +164,8 @@ public static class PngDecoder
                 var previous = y == 0 ? default : pixels.AsSpan((y - 1) * stride, stride);
                 Unfilter(line[0], line.AsSpan(1), previous, output, info.Channels, source, y);
             }
-            if (zlib.Read(line, 0, 1) > 0)
-                throw Bad(source, $"image data inflates to more than the {(long)info.Height * line.Length} bytes a {info.Width}×{info.Height}×{info.Channels} image needs");
+            // Whatever the stream holds beyond the image is never inflated (browsers, libpng and Pillow ignore it too);
+            // the rest of the IDAT run is only read for its CRCs.
         }
         catch (InvalidDataException e)
         {
