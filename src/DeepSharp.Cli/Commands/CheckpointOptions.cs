@@ -5,7 +5,9 @@ namespace DeepSharp.Cli.Commands;
 
 /// <summary>
 /// <c>--checkpoint-dir DIR [--checkpoint-every N]</c>: train with <see cref="BackupAndRestore"/>, so a
-/// killed run started again with the same arguments continues from its last checkpoint, exactly.
+/// killed run started again with the same arguments continues from its last checkpoint, exactly. The
+/// folder is locked while a run uses it, and a restart with other arguments (its <c>runSettings</c>:
+/// <c>--model</c>, <c>--seed</c>, <c>--epochs</c>, <c>--data-dir</c>; Fit adds the batch size and the rest) is refused.
 /// </summary>
 internal sealed class CheckpointOptions
 {
@@ -33,13 +35,13 @@ internal sealed class CheckpointOptions
         command.Options.Add(Every);
     }
 
-    /// <summary>The callbacks these options ask for (none without --checkpoint-dir).</summary>
-    public List<Callback> Callbacks(ParseResult result)
+    /// <summary>The callbacks these options ask for (none without --checkpoint-dir); <paramref name="runSettings"/> go into each checkpoint and must match on resume.</summary>
+    public List<Callback> Callbacks(ParseResult result, IReadOnlyDictionary<string, string> runSettings)
     {
         if (result.GetValue(Directory) is not { } dir) return [];
-        var backup = new BackupAndRestore(dir.FullName, result.GetValue(Every));
+        var backup = new BackupAndRestore(dir.FullName, result.GetValue(Every), runSettings: runSettings);
         backup.Resumed += r => Console.WriteLine(
-            $"Resumed from epoch {r.Epoch + 1} step {r.Step} ({r.Path}{(r.FallbackReason is null ? "" : "; the latest checkpoint was unusable")}).");
+            $"Resumed from epoch {r.Epoch + 1} step {r.Step} ({r.Path}{(r.FallbackReason is null ? "" : "; the latest checkpoint was unusable: " + r.FallbackReason)}).");
         return [backup];
     }
 }

@@ -19,18 +19,21 @@ internal static class PredictCommand
     private static int Run(FileInfo file, string input)
     {
         var model = ModelArguments.Load(file);
-        var (names, images) = ImageInputs.Load(input, model.Layers[0].BuiltInputShape!.Value);
-        var outputs = model.Predict(images);
-        if (outputs.Rank != 2) throw new DeepSharpException($"Model '{file.Name}' gives outputs {outputs.Shape}, not one score per class.");
-        var probabilities = ModelArguments.OutputsProbabilities(model) ? outputs : Ops.Softmax(outputs);
-        int classes = outputs.Shape[1];
-        var p = probabilities.Span;
-        for (int i = 0; i < names.Length; i++)
+        bool probabilities = ModelArguments.OutputsProbabilities(model);
+        // Batches are read, predicted and printed one at a time: memory stays that of one batch.
+        foreach (var (names, images) in ImageInputs.Batches(input, model.Layers[0].BuiltInputShape!.Value))
         {
-            var row = p.Slice(i * classes, classes);
-            int best = 0;
-            for (int c = 1; c < classes; c++) if (row[c] > row[best]) best = c;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{names[i]}: {best} ({row[best]:F4})"));
+            var outputs = model.Predict(images);
+            if (outputs.Rank != 2) throw new DeepSharpException($"Model '{file.Name}' gives outputs {outputs.Shape}, not one score per class.");
+            var p = (probabilities ? outputs : Ops.Softmax(outputs)).Span;
+            int classes = outputs.Shape[1];
+            for (int i = 0; i < names.Length; i++)
+            {
+                var row = p.Slice(i * classes, classes);
+                int best = 0;
+                for (int c = 1; c < classes; c++) if (row[c] > row[best]) best = c;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{names[i]}: {best} ({row[best]:F4})"));
+            }
         }
         return 0;
     }

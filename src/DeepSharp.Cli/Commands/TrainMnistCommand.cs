@@ -44,14 +44,24 @@ internal static class TrainMnistCommand
         checkpoints.AddTo(command);
         command.SetAction(result => Run(
             MnistPresets.Get(result.GetValue(preset)!), result.GetValue(epochs), result.GetValue(batchSize), result.GetValue(seed),
-            result.GetValue(threads), result.GetValue(dataDir), result.GetValue(output), checkpoints.Callbacks(result)));
+            result.GetValue(threads), result.GetValue(dataDir), result.GetValue(output), settings => checkpoints.Callbacks(result, settings)));
         return command;
     }
 
-    private static int Run(MnistPreset preset, int? epochsGiven, int? batchGiven, long seed, int threads, DirectoryInfo? dataDir, DirectoryInfo? output, List<Callback> callbacks)
+    private static int Run(MnistPreset preset, int? epochsGiven, int? batchGiven, long seed, int threads, DirectoryInfo? dataDir, DirectoryInfo? output,
+        Func<IReadOnlyDictionary<string, string>, List<Callback>> makeCallbacks)
     {
         int epochs = epochsGiven ?? preset.Epochs;
         int batchSize = batchGiven ?? preset.BatchSize;
+        // What a resumed run must share with the one that wrote the checkpoint, beside what Fit checks itself (batch size, ...).
+        var callbacks = makeCallbacks(new Dictionary<string, string>
+        {
+            ["command"] = "train mnist",
+            ["--model"] = preset.Name,
+            ["--seed"] = seed.ToString(CultureInfo.InvariantCulture),
+            ["--epochs"] = epochs.ToString(CultureInfo.InvariantCulture),
+            ["--data-dir"] = dataDir is not null ? Path.TrimEndingDirectorySeparator(dataDir.FullName) : $"(the cache, {MnistFiles.Spec.PackageSpec})",
+        });
         // Fail on an unusable output folder before training, not after.
         if (output is not null) Directory.CreateDirectory(output.FullName);
         DeepSharp.Threads.Count = threads;

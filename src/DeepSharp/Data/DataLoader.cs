@@ -57,6 +57,9 @@ public sealed class DataLoader
     /// <summary>Batches per pass, when known.</summary>
     public int? BatchCount { get; }
 
+    /// <summary>Samples in the data set (null for a batch source).</summary>
+    internal int? SampleCount => _dataset?.Count;
+
     /// <summary>One pass over the data. Disposing the enumerator early stops the prefetching thread.</summary>
     public IEnumerable<Batch> Pass() => Pass(firstBatch: 0, reshuffle: true);
 

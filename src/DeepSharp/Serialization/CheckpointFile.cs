@@ -10,7 +10,8 @@ namespace DeepSharp.Serialization;
 /// A <see cref="Checkpoint"/> as a safetensors file. Tensors: "model/{path}" (weights, F32),
 /// "optimizer/{path}/{slot}" (F32), "rng/{role}" (I32 (4): a generator's state words), "data/order"
 /// (I32 (samples)). Metadata: "format" = "deepsharp.checkpoint", "format_version" = "1", and JSON
-/// strings "position", "optimizer", "epoch_logs", "history", plus "checksum", the SHA-256 of
+/// strings "position", "optimizer", "epoch_logs", "history", "settings" (<c>{"fit": {...}, "run": {...}}</c>,
+/// strings by name; absent in older checkpoints), plus "checksum", the SHA-256 of
 /// everything else (<see cref="CheckpointChecksum"/>), so a flipped bit is caught, not trained on.
 /// </summary>
 internal static class CheckpointFile
@@ -60,6 +61,8 @@ internal static class CheckpointFile
         var values = new JsonObject();
         foreach (var (name, list) in c.History) values[name] = Numbers(list);
         file.Metadata["history"] = new JsonObject { ["epoch"] = epochs, ["history"] = values }.ToJsonString();
+        if (c.FitSettings is not null || c.RunSettings is not null)
+            file.Metadata["settings"] = new JsonObject { ["fit"] = Strings(c.FitSettings), ["run"] = Strings(c.RunSettings) }.ToJsonString();
         CheckpointChecksum.Sign(file);
         return file;
     }
@@ -104,6 +107,11 @@ internal static class CheckpointFile
                 var list = ReadNumbers(v);
                 if (list.Count != c.HistoryEpochs.Count) Fail($"history '{name}' has {list.Count} values for {c.HistoryEpochs.Count} epochs.");
                 c.History[name] = list;
+            }
+            if (file.Metadata.ContainsKey("settings"))
+            {
+                var settings = Object(file, "settings", source);
+                (c.FitSettings, c.RunSettings) = (ReadStrings(settings["fit"]), ReadStrings(settings["run"]));
             }
             ReadTensors(file, c, source);
             return c;
@@ -190,6 +198,22 @@ internal static class CheckpointFile
         var list = new List<double>();
         foreach (var v in (JsonArray)node!) list.Add(ReadNumber(v));
         return list;
+    }
+
+    private static JsonNode? Strings(SortedDictionary<string, string>? values)
+    {
+        if (values is null) return null;
+        var o = new JsonObject();
+        foreach (var (k, v) in values) o[k] = v;
+        return o;
+    }
+
+    private static SortedDictionary<string, string>? ReadStrings(JsonNode? node)
+    {
+        if (node is null) return null;
+        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (k, v) in (JsonObject)node) result[k] = v!.GetValue<string>();
+        return result;
     }
 
     private static string Quote(string? s) => s is null ? "missing" : $"\"{s}\"";

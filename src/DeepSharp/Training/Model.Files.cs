@@ -106,7 +106,7 @@ public partial class Model
         return file;
     }
 
-    private JsonObject ArchitectureJson() => this is Sequential
+    internal JsonObject ArchitectureJson() => this is Sequential
         ? ModelConfig.ToJson("Sequential", Name, Layers, Layers[0].BuiltInputShape)
         : new JsonObject { ["class_name"] = "Functional", ["config"] = GetConfig() };
 }

@@ -91,6 +91,34 @@ internal sealed partial class Trainer
         run.Resume = c;
     }
 
+    /// <summary>
+    /// The settings of the running Fit that a checkpoint must share to be resumed from: the batches
+    /// (size, samples, batches per pass, steps per epoch, shuffling), the architecture (SHA-256 of the
+    /// model's config JSON, first 16 hex digits) and the optimizer with its schedule (a decaying schedule
+    /// by its rates at a few steps; a constant rate is part of the optimizer's restored state instead).
+    /// </summary>
+    internal SortedDictionary<string, string> FitSettings(int stepsPerEpoch)
+    {
+        var run = Run ?? throw new InvalidOperationException("Fit settings exist only during Fit.");
+        var optimizer = Optimizer;
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var settings = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["steps_per_epoch"] = stepsPerEpoch.ToString(inv),
+            ["shuffle"] = run.Train.Shuffle ? "true" : "false",
+            ["optimizer"] = optimizer.Name,
+            ["model"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+                System.Text.Encoding.UTF8.GetBytes(_model.ArchitectureJson().ToJsonString())))[..16],
+        };
+        if (run.Train.BatchSize > 0) settings["batch_size"] = run.Train.BatchSize.ToString(inv);
+        if (run.Train.SampleCount is int samples) settings["samples"] = samples.ToString(inv);
+        if (run.Train.BatchCount is int batches) settings["batches_per_pass"] = batches.ToString(inv);
+        var schedule = optimizer.Schedule;
+        settings["learning_rate_schedule"] = schedule is Optimizers.Schedules.ConstantLearningRate ? schedule.Name
+            : $"{schedule.Name}: " + string.Join(", ", new long[] { 0, 100, 10_000, 1_000_000 }.Select(step => $"{schedule.Rate(step).ToString("R", inv)} at step {step}"));
+        return settings;
+    }
+
     private void CheckWeights(Checkpoint c, string source)
     {
         var problems = new ModelWeights.Problems();

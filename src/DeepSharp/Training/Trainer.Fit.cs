@@ -105,6 +105,7 @@ internal sealed partial class Trainer
         {
             Run = null;
             batches?.Dispose();
+            hooks.FitExit();
         }
         if (cancelled) throw new TrainingCanceledException(history, run.Epoch, run.Step, cancellationToken);
         return history;

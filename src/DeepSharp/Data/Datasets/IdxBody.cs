@@ -1,6 +1,10 @@
 namespace DeepSharp.Data.Datasets;
 
-/// <summary>Reads the data bytes after an idx header, exactly as many as the header promises.</summary>
+/// <summary>
+/// Reads the data bytes after an idx header, exactly as many as the header promises, after checking
+/// the promise against <see cref="IdxReader.MaxDataBytes"/> and, for gzip, against the compressed size
+/// × <see cref="IdxReader.MaxGzipRatio"/>, so that nothing large is allocated or inflated on a header's word.
+/// </summary>
 internal static class IdxBody
 {
     /// <summary>Plain file: the length is known, so a wrong header is caught before allocating.</summary>
@@ -13,19 +17,25 @@ internal static class IdxBody
             throw IdxHeader.Bad(path,
                 $"{what}: the header promises {header.Describe()} bytes after the {header.Length}-byte header, but the file holds {actual}");
         }
-        if (actual > Array.MaxLength)
-            throw IdxHeader.Bad(path, $"the header promises {header.Describe()} bytes, more than one array can hold ({Array.MaxLength})");
+        CheckLimit(path, header);
         var data = new byte[(int)actual];
         stream.ReadExactly(data);
         return data;
     }
 
-    /// <summary>Gzipped file: the length is unknown, so the buffer grows only as data arrives.</summary>
-    public static byte[] ReadUnknownLength(Stream stream, string path, IdxHeader header)
+    /// <summary>
+    /// Gzipped file: the decompressed length is unknown until inflated, so the promise is first held to
+    /// the compressed size × <see cref="IdxReader.MaxGzipRatio"/>; then the buffer grows only as data
+    /// arrives, and inflating stops as soon as the output exceeds the promise.
+    /// </summary>
+    public static byte[] ReadUnknownLength(Stream stream, string path, IdxHeader header, long compressedLength)
     {
-        if (header.DataLength > Array.MaxLength)
+        CheckLimit(path, header);
+        Int128 allowed = (Int128)compressedLength * IdxReader.MaxGzipRatio;
+        if (header.DataLength > allowed)
             throw IdxHeader.Bad(path,
-                $"the header promises {header.Describe()} bytes, more than one array can hold ({Array.MaxLength})");
+                $"the header promises {header.Describe()} bytes, but {compressedLength} bytes of gzip may inflate to at most {allowed}" +
+                $" (IdxReader.MaxGzipRatio = {IdxReader.MaxGzipRatio}:1; decompress the file with gunzip if it really compresses better)");
 
         int expected = (int)header.DataLength;
         var data = new byte[Math.Min(expected, 1 << 20)];
@@ -50,8 +60,15 @@ internal static class IdxBody
         return data;
     }
 
-    /// <summary>Trailing bytes are counted up to this many, so that a gzip bomb is not inflated in full.</summary>
-    const long TrailingCountLimit = 1 << 20;
+    static void CheckLimit(string path, IdxHeader header)
+    {
+        if (header.DataLength > IdxReader.MaxDataBytes)
+            throw IdxHeader.Bad(path,
+                $"the header promises {header.Describe()} bytes, more than the {IdxReader.MaxDataBytes} an idx file may hold (IdxReader.MaxDataBytes)");
+    }
+
+    /// <summary>Trailing bytes are counted up to this many (one read buffer), so that a gzip bomb is not inflated in full.</summary>
+    const long TrailingCountLimit = 1 << 16;
 
     static long CountRemaining(Stream stream, long limit)
     {

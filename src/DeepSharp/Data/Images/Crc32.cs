@@ -5,13 +5,19 @@ internal static class Crc32
 {
     private static readonly uint[] s_table = CreateTable();
 
-    public static uint Compute(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second = default)
+    /// <summary>The running value before any byte.</summary>
+    public const uint Start = 0xFFFFFFFFu;
+
+    public static uint Compute(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second = default) => Finish(Update(Update(Start, first), second));
+
+    /// <summary>Feeds <paramref name="bytes"/> into a running value (begin with <see cref="Start"/>, end with <see cref="Finish"/>).</summary>
+    public static uint Update(uint crc, ReadOnlySpan<byte> bytes)
     {
-        uint crc = 0xFFFFFFFFu;
-        foreach (byte b in first) crc = s_table[(crc ^ b) & 0xFF] ^ (crc >> 8);
-        foreach (byte b in second) crc = s_table[(crc ^ b) & 0xFF] ^ (crc >> 8);
-        return crc ^ 0xFFFFFFFFu;
+        foreach (byte b in bytes) crc = s_table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+        return crc;
     }
+
+    public static uint Finish(uint crc) => crc ^ 0xFFFFFFFFu;
 
     private static uint[] CreateTable()
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using DeepSharp.Serialization;
 
 namespace DeepSharp.Training.Callbacks;
@@ -8,31 +9,57 @@ namespace DeepSharp.Training.Callbacks;
 /// many training steps; the checkpoint before it is kept. When Fit starts and the folder holds a
 /// checkpoint, training continues from its exact step: the same weights, optimizer state, random
 /// streams and batch order, so the final weights are bitwise those of an uninterrupted run (same
-/// seed and thread count). A corrupt latest checkpoint falls back to the previous one. When Fit is
-/// cancelled, the checkpoint of the step it stopped after is written (if the latest is not that
-/// one already) and kept, so the same Fit started again continues there.
+/// seed and thread count). When Fit is cancelled, the checkpoint of the step it stopped after is
+/// written (if the latest is not that one already) and kept, so the same Fit started again continues there.
 /// </summary>
+/// <remarks>
+/// <para>One run at a time: Fit holds the folder's lock file <see cref="LockFileName"/> (opened with
+/// <see cref="FileShare.None"/>; the OS releases it when the process ends, even when killed) from its
+/// start to its end, and a second run into the same folder fails at once with a
+/// <see cref="DeepSharpException"/> naming the folder.</para>
+/// <para>Only the same run resumes: each checkpoint records the run's settings (what Fit knows — batch
+/// size, samples, steps, shuffling, the architecture, the optimizer — and the caller's
+/// <see cref="RunSettings"/>), and a run whose settings differ is refused with a
+/// <see cref="DeepSharpException"/> that names each difference, rather than continuing another run's state.</para>
+/// <para>A corrupt latest checkpoint falls back to the previous one, and is then moved aside as
+/// <c>ckpt-latest.corrupt-yyyyMMdd-HHmmss.safetensors</c> (UTC; kept for inspection, never deleted), so
+/// that the next save cannot rotate it over the good previous one. When both are unusable Fit throws.</para>
+/// </remarks>
 public sealed class BackupAndRestore : Callback
 {
     /// <summary>File names inside the folder.</summary>
     public const string LatestFileName = "ckpt-latest.safetensors", PreviousFileName = "ckpt-previous.safetensors";
 
+    /// <summary>The lock file inside the folder (empty but for the holder's process id; it stays when training ends).</summary>
+    public const string LockFileName = "ckpt.lock";
+
+    private FileStream? _lock;
+
     /// <param name="directory">Folder of the checkpoints (created if missing); use one folder per training run.</param>
     /// <param name="saveEveryNSteps">Also save every this many steps (0: at epoch ends only).</param>
     /// <param name="deleteCheckpoint">Delete the checkpoints when training ends normally (Keras's default).</param>
-    public BackupAndRestore(string directory, int saveEveryNSteps = 0, bool deleteCheckpoint = true)
+    /// <param name="runSettings">Settings of the run Fit cannot see (a seed, a data path, a preset), recorded in each checkpoint and compared on resume.</param>
+    public BackupAndRestore(string directory, int saveEveryNSteps = 0, bool deleteCheckpoint = true, IReadOnlyDictionary<string, string>? runSettings = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         if (saveEveryNSteps < 0) throw new ArgumentOutOfRangeException(nameof(saveEveryNSteps), saveEveryNSteps, "saveEveryNSteps must not be negative.");
         (Directory, SaveEveryNSteps, DeleteCheckpoint) = (directory, saveEveryNSteps, deleteCheckpoint);
+        RunSettings = runSettings is null ? null : new SortedDictionary<string, string>(runSettings.ToDictionary(), StringComparer.Ordinal);
     }
 
     public string Directory { get; }
     public int SaveEveryNSteps { get; }
+    // Where the latest checkpoint of this run stands (epoch, step, total steps), to write none twice.
+    private (int, int, long)? _latestAt;
+
     public bool DeleteCheckpoint { get; }
+
+    /// <summary>The caller's settings recorded in each checkpoint and compared on resume (null: none).</summary>
+    public IReadOnlyDictionary<string, string>? RunSettings { get; }
 
     public string LatestPath => Path.Combine(Directory, LatestFileName);
     public string PreviousPath => Path.Combine(Directory, PreviousFileName);
+    public string LockPath => Path.Combine(Directory, LockFileName);
 
     /// <summary>The checkpoint the last Fit resumed from (null if it started afresh).</summary>
     public RestoredCheckpoint? Restored { get; private set; }
@@ -40,34 +67,137 @@ public sealed class BackupAndRestore : Callback
     /// <summary>Raised when Fit resumes from a checkpoint, before the first resumed step.</summary>
     public event Action<RestoredCheckpoint>? Resumed;
 
-    // Where the latest checkpoint of this run stands (epoch, step, total steps), to write none twice.
-    private (int, int, long)? _latestAt;
-
     public override void OnTrainBegin()
     {
         System.IO.Directory.CreateDirectory(Directory);
+        Lock();
         (Restored, _latestAt) = (null, null);
+
+        // Only a file that cannot be read and verified falls back; a verified checkpoint that does not
+        // fit this run (settings, weights) is refused as it is: the previous one would not fit either.
         DataFormatException? latestError = null;
-        foreach (var path in new[] { LatestPath, PreviousPath })
+        if (File.Exists(LatestPath))
         {
-            if (!File.Exists(path)) continue;
+            Checkpoint? latest = null;
             try
             {
-                var checkpoint = Checkpoint.Load(path);
-                Trainer.RestoreCheckpoint(checkpoint, path);
-                Restored = new RestoredCheckpoint(path, checkpoint.Epoch, checkpoint.Step, latestError?.Message);
-                if (path == LatestPath) _latestAt = Position;
-                Resumed?.Invoke(Restored);
+                latest = Checkpoint.Load(LatestPath);
+            }
+            catch (DataFormatException e)
+            {
+                latestError = e;
+            }
+            if (latest is not null)
+            {
+                Restore(latest, LatestPath);
+                Announce(latest, LatestPath, null);
                 return;
             }
-            catch (DataFormatException e) when (path == LatestPath)
+        }
+        if (File.Exists(PreviousPath))
+        {
+            Checkpoint previous;
+            try
             {
-                latestError = e; // fall back to the previous checkpoint
+                previous = Checkpoint.Load(PreviousPath);
             }
+            catch (DataFormatException e) when (latestError is not null)
+            {
+                throw new DataFormatException($"BackupAndRestore: both checkpoints in '{Directory}' are unusable: {latestError.Message} {e.Message}", e);
+            }
+            Restore(previous, PreviousPath);
+            // Resumed from the previous: the unusable latest goes aside, so that the next save cannot rotate it over the previous.
+            string? reason = latestError is null ? null : $"{latestError.Message} It was moved aside as {Quarantine()}.";
+            Announce(previous, PreviousPath, reason);
+            return;
         }
         if (latestError is not null)
             throw new DataFormatException($"BackupAndRestore: the latest checkpoint is unusable and there is no previous one: {latestError.Message}", latestError);
     }
+
+    /// <summary>Checks the run's settings against the checkpoint's, then restores it into the model and the running Fit.</summary>
+    private void Restore(Checkpoint checkpoint, string path)
+    {
+        CheckSettings(checkpoint, path);
+        Trainer.RestoreCheckpoint(checkpoint, path);
+        if (path == LatestPath) _latestAt = Position;
+    }
+
+    private void Announce(Checkpoint checkpoint, string path, string? fallbackReason)
+    {
+        Restored = new RestoredCheckpoint(path, checkpoint.Epoch, checkpoint.Step, fallbackReason);
+        Resumed?.Invoke(Restored);
+    }
+
+    /// <summary>Refuses a checkpoint whose recorded settings differ from this run's, naming each difference.</summary>
+    private void CheckSettings(Checkpoint checkpoint, string path)
+    {
+        var differences = new List<string>();
+        Compare(checkpoint.FitSettings, CurrentFitSettings(), differences);
+        Compare(checkpoint.RunSettings, RunSettings, differences);
+        if (differences.Count > 0)
+            throw new DeepSharpException(
+                $"Checkpoint '{path}' belongs to a training run with other settings: {string.Join("; ", differences)}. " +
+                $"Resume with the settings it was written with, or start afresh in another checkpoint folder (or delete '{Directory}').");
+    }
+
+    /// <summary>Differences between recorded settings and this run's; nothing is compared when none were recorded (older checkpoints).</summary>
+    private static void Compare(IReadOnlyDictionary<string, string>? saved, IReadOnlyDictionary<string, string>? now, List<string> differences)
+    {
+        if (saved is null) return;
+        now ??= new Dictionary<string, string>();
+        foreach (var key in saved.Keys.Union(now.Keys).Order(StringComparer.Ordinal))
+        {
+            string? a = saved.GetValueOrDefault(key), b = now.GetValueOrDefault(key);
+            if (a != b) differences.Add($"{key} {a ?? "(not set)"} in the checkpoint, {b ?? "(not set)"} in this run");
+        }
+    }
+
+    private SortedDictionary<string, string> CurrentFitSettings() => Trainer.FitSettings(Parameters?.Steps ?? 0);
+
+    /// <summary>Moves the unusable latest checkpoint aside (never over anything) and returns its new name.</summary>
+    private string Quarantine()
+    {
+        string stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        for (int n = 1; ; n++)
+        {
+            string name = $"ckpt-latest.corrupt-{stamp}{(n == 1 ? "" : "-" + n.ToString(CultureInfo.InvariantCulture))}.safetensors";
+            string target = Path.Combine(Directory, name);
+            if (File.Exists(target)) continue;
+            File.Move(LatestPath, target, overwrite: false);
+            return name;
+        }
+    }
+
+    /// <summary>Takes the folder's lock for this Fit; a folder another run holds is refused.</summary>
+    private void Lock()
+    {
+        if (_lock is not null) return;
+        try
+        {
+            _lock = new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1);
+        }
+        catch (IOException e) when (IsHeldElsewhere(e))
+        {
+            throw new DeepSharpException(
+                $"Checkpoint folder '{Directory}' is in use by another training run (it holds the lock file {LockFileName}). " +
+                "Wait for that run to end, or use another folder.", e);
+        }
+        _lock.SetLength(0);
+        _lock.Write(System.Text.Encoding.ASCII.GetBytes($"{Environment.ProcessId}\n"));
+        _lock.Flush();
+    }
+
+    /// <summary>The error of opening a file another process holds: EWOULDBLOCK from flock on Linux (11) and macOS (35), a sharing or lock violation on Windows.</summary>
+    private static bool IsHeldElsewhere(IOException e) => e.HResult is 11 or 35 or unchecked((int)0x80070020) or unchecked((int)0x80070021);
+
+    private void Unlock()
+    {
+        _lock?.Dispose();
+        _lock = null;
+    }
+
+    internal override void OnFitExit() => Unlock();
 
     public override void OnTrainBatchEnd(int step, IReadOnlyDictionary<string, double> logs)
     {
@@ -92,7 +222,10 @@ public sealed class BackupAndRestore : Callback
     /// <summary>Writes the latest checkpoint, keeping the one before as the previous (each rename atomic).</summary>
     private void Save()
     {
-        var file = CheckpointFile.ToFile(Trainer.CaptureCheckpoint());
+        var checkpoint = Trainer.CaptureCheckpoint();
+        checkpoint.FitSettings = CurrentFitSettings();
+        checkpoint.RunSettings = RunSettings is null ? null : new SortedDictionary<string, string>(RunSettings.ToDictionary(), StringComparer.Ordinal);
+        var file = CheckpointFile.ToFile(checkpoint);
         if (File.Exists(LatestPath)) File.Move(LatestPath, PreviousPath, overwrite: true);
         file.Save(LatestPath);
         _latestAt = Position;

@@ -34,6 +34,12 @@ public abstract class Callback
     /// </summary>
     public virtual void OnTrainBatchEnd(int step, IReadOnlyDictionary<string, double> logs) { }
 
+    /// <summary>
+    /// Called when Fit returns or throws, after everything else (OnTrainEnd is not called when Fit
+    /// throws): for resources a callback holds for the run's duration, such as BackupAndRestore's folder lock.
+    /// </summary>
+    internal virtual void OnFitExit() { }
+
     /// <summary>Whether Fit should put the optimizer's "learning_rate" in each epoch's logs (Keras does when a callback changes it).</summary>
     protected internal virtual bool LogsLearningRate => false;
 }

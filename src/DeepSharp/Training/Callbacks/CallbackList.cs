@@ -20,6 +20,8 @@ internal sealed class CallbackList(IReadOnlyList<Callback> callbacks)
         foreach (var c in callbacks) c.OnTrainEnd(logs);
     }
 
+    public void FitExit() { foreach (var c in callbacks) c.OnFitExit(); }
+
     public void EpochBegin(int epoch) { foreach (var c in callbacks) c.OnEpochBegin(epoch); }
     public void EpochEnd(int epoch, IReadOnlyDictionary<string, double> logs) { foreach (var c in callbacks) c.OnEpochEnd(epoch, logs); }
     // Per-step hooks index the list: a foreach over the interface would allocate an enumerator per call.
