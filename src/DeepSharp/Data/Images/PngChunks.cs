@@ -18,7 +18,7 @@ internal sealed class PngChunks
     private readonly string _source;
     private readonly byte[] _buffer = new byte[1 << 16];
     private long _position;
-    private uint _crc;
+    private readonly System.IO.Hashing.Crc32 _crc = new();
 
     private readonly long? _length;
 
@@ -66,7 +66,8 @@ internal sealed class PngChunks
         if (length > int.MaxValue) throw Bad($"chunk {type} at byte {at} claims {length} bytes; PNG allows at most 2147483647");
         if (Remaining is { } left && length + 4L > left)
             throw Bad($"chunk {type} at byte {at} claims {length} bytes, beyond the end of the file ({left} bytes are left)");
-        _crc = Crc32.Update(Crc32.Start, typeBytes);
+        _crc.Reset();
+        _crc.Append(typeBytes);
         return new PngChunk(type, length, at);
     }
 
@@ -76,7 +77,7 @@ internal sealed class PngChunks
         var data = new byte[chunk.Length];
         if (_input.ReadAtLeast(data, data.Length, throwOnEndOfStream: false) < data.Length) throw Truncated(chunk);
         _position += data.Length;
-        _crc = Crc32.Update(_crc, data);
+        _crc.Append(data);
         CheckCrc(chunk);
         return data;
     }
@@ -89,7 +90,7 @@ internal sealed class PngChunks
         {
             int read = _input.Read(_buffer, 0, (int)Math.Min(left, _buffer.Length));
             if (read == 0) throw Truncated(chunk);
-            _crc = Crc32.Update(_crc, _buffer.AsSpan(0, read));
+            _crc.Append(_buffer.AsSpan(0, read));
             (left, _position) = (left - read, _position + read);
         }
         CheckCrc(chunk);
@@ -116,7 +117,7 @@ internal sealed class PngChunks
             {
                 int read = _input.Read(buffer[..(int)Math.Min(buffer.Length, _idatLeft)]);
                 if (read == 0) throw Truncated(_idat);
-                _crc = Crc32.Update(_crc, buffer[..read]);
+                _crc.Append(buffer[..read]);
                 (_idatLeft, _position) = (_idatLeft - read, _position + read);
                 return read;
             }
@@ -133,7 +134,7 @@ internal sealed class PngChunks
         Span<byte> four = stackalloc byte[4];
         if (_input.ReadAtLeast(four, 4, throwOnEndOfStream: false) < 4) throw Bad($"truncated in the CRC of chunk {chunk.Type} at byte {chunk.At}");
         _position += 4;
-        if (BinaryPrimitives.ReadUInt32BigEndian(four) != Crc32.Finish(_crc)) throw Bad($"chunk {chunk.Type} at byte {chunk.At} has a wrong CRC");
+        if (BinaryPrimitives.ReadUInt32BigEndian(four) != _crc.GetCurrentHashAsUInt32()) throw Bad($"chunk {chunk.Type} at byte {chunk.At} has a wrong CRC");
     }
 
     private DataFormatException Truncated(PngChunk chunk) => Bad($"truncated inside chunk {chunk.Type} at byte {chunk.At}");
