@@ -19,29 +19,20 @@ namespace DeepSharp.Cli.Commands;
 /// </summary>
 internal static class TrainNamesCommand
 {
-    public static Command Create()
-    {
-        var preset = new Option<string>("--model") { Description = "The model: gpt (default, a small decoder-only Transformer) or lstm.", DefaultValueFactory = _ => NamesPresets.Default };
-        preset.AcceptOnlyFromAmong(NamesPresets.Names);
-        var epochs = CommonOptions.OptionalPositive("--epochs", "Passes over the training names (default: 30 for gpt, 12 for lstm).");
-        var batchSize = CommonOptions.Positive("--batch-size", "Names per gradient step.", 64);
-        var seed = CommonOptions.Seed();
-        var threads = CommonOptions.Threads();
-        var dataDir = new Option<DirectoryInfo?>("--data-dir") { Description = "A folder holding names.txt (one name per line) instead of the fetched data set." };
-        var output = new Option<DirectoryInfo?>("--out") { Description = "Folder to write model.safetensors and vocabulary.json into (for deepsharp generate)." };
-        var command = new Command("names", "Train a character-level model that invents first names.") { preset, epochs, batchSize, seed, threads, dataDir, output };
-        command.SetAction(result => Run(result.GetValue(preset)!, result.GetValue(epochs), result.GetValue(batchSize), result.GetValue(seed),
-            result.GetValue(threads), result.GetValue(dataDir), result.GetValue(output)));
-        return command;
-    }
+    public static Command Create() => TextTrainingCommand.Create("names", "Train a character-level model that invents first names.",
+        new TextTrainingCommand.Help(
+            Models: "The model: gpt (default, a small decoder-only Transformer) or lstm.", NamesPresets.Default, NamesPresets.Names,
+            Epochs: "Passes over the training names (default: 30 for gpt, 12 for lstm).",
+            BatchSize: "Names per gradient step.", DefaultBatchSize: 64,
+            DataDir: "A folder holding names.txt (one name per line) instead of the fetched data set.",
+            Output: "Folder to write model.safetensors and vocabulary.json into (for deepsharp generate)."),
+        Run);
 
-    private static int Run(string preset, int? epochsGiven, int batchSize, long seed, int threads, DirectoryInfo? dataDir, DirectoryInfo? output)
+    private static int Run(TextTrainingSettings settings)
     {
-        if (output is not null) Directory.CreateDirectory(output.FullName);
-        DeepSharp.Threads.Count = threads;
-        RandomGenerator.SetGlobalSeed(seed);
+        var (preset, batchSize, seed, threads, dataDir, output) = (settings.Preset, settings.BatchSize, settings.Seed, settings.Threads, settings.DataDir, settings.Output);
         var (defaultEpochs, learningRate) = NamesPresets.Defaults(preset);
-        int epochs = epochsGiven ?? defaultEpochs;
+        int epochs = settings.Epochs ?? defaultEpochs;
 
         var names = FirstNames.Load(dataDir?.FullName);
         var split = DataSplit.Shuffled(names, 0.1, 0.1, seed: 42);

@@ -18,27 +18,21 @@ namespace DeepSharp.Cli.Commands;
 /// </summary>
 internal static class TrainSpamCommand
 {
-    public static Command Create()
-    {
-        var preset = new Option<string>("--model") { Description = "The model: lstm (default, bidirectional) or transformer.", DefaultValueFactory = _ => SpamPresets.Default };
-        preset.AcceptOnlyFromAmong(SpamPresets.Names);
-        var epochs = CommonOptions.Positive("--epochs", "Passes over the training e-mails.", 3);
-        var batchSize = CommonOptions.Positive("--batch-size", "E-mails per gradient step.", 32);
-        var seed = CommonOptions.Seed();
-        var threads = CommonOptions.Threads();
-        var dataDir = new Option<DirectoryInfo?>("--data-dir") { Description = "A folder in the package's data layout (GROUP/ID.txt, spam groups named spam*) instead of the fetched data set." };
-        var output = new Option<DirectoryInfo?>("--out") { Description = "Folder to write model.safetensors into." };
-        var command = new Command("spam", "Train a spam classifier on the SpamAssassin corpus.") { preset, epochs, batchSize, seed, threads, dataDir, output };
-        command.SetAction(result => Run(result.GetValue(preset)!, result.GetValue(epochs), result.GetValue(batchSize), result.GetValue(seed),
-            result.GetValue(threads), result.GetValue(dataDir), result.GetValue(output)));
-        return command;
-    }
+    private const int DefaultEpochs = 3;
 
-    private static int Run(string preset, int epochs, int batchSize, long seed, int threads, DirectoryInfo? dataDir, DirectoryInfo? output)
+    public static Command Create() => TextTrainingCommand.Create("spam", "Train a spam classifier on the SpamAssassin corpus.",
+        new TextTrainingCommand.Help(
+            Models: "The model: lstm (default, bidirectional) or transformer.", SpamPresets.Default, SpamPresets.Names,
+            Epochs: $"Passes over the training e-mails (default: {DefaultEpochs}).",
+            BatchSize: "E-mails per gradient step.", DefaultBatchSize: 32,
+            DataDir: "A folder in the package's data layout (GROUP/ID.txt, spam groups named spam*) instead of the fetched data set.",
+            Output: "Folder to write model.safetensors into."),
+        Run);
+
+    private static int Run(TextTrainingSettings settings)
     {
-        if (output is not null) Directory.CreateDirectory(output.FullName);
-        DeepSharp.Threads.Count = threads;
-        RandomGenerator.SetGlobalSeed(seed);
+        var (preset, batchSize, seed, threads, dataDir, output) = (settings.Preset, settings.BatchSize, settings.Seed, settings.Threads, settings.DataDir, settings.Output);
+        int epochs = settings.Epochs ?? DefaultEpochs;
         var clock = Stopwatch.StartNew();
         var emails = SpamAssassin.Load(dataDir?.FullName);
         var split = DataSplit.Shuffled(emails, 0.1, 0.1, seed: 42);

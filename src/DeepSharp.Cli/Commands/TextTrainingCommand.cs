@@ -1,0 +1,46 @@
+using System.CommandLine;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Cli.Commands;
+
+/// <summary>What <c>train names</c> and <c>train spam</c> are given: a preset, the training settings and the folders.</summary>
+internal sealed record TextTrainingSettings(string Preset, int? Epochs, int BatchSize, long Seed, int Threads, DirectoryInfo? DataDir, DirectoryInfo? Output);
+
+/// <summary>
+/// The options the text training commands share (<c>--model</c>, <c>--epochs</c>, <c>--batch-size</c>,
+/// <c>--seed</c>, <c>--threads</c>, <c>--data-dir</c>, <c>--out</c>), wired once; each command says only
+/// what its options mean for it and what training does.
+/// </summary>
+internal static class TextTrainingCommand
+{
+    /// <summary>The descriptions and defaults that differ between the commands.</summary>
+    public sealed record Help(string Models, string DefaultModel, IReadOnlyList<string> ModelNames, string Epochs,
+        string BatchSize, int DefaultBatchSize, string DataDir, string Output);
+
+    /// <summary>
+    /// A command whose action creates the output folder, sets the threads and the global seed, then runs
+    /// <paramref name="train"/> with the parsed settings.
+    /// </summary>
+    public static Command Create(string name, string description, Help help, Func<TextTrainingSettings, int> train)
+    {
+        var preset = new Option<string>("--model") { Description = help.Models, DefaultValueFactory = _ => help.DefaultModel };
+        preset.AcceptOnlyFromAmong([.. help.ModelNames]);
+        var epochs = CommonOptions.OptionalPositive("--epochs", help.Epochs);
+        var batchSize = CommonOptions.Positive("--batch-size", help.BatchSize, help.DefaultBatchSize);
+        var seed = CommonOptions.Seed();
+        var threads = CommonOptions.Threads();
+        var dataDir = new Option<DirectoryInfo?>("--data-dir") { Description = help.DataDir };
+        var output = new Option<DirectoryInfo?>("--out") { Description = help.Output };
+        var command = new Command(name, description) { preset, epochs, batchSize, seed, threads, dataDir, output };
+        command.SetAction(result =>
+        {
+            var settings = new TextTrainingSettings(result.GetValue(preset)!, result.GetValue(epochs), result.GetValue(batchSize),
+                result.GetValue(seed), result.GetValue(threads), result.GetValue(dataDir), result.GetValue(output));
+            if (settings.Output is not null) Directory.CreateDirectory(settings.Output.FullName);
+            DeepSharp.Threads.Count = settings.Threads;
+            RandomGenerator.SetGlobalSeed(settings.Seed);
+            return train(settings);
+        });
+        return command;
+    }
+}
