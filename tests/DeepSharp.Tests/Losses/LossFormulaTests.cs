@@ -6,7 +6,7 @@ using static DeepSharp.Tests.GradCheck;
 namespace DeepSharp.Tests.Losses;
 
 /// <summary>Each loss against its closed form on a 2×3 batch, and a gradient check.</summary>
-public class MoreLossTests
+public class LossFormulaTests
 {
     private static readonly float[] T = [0f, 1f, 0.5f, 1f, 0f, 0.2f];
     private static readonly float[] P = [0.2f, 0.7f, 0.4f, 0.9f, 0.3f, 0.1f];
