@@ -11,7 +11,7 @@ namespace DeepSharp.Tests.Architecture;
 /// </summary>
 public class DependencyDirectionTests
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = RepositoryRoot.Path;
     private static readonly string Source = Path.Combine(Root, "src", "DeepSharp");
 
     [Fact]
@@ -81,9 +81,7 @@ public class DependencyDirectionTests
         return folders;
     }
 
-    private static IEnumerable<string> SourceFiles() =>
-        Directory.EnumerateFiles(Source, "*.cs", SearchOption.AllDirectories)
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"));
+    private static IEnumerable<string> SourceFiles() => RepositoryRoot.SourceFiles(Source);
 
     private static string TopFolder(string file)
     {
@@ -133,12 +131,5 @@ public class DependencyDirectionTests
             set.Add(parts.Length > 2 ? parts[2] : Regex.Replace(type.Name, "`\\d+$", ""));
         }
         return members;
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "DeepSharp.slnx"))) return dir.FullName;
-        throw new InvalidOperationException("The repository root (DeepSharp.slnx) is not above " + AppContext.BaseDirectory);
     }
 }
