@@ -30,7 +30,7 @@ public sealed class TensorDataset : Dataset
     /// <param name="x">Inputs, samples on axis 0.</param>
     /// <param name="y">Targets with the same number of samples (float32, or int32 class labels).</param>
     /// <param name="sampleWeight">Per-sample loss weights: one float per sample, or (samples, time) for sequence outputs; null weighs all samples 1.</param>
-    /// <exception cref="ShapeMismatchException">A tensor has no sample axis, the sample counts differ, or the weights have neither one float nor one row per sample.</exception>
+    /// <exception cref="ShapeMismatchException">A tensor has no sample axis, the sample counts differ, or the weights are not float32 with one value or one row per sample.</exception>
     public TensorDataset(Tensor x, Tensor y, Tensor? sampleWeight = null)
     {
         if (x.Rank == 0 || y.Rank == 0)
