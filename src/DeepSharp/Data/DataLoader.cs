@@ -50,8 +50,11 @@ public sealed class DataLoader
     public static DataLoader FromBatches(Func<IEnumerable<Batch>> pass, int? batchCount = null, int prefetch = 1) =>
         new(pass ?? throw new ArgumentNullException(nameof(pass)), batchCount, prefetch);
 
+    /// <summary>Samples per batch from a <see cref="Dataset"/>; 0 for a batch source, whose batches come as they are.</summary>
     public int BatchSize { get; }
+    /// <summary>Whether each pass draws a new sample order (always false for a batch source).</summary>
     public bool Shuffle { get; }
+    /// <summary>How many batches a background thread prepares ahead (0: batches are made on the caller's thread).</summary>
     public int Prefetch { get; }
 
     /// <summary>Batches per pass, when known.</summary>

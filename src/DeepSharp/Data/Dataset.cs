@@ -26,6 +26,11 @@ public sealed class TensorDataset : Dataset
     private readonly Tensor?[]? _targets;
     private readonly Tensor?[]? _weights;
 
+    /// <summary>One input and one target tensor, as Keras's <c>fit(x, y, sample_weight=w)</c>.</summary>
+    /// <param name="x">Inputs, samples on axis 0.</param>
+    /// <param name="y">Targets with the same number of samples (float32, or int32 class labels).</param>
+    /// <param name="sampleWeight">Per-sample loss weights: one float per sample, or (samples, time) for sequence outputs; null weighs all samples 1.</param>
+    /// <exception cref="ShapeMismatchException">A tensor has no sample axis, the sample counts differ, or the weights are not float32 with one value or one row per sample.</exception>
     public TensorDataset(Tensor x, Tensor y, Tensor? sampleWeight = null)
     {
         if (x.Rank == 0 || y.Rank == 0)
@@ -84,8 +89,11 @@ public sealed class TensorDataset : Dataset
     /// <summary>Every target, one per output (null for an output without one).</summary>
     public IReadOnlyList<Tensor?> Targets => _targets ?? [Y];
 
+    /// <inheritdoc/>
     public override int Count => X.Shape[0];
 
+    /// <summary>Copies the rows at <paramref name="indices"/> of every tensor into a new batch, in the order given.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside [0, <see cref="Count"/>).</exception>
     public override Batch GetBatch(ReadOnlySpan<int> indices)
     {
         if (_inputs is null) return new(X.GatherRows(indices), Y.GatherRows(indices), SampleWeight?.GatherRows(indices));

@@ -14,6 +14,8 @@ public sealed class DatasetBundle
     /// <param name="count">Exact number of files packed.</param>
     /// <param name="size">Exact size of the bundle in bytes.</param>
     /// <param name="sha256">SHA-256 of the bundle as 64 hex digits.</param>
+    /// <exception cref="ArgumentException">The folder is not relative, lacks the trailing '/' or climbs with '..'; the extension is blank; the file name is not a plain name; or the SHA-256 is not 64 hex digits.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not positive, or <paramref name="size"/> is negative.</exception>
     public DatasetBundle(string folderInPackage, string extension, string fileName, int count, long size, string sha256)
     {
         if (string.IsNullOrWhiteSpace(folderInPackage) || !folderInPackage.EndsWith('/') || folderInPackage.StartsWith('/')
@@ -25,8 +27,11 @@ public sealed class DatasetBundle
         (FolderInPackage, Extension, Count) = (folderInPackage, extension, count);
     }
 
+    /// <summary>The tarball folder whose files are packed, relative and ending in '/' (e.g. <c>package/data/</c>).</summary>
     public string FolderInPackage { get; }
+    /// <summary>Only files whose names end with this are packed (ordinal, case-sensitive).</summary>
     public string Extension { get; }
+    /// <summary>The exact number of files the bundle must hold.</summary>
     public int Count { get; }
 
     /// <summary>The bundle as a cache file (name, size, SHA-256).</summary>

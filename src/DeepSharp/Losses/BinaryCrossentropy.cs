@@ -9,12 +9,20 @@ namespace DeepSharp.Losses;
 /// form max(x, 0) − x·z + log(1 + e^(−|x|)); other probabilities are clipped to [1e−7, 1 − 1e−7] as
 /// Keras does. With labelSmoothing s the targets become z·(1 − s) + s/2.
 /// </summary>
+/// <param name="fromLogits">True when the model outputs raw scores (no sigmoid); PyTorch's BCEWithLogitsLoss.</param>
+/// <param name="labelSmoothing">s in [0, 1]: how much probability mass moves from the targets towards uniform (0: none).</param>
+/// <exception cref="ArgumentOutOfRangeException"><paramref name="labelSmoothing"/> is outside [0, 1].</exception>
 public sealed class BinaryCrossentropy(bool fromLogits = false, float labelSmoothing = 0f) : Loss
 {
+    /// <summary>Whether predictions are logits (any real number) rather than probabilities in [0, 1].</summary>
     public bool FromLogits { get; } = fromLogits;
+    /// <summary>Smoothing s in [0, 1]: targets z are trained as z·(1 − s) + s/2.</summary>
     public float LabelSmoothing { get; } = Labels.CheckSmoothing(labelSmoothing);
+    /// <inheritdoc/>
     public override string Name => "binary_crossentropy";
 
+    /// <summary>The loss averaged over the last axis: (batch,) for (batch, units) predictions; (batch,) and (batch, 1) are alike.</summary>
+    /// <exception cref="ShapeMismatchException">The targets are not float or not of the predictions' shape.</exception>
     public override Tensor PerSample(Tensor yTrue, Tensor yPred)
     {
         var logits = FromLogits ? yPred : Ops.SigmoidLogits(yPred);

@@ -12,14 +12,22 @@ namespace DeepSharp.Losses;
 /// renormalised and clipped to [1e−7, 1 − 1e−7] as Keras does. With labelSmoothing s the targets
 /// become t·(1 − s) + s/classes.
 /// </summary>
+/// <param name="fromLogits">True when the model outputs raw scores (no softmax), as PyTorch's CrossEntropyLoss expects.</param>
+/// <param name="labelSmoothing">s in [0, 1]: how much probability mass moves from the targets towards uniform (0: none).</param>
+/// <exception cref="ArgumentOutOfRangeException"><paramref name="labelSmoothing"/> is outside [0, 1].</exception>
 public sealed class CategoricalCrossentropy(bool fromLogits = false, float labelSmoothing = 0f) : Loss
 {
     internal const float Epsilon = 1e-7f;
 
+    /// <summary>Whether predictions are logits rather than probabilities that sum to 1 over the last axis.</summary>
     public bool FromLogits { get; } = fromLogits;
+    /// <summary>Smoothing s in [0, 1]: targets t are trained as t·(1 − s) + s/classes.</summary>
     public float LabelSmoothing { get; } = Labels.CheckSmoothing(labelSmoothing);
+    /// <inheritdoc/>
     public override string Name => "categorical_crossentropy";
 
+    /// <summary>One loss per sample (batch,), or per position (batch, positions...) for sequence predictions.</summary>
+    /// <exception cref="ShapeMismatchException">The predictions have no class axis, or the targets are not float or not of the predictions' shape (use <see cref="SparseCategoricalCrossentropy"/> for integer labels).</exception>
     public override Tensor PerSample(Tensor yTrue, Tensor yPred)
     {
         if (yPred.Rank < 2 || yTrue.Shape != yPred.Shape)

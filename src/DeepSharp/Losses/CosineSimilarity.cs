@@ -9,8 +9,11 @@ namespace DeepSharp.Losses;
 /// </summary>
 public sealed class CosineSimilarity : Loss
 {
+    /// <inheritdoc/>
     public override string Name => "cosine_similarity";
 
+    /// <summary>One value in [−1, 1] per sample (batch,), from vectors along the last axis.</summary>
+    /// <exception cref="ShapeMismatchException">The targets are not float or not of the predictions' shape.</exception>
     public override Tensor PerSample(Tensor yTrue, Tensor yPred)
     {
         (yTrue, yPred) = Aligned(yTrue, yPred, "CosineSimilarity");

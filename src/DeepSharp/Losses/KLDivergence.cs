@@ -9,8 +9,11 @@ namespace DeepSharp.Losses;
 /// </summary>
 public sealed class KLDivergence : Loss
 {
+    /// <inheritdoc/>
     public override string Name => "kl_divergence";
 
+    /// <summary>One divergence per sample (batch,), between distributions along the last axis.</summary>
+    /// <exception cref="ShapeMismatchException">The targets are not float or not of the predictions' shape.</exception>
     public override Tensor PerSample(Tensor yTrue, Tensor yPred)
     {
         (yTrue, yPred) = Aligned(yTrue, yPred, "KLDivergence");

@@ -12,13 +12,28 @@ namespace DeepSharp.Losses;
 /// With <c>ignoreClass</c> (Keras 3's <c>ignore_class</c>, e.g. the padding id 0) positions
 /// labelled with it add nothing and the mean runs over the other positions only.
 /// </summary>
+/// <param name="fromLogits">True when the model outputs raw scores (no softmax), as PyTorch's CrossEntropyLoss expects.</param>
+/// <param name="labelSmoothing">s in [0, 1]: how much probability mass moves from the targets towards uniform (0: none).</param>
+/// <exception cref="ArgumentOutOfRangeException"><paramref name="labelSmoothing"/> is outside [0, 1].</exception>
+/// <param name="ignoreClass">A label value whose positions are left out of the loss (PyTorch's ignore_index); null: none.</param>
 public sealed class SparseCategoricalCrossentropy(bool fromLogits = false, float labelSmoothing = 0f, int? ignoreClass = null) : Loss
 {
+    /// <summary>Whether predictions are logits rather than probabilities that sum to 1 over the last axis.</summary>
     public bool FromLogits { get; } = fromLogits;
+    /// <summary>Smoothing s in [0, 1]: the true class gets 1 − s + s/classes, every other class s/classes.</summary>
     public float LabelSmoothing { get; } = Labels.CheckSmoothing(labelSmoothing);
+    /// <summary>The label value that marks positions to leave out (e.g. padding); null when every position counts.</summary>
     public int? IgnoreClass { get; } = ignoreClass;
+    /// <inheritdoc/>
     public override string Name => "sparse_categorical_crossentropy";
 
+    /// <summary>
+    /// One loss per sample (batch,), or per position (batch, positions...) for sequence predictions. With
+    /// <see cref="IgnoreClass"/>, ignored positions are 0 and the others are scaled by count / kept, so
+    /// that the plain mean of the result is the mean over the kept positions.
+    /// </summary>
+    /// <exception cref="ShapeMismatchException">The predictions have no class axis, or the labels are not one per sample (or per position).</exception>
+    /// <exception cref="DeepSharpException">A label is not a whole number in [0, classes) (and not <see cref="IgnoreClass"/>).</exception>
     public override Tensor PerSample(Tensor yTrue, Tensor yPred)
     {
         var (loss, kept) = Unreduced(yTrue, yPred);

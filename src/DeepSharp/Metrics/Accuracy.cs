@@ -15,8 +15,10 @@ public sealed class Accuracy : Metric
     private double _correct;
     private double _total;
 
+    /// <inheritdoc/>
     public override string Name => "accuracy";
 
+    /// <inheritdoc/>
     public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
         if (yPred.Rank == 0 || yTrue.Rank == 0 || yTrue.Shape[0] != yPred.Shape[0])
@@ -49,14 +51,19 @@ public sealed class Accuracy : Metric
         }
     }
 
+    /// <inheritdoc/>
     public override bool SupportsMasking => true;
 
+    /// <summary>The weighted fraction of hits, in [0, 1]; 0 while the weights sum to 0.</summary>
     public override double Result() => _total == 0 ? 0 : _correct / _total;
 
+    /// <inheritdoc/>
     public override void Reset() => (_correct, _total) = (0, 0);
 
+    /// <summary>The weighted hit count and the sum of weights.</summary>
     public override double[]? GetState() => [_correct, _total];
 
+    /// <inheritdoc/>
     public override bool SetState(ReadOnlySpan<double> state)
     {
         if (state.Length != 2 || !IsTotal(state[0]) || !IsTotal(state[1])) return false;

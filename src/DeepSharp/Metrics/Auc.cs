@@ -13,6 +13,8 @@ public sealed class Auc : Metric
     private readonly float[] _thresholds;
     private readonly double[] _tp, _fp, _fn, _tn;
 
+    /// <param name="numThresholds">How many thresholds approximate the curve (at least 2); more gives a finer area, costs more per update.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="numThresholds"/> is below 2.</exception>
     public Auc(int numThresholds = 200)
     {
         if (numThresholds < 2) throw new ArgumentOutOfRangeException(nameof(numThresholds), numThresholds, "numThresholds must be at least 2.");
@@ -23,9 +25,12 @@ public sealed class Auc : Metric
         (_tp, _fp, _fn, _tn) = (new double[numThresholds], new double[numThresholds], new double[numThresholds], new double[numThresholds]);
     }
 
+    /// <inheritdoc/>
     public override string Name => "auc";
+    /// <summary>The decision thresholds, ascending, from just below 0 to just above 1; predictions are expected as probabilities.</summary>
     public IReadOnlyList<float> Thresholds => _thresholds;
 
+    /// <inheritdoc/>
     public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
         var elements = Elements(yTrue, yPred, sampleWeight);
@@ -42,6 +47,7 @@ public sealed class Auc : Metric
         }
     }
 
+    /// <summary>The area under the ROC curve, in [0, 1] (0.5 for a guess); 0 before any update.</summary>
     public override double Result()
     {
         double area = 0;
@@ -54,6 +60,7 @@ public sealed class Auc : Metric
         return area;
     }
 
+    /// <inheritdoc/>
     public override void Reset()
     {
         Array.Clear(_tp); Array.Clear(_fp); Array.Clear(_fn); Array.Clear(_tn);

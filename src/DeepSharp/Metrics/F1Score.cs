@@ -3,7 +3,17 @@ using DeepSharp.Tensors;
 namespace DeepSharp.Metrics;
 
 /// <summary>How <see cref="F1Score"/> combines its per-class scores (Keras's <c>average</c>).</summary>
-public enum F1Average { None, Micro, Macro, Weighted }
+public enum F1Average
+{
+    /// <summary>Keep one score per class (read them with <see cref="F1Score.ClassResults"/>); the single result is their unweighted mean.</summary>
+    None,
+    /// <summary>Pool true/false positives and false negatives of every class, then compute one F1 (frequent classes weigh more).</summary>
+    Micro,
+    /// <summary>The unweighted mean of the per-class scores (every class weighs the same).</summary>
+    Macro,
+    /// <summary>The mean of the per-class scores weighted by support, each class's number of true samples.</summary>
+    Weighted,
+}
 
 /// <summary>
 /// F1 = 2·P·R/(P + R) per class over one-hot (batch, classes) targets, as Keras's F1Score. Without a
@@ -13,14 +23,21 @@ public enum F1Average { None, Micro, Macro, Weighted }
 /// holds) is their unweighted mean. Micro pools the counts first; Weighted weights by support.
 /// Sample weights multiply each row's contribution to the counts (Keras's FBetaScore).
 /// </summary>
+/// <param name="average">How per-class scores become the one <see cref="Result"/>.</param>
+/// <param name="threshold">Predictions above it count as positive (several classes per row allowed); null: the argmax of each row.</param>
 public sealed class F1Score(F1Average average = F1Average.None, float? threshold = null) : Metric
 {
     private double[] _tp = [], _fp = [], _fn = [];
 
+    /// <summary>How the per-class scores are combined into <see cref="Result"/>.</summary>
     public F1Average Average { get; } = average;
+    /// <summary>The cut above which a class counts as predicted; null when each row predicts only its argmax.</summary>
     public float? Threshold { get; } = threshold;
+    /// <inheritdoc/>
     public override string Name => "f1_score";
 
+    /// <inheritdoc/>
+    /// <exception cref="ShapeMismatchException">The predictions are not (batch, classes) or the targets not of their shape, or the weights are not one per sample.</exception>
     public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
         if (yPred.Rank != 2 || yTrue.Shape != yPred.Shape)
@@ -53,6 +70,7 @@ public sealed class F1Score(F1Average average = F1Average.None, float? threshold
         return scores;
     }
 
+    /// <summary>The F1 score in [0, 1] combined as <see cref="Average"/> says; 0 before any update.</summary>
     public override double Result()
     {
         if (_tp.Length == 0) return 0;
@@ -64,6 +82,7 @@ public sealed class F1Score(F1Average average = F1Average.None, float? threshold
         return ThresholdCounts.DivideNoNan(sum, support);
     }
 
+    /// <inheritdoc/>
     public override void Reset() => (_tp, _fp, _fn) = ([], [], []);
 
     private static double F1(double tp, double fp, double fn)

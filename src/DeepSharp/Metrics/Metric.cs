@@ -66,7 +66,12 @@ public abstract class Metric
         Update(yTrue, yPred, combined);
     }
 
+    /// <summary>
+    /// The value over everything added since the last <see cref="Reset"/> (what logs and history record);
+    /// 0 before anything has been added.
+    /// </summary>
     public abstract double Result();
+    /// <summary>Clears the running totals; Fit and Evaluate call it at the start of every epoch and evaluation.</summary>
     public abstract void Reset();
 
     /// <summary>

@@ -14,6 +14,7 @@ public abstract class RowMetric : Metric
     private double _sum;
     private double _count;
 
+    /// <inheritdoc/>
     public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
         if (yPred.Rank == 0 || yTrue.Rank == 0 || yTrue.Shape[0] != yPred.Shape[0])
@@ -32,13 +33,18 @@ public abstract class RowMetric : Metric
         }
     }
 
+    /// <inheritdoc/>
     public override bool SupportsMasking => true;
 
+    /// <summary>The weighted mean score Σ wᵢ·scoreᵢ / Σ wᵢ; 0 while the weights sum to 0.</summary>
     public override double Result() => _count == 0 ? 0 : _sum / _count;
+    /// <inheritdoc/>
     public override void Reset() => (_sum, _count) = (0, 0);
 
+    /// <summary>The weighted sum of scores and the sum of weights.</summary>
     public override double[]? GetState() => [_sum, _count];
 
+    /// <inheritdoc/>
     public override bool SetState(ReadOnlySpan<double> state)
     {
         if (state.Length != 2 || !IsTotal(state[0]) || !IsTotal(state[1])) return false;

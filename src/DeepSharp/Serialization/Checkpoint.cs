@@ -26,6 +26,7 @@ public sealed class Checkpoint
     /// <summary>Weights by parameter path ("conv2d/kernel").</summary>
     public Dictionary<string, Tensor> Weights { get; init; } = new(StringComparer.Ordinal);
 
+    /// <summary>The optimizer's step count, learning rate and per-parameter slots (e.g. Adam's moments).</summary>
     public required OptimizerState Optimizer { get; init; }
 
     /// <summary>Generator states (four words each) by role: "shuffle", "global", "layers/{layer name}".</summary>
@@ -36,6 +37,7 @@ public sealed class Checkpoint
 
     /// <summary>The epoch's running loss: sum of loss × batch size, and the number of samples.</summary>
     public double LossSum { get; init; }
+    /// <summary>Samples behind <see cref="LossSum"/>: <c>LossSum / LossCount</c> is the epoch's mean loss so far.</summary>
     public long LossCount { get; init; }
 
     /// <summary>Running totals of each metric that supports it (<c>Metric.GetState</c>), by metric name.</summary>
@@ -53,6 +55,7 @@ public sealed class Checkpoint
 
     /// <summary>The history so far: the epochs recorded and each value per epoch.</summary>
     public List<int> HistoryEpochs { get; init; } = [];
+    /// <summary>Each logged value ("loss", "val_accuracy", ...) by name, one per entry of <see cref="HistoryEpochs"/>.</summary>
     public Dictionary<string, List<double>> History { get; init; } = new(StringComparer.Ordinal);
 
     /// <summary>Writes the checkpoint atomically (temporary file, flushed, renamed).</summary>

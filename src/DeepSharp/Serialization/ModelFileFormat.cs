@@ -6,10 +6,15 @@ namespace DeepSharp.Serialization;
 /// </summary>
 public static class ModelFileFormat
 {
+    /// <summary>Metadata key whose value says what kind of file this is.</summary>
     public const string FormatKey = "format";
+    /// <summary>The <see cref="FormatKey"/> value of a model file; a weights-only file lacks it.</summary>
     public const string FormatName = "deepsharp.model";
+    /// <summary>Metadata key of the model file format's version.</summary>
     public const string VersionKey = "format_version";
+    /// <summary>The format version this build writes, and the only one it reads.</summary>
     public const string Version = "1";
+    /// <summary>Metadata key whose value is the model's architecture as JSON (<see cref="ModelConfig"/>).</summary>
     public const string ConfigKey = "model_config";
 
     /// <summary>Marks <paramref name="file"/> as a model file holding <paramref name="configJson"/>.</summary>

@@ -9,23 +9,42 @@ namespace DeepSharp.Serialization;
 /// </summary>
 public enum SafetensorsDType
 {
+    /// <summary>Boolean, 1 byte per element.</summary>
     BOOL,
+    /// <summary>Unsigned 8-bit integer, 1 byte.</summary>
     U8,
+    /// <summary>Signed 8-bit integer, 1 byte.</summary>
     I8,
+    /// <summary>8-bit float with 5 exponent and 2 mantissa bits, 1 byte.</summary>
     F8_E5M2,
+    /// <summary>8-bit float with 4 exponent and 3 mantissa bits, 1 byte.</summary>
     F8_E4M3,
+    /// <summary>Signed 16-bit integer, 2 bytes.</summary>
     I16,
+    /// <summary>Unsigned 16-bit integer, 2 bytes.</summary>
     U16,
+    /// <summary>IEEE half-precision float, 2 bytes.</summary>
     F16,
+    /// <summary>bfloat16 (float32's 8-bit exponent, 7 mantissa bits), 2 bytes.</summary>
     BF16,
+    /// <summary>Signed 32-bit integer, 4 bytes; DeepSharp's int32 tensors.</summary>
     I32,
+    /// <summary>Unsigned 32-bit integer, 4 bytes.</summary>
     U32,
+    /// <summary>IEEE single-precision float, 4 bytes; DeepSharp's float32 tensors.</summary>
     F32,
+    /// <summary>IEEE double-precision float, 8 bytes.</summary>
     F64,
+    /// <summary>Signed 64-bit integer, 8 bytes.</summary>
     I64,
+    /// <summary>Unsigned 64-bit integer, 8 bytes.</summary>
     U64,
 }
 
+/// <summary>
+/// Helpers for <see cref="SafetensorsDType"/>: element size, the header's name, parsing it, and the
+/// type a DeepSharp tensor is written as. Files may hold any of the types; only F32 and I32 load as tensors.
+/// </summary>
 public static class SafetensorsDTypes
 {
     /// <summary>Bytes per element.</summary>

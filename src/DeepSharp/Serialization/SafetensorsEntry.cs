@@ -10,6 +10,14 @@ namespace DeepSharp.Serialization;
 /// </summary>
 public sealed class SafetensorsEntry
 {
+    /// <param name="name">The tensor's key in the file, e.g. "dense/kernel".</param>
+    /// <param name="dtype">The element type of <paramref name="data"/>.</param>
+    /// <param name="shape">Dimensions, outermost first (copied); empty for a scalar.</param>
+    /// <param name="data">The elements' bytes, little-endian, row-major; kept without a copy.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="shape"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is negative.</exception>
+    /// <exception cref="ArgumentException"><paramref name="data"/> is not elements × element size bytes long.</exception>
+    /// <exception cref="OverflowException">The byte count of the shape does not fit in a long.</exception>
     public SafetensorsEntry(string name, SafetensorsDType dtype, long[] shape, ReadOnlyMemory<byte> data)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -52,7 +60,9 @@ public sealed class SafetensorsEntry
         return new SafetensorsEntry(name, dtype, shape, bytes);
     }
 
+    /// <summary>The tensor's key in the file (by DeepSharp's convention a parameter path, "conv2d/kernel").</summary>
     public string Name { get; }
+    /// <summary>The element type of <see cref="Data"/>.</summary>
     public SafetensorsDType DType { get; }
 
     /// <summary>The dimensions, outermost first.</summary>
@@ -92,6 +102,7 @@ public sealed class SafetensorsEntry
         }
     }
 
+    /// <summary>Name, dtype and shape, e.g. "dense/kernel F32 (784, 128)"; never the data.</summary>
     public override string ToString() => $"{Name} {DType.Name()} {ShapeText}";
 
     internal static string FormatShape(IReadOnlyList<long> shape) =>

@@ -29,6 +29,7 @@ public sealed class SafetensorsFile
     private readonly Dictionary<string, SafetensorsEntry> _entries;
     private SafetensorsEntry[]? _ordered;
 
+    /// <summary>An empty file: fill it with <see cref="Add(SafetensorsEntry)"/> and <see cref="Metadata"/>, then <see cref="Save"/> or <see cref="ToBytes"/>.</summary>
     public SafetensorsFile()
     {
         _entries = new(StringComparer.Ordinal);
@@ -62,10 +63,14 @@ public sealed class SafetensorsFile
         return _ordered;
     }
 
+    /// <summary>Number of tensors (metadata not counted).</summary>
     public int Count => _entries.Count;
 
+    /// <summary>Whether a tensor named <paramref name="name"/> is present (exact, case-sensitive).</summary>
     public bool Contains(string name) => _entries.ContainsKey(name);
 
+    /// <summary>Looks up the tensor named <paramref name="name"/> (exact, case-sensitive).</summary>
+    /// <returns>False, with <paramref name="entry"/> null, when there is none.</returns>
     public bool TryGet(string name, out SafetensorsEntry entry) => _entries.TryGetValue(name, out entry!);
 
     /// <summary>Adds (or replaces) a tensor.</summary>

@@ -10,6 +10,8 @@ public sealed class WeightMismatchException : DeepSharpException
     /// <summary>The most problems a message and <see cref="Problems"/> list.</summary>
     public const int MaxListed = 20;
 
+    /// <param name="source">The weights file (or other source) named in the message.</param>
+    /// <param name="problems">Every problem found, one line each; only the first <see cref="MaxListed"/> are kept.</param>
     public WeightMismatchException(string source, IReadOnlyList<string> problems) : this(source, problems, problems.Count) { }
 
     /// <summary>

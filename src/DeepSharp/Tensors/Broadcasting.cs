@@ -5,9 +5,13 @@ namespace DeepSharp.Tensors;
 /// <summary>The four arithmetic operators that broadcast.</summary>
 public enum BinaryOp
 {
+    /// <summary>a + b.</summary>
     Add,
+    /// <summary>a − b.</summary>
     Subtract,
+    /// <summary>a · b, elementwise.</summary>
     Multiply,
+    /// <summary>a / b, elementwise (IEEE: division by zero gives ±∞ or NaN, no exception).</summary>
     Divide,
 }
 
@@ -18,6 +22,8 @@ public enum BinaryOp
 /// </summary>
 public static class Broadcasting
 {
+    /// <summary>The shape that <paramref name="a"/> and <paramref name="b"/> broadcast to, e.g. (4, 1, 3) and (5, 1) give (4, 5, 3).</summary>
+    /// <exception cref="ShapeMismatchException">An axis differs and neither size is 1.</exception>
     public static Shape BroadcastShapes(Shape a, Shape b)
     {
         int rank = Math.Max(a.Rank, b.Rank);

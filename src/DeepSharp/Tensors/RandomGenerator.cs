@@ -14,6 +14,7 @@ public sealed class RandomGenerator
     /// <summary>Reseeds the global generator (Keras's set_random_seed, torch.manual_seed).</summary>
     public static void SetGlobalSeed(long seed) => Global = new RandomGenerator(seed);
 
+    /// <param name="seed">Any value, zero and negatives included; the same seed gives the same sequence on every machine.</param>
     public RandomGenerator(long seed)
     {
         ulong x = (ulong)seed;
@@ -25,6 +26,8 @@ public sealed class RandomGenerator
     /// <summary>The state, for checkpoints.</summary>
     public uint[] GetState() => [_s0, _s1, _s2, _s3];
 
+    /// <summary>Restores a state from <see cref="GetState"/>, so the generator continues exactly where that one was.</summary>
+    /// <exception cref="ArgumentException"><paramref name="state"/> is not four words, or all four are zero.</exception>
     public void SetState(ReadOnlySpan<uint> state)
     {
         if (state.Length != 4 || (state[0] | state[1] | state[2] | state[3]) == 0)
@@ -35,6 +38,7 @@ public sealed class RandomGenerator
     /// <summary>A new generator seeded from this one (for layers and loaders).</summary>
     public RandomGenerator Fork() => new(((long)NextUInt() << 32) | NextUInt());
 
+    /// <summary>The next 32 uniformly random bits; the other draws are built from these.</summary>
     public uint NextUInt()
     {
         uint result = uint.RotateLeft(_s1 * 5, 7) * 9;
@@ -66,6 +70,7 @@ public sealed class RandomGenerator
         return (int)(m >> 32);
     }
 
+    /// <summary>Fills <paramref name="values"/> with uniform samples in [min, max).</summary>
     public void FillUniform(Span<float> values, float min, float max)
     {
         for (int i = 0; i < values.Length; i++) values[i] = min + (max - min) * NextFloat();

@@ -11,6 +11,8 @@ public readonly struct Shape : IEquatable<Shape>
     /// <summary>The most axes a shape may have (shapes are copied onto the stack in places).</summary>
     public const int MaxRank = 64;
 
+    /// <param name="dims">Axis sizes, outermost first; none for a scalar. Zero is allowed (an empty tensor).</param>
+    /// <exception cref="ArgumentOutOfRangeException">More than <see cref="MaxRank"/> axes, or a negative size.</exception>
     public Shape(params ReadOnlySpan<int> dims)
     {
         if (dims.Length > MaxRank)
@@ -20,10 +22,15 @@ public readonly struct Shape : IEquatable<Shape>
         _dims = ShapeCache.Intern(dims);
     }
 
+    /// <summary>The shape of rank 0: one element, no axes.</summary>
     public static Shape Scalar => new([]);
 
+    /// <summary>Number of axes (0 for a scalar).</summary>
     public int Rank => _dims?.Length ?? 0;
+    /// <summary>The size of axis <paramref name="axis"/>; negative values count from the end, as in Python (-1 is the last axis).</summary>
+    /// <exception cref="IndexOutOfRangeException"><paramref name="axis"/> is outside [-Rank, Rank).</exception>
     public int this[int axis] => Dims[axis < 0 ? Rank + axis : axis];
+    /// <summary>The axis sizes, outermost first, without copying.</summary>
     public ReadOnlySpan<int> Dims => _dims ?? [];
 
     /// <summary>Number of elements; throws if it does not fit in an int.</summary>
@@ -41,6 +48,7 @@ public readonly struct Shape : IEquatable<Shape>
         }
     }
 
+    /// <summary>A copy of the axis sizes that the caller may change.</summary>
     public int[] ToArray() => Dims.ToArray();
 
     /// <summary>This shape with <paramref name="batch"/> prepended.</summary>
@@ -64,18 +72,26 @@ public readonly struct Shape : IEquatable<Shape>
         return new Shape(dims);
     }
 
+    /// <summary>Whether both shapes have the same rank and the same size on every axis.</summary>
     public bool Equals(Shape other) => ReferenceEquals(_dims, other._dims) || Dims.SequenceEqual(other.Dims);
+    /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is Shape s && Equals(s);
+    /// <inheritdoc/>
     public override int GetHashCode()
     {
         var h = new HashCode();
         foreach (int d in Dims) h.Add(d);
         return h.ToHashCode();
     }
+    /// <summary>Whether <paramref name="a"/> and <paramref name="b"/> have the same axis sizes.</summary>
     public static bool operator ==(Shape a, Shape b) => a.Equals(b);
+    /// <summary>Whether <paramref name="a"/> and <paramref name="b"/> differ in rank or in some axis size.</summary>
     public static bool operator !=(Shape a, Shape b) => !a.Equals(b);
+    /// <summary>Lets an <c>int[]</c> stand for a shape: <c>Shape s = new[] { 2, 3 };</c>. The array is copied.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">As the constructor.</exception>
     public static implicit operator Shape(int[] dims) => new(dims);
 
+    /// <summary>Python tuple notation, as NumPy and Keras print shapes: "(2, 3)", "(5,)", "()".</summary>
     public override string ToString() => Format(Dims);
 
     /// <summary>This per-sample shape with Keras's unknown batch axis in front: "(None, 28, 28, 1)".</summary>

@@ -5,9 +5,13 @@ public sealed partial class Tensor
     /// <summary>A scope that returns the temporaries created inside it to the buffer pool.</summary>
     public static TensorScope Scope() => ScopeFrame.Open();
 
+    /// <summary>A float32 tensor of zeros (torch.zeros). Like every public factory, it is never returned to the pool by a scope.</summary>
     public static Tensor Zeros(params ReadOnlySpan<int> shape) => Zeros(new Shape(shape));
+    /// <summary>A float32 tensor of zeros of <paramref name="shape"/>.</summary>
     public static Tensor Zeros(Shape shape) => new(new CpuStorage<float>(shape.Size, clear: true), shape);
+    /// <summary>A float32 tensor of ones (torch.ones).</summary>
     public static Tensor Ones(params ReadOnlySpan<int> shape) => Full(new Shape(shape), 1f);
+    /// <summary>A float32 tensor with every element set to <paramref name="value"/> (torch.full).</summary>
     public static Tensor Full(Shape shape, float value)
     {
         var t = Empty(shape);
@@ -18,11 +22,14 @@ public sealed partial class Tensor
     /// <summary>A tensor whose elements are not initialised.</summary>
     public static Tensor Empty(Shape shape) => new(new CpuStorage<float>(shape.Size, clear: false), shape);
 
+    /// <summary>A rank-0 float32 tensor holding <paramref name="value"/>; it broadcasts against any shape.</summary>
     public static Tensor Scalar(float value) => FromArray([value], Shape.Scalar);
 
     /// <summary>A float32 tensor that takes ownership of <paramref name="data"/> (no copy).</summary>
     public static Tensor FromArray(float[] data, params int[] shape) => FromArray(data, new Shape(shape));
 
+    /// <summary>A float32 tensor of <paramref name="shape"/> over <paramref name="data"/> (row-major, no copy: later writes to the array show in the tensor).</summary>
+    /// <exception cref="ShapeMismatchException">The array's length is not the shape's element count.</exception>
     public static Tensor FromArray(float[] data, Shape shape)
     {
         if (data.Length != shape.Size)
@@ -33,6 +40,8 @@ public sealed partial class Tensor
     /// <summary>An int32 tensor (labels, indices) that takes ownership of <paramref name="data"/>.</summary>
     public static Tensor FromArray(int[] data, params int[] shape) => FromArray(data, new Shape(shape));
 
+    /// <summary>An int32 tensor of <paramref name="shape"/> over <paramref name="data"/> (row-major, no copy).</summary>
+    /// <exception cref="ShapeMismatchException">The array's length is not the shape's element count.</exception>
     public static Tensor FromArray(int[] data, Shape shape)
     {
         if (data.Length != shape.Size)

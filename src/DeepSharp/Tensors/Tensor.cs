@@ -18,10 +18,18 @@ public sealed partial class Tensor
         _offset = offset;
     }
 
+    /// <summary>Axis sizes, outermost (usually the batch) first.</summary>
     public Shape Shape { get; private set; }
+    /// <summary>Element type: <see cref="DType.Float32"/> (use <see cref="Span"/>) or <see cref="DType.Int32"/> (use <see cref="IntSpan"/>).</summary>
     public DType DType => Storage.DType;
+    /// <summary>Number of axes (0 for a scalar).</summary>
     public int Rank => Shape.Rank;
+    /// <summary>Number of elements (torch's numel).</summary>
     public int Size => Shape.Size;
+    /// <summary>
+    /// The memory this tensor views. Views (Reshape, batch slices) share their source's storage, which
+    /// may be longer than <see cref="Size"/>; read elements through <see cref="Span"/> or <see cref="IntSpan"/>.
+    /// </summary>
     public TensorStorage Storage { get; private set; }
 
     /// <summary>How the memory of this tensor object is managed (see <see cref="TempPool"/>).</summary>
@@ -102,5 +110,6 @@ public sealed partial class Tensor
         }
     }
 
+    /// <summary>Shape, element type and whether it requires gradients, e.g. "Tensor(32, 10) Float32 requires_grad"; never the values.</summary>
     public override string ToString() => $"Tensor{Shape} {DType}{(RequiresGrad ? " requires_grad" : "")}";
 }

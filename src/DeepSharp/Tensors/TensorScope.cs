@@ -26,6 +26,7 @@ public readonly struct TensorScope : IDisposable
         return tensor;
     }
 
+    /// <summary>Ends the scope: its temporaries go back to the pool and must no longer be used. Later calls do nothing.</summary>
     public void Dispose()
     {
         if (_frame is not null && _frame.Generation == _generation) _frame.Close();

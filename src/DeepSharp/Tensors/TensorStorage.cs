@@ -6,7 +6,9 @@ namespace DeepSharp.Tensors;
 /// </summary>
 public abstract class TensorStorage
 {
+    /// <summary>Element type of the memory.</summary>
     public abstract DType DType { get; }
+    /// <summary>Number of elements, shared by every view of this storage.</summary>
     public abstract int Length { get; }
 }
 
@@ -36,7 +38,9 @@ public sealed class CpuStorage<T> : TensorStorage where T : unmanaged
         _length = data.Length;
     }
 
+    /// <inheritdoc/>
     public override DType DType => typeof(T) == typeof(float) ? DType.Float32 : DType.Int32;
+    /// <inheritdoc/>
     public override int Length => _length;
 
     /// <summary>Elements the array can hold (pooled storage is reopened for any length up to this).</summary>
@@ -46,6 +50,8 @@ public sealed class CpuStorage<T> : TensorStorage where T : unmanaged
         ? _data
         : throw new ObjectDisposedException(nameof(CpuStorage<T>), "This tensor's memory was returned to the pool (its scope ended).");
 
+    /// <summary>All <see cref="Length"/> elements, across every view of this storage (a tensor's own elements are <see cref="Tensor.Span"/>).</summary>
+    /// <exception cref="ObjectDisposedException">The storage belongs to a temporary whose scope has ended.</exception>
     public Span<T> Span => Array.AsSpan(0, _length);
 
     /// <summary>Closes the storage while it sits in the pool.</summary>

@@ -31,14 +31,19 @@ public sealed class BpeTokenizer : ITextTokenizer
     /// <summary>"gpt2" or "cl100k_base".</summary>
     public string Name { get; }
 
+    /// <summary>Every id the encoding can produce, its special tokens included: 50,257 for GPT-2, 100,277 for cl100k_base.</summary>
     public int VocabularySize { get; }
 
+    /// <summary>The BPE ids of <paramref name="text"/>, as the OpenAI encoding numbers them (no padding, no shift).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
     public IReadOnlyList<int> Encode(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         return _tokenizer.EncodeToIds(text);
     }
 
+    /// <summary>Turns ids from <see cref="Encode"/> or from a model's samples back into text; <c>Decode(Encode(s))</c> is s.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An id is outside [0, <see cref="VocabularySize"/>).</exception>
     public string Decode(IEnumerable<int> ids)
     {
         ArgumentNullException.ThrowIfNull(ids);

@@ -15,6 +15,10 @@ public sealed class CharLanguageModelData
     /// <summary>The end marker's character.</summary>
     public const char Marker = '.';
 
+    /// <param name="vocabulary">The characters of the words, built with <see cref="Marker"/> as a special token: <c>CharVocabulary.Build(words, ".")</c>.</param>
+    /// <param name="context">Positions per sequence (at least 2); the longest word must have at most context − 1 characters.</param>
+    /// <exception cref="ArgumentException">The vocabulary lacks the marker as a special token.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="context"/> is below 2.</exception>
     public CharLanguageModelData(CharVocabulary vocabulary, int context)
     {
         ArgumentNullException.ThrowIfNull(vocabulary);
@@ -24,8 +28,11 @@ public sealed class CharLanguageModelData
         (Vocabulary, Context) = (vocabulary, context);
     }
 
+    /// <summary>The character ids of inputs and targets; its size is the model's Embedding input and output dimension.</summary>
     public CharVocabulary Vocabulary { get; }
+    /// <summary>Positions per sequence: the sequence length the model is trained on.</summary>
     public int Context { get; }
+    /// <summary>The id of the end marker, which starts every input and ends every target.</summary>
     public int MarkerId => Vocabulary.SpecialIds[Marker.ToString()];
 
     /// <summary>Inputs and targets, int32 (words, context).</summary>

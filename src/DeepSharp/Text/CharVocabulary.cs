@@ -11,7 +11,10 @@ namespace DeepSharp.Text;
 /// </summary>
 public sealed class CharVocabulary : ITextTokenizer
 {
-    public const int PaddingId = 0, UnknownId = 1;
+    /// <summary>Id 0: padding, as Embedding(maskZero: true) and ignoreClass: 0 expect; decodes to nothing.</summary>
+    public const int PaddingId = 0;
+    /// <summary>Id 1: any character not in the vocabulary ("[UNK]").</summary>
+    public const int UnknownId = 1;
 
     private readonly Dictionary<char, int> _ids = [];
     private readonly string[] _tokens;
@@ -43,6 +46,7 @@ public sealed class CharVocabulary : ITextTokenizer
         return new CharVocabulary(specials, texts.SelectMany(t => t));
     }
 
+    /// <summary>Padding, "[UNK]", the specials and the characters: the input dimension of an Embedding over these ids.</summary>
     public int VocabularySize => _tokens.Length;
 
     /// <summary>Ids of the special tokens, by token.</summary>
@@ -54,6 +58,8 @@ public sealed class CharVocabulary : ITextTokenizer
     /// <summary>The id of <paramref name="c"/>, or <see cref="UnknownId"/>.</summary>
     public int IdOf(char c) => _ids.TryGetValue(c, out int id) ? id : UnknownId;
 
+    /// <summary>One id per UTF-16 code unit of <paramref name="text"/>; characters not in the vocabulary get <see cref="UnknownId"/>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
     public IReadOnlyList<int> Encode(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -62,6 +68,8 @@ public sealed class CharVocabulary : ITextTokenizer
         return ids;
     }
 
+    /// <summary>The tokens of <paramref name="ids"/> joined without separators; padding ids are skipped, 1 gives "[UNK]".</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An id is outside [0, <see cref="VocabularySize"/>).</exception>
     public string Decode(IEnumerable<int> ids)
     {
         var text = new StringBuilder();

@@ -37,6 +37,12 @@ public sealed class TextVectorizer
     private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
     private readonly List<string> _vocabulary = ["", "[UNK]"];
 
+    /// <param name="maxTokens">Largest vocabulary, padding and "[UNK]" included (at least 3); null: every token seen by <see cref="Adapt"/>.</param>
+    /// <param name="outputSequenceLength">Ids per output row, padded or truncated; null: the longest text of each <see cref="Vectorize"/> call.</param>
+    /// <param name="standardize">Normalisation applied before splitting (and before the tokenizer, when one is given).</param>
+    /// <param name="split">How text is cut into tokens; not used with a tokenizer.</param>
+    /// <param name="tokenizer">A ready tokenizer whose ids (plus one) are used instead of a learned vocabulary; null: learn one with <see cref="Adapt"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxTokens"/> is below 3 or <paramref name="outputSequenceLength"/> is not positive.</exception>
     public TextVectorizer(int? maxTokens = null, int? outputSequenceLength = null,
         Standardize standardize = Standardize.LowerAndStripPunctuation, Split split = Split.Whitespace, ITextTokenizer? tokenizer = null)
     {
@@ -45,10 +51,15 @@ public sealed class TextVectorizer
         (MaxTokens, OutputSequenceLength, StandardizeMode, SplitMode, Tokenizer) = (maxTokens, outputSequenceLength, standardize, split, tokenizer);
     }
 
+    /// <summary>The vocabulary's size limit, padding and "[UNK]" included; null when unlimited.</summary>
     public int? MaxTokens { get; }
+    /// <summary>The fixed row length of <see cref="Vectorize"/>'s output; null when rows are as long as the longest text.</summary>
     public int? OutputSequenceLength { get; }
+    /// <summary>The normalisation applied to every text first.</summary>
     public Standardize StandardizeMode { get; }
+    /// <summary>How text is cut into tokens when no <see cref="Tokenizer"/> is given.</summary>
     public Split SplitMode { get; }
+    /// <summary>The tokenizer that supplies the ids (shifted up by one so that 0 stays padding); null when the vocabulary is learned.</summary>
     public ITextTokenizer? Tokenizer { get; }
 
     /// <summary>The learned tokens by id ("" and "[UNK]" first); empty of learned tokens with a tokenizer.</summary>

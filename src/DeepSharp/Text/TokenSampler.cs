@@ -12,6 +12,11 @@ public sealed class TokenSampler
 {
     private readonly RandomGenerator _generator;
 
+    /// <param name="temperature">Divides the logits before the softmax: below 1 sharpens, above 1 flattens, 0 picks the argmax.</param>
+    /// <param name="topK">Sample only among the k most likely tokens (at least 1); null: all tokens.</param>
+    /// <param name="topP">Nucleus probability in (0, 1]; null: no nucleus cut.</param>
+    /// <param name="generator">Random source (default: a fork of the global generator); pass a seeded one to repeat a generation.</param>
+    /// <exception cref="ArgumentOutOfRangeException">temperature is negative, NaN or infinite; topK is below 1; or topP is outside (0, 1].</exception>
     public TokenSampler(float temperature = 1f, int? topK = null, float? topP = null, RandomGenerator? generator = null)
     {
         if (!(temperature >= 0f) || float.IsInfinity(temperature)) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "temperature must be finite and ≥ 0.");
@@ -21,8 +26,11 @@ public sealed class TokenSampler
         _generator = generator ?? RandomGenerator.Global.Fork();
     }
 
+    /// <summary>The softmax temperature, ≥ 0; 0 makes sampling greedy (always the most likely token).</summary>
     public float Temperature { get; }
+    /// <summary>How many of the most likely tokens stay candidates; null when all do.</summary>
     public int? TopK { get; }
+    /// <summary>The smallest set of top candidates whose probability reaches this is kept; null for no nucleus cut.</summary>
     public float? TopP { get; }
 
     /// <summary>A token id drawn from <paramref name="logits"/> (one row, one logit per token).</summary>

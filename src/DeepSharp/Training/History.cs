@@ -11,6 +11,8 @@ public sealed class History
     /// <summary>Per-epoch values by name.</summary>
     public IReadOnlyDictionary<string, List<double>> Values => _values;
 
+    /// <summary>The values of <paramref name="name"/> ("loss", "val_accuracy", ...), one per entry of <see cref="Epochs"/>: Keras's <c>history.history[name]</c>.</summary>
+    /// <exception cref="KeyNotFoundException">No value of that name was logged; the message lists those that were.</exception>
     public IReadOnlyList<double> this[string name] =>
         _values.TryGetValue(name, out var list) ? list
         : throw new KeyNotFoundException($"History has no '{name}'; it has: {string.Join(", ", _values.Keys)}.");

@@ -13,6 +13,7 @@ public partial class Model
     /// <summary>What Compile made: the optimizer, losses and metrics, and the loops that train with them (null before Compile).</summary>
     internal Trainer? Trainer => _trainer;
 
+    /// <summary>The optimizer Compile was given (callbacks change its learning rate through it); null before Compile.</summary>
     public Optimizer? Optimizer => _trainer?.Optimizer;
 
     /// <summary>The loss (of the first output, for a model with several); null before Compile or when that output has no loss.</summary>

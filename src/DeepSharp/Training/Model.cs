@@ -16,6 +16,7 @@ public partial class Model
     /// <summary>For <see cref="Sequential"/>, which keeps its own layers and overrides the graph members.</summary>
     private protected Model(string? name) => Name = name ?? "model";
 
+    /// <summary>The model's name ("model", "sequential" unless given), shown by Summary and kept in model files and messages.</summary>
     public string Name { get; }
 
     /// <summary>The layers, in call order (for a graph model, input layers included).</summary>
@@ -24,8 +25,10 @@ public partial class Model
     /// <summary>All weights, by layer then creation order.</summary>
     public IEnumerable<Parameter> Parameters => Layers.SelectMany(l => l.Parameters);
 
+    /// <summary>The weights the optimizer updates: <see cref="Parameters"/> without the frozen ones (<c>Trainable</c> false).</summary>
     public IEnumerable<Parameter> TrainableParameters => Parameters.Where(p => p.Trainable);
 
+    /// <summary>Whether every layer has created its weights (by <see cref="Build"/>, a first call, or an input shape known up front); false without layers.</summary>
     public bool IsBuilt => Layers.Count > 0 && Layers.All(l => l.IsBuilt);
 
     /// <summary>Set by a callback to end Fit after the current batch.</summary>

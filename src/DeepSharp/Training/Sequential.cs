@@ -13,13 +13,22 @@ public sealed class Sequential : Model
 {
     private readonly List<Layer> _layers = [];
 
+    /// <summary>A stack of <paramref name="layers"/> named "sequential", as if each were passed to <see cref="Add"/> in order.</summary>
+    /// <exception cref="ArgumentException">A layer appears twice, or two layers share a name.</exception>
+    /// <exception cref="ShapeMismatchException">The first layer has an input shape and a later layer does not accept its input.</exception>
     public Sequential(params Layer[] layers) : this(layers, null) { }
 
+    /// <summary>A stack of <paramref name="layers"/>, as if each were passed to <see cref="Add"/> in order.</summary>
+    /// <param name="layers">The layers, first to last.</param>
+    /// <param name="name">The model's name; null: "sequential".</param>
+    /// <exception cref="ArgumentException">A layer appears twice, or two layers share a name.</exception>
+    /// <exception cref="ShapeMismatchException">The first layer has an input shape and a later layer does not accept its input.</exception>
     public Sequential(IEnumerable<Layer> layers, string? name = null) : base(name ?? "sequential")
     {
         foreach (var layer in layers) Add(layer);
     }
 
+    /// <summary>The layers in the order they run.</summary>
     public override IReadOnlyList<Layer> Layers => _layers;
 
     /// <summary>Keras's Sequential config: name, layers (class_name and config each) and build_input_shape once built.</summary>
@@ -44,6 +53,9 @@ public sealed class Sequential : Model
         else if (_layers.Count > 1 && _layers[^2].IsBuilt) BuildFrom(_layers.Count - 1);
     }
 
+    /// <summary>Builds each layer in turn, from the per-sample <paramref name="inputShape"/> (batch axis excluded).</summary>
+    /// <exception cref="InvalidOperationException">The model has no layers.</exception>
+    /// <exception cref="ShapeMismatchException">A layer does not accept the shape the previous one outputs.</exception>
     public override void Build(Shape inputShape)
     {
         if (_layers.Count == 0) throw new InvalidOperationException($"Model '{Name}' has no layers to build.");
@@ -51,6 +63,10 @@ public sealed class Sequential : Model
         BuildFrom(1);
     }
 
+    /// <summary>Runs the batch <paramref name="x"/> through every layer in order, handing each its predecessor's mask.</summary>
+    /// <param name="x">A batch, batch axis first.</param>
+    /// <param name="training">True for training behaviour (Dropout active, BatchNormalization on batch statistics); false for inference.</param>
+    /// <exception cref="InvalidOperationException">The model has no layers.</exception>
     public override Tensor Call(Tensor x, bool training = false) => CallWithMask(x, training).Output;
 
     internal override (Tensor Output, Tensor? Mask) CallWithMask(Tensor x, bool training)

@@ -10,6 +10,10 @@ namespace DeepSharp.Training;
 /// </summary>
 public sealed class TrainingCanceledException : OperationCanceledException
 {
+    /// <param name="history">The epochs finished before the stop.</param>
+    /// <param name="epoch">The zero-based epoch training stopped in.</param>
+    /// <param name="step">Steps of that epoch finished before the stop.</param>
+    /// <param name="token">The token whose cancellation stopped Fit.</param>
     public TrainingCanceledException(History history, int epoch, int step, CancellationToken token)
         : base($"Fit was cancelled in epoch {epoch + 1}, after {step} of its steps; the model holds the weights of the last finished step.", token)
     {

@@ -5,6 +5,7 @@ namespace DeepSharp.Autograd;
 
 public static partial class Ops
 {
+    /// <summary>max(x, 0) elementwise; the gradient is dy where x &gt; 0, else 0.</summary>
     public static Tensor Relu(Tensor x)
     {
         var y = x.TempLike();
@@ -12,6 +13,7 @@ public static partial class Ops
         return OpNode.Needed(x) ? new ReluNode(x).Attach(y) : y;
     }
 
+    /// <summary>1 / (1 + e⁻ˣ) elementwise, in (0, 1).</summary>
     public static Tensor Sigmoid(Tensor x)
     {
         var y = x.TempLike();
@@ -19,6 +21,7 @@ public static partial class Ops
         return OpNode.Needed(x) ? new SigmoidNode(x).Attach(y) : y;
     }
 
+    /// <summary>Hyperbolic tangent elementwise, in (−1, 1).</summary>
     public static Tensor Tanh(Tensor x)
     {
         var y = x.TempLike();

@@ -6,6 +6,7 @@ namespace DeepSharp.Data.Datasets;
 /// </summary>
 public static class FirstNames
 {
+    /// <summary>The name of the data file, in the package, in the cache and in a <c>--data-dir</c> folder.</summary>
     public const string FileName = "names.txt";
 
     /// <summary>The cached data set: package, version, size and SHA-256 of <c>names.txt</c>.</summary>

@@ -16,7 +16,9 @@ public sealed record Email(string Group, string Id, string Text)
 /// </summary>
 public static class SpamAssassin
 {
+    /// <summary>The file name of the packed messages in the cache folder.</summary>
     public const string BundleName = "messages.bundle";
+    /// <summary>The number of e-mails in the corpus, as <see cref="Load"/> returns them from the cache.</summary>
     public const int MessageCount = 6046;
 
     /// <summary>The cached data set: package, version, and the bundle's exact size and SHA-256.</summary>

@@ -14,7 +14,9 @@ namespace DeepSharp.Serialization.Onnx;
 /// </summary>
 public static class OnnxExporter
 {
+    /// <summary>The ONNX operator-set version the graph declares; a runtime must support opset 17 to load it.</summary>
     public const int Opset = 17;
+    /// <summary>The ONNX IR (file format) version written, the one that goes with opset 17.</summary>
     public const int IrVersion = 8;
 
     /// <summary>The ONNX bytes for a chain of built layers taking per-sample <paramref name="inputShape"/>.</summary>

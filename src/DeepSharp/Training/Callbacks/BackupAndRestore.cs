@@ -47,18 +47,24 @@ public sealed class BackupAndRestore : Callback
         RunSettings = runSettings is null ? null : new SortedDictionary<string, string>(runSettings.ToDictionary(), StringComparer.Ordinal);
     }
 
+    /// <summary>The checkpoint folder of this run (created when Fit starts).</summary>
     public string Directory { get; }
+    /// <summary>Steps between mid-epoch saves, counted over the whole run; 0 when saving at epoch ends only.</summary>
     public int SaveEveryNSteps { get; }
     // Where the latest checkpoint of this run stands (epoch, step, total steps), to write none twice.
     private (int, int, long)? _latestAt;
 
+    /// <summary>Whether both checkpoints are deleted when Fit ends normally (never after a cancellation).</summary>
     public bool DeleteCheckpoint { get; }
 
     /// <summary>The caller's settings recorded in each checkpoint and compared on resume (null: none).</summary>
     public IReadOnlyDictionary<string, string>? RunSettings { get; }
 
+    /// <summary>The newest checkpoint, the one Fit resumes from.</summary>
     public string LatestPath => Path.Combine(Directory, LatestFileName);
+    /// <summary>The checkpoint before the latest: the fallback when the latest cannot be read.</summary>
     public string PreviousPath => Path.Combine(Directory, PreviousFileName);
+    /// <summary>The lock file a running Fit holds (see the remarks).</summary>
     public string LockPath => Path.Combine(Directory, LockFileName);
 
     /// <summary>The checkpoint the last Fit resumed from (null if it started afresh).</summary>
@@ -67,6 +73,9 @@ public sealed class BackupAndRestore : Callback
     /// <summary>Raised when Fit resumes from a checkpoint, before the first resumed step.</summary>
     public event Action<RestoredCheckpoint>? Resumed;
 
+    /// <summary>Takes the folder's lock and, when it holds a checkpoint, restores it into the model and the running Fit.</summary>
+    /// <exception cref="DeepSharpException">Another run holds the folder, or the checkpoint's recorded settings differ from this run's.</exception>
+    /// <exception cref="DataFormatException">No checkpoint in the folder can be read and verified.</exception>
     public override void OnTrainBegin()
     {
         System.IO.Directory.CreateDirectory(Directory);
@@ -199,13 +208,19 @@ public sealed class BackupAndRestore : Callback
 
     internal override void OnFitExit() => Unlock();
 
+    /// <summary>Saves a checkpoint when the run's step count is a multiple of <see cref="SaveEveryNSteps"/>.</summary>
     public override void OnTrainBatchEnd(int step, IReadOnlyDictionary<string, double> logs)
     {
         if (SaveEveryNSteps > 0 && Trainer.Run is { } run && run.TotalSteps % SaveEveryNSteps == 0) Save();
     }
 
+    /// <summary>Saves a checkpoint; the latest one so far becomes the previous.</summary>
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs) => Save();
 
+    /// <summary>
+    /// On cancellation, saves the checkpoint of the last finished step (unless it is the latest already) and
+    /// keeps it; otherwise deletes both checkpoints when <see cref="DeleteCheckpoint"/> is set.
+    /// </summary>
     public override void OnTrainEnd(IReadOnlyDictionary<string, double> logs)
     {
         if (TrainingCancelled)

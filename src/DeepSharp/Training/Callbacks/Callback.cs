@@ -23,10 +23,22 @@ public abstract class Callback
     /// </summary>
     public bool TrainingCancelled { get; internal set; }
 
+    /// <summary>Once per Fit, before the first epoch; <see cref="Model"/> and <see cref="Parameters"/> are set. Reset per-run state here.</summary>
     public virtual void OnTrainBegin() { }
+    /// <summary>
+    /// Once per Fit, after the last epoch, an early stop, or a cancellation (<see cref="TrainingCancelled"/>).
+    /// <paramref name="logs"/> are the last finished epoch's (empty when none finished).
+    /// </summary>
     public virtual void OnTrainEnd(IReadOnlyDictionary<string, double> logs) { }
+    /// <summary>Before the steps of epoch <paramref name="epoch"/> (zero-based; a resumed run starts at its checkpoint's epoch).</summary>
     public virtual void OnEpochBegin(int epoch) { }
+    /// <summary>
+    /// After epoch <paramref name="epoch"/> (zero-based) and its validation. <paramref name="logs"/> hold
+    /// the epoch's "loss" and metrics, "val_"-prefixed validation values, and "learning_rate" when it is logged;
+    /// a new dictionary each epoch, safe to keep.
+    /// </summary>
     public virtual void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs) { }
+    /// <summary>Before training step <paramref name="step"/> (zero-based within the epoch), once its batch is taken.</summary>
     public virtual void OnTrainBatchBegin(int step) { }
     /// <summary>
     /// After each training step. <paramref name="logs"/> (loss and metrics so far this epoch) is one

@@ -1,7 +1,15 @@
 namespace DeepSharp.Training.Callbacks;
 
 /// <summary>Whether a monitored value should fall (Min) or rise (Max); Auto picks Max for accuracy/AUC names.</summary>
-public enum MonitorMode { Auto, Min, Max }
+public enum MonitorMode
+{
+    /// <summary>Decide from the monitored name: higher is better for names containing "acc" (and, except in ReduceLROnPlateau, "auc"); lower otherwise.</summary>
+    Auto,
+    /// <summary>Lower is better (losses, errors).</summary>
+    Min,
+    /// <summary>Higher is better (accuracy, AUC, precision, recall, F1).</summary>
+    Max,
+}
 
 internal static class Monitor
 {

@@ -27,6 +27,7 @@ public sealed class ProgressLogger : Callback
     /// <summary>Wall time of the last finished epoch.</summary>
     public TimeSpan LastEpochTime { get; private set; }
 
+    /// <summary>Starts the epoch's clock; on a terminal, prints "Epoch n/N" (1-based).</summary>
     public override void OnEpochBegin(int epoch)
     {
         if (_interactive) _out.WriteLine($"Epoch {epoch + 1}/{Parameters!.Epochs}");
@@ -34,6 +35,7 @@ public sealed class ProgressLogger : Callback
         _lastDrawTicks = 0;
     }
 
+    /// <summary>On a terminal, redraws the live line (at most ten times a second, and always at the last step).</summary>
     public override void OnTrainBatchEnd(int step, IReadOnlyDictionary<string, double> logs)
     {
         if (!_interactive) return;
@@ -47,6 +49,7 @@ public sealed class ProgressLogger : Callback
         _out.Flush();
     }
 
+    /// <summary>Writes the epoch's final line: wall time, time per step, and every log value to four decimals.</summary>
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
     {
         LastEpochTime = _epochClock.Elapsed;
@@ -60,6 +63,7 @@ public sealed class ProgressLogger : Callback
         _out.Flush();
     }
 
+    /// <summary>On a terminal, ends the live line of an epoch that was cancelled.</summary>
     public override void OnTrainEnd(IReadOnlyDictionary<string, double> logs)
     {
         if (!TrainingCancelled || !_interactive) return;

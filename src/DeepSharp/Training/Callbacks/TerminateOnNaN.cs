@@ -6,6 +6,7 @@ public sealed class TerminateOnNaN : Callback
     /// <summary>The step at which a non-finite loss was seen, or null.</summary>
     public int? StoppedAtStep { get; private set; }
 
+    /// <summary>Sets <see cref="Model.StopTraining"/> when the batch's running "loss" is NaN or ±∞.</summary>
     public override void OnTrainBatchEnd(int step, IReadOnlyDictionary<string, double> logs)
     {
         if (logs.TryGetValue("loss", out double loss) && !double.IsFinite(loss))
