@@ -31,8 +31,8 @@ internal static class EvaluateCommand
         if (inputShape != xTest.Shape.WithoutBatch())
             throw new DeepSharpException($"Model '{file.Name}' takes inputs {inputShape.ToBatchString()}, MNIST images are {xTest.Shape.WithoutBatch().ToBatchString()}.");
         int classes = model.Predict(xTest.SliceRows(0, Math.Min(1, xTest.Shape[0]))).Shape[-1];
-        if (classes != MnistArrays.Classes)
-            throw new DeepSharpException($"Model '{file.Name}' has {classes} outputs; MNIST needs {MnistArrays.Classes}.");
+        if (classes != MnistNormalized.Classes)
+            throw new DeepSharpException($"Model '{file.Name}' has {classes} outputs; MNIST needs {MnistNormalized.Classes}.");
 
         model.Compile(new Adam(), new CategoricalCrossentropy(fromLogits: !ModelArguments.OutputsProbabilities(model)), [new Accuracy()]);
         var logs = model.Evaluate(xTest, DataUtils.ToCategorical(yTest, classes), batchSize);

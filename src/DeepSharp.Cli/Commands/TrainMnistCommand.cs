@@ -60,7 +60,7 @@ internal static class TrainMnistCommand
             ["--model"] = preset.Name,
             ["--seed"] = seed.ToString(CultureInfo.InvariantCulture),
             ["--epochs"] = epochs.ToString(CultureInfo.InvariantCulture),
-            ["--data-dir"] = dataDir is not null ? Path.TrimEndingDirectorySeparator(dataDir.FullName) : $"(the cache, {MnistFiles.Spec.PackageSpec})",
+            ["--data-dir"] = dataDir is not null ? Path.TrimEndingDirectorySeparator(dataDir.FullName) : $"(the cache, {MnistLocator.Spec.PackageSpec})",
         });
         // Fail on an unusable output folder before training, not after.
         if (output is not null) Directory.CreateDirectory(output.FullName);

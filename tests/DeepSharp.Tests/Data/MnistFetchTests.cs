@@ -13,10 +13,10 @@ public class MnistFetchTests
     [Fact]
     public void LoadsRealMnistFromTheCache()
     {
-        var paths = MnistFiles.Locate();
-        Assert.True(new PackageFetcher().IsCached(MnistFiles.Spec));
+        var paths = MnistLocator.Locate();
+        Assert.True(new PackageFetcher().IsCached(MnistLocator.Spec));
 
-        var data = MnistData.LoadArrays(paths);
+        var data = Mnist.LoadNormalized(paths);
 
         Assert.Equal((60_000, 10_000, 28, 28), (data.TrainCount, data.TestCount, data.Rows, data.Cols));
         Assert.Equal(60_000 * 784, data.TrainImages.Length);

@@ -14,7 +14,7 @@ public class MnistFilesTests : IDisposable
         File.WriteAllBytes(_temp.File("train-images-idx3-ubyte.gz"), [0]);
         File.WriteAllBytes(_temp.File("t10k-labels-idx1-ubyte"), [0]);
 
-        var e = Assert.Throws<DatasetUnavailableException>(() => MnistFiles.Locate(_temp.Path));
+        var e = Assert.Throws<DatasetUnavailableException>(() => MnistLocator.Locate(_temp.Path));
 
         Assert.Contains(_temp.Path, e.Message);
         Assert.Contains("lacks train-labels-idx1-ubyte, t10k-images-idx3-ubyte (", e.Message);
@@ -24,7 +24,7 @@ public class MnistFilesTests : IDisposable
     [Fact]
     public void DataDirThatDoesNotExist()
     {
-        var e = Assert.Throws<DatasetUnavailableException>(() => MnistFiles.Locate(_temp.File("absent")));
+        var e = Assert.Throws<DatasetUnavailableException>(() => MnistLocator.Locate(_temp.File("absent")));
         Assert.Contains("absent (--data-dir) does not exist", e.Message);
     }
 
@@ -36,7 +36,7 @@ public class MnistFilesTests : IDisposable
         File.WriteAllBytes(_temp.File("t10k-images-idx3-ubyte"), IdxFiles.Images(2, 2, 2));
         File.WriteAllBytes(_temp.File("t10k-labels-idx1-ubyte.gz"), IdxFiles.Gzip(IdxFiles.Labels(9, 1)));
 
-        var data = MnistData.LoadArrays(_temp.Path);
+        var data = Mnist.LoadNormalized(_temp.Path);
 
         Assert.Equal((3, 2, 2, 2), (data.TrainCount, data.TestCount, data.Rows, data.Cols));
         Assert.Equal([5, 0, 4], data.TrainLabels);
@@ -53,7 +53,7 @@ public class MnistFilesTests : IDisposable
         File.WriteAllBytes(_temp.File("t10k-images-idx3-ubyte"), IdxFiles.Images(1, 1, 1));
         File.WriteAllBytes(_temp.File("t10k-labels-idx1-ubyte"), IdxFiles.Labels(0));
 
-        var e = Assert.Throws<DataFormatException>(() => MnistData.LoadRaw(_temp.Path));
+        var e = Assert.Throws<DataFormatException>(() => Mnist.LoadBytes(_temp.Path));
 
         Assert.Contains(_temp.File("train-labels-idx1-ubyte"), e.Message);
         Assert.Contains("label 1 is 12, expected 0..9", e.Message);
@@ -67,7 +67,7 @@ public class MnistFilesTests : IDisposable
         File.WriteAllBytes(_temp.File("t10k-images-idx3-ubyte"), IdxFiles.Images(1, 3, 3));
         File.WriteAllBytes(_temp.File("t10k-labels-idx1-ubyte"), IdxFiles.Labels(0));
 
-        var e = Assert.Throws<DataFormatException>(() => MnistData.LoadRaw(_temp.Path));
+        var e = Assert.Throws<DataFormatException>(() => Mnist.LoadBytes(_temp.Path));
 
         Assert.Contains("images are 3×3, expected 2×2", e.Message);
     }

@@ -108,12 +108,12 @@ public class IdxBombTests(ITestOutputHelper output) : IDisposable
     public void MnistLoaderRefusesTheBomb()
     {
         string folder = Directory.CreateDirectory(_temp.File("mnist")).FullName;
-        File.Move(Bomb("bomb.gz", [2_739_137, 28, 28], ZerosMember(64), 32), Path.Combine(folder, MnistFiles.TrainImagesName + ".gz"));
-        foreach (var name in new[] { MnistFiles.TrainLabelsName, MnistFiles.TestImagesName, MnistFiles.TestLabelsName })
+        File.Move(Bomb("bomb.gz", [2_739_137, 28, 28], ZerosMember(64), 32), Path.Combine(folder, MnistLocator.TrainImagesName + ".gz"));
+        foreach (var name in new[] { MnistLocator.TrainLabelsName, MnistLocator.TestImagesName, MnistLocator.TestLabelsName })
             File.WriteAllBytes(Path.Combine(folder, name), name.Contains("labels") ? IdxFiles.Labels(1) : IdxFiles.Images(1, 28, 28));
         long before = GC.GetTotalAllocatedBytes(precise: true);
-        var e = Assert.Throws<DataFormatException>(() => MnistData.LoadArrays(folder));
+        var e = Assert.Throws<DataFormatException>(() => Mnist.LoadNormalized(folder));
         Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 1 << 20);
-        Assert.Contains(MnistFiles.TrainImagesName + ".gz", e.Message);
+        Assert.Contains(MnistLocator.TrainImagesName + ".gz", e.Message);
     }
 }
