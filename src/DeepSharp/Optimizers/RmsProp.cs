@@ -18,7 +18,7 @@ public sealed class RmsProp : Optimizer
     /// <param name="rho">Decay rate of the squared gradients' running mean, in [0, 1).</param>
     /// <param name="momentum">Weight of the previous increment, in [0, 1); 0 (the default): no momentum and no momentum slot.</param>
     /// <param name="epsilon">Added under the square root for numerical stability; non-negative (Keras's 1e-7).</param>
-    /// <param name="centered">Divide by an estimate of the gradients' variance (the mean square minus the squared running mean) instead of their mean square; adds a slot.</param>
+    /// <param name="centered">Normalise by an estimate of the gradients' standard deviation (the root of their mean square minus their squared running mean) instead of their root mean square; adds a slot.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="rho"/> or <paramref name="momentum"/> is outside [0, 1), or <paramref name="epsilon"/> is negative.</exception>
     public RmsProp(LearningRateSchedule? learningRate = null, float rho = 0.9f, float momentum = 0f, float epsilon = 1e-7f, bool centered = false)
         : base(learningRate ?? 1e-3f)
@@ -41,7 +41,7 @@ public sealed class RmsProp : Optimizer
     public float Momentum { get; }
     /// <summary>Added under the square root for numerical stability.</summary>
     public float Epsilon { get; }
-    /// <summary>Whether updates divide by the gradients' estimated variance rather than their mean square.</summary>
+    /// <summary>Whether updates normalise by the gradients' estimated standard deviation rather than their root mean square.</summary>
     public bool Centered { get; }
     /// <inheritdoc/>
     protected override IReadOnlyList<string> SlotNames => _slots;

@@ -20,7 +20,7 @@ public sealed partial class Bidirectional : Layer
     /// <param name="mergeMode">How the two directions' outputs combine; <see cref="MergeMode.Concat"/>, the default, doubles the last axis.</param>
     /// <param name="backwardLayer">The layer to run in the other direction, used as it is (Keras's <c>backward_layer</c>): its goBackwards must be the opposite of <paramref name="layer"/>'s, its returnSequences and returnState the same. Null: a reversed copy of <paramref name="layer"/>.</param>
     /// <param name="name">The layer's name; null for a Keras-style default.</param>
-    /// <param name="inputShape">The per-sample input shape (time, features) (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call. Null also takes <paramref name="layer"/>'s.</param>
+    /// <param name="inputShape">The per-sample input shape (time, features) (Keras's <c>input_shape</c>), for a Sequential model's first layer; null takes <paramref name="layer"/>'s, or builds on the first call when that is null too.</param>
     /// <exception cref="ArgumentNullException"><paramref name="layer"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="mergeMode"/> is not a defined value.</exception>
     /// <exception cref="ArgumentException">The two directions do not differ in goBackwards, disagree on returnSequences or returnState, or (other than with Concat) differ in units.</exception>

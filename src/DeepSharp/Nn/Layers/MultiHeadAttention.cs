@@ -21,7 +21,7 @@ public sealed partial class MultiHeadAttention : Layer
     private (Shape Value, Shape Key)? _pendingShapes;
     private RandomGenerator? _generator;
 
-    /// <param name="numHeads">Number of attention heads.</param>
+    /// <param name="numHeads">Number of attention heads, each with its own query, key and value projections.</param>
     /// <param name="keyDim">Size of each head's query and key projections (Keras's <c>key_dim</c>); scores are scaled by 1/√keyDim.</param>
     /// <param name="valueDim">Size of each head's value projection; null for <paramref name="keyDim"/>.</param>
     /// <param name="dropout">Dropout rate on the attention probabilities while training, in [0, 1).</param>
@@ -54,7 +54,7 @@ public sealed partial class MultiHeadAttention : Layer
 
     /// <inheritdoc/>
     public override string TypeName => "MultiHeadAttention";
-    /// <summary>Number of attention heads.</summary>
+    /// <summary>Number of attention heads, each with its own query, key and value projections.</summary>
     public int NumHeads { get; }
     /// <summary>Size of each head's query and key projections.</summary>
     public int KeyDim { get; }

@@ -18,7 +18,7 @@ public abstract class TransformerBlock : Layer
     private Dense? _intermediate, _output;
     private Dropout? _feedforwardDropout;
 
-    /// <param name="numHeads">Number of attention heads.</param>
+    /// <param name="numHeads">Number of heads of each attention sublayer.</param>
     /// <param name="intermediateDim">Units of the feed-forward network's hidden layer (keras_hub's <c>intermediate_dim</c>).</param>
     /// <param name="keyDim">Size of each attention head; null for features / numHeads.</param>
     /// <param name="dropout">Dropout rate of the attention probabilities and of each sublayer's output while training, in [0, 1).</param>
@@ -49,7 +49,7 @@ public abstract class TransformerBlock : Layer
         BiasInitializer = biasInitializer ?? Initializer.Zeros;
     }
 
-    /// <summary>Number of attention heads.</summary>
+    /// <summary>Number of heads of each attention sublayer.</summary>
     public int NumHeads { get; }
     /// <summary>Units of the feed-forward network's hidden layer.</summary>
     public int IntermediateDim { get; }

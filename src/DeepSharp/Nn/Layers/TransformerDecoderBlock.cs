@@ -19,7 +19,7 @@ public sealed partial class TransformerDecoderBlock : TransformerBlock
     private Dropout? _selfAttentionDropout, _crossAttentionDropout;
     private Shape? _pendingEncoderShape;
 
-    /// <param name="numHeads">Number of attention heads.</param>
+    /// <param name="numHeads">Number of heads of each attention sublayer.</param>
     /// <param name="intermediateDim">Units of the feed-forward network's hidden layer (keras_hub's <c>intermediate_dim</c>).</param>
     /// <param name="keyDim">Size of each attention head; null for features / numHeads.</param>
     /// <param name="dropout">Dropout rate of the attention probabilities and of each sublayer's output while training, in [0, 1).</param>
