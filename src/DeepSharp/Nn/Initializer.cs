@@ -5,12 +5,22 @@ namespace DeepSharp.Nn;
 /// <summary>Fills a new weight. Keras names: glorot_uniform, he_uniform, zeros, ones, uniform, orthogonal.</summary>
 public abstract class Initializer
 {
+    /// <summary>Keras's name, as configs store it and <see cref="FromName"/> reads it.</summary>
     public abstract string Name { get; }
+
+    /// <summary>Writes the initial values of a new weight.</summary>
+    /// <param name="values">The weight's elements, row-major.</param>
+    /// <param name="shape">The weight's shape; variance-scaling initializers derive their fans from it (see <see cref="Fans"/>).</param>
+    /// <param name="generator">The source of any randomness, so that a seeded run is reproducible.</param>
     public abstract void Fill(Span<float> values, Shape shape, RandomGenerator generator);
 
+    /// <summary>Keras's "glorot_uniform": uniform in ±√(6/(fan_in + fan_out)); the default of kernels.</summary>
     public static Initializer GlorotUniform { get; } = new VarianceScalingUniform("glorot_uniform", 1.0, FanMode.Average);
+    /// <summary>Keras's "he_uniform": uniform in ±√(6/fan_in), suited to ReLU layers.</summary>
     public static Initializer HeUniform { get; } = new VarianceScalingUniform("he_uniform", 2.0, FanMode.In);
+    /// <summary>Keras's "zeros": the default of biases and normalisation offsets (β).</summary>
     public static Initializer Zeros { get; } = new Constant("zeros", 0f);
+    /// <summary>Keras's "ones": the start of normalisation scales (γ) and moving variances.</summary>
     public static Initializer Ones { get; } = new Constant("ones", 1f);
     /// <summary>Keras's "uniform": RandomUniform(minval −0.05, maxval 0.05), Embedding's default.</summary>
     public static Initializer Uniform { get; } = new UniformRange("uniform", -0.05f, 0.05f);

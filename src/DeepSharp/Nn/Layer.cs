@@ -46,6 +46,7 @@ public abstract partial class Layer
     /// <summary>The per-sample input shape, if the user declared it (Keras's input_shape).</summary>
     public Shape? InputShape { get; }
 
+    /// <summary>Whether the weights exist: set by the first <see cref="Build(Shape)"/> or call, after which inputs must keep <see cref="BuiltInputShape"/>.</summary>
     public bool IsBuilt { get; private set; }
 
     /// <summary>The per-sample input shape the layer was built for.</summary>
@@ -54,6 +55,7 @@ public abstract partial class Layer
     /// <summary>The layer's weights, then its sublayers' (see <see cref="Sublayers"/>).</summary>
     public IReadOnlyList<Parameter> Parameters => _sublayers is null ? _parameters : AllParameters();
 
+    /// <summary>Number of weight values, trainable or not, sublayers' included (the count a model summary shows).</summary>
     public int ParameterCount => Parameters.Sum(p => p.Value.Size);
 
     /// <summary>Creates the weights for a per-sample input shape (once; later calls must agree).</summary>
@@ -89,8 +91,15 @@ public abstract partial class Layer
         return config;
     }
 
+    /// <summary>
+    /// Checks the per-sample input shape and creates the weights with <see cref="AddWeight"/>; called
+    /// once, by <see cref="Build(Shape)"/>. The default creates none.
+    /// </summary>
     protected virtual void OnBuild(Shape inputShape) { }
 
+    /// <summary>The computation of a built layer on a batch (batch axis first).</summary>
+    /// <param name="x">The input batch.</param>
+    /// <param name="training">True inside a training step: dropout, batch statistics and augmentation apply only then.</param>
     protected abstract Tensor Forward(Tensor x, bool training);
 
     /// <summary>Creates a weight filled by <paramref name="initializer"/> from the global generator.</summary>
@@ -108,5 +117,6 @@ public abstract partial class Layer
     protected ShapeMismatchException ShapeError(string expected, Shape actual) =>
         new($"Layer '{Name}' ({TypeName}) expects inputs {expected}, got {actual.ToBatchString()}.");
 
+    /// <summary>The type and name, e.g. <c>Dense 'dense_1'</c>.</summary>
     public override string ToString() => $"{TypeName} '{Name}'";
 }

@@ -45,6 +45,7 @@ public static class LayerRegistry
         ["TransformerDecoderBlock"] = TransformerDecoderBlock.FromConfig,
     };
 
+    /// <summary>The Keras class names a config may use ("Dense", "LSTM", ...).</summary>
     public static IReadOnlyCollection<string> KnownTypes => s_factories.Keys;
 
     /// <summary>

@@ -14,6 +14,7 @@ public sealed class Parameter
         value.RequiresGrad = trainable;
     }
 
+    /// <summary>The layer that created the weight (a sublayer, for a composite layer's weights).</summary>
     public Layer Owner { get; }
 
     /// <summary>The weight's name within its layer ("kernel", "bias").</summary>
@@ -22,9 +23,15 @@ public sealed class Parameter
     /// <summary>Layer path and weight name, e.g. "dense_1/bias", "transformer_encoder_block/self_attention/query/kernel".</summary>
     public string Path => $"{Owner.Path}/{Name}";
 
+    /// <summary>The weight's tensor, updated in place by optimizers; its <c>Grad</c> holds the gradient of the last backward pass.</summary>
     public Tensor Value { get; }
+
+    /// <summary>Whether optimizers update it and gradients are recorded for it; false for statistics such as BatchNormalization's moving mean.</summary>
     public bool Trainable { get; }
+
+    /// <summary>The shape of <see cref="Value"/>.</summary>
     public Shape Shape => Value.Shape;
 
+    /// <summary>The path and shape, e.g. <c>dense/kernel (784, 10)</c>.</summary>
     public override string ToString() => $"{Path} {Shape}";
 }

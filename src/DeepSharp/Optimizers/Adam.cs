@@ -12,6 +12,11 @@ public class Adam : Optimizer
 {
     private static readonly string[] Slots = ["momentum", "velocity"];
 
+    /// <param name="learningRate">A constant rate (a float converts) or a schedule of the step; null for Keras's 1e-3.</param>
+    /// <param name="beta1">Decay rate of the gradients' running mean (first moment), in [0, 1).</param>
+    /// <param name="beta2">Decay rate of the squared gradients' running mean (second moment), in [0, 1).</param>
+    /// <param name="epsilon">Added to the denominator for numerical stability; non-negative (Keras's 1e-7).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A β is outside [0, 1), or <paramref name="epsilon"/> is negative.</exception>
     public Adam(LearningRateSchedule? learningRate = null, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
         : base(learningRate ?? 1e-3f)
     {
@@ -23,12 +28,18 @@ public class Adam : Optimizer
         Epsilon = epsilon;
     }
 
+    /// <inheritdoc/>
     public override string Name => "adam";
+    /// <summary>Decay rate of the gradients' running mean (first moment).</summary>
     public float Beta1 { get; }
+    /// <summary>Decay rate of the squared gradients' running mean (second moment).</summary>
     public float Beta2 { get; }
+    /// <summary>Added to the denominator for numerical stability.</summary>
     public float Epsilon { get; }
+    /// <inheritdoc/>
     protected override IReadOnlyList<string> SlotNames => Slots;
 
+    /// <inheritdoc/>
     protected override void Update(Span<float> weights, ReadOnlySpan<float> gradient, Tensor[] slots)
     {
         double t = Iterations;

@@ -15,6 +15,11 @@ public sealed class Nadam : Optimizer
     private double _uProduct = 1.0;
     private float _kM, _kG, _vDen;
 
+    /// <param name="learningRate">A constant rate (a float converts) or a schedule of the step; null for Keras's 1e-3.</param>
+    /// <param name="beta1">Decay rate of the gradients' running mean (first moment), in [0, 1).</param>
+    /// <param name="beta2">Decay rate of the squared gradients' running mean (second moment), in [0, 1).</param>
+    /// <param name="epsilon">Added to the denominator for numerical stability; non-negative (Keras's 1e-7).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A β is outside [0, 1), or <paramref name="epsilon"/> is negative.</exception>
     public Nadam(LearningRateSchedule? learningRate = null, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
         : base(learningRate ?? 1e-3f)
     {
@@ -24,12 +29,18 @@ public sealed class Nadam : Optimizer
         (Beta1, Beta2, Epsilon) = (beta1, beta2, epsilon);
     }
 
+    /// <inheritdoc/>
     public override string Name => "nadam";
+    /// <summary>Decay rate of the gradients' running mean (first moment).</summary>
     public float Beta1 { get; }
+    /// <summary>Decay rate of the squared gradients' running mean (second moment).</summary>
     public float Beta2 { get; }
+    /// <summary>Added to the denominator for numerical stability.</summary>
     public float Epsilon { get; }
+    /// <inheritdoc/>
     protected override IReadOnlyList<string> SlotNames => Slots;
 
+    /// <inheritdoc/>
     protected override void BeginStep()
     {
         double t = Iterations;
@@ -41,11 +52,14 @@ public sealed class Nadam : Optimizer
         _vDen = (float)(1 - Math.Pow(Beta2, t));
     }
 
+    /// <inheritdoc/>
     protected override void Update(Span<float> weights, ReadOnlySpan<float> gradient, Tensor[] slots) =>
         OptimizerKernels.Nadam(weights, gradient, slots[0].Span, slots[1].Span, StepLearningRate, Beta1, Beta2, Epsilon, _kM, _kG, _vDen);
 
+    /// <inheritdoc/>
     protected override void WriteScalars(IDictionary<string, double> scalars) => scalars["u_product"] = _uProduct;
 
+    /// <inheritdoc/>
     protected override void ReadScalars(IReadOnlyDictionary<string, double> scalars) =>
         _uProduct = scalars.TryGetValue("u_product", out var u) ? u : 1.0;
 }

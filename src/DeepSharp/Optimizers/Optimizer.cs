@@ -17,6 +17,8 @@ public abstract partial class Optimizer
     private LearningRateSchedule _schedule;
     private readonly List<(Parameter Parameter, Tensor Grad)> _step = [];
 
+    /// <param name="learningRate">A constant rate (a float converts) or a schedule of the step.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="learningRate"/> is null.</exception>
     protected Optimizer(LearningRateSchedule learningRate) =>
         _schedule = learningRate ?? throw new ArgumentNullException(nameof(learningRate));
 

@@ -13,6 +13,9 @@ public sealed class KvCache
 {
     private readonly Dictionary<Layer, object> _entries = new(ReferenceEqualityComparer.Instance);
 
+    /// <summary>An empty cache.</summary>
+    /// <param name="maxLength">The most positions a sequence may reach, prompt included; a step beyond it throws.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxLength"/> is not positive.</exception>
     public KvCache(int maxLength)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxLength);

@@ -98,6 +98,7 @@ public sealed class CallArguments
                 throw new ArgumentException($"Layer '{layer.Name}' ({layer.TypeName}) takes no option '{f.Key}'; it takes [{string.Join(", ", options.ToArray())}].");
     }
 
+    /// <summary>A summary for error messages, e.g. <c>1 positional, padding_mask=&lt;tensor&gt;, use_causal_mask=true</c>.</summary>
     public override string ToString()
     {
         var parts = new List<string> { $"{Positional} positional" };

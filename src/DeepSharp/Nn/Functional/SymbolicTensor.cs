@@ -21,6 +21,7 @@ public sealed class SymbolicTensor
     /// <summary>The per-sample shape (batch axis excluded).</summary>
     public Shape Shape { get; }
 
+    /// <summary>The element type: float32, or int32 for integer inputs such as token ids.</summary>
     public DType DType { get; }
 
     /// <summary>The layer that produces this tensor.</summary>
@@ -37,6 +38,7 @@ public sealed class SymbolicTensor
     /// <summary>Keras's history triple: (layer name, node index, tensor index), e.g. "lstm[0][1]".</summary>
     public string History => $"{Layer.Name}[{Node.Index}][{TensorIndex}]";
 
+    /// <summary>The batch shape and producing layer, as Keras prints a KerasTensor: <c>&lt;SymbolicTensor shape=(None, 10), name=dense&gt;</c>.</summary>
     public override string ToString() =>
         $"<SymbolicTensor shape={Shape.ToBatchString()}, name={Layer.Name}{(Node.Outputs.Count > 1 ? $", output {TensorIndex}" : "")}>";
 }

@@ -14,8 +14,10 @@ public sealed class AveragePooling2D((int H, int W)? poolSize = null, (int H, in
     /// <summary>A square pool, as Keras's <c>AveragePooling2D(2)</c>.</summary>
     public AveragePooling2D(int poolSize, string? name = null) : this((poolSize, poolSize), name: name) { }
 
+    /// <inheritdoc/>
     public override string TypeName => "AveragePooling2D";
 
+    /// <inheritdoc/>
     protected override Tensor Pool(Tensor x) => Ops.AvgPool2D(x, PoolSize, Strides, Padding == Padding.Same);
 
     internal static AveragePooling2D FromConfig(LayerConfig c)

@@ -22,8 +22,9 @@ public sealed class BatchNormalization : Layer
     /// <param name="epsilon">Added to the variance before the square root.</param>
     /// <param name="center">Learn an offset β.</param>
     /// <param name="scale">Learn a scale γ.</param>
-    /// <param name="name">The layer's name.</param>
-    /// <param name="inputShape">The per-sample input shape, to build on creation.</param>
+    /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <param name="inputShape">The per-sample input shape (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="axis"/> is 0, <paramref name="momentum"/> is outside [0, 1], or <paramref name="epsilon"/> is not positive.</exception>
     public BatchNormalization(int axis = -1, float momentum = 0.99f, float epsilon = 1e-3f, bool center = true, bool scale = true,
         string? name = null, int[]? inputShape = null) : base(name, inputShape)
     {
@@ -37,19 +38,26 @@ public sealed class BatchNormalization : Layer
         Scale = scale;
     }
 
+    /// <inheritdoc/>
     public override string TypeName => "BatchNormalization";
 
     /// <summary>The channel axis as given (counted with the batch axis; −1 is the last).</summary>
     public int Axis { get; }
+    /// <summary>Weight of the old moving statistics in each training-step update (0.99 by default).</summary>
     public float Momentum { get; }
+    /// <summary>Added to the variance before the square root, for stability.</summary>
     public float Epsilon { get; }
+    /// <summary>Whether the layer learns an offset β (weight "beta").</summary>
     public bool Center { get; }
+    /// <summary>Whether the layer learns a scale γ (weight "gamma").</summary>
     public bool Scale { get; }
 
     /// <summary>The moving statistics (null until built).</summary>
     public Tensor? MovingMean => _movingMean?.Value;
+    /// <summary>The moving variance used at inference (null until built).</summary>
     public Tensor? MovingVariance => _movingVariance?.Value;
 
+    /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
         if (inputShape.Rank < 1) throw ShapeError("(batch, ..., channels)", inputShape);
@@ -61,8 +69,10 @@ public sealed class BatchNormalization : Layer
         _movingVariance = AddWeight("moving_variance", channels, Initializer.Ones, trainable: false);
     }
 
+    /// <inheritdoc/>
     public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
 
+    /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
         if (_axes!.Permutation is { } toLast) // channels elsewhere than last: move them there and back
@@ -86,6 +96,7 @@ public sealed class BatchNormalization : Layer
         for (int i = 0; i < moving.Length; i++) moving[i] = moving[i] * Momentum + batch[i] * (1f - Momentum);
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();

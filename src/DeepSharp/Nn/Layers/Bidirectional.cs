@@ -16,6 +16,14 @@ namespace DeepSharp.Nn.Layers;
 /// </summary>
 public sealed partial class Bidirectional : Layer
 {
+    /// <param name="layer">The recurrent layer to run both ways. The wrapper runs fresh copies made from its config ("forward_" and "backward_" + its name), not this instance.</param>
+    /// <param name="mergeMode">How the two directions' outputs combine; <see cref="MergeMode.Concat"/>, the default, doubles the last axis.</param>
+    /// <param name="backwardLayer">The layer to run in the other direction, used as it is (Keras's <c>backward_layer</c>): its goBackwards must be the opposite of <paramref name="layer"/>'s, its returnSequences and returnState the same. Null: a reversed copy of <paramref name="layer"/>.</param>
+    /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <param name="inputShape">The per-sample input shape (time, features) (Keras's <c>input_shape</c>), for a Sequential model's first layer; null takes <paramref name="layer"/>'s, or builds on the first call when that is null too.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="layer"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="mergeMode"/> is not a defined value.</exception>
+    /// <exception cref="ArgumentException">The two directions do not differ in goBackwards, disagree on returnSequences or returnState, or (other than with Concat) differ in units.</exception>
     public Bidirectional(RecurrentLayer layer, MergeMode mergeMode = MergeMode.Concat, RecurrentLayer? backwardLayer = null,
         string? name = null, int[]? inputShape = null) : base(name, inputShape ?? layer?.InputShape?.ToArray())
     {
@@ -34,18 +42,27 @@ public sealed partial class Bidirectional : Layer
         BackwardLayer.ZeroOutputForMask = BackwardLayer.ReturnSequences;
     }
 
+    /// <inheritdoc/>
     public override string TypeName => "Bidirectional";
+    /// <summary>The copy that reads the sequence in the wrapped layer's own direction (weights under "forward_…").</summary>
     public RecurrentLayer ForwardLayer { get; }
+    /// <summary>The layer that reads the sequence the other way: a reversed copy of the wrapped layer, or the backward layer given.</summary>
     public RecurrentLayer BackwardLayer { get; }
+    /// <summary>How the two directions' outputs combine.</summary>
     public MergeMode MergeMode { get; }
+    /// <summary>Whether the output is a sequence (the wrapped layer's returnSequences); the backward half is flipped back into time order.</summary>
     public bool ReturnSequences => ForwardLayer.ReturnSequences;
+    /// <summary>Whether the final states of both directions are returned too, through <c>CallWithState</c> (the wrapped layer's returnState).</summary>
     public bool ReturnState => ForwardLayer.ReturnState;
 
     internal override RandomGenerator? TrainingGenerator => ForwardLayer.TrainingGenerator ?? BackwardLayer.TrainingGenerator;
 
+    /// <summary>True: a (batch, time) mask reaches both directions.</summary>
     public override bool SupportsMasking => true;
+    /// <summary>Keras's rule: the mask passes on with a sequence; a last output has none.</summary>
     public override Tensor? ComputeMask(Tensor input, Tensor? mask) => ReturnSequences ? mask : null;
 
+    /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
         if (ForwardLayer.Dropout > 0f || ForwardLayer.RecurrentDropout > 0f || BackwardLayer.Dropout > 0f || BackwardLayer.RecurrentDropout > 0f)
@@ -60,6 +77,8 @@ public sealed partial class Bidirectional : Layer
         TrackWeightsOf(BackwardLayer);
     }
 
+    /// <summary>The merged output: with <see cref="MergeMode.Concat"/> the forward units plus the backward units on the last axis, otherwise the forward layer's shape; (time, …) with <see cref="ReturnSequences"/>.</summary>
+    /// <exception cref="InvalidOperationException">The wrapped layer has returnState; use <see cref="ComputeOutputShapes"/>.</exception>
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         if (ReturnState) throw ReturnStateError();
@@ -75,8 +94,10 @@ public sealed partial class Bidirectional : Layer
         return shapes;
     }
 
+    /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training) => Forward(x, null, training);
 
+    /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, Tensor? mask, bool training)
     {
         if (ReturnState) throw ReturnStateError();
@@ -143,6 +164,7 @@ public sealed partial class Bidirectional : Layer
         return (RecurrentLayer)LayerRegistry.Create(layer.TypeName, config);
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();

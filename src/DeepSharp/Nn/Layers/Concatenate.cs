@@ -8,15 +8,19 @@ namespace DeepSharp.Nn.Layers;
 public sealed class Concatenate : MergeLayer
 {
     /// <summary>Joins along <paramref name="axis"/> of the batched tensors (0, the batch axis, cannot be joined); −1 is the last.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="axis"/> is 0.</exception>
     public Concatenate(int axis = -1, string? name = null) : base(name)
     {
         if (axis == 0) throw new ArgumentOutOfRangeException(nameof(axis), axis, "Concatenate cannot join along the batch axis.");
         Axis = axis;
     }
 
+    /// <inheritdoc/>
     public override string TypeName => "Concatenate";
+    /// <summary>The joined axis, counted with the batch axis as Keras does (−1, the last, by default; never 0).</summary>
     public int Axis { get; }
 
+    /// <summary>The inputs' common shape with the sizes along <see cref="Axis"/> added; the inputs must agree on every other axis.</summary>
     protected override Shape MergedShape(IReadOnlyList<Shape> inputShapes)
     {
         int rank = inputShapes[0].Rank;
@@ -37,8 +41,10 @@ public sealed class Concatenate : MergeLayer
         return new Shape(dims);
     }
 
+    /// <inheritdoc/>
     protected override Tensor Merge(IReadOnlyList<Tensor> inputs) => Ops.Concatenate(inputs, Axis);
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();

@@ -13,6 +13,19 @@ public sealed class Conv1D : Layer
 {
     private Parameter? _kernel, _bias;
 
+    /// <param name="filters">Number of output channels.</param>
+    /// <param name="kernelSize">Length of the convolution window, in steps.</param>
+    /// <param name="strides">Step between windows; above 1 only with a dilation rate of 1.</param>
+    /// <param name="padding"><see cref="Padding.Valid"/> (none, the default) or <see cref="Padding.Same"/> (output length ⌈steps/strides⌉).</param>
+    /// <param name="dilationRate">Spacing between the window's taps (Keras's <c>dilation_rate</c>); above 1 only with strides of 1.</param>
+    /// <param name="activation">Applied to the convolution's output; null for none (linear).</param>
+    /// <param name="useBias">Whether to add a learned bias per filter.</param>
+    /// <param name="kernelInitializer">Fills the (kernelSize, channels, filters) kernel; null for glorot_uniform.</param>
+    /// <param name="biasInitializer">Fills the bias; null for zeros.</param>
+    /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <param name="inputShape">The per-sample input shape (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size, stride or dilation rate is not positive.</exception>
+    /// <exception cref="ArgumentException">Both strides and dilation rate are above 1.</exception>
     public Conv1D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid, int dilationRate = 1,
         Activation? activation = null, bool useBias = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
         string? name = null, int[]? inputShape = null) : base(name, inputShape)
@@ -33,17 +46,28 @@ public sealed class Conv1D : Layer
         BiasInitializer = biasInitializer ?? Initializer.Zeros;
     }
 
+    /// <inheritdoc/>
     public override string TypeName => "Conv1D";
+    /// <summary>Number of output channels.</summary>
     public int Filters { get; }
+    /// <summary>Length of the convolution window, in steps.</summary>
     public int KernelSize { get; }
+    /// <summary>Step between windows.</summary>
     public int Strides { get; }
+    /// <summary>Valid (no padding) or Same (output length ⌈steps/strides⌉).</summary>
     public Padding Padding { get; }
+    /// <summary>Spacing between the window's taps (1: adjacent steps).</summary>
     public int DilationRate { get; }
+    /// <summary>Applied to the convolution's output (linear when none was given).</summary>
     public Activation Activation { get; }
+    /// <summary>Whether the layer adds a learned bias per filter.</summary>
     public bool UseBias { get; }
+    /// <summary>What fills the kernel when the layer is built (glorot_uniform by default).</summary>
     public Initializer KernelInitializer { get; }
+    /// <summary>What fills the bias when the layer is built (zeros by default).</summary>
     public Initializer BiasInitializer { get; }
 
+    /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
         ComputeOutputShape(inputShape);
@@ -51,6 +75,8 @@ public sealed class Conv1D : Layer
         if (UseBias) _bias = AddWeight("bias", new Shape(Filters), BiasInitializer);
     }
 
+    /// <summary>(output steps, filters), the length set by <see cref="Padding"/>, <see cref="Strides"/> and <see cref="DilationRate"/>.</summary>
+    /// <exception cref="ShapeMismatchException">The input is not (steps, channels), or the window does not fit it.</exception>
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         if (inputShape.Rank != 2) throw ShapeError("(batch, steps, channels)", inputShape);
@@ -58,6 +84,7 @@ public sealed class Conv1D : Layer
         return new Shape(steps, Filters);
     }
 
+    /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
         int cin = _kernel!.Shape[1];
@@ -68,6 +95,7 @@ public sealed class Conv1D : Layer
         return Activation.Apply(Ops.Reshape(y, x.Shape[0], y.Shape[2], Filters));
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();

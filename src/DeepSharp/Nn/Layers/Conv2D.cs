@@ -13,6 +13,19 @@ public sealed class Conv2D : Layer
 {
     private Parameter? _kernel, _bias;
 
+    /// <param name="filters">Number of output channels.</param>
+    /// <param name="kernelSize">(height, width) of the convolution window.</param>
+    /// <param name="strides">Step between windows along (height, width); null for (1, 1). Above 1 only with a dilation rate of (1, 1).</param>
+    /// <param name="padding"><see cref="Padding.Valid"/> (none, the default) or <see cref="Padding.Same"/> (output ⌈size/stride⌉ along each axis).</param>
+    /// <param name="activation">Applied to the convolution's output; null for none (linear).</param>
+    /// <param name="useBias">Whether to add a learned bias per filter.</param>
+    /// <param name="dilationRate">Spacing between the window's taps along (height, width) (Keras's <c>dilation_rate</c>); null for (1, 1).</param>
+    /// <param name="kernelInitializer">Fills the (kh, kw, channels, filters) kernel; null for glorot_uniform.</param>
+    /// <param name="biasInitializer">Fills the bias; null for zeros.</param>
+    /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <param name="inputShape">The per-sample input shape (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size, stride or dilation rate is not positive.</exception>
+    /// <exception cref="ArgumentException">Both strides and dilation rate are above 1.</exception>
     public Conv2D(int filters, (int H, int W) kernelSize, (int H, int W)? strides = null, Padding padding = Padding.Valid,
         Activation? activation = null, bool useBias = true, (int H, int W)? dilationRate = null,
         Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
@@ -39,17 +52,28 @@ public sealed class Conv2D : Layer
     {
     }
 
+    /// <inheritdoc/>
     public override string TypeName => "Conv2D";
+    /// <summary>Number of output channels.</summary>
     public int Filters { get; }
+    /// <summary>(height, width) of the convolution window.</summary>
     public (int H, int W) KernelSize { get; }
+    /// <summary>Step between windows along (height, width).</summary>
     public (int H, int W) Strides { get; }
+    /// <summary>Spacing between the window's taps along (height, width); (1, 1): adjacent pixels.</summary>
     public (int H, int W) DilationRate { get; }
+    /// <summary>Valid (no padding) or Same (output ⌈size/stride⌉ along each axis).</summary>
     public Padding Padding { get; }
+    /// <summary>Applied to the convolution's output (linear when none was given).</summary>
     public Activation Activation { get; }
+    /// <summary>Whether the layer adds a learned bias per filter.</summary>
     public bool UseBias { get; }
+    /// <summary>What fills the kernel when the layer is built (glorot_uniform by default).</summary>
     public Initializer KernelInitializer { get; }
+    /// <summary>What fills the bias when the layer is built (zeros by default).</summary>
     public Initializer BiasInitializer { get; }
 
+    /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
         ComputeOutputShape(inputShape);
@@ -57,6 +81,8 @@ public sealed class Conv2D : Layer
         if (UseBias) _bias = AddWeight("bias", new Shape(Filters), BiasInitializer);
     }
 
+    /// <summary>(output height, output width, filters), the sizes set by <see cref="Padding"/>, <see cref="Strides"/> and <see cref="DilationRate"/>.</summary>
+    /// <exception cref="ShapeMismatchException">The input is not (height, width, channels), or the window does not fit it.</exception>
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         if (inputShape.Rank != 3) throw ShapeError("(batch, height, width, channels)", inputShape);
@@ -65,6 +91,7 @@ public sealed class Conv2D : Layer
         return new Shape(h, w, Filters);
     }
 
+    /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
         if (x.Rank != 4 || x.Shape[3] != _kernel!.Shape[2])
@@ -75,6 +102,7 @@ public sealed class Conv2D : Layer
         return Activation.Apply(y);
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();

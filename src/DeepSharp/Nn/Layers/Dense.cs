@@ -12,6 +12,14 @@ public sealed class Dense : Layer
 {
     private Parameter? _kernel, _bias;
 
+    /// <param name="units">Size of the output's last axis.</param>
+    /// <param name="activation">Applied to x·kernel + bias; null for none (linear).</param>
+    /// <param name="useBias">Whether to add a learned bias.</param>
+    /// <param name="kernelInitializer">Fills the (features, units) kernel; null for glorot_uniform.</param>
+    /// <param name="biasInitializer">Fills the bias; null for zeros.</param>
+    /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <param name="inputShape">The per-sample input shape (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="units"/> is not positive.</exception>
     public Dense(int units, Activation? activation = null, bool useBias = true,
         Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
         string? name = null, int[]? inputShape = null) : base(name, inputShape)
@@ -24,16 +32,23 @@ public sealed class Dense : Layer
         BiasInitializer = biasInitializer ?? Initializer.Zeros;
     }
 
+    /// <inheritdoc/>
     public override string TypeName => "Dense";
 
     /// <summary>Passes a mask on unchanged (Keras's supports_masking).</summary>
     public override bool SupportsMasking => true;
+    /// <summary>Size of the output's last axis.</summary>
     public int Units { get; }
+    /// <summary>Applied to x·kernel + bias (linear when none was given).</summary>
     public Activation Activation { get; }
+    /// <summary>Whether the layer adds a learned bias (weight "bias").</summary>
     public bool UseBias { get; }
+    /// <summary>What fills the kernel when the layer is built (glorot_uniform by default).</summary>
     public Initializer KernelInitializer { get; }
+    /// <summary>What fills the bias when the layer is built (zeros by default).</summary>
     public Initializer BiasInitializer { get; }
 
+    /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
         if (inputShape.Rank < 1) throw ShapeError("(batch, ..., features)", inputShape);
@@ -41,6 +56,7 @@ public sealed class Dense : Layer
         if (UseBias) _bias = AddWeight("bias", new Shape(Units), BiasInitializer);
     }
 
+    /// <summary>The input shape with its last axis replaced by <see cref="Units"/>: (..., units).</summary>
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         if (inputShape.Rank < 1) throw ShapeError("(batch, ..., features)", inputShape);
@@ -49,6 +65,7 @@ public sealed class Dense : Layer
         return new Shape(dims);
     }
 
+    /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
         int features = _kernel!.Shape[0];
@@ -65,6 +82,7 @@ public sealed class Dense : Layer
         return Activation.Apply(y);
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();

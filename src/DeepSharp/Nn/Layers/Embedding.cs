@@ -15,6 +15,13 @@ public sealed class Embedding : Layer
 {
     private Parameter? _embeddings;
 
+    /// <param name="inputDim">Size of the vocabulary: indices run over [0, inputDim), padding index 0 included.</param>
+    /// <param name="outputDim">Length of each embedding vector, the output's last axis.</param>
+    /// <param name="embeddingsInitializer">Fills the (inputDim, outputDim) table; null for Keras's "uniform" in [−0.05, 0.05].</param>
+    /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <param name="inputShape">The per-sample shape of the indices (e.g. [80] for sequences of 80 tokens), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <param name="maskZero">Treat index 0 as padding: the layer then outputs a mask that recurrent and attention layers downstream use to skip it.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="inputDim"/> or <paramref name="outputDim"/> is not positive.</exception>
     public Embedding(int inputDim, int outputDim, Initializer? embeddingsInitializer = null, string? name = null, int[]? inputShape = null,
         bool maskZero = false)
         : base(name, inputShape)
@@ -27,14 +34,19 @@ public sealed class Embedding : Layer
         MaskZero = maskZero;
     }
 
+    /// <inheritdoc/>
     public override string TypeName => "Embedding";
+    /// <summary>Size of the vocabulary: valid indices are [0, InputDim).</summary>
     public int InputDim { get; }
+    /// <summary>Length of each embedding vector, the output's last axis.</summary>
     public int OutputDim { get; }
+    /// <summary>What fills the table when the layer is built (Keras's "uniform" by default).</summary>
     public Initializer EmbeddingsInitializer { get; }
 
     /// <summary>Treat index 0 as padding and output a mask of the other indices (Keras's mask_zero).</summary>
     public bool MaskZero { get; }
 
+    /// <summary>True with <see cref="MaskZero"/>, when the layer makes a mask of the non-padding indices.</summary>
     public override bool SupportsMasking => MaskZero;
 
     internal override bool AcceptsInt32(int index) => true;
@@ -58,9 +70,11 @@ public sealed class Embedding : Layer
         return result;
     }
 
+    /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape) =>
         _embeddings = AddWeight("embeddings", new Shape(InputDim, OutputDim), EmbeddingsInitializer);
 
+    /// <summary>The indices' shape with an axis of <see cref="OutputDim"/> appended: (..., outputDim).</summary>
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         var dims = new int[inputShape.Rank + 1];
@@ -69,6 +83,7 @@ public sealed class Embedding : Layer
         return new Shape(dims);
     }
 
+    /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
         try
@@ -81,6 +96,7 @@ public sealed class Embedding : Layer
         }
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();

@@ -13,6 +13,24 @@ namespace DeepSharp.Nn.Layers;
 /// </summary>
 public sealed class Gru : RecurrentLayer
 {
+    /// <param name="units">Size of the state and of each step's output.</param>
+    /// <param name="activation">The cell's activation; null for tanh. Tanh, sigmoid, relu and linear are supported.</param>
+    /// <param name="recurrentActivation">The gates' activation; null for sigmoid. Same choices as <paramref name="activation"/>.</param>
+    /// <param name="useBias">Whether to add a learned bias.</param>
+    /// <param name="kernelInitializer">Fills the input kernel; null for glorot_uniform.</param>
+    /// <param name="recurrentInitializer">Fills the recurrent kernel; null for orthogonal.</param>
+    /// <param name="biasInitializer">Fills the bias; null for zeros.</param>
+    /// <param name="dropout">Fraction of the input features dropped while training, in [0, 1); one mask per sequence.</param>
+    /// <param name="recurrentDropout">Fraction of the state's units dropped in the recurrent product while training, in [0, 1); one mask per sequence.</param>
+    /// <param name="returnSequences">Return every step's output (batch, time, units) instead of the last step's (batch, units).</param>
+    /// <param name="returnState">Also return the final state h; the layer is then called through <c>CallWithState</c>.</param>
+    /// <param name="goBackwards">Process the sequence last step first; a returned sequence stays in processing order.</param>
+    /// <param name="zeroOutputForMask">Masked steps output zeros instead of repeating the previous output.</param>
+    /// <param name="seed">Seeds the dropout masks' generator; null forks one from the global generator.</param>
+    /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <param name="inputShape">The per-sample input shape (time, features) (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="units"/> is not positive (or too large), or a dropout rate is outside [0, 1).</exception>
+    /// <exception cref="ArgumentException">An activation other than tanh, sigmoid, relu or linear.</exception>
     public Gru(int units, Activation? activation = null, Activation? recurrentActivation = null, bool useBias = true,
         Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null, Initializer? biasInitializer = null,
         float dropout = 0f, float recurrentDropout = 0f,
@@ -23,7 +41,9 @@ public sealed class Gru : RecurrentLayer
     {
     }
 
+    /// <inheritdoc/>
     public override string TypeName => "GRU";
+    /// <inheritdoc/>
     public override int StateCount => 1;
     private protected override int Gates => 3;
     private protected override string CellName => "gru_cell";

@@ -15,6 +15,12 @@ public abstract class ImageAugmentation : Layer
 {
     private RandomGenerator? _generator;
 
+    /// <param name="fillMode">How pixels read from outside the image are filled: <see cref="FillMode.Reflect"/> (Keras's default) mirrors the image, <see cref="FillMode.Constant"/> uses <paramref name="fillValue"/>.</param>
+    /// <param name="fillValue">The value of outside pixels with <see cref="FillMode.Constant"/>.</param>
+    /// <param name="seed">Seeds the layer's own generator of transforms; null forks one from the global generator.</param>
+    /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <param name="inputShape">The per-sample input shape (height, width, channels) (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fillMode"/> is not a defined value, or <paramref name="fillValue"/> is not finite.</exception>
     protected ImageAugmentation(FillMode fillMode, float fillValue, long? seed, string? name, int[]? inputShape) : base(name, inputShape)
     {
         if (!Enum.IsDefined(fillMode)) throw new ArgumentOutOfRangeException(nameof(fillMode), fillMode, "Unknown fill mode.");
@@ -24,8 +30,11 @@ public abstract class ImageAugmentation : Layer
         Seed = seed;
     }
 
+    /// <summary>How pixels read from outside the image are filled (Keras's <c>fill_mode</c>).</summary>
     public FillMode FillMode { get; }
+    /// <summary>The value of outside pixels with <see cref="FillMode.Constant"/>.</summary>
     public float FillValue { get; }
+    /// <summary>The seed of the transforms' generator; null when it was forked from the global generator.</summary>
     public long? Seed { get; }
 
     /// <summary>The generator of the random transforms (its state goes into checkpoints).</summary>
@@ -36,15 +45,19 @@ public abstract class ImageAugmentation : Layer
     /// <summary>Writes one image's (a0, a1, a2, b0, b1, b2): output pixel (x, y) reads input (a0·x + a1·y + a2, b0·x + b1·y + b2).</summary>
     protected abstract void DrawTransform(int height, int width, RandomGenerator generator, Span<float> transform);
 
+    /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
         ComputeOutputShape(inputShape);
         _ = Generator;
     }
 
+    /// <summary>The input shape: augmentations keep the image's size.</summary>
+    /// <exception cref="ShapeMismatchException">The input is not (height, width, channels).</exception>
     public override Shape ComputeOutputShape(Shape inputShape) =>
         inputShape.Rank == 3 ? inputShape : throw ShapeError("(batch, height, width, channels)", inputShape);
 
+    /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
         if (!training) return x;
@@ -58,6 +71,7 @@ public abstract class ImageAugmentation : Layer
     protected static float Uniform(RandomGenerator generator, (float Lower, float Upper) range) =>
         range.Lower + (range.Upper - range.Lower) * generator.NextFloat();
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();

@@ -9,6 +9,10 @@ namespace DeepSharp.Nn.Layers;
 /// </summary>
 public sealed class InputLayer : Layer
 {
+    /// <param name="shape">The per-sample shape, batch axis excluded (Keras's <c>shape</c>).</param>
+    /// <param name="dtype">Float32, or Int32 for integer inputs such as the token ids an Embedding reads.</param>
+    /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="shape"/> is null.</exception>
     public InputLayer(int[] shape, DType dtype = DType.Float32, string? name = null) : base(name, null)
     {
         ArgumentNullException.ThrowIfNull(shape);
@@ -18,20 +22,25 @@ public sealed class InputLayer : Layer
         Output = RecordSource(Shape, dtype);
     }
 
+    /// <inheritdoc/>
     public override string TypeName => "InputLayer";
 
     /// <summary>The per-sample shape (batch axis excluded).</summary>
     public Shape Shape { get; }
 
+    /// <summary>The element type the model expects for this input: Float32, or Int32 for integer inputs.</summary>
     public DType DType { get; }
 
     /// <summary>The symbolic tensor standing for this input.</summary>
     public SymbolicTensor Output { get; }
 
+    /// <inheritdoc/>
     public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
 
+    /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training) => x;
 
+    /// <summary>Keras's InputLayer config: <c>batch_shape</c> (a null batch axis, then <see cref="Shape"/>), <c>dtype</c>, <c>sparse</c> and <c>name</c>.</summary>
     public override JsonObject GetConfig()
     {
         var batchShape = new JsonArray { null };

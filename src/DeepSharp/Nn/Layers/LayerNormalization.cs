@@ -20,8 +20,9 @@ public sealed class LayerNormalization : Layer
     /// <param name="epsilon">Added to the variance before the square root.</param>
     /// <param name="center">Learn an offset β.</param>
     /// <param name="scale">Learn a scale γ.</param>
-    /// <param name="name">The layer's name.</param>
-    /// <param name="inputShape">The per-sample input shape, to build on creation.</param>
+    /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <param name="inputShape">The per-sample input shape (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="axis"/> is 0, or <paramref name="epsilon"/> is not positive.</exception>
     public LayerNormalization(int axis = -1, float epsilon = 1e-3f, bool center = true, bool scale = true,
         string? name = null, int[]? inputShape = null) : this([axis], false, epsilon, center, scale, name, inputShape) { }
 
@@ -30,8 +31,10 @@ public sealed class LayerNormalization : Layer
     /// <param name="epsilon">Added to the variance before the square root.</param>
     /// <param name="center">Learn an offset β.</param>
     /// <param name="scale">Learn a scale γ.</param>
-    /// <param name="name">The layer's name.</param>
-    /// <param name="inputShape">The per-sample input shape, to build on creation.</param>
+    /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <param name="inputShape">The per-sample input shape (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="axis"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="axis"/> is empty or holds 0, or <paramref name="epsilon"/> is not positive.</exception>
     public LayerNormalization(int[] axis, float epsilon = 1e-3f, bool center = true, bool scale = true,
         string? name = null, int[]? inputShape = null) : this(axis ?? throw new ArgumentNullException(nameof(axis)), true, epsilon, center, scale, name, inputShape) { }
 
@@ -47,6 +50,7 @@ public sealed class LayerNormalization : Layer
         Scale = scale;
     }
 
+    /// <inheritdoc/>
     public override string TypeName => "LayerNormalization";
 
     /// <summary>Passes a mask on unchanged (Keras's supports_masking).</summary>
@@ -54,10 +58,14 @@ public sealed class LayerNormalization : Layer
 
     /// <summary>The axes as given (counted with the batch axis; −1 is the last).</summary>
     public IReadOnlyList<int> Axis { get; }
+    /// <summary>Added to the variance before the square root, for stability.</summary>
     public float Epsilon { get; }
+    /// <summary>Whether the layer learns an offset β (weight "beta").</summary>
     public bool Center { get; }
+    /// <summary>Whether the layer learns a scale γ (weight "gamma").</summary>
     public bool Scale { get; }
 
+    /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
         if (inputShape.Rank < 1) throw ShapeError("(batch, ..., features)", inputShape);
@@ -66,8 +74,10 @@ public sealed class LayerNormalization : Layer
         if (Center) _beta = AddWeight("beta", _axes.ParameterShape, Initializer.Zeros);
     }
 
+    /// <inheritdoc/>
     public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
 
+    /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
         var axes = _axes!;
@@ -81,6 +91,7 @@ public sealed class LayerNormalization : Layer
         return axes.Inverse is { } back ? Ops.Permute(y, back) : y;
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();

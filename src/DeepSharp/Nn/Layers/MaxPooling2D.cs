@@ -11,8 +11,10 @@ public sealed class MaxPooling2D((int H, int W)? poolSize = null, (int H, int W)
     /// <summary>A square pool, as Keras's <c>MaxPooling2D(2)</c>.</summary>
     public MaxPooling2D(int poolSize, string? name = null) : this((poolSize, poolSize), name: name) { }
 
+    /// <inheritdoc/>
     public override string TypeName => "MaxPooling2D";
 
+    /// <inheritdoc/>
     protected override Tensor Pool(Tensor x) => Ops.MaxPool2D(x, PoolSize, Strides, Padding == Padding.Same);
 
     internal static MaxPooling2D FromConfig(LayerConfig c)

@@ -14,6 +14,9 @@ public abstract class MergeLayer(string? name) : Layer(name, null)
     /// <summary>The merged per-sample shape, or a shape error naming the layer.</summary>
     protected abstract Shape MergedShape(IReadOnlyList<Shape> inputShapes);
 
+    /// <summary>Merges batches of the inputs, building the layer on the first call.</summary>
+    /// <exception cref="ArgumentException">There are fewer than two inputs.</exception>
+    /// <exception cref="ShapeMismatchException">The per-sample shapes do not merge, or the batch sizes differ.</exception>
     public override Tensor Call(IReadOnlyList<Tensor> inputs, bool training = false)
     {
         ArgumentNullException.ThrowIfNull(inputs);
@@ -30,12 +33,16 @@ public abstract class MergeLayer(string? name) : Layer(name, null)
         return Merge(inputs);
     }
 
+    /// <inheritdoc/>
     public override void Build(IReadOnlyList<Shape> inputShapes)
     {
         ComputeOutputShape(inputShapes);
         if (!IsBuilt) Build(inputShapes[0]);
     }
 
+    /// <summary>The merged per-sample shape.</summary>
+    /// <exception cref="ArgumentException">There are fewer than two inputs.</exception>
+    /// <exception cref="ShapeMismatchException">The shapes do not merge.</exception>
     public override Shape ComputeOutputShape(IReadOnlyList<Shape> inputShapes)
     {
         ArgumentNullException.ThrowIfNull(inputShapes);
@@ -44,9 +51,13 @@ public abstract class MergeLayer(string? name) : Layer(name, null)
         return MergedShape(inputShapes);
     }
 
+    /// <summary>Not available: a merge layer needs a list of shapes. Always throws.</summary>
+    /// <exception cref="ArgumentException">Always.</exception>
     public override Shape ComputeOutputShape(Shape inputShape) =>
         throw new ArgumentException($"Layer '{Name}' ({TypeName}) merges a list of inputs; call it with several.");
 
+    /// <summary>Not available: a merge layer needs a list of inputs. Always throws.</summary>
+    /// <exception cref="ArgumentException">Always.</exception>
     protected override Tensor Forward(Tensor x, bool training) =>
         throw new ArgumentException($"Layer '{Name}' ({TypeName}) merges a list of inputs; call it with several.");
 

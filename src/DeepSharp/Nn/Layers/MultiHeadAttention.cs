@@ -21,6 +21,17 @@ public sealed partial class MultiHeadAttention : Layer
     private (Shape Value, Shape Key)? _pendingShapes;
     private RandomGenerator? _generator;
 
+    /// <param name="numHeads">Number of attention heads, each with its own query, key and value projections.</param>
+    /// <param name="keyDim">Size of each head's query and key projections (Keras's <c>key_dim</c>); scores are scaled by 1/√keyDim.</param>
+    /// <param name="valueDim">Size of each head's value projection; null for <paramref name="keyDim"/>.</param>
+    /// <param name="dropout">Dropout rate on the attention probabilities while training, in [0, 1).</param>
+    /// <param name="useBias">Whether the query, key, value and output projections add learned biases.</param>
+    /// <param name="outputShape">Features of the output (Keras's <c>output_shape</c>, a single size here); null for the query's.</param>
+    /// <param name="kernelInitializer">Fills the projection kernels; null for glorot_uniform.</param>
+    /// <param name="biasInitializer">Fills the biases; null for zeros.</param>
+    /// <param name="seed">Seeds the attention dropout's generator; null forks one from the global generator.</param>
+    /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive, or <paramref name="dropout"/> is outside [0, 1).</exception>
     public MultiHeadAttention(int numHeads, int keyDim, int? valueDim = null, float dropout = 0f, bool useBias = true,
         int? outputShape = null, Initializer? kernelInitializer = null, Initializer? biasInitializer = null, long? seed = null,
         string? name = null) : base(name, null)
@@ -41,17 +52,25 @@ public sealed partial class MultiHeadAttention : Layer
         Seed = seed;
     }
 
+    /// <inheritdoc/>
     public override string TypeName => "MultiHeadAttention";
+    /// <summary>Number of attention heads, each with its own query, key and value projections.</summary>
     public int NumHeads { get; }
+    /// <summary>Size of each head's query and key projections.</summary>
     public int KeyDim { get; }
+    /// <summary>Size of each head's value projection (the key size unless given).</summary>
     public int ValueDim { get; }
     /// <summary>Dropout rate on the attention probabilities while training.</summary>
     public float Dropout { get; }
+    /// <summary>Whether the projections add learned biases.</summary>
     public bool UseBias { get; }
     /// <summary>Features of the output; null: those of the query.</summary>
     public int? OutputShape { get; }
+    /// <summary>What fills the projection kernels when the layer is built (glorot_uniform by default).</summary>
     public Initializer KernelInitializer { get; }
+    /// <summary>What fills the biases when the layer is built (zeros by default).</summary>
     public Initializer BiasInitializer { get; }
+    /// <summary>The seed of the attention dropout's generator; null when it was forked from the global generator.</summary>
     public long? Seed { get; }
 
     /// <summary>The generator of the attention dropout masks (its state goes into checkpoints).</summary>
@@ -86,6 +105,7 @@ public sealed partial class MultiHeadAttention : Layer
         Build(inputShapes[0], inputShapes[Math.Min(1, inputShapes.Count - 1)], inputShapes.Count > 2 ? inputShapes[2] : (Shape?)null);
     }
 
+    /// <inheritdoc/>
     protected override void OnBuild(Shape query)
     {
         var (value, key) = _pendingShapes ?? (query, query);
@@ -104,12 +124,17 @@ public sealed partial class MultiHeadAttention : Layer
         if (Dropout > 0f) _ = Generator;
     }
 
+    /// <summary>Self-attention's output for a query (Tq, features): (Tq, <see cref="OutputShape"/> or features).</summary>
+    /// <exception cref="ShapeMismatchException">The input is not (time, features).</exception>
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         if (inputShape.Rank != 2) throw ShapeError("query (batch, sequence, features)", inputShape);
         return new Shape(inputShape[0], OutputShape ?? inputShape[1]);
     }
 
+    /// <summary>The output for [query], [query, value] or [query, value, key]: (Tq, <see cref="OutputShape"/> or the query's features).</summary>
+    /// <exception cref="ArgumentException">Not one to three inputs.</exception>
+    /// <exception cref="ShapeMismatchException">An input is not (time, features), or key and value differ in length.</exception>
     public override Shape ComputeOutputShape(IReadOnlyList<Shape> inputShapes)
     {
         RequireInputCount(inputShapes.Count);
@@ -142,6 +167,7 @@ public sealed partial class MultiHeadAttention : Layer
         return Call(inputs[0], inputs[Math.Min(1, inputs.Count - 1)], inputs.Count > 2 ? inputs[2] : null, training: training);
     }
 
+    /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training) => Attend(x, x, x, null, false, training, keepScores: false).Output;
 
     /// <summary>
@@ -150,6 +176,7 @@ public sealed partial class MultiHeadAttention : Layer
     /// </summary>
     public override bool SupportsMasking => true;
 
+    /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, Tensor? mask, bool training)
     {
         if (mask is null) return Forward(x, training);
@@ -225,6 +252,7 @@ public sealed partial class MultiHeadAttention : Layer
             throw new ShapeMismatchException($"Layer '{Name}' (MultiHeadAttention) needs key and value of one length; got key {key.ToBatchString()} and value {value.ToBatchString()}.");
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();

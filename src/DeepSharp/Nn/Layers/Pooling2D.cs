@@ -10,6 +10,12 @@ namespace DeepSharp.Nn.Layers;
 /// </summary>
 public abstract class Pooling2D : Layer
 {
+    /// <param name="poolSize">(height, width) of the pooling window; null for (2, 2).</param>
+    /// <param name="strides">Step between windows along (height, width); null for the pool size (windows side by side).</param>
+    /// <param name="padding"><see cref="Padding.Valid"/> (windows inside the image) or <see cref="Padding.Same"/> (output ⌈size/stride⌉; border windows reach past the edge).</param>
+    /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <param name="inputShape">The per-sample input shape (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A pool size or stride is not positive.</exception>
     protected Pooling2D((int H, int W)? poolSize, (int H, int W)? strides, Padding padding, string? name, int[]? inputShape)
         : base(name, inputShape)
     {
@@ -20,10 +26,15 @@ public abstract class Pooling2D : Layer
         Padding = padding;
     }
 
+    /// <summary>(height, width) of the pooling window.</summary>
     public (int H, int W) PoolSize { get; }
+    /// <summary>Step between windows along (height, width); the pool size unless given.</summary>
     public (int H, int W) Strides { get; }
+    /// <summary>Valid (windows inside the image) or Same (output ⌈size/stride⌉ along each axis).</summary>
     public Padding Padding { get; }
 
+    /// <summary>(output height, output width, channels): channels are kept; the sizes follow <see cref="PoolSize"/>, <see cref="Strides"/> and <see cref="Padding"/>.</summary>
+    /// <exception cref="ShapeMismatchException">The input is not (height, width, channels), or the window does not fit it.</exception>
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         if (inputShape.Rank != 3) throw ShapeError("(batch, height, width, channels)", inputShape);
@@ -32,8 +43,10 @@ public abstract class Pooling2D : Layer
         return new Shape(h, w, inputShape[2]);
     }
 
+    /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape) => ComputeOutputShape(inputShape);
 
+    /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
         if (x.Rank != 4) throw ShapeError("(batch, height, width, channels)", x.Shape.WithoutBatch());
@@ -43,6 +56,7 @@ public abstract class Pooling2D : Layer
     /// <summary>Pools a (batch, height, width, channels) tensor.</summary>
     protected abstract Tensor Pool(Tensor x);
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();

@@ -14,6 +14,11 @@ public sealed class PositionEmbedding : Layer, IStepLayer
 {
     private Parameter? _embeddings;
 
+    /// <param name="sequenceLength">The most positions the table holds (keras_hub's <c>sequence_length</c>); longer inputs and decoding past it throw.</param>
+    /// <param name="initializer">Fills the (sequenceLength, features) table; null for glorot_uniform.</param>
+    /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <param name="inputShape">The per-sample input shape (time, features) (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="sequenceLength"/> is not positive.</exception>
     public PositionEmbedding(int sequenceLength, Initializer? initializer = null, string? name = null, int[]? inputShape = null)
         : base(name, inputShape)
     {
@@ -22,24 +27,30 @@ public sealed class PositionEmbedding : Layer, IStepLayer
         Initializer = initializer ?? Initializer.GlorotUniform;
     }
 
+    /// <inheritdoc/>
     public override string TypeName => "PositionEmbedding";
 
     /// <summary>The most positions the table holds.</summary>
     public int SequenceLength { get; }
+    /// <summary>What fills the table when the layer is built (glorot_uniform by default).</summary>
     public Initializer Initializer { get; }
 
+    /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
         RequireShape(inputShape);
         _embeddings = AddWeight("embeddings", new Shape(SequenceLength, inputShape[1]), Initializer);
     }
 
+    /// <summary>The input shape (time, features): one embedding per position.</summary>
+    /// <exception cref="ShapeMismatchException">The input is not (time, features), or is longer than <see cref="SequenceLength"/>.</exception>
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         RequireShape(inputShape);
         return inputShape;
     }
 
+    /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training) => Embeddings(x, 0);
 
     /// <summary>The embeddings of positions [startIndex, startIndex + T) for inputs (batch, T, features) (keras_hub's start_index).</summary>
@@ -79,6 +90,7 @@ public sealed class PositionEmbedding : Layer, IStepLayer
             throw new ShapeMismatchException($"Layer '{Name}' (PositionEmbedding) holds {SequenceLength} positions; got sequences of {inputShape[0]} ({inputShape.ToBatchString()}).");
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();

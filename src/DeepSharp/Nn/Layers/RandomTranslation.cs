@@ -10,10 +10,28 @@ namespace DeepSharp.Nn.Layers;
 /// </summary>
 public sealed class RandomTranslation : ImageAugmentation
 {
+    /// <param name="heightFactor">The largest vertical shift, as a fraction of the height: shifts are drawn from [−f, f]·height.</param>
+    /// <param name="widthFactor">The largest horizontal shift, as a fraction of the width.</param>
+    /// <param name="fillMode">How pixels read from outside the image are filled: <see cref="FillMode.Reflect"/> (Keras's default) mirrors the image, <see cref="FillMode.Constant"/> uses <paramref name="fillValue"/>.</param>
+    /// <param name="fillValue">The value of outside pixels with <see cref="FillMode.Constant"/>.</param>
+    /// <param name="seed">Seeds the layer's own generator of transforms; null forks one from the global generator.</param>
+    /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <param name="inputShape">The per-sample input shape (height, width, channels) (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fillMode"/> is not a defined value, or <paramref name="fillValue"/> is not finite.</exception>
+    /// <exception cref="ArgumentException">A factor is not a finite range with lower ≤ upper.</exception>
     public RandomTranslation(float heightFactor, float widthFactor, FillMode fillMode = FillMode.Reflect, float fillValue = 0f,
         long? seed = null, string? name = null, int[]? inputShape = null)
         : this(Range(heightFactor), Range(widthFactor), fillMode, fillValue, seed, name, inputShape) { }
 
+    /// <param name="heightFactor">The range of the vertical shift, as fractions of the height; positive moves the image down.</param>
+    /// <param name="widthFactor">The range of the horizontal shift, as fractions of the width; positive moves the image right.</param>
+    /// <param name="fillMode">How pixels read from outside the image are filled: <see cref="FillMode.Reflect"/> (Keras's default) mirrors the image, <see cref="FillMode.Constant"/> uses <paramref name="fillValue"/>.</param>
+    /// <param name="fillValue">The value of outside pixels with <see cref="FillMode.Constant"/>.</param>
+    /// <param name="seed">Seeds the layer's own generator of transforms; null forks one from the global generator.</param>
+    /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <param name="inputShape">The per-sample input shape (height, width, channels) (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fillMode"/> is not a defined value, or <paramref name="fillValue"/> is not finite.</exception>
+    /// <exception cref="ArgumentException">A factor is not a finite range with lower ≤ upper.</exception>
     public RandomTranslation((float Lower, float Upper) heightFactor, (float Lower, float Upper) widthFactor, FillMode fillMode = FillMode.Reflect,
         float fillValue = 0f, long? seed = null, string? name = null, int[]? inputShape = null) : base(fillMode, fillValue, seed, name, inputShape)
     {
@@ -23,10 +41,14 @@ public sealed class RandomTranslation : ImageAugmentation
         WidthFactor = widthFactor;
     }
 
+    /// <inheritdoc/>
     public override string TypeName => "RandomTranslation";
+    /// <summary>The range the vertical shift is drawn from, as fractions of the height (positive: down).</summary>
     public (float Lower, float Upper) HeightFactor { get; }
+    /// <summary>The range the horizontal shift is drawn from, as fractions of the width (positive: right).</summary>
     public (float Lower, float Upper) WidthFactor { get; }
 
+    /// <inheritdoc/>
     protected override void DrawTransform(int height, int width, RandomGenerator generator, Span<float> t)
     {
         float dy = Uniform(generator, HeightFactor) * height;
@@ -37,6 +59,7 @@ public sealed class RandomTranslation : ImageAugmentation
         t[5] = -dy;
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();

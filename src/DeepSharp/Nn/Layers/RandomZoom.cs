@@ -11,10 +11,28 @@ namespace DeepSharp.Nn.Layers;
 /// </summary>
 public sealed class RandomZoom : ImageAugmentation
 {
+    /// <param name="heightFactor">The largest vertical zoom change f: the zoom 1 + f is drawn with f in [−heightFactor, heightFactor]; positive f zooms out.</param>
+    /// <param name="widthFactor">The same for the width; null applies the vertical zoom to both axes, keeping the aspect ratio.</param>
+    /// <param name="fillMode">How pixels read from outside the image are filled: <see cref="FillMode.Reflect"/> (Keras's default) mirrors the image, <see cref="FillMode.Constant"/> uses <paramref name="fillValue"/>.</param>
+    /// <param name="fillValue">The value of outside pixels with <see cref="FillMode.Constant"/>.</param>
+    /// <param name="seed">Seeds the layer's own generator of transforms; null forks one from the global generator.</param>
+    /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <param name="inputShape">The per-sample input shape (height, width, channels) (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fillMode"/> is not a defined value, or <paramref name="fillValue"/> is not finite.</exception>
+    /// <exception cref="ArgumentException">A factor is not a finite range with lower ≤ upper, or its lower bound is −1 or below.</exception>
     public RandomZoom(float heightFactor, float? widthFactor = null, FillMode fillMode = FillMode.Reflect, float fillValue = 0f,
         long? seed = null, string? name = null, int[]? inputShape = null)
         : this(Range(heightFactor), widthFactor is { } w ? Range(w) : null, fillMode, fillValue, seed, name, inputShape) { }
 
+    /// <param name="heightFactor">The range f is drawn from for the vertical zoom 1 + f; positive f zooms out, negative zooms in.</param>
+    /// <param name="widthFactor">The range for the horizontal zoom; null applies the vertical zoom to both axes, keeping the aspect ratio.</param>
+    /// <param name="fillMode">How pixels read from outside the image are filled: <see cref="FillMode.Reflect"/> (Keras's default) mirrors the image, <see cref="FillMode.Constant"/> uses <paramref name="fillValue"/>.</param>
+    /// <param name="fillValue">The value of outside pixels with <see cref="FillMode.Constant"/>.</param>
+    /// <param name="seed">Seeds the layer's own generator of transforms; null forks one from the global generator.</param>
+    /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <param name="inputShape">The per-sample input shape (height, width, channels) (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fillMode"/> is not a defined value, or <paramref name="fillValue"/> is not finite.</exception>
+    /// <exception cref="ArgumentException">A factor is not a finite range with lower ≤ upper, or its lower bound is −1 or below.</exception>
     public RandomZoom((float Lower, float Upper) heightFactor, (float Lower, float Upper)? widthFactor = null, FillMode fillMode = FillMode.Reflect,
         float fillValue = 0f, long? seed = null, string? name = null, int[]? inputShape = null) : base(fillMode, fillValue, seed, name, inputShape)
     {
@@ -26,10 +44,14 @@ public sealed class RandomZoom : ImageAugmentation
         WidthFactor = widthFactor;
     }
 
+    /// <inheritdoc/>
     public override string TypeName => "RandomZoom";
+    /// <summary>The range f is drawn from for the vertical zoom 1 + f (positive: zoom out).</summary>
     public (float Lower, float Upper) HeightFactor { get; }
+    /// <summary>The range for the horizontal zoom; null when the vertical zoom applies to both axes.</summary>
     public (float Lower, float Upper)? WidthFactor { get; }
 
+    /// <inheritdoc/>
     protected override void DrawTransform(int height, int width, RandomGenerator generator, Span<float> t)
     {
         float zoomY = 1f + Uniform(generator, HeightFactor);
@@ -40,6 +62,7 @@ public sealed class RandomZoom : ImageAugmentation
         t[5] = (height - 1) / 2f * (1f - zoomY);
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();

@@ -59,24 +59,33 @@ public abstract partial class RecurrentLayer : Layer
         Seed = seed;
     }
 
+    /// <summary>Size of the state and of each step's output.</summary>
     public int Units { get; }
+    /// <summary>The cell's activation (tanh by default).</summary>
     public Activation Activation { get; }
     /// <summary>The gates' activation (LSTM and GRU; SimpleRNN has none).</summary>
     public Activation RecurrentActivation { get; }
+    /// <summary>Whether the cell adds a learned bias.</summary>
     public bool UseBias { get; }
+    /// <summary>What fills the input kernel (features, gates·units) when the layer is built (glorot_uniform by default).</summary>
     public Initializer KernelInitializer { get; }
+    /// <summary>What fills the recurrent kernel (units, gates·units) when the layer is built (orthogonal by default).</summary>
     public Initializer RecurrentInitializer { get; }
+    /// <summary>What fills the bias when the layer is built (zeros by default).</summary>
     public Initializer BiasInitializer { get; }
     /// <summary>Fraction of the input features dropped while training (one mask per sequence).</summary>
     public float Dropout { get; }
     /// <summary>Fraction of the state's units dropped in h·U while training (one mask per sequence).</summary>
     public float RecurrentDropout { get; }
+    /// <summary>Whether the output is every step's, (time, units), rather than the last step's, (units).</summary>
     public bool ReturnSequences { get; }
+    /// <summary>Whether the layer returns its final states too; it then runs through <c>CallWithState</c>, and <c>Call</c> refuses it.</summary>
     public bool ReturnState { get; }
     /// <summary>Process the sequence last step first; the returned sequence is in processing order (Keras).</summary>
     public bool GoBackwards { get; }
     /// <summary>Masked steps output zeros instead of the previous output (Bidirectional sets it for sequences).</summary>
     public bool ZeroOutputForMask { get; internal set; }
+    /// <summary>The seed of the dropout masks' generator; null when it was forked from the global generator.</summary>
     public long? Seed { get; }
 
     /// <summary>Number of state tensors: 1 (h), or 2 for LSTM (h, c).</summary>
@@ -87,6 +96,7 @@ public abstract partial class RecurrentLayer : Layer
 
     internal override RandomGenerator? TrainingGenerator => _generator;
 
+    /// <summary>True: a (batch, time) mask makes the layer skip the masked steps.</summary>
     public override bool SupportsMasking => true;
 
     /// <summary>Keras's rule: the mask passes on with the sequence; a last output has none.</summary>
@@ -109,6 +119,7 @@ public abstract partial class RecurrentLayer : Layer
     /// <summary>Uses <paramref name="generator"/> for dropout masks (Bidirectional shares one between its directions).</summary>
     internal void ShareGenerator(RandomGenerator generator) => _generator = generator;
 
+    /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
         CheckInputShape(inputShape);
@@ -118,6 +129,9 @@ public abstract partial class RecurrentLayer : Layer
         if (Dropout > 0f || RecurrentDropout > 0f) _ = Generator;
     }
 
+    /// <summary>(time, units) with <see cref="ReturnSequences"/>, else (units).</summary>
+    /// <exception cref="ShapeMismatchException">The input is not (time ≥ 1, features).</exception>
+    /// <exception cref="InvalidOperationException">The layer has <see cref="ReturnState"/>; use <see cref="ComputeOutputShapes"/>.</exception>
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         CheckInputShape(inputShape);
@@ -134,8 +148,10 @@ public abstract partial class RecurrentLayer : Layer
         return shapes;
     }
 
+    /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training) => Forward(x, null, training);
 
+    /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, Tensor? mask, bool training)
     {
         if (ReturnState) throw ReturnStateError();

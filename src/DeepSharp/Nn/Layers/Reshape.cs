@@ -9,6 +9,11 @@ public sealed class Reshape : Layer
 {
     private readonly int[] _targetShape;
 
+    /// <param name="targetShape">The per-sample output shape, batch axis excluded; one entry may be −1, inferred from the input's size.</param>
+    /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <param name="inputShape">The per-sample input shape (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="targetShape"/> is null.</exception>
+    /// <exception cref="ArgumentException">A size is 0 or below −1, or −1 appears more than once.</exception>
     public Reshape(int[] targetShape, string? name = null, int[]? inputShape = null) : base(name, inputShape)
     {
         ArgumentNullException.ThrowIfNull(targetShape);
@@ -17,11 +22,14 @@ public sealed class Reshape : Layer
         _targetShape = (int[])targetShape.Clone();
     }
 
+    /// <inheritdoc/>
     public override string TypeName => "Reshape";
 
     /// <summary>The target per-sample shape as given (may hold one −1).</summary>
     public IReadOnlyList<int> TargetShape => _targetShape;
 
+    /// <summary><see cref="TargetShape"/> with its −1 resolved.</summary>
+    /// <exception cref="ShapeMismatchException">The input's size does not fit the target shape.</exception>
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         long known = 1;
@@ -36,14 +44,17 @@ public sealed class Reshape : Layer
         return new Shape(dims);
     }
 
+    /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape) => ComputeOutputShape(inputShape);
 
+    /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
         var target = ComputeOutputShape(x.Shape.WithoutBatch());
         return Ops.Reshape(x, target.WithBatch(x.Shape[0]));
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();

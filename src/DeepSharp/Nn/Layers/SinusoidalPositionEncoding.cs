@@ -12,23 +12,33 @@ namespace DeepSharp.Nn.Layers;
 /// </summary>
 public sealed class SinusoidalPositionEncoding : Layer, IStepLayer
 {
+    /// <param name="maxWavelength">Sets the lowest frequency (keras_hub's <c>max_wavelength</c>; 10,000 as in the Transformer paper): the frequencies ω_i run from 1 down to about 1/maxWavelength.</param>
+    /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <param name="inputShape">The per-sample input shape (time, features) (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxWavelength"/> is not positive.</exception>
     public SinusoidalPositionEncoding(float maxWavelength = 10000f, string? name = null, int[]? inputShape = null) : base(name, inputShape)
     {
         if (!(maxWavelength > 0f)) throw new ArgumentOutOfRangeException(nameof(maxWavelength), maxWavelength, "max_wavelength must be positive.");
         MaxWavelength = maxWavelength;
     }
 
+    /// <inheritdoc/>
     public override string TypeName => "SinusoidalPositionEncoding";
+    /// <summary>Sets the lowest frequency: the frequencies ω_i run from 1 down to about 1/MaxWavelength.</summary>
     public float MaxWavelength { get; }
 
+    /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape) => ComputeOutputShape(inputShape);
 
+    /// <summary>The input shape (time, d): one encoding per position.</summary>
+    /// <exception cref="ShapeMismatchException">The input is not (time, features).</exception>
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         if (inputShape.Rank != 2) throw ShapeError("(batch, sequence, features)", inputShape);
         return inputShape;
     }
 
+    /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training) => Encodings(x, 0);
 
     /// <summary>The encodings of positions [startIndex, startIndex + T) for inputs (batch, T, d) (keras_hub's start_index).</summary>
@@ -70,6 +80,7 @@ public sealed class SinusoidalPositionEncoding : Layer, IStepLayer
         return y;
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();

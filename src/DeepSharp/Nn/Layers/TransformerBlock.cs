@@ -18,6 +18,18 @@ public abstract class TransformerBlock : Layer
     private Dense? _intermediate, _output;
     private Dropout? _feedforwardDropout;
 
+    /// <param name="numHeads">Number of heads of each attention sublayer.</param>
+    /// <param name="intermediateDim">Units of the feed-forward network's hidden layer (keras_hub's <c>intermediate_dim</c>).</param>
+    /// <param name="keyDim">Size of each attention head; null for features / numHeads.</param>
+    /// <param name="dropout">Dropout rate of the attention probabilities and of each sublayer's output while training, in [0, 1).</param>
+    /// <param name="activation">The feed-forward network's activation; null for GELU.</param>
+    /// <param name="layerNormEpsilon">The ε of the block's layer normalisations (keras_hub's 1e-5).</param>
+    /// <param name="normalizeFirst">True (the default): pre-LN, each sublayer normalises its input; false: post-LN, the residual sum is normalised.</param>
+    /// <param name="kernelInitializer">Fills the kernels of the attention and feed-forward sublayers; null for glorot_uniform.</param>
+    /// <param name="biasInitializer">Fills their biases; null for zeros.</param>
+    /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <param name="inputShape">The per-sample input shape (time, features) (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive, <paramref name="dropout"/> is outside [0, 1), or <paramref name="layerNormEpsilon"/> is not positive.</exception>
     protected TransformerBlock(int numHeads, int intermediateDim, int? keyDim, float dropout, Activation? activation, float layerNormEpsilon,
         bool normalizeFirst, Initializer? kernelInitializer, Initializer? biasInitializer, string? name, int[]? inputShape) : base(name, inputShape)
     {
@@ -37,6 +49,7 @@ public abstract class TransformerBlock : Layer
         BiasInitializer = biasInitializer ?? Initializer.Zeros;
     }
 
+    /// <summary>Number of heads of each attention sublayer.</summary>
     public int NumHeads { get; }
     /// <summary>Units of the feed-forward network's hidden layer.</summary>
     public int IntermediateDim { get; }
@@ -46,12 +59,17 @@ public abstract class TransformerBlock : Layer
     public float Dropout { get; }
     /// <summary>The feed-forward network's activation (default GELU).</summary>
     public Activation Activation { get; }
+    /// <summary>The ε of the block's layer normalisations.</summary>
     public float LayerNormEpsilon { get; }
     /// <summary>Pre-LN (true, default) or post-LN residual blocks.</summary>
     public bool NormalizeFirst { get; }
+    /// <summary>What fills the sublayers' kernels when the block is built (glorot_uniform by default).</summary>
     public Initializer KernelInitializer { get; }
+    /// <summary>What fills the sublayers' biases when the block is built (zeros by default).</summary>
     public Initializer BiasInitializer { get; }
 
+    /// <summary>The input shape (time, features): the block keeps it.</summary>
+    /// <exception cref="ShapeMismatchException">The input is not (time, features), or its features differ from those the block was built for.</exception>
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         RequireSequence(inputShape, "inputs");
@@ -68,6 +86,7 @@ public abstract class TransformerBlock : Layer
             biasInitializer: BiasInitializer, name: name));
     }
 
+    /// <summary>A tracked LayerNormalization sublayer with the block's ε, built for <paramref name="shape"/>.</summary>
     protected LayerNormalization NewNorm(string name, Shape shape)
     {
         var norm = Track(new LayerNormalization(epsilon: LayerNormEpsilon, name: name));
@@ -75,6 +94,7 @@ public abstract class TransformerBlock : Layer
         return norm;
     }
 
+    /// <summary>A tracked Dropout sublayer at the block's rate, built for <paramref name="shape"/>.</summary>
     protected Dropout NewDropout(string name, Shape shape)
     {
         var dropout = Track(new Dropout(Dropout, name: name));
@@ -122,6 +142,7 @@ public abstract class TransformerBlock : Layer
             throw ShapeError($"{what} (batch, sequence, {BuiltInputShape.Value[1]})", shape);
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();

@@ -19,6 +19,18 @@ public sealed partial class TransformerDecoderBlock : TransformerBlock
     private Dropout? _selfAttentionDropout, _crossAttentionDropout;
     private Shape? _pendingEncoderShape;
 
+    /// <param name="numHeads">Number of heads of each attention sublayer.</param>
+    /// <param name="intermediateDim">Units of the feed-forward network's hidden layer (keras_hub's <c>intermediate_dim</c>).</param>
+    /// <param name="keyDim">Size of each attention head; null for features / numHeads.</param>
+    /// <param name="dropout">Dropout rate of the attention probabilities and of each sublayer's output while training, in [0, 1).</param>
+    /// <param name="activation">The feed-forward network's activation; null for GELU.</param>
+    /// <param name="layerNormEpsilon">The ε of the block's layer normalisations (keras_hub's 1e-5).</param>
+    /// <param name="normalizeFirst">True (the default): pre-LN, each sublayer normalises its input; false: post-LN, the residual sum is normalised.</param>
+    /// <param name="kernelInitializer">Fills the kernels of the attention and feed-forward sublayers; null for glorot_uniform.</param>
+    /// <param name="biasInitializer">Fills their biases; null for zeros.</param>
+    /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <param name="inputShape">The per-sample input shape (time, features) (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive, <paramref name="dropout"/> is outside [0, 1), or <paramref name="layerNormEpsilon"/> is not positive.</exception>
     public TransformerDecoderBlock(int numHeads, int intermediateDim, int? keyDim = null, float dropout = 0f, Activation? activation = null,
         float layerNormEpsilon = 1e-5f, bool normalizeFirst = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
         string? name = null, int[]? inputShape = null)
@@ -26,6 +38,7 @@ public sealed partial class TransformerDecoderBlock : TransformerBlock
     {
     }
 
+    /// <inheritdoc/>
     public override string TypeName => "TransformerDecoderBlock";
 
     /// <summary>Whether the block was built with an encoder sequence (and so has cross-attention).</summary>
@@ -53,12 +66,15 @@ public sealed partial class TransformerDecoderBlock : TransformerBlock
         Build(inputShapes[0], inputShapes.Count > 1 ? inputShapes[1] : (Shape?)null);
     }
 
+    /// <summary>The decoder sequence's shape (time, features), for [decoder_sequence] or [decoder_sequence, encoder_sequence].</summary>
+    /// <exception cref="ArgumentException">Not one or two inputs.</exception>
     public override Shape ComputeOutputShape(IReadOnlyList<Shape> inputShapes)
     {
         RequireInputCount(inputShapes.Count);
         return ComputeOutputShape(inputShapes[0]);
     }
 
+    /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
         var encoder = _pendingEncoderShape;
@@ -78,6 +94,7 @@ public sealed partial class TransformerDecoderBlock : TransformerBlock
         BuildFeedforward(inputShape);
     }
 
+    /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training) => Call(x, training: training);
 
     /// <summary>The self-attention sublayer and its LayerNorm (for the ONNX export).</summary>
@@ -90,6 +107,7 @@ public sealed partial class TransformerDecoderBlock : TransformerBlock
     /// <summary>Takes a (batch, T) mask (e.g. from <c>Embedding(maskZero: true)</c>) as the decoder padding mask and passes it on.</summary>
     public override bool SupportsMasking => true;
 
+    /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, Tensor? mask, bool training) => Call(x, decoderPaddingMask: mask, training: training);
 
     /// <summary>[decoder_sequence] or [decoder_sequence, encoder_sequence], causal.</summary>

@@ -19,6 +19,18 @@ public sealed class TransformerEncoderBlock : TransformerBlock
     private LayerNormalization? _attentionNorm;
     private Dropout? _attentionDropout;
 
+    /// <param name="numHeads">Number of heads of each attention sublayer.</param>
+    /// <param name="intermediateDim">Units of the feed-forward network's hidden layer (keras_hub's <c>intermediate_dim</c>).</param>
+    /// <param name="keyDim">Size of each attention head; null for features / numHeads.</param>
+    /// <param name="dropout">Dropout rate of the attention probabilities and of each sublayer's output while training, in [0, 1).</param>
+    /// <param name="activation">The feed-forward network's activation; null for GELU.</param>
+    /// <param name="layerNormEpsilon">The ε of the block's layer normalisations (keras_hub's 1e-5).</param>
+    /// <param name="normalizeFirst">True (the default): pre-LN, each sublayer normalises its input; false: post-LN, the residual sum is normalised.</param>
+    /// <param name="kernelInitializer">Fills the kernels of the attention and feed-forward sublayers; null for glorot_uniform.</param>
+    /// <param name="biasInitializer">Fills their biases; null for zeros.</param>
+    /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <param name="inputShape">The per-sample input shape (time, features) (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive, <paramref name="dropout"/> is outside [0, 1), or <paramref name="layerNormEpsilon"/> is not positive.</exception>
     public TransformerEncoderBlock(int numHeads, int intermediateDim, int? keyDim = null, float dropout = 0f, Activation? activation = null,
         float layerNormEpsilon = 1e-5f, bool normalizeFirst = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
         string? name = null, int[]? inputShape = null)
@@ -26,8 +38,10 @@ public sealed class TransformerEncoderBlock : TransformerBlock
     {
     }
 
+    /// <inheritdoc/>
     public override string TypeName => "TransformerEncoderBlock";
 
+    /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
         RequireSequence(inputShape, "inputs");
@@ -38,6 +52,7 @@ public sealed class TransformerEncoderBlock : TransformerBlock
         BuildFeedforward(inputShape);
     }
 
+    /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training) => Encode(x, null, training);
 
     /// <summary>The self-attention sublayer and its LayerNorm (for the ONNX export).</summary>
@@ -46,6 +61,7 @@ public sealed class TransformerEncoderBlock : TransformerBlock
     /// <summary>Takes a (batch, T) mask (e.g. from <c>Embedding(maskZero: true)</c>) as its padding mask and passes it on, as keras_hub does.</summary>
     public override bool SupportsMasking => true;
 
+    /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, Tensor? mask, bool training) =>
         mask is null ? Encode(x, null, training) : Call(x, paddingMask: mask, training: training);
 

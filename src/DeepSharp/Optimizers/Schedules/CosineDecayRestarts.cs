@@ -9,6 +9,12 @@ namespace DeepSharp.Optimizers.Schedules;
 /// </summary>
 public sealed class CosineDecayRestarts : LearningRateSchedule
 {
+    /// <param name="initialLearningRate">The rate at the start of the first period; positive.</param>
+    /// <param name="firstDecaySteps">Length of the first period in steps.</param>
+    /// <param name="tMul">Factor on each period's length after a restart (Keras's <c>t_mul</c>); positive.</param>
+    /// <param name="mMul">Factor on each period's peak after a restart (Keras's <c>m_mul</c>); non-negative.</param>
+    /// <param name="alpha">The floor, as a fraction of <paramref name="initialLearningRate"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="initialLearningRate"/>, <paramref name="firstDecaySteps"/> or <paramref name="tMul"/> is not positive, or <paramref name="mMul"/> is negative (or a value is infinite).</exception>
     public CosineDecayRestarts(float initialLearningRate, int firstDecaySteps, float tMul = 2f, float mMul = 1f, float alpha = 0f)
     {
         RequirePositive(initialLearningRate, nameof(initialLearningRate));
@@ -18,13 +24,20 @@ public sealed class CosineDecayRestarts : LearningRateSchedule
         (InitialLearningRate, FirstDecaySteps, TMul, MMul, Alpha) = (initialLearningRate, firstDecaySteps, tMul, mMul, alpha);
     }
 
+    /// <summary>The rate at the start of the first period.</summary>
     public float InitialLearningRate { get; }
+    /// <summary>Length of the first period in steps.</summary>
     public int FirstDecaySteps { get; }
+    /// <summary>Factor on each period's length after a restart (Keras's <c>t_mul</c>).</summary>
     public float TMul { get; }
+    /// <summary>Factor on each period's peak after a restart (Keras's <c>m_mul</c>).</summary>
     public float MMul { get; }
+    /// <summary>The floor, as a fraction of the initial rate.</summary>
     public float Alpha { get; }
+    /// <inheritdoc/>
     public override string Name => "CosineDecayRestarts";
 
+    /// <inheritdoc/>
     public override float Rate(long step)
     {
         double fraction = (double)step / FirstDecaySteps;

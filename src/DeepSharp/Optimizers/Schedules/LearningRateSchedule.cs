@@ -13,6 +13,8 @@ public abstract class LearningRateSchedule
     /// <summary>Keras's class name, e.g. "ExponentialDecay" (config boundary only).</summary>
     public abstract string Name { get; }
 
+    /// <summary>A constant schedule, so that a plain float goes wherever a schedule does (<c>new Adam(1e-4f)</c>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="learningRate"/> is not a positive finite number.</exception>
     public static implicit operator LearningRateSchedule(float learningRate) => new ConstantLearningRate(learningRate);
 
     internal static void RequirePositive(float value, string name)

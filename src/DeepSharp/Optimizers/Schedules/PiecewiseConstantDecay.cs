@@ -9,6 +9,10 @@ public sealed class PiecewiseConstantDecay : LearningRateSchedule
     private readonly long[] _boundaries;
     private readonly float[] _values;
 
+    /// <param name="boundaries">The steps after which the next value takes over, increasing.</param>
+    /// <param name="values">The rates, one more than the boundaries; each positive.</param>
+    /// <exception cref="ArgumentException">The counts do not match, or the boundaries do not increase.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A value is not a positive finite number.</exception>
     public PiecewiseConstantDecay(IReadOnlyList<long> boundaries, IReadOnlyList<float> values)
     {
         if (values.Count != boundaries.Count + 1)
@@ -20,10 +24,14 @@ public sealed class PiecewiseConstantDecay : LearningRateSchedule
         _values = [.. values];
     }
 
+    /// <summary>The steps after which the next value takes over, increasing.</summary>
     public IReadOnlyList<long> Boundaries => _boundaries;
+    /// <summary>The rates, one per interval (one more than the boundaries).</summary>
     public IReadOnlyList<float> Values => _values;
+    /// <inheritdoc/>
     public override string Name => "PiecewiseConstantDecay";
 
+    /// <inheritdoc/>
     public override float Rate(long step)
     {
         int i = 0;
