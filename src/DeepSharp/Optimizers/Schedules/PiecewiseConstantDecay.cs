@@ -15,6 +15,8 @@ public sealed class PiecewiseConstantDecay : LearningRateSchedule
     /// <exception cref="ArgumentOutOfRangeException">A value is not a positive finite number.</exception>
     public PiecewiseConstantDecay(IReadOnlyList<long> boundaries, IReadOnlyList<float> values)
     {
+        ArgumentNullException.ThrowIfNull(boundaries);
+        ArgumentNullException.ThrowIfNull(values);
         if (values.Count != boundaries.Count + 1)
             throw new ArgumentException($"PiecewiseConstantDecay needs one more value than boundaries; got {boundaries.Count} boundaries and {values.Count} values.");
         for (int i = 1; i < boundaries.Count; i++)
