@@ -14,6 +14,7 @@ public static class ElementwiseDriverChecks
     public static void UnaryOperatorsMatchTheirScalarForm()
     {
         Unary(default(ReluOperator), nameof(ReluOperator));
+        Unary(default(GeluOperator), nameof(GeluOperator));
     }
 
     public static void BinaryOperatorsMatchTheirScalarForm()
@@ -23,6 +24,7 @@ public static class ElementwiseDriverChecks
         Binary(default(SigmoidDerivativeOperator), nameof(SigmoidDerivativeOperator));
         Binary(default(TanhDerivativeOperator), nameof(TanhDerivativeOperator));
         Binary(new ScaledAddOperator(-0.37f), nameof(ScaledAddOperator));
+        Binary(default(GeluBackwardOperator), nameof(GeluBackwardOperator));
     }
 
     public static void TernaryOperatorsMatchTheirScalarForm()
@@ -33,6 +35,7 @@ public static class ElementwiseDriverChecks
         Ternary(new SoftmaxBackwardOperator(0.61f), nameof(SoftmaxBackwardOperator));
         Ternary(new LogSoftmaxBackwardOperator(-1.3f), nameof(LogSoftmaxBackwardOperator));
         Ternary(new CrossEntropyBackwardOperator(0.25f, 1.75f), nameof(CrossEntropyBackwardOperator));
+        Ternary(default(GeluBackwardAccumulateOperator), nameof(GeluBackwardAccumulateOperator));
     }
 
     public static void ShortOutputsAreRefused()
