@@ -13,11 +13,14 @@ public static class MaxPool2DChecks
     {
         int i = 0;
         foreach (var (ph, pw, sh, sw) in Pools)
-        foreach (bool same in new[] { false, true })
-        for (int j = 0; j < 8; j++, i++)
-            yield return Pool2DGeometry.Create(j % 3 + (j == 7 ? 1 : 0), 1 + (i * 5 + j) % 9, 1 + (i * 7 + 2 * j) % 9,
-                Channels[(i + j) % Channels.Length], ph, pw, sh, sw, same);
+            foreach (bool same in new[] { false, true })
+                for (int j = 0; j < 8; j++, i++)
+                    yield return Pool2DGeometry.Create(j % 3 + (j == 7 ? 1 : 0), 1 + (i * 5 + j) % 9, 1 + (i * 7 + 2 * j) % 9,
+                        Channels[(i + j) % Channels.Length], ph, pw, sh, sw, same);
         yield return Pool2DGeometry.Create(4, 26, 26, 32, 2, 2, 2, 2, samePadding: false); // the seed's pool
+        // Channel counts whose remainder after 512-bit blocks takes every narrower step (8 + 4 + 1, 4 + 2).
+        yield return Pool2DGeometry.Create(2, 6, 7, 29, 2, 2, 2, 2, samePadding: false);
+        yield return Pool2DGeometry.Create(2, 6, 7, 22, 3, 3, 2, 2, samePadding: true);
         yield return Pool2DGeometry.Create(2, 5, 4, 3, 2, 2, 2, 2, false) with { PadTop = 1, PadLeft = 1, OutH = 3, OutW = 3 };
         yield return Pool2DGeometry.Create(1, 3, 3, 5, 1, 1, 4, 4, false) with { PadTop = 2, OutH = 2, OutW = 1 }; // a window in padding only
     }

@@ -1,32 +1,21 @@
-using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
 using DeepSharp.Kernels.Cpu.Reference;
+using DeepSharp.Kernels.Cpu.Simd;
 
 namespace DeepSharp.Kernels.Cpu;
 
 /// <summary>
 /// Elementwise activations; see <see cref="NaiveActivations"/> for the exact contract.
-/// ReLU and the backward passes give the twin's bits exactly (same operations in the same
-/// order, vectorised); sigmoid and tanh use TensorPrimitives' float approximations (a few ulp).
+/// ReLU and the backward passes give the twin's bits exactly (the same operations in the same
+/// order, run by the <see cref="ElementwiseDriver"/>); sigmoid and tanh use TensorPrimitives'
+/// float approximations (a few ulp).
 /// </summary>
 public static class Activations
 {
     public static void Relu(ReadOnlySpan<float> x, Span<float> y)
     {
         Require(y.Length >= x.Length, nameof(y));
-        ref float px = ref MemoryMarshal.GetReference(x);
-        ref float py = ref MemoryMarshal.GetReference(y);
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                var v = Vector.LoadUnsafe(ref px, (nuint)i);
-                Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<float>.Zero), v, Vector<float>.Zero).StoreUnsafe(ref py, (nuint)i);
-            }
-        }
-        for (; i < x.Length; i++) y[i] = x[i] > 0 ? x[i] : 0f;
+        ElementwiseDriver.Map(default(ReluOperator), x, y);
     }
 
     /// <summary>dx += dy where x &gt; 0.</summary>
@@ -34,38 +23,14 @@ public static class Activations
     {
         Require(dy.Length >= x.Length, nameof(dy));
         Require(dx.Length >= x.Length, nameof(dx));
-        ref float px = ref MemoryMarshal.GetReference(x);
-        ref float pdy = ref MemoryMarshal.GetReference(dy);
-        ref float pdx = ref MemoryMarshal.GetReference(dx);
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                var d = Vector.LoadUnsafe(ref pdx, (nuint)i);
-                var positive = Vector.GreaterThan(Vector.LoadUnsafe(ref px, (nuint)i), Vector<float>.Zero);
-                Vector.ConditionalSelect(positive, d + Vector.LoadUnsafe(ref pdy, (nuint)i), d).StoreUnsafe(ref pdx, (nuint)i);
-            }
-        }
-        for (; i < x.Length; i++) if (x[i] > 0) dx[i] += dy[i];
+        ElementwiseDriver.Map(default(ReluBackwardOperator), x, dy, dx, dx);
     }
 
     /// <summary>dy[i] = 0 where x[i] ≤ 0, in place (see <see cref="NaiveActivations.ReluMaskGradient"/>).</summary>
     public static void ReluMaskGradient(ReadOnlySpan<float> x, Span<float> dy)
     {
         Require(dy.Length >= x.Length, nameof(dy));
-        ref float px = ref MemoryMarshal.GetReference(x);
-        ref float pdy = ref MemoryMarshal.GetReference(dy);
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                var positive = Vector.GreaterThan(Vector.LoadUnsafe(ref px, (nuint)i), Vector<float>.Zero);
-                Vector.ConditionalSelect(positive, Vector.LoadUnsafe(ref pdy, (nuint)i), Vector<float>.Zero).StoreUnsafe(ref pdy, (nuint)i);
-            }
-        }
-        for (; i < x.Length; i++) if (!(x[i] > 0)) dy[i] = 0f;
+        ElementwiseDriver.Map(default(ReluMaskOperator), x, dy, dy);
     }
 
     public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y)
@@ -78,20 +43,7 @@ public static class Activations
     {
         Require(dy.Length >= y.Length, nameof(dy));
         Require(dx.Length >= y.Length, nameof(dx));
-        ref float py = ref MemoryMarshal.GetReference(y);
-        ref float pdy = ref MemoryMarshal.GetReference(dy);
-        ref float pdx = ref MemoryMarshal.GetReference(dx);
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            for (; i <= y.Length - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                var v = Vector.LoadUnsafe(ref py, (nuint)i);
-                var g = Vector.LoadUnsafe(ref pdy, (nuint)i) * v * (Vector<float>.One - v);
-                (Vector.LoadUnsafe(ref pdx, (nuint)i) + g).StoreUnsafe(ref pdx, (nuint)i);
-            }
-        }
-        for (; i < y.Length; i++) dx[i] += dy[i] * y[i] * (1f - y[i]);
+        ElementwiseDriver.Map(default(SigmoidBackwardOperator), y, dy, dx, dx);
     }
 
     public static void Tanh(ReadOnlySpan<float> x, Span<float> y)
@@ -104,20 +56,7 @@ public static class Activations
     {
         Require(dy.Length >= y.Length, nameof(dy));
         Require(dx.Length >= y.Length, nameof(dx));
-        ref float py = ref MemoryMarshal.GetReference(y);
-        ref float pdy = ref MemoryMarshal.GetReference(dy);
-        ref float pdx = ref MemoryMarshal.GetReference(dx);
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            for (; i <= y.Length - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                var v = Vector.LoadUnsafe(ref py, (nuint)i);
-                var g = Vector.LoadUnsafe(ref pdy, (nuint)i) * (Vector<float>.One - v * v);
-                (Vector.LoadUnsafe(ref pdx, (nuint)i) + g).StoreUnsafe(ref pdx, (nuint)i);
-            }
-        }
-        for (; i < y.Length; i++) dx[i] += dy[i] * (1f - y[i] * y[i]);
+        ElementwiseDriver.Map(default(TanhBackwardOperator), y, dy, dx, dx);
     }
 
     private static void Require(bool condition, string name)

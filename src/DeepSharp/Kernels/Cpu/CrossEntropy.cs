@@ -1,7 +1,6 @@
-using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
 using DeepSharp.Kernels.Cpu.Reference;
+using DeepSharp.Kernels.Cpu.Simd;
 
 namespace DeepSharp.Kernels.Cpu;
 
@@ -46,22 +45,7 @@ public static unsafe class CrossEntropy
             var t = targets.Slice(r * cols, cols);
             var p = probs.Slice(r * cols, cols);
             var d = dLogits.Slice(r * cols, cols);
-            float tsum = TensorPrimitives.Sum(t), scale = dLoss[r];
-            ref float pp = ref MemoryMarshal.GetReference(p);
-            ref float pt = ref MemoryMarshal.GetReference(t);
-            ref float pd = ref MemoryMarshal.GetReference(d);
-            int c = 0;
-            if (Vector.IsHardwareAccelerated)
-            {
-                var ts = new Vector<float>(tsum);
-                var s = new Vector<float>(scale);
-                for (; c <= cols - Vector<float>.Count; c += Vector<float>.Count)
-                {
-                    var g = s * (Vector.LoadUnsafe(ref pp, (nuint)c) * ts - Vector.LoadUnsafe(ref pt, (nuint)c));
-                    (Vector.LoadUnsafe(ref pd, (nuint)c) + g).StoreUnsafe(ref pd, (nuint)c);
-                }
-            }
-            for (; c < cols; c++) d[c] += scale * (p[c] * tsum - t[c]);
+            ElementwiseDriver.Map(new CrossEntropyBackwardOperator(dLoss[r], TensorPrimitives.Sum(t)), p, t, d, d);
         }
     }
 
@@ -96,16 +80,7 @@ public static unsafe class CrossEntropy
             int label = labels[r];
             bool hasLabel = (uint)label < (uint)cols;
             float before = hasLabel ? d[label] : 0f;
-            ref float pp = ref MemoryMarshal.GetReference(p);
-            ref float pd = ref MemoryMarshal.GetReference(d);
-            int c = 0;
-            if (Vector.IsHardwareAccelerated)
-            {
-                var s = new Vector<float>(scale);
-                for (; c <= cols - Vector<float>.Count; c += Vector<float>.Count)
-                    (Vector.LoadUnsafe(ref pd, (nuint)c) + s * Vector.LoadUnsafe(ref pp, (nuint)c)).StoreUnsafe(ref pd, (nuint)c);
-            }
-            for (; c < cols; c++) d[c] += scale * p[c];
+            ElementwiseDriver.Map(new ScaledAddOperator(scale), p, d, d);
             if (hasLabel) d[label] = before + scale * (p[label] - 1f);
         }
     }

@@ -1,4 +1,4 @@
-using System.Numerics.Tensors;
+using DeepSharp.Kernels.Cpu.Simd;
 
 namespace DeepSharp.Kernels.Cpu;
 
@@ -10,15 +10,17 @@ namespace DeepSharp.Kernels.Cpu;
 /// erf(z) for z ≥ 0 by Abramowitz &amp; Stegun 7.1.26: 1 − t·(a₁ + t(a₂ + t(a₃ + t(a₄ + t·a₅))))·e^(−z²),
 /// t = 1/(1 + p·z), absolute error ≤ 1.5e-7 in Φ, so |GELU error| ≤ 0.75e-7·|x| (under 1e-6 for
 /// |x| ≤ 13, and exact 0 or x beyond where Φ saturates). e^(−z²) = e^(−x²/2)
-/// also gives the density φ(x) the gradient needs. Work runs in chunks of <see cref="Chunk"/>
-/// elements through TensorPrimitives, each pass over a chunk that stays in L1; tasks of 8 chunks
-/// spread over the worker pool.
+/// also gives the density φ(x) the gradient needs. One operator per pass (GeluOperators.cs) does
+/// every step on a vector in registers, through the <see cref="ElementwiseDriver"/>; tasks of
+/// <see cref="TaskElements"/> elements spread over the worker pool (elementwise: any split gives
+/// the same bits). The steps and their rounding are those of the former chain of TensorPrimitives
+/// calls, so the bits are too, except for an array's last 1 to 3 elements where that chain's last
+/// 1024-element chunk was shorter than 4 (TensorPrimitives then used MathF.Exp; the operator's
+/// scalar tail uses the vector Exp).
 /// </remarks>
 public static unsafe class GeluKernel
 {
-    private const int Chunk = 1024, ChunksPerTask = 8;
-    private const float P = 0.3275911f, A1 = 0.254829592f, A2 = -0.284496736f, A3 = 1.421413741f, A4 = -1.453152027f, A5 = 1.061405429f;
-    private const float InvSqrt2 = 0.70710678118654752f, InvSqrt2Pi = 0.39894228040143268f;
+    private const int TaskElements = 8192;
 
     /// <summary>y = x·Φ(x).</summary>
     public static void Forward(ReadOnlySpan<float> x, Span<float> y)
@@ -37,7 +39,7 @@ public static unsafe class GeluKernel
             Body.Run(px, pdy, pdx, x.Length, backward: true, accumulate);
     }
 
-    /// <summary>Chunks spread over the worker pool (elementwise: any split gives the same bits).</summary>
+    /// <summary>Tasks of <see cref="TaskElements"/> spread over the worker pool.</summary>
     private sealed class Body : IParallelBody
     {
         [ThreadStatic] private static Body? t_instance;
@@ -53,7 +55,7 @@ public static unsafe class GeluKernel
             body._dy = dy;
             body._out = output;
             (body._n, body._backward, body._accumulate) = (n, backward, accumulate);
-            int tasks = (n + Chunk * ChunksPerTask - 1) / (Chunk * ChunksPerTask);
+            int tasks = (n + TaskElements - 1) / TaskElements;
             try
             {
                 if (tasks == 1) body.Execute(0);
@@ -64,58 +66,16 @@ public static unsafe class GeluKernel
 
         public void Execute(int task)
         {
-            Span<float> cdf = stackalloc float[Chunk];
-            Span<float> density = stackalloc float[Chunk];
-            Span<float> poly = stackalloc float[Chunk];
-            int end = (int)Math.Min(_n, (long)(task + 1) * Chunk * ChunksPerTask);
-            for (int start = task * Chunk * ChunksPerTask; start < end; start += Chunk)
-            {
-                int n = Math.Min(Chunk, end - start);
-                KernelBounds.Range(start, n, _n);
-                var xs = new ReadOnlySpan<float>(_x + start, n);
-                var c = cdf[..n];
-                var d = density[..n];
-                Cdf(xs, c, d, poly[..n]);
-                var output = new Span<float>(_out + start, n);
-                if (!_backward)
-                {
-                    TensorPrimitives.Multiply(xs, c, output);
-                    continue;
-                }
-                // f′ = Φ + x·φ, φ = e^(−x²/2)/√(2π)
-                TensorPrimitives.Multiply(d, InvSqrt2Pi, d);
-                TensorPrimitives.FusedMultiplyAdd(xs, d, c, c);
-                var dy = new ReadOnlySpan<float>(_dy + start, n);
-                if (_accumulate) TensorPrimitives.FusedMultiplyAdd(dy, c, output, output);
-                else TensorPrimitives.Multiply(dy, c, output);
-            }
+            int start = task * TaskElements, n = Math.Min(TaskElements, _n - start);
+            KernelBounds.Range(start, n, _n);
+            var x = new ReadOnlySpan<float>(_x + start, n);
+            var output = new Span<float>(_out + start, n);
+            if (!_backward)
+                ElementwiseDriver.Map(default(GeluOperator), x, output);
+            else if (_accumulate)
+                ElementwiseDriver.Map(default(GeluBackwardAccumulateOperator), x, new ReadOnlySpan<float>(_dy + start, n), output, output);
+            else
+                ElementwiseDriver.Map(default(GeluBackwardOperator), x, new ReadOnlySpan<float>(_dy + start, n), output);
         }
-    }
-
-    /// <summary>cdf = Φ(x) and e = e^(−x²/2) for one chunk; <paramref name="poly"/> is scratch.</summary>
-    private static void Cdf(ReadOnlySpan<float> x, Span<float> cdf, Span<float> e, Span<float> poly)
-    {
-        // z = |x|/√2; e = exp(−z²)
-        TensorPrimitives.Abs(x, cdf);
-        TensorPrimitives.Multiply(cdf, InvSqrt2, cdf);
-        TensorPrimitives.Multiply(cdf, cdf, e);
-        TensorPrimitives.Negate(e, e);
-        TensorPrimitives.Exp(e, e);
-        // t = 1/(1 + p·z), then the polynomial by Horner, kept in cdf
-        TensorPrimitives.Multiply(cdf, P, cdf);
-        TensorPrimitives.Add(cdf, 1f, cdf);
-        TensorPrimitives.Reciprocal(cdf, cdf);
-        poly.Fill(A5);
-        TensorPrimitives.MultiplyAdd(poly, cdf, A4, poly);
-        TensorPrimitives.MultiplyAdd(poly, cdf, A3, poly);
-        TensorPrimitives.MultiplyAdd(poly, cdf, A2, poly);
-        TensorPrimitives.MultiplyAdd(poly, cdf, A1, poly);
-        TensorPrimitives.Multiply(poly, cdf, poly);
-        // erf(|z|) = 1 − poly·e; Φ(x) = ½ + ½·copysign(erf, x)
-        TensorPrimitives.Multiply(poly, e, poly);
-        TensorPrimitives.Subtract(1f, poly, poly);
-        TensorPrimitives.CopySign(poly, x, poly);
-        TensorPrimitives.Multiply(poly, 0.5f, cdf);
-        TensorPrimitives.Add(cdf, 0.5f, cdf);
     }
 }

@@ -18,6 +18,7 @@ internal static class KernelBounds
     [Conditional("DEBUG")]
     public static void Range(long start, long count, long length, [CallerArgumentExpression(nameof(start))] string? what = null)
     {
+        if (count == 0) return; // an empty range touches nothing, wherever it starts
         if (start < 0 || count < 0 || start > length - count)
             throw new KernelBoundsException($"Kernel bounds: elements [{start}, {start + count}) of '{what}' are outside a buffer of {length}.");
     }

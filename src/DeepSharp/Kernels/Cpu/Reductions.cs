@@ -1,7 +1,6 @@
-using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
 using DeepSharp.Kernels.Cpu.Reference;
+using DeepSharp.Kernels.Cpu.Simd;
 
 namespace DeepSharp.Kernels.Cpu;
 
@@ -120,15 +119,9 @@ public static unsafe class Reductions
             float* acc = partials + b * cols;
             int r0 = b * SumRowsBlock, r1 = Math.Min(rows, r0 + SumRowsBlock);
             new ReadOnlySpan<float>(x + (long)r0 * cols, cols).CopyTo(new Span<float>(acc, cols));
+            var total = new Span<float>(acc, cols);
             for (int r = r0 + 1; r < r1; r++)
-            {
-                float* row = x + (long)r * cols;
-                int c = 0;
-                if (Vector.IsHardwareAccelerated)
-                    for (; c <= cols - Vector<float>.Count; c += Vector<float>.Count)
-                        (Vector.Load(acc + c) + Vector.Load(row + c)).Store(acc + c);
-                for (; c < cols; c++) acc[c] += row[c];
-            }
+                ElementwiseDriver.Map(default(AddOperator), total, new ReadOnlySpan<float>(x + (long)r * cols, cols), total);
         }
 
         public void Execute(int b) => Block(_x, _rows, _cols, _partials, b);

@@ -1,7 +1,6 @@
-using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
 using DeepSharp.Kernels.Cpu.Reference;
+using DeepSharp.Kernels.Cpu.Simd;
 
 namespace DeepSharp.Kernels.Cpu;
 
@@ -28,21 +27,7 @@ public static unsafe class Softmax
             var yr = y.Slice(r * cols, cols);
             var dyr = dy.Slice(r * cols, cols);
             var dxr = dx.Slice(r * cols, cols);
-            float dot = TensorPrimitives.Dot(dyr, yr);
-            ref float py = ref MemoryMarshal.GetReference(yr);
-            ref float pdy = ref MemoryMarshal.GetReference(dyr);
-            ref float pdx = ref MemoryMarshal.GetReference(dxr);
-            int c = 0;
-            if (Vector.IsHardwareAccelerated)
-            {
-                var d = new Vector<float>(dot);
-                for (; c <= cols - Vector<float>.Count; c += Vector<float>.Count)
-                {
-                    var g = Vector.LoadUnsafe(ref py, (nuint)c) * (Vector.LoadUnsafe(ref pdy, (nuint)c) - d);
-                    (Vector.LoadUnsafe(ref pdx, (nuint)c) + g).StoreUnsafe(ref pdx, (nuint)c);
-                }
-            }
-            for (; c < cols; c++) dxr[c] += yr[c] * (dyr[c] - dot);
+            ElementwiseDriver.Map(new SoftmaxBackwardOperator(TensorPrimitives.Dot(dyr, yr)), yr, dyr, dxr, dxr);
         }
     }
 
@@ -65,20 +50,7 @@ public static unsafe class Softmax
             var dxr = dx.Slice(r * cols, cols);
             float sum = TensorPrimitives.Sum(dyr);
             TensorPrimitives.Exp(y.Slice(r * cols, cols), p);
-            ref float pp = ref MemoryMarshal.GetReference(p);
-            ref float pdy = ref MemoryMarshal.GetReference(dyr);
-            ref float pdx = ref MemoryMarshal.GetReference(dxr);
-            int c = 0;
-            if (Vector.IsHardwareAccelerated)
-            {
-                var s = new Vector<float>(sum);
-                for (; c <= cols - Vector<float>.Count; c += Vector<float>.Count)
-                {
-                    var g = Vector.LoadUnsafe(ref pdy, (nuint)c) - Vector.LoadUnsafe(ref pp, (nuint)c) * s;
-                    (Vector.LoadUnsafe(ref pdx, (nuint)c) + g).StoreUnsafe(ref pdx, (nuint)c);
-                }
-            }
-            for (; c < cols; c++) dxr[c] += dyr[c] - p[c] * sum;
+            ElementwiseDriver.Map(new LogSoftmaxBackwardOperator(sum), p, dyr, dxr, dxr);
         }
     }
 

@@ -1,4 +1,4 @@
-using System.Numerics;
+using DeepSharp.Kernels.Cpu.Simd;
 
 namespace DeepSharp.Kernels.Cpu.Conv;
 
@@ -24,9 +24,7 @@ internal static unsafe class ConvLayout
     /// <summary>acc[0..cols) += Σ_r src[r, 0..cols) (a bias gradient's partial sum, rows in order).</summary>
     public static void SumRowsInto(float* src, int rows, int cols, float* acc)
     {
-        var total = new Span<float>(acc, cols);
-        for (int r = 0; r < rows; r++)
-            System.Numerics.Tensors.TensorPrimitives.Add(total, new ReadOnlySpan<float>(src + (long)r * cols, cols), total);
+        for (int r = 0; r < rows; r++) AddTo(acc, src + (long)r * cols, cols);
     }
 
     /// <summary>dst[co, 0..kp) = w[0..K, co], zero past K. (Cout, kp)</summary>
@@ -99,11 +97,8 @@ internal static unsafe class ConvLayout
     /// <summary>dst[0..count) += src[0..count).</summary>
     private static void AddTo(float* dst, float* src, int count)
     {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-            for (; i <= count - Vector<float>.Count; i += Vector<float>.Count)
-                (Vector.Load(dst + i) + Vector.Load(src + i)).Store(dst + i);
-        for (; i < count; i++) dst[i] += src[i];
+        var total = new Span<float>(dst, count);
+        ElementwiseDriver.Map(default(AddOperator), total, new ReadOnlySpan<float>(src, count), total);
     }
 
     /// <summary>The smallest and largest entry of an offset table (for bounds assertions; (0, −1) when empty).</summary>

@@ -1,12 +1,11 @@
-using System.Numerics;
+using DeepSharp.Kernels.Cpu.Simd;
 
 namespace DeepSharp.Kernels.Cpu.Pool;
 
 /// <summary>
-/// Max-pool forward, one work item per image, vectorised over channels: each window keeps a
-/// vector of running maxima and one of their flat input indices; a later tap replaces them only
-/// where it is strictly greater, so the first maximum in scan order (kh, then kw) wins, as in
-/// the twin. 2×2 windows with stride 2 and no padding take an unrolled path without bounds tests.
+/// Max-pool forward, one work item per image, vectorised over channels by <see cref="VectorLoop"/>
+/// (see <see cref="MaxPoolWindow"/>). 2×2 windows with stride 2 and no padding take an unrolled
+/// path without bounds tests.
 /// </summary>
 internal sealed unsafe class MaxPoolForward : IParallelBody
 {
@@ -62,30 +61,7 @@ internal sealed unsafe class MaxPoolForward : IParallelBody
     {
         KernelBounds.Range(first, rowStride + 2L * c, _g.InputLength);
         KernelBounds.Range(o, c, _g.OutputLength);
-        int vw = Vector<float>.Count, ch = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            for (; ch + vw <= c; ch += vw)
-            {
-                int i = first + ch;
-                var best = Vector.Load(_x + i);
-                var index = new Vector<int>(i) + Vector<int>.Indices;
-                Take(ref best, ref index, i + c);
-                Take(ref best, ref index, i + rowStride);
-                Take(ref best, ref index, i + rowStride + c);
-                best.Store(_y + o + ch);
-                index.Store(_argmax + o + ch);
-            }
-        }
-        if (ch < c) Window(first + ch, 2, 2, rowStride, c, o + ch, c - ch);
-    }
-
-    private void Take(ref Vector<float> best, ref Vector<int> index, int i)
-    {
-        var v = Vector.Load(_x + i);
-        var greater = Vector.GreaterThan(v, best);
-        best = Vector.ConditionalSelect(greater, v, best);
-        index = Vector.ConditionalSelect(greater, new Vector<int>(i) + Vector<int>.Indices, index);
+        VectorLoop.For(new MaxPool2x2Window(_x, _y, _argmax, first, rowStride, c, o), c);
     }
 
     /// <summary>Max over a rows×cols window of in-bounds pixels starting at input index <paramref name="first"/>.</summary>
@@ -95,39 +71,6 @@ internal sealed unsafe class MaxPoolForward : IParallelBody
         KernelBounds.Check(rows > 0 && cols > 0 && count <= c);
         KernelBounds.Range(first, (rows - 1L) * rowStride + (cols - 1L) * c + count, _g.InputLength);
         KernelBounds.Range(o, count, _g.OutputLength);
-        int vw = Vector<float>.Count, ch = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            for (; ch + vw <= count; ch += vw)
-            {
-                var best = Vector.Load(_x + first + ch);
-                var index = new Vector<int>(first + ch) + Vector<int>.Indices;
-                for (int r = 0; r < rows; r++)
-                    for (int s = r == 0 ? 1 : 0; s < cols; s++)
-                    {
-                        int i = first + r * rowStride + s * c + ch;
-                        Take(ref best, ref index, i);
-                    }
-                best.Store(_y + o + ch);
-                index.Store(_argmax + o + ch);
-            }
-        }
-        for (; ch < count; ch++)
-        {
-            int bestIndex = first + ch;
-            float best = _x[bestIndex];
-            for (int r = 0; r < rows; r++)
-                for (int s = r == 0 ? 1 : 0; s < cols; s++)
-                {
-                    int i = first + r * rowStride + s * c + ch;
-                    if (_x[i] > best)
-                    {
-                        best = _x[i];
-                        bestIndex = i;
-                    }
-                }
-            _y[o + ch] = best;
-            _argmax[o + ch] = bestIndex;
-        }
+        VectorLoop.For(new MaxPoolWindow(_x, _y, _argmax, first, rows, cols, rowStride, c, o), count);
     }
 }

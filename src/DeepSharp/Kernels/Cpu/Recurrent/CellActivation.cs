@@ -1,6 +1,5 @@
-using System.Numerics;
-using System.Runtime.InteropServices;
 using DeepSharp.Kernels.Cpu.Reference;
+using DeepSharp.Kernels.Cpu.Simd;
 
 namespace DeepSharp.Kernels.Cpu;
 
@@ -40,42 +39,13 @@ public static class CellActivations
     public static void MultiplyDerivative(CellActivation f, ReadOnlySpan<float> y, Span<float> d)
     {
         if (d.Length < y.Length) throw new ArgumentException($"Cell activation derivative: {d.Length} gradients for {y.Length} outputs.", nameof(d));
-        ref float py = ref MemoryMarshal.GetReference(y);
-        ref float pd = ref MemoryMarshal.GetReference(d);
-        int i = 0, n = y.Length, width = Vector<float>.Count;
         switch (f)
         {
-            case CellActivation.Linear:
-                break;
-            case CellActivation.Tanh:
-                if (Vector.IsHardwareAccelerated)
-                    for (; i <= n - width; i += width)
-                    {
-                        var v = Vector.LoadUnsafe(ref py, (nuint)i);
-                        (Vector.LoadUnsafe(ref pd, (nuint)i) * (Vector<float>.One - v * v)).StoreUnsafe(ref pd, (nuint)i);
-                    }
-                for (; i < n; i++) d[i] *= 1f - y[i] * y[i];
-                break;
-            case CellActivation.Sigmoid:
-                if (Vector.IsHardwareAccelerated)
-                    for (; i <= n - width; i += width)
-                    {
-                        var v = Vector.LoadUnsafe(ref py, (nuint)i);
-                        (Vector.LoadUnsafe(ref pd, (nuint)i) * (v * (Vector<float>.One - v))).StoreUnsafe(ref pd, (nuint)i);
-                    }
-                for (; i < n; i++) d[i] *= y[i] * (1f - y[i]);
-                break;
-            case CellActivation.Relu:
-                if (Vector.IsHardwareAccelerated)
-                    for (; i <= n - width; i += width)
-                    {
-                        var positive = Vector.GreaterThan(Vector.LoadUnsafe(ref py, (nuint)i), Vector<float>.Zero);
-                        Vector.ConditionalSelect(positive, Vector.LoadUnsafe(ref pd, (nuint)i), Vector<float>.Zero).StoreUnsafe(ref pd, (nuint)i);
-                    }
-                for (; i < n; i++) if (!(y[i] > 0)) d[i] = 0f;
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(f), f, "Unknown cell activation.");
+            case CellActivation.Linear: break;
+            case CellActivation.Tanh: ElementwiseDriver.Map(default(TanhDerivativeOperator), y, d, d); break;
+            case CellActivation.Sigmoid: ElementwiseDriver.Map(default(SigmoidDerivativeOperator), y, d, d); break;
+            case CellActivation.Relu: ElementwiseDriver.Map(default(ReluMaskOperator), y, d, d); break;
+            default: throw new ArgumentOutOfRangeException(nameof(f), f, "Unknown cell activation.");
         }
     }
 }
