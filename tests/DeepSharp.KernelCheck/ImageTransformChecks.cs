@@ -25,13 +25,13 @@ public static class ImageTransformChecks
     public static void ForwardAndBackwardMatchTwin()
     {
         int seed = 0;
-        foreach (var mode in new[] { FillMode.Reflect, FillMode.Constant })
+        foreach (var mode in new[] { EdgeFill.Reflect, EdgeFill.Constant })
         foreach (var (h, w) in new[] { (1, 1), (2, 3), (5, 4), (7, 7) })
         foreach (int channels in new[] { 0, 1, 3, 16, 17 })
         {
             var rng = new Random(++seed);
             int batch = 5;
-            var g = new ImageTransformGeometry(batch, h, w, channels, mode, mode == FillMode.Constant ? 0.25f : 0f);
+            var g = new ImageTransformGeometry(batch, h, w, channels, mode, mode == EdgeFill.Constant ? 0.25f : 0f);
             var transforms = new float[batch * 6];
             for (int n = 0; n < batch; n++) Transform(n, h, w, rng).CopyTo(transforms, n * 6);
             var x = Check.Random(g.Length, ++seed);
@@ -49,7 +49,7 @@ public static class ImageTransformChecks
 
     public static void FlipIsExactAndReflectMirrorsTheEdge()
     {
-        var g = new ImageTransformGeometry(1, 1, 4, 1, FillMode.Reflect, 0f);
+        var g = new ImageTransformGeometry(1, 1, 4, 1, EdgeFill.Reflect, 0f);
         var y = new float[4];
         ImageTransformKernel.Forward([1, 2, 3, 4], [-1, 0, 3, 0, 1, 0], y, g);
         Check.Equal<float>([4, 3, 2, 1], y, "horizontal flip");

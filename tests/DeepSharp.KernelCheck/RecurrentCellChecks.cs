@@ -28,13 +28,13 @@ public static class RecurrentCellChecks
                 for (int i = 0; i < n; i++) x[i] *= 4f;
                 var e = (float[])x.Clone();
                 var a = (float[])x.Clone();
-                NaiveCellActivations.Apply(f, e);
-                CellActivations.Apply(f, a);
+                NaiveCellActivationKernel.Apply(f, e);
+                CellActivationKernel.Apply(f, a);
                 Check.Close(e, a, 1e-6f, 1e-7f, $"{f} n={n}");
                 var d1 = Check.Random(n, n + 2);
                 var d2 = (float[])d1.Clone();
-                NaiveCellActivations.MultiplyDerivative(f, e, d1);
-                CellActivations.MultiplyDerivative(f, e, d2);
+                NaiveCellActivationKernel.MultiplyDerivative(f, e, d1);
+                CellActivationKernel.MultiplyDerivative(f, e, d2);
                 Check.Close(d1, d2, 1e-6f, 1e-7f, $"{f} derivative n={n}");
             }
     }

@@ -1,4 +1,3 @@
-using DeepSharp.Kernels.Cpu;
 using DeepSharp.Nn;
 using DeepSharp.Nn.Layers;
 using DeepSharp.Optimizers;

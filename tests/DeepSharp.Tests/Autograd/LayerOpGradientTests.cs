@@ -1,4 +1,5 @@
 using DeepSharp.Autograd;
+using DeepSharp.Nn;
 using DeepSharp.Kernels.Cpu;
 using DeepSharp.Tensors;
 using static DeepSharp.Tests.GradCheck;
@@ -67,6 +68,6 @@ public class LayerOpGradientTests
     public void ImageTransformWithRespectToTheImage(FillMode mode)
     {
         var transforms = Tensor.FromArray([0.9f, -0.3f, 0.7f, 0.35f, 1.1f, -0.6f, -1f, 0f, 4f, 0f, 1f, 0f], 2, 6);
-        Check(t => Ops.ImageTransform(t[0], transforms, mode, 0.5f), [Random(1, 2, 4, 5, 2)]);
+        Check(t => Ops.ImageTransform(t[0], transforms, mode.ToKernel(), 0.5f), [Random(1, 2, 4, 5, 2)]);
     }
 }

@@ -39,7 +39,7 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
     {
         ["images"] = () => new Sequential(
             new Rescaling(1f / 255, 0.5f, inputShape: [6, 6, 2]), new RandomFlip(seed: 1), new RandomRotation(0.1f, seed: 2),
-            new RandomTranslation((-0.1f, 0.1f), (-0.2f, 0.1f), seed: 3), new RandomZoom(0.1f, seed: 4, fillMode: DeepSharp.Kernels.Cpu.FillMode.Constant),
+            new RandomTranslation((-0.1f, 0.1f), (-0.2f, 0.1f), seed: 3), new RandomZoom(0.1f, seed: 4, fillMode: FillMode.Constant),
             new Conv2D(3, (2, 3), padding: Padding.Same, activation: Activation.Relu), new BatchNormalization(),
             new MaxPooling2D((2, 2)), new Conv2D(2, (2, 2), dilationRate: (1, 2), padding: Padding.Same), new AveragePooling2D((2, 2), (1, 1)),
             new GlobalAveragePooling2D(), new Dropout(0.25f, seed: 5), new ActivationLayer(Activation.Tanh), new Dense(2, Activation.Softmax)),

@@ -114,7 +114,7 @@ public sealed class KernelAuditTests : IDisposable
     public void ImageTransformLengthsAreCheckedIn64Bits()
     {
         // 65536 · 65536 · 1 · 1 = 2^32 wraps to 0 in an int.
-        var g = new ImageTransformGeometry(1, 65536, 65536, 1, FillMode.Constant, 0f);
+        var g = new ImageTransformGeometry(1, 65536, 65536, 1, EdgeFill.Constant, 0f);
         Assert.Throws<ArgumentException>(() => ImageTransformKernel.Forward(new float[1], new float[6], new float[1], g));
     }
 

@@ -12,7 +12,7 @@ public static partial class Ops
     /// for the inputs, row 1 for the recurrent product — or null. Returns (B, steps, U): the
     /// outputs (every step, or the last) followed by the final state when asked, as <see cref="Lstm"/>.
     /// </summary>
-    public static Tensor Gru(Tensor x, Tensor kernel, Tensor recurrentKernel, Tensor? bias, RecurrentArgs args)
+    internal static Tensor Gru(Tensor x, Tensor kernel, Tensor recurrentKernel, Tensor? bias, RecurrentArgs args)
     {
         var plan = RecurrentPlan.Create("GRU", x, kernel, recurrentKernel, gates: 3, stateCount: 1, args);
         int batch = plan.Batch, time = plan.Time, units = plan.Units, width = plan.GateWidth, block = plan.StateBlock;

@@ -10,7 +10,7 @@ public static partial class Ops
     /// <paramref name="transforms"/> (N, 6) maps each output pixel (x, y) to the input point
     /// (a0·x + a1·y + a2, b0·x + b1·y + b2). Differentiable with respect to x only.
     /// </summary>
-    public static Tensor ImageTransform(Tensor x, Tensor transforms, FillMode fillMode = FillMode.Reflect, float fillValue = 0f)
+    internal static Tensor ImageTransform(Tensor x, Tensor transforms, EdgeFill fillMode = EdgeFill.Reflect, float fillValue = 0f)
     {
         if (x.Rank != 4) throw new ShapeMismatchException($"ImageTransform needs x (N, H, W, C); got {x.Shape}.");
         if (transforms.Rank != 2 || transforms.Shape[0] != x.Shape[0] || transforms.Shape[1] != 6)

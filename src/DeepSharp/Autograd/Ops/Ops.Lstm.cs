@@ -14,7 +14,7 @@ public static partial class Ops
     /// x·W is one GEMM for the whole sequence; each step adds one GEMM h·U over all four gates.
     /// Backward is backpropagation through time with the weight gradients summed by two GEMMs at the end.
     /// </summary>
-    public static Tensor Lstm(Tensor x, Tensor kernel, Tensor recurrentKernel, Tensor? bias, RecurrentArgs args)
+    internal static Tensor Lstm(Tensor x, Tensor kernel, Tensor recurrentKernel, Tensor? bias, RecurrentArgs args)
     {
         var plan = RecurrentPlan.Create("LSTM", x, kernel, recurrentKernel, gates: 4, stateCount: 2, args);
         int batch = plan.Batch, time = plan.Time, units = plan.Units, width = plan.GateWidth, block = plan.StateBlock;

@@ -11,7 +11,7 @@ public static partial class Ops
     /// x (B, T, F), kernel (F, U), recurrent kernel (U, U), bias (U) or null. Returns (B, steps, U):
     /// the outputs (every step, or the last) followed by the final state when asked, as <see cref="Lstm"/>.
     /// </summary>
-    public static Tensor SimpleRnn(Tensor x, Tensor kernel, Tensor recurrentKernel, Tensor? bias, RecurrentArgs args)
+    internal static Tensor SimpleRnn(Tensor x, Tensor kernel, Tensor recurrentKernel, Tensor? bias, RecurrentArgs args)
     {
         var plan = RecurrentPlan.Create("SimpleRNN", x, kernel, recurrentKernel, gates: 1, stateCount: 1, args);
         int batch = plan.Batch, time = plan.Time, units = plan.Units, block = plan.StateBlock;
@@ -27,7 +27,7 @@ public static partial class Ops
             var hNext = hs.Slice((s + 1) * block, block);
             Gemm.Multiply(false, false, batch, units, units, plan.RecurrentInput(s, hPrev), units,
                 recurrentKernel.Span, units, hNext, units, accumulate: true);
-            CellActivations.Apply(args.Activation, hNext);
+            CellActivationKernel.Apply(args.Activation, hNext);
             plan.CopySkippedRows(s, hPrev, hNext, units);
         }
         var y = plan.Pack(h, null);
@@ -51,7 +51,7 @@ public static partial class Ops
                 plan.AddOutputGradient(s, dy, dh.Span);
                 var dStep = dPre.Span.Slice(s * block, block);
                 dh.Span.CopyTo(dStep);
-                CellActivations.MultiplyDerivative(plan.Args.Activation, hs.Slice((s + 1) * block, block), dStep);
+                CellActivationKernel.MultiplyDerivative(plan.Args.Activation, hs.Slice((s + 1) * block, block), dStep);
                 plan.ClearSkippedRows(s, dStep, units);
                 plan.RecurrentBackward(dStep, dhPrev.Span, accumulate: false);
                 plan.CopySkippedRows(s, dh.Span, dhPrev.Span, units);

@@ -7,7 +7,7 @@ namespace DeepSharp.Autograd;
 /// What a recurrent op (<see cref="Ops.SimpleRnn"/>, <see cref="Ops.Lstm"/>, <see cref="Ops.Gru"/>)
 /// computes besides its weights: Keras's RNN arguments, the mask and the dropout masks.
 /// </summary>
-public sealed class RecurrentArgs
+internal sealed class RecurrentArgs
 {
     /// <summary>Keras's <c>activation</c> (the candidate and the output squashing); tanh by default.</summary>
     public CellActivation Activation { get; init; } = CellActivation.Tanh;

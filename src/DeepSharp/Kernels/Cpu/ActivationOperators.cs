@@ -3,7 +3,7 @@ using DeepSharp.Kernels.Cpu.Simd;
 
 namespace DeepSharp.Kernels.Cpu;
 
-// The operators of Activations and CellActivations: each is the twin's scalar expression, written
+// The operators of Activations and CellActivationKernel: each is the twin's scalar expression, written
 // again per vector width with the same operations in the same order (so the bits match the twin).
 
 /// <summary>x &gt; 0 ? x : 0 (NaN and −0 give +0, as the twin).</summary>

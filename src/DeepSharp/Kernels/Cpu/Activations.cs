@@ -10,7 +10,7 @@ namespace DeepSharp.Kernels.Cpu;
 /// order, run by the <see cref="ElementwiseDriver"/>); sigmoid and tanh use TensorPrimitives'
 /// float approximations (a few ulp).
 /// </summary>
-public static class Activations
+internal static class Activations
 {
     public static void Relu(ReadOnlySpan<float> x, Span<float> y)
     {

@@ -22,7 +22,7 @@ namespace DeepSharp.Kernels.Cpu;
 // otherwise heads run in turn and each GEMM spreads itself. Neither choice changes any bit.
 
 /// <summary>Fused scaled dot-product attention; see <see cref="NaiveAttention"/> for the contract.</summary>
-public static unsafe class Attention
+internal static unsafe class Attention
 {
     /// <summary>
     /// output = softmax(scale·Q·Kᵀ, masked)·V per head. <paramref name="mask"/> (may be empty) is

@@ -12,7 +12,7 @@ namespace DeepSharp.Kernels.Cpu;
 /// sees key j only when j ≤ i + <see cref="CausalOffset"/> (Keras's causal mask is offset 0; a
 /// decoder extending a cache of n keys uses offset n).
 /// </summary>
-public readonly record struct AttentionGeometry(
+internal readonly record struct AttentionGeometry(
     int Batch, int Heads, int QueryLength, int KeyLength, int KeyDim, int ValueDim,
     float Scale, bool Causal = false, int CausalOffset = 0)
 {

@@ -8,7 +8,7 @@ namespace DeepSharp.Kernels.Cpu;
 /// counted). Vectorised over the channel axis: each window adds whole channel rows, in the same
 /// (kh, kw) order as the twin, then scales by 1/count (the twin divides; results agree to an ulp).
 /// </summary>
-public static class AvgPool2DKernel
+internal static class AvgPool2DKernel
 {
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, in Pool2DGeometry g)
     {

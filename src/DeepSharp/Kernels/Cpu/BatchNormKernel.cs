@@ -9,7 +9,7 @@ namespace DeepSharp.Kernels.Cpu;
 /// channel row at once, so memory is read in order. Sums are kept in float per channel (the twin
 /// uses double); they agree to about 1e-6 relative for the batch sizes of training.
 /// </summary>
-public static class BatchNormKernel
+internal static class BatchNormKernel
 {
     public static void Moments(ReadOnlySpan<float> x, Span<float> mean, Span<float> variance, int rows, int channels)
     {

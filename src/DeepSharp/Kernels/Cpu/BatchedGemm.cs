@@ -14,7 +14,7 @@ namespace DeepSharp.Kernels.Cpu;
 // a chunk never changes its bits.
 
 /// <summary>A batch of single-precision matrix products; see <see cref="NaiveBatchedGemm"/> for the contract.</summary>
-public static unsafe class BatchedGemm
+internal static unsafe class BatchedGemm
 {
     /// <summary>
     /// For i in [0, batch): C_i = op(A_i)·op(B_i), or C_i += op(A_i)·op(B_i) when <paramref name="accumulate"/>.

@@ -11,7 +11,7 @@ namespace DeepSharp.Kernels.Cpu;
 /// so no index computed inside a kernel can wrap. <see cref="OutputSize"/> refuses sizes whose
 /// padded extent does not fit.
 /// </remarks>
-public readonly record struct Conv2DGeometry(
+internal readonly record struct Conv2DGeometry(
     int Batch, int InH, int InW, int InC,
     int OutC, int KernelH, int KernelW,
     int StrideH, int StrideW,

@@ -9,7 +9,7 @@ namespace DeepSharp.Kernels.Cpu;
 /// exact contract. Vectorised over output channels and spread over <see cref="WorkerPool.Shared"/>;
 /// falls back to the naive twin where the JIT has no SIMD. Results are identical for any thread count.
 /// </summary>
-public static unsafe class Conv2DKernel
+internal static unsafe class Conv2DKernel
 {
     /// <summary>
     /// Writes y (N, OutH, OutW, Cout). An empty <paramref name="bias"/> means no bias; with

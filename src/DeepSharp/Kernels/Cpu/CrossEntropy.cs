@@ -10,7 +10,7 @@ namespace DeepSharp.Kernels.Cpu;
 /// log_softmax(z) = z − (max + log Σe). The sparse backward pass gives the twin's bits exactly.
 /// probs must not overlap logits.
 /// </summary>
-public static unsafe class CrossEntropy
+internal static unsafe class CrossEntropy
 {
     public static void SoftmaxForward(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Span<float> probs, Span<float> loss, int rows, int cols)
     {

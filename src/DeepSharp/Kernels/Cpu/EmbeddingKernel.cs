@@ -4,7 +4,7 @@ using DeepSharp.Kernels.Cpu.Reference;
 namespace DeepSharp.Kernels.Cpu;
 
 /// <summary>Embedding lookup (row gather) and its scatter-add backward; see <see cref="NaiveEmbedding"/>.</summary>
-public static class EmbeddingKernel
+internal static class EmbeddingKernel
 {
     public static void Gather(ReadOnlySpan<float> table, ReadOnlySpan<int> indices, Span<float> y, int vocabulary, int dim)
     {

@@ -18,7 +18,7 @@ namespace DeepSharp.Kernels.Cpu;
 /// 1024-element chunk was shorter than 4 (TensorPrimitives then used MathF.Exp; the operator's
 /// scalar tail uses the vector Exp).
 /// </remarks>
-public static unsafe class GeluKernel
+internal static unsafe class GeluKernel
 {
     private const int TaskElements = 8192;
 

@@ -26,7 +26,7 @@ namespace DeepSharp.Kernels.Cpu;
 // Measured on the dev box (AMD Zen 5, 2 cores): ~185 GFLOP/s per core at 1024³.
 
 /// <summary>Single-precision matrix multiply; see <see cref="NaiveGemm"/> for the exact contract.</summary>
-public static unsafe class Gemm
+internal static unsafe class Gemm
 {
     /// <summary>C = op(A)·op(B), or C += op(A)·op(B) when <paramref name="accumulate"/>; row-major.</summary>
     /// <exception cref="ArgumentException">A size is negative, a leading dimension is smaller than

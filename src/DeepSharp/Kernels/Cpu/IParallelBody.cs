@@ -4,7 +4,7 @@ namespace DeepSharp.Kernels.Cpu;
 /// One parallel loop body. Kernels keep an instance per call site (or a struct wrapper in a cached
 /// object) so that a parallel loop allocates nothing.
 /// </summary>
-public interface IParallelBody
+internal interface IParallelBody
 {
     /// <summary>Runs work item <paramref name="index"/> (0 ≤ index &lt; count).</summary>
     void Execute(int index);

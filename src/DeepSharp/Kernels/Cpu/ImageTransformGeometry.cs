@@ -1,7 +1,7 @@
 namespace DeepSharp.Kernels.Cpu;
 
 /// <summary>How an image transform reads outside the input (Keras's fill_mode).</summary>
-public enum FillMode
+internal enum EdgeFill
 {
     /// <summary>(d c b a | a b c d | d c b a): reflect about the edge of the last pixel.</summary>
     Reflect,
@@ -14,7 +14,7 @@ public enum FillMode
 /// Each image has six numbers (a0, a1, a2, b0, b1, b2) mapping output pixel (x, y) to the input
 /// point (a0·x + a1·y + a2, b0·x + b1·y + b2), sampled bilinearly, as Keras's affine_transform.
 /// </summary>
-public readonly record struct ImageTransformGeometry(int Batch, int Height, int Width, int Channels, FillMode FillMode, float FillValue)
+internal readonly record struct ImageTransformGeometry(int Batch, int Height, int Width, int Channels, EdgeFill EdgeFill, float FillValue)
 {
     public int Length => Batch * Height * Width * Channels;
     public int TransformLength => Batch * 6;

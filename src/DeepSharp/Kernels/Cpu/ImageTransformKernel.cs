@@ -8,7 +8,7 @@ namespace DeepSharp.Kernels.Cpu;
 /// see <see cref="NaiveImageTransform"/>. The neighbours and weights are computed once per pixel
 /// and applied to the whole channel row with vectorised multiply-adds.
 /// </summary>
-public static class ImageTransformKernel
+internal static class ImageTransformKernel
 {
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> transforms, Span<float> y, in ImageTransformGeometry g)
     {
@@ -56,7 +56,7 @@ public static class ImageTransformKernel
 
     private static void Validate(int inputLength, int outputLength, int transformLength, in ImageTransformGeometry g)
     {
-        if (g.Batch < 0 || g.Height < 0 || g.Width < 0 || g.Channels < 0 || !Enum.IsDefined(g.FillMode))
+        if (g.Batch < 0 || g.Height < 0 || g.Width < 0 || g.Channels < 0 || !Enum.IsDefined(g.EdgeFill))
             throw new ArgumentException($"Invalid image transform geometry {g}.");
         long length = (long)g.Batch * g.Height * g.Width * g.Channels; // in 64 bits: a wrapped product must not pass
         if (length > int.MaxValue || inputLength < length || outputLength < length || transformLength < g.Batch * 6L)

@@ -36,4 +36,4 @@ internal static class KernelBounds
 /// A bug in DeepSharp, never bad input: deliberately not a <see cref="DeepSharpException"/> or an
 /// <see cref="ArgumentException"/>, so no caller mistakes it for a refused file or argument.
 /// </summary>
-public sealed class KernelBoundsException(string message) : Exception(message);
+internal sealed class KernelBoundsException(string message) : Exception(message);

@@ -8,7 +8,7 @@ namespace DeepSharp.Kernels.Cpu;
 /// Each row is handled with vectorised TensorPrimitives passes (sum, centred sum of squares, one
 /// fused multiply-add); float sums where the twin uses double (about 1e-6 relative apart).
 /// </summary>
-public static class LayerNormKernel
+internal static class LayerNormKernel
 {
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float epsilon,
         Span<float> y, Span<float> mean, Span<float> rstd, int rows, int cols)

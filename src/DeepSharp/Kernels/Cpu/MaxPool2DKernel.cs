@@ -7,7 +7,7 @@ namespace DeepSharp.Kernels.Cpu;
 /// NHWC max pooling; see <see cref="NaiveMaxPool2D"/> for the exact contract (the gradient goes
 /// to the first maximum in scan order). Forward is vectorised over channels and spread over images.
 /// </summary>
-public static unsafe class MaxPool2DKernel
+internal static unsafe class MaxPool2DKernel
 {
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, in Pool2DGeometry g)
     {

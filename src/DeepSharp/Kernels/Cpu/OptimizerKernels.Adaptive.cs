@@ -2,7 +2,7 @@ using DeepSharp.Kernels.Cpu.Simd;
 
 namespace DeepSharp.Kernels.Cpu;
 
-public static partial class OptimizerKernels
+internal static partial class OptimizerKernels
 {
     public static void RmsProp(Span<float> w, ReadOnlySpan<float> g, Span<float> v, Span<float> mom, Span<float> avg,
         float lr, float rho, float momentum, float epsilon, bool centered)

@@ -8,7 +8,7 @@ namespace DeepSharp.Kernels.Cpu;
 /// operator (OptimizerOperators.cs) through the <see cref="UpdateDriver"/>, with the twin's
 /// operations in the twin's order (no fused multiply-add), so the results are bit-identical to it.
 /// </summary>
-public static partial class OptimizerKernels
+internal static partial class OptimizerKernels
 {
     public static void Adam(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float lrT, float beta1, float beta2, float epsilon)
     {

@@ -6,7 +6,7 @@ namespace DeepSharp.Kernels.Cpu;
 /// output indices tracks the input offset, and the innermost output axis is one strided gather.
 /// Used for normalisation over axes other than the last; the inverse permutation undoes it.
 /// </summary>
-public static class PermuteKernel
+internal static class PermuteKernel
 {
     /// <summary>The most axes a permutation may have (its index tables live on the stack).</summary>
     public const int MaxRank = 64;

@@ -5,7 +5,7 @@ namespace DeepSharp.Kernels.Cpu;
 /// As with <see cref="Conv2DGeometry"/>, <see cref="Validate"/> (called by every pooling kernel)
 /// proves in 64-bit arithmetic that no 32-bit index the kernels compute can wrap.
 /// </remarks>
-public readonly record struct Pool2DGeometry(
+internal readonly record struct Pool2DGeometry(
     int Batch, int InH, int InW, int Channels,
     int PoolH, int PoolW, int StrideH, int StrideW,
     int PadTop, int PadLeft, int OutH, int OutW)

@@ -13,7 +13,7 @@ namespace DeepSharp.Kernels.Cpu;
 /// so the result is the same for every thread count (it may differ between instruction sets,
 /// whose vector widths order the in-block additions differently).
 /// </remarks>
-public static unsafe class Reductions
+internal static unsafe class Reductions
 {
     private const int SumBlock = 4096;        // elements per block of Sum
     private const int SumRowsBlock = 256;     // rows per block of SumRows

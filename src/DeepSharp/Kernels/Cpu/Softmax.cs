@@ -9,7 +9,7 @@ namespace DeepSharp.Kernels.Cpu;
 /// Rows are processed with TensorPrimitives (vectorised max, exp, sum) in float; the twin sums in
 /// double, so results agree to rounding (relative ~1e-6 for rows of a few thousand columns).
 /// </summary>
-public static unsafe class Softmax
+internal static unsafe class Softmax
 {
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, int cols)
     {

@@ -10,7 +10,7 @@ namespace DeepSharp.Kernels.Cpu;
 /// any thread count. Nested or concurrent calls (a kernel called from a worker, or two threads
 /// calling at once) run inline on the caller instead of waiting, so the pool cannot deadlock.
 /// </remarks>
-public sealed class WorkerPool : IDisposable
+internal sealed class WorkerPool : IDisposable
 {
     /// <summary>The pool that kernels use; sized by <see cref="DeepSharp.Threads.Count"/>.</summary>
     public static WorkerPool Shared { get; } = new(Environment.ProcessorCount);

@@ -64,7 +64,7 @@ public abstract class ImageAugmentation : Layer
         int batch = x.Shape[0], height = x.Shape[1], width = x.Shape[2];
         var transforms = Tensor.Zeros(batch, 6);
         for (int n = 0; n < batch; n++) DrawTransform(height, width, Generator, transforms.Span.Slice(n * 6, 6));
-        return Ops.ImageTransform(x, transforms, FillMode, FillValue);
+        return Ops.ImageTransform(x, transforms, FillMode.ToKernel(), FillValue);
     }
 
     /// <summary>A uniform draw in [lower, upper].</summary>

@@ -4,7 +4,7 @@ using DeepSharp.Tensors;
 namespace DeepSharp.Tests.Nn.Recurrent;
 
 /// <summary>A random recurrent problem: the op's tensors and arguments beside the reference's copy of them.</summary>
-public sealed class Problem
+internal sealed class Problem
 {
     public required string Cell { get; init; }
     public int Batch { get; init; }

@@ -18,7 +18,7 @@ namespace DeepSharp.Kernels.Cpu;
 // they are (da_z, da_r, da_h ⊙ r). h_prev is the state before dropout: Keras mixes the undropped state.
 
 /// <summary>The pointwise GRU step (reset_after); see <see cref="NaiveGruCell"/> for the exact contract.</summary>
-public static class GruCell
+internal static class GruCell
 {
     /// <summary>
     /// gates (rows, 3·units): in, x·W + b_in; out, the activated z, r and candidate ĥ. Reads
@@ -46,11 +46,11 @@ public static class GruCell
             var rho = rh.Slice(r * units, units);
             TensorPrimitives.Add(zr, urow[..(2 * units)], zr);
             if (hasBias) TensorPrimitives.Add(zr, recurrentBias[..(2 * units)], zr);
-            CellActivations.Apply(recurrentActivation, zr);
+            CellActivationKernel.Apply(recurrentActivation, zr);
             if (hasBias) TensorPrimitives.Add(urow.Slice(2 * units, units), recurrentBias.Slice(2 * units, units), rho);
             else urow.Slice(2 * units, units).CopyTo(rho);
             TensorPrimitives.MultiplyAdd(row.Slice(units, units), rho, candidate, candidate);
-            CellActivations.Apply(activation, candidate);
+            CellActivationKernel.Apply(activation, candidate);
             var hr = h.Slice(r * units, units);
             TensorPrimitives.Subtract(hPrev.Slice(r * units, units), candidate, hr);
             TensorPrimitives.MultiplyAdd(row[..units], hr, candidate, hr);
@@ -89,12 +89,12 @@ public static class GruCell
 
             TensorPrimitives.Subtract(hPrev.Slice(r * units, units), candidate, dz);
             TensorPrimitives.Multiply(dz, dhr, dz);
-            CellActivations.MultiplyDerivative(recurrentActivation, z, dz);
+            CellActivationKernel.MultiplyDerivative(recurrentActivation, z, dz);
             TensorPrimitives.Multiply(dhr, z, dhp);
             TensorPrimitives.Subtract(dhr, dhp, dc);
-            CellActivations.MultiplyDerivative(activation, candidate, dc);
+            CellActivationKernel.MultiplyDerivative(activation, candidate, dc);
             TensorPrimitives.Multiply(dc, rh.Slice(r * units, units), dr);
-            CellActivations.MultiplyDerivative(recurrentActivation, reset, dr);
+            CellActivationKernel.MultiplyDerivative(recurrentActivation, reset, dr);
 
             var rrow = dRecurrent.Slice(r * 3 * units, 3 * units);
             drow[..(2 * units)].CopyTo(rrow);

@@ -13,12 +13,12 @@ namespace DeepSharp.Kernels.Cpu;
 // Backward, with dh = ∂L/∂h and dc = ∂L/∂c arriving from the later step and the output:
 //   dc_total = dc + dh ⊙ o ⊙ act′(act(c))    dc_prev = dc_total ⊙ f
 //   dz_i = dc_total ⊙ g ⊙ σ′   dz_f = dc_total ⊙ c_prev ⊙ σ′   dz_g = dc_total ⊙ i ⊙ act′   dz_o = dh ⊙ act(c) ⊙ σ′
-// Every derivative is taken through the activation's output (CellActivations), so only the
+// Every derivative is taken through the activation's output (CellActivationKernel), so only the
 // activated gates and the cell states are kept. Rows are processed one at a time with
 // TensorPrimitives over each gate block.
 
 /// <summary>The pointwise LSTM step; see <see cref="NaiveLstmCell"/> for the exact contract.</summary>
-public static class LstmCell
+internal static class LstmCell
 {
     /// <summary>
     /// gates (rows, 4·units): in, the pre-activations; out, the activated gates i, f, g, o.
@@ -38,15 +38,15 @@ public static class LstmCell
             var i = row[..units];
             var g = row.Slice(2 * units, units);
             var o = row.Slice(3 * units, units);
-            CellActivations.Apply(recurrentActivation, row[..(2 * units)]);
-            CellActivations.Apply(activation, g);
-            CellActivations.Apply(recurrentActivation, o);
+            CellActivationKernel.Apply(recurrentActivation, row[..(2 * units)]);
+            CellActivationKernel.Apply(activation, g);
+            CellActivationKernel.Apply(recurrentActivation, o);
             var cr = c.Slice(r * units, units);
             var hr = h.Slice(r * units, units);
             TensorPrimitives.Multiply(row.Slice(units, units), cPrev.Slice(r * units, units), cr);
             TensorPrimitives.MultiplyAdd(i, g, cr, cr);
             cr.CopyTo(hr);
-            CellActivations.Apply(activation, hr);
+            CellActivationKernel.Apply(activation, hr);
             TensorPrimitives.Multiply(hr, o, hr);
         }
     }
@@ -84,20 +84,20 @@ public static class LstmCell
             var dhr = dh.Slice(r * units, units);
 
             c.Slice(r * units, units).CopyTo(dO);            // dO holds act(c) for now
-            CellActivations.Apply(activation, dO);
+            CellActivationKernel.Apply(activation, dO);
             TensorPrimitives.Multiply(dhr, o, di);           // di holds dc_total for now
-            CellActivations.MultiplyDerivative(activation, dO, di);
+            CellActivationKernel.MultiplyDerivative(activation, dO, di);
             TensorPrimitives.Add(di, dc.Slice(r * units, units), di);
 
             TensorPrimitives.Multiply(di, cPrev.Slice(r * units, units), df);
-            CellActivations.MultiplyDerivative(recurrentActivation, f, df);
+            CellActivationKernel.MultiplyDerivative(recurrentActivation, f, df);
             TensorPrimitives.Multiply(di, i, dg);
-            CellActivations.MultiplyDerivative(activation, g, dg);
+            CellActivationKernel.MultiplyDerivative(activation, g, dg);
             TensorPrimitives.Multiply(di, f, dcPrev.Slice(r * units, units));
             TensorPrimitives.Multiply(di, g, di);
-            CellActivations.MultiplyDerivative(recurrentActivation, i, di);
+            CellActivationKernel.MultiplyDerivative(recurrentActivation, i, di);
             TensorPrimitives.Multiply(dO, dhr, dO);
-            CellActivations.MultiplyDerivative(recurrentActivation, o, dO);
+            CellActivationKernel.MultiplyDerivative(recurrentActivation, o, dO);
         }
     }
 

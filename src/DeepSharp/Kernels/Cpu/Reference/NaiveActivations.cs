@@ -1,7 +1,7 @@
 namespace DeepSharp.Kernels.Cpu.Reference;
 
 /// <summary>The specification of <see cref="Activations"/>. Backward passes accumulate (+=).</summary>
-public static class NaiveActivations
+internal static class NaiveActivations
 {
     public static void Relu(ReadOnlySpan<float> x, Span<float> y)
     {

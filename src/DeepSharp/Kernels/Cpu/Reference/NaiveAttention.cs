@@ -11,7 +11,7 @@ namespace DeepSharp.Kernels.Cpu.Reference;
 /// Backward accumulates dV += (P∘M)ᵀ·dO, dQ += dS·K, dK += dSᵀ·Q with dP = (dO·Vᵀ)∘M and
 /// dS = scale·P∘(dP − Σⱼ dP∘P). Sums run in double.
 /// </summary>
-public static class NaiveAttention
+internal static class NaiveAttention
 {
     public static void Forward(in AttentionGeometry g, ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value,
         ReadOnlySpan<float> mask, ReadOnlySpan<float> dropout, Span<float> probabilities, Span<float> output)

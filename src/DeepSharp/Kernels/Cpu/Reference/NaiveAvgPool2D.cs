@@ -5,7 +5,7 @@ namespace DeepSharp.Kernels.Cpu.Reference;
 /// elements its window covers; padding is never counted (Keras "same": count_include_pad=False).
 /// A window that covers no input element gives 0. Backward accumulates (+=).
 /// </summary>
-public static class NaiveAvgPool2D
+internal static class NaiveAvgPool2D
 {
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, in Pool2DGeometry g)
     {

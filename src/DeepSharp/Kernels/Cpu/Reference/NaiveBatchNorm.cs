@@ -5,7 +5,7 @@ namespace DeepSharp.Kernels.Cpu.Reference;
 /// channel over the rows. xhat = (x − mean)·rsqrt(variance + ε), y = γ·xhat + β. An empty γ means
 /// 1 and an empty β means 0 (Keras's scale=False / center=False). Backward accumulates (+=).
 /// </summary>
-public static class NaiveBatchNorm
+internal static class NaiveBatchNorm
 {
     /// <summary>Per-channel mean and biased variance over the rows (Keras's batch statistics).</summary>
     public static void Moments(ReadOnlySpan<float> x, Span<float> mean, Span<float> variance, int rows, int channels)

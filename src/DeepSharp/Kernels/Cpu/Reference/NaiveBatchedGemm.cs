@@ -4,7 +4,7 @@ namespace DeepSharp.Kernels.Cpu.Reference;
 /// The specification of <see cref="BatchedGemm"/>: for i in [0, batch), the product of
 /// <see cref="NaiveGemm"/> on the matrices starting at i·strideA, i·strideB and i·strideC.
 /// </summary>
-public static class NaiveBatchedGemm
+internal static class NaiveBatchedGemm
 {
     public static void Multiply(int batch, bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, int strideA, ReadOnlySpan<float> b, int ldb, int strideB,

@@ -5,7 +5,7 @@ namespace DeepSharp.Kernels.Cpu.Reference;
 /// y[n,oh,ow,co] = bias[co] + Σ x[n, oh·sh − padTop + kh·dh, ow·sw − padLeft + kw·dw, ci] · w[kh,kw,ci,co],
 /// where positions outside the input read as zero. Backward passes accumulate (+=).
 /// </summary>
-public static class NaiveConv2D
+internal static class NaiveConv2D
 {
     /// <summary>Writes y. An empty <paramref name="bias"/> means no bias.</summary>
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, in Conv2DGeometry g)

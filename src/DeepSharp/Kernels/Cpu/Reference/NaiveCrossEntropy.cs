@@ -5,7 +5,7 @@ namespace DeepSharp.Kernels.Cpu.Reference;
 /// logits. loss[r] = −Σ t[r,c]·log_softmax(z)[r,c]; the gradient is p·Σt − t, which is p − t for
 /// one-hot targets. Sparse variants take class indices. Backward passes accumulate (+=).
 /// </summary>
-public static class NaiveCrossEntropy
+internal static class NaiveCrossEntropy
 {
     /// <summary>Writes softmax probabilities and the per-row loss.</summary>
     public static void SoftmaxForward(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets,

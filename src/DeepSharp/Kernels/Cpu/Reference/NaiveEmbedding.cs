@@ -5,7 +5,7 @@ namespace DeepSharp.Kernels.Cpu.Reference;
 /// (vocabulary, dim) table; backward scatters dtable[indices[i], :] += dy[i, :] (repeated indices
 /// add up). An index outside [0, vocabulary) throws, naming the index and its position.
 /// </summary>
-public static class NaiveEmbedding
+internal static class NaiveEmbedding
 {
     public static void Gather(ReadOnlySpan<float> table, ReadOnlySpan<int> indices, Span<float> y, int vocabulary, int dim)
     {

@@ -9,7 +9,7 @@ namespace DeepSharp.Kernels.Cpu.Reference;
 /// continued fraction for erfc (Abramowitz &amp; Stegun 7.1.14) evaluated backwards with 60 terms.
 /// Both reach double precision, far below float's resolution, which is what GELU needs.
 /// </remarks>
-public static class NaiveErf
+internal static class NaiveErf
 {
     public static double Of(double x)
     {

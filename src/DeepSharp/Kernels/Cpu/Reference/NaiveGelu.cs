@@ -3,7 +3,7 @@ namespace DeepSharp.Kernels.Cpu.Reference;
 /// <summary>
 /// Exact GELU, x·Φ(x) with Φ(x) = ½(1 + erf(x/√2)), in double precision: the twin of <see cref="GeluKernel"/>.
 /// </summary>
-public static class NaiveGelu
+internal static class NaiveGelu
 {
     public static void Forward(ReadOnlySpan<float> x, Span<float> y)
     {

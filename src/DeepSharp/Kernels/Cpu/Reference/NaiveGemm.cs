@@ -6,7 +6,7 @@ namespace DeepSharp.Kernels.Cpu.Reference;
 /// op(B) is k×n: B is stored k×n (ldb ≥ n) or, transposed, n×k (ldb ≥ k). C is m×n (ldc ≥ n).
 /// Sums run in double so that the twin is a tight oracle.
 /// </summary>
-public static class NaiveGemm
+internal static class NaiveGemm
 {
     public static void Multiply(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,

@@ -6,7 +6,7 @@ namespace DeepSharp.Kernels.Cpu.Reference;
 /// neighbour outside the image is reflected (Reflect) or reads the fill value (Constant). Backward
 /// sends dy·weight to each neighbour the forward read (nothing for fill values) and accumulates.
 /// </summary>
-public static class NaiveImageTransform
+internal static class NaiveImageTransform
 {
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> transforms, Span<float> y, in ImageTransformGeometry g)
     {
@@ -56,8 +56,8 @@ public static class NaiveImageTransform
         // Far outside the image every neighbour is fill (or reflected): clamp before converting to int.
         int x0 = (int)Math.Clamp(fx0, -4f * g.Width - 4, 4f * g.Width + 4);
         int y0 = (int)Math.Clamp(fy0, -4f * g.Height - 4, 4f * g.Height + 4);
-        int cx0 = Coordinate(x0, g.Width, g.FillMode), cx1 = Coordinate(x0 + 1, g.Width, g.FillMode);
-        int cy0 = Coordinate(y0, g.Height, g.FillMode), cy1 = Coordinate(y0 + 1, g.Height, g.FillMode);
+        int cx0 = Coordinate(x0, g.Width, g.EdgeFill), cx1 = Coordinate(x0 + 1, g.Width, g.EdgeFill);
+        int cy0 = Coordinate(y0, g.Height, g.EdgeFill), cy1 = Coordinate(y0 + 1, g.Height, g.EdgeFill);
         at[0] = Index(cy0, cx0, g.Width);
         at[1] = Index(cy0, cx1, g.Width);
         at[2] = Index(cy1, cx0, g.Width);
@@ -69,10 +69,10 @@ public static class NaiveImageTransform
     }
 
     /// <summary>An integer coordinate mapped into [0, size) by the fill mode, or −1 for the fill value.</summary>
-    public static int Coordinate(int i, int size, FillMode mode)
+    public static int Coordinate(int i, int size, EdgeFill mode)
     {
         if ((uint)i < (uint)size) return i;
-        if (mode == FillMode.Constant || size == 0) return -1;
+        if (mode == EdgeFill.Constant || size == 0) return -1;
         int period = 2 * size;
         int r = ((i % period) + period) % period;
         return r < size ? r : period - 1 - r;

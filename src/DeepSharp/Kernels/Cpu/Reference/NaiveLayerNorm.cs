@@ -6,7 +6,7 @@ namespace DeepSharp.Kernels.Cpu.Reference;
 /// y = γ·xhat + β per column; empty γ/β mean 1/0. Forward saves mean and rstd per row for backward,
 /// which accumulates (+=).
 /// </summary>
-public static class NaiveLayerNorm
+internal static class NaiveLayerNorm
 {
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float epsilon,
         Span<float> y, Span<float> mean, Span<float> rstd, int rows, int cols)

@@ -6,7 +6,7 @@ namespace DeepSharp.Kernels.Cpu.Reference;
 /// scan order (kh, then kw), or −1 for a window with no input element. Backward routes each
 /// output gradient to that one element: ties (frequent after ReLU) never split the gradient.
 /// </summary>
-public static class NaiveMaxPool2D
+internal static class NaiveMaxPool2D
 {
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, in Pool2DGeometry g)
     {

@@ -1,6 +1,6 @@
 namespace DeepSharp.Kernels.Cpu.Reference;
 
-public static partial class NaiveOptimizers
+internal static partial class NaiveOptimizers
 {
     /// <summary>
     /// RMSprop, Keras 3 form: v = ρ·v + (1−ρ)·g²; centered: a = ρ·a + (1−ρ)·g, d = v − a² + ε, else

@@ -1,7 +1,7 @@
 namespace DeepSharp.Kernels.Cpu.Reference;
 
 /// <summary>The specification of <see cref="OptimizerKernels"/>: in-place parameter updates.</summary>
-public static partial class NaiveOptimizers
+internal static partial class NaiveOptimizers
 {
     /// <summary>
     /// Adam, Keras form: m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; w −= lrT·m/(√v + ε),

@@ -5,7 +5,7 @@ namespace DeepSharp.Kernels.Cpu.Reference;
 /// (i₀, …, iₙ₋₁) over the output shape dims[perm[k]] reads the input element whose index on axis
 /// perm[k] is i_k. Written out index by index; accumulate adds instead of writing.
 /// </summary>
-public static class NaivePermute
+internal static class NaivePermute
 {
     public static void Permute(ReadOnlySpan<float> x, ReadOnlySpan<int> dims, ReadOnlySpan<int> perm, Span<float> y, bool accumulate = false)
     {

@@ -1,7 +1,7 @@
 namespace DeepSharp.Kernels.Cpu.Reference;
 
 /// <summary>The specification of <see cref="Reductions"/>.</summary>
-public static class NaiveReductions
+internal static class NaiveReductions
 {
     public static float Sum(ReadOnlySpan<float> x)
     {

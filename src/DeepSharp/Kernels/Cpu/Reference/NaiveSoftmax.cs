@@ -4,7 +4,7 @@ namespace DeepSharp.Kernels.Cpu.Reference;
 /// The specification of <see cref="Softmax"/>: softmax and log-softmax over the last axis of a
 /// rows×cols matrix, with the row maximum subtracted first. Backward passes accumulate (+=).
 /// </summary>
-public static class NaiveSoftmax
+internal static class NaiveSoftmax
 {
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, int cols)
     {

@@ -1,7 +1,7 @@
 namespace DeepSharp.Kernels.Cpu.Reference;
 
-/// <summary>The specification of <see cref="CellActivations"/>, computed in double.</summary>
-public static class NaiveCellActivations
+/// <summary>The specification of <see cref="CellActivationKernel"/>, computed in double.</summary>
+internal static class NaiveCellActivationKernel
 {
     public static float Apply(CellActivation f, float x) => f switch
     {
