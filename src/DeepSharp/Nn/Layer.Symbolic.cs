@@ -86,7 +86,7 @@ public abstract partial class Layer
     /// Records a call with one output per shape (a layer returning a list, as Keras's LSTM with
     /// return_state); the layer has been built and the shapes are known.
     /// </summary>
-    private protected IReadOnlyList<SymbolicTensor> RecordCall(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments, IReadOnlyList<Shape> outputShapes)
+    internal IReadOnlyList<SymbolicTensor> RecordCall(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments, IReadOnlyList<Shape> outputShapes)
     {
         RequireFloatInputs(inputs, arguments);
         var node = new LayerNode(this, [.. inputs], _nodes.Count, arguments);

@@ -7,7 +7,7 @@ namespace DeepSharp.Nn.Layers;
 /// backward ones) and, with returnState, calls whose outputs are the merged output, the forward
 /// states and the backward states.
 /// </summary>
-public sealed partial class Bidirectional
+public sealed partial class Bidirectional : IRecurrentCall
 {
     /// <summary>
     /// Applies both directions to a symbolic sequence starting from the given states, as Keras's
@@ -38,35 +38,20 @@ public sealed partial class Bidirectional
         return [.. Record(x, initialState)];
     }
 
-    internal override SymbolicTensor Call(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments) => RecordNode(inputs, arguments)[0];
+    internal override SymbolicTensor Call(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments) => RecurrentCalls.RecordNode(this, inputs, arguments)[0];
 
-    /// <summary>Runs a recorded call: the merged output (and with returnState the states of both directions).</summary>
-    internal override (IReadOnlyList<Tensor> Outputs, Tensor? Mask) CallNode(IReadOnlyList<Tensor> inputs, Tensor? mask, CallArguments arguments, bool training)
+    internal override (IReadOnlyList<Tensor> Outputs, Tensor? Mask) CallNode(IReadOnlyList<Tensor> inputs, Tensor? mask, CallArguments arguments, bool training) =>
+        RecurrentCalls.RunNode(this, inputs, mask, arguments, training);
+
+    private IReadOnlyList<SymbolicTensor> Record(SymbolicTensor x, IReadOnlyList<SymbolicTensor>? initialState) => RecurrentCalls.Record(this, x, initialState);
+
+    string IRecurrentCall.StateOrder => ForwardLayer.StateCount == 2 ? "forward h, c, then backward h, c" : "forward h, then backward h";
+
+    void IRecurrentCall.CheckSequenceShape(Shape shape)
     {
-        var (start, count) = RecurrentCalls.Parse(this, inputs.Count, arguments);
-        var x = inputs[0];
-        if (x.Rank == 0) throw new ShapeMismatchException($"Layer '{Name}' needs a batch of inputs, got a scalar.");
-        Build(x.Shape.WithoutBatch());
-        var outputs = Run(x, mask, RecurrentCalls.States(inputs, start, count), training, withStates: ReturnState);
-        return (outputs, ReturnSequences ? mask : null);
-    }
-
-    private IReadOnlyList<SymbolicTensor> Record(SymbolicTensor x, IReadOnlyList<SymbolicTensor>? initialState) =>
-        RecordNode(RecurrentCalls.Inputs(this, x, initialState), RecurrentCalls.WithInitialState(initialState?.Count ?? 0));
-
-    /// <summary>Builds the layer, checks the initial states and records the call: one output, or the output and both directions' states.</summary>
-    private IReadOnlyList<SymbolicTensor> RecordNode(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments)
-    {
-        var (start, count) = RecurrentCalls.Parse(this, inputs.Count, arguments);
-        var shape = inputs[0].Shape;
         if (shape.Rank != 2 || shape[0] == 0) throw ShapeError("(batch, time ≥ 1, features)", shape);
-        Build(shape);
-        var shapes = ComputeOutputShapes(shape);
-        if (start >= 0)
-        {
-            string order = ForwardLayer.StateCount == 2 ? "forward h, c, then backward h, c" : "forward h, then backward h";
-            RecurrentCalls.CheckStates(this, inputs, start, count, [.. shapes.Skip(1)], order);
-        }
-        return RecordCall(inputs, arguments, ReturnState ? shapes : [shapes[0]]);
     }
+
+    IReadOnlyList<Tensor> IRecurrentCall.RunCall(Tensor x, Tensor? mask, Tensor[]? states, bool training) =>
+        Run(x, mask, states, training, withStates: ReturnState);
 }

@@ -71,6 +71,34 @@ internal static class RecurrentCalls
         return [x, .. initialState];
     }
 
+    /// <summary>Records a call of <paramref name="layer"/> on <paramref name="x"/> from <paramref name="initialState"/> (null: zeros).</summary>
+    public static IReadOnlyList<SymbolicTensor> Record<T>(T layer, SymbolicTensor x, IReadOnlyList<SymbolicTensor>? initialState) where T : Layer, IRecurrentCall =>
+        RecordNode(layer, Inputs(layer, x, initialState), WithInitialState(initialState?.Count ?? 0));
+
+    /// <summary>Builds the layer, checks the initial states and records the call: one output, or the output and the states.</summary>
+    public static IReadOnlyList<SymbolicTensor> RecordNode<T>(T layer, IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments) where T : Layer, IRecurrentCall
+    {
+        var (start, count) = Parse(layer, inputs.Count, arguments);
+        var shape = inputs[0].Shape;
+        layer.CheckSequenceShape(shape);
+        layer.Build(shape);
+        var shapes = layer.ComputeOutputShapes(shape);
+        if (start >= 0) CheckStates(layer, inputs, start, count, [.. shapes.Skip(1)], layer.StateOrder);
+        return layer.RecordCall(inputs, arguments, layer.ReturnState ? shapes : [shapes[0]]);
+    }
+
+    /// <summary>Runs a recorded call: the output (and with returnState the final states) from the given or zero states.</summary>
+    public static (IReadOnlyList<Tensor> Outputs, Tensor? Mask) RunNode<T>(T layer, IReadOnlyList<Tensor> inputs, Tensor? mask, CallArguments arguments, bool training)
+        where T : Layer, IRecurrentCall
+    {
+        var (start, count) = Parse(layer, inputs.Count, arguments);
+        var x = inputs[0];
+        if (x.Rank == 0) throw new ShapeMismatchException($"Layer '{layer.Name}' needs a batch of inputs, got a scalar.");
+        layer.Build(x.Shape.WithoutBatch());
+        var outputs = layer.RunCall(x, mask, States(inputs, start, count), training);
+        return (outputs, layer.ReturnSequences ? mask : null);
+    }
+
     /// <summary>
     /// The error of a plain call on a layer with returnState: true (<paramref name="setting"/> says
     /// where the setting is: "has" or "wraps a layer with").
@@ -83,4 +111,29 @@ internal static class RecurrentCalls
     public static InvalidOperationException NoReturnStateError(Layer layer, string setting) =>
         new($"Layer '{layer.Name}' ({layer.TypeName}) {setting} returnState: false, so a functional model records its output alone: " +
             "build it with returnState: true to get the states, or call Call(x, initialState) for the output.");
+}
+
+/// <summary>
+/// What a recurrent layer (<see cref="RecurrentLayer"/>, <see cref="Bidirectional"/>) tells the functional
+/// calls they share in <see cref="RecurrentCalls"/>: its settings, its shape rule and how it runs.
+/// </summary>
+internal interface IRecurrentCall
+{
+    /// <summary>Whether calls return the final states besides the output.</summary>
+    bool ReturnState { get; }
+
+    /// <summary>Whether the output is the whole sequence (so a mask passes on with it).</summary>
+    bool ReturnSequences { get; }
+
+    /// <summary>The order of the states, for messages: "h, c", or "forward h, then backward h".</summary>
+    string StateOrder { get; }
+
+    /// <summary>Throws a <see cref="ShapeMismatchException"/> when a per-sample input shape is not (time ≥ 1, features).</summary>
+    void CheckSequenceShape(Shape shape);
+
+    /// <summary>The output's shape, then each state's.</summary>
+    IReadOnlyList<Shape> ComputeOutputShapes(Shape inputShape);
+
+    /// <summary>Runs the layer on a batch: the output, and with <see cref="ReturnState"/> the final states.</summary>
+    IReadOnlyList<Tensor> RunCall(Tensor x, Tensor? mask, Tensor[]? states, bool training);
 }

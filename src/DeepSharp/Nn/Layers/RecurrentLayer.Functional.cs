@@ -6,7 +6,7 @@ namespace DeepSharp.Nn.Layers;
 /// Recurrent layers in functional graphs: Keras's <c>initial_state</c> call keyword, and calls with
 /// several outputs — the output, then the final states — for layers built with returnState.
 /// </summary>
-public abstract partial class RecurrentLayer
+public abstract partial class RecurrentLayer : IRecurrentCall
 {
     /// <summary>
     /// Applies the layer to a symbolic sequence (batch, time, features) starting from the given
@@ -41,32 +41,17 @@ public abstract partial class RecurrentLayer
         return [.. Record(x, initialState)];
     }
 
-    internal override SymbolicTensor Call(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments) => RecordNode(inputs, arguments)[0];
+    internal override SymbolicTensor Call(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments) => RecurrentCalls.RecordNode(this, inputs, arguments)[0];
 
-    /// <summary>Runs a recorded call: the output (and with returnState the final states) from the given or zero states.</summary>
-    internal override (IReadOnlyList<Tensor> Outputs, Tensor? Mask) CallNode(IReadOnlyList<Tensor> inputs, Tensor? mask, CallArguments arguments, bool training)
-    {
-        var (start, count) = RecurrentCalls.Parse(this, inputs.Count, arguments);
-        var x = inputs[0];
-        if (x.Rank == 0) throw new ShapeMismatchException($"Layer '{Name}' needs a batch of inputs, got a scalar.");
-        Build(x.Shape.WithoutBatch());
-        var states = RecurrentCalls.States(inputs, start, count);
-        var outputs = ReturnState ? RunWithStates(x, mask, states, training) : [RunOutput(x, mask, states, training)];
-        return (outputs, ReturnSequences ? mask : null);
-    }
+    internal override (IReadOnlyList<Tensor> Outputs, Tensor? Mask) CallNode(IReadOnlyList<Tensor> inputs, Tensor? mask, CallArguments arguments, bool training) =>
+        RecurrentCalls.RunNode(this, inputs, mask, arguments, training);
 
-    private IReadOnlyList<SymbolicTensor> Record(SymbolicTensor x, IReadOnlyList<SymbolicTensor>? initialState) =>
-        RecordNode(RecurrentCalls.Inputs(this, x, initialState), RecurrentCalls.WithInitialState(initialState?.Count ?? 0));
+    private IReadOnlyList<SymbolicTensor> Record(SymbolicTensor x, IReadOnlyList<SymbolicTensor>? initialState) => RecurrentCalls.Record(this, x, initialState);
 
-    /// <summary>Builds the layer, checks the initial states and records the call: one output, or the output and the states.</summary>
-    private IReadOnlyList<SymbolicTensor> RecordNode(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments)
-    {
-        var (start, count) = RecurrentCalls.Parse(this, inputs.Count, arguments);
-        var shape = inputs[0].Shape;
-        CheckInputShape(shape);
-        Build(shape);
-        var shapes = ComputeOutputShapes(shape);
-        if (start >= 0) RecurrentCalls.CheckStates(this, inputs, start, count, [.. shapes.Skip(1)], StateCount == 2 ? "h, c" : "h");
-        return RecordCall(inputs, arguments, ReturnState ? shapes : [shapes[0]]);
-    }
+    string IRecurrentCall.StateOrder => StateCount == 2 ? "h, c" : "h";
+
+    void IRecurrentCall.CheckSequenceShape(Shape shape) => CheckInputShape(shape);
+
+    IReadOnlyList<Tensor> IRecurrentCall.RunCall(Tensor x, Tensor? mask, Tensor[]? states, bool training) =>
+        ReturnState ? RunWithStates(x, mask, states, training) : [RunOutput(x, mask, states, training)];
 }
