@@ -9,24 +9,24 @@ public static class AdaptiveOptimizerChecks
     public static void RmsPropMatchesTwinBitForBit()
     {
         foreach (int n in Check.AwkwardSizes)
-        foreach (float momentum in new[] { 0f, 0.5f })
-        foreach (bool centered in new[] { false, true })
-        {
-            var w1 = Check.Random(n, n + 3);
-            var w2 = (float[])w1.Clone();
-            var (v1, m1, a1, v2, m2, a2) = (new float[n], new float[n], new float[n], new float[n], new float[n], new float[n]);
-            for (int t = 1; t <= 3; t++)
-            {
-                var g = Check.Random(n, n * 10 + t);
-                NaiveOptimizers.RmsProp(w1, g, v1, m1, a1, 1e-3f, 0.9f, momentum, 1e-7f, centered);
-                OptimizerKernels.RmsProp(w2, g, v2, m2, a2, 1e-3f, 0.9f, momentum, 1e-7f, centered);
-            }
-            string context = $"RMSprop n={n} momentum={momentum} centered={centered}";
-            Check.Equal<float>(w1, w2, context);
-            Check.Equal<float>(v1, v2, context + " velocity");
-            Check.Equal<float>(m1, m2, context + " momentum");
-            Check.Equal<float>(a1, a2, context + " average");
-        }
+            foreach (float momentum in new[] { 0f, 0.5f })
+                foreach (bool centered in new[] { false, true })
+                {
+                    var w1 = Check.Random(n, n + 3);
+                    var w2 = (float[])w1.Clone();
+                    var (v1, m1, a1, v2, m2, a2) = (new float[n], new float[n], new float[n], new float[n], new float[n], new float[n]);
+                    for (int t = 1; t <= 3; t++)
+                    {
+                        var g = Check.Random(n, n * 10 + t);
+                        NaiveOptimizers.RmsProp(w1, g, v1, m1, a1, 1e-3f, 0.9f, momentum, 1e-7f, centered);
+                        OptimizerKernels.RmsProp(w2, g, v2, m2, a2, 1e-3f, 0.9f, momentum, 1e-7f, centered);
+                    }
+                    string context = $"RMSprop n={n} momentum={momentum} centered={centered}";
+                    Check.Equal<float>(w1, w2, context);
+                    Check.Equal<float>(v1, v2, context + " velocity");
+                    Check.Equal<float>(m1, m2, context + " momentum");
+                    Check.Equal<float>(a1, a2, context + " average");
+                }
     }
 
     public static void AdagradMatchesTwinBitForBit()

@@ -14,8 +14,8 @@ public static class AttentionChecks
     {
         int seed = 0;
         foreach (int tk in Check.AwkwardSizes)
-        foreach (int tq in new[] { 1, 3, 17 })
-            Compare(new AttentionGeometry(2, 2, tq, tk, 5, 3, 0.7f, Causal: seed % 3 == 0, CausalOffset: seed % 2 * tk), seed % 2 == 0, seed++ % 4 == 1, seed);
+            foreach (int tq in new[] { 1, 3, 17 })
+                Compare(new AttentionGeometry(2, 2, tq, tk, 5, 3, 0.7f, Causal: seed % 3 == 0, CausalOffset: seed % 2 * tk), seed % 2 == 0, seed++ % 4 == 1, seed);
     }
 
     public static void HeadSizesMatchTwin()
@@ -32,12 +32,12 @@ public static class AttentionChecks
     {
         int seed = 200;
         foreach (int b in new[] { 0, 1, 2, 3 })
-        foreach (int h in new[] { 0, 1, 2, 5 })
-        foreach (int tq in new[] { 0, 1, 8, 13 })
-        {
-            int tk = tq == 0 ? 4 : tq;
-            Compare(new AttentionGeometry(b, h, tq, tk, 8, 8, 0.35f, Causal: seed % 2 == 0), mask: seed % 3 == 0, dropout: seed % 5 == 0, seed++);
-        }
+            foreach (int h in new[] { 0, 1, 2, 5 })
+                foreach (int tq in new[] { 0, 1, 8, 13 })
+                {
+                    int tk = tq == 0 ? 4 : tq;
+                    Compare(new AttentionGeometry(b, h, tq, tk, 8, 8, 0.35f, Causal: seed % 2 == 0), mask: seed % 3 == 0, dropout: seed % 5 == 0, seed++);
+                }
     }
 
     public static void LongSequencesMatchTwin()
@@ -201,10 +201,10 @@ public static class AttentionChecks
         // Masked probabilities are exactly zero in both.
         if (mask)
             for (int b = 0; b < g.Batch; b++)
-            for (int h = 0; h < g.Heads; h++)
-            for (int i = 0; i < g.QueryLength; i++)
-            for (int j = 0; j < g.KeyLength; j++)
-                if (x.Mask[(b * g.QueryLength + i) * g.KeyLength + j] == 0f && a.P[((b * g.Heads + h) * g.QueryLength + i) * g.KeyLength + j] != 0f)
-                    throw new CheckFailedException($"{context}: masked probability ({b},{h},{i},{j}) is not 0");
+                for (int h = 0; h < g.Heads; h++)
+                    for (int i = 0; i < g.QueryLength; i++)
+                        for (int j = 0; j < g.KeyLength; j++)
+                            if (x.Mask[(b * g.QueryLength + i) * g.KeyLength + j] == 0f && a.P[((b * g.Heads + h) * g.QueryLength + i) * g.KeyLength + j] != 0f)
+                                throw new CheckFailedException($"{context}: masked probability ({b},{h},{i},{j}) is not 0");
     }
 }

@@ -13,24 +13,24 @@ public static class AvgPool2DChecks
     {
         int seed = 0, i = 0;
         foreach (var (ph, pw, sh, sw) in Pools)
-        foreach (bool same in new[] { false, true })
-        for (int j = 0; j < 6; j++, i++)
-        {
-            var g = Pool2DGeometry.Create(j % 3, 1 + (i * 5 + j) % 9, 1 + (i * 7 + 2 * j) % 9, Channels[(i + j) % Channels.Length], ph, pw, sh, sw, same);
-            var x = Check.Random(g.InputLength, ++seed);
-            var y1 = new float[g.OutputLength];
-            var y2 = Check.Random(g.OutputLength, ++seed);
-            NaiveAvgPool2D.Forward(x, y1, g);
-            AvgPool2DKernel.Forward(x, y2, g);
-            Check.Close(y1, y2, 1e-6f, 1e-6f, $"AvgPool forward {g}");
+            foreach (bool same in new[] { false, true })
+                for (int j = 0; j < 6; j++, i++)
+                {
+                    var g = Pool2DGeometry.Create(j % 3, 1 + (i * 5 + j) % 9, 1 + (i * 7 + 2 * j) % 9, Channels[(i + j) % Channels.Length], ph, pw, sh, sw, same);
+                    var x = Check.Random(g.InputLength, ++seed);
+                    var y1 = new float[g.OutputLength];
+                    var y2 = Check.Random(g.OutputLength, ++seed);
+                    NaiveAvgPool2D.Forward(x, y1, g);
+                    AvgPool2DKernel.Forward(x, y2, g);
+                    Check.Close(y1, y2, 1e-6f, 1e-6f, $"AvgPool forward {g}");
 
-            var dy = Check.Random(g.OutputLength, ++seed);
-            var dx1 = Check.Random(g.InputLength, ++seed);
-            var dx2 = (float[])dx1.Clone();
-            NaiveAvgPool2D.Backward(dy, dx1, g);
-            AvgPool2DKernel.Backward(dy, dx2, g);
-            Check.Close(dx1, dx2, 1e-6f, 1e-6f, $"AvgPool backward {g}");
-        }
+                    var dy = Check.Random(g.OutputLength, ++seed);
+                    var dx1 = Check.Random(g.InputLength, ++seed);
+                    var dx2 = (float[])dx1.Clone();
+                    NaiveAvgPool2D.Backward(dy, dx1, g);
+                    AvgPool2DKernel.Backward(dy, dx2, g);
+                    Check.Close(dx1, dx2, 1e-6f, 1e-6f, $"AvgPool backward {g}");
+                }
     }
 
     public static void SamePaddingAveragesOnlyRealElements()

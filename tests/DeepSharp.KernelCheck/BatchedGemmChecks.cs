@@ -14,16 +14,16 @@ public static class BatchedGemmChecks
     {
         int seed = 0;
         foreach (int batch in Batches)
-        foreach (int m in Sizes)
-        foreach (int n in Sizes)
-        foreach (int k in Depths)
-        {
-            seed++;
-            int trans = seed % 4;
-            // Every third case shares one B across the batch (stride 0), as a weight matrix would be.
-            CompareWithTwin(batch, (trans & 1) != 0, (trans & 2) != 0, m, n, k, pad: seed % 3, shareB: seed % 3 == 1,
-                accumulate: seed % 2 == 0, seed);
-        }
+            foreach (int m in Sizes)
+                foreach (int n in Sizes)
+                    foreach (int k in Depths)
+                    {
+                        seed++;
+                        int trans = seed % 4;
+                        // Every third case shares one B across the batch (stride 0), as a weight matrix would be.
+                        CompareWithTwin(batch, (trans & 1) != 0, (trans & 2) != 0, m, n, k, pad: seed % 3, shareB: seed % 3 == 1,
+                            accumulate: seed % 2 == 0, seed);
+                    }
     }
 
     /// <summary>Products big enough that each one is split by Gemm itself, run in turn.</summary>
@@ -37,19 +37,19 @@ public static class BatchedGemmChecks
     public static void InterleavedHeadsMatchTwin()
     {
         foreach (int heads in new[] { 1, 2, 5 })
-        foreach (int t in new[] { 1, 7, 16 })
-        foreach (int d in new[] { 1, 3, 16, 17 })
-        {
-            int ld = heads * d, seed = heads * 1000 + t * 10 + d;
-            var a = Check.Random(t * ld, seed);
-            var b = Check.Random(t * ld, seed + 1);
-            var expected = Check.Random(t * t * heads, seed + 2);
-            var actual = (float[])expected.Clone();
-            // Scores of every head: S_h = Q_h · K_hᵀ, (t, t) blocks stored one after another.
-            NaiveBatchedGemm.Multiply(heads, false, true, t, t, d, a, ld, d, b, ld, d, expected, t, t * t, accumulate: false);
-            BatchedGemm.Multiply(heads, false, true, t, t, d, a, ld, d, b, ld, d, actual, t, t * t, accumulate: false);
-            Check.Close(expected, actual, 1e-5f, 2e-6f * (d + 1), $"BatchedGemm heads {heads} t {t} d {d}");
-        }
+            foreach (int t in new[] { 1, 7, 16 })
+                foreach (int d in new[] { 1, 3, 16, 17 })
+                {
+                    int ld = heads * d, seed = heads * 1000 + t * 10 + d;
+                    var a = Check.Random(t * ld, seed);
+                    var b = Check.Random(t * ld, seed + 1);
+                    var expected = Check.Random(t * t * heads, seed + 2);
+                    var actual = (float[])expected.Clone();
+                    // Scores of every head: S_h = Q_h · K_hᵀ, (t, t) blocks stored one after another.
+                    NaiveBatchedGemm.Multiply(heads, false, true, t, t, d, a, ld, d, b, ld, d, expected, t, t * t, accumulate: false);
+                    BatchedGemm.Multiply(heads, false, true, t, t, d, a, ld, d, b, ld, d, actual, t, t * t, accumulate: false);
+                    Check.Close(expected, actual, 1e-5f, 2e-6f * (d + 1), $"BatchedGemm heads {heads} t {t} d {d}");
+                }
     }
 
     public static void ThreadCountDoesNotChangeBits()

@@ -20,19 +20,19 @@ public static class CheckRegistry
             .Where(t => t.IsPublic && t.IsAbstract && t.IsSealed && t.Name.EndsWith("Checks", StringComparison.Ordinal))
             .OrderBy(t => t.Name, StringComparer.Ordinal);
         foreach (var type in types)
-        foreach (var method in type.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly)
-                     .Where(m => m.GetParameters().Length == 0 && m.ReturnType == typeof(void))
-                     .OrderBy(m => m.Name, StringComparer.Ordinal))
-        {
-            var m = method;
-            yield return new KernelCheckCase($"{type.Name}.{m.Name}", () =>
+            foreach (var method in type.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly)
+                         .Where(m => m.GetParameters().Length == 0 && m.ReturnType == typeof(void))
+                         .OrderBy(m => m.Name, StringComparer.Ordinal))
             {
-                try { m.Invoke(null, null); }
-                catch (TargetInvocationException e) when (e.InnerException is not null)
+                var m = method;
+                yield return new KernelCheckCase($"{type.Name}.{m.Name}", () =>
                 {
-                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
-                }
-            });
-        }
+                    try { m.Invoke(null, null); }
+                    catch (TargetInvocationException e) when (e.InnerException is not null)
+                    {
+                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+                    }
+                });
+            }
     }
 }

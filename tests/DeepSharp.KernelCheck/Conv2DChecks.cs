@@ -17,17 +17,17 @@ public static class Conv2DChecks
     {
         int i = 0;
         foreach (var (kh, kw) in Kernels)
-        foreach (int stride in new[] { 1, 2 })
-        foreach (bool same in new[] { false, true })
-        foreach (int dilation in new[] { 1, 2 })
-        for (int j = 0; j < 5; j++, i++)
-        {
-            int batch = Batches[(i + j) % Batches.Length] + (j == 4 ? 1 : 0);
-            int h = Sides[(i * 5 + j) % Sides.Length], w = Sides[(i * 7 + 3 * j + 4) % Sides.Length];
-            yield return Conv2DGeometry.Create(batch, h, w, InChannels[(i + 2 * j) % InChannels.Length],
-                OutChannels[(i * 3 + j) % OutChannels.Length], kh, kw, stride, (stride + j) % 2 + 1, same,
-                dilation, j % 2 == 0 ? dilation : 1);
-        }
+            foreach (int stride in new[] { 1, 2 })
+                foreach (bool same in new[] { false, true })
+                    foreach (int dilation in new[] { 1, 2 })
+                        for (int j = 0; j < 5; j++, i++)
+                        {
+                            int batch = Batches[(i + j) % Batches.Length] + (j == 4 ? 1 : 0);
+                            int h = Sides[(i * 5 + j) % Sides.Length], w = Sides[(i * 7 + 3 * j + 4) % Sides.Length];
+                            yield return Conv2DGeometry.Create(batch, h, w, InChannels[(i + 2 * j) % InChannels.Length],
+                                OutChannels[(i * 3 + j) % OutChannels.Length], kh, kw, stride, (stride + j) % 2 + 1, same,
+                                dilation, j % 2 == 0 ? dilation : 1);
+                        }
         yield return Conv2DGeometry.Create(4, 28, 28, 1, 32, 3, 3, 1, 1, samePadding: false); // the seed's first layer
         yield return Conv2DGeometry.Create(2, 13, 13, 32, 64, 3, 3, 1, 1, samePadding: true);
         yield return Conv2DGeometry.Create(1, 6, 7, 3, 7, 3, 3, 1, 1, false) with { PadTop = 2, PadLeft = 1 }; // explicit padding

@@ -20,15 +20,15 @@ public static class GemmChecks
     {
         int seed = 0;
         foreach (int m in Sizes)
-        foreach (int n in Sizes)
-        foreach (int k in Depths)
-        for (int trans = 0; trans < 4; trans++)
-        {
-            seed++;
-            // Every other case pads the leading dimensions, so strides differ from the row lengths.
-            int pad = seed % 2 == 0 ? 0 : 1 + seed % 5;
-            CompareWithTwin((trans & 1) != 0, (trans & 2) != 0, m, n, k, pad, accumulate: (seed / 2) % 2 == 0, seed);
-        }
+            foreach (int n in Sizes)
+                foreach (int k in Depths)
+                    for (int trans = 0; trans < 4; trans++)
+                    {
+                        seed++;
+                        // Every other case pads the leading dimensions, so strides differ from the row lengths.
+                        int pad = seed % 2 == 0 ? 0 : 1 + seed % 5;
+                        CompareWithTwin((trans & 1) != 0, (trans & 2) != 0, m, n, k, pad, accumulate: (seed / 2) % 2 == 0, seed);
+                    }
     }
 
     public static void LargeShapesMatchTwin()

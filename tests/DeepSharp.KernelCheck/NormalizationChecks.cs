@@ -12,72 +12,72 @@ public static class NormalizationChecks
     {
         int seed = 0;
         foreach (int rows in Rows)
-        foreach (int channels in Check.AwkwardSizes)
-        foreach (bool affine in new[] { true, false })
-        foreach (bool batchStatistics in new[] { true, false })
-        {
-            int n = rows * channels;
-            var x = Check.Random(n, ++seed);
-            for (int i = 0; i < n; i++) x[i] = x[i] * 3f + 0.5f;
-            var gamma = affine ? Check.Random(channels, ++seed) : [];
-            var beta = affine ? Check.Random(channels, ++seed) : [];
-            var m1 = new float[channels]; var v1 = new float[channels];
-            var m2 = new float[channels]; var v2 = new float[channels];
-            NaiveBatchNorm.Moments(x, m1, v1, rows, channels);
-            BatchNormKernel.Moments(x, m2, v2, rows, channels);
-            string context = $"BatchNorm {rows}x{channels} affine={affine} batchStatistics={batchStatistics}";
-            Check.Close(m1, m2, 1e-5f, 1e-5f, context + " mean");
-            Check.Close(v1, v2, 1e-4f, 1e-5f, context + " variance");
+            foreach (int channels in Check.AwkwardSizes)
+                foreach (bool affine in new[] { true, false })
+                    foreach (bool batchStatistics in new[] { true, false })
+                    {
+                        int n = rows * channels;
+                        var x = Check.Random(n, ++seed);
+                        for (int i = 0; i < n; i++) x[i] = x[i] * 3f + 0.5f;
+                        var gamma = affine ? Check.Random(channels, ++seed) : [];
+                        var beta = affine ? Check.Random(channels, ++seed) : [];
+                        var m1 = new float[channels]; var v1 = new float[channels];
+                        var m2 = new float[channels]; var v2 = new float[channels];
+                        NaiveBatchNorm.Moments(x, m1, v1, rows, channels);
+                        BatchNormKernel.Moments(x, m2, v2, rows, channels);
+                        string context = $"BatchNorm {rows}x{channels} affine={affine} batchStatistics={batchStatistics}";
+                        Check.Close(m1, m2, 1e-5f, 1e-5f, context + " mean");
+                        Check.Close(v1, v2, 1e-4f, 1e-5f, context + " variance");
 
-            var y1 = new float[n]; var y2 = new float[n];
-            NaiveBatchNorm.Normalize(x, m1, v1, gamma, beta, 1e-3f, y1, rows, channels);
-            BatchNormKernel.Normalize(x, m1, v1, gamma, beta, 1e-3f, y2, rows, channels);
-            Check.Close(y1, y2, 1e-5f, 1e-5f, context + " forward");
+                        var y1 = new float[n]; var y2 = new float[n];
+                        NaiveBatchNorm.Normalize(x, m1, v1, gamma, beta, 1e-3f, y1, rows, channels);
+                        BatchNormKernel.Normalize(x, m1, v1, gamma, beta, 1e-3f, y2, rows, channels);
+                        Check.Close(y1, y2, 1e-5f, 1e-5f, context + " forward");
 
-            var dy = Check.Random(n, ++seed);
-            var dx1 = Check.Random(n, ++seed); var dx2 = (float[])dx1.Clone();
-            var dg1 = Check.Random(affine ? channels : 0, ++seed); var dg2 = (float[])dg1.Clone();
-            var db1 = Check.Random(affine ? channels : 0, ++seed); var db2 = (float[])db1.Clone();
-            NaiveBatchNorm.Backward(x, m1, v1, gamma, 1e-3f, dy, dx1, dg1, db1, rows, channels, batchStatistics);
-            BatchNormKernel.Backward(x, m1, v1, gamma, 1e-3f, dy, dx2, dg2, db2, rows, channels, batchStatistics);
-            Check.Close(dx1, dx2, 1e-4f, 1e-4f, context + " dx");
-            Check.Close(dg1, dg2, 1e-4f, 1e-4f, context + " dgamma");
-            Check.Close(db1, db2, 1e-4f, 1e-4f, context + " dbeta");
-        }
+                        var dy = Check.Random(n, ++seed);
+                        var dx1 = Check.Random(n, ++seed); var dx2 = (float[])dx1.Clone();
+                        var dg1 = Check.Random(affine ? channels : 0, ++seed); var dg2 = (float[])dg1.Clone();
+                        var db1 = Check.Random(affine ? channels : 0, ++seed); var db2 = (float[])db1.Clone();
+                        NaiveBatchNorm.Backward(x, m1, v1, gamma, 1e-3f, dy, dx1, dg1, db1, rows, channels, batchStatistics);
+                        BatchNormKernel.Backward(x, m1, v1, gamma, 1e-3f, dy, dx2, dg2, db2, rows, channels, batchStatistics);
+                        Check.Close(dx1, dx2, 1e-4f, 1e-4f, context + " dx");
+                        Check.Close(dg1, dg2, 1e-4f, 1e-4f, context + " dgamma");
+                        Check.Close(db1, db2, 1e-4f, 1e-4f, context + " dbeta");
+                    }
     }
 
     public static void LayerNormMatchesTwin()
     {
         int seed = 100;
         foreach (int rows in Rows)
-        foreach (int cols in Check.AwkwardSizes)
-        foreach (bool affine in new[] { true, false })
-        {
-            if (cols == 0) continue;
-            int n = rows * cols;
-            var x = Check.Random(n, ++seed);
-            for (int i = 0; i < n; i++) x[i] = x[i] * 2f - 0.3f;
-            var gamma = affine ? Check.Random(cols, ++seed) : [];
-            var beta = affine ? Check.Random(cols, ++seed) : [];
-            var y1 = new float[n]; var y2 = new float[n];
-            var m1 = new float[rows]; var m2 = new float[rows];
-            var r1 = new float[rows]; var r2 = new float[rows];
-            NaiveLayerNorm.Forward(x, gamma, beta, 1e-3f, y1, m1, r1, rows, cols);
-            LayerNormKernel.Forward(x, gamma, beta, 1e-3f, y2, m2, r2, rows, cols);
-            string context = $"LayerNorm {rows}x{cols} affine={affine}";
-            Check.Close(m1, m2, 1e-5f, 1e-5f, context + " mean");
-            Check.Close(r1, r2, 1e-4f, 1e-5f, context + " rstd");
-            Check.Close(y1, y2, 1e-4f, 1e-4f, context + " forward");
+            foreach (int cols in Check.AwkwardSizes)
+                foreach (bool affine in new[] { true, false })
+                {
+                    if (cols == 0) continue;
+                    int n = rows * cols;
+                    var x = Check.Random(n, ++seed);
+                    for (int i = 0; i < n; i++) x[i] = x[i] * 2f - 0.3f;
+                    var gamma = affine ? Check.Random(cols, ++seed) : [];
+                    var beta = affine ? Check.Random(cols, ++seed) : [];
+                    var y1 = new float[n]; var y2 = new float[n];
+                    var m1 = new float[rows]; var m2 = new float[rows];
+                    var r1 = new float[rows]; var r2 = new float[rows];
+                    NaiveLayerNorm.Forward(x, gamma, beta, 1e-3f, y1, m1, r1, rows, cols);
+                    LayerNormKernel.Forward(x, gamma, beta, 1e-3f, y2, m2, r2, rows, cols);
+                    string context = $"LayerNorm {rows}x{cols} affine={affine}";
+                    Check.Close(m1, m2, 1e-5f, 1e-5f, context + " mean");
+                    Check.Close(r1, r2, 1e-4f, 1e-5f, context + " rstd");
+                    Check.Close(y1, y2, 1e-4f, 1e-4f, context + " forward");
 
-            var dy = Check.Random(n, ++seed);
-            var dx1 = Check.Random(n, ++seed); var dx2 = (float[])dx1.Clone();
-            var dg1 = Check.Random(affine ? cols : 0, ++seed); var dg2 = (float[])dg1.Clone();
-            var db1 = Check.Random(affine ? cols : 0, ++seed); var db2 = (float[])db1.Clone();
-            NaiveLayerNorm.Backward(x, m1, r1, gamma, dy, dx1, dg1, db1, rows, cols);
-            LayerNormKernel.Backward(x, m1, r1, gamma, dy, dx2, dg2, db2, rows, cols);
-            Check.Close(dx1, dx2, 1e-4f, 1e-4f, context + " dx");
-            Check.Close(dg1, dg2, 1e-4f, 1e-4f, context + " dgamma");
-            Check.Close(db1, db2, 1e-4f, 1e-4f, context + " dbeta");
-        }
+                    var dy = Check.Random(n, ++seed);
+                    var dx1 = Check.Random(n, ++seed); var dx2 = (float[])dx1.Clone();
+                    var dg1 = Check.Random(affine ? cols : 0, ++seed); var dg2 = (float[])dg1.Clone();
+                    var db1 = Check.Random(affine ? cols : 0, ++seed); var db2 = (float[])db1.Clone();
+                    NaiveLayerNorm.Backward(x, m1, r1, gamma, dy, dx1, dg1, db1, rows, cols);
+                    LayerNormKernel.Backward(x, m1, r1, gamma, dy, dx2, dg2, db2, rows, cols);
+                    Check.Close(dx1, dx2, 1e-4f, 1e-4f, context + " dx");
+                    Check.Close(dg1, dg2, 1e-4f, 1e-4f, context + " dgamma");
+                    Check.Close(db1, db2, 1e-4f, 1e-4f, context + " dbeta");
+                }
     }
 }

@@ -30,21 +30,21 @@ public static class OptimizerChecks
     public static void SgdMatchesTwinBitForBit()
     {
         foreach (int n in Check.AwkwardSizes)
-        foreach (float momentum in new[] { 0f, 0.9f })
-        foreach (bool nesterov in new[] { false, true })
-        {
-            var w1 = Check.Random(n, n + 1);
-            var w2 = (float[])w1.Clone();
-            var (u1, u2) = (new float[n], new float[n]);
-            for (int t = 1; t <= 3; t++)
-            {
-                var g = Check.Random(n, n * 10 + t);
-                NaiveOptimizers.Sgd(w1, g, u1, 0.01f, momentum, nesterov);
-                OptimizerKernels.Sgd(w2, g, u2, 0.01f, momentum, nesterov);
-            }
-            string context = $"SGD n={n} momentum={momentum} nesterov={nesterov}";
-            Check.Equal<float>(w1, w2, context);
-            Check.Equal<float>(u1, u2, context + " velocity");
-        }
+            foreach (float momentum in new[] { 0f, 0.9f })
+                foreach (bool nesterov in new[] { false, true })
+                {
+                    var w1 = Check.Random(n, n + 1);
+                    var w2 = (float[])w1.Clone();
+                    var (u1, u2) = (new float[n], new float[n]);
+                    for (int t = 1; t <= 3; t++)
+                    {
+                        var g = Check.Random(n, n * 10 + t);
+                        NaiveOptimizers.Sgd(w1, g, u1, 0.01f, momentum, nesterov);
+                        OptimizerKernels.Sgd(w2, g, u2, 0.01f, momentum, nesterov);
+                    }
+                    string context = $"SGD n={n} momentum={momentum} nesterov={nesterov}";
+                    Check.Equal<float>(w1, w2, context);
+                    Check.Equal<float>(u1, u2, context + " velocity");
+                }
     }
 }

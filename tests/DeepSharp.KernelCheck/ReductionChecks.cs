@@ -19,22 +19,22 @@ public static class ReductionChecks
     public static void SumRowsAndAddBiasMatchTwin()
     {
         foreach (int rows in Check.AwkwardSizes)
-        foreach (int cols in new[] { 0, 1, 3, 10, 17, 128 })
-        {
-            var x = Check.Random(rows * cols, rows + cols);
-            var expected = Check.Random(cols, 5);
-            var actual = (float[])expected.Clone();
-            NaiveReductions.SumRows(x, expected, rows, cols);
-            Reductions.SumRows(x, actual, rows, cols);
-            Check.Close(expected, actual, 1e-5f, 1e-5f, $"SumRows {rows}x{cols}");
+            foreach (int cols in new[] { 0, 1, 3, 10, 17, 128 })
+            {
+                var x = Check.Random(rows * cols, rows + cols);
+                var expected = Check.Random(cols, 5);
+                var actual = (float[])expected.Clone();
+                NaiveReductions.SumRows(x, expected, rows, cols);
+                Reductions.SumRows(x, actual, rows, cols);
+                Check.Close(expected, actual, 1e-5f, 1e-5f, $"SumRows {rows}x{cols}");
 
-            var bias = Check.Random(cols, 9);
-            var y1 = (float[])x.Clone();
-            var y2 = (float[])x.Clone();
-            NaiveReductions.AddBias(y1, bias, rows, cols);
-            Reductions.AddBias(y2, bias, rows, cols);
-            Check.Equal<float>(y1, y2, $"AddBias {rows}x{cols}");
-        }
+                var bias = Check.Random(cols, 9);
+                var y1 = (float[])x.Clone();
+                var y2 = (float[])x.Clone();
+                NaiveReductions.AddBias(y1, bias, rows, cols);
+                Reductions.AddBias(y2, bias, rows, cols);
+                Check.Equal<float>(y1, y2, $"AddBias {rows}x{cols}");
+            }
     }
 
     /// <summary>Long sums (parallel blocks) against the twin, and equal bits for 1 and 2 threads.</summary>

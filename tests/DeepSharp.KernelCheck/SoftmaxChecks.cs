@@ -20,39 +20,39 @@ public static class SoftmaxChecks
     public static void ForwardMatchesTwin()
     {
         foreach (int rows in Rows)
-        foreach (int cols in Check.AwkwardSizes)
-        {
-            var x = Logits(rows * cols, rows * 131 + cols);
-            var e = new float[x.Length];
-            var a = new float[x.Length];
-            NaiveSoftmax.Forward(x, e, rows, cols);
-            Softmax.Forward(x, a, rows, cols);
-            Check.Close(e, a, 1e-5f, 1e-7f, $"Softmax {rows}x{cols}");
-            NaiveSoftmax.LogForward(x, e, rows, cols);
-            Softmax.LogForward(x, a, rows, cols);
-            Check.Close(e, a, 1e-5f, 1e-5f, $"LogSoftmax {rows}x{cols}");
-        }
+            foreach (int cols in Check.AwkwardSizes)
+            {
+                var x = Logits(rows * cols, rows * 131 + cols);
+                var e = new float[x.Length];
+                var a = new float[x.Length];
+                NaiveSoftmax.Forward(x, e, rows, cols);
+                Softmax.Forward(x, a, rows, cols);
+                Check.Close(e, a, 1e-5f, 1e-7f, $"Softmax {rows}x{cols}");
+                NaiveSoftmax.LogForward(x, e, rows, cols);
+                Softmax.LogForward(x, a, rows, cols);
+                Check.Close(e, a, 1e-5f, 1e-5f, $"LogSoftmax {rows}x{cols}");
+            }
     }
 
     public static void BackwardMatchesTwin()
     {
         foreach (int rows in Rows)
-        foreach (int cols in Check.AwkwardSizes)
-        {
-            int n = rows * cols;
-            var y = new float[n];
-            var logY = new float[n];
-            NaiveSoftmax.Forward(Logits(n, cols), y, rows, cols);
-            NaiveSoftmax.LogForward(Logits(n, cols), logY, rows, cols);
-            var dy = Check.Random(n, rows + 7 * cols);
-            var e = Check.Random(n, 3);
-            var a = (float[])e.Clone();
-            NaiveSoftmax.Backward(y, dy, e, rows, cols);
-            Softmax.Backward(y, dy, a, rows, cols);
-            Check.Close(e, a, 1e-5f, 1e-5f, $"Softmax backward {rows}x{cols}");
-            NaiveSoftmax.LogBackward(logY, dy, e, rows, cols);
-            Softmax.LogBackward(logY, dy, a, rows, cols);
-            Check.Close(e, a, 1e-5f, 2e-5f, $"LogSoftmax backward {rows}x{cols}");
-        }
+            foreach (int cols in Check.AwkwardSizes)
+            {
+                int n = rows * cols;
+                var y = new float[n];
+                var logY = new float[n];
+                NaiveSoftmax.Forward(Logits(n, cols), y, rows, cols);
+                NaiveSoftmax.LogForward(Logits(n, cols), logY, rows, cols);
+                var dy = Check.Random(n, rows + 7 * cols);
+                var e = Check.Random(n, 3);
+                var a = (float[])e.Clone();
+                NaiveSoftmax.Backward(y, dy, e, rows, cols);
+                Softmax.Backward(y, dy, a, rows, cols);
+                Check.Close(e, a, 1e-5f, 1e-5f, $"Softmax backward {rows}x{cols}");
+                NaiveSoftmax.LogBackward(logY, dy, e, rows, cols);
+                Softmax.LogBackward(logY, dy, a, rows, cols);
+                Check.Close(e, a, 1e-5f, 2e-5f, $"LogSoftmax backward {rows}x{cols}");
+            }
     }
 }

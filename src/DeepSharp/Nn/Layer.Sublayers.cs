@@ -26,8 +26,8 @@ public abstract partial class Layer
         yield return this;
         if (_sublayers is null) yield break;
         foreach (var sub in _sublayers)
-        foreach (var l in sub.SelfAndSublayers())
-            yield return l;
+            foreach (var l in sub.SelfAndSublayers())
+                yield return l;
     }
 
     /// <summary>Makes <paramref name="layer"/> a sublayer of this one (its weights become this layer's too); returns it.</summary>

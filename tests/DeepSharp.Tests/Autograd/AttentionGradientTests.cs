@@ -84,14 +84,14 @@ public class AttentionGradientTests
         var y = Ops.BatchedMatMul(ta, tb, transposeA, transposeB);
         Assert.Equal(new Shape(3, 2, 5), y.Shape);
         for (int i = 0; i < 3; i++)
-        for (int r = 0; r < 2; r++)
-        for (int c = 0; c < 5; c++)
-        {
-            double sum = 0;
-            for (int p = 0; p < 4; p++)
-                sum += (transposeA ? ta[i, p, r] : ta[i, r, p]) * (transposeB ? tb[i, c, p] : tb[i, p, c]);
-            Assert.Equal(sum, y[i, r, c], 5);
-        }
+            for (int r = 0; r < 2; r++)
+                for (int c = 0; c < 5; c++)
+                {
+                    double sum = 0;
+                    for (int p = 0; p < 4; p++)
+                        sum += (transposeA ? ta[i, p, r] : ta[i, r, p]) * (transposeB ? tb[i, c, p] : tb[i, p, c]);
+                    Assert.Equal(sum, y[i, r, c], 5);
+                }
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using DeepSharp.Autograd;
-using DeepSharp.Nn;
 using DeepSharp.Kernels.Cpu;
+using DeepSharp.Nn;
 using DeepSharp.Tensors;
 using static DeepSharp.Tests.GradCheck;
 

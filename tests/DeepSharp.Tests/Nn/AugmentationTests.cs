@@ -20,12 +20,12 @@ public class AugmentationTests
         {
             bool same = true, mirrored = true;
             for (int h = 0; h < 4; h++)
-            for (int w = 0; w < 5; w++)
-            for (int c = 0; c < 2; c++)
-            {
-                same &= y[n, h, w, c] == x[n, h, w, c];
-                mirrored &= y[n, h, w, c] == x[n, h, 4 - w, c];
-            }
+                for (int w = 0; w < 5; w++)
+                    for (int c = 0; c < 2; c++)
+                    {
+                        same &= y[n, h, w, c] == x[n, h, w, c];
+                        mirrored &= y[n, h, w, c] == x[n, h, 4 - w, c];
+                    }
             Assert.True(same || mirrored, $"image {n} is neither kept nor mirrored");
             if (mirrored && !same) flipped++;
         }

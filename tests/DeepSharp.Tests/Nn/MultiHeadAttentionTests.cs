@@ -64,48 +64,48 @@ public class MultiHeadAttentionTests
         float[] B(string name) => mha.Parameters.Single(p => p.Name == name).Value.ToArray();
         var (bq, bk, bv, bo) = (B("query/bias"), B("key/bias"), B("value/bias"), B("attention_output/bias"));
         for (int b = 0; b < 2; b++)
-        for (int i = 0; i < 3; i++)
-        {
-            var o = new double[4];
-            for (int h = 0; h < 2; h++)
+            for (int i = 0; i < 3; i++)
             {
-                var p = new double[3];
-                double max = double.NegativeInfinity, sum = 0;
-                for (int j = 0; j < 3; j++)
+                var o = new double[4];
+                for (int h = 0; h < 2; h++)
                 {
-                    bool visible = mask[b, i, j] != 0 && (!causal || j <= i);
-                    if (!visible) { p[j] = double.NegativeInfinity; continue; }
-                    double s = 0;
-                    for (int d = 0; d < 2; d++)
-                    {
-                        double q = bq[h * 2 + d], k = bk[h * 2 + d];
-                        for (int f = 0; f < 3; f++) q += query[b, i, f] * wq[f, h, d];
-                        for (int f = 0; f < 2; f++) k += key[b, j, f] * wk[f, h, d];
-                        s += q * k;
-                    }
-                    p[j] = s / Math.Sqrt(2);
-                    max = Math.Max(max, p[j]);
-                }
-                for (int j = 0; j < 3; j++) sum += p[j] = double.IsNegativeInfinity(p[j]) ? 0 : Math.Exp(p[j] - max);
-                for (int j = 0; j < 3; j++)
-                {
-                    p[j] = sum > 0 ? p[j] / sum : 0;
-                    Assert.Equal(p[j], scores[b, h, i, j], 5);
-                }
-                for (int e = 0; e < 3; e++)
-                {
-                    double attended = 0;
+                    var p = new double[3];
+                    double max = double.NegativeInfinity, sum = 0;
                     for (int j = 0; j < 3; j++)
                     {
-                        double v = bv[h * 3 + e];
-                        for (int f = 0; f < 5; f++) v += value[b, j, f] * wv[f, h, e];
-                        attended += p[j] * v;
+                        bool visible = mask[b, i, j] != 0 && (!causal || j <= i);
+                        if (!visible) { p[j] = double.NegativeInfinity; continue; }
+                        double s = 0;
+                        for (int d = 0; d < 2; d++)
+                        {
+                            double q = bq[h * 2 + d], k = bk[h * 2 + d];
+                            for (int f = 0; f < 3; f++) q += query[b, i, f] * wq[f, h, d];
+                            for (int f = 0; f < 2; f++) k += key[b, j, f] * wk[f, h, d];
+                            s += q * k;
+                        }
+                        p[j] = s / Math.Sqrt(2);
+                        max = Math.Max(max, p[j]);
                     }
-                    for (int c = 0; c < 4; c++) o[c] += attended * wo[h, e, c];
+                    for (int j = 0; j < 3; j++) sum += p[j] = double.IsNegativeInfinity(p[j]) ? 0 : Math.Exp(p[j] - max);
+                    for (int j = 0; j < 3; j++)
+                    {
+                        p[j] = sum > 0 ? p[j] / sum : 0;
+                        Assert.Equal(p[j], scores[b, h, i, j], 5);
+                    }
+                    for (int e = 0; e < 3; e++)
+                    {
+                        double attended = 0;
+                        for (int j = 0; j < 3; j++)
+                        {
+                            double v = bv[h * 3 + e];
+                            for (int f = 0; f < 5; f++) v += value[b, j, f] * wv[f, h, e];
+                            attended += p[j] * v;
+                        }
+                        for (int c = 0; c < 4; c++) o[c] += attended * wo[h, e, c];
+                    }
                 }
+                for (int c = 0; c < 4; c++) Assert.Equal(o[c] + bo[c], output[b, i, c], 4);
             }
-            for (int c = 0; c < 4; c++) Assert.Equal(o[c] + bo[c], output[b, i, c], 4);
-        }
     }
 
     [Fact]
@@ -117,16 +117,16 @@ public class MultiHeadAttentionTests
         var before = mha.Call(x, x, useCausalMask: true).ToArray();
         var changed = x.Clone();
         for (int b = 0; b < 2; b++)
-        for (int f = 0; f < 8; f++) changed.Span[(b * 6 + 4) * 8 + f] += 5f; // position 4 of each sequence
+            for (int f = 0; f < 8; f++) changed.Span[(b * 6 + 4) * 8 + f] += 5f; // position 4 of each sequence
         var after = mha.Call(changed, changed, useCausalMask: true).ToArray();
         for (int b = 0; b < 2; b++)
-        for (int t = 0; t < 6; t++)
-        for (int f = 0; f < 8; f++)
-        {
-            int at = (b * 6 + t) * 8 + f;
-            if (t < 4) Assert.Equal(before[at], after[at]);
-            else if (f == 0) Assert.NotEqual(before[at], after[at]);
-        }
+            for (int t = 0; t < 6; t++)
+                for (int f = 0; f < 8; f++)
+                {
+                    int at = (b * 6 + t) * 8 + f;
+                    if (t < 4) Assert.Equal(before[at], after[at]);
+                    else if (f == 0) Assert.NotEqual(before[at], after[at]);
+                }
     }
 
     [Fact]
@@ -205,8 +205,8 @@ public class MultiHeadAttentionTests
         var r = new double[a, b, c];
         var s = t.Span;
         for (int i = 0; i < a; i++)
-        for (int j = 0; j < b; j++)
-        for (int k = 0; k < c; k++) r[i, j, k] = s[(i * b + j) * c + k];
+            for (int j = 0; j < b; j++)
+                for (int k = 0; k < c; k++) r[i, j, k] = s[(i * b + j) * c + k];
         return r;
     }
 }

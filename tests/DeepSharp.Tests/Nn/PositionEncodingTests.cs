@@ -73,13 +73,13 @@ public class PositionEncodingTests
         Assert.Equal(x.Shape, y.Shape);
         Assert.Equal(0, layer.ParameterCount);
         for (int p = 0; p < 7; p++)
-        for (int i = 0; i < 6; i++)
-        {
-            double angle = p / Math.Pow(10000, 2.0 * (i / 2) / 6);
-            double expected = i % 2 == 0 ? Math.Sin(angle) : Math.Cos(angle);
-            Assert.True(Math.Abs(expected - y[0, p, i]) < 1e-6, $"position {p} feature {i}: {y[0, p, i]}, expected {expected}");
-            Assert.Equal(y[0, p, i], y[1, p, i]);
-        }
+            for (int i = 0; i < 6; i++)
+            {
+                double angle = p / Math.Pow(10000, 2.0 * (i / 2) / 6);
+                double expected = i % 2 == 0 ? Math.Sin(angle) : Math.Cos(angle);
+                Assert.True(Math.Abs(expected - y[0, p, i]) < 1e-6, $"position {p} feature {i}: {y[0, p, i]}, expected {expected}");
+                Assert.Equal(y[0, p, i], y[1, p, i]);
+            }
         var shifted = layer.Call(x, startIndex: 3);
         Assert.Equal(y[0, 5, 1], shifted[0, 2, 1], 6);
         var config = new SinusoidalPositionEncoding(500f).GetConfig();

@@ -70,7 +70,7 @@ public class TransformerBlockTests
         {
             var changed = x.Clone();
             for (int b = 0; b < 2; b++)
-            for (int f = 0; f < 8; f++) changed.Span[(b * 7 + changedAt) * 8 + f] += 3f;
+                for (int f = 0; f < 8; f++) changed.Span[(b * 7 + changedAt) * 8 + f] += 3f;
             var after = block.Call(changed).ToArray();
             for (int i = 0; i < before.Length; i++)
             {

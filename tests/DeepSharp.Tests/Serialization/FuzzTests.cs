@@ -12,9 +12,9 @@ using DeepSharp.Optimizers;
 using DeepSharp.Serialization;
 using DeepSharp.Tensors;
 using DeepSharp.Tests.Data;
+using DeepSharp.Tests.Security;
 using DeepSharp.Training;
 using DeepSharp.Training.Callbacks;
-using DeepSharp.Tests.Security;
 using Xunit.Abstractions;
 
 namespace DeepSharp.Tests.Serialization;

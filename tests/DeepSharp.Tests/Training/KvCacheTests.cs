@@ -38,7 +38,7 @@ public class KvCacheTests
         {
             var padded = tokens.Clone();
             for (int b = 0; b < 2; b++)
-            for (int s = t + 1; s < Length; s++) padded.IntSpan[b * Length + s] = (s * 7 + b) % Vocabulary;
+                for (int s = t + 1; s < Length; s++) padded.IntSpan[b * Length + s] = (s * 7 + b) % Vocabulary;
             var full = Position(model.Call(padded), t);
             var step = stepped[t];
             for (int i = 0; i < full.Length; i++)

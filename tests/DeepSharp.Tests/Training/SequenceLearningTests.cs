@@ -119,9 +119,9 @@ public class SequenceLearningTests(ITestOutputHelper output)
         var x = new int[count * Length];
         var y = new int[count * Length];
         for (int b = 0; b < count; b++)
-        for (int t = 0; t < Length; t++) x[b * Length + t] = rng.NextInt(Symbols);
+            for (int t = 0; t < Length; t++) x[b * Length + t] = rng.NextInt(Symbols);
         for (int b = 0; b < count; b++)
-        for (int t = 0; t < Length; t++) y[b * Length + t] = x[b * Length + Length - 1 - t];
+            for (int t = 0; t < Length; t++) y[b * Length + t] = x[b * Length + Length - 1 - t];
         return (Tensor.FromArray(x, count, Length), Tensor.FromArray(y, count, Length), Tensor.Ones(count, Length));
     }
 

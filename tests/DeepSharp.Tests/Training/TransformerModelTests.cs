@@ -193,9 +193,9 @@ public class TransformerModelTests
         var padding = Tensor.FromArray(tokens.ToIntArray().Select(t => t != 0 ? 1f : 0f).ToArray(), 2, Length);
         var both = new float[2 * Length * Length];
         for (int b = 0; b < 2; b++)
-        for (int i = 0; i < Length; i++)
-        for (int j = 0; j < Length; j++)
-            both[(b * Length + i) * Length + j] = padding[b, i] * padding[b, j];
+            for (int i = 0; i < Length; i++)
+                for (int j = 0; j < Length; j++)
+                    both[(b * Length + i) * Length + j] = padding[b, i] * padding[b, j];
         var e = encoder.Call(embedding.Call(tokens), paddingMask: padding);
         var d = decoder.Call(e, decoderPaddingMask: padding);
         var expected = attention.Call(d, d, attentionMask: Tensor.FromArray(both, 2, Length, Length));

@@ -1,6 +1,6 @@
 using DeepSharp.Kernels.Cpu;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using DeepSharp.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace DeepSharp.Autograd;
 

@@ -32,7 +32,7 @@ internal static unsafe class BatchedGemm
             // No products to sum (A and B may be empty): C_i = 0, or unchanged when accumulating.
             if (!accumulate)
                 for (int i = 0; i < batch; i++)
-                for (int r = 0; r < m; r++) c.Slice(i * strideC + r * ldc, n).Clear();
+                    for (int r = 0; r < m; r++) c.Slice(i * strideC + r * ldc, n).Clear();
             return;
         }
         long work = (long)m * n * k;

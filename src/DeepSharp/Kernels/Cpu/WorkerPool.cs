@@ -40,14 +40,14 @@ internal sealed class WorkerPool : IDisposable
             if (value < 1)
                 throw new ArgumentOutOfRangeException(nameof(value), value, "Thread count must be at least 1.");
             lock (_runLock)
-            lock (_resizeLock)
-            {
-                if (value == _threadCount) return;
-                foreach (var w in _workers) w.Stop();
-                _workers = new Worker[value - 1];
-                for (int i = 0; i < _workers.Length; i++) _workers[i] = new Worker(this, i);
-                _threadCount = value;
-            }
+                lock (_resizeLock)
+                {
+                    if (value == _threadCount) return;
+                    foreach (var w in _workers) w.Stop();
+                    _workers = new Worker[value - 1];
+                    for (int i = 0; i < _workers.Length; i++) _workers[i] = new Worker(this, i);
+                    _threadCount = value;
+                }
         }
     }
 

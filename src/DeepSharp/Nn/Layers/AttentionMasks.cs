@@ -19,13 +19,13 @@ internal static class AttentionMasks
         var mask = Tensor.Temp(new Shape(batch, tq, tk));
         var m = mask.Span;
         for (int b = 0; b < batch; b++)
-        for (int i = 0; i < tq; i++)
-        for (int j = 0; j < tk; j++)
-        {
-            int at = (b * tq + i) * tk + j;
-            bool allowed = Nonzero(padding, b * tk + j) && (attention is null || Nonzero(attention, at));
-            m[at] = allowed ? 1f : 0f;
-        }
+            for (int i = 0; i < tq; i++)
+                for (int j = 0; j < tk; j++)
+                {
+                    int at = (b * tq + i) * tk + j;
+                    bool allowed = Nonzero(padding, b * tk + j) && (attention is null || Nonzero(attention, at));
+                    m[at] = allowed ? 1f : 0f;
+                }
         return mask;
     }
 

@@ -1,8 +1,8 @@
-using Google.Protobuf;
 using DeepSharp.Nn;
 using DeepSharp.Nn.Layers;
 using DeepSharp.Serialization.Onnx.Proto;
 using DeepSharp.Tensors;
+using Google.Protobuf;
 
 namespace DeepSharp.Serialization.Onnx;
 

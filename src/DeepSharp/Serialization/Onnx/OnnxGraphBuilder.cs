@@ -1,6 +1,6 @@
-using Google.Protobuf;
 using DeepSharp.Serialization.Onnx.Proto;
 using DeepSharp.Tensors;
+using Google.Protobuf;
 
 namespace DeepSharp.Serialization.Onnx;
 

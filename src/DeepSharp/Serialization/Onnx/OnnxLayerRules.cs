@@ -148,10 +148,10 @@ internal static class OnnxLayerRules
         var oihw = new float[kernel.Size];
         var k = kernel.Span;
         for (int h = 0; h < kh; h++)
-        for (int w = 0; w < kw; w++)
-        for (int i = 0; i < cin; i++)
-        for (int o = 0; o < cout; o++)
-            oihw[((o * cin + i) * kh + h) * kw + w] = k[((h * kw + w) * cin + i) * cout + o];
+            for (int w = 0; w < kw; w++)
+                for (int i = 0; i < cin; i++)
+                    for (int o = 0; o < cout; o++)
+                        oihw[((o * cin + i) * kh + h) * kw + w] = k[((h * kw + w) * cin + i) * cout + o];
         var inputs = new List<string> { ToChannelsFirst(g, x, layer.Name), g.AddInitializer(layer.Parameters[0].Path, oihw, cout, cin, kh, kw) };
         if (layer.UseBias)
         {

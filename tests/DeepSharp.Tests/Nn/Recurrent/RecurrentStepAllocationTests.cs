@@ -3,8 +3,8 @@ using DeepSharp.Nn;
 using DeepSharp.Nn.Layers;
 using DeepSharp.Optimizers;
 using DeepSharp.Tensors;
-using DeepSharp.Training;
 using DeepSharp.Tests.Training;
+using DeepSharp.Training;
 
 namespace DeepSharp.Tests.Nn.Recurrent;
 

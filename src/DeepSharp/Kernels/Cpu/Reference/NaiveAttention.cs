@@ -19,37 +19,37 @@ internal static class NaiveAttention
         int H = g.Heads, tq = g.QueryLength, tk = g.KeyLength, dk = g.KeyDim, dv = g.ValueDim;
         var p = new double[tk];
         for (int b = 0; b < g.Batch; b++)
-        for (int h = 0; h < H; h++)
-        for (int i = 0; i < tq; i++)
-        {
-            double max = double.NegativeInfinity;
-            for (int j = 0; j < tk; j++)
-            {
-                if (!Visible(g, mask, b, i, j)) continue;
-                double s = 0;
-                for (int d = 0; d < dk; d++) s += (double)query[Q(g, b, i, h, d)] * key[K(g, b, j, h, d)];
-                p[j] = s * g.Scale;
-                max = Math.Max(max, p[j]);
-            }
-            double sum = 0;
-            for (int j = 0; j < tk; j++)
-            {
-                p[j] = Visible(g, mask, b, i, j) ? Math.Exp(p[j] - max) : 0.0;
-                sum += p[j];
-            }
-            for (int j = 0; j < tk; j++)
-            {
-                p[j] = sum > 0 ? p[j] / sum : 0.0;
-                if (!probabilities.IsEmpty) probabilities[P(g, b, h, i, j)] = (float)p[j];
-            }
-            for (int d = 0; d < dv; d++)
-            {
-                double o = 0;
-                for (int j = 0; j < tk; j++)
-                    o += p[j] * Drop(dropout, g, b, h, i, j) * value[V(g, b, j, h, d)];
-                output[O(g, b, i, h, d)] = (float)o;
-            }
-        }
+            for (int h = 0; h < H; h++)
+                for (int i = 0; i < tq; i++)
+                {
+                    double max = double.NegativeInfinity;
+                    for (int j = 0; j < tk; j++)
+                    {
+                        if (!Visible(g, mask, b, i, j)) continue;
+                        double s = 0;
+                        for (int d = 0; d < dk; d++) s += (double)query[Q(g, b, i, h, d)] * key[K(g, b, j, h, d)];
+                        p[j] = s * g.Scale;
+                        max = Math.Max(max, p[j]);
+                    }
+                    double sum = 0;
+                    for (int j = 0; j < tk; j++)
+                    {
+                        p[j] = Visible(g, mask, b, i, j) ? Math.Exp(p[j] - max) : 0.0;
+                        sum += p[j];
+                    }
+                    for (int j = 0; j < tk; j++)
+                    {
+                        p[j] = sum > 0 ? p[j] / sum : 0.0;
+                        if (!probabilities.IsEmpty) probabilities[P(g, b, h, i, j)] = (float)p[j];
+                    }
+                    for (int d = 0; d < dv; d++)
+                    {
+                        double o = 0;
+                        for (int j = 0; j < tk; j++)
+                            o += p[j] * Drop(dropout, g, b, h, i, j) * value[V(g, b, j, h, d)];
+                        output[O(g, b, i, h, d)] = (float)o;
+                    }
+                }
     }
 
     public static void Backward(in AttentionGeometry g, ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value,
@@ -62,33 +62,33 @@ internal static class NaiveAttention
         var dvAcc = new double[Math.Max(0, (int)g.ValueSize)];
         var dS = new double[tk];
         for (int b = 0; b < g.Batch; b++)
-        for (int h = 0; h < H; h++)
-        for (int i = 0; i < tq; i++)
-        {
-            double rowDot = 0;
-            for (int j = 0; j < tk; j++)
-            {
-                double p = probabilities[P(g, b, h, i, j)], m = Drop(dropout, g, b, h, i, j);
-                double dP = 0;
-                for (int d = 0; d < dv; d++)
+            for (int h = 0; h < H; h++)
+                for (int i = 0; i < tq; i++)
                 {
-                    double dO = outputGrad[O(g, b, i, h, d)];
-                    dP += dO * value[V(g, b, j, h, d)];
-                    dvAcc[V(g, b, j, h, d)] += p * m * dO;
+                    double rowDot = 0;
+                    for (int j = 0; j < tk; j++)
+                    {
+                        double p = probabilities[P(g, b, h, i, j)], m = Drop(dropout, g, b, h, i, j);
+                        double dP = 0;
+                        for (int d = 0; d < dv; d++)
+                        {
+                            double dO = outputGrad[O(g, b, i, h, d)];
+                            dP += dO * value[V(g, b, j, h, d)];
+                            dvAcc[V(g, b, j, h, d)] += p * m * dO;
+                        }
+                        dS[j] = dP * m;
+                        rowDot += dS[j] * p;
+                    }
+                    for (int j = 0; j < tk; j++)
+                    {
+                        double s = g.Scale * probabilities[P(g, b, h, i, j)] * (dS[j] - rowDot);
+                        for (int d = 0; d < dk; d++)
+                        {
+                            dq[Q(g, b, i, h, d)] += s * key[K(g, b, j, h, d)];
+                            dkAcc[K(g, b, j, h, d)] += s * query[Q(g, b, i, h, d)];
+                        }
+                    }
                 }
-                dS[j] = dP * m;
-                rowDot += dS[j] * p;
-            }
-            for (int j = 0; j < tk; j++)
-            {
-                double s = g.Scale * probabilities[P(g, b, h, i, j)] * (dS[j] - rowDot);
-                for (int d = 0; d < dk; d++)
-                {
-                    dq[Q(g, b, i, h, d)] += s * key[K(g, b, j, h, d)];
-                    dkAcc[K(g, b, j, h, d)] += s * query[Q(g, b, i, h, d)];
-                }
-            }
-        }
         if (!queryGrad.IsEmpty) for (int n = 0; n < dq.Length; n++) queryGrad[n] += (float)dq[n];
         if (!keyGrad.IsEmpty) for (int n = 0; n < dkAcc.Length; n++) keyGrad[n] += (float)dkAcc[n];
         if (!valueGrad.IsEmpty) for (int n = 0; n < dvAcc.Length; n++) valueGrad[n] += (float)dvAcc[n];

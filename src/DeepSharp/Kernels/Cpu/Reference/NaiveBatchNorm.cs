@@ -26,12 +26,12 @@ internal static class NaiveBatchNorm
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float epsilon, Span<float> y, int rows, int channels)
     {
         for (int r = 0; r < rows; r++)
-        for (int c = 0; c < channels; c++)
-        {
-            float invStd = 1f / MathF.Sqrt(variance[c] + epsilon);
-            float xhat = (x[r * channels + c] - mean[c]) * invStd;
-            y[r * channels + c] = xhat * (gamma.IsEmpty ? 1f : gamma[c]) + (beta.IsEmpty ? 0f : beta[c]);
-        }
+            for (int c = 0; c < channels; c++)
+            {
+                float invStd = 1f / MathF.Sqrt(variance[c] + epsilon);
+                float xhat = (x[r * channels + c] - mean[c]) * invStd;
+                y[r * channels + c] = xhat * (gamma.IsEmpty ? 1f : gamma[c]) + (beta.IsEmpty ? 0f : beta[c]);
+            }
     }
 
     /// <summary>

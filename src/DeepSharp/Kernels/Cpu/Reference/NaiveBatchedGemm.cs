@@ -11,18 +11,18 @@ internal static class NaiveBatchedGemm
         Span<float> c, int ldc, int strideC, bool accumulate)
     {
         for (int i = 0; i < batch; i++)
-        for (int r = 0; r < m; r++)
-        for (int col = 0; col < n; col++)
-        {
-            int ci = i * strideC + r * ldc + col;
-            double sum = accumulate ? c[ci] : 0.0;
-            for (int p = 0; p < k; p++)
-            {
-                float av = transA ? a[i * strideA + p * lda + r] : a[i * strideA + r * lda + p];
-                float bv = transB ? b[i * strideB + col * ldb + p] : b[i * strideB + p * ldb + col];
-                sum += (double)av * bv;
-            }
-            c[ci] = (float)sum;
-        }
+            for (int r = 0; r < m; r++)
+                for (int col = 0; col < n; col++)
+                {
+                    int ci = i * strideC + r * ldc + col;
+                    double sum = accumulate ? c[ci] : 0.0;
+                    for (int p = 0; p < k; p++)
+                    {
+                        float av = transA ? a[i * strideA + p * lda + r] : a[i * strideA + r * lda + p];
+                        float bv = transB ? b[i * strideB + col * ldb + p] : b[i * strideB + p * ldb + col];
+                        sum += (double)av * bv;
+                    }
+                    c[ci] = (float)sum;
+                }
     }
 }

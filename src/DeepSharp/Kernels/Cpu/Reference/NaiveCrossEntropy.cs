@@ -62,10 +62,10 @@ internal static class NaiveCrossEntropy
         ReadOnlySpan<float> dLoss, Span<float> dLogits, int rows, int cols)
     {
         for (int r = 0; r < rows; r++)
-        for (int c = 0; c < cols; c++)
-        {
-            int i = r * cols + c;
-            dLogits[i] += dLoss[r] * (probs[i] - (c == labels[r] ? 1f : 0f));
-        }
+            for (int c = 0; c < cols; c++)
+            {
+                int i = r * cols + c;
+                dLogits[i] += dLoss[r] * (probs[i] - (c == labels[r] ? 1f : 0f));
+            }
     }
 }

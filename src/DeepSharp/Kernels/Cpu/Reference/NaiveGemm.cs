@@ -13,16 +13,16 @@ internal static class NaiveGemm
         Span<float> c, int ldc, bool accumulate)
     {
         for (int i = 0; i < m; i++)
-        for (int j = 0; j < n; j++)
-        {
-            double sum = accumulate ? c[i * ldc + j] : 0.0;
-            for (int p = 0; p < k; p++)
+            for (int j = 0; j < n; j++)
             {
-                float av = transA ? a[p * lda + i] : a[i * lda + p];
-                float bv = transB ? b[j * ldb + p] : b[p * ldb + j];
-                sum += (double)av * bv;
+                double sum = accumulate ? c[i * ldc + j] : 0.0;
+                for (int p = 0; p < k; p++)
+                {
+                    float av = transA ? a[p * lda + i] : a[i * lda + p];
+                    float bv = transB ? b[j * ldb + p] : b[p * ldb + j];
+                    sum += (double)av * bv;
+                }
+                c[i * ldc + j] = (float)sum;
             }
-            c[i * ldc + j] = (float)sum;
-        }
     }
 }

@@ -13,18 +13,18 @@ internal static class NaiveImageTransform
         Span<int> at = stackalloc int[4];
         Span<float> w = stackalloc float[4];
         for (int n = 0; n < g.Batch; n++)
-        for (int oy = 0; oy < g.Height; oy++)
-        for (int ox = 0; ox < g.Width; ox++)
-        {
-            Neighbours(transforms.Slice(n * 6, 6), ox, oy, g, at, w);
-            for (int c = 0; c < g.Channels; c++)
-            {
-                float sum = 0f;
-                for (int k = 0; k < 4; k++)
-                    sum += w[k] * (at[k] < 0 ? g.FillValue : x[((n * g.Height * g.Width) + at[k]) * g.Channels + c]);
-                y[((n * g.Height + oy) * g.Width + ox) * g.Channels + c] = sum;
-            }
-        }
+            for (int oy = 0; oy < g.Height; oy++)
+                for (int ox = 0; ox < g.Width; ox++)
+                {
+                    Neighbours(transforms.Slice(n * 6, 6), ox, oy, g, at, w);
+                    for (int c = 0; c < g.Channels; c++)
+                    {
+                        float sum = 0f;
+                        for (int k = 0; k < 4; k++)
+                            sum += w[k] * (at[k] < 0 ? g.FillValue : x[((n * g.Height * g.Width) + at[k]) * g.Channels + c]);
+                        y[((n * g.Height + oy) * g.Width + ox) * g.Channels + c] = sum;
+                    }
+                }
     }
 
     public static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<float> transforms, Span<float> dx, in ImageTransformGeometry g)
@@ -32,15 +32,15 @@ internal static class NaiveImageTransform
         Span<int> at = stackalloc int[4];
         Span<float> w = stackalloc float[4];
         for (int n = 0; n < g.Batch; n++)
-        for (int oy = 0; oy < g.Height; oy++)
-        for (int ox = 0; ox < g.Width; ox++)
-        {
-            Neighbours(transforms.Slice(n * 6, 6), ox, oy, g, at, w);
-            for (int c = 0; c < g.Channels; c++)
-            for (int k = 0; k < 4; k++)
-                if (at[k] >= 0)
-                    dx[((n * g.Height * g.Width) + at[k]) * g.Channels + c] += w[k] * dy[((n * g.Height + oy) * g.Width + ox) * g.Channels + c];
-        }
+            for (int oy = 0; oy < g.Height; oy++)
+                for (int ox = 0; ox < g.Width; ox++)
+                {
+                    Neighbours(transforms.Slice(n * 6, 6), ox, oy, g, at, w);
+                    for (int c = 0; c < g.Channels; c++)
+                        for (int k = 0; k < 4; k++)
+                            if (at[k] >= 0)
+                                dx[((n * g.Height * g.Width) + at[k]) * g.Channels + c] += w[k] * dy[((n * g.Height + oy) * g.Width + ox) * g.Channels + c];
+                }
     }
 
     /// <summary>

@@ -11,32 +11,32 @@ internal static class NaiveMaxPool2D
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, in Pool2DGeometry g)
     {
         for (int n = 0; n < g.Batch; n++)
-        for (int oh = 0; oh < g.OutH; oh++)
-        for (int ow = 0; ow < g.OutW; ow++)
-        for (int c = 0; c < g.Channels; c++)
-        {
-            float best = float.NegativeInfinity;
-            int bestIndex = -1;
-            for (int kh = 0; kh < g.PoolH; kh++)
-            {
-                int ih = oh * g.StrideH - g.PadTop + kh;
-                if ((uint)ih >= (uint)g.InH) continue;
-                for (int kw = 0; kw < g.PoolW; kw++)
-                {
-                    int iw = ow * g.StrideW - g.PadLeft + kw;
-                    if ((uint)iw >= (uint)g.InW) continue;
-                    int index = ((n * g.InH + ih) * g.InW + iw) * g.Channels + c;
-                    if (bestIndex < 0 || x[index] > best)
+            for (int oh = 0; oh < g.OutH; oh++)
+                for (int ow = 0; ow < g.OutW; ow++)
+                    for (int c = 0; c < g.Channels; c++)
                     {
-                        best = x[index];
-                        bestIndex = index;
+                        float best = float.NegativeInfinity;
+                        int bestIndex = -1;
+                        for (int kh = 0; kh < g.PoolH; kh++)
+                        {
+                            int ih = oh * g.StrideH - g.PadTop + kh;
+                            if ((uint)ih >= (uint)g.InH) continue;
+                            for (int kw = 0; kw < g.PoolW; kw++)
+                            {
+                                int iw = ow * g.StrideW - g.PadLeft + kw;
+                                if ((uint)iw >= (uint)g.InW) continue;
+                                int index = ((n * g.InH + ih) * g.InW + iw) * g.Channels + c;
+                                if (bestIndex < 0 || x[index] > best)
+                                {
+                                    best = x[index];
+                                    bestIndex = index;
+                                }
+                            }
+                        }
+                        int o = ((n * g.OutH + oh) * g.OutW + ow) * g.Channels + c;
+                        y[o] = bestIndex < 0 ? 0f : best;
+                        argmax[o] = bestIndex;
                     }
-                }
-            }
-            int o = ((n * g.OutH + oh) * g.OutW + ow) * g.Channels + c;
-            y[o] = bestIndex < 0 ? 0f : best;
-            argmax[o] = bestIndex;
-        }
     }
 
     /// <summary>dx[argmax[i]] += dy[i].</summary>

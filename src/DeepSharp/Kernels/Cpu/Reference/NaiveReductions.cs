@@ -25,7 +25,7 @@ internal static class NaiveReductions
     public static void AddBias(Span<float> x, ReadOnlySpan<float> bias, int rows, int cols)
     {
         for (int r = 0; r < rows; r++)
-        for (int c = 0; c < cols; c++)
-            x[r * cols + c] += bias[c];
+            for (int c = 0; c < cols; c++)
+                x[r * cols + c] += bias[c];
     }
 }
