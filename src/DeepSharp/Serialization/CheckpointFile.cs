@@ -12,7 +12,7 @@ namespace DeepSharp.Serialization;
 /// (I32 (samples)). Metadata: "format" = "deepsharp.checkpoint", "format_version" = "1", and JSON
 /// strings "position", "optimizer", "epoch_logs", "history", "settings" (<c>{"fit": {...}, "run": {...}}</c>,
 /// strings by name; absent in older checkpoints), plus "checksum", the SHA-256 of
-/// everything else (<see cref="CheckpointChecksum"/>), so a flipped bit is caught, not trained on.
+/// everything else (<see cref="FileChecksum"/>), so a flipped bit is caught, not trained on.
 /// </summary>
 internal static class CheckpointFile
 {
@@ -63,7 +63,7 @@ internal static class CheckpointFile
         file.Metadata["history"] = new JsonObject { ["epoch"] = epochs, ["history"] = values }.ToJsonString();
         if (c.FitSettings is not null || c.RunSettings is not null)
             file.Metadata["settings"] = new JsonObject { ["fit"] = Strings(c.FitSettings), ["run"] = Strings(c.RunSettings) }.ToJsonString();
-        CheckpointChecksum.Sign(file);
+        FileChecksum.Sign(file);
         return file;
     }
 
@@ -74,7 +74,7 @@ internal static class CheckpointFile
             Fail($"not a DeepSharp checkpoint (metadata \"format\" is {Quote(format)}, expected \"{Format}\").");
         if (!file.Metadata.TryGetValue("format_version", out var version) || version != Version)
             Fail($"format version {Quote(version)} is not supported (this DeepSharp reads \"{Version}\").");
-        CheckpointChecksum.Verify(file, source);
+        FileChecksum.Verify(file, source);
         try
         {
             var position = Object(file, "position", source);

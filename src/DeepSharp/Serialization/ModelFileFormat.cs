@@ -2,7 +2,9 @@ namespace DeepSharp.Serialization;
 
 /// <summary>
 /// The metadata that makes a safetensors file a DeepSharp model file: <c>"format": "deepsharp.model"</c>,
-/// <c>"format_version": "1"</c> and <c>"model_config"</c> (see <see cref="ModelConfig"/>).
+/// <c>"format_version": "1"</c>, <c>"model_config"</c> (see <see cref="ModelConfig"/>) and a <c>"checksum"</c> of
+/// everything in the file, verified when the weights are loaded (after the config has been checked and built,
+/// so that a hostile config meets the same checks whether or not it carries a checksum).
 /// </summary>
 public static class ModelFileFormat
 {
@@ -17,12 +19,13 @@ public static class ModelFileFormat
     /// <summary>Metadata key whose value is the model's architecture as JSON (<see cref="ModelConfig"/>).</summary>
     public const string ConfigKey = "model_config";
 
-    /// <summary>Marks <paramref name="file"/> as a model file holding <paramref name="configJson"/>.</summary>
+    /// <summary>Marks <paramref name="file"/> (its tensors added) as a model file holding <paramref name="configJson"/>, and signs it.</summary>
     public static void Stamp(SafetensorsFile file, string configJson)
     {
         file.Metadata[FormatKey] = FormatName;
         file.Metadata[VersionKey] = Version;
         file.Metadata[ConfigKey] = configJson;
+        FileChecksum.Sign(file);
     }
 
     /// <summary>The model config of a model file; throws if the metadata does not say "deepsharp.model", version 1.</summary>

@@ -17,6 +17,7 @@ internal static class ModelWeights
             if (file.Contains(p.Path)) throw new DeepSharpException($"Two weights are named '{p.Path}'; weight names must be unique to be saved.");
             file.Add(p.Path, p.Value);
         }
+        FileChecksum.Sign(file); // a model file signs again once its metadata is in (ModelFileFormat.Stamp)
     }
 
     /// <summary>The number of float32 elements the file holds: the most weights a model built from it may create.</summary>
@@ -31,10 +32,12 @@ internal static class ModelWeights
     /// <summary>
     /// Copies the file's tensors into the parameters of the same names. The names and shapes must
     /// match exactly (tensors named in <paramref name="ignore"/> may be left over); otherwise
-    /// nothing is copied and one <see cref="WeightMismatchException"/> lists every difference.
+    /// nothing is copied and one <see cref="WeightMismatchException"/> lists every difference. A file that
+    /// carries a checksum (every model and weights file DeepSharp writes) is verified first.
     /// </summary>
     public static void Load(IEnumerable<Parameter> parameters, SafetensorsFile file, string source, Func<string, bool>? ignore = null)
     {
+        FileChecksum.VerifyIfPresent(file, "Safetensors file", source);
         var problems = new Problems();
         var matched = new List<(Parameter Parameter, SafetensorsEntry Entry)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);

@@ -145,11 +145,11 @@ public sealed class SafetensorsFile
             throw new DataFormatException($"Safetensors file '{source}': {fileLength} bytes long, too short for the 8-byte header length.");
         ulong n = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
         if (n > MaxHeaderBytes)
-            throw new DataFormatException($"Safetensors file '{source}': header length {n} exceeds the limit of {MaxHeaderBytes} bytes.");
+            throw new DataFormatException($"Safetensors file '{source}': header length {n} exceeds the limit of {MaxHeaderBytes} bytes.{ForeignFile.Hint(prefix)}");
         if ((long)n > fileLength - 8)
-            throw new DataFormatException($"Safetensors file '{source}': header length {n} exceeds the {fileLength - 8} bytes that follow it (truncated file?).");
+            throw new DataFormatException($"Safetensors file '{source}': header length {n} exceeds the {fileLength - 8} bytes that follow it (truncated file?).{ForeignFile.Hint(prefix)}");
         if (n < 2)
-            throw new DataFormatException($"Safetensors file '{source}': header length {n} is too short for a JSON object.");
+            throw new DataFormatException($"Safetensors file '{source}': header length {n} is too short for a JSON object.{ForeignFile.Hint(prefix)}");
         return (long)n;
     }
 

@@ -188,12 +188,27 @@ public sealed class FuzzHarness(ITestOutputHelper output)
     public static string ModelConfigOf(byte[] modelFile) =>
         SafetensorsFile.Parse(modelFile, "memory").Metadata[ModelFileFormat.ConfigKey];
 
-    /// <summary>The same model file (weights and other metadata unchanged) with its model config replaced by <paramref name="configJson"/>.</summary>
+    /// <summary>
+    /// The same model file (weights and other metadata unchanged) with its model config replaced by
+    /// <paramref name="configJson"/>, and without a checksum, as a hostile file would come.
+    /// </summary>
     public static byte[] WithModelConfig(byte[] modelFile, string configJson)
     {
         var file = SafetensorsFile.Parse(modelFile, "memory");
         file.Metadata[ModelFileFormat.ConfigKey] = configJson;
+        file.Metadata.Remove("checksum");
         return file.ToBytes();
+    }
+
+    /// <summary>
+    /// A DeepSharp file without its "checksum" metadata: a hostile file carries no valid checksum, so
+    /// mutations of this one reach every check behind it (a mutated signed file would stop at the checksum).
+    /// </summary>
+    public static byte[] Unsigned(byte[] file)
+    {
+        var parsed = SafetensorsFile.Parse(file, "memory");
+        parsed.Metadata.Remove("checksum");
+        return parsed.ToBytes();
     }
 
     /// <summary>The same model file with its model config parsed, edited in place by <paramref name="edit"/> and written back.</summary>

@@ -103,7 +103,7 @@ public class HeaderTests(ITestOutputHelper output)
         {
             // The history's JSON holds "\ud800" as six characters (valid metadata); re-signed, so only the JSON check can refuse it.
             file.Metadata["history"] = file.Metadata["history"].Replace("\"loss\"", "\"lo\\ud800ss\"");
-            CheckpointChecksum.Sign(file);
+            FileChecksum.Sign(file);
             hostile = file.ToBytes();
         }
         File.WriteAllBytes(latest, hostile);
@@ -223,7 +223,7 @@ public class HeaderTests(ITestOutputHelper output)
         var file = SafetensorsFile.Load(Path.Combine(folder.Path, BackupAndRestore.PreviousFileName));
         string zeros = string.Concat(Enumerable.Repeat("0,", size / 2)) + "0";
         file.Metadata["history"] = "{\"epoch\":[" + zeros + "],\"history\":{\"loss\":[" + zeros + "]}}";
-        CheckpointChecksum.Sign(file);
+        FileChecksum.Sign(file);
         return file.ToBytes();
     }
 }

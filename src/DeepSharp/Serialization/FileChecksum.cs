@@ -5,24 +5,34 @@ using System.Text;
 namespace DeepSharp.Serialization;
 
 /// <summary>
-/// The "checksum" metadata of a checkpoint: SHA-256 (lowercase hex) over, for each tensor in file
+/// The "checksum" metadata of the files DeepSharp writes (checkpoints, model files, weights files): SHA-256 (lowercase hex) over, for each tensor in file
 /// order, its name, dtype name, rank and dimensions (u64 little-endian) and bytes, then each other
 /// metadata key and value in ordinal key order (strings UTF-8, each followed by a zero byte).
-/// safetensors has no checksum of its own; without one a flipped bit in a weight would be resumed from.
+/// safetensors has no checksum of its own; without one a flipped bit in a weight would load, or be resumed
+/// from, silently. A checkpoint must carry one; a model or weights file is verified when it does (files
+/// from other tools, and DeepSharp's own from before this check, have none and still load).
 /// </summary>
-internal static class CheckpointChecksum
+internal static class FileChecksum
 {
     public const string Key = "checksum";
 
     public static void Sign(SafetensorsFile file) => file.Metadata[Key] = Compute(file);
 
+    /// <summary>Throws unless the file carries a checksum that matches its contents (checkpoints).</summary>
     public static void Verify(SafetensorsFile file, string source)
     {
-        if (!file.Metadata.TryGetValue(Key, out var stored))
+        if (!file.Metadata.ContainsKey(Key))
             throw new DataFormatException($"Checkpoint '{source}': metadata \"{Key}\" is missing.");
+        VerifyIfPresent(file, "Checkpoint", source);
+    }
+
+    /// <summary>Throws when the file carries a checksum that does not match its contents; <paramref name="kind"/> names the file in the message.</summary>
+    public static void VerifyIfPresent(SafetensorsFile file, string kind, string source)
+    {
+        if (!file.Metadata.TryGetValue(Key, out var stored)) return;
         string actual = Compute(file);
         if (!string.Equals(stored, actual, StringComparison.Ordinal))
-            throw new DataFormatException($"Checkpoint '{source}': checksum mismatch (stored {stored}, contents hash to {actual}): the file is corrupt.");
+            throw new DataFormatException($"{kind} '{source}': checksum mismatch (stored {SafetensorsHeader.Clip(stored)}, contents hash to {actual}): the file is corrupt.");
     }
 
     private static string Compute(SafetensorsFile file)
