@@ -98,8 +98,8 @@ public sealed class ModelFileIntegrityTests : IDisposable
 
         string zip = _folder.File("model.pt");
         using (var archive = ZipFile.Open(zip, ZipArchiveMode.Create))
-            using (var writer = new StreamWriter(archive.CreateEntry("archive/data.pkl").Open()))
-                writer.Write(new string('x', 100));
+        using (var writer = new StreamWriter(archive.CreateEntry("archive/data.pkl").Open()))
+            writer.Write(new string('x', 100));
         Assert.Contains("zip archive", Assert.Throws<DataFormatException>(() => DeepSharp.Training.Model.Load(zip)).Message);
 
         string h5 = _folder.File("model.h5");
