@@ -23,8 +23,12 @@ internal static class CliRunner
     /// </summary>
     public static Command Root(string description) => new(Name, description) { new HelpOption(), new VersionOption() };
 
+    /// <summary>The arguments of this run, as given (to print a command that repeats it).</summary>
+    public static IReadOnlyList<string> Arguments { get; private set; } = [];
+
     public static int Run(Command root, string[] args)
     {
+        Arguments = args;
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -48,7 +48,8 @@ internal static class TrainNamesCommand
         model.Summary();
         Console.WriteLine($"Training {preset}: batch {batchSize}, {epochs} epochs, Adam {learningRate}, seed {seed}, {threads} threads.");
         var clock = Stopwatch.StartNew();
-        if (TrainingInterrupt.Fit(token => model.Fit(x, y, batchSize, epochs, validationData: validation, cancellationToken: token), [], takesCheckpointDir: false) is null)
+        var callbacks = settings.Callbacks(epochs);
+        if (TrainingInterrupt.Fit(token => model.Fit(x, y, batchSize, epochs, validationData: validation, callbacks: callbacks, cancellationToken: token), callbacks) is null)
             return TrainingInterrupt.ExitCode;
         double seconds = clock.Elapsed.TotalSeconds;
 
