@@ -34,9 +34,7 @@ internal static class TrainNamesCommand
         var (defaultEpochs, learningRate) = NamesPresets.Defaults(preset);
         int epochs = settings.Epochs ?? defaultEpochs;
 
-        var names = FirstNames.Load(dataDir?.FullName);
-        var split = DataSplit.Shuffled(names, 0.1, 0.1, seed: 42);
-        var vocabulary = CharVocabulary.Build(names, CharLanguageModelData.Marker.ToString());
+        var (split, vocabulary) = NamesPresets.Data(dataDir?.FullName);
         var data = new CharLanguageModelData(vocabulary, NamesPresets.Context);
         Console.WriteLine($"Names: {split.Train.Count} training, {split.Validation.Count} validation, {split.Test.Count} test; {vocabulary.VocabularySize} tokens.");
 

@@ -19,6 +19,12 @@ public class NamesCommandTests
         var (code, stdout, stderr) = await CliTests.Run(null, "train", "names", "--model", preset, "--epochs", "2", "--data-dir", folder.Path, "--out", output);
         Assert.True(code == 0, stderr);
         Assert.Matches(@"Validation: \d+\.\d+ nats/char \(bigram baseline \d+\.\d+\)", stdout);
+        string test = System.Text.RegularExpressions.Regex.Match(stdout, @"; test: (\d+\.\d+) \(bigram (\d+\.\d+)\)").Groups is var g ? $"{g[1].Value} nats/char (bigram baseline {g[2].Value})" : "";
+
+        // evaluate scores the same test names (the model's input says names), vocabulary.json beside the model.
+        var evaluated = await CliTests.Run(null, "evaluate", Path.Combine(output, "model.safetensors"), "--data-dir", folder.Path);
+        Assert.True(evaluated.Code == 0, evaluated.Err);
+        Assert.Contains($"test names - loss: {test}", evaluated.Out);
 
         (code, stdout, stderr) = await CliTests.Run(null, "generate", output, "--count", "5", "--temperature", "0.5", "--seed", "3");
         Assert.True(code == 0, stderr);
