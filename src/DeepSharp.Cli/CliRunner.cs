@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 
 namespace DeepSharp.Cli;
 
@@ -13,8 +14,21 @@ internal static class CliRunner
     public const int UsageError = 2;
     public const int Failure = 1;
 
-    public static int Run(RootCommand root, string[] args)
+    /// <summary>The command's name in help and usage lines, however it is launched (the apphost, <c>dotnet DeepSharp.Cli.dll</c>, <c>dotnet run</c>).</summary>
+    public const string Name = "deepsharp";
+
+    /// <summary>
+    /// The root command, named <see cref="Name"/>: a RootCommand takes its name from the executable
+    /// (DeepSharp.Cli under <c>dotnet</c>), so this is a plain command with RootCommand's --help and --version.
+    /// </summary>
+    public static Command Root(string description) => new(Name, description) { new HelpOption(), new VersionOption() };
+
+    /// <summary>The arguments of this run, as given (to print a command that repeats it).</summary>
+    public static IReadOnlyList<string> Arguments { get; private set; } = [];
+
+    public static int Run(Command root, string[] args)
     {
+        Arguments = args;
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

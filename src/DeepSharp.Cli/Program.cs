@@ -2,7 +2,7 @@ using System.CommandLine;
 using DeepSharp.Cli;
 using DeepSharp.Cli.Commands;
 
-var root = new RootCommand("DeepSharp: build, train and run neural networks in pure C#.");
+var root = CliRunner.Root("DeepSharp: build, train and run neural networks in pure C#.");
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(SummaryCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using DeepSharp.Training.Callbacks;
 
 namespace DeepSharp.Cli.Commands;
@@ -8,6 +9,8 @@ namespace DeepSharp.Cli.Commands;
 /// killed run started again with the same arguments continues from its last checkpoint, exactly. The
 /// folder is locked while a run uses it, and a restart with other arguments (its <c>runSettings</c>:
 /// <c>--model</c>, <c>--seed</c>, <c>--epochs</c>, <c>--data-dir</c>; Fit adds the batch size and the rest) is refused.
+/// Without <c>--checkpoint-dir</c> nothing is written unless Ctrl-C stops the run: then the checkpoint
+/// of its stop goes into <see cref="InterruptedFolder"/>, and the message gives the command that resumes it.
 /// </summary>
 internal sealed class CheckpointOptions
 {
@@ -35,13 +38,34 @@ internal sealed class CheckpointOptions
         command.Options.Add(Every);
     }
 
-    /// <summary>The callbacks these options ask for (none without --checkpoint-dir); <paramref name="runSettings"/> go into each checkpoint and must match on resume.</summary>
-    public List<Callback> Callbacks(ParseResult result, IReadOnlyDictionary<string, string> runSettings)
+    /// <summary>
+    /// The callbacks these options ask for: a BackupAndRestore into --checkpoint-dir, or without it one that
+    /// saves only when Ctrl-C stops the run, into <see cref="InterruptedFolder"/>. <paramref name="runSettings"/>
+    /// go into each checkpoint and must match on resume.
+    /// </summary>
+    public List<Callback> Callbacks(ParseResult result, IReadOnlyDictionary<string, string> runSettings, DirectoryInfo? output)
     {
-        if (result.GetValue(Directory) is not { } dir) return [];
+        if (result.GetValue(Directory) is not { } dir)
+            return [new BackupAndRestore(InterruptedFolder(output, DateTime.UtcNow), runSettings: runSettings) { SaveOnlyWhenCancelled = true }];
         var backup = new BackupAndRestore(dir.FullName, result.GetValue(Every), runSettings: runSettings);
         backup.Resumed += r => Console.WriteLine(
             $"Resumed from epoch {r.Epoch + 1} step {r.Step} ({r.Path}{(r.FallbackReason is null ? "" : "; the latest checkpoint was unusable: " + r.FallbackReason)}).");
         return [backup];
+    }
+
+    /// <summary>
+    /// Where an interrupted run without --checkpoint-dir saves its stop: <c>OUT/interrupted-yyyyMMdd-HHmmss</c>
+    /// (UTC, the run's start) with --out, else <c>runs/interrupted-yyyyMMdd-HHmmss</c> in the current folder;
+    /// a name already taken gets <c>-2</c>, <c>-3</c>, ...
+    /// </summary>
+    internal static string InterruptedFolder(DirectoryInfo? output, DateTime start)
+    {
+        string parent = output?.FullName ?? Path.GetFullPath("runs");
+        string stem = Path.Combine(parent, "interrupted-" + start.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+        for (int n = 1; ; n++)
+        {
+            string path = n == 1 ? stem : stem + "-" + n.ToString(CultureInfo.InvariantCulture);
+            if (!System.IO.Directory.Exists(path) && !File.Exists(path)) return path;
+        }
     }
 }

@@ -1,6 +1,9 @@
+using DeepSharp.Data;
+using DeepSharp.Data.Datasets;
 using DeepSharp.Nn;
 using DeepSharp.Nn.Layers;
 using DeepSharp.Tensors;
+using DeepSharp.Text;
 using DeepSharp.Training;
 
 namespace DeepSharp.Cli.Commands;
@@ -16,6 +19,16 @@ internal static class NamesPresets
 
     /// <summary>Epochs and learning rate: the LSTM overfits the ~4k training names after ~12 epochs.</summary>
     public static (int Epochs, float LearningRate) Defaults(string preset) => preset == "gpt" ? (30, 3e-3f) : (12, 5e-3f);
+
+    /// <summary>
+    /// The names in <c>train names</c>'s deterministic 80/10/10 split (seed 42, whatever --seed) and the
+    /// vocabulary of all of them: <c>evaluate --data names</c> rebuilds both to score the same test names.
+    /// </summary>
+    public static (DataSplit<string> Split, CharVocabulary Vocabulary) Data(string? dataDir)
+    {
+        var names = FirstNames.Load(dataDir);
+        return (DataSplit.Shuffled(names, 0.1, 0.1, seed: 42), CharVocabulary.Build(names, CharLanguageModelData.Marker.ToString()));
+    }
 
     public static Model Build(string preset, int vocabulary) => preset switch
     {

@@ -1,6 +1,9 @@
+using DeepSharp.Data;
+using DeepSharp.Data.Datasets;
 using DeepSharp.Nn;
 using DeepSharp.Nn.Layers;
 using DeepSharp.Tensors;
+using DeepSharp.Text;
 using DeepSharp.Training;
 
 namespace DeepSharp.Cli.Commands;
@@ -16,6 +19,20 @@ internal static class SpamPresets
 
     /// <summary>Vocabulary size, padding and [UNK] included.</summary>
     public const int MaxTokens = 20000;
+
+    /// <summary>
+    /// The e-mails in <c>train spam</c>'s deterministic 80/10/10 split (seed 42, whatever --seed) and the
+    /// words of the training part: <c>evaluate --data spam</c> rebuilds both to score the same test e-mails.
+    /// </summary>
+    public static (DataSplit<Email> Split, TextVectorizer Vectorizer) Data(string? dataDir)
+    {
+        var split = DataSplit.Shuffled(SpamAssassin.Load(dataDir), 0.1, 0.1, seed: 42);
+        return (split, new TextVectorizer(MaxTokens, Length).Adapt(split.Train.Select(e => e.Text)));
+    }
+
+    /// <summary>Token ids (N, <see cref="Length"/>) and targets (N, 1): 1 for spam.</summary>
+    public static (Tensor X, Tensor Y) Encode(TextVectorizer vectorizer, IReadOnlyList<Email> part) =>
+        (vectorizer.Vectorize(part.Select(e => e.Text).ToArray()), Tensor.FromArray(part.Select(e => e.IsSpam ? 1f : 0f).ToArray(), part.Count, 1));
 
     public static Model Build(string preset, int vocabulary) => preset switch
     {

@@ -44,7 +44,7 @@ internal static class TrainMnistCommand
         checkpoints.AddTo(command);
         command.SetAction(result => Run(
             MnistPresets.Get(result.GetValue(preset)!), result.GetValue(epochs), result.GetValue(batchSize), result.GetValue(seed),
-            result.GetValue(threads), result.GetValue(dataDir), result.GetValue(output), settings => checkpoints.Callbacks(result, settings)));
+            result.GetValue(threads), result.GetValue(dataDir), result.GetValue(output), settings => checkpoints.Callbacks(result, settings, result.GetValue(output))));
         return command;
     }
 
@@ -84,7 +84,7 @@ internal static class TrainMnistCommand
         var history = TrainingInterrupt.Fit(token => preset.ValidationSplit > 0
             ? model.Fit(xTrain, trainTargets, batchSize, epochs, validationSplit: preset.ValidationSplit, callbacks: callbacks, cancellationToken: token)
             : model.Fit(xTrain, trainTargets, batchSize, epochs, validationData: (xTest, testTargets), callbacks: callbacks, cancellationToken: token),
-            callbacks, takesCheckpointDir: true);
+            callbacks);
         if (history is null) return TrainingInterrupt.ExitCode;
         double trainSeconds = clock.Elapsed.TotalSeconds;
 

@@ -34,9 +34,7 @@ internal static class TrainNamesCommand
         var (defaultEpochs, learningRate) = NamesPresets.Defaults(preset);
         int epochs = settings.Epochs ?? defaultEpochs;
 
-        var names = FirstNames.Load(dataDir?.FullName);
-        var split = DataSplit.Shuffled(names, 0.1, 0.1, seed: 42);
-        var vocabulary = CharVocabulary.Build(names, CharLanguageModelData.Marker.ToString());
+        var (split, vocabulary) = NamesPresets.Data(dataDir?.FullName);
         var data = new CharLanguageModelData(vocabulary, NamesPresets.Context);
         Console.WriteLine($"Names: {split.Train.Count} training, {split.Validation.Count} validation, {split.Test.Count} test; {vocabulary.VocabularySize} tokens.");
 
@@ -48,7 +46,8 @@ internal static class TrainNamesCommand
         model.Summary();
         Console.WriteLine($"Training {preset}: batch {batchSize}, {epochs} epochs, Adam {learningRate}, seed {seed}, {threads} threads.");
         var clock = Stopwatch.StartNew();
-        if (TrainingInterrupt.Fit(token => model.Fit(x, y, batchSize, epochs, validationData: validation, cancellationToken: token), [], takesCheckpointDir: false) is null)
+        var callbacks = settings.Callbacks(epochs);
+        if (TrainingInterrupt.Fit(token => model.Fit(x, y, batchSize, epochs, validationData: validation, callbacks: callbacks, cancellationToken: token), callbacks) is null)
             return TrainingInterrupt.ExitCode;
         double seconds = clock.Elapsed.TotalSeconds;
 

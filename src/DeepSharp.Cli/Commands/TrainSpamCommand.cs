@@ -34,16 +34,13 @@ internal static class TrainSpamCommand
         var (preset, batchSize, seed, threads, dataDir, output) = (settings.Preset, settings.BatchSize, settings.Seed, settings.Threads, settings.DataDir, settings.Output);
         int epochs = settings.Epochs ?? DefaultEpochs;
         var clock = Stopwatch.StartNew();
-        var emails = SpamAssassin.Load(dataDir?.FullName);
-        var split = DataSplit.Shuffled(emails, 0.1, 0.1, seed: 42);
-        var vectorizer = new TextVectorizer(SpamPresets.MaxTokens, SpamPresets.Length).Adapt(split.Train.Select(e => e.Text));
-        (Tensor X, Tensor Y) Encode(IReadOnlyList<Email> part) =>
-            (vectorizer.Vectorize(part.Select(e => e.Text).ToArray()), Tensor.FromArray(part.Select(e => e.IsSpam ? 1f : 0f).ToArray(), part.Count, 1));
+        var (split, vectorizer) = SpamPresets.Data(dataDir?.FullName);
+        (Tensor X, Tensor Y) Encode(IReadOnlyList<Email> part) => SpamPresets.Encode(vectorizer, part);
         var (x, y) = Encode(split.Train);
         var validation = Encode(split.Validation);
         var (xTest, yTest) = Encode(split.Test);
         Console.WriteLine($"SpamAssassin: {split.Train.Count} training, {split.Validation.Count} validation, {split.Test.Count} test e-mails " +
-                          $"({emails.Count(e => e.IsSpam)} spam in all); {vectorizer.VocabularySize} words; ready in {clock.Elapsed.TotalSeconds:F1}s.");
+                          $"({split.Train.Concat(split.Validation).Concat(split.Test).Count(e => e.IsSpam)} spam in all); {vectorizer.VocabularySize} words; ready in {clock.Elapsed.TotalSeconds:F1}s.");
 
         var model = SpamPresets.Build(preset, vectorizer.VocabularySize);
         model.Compile(new Adam(), new BinaryCrossentropy(), [new BinaryAccuracy()]);
@@ -51,7 +48,8 @@ internal static class TrainSpamCommand
         model.Summary();
         Console.WriteLine($"Training {preset}: batch {batchSize}, {epochs} epochs, Adam, seed {seed}, {threads} threads.");
         clock.Restart();
-        if (TrainingInterrupt.Fit(token => model.Fit(x, y, batchSize, epochs, validationData: validation, cancellationToken: token), [], takesCheckpointDir: false) is null)
+        var callbacks = settings.Callbacks(epochs);
+        if (TrainingInterrupt.Fit(token => model.Fit(x, y, batchSize, epochs, validationData: validation, callbacks: callbacks, cancellationToken: token), callbacks) is null)
             return TrainingInterrupt.ExitCode;
         double seconds = clock.Elapsed.TotalSeconds;
 

@@ -6,10 +6,11 @@ namespace DeepSharp.Cli.Commands;
 
 /// <summary>
 /// Ctrl-C (SIGINT) or SIGTERM while a <c>deepsharp train</c> command runs Fit: the first stops
-/// training at the next step boundary through Fit's CancellationToken. With <c>--checkpoint-dir</c>,
-/// BackupAndRestore writes the checkpoint of that step and the same command started again resumes
-/// from it exactly; without it nothing is saved (no files the user did not ask for) and the message
-/// says so. A second signal ends the process at once. Outside Fit the signals keep their default
+/// training at the next step boundary through Fit's CancellationToken, and BackupAndRestore writes the
+/// checkpoint of that step. With <c>--checkpoint-dir</c> the same command started again resumes from
+/// it exactly; without it the checkpoint goes into a folder of its own (see
+/// <see cref="CheckpointOptions.InterruptedFolder"/>) and the message prints the command that resumes
+/// from it: the same one with <c>--checkpoint-dir</c> that folder. A second signal ends the process at once. Outside Fit the signals keep their default
 /// behaviour, so loading data or writing the model is never cut short half-way by the handler.
 /// </summary>
 internal sealed class TrainingInterrupt : IDisposable
@@ -30,8 +31,7 @@ internal sealed class TrainingInterrupt : IDisposable
     /// </summary>
     /// <param name="fit">Calls Fit with the token it is given.</param>
     /// <param name="callbacks">The callbacks given to Fit.</param>
-    /// <param name="takesCheckpointDir">Whether the command has --checkpoint-dir (to suggest it).</param>
-    public static History? Fit(Func<CancellationToken, History> fit, IEnumerable<Callback> callbacks, bool takesCheckpointDir)
+    public static History? Fit(Func<CancellationToken, History> fit, IEnumerable<Callback> callbacks)
     {
         using var interrupt = new TrainingInterrupt();
         try
@@ -40,20 +40,26 @@ internal sealed class TrainingInterrupt : IDisposable
         }
         catch (TrainingCanceledException stop)
         {
-            Console.Error.WriteLine(Message(stop, callbacks.OfType<BackupAndRestore>().FirstOrDefault(), takesCheckpointDir));
+            Console.Error.WriteLine(Message(stop, callbacks.OfType<BackupAndRestore>().FirstOrDefault(), CliRunner.Arguments));
             return null;
         }
     }
 
-    internal static string Message(TrainingCanceledException stop, BackupAndRestore? backup, bool takesCheckpointDir)
+    /// <summary>Where the run stopped and how to resume it; <paramref name="arguments"/> are the command's own (to repeat it).</summary>
+    internal static string Message(TrainingCanceledException stop, BackupAndRestore? backup, IReadOnlyList<string> arguments)
     {
         string where = $"deepsharp: interrupted in epoch {stop.Epoch + 1} after {stop.Step} step{(stop.Step == 1 ? "" : "s")}.";
-        if (backup is not null)
+        if (backup is null)
+            return $"{where} Nothing was saved, so this run cannot be resumed.";
+        if (!backup.SaveOnlyWhenCancelled)
             return $"{where} Checkpoint of that step saved in {backup.Directory}: run the same command again to resume from it exactly.";
-        return takesCheckpointDir
-            ? $"{where} Nothing was saved, so this run cannot be resumed; give --checkpoint-dir DIR to make a run resumable."
-            : $"{where} This command keeps no checkpoints, so the run is lost.";
+        string resume = string.Join(' ', new[] { CliRunner.Name }.Concat(arguments).Append("--checkpoint-dir").Append(backup.Directory).Select(ShellQuote));
+        return $"{where} Checkpoint of that step saved in {backup.Directory}; to resume from it exactly, run:{Environment.NewLine}  {TerminalText.Escape(resume)}";
     }
+
+    /// <summary>A word as a POSIX shell reads it back: as it is when plain, else in single quotes.</summary>
+    internal static string ShellQuote(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,+@%".Contains(c)) ? word : "'" + word.Replace("'", "'\\''") + "'";
 
     private void OnSignal(PosixSignalContext context)
     {

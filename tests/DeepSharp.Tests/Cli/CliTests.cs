@@ -29,6 +29,19 @@ public class CliTests
         foreach (var option in new[] { "--epochs", "--batch-size", "--seed", "--threads", "--data-dir" }) Assert.Contains(option, output);
     }
 
+    [Fact]
+    public async Task UsageNamesTheCommandDeepsharpUnderDotnet()
+    {
+        // Launched as `dotnet DeepSharp.Cli.dll`: a RootCommand would call itself DeepSharp.Cli.
+        var (code, output, _) = await Run(null, "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("Usage:\n  deepsharp [command] [options]", output.ReplaceLineEndings("\n"));
+        (code, output, _) = await Run(null, "evaluate", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("  deepsharp evaluate <MODEL> [options]", output);
+        Assert.DoesNotContain("DeepSharp.Cli", output);
+    }
+
     [Theory]
     [InlineData("--epochs", "0")]
     [InlineData("--batch-size", "-3")]

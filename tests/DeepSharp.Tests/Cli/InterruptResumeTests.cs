@@ -8,7 +8,8 @@ namespace DeepSharp.Tests.Cli;
 /// <summary>
 /// Ctrl-C in `deepsharp train`: SIGINT to the child process mid-epoch stops training at a step
 /// boundary, exits with 130 and says how to resume; with --checkpoint-dir the checkpoint of that
-/// step is on disk and the same command started again ends with the bytes of an uninterrupted run.
+/// step is on disk and the same command started again ends with the bytes of an uninterrupted run;
+/// without it, the checkpoint goes under --out and the printed command resumes to the same bytes.
 /// </summary>
 public class InterruptResumeTests(ITestOutputHelper output)
 {
@@ -79,19 +80,48 @@ public class InterruptResumeTests(ITestOutputHelper output)
         Assert.Equal(File.ReadAllText(root.File("out-a/history.json")), File.ReadAllText(Path.Combine(outB, "history.json")));
     }
 
-    [Fact(Timeout = 120_000)]
-    public async Task WithoutACheckpointFolderCtrlCSaysTheRunIsLost()
+    [Fact(Timeout = 180_000)]
+    public async Task WithoutACheckpointFolderCtrlCSavesUnderOutAndPrintsTheCommandThatResumes()
     {
         if (!OperatingSystem.IsLinux()) return;
         using var root = new TempFolder();
         string data = Directory.CreateDirectory(root.File("data")).FullName;
         KillResumeTests.WriteMnist(data);
+        var uninterrupted = CliTests.Run(null, Args(data, root.File("out-a"), 3, null));
+
         // Redirected output prints a line per finished epoch: after the first, Fit is running the second of three.
-        var (code, stdout, stderr) = await Interrupt(Args(data, root.File("out"), 3, null), line => line.StartsWith("Epoch 1/3", StringComparison.Ordinal));
+        string outB = root.File("out-b");
+        var args = Args(data, outB, 3, null);
+        var (code, stdout, stderr) = await Interrupt(args, line => line.StartsWith("Epoch 1/3", StringComparison.Ordinal));
         output.WriteLine(stdout + stderr);
         Assert.Equal(130, code);
         Assert.Contains("deepsharp: interrupted in epoch ", stderr);
-        Assert.Contains("Nothing was saved, so this run cannot be resumed; give --checkpoint-dir DIR to make a run resumable.", stderr);
-        Assert.False(File.Exists(root.File("out/model.safetensors")));
+        Assert.False(File.Exists(Path.Combine(outB, "model.safetensors")));
+        string checkpoints = Assert.Single(Directory.GetDirectories(outB, "interrupted-*"));
+        Assert.Matches(@"interrupted-\d{8}-\d{6}$", checkpoints);
+        Assert.True(File.Exists(Path.Combine(checkpoints, BackupAndRestore.LatestFileName)));
+        Assert.Contains($"Checkpoint of that step saved in {checkpoints}; to resume from it exactly, run:", stderr);
+        string[] resume = [.. args, "--checkpoint-dir", checkpoints];
+        Assert.Contains("  deepsharp " + string.Join(' ', resume), stderr.Split('\n'));
+        Assert.DoesNotContain("   at ", stderr);
+
+        (code, stdout, stderr) = await CliTests.Run(null, resume);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Resumed from epoch 2 step ", stdout);
+        (code, _, stderr) = await uninterrupted;
+        Assert.True(code == 0, stderr);
+        Assert.Empty(Directory.GetDirectories(root.File("out-a"))); // a run that was not interrupted writes no checkpoint
+        Assert.Equal(File.ReadAllBytes(root.File("out-a/model.safetensors")), File.ReadAllBytes(Path.Combine(outB, "model.safetensors")));
+        Assert.Equal(File.ReadAllText(root.File("out-a/history.json")), File.ReadAllText(Path.Combine(outB, "history.json")));
+    }
+
+    [Fact]
+    public void ResumeCommandQuotesWhatAShellWouldSplit()
+    {
+        Assert.Equal("--data-dir", DeepSharp.Cli.Commands.TrainingInterrupt.ShellQuote("--data-dir"));
+        Assert.Equal("/tmp/a_b-1.x", DeepSharp.Cli.Commands.TrainingInterrupt.ShellQuote("/tmp/a_b-1.x"));
+        Assert.Equal("'my data'", DeepSharp.Cli.Commands.TrainingInterrupt.ShellQuote("my data"));
+        Assert.Equal("'it'\\''s'", DeepSharp.Cli.Commands.TrainingInterrupt.ShellQuote("it's"));
+        Assert.Equal("''", DeepSharp.Cli.Commands.TrainingInterrupt.ShellQuote(""));
     }
 }

@@ -153,6 +153,45 @@ public sealed class ModelCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task EvaluateReadsYourOwnIdxAndCsvFiles()
+    {
+        var (data, labels, images) = await TinyMnist();
+        var (code, mnist, err) = await CliTests.Run(null, "evaluate", _modelPath, "--data-dir", data);
+        Assert.True(code == 0, err);
+        string scores = mnist.Trim()["5 test images".Length..]; // " - loss: ... - accuracy: ..."
+
+        (code, var output, err) = await CliTests.Run(null, "evaluate", _modelPath,
+            "--x", Path.Combine(data, "t10k-images-idx3-ubyte"), "--y", Path.Combine(data, "t10k-labels-idx1-ubyte"));
+        Assert.True(code == 0, err);
+        Assert.Equal("5 samples" + scores, output.Trim());
+
+        // CSV: 784 values a row (written exactly), the label last; then the labels in a file of their own, under a header.
+        string Value(byte b) => (b / 255f).ToString("R", CultureInfo.InvariantCulture);
+        var rows = labels.Select((label, i) => string.Join(',', images.Skip(i * 784).Take(784).Select(Value))).ToArray();
+        string csv = _folder.File("digits.csv"), xs = _folder.File("x.csv"), ys = _folder.File("y.csv");
+        await File.WriteAllLinesAsync(csv, rows.Select((r, i) => r + "," + labels[i]));
+        await File.WriteAllLinesAsync(xs, rows);
+        await File.WriteAllLinesAsync(ys, labels.Select(l => l.ToString(CultureInfo.InvariantCulture)).Prepend("label"));
+        (code, output, err) = await CliTests.Run(null, "evaluate", _modelPath, "--x", csv);
+        Assert.True(code == 0, err);
+        Assert.Equal("5 samples" + scores, output.Trim());
+        (code, output, err) = await CliTests.Run(null, "evaluate", _modelPath, "--x", xs, "--y", ys);
+        Assert.True(code == 0, err);
+        Assert.Equal("5 samples" + scores, output.Trim());
+
+        // What does not fit says what was found and what the model takes.
+        (code, _, err) = await CliTests.Run(null, "evaluate", _modelPath, "--x", ys);
+        Assert.Equal(1, code);
+        Assert.Contains("holds rows of 0 values and a label; the model takes inputs (None, 28, 28, 1), 784 values a sample.", err);
+        (code, _, err) = await CliTests.Run(null, "evaluate", _modelPath, "--x", Path.Combine(data, "t10k-images-idx3-ubyte"));
+        Assert.Equal(1, code);
+        Assert.Contains("give its labels with --y", err);
+        (code, _, err) = await CliTests.Run(null, "evaluate", _modelPath, "--y", ys);
+        Assert.Equal(2, code);
+        Assert.Contains("--y needs --x", err);
+    }
+
+    [Fact]
     public async Task CorruptModelFileIsOneLine()
     {
         var bytes = await File.ReadAllBytesAsync(_modelPath);

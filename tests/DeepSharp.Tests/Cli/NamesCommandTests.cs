@@ -19,6 +19,12 @@ public class NamesCommandTests
         var (code, stdout, stderr) = await CliTests.Run(null, "train", "names", "--model", preset, "--epochs", "2", "--data-dir", folder.Path, "--out", output);
         Assert.True(code == 0, stderr);
         Assert.Matches(@"Validation: \d+\.\d+ nats/char \(bigram baseline \d+\.\d+\)", stdout);
+        string test = System.Text.RegularExpressions.Regex.Match(stdout, @"; test: (\d+\.\d+) \(bigram (\d+\.\d+)\)").Groups is var g ? $"{g[1].Value} nats/char (bigram baseline {g[2].Value})" : "";
+
+        // evaluate scores the same test names (the model's input says names), vocabulary.json beside the model.
+        var evaluated = await CliTests.Run(null, "evaluate", Path.Combine(output, "model.safetensors"), "--data-dir", folder.Path);
+        Assert.True(evaluated.Code == 0, evaluated.Err);
+        Assert.Contains($"test names - loss: {test}", evaluated.Out);
 
         (code, stdout, stderr) = await CliTests.Run(null, "generate", output, "--count", "5", "--temperature", "0.5", "--seed", "3");
         Assert.True(code == 0, stderr);
@@ -27,6 +33,19 @@ public class NamesCommandTests
         Assert.All(generated, n => Assert.InRange(n.Trim().Length, 0, 15));
         var again = await CliTests.Run(null, "generate", output, "--count", "5", "--temperature", "0.5", "--seed", "3");
         Assert.Equal(stdout, again.Out); // seeded
+
+        // The model file instead of the folder: vocabulary.json beside it, or named with --vocabulary.
+        string modelFile = Path.Combine(output, "model.safetensors");
+        again = await CliTests.Run(null, "generate", modelFile, "--count", "5", "--temperature", "0.5", "--seed", "3");
+        Assert.Equal(stdout, again.Out);
+        string elsewhere = folder.File("names-model.safetensors");
+        File.Copy(modelFile, elsewhere);
+        again = await CliTests.Run(null, "generate", elsewhere, "--count", "5", "--temperature", "0.5", "--seed", "3");
+        Assert.Equal(1, again.Code);
+        Assert.Contains($"No vocabulary.json beside '{elsewhere}'", again.Err);
+        Assert.Contains("--vocabulary", again.Err);
+        again = await CliTests.Run(null, "generate", elsewhere, "--vocabulary", Path.Combine(output, "vocabulary.json"), "--count", "5", "--temperature", "0.5", "--seed", "3");
+        Assert.Equal(stdout, again.Out);
     }
 
     [Fact]
@@ -36,6 +55,9 @@ public class NamesCommandTests
         var (code, _, stderr) = await CliTests.Run(null, "generate", folder.File("absent"));
         Assert.Equal(1, code);
         Assert.Contains("deepsharp train names --out", stderr);
+        (code, _, stderr) = await CliTests.Run(null, "generate", folder.Path);
+        Assert.Equal(1, code);
+        Assert.Contains($"Folder '{folder.Path}' holds no model.safetensors", stderr);
         (code, _, stderr) = await CliTests.Run(null, "generate", folder.Path, "--top-p", "2");
         Assert.Equal(2, code);
         Assert.Contains("--top-p", stderr);

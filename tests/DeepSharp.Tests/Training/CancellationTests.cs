@@ -134,6 +134,34 @@ public class CancellationTests
     }
 
     [Fact]
+    public void SaveOnlyWhenCancelledWritesTheStopOnlyAndAPlainBackupResumesFromIt()
+    {
+        using var a = new TempFolder();
+        using var b = new TempFolder();
+        var expected = Uninterrupted(a.Path, 0);
+
+        // A finished run leaves nothing behind, not even the folder.
+        string folder = Path.Combine(b.Path, "stop");
+        var (model, x, y) = Setup();
+        model.Fit(x, y, BatchSize, 1, verbose: 0, callbacks: [new BackupAndRestore(folder) { SaveOnlyWhenCancelled = true }]);
+        Assert.False(Directory.Exists(folder));
+
+        (model, x, y) = Setup();
+        using var source = new CancellationTokenSource();
+        var stop = Assert.Throws<TrainingCanceledException>(() => model.Fit(x, y, BatchSize, Epochs, verbose: 0,
+            callbacks: [new BackupAndRestore(folder) { SaveOnlyWhenCancelled = true }, new CancelAfter(source, 17)], cancellationToken: source.Token));
+        Assert.Equal((1, 4), (stop.Epoch, stop.Step));
+        Assert.Equal([BackupAndRestore.LatestFileName, BackupAndRestore.LockFileName], Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+
+        (model, x, y) = Setup();
+        var backup = new BackupAndRestore(folder);
+        var history = model.Fit(x, y, BatchSize, Epochs, verbose: 0, callbacks: [backup]);
+        Assert.Equal((1, 4), (backup.Restored!.Epoch, backup.Restored.Step));
+        AssertSameBits(expected.Weights, Weights(model));
+        AssertSameHistory(expected.History, history);
+    }
+
+    [Fact]
     public void CancelledAtAnEpochEndStopsBeforeTheNextEpoch()
     {
         using var a = new TempFolder();

@@ -57,6 +57,14 @@ public sealed class BackupAndRestore : Callback
     /// <summary>Whether both checkpoints are deleted when Fit ends normally (never after a cancellation).</summary>
     public bool DeleteCheckpoint { get; }
 
+    /// <summary>
+    /// Write nothing while training runs and restore nothing when it starts: only a cancelled Fit saves
+    /// the checkpoint of its stop (creating the folder and taking its lock then), so that a run given no
+    /// checkpoint folder can still be resumed — by a plain BackupAndRestore on this folder, the settings
+    /// checked as usual. A finished run leaves no files.
+    /// </summary>
+    public bool SaveOnlyWhenCancelled { get; init; }
+
     /// <summary>The caller's settings recorded in each checkpoint and compared on resume (null: none).</summary>
     public IReadOnlyDictionary<string, string>? RunSettings { get; }
 
@@ -78,6 +86,11 @@ public sealed class BackupAndRestore : Callback
     /// <exception cref="DataFormatException">No checkpoint in the folder can be read and verified.</exception>
     public override void OnTrainBegin()
     {
+        if (SaveOnlyWhenCancelled)
+        {
+            (Restored, _latestAt) = (null, null);
+            return;
+        }
         System.IO.Directory.CreateDirectory(Directory);
         Lock();
         (Restored, _latestAt) = (null, null);
@@ -211,11 +224,14 @@ public sealed class BackupAndRestore : Callback
     /// <summary>Saves a checkpoint when the run's step count is a multiple of <see cref="SaveEveryNSteps"/>.</summary>
     public override void OnTrainBatchEnd(int step, IReadOnlyDictionary<string, double> logs)
     {
-        if (SaveEveryNSteps > 0 && Trainer.Run is { } run && run.TotalSteps % SaveEveryNSteps == 0) Save();
+        if (!SaveOnlyWhenCancelled && SaveEveryNSteps > 0 && Trainer.Run is { } run && run.TotalSteps % SaveEveryNSteps == 0) Save();
     }
 
     /// <summary>Saves a checkpoint; the latest one so far becomes the previous.</summary>
-    public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs) => Save();
+    public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
+    {
+        if (!SaveOnlyWhenCancelled) Save();
+    }
 
     /// <summary>
     /// On cancellation, saves the checkpoint of the last finished step (unless it is the latest already) and
@@ -226,10 +242,15 @@ public sealed class BackupAndRestore : Callback
         if (TrainingCancelled)
         {
             // Stopped at a step boundary: the checkpoint of that step is the one to resume from; keep it.
+            if (SaveOnlyWhenCancelled)
+            {
+                System.IO.Directory.CreateDirectory(Directory);
+                Lock();
+            }
             if (_latestAt != Position) Save();
             return;
         }
-        if (!DeleteCheckpoint) return;
+        if (!DeleteCheckpoint || SaveOnlyWhenCancelled) return;
         File.Delete(LatestPath);
         File.Delete(PreviousPath);
     }
