@@ -18,8 +18,8 @@ public static class AdaptiveOptimizerChecks
                     for (int t = 1; t <= 3; t++)
                     {
                         var g = Check.Random(n, n * 10 + t);
-                        NaiveOptimizers.RmsProp(w1, g, v1, m1, a1, 1e-3f, 0.9f, momentum, 1e-7f, centered);
-                        OptimizerKernels.RmsProp(w2, g, v2, m2, a2, 1e-3f, 0.9f, momentum, 1e-7f, centered);
+                        NaiveOptimizers.RmsProp(w1, g, v1, m1, a1, 1e-3f, 0.9f, 0.1f, momentum, 1e-7f, centered);
+                        OptimizerKernels.RmsProp(w2, g, v2, m2, a2, 1e-3f, 0.9f, 0.1f, momentum, 1e-7f, centered);
                     }
                     string context = $"RMSprop n={n} momentum={momentum} centered={centered}";
                     Check.Equal<float>(w1, w2, context);

@@ -5,16 +5,15 @@ using DeepSharp.Kernels.Cpu.Simd;
 namespace DeepSharp.Kernels.Cpu;
 
 /// <summary>
-/// RMSprop, not centered: v = ρ·v + (1−ρ)·g²; inc = lr·g/√(v + ε); with momentum μ &gt; 0,
+/// RMSprop, not centered, with c = 1−ρ from the caller: v = ρ·v + c·g²; inc = lr·g/√(v + ε); with momentum μ &gt; 0,
 /// m = μ·m + inc and w −= m, else w −= inc. States: v, and m when μ &gt; 0.
 /// </summary>
-internal readonly struct RmsPropOperator(float lr, float rho, float momentum, float epsilon) : IUpdateOperator
+internal readonly struct RmsPropOperator(float lr, float rho, float c, float momentum, float epsilon) : IUpdateOperator
 {
-    private readonly float _c = 1f - rho;
 
     public void Invoke(ref float w, float g, ref float v, ref float m, ref float unused)
     {
-        v = rho * v + _c * (g * g);
+        v = rho * v + c * (g * g);
         float inc = lr * g / MathF.Sqrt(v + epsilon);
         if (momentum > 0f)
         {
@@ -31,7 +30,7 @@ internal readonly struct RmsPropOperator(float lr, float rho, float momentum, fl
     public void Invoke(ref Vector128<float> w, Vector128<float> g, ref Vector128<float> v, ref Vector128<float> m, ref Vector128<float> unused)
     {
         var mu = Vector128.Create(momentum); // here, where the JIT hoists it out of the loop
-        v = Vector128.Create(rho) * v + Vector128.Create(_c) * (g * g);
+        v = Vector128.Create(rho) * v + Vector128.Create(c) * (g * g);
         var inc = Vector128.Create(lr) * g / Vector128.Sqrt(v + Vector128.Create(epsilon));
         if (momentum > 0f)
         {
@@ -48,7 +47,7 @@ internal readonly struct RmsPropOperator(float lr, float rho, float momentum, fl
     public void Invoke(ref Vector256<float> w, Vector256<float> g, ref Vector256<float> v, ref Vector256<float> m, ref Vector256<float> unused)
     {
         var mu = Vector256.Create(momentum); // here, where the JIT hoists it out of the loop
-        v = Vector256.Create(rho) * v + Vector256.Create(_c) * (g * g);
+        v = Vector256.Create(rho) * v + Vector256.Create(c) * (g * g);
         var inc = Vector256.Create(lr) * g / Vector256.Sqrt(v + Vector256.Create(epsilon));
         if (momentum > 0f)
         {
@@ -65,7 +64,7 @@ internal readonly struct RmsPropOperator(float lr, float rho, float momentum, fl
     public void Invoke(ref Vector512<float> w, Vector512<float> g, ref Vector512<float> v, ref Vector512<float> m, ref Vector512<float> unused)
     {
         var mu = Vector512.Create(momentum); // here, where the JIT hoists it out of the loop
-        v = Vector512.Create(rho) * v + Vector512.Create(_c) * (g * g);
+        v = Vector512.Create(rho) * v + Vector512.Create(c) * (g * g);
         var inc = Vector512.Create(lr) * g / Vector512.Sqrt(v + Vector512.Create(epsilon));
         if (momentum > 0f)
         {
@@ -80,17 +79,16 @@ internal readonly struct RmsPropOperator(float lr, float rho, float momentum, fl
 }
 
 /// <summary>
-/// Centered RMSprop: as <see cref="RmsPropOperator"/> with a = ρ·a + (1−ρ)·g and
+/// Centered RMSprop: as <see cref="RmsPropOperator"/> with a = ρ·a + c·g and
 /// inc = lr·g/√(v − a² + ε). States: v, a, and m when μ &gt; 0.
 /// </summary>
-internal readonly struct CenteredRmsPropOperator(float lr, float rho, float momentum, float epsilon) : IUpdateOperator
+internal readonly struct CenteredRmsPropOperator(float lr, float rho, float c, float momentum, float epsilon) : IUpdateOperator
 {
-    private readonly float _c = 1f - rho;
 
     public void Invoke(ref float w, float g, ref float v, ref float a, ref float m)
     {
-        v = rho * v + _c * (g * g);
-        a = rho * a + _c * g;
+        v = rho * v + c * (g * g);
+        a = rho * a + c * g;
         float inc = lr * g / MathF.Sqrt(v - a * a + epsilon);
         if (momentum > 0f)
         {
@@ -107,8 +105,8 @@ internal readonly struct CenteredRmsPropOperator(float lr, float rho, float mome
     public void Invoke(ref Vector128<float> w, Vector128<float> g, ref Vector128<float> v, ref Vector128<float> a, ref Vector128<float> m)
     {
         var mu = Vector128.Create(momentum); // here, where the JIT hoists it out of the loop
-        v = Vector128.Create(rho) * v + Vector128.Create(_c) * (g * g);
-        a = Vector128.Create(rho) * a + Vector128.Create(_c) * g;
+        v = Vector128.Create(rho) * v + Vector128.Create(c) * (g * g);
+        a = Vector128.Create(rho) * a + Vector128.Create(c) * g;
         var inc = Vector128.Create(lr) * g / Vector128.Sqrt(v - a * a + Vector128.Create(epsilon));
         if (momentum > 0f)
         {
@@ -125,8 +123,8 @@ internal readonly struct CenteredRmsPropOperator(float lr, float rho, float mome
     public void Invoke(ref Vector256<float> w, Vector256<float> g, ref Vector256<float> v, ref Vector256<float> a, ref Vector256<float> m)
     {
         var mu = Vector256.Create(momentum); // here, where the JIT hoists it out of the loop
-        v = Vector256.Create(rho) * v + Vector256.Create(_c) * (g * g);
-        a = Vector256.Create(rho) * a + Vector256.Create(_c) * g;
+        v = Vector256.Create(rho) * v + Vector256.Create(c) * (g * g);
+        a = Vector256.Create(rho) * a + Vector256.Create(c) * g;
         var inc = Vector256.Create(lr) * g / Vector256.Sqrt(v - a * a + Vector256.Create(epsilon));
         if (momentum > 0f)
         {
@@ -143,8 +141,8 @@ internal readonly struct CenteredRmsPropOperator(float lr, float rho, float mome
     public void Invoke(ref Vector512<float> w, Vector512<float> g, ref Vector512<float> v, ref Vector512<float> a, ref Vector512<float> m)
     {
         var mu = Vector512.Create(momentum); // here, where the JIT hoists it out of the loop
-        v = Vector512.Create(rho) * v + Vector512.Create(_c) * (g * g);
-        a = Vector512.Create(rho) * a + Vector512.Create(_c) * g;
+        v = Vector512.Create(rho) * v + Vector512.Create(c) * (g * g);
+        a = Vector512.Create(rho) * a + Vector512.Create(c) * g;
         var inc = Vector512.Create(lr) * g / Vector512.Sqrt(v - a * a + Vector512.Create(epsilon));
         if (momentum > 0f)
         {

@@ -3,14 +3,15 @@ namespace DeepSharp.Kernels.Cpu.Reference;
 internal static partial class NaiveOptimizers
 {
     /// <summary>
-    /// RMSprop, Keras 3 form: v = ρ·v + (1−ρ)·g²; centered: a = ρ·a + (1−ρ)·g, d = v − a² + ε, else
+    /// RMSprop, Keras 3 form, with c = 1−ρ from the caller as Keras rounds it (KerasScalars.OneMinus):
+    /// v = ρ·v + c·g²; centered: a = ρ·a + c·g, d = v − a² + ε, else
     /// d = v + ε; inc = lr·g/√d; with momentum μ > 0: m = μ·m + inc, w −= m; else w −= inc.
     /// <paramref name="mom"/> is unused when μ = 0 and <paramref name="avg"/> when not centered.
     /// </summary>
     public static void RmsProp(Span<float> w, ReadOnlySpan<float> g, Span<float> v, Span<float> mom, Span<float> avg,
-        float lr, float rho, float momentum, float epsilon, bool centered)
+        float lr, float rho, float oneMinusRho, float momentum, float epsilon, bool centered)
     {
-        float c = 1f - rho;
+        float c = oneMinusRho;
         for (int i = 0; i < w.Length; i++)
         {
             v[i] = rho * v[i] + c * (g[i] * g[i]);
@@ -48,7 +49,8 @@ internal static partial class NaiveOptimizers
     }
 
     /// <summary>
-    /// Nadam, Keras 3 form, with the step's scalars computed by the caller:
+    /// Nadam, Keras 3 form, with the step's scalars computed by the caller. Keras 3's Nadam takes
+    /// 1 − β on the float32-cast β (unlike Adam and RMSprop), so 1f − β here is Keras's constant:
     /// m += (g − m)·(1−β1); v += (g² − v)·(1−β2); m̂ = kM·m + kG·g where kM = u_{t+1}/(1 − Πu_{..t+1})
     /// and kG = (1 − u_t)/(1 − Πu_{..t}); v̂ = v/vDen with vDen = 1 − β2^t; w −= lr·m̂/(√v̂ + ε).
     /// </summary>
