@@ -72,6 +72,31 @@ public class KerasFloat32Tests
     [Fact]
     public void AdamWIsKerasBitForBit() => Compare(new AdamW(0.01f, weightDecay: 0.1f), KerasAdam(0.01f, 0.1f));
 
+    [Fact]
+    public void NadamIsKerasBitForBit()
+    {
+        var (m, v) = (new float[N], new float[N]);
+        float uProduct = 1f;
+        Compare(new Nadam(0.01f), (w, g, t) =>
+        {
+            // keras/src/optimizers/nadam.py, float32: _backend_update_step first updates Π (a float32
+            // variable), then update_step; β is cast to float32 and 1 − β taken in float32 there.
+            uProduct = uProduct * 0.9f * (1f - 0.5f * MathF.Pow(0.96f, t));
+            float u = 0.9f * (1f - 0.5f * MathF.Pow(0.96f, t));
+            float uNext = 0.9f * (1f - 0.5f * MathF.Pow(0.96f, t + 1));
+            float uProductNext = uProduct * uNext;
+            float b2p = MathF.Pow(0.999f, t);
+            for (int i = 0; i < N; i++)
+            {
+                m[i] += (g[i] - m[i]) * (1f - 0.9f);
+                v[i] += (g[i] * g[i] - v[i]) * (1f - 0.999f);
+                float mHat = uNext * m[i] / (1f - uProductNext) + (1f - u) * g[i] / (1f - uProduct);
+                float vHat = v[i] / (1f - b2p);
+                w[i] -= mHat * 0.01f / (MathF.Sqrt(vHat) + 1e-7f);
+            }
+        });
+    }
+
     [Theory]
     [InlineData(0f, false)]
     [InlineData(0.5f, false)]

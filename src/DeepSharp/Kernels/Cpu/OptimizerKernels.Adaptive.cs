@@ -33,12 +33,11 @@ internal static partial class OptimizerKernels
         UpdateDriver.Update(new AdagradOperator(lr, epsilon), w, g, acc);
     }
 
-    public static void Nadam(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v,
-        float lr, float beta1, float beta2, float epsilon, float kM, float kG, float vDen)
+    public static void Nadam(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, NadamStep step)
     {
         int n = w.Length;
         if (g.Length < n || m.Length < n || v.Length < n)
             throw new ArgumentException($"Nadam on {n} weights got {g.Length} gradients, {m.Length} and {v.Length} moments.");
-        UpdateDriver.Update(new NadamOperator(lr, beta1, beta2, epsilon, kM, kG, vDen), w, g, m, v);
+        UpdateDriver.Update(new NadamOperator(step), w, g, m, v);
     }
 }
