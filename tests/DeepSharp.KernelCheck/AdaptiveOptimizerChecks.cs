@@ -18,8 +18,8 @@ public static class AdaptiveOptimizerChecks
                     for (int t = 1; t <= 3; t++)
                     {
                         var g = Check.Random(n, n * 10 + t);
-                        NaiveOptimizers.RmsProp(w1, g, v1, m1, a1, 1e-3f, 0.9f, momentum, 1e-7f, centered);
-                        OptimizerKernels.RmsProp(w2, g, v2, m2, a2, 1e-3f, 0.9f, momentum, 1e-7f, centered);
+                        NaiveOptimizers.RmsProp(w1, g, v1, m1, a1, 1e-3f, 0.9f, 0.1f, momentum, 1e-7f, centered);
+                        OptimizerKernels.RmsProp(w2, g, v2, m2, a2, 1e-3f, 0.9f, 0.1f, momentum, 1e-7f, centered);
                     }
                     string context = $"RMSprop n={n} momentum={momentum} centered={centered}";
                     Check.Equal<float>(w1, w2, context);
@@ -59,9 +59,9 @@ public static class AdaptiveOptimizerChecks
             for (int t = 1; t <= 3; t++)
             {
                 var g = Check.Random(n, n * 10 + t);
-                float kM = 0.5f / t, kG = 0.25f * t, vDen = 1f - MathF.Pow(0.999f, t);
-                NaiveOptimizers.Nadam(w1, g, m1, v1, 1e-3f, 0.9f, 0.999f, 1e-7f, kM, kG, vDen);
-                OptimizerKernels.Nadam(w2, g, m2, v2, 1e-3f, 0.9f, 0.999f, 1e-7f, kM, kG, vDen);
+                var step = new NadamStep(1e-3f, 1f - 0.9f, 1f - 0.999f, 1e-7f, 0.5f / t, 0.7f, 0.25f * t, 0.3f, 1f - MathF.Pow(0.999f, t));
+                NaiveOptimizers.Nadam(w1, g, m1, v1, step);
+                OptimizerKernels.Nadam(w2, g, m2, v2, step);
             }
             Check.Equal<float>(w1, w2, $"Nadam w n={n}");
             Check.Equal<float>(m1, m2, $"Nadam m n={n}");

@@ -16,12 +16,12 @@ public static class UpdateDriverChecks
         Update(new MomentumSgdOperator(0.1f, 0.9f, nesterov: false), 1, nameof(MomentumSgdOperator));
         Update(new MomentumSgdOperator(0.1f, 0.9f, nesterov: true), 1, nameof(MomentumSgdOperator) + " nesterov");
         Update(new AdagradOperator(0.01f, 1e-7f), 1, nameof(AdagradOperator));
-        Update(new AdamOperator(1e-3f, 0.9f, 0.999f, 1e-7f), 2, nameof(AdamOperator));
-        Update(new NadamOperator(1e-3f, 0.9f, 0.999f, 1e-7f, 0.4f, 0.3f, 0.01f), 2, nameof(NadamOperator));
-        Update(new RmsPropOperator(1e-3f, 0.9f, 0f, 1e-7f), 1, nameof(RmsPropOperator));
-        Update(new RmsPropOperator(1e-3f, 0.9f, 0.5f, 1e-7f), 2, nameof(RmsPropOperator) + " momentum");
-        Update(new CenteredRmsPropOperator(1e-3f, 0.9f, 0f, 1e-7f), 2, nameof(CenteredRmsPropOperator));
-        Update(new CenteredRmsPropOperator(1e-3f, 0.9f, 0.5f, 1e-7f), 3, nameof(CenteredRmsPropOperator) + " momentum");
+        Update(new AdamOperator(1e-3f, 0.1f, 0.001f, 1e-7f), 2, nameof(AdamOperator));
+        Update(new NadamOperator(new NadamStep(1e-3f, 0.1f, 0.001f, 1e-7f, 0.4f, 0.7f, 0.3f, 0.2f, 0.01f)), 2, nameof(NadamOperator));
+        Update(new RmsPropOperator(1e-3f, 0.9f, 0.1f, 0f, 1e-7f), 1, nameof(RmsPropOperator));
+        Update(new RmsPropOperator(1e-3f, 0.9f, 0.1f, 0.5f, 1e-7f), 2, nameof(RmsPropOperator) + " momentum");
+        Update(new CenteredRmsPropOperator(1e-3f, 0.9f, 0.1f, 0f, 1e-7f), 2, nameof(CenteredRmsPropOperator));
+        Update(new CenteredRmsPropOperator(1e-3f, 0.9f, 0.1f, 0.5f, 1e-7f), 3, nameof(CenteredRmsPropOperator) + " momentum");
     }
 
     /// <summary>Each overload moves exactly its streams: a test operator that writes every state it is given.</summary>

@@ -23,19 +23,36 @@ public static class ConfusionMatrix
 
     /// <summary>
     /// Counts from a model's outputs (batch, classes), predicted class = argmax, against one-hot
-    /// targets of the same shape or integer labels (batch,).
+    /// targets of the same shape or integer labels (batch,). A single output column (one sigmoid
+    /// unit) gives a 2×2 matrix: class 1 is a prediction above 0.5 and a target above 0.5. Sequence
+    /// outputs (batch, positions..., classes) count every position.
     /// </summary>
     public static long[,] FromPredictions(Tensor yTrue, Tensor yPred)
     {
-        if (yPred.Rank != 2) throw new ShapeMismatchException($"ConfusionMatrix needs predictions (batch, classes); got {yPred.Shape}.");
-        int n = yPred.Shape[0], classes = yPred.Shape[1];
+        if (yPred.Rank < 2) throw new ShapeMismatchException($"ConfusionMatrix needs predictions (batch, classes); got {yPred.Shape}.");
+        int classes = yPred.Shape[-1], n = yPred.Size / Math.Max(1, classes);
+        var p = yPred.Span;
         var labels = new int[n];
-        if (yTrue.Shape == yPred.Shape && yTrue.DType == DType.Float32)
-            for (int i = 0; i < n; i++) labels[i] = Accuracy.ArgMax(yTrue.Span.Slice(i * classes, classes));
-        else
-            Labels.AsInt32(yTrue, classes, "ConfusionMatrix").IntSpan.CopyTo(labels);
         var predicted = new int[n];
-        for (int i = 0; i < n; i++) predicted[i] = Accuracy.ArgMax(yPred.Span.Slice(i * classes, classes));
+        if (classes == 1)
+        {
+            if (yTrue.Size != n)
+                throw new ShapeMismatchException($"ConfusionMatrix: one output column needs one target per row; got {yTrue.Shape} for {yPred.Shape}.");
+            for (int i = 0; i < n; i++)
+            {
+                float target = yTrue.DType == DType.Int32 ? yTrue.IntSpan[i] : yTrue.Span[i];
+                labels[i] = BinaryElements.IsPositive(target) ? 1 : 0;
+                predicted[i] = p[i] > 0.5f ? 1 : 0;
+            }
+            return FromLabels(labels, predicted, 2);
+        }
+        if (yTrue.Size == yPred.Size && yTrue.DType == DType.Float32)
+            for (int i = 0; i < n; i++) labels[i] = Accuracy.ArgMax(yTrue.Span.Slice(i * classes, classes));
+        else if (yTrue.Size != n)
+            throw new ShapeMismatchException($"ConfusionMatrix: predictions {yPred.Shape} need one label or one one-hot row per position; got {yTrue.Shape}.");
+        else
+            Labels.AsInt32(yTrue.View(n), classes, "ConfusionMatrix").IntSpan.CopyTo(labels);
+        for (int i = 0; i < n; i++) predicted[i] = Accuracy.ArgMax(p.Slice(i * classes, classes));
         return FromLabels(labels, predicted, classes);
     }
 }

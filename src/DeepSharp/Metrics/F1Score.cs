@@ -16,34 +16,41 @@ public enum F1Average
 }
 
 /// <summary>
-/// F1 = 2·P·R/(P + R) per class over one-hot (batch, classes) targets, as Keras's F1Score. Without a
-/// threshold (Keras's default) each row's largest prediction is the predicted class; with one, every
-/// prediction above it counts as positive. Keras's default <c>average=None</c> yields one score per
-/// class: <see cref="ClassResults"/> returns them, and <see cref="Result"/> (the one number a log
-/// holds) is their unweighted mean. Micro pools the counts first; Weighted weights by support.
-/// Sample weights multiply each row's contribution to the counts (Keras's FBetaScore).
+/// F1 = 2·P·R/(P + R) per class over one-hot or multi-hot (batch, classes) targets, as Keras's F1Score.
+/// Without a threshold each row's largest prediction is the predicted class, except for a single
+/// output column (one sigmoid unit), where a prediction above 0.5 is positive: an argmax over one
+/// column would predict every sample positive (Keras's F1Score does so; set
+/// <c>threshold</c> to choose another cut). With a threshold, every prediction above it counts as
+/// positive. A target is positive above 0.5, the rule of every metric. Keras's default
+/// <c>average=None</c> yields one score per class: <see cref="ClassResults"/> returns them, and
+/// <see cref="Result"/> (the one number a log holds) is their unweighted mean. Micro pools the counts
+/// first; Weighted weights by support. Sequence outputs (batch, positions..., classes) count every
+/// position as a row. Sample weights multiply each sample's contribution to the counts (Keras's FBetaScore).
 /// </summary>
 /// <param name="average">How per-class scores become the one <see cref="Result"/>.</param>
-/// <param name="threshold">Predictions above it count as positive (several classes per row allowed); null: the argmax of each row.</param>
+/// <param name="threshold">Predictions above it count as positive (several classes per row allowed); null: the argmax of each row, or 0.5 for a single output column.</param>
 public sealed class F1Score(F1Average average = F1Average.None, float? threshold = null) : Metric
 {
     private double[] _tp = [], _fp = [], _fn = [];
 
     /// <summary>How the per-class scores are combined into <see cref="Result"/>.</summary>
     public F1Average Average { get; } = average;
-    /// <summary>The cut above which a class counts as predicted; null when each row predicts only its argmax.</summary>
+    /// <summary>The cut above which a class counts as predicted, as given; null when each row predicts only its argmax (or, for a single output column, when 0.5 is the cut).</summary>
     public float? Threshold { get; } = threshold;
     /// <inheritdoc/>
     public override string Name => "f1_score";
 
     /// <inheritdoc/>
-    /// <exception cref="ShapeMismatchException">The predictions are not (batch, classes) or the targets not of their shape, or the weights are not one per sample.</exception>
+    /// <exception cref="ShapeMismatchException">The predictions are not (batch, ..., classes) or the targets not of their size, or the weights are not one per sample.</exception>
     public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
-        if (yPred.Rank != 2 || yTrue.Shape != yPred.Shape)
-            throw new ShapeMismatchException($"F1Score needs one-hot targets and predictions (batch, classes) of one shape; got {yTrue.Shape} and {yPred.Shape}.");
-        int n = yPred.Shape[0], classes = yPred.Shape[1];
-        var weights = SampleWeights(sampleWeight, n);
+        if (yPred.Rank < 2 || yTrue.Size != yPred.Size || yTrue.Shape[0] != yPred.Shape[0])
+            throw new ShapeMismatchException($"F1Score needs one-hot targets and predictions (batch, ..., classes) of one shape; got {yTrue.Shape} and {yPred.Shape}.");
+        int batch = yPred.Shape[0], classes = yPred.Shape[-1], n = yPred.Size / Math.Max(1, classes);
+        int rowsPerSample = batch == 0 ? 1 : n / batch;
+        var weights = SampleWeights(sampleWeight, batch);
+        // One column: the argmax would always be that column, so 0.5 decides, as for BinaryAccuracy.
+        float? threshold = Threshold ?? (classes == 1 ? 0.5f : null);
         if (_tp.Length != classes) (_tp, _fp, _fn) = (new double[classes], new double[classes], new double[classes]);
         var t = yTrue.Span;
         var p = yPred.Span;
@@ -51,13 +58,14 @@ public sealed class F1Score(F1Average average = F1Average.None, float? threshold
         {
             var row = p.Slice(r * classes, classes);
             int best = Accuracy.ArgMax(row);
-            double w = WeightAt(weights, r);
+            double w = WeightAt(weights, r / rowsPerSample);
             for (int c = 0; c < classes; c++)
             {
-                bool predicted = Threshold is { } th ? row[c] > th : c == best;
-                double target = t[r * classes + c];
-                if (predicted) { _tp[c] += w * target; _fp[c] += w * (1 - target); }
-                else _fn[c] += w * target;
+                bool predicted = threshold is { } th ? row[c] > th : c == best;
+                bool positive = BinaryElements.IsPositive(t[r * classes + c]);
+                if (predicted && positive) _tp[c] += w;
+                else if (predicted) _fp[c] += w;
+                else if (positive) _fn[c] += w;
             }
         }
     }

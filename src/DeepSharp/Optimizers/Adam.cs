@@ -5,12 +5,15 @@ using DeepSharp.Tensors;
 namespace DeepSharp.Optimizers;
 
 /// <summary>
-/// Adam with Keras's defaults and update: lr_t = lr·√(1−β2^t)/(1−β1^t); w −= lr_t·m/(√v + ε),
-/// with ε outside the bias correction (PyTorch puts it inside; results differ slightly).
+/// Adam with Keras 3's defaults and update, in its float32 arithmetic: m += (g − m)·(1−β1);
+/// v += (g² − v)·(1−β2); α = lr·√(1−β2^t)/(1−β1^t); w −= m·α/(√v + ε), with ε outside the bias
+/// correction (PyTorch puts it inside; results differ slightly). 1 − β is taken on the decimal β stands
+/// for (0.999f is 0.999) and rounded to float32 once, as Keras's Python floats are (0.001f, not 1 − 0.999f).
 /// </summary>
 public class Adam : Optimizer
 {
     private static readonly string[] Slots = ["momentum", "velocity"];
+    private readonly float _c1, _c2; // 1 − β1 and 1 − β2 as Keras rounds them: 0.1f and 0.001f by default
 
     /// <param name="learningRate">A constant rate (a float converts) or a schedule of the step; null for Keras's 1e-3.</param>
     /// <param name="beta1">Decay rate of the gradients' running mean (first moment), in [0, 1).</param>
@@ -26,6 +29,7 @@ public class Adam : Optimizer
         Beta1 = beta1;
         Beta2 = beta2;
         Epsilon = epsilon;
+        (_c1, _c2) = (KerasScalars.OneMinus(beta1), KerasScalars.OneMinus(beta2));
     }
 
     /// <inheritdoc/>
@@ -42,8 +46,9 @@ public class Adam : Optimizer
     /// <inheritdoc/>
     protected override void Update(Span<float> weights, ReadOnlySpan<float> gradient, Tensor[] slots)
     {
-        double t = Iterations;
-        float lrT = (float)(StepLearningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));
-        OptimizerKernels.Adam(weights, gradient, slots[0].Span, slots[1].Span, lrT, Beta1, Beta2, Epsilon);
+        // As Keras 3 in float32: α = lr·√(1 − β2^t)/(1 − β1^t), with c1, c2 rounded once from double.
+        float t = Iterations;
+        float alpha = StepLearningRate * MathF.Sqrt(1f - MathF.Pow(Beta2, t)) / (1f - MathF.Pow(Beta1, t));
+        OptimizerKernels.Adam(weights, gradient, slots[0].Span, slots[1].Span, alpha, _c1, _c2, Epsilon);
     }
 }

@@ -7,12 +7,14 @@ namespace DeepSharp.Optimizers;
 /// <summary>
 /// RMSprop, Keras 3 form and defaults (lr 1e-3, ρ 0.9, momentum 0, ε 1e-7, not centered):
 /// v = ρ·v + (1−ρ)·g²; w −= lr·g/√(v + ε) (ε inside the root). Centered subtracts the squared
-/// running mean of g under the root; momentum accumulates the increments.
+/// running mean of g under the root; momentum accumulates the increments. 1 − ρ is rounded to float32
+/// from the decimal ρ stands for, as Keras's Python float is (0.1f for ρ = 0.9f, not 1 − 0.9f).
 /// </summary>
 public sealed class RmsProp : Optimizer
 {
     private readonly string[] _slots;
     private readonly int _momentumSlot = -1, _averageSlot = -1;
+    private readonly float _oneMinusRho; // as Keras's Python float rounds it: 0.1f for ρ = 0.9, not 1 − 0.9f
 
     /// <param name="learningRate">A constant rate (a float converts) or a schedule of the step; null for Keras's 1e-3.</param>
     /// <param name="rho">Decay rate of the squared gradients' running mean, in [0, 1).</param>
@@ -27,6 +29,7 @@ public sealed class RmsProp : Optimizer
         if (!(momentum >= 0f && momentum < 1f)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "momentum must be in [0, 1).");
         if (!(epsilon >= 0f)) throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "epsilon must be non-negative.");
         (Rho, Momentum, Epsilon, Centered) = (rho, momentum, epsilon, centered);
+        _oneMinusRho = KerasScalars.OneMinus(rho);
         var slots = new List<string> { "velocity" };
         if (momentum > 0f) { _momentumSlot = slots.Count; slots.Add("momentum"); }
         if (centered) { _averageSlot = slots.Count; slots.Add("average_gradient"); }
@@ -51,5 +54,5 @@ public sealed class RmsProp : Optimizer
         OptimizerKernels.RmsProp(weights, gradient, slots[0].Span,
             _momentumSlot < 0 ? default : slots[_momentumSlot].Span,
             _averageSlot < 0 ? default : slots[_averageSlot].Span,
-            StepLearningRate, Rho, Momentum, Epsilon, Centered);
+            StepLearningRate, Rho, _oneMinusRho, Momentum, Epsilon, Centered);
 }

@@ -92,6 +92,7 @@ internal sealed partial class Trainer
                 var epochLogs = CurrentLogs(run.LossMean.Value);
                 if (options.ValidationData is { } validation)
                     foreach (var (name, value) in Evaluate(validation, verbose: 0, CancellationToken.None)) epochLogs["val_" + name] = value;
+                // Keras 3's entry: the rate at the epoch's end (a schedule at the steps taken so far), before callbacks change it.
                 if (logRate) epochLogs["learning_rate"] = Optimizer.LearningRate;
                 history.Record(epoch, epochLogs);
                 (run.Epoch, run.Step) = (epoch + 1, 0);

@@ -68,7 +68,8 @@ public class CallbackTests
         var model = Mlp(0.01f);
         var reduce = new ReduceLROnPlateau("val_loss", factor: 0.5f, patience: 2, minLr: 0.002f);
         var history = model.Fit(x, y, epochs: 7, verbose: 0, callbacks: [Script("val_loss", 1, 1, 1, 1, 1, 1, 1), reduce]);
-        // Logged: the rate in effect during each epoch. Epoch 0 sets the best; the rate halves at the
+        // Logged: the optimizer's rate at each epoch's end, before this callback lowers it, so the rate
+        // of that epoch's steps (Keras logs it first in on_epoch_end too). Epoch 0 sets the best; the rate halves at the
         // end of epochs 2, 4 and 6 (two flat epochs each), the last time clamped to minLr.
         double[] expected = [0.01, 0.01, 0.01, 0.005, 0.005, 0.0025, 0.0025];
         for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], history["learning_rate"][i], 6);
@@ -81,6 +82,21 @@ public class CallbackTests
         var (x, y, _) = ModelTests.Blobs(32, 1);
         var history = Mlp().Fit(x, y, epochs: 3, verbose: 0, callbacks: [new LearningRateScheduler((epoch, lr) => 0.1f / (epoch + 1))]);
         Assert.Equal([0.1, 0.05, Math.Round(0.1 / 3, 6)], history["learning_rate"].Select(v => Math.Round(v, 6)).ToArray());
+    }
+
+    [Fact]
+    public void APerStepScheduleLogsTheRateAtTheEpochsEnd()
+    {
+        // Keras 3 logs optimizer.learning_rate at on_epoch_end: the schedule at the steps taken so far,
+        // the rate the next step would use. 32 samples in batches of 8: 4 steps an epoch, 12 in all.
+        var (x, y, _) = ModelTests.Blobs(32, 1);
+        var model = new Sequential(new Dense(8, Activation.Relu, inputShape: [2]), new Dense(3, Activation.Softmax));
+        var schedule = new DeepSharp.Optimizers.Schedules.CosineDecay(0.1f, decaySteps: 12);
+        model.Compile(new Sgd(schedule), new CategoricalCrossentropy());
+        var history = model.Fit(x, y, epochs: 3, batchSize: 8, verbose: 0);
+        // lr·½(1 + cos(π·s/12)) at s = 4, 8, 12: 0.075, 0.025, 0 (the steps of epoch 0 used s = 0..3).
+        Assert.Equal([0.075, 0.025, 0.0], history["learning_rate"].Select(v => Math.Round(v, 6)).ToArray());
+        Assert.Equal(0f, model.Optimizer!.LearningRate, 6);
     }
 
     [Fact]

@@ -5,7 +5,7 @@ namespace DeepSharp.Kernels.Cpu;
 internal static partial class OptimizerKernels
 {
     public static void RmsProp(Span<float> w, ReadOnlySpan<float> g, Span<float> v, Span<float> mom, Span<float> avg,
-        float lr, float rho, float momentum, float epsilon, bool centered)
+        float lr, float rho, float oneMinusRho, float momentum, float epsilon, bool centered)
     {
         int n = w.Length;
         if (g.Length < n || v.Length < n || (momentum > 0f && mom.Length < n) || (centered && avg.Length < n))
@@ -13,13 +13,13 @@ internal static partial class OptimizerKernels
         bool withMomentum = momentum > 0f;
         if (centered)
         {
-            var op = new CenteredRmsPropOperator(lr, rho, momentum, epsilon);
+            var op = new CenteredRmsPropOperator(lr, rho, oneMinusRho, momentum, epsilon);
             if (withMomentum) UpdateDriver.Update(op, w, g, v, avg, mom);
             else UpdateDriver.Update(op, w, g, v, avg);
         }
         else
         {
-            var op = new RmsPropOperator(lr, rho, momentum, epsilon);
+            var op = new RmsPropOperator(lr, rho, oneMinusRho, momentum, epsilon);
             if (withMomentum) UpdateDriver.Update(op, w, g, v, mom);
             else UpdateDriver.Update(op, w, g, v);
         }
@@ -33,12 +33,11 @@ internal static partial class OptimizerKernels
         UpdateDriver.Update(new AdagradOperator(lr, epsilon), w, g, acc);
     }
 
-    public static void Nadam(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v,
-        float lr, float beta1, float beta2, float epsilon, float kM, float kG, float vDen)
+    public static void Nadam(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, NadamStep step)
     {
         int n = w.Length;
         if (g.Length < n || m.Length < n || v.Length < n)
             throw new ArgumentException($"Nadam on {n} weights got {g.Length} gradients, {m.Length} and {v.Length} moments.");
-        UpdateDriver.Update(new NadamOperator(lr, beta1, beta2, epsilon, kM, kG, vDen), w, g, m, v);
+        UpdateDriver.Update(new NadamOperator(step), w, g, m, v);
     }
 }

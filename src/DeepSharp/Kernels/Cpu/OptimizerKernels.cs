@@ -10,12 +10,12 @@ namespace DeepSharp.Kernels.Cpu;
 /// </summary>
 internal static partial class OptimizerKernels
 {
-    public static void Adam(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float lrT, float beta1, float beta2, float epsilon)
+    public static void Adam(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float alpha, float c1, float c2, float epsilon)
     {
         int n = w.Length;
         if (g.Length < n || m.Length < n || v.Length < n)
             throw new ArgumentException($"Adam on {n} weights got {g.Length} gradients, {m.Length} and {v.Length} moments.");
-        UpdateDriver.Update(new AdamOperator(lrT, beta1, beta2, epsilon), w, g, m, v);
+        UpdateDriver.Update(new AdamOperator(alpha, c1, c2, epsilon), w, g, m, v);
     }
 
     public static void Sgd(Span<float> w, ReadOnlySpan<float> g, Span<float> velocity, float lr, float momentum, bool nesterov)

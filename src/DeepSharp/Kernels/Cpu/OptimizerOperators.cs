@@ -7,40 +7,41 @@ namespace DeepSharp.Kernels.Cpu;
 // The update operators of OptimizerKernels: each is its twin's loop body (NaiveOptimizers), with
 // the twin's operations in the twin's order and no fused multiply-add, per vector width.
 
-/// <summary>Adam: m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g·g; w −= lrT·m/(√v + ε). States: m, v.</summary>
-internal readonly struct AdamOperator(float lrT, float beta1, float beta2, float epsilon) : IUpdateOperator
+/// <summary>
+/// Adam, Keras 3 form: m += (g − m)·c1; v += (g² − v)·c2; w −= m·α/(√v + ε), with c1 = 1−β1,
+/// c2 = 1−β2 and α from the caller. States: m, v.
+/// </summary>
+internal readonly struct AdamOperator(float alpha, float c1, float c2, float epsilon) : IUpdateOperator
 {
-    private readonly float _c1 = 1f - beta1, _c2 = 1f - beta2;
-
     public void Invoke(ref float w, float g, ref float m, ref float v, ref float unused)
     {
-        m = beta1 * m + _c1 * g;
-        v = beta2 * v + _c2 * g * g;
-        w -= lrT * m / (MathF.Sqrt(v) + epsilon);
+        m += (g - m) * c1;
+        v += (g * g - v) * c2;
+        w -= m * alpha / (MathF.Sqrt(v) + epsilon);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Invoke(ref Vector128<float> w, Vector128<float> g, ref Vector128<float> m, ref Vector128<float> v, ref Vector128<float> unused)
     {
-        m = Vector128.Create(beta1) * m + Vector128.Create(_c1) * g;
-        v = Vector128.Create(beta2) * v + Vector128.Create(_c2) * g * g;
-        w -= Vector128.Create(lrT) * m / (Vector128.Sqrt(v) + Vector128.Create(epsilon));
+        m += (g - m) * Vector128.Create(c1);
+        v += (g * g - v) * Vector128.Create(c2);
+        w -= m * Vector128.Create(alpha) / (Vector128.Sqrt(v) + Vector128.Create(epsilon));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Invoke(ref Vector256<float> w, Vector256<float> g, ref Vector256<float> m, ref Vector256<float> v, ref Vector256<float> unused)
     {
-        m = Vector256.Create(beta1) * m + Vector256.Create(_c1) * g;
-        v = Vector256.Create(beta2) * v + Vector256.Create(_c2) * g * g;
-        w -= Vector256.Create(lrT) * m / (Vector256.Sqrt(v) + Vector256.Create(epsilon));
+        m += (g - m) * Vector256.Create(c1);
+        v += (g * g - v) * Vector256.Create(c2);
+        w -= m * Vector256.Create(alpha) / (Vector256.Sqrt(v) + Vector256.Create(epsilon));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Invoke(ref Vector512<float> w, Vector512<float> g, ref Vector512<float> m, ref Vector512<float> v, ref Vector512<float> unused)
     {
-        m = Vector512.Create(beta1) * m + Vector512.Create(_c1) * g;
-        v = Vector512.Create(beta2) * v + Vector512.Create(_c2) * g * g;
-        w -= Vector512.Create(lrT) * m / (Vector512.Sqrt(v) + Vector512.Create(epsilon));
+        m += (g - m) * Vector512.Create(c1);
+        v += (g * g - v) * Vector512.Create(c2);
+        w -= m * Vector512.Create(alpha) / (Vector512.Sqrt(v) + Vector512.Create(epsilon));
     }
 }
 

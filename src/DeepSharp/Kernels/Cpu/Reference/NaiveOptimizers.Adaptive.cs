@@ -3,14 +3,15 @@ namespace DeepSharp.Kernels.Cpu.Reference;
 internal static partial class NaiveOptimizers
 {
     /// <summary>
-    /// RMSprop, Keras 3 form: v = ρ·v + (1−ρ)·g²; centered: a = ρ·a + (1−ρ)·g, d = v − a² + ε, else
+    /// RMSprop, Keras 3 form, with c = 1−ρ from the caller as Keras rounds it (KerasScalars.OneMinus):
+    /// v = ρ·v + c·g²; centered: a = ρ·a + c·g, d = v − a² + ε, else
     /// d = v + ε; inc = lr·g/√d; with momentum μ > 0: m = μ·m + inc, w −= m; else w −= inc.
     /// <paramref name="mom"/> is unused when μ = 0 and <paramref name="avg"/> when not centered.
     /// </summary>
     public static void RmsProp(Span<float> w, ReadOnlySpan<float> g, Span<float> v, Span<float> mom, Span<float> avg,
-        float lr, float rho, float momentum, float epsilon, bool centered)
+        float lr, float rho, float oneMinusRho, float momentum, float epsilon, bool centered)
     {
-        float c = 1f - rho;
+        float c = oneMinusRho;
         for (int i = 0; i < w.Length; i++)
         {
             v[i] = rho * v[i] + c * (g[i] * g[i]);
@@ -48,20 +49,19 @@ internal static partial class NaiveOptimizers
     }
 
     /// <summary>
-    /// Nadam, Keras 3 form, with the step's scalars computed by the caller:
-    /// m += (g − m)·(1−β1); v += (g² − v)·(1−β2); m̂ = kM·m + kG·g where kM = u_{t+1}/(1 − Πu_{..t+1})
-    /// and kG = (1 − u_t)/(1 − Πu_{..t}); v̂ = v/vDen with vDen = 1 − β2^t; w −= lr·m̂/(√v̂ + ε).
+    /// Nadam, Keras 3 form, in its float32 order, with the step's scalars computed by the caller
+    /// (<see cref="Optimizers.Nadam"/>): m += (g − m)·c1; v += (g² − v)·c2 (Keras 3's Nadam takes
+    /// c = 1 − β on the float32 β, unlike Adam); m̂ = u_{t+1}·m/(1 − Π_t·u_{t+1}) + (1 − u_t)·g/(1 − Π_t);
+    /// v̂ = v/(1 − β2^t); w −= m̂·lr/(√v̂ + ε).
     /// </summary>
-    public static void Nadam(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v,
-        float lr, float beta1, float beta2, float epsilon, float kM, float kG, float vDen)
+    public static void Nadam(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, NadamStep s)
     {
-        float c1 = 1f - beta1, c2 = 1f - beta2;
         for (int i = 0; i < w.Length; i++)
         {
-            m[i] += (g[i] - m[i]) * c1;
-            v[i] += (g[i] * g[i] - v[i]) * c2;
-            float mHat = kM * m[i] + kG * g[i];
-            w[i] -= lr * mHat / (MathF.Sqrt(v[i] / vDen) + epsilon);
+            m[i] += (g[i] - m[i]) * s.C1;
+            v[i] += (g[i] * g[i] - v[i]) * s.C2;
+            float mHat = s.UNext * m[i] / s.MomentDen + s.GradientCoef * g[i] / s.GradientDen;
+            w[i] -= mHat * s.LearningRate / (MathF.Sqrt(v[i] / s.VelocityDen) + s.Epsilon);
         }
     }
 }

@@ -4,17 +4,18 @@ namespace DeepSharp.Kernels.Cpu.Reference;
 internal static partial class NaiveOptimizers
 {
     /// <summary>
-    /// Adam, Keras form: m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; w −= lrT·m/(√v + ε),
-    /// where the caller passes lrT = lr·√(1−β2^t)/(1−β1^t) (ε stays outside the bias correction).
+    /// Adam, Keras 3 form: m += (g − m)·c1; v += (g² − v)·c2; w −= m·α/(√v + ε), where the caller
+    /// passes c1 = 1−β1 and c2 = 1−β2 as Keras rounds them (KerasScalars.OneMinus) and
+    /// α = lr·√(1−β2^t)/(1−β1^t) in float32 (ε stays outside the bias correction).
     /// </summary>
     public static void Adam(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v,
-        float lrT, float beta1, float beta2, float epsilon)
+        float alpha, float c1, float c2, float epsilon)
     {
         for (int i = 0; i < w.Length; i++)
         {
-            m[i] = beta1 * m[i] + (1f - beta1) * g[i];
-            v[i] = beta2 * v[i] + (1f - beta2) * g[i] * g[i];
-            w[i] -= lrT * m[i] / (MathF.Sqrt(v[i]) + epsilon);
+            m[i] += (g[i] - m[i]) * c1;
+            v[i] += (g[i] * g[i] - v[i]) * c2;
+            w[i] -= m[i] * alpha / (MathF.Sqrt(v[i]) + epsilon);
         }
     }
 
