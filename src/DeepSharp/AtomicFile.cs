@@ -6,7 +6,9 @@ namespace DeepSharp;
 /// <summary>
 /// The one way DeepSharp writes a file: into a temporary file in the target's folder, flushed to
 /// disk, then renamed over the target. A reader sees the old file or the new one, never half of
-/// one; if writing fails, the temporary file is deleted and the old file stays as it was.
+/// one; if writing fails, the temporary file is deleted and the old file stays as it was. A target
+/// folder that does not exist is created first (with its parents), as <c>--out</c> and
+/// ModelCheckpoint do, so every save behaves alike.
 /// </summary>
 /// <remarks>
 /// The temporary file is <c>.NAME.tmp-HEX32</c> beside the target NAME; when NAME is longer than
@@ -28,11 +30,12 @@ internal static class AtomicFile
 
     private const string TempMarker = ".tmp-";
 
-    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, atomically.</summary>
+    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, atomically, creating its folder if needed.</summary>
     public static void Write(string path, Action<Stream> write)
     {
         string full = Path.GetFullPath(path);
         string folder = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(folder); // a no-op when it exists; creates missing parents too
         string prefix = TempPrefix(Path.GetFileName(full));
         RemoveStale(folder, prefix);
         string temp = Path.Combine(folder, prefix + Guid.NewGuid().ToString("N"));

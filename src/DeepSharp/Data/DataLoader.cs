@@ -63,6 +63,9 @@ public sealed class DataLoader
     /// <summary>Samples in the data set (null for a batch source).</summary>
     internal int? SampleCount => _dataset?.Count;
 
+    /// <summary>The data set batched, or null for a batch source.</summary>
+    internal Dataset? Dataset => _dataset;
+
     /// <summary>One pass over the data. Disposing the enumerator early stops the prefetching thread.</summary>
     public IEnumerable<Batch> Pass() => Pass(firstBatch: 0, reshuffle: true);
 

@@ -35,30 +35,49 @@ internal static class ModelWeights
     /// nothing is copied and one <see cref="WeightMismatchException"/> lists every difference. A file that
     /// carries a checksum (every model and weights file DeepSharp writes) is verified first.
     /// </summary>
-    public static void Load(IEnumerable<Parameter> parameters, SafetensorsFile file, string source, Func<string, bool>? ignore = null)
+    public static void Load(IEnumerable<Parameter> parameters, SafetensorsFile file, string source, Func<string, bool>? ignore = null) =>
+        Load(parameters, file, source, ignore, byName: false, skipMismatch: false);
+
+    /// <summary>
+    /// <see cref="Load(IEnumerable{Parameter}, SafetensorsFile, string, Func{string, bool}?)"/> with
+    /// Keras's load_weights options: <paramref name="byName"/> loads the weights the file names and
+    /// leaves the rest (model weights missing from the file keep their values, file tensors the model
+    /// lacks are ignored); <paramref name="skipMismatch"/> skips weights whose shape or dtype differ
+    /// instead of failing. Returns what was skipped, one line each ("path: reason").
+    /// </summary>
+    public static List<string> Load(IEnumerable<Parameter> parameters, SafetensorsFile file, string source, Func<string, bool>? ignore,
+        bool byName, bool skipMismatch)
     {
         FileChecksum.VerifyIfPresent(file, "Safetensors file", source);
         var problems = new Problems();
+        var skipped = new List<string>();
         var matched = new List<(Parameter Parameter, SafetensorsEntry Entry)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in parameters)
         {
             seen.Add(p.Path);
+            string? problem = null;
+            bool mismatch = true;
             if (!file.TryGet(p.Path, out var entry))
-                problems.Add($"{p.Path}: missing from the file (model {p.Shape})");
+                (problem, mismatch) = ($"{p.Path}: missing from the file (model {p.Shape})", false);
             else if (entry.DType != SafetensorsDType.F32)
-                problems.Add($"{p.Path}: file has {entry.DType.Name()}, model needs F32");
+                problem = $"{p.Path}: file has {entry.DType.Name()}, model needs F32";
             else if (!SameShape(entry, p))
-                problems.Add($"{p.Path}: file {SafetensorsHeader.ShapeText(entry.Shape)}, model {p.Shape}");
+                problem = $"{p.Path}: file {SafetensorsHeader.ShapeText(entry.Shape)}, model {p.Shape}";
             else
                 matched.Add((p, entry));
+            if (problem is null) continue;
+            if (mismatch ? skipMismatch : byName) skipped.Add(problem);
+            else problems.Add(problem);
         }
-        foreach (var entry in file.Unordered)
-            if (!seen.Contains(entry.Name) && ignore?.Invoke(entry.Name) != true)
-                problems.Add(entry);
+        if (!byName)
+            foreach (var entry in file.Unordered)
+                if (!seen.Contains(entry.Name) && ignore?.Invoke(entry.Name) != true)
+                    problems.Add(entry);
         problems.ThrowIfAny(source);
 
         foreach (var (p, entry) in matched) entry.ToTensor(source).Span.CopyTo(p.Value.Span);
+        return skipped;
     }
 
     /// <summary>

@@ -35,4 +35,12 @@ public sealed record FitOptions
 
     /// <summary>Batches per epoch; the data then continues across epochs and restarts when used up (null: one pass per epoch).</summary>
     public int? StepsPerEpoch { get; init; }
+
+    /// <summary>
+    /// Check, once when Fit starts, that the training and validation data hold no NaN or infinity, and
+    /// throw <see cref="NonFiniteDataException"/> (naming the tensor, the sample and the value) if they do;
+    /// default true. Read are the tensors of a <see cref="TensorDataset"/> (every tensor Fit overload uses
+    /// one); batches from <see cref="DataLoader.FromBatches"/> or a <see cref="Dataset"/> of your own are not.
+    /// </summary>
+    public bool CheckFinite { get; init; } = true;
 }

@@ -23,15 +23,25 @@ public partial class Model
     public void SaveWeights(string path) => WeightsFile().Save(path);
 
     /// <summary>
-    /// Copies weights from a safetensors file into this model. Names and shapes must match exactly;
-    /// otherwise nothing changes and a <see cref="WeightMismatchException"/> lists every difference.
+    /// Copies weights from a safetensors file into this model, as Keras's load_weights. By default
+    /// names and shapes must match exactly; otherwise nothing changes and a
+    /// <see cref="WeightMismatchException"/> lists every difference. Weights are matched by their
+    /// path ("dense_1/kernel"): the only order a safetensors file keeps is its names.
     /// </summary>
+    /// <param name="path">The file (written by <see cref="SaveWeights"/>, <see cref="Save"/> or any safetensors writer).</param>
+    /// <param name="skipMismatch">Skip the weights whose shape or dtype differ from the file's (they keep their values) instead of failing; Keras's skip_mismatch.</param>
+    /// <param name="byName">
+    /// Load only the weights the file names (Keras's by_name): model weights missing from the file keep
+    /// their values and tensors the model lacks are ignored, e.g. to load a trained backbone into a larger model.
+    /// </param>
+    /// <returns>The weights left as they were, one line each with the reason ("dense_1/kernel: file (4, 3), model (4, 5)"); empty when all were loaded.</returns>
     /// <exception cref="DataFormatException">The file is not a valid safetensors file.</exception>
     /// <exception cref="FileAccessException">The file does not exist or cannot be read.</exception>
-    public void LoadWeights(string path)
+    /// <exception cref="WeightMismatchException">Weights differ in a way the options do not allow to skip; nothing was loaded.</exception>
+    public IReadOnlyList<string> LoadWeights(string path, bool skipMismatch = false, bool byName = false)
     {
         if (!IsBuilt) throw new InvalidOperationException($"Model '{Name}' is not built: build it (or call it once) before loading weights into it.");
-        ModelWeights.Load(Parameters, SafetensorsFile.Load(path), path);
+        return ModelWeights.Load(Parameters, SafetensorsFile.Load(path), path, null, byName, skipMismatch);
     }
 
     /// <summary>

@@ -35,15 +35,17 @@ public partial class Model
     /// Weights of the validation samples, (samples,) or (samples, time), for val_loss and the weighted
     /// metrics (Keras's <c>validation_data=(x, y, sample_weight)</c>); only with <paramref name="validationData"/>.
     /// </param>
+    /// <param name="checkFinite">Check, once at the start, that the data (training and validation) holds no NaN or infinity; see <see cref="FitOptions.CheckFinite"/>.</param>
     /// <param name="cancellationToken">Stops training at the next step boundary; see <see cref="TrainingCanceledException"/>.</param>
     /// <exception cref="ArgumentException">validationSampleWeight is given without validationData.</exception>
     /// <exception cref="ShapeMismatchException">The samples of inputs, targets and their weights differ.</exception>
+    /// <exception cref="NonFiniteDataException">The data holds a NaN or an infinity (unless <paramref name="checkFinite"/> is false).</exception>
     /// <exception cref="TrainingCanceledException"><paramref name="cancellationToken"/> was cancelled; training stopped after its last finished step.</exception>
     public History Fit(Tensor x, Tensor y, int batchSize = 32, int epochs = 1, int verbose = 1,
         (Tensor X, Tensor Y)? validationData = null, float validationSplit = 0f, bool shuffle = true,
         IEnumerable<Callback>? callbacks = null, IReadOnlyDictionary<int, float>? classWeight = null,
         Tensor? sampleWeight = null, int initialEpoch = 0, int? stepsPerEpoch = null, Tensor? validationSampleWeight = null,
-        CancellationToken cancellationToken = default)
+        bool checkFinite = true, CancellationToken cancellationToken = default)
     {
         var trainer = RequireCompiled("Fit");
         CheckSamples(x, y, "Fit");
@@ -62,7 +64,7 @@ public partial class Model
                 "(with validationSplit the held-out samples keep their sampleWeight).", nameof(validationSampleWeight));
         }
         return FitTensors(trainer, new TensorData([x], [y], sampleWeight), validation, batchSize, validationSplit, shuffle,
-            Options(epochs, verbose, callbacks, classWeight, initialEpoch, stepsPerEpoch), cancellationToken);
+            Options(epochs, verbose, callbacks, classWeight, initialEpoch, stepsPerEpoch, checkFinite), cancellationToken);
     }
 
     /// <summary>
@@ -86,6 +88,7 @@ public partial class Model
     /// <param name="stepsPerEpoch">Batches per epoch.</param>
     /// <param name="sampleWeights">One weight tensor (samples,) per output, for that output's loss and weighted metrics; null entries leave an output unweighted. Not together with <paramref name="sampleWeight"/>.</param>
     /// <param name="validationSampleWeights">One weight tensor per output for the validation samples (null entries: unweighted), for the val_ losses and weighted metrics; only with <paramref name="validationData"/>.</param>
+    /// <param name="checkFinite">Check, once at the start, that the data (training and validation) holds no NaN or infinity; see <see cref="FitOptions.CheckFinite"/>.</param>
     /// <param name="cancellationToken">Stops training at the next step boundary; see <see cref="TrainingCanceledException"/>.</param>
     /// <exception cref="ArgumentException">The number of inputs, targets or sample weights differs from the model's inputs or outputs, a target an output needs is null, or validationSampleWeights is given without validationData.</exception>
     /// <exception cref="ShapeMismatchException">The tensors or sample weights do not share one number of samples.</exception>
@@ -94,7 +97,7 @@ public partial class Model
         (Tensor[] X, Tensor?[] Y)? validationData = null, float validationSplit = 0f, bool shuffle = true,
         IEnumerable<Callback>? callbacks = null, IReadOnlyDictionary<int, float>? classWeight = null,
         Tensor? sampleWeight = null, int initialEpoch = 0, int? stepsPerEpoch = null, Tensor?[]? sampleWeights = null,
-        Tensor?[]? validationSampleWeights = null, CancellationToken cancellationToken = default)
+        Tensor?[]? validationSampleWeights = null, bool checkFinite = true, CancellationToken cancellationToken = default)
     {
         var trainer = RequireCompiled("Fit");
         CheckTensors(trainer, x, y, "Fit");
@@ -114,7 +117,7 @@ public partial class Model
                 "(with validationSplit the held-out samples keep their sample weights).", nameof(validationSampleWeights));
         }
         return FitTensors(trainer, new TensorData(x, y, sampleWeight, sampleWeights), validation, batchSize, validationSplit, shuffle,
-            Options(epochs, verbose, callbacks, classWeight, initialEpoch, stepsPerEpoch), cancellationToken);
+            Options(epochs, verbose, callbacks, classWeight, initialEpoch, stepsPerEpoch, checkFinite), cancellationToken);
     }
 
     /// <summary>
@@ -124,11 +127,11 @@ public partial class Model
     /// <exception cref="TrainingCanceledException"><paramref name="cancellationToken"/> was cancelled; training stopped after its last finished step.</exception>
     public History Fit(DataLoader train, int epochs = 1, int verbose = 1, DataLoader? validationData = null,
         IEnumerable<Callback>? callbacks = null, IReadOnlyDictionary<int, float>? classWeight = null,
-        int initialEpoch = 0, int? stepsPerEpoch = null, CancellationToken cancellationToken = default)
+        int initialEpoch = 0, int? stepsPerEpoch = null, bool checkFinite = true, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
         var trainer = RequireCompiled("Fit");
-        var options = Options(epochs, verbose, callbacks, classWeight, initialEpoch, stepsPerEpoch) with { ValidationData = validationData };
+        var options = Options(epochs, verbose, callbacks, classWeight, initialEpoch, stepsPerEpoch, checkFinite) with { ValidationData = validationData };
         return trainer.Fit(train, options, cancellationToken);
     }
 
@@ -167,7 +170,7 @@ public partial class Model
     }
 
     private static FitOptions Options(int epochs, int verbose, IEnumerable<Callback>? callbacks, IReadOnlyDictionary<int, float>? classWeight,
-        int initialEpoch, int? stepsPerEpoch) =>
+        int initialEpoch, int? stepsPerEpoch, bool checkFinite) =>
         new()
         {
             Epochs = epochs,
@@ -176,6 +179,7 @@ public partial class Model
             ClassWeight = classWeight,
             InitialEpoch = initialEpoch,
             StepsPerEpoch = stepsPerEpoch,
+            CheckFinite = checkFinite,
         };
 
     private static void CheckBatching(int batchSize, float validationSplit)

@@ -58,7 +58,7 @@ public partial class Model
         (IReadOnlyDictionary<string, Tensor> X, IReadOnlyDictionary<string, Tensor> Y)? validationData = null, float validationSplit = 0f,
         bool shuffle = true, IEnumerable<Callback>? callbacks = null, IReadOnlyDictionary<int, float>? classWeight = null,
         Tensor? sampleWeight = null, int initialEpoch = 0, int? stepsPerEpoch = null, IReadOnlyDictionary<string, Tensor>? sampleWeights = null,
-        IReadOnlyDictionary<string, Tensor>? validationSampleWeights = null, CancellationToken cancellationToken = default)
+        IReadOnlyDictionary<string, Tensor>? validationSampleWeights = null, bool checkFinite = true, CancellationToken cancellationToken = default)
     {
         (Tensor[], Tensor?[])? validation = validationData is { } v
             ? (InputsByName(v.X, "Fit validation data"), OutputsByName(v.Y, "Fit validation data", "y")) : null;
@@ -66,7 +66,7 @@ public partial class Model
             callbacks, classWeight, sampleWeight, initialEpoch, stepsPerEpoch,
             sampleWeights is null ? null : OutputsByName(sampleWeights, "Fit", nameof(sampleWeights)),
             validationSampleWeights is null ? null : OutputsByName(validationSampleWeights, "Fit validation data", nameof(validationSampleWeights)),
-            cancellationToken);
+            checkFinite, cancellationToken);
     }
 
     /// <summary>

@@ -26,6 +26,11 @@ internal sealed partial class Trainer
     public History Fit(DataLoader train, FitOptions options, CancellationToken cancellationToken)
     {
         CheckOptions(options);
+        if (options.CheckFinite)
+        {
+            FiniteCheck.Check(train, "");
+            if (options.ValidationData is { } validationData) FiniteCheck.Check(validationData, "validation ");
+        }
         int epochs = options.Epochs;
         int? stepsPerEpoch = options.StepsPerEpoch;
         int steps = stepsPerEpoch ?? train.BatchCount ?? 0;

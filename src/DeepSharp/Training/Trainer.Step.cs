@@ -14,11 +14,11 @@ internal sealed partial class Trainer
     /// <summary>
     /// The training step, for every model and every kind of data: forward (training) → loss (Σ loss
     /// weights·output losses) → zero the gradients → backward, telling <see cref="GradientHooks"/>
-    /// when each gradient is final → optimizer → metrics.
+    /// when each gradient is final → optimizer → metrics. Fit and TrainOnBatch both train through it.
     /// </summary>
-    private void TrainStep(Batch batch, IReadOnlyDictionary<int, float>? classWeight, FitRun run)
+    private void TrainStep(Batch batch, IReadOnlyDictionary<int, float>? classWeight, StepState run, string caller = "Fit")
     {
-        CheckBatch(batch, "Fit");
+        CheckBatch(batch, caller);
         // Class weights (one output only) replace that output's sample weights by the combined ones.
         var classWeighted = classWeight is null ? null : ClassWeights.Apply(batch.Y, classWeight, batch.SampleWeight);
         var (outputs, masks) = Forward(batch, training: true);
@@ -29,7 +29,7 @@ internal sealed partial class Trainer
             run.Parameters = _model.Parameters.ToArray();
             run.Trainable = _model.TrainableParameters.ToArray();
         }
-        var loss = TotalLoss(batch, outputs, masks, classWeighted, "Fit");
+        var loss = TotalLoss(batch, outputs, masks, classWeighted, caller);
         run.LossMean.Add(loss.Item(), batch.Size);
         foreach (var p in run.Parameters) p.Value.Grad?.Span.Clear();
         Backward(loss, run.Trainable!);
@@ -52,17 +52,22 @@ internal sealed partial class Trainer
                 cancellationToken.ThrowIfCancellationRequested();
                 using var scope = Tensor.Scope();
                 if (!batches.MoveNext()) break;
-                var batch = batches.Current;
-                CheckBatch(batch, "Evaluate");
-                var (outputs, masks) = Forward(batch, training: false);
-                lossMean.Add(TotalLoss(batch, outputs, masks, null, "Evaluate").Item(), batch.Size);
-                UpdateMetrics(batch, outputs, masks, null);
-                ForgetOutputs();
+                EvaluateStep(batches.Current, lossMean, "Evaluate");
             }
         }
         var result = CurrentLogs(lossMean.Value);
         if (verbose > 0) Console.WriteLine(ProgressLogger.FormatLogs(result).TrimStart(' ', '-'));
         return result;
+    }
+
+    /// <summary>The evaluation step (inside NoGrad and a tensor scope): forward (inference) → loss → metrics. Evaluate and TestOnBatch both use it.</summary>
+    private void EvaluateStep(Batch batch, RunningMean lossMean, string caller)
+    {
+        CheckBatch(batch, caller);
+        var (outputs, masks) = Forward(batch, training: false);
+        lossMean.Add(TotalLoss(batch, outputs, masks, null, caller).Item(), batch.Size);
+        UpdateMetrics(batch, outputs, masks, null);
+        ForgetOutputs();
     }
 
     /// <summary>The model's outputs and their masks on the batch; a one-input, one-output model fills reused arrays.</summary>
