@@ -23,23 +23,7 @@ public class CancellationTests
 {
     private const int Samples = 200, BatchSize = 16, Epochs = 3; // 13 steps per epoch, the last one of 8 samples
 
-    private static (Sequential Model, Tensor X, Tensor Y) Setup()
-    {
-        RandomGenerator.SetGlobalSeed(42);
-        var x = Tensor.RandomUniform(new Shape(Samples, 6, 6, 1), 0f, 1f, new RandomGenerator(1));
-        var labels = new int[Samples];
-        var g = new RandomGenerator(2);
-        for (int i = 0; i < labels.Length; i++) labels[i] = g.NextInt(3);
-        var y = DataUtils.ToCategorical(Tensor.FromArray(labels, Samples), 3);
-        var model = new Sequential(
-            new RandomFlip(inputShape: [6, 6, 1]),
-            new Conv2D(4, 3, activation: Activation.Relu),
-            new Flatten(),
-            new Dropout(0.3f),
-            new Dense(3, Activation.Softmax));
-        model.Compile(new Adam(), new CategoricalCrossentropy(), [new Accuracy()]);
-        return (model, x, y);
-    }
+    private static (Sequential Model, Tensor X, Tensor Y) Setup() => ExactResumeTests.Setup();
 
     /// <summary>Cancels the token after the given number of training steps (counted over the whole Fit).</summary>
     private sealed class CancelAfter(CancellationTokenSource source, int steps) : Callback

@@ -44,7 +44,8 @@ public class ExactResumeTests
         _ => throw new ArgumentException(name),
     };
 
-    private static (Sequential Model, Tensor X, Tensor Y) Setup(string optimizer = "adam")
+    /// <summary>The run both this class and CancellationTests resume: a seeded model with random flips and dropout, and its data.</summary>
+    internal static (Sequential Model, Tensor X, Tensor Y) Setup(string optimizer = "adam")
     {
         RandomGenerator.SetGlobalSeed(42);
         var x = Tensor.RandomUniform(new Shape(Samples, 6, 6, 1), 0f, 1f, new RandomGenerator(1));
