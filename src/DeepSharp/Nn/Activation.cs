@@ -1,18 +1,28 @@
+using System.Collections.Concurrent;
 using DeepSharp.Autograd;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Nn;
 
-/// <summary>An activation function; Keras names (relu, softmax, ...) at the config/CLI boundary.</summary>
+/// <summary>
+/// An activation function; Keras names (relu, softmax, ...) at the config/CLI boundary. Activations
+/// of your own: <see cref="Custom"/> makes one, <see cref="Register"/> makes one that every config
+/// may name (see docs/custom.md).
+/// </summary>
 public sealed class Activation
 {
+    private static readonly ConcurrentDictionary<string, Activation> s_registered = new(StringComparer.Ordinal);
     private readonly Func<Tensor, Tensor> _apply;
 
-    private Activation(string name, Func<Tensor, Tensor> apply)
+    private Activation(string name, Func<Tensor, Tensor> apply, Func<OnnxBuilder, string, string>? onnx = null)
     {
         Name = name;
         _apply = apply;
+        OnnxExport = onnx;
     }
+
+    /// <summary>How a custom activation writes itself as ONNX nodes (null: it cannot be exported; built-ins have the exporter's rules).</summary>
+    internal Func<OnnxBuilder, string, string>? OnnxExport { get; }
 
     /// <summary>Keras's name ("relu", "softmax", ...), as configs store it and <see cref="FromName"/> reads it.</summary>
     public string Name { get; }
@@ -46,12 +56,64 @@ public sealed class Activation
     /// <summary>Every built-in activation: the names <see cref="FromName"/> accepts (besides "silu").</summary>
     public static IReadOnlyList<Activation> Known => s_known;
 
-    /// <summary>The activation with this Keras name; null or empty means linear.</summary>
+    /// <summary>
+    /// The activation with this Keras name; null or empty means linear. Besides the built-ins, the
+    /// names of an open <see cref="CustomObjects.Scope"/> (innermost first) and of <see cref="Register"/>.
+    /// </summary>
+    /// <exception cref="DeepSharpException">The name is none of these; the message says how to register one.</exception>
     public static Activation FromName(string? name) =>
         string.IsNullOrEmpty(name) ? Linear
         : name == "silu" ? Swish
         : s_known.FirstOrDefault(a => a.Name == name)
-          ?? throw new DeepSharpException($"Unknown activation '{name}'; known: {string.Join(", ", s_known.Select(a => a.Name))}.");
+          ?? CustomObjects.FindActivation(name)
+          ?? s_registered.GetValueOrDefault(name)
+          ?? throw new DeepSharpException($"Unknown activation '{TerminalText.Escape(name)}'; built-in: {string.Join(", ", s_known.Select(a => a.Name))}" +
+              (s_registered.IsEmpty ? "" : $"; registered: {string.Join(", ", s_registered.Keys.Order(StringComparer.Ordinal))}") +
+              ". An activation of your own must be registered before a config naming it is read: Activation.Register(name, x => ...) at start-up, " +
+              "or new CustomObjects().AddActivation(Activation.Custom(name, x => ...)) for one load (see docs/custom.md).");
+
+    /// <summary>
+    /// An activation of your own, applied by <paramref name="apply"/> (built from <c>Ops</c>, so that
+    /// gradients flow). Layers store it by <paramref name="name"/>: a model using it saves once the
+    /// name is registered (<see cref="Register"/>) or in an open <see cref="CustomObjects.Scope"/>.
+    /// </summary>
+    /// <param name="name">Its name in configs: printable, not a built-in activation's.</param>
+    /// <param name="apply">The function, elementwise or along the last axis, differentiable through Ops.</param>
+    /// <param name="onnx">
+    /// Optional: how ONNX export writes it, given the builder and the input's value name, returning the
+    /// output's value name (e.g. <c>(onnx, x) =&gt; onnx.AddNode("Softplus", [x])</c>); without it a model
+    /// using the activation does not export.
+    /// </param>
+    /// <exception cref="ArgumentException">The name is empty, not printable, or a built-in activation's.</exception>
+    public static Activation Custom(string name, Func<Tensor, Tensor> apply, Func<OnnxBuilder, string, string>? onnx = null)
+    {
+        CheckNewName(name);
+        ArgumentNullException.ThrowIfNull(apply);
+        return new Activation(name, apply, onnx);
+    }
+
+    /// <summary>
+    /// Makes an activation of your own (see <see cref="Custom"/>) and registers it, so that every
+    /// config may name it (Keras's <c>register_keras_serializable</c>); returns it. Register once, at start-up.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is not valid for <see cref="Custom"/>, or registered already.</exception>
+    public static Activation Register(string name, Func<Tensor, Tensor> apply, Func<OnnxBuilder, string, string>? onnx = null)
+    {
+        var activation = Custom(name, apply, onnx);
+        if (!s_registered.TryAdd(name, activation))
+            throw new ArgumentException($"An activation named '{name}' is registered already; a name can stand for one function only.", nameof(name));
+        return activation;
+    }
+
+    /// <summary>The checks every new activation name passes: printable, at most 256 characters, not a built-in's (nor "silu").</summary>
+    internal static void CheckNewName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Length == 0 || name.Length > LayerConfig.MaxString || Naming.TextProblem(name) is not null)
+            throw new ArgumentException($"An activation name must be 1 to {LayerConfig.MaxString} printable characters; got \"{TerminalText.Escape(name)}\".", nameof(name));
+        if (name == "silu" || Array.Exists(s_known, a => a.Name == name))
+            throw new ArgumentException($"'{name}' is a built-in activation; give yours another name.", nameof(name));
+    }
 
     /// <summary>The Keras name, as <see cref="Name"/>.</summary>
     public override string ToString() => Name;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using DeepSharp.Nn.Layers;
 
@@ -5,7 +6,9 @@ namespace DeepSharp.Nn;
 
 /// <summary>
 /// The only layer types a config (or a model file) can create: an explicit table from Keras class
-/// name to factory. Nothing is looked up by reflection, so a file cannot name arbitrary types.
+/// name to factory, DeepSharp's own types and the ones the program registers (Keras's
+/// <c>register_keras_serializable</c>: <see cref="Register"/>; for one load, <see cref="CustomObjects"/>).
+/// Nothing is looked up by reflection, so a file cannot name arbitrary types.
 /// </summary>
 public static class LayerRegistry
 {
@@ -45,32 +48,163 @@ public static class LayerRegistry
         ["TransformerDecoderBlock"] = TransformerDecoderBlock.FromConfig,
     };
 
-    /// <summary>The Keras class names a config may use ("Dense", "LSTM", ...).</summary>
+    private static readonly ConcurrentDictionary<string, Func<JsonObject, Layer>> s_registered = new(StringComparer.Ordinal);
+
+    /// <summary>DeepSharp's own layer types, by Keras class name ("Dense", "LSTM", ...).</summary>
     public static IReadOnlyCollection<string> KnownTypes => s_factories.Keys;
+
+    /// <summary>The layer types the program registered with <see cref="Register"/>.</summary>
+    public static IReadOnlyCollection<string> RegisteredTypes => s_registered.Keys.Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>
+    /// Registers a layer type of your own for every config and model file the program reads (Keras's
+    /// <c>register_keras_serializable</c>): a config whose class_name is <paramref name="typeName"/>
+    /// is built by <paramref name="fromConfig"/>, which reads what the layer's
+    /// <see cref="Layer.GetConfig"/> wrote (values from a file arrive as JSON: read them with
+    /// <c>GetValue&lt;T&gt;()</c>). Register once at start-up, before loading; registering the same
+    /// factory again does nothing. See docs/custom.md.
+    /// <code>
+    /// LayerRegistry.Register("ScaleShift", ScaleShift.FromConfig);
+    /// </code>
+    /// </summary>
+    /// <param name="typeName">The layer's <see cref="Layer.TypeName"/>, as model configs store it.</param>
+    /// <param name="fromConfig">Builds a new, unbuilt layer from its config.</param>
+    /// <exception cref="ArgumentException">The name is empty or not printable, a built-in type's, or registered already with another factory.</exception>
+    public static void Register(string typeName, Func<JsonObject, Layer> fromConfig)
+    {
+        CheckNewName(typeName, fromConfig);
+        var existing = s_registered.GetOrAdd(typeName, fromConfig);
+        if (!existing.Equals(fromConfig))
+            throw new ArgumentException($"Layer type '{typeName}' is registered already, with another factory ({Describe(existing)}); a name can stand for one type only.", nameof(typeName));
+    }
+
+    /// <summary>Whether a config may name <paramref name="typeName"/> here: built in, registered, or in an open <see cref="CustomObjects.Scope"/>.</summary>
+    public static bool IsKnown(string typeName) => Find(typeName) is not null;
 
     /// <summary>
     /// Creates a layer from its type name and config. Unknown types, and configs whose values are
     /// missing, null, of the wrong kind or out of range (see <see cref="LayerConfig"/>) or that the
     /// layer's constructor refuses, throw a <see cref="DeepSharpException"/> naming the layer.
+    /// Types of your own come from <see cref="Register"/> or an open <see cref="CustomObjects.Scope"/>.
     /// </summary>
     public static Layer Create(string typeName, JsonObject config)
     {
         ArgumentNullException.ThrowIfNull(typeName);
         ArgumentNullException.ThrowIfNull(config);
-        if (!s_factories.TryGetValue(typeName, out var factory))
-            throw new DeepSharpException($"Unknown layer type '{typeName}'; known: {string.Join(", ", s_factories.Keys)}.");
-        var reader = new LayerConfig(config, typeName);
+        if (s_factories.TryGetValue(typeName, out var factory))
+        {
+            var reader = new LayerConfig(config, typeName);
+            try
+            {
+                return factory(reader);
+            }
+            catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or InvalidCastException or OverflowException)
+            {
+                throw InvalidConfig(typeName, reader.Name, e);
+            }
+        }
+        var custom = Find(typeName) ?? throw new DeepSharpException(UnknownType(typeName));
+        string? name = NameIn(config);
+        Layer layer;
         try
         {
-            return factory(reader);
+            layer = custom(config);
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or InvalidCastException or OverflowException)
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or InvalidCastException
+            or OverflowException or KeyNotFoundException or NullReferenceException or System.Text.Json.JsonException)
         {
-            string layer = reader.Name is null ? $"layer type '{typeName}'" : $"layer '{reader.Name}' ({typeName})";
-            throw new DeepSharpException($"Invalid config for {layer}: {e.Message}", e);
+            throw InvalidConfig(typeName, name, e);
         }
+        if (layer is null || layer.TypeName != typeName)
+            throw new DeepSharpException($"The factory registered for layer type '{typeName}' returned " +
+                (layer is null ? "null" : $"a layer of type '{layer.TypeName}'") + $"; it must return a new {typeName}.");
+        return layer;
     }
 
     /// <summary>A new, unbuilt layer with the same configuration.</summary>
     public static Layer Clone(Layer layer) => Create(layer.TypeName, layer.GetConfig());
+
+    /// <summary>
+    /// Checks, when a model is saved, that its file will load: the layer's type is one a config may
+    /// name (else the message says how to register it), its config builds again as read back from
+    /// JSON text, and, for a type of your own, the rebuilt layer is of the same class and writes the
+    /// same config (a key FromConfig does not read would load as its default). A value GetConfig
+    /// never writes cannot be seen here: the user's config tests own that.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The layer would not load back as it is.</exception>
+    internal static void CheckSavable(Layer layer, string modelName)
+    {
+        string type = layer.TypeName, where = $"Model '{modelName}' cannot be saved: layer '{layer.Name}'";
+        bool builtIn = s_factories.ContainsKey(type);
+        if (!builtIn && Find(type) is null)
+            throw new InvalidOperationException($"{where} is of type '{type}' ({layer.GetType().FullName}), which is not registered, so Model.Load could not rebuild it. " +
+                $"Register it once at start-up, LayerRegistry.Register(\"{type}\", {layer.GetType().Name}.FromConfig), with a static FromConfig(JsonObject config) " +
+                "that reads what GetConfig writes (or save and load inside `using (customObjects.Scope())`); see docs/custom.md. " +
+                "To keep only the weights, use SaveWeights.");
+        string saved = layer.GetConfig().ToJsonString();
+        Layer clone;
+        try
+        {
+            clone = Create(type, (JsonObject)JsonNode.Parse(saved)!);
+        }
+        catch (DeepSharpException e)
+        {
+            throw new InvalidOperationException($"{where} ({type}) would not load back from its config: {e.Message}", e);
+        }
+        if (builtIn) return;
+        if (clone.GetType() != layer.GetType())
+            throw new InvalidOperationException($"{where} is a {layer.GetType().FullName}, but the factory registered for '{type}' makes a {clone.GetType().FullName}.");
+        string reread = clone.GetConfig().ToJsonString();
+        if (reread != saved)
+            throw new InvalidOperationException($"{where} ({type}): its config does not round-trip, so the loaded layer would differ. " +
+                $"GetConfig wrote {saved}; the layer FromConfig made from it writes {reread}. " +
+                "GetConfig must write every constructor argument (start from base.GetConfig()) and FromConfig must read them all.");
+    }
+
+    /// <summary>The checks every new layer-type name passes: printable, not built in.</summary>
+    internal static void CheckNewName(string typeName, Func<JsonObject, Layer> fromConfig)
+    {
+        ArgumentNullException.ThrowIfNull(typeName);
+        ArgumentNullException.ThrowIfNull(fromConfig);
+        if (typeName.Length == 0 || typeName.Length > LayerConfig.MaxString || Naming.TextProblem(typeName) is not null)
+            throw new ArgumentException($"A layer type name must be 1 to {LayerConfig.MaxString} printable characters; got \"{TerminalText.Escape(typeName)}\".", nameof(typeName));
+        if (s_factories.ContainsKey(typeName))
+            throw new ArgumentException($"'{typeName}' is a built-in layer type; give your layer another TypeName (and register it under that).", nameof(typeName));
+    }
+
+    private static Func<JsonObject, Layer>? Find(string typeName)
+    {
+        if (s_factories.TryGetValue(typeName, out var factory)) return config => factory(new LayerConfig(config, typeName));
+        return CustomObjects.FindLayer(typeName) ?? s_registered.GetValueOrDefault(typeName);
+    }
+
+    private static string UnknownType(string typeName)
+    {
+        string type = TerminalText.Escape(typeName);
+        string registered = s_registered.IsEmpty ? "" : $" Registered: {string.Join(", ", RegisteredTypes)}.";
+        return $"Unknown layer type '{type}'. A layer type of your own must be registered before a model holding it is loaded: " +
+            $"LayerRegistry.Register(\"{type}\", config => ...) once at start-up, or Model.Load(path, new CustomObjects().AddLayer(\"{type}\", ...)); " +
+            $"see docs/custom.md. Built-in: {string.Join(", ", s_factories.Keys)}.{registered}";
+    }
+
+    private static DeepSharpException InvalidConfig(string typeName, string? name, Exception e)
+    {
+        string layer = name is null ? $"layer type '{typeName}'" : $"layer '{name}' ({typeName})";
+        return new DeepSharpException($"Invalid config for {layer}: {e.Message}", e);
+    }
+
+    /// <summary>The config's "name" when it is printable text, for messages; null otherwise.</summary>
+    private static string? NameIn(JsonObject config)
+    {
+        try
+        {
+            return config["name"] is JsonValue v && v.TryGetValue(out string? n) && n is not null ? TerminalText.Escape(n) : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // an escaped lone surrogate does not decode
+        }
+    }
+
+    private static string Describe(Func<JsonObject, Layer> factory) => $"{factory.Method.DeclaringType?.Name}.{factory.Method.Name}";
 }

@@ -6,7 +6,7 @@ namespace DeepSharp.Training;
 /// <summary>
 /// Keras's class name for a model defined by a graph of layer calls. <c>new Model(inputs, outputs)</c>
 /// builds the same model; this subclass exists because model files and configs name the class
-/// "Functional", and <see cref="Model.Load"/> and <see cref="FromConfig"/> return one.
+/// "Functional", and <see cref="Model.Load(string)"/> and <see cref="FromConfig"/> return one.
 /// <code>
 /// var x = Model.Input([32]);
 /// var h = new Dense(32, Activation.Relu).Call(x);

@@ -115,8 +115,11 @@ public partial class Model
     }
 
     private void CompileOutputs(Optimizer optimizer, Loss?[] losses, float[]? lossWeights,
-        IReadOnlyList<IReadOnlyList<Metric>>? metrics, IReadOnlyList<IReadOnlyList<Metric>>? weightedMetrics) =>
+        IReadOnlyList<IReadOnlyList<Metric>>? metrics, IReadOnlyList<IReadOnlyList<Metric>>? weightedMetrics)
+    {
+        CheckFieldsTracked();
         _trainer = new Trainer(this, optimizer, losses, lossWeights, metrics, weightedMetrics);
+    }
 
     private void CheckPerOutput(int count, string what)
     {

@@ -9,18 +9,36 @@ public partial class Model
 {
     /// <summary>
     /// Writes the model to one safetensors file: every weight named by its path ("dense_1/bias"),
-    /// and the architecture in the metadata, so <see cref="Load"/> can rebuild it. Written atomically.
+    /// and the architecture in the metadata, so <see cref="Load(string)"/> can rebuild it. Written atomically.
     /// Sequential and graph models (<c>new Model(inputs, outputs)</c>, saved as Keras's "Functional") can be saved.
+    /// Every layer's type must be one <see cref="Load(string)"/> can create (built in, or registered:
+    /// <see cref="LayerRegistry.Register"/>), and a registered type's config must round-trip; this is
+    /// checked before anything is written, so that a file that saves also loads.
     /// </summary>
+    /// <exception cref="InvalidOperationException">
+    /// The model is not built, is a subclassed model (its architecture is code: use <see cref="SaveWeights"/>),
+    /// or holds a layer type or activation that is not registered, or whose config does not round-trip; the message says how to fix it.
+    /// </exception>
     public void Save(string path)
     {
+        if (IsSubclassed) throw SubclassedArchitecture("cannot be saved whole");
+        if (!IsBuilt) throw new InvalidOperationException($"Model '{Name}' is not built: it has no weights to save yet.");
+        foreach (var layer in Layers) LayerRegistry.CheckSavable(layer, Name);
         var file = WeightsFile();
         ModelFileFormat.Stamp(file, ArchitectureJson().ToJsonString());
         file.Save(path);
     }
 
-    /// <summary>Writes only the weights (a safetensors file any reader can open). Written atomically.</summary>
-    public void SaveWeights(string path) => WeightsFile().Save(path);
+    /// <summary>
+    /// Writes only the weights (a safetensors file any reader can open), each named by its path
+    /// ("dense_1/kernel"); written atomically. The way to save a subclassed model: load the file into
+    /// a new instance with <see cref="LoadWeights"/>.
+    /// </summary>
+    public void SaveWeights(string path)
+    {
+        CheckFieldsTracked();
+        WeightsFile().Save(path);
+    }
 
     /// <summary>
     /// Copies weights from a safetensors file into this model, as Keras's load_weights. By default
@@ -41,6 +59,7 @@ public partial class Model
     public IReadOnlyList<string> LoadWeights(string path, bool skipMismatch = false, bool byName = false)
     {
         if (!IsBuilt) throw new InvalidOperationException($"Model '{Name}' is not built: build it (or call it once) before loading weights into it.");
+        CheckFieldsTracked();
         return ModelWeights.Load(Parameters, SafetensorsFile.Load(path), path, null, byName, skipMismatch);
     }
 
@@ -52,6 +71,11 @@ public partial class Model
     /// <exception cref="DataFormatException">The file is invalid or its config describes no model DeepSharp can build.</exception>
     /// <exception cref="WeightMismatchException">The weights do not fit the architecture.</exception>
     /// <exception cref="FileAccessException">The file does not exist or cannot be read.</exception>
+    /// <remarks>
+    /// A model holding layer types (or activations) of your own loads once they are registered
+    /// (<see cref="LayerRegistry.Register"/>, <see cref="Activation.Register"/>) or given to
+    /// <see cref="Load(string, CustomObjects)"/>; otherwise the DataFormatException names the type and says how.
+    /// </remarks>
     public static Model Load(string path)
     {
         var file = SafetensorsFile.Load(path);
@@ -85,13 +109,28 @@ public partial class Model
     }
 
     /// <summary>
+    /// As <see cref="Load(string)"/>, with layer types and activations of your own that this load may
+    /// create besides the registered ones (Keras's <c>load_model(path, custom_objects=...)</c>).
+    /// </summary>
+    /// <exception cref="DataFormatException">The file is invalid or its config describes no model DeepSharp can build with these objects.</exception>
+    /// <exception cref="WeightMismatchException">The weights do not fit the architecture.</exception>
+    /// <exception cref="FileAccessException">The file does not exist or cannot be read.</exception>
+    public static Model Load(string path, CustomObjects customObjects)
+    {
+        ArgumentNullException.ThrowIfNull(customObjects);
+        using (customObjects.Scope()) return Load(path);
+    }
+
+    /// <summary>
     /// Writes the model as ONNX (opset 17) for ONNX Runtime and other inference engines; written
     /// atomically. Sequential and graph models export; a layer without an ONNX rule is named
     /// in the exception, with the reason.
     /// </summary>
     /// <exception cref="DeepSharpException">A layer cannot be exported.</exception>
+    /// <exception cref="InvalidOperationException">The model is not built, or is a subclassed model (its forward pass is code, not a graph).</exception>
     public void ExportOnnx(string path)
     {
+        if (IsSubclassed) throw SubclassedArchitecture("cannot be exported to ONNX");
         if (!IsBuilt) throw new InvalidOperationException($"Model '{Name}' is not built: give the first layer an inputShape, call Build, or train it first.");
         var bytes = LayerGraph is { } graph
             ? OnnxExporter.Export(Name, graph.Nodes, graph.Inputs, graph.Outputs)

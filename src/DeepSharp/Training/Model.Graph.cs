@@ -97,7 +97,8 @@ public partial class Model
     /// with their inbound nodes, input_layers, output_layers), which <see cref="Functional.FromConfig"/>
     /// rebuilds; a Sequential gives its name, layers and build_input_shape.
     /// </summary>
-    public virtual JsonObject GetConfig() => Graph().GetConfig();
+    /// <exception cref="InvalidOperationException">The model is a subclassed model, whose architecture is its code.</exception>
+    public virtual JsonObject GetConfig() => _graph?.GetConfig() ?? throw SubclassedArchitecture("has no config");
 
     /// <summary>The graph of a graph model; null for a Sequential.</summary>
     internal LayerGraph? LayerGraph => _graph;

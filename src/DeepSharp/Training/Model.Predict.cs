@@ -31,7 +31,7 @@ public partial class Model
         if (result is null)
         {
             if (!IsBuilt) throw new InvalidOperationException($"Model '{Name}' is not built and got no samples to predict.");
-            var outShape = LayerOutputShapes()[^1];
+            var outShape = IsSubclassed ? SubclassedOutputShape(x.Shape.WithoutBatch()) : LayerOutputShapes()[^1];
             result = Tensor.Empty(outShape.WithBatch(0));
         }
         return result;

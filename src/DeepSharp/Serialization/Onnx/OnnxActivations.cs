@@ -22,7 +22,7 @@ internal static class OnnxActivations
             OnnxGraphBuilder.Float("alpha", Autograd.Ops.SeluAlpha), OnnxGraphBuilder.Float("gamma", Autograd.Ops.SeluScale)),
         "gelu" => Gelu(g, x, layerName),
         "swish" => g.AddNode("Mul", layerName + "/swish", [x, g.AddNode("Sigmoid", layerName + "/swish_sigmoid", [x])]),
-        _ => throw new DeepSharpException($"ONNX export: activation '{activation.Name}' of layer '{layerName}' has no ONNX rule."),
+        _ => OnnxCustomRules.Activation(g, activation, x, layerName),
     };
 
     private static string Gelu(OnnxGraphBuilder g, string x, string layerName)

@@ -116,7 +116,9 @@ internal static class OnnxLayerRules
         CheckExportable(layer);
         if (s_maskedRules.TryGetValue(layer.GetType(), out var masked)) return masked(g, layer, input, inputShape, null);
         if (s_rules.TryGetValue(layer.GetType(), out var rule)) return rule(g, layer, input, inputShape);
-        throw new DeepSharpException($"ONNX export: layer '{layer.Name}' of type {layer.TypeName} has no ONNX rule; exportable types: "
+        if (layer is IOnnxExportable own) return OnnxCustomRules.Layer(g, layer, own, input, inputShape);
+        throw new DeepSharpException($"ONNX export: layer '{layer.Name}' of type {layer.TypeName} ({layer.GetType().FullName}) has no ONNX rule; "
+            + "a layer of your own exports by implementing IOnnxExportable (see docs/custom.md). Built-in exportable types: "
             + string.Join(", ", s_rules.Keys.Concat(s_maskedRules.Keys).Concat(s_mergeRules.Keys).Select(t => t.Name)) + ".");
     }
 

@@ -1,0 +1,103 @@
+using System.Text.Json.Nodes;
+
+namespace DeepSharp.Nn;
+
+/// <summary>
+/// Layer types and activations of your own that one load may create, as Keras's <c>custom_objects</c>
+/// and <c>custom_object_scope</c>: pass them to <c>Model.Load(path, customObjects)</c>, or open a
+/// <see cref="Scope"/> around any code that reads configs (<c>Functional.FromConfig</c>,
+/// <see cref="LayerRegistry.Create"/>). For a type every load of the program needs, register it once
+/// instead (<see cref="LayerRegistry.Register"/>, <see cref="Activation.Register"/>).
+/// <code>
+/// var custom = new CustomObjects().AddLayer("ScaleShift", ScaleShift.FromConfig);
+/// var model = Model.Load("model.safetensors", custom);
+/// </code>
+/// A file can still create only the types listed here, registered, or built in: nothing is looked up
+/// by reflection from a name the file holds.
+/// </summary>
+public sealed class CustomObjects
+{
+    private static readonly AsyncLocal<Frame?> s_current = new();
+
+    private readonly Dictionary<string, Func<JsonObject, Layer>> _layers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Activation> _activations = new(StringComparer.Ordinal);
+
+    /// <summary>The layer type names this set holds.</summary>
+    public IReadOnlyCollection<string> LayerTypes => _layers.Keys;
+
+    /// <summary>The activation names this set holds.</summary>
+    public IReadOnlyCollection<string> ActivationNames => _activations.Keys;
+
+    /// <summary>
+    /// Adds a layer type: configs whose class_name is <paramref name="typeName"/> (the layer's
+    /// <see cref="Layer.TypeName"/>) are built by <paramref name="fromConfig"/>, which reads what the
+    /// layer's <see cref="Layer.GetConfig"/> wrote. Returns this set, to chain calls.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is empty, not printable, a built-in layer type, or already in this set.</exception>
+    public CustomObjects AddLayer(string typeName, Func<JsonObject, Layer> fromConfig)
+    {
+        LayerRegistry.CheckNewName(typeName, fromConfig);
+        if (!_layers.TryAdd(typeName, fromConfig))
+            throw new ArgumentException($"CustomObjects already holds a layer type '{typeName}'.", nameof(typeName));
+        return this;
+    }
+
+    /// <summary>
+    /// Adds an activation (made by <see cref="Activation.Custom"/>): layer configs naming it by its
+    /// <see cref="Activation.Name"/> get it. Returns this set, to chain calls.
+    /// </summary>
+    /// <exception cref="ArgumentException">Its name is a built-in activation's, or already in this set.</exception>
+    public CustomObjects AddActivation(Activation activation)
+    {
+        ArgumentNullException.ThrowIfNull(activation);
+        Activation.CheckNewName(activation.Name);
+        if (!_activations.TryAdd(activation.Name, activation))
+            throw new ArgumentException($"CustomObjects already holds an activation '{activation.Name}'.", nameof(activation));
+        return this;
+    }
+
+    /// <summary>
+    /// Makes this set visible to config reading on this thread and the async flow it starts, until
+    /// the returned scope is disposed (Keras's <c>custom_object_scope</c>). Scopes nest; the innermost
+    /// is searched first. Dispose them in the reverse order of opening (a <c>using</c> does).
+    /// </summary>
+    public IDisposable Scope()
+    {
+        var frame = new Frame(this, s_current.Value);
+        s_current.Value = frame;
+        return frame;
+    }
+
+    /// <summary>The factory for <paramref name="typeName"/> from the open scopes, innermost first; null when none has it.</summary>
+    internal static Func<JsonObject, Layer>? FindLayer(string typeName)
+    {
+        for (var f = s_current.Value; f is not null; f = f.Outer)
+            if (f.Objects._layers.TryGetValue(typeName, out var factory)) return factory;
+        return null;
+    }
+
+    /// <summary>The activation named <paramref name="name"/> from the open scopes, innermost first; null when none has it.</summary>
+    internal static Activation? FindActivation(string name)
+    {
+        for (var f = s_current.Value; f is not null; f = f.Outer)
+            if (f.Objects._activations.TryGetValue(name, out var activation)) return activation;
+        return null;
+    }
+
+    private sealed class Frame(CustomObjects objects, Frame? outer) : IDisposable
+    {
+        private bool _disposed;
+
+        public CustomObjects Objects { get; } = objects;
+        public Frame? Outer { get; } = outer;
+
+        public void Dispose()
+        {
+            if (_disposed) return;
+            if (!ReferenceEquals(s_current.Value, this))
+                throw new InvalidOperationException("CustomObjects scopes must be disposed in the reverse order of opening (use `using`).");
+            _disposed = true;
+            s_current.Value = Outer;
+        }
+    }
+}

@@ -1,0 +1,230 @@
+// The examples of docs/custom.md, compiled: every ```csharp block of the page appears here line for
+// line (CustomDocTests checks it), and the tests in this folder run them. Edit both together.
+using System.Text.Json.Nodes;
+using DeepSharp.Autograd;
+using DeepSharp.Losses;
+using DeepSharp.Nn;
+using DeepSharp.Nn.Layers;
+using DeepSharp.Optimizers;
+using DeepSharp.Tensors;
+using DeepSharp.Training;
+using DeepSharp.Training.Callbacks;
+using Metric = DeepSharp.Metrics.Metric;
+
+namespace DeepSharp.Tests.Docs;
+
+/// <summary>y = x·scale + shift, one scale and one shift per feature (the last axis).</summary>
+public sealed class ScaleShift : Layer, IOnnxExportable
+{
+    private Parameter? _scale, _shift;
+
+    public ScaleShift(float initialScale = 1f, string? name = null, int[]? inputShape = null)
+        : base(name, inputShape) => InitialScale = initialScale;
+
+    /// <summary>The value every scale starts at (a config value).</summary>
+    public float InitialScale { get; }
+
+    public override string TypeName => "ScaleShift";
+
+    protected override void OnBuild(Shape inputShape)
+    {
+        var features = new Shape(inputShape[-1]);
+        _scale = AddWeight("scale", features, Initializer.Ones);
+        _scale.Value.Span.Fill(InitialScale);
+        _shift = AddWeight("shift", features, Initializer.Zeros);
+    }
+
+    protected override Tensor Forward(Tensor x, bool training) =>
+        Ops.Add(Ops.Multiply(x, _scale!.Value), _shift!.Value);
+
+    public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
+
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig(); // name and input_shape
+        config["initial_scale"] = InitialScale;
+        return config;
+    }
+
+    public static ScaleShift FromConfig(JsonObject config) => new(
+        config["initial_scale"]?.GetValue<float>() ?? 1f,
+        name: config["name"]?.GetValue<string>(),
+        inputShape: config["input_shape"]?.AsArray().Select(d => d!.GetValue<int>()).ToArray());
+
+    public string ExportOnnx(OnnxBuilder onnx, string input, Shape inputShape) =>
+        onnx.AddNode("Add", [onnx.AddNode("Mul", [input, onnx.AddWeight(_scale!)]), onnx.AddWeight(_shift!)]);
+}
+
+/// <summary>An activation of your own, registered once for every config the program reads.</summary>
+public static class MyActivations
+{
+    public static readonly Activation Softsign = Activation.Register(
+        "my_softsign",
+        x => Ops.Divide(x, Ops.Affine(Ops.Abs(x), 1f, 1f)),   // x / (1 + |x|)
+        (onnx, x) => onnx.AddNode("Softsign", [x]));
+}
+
+/// <summary>Squared hinge: mean over the last axis of max(0, 1 − y·ŷ)², targets −1 or 1.</summary>
+public sealed class SquaredHinge : Loss
+{
+    public override string Name => "squared_hinge";
+
+    public override Tensor PerSample(Tensor yTrue, Tensor yPred)
+    {
+        var margin = Ops.Relu(Ops.Affine(Ops.Multiply(yTrue, yPred), -1f, 1f));
+        return Ops.Affine(Ops.SumLastAxis(Ops.Multiply(margin, margin)), 1f / yPred.Shape[-1]);
+    }
+}
+
+/// <summary>The largest absolute error seen since the last reset (samples of weight 0 left out).</summary>
+public sealed class MaxAbsoluteError : Metric
+{
+    private double _max;
+
+    public override string Name => "max_absolute_error";
+
+    public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
+    {
+        float[] t = yTrue.ToArray(), p = yPred.ToArray();
+        float[]? w = sampleWeight?.ToArray();
+        int perSample = p.Length / yPred.Shape[0];
+        for (int i = 0; i < p.Length; i++)
+            if (w is null || w[i / perSample] != 0f) _max = Math.Max(_max, Math.Abs(t[i] - p[i]));
+    }
+
+    public override double Result() => _max;
+
+    public override void Reset() => _max = 0;
+}
+
+/// <summary>Stops Fit once the epoch's loss is below a threshold.</summary>
+public sealed class StopAtLoss(double threshold) : Callback
+{
+    public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
+    {
+        if (logs["loss"] < threshold) Model!.StopTraining = true;
+    }
+}
+
+/// <summary>A subclassed model: layers created in the constructor, the forward pass in Call.</summary>
+public sealed class Mlp : Model
+{
+    private readonly Dense _hidden;
+    private readonly Dropout _dropout;
+    private readonly Dense _output;
+
+    public Mlp(int hidden, int outputs, string? name = null) : base(name)
+    {
+        _hidden = Track(new Dense(hidden, Activation.Relu));
+        _dropout = Track(new Dropout(0.1f));
+        _output = Track(new Dense(outputs));
+    }
+
+    public override Tensor Call(Tensor x, bool training = false)
+    {
+        var h = _hidden.Call(x, training);
+        return _output.Call(_dropout.Call(h, training), training);
+    }
+}
+
+/// <summary>A layer made of layers: relu(x + outer(inner(x))).</summary>
+public sealed class ResidualBlock : Layer
+{
+    private readonly Dense _inner, _outer;
+
+    public ResidualBlock(int units, string? name = null) : base(name, null)
+    {
+        _inner = Track(new Dense(units, Activation.Relu, name: "inner"));
+        _outer = Track(new Dense(units, name: "outer"));
+    }
+
+    public override string TypeName => "ResidualBlock";
+
+    public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
+
+    protected override Tensor Forward(Tensor x, bool training) =>
+        Ops.Relu(Ops.Add(x, _outer.Call(_inner.Call(x, training), training)));
+}
+
+/// <summary>A subclassed model with residual blocks and a skip connection around them.</summary>
+public sealed class ResidualMlp : Model
+{
+    private readonly Dense _stem;
+    private readonly List<ResidualBlock> _blocks = [];
+    private readonly Dense _head;
+
+    public ResidualMlp(int width, int blocks, int outputs)
+    {
+        _stem = Track(new Dense(width, Activation.Relu));
+        for (int i = 0; i < blocks; i++) _blocks.Add(Track(new ResidualBlock(width)));
+        _head = Track(new Dense(outputs));
+    }
+
+    public override Tensor Call(Tensor x, bool training = false)
+    {
+        var stem = _stem.Call(x, training);
+        var h = stem;
+        foreach (var block in _blocks) h = block.Call(h, training);
+        return _head.Call(Ops.Add(h, stem), training);
+    }
+}
+
+/// <summary>The page's statements, as methods the tests run.</summary>
+public static class CustomExamples
+{
+    public static Model SaveAndLoadScaleShift(string path)
+    {
+        LayerRegistry.Register("ScaleShift", ScaleShift.FromConfig);
+
+        var model = new Sequential(
+            new Dense(8, Activation.Relu, inputShape: [4]),
+            new ScaleShift(initialScale: 0.5f),
+            new Dense(1));
+        model.Save(path);
+        return Model.Load(path);
+    }
+
+    public static Model LoadWithCustomObjects(string path)
+    {
+        var custom = new CustomObjects().AddLayer("ScaleShift", ScaleShift.FromConfig);
+        return Model.Load(path, custom);
+    }
+
+    public static History FitWithCustomLoss(Model model, Tensor x, Tensor y)
+    {
+        model.Compile(new Adam(0.01f), new SquaredHinge(), metrics: [new MaxAbsoluteError()]);
+        return model.Fit(x, y, epochs: 20, verbose: 0, callbacks: [new StopAtLoss(0.05)]);
+    }
+
+    public static (Mlp Model, History History) TrainSubclassedModel(Tensor x, Tensor y, string weightsPath)
+    {
+        var model = new Mlp(hidden: 32, outputs: 1);
+        model.Compile(new Adam(0.01f), new MeanSquaredError());
+        var history = model.Fit(x, y, epochs: 10, batchSize: 16, verbose: 0);
+        model.Summary();
+        model.SaveWeights(weightsPath);
+
+        var restored = new Mlp(hidden: 32, outputs: 1);
+        restored.Build(new Shape(4));
+        restored.LoadWeights(weightsPath);
+        return (restored, history);
+    }
+
+    public static float CustomTrainingLoop(Tensor x, Tensor y)
+    {
+        var model = new Mlp(hidden: 16, outputs: 1);
+        var optimizer = new Adam(0.01f);
+        var loss = new MeanSquaredError();
+        float last = float.NaN;
+        for (int step = 0; step < 100; step++)
+        {
+            var prediction = model.Call(x, training: true);
+            var value = loss.Compute(y, prediction);
+            foreach (var p in model.TrainableParameters) p.Value.Grad?.Span.Clear();
+            value.Backward();
+            optimizer.Apply(model.TrainableParameters);
+            last = value.Item();
+        }
+        return last;
+    }
+}
