@@ -181,19 +181,22 @@ public static class CustomExamples
             new ScaleShift(initialScale: 0.5f),
             new Dense(1));
         model.Save(path);
-        return Model.Load(path);
+        var loaded = Model.Load(path);
+        return loaded;
     }
 
     public static Model LoadWithCustomObjects(string path)
     {
         var custom = new CustomObjects().AddLayer("ScaleShift", ScaleShift.FromConfig);
-        return Model.Load(path, custom);
+        var model = Model.Load(path, custom);
+        return model;
     }
 
     public static History FitWithCustomLoss(Model model, Tensor x, Tensor y)
     {
         model.Compile(new Adam(0.01f), new SquaredHinge(), metrics: [new MaxAbsoluteError()]);
-        return model.Fit(x, y, epochs: 20, verbose: 0, callbacks: [new StopAtLoss(0.05)]);
+        var history = model.Fit(x, y, epochs: 20, verbose: 0, callbacks: [new StopAtLoss(0.05)]);
+        return history;
     }
 
     public static (Mlp Model, History History) TrainSubclassedModel(Tensor x, Tensor y, string weightsPath)
@@ -225,6 +228,7 @@ public static class CustomExamples
             optimizer.Apply(model.TrainableParameters);
             last = value.Item();
         }
+
         return last;
     }
 }
