@@ -53,6 +53,37 @@ public class CustomLayerTests
         public static Forgetful FromConfig(JsonObject c) => new(c["value"]?.GetValue<float>() ?? 0f, c["name"]?.GetValue<string>());
     }
 
+    /// <summary>softmax(x / temperature) over the last axis; exports with attributes, a constant and an int64 shape.</summary>
+    private sealed class TemperatureSoftmax(float temperature, bool bogusOutput = false) : Layer(null, null), IOnnxExportable
+    {
+        public override string TypeName => "TestTemperatureSoftmax";
+        public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
+        protected override Tensor Forward(Tensor x, bool training) => Ops.Softmax(Ops.Affine(x, 1f / temperature));
+
+        public string ExportOnnx(OnnxBuilder onnx, string input, Shape inputShape)
+        {
+            if (bogusOutput) return "no_such_value";
+            string scaled = onnx.AddNode("Div", [input, onnx.AddConstant("temperature", Tensor.FromArray([temperature], 1))]);
+            string flat = onnx.AddNode("Reshape", [scaled, onnx.AddInt64Constant("rows", -1, inputShape[-1])]);
+            string softmax = onnx.AddNode("Softmax", [flat], OnnxAttribute.Int("axis", -1));
+            return onnx.AddNode("Reshape", [softmax, onnx.AddInt64Constant("shape", [-1, .. inputShape.ToArray().Select(d => (long)d)])]);
+        }
+    }
+
+    [Fact]
+    public void TheOnnxBuilderWritesAttributesConstantsAndShapes()
+    {
+        RandomGenerator.SetGlobalSeed(12);
+        var model = new Sequential(new Dense(6, inputShape: [3]), new Reshape([2, 3]), new TemperatureSoftmax(2.5f));
+        OnnxRunner.AssertMatches(model, [Inputs(4, 3, 11)], "TemperatureSoftmax");
+
+        var bogus = new Sequential(new Dense(2, inputShape: [3]), new TemperatureSoftmax(1f, bogusOutput: true));
+        using var folder = new TempFolder();
+        var e = Assert.Throws<DeepSharpException>(() => bogus.ExportOnnx(folder.File("b.onnx")));
+        Assert.Contains("no_such_value", e.Message);
+        Assert.Contains("TestTemperatureSoftmax", e.Message);
+    }
+
     private static Tensor Inputs(int n, int features, int seed) =>
         Tensor.RandomUniform(new Shape(n, features), -1f, 1f, new RandomGenerator(seed));
 
