@@ -90,7 +90,7 @@ public static partial class Ops
             case AxisReduction.Sum:
             case AxisReduction.Mean:
                 AxisReductions.Sum(x.Span, y.Span, outer, n, inner);
-                if (kind == AxisReduction.Mean) System.Numerics.Tensors.TensorPrimitives.Multiply(y.Span, 1f / n, y.Span);
+                if (kind == AxisReduction.Mean) System.Numerics.Tensors.TensorPrimitives.Divide(y.Span, n, y.Span);
                 break;
             default:
                 AxisReductions.Extremum(x.Span, y.Span, outer, n, inner, kind == AxisReduction.Max);

@@ -41,7 +41,9 @@ public static partial class Ops
     /// Elementwise choice (NumPy's where, Keras's ops.where): a where <paramref name="condition"/> is
     /// non-zero, else b; the three broadcast together. The gradient goes to a where the condition
     /// holds and to b elsewhere (never to the condition). Unlike c·a + (1 − c)·b, an infinite or NaN
-    /// value in the branch not taken does not leak into the result or the gradient.
+    /// value in the branch not taken does not leak into the result. Its gradient there is 0, but an op
+    /// before Where whose own derivative is infinite there (Log at 0) still gives 0·∞ = NaN, as in
+    /// PyTorch and TensorFlow: guard that op's input with a Where as well.
     /// </summary>
     public static Tensor Where(Tensor condition, Tensor a, Tensor b)
     {

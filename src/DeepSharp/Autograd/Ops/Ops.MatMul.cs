@@ -15,8 +15,13 @@ public static partial class Ops
     {
         if (a.Rank == 0 || b.Rank == 0)
             throw new ShapeMismatchException($"MatMul needs operands with at least one axis; got {a.Shape} · {b.Shape}.");
-        if (a.Rank == 1) return Squeeze(MatMul(Unsqueeze(a, 0), b), -2);
-        if (b.Rank == 1) return Squeeze(MatMul(a, Unsqueeze(b, -1)), -1);
+        if (a.Rank == 1 || b.Rank == 1)
+        {
+            bool row = a.Rank == 1, column = b.Rank == 1;
+            var product = MatMul(row ? Unsqueeze(a, 0) : a, column ? Unsqueeze(b, -1) : b);
+            if (column) product = Squeeze(product, -1);
+            return row ? Squeeze(product, column ? -1 : -2) : product;
+        }
         int m = a.Shape[-2], k = a.Shape[-1], n = b.Shape[-1];
         if (b.Shape[-2] != k)
             throw new ShapeMismatchException($"MatMul needs (…, m, k) · (…, k, n); got {a.Shape} · {b.Shape} (inner sizes {k} and {b.Shape[-2]}).");
