@@ -44,6 +44,20 @@ public sealed partial class Tensor
         return array;
     }
 
+    /// <summary>
+    /// A float32 copy of an int32 tensor (class indices to arithmetic, e.g. in Where); a float32 tensor
+    /// returns itself. Not recorded for autograd: integers carry no gradient.
+    /// </summary>
+    public Tensor ToFloat()
+    {
+        if (DType == DType.Float32) return this;
+        var result = Temp(Shape);
+        var src = IntSpan;
+        var dst = result.Span;
+        for (int i = 0; i < dst.Length; i++) dst[i] = src[i];
+        return result;
+    }
+
     private Array ToMultiArray(int rank)
     {
         if (Rank != rank)
