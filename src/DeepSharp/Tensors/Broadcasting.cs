@@ -46,7 +46,7 @@ public static class Broadcasting
     /// <summary>a op b into a new (temporary) tensor of the broadcast shape.</summary>
     public static Tensor Binary(Tensor a, Tensor b, BinaryOp op)
     {
-        var shape = BroadcastShapes(a.Shape, b.Shape, op.ToString());
+        var shape = BroadcastShapes(a.Shape, b.Shape, Name(op));
         var result = Tensor.Temp(shape);
         BinaryInto(a, b, op, result);
         return result;
@@ -196,6 +196,15 @@ public static class Broadcasting
             index[d] = 0;
         }
     }
+
+    /// <summary>The op's name for errors, without boxing the enum (binary ops run inside allocation-free training steps).</summary>
+    private static string Name(BinaryOp op) => op switch
+    {
+        BinaryOp.Add => "Add",
+        BinaryOp.Subtract => "Subtract",
+        BinaryOp.Multiply => "Multiply",
+        _ => "Divide",
+    };
 
     private static float Scalar(BinaryOp op, float x, float y) => op switch
     {
