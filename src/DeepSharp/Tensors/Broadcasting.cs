@@ -64,6 +64,12 @@ public static class Broadcasting
             throw new ShapeMismatchException($"Expand: shape {x.Shape} cannot be broadcast to {shape}.");
         var result = x.DType == DType.Int32 ? Tensor.IntTemp(shape) : Tensor.Temp(shape);
         if (result.Size == 0) return result;
+        if (x.Size == 1) // a scalar or (1, 1, …): one fill
+        {
+            if (x.DType == DType.Int32) result.IntSpan.Fill(x.IntSpan[0]);
+            else result.Span.Fill(x.Span[0]);
+            return result;
+        }
         var strides = BroadcastStrides(x.Shape, shape);
         var index = new int[shape.Rank];
         int n = result.Size;

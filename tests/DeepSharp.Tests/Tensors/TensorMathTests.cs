@@ -184,6 +184,20 @@ public class TensorMathTests
     }
 
     [Fact]
+    public void ExpandStretchesSizeOneAxesOfFloatAndIntTensors()
+    {
+        Assert.Equal([0f, 1f, 2f, 0f, 1f, 2f], Broadcasting.Expand(Range(3), new Shape(2, 3)).ToArray());
+        Assert.Equal([0f, 0f, 0f, 1f, 1f, 1f], Broadcasting.Expand(Range(2, 1), new Shape(2, 3)).ToArray());
+        Assert.Equal([7f, 7f, 7f, 7f], Broadcasting.Expand(Tensor.Scalar(7f), new Shape(2, 1, 2)).ToArray());
+        Assert.Equal([4, 5, 4, 5], Broadcasting.Expand(Tensor.FromArray([4, 5], 1, 2), new Shape(2, 2)).ToIntArray());
+        Assert.Equal([9, 9], Broadcasting.Expand(Tensor.FromArray([9], 1), new Shape(2)).ToIntArray());
+        var same = Range(2, 2);
+        Assert.Same(same, Broadcasting.Expand(same, new Shape(2, 2)));
+        var e = Assert.Throws<ShapeMismatchException>(() => Broadcasting.Expand(Range(2, 3), new Shape(3)));
+        Assert.Contains("(2, 3)", e.Message);
+    }
+
+    [Fact]
     public void FromArrayCopiesAndWrapTakesOwnership()
     {
         var data = new[] { 1f, 2f, 3f };
