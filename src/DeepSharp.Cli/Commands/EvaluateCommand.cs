@@ -117,7 +117,7 @@ internal static class EvaluateCommand
         if (classes == 1)
         {
             model.Compile(new Adam(), new BinaryCrossentropy(fromLogits: !probabilities), [new BinaryAccuracy()]);
-            targets = Tensor.FromArray(labels.Select(l => (float)l).ToArray(), n, 1);
+            targets = Tensor.Wrap(labels.Select(l => (float)l).ToArray(), n, 1);
         }
         else
         {

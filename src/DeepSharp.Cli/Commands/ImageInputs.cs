@@ -85,7 +85,7 @@ internal static class ImageInputs
                     throw new DeepSharpException($"PNG file '{file}' is {image.Width}×{image.Height}; the model takes {width}×{height} images (resize it first).");
                 ToFloats(image, data.AsSpan(i * size, size), channels);
             }
-            yield return (names, Tensor.FromArray(data, n, height, width, channels));
+            yield return (names, Tensor.Wrap(data, n, height, width, channels));
         }
     }
 
@@ -102,7 +102,7 @@ internal static class ImageInputs
             for (int i = 0; i < data.Length; i++) data[i] = pixels[i] / 255f;
             var names = new string[n];
             for (int i = 0; i < n; i++) names[i] = $"{name}[{start + i}]";
-            yield return (names, Tensor.FromArray(data, n, idx.Rows, idx.Cols, 1));
+            yield return (names, Tensor.Wrap(data, n, idx.Rows, idx.Cols, 1));
         }
     }
 

@@ -32,7 +32,7 @@ internal static class SpamPresets
 
     /// <summary>Token ids (N, <see cref="Length"/>) and targets (N, 1): 1 for spam.</summary>
     public static (Tensor X, Tensor Y) Encode(TextVectorizer vectorizer, IReadOnlyList<Email> part) =>
-        (vectorizer.Vectorize(part.Select(e => e.Text).ToArray()), Tensor.FromArray(part.Select(e => e.IsSpam ? 1f : 0f).ToArray(), part.Count, 1));
+        (vectorizer.Vectorize(part.Select(e => e.Text).ToArray()), Tensor.Wrap(part.Select(e => e.IsSpam ? 1f : 0f).ToArray(), part.Count, 1));
 
     public static Model Build(string preset, int vocabulary) => preset switch
     {

@@ -39,7 +39,7 @@ internal static class UserData
         var (images, labels) = IdxReader.ReadPair(xPath, yPath);
         var pixels = new float[images.Pixels.Length];
         for (int i = 0; i < pixels.Length; i++) pixels[i] = images.Pixels[i] / 255f;
-        return (Tensor.FromArray(pixels, inputShape.WithBatch(count)), labels.Select(b => (int)b).ToArray());
+        return (Tensor.Wrap(pixels, inputShape.WithBatch(count)), labels.Select(b => (int)b).ToArray());
     }
 
     private static (Tensor X, int[] Labels) Csv(string xPath, string? yPath, Shape inputShape)
@@ -65,7 +65,7 @@ internal static class UserData
                 throw new DataFormatException($"CSV file '{file}': row {i + 1}'s label is {label.ToString(CultureInfo.InvariantCulture)}, expected a class index.");
             labels[i] = (int)label;
         }
-        return (Tensor.FromArray(x, inputShape.WithBatch(rows.Count)), labels);
+        return (Tensor.Wrap(x, inputShape.WithBatch(rows.Count)), labels);
     }
 
     private static void CheckSize(string path, int values, string holds, Shape inputShape)

@@ -27,8 +27,8 @@ internal static class CheckpointFile
         foreach (var (path, w) in c.Weights) file.Add(ModelPrefix + path, w);
         foreach (var (key, t) in c.Optimizer.Tensors) file.Add(OptimizerPrefix + key, t);
         foreach (var (role, state) in c.Generators)
-            file.Add(RngPrefix + role, Tensor.FromArray(Array.ConvertAll(state, v => unchecked((int)v)), state.Length));
-        if (c.DataOrder is { } order) file.Add(OrderName, Tensor.FromArray((int[])order.Clone(), order.Length));
+            file.Add(RngPrefix + role, Tensor.Wrap(Array.ConvertAll(state, v => unchecked((int)v)), state.Length));
+        if (c.DataOrder is { } order) file.Add(OrderName, Tensor.FromArray(order, order.Length));
 
         file.Metadata["format"] = Format;
         file.Metadata["format_version"] = Version;

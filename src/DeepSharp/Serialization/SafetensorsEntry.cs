@@ -94,9 +94,9 @@ public sealed class SafetensorsEntry
         switch (DType)
         {
             case SafetensorsDType.F32:
-                return Tensor.FromArray(MemoryMarshal.Cast<byte, float>(bytes).ToArray(), dims);
+                return Tensor.Wrap(MemoryMarshal.Cast<byte, float>(bytes).ToArray(), dims);
             case SafetensorsDType.I32:
-                return Tensor.FromArray(MemoryMarshal.Cast<byte, int>(bytes).ToArray(), dims);
+                return Tensor.Wrap(MemoryMarshal.Cast<byte, int>(bytes).ToArray(), dims);
             default:
                 throw new DataFormatException($"Safetensors file '{source}': tensor '{Name}' is {DType.Name()}; DeepSharp tensors hold F32 or I32.");
         }

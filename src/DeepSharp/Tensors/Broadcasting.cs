@@ -24,7 +24,11 @@ public static class Broadcasting
 {
     /// <summary>The shape that <paramref name="a"/> and <paramref name="b"/> broadcast to, e.g. (4, 1, 3) and (5, 1) give (4, 5, 3).</summary>
     /// <exception cref="ShapeMismatchException">An axis differs and neither size is 1.</exception>
-    public static Shape BroadcastShapes(Shape a, Shape b)
+    public static Shape BroadcastShapes(Shape a, Shape b) => BroadcastShapes(a, b, "Broadcast");
+
+    /// <summary>The shape that <paramref name="a"/> and <paramref name="b"/> broadcast to, for the op named <paramref name="op"/> (which the error names).</summary>
+    /// <exception cref="ShapeMismatchException">An axis differs and neither size is 1.</exception>
+    public static Shape BroadcastShapes(Shape a, Shape b, string op)
     {
         int rank = Math.Max(a.Rank, b.Rank);
         var dims = new int[rank];
@@ -33,7 +37,7 @@ public static class Broadcasting
             int da = i < rank - a.Rank ? 1 : a[i - (rank - a.Rank)];
             int db = i < rank - b.Rank ? 1 : b[i - (rank - b.Rank)];
             if (da != db && da != 1 && db != 1)
-                throw new ShapeMismatchException($"Shapes {a} and {b} cannot be broadcast together (axis {i}: {da} vs {db}).");
+                throw new ShapeMismatchException($"{op}: shapes {a} and {b} cannot be broadcast together (axis {i}: {da} vs {db}).");
             dims[i] = da == 1 ? db : da;
         }
         return new Shape(dims);
@@ -42,10 +46,53 @@ public static class Broadcasting
     /// <summary>a op b into a new (temporary) tensor of the broadcast shape.</summary>
     public static Tensor Binary(Tensor a, Tensor b, BinaryOp op)
     {
-        var shape = BroadcastShapes(a.Shape, b.Shape);
+        var shape = BroadcastShapes(a.Shape, b.Shape, Name(op));
         var result = Tensor.Temp(shape);
         BinaryInto(a, b, op, result);
         return result;
+    }
+
+    /// <summary>
+    /// <paramref name="x"/> stretched to <paramref name="shape"/> (NumPy's broadcast_to), copied into a
+    /// new (temporary) tensor; <paramref name="x"/> itself when it already has that shape.
+    /// </summary>
+    /// <exception cref="ShapeMismatchException">x does not broadcast to <paramref name="shape"/>.</exception>
+    public static Tensor Expand(Tensor x, Shape shape)
+    {
+        if (x.Shape == shape) return x;
+        if (BroadcastShapes(x.Shape, shape, "Expand") != shape)
+            throw new ShapeMismatchException($"Expand: shape {x.Shape} cannot be broadcast to {shape}.");
+        var result = x.DType == DType.Int32 ? Tensor.IntTemp(shape) : Tensor.Temp(shape);
+        if (result.Size == 0) return result;
+        if (x.Size == 1) // a scalar or (1, 1, …): one fill
+        {
+            if (x.DType == DType.Int32) result.IntSpan.Fill(x.IntSpan[0]);
+            else result.Span.Fill(x.Span[0]);
+            return result;
+        }
+        var strides = BroadcastStrides(x.Shape, shape);
+        var index = new int[shape.Rank];
+        int n = result.Size;
+        if (x.DType == DType.Int32)
+        {
+            var src = x.IntSpan;
+            var dst = result.IntSpan;
+            for (int i = 0; i < n; i++) { dst[i] = src[Offset(index, strides)]; Increment(index, shape); }
+        }
+        else
+        {
+            var src = x.Span;
+            var dst = result.Span;
+            for (int i = 0; i < n; i++) { dst[i] = src[Offset(index, strides)]; Increment(index, shape); }
+        }
+        return result;
+    }
+
+    private static int Offset(int[] index, int[] strides)
+    {
+        int offset = 0;
+        for (int d = 0; d < index.Length; d++) offset += index[d] * strides[d];
+        return offset;
     }
 
     internal static void BinaryInto(Tensor a, Tensor b, BinaryOp op, Tensor result)
@@ -155,6 +202,15 @@ public static class Broadcasting
             index[d] = 0;
         }
     }
+
+    /// <summary>The op's name for errors, without boxing the enum (binary ops run inside allocation-free training steps).</summary>
+    private static string Name(BinaryOp op) => op switch
+    {
+        BinaryOp.Add => "Add",
+        BinaryOp.Subtract => "Subtract",
+        BinaryOp.Multiply => "Multiply",
+        _ => "Divide",
+    };
 
     private static float Scalar(BinaryOp op, float x, float y) => op switch
     {

@@ -23,27 +23,59 @@ public sealed partial class Tensor
     public static Tensor Empty(Shape shape) => new(new CpuStorage<float>(shape.Size, clear: false), shape);
 
     /// <summary>A rank-0 float32 tensor holding <paramref name="value"/>; it broadcasts against any shape.</summary>
-    public static Tensor Scalar(float value) => FromArray([value], Shape.Scalar);
+    public static Tensor Scalar(float value) => Wrap([value], Shape.Scalar);
 
-    /// <summary>A float32 tensor that takes ownership of <paramref name="data"/> (no copy).</summary>
+    /// <summary>A float32 tensor holding a copy of <paramref name="data"/> (row-major); later writes to the array do not show in the tensor.</summary>
+    /// <exception cref="ShapeMismatchException">The array's length is not the shape's element count.</exception>
     public static Tensor FromArray(float[] data, params int[] shape) => FromArray(data, new Shape(shape));
 
-    /// <summary>A float32 tensor of <paramref name="shape"/> over <paramref name="data"/> (row-major, no copy: later writes to the array show in the tensor).</summary>
+    /// <summary>A float32 tensor of <paramref name="shape"/> holding a copy of <paramref name="data"/> (row-major).</summary>
     /// <exception cref="ShapeMismatchException">The array's length is not the shape's element count.</exception>
     public static Tensor FromArray(float[] data, Shape shape)
     {
+        ArgumentNullException.ThrowIfNull(data);
+        return Wrap((float[])data.Clone(), shape);
+    }
+
+    /// <summary>An int32 tensor (labels, indices) holding a copy of <paramref name="data"/>.</summary>
+    /// <exception cref="ShapeMismatchException">The array's length is not the shape's element count.</exception>
+    public static Tensor FromArray(int[] data, params int[] shape) => FromArray(data, new Shape(shape));
+
+    /// <summary>An int32 tensor of <paramref name="shape"/> holding a copy of <paramref name="data"/> (row-major).</summary>
+    /// <exception cref="ShapeMismatchException">The array's length is not the shape's element count.</exception>
+    public static Tensor FromArray(int[] data, Shape shape)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return Wrap((int[])data.Clone(), shape);
+    }
+
+    /// <summary>
+    /// A float32 tensor that takes ownership of <paramref name="data"/> (no copy): the tensor's
+    /// elements are the array's, so later writes to either show in both. For data the caller
+    /// made for this tensor and will not touch again; <see cref="FromArray(float[], int[])"/> copies.
+    /// </summary>
+    /// <exception cref="ShapeMismatchException">The array's length is not the shape's element count.</exception>
+    public static Tensor Wrap(float[] data, params int[] shape) => Wrap(data, new Shape(shape));
+
+    /// <summary>A float32 tensor of <paramref name="shape"/> over <paramref name="data"/> (takes ownership, no copy).</summary>
+    /// <exception cref="ShapeMismatchException">The array's length is not the shape's element count.</exception>
+    public static Tensor Wrap(float[] data, Shape shape)
+    {
+        ArgumentNullException.ThrowIfNull(data);
         if (data.Length != shape.Size)
             throw new ShapeMismatchException($"{data.Length} values cannot fill shape {shape} ({shape.Size} elements).");
         return new Tensor(new CpuStorage<float>(data), shape);
     }
 
-    /// <summary>An int32 tensor (labels, indices) that takes ownership of <paramref name="data"/>.</summary>
-    public static Tensor FromArray(int[] data, params int[] shape) => FromArray(data, new Shape(shape));
-
-    /// <summary>An int32 tensor of <paramref name="shape"/> over <paramref name="data"/> (row-major, no copy).</summary>
+    /// <summary>An int32 tensor that takes ownership of <paramref name="data"/> (no copy), as <see cref="Wrap(float[], int[])"/>.</summary>
     /// <exception cref="ShapeMismatchException">The array's length is not the shape's element count.</exception>
-    public static Tensor FromArray(int[] data, Shape shape)
+    public static Tensor Wrap(int[] data, params int[] shape) => Wrap(data, new Shape(shape));
+
+    /// <summary>An int32 tensor of <paramref name="shape"/> over <paramref name="data"/> (takes ownership, no copy).</summary>
+    /// <exception cref="ShapeMismatchException">The array's length is not the shape's element count.</exception>
+    public static Tensor Wrap(int[] data, Shape shape)
     {
+        ArgumentNullException.ThrowIfNull(data);
         if (data.Length != shape.Size)
             throw new ShapeMismatchException($"{data.Length} values cannot fill shape {shape} ({shape.Size} elements).");
         return new Tensor(new CpuStorage<int>(data), shape);

@@ -54,7 +54,7 @@ public sealed class CharLanguageModelData
             }
             y[w * Context + ids.Count] = MarkerId;
         }
-        return (Tensor.FromArray(x, words.Count, Context), Tensor.FromArray(y, words.Count, Context));
+        return (Tensor.Wrap(x, words.Count, Context), Tensor.Wrap(y, words.Count, Context));
     }
 
     /// <summary>

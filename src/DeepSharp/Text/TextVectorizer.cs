@@ -107,7 +107,7 @@ public sealed class TextVectorizer
         var data = new int[rows.Length * length];
         for (int i = 0; i < rows.Length; i++)
             rows[i].AsSpan(0, Math.Min(length, rows[i].Length)).CopyTo(data.AsSpan(i * length));
-        return Tensor.FromArray(data, rows.Length, length);
+        return Tensor.Wrap(data, rows.Length, length);
     }
 
     /// <summary>The text of a row of ids (tokens joined by a space for whitespace splitting); padding is skipped.</summary>

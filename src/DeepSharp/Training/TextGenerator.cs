@@ -30,7 +30,7 @@ public static class TextGenerator
             var ids = new List<int> { data.MarkerId };
             bool cached = model.Layers.Any(l => l is DeepSharp.Nn.Layers.TransformerDecoderBlock);
             var cache = cached ? new KvCache(context) : null;
-            Tensor? next = cached ? model.Step(Tensor.FromArray([data.MarkerId], 1, 1), cache!) : null;
+            Tensor? next = cached ? model.Step(Tensor.Wrap([data.MarkerId], 1, 1), cache!) : null;
             while (ids.Count < context)
             {
                 using var scope = Tensor.Scope();
@@ -40,7 +40,7 @@ public static class TextGenerator
                 {
                     var window = new int[context];
                     ids.CopyTo(window);
-                    logits = CheckScores(model.Call(Tensor.FromArray(window, 1, context)), v).Span.Slice((ids.Count - 1) * v, v);
+                    logits = CheckScores(model.Call(Tensor.Wrap(window, 1, context)), v).Span.Slice((ids.Count - 1) * v, v);
                 }
                 // Padding and [UNK] are never generated.
                 var row = logits.ToArray();
@@ -48,7 +48,7 @@ public static class TextGenerator
                 int id = sampler.Sample(row);
                 if (id == data.MarkerId) break;
                 ids.Add(id);
-                if (cached && ids.Count < context) next = scope.Keep(model.Step(Tensor.FromArray([id], 1, 1), cache!));
+                if (cached && ids.Count < context) next = scope.Keep(model.Step(Tensor.Wrap([id], 1, 1), cache!));
             }
             words.Add(data.Vocabulary.Decode(ids.Skip(1)));
         }

@@ -21,8 +21,8 @@ public static class Mnist
     {
         var a = LoadNormalized(dataDir);
         return (
-            (Tensor.FromArray(a.TrainImages, a.TrainCount, a.Rows, a.Cols, 1), Tensor.FromArray(a.TrainLabels, a.TrainCount)),
-            (Tensor.FromArray(a.TestImages, a.TestCount, a.Rows, a.Cols, 1), Tensor.FromArray(a.TestLabels, a.TestCount)));
+            (Tensor.Wrap(a.TrainImages, a.TrainCount, a.Rows, a.Cols, 1), Tensor.Wrap(a.TrainLabels, a.TrainCount)),
+            (Tensor.Wrap(a.TestImages, a.TestCount, a.Rows, a.Cols, 1), Tensor.Wrap(a.TestLabels, a.TestCount)));
     }
 
     /// <summary>Raw bytes of the four files, checked: counts agree, image sizes agree, labels are 0..9.</summary>
