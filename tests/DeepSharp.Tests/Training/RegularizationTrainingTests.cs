@@ -189,6 +189,32 @@ public class RegularizationTrainingTests
     }
 
     [Fact]
+    public void EveryRegularizedWeightOfAModelIsPenalised()
+    {
+        // Keras's model.losses: one penalty per regularized trainable weight, sublayers and wrappers
+        // included (Bidirectional's two directions; MultiHeadAttention's four projections).
+        var input = Model.Input([4, 3]);
+        var x = new Bidirectional(new Lstm(2, returnSequences: true, kernelRegularizer: new L2())).Call(input);
+        x = new MultiHeadAttention(2, 2, kernelRegularizer: new L1(), biasRegularizer: new L2()).Call(x, x);
+        x = new LayerNormalization(gammaRegularizer: new L2(), betaRegularizer: new L1()).Call(x);
+        var model = new Model(input, new Dense(1, kernelRegularizer: new L1L2(0.1f, 0.1f)).Call(x));
+        Assert.Equal(2 + 8 + 2 + 1, model.RegularizationLosses.Count);
+        double byHand = 0;
+        foreach (var p in model.Parameters.Where(p => p.Regularizer is not null))
+        {
+            var w = p.Value.ToArray();
+            byHand += p.Regularizer switch
+            {
+                L1 r => r.Factor * w.Sum(v => Math.Abs((double)v)),
+                L2 r => r.Factor * w.Sum(v => (double)v * v),
+                L1L2 r => r.L1 * w.Sum(v => Math.Abs((double)v)) + r.L2 * w.Sum(v => (double)v * v),
+                _ => throw new InvalidOperationException(),
+            };
+        }
+        Assert.Equal(byHand, model.RegularizationLosses.Sum(t => (double)t.Item()), 4);
+    }
+
+    [Fact]
     public void RegularizationAddsLittleToAStepsAllocations()
     {
         // The same network without and with three weight penalties, an activity penalty and two

@@ -46,6 +46,18 @@ public class RegularizedLayerHarnessTests
         activityRegularizer: new L2(), kernelConstraint: Loose, recurrentConstraint: Loose, biasConstraint: Loose), [4, 2], [3], 3 * (2 * 3 + 3 * 3) + 6 * 3);
 
     [Fact]
+    public void BatchNormalization() => LayerHarness.Run(() => new BatchNormalization(betaRegularizer: new L1(), gammaRegularizer: new L2(),
+        betaConstraint: Loose, gammaConstraint: new NonNeg()), [4], [4], 16, batch: 5);
+
+    [Fact]
+    public void LayerNormalization() => LayerHarness.Run(() => new LayerNormalization([1, 2], betaRegularizer: new L2(), gammaRegularizer: Kernel,
+        betaConstraint: Loose, gammaConstraint: new MaxNorm(100f, [0, 1])), [2, 6], [2, 6], 24);
+
+    [Fact]
+    public void MultiHeadAttention() => MultiInputHarness.Run(() => new MultiHeadAttention(2, 3, kernelRegularizer: Kernel, biasRegularizer: new L2(),
+        activityRegularizer: new L1(), kernelConstraint: Loose, biasConstraint: Loose), [[3, 4], [5, 5]], [3, 4], 30 + 36 + 36 + 28);
+
+    [Fact]
     public void ConfigsKeepEverySetting()
     {
         var lstm = new Lstm(3, kernelRegularizer: new L2(0.3f), recurrentRegularizer: new L1(0.2f), biasRegularizer: new L1L2(0.1f, 0.4f),
