@@ -51,7 +51,8 @@ public sealed class LayerNormalization : Layer
         string? name = null, int[]? inputShape = null,
         Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null, Constraint? betaConstraint = null, Constraint? gammaConstraint = null)
         : this(axis ?? throw new ArgumentNullException(nameof(axis)), true, epsilon, center, scale, name, inputShape,
-            betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint) { }
+            betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint)
+    { }
 
     private LayerNormalization(int[] axis, bool isList, float epsilon, bool center, bool scale, string? name, int[]? inputShape,
         Regularizer? betaRegularizer, Regularizer? gammaRegularizer, Constraint? betaConstraint, Constraint? gammaConstraint) : base(name, inputShape)
