@@ -189,6 +189,32 @@ public class RegularizationTrainingTests
     }
 
     [Fact]
+    public void TheDocsExampleTrainsWithinItsConstraint()
+    {
+        // docs/layers.md, "Regularizers and constraints", on small images; a tight max norm so it binds.
+        RandomGenerator.SetGlobalSeed(8);
+        var model = new Sequential(
+            new Conv2D(4, (3, 3), activation: Activation.Relu, kernelRegularizer: new L2(1e-4f),
+                kernelConstraint: new MaxNorm(0.3f, [0, 1, 2]), inputShape: [6, 6, 1]),
+            new Flatten(),
+            new Dense(3, Activation.Softmax, activityRegularizer: new L1(1e-5f)));
+        model.Compile(new Adam(0.05f), new CategoricalCrossentropy());
+        var generator = new RandomGenerator(2);
+        var x = Tensor.RandomUniform(new Shape(12, 6, 6, 1), generator: generator);
+        var y = Tensor.Zeros(12, 3);
+        for (int i = 0; i < 12; i++) y.Span[i * 3 + i % 3] = 1f;
+        var history = model.Fit(x, y, batchSize: 4, epochs: 2, verbose: 0);
+        Assert.All(history["loss"], l => Assert.True(double.IsFinite(l)));
+        var kernel = model.Parameters.First().Value.ToArray(); // (3, 3, 1, 4): one norm per filter
+        for (int f = 0; f < 4; f++)
+        {
+            double sum = 0;
+            for (int i = f; i < kernel.Length; i += 4) sum += (double)kernel[i] * kernel[i];
+            Assert.True(Math.Sqrt(sum) <= 0.3 + 1e-6, $"filter {f} has norm {Math.Sqrt(sum)}");
+        }
+    }
+
+    [Fact]
     public void EveryRegularizedWeightOfAModelIsPenalised()
     {
         // Keras's model.losses: one penalty per regularized trainable weight, sublayers and wrappers

@@ -56,10 +56,14 @@ public sealed class Conv2D : Layer
         (KernelConstraint, BiasConstraint) = (kernelConstraint, biasConstraint);
     }
 
-    /// <summary>A square kernel, as Keras's <c>Conv2D(32, 3)</c>.</summary>
+    /// <summary>A square kernel, as Keras's <c>Conv2D(32, 3)</c>; the arguments are those of the main constructor.</summary>
     public Conv2D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid,
-        Activation? activation = null, bool useBias = true, string? name = null, int[]? inputShape = null)
-        : this(filters, (kernelSize, kernelSize), (strides, strides), padding, activation, useBias, name: name, inputShape: inputShape)
+        Activation? activation = null, bool useBias = true, string? name = null, int[]? inputShape = null,
+        Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
+        Constraint? kernelConstraint = null, Constraint? biasConstraint = null)
+        : this(filters, (kernelSize, kernelSize), (strides, strides), padding, activation, useBias, name: name, inputShape: inputShape,
+            kernelRegularizer: kernelRegularizer, biasRegularizer: biasRegularizer, activityRegularizer: activityRegularizer,
+            kernelConstraint: kernelConstraint, biasConstraint: biasConstraint)
     {
     }
 

@@ -29,6 +29,10 @@ public class RegularizedLayerHarnessTests
         activityRegularizer: new L1(), kernelConstraint: new MaxNorm(100f, [0, 1, 2]), biasConstraint: Loose), [6, 7, 2], [4, 5, 4], 3 * 3 * 2 * 4 + 4, batch: 2);
 
     [Fact]
+    public void Conv2DSquareKernel() => LayerHarness.Run(() => new Conv2D(2, 2, kernelRegularizer: new L2(), activityRegularizer: new L1(),
+        biasConstraint: new NonNeg()), [4, 4, 1], [3, 3, 2], 2 * 2 * 2 + 2, batch: 2);
+
+    [Fact]
     public void Embedding() => LayerHarness.Run(() => new Embedding(7, 3, embeddingsRegularizer: new L2(), activityRegularizer: new L1(),
         embeddingsConstraint: new MaxNorm(100f, [1])), [4], [4, 3], 21, input: Indices);
 
