@@ -43,8 +43,8 @@ public abstract partial class Layer
     /// Records the activity penalty of <paramref name="output"/> when the layer has an
     /// <see cref="ActivityRegularizer"/> and returns the output unchanged: call it on the layer's
     /// result at the end of <see cref="Forward(Tensor, bool)"/>. Inside Fit and Evaluate the step
-    /// collects it; elsewhere the layer keeps it for <see cref="RegularizationLosses"/> (not under NoGrad, so that
-    /// inference does not pay for it).
+    /// collects it; elsewhere the layer keeps it for <see cref="RegularizationLosses"/> (not under
+    /// NoGrad, so that inference does not pay for it).
     /// </summary>
     protected Tensor WithActivityPenalty(Tensor output)
     {
@@ -52,5 +52,24 @@ public abstract partial class Layer
         if (ActivityLosses.Collecting) ActivityLosses.Add(r, output);
         else _activityLoss = NoGrad.IsActive ? null : ActivityLosses.Of(r, output);
         return output;
+    }
+
+    /// <summary>
+    /// As <see cref="WithActivityPenalty(Tensor)"/> for a call that returns several tensors (a
+    /// recurrent layer's output and states, attention's output and scores): Keras penalises each.
+    /// </summary>
+    protected void WithActivityPenalty(IReadOnlyList<Tensor> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        if (ActivityRegularizer is not { } r) return;
+        if (ActivityLosses.Collecting)
+        {
+            for (int i = 0; i < outputs.Count; i++) ActivityLosses.Add(r, outputs[i]);
+            return;
+        }
+        Tensor? sum = null;
+        if (!NoGrad.IsActive)
+            for (int i = 0; i < outputs.Count; i++) sum = ActivityLosses.Of(r, outputs[i], sum);
+        _activityLoss = sum;
     }
 }

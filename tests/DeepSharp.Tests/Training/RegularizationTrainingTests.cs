@@ -148,6 +148,26 @@ public class RegularizationTrainingTests
     }
 
     [Fact]
+    public void EveryReturnedTensorIsPenalisedAsKerasDoes()
+    {
+        // An LSTM with returnState returns the output, h and c: Keras's __call__ penalises each.
+        RandomGenerator.SetGlobalSeed(6);
+        var lstm = new Lstm(2, returnState: true, activityRegularizer: new L2(0.1f));
+        var x = Tensor.RandomNormal(new Shape(Batch, 3, In), generator: new RandomGenerator(1));
+        var outputs = lstm.CallWithState(x, training: true);
+        Assert.Equal(3, outputs.Count);
+        double expected = outputs.Sum(o => 0.1 * o.ToArray().Sum(v => (double)v * v) / Batch);
+        Assert.Equal(expected, Assert.Single(lstm.RegularizationLosses).Item(), 5);
+
+        // Attention with its scores: the output and the (batch, heads, Tq, Tk) scores.
+        var attention = new MultiHeadAttention(2, 2, activityRegularizer: new L1(0.2f));
+        var q = Tensor.RandomNormal(new Shape(Batch, 3, 4), generator: new RandomGenerator(2));
+        var (output, scores) = attention.CallWithScores(q, q, training: true);
+        expected = 0.2 * (output.ToArray().Sum(v => Math.Abs((double)v)) + scores.ToArray().Sum(v => Math.Abs((double)v))) / Batch;
+        Assert.Equal(expected, Assert.Single(attention.RegularizationLosses).Item(), 5);
+    }
+
+    [Fact]
     public void ConstraintsProjectTheWeightsAfterEachStep()
     {
         const float lr = 0.5f, maxValue = 0.4f;

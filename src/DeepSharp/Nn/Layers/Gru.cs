@@ -34,7 +34,7 @@ public sealed class Gru : RecurrentLayer
     /// <param name="kernelRegularizer">A penalty on the input kernel added to the training loss (Keras's <c>kernel_regularizer</c>); null for none.</param>
     /// <param name="recurrentRegularizer">A penalty on the recurrent kernel; null for none.</param>
     /// <param name="biasRegularizer">A penalty on the bias; null for none.</param>
-    /// <param name="activityRegularizer">A penalty on the layer's output (not its returned states), divided by the batch size; null for none.</param>
+    /// <param name="activityRegularizer">A penalty on the layer's output (and on each returned state, as Keras), divided by the batch size; null for none.</param>
     /// <param name="kernelConstraint">A projection of the input kernel after each optimizer step (Keras's <c>kernel_constraint</c>); null for none.</param>
     /// <param name="recurrentConstraint">A projection of the recurrent kernel after each optimizer step; null for none.</param>
     /// <param name="biasConstraint">A projection of the bias after each optimizer step; null for none.</param>

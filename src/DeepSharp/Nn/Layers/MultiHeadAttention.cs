@@ -35,7 +35,7 @@ public sealed partial class MultiHeadAttention : Layer
     /// <param name="name">The layer's name; null for a Keras-style default.</param>
     /// <param name="kernelRegularizer">A penalty on each projection kernel (query, key, value, output) added to the training loss (Keras's <c>kernel_regularizer</c>); null for none.</param>
     /// <param name="biasRegularizer">A penalty on each projection bias; null for none.</param>
-    /// <param name="activityRegularizer">A penalty on the layer's output (not the scores), divided by the batch size; null for none.</param>
+    /// <param name="activityRegularizer">A penalty on the layer's output (and on the scores when a call returns them, as Keras), divided by the batch size; null for none.</param>
     /// <param name="kernelConstraint">A projection of each kernel after each optimizer step (Keras's <c>kernel_constraint</c>); null for none.</param>
     /// <param name="biasConstraint">A projection of each bias after each optimizer step; null for none.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive, or <paramref name="dropout"/> is outside [0, 1).</exception>
@@ -232,7 +232,11 @@ public sealed partial class MultiHeadAttention : Layer
         Tensor? scores = null;
         if (keepScores) (attended, scores) = Ops.AttentionWithScores(q, k, v, mask, causal, Scale, rate, generator);
         else attended = Ops.Attention(q, k, v, mask, causal, Scale, rate, generator);
-        return (WithActivityPenalty(OutputProjection(attended)), scores);
+        var output = OutputProjection(attended);
+        // Keras's __call__ penalises every tensor a call returns: the scores too, when they are returned.
+        if (scores is null) WithActivityPenalty(output);
+        else WithActivityPenalty([output, scores]);
+        return (output, scores);
     }
 
     private float Scale => 1f / MathF.Sqrt(KeyDim);

@@ -202,8 +202,9 @@ public abstract partial class RecurrentLayer : Layer
         int batch = x.Shape[0], steps = ReturnSequences ? x.Shape[1] : 1;
         var outputs = new Tensor[1 + StateCount];
         var sequence = Ops.Slice(packed, 1, 0, steps);
-        outputs[0] = WithActivityPenalty(ReturnSequences ? sequence : Ops.Reshape(sequence, batch, Units));
+        outputs[0] = ReturnSequences ? sequence : Ops.Reshape(sequence, batch, Units);
         for (int k = 0; k < StateCount; k++) outputs[1 + k] = Ops.Reshape(Ops.Slice(packed, 1, steps + k, 1), batch, Units);
+        WithActivityPenalty(outputs); // Keras's __call__ penalises every tensor a call returns: the states too
         return outputs;
     }
 

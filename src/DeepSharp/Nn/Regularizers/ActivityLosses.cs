@@ -42,7 +42,10 @@ internal static class ActivityLosses
     /// size (the output's first axis; a scalar output is not divided, and an empty batch gives 0,
     /// as divide_no_nan does), so the strength does not depend on the batch size.
     /// </summary>
-    public static Tensor Of(Regularizer regularizer, Tensor output) => regularizer.AddPenalty(null, output, Scale(output));
+    /// <param name="regularizer">The layer's activity regularizer.</param>
+    /// <param name="output">One tensor the layer's call returned.</param>
+    /// <param name="plus">A penalty to add this one to (the call's other outputs'), or null.</param>
+    public static Tensor Of(Regularizer regularizer, Tensor output, Tensor? plus = null) => regularizer.AddPenalty(plus, output, Scale(output));
 
     private static float Scale(Tensor output) =>
         output.Rank == 0 || output.Shape[0] == 1 ? 1f : output.Shape[0] == 0 ? 0f : 1f / output.Shape[0];
