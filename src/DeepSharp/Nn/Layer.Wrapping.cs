@@ -10,6 +10,6 @@ public abstract partial class Layer
     protected void TrackWeightsOf(Layer inner)
     {
         foreach (var p in inner.Parameters)
-            _parameters.Add(new Parameter(this, $"{inner.Name}/{p.Name}", p.Value, p.Trainable));
+            _parameters.Add(new Parameter(this, $"{inner.Name}/{p.Name}", p.Value, p.Trainable, p.Regularizer, p.Constraint));
     }
 }

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using DeepSharp.Nn.Constraints;
+using DeepSharp.Nn.Regularizers;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Nn;
@@ -88,6 +90,7 @@ public abstract partial class Layer
     {
         var config = new JsonObject { ["name"] = Name };
         if (InputShape is { } s) config["input_shape"] = Naming.ToJson(s);
+        if (ActivityRegularizer is { } r) config["activity_regularizer"] = r.ToJson();
         return config;
     }
 
@@ -102,13 +105,20 @@ public abstract partial class Layer
     /// <param name="training">True inside a training step: dropout, batch statistics and augmentation apply only then.</param>
     protected abstract Tensor Forward(Tensor x, bool training);
 
-    /// <summary>Creates a weight filled by <paramref name="initializer"/> from the global generator.</summary>
-    protected Parameter AddWeight(string name, Shape shape, Initializer initializer, bool trainable = true)
+    /// <summary>
+    /// Creates a weight filled by <paramref name="initializer"/> from the global generator, with an
+    /// optional penalty that training adds to the loss and an optional projection the optimizer
+    /// applies after each update.
+    /// </summary>
+    /// <exception cref="DeepSharpException"><paramref name="constraint"/> does not fit the weight's shape (an axis out of range).</exception>
+    protected Parameter AddWeight(string name, Shape shape, Initializer initializer, bool trainable = true,
+        Regularizer? regularizer = null, Constraint? constraint = null)
     {
+        constraint?.Check(shape, $"{Path}/{name}");
         WeightBudget.Take(shape.Size, $"{Name}/{name}");
         var value = Tensor.Empty(shape);
         initializer.Fill(value.Span, shape, RandomGenerator.Global);
-        var parameter = new Parameter(this, name, value, trainable);
+        var parameter = new Parameter(this, name, value, trainable, regularizer, constraint);
         _parameters.Add(parameter);
         return parameter;
     }

@@ -17,7 +17,7 @@ namespace DeepSharp.Nn;
 /// each other and the input (in 64-bit arithmetic: convolution geometry, shape sizes, the weights a
 /// file holds) is checked when the layer is built, where the message can name the input.
 /// </remarks>
-internal sealed class LayerConfig
+internal sealed partial class LayerConfig
 {
     /// <summary>The most axes a shape in a config may have.</summary>
     public const int MaxRank = 16;
@@ -26,11 +26,16 @@ internal sealed class LayerConfig
     public const int MaxString = 256;
 
     private readonly JsonObject _config;
+    private readonly string? _where;
 
-    public LayerConfig(JsonObject config, string type)
+    /// <param name="config">The JSON object to read.</param>
+    /// <param name="type">The layer type (or, for a nested object, its class name).</param>
+    /// <param name="where">What errors name instead of the layer ("Regularizer L2"), for configs nested in a layer's.</param>
+    public LayerConfig(JsonObject config, string type, string? where = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         _config = config;
+        _where = where;
         Type = type;
         Name = Has("name") ? ReadString("name", _config["name"]) : null;
     }
@@ -51,7 +56,7 @@ internal sealed class LayerConfig
     public DeepSharpException Error(string key, string problem) =>
         new($"{Where}: config key '{key}' {problem}.");
 
-    private string Where => Name is null ? $"Layer type {Type}" : $"Layer '{Name}' ({Type})";
+    private string Where => _where ?? (Name is null ? $"Layer type {Type}" : $"Layer '{Name}' ({Type})");
 
     // ---- integers ----
 

@@ -1,3 +1,5 @@
+using DeepSharp.Nn.Constraints;
+using DeepSharp.Nn.Regularizers;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Nn;
@@ -5,12 +7,14 @@ namespace DeepSharp.Nn;
 /// <summary>A layer's weight (Keras's Variable): a named tensor that optimizers update.</summary>
 public sealed class Parameter
 {
-    internal Parameter(Layer owner, string name, Tensor value, bool trainable)
+    internal Parameter(Layer owner, string name, Tensor value, bool trainable, Regularizer? regularizer = null, Constraint? constraint = null)
     {
         Owner = owner;
         Name = name;
         Value = value;
         Trainable = trainable;
+        Regularizer = regularizer;
+        Constraint = constraint;
         value.RequiresGrad = trainable;
     }
 
@@ -28,6 +32,12 @@ public sealed class Parameter
 
     /// <summary>Whether optimizers update it and gradients are recorded for it; false for statistics such as BatchNormalization's moving mean.</summary>
     public bool Trainable { get; }
+
+    /// <summary>The penalty on this weight that training adds to the loss while it is trainable (Keras's <c>kernel_regularizer</c> and kin); null for none.</summary>
+    public Regularizer? Regularizer { get; }
+
+    /// <summary>The projection the optimizer applies to this weight after each update (Keras's <c>kernel_constraint</c> and kin); null for none.</summary>
+    public Constraint? Constraint { get; }
 
     /// <summary>The shape of <see cref="Value"/>.</summary>
     public Shape Shape => Value.Shape;

@@ -91,6 +91,8 @@ public abstract partial class Optimizer
         Iterations++;
         BeginStep();
         foreach (var (p, grad) in _step) Update(p.Value.Span, grad.Span, SlotsOf(p));
+        // Keras applies each weight's constraint after the update, never to the gradient.
+        foreach (var (p, _) in _step) p.Constraint?.Apply(p.Value);
         _step.Clear();
     }
 

@@ -1,5 +1,6 @@
 using DeepSharp.Autograd;
 using DeepSharp.Data;
+using DeepSharp.Nn.Regularizers;
 using DeepSharp.Tensors;
 using DeepSharp.Training.Callbacks;
 
@@ -28,6 +29,7 @@ internal sealed partial class Trainer
         {
             run.Parameters = _model.Parameters.ToArray();
             run.Trainable = _model.TrainableParameters.ToArray();
+            _regularized = null;
         }
         var loss = TotalLoss(batch, outputs, masks, classWeighted, caller);
         run.LossMean.Add(loss.Item(), batch.Size);
@@ -70,16 +72,27 @@ internal sealed partial class Trainer
         ForgetOutputs();
     }
 
-    /// <summary>The model's outputs and their masks on the batch; a one-input, one-output model fills reused arrays.</summary>
+    /// <summary>
+    /// The model's outputs and their masks on the batch; a one-input, one-output model fills reused
+    /// arrays. The layers' activity penalties are collected meanwhile (Trainer.Regularization.cs).
+    /// </summary>
     private (IReadOnlyList<Tensor> Outputs, Tensor?[] Masks) Forward(Batch batch, bool training)
     {
-        if (batch.InputCount == 1 && _model.InputCount == 1 && _model.OutputCount == 1)
+        ActivityLosses.Begin();
+        try
         {
-            (_oneOutput[0], _oneMask[0]) = _model.CallWithMask(batch.X, training);
-            return (_oneOutput, _oneMask);
+            if (batch.InputCount == 1 && _model.InputCount == 1 && _model.OutputCount == 1)
+            {
+                (_oneOutput[0], _oneMask[0]) = _model.CallWithMask(batch.X, training);
+                return (_oneOutput, _oneMask);
+            }
+            var outputs = _model.CallWithMasks(batch.Inputs, training, out var masks);
+            return (outputs, masks);
         }
-        var outputs = _model.CallWithMasks(batch.Inputs, training, out var masks);
-        return (outputs, masks);
+        finally
+        {
+            _activityLoss = ActivityLosses.End();
+        }
     }
 
     /// <summary>Drops the step's outputs from the reused arrays (they are pooled temporaries).</summary>
@@ -87,13 +100,15 @@ internal sealed partial class Trainer
     {
         _oneOutput[0] = null!;
         _oneMask[0] = null;
+        _activityLoss = null;
     }
 
     /// <summary>
     /// Σ lossWeights[o]·loss[o] over the outputs that have a loss, each weighted by its own sample
     /// weights (or <paramref name="classWeighted"/>) and masked by its own mask; records each output's
     /// loss before its loss weight for its "{output}_loss" log. With one output and weight 1 this is
-    /// that output's loss itself.
+    /// that output's loss itself. The regularization penalties are added last, as Keras's compute_loss
+    /// adds <c>model.losses</c>.
     /// </summary>
     private Tensor TotalLoss(Batch batch, IReadOnlyList<Tensor> outputs, Tensor?[] masks, Tensor? classWeighted, string caller)
     {
@@ -107,7 +122,7 @@ internal sealed partial class Trainer
             if (_lossWeights is { } lw && lw[o] != 1f) value = Ops.Affine(value, lw[o]);
             total = total is null ? value : Ops.Add(total, value);
         }
-        return total ?? throw new InvalidOperationException($"Model '{_model.Name}': no output has a loss.");
+        return WithRegularization(total ?? throw new InvalidOperationException($"Model '{_model.Name}': no output has a loss."));
     }
 
     /// <summary>

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using DeepSharp.Autograd;
+using DeepSharp.Nn.Constraints;
+using DeepSharp.Nn.Regularizers;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Nn.Layers;
@@ -24,9 +26,14 @@ public sealed class BatchNormalization : Layer
     /// <param name="scale">Learn a scale γ.</param>
     /// <param name="name">The layer's name; null for a Keras-style default.</param>
     /// <param name="inputShape">The per-sample input shape (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <param name="betaRegularizer">A penalty on β added to the training loss (Keras's <c>beta_regularizer</c>); null for none.</param>
+    /// <param name="gammaRegularizer">A penalty on γ; null for none.</param>
+    /// <param name="betaConstraint">A projection of β after each optimizer step (Keras's <c>beta_constraint</c>); null for none.</param>
+    /// <param name="gammaConstraint">A projection of γ after each optimizer step; null for none.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="axis"/> is 0, <paramref name="momentum"/> is outside [0, 1], or <paramref name="epsilon"/> is not positive.</exception>
     public BatchNormalization(int axis = -1, float momentum = 0.99f, float epsilon = 1e-3f, bool center = true, bool scale = true,
-        string? name = null, int[]? inputShape = null) : base(name, inputShape)
+        string? name = null, int[]? inputShape = null,
+        Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null, Constraint? betaConstraint = null, Constraint? gammaConstraint = null) : base(name, inputShape)
     {
         if (axis == 0) throw new ArgumentOutOfRangeException(nameof(axis), axis, "BatchNormalization cannot normalise along the batch axis (0).");
         if (!(momentum >= 0f && momentum <= 1f)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "momentum must be in [0, 1].");
@@ -36,6 +43,7 @@ public sealed class BatchNormalization : Layer
         Epsilon = epsilon;
         Center = center;
         Scale = scale;
+        (BetaRegularizer, GammaRegularizer, BetaConstraint, GammaConstraint) = (betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint);
     }
 
     /// <inheritdoc/>
@@ -51,6 +59,14 @@ public sealed class BatchNormalization : Layer
     public bool Center { get; }
     /// <summary>Whether the layer learns a scale γ (weight "gamma").</summary>
     public bool Scale { get; }
+    /// <summary>The penalty on β added to the training loss; null for none.</summary>
+    public Regularizer? BetaRegularizer { get; }
+    /// <summary>The penalty on γ added to the training loss; null for none.</summary>
+    public Regularizer? GammaRegularizer { get; }
+    /// <summary>The projection applied to β after each optimizer step; null for none.</summary>
+    public Constraint? BetaConstraint { get; }
+    /// <summary>The projection applied to γ after each optimizer step; null for none.</summary>
+    public Constraint? GammaConstraint { get; }
 
     /// <summary>The moving statistics (null until built).</summary>
     public Tensor? MovingMean => _movingMean?.Value;
@@ -63,8 +79,8 @@ public sealed class BatchNormalization : Layer
         if (inputShape.Rank < 1) throw ShapeError("(batch, ..., channels)", inputShape);
         _axes = NormalizationAxes.Resolve([Axis], inputShape, this);
         var channels = _axes.ParameterShape;
-        if (Scale) _gamma = AddWeight("gamma", channels, Initializer.Ones);
-        if (Center) _beta = AddWeight("beta", channels, Initializer.Zeros);
+        if (Scale) _gamma = AddWeight("gamma", channels, Initializer.Ones, true, GammaRegularizer, GammaConstraint);
+        if (Center) _beta = AddWeight("beta", channels, Initializer.Zeros, true, BetaRegularizer, BetaConstraint);
         _movingMean = AddWeight("moving_mean", channels, Initializer.Zeros, trainable: false);
         _movingVariance = AddWeight("moving_variance", channels, Initializer.Ones, trainable: false);
     }
@@ -105,10 +121,15 @@ public sealed class BatchNormalization : Layer
         config["epsilon"] = Epsilon;
         config["center"] = Center;
         config["scale"] = Scale;
+        ConfigObjects.Put(config, "beta_regularizer", BetaRegularizer);
+        ConfigObjects.Put(config, "gamma_regularizer", GammaRegularizer);
+        ConfigObjects.Put(config, "beta_constraint", BetaConstraint);
+        ConfigObjects.Put(config, "gamma_constraint", GammaConstraint);
         return config;
     }
 
     internal static BatchNormalization FromConfig(LayerConfig c) => new(
         c.Axis("axis", -1), c.Float("momentum", 0.99f, 0f, 1f), c.Float("epsilon", 1e-3f, float.Epsilon, 1f),
-        c.Bool("center", true), c.Bool("scale", true), c.Name, c.Shape("input_shape"));
+        c.Bool("center", true), c.Bool("scale", true), c.Name, c.Shape("input_shape"),
+        c.Regularizer("beta_regularizer"), c.Regularizer("gamma_regularizer"), c.Constraint("beta_constraint"), c.Constraint("gamma_constraint"));
 }

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using DeepSharp.Autograd;
 using DeepSharp.Kernels.Cpu;
+using DeepSharp.Nn.Constraints;
+using DeepSharp.Nn.Regularizers;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Nn.Layers;
@@ -24,12 +26,19 @@ public sealed class Conv2D : Layer
     /// <param name="biasInitializer">Fills the bias; null for zeros.</param>
     /// <param name="name">The layer's name; null for a Keras-style default.</param>
     /// <param name="inputShape">The per-sample input shape (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <param name="kernelRegularizer">A penalty on the kernel added to the training loss (Keras's <c>kernel_regularizer</c>); null for none.</param>
+    /// <param name="biasRegularizer">A penalty on the bias; null for none.</param>
+    /// <param name="activityRegularizer">A penalty on the layer's output, divided by the batch size; null for none.</param>
+    /// <param name="kernelConstraint">A projection of the kernel after each optimizer step (Keras's <c>kernel_constraint</c>); null for none.</param>
+    /// <param name="biasConstraint">A projection of the bias after each optimizer step; null for none.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size, stride or dilation rate is not positive.</exception>
     /// <exception cref="ArgumentException">Both strides and dilation rate are above 1.</exception>
     public Conv2D(int filters, (int H, int W) kernelSize, (int H, int W)? strides = null, Padding padding = Padding.Valid,
         Activation? activation = null, bool useBias = true, (int H, int W)? dilationRate = null,
         Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
-        string? name = null, int[]? inputShape = null) : base(name, inputShape)
+        string? name = null, int[]? inputShape = null,
+        Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
+        Constraint? kernelConstraint = null, Constraint? biasConstraint = null) : base(name, inputShape)
     {
         if (filters <= 0) throw new ArgumentOutOfRangeException(nameof(filters), filters, "Conv2D needs a positive number of filters.");
         Filters = filters;
@@ -43,12 +52,18 @@ public sealed class Conv2D : Layer
         UseBias = useBias;
         KernelInitializer = kernelInitializer ?? Initializer.GlorotUniform;
         BiasInitializer = biasInitializer ?? Initializer.Zeros;
+        (KernelRegularizer, BiasRegularizer, ActivityRegularizer) = (kernelRegularizer, biasRegularizer, activityRegularizer);
+        (KernelConstraint, BiasConstraint) = (kernelConstraint, biasConstraint);
     }
 
-    /// <summary>A square kernel, as Keras's <c>Conv2D(32, 3)</c>.</summary>
+    /// <summary>A square kernel, as Keras's <c>Conv2D(32, 3)</c>; the arguments are those of the main constructor.</summary>
     public Conv2D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid,
-        Activation? activation = null, bool useBias = true, string? name = null, int[]? inputShape = null)
-        : this(filters, (kernelSize, kernelSize), (strides, strides), padding, activation, useBias, name: name, inputShape: inputShape)
+        Activation? activation = null, bool useBias = true, string? name = null, int[]? inputShape = null,
+        Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
+        Constraint? kernelConstraint = null, Constraint? biasConstraint = null)
+        : this(filters, (kernelSize, kernelSize), (strides, strides), padding, activation, useBias, name: name, inputShape: inputShape,
+            kernelRegularizer: kernelRegularizer, biasRegularizer: biasRegularizer, activityRegularizer: activityRegularizer,
+            kernelConstraint: kernelConstraint, biasConstraint: biasConstraint)
     {
     }
 
@@ -72,13 +87,21 @@ public sealed class Conv2D : Layer
     public Initializer KernelInitializer { get; }
     /// <summary>What fills the bias when the layer is built (zeros by default).</summary>
     public Initializer BiasInitializer { get; }
+    /// <summary>The penalty on the kernel added to the training loss; null for none.</summary>
+    public Regularizer? KernelRegularizer { get; }
+    /// <summary>The penalty on the bias added to the training loss; null for none.</summary>
+    public Regularizer? BiasRegularizer { get; }
+    /// <summary>The projection applied to the kernel after each optimizer step; null for none.</summary>
+    public Constraint? KernelConstraint { get; }
+    /// <summary>The projection applied to the bias after each optimizer step; null for none.</summary>
+    public Constraint? BiasConstraint { get; }
 
     /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
         ComputeOutputShape(inputShape);
-        _kernel = AddWeight("kernel", new Shape(KernelSize.H, KernelSize.W, inputShape[2], Filters), KernelInitializer);
-        if (UseBias) _bias = AddWeight("bias", new Shape(Filters), BiasInitializer);
+        _kernel = AddWeight("kernel", new Shape(KernelSize.H, KernelSize.W, inputShape[2], Filters), KernelInitializer, true, KernelRegularizer, KernelConstraint);
+        if (UseBias) _bias = AddWeight("bias", new Shape(Filters), BiasInitializer, true, BiasRegularizer, BiasConstraint);
     }
 
     /// <summary>(output height, output width, filters), the sizes set by <see cref="Padding"/>, <see cref="Strides"/> and <see cref="DilationRate"/>.</summary>
@@ -97,9 +120,9 @@ public sealed class Conv2D : Layer
         if (x.Rank != 4 || x.Shape[3] != _kernel!.Shape[2])
             throw ShapeError($"(batch, height, width, {_kernel!.Shape[2]})", x.Shape.WithoutBatch());
         if (Activation == Activation.Relu) // fused: one pass over the output instead of two
-            return Ops.Conv2D(x, _kernel.Value, _bias?.Value, Strides, Padding == Padding.Same, DilationRate, relu: true);
+            return WithActivityPenalty(Ops.Conv2D(x, _kernel.Value, _bias?.Value, Strides, Padding == Padding.Same, DilationRate, relu: true));
         var y = Ops.Conv2D(x, _kernel.Value, _bias?.Value, Strides, Padding == Padding.Same, DilationRate);
-        return Activation.Apply(y);
+        return WithActivityPenalty(Activation.Apply(y));
     }
 
     /// <inheritdoc/>
@@ -115,6 +138,10 @@ public sealed class Conv2D : Layer
         config["use_bias"] = UseBias;
         config["kernel_initializer"] = KernelInitializer.Name;
         config["bias_initializer"] = BiasInitializer.Name;
+        ConfigObjects.Put(config, "kernel_regularizer", KernelRegularizer);
+        ConfigObjects.Put(config, "bias_regularizer", BiasRegularizer);
+        ConfigObjects.Put(config, "kernel_constraint", KernelConstraint);
+        ConfigObjects.Put(config, "bias_constraint", BiasConstraint);
         return config;
     }
 
@@ -129,7 +156,9 @@ public sealed class Conv2D : Layer
         c.Initializer("kernel_initializer", "glorot_uniform"),
         c.Initializer("bias_initializer", "zeros"),
         c.Name,
-        c.Shape("input_shape"));
+        c.Shape("input_shape"),
+        c.Regularizer("kernel_regularizer"), c.Regularizer("bias_regularizer"), c.Regularizer("activity_regularizer"),
+        c.Constraint("kernel_constraint"), c.Constraint("bias_constraint"));
 
     private static (int, int) Positive((int H, int W) pair, string name) =>
         pair.H > 0 && pair.W > 0 ? pair : throw new ArgumentOutOfRangeException(name, pair, $"Conv2D {name} must be positive.");

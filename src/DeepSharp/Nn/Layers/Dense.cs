@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using DeepSharp.Autograd;
+using DeepSharp.Nn.Constraints;
+using DeepSharp.Nn.Regularizers;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Nn.Layers;
@@ -19,10 +21,17 @@ public sealed class Dense : Layer
     /// <param name="biasInitializer">Fills the bias; null for zeros.</param>
     /// <param name="name">The layer's name; null for a Keras-style default.</param>
     /// <param name="inputShape">The per-sample input shape (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <param name="kernelRegularizer">A penalty on the kernel added to the training loss (Keras's <c>kernel_regularizer</c>); null for none.</param>
+    /// <param name="biasRegularizer">A penalty on the bias; null for none.</param>
+    /// <param name="activityRegularizer">A penalty on the layer's output, divided by the batch size; null for none.</param>
+    /// <param name="kernelConstraint">A projection of the kernel after each optimizer step (Keras's <c>kernel_constraint</c>); null for none.</param>
+    /// <param name="biasConstraint">A projection of the bias after each optimizer step; null for none.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="units"/> is not positive.</exception>
     public Dense(int units, Activation? activation = null, bool useBias = true,
         Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
-        string? name = null, int[]? inputShape = null) : base(name, inputShape)
+        string? name = null, int[]? inputShape = null,
+        Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
+        Constraint? kernelConstraint = null, Constraint? biasConstraint = null) : base(name, inputShape)
     {
         if (units <= 0) throw new ArgumentOutOfRangeException(nameof(units), units, "Dense needs a positive number of units.");
         Units = units;
@@ -30,6 +39,8 @@ public sealed class Dense : Layer
         UseBias = useBias;
         KernelInitializer = kernelInitializer ?? Initializer.GlorotUniform;
         BiasInitializer = biasInitializer ?? Initializer.Zeros;
+        (KernelRegularizer, BiasRegularizer, ActivityRegularizer) = (kernelRegularizer, biasRegularizer, activityRegularizer);
+        (KernelConstraint, BiasConstraint) = (kernelConstraint, biasConstraint);
     }
 
     /// <inheritdoc/>
@@ -47,13 +58,21 @@ public sealed class Dense : Layer
     public Initializer KernelInitializer { get; }
     /// <summary>What fills the bias when the layer is built (zeros by default).</summary>
     public Initializer BiasInitializer { get; }
+    /// <summary>The penalty on the kernel added to the training loss; null for none.</summary>
+    public Regularizer? KernelRegularizer { get; }
+    /// <summary>The penalty on the bias added to the training loss; null for none.</summary>
+    public Regularizer? BiasRegularizer { get; }
+    /// <summary>The projection applied to the kernel after each optimizer step; null for none.</summary>
+    public Constraint? KernelConstraint { get; }
+    /// <summary>The projection applied to the bias after each optimizer step; null for none.</summary>
+    public Constraint? BiasConstraint { get; }
 
     /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
         if (inputShape.Rank < 1) throw ShapeError("(batch, ..., features)", inputShape);
-        _kernel = AddWeight("kernel", new Shape(inputShape[-1], Units), KernelInitializer);
-        if (UseBias) _bias = AddWeight("bias", new Shape(Units), BiasInitializer);
+        _kernel = AddWeight("kernel", new Shape(inputShape[-1], Units), KernelInitializer, true, KernelRegularizer, KernelConstraint);
+        if (UseBias) _bias = AddWeight("bias", new Shape(Units), BiasInitializer, true, BiasRegularizer, BiasConstraint);
     }
 
     /// <summary>The input shape with its last axis replaced by <see cref="Units"/>: (..., units).</summary>
@@ -79,7 +98,7 @@ public sealed class Dense : Layer
         {
             y = Ops.Reshape(Ops.Linear(Ops.Reshape(x, -1, features), _kernel.Value, _bias?.Value), x.Shape.With(-1, Units));
         }
-        return Activation.Apply(y);
+        return WithActivityPenalty(Activation.Apply(y));
     }
 
     /// <inheritdoc/>
@@ -91,6 +110,10 @@ public sealed class Dense : Layer
         config["use_bias"] = UseBias;
         config["kernel_initializer"] = KernelInitializer.Name;
         config["bias_initializer"] = BiasInitializer.Name;
+        ConfigObjects.Put(config, "kernel_regularizer", KernelRegularizer);
+        ConfigObjects.Put(config, "bias_regularizer", BiasRegularizer);
+        ConfigObjects.Put(config, "kernel_constraint", KernelConstraint);
+        ConfigObjects.Put(config, "bias_constraint", BiasConstraint);
         return config;
     }
 
@@ -101,5 +124,7 @@ public sealed class Dense : Layer
         c.Initializer("kernel_initializer", "glorot_uniform"),
         c.Initializer("bias_initializer", "zeros"),
         c.Name,
-        c.Shape("input_shape"));
+        c.Shape("input_shape"),
+        c.Regularizer("kernel_regularizer"), c.Regularizer("bias_regularizer"), c.Regularizer("activity_regularizer"),
+        c.Constraint("kernel_constraint"), c.Constraint("bias_constraint"));
 }

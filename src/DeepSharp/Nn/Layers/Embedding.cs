@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using DeepSharp.Autograd;
+using DeepSharp.Nn.Constraints;
+using DeepSharp.Nn.Regularizers;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Nn.Layers;
@@ -21,9 +23,13 @@ public sealed class Embedding : Layer
     /// <param name="name">The layer's name; null for a Keras-style default.</param>
     /// <param name="inputShape">The per-sample shape of the indices (e.g. [80] for sequences of 80 tokens), for a Sequential model's first layer; null to build on the first call.</param>
     /// <param name="maskZero">Treat index 0 as padding: the layer then outputs a mask that recurrent and attention layers downstream use to skip it.</param>
+    /// <param name="embeddingsRegularizer">A penalty on the table added to the training loss (Keras's <c>embeddings_regularizer</c>); null for none.</param>
+    /// <param name="activityRegularizer">A penalty on the layer's output, divided by the batch size; null for none.</param>
+    /// <param name="embeddingsConstraint">A projection of the table after each optimizer step (Keras's <c>embeddings_constraint</c>); null for none.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="inputDim"/> or <paramref name="outputDim"/> is not positive.</exception>
     public Embedding(int inputDim, int outputDim, Initializer? embeddingsInitializer = null, string? name = null, int[]? inputShape = null,
-        bool maskZero = false)
+        bool maskZero = false, Regularizer? embeddingsRegularizer = null, Regularizer? activityRegularizer = null,
+        Constraint? embeddingsConstraint = null)
         : base(name, inputShape)
     {
         if (inputDim <= 0) throw new ArgumentOutOfRangeException(nameof(inputDim), inputDim, "Embedding input_dim must be positive.");
@@ -32,6 +38,7 @@ public sealed class Embedding : Layer
         OutputDim = outputDim;
         EmbeddingsInitializer = embeddingsInitializer ?? Initializer.Uniform;
         MaskZero = maskZero;
+        (EmbeddingsRegularizer, ActivityRegularizer, EmbeddingsConstraint) = (embeddingsRegularizer, activityRegularizer, embeddingsConstraint);
     }
 
     /// <inheritdoc/>
@@ -42,6 +49,10 @@ public sealed class Embedding : Layer
     public int OutputDim { get; }
     /// <summary>What fills the table when the layer is built (Keras's "uniform" by default).</summary>
     public Initializer EmbeddingsInitializer { get; }
+    /// <summary>The penalty on the table added to the training loss; null for none.</summary>
+    public Regularizer? EmbeddingsRegularizer { get; }
+    /// <summary>The projection applied to the table after each optimizer step; null for none.</summary>
+    public Constraint? EmbeddingsConstraint { get; }
 
     /// <summary>Treat index 0 as padding and output a mask of the other indices (Keras's mask_zero).</summary>
     public bool MaskZero { get; }
@@ -72,7 +83,7 @@ public sealed class Embedding : Layer
 
     /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape) =>
-        _embeddings = AddWeight("embeddings", new Shape(InputDim, OutputDim), EmbeddingsInitializer);
+        _embeddings = AddWeight("embeddings", new Shape(InputDim, OutputDim), EmbeddingsInitializer, true, EmbeddingsRegularizer, EmbeddingsConstraint);
 
     /// <summary>The indices' shape with an axis of <see cref="OutputDim"/> appended: (..., outputDim).</summary>
     public override Shape ComputeOutputShape(Shape inputShape)
@@ -88,7 +99,7 @@ public sealed class Embedding : Layer
     {
         try
         {
-            return Ops.Embedding(_embeddings!.Value, x);
+            return WithActivityPenalty(Ops.Embedding(_embeddings!.Value, x));
         }
         catch (ArgumentException e)
         {
@@ -104,11 +115,14 @@ public sealed class Embedding : Layer
         config["output_dim"] = OutputDim;
         config["embeddings_initializer"] = EmbeddingsInitializer.Name;
         config["mask_zero"] = MaskZero;
+        ConfigObjects.Put(config, "embeddings_regularizer", EmbeddingsRegularizer);
+        ConfigObjects.Put(config, "embeddings_constraint", EmbeddingsConstraint);
         return config;
     }
 
     internal static Embedding FromConfig(LayerConfig c) => new(
         c.RequiredSize("input_dim"), c.RequiredSize("output_dim"),
         c.Initializer("embeddings_initializer", "uniform"), c.Name, c.Shape("input_shape"),
-        c.Bool("mask_zero", false));
+        c.Bool("mask_zero", false),
+        c.Regularizer("embeddings_regularizer"), c.Regularizer("activity_regularizer"), c.Constraint("embeddings_constraint"));
 }

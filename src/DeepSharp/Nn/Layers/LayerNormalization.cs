@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using DeepSharp.Autograd;
+using DeepSharp.Nn.Constraints;
+using DeepSharp.Nn.Regularizers;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Nn.Layers;
@@ -22,9 +24,15 @@ public sealed class LayerNormalization : Layer
     /// <param name="scale">Learn a scale γ.</param>
     /// <param name="name">The layer's name; null for a Keras-style default.</param>
     /// <param name="inputShape">The per-sample input shape (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <param name="betaRegularizer">A penalty on β added to the training loss (Keras's <c>beta_regularizer</c>); null for none.</param>
+    /// <param name="gammaRegularizer">A penalty on γ; null for none.</param>
+    /// <param name="betaConstraint">A projection of β after each optimizer step (Keras's <c>beta_constraint</c>); null for none.</param>
+    /// <param name="gammaConstraint">A projection of γ after each optimizer step; null for none.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="axis"/> is 0, or <paramref name="epsilon"/> is not positive.</exception>
     public LayerNormalization(int axis = -1, float epsilon = 1e-3f, bool center = true, bool scale = true,
-        string? name = null, int[]? inputShape = null) : this([axis], false, epsilon, center, scale, name, inputShape) { }
+        string? name = null, int[]? inputShape = null,
+        Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null, Constraint? betaConstraint = null, Constraint? gammaConstraint = null)
+        : this([axis], false, epsilon, center, scale, name, inputShape, betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint) { }
 
     /// <param name="axis">The axes to normalise over together (Keras's list form), e.g. [1, 2, 3] for whole
     /// (height, width, channels) images; counted with the batch axis, which is refused.</param>
@@ -33,12 +41,21 @@ public sealed class LayerNormalization : Layer
     /// <param name="scale">Learn a scale γ.</param>
     /// <param name="name">The layer's name; null for a Keras-style default.</param>
     /// <param name="inputShape">The per-sample input shape (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <param name="betaRegularizer">A penalty on β added to the training loss (Keras's <c>beta_regularizer</c>); null for none.</param>
+    /// <param name="gammaRegularizer">A penalty on γ; null for none.</param>
+    /// <param name="betaConstraint">A projection of β after each optimizer step (Keras's <c>beta_constraint</c>); null for none.</param>
+    /// <param name="gammaConstraint">A projection of γ after each optimizer step; null for none.</param>
     /// <exception cref="ArgumentNullException"><paramref name="axis"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="axis"/> is empty or holds 0, or <paramref name="epsilon"/> is not positive.</exception>
     public LayerNormalization(int[] axis, float epsilon = 1e-3f, bool center = true, bool scale = true,
-        string? name = null, int[]? inputShape = null) : this(axis ?? throw new ArgumentNullException(nameof(axis)), true, epsilon, center, scale, name, inputShape) { }
+        string? name = null, int[]? inputShape = null,
+        Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null, Constraint? betaConstraint = null, Constraint? gammaConstraint = null)
+        : this(axis ?? throw new ArgumentNullException(nameof(axis)), true, epsilon, center, scale, name, inputShape,
+            betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint)
+    { }
 
-    private LayerNormalization(int[] axis, bool isList, float epsilon, bool center, bool scale, string? name, int[]? inputShape) : base(name, inputShape)
+    private LayerNormalization(int[] axis, bool isList, float epsilon, bool center, bool scale, string? name, int[]? inputShape,
+        Regularizer? betaRegularizer, Regularizer? gammaRegularizer, Constraint? betaConstraint, Constraint? gammaConstraint) : base(name, inputShape)
     {
         if (axis.Length == 0) throw new ArgumentException("LayerNormalization needs at least one axis.", nameof(axis));
         if (Array.IndexOf(axis, 0) >= 0) throw new ArgumentOutOfRangeException(nameof(axis), 0, "LayerNormalization cannot normalise along the batch axis (0).");
@@ -48,6 +65,7 @@ public sealed class LayerNormalization : Layer
         Epsilon = epsilon;
         Center = center;
         Scale = scale;
+        (BetaRegularizer, GammaRegularizer, BetaConstraint, GammaConstraint) = (betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint);
     }
 
     /// <inheritdoc/>
@@ -64,14 +82,22 @@ public sealed class LayerNormalization : Layer
     public bool Center { get; }
     /// <summary>Whether the layer learns a scale γ (weight "gamma").</summary>
     public bool Scale { get; }
+    /// <summary>The penalty on β added to the training loss; null for none.</summary>
+    public Regularizer? BetaRegularizer { get; }
+    /// <summary>The penalty on γ added to the training loss; null for none.</summary>
+    public Regularizer? GammaRegularizer { get; }
+    /// <summary>The projection applied to β after each optimizer step; null for none.</summary>
+    public Constraint? BetaConstraint { get; }
+    /// <summary>The projection applied to γ after each optimizer step; null for none.</summary>
+    public Constraint? GammaConstraint { get; }
 
     /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
         if (inputShape.Rank < 1) throw ShapeError("(batch, ..., features)", inputShape);
         _axes = NormalizationAxes.Resolve(Axis, inputShape, this);
-        if (Scale) _gamma = AddWeight("gamma", _axes.ParameterShape, Initializer.Ones);
-        if (Center) _beta = AddWeight("beta", _axes.ParameterShape, Initializer.Zeros);
+        if (Scale) _gamma = AddWeight("gamma", _axes.ParameterShape, Initializer.Ones, true, GammaRegularizer, GammaConstraint);
+        if (Center) _beta = AddWeight("beta", _axes.ParameterShape, Initializer.Zeros, true, BetaRegularizer, BetaConstraint);
     }
 
     /// <inheritdoc/>
@@ -99,6 +125,10 @@ public sealed class LayerNormalization : Layer
         config["epsilon"] = Epsilon;
         config["center"] = Center;
         config["scale"] = Scale;
+        ConfigObjects.Put(config, "beta_regularizer", BetaRegularizer);
+        ConfigObjects.Put(config, "gamma_regularizer", GammaRegularizer);
+        ConfigObjects.Put(config, "beta_constraint", BetaConstraint);
+        ConfigObjects.Put(config, "gamma_constraint", GammaConstraint);
         return config;
     }
 
@@ -107,8 +137,10 @@ public sealed class LayerNormalization : Layer
         float epsilon = c.Float("epsilon", 1e-3f, float.Epsilon, 1f);
         bool center = c.Bool("center", true), scale = c.Bool("scale", true);
         var inputShape = c.Shape("input_shape");
+        var (betaRegularizer, gammaRegularizer) = (c.Regularizer("beta_regularizer"), c.Regularizer("gamma_regularizer"));
+        var (betaConstraint, gammaConstraint) = (c.Constraint("beta_constraint"), c.Constraint("gamma_constraint"));
         return c.Json["axis"] is JsonArray
-            ? new LayerNormalization(c.Axes("axis")!, epsilon, center, scale, c.Name, inputShape)
-            : new LayerNormalization(c.Axis("axis", -1), epsilon, center, scale, c.Name, inputShape);
+            ? new LayerNormalization(c.Axes("axis")!, epsilon, center, scale, c.Name, inputShape, betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint)
+            : new LayerNormalization(c.Axis("axis", -1), epsilon, center, scale, c.Name, inputShape, betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint);
     }
 }

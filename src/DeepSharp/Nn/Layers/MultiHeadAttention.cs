@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using DeepSharp.Autograd;
+using DeepSharp.Nn.Constraints;
+using DeepSharp.Nn.Regularizers;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Nn.Layers;
@@ -31,10 +33,16 @@ public sealed partial class MultiHeadAttention : Layer
     /// <param name="biasInitializer">Fills the biases; null for zeros.</param>
     /// <param name="seed">Seeds the attention dropout's generator; null forks one from the global generator.</param>
     /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <param name="kernelRegularizer">A penalty on each projection kernel (query, key, value, output) added to the training loss (Keras's <c>kernel_regularizer</c>); null for none.</param>
+    /// <param name="biasRegularizer">A penalty on each projection bias; null for none.</param>
+    /// <param name="activityRegularizer">A penalty on the layer's output (and on the scores when a call returns them, as Keras), divided by the batch size; null for none.</param>
+    /// <param name="kernelConstraint">A projection of each kernel after each optimizer step (Keras's <c>kernel_constraint</c>); null for none.</param>
+    /// <param name="biasConstraint">A projection of each bias after each optimizer step; null for none.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive, or <paramref name="dropout"/> is outside [0, 1).</exception>
     public MultiHeadAttention(int numHeads, int keyDim, int? valueDim = null, float dropout = 0f, bool useBias = true,
         int? outputShape = null, Initializer? kernelInitializer = null, Initializer? biasInitializer = null, long? seed = null,
-        string? name = null) : base(name, null)
+        string? name = null, Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
+        Constraint? kernelConstraint = null, Constraint? biasConstraint = null) : base(name, null)
     {
         if (numHeads <= 0) throw new ArgumentOutOfRangeException(nameof(numHeads), numHeads, "MultiHeadAttention needs a positive number of heads.");
         if (keyDim <= 0) throw new ArgumentOutOfRangeException(nameof(keyDim), keyDim, "MultiHeadAttention key_dim must be positive.");
@@ -50,6 +58,8 @@ public sealed partial class MultiHeadAttention : Layer
         KernelInitializer = kernelInitializer ?? Initializer.GlorotUniform;
         BiasInitializer = biasInitializer ?? Initializer.Zeros;
         Seed = seed;
+        (KernelRegularizer, BiasRegularizer, ActivityRegularizer) = (kernelRegularizer, biasRegularizer, activityRegularizer);
+        (KernelConstraint, BiasConstraint) = (kernelConstraint, biasConstraint);
     }
 
     /// <inheritdoc/>
@@ -72,6 +82,14 @@ public sealed partial class MultiHeadAttention : Layer
     public Initializer BiasInitializer { get; }
     /// <summary>The seed of the attention dropout's generator; null when it was forked from the global generator.</summary>
     public long? Seed { get; }
+    /// <summary>The penalty on each projection kernel added to the training loss; null for none.</summary>
+    public Regularizer? KernelRegularizer { get; }
+    /// <summary>The penalty on each projection bias added to the training loss; null for none.</summary>
+    public Regularizer? BiasRegularizer { get; }
+    /// <summary>The projection applied to each kernel after each optimizer step; null for none.</summary>
+    public Constraint? KernelConstraint { get; }
+    /// <summary>The projection applied to each bias after each optimizer step; null for none.</summary>
+    public Constraint? BiasConstraint { get; }
 
     /// <summary>The generator of the attention dropout masks (its state goes into checkpoints).</summary>
     public RandomGenerator Generator => _generator ??= Seed is { } s ? new RandomGenerator(s) : RandomGenerator.Global.Fork();
@@ -113,14 +131,14 @@ public sealed partial class MultiHeadAttention : Layer
         RequireSequences(query, value, key);
         _features = (query[-1], key[-1], value[-1]);
         int output = OutputShape ?? query[-1];
-        _queryKernel = AddWeight("query/kernel", new Shape(query[-1], NumHeads, KeyDim), KernelInitializer);
-        if (UseBias) _queryBias = AddWeight("query/bias", new Shape(NumHeads, KeyDim), BiasInitializer);
-        _keyKernel = AddWeight("key/kernel", new Shape(key[-1], NumHeads, KeyDim), KernelInitializer);
-        if (UseBias) _keyBias = AddWeight("key/bias", new Shape(NumHeads, KeyDim), BiasInitializer);
-        _valueKernel = AddWeight("value/kernel", new Shape(value[-1], NumHeads, ValueDim), KernelInitializer);
-        if (UseBias) _valueBias = AddWeight("value/bias", new Shape(NumHeads, ValueDim), BiasInitializer);
-        _outputKernel = AddWeight("attention_output/kernel", new Shape(NumHeads, ValueDim, output), KernelInitializer);
-        if (UseBias) _outputBias = AddWeight("attention_output/bias", new Shape(output), BiasInitializer);
+        _queryKernel = AddWeight("query/kernel", new Shape(query[-1], NumHeads, KeyDim), KernelInitializer, true, KernelRegularizer, KernelConstraint);
+        if (UseBias) _queryBias = AddWeight("query/bias", new Shape(NumHeads, KeyDim), BiasInitializer, true, BiasRegularizer, BiasConstraint);
+        _keyKernel = AddWeight("key/kernel", new Shape(key[-1], NumHeads, KeyDim), KernelInitializer, true, KernelRegularizer, KernelConstraint);
+        if (UseBias) _keyBias = AddWeight("key/bias", new Shape(NumHeads, KeyDim), BiasInitializer, true, BiasRegularizer, BiasConstraint);
+        _valueKernel = AddWeight("value/kernel", new Shape(value[-1], NumHeads, ValueDim), KernelInitializer, true, KernelRegularizer, KernelConstraint);
+        if (UseBias) _valueBias = AddWeight("value/bias", new Shape(NumHeads, ValueDim), BiasInitializer, true, BiasRegularizer, BiasConstraint);
+        _outputKernel = AddWeight("attention_output/kernel", new Shape(NumHeads, ValueDim, output), KernelInitializer, true, KernelRegularizer, KernelConstraint);
+        if (UseBias) _outputBias = AddWeight("attention_output/bias", new Shape(output), BiasInitializer, true, BiasRegularizer, BiasConstraint);
         if (Dropout > 0f) _ = Generator;
     }
 
@@ -214,7 +232,11 @@ public sealed partial class MultiHeadAttention : Layer
         Tensor? scores = null;
         if (keepScores) (attended, scores) = Ops.AttentionWithScores(q, k, v, mask, causal, Scale, rate, generator);
         else attended = Ops.Attention(q, k, v, mask, causal, Scale, rate, generator);
-        return (OutputProjection(attended), scores);
+        var output = OutputProjection(attended);
+        // Keras's __call__ penalises every tensor a call returns: the scores too, when they are returned.
+        if (scores is null) WithActivityPenalty(output);
+        else WithActivityPenalty([output, scores]);
+        return (output, scores);
     }
 
     private float Scale => 1f / MathF.Sqrt(KeyDim);
@@ -266,6 +288,10 @@ public sealed partial class MultiHeadAttention : Layer
         config["kernel_initializer"] = KernelInitializer.Name;
         config["bias_initializer"] = BiasInitializer.Name;
         if (Seed is { } s) config["seed"] = s;
+        ConfigObjects.Put(config, "kernel_regularizer", KernelRegularizer);
+        ConfigObjects.Put(config, "bias_regularizer", BiasRegularizer);
+        ConfigObjects.Put(config, "kernel_constraint", KernelConstraint);
+        ConfigObjects.Put(config, "bias_constraint", BiasConstraint);
         return config;
     }
 
@@ -278,6 +304,8 @@ public sealed partial class MultiHeadAttention : Layer
             c.RequiredSize("num_heads"), c.RequiredSize("key_dim"),
             c.OptionalSize("value_dim"), c.Rate("dropout", 0f), c.Bool("use_bias", true), outputShape,
             c.Initializer("kernel_initializer", "glorot_uniform"), c.Initializer("bias_initializer", "zeros"),
-            c.Seed(), c.Name);
+            c.Seed(), c.Name,
+            c.Regularizer("kernel_regularizer"), c.Regularizer("bias_regularizer"), c.Regularizer("activity_regularizer"),
+            c.Constraint("kernel_constraint"), c.Constraint("bias_constraint"));
     }
 }

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using DeepSharp.Nn.Constraints;
+using DeepSharp.Nn.Regularizers;
 
 namespace DeepSharp.Nn.Layers;
 
@@ -18,6 +20,12 @@ public abstract partial class RecurrentLayer
         config["kernel_initializer"] = KernelInitializer.Name;
         config["recurrent_initializer"] = RecurrentInitializer.Name;
         config["bias_initializer"] = BiasInitializer.Name;
+        ConfigObjects.Put(config, "kernel_regularizer", KernelRegularizer);
+        ConfigObjects.Put(config, "recurrent_regularizer", RecurrentRegularizer);
+        ConfigObjects.Put(config, "bias_regularizer", BiasRegularizer);
+        ConfigObjects.Put(config, "kernel_constraint", KernelConstraint);
+        ConfigObjects.Put(config, "recurrent_constraint", RecurrentConstraint);
+        ConfigObjects.Put(config, "bias_constraint", BiasConstraint);
         AddCellConfig(config);
         config["dropout"] = Dropout;
         config["recurrent_dropout"] = RecurrentDropout;
@@ -39,7 +47,12 @@ public abstract partial class RecurrentLayer
         int Units, Activation Activation, Activation? RecurrentActivation, bool UseBias,
         Initializer KernelInitializer, Initializer RecurrentInitializer, Initializer BiasInitializer,
         float Dropout, float RecurrentDropout, bool ReturnSequences, bool ReturnState, bool GoBackwards,
-        bool ZeroOutputForMask, long? Seed, string? Name, int[]? InputShape);
+        bool ZeroOutputForMask, long? Seed, string? Name, int[]? InputShape, WeightRules Rules);
+
+    /// <summary>The regularizers and constraints of a recurrent layer's weights and output (Keras's *_regularizer and *_constraint keys).</summary>
+    private protected readonly record struct WeightRules(
+        Regularizer? KernelRegularizer, Regularizer? RecurrentRegularizer, Regularizer? BiasRegularizer, Regularizer? ActivityRegularizer,
+        Constraint? KernelConstraint, Constraint? RecurrentConstraint, Constraint? BiasConstraint);
 
     /// <summary>Reads the shared keys with Keras's defaults; stateful layers are refused.</summary>
     private protected static Settings ReadSettings(LayerConfig c)
@@ -62,6 +75,9 @@ public abstract partial class RecurrentLayer
             c.Bool("zero_output_for_mask", false),
             c.Seed(),
             c.Name,
-            c.Shape("input_shape"));
+            c.Shape("input_shape"),
+            new WeightRules(c.Regularizer("kernel_regularizer"), c.Regularizer("recurrent_regularizer"), c.Regularizer("bias_regularizer"),
+                c.Regularizer("activity_regularizer"), c.Constraint("kernel_constraint"), c.Constraint("recurrent_constraint"),
+                c.Constraint("bias_constraint")));
     }
 }

@@ -1,5 +1,7 @@
 using DeepSharp.Autograd;
 using DeepSharp.Kernels.Cpu;
+using DeepSharp.Nn.Constraints;
+using DeepSharp.Nn.Regularizers;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Nn.Layers;
@@ -33,7 +35,7 @@ public abstract partial class RecurrentLayer : Layer
     private protected RecurrentLayer(int units, Activation? activation, Activation? recurrentActivation, bool useBias,
         Initializer? kernelInitializer, Initializer? recurrentInitializer, Initializer? biasInitializer,
         float dropout, float recurrentDropout, bool returnSequences, bool returnState, bool goBackwards, bool zeroOutputForMask,
-        long? seed, string? name, int[]? inputShape) : base(name, inputShape)
+        long? seed, string? name, int[]? inputShape, WeightRules rules) : base(name, inputShape)
     {
         if (units <= 0) throw new ArgumentOutOfRangeException(nameof(units), units, $"{TypeName} needs a positive number of units.");
         // The gate blocks are Gates·units wide (4 for LSTM): that product must not wrap.
@@ -57,6 +59,9 @@ public abstract partial class RecurrentLayer : Layer
         GoBackwards = goBackwards;
         ZeroOutputForMask = zeroOutputForMask;
         Seed = seed;
+        (KernelRegularizer, RecurrentRegularizer, BiasRegularizer, ActivityRegularizer) =
+            (rules.KernelRegularizer, rules.RecurrentRegularizer, rules.BiasRegularizer, rules.ActivityRegularizer);
+        (KernelConstraint, RecurrentConstraint, BiasConstraint) = (rules.KernelConstraint, rules.RecurrentConstraint, rules.BiasConstraint);
     }
 
     /// <summary>Size of the state and of each step's output.</summary>
@@ -73,6 +78,18 @@ public abstract partial class RecurrentLayer : Layer
     public Initializer RecurrentInitializer { get; }
     /// <summary>What fills the bias when the layer is built (zeros by default).</summary>
     public Initializer BiasInitializer { get; }
+    /// <summary>The penalty on the input kernel added to the training loss; null for none.</summary>
+    public Regularizer? KernelRegularizer { get; }
+    /// <summary>The penalty on the recurrent kernel added to the training loss; null for none.</summary>
+    public Regularizer? RecurrentRegularizer { get; }
+    /// <summary>The penalty on the bias added to the training loss; null for none.</summary>
+    public Regularizer? BiasRegularizer { get; }
+    /// <summary>The projection applied to the input kernel after each optimizer step; null for none.</summary>
+    public Constraint? KernelConstraint { get; }
+    /// <summary>The projection applied to the recurrent kernel after each optimizer step; null for none.</summary>
+    public Constraint? RecurrentConstraint { get; }
+    /// <summary>The projection applied to the bias after each optimizer step; null for none.</summary>
+    public Constraint? BiasConstraint { get; }
     /// <summary>Fraction of the input features dropped while training (one mask per sequence).</summary>
     public float Dropout { get; }
     /// <summary>Fraction of the state's units dropped in h·U while training (one mask per sequence).</summary>
@@ -123,9 +140,10 @@ public abstract partial class RecurrentLayer : Layer
     protected override void OnBuild(Shape inputShape)
     {
         CheckInputShape(inputShape);
-        _kernel = AddWeight($"{CellName}/kernel", new Shape(inputShape[1], Gates * Units), KernelInitializer);
-        _recurrentKernel = AddWeight($"{CellName}/recurrent_kernel", new Shape(Units, Gates * Units), RecurrentInitializer);
-        if (UseBias) _bias = AddWeight($"{CellName}/bias", BiasShape, BiasFill);
+        _kernel = AddWeight($"{CellName}/kernel", new Shape(inputShape[1], Gates * Units), KernelInitializer, true, KernelRegularizer, KernelConstraint);
+        _recurrentKernel = AddWeight($"{CellName}/recurrent_kernel", new Shape(Units, Gates * Units), RecurrentInitializer, true,
+            RecurrentRegularizer, RecurrentConstraint);
+        if (UseBias) _bias = AddWeight($"{CellName}/bias", BiasShape, BiasFill, true, BiasRegularizer, BiasConstraint);
         if (Dropout > 0f || RecurrentDropout > 0f) _ = Generator;
     }
 
@@ -174,7 +192,7 @@ public abstract partial class RecurrentLayer : Layer
     internal Tensor RunOutput(Tensor x, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training)
     {
         var packed = RunPacked(x, mask, initialState, training, withStates: false);
-        return ReturnSequences ? packed : Ops.Reshape(packed, x.Shape[0], Units);
+        return WithActivityPenalty(ReturnSequences ? packed : Ops.Reshape(packed, x.Shape[0], Units));
     }
 
     /// <summary>The output, then the final states.</summary>
@@ -186,6 +204,7 @@ public abstract partial class RecurrentLayer : Layer
         var sequence = Ops.Slice(packed, 1, 0, steps);
         outputs[0] = ReturnSequences ? sequence : Ops.Reshape(sequence, batch, Units);
         for (int k = 0; k < StateCount; k++) outputs[1 + k] = Ops.Reshape(Ops.Slice(packed, 1, steps + k, 1), batch, Units);
+        WithActivityPenalty(outputs); // Keras's __call__ penalises every tensor a call returns: the states too
         return outputs;
     }
 

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using DeepSharp.Autograd;
+using DeepSharp.Nn.Constraints;
+using DeepSharp.Nn.Regularizers;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Nn.Layers;
@@ -26,15 +28,26 @@ public sealed class SimpleRnn : RecurrentLayer
     /// <param name="seed">Seeds the dropout masks' generator; null forks one from the global generator.</param>
     /// <param name="name">The layer's name; null for a Keras-style default.</param>
     /// <param name="inputShape">The per-sample input shape (time, features) (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <param name="kernelRegularizer">A penalty on the input kernel added to the training loss (Keras's <c>kernel_regularizer</c>); null for none.</param>
+    /// <param name="recurrentRegularizer">A penalty on the recurrent kernel; null for none.</param>
+    /// <param name="biasRegularizer">A penalty on the bias; null for none.</param>
+    /// <param name="activityRegularizer">A penalty on the layer's output (and on each returned state, as Keras), divided by the batch size; null for none.</param>
+    /// <param name="kernelConstraint">A projection of the input kernel after each optimizer step (Keras's <c>kernel_constraint</c>); null for none.</param>
+    /// <param name="recurrentConstraint">A projection of the recurrent kernel after each optimizer step; null for none.</param>
+    /// <param name="biasConstraint">A projection of the bias after each optimizer step; null for none.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="units"/> is not positive (or too large), or a dropout rate is outside [0, 1).</exception>
     /// <exception cref="ArgumentException">An activation other than tanh, sigmoid, relu or linear.</exception>
     public SimpleRnn(int units, Activation? activation = null, bool useBias = true,
         Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null, Initializer? biasInitializer = null,
         float dropout = 0f, float recurrentDropout = 0f,
         bool returnSequences = false, bool returnState = false, bool goBackwards = false, bool zeroOutputForMask = false,
-        long? seed = null, string? name = null, int[]? inputShape = null)
+        long? seed = null, string? name = null, int[]? inputShape = null,
+        Regularizer? kernelRegularizer = null, Regularizer? recurrentRegularizer = null, Regularizer? biasRegularizer = null,
+        Regularizer? activityRegularizer = null, Constraint? kernelConstraint = null, Constraint? recurrentConstraint = null,
+        Constraint? biasConstraint = null)
         : base(units, activation, null, useBias, kernelInitializer, recurrentInitializer, biasInitializer,
-            dropout, recurrentDropout, returnSequences, returnState, goBackwards, zeroOutputForMask, seed, name, inputShape)
+            dropout, recurrentDropout, returnSequences, returnState, goBackwards, zeroOutputForMask, seed, name, inputShape,
+            new(kernelRegularizer, recurrentRegularizer, biasRegularizer, activityRegularizer, kernelConstraint, recurrentConstraint, biasConstraint))
     {
     }
 
@@ -53,6 +66,8 @@ public sealed class SimpleRnn : RecurrentLayer
     {
         var s = ReadSettings(c);
         return new SimpleRnn(s.Units, s.Activation, s.UseBias, s.KernelInitializer, s.RecurrentInitializer, s.BiasInitializer,
-            s.Dropout, s.RecurrentDropout, s.ReturnSequences, s.ReturnState, s.GoBackwards, s.ZeroOutputForMask, s.Seed, s.Name, s.InputShape);
+            s.Dropout, s.RecurrentDropout, s.ReturnSequences, s.ReturnState, s.GoBackwards, s.ZeroOutputForMask, s.Seed, s.Name, s.InputShape,
+            s.Rules.KernelRegularizer, s.Rules.RecurrentRegularizer, s.Rules.BiasRegularizer, s.Rules.ActivityRegularizer,
+            s.Rules.KernelConstraint, s.Rules.RecurrentConstraint, s.Rules.BiasConstraint);
     }
 }
