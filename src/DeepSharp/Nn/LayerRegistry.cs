@@ -43,6 +43,12 @@ public static class LayerRegistry
         ["SinusoidalPositionEncoding"] = SinusoidalPositionEncoding.FromConfig,
         ["TransformerEncoderBlock"] = TransformerEncoderBlock.FromConfig,
         ["TransformerDecoderBlock"] = TransformerDecoderBlock.FromConfig,
+        ["Conv2DTranspose"] = Conv2DTranspose.FromConfig,
+        ["UpSampling2D"] = UpSampling2D.FromConfig,
+        ["ZeroPadding2D"] = ZeroPadding2D.FromConfig,
+        ["Cropping2D"] = Cropping2D.FromConfig,
+        ["DepthwiseConv2D"] = DepthwiseConv2D.FromConfig,
+        ["SeparableConv2D"] = SeparableConv2D.FromConfig,
     };
 
     /// <summary>The Keras class names a config may use ("Dense", "LSTM", ...).</summary>
