@@ -53,6 +53,11 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
         ["bidirectional"] = () => new Sequential(
             new Embedding(6, 3, inputShape: [5], maskZero: true), new Bidirectional(new Lstm(2, returnSequences: true)),
             new Bidirectional(new Gru(2), MergeMode.Sum), new Dense(2)),
+        ["convolution-variants"] = () => new Sequential(
+            new ZeroPadding2D((1, 0), (0, 2), inputShape: [5, 4, 2]), new Cropping2D((0, 1), (1, 0)),
+            new DepthwiseConv2D((2, 2), padding: Padding.Same, depthMultiplier: 2), new SeparableConv2D(3, (2, 2), (2, 2), Padding.Same),
+            new Conv2DTranspose(2, (3, 2), (2, 1)), new UpSampling2D((2, 1), Interpolation.Bilinear), new UpSampling2D(),
+            new GlobalAveragePooling2D(), new Dense(2)),
         ["transformer"] = () =>
         {
             var tokens = Model.Input([4], name: "tokens", dtype: DType.Int32);

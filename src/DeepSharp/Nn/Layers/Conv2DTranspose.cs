@@ -90,12 +90,10 @@ public sealed class Conv2DTranspose : Layer
     public override Shape ComputeOutputShape(Shape inputShape)
     {
         if (inputShape.Rank != 3) throw ShapeError("(batch, height, width, channels)", inputShape);
-        bool same = Padding == Padding.Same;
-        int h = ConvolutionConfig.Axis(this, "height", inputShape,
-            () => Conv2DTransposeGeometry.OutputSize(inputShape[0], KernelSize.H, Strides.H, DilationRate.H, same));
-        int w = ConvolutionConfig.Axis(this, "width", inputShape,
-            () => Conv2DTransposeGeometry.OutputSize(inputShape[1], KernelSize.W, Strides.W, DilationRate.W, same));
-        return new Shape(h, w, Filters);
+        // The whole geometry of one sample, so that sizes, lengths and the kernel's reach are checked together.
+        var g = ConvolutionConfig.Axis(this, "height and width", inputShape, () => Conv2DTransposeGeometry.Create(1, inputShape[0], inputShape[1],
+            inputShape[2], Filters, KernelSize.H, KernelSize.W, Strides.H, Strides.W, Padding == Padding.Same, DilationRate.H, DilationRate.W));
+        return new Shape(g.InH, g.InW, Filters);
     }
 
     /// <inheritdoc/>
@@ -103,7 +101,15 @@ public sealed class Conv2DTranspose : Layer
     {
         int cin = _kernel!.Shape[3];
         if (x.Rank != 4 || x.Shape[3] != cin) throw ShapeError($"(batch, height, width, {cin})", x.Shape.WithoutBatch());
-        var y = Ops.Conv2DTranspose(x, _kernel.Value, _bias?.Value, Strides, Padding == Padding.Same, DilationRate);
+        Tensor y;
+        try
+        {
+            y = Ops.Conv2DTranspose(x, _kernel.Value, _bias?.Value, Strides, Padding == Padding.Same, DilationRate);
+        }
+        catch (ArgumentException e)
+        {
+            throw ConvolutionConfig.Unfit(this, x, e);
+        }
         return Activation.Apply(y);
     }
 

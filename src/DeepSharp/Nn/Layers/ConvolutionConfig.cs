@@ -81,10 +81,10 @@ internal static class ConvolutionConfig
     }
 
     /// <summary>
-    /// A spatial output size computed by <paramref name="size"/>, with kernel-side failures turned into a
-    /// <see cref="ShapeMismatchException"/> that names the layer, the axis and the input.
+    /// A spatial output size (or geometry) computed by <paramref name="size"/>, with kernel-side failures
+    /// turned into a <see cref="ShapeMismatchException"/> that names the layer, the axis and the input.
     /// </summary>
-    public static int Axis(Layer layer, string axis, Shape inputShape, Func<int> size)
+    public static T Axis<T>(Layer layer, string axis, Shape inputShape, Func<T> size)
     {
         try
         {
@@ -95,4 +95,11 @@ internal static class ConvolutionConfig
             throw new ShapeMismatchException($"Layer '{layer.Name}' ({layer.TypeName}) does not fit inputs {inputShape.ToBatchString()} along the {axis}: {e.Message}");
         }
     }
+
+    /// <summary>
+    /// The error for a batch the kernels refuse (a geometry check failed: the batch's buffers exceed
+    /// 2^31 − 1 elements), naming the layer and the batch's shape.
+    /// </summary>
+    public static ShapeMismatchException Unfit(Layer layer, Tensor x, ArgumentException e) =>
+        new($"Layer '{layer.Name}' ({layer.TypeName}) cannot run on a batch of shape {x.Shape}: {e.Message}");
 }

@@ -59,7 +59,14 @@ public sealed class Cropping2D : Layer
     {
         if (x.Rank != 4) throw ShapeError("(batch, height, width, channels)", x.Shape.WithoutBatch());
         ComputeOutputShape(x.Shape.WithoutBatch());
-        return Ops.Crop2D(x, Rows, Columns);
+        try
+        {
+            return Ops.Crop2D(x, Rows, Columns);
+        }
+        catch (ArgumentException e)
+        {
+            throw ConvolutionConfig.Unfit(this, x, e);
+        }
     }
 
     /// <inheritdoc/>

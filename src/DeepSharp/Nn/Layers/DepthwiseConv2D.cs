@@ -107,7 +107,16 @@ public sealed class DepthwiseConv2D : Layer
     {
         int c = _kernel!.Shape[2];
         if (x.Rank != 4 || x.Shape[3] != c) throw ShapeError($"(batch, height, width, {c})", x.Shape.WithoutBatch());
-        return Activation.Apply(Ops.DepthwiseConv2D(x, _kernel.Value, _bias?.Value, Strides, Padding == Padding.Same, DilationRate));
+        Tensor y;
+        try
+        {
+            y = Ops.DepthwiseConv2D(x, _kernel.Value, _bias?.Value, Strides, Padding == Padding.Same, DilationRate);
+        }
+        catch (ArgumentException e)
+        {
+            throw ConvolutionConfig.Unfit(this, x, e);
+        }
+        return Activation.Apply(y);
     }
 
     /// <inheritdoc/>

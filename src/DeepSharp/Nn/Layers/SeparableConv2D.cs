@@ -106,8 +106,17 @@ public sealed class SeparableConv2D : Layer
     {
         int c = _depthwise!.Shape[2];
         if (x.Rank != 4 || x.Shape[3] != c) throw ShapeError($"(batch, height, width, {c})", x.Shape.WithoutBatch());
-        var h = Ops.DepthwiseConv2D(x, _depthwise.Value, null, Strides, Padding == Padding.Same, DilationRate);
-        return Activation.Apply(Ops.Conv2D(h, _pointwise!.Value, _bias?.Value, (1, 1), samePadding: false));
+        Tensor y;
+        try
+        {
+            var h = Ops.DepthwiseConv2D(x, _depthwise.Value, null, Strides, Padding == Padding.Same, DilationRate);
+            y = Ops.Conv2D(h, _pointwise!.Value, _bias?.Value, (1, 1), samePadding: false);
+        }
+        catch (ArgumentException e)
+        {
+            throw ConvolutionConfig.Unfit(this, x, e);
+        }
+        return Activation.Apply(y);
     }
 
     /// <inheritdoc/>

@@ -53,7 +53,14 @@ public sealed class UpSampling2D : Layer
     protected override Tensor Forward(Tensor x, bool training)
     {
         if (x.Rank != 4) throw ShapeError("(batch, height, width, channels)", x.Shape.WithoutBatch());
-        return Ops.UpSampling2D(x, Size, Interpolation == Interpolation.Bilinear);
+        try
+        {
+            return Ops.UpSampling2D(x, Size, Interpolation == Interpolation.Bilinear);
+        }
+        catch (ArgumentException e)
+        {
+            throw ConvolutionConfig.Unfit(this, x, e);
+        }
     }
 
     /// <inheritdoc/>

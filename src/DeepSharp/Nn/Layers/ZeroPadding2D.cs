@@ -69,7 +69,14 @@ public sealed class ZeroPadding2D : Layer
     protected override Tensor Forward(Tensor x, bool training)
     {
         if (x.Rank != 4) throw ShapeError("(batch, height, width, channels)", x.Shape.WithoutBatch());
-        return Ops.ZeroPad2D(x, Rows, Columns);
+        try
+        {
+            return Ops.ZeroPad2D(x, Rows, Columns);
+        }
+        catch (ArgumentException e)
+        {
+            throw ConvolutionConfig.Unfit(this, x, e);
+        }
     }
 
     /// <inheritdoc/>
