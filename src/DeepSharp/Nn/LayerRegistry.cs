@@ -49,6 +49,10 @@ public static class LayerRegistry
         ["Cropping2D"] = Cropping2D.FromConfig,
         ["DepthwiseConv2D"] = DepthwiseConv2D.FromConfig,
         ["SeparableConv2D"] = SeparableConv2D.FromConfig,
+        ["Conv1DTranspose"] = Conv1DTranspose.FromConfig,
+        ["UpSampling1D"] = UpSampling1D.FromConfig,
+        ["ZeroPadding1D"] = ZeroPadding1D.FromConfig,
+        ["Cropping1D"] = Cropping1D.FromConfig,
     };
 
     /// <summary>The Keras class names a config may use ("Dense", "LSTM", ...).</summary>

@@ -43,6 +43,11 @@ public class ConvolutionVariantErrorTests
         e = Assert.Throws<ShapeMismatchException>(() => transpose.Call(Tensor.Zeros(1, 4, 4, 2)));
         Assert.Contains("'deconv'", e.Message);
 
+        var crop1 = new Cropping1D((3, 3), name: "crop1");
+        e = Assert.Throws<ShapeMismatchException>(() => crop1.Call(Tensor.Zeros(1, 6, 2)));
+        Assert.Contains("'crop1'", e.Message);
+        Assert.Contains("(None, 6, 2)", e.Message);
+
         var huge = new Conv2DTranspose(1, 3, strides: 1 << 20, name: "huge");
         e = Assert.Throws<ShapeMismatchException>(() => huge.ComputeOutputShape(new Shape(1 << 12, 2, 1)));
         Assert.Contains("'huge'", e.Message);
@@ -62,6 +67,11 @@ public class ConvolutionVariantErrorTests
         Assert.Equal(((3, 3), Interpolation.Bilinear), (up.Size, up.Interpolation));
         var dw = (DepthwiseConv2D)LayerRegistry.Create("DepthwiseConv2D", JsonNode.Parse("""{"kernel_size": [3, 3]}""")!.AsObject());
         Assert.Equal(1, dw.DepthMultiplier);
+        Assert.Equal((1, 1), ((Cropping1D)LayerRegistry.Create("Cropping1D", [])).Cropping);          // Keras's default (1, 1)
+        Assert.Equal((2, 2), ((ZeroPadding1D)LayerRegistry.Create("ZeroPadding1D", new JsonObject { ["padding"] = 2 })).Padding);
+        Assert.Equal(3, ((UpSampling1D)LayerRegistry.Create("UpSampling1D", new JsonObject { ["size"] = new JsonArray(3) })).Size);
+        var t1 = (Conv1DTranspose)LayerRegistry.Create("Conv1DTranspose", JsonNode.Parse("""{"filters": 2, "kernel_size": [3], "strides": 2}""")!.AsObject());
+        Assert.Equal((3, 2), (t1.KernelSize, t1.Strides));
 
         foreach (var (type, json, key) in new[]
         {
@@ -73,6 +83,9 @@ public class ConvolutionVariantErrorTests
             ("Cropping2D", """{"name": "c", "cropping": [1, 2, 3]}""", "cropping"),
             ("DepthwiseConv2D", """{"name": "d", "kernel_size": 3, "depth_multiplier": 0}""", "depth_multiplier"),
             ("SeparableConv2D", """{"name": "s", "kernel_size": 3}""", "filters"),
+            ("Conv1DTranspose", """{"name": "t1", "filters": 2, "kernel_size": 3, "output_padding": 1}""", "output_padding"),
+            ("Cropping1D", """{"name": "c1", "cropping": [1, 2, 3]}""", "cropping"),
+            ("ZeroPadding1D", """{"name": "z1", "padding": [1.5, 2]}""", "padding"),
         })
         {
             var e = Assert.Throws<DeepSharpException>(() => LayerRegistry.Create(type, JsonNode.Parse(json)!.AsObject()));
@@ -90,5 +103,9 @@ public class ConvolutionVariantErrorTests
         Assert.StartsWith("up_sampling2d", new UpSampling2D().Name);
         Assert.StartsWith("zero_padding2d", new ZeroPadding2D().Name);
         Assert.StartsWith("cropping2d", new Cropping2D().Name);
+        Assert.StartsWith("conv1d_transpose", new Conv1DTranspose(1, 1).Name);
+        Assert.StartsWith("up_sampling1d", new UpSampling1D().Name);
+        Assert.StartsWith("zero_padding1d", new ZeroPadding1D().Name);
+        Assert.StartsWith("cropping1d", new Cropping1D().Name);
     }
 }

@@ -44,11 +44,22 @@ public class ConvolutionVariantFileTests
         return new Functional(input, output, name: "unet");
     }
 
+    /// <summary>The 1-D siblings in one Sequential over (steps, features).</summary>
+    internal static Sequential Sequence() => new(
+        new ZeroPadding1D((1, 2), inputShape: [6, 3]),
+        new Conv1DTranspose(4, 3, strides: 2, padding: Padding.Same, activation: Activation.Relu),
+        new Cropping1D((2, 1)),
+        new UpSampling1D(3),
+        new Conv1DTranspose(2, 2, strides: 3),
+        new Flatten(),
+        new Dense(2));
+
     /// <summary>The models above, for the test that every registered layer type has an ONNX export test.</summary>
     internal static IEnumerable<Model> Samples()
     {
         yield return Decoder();
         yield return UNet();
+        yield return Sequence();
     }
 
     private static void AssertBitwiseEqual(Tensor expected, Tensor actual)
@@ -69,9 +80,17 @@ public class ConvolutionVariantFileTests
         var y = Inputs(new Shape(3), 6, 2);
         model.Compile(new Adam(0.01f), new MeanSquaredError());
         model.Fit(x, y, batchSize: 3, epochs: 1, verbose: 0); // biases away from zero
+        AssertRoundTrips(model, x);
 
+        var sequence = Sequence();
+        OnnxRecurrentExportTests.PerturbBiases(sequence);
+        AssertRoundTrips(sequence, Inputs(new Shape(6, 3), 4, 7));
+    }
+
+    private static void AssertRoundTrips(Model model, Tensor x)
+    {
         using var folder = new TempFolder();
-        string path = folder.File("decoder.safetensors");
+        string path = folder.File("model.safetensors");
         model.Save(path);
         var loaded = Model.Load(path);
         Assert.Equal(model.Summary(_ => { }), loaded.Summary(_ => { }));
@@ -117,6 +136,13 @@ public class ConvolutionVariantFileTests
         ["upsampling-bilinear-uneven"] = () => new UpSampling2D((3, 1), Interpolation.Bilinear, inputShape: [3, 5, 2]),
         ["zero-padding"] = () => new ZeroPadding2D((1, 2), (3, 0), inputShape: [3, 4, 2]),
         ["cropping"] = () => new Cropping2D((1, 0), (2, 1), inputShape: [5, 6, 2]),
+        ["transpose1d-valid-s2"] = () => new Conv1DTranspose(3, 3, strides: 2, inputShape: [5, 2]),
+        ["transpose1d-same-s3-k4"] = () => new Conv1DTranspose(2, 4, strides: 3, padding: Padding.Same, activation: Activation.Tanh, inputShape: [4, 3]),
+        ["transpose1d-valid-kernel-below-stride"] = () => new Conv1DTranspose(2, 1, strides: 2, inputShape: [4, 2]),
+        ["transpose1d-dilated"] = () => new Conv1DTranspose(2, 3, dilationRate: 2, useBias: false, inputShape: [4, 2]),
+        ["upsampling1d"] = () => new UpSampling1D(3, inputShape: [4, 2]),
+        ["zero-padding1d"] = () => new ZeroPadding1D((2, 1), inputShape: [4, 3]),
+        ["cropping1d"] = () => new Cropping1D((0, 2), inputShape: [5, 2]),
     };
 
     [Theory]
@@ -140,5 +166,8 @@ public class ConvolutionVariantFileTests
         var unet = UNet();
         OnnxRecurrentExportTests.PerturbBiases(unet);
         OnnxRunner.AssertMatches(unet, [Inputs(new Shape(8, 6, 2), 3, 6)], "unet");
+        var sequence = Sequence();
+        OnnxRecurrentExportTests.PerturbBiases(sequence);
+        OnnxRunner.AssertMatches(sequence, [Inputs(new Shape(6, 3), 3, 7)], "sequence");
     }
 }

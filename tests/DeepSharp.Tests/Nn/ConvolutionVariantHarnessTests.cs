@@ -37,4 +37,15 @@ public class ConvolutionVariantHarnessTests
     [Fact] public void Cropping2DAsymmetric() => LayerHarness.Run(() => new Cropping2D((1, 0), (2, 1)), [5, 6, 2], [4, 3, 2], 0, batch: 2);
     [Fact] public void Cropping2DAllSides() => LayerHarness.Run(() => new Cropping2D(1), [4, 5, 3], [2, 3, 3], 0, batch: 2);
     [Fact] public void Cropping2DNothing() => LayerHarness.Run(() => new Cropping2D(), [3, 2, 1], [3, 2, 1], 0, batch: 2);
+
+    // The 1-D siblings: (steps, channels).
+    [Fact] public void Conv1DTransposeValidStrided() => LayerHarness.Run(() => new Conv1DTranspose(3, 3, strides: 2, activation: Activation.Tanh), [5, 2], [11, 3], 3 * 3 * 2 + 3, batch: 2);
+    [Fact] public void Conv1DTransposeSameOddStride() => LayerHarness.Run(() => new Conv1DTranspose(2, 2, strides: 3, padding: Padding.Same), [4, 3], [12, 2], 2 * 2 * 3 + 2, batch: 2);
+    [Fact] public void Conv1DTransposeDilatedNoBias() => LayerHarness.Run(() => new Conv1DTranspose(2, 3, dilationRate: 2, useBias: false), [3, 1], [7, 2], 3 * 2, batch: 2);
+    [Fact] public void UpSampling1DDefault() => LayerHarness.Run(() => new UpSampling1D(), [3, 4], [6, 4], 0, batch: 2);
+    [Fact] public void UpSampling1DOdd() => LayerHarness.Run(() => new UpSampling1D(3), [5, 1], [15, 1], 0, batch: 2);
+    [Fact] public void ZeroPadding1DDefault() => LayerHarness.Run(() => new ZeroPadding1D(), [3, 2], [5, 2], 0, batch: 2);
+    [Fact] public void ZeroPadding1DAsymmetric() => LayerHarness.Run(() => new ZeroPadding1D((0, 3)), [4, 3], [7, 3], 0, batch: 2);
+    [Fact] public void Cropping1DDefault() => LayerHarness.Run(() => new Cropping1D(), [5, 2], [3, 2], 0, batch: 2);
+    [Fact] public void Cropping1DAsymmetric() => LayerHarness.Run(() => new Cropping1D((2, 0)), [7, 3], [5, 3], 0, batch: 2);
 }

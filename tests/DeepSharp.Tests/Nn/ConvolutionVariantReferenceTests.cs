@@ -177,4 +177,51 @@ public class ConvolutionVariantReferenceTests
         // Cropping undoes padding.
         Assert.Equal(xs, new Cropping2D((1, 2), (3, 0)).Call(padded).ToArray());
     }
+
+    [Theory]
+    [InlineData(3, 2, false, 1)]
+    [InlineData(3, 2, true, 1)]
+    [InlineData(2, 3, false, 1)]
+    [InlineData(4, 3, true, 1)]
+    [InlineData(3, 1, true, 2)]
+    public void Conv1DTransposeIsTheInputGradientOfConv1D(int k, int s, bool same, int dilation)
+    {
+        RandomGenerator.SetGlobalSeed(7);
+        var layer = new Conv1DTranspose(4, k, s, same ? Padding.Same : Padding.Valid, dilation, biasInitializer: Initializer.HeUniform);
+        var x = Random(6, 2, 5, 3);
+        var y = layer.Call(x);
+        int steps = same ? 5 * s : 5 * s + Math.Max((k - 1) * dilation + 1 - s, 0);
+        Assert.Equal(new Shape(2, steps, 4), y.Shape);
+
+        // The same kernel as a Conv1D from 4 channels to 3, run on a leaf of y's shape.
+        var conv = new Conv1D(3, k, s, same ? Padding.Same : Padding.Valid, dilation, useBias: false);
+        conv.Build(new Shape(steps, 4));
+        layer.Parameters[0].Value.Span.CopyTo(conv.Parameters[0].Value.Span); // (k, 4, 3) in both layouts
+        var z = Tensor.Zeros(y.Shape);
+        z.RequiresGrad = true;
+        var c = conv.Call(z);
+        Assert.Equal(x.Shape, c.Shape);
+        Ops.Sum(Ops.Multiply(c, x)).Backward();
+        var expected = z.Grad!.ToArray();
+        var bias = layer.Parameters[1].Value.ToArray();
+        for (int i = 0; i < expected.Length; i++) expected[i] += bias[i % 4];
+        AssertClose(expected, y.ToArray());
+    }
+
+    [Fact]
+    public void OneDimensionalResizingMatchesKerasDefinitions()
+    {
+        var x = Random(7, 2, 5, 3);
+        var xs = x.ToArray();
+        var up = new UpSampling1D(3).Call(x).ToArray();
+        var padded = new ZeroPadding1D((2, 1)).Call(x).ToArray();
+        var cropped = new Cropping1D((1, 2)).Call(x).ToArray();
+        for (int b = 0; b < 2; b++)
+            for (int f = 0; f < 3; f++)
+            {
+                for (int t = 0; t < 15; t++) Assert.Equal(xs[(b * 5 + t / 3) * 3 + f], up[(b * 15 + t) * 3 + f]);
+                for (int t = 0; t < 8; t++) Assert.Equal(t >= 2 && t < 7 ? xs[(b * 5 + t - 2) * 3 + f] : 0f, padded[(b * 8 + t) * 3 + f]);
+                for (int t = 0; t < 2; t++) Assert.Equal(xs[(b * 5 + t + 1) * 3 + f], cropped[(b * 2 + t) * 3 + f]);
+            }
+    }
 }

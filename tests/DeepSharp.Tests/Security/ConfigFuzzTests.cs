@@ -58,6 +58,9 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
             new DepthwiseConv2D((2, 2), padding: Padding.Same, depthMultiplier: 2), new SeparableConv2D(3, (2, 2), (2, 2), Padding.Same),
             new Conv2DTranspose(2, (3, 2), (2, 1)), new UpSampling2D((2, 1), Interpolation.Bilinear), new UpSampling2D(),
             new GlobalAveragePooling2D(), new Dense(2)),
+        ["sequence-variants"] = () => new Sequential(
+            new ZeroPadding1D((1, 2), inputShape: [6, 3]), new Cropping1D(1), new Conv1DTranspose(2, 3, strides: 2, padding: Padding.Same),
+            new UpSampling1D(), new Flatten(), new Dense(2)),
         ["transformer"] = () =>
         {
             var tokens = Model.Input([4], name: "tokens", dtype: DType.Int32);

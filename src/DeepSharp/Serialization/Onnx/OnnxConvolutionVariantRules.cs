@@ -9,7 +9,7 @@ namespace DeepSharp.Serialization.Onnx;
 /// <summary>
 /// ONNX rules for the convolution variants and resizing layers: Conv2DTranspose (ConvTranspose),
 /// DepthwiseConv2D (Conv with group = channels), SeparableConv2D (grouped Conv, then a 1×1 Conv),
-/// UpSampling2D (Resize), ZeroPadding2D (Pad) and Cropping2D (Slice). The convolutions and Resize run
+/// UpSampling2D (Resize), ZeroPadding2D (Pad) and Cropping2D (Slice), and their 1-D siblings. The convolutions and Resize run
 /// channels-first between a pair of Transposes, as <see cref="OnnxLayerRules"/>' Conv2D does.
 /// </summary>
 internal static class OnnxConvolutionVariantRules
@@ -92,6 +92,49 @@ internal static class OnnxConvolutionVariantRules
             g.AddInt64Initializer(layer.Name + "/starts", layer.Rows.Top, layer.Columns.Left),
             g.AddInt64Initializer(layer.Name + "/ends", inputShape[0] - layer.Rows.Bottom, inputShape[1] - layer.Columns.Right),
             g.AddInt64Initializer(layer.Name + "/axes", 1, 2)]);
+
+    /// <summary>ConvTranspose over (N, C, steps) with W (Cin, filters, k), between Transposes from and to channels-last.</summary>
+    public static string Conv1DTranspose(OnnxGraphBuilder g, Conv1DTranspose layer, string x, Shape inputShape)
+    {
+        var kernel = layer.Parameters[0].Value; // (k, filters, cin) → ONNX (cin, filters, k)
+        int k = kernel.Shape[0], filters = kernel.Shape[1], cin = kernel.Shape[2];
+        var weights = new float[kernel.Size];
+        var src = kernel.Span;
+        for (int t = 0; t < k; t++)
+            for (int f = 0; f < filters; f++)
+                for (int c = 0; c < cin; c++)
+                    weights[(c * filters + f) * k + t] = src[(t * filters + f) * cin + c];
+        string ncw = g.AddNode("Transpose", layer.Name + "/to_ncw", [x], Ints("perm", 0, 2, 1));
+        var inputs = new List<string> { ncw, g.AddInitializer(layer.Parameters[0].Path, weights, cin, filters, k) };
+        if (layer.UseBias) inputs.Add(Bias(g, layer.Parameters[1]));
+        var geometry = Conv2DTransposeGeometry.Create(1, 1, inputShape[0], cin, filters, 1, k, 1, layer.Strides,
+            layer.Padding == Padding.Same, 1, layer.DilationRate);
+        long end = (long)layer.Strides * (inputShape[0] - 1) + Conv2DGeometry.EffectiveSize(k, layer.DilationRate) - geometry.PadLeft - geometry.InW;
+        string y = g.AddNode("ConvTranspose", layer.Name, inputs,
+            Ints("kernel_shape", k), Ints("strides", layer.Strides), Ints("dilations", layer.DilationRate),
+            Ints("pads", geometry.PadLeft, Math.Max(end, 0)), Ints("output_padding", Math.Max(-end, 0)));
+        string nwc = g.AddNode("Transpose", layer.Name + "/to_nwc", [y], Ints("perm", 0, 2, 1));
+        return OnnxActivations.Emit(g, layer.Activation, nwc, layer.Name);
+    }
+
+    /// <summary>Resize nearest along the steps axis of (N, steps, features), as UpSampling2D's nearest mode.</summary>
+    public static string UpSampling1D(OnnxGraphBuilder g, UpSampling1D layer, string x)
+    {
+        string scales = g.AddInitializer(layer.Name + "/scales", [1f, layer.Size, 1f], 3);
+        return g.AddNode("Resize", layer.Name, [x, "", scales], Str("mode", "nearest"), Str("coordinate_transformation_mode", "asymmetric"),
+            Str("nearest_mode", "floor"));
+    }
+
+    /// <summary>Pad with zeros on the steps axis.</summary>
+    public static string ZeroPadding1D(OnnxGraphBuilder g, ZeroPadding1D layer, string x) =>
+        g.AddNode("Pad", layer.Name, [x, g.AddInt64Initializer(layer.Name + "/pads", 0, layer.Padding.Start, 0, 0, layer.Padding.End, 0)]);
+
+    /// <summary>Slice the steps axis.</summary>
+    public static string Cropping1D(OnnxGraphBuilder g, Cropping1D layer, string x, Shape inputShape) =>
+        g.AddNode("Slice", layer.Name, [x,
+            g.AddInt64Initializer(layer.Name + "/starts", layer.Cropping.Start),
+            g.AddInt64Initializer(layer.Name + "/ends", inputShape[0] - layer.Cropping.End),
+            g.AddInt64Initializer(layer.Name + "/axes", 1)]);
 
     private static string Depthwise(OnnxGraphBuilder g, string name, Parameter kernelParameter, Parameter? biasParameter, string nchw,
         Shape inputShape, (int H, int W) strides, (int H, int W) dilation, Padding padding)

@@ -54,6 +54,10 @@ internal static class OnnxLayerRules
         [typeof(UpSampling2D)] = (g, l, x, _) => OnnxConvolutionVariantRules.UpSampling2D(g, (UpSampling2D)l, x),
         [typeof(ZeroPadding2D)] = (g, l, x, _) => OnnxConvolutionVariantRules.ZeroPadding2D(g, (ZeroPadding2D)l, x),
         [typeof(Cropping2D)] = (g, l, x, s) => OnnxConvolutionVariantRules.Cropping2D(g, (Cropping2D)l, x, s),
+        [typeof(Conv1DTranspose)] = (g, l, x, s) => OnnxConvolutionVariantRules.Conv1DTranspose(g, (Conv1DTranspose)l, x, s),
+        [typeof(UpSampling1D)] = (g, l, x, _) => OnnxConvolutionVariantRules.UpSampling1D(g, (UpSampling1D)l, x),
+        [typeof(ZeroPadding1D)] = (g, l, x, _) => OnnxConvolutionVariantRules.ZeroPadding1D(g, (ZeroPadding1D)l, x),
+        [typeof(Cropping1D)] = (g, l, x, s) => OnnxConvolutionVariantRules.Cropping1D(g, (Cropping1D)l, x, s),
     };
 
     private static readonly Dictionary<Type, MaskedRule> s_maskedRules = new()
