@@ -170,4 +170,26 @@ public class ConvolutionVariantFileTests
         OnnxRecurrentExportTests.PerturbBiases(sequence);
         OnnxRunner.AssertMatches(sequence, [Inputs(new Shape(6, 3), 3, 7)], "sequence");
     }
+
+    /// <summary>The example of docs/layers.md ("Convolution variants and resizing"): a U-Net that trains and keeps its shapes.</summary>
+    [Fact]
+    public void DocsUNetExampleTrains()
+    {
+        RandomGenerator.SetGlobalSeed(25);
+        var input = Model.Input([32, 32, 3]);
+        var skip = new Conv2D(16, 3, padding: Padding.Same, activation: Activation.Relu).Call(input);
+        var down = new SeparableConv2D(32, 3, strides: 2, padding: Padding.Same, activation: Activation.Relu).Call(skip);
+        var up = new Conv2DTranspose(16, 3, strides: 2, padding: Padding.Same).Call(down);
+        var output = new Conv2D(1, 1, activation: Activation.Sigmoid).Call(new Concatenate().Call(up, skip));
+        var unet = new Model(input, output);
+        Assert.Equal(new Shape(16, 16, 32), down.Shape);
+        Assert.Equal(new Shape(32, 32, 16), up.Shape);
+
+        var x = Inputs(new Shape(32, 32, 3), 4, 8);
+        var y = Tensor.FromArray(x.ToArray().Select(v => v > 0 ? 1f : 0f).Where((_, i) => i % 3 == 0).ToArray(), 4, 32, 32, 1);
+        unet.Compile(new Adam(0.01f), new BinaryCrossentropy());
+        var history = unet.Fit(x, y, batchSize: 2, epochs: 3, verbose: 0);
+        var losses = history["loss"];
+        Assert.True(losses[^1] < losses[0], $"loss {losses[0]} → {losses[^1]}");
+    }
 }
