@@ -42,11 +42,13 @@ public sealed class Cropping1D : Layer
         return new Shape((int)steps, inputShape[1]);
     }
 
+    /// <summary>Checks the input shape once (<see cref="ComputeOutputShape"/>); the layer has no weights.</summary>
+    protected override void OnBuild(Shape inputShape) => ComputeOutputShape(inputShape);
+
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
         if (x.Rank != 3) throw ShapeError("(batch, steps, features)", x.Shape.WithoutBatch());
-        ComputeOutputShape(x.Shape.WithoutBatch());
         try
         {
             var y = Ops.Crop2D(Ops.Reshape(x, x.Shape[0], 1, x.Shape[1], x.Shape[2]), (0, 0), Cropping);

@@ -54,11 +54,13 @@ public sealed class Cropping2D : Layer
         return new Shape((int)h, (int)w, inputShape[2]);
     }
 
+    /// <summary>Checks the input shape once (<see cref="ComputeOutputShape"/>); the layer has no weights.</summary>
+    protected override void OnBuild(Shape inputShape) => ComputeOutputShape(inputShape);
+
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
         if (x.Rank != 4) throw ShapeError("(batch, height, width, channels)", x.Shape.WithoutBatch());
-        ComputeOutputShape(x.Shape.WithoutBatch());
         try
         {
             return Ops.Crop2D(x, Rows, Columns);

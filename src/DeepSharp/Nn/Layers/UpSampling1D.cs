@@ -36,6 +36,9 @@ public sealed class UpSampling1D : Layer
         return new Shape(g.OutW, inputShape[1]);
     }
 
+    /// <summary>Checks the input shape once (<see cref="ComputeOutputShape"/>); the layer has no weights.</summary>
+    protected override void OnBuild(Shape inputShape) => ComputeOutputShape(inputShape);
+
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {

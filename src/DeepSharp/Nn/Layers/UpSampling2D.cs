@@ -49,6 +49,9 @@ public sealed class UpSampling2D : Layer
         return new Shape(g, inputShape[1] * Size.W, inputShape[2]);
     }
 
+    /// <summary>Checks the input shape once (<see cref="ComputeOutputShape"/>); the layer has no weights.</summary>
+    protected override void OnBuild(Shape inputShape) => ComputeOutputShape(inputShape);
+
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {

@@ -42,6 +42,9 @@ public sealed class ZeroPadding1D : Layer
         return new Shape(g.OutW, inputShape[1]);
     }
 
+    /// <summary>Checks the input shape once (<see cref="ComputeOutputShape"/>); the layer has no weights.</summary>
+    protected override void OnBuild(Shape inputShape) => ComputeOutputShape(inputShape);
+
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
