@@ -93,13 +93,35 @@ internal static unsafe class DepthwiseConv2DKernel
             }
         }
 
+        // One pixel's channels of the input (C), output (C·M) or one tap's kernel row (C·M); Debug builds check each range.
+        private Span<float> InputRow(int n, int ih, int iw)
+        {
+            long at = (((long)n * _g.InH + ih) * _g.InW + iw) * _g.Channels;
+            KernelBounds.Range(at, _g.Channels, _g.InputLength);
+            return new Span<float>(_x + at, _g.Channels);
+        }
+
+        private Span<float> OutputRow(int n, int oh, int ow)
+        {
+            long at = (((long)n * _g.OutH + oh) * _g.OutW + ow) * _g.OutC;
+            KernelBounds.Range(at, _g.OutC, _g.OutputLength);
+            return new Span<float>(_y + at, _g.OutC);
+        }
+
+        private Span<float> KernelRow(int kh, int kw)
+        {
+            long at = (long)(kh * _g.KernelW + kw) * _g.OutC;
+            KernelBounds.Range(at, _g.OutC, _g.KernelLength);
+            return new Span<float>(_w + at, _g.OutC);
+        }
+
         private void ForwardRow(int n, int oh)
         {
             var g = _g;
             int oc = g.OutC;
             for (int ow = 0; ow < g.OutW; ow++)
             {
-                var yRow = new Span<float>(_y + (((long)n * g.OutH + oh) * g.OutW + ow) * oc, oc);
+                var yRow = OutputRow(n, oh, ow);
                 if (_bias is null) yRow.Clear();
                 else new ReadOnlySpan<float>(_bias, oc).CopyTo(yRow);
                 for (int kh = 0; kh < g.KernelH; kh++)
@@ -110,8 +132,8 @@ internal static unsafe class DepthwiseConv2DKernel
                     {
                         int iw = ow * g.StrideW - g.PadLeft + kw * g.DilationW;
                         if ((uint)iw >= (uint)g.InW) continue;
-                        var xRow = new ReadOnlySpan<float>(_x + (((long)n * g.InH + ih) * g.InW + iw) * g.Channels, g.Channels);
-                        var wRow = new ReadOnlySpan<float>(_w + (long)(kh * g.KernelW + kw) * oc, oc);
+                        ReadOnlySpan<float> xRow = InputRow(n, ih, iw);
+                        ReadOnlySpan<float> wRow = KernelRow(kh, kw);
                         if (g.Multiplier == 1) TensorPrimitives.MultiplyAdd(xRow, wRow, yRow, yRow);
                         else
                             for (int c = 0; c < g.Channels; c++)
@@ -128,11 +150,10 @@ internal static unsafe class DepthwiseConv2DKernel
         private void BackwardInputImage(int n)
         {
             var g = _g;
-            int oc = g.OutC;
             for (int oh = 0; oh < g.OutH; oh++)
                 for (int ow = 0; ow < g.OutW; ow++)
                 {
-                    var dyRow = new ReadOnlySpan<float>(_y + (((long)n * g.OutH + oh) * g.OutW + ow) * oc, oc);
+                    ReadOnlySpan<float> dyRow = OutputRow(n, oh, ow);
                     for (int kh = 0; kh < g.KernelH; kh++)
                     {
                         int ih = oh * g.StrideH - g.PadTop + kh * g.DilationH;
@@ -141,8 +162,8 @@ internal static unsafe class DepthwiseConv2DKernel
                         {
                             int iw = ow * g.StrideW - g.PadLeft + kw * g.DilationW;
                             if ((uint)iw >= (uint)g.InW) continue;
-                            var dxRow = new Span<float>(_x + (((long)n * g.InH + ih) * g.InW + iw) * g.Channels, g.Channels);
-                            var wRow = new ReadOnlySpan<float>(_w + (long)(kh * g.KernelW + kw) * oc, oc);
+                            var dxRow = InputRow(n, ih, iw);
+                            ReadOnlySpan<float> wRow = KernelRow(kh, kw);
                             if (g.Multiplier == 1) TensorPrimitives.MultiplyAdd(dyRow, wRow, dxRow, dxRow);
                             else
                                 for (int c = 0; c < g.Channels; c++)
@@ -156,8 +177,7 @@ internal static unsafe class DepthwiseConv2DKernel
         private void BackwardKernelTap(int kh, int kw)
         {
             var g = _g;
-            int oc = g.OutC;
-            var dwRow = new Span<float>(_w + (long)(kh * g.KernelW + kw) * oc, oc);
+            var dwRow = KernelRow(kh, kw);
             for (int n = 0; n < g.Batch; n++)
                 for (int oh = 0; oh < g.OutH; oh++)
                 {
@@ -167,8 +187,8 @@ internal static unsafe class DepthwiseConv2DKernel
                     {
                         int iw = ow * g.StrideW - g.PadLeft + kw * g.DilationW;
                         if ((uint)iw >= (uint)g.InW) continue;
-                        var xRow = new ReadOnlySpan<float>(_x + (((long)n * g.InH + ih) * g.InW + iw) * g.Channels, g.Channels);
-                        var dyRow = new ReadOnlySpan<float>(_y + (((long)n * g.OutH + oh) * g.OutW + ow) * oc, oc);
+                        ReadOnlySpan<float> xRow = InputRow(n, ih, iw);
+                        ReadOnlySpan<float> dyRow = OutputRow(n, oh, ow);
                         if (g.Multiplier == 1) TensorPrimitives.MultiplyAdd(xRow, dyRow, dwRow, dwRow);
                         else
                             for (int c = 0; c < g.Channels; c++)
