@@ -46,6 +46,16 @@ public static class LayerRegistry
         ["SinusoidalPositionEncoding"] = SinusoidalPositionEncoding.FromConfig,
         ["TransformerEncoderBlock"] = TransformerEncoderBlock.FromConfig,
         ["TransformerDecoderBlock"] = TransformerDecoderBlock.FromConfig,
+        ["Conv2DTranspose"] = Conv2DTranspose.FromConfig,
+        ["UpSampling2D"] = UpSampling2D.FromConfig,
+        ["ZeroPadding2D"] = ZeroPadding2D.FromConfig,
+        ["Cropping2D"] = Cropping2D.FromConfig,
+        ["DepthwiseConv2D"] = DepthwiseConv2D.FromConfig,
+        ["SeparableConv2D"] = SeparableConv2D.FromConfig,
+        ["Conv1DTranspose"] = Conv1DTranspose.FromConfig,
+        ["UpSampling1D"] = UpSampling1D.FromConfig,
+        ["ZeroPadding1D"] = ZeroPadding1D.FromConfig,
+        ["Cropping1D"] = Cropping1D.FromConfig,
     };
 
     private static readonly ConcurrentDictionary<string, Func<JsonObject, Layer>> s_registered = new(StringComparer.Ordinal);

@@ -47,6 +47,17 @@ internal static class OnnxLayerRules
         [typeof(RandomZoom)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
         [typeof(PositionEmbedding)] = (g, l, x, _) => OnnxPositionRules.PositionEmbedding(g, (PositionEmbedding)l, x),
         [typeof(SinusoidalPositionEncoding)] = (g, l, x, s) => OnnxPositionRules.SinusoidalPositionEncoding(g, (SinusoidalPositionEncoding)l, x, s),
+        // Convolution variants and resizing (OnnxConvolutionVariantRules).
+        [typeof(Conv2DTranspose)] = (g, l, x, s) => OnnxConvolutionVariantRules.Conv2DTranspose(g, (Conv2DTranspose)l, x, s),
+        [typeof(DepthwiseConv2D)] = (g, l, x, s) => OnnxConvolutionVariantRules.DepthwiseConv2D(g, (DepthwiseConv2D)l, x, s),
+        [typeof(SeparableConv2D)] = (g, l, x, s) => OnnxConvolutionVariantRules.SeparableConv2D(g, (SeparableConv2D)l, x, s),
+        [typeof(UpSampling2D)] = (g, l, x, _) => OnnxConvolutionVariantRules.UpSampling2D(g, (UpSampling2D)l, x),
+        [typeof(ZeroPadding2D)] = (g, l, x, _) => OnnxConvolutionVariantRules.ZeroPadding2D(g, (ZeroPadding2D)l, x),
+        [typeof(Cropping2D)] = (g, l, x, s) => OnnxConvolutionVariantRules.Cropping2D(g, (Cropping2D)l, x, s),
+        [typeof(Conv1DTranspose)] = (g, l, x, s) => OnnxConvolutionVariantRules.Conv1DTranspose(g, (Conv1DTranspose)l, x, s),
+        [typeof(UpSampling1D)] = (g, l, x, _) => OnnxConvolutionVariantRules.UpSampling1D(g, (UpSampling1D)l, x),
+        [typeof(ZeroPadding1D)] = (g, l, x, _) => OnnxConvolutionVariantRules.ZeroPadding1D(g, (ZeroPadding1D)l, x),
+        [typeof(Cropping1D)] = (g, l, x, s) => OnnxConvolutionVariantRules.Cropping1D(g, (Cropping1D)l, x, s),
     };
 
     private static readonly Dictionary<Type, MaskedRule> s_maskedRules = new()

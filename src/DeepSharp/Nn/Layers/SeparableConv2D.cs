@@ -1,0 +1,149 @@
+using System.Text.Json.Nodes;
+using DeepSharp.Autograd;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Nn.Layers;
+
+/// <summary>
+/// Depthwise separable 2-D convolution (Keras's SeparableConv2D): a depthwise convolution (each channel
+/// through <see cref="DepthMultiplier"/> filters of its own, see <see cref="DepthwiseConv2D"/>), then a
+/// 1×1 pointwise convolution into <see cref="Filters"/> channels, then the bias and activation.
+/// Weights: depthwise_kernel (kh, kw, channels, depth_multiplier), pointwise_kernel
+/// (1, 1, channels · depth_multiplier, filters), bias (filters).
+/// </summary>
+public sealed class SeparableConv2D : Layer
+{
+    private Parameter? _depthwise, _pointwise, _bias;
+
+    /// <param name="filters">Number of output channels.</param>
+    /// <param name="kernelSize">(height, width) of the depthwise window.</param>
+    /// <param name="strides">Step between windows; null for (1, 1). Above 1 only with a dilation rate of (1, 1).</param>
+    /// <param name="padding"><see cref="Padding.Valid"/> (the default) or <see cref="Padding.Same"/>.</param>
+    /// <param name="depthMultiplier">Depthwise filters per input channel.</param>
+    /// <param name="activation">Applied to the output; null for none (linear).</param>
+    /// <param name="useBias">Whether to add a learned bias per filter.</param>
+    /// <param name="dilationRate">Spacing between the depthwise window's taps; null for (1, 1).</param>
+    /// <param name="depthwiseInitializer">Fills the depthwise kernel; null for glorot_uniform.</param>
+    /// <param name="pointwiseInitializer">Fills the pointwise kernel; null for glorot_uniform.</param>
+    /// <param name="biasInitializer">Fills the bias; null for zeros.</param>
+    /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <param name="inputShape">The per-sample input shape, for a Sequential model's first layer; null to build on the first call.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size, stride, dilation rate or the multiplier is not positive.</exception>
+    /// <exception cref="ArgumentException">Both strides and dilation rate are above 1.</exception>
+    public SeparableConv2D(int filters, (int H, int W) kernelSize, (int H, int W)? strides = null, Padding padding = Padding.Valid,
+        int depthMultiplier = 1, Activation? activation = null, bool useBias = true, (int H, int W)? dilationRate = null,
+        Initializer? depthwiseInitializer = null, Initializer? pointwiseInitializer = null, Initializer? biasInitializer = null,
+        string? name = null, int[]? inputShape = null) : base(name, inputShape)
+    {
+        Filters = ConvolutionConfig.Positive(filters, "SeparableConv2D", nameof(filters));
+        KernelSize = ConvolutionConfig.Positive(kernelSize, "SeparableConv2D", nameof(kernelSize));
+        Strides = ConvolutionConfig.Positive(strides ?? (1, 1), "SeparableConv2D", nameof(strides));
+        DilationRate = ConvolutionConfig.Positive(dilationRate ?? (1, 1), "SeparableConv2D", nameof(dilationRate));
+        DepthMultiplier = ConvolutionConfig.Positive(depthMultiplier, "SeparableConv2D", nameof(depthMultiplier));
+        if (Strides != (1, 1) && DilationRate != (1, 1))
+            throw new ArgumentException("SeparableConv2D: strides > 1 together with dilation_rate > 1 is not supported (as in Keras).");
+        Padding = padding;
+        Activation = activation ?? Activation.Linear;
+        UseBias = useBias;
+        DepthwiseInitializer = depthwiseInitializer ?? Initializer.GlorotUniform;
+        PointwiseInitializer = pointwiseInitializer ?? Initializer.GlorotUniform;
+        BiasInitializer = biasInitializer ?? Initializer.Zeros;
+    }
+
+    /// <summary>A square kernel and stride, as Keras's <c>SeparableConv2D(32, 3)</c>.</summary>
+    public SeparableConv2D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid, int depthMultiplier = 1,
+        Activation? activation = null, bool useBias = true, string? name = null, int[]? inputShape = null)
+        : this(filters, (kernelSize, kernelSize), (strides, strides), padding, depthMultiplier, activation, useBias, name: name, inputShape: inputShape)
+    {
+    }
+
+    /// <inheritdoc/>
+    public override string TypeName => "SeparableConv2D";
+    /// <inheritdoc/>
+    public override string DefaultNamePrefix => "separable_conv2d";
+    /// <summary>Number of output channels.</summary>
+    public int Filters { get; }
+    /// <summary>(height, width) of the depthwise window.</summary>
+    public (int H, int W) KernelSize { get; }
+    /// <summary>Step between windows along (height, width).</summary>
+    public (int H, int W) Strides { get; }
+    /// <summary>Spacing between the depthwise window's taps.</summary>
+    public (int H, int W) DilationRate { get; }
+    /// <summary>Depthwise filters per input channel.</summary>
+    public int DepthMultiplier { get; }
+    /// <summary>Valid (no padding) or Same (output ⌈size/stride⌉ along each axis).</summary>
+    public Padding Padding { get; }
+    /// <summary>Applied to the output (linear when none was given).</summary>
+    public Activation Activation { get; }
+    /// <summary>Whether the layer adds a learned bias per filter.</summary>
+    public bool UseBias { get; }
+    /// <summary>What fills the depthwise kernel (glorot_uniform by default).</summary>
+    public Initializer DepthwiseInitializer { get; }
+    /// <summary>What fills the pointwise kernel (glorot_uniform by default).</summary>
+    public Initializer PointwiseInitializer { get; }
+    /// <summary>What fills the bias (zeros by default).</summary>
+    public Initializer BiasInitializer { get; }
+
+    /// <inheritdoc/>
+    protected override void OnBuild(Shape inputShape)
+    {
+        var depthwise = DepthwiseConv2D.SpatialShape(this, inputShape, KernelSize, Strides, DilationRate, Padding, DepthMultiplier);
+        _depthwise = AddWeight("depthwise_kernel", new Shape(KernelSize.H, KernelSize.W, inputShape[2], DepthMultiplier), DepthwiseInitializer);
+        _pointwise = AddWeight("pointwise_kernel", new Shape(1, 1, depthwise[2], Filters), PointwiseInitializer);
+        if (UseBias) _bias = AddWeight("bias", new Shape(Filters), BiasInitializer);
+    }
+
+    /// <summary>(output height, output width, filters), the spatial sizes of the depthwise step.</summary>
+    /// <exception cref="ShapeMismatchException">The input is not (height, width, channels), or the window does not fit it.</exception>
+    public override Shape ComputeOutputShape(Shape inputShape)
+    {
+        var depthwise = DepthwiseConv2D.SpatialShape(this, inputShape, KernelSize, Strides, DilationRate, Padding, DepthMultiplier);
+        return new Shape(depthwise[0], depthwise[1], Filters);
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor Forward(Tensor x, bool training)
+    {
+        int c = _depthwise!.Shape[2];
+        if (x.Rank != 4 || x.Shape[3] != c) throw ShapeError($"(batch, height, width, {c})", x.Shape.WithoutBatch());
+        Tensor y;
+        try
+        {
+            var h = Ops.DepthwiseConv2D(x, _depthwise.Value, null, Strides, Padding == Padding.Same, DilationRate);
+            y = Ops.Conv2D(h, _pointwise!.Value, _bias?.Value, (1, 1), samePadding: false);
+        }
+        catch (ArgumentException e)
+        {
+            throw ConvolutionConfig.Unfit(this, x, e);
+        }
+        return Activation.Apply(y);
+    }
+
+    /// <inheritdoc/>
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["filters"] = Filters;
+        config["kernel_size"] = Naming.Pair(KernelSize);
+        config["strides"] = Naming.Pair(Strides);
+        config["padding"] = Padding.ToName();
+        config["data_format"] = "channels_last";
+        config["dilation_rate"] = Naming.Pair(DilationRate);
+        config["depth_multiplier"] = DepthMultiplier;
+        config["activation"] = Activation.Name;
+        config["use_bias"] = UseBias;
+        config["depthwise_initializer"] = DepthwiseInitializer.Name;
+        config["pointwise_initializer"] = PointwiseInitializer.Name;
+        config["bias_initializer"] = BiasInitializer.Name;
+        return config;
+    }
+
+    internal static SeparableConv2D FromConfig(LayerConfig c)
+    {
+        ConvolutionConfig.ChannelsLast(c);
+        return new(c.RequiredSize("filters"), c.Pair("kernel_size", null), c.Pair("strides", (1, 1)), c.Padding(),
+            c.Int("depth_multiplier", 1, 1, int.MaxValue), c.Activation("activation"), c.Bool("use_bias", true), c.Pair("dilation_rate", (1, 1)),
+            c.Initializer("depthwise_initializer", "glorot_uniform"), c.Initializer("pointwise_initializer", "glorot_uniform"),
+            c.Initializer("bias_initializer", "zeros"), c.Name, c.Shape("input_shape"));
+    }
+}
