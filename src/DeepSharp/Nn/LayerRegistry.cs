@@ -43,6 +43,11 @@ public static class LayerRegistry
         ["SinusoidalPositionEncoding"] = SinusoidalPositionEncoding.FromConfig,
         ["TransformerEncoderBlock"] = TransformerEncoderBlock.FromConfig,
         ["TransformerDecoderBlock"] = TransformerDecoderBlock.FromConfig,
+        ["LeakyReLU"] = LeakyRelu.FromConfig,
+        ["ELU"] = Elu.FromConfig,
+        ["ReLU"] = Relu.FromConfig,
+        ["PReLU"] = PRelu.FromConfig,
+        ["Softmax"] = Softmax.FromConfig,
     };
 
     /// <summary>The Keras class names a config may use ("Dense", "LSTM", ...).</summary>

@@ -138,7 +138,8 @@ public class OnnxExportTests
     [Fact]
     public void EveryRegisteredLayerTypeExports()
     {
-        var models = s_models.Select(Create).Concat(OnnxRecurrentExportTests.Samples()).Concat(OnnxAttentionExportTests.Samples());
+        var models = s_models.Select(Create).Concat(OnnxRecurrentExportTests.Samples()).Concat(OnnxAttentionExportTests.Samples())
+            .Concat(DeepSharp.Tests.Nn.KerasLayerFileTests.Samples());
         var exportable = models.SelectMany(m => m.Layers).Select(l => l.TypeName).ToHashSet();
         exportable.Add("InputLayer"); // becomes the graph input
         foreach (string type in LayerRegistry.KnownTypes)

@@ -47,6 +47,12 @@ internal static class OnnxLayerRules
         [typeof(RandomZoom)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
         [typeof(PositionEmbedding)] = (g, l, x, _) => OnnxPositionRules.PositionEmbedding(g, (PositionEmbedding)l, x),
         [typeof(SinusoidalPositionEncoding)] = (g, l, x, s) => OnnxPositionRules.SinusoidalPositionEncoding(g, (SinusoidalPositionEncoding)l, x, s),
+        // Activation layers with parameters, 1-D pooling, sequence reshaping, noise, TimeDistributed (OnnxActivationLayerRules, OnnxSequenceRules).
+        [typeof(LeakyRelu)] = (g, l, x, _) => OnnxActivationLayerRules.LeakyRelu(g, (LeakyRelu)l, x),
+        [typeof(Elu)] = (g, l, x, _) => OnnxActivationLayerRules.Elu(g, (Elu)l, x),
+        [typeof(Relu)] = (g, l, x, _) => OnnxActivationLayerRules.Relu(g, (Relu)l, x),
+        [typeof(PRelu)] = (g, l, x, _) => OnnxActivationLayerRules.PRelu(g, (PRelu)l, x),
+        [typeof(Softmax)] = (g, l, x, s) => OnnxActivationLayerRules.Softmax(g, (Softmax)l, x, s),
     };
 
     private static readonly Dictionary<Type, MaskedRule> s_maskedRules = new()

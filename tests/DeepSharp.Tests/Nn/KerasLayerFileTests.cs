@@ -1,0 +1,85 @@
+using DeepSharp.Nn;
+using DeepSharp.Nn.Layers;
+using DeepSharp.Tensors;
+using DeepSharp.Tests.Data;
+using DeepSharp.Tests.Serialization;
+using DeepSharp.Training;
+
+namespace DeepSharp.Tests.Nn;
+
+/// <summary>
+/// The activation, pooling, sequence, noise and wrapper layers of issue 13 in models: saved and
+/// loaded (identical predictions, the file a fixed point) and exported to ONNX (ONNX Runtime agrees
+/// with Predict).
+/// </summary>
+public class KerasLayerFileTests
+{
+    private static readonly string[] s_models = ["activations", "relu-forms"];
+
+    public static TheoryData<string> Models() => new(s_models);
+
+    /// <summary>Every model here, for the test that each registered layer type exports.</summary>
+    public static IEnumerable<Model> Samples() => s_models.Select(Create);
+
+    internal static Model Create(string name) => name switch
+    {
+        "activations" => new Sequential(
+            new Dense(6, inputShape: [4]),
+            new LeakyRelu(0.1f),
+            new Elu(0.5f),
+            new PRelu(Initializer.Uniform),
+            new Reshape([2, 3]),
+            new PRelu(Initializer.Uniform, sharedAxes: [1]),
+            new Softmax(axis: 1),
+            new Flatten(),
+            new Dense(3),
+            new Softmax()),
+        "relu-forms" => new Sequential(
+            new Dense(8, inputShape: [3]),
+            new Relu(name: "plain"),
+            new Dense(8),
+            new Relu(negativeSlope: 0.2f, name: "leaky"),
+            new Dense(8),
+            new Relu(maxValue: 0.5f, name: "clipped"),
+            new Dense(8),
+            new Relu(threshold: 0.1f, name: "thresholded"),
+            new Dense(8),
+            new Relu(maxValue: 0.6f, negativeSlope: 0.3f, threshold: -0.2f, name: "everything")),
+        _ => throw new ArgumentOutOfRangeException(nameof(name)),
+    };
+
+    private static Tensor Inputs(Model model, int batch, int seed) =>
+        Tensor.RandomUniform(model.Layers[0].BuiltInputShape!.Value.WithBatch(batch), -1f, 1f, new RandomGenerator(seed));
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void SaveLoadGivesIdenticalPredictions(string name)
+    {
+        RandomGenerator.SetGlobalSeed(11);
+        var model = Create(name);
+        using var folder = new TempFolder();
+        string path = folder.File("model.safetensors");
+        model.Save(path);
+
+        var loaded = Model.Load(path);
+        Assert.Equal(model.Layers.Select(l => (l.TypeName, l.Name)), loaded.Layers.Select(l => (l.TypeName, l.Name)));
+        var x = Inputs(model, 5, 2);
+        var expected = model.Predict(x).ToArray();
+        var actual = loaded.Predict(x).ToArray();
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
+
+        string again = folder.File("again.safetensors");
+        loaded.Save(again);
+        Assert.Equal(File.ReadAllBytes(path), File.ReadAllBytes(again));
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void OnnxRuntimeMatchesPredict(string name)
+    {
+        RandomGenerator.SetGlobalSeed(3);
+        var model = Create(name);
+        var x = Inputs(model, 4, 5);
+        OnnxRunner.AssertMatches(model, [x], name, tolerance: 1e-5);
+    }
+}
