@@ -48,6 +48,10 @@ public static class LayerRegistry
         ["ReLU"] = Relu.FromConfig,
         ["PReLU"] = PRelu.FromConfig,
         ["Softmax"] = Softmax.FromConfig,
+        ["MaxPooling1D"] = MaxPooling1D.FromConfig,
+        ["AveragePooling1D"] = AveragePooling1D.FromConfig,
+        ["GlobalMaxPooling1D"] = GlobalMaxPooling1D.FromConfig,
+        ["GlobalAveragePooling1D"] = GlobalAveragePooling1D.FromConfig,
     };
 
     /// <summary>The Keras class names a config may use ("Dense", "LSTM", ...).</summary>

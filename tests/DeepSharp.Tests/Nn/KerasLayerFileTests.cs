@@ -14,7 +14,7 @@ namespace DeepSharp.Tests.Nn;
 /// </summary>
 public class KerasLayerFileTests
 {
-    private static readonly string[] s_models = ["activations", "relu-forms"];
+    private static readonly string[] s_models = ["activations", "relu-forms", "pooling1d"];
 
     public static TheoryData<string> Models() => new(s_models);
 
@@ -45,6 +45,15 @@ public class KerasLayerFileTests
             new Relu(threshold: 0.1f, name: "thresholded"),
             new Dense(8),
             new Relu(maxValue: 0.6f, negativeSlope: 0.3f, threshold: -0.2f, name: "everything")),
+        "pooling1d" => new Sequential(
+            new Conv1D(4, 2, inputShape: [11, 3]),
+            new MaxPooling1D(3, 2, Padding.Same),
+            new AveragePooling1D(2, 1, Padding.Same),
+            new MaxPooling1D(),
+            new AveragePooling1D(2),
+            new GlobalMaxPooling1D(keepDims: true),
+            new GlobalAveragePooling1D(),
+            new Dense(2)),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 

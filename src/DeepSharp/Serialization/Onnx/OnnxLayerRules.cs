@@ -53,6 +53,9 @@ internal static class OnnxLayerRules
         [typeof(Relu)] = (g, l, x, _) => OnnxActivationLayerRules.Relu(g, (Relu)l, x),
         [typeof(PRelu)] = (g, l, x, _) => OnnxActivationLayerRules.PRelu(g, (PRelu)l, x),
         [typeof(Softmax)] = (g, l, x, s) => OnnxActivationLayerRules.Softmax(g, (Softmax)l, x, s),
+        [typeof(MaxPooling1D)] = (g, l, x, s) => OnnxSequenceRules.Pool1D(g, (Pooling1D)l, x, s),
+        [typeof(AveragePooling1D)] = (g, l, x, s) => OnnxSequenceRules.Pool1D(g, (Pooling1D)l, x, s),
+        [typeof(GlobalMaxPooling1D)] = (g, l, x, _) => OnnxSequenceRules.GlobalMaxPool1D(g, (GlobalMaxPooling1D)l, x),
     };
 
     private static readonly Dictionary<Type, MaskedRule> s_maskedRules = new()
@@ -64,6 +67,7 @@ internal static class OnnxLayerRules
         [typeof(MultiHeadAttention)] = (g, l, x, s, m) => OnnxAttentionRules.SelfAttention(g, (MultiHeadAttention)l, x, s, m),
         [typeof(TransformerEncoderBlock)] = (g, l, x, s, m) => OnnxTransformerRules.Encoder(g, (TransformerEncoderBlock)l, x, s, m, null),
         [typeof(TransformerDecoderBlock)] = (g, l, x, s, m) => OnnxTransformerRules.Decoder(g, (TransformerDecoderBlock)l, x, s, m),
+        [typeof(GlobalAveragePooling1D)] = (g, l, x, _, m) => OnnxSequenceRules.GlobalAveragePool1D(g, (GlobalAveragePooling1D)l, x, m),
     };
 
     private static readonly Dictionary<Type, MergeRule> s_mergeRules = new()
