@@ -52,6 +52,8 @@ public static class LayerRegistry
         ["AveragePooling1D"] = AveragePooling1D.FromConfig,
         ["GlobalMaxPooling1D"] = GlobalMaxPooling1D.FromConfig,
         ["GlobalAveragePooling1D"] = GlobalAveragePooling1D.FromConfig,
+        ["RepeatVector"] = RepeatVector.FromConfig,
+        ["Permute"] = Permute.FromConfig,
     };
 
     /// <summary>The Keras class names a config may use ("Dense", "LSTM", ...).</summary>

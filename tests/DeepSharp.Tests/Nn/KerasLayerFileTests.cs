@@ -14,7 +14,7 @@ namespace DeepSharp.Tests.Nn;
 /// </summary>
 public class KerasLayerFileTests
 {
-    private static readonly string[] s_models = ["activations", "relu-forms", "pooling1d"];
+    private static readonly string[] s_models = ["activations", "relu-forms", "pooling1d", "sequence"];
 
     public static TheoryData<string> Models() => new(s_models);
 
@@ -54,6 +54,14 @@ public class KerasLayerFileTests
             new GlobalMaxPooling1D(keepDims: true),
             new GlobalAveragePooling1D(),
             new Dense(2)),
+        "sequence" => new Sequential(
+            new Dense(4, inputShape: [3]),
+            new RepeatVector(5),
+            new Conv1D(3, 2, activation: Activation.Tanh),
+            new Permute([2, 1]),
+            new Dense(2),
+            new Flatten(),
+            new Dense(3)),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 

@@ -56,6 +56,8 @@ internal static class OnnxLayerRules
         [typeof(MaxPooling1D)] = (g, l, x, s) => OnnxSequenceRules.Pool1D(g, (Pooling1D)l, x, s),
         [typeof(AveragePooling1D)] = (g, l, x, s) => OnnxSequenceRules.Pool1D(g, (Pooling1D)l, x, s),
         [typeof(GlobalMaxPooling1D)] = (g, l, x, _) => OnnxSequenceRules.GlobalMaxPool1D(g, (GlobalMaxPooling1D)l, x),
+        [typeof(RepeatVector)] = (g, l, x, _) => OnnxSequenceRules.RepeatVector(g, (RepeatVector)l, x),
+        [typeof(Permute)] = (g, l, x, _) => OnnxSequenceRules.Permute(g, (Permute)l, x),
     };
 
     private static readonly Dictionary<Type, MaskedRule> s_maskedRules = new()

@@ -7,8 +7,8 @@ namespace DeepSharp.Serialization.Onnx;
 
 /// <summary>
 /// ONNX rules for the layers over (batch, steps, channels) sequences: 1-D pooling (transposed to
-/// ONNX's channels-first and back) and global 1-D pooling (reductions over the steps; the masked
-/// mean as Σ x·mask / Σ mask, exactly what the layer computes).
+/// ONNX's channels-first and back), global 1-D pooling (reductions over the steps; the masked
+/// mean as Σ x·mask / Σ mask, exactly what the layer computes), RepeatVector (Tile) and Permute (Transpose).
 /// </summary>
 internal static class OnnxSequenceRules
 {
@@ -45,4 +45,11 @@ internal static class OnnxSequenceRules
         if (layer.KeepDims) kept = g.Unsqueeze(kept, n + "/kept_steps", 2);
         return g.AddNode("Div", n, [sum, kept]);
     }
+
+    /// <summary>(batch, features) → Unsqueeze to (batch, 1, features) → Tile n times along the new axis.</summary>
+    public static string RepeatVector(OnnxGraphBuilder g, RepeatVector layer, string x) =>
+        g.AddNode("Tile", layer.Name, [g.Unsqueeze(x, layer.Name + "/steps", 1), g.AddInt64Initializer(layer.Name + "/repeats", 1, layer.N, 1)]);
+
+    public static string Permute(OnnxGraphBuilder g, Permute layer, string x) =>
+        g.Transpose(x, layer.Name, [.. layer.BatchPermutation().Select(a => (long)a)]);
 }
