@@ -54,6 +54,10 @@ public static class LayerRegistry
         ["GlobalAveragePooling1D"] = GlobalAveragePooling1D.FromConfig,
         ["RepeatVector"] = RepeatVector.FromConfig,
         ["Permute"] = Permute.FromConfig,
+        ["SpatialDropout1D"] = SpatialDropout1D.FromConfig,
+        ["SpatialDropout2D"] = SpatialDropout2D.FromConfig,
+        ["GaussianNoise"] = GaussianNoise.FromConfig,
+        ["GaussianDropout"] = GaussianDropout.FromConfig,
     };
 
     /// <summary>The Keras class names a config may use ("Dense", "LSTM", ...).</summary>

@@ -14,7 +14,7 @@ namespace DeepSharp.Tests.Nn;
 /// </summary>
 public class KerasLayerFileTests
 {
-    private static readonly string[] s_models = ["activations", "relu-forms", "pooling1d", "sequence"];
+    private static readonly string[] s_models = ["activations", "relu-forms", "pooling1d", "sequence", "noise"];
 
     public static TheoryData<string> Models() => new(s_models);
 
@@ -62,6 +62,15 @@ public class KerasLayerFileTests
             new Dense(2),
             new Flatten(),
             new Dense(3)),
+        "noise" => new Sequential(
+            new Conv2D(3, 2, inputShape: [5, 5, 2]),
+            new SpatialDropout2D(0.3f, seed: 1),
+            new GaussianNoise(0.1f),
+            new Reshape([16, 3]),
+            new SpatialDropout1D(0.2f),
+            new GaussianDropout(0.2f, seed: 2),
+            new Flatten(),
+            new Dense(2)),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 

@@ -58,6 +58,11 @@ internal static class OnnxLayerRules
         [typeof(GlobalMaxPooling1D)] = (g, l, x, _) => OnnxSequenceRules.GlobalMaxPool1D(g, (GlobalMaxPooling1D)l, x),
         [typeof(RepeatVector)] = (g, l, x, _) => OnnxSequenceRules.RepeatVector(g, (RepeatVector)l, x),
         [typeof(Permute)] = (g, l, x, _) => OnnxSequenceRules.Permute(g, (Permute)l, x),
+        // Noise and spatial dropout act only while training: an exported (inference) graph passes values through.
+        [typeof(SpatialDropout1D)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
+        [typeof(SpatialDropout2D)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
+        [typeof(GaussianNoise)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
+        [typeof(GaussianDropout)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
     };
 
     private static readonly Dictionary<Type, MaskedRule> s_maskedRules = new()
