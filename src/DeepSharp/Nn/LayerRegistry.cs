@@ -58,6 +58,7 @@ public static class LayerRegistry
         ["SpatialDropout2D"] = SpatialDropout2D.FromConfig,
         ["GaussianNoise"] = GaussianNoise.FromConfig,
         ["GaussianDropout"] = GaussianDropout.FromConfig,
+        ["TimeDistributed"] = TimeDistributed.FromConfig,
     };
 
     /// <summary>The Keras class names a config may use ("Dense", "LSTM", ...).</summary>

@@ -14,7 +14,7 @@ namespace DeepSharp.Tests.Nn;
 /// </summary>
 public class KerasLayerFileTests
 {
-    private static readonly string[] s_models = ["activations", "relu-forms", "pooling1d", "sequence", "noise"];
+    private static readonly string[] s_models = ["activations", "relu-forms", "pooling1d", "sequence", "noise", "time-distributed"];
 
     public static TheoryData<string> Models() => new(s_models);
 
@@ -70,6 +70,15 @@ public class KerasLayerFileTests
             new SpatialDropout1D(0.2f),
             new GaussianDropout(0.2f, seed: 2),
             new Flatten(),
+            new Dense(2)),
+        "time-distributed" => new Sequential(
+            new TimeDistributed(new Conv2D(2, 3, activation: Activation.Relu), inputShape: [3, 6, 6, 1]),
+            new TimeDistributed(new MaxPooling2D()),
+            new TimeDistributed(new Flatten()),
+            new TimeDistributed(new Dropout(0.5f)),
+            new TimeDistributed(new Dense(4)),
+            new TimeDistributed(new LeakyRelu()),
+            new GlobalAveragePooling1D(),
             new Dense(2)),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };

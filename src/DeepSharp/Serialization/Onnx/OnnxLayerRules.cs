@@ -63,6 +63,7 @@ internal static class OnnxLayerRules
         [typeof(SpatialDropout2D)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
         [typeof(GaussianNoise)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
         [typeof(GaussianDropout)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
+        [typeof(TimeDistributed)] = (g, l, x, s) => OnnxSequenceRules.TimeDistributed(g, (TimeDistributed)l, x, s),
     };
 
     private static readonly Dictionary<Type, MaskedRule> s_maskedRules = new()

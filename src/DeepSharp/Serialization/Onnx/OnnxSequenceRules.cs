@@ -8,7 +8,8 @@ namespace DeepSharp.Serialization.Onnx;
 /// <summary>
 /// ONNX rules for the layers over (batch, steps, channels) sequences: 1-D pooling (transposed to
 /// ONNX's channels-first and back), global 1-D pooling (reductions over the steps; the masked
-/// mean as Σ x·mask / Σ mask, exactly what the layer computes), RepeatVector (Tile) and Permute (Transpose).
+/// mean as Σ x·mask / Σ mask, exactly what the layer computes), RepeatVector (Tile), Permute (Transpose)
+/// and TimeDistributed (the wrapped layer's rule on the steps folded into the batch).
 /// </summary>
 internal static class OnnxSequenceRules
 {
@@ -52,4 +53,17 @@ internal static class OnnxSequenceRules
 
     public static string Permute(OnnxGraphBuilder g, Permute layer, string x) =>
         g.Transpose(x, layer.Name, [.. layer.BatchPermutation().Select(a => (long)a)]);
+
+    /// <summary>
+    /// Folds (batch, time, …) into (batch·time, …) with Reshape, emits the wrapped layer's own rule
+    /// on that, and unfolds its output to (batch, time, …).
+    /// </summary>
+    public static string TimeDistributed(OnnxGraphBuilder g, TimeDistributed layer, string x, Shape inputShape)
+    {
+        var step = layer.StepShape(inputShape);
+        string folded = g.AddNode("Reshape", layer.Name + "/fold", [x, g.AddInt64Initializer(layer.Name + "/folded_shape", [-1, .. step.ToArray().Select(d => (long)d)])]);
+        string y = OnnxLayerRules.Emit(g, layer.Layer, folded, step);
+        var output = layer.Layer.ComputeOutputShape(step);
+        return g.AddNode("Reshape", layer.Name, [y, g.AddInt64Initializer(layer.Name + "/unfolded_shape", [-1, inputShape[0], .. output.ToArray().Select(d => (long)d)])]);
+    }
 }
