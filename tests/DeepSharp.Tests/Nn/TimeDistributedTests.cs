@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
+using DeepSharp.Losses;
 using DeepSharp.Nn;
 using DeepSharp.Nn.Layers;
+using DeepSharp.Optimizers;
 using DeepSharp.Tensors;
 using DeepSharp.Training;
 
@@ -63,6 +65,37 @@ public class TimeDistributedTests
         Assert.NotEqual(withMask[0], withoutMask[0]);
         Assert.Equal(withMask[2], withoutMask[2]);
         Assert.Equal(withMask[3], withoutMask[3]);
+    }
+
+    /// <summary>The examples of docs/layers.md ("Sequences, noise, activation layers and TimeDistributed"), at small sizes.</summary>
+    [Fact]
+    public void DocsExamplesTrain()
+    {
+        RandomGenerator.SetGlobalSeed(8);
+        var frames = new Sequential(
+            new TimeDistributed(new Conv2D(4, 3, activation: Activation.Relu), inputShape: [4, 8, 8, 3]),
+            new TimeDistributed(new GlobalAveragePooling2D()),
+            new SpatialDropout1D(0.2f),
+            new Conv1D(6, 3),
+            new LeakyRelu(),
+            new GlobalMaxPooling1D(),
+            new Dense(5, Activation.Softmax));
+        frames.Compile(new Adam(), new SparseCategoricalCrossentropy());
+        var labels = Tensor.FromArray(Enumerable.Range(0, 16).Select(i => i % 5).ToArray(), 16);
+        var history = frames.Fit(GradCheck.Random(1, 16, 4, 8, 8, 3), labels, batchSize: 8, epochs: 2, verbose: 0);
+        Assert.Equal(2, history["loss"].Count);
+        Assert.Equal(new Shape(16, 5), frames.Predict(GradCheck.Random(2, 16, 4, 8, 8, 3)).Shape);
+
+        var seq2seq = new Sequential(
+            new Lstm(6, inputShape: [5, 3]),
+            new RepeatVector(4),
+            new Lstm(6, returnSequences: true),
+            new TimeDistributed(new Dense(3)));
+        seq2seq.Compile(new Adam(), new MeanSquaredError());
+        history = seq2seq.Fit(GradCheck.Random(3, 8, 5, 3), GradCheck.Random(4, 8, 4, 3), batchSize: 4, epochs: 2, verbose: 0);
+        Assert.All(history["loss"], l => Assert.True(double.IsFinite(l)));
+        string summary = seq2seq.Summary(_ => { });
+        Assert.Contains("│ time_distributed (TimeDistribu… │ (None, 4, 3)", summary); // Keras cuts long names too
     }
 
     [Fact]
