@@ -72,6 +72,16 @@ public class Pooling1DTests
         var e = Assert.Throws<DeepSharpException>(() => LayerRegistry.Create("MaxPooling1D", new JsonObject { ["name"] = "p", ["pool_size"] = new JsonArray(2, 2) }));
         Assert.Contains("pool_size", e.Message);
         Assert.Equal("""{"name":"p","pool_size":[3],"strides":[3],"padding":"valid"}""", new MaxPooling1D(3, name: "p").GetConfig().ToJsonString());
+        foreach (string type in new[] { "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D" })
+        {
+            var format = Assert.Throws<DeepSharpException>(() => LayerRegistry.Create(type, new JsonObject { ["name"] = "cf", ["data_format"] = "channels_first" }));
+            Assert.Contains("'cf'", format.Message);
+            Assert.Contains("channels_last", format.Message);
+        }
+        // Keras 3's own config of MaxPooling1D(3) reads back.
+        var keras = (MaxPooling1D)LayerRegistry.Create("MaxPooling1D", JsonNode.Parse(
+            """{"name":"max_pooling1d","trainable":true,"dtype":"float32","pool_size":[3],"padding":"same","strides":[2],"data_format":"channels_last"}""")!.AsObject());
+        Assert.Equal((3, 2, Padding.Same), (keras.PoolSize, keras.Strides, keras.Padding));
     }
 
     /// <summary>Tokens → Embedding(maskZero) → GlobalAveragePooling1D → Dense: the mask reaches the pooling in Predict, the file and ONNX.</summary>

@@ -9,15 +9,15 @@ public static partial class Ops
     /// Keras's RepeatVector: x (batch, features) → (batch, <paramref name="n"/>, features), each row
     /// repeated n times. The gradient of a row is the sum of its n copies' gradients.
     /// </summary>
-    /// <exception cref="ShapeMismatchException">x is not (batch, features).</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is not positive, or the output has more than 2^31 − 1 elements.</exception>
+    /// <exception cref="ShapeMismatchException">x is not (batch, features), or the output has more than 2^31 − 1 elements.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is not positive.</exception>
     public static Tensor RepeatVector(Tensor x, int n)
     {
         if (x.Rank != 2) throw new ShapeMismatchException($"RepeatVector needs x (batch, features); got {x.Shape}.");
         if (n < 1) throw new ArgumentOutOfRangeException(nameof(n), n, "RepeatVector needs n ≥ 1.");
         int batch = x.Shape[0], features = x.Shape[1];
         if ((long)x.Size * n > int.MaxValue)
-            throw new ArgumentOutOfRangeException(nameof(n), n, $"RepeatVector of x {x.Shape} {n} times has more than 2^31 − 1 elements.");
+            throw new ShapeMismatchException($"RepeatVector of x {x.Shape} {n} times has more than 2^31 − 1 elements.");
         var y = Tensor.Temp(new Shape(batch, n, features));
         var xs = x.Span;
         var ys = y.Span;

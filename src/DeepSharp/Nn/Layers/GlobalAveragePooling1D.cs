@@ -74,5 +74,9 @@ public sealed class GlobalAveragePooling1D(bool keepDims = false, string? name =
         return config;
     }
 
-    internal static GlobalAveragePooling1D FromConfig(LayerConfig c) => new(c.Bool("keepdims", false), c.Name, c.Shape("input_shape"));
+    internal static GlobalAveragePooling1D FromConfig(LayerConfig c)
+    {
+        Pooling1D.RequireChannelsLast(c);
+        return new(c.Bool("keepdims", false), c.Name, c.Shape("input_shape"));
+    }
 }

@@ -40,5 +40,9 @@ public sealed class GlobalMaxPooling1D(bool keepDims = false, string? name = nul
         return config;
     }
 
-    internal static GlobalMaxPooling1D FromConfig(LayerConfig c) => new(c.Bool("keepdims", false), c.Name, c.Shape("input_shape"));
+    internal static GlobalMaxPooling1D FromConfig(LayerConfig c)
+    {
+        Pooling1D.RequireChannelsLast(c);
+        return new(c.Bool("keepdims", false), c.Name, c.Shape("input_shape"));
+    }
 }

@@ -67,10 +67,19 @@ public abstract class Pooling1D : Layer
     }
 
     /// <summary>The constructor arguments a 1-D pooling config holds.</summary>
-    internal static (int PoolSize, int? Strides, Padding Padding, string? Name, int[]? InputShape) ReadConfig(LayerConfig c) => (
-        c.OneSize("pool_size", 2),
-        c.Has("strides") ? c.OneSize("strides", null) : null,
-        c.Padding(),
-        c.Name,
-        c.Shape("input_shape"));
+    internal static (int PoolSize, int? Strides, Padding Padding, string? Name, int[]? InputShape) ReadConfig(LayerConfig c)
+    {
+        RequireChannelsLast(c);
+        return (c.OneSize("pool_size", 2), c.Has("strides") ? c.OneSize("strides", null) : null, c.Padding(), c.Name, c.Shape("input_shape"));
+    }
+
+    /// <summary>
+    /// Refuses a Keras config whose data_format is not "channels_last" (the only layout DeepSharp has),
+    /// rather than reading (batch, channels, steps) as (batch, steps, channels).
+    /// </summary>
+    internal static void RequireChannelsLast(LayerConfig c)
+    {
+        string format = c.String("data_format", "channels_last");
+        if (format != "channels_last") throw c.Error("data_format", $"is '{format}'; DeepSharp's sequences and images are channels_last only");
+    }
 }

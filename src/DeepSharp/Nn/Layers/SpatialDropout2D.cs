@@ -25,8 +25,7 @@ public sealed class SpatialDropout2D(float rate, long? seed = null, string? name
 
     internal static SpatialDropout2D FromConfig(LayerConfig c)
     {
-        string format = c.String("data_format", "channels_last");
-        if (format != "channels_last") throw c.Error("data_format", $"is '{format}'; DeepSharp's images are channels_last only");
+        Pooling1D.RequireChannelsLast(c);
         return new(ReadRate(c), c.Seed(), c.Name, c.Shape("input_shape"));
     }
 }
