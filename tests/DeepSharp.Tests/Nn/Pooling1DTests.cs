@@ -84,12 +84,14 @@ public class Pooling1DTests
         Assert.Equal((3, 2, Padding.Same), (keras.PoolSize, keras.Strides, keras.Padding));
     }
 
-    /// <summary>Tokens → Embedding(maskZero) → GlobalAveragePooling1D → Dense: the mask reaches the pooling in Predict, the file and ONNX.</summary>
+    /// <summary>Tokens → Embedding(maskZero) → GlobalAveragePooling1D → Dense, and the keepdims form: the mask reaches the pooling in the model and in ONNX.</summary>
     private static Functional MaskedModel()
     {
         var tokens = Model.Input([6], name: "tokens", dtype: DType.Int32);
-        var pooled = new GlobalAveragePooling1D().Call(new Embedding(9, 4, maskZero: true).Call(tokens));
-        return new Functional(tokens, new Dense(2).Call(pooled), name: "masked_mean");
+        var vectors = new Embedding(9, 4, maskZero: true).Call(tokens);
+        var pooled = new GlobalAveragePooling1D().Call(vectors);
+        var kept = new Flatten().Call(new GlobalAveragePooling1D(keepDims: true).Call(vectors));
+        return new Functional([tokens], [new Dense(2).Call(pooled), kept], name: "masked_mean");
     }
 
     [Fact]
@@ -100,7 +102,7 @@ public class Pooling1DTests
         var tokens = Tensor.FromArray(new[] { 3, 4, 5, 0, 0, 0, 3, 3, 4, 4, 5, 5, 7, 0, 0, 0, 0, 0 }, 3, 6);
         OnnxRunner.AssertMatches(model, [tokens], "masked mean", tolerance: 1e-5);
         // Only the unmasked steps count: 3, 4, 5 then padding averages as 3, 3, 4, 4, 5, 5 does.
-        var y = model.Predict(tokens).ToArray();
+        var y = model.Call([tokens])[0].ToArray();
         Assert.Equal(y[0], y[2], 5);
         Assert.Equal(y[1], y[3], 5);
     }
