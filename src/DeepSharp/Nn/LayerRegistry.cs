@@ -56,6 +56,22 @@ public static class LayerRegistry
         ["UpSampling1D"] = UpSampling1D.FromConfig,
         ["ZeroPadding1D"] = ZeroPadding1D.FromConfig,
         ["Cropping1D"] = Cropping1D.FromConfig,
+        ["LeakyReLU"] = LeakyRelu.FromConfig,
+        ["ELU"] = Elu.FromConfig,
+        ["ReLU"] = Relu.FromConfig,
+        ["PReLU"] = PRelu.FromConfig,
+        ["Softmax"] = Softmax.FromConfig,
+        ["MaxPooling1D"] = MaxPooling1D.FromConfig,
+        ["AveragePooling1D"] = AveragePooling1D.FromConfig,
+        ["GlobalMaxPooling1D"] = GlobalMaxPooling1D.FromConfig,
+        ["GlobalAveragePooling1D"] = GlobalAveragePooling1D.FromConfig,
+        ["RepeatVector"] = RepeatVector.FromConfig,
+        ["Permute"] = Permute.FromConfig,
+        ["SpatialDropout1D"] = SpatialDropout1D.FromConfig,
+        ["SpatialDropout2D"] = SpatialDropout2D.FromConfig,
+        ["GaussianNoise"] = GaussianNoise.FromConfig,
+        ["GaussianDropout"] = GaussianDropout.FromConfig,
+        ["TimeDistributed"] = TimeDistributed.FromConfig,
     };
 
     private static readonly ConcurrentDictionary<string, Func<JsonObject, Layer>> s_registered = new(StringComparer.Ordinal);

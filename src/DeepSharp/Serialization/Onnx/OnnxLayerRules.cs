@@ -58,6 +58,23 @@ internal static class OnnxLayerRules
         [typeof(UpSampling1D)] = (g, l, x, _) => OnnxConvolutionVariantRules.UpSampling1D(g, (UpSampling1D)l, x),
         [typeof(ZeroPadding1D)] = (g, l, x, _) => OnnxConvolutionVariantRules.ZeroPadding1D(g, (ZeroPadding1D)l, x),
         [typeof(Cropping1D)] = (g, l, x, s) => OnnxConvolutionVariantRules.Cropping1D(g, (Cropping1D)l, x, s),
+        // Activation layers with parameters, 1-D pooling, sequence reshaping, noise, TimeDistributed (OnnxActivationLayerRules, OnnxSequenceRules).
+        [typeof(LeakyRelu)] = (g, l, x, _) => OnnxActivationLayerRules.LeakyRelu(g, (LeakyRelu)l, x),
+        [typeof(Elu)] = (g, l, x, _) => OnnxActivationLayerRules.Elu(g, (Elu)l, x),
+        [typeof(Relu)] = (g, l, x, _) => OnnxActivationLayerRules.Relu(g, (Relu)l, x),
+        [typeof(PRelu)] = (g, l, x, _) => OnnxActivationLayerRules.PRelu(g, (PRelu)l, x),
+        [typeof(Softmax)] = (g, l, x, s) => OnnxActivationLayerRules.Softmax(g, (Softmax)l, x, s),
+        [typeof(MaxPooling1D)] = (g, l, x, s) => OnnxSequenceRules.Pool1D(g, (Pooling1D)l, x, s),
+        [typeof(AveragePooling1D)] = (g, l, x, s) => OnnxSequenceRules.Pool1D(g, (Pooling1D)l, x, s),
+        [typeof(GlobalMaxPooling1D)] = (g, l, x, _) => OnnxSequenceRules.GlobalMaxPool1D(g, (GlobalMaxPooling1D)l, x),
+        [typeof(RepeatVector)] = (g, l, x, _) => OnnxSequenceRules.RepeatVector(g, (RepeatVector)l, x),
+        [typeof(Permute)] = (g, l, x, _) => OnnxSequenceRules.Permute(g, (Permute)l, x),
+        // Noise and spatial dropout act only while training: an exported (inference) graph passes values through.
+        [typeof(SpatialDropout1D)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
+        [typeof(SpatialDropout2D)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
+        [typeof(GaussianNoise)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
+        [typeof(GaussianDropout)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
+        [typeof(TimeDistributed)] = (g, l, x, s) => OnnxSequenceRules.TimeDistributed(g, (TimeDistributed)l, x, s),
     };
 
     private static readonly Dictionary<Type, MaskedRule> s_maskedRules = new()
@@ -69,6 +86,7 @@ internal static class OnnxLayerRules
         [typeof(MultiHeadAttention)] = (g, l, x, s, m) => OnnxAttentionRules.SelfAttention(g, (MultiHeadAttention)l, x, s, m),
         [typeof(TransformerEncoderBlock)] = (g, l, x, s, m) => OnnxTransformerRules.Encoder(g, (TransformerEncoderBlock)l, x, s, m, null),
         [typeof(TransformerDecoderBlock)] = (g, l, x, s, m) => OnnxTransformerRules.Decoder(g, (TransformerDecoderBlock)l, x, s, m),
+        [typeof(GlobalAveragePooling1D)] = (g, l, x, _, m) => OnnxSequenceRules.GlobalAveragePool1D(g, (GlobalAveragePooling1D)l, x, m),
     };
 
     private static readonly Dictionary<Type, MergeRule> s_mergeRules = new()

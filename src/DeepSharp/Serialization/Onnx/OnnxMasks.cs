@@ -21,6 +21,7 @@ internal static class OnnxMasks
         Embedding => Nonzero(g, input, layer.Name + "/mask"),
         RecurrentLayer r => r.ReturnSequences ? mask : null,
         Bidirectional b => b.ReturnSequences ? mask : null,
+        GlobalAveragePooling1D => null,
         _ => mask,
     };
 
