@@ -8,12 +8,23 @@ namespace DeepSharp.Tests.Docs;
 /// </summary>
 internal static class MarkdownExamples
 {
-    /// <summary>The lines of each C# block of <paramref name="page"/> (a path under docs/).</summary>
-    public static List<string[]> Blocks(string page)
+    /// <summary>
+    /// The lines of each C# block of <paramref name="page"/> (a path under docs/), or of its section under
+    /// the heading <paramref name="section"/> (up to the next heading of the same or a higher level).
+    /// </summary>
+    public static List<string[]> Blocks(string page, string? section = null)
     {
         var blocks = new List<string[]>();
         List<string>? current = null;
-        foreach (var line in File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "docs", page)))
+        var lines = File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "docs", page)).AsEnumerable();
+        if (section is not null)
+        {
+            var rest = lines.SkipWhile(l => l != section).ToList();
+            Assert.True(rest.Count > 0, $"docs/{page} has no heading '{section}'.");
+            int level = HeadingLevel(section);
+            lines = rest.Take(1).Concat(rest.Skip(1).TakeWhile(l => HeadingLevel(l) is 0 || HeadingLevel(l) > level));
+        }
+        foreach (var line in lines)
         {
             if (current is null && line.Trim() == "```csharp") current = [];
             else if (current is not null && line.Trim() == "```")
@@ -27,11 +38,14 @@ internal static class MarkdownExamples
         return blocks;
     }
 
-    /// <summary>Fails naming the first block of <paramref name="page"/> that is not in <paramref name="testFile"/> (a path under tests/DeepSharp.Tests/).</summary>
-    public static void AssertAllIn(string page, string testFile, int expectedBlocks)
+    /// <summary>
+    /// Fails naming the first block of <paramref name="page"/> (or of its <paramref name="section"/>) that is not in
+    /// <paramref name="testFile"/> (a path under tests/DeepSharp.Tests/).
+    /// </summary>
+    public static void AssertAllIn(string page, string testFile, int expectedBlocks, string? section = null)
     {
         var source = Normalized(File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "tests", "DeepSharp.Tests", testFile)));
-        var blocks = Blocks(page);
+        var blocks = Blocks(page, section);
         Assert.True(blocks.Count == expectedBlocks, $"docs/{page} has {blocks.Count} C# blocks; {testFile} runs {expectedBlocks}.");
         foreach (var block in blocks)
         {
@@ -42,6 +56,14 @@ internal static class MarkdownExamples
                 found = source.AsSpan(i, lines.Length).SequenceEqual(lines);
             Assert.True(found, $"This example of docs/{page} is not in {testFile} as it stands:\n{string.Join('\n', block)}");
         }
+    }
+
+    /// <summary>1 for "# ...", 2 for "## ...", ...; 0 for a line that is not a heading.</summary>
+    private static int HeadingLevel(string line)
+    {
+        int n = 0;
+        while (n < line.Length && line[n] == '#') n++;
+        return n > 0 && n < line.Length && line[n] == ' ' ? n : 0;
     }
 
     private static string[] Normalized(IEnumerable<string> lines) => lines.Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
