@@ -38,8 +38,8 @@ internal static class UserData
         long values = 1;
         foreach (int d in x.Shape.Dims[1..]) values *= d;
         CheckSize(xPath, values, $"an array of shape ({string.Join(", ", x.Shape.ToArray())}), {values} values a sample", inputShape);
-        var floats = x.DType == DType.Float32 ? x.ToArray() : Array.ConvertAll(x.ToIntArray(), v => (float)v);
-        return (Tensor.FromArray(floats, inputShape.WithBatch(count)), UserLabels.Read(yPath, count, xPath));
+        var floats = x.DType == DType.Float32 ? x : Tensor.FromArray(Array.ConvertAll(x.ToIntArray(), v => (float)v), x.Shape);
+        return (floats.View(inputShape.WithBatch(count)), UserLabels.Read(yPath, count, xPath));
     }
 
     private static (Tensor X, int[] Labels) Idx(string xPath, string? yPath, Shape inputShape)

@@ -62,6 +62,22 @@ public sealed class EvaluateNpyTests : IDisposable
     }
 
     [Fact]
+    public async Task IntegerArraysAreReadAsTheirValues()
+    {
+        // Whole numbers 0..255 as int32 and as float32: the same inputs (values as stored, no scaling).
+        var whole = _pixels.Select(v => MathF.Round(v * 255f)).ToArray();
+        string ints = _folder.File("x-int.npy"), floats = _folder.File("x-float.npy"), labels = _folder.File("y.npy");
+        NpyFile.Save(ints, Tensor.FromArray(whole.Select(v => (int)v).ToArray(), Samples, 784));
+        NpyFile.Save(floats, Tensor.FromArray(whole.ToArray(), Samples, 28, 28, 1));
+        NpyFile.Save(labels, Tensor.FromArray(_labels.ToArray(), Samples, 1));
+        var (code, fromFloats, err) = await Evaluate("--x", floats, "--y", labels);
+        Assert.True(code == 0, err);
+        (code, var fromInts, err) = await Evaluate("--x", ints, "--y", labels);
+        Assert.True(code == 0, err);
+        Assert.Equal(fromFloats, fromInts);
+    }
+
+    [Fact]
     public async Task WhatDoesNotFitIsOneLineNamingTheFile()
     {
         string images = _folder.File("x.npy"), small = _folder.File("small.npy"), fewer = _folder.File("fewer.npy"), broken = _folder.File("broken.npy");
