@@ -21,9 +21,11 @@ namespace DeepSharp.Cli.Commands;
 /// rebuilt from the data as training builds it when there is none).</item>
 /// <item><c>spam</c>: the test part of <c>train spam</c>'s split, words through a TextVectorizer learned
 /// on the training part as training does; loss, accuracy, and precision, recall and F1 of the spam class.</item>
-/// <item><c>--x</c>/<c>--y</c>: the user's own samples: idx3-ubyte images (pixels / 255) with idx1-ubyte
-/// labels, or a CSV file of numbers, one sample per row, its labels in <c>--y</c> (one per row) or, without
-/// <c>--y</c>, in its last column. Each row is reshaped to the model's input; a header row is skipped.</item>
+/// <item><c>--x</c>/<c>--y</c>: the user's own samples: a NumPy .npy array (one sample per index of its first
+/// axis, values as stored), idx3-ubyte images (pixels / 255), or a CSV file of numbers, one sample per row;
+/// their labels in <c>--y</c> (a .npy array of class indices or one-hot rows, an idx1-ubyte file, or a CSV
+/// file with one per row) or, for a CSV <c>--x</c> without <c>--y</c>, in its last column. Each sample is
+/// reshaped to the model's input; a CSV header row is skipped. See <see cref="UserData"/>.</item>
 /// </list>
 /// Without <c>--data</c> the set follows from the model's input: (16) token ids is a names model, (200) a
 /// spam model, anything else is scored on MNIST. Labels are class indices: a model with one output is a
@@ -40,12 +42,12 @@ internal static class EvaluateCommand
         var data = new Option<string?>("--data") { Description = "The test set: mnist, names or spam (default: from the model's input; see the README)." };
         data.AcceptOnlyFromAmong(DataSets);
         var dataDir = new Option<DirectoryInfo?>("--data-dir") { Description = "Folder holding the data set's files (instead of fetching them into the cache), as the train command took it." };
-        var x = new Option<FileInfo?>("--x") { Description = "Your own inputs: an idx3-ubyte file (or .gz) of images, or a CSV file of numbers, one sample per row." };
-        var y = new Option<FileInfo?>("--y") { Description = "Their labels (class indices): an idx1-ubyte file, or a CSV file with one per row (default for a CSV --x: its last column)." };
+        var x = new Option<FileInfo?>("--x") { Description = "Your own inputs: a NumPy .npy array (one sample per index of its first axis, values as stored), an idx3-ubyte file (or .gz) of images, or a CSV file of numbers, one sample per row." };
+        var y = new Option<FileInfo?>("--y") { Description = "Their labels: a .npy array of class indices (N) or one-hot rows (N, C), an idx1-ubyte file, or a CSV file with one per row (default for a CSV --x: its last column)." };
         var vocabulary = new Option<FileInfo?>("--vocabulary") { Description = "For names: the model's vocabulary.json (default: the one beside the model)." };
         var batchSize = CommonOptions.Positive("--batch-size", "Samples per batch.", 128);
         var threads = CommonOptions.Threads();
-        var command = new Command("evaluate", "Loss and accuracy of a model file on a test set: MNIST, names, spam, or your own idx/CSV files.")
+        var command = new Command("evaluate", "Loss and accuracy of a model file on a test set: MNIST, names, spam, or your own .npy, idx or CSV files.")
         {
             model, data, dataDir, x, y, vocabulary, batchSize, threads,
         };
