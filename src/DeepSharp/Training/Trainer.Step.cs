@@ -18,6 +18,11 @@ internal sealed partial class Trainer
     /// </summary>
     private void TrainStep(Batch batch, IReadOnlyDictionary<int, float>? classWeight, StepState run, string caller = "Fit")
     {
+        if (_parallel is not null)
+        {
+            ParallelStep(batch, classWeight, run, caller); // data-parallel Fit (Trainer.DataParallel.cs)
+            return;
+        }
         CheckBatch(batch, caller);
         // Class weights (one output only) replace that output's sample weights by the combined ones.
         var classWeighted = classWeight is null ? null : ClassWeights.Apply(batch.Y, classWeight, batch.SampleWeight);
