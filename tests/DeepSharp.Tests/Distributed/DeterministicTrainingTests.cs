@@ -48,9 +48,13 @@ public sealed class DeterministicTrainingTests : IDisposable
     {
         // Batch 100 in chunks of 32: 32, 32, 32, 4, shared 1 / 1 / 2 over three ranks.
         string[] args = ["--model", "small", "--steps", "5", "--batch", "100"];
-        string one = await MpiJob.Train(_root.Path, "one", 0, null, args);
-        string three = await MpiJob.Train(_root.Path, "three", 3, null, args);
-        MpiJob.AssertBitwiseEqual(one, three, 3);
+        var one = await MpiJob.Run(0, null, TimeSpan.FromSeconds(60), ["train", "--out", _root.File("one"), .. args]);
+        Assert.True(one.Code == 0, one.All);
+        Assert.Contains("mpi loaded: no", one.Out); // one process without mpiexec never loads MPI
+        var three = await MpiJob.Run(3, null, TimeSpan.FromSeconds(60), ["train", "--out", _root.File("three"), .. args]);
+        Assert.True(three.Code == 0, three.All);
+        Assert.Contains("mpi loaded: yes", three.Out);
+        MpiJob.AssertBitwiseEqual(_root.File("one"), _root.File("three"), 3);
     }
 
     [Fact(Timeout = 120_000)]
