@@ -37,17 +37,12 @@ internal static class CliDistributed
     public static string Describe() => Strategy is { } s ? $" Data-parallel on {s}." : "";
 
     /// <summary>
-    /// The checkpoint callbacks a run may use: all of them alone; on several ranks none (the save on
-    /// Ctrl-C included), and --checkpoint-dir is refused until checkpoints work across ranks.
+    /// The checkpoint callbacks a run uses: all of them alone; on several ranks --checkpoint-dir's
+    /// (rank 0 writes, every rank resumes from it, on any number of ranks) but not the save on Ctrl-C,
+    /// which under mpiexec aborts the job instead.
     /// </summary>
-    /// <exception cref="ArgumentException">--checkpoint-dir was given on several ranks.</exception>
-    public static List<Callback> CheckpointCallbacks(List<Callback> callbacks)
-    {
-        if (Strategy is not { WorldSize: > 1 }) return callbacks;
-        if (callbacks.Exists(c => c is BackupAndRestore { SaveOnlyWhenCancelled: false }))
-            throw new ArgumentException("--checkpoint-dir is not supported on several ranks yet (see docs/distributed.md); train without it under mpiexec.");
-        return [];
-    }
+    public static List<Callback> CheckpointCallbacks(List<Callback> callbacks) =>
+        Strategy is { WorldSize: > 1 } ? callbacks.FindAll(c => c is not BackupAndRestore { SaveOnlyWhenCancelled: true }) : callbacks;
 
     /// <summary>On several ranks, a failed command ends the whole job (MPI_Abort) with its message, naming this rank.</summary>
     public static void AbortIfSeveral(Exception error)

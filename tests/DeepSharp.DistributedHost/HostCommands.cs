@@ -57,6 +57,12 @@ internal static class HostCommands
         var callbacks = new List<Callback>();
         int failRank = a.Int("fail-rank", -1), failStep = a.Int("fail-step", -1), slowMs = a.Int("slow-ms", 0);
         if (failRank >= 0 || slowMs > 0) callbacks.Add(new StepProbe(rank, failRank, failStep, slowMs));
+        if (a.Text("checkpoint-dir", "") is { Length: > 0 } checkpoints)
+        {
+            var backup = new BackupAndRestore(checkpoints, a.Int("checkpoint-every", 0));
+            backup.Resumed += r => Console.WriteLine($"rank {rank} resumed at step {r.Step} from {Path.GetFileName(r.Path)}");
+            callbacks.Add(backup);
+        }
         var history = model.Fit(x, y, batchSize: batch, epochs: a.Int("epochs", 1), verbose: 0, callbacks: callbacks);
 
         using (var file = File.Create(Path.Combine(outDir, $"weights-rank{rank}.bin")))
