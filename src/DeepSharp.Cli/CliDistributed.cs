@@ -27,6 +27,13 @@ internal static class CliDistributed
         if (!Strategy.IsChief) Console.SetOut(TextWriter.Null);
     }
 
+    /// <summary>
+    /// The kernels' default thread count: every processor, or under mpiexec the processors divided
+    /// among the ranks on this machine (Hydra sets MPI_LOCALNRANKS), so ranks do not oversubscribe them.
+    /// </summary>
+    public static int DefaultThreads =>
+        Math.Max(1, Environment.ProcessorCount / Math.Max(1, int.TryParse(Environment.GetEnvironmentVariable("MPI_LOCALNRANKS"), out int local) ? local : 1));
+
     /// <summary>Makes <paramref name="model"/> train over the job's ranks (nothing for a process alone).</summary>
     public static void Distribute(Model model)
     {

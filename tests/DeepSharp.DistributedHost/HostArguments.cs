@@ -11,7 +11,8 @@ namespace DeepSharp.DistributedHost;
 /// trains on synthetic images and writes each rank's final weights to DIR/weights-rankR.bin (raw
 /// float32), its loss history to DIR/loss-rankR.txt and its process id to DIR/pid-rankR.</item>
 /// <item><c>errors</c>: calls MPI wrongly and prints the exceptions the binding throws.</item>
-/// <item><c>mismatch --out DIR</c>: rank 1 builds a bigger model than rank 0.</item>
+/// <item><c>mismatch</c>: rank 1 builds a bigger model than rank 0.</item>
+/// <item><c>train-on-batch</c>: calls TrainOnBatch on a distributed model.</item>
 /// </list>
 /// </summary>
 internal sealed class HostArguments

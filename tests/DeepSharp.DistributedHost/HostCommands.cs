@@ -22,6 +22,7 @@ internal static class HostCommands
             "train" => Train(a),
             "errors" => Errors(),
             "mismatch" => Mismatch(a),
+            "train-on-batch" => TrainOnBatch(),
             _ => Usage(a.Command),
         };
     }
@@ -87,6 +88,26 @@ internal static class HostCommands
         model.Fit(x, y, batchSize: 32, epochs: 1, verbose: 0);
         Console.WriteLine($"rank {strategy.Rank}: trained although the models differ");
         return 0;
+    }
+
+    /// <summary>TrainOnBatch on a model distributed over several ranks is refused on every rank.</summary>
+    private static int TrainOnBatch()
+    {
+        var strategy = DistributedStrategy.FromEnvironment();
+        var (x, y) = SyntheticImages(32, 12);
+        var model = Build("small", extra: 0);
+        model.Distribute(strategy);
+        try
+        {
+            model.TrainOnBatch(x, y);
+            Console.WriteLine($"rank {strategy.Rank}: TrainOnBatch trained");
+            return 1;
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.WriteLine($"rank {strategy.Rank}: {e.Message}");
+            return 0;
+        }
     }
 
     /// <summary>Wrong calls into MPI: each must come back as an MpiException carrying MPI's error string.</summary>

@@ -34,6 +34,15 @@ public sealed class FailureTests : IDisposable
         Assert.DoesNotContain("trained although", result.Out);
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task TrainOnBatchOnSeveralRanksIsRefused()
+    {
+        var result = await MpiJob.Run(2, null, TimeSpan.FromSeconds(60), "train-on-batch");
+        Assert.True(result.Code == 0, result.All);
+        Assert.Contains("rank 0: TrainOnBatch trains one process only", result.Out);
+        Assert.Contains("rank 1: TrainOnBatch trains one process only", result.Out);
+    }
+
     [Fact] // bounded by its own waits (30 s to start, 20 s to end)
     public void ARankKilledMidRunEndsTheJobWithinSeconds()
     {
