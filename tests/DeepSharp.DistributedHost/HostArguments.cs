@@ -7,9 +7,9 @@ namespace DeepSharp.DistributedHost;
 /// <list type="bullet">
 /// <item><c>train --out DIR [--model seed|small|random] [--mode deterministic|fast|plain] [--steps 20] [--batch 128]
 /// [--chunk 32] [--bucket-bytes N] [--seed 7] [--seed-per-rank 0|1] [--fail-rank R --fail-step S] [--slow-ms MS]
-/// [--checkpoint-dir DIR --checkpoint-every N]</c>:
+/// [--checkpoint-dir DIR --checkpoint-every N] [--validation SAMPLES]</c>:
 /// trains on synthetic images and writes each rank's final weights to DIR/weights-rankR.bin (raw
-/// float32), its loss history to DIR/loss-rankR.txt and its process id to DIR/pid-rankR.</item>
+/// float32), its history (loss, metrics, validation) to DIR/loss-rankR.txt and its process id to DIR/pid-rankR.</item>
 /// <item><c>errors</c>: calls MPI wrongly and prints the exceptions the binding throws.</item>
 /// <item><c>mismatch</c>: rank 1 builds a bigger model than rank 0.</item>
 /// <item><c>train-on-batch</c>: calls TrainOnBatch on a distributed model.</item>

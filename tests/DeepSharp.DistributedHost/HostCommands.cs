@@ -64,13 +64,14 @@ internal static class HostCommands
             backup.Resumed += r => Console.WriteLine($"rank {rank} resumed at step {r.Step} from {Path.GetFileName(r.Path)}");
             callbacks.Add(backup);
         }
-        var history = model.Fit(x, y, batchSize: batch, epochs: a.Int("epochs", 1), verbose: 0, callbacks: callbacks);
+        (Tensor, Tensor)? validation = a.Int("validation", 0) is > 0 and int held ? SyntheticImages(held, a.Text("model", "seed") == "small" ? 12 : 28, seed: 43) : null;
+        var history = model.Fit(x, y, batchSize: batch, epochs: a.Int("epochs", 1), verbose: 0, callbacks: callbacks, validationData: validation);
 
         using (var file = File.Create(Path.Combine(outDir, $"weights-rank{rank}.bin")))
             foreach (var p in model.Parameters)
                 foreach (float v in p.Value.Span) file.Write(BitConverter.GetBytes(v));
         File.WriteAllLines(Path.Combine(outDir, $"loss-rank{rank}.txt"),
-            history.Values["loss"].Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+            history.Values.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + " " + string.Join(" ", kv.Value.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))));
         if (rank == 0) Console.WriteLine($"trained {steps} steps of {batch} on {strategy?.ToString() ?? "one process, plain Fit"}");
         // Whether this process mapped MPICH's library: only a job under mpiexec may.
         bool loaded = File.Exists("/proc/self/maps") && File.ReadAllText("/proc/self/maps").Contains(MpiNative.LibraryName, StringComparison.Ordinal);
@@ -145,9 +146,9 @@ internal static class HostCommands
     }
 
     /// <summary>Random images and one-hot labels from a fixed seed (the same on every rank).</summary>
-    private static (Tensor X, Tensor Y) SyntheticImages(int count, int side)
+    private static (Tensor X, Tensor Y) SyntheticImages(int count, int side, int seed = 42)
     {
-        var random = new Random(42);
+        var random = new Random(seed);
         var x = Tensor.Zeros(new Shape(count, side, side, 1));
         var xs = x.Span;
         for (int i = 0; i < xs.Length; i++) xs[i] = (float)random.NextDouble();

@@ -47,6 +47,7 @@ internal sealed partial class Trainer
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked before each batch).</exception>
     public Dictionary<string, double> Evaluate(DataLoader data, int verbose, CancellationToken cancellationToken)
     {
+        if (CanShardEvaluation()) return ParallelEvaluate(data, verbose, cancellationToken); // validation in a data-parallel Fit
         var lossMean = new RunningMean();
         ResetMetrics();
         using (NoGrad.Scope())

@@ -7,7 +7,7 @@ namespace DeepSharp.Tests.Distributed;
 /// seed CNN at global batch 128 are bit for bit those of one rank, for 2 ranks over shared memory
 /// and over TCP, with ranks seeded differently (the broadcast makes them agree); a small CNN and a
 /// model with dropout, a random flip and batch normalization on 4 ranks; 3 ranks with a batch the
-/// chunks do not divide.
+/// chunks do not divide; validation sharded over 3 ranks with one rank's figures.
 /// </summary>
 [Collection("mpi")]
 public sealed class DeterministicTrainingTests : IDisposable
@@ -55,6 +55,20 @@ public sealed class DeterministicTrainingTests : IDisposable
         Assert.True(three.Code == 0, three.All);
         Assert.Contains("mpi loaded: yes", three.Out);
         MpiJob.AssertBitwiseEqual(_root.File("one"), _root.File("three"), 3);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task ShardedValidationGivesOneRanksFigures()
+    {
+        // 500 validation samples in batches of 128: 4 batches over 3 ranks (2, 1, 1), two epochs.
+        string[] args = ["--model", "small", "--steps", "3", "--batch", "128", "--epochs", "2", "--validation", "500"];
+        string one = await MpiJob.Train(_root.Path, "one", 0, null, args);
+        string three = await MpiJob.Train(_root.Path, "three", 3, null, args);
+        MpiJob.AssertBitwiseEqual(one, three, 3);
+        string history = File.ReadAllText(Path.Combine(one, "loss-rank0.txt"));
+        Assert.Contains("val_accuracy ", history);
+        Assert.Contains("val_loss ", history);
+        for (int r = 0; r < 3; r++) Assert.Equal(history, File.ReadAllText(Path.Combine(three, $"loss-rank{r}.txt")));
     }
 
     [Fact(Timeout = 120_000)]
