@@ -7,8 +7,9 @@ namespace DeepSharp.Distributed;
 /// are copied into fusion buffers of about <c>bucketBytes</c>, and a bucket's in-place
 /// <c>MPI_Iallreduce</c> starts as soon as its last gradient is in, while backward goes on. Buckets
 /// take the tensors in reverse index order (the order backward finishes them, output layers
-/// first); a tensor larger than a bucket gets one of its own. <see cref="Finish"/> starts what is
-/// left and waits for every bucket. MPI chooses the order of each sum, so beyond two ranks the bits
+/// first); a tensor larger than a bucket gets one of its own. Buckets start in their index order on
+/// every rank, as MPI requires of collectives; <see cref="Finish"/> starts what is left and waits for
+/// every bucket. MPI chooses the order of each sum, so beyond two ranks the bits
 /// may depend on the world size (and on the algorithm MPI picks for the message size).
 /// </summary>
 internal sealed unsafe class GradientBuckets : IDisposable
@@ -21,6 +22,7 @@ internal sealed unsafe class GradientBuckets : IDisposable
     private readonly bool[] _started, _done, _written;
     private float* _buffer;
     private readonly long _length;
+    private int _nextToStart; // buckets start in index order on every rank (MPI needs collectives in one order)
 
     /// <param name="communicator">The ranks.</param>
     /// <param name="sizes">Floats per tensor, by index.</param>
@@ -64,6 +66,7 @@ internal sealed unsafe class GradientBuckets : IDisposable
     public void Begin()
     {
         Array.Clear(_ready);
+        _nextToStart = 0;
         Array.Clear(_started);
         Array.Clear(_done);
         Array.Clear(_written);
@@ -78,7 +81,11 @@ internal sealed unsafe class GradientBuckets : IDisposable
         if (_written[index]) throw new InvalidOperationException($"Gradient {index} was handed in twice in one step.");
         _written[index] = true;
         int b = _bucketOf[index];
-        if (++_ready[b] == _buckets[b].Members) Start(b);
+        ++_ready[b];
+        // Start every complete bucket whose predecessors have started: backward usually completes them
+        // in this order, and a rank whose shard is empty (or whose graph finishes them otherwise) must
+        // start its collectives in the same order as the others.
+        while (_nextToStart < _buckets.Length && _ready[_nextToStart] == _buckets[_nextToStart].Members) Start(_nextToStart++);
         // Let MPI progress the sums already started (MPICH progresses only inside MPI calls).
         for (int k = 0; k < _buckets.Length; k++)
             if (_started[k] && !_done[k]) _done[k] = _communicator.Test(ref _request[k]);
@@ -92,8 +99,7 @@ internal sealed unsafe class GradientBuckets : IDisposable
     {
         for (int i = 0; i < _written.Length; i++)
             if (!_written[i]) Slot(i, sizes[i]).Clear();
-        for (int b = 0; b < _buckets.Length; b++)
-            if (!_started[b]) Start(b);
+        while (_nextToStart < _buckets.Length) Start(_nextToStart++);
         for (int b = 0; b < _buckets.Length; b++)
             if (!_done[b])
             {

@@ -19,6 +19,46 @@ public sealed class GradientBucketTests
     }
 
     [Fact]
+    public void BucketsStartInIndexOrderWhateverOrderTheyComplete()
+    {
+        int[] sizes = [4, 4, 4];
+        var comm = new CountingCommunicator();
+        using var buckets = new GradientBuckets(comm, sizes, bucketBytes: 16); // one tensor per bucket: bucket b holds tensor 2 − b
+        buckets.Begin();
+        buckets.Ready(0); // bucket 2 is complete first, but buckets 0 and 1 have not started
+        Assert.Empty(comm.Started);
+        buckets.Ready(2); // bucket 0
+        Assert.Equal([0], comm.Started);
+        buckets.Ready(1); // bucket 1, then the waiting bucket 2
+        Assert.Equal([0, 1, 2], comm.Started);
+        buckets.Finish(sizes);
+        Assert.Equal([0, 1, 2], comm.Started);
+    }
+
+    /// <summary>One rank that records which bucket each started sum is (by its offset).</summary>
+    private sealed unsafe class CountingCommunicator : Communicator
+    {
+        private float* _first;
+        public List<int> Started { get; } = [];
+        public override int Rank => 0;
+        public override int Size => 1;
+        public override void Allgather<T>(ReadOnlySpan<T> send, Span<T> receive) => send.CopyTo(receive);
+        public override void Broadcast<T>(Span<T> buffer, int root) { }
+
+        public override int StartSum(float* buffer, int count)
+        {
+            if (Started.Count == 0) _first = buffer;
+            Started.Add((int)(buffer - _first) / 4);
+            return 0;
+        }
+
+        public override bool Test(ref int request) => true;
+        public override void Wait(ref int request) { }
+        public override void Barrier() { }
+        public override void Abort(int code) => throw new InvalidOperationException($"abort {code}");
+    }
+
+    [Fact]
     public void FinishLeavesWhatWasHandedInAndZerosForTheRest()
     {
         int[] sizes = [4, 6];
