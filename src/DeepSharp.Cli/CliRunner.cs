@@ -38,13 +38,22 @@ internal static class CliRunner
         }
         try
         {
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            CliDistributed.Start(); // under mpiexec: join the job (rank 0 alone prints)
+            int code = parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            if (code != 0) CliDistributed.AbortIfSeveral(new InvalidOperationException($"the command ended with exit code {code}"));
+            return code;
         }
         catch (Exception e) when (IsUserError(e))
         {
             // Messages quote names from files: escaped, so a hostile name cannot drive the terminal.
             Console.Error.WriteLine($"deepsharp: error: {TerminalText.Escape(e.Message.ReplaceLineEndings(" "))}");
+            CliDistributed.AbortIfSeveral(e);
             return Failure;
+        }
+        catch (Exception e) when (CliDistributed.Strategy is { WorldSize: > 1 })
+        {
+            CliDistributed.AbortIfSeveral(e); // an unexpected failure on one rank must not leave the others waiting
+            throw;
         }
     }
 

@@ -30,8 +30,8 @@ internal static class CommonOptions
     {
         var option = new Option<int>("--threads")
         {
-            Description = "CPU threads for the kernels (default: all processors).",
-            DefaultValueFactory = _ => Environment.ProcessorCount,
+            Description = "CPU threads for the kernels (default: all processors; under mpiexec, the processors shared among the ranks on this machine).",
+            DefaultValueFactory = _ => CliDistributed.DefaultThreads,
         };
         option.Validators.Add(result =>
         {

@@ -54,14 +54,14 @@ internal static class TrainMnistCommand
         int epochs = epochsGiven ?? preset.Epochs;
         int batchSize = batchGiven ?? preset.BatchSize;
         // What a resumed run must share with the one that wrote the checkpoint, beside what Fit checks itself (batch size, ...).
-        var callbacks = makeCallbacks(new Dictionary<string, string>
+        var callbacks = CliDistributed.CheckpointCallbacks(makeCallbacks(new Dictionary<string, string>
         {
             ["command"] = "train mnist",
             ["--model"] = preset.Name,
             ["--seed"] = seed.ToString(CultureInfo.InvariantCulture),
             ["--epochs"] = epochs.ToString(CultureInfo.InvariantCulture),
             ["--data-dir"] = dataDir is not null ? Path.TrimEndingDirectorySeparator(dataDir.FullName) : $"(the cache, {MnistLocator.Spec.PackageSpec})",
-        });
+        }));
         // Fail on an unusable output folder before training, not after.
         if (output is not null) Directory.CreateDirectory(output.FullName);
         DeepSharp.Threads.Count = threads;
@@ -74,9 +74,10 @@ internal static class TrainMnistCommand
         var model = preset.Build();
         int trainSamples = xTrain.Shape[0] - (int)(xTrain.Shape[0] * preset.ValidationSplit);
         model.Compile(preset.Optimizer(epochs * ((trainSamples + batchSize - 1) / batchSize)), new CategoricalCrossentropy(), [new Accuracy()]);
+        CliDistributed.Distribute(model);
         model.Summary();
         string validation = preset.ValidationSplit > 0 ? $"validation split {preset.ValidationSplit}" : "test set as validation";
-        Console.WriteLine($"Training {preset.Name}: batch {batchSize}, {epochs} epoch{(epochs == 1 ? "" : "s")}, {preset.OptimizerName}, categorical cross-entropy, {validation}, {threads} threads, seed {seed}.");
+        Console.WriteLine($"Training {preset.Name}: batch {batchSize}, {epochs} epoch{(epochs == 1 ? "" : "s")}, {preset.OptimizerName}, categorical cross-entropy, {validation}, {threads} threads, seed {seed}.{CliDistributed.Describe()}");
 
         var trainTargets = DataUtils.ToCategorical(yTrain, 10);
         var testTargets = DataUtils.ToCategorical(yTest, 10);
@@ -91,7 +92,7 @@ internal static class TrainMnistCommand
         var test = model.Evaluate(xTest, testTargets, batchSize);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Test loss: {test["loss"]:F4} - Test accuracy: {test["accuracy"]:F4} ({trainSeconds:F1}s training, {trainSeconds / Math.Max(1, epochs):F1}s per epoch)"));
-        if (output is not null)
+        if (output is not null && CliDistributed.IsChief)
         {
             string modelPath = Path.Combine(output.FullName, "model.safetensors");
             string historyPath = Path.Combine(output.FullName, "history.json");

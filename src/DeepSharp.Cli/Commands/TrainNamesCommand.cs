@@ -40,13 +40,14 @@ internal static class TrainNamesCommand
 
         var model = NamesPresets.Build(preset, vocabulary.VocabularySize);
         model.Compile(new Adam(learningRate), new SparseCategoricalCrossentropy(fromLogits: true, ignoreClass: 0));
+        CliDistributed.Distribute(model);
         var (x, y) = data.Sequences(split.Train);
         var validation = data.Sequences(split.Validation);
         model.Build(new Shape(NamesPresets.Context));
         model.Summary();
-        Console.WriteLine($"Training {preset}: batch {batchSize}, {epochs} epochs, Adam {learningRate}, seed {seed}, {threads} threads.");
+        Console.WriteLine($"Training {preset}: batch {batchSize}, {epochs} epochs, Adam {learningRate}, seed {seed}, {threads} threads.{CliDistributed.Describe()}");
         var clock = Stopwatch.StartNew();
-        var callbacks = settings.Callbacks(epochs);
+        var callbacks = CliDistributed.CheckpointCallbacks(settings.Callbacks(epochs));
         if (TrainingInterrupt.Fit(token => model.Fit(x, y, batchSize, epochs, validationData: validation, callbacks: callbacks, cancellationToken: token), callbacks) is null)
             return TrainingInterrupt.ExitCode;
         double seconds = clock.Elapsed.TotalSeconds;
@@ -57,7 +58,7 @@ internal static class TrainNamesCommand
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Validation: {val:F4} nats/char (bigram baseline {bigramVal:F4}); test: {test:F4} (bigram {bigramTest:F4}); {seconds:F1}s training, {seconds / epochs:F1}s per epoch."));
         Console.WriteLine("Samples: " + string.Join(", ", TextGenerator.GenerateWords(model, data, 10, new TokenSampler(0.8f, generator: new RandomGenerator(seed)))));
-        if (output is not null)
+        if (output is not null && CliDistributed.IsChief)
         {
             string modelPath = Path.Combine(output.FullName, "model.safetensors"), vocabularyPath = Path.Combine(output.FullName, "vocabulary.json");
             model.Save(modelPath);

@@ -44,11 +44,12 @@ internal static class TrainSpamCommand
 
         var model = SpamPresets.Build(preset, vectorizer.VocabularySize);
         model.Compile(new Adam(), new BinaryCrossentropy(), [new BinaryAccuracy()]);
+        CliDistributed.Distribute(model);
         model.Build(new Shape(SpamPresets.Length));
         model.Summary();
-        Console.WriteLine($"Training {preset}: batch {batchSize}, {epochs} epochs, Adam, seed {seed}, {threads} threads.");
+        Console.WriteLine($"Training {preset}: batch {batchSize}, {epochs} epochs, Adam, seed {seed}, {threads} threads.{CliDistributed.Describe()}");
         clock.Restart();
-        var callbacks = settings.Callbacks(epochs);
+        var callbacks = CliDistributed.CheckpointCallbacks(settings.Callbacks(epochs));
         if (TrainingInterrupt.Fit(token => model.Fit(x, y, batchSize, epochs, validationData: validation, callbacks: callbacks, cancellationToken: token), callbacks) is null)
             return TrainingInterrupt.ExitCode;
         double seconds = clock.Elapsed.TotalSeconds;
@@ -68,7 +69,7 @@ internal static class TrainSpamCommand
         double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Test accuracy: {(double)correct / truth.Length:F4} - precision {precision:F4} - recall {recall:F4} - F1 {f1:F4} (spam class; {seconds:F1}s training, {seconds / epochs:F1}s per epoch)"));
-        if (output is not null)
+        if (output is not null && CliDistributed.IsChief)
         {
             string modelPath = Path.Combine(output.FullName, "model.safetensors");
             model.Save(modelPath);

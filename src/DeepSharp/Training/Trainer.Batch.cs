@@ -17,6 +17,8 @@ internal sealed partial class Trainer
     public Dictionary<string, double> TrainOnBatch(Batch batch, IReadOnlyDictionary<int, float>? classWeight, bool resetMetrics)
     {
         CheckClassWeight(classWeight);
+        if (_model.DistributeStrategy is { WorldSize: > 1 } strategy)
+            throw new InvalidOperationException($"TrainOnBatch trains one process only, and model '{_model.Name}' is distributed over {strategy.WorldSize} ranks: its ranks would drift apart. Use Fit (a DataLoader or FromBatches feeds it any batches).");
         StartBatchCall(resetMetrics);
         var state = new StepState { LossMean = _batchLoss };
         using (Tensor.Scope()) TrainStep(batch, classWeight, state, "TrainOnBatch");

@@ -23,7 +23,7 @@ internal sealed partial class Trainer
     /// <see cref="Callback.TrainingCancelled"/> set (BackupAndRestore writes its checkpoint of that
     /// step), and Fit throws <see cref="TrainingCanceledException"/>.
     /// </remarks>
-    public History Fit(DataLoader train, FitOptions options, CancellationToken cancellationToken)
+    private History FitLoop(DataLoader train, FitOptions options, CancellationToken cancellationToken)
     {
         CheckOptions(options);
         if (options.CheckFinite)

@@ -19,6 +19,11 @@ internal sealed partial class Trainer
     /// </summary>
     private void TrainStep(Batch batch, IReadOnlyDictionary<int, float>? classWeight, StepState run, string caller = "Fit")
     {
+        if (_parallel is not null)
+        {
+            ParallelStep(batch, classWeight, run, caller); // data-parallel Fit (Trainer.DataParallel.cs)
+            return;
+        }
         CheckBatch(batch, caller);
         // Class weights (one output only) replace that output's sample weights by the combined ones.
         var classWeighted = classWeight is null ? null : ClassWeights.Apply(batch.Y, classWeight, batch.SampleWeight);
@@ -44,6 +49,7 @@ internal sealed partial class Trainer
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked before each batch).</exception>
     public Dictionary<string, double> Evaluate(DataLoader data, int verbose, CancellationToken cancellationToken)
     {
+        if (CanShardEvaluation()) return ParallelEvaluate(data, verbose, cancellationToken); // validation in a data-parallel Fit
         var lossMean = new RunningMean();
         ResetMetrics();
         using (NoGrad.Scope())

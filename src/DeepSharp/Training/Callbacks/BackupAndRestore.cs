@@ -91,8 +91,11 @@ public sealed class BackupAndRestore : Callback
             (Restored, _latestAt) = (null, null);
             return;
         }
-        System.IO.Directory.CreateDirectory(Directory);
-        Lock();
+        if (Writes)
+        {
+            System.IO.Directory.CreateDirectory(Directory);
+            Lock();
+        }
         (Restored, _latestAt) = (null, null);
 
         // Only a file that cannot be read and verified falls back; a verified checkpoint that does not
@@ -129,7 +132,7 @@ public sealed class BackupAndRestore : Callback
             }
             Restore(previous, PreviousPath);
             // Resumed from the previous: the unusable latest goes aside, so that the next save cannot rotate it over the previous.
-            string? reason = latestError is null ? null : $"{latestError.Message} It was moved aside as {Quarantine()}.";
+            string? reason = latestError is null ? null : Writes ? $"{latestError.Message} It was moved aside as {Quarantine()}." : latestError.Message;
             Announce(previous, PreviousPath, reason);
             return;
         }
@@ -239,6 +242,7 @@ public sealed class BackupAndRestore : Callback
     /// </summary>
     public override void OnTrainEnd(IReadOnlyDictionary<string, double> logs)
     {
+        if (!Writes) return;
         if (TrainingCancelled)
         {
             // Stopped at a step boundary: the checkpoint of that step is the one to resume from; keep it.
@@ -258,6 +262,7 @@ public sealed class BackupAndRestore : Callback
     /// <summary>Writes the latest checkpoint, keeping the one before as the previous (each rename atomic).</summary>
     private void Save()
     {
+        if (!Writes) return;
         var checkpoint = Trainer.CaptureCheckpoint();
         checkpoint.FitSettings = CurrentFitSettings();
         checkpoint.RunSettings = RunSettings is null ? null : new SortedDictionary<string, string>(RunSettings.ToDictionary(), StringComparer.Ordinal);
@@ -266,6 +271,12 @@ public sealed class BackupAndRestore : Callback
         file.Save(LatestPath);
         _latestAt = Position;
     }
+
+    /// <summary>
+    /// Whether this process writes the folder: always, except on the ranks other than 0 of a
+    /// data-parallel Fit, which hold the same state as rank 0 and only read the checkpoint to resume.
+    /// </summary>
+    private bool Writes => Model?.DistributeStrategy is not { IsChief: false };
 
     private Trainer Trainer => Model?.Trainer ?? throw new InvalidOperationException("BackupAndRestore works inside Fit only.");
 

@@ -1,0 +1,59 @@
+using DeepSharp.Distributed;
+using DeepSharp.Training;
+using DeepSharp.Training.Callbacks;
+
+namespace DeepSharp.Cli;
+
+/// <summary>
+/// The CLI under <c>mpiexec -n N deepsharp train ...</c>: MPICH's Hydra sets PMI_RANK and PMI_SIZE,
+/// and the command then trains data-parallel over the job's ranks (docs/distributed.md). Rank 0
+/// alone prints and writes files; the other ranks' standard output is silenced (errors still show).
+/// A rank whose command fails aborts the whole job, so no rank waits forever for it.
+/// </summary>
+internal static class CliDistributed
+{
+    /// <summary>The job's strategy under mpiexec; null for a process started alone.</summary>
+    public static DistributedStrategy? Strategy { get; private set; }
+
+    /// <summary>Whether this process prints and writes files: rank 0, or a process started alone.</summary>
+    public static bool IsChief => Strategy?.IsChief ?? true;
+
+    /// <summary>Joins the MPI job when launched by mpiexec (once per process).</summary>
+    /// <exception cref="MpiUnavailableException">Launched by mpiexec, but MPICH's library is not installed.</exception>
+    public static void Start()
+    {
+        if (Strategy is not null || !DistributedStrategy.IsMpiLaunch) return;
+        Strategy = DistributedStrategy.FromEnvironment();
+        if (!Strategy.IsChief) Console.SetOut(TextWriter.Null);
+    }
+
+    /// <summary>
+    /// The kernels' default thread count: every processor, or under mpiexec the processors divided
+    /// among the ranks on this machine (Hydra sets MPI_LOCALNRANKS), so ranks do not oversubscribe them.
+    /// </summary>
+    public static int DefaultThreads =>
+        Math.Max(1, Environment.ProcessorCount / Math.Max(1, int.TryParse(Environment.GetEnvironmentVariable("MPI_LOCALNRANKS"), out int local) ? local : 1));
+
+    /// <summary>Makes <paramref name="model"/> train over the job's ranks (nothing for a process alone).</summary>
+    public static void Distribute(Model model)
+    {
+        if (Strategy is { } s) model.Distribute(s);
+    }
+
+    /// <summary>A line for the training summary: "on 2 ranks (MPI), deterministic ..." or nothing.</summary>
+    public static string Describe() => Strategy is { } s ? $" Data-parallel on {s}." : "";
+
+    /// <summary>
+    /// The checkpoint callbacks a run uses: all of them alone; on several ranks --checkpoint-dir's
+    /// (rank 0 writes, every rank resumes from it, on any number of ranks) but not the save on Ctrl-C,
+    /// which under mpiexec aborts the job instead.
+    /// </summary>
+    public static List<Callback> CheckpointCallbacks(List<Callback> callbacks) =>
+        Strategy is { WorldSize: > 1 } ? callbacks.FindAll(c => c is not BackupAndRestore { SaveOnlyWhenCancelled: true }) : callbacks;
+
+    /// <summary>On several ranks, a failed command ends the whole job (MPI_Abort) with its message, naming this rank.</summary>
+    public static void AbortIfSeveral(Exception error)
+    {
+        if (Strategy is { WorldSize: > 1 } s) s.Abort(error);
+    }
+}

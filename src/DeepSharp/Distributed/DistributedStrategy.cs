@@ -1,0 +1,122 @@
+namespace DeepSharp.Distributed;
+
+/// <summary>
+/// Data-parallel training over the processes of an MPI job (Keras's
+/// <c>MultiWorkerMirroredStrategy</c>, Horovod, PyTorch DDP): every rank holds the whole model,
+/// trains on its share of every global batch, and the gradients are combined before each update,
+/// so all ranks keep the same weights. Give one to a compiled model with <c>model.Distribute(strategy)</c>;
+/// every Fit then trains this way. <see cref="FromEnvironment"/> reads how the process was launched:
+/// under <c>mpiexec</c> (MPICH's Hydra sets PMI_RANK and PMI_SIZE) it joins the job's MPI world;
+/// started alone it is one rank and never loads MPI.
+/// <code>
+/// var strategy = DistributedStrategy.FromEnvironment();
+/// model.Compile(new Adam(), new CategoricalCrossentropy(), [new Accuracy()]);
+/// model.Distribute(strategy);
+/// model.Fit(x, y, batchSize: 128, epochs: 10, verbose: strategy.IsChief ? 1 : 0);
+/// if (strategy.IsChief) model.Save("model.safetensors");
+/// </code>
+/// </summary>
+public sealed class DistributedStrategy
+{
+    /// <summary>The default number of samples per chunk in <see cref="GradientReduction.Deterministic"/> mode.</summary>
+    public const int DefaultChunkSize = 32;
+
+    /// <summary>The default fusion-buffer size of <see cref="GradientReduction.Fast"/> mode: 25 MiB, as PyTorch DDP's bucket_cap_mb.</summary>
+    public const long DefaultBucketBytes = 25L << 20;
+
+    private DistributedStrategy(Communicator communicator, GradientReduction reduction, int chunkSize, long bucketBytes)
+    {
+        if (!Enum.IsDefined(reduction)) throw new ArgumentOutOfRangeException(nameof(reduction), reduction, "Unknown gradient reduction.");
+        if (chunkSize <= 0) throw new ArgumentOutOfRangeException(nameof(chunkSize), chunkSize, "chunkSize must be positive.");
+        if (bucketBytes <= 0) throw new ArgumentOutOfRangeException(nameof(bucketBytes), bucketBytes, "bucketBytes must be positive.");
+        (Communicator, Reduction, ChunkSize, BucketBytes) = (communicator, reduction, chunkSize, bucketBytes);
+    }
+
+    /// <summary>
+    /// The strategy for how this process was started: the MPI world when launched by <c>mpiexec</c>
+    /// (<see cref="IsMpiLaunch"/>), otherwise one rank without MPI.
+    /// </summary>
+    /// <param name="reduction">Deterministic (default) or fast.</param>
+    /// <param name="chunkSize">Samples per chunk in deterministic mode (the bits depend on it, not on the number of ranks).</param>
+    /// <param name="bucketBytes">Bytes per fusion buffer in fast mode.</param>
+    /// <exception cref="MpiUnavailableException">Launched by mpiexec, but libmpich.so.12 is not installed.</exception>
+    /// <exception cref="MpiException">MPI failed to start.</exception>
+    public static DistributedStrategy FromEnvironment(GradientReduction reduction = GradientReduction.Deterministic, int chunkSize = DefaultChunkSize, long bucketBytes = DefaultBucketBytes) =>
+        IsMpiLaunch ? Mpi(reduction, chunkSize, bucketBytes) : SingleProcess(reduction, chunkSize, bucketBytes);
+
+    /// <summary>The MPI world of this job (initialising MPI on first use).</summary>
+    /// <inheritdoc cref="FromEnvironment" path="/param"/>
+    /// <exception cref="MpiUnavailableException">libmpich.so.12 is not installed.</exception>
+    /// <exception cref="MpiException">MPI failed to start.</exception>
+    public static DistributedStrategy Mpi(GradientReduction reduction = GradientReduction.Deterministic, int chunkSize = DefaultChunkSize, long bucketBytes = DefaultBucketBytes) =>
+        new(MpiCommunicator.World, reduction, chunkSize, bucketBytes);
+
+    /// <summary>
+    /// One rank, no MPI: training takes the same path as on several ranks (in deterministic mode the
+    /// same chunks and the same bits as any number of ranks).
+    /// </summary>
+    /// <inheritdoc cref="FromEnvironment" path="/param"/>
+    public static DistributedStrategy SingleProcess(GradientReduction reduction = GradientReduction.Deterministic, int chunkSize = DefaultChunkSize, long bucketBytes = DefaultBucketBytes) =>
+        new(LocalCommunicator.Instance, reduction, chunkSize, bucketBytes);
+
+    /// <summary>Whether this process was started by MPICH's <c>mpiexec</c> (Hydra sets PMI_RANK and PMI_SIZE).</summary>
+    public static bool IsMpiLaunch =>
+        Environment.GetEnvironmentVariable("PMI_RANK") is not null && Environment.GetEnvironmentVariable("PMI_SIZE") is not null;
+
+    /// <summary>The MPI library's version text (<c>MPI_Get_library_version</c>); null for a single process without MPI.</summary>
+    public string? LibraryVersion => Communicator is MpiCommunicator ? Distributed.Mpi.LibraryVersion() : null;
+
+    internal Communicator Communicator { get; }
+
+    /// <summary>This process's rank, 0 ≤ Rank &lt; <see cref="WorldSize"/>.</summary>
+    public int Rank => Communicator.Rank;
+
+    /// <summary>The number of processes training together.</summary>
+    public int WorldSize => Communicator.Size;
+
+    /// <summary>Whether this is rank 0, the one that prints progress and writes files.</summary>
+    public bool IsChief => Rank == 0;
+
+    /// <summary>How gradients are combined.</summary>
+    public GradientReduction Reduction { get; }
+
+    /// <summary>Samples per chunk in deterministic mode: the global batch is cut into chunks of this size (the last may be smaller).</summary>
+    public int ChunkSize { get; }
+
+    /// <summary>Bytes per fusion buffer in fast mode.</summary>
+    public long BucketBytes { get; }
+
+    /// <summary>Waits until every rank gets here.</summary>
+    public void Barrier() => Communicator.Barrier();
+
+    /// <summary>
+    /// Ends the whole job because this rank failed: writes "rank R of W failed: message" to standard
+    /// error and calls MPI_Abort, which stops every rank (mpiexec then exits non-zero). A single process
+    /// exits with code 1. Does not return.
+    /// </summary>
+    /// <param name="error">What failed.</param>
+    public void Abort(Exception error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        Console.Out.Flush();
+        Console.Error.WriteLine($"DeepSharp: rank {Rank} of {WorldSize} failed: {error.GetType().Name}: {error.Message}");
+        Console.Error.WriteLine($"DeepSharp: aborting the job from rank {Rank}.");
+        Console.Error.Flush();
+        // mpiexec forwards each rank's output through a pipe; give it a moment to pass these lines on
+        // before MPI_Abort tears the job down (otherwise they are sometimes lost).
+        if (WorldSize > 1) Thread.Sleep(200);
+        try
+        {
+            Communicator.Abort(1);
+        }
+        finally
+        {
+            Environment.Exit(1);
+        }
+    }
+
+    /// <summary>This strategy's settings, for logs.</summary>
+    public override string ToString() =>
+        $"{WorldSize} rank{(WorldSize == 1 ? "" : "s")} ({(Communicator is MpiCommunicator ? "MPI" : "one process, no MPI")}), " +
+        (Reduction == GradientReduction.Deterministic ? $"deterministic reduction, chunks of {ChunkSize} samples" : $"fast reduction, buckets of {BucketBytes >> 20} MiB");
+}

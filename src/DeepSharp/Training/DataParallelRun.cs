@@ -1,0 +1,119 @@
+using System.Numerics.Tensors;
+using DeepSharp.Distributed;
+using DeepSharp.Nn;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Training;
+
+/// <summary>
+/// What a data-parallel Fit keeps between steps: the strategy, the model's parameters as flat
+/// vectors (trainable values in index order; the others, such as BatchNormalization's moving
+/// statistics, apart), the reducer of the chosen mode, and the generators of the random layers.
+/// </summary>
+internal sealed class DataParallelRun(DistributedStrategy strategy) : IDisposable
+{
+    private Parameter[]? _trainable;
+    private GradientBuckets? _buckets;
+
+    public DistributedStrategy Strategy { get; } = strategy;
+    public Communicator Communicator => Strategy.Communicator;
+
+    /// <summary>The trainable parameters, by index; their sizes.</summary>
+    public Parameter[] Trainable => _trainable!;
+    public int[] Sizes { get; private set; } = [];
+
+    /// <summary>The global gradient of a step, flat.</summary>
+    public float[] Gradient { get; private set; } = [];
+
+    /// <summary>Parameters that are not trained (moving statistics), and a copy of their values at the step's start.</summary>
+    public Parameter[] Frozen { get; private set; } = [];
+    public float[] FrozenAtStart { get; private set; } = [];
+
+    public DeterministicReducer? Reducer { get; private set; }
+    public GradientBuckets? Buckets => _buckets;
+
+    /// <summary>The generators of the random layers (dropout, augmentation) and their states at the step's start.</summary>
+    public List<RandomGenerator> Generators { get; } = [];
+    public List<uint[]> GeneratorsAtStart { get; } = [];
+
+    /// <summary>Sizes the buffers for the model's parameters (once per Fit: the lists are fixed then).</summary>
+    public void Prepare(Parameter[] parameters, Parameter[] trainable)
+    {
+        if (ReferenceEquals(_trainable, trainable)) return;
+        _trainable = trainable;
+        Sizes = Array.ConvertAll(trainable, p => p.Value.Size);
+        Gradient = new float[Total(trainable)];
+        var set = new HashSet<Parameter>(trainable, ReferenceEqualityComparer.Instance);
+        Frozen = [.. parameters.Where(p => !set.Contains(p))];
+        FrozenAtStart = new float[Total(Frozen)];
+        if (Strategy.Reduction == GradientReduction.Deterministic) Reducer = new DeterministicReducer(Communicator, Gradient.Length);
+        else
+        {
+            _buckets?.Dispose();
+            _buckets = new GradientBuckets(Communicator, Sizes, Strategy.BucketBytes);
+        }
+    }
+
+    /// <summary>The floats in <paramref name="parameters"/>' values.</summary>
+    public static int Total(IReadOnlyList<Parameter> parameters)
+    {
+        long total = 0;
+        foreach (var p in parameters) total += p.Value.Size;
+        return total <= Array.MaxLength ? (int)total
+            : throw new DeepSharpException($"Data-parallel training: the model has {total} values; at most {Array.MaxLength} fit one flat vector.");
+    }
+
+    /// <summary>The values (or, with <paramref name="gradients"/>, the gradients: zeros where there are none) into one flat span.</summary>
+    public static void Flatten(IReadOnlyList<Parameter> parameters, Span<float> destination, bool gradients)
+    {
+        int at = 0;
+        foreach (var p in parameters)
+        {
+            var target = destination.Slice(at, p.Value.Size);
+            var source = gradients ? p.Value.Grad : p.Value;
+            if (source is null) target.Clear();
+            else source.Span.CopyTo(target);
+            at += target.Length;
+        }
+    }
+
+    /// <summary>Puts a flat span back into the values (or the existing gradients).</summary>
+    public static void Unflatten(ReadOnlySpan<float> source, IReadOnlyList<Parameter> parameters, bool gradients)
+    {
+        int at = 0;
+        foreach (var p in parameters)
+        {
+            var part = source.Slice(at, p.Value.Size);
+            at += part.Length;
+            var target = gradients ? p.Value.Grad : p.Value;
+            if (target is not null) part.CopyTo(target.Span);
+        }
+    }
+
+    /// <summary>Scales tensor <paramref name="index"/>'s gradient into its bucket slot and hands it in.</summary>
+    public void HandIn(int index, float scale)
+    {
+        var slot = _buckets!.Slot(index, Sizes[index]);
+        if (Trainable[index].Value.Grad is { } grad) TensorPrimitives.Multiply(grad.Span, scale, slot);
+        else slot.Clear();
+        _buckets.Ready(index);
+    }
+
+    /// <summary>
+    /// Sets each random layer's generator to a stream of its own for <paramref name="position"/>
+    /// (a chunk's global index, or −1 after the step), derived from its state at the step's start:
+    /// the masks of a chunk depend on where the chunk is in the global batch, never on the rank.
+    /// </summary>
+    public void SeedGenerators(int position)
+    {
+        for (int i = 0; i < Generators.Count; i++)
+        {
+            var s = GeneratorsAtStart[i];
+            ulong a = ((ulong)s[1] << 32) | s[0], b = ((ulong)s[3] << 32) | s[2];
+            ulong seed = a ^ ulong.RotateLeft(b, 29) ^ ((ulong)(position + 2) * 0x9E3779B97F4A7C15UL);
+            Generators[i].SetState(new RandomGenerator((long)seed).GetState());
+        }
+    }
+
+    public void Dispose() => _buckets?.Dispose();
+}

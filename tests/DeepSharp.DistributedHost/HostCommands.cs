@@ -1,0 +1,202 @@
+using System.Globalization;
+using DeepSharp.Distributed;
+using DeepSharp.Losses;
+using DeepSharp.Metrics;
+using DeepSharp.Nn;
+using DeepSharp.Nn.Layers;
+using DeepSharp.Optimizers;
+using DeepSharp.Tensors;
+using DeepSharp.Training;
+using DeepSharp.Training.Callbacks;
+
+namespace DeepSharp.DistributedHost;
+
+/// <summary>The host's commands (see <see cref="HostArguments"/>).</summary>
+internal static class HostCommands
+{
+    public static int Run(string[] args)
+    {
+        var a = new HostArguments(args);
+        return a.Command switch
+        {
+            "train" => Train(a),
+            "errors" => Errors(),
+            "mismatch" => Mismatch(a),
+            "train-on-batch" => TrainOnBatch(),
+            _ => Usage(a.Command),
+        };
+    }
+
+    private static int Usage(string command)
+    {
+        Console.Error.WriteLine($"unknown command '{command}'; use train, errors or mismatch");
+        return 2;
+    }
+
+    private static int Train(HostArguments a)
+    {
+        string mode = a.Text("mode", "deterministic");
+        var strategy = mode switch
+        {
+            "deterministic" => DistributedStrategy.FromEnvironment(GradientReduction.Deterministic, a.Int("chunk", DistributedStrategy.DefaultChunkSize)),
+            "fast" => DistributedStrategy.FromEnvironment(GradientReduction.Fast, bucketBytes: a.Long("bucket-bytes", DistributedStrategy.DefaultBucketBytes)),
+            "plain" => null,
+            _ => throw new ArgumentException($"unknown mode '{mode}'"),
+        };
+        int rank = strategy?.Rank ?? 0;
+        string outDir = a.Text("out", ".");
+        Directory.CreateDirectory(outDir);
+        File.WriteAllText(Path.Combine(outDir, $"pid-rank{rank}"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        // A rank's own seed may differ: the broadcast at Fit's start must make the ranks agree anyway.
+        RandomGenerator.SetGlobalSeed(a.Long("seed", 7) + (a.Int("seed-per-rank", 0) != 0 ? 1000 * rank : 0));
+        DeepSharp.Threads.Count = 1;
+
+        int steps = a.Int("steps", 20), batch = a.Int("batch", 128);
+        var (x, y) = SyntheticImages(steps * batch, a.Text("model", "seed") == "small" ? 12 : 28);
+        var model = Build(a.Text("model", "seed"), extra: 0);
+        if (strategy is not null) model.Distribute(strategy);
+        var callbacks = new List<Callback>();
+        int failRank = a.Int("fail-rank", -1), failStep = a.Int("fail-step", -1), slowMs = a.Int("slow-ms", 0);
+        if (failRank >= 0 || slowMs > 0) callbacks.Add(new StepProbe(rank, failRank, failStep, slowMs));
+        if (a.Text("checkpoint-dir", "") is { Length: > 0 } checkpoints)
+        {
+            var backup = new BackupAndRestore(checkpoints, a.Int("checkpoint-every", 0));
+            backup.Resumed += r => Console.WriteLine($"rank {rank} resumed at step {r.Step} from {Path.GetFileName(r.Path)}");
+            callbacks.Add(backup);
+        }
+        (Tensor, Tensor)? validation = a.Int("validation", 0) is > 0 and int held ? SyntheticImages(held, a.Text("model", "seed") == "small" ? 12 : 28, seed: 43) : null;
+        var history = model.Fit(x, y, batchSize: batch, epochs: a.Int("epochs", 1), verbose: 0, callbacks: callbacks, validationData: validation);
+
+        using (var file = File.Create(Path.Combine(outDir, $"weights-rank{rank}.bin")))
+            foreach (var p in model.Parameters)
+                foreach (float v in p.Value.Span) file.Write(BitConverter.GetBytes(v));
+        File.WriteAllLines(Path.Combine(outDir, $"loss-rank{rank}.txt"),
+            history.Values.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + " " + string.Join(" ", kv.Value.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))));
+        if (rank == 0) Console.WriteLine($"trained {steps} steps of {batch} on {strategy?.ToString() ?? "one process, plain Fit"}");
+        // Whether this process mapped MPICH's library: only a job under mpiexec may.
+        bool loaded = File.Exists("/proc/self/maps") && File.ReadAllText("/proc/self/maps").Contains(MpiNative.LibraryName, StringComparison.Ordinal);
+        if (rank == 0) Console.WriteLine($"mpi loaded: {(loaded ? "yes" : "no")}");
+        return 0;
+    }
+
+    /// <summary>Rank 1's model has one more unit than rank 0's: Fit must refuse it on every rank.</summary>
+    private static int Mismatch(HostArguments a)
+    {
+        var strategy = DistributedStrategy.FromEnvironment();
+        var (x, y) = SyntheticImages(64, 12);
+        var model = Build("small", extra: strategy.Rank);
+        model.Distribute(strategy);
+        model.Fit(x, y, batchSize: 32, epochs: 1, verbose: 0);
+        Console.WriteLine($"rank {strategy.Rank}: trained although the models differ");
+        return 0;
+    }
+
+    /// <summary>TrainOnBatch on a model distributed over several ranks is refused on every rank.</summary>
+    private static int TrainOnBatch()
+    {
+        var strategy = DistributedStrategy.FromEnvironment();
+        var (x, y) = SyntheticImages(32, 12);
+        var model = Build("small", extra: 0);
+        model.Distribute(strategy);
+        try
+        {
+            model.TrainOnBatch(x, y);
+            Console.WriteLine($"rank {strategy.Rank}: TrainOnBatch trained");
+            return 1;
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.WriteLine($"rank {strategy.Rank}: {e.Message}");
+            return 0;
+        }
+    }
+
+    /// <summary>Wrong calls into MPI: each must come back as an MpiException carrying MPI's error string.</summary>
+    private static unsafe int Errors()
+    {
+        var strategy = DistributedStrategy.Mpi();
+        Console.WriteLine($"library: {strategy.LibraryVersion?.Split('\n')[0]}");
+        int failures = 0;
+        void Expect(string what, Action call)
+        {
+            try
+            {
+                call();
+                Console.WriteLine($"{what}: no exception");
+                failures++;
+            }
+            catch (MpiException e)
+            {
+                Console.WriteLine($"{what}: {e.Message}");
+            }
+        }
+        var buffer = new float[4];
+        Expect("bcast-root", () => strategy.Communicator.Broadcast<float>(buffer, root: strategy.WorldSize + 3));
+        Expect("allgather-count", () =>
+        {
+            fixed (float* p = buffer) DeepSharp.Distributed.Mpi.Allgather(p, -1, MpiNative.Float, p, -1, MpiNative.Float, MpiNative.CommWorld);
+        });
+        Expect("bad-communicator", () => DeepSharp.Distributed.Mpi.Barrier(0x12345678));
+        Expect("allreduce-datatype", () =>
+        {
+            fixed (float* p = buffer) DeepSharp.Distributed.Mpi.Allreduce(MpiNative.InPlace, p, 4, 0x0bad0bad, MpiNative.Sum, MpiNative.CommWorld);
+        });
+        Console.WriteLine($"error string of code 1: {DeepSharp.Distributed.Mpi.ErrorString(1)}");
+        return failures == 0 ? 0 : 1;
+    }
+
+    /// <summary>Random images and one-hot labels from a fixed seed (the same on every rank).</summary>
+    private static (Tensor X, Tensor Y) SyntheticImages(int count, int side, int seed = 42)
+    {
+        var random = new Random(seed);
+        var x = Tensor.Zeros(new Shape(count, side, side, 1));
+        var xs = x.Span;
+        for (int i = 0; i < xs.Length; i++) xs[i] = (float)random.NextDouble();
+        var y = Tensor.Zeros(new Shape(count, 10));
+        var ys = y.Span;
+        for (int i = 0; i < count; i++) ys[i * 10 + random.Next(10)] = 1f;
+        return (x, y);
+    }
+
+    /// <summary>seed: the seed's CNN; small: a small CNN on 12×12 images; random: dropout, a random flip and batch normalization.</summary>
+    private static Sequential Build(string name, int extra)
+    {
+        var model = name switch
+        {
+            "seed" => new Sequential(
+                new Conv2D(32, (3, 3), activation: Activation.Relu, inputShape: [28, 28, 1]),
+                new MaxPooling2D((2, 2)),
+                new Flatten(),
+                new Dense(128, Activation.Relu),
+                new Dense(10, Activation.Softmax)),
+            "small" => new Sequential(
+                new Conv2D(4, (3, 3), activation: Activation.Relu, inputShape: [12, 12, 1]),
+                new MaxPooling2D((2, 2)),
+                new Flatten(),
+                new Dense(16 + extra, Activation.Relu),
+                new Dense(10, Activation.Softmax)),
+            "random" => new Sequential(
+                new RandomFlip("horizontal", inputShape: [28, 28, 1]),
+                new Conv2D(8, (3, 3), activation: Activation.Relu),
+                new BatchNormalization(),
+                new MaxPooling2D((2, 2)),
+                new Flatten(),
+                new Dropout(0.3f),
+                new Dense(32, Activation.Relu),
+                new Dense(10, Activation.Softmax)),
+            _ => throw new ArgumentException($"unknown model '{name}'"),
+        };
+        model.Compile(new Adam(), new CategoricalCrossentropy(), [new Accuracy()]);
+        return model;
+    }
+
+    /// <summary>Fails on one rank at one step, or slows every step (so a test can kill a rank mid-run).</summary>
+    private sealed class StepProbe(int rank, int failRank, int failStep, int slowMs) : Callback
+    {
+        public override void OnTrainBatchBegin(int step)
+        {
+            if (rank == failRank && step == failStep) throw new InvalidOperationException($"injected failure at step {step}");
+            if (slowMs > 0) Thread.Sleep(slowMs);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using DeepSharp.Distributed;
+
+namespace DeepSharp.Tests.Distributed;
+
+/// <summary>
+/// The fixed summation order, in process: every rank's cover is exactly its share in tree nodes,
+/// and the reducer run by 1 to 5 simulated ranks (threads exchanging through
+/// <see cref="ThreadCommunicator"/>) gives one rank's bits for every number of chunks up to 17.
+/// </summary>
+public sealed class ChunkTreeTests
+{
+    [Fact]
+    public void CoversAreTheSharesInTreeNodes()
+    {
+        for (int chunks = 1; chunks <= 40; chunks++)
+            for (int ranks = 1; ranks <= 6; ranks++)
+            {
+                int next = 0;
+                for (int r = 0; r < ranks; r++)
+                {
+                    var (a, b) = ChunkTree.Share(chunks, r, ranks);
+                    Assert.Equal(next, a);
+                    foreach (var (lo, hi) in ChunkTree.Cover(chunks, a, b))
+                    {
+                        Assert.Equal(next, lo);
+                        Assert.True(IsNode(0, chunks, lo, hi), $"[{lo}, {hi}) is not a node of the tree over {chunks}");
+                        next = hi;
+                    }
+                    Assert.Equal(b, next);
+                }
+                Assert.Equal(chunks, next);
+            }
+        Assert.Equal(new[] { (0, 7) }, ChunkTree.Cover(7, 0, 7));
+        Assert.Equal(new[] { (5, 6), (6, 7) }, ChunkTree.Cover(7, 5, 7)); // 7 splits as [0, 4) + [4, 7), and [4, 7) as ([4, 5) + [5, 6)) + [6, 7)
+        Assert.Equal(new[] { (2, 4), (4, 5) }, ChunkTree.Cover(8, 2, 5));
+    }
+
+    private static bool IsNode(int lo, int hi, int a, int b)
+    {
+        if ((lo, hi) == (a, b)) return true;
+        if (hi - lo < 2) return false;
+        int mid = ChunkTree.Split(lo, hi);
+        return IsNode(lo, mid, a, b) || IsNode(mid, hi, a, b);
+    }
+
+    [Fact]
+    public void AnyNumberOfRanksGivesOneRanksBits()
+    {
+        const int length = 37;
+        for (int chunks = 1; chunks <= 17; chunks++)
+        {
+            // Chunk gradients with wide exponents, so that a different order would change the bits.
+            var random = new Random(chunks);
+            var grads = new float[chunks][];
+            for (int k = 0; k < chunks; k++)
+            {
+                grads[k] = new float[length];
+                for (int i = 0; i < length; i++) grads[k][i] = (float)((random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-6, 6)));
+            }
+            float[]? expected = null;
+            for (int ranks = 1; ranks <= 5; ranks++)
+            {
+                var results = ThreadCommunicator.RunRanks(ranks, comm =>
+                {
+                    var computed = new List<int>();
+                    var result = new float[length];
+                    new DeterministicReducer(comm, length).Reduce(chunks, (k, destination) =>
+                    {
+                        computed.Add(k);
+                        grads[k].CopyTo(destination);
+                    }, result);
+                    var (a, b) = ChunkTree.Share(chunks, comm.Rank, ranks);
+                    Assert.Equal(Enumerable.Range(a, b - a), computed); // each rank computes its own chunks, once, in order
+                    return result;
+                });
+                expected ??= results[0];
+                foreach (var r in results) Assert.Equal(expected, r);
+            }
+            // The tree order is not the left-to-right order (else this test could not tell them apart).
+            if (chunks == 17)
+            {
+                var sequential = new float[length];
+                for (int k = 0; k < chunks; k++)
+                    for (int i = 0; i < length; i++) sequential[i] += grads[k][i];
+                Assert.NotEqual(sequential, expected);
+            }
+        }
+    }
+}
