@@ -155,8 +155,8 @@ public sealed class DepthwiseConv2D : Layer
         config["dilation_rate"] = Naming.Pair(DilationRate);
         config["activation"] = Activation.Name;
         config["use_bias"] = UseBias;
-        config["depthwise_initializer"] = DepthwiseInitializer.Name;
-        config["bias_initializer"] = BiasInitializer.Name;
+        config["depthwise_initializer"] = DepthwiseInitializer.ToConfig();
+        config["bias_initializer"] = BiasInitializer.ToConfig();
         ConfigObjects.Put(config, "depthwise_regularizer", DepthwiseRegularizer);
         ConfigObjects.Put(config, "bias_regularizer", BiasRegularizer);
         ConfigObjects.Put(config, "depthwise_constraint", DepthwiseConstraint);

@@ -82,7 +82,7 @@ public sealed class PRelu : Layer
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();
-        config["alpha_initializer"] = AlphaInitializer.Name;
+        config["alpha_initializer"] = AlphaInitializer.ToConfig();
         ConfigObjects.Put(config, "alpha_regularizer", AlphaRegularizer);
         ConfigObjects.Put(config, "alpha_constraint", AlphaConstraint);
         config["shared_axes"] = _sharedAxes is null ? null : new JsonArray([.. _sharedAxes.Select(a => (JsonNode?)a)]);

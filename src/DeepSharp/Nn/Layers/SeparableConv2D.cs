@@ -166,9 +166,9 @@ public sealed class SeparableConv2D : Layer
         config["depth_multiplier"] = DepthMultiplier;
         config["activation"] = Activation.Name;
         config["use_bias"] = UseBias;
-        config["depthwise_initializer"] = DepthwiseInitializer.Name;
-        config["pointwise_initializer"] = PointwiseInitializer.Name;
-        config["bias_initializer"] = BiasInitializer.Name;
+        config["depthwise_initializer"] = DepthwiseInitializer.ToConfig();
+        config["pointwise_initializer"] = PointwiseInitializer.ToConfig();
+        config["bias_initializer"] = BiasInitializer.ToConfig();
         ConfigObjects.Put(config, "depthwise_regularizer", DepthwiseRegularizer);
         ConfigObjects.Put(config, "pointwise_regularizer", PointwiseRegularizer);
         ConfigObjects.Put(config, "bias_regularizer", BiasRegularizer);
