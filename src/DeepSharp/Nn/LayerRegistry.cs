@@ -122,7 +122,9 @@ public static class LayerRegistry
             var reader = new LayerConfig(config, typeName);
             try
             {
-                return factory(reader);
+                var made = factory(reader);
+                made.Trainable = reader.Bool("trainable", true);
+                return made;
             }
             catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or InvalidCastException or OverflowException)
             {
@@ -144,6 +146,7 @@ public static class LayerRegistry
         if (layer is null || layer.TypeName != typeName)
             throw new DeepSharpException($"The factory registered for layer type '{typeName}' returned " +
                 (layer is null ? "null" : $"a layer of type '{layer.TypeName}'") + $"; it must return a new {typeName}.");
+        if (config["trainable"] is JsonValue trainable && trainable.TryGetValue(out bool isTrainable)) layer.Trainable = isTrainable;
         return layer;
     }
 
