@@ -1,13 +1,16 @@
 using System.Text.Json.Nodes;
+using DeepSharp.Nn.Constraints;
+using DeepSharp.Nn.Regularizers;
 
 namespace DeepSharp.Nn;
 
 /// <summary>
-/// Layer types and activations of your own that one load may create, as Keras's <c>custom_objects</c>
+/// Layer types, activations, regularizers and constraints of your own that one load may create, as Keras's <c>custom_objects</c>
 /// and <c>custom_object_scope</c>: pass them to <c>Model.Load(path, customObjects)</c>, or open a
 /// <see cref="Scope"/> around any code that reads configs (<c>Functional.FromConfig</c>,
 /// <see cref="LayerRegistry.Create"/>). For a type every load of the program needs, register it once
-/// instead (<see cref="LayerRegistry.Register"/>, <see cref="Activation.Register"/>).
+/// instead (<see cref="LayerRegistry.Register"/>, <see cref="Activation.Register"/>,
+/// <see cref="RegularizerRegistry.Register"/>, <see cref="ConstraintRegistry.Register"/>).
 /// <code>
 /// var custom = new CustomObjects().AddLayer("ScaleShift", ScaleShift.FromConfig);
 /// var model = Model.Load("model.safetensors", custom);
@@ -21,12 +24,20 @@ public sealed class CustomObjects
 
     private readonly Dictionary<string, Func<JsonObject, Layer>> _layers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Activation> _activations = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Func<JsonObject, Regularizer>> _regularizers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Func<JsonObject, Constraint>> _constraints = new(StringComparer.Ordinal);
 
     /// <summary>The layer type names this set holds.</summary>
     public IReadOnlyCollection<string> LayerTypes => _layers.Keys;
 
     /// <summary>The activation names this set holds.</summary>
     public IReadOnlyCollection<string> ActivationNames => _activations.Keys;
+
+    /// <summary>The regularizer class names this set holds.</summary>
+    public IReadOnlyCollection<string> RegularizerTypes => _regularizers.Keys;
+
+    /// <summary>The constraint class names this set holds.</summary>
+    public IReadOnlyCollection<string> ConstraintTypes => _constraints.Keys;
 
     /// <summary>
     /// Adds a layer type: configs whose class_name is <paramref name="typeName"/> (the layer's
@@ -57,6 +68,34 @@ public sealed class CustomObjects
     }
 
     /// <summary>
+    /// Adds a regularizer class: configs whose class_name is <paramref name="className"/> (the
+    /// regularizer's <see cref="Regularizer.ClassName"/>) are made by <paramref name="fromConfig"/>,
+    /// which reads what its <see cref="Regularizer.GetConfig"/> wrote. Returns this set, to chain calls.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is empty, not printable, a built-in regularizer's, or already in this set.</exception>
+    public CustomObjects AddRegularizer(string className, Func<JsonObject, Regularizer> fromConfig)
+    {
+        RegularizerRegistry.Table.CheckNewName(className, fromConfig);
+        if (!_regularizers.TryAdd(className, fromConfig))
+            throw new ArgumentException($"CustomObjects already holds a regularizer '{className}'.", nameof(className));
+        return this;
+    }
+
+    /// <summary>
+    /// Adds a constraint class: configs whose class_name is <paramref name="className"/> (the
+    /// constraint's <see cref="Constraint.ClassName"/>) are made by <paramref name="fromConfig"/>,
+    /// which reads what its <see cref="Constraint.GetConfig"/> wrote. Returns this set, to chain calls.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is empty, not printable, a built-in constraint's, or already in this set.</exception>
+    public CustomObjects AddConstraint(string className, Func<JsonObject, Constraint> fromConfig)
+    {
+        ConstraintRegistry.Table.CheckNewName(className, fromConfig);
+        if (!_constraints.TryAdd(className, fromConfig))
+            throw new ArgumentException($"CustomObjects already holds a constraint '{className}'.", nameof(className));
+        return this;
+    }
+
+    /// <summary>
     /// Makes this set visible to config reading on this thread and the async flow it starts, until
     /// the returned scope is disposed (Keras's <c>custom_object_scope</c>). Scopes nest; the innermost
     /// is searched first. Dispose them in the reverse order of opening (a <c>using</c> does).
@@ -81,6 +120,22 @@ public sealed class CustomObjects
     {
         for (var f = s_current.Value; f is not null; f = f.Outer)
             if (f.Objects._activations.TryGetValue(name, out var activation)) return activation;
+        return null;
+    }
+
+    /// <summary>The regularizer factory for <paramref name="className"/> from the open scopes, innermost first; null when none has it.</summary>
+    internal static Func<JsonObject, Regularizer>? FindRegularizer(string className)
+    {
+        for (var f = s_current.Value; f is not null; f = f.Outer)
+            if (f.Objects._regularizers.TryGetValue(className, out var factory)) return factory;
+        return null;
+    }
+
+    /// <summary>The constraint factory for <paramref name="className"/> from the open scopes, innermost first; null when none has it.</summary>
+    internal static Func<JsonObject, Constraint>? FindConstraint(string className)
+    {
+        for (var f = s_current.Value; f is not null; f = f.Outer)
+            if (f.Objects._constraints.TryGetValue(className, out var factory)) return factory;
         return null;
     }
 

@@ -14,8 +14,8 @@ public abstract partial class Layer
 
     /// <summary>
     /// The penalty on this layer's output (Keras's <c>activity_regularizer</c>), divided by the batch
-    /// size as Keras 3 does; null for none. Layers that take it (Dense, Conv1D, Conv2D, Embedding, the
-    /// recurrent layers) set it from their constructors.
+    /// size as Keras 3 does; null for none. Layers that take it (Dense, the convolutions, Embedding, the
+    /// recurrent layers, MultiHeadAttention) set it from their constructors.
     /// </summary>
     public Regularizer? ActivityRegularizer { get; protected init; }
 

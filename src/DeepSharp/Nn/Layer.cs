@@ -91,6 +91,7 @@ public abstract partial class Layer
         var config = new JsonObject { ["name"] = Name };
         if (InputShape is { } s) config["input_shape"] = Naming.ToJson(s);
         if (ActivityRegularizer is { } r) config["activity_regularizer"] = r.ToJson();
+        if (!Trainable) config["trainable"] = false;
         return config;
     }
 

@@ -249,8 +249,22 @@ internal sealed partial class LayerConfig
     /// <summary>An activation by Keras name (missing: <paramref name="fallback"/>; "linear" or "" is the identity).</summary>
     public Activation Activation(string key, string fallback = "linear") => Named(key, fallback, Nn.Activation.FromName);
 
-    /// <summary>An initializer by Keras name.</summary>
-    public Initializer Initializer(string key, string fallback) => Named(key, fallback, Nn.Initializer.FromName);
+    /// <summary>
+    /// An initializer by Keras name, or in Keras 3's serialized form (an object with class_name and
+    /// config); missing or null: <paramref name="fallback"/>.
+    /// </summary>
+    public Initializer Initializer(string key, string fallback)
+    {
+        if (_config[key] is not JsonObject) return Named(key, fallback, Nn.Initializer.FromName);
+        try
+        {
+            return Nn.Initializer.FromJson(_config[key]!);
+        }
+        catch (DeepSharpException e)
+        {
+            throw new DeepSharpException($"{Where}: config key '{key}': {e.Message}", e);
+        }
+    }
 
     /// <summary>"valid" (the default) or "same".</summary>
     public Padding Padding(string key = "padding") => Named(key, "valid", PaddingNames.Parse);

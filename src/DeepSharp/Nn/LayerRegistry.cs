@@ -122,7 +122,9 @@ public static class LayerRegistry
             var reader = new LayerConfig(config, typeName);
             try
             {
-                return factory(reader);
+                var made = factory(reader);
+                made.Trainable = reader.Bool("trainable", true);
+                return made;
             }
             catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or InvalidCastException or OverflowException)
             {
@@ -144,6 +146,7 @@ public static class LayerRegistry
         if (layer is null || layer.TypeName != typeName)
             throw new DeepSharpException($"The factory registered for layer type '{typeName}' returned " +
                 (layer is null ? "null" : $"a layer of type '{layer.TypeName}'") + $"; it must return a new {typeName}.");
+        if (config["trainable"] is JsonValue trainable && trainable.TryGetValue(out bool isTrainable)) layer.Trainable = isTrainable;
         return layer;
     }
 
@@ -177,7 +180,15 @@ public static class LayerRegistry
         {
             throw new InvalidOperationException($"{where} ({type}) would not load back from its config: {e.Message}", e);
         }
-        if (builtIn) return;
+        if (builtIn)
+        {
+            // A built-in layer writes its config back exactly (the layer harness checks it), so a
+            // difference here comes from a regularizer or constraint of your own.
+            if (ConfigObjects.HoldsUserObjects(JsonNode.Parse(saved)) && clone.GetConfig().ToJsonString() is var again && again != saved)
+                throw new InvalidOperationException($"{where} ({type}): a regularizer or constraint of your own does not round-trip, so the loaded layer would differ. " +
+                    $"GetConfig wrote {saved}; read back it is {again}. Its GetConfig must write every constructor argument and its registered factory must read them all.");
+            return;
+        }
         if (clone.GetType() != layer.GetType())
             throw new InvalidOperationException($"{where} is a {layer.GetType().FullName}, but the factory registered for '{type}' makes a {clone.GetType().FullName}.");
         string reread = clone.GetConfig().ToJsonString();

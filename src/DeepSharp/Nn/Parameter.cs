@@ -12,10 +12,10 @@ public sealed class Parameter
         Owner = owner;
         Name = name;
         Value = value;
-        Trainable = trainable;
+        _trainable = trainable;
         Regularizer = regularizer;
         Constraint = constraint;
-        value.RequiresGrad = trainable;
+        value.RequiresGrad = Trainable;
     }
 
     /// <summary>The layer that created the weight (a sublayer, for a composite layer's weights).</summary>
@@ -30,8 +30,13 @@ public sealed class Parameter
     /// <summary>The weight's tensor, updated in place by optimizers; its <c>Grad</c> holds the gradient of the last backward pass.</summary>
     public Tensor Value { get; }
 
-    /// <summary>Whether optimizers update it and gradients are recorded for it; false for statistics such as BatchNormalization's moving mean.</summary>
-    public bool Trainable { get; }
+    private readonly bool _trainable;
+
+    /// <summary>
+    /// Whether optimizers update it and gradients are recorded for it: false for statistics such as
+    /// BatchNormalization's moving mean, and for every weight of a frozen layer (<see cref="Layer.Trainable"/>).
+    /// </summary>
+    public bool Trainable => _trainable && Owner.TrainsWeights;
 
     /// <summary>The penalty on this weight that training adds to the loss while it is trainable (Keras's <c>kernel_regularizer</c> and kin); null for none.</summary>
     public Regularizer? Regularizer { get; }

@@ -53,6 +53,19 @@ public sealed class Sequential : Model
         else if (_layers.Count > 1 && _layers[^2].IsBuilt) BuildFrom(_layers.Count - 1);
     }
 
+    /// <summary>
+    /// Removes and returns the last layer (Keras's <c>Sequential.pop()</c>); the others keep their
+    /// weights, so a trained model's head can be replaced: <c>model.Pop(); model.Add(new Dense(3));</c>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model has no layers.</exception>
+    public Layer Pop()
+    {
+        if (_layers.Count == 0) throw new InvalidOperationException($"Model '{Name}' has no layers to pop.");
+        var last = _layers[^1];
+        _layers.RemoveAt(_layers.Count - 1);
+        return last;
+    }
+
     /// <summary>Builds each layer in turn, from the per-sample <paramref name="inputShape"/> (batch axis excluded).</summary>
     /// <exception cref="InvalidOperationException">The model has no layers.</exception>
     /// <exception cref="ShapeMismatchException">A layer does not accept the shape the previous one outputs.</exception>

@@ -4,7 +4,9 @@ using System.Text.Json.Nodes;
 using DeepSharp.Autograd;
 using DeepSharp.Losses;
 using DeepSharp.Nn;
+using DeepSharp.Nn.Constraints;
 using DeepSharp.Nn.Layers;
+using DeepSharp.Nn.Regularizers;
 using DeepSharp.Optimizers;
 using DeepSharp.Tensors;
 using DeepSharp.Training;
@@ -62,6 +64,40 @@ public static class MyActivations
         "my_softsign",
         x => Ops.Divide(x, Ops.Affine(Ops.Abs(x), 1f, 1f)),   // x / (1 + |x|)
         (onnx, x) => onnx.AddNode("Softsign", [x]));
+}
+
+/// <summary>A regularizer of your own, factor·Σ(w − center)², and a constraint of your own, clipping weights into [min, max].</summary>
+public sealed class CenteredL2(float factor, float center) : Regularizer
+{
+    public float Factor { get; } = factor;
+    public float Center { get; } = center;
+    public override string ClassName => "CenteredL2";
+
+    public override Tensor Penalty(Tensor x) =>
+        Ops.Multiply(Ops.Sum(Ops.Square(Ops.Affine(x, 1f, -Center))), Factor);
+
+    public override JsonObject GetConfig() => new() { ["factor"] = Factor, ["center"] = Center };
+
+    public static CenteredL2 FromConfig(JsonObject config) =>
+        new(config["factor"]!.GetValue<float>(), config["center"]!.GetValue<float>());
+}
+
+public sealed class ClipWeights(float min, float max) : Constraint
+{
+    public float Min { get; } = min;
+    public float Max { get; } = max;
+    public override string ClassName => "ClipWeights";
+
+    public override void Apply(Tensor weight)
+    {
+        var values = weight.Span;
+        for (int i = 0; i < values.Length; i++) values[i] = Math.Clamp(values[i], Min, Max);
+    }
+
+    public override JsonObject GetConfig() => new() { ["min_value"] = Min, ["max_value"] = Max };
+
+    public static ClipWeights FromConfig(JsonObject config) =>
+        new(config["min_value"]!.GetValue<float>(), config["max_value"]!.GetValue<float>());
 }
 
 /// <summary>Squared hinge: mean over the last axis of max(0, 1 − y·ŷ)², targets −1 or 1.</summary>
@@ -188,6 +224,29 @@ public static class CustomExamples
     public static Model LoadWithCustomObjects(string path)
     {
         var custom = new CustomObjects().AddLayer("ScaleShift", ScaleShift.FromConfig);
+        var model = Model.Load(path, custom);
+        return model;
+    }
+
+    public static Model SaveAndLoadCustomRegularizer(string path)
+    {
+        RegularizerRegistry.Register("CenteredL2", CenteredL2.FromConfig);
+        ConstraintRegistry.Register("ClipWeights", ClipWeights.FromConfig);
+
+        var model = new Sequential(
+            new Dense(8, Activation.Relu, inputShape: [4],
+                kernelRegularizer: new CenteredL2(0.01f, center: 0.1f), kernelConstraint: new ClipWeights(-0.5f, 0.5f)),
+            new Dense(1));
+        model.Save(path);
+        var loaded = Model.Load(path);
+        return loaded;
+    }
+
+    public static Model LoadCustomRegularizerForOneLoad(string path)
+    {
+        var custom = new CustomObjects()
+            .AddRegularizer("CenteredL2", CenteredL2.FromConfig)
+            .AddConstraint("ClipWeights", ClipWeights.FromConfig);
         var model = Model.Load(path, custom);
         return model;
     }

@@ -31,7 +31,29 @@ public static class ConstraintRegistry
     /// range throw a <see cref="DeepSharpException"/> that says which.
     /// </summary>
     public static Constraint FromJson(JsonNode node) =>
-        ConfigObjects.Create(node, "constraint", s_factories);
+        ConfigObjects.Create(node, Table, c => c.ClassName);
+
+    /// <summary>
+    /// Registers a constraint class of your own for every config and model file the program reads
+    /// (Keras's <c>register_keras_serializable</c>): a config whose class_name is
+    /// <paramref name="className"/> (the constraint's <see cref="Constraint.ClassName"/>) is made by
+    /// <paramref name="fromConfig"/>, which reads what its <see cref="Constraint.GetConfig"/> wrote.
+    /// Register once at start-up, before saving or loading; the same factory again does nothing. See docs/custom.md.
+    /// <code>
+    /// ConstraintRegistry.Register("Clip", Clip.FromConfig);
+    /// </code>
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is empty or not printable, a built-in's, or registered already with another factory.</exception>
+    public static void Register(string className, Func<JsonObject, Constraint> fromConfig) => Table.Register(className, fromConfig);
+
+    /// <summary>The constraint classes the program registered with <see cref="Register"/>.</summary>
+    public static IReadOnlyCollection<string> RegisteredTypes => Table.Names;
+
+    /// <summary>Whether a config may name <paramref name="className"/> now: built in, registered, or in an open <see cref="CustomObjects.Scope"/>.</summary>
+    public static bool IsKnown(string className) => Table.IsKnown(className);
+
+    internal static RegisteredObjects<Constraint> Table { get; } = new("constraint", "ConstraintRegistry.Register", "AddConstraint",
+        s_factories, CustomObjects.FindConstraint);
 
     private static Constraint MaxNormOf(LayerConfig c) => new MaxNorm(c.Float("max_value", 2f, 0f), c.Axes("axis"));
 

@@ -125,8 +125,8 @@ public sealed class Conv1D : Layer
         config["dilation_rate"] = new JsonArray(DilationRate);
         config["activation"] = Activation.Name;
         config["use_bias"] = UseBias;
-        config["kernel_initializer"] = KernelInitializer.Name;
-        config["bias_initializer"] = BiasInitializer.Name;
+        config["kernel_initializer"] = KernelInitializer.ToConfig();
+        config["bias_initializer"] = BiasInitializer.ToConfig();
         ConfigObjects.Put(config, "kernel_regularizer", KernelRegularizer);
         ConfigObjects.Put(config, "bias_regularizer", BiasRegularizer);
         ConfigObjects.Put(config, "kernel_constraint", KernelConstraint);

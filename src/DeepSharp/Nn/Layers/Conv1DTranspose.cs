@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using DeepSharp.Autograd;
 using DeepSharp.Kernels.Cpu;
+using DeepSharp.Nn.Constraints;
+using DeepSharp.Nn.Regularizers;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Nn.Layers;
@@ -26,11 +28,18 @@ public sealed class Conv1DTranspose : Layer
     /// <param name="biasInitializer">Fills the bias; null for zeros.</param>
     /// <param name="name">The layer's name; null for a Keras-style default.</param>
     /// <param name="inputShape">The per-sample input shape, for a Sequential model's first layer; null to build on the first call.</param>
+    /// <param name="kernelRegularizer">A penalty on the kernel added to the training loss (Keras's <c>kernel_regularizer</c>); null for none.</param>
+    /// <param name="biasRegularizer">A penalty on the bias; null for none.</param>
+    /// <param name="activityRegularizer">A penalty on the layer's output, divided by the batch size; null for none.</param>
+    /// <param name="kernelConstraint">A projection of the kernel after each optimizer step (Keras's <c>kernel_constraint</c>); null for none.</param>
+    /// <param name="biasConstraint">A projection of the bias after each optimizer step; null for none.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size, stride or dilation rate is not positive.</exception>
     /// <exception cref="ArgumentException">Both strides and dilation rate are above 1.</exception>
     public Conv1DTranspose(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid, int dilationRate = 1,
         Activation? activation = null, bool useBias = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
-        string? name = null, int[]? inputShape = null) : base(name, inputShape)
+        string? name = null, int[]? inputShape = null,
+        Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
+        Constraint? kernelConstraint = null, Constraint? biasConstraint = null) : base(name, inputShape)
     {
         Filters = ConvolutionConfig.Positive(filters, "Conv1DTranspose", nameof(filters));
         KernelSize = ConvolutionConfig.Positive(kernelSize, "Conv1DTranspose", nameof(kernelSize));
@@ -43,6 +52,8 @@ public sealed class Conv1DTranspose : Layer
         UseBias = useBias;
         KernelInitializer = kernelInitializer ?? Initializer.GlorotUniform;
         BiasInitializer = biasInitializer ?? Initializer.Zeros;
+        (KernelRegularizer, BiasRegularizer, ActivityRegularizer) = (kernelRegularizer, biasRegularizer, activityRegularizer);
+        (KernelConstraint, BiasConstraint) = (kernelConstraint, biasConstraint);
     }
 
     /// <inheritdoc/>
@@ -67,13 +78,21 @@ public sealed class Conv1DTranspose : Layer
     public Initializer KernelInitializer { get; }
     /// <summary>What fills the bias when the layer is built (zeros by default).</summary>
     public Initializer BiasInitializer { get; }
+    /// <summary>The penalty on the kernel added to the training loss; null for none.</summary>
+    public Regularizer? KernelRegularizer { get; }
+    /// <summary>The penalty on the bias added to the training loss; null for none.</summary>
+    public Regularizer? BiasRegularizer { get; }
+    /// <summary>The projection applied to the kernel after each optimizer step; null for none.</summary>
+    public Constraint? KernelConstraint { get; }
+    /// <summary>The projection applied to the bias after each optimizer step; null for none.</summary>
+    public Constraint? BiasConstraint { get; }
 
     /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
         ComputeOutputShape(inputShape);
-        _kernel = AddWeight("kernel", new Shape(KernelSize, Filters, inputShape[1]), KernelInitializer);
-        if (UseBias) _bias = AddWeight("bias", new Shape(Filters), BiasInitializer);
+        _kernel = AddWeight("kernel", new Shape(KernelSize, Filters, inputShape[1]), KernelInitializer, true, KernelRegularizer, KernelConstraint);
+        if (UseBias) _bias = AddWeight("bias", new Shape(Filters), BiasInitializer, true, BiasRegularizer, BiasConstraint);
     }
 
     /// <summary>(output steps, filters); see the class summary for the length.</summary>
@@ -102,7 +121,7 @@ public sealed class Conv1DTranspose : Layer
         {
             throw ConvolutionConfig.Unfit(this, x, e);
         }
-        return Activation.Apply(Ops.Reshape(y, x.Shape[0], y.Shape[2], Filters));
+        return WithActivityPenalty(Activation.Apply(Ops.Reshape(y, x.Shape[0], y.Shape[2], Filters)));
     }
 
     /// <inheritdoc/>
@@ -118,8 +137,12 @@ public sealed class Conv1DTranspose : Layer
         config["output_padding"] = null;
         config["activation"] = Activation.Name;
         config["use_bias"] = UseBias;
-        config["kernel_initializer"] = KernelInitializer.Name;
-        config["bias_initializer"] = BiasInitializer.Name;
+        config["kernel_initializer"] = KernelInitializer.ToConfig();
+        config["bias_initializer"] = BiasInitializer.ToConfig();
+        ConfigObjects.Put(config, "kernel_regularizer", KernelRegularizer);
+        ConfigObjects.Put(config, "bias_regularizer", BiasRegularizer);
+        ConfigObjects.Put(config, "kernel_constraint", KernelConstraint);
+        ConfigObjects.Put(config, "bias_constraint", BiasConstraint);
         return config;
     }
 
@@ -129,6 +152,8 @@ public sealed class Conv1DTranspose : Layer
         ConvolutionConfig.Unsupported(c, "output_padding");
         return new(c.RequiredSize("filters"), c.OneSize("kernel_size", null), c.OneSize("strides", 1), c.Padding(), c.OneSize("dilation_rate", 1),
             c.Activation("activation"), c.Bool("use_bias", true),
-            c.Initializer("kernel_initializer", "glorot_uniform"), c.Initializer("bias_initializer", "zeros"), c.Name, c.Shape("input_shape"));
+            c.Initializer("kernel_initializer", "glorot_uniform"), c.Initializer("bias_initializer", "zeros"), c.Name, c.Shape("input_shape"),
+            c.Regularizer("kernel_regularizer"), c.Regularizer("bias_regularizer"), c.Regularizer("activity_regularizer"),
+            c.Constraint("kernel_constraint"), c.Constraint("bias_constraint"));
     }
 }

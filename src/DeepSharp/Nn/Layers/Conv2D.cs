@@ -136,8 +136,8 @@ public sealed class Conv2D : Layer
         config["dilation_rate"] = Naming.Pair(DilationRate);
         config["activation"] = Activation.Name;
         config["use_bias"] = UseBias;
-        config["kernel_initializer"] = KernelInitializer.Name;
-        config["bias_initializer"] = BiasInitializer.Name;
+        config["kernel_initializer"] = KernelInitializer.ToConfig();
+        config["bias_initializer"] = BiasInitializer.ToConfig();
         ConfigObjects.Put(config, "kernel_regularizer", KernelRegularizer);
         ConfigObjects.Put(config, "bias_regularizer", BiasRegularizer);
         ConfigObjects.Put(config, "kernel_constraint", KernelConstraint);

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using DeepSharp.Autograd;
 using DeepSharp.Kernels.Cpu;
+using DeepSharp.Nn.Constraints;
+using DeepSharp.Nn.Regularizers;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Nn.Layers;
@@ -27,12 +29,19 @@ public sealed class Conv2DTranspose : Layer
     /// <param name="biasInitializer">Fills the bias; null for zeros.</param>
     /// <param name="name">The layer's name; null for a Keras-style default.</param>
     /// <param name="inputShape">The per-sample input shape (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <param name="kernelRegularizer">A penalty on the kernel added to the training loss (Keras's <c>kernel_regularizer</c>); null for none.</param>
+    /// <param name="biasRegularizer">A penalty on the bias; null for none.</param>
+    /// <param name="activityRegularizer">A penalty on the layer's output, divided by the batch size; null for none.</param>
+    /// <param name="kernelConstraint">A projection of the kernel after each optimizer step (Keras's <c>kernel_constraint</c>); null for none.</param>
+    /// <param name="biasConstraint">A projection of the bias after each optimizer step; null for none.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size, stride or dilation rate is not positive.</exception>
     /// <exception cref="ArgumentException">Both strides and dilation rate are above 1.</exception>
     public Conv2DTranspose(int filters, (int H, int W) kernelSize, (int H, int W)? strides = null, Padding padding = Padding.Valid,
         Activation? activation = null, bool useBias = true, (int H, int W)? dilationRate = null,
         Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
-        string? name = null, int[]? inputShape = null) : base(name, inputShape)
+        string? name = null, int[]? inputShape = null,
+        Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
+        Constraint? kernelConstraint = null, Constraint? biasConstraint = null) : base(name, inputShape)
     {
         Filters = ConvolutionConfig.Positive(filters, "Conv2DTranspose", nameof(filters));
         KernelSize = ConvolutionConfig.Positive(kernelSize, "Conv2DTranspose", nameof(kernelSize));
@@ -45,12 +54,18 @@ public sealed class Conv2DTranspose : Layer
         UseBias = useBias;
         KernelInitializer = kernelInitializer ?? Initializer.GlorotUniform;
         BiasInitializer = biasInitializer ?? Initializer.Zeros;
+        (KernelRegularizer, BiasRegularizer, ActivityRegularizer) = (kernelRegularizer, biasRegularizer, activityRegularizer);
+        (KernelConstraint, BiasConstraint) = (kernelConstraint, biasConstraint);
     }
 
     /// <summary>A square kernel and stride, as Keras's <c>Conv2DTranspose(16, 3, strides=2)</c>.</summary>
     public Conv2DTranspose(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid,
-        Activation? activation = null, bool useBias = true, string? name = null, int[]? inputShape = null)
-        : this(filters, (kernelSize, kernelSize), (strides, strides), padding, activation, useBias, name: name, inputShape: inputShape)
+        Activation? activation = null, bool useBias = true, string? name = null, int[]? inputShape = null,
+        Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
+        Constraint? kernelConstraint = null, Constraint? biasConstraint = null)
+        : this(filters, (kernelSize, kernelSize), (strides, strides), padding, activation, useBias, name: name, inputShape: inputShape,
+            kernelRegularizer: kernelRegularizer, biasRegularizer: biasRegularizer, activityRegularizer: activityRegularizer,
+            kernelConstraint: kernelConstraint, biasConstraint: biasConstraint)
     {
     }
 
@@ -76,13 +91,21 @@ public sealed class Conv2DTranspose : Layer
     public Initializer KernelInitializer { get; }
     /// <summary>What fills the bias when the layer is built (zeros by default).</summary>
     public Initializer BiasInitializer { get; }
+    /// <summary>The penalty on the kernel added to the training loss; null for none.</summary>
+    public Regularizer? KernelRegularizer { get; }
+    /// <summary>The penalty on the bias added to the training loss; null for none.</summary>
+    public Regularizer? BiasRegularizer { get; }
+    /// <summary>The projection applied to the kernel after each optimizer step; null for none.</summary>
+    public Constraint? KernelConstraint { get; }
+    /// <summary>The projection applied to the bias after each optimizer step; null for none.</summary>
+    public Constraint? BiasConstraint { get; }
 
     /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
         ComputeOutputShape(inputShape);
-        _kernel = AddWeight("kernel", new Shape(KernelSize.H, KernelSize.W, Filters, inputShape[2]), KernelInitializer);
-        if (UseBias) _bias = AddWeight("bias", new Shape(Filters), BiasInitializer);
+        _kernel = AddWeight("kernel", new Shape(KernelSize.H, KernelSize.W, Filters, inputShape[2]), KernelInitializer, true, KernelRegularizer, KernelConstraint);
+        if (UseBias) _bias = AddWeight("bias", new Shape(Filters), BiasInitializer, true, BiasRegularizer, BiasConstraint);
     }
 
     /// <summary>(output height, output width, filters); see the class summary for the sizes.</summary>
@@ -110,7 +133,7 @@ public sealed class Conv2DTranspose : Layer
         {
             throw ConvolutionConfig.Unfit(this, x, e);
         }
-        return Activation.Apply(y);
+        return WithActivityPenalty(Activation.Apply(y));
     }
 
     /// <inheritdoc/>
@@ -126,8 +149,12 @@ public sealed class Conv2DTranspose : Layer
         config["output_padding"] = null;
         config["activation"] = Activation.Name;
         config["use_bias"] = UseBias;
-        config["kernel_initializer"] = KernelInitializer.Name;
-        config["bias_initializer"] = BiasInitializer.Name;
+        config["kernel_initializer"] = KernelInitializer.ToConfig();
+        config["bias_initializer"] = BiasInitializer.ToConfig();
+        ConfigObjects.Put(config, "kernel_regularizer", KernelRegularizer);
+        ConfigObjects.Put(config, "bias_regularizer", BiasRegularizer);
+        ConfigObjects.Put(config, "kernel_constraint", KernelConstraint);
+        ConfigObjects.Put(config, "bias_constraint", BiasConstraint);
         return config;
     }
 
@@ -138,6 +165,8 @@ public sealed class Conv2DTranspose : Layer
         return new(c.RequiredSize("filters"), c.Pair("kernel_size", null), c.Pair("strides", (1, 1)), c.Padding(),
             c.Activation("activation"), c.Bool("use_bias", true), c.Pair("dilation_rate", (1, 1)),
             c.Initializer("kernel_initializer", "glorot_uniform"), c.Initializer("bias_initializer", "zeros"),
-            c.Name, c.Shape("input_shape"));
+            c.Name, c.Shape("input_shape"),
+            c.Regularizer("kernel_regularizer"), c.Regularizer("bias_regularizer"), c.Regularizer("activity_regularizer"),
+            c.Constraint("kernel_constraint"), c.Constraint("bias_constraint"));
     }
 }

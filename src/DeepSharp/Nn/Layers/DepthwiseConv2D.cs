@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using DeepSharp.Autograd;
+using DeepSharp.Nn.Constraints;
+using DeepSharp.Nn.Regularizers;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Nn.Layers;
@@ -25,12 +27,19 @@ public sealed class DepthwiseConv2D : Layer
     /// <param name="biasInitializer">Fills the bias; null for zeros.</param>
     /// <param name="name">The layer's name; null for a Keras-style default.</param>
     /// <param name="inputShape">The per-sample input shape, for a Sequential model's first layer; null to build on the first call.</param>
+    /// <param name="depthwiseRegularizer">A penalty on the depthwise kernel added to the training loss (Keras's <c>depthwise_regularizer</c>); null for none.</param>
+    /// <param name="biasRegularizer">A penalty on the bias; null for none.</param>
+    /// <param name="activityRegularizer">A penalty on the layer's output, divided by the batch size; null for none.</param>
+    /// <param name="depthwiseConstraint">A projection of the depthwise kernel after each optimizer step (Keras's <c>depthwise_constraint</c>); null for none.</param>
+    /// <param name="biasConstraint">A projection of the bias after each optimizer step; null for none.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size, stride, dilation rate or the multiplier is not positive.</exception>
     /// <exception cref="ArgumentException">Both strides and dilation rate are above 1.</exception>
     public DepthwiseConv2D((int H, int W) kernelSize, (int H, int W)? strides = null, Padding padding = Padding.Valid,
         int depthMultiplier = 1, Activation? activation = null, bool useBias = true, (int H, int W)? dilationRate = null,
         Initializer? depthwiseInitializer = null, Initializer? biasInitializer = null,
-        string? name = null, int[]? inputShape = null) : base(name, inputShape)
+        string? name = null, int[]? inputShape = null,
+        Regularizer? depthwiseRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
+        Constraint? depthwiseConstraint = null, Constraint? biasConstraint = null) : base(name, inputShape)
     {
         KernelSize = ConvolutionConfig.Positive(kernelSize, "DepthwiseConv2D", nameof(kernelSize));
         Strides = ConvolutionConfig.Positive(strides ?? (1, 1), "DepthwiseConv2D", nameof(strides));
@@ -43,12 +52,18 @@ public sealed class DepthwiseConv2D : Layer
         UseBias = useBias;
         DepthwiseInitializer = depthwiseInitializer ?? Initializer.GlorotUniform;
         BiasInitializer = biasInitializer ?? Initializer.Zeros;
+        (DepthwiseRegularizer, BiasRegularizer, ActivityRegularizer) = (depthwiseRegularizer, biasRegularizer, activityRegularizer);
+        (DepthwiseConstraint, BiasConstraint) = (depthwiseConstraint, biasConstraint);
     }
 
     /// <summary>A square kernel and stride, as Keras's <c>DepthwiseConv2D(3)</c>.</summary>
     public DepthwiseConv2D(int kernelSize, int strides = 1, Padding padding = Padding.Valid, int depthMultiplier = 1,
-        Activation? activation = null, bool useBias = true, string? name = null, int[]? inputShape = null)
-        : this((kernelSize, kernelSize), (strides, strides), padding, depthMultiplier, activation, useBias, name: name, inputShape: inputShape)
+        Activation? activation = null, bool useBias = true, string? name = null, int[]? inputShape = null,
+        Regularizer? depthwiseRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
+        Constraint? depthwiseConstraint = null, Constraint? biasConstraint = null)
+        : this((kernelSize, kernelSize), (strides, strides), padding, depthMultiplier, activation, useBias, name: name, inputShape: inputShape,
+            depthwiseRegularizer: depthwiseRegularizer, biasRegularizer: biasRegularizer, activityRegularizer: activityRegularizer,
+            depthwiseConstraint: depthwiseConstraint, biasConstraint: biasConstraint)
     {
     }
 
@@ -74,13 +89,22 @@ public sealed class DepthwiseConv2D : Layer
     public Initializer DepthwiseInitializer { get; }
     /// <summary>What fills the bias when the layer is built (zeros by default).</summary>
     public Initializer BiasInitializer { get; }
+    /// <summary>The penalty on the depthwise kernel added to the training loss; null for none.</summary>
+    public Regularizer? DepthwiseRegularizer { get; }
+    /// <summary>The penalty on the bias added to the training loss; null for none.</summary>
+    public Regularizer? BiasRegularizer { get; }
+    /// <summary>The projection applied to the depthwise kernel after each optimizer step; null for none.</summary>
+    public Constraint? DepthwiseConstraint { get; }
+    /// <summary>The projection applied to the bias after each optimizer step; null for none.</summary>
+    public Constraint? BiasConstraint { get; }
 
     /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
         var output = ComputeOutputShape(inputShape);
-        _kernel = AddWeight("kernel", new Shape(KernelSize.H, KernelSize.W, inputShape[2], DepthMultiplier), DepthwiseInitializer);
-        if (UseBias) _bias = AddWeight("bias", new Shape(output[2]), BiasInitializer);
+        _kernel = AddWeight("kernel", new Shape(KernelSize.H, KernelSize.W, inputShape[2], DepthMultiplier), DepthwiseInitializer, true,
+            DepthwiseRegularizer, DepthwiseConstraint);
+        if (UseBias) _bias = AddWeight("bias", new Shape(output[2]), BiasInitializer, true, BiasRegularizer, BiasConstraint);
     }
 
     /// <summary>(output height, output width, channels · depth_multiplier).</summary>
@@ -116,7 +140,7 @@ public sealed class DepthwiseConv2D : Layer
         {
             throw ConvolutionConfig.Unfit(this, x, e);
         }
-        return Activation.Apply(y);
+        return WithActivityPenalty(Activation.Apply(y));
     }
 
     /// <inheritdoc/>
@@ -131,8 +155,12 @@ public sealed class DepthwiseConv2D : Layer
         config["dilation_rate"] = Naming.Pair(DilationRate);
         config["activation"] = Activation.Name;
         config["use_bias"] = UseBias;
-        config["depthwise_initializer"] = DepthwiseInitializer.Name;
-        config["bias_initializer"] = BiasInitializer.Name;
+        config["depthwise_initializer"] = DepthwiseInitializer.ToConfig();
+        config["bias_initializer"] = BiasInitializer.ToConfig();
+        ConfigObjects.Put(config, "depthwise_regularizer", DepthwiseRegularizer);
+        ConfigObjects.Put(config, "bias_regularizer", BiasRegularizer);
+        ConfigObjects.Put(config, "depthwise_constraint", DepthwiseConstraint);
+        ConfigObjects.Put(config, "bias_constraint", BiasConstraint);
         return config;
     }
 
@@ -142,6 +170,8 @@ public sealed class DepthwiseConv2D : Layer
         return new(c.Pair("kernel_size", null), c.Pair("strides", (1, 1)), c.Padding(), c.Int("depth_multiplier", 1, 1, int.MaxValue),
             c.Activation("activation"), c.Bool("use_bias", true), c.Pair("dilation_rate", (1, 1)),
             c.Initializer("depthwise_initializer", "glorot_uniform"), c.Initializer("bias_initializer", "zeros"),
-            c.Name, c.Shape("input_shape"));
+            c.Name, c.Shape("input_shape"),
+            c.Regularizer("depthwise_regularizer"), c.Regularizer("bias_regularizer"), c.Regularizer("activity_regularizer"),
+            c.Constraint("depthwise_constraint"), c.Constraint("bias_constraint"));
     }
 }

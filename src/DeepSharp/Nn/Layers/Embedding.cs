@@ -113,7 +113,7 @@ public sealed class Embedding : Layer
         var config = base.GetConfig();
         config["input_dim"] = InputDim;
         config["output_dim"] = OutputDim;
-        config["embeddings_initializer"] = EmbeddingsInitializer.Name;
+        config["embeddings_initializer"] = EmbeddingsInitializer.ToConfig();
         config["mask_zero"] = MaskZero;
         ConfigObjects.Put(config, "embeddings_regularizer", EmbeddingsRegularizer);
         ConfigObjects.Put(config, "embeddings_constraint", EmbeddingsConstraint);

@@ -285,8 +285,8 @@ public sealed partial class MultiHeadAttention : Layer
         config["use_bias"] = UseBias;
         config["output_shape"] = OutputShape;
         config["attention_axes"] = null;
-        config["kernel_initializer"] = KernelInitializer.Name;
-        config["bias_initializer"] = BiasInitializer.Name;
+        config["kernel_initializer"] = KernelInitializer.ToConfig();
+        config["bias_initializer"] = BiasInitializer.ToConfig();
         if (Seed is { } s) config["seed"] = s;
         ConfigObjects.Put(config, "kernel_regularizer", KernelRegularizer);
         ConfigObjects.Put(config, "bias_regularizer", BiasRegularizer);

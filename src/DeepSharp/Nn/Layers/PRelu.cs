@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using DeepSharp.Autograd;
+using DeepSharp.Nn.Constraints;
+using DeepSharp.Nn.Regularizers;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Nn.Layers;
@@ -18,9 +20,13 @@ public sealed class PRelu : Layer
     /// <param name="sharedAxes">Axes (1 = the first after the batch axis) along which one alpha is shared; null for none.</param>
     /// <param name="name">The layer's name; null for a Keras-style default.</param>
     /// <param name="inputShape">The per-sample input shape (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
-    public PRelu(Initializer? alphaInitializer = null, int[]? sharedAxes = null, string? name = null, int[]? inputShape = null)
+    /// <param name="alphaRegularizer">A penalty on alpha added to the training loss (Keras's <c>alpha_regularizer</c>); null for none.</param>
+    /// <param name="alphaConstraint">A projection of alpha after each optimizer step (Keras's <c>alpha_constraint</c>); null for none.</param>
+    public PRelu(Initializer? alphaInitializer = null, int[]? sharedAxes = null, string? name = null, int[]? inputShape = null,
+        Regularizer? alphaRegularizer = null, Constraint? alphaConstraint = null)
         : base(name, inputShape)
     {
+        (AlphaRegularizer, AlphaConstraint) = (alphaRegularizer, alphaConstraint);
         AlphaInitializer = alphaInitializer ?? Initializer.Zeros;
         _sharedAxes = sharedAxes is null ? null : [.. sharedAxes];
     }
@@ -33,6 +39,10 @@ public sealed class PRelu : Layer
     public override bool SupportsMasking => true;
     /// <summary>How alpha is filled when the layer is built.</summary>
     public Initializer AlphaInitializer { get; }
+    /// <summary>The penalty on the alpha added to the training loss; null for none.</summary>
+    public Regularizer? AlphaRegularizer { get; }
+    /// <summary>The projection applied to the alpha after each optimizer step; null for none.</summary>
+    public Constraint? AlphaConstraint { get; }
     /// <summary>Axes (1-based, after the batch axis) along which alpha is shared, or null.</summary>
     public IReadOnlyList<int>? SharedAxes => _sharedAxes;
 
@@ -62,7 +72,7 @@ public sealed class PRelu : Layer
     }
 
     /// <inheritdoc/>
-    protected override void OnBuild(Shape inputShape) => _alpha = AddWeight("alpha", AlphaShape(inputShape), AlphaInitializer);
+    protected override void OnBuild(Shape inputShape) => _alpha = AddWeight("alpha", AlphaShape(inputShape), AlphaInitializer, true, AlphaRegularizer, AlphaConstraint);
 
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training) =>
@@ -72,11 +82,14 @@ public sealed class PRelu : Layer
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();
-        config["alpha_initializer"] = AlphaInitializer.Name;
+        config["alpha_initializer"] = AlphaInitializer.ToConfig();
+        ConfigObjects.Put(config, "alpha_regularizer", AlphaRegularizer);
+        ConfigObjects.Put(config, "alpha_constraint", AlphaConstraint);
         config["shared_axes"] = _sharedAxes is null ? null : new JsonArray([.. _sharedAxes.Select(a => (JsonNode?)a)]);
         return config;
     }
 
     internal static PRelu FromConfig(LayerConfig c) => new(
-        c.Initializer("alpha_initializer", "zeros"), c.Axes("shared_axes"), c.Name, c.Shape("input_shape"));
+        c.Initializer("alpha_initializer", "zeros"), c.Axes("shared_axes"), c.Name, c.Shape("input_shape"),
+        c.Regularizer("alpha_regularizer"), c.Constraint("alpha_constraint"));
 }

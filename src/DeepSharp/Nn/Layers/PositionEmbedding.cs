@@ -95,7 +95,7 @@ public sealed class PositionEmbedding : Layer, IStepLayer
     {
         var config = base.GetConfig();
         config["sequence_length"] = SequenceLength;
-        config["initializer"] = Initializer.Name;
+        config["initializer"] = Initializer.ToConfig();
         return config;
     }
 

@@ -17,9 +17,9 @@ public abstract partial class RecurrentLayer
         config["activation"] = Activation.Name;
         if (HasGates) config["recurrent_activation"] = RecurrentActivation.Name;
         config["use_bias"] = UseBias;
-        config["kernel_initializer"] = KernelInitializer.Name;
-        config["recurrent_initializer"] = RecurrentInitializer.Name;
-        config["bias_initializer"] = BiasInitializer.Name;
+        config["kernel_initializer"] = KernelInitializer.ToConfig();
+        config["recurrent_initializer"] = RecurrentInitializer.ToConfig();
+        config["bias_initializer"] = BiasInitializer.ToConfig();
         ConfigObjects.Put(config, "kernel_regularizer", KernelRegularizer);
         ConfigObjects.Put(config, "recurrent_regularizer", RecurrentRegularizer);
         ConfigObjects.Put(config, "bias_regularizer", BiasRegularizer);

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using DeepSharp.Autograd;
+using DeepSharp.Nn.Constraints;
+using DeepSharp.Nn.Regularizers;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Nn.Layers;
@@ -28,12 +30,22 @@ public sealed class SeparableConv2D : Layer
     /// <param name="biasInitializer">Fills the bias; null for zeros.</param>
     /// <param name="name">The layer's name; null for a Keras-style default.</param>
     /// <param name="inputShape">The per-sample input shape, for a Sequential model's first layer; null to build on the first call.</param>
+    /// <param name="depthwiseRegularizer">A penalty on the depthwise kernel added to the training loss (Keras's <c>depthwise_regularizer</c>); null for none.</param>
+    /// <param name="pointwiseRegularizer">A penalty on the pointwise kernel (Keras's <c>pointwise_regularizer</c>); null for none.</param>
+    /// <param name="biasRegularizer">A penalty on the bias; null for none.</param>
+    /// <param name="activityRegularizer">A penalty on the layer's output, divided by the batch size; null for none.</param>
+    /// <param name="depthwiseConstraint">A projection of the depthwise kernel after each optimizer step (Keras's <c>depthwise_constraint</c>); null for none.</param>
+    /// <param name="pointwiseConstraint">A projection of the pointwise kernel after each optimizer step (Keras's <c>pointwise_constraint</c>); null for none.</param>
+    /// <param name="biasConstraint">A projection of the bias after each optimizer step; null for none.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size, stride, dilation rate or the multiplier is not positive.</exception>
     /// <exception cref="ArgumentException">Both strides and dilation rate are above 1.</exception>
     public SeparableConv2D(int filters, (int H, int W) kernelSize, (int H, int W)? strides = null, Padding padding = Padding.Valid,
         int depthMultiplier = 1, Activation? activation = null, bool useBias = true, (int H, int W)? dilationRate = null,
         Initializer? depthwiseInitializer = null, Initializer? pointwiseInitializer = null, Initializer? biasInitializer = null,
-        string? name = null, int[]? inputShape = null) : base(name, inputShape)
+        string? name = null, int[]? inputShape = null,
+        Regularizer? depthwiseRegularizer = null, Regularizer? pointwiseRegularizer = null, Regularizer? biasRegularizer = null,
+        Regularizer? activityRegularizer = null, Constraint? depthwiseConstraint = null, Constraint? pointwiseConstraint = null,
+        Constraint? biasConstraint = null) : base(name, inputShape)
     {
         Filters = ConvolutionConfig.Positive(filters, "SeparableConv2D", nameof(filters));
         KernelSize = ConvolutionConfig.Positive(kernelSize, "SeparableConv2D", nameof(kernelSize));
@@ -48,12 +60,21 @@ public sealed class SeparableConv2D : Layer
         DepthwiseInitializer = depthwiseInitializer ?? Initializer.GlorotUniform;
         PointwiseInitializer = pointwiseInitializer ?? Initializer.GlorotUniform;
         BiasInitializer = biasInitializer ?? Initializer.Zeros;
+        (DepthwiseRegularizer, PointwiseRegularizer, BiasRegularizer, ActivityRegularizer) =
+            (depthwiseRegularizer, pointwiseRegularizer, biasRegularizer, activityRegularizer);
+        (DepthwiseConstraint, PointwiseConstraint, BiasConstraint) = (depthwiseConstraint, pointwiseConstraint, biasConstraint);
     }
 
     /// <summary>A square kernel and stride, as Keras's <c>SeparableConv2D(32, 3)</c>.</summary>
     public SeparableConv2D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid, int depthMultiplier = 1,
-        Activation? activation = null, bool useBias = true, string? name = null, int[]? inputShape = null)
-        : this(filters, (kernelSize, kernelSize), (strides, strides), padding, depthMultiplier, activation, useBias, name: name, inputShape: inputShape)
+        Activation? activation = null, bool useBias = true, string? name = null, int[]? inputShape = null,
+        Regularizer? depthwiseRegularizer = null, Regularizer? pointwiseRegularizer = null, Regularizer? biasRegularizer = null,
+        Regularizer? activityRegularizer = null, Constraint? depthwiseConstraint = null, Constraint? pointwiseConstraint = null,
+        Constraint? biasConstraint = null)
+        : this(filters, (kernelSize, kernelSize), (strides, strides), padding, depthMultiplier, activation, useBias, name: name, inputShape: inputShape,
+            depthwiseRegularizer: depthwiseRegularizer, pointwiseRegularizer: pointwiseRegularizer, biasRegularizer: biasRegularizer,
+            activityRegularizer: activityRegularizer, depthwiseConstraint: depthwiseConstraint, pointwiseConstraint: pointwiseConstraint,
+            biasConstraint: biasConstraint)
     {
     }
 
@@ -83,14 +104,27 @@ public sealed class SeparableConv2D : Layer
     public Initializer PointwiseInitializer { get; }
     /// <summary>What fills the bias (zeros by default).</summary>
     public Initializer BiasInitializer { get; }
+    /// <summary>The penalty on the depthwise kernel added to the training loss; null for none.</summary>
+    public Regularizer? DepthwiseRegularizer { get; }
+    /// <summary>The penalty on the pointwise kernel added to the training loss; null for none.</summary>
+    public Regularizer? PointwiseRegularizer { get; }
+    /// <summary>The penalty on the bias added to the training loss; null for none.</summary>
+    public Regularizer? BiasRegularizer { get; }
+    /// <summary>The projection applied to the depthwise kernel after each optimizer step; null for none.</summary>
+    public Constraint? DepthwiseConstraint { get; }
+    /// <summary>The projection applied to the pointwise kernel after each optimizer step; null for none.</summary>
+    public Constraint? PointwiseConstraint { get; }
+    /// <summary>The projection applied to the bias after each optimizer step; null for none.</summary>
+    public Constraint? BiasConstraint { get; }
 
     /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
         var depthwise = DepthwiseConv2D.SpatialShape(this, inputShape, KernelSize, Strides, DilationRate, Padding, DepthMultiplier);
-        _depthwise = AddWeight("depthwise_kernel", new Shape(KernelSize.H, KernelSize.W, inputShape[2], DepthMultiplier), DepthwiseInitializer);
-        _pointwise = AddWeight("pointwise_kernel", new Shape(1, 1, depthwise[2], Filters), PointwiseInitializer);
-        if (UseBias) _bias = AddWeight("bias", new Shape(Filters), BiasInitializer);
+        _depthwise = AddWeight("depthwise_kernel", new Shape(KernelSize.H, KernelSize.W, inputShape[2], DepthMultiplier), DepthwiseInitializer, true,
+            DepthwiseRegularizer, DepthwiseConstraint);
+        _pointwise = AddWeight("pointwise_kernel", new Shape(1, 1, depthwise[2], Filters), PointwiseInitializer, true, PointwiseRegularizer, PointwiseConstraint);
+        if (UseBias) _bias = AddWeight("bias", new Shape(Filters), BiasInitializer, true, BiasRegularizer, BiasConstraint);
     }
 
     /// <summary>(output height, output width, filters), the spatial sizes of the depthwise step.</summary>
@@ -116,7 +150,7 @@ public sealed class SeparableConv2D : Layer
         {
             throw ConvolutionConfig.Unfit(this, x, e);
         }
-        return Activation.Apply(y);
+        return WithActivityPenalty(Activation.Apply(y));
     }
 
     /// <inheritdoc/>
@@ -132,9 +166,15 @@ public sealed class SeparableConv2D : Layer
         config["depth_multiplier"] = DepthMultiplier;
         config["activation"] = Activation.Name;
         config["use_bias"] = UseBias;
-        config["depthwise_initializer"] = DepthwiseInitializer.Name;
-        config["pointwise_initializer"] = PointwiseInitializer.Name;
-        config["bias_initializer"] = BiasInitializer.Name;
+        config["depthwise_initializer"] = DepthwiseInitializer.ToConfig();
+        config["pointwise_initializer"] = PointwiseInitializer.ToConfig();
+        config["bias_initializer"] = BiasInitializer.ToConfig();
+        ConfigObjects.Put(config, "depthwise_regularizer", DepthwiseRegularizer);
+        ConfigObjects.Put(config, "pointwise_regularizer", PointwiseRegularizer);
+        ConfigObjects.Put(config, "bias_regularizer", BiasRegularizer);
+        ConfigObjects.Put(config, "depthwise_constraint", DepthwiseConstraint);
+        ConfigObjects.Put(config, "pointwise_constraint", PointwiseConstraint);
+        ConfigObjects.Put(config, "bias_constraint", BiasConstraint);
         return config;
     }
 
@@ -144,6 +184,9 @@ public sealed class SeparableConv2D : Layer
         return new(c.RequiredSize("filters"), c.Pair("kernel_size", null), c.Pair("strides", (1, 1)), c.Padding(),
             c.Int("depth_multiplier", 1, 1, int.MaxValue), c.Activation("activation"), c.Bool("use_bias", true), c.Pair("dilation_rate", (1, 1)),
             c.Initializer("depthwise_initializer", "glorot_uniform"), c.Initializer("pointwise_initializer", "glorot_uniform"),
-            c.Initializer("bias_initializer", "zeros"), c.Name, c.Shape("input_shape"));
+            c.Initializer("bias_initializer", "zeros"), c.Name, c.Shape("input_shape"),
+            c.Regularizer("depthwise_regularizer"), c.Regularizer("pointwise_regularizer"), c.Regularizer("bias_regularizer"),
+            c.Regularizer("activity_regularizer"), c.Constraint("depthwise_constraint"), c.Constraint("pointwise_constraint"),
+            c.Constraint("bias_constraint"));
     }
 }

@@ -153,8 +153,8 @@ public abstract class TransformerBlock : Layer
         config["activation"] = Activation.Name;
         config["layer_norm_epsilon"] = LayerNormEpsilon;
         config["normalize_first"] = NormalizeFirst;
-        config["kernel_initializer"] = KernelInitializer.Name;
-        config["bias_initializer"] = BiasInitializer.Name;
+        config["kernel_initializer"] = KernelInitializer.ToConfig();
+        config["bias_initializer"] = BiasInitializer.ToConfig();
         return config;
     }
 

@@ -29,5 +29,28 @@ public static class RegularizerRegistry
     /// not finite throw a <see cref="DeepSharpException"/> that says which.
     /// </summary>
     public static Regularizer FromJson(JsonNode node) =>
-        ConfigObjects.Create(node, "regularizer", s_factories);
+        ConfigObjects.Create(node, Table, r => r.ClassName);
+
+    /// <summary>
+    /// Registers a regularizer class of your own for every config and model file the program reads
+    /// (Keras's <c>register_keras_serializable</c>): a config whose class_name is
+    /// <paramref name="className"/> (the regularizer's <see cref="Regularizer.ClassName"/>) is made by
+    /// <paramref name="fromConfig"/>, which reads what its <see cref="Regularizer.GetConfig"/> wrote
+    /// (values arrive as JSON: read them with <c>GetValue&lt;T&gt;()</c>). Register once at start-up,
+    /// before saving or loading; the same factory again does nothing. See docs/custom.md.
+    /// <code>
+    /// RegularizerRegistry.Register("Orthogonality", Orthogonality.FromConfig);
+    /// </code>
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is empty or not printable, a built-in's, or registered already with another factory.</exception>
+    public static void Register(string className, Func<JsonObject, Regularizer> fromConfig) => Table.Register(className, fromConfig);
+
+    /// <summary>The regularizer classes the program registered with <see cref="Register"/>.</summary>
+    public static IReadOnlyCollection<string> RegisteredTypes => Table.Names;
+
+    /// <summary>Whether a config may name <paramref name="className"/> now: built in, registered, or in an open <see cref="CustomObjects.Scope"/>.</summary>
+    public static bool IsKnown(string className) => Table.IsKnown(className);
+
+    internal static RegisteredObjects<Regularizer> Table { get; } = new("regularizer", "RegularizerRegistry.Register", "AddRegularizer",
+        s_factories, CustomObjects.FindRegularizer);
 }
