@@ -10,8 +10,8 @@ public abstract partial class Layer
     /// Keras's <c>layer.trainable = False</c>: its weights get no gradients, optimizers skip them,
     /// their regularizers leave the loss, and Summary counts them as non-trainable. As in Keras, set
     /// it before <c>Compile</c> (or compile again after changing it): a compiled model keeps the list
-    /// of regularized weights it started with, and a running Fit its trainable weights. BatchNormalization
-    /// keeps its training behaviour (batch statistics) when frozen. A frozen layer's config writes
+    /// of regularized weights it started with, and a running Fit its trainable weights. A frozen
+    /// BatchNormalization runs in inference mode (its moving statistics, never updated), as in Keras 3. A frozen layer's config writes
     /// <c>"trainable": false</c>, so model files keep it.
     /// </summary>
     public bool Trainable

@@ -70,6 +70,33 @@ public class KerasModelApiTests
     }
 
     [Fact]
+    public void AFrozenBatchNormalizationRunsInInferenceModeInFit()
+    {
+        RandomGenerator.SetGlobalSeed(8);
+        var norm = new BatchNormalization(name: "norm");
+        var model = new Sequential(new Dense(4, inputShape: [3], name: "hidden"), norm, new Dense(2, name: "head"));
+        model.Build(new Shape(3));
+        var (x, y) = Data();
+        norm.Trainable = false;
+        var moving = norm.Parameters.Where(p => p.Name.Contains("moving")).Select(p => p.Value.ToArray()).ToArray();
+        Assert.Equal(2, moving.Length);
+
+        // In training mode a frozen BatchNormalization gives what it gives at inference.
+        var inferred = model.Predict(x).ToArray();
+        Assert.Equal(inferred, model.Call(x, training: true).ToArray());
+
+        model.Compile(new Adam(0.05f), new MeanSquaredError());
+        model.Fit(x, y, batchSize: 4, epochs: 2, verbose: 0);
+        Assert.Equal(moving, norm.Parameters.Where(p => p.Name.Contains("moving")).Select(p => p.Value.ToArray()).ToArray());
+
+        // Unfrozen, training updates the moving statistics again.
+        norm.Trainable = true;
+        model.Compile(new Adam(0.05f), new MeanSquaredError());
+        model.Fit(x, y, batchSize: 4, epochs: 1, verbose: 0);
+        Assert.NotEqual(moving[0], norm.Parameters.First(p => p.Name.Contains("moving")).Value.ToArray());
+    }
+
+    [Fact]
     public void AFrozenLayersRegularizerLeavesTheLoss()
     {
         RandomGenerator.SetGlobalSeed(4);

@@ -91,6 +91,7 @@ public sealed class BatchNormalization : Layer
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
+        training &= TrainsWeights; // frozen (Keras 3): inference mode, moving statistics untouched
         if (_axes!.Permutation is { } toLast) // channels elsewhere than last: move them there and back
             return Ops.Permute(NormalizeLastAxis(Ops.Permute(x, toLast), training), _axes.Inverse!);
         return NormalizeLastAxis(x, training);
