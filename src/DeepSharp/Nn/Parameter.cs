@@ -44,6 +44,14 @@ public sealed class Parameter
     /// <summary>The projection the optimizer applies to this weight after each update (Keras's <c>kernel_constraint</c> and kin); null for none.</summary>
     public Constraint? Constraint { get; }
 
+    /// <summary>
+    /// A pruning mask of <see cref="Value"/>'s shape (1 keeps a weight, 0 prunes it), set by
+    /// <c>DeepSharp.Compression.Pruning</c>; null when the weight is not pruned. The optimizer
+    /// multiplies the gradient by it before the update (so pruned weights' moments stay zero) and the
+    /// weight after the update and the constraint (so nothing revives a pruned weight).
+    /// </summary>
+    internal Tensor? PruningMask { get; set; }
+
     /// <summary>The shape of <see cref="Value"/>.</summary>
     public Shape Shape => Value.Shape;
 

@@ -84,6 +84,10 @@ public abstract partial class Optimizer
     private void ApplyCollected()
     {
         CheckClipping();
+        // A pruned weight's gradient is zeroed before clipping and the update, so clipping norms and
+        // the optimizer's moments never see it; the weight is masked again after the constraint.
+        foreach (var (p, grad) in _step)
+            if (p.PruningMask is { } mask) System.Numerics.Tensors.TensorPrimitives.Multiply(grad.Span, mask.Span, grad.Span);
         StepLearningRate = _schedule.Rate(Iterations);
         GradientClipping.Clip(_step, ClipNorm, ClipValue, GlobalClipNorm);
         if (WeightDecay is { } wd and not 0f)
@@ -92,7 +96,11 @@ public abstract partial class Optimizer
         BeginStep();
         foreach (var (p, grad) in _step) Update(p.Value.Span, grad.Span, SlotsOf(p));
         // Keras applies each weight's constraint after the update, never to the gradient.
-        foreach (var (p, _) in _step) p.Constraint?.Apply(p.Value);
+        foreach (var (p, _) in _step)
+        {
+            p.Constraint?.Apply(p.Value);
+            if (p.PruningMask is { } mask) System.Numerics.Tensors.TensorPrimitives.Multiply(p.Value.Span, mask.Span, p.Value.Span);
+        }
         _step.Clear();
     }
 

@@ -41,7 +41,28 @@ internal static class ModelSummary
         sb.AppendLine($" Total params: {Count(total)} ({Bytes(total * 4)})");
         sb.AppendLine($" Trainable params: {Count(trainable)} ({Bytes(trainable * 4)})");
         sb.Append($" Non-trainable params: {Count(total - trainable)} ({Bytes((total - trainable) * 4)})");
+        AppendSparsity(sb, model);
         return sb.ToString();
+    }
+
+    /// <summary>For a pruned model (weights with pruning masks), each pruned layer's sparsity: pruned of masked weights.</summary>
+    private static void AppendSparsity(StringBuilder sb, Model model)
+    {
+        bool header = false;
+        foreach (var layer in model.Layers)
+        {
+            long pruned = 0, masked = 0;
+            foreach (var p in layer.Parameters)
+                if (p.PruningMask is { } mask)
+                {
+                    masked += mask.Size;
+                    foreach (float m in mask.Span) if (m == 0f) pruned++;
+                }
+            if (masked == 0) continue;
+            if (!header) sb.AppendLine().Append(" Sparsity (pruned of prunable weights):");
+            header = true;
+            sb.AppendLine().Append(CultureInfo.InvariantCulture, $"   {TerminalText.Escape(layer.Name)}: {100.0 * pruned / masked:F2} % ({Count(pruned)} of {Count(masked)})");
+        }
     }
 
     private static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);

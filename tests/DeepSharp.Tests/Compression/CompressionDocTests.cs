@@ -1,0 +1,80 @@
+using DeepSharp.Compression;
+using DeepSharp.Losses;
+using DeepSharp.Metrics;
+using DeepSharp.Nn;
+using DeepSharp.Nn.Layers;
+using DeepSharp.Optimizers;
+using DeepSharp.Tensors;
+using DeepSharp.Tests.Data;
+using DeepSharp.Tests.Docs;
+using DeepSharp.Training;
+
+namespace DeepSharp.Tests.Compression;
+
+/// <summary>docs/compression.md's examples, run as written, with what their comments say checked.</summary>
+public sealed class CompressionDocTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void ThePagesExamplesAreHere() => MarkdownExamples.AssertAllIn("compression.md", "Compression/CompressionDocTests.cs", expectedBlocks: 3);
+
+    [Fact]
+    public void MagnitudePruningExample()
+    {
+        var (model, x, y) = PruningTestModels.Mlp();
+        string path = _temp.File("pruned.safetensors");
+        var schedule = new PolynomialDecaySparsity(initialSparsity: 0.5f, finalSparsity: 0.9f, beginStep: 0, endStep: 20, frequency: 5);
+        model.Fit(x, y, batchSize: 16, epochs: 5, verbose: 0, callbacks: [new PruningCallback(schedule)]);
+        var sparsity = Pruning.Sparsity(model); // by layer: { "dense": 0.9, "dense_1": 0.9 }
+        string summary = model.Summary();       // prints the table; it ends with each pruned layer's sparsity
+        Pruning.StripPruning(model);            // an ordinary model again, zeros included
+        model.Save(path);
+
+        Assert.Equal(54 / 60.0, sparsity["dense"], 9);
+        Assert.Equal(27 / 30.0, sparsity["dense_1"], 9);
+        Assert.Contains("   dense: 90.00 % (54 of 60)", summary);
+        Assert.Equal(54, PruningTestModels.Zeros(PruningTestModels.Weight(Model.Load(path), "dense/kernel").Value));
+    }
+
+    [Fact]
+    public void StructuredPruningShrinksTheConvnet()
+    {
+        RandomGenerator.SetGlobalSeed(4);
+        var convnet = new Sequential(
+            new Conv2D(32, (3, 3), activation: Activation.Relu, inputShape: [28, 28, 1]),
+            new MaxPooling2D((2, 2)),
+            new Conv2D(64, (3, 3), activation: Activation.Relu),
+            new MaxPooling2D((2, 2)),
+            new Flatten(),
+            new Dropout(0.5f),
+            new Dense(10, Activation.Softmax));
+        var smaller = StructuredPruning.Prune(convnet, 0.5f);
+        // Conv2D 32 → 16 filters, Conv2D 64 → 32 (with 16 inputs), Dense 10 with half its inputs
+        smaller.Compile(new Adam(), new SparseCategoricalCrossentropy());
+
+        Assert.Equal(new Shape(3, 3, 1, 16), PruningTestModels.Weight(smaller, "conv2d/kernel").Shape);
+        Assert.Equal(new Shape(3, 3, 16, 32), PruningTestModels.Weight(smaller, "conv2d_1/kernel").Shape);
+        Assert.Equal(new Shape(5 * 5 * 32, 10), PruningTestModels.Weight(smaller, "dense/kernel").Shape);
+        Assert.Equal(12_810, smaller.Parameters.Sum(p => p.Value.Size));
+    }
+
+    [Fact]
+    public void DistillationExample()
+    {
+        var (teacher, x, y) = PruningTestModels.Mlp(5);
+        teacher.Fit(x, y, batchSize: 16, epochs: 10, verbose: 0);
+        var student = new Sequential(new Dense(3, inputShape: [6]));
+        string path = _temp.File("student.safetensors");
+        var distiller = new Distiller(teacher, student, temperature: 3f, alpha: 0.1f);
+        distiller.Compile(new Adam(0.01f), new SparseCategoricalCrossentropy(fromLogits: true), [new SparseCategoricalAccuracy()]);
+        distiller.Fit(x, y, batchSize: 16, epochs: 5, verbose: 0);
+        var scores = distiller.Evaluate(x, y); // the student's loss and accuracy
+        student.Save(path);                    // save the student, not the distiller
+
+        Assert.Equal(["loss", "sparse_categorical_accuracy"], scores.Keys.Order());
+        Assert.Equal(student.Predict(x).ToArray(), Model.Load(path).Predict(x).ToArray());
+    }
+}
