@@ -45,20 +45,20 @@ internal static class BatchNormFolding
         switch (producer)
         {
             case Conv2D conv when conv.Activation == Activation.Linear && x.Rank == 4 && x.Shape[3] == Weight(conv, "kernel").Shape[2]:
-            {
-                var kernel = Weight(conv, "kernel");
-                var outShape = conv.ComputeOutputShape(x.Shape.WithoutBatch());
-                if ((long)x.Shape[0] * outShape.Size < kernel.Size) return null;
-                var (w, b) = Fold(kernel, conv.UseBias ? Weight(conv, "bias") : null, bn);
-                return Ops.Conv2D(x, w, b, conv.Strides, conv.Padding == Padding.Same, conv.DilationRate);
-            }
+                {
+                    var kernel = Weight(conv, "kernel");
+                    var outShape = conv.ComputeOutputShape(x.Shape.WithoutBatch());
+                    if ((long)x.Shape[0] * outShape.Size < kernel.Size) return null;
+                    var (w, b) = Fold(kernel, conv.UseBias ? Weight(conv, "bias") : null, bn);
+                    return Ops.Conv2D(x, w, b, conv.Strides, conv.Padding == Padding.Same, conv.DilationRate);
+                }
             case Dense dense when dense.Activation == Activation.Linear && x.Rank == 2 && x.Shape[1] == Weight(dense, "kernel").Shape[0]:
-            {
-                var kernel = Weight(dense, "kernel");
-                if ((long)x.Shape[0] * kernel.Shape[1] < kernel.Size) return null;
-                var (w, b) = Fold(kernel, dense.UseBias ? Weight(dense, "bias") : null, bn);
-                return Ops.Linear(x, w, b);
-            }
+                {
+                    var kernel = Weight(dense, "kernel");
+                    if ((long)x.Shape[0] * kernel.Shape[1] < kernel.Size) return null;
+                    var (w, b) = Fold(kernel, dense.UseBias ? Weight(dense, "bias") : null, bn);
+                    return Ops.Linear(x, w, b);
+                }
             default:
                 return null;
         }
