@@ -19,23 +19,6 @@ namespace DeepSharp.Training;
 /// </remarks>
 internal static class BatchNormFolding
 {
-    /// <summary>The Sequential model's layers run for inference (no gradients), folding where it pays.</summary>
-    public static Tensor Run(IReadOnlyList<Layer> layers, Tensor x)
-    {
-        Tensor? mask = null;
-        for (int i = 0; i < layers.Count; i++)
-        {
-            if (mask is null && i + 1 < layers.Count && TryFolded(layers[i], layers[i + 1], x) is { } folded)
-            {
-                x = folded;
-                i++;
-                continue;
-            }
-            (x, mask) = layers[i].CallMasked(x, mask, training: false);
-        }
-        return x;
-    }
-
     /// <summary>producer → norm on <paramref name="x"/> with the normalisation folded in; null when it does not apply.</summary>
     internal static Tensor? TryFolded(Layer producer, Layer next, Tensor x)
     {

@@ -38,12 +38,12 @@ public partial class Model
     }
 
     /// <summary>
-    /// One batch through the model for inference: a plain Sequential runs with BatchNormalization
-    /// folded into the Conv2D/Dense before it (<see cref="BatchNormFolding"/>); any other model runs
-    /// its own <see cref="Call(Tensor, bool)"/>.
+    /// One batch through the model for inference: a plain Sequential runs through
+    /// <see cref="InferenceRunner"/> (BatchNormalization folded, conv + max-pool a few images at a
+    /// time); any other model runs its own <see cref="Call(Tensor, bool)"/>.
     /// </summary>
     private Tensor InferenceCall(Tensor x) =>
-        GetType() == typeof(Sequential) && Layers.Count > 0 ? BatchNormFolding.Run(Layers, x) : Call(x);
+        GetType() == typeof(Sequential) && Layers.Count > 0 ? InferenceRunner.Run(Layers, x) : Call(x);
 
     /// <summary>
     /// The model's outputs for one tensor per input, computed in batches: one tensor per output,
