@@ -41,5 +41,12 @@ internal sealed class OnnxRuntimeSide : IDisposable
         }
     }
 
+    /// <summary>Runs the first <paramref name="count"/> test images through the session as one batch.</summary>
+    public void InferFirst(int count)
+    {
+        var input = new DenseTensor<float>(_images.AsMemory(0, count * _perImage), [count, 28, 28, 1]);
+        using var results = _session.Run([NamedOnnxValue.CreateFromTensor(_inputName, input)]);
+    }
+
     public void Dispose() => _session.Dispose();
 }

@@ -23,7 +23,7 @@ public partial class Model
                 cancellationToken.ThrowIfCancellationRequested();
                 int count = Math.Min(batchSize, samples - start);
                 using var scope = Tensor.Scope();
-                var yb = Call(x.SliceRows(start, count));
+                var yb = InferenceCall(x.SliceRows(start, count));
                 result ??= Tensor.Empty(yb.Shape.WithoutBatch().WithBatch(samples));
                 yb.Span.CopyTo(result.Span.Slice(start * (yb.Size / count), yb.Size));
             }
@@ -36,6 +36,14 @@ public partial class Model
         }
         return result;
     }
+
+    /// <summary>
+    /// One batch through the model for inference: a plain Sequential runs through
+    /// <see cref="InferenceRunner"/> (BatchNormalization folded, conv + max-pool a few images at a
+    /// time); any other model runs its own <see cref="Call(Tensor, bool)"/>.
+    /// </summary>
+    private Tensor InferenceCall(Tensor x) =>
+        GetType() == typeof(Sequential) && Layers.Count > 0 ? InferenceRunner.Run(Layers, x) : Call(x);
 
     /// <summary>
     /// The model's outputs for one tensor per input, computed in batches: one tensor per output,

@@ -51,6 +51,26 @@ internal sealed class WorkerPool : IDisposable
         }
     }
 
+    /// <summary>
+    /// Below this much work (multiply-adds, or elements touched) a loop runs on the calling thread:
+    /// waking a worker costs microseconds, more than a batch-1 layer's whole computation.
+    /// </summary>
+    public const long InlineWork = 1L << 18;
+
+    /// <summary>
+    /// Runs <paramref name="body"/> for indices 0..count-1: inline when <paramref name="work"/> (the
+    /// loop's total multiply-adds or elements) is below <see cref="InlineWork"/>, else over the pool.
+    /// </summary>
+    public void For(int count, IParallelBody body, long work)
+    {
+        if (work < InlineWork)
+        {
+            for (int i = 0; i < count; i++) body.Execute(i);
+            return;
+        }
+        For(count, body);
+    }
+
     /// <summary>Runs <paramref name="body"/> for indices 0..count-1, spread over the pool.</summary>
     public void For(int count, IParallelBody body)
     {

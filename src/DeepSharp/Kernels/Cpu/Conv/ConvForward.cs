@@ -56,7 +56,7 @@ internal sealed unsafe class ConvForward : IParallelBody
         for (int i = 0; i < Tile; i++) body._colRows[i] = i * k;
         body._rowsPerTask = Math.Clamp((PixelsPerTask + g.OutW - 1) / g.OutW, 1, g.OutH);
         body._rowTasks = (g.OutH + body._rowsPerTask - 1) / body._rowsPerTask;
-        try { WorkerPool.Shared.For(g.Batch * body._rowTasks, body); }
+        try { WorkerPool.Shared.For(g.Batch * body._rowTasks, body, (long)g.Batch * g.OutH * g.OutW * k * g.OutC); }
         finally { body._x = body._w = body._bias = body._y = null; }
     }
 

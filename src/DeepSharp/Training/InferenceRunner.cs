@@ -1,0 +1,31 @@
+using DeepSharp.Nn;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Training;
+
+/// <summary>
+/// A Sequential model's layers run for Predict (no gradients, no masks written back): each layer's
+/// own forward, except where a pair of layers runs better together —
+/// <see cref="BatchNormFolding"/> (a linear Conv2D/Dense and the BatchNormalization after it) and
+/// <see cref="ConvPoolChunking"/> (a Conv2D and the MaxPooling2D after it, a few images at a time).
+/// </summary>
+internal static class InferenceRunner
+{
+    /// <summary>The layers in order on <paramref name="x"/>; masks flow as in Sequential.Call.</summary>
+    public static Tensor Run(IReadOnlyList<Layer> layers, Tensor x)
+    {
+        Tensor? mask = null;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            if (mask is null && i + 1 < layers.Count
+                && (BatchNormFolding.TryFolded(layers[i], layers[i + 1], x) ?? ConvPoolChunking.TryChunked(layers[i], layers[i + 1], x)) is { } pair)
+            {
+                x = pair;
+                i++;
+                continue;
+            }
+            (x, mask) = layers[i].CallMasked(x, mask, training: false);
+        }
+        return x;
+    }
+}
