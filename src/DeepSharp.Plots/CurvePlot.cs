@@ -100,9 +100,41 @@ public static class CurvePlot
                 if (!curves.Values.ContainsKey(metric)) rising |= Rises(validation);
             }
         }
+        FitLimits(plot, runs, metric);
         // Keep the legend off the lines' ends: bottom right for values that rise (accuracy), top right for those that fall (loss).
-        if (compare || metric != TrainingCurves.LearningRate) plot.ShowLegend(rising ? Alignment.LowerRight : Alignment.UpperRight).FontSize = 13;
+        // The learning rate sits near the top of its axis (drawn from 0): its legend goes low, on the side the rate leaves free.
+        var corner = metric == TrainingCurves.LearningRate ? (rising ? Alignment.UpperLeft : Alignment.LowerLeft)
+            : rising ? Alignment.LowerRight : Alignment.UpperRight;
+        if (compare || metric != TrainingCurves.LearningRate) plot.ShowLegend(corner).FontSize = 13;
         return plot;
+    }
+
+    /// <summary>
+    /// Axis limits a reader can trust: epochs with a margin so the first and last points are not on the frame;
+    /// the learning rate from 0; a flat line (a constant rate, an accuracy stuck at 1) centred with room around it
+    /// rather than ScottPlot's ±1 around zero.
+    /// </summary>
+    private static void FitLimits(Plot plot, IReadOnlyList<Run> runs, string metric)
+    {
+        var epochs = runs.SelectMany(r => r.Curves.Epochs).Select(e => e + 1.0).ToList();
+        double first = epochs.Min(), last = epochs.Max(), pad = Math.Max(0.3, (last - first) * 0.03);
+        plot.Axes.SetLimitsX(first - pad, last + pad);
+        var values = runs.SelectMany(r => new[] { metric, TrainingCurves.ValidationPrefix + metric }
+            .Where(r.Curves.Values.ContainsKey).SelectMany(n => r.Curves.Values[n])).Where(double.IsFinite).ToList();
+        if (values.Count == 0) return;
+        double low = values.Min(), high = values.Max();
+        if (metric == TrainingCurves.LearningRate && low >= 0)
+            plot.Axes.SetLimitsY(0, high > 0 ? high * 1.15 : 1);
+        else if (high - low <= 1e-9 * Math.Max(1, Math.Abs(high)))
+        {
+            double room = Math.Abs(high) > 0 ? Math.Abs(high) * 0.1 : 0.1;
+            plot.Axes.SetLimitsY(low - room, high + room);
+        }
+        else
+        {
+            double room = (high - low) * 0.08;
+            plot.Axes.SetLimitsY(low - room, high + room);
+        }
     }
 
     private static bool Rises(IReadOnlyList<double> values)
