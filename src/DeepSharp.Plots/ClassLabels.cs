@@ -5,6 +5,10 @@ namespace DeepSharp.Plots;
 /// <summary>Class indices from a classifier's outputs and targets, in the forms Keras's classification losses take.</summary>
 public static class ClassLabels
 {
+    /// <summary>"0", "1", ...: names for classes that have none.</summary>
+    public static IReadOnlyList<string> Names(int count) =>
+        Enumerable.Range(0, count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+
     /// <summary>
     /// The predicted class of each sample: the arg-max of a (N, K) row of probabilities or logits for K &gt; 1;
     /// for one sigmoid output, (N, 1) or (N,), class 1 when the probability is at least 0.5.

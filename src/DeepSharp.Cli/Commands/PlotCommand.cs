@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DeepSharp.Data.Datasets;
 using DeepSharp.Plots;
+using DeepSharp.Tensors;
 using DeepSharp.Text;
 using DeepSharp.Training;
 
@@ -99,28 +100,34 @@ internal static class PlotCommand
         var model = ModelArguments.Load(file);
         var inputShape = model.Layers[0].BuiltInputShape
             ?? throw new DeepSharpException($"Model '{file.FullName}' has no input shape; its test-set pictures need a built model.");
-        switch (data ?? EvaluateCommand.Infer(inputShape))
+        return (data ?? EvaluateCommand.Infer(inputShape)) switch
         {
-            case "names":
-            {
-                var (split, rebuilt) = NamesPresets.Data(dataDir);
-                string beside = Path.Combine(file.DirectoryName!, "vocabulary.json");
-                var vocabulary = File.Exists(beside) ? CharVocabulary.Load(beside) : rebuilt;
-                return RunPictures.Names(model, new CharLanguageModelData(vocabulary, NamesPresets.Context), split.Test, folder);
-            }
-            case "spam":
-            {
-                var (split, vectorizer) = SpamPresets.Data(dataDir);
-                var (x, y) = SpamPresets.Encode(vectorizer, split.Test);
-                return RunPictures.Spam(model, split.Test, x, y, folder, 128);
-            }
-            default:
-            {
-                var (_, (x, y)) = Mnist.Load(dataDir);
-                if (inputShape != x.Shape.WithoutBatch())
-                    throw new DeepSharpException($"Model '{file.FullName}' takes inputs {inputShape.ToBatchString()}; MNIST images are {x.Shape.WithoutBatch().ToBatchString()} (give --data).");
-                return RunPictures.Images(model, x, y, RunPictures.MnistClasses, folder, 128);
-            }
-        }
+            "names" => NamesPictures(model, file, dataDir, folder),
+            "spam" => SpamPictures(model, dataDir, folder),
+            _ => MnistPictures(model, file, inputShape, dataDir, folder),
+        };
+    }
+
+    private static List<string> NamesPictures(Model model, FileInfo file, string? dataDir, string folder)
+    {
+        var (split, rebuilt) = NamesPresets.Data(dataDir);
+        string beside = Path.Combine(file.DirectoryName!, "vocabulary.json");
+        var vocabulary = File.Exists(beside) ? CharVocabulary.Load(beside) : rebuilt;
+        return RunPictures.Names(model, new CharLanguageModelData(vocabulary, NamesPresets.Context), split.Test, folder);
+    }
+
+    private static List<string> SpamPictures(Model model, string? dataDir, string folder)
+    {
+        var (split, vectorizer) = SpamPresets.Data(dataDir);
+        var (x, y) = SpamPresets.Encode(vectorizer, split.Test);
+        return RunPictures.Spam(model, split.Test, x, y, folder, 128);
+    }
+
+    private static List<string> MnistPictures(Model model, FileInfo file, Shape inputShape, string? dataDir, string folder)
+    {
+        var (_, (x, y)) = Mnist.Load(dataDir);
+        if (inputShape != x.Shape.WithoutBatch())
+            throw new DeepSharpException($"Model '{file.FullName}' takes inputs {inputShape.ToBatchString()}; MNIST images are {x.Shape.WithoutBatch().ToBatchString()} (give --data).");
+        return RunPictures.Images(model, x, y, RunPictures.MnistClasses, folder, 128);
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using DeepSharp.Data.Datasets;
+using DeepSharp.Metrics;
 using DeepSharp.Plots;
 using DeepSharp.Tensors;
 using DeepSharp.Text;
@@ -19,7 +20,7 @@ internal static class RunPictures
     public const string HistoryFileName = "history.json";
     public const string ConfusionFile = "confusion_matrix.png", MisclassifiedFile = "misclassified.png", WorstFile = "worst_predicted.md";
 
-    public static readonly string[] MnistClasses = [.. ConfusionMatrix.DefaultNames(10)];
+    public static readonly string[] MnistClasses = [.. ClassLabels.Names(10)];
     public static readonly string[] SpamClasses = ["ham", "spam"];
 
     /// <summary>Adds a <see cref="PlotCallback"/> that redraws the curves into <paramref name="output"/> each epoch (on the chief rank, when there is a folder).</summary>
@@ -38,7 +39,7 @@ internal static class RunPictures
         var predicted = ClassLabels.FromPredictions(Probabilities(model, xTest, batchSize));
         var actual = ClassLabels.FromTargets(yTest);
         string confusion = Path.Combine(folder, ConfusionFile), misclassified = Path.Combine(folder, MisclassifiedFile);
-        ConfusionMatrix.FromLabels(actual, predicted, classNames).Save(confusion);
+        ConfusionMatrixPlot.Save(ConfusionMatrix.FromLabels(actual, predicted, classNames.Count), classNames, confusion);
         MisclassifiedGrid.Save(xTest, actual, predicted, classNames, misclassified);
         return [confusion, misclassified];
     }
@@ -49,7 +50,7 @@ internal static class RunPictures
         var probabilities = Probabilities(model, xTest, batchSize);
         var actual = ClassLabels.FromTargets(yTest);
         string confusion = Path.Combine(folder, ConfusionFile), worst = Path.Combine(folder, WorstFile);
-        ConfusionMatrix.FromLabels(actual, ClassLabels.FromPredictions(probabilities), SpamClasses).Save(confusion);
+        ConfusionMatrixPlot.Save(ConfusionMatrix.FromLabels(actual, ClassLabels.FromPredictions(probabilities), 2), SpamClasses, confusion);
         var p = probabilities.ToArray();
         var rows = emails.Select((email, i) => new TextPrediction(Gist(email.Text), SpamClasses[actual[i]],
             string.Create(CultureInfo.InvariantCulture, $"{SpamClasses[p[i] >= 0.5f ? 1 : 0]} (p(spam) {p[i]:F3})"), actual[i] == 1 ? 1 - p[i] : p[i]));

@@ -20,13 +20,13 @@ public class MisclassifiedGridTests
         using var folder = new TempFolder();
         int[] actual = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
         int[] predicted = [0, 7, 2, 5, 4, 5, 0, 7, 3, 9]; // 1, 3, 6, 8 are wrong
-        int drawn = MisclassifiedGrid.Save(Images(10, channels), actual, predicted, ConfusionMatrix.DefaultNames(10), folder.File("wrong.png"));
+        int drawn = MisclassifiedGrid.Save(Images(10, channels), actual, predicted, ClassLabels.Names(10), folder.File("wrong.png"));
         Assert.Equal(4, drawn);
         var image = PngAssert.Drawn(folder.File("wrong.png"), 4 * MisclassifiedGrid.CellWidth + 20, MisclassifiedGrid.CellHeight + 70);
         Assert.True(PngAssert.Count(image, "#8B0000", 40) > 50, "the predicted labels (dark red) are missing");
 
-        Assert.Equal(2, MisclassifiedGrid.Save(Images(10, channels), actual, predicted, ConfusionMatrix.DefaultNames(10), folder.File("two.png"), maxImages: 2));
-        Assert.Equal(0, MisclassifiedGrid.Save(Images(10, channels), actual, actual, ConfusionMatrix.DefaultNames(10), folder.File("none.png")));
+        Assert.Equal(2, MisclassifiedGrid.Save(Images(10, channels), actual, predicted, ClassLabels.Names(10), folder.File("two.png"), maxImages: 2));
+        Assert.Equal(0, MisclassifiedGrid.Save(Images(10, channels), actual, actual, ClassLabels.Names(10), folder.File("none.png")));
         Assert.True(File.Exists(folder.File("none.png")));
     }
 
