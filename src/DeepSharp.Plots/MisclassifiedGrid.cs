@@ -42,25 +42,31 @@ public static class MisclassifiedGrid
         if (actual.Count != n || predicted.Count != n)
             throw new ShapeMismatchException($"{n} images but {actual.Count} true labels and {predicted.Count} predictions.");
         var wrong = new List<int>();
-        for (int i = 0; i < n && wrong.Count < maxImages; i++)
+        int wrongInAll = 0;
+        for (int i = 0; i < n; i++)
         {
             if ((uint)actual[i] >= (uint)classNames.Count || (uint)predicted[i] >= (uint)classNames.Count)
                 throw new ArgumentException($"Image {i} has true class {actual[i]} and predicted class {predicted[i]}; {classNames.Count} classes are named.", nameof(classNames));
-            if (actual[i] != predicted[i]) wrong.Add(i);
+            if (actual[i] == predicted[i]) continue;
+            wrongInAll++;
+            if (wrong.Count < maxImages) wrong.Add(i);
         }
         int cols = Math.Max(1, Math.Min(columns, wrong.Count));
         int rows = Math.Max(1, (wrong.Count + cols - 1) / cols);
-        using var plot = Draw(images, wrong, actual, predicted, classNames, cols, rows);
+        using var plot = Draw(images, wrong, wrongInAll, actual, predicted, classNames, cols, rows);
         Drawing.SavePng(plot, path, Math.Max(cols * CellWidth, 420) + 20, rows * CellHeight + 70);
         return wrong.Count;
     }
 
-    private static Plot Draw(Tensor images, List<int> wrong, IReadOnlyList<int> actual, IReadOnlyList<int> predicted,
+    private static Plot Draw(Tensor images, List<int> wrong, int wrongInAll, IReadOnlyList<int> actual, IReadOnlyList<int> predicted,
         IReadOnlyList<string> classNames, int cols, int rows)
     {
         var plot = new Plot();
         plot.Font.Set(Drawing.FontName);
-        plot.Title(wrong.Count == 0 ? "No test image was misclassified" : $"Misclassified test images: the first {wrong.Count}", 17);
+        string title = wrong.Count == 0 ? "No test image was misclassified"
+            : wrong.Count == wrongInAll ? $"The {wrongInAll} misclassified test image{(wrongInAll == 1 ? "" : "s")}"
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Misclassified test images: the first {wrong.Count} of {wrongInAll:N0}");
+        plot.Title(title, 17);
         plot.HideAxesAndGrid();
         plot.Axes.Title.IsVisible = true;
         plot.Layout.Fixed(new PixelPadding(10, 10, 10, 60));
@@ -86,7 +92,7 @@ public static class MisclassifiedGrid
     {
         var label = plot.Add.Text(text, x, y);
         label.LabelFontName = Drawing.FontName;
-        label.LabelFontSize = 13;
+        label.LabelFontSize = Math.Clamp(0.9f * (CellWidth - 8) / (0.6f * text.Length), 9f, 13f); // long class names shrink to fit their cell
         label.LabelAlignment = Alignment.MiddleCenter;
         label.LabelFontColor = color;
         label.LabelBold = bold;
