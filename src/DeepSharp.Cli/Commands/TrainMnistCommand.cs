@@ -34,7 +34,7 @@ internal static class TrainMnistCommand
         var dataDir = CommonOptions.DataDir();
         var output = new Option<DirectoryInfo?>("--out")
         {
-            Description = "Folder to write the trained model (model.safetensors) and its history (history.json) into.",
+            Description = "Folder to write the trained model (model.safetensors), its history (history.json) and the pictures of training into.",
         };
         var command = new Command("mnist", "Train a CNN on MNIST (default: the seed's Conv2D 32 → MaxPool → Dense 128 → Dense 10, Adam).")
         {
@@ -54,14 +54,14 @@ internal static class TrainMnistCommand
         int epochs = epochsGiven ?? preset.Epochs;
         int batchSize = batchGiven ?? preset.BatchSize;
         // What a resumed run must share with the one that wrote the checkpoint, beside what Fit checks itself (batch size, ...).
-        var callbacks = CliDistributed.CheckpointCallbacks(makeCallbacks(new Dictionary<string, string>
+        var callbacks = RunPictures.WithCurves(CliDistributed.CheckpointCallbacks(makeCallbacks(new Dictionary<string, string>
         {
             ["command"] = "train mnist",
             ["--model"] = preset.Name,
             ["--seed"] = seed.ToString(CultureInfo.InvariantCulture),
             ["--epochs"] = epochs.ToString(CultureInfo.InvariantCulture),
             ["--data-dir"] = dataDir is not null ? Path.TrimEndingDirectorySeparator(dataDir.FullName) : $"(the cache, {MnistLocator.Spec.PackageSpec})",
-        }));
+        })), output);
         // Fail on an unusable output folder before training, not after.
         if (output is not null) Directory.CreateDirectory(output.FullName);
         DeepSharp.Threads.Count = threads;
@@ -99,6 +99,8 @@ internal static class TrainMnistCommand
             model.Save(modelPath);
             history.Save(historyPath);
             Console.WriteLine($"Wrote {modelPath} and {historyPath}.");
+            RunPictures.Report(output.FullName, [.. RunPictures.Curves(history, output.FullName),
+                .. RunPictures.Images(model, xTest, yTest, RunPictures.MnistClasses, output.FullName, batchSize)]);
         }
         return 0;
     }

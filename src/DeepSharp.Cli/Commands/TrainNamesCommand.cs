@@ -25,7 +25,7 @@ internal static class TrainNamesCommand
             Epochs: "Passes over the training names (default: 30 for gpt, 12 for lstm).",
             BatchSize: "Names per gradient step.", DefaultBatchSize: 64,
             DataDir: "A folder holding names.txt (one name per line) instead of the fetched data set.",
-            Output: "Folder to write model.safetensors and vocabulary.json into (for deepsharp generate)."),
+            Output: "Folder to write model.safetensors and vocabulary.json (for deepsharp generate), history.json and the pictures of training into."),
         Run);
 
     private static int Run(TextTrainingSettings settings)
@@ -47,9 +47,9 @@ internal static class TrainNamesCommand
         model.Summary();
         Console.WriteLine($"Training {preset}: batch {batchSize}, {epochs} epochs, Adam {learningRate}, seed {seed}, {threads} threads.{CliDistributed.Describe()}");
         var clock = Stopwatch.StartNew();
-        var callbacks = CliDistributed.CheckpointCallbacks(settings.Callbacks(epochs));
-        if (TrainingInterrupt.Fit(token => model.Fit(x, y, batchSize, epochs, validationData: validation, callbacks: callbacks, cancellationToken: token), callbacks) is null)
-            return TrainingInterrupt.ExitCode;
+        var callbacks = RunPictures.WithCurves(CliDistributed.CheckpointCallbacks(settings.Callbacks(epochs)), output);
+        var history = TrainingInterrupt.Fit(token => model.Fit(x, y, batchSize, epochs, validationData: validation, callbacks: callbacks, cancellationToken: token), callbacks);
+        if (history is null) return TrainingInterrupt.ExitCode;
         double seconds = clock.Elapsed.TotalSeconds;
 
         Tensor Logits(Tensor inputs) => model.Call(inputs);
@@ -61,9 +61,12 @@ internal static class TrainNamesCommand
         if (output is not null && CliDistributed.IsChief)
         {
             string modelPath = Path.Combine(output.FullName, "model.safetensors"), vocabularyPath = Path.Combine(output.FullName, "vocabulary.json");
+            string historyPath = Path.Combine(output.FullName, RunPictures.HistoryFileName);
             model.Save(modelPath);
             vocabulary.Save(vocabularyPath);
-            Console.WriteLine($"Wrote {modelPath} and {vocabularyPath}.");
+            history.Save(historyPath);
+            Console.WriteLine($"Wrote {modelPath}, {vocabularyPath} and {historyPath}.");
+            RunPictures.Report(output.FullName, [.. RunPictures.Curves(history, output.FullName), .. RunPictures.Names(model, data, split.Test, output.FullName)]);
         }
         return 0;
     }

@@ -8,6 +8,7 @@ using DeepSharp.Metrics;
 using DeepSharp.Optimizers;
 using DeepSharp.Tensors;
 using DeepSharp.Text;
+using DeepSharp.Training;
 
 namespace DeepSharp.Cli.Commands;
 
@@ -26,7 +27,7 @@ internal static class TrainSpamCommand
             Epochs: $"Passes over the training e-mails (default: {DefaultEpochs}).",
             BatchSize: "E-mails per gradient step.", DefaultBatchSize: 32,
             DataDir: "A folder in the package's data layout (GROUP/ID.txt, spam groups named spam*) instead of the fetched data set.",
-            Output: "Folder to write model.safetensors into."),
+            Output: "Folder to write model.safetensors, history.json and the pictures of training into."),
         Run);
 
     private static int Run(TextTrainingSettings settings)
@@ -49,9 +50,9 @@ internal static class TrainSpamCommand
         model.Summary();
         Console.WriteLine($"Training {preset}: batch {batchSize}, {epochs} epochs, Adam, seed {seed}, {threads} threads.{CliDistributed.Describe()}");
         clock.Restart();
-        var callbacks = CliDistributed.CheckpointCallbacks(settings.Callbacks(epochs));
-        if (TrainingInterrupt.Fit(token => model.Fit(x, y, batchSize, epochs, validationData: validation, callbacks: callbacks, cancellationToken: token), callbacks) is null)
-            return TrainingInterrupt.ExitCode;
+        var callbacks = RunPictures.WithCurves(CliDistributed.CheckpointCallbacks(settings.Callbacks(epochs)), output);
+        var history = TrainingInterrupt.Fit(token => model.Fit(x, y, batchSize, epochs, validationData: validation, callbacks: callbacks, cancellationToken: token), callbacks);
+        if (history is null) return TrainingInterrupt.ExitCode;
         double seconds = clock.Elapsed.TotalSeconds;
 
         var predicted = model.Predict(xTest, batchSize).ToArray();
@@ -71,9 +72,12 @@ internal static class TrainSpamCommand
             $"Test accuracy: {(double)correct / truth.Length:F4} - precision {precision:F4} - recall {recall:F4} - F1 {f1:F4} (spam class; {seconds:F1}s training, {seconds / epochs:F1}s per epoch)"));
         if (output is not null && CliDistributed.IsChief)
         {
-            string modelPath = Path.Combine(output.FullName, "model.safetensors");
+            string modelPath = Path.Combine(output.FullName, "model.safetensors"), historyPath = Path.Combine(output.FullName, RunPictures.HistoryFileName);
             model.Save(modelPath);
-            Console.WriteLine($"Wrote {modelPath}.");
+            history.Save(historyPath);
+            Console.WriteLine($"Wrote {modelPath} and {historyPath}.");
+            RunPictures.Report(output.FullName, [.. RunPictures.Curves(history, output.FullName),
+                .. RunPictures.Spam(model, split.Test, xTest, yTest, output.FullName, batchSize)]);
         }
         return 0;
     }

@@ -115,7 +115,8 @@ public sealed class ModelCommandTests : IDisposable
         using var history = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(run, "history.json")));
         Assert.Equal(2, history.RootElement.GetProperty("epoch").GetArrayLength());
         Assert.Equal(2, history.RootElement.GetProperty("history").GetProperty("val_accuracy").GetArrayLength());
-        Assert.Equal(["history.json", "model.safetensors"], Directory.GetFiles(run).Select(Path.GetFileName).Order());
+        Assert.Equal(["accuracy.png", "confusion_matrix.png", "history.json", "learning_rate.png", "loss.png", "misclassified.png", "model.safetensors"],
+            Directory.GetFiles(run).Select(Path.GetFileName).Order()); // the pictures of training: docs/plots.md
     }
 
     [Fact]
