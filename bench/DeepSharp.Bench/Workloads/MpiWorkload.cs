@@ -16,7 +16,7 @@ namespace DeepSharp.Bench.Workloads;
 /// <summary>
 /// (m) Data-parallel training on MPI (docs/distributed.md), run with <c>DeepSharp.Bench --mpi</c>: the
 /// seed CNN at global batch 128 as 1 process × 1 thread, 1 process × 2 threads and 2 ranks × 1
-/// thread (deterministic over shared memory and over TCP with MPIR_CVAR_NOLOCAL=1, deterministic
+/// thread (deterministic over shared memory and over TCP with MPIR_CVAR_NOLOCAL=1 and UCX_TLS=tcp,self, deterministic
 /// with the optimizer sharded, fast), each configuration its own process (the bench starts
 /// <c>mpiexec</c> itself), in alternation, several rounds; ratios are taken within a round and their
 /// median reported. Each rank prints where its step's time went (compute, copies, additions, the
@@ -46,7 +46,7 @@ internal static class MpiWorkload
         new("one2", "1 process x 2 threads, plain Fit", 0, 2, "plain", false),
         new("det1", "1 process x 1 thread, deterministic (chunks, no MPI)", 0, 1, "det", false),
         new("det2", "2 ranks x 1 thread, deterministic, shared memory", 2, 1, "det", false),
-        new("tcp2", "2 ranks x 1 thread, deterministic, TCP (NOLOCAL)", 2, 1, "det", true),
+        new("tcp2", "2 ranks x 1 thread, deterministic, TCP (NOLOCAL, UCX_TLS=tcp)", 2, 1, "det", true),
         new("shard2", "2 ranks x 1 thread, deterministic, optimizer sharded", 2, 1, "shard", false),
         new("fast2", "2 ranks x 1 thread, fast (MPI_Iallreduce)", 2, 1, "fast", false),
     ];
@@ -120,11 +120,21 @@ internal static class MpiWorkload
         if (alphaBeta)
         {
             Console.WriteLine("== MPI latency and bandwidth (2 ranks, MPI_Allgather of n bytes per rank; MPI_Allreduce of n bytes)");
+            var fits = new List<(string Name, double Alpha, double Beta)>();
             foreach (bool tcp in new[] { false, true })
             {
-                Console.WriteLine(tcp ? "  TCP (MPIR_CVAR_NOLOCAL=1):" : "  shared memory:");
-                foreach (var line in Launch(2, tcp, "mode=alphabeta")) if (line.StartsWith("  ", StringComparison.Ordinal)) Console.WriteLine("  " + line);
+                Console.WriteLine(tcp ? "  TCP (MPIR_CVAR_NOLOCAL=1 UCX_TLS=tcp,self):" : "  shared memory:");
+                foreach (var line in Launch(2, tcp, "mode=alphabeta"))
+                {
+                    if (line.StartsWith("  ", StringComparison.Ordinal)) Console.WriteLine("  " + line);
+                    if (line.StartsWith("FIT ", StringComparison.Ordinal))
+                        fits.Add((tcp ? "TCP" : "shared memory", double.Parse(Field(line, "alpha"), CultureInfo.InvariantCulture), double.Parse(Field(line, "beta"), CultureInfo.InvariantCulture)));
+                }
             }
+            double seedStep = rates.TryGetValue("det1", out var det1) && det1.Count > 0 ? 1 / Stats.Of(det1).Median : double.NaN;
+            var gpt = Launch(0, false, "mode=gpt").First(l => l.StartsWith("GPT ", StringComparison.Ordinal));
+            double gptStep = 1 / double.Parse(Field(gpt, "stepsPerSecond"), CultureInfo.InvariantCulture);
+            ScalingModel.Print(fits, seedStep, gptStep);
         }
         return 0;
     }
@@ -145,7 +155,13 @@ internal static class MpiWorkload
             : new ProcessStartInfo(Mpiexec(), ["-n", ranks.ToString(CultureInfo.InvariantCulture), "dotnet", self, "--mpi-rank", .. args]);
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
-        if (tcp) psi.Environment["MPIR_CVAR_NOLOCAL"] = "1";
+        if (tcp)
+        {
+            // Debian's MPICH is ch4:ucx: NOLOCAL makes MPICH skip its own shared memory, and UCX_TLS keeps UCX
+            // from using shared memory in its place, so the ranks talk TCP as between two hosts.
+            psi.Environment["MPIR_CVAR_NOLOCAL"] = "1";
+            psi.Environment["UCX_TLS"] = "tcp,self";
+        }
         using var process = Process.Start(psi)!;
         var error = process.StandardError.ReadToEndAsync();
         var lines = new List<string>();
@@ -169,6 +185,14 @@ internal static class MpiWorkload
         int Int(string key, int fallback) => a.TryGetValue(key, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
         string mode = a.GetValueOrDefault("mode", "det");
         if (mode == "alphabeta") return AlphaBeta();
+        if (mode == "gpt")
+        {
+            // (g)'s char-GPT step on one thread: the compute time per rank of the scaling model.
+            DeepSharp.Threads.Count = 1;
+            double tokens = CharGptWorkload.DeepSharp(Args.Parse(["min=2"])).Get("tokensPerSecond");
+            Console.WriteLine($"GPT stepsPerSecond={(tokens / (32 * 64)).ToString("R", CultureInfo.InvariantCulture)}");
+            return 0;
+        }
         int threads = Int("threads", 1), steps = Int("steps", 60), warm = Int("warm", 8), batch = Int("batch", 128), chunk = Int("chunk", 32);
         DeepSharp.Threads.Count = threads;
         var strategy = mode switch
@@ -199,7 +223,8 @@ internal static class MpiWorkload
         {
             int values = model.TrainableParameters.Sum(p => p.Value.Size);
             var (allreduce, allgather) = PlainCollectives(strategy, values); // every rank takes part
-            collectives = $"plain MPI_Allreduce of the gradient ({values} floats): {allreduce * 1000:F3} ms; MPI_Allgather of it per rank: {allgather * 1000:F3} ms (medians of 30)";
+            collectives = $"plain MPI_Allreduce of the gradient ({values} floats): {allreduce.Min * 1000:F3} ms min, {allreduce.Median * 1000:F3} median; " +
+                $"MPI_Allgather of it per rank: {allgather.Min * 1000:F3} ms min, {allgather.Median * 1000:F3} median (30 each)";
         }
         if (rank != 0) return 0;
         Console.WriteLine($"MPIBENCH mode={mode} ranks={strategy?.WorldSize ?? 1} threads={threads} stepsPerSecond={(1 / perStep).ToString("R", CultureInfo.InvariantCulture)} msPerStep={perStep * 1000:F3}");
@@ -208,8 +233,8 @@ internal static class MpiWorkload
         return 0;
     }
 
-    /// <summary>Median seconds of an in-place MPI_Allreduce of <paramref name="values"/> floats, and of an MPI_Allgather of as many per rank.</summary>
-    private static unsafe (double Allreduce, double Allgather) PlainCollectives(DistributedStrategy strategy, int values)
+    /// <summary>Seconds of an in-place MPI_Allreduce of <paramref name="values"/> floats, and of an MPI_Allgather of as many per rank.</summary>
+    private static unsafe (Stats Allreduce, Stats Allgather) PlainCollectives(DistributedStrategy strategy, int values)
     {
         var buffer = new float[values];
         var gathered = new float[(long)values * strategy.WorldSize];
@@ -227,7 +252,7 @@ internal static class MpiWorkload
             reduce.Add((double)(t1 - t0) / Stopwatch.Frequency);
             gather.Add((double)(t2 - t1) / Stopwatch.Frequency);
         }
-        return (Stats.Of(reduce).Median, Stats.Of(gather).Median);
+        return (Stats.Of(reduce), Stats.Of(gather));
     }
 
     /// <summary>
@@ -247,7 +272,7 @@ internal static class MpiWorkload
             int reps = bytes < 1 << 16 ? 300 : bytes < 1 << 22 ? 40 : 12;
             var gather = new List<double>();
             var reduce = new List<double>();
-            for (int i = 0; i < reps + 3; i++)
+            for (int i = 0; i < reps + 20; i++)
             {
                 strategy.Barrier();
                 long t0 = Stopwatch.GetTimestamp();
@@ -255,21 +280,27 @@ internal static class MpiWorkload
                 long t1 = Stopwatch.GetTimestamp();
                 fixed (float* p = floats) Mpi.Allreduce(MpiNative.InPlace, p, floats.Length, MpiNative.Float, MpiNative.Sum, MpiNative.CommWorld);
                 long t2 = Stopwatch.GetTimestamp();
-                if (i < 3) continue;
+                if (i < 20) continue; // warm-up: connections, first touches
                 gather.Add((double)(t1 - t0) / Stopwatch.Frequency);
                 reduce.Add((double)(t2 - t1) / Stopwatch.Frequency);
             }
-            double g = Stats.Of(gather).Median, r = Stats.Of(reduce).Median;
+            // The minimum is the uncontended cost (a busy machine only adds to it); the median beside it.
+            var g = Stats.Of(gather);
+            var r = Stats.Of(reduce);
             sizes.Add(bytes);
-            times.Add(g);
-            if (strategy.IsChief) Console.WriteLine($"  {bytes,10} B: allgather {g * 1e6,10:F1} us, allreduce {r * 1e6,10:F1} us");
+            times.Add(g.Min);
+            if (strategy.IsChief) Console.WriteLine($"  {bytes,10} B: allgather min {g.Min * 1e6,9:F1} us (median {g.Median * 1e6,9:F1}), allreduce min {r.Min * 1e6,9:F1} us (median {r.Median * 1e6,9:F1})");
         }
-        // Least squares on the sizes of 64 KiB and more for β, the smallest for α (latency-bound).
-        var large = sizes.Select((s, i) => (s, t: times[i])).Where(p => p.s >= 1 << 16).ToArray();
-        double ms = large.Average(p => p.s), mt = large.Average(p => p.t);
-        double beta = large.Sum(p => (p.s - ms) * (p.t - mt)) / large.Sum(p => (p.s - ms) * (p.s - ms));
-        double alpha = times[0];
-        if (strategy.IsChief) Console.WriteLine($"  alpha (8 B all-gather) {alpha * 1e6:F1} us; beta {beta * 1e9:F3} ns/B ({1 / beta / 1e9:F2} GB/s), fitted on 64 KiB-16 MiB");
+        // t = alpha + n * beta on 2 ranks. Small messages are latency-bound: alpha is the least of their
+        // minima; beta the best (least) (t - alpha) / n over the sizes of 1 MiB and more (a busy machine
+        // only adds to the times, so the least is the closest to the uncontended cost).
+        double alpha = sizes.Select((s, i) => (s, t: times[i])).Where(p => p.s <= 8192).Min(p => p.t);
+        double beta = sizes.Select((s, i) => (s, t: times[i])).Where(p => p.s >= 1 << 20).Min(p => (p.t - alpha) / p.s);
+        if (strategy.IsChief)
+        {
+            Console.WriteLine($"  alpha (least all-gather time up to 8 KiB) {alpha * 1e6:F2} us; beta {beta * 1e9:F3} ns/B ({1 / beta / 1e9:F2} GB/s), from the minima of 1-16 MiB");
+            Console.WriteLine($"FIT alpha={alpha.ToString("R", CultureInfo.InvariantCulture)} beta={beta.ToString("R", CultureInfo.InvariantCulture)}");
+        }
         return 0;
     }
 

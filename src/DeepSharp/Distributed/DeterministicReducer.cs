@@ -34,6 +34,7 @@ internal sealed unsafe class DeterministicReducer
     private float[]? _zeros;
     private int _cursor;               // the current chunk's Compute step in the plan
     private bool[] _handedIn = [];
+    private long _firstStart;          // when this step's first bucket started (0: none yet)
 
     /// <param name="communicator">The ranks.</param>
     /// <param name="sizes">Floats per trainable tensor, in index order (the flat layout).</param>
@@ -75,6 +76,7 @@ internal sealed unsafe class DeterministicReducer
         _cursor = _plan.NextCompute(-1);
         Array.Clear(_handedIn);
         _buckets.BeginStep();
+        _firstStart = 0;
         // A rank without chunks has nothing to wait for: its (unused) slots go out at once, in order.
         if (_plan.Chunks.Count == 0) StartReadyBuckets(all: true);
     }
@@ -131,6 +133,7 @@ internal sealed unsafe class DeterministicReducer
     /// </summary>
     public void Finish(Func<int, Span<float>> gradientOf)
     {
+        if (_firstStart != 0) Profile.HeadStart += StepProfile.Now - _firstStart;
         StartReadyBuckets(all: true);
         for (int b = 0; b < _buckets.Count; b++)
         {
@@ -195,7 +198,11 @@ internal sealed unsafe class DeterministicReducer
         {
             int b = _buckets.NextToStart;
             var (start, count) = _buckets.Range(b);
-            if (!all) Profile.BytesStartedEarly += (long)count * _slots * sizeof(float);
+            if (!all)
+            {
+                Profile.BytesStartedEarly += (long)count * _slots * sizeof(float);
+                if (_firstStart == 0) _firstStart = StepProfile.Now;
+            }
             Profile.BytesExchanged += (long)count * _slots * sizeof(float);
             if (_communicator.Size > 1)
                 for (int s = 0; s < _slots; s++)

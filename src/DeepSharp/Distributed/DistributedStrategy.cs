@@ -38,7 +38,7 @@ public sealed class DistributedStrategy
     /// </summary>
     /// <param name="reduction">Deterministic (default) or fast.</param>
     /// <param name="chunkSize">Samples per chunk in deterministic mode (the bits depend on it, not on the number of ranks).</param>
-    /// <param name="bucketBytes">Bytes per fusion buffer in fast mode.</param>
+    /// <param name="bucketBytes">Bytes per bucket of the exchange (fast mode's fusion buffers; deterministic mode's all-gathers).</param>
     /// <exception cref="MpiUnavailableException">Launched by mpiexec, but libmpich.so.12 is not installed.</exception>
     /// <exception cref="MpiException">MPI failed to start.</exception>
     public static DistributedStrategy FromEnvironment(GradientReduction reduction = GradientReduction.Deterministic, int chunkSize = DefaultChunkSize, long bucketBytes = DefaultBucketBytes) =>
@@ -83,7 +83,11 @@ public sealed class DistributedStrategy
     /// <summary>Samples per chunk in deterministic mode: the global batch is cut into chunks of this size (the last may be smaller).</summary>
     public int ChunkSize { get; }
 
-    /// <summary>Bytes per fusion buffer in fast mode.</summary>
+    /// <summary>
+    /// Bytes per bucket: fast mode's fusion buffers (all-reduced as backward fills them), and in
+    /// deterministic mode the pieces in which the node sums travel (all-gathered as the last chunk's
+    /// backward finishes them; the bits do not depend on it).
+    /// </summary>
     public long BucketBytes { get; }
 
     /// <summary>

@@ -7,7 +7,8 @@ namespace DeepSharp.Distributed;
 /// costs two timestamps per phase). Compute: the chunks' forward and backward; Copy: gradients and
 /// state moved between tensors and flat buffers; Add: the tree's additions; Exchange: time spent
 /// inside MPI calls and waiting for them after backward; Optimizer: the update (and, sharded, the
-/// weights' all-gather). Hidden: exchange bytes whose transfer had started before backward ended.
+/// weights' all-gather). The exchange's head start (first bucket started → backward's end) against the
+/// wait after backward says how much of it backward hid.
 /// </summary>
 internal sealed class StepProfile
 {
@@ -17,14 +18,17 @@ internal sealed class StepProfile
     /// <summary>Bytes of the exchange started before the last chunk's backward ended, and all of them.</summary>
     public long BytesStartedEarly, BytesExchanged;
 
-    /// <summary>Seconds spent waiting for exchanges started during backward, after it ended.</summary>
+    /// <summary>Ticks spent waiting for the exchange after backward ended.</summary>
     public long WaitAfterBackward;
+
+    /// <summary>Ticks from the first bucket's start to the end of the last chunk's backward: the time the exchange had to run behind backward.</summary>
+    public long HeadStart;
 
     public static long Now => Stopwatch.GetTimestamp();
 
     public void Reset()
     {
-        Compute = Copy = Add = Exchange = Optimizer = Total = WaitAfterBackward = BytesStartedEarly = BytesExchanged = 0;
+        Compute = Copy = Add = Exchange = Optimizer = Total = WaitAfterBackward = HeadStart = BytesStartedEarly = BytesExchanged = 0;
         Steps = 0;
     }
 
@@ -35,5 +39,6 @@ internal sealed class StepProfile
     public override string ToString() =>
         $"steps {Steps}: total {PerStepMs(Total):F2} ms/step = compute {PerStepMs(Compute):F2} + copies {PerStepMs(Copy):F2} + adds {PerStepMs(Add):F2} " +
         $"+ exchange {PerStepMs(Exchange):F2} (waited after backward {PerStepMs(WaitAfterBackward):F2}) + optimizer {PerStepMs(Optimizer):F2} + other " +
-        $"{PerStepMs(Total - Compute - Copy - Add - Exchange - Optimizer):F2}; {(BytesExchanged == 0 ? 0 : 100.0 * BytesStartedEarly / BytesExchanged):F0} % of the exchanged bytes started during backward";
+        $"{PerStepMs(Total - Compute - Copy - Add - Exchange - Optimizer):F2}; {(BytesExchanged == 0 ? 0 : 100.0 * BytesStartedEarly / BytesExchanged):F0} % of the exchanged bytes started " +
+        $"during backward, {PerStepMs(HeadStart):F2} ms before it ended";
 }

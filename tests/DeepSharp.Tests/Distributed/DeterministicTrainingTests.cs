@@ -17,7 +17,8 @@ public sealed class DeterministicTrainingTests : IDisposable
 
     public void Dispose() => _root.Dispose();
 
-    private static readonly Dictionary<string, string> Tcp = new() { ["MPIR_CVAR_NOLOCAL"] = "1" };
+    // Debian's MPICH is ch4:ucx: NOLOCAL skips MPICH's shared memory, and UCX_TLS keeps UCX from using its own.
+    private static readonly Dictionary<string, string> Tcp = new() { ["MPIR_CVAR_NOLOCAL"] = "1", ["UCX_TLS"] = "tcp,self" };
 
     [Fact(Timeout = 240_000)]
     public async Task SeedCnnOnTwoRanksHasTheWeightsOfOneRank()
