@@ -46,6 +46,7 @@ internal sealed partial class Trainer
             }
             catch (TrainingCanceledException stop) when (stop.CancellationToken == agreed.Token)
             {
+                _parallel.Shard?.GatherOptimizerState(Optimizer, keepShard: false); // every rank stopped at this step
                 throw new TrainingCanceledException(stop.History, stop.Epoch, stop.Step, cancellationToken);
             }
             _parallel.Shard?.GatherOptimizerState(Optimizer, keepShard: false); // the optimizer whole again, as after any Fit
