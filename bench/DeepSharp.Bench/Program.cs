@@ -7,6 +7,8 @@ internal static class Program
     private static int Main(string[] args)
     {
         if (args is ["--worker", var framework]) return WorkerHost.Run(framework);
+        if (args is ["--mpi-rank", .. var rankArgs]) return Workloads.MpiWorkload.Rank(rankArgs); // (m): one rank under mpiexec
+        if (args is ["--mpi", .. var mpiArgs]) return Workloads.MpiWorkload.Orchestrate(mpiArgs);       // (m): data-parallel training on MPI
         if (args.Contains("--help") || args.Contains("-h"))
         {
             Console.WriteLine(BenchOptions.Usage);

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using DeepSharp.Distributed;
 using DeepSharp.Training;
 using DeepSharp.Training.Callbacks;
@@ -18,12 +19,24 @@ internal static class CliDistributed
     /// <summary>Whether this process prints and writes files: rank 0, or a process started alone.</summary>
     public static bool IsChief => Strategy?.IsChief ?? true;
 
-    /// <summary>Joins the MPI job when launched by mpiexec (once per process).</summary>
+    /// <summary>
+    /// <c>deepsharp train ... --shard-optimizer</c> (on <c>train</c> and its data sets): under mpiexec,
+    /// each rank keeps only its slice of the optimizer state (ZeRO stage 1); ignored by a process alone.
+    /// </summary>
+    public static Option<bool> ShardOptimizer { get; } = new("--shard-optimizer")
+    {
+        Description = "Under mpiexec: each rank keeps and updates only its slice of the optimizer state (ZeRO stage 1); the weights are bit for bit those of an unsharded run.",
+        Recursive = true,
+    };
+
+    /// <summary>Joins the MPI job when launched by mpiexec (once per process), sharding the optimizer state when the command line asks.</summary>
+    /// <param name="parse">The parsed command line (for <see cref="ShardOptimizer"/>).</param>
     /// <exception cref="MpiUnavailableException">Launched by mpiexec, but MPICH's library is not installed.</exception>
-    public static void Start()
+    public static void Start(ParseResult? parse = null)
     {
         if (Strategy is not null || !DistributedStrategy.IsMpiLaunch) return;
-        Strategy = DistributedStrategy.FromEnvironment();
+        bool shard = parse?.GetResult(ShardOptimizer) is { } given && given.GetValueOrDefault<bool>();
+        Strategy = DistributedStrategy.FromEnvironment().WithOptimizerSharding(shard);
         if (!Strategy.IsChief) Console.SetOut(TextWriter.Null);
     }
 
@@ -45,8 +58,10 @@ internal static class CliDistributed
 
     /// <summary>
     /// The checkpoint callbacks a run uses: all of them alone; on several ranks --checkpoint-dir's
-    /// (rank 0 writes, every rank resumes from it, on any number of ranks) but not the save on Ctrl-C,
-    /// which under mpiexec aborts the job instead.
+    /// (rank 0 writes, every rank resumes from it, on any number of ranks; Ctrl-C, which mpiexec
+    /// forwards to every rank, stops them all after the same step and rank 0 saves that step's
+    /// checkpoint there) but not the save on Ctrl-C into a folder of its own, whose name carries each
+    /// rank's clock: without --checkpoint-dir, Ctrl-C under mpiexec stops every rank and saves nothing.
     /// </summary>
     public static List<Callback> CheckpointCallbacks(List<Callback> callbacks) =>
         Strategy is { WorldSize: > 1 } ? callbacks.FindAll(c => c is not BackupAndRestore { SaveOnlyWhenCancelled: true }) : callbacks;

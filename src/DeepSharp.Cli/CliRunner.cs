@@ -38,7 +38,7 @@ internal static class CliRunner
         }
         try
         {
-            CliDistributed.Start(); // under mpiexec: join the job (rank 0 alone prints)
+            CliDistributed.Start(parse); // under mpiexec: join the job (rank 0 alone prints)
             int code = parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
             if (code != 0) CliDistributed.AbortIfSeveral(new InvalidOperationException($"the command ended with exit code {code}"));
             return code;

@@ -38,7 +38,8 @@ internal static class HostCommands
         string mode = a.Text("mode", "deterministic");
         var strategy = mode switch
         {
-            "deterministic" => DistributedStrategy.FromEnvironment(GradientReduction.Deterministic, a.Int("chunk", DistributedStrategy.DefaultChunkSize)),
+            "deterministic" => DistributedStrategy.FromEnvironment(GradientReduction.Deterministic, a.Int("chunk", DistributedStrategy.DefaultChunkSize), a.Long("bucket-bytes", DistributedStrategy.DefaultBucketBytes))
+                .WithOptimizerSharding(a.Int("shard-optimizer", 0) != 0),
             "fast" => DistributedStrategy.FromEnvironment(GradientReduction.Fast, bucketBytes: a.Long("bucket-bytes", DistributedStrategy.DefaultBucketBytes)),
             "plain" => null,
             _ => throw new ArgumentException($"unknown mode '{mode}'"),
@@ -52,24 +53,50 @@ internal static class HostCommands
         DeepSharp.Threads.Count = 1;
 
         int steps = a.Int("steps", 20), batch = a.Int("batch", 128);
-        var (x, y) = SyntheticImages(steps * batch, a.Text("model", "seed") == "small" ? 12 : 28);
+        var (x, y) = SyntheticImages(steps * batch, a.Text("model", "seed") is "small" or "recurrent" ? 12 : 28);
         var model = Build(a.Text("model", "seed"), extra: 0);
         if (strategy is not null) model.Distribute(strategy);
         var callbacks = new List<Callback>();
         int failRank = a.Int("fail-rank", -1), failStep = a.Int("fail-step", -1), slowMs = a.Int("slow-ms", 0);
         if (failRank >= 0 || slowMs > 0) callbacks.Add(new StepProbe(rank, failRank, failStep, slowMs));
+        var memory = new OptimizerMemory(model);
+        callbacks.Add(memory);
         if (a.Text("checkpoint-dir", "") is { Length: > 0 } checkpoints)
         {
             var backup = new BackupAndRestore(checkpoints, a.Int("checkpoint-every", 0));
             backup.Resumed += r => Console.WriteLine($"rank {rank} resumed at step {r.Step} from {Path.GetFileName(r.Path)}");
             callbacks.Add(backup);
         }
-        (Tensor, Tensor)? validation = a.Int("validation", 0) is > 0 and int held ? SyntheticImages(held, a.Text("model", "seed") == "small" ? 12 : 28, seed: 43) : null;
-        var history = model.Fit(x, y, batchSize: batch, epochs: a.Int("epochs", 1), verbose: 0, callbacks: callbacks, validationData: validation);
+        (Tensor, Tensor)? validation = a.Int("validation", 0) is > 0 and int held ? SyntheticImages(held, a.Text("model", "seed") is "small" or "recurrent" ? 12 : 28, seed: 43) : null;
+        // --interruptible 1: SIGINT stops Fit at a step boundary (as the CLI's Ctrl-C), agreed by every rank.
+        using var stop = new CancellationTokenSource();
+        using var signal = a.Int("interruptible", 0) != 0 ? System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c =>
+        {
+            c.Cancel = true;
+            stop.Cancel();
+        }) : null;
+        History history;
+        try
+        {
+            history = model.Fit(x, y, batchSize: batch, epochs: a.Int("epochs", 1), verbose: 0, callbacks: callbacks, validationData: validation, cancellationToken: stop.Token);
+        }
+        catch (TrainingCanceledException e)
+        {
+            Console.WriteLine($"rank {rank} stopped after step {e.Step}");
+            return 3;
+        }
 
         using (var file = File.Create(Path.Combine(outDir, $"weights-rank{rank}.bin")))
             foreach (var p in model.Parameters)
                 foreach (float v in p.Value.Span) file.Write(BitConverter.GetBytes(v));
+        // The optimizer's state after Fit (whole again when it was sharded), and the most it held during Fit.
+        using (var file = File.Create(Path.Combine(outDir, $"optimizer-rank{rank}.bin")))
+            foreach (var (key, tensor) in model.Optimizer!.GetState().Tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            {
+                file.Write(System.Text.Encoding.UTF8.GetBytes(key));
+                foreach (float v in tensor.Span) file.Write(BitConverter.GetBytes(v));
+            }
+        File.WriteAllText(Path.Combine(outDir, $"optimizer-floats-rank{rank}.txt"), memory.Peak.ToString(CultureInfo.InvariantCulture));
         File.WriteAllLines(Path.Combine(outDir, $"loss-rank{rank}.txt"),
             history.Values.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + " " + string.Join(" ", kv.Value.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))));
         if (rank == 0) Console.WriteLine($"trained {steps} steps of {batch} on {strategy?.ToString() ?? "one process, plain Fit"}");
@@ -136,6 +163,10 @@ internal static class HostCommands
         {
             fixed (float* p = buffer) DeepSharp.Distributed.Mpi.Allgather(p, -1, MpiNative.Float, p, -1, MpiNative.Float, MpiNative.CommWorld);
         });
+        Expect("iallgather-count", () =>
+        {
+            fixed (float* p = buffer) DeepSharp.Distributed.Mpi.Iallgather(p, -1, MpiNative.Float, p, -1, MpiNative.Float, MpiNative.CommWorld);
+        });
         Expect("bad-communicator", () => DeepSharp.Distributed.Mpi.Barrier(0x12345678));
         Expect("allreduce-datatype", () =>
         {
@@ -158,7 +189,7 @@ internal static class HostCommands
         return (x, y);
     }
 
-    /// <summary>seed: the seed's CNN; small: a small CNN on 12×12 images; random: dropout, a random flip and batch normalization.</summary>
+    /// <summary>seed: the seed's CNN; small: a small CNN on 12×12 images; random: dropout, a random flip and batch normalization; recurrent: an LSTM with dropout.</summary>
     private static Sequential Build(string name, int extra)
     {
         var model = name switch
@@ -184,10 +215,23 @@ internal static class HostCommands
                 new Dropout(0.3f),
                 new Dense(32, Activation.Relu),
                 new Dense(10, Activation.Softmax)),
+            // Dropout inside an LSTM draws from a generator the layer makes when it is built.
+            "recurrent" => new Sequential(
+                new Reshape([12, 12], inputShape: [12, 12, 1]),
+                new Lstm(8, dropout: 0.25f, recurrentDropout: 0.25f),
+                new Dense(10, Activation.Softmax)),
             _ => throw new ArgumentException($"unknown model '{name}'"),
         };
         model.Compile(new Adam(), new CategoricalCrossentropy(), [new Accuracy()]);
         return model;
+    }
+
+    /// <summary>The most optimizer state (floats) the model's optimizer held at a step's end.</summary>
+    private sealed class OptimizerMemory(Sequential model) : Callback
+    {
+        public long Peak { get; private set; }
+
+        public override void OnTrainBatchEnd(int step, IReadOnlyDictionary<string, double> logs) => Peak = Math.Max(Peak, model.Optimizer!.StateFloats);
     }
 
     /// <summary>Fails on one rank at one step, or slows every step (so a test can kill a rank mid-run).</summary>

@@ -8,6 +8,7 @@ internal static class TrainCommand
     public static Command Create()
     {
         var train = new Command("train", "Train a preset model on a data set.");
+        train.Options.Add(CliDistributed.ShardOptimizer); // data-parallel under mpiexec (docs/distributed.md)
         train.Subcommands.Add(TrainMnistCommand.Create());
         train.Subcommands.Add(TrainNamesCommand.Create());
         train.Subcommands.Add(TrainSpamCommand.Create());

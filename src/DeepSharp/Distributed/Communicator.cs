@@ -5,7 +5,7 @@ namespace DeepSharp.Distributed;
 /// (<see cref="MpiCommunicator"/>) or one process alone (<see cref="LocalCommunicator"/>, which
 /// loads no MPI). Calls are collective: every rank makes the same calls in the same order.
 /// </summary>
-internal abstract class Communicator
+internal abstract unsafe class Communicator
 {
     /// <summary>This process's rank, 0 ≤ rank &lt; <see cref="Size"/>.</summary>
     public abstract int Rank { get; }
@@ -25,6 +25,19 @@ internal abstract class Communicator
     /// The order of the sum is MPI's: not deterministic beyond two ranks.
     /// </summary>
     public abstract unsafe int StartSum(float* buffer, int count);
+
+    /// <summary>
+    /// Starts gathering <paramref name="count"/> floats at <paramref name="send"/> from every rank into
+    /// <paramref name="receive"/> (Size × count floats, in rank order), non-blocking; both buffers must
+    /// stay where they are (pinned) until <see cref="Wait"/> or <see cref="Test"/> reports the request
+    /// done. This default gathers at once and returns a finished request; MPI starts
+    /// <c>MPI_Iallgather</c>.
+    /// </summary>
+    public virtual unsafe int StartAllgather(float* send, int count, float* receive)
+    {
+        Allgather<float>(new ReadOnlySpan<float>(send, count), new Span<float>(receive, checked(count * Size)));
+        return MpiNative.RequestNull;
+    }
 
     /// <summary>Whether a started sum has finished (and lets MPI make progress on it).</summary>
     public abstract bool Test(ref int request);

@@ -4,96 +4,271 @@ namespace DeepSharp.Distributed;
 
 /// <summary>
 /// Sums a global batch's chunk gradients over the ranks in <see cref="ChunkTree"/>'s fixed order,
-/// so the result has the same bits for any number of ranks. Each rank computes the gradients of
-/// its share of the chunks (one callback per chunk, into a flat span of the model's trainable
-/// values), adds them up to the largest tree nodes inside its share, and the ranks exchange those
-/// node sums with one all-gather; every rank then adds the nodes up the tree to the root.
-/// Cost per step and rank: one all-gather of (at most a few) × P floats — with K a power of two
-/// and W dividing it, exactly one node of P floats per rank (as many bytes as a ring all-reduce for
-/// two ranks) — plus K·P/W copies and additions, where P is the number of trainable values.
+/// so the result has the same bits for any number of ranks. Each rank computes the gradients of its
+/// share of the chunks one chunk at a time and adds them up to the largest tree nodes inside its share
+/// (<see cref="LocalSumPlan"/>); the ranks exchange those node sums with non-blocking all-gathers, one
+/// per bucket (<see cref="ExchangeBuckets"/>), each started as soon as every gradient in the bucket is
+/// final during the rank's last chunk's backward; every rank then adds the nodes up the tree to the
+/// root, bucket by bucket, straight into the parameters' gradients.
+/// <para>
+/// Use per step: <see cref="Begin"/>, then for each of <see cref="MyChunks"/> in order: run the chunk
+/// and hand in every tensor's gradient with <see cref="TensorReady"/> (any order, each once; during
+/// backward for the last chunk, to overlap the exchange), then <see cref="ChunkDone"/>; finally
+/// <see cref="Finish"/>. Cost per step and rank: one all-gather of (at most a few) × P floats — with K
+/// a power of two and W dividing it exactly one node of P floats per rank (as many bytes as a ring
+/// all-reduce moves for two ranks) — plus one copy of P floats per left-child chunk and one addition
+/// per tree node, where P is the number of trainable values.
+/// </para>
 /// </summary>
-internal sealed class DeterministicReducer(Communicator communicator, int length)
+internal sealed unsafe class DeterministicReducer
 {
+    private readonly Communicator _communicator;
+    private readonly int[] _offset, _size;
+    private readonly ExchangeBuckets _buckets;
+    private int _chunks = -1, _slots;
+    private LocalSumPlan _plan = null!;
+    private List<(int Lo, int Hi)>[] _covers = [];
+    private Dictionary<(int, int), (int Rank, int Slot)> _where = [];
     private float[] _send = [], _receive = [];
-    private readonly List<float[]> _scratch = [];
+    private readonly List<float[]> _localScratch = [], _globalScratch = [];
+    private float[]? _zeros;
+    private int _cursor;               // the current chunk's Compute step in the plan
+    private bool[] _handedIn = [];
+    private long _firstStart;          // when this step's first bucket started (0: none yet)
+
+    /// <param name="communicator">The ranks.</param>
+    /// <param name="sizes">Floats per trainable tensor, in index order (the flat layout).</param>
+    /// <param name="bucketBytes">Bytes per exchange bucket (a tensor larger than a bucket is split).</param>
+    public DeterministicReducer(Communicator communicator, IReadOnlyList<int> sizes, long bucketBytes)
+    {
+        _communicator = communicator;
+        (_offset, _size) = (new int[sizes.Count], new int[sizes.Count]);
+        long at = 0;
+        for (int i = 0; i < sizes.Count; i++)
+        {
+            (_offset[i], _size[i]) = ((int)at, sizes[i]);
+            at += sizes[i];
+        }
+        Length = at <= Array.MaxLength ? (int)at : throw new ArgumentOutOfRangeException(nameof(sizes), at, "The gradient does not fit one flat vector.");
+        _buckets = new ExchangeBuckets(_offset, _size, bucketBytes);
+        _handedIn = new bool[sizes.Count];
+    }
 
     /// <summary>Floats per gradient (the model's trainable values).</summary>
-    public int Length { get; } = length;
+    public int Length { get; }
+
+    /// <summary>Where the time goes.</summary>
+    public StepProfile Profile { get; set; } = new();
+
+    /// <summary>The exchange's buckets.</summary>
+    public ExchangeBuckets Buckets => _buckets;
+
+    /// <summary>This rank's chunks of the step begun, in the order they must run.</summary>
+    public IReadOnlyList<int> MyChunks => _plan.Chunks;
+
+    /// <summary>Whether <paramref name="chunk"/> is this rank's last of the step (the one whose backward overlaps the exchange).</summary>
+    public bool IsLast(int chunk) => _plan.Chunks.Count > 0 && _plan.Chunks[^1] == chunk;
+
+    /// <summary>Starts a step of <paramref name="chunks"/> chunks.</summary>
+    public void Begin(int chunks)
+    {
+        if (chunks != _chunks) Layout(chunks);
+        _cursor = _plan.NextCompute(-1);
+        Array.Clear(_handedIn);
+        _buckets.BeginStep();
+        _firstStart = 0;
+        // A rank without chunks has nothing to wait for: its (unused) slots go out at once, in order.
+        if (_plan.Chunks.Count == 0) StartReadyBuckets(all: true);
+    }
 
     /// <summary>
-    /// The global gradient of <paramref name="chunks"/> chunks into <paramref name="result"/>:
-    /// <paramref name="computeChunk"/>(k, destination) is called for this rank's chunks in order and
-    /// must write chunk k's gradient (already scaled to its share of the global mean) into destination.
+    /// Tensor <paramref name="index"/>'s gradient for the current chunk (null: zeros), already scaled
+    /// to the chunk's share of the global mean: it goes into the chunk's node, and the tree's additions
+    /// that wait for this chunk run on its values; in the last chunk its buckets may start travelling.
     /// </summary>
-    public void Reduce(int chunks, Action<int, Span<float>> computeChunk, Span<float> result)
+    public void TensorReady(int index, ReadOnlySpan<float> gradient, bool none = false)
     {
-        if (result.Length != Length) throw new ArgumentException($"The result holds {result.Length} floats; the gradient has {Length}.", nameof(result));
-        int ranks = communicator.Size, rank = communicator.Rank;
+        if (_handedIn[index]) throw new InvalidOperationException($"Gradient {index} was handed in twice for one chunk.");
+        _handedIn[index] = true;
+        long t0 = StepProfile.Now;
+        int start = _offset[index], size = _size[index];
+        if (none) gradient = Zeros(size);
+        var compute = _plan.Steps[_cursor];
+        int next = _cursor + 1;
+        if (next < _plan.Steps.Count && _plan.Steps[next] is { IsAdd: true } fused && fused.Source == compute.Target)
+        {
+            // The chunk is a right child: add it to its left sibling straight from the gradient (no copy).
+            var left = Region(fused.Target, start, size);
+            TensorPrimitives.Add(left, gradient, left);
+            next++;
+        }
+        else gradient.CopyTo(Region(compute.Target, start, size));
+        for (; next < _plan.Steps.Count && _plan.Steps[next].IsAdd; next++)
+        {
+            var add = _plan.Steps[next];
+            var target = Region(add.Target, start, size);
+            TensorPrimitives.Add(target, Region(add.Source, start, size), target);
+        }
+        Profile.Add += StepProfile.Now - t0;
+        if (_cursor == _plan.LastCompute)
+        {
+            _buckets.TensorDone(index);
+            StartReadyBuckets(all: false);
+        }
+    }
+
+    /// <summary>The current chunk is complete (tensors never handed in count as zeros); moves to the next.</summary>
+    public void ChunkDone()
+    {
+        for (int i = 0; i < _handedIn.Length; i++)
+            if (!_handedIn[i]) TensorReady(i, default, none: true);
+        Array.Clear(_handedIn);
+        _cursor = _plan.NextCompute(_cursor);
+    }
+
+    /// <summary>
+    /// Waits for the exchange, bucket by bucket, and adds the nodes up the tree to the root into
+    /// <paramref name="gradientOf"/>(tensor) (a tensor's whole gradient span), so every rank holds the
+    /// global gradient.
+    /// </summary>
+    public void Finish(Func<int, Span<float>> gradientOf)
+    {
+        if (_firstStart != 0) Profile.HeadStart += StepProfile.Now - _firstStart;
+        StartReadyBuckets(all: true);
+        for (int b = 0; b < _buckets.Count; b++)
+        {
+            long t0 = StepProfile.Now;
+            WaitBucket(b);
+            long t1 = StepProfile.Now;
+            Profile.WaitAfterBackward += t1 - t0;
+            Profile.Exchange += t1 - t0;
+            foreach (var (tensor, start, count) in _buckets.Segments(b))
+            {
+                var destination = gradientOf(tensor).Slice(start - _offset[tensor], count);
+                var root = SumGlobal(0, _chunks, 0, 0, start, count, b, destination);
+                if (!root.Overlaps(destination)) root.CopyTo(destination);
+            }
+            Profile.Add += StepProfile.Now - t1;
+        }
+    }
+
+    private void Layout(int chunks)
+    {
+        int ranks = _communicator.Size, rank = _communicator.Rank;
         // Every rank knows every rank's nodes: the tree and the shares depend on K and W only.
-        var covers = new List<(int Lo, int Hi)>[ranks];
-        int slots = 0;
+        _covers = new List<(int Lo, int Hi)>[ranks];
+        _slots = 0;
+        _where = [];
         for (int r = 0; r < ranks; r++)
         {
             var (a, b) = ChunkTree.Share(chunks, r, ranks);
-            covers[r] = ChunkTree.Cover(chunks, a, b);
-            slots = Math.Max(slots, covers[r].Count);
+            _covers[r] = ChunkTree.Cover(chunks, a, b);
+            _slots = Math.Max(_slots, _covers[r].Count);
+            for (int s = 0; s < _covers[r].Count; s++) _where[_covers[r][s]] = (r, s);
         }
-        Ensure(ref _send, (long)slots * Length);
-        var mine = covers[rank];
-        for (int s = 0; s < mine.Count; s++)
-            SumLocal(mine[s].Lo, mine[s].Hi, 0, computeChunk, _send.AsSpan(s * Length, Length));
-        if (ranks == 1)
-        {
-            _send.AsSpan(0, Length).CopyTo(result); // the root is this rank's one node
-            return;
-        }
-        Ensure(ref _receive, (long)slots * Length * ranks);
-        communicator.Allgather<float>(_send.AsSpan(0, slots * Length), _receive.AsSpan(0, ranks * slots * Length));
-        var where = new Dictionary<(int, int), int>();
-        for (int r = 0; r < ranks; r++)
-            for (int s = 0; s < covers[r].Count; s++) where[covers[r][s]] = (r * slots + s) * Length;
-        SumGlobal(0, chunks, 0, 0, where).CopyTo(result);
+        _plan = new LocalSumPlan(_covers[rank], _slots);
+        _buckets.SetSlots(_slots);
+        // Pinned: MPI reads and writes them while backward and the collector go on.
+        _send = GC.AllocateArray<float>(checked(_slots * Length), pinned: true);
+        _receive = ranks == 1 ? [] : GC.AllocateArray<float>(checked(_slots * Length * ranks), pinned: true);
+        _chunks = chunks;
     }
 
-    /// <summary>Node [lo, hi), all of whose chunks are this rank's, into <paramref name="destination"/>.</summary>
-    private void SumLocal(int lo, int hi, int depth, Action<int, Span<float>> computeChunk, Span<float> destination)
+    /// <summary>Buffer <paramref name="buffer"/> of the plan (a send slot or a local scratch), elements [start, start + count).</summary>
+    private Span<float> Region(int buffer, int start, int count)
     {
-        if (hi - lo == 1)
+        if (buffer < _slots) return _send.AsSpan(buffer * Length + start, count);
+        int d = buffer - _slots;
+        while (_localScratch.Count <= d) _localScratch.Add(new float[Length]);
+        return _localScratch[d].AsSpan(start, count);
+    }
+
+    private ReadOnlySpan<float> Zeros(int count)
+    {
+        if (_zeros is null || _zeros.Length < count) _zeros = new float[Math.Max(count, 1024)];
+        return _zeros.AsSpan(0, count);
+    }
+
+    /// <summary>Starts the buckets whose gradients are all in (every bucket with <paramref name="all"/>), in index order, as every rank does.</summary>
+    private void StartReadyBuckets(bool all)
+    {
+        long t0 = StepProfile.Now;
+        bool any = false;
+        while (_buckets.NextToStart < _buckets.Count && (all || _buckets.IsComplete(_buckets.NextToStart)))
         {
-            computeChunk(lo, destination);
-            return;
+            int b = _buckets.NextToStart;
+            var (start, count) = _buckets.Range(b);
+            if (!all)
+            {
+                Profile.BytesStartedEarly += (long)count * _slots * sizeof(float);
+                if (_firstStart == 0) _firstStart = StepProfile.Now;
+            }
+            Profile.BytesExchanged += (long)count * _slots * sizeof(float);
+            if (_communicator.Size > 1)
+                for (int s = 0; s < _slots; s++)
+                    fixed (float* send = &_send[s * Length + start])
+                    fixed (float* receive = &_receive[ReceiveBlock(b, s)])
+                        _buckets.Request(b, s) = _communicator.StartAllgather(send, count, receive);
+            _buckets.Started(b);
+            any = true;
         }
-        int mid = ChunkTree.Split(lo, hi);
-        SumLocal(lo, mid, depth + 1, computeChunk, destination);
-        var right = Scratch(2 * depth);
-        SumLocal(mid, hi, depth + 1, computeChunk, right);
-        TensorPrimitives.Add(destination, right, destination);
+        // Let MPI move the started buckets along (MPICH progresses only inside MPI calls).
+        if (_communicator.Size > 1)
+            for (int b = 0; b < _buckets.NextToStart; b++)
+                if (!_buckets.IsDone(b))
+                {
+                    bool done = true;
+                    for (int s = 0; s < _slots; s++) done &= _communicator.Test(ref _buckets.Request(b, s));
+                    if (done) _buckets.Done(b);
+                }
+        if (any || _communicator.Size > 1) Profile.Exchange += StepProfile.Now - t0;
+    }
+
+    private void WaitBucket(int b)
+    {
+        if (_buckets.IsDone(b)) return;
+        if (_communicator.Size > 1)
+            for (int s = 0; s < _slots; s++) _communicator.Wait(ref _buckets.Request(b, s));
+        _buckets.Done(b);
+    }
+
+    /// <summary>Where bucket <paramref name="b"/>'s slot <paramref name="slot"/> of every rank arrives: W blocks of the bucket's length.</summary>
+    private long ReceiveBlockLong(int b, int slot)
+    {
+        var (start, count) = _buckets.Range(b);
+        return (long)_communicator.Size * ((long)_slots * start + (long)slot * count);
+    }
+
+    private int ReceiveBlock(int b, int slot) => checked((int)ReceiveBlockLong(b, slot));
+
+    /// <summary>Rank <paramref name="rank"/>'s node in slot <paramref name="slot"/>, elements [start, start + count) of bucket <paramref name="b"/>.</summary>
+    private ReadOnlySpan<float> Gathered(int rank, int slot, int b, int start, int count)
+    {
+        if (_communicator.Size == 1) return _send.AsSpan(slot * Length + start, count);
+        var (bucketStart, bucketCount) = _buckets.Range(b);
+        return _receive.AsSpan(ReceiveBlock(b, slot) + rank * bucketCount + (start - bucketStart), count);
     }
 
     /// <summary>
-    /// Node [lo, hi) from the gathered nodes: one of them, or its children's sum in the scratch of
-    /// its depth and side. Each depth has two buffers, one per side, so computing a right child never
-    /// overwrites its left sibling's sum.
+    /// Node [lo, hi), elements [start, start + count), from the gathered nodes: one of them, or its
+    /// children's sum — into <paramref name="root"/> at the top, else into the scratch of its depth
+    /// and side (two per depth, so a right child never overwrites its left sibling's sum).
     /// </summary>
-    private ReadOnlySpan<float> SumGlobal(int lo, int hi, int depth, int side, Dictionary<(int, int), int> where)
+    private ReadOnlySpan<float> SumGlobal(int lo, int hi, int depth, int side, int start, int count, int b, Span<float> root)
     {
-        if (where.TryGetValue((lo, hi), out int offset)) return _receive.AsSpan(offset, Length);
+        if (_where.TryGetValue((lo, hi), out var node)) return Gathered(node.Rank, node.Slot, b, start, count);
         int mid = ChunkTree.Split(lo, hi);
-        var left = SumGlobal(lo, mid, depth + 1, 0, where);
-        var right = SumGlobal(mid, hi, depth + 1, 1, where);
-        var sum = Scratch(2 * depth + side);
+        var left = SumGlobal(lo, mid, depth + 1, 0, start, count, b, default);
+        var right = SumGlobal(mid, hi, depth + 1, 1, start, count, b, default);
+        Span<float> sum;
+        if (depth == 0) sum = root;
+        else
+        {
+            int index = 2 * depth + side;
+            while (_globalScratch.Count <= index) _globalScratch.Add(new float[Length]);
+            sum = _globalScratch[index].AsSpan(start, count);
+        }
         TensorPrimitives.Add(left, right, sum);
         return sum;
-    }
-
-    private Span<float> Scratch(int index)
-    {
-        while (_scratch.Count <= index) _scratch.Add(new float[Length]);
-        return _scratch[index];
-    }
-
-    private static void Ensure(ref float[] buffer, long length)
-    {
-        if (buffer.Length < length) buffer = new float[length];
     }
 }

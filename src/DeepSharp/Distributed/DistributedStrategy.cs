@@ -38,7 +38,7 @@ public sealed class DistributedStrategy
     /// </summary>
     /// <param name="reduction">Deterministic (default) or fast.</param>
     /// <param name="chunkSize">Samples per chunk in deterministic mode (the bits depend on it, not on the number of ranks).</param>
-    /// <param name="bucketBytes">Bytes per fusion buffer in fast mode.</param>
+    /// <param name="bucketBytes">Bytes per bucket of the exchange (fast mode's fusion buffers; deterministic mode's all-gathers).</param>
     /// <exception cref="MpiUnavailableException">Launched by mpiexec, but libmpich.so.12 is not installed.</exception>
     /// <exception cref="MpiException">MPI failed to start.</exception>
     public static DistributedStrategy FromEnvironment(GradientReduction reduction = GradientReduction.Deterministic, int chunkSize = DefaultChunkSize, long bucketBytes = DefaultBucketBytes) =>
@@ -83,8 +83,37 @@ public sealed class DistributedStrategy
     /// <summary>Samples per chunk in deterministic mode: the global batch is cut into chunks of this size (the last may be smaller).</summary>
     public int ChunkSize { get; }
 
-    /// <summary>Bytes per fusion buffer in fast mode.</summary>
+    /// <summary>
+    /// Bytes per bucket: fast mode's fusion buffers (all-reduced as backward fills them), and in
+    /// deterministic mode the pieces in which the node sums travel (all-gathered as the last chunk's
+    /// backward finishes them; the bits do not depend on it).
+    /// </summary>
     public long BucketBytes { get; }
+
+    /// <summary>
+    /// Whether each rank keeps and updates only its slice of the optimizer state (ZeRO stage 1, the
+    /// CLI's <c>--shard-optimizer</c>): rank r of W holds the moments of about 1/W of every weight's
+    /// values, updates those values and the ranks all-gather the updated weights. Deterministic mode
+    /// only; the weights are bit for bit those of the unsharded run. See <see cref="WithOptimizerSharding"/>.
+    /// </summary>
+    public bool ShardOptimizer { get; private init; }
+
+    /// <summary>
+    /// This strategy with optimizer-state sharding (ZeRO stage 1) turned on or off: each rank keeps the
+    /// optimizer state (Adam's moments and the like) of its slice of the weights only, so the state's
+    /// memory per rank falls to about 1/W; the ranks all-gather the updated weights after each step.
+    /// </summary>
+    /// <param name="shard">Whether to shard.</param>
+    /// <exception cref="InvalidOperationException">Sharding was asked for in <see cref="GradientReduction.Fast"/> mode.</exception>
+    public DistributedStrategy WithOptimizerSharding(bool shard = true)
+    {
+        if (shard && Reduction != GradientReduction.Deterministic)
+            throw new InvalidOperationException("Optimizer sharding (ZeRO stage 1) is built for the deterministic reduction only; use GradientReduction.Deterministic.");
+        return new DistributedStrategy(Communicator, Reduction, ChunkSize, BucketBytes) { ShardOptimizer = shard, Profile = Profile };
+    }
+
+    /// <summary>Where the data-parallel steps' time went (the bench reads it).</summary>
+    internal StepProfile Profile { get; private init; } = new();
 
     /// <summary>Waits until every rank gets here.</summary>
     public void Barrier() => Communicator.Barrier();
@@ -118,5 +147,6 @@ public sealed class DistributedStrategy
     /// <summary>This strategy's settings, for logs.</summary>
     public override string ToString() =>
         $"{WorldSize} rank{(WorldSize == 1 ? "" : "s")} ({(Communicator is MpiCommunicator ? "MPI" : "one process, no MPI")}), " +
-        (Reduction == GradientReduction.Deterministic ? $"deterministic reduction, chunks of {ChunkSize} samples" : $"fast reduction, buckets of {BucketBytes >> 20} MiB");
+        (Reduction == GradientReduction.Deterministic ? $"deterministic reduction, chunks of {ChunkSize} samples" : $"fast reduction, buckets of {BucketBytes >> 20} MiB") +
+        (ShardOptimizer ? ", optimizer state sharded (ZeRO stage 1)" : "");
 }

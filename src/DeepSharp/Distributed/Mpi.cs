@@ -95,6 +95,14 @@ internal static unsafe class Mpi
     public static void Allgather(void* send, int sendCount, int sendType, void* receive, int receiveCount, int receiveType, int comm) =>
         Check(MpiNative.Allgather(send, sendCount, sendType, receive, receiveCount, receiveType, comm), "MPI_Allgather");
 
+    /// <summary>Starts a non-blocking all-gather and returns its request.</summary>
+    public static int Iallgather(void* send, int sendCount, int sendType, void* receive, int receiveCount, int receiveType, int comm)
+    {
+        int request;
+        Check(MpiNative.Iallgather(send, sendCount, sendType, receive, receiveCount, receiveType, comm, &request), "MPI_Iallgather");
+        return request;
+    }
+
     public static void Bcast(void* buffer, int count, int datatype, int root, int comm) =>
         Check(MpiNative.Bcast(buffer, count, datatype, root, comm), "MPI_Bcast");
 

@@ -58,6 +58,9 @@ internal sealed unsafe class MpiCommunicator : Communicator
     public override int StartSum(float* buffer, int count) =>
         Mpi.Iallreduce(MpiNative.InPlace, buffer, count, MpiNative.Float, MpiNative.Sum, MpiNative.CommWorld);
 
+    public override int StartAllgather(float* send, int count, float* receive) =>
+        Mpi.Iallgather(send, count, MpiNative.Float, receive, count, MpiNative.Float, MpiNative.CommWorld);
+
     public override bool Test(ref int request) => Mpi.Test(ref request);
     public override void Wait(ref int request) => Mpi.Wait(ref request);
     public override void Barrier() => Mpi.Barrier(MpiNative.CommWorld);

@@ -84,6 +84,9 @@ internal static unsafe partial class MpiNative
     [LibraryImport(LibraryName, EntryPoint = "MPI_Allgather")]
     public static partial int Allgather(void* sendbuf, int sendcount, int sendtype, void* recvbuf, int recvcount, int recvtype, int comm);
 
+    [LibraryImport(LibraryName, EntryPoint = "MPI_Iallgather")]
+    public static partial int Iallgather(void* sendbuf, int sendcount, int sendtype, void* recvbuf, int recvcount, int recvtype, int comm, int* request);
+
     [LibraryImport(LibraryName, EntryPoint = "MPI_Bcast")]
     public static partial int Bcast(void* buffer, int count, int datatype, int root, int comm);
 

@@ -22,14 +22,21 @@ internal sealed class DataParallelRun(DistributedStrategy strategy) : IDisposabl
     public Parameter[] Trainable => _trainable!;
     public int[] Sizes { get; private set; } = [];
 
-    /// <summary>The global gradient of a step, flat.</summary>
-    public float[] Gradient { get; private set; } = [];
-
     /// <summary>Parameters that are not trained (moving statistics), and a copy of their values at the step's start.</summary>
     public Parameter[] Frozen { get; private set; } = [];
     public float[] FrozenAtStart { get; private set; } = [];
 
     public DeterministicReducer? Reducer { get; private set; }
+
+    /// <summary>The caller's token (Ctrl-C) on this rank, and the source that stops every rank at the same step once any rank's is set.</summary>
+    public CancellationToken StopRequested { get; set; }
+    public CancellationTokenSource? Stop { get; set; }
+
+    /// <summary>Which slice of the weights this rank updates, when the optimizer state is sharded (ZeRO stage 1).</summary>
+    public OptimizerShard? Shard { get; private set; }
+
+    /// <summary>Tells <see cref="Reducer"/> each gradient of the rank's last chunk as backward finishes it.</summary>
+    public Trainer.ChunkListener? ChunkListener { get; private set; }
     public GradientBuckets? Buckets => _buckets;
 
     /// <summary>The generators of the random layers (dropout, augmentation) and their states at the step's start.</summary>
@@ -42,11 +49,16 @@ internal sealed class DataParallelRun(DistributedStrategy strategy) : IDisposabl
         if (ReferenceEquals(_trainable, trainable)) return;
         _trainable = trainable;
         Sizes = Array.ConvertAll(trainable, p => p.Value.Size);
-        Gradient = new float[Total(trainable)];
+        Total(trainable); // throws when the model does not fit one flat vector
         var set = new HashSet<Parameter>(trainable, ReferenceEqualityComparer.Instance);
         Frozen = [.. parameters.Where(p => !set.Contains(p))];
         FrozenAtStart = new float[Total(Frozen)];
-        if (Strategy.Reduction == GradientReduction.Deterministic) Reducer = new DeterministicReducer(Communicator, Gradient.Length);
+        if (Strategy.Reduction == GradientReduction.Deterministic)
+        {
+            Reducer = new DeterministicReducer(Communicator, Sizes, Strategy.BucketBytes) { Profile = Strategy.Profile };
+            ChunkListener = new Trainer.ChunkListener(Reducer, trainable);
+            Shard = Strategy.ShardOptimizer ? new OptimizerShard(Communicator, trainable) : null;
+        }
         else
         {
             _buckets?.Dispose();

@@ -34,9 +34,25 @@ internal sealed partial class Trainer
             // Which process is which rank, for when mpiexec reports a dead process by its id.
             if (strategy.WorldSize > 1) Console.Error.WriteLine($"DeepSharp: rank {strategy.Rank} of {strategy.WorldSize} is process {Environment.ProcessId} on {Environment.MachineName}.");
             SynchronizeRanks(train, strategy);
-            return FitLoop(train, strategy.IsChief ? options : options with { Verbose = 0 }, cancellationToken);
+            // A stop (Ctrl-C, which mpiexec forwards to every rank) takes effect at the same step on every
+            // rank: each step's all-gather of the loss carries whether any rank was asked to stop.
+            using var agreed = new CancellationTokenSource();
+            _parallel.StopRequested = cancellationToken;
+            _parallel.Stop = agreed;
+            History history;
+            try
+            {
+                history = FitLoop(train, strategy.IsChief ? options : options with { Verbose = 0 }, agreed.Token);
+            }
+            catch (TrainingCanceledException stop) when (stop.CancellationToken == agreed.Token)
+            {
+                _parallel.Shard?.GatherOptimizerState(Optimizer, keepShard: false); // every rank stopped at this step
+                throw new TrainingCanceledException(stop.History, stop.Epoch, stop.Step, cancellationToken);
+            }
+            _parallel.Shard?.GatherOptimizerState(Optimizer, keepShard: false); // the optimizer whole again, as after any Fit
+            return history;
         }
-        catch (Exception e) when (strategy.WorldSize > 1)
+        catch (Exception e) when (strategy.WorldSize > 1 && e is not TrainingCanceledException) // a stop every rank agreed on is no failure
         {
             strategy.Abort(e); // ends every rank; a rank left waiting in a collective would hang the job
             throw;
@@ -49,6 +65,12 @@ internal sealed partial class Trainer
     }
 
     /// <summary>
+    /// Called on every rank before a checkpoint is taken (rank 0 writes it): with the optimizer state
+    /// sharded, the ranks gather it whole, so rank 0's checkpoint holds all of it.
+    /// </summary>
+    public void PrepareCheckpoint() => _parallel?.Shard?.GatherOptimizerState(Optimizer, keepShard: true);
+
+    /// <summary>
     /// The data-parallel training step: this rank's chunks (deterministic) or shard (fast) through
     /// forward and backward, the gradients combined over the ranks, then the optimizer — the same
     /// update on every rank — and the loss and metrics reduced to their global values.
@@ -58,6 +80,8 @@ internal sealed partial class Trainer
         CheckBatch(batch, caller);
         var p = _parallel!;
         var comm = p.Communicator;
+        var profile = p.Strategy.Profile;
+        long stepStart = StepProfile.Now;
         if (run.Parameters is null)
         {
             run.Parameters = _model.Parameters.ToArray();
@@ -115,15 +139,29 @@ internal sealed partial class Trainer
 
         if (deterministic)
         {
-            p.Reducer!.Reduce(pieces, (k, destination) =>
+            // This rank's chunks one at a time; each tensor's gradient goes into the fixed tree as soon as
+            // it is final, and in the last chunk the exchange's buckets start while backward goes on.
+            var reducer = p.Reducer!;
+            reducer.Begin(pieces);
+            foreach (int k in reducer.MyChunks)
             {
+                long t0 = StepProfile.Now, reducerBefore = profile.Add + profile.Exchange;
                 using (Tensor.Scope())
                 {
-                    RunPiece(k)?.Backward();
-                    DataParallelRun.Flatten(trainable, destination, gradients: true);
+                    var scaled = RunPiece(k);
+                    if (reducer.IsLast(k)) scaled?.Backward(null, p.ChunkListener);
+                    else
+                    {
+                        scaled?.Backward();
+                        for (int i = 0; i < trainable.Length; i++)
+                            if (trainable[i].Value.Grad is { } g) reducer.TensorReady(i, g.Span);
+                    }
+                    reducer.ChunkDone();
                 }
-            }, p.Gradient);
-            DataParallelRun.Unflatten(p.Gradient, trainable, gradients: true);
+                profile.Compute += StepProfile.Now - t0 - (profile.Add + profile.Exchange - reducerBefore);
+            }
+            foreach (var q in trainable) q.Value.Grad ??= Tensor.Zeros(q.Shape); // a rank without chunks has none yet
+            reducer.Finish(i => trainable[i].Value.Grad!.Span);
         }
         else
         {
@@ -156,8 +194,19 @@ internal sealed partial class Trainer
                 if (trainable[i].Value.Grad is not null) GradientHooks[h].GradientReady(i, trainable[i]);
             GradientHooks[h].GradientsReady(trainable);
         }
-        Optimizer.Apply(trainable);
+        long o0 = StepProfile.Now;
+        if (p.Shard is { } shard)
+        {
+            // ZeRO stage 1: this rank updates its slice with its slice of the state; the ranks gather the weights.
+            Optimizer.ApplySharded(trainable, shard.Slices);
+            shard.GatherWeights();
+            Optimizer.ApplyConstraints(trainable);
+        }
+        else Optimizer.Apply(trainable);
+        profile.Optimizer += StepProfile.Now - o0;
         run.LossMean.Add(ReduceLossAndMetrics(pieceLoss, metricsAtStart, deterministic), samples);
+        profile.Total += StepProfile.Now - stepStart;
+        profile.Steps++;
     }
 
     /// <summary>
@@ -170,8 +219,10 @@ internal sealed partial class Trainer
         var comm = _parallel!.Communicator;
         int length = pieceLoss.Length;
         foreach (var totals in metricsAtStart) length += totals?.Length ?? 0;
+        length++; // last: whether this rank was asked to stop
         var send = new double[length];
         pieceLoss.CopyTo(send, 0);
+        send[^1] = _parallel!.StopRequested.IsCancellationRequested ? 1 : 0;
         int at = pieceLoss.Length;
         for (int m = 0; m < _compiled.Length; m++)
             if (metricsAtStart[m] is { } start)
@@ -183,6 +234,8 @@ internal sealed partial class Trainer
         var all = new double[length * comm.Size];
         comm.Allgather<double>(send, all);
 
+        for (int r = 0; r < comm.Size; r++)
+            if (all[r * length + length - 1] != 0) _parallel.Stop?.Cancel(); // every rank stops after this step
         double loss = 0;
         for (int k = 0; k < pieceLoss.Length; k++)
         {
@@ -221,6 +274,17 @@ internal sealed partial class Trainer
             foreach (var l in layer.SelfAndSublayers())
                 if (l.TrainingGenerator is { } g) list.Add(g);
         return list;
+    }
+
+    /// <summary>Hands each trainable parameter's final gradient of the rank's last chunk to the deterministic reducer as backward finishes it.</summary>
+    internal sealed class ChunkListener(DeterministicReducer reducer, Parameter[] trainable) : ILeafGradientListener
+    {
+        private readonly Dictionary<Tensor, int> _index = trainable.Select((p, i) => (p.Value, i)).ToDictionary(e => e.Value, e => e.i, (IEqualityComparer<Tensor>)ReferenceEqualityComparer.Instance);
+
+        public void LeafGradientReady(Tensor leaf)
+        {
+            if (_index.TryGetValue(leaf, out int i)) reducer.TensorReady(i, leaf.Grad!.Span);
+        }
     }
 
     /// <summary>Hands each trainable parameter's final gradient to its bucket as backward finishes it (fast mode).</summary>

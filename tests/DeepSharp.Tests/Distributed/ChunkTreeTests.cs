@@ -43,9 +43,12 @@ public sealed class ChunkTreeTests
         return IsNode(lo, mid, a, b) || IsNode(mid, hi, a, b);
     }
 
-    [Fact]
-    public void AnyNumberOfRanksGivesOneRanksBits()
+    [Theory]
+    [InlineData(1 << 20)] // one bucket
+    [InlineData(24)]      // buckets of 6 floats: tensors split over several, buckets spanning tensors
+    public void AnyNumberOfRanksGivesOneRanksBits(long bucketBytes)
     {
+        int[] sizes = [5, 1, 17, 14]; // 37 floats in four tensors
         const int length = 37;
         for (int chunks = 1; chunks <= 17; chunks++)
         {
@@ -64,11 +67,24 @@ public sealed class ChunkTreeTests
                 {
                     var computed = new List<int>();
                     var result = new float[length];
-                    new DeterministicReducer(comm, length).Reduce(chunks, (k, destination) =>
+                    var reducer = new DeterministicReducer(comm, sizes, bucketBytes);
+                    for (int step = 0; step < 2; step++) // a second step reuses the layout
                     {
-                        computed.Add(k);
-                        grads[k].CopyTo(destination);
-                    }, result);
+                        computed.Clear();
+                        reducer.Begin(chunks);
+                        foreach (int k in reducer.MyChunks)
+                        {
+                            computed.Add(k);
+                            // Tensors in reverse order, as backward finishes them; tensor 1 never (zeros) when its chunk's value is 0.
+                            for (int t = sizes.Length - 1; t >= 0; t--)
+                            {
+                                int offset = sizes.Take(t).Sum();
+                                reducer.TensorReady(t, grads[k].AsSpan(offset, sizes[t]));
+                            }
+                            reducer.ChunkDone();
+                        }
+                        reducer.Finish(t => result.AsSpan(sizes.Take(t).Sum(), sizes[t]));
+                    }
                     var (a, b) = ChunkTree.Share(chunks, comm.Rank, ranks);
                     Assert.Equal(Enumerable.Range(a, b - a), computed); // each rank computes its own chunks, once, in order
                     return result;
@@ -85,5 +101,33 @@ public sealed class ChunkTreeTests
                 Assert.NotEqual(sequential, expected);
             }
         }
+    }
+
+    [Fact]
+    public void BucketsCoverTheGradientOnceFromTheLastTensor()
+    {
+        int[] sizes = [5, 1, 17, 14];
+        int[] offsets = [0, 5, 6, 23];
+        var buckets = new ExchangeBuckets(offsets, sizes, 6 * sizeof(float));
+        var covered = new int[37];
+        int previousStart = int.MaxValue;
+        for (int b = 0; b < buckets.Count; b++)
+        {
+            var (start, count) = buckets.Range(b);
+            Assert.InRange(count, 1, 6);
+            Assert.True(start + count <= previousStart, "buckets run from the end of the gradient backwards");
+            previousStart = start;
+            Assert.Equal(count, buckets.Segments(b).Sum(s => s.Count));
+            foreach (var (tensor, s, c) in buckets.Segments(b))
+            {
+                Assert.InRange(s, offsets[tensor], offsets[tensor] + sizes[tensor] - c);
+                for (int i = s; i < s + c; i++) covered[i]++;
+            }
+        }
+        Assert.All(covered, c => Assert.Equal(1, c));
+        // The first bucket is complete as soon as the last tensor is final.
+        buckets.BeginStep();
+        buckets.TensorDone(3);
+        Assert.True(buckets.IsComplete(0));
     }
 }

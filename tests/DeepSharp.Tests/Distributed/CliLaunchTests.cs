@@ -49,5 +49,11 @@ public sealed class CliLaunchTests : IDisposable
         var checkpointed = await Train(2, _root.File("three"), data, "--checkpoint-dir", _root.File("ckpt"), "--checkpoint-every", "3");
         Assert.True(checkpointed.Code == 0, checkpointed.All);
         Assert.Equal(File.ReadAllBytes(Path.Combine(_root.File("one"), "model.safetensors")), File.ReadAllBytes(Path.Combine(_root.File("three"), "model.safetensors")));
+
+        // --shard-optimizer: each rank keeps half of Adam's moments; the model is the same, bit for bit.
+        var sharded = await Train(2, _root.File("four"), data, "--shard-optimizer");
+        Assert.True(sharded.Code == 0, sharded.All);
+        Assert.Contains("optimizer state sharded (ZeRO stage 1)", sharded.Out);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_root.File("one"), "model.safetensors")), File.ReadAllBytes(Path.Combine(_root.File("four"), "model.safetensors")));
     }
 }

@@ -14,6 +14,7 @@ public sealed class MpiBindingTests
         Assert.Contains("Invalid root", result.Out);
         Assert.Contains("allgather-count: MPI_Allgather failed", result.Out);
         Assert.Contains("Negative count", result.Out);
+        Assert.Contains("iallgather-count: MPI_Iallgather failed with MPI error", result.Out);
         Assert.Contains("bad-communicator: MPI_Barrier failed", result.Out);
         Assert.Contains("Invalid communicator", result.Out);
         Assert.Contains("allreduce-datatype: MPI_Allreduce failed", result.Out);

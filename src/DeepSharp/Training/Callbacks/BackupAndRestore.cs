@@ -242,11 +242,11 @@ public sealed class BackupAndRestore : Callback
     /// </summary>
     public override void OnTrainEnd(IReadOnlyDictionary<string, double> logs)
     {
-        if (!Writes) return;
         if (TrainingCancelled)
         {
             // Stopped at a step boundary: the checkpoint of that step is the one to resume from; keep it.
-            if (SaveOnlyWhenCancelled)
+            // (Every rank of a data-parallel Fit comes here at the same step; Save gathers sharded state.)
+            if (SaveOnlyWhenCancelled && Writes)
             {
                 System.IO.Directory.CreateDirectory(Directory);
                 Lock();
@@ -254,6 +254,7 @@ public sealed class BackupAndRestore : Callback
             if (_latestAt != Position) Save();
             return;
         }
+        if (!Writes) return;
         if (!DeleteCheckpoint || SaveOnlyWhenCancelled) return;
         File.Delete(LatestPath);
         File.Delete(PreviousPath);
@@ -262,7 +263,12 @@ public sealed class BackupAndRestore : Callback
     /// <summary>Writes the latest checkpoint, keeping the one before as the previous (each rename atomic).</summary>
     private void Save()
     {
-        if (!Writes) return;
+        Trainer.PrepareCheckpoint(); // on every rank: a data-parallel Fit may gather state for rank 0
+        if (!Writes)
+        {
+            _latestAt = Position;
+            return;
+        }
         var checkpoint = Trainer.CaptureCheckpoint();
         checkpoint.FitSettings = CurrentFitSettings();
         checkpoint.RunSettings = RunSettings is null ? null : new SortedDictionary<string, string>(RunSettings.ToDictionary(), StringComparer.Ordinal);

@@ -1,0 +1,337 @@
+using System.Diagnostics;
+using System.Globalization;
+using DeepSharp.Bench.Harness;
+using DeepSharp.Distributed;
+using DeepSharp.Losses;
+using DeepSharp.Metrics;
+using DeepSharp.Nn;
+using DeepSharp.Nn.Layers;
+using DeepSharp.Optimizers;
+using DeepSharp.Tensors;
+using DeepSharp.Training;
+using DeepSharp.Training.Callbacks;
+
+namespace DeepSharp.Bench.Workloads;
+
+/// <summary>
+/// (m) Data-parallel training on MPI (docs/distributed.md), run with <c>DeepSharp.Bench --mpi</c>: the
+/// seed CNN at global batch 128 as 1 process × 1 thread, 1 process × 2 threads and 2 ranks × 1
+/// thread (deterministic over shared memory and over TCP with MPIR_CVAR_NOLOCAL=1 and UCX_TLS=tcp,self, deterministic
+/// with the optimizer sharded, fast), each configuration its own process (the bench starts
+/// <c>mpiexec</c> itself), in alternation, several rounds; ratios are taken within a round and their
+/// median reported. Each rank prints where its step's time went (compute, copies, additions, the
+/// exchange, the optimizer), the plain <c>MPI_Allreduce</c> and <c>MPI_Allgather</c> of the
+/// gradient's bytes, and the share of the exchange started during backward. <c>--alpha-beta</c>
+/// measures MPI's latency and bandwidth (shared memory and TCP) for the scaling model.
+/// Not part of the test command: it needs minutes and a quiet machine.
+/// </summary>
+internal static class MpiWorkload
+{
+    public const string Usage = """
+        DeepSharp.Bench --mpi: data-parallel training of the seed CNN on MPI (needs mpiexec, MPICH).
+          --rounds N     rounds of every configuration, in alternation (default 5)
+          --steps N      timed steps per run, after the warm-up (default 60)
+          --warm N       untimed steps first (default 8)
+          --batch N      global batch (default 128)
+          --chunk N      deterministic chunk size (default 32)
+          --only LIST    configurations, comma-separated, of: one1,one2,det1,det2,tcp2,shard2,fast2 (default all)
+          --alpha-beta   also measure MPI latency α and bandwidth β (shared memory and TCP)
+        """;
+
+    private sealed record Config(string Name, string Label, int Ranks, int Threads, string Mode, bool Tcp);
+
+    private static readonly Config[] Configs =
+    [
+        new("one1", "1 process x 1 thread, plain Fit", 0, 1, "plain", false),
+        new("one2", "1 process x 2 threads, plain Fit", 0, 2, "plain", false),
+        new("det1", "1 process x 1 thread, deterministic (chunks, no MPI)", 0, 1, "det", false),
+        new("det2", "2 ranks x 1 thread, deterministic, shared memory", 2, 1, "det", false),
+        new("tcp2", "2 ranks x 1 thread, deterministic, TCP (NOLOCAL, UCX_TLS=tcp)", 2, 1, "det", true),
+        new("shard2", "2 ranks x 1 thread, deterministic, optimizer sharded", 2, 1, "shard", false),
+        new("fast2", "2 ranks x 1 thread, fast (MPI_Iallreduce)", 2, 1, "fast", false),
+    ];
+
+    /// <summary>The orchestrator: every configuration in alternation, then the table.</summary>
+    public static int Orchestrate(string[] args)
+    {
+        int rounds = 5, steps = 60, warm = 8, batch = 128, chunk = 32;
+        bool alphaBeta = false;
+        var only = Configs.Select(c => c.Name).ToHashSet();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            int NextInt() => int.Parse(Next(), CultureInfo.InvariantCulture);
+            switch (args[i])
+            {
+                case "--rounds": rounds = NextInt(); break;
+                case "--steps": steps = NextInt(); break;
+                case "--warm": warm = NextInt(); break;
+                case "--batch": batch = NextInt(); break;
+                case "--chunk": chunk = NextInt(); break;
+                case "--only": only = [.. Next().Split(',')]; break;
+                case "--alpha-beta": alphaBeta = true; break;
+                case "--help": Console.WriteLine(Usage); return 0;
+                default:
+                    Console.Error.WriteLine($"Unknown option '{args[i]}'.\n{Usage}");
+                    return 2;
+            }
+        }
+        var chosen = Configs.Where(c => only.Contains(c.Name)).ToArray();
+        Console.WriteLine($"DeepSharp.Bench --mpi: seed CNN, global batch {batch}, chunks of {chunk}, {steps} timed steps after {warm}, {rounds} rounds");
+        Console.WriteLine($"  {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z, {SystemInfo.CpuModel()}, {Environment.ProcessorCount} logical CPUs, load {SystemInfo.LoadAverage()}");
+        var rates = chosen.ToDictionary(c => c.Name, _ => new List<double>());
+        var ratios = new Dictionary<string, List<double>>();
+        var lastProfile = new Dictionary<string, string>();
+        for (int round = 0; round < rounds; round++)
+        {
+            var thisRound = new Dictionary<string, double>();
+            foreach (var c in chosen)
+            {
+                var lines = Launch(c.Ranks, c.Tcp, $"mode={c.Mode}", $"threads={c.Threads}", $"steps={steps}", $"warm={warm}", $"batch={batch}", $"chunk={chunk}");
+                var result = lines.FirstOrDefault(l => l.StartsWith("MPIBENCH ", StringComparison.Ordinal))
+                    ?? throw new InvalidOperationException($"{c.Label}: no result line:\n{string.Join('\n', lines)}");
+                double rate = double.Parse(Field(result, "stepsPerSecond"), CultureInfo.InvariantCulture);
+                rates[c.Name].Add(rate);
+                thisRound[c.Name] = rate;
+                lastProfile[c.Name] = string.Join("\n      ", lines.Where(l => l.StartsWith("  ", StringComparison.Ordinal)).Select(l => l.Trim()));
+                Console.WriteLine($"  round {round + 1}: {c.Label}: {rate:F2} steps/s (load {SystemInfo.LoadAverage()})");
+            }
+            foreach (var a in thisRound)
+                foreach (var b in thisRound)
+                    if (a.Key != b.Key) (ratios.TryGetValue(a.Key + "/" + b.Key, out var l) ? l : ratios[a.Key + "/" + b.Key] = []).Add(a.Value / b.Value);
+        }
+        Console.WriteLine();
+        Console.WriteLine($"== Steps per second, median [min-max] of {rounds} rounds; load {SystemInfo.LoadAverage()}");
+        foreach (var c in chosen)
+        {
+            var s = Stats.Of(rates[c.Name]);
+            Console.WriteLine($"  {c.Label,-58} {s.Median,7:F2} [{s.Min:F2}-{s.Max:F2}]  ({s.Median * batch:F0} images/s)");
+        }
+        Console.WriteLine("== Ratios within a round, median [min-max]");
+        foreach (var (a, b) in new[] { ("det2", "one1"), ("tcp2", "one1"), ("shard2", "one1"), ("fast2", "one1"), ("det2", "one2"), ("one2", "one1"), ("det1", "one1") })
+            if (ratios.TryGetValue(a + "/" + b, out var r))
+            {
+                var s = Stats.Of(r);
+                Console.WriteLine($"  {a} / {b}: {s.Median:F3}x [{s.Min:F3}-{s.Max:F3}]");
+            }
+        Console.WriteLine("== Where a step's time goes (last round, rank 0)");
+        foreach (var c in chosen)
+            if (lastProfile.TryGetValue(c.Name, out var p) && p.Length > 0) Console.WriteLine($"  {c.Name}: {p}");
+        if (alphaBeta)
+        {
+            Console.WriteLine("== MPI latency and bandwidth (2 ranks, MPI_Allgather of n bytes per rank; MPI_Allreduce of n bytes)");
+            var fits = new List<(string Name, double Alpha, double Beta)>();
+            foreach (bool tcp in new[] { false, true })
+            {
+                Console.WriteLine(tcp ? "  TCP (MPIR_CVAR_NOLOCAL=1 UCX_TLS=tcp,self):" : "  shared memory:");
+                foreach (var line in Launch(2, tcp, "mode=alphabeta"))
+                {
+                    if (line.StartsWith("  ", StringComparison.Ordinal)) Console.WriteLine("  " + line);
+                    if (line.StartsWith("FIT ", StringComparison.Ordinal))
+                        fits.Add((tcp ? "TCP" : "shared memory", double.Parse(Field(line, "alpha"), CultureInfo.InvariantCulture), double.Parse(Field(line, "beta"), CultureInfo.InvariantCulture)));
+                }
+            }
+            double seedStep = rates.TryGetValue("det1", out var det1) && det1.Count > 0 ? 1 / Stats.Of(det1).Median : double.NaN;
+            var gpt = Launch(0, false, "mode=gpt").First(l => l.StartsWith("GPT ", StringComparison.Ordinal));
+            double gptStep = 1 / double.Parse(Field(gpt, "stepsPerSecond"), CultureInfo.InvariantCulture);
+            ScalingModel.Print(fits, seedStep, gptStep);
+        }
+        return 0;
+    }
+
+    private static string Field(string line, string key)
+    {
+        foreach (var part in line.Split(' '))
+            if (part.StartsWith(key + "=", StringComparison.Ordinal)) return part[(key.Length + 1)..];
+        throw new InvalidOperationException($"No {key} in '{line}'.");
+    }
+
+    /// <summary>This bench as ranks (mpiexec -n <paramref name="ranks"/>, or one process when 0); its standard output's lines.</summary>
+    private static List<string> Launch(int ranks, bool tcp, params string[] args)
+    {
+        string self = typeof(MpiWorkload).Assembly.Location;
+        var psi = ranks == 0
+            ? new ProcessStartInfo("dotnet", [self, "--mpi-rank", .. args])
+            : new ProcessStartInfo(Mpiexec(), ["-n", ranks.ToString(CultureInfo.InvariantCulture), "dotnet", self, "--mpi-rank", .. args]);
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        if (tcp)
+        {
+            // Debian's MPICH is ch4:ucx: NOLOCAL makes MPICH skip its own shared memory, and UCX_TLS keeps UCX
+            // from using shared memory in its place, so the ranks talk TCP as between two hosts.
+            psi.Environment["MPIR_CVAR_NOLOCAL"] = "1";
+            psi.Environment["UCX_TLS"] = "tcp,self";
+        }
+        using var process = Process.Start(psi)!;
+        var error = process.StandardError.ReadToEndAsync();
+        var lines = new List<string>();
+        while (process.StandardOutput.ReadLine() is { } line) lines.Add(line);
+        process.WaitForExit();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"{string.Join(' ', psi.ArgumentList)} exited with {process.ExitCode}:\n{string.Join('\n', lines)}\n{error.Result}");
+        return lines;
+    }
+
+    private static string Mpiexec()
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+            if (File.Exists(Path.Combine(dir, "mpiexec"))) return Path.Combine(dir, "mpiexec");
+        throw new InvalidOperationException("mpiexec is not installed: apt-get install -y --no-install-recommends mpich");
+    }
+
+    /// <summary>One rank (or the one process) of a configuration: trains, prints MPIBENCH and its profile from rank 0.</summary>
+    public static int Rank(string[] args)
+    {
+        var a = args.Select(s => s.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        int Int(string key, int fallback) => a.TryGetValue(key, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+        string mode = a.GetValueOrDefault("mode", "det");
+        if (mode == "alphabeta") return AlphaBeta();
+        if (mode == "gpt")
+        {
+            // (g)'s char-GPT step on one thread: the compute time per rank of the scaling model.
+            DeepSharp.Threads.Count = 1;
+            double tokens = CharGptWorkload.DeepSharp(Args.Parse(["min=2"])).Get("tokensPerSecond");
+            Console.WriteLine($"GPT stepsPerSecond={(tokens / (32 * 64)).ToString("R", CultureInfo.InvariantCulture)}");
+            return 0;
+        }
+        int threads = Int("threads", 1), steps = Int("steps", 60), warm = Int("warm", 8), batch = Int("batch", 128), chunk = Int("chunk", 32);
+        DeepSharp.Threads.Count = threads;
+        var strategy = mode switch
+        {
+            "plain" => null,
+            "det" => DistributedStrategy.FromEnvironment(GradientReduction.Deterministic, chunk),
+            "shard" => DistributedStrategy.FromEnvironment(GradientReduction.Deterministic, chunk).WithOptimizerSharding(),
+            "fast" => DistributedStrategy.FromEnvironment(GradientReduction.Fast),
+            _ => throw new ArgumentException($"unknown mode '{mode}'"),
+        };
+        int rank = strategy?.Rank ?? 0;
+        RandomGenerator.SetGlobalSeed(7);
+        var model = new Sequential(
+            new Conv2D(32, (3, 3), activation: Activation.Relu, inputShape: [28, 28, 1]),
+            new MaxPooling2D((2, 2)),
+            new Flatten(),
+            new Dense(128, Activation.Relu),
+            new Dense(10, Activation.Softmax));
+        model.Compile(new Adam(), new CategoricalCrossentropy(), [new Accuracy()]);
+        if (strategy is not null) model.Distribute(strategy);
+        var (x, y) = Images((steps + warm) * batch);
+        var clock = new StepClock(warm, strategy);
+        model.Fit(x, y, batchSize: batch, epochs: 1, verbose: 0, shuffle: false, callbacks: [clock]);
+        double perStep = clock.Seconds / steps;
+        string profile = strategy?.Profile.ToString() ?? "";
+        string collectives = "";
+        if (strategy is { WorldSize: > 1 })
+        {
+            int values = model.TrainableParameters.Sum(p => p.Value.Size);
+            var (allreduce, allgather) = PlainCollectives(strategy, values); // every rank takes part
+            collectives = $"plain MPI_Allreduce of the gradient ({values} floats): {allreduce.Min * 1000:F3} ms min, {allreduce.Median * 1000:F3} median; " +
+                $"MPI_Allgather of it per rank: {allgather.Min * 1000:F3} ms min, {allgather.Median * 1000:F3} median (30 each)";
+        }
+        if (rank != 0) return 0;
+        Console.WriteLine($"MPIBENCH mode={mode} ranks={strategy?.WorldSize ?? 1} threads={threads} stepsPerSecond={(1 / perStep).ToString("R", CultureInfo.InvariantCulture)} msPerStep={perStep * 1000:F3}");
+        if (profile.Length > 0) Console.WriteLine("  " + profile);
+        if (collectives.Length > 0) Console.WriteLine("  " + collectives);
+        return 0;
+    }
+
+    /// <summary>Seconds of an in-place MPI_Allreduce of <paramref name="values"/> floats, and of an MPI_Allgather of as many per rank.</summary>
+    private static unsafe (Stats Allreduce, Stats Allgather) PlainCollectives(DistributedStrategy strategy, int values)
+    {
+        var buffer = new float[values];
+        var gathered = new float[(long)values * strategy.WorldSize];
+        var reduce = new List<double>();
+        var gather = new List<double>();
+        for (int i = 0; i < 33; i++)
+        {
+            strategy.Barrier();
+            long t0 = Stopwatch.GetTimestamp();
+            fixed (float* p = buffer) Mpi.Allreduce(MpiNative.InPlace, p, values, MpiNative.Float, MpiNative.Sum, MpiNative.CommWorld);
+            long t1 = Stopwatch.GetTimestamp();
+            strategy.Communicator.Allgather<float>(buffer, gathered);
+            long t2 = Stopwatch.GetTimestamp();
+            if (i < 3) continue;
+            reduce.Add((double)(t1 - t0) / Stopwatch.Frequency);
+            gather.Add((double)(t2 - t1) / Stopwatch.Frequency);
+        }
+        return (Stats.Of(reduce), Stats.Of(gather));
+    }
+
+    /// <summary>
+    /// MPI_Allgather (n bytes per rank) and MPI_Allreduce (n bytes) over sizes from 8 B to 16 MiB,
+    /// medians, and α, β fitted to the all-gather by least squares (t = α + n·β on 2 ranks).
+    /// </summary>
+    private static unsafe int AlphaBeta()
+    {
+        var strategy = DistributedStrategy.Mpi();
+        var sizes = new List<double>();
+        var times = new List<double>();
+        for (int bytes = 8; bytes <= 16 << 20; bytes *= 4)
+        {
+            var send = new byte[bytes];
+            var receive = new byte[(long)bytes * strategy.WorldSize];
+            var floats = new float[Math.Max(1, bytes / 4)];
+            int reps = bytes < 1 << 16 ? 300 : bytes < 1 << 22 ? 40 : 12;
+            var gather = new List<double>();
+            var reduce = new List<double>();
+            for (int i = 0; i < reps + 20; i++)
+            {
+                strategy.Barrier();
+                long t0 = Stopwatch.GetTimestamp();
+                strategy.Communicator.Allgather<byte>(send, receive);
+                long t1 = Stopwatch.GetTimestamp();
+                fixed (float* p = floats) Mpi.Allreduce(MpiNative.InPlace, p, floats.Length, MpiNative.Float, MpiNative.Sum, MpiNative.CommWorld);
+                long t2 = Stopwatch.GetTimestamp();
+                if (i < 20) continue; // warm-up: connections, first touches
+                gather.Add((double)(t1 - t0) / Stopwatch.Frequency);
+                reduce.Add((double)(t2 - t1) / Stopwatch.Frequency);
+            }
+            // The minimum is the uncontended cost (a busy machine only adds to it); the median beside it.
+            var g = Stats.Of(gather);
+            var r = Stats.Of(reduce);
+            sizes.Add(bytes);
+            times.Add(g.Min);
+            if (strategy.IsChief) Console.WriteLine($"  {bytes,10} B: allgather min {g.Min * 1e6,9:F1} us (median {g.Median * 1e6,9:F1}), allreduce min {r.Min * 1e6,9:F1} us (median {r.Median * 1e6,9:F1})");
+        }
+        // t = alpha + n * beta on 2 ranks. Small messages are latency-bound: alpha is the least of their
+        // minima; beta the best (least) (t - alpha) / n over the sizes of 1 MiB and more (a busy machine
+        // only adds to the times, so the least is the closest to the uncontended cost).
+        double alpha = sizes.Select((s, i) => (s, t: times[i])).Where(p => p.s <= 8192).Min(p => p.t);
+        double beta = sizes.Select((s, i) => (s, t: times[i])).Where(p => p.s >= 1 << 20).Min(p => (p.t - alpha) / p.s);
+        if (strategy.IsChief)
+        {
+            Console.WriteLine($"  alpha (least all-gather time up to 8 KiB) {alpha * 1e6:F2} us; beta {beta * 1e9:F3} ns/B ({1 / beta / 1e9:F2} GB/s), from the minima of 1-16 MiB");
+            Console.WriteLine($"FIT alpha={alpha.ToString("R", CultureInfo.InvariantCulture)} beta={beta.ToString("R", CultureInfo.InvariantCulture)}");
+        }
+        return 0;
+    }
+
+    /// <summary>Random images and one-hot labels from a fixed seed (the same on every rank); speed does not depend on them.</summary>
+    private static (Tensor X, Tensor Y) Images(int count)
+    {
+        var random = new Random(42);
+        var x = Tensor.Zeros(new Shape(count, 28, 28, 1));
+        var xs = x.Span;
+        for (int i = 0; i < xs.Length; i++) xs[i] = (float)random.NextDouble();
+        var y = Tensor.Zeros(new Shape(count, 10));
+        var ys = y.Span;
+        for (int i = 0; i < count; i++) ys[i * 10 + random.Next(10)] = 1f;
+        return (x, y);
+    }
+
+    /// <summary>Times the steps after the first <c>warm</c> (and resets the strategy's profile there).</summary>
+    private sealed class StepClock(int warm, DistributedStrategy? strategy) : Callback
+    {
+        private long _start, _end;
+
+        public double Seconds => (double)(_end - _start) / Stopwatch.Frequency;
+
+        public override void OnTrainBatchEnd(int step, IReadOnlyDictionary<string, double> logs)
+        {
+            if (step == warm - 1)
+            {
+                _start = Stopwatch.GetTimestamp();
+                strategy?.Profile.Reset();
+            }
+            _end = Stopwatch.GetTimestamp();
+        }
+    }
+}

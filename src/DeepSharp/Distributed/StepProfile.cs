@@ -1,0 +1,44 @@
+using System.Diagnostics;
+
+namespace DeepSharp.Distributed;
+
+/// <summary>
+/// Where a data-parallel step's time goes, summed over the steps of a Fit (the bench reads it; it
+/// costs two timestamps per phase). Compute: the chunks' forward and backward; Copy: gradients and
+/// state moved between tensors and flat buffers; Add: the tree's additions; Exchange: time spent
+/// inside MPI calls and waiting for them after backward; Optimizer: the update (and, sharded, the
+/// weights' all-gather). The exchange's head start (first bucket started → backward's end) against the
+/// wait after backward says how much of it backward hid.
+/// </summary>
+internal sealed class StepProfile
+{
+    public long Compute, Copy, Add, Exchange, Optimizer, Total;
+    public int Steps;
+
+    /// <summary>Bytes of the exchange started before the last chunk's backward ended, and all of them.</summary>
+    public long BytesStartedEarly, BytesExchanged;
+
+    /// <summary>Ticks spent waiting for the exchange after backward ended.</summary>
+    public long WaitAfterBackward;
+
+    /// <summary>Ticks from the first bucket's start to the end of the last chunk's backward: the time the exchange had to run behind backward.</summary>
+    public long HeadStart;
+
+    public static long Now => Stopwatch.GetTimestamp();
+
+    public void Reset()
+    {
+        Compute = Copy = Add = Exchange = Optimizer = Total = WaitAfterBackward = HeadStart = BytesStartedEarly = BytesExchanged = 0;
+        Steps = 0;
+    }
+
+    /// <summary>Milliseconds per step of a phase's ticks.</summary>
+    public double PerStepMs(long ticks) => Steps == 0 ? 0 : ticks * 1000.0 / Stopwatch.Frequency / Steps;
+
+    /// <summary>One line for logs: milliseconds per step of each phase.</summary>
+    public override string ToString() =>
+        $"steps {Steps}: total {PerStepMs(Total):F2} ms/step = compute {PerStepMs(Compute):F2} + copies {PerStepMs(Copy):F2} + adds {PerStepMs(Add):F2} " +
+        $"+ exchange {PerStepMs(Exchange):F2} (waited after backward {PerStepMs(WaitAfterBackward):F2}) + optimizer {PerStepMs(Optimizer):F2} + other " +
+        $"{PerStepMs(Total - Compute - Copy - Add - Exchange - Optimizer):F2}; {(BytesExchanged == 0 ? 0 : 100.0 * BytesStartedEarly / BytesExchanged):F0} % of the exchanged bytes started " +
+        $"during backward, {PerStepMs(HeadStart):F2} ms before it ended";
+}
