@@ -65,12 +65,15 @@ public sealed partial class Tensor
     private Type MultiArrayType(Type element)
     {
         if (RuntimeFeature.IsDynamicCodeSupported) return Rank == 1 ? element.MakeArrayType() : element.MakeArrayType(Rank);
-        var types = element == typeof(int) ? IntArrayTypes : FloatArrayTypes;
-        return Rank <= types.Length ? types[Rank - 1]
-            : throw new NotSupportedException($"ToShapedArray: the {Shape} tensor needs a rank-{Rank} .NET array, which a NativeAOT program can make only up to rank {AotArrayRanks}; use ToArray() and the shape instead.");
+        return CompiledArrayType(element, Rank)
+            ?? throw new NotSupportedException($"ToShapedArray: the {Shape} tensor needs a rank-{Rank} .NET array, which a NativeAOT program can make only up to rank {AotArrayRanks}; use ToArray() and the shape instead.");
     }
 
-    private const int AotArrayRanks = 8;
+    /// <summary>The array type of <paramref name="element"/> (float or int) and <paramref name="rank"/> from the compiled-in list, or null above <see cref="AotArrayRanks"/>.</summary>
+    internal static Type? CompiledArrayType(Type element, int rank) =>
+        rank is >= 1 and <= AotArrayRanks ? (element == typeof(int) ? IntArrayTypes : FloatArrayTypes)[rank - 1] : null;
+
+    internal const int AotArrayRanks = 8;
     private static readonly Type[] FloatArrayTypes = [typeof(float[]), typeof(float[,]), typeof(float[,,]), typeof(float[,,,]), typeof(float[,,,,]), typeof(float[,,,,,]), typeof(float[,,,,,,]), typeof(float[,,,,,,,])];
     private static readonly Type[] IntArrayTypes = [typeof(int[]), typeof(int[,]), typeof(int[,,]), typeof(int[,,,]), typeof(int[,,,,]), typeof(int[,,,,,]), typeof(int[,,,,,,]), typeof(int[,,,,,,,])];
 
