@@ -28,11 +28,11 @@ internal static class Naming
     public static JsonArray ToJson(Shape shape)
     {
         var array = new JsonArray();
-        foreach (int d in shape.Dims) array.Add(d);
+        foreach (int d in shape.Dims) array.Add((JsonNode)d);
         return array;
     }
 
-    public static JsonArray Pair((int A, int B) pair) => [pair.A, pair.B];
+    public static JsonArray Pair((int A, int B) pair) => new(pair.A, pair.B);
 
     /// <summary>
     /// Why <paramref name="text"/> is not printable text for a name or config string (a control

@@ -57,7 +57,7 @@ internal static class CheckpointFile
             ["metrics"] = metrics,
         }.ToJsonString();
         var epochs = new JsonArray();
-        foreach (int e in c.HistoryEpochs) epochs.Add(e);
+        foreach (int e in c.HistoryEpochs) epochs.Add((JsonNode)e);
         var values = new JsonObject();
         foreach (var (name, list) in c.History) values[name] = Numbers(list);
         file.Metadata["history"] = new JsonObject { ["epoch"] = epochs, ["history"] = values }.ToJsonString();

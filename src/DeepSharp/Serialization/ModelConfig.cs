@@ -37,12 +37,12 @@ public static class ModelConfig
     {
         var list = new JsonArray();
         foreach (var layer in layers)
-            list.Add(new JsonObject { ["class_name"] = layer.TypeName, ["config"] = layer.GetConfig() });
+            list.Add((JsonNode)new JsonObject { ["class_name"] = layer.TypeName, ["config"] = layer.GetConfig() });
         var config = new JsonObject { ["name"] = name, ["layers"] = list };
         if (buildInputShape is { } shape)
         {
             var dims = new JsonArray { null };
-            foreach (int d in shape.Dims) dims.Add(d);
+            foreach (int d in shape.Dims) dims.Add((JsonNode)d);
             config["build_input_shape"] = dims;
         }
         return new JsonObject { ["class_name"] = className, ["config"] = config };

@@ -36,7 +36,7 @@ public sealed partial class Tensor
         bool isInt = DType == DType.Int32;
         Array array = Rank == 0
             ? (isInt ? new int[1] : new float[1])
-            : Array.CreateInstance(isInt ? typeof(int) : typeof(float), Shape.ToArray());
+            : Array.CreateInstanceFromArrayType(MultiArrayType(isInt ? typeof(int) : typeof(float)), Shape.ToArray());
         if (Size == 0) return array;
         ref byte start = ref MemoryMarshal.GetArrayDataReference(array);
         if (isInt) IntSpan.CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.As<byte, int>(ref start), Size));
@@ -57,6 +57,25 @@ public sealed partial class Tensor
         for (int i = 0; i < dst.Length; i++) dst[i] = src[i];
         return result;
     }
+
+    /// <summary>
+    /// <c>T[]</c> for rank 1 (a vector, not <c>T[*]</c>), <c>T[,]</c>, <c>T[,,]</c>… above. Without dynamic code
+    /// (NativeAOT) only the array types compiled in exist: ranks 1 to <see cref="AotArrayRanks"/>.
+    /// </summary>
+    private Type MultiArrayType(Type element)
+    {
+        if (RuntimeFeature.IsDynamicCodeSupported) return Rank == 1 ? element.MakeArrayType() : element.MakeArrayType(Rank);
+        return CompiledArrayType(element, Rank)
+            ?? throw new NotSupportedException($"ToShapedArray: the {Shape} tensor needs a rank-{Rank} .NET array, which a NativeAOT program can make only up to rank {AotArrayRanks}; use ToArray() and the shape instead.");
+    }
+
+    /// <summary>The array type of <paramref name="element"/> (float or int) and <paramref name="rank"/> from the compiled-in list, or null above <see cref="AotArrayRanks"/>.</summary>
+    internal static Type? CompiledArrayType(Type element, int rank) =>
+        rank is >= 1 and <= AotArrayRanks ? (element == typeof(int) ? IntArrayTypes : FloatArrayTypes)[rank - 1] : null;
+
+    internal const int AotArrayRanks = 8;
+    private static readonly Type[] FloatArrayTypes = [typeof(float[]), typeof(float[,]), typeof(float[,,]), typeof(float[,,,]), typeof(float[,,,,]), typeof(float[,,,,,]), typeof(float[,,,,,,]), typeof(float[,,,,,,,])];
+    private static readonly Type[] IntArrayTypes = [typeof(int[]), typeof(int[,]), typeof(int[,,]), typeof(int[,,,]), typeof(int[,,,,]), typeof(int[,,,,,]), typeof(int[,,,,,,]), typeof(int[,,,,,,,])];
 
     private Array ToMultiArray(int rank)
     {

@@ -83,7 +83,7 @@ public sealed class CharVocabulary : ITextTokenizer
     }
 
     /// <summary>The vocabulary as JSON (specials and characters), for model files.</summary>
-    public string ToJson() => JsonSerializer.Serialize(new { specials = SpecialIds.OrderBy(p => p.Value).Select(p => p.Key).ToArray(), characters = new string(_ids.Where(p => p.Value >= 2 + SpecialIds.Count).Select(p => p.Key).Order().ToArray()) });
+    public string ToJson() => JsonSerializer.Serialize(new CharVocabularyJson(SpecialIds.OrderBy(p => p.Value).Select(p => p.Key).ToArray(), new string(_ids.Where(p => p.Value >= 2 + SpecialIds.Count).Select(p => p.Key).Order().ToArray())), CharVocabularyJsonContext.Default.CharVocabularyJson);
 
     /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/>, atomically.</summary>
     public void Save(string path) => AtomicFile.WriteAllText(path, ToJson());

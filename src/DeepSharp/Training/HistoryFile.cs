@@ -9,12 +9,12 @@ public static class HistoryFile
     public static string ToJson(this History history)
     {
         var epochs = new JsonArray();
-        foreach (int e in history.Epochs) epochs.Add(e);
+        foreach (int e in history.Epochs) epochs.Add((JsonNode)e);
         var values = new JsonObject();
         foreach (var (name, list) in history.Values)
         {
             var array = new JsonArray();
-            foreach (double v in list) array.Add(double.IsFinite(v) ? JsonValue.Create(v) : null);
+            foreach (double v in list) array.Add(double.IsFinite(v) ? (JsonNode)v : null);
             values[name] = array;
         }
         var root = new JsonObject { ["epoch"] = epochs, ["history"] = values };

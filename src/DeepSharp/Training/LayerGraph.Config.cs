@@ -20,8 +20,8 @@ internal sealed partial class LayerGraph
         {
             var inbound = new JsonArray();
             if (layer is not InputLayer)
-                foreach (var node in calls[layer]) inbound.Add(InboundNode(node));
-            layers.Add(new JsonObject
+                foreach (var node in calls[layer]) inbound.Add((JsonNode)InboundNode(node));
+            layers.Add((JsonNode)new JsonObject
             {
                 ["class_name"] = layer.TypeName,
                 ["config"] = layer.GetConfig(),
@@ -253,7 +253,7 @@ internal sealed partial class LayerGraph
     private static JsonObject KerasTensor(SymbolicTensor t)
     {
         var shape = new JsonArray { null };
-        foreach (int d in t.Shape.Dims) shape.Add(d);
+        foreach (int d in t.Shape.Dims) shape.Add((JsonNode)d);
         return new JsonObject
         {
             ["class_name"] = "__keras_tensor__",
@@ -261,7 +261,7 @@ internal sealed partial class LayerGraph
         };
     }
 
-    private static JsonArray History(SymbolicTensor t) => [t.Layer.Name, t.Node.Index, t.TensorIndex];
+    private static JsonArray History(SymbolicTensor t) => new(t.Layer.Name, t.Node.Index, t.TensorIndex);
 
     /// <summary>The symbolic tensors a node's args name, or null while one does not exist yet.</summary>
     private static SymbolicTensor[]? Resolve(JsonArray args, Dictionary<string, Layer> layers)

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using DeepSharp.Autograd;
 using DeepSharp.Nn;
@@ -20,7 +21,10 @@ namespace DeepSharp.Training;
 /// </code>
 /// Tracking is explicit, not inferred from fields: <see cref="Compile(Optimizers.Optimizer, Losses.Loss, IEnumerable{Metrics.Metric}?, IEnumerable{Metrics.Metric}?)"/>
 /// and <see cref="Build"/> check that every layer the model's fields hold is tracked and name the field that is not.
+/// The fields check reads each subclass's declared fields by reflection; the annotation keeps them in a
+/// trimmed or NativeAOT program (it applies to every class derived from Model).
 /// </summary>
+[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicFields | DynamicallyAccessedMemberTypes.NonPublicFields)]
 public partial class Model
 {
     private readonly List<Layer> _tracked = [];
@@ -79,6 +83,7 @@ public partial class Model
     /// Every layer held by a field of the subclass (directly or in a collection) must be tracked, or
     /// be a sublayer of a tracked one: an untracked layer's weights would be neither trained nor saved.
     /// </summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "Every type from GetType() up to Model derives from Model, whose [DynamicallyAccessedMembers] keeps the public and non-public fields of each such type; the analyzer cannot follow Type.BaseType.")]
     private void CheckFieldsTracked()
     {
         if (!IsSubclassed) return;

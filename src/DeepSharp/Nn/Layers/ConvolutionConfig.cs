@@ -37,7 +37,7 @@ internal static class ConvolutionConfig
         pair.A >= 0 && pair.B >= 0 ? pair : throw new ArgumentOutOfRangeException(name, pair, $"{layer} {name} must be non-negative.");
 
     /// <summary>[[a, b], [c, d]] as Keras writes 2-D padding and cropping.</summary>
-    public static JsonArray Margins((int A, int B) rows, (int A, int B) columns) => [Naming.Pair(rows), Naming.Pair(columns)];
+    public static JsonArray Margins((int A, int B) rows, (int A, int B) columns) => new(Naming.Pair(rows), Naming.Pair(columns));
 
     /// <summary>
     /// Keras's 2-D margins: n (all four), [h, w] (symmetric per axis) or [[top, bottom], [left, right]];

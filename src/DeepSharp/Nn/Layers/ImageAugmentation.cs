@@ -85,7 +85,7 @@ public abstract class ImageAugmentation : Layer
     /// <summary>Keras's factor: a number f means (−f, f); a pair is (lower, upper).</summary>
     internal static (float, float) Range(float factor) => (-Math.Abs(factor), Math.Abs(factor));
 
-    internal static JsonArray ToJson((float Lower, float Upper) range) => [range.Lower, range.Upper];
+    internal static JsonArray ToJson((float Lower, float Upper) range) => new(range.Lower, range.Upper);
 
     /// <summary>The largest factor a config may give (a thousand turns, heights or zooms): finite transforms only.</summary>
     internal const float MaxFactor = 1000f;

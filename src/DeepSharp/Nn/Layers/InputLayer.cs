@@ -44,7 +44,7 @@ public sealed class InputLayer : Layer
     public override JsonObject GetConfig()
     {
         var batchShape = new JsonArray { null };
-        foreach (int d in Shape.Dims) batchShape.Add(d);
+        foreach (int d in Shape.Dims) batchShape.Add((JsonNode)d);
         return new JsonObject
         {
             ["batch_shape"] = batchShape,

@@ -59,7 +59,7 @@ public sealed class Reshape : Layer
     {
         var config = base.GetConfig();
         var target = new JsonArray();
-        foreach (int d in _targetShape) target.Add(d);
+        foreach (int d in _targetShape) target.Add((JsonNode)d);
         config["target_shape"] = target;
         return config;
     }
