@@ -7,6 +7,7 @@ internal static class Program
     private static int Main(string[] args)
     {
         if (args is ["--worker", var framework]) return WorkerHost.Run(framework);
+        if (args is ["serving", .. var servingArgs]) return Workloads.ServingLoadWorkload.Run(servingArgs);
         if (args.Contains("--help") || args.Contains("-h"))
         {
             Console.WriteLine(BenchOptions.Usage);

@@ -21,6 +21,10 @@ internal sealed class DirectInference(ServedModel model, ServingMetrics metrics)
         return Task.FromResult(y.ToArray());
     }
 
+    public void Arrive() { }
+
+    public void Depart() { }
+
     public void StopAccepting() => _stopped = true;
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -1,5 +1,5 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Threading.Channels;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Serving;
@@ -17,10 +17,10 @@ internal sealed class DynamicBatcher : IInference
     private readonly ServingMetrics _metrics;
     private readonly int _maxBatch, _maxQueued;
     private readonly long _maxWaitTicks;
-    private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>();
+    private readonly BlockingCollection<Work> _queue = new(new ConcurrentQueue<Work>());
     private readonly Tensor _input;
-    private readonly Task _loop;
-    private int _queued;
+    private readonly Thread _loop;
+    private int _queued, _arriving, _stopping;
     private volatile bool _stopped;
 
     private sealed class Work(float[] values, int count)
@@ -39,11 +39,17 @@ internal sealed class DynamicBatcher : IInference
         _maxQueued = options.MaxQueuedRequests;
         _maxWaitTicks = (long)(options.MaxWait.TotalSeconds * Stopwatch.Frequency);
         _input = Tensor.Empty(model.InputShape.WithBatch(_maxBatch));
-        _loop = Task.Factory.StartNew(LoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        _loop = new Thread(Loop) { IsBackground = true, Name = "DeepSharp dynamic batcher" };
+        _loop.Start();
     }
+
+    public void Arrive() => Interlocked.Increment(ref _arriving);
+
+    public void Depart() => Interlocked.Decrement(ref _arriving);
 
     public Task<float[]> PredictAsync(float[] values, int count)
     {
+        Depart(); // queued now (or refused): no longer on its way
         if (_stopped) throw new BadRequestException(503, "the server is shutting down");
         if (Interlocked.Increment(ref _queued) > _maxQueued)
         {
@@ -52,7 +58,11 @@ internal sealed class DynamicBatcher : IInference
         }
         _metrics.AddQueued(1);
         var work = new Work(values, count);
-        if (!_queue.Writer.TryWrite(work))
+        try
+        {
+            _queue.Add(work);
+        }
+        catch (InvalidOperationException) // adding completed: shutting down
         {
             Interlocked.Decrement(ref _queued);
             _metrics.AddQueued(-1);
@@ -63,65 +73,66 @@ internal sealed class DynamicBatcher : IInference
 
     public void StopAccepting()
     {
+        if (Interlocked.Exchange(ref _stopping, 1) == 1) return;
         _stopped = true;
-        _queue.Writer.TryComplete();
+        _queue.CompleteAdding();
     }
 
     public async ValueTask DisposeAsync()
     {
         StopAccepting();
-        await _loop.ConfigureAwait(false); // drains what was accepted
+        await Task.Run(_loop.Join).ConfigureAwait(false); // drains what was accepted; the queue is left to the GC
     }
 
-    private async Task LoopAsync()
+    /// <summary>
+    /// The batching loop, on its own thread: take the oldest request, then gather. A request already
+    /// queued joins at once; the loop waits for more only while other requests are on their way (read,
+    /// not yet queued) and the oldest has waited less than the window — so a lone client is answered
+    /// without waiting, and under load the batch fills with the requests that arrive while the last one ran.
+    /// </summary>
+    private void Loop()
     {
-        var reader = _queue.Reader;
         var batch = new List<Work>(_maxBatch);
         Work? carried = null;
         while (true)
         {
-            Work first;
-            if (carried is not null)
+            Work? first = carried;
+            carried = null;
+            if (first is null)
             {
-                first = carried;
-                carried = null;
-            }
-            else if (!reader.TryRead(out first!))
-            {
-                if (!await reader.WaitToReadAsync().ConfigureAwait(false)) return;
-                continue;
+                try
+                {
+                    first = _queue.Take();
+                }
+                catch (InvalidOperationException) // completed and empty: shut down
+                {
+                    return;
+                }
             }
             batch.Add(first);
             int rows = first.Count;
             long deadline = first.Enqueued + _maxWaitTicks;
             while (rows < _maxBatch)
             {
-                if (reader.TryRead(out var next))
+                Work? next;
+                if (!_queue.TryTake(out next))
                 {
-                    if (rows + next.Count > _maxBatch)
-                    {
-                        carried = next; // starts the next batch
-                        break;
-                    }
-                    batch.Add(next);
-                    rows += next.Count;
-                    continue;
+                    long remaining = deadline - Stopwatch.GetTimestamp();
+                    if (Volatile.Read(ref _arriving) <= 0 || remaining <= 0) break;
+                    int ms = (int)Math.Ceiling(remaining * 1000.0 / Stopwatch.Frequency);
+                    if (!_queue.TryTake(out next, ms)) break;
                 }
-                long remaining = deadline - Stopwatch.GetTimestamp();
-                if (remaining <= 0 || !await WaitForMore(reader, remaining).ConfigureAwait(false)) break;
+                if (rows + next.Count > _maxBatch)
+                {
+                    carried = next; // starts the next batch
+                    break;
+                }
+                batch.Add(next);
+                rows += next.Count;
             }
             Run(batch, rows);
             batch.Clear();
         }
-    }
-
-    /// <summary>Waits until the queue has an item (true) or <paramref name="ticks"/> pass or the queue is closed (false).</summary>
-    private static async Task<bool> WaitForMore(ChannelReader<Work> reader, long ticks)
-    {
-        var ready = reader.WaitToReadAsync().AsTask();
-        if (ready.IsCompleted) return ready.Result;
-        var delay = Task.Delay(TimeSpan.FromSeconds((double)ticks / Stopwatch.Frequency));
-        return await Task.WhenAny(ready, delay).ConfigureAwait(false) == ready && ready.Result;
     }
 
     private void Run(List<Work> batch, int rows)

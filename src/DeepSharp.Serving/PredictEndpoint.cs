@@ -21,15 +21,27 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
         if (string.IsNullOrEmpty(contentType) || !MediaTypeHeaderValue.TryParse(contentType, out var media))
             throw new BadRequestException(415, "no Content-Type; send application/json, image/png or multipart/form-data");
         string type = media.MediaType.Value?.ToLowerInvariant() ?? "";
-        (float[] Values, int Count) inputs = type switch
+        if (type is not ("application/json" or "image/png" or "multipart/form-data"))
+            throw new BadRequestException(415, $"Content-Type '{type}' is not accepted; send application/json, image/png or multipart/form-data");
+        (float[] Values, int Count) parsed;
+        inference.Arrive(); // the batcher may wait for this request while its body is read
+        try
         {
-            "application/json" => await ReadJson(context),
-            "image/png" => await ReadPng(context),
-            "multipart/form-data" => await ReadMultipart(context),
-            _ => throw new BadRequestException(415, $"Content-Type '{type}' is not accepted; send application/json, image/png or multipart/form-data"),
-        };
-        var outputs = await inference.PredictAsync(inputs.Values, inputs.Count);
-        await WriteResponse(context, outputs, inputs.Count);
+            parsed = type switch
+            {
+                "application/json" => await ReadJson(context),
+                "image/png" => await ReadPng(context),
+                _ => await ReadMultipart(context),
+            };
+        }
+        catch
+        {
+            inference.Depart();
+            throw;
+        }
+        var outputs = await inference.PredictAsync(parsed.Values, parsed.Count); // departs the request before queueing it
+        int inputs = outputs.Length / model.OutputSize;
+        await WriteResponse(context, outputs, inputs);
     }
 
     private async Task<(float[], int)> ReadJson(HttpContext context)

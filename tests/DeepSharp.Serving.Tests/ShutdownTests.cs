@@ -14,8 +14,7 @@ public class ShutdownTests
     {
         Skip.IfNot(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "SIGTERM is a POSIX signal.");
         string cli = Path.Combine(AppContext.BaseDirectory, "DeepSharp.Cli.dll");
-        // A 3 s batching window: a lone request waits in the batcher, in flight, while the signal comes.
-        var start = new ProcessStartInfo("dotnet", [cli, "serve", TrainedMnist.File, "--port", "0", "--max-batch", "64", "--max-wait-ms", "3000", "--threads", "1"])
+        var start = new ProcessStartInfo("dotnet", [cli, "serve", TrainedMnist.File, "--port", "0", "--threads", "1"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -39,9 +38,11 @@ public class ShutdownTests
             using var client = new HttpClient { BaseAddress = uri, Timeout = TimeSpan.FromSeconds(30) };
             Assert.Equal(200, (int)(await client.GetAsync("/healthz")).StatusCode);
 
-            var inFlight = client.PostAsync("/v1/predict", Requests.Json(TrainedMnist.Image(0)));
+            // The request in flight: its body is sent in two halves, the second after the signal.
+            var secondHalf = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var inFlight = client.PostAsync("/v1/predict", new SlowContent(await Requests.Json(TrainedMnist.Image(0)).ReadAsByteArrayAsync(), secondHalf.Task));
             await Task.Delay(500);
-            Assert.False(inFlight.IsCompleted, "the request should still be waiting in the batcher");
+            Assert.False(inFlight.IsCompleted, "the request should still be sending its body");
             using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString()])) await kill.WaitForExitAsync();
             await Task.Delay(500);
 
@@ -60,6 +61,7 @@ public class ShutdownTests
                 }
             }
 
+            secondHalf.SetResult();
             var json = await Requests.Read(await inFlight, 200);
             Assert.Single(json["outputs"]!.AsArray());
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
@@ -69,6 +71,34 @@ public class ShutdownTests
         finally
         {
             if (!process.HasExited) process.Kill();
+        }
+    }
+
+    /// <summary>A JSON body sent in two halves: the second once <paramref name="resume"/> completes.</summary>
+    private sealed class SlowContent : HttpContent
+    {
+        private readonly byte[] body;
+        private readonly Task resume;
+
+        public SlowContent(byte[] body, Task resume)
+        {
+            this.body = body;
+            this.resume = resume;
+            Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            await stream.WriteAsync(body.AsMemory(0, body.Length / 2));
+            await stream.FlushAsync();
+            await resume;
+            await stream.WriteAsync(body.AsMemory(body.Length / 2));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = body.Length;
+            return true;
         }
     }
 }
