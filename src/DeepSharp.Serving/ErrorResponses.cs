@@ -58,7 +58,8 @@ internal sealed class ErrorResponses(ServingMetrics metrics)
         context.Response.ContentType = "application/json";
         if (status == 503) context.Response.Headers.RetryAfter = "1";
         using var body = new MemoryStream();
-        using (var json = new Utf8JsonWriter(body))
+        // Relaxed escaping: the body is JSON for programs, never HTML, so quotes in messages stay readable.
+        using (var json = new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("error", message.ReplaceLineEndings(" "));

@@ -119,7 +119,7 @@ public sealed class ModelServer : IAsyncDisposable
             await errors.Invoke(context, next);
         });
         var predict = new PredictEndpoint(Model, Options, _inference);
-        var info = ModelInfo.Of(Model, Options).ToJsonString();
+        var info = ModelInfo.Of(Model, Options).ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         app.MapPost("/v1/predict", predict.Handle);
         app.MapGet("/v1/model", () => Results.Text(info, "application/json"));
         app.MapGet("/healthz", () => Results.Text("{\"status\":\"ok\"}", "application/json"));
