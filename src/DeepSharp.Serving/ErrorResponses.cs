@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace DeepSharp.Serving;
 
@@ -10,7 +11,7 @@ namespace DeepSharp.Serving;
 /// <see cref="BadRequestException"/>, Kestrel's own (body too large, bad framing), an empty 404/405
 /// from routing — so a client never sees an HTML page or a stack trace.
 /// </summary>
-internal sealed class ErrorResponses(ServingMetrics metrics)
+internal sealed class ErrorResponses(ServingMetrics metrics, ILogger logger)
 {
     public async Task Invoke(HttpContext context, RequestDelegate next)
     {
@@ -40,6 +41,11 @@ internal sealed class ErrorResponses(ServingMetrics metrics)
             catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
             {
                 // The client left; nobody reads an answer.
+            }
+            catch (Exception e) // a fault of the server or the model, not of the request: logged, and still one JSON line
+            {
+                logger.LogError(e, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
+                await Write(context, 500, $"internal error: {e.GetType().Name}: {e.Message}");
             }
         }
         finally

@@ -40,7 +40,8 @@ public sealed class ModelServer : IAsyncDisposable
         Model = model;
         Options = options;
         var endpoint = Endpoint(options);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // The content root is the program's folder, not the working directory: no appsettings.json of the user's is read.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
@@ -106,7 +107,7 @@ public sealed class ModelServer : IAsyncDisposable
 
     private void Map(WebApplication app)
     {
-        var errors = new ErrorResponses(Metrics);
+        var errors = new ErrorResponses(Metrics, app.Logger);
         var stopping = app.Lifetime.ApplicationStopping;
         app.Use(async (context, next) =>
         {
