@@ -44,6 +44,7 @@ public sealed class ModelServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None); // a failed start (port in use) is the caller's exception, not a log
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -133,7 +134,7 @@ public sealed class ModelServer : IAsyncDisposable
     {
         string host = options.Host == "localhost" ? "127.0.0.1" : options.Host;
         if (!IPAddress.TryParse(host, out var address))
-            throw new ArgumentException($"Host '{options.Host}' is not an IP address (e.g. 127.0.0.1, or 0.0.0.0 for every interface).", nameof(options));
+            throw new ArgumentException($"Host '{options.Host}' is not an IP address (e.g. 127.0.0.1, or 0.0.0.0 for every interface).");
         return new IPEndPoint(address, options.Port);
     }
 }

@@ -16,20 +16,20 @@ public sealed class ServedModel
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model.InputCount != 1 || model.OutputCount != 1)
-            throw new ArgumentException($"Model '{model.Name}' has {model.InputCount} inputs and {model.OutputCount} outputs; serving takes models with one of each.", nameof(model));
+            throw new ArgumentException($"Model '{model.Name}' has {model.InputCount} inputs and {model.OutputCount} outputs; serving takes models with one of each.");
         Model = model;
         Name = name ?? model.Name;
         InputShape = InputShapeOf(model);
         InputSize = InputShape.Size;
         if (InputShape.Rank == 0 || InputSize == 0)
-            throw new ArgumentException($"Model '{model.Name}' takes inputs {InputShape.ToBatchString()}; serving needs a non-empty per-sample input.", nameof(model));
+            throw new ArgumentException($"Model '{model.Name}' takes inputs {InputShape.ToBatchString()}; serving needs a non-empty per-sample input.");
         OutputShape = model.Predict(Tensor.Zeros(InputShape.WithBatch(1))).Shape.WithoutBatch(); // warm-up, and the output shape
         OutputSize = OutputShape.Size;
         var last = model.Layers.Count > 0 ? model.Layers[^1].GetConfig()["activation"] : null;
         OutputsProbabilities = last is not null && (string?)last == "softmax";
         ClassCount = OutputShape.Rank == 1 && OutputShape[0] >= 2 ? OutputShape[0] : 0;
         if (labels is not null && labels.Count != ClassCount)
-            throw new ArgumentException($"{labels.Count} labels given; model '{model.Name}' has {ClassCount} classes (outputs {OutputShape.ToBatchString()}).", nameof(labels));
+            throw new ArgumentException($"{labels.Count} labels given; model '{model.Name}' has {ClassCount} classes (outputs {OutputShape.ToBatchString()}).");
         Labels = labels;
         ImageChannels = InputShape.Rank == 3 && InputShape[2] is 1 or 3 ? InputShape[2] : 0;
         Summary = model.Summary(_ => { });
@@ -73,7 +73,7 @@ public sealed class ServedModel
         if (model is Sequential)
         {
             if (model.Layers.Count == 0 || model.Layers[0].BuiltInputShape is not { } shape)
-                throw new ArgumentException($"Model '{model.Name}' has no known input shape: build it (or give its first layer an input shape) before serving it.", nameof(model));
+                throw new ArgumentException($"Model '{model.Name}' has no known input shape: build it (or give its first layer an input shape) before serving it.");
             return shape;
         }
         try
@@ -82,7 +82,7 @@ public sealed class ServedModel
         }
         catch (InvalidOperationException e)
         {
-            throw new ArgumentException($"Model '{model.Name}' has no known input shape: {e.Message}", nameof(model), e);
+            throw new ArgumentException($"Model '{model.Name}' has no known input shape: {e.Message}", e);
         }
     }
 }

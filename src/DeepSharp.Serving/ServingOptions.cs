@@ -42,13 +42,13 @@ public sealed class ServingOptions
     /// <summary>Checks every value; throws <see cref="ArgumentException"/> naming the one out of range.</summary>
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(Host)) throw new ArgumentException("Host must name an address, e.g. 127.0.0.1.", nameof(Host));
-        if (Port is < 0 or > 65535) throw new ArgumentException($"Port {Port} is not a TCP port (0 to 65535).", nameof(Port));
-        if (MaxBatchSize < 1) throw new ArgumentException($"MaxBatchSize must be at least 1, got {MaxBatchSize}.", nameof(MaxBatchSize));
+        if (string.IsNullOrWhiteSpace(Host)) throw new ArgumentException("Host must name an address, e.g. 127.0.0.1.");
+        if (Port is < 0 or > 65535) throw new ArgumentException($"Port {Port} is not a TCP port (0 to 65535).");
+        if (MaxBatchSize < 1) throw new ArgumentException($"MaxBatchSize must be at least 1, got {MaxBatchSize}.");
         if (MaxWait < TimeSpan.Zero || MaxWait > TimeSpan.FromSeconds(10))
-            throw new ArgumentException($"MaxWait must be between 0 and 10 s, got {MaxWait.TotalMilliseconds} ms.", nameof(MaxWait));
-        if (MaxBodyBytes < 1024) throw new ArgumentException($"MaxBodyBytes must be at least 1024, got {MaxBodyBytes}.", nameof(MaxBodyBytes));
-        if (MaxInputsPerRequest < 1) throw new ArgumentException($"MaxInputsPerRequest must be at least 1, got {MaxInputsPerRequest}.", nameof(MaxInputsPerRequest));
-        if (MaxQueuedRequests < 1) throw new ArgumentException($"MaxQueuedRequests must be at least 1, got {MaxQueuedRequests}.", nameof(MaxQueuedRequests));
+            throw new ArgumentException($"MaxWait must be between 0 and 10 s, got {MaxWait.TotalMilliseconds} ms.");
+        if (MaxBodyBytes < 1024) throw new ArgumentException($"MaxBodyBytes must be at least 1024, got {MaxBodyBytes}.");
+        if (MaxInputsPerRequest < 1) throw new ArgumentException($"MaxInputsPerRequest must be at least 1, got {MaxInputsPerRequest}.");
+        if (MaxQueuedRequests < 1) throw new ArgumentException($"MaxQueuedRequests must be at least 1, got {MaxQueuedRequests}.");
     }
 }
