@@ -43,6 +43,7 @@ public class BrowserTests(ServerFixture fixture, ITestOutputHelper output) : ICl
         var pad = page.Locator("#pad");
         await pad.WaitForAsync(new() { State = WaitForSelectorState.Visible });
         var box = (await pad.BoundingBoxAsync())!;
+        long predictionsBefore = fixture.Server.Metrics.Requests("/v1/predict", 200);
 
         foreach (var stroke in strokes)
         {
@@ -63,6 +64,9 @@ public class BrowserTests(ServerFixture fixture, ITestOutputHelper output) : ICl
         Console.WriteLine($"BrowserTests screenshot: {screenshot}");
 
         Assert.Empty(errors);
+        // Live: the page predicted while the strokes were drawn, not once at the end.
+        long predictions = fixture.Server.Metrics.Requests("/v1/predict", 200) - predictionsBefore;
+        Assert.True(predictions >= 2, $"the page sent {predictions} predictions while a {digit} was drawn in {strokes.Length} strokes of 8 moves or more");
         Assert.Equal(10, await page.Locator("#bars li").CountAsync());
         string predicted = await page.EvaluateAsync<string>("() => document.body.dataset.predicted");
         string shown = await page.Locator("#top-label").InnerTextAsync();
