@@ -9,6 +9,7 @@ internal static class Program
         if (args is ["--worker", var framework]) return WorkerHost.Run(framework);
         if (args is ["--mpi-rank", .. var rankArgs]) return Workloads.MpiWorkload.Rank(rankArgs); // (m): one rank under mpiexec
         if (args is ["--mpi", .. var mpiArgs]) return Workloads.MpiWorkload.Orchestrate(mpiArgs);       // (m): data-parallel training on MPI
+        if (args is ["serving", .. var servingArgs]) return Workloads.ServingLoadWorkload.Run(servingArgs);
         if (args.Contains("--help") || args.Contains("-h"))
         {
             Console.WriteLine(BenchOptions.Usage);

@@ -4,11 +4,45 @@ using DeepSharp.Tensors;
 namespace DeepSharp.Training;
 
 /// <summary>Predict, as Keras's predict: the model run in batches without gradients (dictionaries in Model.Named.cs).</summary>
+/// <remarks>
+/// Predict may be called from several threads at once on one model (a server does): inference writes
+/// nothing into the model, its temporaries and kernel scratch are per thread, and the one write a
+/// first call makes — layers building their weights lazily — happens under a lock, once. Training or
+/// changing weights while other threads predict is not safe (as in Keras and PyTorch).
+/// </remarks>
 public partial class Model
 {
+    private readonly Lock _predictBuildLock = new();
+    private volatile bool _builtForPredict;
+
+    /// <summary>
+    /// Runs <paramref name="predict"/> under a lock until the model is built (the first calls build
+    /// layers lazily, which must happen once), then without: after that Predict only reads the model.
+    /// </summary>
+    private T BuiltForPredict<T>(Func<T> predict)
+    {
+        if (_builtForPredict) return predict();
+        lock (_predictBuildLock)
+        {
+            var result = predict();
+            _builtForPredict = IsBuilt;
+            return result;
+        }
+    }
+
     /// <summary>The network's outputs for every sample of <paramref name="x"/>, computed in batches.</summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked before each batch).</exception>
-    public Tensor Predict(Tensor x, int batchSize = 32, CancellationToken cancellationToken = default)
+    /// <remarks>Safe to call from several threads at once (see the class remarks).</remarks>
+    public Tensor Predict(Tensor x, int batchSize = 32, CancellationToken cancellationToken = default) =>
+        _builtForPredict ? PredictBatches(x, batchSize, cancellationToken) : BuiltForPredict(() =>
+        {
+            // Built before the first batch, so that the first call runs the same (folded) layers as later ones.
+            if (GetType() == typeof(Sequential) && !IsBuilt && x.Rank > 1 && Layers.Count > 0 && !Layers[0].IsBuilt)
+                Build(x.Shape.WithoutBatch());
+            return PredictBatches(x, batchSize, cancellationToken);
+        });
+
+    private Tensor PredictBatches(Tensor x, int batchSize, CancellationToken cancellationToken)
     {
         if (InputCount != 1 || OutputCount != 1)
             throw new InvalidOperationException($"Model '{Name}' has {InputCount} inputs and {OutputCount} outputs: use Predict(Tensor[]), which returns one tensor per output.");
@@ -51,12 +85,18 @@ public partial class Model
     /// </summary>
     /// <exception cref="ArgumentException">The number of tensors differs from the model's inputs.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked before each batch).</exception>
+    /// <remarks>Safe to call from several threads at once (see the class remarks).</remarks>
     public Tensor[] Predict(Tensor[] x, int batchSize = 32, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(x);
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
         CheckInputs(x, "Predict");
         if (_graph is null) return [Predict(x[0], batchSize, cancellationToken)];
+        return _builtForPredict ? PredictGraph(x, batchSize, cancellationToken) : BuiltForPredict(() => PredictGraph(x, batchSize, cancellationToken));
+    }
+
+    private Tensor[] PredictGraph(Tensor[] x, int batchSize, CancellationToken cancellationToken)
+    {
         int samples = x[0].Shape[0];
         var results = new Tensor?[OutputCount];
         var slice = new Tensor[x.Length];
@@ -79,7 +119,7 @@ public partial class Model
         }
         var final = new Tensor[results.Length];
         for (int o = 0; o < final.Length; o++)
-            final[o] = results[o] ?? Tensor.Empty(_graph.Outputs[o].Shape.WithBatch(0));
+            final[o] = results[o] ?? Tensor.Empty(_graph!.Outputs[o].Shape.WithBatch(0));
         return final;
     }
 }

@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using DeepSharp.Bench.Harness;
+using DeepSharp.Bench.Models;
+using DeepSharp.Serving;
+
+namespace DeepSharp.Bench.Workloads;
+
+/// <summary>
+/// Load test of <c>deepsharp serve</c> (docs/serving.md): the seed CNN behind <see cref="ModelServer"/> on
+/// loopback, 1, 8 and 64 concurrent clients each sending one 28×28 image per request (JSON) as fast as
+/// answers come, with dynamic batching off (every request is a batch of 1, run on its own thread) and on
+/// (batches of up to 64, 2 ms window). Bounded: each point runs for <c>--seconds</c> (default 3) after a
+/// 0.5 s warm-up, or until <c>--max-requests</c> answers. Prints requests/s, p50, p99 and the mean batch.
+/// Run: <c>dotnet run -c Release --project bench/DeepSharp.Bench -- serving [--seconds S] [--threads N]</c>.
+/// </summary>
+internal static class ServingLoadWorkload
+{
+    public const string Usage = """
+        DeepSharp.Bench serving: load test of deepsharp serve (seed CNN, loopback, JSON requests of one image).
+          --seconds S        measured seconds per point (default 3), after 0.5 s of warm-up
+          --max-requests N   stop a point after N answers (default 200000)
+          --threads N        kernel threads (default 2)
+          --clients A,B,...  concurrent clients (default 1,8,64)
+        """;
+
+    private sealed record Point(string Mode, int Clients, double RequestsPerSecond, double P50Ms, double P99Ms, double MeanBatch, long Requests, long Errors);
+
+    public static int Run(string[] args)
+    {
+        double seconds = 3;
+        long maxRequests = 200_000;
+        int threads = 2;
+        int[] clientCounts = [1, 8, 64];
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            switch (args[i])
+            {
+                case "--seconds": seconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--max-requests": maxRequests = long.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--threads": threads = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--clients": clientCounts = [.. Next().Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))]; break;
+                default:
+                    Console.Error.WriteLine($"Unknown option '{args[i]}'.\n{Usage}");
+                    return 2;
+            }
+        }
+        DeepSharp.Threads.Count = threads;
+        Console.WriteLine($"Serving load test: seed CNN, {threads} kernel threads, {seconds} s per point; {Load()}");
+        var model = DeepSharpSide.BuildSeedModel(42);
+        var served = new ServedModel(model, name: "seed-cnn");
+        byte[] body = Body(42);
+        var points = new List<Point>();
+        foreach (var (mode, options) in new[]
+        {
+            ("batch 1 (no batching)", new ServingOptions { Port = 0, MaxBatchSize = 1 }),
+            ("dynamic batching (64, 2 ms)", new ServingOptions { Port = 0, MaxBatchSize = 64, MaxWait = TimeSpan.FromMilliseconds(2) }),
+        })
+        {
+            foreach (int clients in clientCounts)
+            {
+                var point = Measure(served, options, mode, clients, body, seconds, maxRequests).GetAwaiter().GetResult();
+                points.Add(point);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {point.Mode,-28} {point.Clients,3} clients: {point.RequestsPerSecond,8:F0} req/s  p50 {point.P50Ms,6:F2} ms  p99 {point.P99Ms,6:F2} ms  mean batch {point.MeanBatch,5:F1}  ({point.Requests} requests, {point.Errors} errors)"));
+            }
+        }
+        Console.WriteLine();
+        Console.WriteLine("| serving | clients | requests/s | p50 (ms) | p99 (ms) | mean batch |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var p in points)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {p.Mode} | {p.Clients} | {p.RequestsPerSecond:F0} | {p.P50Ms:F2} | {p.P99Ms:F2} | {p.MeanBatch:F1} |"));
+        var batched64 = points.FirstOrDefault(p => p.Mode.StartsWith("dynamic", StringComparison.Ordinal) && p.Clients == 64);
+        var single64 = points.FirstOrDefault(p => p.Mode.StartsWith("batch 1", StringComparison.Ordinal) && p.Clients == 64);
+        var single1 = points.FirstOrDefault(p => p.Mode.StartsWith("batch 1", StringComparison.Ordinal) && p.Clients == 1);
+        if (batched64 is not null && single64 is not null && single1 is not null)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"\n64 clients with dynamic batching: {batched64.RequestsPerSecond / single64.RequestsPerSecond:F2}x the requests/s of batch-1 serving at 64 clients, {batched64.RequestsPerSecond / single1.RequestsPerSecond:F2}x batch-1 serving's single client; p99 {batched64.P99Ms:F1} ms (goal: 5x, p99 < 50 ms)."));
+        Console.WriteLine($"Load after: {Load()}");
+        return 0;
+    }
+
+    /// <summary>One point: a fresh server, <paramref name="clients"/> loops of request → answer, latencies of the measured window.</summary>
+    private static async Task<Point> Measure(ServedModel served, ServingOptions options, string mode, int clients, byte[] body, double seconds, long maxRequests)
+    {
+        await using var server = new ModelServer(served, options);
+        await server.StartAsync();
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients, UseProxy = false, AutomaticDecompression = DecompressionMethods.None };
+        using var http = new HttpClient(handler) { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(30) };
+        var latencies = new List<double>[clients];
+        long errors = 0, answered = 0;
+        long warmEnd = Stopwatch.GetTimestamp() + (long)(0.5 * Stopwatch.Frequency);
+        long end = warmEnd + (long)(seconds * Stopwatch.Frequency);
+        long batchesAtStart = -1, inputsAtStart = 0;
+        var tasks = new Task[clients];
+        for (int c = 0; c < clients; c++)
+        {
+            var mine = latencies[c] = new List<double>(4096);
+            tasks[c] = Task.Run(async () =>
+            {
+                while (true)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    if (start >= end || Interlocked.Read(ref answered) >= maxRequests) return;
+                    using var content = new ByteArrayContent(body);
+                    content.Headers.ContentType = new("application/json");
+                    using var response = await http.PostAsync("/v1/predict", content);
+                    await response.Content.ReadAsByteArrayAsync();
+                    long stop = Stopwatch.GetTimestamp();
+                    if (!response.IsSuccessStatusCode) Interlocked.Increment(ref errors);
+                    if (start >= warmEnd && stop <= end)
+                    {
+                        mine.Add((stop - start) * 1000.0 / Stopwatch.Frequency);
+                        Interlocked.Increment(ref answered);
+                    }
+                }
+            });
+        }
+        // The server's batch counters at the start of the measured window, for the mean batch size.
+        await Task.Delay(TimeSpan.FromSeconds(0.5));
+        (batchesAtStart, inputsAtStart) = Counters(server);
+        long windowStart = Stopwatch.GetTimestamp();
+        await Task.WhenAll(tasks);
+        double elapsed = Math.Min(seconds, (Stopwatch.GetTimestamp() - windowStart) / (double)Stopwatch.Frequency);
+        var (batches, inputs) = Counters(server);
+        var all = latencies.SelectMany(l => l).Order().ToArray();
+        return new Point(mode, clients, all.Length / elapsed, Quantile(all, 0.5), Quantile(all, 0.99),
+            (inputs - inputsAtStart) / (double)Math.Max(1, batches - batchesAtStart), all.Length, errors);
+    }
+
+    private static (long Batches, long Inputs) Counters(ModelServer server)
+    {
+        string text = server.Metrics.ToPrometheusText();
+        return ((long)Sample(text, "deepsharp_batch_size_count"), (long)Sample(text, "deepsharp_inputs_total"));
+    }
+
+    private static double Sample(string text, string name)
+    {
+        foreach (string line in text.Split('\n'))
+            if (line.StartsWith(name + " ", StringComparison.Ordinal)) return double.Parse(line[(name.Length + 1)..], CultureInfo.InvariantCulture);
+        return 0;
+    }
+
+    private static double Quantile(double[] sorted, double q) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
+
+    /// <summary>One request: an MNIST-like image (random strokes' worth of values in [0, 1]) as JSON, 784 numbers.</summary>
+    private static byte[] Body(int seed)
+    {
+        var random = new Random(seed);
+        var text = new StringBuilder("{\"inputs\":[[");
+        for (int i = 0; i < 784; i++)
+        {
+            if (i > 0) text.Append(',');
+            text.Append(random.NextDouble() < 0.8 ? "0" : random.NextDouble().ToString("F3", CultureInfo.InvariantCulture));
+        }
+        return Encoding.UTF8.GetBytes(text.Append("]]}").ToString());
+    }
+
+    private static string Load() => File.Exists("/proc/loadavg") ? "load average " + string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "load unknown";
+}

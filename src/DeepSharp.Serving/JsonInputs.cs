@@ -1,0 +1,147 @@
+using System.Text.Json;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Serving;
+
+/// <summary>
+/// Reads a predict request's JSON body, <c>{"inputs": [x1, x2, ...]}</c>, into one float buffer of
+/// (count, input shape). Each input is either nested arrays of exactly the model's per-sample shape
+/// (<c>[[0.1, ...], ...]</c> for (28, 28)) or one flat array of all its values in row-major order.
+/// Every value must be a finite number that fits float32: NaN and Infinity (which JSON cannot write)
+/// and numbers beyond float32's range are refused, as are unknown keys.
+/// </summary>
+internal static class JsonInputs
+{
+    private const int MaxDepth = 16;
+
+    /// <summary>The inputs of <paramref name="body"/>; throws <see cref="BadRequestException"/> (400) saying what is wrong and where.</summary>
+    public static (float[] Values, int Count) Parse(ReadOnlySpan<byte> body, ServedModel model, int maxInputs)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = MaxDepth });
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                throw Bad("the body must be a JSON object {\"inputs\": [...]}");
+            (float[] Values, int Count)? inputs = null;
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+            {
+                if (!reader.ValueTextEquals("inputs"u8))
+                    throw Bad($"unknown key '{reader.GetString()}'; the body is {{\"inputs\": [...]}}");
+                reader.Read();
+                inputs = ReadInputs(ref reader, model, maxInputs);
+            }
+            if (reader.Read()) throw Bad("the body holds more than one JSON value");
+            if (inputs is not { } result) throw Bad("the body has no \"inputs\"");
+            if (result.Count == 0) throw Bad("\"inputs\" is empty; give at least one input");
+            return result;
+        }
+        catch (JsonException e)
+        {
+            throw Bad($"the body is not valid JSON: {FirstLine(e.Message)}");
+        }
+    }
+
+    private static (float[] Values, int Count) ReadInputs(ref Utf8JsonReader reader, ServedModel model, int maxInputs)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray) throw Bad("\"inputs\" must be an array with one entry per input");
+        int size = model.InputSize;
+        var values = new float[Math.Min(maxInputs, 8) * (long)size];
+        int count = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (count == maxInputs) throw new BadRequestException(413, $"more than {maxInputs} inputs in one request; send at most {maxInputs}");
+            if ((long)(count + 1) * size > values.Length) Array.Resize(ref values, (int)Math.Min((long)maxInputs * size, (long)values.Length * 2));
+            ReadInput(ref reader, model, values.AsSpan(count * size, size), count);
+            count++;
+        }
+        return (values, count);
+    }
+
+    /// <summary>One input, flat or nested to the model's shape, into <paramref name="target"/>.</summary>
+    private static void ReadInput(ref Utf8JsonReader reader, ServedModel model, Span<float> target, int index)
+    {
+        var shape = model.InputShape;
+        if (reader.TokenType != JsonTokenType.StartArray)
+            throw Bad($"input {index} is not an array; each input is an array of shape {Describe(shape)} or a flat array of {target.Length} numbers");
+        int written = 0;
+        if (!reader.Read()) throw Bad($"input {index} ends early");
+        if (reader.TokenType != JsonTokenType.StartArray || shape.Rank == 1)
+        {
+            // Flat: every value of the input in row-major order.
+            while (reader.TokenType != JsonTokenType.EndArray)
+            {
+                if (written == target.Length) throw Bad($"input {index} has more than {target.Length} values; the model takes inputs of shape {Describe(shape)}");
+                target[written++] = Number(ref reader, index, written - 1);
+                reader.Read();
+            }
+        }
+        else
+        {
+            ReadNested(ref reader, shape, 0, target, ref written, index);
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.EndArray)
+                throw Bad($"input {index} has more than {shape[0]} rows; the model takes inputs of shape {Describe(shape)}");
+        }
+        if (written != target.Length)
+            throw Bad($"input {index} has {written} values; the model takes inputs of shape {Describe(shape)} ({target.Length} values)");
+    }
+
+    /// <summary>
+    /// The contents of the array at axis <paramref name="axis"/> + 1 whose first element the reader is on;
+    /// checks every length against the shape. Ends on the EndArray of the axis-0 array's last element.
+    /// </summary>
+    private static void ReadNested(ref Utf8JsonReader reader, Shape shape, int axis, Span<float> target, ref int written, int index)
+    {
+        // The reader is on the first element of an array at depth `axis` (which holds shape[axis] elements).
+        for (int i = 0; i < shape[axis]; i++)
+        {
+            if (i > 0 && !reader.Read()) throw Bad($"input {index} ends early");
+            if (reader.TokenType == JsonTokenType.EndArray)
+                throw Bad($"input {index} has {i} entries along axis {axis}; the model takes inputs of shape {Describe(shape)}");
+            if (axis == shape.Rank - 1)
+            {
+                target[written++] = Number(ref reader, index, written - 1);
+                continue;
+            }
+            if (reader.TokenType != JsonTokenType.StartArray)
+                throw Bad($"input {index} has a number where axis {axis + 1} needs an array; the model takes inputs of shape {Describe(shape)}");
+            reader.Read();
+            ReadNested(ref reader, shape, axis + 1, target, ref written, index);
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.EndArray)
+                throw Bad($"input {index} has more than {shape[axis + 1]} entries along axis {axis + 1}; the model takes inputs of shape {Describe(shape)}");
+        }
+    }
+
+    private static float Number(ref Utf8JsonReader reader, int index, int position)
+    {
+        if (reader.TokenType != JsonTokenType.Number)
+            throw Bad($"input {index}, value {position}: expected a number, got {Token(ref reader)} (NaN and Infinity are not accepted)");
+        if (!reader.TryGetDouble(out double value) || !double.IsFinite(value) || Math.Abs(value) > float.MaxValue)
+            throw Bad($"input {index}, value {position}: {System.Text.Encoding.UTF8.GetString(reader.ValueSpan)} is not a finite float32");
+        return (float)value;
+    }
+
+    private static string Token(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.String => $"the string \"{Shorten(reader.GetString() ?? "")}\"",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.Null => "null",
+        _ => reader.TokenType.ToString(),
+    };
+
+    private static string Shorten(string s) => s.Length <= 20 ? s : s[..20] + "...";
+
+    /// <summary>A shape as the JSON arrays it needs, e.g. [28, 28, 1].</summary>
+    internal static string Describe(Shape shape) => "[" + string.Join(", ", shape.ToArray()) + "]";
+
+    private static string FirstLine(string message)
+    {
+        int end = message.IndexOfAny(['\r', '\n']);
+        return end < 0 ? message : message[..end];
+    }
+
+    private static BadRequestException Bad(string message) => new(400, message);
+}

@@ -1,0 +1,43 @@
+using System.Text.Json.Nodes;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Serving;
+
+/// <summary>GET /v1/model: what a client needs to call /v1/predict (shapes, labels, limits) and the model's summary.</summary>
+internal static class ModelInfo
+{
+    public static JsonObject Of(ServedModel model, ServingOptions options)
+    {
+        var layers = new JsonArray();
+        foreach (var layer in model.Model.Layers)
+            layers.Add(new JsonObject { ["name"] = layer.Name, ["type"] = layer.TypeName, ["parameters"] = layer.ParameterCount });
+        return new JsonObject
+        {
+            ["name"] = model.Name,
+            ["input_shape"] = BatchShape(model.InputShape),
+            ["output_shape"] = BatchShape(model.OutputShape),
+            ["input_kind"] = model.ImageChannels > 0 ? "image" : "tensor",
+            ["classes"] = model.ClassCount,
+            ["labels"] = model.Labels is { } labels ? new JsonArray([.. labels.Select(l => JsonValue.Create(l))]) : null,
+            ["outputs_are_probabilities"] = model.OutputsProbabilities,
+            ["parameters"] = model.Model.Layers.Sum(l => l.ParameterCount),
+            ["layers"] = layers,
+            ["summary"] = model.Summary,
+            ["limits"] = new JsonObject
+            {
+                ["max_body_bytes"] = options.MaxBodyBytes,
+                ["max_inputs_per_request"] = options.MaxInputsPerRequest,
+                ["max_batch_size"] = options.MaxBatchSize,
+                ["max_wait_ms"] = options.MaxWait.TotalMilliseconds,
+            },
+        };
+    }
+
+    /// <summary>Keras's way: [null, 28, 28, 1].</summary>
+    private static JsonArray BatchShape(Shape shape)
+    {
+        var array = new JsonArray { null };
+        foreach (int d in shape.ToArray()) array.Add(d);
+        return array;
+    }
+}
