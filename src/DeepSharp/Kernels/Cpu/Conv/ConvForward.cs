@@ -74,30 +74,49 @@ internal sealed unsafe class ConvForward : IParallelBody
         bool interiorRun = false;
         for (int oh = oh0; oh < ohEnd; oh++)
         {
-            bool rowInterior = ConvLayout.RowInterior(g, oh);
-            for (int ow = 0; ow < g.OutW; ow++)
+            // A row is at most three segments: border [0, lo), interior [lo, hi), border [hi, OutW).
+            bool rowInterior = ConvLayout.RowInterior(g, oh) && lo < hi;
+            int rowCorner = ((oh * g.StrideH - g.PadTop) * g.InW - g.PadLeft) * g.InC;
+            for (int segment = 0; segment < 3; segment++)
             {
-                bool interior = rowInterior && ow >= lo && ow < hi;
-                if (length == Tile || (length > 0 && interior != interiorRun))
+                int ow = segment == 0 ? 0 : segment == 1 ? (rowInterior ? lo : g.OutW) : (rowInterior ? hi : g.OutW);
+                int end = segment == 0 ? (rowInterior ? lo : g.OutW) : segment == 1 ? (rowInterior ? hi : g.OutW) : g.OutW;
+                bool interior = segment == 1;
+                while (ow < end)
                 {
-                    Flush(image, yImage + start * g.OutC, length, interiorRun, corners, col);
-                    length = 0;
+                    if (length > 0 && interior != interiorRun)
+                    {
+                        Flush(image, yImage + start * g.OutC, length, interiorRun, corners, col);
+                        length = 0;
+                    }
+                    if (length == 0)
+                    {
+                        start = oh * g.OutW + ow;
+                        interiorRun = interior;
+                    }
+                    int take = Math.Min(Tile - length, end - ow);
+                    if (interior)
+                    {
+                        int step = g.StrideW * g.InC;
+                        for (int t = 0, at = rowCorner + ow * step; t < take; t++, at += step)
+                        {
+                            corners[length + t] = at;
+                            KernelBounds.Range(at + _tapMin, _tapMax - _tapMin + 1, (long)g.InH * g.InW * g.InC);
+                        }
+                    }
+                    else
+                    {
+                        for (int t = 0; t < take; t++)
+                            ConvLayout.Im2ColPixel(image, g, oh, ow + t, col + (long)(length + t) * _k);
+                    }
+                    length += take;
+                    ow += take;
+                    if (length == Tile)
+                    {
+                        Flush(image, yImage + start * g.OutC, length, interiorRun, corners, col);
+                        length = 0;
+                    }
                 }
-                if (length == 0)
-                {
-                    start = oh * g.OutW + ow;
-                    interiorRun = interior;
-                }
-                if (interior)
-                {
-                    corners[length] = ((oh * g.StrideH - g.PadTop) * g.InW + ow * g.StrideW - g.PadLeft) * g.InC;
-                    KernelBounds.Range(corners[length] + _tapMin, _tapMax - _tapMin + 1, (long)g.InH * g.InW * g.InC);
-                }
-                else
-                {
-                    ConvLayout.Im2ColPixel(image, g, oh, ow, col + (long)length * _k);
-                }
-                length++;
             }
         }
         if (length > 0) Flush(image, yImage + start * g.OutC, length, interiorRun, corners, col);

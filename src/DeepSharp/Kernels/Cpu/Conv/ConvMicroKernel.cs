@@ -27,6 +27,7 @@ internal static unsafe class ConvMicroKernel
     /// <summary><paramref name="n"/> rounded up to a multiple of <see cref="BlockWidth"/>.</summary>
     public static int Padded(int n) => (n + BlockWidth - 1) / BlockWidth * BlockWidth;
 
+    [SkipLocalsInit] // the partial-block buffer is written before it is read
     public static void Run(float* a, int* rowOff, int* colOff, int kred, float* b, int ldb, int np,
         float* c, int ldc, int m, int n, float* bias, bool accumulate, bool relu = false)
     {
