@@ -11,7 +11,9 @@ namespace DeepSharp.Bench.Workloads;
 /// mnist_convnet's second layer 13×13×32 → 64 with bias (input, kernel and bias gradients); and
 /// convnet-aug's widest layer 26×26×32 → 32 without bias (input and kernel gradients). DeepSharp:
 /// Conv2DKernel on NHWC arrays (the kernel-gradient pass sums the bias gradient on the fly);
-/// libtorch: functional.conv2d on NCHW, backward through autograd.
+/// libtorch: functional.conv2d on NCHW, backward through autograd. Each pass gives three rows: the
+/// mean wall time per call, the best single call, and the process CPU time per call (all threads),
+/// the last two being the ones a shared machine disturbs least (CPU time best with --threads 1).
 /// </summary>
 internal static class ConvWorkload
 {
@@ -45,11 +47,13 @@ internal static class ConvWorkload
                 var replies = bench.Runner.Alternate(_ => $"conv layer={layer.Name} pass={pass} min={o.MinSeconds}", o.Reps + 1);
                 var ms = bench.PerWorker(replies, r => r.Get("seconds") * 1e3, skipFirst: true);
                 var bestMs = bench.PerWorker(replies, r => r.Get("best") * 1e3, skipFirst: true);
+                var cpuMs = bench.PerWorker(replies, r => r.Get("cpu") * 1e3, skipFirst: true);
                 var gf = bench.PerWorker(replies, r => r.Get("gflops"), skipFirst: true);
                 bench.Log($"{label,-48} " + string.Join("  ", bench.Runner.Workers.Select((w, i) =>
                     $"{w.Label} {ms[i].Median:F3} ms ({gf[i].Median:F0} GFLOP/s, {100 * gf[i].Median / bench.PeakGflops:F0} % of peak)")));
                 bench.Table.Add(new ResultRow("(c) conv", label, "ms/call", HigherIsBetter: false, ms));
                 bench.Table.Add(new ResultRow("(c) conv", label + ", best call", "ms", HigherIsBetter: false, bestMs));
+                bench.Table.Add(new ResultRow("(c) conv", label + ", CPU time", "ms/call", HigherIsBetter: false, cpuMs));
             }
     }
 
