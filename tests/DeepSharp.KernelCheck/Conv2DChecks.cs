@@ -121,7 +121,13 @@ public static class Conv2DChecks
     /// <summary>All three passes give the same bits with one thread as with two.</summary>
     public static void PassesAreIdenticalForAnyThreadCount()
     {
-        var g = Conv2DGeometry.Create(37, 9, 11, 3, 17, 3, 3, 1, 1, samePadding: true);
+        PassesAreIdenticalForAnyThreadCount(Conv2DGeometry.Create(37, 9, 11, 3, 17, 3, 3, 1, 1, samePadding: true));
+        // Input channels a multiple of every block width: the input gradient runs as a forward convolution.
+        PassesAreIdenticalForAnyThreadCount(Conv2DGeometry.Create(9, 12, 10, 32, 19, 3, 3, 1, 1, samePadding: true));
+    }
+
+    private static void PassesAreIdenticalForAnyThreadCount(Conv2DGeometry g)
+    {
         var x = Check.Random(g.InputLength, 1);
         var w = Check.Random(g.KernelLength, 2);
         var bias = Check.Random(g.OutC, 3);
