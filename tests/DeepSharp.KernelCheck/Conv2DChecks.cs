@@ -31,6 +31,12 @@ public static class Conv2DChecks
         yield return Conv2DGeometry.Create(4, 28, 28, 1, 32, 3, 3, 1, 1, samePadding: false); // the seed's first layer
         yield return Conv2DGeometry.Create(2, 13, 13, 32, 64, 3, 3, 1, 1, samePadding: true);
         yield return Conv2DGeometry.Create(1, 6, 7, 3, 7, 3, 3, 1, 1, false) with { PadTop = 2, PadLeft = 1 }; // explicit padding
+        // Input gradient as a forward convolution (stride 1, Cin a multiple of every block width, small padding ring),
+        // and the forward's zero-padded bands: 'same' 3×3 and 5×5, dilated, prime sides, odd filter counts.
+        yield return Conv2DGeometry.Create(3, 7, 5, 32, 17, 3, 3, 1, 1, samePadding: true, dilationH: 2, dilationW: 2);
+        yield return Conv2DGeometry.Create(2, 11, 9, 64, 5, 5, 5, 1, 1, samePadding: true);
+        yield return Conv2DGeometry.Create(1, 13, 13, 32, 33, 3, 3, 1, 1, samePadding: false);
+        yield return Conv2DGeometry.Create(2, 26, 26, 32, 32, 3, 3, 1, 1, samePadding: false); // convnet-aug's widest layer
     }
 
     public static void ForwardMatchesTwin()
@@ -115,7 +121,13 @@ public static class Conv2DChecks
     /// <summary>All three passes give the same bits with one thread as with two.</summary>
     public static void PassesAreIdenticalForAnyThreadCount()
     {
-        var g = Conv2DGeometry.Create(37, 9, 11, 3, 17, 3, 3, 1, 1, samePadding: true);
+        PassesAreIdenticalForAnyThreadCount(Conv2DGeometry.Create(37, 9, 11, 3, 17, 3, 3, 1, 1, samePadding: true));
+        // Input channels a multiple of every block width: the input gradient runs as a forward convolution.
+        PassesAreIdenticalForAnyThreadCount(Conv2DGeometry.Create(9, 12, 10, 32, 19, 3, 3, 1, 1, samePadding: true));
+    }
+
+    private static void PassesAreIdenticalForAnyThreadCount(Conv2DGeometry g)
+    {
         var x = Check.Random(g.InputLength, 1);
         var w = Check.Random(g.KernelLength, 2);
         var bias = Check.Random(g.OutC, 3);

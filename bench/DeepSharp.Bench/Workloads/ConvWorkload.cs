@@ -5,59 +5,102 @@ using TorchSharp;
 namespace DeepSharp.Bench.Workloads;
 
 /// <summary>
-/// (c) The seed's Conv2D, batch 128, 28×28×1 → 26×26×32, 3×3 valid, with bias: the forward pass
-/// alone, and forward + backward as training needs it (kernel and bias gradients; the input
-/// gradient of the first layer is never needed). DeepSharp: Conv2DKernel on NHWC arrays (the
-/// kernel-gradient pass sums the bias gradient on the fly); libtorch: functional.conv2d on NCHW, backward through autograd.
+/// (c) Single Conv2D layers at batch 128, 3×3 valid, stride 1: the forward pass alone, and forward +
+/// backward as training needs it. Shapes: the seed's (and mnist_convnet's) first layer 28×28×1 → 32
+/// with bias (kernel and bias gradients; the first layer's input gradient is never needed);
+/// mnist_convnet's second layer 13×13×32 → 64 with bias (input, kernel and bias gradients); and
+/// convnet-aug's widest layer 26×26×32 → 32 without bias (input and kernel gradients). DeepSharp:
+/// Conv2DKernel on NHWC arrays (the kernel-gradient pass sums the bias gradient on the fly);
+/// libtorch: functional.conv2d on NCHW, backward through autograd. Each pass gives three rows: the
+/// mean wall time per call, the best single call, and the process CPU time per call (all threads),
+/// the last two being the ones a shared machine disturbs least (CPU time best with --threads 1).
 /// </summary>
 internal static class ConvWorkload
 {
-    private const int Batch = 128, Size = 28, Out = 26, Filters = 32, K = 3;
-    private const double ForwardFlops = 2.0 * Batch * Out * Out * Filters * K * K;
+    private const int Batch = 128, K = 3;
+
+    /// <summary>A layer: name, input side, input channels, filters, bias, input gradient needed.</summary>
+    private sealed record Layer(string Name, string Label, int Size, int InC, int Filters, bool Bias, bool InputGradient)
+    {
+        public int Out => Size - K + 1;
+        public double ForwardFlops => 2.0 * Batch * Out * Out * Filters * K * K * InC;
+        public double BackwardFlops => ForwardFlops * (InputGradient ? 2 : 1);
+    }
+
+    [ThreadStatic] private static double t_cpuPerCall;
+
+    private static readonly Layer[] Layers =
+    [
+        new("seed", "seed 28x28x1 -> 32", 28, 1, 32, Bias: true, InputGradient: false),
+        new("convnet2", "convnet 13x13x32 -> 64", 13, 32, 64, Bias: true, InputGradient: true),
+        new("aug2", "convnet-aug 26x26x32 -> 32", 26, 32, 32, Bias: false, InputGradient: true),
+    ];
 
     public static void Run(BenchContext bench)
     {
         var o = bench.Options;
-        bench.Section($"(c) seed Conv2D 128x28x28x1 -> 128x26x26x32: {o.Reps} timed rounds after 1 warm-up");
-        foreach (var (pass, label) in new[] { ("fwd", "forward"), ("fwdbwd", "forward + backward (dW, db)") })
-        {
-            var replies = bench.Runner.Alternate(_ => $"conv pass={pass} min={o.MinSeconds}", o.Reps + 1);
-            var ms = bench.PerWorker(replies, r => r.Get("seconds") * 1e3, skipFirst: true);
-            bench.Log($"{label,-30} " + string.Join("  ", bench.Runner.Workers.Select((w, i) => $"{w.Label} {ms[i].Median:F2} ms")));
-            bench.Table.Add(new ResultRow("(c) conv", label, "ms/call", HigherIsBetter: false, ms));
-        }
+        bench.Section($"(c) Conv2D layers, batch {Batch}, 3x3 valid: {o.Reps} timed rounds after 1 warm-up");
+        foreach (var layer in Layers)
+            foreach (var (pass, what) in new[] { ("fwd", "forward"), ("fwdbwd", layer.InputGradient ? "fwd + bwd (dX, dW" : "fwd + bwd (dW") })
+            {
+                string label = pass == "fwd" ? $"{layer.Label} {what}" : $"{layer.Label} {what}{(layer.Bias ? ", db)" : ")")}";
+                var replies = bench.Runner.Alternate(_ => $"conv layer={layer.Name} pass={pass} min={o.MinSeconds}", o.Reps + 1);
+                var ms = bench.PerWorker(replies, r => r.Get("seconds") * 1e3, skipFirst: true);
+                var bestMs = bench.PerWorker(replies, r => r.Get("best") * 1e3, skipFirst: true);
+                var cpuMs = bench.PerWorker(replies, r => r.Get("cpu") * 1e3, skipFirst: true);
+                var gf = bench.PerWorker(replies, r => r.Get("gflops"), skipFirst: true);
+                bench.Log($"{label,-48} " + string.Join("  ", bench.Runner.Workers.Select((w, i) =>
+                    $"{w.Label} {ms[i].Median:F3} ms ({gf[i].Median:F0} GFLOP/s, {100 * gf[i].Median / bench.PeakGflops:F0} % of peak)")));
+                bench.Table.Add(new ResultRow("(c) conv", label, "ms/call", HigherIsBetter: false, ms));
+                bench.Table.Add(new ResultRow("(c) conv", label + ", best call", "ms", HigherIsBetter: false, bestMs));
+                bench.Table.Add(new ResultRow("(c) conv", label + ", CPU time", "ms/call", HigherIsBetter: false, cpuMs));
+            }
+    }
+
+    private static Layer Find(Args a)
+    {
+        string name = a.Text("layer");
+        return Layers.FirstOrDefault(l => l.Name == name) ?? throw new FormatException($"Unknown conv layer '{name}'.");
     }
 
     public static Reply DeepSharp(Args a)
     {
+        var l = Find(a);
         bool backward = a.Text("pass") == "fwdbwd";
-        var g = Conv2DGeometry.Create(Batch, Size, Size, 1, Filters, K, K, 1, 1, samePadding: false);
+        var g = Conv2DGeometry.Create(Batch, l.Size, l.Size, l.InC, l.Filters, K, K, 1, 1, samePadding: false);
         var rng = new Random(1);
         var x = Filled(g.InputLength, rng);
         var w = Filled(g.KernelLength, rng);
-        var b = Filled(Filters, rng);
+        var b = l.Bias ? Filled(l.Filters, rng) : [];
         var y = new float[g.OutputLength];
         var dy = Filled(g.OutputLength, rng);
+        var dx = new float[g.InputLength];
         var dw = new float[g.KernelLength];
-        var db = new float[Filters];
-        double seconds = Timing.SecondsPerCall(() =>
+        var db = new float[l.Bias ? l.Filters : 0];
+        var (seconds, best) = Time(() =>
         {
             Conv2DKernel.Forward(x, w, b, y, g);
             if (!backward) return;
+            if (l.InputGradient)
+            {
+                Array.Clear(dx); // autograd hands the kernel a zeroed gradient
+                Conv2DKernel.BackwardInput(dy, w, dx, g);
+            }
             Conv2DKernel.BackwardKernelFused(x, dy, [], dw, db, g); // dW and db in one pass over dy
         }, a.Double("min", 0.3));
-        return Result(seconds, backward);
+        return Result(seconds, best, l, backward);
     }
 
     public static Reply Torch(Args a)
     {
+        var l = Find(a);
         bool backward = a.Text("pass") == "fwdbwd";
         using var scope = torch.NewDisposeScope();
-        var x = torch.rand(Batch, 1, Size, Size);
-        var w = torch.rand(Filters, 1, K, K).requires_grad_(true);
-        var b = torch.rand(Filters).requires_grad_(true);
-        var dy = torch.rand(Batch, Filters, Out, Out);
-        double seconds = Timing.SecondsPerCall(() =>
+        var x = torch.rand(Batch, l.InC, l.Size, l.Size).requires_grad_(backward && l.InputGradient);
+        var w = torch.rand(l.Filters, l.InC, K, K).requires_grad_(true);
+        var b = l.Bias ? torch.rand(l.Filters).requires_grad_(true) : null;
+        var dy = torch.rand(Batch, l.Filters, l.Out, l.Out);
+        var (seconds, best) = Time(() =>
         {
             using var inner = torch.NewDisposeScope();
             if (!backward)
@@ -69,11 +112,38 @@ internal static class ConvWorkload
             var y = torch.nn.functional.conv2d(x, w, b);
             y.backward([dy]);
         }, a.Double("min", 0.3));
-        return Result(seconds, backward);
+        return Result(seconds, best, l, backward);
     }
 
-    private static Reply Result(double seconds, bool backward) =>
-        new() { ["seconds"] = seconds, ["gflops"] = ForwardFlops * (backward ? 2 : 1) / seconds / 1e9 };
+    private static Reply Result(double seconds, double best, Layer l, bool backward) => new()
+    {
+        ["seconds"] = seconds,
+        ["best"] = best,
+        ["cpu"] = t_cpuPerCall, // process CPU seconds per call (all threads): robust to load with one thread
+        ["gflops"] = (l.ForwardFlops + (backward ? l.BackwardFlops : 0)) / seconds / 1e9,
+    };
+
+    /// <summary>
+    /// Mean seconds per call over at least <paramref name="minSeconds"/> (as <see cref="Timing.SecondsPerCall"/>),
+    /// and the fastest single call: on a shared machine the best call is the least disturbed by load.
+    /// </summary>
+    private static (double Mean, double Best) Time(Action op, double minSeconds)
+    {
+        var cpu0 = Environment.CpuUsage.TotalTime;
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        double best = double.MaxValue, elapsed;
+        int calls = 0;
+        do
+        {
+            long t = System.Diagnostics.Stopwatch.GetTimestamp();
+            op();
+            best = Math.Min(best, System.Diagnostics.Stopwatch.GetElapsedTime(t).TotalSeconds);
+            calls++;
+            elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
+        } while (elapsed < minSeconds);
+        t_cpuPerCall = (Environment.CpuUsage.TotalTime - cpu0).TotalSeconds / calls;
+        return (elapsed / calls, best);
+    }
 
     private static float[] Filled(int length, Random rng)
     {

@@ -21,6 +21,11 @@ internal sealed unsafe class ConvBackwardInput : IParallelBody
     public static void Run(float* dy, float* w, float* dx, in Conv2DGeometry g)
     {
         if (g.OutputLength == 0 || g.InputLength == 0) return;
+        if (ConvBackwardInputAsForward.Applies(g))
+        {
+            ConvBackwardInputAsForward.Run(dy, w, dx, g);
+            return;
+        }
         var body = t_instance ??= new ConvBackwardInput();
         int k = g.KernelH * g.KernelW * g.InC, kp = ConvMicroKernel.Padded(k);
         body._g = g;

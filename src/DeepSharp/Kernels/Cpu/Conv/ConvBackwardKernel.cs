@@ -15,9 +15,10 @@ namespace DeepSharp.Kernels.Cpu.Conv;
 /// through the tap-offset table; reduction over the run's pixels, through a table of their
 /// offsets); pixels at padded borders are im2col'd into a tile first. The micro-kernel is
 /// vectorised over output channels.
-/// Fused prologue (optional): before an image's pixels are used, its dy is masked in place where
-/// the layer's ReLU output is ≤ 0, and its rows are summed into the chunk's bias partial — one
-/// parallel pass over dy while it is in cache instead of separate passes over the whole batch.
+/// Fused prologue and epilogue (optional): before an image's pixels are used, its dy is masked in
+/// place where the layer's ReLU output is ≤ 0; each run (or border tile) of dy rows is summed into
+/// the chunk's bias partial right after the micro-kernel has read it, while it is in L1 — dy is
+/// read from memory once for dW and db together, instead of in separate passes over the batch.
 /// </remarks>
 internal sealed unsafe class ConvBackwardKernel : IParallelBody
 {
@@ -112,8 +113,11 @@ internal sealed unsafe class ConvBackwardKernel : IParallelBody
             float* dyImage = _dy + n * imageOutputs;
             if (_reluOutput != null)
                 Activations.ReluMaskGradient(new ReadOnlySpan<float>(_reluOutput + n * imageOutputs, (int)imageOutputs), new Span<float>(dyImage, (int)imageOutputs));
-            if (biasPartial != null) ConvLayout.SumRowsInto(dyImage, g.OutH * g.OutW, g.OutC, biasPartial);
-            if (k == 0) continue;
+            if (k == 0)
+            {
+                if (biasPartial != null) ConvLayout.SumRowsInto(dyImage, g.OutH * g.OutW, g.OutC, biasPartial);
+                continue;
+            }
             int runStart = 0, runLength = 0, borderCount = 0;
             for (int oh = 0; oh < g.OutH; oh++)
             {
@@ -127,17 +131,17 @@ internal sealed unsafe class ConvBackwardKernel : IParallelBody
                         int at = ((oh * g.StrideH - g.PadTop) * g.InW + ow * g.StrideW - g.PadLeft) * g.InC;
                         KernelBounds.Range(at + _tapMin, _tapMax - _tapMin + 1, (long)g.InH * g.InW * g.InC);
                         tile.RunOffsets[runLength++] = at;
-                        if (runLength == Tile) FlushRun(image, dyImage, runStart, ref runLength, tile, partial);
+                        if (runLength == Tile) FlushRun(image, dyImage, runStart, ref runLength, tile, partial, biasPartial);
                         continue;
                     }
-                    FlushRun(image, dyImage, runStart, ref runLength, tile, partial);
+                    FlushRun(image, dyImage, runStart, ref runLength, tile, partial, biasPartial);
                     ConvLayout.Im2ColPixel(image, g, oh, ow, tile.Col + (long)borderCount * k);
                     ConvLayout.PadRows(dyImage + p * g.OutC, 1, g.OutC, np, tile.Dy + borderCount * np);
-                    if (++borderCount == Tile) FlushBorder(ref borderCount, tile, partial);
+                    if (++borderCount == Tile) FlushBorder(ref borderCount, tile, partial, biasPartial);
                 }
             }
-            FlushRun(image, dyImage, runStart, ref runLength, tile, partial);
-            FlushBorder(ref borderCount, tile, partial);
+            FlushRun(image, dyImage, runStart, ref runLength, tile, partial, biasPartial);
+            FlushBorder(ref borderCount, tile, partial, biasPartial);
         }
     }
 
@@ -148,10 +152,11 @@ internal sealed unsafe class ConvBackwardKernel : IParallelBody
         public readonly int* RunOffsets = runOffsets;
     }
 
-    private void FlushRun(float* image, float* dyImage, int runStart, ref int runLength, in Tiles tile, float* partial)
+    private void FlushRun(float* image, float* dyImage, int runStart, ref int runLength, in Tiles tile, float* partial, float* biasPartial)
     {
         if (runLength == 0) return;
         float* b = dyImage + runStart * _g.OutC;
+        if (biasPartial != null) ConvLayout.SumRowsInto(b, runLength, _g.OutC, biasPartial);
         int ldb = _g.OutC;
         if (_g.OutC != _np)
         {
@@ -163,9 +168,10 @@ internal sealed unsafe class ConvBackwardKernel : IParallelBody
         runLength = 0;
     }
 
-    private void FlushBorder(ref int count, in Tiles tile, float* partial)
+    private void FlushBorder(ref int count, in Tiles tile, float* partial, float* biasPartial)
     {
         if (count == 0) return;
+        if (biasPartial != null) ConvLayout.SumRowsInto(tile.Dy, count, _np, biasPartial);
         ConvMicroKernel.Run(tile.Col, _taps, _colOffsets, count, tile.Dy, _np, _np, partial, _np, _k, _np, null, accumulate: true);
         count = 0;
     }

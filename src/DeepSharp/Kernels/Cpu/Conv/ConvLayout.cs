@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
 using DeepSharp.Kernels.Cpu.Simd;
 
 namespace DeepSharp.Kernels.Cpu.Conv;
@@ -21,10 +23,67 @@ internal static unsafe class ConvLayout
         }
     }
 
-    /// <summary>acc[0..cols) += Σ_r src[r, 0..cols) (a bias gradient's partial sum, rows in order).</summary>
+    /// <summary>
+    /// acc[0..cols) += Σ_r src[r, 0..cols) (a bias gradient's partial sum). A strip of columns is
+    /// summed in registers over all the rows, in four interleaved partial sums (rows r ≡ 0, 1, 2, 3
+    /// mod 4, added as (s0 + s1) + (s2 + s3)) so that the adds do not wait on each other; the
+    /// order depends on the row count only, so the result does not depend on the thread count.
+    /// </summary>
     public static void SumRowsInto(float* src, int rows, int cols, float* acc)
     {
-        for (int r = 0; r < rows; r++) AddTo(acc, src + (long)r * cols, cols);
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; j + 16 <= cols; j += 16)
+            {
+                float* s = src + j;
+                Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+                int r = 0;
+                for (; r + 4 <= rows; r += 4, s += 4 * cols)
+                {
+                    s0 += Vector512.Load(s);
+                    s1 += Vector512.Load(s + cols);
+                    s2 += Vector512.Load(s + 2 * cols);
+                    s3 += Vector512.Load(s + 3 * cols);
+                }
+                for (; r < rows; r++, s += cols) s0 += Vector512.Load(s);
+                (Vector512.Load(acc + j) + ((s0 + s1) + (s2 + s3))).Store(acc + j);
+            }
+        }
+        if (Vector.IsHardwareAccelerated)
+        {
+            int vw = Vector<float>.Count;
+            for (; j + vw <= cols; j += vw)
+            {
+                float* s = src + j;
+                Vector<float> s0 = default, s1 = default, s2 = default, s3 = default;
+                int r = 0;
+                for (; r + 4 <= rows; r += 4, s += 4 * cols)
+                {
+                    s0 += Vector.Load(s);
+                    s1 += Vector.Load(s + cols);
+                    s2 += Vector.Load(s + 2 * cols);
+                    s3 += Vector.Load(s + 3 * cols);
+                }
+                for (; r < rows; r++, s += cols) s0 += Vector.Load(s);
+                (Vector.Load(acc + j) + ((s0 + s1) + (s2 + s3))).Store(acc + j);
+            }
+        }
+        for (; j < cols; j++)
+        {
+            float* s = src + j;
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            int r = 0;
+            for (; r + 4 <= rows; r += 4, s += 4 * cols)
+            {
+                s0 += s[0];
+                s1 += s[cols];
+                s2 += s[2 * cols];
+                s3 += s[3 * cols];
+            }
+            for (; r < rows; r++, s += cols) s0 += *s;
+            acc[j] += (s0 + s1) + (s2 + s3);
+        }
     }
 
     /// <summary>dst[co, 0..kp) = w[0..K, co], zero past K. (Cout, kp)</summary>
@@ -97,6 +156,11 @@ internal static unsafe class ConvLayout
     /// <summary>dst[0..count) += src[0..count).</summary>
     private static void AddTo(float* dst, float* src, int count)
     {
+        if (count < 8)
+        {
+            for (int i = 0; i < count; i++) dst[i] += src[i];
+            return;
+        }
         var total = new Span<float>(dst, count);
         ElementwiseDriver.Map(default(AddOperator), total, new ReadOnlySpan<float>(src, count), total);
     }

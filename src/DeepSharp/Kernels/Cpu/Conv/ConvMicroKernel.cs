@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace DeepSharp.Kernels.Cpu.Conv;
 
@@ -19,17 +21,23 @@ namespace DeepSharp.Kernels.Cpu.Conv;
 /// </remarks>
 internal static unsafe class ConvMicroKernel
 {
-    /// <summary>Columns per block: two vectors.</summary>
-    public static int BlockWidth => 2 * Vector<float>.Count;
+    /// <summary>Columns per block: two vectors (two 512-bit ones where <see cref="ConvMicroKernel512"/> runs).</summary>
+    public static int BlockWidth => Vector512.IsHardwareAccelerated ? ConvMicroKernel512.BlockWidth : 2 * Vector<float>.Count;
 
     /// <summary><paramref name="n"/> rounded up to a multiple of <see cref="BlockWidth"/>.</summary>
     public static int Padded(int n) => (n + BlockWidth - 1) / BlockWidth * BlockWidth;
 
+    [SkipLocalsInit] // the partial-block buffer is written before it is read
     public static void Run(float* a, int* rowOff, int* colOff, int kred, float* b, int ldb, int np,
         float* c, int ldc, int m, int n, float* bias, bool accumulate, bool relu = false)
     {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            ConvMicroKernel512.Run(a, rowOff, colOff, kred, b, ldb, np, c, ldc, m, n, bias, accumulate, relu);
+            return;
+        }
         int vw = Vector<float>.Count;
-        float* tmp = stackalloc float[2 * vw];
+        float* tmp = stackalloc float[8 * vw];
         for (int j0 = 0; j0 < np && j0 < n; j0 += 2 * vw)
         {
             int valid = Math.Min(n - j0, 2 * vw);
@@ -67,10 +75,23 @@ internal static unsafe class ConvMicroKernel
             c30 = Vector.MultiplyAddEstimate(x, b0, c30);
             c31 = Vector.MultiplyAddEstimate(x, b1, c31);
         }
-        Emit(c, c00, c01, valid, accumulate, relu, tmp);
-        Emit(c + ldc, c10, c11, valid, accumulate, relu, tmp);
-        Emit(c + 2 * ldc, c20, c21, valid, accumulate, relu, tmp);
-        Emit(c + 3 * ldc, c30, c31, valid, accumulate, relu, tmp);
+        if (valid == 2 * vw)
+        {
+            Store(c, c00, c01, accumulate, relu);
+            Store(c + ldc, c10, c11, accumulate, relu);
+            Store(c + 2 * ldc, c20, c21, accumulate, relu);
+            Store(c + 3 * ldc, c30, c31, accumulate, relu);
+            return;
+        }
+        c00.Store(tmp);
+        c01.Store(tmp + vw);
+        c10.Store(tmp + 2 * vw);
+        c11.Store(tmp + 3 * vw);
+        c20.Store(tmp + 4 * vw);
+        c21.Store(tmp + 5 * vw);
+        c30.Store(tmp + 6 * vw);
+        c31.Store(tmp + 7 * vw);
+        StorePartial(c, ldc, 4, tmp, valid, accumulate, relu);
     }
 
     private static void Block1(float* a, int* off, int kred, float* b, int ldb,
@@ -84,35 +105,53 @@ internal static unsafe class ConvMicroKernel
             c0 = Vector.MultiplyAddEstimate(x, Vector.Load(b), c0);
             c1 = Vector.MultiplyAddEstimate(x, Vector.Load(b + vw), c1);
         }
-        Emit(c, c0, c1, valid, accumulate, relu, tmp);
-    }
-
-    /// <summary>Stores (or adds) the first <paramref name="valid"/> of the block's columns, through max(·, 0) if asked.</summary>
-    private static void Emit(float* c, Vector<float> v0, Vector<float> v1, int valid, bool accumulate, bool relu, float* tmp)
-    {
-        int vw = Vector<float>.Count;
         if (valid == 2 * vw)
         {
-            if (accumulate)
-            {
-                v0 += Vector.Load(c);
-                v1 += Vector.Load(c + vw);
-            }
-            if (relu)
-            {
-                v0 = Vector.Max(v0, Vector<float>.Zero);
-                v1 = Vector.Max(v1, Vector<float>.Zero);
-            }
-            v0.Store(c);
-            v1.Store(c + vw);
+            Store(c, c0, c1, accumulate, relu);
             return;
         }
-        v0.Store(tmp);
-        v1.Store(tmp + vw);
-        for (int j = 0; j < valid; j++)
+        c0.Store(tmp);
+        c1.Store(tmp + vw);
+        StorePartial(c, 0, 1, tmp, valid, accumulate, relu);
+    }
+
+    /// <summary>
+    /// Stores (or adds) a full block row, through max(·, 0) if asked. Inlined and call-free: a call
+    /// after a block's loop would make the JIT keep the accumulators on the stack for the whole
+    /// loop (every vector register is caller-saved), so partial blocks go through a buffer and
+    /// <see cref="StorePartial"/> once the accumulators are dead.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* c, Vector<float> v0, Vector<float> v1, bool accumulate, bool relu)
+    {
+        int vw = Vector<float>.Count;
+        if (accumulate)
         {
-            float v = accumulate ? c[j] + tmp[j] : tmp[j];
-            c[j] = relu ? Math.Max(v, 0f) : v;
+            v0 += Vector.Load(c);
+            v1 += Vector.Load(c + vw);
+        }
+        if (relu)
+        {
+            v0 = Vector.Max(v0, Vector<float>.Zero);
+            v1 = Vector.Max(v1, Vector<float>.Zero);
+        }
+        v0.Store(c);
+        v1.Store(c + vw);
+    }
+
+    /// <summary>Writes the first <paramref name="valid"/> columns of <paramref name="rows"/> block rows held in tmp (2 vectors a row).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StorePartial(float* c, int ldc, int rows, float* tmp, int valid, bool accumulate, bool relu)
+    {
+        int width = 2 * Vector<float>.Count;
+        for (int i = 0; i < rows; i++, c += ldc)
+        {
+            float* t = tmp + i * width;
+            for (int j = 0; j < valid; j++)
+            {
+                float v = accumulate ? c[j] + t[j] : t[j];
+                c[j] = relu ? Math.Max(v, 0f) : v;
+            }
         }
     }
 }
