@@ -11,6 +11,7 @@ internal static class TrainCommand
         train.Subcommands.Add(TrainMnistCommand.Create());
         train.Subcommands.Add(TrainNamesCommand.Create());
         train.Subcommands.Add(TrainSpamCommand.Create());
+        train.Subcommands.Add(TrainSpeechDigitsCommand.Create());
         return train;
     }
 }
