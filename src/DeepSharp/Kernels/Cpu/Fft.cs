@@ -48,27 +48,40 @@ internal static class Fft
         Split(zr, zi, plan, re, im);
     }
 
-    /// <summary>In-place radix-2 stages over bit-reversed (<paramref name="zr"/>, <paramref name="zi"/>).</summary>
-    private static void Butterflies(Span<float> zr, Span<float> zi, FftPlan plan)
+    /// <summary>
+    /// In-place radix-2 stages over bit-reversed (<paramref name="zr"/>, <paramref name="zi"/>). The first
+    /// stage (twiddle 1) is a plain sum and difference; the others read the twiddles at stride m/(2·span).
+    /// Pointers: the loops are the kernel's whole cost and their indices stay inside [0, m) by construction.
+    /// </summary>
+    private static unsafe void Butterflies(Span<float> zr, Span<float> zi, FftPlan plan)
     {
         int m = zr.Length;
-        var wr = plan.TwiddleRe;
-        var wi = plan.TwiddleIm;
-        for (int span = 1; span < m; span <<= 1)
+        fixed (float* xr = zr, xi = zi, wr = plan.TwiddleRe, wi = plan.TwiddleIm)
         {
-            int stride = m / (2 * span); // twiddle index step for this stage
-            for (int start = 0; start < m; start += 2 * span)
+            for (int a = 0; a + 1 < m; a += 2)
             {
-                for (int j = 0; j < span; j++)
+                float br = xr[a + 1], bi = xi[a + 1];
+                xr[a + 1] = xr[a] - br;
+                xi[a + 1] = xi[a] - bi;
+                xr[a] += br;
+                xi[a] += bi;
+            }
+            for (int span = 2; span < m; span <<= 1)
+            {
+                int stride = m / (2 * span); // twiddle index step for this stage
+                for (int start = 0; start < m; start += 2 * span)
                 {
-                    float cr = wr[j * stride], ci = wi[j * stride];
-                    int a = start + j, b = a + span;
-                    float br = zr[b] * cr - zi[b] * ci;
-                    float bi = zr[b] * ci + zi[b] * cr;
-                    zr[b] = zr[a] - br;
-                    zi[b] = zi[a] - bi;
-                    zr[a] += br;
-                    zi[a] += bi;
+                    float* ar = xr + start, ai = xi + start, br = ar + span, bi = ai + span;
+                    for (int j = 0; j < span; j++)
+                    {
+                        float cr = wr[j * stride], ci = wi[j * stride];
+                        float tr = br[j] * cr - bi[j] * ci;
+                        float ti = br[j] * ci + bi[j] * cr;
+                        br[j] = ar[j] - tr;
+                        bi[j] = ai[j] - ti;
+                        ar[j] += tr;
+                        ai[j] += ti;
+                    }
                 }
             }
         }
