@@ -13,7 +13,7 @@ namespace DeepSharp.Cli.Commands;
 internal static class SpeechPresets
 {
     public const string Default = "conv1d";
-    public static readonly string[] Names = ["conv1d", "conv2d"];
+    public static readonly string[] Names = ["conv1d"];
 
     /// <summary>The front end: (16000) samples → (98, 40) decibels.</summary>
     public static MelSpectrogram FrontEnd() => new(fftLength: 512, sequenceStride: 160, sequenceLength: 400, samplingRate: SpeechDigits.SampleRate,
@@ -37,21 +37,6 @@ internal static class SpeechPresets
             new Dropout(0.3f),
             new Dense(10, Activation.Softmax),
         ], name: "speech_conv1d"),
-        "conv2d" => new Sequential(
-        [
-            FrontEnd(),
-            new BatchNormalization(),
-            new SpecAugment(frequencyMasks: 2, frequencyMaskWidth: 6, timeMasks: 2, timeMaskWidth: 10),
-            new Reshape([98, 40, 1]),
-            new Conv2D(16, (3, 3), padding: Padding.Same, activation: Activation.Relu),
-            new MaxPooling2D((2, 2)),
-            new Conv2D(32, (3, 3), padding: Padding.Same, activation: Activation.Relu),
-            new MaxPooling2D((2, 2)),
-            new Conv2D(64, (3, 3), padding: Padding.Same, activation: Activation.Relu),
-            new GlobalAveragePooling2D(),
-            new Dropout(0.3f),
-            new Dense(10, Activation.Softmax),
-        ], name: "speech_conv2d"),
         _ => throw new ArgumentException($"Unknown speech model '{preset}'; known: {string.Join(", ", Names)}."),
     };
 }

@@ -13,7 +13,7 @@ using DeepSharp.Training.Callbacks;
 namespace DeepSharp.Cli.Commands;
 
 /// <summary>
-/// <c>deepsharp train speech-digits [--model conv1d|conv2d]</c>: spoken digits made by espeak-ng
+/// <c>deepsharp train speech-digits [--model conv1d]</c>: spoken digits made by espeak-ng
 /// (generated into the cache on first use), split by speaker; reports accuracy on the held-out speakers.
 /// </summary>
 internal static class TrainSpeechDigitsCommand
@@ -25,7 +25,7 @@ internal static class TrainSpeechDigitsCommand
     {
         var preset = new Option<string>("--model")
         {
-            Description = "The model: conv1d (default: Conv1D over log-mel frames) or conv2d (Conv2D over the log-mel image).",
+            Description = "The model: conv1d (Conv1D over log-mel frames, the default and only preset so far).",
             DefaultValueFactory = _ => SpeechPresets.Default,
         };
         preset.AcceptOnlyFromAmong([.. SpeechPresets.Names]);
