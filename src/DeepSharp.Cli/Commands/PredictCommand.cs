@@ -4,14 +4,14 @@ using DeepSharp.Autograd;
 
 namespace DeepSharp.Cli.Commands;
 
-/// <summary><c>deepsharp predict MODEL FILE</c>: the predicted class and its probability for each image.</summary>
+/// <summary><c>deepsharp predict MODEL FILE</c>: the predicted class and its probability for each image or .wav recording.</summary>
 internal static class PredictCommand
 {
     public static Command Create()
     {
         var model = ModelArguments.Model();
-        var input = new Argument<string>("FILE") { Description = "A PNG image, an idx3-ubyte images file, or a folder of PNG images, sized as the model's input." };
-        var command = new Command("predict", "Predict the class of images with a model file.") { model, input };
+        var input = new Argument<string>("FILE") { Description = "A PNG image, an idx3-ubyte images file, a folder of PNG images, sized as the model's input; or a .wav file (16-bit PCM mono) or a folder of them for a model that starts with a spectrogram layer." };
+        var command = new Command("predict", "Predict the class of images or recordings with a model file.") { model, input };
         command.SetAction(result => Run(result.GetValue(model)!, result.GetValue(input)!));
         return command;
     }
@@ -21,7 +21,8 @@ internal static class PredictCommand
         var model = ModelArguments.Load(file);
         bool probabilities = ModelArguments.OutputsProbabilities(model);
         // Batches are read, predicted and printed one at a time: memory stays that of one batch.
-        foreach (var (names, images) in ImageInputs.Batches(input, model.Layers[0].BuiltInputShape!.Value))
+        var batches = AudioInputs.IsAudio(input) ? AudioInputs.Batches(input, model) : ImageInputs.Batches(input, model.Layers[0].BuiltInputShape!.Value);
+        foreach (var (names, images) in batches)
         {
             var outputs = model.Predict(images);
             if (outputs.Rank != 2) throw new DeepSharpException($"Model '{file.Name}' gives outputs {outputs.Shape}, not one score per class.");

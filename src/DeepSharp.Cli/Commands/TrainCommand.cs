@@ -12,6 +12,7 @@ internal static class TrainCommand
         train.Subcommands.Add(TrainMnistCommand.Create());
         train.Subcommands.Add(TrainNamesCommand.Create());
         train.Subcommands.Add(TrainSpamCommand.Create());
+        train.Subcommands.Add(TrainSpeechDigitsCommand.Create());
         return train;
     }
 }

@@ -72,6 +72,10 @@ public static class LayerRegistry
         ["GaussianNoise"] = GaussianNoise.FromConfig,
         ["GaussianDropout"] = GaussianDropout.FromConfig,
         ["TimeDistributed"] = TimeDistributed.FromConfig,
+        // The audio front end (issue 18): spectrograms with no weights, and SpecAugment's masking.
+        ["STFTSpectrogram"] = StftSpectrogram.FromConfig,
+        ["MelSpectrogram"] = MelSpectrogram.FromConfig,
+        ["SpecAugment"] = SpecAugment.FromConfig,
     };
 
     private static readonly ConcurrentDictionary<string, Func<JsonObject, Layer>> s_registered = new(StringComparer.Ordinal);

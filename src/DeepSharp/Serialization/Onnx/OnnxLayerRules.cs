@@ -75,6 +75,10 @@ internal static class OnnxLayerRules
         [typeof(GaussianNoise)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
         [typeof(GaussianDropout)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
         [typeof(TimeDistributed)] = (g, l, x, s) => OnnxSequenceRules.TimeDistributed(g, (TimeDistributed)l, x, s),
+        // The audio front end (OnnxAudioRules); SpecAugment masks only while training.
+        [typeof(StftSpectrogram)] = (g, l, x, _) => OnnxAudioRules.Stft(g, (StftSpectrogram)l, x),
+        [typeof(MelSpectrogram)] = (g, l, x, _) => OnnxAudioRules.Mel(g, (MelSpectrogram)l, x),
+        [typeof(SpecAugment)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
     };
 
     private static readonly Dictionary<Type, MaskedRule> s_maskedRules = new()
