@@ -72,6 +72,8 @@ public static class LayerRegistry
         ["GaussianNoise"] = GaussianNoise.FromConfig,
         ["GaussianDropout"] = GaussianDropout.FromConfig,
         ["TimeDistributed"] = TimeDistributed.FromConfig,
+        ["QuantizedDense"] = QuantizedDense.FromConfig,
+        ["QuantizedConv2D"] = QuantizedConv2D.FromConfig,
     };
 
     private static readonly ConcurrentDictionary<string, Func<JsonObject, Layer>> s_registered = new(StringComparer.Ordinal);

@@ -75,6 +75,9 @@ internal static class OnnxLayerRules
         [typeof(GaussianNoise)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
         [typeof(GaussianDropout)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
         [typeof(TimeDistributed)] = (g, l, x, s) => OnnxSequenceRules.TimeDistributed(g, (TimeDistributed)l, x, s),
+        // Int8 layers as QDQ: QuantizeLinear/DequantizeLinear around float MatMul and Conv (OnnxQuantizedRules).
+        [typeof(QuantizedDense)] = (g, l, x, _) => OnnxQuantizedRules.Dense(g, (QuantizedDense)l, x),
+        [typeof(QuantizedConv2D)] = (g, l, x, s) => OnnxQuantizedRules.Conv2D(g, (QuantizedConv2D)l, x, s),
     };
 
     private static readonly Dictionary<Type, MaskedRule> s_maskedRules = new()

@@ -59,33 +59,33 @@ internal sealed class Int8Weights
         switch (path)
         {
             case Int8Path.Vnni256:
-            {
-                int quads = (k + 3) / 4;
-                var bytes = new sbyte[(long)tiles * quads * TileN * 4];
-                for (int t = 0; t < tiles; t++)
-                    for (int q = 0; q < quads; q++)
-                        for (int j = 0; j < TileN; j++)
-                            for (int s = 0; s < 4; s++)
-                            {
-                                int r = q * 4 + s, c = t * TileN + j;
-                                if (r < k && c < n) bytes[(((long)t * quads + q) * TileN + j) * 4 + s] = w[r * n + c];
-                            }
-                return new Int8Weights(k, n, path, bytes, [], sums);
-            }
+                {
+                    int quads = (k + 3) / 4;
+                    var bytes = new sbyte[(long)tiles * quads * TileN * 4];
+                    for (int t = 0; t < tiles; t++)
+                        for (int q = 0; q < quads; q++)
+                            for (int j = 0; j < TileN; j++)
+                                for (int s = 0; s < 4; s++)
+                                {
+                                    int r = q * 4 + s, c = t * TileN + j;
+                                    if (r < k && c < n) bytes[(((long)t * quads + q) * TileN + j) * 4 + s] = w[r * n + c];
+                                }
+                    return new Int8Weights(k, n, path, bytes, [], sums);
+                }
             case Int8Path.MultiplyAdd256 or Int8Path.MultiplyAdd512:
-            {
-                int pairs = (k + 1) / 2;
-                var shorts = new short[(long)tiles * pairs * TileN * 2];
-                for (int t = 0; t < tiles; t++)
-                    for (int p = 0; p < pairs; p++)
-                        for (int j = 0; j < TileN; j++)
-                            for (int s = 0; s < 2; s++)
-                            {
-                                int r = p * 2 + s, c = t * TileN + j;
-                                if (r < k && c < n) shorts[(((long)t * pairs + p) * TileN + j) * 2 + s] = w[r * n + c];
-                            }
-                return new Int8Weights(k, n, path, [], shorts, sums);
-            }
+                {
+                    int pairs = (k + 1) / 2;
+                    var shorts = new short[(long)tiles * pairs * TileN * 2];
+                    for (int t = 0; t < tiles; t++)
+                        for (int p = 0; p < pairs; p++)
+                            for (int j = 0; j < TileN; j++)
+                                for (int s = 0; s < 2; s++)
+                                {
+                                    int r = p * 2 + s, c = t * TileN + j;
+                                    if (r < k && c < n) shorts[(((long)t * pairs + p) * TileN + j) * 2 + s] = w[r * n + c];
+                                }
+                    return new Int8Weights(k, n, path, [], shorts, sums);
+                }
             default:
                 return new Int8Weights(k, n, path, w[..(k * n)].ToArray(), [], sums);
         }
