@@ -10,4 +10,5 @@ root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
+root.Subcommands.Add(QuantizeCommand.Create());
 return CliRunner.Run(root, args);
