@@ -92,7 +92,7 @@ public sealed class QuantizedConv2D : Layer
             Strides.H, Strides.W, Padding == Padding.Same, DilationRate.H, DilationRate.W);
         bool relu = Activation == Activation.Relu;
         var (w, output) = Weights.Prepared(KernelSize.H * KernelSize.W * built[2], Filters, relu);
-        var y = Tensor.Empty(new Shape(g.Batch, g.OutH, g.OutW, Filters));
+        var y = Tensor.Temp(new Shape(g.Batch, g.OutH, g.OutW, Filters));
         Int8Conv2D.Forward(g, x.Span, w, output, y.Span);
         return relu ? y : Activation.Apply(y);
     }

@@ -73,7 +73,7 @@ public sealed class QuantizedDense : Layer
         bool relu = Activation == Activation.Relu;
         var (w, output) = Weights.Prepared(features, Units, relu);
         int rows = x.Shape.Size / Math.Max(1, features);
-        var y = Tensor.Empty(x.Shape.With(-1, Units));
+        var y = Tensor.Temp(x.Shape.With(-1, Units));
         Int8Linear.Forward(rows, x.Span, w, output, y.Span);
         return relu ? y : Activation.Apply(y);
     }

@@ -37,39 +37,58 @@ internal static unsafe class Int8Conv2D
         {
             int p0 = index * Int8Gemm.RowBlock, rows = Math.Min(Int8Gemm.RowBlock, pixels - p0);
             int k = w.K, n = w.N;
-            byte* cols = Int8Scratch.Bytes(Int8Scratch.Im2Col, Math.Max(1L, (long)rows * k));
+            byte* cols = Int8Scratch.Bytes(Int8Scratch.Im2Col, (long)rows * k + Int8Gemm.Slack);
             Im2Col(g, q, (byte)output.InputZeroPoint, p0, rows, cols);
             int* acc = Int8Scratch.Ints(Int8Scratch.Accumulators, (long)rows * n);
-            Int8Gemm.MultiplyRows(cols, k, rows, w, acc, n);
+            Int8Gemm.MultiplyRows(cols, k, rows, w, acc, n, readable: true);
             Int8Linear.Finish(acc, rows, w, output, y + (long)p0 * n);
         }
     }
 
     /// <summary>Rows p0..p0+rows−1 of the (pixels, KH·KW·Cin) patch matrix; taps outside the input get <paramref name="pad"/>.</summary>
+    /// <remarks>
+    /// Walks the output positions in order (no division per row); a window wholly inside the input
+    /// copies each kernel row's KW·Cin bytes at once when the taps are adjacent (dilation 1).
+    /// </remarks>
     internal static void Im2Col(in Conv2DGeometry g, byte* q, byte pad, int p0, int rows, byte* cols)
     {
         int k = g.KernelH * g.KernelW * g.InC, c = g.InC;
+        int spanH = (g.KernelH - 1) * g.DilationH, spanW = (g.KernelW - 1) * g.DilationW;
+        int rowBytes = g.KernelW * c;
+        bool adjacent = g.DilationW == 1;
+        int ow = p0 % g.OutW, rest = p0 / g.OutW, oh = rest % g.OutH, b = rest / g.OutH;
         for (int r = 0; r < rows; r++)
         {
-            int p = p0 + r;
-            int ow = p % g.OutW, rest = p / g.OutW, oh = rest % g.OutH, b = rest / g.OutH;
             byte* dst = cols + (long)r * k;
-            for (int kh = 0; kh < g.KernelH; kh++)
+            int ih0 = oh * g.StrideH - g.PadTop, iw0 = ow * g.StrideW - g.PadLeft;
+            byte* image = q + (long)b * g.InH * g.InW * c;
+            if (adjacent && ih0 >= 0 && iw0 >= 0 && ih0 + spanH < g.InH && iw0 + spanW < g.InW)
             {
-                int ih = oh * g.StrideH - g.PadTop + kh * g.DilationH;
-                for (int kw = 0; kw < g.KernelW; kw++, dst += c)
+                for (int kh = 0; kh < g.KernelH; kh++, dst += rowBytes)
+                    System.Runtime.CompilerServices.Unsafe.CopyBlockUnaligned(dst, image + ((long)(ih0 + kh * g.DilationH) * g.InW + iw0) * c, (uint)rowBytes);
+            }
+            else
+            {
+                for (int kh = 0; kh < g.KernelH; kh++)
                 {
-                    int iw = ow * g.StrideW - g.PadLeft + kw * g.DilationW;
-                    if ((uint)ih < (uint)g.InH && (uint)iw < (uint)g.InW)
+                    int ih = ih0 + kh * g.DilationH;
+                    for (int kw = 0; kw < g.KernelW; kw++, dst += c)
                     {
-                        byte* src = q + (((long)b * g.InH + ih) * g.InW + iw) * c;
-                        if (c == 1) *dst = *src;
-                        else new ReadOnlySpan<byte>(src, c).CopyTo(new Span<byte>(dst, c));
+                        int iw = iw0 + kw * g.DilationW;
+                        if ((uint)ih < (uint)g.InH && (uint)iw < (uint)g.InW)
+                            System.Runtime.CompilerServices.Unsafe.CopyBlockUnaligned(dst, image + ((long)ih * g.InW + iw) * c, (uint)c);
+                        else
+                            new Span<byte>(dst, c).Fill(pad);
                     }
-                    else
-                    {
-                        new Span<byte>(dst, c).Fill(pad);
-                    }
+                }
+            }
+            if (++ow == g.OutW)
+            {
+                ow = 0;
+                if (++oh == g.OutH)
+                {
+                    oh = 0;
+                    b++;
                 }
             }
         }

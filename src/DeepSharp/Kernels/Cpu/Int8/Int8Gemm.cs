@@ -42,12 +42,24 @@ internal static unsafe class Int8Gemm
         }
     }
 
-    /// <summary>C = A · W for <paramref name="rows"/> rows on the calling thread (A is packed into this thread's scratch).</summary>
-    public static void MultiplyRows(byte* a, int lda, int rows, Int8Weights w, int* c, int ldc)
+    /// <summary>Bytes a caller of <see cref="MultiplyRows"/> with <c>readable</c> keeps readable after A's last value.</summary>
+    public const int Slack = 4;
+
+    /// <summary>
+    /// C = A · W for <paramref name="rows"/> rows on the calling thread. A is packed into this
+    /// thread's scratch, except on the VNNI path when <paramref name="readable"/> says that A's
+    /// buffer holds <see cref="Slack"/> readable bytes after its last value: the kernel then reads A
+    /// in place, 4 bytes at a time past each row's end, where the zero padding of the packed weights
+    /// makes whatever it reads count for nothing.
+    /// </summary>
+    public static void MultiplyRows(byte* a, int lda, int rows, Int8Weights w, int* c, int ldc, bool readable = false)
     {
         if (rows <= 0 || w.N == 0) return;
         switch (w.Path)
         {
+            case Int8Path.Vnni256 when readable:
+                VnniInPlace(a, lda, rows, w, c, ldc);
+                break;
             case Int8Path.Vnni256:
                 Vnni(a, lda, rows, w, c, ldc);
                 break;
@@ -82,6 +94,25 @@ internal static unsafe class Int8Gemm
                     Int8MicroKernels.Vnni4(packed + (long)r * stride, stride, tile, quads, ct + (long)r * ldc, ldc, cols);
                 for (; r < rows; r++)
                     Int8MicroKernels.Vnni1(packed + (long)r * stride, tile, quads, ct + (long)r * ldc, cols);
+            }
+        }
+    }
+
+    private static void VnniInPlace(byte* a, int lda, int rows, Int8Weights w, int* c, int ldc)
+    {
+        int quads = w.Quads;
+        fixed (sbyte* pw = w.Bytes)
+        {
+            for (int t = 0; t < w.Tiles; t++)
+            {
+                sbyte* tile = pw + (long)t * quads * Int8Weights.TileN * 4;
+                int cols = Math.Min(Int8Weights.TileN, w.N - t * Int8Weights.TileN);
+                int* ct = c + t * Int8Weights.TileN;
+                int r = 0;
+                for (; r + 4 <= rows; r += 4)
+                    Int8MicroKernels.Vnni4(a + (long)r * lda, lda, tile, quads, ct + (long)r * ldc, ldc, cols);
+                for (; r < rows; r++)
+                    Int8MicroKernels.Vnni1(a + (long)r * lda, tile, quads, ct + (long)r * ldc, cols);
             }
         }
     }

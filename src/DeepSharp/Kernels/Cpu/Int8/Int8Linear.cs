@@ -30,10 +30,10 @@ internal static unsafe class Int8Linear
         {
             int r0 = index * Int8Gemm.RowBlock, rows = Math.Min(Int8Gemm.RowBlock, m - r0);
             int k = w.K, n = w.N;
-            byte* q = Int8Scratch.Bytes(Int8Scratch.QuantizedInput, Math.Max(1L, (long)rows * k));
+            byte* q = Int8Scratch.Bytes(Int8Scratch.QuantizedInput, (long)rows * k + Int8Gemm.Slack);
             Int8Quantize.ToUInt8(x + (long)r0 * k, rows * k, output.InputScale, output.InputZeroPoint, q);
             int* acc = Int8Scratch.Ints(Int8Scratch.Accumulators, (long)rows * n);
-            Int8Gemm.MultiplyRows(q, k, rows, w, acc, n);
+            Int8Gemm.MultiplyRows(q, k, rows, w, acc, n, readable: true);
             Finish(acc, rows, w, output, y + (long)r0 * n);
         }
     }
