@@ -72,6 +72,27 @@ public static class Int8Checks
             }
     }
 
+    public static void FakeQuantMatchesTwin()
+    {
+        foreach (int length in Check.AwkwardSizes)
+        {
+            var x = Check.Random(length, length + 77);
+            for (int i = 0; i < length; i++) x[i] *= 4f;
+            var y = new float[length];
+            FakeQuantKernel.Activations(x, 0.01f, 100, y);
+            var dx = new float[length];
+            var dy = Check.Random(length, length + 78);
+            FakeQuantKernel.ActivationsBackward(x, dy, 0.01f, 100, dx);
+            for (int i = 0; i < length; i++)
+            {
+                float e = (NaiveInt8.Quantize(x[i], 0.01f, 100) - 100) * 0.01f;
+                float g = x[i] >= -1f && x[i] <= 1.55f ? dy[i] : 0f;
+                if (y[i] != e || dx[i] != g)
+                    throw new CheckFailedException($"FakeQuant length {length}: at {i} ({x[i]}) got {y[i]}/{dx[i]}, expected {e}/{g}");
+            }
+        }
+    }
+
     public static void LinearMatchesTwinOnEveryPath()
     {
         int seed = 100;

@@ -73,6 +73,83 @@ public static class Quantization
     }
 
     /// <summary>
+    /// A copy of <paramref name="model"/> for quantization-aware training (tfmot's quantize_model):
+    /// every Dense and Conv2D trains with its kernel fake-quantized to per-channel int8 and its input
+    /// to u8 on a range tracked during Fit; gradients pass by the straight-through estimator. Other
+    /// layers are copies. Compile and Fit it (a few epochs at a low learning rate), then
+    /// <see cref="Convert"/> it. <paramref name="model"/> is unchanged.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model is not a built Sequential.</exception>
+    public static Sequential PrepareForTraining(Model model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model is not Sequential || !model.IsBuilt)
+            throw new ArgumentException($"Quantization-aware training takes a built Sequential model; '{model.Name}' is {(model.IsBuilt ? model.GetType().Name : "not built")}.", nameof(model));
+        var layers = model.Layers;
+        var inputShape = layers[0].BuiltInputShape!.Value;
+        var made = new List<Layer>(layers.Count);
+        foreach (var layer in layers) made.Add(layer is Dense or Conv2D ? new FakeQuantLayer(layer) : LayerRegistry.Clone(layer));
+        var prepared = new Sequential(made, model.Name);
+        prepared.Build(inputShape);
+        for (int i = 0; i < layers.Count; i++)
+            if (made[i] is not FakeQuantLayer)
+            {
+                var from = layers[i].Parameters;
+                var to = made[i].Parameters;
+                for (int p = 0; p < from.Count; p++) from[p].Value.Span.CopyTo(to[p].Value.Span);
+            }
+        return prepared;
+    }
+
+    /// <summary>
+    /// The int8 model of a model trained by <see cref="PrepareForTraining"/>: each fake-quantized
+    /// layer becomes a <see cref="QuantizedDense"/> or <see cref="QuantizedConv2D"/> with the trained
+    /// kernel (quantized as the training saw it) and the input range tracked during training.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model holds no fake-quantized layer, or one that never saw a training batch.</exception>
+    public static Sequential Convert(Model model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var layers = model.Layers;
+        if (!layers.Any(l => l is FakeQuantLayer))
+            throw new ArgumentException($"Model '{model.Name}' has no quantization-aware layers: make it with Quantization.PrepareForTraining and Fit it.", nameof(model));
+        var inputShape = layers[0].BuiltInputShape!.Value;
+        var made = new List<Layer>(layers.Count);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            int[]? first = i == 0 ? inputShape.ToArray() : null;
+            made.Add(layers[i] switch
+            {
+                FakeQuantLayer { Original: Dense d } => new QuantizedDense(d.Units, d.Activation, d.UseBias, d.Name, first),
+                FakeQuantLayer { Original: Conv2D c } => new QuantizedConv2D(c.Filters, c.KernelSize, c.Strides, c.Padding, c.DilationRate, c.Activation, c.UseBias, c.Name, first),
+                var other => LayerRegistry.Clone(other),
+            });
+        }
+        var quantized = new Sequential(made, model.Name);
+        quantized.Build(inputShape);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            if (layers[i] is FakeQuantLayer f)
+            {
+                var (min, max) = f.InputRange;
+                if (!f.Observed)
+                    throw new ArgumentException($"Layer '{f.Name}' saw no training batch, so its input range is unknown: Fit the model before Convert.", nameof(model));
+                var (scale, zeroPoint) = ActivationRange.Affine(min, max);
+                var (q, scales) = QuantizeKernel(f.Kernel.Span, f.Kernel.Shape[-1], f.Name);
+                var weights = made[i] is QuantizedDense qd ? qd.Weights : ((QuantizedConv2D)made[i]).Weights;
+                weights.Assign(q, scales, f.Bias is { } b ? b.Span : [], scale, zeroPoint);
+            }
+            else
+            {
+                var from = layers[i].Parameters;
+                var to = made[i].Parameters;
+                for (int p = 0; p < from.Count; p++) from[p].Value.Span.CopyTo(to[p].Value.Span);
+            }
+        }
+        return quantized;
+    }
+
+    /// <summary>
     /// Per-output-channel symmetric int8: channel j (the last axis) gets scale max|w| / 127 and
     /// q = round(w / scale) in [−127, 127] (−128 is never used, so the range is symmetric; a zero
     /// channel gets scale 1).
