@@ -11,4 +11,5 @@ root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
 root.Subcommands.Add(QuantizeCommand.Create());
+root.Subcommands.Add(DistillCommand.Create());
 return CliRunner.Run(root, args);
