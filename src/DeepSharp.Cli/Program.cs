@@ -12,4 +12,6 @@ root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
 root.Subcommands.Add(PlotCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(QuantizeCommand.Create());
+root.Subcommands.Add(DistillCommand.Create());
 return CliRunner.Run(root, args);

@@ -76,6 +76,8 @@ public static class LayerRegistry
         ["STFTSpectrogram"] = StftSpectrogram.FromConfig,
         ["MelSpectrogram"] = MelSpectrogram.FromConfig,
         ["SpecAugment"] = SpecAugment.FromConfig,
+        ["QuantizedDense"] = QuantizedDense.FromConfig,
+        ["QuantizedConv2D"] = QuantizedConv2D.FromConfig,
     };
 
     private static readonly ConcurrentDictionary<string, Func<JsonObject, Layer>> s_registered = new(StringComparer.Ordinal);

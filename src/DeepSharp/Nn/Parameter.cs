@@ -52,6 +52,15 @@ public sealed class Parameter
     /// </summary>
     internal Tensor? PruningMask { get; set; }
 
+    /// <summary>How a model file stores the weight: F32, or I8/U8 for a quantized layer's integers.</summary>
+    internal WeightStorage Storage { get; set; }
+
+    /// <summary>
+    /// Checks values a file is about to load into the weight (a quantized layer refuses zero or NaN
+    /// scales) and drops what the layer derived from the old values; returns a problem, or null.
+    /// </summary>
+    internal Func<float[], string?>? BeforeLoad { get; set; }
+
     /// <summary>The shape of <see cref="Value"/>.</summary>
     public Shape Shape => Value.Shape;
 

@@ -15,7 +15,8 @@ internal static class ModelWeights
         foreach (var p in parameters)
         {
             if (file.Contains(p.Path)) throw new DeepSharpException($"Two weights are named '{p.Path}'; weight names must be unique to be saved.");
-            file.Add(p.Path, p.Value);
+            if (p.Storage == WeightStorage.Float32) file.Add(p.Path, p.Value);
+            else file.Add(IntegerWeights.ToEntry(p));
         }
         FileChecksum.Sign(file); // a model file signs again once its metadata is in (ModelFileFormat.Stamp)
     }
@@ -24,8 +25,7 @@ internal static class ModelWeights
     public static long FloatElements(SafetensorsFile file)
     {
         long total = 0;
-        foreach (var entry in file.Unordered)
-            if (entry.DType == SafetensorsDType.F32) total += entry.Data.Length / 4;
+        foreach (var entry in file.Unordered) total += IntegerWeights.Elements(entry);
         return total;
     }
 
@@ -60,8 +60,8 @@ internal static class ModelWeights
             bool mismatch = true;
             if (!file.TryGet(p.Path, out var entry))
                 (problem, mismatch) = ($"{p.Path}: missing from the file (model {p.Shape})", false);
-            else if (entry.DType != SafetensorsDType.F32)
-                problem = $"{p.Path}: file has {entry.DType.Name()}, model needs F32";
+            else if (entry.DType != IntegerWeights.FileDType(p))
+                problem = $"{p.Path}: file has {entry.DType.Name()}, model needs {IntegerWeights.FileDType(p).Name()}";
             else if (!SameShape(entry, p))
                 problem = $"{p.Path}: file {SafetensorsHeader.ShapeText(entry.Shape)}, model {p.Shape}";
             else
@@ -76,7 +76,15 @@ internal static class ModelWeights
                     problems.Add(entry);
         problems.ThrowIfAny(source);
 
-        foreach (var (p, entry) in matched) entry.ToTensor(source).Span.CopyTo(p.Value.Span);
+        var values = new float[matched.Count][];
+        for (int i = 0; i < matched.Count; i++)
+        {
+            var (p, entry) = matched[i];
+            values[i] = IntegerWeights.ToFloats(entry, source);
+            if (p.BeforeLoad?.Invoke(values[i]) is { } refused)
+                throw new DataFormatException($"Safetensors file '{source}': weight '{p.Path}' {refused}");
+        }
+        for (int i = 0; i < matched.Count; i++) values[i].CopyTo(matched[i].Parameter.Value.Span);
         return skipped;
     }
 

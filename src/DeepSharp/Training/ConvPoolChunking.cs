@@ -18,7 +18,7 @@ internal static class ConvPoolChunking
     /// <summary>conv → pool on <paramref name="x"/> in chunks of images; null when it does not apply or would not pay.</summary>
     internal static Tensor? TryChunked(Layer conv, Layer pool, Tensor x)
     {
-        if (conv is not Conv2D || pool is not MaxPooling2D || !conv.IsBuilt || x.Rank != 4) return null;
+        if (conv is not (Conv2D or QuantizedConv2D) || pool is not MaxPooling2D || !conv.IsBuilt || x.Rank != 4) return null;
         if (conv.ActivityRegularizer is not null || pool.ActivityRegularizer is not null) return null;
         var convShape = conv.ComputeOutputShape(x.Shape.WithoutBatch());
         int perChunk = Math.Max(1, ChunkFloats / Math.Max(1, convShape.Size));

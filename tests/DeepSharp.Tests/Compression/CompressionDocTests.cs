@@ -19,7 +19,7 @@ public sealed class CompressionDocTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public void ThePagesExamplesAreHere() => MarkdownExamples.AssertAllIn("compression.md", "Compression/CompressionDocTests.cs", expectedBlocks: 3);
+    public void ThePagesExamplesAreHere() => MarkdownExamples.AssertAllIn("compression.md", "Compression/CompressionDocTests.cs", expectedBlocks: 5);
 
     [Fact]
     public void MagnitudePruningExample()
@@ -76,5 +76,42 @@ public sealed class CompressionDocTests : IDisposable
 
         Assert.Equal(["loss", "sparse_categorical_accuracy"], scores.Keys.Order());
         Assert.Equal(student.Predict(x).ToArray(), Model.Load(path).Predict(x).ToArray());
+    }
+
+    [Fact]
+    public void PostTrainingQuantizationExample()
+    {
+        var model = QuantizationTestModels.Cnn();
+        var xTrain = QuantizationTestModels.Images(1200, 31);
+        var xTest = QuantizationTestModels.Images(40, 32);
+        var yTest = Tensor.FromArray(Enumerable.Range(0, 40).Select(i => i % 4).ToArray(), 40);
+        string path = _temp.File("int8.safetensors"), onnxPath = _temp.File("int8.onnx");
+        var calibration = xTrain.SliceRows(0, 1000);   // typical inputs; no labels needed
+        var int8 = Quantization.Quantize(model, calibration, new QuantizationOptions { Method = CalibrationMethod.Percentile });
+        string report = Quantization.Describe(int8);   // one line per layer: int8 (scale, zero point) or float
+        int8.Compile(new Adam(), new SparseCategoricalCrossentropy(fromLogits: true), [new SparseCategoricalAccuracy()]);
+        var scores = int8.Evaluate(xTest, yTest);
+        int8.Save(path);                               // I8 kernels, F32 scales, U8 zero points; Model.Load reads it
+        int8.ExportOnnx(onnxPath);                     // QDQ: QuantizeLinear/DequantizeLinear around MatMul and Conv
+
+        Assert.Contains("4 of 6 layers compute in int8.", report);
+        Assert.Contains("sparse_categorical_accuracy", scores.Keys);
+        Assert.Equal(int8.Predict(xTest).ToArray(), Model.Load(path).Predict(xTest).ToArray());
+        Assert.True(File.Exists(onnxPath));
+    }
+
+    [Fact]
+    public void QuantizationAwareTrainingExample()
+    {
+        var model = QuantizationTestModels.Cnn();
+        var x = QuantizationTestModels.Images(64, 33);
+        var y = Tensor.FromArray(Enumerable.Range(0, 64).Select(i => i % 4).ToArray(), 64);
+        var qat = Quantization.PrepareForTraining(model);   // fake-quantized Dense and Conv2D
+        qat.Compile(new Adam(1e-3f), new SparseCategoricalCrossentropy(fromLogits: true));
+        qat.Fit(x, y, batchSize: 32, epochs: 2, verbose: 0);
+        var converted = Quantization.Convert(qat);          // QuantizedDense/QuantizedConv2D with the trained ranges
+
+        Assert.IsType<QuantizedDense>(converted.Layers[^1]);
+        Assert.Equal(qat.Predict(x).Shape, converted.Predict(x).Shape);
     }
 }

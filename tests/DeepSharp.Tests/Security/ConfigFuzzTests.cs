@@ -93,6 +93,9 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
             var stft = new GlobalMaxPooling1D().Call(new StftSpectrogram(StftMode.Log, 32, 16, 32).Call(signal));
             return new Functional(signal, new Dense(2).Call(new Concatenate().Call(mel, stft)));
         },
+        ["quantized"] = () => new Sequential( // issue 16's int8 layers; the float Dense gives Fit a weight to train
+            new QuantizedConv2D(2, (2, 2), padding: Padding.Same, activation: Activation.Relu, inputShape: [4, 4, 1]),
+            new Flatten(), new QuantizedDense(3, Activation.Relu), new Dense(2)),
     };
 
     public static TheoryData<string> ModelNames() => [.. s_models.Keys];

@@ -141,7 +141,8 @@ public class OnnxExportTests
         var models = s_models.Select(Create).Concat(OnnxRecurrentExportTests.Samples()).Concat(OnnxAttentionExportTests.Samples())
             .Concat(DeepSharp.Tests.Nn.ConvolutionVariantFileTests.Samples())
             .Concat(DeepSharp.Tests.Nn.KerasLayerFileTests.Samples())
-            .Concat(OnnxAudioExportTests.Samples());
+            .Concat(OnnxAudioExportTests.Samples())
+            .Concat(DeepSharp.Tests.Compression.QuantizedOnnxTests.Samples());
         var exportable = models.SelectMany(m => m.Layers).Select(l => l.TypeName).ToHashSet();
         exportable.Add("InputLayer"); // becomes the graph input
         foreach (string type in LayerRegistry.KnownTypes)

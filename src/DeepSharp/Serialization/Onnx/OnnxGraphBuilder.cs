@@ -35,6 +35,16 @@ internal sealed class OnnxGraphBuilder
         return tensor.Name;
     }
 
+    /// <summary>Adds an int8 (<paramref name="signed"/>) or uint8 initializer of shape <paramref name="dims"/> and returns its name.</summary>
+    public string AddByteInitializer(string stem, ReadOnlySpan<byte> values, bool signed, params long[] dims)
+    {
+        var type = signed ? TensorProto.Types.DataType.Int8 : TensorProto.Types.DataType.Uint8;
+        var tensor = new TensorProto { Name = NewName(stem), DataType = (int)type, RawData = ByteString.CopyFrom(values) };
+        tensor.Dims.AddRange(dims);
+        _graph.Initializer.Add(tensor);
+        return tensor.Name;
+    }
+
     /// <summary>Adds an int64 initializer (shapes, axes) and returns its name.</summary>
     public string AddInt64Initializer(string stem, params long[] values)
     {

@@ -1,0 +1,218 @@
+using System.Text;
+using DeepSharp.Autograd;
+using DeepSharp.Nn;
+using DeepSharp.Nn.Layers;
+using DeepSharp.Tensors;
+using DeepSharp.Training;
+
+namespace DeepSharp.Compression;
+
+/// <summary>
+/// Post-training int8 quantization (docs/compression.md): every Dense and Conv2D of a trained
+/// Sequential model becomes a <see cref="QuantizedDense"/> or <see cref="QuantizedConv2D"/> that
+/// computes in int8 — per-output-channel symmetric int8 weights in [−127, 127], the input quantized
+/// to u8 with a scale and zero point calibrated on sample data — and every other layer stays float.
+/// </summary>
+public static class Quantization
+{
+    /// <summary>
+    /// A new model that predicts through the int8 kernels; <paramref name="model"/> is unchanged.
+    /// Compile it to Evaluate; <see cref="Model.Save"/> writes I8 kernels, F32 scales and U8 zero points.
+    /// </summary>
+    /// <param name="model">A built Sequential model.</param>
+    /// <param name="calibrationData">Typical inputs, (samples, ...) as the model takes them; a few hundred to a few thousand suffice.</param>
+    /// <param name="options">The calibration method and its settings; null for MinMax.</param>
+    /// <exception cref="ArgumentException">The model is not a built Sequential, or the data are empty or of the wrong shape.</exception>
+    public static Sequential Quantize(Model model, Tensor calibrationData, QuantizationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(calibrationData);
+        options ??= new QuantizationOptions();
+        if (model is not Sequential || !model.IsBuilt)
+            throw new ArgumentException($"Quantization takes a built Sequential model; '{model.Name}' is {(model.IsBuilt ? model.GetType().Name : "not built")}.", nameof(model));
+        if (options.BatchSize < 1 || options.MaxValuesPerLayer < 1 || !(options.Percentile > 50 && options.Percentile <= 100))
+            throw new ArgumentOutOfRangeException(nameof(options), $"Quantization options need BatchSize ≥ 1, MaxValuesPerLayer ≥ 1 and 50 < Percentile ≤ 100; got {options}.");
+        var layers = model.Layers;
+        var inputShape = layers[0].BuiltInputShape!.Value;
+        if (calibrationData.Rank < 1 || calibrationData.Shape[0] == 0 || calibrationData.Shape.WithoutBatch() != inputShape)
+            throw new ArgumentException($"Quantization of '{model.Name}': calibration data {calibrationData.Shape} must be (samples ≥ 1, {string.Join(", ", inputShape.ToArray())}).", nameof(calibrationData));
+
+        var ranges = Calibrate(layers, calibrationData, options);
+        var made = new List<Layer>(layers.Count);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            int[]? first = i == 0 ? inputShape.ToArray() : null;
+            made.Add(layers[i] switch
+            {
+                Dense d => new QuantizedDense(d.Units, d.Activation, d.UseBias, d.Name, first),
+                Conv2D c => new QuantizedConv2D(c.Filters, c.KernelSize, c.Strides, c.Padding, c.DilationRate, c.Activation, c.UseBias, c.Name, first),
+                var other => LayerRegistry.Clone(other),
+            });
+        }
+        var quantized = new Sequential(made, model.Name);
+        quantized.Build(inputShape);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            if (ranges[i] is { } range)
+            {
+                var (scale, zeroPoint) = range.Choose(options);
+                var weights = made[i] is QuantizedDense qd ? qd.Weights : ((QuantizedConv2D)made[i]).Weights;
+                var kernel = layers[i].Parameters.First(p => p.Name == "kernel").Value;
+                var bias = layers[i].Parameters.FirstOrDefault(p => p.Name == "bias")?.Value.ToArray() ?? [];
+                var (q, scales) = QuantizeKernel(kernel.Span, kernel.Shape[-1], layers[i].Name);
+                weights.Assign(q, scales, bias, scale, zeroPoint);
+            }
+            else
+            {
+                var from = layers[i].Parameters.ToArray();
+                var to = made[i].Parameters.ToArray();
+                for (int p = 0; p < from.Length; p++) from[p].Value.Span.CopyTo(to[p].Value.Span);
+            }
+        }
+        return quantized;
+    }
+
+    /// <summary>
+    /// A copy of <paramref name="model"/> for quantization-aware training (tfmot's quantize_model):
+    /// every Dense and Conv2D trains with its kernel fake-quantized to per-channel int8 and its input
+    /// to u8 on a range tracked during Fit; gradients pass by the straight-through estimator. Other
+    /// layers are copies. Compile and Fit it (a few epochs at a low learning rate), then
+    /// <see cref="Convert"/> it. <paramref name="model"/> is unchanged.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model is not a built Sequential.</exception>
+    public static Sequential PrepareForTraining(Model model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model is not Sequential || !model.IsBuilt)
+            throw new ArgumentException($"Quantization-aware training takes a built Sequential model; '{model.Name}' is {(model.IsBuilt ? model.GetType().Name : "not built")}.", nameof(model));
+        var layers = model.Layers;
+        var inputShape = layers[0].BuiltInputShape!.Value;
+        var made = new List<Layer>(layers.Count);
+        foreach (var layer in layers) made.Add(layer is Dense or Conv2D ? new FakeQuantLayer(layer) : LayerRegistry.Clone(layer));
+        var prepared = new Sequential(made, model.Name);
+        prepared.Build(inputShape);
+        for (int i = 0; i < layers.Count; i++)
+            if (made[i] is not FakeQuantLayer)
+            {
+                var from = layers[i].Parameters;
+                var to = made[i].Parameters;
+                for (int p = 0; p < from.Count; p++) from[p].Value.Span.CopyTo(to[p].Value.Span);
+            }
+        return prepared;
+    }
+
+    /// <summary>
+    /// The int8 model of a model trained by <see cref="PrepareForTraining"/>: each fake-quantized
+    /// layer becomes a <see cref="QuantizedDense"/> or <see cref="QuantizedConv2D"/> with the trained
+    /// kernel (quantized as the training saw it) and the input range tracked during training.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model holds no fake-quantized layer, or one that never saw a training batch.</exception>
+    public static Sequential Convert(Model model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var layers = model.Layers;
+        if (!layers.Any(l => l is FakeQuantLayer))
+            throw new ArgumentException($"Model '{model.Name}' has no quantization-aware layers: make it with Quantization.PrepareForTraining and Fit it.", nameof(model));
+        var inputShape = layers[0].BuiltInputShape!.Value;
+        var made = new List<Layer>(layers.Count);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            int[]? first = i == 0 ? inputShape.ToArray() : null;
+            made.Add(layers[i] switch
+            {
+                FakeQuantLayer { Original: Dense d } => new QuantizedDense(d.Units, d.Activation, d.UseBias, d.Name, first),
+                FakeQuantLayer { Original: Conv2D c } => new QuantizedConv2D(c.Filters, c.KernelSize, c.Strides, c.Padding, c.DilationRate, c.Activation, c.UseBias, c.Name, first),
+                var other => LayerRegistry.Clone(other),
+            });
+        }
+        var quantized = new Sequential(made, model.Name);
+        quantized.Build(inputShape);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            if (layers[i] is FakeQuantLayer f)
+            {
+                var (min, max) = f.InputRange;
+                if (!f.Observed)
+                    throw new ArgumentException($"Layer '{f.Name}' saw no training batch, so its input range is unknown: Fit the model before Convert.", nameof(model));
+                var (scale, zeroPoint) = ActivationRange.Affine(min, max);
+                var (q, scales) = QuantizeKernel(f.Kernel.Span, f.Kernel.Shape[-1], f.Name);
+                var weights = made[i] is QuantizedDense qd ? qd.Weights : ((QuantizedConv2D)made[i]).Weights;
+                weights.Assign(q, scales, f.Bias is { } b ? b.Span : [], scale, zeroPoint);
+            }
+            else
+            {
+                var from = layers[i].Parameters;
+                var to = made[i].Parameters;
+                for (int p = 0; p < from.Count; p++) from[p].Value.Span.CopyTo(to[p].Value.Span);
+            }
+        }
+        return quantized;
+    }
+
+    /// <summary>
+    /// Per-output-channel symmetric int8: channel j (the last axis) gets scale max|w| / 127 and
+    /// q = round(w / scale) in [−127, 127] (−128 is never used, so the range is symmetric; a zero
+    /// channel gets scale 1).
+    /// </summary>
+    /// <exception cref="ArgumentException">A weight is NaN or infinite.</exception>
+    public static (sbyte[] Values, float[] Scales) QuantizeKernel(ReadOnlySpan<float> kernel, int channels, string name = "kernel")
+    {
+        if (channels < 1 || kernel.Length % channels != 0)
+            throw new ArgumentException($"Quantizing '{name}': {kernel.Length} weights do not split into {channels} channels.", nameof(channels));
+        var scales = new float[channels];
+        for (int i = 0; i < kernel.Length; i++)
+        {
+            float v = kernel[i];
+            if (!float.IsFinite(v)) throw new ArgumentException($"Quantizing '{name}': weight {i} is {v}.", nameof(kernel));
+            scales[i % channels] = Math.Max(scales[i % channels], Math.Abs(v));
+        }
+        for (int j = 0; j < channels; j++) scales[j] = scales[j] > 0f ? scales[j] / 127f : 1f;
+        var values = new sbyte[kernel.Length];
+        for (int i = 0; i < kernel.Length; i++)
+            values[i] = (sbyte)Math.Clamp(MathF.Round(kernel[i] / scales[i % channels]), -127f, 127f);
+        return (values, scales);
+    }
+
+    /// <summary>
+    /// One line per layer: which compute in int8 (with the input's scale and zero point) and which stay float.
+    /// </summary>
+    public static string Describe(Model model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var text = new StringBuilder();
+        int quantized = 0;
+        foreach (var layer in model.Layers)
+        {
+            string what = layer switch
+            {
+                QuantizedDense d => $"int8 (input scale {d.InputScale:G4}, zero point {d.InputZeroPoint}; per-channel int8 kernel)",
+                QuantizedConv2D c => $"int8 (input scale {c.InputScale:G4}, zero point {c.InputZeroPoint}; per-channel int8 kernel)",
+                _ when layer.Parameters.Count == 0 => "float (no weights)",
+                _ => "float",
+            };
+            if (layer is QuantizedDense or QuantizedConv2D) quantized++;
+            text.AppendLine($"{layer.Name,-24} {layer.TypeName,-18} {what}");
+        }
+        text.Append($"{quantized} of {model.Layers.Count} layers compute in int8.");
+        return text.ToString();
+    }
+
+    private static ActivationRange?[] Calibrate(IReadOnlyList<Layer> layers, Tensor data, QuantizationOptions options)
+    {
+        var ranges = new ActivationRange?[layers.Count];
+        for (int i = 0; i < layers.Count; i++)
+            if (layers[i] is Dense or Conv2D) ranges[i] = new ActivationRange(options.MaxValuesPerLayer, seed: i + 1);
+        int samples = data.Shape[0];
+        using var noGrad = NoGrad.Scope();
+        for (int start = 0; start < samples; start += options.BatchSize)
+        {
+            var x = data.SliceRows(start, Math.Min(options.BatchSize, samples - start));
+            for (int i = 0; i < layers.Count; i++)
+            {
+                ranges[i]?.Observe(x.Span);
+                x = layers[i].Call(x, training: false);
+            }
+        }
+        return ranges;
+    }
+}

@@ -1,0 +1,96 @@
+namespace DeepSharp.Kernels.Cpu.Int8;
+
+/// <summary>
+/// A quantized 2-D convolution over NHWC float input with a (KH·KW·Cin, Cout) packed int8 kernel:
+/// the input is quantized to u8 once, then each block of output pixels is gathered (im2col, the
+/// padding filled with the zero point, which stands for 0.0), multiplied as u8 × s8 → s32 and
+/// requantized to float NHWC output. Naive twin: <c>Reference.NaiveInt8.Conv2D</c>.
+/// </summary>
+internal static unsafe class Int8Conv2D
+{
+    /// <exception cref="ArgumentException">The weights do not match the geometry, or a span is short.</exception>
+    public static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, Int8Weights w, Int8Output output, Span<float> y)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(output);
+        g.Validate();
+        if (w.K != g.KernelH * g.KernelW * g.InC || w.N != g.OutC)
+            throw new ArgumentException($"Int8 Conv2D: weights ({w.K}, {w.N}) do not match kernel {g.KernelH}×{g.KernelW}×{g.InC}→{g.OutC}.");
+        if (x.Length < g.InputLength || y.Length < g.OutputLength)
+            throw new ArgumentException($"Int8 Conv2D: x has {x.Length} values (needs {g.InputLength}), y {y.Length} (needs {g.OutputLength}).");
+        output.Check(w.N);
+        int pixels = g.Batch * g.OutH * g.OutW;
+        if (pixels == 0 || g.OutC == 0) return;
+        byte* q = Int8Scratch.Bytes(Int8Scratch.QuantizedInput, Math.Max(1L, g.InputLength));
+        fixed (float* px = x)
+        fixed (float* py = y)
+        {
+            Int8Quantize.ToUInt8(px, g.InputLength, output.InputScale, output.InputZeroPoint, q);
+            var body = new Pixels(g, q, w, output, py, pixels);
+            WorkerPool.Shared.For((pixels + Int8Gemm.RowBlock - 1) / Int8Gemm.RowBlock, body, (long)pixels * w.K * w.N / 4);
+        }
+    }
+
+    private sealed class Pixels(Conv2DGeometry g, byte* q, Int8Weights w, Int8Output output, float* y, int pixels) : IParallelBody
+    {
+        public void Execute(int index)
+        {
+            int p0 = index * Int8Gemm.RowBlock, rows = Math.Min(Int8Gemm.RowBlock, pixels - p0);
+            int k = w.K, n = w.N;
+            byte* cols = Int8Scratch.Bytes(Int8Scratch.Im2Col, (long)rows * k + Int8Gemm.Slack);
+            Im2Col(g, q, (byte)output.InputZeroPoint, p0, rows, cols);
+            int* acc = Int8Scratch.Ints(Int8Scratch.Accumulators, (long)rows * n);
+            Int8Gemm.MultiplyRows(cols, k, rows, w, acc, n, readable: true);
+            Int8Linear.Finish(acc, rows, w, output, y + (long)p0 * n);
+        }
+    }
+
+    /// <summary>Rows p0..p0+rows−1 of the (pixels, KH·KW·Cin) patch matrix; taps outside the input get <paramref name="pad"/>.</summary>
+    /// <remarks>
+    /// Walks the output positions in order (no division per row); a window wholly inside the input
+    /// copies each kernel row's KW·Cin bytes at once when the taps are adjacent (dilation 1).
+    /// </remarks>
+    internal static void Im2Col(in Conv2DGeometry g, byte* q, byte pad, int p0, int rows, byte* cols)
+    {
+        int k = g.KernelH * g.KernelW * g.InC, c = g.InC;
+        int spanH = (g.KernelH - 1) * g.DilationH, spanW = (g.KernelW - 1) * g.DilationW;
+        int rowBytes = g.KernelW * c;
+        bool adjacent = g.DilationW == 1;
+        int ow = p0 % g.OutW, rest = p0 / g.OutW, oh = rest % g.OutH, b = rest / g.OutH;
+        for (int r = 0; r < rows; r++)
+        {
+            byte* dst = cols + (long)r * k;
+            int ih0 = oh * g.StrideH - g.PadTop, iw0 = ow * g.StrideW - g.PadLeft;
+            byte* image = q + (long)b * g.InH * g.InW * c;
+            if (adjacent && ih0 >= 0 && iw0 >= 0 && ih0 + spanH < g.InH && iw0 + spanW < g.InW)
+            {
+                for (int kh = 0; kh < g.KernelH; kh++, dst += rowBytes)
+                    System.Runtime.CompilerServices.Unsafe.CopyBlockUnaligned(dst, image + ((long)(ih0 + kh * g.DilationH) * g.InW + iw0) * c, (uint)rowBytes);
+            }
+            else
+            {
+                for (int kh = 0; kh < g.KernelH; kh++)
+                {
+                    int ih = ih0 + kh * g.DilationH;
+                    for (int kw = 0; kw < g.KernelW; kw++, dst += c)
+                    {
+                        int iw = iw0 + kw * g.DilationW;
+                        if ((uint)ih < (uint)g.InH && (uint)iw < (uint)g.InW)
+                            System.Runtime.CompilerServices.Unsafe.CopyBlockUnaligned(dst, image + ((long)ih * g.InW + iw) * c, (uint)c);
+                        else
+                            new Span<byte>(dst, c).Fill(pad);
+                    }
+                }
+            }
+            if (++ow == g.OutW)
+            {
+                ow = 0;
+                if (++oh == g.OutH)
+                {
+                    oh = 0;
+                    b++;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,174 @@
+namespace DeepSharp.Kernels.Cpu.Int8;
+
+/// <summary>
+/// u8 × s8 → s32 matrix product: C[m, n] = Σ_k A[m, k] · W[k, n], A row-major unsigned bytes
+/// (quantized activations), W packed <see cref="Int8Weights"/>, C int32 (overwritten). Exact on
+/// every <see cref="Int8Path"/>; the naive twin is <c>Reference.NaiveInt8.Gemm</c>.
+/// </summary>
+internal static unsafe class Int8Gemm
+{
+    /// <summary>Rows per parallel work item and per packed block of A.</summary>
+    public const int RowBlock = 64;
+
+    /// <summary>C = A · W over all rows, spread over the worker pool in blocks of <see cref="RowBlock"/> rows.</summary>
+    /// <exception cref="ArgumentException">A size or stride is out of range, or a span is too short.</exception>
+    public static void Multiply(int m, ReadOnlySpan<byte> a, int lda, Int8Weights w, Span<int> c, int ldc)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        CheckOperands(m, a.Length, lda, w, c.Length, ldc);
+        if (m == 0 || w.N == 0) return;
+        fixed (byte* pa = a)
+        fixed (int* pc = c)
+        {
+            var body = new Rows(pa, lda, w, pc, ldc, m);
+            WorkerPool.Shared.For((m + RowBlock - 1) / RowBlock, body, (long)m * w.K * w.N / 4);
+        }
+    }
+
+    internal static void CheckOperands(int m, int aLength, int lda, Int8Weights w, int cLength, int ldc)
+    {
+        if (m < 0 || lda < w.K || ldc < w.N)
+            throw new ArgumentOutOfRangeException(nameof(m), $"Int8 GEMM m={m}, n={w.N}, k={w.K} needs m ≥ 0, lda ≥ k, ldc ≥ n; got lda={lda}, ldc={ldc}.");
+        if (m > 0 && ((long)(m - 1) * lda + w.K > aLength || (long)(m - 1) * ldc + w.N > cLength))
+            throw new ArgumentException($"Int8 GEMM m={m}, n={w.N}, k={w.K}: A has {aLength} values (needs {(long)(m - 1) * lda + w.K}), C {cLength} (needs {(long)(m - 1) * ldc + w.N}).");
+    }
+
+    private sealed class Rows(byte* a, int lda, Int8Weights w, int* c, int ldc, int m) : IParallelBody
+    {
+        public void Execute(int index)
+        {
+            int r0 = index * RowBlock, rows = Math.Min(RowBlock, m - r0);
+            MultiplyRows(a + (long)r0 * lda, lda, rows, w, c + (long)r0 * ldc, ldc);
+        }
+    }
+
+    /// <summary>Bytes a caller of <see cref="MultiplyRows"/> with <c>readable</c> keeps readable after A's last value.</summary>
+    public const int Slack = 4;
+
+    /// <summary>
+    /// C = A · W for <paramref name="rows"/> rows on the calling thread. A is packed into this
+    /// thread's scratch, except on the VNNI path when <paramref name="readable"/> says that A's
+    /// buffer holds <see cref="Slack"/> readable bytes after its last value: the kernel then reads A
+    /// in place, 4 bytes at a time past each row's end, where the zero padding of the packed weights
+    /// makes whatever it reads count for nothing.
+    /// </summary>
+    public static void MultiplyRows(byte* a, int lda, int rows, Int8Weights w, int* c, int ldc, bool readable = false)
+    {
+        if (rows <= 0 || w.N == 0) return;
+        switch (w.Path)
+        {
+            case Int8Path.Vnni256 when readable:
+                VnniInPlace(a, lda, rows, w, c, ldc);
+                break;
+            case Int8Path.Vnni256:
+                Vnni(a, lda, rows, w, c, ldc);
+                break;
+            case Int8Path.MultiplyAdd256 or Int8Path.MultiplyAdd512:
+                MultiplyAdd(a, lda, rows, w, c, ldc);
+                break;
+            default:
+                Scalar(a, lda, rows, w, c, ldc);
+                break;
+        }
+    }
+
+    private static void Vnni(byte* a, int lda, int rows, Int8Weights w, int* c, int ldc)
+    {
+        int quads = w.Quads, stride = quads * 4, k = w.K;
+        byte* packed = Int8Scratch.Bytes(Int8Scratch.PackedA, (long)rows * stride);
+        for (int r = 0; r < rows; r++)
+        {
+            byte* dst = packed + (long)r * stride;
+            new ReadOnlySpan<byte>(a + (long)r * lda, k).CopyTo(new Span<byte>(dst, k));
+            for (int i = k; i < stride; i++) dst[i] = 0;
+        }
+        fixed (sbyte* pw = w.Bytes)
+        {
+            for (int t = 0; t < w.Tiles; t++)
+            {
+                sbyte* tile = pw + (long)t * quads * Int8Weights.TileN * 4;
+                int cols = Math.Min(Int8Weights.TileN, w.N - t * Int8Weights.TileN);
+                int* ct = c + t * Int8Weights.TileN;
+                int r = 0;
+                for (; r + 4 <= rows; r += 4)
+                    Int8MicroKernels.Vnni4(packed + (long)r * stride, stride, tile, quads, ct + (long)r * ldc, ldc, cols);
+                for (; r < rows; r++)
+                    Int8MicroKernels.Vnni1(packed + (long)r * stride, tile, quads, ct + (long)r * ldc, cols);
+            }
+        }
+    }
+
+    private static void VnniInPlace(byte* a, int lda, int rows, Int8Weights w, int* c, int ldc)
+    {
+        int quads = w.Quads;
+        fixed (sbyte* pw = w.Bytes)
+        {
+            for (int t = 0; t < w.Tiles; t++)
+            {
+                sbyte* tile = pw + (long)t * quads * Int8Weights.TileN * 4;
+                int cols = Math.Min(Int8Weights.TileN, w.N - t * Int8Weights.TileN);
+                int* ct = c + t * Int8Weights.TileN;
+                int r = 0;
+                for (; r + 4 <= rows; r += 4)
+                    Int8MicroKernels.Vnni4(a + (long)r * lda, lda, tile, quads, ct + (long)r * ldc, ldc, cols);
+                for (; r < rows; r++)
+                    Int8MicroKernels.Vnni1(a + (long)r * lda, tile, quads, ct + (long)r * ldc, cols);
+            }
+        }
+    }
+
+    private static void MultiplyAdd(byte* a, int lda, int rows, Int8Weights w, int* c, int ldc)
+    {
+        int pairs = w.Pairs, stride = pairs * 2, k = w.K;
+        short* packed = Int8Scratch.Shorts(Int8Scratch.PackedA, (long)rows * stride);
+        for (int r = 0; r < rows; r++)
+        {
+            short* dst = packed + (long)r * stride;
+            byte* src = a + (long)r * lda;
+            for (int i = 0; i < k; i++) dst[i] = src[i];
+            for (int i = k; i < stride; i++) dst[i] = 0;
+        }
+        bool wide = w.Path == Int8Path.MultiplyAdd512;
+        fixed (short* pw = w.Shorts)
+        {
+            for (int t = 0; t < w.Tiles; t++)
+            {
+                short* tile = pw + (long)t * pairs * Int8Weights.TileN * 2;
+                int cols = Math.Min(Int8Weights.TileN, w.N - t * Int8Weights.TileN);
+                int* ct = c + t * Int8Weights.TileN;
+                int r = 0;
+                for (; r + 4 <= rows; r += 4)
+                {
+                    if (wide) Int8MicroKernels.MultiplyAdd512x4(packed + (long)r * stride, stride, tile, pairs, ct + (long)r * ldc, ldc, cols);
+                    else Int8MicroKernels.MultiplyAdd256x4(packed + (long)r * stride, stride, tile, pairs, ct + (long)r * ldc, ldc, cols);
+                }
+                for (; r < rows; r++)
+                {
+                    if (wide) Int8MicroKernels.MultiplyAdd512x1(packed + (long)r * stride, tile, pairs, ct + (long)r * ldc, cols);
+                    else Int8MicroKernels.MultiplyAdd256x1(packed + (long)r * stride, tile, pairs, ct + (long)r * ldc, cols);
+                }
+            }
+        }
+    }
+
+    private static void Scalar(byte* a, int lda, int rows, Int8Weights w, int* c, int ldc)
+    {
+        int k = w.K, n = w.N;
+        fixed (sbyte* pw = w.Bytes)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                int* cr = c + (long)r * ldc;
+                byte* ar = a + (long)r * lda;
+                for (int j = 0; j < n; j++) cr[j] = 0;
+                for (int i = 0; i < k; i++)
+                {
+                    int x = ar[i];
+                    if (x == 0) continue;
+                    sbyte* wr = pw + (long)i * n;
+                    for (int j = 0; j < n; j++) cr[j] += x * wr[j];
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace DeepSharp.Kernels.Cpu.Int8;
+
+/// <summary>
+/// The int8 GEMM's inner loops: 4 rows (or 1) of packed activations times one 16-channel tile of
+/// <see cref="Int8Weights"/>, int32 sums stored (not added) to C. <c>cols</c> ≤ 16 channels are kept.
+/// </summary>
+internal static unsafe class Int8MicroKernels
+{
+    /// <summary>vpdpbusd: a rows are u8 with a stride of 4·quads bytes; b is one tile, 64 bytes per quad.</summary>
+    public static void Vnni4(byte* a, int lda, sbyte* b, int quads, int* c, int ldc, int cols)
+    {
+        Vector256<int> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector256<int> c20 = default, c21 = default, c30 = default, c31 = default;
+        byte* a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda;
+        for (int q = 0; q < quads; q++, b += 64)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 32);
+            var x = Vector256.Create(Unsafe.ReadUnaligned<int>(a + 4 * q)).AsByte();
+            c00 = AvxVnni.MultiplyWideningAndAdd(c00, x, b0);
+            c01 = AvxVnni.MultiplyWideningAndAdd(c01, x, b1);
+            x = Vector256.Create(Unsafe.ReadUnaligned<int>(a1 + 4 * q)).AsByte();
+            c10 = AvxVnni.MultiplyWideningAndAdd(c10, x, b0);
+            c11 = AvxVnni.MultiplyWideningAndAdd(c11, x, b1);
+            x = Vector256.Create(Unsafe.ReadUnaligned<int>(a2 + 4 * q)).AsByte();
+            c20 = AvxVnni.MultiplyWideningAndAdd(c20, x, b0);
+            c21 = AvxVnni.MultiplyWideningAndAdd(c21, x, b1);
+            x = Vector256.Create(Unsafe.ReadUnaligned<int>(a3 + 4 * q)).AsByte();
+            c30 = AvxVnni.MultiplyWideningAndAdd(c30, x, b0);
+            c31 = AvxVnni.MultiplyWideningAndAdd(c31, x, b1);
+        }
+        Store(c00, c01, c, cols);
+        Store(c10, c11, c + ldc, cols);
+        Store(c20, c21, c + 2 * ldc, cols);
+        Store(c30, c31, c + 3 * ldc, cols);
+    }
+
+    /// <summary>One row of <see cref="Vnni4"/>.</summary>
+    public static void Vnni1(byte* a, sbyte* b, int quads, int* c, int cols)
+    {
+        Vector256<int> c0 = default, c1 = default;
+        for (int q = 0; q < quads; q++, b += 64)
+        {
+            var x = Vector256.Create(Unsafe.ReadUnaligned<int>(a + 4 * q)).AsByte();
+            c0 = AvxVnni.MultiplyWideningAndAdd(c0, x, Vector256.Load(b));
+            c1 = AvxVnni.MultiplyWideningAndAdd(c1, x, Vector256.Load(b + 32));
+        }
+        Store(c0, c1, c, cols);
+    }
+
+    /// <summary>vpmaddwd on 512 bits: a rows are int16 with a stride of 2·pairs; b is one tile, 32 int16 per pair.</summary>
+    public static void MultiplyAdd512x4(short* a, int lda, short* b, int pairs, int* c, int ldc, int cols)
+    {
+        Vector512<int> c0 = default, c1 = default, c2 = default, c3 = default;
+        short* a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda;
+        for (int p = 0; p < pairs; p++, b += 32)
+        {
+            var w = Vector512.Load(b);
+            c0 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(Unsafe.ReadUnaligned<int>(a + 2 * p)).AsInt16(), w);
+            c1 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(Unsafe.ReadUnaligned<int>(a1 + 2 * p)).AsInt16(), w);
+            c2 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(Unsafe.ReadUnaligned<int>(a2 + 2 * p)).AsInt16(), w);
+            c3 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(Unsafe.ReadUnaligned<int>(a3 + 2 * p)).AsInt16(), w);
+        }
+        Store(c0, c, cols);
+        Store(c1, c + ldc, cols);
+        Store(c2, c + 2 * ldc, cols);
+        Store(c3, c + 3 * ldc, cols);
+    }
+
+    /// <summary>One row of <see cref="MultiplyAdd512x4"/>.</summary>
+    public static void MultiplyAdd512x1(short* a, short* b, int pairs, int* c, int cols)
+    {
+        Vector512<int> c0 = default;
+        for (int p = 0; p < pairs; p++, b += 32)
+            c0 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(Unsafe.ReadUnaligned<int>(a + 2 * p)).AsInt16(), Vector512.Load(b));
+        Store(c0, c, cols);
+    }
+
+    /// <summary>vpmaddwd on 256 bits, same layout as <see cref="MultiplyAdd512x4"/>.</summary>
+    public static void MultiplyAdd256x4(short* a, int lda, short* b, int pairs, int* c, int ldc, int cols)
+    {
+        Vector256<int> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector256<int> c20 = default, c21 = default, c30 = default, c31 = default;
+        short* a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda;
+        for (int p = 0; p < pairs; p++, b += 32)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 16);
+            var x = Vector256.Create(Unsafe.ReadUnaligned<int>(a + 2 * p)).AsInt16();
+            c00 += Avx2.MultiplyAddAdjacent(x, b0);
+            c01 += Avx2.MultiplyAddAdjacent(x, b1);
+            x = Vector256.Create(Unsafe.ReadUnaligned<int>(a1 + 2 * p)).AsInt16();
+            c10 += Avx2.MultiplyAddAdjacent(x, b0);
+            c11 += Avx2.MultiplyAddAdjacent(x, b1);
+            x = Vector256.Create(Unsafe.ReadUnaligned<int>(a2 + 2 * p)).AsInt16();
+            c20 += Avx2.MultiplyAddAdjacent(x, b0);
+            c21 += Avx2.MultiplyAddAdjacent(x, b1);
+            x = Vector256.Create(Unsafe.ReadUnaligned<int>(a3 + 2 * p)).AsInt16();
+            c30 += Avx2.MultiplyAddAdjacent(x, b0);
+            c31 += Avx2.MultiplyAddAdjacent(x, b1);
+        }
+        Store(c00, c01, c, cols);
+        Store(c10, c11, c + ldc, cols);
+        Store(c20, c21, c + 2 * ldc, cols);
+        Store(c30, c31, c + 3 * ldc, cols);
+    }
+
+    /// <summary>One row of <see cref="MultiplyAdd256x4"/>.</summary>
+    public static void MultiplyAdd256x1(short* a, short* b, int pairs, int* c, int cols)
+    {
+        Vector256<int> c0 = default, c1 = default;
+        for (int p = 0; p < pairs; p++, b += 32)
+        {
+            var x = Vector256.Create(Unsafe.ReadUnaligned<int>(a + 2 * p)).AsInt16();
+            c0 += Avx2.MultiplyAddAdjacent(x, Vector256.Load(b));
+            c1 += Avx2.MultiplyAddAdjacent(x, Vector256.Load(b + 16));
+        }
+        Store(c0, c1, c, cols);
+    }
+
+    private static void Store(Vector256<int> lo, Vector256<int> hi, int* c, int cols)
+    {
+        if (cols == Int8Weights.TileN)
+        {
+            lo.Store(c);
+            hi.Store(c + 8);
+            return;
+        }
+        int* tmp = stackalloc int[Int8Weights.TileN];
+        lo.Store(tmp);
+        hi.Store(tmp + 8);
+        for (int j = 0; j < cols; j++) c[j] = tmp[j];
+    }
+
+    private static void Store(Vector512<int> v, int* c, int cols)
+    {
+        if (cols == Int8Weights.TileN)
+        {
+            v.Store(c);
+            return;
+        }
+        int* tmp = stackalloc int[Int8Weights.TileN];
+        v.Store(tmp);
+        for (int j = 0; j < cols; j++) c[j] = tmp[j];
+    }
+}

@@ -1,0 +1,86 @@
+using DeepSharp.Nn;
+using DeepSharp.Nn.Layers;
+using DeepSharp.Tensors;
+using static DeepSharp.Serialization.Onnx.OnnxGraphBuilder;
+
+namespace DeepSharp.Serialization.Onnx;
+
+/// <summary>
+/// ONNX rules for the int8 layers, in the QDQ form ONNX Runtime's quantizer writes: the input goes
+/// through QuantizeLinear and DequantizeLinear with its u8 scale and zero point, the int8 kernel
+/// through a per-axis DequantizeLinear (the output channel's axis, zero points 0), then the float
+/// MatMul or Conv, bias and activation. A runtime may fuse these into integer kernels
+/// (QLinearMatMul, QLinearConv); the values are those of <c>Predict</c> within one quantization step.
+/// </summary>
+internal static class OnnxQuantizedRules
+{
+    public static string Dense(OnnxGraphBuilder g, QuantizedDense layer, string x)
+    {
+        string input = QuantizedInput(g, layer, x);
+        var kernel = Weight(layer, "kernel");
+        int k = kernel.Shape[0], n = kernel.Shape[1];
+        string w = DequantizedKernel(g, layer, SignedBytes(kernel.Span), n, axis: 1, k, n);
+        string y = g.AddNode("MatMul", layer.Name + "/matmul", [input, w]);
+        if (layer.UseBias)
+            y = g.AddNode("Add", layer.Name + "/bias_add", [y, g.AddInitializer(layer.Name + "/bias", Weight(layer, "bias").Span, n)]);
+        return OnnxActivations.Emit(g, layer.Activation, y, layer.Name);
+    }
+
+    public static string Conv2D(OnnxGraphBuilder g, QuantizedConv2D layer, string x, Shape inputShape)
+    {
+        string input = QuantizedInput(g, layer, x);
+        var kernel = Weight(layer, "kernel"); // (kh, kw, cin, cout) → ONNX (cout, cin, kh, kw)
+        int kh = kernel.Shape[0], kw = kernel.Shape[1], cin = kernel.Shape[2], cout = kernel.Shape[3];
+        var oihw = new byte[kernel.Size];
+        var src = kernel.Span;
+        for (int h = 0; h < kh; h++)
+            for (int w = 0; w < kw; w++)
+                for (int i = 0; i < cin; i++)
+                    for (int o = 0; o < cout; o++)
+                        oihw[((o * cin + i) * kh + h) * kw + w] = unchecked((byte)(sbyte)src[((h * kw + w) * cin + i) * cout + o]);
+        var inputs = new List<string>
+        {
+            OnnxLayerRules.ToChannelsFirst(g, input, layer.Name),
+            DequantizedKernel(g, layer, oihw, cout, axis: 0, cout, cin, kh, kw),
+        };
+        if (layer.UseBias) inputs.Add(g.AddInitializer(layer.Name + "/bias", Weight(layer, "bias").Span, cout));
+        bool same = layer.Padding == Padding.Same;
+        var (outH, top) = Kernels.Cpu.Conv2DGeometry.OutputSize(inputShape[0], kh, layer.Strides.H, layer.DilationRate.H, same);
+        var (outW, left) = Kernels.Cpu.Conv2DGeometry.OutputSize(inputShape[1], kw, layer.Strides.W, layer.DilationRate.W, same);
+        long bottom = Math.Max(0, (outH - 1) * layer.Strides.H + (kh - 1) * layer.DilationRate.H + 1 - inputShape[0] - top);
+        long right = Math.Max(0, (outW - 1) * layer.Strides.W + (kw - 1) * layer.DilationRate.W + 1 - inputShape[1] - left);
+        string y = g.AddNode("Conv", layer.Name, inputs,
+            Ints("kernel_shape", kh, kw),
+            Ints("strides", layer.Strides.H, layer.Strides.W),
+            Ints("dilations", layer.DilationRate.H, layer.DilationRate.W),
+            Ints("pads", same ? top : 0, same ? left : 0, same ? bottom : 0, same ? right : 0));
+        return OnnxActivations.Emit(g, layer.Activation, OnnxLayerRules.ToChannelsLast(g, y, layer.Name), layer.Name);
+    }
+
+    /// <summary>x → QuantizeLinear → DequantizeLinear with the layer's scalar u8 scale and zero point.</summary>
+    private static string QuantizedInput(OnnxGraphBuilder g, Layer layer, string x)
+    {
+        string scale = g.AddInitializer(layer.Name + "/input_scale", Weight(layer, "input_scale").Span);
+        string zeroPoint = g.AddByteInitializer(layer.Name + "/input_zero_point", [(byte)Weight(layer, "input_zero_point").Span[0]], signed: false);
+        string q = g.AddNode("QuantizeLinear", layer.Name + "/quantize_input", [x, scale, zeroPoint]);
+        return g.AddNode("DequantizeLinear", layer.Name + "/dequantize_input", [q, scale, zeroPoint]);
+    }
+
+    /// <summary>The int8 kernel, dequantized per output channel along <paramref name="axis"/>.</summary>
+    private static string DequantizedKernel(OnnxGraphBuilder g, Layer layer, byte[] values, int channels, int axis, params long[] dims)
+    {
+        string kernel = g.AddByteInitializer(layer.Name + "/kernel", values, signed: true, dims);
+        string scales = g.AddInitializer(layer.Name + "/kernel_scale", Weight(layer, "kernel_scale").Span, channels);
+        string zeroPoints = g.AddByteInitializer(layer.Name + "/kernel_zero_point", new byte[channels], signed: true, channels);
+        return g.AddNode("DequantizeLinear", layer.Name + "/dequantize_kernel", [kernel, scales, zeroPoints], Int("axis", axis));
+    }
+
+    private static Tensor Weight(Layer layer, string name) => layer.Parameters.First(p => p.Name == name).Value;
+
+    private static byte[] SignedBytes(ReadOnlySpan<float> values)
+    {
+        var bytes = new byte[values.Length];
+        for (int i = 0; i < bytes.Length; i++) bytes[i] = unchecked((byte)(sbyte)values[i]);
+        return bytes;
+    }
+}

@@ -1,0 +1,237 @@
+using DeepSharp.Kernels.Cpu;
+using DeepSharp.Kernels.Cpu.Int8;
+using DeepSharp.Kernels.Cpu.Reference;
+
+namespace DeepSharp.KernelCheck;
+
+/// <summary>
+/// The int8 kernels against their naive twins, bit for bit, on every <see cref="Int8Path"/> this
+/// process supports (the child processes of SimdPathTests take paths away): shapes 0, 1, primes
+/// and around the 16-channel tile and 4-byte quad, saturation extremes, padding and strides.
+/// </summary>
+public static class Int8Checks
+{
+    private static readonly int[] Rows = [0, 1, 3, 4, 5, 7, 13, 64, 65, 97];
+    private static readonly int[] Channels = [0, 1, 2, 15, 16, 17, 31, 33, 64, 65];
+    private static readonly int[] Depths = [0, 1, 2, 3, 4, 5, 7, 63, 64, 65, 131];
+
+    public static void GemmMatchesTwinOnEveryPath()
+    {
+        int seed = 0;
+        foreach (int m in Rows)
+            foreach (int n in Channels)
+                foreach (int k in Depths)
+                {
+                    seed++;
+                    int pad = seed % 3;
+                    var a = RandomBytes(m * (k + pad), seed);
+                    var w = RandomWeights(k * n, seed + 1);
+                    CompareGemm(m, n, k, a, k + pad, w, $"m={m} n={n} k={k} lda={k + pad}");
+                }
+    }
+
+    public static void GemmIsExactAtTheExtremes()
+    {
+        // The largest sums: 255 · 127 and 255 · −128 over long rows (vpmaddubsw would saturate here).
+        foreach (int k in new[] { 1, 2, 3, 5408, 9999 })
+            foreach (sbyte value in new sbyte[] { 127, -128, -127 })
+            {
+                var a = new byte[3 * k];
+                Array.Fill(a, (byte)255);
+                var w = new sbyte[k * 17];
+                Array.Fill(w, value);
+                CompareGemm(3, 17, k, a, k, w, $"extreme k={k} w={value}");
+                long expected = 255L * value * k;
+                var c = new int[3 * 17];
+                Int8Gemm.Multiply(3, a, k, Int8Weights.Pack(w, k, 17, Int8Paths.Best), c, 17);
+                if (c[0] != expected) throw new CheckFailedException($"Int8 GEMM extreme k={k} w={value}: {c[0]}, expected {expected}");
+            }
+    }
+
+    public static void QuantizeMatchesTwin()
+    {
+        float scale = 0.05f;
+        foreach (int length in Check.AwkwardSizes)
+            foreach (int zp in new[] { 0, 1, 128, 255 })
+            {
+                var x = Check.Random(length, length * 31 + zp);
+                for (int i = 0; i < length; i++)
+                {
+                    x[i] *= 10f; // beyond both ends of [0, 255] for every zero point
+                    if (i % 7 == 3) x[i] = ((i % 40) - 20 + 0.5f) * scale; // exact halves: round to even
+                    if (i % 11 == 5) x[i] = i % 2 == 0 ? float.NaN : float.PositiveInfinity;
+                    if (i % 13 == 6) x[i] = float.NegativeInfinity;
+                }
+                var q = new byte[length];
+                Int8Quantize.ToUInt8(x, scale, zp, q);
+                for (int i = 0; i < length; i++)
+                {
+                    byte e = NaiveInt8.Quantize(x[i], scale, zp);
+                    if (q[i] != e) throw new CheckFailedException($"Int8 quantize length {length} zp {zp}: at {i} ({x[i]}) got {q[i]}, expected {e}");
+                }
+            }
+    }
+
+    public static void FakeQuantMatchesTwin()
+    {
+        foreach (int length in Check.AwkwardSizes)
+        {
+            var x = Check.Random(length, length + 77);
+            for (int i = 0; i < length; i++) x[i] *= 4f;
+            var y = new float[length];
+            FakeQuantKernel.Activations(x, 0.01f, 100, y);
+            var dx = new float[length];
+            var dy = Check.Random(length, length + 78);
+            FakeQuantKernel.ActivationsBackward(x, dy, 0.01f, 100, dx);
+            for (int i = 0; i < length; i++)
+            {
+                float e = (NaiveInt8.Quantize(x[i], 0.01f, 100) - 100) * 0.01f;
+                float g = x[i] >= -1f && x[i] <= 1.55f ? dy[i] : 0f;
+                if (y[i] != e || dx[i] != g)
+                    throw new CheckFailedException($"FakeQuant length {length}: at {i} ({x[i]}) got {y[i]}/{dx[i]}, expected {e}/{g}");
+            }
+        }
+    }
+
+    public static void LinearMatchesTwinOnEveryPath()
+    {
+        int seed = 100;
+        foreach (int m in new[] { 0, 1, 2, 5, 63, 64, 65, 130 })
+            foreach (int n in new[] { 1, 7, 10, 16, 17, 128 })
+                foreach (int k in new[] { 1, 3, 9, 64, 97 })
+                {
+                    seed++;
+                    var x = Check.Random(m * k, seed);
+                    var w = RandomWeights(k * n, seed + 1);
+                    var output = Output(n, seed, 0.01f, seed % 256);
+                    var expected = new float[m * n];
+                    NaiveInt8.Linear(m, n, k, x, w, output, expected);
+                    foreach (var path in Int8Paths.Supported())
+                    {
+                        var actual = new float[m * n];
+                        Int8Linear.Forward(m, x, Int8Weights.Pack(w, k, n, path), output, actual);
+                        Check.Equal<float>(expected, actual, $"Int8 Dense {path} m={m} n={n} k={k} relu {output.Relu} bias {output.Bias is not null}");
+                    }
+                }
+    }
+
+    public static void Conv2DMatchesTwinOnEveryPath()
+    {
+        (int B, int H, int W, int C, int F, int KH, int KW, int S, bool Same, int D)[] cases =
+        [
+            (2, 28, 28, 1, 32, 3, 3, 1, false, 1), (1, 13, 13, 32, 64, 3, 3, 1, false, 1), (3, 7, 5, 3, 17, 3, 3, 2, true, 1),
+            (1, 9, 11, 5, 16, 5, 3, 1, true, 1), (2, 8, 8, 4, 15, 3, 3, 1, true, 2), (0, 5, 5, 2, 3, 3, 3, 1, false, 1),
+            (1, 1, 1, 1, 1, 1, 1, 1, false, 1), (1, 2, 2, 3, 4, 3, 3, 1, false, 1), (2, 6, 6, 7, 33, 2, 2, 2, false, 1),
+        ];
+        int seed = 500;
+        foreach (var c in cases)
+        {
+            seed++;
+            var g = Conv2DGeometry.Create(c.B, c.H, c.W, c.C, c.F, c.KH, c.KW, c.S, c.S, c.Same, c.D, c.D);
+            int k = c.KH * c.KW * c.C;
+            var x = Check.Random(g.InputLength, seed);
+            var w = RandomWeights(k * c.F, seed + 1);
+            var output = Output(c.F, seed, 0.02f, 40 + seed % 100);
+            var expected = new float[g.OutputLength];
+            NaiveInt8.Conv2D(g, x, w, output, expected);
+            foreach (var path in Int8Paths.Supported())
+            {
+                var actual = new float[g.OutputLength];
+                Int8Conv2D.Forward(g, x, Int8Weights.Pack(w, k, c.F, path), output, actual);
+                Check.Equal<float>(expected, actual, $"Int8 Conv2D {path} {c}");
+            }
+        }
+    }
+
+    public static void ThreadCountDoesNotChangeBits()
+    {
+        int saved = DeepSharp.Threads.Count;
+        try
+        {
+            var x = Check.Random(300 * 200, 7);
+            var w = RandomWeights(200 * 70, 8);
+            var packed = Int8Weights.Pack(w, 200, 70, Int8Paths.Best);
+            var output = Output(70, 9, 0.01f, 100);
+            float[]? first = null;
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                DeepSharp.Threads.Count = threads;
+                var y = new float[300 * 70];
+                Int8Linear.Forward(300, x, packed, output, y);
+                if (first is null) first = y;
+                else Check.Equal<float>(first, y, $"Int8 Dense threads 1 vs {threads}");
+            }
+        }
+        finally
+        {
+            DeepSharp.Threads.Count = saved;
+        }
+    }
+
+    public static void BadArgumentsThrow()
+    {
+        var w = Int8Weights.Pack(new sbyte[6], 2, 3, Int8Path.Scalar);
+        Expect(() => Int8Gemm.Multiply(2, new byte[3], 2, w, new int[6], 3), "A has 3 values");
+        Expect(() => Int8Gemm.Multiply(2, new byte[4], 1, w, new int[6], 3), "lda=1");
+        Expect(() => Int8Weights.Pack(new sbyte[5], 2, 3, Int8Path.Scalar), "need 6 values");
+        Expect(() => Int8Weights.Pack(new sbyte[1], Int8Weights.MaxK + 1, 0, Int8Path.Scalar), "k ≤");
+        Expect(() => Int8Linear.Forward(1, new float[2], w, new Int8Output(0f, 0, new float[3], null, false), new float[3]), "positive finite scale");
+        Expect(() => Int8Linear.Forward(1, new float[2], w, new Int8Output(float.NaN, 0, new float[3], null, false), new float[3]), "positive finite scale");
+        Expect(() => Int8Linear.Forward(1, new float[2], w, new Int8Output(1f, 0, new float[2], null, false), new float[3]), "2 scales");
+    }
+
+    private static void Expect(Action call, string part)
+    {
+        try
+        {
+            call();
+        }
+        catch (ArgumentException e)
+        {
+            if (!e.Message.Contains(part, StringComparison.Ordinal))
+                throw new CheckFailedException($"Int8: message '{e.Message}' does not name '{part}'");
+            return;
+        }
+        throw new CheckFailedException($"Int8: no ArgumentException for '{part}'");
+    }
+
+    private static void CompareGemm(int m, int n, int k, byte[] a, int lda, sbyte[] w, string context)
+    {
+        var expected = new int[m * n];
+        NaiveInt8.Gemm(m, n, k, a, lda, w, expected, n);
+        foreach (var path in Int8Paths.Supported())
+        {
+            var actual = new int[m * n];
+            Array.Fill(actual, 12345); // C is overwritten, never added to
+            Int8Gemm.Multiply(m, a, lda, Int8Weights.Pack(w, k, n, path), actual, n);
+            Check.Equal<int>(expected, actual, $"Int8 GEMM {path} {context}");
+        }
+    }
+
+    private static Int8Output Output(int n, int seed, float inputScale, int zeroPoint)
+    {
+        var rng = new Random(seed);
+        var scales = new float[n];
+        for (int i = 0; i < n; i++) scales[i] = inputScale * (float)(0.001 + rng.NextDouble() * 0.01);
+        float[]? bias = seed % 3 == 0 ? null : Check.Random(n, seed + 3);
+        return new Int8Output(inputScale, zeroPoint, scales, bias, Relu: seed % 2 == 0);
+    }
+
+    /// <summary>Random bytes with the extremes 0 and 255 over-represented.</summary>
+    private static byte[] RandomBytes(int length, int seed)
+    {
+        var rng = new Random(seed);
+        var data = new byte[length];
+        for (int i = 0; i < length; i++) data[i] = (byte)(rng.Next(8) == 0 ? (rng.Next(2) * 255) : rng.Next(256));
+        return data;
+    }
+
+    /// <summary>Random int8 weights in [−128, 127], the extremes over-represented.</summary>
+    private static sbyte[] RandomWeights(int length, int seed)
+    {
+        var rng = new Random(seed);
+        var data = new sbyte[length];
+        for (int i = 0; i < length; i++) data[i] = (sbyte)(rng.Next(8) == 0 ? (rng.Next(2) == 0 ? -128 : 127) : rng.Next(-128, 128));
+        return data;
+    }
+}
