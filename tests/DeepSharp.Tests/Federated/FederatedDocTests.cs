@@ -4,8 +4,8 @@ using DeepSharp.Losses;
 using DeepSharp.Nn;
 using DeepSharp.Nn.Layers;
 using DeepSharp.Tensors;
-using DeepSharp.Training;
 using DeepSharp.Tests.Docs;
+using DeepSharp.Training;
 
 namespace DeepSharp.Tests.Federated;
 
