@@ -213,6 +213,10 @@ public sealed class FederatedAveraging
                 steps++;
             }
         }
+        foreach (var p in _parameters)
+            foreach (float w in p.Value.Span)
+                if (!float.IsFinite(w))
+                    throw new FederatedDivergenceException(_round + 1, client, p.Path, w, _options.LearningRate);
         ReadWeights(slot[..ParameterCount]);
         slot[ParameterCount] = (float)lossSum;
         slot[ParameterCount + 1] = steps;

@@ -186,4 +186,17 @@ public sealed class FederatedAveragingTests
         Assert.Throws<ShapeMismatchException>(() =>
             new FederatedAveraging(Mlp(), x, Tensor.Zeros(new Shape(5, Classes)), [[0]], loss, new FederatedOptions()));
     }
+
+    [Fact]
+    public void ADivergedClientIsReportedNotAveraged()
+    {
+        var (x, y, _) = Clusters(40);
+        var huge = Tensor.FromArray(y.ToArray().Select(v => v * 1e30f).ToArray(), y.Shape);
+        var fed = new FederatedAveraging(Mlp(), x, huge, ClientPartition.Iid(40, 2, seed: 1), new DeepSharp.Losses.MeanSquaredError(),
+            new FederatedOptions { Fraction = 1, LocalEpochs = 3, LocalBatchSize = 4, LearningRate = 1e10f });
+        var e = Assert.Throws<FederatedDivergenceException>(() => fed.RunRound());
+        Assert.Equal(1, e.Round);
+        Assert.Contains("learning rate", e.Message);
+        Assert.Contains("dense", e.Weight);
+    }
 }
