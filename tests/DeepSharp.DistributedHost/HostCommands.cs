@@ -23,6 +23,7 @@ internal static class HostCommands
             "errors" => Errors(),
             "mismatch" => Mismatch(a),
             "train-on-batch" => TrainOnBatch(),
+            "federated" => FederatedHostCommand.Run(a),
             _ => Usage(a.Command),
         };
     }

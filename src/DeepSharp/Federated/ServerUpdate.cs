@@ -1,0 +1,48 @@
+namespace DeepSharp.Federated;
+
+/// <summary>The server's state between rounds (momentum or Adam's moments) and the update it applies.</summary>
+internal sealed class ServerUpdate
+{
+    private readonly FederatedOptions _options;
+    private float[]? _m, _v;
+
+    public ServerUpdate(FederatedOptions options) => _options = options;
+
+    /// <summary>Moves <paramref name="global"/> towards the clients' <paramref name="average"/>, in place.</summary>
+    public void Apply(Span<float> global, ReadOnlySpan<float> average)
+    {
+        switch (_options.ServerOptimizer)
+        {
+            case ServerOptimizer.Average:
+                average.CopyTo(global);
+                break;
+            case ServerOptimizer.Momentum:
+                {
+                    var v = _m ??= new float[global.Length];
+                    float beta = _options.ServerMomentum, lr = _options.ServerLearningRate;
+                    for (int i = 0; i < global.Length; i++)
+                    {
+                        v[i] = beta * v[i] + (global[i] - average[i]);
+                        global[i] -= lr * v[i];
+                    }
+                    break;
+                }
+            case ServerOptimizer.Adam:
+                {
+                    var m = _m ??= new float[global.Length];
+                    var v = _v ??= new float[global.Length];
+                    float b1 = _options.ServerBeta1, b2 = _options.ServerBeta2, lr = _options.ServerLearningRate, tau = _options.ServerEpsilon;
+                    for (int i = 0; i < global.Length; i++)
+                    {
+                        float delta = global[i] - average[i];
+                        m[i] = b1 * m[i] + (1 - b1) * delta;
+                        v[i] = b2 * v[i] + (1 - b2) * delta * delta;
+                        global[i] -= lr * m[i] / (MathF.Sqrt(v[i]) + tau);
+                    }
+                    break;
+                }
+            default:
+                throw new InvalidOperationException($"Unknown server optimizer {_options.ServerOptimizer}.");
+        }
+    }
+}
