@@ -30,19 +30,21 @@ internal static class MpiWorkload
     public const string Usage = """
         DeepSharp.Bench --mpi: data-parallel training of the seed CNN on MPI (needs mpiexec, MPICH).
           --rounds N     rounds of every configuration, in alternation (default 5)
-          --steps N      timed steps per run, after the warm-up (default 60)
-          --warm N       untimed steps first (default 8)
+          --steps N      timed steps per run, after the warm-up (default 200)
+          --warm N       untimed steps first (default 100: the JIT's tier-1 code and first touches;
+                         8 measured tier-0 code and gave 2 ranks half their speed)
           --batch N      global batch (default 128)
           --chunk N      deterministic chunk size (default 32)
-          --only LIST    configurations, comma-separated, of: one1,one2,det1,det2,tcp2,shard2,fast2 (default all)
+          --only LIST    configurations, comma-separated, of: one1,pair1,one2,det1,det2,tcp2,shard2,fast2 (default all)
           --alpha-beta   also measure MPI latency α and bandwidth β (shared memory and TCP)
         """;
 
-    private sealed record Config(string Name, string Label, int Ranks, int Threads, string Mode, bool Tcp);
+    private sealed record Config(string Name, string Label, int Ranks, int Threads, string Mode, bool Tcp, bool Pair = false);
 
     private static readonly Config[] Configs =
     [
         new("one1", "1 process x 1 thread, plain Fit", 0, 1, "plain", false),
+        new("pair1", "2 independent processes x 1 thread at once, plain Fit (sum)", 0, 1, "plain", false, Pair: true),
         new("one2", "1 process x 2 threads, plain Fit", 0, 2, "plain", false),
         new("det1", "1 process x 1 thread, deterministic (chunks, no MPI)", 0, 1, "det", false),
         new("det2", "2 ranks x 1 thread, deterministic, shared memory", 2, 1, "det", false),
@@ -54,7 +56,7 @@ internal static class MpiWorkload
     /// <summary>The orchestrator: every configuration in alternation, then the table.</summary>
     public static int Orchestrate(string[] args)
     {
-        int rounds = 5, steps = 60, warm = 8, batch = 128, chunk = 32;
+        int rounds = 5, steps = 200, warm = 100, batch = 128, chunk = 32;
         bool alphaBeta = false;
         var only = Configs.Select(c => c.Name).ToHashSet();
         for (int i = 0; i < args.Length; i++)
@@ -87,10 +89,15 @@ internal static class MpiWorkload
             var thisRound = new Dictionary<string, double>();
             foreach (var c in chosen)
             {
-                var lines = Launch(c.Ranks, c.Tcp, $"mode={c.Mode}", $"threads={c.Threads}", $"steps={steps}", $"warm={warm}", $"batch={batch}", $"chunk={chunk}");
-                var result = lines.FirstOrDefault(l => l.StartsWith("MPIBENCH ", StringComparison.Ordinal))
-                    ?? throw new InvalidOperationException($"{c.Label}: no result line:\n{string.Join('\n', lines)}");
-                double rate = double.Parse(Field(result, "stepsPerSecond"), CultureInfo.InvariantCulture);
+                string[] rankArgs = [$"mode={c.Mode}", $"threads={c.Threads}", $"steps={steps}", $"warm={warm}", $"batch={batch}", $"chunk={chunk}"];
+                // pair1: two independent one-thread processes at once, the machine's ceiling for two ranks
+                // (shared caches and memory), its rate the sum of theirs.
+                var runs = c.Pair
+                    ? Task.WhenAll(Task.Run(() => Launch(0, false, rankArgs)), Task.Run(() => Launch(0, false, rankArgs))).Result
+                    : [Launch(c.Ranks, c.Tcp, rankArgs)];
+                var lines = runs.SelectMany(l => l).ToList();
+                double rate = runs.Sum(run => double.Parse(Field(run.FirstOrDefault(l => l.StartsWith("MPIBENCH ", StringComparison.Ordinal))
+                    ?? throw new InvalidOperationException($"{c.Label}: no result line:\n{string.Join('\n', run)}"), "stepsPerSecond"), CultureInfo.InvariantCulture));
                 rates[c.Name].Add(rate);
                 thisRound[c.Name] = rate;
                 lastProfile[c.Name] = string.Join("\n      ", lines.Where(l => l.StartsWith("  ", StringComparison.Ordinal)).Select(l => l.Trim()));
@@ -108,13 +115,13 @@ internal static class MpiWorkload
             Console.WriteLine($"  {c.Label,-58} {s.Median,7:F2} [{s.Min:F2}-{s.Max:F2}]  ({s.Median * batch:F0} images/s)");
         }
         Console.WriteLine("== Ratios within a round, median [min-max]");
-        foreach (var (a, b) in new[] { ("det2", "one1"), ("tcp2", "one1"), ("shard2", "one1"), ("fast2", "one1"), ("det2", "one2"), ("one2", "one1"), ("det1", "one1") })
+        foreach (var (a, b) in new[] { ("pair1", "one1"), ("det2", "pair1"), ("det2", "one1"), ("tcp2", "one1"), ("shard2", "one1"), ("fast2", "one1"), ("det2", "one2"), ("one2", "one1"), ("det1", "one1") })
             if (ratios.TryGetValue(a + "/" + b, out var r))
             {
                 var s = Stats.Of(r);
                 Console.WriteLine($"  {a} / {b}: {s.Median:F3}x [{s.Min:F3}-{s.Max:F3}]");
             }
-        Console.WriteLine("== Where a step's time goes (last round, rank 0)");
+        Console.WriteLine("== Where a step's time goes (last round, every rank)");
         foreach (var c in chosen)
             if (lastProfile.TryGetValue(c.Name, out var p) && p.Length > 0) Console.WriteLine($"  {c.Name}: {p}");
         if (alphaBeta)
@@ -193,7 +200,7 @@ internal static class MpiWorkload
             Console.WriteLine($"GPT stepsPerSecond={(tokens / (32 * 64)).ToString("R", CultureInfo.InvariantCulture)}");
             return 0;
         }
-        int threads = Int("threads", 1), steps = Int("steps", 60), warm = Int("warm", 8), batch = Int("batch", 128), chunk = Int("chunk", 32);
+        int threads = Int("threads", 1), steps = Int("steps", 200), warm = Int("warm", 100), batch = Int("batch", 128), chunk = Int("chunk", 32);
         DeepSharp.Threads.Count = threads;
         var strategy = mode switch
         {
@@ -226,9 +233,14 @@ internal static class MpiWorkload
             collectives = $"plain MPI_Allreduce of the gradient ({values} floats): {allreduce.Min * 1000:F3} ms min, {allreduce.Median * 1000:F3} median; " +
                 $"MPI_Allgather of it per rank: {allgather.Min * 1000:F3} ms min, {allgather.Median * 1000:F3} median (30 each)";
         }
-        if (rank != 0) return 0;
+        if (rank != 0)
+        {
+            // Every rank's profile: a rank that waits long in the exchange waits for a slower one.
+            if (profile.Length > 0) Console.WriteLine($"  rank {rank}: {profile}");
+            return 0;
+        }
         Console.WriteLine($"MPIBENCH mode={mode} ranks={strategy?.WorldSize ?? 1} threads={threads} stepsPerSecond={(1 / perStep).ToString("R", CultureInfo.InvariantCulture)} msPerStep={perStep * 1000:F3}");
-        if (profile.Length > 0) Console.WriteLine("  " + profile);
+        if (profile.Length > 0) Console.WriteLine("  rank 0: " + profile);
         if (collectives.Length > 0) Console.WriteLine("  " + collectives);
         return 0;
     }
