@@ -35,6 +35,7 @@ internal static class MpiWorkload
                          8 measured tier-0 code and gave 2 ranks half their speed)
           --batch N      global batch (default 128)
           --chunk N      deterministic chunk size (default 32)
+          --bucket BYTES exchange bucket size (default 25 MiB, the whole seed CNN's 2.8 MB in one)
           --only LIST    configurations, comma-separated, of: one1,pair1,one2,det1,det2,tcp2,shard2,fast2 (default all)
           --alpha-beta   also measure MPI latency α and bandwidth β (shared memory and TCP)
         """;
@@ -57,6 +58,7 @@ internal static class MpiWorkload
     public static int Orchestrate(string[] args)
     {
         int rounds = 5, steps = 200, warm = 100, batch = 128, chunk = 32;
+        long bucket = DistributedStrategy.DefaultBucketBytes;
         bool alphaBeta = false;
         var only = Configs.Select(c => c.Name).ToHashSet();
         for (int i = 0; i < args.Length; i++)
@@ -70,6 +72,7 @@ internal static class MpiWorkload
                 case "--warm": warm = NextInt(); break;
                 case "--batch": batch = NextInt(); break;
                 case "--chunk": chunk = NextInt(); break;
+                case "--bucket": bucket = long.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--only": only = [.. Next().Split(',')]; break;
                 case "--alpha-beta": alphaBeta = true; break;
                 case "--help": Console.WriteLine(Usage); return 0;
@@ -79,7 +82,7 @@ internal static class MpiWorkload
             }
         }
         var chosen = Configs.Where(c => only.Contains(c.Name)).ToArray();
-        Console.WriteLine($"DeepSharp.Bench --mpi: seed CNN, global batch {batch}, chunks of {chunk}, {steps} timed steps after {warm}, {rounds} rounds");
+        Console.WriteLine($"DeepSharp.Bench --mpi: seed CNN, global batch {batch}, chunks of {chunk}, buckets of {bucket} B, {steps} timed steps after {warm}, {rounds} rounds");
         Console.WriteLine($"  {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z, {SystemInfo.CpuModel()}, {Environment.ProcessorCount} logical CPUs, load {SystemInfo.LoadAverage()}");
         var rates = chosen.ToDictionary(c => c.Name, _ => new List<double>());
         var ratios = new Dictionary<string, List<double>>();
@@ -89,7 +92,7 @@ internal static class MpiWorkload
             var thisRound = new Dictionary<string, double>();
             foreach (var c in chosen)
             {
-                string[] rankArgs = [$"mode={c.Mode}", $"threads={c.Threads}", $"steps={steps}", $"warm={warm}", $"batch={batch}", $"chunk={chunk}"];
+                string[] rankArgs = [$"mode={c.Mode}", $"threads={c.Threads}", $"steps={steps}", $"warm={warm}", $"batch={batch}", $"chunk={chunk}", $"bucket={bucket}"];
                 // pair1: two independent one-thread processes at once, the machine's ceiling for two ranks
                 // (shared caches and memory), its rate the sum of theirs.
                 var runs = c.Pair
@@ -201,13 +204,14 @@ internal static class MpiWorkload
             return 0;
         }
         int threads = Int("threads", 1), steps = Int("steps", 200), warm = Int("warm", 100), batch = Int("batch", 128), chunk = Int("chunk", 32);
+        long bucket = a.TryGetValue("bucket", out var bucketText) ? long.Parse(bucketText, CultureInfo.InvariantCulture) : DistributedStrategy.DefaultBucketBytes;
         DeepSharp.Threads.Count = threads;
         var strategy = mode switch
         {
             "plain" => null,
-            "det" => DistributedStrategy.FromEnvironment(GradientReduction.Deterministic, chunk),
-            "shard" => DistributedStrategy.FromEnvironment(GradientReduction.Deterministic, chunk).WithOptimizerSharding(),
-            "fast" => DistributedStrategy.FromEnvironment(GradientReduction.Fast),
+            "det" => DistributedStrategy.FromEnvironment(GradientReduction.Deterministic, chunk, bucket),
+            "shard" => DistributedStrategy.FromEnvironment(GradientReduction.Deterministic, chunk, bucket).WithOptimizerSharding(),
+            "fast" => DistributedStrategy.FromEnvironment(GradientReduction.Fast, bucketBytes: bucket),
             _ => throw new ArgumentException($"unknown mode '{mode}'"),
         };
         int rank = strategy?.Rank ?? 0;
