@@ -228,7 +228,7 @@ internal static class MpiWorkload
         var clock = new StepClock(warm, strategy);
         model.Fit(x, y, batchSize: batch, epochs: 1, verbose: 0, shuffle: false, callbacks: [clock]);
         double perStep = clock.Seconds / steps;
-        string profile = strategy?.Profile.ToString() ?? "";
+        string profile = (strategy?.Profile.ToString() ?? "steps " + steps) + "; " + clock.Memory(steps);
         string collectives = "";
         if (strategy is { WorldSize: > 1 })
         {
@@ -336,9 +336,16 @@ internal static class MpiWorkload
     /// <summary>Times the steps after the first <c>warm</c> (and resets the strategy's profile there).</summary>
     private sealed class StepClock(int warm, DistributedStrategy? strategy) : Callback
     {
-        private long _start, _end;
+        private long _start, _end, _allocatedStart, _allocatedEnd;
+        private readonly int[] _collectionsStart = new int[3], _collectionsEnd = new int[3];
 
         public double Seconds => (double)(_end - _start) / Stopwatch.Frequency;
+
+        /// <summary>Bytes allocated and garbage collections (gen 0, 1, 2) during the timed steps.</summary>
+        public string Memory(int steps) =>
+            $"allocated {(double)(_allocatedEnd - _allocatedStart) / steps / 1024:F0} KiB/step, GCs gen0/1/2 " +
+            $"{_collectionsEnd[0] - _collectionsStart[0]}/{_collectionsEnd[1] - _collectionsStart[1]}/{_collectionsEnd[2] - _collectionsStart[2]} " +
+            $"in {steps} steps, GC pauses {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms in the whole run";
 
         public override void OnTrainBatchEnd(int step, IReadOnlyDictionary<string, double> logs)
         {
@@ -346,8 +353,16 @@ internal static class MpiWorkload
             {
                 _start = Stopwatch.GetTimestamp();
                 strategy?.Profile.Reset();
+                Take(ref _allocatedStart, _collectionsStart);
             }
             _end = Stopwatch.GetTimestamp();
+            Take(ref _allocatedEnd, _collectionsEnd);
+        }
+
+        private static void Take(ref long allocated, int[] collections)
+        {
+            allocated = GC.GetTotalAllocatedBytes();
+            for (int g = 0; g < 3; g++) collections[g] = GC.CollectionCount(g);
         }
     }
 }
