@@ -237,16 +237,25 @@ internal static class MpiWorkload
             collectives = $"plain MPI_Allreduce of the gradient ({values} floats): {allreduce.Min * 1000:F3} ms min, {allreduce.Median * 1000:F3} median; " +
                 $"MPI_Allgather of it per rank: {allgather.Min * 1000:F3} ms min, {allgather.Median * 1000:F3} median (30 each)";
         }
-        if (rank != 0)
-        {
-            // Every rank's profile: a rank that waits long in the exchange waits for a slower one.
-            if (profile.Length > 0) Console.WriteLine($"  rank {rank}: {profile}");
-            return 0;
-        }
+        // Every rank's profile (a rank that waits long in the exchange waits for a slower one), gathered
+        // to rank 0 so that the ranks' lines do not interleave in mpiexec's output.
+        var profiles = strategy is { WorldSize: > 1 } ? GatherText(strategy, profile) : [profile];
+        if (rank != 0) return 0;
         Console.WriteLine($"MPIBENCH mode={mode} ranks={strategy?.WorldSize ?? 1} threads={threads} stepsPerSecond={(1 / perStep).ToString("R", CultureInfo.InvariantCulture)} msPerStep={perStep * 1000:F3}");
-        if (profile.Length > 0) Console.WriteLine("  rank 0: " + profile);
+        for (int r = 0; r < profiles.Length; r++) Console.WriteLine($"  rank {r}: {profiles[r]}");
         if (collectives.Length > 0) Console.WriteLine("  " + collectives);
         return 0;
+    }
+
+    /// <summary>Every rank's <paramref name="text"/> (up to 2 KiB of UTF-8 each), in rank order, on every rank.</summary>
+    private static string[] GatherText(DistributedStrategy strategy, string text)
+    {
+        const int Room = 2048;
+        var mine = new byte[Room];
+        System.Text.Encoding.UTF8.GetBytes(text.Length > Room / 4 ? text[..(Room / 4)] : text, mine);
+        var all = new byte[Room * strategy.WorldSize];
+        strategy.Communicator.Allgather<byte>(mine, all);
+        return [.. Enumerable.Range(0, strategy.WorldSize).Select(r => System.Text.Encoding.UTF8.GetString(all, r * Room, Array.IndexOf(all, (byte)0, r * Room, Room) is int end and >= 0 ? end - r * Room : Room))];
     }
 
     /// <summary>Seconds of an in-place MPI_Allreduce of <paramref name="values"/> floats, and of an MPI_Allgather of as many per rank.</summary>
