@@ -30,19 +30,22 @@ internal static class MpiWorkload
     public const string Usage = """
         DeepSharp.Bench --mpi: data-parallel training of the seed CNN on MPI (needs mpiexec, MPICH).
           --rounds N     rounds of every configuration, in alternation (default 5)
-          --steps N      timed steps per run, after the warm-up (default 60)
-          --warm N       untimed steps first (default 8)
+          --steps N      timed steps per run, after the warm-up (default 200)
+          --warm N       untimed steps first (default 100: the JIT's tier-1 code and first touches;
+                         8 measured tier-0 code and gave 2 ranks half their speed)
           --batch N      global batch (default 128)
           --chunk N      deterministic chunk size (default 32)
-          --only LIST    configurations, comma-separated, of: one1,one2,det1,det2,tcp2,shard2,fast2 (default all)
+          --bucket BYTES exchange bucket size (default 25 MiB, the whole seed CNN's 2.8 MB in one)
+          --only LIST    configurations, comma-separated, of: one1,pair1,one2,det1,det2,tcp2,shard2,fast2 (default all)
           --alpha-beta   also measure MPI latency α and bandwidth β (shared memory and TCP)
         """;
 
-    private sealed record Config(string Name, string Label, int Ranks, int Threads, string Mode, bool Tcp);
+    private sealed record Config(string Name, string Label, int Ranks, int Threads, string Mode, bool Tcp, bool Pair = false);
 
     private static readonly Config[] Configs =
     [
         new("one1", "1 process x 1 thread, plain Fit", 0, 1, "plain", false),
+        new("pair1", "2 independent processes x 1 thread at once, plain Fit (sum)", 0, 1, "plain", false, Pair: true),
         new("one2", "1 process x 2 threads, plain Fit", 0, 2, "plain", false),
         new("det1", "1 process x 1 thread, deterministic (chunks, no MPI)", 0, 1, "det", false),
         new("det2", "2 ranks x 1 thread, deterministic, shared memory", 2, 1, "det", false),
@@ -54,7 +57,8 @@ internal static class MpiWorkload
     /// <summary>The orchestrator: every configuration in alternation, then the table.</summary>
     public static int Orchestrate(string[] args)
     {
-        int rounds = 5, steps = 60, warm = 8, batch = 128, chunk = 32;
+        int rounds = 5, steps = 200, warm = 100, batch = 128, chunk = 32;
+        long bucket = DistributedStrategy.DefaultBucketBytes;
         bool alphaBeta = false;
         var only = Configs.Select(c => c.Name).ToHashSet();
         for (int i = 0; i < args.Length; i++)
@@ -68,6 +72,7 @@ internal static class MpiWorkload
                 case "--warm": warm = NextInt(); break;
                 case "--batch": batch = NextInt(); break;
                 case "--chunk": chunk = NextInt(); break;
+                case "--bucket": bucket = long.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--only": only = [.. Next().Split(',')]; break;
                 case "--alpha-beta": alphaBeta = true; break;
                 case "--help": Console.WriteLine(Usage); return 0;
@@ -77,7 +82,7 @@ internal static class MpiWorkload
             }
         }
         var chosen = Configs.Where(c => only.Contains(c.Name)).ToArray();
-        Console.WriteLine($"DeepSharp.Bench --mpi: seed CNN, global batch {batch}, chunks of {chunk}, {steps} timed steps after {warm}, {rounds} rounds");
+        Console.WriteLine($"DeepSharp.Bench --mpi: seed CNN, global batch {batch}, chunks of {chunk}, buckets of {bucket} B, {steps} timed steps after {warm}, {rounds} rounds");
         Console.WriteLine($"  {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z, {SystemInfo.CpuModel()}, {Environment.ProcessorCount} logical CPUs, load {SystemInfo.LoadAverage()}");
         var rates = chosen.ToDictionary(c => c.Name, _ => new List<double>());
         var ratios = new Dictionary<string, List<double>>();
@@ -87,10 +92,15 @@ internal static class MpiWorkload
             var thisRound = new Dictionary<string, double>();
             foreach (var c in chosen)
             {
-                var lines = Launch(c.Ranks, c.Tcp, $"mode={c.Mode}", $"threads={c.Threads}", $"steps={steps}", $"warm={warm}", $"batch={batch}", $"chunk={chunk}");
-                var result = lines.FirstOrDefault(l => l.StartsWith("MPIBENCH ", StringComparison.Ordinal))
-                    ?? throw new InvalidOperationException($"{c.Label}: no result line:\n{string.Join('\n', lines)}");
-                double rate = double.Parse(Field(result, "stepsPerSecond"), CultureInfo.InvariantCulture);
+                string[] rankArgs = [$"mode={c.Mode}", $"threads={c.Threads}", $"steps={steps}", $"warm={warm}", $"batch={batch}", $"chunk={chunk}", $"bucket={bucket}"];
+                // pair1: two independent one-thread processes at once, the machine's ceiling for two ranks
+                // (shared caches and memory), its rate the sum of theirs.
+                var runs = c.Pair
+                    ? Task.WhenAll(Task.Run(() => Launch(0, false, rankArgs)), Task.Run(() => Launch(0, false, rankArgs))).Result
+                    : [Launch(c.Ranks, c.Tcp, rankArgs)];
+                var lines = runs.SelectMany(l => l).ToList();
+                double rate = runs.Sum(run => double.Parse(Field(run.FirstOrDefault(l => l.StartsWith("MPIBENCH ", StringComparison.Ordinal))
+                    ?? throw new InvalidOperationException($"{c.Label}: no result line:\n{string.Join('\n', run)}"), "stepsPerSecond"), CultureInfo.InvariantCulture));
                 rates[c.Name].Add(rate);
                 thisRound[c.Name] = rate;
                 lastProfile[c.Name] = string.Join("\n      ", lines.Where(l => l.StartsWith("  ", StringComparison.Ordinal)).Select(l => l.Trim()));
@@ -108,13 +118,13 @@ internal static class MpiWorkload
             Console.WriteLine($"  {c.Label,-58} {s.Median,7:F2} [{s.Min:F2}-{s.Max:F2}]  ({s.Median * batch:F0} images/s)");
         }
         Console.WriteLine("== Ratios within a round, median [min-max]");
-        foreach (var (a, b) in new[] { ("det2", "one1"), ("tcp2", "one1"), ("shard2", "one1"), ("fast2", "one1"), ("det2", "one2"), ("one2", "one1"), ("det1", "one1") })
+        foreach (var (a, b) in new[] { ("pair1", "one1"), ("det2", "pair1"), ("det2", "one1"), ("tcp2", "one1"), ("shard2", "one1"), ("fast2", "one1"), ("det2", "one2"), ("one2", "one1"), ("det1", "one1") })
             if (ratios.TryGetValue(a + "/" + b, out var r))
             {
                 var s = Stats.Of(r);
                 Console.WriteLine($"  {a} / {b}: {s.Median:F3}x [{s.Min:F3}-{s.Max:F3}]");
             }
-        Console.WriteLine("== Where a step's time goes (last round, rank 0)");
+        Console.WriteLine("== Where a step's time goes (last round, every rank)");
         foreach (var c in chosen)
             if (lastProfile.TryGetValue(c.Name, out var p) && p.Length > 0) Console.WriteLine($"  {c.Name}: {p}");
         if (alphaBeta)
@@ -193,14 +203,15 @@ internal static class MpiWorkload
             Console.WriteLine($"GPT stepsPerSecond={(tokens / (32 * 64)).ToString("R", CultureInfo.InvariantCulture)}");
             return 0;
         }
-        int threads = Int("threads", 1), steps = Int("steps", 60), warm = Int("warm", 8), batch = Int("batch", 128), chunk = Int("chunk", 32);
+        int threads = Int("threads", 1), steps = Int("steps", 200), warm = Int("warm", 100), batch = Int("batch", 128), chunk = Int("chunk", 32);
+        long bucket = a.TryGetValue("bucket", out var bucketText) ? long.Parse(bucketText, CultureInfo.InvariantCulture) : DistributedStrategy.DefaultBucketBytes;
         DeepSharp.Threads.Count = threads;
         var strategy = mode switch
         {
             "plain" => null,
-            "det" => DistributedStrategy.FromEnvironment(GradientReduction.Deterministic, chunk),
-            "shard" => DistributedStrategy.FromEnvironment(GradientReduction.Deterministic, chunk).WithOptimizerSharding(),
-            "fast" => DistributedStrategy.FromEnvironment(GradientReduction.Fast),
+            "det" => DistributedStrategy.FromEnvironment(GradientReduction.Deterministic, chunk, bucket),
+            "shard" => DistributedStrategy.FromEnvironment(GradientReduction.Deterministic, chunk, bucket).WithOptimizerSharding(),
+            "fast" => DistributedStrategy.FromEnvironment(GradientReduction.Fast, bucketBytes: bucket),
             _ => throw new ArgumentException($"unknown mode '{mode}'"),
         };
         int rank = strategy?.Rank ?? 0;
@@ -217,7 +228,7 @@ internal static class MpiWorkload
         var clock = new StepClock(warm, strategy);
         model.Fit(x, y, batchSize: batch, epochs: 1, verbose: 0, shuffle: false, callbacks: [clock]);
         double perStep = clock.Seconds / steps;
-        string profile = strategy?.Profile.ToString() ?? "";
+        string profile = (strategy?.Profile.ToString() ?? "steps " + steps) + "; " + clock.Memory(steps);
         string collectives = "";
         if (strategy is { WorldSize: > 1 })
         {
@@ -226,11 +237,25 @@ internal static class MpiWorkload
             collectives = $"plain MPI_Allreduce of the gradient ({values} floats): {allreduce.Min * 1000:F3} ms min, {allreduce.Median * 1000:F3} median; " +
                 $"MPI_Allgather of it per rank: {allgather.Min * 1000:F3} ms min, {allgather.Median * 1000:F3} median (30 each)";
         }
+        // Every rank's profile (a rank that waits long in the exchange waits for a slower one), gathered
+        // to rank 0 so that the ranks' lines do not interleave in mpiexec's output.
+        var profiles = strategy is { WorldSize: > 1 } ? GatherText(strategy, profile) : [profile];
         if (rank != 0) return 0;
         Console.WriteLine($"MPIBENCH mode={mode} ranks={strategy?.WorldSize ?? 1} threads={threads} stepsPerSecond={(1 / perStep).ToString("R", CultureInfo.InvariantCulture)} msPerStep={perStep * 1000:F3}");
-        if (profile.Length > 0) Console.WriteLine("  " + profile);
+        for (int r = 0; r < profiles.Length; r++) Console.WriteLine($"  rank {r}: {profiles[r]}");
         if (collectives.Length > 0) Console.WriteLine("  " + collectives);
         return 0;
+    }
+
+    /// <summary>Every rank's <paramref name="text"/> (up to 2 KiB of UTF-8 each), in rank order, on every rank.</summary>
+    private static string[] GatherText(DistributedStrategy strategy, string text)
+    {
+        const int Room = 2048;
+        var mine = new byte[Room];
+        System.Text.Encoding.UTF8.GetBytes(text.Length > Room / 4 ? text[..(Room / 4)] : text, mine);
+        var all = new byte[Room * strategy.WorldSize];
+        strategy.Communicator.Allgather<byte>(mine, all);
+        return [.. Enumerable.Range(0, strategy.WorldSize).Select(r => System.Text.Encoding.UTF8.GetString(all, r * Room, Array.IndexOf(all, (byte)0, r * Room, Room) is int end and >= 0 ? end - r * Room : Room))];
     }
 
     /// <summary>Seconds of an in-place MPI_Allreduce of <paramref name="values"/> floats, and of an MPI_Allgather of as many per rank.</summary>
@@ -320,9 +345,16 @@ internal static class MpiWorkload
     /// <summary>Times the steps after the first <c>warm</c> (and resets the strategy's profile there).</summary>
     private sealed class StepClock(int warm, DistributedStrategy? strategy) : Callback
     {
-        private long _start, _end;
+        private long _start, _end, _allocatedStart, _allocatedEnd;
+        private readonly int[] _collectionsStart = new int[3], _collectionsEnd = new int[3];
 
         public double Seconds => (double)(_end - _start) / Stopwatch.Frequency;
+
+        /// <summary>Bytes allocated and garbage collections (gen 0, 1, 2) during the timed steps.</summary>
+        public string Memory(int steps) =>
+            $"allocated {(double)(_allocatedEnd - _allocatedStart) / steps / 1024:F0} KiB/step, GCs gen0/1/2 " +
+            $"{_collectionsEnd[0] - _collectionsStart[0]}/{_collectionsEnd[1] - _collectionsStart[1]}/{_collectionsEnd[2] - _collectionsStart[2]} " +
+            $"in {steps} steps, GC pauses {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms in the whole run";
 
         public override void OnTrainBatchEnd(int step, IReadOnlyDictionary<string, double> logs)
         {
@@ -330,8 +362,16 @@ internal static class MpiWorkload
             {
                 _start = Stopwatch.GetTimestamp();
                 strategy?.Profile.Reset();
+                Take(ref _allocatedStart, _collectionsStart);
             }
             _end = Stopwatch.GetTimestamp();
+            Take(ref _allocatedEnd, _collectionsEnd);
+        }
+
+        private static void Take(ref long allocated, int[] collections)
+        {
+            allocated = GC.GetTotalAllocatedBytes();
+            for (int g = 0; g < 3; g++) collections[g] = GC.CollectionCount(g);
         }
     }
 }
