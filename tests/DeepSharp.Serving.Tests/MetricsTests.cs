@@ -6,7 +6,7 @@ namespace DeepSharp.Serving.Tests;
 /// <summary>/metrics in Prometheus's text format: requests by route and status, latency and batch-size histograms.</summary>
 public partial class MetricsTests
 {
-    [GeneratedRegex(@"^(?<name>[a-z_]+)(\{(?<labels>[^}]*)\})? (?<value>[0-9.e+-]+|\+Inf)$")]
+    [GeneratedRegex(@"^(?<name>[a-z_]+)(\{(?<labels>[^}]*)\})? (?<value>[0-9.eE+-]+|\+Inf)$")]
     private static partial Regex SampleLine();
 
     /// <summary>Every sample of the text, by "name{labels}".</summary>
