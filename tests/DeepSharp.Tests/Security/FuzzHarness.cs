@@ -9,7 +9,7 @@ namespace DeepSharp.Tests.Security;
 
 /// <summary>
 /// Runs seeded hostile inputs through a reader and holds every case to the promise of docs/security.md:
-/// it either succeeds or throws a <see cref="DeepSharpException"/>, within <see cref="FuzzLimits.CaseTime"/>
+/// it either succeeds or throws a <see cref="DeepSharpException"/>, within <see cref="FuzzLimits.CaseTimeFor"/>
 /// and within a memory budget (managed bytes allocated during the case, measured process-wide; tests run
 /// one at a time, see AssemblyInfo.cs).
 /// </summary>
@@ -52,7 +52,7 @@ public sealed class FuzzHarness(ITestOutputHelper output)
             long allocated = GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore;
             if (elapsed > slowest) slowest = elapsed;
             if (allocated > largest) largest = allocated;
-            if (elapsed > FuzzLimits.CaseTime) failure ??= $"case {i} took {elapsed.TotalSeconds:F1}s";
+            if (elapsed > FuzzLimits.CaseTimeFor(allocated)) failure ??= $"case {i} took {elapsed.TotalSeconds:F1}s";
             long budget = memoryBudget(bytes);
             if (allocated > budget) failure ??= $"case {i} allocated {allocated / 1e6:F1} MB for a {bytes.Length}-byte input (budget {budget / 1e6:F1} MB)";
             if (failure is not null) failures.Add(failure);

@@ -6,6 +6,13 @@ public static class FuzzLimits
     /// <summary>One case: reading, building and running a model from one hostile file.</summary>
     public static readonly TimeSpan CaseTime = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// The time one case may take when it allocated <paramref name="allocatedBytes"/> within its memory
+    /// budget: <see cref="CaseTime"/> plus 1 s per 100 MB. A gzip bomb that its budget lets inflate to
+    /// ~500 MB took 2.9 s in a Debug run beside the other fuzz classes on 2 cores; a hang still fails.
+    /// </summary>
+    public static TimeSpan CaseTimeFor(long allocatedBytes) => CaseTime + TimeSpan.FromSeconds(Math.Max(0, allocatedBytes) / 100e6);
+
     /// <summary>A whole run of cases (about 10 s on an idle 2-core machine; the slack is for a shared one).</summary>
     public static readonly TimeSpan RunTime = TimeSpan.FromSeconds(60);
 
