@@ -196,17 +196,28 @@ internal static class OnnxLayerRules
             var bias = layer.Parameters[1].Value;
             inputs.Add(g.AddInitializer(layer.Parameters[1].Path, bias.Span, cout));
         }
-        bool same = layer.Padding == Padding.Same;
-        var (outH, top) = Kernels.Cpu.Conv2DGeometry.OutputSize(inputShape[0], kh, layer.Strides.H, layer.DilationRate.H, same);
-        var (outW, left) = Kernels.Cpu.Conv2DGeometry.OutputSize(inputShape[1], kw, layer.Strides.W, layer.DilationRate.W, same);
-        long bottom = Math.Max(0, (outH - 1) * layer.Strides.H + (kh - 1) * layer.DilationRate.H + 1 - inputShape[0] - top);
-        long right = Math.Max(0, (outW - 1) * layer.Strides.W + (kw - 1) * layer.DilationRate.W + 1 - inputShape[1] - left);
-        string y = g.AddNode("Conv", layer.Name, inputs,
-            Ints("kernel_shape", kh, kw),
-            Ints("strides", layer.Strides.H, layer.Strides.W),
-            Ints("dilations", layer.DilationRate.H, layer.DilationRate.W),
-            Ints("pads", same ? top : 0, same ? left : 0, same ? bottom : 0, same ? right : 0));
+        string y = ConvNode(g, layer.Name, inputs, inputShape, (kh, kw), layer.Strides, layer.DilationRate, layer.Padding);
         return Activation(g, layer.Activation, ToChannelsLast(g, y, layer.Name), layer.Name);
+    }
+
+    /// <summary>
+    /// An NCHW Conv node over <paramref name="inputs"/> (x, kernel, optional bias) with Keras's padding
+    /// written as explicit pads (Same puts the odd extra row/column at the bottom/right); the float and
+    /// the QDQ int8 Conv2D rules share it.
+    /// </summary>
+    internal static string ConvNode(OnnxGraphBuilder g, string name, List<string> inputs, Shape inputShape, (int H, int W) kernel,
+        (int H, int W) strides, (int H, int W) dilation, Padding padding)
+    {
+        bool same = padding == Padding.Same;
+        var (outH, top) = Kernels.Cpu.Conv2DGeometry.OutputSize(inputShape[0], kernel.H, strides.H, dilation.H, same);
+        var (outW, left) = Kernels.Cpu.Conv2DGeometry.OutputSize(inputShape[1], kernel.W, strides.W, dilation.W, same);
+        long bottom = Math.Max(0, (outH - 1) * strides.H + (kernel.H - 1) * dilation.H + 1 - inputShape[0] - top);
+        long right = Math.Max(0, (outW - 1) * strides.W + (kernel.W - 1) * dilation.W + 1 - inputShape[1] - left);
+        return g.AddNode("Conv", name, inputs,
+            Ints("kernel_shape", kernel.H, kernel.W),
+            Ints("strides", strides.H, strides.W),
+            Ints("dilations", dilation.H, dilation.W),
+            Ints("pads", same ? top : 0, same ? left : 0, same ? bottom : 0, same ? right : 0));
     }
 
     private static string MaxPool(OnnxGraphBuilder g, MaxPooling2D layer, string x, Shape inputShape)

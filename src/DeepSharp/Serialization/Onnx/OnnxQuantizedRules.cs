@@ -44,16 +44,7 @@ internal static class OnnxQuantizedRules
             DequantizedKernel(g, layer, oihw, cout, axis: 0, cout, cin, kh, kw),
         };
         if (layer.UseBias) inputs.Add(g.AddInitializer(layer.Name + "/bias", Weight(layer, "bias").Span, cout));
-        bool same = layer.Padding == Padding.Same;
-        var (outH, top) = Kernels.Cpu.Conv2DGeometry.OutputSize(inputShape[0], kh, layer.Strides.H, layer.DilationRate.H, same);
-        var (outW, left) = Kernels.Cpu.Conv2DGeometry.OutputSize(inputShape[1], kw, layer.Strides.W, layer.DilationRate.W, same);
-        long bottom = Math.Max(0, (outH - 1) * layer.Strides.H + (kh - 1) * layer.DilationRate.H + 1 - inputShape[0] - top);
-        long right = Math.Max(0, (outW - 1) * layer.Strides.W + (kw - 1) * layer.DilationRate.W + 1 - inputShape[1] - left);
-        string y = g.AddNode("Conv", layer.Name, inputs,
-            Ints("kernel_shape", kh, kw),
-            Ints("strides", layer.Strides.H, layer.Strides.W),
-            Ints("dilations", layer.DilationRate.H, layer.DilationRate.W),
-            Ints("pads", same ? top : 0, same ? left : 0, same ? bottom : 0, same ? right : 0));
+        string y = OnnxLayerRules.ConvNode(g, layer.Name, inputs, inputShape, (kh, kw), layer.Strides, layer.DilationRate, layer.Padding);
         return OnnxActivations.Emit(g, layer.Activation, OnnxLayerRules.ToChannelsLast(g, y, layer.Name), layer.Name);
     }
 
