@@ -9,7 +9,11 @@ namespace DeepSharp.Distributed;
 /// (<see cref="LocalSumPlan"/>); the ranks exchange those node sums with non-blocking all-gathers, one
 /// per bucket (<see cref="ExchangeBuckets"/>), each started as soon as every gradient in the bucket is
 /// final during the rank's last chunk's backward; every rank then adds the nodes up the tree to the
-/// root, bucket by bucket, straight into the parameters' gradients.
+/// root, bucket by bucket, straight into the parameters' gradients. With the reduce-scatter exchange
+/// each bucket is cut into one slice per rank instead: rank r receives slice r of every rank's node
+/// sums (one non-blocking all-to-all per bucket), adds only that slice up the tree, and the ranks
+/// all-gather the summed slices. The tree is elementwise, so a slice's sum has the bits of the whole
+/// one, and every value is summed by exactly one rank in the one fixed order.
 /// <para>
 /// Use per step: <see cref="Begin"/>, then for each of <see cref="MyChunks"/> in order: run the chunk
 /// and hand in every tensor's gradient with <see cref="TensorReady"/> (any order, each once; during
@@ -36,12 +40,23 @@ internal sealed unsafe class DeterministicReducer
     private bool[] _handedIn = [];
     private long _firstStart;          // when this step's first bucket started (0: none yet)
 
+    // The reduce-scatter exchange: per bucket, every rank's slice (counts and flat starts, W ints each,
+    // pinned: MPI reads them until the request is done), what this rank receives from each rank (its
+    // slice's length, at rank × length), where its received slices start, and the all-gathers of the sums.
+    private readonly bool _scatter;
+    private int[][] _sliceCounts = [], _sliceStarts = [], _mineCounts = [], _mineDispls = [];
+    private long[] _receiveBase = [];
+    private int[] _gathers = [];
+    private float[] _reduced = [];
+
     /// <param name="communicator">The ranks.</param>
     /// <param name="sizes">Floats per trainable tensor, in index order (the flat layout).</param>
     /// <param name="bucketBytes">Bytes per exchange bucket (a tensor larger than a bucket is split).</param>
-    public DeterministicReducer(Communicator communicator, IReadOnlyList<int> sizes, long bucketBytes)
+    /// <param name="reduceScatter">Whether the node sums travel by the fixed-order reduce-scatter (else by all-gather); ignored on one rank.</param>
+    public DeterministicReducer(Communicator communicator, IReadOnlyList<int> sizes, long bucketBytes, bool reduceScatter = false)
     {
         _communicator = communicator;
+        _scatter = reduceScatter && communicator.Size > 1;
         (_offset, _size) = (new int[sizes.Count], new int[sizes.Count]);
         long at = 0;
         for (int i = 0; i < sizes.Count; i++)
@@ -53,6 +68,9 @@ internal sealed unsafe class DeterministicReducer
         _buckets = new ExchangeBuckets(_offset, _size, bucketBytes);
         _handedIn = new bool[sizes.Count];
     }
+
+    /// <summary>Whether the node sums travel by the fixed-order reduce-scatter.</summary>
+    public bool ReduceScatter => _scatter;
 
     /// <summary>Floats per gradient (the model's trainable values).</summary>
     public int Length { get; }
@@ -135,6 +153,11 @@ internal sealed unsafe class DeterministicReducer
     {
         if (_firstStart != 0) Profile.HeadStart += StepProfile.Now - _firstStart;
         StartReadyBuckets(all: true);
+        if (_scatter)
+        {
+            FinishScattered(gradientOf);
+            return;
+        }
         for (int b = 0; b < _buckets.Count; b++)
         {
             long t0 = StepProfile.Now;
@@ -150,6 +173,76 @@ internal sealed unsafe class DeterministicReducer
             }
             Profile.Add += StepProfile.Now - t1;
         }
+    }
+
+    /// <summary>
+    /// The reduce-scatter's end: bucket by bucket, waits for this rank's slices of every rank's nodes,
+    /// adds its slice up the tree and starts the all-gather of the summed slices; then waits for those
+    /// and copies each bucket's global sums into the gradients.
+    /// </summary>
+    private void FinishScattered(Func<int, Span<float>> gradientOf)
+    {
+        int rank = _communicator.Rank;
+        for (int b = 0; b < _buckets.Count; b++)
+        {
+            long t0 = StepProfile.Now;
+            WaitBucket(b);
+            long t1 = StepProfile.Now;
+            Profile.WaitAfterBackward += t1 - t0;
+            Profile.Exchange += t1 - t0;
+            int start = _sliceStarts[b][rank], count = _sliceCounts[b][rank];
+            if (count > 0)
+            {
+                var destination = _reduced.AsSpan(start, count);
+                var root = SumGlobal(0, _chunks, 0, 0, start, count, b, destination);
+                if (!root.Overlaps(destination)) root.CopyTo(destination);
+            }
+            long t2 = StepProfile.Now;
+            Profile.Add += t2 - t1;
+            fixed (float* reduced = _reduced)
+            fixed (int* counts = _sliceCounts[b])
+            fixed (int* starts = _sliceStarts[b])
+                _gathers[b] = _communicator.StartAllgatherv(reduced, counts, starts);
+            Profile.Exchange += StepProfile.Now - t2;
+        }
+        for (int b = 0; b < _buckets.Count; b++)
+        {
+            long t0 = StepProfile.Now;
+            _communicator.Wait(ref _gathers[b]);
+            long t1 = StepProfile.Now;
+            Profile.WaitAfterBackward += t1 - t0;
+            Profile.Exchange += t1 - t0;
+            foreach (var (tensor, start, count) in _buckets.Segments(b))
+                _reduced.AsSpan(start, count).CopyTo(gradientOf(tensor).Slice(start - _offset[tensor], count));
+            Profile.Copy += StepProfile.Now - t1;
+        }
+    }
+
+    /// <summary>The reduce-scatter's slices: each bucket cut into W balanced pieces, and where this rank's received pieces go.</summary>
+    private void LayoutSlices()
+    {
+        int ranks = _communicator.Size, rank = _communicator.Rank;
+        (_sliceCounts, _sliceStarts, _mineCounts, _mineDispls) = (new int[_buckets.Count][], new int[_buckets.Count][], new int[_buckets.Count][], new int[_buckets.Count][]);
+        _receiveBase = new long[_buckets.Count];
+        _gathers = new int[_buckets.Count];
+        long at = 0;
+        for (int b = 0; b < _buckets.Count; b++)
+        {
+            var (start, count) = _buckets.Range(b);
+            (_sliceCounts[b], _sliceStarts[b]) = (GC.AllocateArray<int>(ranks, pinned: true), GC.AllocateArray<int>(ranks, pinned: true));
+            for (int d = 0; d < ranks; d++)
+            {
+                var (lo, hi) = ChunkTree.Share(count, d, ranks);
+                (_sliceStarts[b][d], _sliceCounts[b][d]) = (start + lo, hi - lo);
+            }
+            int mine = _sliceCounts[b][rank];
+            (_mineCounts[b], _mineDispls[b]) = (GC.AllocateArray<int>(ranks, pinned: true), GC.AllocateArray<int>(ranks, pinned: true));
+            for (int s = 0; s < ranks; s++) (_mineCounts[b][s], _mineDispls[b][s]) = (mine, s * mine);
+            _receiveBase[b] = at;
+            at += (long)_slots * ranks * mine;
+        }
+        _receive = GC.AllocateArray<float>(checked((int)Math.Max(1, at)), pinned: true);
+        _reduced = GC.AllocateArray<float>(Math.Max(1, Length), pinned: true);
     }
 
     private void Layout(int chunks)
@@ -170,7 +263,8 @@ internal sealed unsafe class DeterministicReducer
         _buckets.SetSlots(_slots);
         // Pinned: MPI reads and writes them while backward and the collector go on.
         _send = GC.AllocateArray<float>(checked(_slots * Length), pinned: true);
-        _receive = ranks == 1 ? [] : GC.AllocateArray<float>(checked(_slots * Length * ranks), pinned: true);
+        if (_scatter) LayoutSlices();
+        else _receive = ranks == 1 ? [] : GC.AllocateArray<float>(checked(_slots * Length * ranks), pinned: true);
         _chunks = chunks;
     }
 
@@ -204,7 +298,17 @@ internal sealed unsafe class DeterministicReducer
                 if (_firstStart == 0) _firstStart = StepProfile.Now;
             }
             Profile.BytesExchanged += (long)count * _slots * sizeof(float);
-            if (_communicator.Size > 1)
+            if (_scatter)
+                for (int s = 0; s < _slots; s++)
+                    fixed (float* send = _send)
+                    fixed (float* receive = _receive)
+                    fixed (int* counts = _sliceCounts[b])
+                    fixed (int* starts = _sliceStarts[b])
+                    fixed (int* mineCounts = _mineCounts[b])
+                    fixed (int* mineDispls = _mineDispls[b])
+                        _buckets.Request(b, s) = _communicator.StartAlltoallv(send + (long)s * Length, counts, starts,
+                            receive + _receiveBase[b] + (long)s * _communicator.Size * _sliceCounts[b][_communicator.Rank], mineCounts, mineDispls);
+            else if (_communicator.Size > 1)
                 for (int s = 0; s < _slots; s++)
                     fixed (float* send = &_send[s * Length + start])
                     fixed (float* receive = &_receive[ReceiveBlock(b, s)])
@@ -244,7 +348,14 @@ internal sealed unsafe class DeterministicReducer
     /// <summary>Rank <paramref name="rank"/>'s node in slot <paramref name="slot"/>, elements [start, start + count) of bucket <paramref name="b"/>.</summary>
     private ReadOnlySpan<float> Gathered(int rank, int slot, int b, int start, int count)
     {
-        if (_communicator.Size == 1) return _send.AsSpan(slot * Length + start, count);
+        if (_communicator.Size == 1 || rank == _communicator.Rank) return _send.AsSpan(slot * Length + start, count);
+        if (_scatter)
+        {
+            // This rank's slice of rank `rank`'s node: from its block of what this bucket's all-to-all brought in.
+            int mine = _sliceCounts[b][_communicator.Rank];
+            long at = _receiveBase[b] + ((long)slot * _communicator.Size + rank) * mine + (start - _sliceStarts[b][_communicator.Rank]);
+            return _receive.AsSpan(checked((int)at), count);
+        }
         var (bucketStart, bucketCount) = _buckets.Range(b);
         return _receive.AsSpan(ReceiveBlock(b, slot) + rank * bucketCount + (start - bucketStart), count);
     }

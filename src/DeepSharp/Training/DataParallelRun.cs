@@ -55,7 +55,7 @@ internal sealed class DataParallelRun(DistributedStrategy strategy) : IDisposabl
         FrozenAtStart = new float[Total(Frozen)];
         if (Strategy.Reduction == GradientReduction.Deterministic)
         {
-            Reducer = new DeterministicReducer(Communicator, Sizes, Strategy.BucketBytes) { Profile = Strategy.Profile };
+            Reducer = new DeterministicReducer(Communicator, Sizes, Strategy.BucketBytes, Strategy.UsesReduceScatter) { Profile = Strategy.Profile };
             ChunkListener = new Trainer.ChunkListener(Reducer, trainable);
             Shard = Strategy.ShardOptimizer ? new OptimizerShard(Communicator, trainable) : null;
         }
