@@ -87,6 +87,28 @@ internal sealed unsafe class DeterministicReducer
     /// <summary>Whether <paramref name="chunk"/> is this rank's last of the step (the one whose backward overlaps the exchange).</summary>
     public bool IsLast(int chunk) => _plan.Chunks.Count > 0 && _plan.Chunks[^1] == chunk;
 
+    /// <summary>
+    /// Where the current chunk's gradient belongs when backward may write it there directly: the
+    /// array and the flat vector's start in it of the node buffer the chunk's gradient is copied into
+    /// (tensor i's gradient at <c>Start + offset(i)</c>); null when the chunk is a right child, whose
+    /// gradient is added to its left sibling instead (that addition must stay one addition of the
+    /// whole chunk gradient, or the bits would change). A gradient handed to <see cref="TensorReady"/>
+    /// that already lies there is not copied.
+    /// </summary>
+    public (float[] Array, int Start)? CurrentTarget()
+    {
+        if (_cursor >= _plan.Steps.Count) return null;
+        var compute = _plan.Steps[_cursor];
+        int next = _cursor + 1;
+        if (next < _plan.Steps.Count && _plan.Steps[next] is { IsAdd: true } fused && fused.Source == compute.Target) return null;
+        if (compute.Target < _slots) return (_send, compute.Target * Length);
+        Region(compute.Target, 0, 0); // the scratch of that depth exists
+        return (_localScratch[compute.Target - _slots], 0);
+    }
+
+    /// <summary>Tensor <paramref name="index"/>'s offset in the flat gradient.</summary>
+    public int Offset(int index) => _offset[index];
+
     /// <summary>Starts a step of <paramref name="chunks"/> chunks.</summary>
     public void Begin(int chunks)
     {
@@ -120,7 +142,12 @@ internal sealed unsafe class DeterministicReducer
             TensorPrimitives.Add(left, gradient, left);
             next++;
         }
-        else gradient.CopyTo(Region(compute.Target, start, size));
+        else
+        {
+            var node = Region(compute.Target, start, size);
+            if (!(gradient.Overlaps((ReadOnlySpan<float>)node, out int shift) && shift == 0)) gradient.CopyTo(node); // backward wrote it in place
+            else Profile.BytesInPlace += (long)size * sizeof(float);
+        }
         for (; next < _plan.Steps.Count && _plan.Steps[next].IsAdd; next++)
         {
             var add = _plan.Steps[next];

@@ -147,6 +147,7 @@ internal sealed partial class Trainer
             foreach (int k in reducer.MyChunks)
             {
                 long t0 = StepProfile.Now, reducerBefore = profile.Add + profile.Exchange;
+                p.PointGradientsAtCurrentChunk(); // a left child's gradient goes straight into its node
                 using (Tensor.Scope())
                 {
                     var scaled = RunPiece(k);
@@ -161,6 +162,7 @@ internal sealed partial class Trainer
                 }
                 profile.Compute += StepProfile.Now - t0 - (profile.Add + profile.Exchange - reducerBefore);
             }
+            p.RestoreOwnGradients();
             foreach (var q in trainable) q.Value.Grad ??= Tensor.Zeros(q.Shape); // a rank without chunks has none yet
             reducer.Finish(i => trainable[i].Value.Grad!.Span);
         }
