@@ -67,10 +67,18 @@ internal sealed unsafe class DeterministicReducer
         Length = at <= Array.MaxLength ? (int)at : throw new ArgumentOutOfRangeException(nameof(sizes), at, "The gradient does not fit one flat vector.");
         _buckets = new ExchangeBuckets(_offset, _size, bucketBytes);
         _handedIn = new bool[sizes.Count];
+        if (_scatter) _reduced = GC.AllocateArray<float>(Math.Max(1, Length), pinned: true);
     }
 
     /// <summary>Whether the node sums travel by the fixed-order reduce-scatter.</summary>
     public bool ReduceScatter => _scatter;
+
+    /// <summary>
+    /// With the reduce-scatter, the flat vector the global gradient is gathered into (fixed for the
+    /// reducer's life): gradients that are views of it (tensor i at <see cref="Offset"/>(i)) are not
+    /// copied by <see cref="Finish"/>. Null with the all-gather, whose root sums go straight into the gradients.
+    /// </summary>
+    public float[]? ResultBuffer => _scatter ? _reduced : null;
 
     /// <summary>Floats per gradient (the model's trainable values).</summary>
     public int Length { get; }
@@ -240,7 +248,11 @@ internal sealed unsafe class DeterministicReducer
             Profile.WaitAfterBackward += t1 - t0;
             Profile.Exchange += t1 - t0;
             foreach (var (tensor, start, count) in _buckets.Segments(b))
-                _reduced.AsSpan(start, count).CopyTo(gradientOf(tensor).Slice(start - _offset[tensor], count));
+            {
+                var destination = gradientOf(tensor).Slice(start - _offset[tensor], count);
+                var sum = _reduced.AsSpan(start, count);
+                if (!(sum.Overlaps(destination, out int shift) && shift == 0)) sum.CopyTo(destination); // a view of the result needs no copy
+            }
             Profile.Copy += StepProfile.Now - t1;
         }
     }
@@ -269,7 +281,6 @@ internal sealed unsafe class DeterministicReducer
             at += (long)_slots * ranks * mine;
         }
         _receive = GC.AllocateArray<float>(checked((int)Math.Max(1, at)), pinned: true);
-        _reduced = GC.AllocateArray<float>(Math.Max(1, Length), pinned: true);
     }
 
     private void Layout(int chunks)

@@ -112,17 +112,27 @@ internal sealed class DataParallelRun(DistributedStrategy strategy) : IDisposabl
     /// <summary>
     /// Before a chunk: points each trainable parameter's gradient at the chunk's tree node when the
     /// reducer has one for it (<see cref="DeterministicReducer.CurrentTarget"/>: backward then writes
-    /// the chunk's gradient there and no copy is needed), else at the parameter's own gradient tensor.
+    /// the chunk's gradient there and no copy is needed), else at the parameter's own gradient tensor
+    /// (with the reduce-scatter, a view of the vector the global gradient is gathered into).
     /// The step clears the gradients before each chunk's backward either way, so the bits are the same.
     /// </summary>
     public void PointGradientsAtCurrentChunk()
     {
         var trainable = Trainable;
-        if (_ownGradients.Length != trainable.Length) _ownGradients = new Tensor[trainable.Length];
+        if (_ownGradients.Length != trainable.Length)
+        {
+            _ownGradients = new Tensor[trainable.Length];
+            // The reduce-scatter gathers the global gradient into one flat vector: gradients that are views of it need no copy.
+            if (Reducer!.ResultBuffer is { } result)
+            {
+                var storage = new CpuStorage<float>(result);
+                for (int i = 0; i < trainable.Length; i++) _ownGradients[i] = new Tensor(storage, trainable[i].Shape, Reducer.Offset(i));
+            }
+        }
         for (int i = 0; i < trainable.Length; i++)
         {
             var grad = trainable[i].Value.Grad;
-            if (grad is not null && !IsNodeView(grad)) _ownGradients[i] = grad;
+            if (grad is not null && !IsNodeView(grad) && Reducer!.ResultBuffer is null) _ownGradients[i] = grad;
             _ownGradients[i] ??= Tensor.Zeros(trainable[i].Shape);
         }
         if (Reducer!.CurrentTarget() is not { } target)
