@@ -29,14 +29,38 @@ internal static class CliDistributed
         Recursive = true,
     };
 
+    /// <summary>
+    /// <c>deepsharp train ... --exchange auto|all-gather|reduce-scatter</c>: how the deterministic mode's
+    /// node sums travel under mpiexec (<see cref="DeterministicExchange"/>; the bits are the same).
+    /// </summary>
+    public static Option<string> Exchange { get; } = CreateExchange();
+
+    private static Option<string> CreateExchange()
+    {
+        var option = new Option<string>("--exchange")
+        {
+            Description = "Under mpiexec: how the gradients' partial sums travel: auto (all-gather on 2 ranks, reduce-scatter from 3), all-gather or reduce-scatter; the weights are the same bits with each.",
+            DefaultValueFactory = _ => "auto",
+            Recursive = true,
+        };
+        option.AcceptOnlyFromAmong("auto", "all-gather", "reduce-scatter");
+        return option;
+    }
+
     /// <summary>Joins the MPI job when launched by mpiexec (once per process), sharding the optimizer state when the command line asks.</summary>
-    /// <param name="parse">The parsed command line (for <see cref="ShardOptimizer"/>).</param>
+    /// <param name="parse">The parsed command line (for <see cref="ShardOptimizer"/> and <see cref="Exchange"/>).</param>
     /// <exception cref="MpiUnavailableException">Launched by mpiexec, but MPICH's library is not installed.</exception>
     public static void Start(ParseResult? parse = null)
     {
         if (Strategy is not null || !DistributedStrategy.IsMpiLaunch) return;
         bool shard = parse?.GetResult(ShardOptimizer) is { } given && given.GetValueOrDefault<bool>();
-        Strategy = DistributedStrategy.FromEnvironment().WithOptimizerSharding(shard);
+        var exchange = (parse?.GetResult(Exchange) is { } chosen ? chosen.GetValueOrDefault<string>() : null) switch
+        {
+            "all-gather" => DeterministicExchange.AllGather,
+            "reduce-scatter" => DeterministicExchange.ReduceScatter,
+            _ => DeterministicExchange.Auto,
+        };
+        Strategy = DistributedStrategy.FromEnvironment().WithOptimizerSharding(shard).WithExchange(exchange);
         if (!Strategy.IsChief) Console.SetOut(TextWriter.Null);
     }
 

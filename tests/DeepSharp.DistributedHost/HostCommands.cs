@@ -40,7 +40,14 @@ internal static class HostCommands
         var strategy = mode switch
         {
             "deterministic" => DistributedStrategy.FromEnvironment(GradientReduction.Deterministic, a.Int("chunk", DistributedStrategy.DefaultChunkSize), a.Long("bucket-bytes", DistributedStrategy.DefaultBucketBytes))
-                .WithOptimizerSharding(a.Int("shard-optimizer", 0) != 0),
+                .WithOptimizerSharding(a.Int("shard-optimizer", 0) != 0)
+                .WithExchange(a.Text("exchange", "auto") switch
+                {
+                    "auto" => DeterministicExchange.Auto,
+                    "all-gather" => DeterministicExchange.AllGather,
+                    "reduce-scatter" => DeterministicExchange.ReduceScatter,
+                    var other => throw new ArgumentException($"unknown exchange '{other}'"),
+                }),
             "fast" => DistributedStrategy.FromEnvironment(GradientReduction.Fast, bucketBytes: a.Long("bucket-bytes", DistributedStrategy.DefaultBucketBytes)),
             "plain" => null,
             _ => throw new ArgumentException($"unknown mode '{mode}'"),
@@ -68,6 +75,9 @@ internal static class HostCommands
             backup.Resumed += r => Console.WriteLine($"rank {rank} resumed at step {r.Step} from {Path.GetFileName(r.Path)}");
             callbacks.Add(backup);
         }
+        // After the checkpoint's callback: the state a rank holds while a checkpoint is written (sharded: rank 0 alone gathers it whole).
+        var memoryAtCheckpoints = new OptimizerMemory(model);
+        callbacks.Add(memoryAtCheckpoints);
         (Tensor, Tensor)? validation = a.Int("validation", 0) is > 0 and int held ? SyntheticImages(held, a.Text("model", "seed") is "small" or "recurrent" ? 12 : 28, seed: 43) : null;
         // --interruptible 1: SIGINT stops Fit at a step boundary (as the CLI's Ctrl-C), agreed by every rank.
         using var stop = new CancellationTokenSource();
@@ -98,6 +108,7 @@ internal static class HostCommands
                 foreach (float v in tensor.Span) file.Write(BitConverter.GetBytes(v));
             }
         File.WriteAllText(Path.Combine(outDir, $"optimizer-floats-rank{rank}.txt"), memory.Peak.ToString(CultureInfo.InvariantCulture));
+        File.WriteAllText(Path.Combine(outDir, $"optimizer-floats-checkpoint-rank{rank}.txt"), memoryAtCheckpoints.Peak.ToString(CultureInfo.InvariantCulture));
         File.WriteAllLines(Path.Combine(outDir, $"loss-rank{rank}.txt"),
             history.Values.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + " " + string.Join(" ", kv.Value.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))));
         if (rank == 0) Console.WriteLine($"trained {steps} steps of {batch} on {strategy?.ToString() ?? "one process, plain Fit"}");
@@ -168,6 +179,19 @@ internal static class HostCommands
         {
             fixed (float* p = buffer) DeepSharp.Distributed.Mpi.Iallgather(p, -1, MpiNative.Float, p, -1, MpiNative.Float, MpiNative.CommWorld);
         });
+        Expect("ialltoallv-count", () =>
+        {
+            int* counts = stackalloc int[] { -1 };
+            int* displacements = stackalloc int[] { 0 };
+            fixed (float* p = buffer) DeepSharp.Distributed.Mpi.Ialltoallv(p, counts, displacements, MpiNative.Float, p + 2, counts, displacements, MpiNative.Float, MpiNative.CommWorld);
+        });
+        Expect("iallgatherv-datatype", () =>
+        {
+            int* counts = stackalloc int[] { 2 };
+            int* displacements = stackalloc int[] { 0 };
+            fixed (float* p = buffer) DeepSharp.Distributed.Mpi.Iallgatherv(MpiNative.InPlace, 0, MpiNative.Float, p, counts, displacements, 0x0bad0bad, MpiNative.CommWorld);
+        });
+        Expect("gather-root", () => strategy.Communicator.Gather<float>(buffer, new float[4 * strategy.WorldSize], root: strategy.WorldSize + 3));
         Expect("bad-communicator", () => DeepSharp.Distributed.Mpi.Barrier(0x12345678));
         Expect("allreduce-datatype", () =>
         {

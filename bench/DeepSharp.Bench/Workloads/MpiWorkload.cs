@@ -36,11 +36,11 @@ internal static class MpiWorkload
           --batch N      global batch (default 128)
           --chunk N      deterministic chunk size (default 32)
           --bucket BYTES exchange bucket size (default 25 MiB, the whole seed CNN's 2.8 MB in one)
-          --only LIST    configurations, comma-separated, of: one1,pair1,one2,det1,det2,tcp2,shard2,fast2 (default all)
+          --only LIST    configurations, comma-separated, of: one1,pair1,one2,det1,det2,bound2,rs2,tcp2,shard2,fast2 (default all)
           --alpha-beta   also measure MPI latency α and bandwidth β (shared memory and TCP)
         """;
 
-    private sealed record Config(string Name, string Label, int Ranks, int Threads, string Mode, bool Tcp, bool Pair = false);
+    private sealed record Config(string Name, string Label, int Ranks, int Threads, string Mode, bool Tcp, bool Pair = false, bool Bind = false);
 
     private static readonly Config[] Configs =
     [
@@ -49,6 +49,8 @@ internal static class MpiWorkload
         new("one2", "1 process x 2 threads, plain Fit", 0, 2, "plain", false),
         new("det1", "1 process x 1 thread, deterministic (chunks, no MPI)", 0, 1, "det", false),
         new("det2", "2 ranks x 1 thread, deterministic, shared memory", 2, 1, "det", false),
+        new("bound2", "2 ranks x 1 thread, deterministic, each bound to a core", 2, 1, "det", false, Bind: true),
+        new("rs2", "2 ranks x 1 thread, deterministic, reduce-scatter", 2, 1, "detrs", false),
         new("tcp2", "2 ranks x 1 thread, deterministic, TCP (NOLOCAL, UCX_TLS=tcp)", 2, 1, "det", true),
         new("shard2", "2 ranks x 1 thread, deterministic, optimizer sharded", 2, 1, "shard", false),
         new("fast2", "2 ranks x 1 thread, fast (MPI_Iallreduce)", 2, 1, "fast", false),
@@ -97,7 +99,7 @@ internal static class MpiWorkload
                 // (shared caches and memory), its rate the sum of theirs.
                 var runs = c.Pair
                     ? Task.WhenAll(Task.Run(() => Launch(0, false, rankArgs)), Task.Run(() => Launch(0, false, rankArgs))).Result
-                    : [Launch(c.Ranks, c.Tcp, rankArgs)];
+                    : [Launch(c.Ranks, c.Tcp, rankArgs, c.Bind)];
                 var lines = runs.SelectMany(l => l).ToList();
                 double rate = runs.Sum(run => double.Parse(Field(run.FirstOrDefault(l => l.StartsWith("MPIBENCH ", StringComparison.Ordinal))
                     ?? throw new InvalidOperationException($"{c.Label}: no result line:\n{string.Join('\n', run)}"), "stepsPerSecond"), CultureInfo.InvariantCulture));
@@ -118,7 +120,7 @@ internal static class MpiWorkload
             Console.WriteLine($"  {c.Label,-58} {s.Median,7:F2} [{s.Min:F2}-{s.Max:F2}]  ({s.Median * batch:F0} images/s)");
         }
         Console.WriteLine("== Ratios within a round, median [min-max]");
-        foreach (var (a, b) in new[] { ("pair1", "one1"), ("det2", "pair1"), ("det2", "one1"), ("tcp2", "one1"), ("shard2", "one1"), ("fast2", "one1"), ("det2", "one2"), ("one2", "one1"), ("det1", "one1") })
+        foreach (var (a, b) in new[] { ("pair1", "one1"), ("det2", "pair1"), ("det2", "one1"), ("bound2", "one1"), ("bound2", "det2"), ("rs2", "one1"), ("rs2", "det2"), ("tcp2", "one1"), ("shard2", "one1"), ("fast2", "one1"), ("det2", "one2"), ("one2", "one1"), ("det1", "one1") })
             if (ratios.TryGetValue(a + "/" + b, out var r))
             {
                 var s = Stats.Of(r);
@@ -157,12 +159,16 @@ internal static class MpiWorkload
     }
 
     /// <summary>This bench as ranks (mpiexec -n <paramref name="ranks"/>, or one process when 0); its standard output's lines.</summary>
-    private static List<string> Launch(int ranks, bool tcp, params string[] args)
+    private static List<string> Launch(int ranks, bool tcp, params string[] args) => Launch(ranks, tcp, args, bind: false);
+
+    /// <summary>As above; with <paramref name="bind"/> Hydra binds each rank to a core of its own (<c>-bind-to core</c>).</summary>
+    private static List<string> Launch(int ranks, bool tcp, string[] args, bool bind)
     {
         string self = typeof(MpiWorkload).Assembly.Location;
+        string[] binding = bind ? ["-bind-to", "core"] : [];
         var psi = ranks == 0
             ? new ProcessStartInfo("dotnet", [self, "--mpi-rank", .. args])
-            : new ProcessStartInfo(Mpiexec(), ["-n", ranks.ToString(CultureInfo.InvariantCulture), "dotnet", self, "--mpi-rank", .. args]);
+            : new ProcessStartInfo(Mpiexec(), [.. binding, "-n", ranks.ToString(CultureInfo.InvariantCulture), "dotnet", self, "--mpi-rank", .. args]);
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
         if (tcp)
@@ -210,6 +216,7 @@ internal static class MpiWorkload
         {
             "plain" => null,
             "det" => DistributedStrategy.FromEnvironment(GradientReduction.Deterministic, chunk, bucket),
+            "detrs" => DistributedStrategy.FromEnvironment(GradientReduction.Deterministic, chunk, bucket).WithExchange(DeterministicExchange.ReduceScatter),
             "shard" => DistributedStrategy.FromEnvironment(GradientReduction.Deterministic, chunk, bucket).WithOptimizerSharding(),
             "fast" => DistributedStrategy.FromEnvironment(GradientReduction.Fast, bucketBytes: bucket),
             _ => throw new ArgumentException($"unknown mode '{mode}'"),

@@ -9,6 +9,7 @@ internal static class TrainCommand
     {
         var train = new Command("train", "Train a preset model on a data set.");
         train.Options.Add(CliDistributed.ShardOptimizer); // data-parallel under mpiexec (docs/distributed.md)
+        train.Options.Add(CliDistributed.Exchange);
         train.Subcommands.Add(TrainMnistCommand.Create());
         train.Subcommands.Add(TrainNamesCommand.Create());
         train.Subcommands.Add(TrainSpamCommand.Create());

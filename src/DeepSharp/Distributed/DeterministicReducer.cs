@@ -9,7 +9,11 @@ namespace DeepSharp.Distributed;
 /// (<see cref="LocalSumPlan"/>); the ranks exchange those node sums with non-blocking all-gathers, one
 /// per bucket (<see cref="ExchangeBuckets"/>), each started as soon as every gradient in the bucket is
 /// final during the rank's last chunk's backward; every rank then adds the nodes up the tree to the
-/// root, bucket by bucket, straight into the parameters' gradients.
+/// root, bucket by bucket, straight into the parameters' gradients. With the reduce-scatter exchange
+/// each bucket is cut into one slice per rank instead: rank r receives slice r of every rank's node
+/// sums (one non-blocking all-to-all per bucket), adds only that slice up the tree, and the ranks
+/// all-gather the summed slices. The tree is elementwise, so a slice's sum has the bits of the whole
+/// one, and every value is summed by exactly one rank in the one fixed order.
 /// <para>
 /// Use per step: <see cref="Begin"/>, then for each of <see cref="MyChunks"/> in order: run the chunk
 /// and hand in every tensor's gradient with <see cref="TensorReady"/> (any order, each once; during
@@ -36,12 +40,23 @@ internal sealed unsafe class DeterministicReducer
     private bool[] _handedIn = [];
     private long _firstStart;          // when this step's first bucket started (0: none yet)
 
+    // The reduce-scatter exchange: per bucket, every rank's slice (counts and flat starts, W ints each,
+    // pinned: MPI reads them until the request is done), what this rank receives from each rank (its
+    // slice's length, at rank × length), where its received slices start, and the all-gathers of the sums.
+    private readonly bool _scatter;
+    private int[][] _sliceCounts = [], _sliceStarts = [], _mineCounts = [], _mineDispls = [];
+    private long[] _receiveBase = [];
+    private int[] _gathers = [];
+    private float[] _reduced = [];
+
     /// <param name="communicator">The ranks.</param>
     /// <param name="sizes">Floats per trainable tensor, in index order (the flat layout).</param>
     /// <param name="bucketBytes">Bytes per exchange bucket (a tensor larger than a bucket is split).</param>
-    public DeterministicReducer(Communicator communicator, IReadOnlyList<int> sizes, long bucketBytes)
+    /// <param name="reduceScatter">Whether the node sums travel by the fixed-order reduce-scatter (else by all-gather); ignored on one rank.</param>
+    public DeterministicReducer(Communicator communicator, IReadOnlyList<int> sizes, long bucketBytes, bool reduceScatter = false)
     {
         _communicator = communicator;
+        _scatter = reduceScatter && communicator.Size > 1;
         (_offset, _size) = (new int[sizes.Count], new int[sizes.Count]);
         long at = 0;
         for (int i = 0; i < sizes.Count; i++)
@@ -52,7 +67,18 @@ internal sealed unsafe class DeterministicReducer
         Length = at <= Array.MaxLength ? (int)at : throw new ArgumentOutOfRangeException(nameof(sizes), at, "The gradient does not fit one flat vector.");
         _buckets = new ExchangeBuckets(_offset, _size, bucketBytes);
         _handedIn = new bool[sizes.Count];
+        if (_scatter) _reduced = GC.AllocateArray<float>(Math.Max(1, Length), pinned: true);
     }
+
+    /// <summary>Whether the node sums travel by the fixed-order reduce-scatter.</summary>
+    public bool ReduceScatter => _scatter;
+
+    /// <summary>
+    /// With the reduce-scatter, the flat vector the global gradient is gathered into (fixed for the
+    /// reducer's life): gradients that are views of it (tensor i at <see cref="Offset"/>(i)) are not
+    /// copied by <see cref="Finish"/>. Null with the all-gather, whose root sums go straight into the gradients.
+    /// </summary>
+    public float[]? ResultBuffer => _scatter ? _reduced : null;
 
     /// <summary>Floats per gradient (the model's trainable values).</summary>
     public int Length { get; }
@@ -68,6 +94,28 @@ internal sealed unsafe class DeterministicReducer
 
     /// <summary>Whether <paramref name="chunk"/> is this rank's last of the step (the one whose backward overlaps the exchange).</summary>
     public bool IsLast(int chunk) => _plan.Chunks.Count > 0 && _plan.Chunks[^1] == chunk;
+
+    /// <summary>
+    /// Where the current chunk's gradient belongs when backward may write it there directly: the
+    /// array and the flat vector's start in it of the node buffer the chunk's gradient is copied into
+    /// (tensor i's gradient at <c>Start + offset(i)</c>); null when the chunk is a right child, whose
+    /// gradient is added to its left sibling instead (that addition must stay one addition of the
+    /// whole chunk gradient, or the bits would change). A gradient handed to <see cref="TensorReady"/>
+    /// that already lies there is not copied.
+    /// </summary>
+    public (float[] Array, int Start)? CurrentTarget()
+    {
+        if (_cursor >= _plan.Steps.Count) return null;
+        var compute = _plan.Steps[_cursor];
+        int next = _cursor + 1;
+        if (next < _plan.Steps.Count && _plan.Steps[next] is { IsAdd: true } fused && fused.Source == compute.Target) return null;
+        if (compute.Target < _slots) return (_send, compute.Target * Length);
+        Region(compute.Target, 0, 0); // the scratch of that depth exists
+        return (_localScratch[compute.Target - _slots], 0);
+    }
+
+    /// <summary>Tensor <paramref name="index"/>'s offset in the flat gradient.</summary>
+    public int Offset(int index) => _offset[index];
 
     /// <summary>Starts a step of <paramref name="chunks"/> chunks.</summary>
     public void Begin(int chunks)
@@ -102,7 +150,12 @@ internal sealed unsafe class DeterministicReducer
             TensorPrimitives.Add(left, gradient, left);
             next++;
         }
-        else gradient.CopyTo(Region(compute.Target, start, size));
+        else
+        {
+            var node = Region(compute.Target, start, size);
+            if (!(gradient.Overlaps((ReadOnlySpan<float>)node, out int shift) && shift == 0)) gradient.CopyTo(node); // backward wrote it in place
+            else Profile.BytesInPlace += (long)size * sizeof(float);
+        }
         for (; next < _plan.Steps.Count && _plan.Steps[next].IsAdd; next++)
         {
             var add = _plan.Steps[next];
@@ -135,6 +188,11 @@ internal sealed unsafe class DeterministicReducer
     {
         if (_firstStart != 0) Profile.HeadStart += StepProfile.Now - _firstStart;
         StartReadyBuckets(all: true);
+        if (_scatter)
+        {
+            FinishScattered(gradientOf);
+            return;
+        }
         for (int b = 0; b < _buckets.Count; b++)
         {
             long t0 = StepProfile.Now;
@@ -150,6 +208,79 @@ internal sealed unsafe class DeterministicReducer
             }
             Profile.Add += StepProfile.Now - t1;
         }
+    }
+
+    /// <summary>
+    /// The reduce-scatter's end: bucket by bucket, waits for this rank's slices of every rank's nodes,
+    /// adds its slice up the tree and starts the all-gather of the summed slices; then waits for those
+    /// and copies each bucket's global sums into the gradients.
+    /// </summary>
+    private void FinishScattered(Func<int, Span<float>> gradientOf)
+    {
+        int rank = _communicator.Rank;
+        for (int b = 0; b < _buckets.Count; b++)
+        {
+            long t0 = StepProfile.Now;
+            WaitBucket(b);
+            long t1 = StepProfile.Now;
+            Profile.WaitAfterBackward += t1 - t0;
+            Profile.Exchange += t1 - t0;
+            int start = _sliceStarts[b][rank], count = _sliceCounts[b][rank];
+            if (count > 0)
+            {
+                var destination = _reduced.AsSpan(start, count);
+                var root = SumGlobal(0, _chunks, 0, 0, start, count, b, destination);
+                if (!root.Overlaps(destination)) root.CopyTo(destination);
+            }
+            long t2 = StepProfile.Now;
+            Profile.Add += t2 - t1;
+            fixed (float* reduced = _reduced)
+            fixed (int* counts = _sliceCounts[b])
+            fixed (int* starts = _sliceStarts[b])
+                _gathers[b] = _communicator.StartAllgatherv(reduced, counts, starts);
+            Profile.Exchange += StepProfile.Now - t2;
+        }
+        for (int b = 0; b < _buckets.Count; b++)
+        {
+            long t0 = StepProfile.Now;
+            _communicator.Wait(ref _gathers[b]);
+            long t1 = StepProfile.Now;
+            Profile.WaitAfterBackward += t1 - t0;
+            Profile.Exchange += t1 - t0;
+            foreach (var (tensor, start, count) in _buckets.Segments(b))
+            {
+                var destination = gradientOf(tensor).Slice(start - _offset[tensor], count);
+                var sum = _reduced.AsSpan(start, count);
+                if (!(sum.Overlaps(destination, out int shift) && shift == 0)) sum.CopyTo(destination); // a view of the result needs no copy
+            }
+            Profile.Copy += StepProfile.Now - t1;
+        }
+    }
+
+    /// <summary>The reduce-scatter's slices: each bucket cut into W balanced pieces, and where this rank's received pieces go.</summary>
+    private void LayoutSlices()
+    {
+        int ranks = _communicator.Size, rank = _communicator.Rank;
+        (_sliceCounts, _sliceStarts, _mineCounts, _mineDispls) = (new int[_buckets.Count][], new int[_buckets.Count][], new int[_buckets.Count][], new int[_buckets.Count][]);
+        _receiveBase = new long[_buckets.Count];
+        _gathers = new int[_buckets.Count];
+        long at = 0;
+        for (int b = 0; b < _buckets.Count; b++)
+        {
+            var (start, count) = _buckets.Range(b);
+            (_sliceCounts[b], _sliceStarts[b]) = (GC.AllocateArray<int>(ranks, pinned: true), GC.AllocateArray<int>(ranks, pinned: true));
+            for (int d = 0; d < ranks; d++)
+            {
+                var (lo, hi) = ChunkTree.Share(count, d, ranks);
+                (_sliceStarts[b][d], _sliceCounts[b][d]) = (start + lo, hi - lo);
+            }
+            int mine = _sliceCounts[b][rank];
+            (_mineCounts[b], _mineDispls[b]) = (GC.AllocateArray<int>(ranks, pinned: true), GC.AllocateArray<int>(ranks, pinned: true));
+            for (int s = 0; s < ranks; s++) (_mineCounts[b][s], _mineDispls[b][s]) = (mine, s * mine);
+            _receiveBase[b] = at;
+            at += (long)_slots * ranks * mine;
+        }
+        _receive = GC.AllocateArray<float>(checked((int)Math.Max(1, at)), pinned: true);
     }
 
     private void Layout(int chunks)
@@ -170,7 +301,8 @@ internal sealed unsafe class DeterministicReducer
         _buckets.SetSlots(_slots);
         // Pinned: MPI reads and writes them while backward and the collector go on.
         _send = GC.AllocateArray<float>(checked(_slots * Length), pinned: true);
-        _receive = ranks == 1 ? [] : GC.AllocateArray<float>(checked(_slots * Length * ranks), pinned: true);
+        if (_scatter) LayoutSlices();
+        else _receive = ranks == 1 ? [] : GC.AllocateArray<float>(checked(_slots * Length * ranks), pinned: true);
         _chunks = chunks;
     }
 
@@ -204,7 +336,17 @@ internal sealed unsafe class DeterministicReducer
                 if (_firstStart == 0) _firstStart = StepProfile.Now;
             }
             Profile.BytesExchanged += (long)count * _slots * sizeof(float);
-            if (_communicator.Size > 1)
+            if (_scatter)
+                for (int s = 0; s < _slots; s++)
+                    fixed (float* send = _send)
+                    fixed (float* receive = _receive)
+                    fixed (int* counts = _sliceCounts[b])
+                    fixed (int* starts = _sliceStarts[b])
+                    fixed (int* mineCounts = _mineCounts[b])
+                    fixed (int* mineDispls = _mineDispls[b])
+                        _buckets.Request(b, s) = _communicator.StartAlltoallv(send + (long)s * Length, counts, starts,
+                            receive + _receiveBase[b] + (long)s * _communicator.Size * _sliceCounts[b][_communicator.Rank], mineCounts, mineDispls);
+            else if (_communicator.Size > 1)
                 for (int s = 0; s < _slots; s++)
                     fixed (float* send = &_send[s * Length + start])
                     fixed (float* receive = &_receive[ReceiveBlock(b, s)])
@@ -244,7 +386,14 @@ internal sealed unsafe class DeterministicReducer
     /// <summary>Rank <paramref name="rank"/>'s node in slot <paramref name="slot"/>, elements [start, start + count) of bucket <paramref name="b"/>.</summary>
     private ReadOnlySpan<float> Gathered(int rank, int slot, int b, int start, int count)
     {
-        if (_communicator.Size == 1) return _send.AsSpan(slot * Length + start, count);
+        if (_communicator.Size == 1 || rank == _communicator.Rank) return _send.AsSpan(slot * Length + start, count);
+        if (_scatter)
+        {
+            // This rank's slice of rank `rank`'s node: from its block of what this bucket's all-to-all brought in.
+            int mine = _sliceCounts[b][_communicator.Rank];
+            long at = _receiveBase[b] + ((long)slot * _communicator.Size + rank) * mine + (start - _sliceStarts[b][_communicator.Rank]);
+            return _receive.AsSpan(checked((int)at), count);
+        }
         var (bucketStart, bucketCount) = _buckets.Range(b);
         return _receive.AsSpan(ReceiveBlock(b, slot) + rank * bucketCount + (start - bucketStart), count);
     }

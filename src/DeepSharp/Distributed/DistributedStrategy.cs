@@ -109,7 +109,36 @@ public sealed class DistributedStrategy
     {
         if (shard && Reduction != GradientReduction.Deterministic)
             throw new InvalidOperationException("Optimizer sharding (ZeRO stage 1) is built for the deterministic reduction only; use GradientReduction.Deterministic.");
-        return new DistributedStrategy(Communicator, Reduction, ChunkSize, BucketBytes) { ShardOptimizer = shard, Profile = Profile };
+        return new DistributedStrategy(Communicator, Reduction, ChunkSize, BucketBytes) { ShardOptimizer = shard, Exchange = Exchange, Profile = Profile };
+    }
+
+    /// <summary>The number of ranks from which <see cref="DeterministicExchange.Auto"/> takes the reduce-scatter: 3.</summary>
+    public const int ReduceScatterFromRanks = 3;
+
+    /// <summary>
+    /// How the deterministic mode's node sums travel (<see cref="DeterministicExchange.Auto"/> by
+    /// default: all-gather on two ranks, the fixed-order reduce-scatter from
+    /// <see cref="ReduceScatterFromRanks"/> on). The bits do not depend on it. See <see cref="WithExchange"/>.
+    /// </summary>
+    public DeterministicExchange Exchange { get; private init; }
+
+    /// <summary>Whether this job's deterministic exchange is the reduce-scatter (the choice <see cref="Exchange"/> makes for this number of ranks).</summary>
+    public bool UsesReduceScatter => WorldSize > 1 && (Exchange == DeterministicExchange.ReduceScatter || (Exchange == DeterministicExchange.Auto && WorldSize >= ReduceScatterFromRanks));
+
+    /// <summary>
+    /// This strategy with the deterministic exchange <paramref name="exchange"/> (the CLI's
+    /// <c>--exchange all-gather|reduce-scatter|auto</c>): the weights are the same bits with either;
+    /// the reduce-scatter moves and adds less per rank beyond two ranks.
+    /// </summary>
+    /// <param name="exchange">How the node sums travel.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="exchange"/> is not a defined value.</exception>
+    /// <exception cref="InvalidOperationException">An exchange other than Auto was asked for in <see cref="GradientReduction.Fast"/> mode.</exception>
+    public DistributedStrategy WithExchange(DeterministicExchange exchange)
+    {
+        if (!Enum.IsDefined(exchange)) throw new ArgumentOutOfRangeException(nameof(exchange), exchange, "Unknown deterministic exchange.");
+        if (exchange != DeterministicExchange.Auto && Reduction != GradientReduction.Deterministic)
+            throw new InvalidOperationException($"The {exchange} exchange is the deterministic reduction's; fast mode all-reduces with MPI.");
+        return new DistributedStrategy(Communicator, Reduction, ChunkSize, BucketBytes) { ShardOptimizer = ShardOptimizer, Exchange = exchange, Profile = Profile };
     }
 
     /// <summary>Where the data-parallel steps' time went (the bench reads it).</summary>
@@ -147,6 +176,6 @@ public sealed class DistributedStrategy
     /// <summary>This strategy's settings, for logs.</summary>
     public override string ToString() =>
         $"{WorldSize} rank{(WorldSize == 1 ? "" : "s")} ({(Communicator is MpiCommunicator ? "MPI" : "one process, no MPI")}), " +
-        (Reduction == GradientReduction.Deterministic ? $"deterministic reduction, chunks of {ChunkSize} samples" : $"fast reduction, buckets of {BucketBytes >> 20} MiB") +
+        (Reduction == GradientReduction.Deterministic ? $"deterministic reduction, chunks of {ChunkSize} samples{(UsesReduceScatter ? ", reduce-scatter" : "")}" : $"fast reduction, buckets of {BucketBytes >> 20} MiB") +
         (ShardOptimizer ? ", optimizer state sharded (ZeRO stage 1)" : "");
 }

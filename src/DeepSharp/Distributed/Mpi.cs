@@ -103,6 +103,25 @@ internal static unsafe class Mpi
         return request;
     }
 
+    /// <summary>Starts a non-blocking all-gather of blocks of different sizes and returns its request.</summary>
+    public static int Iallgatherv(void* send, int sendCount, int sendType, void* receive, int* receiveCounts, int* displacements, int receiveType, int comm)
+    {
+        int request;
+        Check(MpiNative.Iallgatherv(send, sendCount, sendType, receive, receiveCounts, displacements, receiveType, comm, &request), "MPI_Iallgatherv");
+        return request;
+    }
+
+    /// <summary>Starts a non-blocking all-to-all of blocks of different sizes and returns its request.</summary>
+    public static int Ialltoallv(void* send, int* sendCounts, int* sendDisplacements, int sendType, void* receive, int* receiveCounts, int* receiveDisplacements, int receiveType, int comm)
+    {
+        int request;
+        Check(MpiNative.Ialltoallv(send, sendCounts, sendDisplacements, sendType, receive, receiveCounts, receiveDisplacements, receiveType, comm, &request), "MPI_Ialltoallv");
+        return request;
+    }
+
+    public static void Gather(void* send, int sendCount, int sendType, void* receive, int receiveCount, int receiveType, int root, int comm) =>
+        Check(MpiNative.Gather(send, sendCount, sendType, receive, receiveCount, receiveType, root, comm), "MPI_Gather");
+
     public static void Bcast(void* buffer, int count, int datatype, int root, int comm) =>
         Check(MpiNative.Bcast(buffer, count, datatype, root, comm), "MPI_Bcast");
 

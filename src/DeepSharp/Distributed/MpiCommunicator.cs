@@ -61,6 +61,22 @@ internal sealed unsafe class MpiCommunicator : Communicator
     public override int StartAllgather(float* send, int count, float* receive) =>
         Mpi.Iallgather(send, count, MpiNative.Float, receive, count, MpiNative.Float, MpiNative.CommWorld);
 
+    public override void Gather<T>(ReadOnlySpan<T> send, Span<T> receive, int root)
+    {
+        if (Rank == root && receive.Length != (long)send.Length * Size)
+            throw new ArgumentException($"Gather: the receive buffer holds {receive.Length} values; {Size} ranks × {send.Length} need {(long)send.Length * Size}.", nameof(receive));
+        int bytes = ByteCount((long)send.Length * sizeof(T), "Gather");
+        fixed (T* s = send)
+        fixed (T* r = receive)
+            Mpi.Gather(s, bytes, MpiNative.Byte, r, bytes, MpiNative.Byte, root, MpiNative.CommWorld);
+    }
+
+    public override int StartAllgatherv(float* buffer, int* counts, int* displacements) =>
+        Mpi.Iallgatherv(MpiNative.InPlace, 0, MpiNative.Float, buffer, counts, displacements, MpiNative.Float, MpiNative.CommWorld);
+
+    public override int StartAlltoallv(float* send, int* sendCounts, int* sendDisplacements, float* receive, int* receiveCounts, int* receiveDisplacements) =>
+        Mpi.Ialltoallv(send, sendCounts, sendDisplacements, MpiNative.Float, receive, receiveCounts, receiveDisplacements, MpiNative.Float, MpiNative.CommWorld);
+
     public override bool Test(ref int request) => Mpi.Test(ref request);
     public override void Wait(ref int request) => Mpi.Wait(ref request);
     public override void Barrier() => Mpi.Barrier(MpiNative.CommWorld);

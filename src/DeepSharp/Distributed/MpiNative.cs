@@ -87,6 +87,15 @@ internal static unsafe partial class MpiNative
     [LibraryImport(LibraryName, EntryPoint = "MPI_Iallgather")]
     public static partial int Iallgather(void* sendbuf, int sendcount, int sendtype, void* recvbuf, int recvcount, int recvtype, int comm, int* request);
 
+    [LibraryImport(LibraryName, EntryPoint = "MPI_Iallgatherv")]
+    public static partial int Iallgatherv(void* sendbuf, int sendcount, int sendtype, void* recvbuf, int* recvcounts, int* displs, int recvtype, int comm, int* request);
+
+    [LibraryImport(LibraryName, EntryPoint = "MPI_Ialltoallv")]
+    public static partial int Ialltoallv(void* sendbuf, int* sendcounts, int* sdispls, int sendtype, void* recvbuf, int* recvcounts, int* rdispls, int recvtype, int comm, int* request);
+
+    [LibraryImport(LibraryName, EntryPoint = "MPI_Gather")]
+    public static partial int Gather(void* sendbuf, int sendcount, int sendtype, void* recvbuf, int recvcount, int recvtype, int root, int comm);
+
     [LibraryImport(LibraryName, EntryPoint = "MPI_Bcast")]
     public static partial int Bcast(void* buffer, int count, int datatype, int root, int comm);
 

@@ -18,6 +18,9 @@ internal sealed class StepProfile
     /// <summary>Bytes of the exchange started before the last chunk's backward ended, and all of them.</summary>
     public long BytesStartedEarly, BytesExchanged;
 
+    /// <summary>Bytes of chunk gradients backward wrote straight into their tree node (no copy).</summary>
+    public long BytesInPlace;
+
     /// <summary>Ticks spent waiting for the exchange after backward ended.</summary>
     public long WaitAfterBackward;
 
@@ -28,7 +31,7 @@ internal sealed class StepProfile
 
     public void Reset()
     {
-        Compute = Copy = Add = Exchange = Optimizer = Total = WaitAfterBackward = HeadStart = BytesStartedEarly = BytesExchanged = 0;
+        Compute = Copy = Add = Exchange = Optimizer = Total = WaitAfterBackward = HeadStart = BytesStartedEarly = BytesExchanged = BytesInPlace = 0;
         Steps = 0;
     }
 
@@ -40,5 +43,5 @@ internal sealed class StepProfile
         $"steps {Steps}: total {PerStepMs(Total):F2} ms/step = compute {PerStepMs(Compute):F2} + copies {PerStepMs(Copy):F2} + adds {PerStepMs(Add):F2} " +
         $"+ exchange {PerStepMs(Exchange):F2} (waited after backward {PerStepMs(WaitAfterBackward):F2}) + optimizer {PerStepMs(Optimizer):F2} + other " +
         $"{PerStepMs(Total - Compute - Copy - Add - Exchange - Optimizer):F2}; {(BytesExchanged == 0 ? 0 : 100.0 * BytesStartedEarly / BytesExchanged):F0} % of the exchanged bytes started " +
-        $"during backward, {PerStepMs(HeadStart):F2} ms before it ended";
+        $"during backward, {PerStepMs(HeadStart):F2} ms before it ended; {(Steps == 0 ? 0 : BytesInPlace / Steps / 1024):F0} KiB/step of chunk gradients written in place";
 }

@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using DeepSharp.Distributed;
 using DeepSharp.Nn;
 using DeepSharp.Tensors;
+using Tensor = DeepSharp.Tensors.Tensor;
 
 namespace DeepSharp.Training;
 
@@ -55,7 +56,7 @@ internal sealed class DataParallelRun(DistributedStrategy strategy) : IDisposabl
         FrozenAtStart = new float[Total(Frozen)];
         if (Strategy.Reduction == GradientReduction.Deterministic)
         {
-            Reducer = new DeterministicReducer(Communicator, Sizes, Strategy.BucketBytes) { Profile = Strategy.Profile };
+            Reducer = new DeterministicReducer(Communicator, Sizes, Strategy.BucketBytes, Strategy.UsesReduceScatter) { Profile = Strategy.Profile };
             ChunkListener = new Trainer.ChunkListener(Reducer, trainable);
             Shard = Strategy.ShardOptimizer ? new OptimizerShard(Communicator, trainable) : null;
         }
@@ -101,6 +102,62 @@ internal sealed class DataParallelRun(DistributedStrategy strategy) : IDisposabl
             if (target is not null) part.CopyTo(target.Span);
         }
     }
+
+    // Deterministic mode: each trainable's own gradient tensor, and views of the reducer's node buffers
+    // (per buffer start) that backward writes a chunk's gradient into instead.
+    private Tensor[] _ownGradients = [];
+    private readonly Dictionary<(float[] Array, int Start), Tensor[]> _nodeViews = [];
+    private readonly Dictionary<float[], CpuStorage<float>> _nodeStorage = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
+    /// Before a chunk: points each trainable parameter's gradient at the chunk's tree node when the
+    /// reducer has one for it (<see cref="DeterministicReducer.CurrentTarget"/>: backward then writes
+    /// the chunk's gradient there and no copy is needed), else at the parameter's own gradient tensor
+    /// (with the reduce-scatter, a view of the vector the global gradient is gathered into).
+    /// The step clears the gradients before each chunk's backward either way, so the bits are the same.
+    /// </summary>
+    public void PointGradientsAtCurrentChunk()
+    {
+        var trainable = Trainable;
+        if (_ownGradients.Length != trainable.Length)
+        {
+            _ownGradients = new Tensor[trainable.Length];
+            // The reduce-scatter gathers the global gradient into one flat vector: gradients that are views of it need no copy.
+            if (Reducer!.ResultBuffer is { } result)
+            {
+                var storage = new CpuStorage<float>(result);
+                for (int i = 0; i < trainable.Length; i++) _ownGradients[i] = new Tensor(storage, trainable[i].Shape, Reducer.Offset(i));
+            }
+        }
+        for (int i = 0; i < trainable.Length; i++)
+        {
+            var grad = trainable[i].Value.Grad;
+            if (grad is not null && !IsNodeView(grad) && Reducer!.ResultBuffer is null) _ownGradients[i] = grad;
+            _ownGradients[i] ??= Tensor.Zeros(trainable[i].Shape);
+        }
+        if (Reducer!.CurrentTarget() is not { } target)
+        {
+            RestoreOwnGradients();
+            return;
+        }
+        if (!_nodeViews.TryGetValue(target, out var views))
+        {
+            if (!_nodeStorage.TryGetValue(target.Array, out var storage)) _nodeStorage[target.Array] = storage = new CpuStorage<float>(target.Array);
+            views = new Tensor[trainable.Length];
+            for (int i = 0; i < trainable.Length; i++) views[i] = new Tensor(storage, trainable[i].Shape, target.Start + Reducer.Offset(i));
+            _nodeViews[target] = views;
+        }
+        for (int i = 0; i < trainable.Length; i++) trainable[i].Value.Grad = views[i];
+    }
+
+    /// <summary>Gives each trainable parameter its own gradient tensor back (before the step's global gradient is written into them).</summary>
+    public void RestoreOwnGradients()
+    {
+        for (int i = 0; i < _ownGradients.Length; i++)
+            if (_ownGradients[i] is { } own) Trainable[i].Value.Grad = own;
+    }
+
+    private bool IsNodeView(Tensor t) => t.Storage is CpuStorage<float> s && _nodeStorage.ContainsValue(s);
 
     /// <summary>Scales tensor <paramref name="index"/>'s gradient into its bucket slot and hands it in.</summary>
     public void HandIn(int index, float scale)

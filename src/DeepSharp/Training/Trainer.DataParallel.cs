@@ -46,10 +46,10 @@ internal sealed partial class Trainer
             }
             catch (TrainingCanceledException stop) when (stop.CancellationToken == agreed.Token)
             {
-                _parallel.Shard?.GatherOptimizerState(Optimizer, keepShard: false); // every rank stopped at this step
+                _parallel.Shard?.GatherOptimizerState(Optimizer); // every rank stopped at this step
                 throw new TrainingCanceledException(stop.History, stop.Epoch, stop.Step, cancellationToken);
             }
-            _parallel.Shard?.GatherOptimizerState(Optimizer, keepShard: false); // the optimizer whole again, as after any Fit
+            _parallel.Shard?.GatherOptimizerState(Optimizer); // the optimizer whole again, as after any Fit
             return history;
         }
         catch (Exception e) when (strategy.WorldSize > 1 && e is not TrainingCanceledException) // a stop every rank agreed on is no failure
@@ -66,9 +66,10 @@ internal sealed partial class Trainer
 
     /// <summary>
     /// Called on every rank before a checkpoint is taken (rank 0 writes it): with the optimizer state
-    /// sharded, the ranks gather it whole, so rank 0's checkpoint holds all of it.
+    /// sharded, the ranks gather it onto rank 0, so rank 0's checkpoint holds all of it; the other
+    /// ranks keep only their slices.
     /// </summary>
-    public void PrepareCheckpoint() => _parallel?.Shard?.GatherOptimizerState(Optimizer, keepShard: true);
+    public void PrepareCheckpoint() => _parallel?.Shard?.GatherOptimizerStateForCheckpoint(Optimizer);
 
     /// <summary>
     /// The data-parallel training step: this rank's chunks (deterministic) or shard (fast) through
@@ -146,6 +147,7 @@ internal sealed partial class Trainer
             foreach (int k in reducer.MyChunks)
             {
                 long t0 = StepProfile.Now, reducerBefore = profile.Add + profile.Exchange;
+                p.PointGradientsAtCurrentChunk(); // a left child's gradient goes straight into its node
                 using (Tensor.Scope())
                 {
                     var scaled = RunPiece(k);
@@ -160,6 +162,7 @@ internal sealed partial class Trainer
                 }
                 profile.Compute += StepProfile.Now - t0 - (profile.Add + profile.Exchange - reducerBefore);
             }
+            p.RestoreOwnGradients();
             foreach (var q in trainable) q.Value.Grad ??= Tensor.Zeros(q.Shape); // a rank without chunks has none yet
             reducer.Finish(i => trainable[i].Value.Grad!.Span);
         }

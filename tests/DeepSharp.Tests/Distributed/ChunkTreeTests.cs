@@ -44,9 +44,11 @@ public sealed class ChunkTreeTests
     }
 
     [Theory]
-    [InlineData(1 << 20)] // one bucket
-    [InlineData(24)]      // buckets of 6 floats: tensors split over several, buckets spanning tensors
-    public void AnyNumberOfRanksGivesOneRanksBits(long bucketBytes)
+    [InlineData(1 << 20, false)] // one bucket
+    [InlineData(24, false)]      // buckets of 6 floats: tensors split over several, buckets spanning tensors
+    [InlineData(1 << 20, true)]  // the reduce-scatter: each rank sums its slice of the bucket
+    [InlineData(24, true)]       // slices of 0-2 floats, the last bucket (1 float) on one rank only
+    public void AnyNumberOfRanksGivesOneRanksBits(long bucketBytes, bool reduceScatter)
     {
         int[] sizes = [5, 1, 17, 14]; // 37 floats in four tensors
         const int length = 37;
@@ -67,7 +69,8 @@ public sealed class ChunkTreeTests
                 {
                     var computed = new List<int>();
                     var result = new float[length];
-                    var reducer = new DeterministicReducer(comm, sizes, bucketBytes);
+                    var reducer = new DeterministicReducer(comm, sizes, bucketBytes, reduceScatter);
+                    Assert.Equal(reduceScatter && ranks > 1, reducer.ReduceScatter);
                     for (int step = 0; step < 2; step++) // a second step reuses the layout
                     {
                         computed.Clear();

@@ -50,10 +50,11 @@ public sealed class CliLaunchTests : IDisposable
         Assert.True(checkpointed.Code == 0, checkpointed.All);
         Assert.Equal(File.ReadAllBytes(Path.Combine(_root.File("one"), "model.safetensors")), File.ReadAllBytes(Path.Combine(_root.File("three"), "model.safetensors")));
 
-        // --shard-optimizer: each rank keeps half of Adam's moments; the model is the same, bit for bit.
-        var sharded = await Train(2, _root.File("four"), data, "--shard-optimizer");
+        // --shard-optimizer: each rank keeps half of Adam's moments; with --exchange reduce-scatter each
+        // rank sums half of the gradient; the model is the same, bit for bit.
+        var sharded = await Train(2, _root.File("four"), data, "--shard-optimizer", "--exchange", "reduce-scatter");
         Assert.True(sharded.Code == 0, sharded.All);
-        Assert.Contains("optimizer state sharded (ZeRO stage 1)", sharded.Out);
+        Assert.Contains("reduce-scatter, optimizer state sharded (ZeRO stage 1)", sharded.Out);
         Assert.Equal(File.ReadAllBytes(Path.Combine(_root.File("one"), "model.safetensors")), File.ReadAllBytes(Path.Combine(_root.File("four"), "model.safetensors")));
     }
 }

@@ -8,7 +8,7 @@ namespace DeepSharp.Tests.Distributed;
 /// and over TCP, with ranks seeded differently (the broadcast makes them agree); a small CNN and a
 /// model with dropout, a random flip and batch normalization on 4 ranks; 3 ranks with a batch the
 /// chunks do not divide; small exchange buckets and an LSTM's dropout on 2 and 3 ranks; validation
-/// sharded over 3 ranks with one rank's figures.
+/// sharded over 3 ranks with one rank's figures; the all-gather and the reduce-scatter exchange on 2–4 ranks.
 /// </summary>
 [Collection("mpi")]
 public sealed class DeterministicTrainingTests : IDisposable
@@ -58,6 +58,23 @@ public sealed class DeterministicTrainingTests : IDisposable
             MpiJob.AssertBitwiseEqual(one, three, 3);
             string two = await MpiJob.Train(_root.Path, model + "-two", 2, Tcp, [.. args, "--bucket-bytes", "4096"]);
             MpiJob.AssertBitwiseEqual(one, two, 2);
+        }
+    }
+
+    [Fact(Timeout = 240_000)]
+    public async Task BothExchangesGiveOneRanksBits()
+    {
+        // Auto takes the all-gather on 2 ranks and the reduce-scatter from 3 (the other tests); here the
+        // other way round: the reduce-scatter on 2 ranks over TCP with 4 KiB buckets (slices of buckets
+        // and of tensors), the all-gather on 3 and 4. Batch 100: chunks of 32, 32, 32, 4.
+        string[] args = ["--model", "random", "--steps", "4", "--batch", "100"];
+        string one = await MpiJob.Train(_root.Path, "one", 0, null, args);
+        string two = await MpiJob.Train(_root.Path, "two-rs", 2, Tcp, [.. args, "--exchange", "reduce-scatter", "--bucket-bytes", "4096", "--seed-per-rank", "1"]);
+        MpiJob.AssertBitwiseEqual(one, two, 2);
+        foreach (int ranks in new[] { 3, 4 })
+        {
+            string gathered = await MpiJob.Train(_root.Path, $"ag{ranks}", ranks, null, [.. args, "--exchange", "all-gather"]);
+            MpiJob.AssertBitwiseEqual(one, gathered, ranks);
         }
     }
 

@@ -15,6 +15,9 @@ public sealed class MpiBindingTests
         Assert.Contains("allgather-count: MPI_Allgather failed", result.Out);
         Assert.Contains("Negative count", result.Out);
         Assert.Contains("iallgather-count: MPI_Iallgather failed with MPI error", result.Out);
+        Assert.Contains("ialltoallv-count: MPI_Ialltoallv failed with MPI error", result.Out);
+        Assert.Contains("iallgatherv-datatype: MPI_Iallgatherv failed with MPI error", result.Out);
+        Assert.Contains("gather-root: MPI_Gather failed with MPI error", result.Out);
         Assert.Contains("bad-communicator: MPI_Barrier failed", result.Out);
         Assert.Contains("Invalid communicator", result.Out);
         Assert.Contains("allreduce-datatype: MPI_Allreduce failed", result.Out);

@@ -7,7 +7,7 @@ namespace DeepSharp.Tests.Distributed;
 /// Optimizer-state sharding (ZeRO stage 1), for real under mpiexec: on 2 and 3 ranks each rank keeps
 /// Adam's moments of its slice only, and the weights and the optimizer state after training (gathered
 /// whole at the end of Fit) are bit for bit those of one unsharded rank, with checkpoints taken
-/// (which gather the state) on the way.
+/// (which gather the state onto rank 0 alone) on the way; the 3-rank run uses the reduce-scatter exchange.
 /// </summary>
 [Collection("mpi")]
 public sealed class ShardedOptimizerTests : IDisposable
@@ -36,6 +36,13 @@ public sealed class ShardedOptimizerTests : IDisposable
                 sum += mine;
             }
             Assert.Equal(whole, sum); // every moment held by exactly one rank
+            // Checkpoints gather the state onto rank 0 alone: the other ranks never hold more than their slice.
+            for (int r = 0; r < ranks; r++)
+            {
+                long atCheckpoints = long.Parse(File.ReadAllText(Path.Combine(sharded, $"optimizer-floats-checkpoint-rank{r}.txt")), CultureInfo.InvariantCulture);
+                if (r == 0) Assert.True(atCheckpoints > whole, $"rank 0 held {atCheckpoints} floats at a checkpoint; the whole state is {whole}");
+                else Assert.InRange(atCheckpoints, 1, whole / ranks + 16 * 2 * ranks);
+            }
         }
     }
 }
