@@ -4,7 +4,7 @@
 # over 3 seeds; prints every run's test figures and the mean ± standard deviation per cell.
 # Usage: bench/pretrain/spam-labels.sh DEEPSHARP_CLI ENCODER_FOLDER [LOG [INITS]]
 #   DEEPSHARP_CLI   the built command (src/DeepSharp.Cli/bin/Release/net10.0/DeepSharp.Cli)
-#   ENCODER_FOLDER  written first by: DEEPSHARP_CLI pretrain spam --out ENCODER_FOLDER --epochs 4
+#   ENCODER_FOLDER  written first by: DEEPSHARP_CLI pretrain spam --out ENCODER_FOLDER --epochs 2
 #   LOG             the runs' lines, appended (default spam-labels.log); the table is made from all of them
 #   INITS           "pretrained scratch" (default), or one of them: the scratch runs need only the
 #                   folder's vocabulary, so they can run while pre-training goes on
