@@ -4,6 +4,7 @@ using DeepSharp.Cli.Commands;
 
 var root = CliRunner.Root("DeepSharp: build, train and run neural networks in pure C#.");
 root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(PretrainCommand.Create());
 root.Subcommands.Add(SummaryCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());

@@ -26,13 +26,19 @@ internal static class SpamPresets
     /// </summary>
     public static (DataSplit<Email> Split, TextVectorizer Vectorizer) Data(string? dataDir)
     {
-        var split = DataSplit.Shuffled(SpamAssassin.Load(dataDir), 0.1, 0.1, seed: 42);
+        var split = Split(dataDir);
         return (split, new TextVectorizer(MaxTokens, Length).Adapt(split.Train.Select(e => e.Text)));
     }
 
+    /// <summary>The e-mails in <c>train spam</c>'s deterministic 80/10/10 split (seed 42, whatever --seed).</summary>
+    public static DataSplit<Email> Split(string? dataDir) => DataSplit.Shuffled(SpamAssassin.Load(dataDir), 0.1, 0.1, seed: 42);
+
     /// <summary>Token ids (N, <see cref="Length"/>) and targets (N, 1): 1 for spam.</summary>
     public static (Tensor X, Tensor Y) Encode(TextVectorizer vectorizer, IReadOnlyList<Email> part) =>
-        (vectorizer.Vectorize(part.Select(e => e.Text).ToArray()), Tensor.Wrap(part.Select(e => e.IsSpam ? 1f : 0f).ToArray(), part.Count, 1));
+        (vectorizer.Vectorize(part.Select(e => e.Text).ToArray()), Targets(part));
+
+    /// <summary>The targets (N, 1): 1 for spam, 0 for ham.</summary>
+    public static Tensor Targets(IReadOnlyList<Email> part) => Tensor.Wrap(part.Select(e => e.IsSpam ? 1f : 0f).ToArray(), part.Count, 1);
 
     public static Model Build(string preset, int vocabulary) => preset switch
     {

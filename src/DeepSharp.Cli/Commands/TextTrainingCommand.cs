@@ -7,10 +7,10 @@ namespace DeepSharp.Cli.Commands;
 
 /// <summary>
 /// What <c>train names</c> and <c>train spam</c> are given: a preset, the training settings and the folders;
-/// <paramref name="Callbacks"/> makes Fit's checkpoint callbacks once the epochs are known.
+/// <paramref name="Callbacks"/> makes Fit's checkpoint callbacks once the epochs are known; <paramref name="Parsed"/> holds a command's own options.
 /// </summary>
 internal sealed record TextTrainingSettings(string Preset, int? Epochs, int BatchSize, long Seed, int Threads, DirectoryInfo? DataDir, DirectoryInfo? Output,
-    Func<int, List<Callback>> Callbacks);
+    Func<int, List<Callback>> Callbacks, ParseResult Parsed);
 
 /// <summary>
 /// The options the text training commands share (<c>--model</c>, <c>--epochs</c>, <c>--batch-size</c>,
@@ -52,7 +52,7 @@ internal static class TextTrainingCommand
                 ["--data-dir"] = result.GetValue(dataDir) is { } d ? Path.TrimEndingDirectorySeparator(d.FullName) : "(the cache)",
             }, result.GetValue(output));
             var settings = new TextTrainingSettings(result.GetValue(preset)!, result.GetValue(epochs), result.GetValue(batchSize),
-                result.GetValue(seed), result.GetValue(threads), result.GetValue(dataDir), result.GetValue(output), Callbacks);
+                result.GetValue(seed), result.GetValue(threads), result.GetValue(dataDir), result.GetValue(output), Callbacks, result);
             if (settings.Output is not null) Directory.CreateDirectory(settings.Output.FullName);
             DeepSharp.Threads.Count = settings.Threads;
             RandomGenerator.SetGlobalSeed(settings.Seed);

@@ -89,6 +89,30 @@ public sealed class TextVectorizer
         return this;
     }
 
+    /// <summary>
+    /// Uses <paramref name="vocabulary"/> as learned (Keras's <c>set_vocabulary</c>): the tokens by id, "" and
+    /// "[UNK]" first, as <see cref="Vocabulary"/> lists them, e.g. read back from a file next to a pre-trained model.
+    /// </summary>
+    /// <exception cref="ArgumentException">The list does not start with "" and "[UNK]", repeats a token, or is longer than MaxTokens.</exception>
+    public TextVectorizer SetVocabulary(IReadOnlyList<string> vocabulary)
+    {
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        if (Tokenizer is not null) throw new InvalidOperationException("A TextVectorizer with a tokenizer uses the tokenizer's vocabulary; SetVocabulary does not apply.");
+        if (vocabulary.Count < 3 || vocabulary[0] != "" || vocabulary[1] != "[UNK]")
+            throw new ArgumentException($"A vocabulary lists \"\" (padding) and \"[UNK]\" first, then at least one token; got {vocabulary.Count} entries.", nameof(vocabulary));
+        if (MaxTokens is { } max && vocabulary.Count > max)
+            throw new ArgumentException($"The vocabulary has {vocabulary.Count} tokens; this TextVectorizer keeps at most {max}.", nameof(vocabulary));
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 2; i < vocabulary.Count; i++)
+            if (!ids.TryAdd(vocabulary[i], i))
+                throw new ArgumentException($"Token '{TerminalText.Escape(vocabulary[i])}' appears twice in the vocabulary (ids {ids[vocabulary[i]]} and {i}).", nameof(vocabulary));
+        _ids.Clear();
+        foreach (var (token, id) in ids) _ids[token] = id;
+        _vocabulary.RemoveRange(2, _vocabulary.Count - 2);
+        _vocabulary.AddRange(vocabulary.Skip(2));
+        return this;
+    }
+
     /// <summary>The ids of one text, unpadded.</summary>
     public int[] Ids(string text)
     {

@@ -1,0 +1,81 @@
+using DeepSharp.Data.Datasets;
+using DeepSharp.Nn;
+using DeepSharp.Nn.Layers;
+using DeepSharp.Tensors;
+using DeepSharp.Text;
+using DeepSharp.Training;
+
+namespace DeepSharp.Cli.Commands;
+
+/// <summary>
+/// The small BERT of <c>deepsharp pretrain spam</c> and of <c>train spam --encoder</c>: e-mail bodies as
+/// words (a TextVectorizer learned on the training bodies, no labels), token + learned position
+/// embeddings, two pre-LN Transformer encoder blocks; a masked-language-model head (LayerNorm, Dense over
+/// the vocabulary, untied) for pre-training, or mean pooling and Dense(1, sigmoid) for spam. The trunk's
+/// layers have the same names in both models, so a classifier loads the pre-trained trunk by name.
+/// </summary>
+internal static class PretrainPresets
+{
+    /// <summary>Words kept from each body.</summary>
+    public const int Length = 128;
+    /// <summary>Vocabulary size, padding and [UNK] included; [MASK] is the id just above it.</summary>
+    public const int MaxTokens = 5000;
+    /// <summary>Width of the embeddings and of the encoder blocks.</summary>
+    public const int Dim = 64;
+    /// <summary>Attention heads per block.</summary>
+    public const int Heads = 4;
+    /// <summary>Hidden units of each block's feed-forward network.</summary>
+    public const int Intermediate = 128;
+    /// <summary>Encoder blocks.</summary>
+    public const int Blocks = 2;
+
+    /// <summary>The files of an encoder folder (<c>pretrain spam --out E</c>).</summary>
+    public const string ModelFile = "encoder.safetensors", VocabularyFile = "vocabulary.txt";
+
+    /// <summary>The names of the trunk's layers, the ones fine-tuning loads from the pre-trained file.</summary>
+    public static readonly string[] TrunkLayers = ["token_embedding", "position_embedding", .. Enumerable.Range(0, Blocks).Select(i => $"encoder_{i}")];
+
+    /// <summary>An e-mail's body: the text after the header block's first empty line (all of it when there is none).</summary>
+    public static string Body(Email email)
+    {
+        string text = email.Text.Replace("\r\n", "\n", StringComparison.Ordinal);
+        int end = text.IndexOf("\n\n", StringComparison.Ordinal);
+        return end < 0 ? text : text[(end + 2)..];
+    }
+
+    /// <summary>A vectorizer of bodies with this preset's length and vocabulary size, not yet adapted.</summary>
+    public static TextVectorizer NewVectorizer() => new(MaxTokens, Length);
+
+    /// <summary>Token ids (N, <see cref="Length"/>) of the bodies.</summary>
+    public static Tensor Encode(TextVectorizer vectorizer, IEnumerable<Email> emails) => vectorizer.Vectorize(emails.Select(Body).ToArray());
+
+    /// <summary>The masked-language model: the trunk, then LayerNorm and Dense logits over the vocabulary (batch, Length, vocabulary).</summary>
+    public static Functional MaskedLanguageModel(int vocabulary)
+    {
+        var (tokens, x) = Trunk(vocabulary);
+        x = new LayerNormalization(epsilon: 1e-5f, name: "mlm_norm").Call(x);
+        return new Functional(tokens, new Dense(vocabulary, name: "mlm_logits").Call(x), name: "spam_mlm");
+    }
+
+    /// <summary>The spam classifier: the trunk, mean over the real tokens, dropout, Dense(1, sigmoid).</summary>
+    public static Functional Classifier(int vocabulary)
+    {
+        var (tokens, x) = Trunk(vocabulary);
+        x = new GlobalAveragePooling1D(name: "pool").Call(x);
+        x = new Dropout(0.1f, name: "classifier_dropout").Call(x);
+        return new Functional(tokens, new Dense(1, Activation.Sigmoid, name: "classifier").Call(x), name: "spam_bert");
+    }
+
+    /// <summary>The id of [MASK]: one above the vocabulary's ids.</summary>
+    public static int MaskId(int vocabulary) => vocabulary;
+
+    private static (SymbolicTensor Tokens, SymbolicTensor X) Trunk(int vocabulary)
+    {
+        var tokens = Model.Input([Length], name: "tokens", dtype: DType.Int32);
+        var x = new Embedding(vocabulary + 1, Dim, name: "token_embedding", maskZero: true).Call(tokens);
+        x = new Add(name: "embedding_sum").Call(x, new PositionEmbedding(Length, name: "position_embedding").Call(x));
+        for (int i = 0; i < Blocks; i++)
+            x = new TransformerEncoderBlock(Heads, Intermediate, dropout: 0.1f, name: $"encoder_{i}").Call(x);
+        return (tokens, x);
+    }
+}

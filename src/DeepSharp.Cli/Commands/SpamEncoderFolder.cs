@@ -1,0 +1,71 @@
+using DeepSharp.Text;
+using DeepSharp.Training;
+
+namespace DeepSharp.Cli.Commands;
+
+/// <summary>
+/// An encoder folder written by <c>pretrain spam --out E</c>, read by <c>train spam --encoder E</c>:
+/// its vocabulary (one word a line, padding's empty line and [UNK] first) and its model file, whose
+/// trunk layers are loaded by name into the classifier.
+/// </summary>
+internal static class SpamEncoderFolder
+{
+    private const long MaxVocabularyBytes = 16 << 20;
+
+    /// <summary>The vectorizer of the pre-trained words.</summary>
+    /// <exception cref="FileAccessException">The folder or its vocabulary file is missing or unreadable.</exception>
+    /// <exception cref="DataFormatException">The vocabulary file is not one the pretrain command writes.</exception>
+    public static TextVectorizer ReadVectorizer(DirectoryInfo folder)
+    {
+        string path = FilePath(folder, PretrainPresets.VocabularyFile);
+        string text;
+        try
+        {
+            var info = new FileInfo(path);
+            if (info.Length > MaxVocabularyBytes)
+                throw new DataFormatException($"Vocabulary '{path}' is {info.Length} bytes; at most {MaxVocabularyBytes} are read.");
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FileAccessException(path, $"Cannot read the encoder's vocabulary '{path}': {e.Message}", e);
+        }
+        var words = text.Split('\n');
+        if (words.Length > 0 && words[^1].Length == 0) words = words[..^1];
+        try
+        {
+            return PretrainPresets.NewVectorizer().SetVocabulary(words);
+        }
+        catch (ArgumentException e)
+        {
+            throw new DataFormatException($"Vocabulary '{path}' (--encoder) is not a pretrain spam vocabulary: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Loads the pre-trained trunk into <paramref name="classifier"/> by layer name (Keras's
+    /// <c>load_weights(by_name=True)</c>); fails unless every trunk weight was in the file with its shape.
+    /// </summary>
+    /// <returns>The number of weights loaded.</returns>
+    /// <exception cref="FileAccessException">The model file is missing or unreadable.</exception>
+    /// <exception cref="DataFormatException">The file lacks a trunk weight or holds one of another shape.</exception>
+    public static int LoadTrunk(Model classifier, DirectoryInfo folder)
+    {
+        string path = FilePath(folder, PretrainPresets.ModelFile);
+        var left = classifier.LoadWeights(path, skipMismatch: true, byName: true);
+        var trunk = left.Where(line => PretrainPresets.TrunkLayers.Any(layer => line.StartsWith(layer + "/", StringComparison.Ordinal))).ToList();
+        if (trunk.Count > 0)
+            throw new DataFormatException($"Encoder '{path}' does not fit this classifier's encoder layers (pre-trained with other sizes?): {string.Join("; ", trunk.Take(5))}.");
+        return classifier.Parameters.Count() - left.Count;
+    }
+
+    private static string FilePath(DirectoryInfo folder, string name)
+    {
+        if (!folder.Exists)
+            throw new FileAccessException(folder.FullName, $"Encoder folder '{folder.FullName}' (--encoder) does not exist; write one with: deepsharp pretrain spam --out {folder.FullName}");
+        string path = Path.Combine(folder.FullName, name);
+        if (!File.Exists(path))
+            throw new FileAccessException(path, $"Encoder folder '{folder.FullName}' has no {name}; it is written by: deepsharp pretrain spam --out {folder.FullName}");
+        return path;
+    }
+}
