@@ -27,13 +27,29 @@ public sealed class ServedModel
         OutputSize = OutputShape.Size;
         var last = model.Layers.Count > 0 ? model.Layers[^1].GetConfig()["activation"] : null;
         OutputsProbabilities = last is not null && (string?)last == "softmax";
-        ClassCount = OutputShape.Rank == 1 && OutputShape[0] >= 2 ? OutputShape[0] : 0;
+        OutputIsSigmoid = OutputShape.Rank == 1 && OutputShape[0] == 1 && last is not null && (string?)last == "sigmoid";
+        ClassCount = OutputShape.Rank == 1 && OutputShape[0] >= 2 ? OutputShape[0] : OutputIsSigmoid ? 2 : 0;
         if (labels is not null && labels.Count != ClassCount)
             throw new ArgumentException($"{labels.Count} labels given; model '{model.Name}' has {ClassCount} classes (outputs {OutputShape.ToBatchString()}).");
         Labels = labels;
         ImageChannels = InputShape.Rank == 3 && InputShape[2] is 1 or 3 ? InputShape[2] : 0;
         Summary = model.Summary(_ => { });
+        if (model.TextVectorizer is { } vectorizer && InputShape.Rank == 1)
+        {
+            TextVectorizer = vectorizer;
+            bool generative = OutputShape.Rank == 2 && OutputShape[0] == InputShape[0] && OutputShape[1] == vectorizer.VocabularySize && vectorizer.SplitMode == DeepSharp.Text.Split.Character;
+            TextKind = generative ? TextKind.Generator : TextKind.Classifier;
+        }
     }
+
+    /// <summary>The vectorizer that turns text into this model's input ids (kept in its model file); null for models that do not take text.</summary>
+    public DeepSharp.Text.TextVectorizer? TextVectorizer { get; }
+
+    /// <summary>What the model does with text: nothing, classify it, or continue it (a character model scoring the next character at every position).</summary>
+    public TextKind TextKind { get; }
+
+    /// <summary>Whether the model gives one sigmoid probability (a binary classifier: class 1's probability; reported as two classes).</summary>
+    public bool OutputIsSigmoid { get; }
 
     /// <summary>The model (used only through <see cref="Model.Predict(Tensor, int, CancellationToken)"/>, which is safe from several threads).</summary>
     public Model Model { get; }
@@ -56,7 +72,7 @@ public sealed class ServedModel
     /// <summary>Whether the last layer ends in a softmax (outputs are probabilities, not logits).</summary>
     public bool OutputsProbabilities { get; }
 
-    /// <summary>Classes of a classifier (outputs of shape (C) with C ≥ 2); 0 for other models.</summary>
+    /// <summary>Classes of a classifier (outputs of shape (C) with C ≥ 2, or 2 for one sigmoid output); 0 for other models.</summary>
     public int ClassCount { get; }
 
     /// <summary>A name per class, or null (classes are then named by index).</summary>
@@ -85,4 +101,17 @@ public sealed class ServedModel
             throw new ArgumentException($"Model '{model.Name}' has no known input shape: {e.Message}", e);
         }
     }
+}
+
+/// <summary>What a served model does with text (see <see cref="ServedModel.TextKind"/>).</summary>
+public enum TextKind
+{
+    /// <summary>The model does not take text (its model file holds no text vectorizer).</summary>
+    None,
+
+    /// <summary>Texts are vectorized and classified: the answer holds class probabilities.</summary>
+    Classifier,
+
+    /// <summary>A character model: the text is continued one sampled character at a time.</summary>
+    Generator,
 }

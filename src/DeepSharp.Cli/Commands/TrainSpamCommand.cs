@@ -44,6 +44,7 @@ internal static class TrainSpamCommand
                           $"({split.Train.Concat(split.Validation).Concat(split.Test).Count(e => e.IsSpam)} spam in all); {vectorizer.VocabularySize} words; ready in {clock.Elapsed.TotalSeconds:F1}s.");
 
         var model = SpamPresets.Build(preset, vectorizer.VocabularySize);
+        model.TextVectorizer = vectorizer; // kept in every model file written: `deepsharp serve` takes raw text
         model.Compile(new Adam(), new BinaryCrossentropy(), [new BinaryAccuracy()]);
         CliDistributed.Distribute(model);
         model.Build(new Shape(SpamPresets.Length));

@@ -89,6 +89,33 @@ public sealed class TextVectorizer
         return this;
     }
 
+    /// <summary>
+    /// Sets the vocabulary to <paramref name="tokens"/> in id order from id 2 (Keras's set_vocabulary):
+    /// padding ("") and "[UNK]" keep ids 0 and 1 and are not listed. Replaces any earlier vocabulary.
+    /// </summary>
+    /// <exception cref="ArgumentException">A token is empty, "[UNK]" or repeated, or there are more than <see cref="MaxTokens"/> − 2.</exception>
+    /// <exception cref="InvalidOperationException">The vectorizer uses a tokenizer's vocabulary.</exception>
+    public TextVectorizer SetVocabulary(IEnumerable<string> tokens)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        if (Tokenizer is not null) throw new InvalidOperationException("A TextVectorizer with a tokenizer uses the tokenizer's vocabulary; SetVocabulary does not apply.");
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        var list = new List<string> { "", "[UNK]" };
+        foreach (var token in tokens)
+        {
+            if (string.IsNullOrEmpty(token) || token == "[UNK]" || !ids.TryAdd(token, list.Count))
+                throw new ArgumentException($"Vocabulary token {list.Count} ('{(token?.Length > 32 ? token[..32] + "..." : token)}') is empty, \"[UNK]\" or repeated.", nameof(tokens));
+            list.Add(token);
+            if (MaxTokens is { } max && list.Count > max)
+                throw new ArgumentException($"The vocabulary has more than maxTokens − 2 = {max - 2} tokens.", nameof(tokens));
+        }
+        _ids.Clear();
+        foreach (var (token, id) in ids) _ids[token] = id;
+        _vocabulary.Clear();
+        _vocabulary.AddRange(list);
+        return this;
+    }
+
     /// <summary>The ids of one text, unpadded.</summary>
     public int[] Ids(string text)
     {
