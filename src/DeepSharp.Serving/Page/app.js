@@ -257,6 +257,7 @@ function startText() {
     $("max-length").max = info.text.sequence_length;
     $("max-length").value = info.text.sequence_length;
     $("text-send").textContent = "Continue";
+    $("result-card").querySelector("h2").textContent = "Continuation";
     $("top").hidden = true;
     $("bars").hidden = true;
     $("raw").hidden = true;
