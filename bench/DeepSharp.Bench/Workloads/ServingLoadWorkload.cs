@@ -30,7 +30,7 @@ internal static class ServingLoadWorkload
           --model M          seed (the seed CNN, default) or convnet (Keras's mnist_convnet)
         """;
 
-    private sealed record Point(string Format, string Mode, int Clients, double RequestsPerSecond, double P50Ms, double P99Ms, double MeanBatch, long Requests, long Errors);
+    private sealed record Point(string Format, string Mode, int Clients, double RequestsPerSecond, double P50Ms, double P99Ms, double MeanBatch, long Requests, long Errors, double CpuMicrosPerRequest);
 
     public static int Run(string[] args)
     {
@@ -65,6 +65,9 @@ internal static class ServingLoadWorkload
         Console.WriteLine($"Serving load test: {modelName} model, {threads} kernel threads, {seconds} s per point; {Load()}");
         var model = modelName == "seed" ? DeepSharpSide.BuildSeedModel(42) : Convnet(42);
         var served = new ServedModel(model, name: modelName);
+        var (cpu1, cpu64) = ModelCost(model);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"The model alone (Predict, process CPU time per image): {cpu1:F1} µs at batch 1, {cpu64:F1} µs at batch 64 ({cpu1 / cpu64:F2}x)."));
         var points = new List<Point>();
         foreach (string format in formats)
         {
@@ -80,15 +83,15 @@ internal static class ServingLoadWorkload
                     var point = Measure(served, options, format, mode, clients, body, seconds, maxRequests).GetAwaiter().GetResult();
                     points.Add(point);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  {point.Format,-6} {point.Mode,-28} {point.Clients,3} clients: {point.RequestsPerSecond,8:F0} req/s  p50 {point.P50Ms,6:F2} ms  p99 {point.P99Ms,6:F2} ms  mean batch {point.MeanBatch,5:F1}  ({point.Requests} requests, {point.Errors} errors)"));
+                        $"  {point.Format,-6} {point.Mode,-28} {point.Clients,3} clients: {point.RequestsPerSecond,8:F0} req/s  p50 {point.P50Ms,6:F2} ms  p99 {point.P99Ms,6:F2} ms  mean batch {point.MeanBatch,5:F1}  CPU {point.CpuMicrosPerRequest,6:F1} µs/request  ({point.Requests} requests, {point.Errors} errors)"));
                 }
             }
         }
         Console.WriteLine();
-        Console.WriteLine("| body | serving | clients | requests/s | p50 (ms) | p99 (ms) | mean batch |");
-        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine("| body | serving | clients | requests/s | p50 (ms) | p99 (ms) | mean batch | CPU µs/request |");
+        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var p in points)
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {p.Format} | {p.Mode} | {p.Clients} | {p.RequestsPerSecond:F0} | {p.P50Ms:F2} | {p.P99Ms:F2} | {p.MeanBatch:F1} |"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {p.Format} | {p.Mode} | {p.Clients} | {p.RequestsPerSecond:F0} | {p.P50Ms:F2} | {p.P99Ms:F2} | {p.MeanBatch:F1} | {p.CpuMicrosPerRequest:F1} |"));
         foreach (string format in formats)
         {
             var batched64 = points.FirstOrDefault(p => p.Format == format && p.Mode.StartsWith("dynamic", StringComparison.Ordinal) && p.Clients == 64);
@@ -143,12 +146,17 @@ internal static class ServingLoadWorkload
         await Task.Delay(TimeSpan.FromSeconds(0.5));
         (batchesAtStart, inputsAtStart) = Counters(server);
         long windowStart = Stopwatch.GetTimestamp();
+        var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+        long answeredStart = Interlocked.Read(ref answered);
         await Task.WhenAll(tasks);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
+        long answeredInWindow = Interlocked.Read(ref answered) - answeredStart;
         double elapsed = Math.Min(seconds, (Stopwatch.GetTimestamp() - windowStart) / (double)Stopwatch.Frequency);
         var (batches, inputs) = Counters(server);
         var all = latencies.SelectMany(l => l).Order().ToArray();
         return new Point(format, mode, clients, all.Length / elapsed, Quantile(all, 0.5), Quantile(all, 0.99),
-            (inputs - inputsAtStart) / (double)Math.Max(1, batches - batchesAtStart), all.Length, errors);
+            (inputs - inputsAtStart) / (double)Math.Max(1, batches - batchesAtStart), all.Length, errors,
+            cpu.TotalMicroseconds / Math.Max(1, answeredInWindow));
     }
 
     private static (long Batches, long Inputs) Counters(ModelServer server)
@@ -178,6 +186,24 @@ internal static class ServingLoadWorkload
             text.Append(random.NextDouble() < 0.8 ? "0" : random.NextDouble().ToString("F3", CultureInfo.InvariantCulture));
         }
         return Encoding.UTF8.GetBytes(text.Append("]]}").ToString());
+    }
+
+    /// <summary>
+    /// Process CPU time per image of Predict alone at batch 1 and at batch 64 (random images, 0.5 s warm-up
+    /// then about 1 s each): the most dynamic batching can save per request, whatever HTTP costs.
+    /// </summary>
+    private static (double Batch1, double Batch64) ModelCost(DeepSharp.Training.Model model)
+    {
+        double PerImage(int batch)
+        {
+            var x = DeepSharp.Tensors.Tensor.Zeros(new DeepSharp.Tensors.Shape(batch, 28, 28, 1));
+            for (var warm = Stopwatch.StartNew(); warm.Elapsed.TotalSeconds < 0.5;) model.Predict(x, batchSize: batch);
+            var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+            long images = 0;
+            for (var clock = Stopwatch.StartNew(); clock.Elapsed.TotalSeconds < 1;) { model.Predict(x, batchSize: batch); images += batch; }
+            return (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalMicroseconds / images;
+        }
+        return (PerImage(1), PerImage(64));
     }
 
     /// <summary>The same kind of image as <see cref="Body"/>, as 784 raw float32 values (3,136 bytes).</summary>
