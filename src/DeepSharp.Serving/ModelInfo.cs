@@ -14,9 +14,11 @@ internal static class ModelInfo
         return new JsonObject
         {
             ["name"] = model.Name,
+            ["inputs"] = new JsonArray([.. model.InputNames.Select((n, i) => (JsonNode)new JsonObject { ["name"] = n, ["shape"] = BatchShape(model.InputShapes[i]) })]),
+            ["outputs"] = new JsonArray([.. model.OutputNames.Select((n, i) => (JsonNode)new JsonObject { ["name"] = n, ["shape"] = BatchShape(model.OutputShapes[i]) })]),
             ["input_shape"] = BatchShape(model.InputShape),
             ["output_shape"] = BatchShape(model.OutputShape),
-            ["input_kind"] = model.TextKind != TextKind.None ? "text" : model.ImageChannels > 0 ? "image" : "tensor",
+            ["input_kind"] = model.IsMultiTensor ? "tensors" : model.TextKind != TextKind.None ? "text" : model.ImageChannels > 0 ? "image" : "tensor",
             ["text"] = model.TextVectorizer is { } vectorizer ? new JsonObject
             {
                 ["task"] = model.TextKind == TextKind.Generator ? "generate" : "classify",

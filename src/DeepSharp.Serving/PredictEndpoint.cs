@@ -25,6 +25,11 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
         string type = media.MediaType.Value?.ToLowerInvariant() ?? "";
         if (type is not ("application/json" or "application/octet-stream" or "image/png" or "multipart/form-data"))
             throw new BadRequestException(415, $"Content-Type '{type}' is not accepted; send {Accepted}");
+        if (model.IsMultiTensor)
+        {
+            await HandleMultiTensor(context, type);
+            return;
+        }
         (float[] Values, int Count) parsed;
         inference.Arrive(); // the batcher may wait for this request while its body is read
         try
@@ -74,6 +79,25 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
         int inputs = outputs.Length / model.OutputSize;
         if (WantsBinary(request)) await BinaryTensors.WriteResponse(context, outputs, inputs, model.OutputShape);
         else await WriteResponse(context, outputs, inputs);
+    }
+
+    /// <summary>A model with several inputs or outputs: named JSON inputs, run as the request's own batch on the thread pool.</summary>
+    private async Task HandleMultiTensor(HttpContext context, string type)
+    {
+        if (type != "application/json")
+            throw new BadRequestException(415, $"Content-Type '{type}' is not accepted: this model has {model.InputNames.Count} inputs and {model.OutputNames.Count} outputs; send application/json {{\"inputs\": {{\"name\": [...]}}}}");
+        var (buffer, length) = await ReadBody(context);
+        (DeepSharp.Tensors.Tensor[] Inputs, int Count) parsed;
+        try
+        {
+            parsed = MultiTensorInputs.Parse(buffer.AsSpan(0, length), model, options.MaxInputsPerRequest);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        var outputs = await Task.Run(() => model.Model.Predict(parsed.Inputs, batchSize: parsed.Count, context.RequestAborted), context.RequestAborted);
+        await MultiTensorInputs.WriteResponse(context, model, outputs, parsed.Count);
     }
 
     /// <summary>Whether the client asked for raw float32 outputs (<c>Accept: application/octet-stream</c>).</summary>

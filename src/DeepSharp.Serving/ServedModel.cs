@@ -10,20 +10,37 @@ namespace DeepSharp.Serving;
 /// </summary>
 public sealed class ServedModel
 {
-    /// <summary>Wraps <paramref name="model"/> (one input, one output, built or with a known input shape) and runs one warm-up prediction.</summary>
-    /// <exception cref="ArgumentException">The model has several inputs or outputs, no known input shape, or labels that do not match its classes.</exception>
+    /// <summary>Wraps <paramref name="model"/> (built or with known input shapes; one or several inputs and outputs) and runs one warm-up prediction.</summary>
+    /// <exception cref="ArgumentException">The model has no known input shape, an empty input, or labels that do not match its classes (or labels with several inputs or outputs).</exception>
     public ServedModel(Model model, IReadOnlyList<string>? labels = null, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (model.InputCount != 1 || model.OutputCount != 1)
-            throw new ArgumentException($"Model '{model.Name}' has {model.InputCount} inputs and {model.OutputCount} outputs; serving takes models with one of each.");
         Model = model;
         Name = name ?? model.Name;
+        if (model.InputCount != 1 || model.OutputCount != 1)
+        {
+            // Several inputs or outputs: named JSON requests only, each run as its own batch (MultiTensorInputs).
+            InputNames = model.InputNames;
+            InputShapes = [.. model.Inputs.Select(i => i.Shape)];
+            foreach (var (shape, i) in InputShapes.Select((s, i) => (s, i)))
+                if (shape.Rank == 0 || shape.Size == 0)
+                    throw new ArgumentException($"Model '{model.Name}' input '{InputNames[i]}' has shape {shape.ToBatchString()}; serving needs a non-empty per-sample input.");
+            OutputNames = model.OutputNames;
+            OutputShapes = [.. model.Predict([.. InputShapes.Select(s => Tensor.Zeros(s.WithBatch(1)))], batchSize: 1).Select(t => t.Shape.WithoutBatch())]; // warm-up, and the output shapes
+            (InputShape, OutputShape) = (InputShapes[0], OutputShapes[0]);
+            (InputSize, OutputSize) = (InputShape.Size, OutputShape.Size);
+            if (labels is not null) throw new ArgumentException($"Model '{model.Name}' has several inputs or outputs; labels apply to a classifier with one output.");
+            Summary = model.Summary(_ => { });
+            return;
+        }
         InputShape = InputShapeOf(model);
         InputSize = InputShape.Size;
         if (InputShape.Rank == 0 || InputSize == 0)
             throw new ArgumentException($"Model '{model.Name}' takes inputs {InputShape.ToBatchString()}; serving needs a non-empty per-sample input.");
         OutputShape = model.Predict(Tensor.Zeros(InputShape.WithBatch(1))).Shape.WithoutBatch(); // warm-up, and the output shape
+        (InputShapes, OutputShapes) = ([InputShape], [OutputShape]);
+        InputNames = model.InputCount == 1 && model.InputNames.Count == 1 ? model.InputNames : ["input"];
+        OutputNames = model.OutputNames;
         OutputSize = OutputShape.Size;
         var last = model.Layers.Count > 0 ? model.Layers[^1].GetConfig()["activation"] : null;
         OutputsProbabilities = last is not null && (string?)last == "softmax";
@@ -51,19 +68,34 @@ public sealed class ServedModel
     /// <summary>Whether the model gives one sigmoid probability (a binary classifier: class 1's probability; reported as two classes).</summary>
     public bool OutputIsSigmoid { get; }
 
+    /// <summary>Whether the model has several inputs or outputs: it takes named JSON inputs only (<c>{"inputs": {"name": [...]}}</c>).</summary>
+    public bool IsMultiTensor => InputShapes.Count != 1 || OutputShapes.Count != 1;
+
+    /// <summary>The inputs' names, in the model's input order.</summary>
+    public IReadOnlyList<string> InputNames { get; }
+
+    /// <summary>Each input without the batch axis, in the model's input order.</summary>
+    public IReadOnlyList<Shape> InputShapes { get; }
+
+    /// <summary>The outputs' names, in the model's output order.</summary>
+    public IReadOnlyList<string> OutputNames { get; }
+
+    /// <summary>Each output without the batch axis, in the model's output order.</summary>
+    public IReadOnlyList<Shape> OutputShapes { get; }
+
     /// <summary>The model (used only through <see cref="Model.Predict(Tensor, int, CancellationToken)"/>, which is safe from several threads).</summary>
     public Model Model { get; }
 
     /// <summary>The name /v1/model reports: the model file's name or the model's own.</summary>
     public string Name { get; }
 
-    /// <summary>One input without the batch axis, e.g. (28, 28, 1).</summary>
+    /// <summary>One input without the batch axis, e.g. (28, 28, 1) (the first input of a model with several).</summary>
     public Shape InputShape { get; }
 
     /// <summary>Values per input.</summary>
     public int InputSize { get; }
 
-    /// <summary>One output without the batch axis, e.g. (10).</summary>
+    /// <summary>One output without the batch axis, e.g. (10) (the first output of a model with several).</summary>
     public Shape OutputShape { get; }
 
     /// <summary>Values per output.</summary>

@@ -228,6 +228,24 @@ function startUploadOnly(width, height, channels) {
 
 function startJson() {
   $("json-card").hidden = false;
+  if (info.input_kind === "tensors") {
+    // Several inputs: the box holds the whole body, one zero sample per named input.
+    const inputs = {};
+    for (const input of info.inputs) inputs[input.name] = [new Array(input.shape.slice(1).reduce((a, b) => a * b, 1)).fill(0)];
+    $("json-shape").textContent = info.inputs.map((i) => `${i.name} ${JSON.stringify(i.shape.slice(1))}`).join(", ");
+    $("json-input").value = JSON.stringify({ inputs });
+    $("json-send").addEventListener("click", async () => {
+      let body;
+      try {
+        body = JSON.parse($("json-input").value);
+      } catch (e) {
+        setStatus("not JSON: " + e.message, true);
+        return;
+      }
+      await predict(body);
+    });
+    return;
+  }
   const shape = info.input_shape.slice(1);
   $("json-shape").textContent = JSON.stringify(shape);
   const size = shape.reduce((a, b) => a * b, 1);
@@ -320,7 +338,8 @@ async function predict(body) {
       setStatus(`${response.status}: ${result.error}`, true);
       return;
     }
-    showResult(result.outputs[0], result.predictions ? result.predictions[0] : null);
+    if (info.input_kind === "tensors") showResult(result.outputs, null);
+    else showResult(result.outputs[0], result.predictions ? result.predictions[0] : null);
     setStatus(`answered in ${Math.round(performance.now() - started)} ms`);
   } catch (e) {
     setStatus("request failed: " + e, true);
