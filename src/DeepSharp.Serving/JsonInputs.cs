@@ -25,6 +25,8 @@ internal static class JsonInputs
             (float[] Values, int Count)? inputs = null;
             while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
             {
+                if (reader.ValueTextEquals("text"u8) || reader.ValueTextEquals("texts"u8))
+                    throw Bad("this model does not take text (its model file holds no text vectorizer); send {\"inputs\": [...]}");
                 if (!reader.ValueTextEquals("inputs"u8))
                     throw Bad($"unknown key '{reader.GetString()}'; the body is {{\"inputs\": [...]}}");
                 reader.Read();

@@ -40,10 +40,8 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
                 try
                 {
                     var body = buffer.AsSpan(0, length);
-                    if (TextRequest.IsText(body))
+                    if (model.TextKind != TextKind.None && TextRequest.IsText(body)) // (a model without text refuses "text" in JsonInputs, without a second pass)
                     {
-                        if (model.TextKind == TextKind.None)
-                            throw new BadRequestException(400, "this model does not take text (its model file holds no text vectorizer); send {\"inputs\": [...]}");
                         var text = TextRequest.Parse(body, options.MaxInputsPerRequest);
                         if (model.TextKind == TextKind.Generator)
                         {
