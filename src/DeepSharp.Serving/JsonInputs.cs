@@ -25,10 +25,12 @@ internal static class JsonInputs
             (float[] Values, int Count)? inputs = null;
             while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
             {
+                if (reader.ValueTextEquals("text"u8) || reader.ValueTextEquals("texts"u8))
+                    throw Bad("this model does not take text (its model file holds no text vectorizer); send {\"inputs\": [...]}");
                 if (!reader.ValueTextEquals("inputs"u8))
                     throw Bad($"unknown key '{reader.GetString()}'; the body is {{\"inputs\": [...]}}");
                 reader.Read();
-                inputs = ReadInputs(ref reader, model, maxInputs);
+                inputs = ReadInputs(ref reader, model.InputShape, maxInputs, "\"inputs\"");
             }
             if (reader.Read()) throw Bad("the body holds more than one JSON value");
             if (inputs is not { } result) throw Bad("the body has no \"inputs\"");
@@ -41,26 +43,26 @@ internal static class JsonInputs
         }
     }
 
-    private static (float[] Values, int Count) ReadInputs(ref Utf8JsonReader reader, ServedModel model, int maxInputs)
+    /// <summary>An array of inputs of <paramref name="shape"/> (each flat or nested), the reader on its StartArray; <paramref name="what"/> names it in errors.</summary>
+    internal static (float[] Values, int Count) ReadInputs(ref Utf8JsonReader reader, Shape shape, int maxInputs, string what)
     {
-        if (reader.TokenType != JsonTokenType.StartArray) throw Bad("\"inputs\" must be an array with one entry per input");
-        int size = model.InputSize;
+        if (reader.TokenType != JsonTokenType.StartArray) throw Bad($"{what} must be an array with one entry per input");
+        int size = shape.Size;
         var values = new float[Math.Min(maxInputs, 8) * (long)size];
         int count = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             if (count == maxInputs) throw new BadRequestException(413, $"more than {maxInputs} inputs in one request; send at most {maxInputs}");
             if ((long)(count + 1) * size > values.Length) Array.Resize(ref values, (int)Math.Min((long)maxInputs * size, (long)values.Length * 2));
-            ReadInput(ref reader, model, values.AsSpan(count * size, size), count);
+            ReadInput(ref reader, shape, values.AsSpan(count * size, size), count);
             count++;
         }
         return (values, count);
     }
 
     /// <summary>One input, flat or nested to the model's shape, into <paramref name="target"/>.</summary>
-    private static void ReadInput(ref Utf8JsonReader reader, ServedModel model, Span<float> target, int index)
+    private static void ReadInput(ref Utf8JsonReader reader, Shape shape, Span<float> target, int index)
     {
-        var shape = model.InputShape;
         if (reader.TokenType != JsonTokenType.StartArray)
             throw Bad($"input {index} is not an array; each input is an array of shape {Describe(shape)} or a flat array of {target.Length} numbers");
         int written = 0;
@@ -137,11 +139,11 @@ internal static class JsonInputs
     /// <summary>A shape as the JSON arrays it needs, e.g. [28, 28, 1].</summary>
     internal static string Describe(Shape shape) => "[" + string.Join(", ", shape.ToArray()) + "]";
 
-    private static string FirstLine(string message)
+    internal static string FirstLine(string message)
     {
         int end = message.IndexOfAny(['\r', '\n']);
         return end < 0 ? message : message[..end];
     }
 
-    private static BadRequestException Bad(string message) => new(400, message);
+    internal static BadRequestException Bad(string message) => new(400, message);
 }

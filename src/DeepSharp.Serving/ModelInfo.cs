@@ -14,9 +14,20 @@ internal static class ModelInfo
         return new JsonObject
         {
             ["name"] = model.Name,
+            ["inputs"] = new JsonArray([.. model.InputNames.Select((n, i) => (JsonNode)new JsonObject { ["name"] = n, ["shape"] = BatchShape(model.InputShapes[i]) })]),
+            ["outputs"] = new JsonArray([.. model.OutputNames.Select((n, i) => (JsonNode)new JsonObject { ["name"] = n, ["shape"] = BatchShape(model.OutputShapes[i]) })]),
             ["input_shape"] = BatchShape(model.InputShape),
             ["output_shape"] = BatchShape(model.OutputShape),
-            ["input_kind"] = model.ImageChannels > 0 ? "image" : "tensor",
+            ["input_kind"] = model.IsMultiTensor ? "tensors" : model.TextKind != TextKind.None ? "text" : model.ImageChannels > 0 ? "image" : "tensor",
+            ["text"] = model.TextVectorizer is { } vectorizer ? new JsonObject
+            {
+                ["task"] = model.TextKind == TextKind.Generator ? "generate" : "classify",
+                ["vocabulary_size"] = vectorizer.VocabularySize,
+                ["sequence_length"] = model.InputShape[0],
+                ["split"] = vectorizer.SplitMode == DeepSharp.Text.Split.Character ? "character" : "whitespace",
+                ["max_text_length"] = TextRequest.MaxTextLength,
+                ["max_temperature"] = TextRequest.MaxTemperature,
+            } : null,
             ["classes"] = model.ClassCount,
             ["labels"] = model.Labels is { } labels ? new JsonArray([.. labels.Select(l => JsonValue.Create(l))]) : null,
             ["outputs_are_probabilities"] = model.OutputsProbabilities,

@@ -14,25 +14,59 @@ namespace DeepSharp.Serving;
 /// </summary>
 internal sealed class PredictEndpoint(ServedModel model, ServingOptions options, IInference inference)
 {
+    private const string Accepted = "application/json, application/octet-stream (float32 little-endian), image/png or multipart/form-data";
+
     public async Task Handle(HttpContext context)
     {
         var request = context.Request;
         string? contentType = request.ContentType;
         if (string.IsNullOrEmpty(contentType) || !MediaTypeHeaderValue.TryParse(contentType, out var media))
-            throw new BadRequestException(415, "no Content-Type; send application/json, image/png or multipart/form-data");
+            throw new BadRequestException(415, $"no Content-Type; send {Accepted}");
         string type = media.MediaType.Value?.ToLowerInvariant() ?? "";
-        if (type is not ("application/json" or "image/png" or "multipart/form-data"))
-            throw new BadRequestException(415, $"Content-Type '{type}' is not accepted; send application/json, image/png or multipart/form-data");
+        if (type is not ("application/json" or "application/octet-stream" or "image/png" or "multipart/form-data"))
+            throw new BadRequestException(415, $"Content-Type '{type}' is not accepted; send {Accepted}");
+        if (model.IsMultiTensor)
+        {
+            await HandleMultiTensor(context, type);
+            return;
+        }
         (float[] Values, int Count) parsed;
         inference.Arrive(); // the batcher may wait for this request while its body is read
         try
         {
-            parsed = type switch
+            if (type == "application/json")
             {
-                "application/json" => await ReadJson(context),
-                "image/png" => await ReadPng(context),
-                _ => await ReadMultipart(context),
-            };
+                var (buffer, length) = await ReadBody(context);
+                try
+                {
+                    var body = buffer.AsSpan(0, length);
+                    if (model.TextKind != TextKind.None && TextRequest.IsText(body)) // (a model without text refuses "text" in JsonInputs, without a second pass)
+                    {
+                        var text = TextRequest.Parse(body, options.MaxInputsPerRequest);
+                        if (model.TextKind == TextKind.Generator)
+                        {
+                            inference.Depart(); // a continuation runs Predict itself, one character at a time
+                            await Continue(context, text);
+                            return;
+                        }
+                        parsed = (TextInputs.Vectorize(model, text.Texts), text.Texts.Count);
+                    }
+                    else parsed = JsonInputs.Parse(body, model, options.MaxInputsPerRequest);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+            else
+            {
+                parsed = type switch
+                {
+                    "application/octet-stream" => await ReadBinary(context),
+                    "image/png" => await ReadPng(context),
+                    _ => await ReadMultipart(context),
+                };
+            }
         }
         catch
         {
@@ -41,20 +75,70 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
         }
         var outputs = await inference.PredictAsync(parsed.Values, parsed.Count); // departs the request before queueing it
         int inputs = outputs.Length / model.OutputSize;
-        await WriteResponse(context, outputs, inputs);
+        if (WantsBinary(request)) await BinaryTensors.WriteResponse(context, outputs, inputs, model.OutputShape);
+        else await WriteResponse(context, outputs, inputs);
     }
 
-    private async Task<(float[], int)> ReadJson(HttpContext context)
+    /// <summary>A model with several inputs or outputs: named JSON inputs, run as the request's own batch on the thread pool.</summary>
+    private async Task HandleMultiTensor(HttpContext context, string type)
     {
+        if (type != "application/json")
+            throw new BadRequestException(415, $"Content-Type '{type}' is not accepted: this model has {model.InputNames.Count} inputs and {model.OutputNames.Count} outputs; send application/json {{\"inputs\": {{\"name\": [...]}}}}");
         var (buffer, length) = await ReadBody(context);
+        (DeepSharp.Tensors.Tensor[] Inputs, int Count) parsed;
         try
         {
-            return JsonInputs.Parse(buffer.AsSpan(0, length), model, options.MaxInputsPerRequest);
+            parsed = MultiTensorInputs.Parse(buffer.AsSpan(0, length), model, options.MaxInputsPerRequest);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+        var outputs = await Task.Run(() => model.Model.Predict(parsed.Inputs, batchSize: parsed.Count, context.RequestAborted), context.RequestAborted);
+        await MultiTensorInputs.WriteResponse(context, model, outputs, parsed.Count);
+    }
+
+    /// <summary>Whether the client asked for raw float32 outputs (<c>Accept: application/octet-stream</c>).</summary>
+    private static bool WantsBinary(HttpRequest request) =>
+        request.Headers.Accept.Count > 0 && request.Headers.Accept.ToString().Contains("application/octet-stream", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A body of raw float32 values (little-endian), count × the model's input size.</summary>
+    private async Task<(float[], int)> ReadBinary(HttpContext context)
+    {
+        var (buffer, length) = await ReadBody(context);
+        try
+        {
+            return BinaryTensors.Parse(buffer.AsSpan(0, length), context.Request, model, options.MaxInputsPerRequest);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Continues each text of <paramref name="request"/> on the thread pool; answers <c>{"continuations": [{"text", "continuation"}]}</c>.</summary>
+    private async Task Continue(HttpContext context, TextRequest request)
+    {
+        var continuations = await Task.Run(() => request.Texts.Select(t => TextInputs.Continue(model, t, request, context.RequestAborted)).ToArray(), context.RequestAborted);
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/json";
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("continuations");
+            for (int i = 0; i < continuations.Length; i++)
+            {
+                json.WriteStartObject();
+                json.WriteString("text", request.Texts[i]);
+                json.WriteString("continuation", continuations[i]);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        context.Response.ContentLength = buffer.WrittenCount;
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
     }
 
     private async Task<(float[], int)> ReadPng(HttpContext context)
@@ -157,51 +241,59 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
 
     private BadRequestException TooLarge() => new(413, $"the body is larger than the limit of {options.MaxBodyBytes} bytes");
 
-    private async Task WriteResponse(HttpContext context, float[] outputs, int count)
+    /// <summary>
+    /// The JSON answer, written into this thread's reusable buffer and copied into the response's pipe before
+    /// anything is awaited (so no other request on this thread can touch the buffer meanwhile), then flushed.
+    /// </summary>
+    private Task WriteResponse(HttpContext context, float[] outputs, int count)
     {
-        context.Response.StatusCode = 200;
-        context.Response.ContentType = "application/json";
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        var (buffer, json) = ResponseBuffer.Get();
+        json.WriteStartObject();
+        int size = model.OutputSize;
+        json.WriteStartArray("outputs"u8);
+        for (int i = 0; i < count; i++)
         {
-            json.WriteStartObject();
-            int size = model.OutputSize;
-            json.WriteStartArray("outputs");
-            for (int i = 0; i < count; i++)
-            {
-                json.WriteStartArray();
-                foreach (float v in outputs.AsSpan(i * size, size)) json.WriteNumberValue(v);
-                json.WriteEndArray();
-            }
+            json.WriteStartArray();
+            foreach (float v in outputs.AsSpan(i * size, size)) json.WriteNumberValue(v);
             json.WriteEndArray();
-            if (model.ClassCount > 0)
-            {
-                json.WriteStartArray("predictions");
-                for (int i = 0; i < count; i++) WritePrediction(json, outputs.AsSpan(i * size, size));
-                json.WriteEndArray();
-            }
-            json.WriteEndObject();
         }
-        context.Response.ContentLength = buffer.Length;
-        await context.Response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted);
+        json.WriteEndArray();
+        if (model.ClassCount > 0)
+        {
+            json.WriteStartArray("predictions"u8);
+            for (int i = 0; i < count; i++) WritePrediction(json, outputs.AsSpan(i * size, size));
+            json.WriteEndArray();
+        }
+        json.WriteEndObject();
+        json.Flush();
+        return ResponseBuffer.Send(context, buffer, "application/json");
     }
 
-    /// <summary>The top class, its label and its probability (softmax of the outputs when they are logits).</summary>
+    /// <summary>The top class, its label and its probability (softmax of the outputs when they are logits; p and 1 − p for one sigmoid output).</summary>
     private void WritePrediction(Utf8JsonWriter json, ReadOnlySpan<float> row)
     {
         int best = 0;
-        for (int c = 1; c < row.Length; c++) if (row[c] > row[best]) best = c;
-        double probability = row[best];
-        if (!model.OutputsProbabilities)
+        double probability;
+        if (model.OutputIsSigmoid)
         {
-            double sum = 0;
-            foreach (float v in row) sum += Math.Exp(v - row[best]);
-            probability = 1 / sum;
+            best = row[0] >= 0.5f ? 1 : 0;
+            probability = best == 1 ? row[0] : 1 - row[0];
+        }
+        else
+        {
+            for (int c = 1; c < row.Length; c++) if (row[c] > row[best]) best = c;
+            probability = row[best];
+            if (!model.OutputsProbabilities)
+            {
+                double sum = 0;
+                foreach (float v in row) sum += Math.Exp(v - row[best]);
+                probability = 1 / sum;
+            }
         }
         json.WriteStartObject();
-        json.WriteNumber("class", best);
-        json.WriteString("label", model.Labels?[best] ?? best.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        json.WriteNumber("probability", (float)probability);
+        json.WriteNumber("class"u8, best);
+        json.WriteString("label"u8, model.Labels?[best] ?? best.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        json.WriteNumber("probability"u8, (float)probability);
         json.WriteEndObject();
     }
 }

@@ -10,11 +10,13 @@ namespace DeepSharp.Bench.Workloads;
 
 /// <summary>
 /// Load test of <c>deepsharp serve</c> (docs/serving.md): the seed CNN behind <see cref="ModelServer"/> on
-/// loopback, 1, 8 and 64 concurrent clients each sending one 28×28 image per request (JSON) as fast as
-/// answers come, with dynamic batching off (every request is a batch of 1, run on its own thread) and on
+/// loopback, 1, 8 and 64 concurrent clients each sending one 28×28 image per request (JSON, or raw float32
+/// with <c>application/octet-stream</c> both ways) as fast as answers come, with dynamic batching off (every request is a batch of 1, run on its own thread) and on
 /// (batches of up to 64, 2 ms window). Bounded: each point runs for <c>--seconds</c> (default 3) after a
 /// 0.5 s warm-up, or until <c>--max-requests</c> answers. Prints requests/s, p50, p99 and the mean batch.
-/// Run: <c>dotnet run -c Release --project bench/DeepSharp.Bench -- serving [--seconds S] [--threads N]</c>.
+/// <c>--model convnet</c> serves Keras's mnist_convnet instead (about 2.5× the seed CNN's multiply-adds, most in
+/// a 64-channel convolution, where batching is what costs).
+/// Run: <c>dotnet run -c Release --project bench/DeepSharp.Bench -- serving [--seconds S] [--threads N] [--formats json,binary] [--model seed|convnet]</c>.
 /// </summary>
 internal static class ServingLoadWorkload
 {
@@ -24,9 +26,11 @@ internal static class ServingLoadWorkload
           --max-requests N   stop a point after N answers (default 200000)
           --threads N        kernel threads (default 2)
           --clients A,B,...  concurrent clients (default 1,8,64)
+          --formats F,...    request bodies: json, binary (raw float32; answers raw too) (default json,binary)
+          --model M          seed (the seed CNN, default) or convnet (Keras's mnist_convnet)
         """;
 
-    private sealed record Point(string Mode, int Clients, double RequestsPerSecond, double P50Ms, double P99Ms, double MeanBatch, long Requests, long Errors);
+    private sealed record Point(string Format, string Mode, int Clients, double RequestsPerSecond, double P50Ms, double P99Ms, double MeanBatch, long Requests, long Errors, double CpuMicrosPerRequest);
 
     public static int Run(string[] args)
     {
@@ -34,6 +38,8 @@ internal static class ServingLoadWorkload
         long maxRequests = 200_000;
         int threads = 2;
         int[] clientCounts = [1, 8, 64];
+        string[] formats = ["json", "binary"];
+        string modelName = "seed";
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -43,48 +49,64 @@ internal static class ServingLoadWorkload
                 case "--max-requests": maxRequests = long.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--threads": threads = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--clients": clientCounts = [.. Next().Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))]; break;
+                case "--formats": formats = Next().Split(','); break;
+                case "--model": modelName = Next(); break;
                 default:
                     Console.Error.WriteLine($"Unknown option '{args[i]}'.\n{Usage}");
                     return 2;
             }
         }
         DeepSharp.Threads.Count = threads;
-        Console.WriteLine($"Serving load test: seed CNN, {threads} kernel threads, {seconds} s per point; {Load()}");
-        var model = DeepSharpSide.BuildSeedModel(42);
-        var served = new ServedModel(model, name: "seed-cnn");
-        byte[] body = Body(42);
+        if (formats.Any(f => f is not ("json" or "binary")) || modelName is not ("seed" or "convnet"))
+        {
+            Console.Error.WriteLine($"Unknown format or model.\n{Usage}");
+            return 2;
+        }
+        Console.WriteLine($"Serving load test: {modelName} model, {threads} kernel threads, {seconds} s per point; {Load()}");
+        var model = modelName == "seed" ? DeepSharpSide.BuildSeedModel(42) : Convnet(42);
+        var served = new ServedModel(model, name: modelName);
+        var (cpu1, cpu64) = ModelCost(model);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"The model alone (Predict, process CPU time per image): {cpu1:F1} µs at batch 1, {cpu64:F1} µs at batch 64 ({cpu1 / cpu64:F2}x)."));
         var points = new List<Point>();
-        foreach (var (mode, options) in new[]
+        foreach (string format in formats)
         {
-            ("batch 1 (no batching)", new ServingOptions { Port = 0, MaxBatchSize = 1 }),
-            ("dynamic batching (64, 2 ms)", new ServingOptions { Port = 0, MaxBatchSize = 64, MaxWait = TimeSpan.FromMilliseconds(2) }),
-        })
-        {
-            foreach (int clients in clientCounts)
+            byte[] body = format == "json" ? Body(42) : BinaryBody(42);
+            foreach (var (mode, options) in new[]
             {
-                var point = Measure(served, options, mode, clients, body, seconds, maxRequests).GetAwaiter().GetResult();
-                points.Add(point);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {point.Mode,-28} {point.Clients,3} clients: {point.RequestsPerSecond,8:F0} req/s  p50 {point.P50Ms,6:F2} ms  p99 {point.P99Ms,6:F2} ms  mean batch {point.MeanBatch,5:F1}  ({point.Requests} requests, {point.Errors} errors)"));
+                ("batch 1 (no batching)", new ServingOptions { Port = 0, MaxBatchSize = 1 }),
+                ("dynamic batching (64, 2 ms)", new ServingOptions { Port = 0, MaxBatchSize = 64, MaxWait = TimeSpan.FromMilliseconds(2) }),
+            })
+            {
+                foreach (int clients in clientCounts)
+                {
+                    var point = Measure(served, options, format, mode, clients, body, seconds, maxRequests).GetAwaiter().GetResult();
+                    points.Add(point);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  {point.Format,-6} {point.Mode,-28} {point.Clients,3} clients: {point.RequestsPerSecond,8:F0} req/s  p50 {point.P50Ms,6:F2} ms  p99 {point.P99Ms,6:F2} ms  mean batch {point.MeanBatch,5:F1}  CPU {point.CpuMicrosPerRequest,6:F1} µs/request  ({point.Requests} requests, {point.Errors} errors)"));
+                }
             }
         }
         Console.WriteLine();
-        Console.WriteLine("| serving | clients | requests/s | p50 (ms) | p99 (ms) | mean batch |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine("| body | serving | clients | requests/s | p50 (ms) | p99 (ms) | mean batch | CPU µs/request |");
+        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var p in points)
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {p.Mode} | {p.Clients} | {p.RequestsPerSecond:F0} | {p.P50Ms:F2} | {p.P99Ms:F2} | {p.MeanBatch:F1} |"));
-        var batched64 = points.FirstOrDefault(p => p.Mode.StartsWith("dynamic", StringComparison.Ordinal) && p.Clients == 64);
-        var single64 = points.FirstOrDefault(p => p.Mode.StartsWith("batch 1", StringComparison.Ordinal) && p.Clients == 64);
-        var single1 = points.FirstOrDefault(p => p.Mode.StartsWith("batch 1", StringComparison.Ordinal) && p.Clients == 1);
-        if (batched64 is not null && single64 is not null && single1 is not null)
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"\n64 clients with dynamic batching: {batched64.RequestsPerSecond / single64.RequestsPerSecond:F2}x the requests/s of batch-1 serving at 64 clients, {batched64.RequestsPerSecond / single1.RequestsPerSecond:F2}x batch-1 serving's single client; p99 {batched64.P99Ms:F1} ms (goal: 5x, p99 < 50 ms)."));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {p.Format} | {p.Mode} | {p.Clients} | {p.RequestsPerSecond:F0} | {p.P50Ms:F2} | {p.P99Ms:F2} | {p.MeanBatch:F1} | {p.CpuMicrosPerRequest:F1} |"));
+        foreach (string format in formats)
+        {
+            var batched64 = points.FirstOrDefault(p => p.Format == format && p.Mode.StartsWith("dynamic", StringComparison.Ordinal) && p.Clients == 64);
+            var single64 = points.FirstOrDefault(p => p.Format == format && p.Mode.StartsWith("batch 1", StringComparison.Ordinal) && p.Clients == 64);
+            var single1 = points.FirstOrDefault(p => p.Format == format && p.Mode.StartsWith("batch 1", StringComparison.Ordinal) && p.Clients == 1);
+            if (batched64 is not null && single64 is not null && single1 is not null)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"\n{format}: 64 clients with dynamic batching: {batched64.RequestsPerSecond / single64.RequestsPerSecond:F2}x the requests/s of batch-1 serving at 64 clients, {batched64.RequestsPerSecond / single1.RequestsPerSecond:F2}x batch-1 serving's single client; p99 {batched64.P99Ms:F1} ms (goal: 5x, p99 < 50 ms)."));
+        }
         Console.WriteLine($"Load after: {Load()}");
         return 0;
     }
 
     /// <summary>One point: a fresh server, <paramref name="clients"/> loops of request → answer, latencies of the measured window.</summary>
-    private static async Task<Point> Measure(ServedModel served, ServingOptions options, string mode, int clients, byte[] body, double seconds, long maxRequests)
+    private static async Task<Point> Measure(ServedModel served, ServingOptions options, string format, string mode, int clients, byte[] body, double seconds, long maxRequests)
     {
         await using var server = new ModelServer(served, options);
         await server.StartAsync();
@@ -105,9 +127,10 @@ internal static class ServingLoadWorkload
                 {
                     long start = Stopwatch.GetTimestamp();
                     if (start >= end || Interlocked.Read(ref answered) >= maxRequests) return;
-                    using var content = new ByteArrayContent(body);
-                    content.Headers.ContentType = new("application/json");
-                    using var response = await http.PostAsync("/v1/predict", content);
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/predict") { Content = new ByteArrayContent(body) };
+                    request.Content.Headers.ContentType = new(format == "json" ? "application/json" : "application/octet-stream");
+                    if (format == "binary") request.Headers.Accept.Add(new("application/octet-stream"));
+                    using var response = await http.SendAsync(request);
                     await response.Content.ReadAsByteArrayAsync();
                     long stop = Stopwatch.GetTimestamp();
                     if (!response.IsSuccessStatusCode) Interlocked.Increment(ref errors);
@@ -123,12 +146,17 @@ internal static class ServingLoadWorkload
         await Task.Delay(TimeSpan.FromSeconds(0.5));
         (batchesAtStart, inputsAtStart) = Counters(server);
         long windowStart = Stopwatch.GetTimestamp();
+        var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+        long answeredStart = Interlocked.Read(ref answered);
         await Task.WhenAll(tasks);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
+        long answeredInWindow = Interlocked.Read(ref answered) - answeredStart;
         double elapsed = Math.Min(seconds, (Stopwatch.GetTimestamp() - windowStart) / (double)Stopwatch.Frequency);
         var (batches, inputs) = Counters(server);
         var all = latencies.SelectMany(l => l).Order().ToArray();
-        return new Point(mode, clients, all.Length / elapsed, Quantile(all, 0.5), Quantile(all, 0.99),
-            (inputs - inputsAtStart) / (double)Math.Max(1, batches - batchesAtStart), all.Length, errors);
+        return new Point(format, mode, clients, all.Length / elapsed, Quantile(all, 0.5), Quantile(all, 0.99),
+            (inputs - inputsAtStart) / (double)Math.Max(1, batches - batchesAtStart), all.Length, errors,
+            cpu.TotalMicroseconds / Math.Max(1, answeredInWindow));
     }
 
     private static (long Batches, long Inputs) Counters(ModelServer server)
@@ -158,6 +186,51 @@ internal static class ServingLoadWorkload
             text.Append(random.NextDouble() < 0.8 ? "0" : random.NextDouble().ToString("F3", CultureInfo.InvariantCulture));
         }
         return Encoding.UTF8.GetBytes(text.Append("]]}").ToString());
+    }
+
+    /// <summary>
+    /// Process CPU time per image of Predict alone at batch 1 and at batch 64 (random images, 0.5 s warm-up
+    /// then about 1 s each): the most dynamic batching can save per request, whatever HTTP costs.
+    /// </summary>
+    private static (double Batch1, double Batch64) ModelCost(DeepSharp.Training.Model model)
+    {
+        double PerImage(int batch)
+        {
+            var x = DeepSharp.Tensors.Tensor.Zeros(new DeepSharp.Tensors.Shape(batch, 28, 28, 1));
+            for (var warm = Stopwatch.StartNew(); warm.Elapsed.TotalSeconds < 0.5;) model.Predict(x, batchSize: batch);
+            var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+            long images = 0;
+            for (var clock = Stopwatch.StartNew(); clock.Elapsed.TotalSeconds < 1;) { model.Predict(x, batchSize: batch); images += batch; }
+            return (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalMicroseconds / images;
+        }
+        return (PerImage(1), PerImage(64));
+    }
+
+    /// <summary>The same kind of image as <see cref="Body"/>, as 784 raw float32 values (3,136 bytes).</summary>
+    private static byte[] BinaryBody(int seed)
+    {
+        var random = new Random(seed);
+        var values = new float[784];
+        for (int i = 0; i < values.Length; i++) values[i] = random.NextDouble() < 0.8 ? 0 : (float)Math.Round(random.NextDouble(), 3);
+        var bytes = new byte[values.Length * 4];
+        for (int i = 0; i < values.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * 4), values[i]);
+        return bytes;
+    }
+
+    /// <summary>Keras's mnist_convnet: Conv2D 32 → MaxPool → Conv2D 64 → MaxPool → Flatten → Dropout 0.5 → Dense 10 (softmax).</summary>
+    private static DeepSharp.Training.Sequential Convnet(int seed)
+    {
+        DeepSharp.Tensors.RandomGenerator.SetGlobalSeed(seed);
+        var model = new DeepSharp.Training.Sequential(
+            new DeepSharp.Nn.Layers.Conv2D(32, (3, 3), activation: DeepSharp.Nn.Activation.Relu, inputShape: [28, 28, 1]),
+            new DeepSharp.Nn.Layers.MaxPooling2D((2, 2)),
+            new DeepSharp.Nn.Layers.Conv2D(64, (3, 3), activation: DeepSharp.Nn.Activation.Relu),
+            new DeepSharp.Nn.Layers.MaxPooling2D((2, 2)),
+            new DeepSharp.Nn.Layers.Flatten(),
+            new DeepSharp.Nn.Layers.Dropout(0.5f),
+            new DeepSharp.Nn.Layers.Dense(10, DeepSharp.Nn.Activation.Softmax));
+        model.Build(new DeepSharp.Tensors.Shape(28, 28, 1));
+        return model;
     }
 
     private static string Load() => File.Exists("/proc/loadavg") ? "load average " + string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "load unknown";

@@ -39,6 +39,7 @@ internal static class TrainNamesCommand
         Console.WriteLine($"Names: {split.Train.Count} training, {split.Validation.Count} validation, {split.Test.Count} test; {vocabulary.VocabularySize} tokens.");
 
         var model = NamesPresets.Build(preset, vocabulary.VocabularySize);
+        model.TextVectorizer = vocabulary.ToTextVectorizer(NamesPresets.Context); // kept in every model file written: `deepsharp serve` takes raw text
         model.Compile(new Adam(learningRate), new SparseCategoricalCrossentropy(fromLogits: true, ignoreClass: 0));
         CliDistributed.Distribute(model);
         var (x, y) = data.Sequences(split.Train);

@@ -87,6 +87,7 @@ internal static class TrainSpamCommand
         var model = encoder is null ? SpamPresets.Build(preset, vectorizer.VocabularySize) : PretrainPresets.Classifier(vectorizer.VocabularySize);
         string start = encoder is null ? "" : fromScratch ? $" ({encoder.FullName}'s model and vocabulary, fresh weights)"
             : $" (fine-tuning {encoder.FullName}: {SpamEncoderFolder.LoadTrunk(model, encoder)} weights loaded by layer name)";
+        model.TextVectorizer = vectorizer; // kept in every model file written: `deepsharp serve` takes raw text
         model.Compile(new Adam(), new BinaryCrossentropy(), [new BinaryAccuracy()]);
         CliDistributed.Distribute(model);
         model.Build(new Shape(encoder is null ? SpamPresets.Length : PretrainPresets.Length));

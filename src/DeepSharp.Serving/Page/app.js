@@ -23,6 +23,7 @@ async function start() {
   const [, height, width, channels] = info.input_shape;
   if (info.input_kind === "image" && channels === 1) startDrawing(width, height);
   else if (info.input_kind === "image") startUploadOnly(width, height, channels);
+  else if (info.input_kind === "text") startText();
   else startJson();
 }
 
@@ -40,6 +41,7 @@ function makeBars() {
     li.querySelector(".name").textContent = labelOf(c);
     bars.appendChild(li);
   }
+  bars.classList.toggle("wide", info.labels !== null && info.labels.some((l) => l.length > 4));
   if (info.classes === 0) $("raw").hidden = false;
 }
 
@@ -226,6 +228,24 @@ function startUploadOnly(width, height, channels) {
 
 function startJson() {
   $("json-card").hidden = false;
+  if (info.input_kind === "tensors") {
+    // Several inputs: the box holds the whole body, one zero sample per named input.
+    const inputs = {};
+    for (const input of info.inputs) inputs[input.name] = [new Array(input.shape.slice(1).reduce((a, b) => a * b, 1)).fill(0)];
+    $("json-shape").textContent = info.inputs.map((i) => `${i.name} ${JSON.stringify(i.shape.slice(1))}`).join(", ");
+    $("json-input").value = JSON.stringify({ inputs });
+    $("json-send").addEventListener("click", async () => {
+      let body;
+      try {
+        body = JSON.parse($("json-input").value);
+      } catch (e) {
+        setStatus("not JSON: " + e.message, true);
+        return;
+      }
+      await predict(body);
+    });
+    return;
+  }
   const shape = info.input_shape.slice(1);
   $("json-shape").textContent = JSON.stringify(shape);
   const size = shape.reduce((a, b) => a * b, 1);
@@ -240,6 +260,66 @@ function startJson() {
     }
     await predict({ inputs: [input] });
   });
+}
+
+// ---- text ----------------------------------------------------------------------------------------
+
+// A text classifier: the bars follow the typing (one request at a time, the latest text last).
+// A character model: "Continue" asks for a sampled continuation of the text.
+function startText() {
+  $("text-card").hidden = false;
+  const box = $("text-input");
+  if (info.text.task === "generate") {
+    $("text-title").textContent = "Type the start of a text; the model continues it";
+    $("generate-options").hidden = false;
+    $("max-length").max = info.text.sequence_length;
+    $("max-length").value = info.text.sequence_length;
+    $("text-send").textContent = "Continue";
+    $("result-card").querySelector("h2").textContent = "Continuation";
+    $("top").hidden = true;
+    $("bars").hidden = true;
+    $("raw").hidden = true;
+    $("continuation").hidden = false;
+    $("text-send").addEventListener("click", generate);
+    return;
+  }
+  $("text-title").textContent = "Type a text to classify";
+  const send = async () => {
+    if (busy) { again = true; return; }
+    do {
+      again = false;
+      await predict({ text: box.value });
+    } while (again);
+  };
+  box.addEventListener("input", send);
+  $("text-send").addEventListener("click", send);
+}
+
+async function generate() {
+  const body = { text: $("text-input").value, temperature: Number($("temperature").value) };
+  const maxLength = Number($("max-length").value);
+  if (maxLength > 0) body.max_length = maxLength;
+  const started = performance.now();
+  try {
+    const response = await fetch("/v1/predict", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const result = await response.json();
+    if (!response.ok) {
+      setStatus(`${response.status}: ${result.error}`, true);
+      $("continuation-text").textContent = "";
+      return;
+    }
+    const c = result.continuations[0];
+    $("continuation-prefix").textContent = c.text;
+    $("continuation-text").textContent = c.continuation;
+    document.body.dataset.continuation = c.continuation;
+    setStatus(`answered in ${Math.round(performance.now() - started)} ms`);
+  } catch (e) {
+    setStatus("request failed: " + e, true);
+  }
 }
 
 // ---- prediction ------------------------------------------------------------------------------
@@ -258,7 +338,8 @@ async function predict(body) {
       setStatus(`${response.status}: ${result.error}`, true);
       return;
     }
-    showResult(result.outputs[0], result.predictions ? result.predictions[0] : null);
+    if (info.input_kind === "tensors") showResult(result.outputs, null);
+    else showResult(result.outputs[0], result.predictions ? result.predictions[0] : null);
     setStatus(`answered in ${Math.round(performance.now() - started)} ms`);
   } catch (e) {
     setStatus("request failed: " + e, true);
@@ -268,6 +349,7 @@ async function predict(body) {
 }
 
 function probabilities(outputs) {
+  if (info.classes === 2 && outputs.length === 1) return [1 - outputs[0], outputs[0]]; // one sigmoid output
   if (info.outputs_are_probabilities) return outputs;
   const max = Math.max(...outputs);
   const e = outputs.map((v) => Math.exp(v - max));

@@ -18,6 +18,8 @@ public static class ModelFileFormat
     public const string Version = "1";
     /// <summary>Metadata key whose value is the model's architecture as JSON (<see cref="ModelConfig"/>).</summary>
     public const string ConfigKey = "model_config";
+    /// <summary>Metadata key of the model's text vectorizer as JSON (optional; see <c>Model.TextVectorizer</c>).</summary>
+    public const string TextVectorizerKey = "text_vectorizer";
 
     /// <summary>Marks <paramref name="file"/> (its tensors added) as a model file holding <paramref name="configJson"/>, and signs it.</summary>
     public static void Stamp(SafetensorsFile file, string configJson)

@@ -82,6 +82,16 @@ public sealed class CharVocabulary : ITextTokenizer
         return text.ToString();
     }
 
+    /// <summary>
+    /// A <see cref="TextVectorizer"/> that gives the same ids (character split, no standardization,
+    /// this vocabulary), e.g. to keep in a model file through <c>Model.TextVectorizer</c>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A special token is longer than one character (a character split cannot give it).</exception>
+    public TextVectorizer ToTextVectorizer(int? outputSequenceLength = null) =>
+        SpecialIds.Keys.FirstOrDefault(s => s.Length > 1) is { } special
+            ? throw new InvalidOperationException($"Special token '{special}' is longer than one character; a TextVectorizer splitting characters cannot give its id.")
+            : new TextVectorizer(outputSequenceLength: outputSequenceLength, standardize: Standardize.None, split: Split.Character).SetVocabulary(_tokens.Skip(2));
+
     /// <summary>The vocabulary as JSON (specials and characters), for model files.</summary>
     public string ToJson() => JsonSerializer.Serialize(new CharVocabularyJson(SpecialIds.OrderBy(p => p.Value).Select(p => p.Key).ToArray(), new string(_ids.Where(p => p.Value >= 2 + SpecialIds.Count).Select(p => p.Key).Order().ToArray())), CharVocabularyJsonContext.Default.CharVocabularyJson);
 

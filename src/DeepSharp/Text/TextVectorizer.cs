@@ -90,26 +90,32 @@ public sealed class TextVectorizer
     }
 
     /// <summary>
-    /// Uses <paramref name="vocabulary"/> as learned (Keras's <c>set_vocabulary</c>): the tokens by id, "" and
-    /// "[UNK]" first, as <see cref="Vocabulary"/> lists them, e.g. read back from a file next to a pre-trained model.
+    /// Sets the vocabulary to <paramref name="tokens"/> in id order from id 2 (Keras's set_vocabulary):
+    /// padding ("") and "[UNK]" keep ids 0 and 1. A list that starts with them, as <see cref="Vocabulary"/>
+    /// returns it, is taken as it is. Replaces any earlier vocabulary.
     /// </summary>
-    /// <exception cref="ArgumentException">The list does not start with "" and "[UNK]", repeats a token, or is longer than MaxTokens.</exception>
-    public TextVectorizer SetVocabulary(IReadOnlyList<string> vocabulary)
+    /// <exception cref="ArgumentException">A token is empty, "[UNK]" or repeated, or there are more than <see cref="MaxTokens"/> − 2.</exception>
+    /// <exception cref="InvalidOperationException">The vectorizer uses a tokenizer's vocabulary.</exception>
+    public TextVectorizer SetVocabulary(IEnumerable<string> tokens)
     {
-        ArgumentNullException.ThrowIfNull(vocabulary);
+        ArgumentNullException.ThrowIfNull(tokens);
         if (Tokenizer is not null) throw new InvalidOperationException("A TextVectorizer with a tokenizer uses the tokenizer's vocabulary; SetVocabulary does not apply.");
-        if (vocabulary.Count < 3 || vocabulary[0] != "" || vocabulary[1] != "[UNK]")
-            throw new ArgumentException($"A vocabulary lists \"\" (padding) and \"[UNK]\" first, then at least one token; got {vocabulary.Count} entries.", nameof(vocabulary));
-        if (MaxTokens is { } max && vocabulary.Count > max)
-            throw new ArgumentException($"The vocabulary has {vocabulary.Count} tokens; this TextVectorizer keeps at most {max}.", nameof(vocabulary));
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 2; i < vocabulary.Count; i++)
-            if (!ids.TryAdd(vocabulary[i], i))
-                throw new ArgumentException($"Token '{TerminalText.Escape(vocabulary[i])}' appears twice in the vocabulary (ids {ids[vocabulary[i]]} and {i}).", nameof(vocabulary));
+        var list = new List<string> { "", "[UNK]" };
+        var given = tokens as IReadOnlyList<string> ?? tokens.ToList();
+        int first = given.Count >= 2 && given[0] == "" && given[1] == "[UNK]" ? 2 : 0;
+        foreach (var token in given.Skip(first))
+        {
+            if (string.IsNullOrEmpty(token) || token == "[UNK]" || !ids.TryAdd(token, list.Count))
+                throw new ArgumentException($"Vocabulary token {list.Count} ('{(token?.Length > 32 ? token[..32] + "..." : token)}') is empty, \"[UNK]\" or repeated.", nameof(tokens));
+            list.Add(token);
+            if (MaxTokens is { } max && list.Count > max)
+                throw new ArgumentException($"The vocabulary has more than maxTokens − 2 = {max - 2} tokens.", nameof(tokens));
+        }
         _ids.Clear();
         foreach (var (token, id) in ids) _ids[token] = id;
-        _vocabulary.RemoveRange(2, _vocabulary.Count - 2);
-        _vocabulary.AddRange(vocabulary.Skip(2));
+        _vocabulary.Clear();
+        _vocabulary.AddRange(list);
         return this;
     }
 

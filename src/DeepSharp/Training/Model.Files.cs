@@ -2,11 +2,21 @@ using System.Text.Json.Nodes;
 using DeepSharp.Nn;
 using DeepSharp.Serialization;
 using DeepSharp.Serialization.Onnx;
+using DeepSharp.Tensors;
+using DeepSharp.Text;
 
 namespace DeepSharp.Training;
 
 public partial class Model
 {
+    /// <summary>
+    /// The <see cref="Text.TextVectorizer"/> that turns raw text into this model's input ids, or null.
+    /// <see cref="Save"/> keeps it (vocabulary, standardize, split, sequence length) in the model file and
+    /// <see cref="Load(string)"/> gives it back, so a loaded text model (e.g. one served by
+    /// <c>deepsharp serve</c>) takes text as it was trained on. A vectorizer with a tokenizer cannot be kept yet.
+    /// </summary>
+    public TextVectorizer? TextVectorizer { get; set; }
+
     /// <summary>
     /// Writes the model to one safetensors file: every weight named by its path ("dense_1/bias"),
     /// and the architecture in the metadata, so <see cref="Load(string)"/> can rebuild it. Written atomically.
@@ -24,7 +34,9 @@ public partial class Model
         if (IsSubclassed) throw SubclassedArchitecture("cannot be saved whole");
         if (!IsBuilt) throw new InvalidOperationException($"Model '{Name}' is not built: it has no weights to save yet.");
         foreach (var layer in Layers) LayerRegistry.CheckSavable(layer, Name);
+        string? vectorizer = TextVectorizer is { } v ? TextVectorizerJson.Write(v) : null;
         var file = WeightsFile();
+        if (vectorizer is not null) file.Metadata[ModelFileFormat.TextVectorizerKey] = vectorizer;
         ModelFileFormat.Stamp(file, ArchitectureJson().ToJsonString());
         file.Save(path);
     }
@@ -105,6 +117,8 @@ public partial class Model
         if (!model.IsBuilt)
             throw new DataFormatException($"Model file '{path}': the model config gives no input shape (build_input_shape).");
         ModelWeights.Load(model.Parameters, file, path);
+        if (file.Metadata.TryGetValue(ModelFileFormat.TextVectorizerKey, out var vectorizer))
+            model.TextVectorizer = ReadTextVectorizer(model, vectorizer, path);
         return model;
     }
 
@@ -136,6 +150,20 @@ public partial class Model
             ? OnnxExporter.Export(Name, graph.Nodes, graph.Inputs, graph.Outputs)
             : OnnxExporter.Export(Name, Layers, Layers[0].BuiltInputShape!.Value);
         AtomicFile.WriteAllBytes(path, bytes);
+    }
+
+    /// <summary>The text vectorizer of a model file, once its sequence length fits the model's input (T) when both are fixed.</summary>
+    private static TextVectorizer ReadTextVectorizer(Model model, string json, string path)
+    {
+        var vectorizer = TextVectorizerJson.Read(json, $"Model file '{path}': metadata '{ModelFileFormat.TextVectorizerKey}'");
+        Shape? input = model is Sequential ? model.Layers[0].BuiltInputShape : model.InputCount == 1 ? model.Inputs[0].Shape : (Shape?)null;
+        if (input is not { Rank: 1 } shape)
+            throw new DataFormatException($"Model file '{path}': it holds a text vectorizer, but the model's input {(input is { } s ? s.ToString() : "(several inputs)")} is not a sequence of token ids (positions).");
+        if (vectorizer.OutputSequenceLength is { } length && length != shape[0])
+            throw new DataFormatException($"Model file '{path}': its text vectorizer makes sequences of {length} ids, but the model takes {shape[0]}.");
+        if (model.Layers.OfType<Nn.Layers.Embedding>().FirstOrDefault() is { } embedding && embedding.InputDim < vectorizer.VocabularySize)
+            throw new DataFormatException($"Model file '{path}': its text vectorizer gives ids up to {vectorizer.VocabularySize - 1}, but Embedding '{embedding.Name}' takes ids below {embedding.InputDim}.");
+        return vectorizer;
     }
 
     private static Sequential BuildSequential(ModelConfig.Description description, string path)

@@ -2,9 +2,12 @@ using System.Globalization;
 using DeepSharp.Data;
 using DeepSharp.Data.Datasets;
 using DeepSharp.Data.Images;
+using DeepSharp.Nn;
+using DeepSharp.Nn.Layers;
 using DeepSharp.Tensors;
 using DeepSharp.Tests.Data;
 using DeepSharp.Text;
+using DeepSharp.Training;
 
 namespace DeepSharp.Tests.Docs;
 
@@ -19,7 +22,7 @@ public sealed class DataDocTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public void EveryExampleOfThePageIsHere() => MarkdownExamples.AssertAllIn("data.md", "Docs/DataDocTests.cs", expectedBlocks: 12);
+    public void EveryExampleOfThePageIsHere() => MarkdownExamples.AssertAllIn("data.md", "Docs/DataDocTests.cs", expectedBlocks: 13);
 
     [Fact]
     public void DataSets()
@@ -105,6 +108,23 @@ public sealed class DataDocTests : IDisposable
         Assert.Equal((new Shape(604, 200), DType.Int32), (x.Shape, x.DType));
         Assert.Equal(new Shape(604, 1), y.Shape);
         Assert.Contains(1f, y.ToArray());
+    }
+
+    [Fact]
+    public void AModelKeepsItsVectorizer()
+    {
+        var sentiment = new TextVectorizer(outputSequenceLength: 6).Adapt(["good fine", "bad awful"]);
+        var model = new Sequential(new Embedding(sentiment.VocabularySize, 8, inputShape: [6]), new GlobalAveragePooling1D(), new Dense(1, Activation.Sigmoid));
+        model.Build(new Shape(6));
+        model.TextVectorizer = sentiment;                    // written into the model file by Save
+        string path = Path.Combine(Path.GetTempPath(), "sentiment.safetensors");
+        model.Save(path);
+        var loaded = Model.Load(path);
+        Tensor ids = loaded.TextVectorizer!.Vectorize(["Fine, GOOD!"]);  // [[4, 5, 0, 0, 0, 0]]: the saved vocabulary
+
+        Assert.Equal([4, 5, 0, 0, 0, 0], ids.ToIntArray());
+        Assert.Equal(sentiment.Vocabulary, loaded.TextVectorizer.Vocabulary);
+        File.Delete(path);
     }
 
     [Fact]

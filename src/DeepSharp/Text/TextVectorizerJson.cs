@@ -1,0 +1,111 @@
+using System.Text;
+using System.Text.Json;
+
+namespace DeepSharp.Text;
+
+/// <summary>
+/// The JSON form of a <see cref="TextVectorizer"/> kept in a model file (Keras's TextVectorization
+/// config names): <c>{"max_tokens": 20000, "output_sequence_length": 200, "standardize":
+/// "lower_and_strip_punctuation", "split": "whitespace", "vocabulary": ["the", "a", ...]}</c>; the
+/// vocabulary lists the tokens from id 2 on (padding and "[UNK]" are implied). Read back with bounds:
+/// at most <see cref="MaxVocabulary"/> tokens of at most <see cref="MaxTokenLength"/> characters each.
+/// </summary>
+internal static class TextVectorizerJson
+{
+    /// <summary>The most vocabulary tokens a file may give.</summary>
+    public const int MaxVocabulary = 500_000;
+    /// <summary>The longest token a file may give, in UTF-16 code units.</summary>
+    public const int MaxTokenLength = 4096;
+    /// <summary>The longest sequence length a file may give.</summary>
+    public const int MaxSequenceLength = 1 << 20;
+    private const int MaxDepth = 4;
+
+    /// <summary>The vectorizer as JSON; throws when it uses a tokenizer (whose vocabulary this form does not hold).</summary>
+    /// <exception cref="InvalidOperationException">The vectorizer has a tokenizer, or no vocabulary yet.</exception>
+    public static string Write(TextVectorizer vectorizer)
+    {
+        if (vectorizer.Tokenizer is not null)
+            throw new InvalidOperationException($"A TextVectorizer with a tokenizer ({vectorizer.Tokenizer.GetType().Name}) cannot be kept in a model file yet; keep the tokenizer beside the model.");
+        if (vectorizer.Vocabulary.Count <= 2)
+            throw new InvalidOperationException("The TextVectorizer has no vocabulary: call Adapt(texts) or SetVocabulary(tokens) before saving it with a model.");
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            if (vectorizer.MaxTokens is { } max) json.WriteNumber("max_tokens", max);
+            else json.WriteNull("max_tokens");
+            if (vectorizer.OutputSequenceLength is { } length) json.WriteNumber("output_sequence_length", length);
+            else json.WriteNull("output_sequence_length");
+            json.WriteString("standardize", vectorizer.StandardizeMode == Standardize.None ? "none" : "lower_and_strip_punctuation");
+            json.WriteString("split", vectorizer.SplitMode == Split.Character ? "character" : "whitespace");
+            json.WriteStartArray("vocabulary");
+            for (int i = 2; i < vectorizer.Vocabulary.Count; i++) json.WriteStringValue(vectorizer.Vocabulary[i]);
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>A vectorizer from <see cref="Write"/>'s JSON.</summary>
+    /// <exception cref="DataFormatException">The JSON is not such a vectorizer, or passes a bound; the message begins with <paramref name="what"/>.</exception>
+    public static TextVectorizer Read(string text, string what)
+    {
+        var utf8 = JsonLimits.Check(text, MaxDepth, what);
+        try
+        {
+            using var document = JsonDocument.Parse(utf8, new JsonDocumentOptions { MaxDepth = MaxDepth });
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw new FormatException($"expected a JSON object, found {root.ValueKind}");
+            foreach (var property in root.EnumerateObject())
+                if (property.Name is not ("max_tokens" or "output_sequence_length" or "standardize" or "split" or "vocabulary"))
+                    throw new FormatException($"unknown key '{Clip(property.Name)}'");
+            int? maxTokens = OptionalInt(root, "max_tokens", 3, MaxVocabulary + 2);
+            int? length = OptionalInt(root, "output_sequence_length", 1, MaxSequenceLength);
+            var standardize = Text(root, "standardize") switch
+            {
+                "none" => Standardize.None,
+                "lower_and_strip_punctuation" => Standardize.LowerAndStripPunctuation,
+                var other => throw new FormatException($"'standardize' is '{Clip(other)}'; expected 'none' or 'lower_and_strip_punctuation'"),
+            };
+            var split = Text(root, "split") switch
+            {
+                "whitespace" => Split.Whitespace,
+                "character" => Split.Character,
+                var other => throw new FormatException($"'split' is '{Clip(other)}'; expected 'whitespace' or 'character'"),
+            };
+            var vocabulary = root.GetProperty("vocabulary");
+            if (vocabulary.ValueKind != JsonValueKind.Array) throw new FormatException($"'vocabulary' is {vocabulary.ValueKind}, expected an array of strings");
+            int count = vocabulary.GetArrayLength();
+            if (count == 0 || count > MaxVocabulary) throw new FormatException($"'vocabulary' holds {count} tokens; expected 1 to {MaxVocabulary}");
+            var tokens = new string[count];
+            int i = 0;
+            foreach (var token in vocabulary.EnumerateArray())
+            {
+                string value = token.ValueKind == JsonValueKind.String ? token.GetString()! : throw new FormatException($"vocabulary token {i + 2} is {token.ValueKind}, expected a string");
+                if (value.Length > MaxTokenLength) throw new FormatException($"vocabulary token {i + 2} has {value.Length} characters; at most {MaxTokenLength}");
+                tokens[i++] = value;
+            }
+            return new TextVectorizer(maxTokens, length, standardize, split).SetVocabulary(tokens);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            throw new DataFormatException($"{what} is not a text vectorizer ({e.Message})", e);
+        }
+    }
+
+    private static int? OptionalInt(JsonElement root, string name, int min, int max)
+    {
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out int n) || n < min || n > max)
+            throw new FormatException($"'{name}' is {Clip(value.GetRawText())}; expected null or an integer from {min} to {max}");
+        return n;
+    }
+
+    private static string Text(JsonElement root, string name)
+    {
+        var value = root.GetProperty(name);
+        return value.ValueKind == JsonValueKind.String ? value.GetString()! : throw new FormatException($"'{name}' is {value.ValueKind}, expected a string");
+    }
+
+    private static string Clip(string text) => text.Length <= 40 ? text : text[..40] + "...";
+}

@@ -1,0 +1,72 @@
+using DeepSharp.Losses;
+using DeepSharp.Nn;
+using DeepSharp.Nn.Layers;
+using DeepSharp.Optimizers;
+using DeepSharp.Tensors;
+using DeepSharp.Text;
+using DeepSharp.Training;
+
+namespace DeepSharp.Serving.Tests;
+
+/// <summary>
+/// Two tiny text models trained in a second or two, saved to model files and loaded back (so their
+/// vectorizers come from the files, as <c>deepsharp serve</c> gets them): a sentiment classifier of
+/// words (one sigmoid output) and a character model that has learned the one word "abc".
+/// </summary>
+internal static class TextModels
+{
+    private static readonly string[] s_good = ["good", "great", "fine", "lovely", "nice"], s_bad = ["bad", "awful", "poor", "nasty", "ugly"];
+
+    private static readonly Lazy<Model> s_classifier = new(TrainClassifier);
+    private static readonly Lazy<Model> s_generator = new(TrainGenerator);
+
+    /// <summary>Texts of good words → 1, of bad words → 0; sequences of 6 word ids.</summary>
+    public static Model Classifier => s_classifier.Value;
+
+    /// <summary>A character model (a functional graph over int32 ids, 8 positions) that continues "" with "abc" and "ab" with "c".</summary>
+    public static Model Generator => s_generator.Value;
+
+    private static Model TrainClassifier()
+    {
+        var random = new Random(3);
+        var texts = new List<string>();
+        var labels = new List<float>();
+        for (int i = 0; i < 400; i++)
+        {
+            bool good = i % 2 == 0;
+            var words = good ? s_good : s_bad;
+            texts.Add(string.Join(" ", Enumerable.Range(0, 1 + random.Next(5)).Select(_ => words[random.Next(words.Length)])) + (random.Next(3) == 0 ? "!" : ""));
+            labels.Add(good ? 1 : 0);
+        }
+        var vectorizer = new TextVectorizer(outputSequenceLength: 6).Adapt(texts);
+        RandomGenerator.SetGlobalSeed(5);
+        var model = new Sequential(new Embedding(vectorizer.VocabularySize, 8, inputShape: [6], maskZero: true), new GlobalAveragePooling1D(), new Dense(1, Activation.Sigmoid));
+        model.TextVectorizer = vectorizer;
+        model.Compile(new Adam(0.05f), new BinaryCrossentropy());
+        model.Fit(vectorizer.Vectorize(texts), Tensor.FromArray([.. labels], labels.Count, 1), batchSize: 32, epochs: 20, verbose: 0);
+        return SavedAndLoaded(model, "sentiment");
+    }
+
+    private static Model TrainGenerator()
+    {
+        var vocabulary = CharVocabulary.Build(["abcxyz"], CharLanguageModelData.Marker.ToString());
+        var data = new CharLanguageModelData(vocabulary, 8);
+        var (x, y) = data.Sequences(Enumerable.Repeat("abc", 64).ToArray());
+        RandomGenerator.SetGlobalSeed(6);
+        var tokens = Model.Input([8], name: "tokens", dtype: DType.Int32);
+        var model = new Functional(tokens, new Dense(vocabulary.VocabularySize).Call(new Embedding(vocabulary.VocabularySize, 16).Call(tokens)), name: "abc");
+        model.TextVectorizer = vocabulary.ToTextVectorizer(8);
+        model.Compile(new Adam(0.05f), new SparseCategoricalCrossentropy(fromLogits: true, ignoreClass: 0));
+        model.Fit(x, y, batchSize: 16, epochs: 20, verbose: 0);
+        return SavedAndLoaded(model, "abc");
+    }
+
+    private static Model SavedAndLoaded(Model model, string name)
+    {
+        string file = Path.Combine(Directory.CreateTempSubdirectory("deepsharp-serving-text-").FullName, name + ".safetensors");
+        model.Save(file);
+        var loaded = Model.Load(file);
+        Assert.NotNull(loaded.TextVectorizer);
+        return loaded;
+    }
+}
