@@ -87,6 +87,70 @@ public static class WinogradChecks
         }
     }
 
+    /// <summary>
+    /// The kernel gradient by F(3×3, 2×2) (with the fused ReLU mask and bias sum) against the twins, with
+    /// the forward's bound with kernel and dy swapped: per dW element γ(tiles + 12)·4·Σ_tiles ‖e‖₁·‖d‖₁.
+    /// </summary>
+    public static void KernelGradientWithinBoundOfTwin()
+    {
+        int seed = 500;
+        foreach (var g in Geometries())
+        {
+            if (WinogradForced(() => !WinogradF23KernelGradient.Applies(g))) continue;
+            var x = Check.Random(g.InputLength, ++seed);
+            var reluOutput = Check.Random(g.OutputLength, ++seed);
+            for (int i = 0; i < reluOutput.Length; i++) reluOutput[i] = Math.Max(reluOutput[i], 0f);
+            var dy1 = Check.Random(g.OutputLength, ++seed);
+            var dy2 = (float[])dy1.Clone();
+            var dw1 = Check.Random(g.KernelLength, ++seed);
+            var dw2 = (float[])dw1.Clone();
+            var db1 = Check.Random(g.OutC, ++seed);
+            var db2 = (float[])db1.Clone();
+            bool relu = seed % 2 == 0;
+            if (relu) NaiveActivations.ReluMaskGradient(reluOutput, dy1);
+            NaiveConv2D.BackwardKernel(x, dy1, dw1, g);
+            NaiveReductions.SumRows(dy1, db1, g.Batch * g.OutH * g.OutW, g.OutC);
+            Forced(() => Conv2DKernel.BackwardKernelFused(x, dy2, relu ? reluOutput : [], dw2, db2, g));
+            Check.Equal<float>(dy1, dy2, $"Winograd kernel gradient: masked dy {g} relu={relu}");
+            Check.Close(db1, db2, 1e-4f, 1e-3f, $"Winograd kernel gradient: db {g} relu={relu}");
+            WithinBound(dw1, dw2, KernelGradientBound(x, dy1, dw1, g), $"Winograd kernel gradient {g} relu={relu}");
+        }
+    }
+
+    private static double[] KernelGradientBound(float[] x, float[] dy, float[] expected, in Conv2DGeometry g)
+    {
+        int cin = g.InC, cout = g.OutC, tilesH = (g.OutH + 1) / 2, tilesW = (g.OutW + 1) / 2;
+        long tiles = (long)g.Batch * tilesH * tilesW;
+        double gamma = (tiles + 12) * U / (1 - (tiles + 12) * U);
+        var sums = new double[cin * cout];
+        var windowNorm = new double[cin];
+        var tileNorm = new double[cout];
+        for (int n = 0; n < g.Batch; n++)
+            for (int th = 0; th < tilesH; th++)
+                for (int tw = 0; tw < tilesW; tw++)
+                {
+                    Array.Clear(windowNorm);
+                    Array.Clear(tileNorm);
+                    int ih0 = 2 * th - g.PadTop, iw0 = 2 * tw - g.PadLeft;
+                    for (int ih = Math.Max(ih0, 0); ih < Math.Min(ih0 + 4, g.InH); ih++)
+                        for (int iw = Math.Max(iw0, 0); iw < Math.Min(iw0 + 4, g.InW); iw++)
+                            for (int ci = 0; ci < cin; ci++)
+                                windowNorm[ci] += Math.Abs(x[((n * g.InH + ih) * g.InW + iw) * cin + ci]);
+                    for (int oh = 2 * th; oh < Math.Min(2 * th + 2, g.OutH); oh++)
+                        for (int ow = 2 * tw; ow < Math.Min(2 * tw + 2, g.OutW); ow++)
+                            for (int co = 0; co < cout; co++)
+                                tileNorm[co] += Math.Abs(dy[((n * g.OutH + oh) * g.OutW + ow) * cout + co]);
+                    for (int ci = 0; ci < cin; ci++)
+                        for (int co = 0; co < cout; co++)
+                            sums[ci * cout + co] += windowNorm[ci] * tileNorm[co];
+                }
+        var bound = new double[expected.Length];
+        for (int tap = 0; tap < 9; tap++)
+            for (int i = 0; i < cin * cout; i++)
+                bound[tap * cin * cout + i] = gamma * 4 * sums[i] + 4 * U * Math.Abs(expected[tap * cin * cout + i]);
+        return bound;
+    }
+
     /// <summary>The bound is tight enough to catch a wrong transform: a result with two taps swapped fails it.</summary>
     public static void BoundRejectsAWrongResult()
     {
@@ -106,10 +170,10 @@ public static class WinogradChecks
         if (!rejected) throw new CheckFailedException("Winograd bound: a convolution with two taps swapped passed as within the bound.");
     }
 
-    /// <summary>Forward and input gradient on Winograd give the same bits with one thread as with two.</summary>
+    /// <summary>Forward, input and kernel gradients on Winograd give the same bits with one thread as with two.</summary>
     public static void IdenticalForAnyThreadCount()
     {
-        var g = Conv2DGeometry.Create(7, 11, 9, 17, 33, 3, 3, 1, 1, samePadding: true);
+        var g = Conv2DGeometry.Create(37, 11, 9, 17, 33, 3, 3, 1, 1, samePadding: true);
         var x = Check.Random(g.InputLength, 1);
         var w = Check.Random(g.KernelLength, 2);
         var bias = Check.Random(g.OutC, 3);
@@ -118,9 +182,12 @@ public static class WinogradChecks
         {
             var y = new float[g.OutputLength];
             var dx = Check.Random(g.InputLength, 5);
+            var dw = Check.Random(g.KernelLength, 6);
+            var db = Check.Random(g.OutC, 7);
             Conv2DKernel.Forward(x, w, bias, y, g, relu: true);
             Conv2DKernel.BackwardInput(dy, w, dx, g);
-            return new[] { y, dx };
+            Conv2DKernel.BackwardKernelFused(x, (float[])dy.Clone(), y, dw, db, g);
+            return new[] { y, dx, dw, db };
         });
         var one = ThreadCounts.With(1, Run);
         var two = ThreadCounts.With(2, Run);

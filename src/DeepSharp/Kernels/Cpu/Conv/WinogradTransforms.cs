@@ -140,6 +140,80 @@ internal static unsafe class WinogradTransforms
     }
 
     /// <summary>
+    /// The kernel gradient's dy transform, A·e·Aᵀ (4×4 from a 2×2 dy tile e), with
+    /// A = [1 0; 1 1; 1 −1; 0 −1]: E[ξ·xiStride + c] for c in [0, channels), where e[i, j] is the
+    /// channel run at <paramref name="tile"/>[2·i + j] (a zero run past the output's edge). Exact
+    /// but for the rounding of each two-term sum.
+    /// </summary>
+    public static void Gradient(float** tile, int channels, float* e, long xiStride)
+    {
+        int c = 0;
+        if (WinogradLanes512.IsSupported) c = Gradient<WinogradLanes512, Vector512<float>>(tile, c, channels, e, xiStride);
+        if (WinogradLanes256.IsSupported) c = Gradient<WinogradLanes256, Vector256<float>>(tile, c, channels, e, xiStride);
+        if (WinogradLanes128.IsSupported) c = Gradient<WinogradLanes128, Vector128<float>>(tile, c, channels, e, xiStride);
+        Gradient<WinogradLanes1, float>(tile, c, channels, e, xiStride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Gradient<TL, TV>(float** p, int c, int end, float* e, long s)
+        where TL : struct, IWinogradLanes<TV>
+    {
+        for (; c + TL.Count <= end; c += TL.Count)
+        {
+            TV e00 = TL.Load(p[0] + c), e01 = TL.Load(p[1] + c), e10 = TL.Load(p[2] + c), e11 = TL.Load(p[3] + c);
+            // Rows of A·e: (e0, e0 + e1, e0 − e1, −e1), each a pair (column 0, column 1).
+            float* o = e + c;
+            RowTimesAT<TL, TV>(e00, e01, o, o + s, o + 2 * s, o + 3 * s);
+            RowTimesAT<TL, TV>(TL.Add(e00, e10), TL.Add(e01, e11), o + 4 * s, o + 5 * s, o + 6 * s, o + 7 * s);
+            RowTimesAT<TL, TV>(TL.Sub(e00, e10), TL.Sub(e01, e11), o + 8 * s, o + 9 * s, o + 10 * s, o + 11 * s);
+            RowTimesAT<TL, TV>(TL.Neg(e10), TL.Neg(e11), o + 12 * s, o + 13 * s, o + 14 * s, o + 15 * s);
+        }
+        return c;
+    }
+
+    /// <summary>(a, b) · Aᵀ = (a, a + b, a − b, −b).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowTimesAT<TL, TV>(TV a, TV b, float* v0, float* v1, float* v2, float* v3)
+        where TL : struct, IWinogradLanes<TV>
+    {
+        TL.Store(a, v0);
+        TL.Store(TL.Add(a, b), v1);
+        TL.Store(TL.Sub(a, b), v2);
+        TL.Store(TL.Neg(b), v3);
+    }
+
+    /// <summary>
+    /// dw[(tap·cin + ci)·cout + co] += (Gᵀ·M·G)[tap] for the 4×4 sums M[ξ] = m[ξ·cin·np + ci·np + co]
+    /// (the kernel gradient's last transform; Gᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ 1], each ½ exact).
+    /// </summary>
+    public static void KernelGradient(float* m, int cin, int cout, int np, float* dw)
+    {
+        long plane = (long)cin * np;
+        float* t = stackalloc float[12]; // Gᵀ·M, 3×4
+        for (int ci = 0; ci < cin; ci++)
+            for (int co = 0; co < cout; co++)
+            {
+                float* src = m + (long)ci * np + co;
+                for (int j = 0; j < 4; j++)
+                {
+                    float m0 = src[j * plane], m1 = src[(4 + j) * plane], m2 = src[(8 + j) * plane], m3 = src[(12 + j) * plane];
+                    float half = 0.5f * (m1 + m2);
+                    t[j] = m0 + half;
+                    t[4 + j] = 0.5f * (m1 - m2);
+                    t[8 + j] = m3 + half;
+                }
+                for (int i = 0; i < 3; i++)
+                {
+                    float a = t[4 * i], b = t[4 * i + 1], c = t[4 * i + 2], d = t[4 * i + 3];
+                    float half = 0.5f * (b + c);
+                    dw[((3L * i) * cin + ci) * cout + co] += a + half;
+                    dw[((3L * i + 1) * cin + ci) * cout + co] += 0.5f * (b - c);
+                    dw[((3L * i + 2) * cin + ci) * cout + co] += d + half;
+                }
+            }
+    }
+
+    /// <summary>
     /// U[ξ·cin·np + ci·np + co] = (G·g·Gᵀ)[ξ] for the (KH=3, KW=3, Cin, Cout) kernel
     /// <paramref name="w"/>; columns co in [Cout, np) are zero. Each ½ is exact, so the only
     /// rounding is in the sums (at most three terms along each axis).
