@@ -27,10 +27,16 @@ internal static unsafe class ConvBackwardInputAsForward
     /// work than the scatter form saves; measured on Zen 5, it wins at 26×26 → 24×24 (1.17×) and for
     /// 'same' padding (1×) and loses at 13×13 → 11×11 and 10×10 → 8×8.
     /// </summary>
+    /// <remarks>
+    /// A 3×3 layer whose forward form runs on <see cref="WinogradF23"/> takes this form whatever the
+    /// ratio: F(2,3) does 16 products per 2×2 dx tile where the scatter form does 36 per 4 dy pixels, so
+    /// it wins even for 13×13 → 11×11 (7×7 tiles against 11×11 pixels: 1.4× fewer products).
+    /// </remarks>
     public static bool Applies(in Conv2DGeometry g) =>
-        g.StrideH == 1 && g.StrideW == 1 && g.InC > 0 && g.InC % ConvMicroKernel.BlockWidth == 0
+        g.StrideH == 1 && g.StrideW == 1 && g.InC > 0
         && (g.KernelH - 1L) * g.DilationH >= g.PadTop && (g.KernelW - 1L) * g.DilationW >= g.PadLeft
-        && 4L * g.InH * g.InW <= 5L * g.OutH * g.OutW;
+        && ((g.InC % ConvMicroKernel.BlockWidth == 0 && 4L * g.InH * g.InW <= 5L * g.OutH * g.OutW)
+            || WinogradF23.Applies(TransposedGeometry(g)));
 
     /// <summary>dx += ∂L/∂x given dy (see <see cref="Applies"/> for when it may be called).</summary>
     public static void Run(float* dy, float* w, float* dx, in Conv2DGeometry g)

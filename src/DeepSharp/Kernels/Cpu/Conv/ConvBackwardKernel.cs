@@ -42,6 +42,11 @@ internal sealed unsafe class ConvBackwardKernel : IParallelBody
         int k = g.KernelH * g.KernelW * g.InC, np = ConvMicroKernel.Padded(g.OutC);
         if (g.OutputLength == 0) return;
         if (k == 0 && reluOutput == null && db == null) return;
+        if (WinogradF23KernelGradient.Applies(g))
+        {
+            WinogradF23KernelGradient.Run(x, dy, dw, g, reluOutput, db);
+            return;
+        }
         var body = t_instance ??= new ConvBackwardKernel();
         int chunkImages = (g.Batch + MaxChunks - 1) / MaxChunks;
         int chunks = (g.Batch + chunkImages - 1) / chunkImages;
