@@ -165,11 +165,19 @@ internal sealed class WorkerPool : IDisposable
         /// is about what a batch-1 layer gains from a second thread, while back-to-back loops (a model's
         /// layers, the next Predict call) then start at once, as ONNX Runtime's and OpenMP's spinning
         /// workers do. The spin reads the semaphore's count only; Wait then takes it without blocking.
+        /// An empty two-item loop at load 70 on the 2-core machine: 7.1 µs blocking, 5.5 µs with this spin.
         /// </summary>
         private void SpinWhileIdle()
         {
             long until = Stopwatch.GetTimestamp() + SpinTicks;
-            while (_go.CurrentCount == 0 && !_stop && Stopwatch.GetTimestamp() < until) Thread.SpinWait(20);
+            while (_go.CurrentCount == 0 && !_stop && Stopwatch.GetTimestamp() < until)
+            {
+                Thread.SpinWait(20);
+                // On a busy machine the caller that will start us may be waiting for this very core
+                // (the scheduler put the woken worker beside it): a pure spin would hold it off for
+                // the whole spin (measured: every loop took 20 µs longer at load 60 on 2 cores).
+                Thread.Yield();
+            }
         }
 
         public void Stop()
