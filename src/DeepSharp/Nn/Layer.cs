@@ -82,6 +82,13 @@ public abstract partial class Layer
         return Forward(x, training);
     }
 
+    /// <summary>
+    /// Inference forward of a built layer on an input whose per-sample shape may differ from the built
+    /// one (Predict's bands of image rows through a convolution and a pool, whose weights do not depend
+    /// on the height); the caller makes sure the layer accepts it.
+    /// </summary>
+    internal Tensor CallOnPart(Tensor x) => Forward(x, training: false);
+
     /// <summary>The per-sample output shape for a per-sample input shape.</summary>
     public abstract Shape ComputeOutputShape(Shape inputShape);
 

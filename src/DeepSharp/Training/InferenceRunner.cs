@@ -6,8 +6,11 @@ namespace DeepSharp.Training;
 /// <summary>
 /// A Sequential model's layers run for Predict (no gradients, no masks written back): each layer's
 /// own forward, except where a pair of layers runs better together —
-/// <see cref="BatchNormFolding"/> (a linear Conv2D/Dense and the BatchNormalization after it) and
-/// <see cref="ConvPoolChunking"/> (a Conv2D and the MaxPooling2D after it, a few images at a time).
+/// <see cref="BatchNormFolding"/> (a linear Conv2D/Dense and the BatchNormalization after it),
+/// <see cref="ConvPoolChunking"/> (a Conv2D and the MaxPooling2D after it, a few images at a time,
+/// the chunks shared over the threads) and <see cref="ConvPoolBands"/> (the same pair on one image,
+/// in bands of rows shared over the threads). Dense layers at batch 1–8 run the inference kernel
+/// DenseRows through Ops.Linear, which picks it when no gradient is recorded.
 /// </summary>
 internal static class InferenceRunner
 {
@@ -18,7 +21,8 @@ internal static class InferenceRunner
         for (int i = 0; i < layers.Count; i++)
         {
             if (mask is null && i + 1 < layers.Count
-                && (BatchNormFolding.TryFolded(layers[i], layers[i + 1], x) ?? ConvPoolChunking.TryChunked(layers[i], layers[i + 1], x)) is { } pair)
+                && (BatchNormFolding.TryFolded(layers[i], layers[i + 1], x) ?? ConvPoolChunking.TryChunked(layers[i], layers[i + 1], x)
+                    ?? ConvPoolBands.TryBanded(layers[i], layers[i + 1], x)) is { } pair)
             {
                 x = pair;
                 i++;

@@ -1,4 +1,5 @@
 using DeepSharp.Kernels.Cpu;
+using DeepSharp.Kernels.Cpu.Inference;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Autograd;
@@ -17,9 +18,16 @@ public static partial class Ops
         if (b is not null && (b.Rank != 1 || b.Shape[0] != outF))
             throw new ShapeMismatchException($"Linear bias {b.Shape} does not match W {w.Shape}.");
         var y = Tensor.Temp(new Shape(rows, outF));
+        bool needed = OpNode.Needed(x, w, b);
+        if (!needed && rows <= DenseRows.MaxRows)
+        {
+            // Inference at a small batch: W streamed in place over the worker pool, the same bits (DenseRows' notes).
+            DenseRows.Forward(rows, inF, outF, x.Span, w.Span, b is null ? default : b.Span, y.Span);
+            return y;
+        }
         Gemm.Multiply(false, false, rows, outF, inF, x.Span, inF, w.Span, outF, y.Span, outF, accumulate: false);
         if (b is not null) Reductions.AddBias(y.Span, b.Span, rows, outF);
-        return OpNode.Needed(x, w, b) ? new LinearNode(x, w, b).Attach(y) : y;
+        return needed ? new LinearNode(x, w, b).Attach(y) : y;
     }
 
     private sealed class LinearNode : OpNode

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace DeepSharp.Kernels.Cpu;
 
 /// <summary>
@@ -136,6 +138,12 @@ internal sealed class WorkerPool : IDisposable
         }
     }
 
+    /// <summary>
+    /// How long an idle worker spins before it blocks: 20 µs, enough to bridge a model's layers and
+    /// back-to-back Predict calls, short enough that an idle pool costs little CPU.
+    /// </summary>
+    private static readonly long SpinTicks = Stopwatch.Frequency / 50_000;
+
     private sealed class Worker
     {
         private readonly WorkerPool _pool;
@@ -151,6 +159,27 @@ internal sealed class WorkerPool : IDisposable
 
         public void Start() => _go.Release();
 
+        /// <summary>
+        /// Spins up to <see cref="SpinTicks"/> for the next start before blocking: a blocked thread
+        /// takes microseconds to wake (an empty two-item loop took ≥ 7 µs on the shared Zen 5 machine), which
+        /// is about what a batch-1 layer gains from a second thread, while back-to-back loops (a model's
+        /// layers, the next Predict call) then start at once, as ONNX Runtime's and OpenMP's spinning
+        /// workers do. The spin reads the semaphore's count only; Wait then takes it without blocking.
+        /// An empty two-item loop at load 70 on the 2-core machine: 7.1 µs blocking, 5.5 µs with this spin.
+        /// </summary>
+        private void SpinWhileIdle()
+        {
+            long until = Stopwatch.GetTimestamp() + SpinTicks;
+            while (_go.CurrentCount == 0 && !_stop && Stopwatch.GetTimestamp() < until)
+            {
+                Thread.SpinWait(20);
+                // On a busy machine the caller that will start us may be waiting for this very core
+                // (the scheduler put the woken worker beside it): a pure spin would hold it off for
+                // the whole spin (measured: every loop took 20 µs longer at load 60 on 2 cores).
+                Thread.Yield();
+            }
+        }
+
         public void Stop()
         {
             _stop = true;
@@ -162,6 +191,7 @@ internal sealed class WorkerPool : IDisposable
             t_insideWorker = true;
             while (true)
             {
+                SpinWhileIdle();
                 _go.Wait();
                 if (_stop) return;
                 _pool.RunItems();

@@ -1,0 +1,243 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace DeepSharp.Kernels.Cpu.Inference;
+
+// Implementation notes
+// --------------------
+// A Dense layer's forward for a few rows (batch-1 inference, a serving request): y = x·W + b with W
+// (in, out) read in place, as GemmSmallM does, with three things that path lacks:
+// - the k blocks (GemmBlocking.Kc rows of W each) are the work items that the worker pool shares
+//   when the layer is big enough (WorkerPool.InlineWork): batch-1 inference of a wide Dense is bound
+//   by streaming W from memory, two cores stream it about twice as fast as one, and each item reads
+//   one contiguous stretch of W. Each block's sums go to a scratch row of their own and are added
+//   in block order afterwards;
+// - columns that do not fill a vector (a 10-class output layer) run in a vector too: each W row's
+//   load takes a few columns past the end, which are computed and thrown away; where such a load
+//   would run past the end of W (its last rows), the lanes continue in scalar fused multiply-adds;
+// - the bias is added in the pass that adds up the blocks.
+// Summation order is GemmSmallM's (and so the packed GEMM's): each k block summed from zero with
+// one fused multiply-add per product in k order, the blocks' sums added to the first in order,
+// then the bias added once. So the result is bit-identical to Gemm.Multiply followed by
+// Reductions.AddBias — the training path's forward — for any thread count.
+// Where GemmSmallM does not apply (128-bit and scalar levels, whose multiply-add the packed path does
+// not always fuse), this kernel runs exactly that pair of calls instead.
+
+/// <summary>y = x·W + b for a few rows of x, W read in place (see the notes above).</summary>
+internal static unsafe class DenseRows
+{
+    /// <summary>The most rows this kernel takes in its own path (GemmSmallM's limit).</summary>
+    public const int MaxRows = GemmSmallM.MaxRows;
+
+    /// <summary>Whether the kernel's own vector path runs on this CPU (else it calls Gemm).</summary>
+    public static bool Vectorized => Vector512.IsHardwareAccelerated || (Vector256.IsHardwareAccelerated && Fma.IsSupported);
+
+    [ThreadStatic] private static BlockBody? t_body;
+    [ThreadStatic] private static float[]? t_partials;
+
+    /// <summary>
+    /// y (rows × outF) = x (rows × inF) · w (inF × outF) + bias (outF, or empty for none), all
+    /// row-major and dense. Rows above <see cref="MaxRows"/> are refused.
+    /// </summary>
+    public static void Forward(int rows, int inF, int outF, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y)
+    {
+        if (rows < 0 || rows > MaxRows || inF < 0 || outF < 0 || x.Length < (long)rows * inF || w.Length < (long)inF * outF
+            || y.Length < (long)rows * outF || (bias.Length != 0 && bias.Length < outF))
+            throw new ArgumentException($"DenseRows of {rows}×{inF} · {inF}×{outF} (at most {MaxRows} rows) got x {x.Length}, W {w.Length}, bias {bias.Length}, y {y.Length} values.");
+        if (rows == 0 || outF == 0) return;
+        if (!Vectorized || inF == 0)
+        {
+            Gemm.Multiply(false, false, rows, outF, inF, x, inF, w, outF, y, outF, accumulate: false);
+            if (bias.Length != 0) Reductions.AddBias(y, bias, rows, outF);
+            return;
+        }
+        int blocks = (inF + GemmBlocking.Kc - 1) / GemmBlocking.Kc;
+        long partials = blocks == 1 ? 0 : (long)blocks * rows * outF;
+        if (partials > Array.MaxLength)
+            throw new ArgumentException($"DenseRows of {rows}×{inF} · {inF}×{outF} needs {partials} partial sums, more than an array holds.");
+        if (blocks > 1 && (t_partials is null || t_partials.Length < partials)) t_partials = new float[partials];
+        var scratch = blocks == 1 ? [] : t_partials.AsSpan(0, (int)partials);
+        fixed (float* xp = x, wp = w, bp = bias, yp = y, sp = scratch)
+        {
+            var body = t_body ??= new BlockBody();
+            // One block writes y directly; several write their own scratch rows, added up below.
+            body.Set(rows, inF, outF, xp, wp, w.Length, blocks == 1 ? yp : sp);
+            try
+            {
+                WorkerPool.Shared.For(blocks, body, (long)rows * inF * outF);
+            }
+            finally
+            {
+                body.Clear();
+            }
+            long stride = (long)rows * outF;
+            for (int e = 0; e < stride; e++)
+            {
+                if (blocks > 1)
+                {
+                    float sum = sp[e];
+                    for (int blk = 1; blk < blocks; blk++) sum += sp[blk * stride + e];
+                    yp[e] = sum;
+                }
+                if (bias.Length != 0) yp[e] += bp[e % outF];
+            }
+        }
+    }
+
+    /// <summary>One k block of W, all rows and columns: the pool's work item.</summary>
+    private sealed class BlockBody : IParallelBody
+    {
+        private int _rows, _inF, _outF;
+        private float* _x, _w, _out;
+        private long _wLength;
+
+        public void Set(int rows, int inF, int outF, float* x, float* w, long wLength, float* output)
+        {
+            (_rows, _inF, _outF, _wLength) = (rows, inF, outF, wLength);
+            _x = x;
+            _w = w;
+            _out = output;
+        }
+
+        public void Clear()
+        {
+            _x = _w = _out = null;
+        }
+
+        public void Execute(int index)
+        {
+            int pc = index * GemmBlocking.Kc, kc = Math.Min(GemmBlocking.Kc, _inF - pc);
+            float* b = _w + pc * (long)_outF;
+            int safeRows = SafeVectorRows(pc, kc, Vector512.IsHardwareAccelerated ? Vector512<float>.Count : Vector256<float>.Count);
+            KernelBounds.Range(pc * (long)_outF, kc * (long)_outF, _wLength);
+            for (int i = 0; i < _rows; i++)
+            {
+                float* a = _x + (long)i * _inF + pc, c = _out + ((long)index * _rows + i) * _outF;
+                KernelBounds.Range((long)i * _inF + pc, kc, (long)_rows * _inF);
+                if (Vector512.IsHardwareAccelerated) Row512(kc, a, b, _outF, c, safeRows);
+                else Row256(kc, a, b, _outF, c, safeRows);
+            }
+        }
+
+        /// <summary>
+        /// How many of the block's rows (from its first) can load a vector of <paramref name="width"/>
+        /// floats at the last partial column group without passing the end of W.
+        /// </summary>
+        private int SafeVectorRows(int pc, int kc, int width)
+        {
+            int j = _outF - _outF % width; // where the partial group starts
+            if (_outF % width == 0) return kc;
+            if (_wLength < j + width) return 0;
+            long last = (_wLength - j - width) / _outF; // the last W row whose load stays inside
+            return (int)Math.Clamp(last - pc + 1, 0, kc);
+        }
+
+        private static void Row512(int kc, float* a, float* b, int n, float* c, int safeRows)
+        {
+            const int W = 16;
+            long ldb = n;
+            int j = 0;
+            for (; j + 8 * W <= n; j += 8 * W)
+            {
+                Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+                Vector512<float> s4 = default, s5 = default, s6 = default, s7 = default;
+                float* bp = b + j;
+                for (int p = 0; p < kc; p++, bp += ldb)
+                {
+                    var av = Vector512.Create(a[p]);
+                    s0 = Vector512.FusedMultiplyAdd(av, Vector512.Load(bp), s0);
+                    s1 = Vector512.FusedMultiplyAdd(av, Vector512.Load(bp + W), s1);
+                    s2 = Vector512.FusedMultiplyAdd(av, Vector512.Load(bp + 2 * W), s2);
+                    s3 = Vector512.FusedMultiplyAdd(av, Vector512.Load(bp + 3 * W), s3);
+                    s4 = Vector512.FusedMultiplyAdd(av, Vector512.Load(bp + 4 * W), s4);
+                    s5 = Vector512.FusedMultiplyAdd(av, Vector512.Load(bp + 5 * W), s5);
+                    s6 = Vector512.FusedMultiplyAdd(av, Vector512.Load(bp + 6 * W), s6);
+                    s7 = Vector512.FusedMultiplyAdd(av, Vector512.Load(bp + 7 * W), s7);
+                }
+                s0.Store(c + j);
+                s1.Store(c + j + W);
+                s2.Store(c + j + 2 * W);
+                s3.Store(c + j + 3 * W);
+                s4.Store(c + j + 4 * W);
+                s5.Store(c + j + 5 * W);
+                s6.Store(c + j + 6 * W);
+                s7.Store(c + j + 7 * W);
+            }
+            for (; j + W <= n; j += W)
+            {
+                Vector512<float> s0 = default;
+                float* bp = b + j;
+                for (int p = 0; p < kc; p++, bp += ldb)
+                    s0 = Vector512.FusedMultiplyAdd(Vector512.Create(a[p]), Vector512.Load(bp), s0);
+                s0.Store(c + j);
+            }
+            if (j < n)
+            {
+                // Fewer than W columns left: whole-vector loads while they stay inside W, then scalar.
+                Vector512<float> s0 = default;
+                float* bp = b + j;
+                for (int p = 0; p < safeRows; p++, bp += ldb)
+                    s0 = Vector512.FusedMultiplyAdd(Vector512.Create(a[p]), Vector512.Load(bp), s0);
+                for (int col = j; col < n; col++)
+                    c[col] = FinishColumn(s0.GetElement(col - j), a, b + col, ldb, safeRows, kc);
+            }
+        }
+
+        private static void Row256(int kc, float* a, float* b, int n, float* c, int safeRows)
+        {
+            const int W = 8;
+            long ldb = n;
+            int j = 0;
+            for (; j + 8 * W <= n; j += 8 * W)
+            {
+                Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+                Vector256<float> s4 = default, s5 = default, s6 = default, s7 = default;
+                float* bp = b + j;
+                for (int p = 0; p < kc; p++, bp += ldb)
+                {
+                    var av = Vector256.Create(a[p]);
+                    s0 = Fma.MultiplyAdd(av, Vector256.Load(bp), s0);
+                    s1 = Fma.MultiplyAdd(av, Vector256.Load(bp + W), s1);
+                    s2 = Fma.MultiplyAdd(av, Vector256.Load(bp + 2 * W), s2);
+                    s3 = Fma.MultiplyAdd(av, Vector256.Load(bp + 3 * W), s3);
+                    s4 = Fma.MultiplyAdd(av, Vector256.Load(bp + 4 * W), s4);
+                    s5 = Fma.MultiplyAdd(av, Vector256.Load(bp + 5 * W), s5);
+                    s6 = Fma.MultiplyAdd(av, Vector256.Load(bp + 6 * W), s6);
+                    s7 = Fma.MultiplyAdd(av, Vector256.Load(bp + 7 * W), s7);
+                }
+                s0.Store(c + j);
+                s1.Store(c + j + W);
+                s2.Store(c + j + 2 * W);
+                s3.Store(c + j + 3 * W);
+                s4.Store(c + j + 4 * W);
+                s5.Store(c + j + 5 * W);
+                s6.Store(c + j + 6 * W);
+                s7.Store(c + j + 7 * W);
+            }
+            for (; j + W <= n; j += W)
+            {
+                Vector256<float> s0 = default;
+                float* bp = b + j;
+                for (int p = 0; p < kc; p++, bp += ldb)
+                    s0 = Fma.MultiplyAdd(Vector256.Create(a[p]), Vector256.Load(bp), s0);
+                s0.Store(c + j);
+            }
+            if (j < n)
+            {
+                Vector256<float> s0 = default;
+                float* bp = b + j;
+                for (int p = 0; p < safeRows; p++, bp += ldb)
+                    s0 = Fma.MultiplyAdd(Vector256.Create(a[p]), Vector256.Load(bp), s0);
+                for (int col = j; col < n; col++)
+                    c[col] = FinishColumn(s0.GetElement(col - j), a, b + col, ldb, safeRows, kc);
+            }
+        }
+
+        /// <summary>A column's sum continued from row <paramref name="from"/> of the block in scalar fused multiply-adds.</summary>
+        private static float FinishColumn(float sum, float* a, float* bColumn, long ldb, int from, int kc)
+        {
+            for (int p = from; p < kc; p++) sum = MathF.FusedMultiplyAdd(a[p], bColumn[p * ldb], sum);
+            return sum;
+        }
+    }
+}
