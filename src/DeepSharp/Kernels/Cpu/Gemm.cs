@@ -16,6 +16,10 @@ namespace DeepSharp.Kernels.Cpu;
 //           for jr in Nr columns:               micro-kernel: Mr×Nr tile of C in registers
 // Packing absorbs the transposes and strides, so one micro-kernel serves all four cases, and pads
 // the last panels with zeros; edge tiles run the full kernel into a scratch tile and copy.
+// A not transposed, 512-bit kernel: full 8-row panels of A are read in place (8 row pointers, k
+// along each row) instead of packed; only a last partial panel is packed. Same products in the same
+// order, so the same bits; packing A (a 4×4-transpose gather) had cost ~10–25 % of the multiply for
+// the Transformer's shapes (N = 128–512) and ~5–10 % at 1024³–2048³.
 // Micro-kernels (chosen at run time): Vector512 8×32 (16 zmm accumulators), Vector256+FMA 6×16
 // (12 ymm), Vector128 6×8, scalar 4×4.
 // Threads: C is cut into a grid of regions (about two per thread, shaped by a small cost model:

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace DeepSharp.Kernels.Cpu;
 
 /// <summary>Pointers, strides and flags of one GEMM call (validated by <see cref="Gemm"/>).</summary>
@@ -80,9 +82,9 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
                 for (int ic = r0; ic < r1; ic += mc)
                 {
                     int mcur = Math.Min(mc, r1 - ic);
-                    PackA(args, pc, kc, ic, mcur, buffers.A);
+                    float* inPlaceA = PrepareA(args, pc, kc, ic, mcur, buffers.A);
                     KernelBounds.Range(ic * args.Ldc + jc, (mcur - 1) * args.Ldc + ncur, args.LengthC);
-                    MacroKernel(mcur, ncur, kc, buffers.A, buffers.B, buffers.Tile, args.C + ic * args.Ldc + jc, args.Ldc, accumulate);
+                    MacroKernel(mcur, ncur, kc, buffers.A, inPlaceA, args.Lda, buffers.B, buffers.Tile, args.C + ic * args.Ldc + jc, args.Ldc, accumulate);
                 }
             }
         }
@@ -108,11 +110,50 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
             for (int ic = r0; ic < r1; ic += mc)
             {
                 int mcur = Math.Min(mc, r1 - ic);
-                PackA(args, pc, kc, ic, mcur, buffers.A);
+                float* inPlaceA = PrepareA(args, pc, kc, ic, mcur, buffers.A);
                 KernelBounds.Range(ic * args.Ldc + c0, (mcur - 1) * args.Ldc + (c1 - c0), args.LengthC);
-                MacroKernelColumnsOuter(mcur, c1 - c0, kc, buffers.A, block + (nint)c0 * kc, buffers.Tile, args.C + ic * args.Ldc + c0, args.Ldc, accumulate);
+                MacroKernelColumnsOuter(mcur, c1 - c0, kc, buffers.A, inPlaceA, args.Lda, block + (nint)c0 * kc, buffers.Tile, args.C + ic * args.Ldc + c0, args.Ldc, accumulate);
             }
         }
+    }
+
+    /// <summary>
+    /// Whether full row panels read A in place (<see cref="GemmMicroKernel512.RunInPlaceA"/>): A not
+    /// transposed, so a panel's rows are contiguous runs; the kernel sums in the packed order.
+    /// </summary>
+    private static bool InPlaceA(in GemmArgs args) => typeof(TKernel) == typeof(GemmMicroKernel512) && !args.TransA;
+
+    /// <summary>
+    /// Makes op(A)[ic.., pc..] (rows×kc) ready for the macro-kernel: packs it all, or, when full
+    /// panels read A in place, packs only the last partial panel (at its place in the packed block)
+    /// and returns the in-place start of the block (null when everything was packed).
+    /// </summary>
+    private static float* PrepareA(in GemmArgs args, int pc, int kc, int ic, int rows, float* packed)
+    {
+        if (!InPlaceA(args))
+        {
+            PackA(args, pc, kc, ic, rows, packed);
+            return null;
+        }
+        int full = rows / TKernel.Mr * TKernel.Mr;
+        if (full < rows)
+        {
+            float* tail = args.A + (ic + full) * args.Lda + pc;
+            KernelBounds.Range(tail - args.A, (rows - full - 1) * args.Lda + kc, args.LengthA);
+            GemmPacking.PackA(false, tail, args.Lda, rows - full, kc, TKernel.Mr, packed + (nint)full * kc);
+        }
+        KernelBounds.Range(ic * args.Lda + pc, full == 0 ? 0 : (full - 1) * args.Lda + kc, args.LengthA);
+        return args.A + ic * args.Lda + pc;
+    }
+
+    /// <summary>One Mr×Nr tile product into <paramref name="c"/>: A from its packed panel, or read in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile(int kc, float* packedA, float* inPlaceA, nint lda, float* b, float* c, nint ldc, bool accumulate)
+    {
+        if (typeof(TKernel) == typeof(GemmMicroKernel512) && inPlaceA is not null)
+            GemmMicroKernel512.RunInPlaceA(kc, inPlaceA, lda, b, c, ldc, accumulate);
+        else
+            TKernel.Run(kc, packedA, b, c, ldc, accumulate);
     }
 
     private static void PackA(in GemmArgs args, int pc, int kc, int ic, int rows, float* dst)
@@ -130,7 +171,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
     }
 
     /// <summary>As <see cref="MacroKernel"/>, column micro-panels outermost.</summary>
-    private static void MacroKernelColumnsOuter(int mc, int nc, int kc, float* packedA, float* packedB, float* tile, float* c, nint ldc, bool accumulate)
+    private static void MacroKernelColumnsOuter(int mc, int nc, int kc, float* packedA, float* inPlaceA, nint lda, float* packedB, float* tile, float* c, nint ldc, bool accumulate)
     {
         int mr = TKernel.Mr, nr = TKernel.Nr;
         for (int jr = 0; jr < nc; jr += nr)
@@ -140,14 +181,15 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
             for (int ir = 0; ir < mc; ir += mr)
             {
                 float* a = packedA + ir * kc;
+                float* direct = inPlaceA is null || mc - ir < mr ? null : inPlaceA + ir * lda;
                 float* ct = c + ir * ldc + jr;
                 int rows = Math.Min(mr, mc - ir);
                 if (rows == mr && cols == nr)
                 {
-                    TKernel.Run(kc, a, b, ct, ldc, accumulate);
+                    Tile(kc, a, direct, lda, b, ct, ldc, accumulate);
                     continue;
                 }
-                TKernel.Run(kc, a, b, tile, nr, false);
+                Tile(kc, a, direct, lda, b, tile, nr, false);
                 for (int i = 0; i < rows; i++)
                     for (int j = 0; j < cols; j++)
                         ct[i * ldc + j] = accumulate ? ct[i * ldc + j] + tile[i * nr + j] : tile[i * nr + j];
@@ -156,12 +198,13 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
     }
 
     /// <summary>C block (mc×nc) (+)= packed A block · packed B panel, one register tile at a time.</summary>
-    private static void MacroKernel(int mc, int nc, int kc, float* packedA, float* packedB, float* tile, float* c, nint ldc, bool accumulate)
+    private static void MacroKernel(int mc, int nc, int kc, float* packedA, float* inPlaceA, nint lda, float* packedB, float* tile, float* c, nint ldc, bool accumulate)
     {
         int mr = TKernel.Mr, nr = TKernel.Nr;
         for (int ir = 0; ir < mc; ir += mr)
         {
             float* a = packedA + ir * kc;
+            float* direct = inPlaceA is null || mc - ir < mr ? null : inPlaceA + ir * lda;
             int rows = Math.Min(mr, mc - ir);
             for (int jr = 0; jr < nc; jr += nr)
             {
@@ -170,10 +213,10 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
                 int cols = Math.Min(nr, nc - jr);
                 if (rows == mr && cols == nr)
                 {
-                    TKernel.Run(kc, a, b, ct, ldc, accumulate);
+                    Tile(kc, a, direct, lda, b, ct, ldc, accumulate);
                     continue;
                 }
-                TKernel.Run(kc, a, b, tile, nr, false);
+                Tile(kc, a, direct, lda, b, tile, nr, false);
                 for (int i = 0; i < rows; i++)
                     for (int j = 0; j < cols; j++)
                         ct[i * ldc + j] = accumulate ? ct[i * ldc + j] + tile[i * nr + j] : tile[i * nr + j];
