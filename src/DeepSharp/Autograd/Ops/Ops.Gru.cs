@@ -30,12 +30,12 @@ public static partial class Ops
         for (int s = 0; s < time; s++)
         {
             var hPrev = hs.Slice(s * block, block);
-            Gemm.Multiply(false, false, batch, width, units, plan.RecurrentInput(s, hPrev), units,
-                recurrentKernel.Span, width, hu.Span, width, accumulate: false);
+            plan.RecurrentProduct(plan.RecurrentInput(s, hPrev), hu.Span, accumulate: false);
             GruCell.Forward(gs.Slice(s * batch * width, batch * width), hu.Span, recurrentBias, hPrev,
                 rh.Span.Slice(s * block, block), hs.Slice((s + 1) * block, block), batch, units, args.Activation, args.RecurrentActivation);
             plan.CopySkippedRows(s, hPrev, hs.Slice((s + 1) * block, block), units);
         }
+        plan.ReleasePackedWeights();
         var y = plan.Pack(h, null);
         return plan.NeedsGrad(bias) ? new GruNode(plan, bias, gates, rh, h).Attach(y) : y;
     }
@@ -67,6 +67,7 @@ public static partial class Ops
                 plan.CopySkippedRows(s, dh.Span, dhPrev.Span, units);
                 (dh, dhPrev) = (dhPrev, dh);
             }
+            plan.ReleasePackedWeights();
             int h0 = plan.InitialStateInput(0, bias);
             if (h0 >= 0 && GradOf(h0) is { } dh0) TensorPrimitives.Add(dh0.Span, dh.Span, dh0.Span);
             plan.RecurrentKernelGradient(dRecurrent.Span, h, GradOf(2));

@@ -32,13 +32,13 @@ public static partial class Ops
         {
             var step = gs.Slice(s * batch * width, batch * width);
             var hPrev = hs.Slice(s * block, block);
-            Gemm.Multiply(false, false, batch, width, units, plan.RecurrentInput(s, hPrev), units,
-                recurrentKernel.Span, width, step, width, accumulate: true);
+            plan.RecurrentProduct(plan.RecurrentInput(s, hPrev), step, accumulate: true);
             LstmCell.Forward(step, cs.Slice(s * block, block), cs.Slice((s + 1) * block, block), hs.Slice((s + 1) * block, block),
                 batch, units, args.Activation, args.RecurrentActivation);
             plan.CopySkippedRows(s, hPrev, hs.Slice((s + 1) * block, block), units);
             plan.CopySkippedRows(s, cs.Slice(s * block, block), cs.Slice((s + 1) * block, block), units);
         }
+        plan.ReleasePackedWeights();
         var y = plan.Pack(h, c);
         return plan.NeedsGrad(bias) ? new LstmNode(plan, bias, gates, h, c).Attach(y) : y;
     }
@@ -72,6 +72,7 @@ public static partial class Ops
                 (dh, dhPrev) = (dhPrev, dh);
                 (dc, dcPrev) = (dcPrev, dc);
             }
+            plan.ReleasePackedWeights();
             int h0 = plan.InitialStateInput(0, bias);
             if (h0 >= 0 && GradOf(h0) is { } dh0) TensorPrimitives.Add(dh0.Span, dh.Span, dh0.Span);
             if (h0 >= 0 && GradOf(h0 + 1) is { } dc0) TensorPrimitives.Add(dc0.Span, dc.Span, dc0.Span);

@@ -25,11 +25,11 @@ public static partial class Ops
         {
             var hPrev = hs.Slice(s * block, block);
             var hNext = hs.Slice((s + 1) * block, block);
-            Gemm.Multiply(false, false, batch, units, units, plan.RecurrentInput(s, hPrev), units,
-                recurrentKernel.Span, units, hNext, units, accumulate: true);
+            plan.RecurrentProduct(plan.RecurrentInput(s, hPrev), hNext, accumulate: true);
             CellActivationKernel.Apply(args.Activation, hNext);
             plan.CopySkippedRows(s, hPrev, hNext, units);
         }
+        plan.ReleasePackedWeights();
         var y = plan.Pack(h, null);
         return plan.NeedsGrad(bias) ? new SimpleRnnNode(plan, bias, h).Attach(y) : y;
     }
@@ -57,6 +57,7 @@ public static partial class Ops
                 plan.CopySkippedRows(s, dh.Span, dhPrev.Span, units);
                 (dh, dhPrev) = (dhPrev, dh);
             }
+            plan.ReleasePackedWeights();
             int h0 = plan.InitialStateInput(0, bias);
             if (h0 >= 0 && GradOf(h0) is { } dh0) TensorPrimitives.Add(dh0.Span, dh.Span, dh0.Span);
             plan.RecurrentKernelGradient(dPre.Span, h, GradOf(2));

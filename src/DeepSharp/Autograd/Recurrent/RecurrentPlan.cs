@@ -17,6 +17,7 @@ namespace DeepSharp.Autograd;
 internal sealed class RecurrentPlan
 {
     private Tensor? _scratch;
+    private GemmPackedB? _packedU, _packedUTransposed;
 
     private RecurrentPlan(string op, Tensor x, Tensor kernel, Tensor recurrentKernel, int gates, int stateCount, RecurrentArgs args)
     {
@@ -141,6 +142,46 @@ internal sealed class RecurrentPlan
         return dropped;
     }
 
+    /// <summary>
+    /// dst (B, GU) (+)= h̃ · U for one step. Over a sequence of more than one step with more rows
+    /// than the small-M GEMM takes, U is packed once (<see cref="GemmPackedB"/>) and reused by every
+    /// step, with results bit-identical to packing it per call; free it with <see cref="ReleasePackedWeights"/>.
+    /// </summary>
+    public void RecurrentProduct(ReadOnlySpan<float> hTilde, Span<float> dst, bool accumulate)
+    {
+        if (!PrepackPays)
+        {
+            Gemm.Multiply(false, false, Batch, GateWidth, Units, hTilde, Units, RecurrentKernel.Span, GateWidth, dst, GateWidth, accumulate);
+            return;
+        }
+        _packedU ??= GemmPackedB.Pack(false, Units, GateWidth, RecurrentKernel.Span, GateWidth);
+        Gemm.Multiply(false, Batch, hTilde, Units, _packedU, dst, GateWidth, accumulate);
+    }
+
+    /// <summary>Frees the packed copies of U made by <see cref="RecurrentProduct"/> and <see cref="RecurrentBackward"/>.</summary>
+    public void ReleasePackedWeights()
+    {
+        _packedU?.Dispose();
+        _packedU = null;
+        _packedUTransposed?.Dispose();
+        _packedUTransposed = null;
+    }
+
+    /// <summary>Several steps, each with more rows than the small-M path (which reads B in place) takes.</summary>
+    private bool PrepackPays => Time > 1 && Batch > GemmSmallM.MaxRows;
+
+    /// <summary>product (B, U) (+)= dRecurrent · Uᵀ, with Uᵀ packed once per sequence when that pays.</summary>
+    private void TransposedProduct(ReadOnlySpan<float> dRecurrent, Span<float> product, bool accumulate)
+    {
+        if (!PrepackPays)
+        {
+            Gemm.Multiply(false, true, Batch, Units, GateWidth, dRecurrent, GateWidth, RecurrentKernel.Span, GateWidth, product, Units, accumulate);
+            return;
+        }
+        _packedUTransposed ??= GemmPackedB.Pack(true, GateWidth, Units, RecurrentKernel.Span, GateWidth);
+        Gemm.Multiply(false, Batch, dRecurrent, GateWidth, _packedUTransposed, product, Units, accumulate);
+    }
+
     /// <summary>Whether sample <paramref name="b"/> runs step <paramref name="s"/> (false where the mask skips it).</summary>
     public bool Runs(int s, int b) => RunFlags is null || RunFlags.IntSpan[s * Batch + b] != 0;
 
@@ -236,12 +277,12 @@ internal sealed class RecurrentPlan
     {
         if (Args.RecurrentDropoutMask is not { } mask)
         {
-            Gemm.Multiply(false, true, Batch, Units, GateWidth, dRecurrent, GateWidth, RecurrentKernel.Span, GateWidth, dhPrev, Units, accumulate);
+            TransposedProduct(dRecurrent, dhPrev, accumulate);
             return;
         }
         _scratch ??= Tensor.Temp(new Shape(Batch, Units));
         var product = _scratch.Span;
-        Gemm.Multiply(false, true, Batch, Units, GateWidth, dRecurrent, GateWidth, RecurrentKernel.Span, GateWidth, product, Units, accumulate: false);
+        TransposedProduct(dRecurrent, product, accumulate: false);
         if (accumulate) TensorPrimitives.MultiplyAdd(product, mask.Span, dhPrev, dhPrev);
         else TensorPrimitives.Multiply(product, mask.Span, dhPrev);
     }

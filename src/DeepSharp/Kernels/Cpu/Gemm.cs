@@ -16,6 +16,10 @@ namespace DeepSharp.Kernels.Cpu;
 //           for jr in Nr columns:               micro-kernel: Mr×Nr tile of C in registers
 // Packing absorbs the transposes and strides, so one micro-kernel serves all four cases, and pads
 // the last panels with zeros; edge tiles run the full kernel into a scratch tile and copy.
+// A not transposed, 512-bit kernel: full 8-row panels of A are read in place (8 row pointers, k
+// along each row) instead of packed; only a last partial panel is packed. Same products in the same
+// order, so the same bits; packing A (a 4×4-transpose gather) had cost ~10–25 % of the multiply for
+// the Transformer's shapes (N = 128–512) and ~5–10 % at 1024³–2048³.
 // Micro-kernels (chosen at run time): Vector512 8×32 (16 zmm accumulators), Vector256+FMA 6×16
 // (12 ymm), Vector128 6×8, scalar 4×4.
 // Threads: C is cut into a grid of regions (about two per thread, shaped by a small cost model:
@@ -25,6 +29,8 @@ namespace DeepSharp.Kernels.Cpu;
 // bit-identical for any thread count. K is never split across threads.
 // Small M (≤ 8 rows, B not transposed): GemmSmallM reads B in place instead of packing it, with
 // the same summation order (bit-identical results); see its notes.
+// Prepacked B (GemmPackedB, the recurrent step's h·U): B packed once for many calls; each call
+// packs only A and walks the B panels column-panel by column-panel (see GemmDriver.RunPackedRegion).
 // Measured on the dev box (AMD Zen 5, 2 cores): ~185 GFLOP/s per core at 1024³.
 
 /// <summary>Single-precision matrix multiply; see <see cref="NaiveGemm"/> for the exact contract.</summary>
@@ -71,14 +77,67 @@ internal static unsafe class Gemm
                 Accumulate = accumulate,
             };
             if (GemmSmallM.Applies(args)) GemmSmallM.Multiply(args);
-            else if (Vector512.IsHardwareAccelerated) GemmDriver<GemmMicroKernel512>.Multiply(args);
-            else if (Vector256.IsHardwareAccelerated && Fma.IsSupported) GemmDriver<GemmMicroKernel256>.Multiply(args);
-            else if (Vector128.IsHardwareAccelerated) GemmDriver<GemmMicroKernel128>.Multiply(args);
-            else GemmDriver<GemmMicroKernelScalar>.Multiply(args);
+            else if (Vector512.IsHardwareAccelerated) GemmDriver<GemmMicroKernel512>.Multiply(args, null);
+            else if (Vector256.IsHardwareAccelerated && Fma.IsSupported) GemmDriver<GemmMicroKernel256>.Multiply(args, null);
+            else if (Vector128.IsHardwareAccelerated) GemmDriver<GemmMicroKernel128>.Multiply(args, null);
+            else GemmDriver<GemmMicroKernelScalar>.Multiply(args, null);
         }
     }
 
-    private static void CheckOperand(string name, int rows, int cols, int ld, int length, string ldName, int m, int n, int k)
+    /// <summary>
+    /// C = op(A)·B, or C += op(A)·B when <paramref name="accumulate"/>, with B packed beforehand
+    /// (<see cref="GemmPackedB"/>): bit-identical to <see cref="Multiply(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, bool)"/>
+    /// on the unpacked B, without packing B again on every call.
+    /// </summary>
+    /// <exception cref="ArgumentException">m is negative, a leading dimension is smaller than its
+    /// row, a span is too short, or <paramref name="b"/> was packed for another instruction set.</exception>
+    public static void Multiply(bool transA, int m, ReadOnlySpan<float> a, int lda, GemmPackedB b, Span<float> c, int ldc, bool accumulate)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        ObjectDisposedException.ThrowIf(b.IsDisposed, b);
+        int n = b.N, k = b.K;
+        if (m < 0) throw new ArgumentOutOfRangeException(nameof(m), $"Gemm sizes must be non-negative: m={m}, n={n}, k={k}.");
+        if (b.Kind != GemmKernels.Current)
+            throw new ArgumentException($"Gemm: B was packed for the {b.Kind} kernel but this process runs {GemmKernels.Current}.", nameof(b));
+        CheckOperand("A", transA ? k : m, transA ? m : k, lda, a.Length, "lda", m, n, k);
+        CheckOperand("C", m, n, ldc, c.Length, "ldc", m, n, k);
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            if (!accumulate)
+                for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            return;
+        }
+
+        fixed (float* pa = a, pc = c)
+        {
+            var args = new GemmArgs
+            {
+                A = pa,
+                C = pc,
+                LengthA = a.Length,
+                LengthB = b.Floats,
+                LengthC = c.Length,
+                Lda = lda,
+                Ldb = b.PaddedN,
+                Ldc = ldc,
+                M = m,
+                N = n,
+                K = k,
+                TransA = transA,
+                Accumulate = accumulate,
+            };
+            switch (b.Kind)
+            {
+                case GemmKernelKind.Vector512: GemmDriver<GemmMicroKernel512>.Multiply(args, b); break;
+                case GemmKernelKind.Vector256: GemmDriver<GemmMicroKernel256>.Multiply(args, b); break;
+                case GemmKernelKind.Vector128: GemmDriver<GemmMicroKernel128>.Multiply(args, b); break;
+                default: GemmDriver<GemmMicroKernelScalar>.Multiply(args, b); break;
+            }
+        }
+    }
+
+    internal static void CheckOperand(string name, int rows, int cols, int ld, int length, string ldName, int m, int n, int k)
     {
         if (rows == 0 || cols == 0) return;
         if (ld < cols)

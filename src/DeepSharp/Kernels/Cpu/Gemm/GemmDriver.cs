@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace DeepSharp.Kernels.Cpu;
 
 /// <summary>Pointers, strides and flags of one GEMM call (validated by <see cref="Gemm"/>).</summary>
@@ -16,16 +18,18 @@ internal unsafe struct GemmArgs
 /// </summary>
 internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMicroKernel
 {
-    public static void Multiply(in GemmArgs args)
+    /// <summary>Runs the call; <paramref name="packedB"/>, when given, replaces B (already packed).</summary>
+    public static void Multiply(in GemmArgs args, GemmPackedB? packedB)
     {
         int unitsM = (args.M + TKernel.Mr - 1) / TKernel.Mr, unitsN = (args.N + TKernel.Nr - 1) / TKernel.Nr;
-        var (tasksM, tasksN) = Partition(args, unitsM, unitsN, WorkerPool.Shared.ThreadCount);
+        var (tasksM, tasksN) = Partition(args, unitsM, unitsN, WorkerPool.Shared.ThreadCount, packedB is not null);
         if (tasksM * tasksN == 1)
         {
-            RunRegion(args, 0, args.M, 0, args.N);
+            if (packedB is null) RunRegion(args, 0, args.M, 0, args.N);
+            else RunPackedRegion(args, packedB, 0, args.M, 0, args.N);
             return;
         }
-        GemmTasks<TKernel>.ForThisThread.Run(args, tasksM, tasksN, unitsM, unitsN);
+        GemmTasks<TKernel>.ForThisThread.Run(args, packedB, tasksM, tasksN, unitsM, unitsN);
     }
 
     /// <summary>
@@ -34,7 +38,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
     /// minimise the largest region's multiply-adds (padded to whole tiles) plus a rough packing
     /// term. Only the split depends on the thread count, never an element's summation order.
     /// </summary>
-    private static (int TasksM, int TasksN) Partition(in GemmArgs args, int unitsM, int unitsN, int threads)
+    private static (int TasksM, int TasksN) Partition(in GemmArgs args, int unitsM, int unitsN, int threads, bool prepacked)
     {
         long work = (long)args.M * args.N * args.K;
         if (threads == 1 || work < GemmBlocking.ParallelThreshold) return (1, 1);
@@ -49,7 +53,9 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
                 int tn = count / tm;
                 if (count % tm != 0 || tm > unitsM || tn > unitsN) continue;
                 long rows = (long)((unitsM + tm - 1) / tm) * TKernel.Mr, cols = (long)((unitsN + tn - 1) / tn) * TKernel.Nr;
-                double cost = rows * cols * args.K + GemmBlocking.PackCost * args.K * (cols + rows * ((cols + nc - 1) / nc));
+                double cost = prepacked
+                    ? rows * cols * args.K + GemmBlocking.PackCost * args.K * rows
+                    : rows * cols * args.K + GemmBlocking.PackCost * args.K * (cols + rows * ((cols + nc - 1) / nc));
                 if (cost < bestCost) (bestCost, best) = (cost, (tm, tn));
             }
             if (best.Item1 > 0) return best;
@@ -76,12 +82,78 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
                 for (int ic = r0; ic < r1; ic += mc)
                 {
                     int mcur = Math.Min(mc, r1 - ic);
-                    PackA(args, pc, kc, ic, mcur, buffers.A);
+                    float* inPlaceA = PrepareA(args, pc, kc, ic, mcur, buffers.A);
                     KernelBounds.Range(ic * args.Ldc + jc, (mcur - 1) * args.Ldc + ncur, args.LengthC);
-                    MacroKernel(mcur, ncur, kc, buffers.A, buffers.B, buffers.Tile, args.C + ic * args.Ldc + jc, args.Ldc, accumulate);
+                    MacroKernel(mcur, ncur, kc, buffers.A, inPlaceA, args.Lda, buffers.B, buffers.Tile, args.C + ic * args.Ldc + jc, args.Ldc, accumulate);
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Computes C[rows r0..r1, columns c0..c1] (c0 a multiple of Nr) from a prepacked B. Per k block
+    /// and MC rows of packed A, the column micro-panels are the outer loop: each B micro-panel is
+    /// read once per block of rows while the few A panels (batch rows) stay in L1/L2.
+    /// </summary>
+    public static void RunPackedRegion(in GemmArgs args, GemmPackedB packedB, int r0, int r1, int c0, int c1)
+    {
+        KernelBounds.Check(c0 % TKernel.Nr == 0 && packedB.PaddedN == args.Ldb);
+        var buffers = GemmBlocking.Buffers;
+        int k = args.K;
+        int mc = GemmBlocking.Mc / TKernel.Mr * TKernel.Mr;
+        for (int pc = 0; pc < k; pc += GemmBlocking.Kc)
+        {
+            int kc = Math.Min(GemmBlocking.Kc, k - pc);
+            bool accumulate = args.Accumulate || pc > 0;
+            float* block = packedB.Block(pc);
+            KernelBounds.Range((long)pc * packedB.PaddedN + (long)c0 * kc, (long)kc * ((c1 - c0 + TKernel.Nr - 1) / TKernel.Nr * TKernel.Nr), packedB.Floats);
+            for (int ic = r0; ic < r1; ic += mc)
+            {
+                int mcur = Math.Min(mc, r1 - ic);
+                float* inPlaceA = PrepareA(args, pc, kc, ic, mcur, buffers.A);
+                KernelBounds.Range(ic * args.Ldc + c0, (mcur - 1) * args.Ldc + (c1 - c0), args.LengthC);
+                MacroKernelColumnsOuter(mcur, c1 - c0, kc, buffers.A, inPlaceA, args.Lda, block + (nint)c0 * kc, buffers.Tile, args.C + ic * args.Ldc + c0, args.Ldc, accumulate);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether full row panels read A in place (<see cref="GemmMicroKernel512.RunInPlaceA"/>): A not
+    /// transposed, so a panel's rows are contiguous runs; the kernel sums in the packed order.
+    /// </summary>
+    private static bool InPlaceA(in GemmArgs args) => typeof(TKernel) == typeof(GemmMicroKernel512) && !args.TransA;
+
+    /// <summary>
+    /// Makes op(A)[ic.., pc..] (rows×kc) ready for the macro-kernel: packs it all, or, when full
+    /// panels read A in place, packs only the last partial panel (at its place in the packed block)
+    /// and returns the in-place start of the block (null when everything was packed).
+    /// </summary>
+    private static float* PrepareA(in GemmArgs args, int pc, int kc, int ic, int rows, float* packed)
+    {
+        if (!InPlaceA(args))
+        {
+            PackA(args, pc, kc, ic, rows, packed);
+            return null;
+        }
+        int full = rows / TKernel.Mr * TKernel.Mr;
+        if (full < rows)
+        {
+            float* tail = args.A + (ic + full) * args.Lda + pc;
+            KernelBounds.Range(tail - args.A, (rows - full - 1) * args.Lda + kc, args.LengthA);
+            GemmPacking.PackA(false, tail, args.Lda, rows - full, kc, TKernel.Mr, packed + (nint)full * kc);
+        }
+        KernelBounds.Range(ic * args.Lda + pc, full == 0 ? 0 : (full - 1) * args.Lda + kc, args.LengthA);
+        return args.A + ic * args.Lda + pc;
+    }
+
+    /// <summary>One Mr×Nr tile product into <paramref name="c"/>: A from its packed panel, or read in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile(int kc, float* packedA, float* inPlaceA, nint lda, float* b, float* c, nint ldc, bool accumulate)
+    {
+        if (typeof(TKernel) == typeof(GemmMicroKernel512) && inPlaceA is not null)
+            GemmMicroKernel512.RunInPlaceA(kc, inPlaceA, lda, b, c, ldc, accumulate);
+        else
+            TKernel.Run(kc, packedA, b, c, ldc, accumulate);
     }
 
     private static void PackA(in GemmArgs args, int pc, int kc, int ic, int rows, float* dst)
@@ -98,13 +170,41 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
         GemmPacking.PackB(args.TransB, b, args.Ldb, kc, cols, TKernel.Nr, dst);
     }
 
+    /// <summary>As <see cref="MacroKernel"/>, column micro-panels outermost.</summary>
+    private static void MacroKernelColumnsOuter(int mc, int nc, int kc, float* packedA, float* inPlaceA, nint lda, float* packedB, float* tile, float* c, nint ldc, bool accumulate)
+    {
+        int mr = TKernel.Mr, nr = TKernel.Nr;
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            float* b = packedB + jr * kc;
+            int cols = Math.Min(nr, nc - jr);
+            for (int ir = 0; ir < mc; ir += mr)
+            {
+                float* a = packedA + ir * kc;
+                float* direct = inPlaceA is null || mc - ir < mr ? null : inPlaceA + ir * lda;
+                float* ct = c + ir * ldc + jr;
+                int rows = Math.Min(mr, mc - ir);
+                if (rows == mr && cols == nr)
+                {
+                    Tile(kc, a, direct, lda, b, ct, ldc, accumulate);
+                    continue;
+                }
+                Tile(kc, a, direct, lda, b, tile, nr, false);
+                for (int i = 0; i < rows; i++)
+                    for (int j = 0; j < cols; j++)
+                        ct[i * ldc + j] = accumulate ? ct[i * ldc + j] + tile[i * nr + j] : tile[i * nr + j];
+            }
+        }
+    }
+
     /// <summary>C block (mc×nc) (+)= packed A block · packed B panel, one register tile at a time.</summary>
-    private static void MacroKernel(int mc, int nc, int kc, float* packedA, float* packedB, float* tile, float* c, nint ldc, bool accumulate)
+    private static void MacroKernel(int mc, int nc, int kc, float* packedA, float* inPlaceA, nint lda, float* packedB, float* tile, float* c, nint ldc, bool accumulate)
     {
         int mr = TKernel.Mr, nr = TKernel.Nr;
         for (int ir = 0; ir < mc; ir += mr)
         {
             float* a = packedA + ir * kc;
+            float* direct = inPlaceA is null || mc - ir < mr ? null : inPlaceA + ir * lda;
             int rows = Math.Min(mr, mc - ir);
             for (int jr = 0; jr < nc; jr += nr)
             {
@@ -113,10 +213,10 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
                 int cols = Math.Min(nr, nc - jr);
                 if (rows == mr && cols == nr)
                 {
-                    TKernel.Run(kc, a, b, ct, ldc, accumulate);
+                    Tile(kc, a, direct, lda, b, ct, ldc, accumulate);
                     continue;
                 }
-                TKernel.Run(kc, a, b, tile, nr, false);
+                Tile(kc, a, direct, lda, b, tile, nr, false);
                 for (int i = 0; i < rows; i++)
                     for (int j = 0; j < cols; j++)
                         ct[i * ldc + j] = accumulate ? ct[i * ldc + j] + tile[i * nr + j] : tile[i * nr + j];

@@ -57,6 +57,61 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
         Store(c + 7 * ldc, c70, c71, accumulate);
     }
 
+    /// <summary>
+    /// As <see cref="Run"/>, with A read in place from a row-major matrix (row r of the tile at
+    /// a + r·lda, k along the row) instead of a packed micro-panel: the same products summed in the
+    /// same order, so the same bits. Saves packing A when it is not transposed.
+    /// </summary>
+    public static void RunInPlaceA(int kc, float* a, nint lda, float* b, float* c, nint ldc, bool accumulate)
+    {
+        float* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
+        float* a4 = a + 4 * lda, a5 = a + 5 * lda, a6 = a + 6 * lda, a7 = a + 7 * lda;
+        Vector512<float> c00 = default, c01 = default;
+        Vector512<float> c10 = default, c11 = default;
+        Vector512<float> c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default;
+        Vector512<float> c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default;
+        Vector512<float> c70 = default, c71 = default;
+        for (nint p = 0; p < kc; p++, b += 32)
+        {
+            Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16);
+            Vector512<float> ar = Vector512.Create(a0[p]);
+            c00 = Vector512.FusedMultiplyAdd(ar, b0, c00);
+            c01 = Vector512.FusedMultiplyAdd(ar, b1, c01);
+            ar = Vector512.Create(a1[p]);
+            c10 = Vector512.FusedMultiplyAdd(ar, b0, c10);
+            c11 = Vector512.FusedMultiplyAdd(ar, b1, c11);
+            ar = Vector512.Create(a2[p]);
+            c20 = Vector512.FusedMultiplyAdd(ar, b0, c20);
+            c21 = Vector512.FusedMultiplyAdd(ar, b1, c21);
+            ar = Vector512.Create(a3[p]);
+            c30 = Vector512.FusedMultiplyAdd(ar, b0, c30);
+            c31 = Vector512.FusedMultiplyAdd(ar, b1, c31);
+            ar = Vector512.Create(a4[p]);
+            c40 = Vector512.FusedMultiplyAdd(ar, b0, c40);
+            c41 = Vector512.FusedMultiplyAdd(ar, b1, c41);
+            ar = Vector512.Create(a5[p]);
+            c50 = Vector512.FusedMultiplyAdd(ar, b0, c50);
+            c51 = Vector512.FusedMultiplyAdd(ar, b1, c51);
+            ar = Vector512.Create(a6[p]);
+            c60 = Vector512.FusedMultiplyAdd(ar, b0, c60);
+            c61 = Vector512.FusedMultiplyAdd(ar, b1, c61);
+            ar = Vector512.Create(a7[p]);
+            c70 = Vector512.FusedMultiplyAdd(ar, b0, c70);
+            c71 = Vector512.FusedMultiplyAdd(ar, b1, c71);
+        }
+        Store(c, c00, c01, accumulate);
+        Store(c + 1 * ldc, c10, c11, accumulate);
+        Store(c + 2 * ldc, c20, c21, accumulate);
+        Store(c + 3 * ldc, c30, c31, accumulate);
+        Store(c + 4 * ldc, c40, c41, accumulate);
+        Store(c + 5 * ldc, c50, c51, accumulate);
+        Store(c + 6 * ldc, c60, c61, accumulate);
+        Store(c + 7 * ldc, c70, c71, accumulate);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(float* c, Vector512<float> v0, Vector512<float> v1, bool accumulate)
     {

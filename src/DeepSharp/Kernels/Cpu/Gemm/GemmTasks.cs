@@ -16,18 +16,27 @@ internal sealed unsafe class GemmTasks<TKernel> : IParallelBody where TKernel : 
     [ThreadStatic] private static GemmTasks<TKernel>? t_instance;
 
     private GemmArgs _args;
+    private GemmPackedB? _packedB;
     private int _tasksM, _tasksN, _unitsM, _unitsN;
 
     public static GemmTasks<TKernel> ForThisThread => t_instance ??= new GemmTasks<TKernel>();
 
-    public void Run(in GemmArgs args, int tasksM, int tasksN, int unitsM, int unitsN)
+    public void Run(in GemmArgs args, GemmPackedB? packedB, int tasksM, int tasksN, int unitsM, int unitsN)
     {
         _args = args;
+        _packedB = packedB;
         _tasksM = tasksM;
         _tasksN = tasksN;
         _unitsM = unitsM;
         _unitsN = unitsN;
-        WorkerPool.Shared.For(tasksM * tasksN, this);
+        try
+        {
+            WorkerPool.Shared.For(tasksM * tasksN, this);
+        }
+        finally
+        {
+            _packedB = null;
+        }
     }
 
     public void Execute(int index)
@@ -37,6 +46,7 @@ internal sealed unsafe class GemmTasks<TKernel> : IParallelBody where TKernel : 
         int r1 = Math.Min(_args.M, (int)((long)(tm + 1) * _unitsM / _tasksM) * TKernel.Mr);
         int c0 = Math.Min(_args.N, (int)((long)tn * _unitsN / _tasksN) * TKernel.Nr);
         int c1 = Math.Min(_args.N, (int)((long)(tn + 1) * _unitsN / _tasksN) * TKernel.Nr);
-        GemmDriver<TKernel>.RunRegion(_args, r0, r1, c0, c1);
+        if (_packedB is null) GemmDriver<TKernel>.RunRegion(_args, r0, r1, c0, c1);
+        else GemmDriver<TKernel>.RunPackedRegion(_args, _packedB, r0, r1, c0, c1);
     }
 }
