@@ -1,4 +1,5 @@
 using DeepSharp.Nn;
+using DeepSharp.Nn.Layers;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Training;
@@ -7,7 +8,8 @@ namespace DeepSharp.Training;
 /// A Sequential model's layers run for Predict (no gradients, no masks written back): each layer's
 /// own forward, except where a pair of layers runs better together —
 /// <see cref="BatchNormFolding"/> (a linear Conv2D/Dense and the BatchNormalization after it) and
-/// <see cref="ConvPoolChunking"/> (a Conv2D and the MaxPooling2D after it, a few images at a time).
+/// <see cref="ConvPoolChunking"/> (a Conv2D and the MaxPooling2D after it, a few images at a time) and
+/// <see cref="QuantizedChain"/> (quantized layers with u8 activations between them).
 /// </summary>
 internal static class InferenceRunner
 {
@@ -17,6 +19,12 @@ internal static class InferenceRunner
         Tensor? mask = null;
         for (int i = 0; i < layers.Count; i++)
         {
+            if (mask is null && QuantizedChain.TryRun(layers, i, x, out int last) is { } chained)
+            {
+                x = chained;
+                i = last;
+                continue;
+            }
             if (mask is null && i + 1 < layers.Count
                 && (BatchNormFolding.TryFolded(layers[i], layers[i + 1], x) ?? ConvPoolChunking.TryChunked(layers[i], layers[i + 1], x)) is { } pair)
             {

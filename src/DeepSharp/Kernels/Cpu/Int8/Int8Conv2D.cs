@@ -4,34 +4,57 @@ namespace DeepSharp.Kernels.Cpu.Int8;
 /// A quantized 2-D convolution over NHWC float input with a (KH·KW·Cin, Cout) packed int8 kernel:
 /// the input is quantized to u8 once, then each block of output pixels is gathered (im2col, the
 /// padding filled with the zero point, which stands for 0.0), multiplied as u8 × s8 → s32 and
-/// requantized to float NHWC output. Naive twin: <c>Reference.NaiveInt8.Conv2D</c>.
+/// requantized to float NHWC output or to the next layer's u8 grid
+/// (<see cref="Int8Destination"/>); a u8 input skips the quantization. Naive twin: <c>Reference.NaiveInt8.Conv2D</c>.
 /// </summary>
 internal static unsafe class Int8Conv2D
 {
     /// <exception cref="ArgumentException">The weights do not match the geometry, or a span is short.</exception>
     public static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, Int8Weights w, Int8Output output, Span<float> y)
     {
-        ArgumentNullException.ThrowIfNull(w);
-        ArgumentNullException.ThrowIfNull(output);
-        g.Validate();
-        if (w.K != g.KernelH * g.KernelW * g.InC || w.N != g.OutC)
-            throw new ArgumentException($"Int8 Conv2D: weights ({w.K}, {w.N}) do not match kernel {g.KernelH}×{g.KernelW}×{g.InC}→{g.OutC}.");
+        Check(g, w, output);
         if (x.Length < g.InputLength || y.Length < g.OutputLength)
             throw new ArgumentException($"Int8 Conv2D: x has {x.Length} values (needs {g.InputLength}), y {y.Length} (needs {g.OutputLength}).");
-        output.Check(w.N);
-        int pixels = g.Batch * g.OutH * g.OutW;
-        if (pixels == 0 || g.OutC == 0) return;
+        if (g.Batch * g.OutH * g.OutW == 0 || g.OutC == 0) return;
         byte* q = Int8Scratch.Bytes(Int8Scratch.QuantizedInput, Math.Max(1L, g.InputLength));
         fixed (float* px = x)
         fixed (float* py = y)
         {
             Int8Quantize.ToUInt8(px, g.InputLength, output.InputScale, output.InputZeroPoint, q);
-            var body = new Pixels(g, q, w, output, py, pixels);
-            WorkerPool.Shared.For((pixels + Int8Gemm.RowBlock - 1) / Int8Gemm.RowBlock, body, (long)pixels * w.K * w.N / 4);
+            Run(g, q, w, output, Int8Destination.ToFloats(py));
         }
     }
 
-    private sealed class Pixels(Conv2DGeometry g, byte* q, Int8Weights w, Int8Output output, float* y, int pixels) : IParallelBody
+    /// <summary>
+    /// The form whose input is u8 already (<paramref name="q"/>, g.InputLength bytes quantized with
+    /// the output's input scale and zero point), writing floats or the next layer's u8.
+    /// </summary>
+    /// <exception cref="ArgumentException">The weights do not match the geometry.</exception>
+    public static void Forward(in Conv2DGeometry g, byte* q, Int8Weights w, Int8Output output, Int8Destination y)
+    {
+        Check(g, w, output);
+        if (g.Batch * g.OutH * g.OutW == 0 || g.OutC == 0) return;
+        Run(g, q, w, output, y);
+    }
+
+    private static void Check(in Conv2DGeometry g, Int8Weights w, Int8Output output)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(output);
+        g.Validate();
+        if (w.K != g.KernelH * g.KernelW * g.InC || w.N != g.OutC)
+            throw new ArgumentException($"Int8 Conv2D: weights ({w.K}, {w.N}) do not match kernel {g.KernelH}×{g.KernelW}×{g.InC}→{g.OutC}.");
+        output.Check(w.N);
+    }
+
+    private static void Run(in Conv2DGeometry g, byte* q, Int8Weights w, Int8Output output, Int8Destination y)
+    {
+        int pixels = g.Batch * g.OutH * g.OutW;
+        var body = new Pixels(g, q, w, output, y, pixels);
+        WorkerPool.Shared.For((pixels + Int8Gemm.RowBlock - 1) / Int8Gemm.RowBlock, body, (long)pixels * w.K * w.N / 4);
+    }
+
+    private sealed class Pixels(Conv2DGeometry g, byte* q, Int8Weights w, Int8Output output, Int8Destination y, int pixels) : IParallelBody
     {
         public void Execute(int index)
         {
@@ -41,7 +64,7 @@ internal static unsafe class Int8Conv2D
             Im2Col(g, q, (byte)output.InputZeroPoint, p0, rows, cols);
             int* acc = Int8Scratch.Ints(Int8Scratch.Accumulators, (long)rows * n);
             Int8Gemm.MultiplyRows(cols, k, rows, w, acc, n, readable: true);
-            Int8Linear.Finish(acc, rows, w, output, y + (long)p0 * n);
+            y.Finish(acc, rows, w, output, p0);
         }
     }
 
