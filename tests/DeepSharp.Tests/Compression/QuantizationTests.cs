@@ -94,7 +94,7 @@ public class QuantizationTests
         string text = Quantization.Describe(quantized);
         Assert.Contains("conv2d ", text);
         Assert.Contains("QuantizedConv2D    int8", text);
-        Assert.Contains("MaxPooling2D       float (no weights)", text);
+        Assert.Contains("MaxPooling2D       u8 (runs on the bytes between int8 layers)", text);
         Assert.Contains("4 of 6 layers compute in int8.", text);
     }
 
