@@ -210,6 +210,40 @@ public static class Int8Checks
                 }
     }
 
+    public static unsafe void ConvPoolMatchesTwinOnEveryPath()
+    {
+        // conv → u8 → max pool image by image against the naive conv, quantize and pool in turn;
+        // 32 channels with a 2×2 pool take the pool's vector shortcut.
+        (int B, int H, int W, int C, int F, int K, int P, int S, bool Same)[] cases =
+        [
+            (3, 28, 28, 1, 32, 3, 2, 2, false), (2, 9, 9, 3, 32, 3, 2, 2, true), (2, 7, 7, 2, 5, 2, 3, 2, true),
+            (1, 6, 6, 4, 17, 3, 2, 1, false), (0, 6, 6, 1, 32, 3, 2, 2, false), (2, 5, 5, 1, 33, 1, 2, 2, false),
+        ];
+        int seed = 3000;
+        foreach (var c in cases)
+        {
+            seed++;
+            var g = Conv2DGeometry.Create(c.B, c.H, c.W, c.C, c.F, c.K, c.K, 1, 1, false, 1, 1);
+            var pool = Pool2DGeometry.Create(c.B, g.OutH, g.OutW, c.F, c.P, c.P, c.S, c.S, c.Same);
+            int k = c.K * c.K * c.C;
+            var q = RandomBytes(g.InputLength, seed);
+            var w = RandomWeights(k * c.F, seed + 1);
+            var output = Output(c.F, seed, 0.02f, seed % 200);
+            var floats = new float[g.OutputLength];
+            NaiveInt8.Conv2D(g, q, w, output, floats);
+            var expected = new byte[pool.OutputLength];
+            NaiveInt8.MaxPool2D(pool, NaiveInt8.Quantize(floats, 0.004f, 7), expected);
+            foreach (var path in Int8Paths.Supported())
+            {
+                var actual = new byte[pool.OutputLength];
+                fixed (byte* pq = q)
+                fixed (byte* py = actual)
+                    Int8ConvPool.Forward(g, pool, pq, Int8Weights.Pack(w, k, c.F, path), output, 0.004f, 7, py);
+                Check.Equal<byte>(expected, actual, $"Int8 conv + pool {path} {c}");
+            }
+        }
+    }
+
     public static unsafe void MaxPoolOnBytesMatchesTwin()
     {
         (int B, int H, int W, int C, int P, int S, bool Same)[] cases =

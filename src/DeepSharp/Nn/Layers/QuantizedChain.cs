@@ -92,9 +92,7 @@ internal static unsafe class QuantizedChain
             if (layer is MaxPooling2D pool)
             {
                 other = Int8Scratch.Bytes(otherSlot, outShape.Size + (long)Int8Gemm.Slack);
-                var g = Pool2DGeometry.Create(batch, shape[1], shape[2], shape[3], pool.PoolSize.H, pool.PoolSize.W,
-                    pool.Strides.H, pool.Strides.W, pool.Padding == Padding.Same);
-                Int8MaxPool.Forward(g, current, other);
+                Int8MaxPool.Forward(PoolGeometry(pool, shape), current, other);
             }
             else if (i == end)
             {
@@ -102,6 +100,17 @@ internal static unsafe class QuantizedChain
                 fixed (float* py = y.Span) Multiply(layer, shape, current, Int8Destination.ToFloats(py));
                 var activation = ActivationOf(layer)!;
                 return activation == Activation.Relu || activation == Activation.Linear ? y : activation.Apply(y);
+            }
+            else if (layer is QuantizedConv2D conv && batch >= 2 && layers[i + 1] is MaxPooling2D next)
+            {
+                // Convolution and pool image by image, the convolution's bytes pooled while in cache.
+                (var nextScale, zeroPoint) = InputGrid(NextQuantized(layers, i + 1));
+                var (g, w, output) = Prepare(conv, shape);
+                var pooling = PoolGeometry(next, outShape);
+                outShape = next.ComputeOutputShape(outShape.WithoutBatch()).WithBatch(batch);
+                other = Int8Scratch.Bytes(otherSlot, outShape.Size + (long)Int8Gemm.Slack);
+                Int8ConvPool.Forward(g, pooling, current, w, output, nextScale, zeroPoint, other);
+                i++;
             }
             else
             {
@@ -116,13 +125,23 @@ internal static unsafe class QuantizedChain
         throw new InvalidOperationException($"The quantized chain from layer '{layers[start].Name}' to '{layers[end].Name}' did not end on a quantized layer.");
     }
 
+    private static Pool2DGeometry PoolGeometry(MaxPooling2D pool, Shape shape) =>
+        Pool2DGeometry.Create(shape[0], shape[1], shape[2], shape[3], pool.PoolSize.H, pool.PoolSize.W,
+            pool.Strides.H, pool.Strides.W, pool.Padding == Padding.Same);
+
+    private static (Conv2DGeometry, Int8Weights, Int8Output) Prepare(QuantizedConv2D c, Shape shape)
+    {
+        var g = Conv2DGeometry.Create(shape[0], shape[1], shape[2], shape[3], c.Filters, c.KernelSize.H, c.KernelSize.W,
+            c.Strides.H, c.Strides.W, c.Padding == Padding.Same, c.DilationRate.H, c.DilationRate.W);
+        var (w, output) = c.Weights.Prepared(c.KernelSize.H * c.KernelSize.W * shape[3], c.Filters, c.Activation == Activation.Relu);
+        return (g, w, output);
+    }
+
     private static void Multiply(Layer layer, Shape shape, byte* q, Int8Destination y)
     {
         if (layer is QuantizedConv2D c)
         {
-            var g = Conv2DGeometry.Create(shape[0], shape[1], shape[2], shape[3], c.Filters, c.KernelSize.H, c.KernelSize.W,
-                c.Strides.H, c.Strides.W, c.Padding == Padding.Same, c.DilationRate.H, c.DilationRate.W);
-            var (w, output) = c.Weights.Prepared(c.KernelSize.H * c.KernelSize.W * shape[3], c.Filters, c.Activation == Activation.Relu);
+            var (g, w, output) = Prepare(c, shape);
             Int8Conv2D.Forward(g, q, w, output, y);
         }
         else

@@ -58,14 +58,30 @@ internal static unsafe class Int8Conv2D
     {
         public void Execute(int index)
         {
-            int p0 = index * Int8Gemm.RowBlock, rows = Math.Min(Int8Gemm.RowBlock, pixels - p0);
-            int k = w.K, n = w.N;
-            byte* cols = Int8Scratch.Bytes(Int8Scratch.Im2Col, (long)rows * k + Int8Gemm.Slack);
-            Im2Col(g, q, (byte)output.InputZeroPoint, p0, rows, cols);
-            int* acc = Int8Scratch.Ints(Int8Scratch.Accumulators, (long)rows * n);
-            Int8Gemm.MultiplyRows(cols, k, rows, w, acc, n, readable: true);
-            y.Finish(acc, rows, w, output, p0);
+            int p0 = index * Int8Gemm.RowBlock;
+            Block(g, q, w, output, y, p0, Math.Min(Int8Gemm.RowBlock, pixels - p0));
         }
+    }
+
+    /// <summary>Output pixels p0..p0+rows−1 on the calling thread: gather, multiply, requantize.</summary>
+    internal static void Block(in Conv2DGeometry g, byte* q, Int8Weights w, Int8Output output, Int8Destination y, int p0, int rows)
+    {
+        int k = w.K, n = w.N;
+        byte* cols = Int8Scratch.Bytes(Int8Scratch.Im2Col, (long)rows * k + Int8Gemm.Slack);
+        Im2Col(g, q, (byte)output.InputZeroPoint, p0, rows, cols);
+        int* acc = Int8Scratch.Ints(Int8Scratch.Accumulators, (long)rows * n);
+        Int8Gemm.MultiplyRows(cols, k, rows, w, acc, n, readable: true);
+        y.Finish(acc, rows, w, output, p0);
+    }
+
+    /// <summary>A byte loop for the short runs of few input channels (a 3×3 kernel over one channel copies 3 bytes at a time), memcpy otherwise.</summary>
+    private static void Copy(byte* dst, byte* src, int length)
+    {
+        if (length < 32)
+        {
+            for (int i = 0; i < length; i++) dst[i] = src[i];
+        }
+        else System.Runtime.CompilerServices.Unsafe.CopyBlockUnaligned(dst, src, (uint)length);
     }
 
     /// <summary>Rows p0..p0+rows−1 of the (pixels, KH·KW·Cin) patch matrix; taps outside the input get <paramref name="pad"/>.</summary>
@@ -88,7 +104,7 @@ internal static unsafe class Int8Conv2D
             if (adjacent && ih0 >= 0 && iw0 >= 0 && ih0 + spanH < g.InH && iw0 + spanW < g.InW)
             {
                 for (int kh = 0; kh < g.KernelH; kh++, dst += rowBytes)
-                    System.Runtime.CompilerServices.Unsafe.CopyBlockUnaligned(dst, image + ((long)(ih0 + kh * g.DilationH) * g.InW + iw0) * c, (uint)rowBytes);
+                    Copy(dst, image + ((long)(ih0 + kh * g.DilationH) * g.InW + iw0) * c, rowBytes);
             }
             else
             {
@@ -99,7 +115,7 @@ internal static unsafe class Int8Conv2D
                     {
                         int iw = iw0 + kw * g.DilationW;
                         if ((uint)ih < (uint)g.InH && (uint)iw < (uint)g.InW)
-                            System.Runtime.CompilerServices.Unsafe.CopyBlockUnaligned(dst, image + ((long)ih * g.InW + iw) * c, (uint)c);
+                            Copy(dst, image + ((long)ih * g.InW + iw) * c, c);
                         else
                             new Span<byte>(dst, c).Fill(pad);
                     }

@@ -22,17 +22,29 @@ internal static unsafe class Int8MaxPool
 
     private sealed class Rows(Pool2DGeometry g, byte* x, byte* y) : IParallelBody
     {
-        public void Execute(int index)
+        public void Execute(int index) => Row(g, x, y, index);
+    }
+
+    /// <summary>Output row <paramref name="index"/> (image index / OutH, row index % OutH) on the calling thread.</summary>
+    internal static void Row(in Pool2DGeometry g, byte* x, byte* y, int index)
+    {
+        int b = index / g.OutH, oh = index % g.OutH, c = g.Channels;
+        int h0 = Math.Max(0, oh * g.StrideH - g.PadTop), h1 = Math.Min(g.InH, oh * g.StrideH - g.PadTop + g.PoolH);
+        byte* image = x + (long)b * g.InH * g.InW * c;
+        byte* dst = y + (long)index * g.OutW * c;
+        if (Vector256.IsHardwareAccelerated && c == 32 && h1 - h0 == 2 && g.PoolW == 2 && g.StrideW == 2 && g.PadLeft == 0 && 2 * g.OutW <= g.InW)
         {
-            int b = index / g.OutH, oh = index % g.OutH, c = g.Channels;
-            int h0 = Math.Max(0, oh * g.StrideH - g.PadTop), h1 = Math.Min(g.InH, oh * g.StrideH - g.PadTop + g.PoolH);
-            byte* image = x + (long)b * g.InH * g.InW * c;
-            byte* dst = y + (long)index * g.OutW * c;
-            for (int ow = 0; ow < g.OutW; ow++, dst += c)
-            {
-                int w0 = Math.Max(0, ow * g.StrideW - g.PadLeft), w1 = Math.Min(g.InW, ow * g.StrideW - g.PadLeft + g.PoolW);
-                Window(image, g.InW, c, h0, h1, w0, w1, dst);
-            }
+            // The common 2×2 pool over 32 channels: one vector per tap, no window bookkeeping.
+            byte* top = image + (long)h0 * g.InW * c, bottom = top + (long)g.InW * c;
+            for (int ow = 0; ow < g.OutW; ow++, dst += c, top += 2 * c, bottom += 2 * c)
+                Vector256.Max(Vector256.Max(Vector256.Load(top), Vector256.Load(top + c)),
+                    Vector256.Max(Vector256.Load(bottom), Vector256.Load(bottom + c))).Store(dst);
+            return;
+        }
+        for (int ow = 0; ow < g.OutW; ow++, dst += c)
+        {
+            int w0 = Math.Max(0, ow * g.StrideW - g.PadLeft), w1 = Math.Min(g.InW, ow * g.StrideW - g.PadLeft + g.PoolW);
+            Window(image, g.InW, c, h0, h1, w0, w1, dst);
         }
     }
 
