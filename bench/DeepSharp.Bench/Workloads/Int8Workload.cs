@@ -44,7 +44,7 @@ internal static class Int8Workload
         var quantized = Quantization.Quantize(side.Model, side.XTrain.SliceRows(0, 1000));
         string path = Path.Combine(Path.GetTempPath(), $"deepsharp-bench-int8-{Environment.ProcessId}.onnx");
         quantized.ExportOnnx(path);
-        using var session = new InferenceSession(path, new SessionOptions { IntraOpNumThreads = DeepSharp.Threads.Count, InterOpNumThreads = 1 });
+        using var session = new InferenceSession(path, new SessionOptions { IntraOpNumThreads = global::DeepSharp.Threads.Count, InterOpNumThreads = 1 });
         File.Delete(path);
         string input = session.InputMetadata.Keys.Single();
         var reply = new Reply();
