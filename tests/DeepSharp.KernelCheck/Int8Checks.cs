@@ -143,6 +143,143 @@ public static class Int8Checks
         }
     }
 
+    public static unsafe void Conv2DToBytesMatchesTwinOnEveryPath()
+    {
+        // u8 in, u8 out (the next layer's grid): the float twin's output quantized, byte for byte,
+        // with output scales small enough that both ends of [0, 255] saturate.
+        (int B, int H, int W, int C, int F, int KH, int KW, int S, bool Same, int D)[] cases =
+        [
+            (2, 28, 28, 1, 32, 3, 3, 1, false, 1), (1, 13, 13, 32, 64, 3, 3, 1, false, 1), (3, 7, 5, 3, 17, 3, 3, 2, true, 1),
+            (2, 8, 8, 4, 15, 3, 3, 1, true, 2), (0, 5, 5, 2, 3, 3, 3, 1, false, 1), (1, 1, 1, 1, 1, 1, 1, 1, false, 1),
+            (1, 2, 2, 3, 4, 3, 3, 1, false, 1), (2, 6, 6, 7, 33, 2, 2, 2, false, 1),
+        ];
+        int seed = 900;
+        foreach (var c in cases)
+            foreach (var (outScale, outZero) in new[] { (0.01f, 0), (0.003f, 128), (0.05f, 255), (0.02f, 17) })
+            {
+                seed++;
+                var g = Conv2DGeometry.Create(c.B, c.H, c.W, c.C, c.F, c.KH, c.KW, c.S, c.S, c.Same, c.D, c.D);
+                int k = c.KH * c.KW * c.C;
+                var q = RandomBytes(g.InputLength, seed);
+                var w = RandomWeights(k * c.F, seed + 1);
+                var output = Output(c.F, seed, 0.02f, 40 + seed % 100);
+                var floats = new float[g.OutputLength];
+                NaiveInt8.Conv2D(g, q, w, output, floats);
+                var expected = NaiveInt8.Quantize(floats, outScale, outZero);
+                foreach (var path in Int8Paths.Supported())
+                {
+                    var actual = new byte[g.OutputLength];
+                    fixed (byte* pq = q)
+                    fixed (byte* py = actual)
+                        Int8Conv2D.Forward(g, pq, Int8Weights.Pack(w, k, c.F, path), output, Int8Destination.ToBytes(py, outScale, outZero));
+                    Check.Equal<byte>(expected, actual, $"Int8 Conv2D to u8 {path} {c} out ({outScale}, {outZero})");
+                    var asFloats = new float[g.OutputLength];
+                    fixed (byte* pq = q)
+                    fixed (float* py = asFloats)
+                        Int8Conv2D.Forward(g, pq, Int8Weights.Pack(w, k, c.F, path), output, Int8Destination.ToFloats(py));
+                    Check.Equal<float>(floats, asFloats, $"Int8 Conv2D u8 in, float out {path} {c}");
+                }
+            }
+    }
+
+    public static unsafe void LinearToBytesMatchesTwinOnEveryPath()
+    {
+        int seed = 1300;
+        foreach (int m in new[] { 0, 1, 2, 5, 63, 64, 65, 130 })
+            foreach (int n in new[] { 1, 7, 10, 16, 17, 128 })
+                foreach (int k in new[] { 1, 3, 9, 64, 97 })
+                {
+                    seed++;
+                    // Slack readable bytes after the input, as the u8 form asks of its caller.
+                    var q = RandomBytes(m * k + Int8Gemm.Slack, seed);
+                    var w = RandomWeights(k * n, seed + 1);
+                    var output = Output(n, seed, 0.01f, seed % 256);
+                    var floats = new float[m * n];
+                    NaiveInt8.Linear(m, n, k, q.AsSpan(0, m * k), w, output, floats);
+                    float outScale = 0.001f + seed % 5 * 0.01f;
+                    int outZero = seed * 37 % 256;
+                    var expected = NaiveInt8.Quantize(floats, outScale, outZero);
+                    foreach (var path in Int8Paths.Supported())
+                    {
+                        var actual = new byte[m * n];
+                        fixed (byte* pq = q)
+                        fixed (byte* py = actual)
+                            Int8Linear.Forward(m, pq, Int8Weights.Pack(w, k, n, path), output, Int8Destination.ToBytes(py, outScale, outZero));
+                        Check.Equal<byte>(expected, actual, $"Int8 Dense to u8 {path} m={m} n={n} k={k} out ({outScale}, {outZero})");
+                    }
+                }
+    }
+
+    public static unsafe void ConvPoolMatchesTwinOnEveryPath()
+    {
+        // conv → u8 → max pool image by image against the naive conv, quantize and pool in turn;
+        // 32 channels with a 2×2 pool take the pool's vector shortcut.
+        (int B, int H, int W, int C, int F, int K, int P, int S, bool Same)[] cases =
+        [
+            (3, 28, 28, 1, 32, 3, 2, 2, false), (2, 9, 9, 3, 32, 3, 2, 2, true), (2, 7, 7, 2, 5, 2, 3, 2, true),
+            (1, 6, 6, 4, 17, 3, 2, 1, false), (0, 6, 6, 1, 32, 3, 2, 2, false), (2, 5, 5, 1, 33, 1, 2, 2, false),
+        ];
+        int seed = 3000;
+        foreach (var c in cases)
+        {
+            seed++;
+            var g = Conv2DGeometry.Create(c.B, c.H, c.W, c.C, c.F, c.K, c.K, 1, 1, false, 1, 1);
+            var pool = Pool2DGeometry.Create(c.B, g.OutH, g.OutW, c.F, c.P, c.P, c.S, c.S, c.Same);
+            int k = c.K * c.K * c.C;
+            var q = RandomBytes(g.InputLength, seed);
+            var w = RandomWeights(k * c.F, seed + 1);
+            var output = Output(c.F, seed, 0.02f, seed % 200);
+            var floats = new float[g.OutputLength];
+            NaiveInt8.Conv2D(g, q, w, output, floats);
+            var expected = new byte[pool.OutputLength];
+            NaiveInt8.MaxPool2D(pool, NaiveInt8.Quantize(floats, 0.004f, 7), expected);
+            foreach (var path in Int8Paths.Supported())
+            {
+                var actual = new byte[pool.OutputLength];
+                fixed (byte* pq = q)
+                fixed (byte* py = actual)
+                    Int8ConvPool.Forward(g, pool, pq, Int8Weights.Pack(w, k, c.F, path), output, 0.004f, 7, py);
+                Check.Equal<byte>(expected, actual, $"Int8 conv + pool {path} {c}");
+            }
+        }
+    }
+
+    public static unsafe void MaxPoolOnBytesMatchesTwin()
+    {
+        (int B, int H, int W, int C, int P, int S, bool Same)[] cases =
+        [
+            (2, 26, 26, 32, 2, 2, false), (1, 5, 7, 3, 2, 2, true), (3, 9, 9, 33, 3, 2, true), (1, 1, 1, 1, 2, 2, true),
+            (0, 4, 4, 2, 2, 2, false), (2, 11, 13, 64, 3, 3, false), (1, 6, 6, 65, 2, 1, true), (1, 7, 7, 31, 1, 1, false),
+        ];
+        int seed = 2000;
+        foreach (var c in cases)
+        {
+            seed++;
+            var g = Pool2DGeometry.Create(c.B, c.H, c.W, c.C, c.P, c.P, c.S, c.S, c.Same);
+            var x = RandomBytes(g.InputLength, seed);
+            var expected = new byte[g.OutputLength];
+            NaiveInt8.MaxPool2D(g, x, expected);
+            var actual = new byte[g.OutputLength];
+            fixed (byte* px = x)
+            fixed (byte* py = actual)
+                Int8MaxPool.Forward(g, px, py);
+            Check.Equal<byte>(expected, actual, $"Int8 max pool {c}");
+        }
+    }
+
+    public static unsafe void ReluOnBytesMatchesTwin()
+    {
+        foreach (int length in Check.AwkwardSizes)
+            foreach (byte zero in new byte[] { 0, 1, 128, 255 })
+            {
+                var x = RandomBytes(length, length + zero);
+                var expected = (byte[])x.Clone();
+                NaiveInt8.Relu(expected, zero);
+                fixed (byte* px = x) Int8Relu.Forward(px, length, zero);
+                Check.Equal<byte>(expected, x, $"Int8 ReLU length {length} zero point {zero}");
+            }
+    }
+
     public static void ThreadCountDoesNotChangeBits()
     {
         int saved = DeepSharp.Threads.Count;
@@ -178,6 +315,15 @@ public static class Int8Checks
         Expect(() => Int8Linear.Forward(1, new float[2], w, new Int8Output(0f, 0, new float[3], null, false), new float[3]), "positive finite scale");
         Expect(() => Int8Linear.Forward(1, new float[2], w, new Int8Output(float.NaN, 0, new float[3], null, false), new float[3]), "positive finite scale");
         Expect(() => Int8Linear.Forward(1, new float[2], w, new Int8Output(1f, 0, new float[2], null, false), new float[3]), "2 scales");
+        Expect(() => BytesTo(0f, 0), "positive finite scale");
+        Expect(() => BytesTo(float.NaN, 0), "positive finite scale");
+        Expect(() => BytesTo(1f, 256), "zero point in [0, 255]");
+    }
+
+    private static unsafe void BytesTo(float scale, int zeroPoint)
+    {
+        byte b = 0;
+        Int8Destination.ToBytes(&b, scale, zeroPoint);
     }
 
     private static void Expect(Action call, string part)

@@ -61,6 +61,7 @@ internal static class Orchestrator
             if (o.Only.Contains('g')) CharGptWorkload.Run(bench);
             if (o.Only.Contains('h')) LstmWorkload.Run(bench);
             if (o.Only.Contains('i')) ConvnetAccuracyWorkload.Run(bench);
+            if (o.Only.Contains('q')) Int8Workload.Run(bench);
 
             Console.WriteLine();
             Console.WriteLine($"== Results: median [min-max] n=timed rounds; ratio = DeepSharp / reference; load {SystemInfo.LoadAverage()}; " +

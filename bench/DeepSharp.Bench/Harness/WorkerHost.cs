@@ -50,6 +50,7 @@ internal sealed class WorkerHost
         "chargpt" => _deepSharp is not null ? CharGptWorkload.DeepSharp(a) : CharGptWorkload.Torch(a),
         "lstm" => _deepSharp is not null ? LstmWorkload.DeepSharp(a) : LstmWorkload.Torch(a),
         "convnet" => _deepSharp is { } d ? ConvnetAccuracyWorkload.DeepSharp(d, a) : ConvnetAccuracyWorkload.Torch(Torch, a),
+        "int8" => _deepSharp is { } d ? Int8Workload.DeepSharp(d, a) : new Reply(),
         "alloc" => _deepSharp is { } d ? AllocationWorkload.DeepSharp(d, a) : AllocationWorkload.Torch(Torch, a),
         _ => throw new ArgumentException($"Unknown command '{verb}'."),
     };

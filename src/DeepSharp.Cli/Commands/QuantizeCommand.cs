@@ -12,7 +12,7 @@ using DeepSharp.Training;
 namespace DeepSharp.Cli.Commands;
 
 /// <summary>
-/// <c>deepsharp quantize MODEL --calibration 1000 --out FILE [--method minmax|percentile|mse] [--data-dir DIR]</c>:
+/// <c>deepsharp quantize MODEL --calibration 1000 --out FILE [--method minmax|percentile|mse|entropy] [--data-dir DIR]</c>:
 /// post-training int8 quantization of an MNIST model file, calibrated on the first N training
 /// images. Prints which layers compute in int8, the test accuracy of the float and the int8 model,
 /// both files' sizes and both models' Predict speed at batch 256 and batch 1, then writes FILE.
@@ -23,8 +23,8 @@ internal static class QuantizeCommand
     {
         var model = ModelArguments.Model();
         var calibration = CommonOptions.Positive("--calibration", "Training images the activation ranges are calibrated on.", 1000);
-        var method = new Option<string>("--method") { Description = "Calibration: minmax, percentile (99.99 %) or mse.", DefaultValueFactory = _ => "minmax" };
-        method.AcceptOnlyFromAmong("minmax", "percentile", "mse");
+        var method = new Option<string>("--method") { Description = "Calibration: minmax, percentile (99.99 %), mse or entropy (KL divergence, as TensorRT).", DefaultValueFactory = _ => "minmax" };
+        method.AcceptOnlyFromAmong("minmax", "percentile", "mse", "entropy");
         var output = new Option<FileInfo>("--out") { Description = "The int8 model file to write (safetensors).", Required = true };
         var speedRounds = CommonOptions.Positive("--rounds", "Timed rounds of each speed measurement (the median is printed).", 3);
         var dataDir = CommonOptions.DataDir();
@@ -48,7 +48,7 @@ internal static class QuantizeCommand
         var ((xTrain, _), (xTest, yTest)) = Mnist.Load(dataDir);
         var options = new QuantizationOptions
         {
-            Method = method switch { "percentile" => CalibrationMethod.Percentile, "mse" => CalibrationMethod.Mse, _ => CalibrationMethod.MinMax },
+            Method = method switch { "percentile" => CalibrationMethod.Percentile, "mse" => CalibrationMethod.Mse, "entropy" => CalibrationMethod.Entropy, _ => CalibrationMethod.MinMax },
         };
         int samples = Math.Min(calibration, xTrain.Shape[0]);
         var clock = Stopwatch.StartNew();

@@ -2,7 +2,7 @@ namespace DeepSharp.Compression;
 
 /// <summary>
 /// The values one quantized layer's input took during calibration: the exact minimum and maximum,
-/// and a uniform sample (reservoir sampling, fixed seed) for the Percentile and MSE methods; then
+/// and a uniform sample (reservoir sampling, fixed seed) for the Percentile, MSE and Entropy methods; then
 /// the u8 scale and zero point chosen from them.
 /// </summary>
 internal sealed class ActivationRange(int capacity, int seed)
@@ -39,6 +39,7 @@ internal sealed class ActivationRange(int capacity, int seed)
         {
             CalibrationMethod.Percentile => PercentileRange(options.Percentile),
             CalibrationMethod.Mse => MseRange(),
+            CalibrationMethod.Entropy => EntropyRange(),
             _ => (Min, Max),
         };
         return Affine(lo, hi);
@@ -78,6 +79,18 @@ internal sealed class ActivationRange(int capacity, int seed)
         int below = (int)Math.Floor(position);
         int above = Math.Min(sorted.Length - 1, below + 1);
         return (float)(sorted[below] + (sorted[above] - sorted[below]) * (position - below));
+    }
+
+    /// <summary>
+    /// <see cref="EntropyCalibration"/> on the sample: data ≥ 0 get [0, T] with 255 levels; signed
+    /// data ±T with 128 levels per side, cut to the observed min and max.
+    /// </summary>
+    private (float, float) EntropyRange()
+    {
+        var values = _sample.AsSpan(0, (int)Math.Min(_seen, _sample.Length));
+        if (Min >= 0f) return (0f, EntropyCalibration.Threshold(values, 255));
+        float t = EntropyCalibration.Threshold(values, 128);
+        return (Math.Max(Min, -t), Math.Min(Max, t));
     }
 
     /// <summary>Shrinks the min/max range by factors 1, 0.99, …, 0.2 and keeps the one of least squared error.</summary>

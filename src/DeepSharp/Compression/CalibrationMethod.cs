@@ -12,4 +12,9 @@ public enum CalibrationMethod
     Percentile,
     /// <summary>The clipping range that minimizes the mean squared quantization error over the observed values.</summary>
     Mse,
+    /// <summary>
+    /// The clipping threshold whose quantized histogram is nearest the observed one in KL divergence
+    /// (TensorRT's entropy calibration): long sparse tails clip, the bulk keeps fine steps.
+    /// </summary>
+    Entropy,
 }

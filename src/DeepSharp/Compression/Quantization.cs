@@ -181,19 +181,30 @@ public static class Quantization
         ArgumentNullException.ThrowIfNull(model);
         var text = new StringBuilder();
         int quantized = 0;
-        foreach (var layer in model.Layers)
+        var layers = model.Layers;
+        // Layers inside a chain of quantized layers (Predict carries u8 activations through them).
+        var onBytes = new bool[layers.Count];
+        for (int i = 0; i < layers.Count; i++)
         {
+            int end = QuantizedChain.ChainEnd(layers, i);
+            for (int j = i + 1; j < end; j++) onBytes[j] = true;
+            if (end > i) i = end - 1;
+        }
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var layer = layers[i];
             string what = layer switch
             {
                 QuantizedDense d => $"int8 (input scale {d.InputScale:G4}, zero point {d.InputZeroPoint}; per-channel int8 kernel)",
                 QuantizedConv2D c => $"int8 (input scale {c.InputScale:G4}, zero point {c.InputZeroPoint}; per-channel int8 kernel)",
+                _ when onBytes[i] => "u8 (runs on the bytes between int8 layers)",
                 _ when layer.Parameters.Count == 0 => "float (no weights)",
                 _ => "float",
             };
             if (layer is QuantizedDense or QuantizedConv2D) quantized++;
             text.AppendLine($"{layer.Name,-24} {layer.TypeName,-18} {what}");
         }
-        text.Append($"{quantized} of {model.Layers.Count} layers compute in int8.");
+        text.Append($"{quantized} of {layers.Count} layers compute in int8.");
         return text.ToString();
     }
 

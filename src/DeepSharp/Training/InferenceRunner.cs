@@ -1,4 +1,5 @@
 using DeepSharp.Nn;
+using DeepSharp.Nn.Layers;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Training;
@@ -8,9 +9,10 @@ namespace DeepSharp.Training;
 /// own forward, except where a pair of layers runs better together —
 /// <see cref="BatchNormFolding"/> (a linear Conv2D/Dense and the BatchNormalization after it),
 /// <see cref="ConvPoolChunking"/> (a Conv2D and the MaxPooling2D after it, a few images at a time,
-/// the chunks shared over the threads) and <see cref="ConvPoolBands"/> (the same pair on one image,
-/// in bands of rows shared over the threads). Dense layers at batch 1–8 run the inference kernel
-/// DenseRows through Ops.Linear, which picks it when no gradient is recorded.
+/// the chunks shared over the threads), <see cref="ConvPoolBands"/> (the same pair on one image,
+/// in bands of rows shared over the threads) and <see cref="QuantizedChain"/> (quantized layers with
+/// u8 activations between them). Dense layers at batch 1–8 run the inference kernel DenseRows through
+/// Ops.Linear, which picks it when no gradient is recorded.
 /// </summary>
 internal static class InferenceRunner
 {
@@ -20,6 +22,12 @@ internal static class InferenceRunner
         Tensor? mask = null;
         for (int i = 0; i < layers.Count; i++)
         {
+            if (mask is null && QuantizedChain.TryRun(layers, i, x, out int last) is { } chained)
+            {
+                x = chained;
+                i = last;
+                continue;
+            }
             if (mask is null && i + 1 < layers.Count
                 && (BatchNormFolding.TryFolded(layers[i], layers[i + 1], x) ?? ConvPoolChunking.TryChunked(layers[i], layers[i + 1], x)
                     ?? ConvPoolBands.TryBanded(layers[i], layers[i + 1], x)) is { } pair)

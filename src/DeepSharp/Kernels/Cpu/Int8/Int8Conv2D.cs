@@ -4,45 +4,84 @@ namespace DeepSharp.Kernels.Cpu.Int8;
 /// A quantized 2-D convolution over NHWC float input with a (KH·KW·Cin, Cout) packed int8 kernel:
 /// the input is quantized to u8 once, then each block of output pixels is gathered (im2col, the
 /// padding filled with the zero point, which stands for 0.0), multiplied as u8 × s8 → s32 and
-/// requantized to float NHWC output. Naive twin: <c>Reference.NaiveInt8.Conv2D</c>.
+/// requantized to float NHWC output or to the next layer's u8 grid
+/// (<see cref="Int8Destination"/>); a u8 input skips the quantization. Naive twin: <c>Reference.NaiveInt8.Conv2D</c>.
 /// </summary>
 internal static unsafe class Int8Conv2D
 {
     /// <exception cref="ArgumentException">The weights do not match the geometry, or a span is short.</exception>
     public static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, Int8Weights w, Int8Output output, Span<float> y)
     {
-        ArgumentNullException.ThrowIfNull(w);
-        ArgumentNullException.ThrowIfNull(output);
-        g.Validate();
-        if (w.K != g.KernelH * g.KernelW * g.InC || w.N != g.OutC)
-            throw new ArgumentException($"Int8 Conv2D: weights ({w.K}, {w.N}) do not match kernel {g.KernelH}×{g.KernelW}×{g.InC}→{g.OutC}.");
+        Check(g, w, output);
         if (x.Length < g.InputLength || y.Length < g.OutputLength)
             throw new ArgumentException($"Int8 Conv2D: x has {x.Length} values (needs {g.InputLength}), y {y.Length} (needs {g.OutputLength}).");
-        output.Check(w.N);
-        int pixels = g.Batch * g.OutH * g.OutW;
-        if (pixels == 0 || g.OutC == 0) return;
+        if (g.Batch * g.OutH * g.OutW == 0 || g.OutC == 0) return;
         byte* q = Int8Scratch.Bytes(Int8Scratch.QuantizedInput, Math.Max(1L, g.InputLength));
         fixed (float* px = x)
         fixed (float* py = y)
         {
             Int8Quantize.ToUInt8(px, g.InputLength, output.InputScale, output.InputZeroPoint, q);
-            var body = new Pixels(g, q, w, output, py, pixels);
-            WorkerPool.Shared.For((pixels + Int8Gemm.RowBlock - 1) / Int8Gemm.RowBlock, body, (long)pixels * w.K * w.N / 4);
+            Run(g, q, w, output, Int8Destination.ToFloats(py));
         }
     }
 
-    private sealed class Pixels(Conv2DGeometry g, byte* q, Int8Weights w, Int8Output output, float* y, int pixels) : IParallelBody
+    /// <summary>
+    /// The form whose input is u8 already (<paramref name="q"/>, g.InputLength bytes quantized with
+    /// the output's input scale and zero point), writing floats or the next layer's u8.
+    /// </summary>
+    /// <exception cref="ArgumentException">The weights do not match the geometry.</exception>
+    public static void Forward(in Conv2DGeometry g, byte* q, Int8Weights w, Int8Output output, Int8Destination y)
+    {
+        Check(g, w, output);
+        if (g.Batch * g.OutH * g.OutW == 0 || g.OutC == 0) return;
+        Run(g, q, w, output, y);
+    }
+
+    private static void Check(in Conv2DGeometry g, Int8Weights w, Int8Output output)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(output);
+        g.Validate();
+        if (w.K != g.KernelH * g.KernelW * g.InC || w.N != g.OutC)
+            throw new ArgumentException($"Int8 Conv2D: weights ({w.K}, {w.N}) do not match kernel {g.KernelH}×{g.KernelW}×{g.InC}→{g.OutC}.");
+        output.Check(w.N);
+    }
+
+    private static void Run(in Conv2DGeometry g, byte* q, Int8Weights w, Int8Output output, Int8Destination y)
+    {
+        int pixels = g.Batch * g.OutH * g.OutW;
+        var body = new Pixels(g, q, w, output, y, pixels);
+        WorkerPool.Shared.For((pixels + Int8Gemm.RowBlock - 1) / Int8Gemm.RowBlock, body, (long)pixels * w.K * w.N / 4);
+    }
+
+    private sealed class Pixels(Conv2DGeometry g, byte* q, Int8Weights w, Int8Output output, Int8Destination y, int pixels) : IParallelBody
     {
         public void Execute(int index)
         {
-            int p0 = index * Int8Gemm.RowBlock, rows = Math.Min(Int8Gemm.RowBlock, pixels - p0);
-            int k = w.K, n = w.N;
-            byte* cols = Int8Scratch.Bytes(Int8Scratch.Im2Col, (long)rows * k + Int8Gemm.Slack);
-            Im2Col(g, q, (byte)output.InputZeroPoint, p0, rows, cols);
-            int* acc = Int8Scratch.Ints(Int8Scratch.Accumulators, (long)rows * n);
-            Int8Gemm.MultiplyRows(cols, k, rows, w, acc, n, readable: true);
-            Int8Linear.Finish(acc, rows, w, output, y + (long)p0 * n);
+            int p0 = index * Int8Gemm.RowBlock;
+            Block(g, q, w, output, y, p0, Math.Min(Int8Gemm.RowBlock, pixels - p0));
         }
+    }
+
+    /// <summary>Output pixels p0..p0+rows−1 on the calling thread: gather, multiply, requantize.</summary>
+    internal static void Block(in Conv2DGeometry g, byte* q, Int8Weights w, Int8Output output, Int8Destination y, int p0, int rows)
+    {
+        int k = w.K, n = w.N;
+        byte* cols = Int8Scratch.Bytes(Int8Scratch.Im2Col, (long)rows * k + Int8Gemm.Slack);
+        Im2Col(g, q, (byte)output.InputZeroPoint, p0, rows, cols);
+        int* acc = Int8Scratch.Ints(Int8Scratch.Accumulators, (long)rows * n);
+        Int8Gemm.MultiplyRows(cols, k, rows, w, acc, n, readable: true);
+        y.Finish(acc, rows, w, output, p0);
+    }
+
+    /// <summary>A byte loop for the short runs of few input channels (a 3×3 kernel over one channel copies 3 bytes at a time), memcpy otherwise.</summary>
+    private static void Copy(byte* dst, byte* src, int length)
+    {
+        if (length < 32)
+        {
+            for (int i = 0; i < length; i++) dst[i] = src[i];
+        }
+        else System.Runtime.CompilerServices.Unsafe.CopyBlockUnaligned(dst, src, (uint)length);
     }
 
     /// <summary>Rows p0..p0+rows−1 of the (pixels, KH·KW·Cin) patch matrix; taps outside the input get <paramref name="pad"/>.</summary>
@@ -65,7 +104,7 @@ internal static unsafe class Int8Conv2D
             if (adjacent && ih0 >= 0 && iw0 >= 0 && ih0 + spanH < g.InH && iw0 + spanW < g.InW)
             {
                 for (int kh = 0; kh < g.KernelH; kh++, dst += rowBytes)
-                    System.Runtime.CompilerServices.Unsafe.CopyBlockUnaligned(dst, image + ((long)(ih0 + kh * g.DilationH) * g.InW + iw0) * c, (uint)rowBytes);
+                    Copy(dst, image + ((long)(ih0 + kh * g.DilationH) * g.InW + iw0) * c, rowBytes);
             }
             else
             {
@@ -76,7 +115,7 @@ internal static unsafe class Int8Conv2D
                     {
                         int iw = iw0 + kw * g.DilationW;
                         if ((uint)ih < (uint)g.InH && (uint)iw < (uint)g.InW)
-                            System.Runtime.CompilerServices.Unsafe.CopyBlockUnaligned(dst, image + ((long)ih * g.InW + iw) * c, (uint)c);
+                            Copy(dst, image + ((long)ih * g.InW + iw) * c, c);
                         else
                             new Span<byte>(dst, c).Fill(pad);
                     }

@@ -109,10 +109,21 @@ internal static unsafe class Int8Gemm
                 int cols = Math.Min(Int8Weights.TileN, w.N - t * Int8Weights.TileN);
                 int* ct = c + t * Int8Weights.TileN;
                 int r = 0;
+                bool pair = w.N - t * Int8Weights.TileN >= 2 * Int8Weights.TileN;
+                if (pair)
+                {
+                    // Two full tiles at once; the rows left over go row by row, tile by tile, below.
+                    sbyte* next = tile + (long)quads * Int8Weights.TileN * 4;
+                    for (; r + 4 <= rows; r += 4)
+                        Int8MicroKernels.Vnni4x2(a + (long)r * lda, lda, tile, quads, ct + (long)r * ldc, ldc);
+                    for (int r2 = r; r2 < rows; r2++)
+                        Int8MicroKernels.Vnni1(a + (long)r2 * lda, next, quads, ct + Int8Weights.TileN + (long)r2 * ldc, Int8Weights.TileN);
+                }
                 for (; r + 4 <= rows; r += 4)
                     Int8MicroKernels.Vnni4(a + (long)r * lda, lda, tile, quads, ct + (long)r * ldc, ldc, cols);
                 for (; r < rows; r++)
                     Int8MicroKernels.Vnni1(a + (long)r * lda, tile, quads, ct + (long)r * ldc, cols);
+                if (pair) t++;
             }
         }
     }

@@ -3,16 +3,17 @@ using System.Runtime.CompilerServices;
 namespace DeepSharp.Kernels.Cpu.Int8;
 
 /// <summary>
-/// Per-thread pinned buffers for the int8 kernels (bytes, int16 and int32 tiles), grown to the
+/// Per-thread pinned buffers for the int8 kernels (bytes, int16, int32 and float tiles), grown to the
 /// largest size a thread asked for and kept; contents are undefined on return.
 /// </summary>
 internal static unsafe class Int8Scratch
 {
-    public const int PackedA = 0, Im2Col = 1, Accumulators = 2, QuantizedInput = 3, Slots = 4;
+    public const int PackedA = 0, Im2Col = 1, Accumulators = 2, QuantizedInput = 3, FloatOutput = 4, ChainA = 5, ChainB = 6, ConvOutput = 7, Slots = 8;
 
     public static byte* Bytes(int slot, long length) => Buffers<byte>.Get(slot, length);
     public static short* Shorts(int slot, long length) => Buffers<short>.Get(slot, length);
     public static int* Ints(int slot, long length) => Buffers<int>.Get(slot, length);
+    public static float* Floats(int slot, long length) => Buffers<float>.Get(slot, length);
 
     private static class Buffers<T> where T : unmanaged
     {

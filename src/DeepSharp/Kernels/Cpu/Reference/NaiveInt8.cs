@@ -4,7 +4,7 @@ namespace DeepSharp.Kernels.Cpu.Reference;
 
 /// <summary>
 /// Naive twins of the int8 kernels (<see cref="Int8Gemm"/>, <see cref="Int8Quantize"/>,
-/// <see cref="Int8Linear"/>, <see cref="Int8Conv2D"/>): the definitions, written as loops over
+/// <see cref="Int8Linear"/>, <see cref="Int8Conv2D"/>, <see cref="Int8MaxPool"/>, <see cref="Int8Relu"/>): the definitions, written as loops over
 /// unpacked operands. The fast kernels must give the same bits.
 /// </summary>
 internal static class NaiveInt8
@@ -34,6 +34,12 @@ internal static class NaiveInt8
     {
         var q = new byte[m * k];
         for (int i = 0; i < q.Length; i++) q[i] = Quantize(x[i], output.InputScale, output.InputZeroPoint);
+        Linear(m, n, k, q, w, output, y);
+    }
+
+    /// <summary>The quantized Dense on an input that is u8 already.</summary>
+    public static void Linear(int m, int n, int k, ReadOnlySpan<byte> q, ReadOnlySpan<sbyte> w, Int8Output output, Span<float> y)
+    {
         var acc = new int[m * n];
         Gemm(m, n, k, q, k, w, acc, n);
         Epilogue(m, n, k, w, acc, output, y);
@@ -42,9 +48,15 @@ internal static class NaiveInt8
     /// <summary>The quantized convolution, tap by tap: padding taps read the zero point.</summary>
     public static void Conv2D(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<sbyte> w, Int8Output output, Span<float> y)
     {
-        int k = g.KernelH * g.KernelW * g.InC, n = g.OutC;
         var q = new byte[g.InputLength];
         for (int i = 0; i < q.Length; i++) q[i] = Quantize(x[i], output.InputScale, output.InputZeroPoint);
+        Conv2D(g, q, w, output, y);
+    }
+
+    /// <summary>The quantized convolution on an input that is u8 already.</summary>
+    public static void Conv2D(in Conv2DGeometry g, ReadOnlySpan<byte> q, ReadOnlySpan<sbyte> w, Int8Output output, Span<float> y)
+    {
+        int k = g.KernelH * g.KernelW * g.InC, n = g.OutC;
         int pixels = g.Batch * g.OutH * g.OutW;
         var acc = new int[pixels * n];
         for (int b = 0; b < g.Batch; b++)
@@ -71,6 +83,40 @@ internal static class NaiveInt8
                     }
                 }
         Epilogue(pixels, n, k, w, acc, output, y);
+    }
+
+    /// <summary>Each float quantized to u8 on (scale, zeroPoint): a u8-output kernel is its float-output twin followed by this.</summary>
+    public static byte[] Quantize(ReadOnlySpan<float> y, float scale, int zeroPoint)
+    {
+        var q = new byte[y.Length];
+        for (int i = 0; i < y.Length; i++) q[i] = Quantize(y[i], scale, zeroPoint);
+        return q;
+    }
+
+    /// <summary>ReLU on u8 values: max(q, zeroPoint).</summary>
+    public static void Relu(Span<byte> q, byte zeroPoint)
+    {
+        for (int i = 0; i < q.Length; i++) q[i] = q[i] < zeroPoint ? zeroPoint : q[i];
+    }
+
+    /// <summary>Max pooling of u8 NHWC data, window by window; padding taps are left out.</summary>
+    public static void MaxPool2D(in Pool2DGeometry g, ReadOnlySpan<byte> x, Span<byte> y)
+    {
+        for (int b = 0; b < g.Batch; b++)
+            for (int oh = 0; oh < g.OutH; oh++)
+                for (int ow = 0; ow < g.OutW; ow++)
+                    for (int c = 0; c < g.Channels; c++)
+                    {
+                        byte m = 0;
+                        for (int ph = 0; ph < g.PoolH; ph++)
+                            for (int pw = 0; pw < g.PoolW; pw++)
+                            {
+                                int ih = oh * g.StrideH - g.PadTop + ph, iw = ow * g.StrideW - g.PadLeft + pw;
+                                if (ih >= 0 && ih < g.InH && iw >= 0 && iw < g.InW)
+                                    m = Math.Max(m, x[((b * g.InH + ih) * g.InW + iw) * g.Channels + c]);
+                            }
+                        y[((b * g.OutH + oh) * g.OutW + ow) * g.Channels + c] = m;
+                    }
     }
 
     private static void Epilogue(int m, int n, int k, ReadOnlySpan<sbyte> w, int[] acc, Int8Output output, Span<float> y)

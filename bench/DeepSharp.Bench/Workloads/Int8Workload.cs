@@ -1,0 +1,71 @@
+using DeepSharp.Bench.Harness;
+using DeepSharp.Bench.Models;
+using DeepSharp.Compression;
+using DeepSharp.Training;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace DeepSharp.Bench.Workloads;
+
+/// <summary>
+/// (q) Int8 inference (issue 16): the DeepSharp worker's seed model quantized (MinMax, 1,000 training
+/// images), Predict of the float and the int8 model at batch 256 and batch 1, and ONNX Runtime running
+/// DeepSharp's QDQ export of the same int8 model, in the same process one after the other. Only the
+/// DeepSharp worker measures (libtorch's worker answers with nothing); only when named (--only q).
+/// </summary>
+internal static class Int8Workload
+{
+    private static readonly int[] Batches = [256, 1];
+
+    public static void Run(BenchContext bench)
+    {
+        var o = bench.Options;
+        bench.Section($"(q) int8 inference, seed CNN: {o.Reps} timed rounds after 1 warm-up");
+        var replies = bench.Runner.Alternate(_ => $"int8 min={o.MinSeconds}", o.Reps + 1);
+        var ds = replies[0].Skip(1).ToList();
+        foreach (int batch in Batches)
+        {
+            var f = Stats.Of(ds.Select(r => batch / r.Get($"float{batch}")).ToList());
+            var q = Stats.Of(ds.Select(r => batch / r.Get($"int8{batch}")).ToList());
+            var ort = Stats.Of(ds.Select(r => batch / r.Get($"ort{batch}")).ToList());
+            bench.Log($"batch {batch}: float {f.Median:F0}, int8 {q.Median:F0}, ONNX Runtime int8 (QDQ) {ort.Median:F0} images/s");
+            bench.Table.Add(new ResultRow("(q) int8", $"batch {batch}: int8 Predict (in the DeepSharp column)", "images/s", HigherIsBetter: true, [q],
+                NoRatio: true, Verdict: $"int8/float {q.Median / f.Median:F2}x (>= 2 must, >= 3 goal); int8/ORT {q.Median / ort.Median:F2}x (>= 1.0 must)"));
+            bench.Table.Add(new ResultRow("(q) int8", $"batch {batch}: float Predict (in the DeepSharp column)", "images/s", HigherIsBetter: true, [f], NoRatio: true));
+            bench.Table.Add(new ResultRow("(q) int8", $"batch {batch}: ONNX Runtime 1.31.1 on the QDQ export (in the DeepSharp column)", "images/s",
+                HigherIsBetter: true, [ort], NoRatio: true));
+        }
+    }
+
+    /// <summary>Seconds per call of float Predict, int8 Predict and ONNX Runtime's session on the QDQ file, per batch size.</summary>
+    public static Reply DeepSharp(DeepSharpSide side, Args a)
+    {
+        double min = a.Double("min", 0.3);
+        var quantized = Quantization.Quantize(side.Model, side.XTrain.SliceRows(0, 1000));
+        string path = Path.Combine(Path.GetTempPath(), $"deepsharp-bench-int8-{Environment.ProcessId}.onnx");
+        quantized.ExportOnnx(path);
+        using var session = new InferenceSession(path, new SessionOptions { IntraOpNumThreads = global::DeepSharp.Threads.Count, InterOpNumThreads = 1 });
+        File.Delete(path);
+        string input = session.InputMetadata.Keys.Single();
+        var reply = new Reply();
+        foreach (int batch in Batches)
+        {
+            var x = side.XTest.SliceRows(0, batch);
+            var tensor = new DenseTensor<float>(x.ToArray(), [batch, 28, 28, 1]);
+            reply[$"float{batch}"] = Measure(() => side.Model.Predict(x, batch), min);
+            reply[$"int8{batch}"] = Measure(() => quantized.Predict(x, batch), min);
+            reply[$"ort{batch}"] = Measure(() =>
+            {
+                using var results = session.Run([NamedOnnxValue.CreateFromTensor(input, tensor)]);
+            }, min);
+        }
+        return reply;
+    }
+
+    private static double Measure(Action call, double min)
+    {
+        for (int i = 0; i < 3; i++) call();
+        Thread.Sleep(50);
+        return Timing.SecondsPerCall(call, min);
+    }
+}

@@ -1,0 +1,50 @@
+namespace DeepSharp.Kernels.Cpu.Int8;
+
+/// <summary>
+/// A quantized convolution whose u8 output is max-pooled at once, one image per work item: the
+/// image's convolution output (the next layer's bytes) stays in this thread's cache and is pooled
+/// from there, instead of being written for the whole batch and read back. The same bytes as
+/// <see cref="Int8Conv2D"/> to u8 followed by <see cref="Int8MaxPool"/>; naive twin: those of
+/// <c>Reference.NaiveInt8</c> in turn.
+/// </summary>
+internal static unsafe class Int8ConvPool
+{
+    /// <summary>
+    /// y = maxpool(conv(q)) in bytes: q is u8 on the conv's input grid, the conv's output is
+    /// quantized with (<paramref name="scale"/>, <paramref name="zeroPoint"/>) and pooled by <paramref name="pool"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The geometries or weights do not fit together.</exception>
+    public static void Forward(in Conv2DGeometry conv, in Pool2DGeometry pool, byte* q, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(output);
+        conv.Validate();
+        pool.Validate();
+        if (w.K != conv.KernelH * conv.KernelW * conv.InC || w.N != conv.OutC)
+            throw new ArgumentException($"Int8 Conv2D: weights ({w.K}, {w.N}) do not match kernel {conv.KernelH}×{conv.KernelW}×{conv.InC}→{conv.OutC}.");
+        if (pool.Batch != conv.Batch || pool.InH != conv.OutH || pool.InW != conv.OutW || pool.Channels != conv.OutC)
+            throw new ArgumentException($"Int8 conv + pool: the pool's input ({pool.Batch}, {pool.InH}, {pool.InW}, {pool.Channels}) is not the convolution's output ({conv.Batch}, {conv.OutH}, {conv.OutW}, {conv.OutC}).");
+        output.Check(w.N);
+        Int8Destination.ToBytes(y, scale, zeroPoint); // checks the grid
+        if (conv.Batch == 0 || pool.OutputLength == 0) return;
+        var body = new Images(conv, pool, q, w, output, scale, zeroPoint, y);
+        WorkerPool.Shared.For(conv.Batch, body, (long)conv.OutputLength * w.K / 4);
+    }
+
+    private sealed class Images(Conv2DGeometry conv, Pool2DGeometry pool, byte* q, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y) : IParallelBody
+    {
+        public void Execute(int b)
+        {
+            var one = conv with { Batch = 1 };
+            var onePool = pool with { Batch = 1 };
+            byte* image = Int8Scratch.Bytes(Int8Scratch.ConvOutput, one.OutputLength);
+            var destination = Int8Destination.ToBytes(image, scale, zeroPoint);
+            byte* input = q + (long)b * conv.InH * conv.InW * conv.InC;
+            int pixels = one.OutH * one.OutW;
+            for (int p0 = 0; p0 < pixels; p0 += Int8Gemm.RowBlock)
+                Int8Conv2D.Block(one, input, w, output, destination, p0, Math.Min(Int8Gemm.RowBlock, pixels - p0));
+            byte* pooled = y + (long)b * pool.OutH * pool.OutW * pool.Channels;
+            for (int row = 0; row < onePool.OutH; row++) Int8MaxPool.Row(onePool, image, pooled, row);
+        }
+    }
+}

@@ -1,0 +1,169 @@
+using DeepSharp.Kernels.Cpu;
+using DeepSharp.Kernels.Cpu.Int8;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Nn.Layers;
+
+/// <summary>
+/// Inference through consecutive quantized layers with u8 activations between them: each
+/// <see cref="QuantizedConv2D"/> or <see cref="QuantizedDense"/> but the last requantizes its
+/// output straight to the next one's input grid, and the layers between them — MaxPooling2D,
+/// Flatten, Dropout, ReLU — run on the bytes (each is exact on bytes: quantization is monotonic
+/// and maps 0.0 to the zero point). Only the chain's last layer writes floats. The result has the
+/// same bits as running the layers one by one in float, because every layer quantizes the same
+/// float values the same way; the bytes are just never widened back in between.
+/// </summary>
+internal static unsafe class QuantizedChain
+{
+    /// <summary>
+    /// Runs the chain that starts at <paramref name="start"/> on <paramref name="x"/> and sets
+    /// <paramref name="last"/> to its last layer; null when no chain of two or more quantized layers starts there.
+    /// </summary>
+    public static Tensor? TryRun(IReadOnlyList<Layer> layers, int start, Tensor x, out int last)
+    {
+        last = start;
+        int end = ChainEnd(layers, start);
+        if (end == start || x.Rank < 2 || layers[start].BuiltInputShape is not { } built || x.Shape.WithoutBatch() != built) return null;
+        for (int i = start; i <= end; i++)
+            if (!layers[i].IsBuilt || layers[i].ActivityRegularizer is not null) return null;
+        last = end;
+        return Run(layers, start, end, x);
+    }
+
+    /// <summary>The last quantized layer reachable from <paramref name="start"/> through byte-exact layers.</summary>
+    internal static int ChainEnd(IReadOnlyList<Layer> layers, int start)
+    {
+        if (!IsQuantized(layers[start])) return start;
+        int end = start;
+        for (int j = start + 1; j < layers.Count && WritesBytes(layers[end]); j++)
+        {
+            if (IsQuantized(layers[j])) end = j;
+            else if (!IsByteExact(layers[j])) break;
+        }
+        return end;
+    }
+
+    private static bool IsQuantized(Layer layer) => layer is QuantizedConv2D or QuantizedDense;
+
+    /// <summary>A quantized layer whose activation the u8 epilogue can fuse (ReLU or none).</summary>
+    private static bool WritesBytes(Layer layer) =>
+        ActivationOf(layer) is { } a && (a == Activation.Relu || a == Activation.Linear);
+
+    private static Activation? ActivationOf(Layer layer) => layer switch
+    {
+        QuantizedConv2D c => c.Activation,
+        QuantizedDense d => d.Activation,
+        _ => null,
+    };
+
+    private static bool IsByteExact(Layer layer) => layer switch
+    {
+        MaxPooling2D or Flatten or Dropout => true,
+        Relu r => r.MaxValue is null && r.NegativeSlope == 0f && r.Threshold == 0f,
+        ActivationLayer a => a.Activation == Activation.Relu,
+        _ => false,
+    };
+
+    private static Tensor Run(IReadOnlyList<Layer> layers, int start, int end, Tensor x)
+    {
+        int batch = x.Shape[0];
+        var shape = x.Shape;
+        var (inScale, inZero) = InputGrid(layers[start]);
+        // Two buffers in turn: each layer reads one slot and writes the other (grown as needed).
+        int currentSlot = Int8Scratch.ChainA, otherSlot = Int8Scratch.ChainB;
+        byte* current = Int8Scratch.Bytes(currentSlot, shape.Size + (long)Int8Gemm.Slack);
+        int zeroPoint = inZero;
+        fixed (float* px = x.Span) Int8Quantize.ToUInt8(px, shape.Size, inScale, inZero, current);
+        for (int i = start; i <= end; i++)
+        {
+            var layer = layers[i];
+            var outShape = layer.ComputeOutputShape(shape.WithoutBatch()).WithBatch(batch);
+            if (layer is Flatten || layer is Dropout)
+            {
+                shape = outShape;
+                continue;
+            }
+            if (layer is Relu or ActivationLayer)
+            {
+                Int8Relu.Forward(current, shape.Size, (byte)zeroPoint);
+                continue;
+            }
+            byte* other;
+            if (layer is MaxPooling2D pool)
+            {
+                other = Int8Scratch.Bytes(otherSlot, outShape.Size + (long)Int8Gemm.Slack);
+                Int8MaxPool.Forward(PoolGeometry(pool, shape), current, other);
+            }
+            else if (i == end)
+            {
+                var y = Tensor.Temp(outShape);
+                fixed (float* py = y.Span) Multiply(layer, shape, current, Int8Destination.ToFloats(py));
+                var activation = ActivationOf(layer)!;
+                return activation == Activation.Relu || activation == Activation.Linear ? y : activation.Apply(y);
+            }
+            else if (layer is QuantizedConv2D conv && batch >= 2 && layers[i + 1] is MaxPooling2D next)
+            {
+                // Convolution and pool image by image, the convolution's bytes pooled while in cache.
+                (var nextScale, zeroPoint) = InputGrid(NextQuantized(layers, i + 1));
+                var (g, w, output) = Prepare(conv, shape);
+                var pooling = PoolGeometry(next, outShape);
+                outShape = next.ComputeOutputShape(outShape.WithoutBatch()).WithBatch(batch);
+                other = Int8Scratch.Bytes(otherSlot, outShape.Size + (long)Int8Gemm.Slack);
+                Int8ConvPool.Forward(g, pooling, current, w, output, nextScale, zeroPoint, other);
+                i++;
+            }
+            else
+            {
+                (var nextScale, zeroPoint) = InputGrid(NextQuantized(layers, i + 1));
+                other = Int8Scratch.Bytes(otherSlot, outShape.Size + (long)Int8Gemm.Slack);
+                Multiply(layer, shape, current, Int8Destination.ToBytes(other, nextScale, zeroPoint));
+            }
+            current = other;
+            (currentSlot, otherSlot) = (otherSlot, currentSlot);
+            shape = outShape;
+        }
+        throw new InvalidOperationException($"The quantized chain from layer '{layers[start].Name}' to '{layers[end].Name}' did not end on a quantized layer.");
+    }
+
+    private static Pool2DGeometry PoolGeometry(MaxPooling2D pool, Shape shape) =>
+        Pool2DGeometry.Create(shape[0], shape[1], shape[2], shape[3], pool.PoolSize.H, pool.PoolSize.W,
+            pool.Strides.H, pool.Strides.W, pool.Padding == Padding.Same);
+
+    private static (Conv2DGeometry, Int8Weights, Int8Output) Prepare(QuantizedConv2D c, Shape shape)
+    {
+        var g = Conv2DGeometry.Create(shape[0], shape[1], shape[2], shape[3], c.Filters, c.KernelSize.H, c.KernelSize.W,
+            c.Strides.H, c.Strides.W, c.Padding == Padding.Same, c.DilationRate.H, c.DilationRate.W);
+        var (w, output) = c.Weights.Prepared(c.KernelSize.H * c.KernelSize.W * shape[3], c.Filters, c.Activation == Activation.Relu);
+        return (g, w, output);
+    }
+
+    private static void Multiply(Layer layer, Shape shape, byte* q, Int8Destination y)
+    {
+        if (layer is QuantizedConv2D c)
+        {
+            var (g, w, output) = Prepare(c, shape);
+            Int8Conv2D.Forward(g, q, w, output, y);
+        }
+        else
+        {
+            var d = (QuantizedDense)layer;
+            int features = shape[-1];
+            var (w, output) = d.Weights.Prepared(features, d.Units, d.Activation == Activation.Relu);
+            Int8Linear.Forward(shape.Size / Math.Max(1, features), q, w, output, y);
+        }
+    }
+
+    private static (float Scale, int ZeroPoint) InputGrid(Layer layer) => layer switch
+    {
+        QuantizedConv2D c => (c.InputScale, c.InputZeroPoint),
+        QuantizedDense d => (d.InputScale, d.InputZeroPoint),
+        _ => throw new ArgumentException($"Layer '{layer.Name}' is not quantized."),
+    };
+
+    private static Layer NextQuantized(IReadOnlyList<Layer> layers, int from)
+    {
+        for (int i = from; i < layers.Count; i++)
+            if (IsQuantized(layers[i])) return layers[i];
+        throw new ArgumentException("No quantized layer follows.");
+    }
+}
