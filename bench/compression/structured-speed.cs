@@ -34,12 +34,17 @@ var y = Tensor.FromArray(labels, 256);
 double Time(Action a, int reps) { var sw = Stopwatch.StartNew(); for (int i = 0; i < reps; i++) a(); return sw.Elapsed.TotalMilliseconds / reps; }
 foreach (var m in new[] { convnet, pruned }) { for (int i = 0; i < 5; i++) { m.Predict(x, batchSize: 256); m.TrainOnBatch(x, y); } }
 var pr = new List<double>(); var tr = new List<double>();
+var times = new List<double>[4];
+for (int i = 0; i < 4; i++) times[i] = [];
 for (int round = 0; round < 9; round++)
 {
     double a = Time(() => convnet.Predict(x, batchSize: 256), 5), b = Time(() => pruned.Predict(x, batchSize: 256), 5);
     double c = Time(() => convnet.TrainOnBatch(x, y), 3), d = Time(() => pruned.TrainOnBatch(x, y), 3);
     pr.Add(a / b); tr.Add(c / d);
+    times[0].Add(a); times[1].Add(b); times[2].Add(c); times[3].Add(d);
     Console.WriteLine($"round {round}: predict {a:F1} ms vs {b:F1} ms, train step {c:F1} ms vs {d:F1} ms");
 }
 double Median(List<double> v) { var s = v.Order().ToList(); return s[s.Count / 2]; }
+Console.WriteLine($"median times: predict {Median(times[0]):F1} ms vs {Median(times[1]):F1} ms, train step {Median(times[2]):F1} ms vs {Median(times[3]):F1} ms");
 Console.WriteLine($"median speed-up: predict (batch 256) {Median(pr):F2}x, training step (batch 256) {Median(tr):F2}x");
+Console.WriteLine($"load average: {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a")}");

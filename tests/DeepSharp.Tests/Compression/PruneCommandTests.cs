@@ -34,6 +34,11 @@ public sealed class PruneCommandTests : IDisposable
         var pruned = Model.Load(_folder.File(Path.Combine("pruned", "model.safetensors")));
         Assert.Equal(27, Zeros(Weight(pruned, "conv2d/kernel").Value)); // 36 − round(36·0.25)
         Assert.Equal(6760 - 1690, Zeros(Weight(pruned, "dense/kernel").Value));
+        // The file has no masks; summary reports its zeros.
+        (code, output, err) = await CliTests.Run(null, "summary", _folder.File(Path.Combine("pruned", "model.safetensors")));
+        Assert.True(code == 0, err + output);
+        Assert.Contains("conv2d: 75.00 %", output);
+        Assert.Contains("dense: 75.00 %", output);
 
         (code, _, err) = await CliTests.Run(null, "prune", path, "--sparsity", "1", "--out", _folder.File("x"));
         Assert.NotEqual(0, code);
