@@ -25,6 +25,8 @@ internal static class LstmWorkload
         var ms = bench.PerWorker(replies, r => r.Get("seconds") * 1e3, skipFirst: true);
         bench.Log(string.Join("  ", bench.Runner.Workers.Select((w, i) => $"{w.Label} {ms[i].Median:F2} ms")));
         bench.Table.Add(new ResultRow("(h) LSTM", "layer forward + backward", "ms/call", HigherIsBetter: false, ms));
+        bench.Roofline.AddSeconds("(h) LSTM layer forward + backward", FlopCount.Training(FlopCount.LstmForward(Batch, Steps, Features, Units)),
+            bench.PerWorker(replies, r => r.Get("seconds"), skipFirst: true));
     }
 
     private static Lstm? s_layer;
