@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using DeepSharp.Bench.Workloads;
-using Drawing = DeepSharp.Plots.Drawing;
 using ScottPlot;
+using Drawing = DeepSharp.Plots.Drawing;
 
 namespace DeepSharp.Bench.Harness;
 
@@ -38,8 +38,8 @@ internal static class GrowthChart
         AddLines(plot, batch, p => p.Batch, p => Math.Log10(p.MicrosecondsPerSample));
         plot.Axes.Bottom.TickGenerator = PowersOfTwo(batch.Select(p => p.Batch));
         plot.Axes.Left.TickGenerator = LogTicks(batch.Select(p => p.MicrosecondsPerSample));
-        Finish(plot, machine, Alignment.UpperRight);
-        Drawing.SavePng(plot, path, 900, 560);
+        Finish(plot, $"Conv2D 3x3 'same', {o.Size}x{o.Size}x{o.Width} -> {o.Width}: time per sample", machine);
+        Drawing.SavePng(plot, path, 1000, 560);
         return path;
     }
 
@@ -59,9 +59,9 @@ internal static class GrowthChart
             line.LegendText = $"measured FMA peak {peak:F0} GFLOP/s";
             top = Math.Max(top, peak);
         }
-        Finish(plot, machine, Alignment.LowerRight);
+        Finish(plot, $"Conv2D 3x3 'same', {o.Size}x{o.Size}, batch {o.Batch}: throughput against width", machine);
         plot.Axes.SetLimitsY(0, top * 1.1);
-        Drawing.SavePng(plot, path, 900, 560);
+        Drawing.SavePng(plot, path, 1000, 560);
         return path;
     }
 
@@ -82,12 +82,12 @@ internal static class GrowthChart
             }
     }
 
-    private static void Finish(Plot plot, string machine, Alignment legend)
+    /// <summary>The legend outside the data, on the right; the machine and load under the title, where no line runs.</summary>
+    private static void Finish(Plot plot, string title, string machine)
     {
-        plot.ShowLegend(legend).FontSize = 13;
-        var note = plot.Add.Annotation(machine, Alignment.LowerLeft);
-        note.LabelFontSize = 11;
-        note.LabelFontName = Drawing.FontName;
+        plot.ShowLegend(Edge.Right);
+        plot.Legend.FontSize = 13;
+        plot.Title($"{title}\n{machine}", 16);
     }
 
     /// <summary>Ticks at log2 positions labelled 1, 2, 4, ...</summary>

@@ -91,8 +91,8 @@ internal static class SelfCheck
             {
                 var bytes = File.ReadAllBytes(png);
                 bool signature = bytes.Length > 24 && bytes.AsSpan(0, 8).SequenceEqual(new byte[] { 137, 80, 78, 71, 13, 10, 26, 10 });
-                Expect(signature && BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16)) == 900 && BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20)) == 560,
-                    $"{png} is a 900x560 PNG");
+                Expect(signature && BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16)) == 1000 && BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20)) == 560,
+                    $"{png} is a 1000x560 PNG");
             }
             Expect(Directory.GetFiles(folder).Length == 3, $"only the three files are left in the folder: {string.Join(", ", Directory.GetFiles(folder))}");
             Expect(Throws(() => GrowthChart.DrawWidth([], o, 500, "", Path.Combine(folder, "none.png"))), "an empty sweep is refused");
