@@ -15,7 +15,7 @@ namespace DeepSharp.Bench.Harness;
 internal static class GrowthChart
 {
     /// <summary>CSV header, one column per <see cref="GrowthPoint"/> field.</summary>
-    public const string CsvHeader = "sweep,batch,channels,size,pass,framework,seconds_per_call,us_per_sample,gflops,percent_of_peak";
+    public const string CsvHeader = "sweep,batch,channels,size,pass,framework,seconds_per_call,us_per_sample,gflops,percent_of_peak,best_seconds_per_call";
 
     public static string WriteCsv(IReadOnlyList<GrowthPoint> points, string path)
     {
@@ -23,7 +23,7 @@ internal static class GrowthChart
         foreach (var p in points)
             sb.AppendLine(string.Join(',',
                 p.Sweep, I(p.Batch), I(p.Width), I(p.Size), p.Pass, p.Framework.Replace(',', ' '),
-                D(p.SecondsPerCall), D(p.MicrosecondsPerSample), D(p.Gflops), D(p.PercentOfPeak)));
+                D(p.SecondsPerCall), D(p.MicrosecondsPerSample), D(p.Gflops), D(p.PercentOfPeak), D(p.BestSecondsPerCall)));
         AtomicFile.WriteAllText(path, sb.ToString());
         return path;
     }

@@ -79,10 +79,10 @@ internal static class SelfCheck
             var lines = File.ReadAllLines(csv);
             Expect(lines.Length == points.Count + 1 && lines[0] == GrowthChart.CsvHeader, $"CSV has {lines.Length} lines for {points.Count} points");
             var first = lines[1].Split(',');
-            var numbers = first[6..].Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            var numbers = first[6..10].Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
             double[] expected = [4e-4, 400, 101, 20.2];
             Expect(string.Join(',', first[..6]) == "batch,1,32,28,fwd,DeepSharp" && numbers.Length == 4 &&
-                   numbers.Zip(expected).All(p => Math.Abs(p.First - p.Second) <= 1e-9 * p.Second), $"first CSV row '{lines[1]}'");
+                   numbers.Zip(expected).All(p => Math.Abs(p.First - p.Second) <= 1e-9 * p.Second) && first[10] == "NaN", $"first CSV row '{lines[1]}'");
             foreach (var png in new[]
             {
                 GrowthChart.DrawBatch(points, o, "self-check", Path.Combine(folder, "growth_batch.png")),
