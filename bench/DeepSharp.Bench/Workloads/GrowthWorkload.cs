@@ -19,7 +19,7 @@ namespace DeepSharp.Bench.Workloads;
 internal static class GrowthWorkload
 {
     /// <summary>Options of the growth mode.</summary>
-    internal sealed record Options(string Out, bool Quick, int Threads, int Size, int Width, int Batch, int MaxBatch, int MaxWidth, int Reps, double MinSeconds);
+    internal sealed record Options(string Out, bool Quick, int Threads, int Size, int Width, int Batch, int MaxBatch, int MaxWidth, int Reps, double MinSeconds, string Note = "");
 
     public const string Usage = """
         DeepSharp.Bench --growth --out DIR [options]: cost of one 3x3 'same' Conv2D layer against batch and width.
@@ -32,6 +32,7 @@ internal static class GrowthWorkload
           --max-batch N      largest batch (default 512)
           --max-width N      largest width (default 256)
           --reps N           timed rounds per point (default 3; quick: 1)
+          --note TEXT        added under the charts' titles, e.g. "shared machine"
         """;
 
     public static Options Parse(string[] args)
@@ -53,6 +54,7 @@ internal static class GrowthWorkload
                 "--max-batch" => o with { MaxBatch = NextInt() },
                 "--max-width" => o with { MaxWidth = NextInt() },
                 "--reps" => o with { Reps = NextInt() },
+                "--note" => o with { Note = Next() },
                 _ => throw new ArgumentException($"Unknown --growth option '{args[i]}'."),
             };
         }
@@ -103,7 +105,8 @@ internal static class GrowthWorkload
             foreach (int width in Doublings(8, o.MaxWidth)) points.AddRange(Measure(runner, o, "width", o.Batch, width, peak));
 
             Directory.CreateDirectory(o.Out);
-            string machine = $"{SystemInfo.CpuModel()}, {o.Threads} threads, load {SystemInfo.LoadAverage()}, {DateTime.UtcNow:yyyy-MM-dd}";
+            string machine = $"{SystemInfo.CpuModel()}, {o.Threads} threads, load {SystemInfo.LoadAverage()}, {DateTime.UtcNow:yyyy-MM-dd}" +
+                             (o.Quick ? ", --quick" : "") + (o.Note.Length > 0 ? "\n" + o.Note : "");
             var written = new[]
             {
                 GrowthChart.WriteCsv(points, Path.Combine(o.Out, "growth.csv")),
