@@ -9,6 +9,8 @@ internal static class Program
         if (args is ["--worker", var framework]) return WorkerHost.Run(framework);
         if (args is ["--mpi-rank", .. var rankArgs]) return Workloads.MpiWorkload.Rank(rankArgs); // (m): one rank under mpiexec
         if (args is ["--mpi", .. var mpiArgs]) return Workloads.MpiWorkload.Orchestrate(mpiArgs);       // (m): data-parallel training on MPI
+        if (args is ["--growth", ..]) return Workloads.GrowthWorkload.Run(args);                         // cost growth: batch and width sweeps, CSV + PNG
+        if (args is ["--self-check"]) return Harness.SelfCheck.Run();                                    // FLOP counts, CSV and PNG writing
         if (args is ["serving", .. var servingArgs]) return Workloads.ServingLoadWorkload.Run(servingArgs);
         if (args.Contains("--help") || args.Contains("-h"))
         {

@@ -7,6 +7,9 @@ internal sealed class BenchContext(BenchOptions options, AbRunner runner, Result
     public AbRunner Runner { get; } = runner;
     public ResultTable Table { get; } = table;
 
+    /// <summary>Achieved GFLOP/s of the workloads with a known FLOP count, printed after the results.</summary>
+    public Roofline Roofline { get; } = new(runner.Workers.Select(w => w.Label).ToList());
+
     /// <summary>
     /// The measured FMA peak of the threads used, in GFLOP/s: the best measurement so far, since a
     /// peak is a maximum and a busy machine only ever makes it look lower.

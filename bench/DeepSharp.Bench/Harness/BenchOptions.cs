@@ -37,6 +37,8 @@ internal sealed record BenchOptions
           --seeds A,B,...    seeds of (i) (default: --seed)
           --convnet-epochs N epochs of (i) (default 15, as Keras's example)
           --no-default       skip the libtorch run with glibc's default allocator settings
+        Other modes: --growth --out DIR (one conv layer against batch and width, CSV + PNG; --growth --help),
+        --self-check (FLOP counts, CSV and PNG writing), --mpi, serving.
         """;
 
     public static BenchOptions Parse(string[] args)

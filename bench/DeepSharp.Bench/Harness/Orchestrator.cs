@@ -12,13 +12,13 @@ namespace DeepSharp.Bench.Harness;
 internal static class Orchestrator
 {
     // The allocator tuning the issue names: glibc must read it at process start, hence separate processes.
-    private static readonly Dictionary<string, string?> Tuned = new()
+    internal static readonly Dictionary<string, string?> Tuned = new()
     {
         ["GLIBC_TUNABLES"] = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=17179869184",
         ["THP_MEM_ALLOC_ENABLE"] = "1",
     };
 
-    private static readonly Dictionary<string, string?> Untuned = new()
+    internal static readonly Dictionary<string, string?> Untuned = new()
     {
         ["GLIBC_TUNABLES"] = null,
         ["THP_MEM_ALLOC_ENABLE"] = null,
@@ -68,6 +68,7 @@ internal static class Orchestrator
                               $"{clock.Elapsed.TotalSeconds:F0} s in all");
             if (o.Quick) Console.WriteLine($"   --quick: training rounds are PARTIAL epochs of {o.QuickSteps} steps; run without --quick for full epochs.");
             Console.Write(table.Render());
+            if (bench.Roofline.Count > 0) Console.Write(Environment.NewLine + bench.Roofline.Render(bench.PeakGflops));
             return 0;
         }
         catch (Exception e) when (e is InvalidOperationException or IOException)

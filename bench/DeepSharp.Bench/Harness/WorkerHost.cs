@@ -48,6 +48,7 @@ internal sealed class WorkerHost
         "conv" => _deepSharp is not null ? ConvWorkload.DeepSharp(a) : ConvWorkload.Torch(a),
         "infer" => _deepSharp is { } d ? InferenceWorkload.DeepSharp(d, a) : InferenceWorkload.Torch(Torch, a),
         "chargpt" => _deepSharp is not null ? CharGptWorkload.DeepSharp(a) : CharGptWorkload.Torch(a),
+        "growconv" => _deepSharp is not null ? GrowthWorkload.DeepSharp(a) : GrowthWorkload.Torch(a),
         "lstm" => _deepSharp is not null ? LstmWorkload.DeepSharp(a) : LstmWorkload.Torch(a),
         "convnet" => _deepSharp is { } d ? ConvnetAccuracyWorkload.DeepSharp(d, a) : ConvnetAccuracyWorkload.Torch(Torch, a),
         "int8" => _deepSharp is { } d ? Int8Workload.DeepSharp(d, a) : new Reply(),

@@ -33,6 +33,7 @@ internal static class CharGptWorkload
         var replies = bench.Runner.Alternate(_ => $"chargpt min={o.MinSeconds}", o.Reps + 1);
         var rate = bench.PerWorker(replies, r => r.Get("tokensPerSecond"), skipFirst: true);
         bench.Log(string.Join("  ", bench.Runner.Workers.Select((w, i) => $"{w.Label} {rate[i].Median:F0} tokens/s")));
+        bench.Roofline.AddRate("(g) char-GPT training step", ModelFlops.TransformerTrainingPerToken(Blocks, Width, Context, Vocabulary), rate);
         bench.Table.Add(new ResultRow("(g) char-GPT", "training tokens per second", "tokens/s", HigherIsBetter: true, rate,
             Target: ">= 1.0x must, >= 1.5x goal", Check: ratio => ratio >= 1.0));
         var perCpu = bench.PerWorker(replies, r => r.Get("tokensPerCpuSecond"), skipFirst: true);

@@ -52,6 +52,7 @@ internal static class ConvWorkload
                 bench.Log($"{label,-48} " + string.Join("  ", bench.Runner.Workers.Select((w, i) =>
                     $"{w.Label} {ms[i].Median:F3} ms ({gf[i].Median:F0} GFLOP/s, {100 * gf[i].Median / bench.PeakGflops:F0} % of peak)")));
                 bench.Table.Add(new ResultRow("(c) conv", label, "ms/call", HigherIsBetter: false, ms));
+                bench.Roofline.AddGflops("(c) conv " + label, gf);
                 bench.Table.Add(new ResultRow("(c) conv", label + ", best call", "ms", HigherIsBetter: false, bestMs));
                 bench.Table.Add(new ResultRow("(c) conv", label + ", CPU time", "ms/call", HigherIsBetter: false, cpuMs));
             }

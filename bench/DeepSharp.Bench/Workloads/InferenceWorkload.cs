@@ -24,6 +24,7 @@ internal static class InferenceWorkload
         bench.Log(string.Join("  ", bench.Runner.Workers.Select((w, i) => $"{w.Label} {rate[i].Median:F0} img/s")));
         bench.Table.Add(new ResultRow("(d) inference", "10k test images, batch 1000", "images/s", HigherIsBetter: true, rate,
             Target: ">= 1.5x", Check: ratio => ratio >= 1.5));
+        bench.Roofline.AddRate($"(d) seed CNN inference, batch {BatchSize}", ModelFlops.SeedForwardPerImage, rate);
 
         // ONNX Runtime on DeepSharp's exported model, measured in the DeepSharp worker right after it.
         var ort = Stats.Of(replies[0].Skip(1).Select(r => r.Get("onnxRuntimeImagesPerSecond")).ToList());

@@ -30,6 +30,8 @@ internal static class LstmWorkload
         var cpuMs = bench.PerWorker(replies, r => r.Get("cpu") * 1e3, skipFirst: true);
         bench.Table.Add(new ResultRow("(h) LSTM", "layer forward + backward, process CPU time", "ms/call", HigherIsBetter: false, cpuMs,
             Target: "<= 0.7x", Check: ratio => ratio <= 0.7));
+        bench.Roofline.AddSeconds("(h) LSTM layer forward + backward", FlopCount.Training(FlopCount.LstmForward(Batch, Steps, Features, Units)),
+            bench.PerWorker(replies, r => r.Get("seconds"), skipFirst: true));
     }
 
     private static Lstm? s_layer;

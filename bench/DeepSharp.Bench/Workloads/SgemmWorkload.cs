@@ -40,6 +40,7 @@ internal static class SgemmWorkload
             cpuResults.Add((s, bench.PerWorker(replies, r => r.Get("cpuGflops"), skipFirst: true)));
             bench.Log($"{s.Name,-32} " + string.Join("  ", bench.Runner.Workers.Select((w, i) => $"{w.Label} {gflops[i].Median:F1} GFLOP/s")));
             results.Add((s, gflops));
+            bench.Roofline.AddGflops("(b) sgemm " + s.Name, gflops);
         }
         bench.RemeasurePeak();
         bench.Log($"peak used for the fractions: {bench.PeakGflops:F0} GFLOP/s (the best of all FMA measurements)");

@@ -26,6 +26,8 @@ internal static class TrainingWorkload
         var seconds = bench.PerWorker(replies, r => r.Get("seconds"), skipFirst: true);
         bench.Table.Add(new ResultRow("(a) train", o.Quick ? $"time per {o.QuickSteps} steps (partial epoch), rounds 2-{rounds}" : $"epoch time, epochs 2-{rounds}",
             unit, HigherIsBetter: false, seconds, Target: "<= 0.7x must, <= 0.5x goal", Check: ratio => ratio <= 0.7));
+        bench.Roofline.AddRate("(a) seed CNN training step (batch 128)", ModelFlops.SeedTrainingPerImage,
+            bench.PerWorker(replies, r => r.Get("steps") * 128 / r.Get("seconds"), skipFirst: true));
         var first = bench.PerWorker(replies, r => r.Get("seconds"), onlyFirst: true);
         bench.Table.Add(new ResultRow("(a) train", "first round (with JIT)", unit, HigherIsBetter: false, first));
 
