@@ -194,17 +194,23 @@ public static class WinogradChecks
         for (int i = 0; i < one.Length; i++) Check.Equal<float>(one[i], two[i], $"Winograd pass {i}, 1 vs 2 threads");
     }
 
-    /// <summary>Auto picks Winograd for convnet's second layer and leaves the seed's one-channel layer, 5×5, strided and dilated layers direct.</summary>
+    /// <summary>
+    /// Auto picks Winograd for convnet's second layer at training batch sizes and leaves it direct at
+    /// batch 1 (too few tiles to pay for the kernel transform), and leaves the seed's one-channel layer,
+    /// 5×5, strided and dilated layers direct.
+    /// </summary>
     public static void AutoPicksWinogradWhereItPays()
     {
-        if (!WinogradF23.Applies(Conv2DGeometry.Create(1, 13, 13, 32, 64, 3, 3, 1, 1, false)))
-            throw new CheckFailedException("Winograd: not picked for 13×13×32 → 64.");
+        if (!WinogradF23.Applies(Conv2DGeometry.Create(128, 13, 13, 32, 64, 3, 3, 1, 1, false)))
+            throw new CheckFailedException("Winograd: not picked for 13×13×32 → 64 at batch 128.");
+        if (WinogradF23.Applies(Conv2DGeometry.Create(1, 13, 13, 32, 64, 3, 3, 1, 1, false)))
+            throw new CheckFailedException("Winograd: picked for 13×13×32 → 64 at batch 1 (36 tiles).");
         foreach (var g in new[]
         {
-            Conv2DGeometry.Create(1, 28, 28, 1, 32, 3, 3, 1, 1, false),
-            Conv2DGeometry.Create(1, 13, 13, 32, 64, 5, 5, 1, 1, false),
-            Conv2DGeometry.Create(1, 13, 13, 32, 64, 3, 3, 2, 2, false),
-            Conv2DGeometry.Create(1, 13, 13, 32, 64, 3, 3, 1, 1, false, 2, 2),
+            Conv2DGeometry.Create(128, 28, 28, 1, 32, 3, 3, 1, 1, false),
+            Conv2DGeometry.Create(128, 13, 13, 32, 64, 5, 5, 1, 1, false),
+            Conv2DGeometry.Create(128, 13, 13, 32, 64, 3, 3, 2, 2, false),
+            Conv2DGeometry.Create(128, 13, 13, 32, 64, 3, 3, 1, 1, false, 2, 2),
         })
             if (WinogradF23.Applies(g)) throw new CheckFailedException($"Winograd: picked for {g}.");
     }

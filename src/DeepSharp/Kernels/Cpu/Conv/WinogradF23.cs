@@ -64,14 +64,23 @@ internal sealed unsafe class WinogradF23 : IParallelBody
     /// Whether the forward pass of <paramref name="g"/> runs here: it <see cref="Fits"/>, and (in
     /// <see cref="Choice.Auto"/>) has at least 16 input and 16 output channels — the products then
     /// have reductions long enough for the micro-kernel and the transforms cost little beside them.
-    /// The seed's first layer (one input channel) stays on the direct kernel.
+    /// The seed's first layer (one input channel) stays on the direct kernel. It also needs at least
+    /// <see cref="MinTilesForAuto"/> output tiles in the call: every call transforms the whole kernel
+    /// (Cin·Cout 3×3 filters), which at batch 1 cost more than the products saved (convnet's second
+    /// layer at batch 1 took 60 % of a Predict call in the kernel transform, 2026-12-06).
     /// </summary>
     public static bool Applies(in Conv2DGeometry g) => Mode switch
     {
         Choice.Never => false,
         Choice.Always => Fits(g),
-        _ => Fits(g) && g.InC >= 16 && g.OutC >= 16,
+        _ => Fits(g) && g.InC >= 16 && g.OutC >= 16 && Tiles(g) >= MinTilesForAuto,
     };
+
+    /// <summary>The fewest 2×2 output tiles for which <see cref="Choice.Auto"/> takes Winograd.</summary>
+    public const long MinTilesForAuto = 256;
+
+    /// <summary>The number of 2×2 output tiles of <paramref name="g"/> (partial tiles at the edges counted whole).</summary>
+    public static long Tiles(in Conv2DGeometry g) => (long)g.Batch * ((g.OutH + 1) / 2) * ((g.OutW + 1) / 2);
 
     /// <summary>Writes y = conv(x, w) + bias (through ReLU if asked), or adds conv(x, w) to y when <paramref name="accumulate"/>.</summary>
     public static void Run(float* x, float* w, float* bias, float* y, in Conv2DGeometry g, bool relu, bool accumulate)
