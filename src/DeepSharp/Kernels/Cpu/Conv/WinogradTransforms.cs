@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -223,9 +224,40 @@ internal static unsafe class WinogradTransforms
         long plane = (long)cin * np;
         float* g = stackalloc float[9];
         float* t = stackalloc float[12]; // G·g, 4×3
+        int width = Vector<float>.Count;
+        var half = new Vector<float>(0.5f);
+        Span<Vector<float>> tv = stackalloc Vector<float>[12];
         for (int ci = 0; ci < cin; ci++)
         {
-            for (int co = 0; co < cout; co++)
+            int co = 0;
+            // Whole vectors of output channels: the same operations in the same order as the scalar
+            // loop below (so the same bits), with contiguous loads and stores along co instead of one
+            // strided filter at a time — the transform runs on every call, and scalar it was 60 % of
+            // convnet's batch-1 Predict.
+            for (; co + width <= cout; co += width)
+            {
+                // tv = G·g for a vector of filters, 4 rows × 3 columns
+                for (int j = 0; j < 3; j++)
+                {
+                    var g0 = Vector.Load(w + ((long)j * cin + ci) * cout + co);
+                    var g1 = Vector.Load(w + ((long)(3 + j) * cin + ci) * cout + co);
+                    var g2 = Vector.Load(w + ((long)(6 + j) * cin + ci) * cout + co);
+                    tv[j] = g0;
+                    tv[3 + j] = half * (g0 + g1 + g2);
+                    tv[6 + j] = half * (g0 - g1 + g2);
+                    tv[9 + j] = g2;
+                }
+                float* dst = u + (long)ci * np + co;
+                for (int i = 0; i < 4; i++)
+                {
+                    Vector<float> a = tv[3 * i], b = tv[3 * i + 1], d = tv[3 * i + 2];
+                    Vector.Store(a, dst + (4 * i) * plane);
+                    Vector.Store(half * (a + b + d), dst + (4 * i + 1) * plane);
+                    Vector.Store(half * (a - b + d), dst + (4 * i + 2) * plane);
+                    Vector.Store(d, dst + (4 * i + 3) * plane);
+                }
+            }
+            for (; co < cout; co++)
             {
                 for (int tap = 0; tap < 9; tap++) g[tap] = w[((long)tap * cin + ci) * cout + co];
                 for (int j = 0; j < 3; j++)
