@@ -1,4 +1,5 @@
 using DeepSharp.Kernels.Cpu;
+using DeepSharp.Kernels.Cpu.Conv;
 using DeepSharp.Kernels.Cpu.Reference;
 
 namespace DeepSharp.KernelCheck;
@@ -37,6 +38,40 @@ public static class Conv2DChecks
         yield return Conv2DGeometry.Create(2, 11, 9, 64, 5, 5, 5, 1, 1, samePadding: true);
         yield return Conv2DGeometry.Create(1, 13, 13, 32, 33, 3, 3, 1, 1, samePadding: false);
         yield return Conv2DGeometry.Create(2, 26, 26, 32, 32, 3, 3, 1, 1, samePadding: false); // convnet-aug's widest layer
+        // Narrow layers (≤ 16 filters, stride 1: vectorised along output rows on AVX-512): rows wider than one
+        // 32-pixel block and not a multiple of 16, 8 and 16 filters (whole groups) and partial groups, dilation.
+        foreach (var g in NarrowGeometries()) yield return g;
+    }
+
+    private static IEnumerable<Conv2DGeometry> NarrowGeometries()
+    {
+        yield return Conv2DGeometry.Create(2, 28, 28, 8, 8, 3, 3, 1, 1, samePadding: true); // the growth chart's width 8
+        yield return Conv2DGeometry.Create(1, 28, 28, 16, 16, 3, 3, 1, 1, samePadding: true);
+        yield return Conv2DGeometry.Create(2, 5, 37, 7, 16, 3, 3, 1, 1, samePadding: true);
+        yield return Conv2DGeometry.Create(1, 4, 70, 3, 12, 3, 3, 1, 1, samePadding: false);
+        yield return Conv2DGeometry.Create(3, 9, 33, 8, 9, 5, 5, 1, 1, samePadding: true, dilationH: 1, dilationW: 2);
+        yield return Conv2DGeometry.Create(1, 6, 17, 2, 8, 1, 1, 1, 1, samePadding: false);
+        yield return Conv2DGeometry.Create(2, 7, 13, 13, 3, 3, 3, 1, 1, samePadding: true, dilationH: 2, dilationW: 2);
+    }
+
+    /// <summary>The row-vectorised narrow path gives the same bits as the channel-vectorised kernel it replaces.</summary>
+    public static void NarrowForwardMatchesChannelPathExactly()
+    {
+        int seed = 400;
+        foreach (var g in NarrowGeometries())
+            foreach (bool relu in new[] { false, true })
+            {
+                var x = Check.Random(g.InputLength, ++seed);
+                var w = Check.Random(g.KernelLength, ++seed);
+                var bias = seed % 3 == 0 ? [] : Check.Random(g.OutC, ++seed);
+                var rows = new float[g.OutputLength];
+                var channels = new float[g.OutputLength];
+                Conv2DKernel.Forward(x, w, bias, rows, g, relu);
+                ConvPixelRows512.Disabled = true;
+                try { Conv2DKernel.Forward(x, w, bias, channels, g, relu); }
+                finally { ConvPixelRows512.Disabled = false; }
+                Check.Equal<float>(channels, rows, $"Conv2D narrow forward {g} relu={relu}: rows vs channels path");
+            }
     }
 
     public static void ForwardMatchesTwin()
@@ -124,6 +159,8 @@ public static class Conv2DChecks
         PassesAreIdenticalForAnyThreadCount(Conv2DGeometry.Create(37, 9, 11, 3, 17, 3, 3, 1, 1, samePadding: true));
         // Input channels a multiple of every block width: the input gradient runs as a forward convolution.
         PassesAreIdenticalForAnyThreadCount(Conv2DGeometry.Create(9, 12, 10, 32, 19, 3, 3, 1, 1, samePadding: true));
+        // Narrow: forward and input gradient vectorised along rows (AVX-512).
+        PassesAreIdenticalForAnyThreadCount(Conv2DGeometry.Create(7, 11, 37, 8, 8, 3, 3, 1, 1, samePadding: true));
     }
 
     private static void PassesAreIdenticalForAnyThreadCount(Conv2DGeometry g)

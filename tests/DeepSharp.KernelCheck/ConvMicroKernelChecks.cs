@@ -4,7 +4,8 @@ using DeepSharp.Kernels.Cpu.Reference;
 namespace DeepSharp.KernelCheck;
 
 /// <summary>
-/// The convolution micro-kernel against its twin at every row-block size it picks (9, 8, 4, 1 rows
+/// The convolution micro-kernel against its twin at every row-block size it picks (9, 8, 4, 1 rows;
+/// 16, 8, 4, 1 rows for a block of at most 16 columns, with 8 columns stored from registers too)
 /// and the short-reduction kernel for K ≤ 9), with and without bias, accumulation and ReLU, for
 /// column counts that fill whole blocks and ones that do not, through scattered offset tables.
 /// </summary>
@@ -12,7 +13,7 @@ public static class ConvMicroKernelChecks
 {
     private static readonly int[] Rows = [0, 1, 3, 4, 5, 8, 9, 12, 13, 17, 31];
     private static readonly int[] Reductions = [0, 1, 2, 5, 8, 9, 10, 17, 33];
-    private static readonly int[] Columns = [1, 5, 16, 17, 32, 33, 64, 70];
+    private static readonly int[] Columns = [1, 5, 8, 16, 17, 32, 33, 40, 64, 70];
 
     public static unsafe void MatchesTwin()
     {

@@ -7,6 +7,7 @@ namespace DeepSharp.Kernels.Cpu;
 /// Per-thread pinned scratch buffers for kernels, by slot. A buffer grows to the largest size
 /// a thread has asked for and is kept for the thread's lifetime (the pool's workers are
 /// persistent), so a kernel call allocates nothing once warm. Contents are undefined on return.
+/// Every buffer starts on a 64-byte boundary (one cache line, one 512-bit vector).
 /// </summary>
 /// <remarks>
 /// Slots keep buffers that are alive at the same time apart: a kernel that packs weights on the
@@ -28,17 +29,24 @@ internal static unsafe class Scratch
 
     private static class Buffers<T> where T : unmanaged
     {
+        // Every buffer starts on a 64-byte cache line: the GC places a pinned array's data on an
+        // 8- or 16-byte boundary only, so a kernel's 512-bit rows would straddle two lines or not
+        // depending on where the array landed (the seed layer's forward time varied 1.8× between runs).
+        private const int Alignment = 64;
+        private static readonly int AlignElements = Alignment / Unsafe.SizeOf<T>();
+
         [ThreadStatic] private static T[]?[]? t_buffers;
 
         public static T* Get(int slot, long length)
         {
-            if ((ulong)length > (ulong)Array.MaxLength)
-                throw new ArgumentOutOfRangeException(nameof(length), length, $"A kernel asked for {length} scratch elements; at most {Array.MaxLength} fit in one buffer.");
+            if ((ulong)length > (ulong)(Array.MaxLength - AlignElements))
+                throw new ArgumentOutOfRangeException(nameof(length), length, $"A kernel asked for {length} scratch elements; at most {Array.MaxLength - AlignElements} fit in one buffer.");
             var buffers = t_buffers ??= new T[]?[Slots];
             ref var buffer = ref buffers[slot];
-            if (buffer is null || buffer.Length < length)
-                buffer = GC.AllocateUninitializedArray<T>((int)Math.Min(Array.MaxLength, Math.Max(64L, (long)length * 5 / 4)), pinned: true);
-            return (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+            if (buffer is null || buffer.Length < length + AlignElements)
+                buffer = GC.AllocateUninitializedArray<T>((int)Math.Min(Array.MaxLength, Math.Max(64L, (long)length * 5 / 4) + AlignElements), pinned: true);
+            nuint start = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+            return (T*)((start + (Alignment - 1)) & ~(nuint)(Alignment - 1));
         }
     }
 }

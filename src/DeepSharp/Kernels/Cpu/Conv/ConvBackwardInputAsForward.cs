@@ -36,7 +36,8 @@ internal static unsafe class ConvBackwardInputAsForward
         g.StrideH == 1 && g.StrideW == 1 && g.InC > 0
         && (g.KernelH - 1L) * g.DilationH >= g.PadTop && (g.KernelW - 1L) * g.DilationW >= g.PadLeft
         && ((g.InC % ConvMicroKernel.BlockWidth == 0 && 4L * g.InH * g.InW <= 5L * g.OutH * g.OutW)
-            || WinogradF23.Applies(TransposedGeometry(g)));
+            || WinogradF23.Applies(TransposedGeometry(g))
+            || (ConvPixelRows512.Applies(TransposedGeometry(g)) && 4L * g.InH * g.InW <= 5L * g.OutH * g.OutW));
 
     /// <summary>dx += ∂L/∂x given dy (see <see cref="Applies"/> for when it may be called).</summary>
     public static void Run(float* dy, float* w, float* dx, in Conv2DGeometry g)

@@ -169,7 +169,7 @@ internal sealed unsafe class ConvBackwardKernel : IParallelBody
             b = tile.RunDy;
             ldb = _np;
         }
-        ConvMicroKernel.Run(image, _direct, tile.RunOffsets, runLength, b, ldb, _np, partial, _np, _k, _np, null, accumulate: true);
+        ConvMicroKernel.Run(image, _direct, tile.RunOffsets, runLength, b, ldb, _np, partial, _np, _k, _g.OutC, null, accumulate: true);
         runLength = 0;
     }
 
@@ -177,7 +177,7 @@ internal sealed unsafe class ConvBackwardKernel : IParallelBody
     {
         if (count == 0) return;
         if (biasPartial != null) ConvLayout.SumRowsInto(tile.Dy, count, _np, biasPartial);
-        ConvMicroKernel.Run(tile.Col, _taps, _colOffsets, count, tile.Dy, _np, _np, partial, _np, _k, _np, null, accumulate: true);
+        ConvMicroKernel.Run(tile.Col, _taps, _colOffsets, count, tile.Dy, _np, _np, partial, _np, _k, _g.OutC, null, accumulate: true);
         count = 0;
     }
 }

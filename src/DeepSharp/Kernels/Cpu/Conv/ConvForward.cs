@@ -33,6 +33,11 @@ internal sealed unsafe class ConvForward : IParallelBody
             WinogradF23.Run(x, w, bias, y, g, relu, accumulate);
             return;
         }
+        if (ConvPixelRows512.Applies(g))
+        {
+            ConvPixelRows512.Run(x, w, bias, y, g, relu, accumulate);
+            return;
+        }
         var body = t_instance ??= new ConvForward();
         body._relu = relu;
         body._accumulate = accumulate;

@@ -11,7 +11,9 @@ namespace DeepSharp.Kernels.Cpu.Conv;
 /// <remarks>
 /// Taken by <see cref="ConvMicroKernel.Run"/> when <see cref="Vector512.IsHardwareAccelerated"/>
 /// (on Zen 5 the 512-bit FMAs run at full width: twice the 256-bit peak). Rows left over after the
-/// 8-row blocks go through a 4-row block and then one at a time.
+/// 8-row blocks go through a 4-row block and then one at a time. A block of at most 16 columns
+/// (the whole of a narrow layer, or the last block of one such as 48 wide) goes to
+/// <see cref="ConvNarrow512"/>, one vector a row, with the same sums.
 /// </remarks>
 internal static unsafe class ConvMicroKernel512
 {
@@ -30,6 +32,11 @@ internal static unsafe class ConvMicroKernel512
         }
         for (int j0 = 0; j0 < np && j0 < n; j0 += BlockWidth)
         {
+            if (n - j0 <= ConvNarrow512.Width)
+            {
+                ConvNarrow512.Run(a, rowOff, colOff, kred, b + j0, ldb, c + j0, ldc, m, n - j0, bias == null ? null : bias + j0, accumulate, relu, tmp);
+                continue;
+            }
             var e = new Epilogue(Math.Min(n - j0, BlockWidth), accumulate, relu, tmp);
             var init0 = bias == null ? Vector512<float>.Zero : Vector512.Load(bias + j0);
             var init1 = bias == null ? Vector512<float>.Zero : Vector512.Load(bias + j0 + 16);

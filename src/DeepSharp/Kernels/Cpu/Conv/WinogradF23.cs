@@ -168,7 +168,7 @@ internal sealed unsafe class WinogradF23 : IParallelBody
             }
             for (int xi = 0; xi < 16; xi++)
                 ConvMicroKernel.Run(v + xi * cin, _rowOff, _colOff, cin, _u + (long)xi * cin * np, np, np,
-                    m + xi * np, (int)mRow, count, np, null, accumulate: false);
+                    m + xi * np, (int)mRow, count, g.OutC, null, accumulate: false);
             for (int t = 0; t < count; t++)
             {
                 int tile = chunk + t, oh = tile / _tilesW * 2, ow = tile % _tilesW * 2;

@@ -133,7 +133,7 @@ internal sealed unsafe class WinogradF23KernelGradient : IParallelBody
                 }
                 for (int xi = 0; xi < 16; xi++)
                     ConvMicroKernel.Run(v + xi * cin, _rowOff, _colOff, count, e + xi * np, (int)eRow, np,
-                        partial + xi * cin * np, np, cin, np, null, accumulate: true);
+                        partial + xi * cin * np, np, cin, g.OutC, null, accumulate: true);
             }
         }
     }
