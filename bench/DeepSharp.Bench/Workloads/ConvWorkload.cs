@@ -5,11 +5,12 @@ using TorchSharp;
 namespace DeepSharp.Bench.Workloads;
 
 /// <summary>
-/// (c) Single Conv2D layers at batch 128, 3×3 valid, stride 1: the forward pass alone, and forward +
+/// (c) Single Conv2D layers at batch 128, 3×3, stride 1: the forward pass alone, and forward +
 /// backward as training needs it. Shapes: the seed's (and mnist_convnet's) first layer 28×28×1 → 32
 /// with bias (kernel and bias gradients; the first layer's input gradient is never needed);
 /// mnist_convnet's second layer 13×13×32 → 64 with bias (input, kernel and bias gradients); and
-/// convnet-aug's widest layer 26×26×32 → 32 without bias (input and kernel gradients). DeepSharp:
+/// convnet-aug's widest layer 26×26×32 → 32 without bias (input and kernel gradients); and two narrow
+/// 'same' layers, 28×28×8 → 8 and 28×28×16 → 16 with bias (the growth chart's widths 8 and 16). DeepSharp:
 /// Conv2DKernel on NHWC arrays (the kernel-gradient pass sums the bias gradient on the fly);
 /// libtorch: functional.conv2d on NCHW, backward through autograd. Each pass gives three rows: the
 /// mean wall time per call, the best single call, and the process CPU time per call (all threads),
@@ -19,10 +20,10 @@ internal static class ConvWorkload
 {
     private const int Batch = 128, K = 3;
 
-    /// <summary>A layer: name, input side, input channels, filters, bias, input gradient needed.</summary>
-    private sealed record Layer(string Name, string Label, int Size, int InC, int Filters, bool Bias, bool InputGradient)
+    /// <summary>A layer: name, input side, input channels, filters, bias, input gradient needed, 'same' padding.</summary>
+    private sealed record Layer(string Name, string Label, int Size, int InC, int Filters, bool Bias, bool InputGradient, bool Same = false)
     {
-        public int Out => Size - K + 1;
+        public int Out => Same ? Size : Size - K + 1;
         public double ForwardFlops => 2.0 * Batch * Out * Out * Filters * K * K * InC;
         public double BackwardFlops => ForwardFlops * (InputGradient ? 2 : 1);
     }
@@ -34,12 +35,14 @@ internal static class ConvWorkload
         new("seed", "seed 28x28x1 -> 32", 28, 1, 32, Bias: true, InputGradient: false),
         new("convnet2", "convnet 13x13x32 -> 64", 13, 32, 64, Bias: true, InputGradient: true),
         new("aug2", "convnet-aug 26x26x32 -> 32", 26, 32, 32, Bias: false, InputGradient: true),
+        new("narrow8", "narrow 28x28x8 -> 8 same", 28, 8, 8, Bias: true, InputGradient: true, Same: true),
+        new("narrow16", "narrow 28x28x16 -> 16 same", 28, 16, 16, Bias: true, InputGradient: true, Same: true),
     ];
 
     public static void Run(BenchContext bench)
     {
         var o = bench.Options;
-        bench.Section($"(c) Conv2D layers, batch {Batch}, 3x3 valid: {o.Reps} timed rounds after 1 warm-up");
+        bench.Section($"(c) Conv2D layers, batch {Batch}, 3x3 stride 1: {o.Reps} timed rounds after 1 warm-up");
         foreach (var layer in Layers)
             foreach (var (pass, what) in new[] { ("fwd", "forward"), ("fwdbwd", layer.InputGradient ? "fwd + bwd (dX, dW" : "fwd + bwd (dW") })
             {
@@ -68,7 +71,7 @@ internal static class ConvWorkload
     {
         var l = Find(a);
         bool backward = a.Text("pass") == "fwdbwd";
-        var g = Conv2DGeometry.Create(Batch, l.Size, l.Size, l.InC, l.Filters, K, K, 1, 1, samePadding: false);
+        var g = Conv2DGeometry.Create(Batch, l.Size, l.Size, l.InC, l.Filters, K, K, 1, 1, samePadding: l.Same);
         var rng = new Random(1);
         var x = Filled(g.InputLength, rng);
         var w = Filled(g.KernelLength, rng);
@@ -101,16 +104,17 @@ internal static class ConvWorkload
         var w = torch.rand(l.Filters, l.InC, K, K).requires_grad_(true);
         var b = l.Bias ? torch.rand(l.Filters).requires_grad_(true) : null;
         var dy = torch.rand(Batch, l.Filters, l.Out, l.Out);
+        long[] padding = l.Same ? [1, 1] : [0, 0];
         var (seconds, best) = Time(() =>
         {
             using var inner = torch.NewDisposeScope();
             if (!backward)
             {
                 using var noGrad = torch.no_grad();
-                torch.nn.functional.conv2d(x, w, b);
+                torch.nn.functional.conv2d(x, w, b, padding: padding);
                 return;
             }
-            var y = torch.nn.functional.conv2d(x, w, b);
+            var y = torch.nn.functional.conv2d(x, w, b, padding: padding);
             y.backward([dy]);
         }, a.Double("min", 0.3));
         return Result(seconds, best, l, backward);

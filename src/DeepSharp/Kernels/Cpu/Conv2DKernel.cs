@@ -6,7 +6,8 @@ namespace DeepSharp.Kernels.Cpu;
 
 /// <summary>
 /// NHWC 2-D convolution with a (KH, KW, Cin, Cout) kernel; see <see cref="NaiveConv2D"/> for the
-/// exact contract. Vectorised over output channels and spread over <see cref="WorkerPool.Shared"/>;
+/// exact contract. Vectorised over output channels (over output rows for narrow stride-1 layers on
+/// AVX-512, <see cref="ConvPixelRows512"/>) and spread over <see cref="WorkerPool.Shared"/>;
 /// falls back to the naive twin where the JIT has no SIMD. Results are identical for any thread count.
 /// </summary>
 internal static unsafe class Conv2DKernel
