@@ -34,6 +34,14 @@ internal static class Int8Workload
             bench.Table.Add(new ResultRow("(q) int8", $"batch {batch}: float Predict (in the DeepSharp column)", "images/s", HigherIsBetter: true, [f], NoRatio: true));
             bench.Table.Add(new ResultRow("(q) int8", $"batch {batch}: ONNX Runtime 1.31.1 on the QDQ export (in the DeepSharp column)", "images/s",
                 HigherIsBetter: true, [ort], NoRatio: true));
+            // Process CPU time per image (all threads): the ratio that holds on a shared machine.
+            var fCpu = Stats.Of(ds.Select(r => 1e6 * r.Get($"cpu-float{batch}") / batch).ToList());
+            var qCpu = Stats.Of(ds.Select(r => 1e6 * r.Get($"cpu-int8{batch}") / batch).ToList());
+            var ortCpu = Stats.Of(ds.Select(r => 1e6 * r.Get($"cpu-ort{batch}") / batch).ToList());
+            bench.Log($"batch {batch}: CPU µs per image: float {fCpu.Median:F1}, int8 {qCpu.Median:F1}, ONNX Runtime {ortCpu.Median:F1}");
+            bench.Table.Add(new ResultRow("(q) int8", $"batch {batch}: int8 Predict CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false, [qCpu],
+                NoRatio: true, Verdict: $"float/int8 CPU {fCpu.Median / qCpu.Median:F2}x; ORT/int8 CPU {ortCpu.Median / qCpu.Median:F2}x"));
+            bench.Table.Add(new ResultRow("(q) int8", $"batch {batch}: float Predict CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false, [fCpu], NoRatio: true));
         }
     }
 
@@ -52,9 +60,9 @@ internal static class Int8Workload
         {
             var x = side.XTest.SliceRows(0, batch);
             var tensor = new DenseTensor<float>(x.ToArray(), [batch, 28, 28, 1]);
-            reply[$"float{batch}"] = Measure(() => side.Model.Predict(x, batch), min);
-            reply[$"int8{batch}"] = Measure(() => quantized.Predict(x, batch), min);
-            reply[$"ort{batch}"] = Measure(() =>
+            (reply[$"float{batch}"], reply[$"cpu-float{batch}"]) = Measure(() => side.Model.Predict(x, batch), min);
+            (reply[$"int8{batch}"], reply[$"cpu-int8{batch}"]) = Measure(() => quantized.Predict(x, batch), min);
+            (reply[$"ort{batch}"], reply[$"cpu-ort{batch}"]) = Measure(() =>
             {
                 using var results = session.Run([NamedOnnxValue.CreateFromTensor(input, tensor)]);
             }, min);
@@ -62,10 +70,18 @@ internal static class Int8Workload
         return reply;
     }
 
-    private static double Measure(Action call, double min)
+    /// <summary>Wall seconds per call, and process CPU seconds per call over the same calls.</summary>
+    private static (double Wall, double Cpu) Measure(Action call, double min)
     {
         for (int i = 0; i < 3; i++) call();
         Thread.Sleep(50);
-        return Timing.SecondsPerCall(call, min);
+        int calls = 0;
+        var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        double wall = Timing.SecondsPerCall(() =>
+        {
+            call();
+            calls++;
+        }, min);
+        return (wall, (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds / calls);
     }
 }

@@ -41,8 +41,12 @@ internal static unsafe class Int8ConvPool
             var destination = Int8Destination.ToBytes(image, scale, zeroPoint);
             byte* input = q + (long)b * conv.InH * conv.InW * conv.InC;
             int pixels = one.OutH * one.OutW;
-            for (int p0 = 0; p0 < pixels; p0 += Int8Gemm.RowBlock)
-                Int8Conv2D.Block(one, input, w, output, destination, p0, Math.Min(Int8Gemm.RowBlock, pixels - p0));
+            if (Int8ImplicitConv.Applies(one, w)) Int8ImplicitConv.Image(one, input, w, output, destination, 0);
+            else
+            {
+                for (int p0 = 0; p0 < pixels; p0 += Int8Gemm.RowBlock)
+                    Int8Conv2D.Block(one, input, w, output, destination, p0, Math.Min(Int8Gemm.RowBlock, pixels - p0));
+            }
             byte* pooled = y + (long)b * pool.OutH * pool.OutW * pool.Channels;
             for (int row = 0; row < onePool.OutH; row++) Int8MaxPool.Row(onePool, image, pooled, row);
         }
