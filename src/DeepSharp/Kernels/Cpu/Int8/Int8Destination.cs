@@ -50,9 +50,7 @@ internal readonly unsafe struct Int8Destination
             fixed (int* columnSums = w.ColumnSums)
             fixed (float* channelScales = output.Scales)
             fixed (float* channelBias = output.Bias)
-                for (int r = 0; r < rows; r++)
-                    Int8Epilogue.ToBytes(acc + (long)r * n, n, output.InputZeroPoint, columnSums, channelScales, channelBias, output.Relu, Scale, ZeroPoint,
-                        Bytes + (firstRow + r) * n);
+                Int8Epilogue.ToBytes(acc, rows, n, output.InputZeroPoint, columnSums, channelScales, channelBias, output.Relu, Scale, ZeroPoint, Bytes + firstRow * n);
             return;
         }
         float* y = Floats + firstRow * n;

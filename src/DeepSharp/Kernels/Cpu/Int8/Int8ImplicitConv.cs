@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace DeepSharp.Kernels.Cpu.Int8;
 
 /// <summary>
@@ -18,12 +20,99 @@ internal static unsafe class Int8ImplicitConv
 
     /// <summary>
     /// One image: <paramref name="image"/> holds its InH·InW·InC input bytes; its OutH·OutW output
-    /// pixels are written at pixel <paramref name="firstPixel"/> of <paramref name="y"/>. Runs on the calling thread.
+    /// pixels are written at pixel <paramref name="firstPixel"/> of <paramref name="y"/>, one output
+    /// row at a time while its sums are in cache. Runs on the calling thread.
     /// </summary>
     public static void Image(in Conv2DGeometry g, byte* image, Int8Weights w, Int8Output output, Int8Destination y, long firstPixel)
     {
+        var packed = w.RowPadded(g.KernelH, g.KernelW * g.InC);
+        int n = packed.N, outW = g.OutW;
+        int* acc = Int8Scratch.Ints(Int8Scratch.Accumulators, (long)outW * n);
+        var window = Prepare(g, image, packed, output);
+        fixed (sbyte* pw = packed.Bytes)
+        {
+            for (int oh = 0; oh < g.OutH; oh++)
+            {
+                window.Row(oh, pw, acc);
+                y.Finish(acc, outW, packed, output, firstPixel + (long)oh * outW);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One image followed by max pooling, written as bytes on (<paramref name="scale"/>,
+    /// <paramref name="zeroPoint"/>) at <paramref name="y"/> (the image's pool.OutH·OutW·Channels
+    /// bytes). The pool takes the max of the int32 sums, before the epilogue: every step of the
+    /// epilogue (subtracting the zero point's share, widening to float, multiplying by a positive
+    /// scale, adding the bias, ReLU, dividing by the output scale, rounding, clamping) is
+    /// monotonic, so the max of the sums requantized is the max of the requantized sums, bit for
+    /// bit — and only a quarter of the pixels (2×2 pool) go through the epilogue.
+    /// </summary>
+    public static void ImagePooled(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y)
+    {
+        var packed = w.RowPadded(g.KernelH, g.KernelW * g.InC);
+        int n = packed.N, outW = g.OutW;
+        int* acc = Int8Scratch.Ints(Int8Scratch.Accumulators, (long)g.OutH * outW * n);
+        var window = Prepare(g, image, packed, output);
+        int* pooled = Int8Scratch.Ints(Int8Scratch.PooledSums, (long)pool.OutW * n);
+        int computed = 0; // convolution rows summed so far: each pool row sums the rows it needs next, so they are pooled from L1
+        fixed (sbyte* weights = packed.Bytes)
+        fixed (int* columnSums = packed.ColumnSums)
+        fixed (float* scales = output.Scales)
+        fixed (float* bias = output.Bias)
+        {
+            for (int ph = 0; ph < pool.OutH; ph++)
+            {
+                int h0 = Math.Max(0, ph * pool.StrideH - pool.PadTop), h1 = Math.Min(pool.InH, ph * pool.StrideH - pool.PadTop + pool.PoolH);
+                for (; computed < h1; computed++) window.Row(computed, weights, acc + (long)computed * outW * n);
+                for (int pw = 0; pw < pool.OutW; pw++)
+                {
+                    int w0 = Math.Max(0, pw * pool.StrideW - pool.PadLeft), w1 = Math.Min(pool.InW, pw * pool.StrideW - pool.PadLeft + pool.PoolW);
+                    MaxSums(acc, outW, n, h0, h1, w0, w1, pooled + (long)pw * n);
+                }
+                Int8Epilogue.ToBytes(pooled, pool.OutW, n, output.InputZeroPoint, columnSums, scales, bias, output.Relu, scale, zeroPoint,
+                    y + (long)ph * pool.OutW * n);
+            }
+        }
+    }
+
+    /// <summary>dst[ch] = the max over rows h0..h1−1 and columns w0..w1−1 (at least one of each) of the sums' channel ch.</summary>
+    private static void MaxSums(int* acc, int outW, int n, int h0, int h1, int w0, int w1, int* dst)
+    {
+        int ch = 0;
+        if (Vector512.IsHardwareAccelerated && h1 - h0 == 2 && w1 - w0 == 2)
+        {
+            // The common 2×2 window: four loads and three maxima per 16 channels.
+            int* top = acc + ((long)h0 * outW + w0) * n, bottom = top + (long)outW * n;
+            for (; ch + 16 <= n; ch += 16)
+                Vector512.Max(Vector512.Max(Vector512.Load(top + ch), Vector512.Load(top + n + ch)),
+                    Vector512.Max(Vector512.Load(bottom + ch), Vector512.Load(bottom + n + ch))).Store(dst + ch);
+        }
+        else if (Vector512.IsHardwareAccelerated)
+        {
+            for (; ch + 16 <= n; ch += 16)
+            {
+                var m = Vector512.Load(acc + ((long)h0 * outW + w0) * n + ch);
+                for (int h = h0; h < h1; h++)
+                    for (int w = w0; w < w1; w++)
+                        m = Vector512.Max(m, Vector512.Load(acc + ((long)h * outW + w) * n + ch));
+                m.Store(dst + ch);
+            }
+        }
+        for (; ch < n; ch++)
+        {
+            int m = acc[((long)h0 * outW + w0) * n + ch];
+            for (int h = h0; h < h1; h++)
+                for (int w = w0; w < w1; w++)
+                    m = Math.Max(m, acc[((long)h * outW + w) * n + ch]);
+            dst[ch] = m;
+        }
+    }
+
+    /// <summary>The image's padded frame and quad offsets, ready for <see cref="Window.Row"/>.</summary>
+    private static Window Prepare(in Conv2DGeometry g, byte* image, Int8Weights packed, Int8Output output)
+    {
         int c = g.InC, rowLength = g.KernelW * c, rowQuads = (rowLength + 3) / 4;
-        var packed = w.RowPadded(g.KernelH, rowLength);
         int frameH = Math.Max(g.InH + g.PadTop, (g.OutH - 1) * g.StrideH + (g.KernelH - 1) * g.DilationH + 1);
         int frameW = Math.Max(g.InW + g.PadLeft, (g.OutW - 1) * g.StrideW + g.KernelW);
         int rowStride = frameW * c;
@@ -35,21 +124,18 @@ internal static unsafe class Int8ImplicitConv
         int* offsets = Int8Scratch.Ints(Int8Scratch.Offsets, quads);
         for (int kh = 0; kh < g.KernelH; kh++)
             for (int r = 0; r < rowQuads; r++) offsets[kh * rowQuads + r] = kh * g.DilationH * rowStride + 4 * r;
-        int n = packed.N, outW = g.OutW, step = g.StrideW * c;
-        int* acc = Int8Scratch.Ints(Int8Scratch.Accumulators, (long)outW * n);
-        fixed (sbyte* pw = packed.Bytes)
-        {
-            for (int oh = 0; oh < g.OutH; oh++)
-            {
-                byte* row = frame + (long)oh * g.StrideH * rowStride;
-                Row(row, step, outW, offsets, quads, pw, n, acc);
-                y.Finish(acc, outW, packed, output, firstPixel + (long)oh * outW);
-            }
-        }
+        return new Window(frame, (long)g.StrideH * rowStride, g.StrideW * c, g.OutW, offsets, quads, packed.N);
+    }
+
+    /// <summary>An image's frame with its geometry: the sums of any output row.</summary>
+    private readonly struct Window(byte* frame, long rowStep, int step, int outW, int* offsets, int quads, int n)
+    {
+        /// <summary>Output row <paramref name="oh"/>'s sums, (OutW, N) at <paramref name="acc"/>.</summary>
+        public void Row(int oh, sbyte* pw, int* acc) => Sums(frame + oh * rowStep, step, outW, offsets, quads, pw, n, acc);
     }
 
     /// <summary>The sums of one output row: 4 pixels at a time (the last group overlapping the one before), then tile pairs, then single tiles.</summary>
-    private static void Row(byte* row, int step, int outW, int* offsets, int quads, sbyte* pw, int n, int* acc)
+    private static void Sums(byte* row, int step, int outW, int* offsets, int quads, sbyte* pw, int n, int* acc)
     {
         long tileBytes = (long)quads * Int8Weights.TileN * 4;
         int tiles = (n + Int8Weights.TileN - 1) / Int8Weights.TileN;

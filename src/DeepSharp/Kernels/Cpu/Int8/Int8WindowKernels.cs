@@ -8,11 +8,13 @@ namespace DeepSharp.Kernels.Cpu.Int8;
 /// The inner loops of <see cref="Int8ImplicitConv"/> (vpdpbusd): output pixels whose windows are
 /// read in place, quad q of pixel i at <c>a + i·step + offsets[q]</c>, times tiles of
 /// <see cref="Int8Weights"/> in the Vnni256 layout; int32 sums stored (not added) to C, one row of
-/// C per pixel. <c>cols</c> ≤ 16 channels of the last tile are kept.
+/// C per pixel. <c>cols</c> ≤ 16 channels of the last tile are kept. Never inlined: each keeps
+/// up to 21 vectors in registers.
 /// </summary>
 internal static unsafe class Int8WindowKernels
 {
     /// <summary>4 pixels × two adjacent full tiles (32 channels, 16 accumulators).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // inlined into a large caller, the accumulators would spill
     public static void Four2(byte* a, int step, int* offsets, int quads, sbyte* b, int* c, int ldc)
     {
         Vector256<int> c00 = default, c01 = default, c02 = default, c03 = default;
@@ -60,6 +62,7 @@ internal static unsafe class Int8WindowKernels
     }
 
     /// <summary>4 pixels × one tile.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // inlined into a large caller, the accumulators would spill
     public static void Four(byte* a, int step, int* offsets, int quads, sbyte* b, int* c, int ldc, int cols)
     {
         Vector256<int> c00 = default, c01 = default, c10 = default, c11 = default;
@@ -90,6 +93,7 @@ internal static unsafe class Int8WindowKernels
     }
 
     /// <summary>1 pixel × one tile.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // inlined into a large caller, the accumulators would spill
     public static void One(byte* a, int* offsets, int quads, sbyte* b, int* c, int cols)
     {
         Vector256<int> c0 = default, c1 = default;
