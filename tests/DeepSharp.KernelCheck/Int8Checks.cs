@@ -221,6 +221,7 @@ public static class Int8Checks
         [
             (3, 28, 28, 1, 32, 3, 2, 2, false), (2, 9, 9, 3, 32, 3, 2, 2, true), (2, 7, 7, 2, 5, 2, 3, 2, true),
             (1, 6, 6, 4, 17, 3, 2, 1, false), (0, 6, 6, 1, 32, 3, 2, 2, false), (2, 5, 5, 1, 33, 1, 2, 2, false),
+            (2, 11, 10, 2, 64, 3, 2, 2, false), (1, 4, 4, 1, 32, 3, 2, 2, false), (1, 7, 9, 3, 48, 2, 2, 2, false),
         ];
         int seed = 3000;
         foreach (var c in cases)

@@ -52,8 +52,14 @@ internal static unsafe class Int8ImplicitConv
     {
         var packed = w.RowPadded(g.KernelH, g.KernelW * g.InC);
         int n = packed.N, outW = g.OutW;
-        int* acc = Int8Scratch.Ints(Int8Scratch.Accumulators, (long)g.OutH * outW * n);
         var window = Prepare(g, image, packed, output);
+        if (n % 32 == 0 && pool.PoolH == 2 && pool.PoolW == 2 && pool.StrideH == 2 && pool.StrideW == 2 && pool.PadTop == 0 && pool.PadLeft == 0
+            && 2 * pool.OutH <= pool.InH && 2 * pool.OutW <= pool.InW)
+        {
+            TwoByTwo(window, pool, packed, output, scale, zeroPoint, y);
+            return;
+        }
+        int* acc = Int8Scratch.Ints(Int8Scratch.Accumulators, (long)g.OutH * outW * n);
         int* pooled = Int8Scratch.Ints(Int8Scratch.PooledSums, (long)pool.OutW * n);
         int computed = 0; // convolution rows summed so far: each pool row sums the rows it needs next, so they are pooled from L1
         fixed (sbyte* weights = packed.Bytes)
@@ -70,6 +76,33 @@ internal static unsafe class Int8ImplicitConv
                     int w0 = Math.Max(0, pw * pool.StrideW - pool.PadLeft), w1 = Math.Min(pool.InW, pw * pool.StrideW - pool.PadLeft + pool.PoolW);
                     MaxSums(acc, outW, n, h0, h1, w0, w1, pooled + (long)pw * n);
                 }
+                Int8Epilogue.ToBytes(pooled, pool.OutW, n, output.InputZeroPoint, columnSums, scales, bias, output.Relu, scale, zeroPoint,
+                    y + (long)ph * pool.OutW * n);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The 2×2, stride-2 pool over whole tile pairs: each pool window's four pixels are summed in
+    /// registers and only their max leaves them (<see cref="Int8WindowKernels.Pooled2x2"/>).
+    /// </summary>
+    private static void TwoByTwo(in Window window, in Pool2DGeometry pool, Int8Weights packed, Int8Output output, float scale, int zeroPoint, byte* y)
+    {
+        int n = packed.N, quads = window.Quads;
+        long tileBytes = (long)quads * Int8Weights.TileN * 4;
+        int* pooled = Int8Scratch.Ints(Int8Scratch.PooledSums, (long)pool.OutW * n);
+        fixed (sbyte* weights = packed.Bytes)
+        fixed (int* columnSums = packed.ColumnSums)
+        fixed (float* scales = output.Scales)
+        fixed (float* bias = output.Bias)
+        {
+            for (int ph = 0; ph < pool.OutH; ph++)
+            {
+                byte* row = window.Frame + 2 * ph * window.RowStep;
+                for (int pw = 0; pw < pool.OutW; pw++)
+                    for (int t = 0; t < n; t += 32)
+                        Int8WindowKernels.Pooled2x2(row + 2L * pw * window.Step, window.Step, window.RowStep, window.Offsets, quads,
+                            weights + t / Int8Weights.TileN * tileBytes, pooled + (long)pw * n + t);
                 Int8Epilogue.ToBytes(pooled, pool.OutW, n, output.InputZeroPoint, columnSums, scales, bias, output.Relu, scale, zeroPoint,
                     y + (long)ph * pool.OutW * n);
             }
@@ -130,6 +163,12 @@ internal static unsafe class Int8ImplicitConv
     /// <summary>An image's frame with its geometry: the sums of any output row.</summary>
     private readonly struct Window(byte* frame, long rowStep, int step, int outW, int* offsets, int quads, int n)
     {
+        public byte* Frame => frame;
+        public long RowStep => rowStep;
+        public int Step => step;
+        public int* Offsets => offsets;
+        public int Quads => quads;
+
         /// <summary>Output row <paramref name="oh"/>'s sums, (OutW, N) at <paramref name="acc"/>.</summary>
         public void Row(int oh, sbyte* pw, int* acc) => Sums(frame + oh * rowStep, step, outW, offsets, quads, pw, n, acc);
     }

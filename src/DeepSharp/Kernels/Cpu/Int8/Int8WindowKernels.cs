@@ -62,6 +62,53 @@ internal static unsafe class Int8WindowKernels
     }
 
     /// <summary>4 pixels × one tile.</summary>
+    /// <summary>
+    /// A 2×2 max-pool window of pixels (at a, a + step, a + rowStep, a + rowStep + step) × two full
+    /// tiles: the four pixels' sums as in <see cref="Four2"/>, and only their max stored (32 ints at c).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // inlined into a large caller, the accumulators would spill
+    public static void Pooled2x2(byte* a, int step, long rowStep, int* offsets, int quads, sbyte* b, int* c)
+    {
+        Vector256<int> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector256<int> c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector256<int> c20 = default, c21 = default, c22 = default, c23 = default;
+        Vector256<int> c30 = default, c31 = default, c32 = default, c33 = default;
+        byte* a1 = a + step, a2 = a + rowStep, a3 = a2 + step;
+        sbyte* d = b + (long)quads * 64;
+        for (int q = 0; q < quads; q++, b += 64, d += 64)
+        {
+            int o = offsets[q];
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 32);
+            var b2 = Vector256.Load(d);
+            var b3 = Vector256.Load(d + 32);
+            var x = Vector256.Create(Unsafe.ReadUnaligned<int>(a + o)).AsByte();
+            c00 = AvxVnni.MultiplyWideningAndAdd(c00, x, b0);
+            c01 = AvxVnni.MultiplyWideningAndAdd(c01, x, b1);
+            c02 = AvxVnni.MultiplyWideningAndAdd(c02, x, b2);
+            c03 = AvxVnni.MultiplyWideningAndAdd(c03, x, b3);
+            x = Vector256.Create(Unsafe.ReadUnaligned<int>(a1 + o)).AsByte();
+            c10 = AvxVnni.MultiplyWideningAndAdd(c10, x, b0);
+            c11 = AvxVnni.MultiplyWideningAndAdd(c11, x, b1);
+            c12 = AvxVnni.MultiplyWideningAndAdd(c12, x, b2);
+            c13 = AvxVnni.MultiplyWideningAndAdd(c13, x, b3);
+            x = Vector256.Create(Unsafe.ReadUnaligned<int>(a2 + o)).AsByte();
+            c20 = AvxVnni.MultiplyWideningAndAdd(c20, x, b0);
+            c21 = AvxVnni.MultiplyWideningAndAdd(c21, x, b1);
+            c22 = AvxVnni.MultiplyWideningAndAdd(c22, x, b2);
+            c23 = AvxVnni.MultiplyWideningAndAdd(c23, x, b3);
+            x = Vector256.Create(Unsafe.ReadUnaligned<int>(a3 + o)).AsByte();
+            c30 = AvxVnni.MultiplyWideningAndAdd(c30, x, b0);
+            c31 = AvxVnni.MultiplyWideningAndAdd(c31, x, b1);
+            c32 = AvxVnni.MultiplyWideningAndAdd(c32, x, b2);
+            c33 = AvxVnni.MultiplyWideningAndAdd(c33, x, b3);
+        }
+        Vector256.Max(Vector256.Max(c00, c10), Vector256.Max(c20, c30)).Store(c);
+        Vector256.Max(Vector256.Max(c01, c11), Vector256.Max(c21, c31)).Store(c + 8);
+        Vector256.Max(Vector256.Max(c02, c12), Vector256.Max(c22, c32)).Store(c + 16);
+        Vector256.Max(Vector256.Max(c03, c13), Vector256.Max(c23, c33)).Store(c + 24);
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)] // inlined into a large caller, the accumulators would spill
     public static void Four(byte* a, int step, int* offsets, int quads, sbyte* b, int* c, int ldc, int cols)
     {
