@@ -189,7 +189,7 @@ public static class Int8Checks
     {
         int seed = 1300;
         foreach (int m in new[] { 0, 1, 2, 5, 63, 64, 65, 130 })
-            foreach (int n in new[] { 1, 7, 10, 16, 17, 128 })
+            foreach (int n in new[] { 1, 7, 10, 16, 17, 70, 128 })
                 foreach (int k in new[] { 1, 3, 9, 64, 97 })
                 {
                     seed++;
