@@ -48,6 +48,37 @@ public static class Int8Checks
             }
     }
 
+    public static void WeightsUnpackAndPadRows()
+    {
+        // Every packed layout gives back the matrix it was packed from; the row-padded form (the
+        // windows read in place) puts each kernel row's taps at the start of whole quads, zeros after.
+        foreach (var (kh, rowLength, n) in new[] { (3, 3, 32), (1, 1, 1), (2, 7, 17), (5, 8, 3), (3, 96, 64) })
+        {
+            int k = kh * rowLength;
+            var w = RandomWeights(k * n, k * 7 + n);
+            foreach (var path in Int8Paths.Supported())
+            {
+                var packed = Int8Weights.Pack(w, k, n, path);
+                Check.Equal<sbyte>(w, packed.Unpacked(), $"Int8 weights {path} k={k} n={n} unpacked");
+                var padded = packed.RowPadded(kh, rowLength);
+                int quadsPerRow = (rowLength + 3) / 4;
+                if (padded.K != kh * quadsPerRow * 4 || padded.Path != path || (rowLength % 4 == 0) != ReferenceEquals(padded, packed))
+                    throw new CheckFailedException($"Int8 weights {path} rows {kh}×{rowLength}: padded K {padded.K}");
+                Check.Equal<int>(packed.ColumnSums, padded.ColumnSums, $"Int8 weights {path} rows {kh}×{rowLength} column sums");
+                var wide = padded.Unpacked();
+                for (int r = 0; r < padded.K; r++)
+                    for (int c = 0; c < n; c++)
+                    {
+                        int row = r / (quadsPerRow * 4), tap = r % (quadsPerRow * 4);
+                        sbyte e = tap < rowLength ? w[(row * rowLength + tap) * n + c] : (sbyte)0;
+                        if (wide[r * n + c] != e)
+                            throw new CheckFailedException($"Int8 weights {path} rows {kh}×{rowLength}: padded ({r}, {c}) = {wide[r * n + c]}, expected {e}");
+                    }
+            }
+        }
+        Expect(() => Int8Weights.Pack(new sbyte[6], 2, 3, Int8Path.Scalar).RowPadded(4, 1), "do not hold 4 kernel rows");
+    }
+
     public static void QuantizeMatchesTwin()
     {
         float scale = 0.05f;
