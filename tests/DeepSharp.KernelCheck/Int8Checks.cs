@@ -48,6 +48,37 @@ public static class Int8Checks
             }
     }
 
+    public static void WeightsUnpackAndPadRows()
+    {
+        // Every packed layout gives back the matrix it was packed from; the row-padded form (the
+        // windows read in place) puts each kernel row's taps at the start of whole quads, zeros after.
+        foreach (var (kh, rowLength, n) in new[] { (3, 3, 32), (1, 1, 1), (2, 7, 17), (5, 8, 3), (3, 96, 64) })
+        {
+            int k = kh * rowLength;
+            var w = RandomWeights(k * n, k * 7 + n);
+            foreach (var path in Int8Paths.Supported())
+            {
+                var packed = Int8Weights.Pack(w, k, n, path);
+                Check.Equal<sbyte>(w, packed.Unpacked(), $"Int8 weights {path} k={k} n={n} unpacked");
+                var padded = packed.RowPadded(kh, rowLength);
+                int quadsPerRow = (rowLength + 3) / 4;
+                if (padded.K != kh * quadsPerRow * 4 || padded.Path != path || (rowLength % 4 == 0) != ReferenceEquals(padded, packed))
+                    throw new CheckFailedException($"Int8 weights {path} rows {kh}×{rowLength}: padded K {padded.K}");
+                Check.Equal<int>(packed.ColumnSums, padded.ColumnSums, $"Int8 weights {path} rows {kh}×{rowLength} column sums");
+                var wide = padded.Unpacked();
+                for (int r = 0; r < padded.K; r++)
+                    for (int c = 0; c < n; c++)
+                    {
+                        int row = r / (quadsPerRow * 4), tap = r % (quadsPerRow * 4);
+                        sbyte e = tap < rowLength ? w[(row * rowLength + tap) * n + c] : (sbyte)0;
+                        if (wide[r * n + c] != e)
+                            throw new CheckFailedException($"Int8 weights {path} rows {kh}×{rowLength}: padded ({r}, {c}) = {wide[r * n + c]}, expected {e}");
+                    }
+            }
+        }
+        Expect(() => Int8Weights.Pack(new sbyte[6], 2, 3, Int8Path.Scalar).RowPadded(4, 1), "do not hold 4 kernel rows");
+    }
+
     public static void QuantizeMatchesTwin()
     {
         float scale = 0.05f;
@@ -122,6 +153,9 @@ public static class Int8Checks
             (2, 28, 28, 1, 32, 3, 3, 1, false, 1), (1, 13, 13, 32, 64, 3, 3, 1, false, 1), (3, 7, 5, 3, 17, 3, 3, 2, true, 1),
             (1, 9, 11, 5, 16, 5, 3, 1, true, 1), (2, 8, 8, 4, 15, 3, 3, 1, true, 2), (0, 5, 5, 2, 3, 3, 3, 1, false, 1),
             (1, 1, 1, 1, 1, 1, 1, 1, false, 1), (1, 2, 2, 3, 4, 3, 3, 1, false, 1), (2, 6, 6, 7, 33, 2, 2, 2, false, 1),
+            // The windows read in place (VNNI): padded frames, strides, rows shorter than 4 pixels, 48 and 65 channels.
+            (1, 28, 28, 1, 32, 3, 3, 1, true, 1), (2, 10, 9, 2, 48, 3, 5, 2, true, 1), (1, 5, 3, 1, 16, 3, 3, 1, true, 1),
+            (2, 11, 7, 3, 65, 1, 3, 1, false, 1), (1, 12, 12, 16, 31, 3, 3, 3, true, 1),
         ];
         int seed = 500;
         foreach (var c in cases)
@@ -186,7 +220,7 @@ public static class Int8Checks
     {
         int seed = 1300;
         foreach (int m in new[] { 0, 1, 2, 5, 63, 64, 65, 130 })
-            foreach (int n in new[] { 1, 7, 10, 16, 17, 128 })
+            foreach (int n in new[] { 1, 7, 10, 16, 17, 70, 128 })
                 foreach (int k in new[] { 1, 3, 9, 64, 97 })
                 {
                     seed++;
@@ -218,6 +252,7 @@ public static class Int8Checks
         [
             (3, 28, 28, 1, 32, 3, 2, 2, false), (2, 9, 9, 3, 32, 3, 2, 2, true), (2, 7, 7, 2, 5, 2, 3, 2, true),
             (1, 6, 6, 4, 17, 3, 2, 1, false), (0, 6, 6, 1, 32, 3, 2, 2, false), (2, 5, 5, 1, 33, 1, 2, 2, false),
+            (2, 11, 10, 2, 64, 3, 2, 2, false), (1, 4, 4, 1, 32, 3, 2, 2, false), (1, 7, 9, 3, 48, 2, 2, 2, false),
         ];
         int seed = 3000;
         foreach (var c in cases)

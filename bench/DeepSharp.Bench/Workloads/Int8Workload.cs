@@ -1,6 +1,9 @@
 using DeepSharp.Bench.Harness;
 using DeepSharp.Bench.Models;
 using DeepSharp.Compression;
+using DeepSharp.Nn;
+using DeepSharp.Nn.Layers;
+using DeepSharp.Tensors;
 using DeepSharp.Training;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -9,7 +12,8 @@ namespace DeepSharp.Bench.Workloads;
 
 /// <summary>
 /// (q) Int8 inference (issue 16): the DeepSharp worker's seed model quantized (MinMax, 1,000 training
-/// images), Predict of the float and the int8 model at batch 256 and batch 1, and ONNX Runtime running
+/// images), Predict of the float and the int8 model at batch 256 and batch 1 (and the same for the
+/// convnet, glorot-initialised), wall and process CPU time, and ONNX Runtime running
 /// DeepSharp's QDQ export of the same int8 model, in the same process one after the other. Only the
 /// DeepSharp worker measures (libtorch's worker answers with nothing); only when named (--only q).
 /// </summary>
@@ -34,6 +38,23 @@ internal static class Int8Workload
             bench.Table.Add(new ResultRow("(q) int8", $"batch {batch}: float Predict (in the DeepSharp column)", "images/s", HigherIsBetter: true, [f], NoRatio: true));
             bench.Table.Add(new ResultRow("(q) int8", $"batch {batch}: ONNX Runtime 1.31.1 on the QDQ export (in the DeepSharp column)", "images/s",
                 HigherIsBetter: true, [ort], NoRatio: true));
+            // Process CPU time per image (all threads): the ratio that holds on a shared machine.
+            var fCpu = Stats.Of(ds.Select(r => 1e6 * r.Get($"cpu-float{batch}") / batch).ToList());
+            var qCpu = Stats.Of(ds.Select(r => 1e6 * r.Get($"cpu-int8{batch}") / batch).ToList());
+            var ortCpu = Stats.Of(ds.Select(r => 1e6 * r.Get($"cpu-ort{batch}") / batch).ToList());
+            bench.Log($"batch {batch}: CPU µs per image: float {fCpu.Median:F1}, int8 {qCpu.Median:F1}, ONNX Runtime {ortCpu.Median:F1}");
+            bench.Table.Add(new ResultRow("(q) int8", $"batch {batch}: int8 Predict CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false, [qCpu],
+                NoRatio: true, Verdict: $"float/int8 CPU {fCpu.Median / qCpu.Median:F2}x; ORT/int8 CPU {ortCpu.Median / qCpu.Median:F2}x"));
+            bench.Table.Add(new ResultRow("(q) int8", $"batch {batch}: float Predict CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false, [fCpu], NoRatio: true));
+            // The convnet (issue 16's second model; glorot-initialised weights: speed only).
+            var cf = Stats.Of(ds.Select(r => 1e6 * r.Get($"cpu-convnet-float{batch}") / batch).ToList());
+            var cq = Stats.Of(ds.Select(r => 1e6 * r.Get($"cpu-convnet-int8{batch}") / batch).ToList());
+            var cfWall = Stats.Of(ds.Select(r => batch / r.Get($"convnet-float{batch}")).ToList());
+            var cqWall = Stats.Of(ds.Select(r => batch / r.Get($"convnet-int8{batch}")).ToList());
+            bench.Log($"batch {batch}: convnet float {cfWall.Median:F0}, int8 {cqWall.Median:F0} images/s; CPU µs per image: float {cf.Median:F1}, int8 {cq.Median:F1}");
+            bench.Table.Add(new ResultRow("(q) int8", $"batch {batch}: convnet int8 Predict (in the DeepSharp column)", "images/s", HigherIsBetter: true, [cqWall],
+                NoRatio: true, Verdict: $"int8/float {cqWall.Median / cfWall.Median:F2}x; CPU float/int8 {cf.Median / cq.Median:F2}x (>= 2 must)"));
+            bench.Table.Add(new ResultRow("(q) int8", $"batch {batch}: convnet float Predict (in the DeepSharp column)", "images/s", HigherIsBetter: true, [cfWall], NoRatio: true));
         }
     }
 
@@ -47,25 +68,53 @@ internal static class Int8Workload
         using var session = new InferenceSession(path, new SessionOptions { IntraOpNumThreads = global::DeepSharp.Threads.Count, InterOpNumThreads = 1 });
         File.Delete(path);
         string input = session.InputMetadata.Keys.Single();
+        var convnet = Convnet();
+        var convnetQuantized = Quantization.Quantize(convnet, side.XTrain.SliceRows(0, 1000));
         var reply = new Reply();
         foreach (int batch in Batches)
         {
             var x = side.XTest.SliceRows(0, batch);
             var tensor = new DenseTensor<float>(x.ToArray(), [batch, 28, 28, 1]);
-            reply[$"float{batch}"] = Measure(() => side.Model.Predict(x, batch), min);
-            reply[$"int8{batch}"] = Measure(() => quantized.Predict(x, batch), min);
-            reply[$"ort{batch}"] = Measure(() =>
+            (reply[$"float{batch}"], reply[$"cpu-float{batch}"]) = Measure(() => side.Model.Predict(x, batch), min);
+            (reply[$"int8{batch}"], reply[$"cpu-int8{batch}"]) = Measure(() => quantized.Predict(x, batch), min);
+            (reply[$"ort{batch}"], reply[$"cpu-ort{batch}"]) = Measure(() =>
             {
                 using var results = session.Run([NamedOnnxValue.CreateFromTensor(input, tensor)]);
             }, min);
+            (reply[$"convnet-float{batch}"], reply[$"cpu-convnet-float{batch}"]) = Measure(() => convnet.Predict(x, batch), min);
+            (reply[$"convnet-int8{batch}"], reply[$"cpu-convnet-int8{batch}"]) = Measure(() => convnetQuantized.Predict(x, batch), min);
         }
         return reply;
     }
 
-    private static double Measure(Action call, double min)
+    /// <summary>The convnet of docs/benchmarks.md (conv 32, pool, conv 64, pool, Dropout, Dense 10), glorot-initialised from a fixed seed.</summary>
+    private static Sequential Convnet()
+    {
+        RandomGenerator.SetGlobalSeed(16);
+        var convnet = new Sequential(
+            new Conv2D(32, (3, 3), activation: Activation.Relu, inputShape: [28, 28, 1]),
+            new MaxPooling2D((2, 2)),
+            new Conv2D(64, (3, 3), activation: Activation.Relu),
+            new MaxPooling2D((2, 2)),
+            new Flatten(),
+            new Dropout(0.5f),
+            new Dense(10, Activation.Softmax));
+        convnet.Build(new Shape(28, 28, 1));
+        return convnet;
+    }
+
+    /// <summary>Wall seconds per call, and process CPU seconds per call over the same calls.</summary>
+    private static (double Wall, double Cpu) Measure(Action call, double min)
     {
         for (int i = 0; i < 3; i++) call();
         Thread.Sleep(50);
-        return Timing.SecondsPerCall(call, min);
+        int calls = 0;
+        var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        double wall = Timing.SecondsPerCall(() =>
+        {
+            call();
+            calls++;
+        }, min);
+        return (wall, (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds / calls);
     }
 }

@@ -101,9 +101,10 @@ internal static unsafe class QuantizedChain
                 var activation = ActivationOf(layer)!;
                 return activation == Activation.Relu || activation == Activation.Linear ? y : activation.Apply(y);
             }
-            else if (layer is QuantizedConv2D conv && batch >= 2 && layers[i + 1] is MaxPooling2D next)
+            else if (layer is QuantizedConv2D conv && (batch >= 2 || Int8Paths.Best == Int8Path.Vnni256) && layers[i + 1] is MaxPooling2D next)
             {
-                // Convolution and pool image by image, the convolution's bytes pooled while in cache.
+                // Convolution and pool image by image, the convolution's bytes pooled while in cache
+                // (on VNNI at batch 1 too: its windows are read in place, one image on one thread anyway).
                 (var nextScale, zeroPoint) = InputGrid(NextQuantized(layers, i + 1));
                 var (g, w, output) = Prepare(conv, shape);
                 var pooling = PoolGeometry(next, outShape);

@@ -5,7 +5,8 @@ namespace DeepSharp.Kernels.Cpu.Int8;
 /// the input is quantized to u8 once, then each block of output pixels is gathered (im2col, the
 /// padding filled with the zero point, which stands for 0.0), multiplied as u8 × s8 → s32 and
 /// requantized to float NHWC output or to the next layer's u8 grid
-/// (<see cref="Int8Destination"/>); a u8 input skips the quantization. Naive twin: <c>Reference.NaiveInt8.Conv2D</c>.
+/// (<see cref="Int8Destination"/>); a u8 input skips the quantization. On the VNNI path the
+/// windows are read in place instead, image by image (<see cref="Int8ImplicitConv"/>). Naive twin: <c>Reference.NaiveInt8.Conv2D</c>.
 /// </summary>
 internal static unsafe class Int8Conv2D
 {
@@ -50,6 +51,11 @@ internal static unsafe class Int8Conv2D
     private static void Run(in Conv2DGeometry g, byte* q, Int8Weights w, Int8Output output, Int8Destination y)
     {
         int pixels = g.Batch * g.OutH * g.OutW;
+        if (Int8ImplicitConv.Applies(g, w))
+        {
+            WorkerPool.Shared.For(g.Batch, new Images(g, q, w, output, y), (long)pixels * w.K * w.N / 4);
+            return;
+        }
         var body = new Pixels(g, q, w, output, y, pixels);
         WorkerPool.Shared.For((pixels + Int8Gemm.RowBlock - 1) / Int8Gemm.RowBlock, body, (long)pixels * w.K * w.N / 4);
     }
@@ -61,6 +67,12 @@ internal static unsafe class Int8Conv2D
             int p0 = index * Int8Gemm.RowBlock;
             Block(g, q, w, output, y, p0, Math.Min(Int8Gemm.RowBlock, pixels - p0));
         }
+    }
+
+    private sealed class Images(Conv2DGeometry g, byte* q, Int8Weights w, Int8Output output, Int8Destination y) : IParallelBody
+    {
+        public void Execute(int b) =>
+            Int8ImplicitConv.Image(g, q + (long)b * g.InH * g.InW * g.InC, w, output, y, (long)b * g.OutH * g.OutW);
     }
 
     /// <summary>Output pixels p0..p0+rows−1 on the calling thread: gather, multiply, requantize.</summary>

@@ -37,13 +37,18 @@ internal static unsafe class Int8ConvPool
         {
             var one = conv with { Batch = 1 };
             var onePool = pool with { Batch = 1 };
+            byte* input = q + (long)b * conv.InH * conv.InW * conv.InC;
+            byte* pooled = y + (long)b * pool.OutH * pool.OutW * pool.Channels;
+            if (Int8ImplicitConv.Applies(one, w))
+            {
+                Int8ImplicitConv.ImagePooled(one, onePool, input, w, output, scale, zeroPoint, pooled);
+                return;
+            }
             byte* image = Int8Scratch.Bytes(Int8Scratch.ConvOutput, one.OutputLength);
             var destination = Int8Destination.ToBytes(image, scale, zeroPoint);
-            byte* input = q + (long)b * conv.InH * conv.InW * conv.InC;
             int pixels = one.OutH * one.OutW;
             for (int p0 = 0; p0 < pixels; p0 += Int8Gemm.RowBlock)
                 Int8Conv2D.Block(one, input, w, output, destination, p0, Math.Min(Int8Gemm.RowBlock, pixels - p0));
-            byte* pooled = y + (long)b * pool.OutH * pool.OutW * pool.Channels;
             for (int row = 0; row < onePool.OutH; row++) Int8MaxPool.Row(onePool, image, pooled, row);
         }
     }

@@ -39,18 +39,25 @@ internal readonly unsafe struct Int8Destination
 
     /// <summary>
     /// The epilogue over <paramref name="rows"/> rows of int32 sums (stride n), written at row
-    /// <paramref name="firstRow"/> of the destination: floats directly, bytes through this
-    /// thread's float scratch.
+    /// <paramref name="firstRow"/> of the destination: floats, or bytes quantized in registers
+    /// (<see cref="Int8Epilogue.ToBytes"/>).
     /// </summary>
     public void Finish(int* acc, int rows, Int8Weights w, Int8Output output, long firstRow)
     {
         int n = w.N;
-        float* y = Floats != null ? Floats + firstRow * n : Int8Scratch.Floats(Int8Scratch.FloatOutput, (long)rows * n);
+        if (Floats == null)
+        {
+            fixed (int* columnSums = w.ColumnSums)
+            fixed (float* channelScales = output.Scales)
+            fixed (float* channelBias = output.Bias)
+                Int8Epilogue.ToBytes(acc, rows, n, output.InputZeroPoint, columnSums, channelScales, channelBias, output.Relu, Scale, ZeroPoint, Bytes + firstRow * n);
+            return;
+        }
+        float* y = Floats + firstRow * n;
         fixed (int* sums = w.ColumnSums)
         fixed (float* scales = output.Scales)
         fixed (float* bias = output.Bias)
             for (int r = 0; r < rows; r++)
                 Int8Epilogue.ToFloat(acc + (long)r * n, n, output.InputZeroPoint, sums, scales, bias, output.Relu, y + (long)r * n);
-        if (Floats == null) Int8Quantize.ToUInt8(y, rows * n, Scale, ZeroPoint, Bytes + firstRow * n);
     }
 }

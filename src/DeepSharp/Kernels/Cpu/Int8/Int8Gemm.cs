@@ -101,6 +101,11 @@ internal static unsafe class Int8Gemm
     private static void VnniInPlace(byte* a, int lda, int rows, Int8Weights w, int* c, int ldc)
     {
         int quads = w.Quads;
+        if (rows < 4)
+        {
+            Vnni1Row(a, lda, rows, w, c, ldc);
+            return;
+        }
         fixed (sbyte* pw = w.Bytes)
         {
             for (int t = 0; t < w.Tiles; t++)
@@ -124,6 +129,26 @@ internal static unsafe class Int8Gemm
                 for (; r < rows; r++)
                     Int8MicroKernels.Vnni1(a + (long)r * lda, tile, quads, ct + (long)r * ldc, cols);
                 if (pair) t++;
+            }
+        }
+    }
+
+    /// <summary>Fewer than 4 rows (batch 1), each read in place: 64 channels at a time (<see cref="Int8MicroKernels.Vnni1x4"/>), then tile by tile.</summary>
+    private static void Vnni1Row(byte* a, int lda, int rows, Int8Weights w, int* c, int ldc)
+    {
+        int quads = w.Quads;
+        long tileBytes = (long)quads * Int8Weights.TileN * 4;
+        fixed (sbyte* pw = w.Bytes)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                byte* ar = a + (long)r * lda;
+                int* cr = c + (long)r * ldc;
+                int t = 0;
+                for (; (t + 4) * Int8Weights.TileN <= w.N; t += 4)
+                    Int8MicroKernels.Vnni1x4(ar, pw + t * tileBytes, quads, cr + t * Int8Weights.TileN);
+                for (; t < w.Tiles; t++)
+                    Int8MicroKernels.Vnni1(ar, pw + t * tileBytes, quads, cr + t * Int8Weights.TileN, Math.Min(Int8Weights.TileN, w.N - t * Int8Weights.TileN));
             }
         }
     }

@@ -102,6 +102,33 @@ internal static unsafe class Int8MicroKernels
         Store(c0, c1, c, cols);
     }
 
+    /// <summary>
+    /// One row × four adjacent full tiles (64 channels): eight independent accumulators, so that a
+    /// single row (batch 1) is bound by the weights' stream, not by vpdpbusd's latency as
+    /// <see cref="Vnni1"/>'s two dependent chains are.
+    /// </summary>
+    public static void Vnni1x4(byte* a, sbyte* b, int quads, int* c)
+    {
+        Vector256<int> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector256<int> c4 = default, c5 = default, c6 = default, c7 = default;
+        long tile = (long)quads * 64;
+        sbyte* b1 = b + tile, b2 = b1 + tile, b3 = b2 + tile;
+        for (int q = 0; q < quads; q++, b += 64, b1 += 64, b2 += 64, b3 += 64)
+        {
+            var x = Vector256.Create(Unsafe.ReadUnaligned<int>(a + 4 * q)).AsByte();
+            c0 = AvxVnni.MultiplyWideningAndAdd(c0, x, Vector256.Load(b));
+            c1 = AvxVnni.MultiplyWideningAndAdd(c1, x, Vector256.Load(b + 32));
+            c2 = AvxVnni.MultiplyWideningAndAdd(c2, x, Vector256.Load(b1));
+            c3 = AvxVnni.MultiplyWideningAndAdd(c3, x, Vector256.Load(b1 + 32));
+            c4 = AvxVnni.MultiplyWideningAndAdd(c4, x, Vector256.Load(b2));
+            c5 = AvxVnni.MultiplyWideningAndAdd(c5, x, Vector256.Load(b2 + 32));
+            c6 = AvxVnni.MultiplyWideningAndAdd(c6, x, Vector256.Load(b3));
+            c7 = AvxVnni.MultiplyWideningAndAdd(c7, x, Vector256.Load(b3 + 32));
+        }
+        c0.Store(c); c1.Store(c + 8); c2.Store(c + 16); c3.Store(c + 24);
+        c4.Store(c + 32); c5.Store(c + 40); c6.Store(c + 48); c7.Store(c + 56);
+    }
+
     /// <summary>vpmaddwd on 512 bits: a rows are int16 with a stride of 2·pairs; b is one tile, 32 int16 per pair.</summary>
     public static void MultiplyAdd512x4(short* a, int lda, short* b, int pairs, int* c, int ldc, int cols)
     {

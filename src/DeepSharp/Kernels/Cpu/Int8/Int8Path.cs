@@ -8,7 +8,8 @@ namespace DeepSharp.Kernels.Cpu.Int8;
 /// </summary>
 /// <remarks>
 /// .NET 10 exposes the VNNI dot product (<c>vpdpbusd</c>) as <see cref="AvxVnni"/> on 256-bit
-/// vectors only (there is no Avx512Vnni class; Avx10v1 is false on Zen 5). Without it the
+/// vectors only (there is no Avx512Vnni class; Avx10v1 is false on Zen 5); on an AVX-512 CPU the
+/// JIT encodes it with EVEX, so kernels may keep up to 32 vectors in registers. Without it the
 /// operands are widened to int16 when they are packed and multiplied with <c>vpmaddwd</c>
 /// (Avx512BW/Avx2 <c>MultiplyAddAdjacent</c>), which is exact. <c>vpmaddubsw</c> is not used: its
 /// int16 pair sums saturate for u8 × s8 (2 · 255 · 127 &gt; 32767) unless the weights are cut to

@@ -43,6 +43,51 @@ internal sealed class Int8Weights
     /// <summary>Column tiles.</summary>
     public int Tiles => (N + TileN - 1) / TileN;
 
+    private Int8Weights? _rowPadded;
+
+    /// <summary>
+    /// The same kernel for a convolution read in place (<see cref="Int8ImplicitConv"/>): K =
+    /// <paramref name="kernelH"/> kernel rows of <paramref name="rowLength"/> = KW·Cin taps each, every
+    /// row padded with zero weights to a whole number of quads, so that a quad never straddles two
+    /// kernel rows; this instance when the rows are whole quads already. Made once and kept.
+    /// Zero weights leave the column sums as they are.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="kernelH"/> · <paramref name="rowLength"/> is not K.</exception>
+    public Int8Weights RowPadded(int kernelH, int rowLength)
+    {
+        if (kernelH <= 0 || rowLength <= 0 || (long)kernelH * rowLength != K)
+            throw new ArgumentException($"Int8 weights with K={K} do not hold {kernelH} kernel rows of {rowLength} taps.");
+        int padded = (rowLength + 3) / 4 * 4;
+        if (padded == rowLength) return this;
+        if (_rowPadded is { } made && made.K == kernelH * padded) return made;
+        var plain = Unpacked();
+        var wide = new sbyte[(long)kernelH * padded * N];
+        for (int kh = 0; kh < kernelH; kh++)
+            for (int i = 0; i < rowLength; i++)
+                plain.AsSpan((kh * rowLength + i) * N, N).CopyTo(wide.AsSpan((kh * padded + i) * N, N));
+        made = Pack(wide, kernelH * padded, N, Path);
+        _rowPadded = made;
+        return made;
+    }
+
+    /// <summary>The row-major (K, N) matrix this was packed from.</summary>
+    public sbyte[] Unpacked()
+    {
+        var w = new sbyte[(long)K * N];
+        for (int r = 0; r < K; r++)
+            for (int c = 0; c < N; c++)
+            {
+                int t = c / TileN, j = c % TileN;
+                w[(long)r * N + c] = Path switch
+                {
+                    Int8Path.Vnni256 => Bytes[(((long)t * Quads + r / 4) * TileN + j) * 4 + r % 4],
+                    Int8Path.MultiplyAdd256 or Int8Path.MultiplyAdd512 => (sbyte)Shorts[(((long)t * Pairs + r / 2) * TileN + j) * 2 + r % 2],
+                    _ => Bytes[(long)r * N + c],
+                };
+            }
+        return w;
+    }
+
     /// <summary>Packs a row-major (K, N) int8 matrix for <paramref name="path"/>.</summary>
     /// <exception cref="ArgumentException">Sizes are negative, K exceeds <see cref="MaxK"/>, the span is short, or the path is not supported here.</exception>
     public static Int8Weights Pack(ReadOnlySpan<sbyte> w, int k, int n, Int8Path path)

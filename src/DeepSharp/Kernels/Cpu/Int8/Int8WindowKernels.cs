@@ -1,0 +1,169 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace DeepSharp.Kernels.Cpu.Int8;
+
+/// <summary>
+/// The inner loops of <see cref="Int8ImplicitConv"/> (vpdpbusd): output pixels whose windows are
+/// read in place, quad q of pixel i at <c>a + i·step + offsets[q]</c>, times tiles of
+/// <see cref="Int8Weights"/> in the Vnni256 layout; int32 sums stored (not added) to C, one row of
+/// C per pixel. <c>cols</c> ≤ 16 channels of the last tile are kept. Never inlined: each keeps
+/// up to 21 vectors in registers.
+/// </summary>
+internal static unsafe class Int8WindowKernels
+{
+    /// <summary>4 pixels × two adjacent full tiles (32 channels, 16 accumulators).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // inlined into a large caller, the accumulators would spill
+    public static void Four2(byte* a, int step, int* offsets, int quads, sbyte* b, int* c, int ldc)
+    {
+        Vector256<int> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector256<int> c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector256<int> c20 = default, c21 = default, c22 = default, c23 = default;
+        Vector256<int> c30 = default, c31 = default, c32 = default, c33 = default;
+        byte* a1 = a + step, a2 = a1 + step, a3 = a2 + step;
+        sbyte* d = b + (long)quads * 64;
+        for (int q = 0; q < quads; q++, b += 64, d += 64)
+        {
+            int o = offsets[q];
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 32);
+            var b2 = Vector256.Load(d);
+            var b3 = Vector256.Load(d + 32);
+            var x = Vector256.Create(Unsafe.ReadUnaligned<int>(a + o)).AsByte();
+            c00 = AvxVnni.MultiplyWideningAndAdd(c00, x, b0);
+            c01 = AvxVnni.MultiplyWideningAndAdd(c01, x, b1);
+            c02 = AvxVnni.MultiplyWideningAndAdd(c02, x, b2);
+            c03 = AvxVnni.MultiplyWideningAndAdd(c03, x, b3);
+            x = Vector256.Create(Unsafe.ReadUnaligned<int>(a1 + o)).AsByte();
+            c10 = AvxVnni.MultiplyWideningAndAdd(c10, x, b0);
+            c11 = AvxVnni.MultiplyWideningAndAdd(c11, x, b1);
+            c12 = AvxVnni.MultiplyWideningAndAdd(c12, x, b2);
+            c13 = AvxVnni.MultiplyWideningAndAdd(c13, x, b3);
+            x = Vector256.Create(Unsafe.ReadUnaligned<int>(a2 + o)).AsByte();
+            c20 = AvxVnni.MultiplyWideningAndAdd(c20, x, b0);
+            c21 = AvxVnni.MultiplyWideningAndAdd(c21, x, b1);
+            c22 = AvxVnni.MultiplyWideningAndAdd(c22, x, b2);
+            c23 = AvxVnni.MultiplyWideningAndAdd(c23, x, b3);
+            x = Vector256.Create(Unsafe.ReadUnaligned<int>(a3 + o)).AsByte();
+            c30 = AvxVnni.MultiplyWideningAndAdd(c30, x, b0);
+            c31 = AvxVnni.MultiplyWideningAndAdd(c31, x, b1);
+            c32 = AvxVnni.MultiplyWideningAndAdd(c32, x, b2);
+            c33 = AvxVnni.MultiplyWideningAndAdd(c33, x, b3);
+        }
+        int* r = c;
+        c00.Store(r); c01.Store(r + 8); c02.Store(r + 16); c03.Store(r + 24);
+        r += ldc;
+        c10.Store(r); c11.Store(r + 8); c12.Store(r + 16); c13.Store(r + 24);
+        r += ldc;
+        c20.Store(r); c21.Store(r + 8); c22.Store(r + 16); c23.Store(r + 24);
+        r += ldc;
+        c30.Store(r); c31.Store(r + 8); c32.Store(r + 16); c33.Store(r + 24);
+    }
+
+    /// <summary>4 pixels × one tile.</summary>
+    /// <summary>
+    /// A 2×2 max-pool window of pixels (at a, a + step, a + rowStep, a + rowStep + step) × two full
+    /// tiles: the four pixels' sums as in <see cref="Four2"/>, and only their max stored (32 ints at c).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // inlined into a large caller, the accumulators would spill
+    public static void Pooled2x2(byte* a, int step, long rowStep, int* offsets, int quads, sbyte* b, int* c)
+    {
+        Vector256<int> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector256<int> c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector256<int> c20 = default, c21 = default, c22 = default, c23 = default;
+        Vector256<int> c30 = default, c31 = default, c32 = default, c33 = default;
+        byte* a1 = a + step, a2 = a + rowStep, a3 = a2 + step;
+        sbyte* d = b + (long)quads * 64;
+        for (int q = 0; q < quads; q++, b += 64, d += 64)
+        {
+            int o = offsets[q];
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 32);
+            var b2 = Vector256.Load(d);
+            var b3 = Vector256.Load(d + 32);
+            var x = Vector256.Create(Unsafe.ReadUnaligned<int>(a + o)).AsByte();
+            c00 = AvxVnni.MultiplyWideningAndAdd(c00, x, b0);
+            c01 = AvxVnni.MultiplyWideningAndAdd(c01, x, b1);
+            c02 = AvxVnni.MultiplyWideningAndAdd(c02, x, b2);
+            c03 = AvxVnni.MultiplyWideningAndAdd(c03, x, b3);
+            x = Vector256.Create(Unsafe.ReadUnaligned<int>(a1 + o)).AsByte();
+            c10 = AvxVnni.MultiplyWideningAndAdd(c10, x, b0);
+            c11 = AvxVnni.MultiplyWideningAndAdd(c11, x, b1);
+            c12 = AvxVnni.MultiplyWideningAndAdd(c12, x, b2);
+            c13 = AvxVnni.MultiplyWideningAndAdd(c13, x, b3);
+            x = Vector256.Create(Unsafe.ReadUnaligned<int>(a2 + o)).AsByte();
+            c20 = AvxVnni.MultiplyWideningAndAdd(c20, x, b0);
+            c21 = AvxVnni.MultiplyWideningAndAdd(c21, x, b1);
+            c22 = AvxVnni.MultiplyWideningAndAdd(c22, x, b2);
+            c23 = AvxVnni.MultiplyWideningAndAdd(c23, x, b3);
+            x = Vector256.Create(Unsafe.ReadUnaligned<int>(a3 + o)).AsByte();
+            c30 = AvxVnni.MultiplyWideningAndAdd(c30, x, b0);
+            c31 = AvxVnni.MultiplyWideningAndAdd(c31, x, b1);
+            c32 = AvxVnni.MultiplyWideningAndAdd(c32, x, b2);
+            c33 = AvxVnni.MultiplyWideningAndAdd(c33, x, b3);
+        }
+        Vector256.Max(Vector256.Max(c00, c10), Vector256.Max(c20, c30)).Store(c);
+        Vector256.Max(Vector256.Max(c01, c11), Vector256.Max(c21, c31)).Store(c + 8);
+        Vector256.Max(Vector256.Max(c02, c12), Vector256.Max(c22, c32)).Store(c + 16);
+        Vector256.Max(Vector256.Max(c03, c13), Vector256.Max(c23, c33)).Store(c + 24);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // inlined into a large caller, the accumulators would spill
+    public static void Four(byte* a, int step, int* offsets, int quads, sbyte* b, int* c, int ldc, int cols)
+    {
+        Vector256<int> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector256<int> c20 = default, c21 = default, c30 = default, c31 = default;
+        byte* a1 = a + step, a2 = a1 + step, a3 = a2 + step;
+        for (int q = 0; q < quads; q++, b += 64)
+        {
+            int o = offsets[q];
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 32);
+            var x = Vector256.Create(Unsafe.ReadUnaligned<int>(a + o)).AsByte();
+            c00 = AvxVnni.MultiplyWideningAndAdd(c00, x, b0);
+            c01 = AvxVnni.MultiplyWideningAndAdd(c01, x, b1);
+            x = Vector256.Create(Unsafe.ReadUnaligned<int>(a1 + o)).AsByte();
+            c10 = AvxVnni.MultiplyWideningAndAdd(c10, x, b0);
+            c11 = AvxVnni.MultiplyWideningAndAdd(c11, x, b1);
+            x = Vector256.Create(Unsafe.ReadUnaligned<int>(a2 + o)).AsByte();
+            c20 = AvxVnni.MultiplyWideningAndAdd(c20, x, b0);
+            c21 = AvxVnni.MultiplyWideningAndAdd(c21, x, b1);
+            x = Vector256.Create(Unsafe.ReadUnaligned<int>(a3 + o)).AsByte();
+            c30 = AvxVnni.MultiplyWideningAndAdd(c30, x, b0);
+            c31 = AvxVnni.MultiplyWideningAndAdd(c31, x, b1);
+        }
+        Store(c00, c01, c, cols);
+        Store(c10, c11, c + ldc, cols);
+        Store(c20, c21, c + 2 * ldc, cols);
+        Store(c30, c31, c + 3 * ldc, cols);
+    }
+
+    /// <summary>1 pixel × one tile.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // inlined into a large caller, the accumulators would spill
+    public static void One(byte* a, int* offsets, int quads, sbyte* b, int* c, int cols)
+    {
+        Vector256<int> c0 = default, c1 = default;
+        for (int q = 0; q < quads; q++, b += 64)
+        {
+            var x = Vector256.Create(Unsafe.ReadUnaligned<int>(a + offsets[q])).AsByte();
+            c0 = AvxVnni.MultiplyWideningAndAdd(c0, x, Vector256.Load(b));
+            c1 = AvxVnni.MultiplyWideningAndAdd(c1, x, Vector256.Load(b + 32));
+        }
+        Store(c0, c1, c, cols);
+    }
+
+    private static void Store(Vector256<int> lo, Vector256<int> hi, int* c, int cols)
+    {
+        if (cols == Int8Weights.TileN)
+        {
+            lo.Store(c);
+            hi.Store(c + 8);
+            return;
+        }
+        int* tmp = stackalloc int[Int8Weights.TileN];
+        lo.Store(tmp);
+        hi.Store(tmp + 8);
+        for (int j = 0; j < cols; j++) c[j] = tmp[j];
+    }
+}
