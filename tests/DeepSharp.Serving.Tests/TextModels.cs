@@ -19,6 +19,7 @@ internal static class TextModels
 
     private static readonly Lazy<Model> s_classifier = new(TrainClassifier);
     private static readonly Lazy<Model> s_generator = new(TrainGenerator);
+    private static readonly Lazy<Model> s_subword = new(() => TrainClassifier(subwords: true));
 
     /// <summary>Texts of good words → 1, of bad words → 0; sequences of 6 word ids.</summary>
     public static Model Classifier => s_classifier.Value;
@@ -26,7 +27,12 @@ internal static class TextModels
     /// <summary>A character model (a functional graph over int32 ids, 8 positions) that continues "" with "abc" and "ab" with "c".</summary>
     public static Model Generator => s_generator.Value;
 
-    private static Model TrainClassifier()
+    /// <summary>The same sentiment task through a WordPiece tokenizer trained on its texts (pieces kept in the model file); sequences of 8 ids.</summary>
+    public static Model SubwordClassifier => s_subword.Value;
+
+    private static Model TrainClassifier() => TrainClassifier(subwords: false);
+
+    private static Model TrainClassifier(bool subwords)
     {
         var random = new Random(3);
         var texts = new List<string>();
@@ -38,13 +44,16 @@ internal static class TextModels
             texts.Add(string.Join(" ", Enumerable.Range(0, 1 + random.Next(5)).Select(_ => words[random.Next(words.Length)])) + (random.Next(3) == 0 ? "!" : ""));
             labels.Add(good ? 1 : 0);
         }
-        var vectorizer = new TextVectorizer(outputSequenceLength: 6).Adapt(texts);
+        int length = subwords ? 8 : 6;
+        var vectorizer = subwords
+            ? new TextVectorizer(outputSequenceLength: length, tokenizer: WordPieceTokenizer.Train(texts, vocabularySize: 24))
+            : new TextVectorizer(outputSequenceLength: length).Adapt(texts);
         RandomGenerator.SetGlobalSeed(5);
-        var model = new Sequential(new Embedding(vectorizer.VocabularySize, 8, inputShape: [6], maskZero: true), new GlobalAveragePooling1D(), new Dense(1, Activation.Sigmoid));
+        var model = new Sequential(new Embedding(vectorizer.VocabularySize, 8, inputShape: [length], maskZero: true), new GlobalAveragePooling1D(), new Dense(1, Activation.Sigmoid));
         model.TextVectorizer = vectorizer;
         model.Compile(new Adam(0.05f), new BinaryCrossentropy());
         model.Fit(vectorizer.Vectorize(texts), Tensor.FromArray([.. labels], labels.Count, 1), batchSize: 32, epochs: 20, verbose: 0);
-        return SavedAndLoaded(model, "sentiment");
+        return SavedAndLoaded(model, subwords ? "sentiment-subwords" : "sentiment");
     }
 
     private static Model TrainGenerator()
