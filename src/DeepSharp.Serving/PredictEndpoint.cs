@@ -79,23 +79,35 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
         else await WriteResponse(context, outputs, inputs);
     }
 
-    /// <summary>A model with several inputs or outputs: named JSON inputs, run as the request's own batch on the thread pool.</summary>
+    /// <summary>A model with several inputs or outputs: named JSON inputs or raw float32 blocks, batched as packed rows (<see cref="PackedRows"/>).</summary>
     private async Task HandleMultiTensor(HttpContext context, string type)
     {
-        if (type != "application/json")
-            throw new BadRequestException(415, $"Content-Type '{type}' is not accepted: this model has {model.InputNames.Count} inputs and {model.OutputNames.Count} outputs; send application/json {{\"inputs\": {{\"name\": [...]}}}}");
-        var (buffer, length) = await ReadBody(context);
-        (DeepSharp.Tensors.Tensor[] Inputs, int Count) parsed;
+        if (type is not ("application/json" or "application/octet-stream"))
+            throw new BadRequestException(415, $"Content-Type '{type}' is not accepted: this model has {model.InputNames.Count} inputs and {model.OutputNames.Count} outputs; send application/json {{\"inputs\": {{\"name\": [...]}}}} or application/octet-stream (every input's float32 samples in turn)");
+        (float[] Rows, int Count) parsed;
+        inference.Arrive(); // the batcher may wait for this request while its body is read
         try
         {
-            parsed = MultiTensorInputs.Parse(buffer.AsSpan(0, length), model, options.MaxInputsPerRequest);
+            var (buffer, length) = await ReadBody(context);
+            try
+            {
+                parsed = type == "application/json"
+                    ? MultiTensorInputs.Parse(buffer.AsSpan(0, length), model, options.MaxInputsPerRequest)
+                    : BinaryTensors.ParseMany(buffer.AsSpan(0, length), context.Request, model, options.MaxInputsPerRequest);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
-        finally
+        catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            inference.Depart();
+            throw;
         }
-        var outputs = await Task.Run(() => model.Model.Predict(parsed.Inputs, batchSize: parsed.Count, context.RequestAborted), context.RequestAborted);
-        await MultiTensorInputs.WriteResponse(context, model, outputs, parsed.Count);
+        var outputs = await inference.PredictAsync(parsed.Rows, parsed.Count); // departs the request before queueing it
+        if (WantsBinary(context.Request)) await BinaryTensors.WriteManyResponse(context, outputs, parsed.Count, model);
+        else await MultiTensorInputs.WriteResponse(context, model, outputs, parsed.Count);
     }
 
     /// <summary>Whether the client asked for raw float32 outputs (<c>Accept: application/octet-stream</c>).</summary>
