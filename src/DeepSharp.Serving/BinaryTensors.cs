@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -20,7 +21,7 @@ internal static class BinaryTensors
     /// <summary>The header that carries a binary body's shape, batch axis first.</summary>
     public const string ShapeHeader = "X-Shape";
 
-    /// <summary>The inputs of <paramref name="body"/>; 400 or 413 when they do not fit the model or the limits.</summary>
+    /// <summary>The inputs of <paramref name="body"/> in an array rented from <see cref="ArrayPool{T}.Shared"/> (maybe longer; return it once the model has read them); 400 or 413 when they do not fit the model or the limits.</summary>
     public static (float[] Values, int Count) Parse(ReadOnlySpan<byte> body, HttpRequest request, ServedModel model, int maxInputs)
     {
         long rowBytes = model.InputSize * 4L;
@@ -29,16 +30,22 @@ internal static class BinaryTensors
         int count = (int)(body.Length / rowBytes);
         if (count > maxInputs) throw new BadRequestException(413, $"the body holds {count} inputs; send at most {maxInputs}");
         CheckShapeHeader(request, count, [model.InputShape]);
-        var values = new float[count * model.InputSize];
-        body.CopyTo(MemoryMarshal.AsBytes(values.AsSpan()));
+        int length = count * model.InputSize;
+        var values = ArrayPool<float>.Shared.Rent(length);
+        var span = values.AsSpan(0, length);
+        body.CopyTo(MemoryMarshal.AsBytes(span));
         if (!BitConverter.IsLittleEndian)
         {
-            var raw = MemoryMarshal.Cast<float, int>(values.AsSpan());
+            var raw = MemoryMarshal.Cast<float, int>(span);
             BinaryPrimitives.ReverseEndianness(raw, raw);
         }
-        for (int i = 0; i < values.Length; i++)
-            if (!float.IsFinite(values[i]))
-                throw new BadRequestException(400, $"input {i / model.InputSize}, value {i % model.InputSize}: {values[i].ToString(CultureInfo.InvariantCulture)} is not a finite float32");
+        int bad = IndexOfNonFinite(span);
+        if (bad >= 0)
+        {
+            string value = span[bad].ToString(CultureInfo.InvariantCulture);
+            ArrayPool<float>.Shared.Return(values);
+            throw new BadRequestException(400, $"input {bad / model.InputSize}, value {bad % model.InputSize}: {value} is not a finite float32");
+        }
         return (values, count);
     }
 
@@ -106,6 +113,25 @@ internal static class BinaryTensors
         return values;
     }
 
+    /// <summary>The index of the first NaN or infinity in <paramref name="values"/>, or -1 (vectorised: x − x is 0 only for finite x).</summary>
+    internal static int IndexOfNonFinite(ReadOnlySpan<float> values)
+    {
+        int i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            var floats = MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(values);
+            for (int v = 0; v < floats.Length; v++)
+            {
+                var d = floats[v] - floats[v];
+                if (!System.Numerics.Vector.EqualsAll(d, System.Numerics.Vector<float>.Zero)) break;
+                i += System.Numerics.Vector<float>.Count;
+            }
+        }
+        for (; i < values.Length; i++)
+            if (!float.IsFinite(values[i])) return i;
+        return -1;
+    }
+
     /// <summary>"N,d1,d2;N,e1" for the shapes with a batch of <paramref name="count"/>.</summary>
     private static string ShapesText(int count, IReadOnlyList<Shape> shapes)
     {
@@ -117,6 +143,17 @@ internal static class BinaryTensors
             foreach (int d in shape.ToArray()) text.Append(',').Append(d.ToString(CultureInfo.InvariantCulture));
         }
         return text.ToString();
+    }
+
+    [ThreadStatic] private static (Shape Shape, string Text)? t_oneRow;
+
+    /// <summary>The X-Shape of one output row, kept per thread (a server answers one model's shape).</summary>
+    private static string OneRowHeader(Shape shape)
+    {
+        if (t_oneRow is { } cached && cached.Shape == shape) return cached.Text;
+        string text = ShapesText(1, [shape]);
+        t_oneRow = (shape, text);
+        return text;
     }
 
     private static string Describe(IReadOnlyList<string> names, IReadOnlyList<Shape> shapes) =>
@@ -135,7 +172,7 @@ internal static class BinaryTensors
             BinaryPrimitives.ReverseEndianness(raw, raw);
         }
         buffer.Advance(values.Length * 4);
-        context.Response.Headers[ShapeHeader] = ShapesText(count, [outputShape]);
+        context.Response.Headers[ShapeHeader] = count == 1 ? OneRowHeader(outputShape) : ShapesText(count, [outputShape]);
         return ResponseBuffer.Send(context, buffer, "application/octet-stream");
     }
 

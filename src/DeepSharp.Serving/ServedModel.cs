@@ -56,7 +56,7 @@ public sealed class ServedModel
         if (model.TextVectorizer is { } vectorizer && InputShape.Rank == 1)
         {
             TextVectorizer = vectorizer;
-            bool generative = OutputShape.Rank == 2 && OutputShape[0] == InputShape[0] && OutputShape[1] == vectorizer.VocabularySize && vectorizer.SplitMode == DeepSharp.Text.Split.Character;
+            bool generative = OutputShape.Rank == 2 && OutputShape[0] == InputShape[0] && OutputShape[1] == vectorizer.VocabularySize && InputShape[0] >= 2;
             TextKind = generative ? TextKind.Generator : TextKind.Classifier;
         }
     }
@@ -64,7 +64,7 @@ public sealed class ServedModel
     /// <summary>The vectorizer that turns text into this model's input ids (kept in its model file); null for models that do not take text.</summary>
     public DeepSharp.Text.TextVectorizer? TextVectorizer { get; }
 
-    /// <summary>What the model does with text: nothing, classify it, or continue it (a character model scoring the next character at every position).</summary>
+    /// <summary>What the model does with text: nothing, classify it, or continue it (a causal model scoring the next token at every position).</summary>
     public TextKind TextKind { get; }
 
     /// <summary>Whether the model gives one sigmoid probability (a binary classifier: class 1's probability; reported as two classes).</summary>
@@ -152,6 +152,6 @@ public enum TextKind
     /// <summary>Texts are vectorized and classified: the answer holds class probabilities.</summary>
     Classifier,
 
-    /// <summary>A character model: the text is continued one sampled character at a time.</summary>
+    /// <summary>A causal model over the vectorizer's tokens (characters, words or subwords; scores of the next token at every position): the text is continued one sampled token at a time.</summary>
     Generator,
 }

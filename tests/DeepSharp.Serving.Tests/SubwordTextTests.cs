@@ -3,7 +3,7 @@ using DeepSharp.Text;
 
 namespace DeepSharp.Serving.Tests;
 
-/// <summary>A classifier trained on WordPiece subwords, its pieces read back from its model file, serves raw text.</summary>
+/// <summary>A classifier trained on WordPiece subwords, its pieces read back from its model file, serves raw text; a word model continues text.</summary>
 public class SubwordTextTests
 {
     [Fact]
@@ -25,5 +25,21 @@ public class SubwordTextTests
         Assert.Equal("text", (string)info["input_kind"]!);
         Assert.Equal("wordpiece", (string)info["text"]!["tokenizer"]!);
         Assert.Equal(tokenizer.VocabularySize + 1, (int)info["text"]!["vocabulary_size"]!);
+    }
+
+    [Fact]
+    public async Task AWordModelContinuesTextWithWords()
+    {
+        await using var server = new ModelServer(new ServedModel(TextModels.WordGenerator, name: "cycle"), new ServingOptions { Port = 0 });
+        await server.StartAsync();
+        using var client = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(30) };
+        var json = await Requests.Read(await client.PostAsync("/v1/predict", Requests.Json("""{"texts": ["Two", "four five"], "temperature": 0, "max_length": 2}""")), 200);
+        var continuations = json["continuations"]!.AsArray();
+        Assert.Equal(" three four", (string)continuations[0]!["continuation"]!); // text + continuation reads on
+        Assert.Equal(" one two", (string)continuations[1]!["continuation"]!);
+        var info = JsonNode.Parse(await client.GetStringAsync("/v1/model"))!;
+        Assert.Equal("generate", (string)info["text"]!["task"]!);
+        json = await Requests.Read(await client.PostAsync("/v1/predict", Requests.Json("""{"text": ""}""")), 400);
+        Assert.Contains("give a prompt", (string)json["error"]!);
     }
 }

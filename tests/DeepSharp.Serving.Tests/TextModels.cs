@@ -20,6 +20,10 @@ internal static class TextModels
     private static readonly Lazy<Model> s_classifier = new(TrainClassifier);
     private static readonly Lazy<Model> s_generator = new(TrainGenerator);
     private static readonly Lazy<Model> s_subword = new(() => TrainClassifier(subwords: true));
+    private static readonly Lazy<Model> s_words = new(TrainWordGenerator);
+
+    /// <summary>A word model (6 positions) that learned the cycle one → two → three → four → five → one.</summary>
+    public static Model WordGenerator => s_words.Value;
 
     /// <summary>Texts of good words → 1, of bad words → 0; sequences of 6 word ids.</summary>
     public static Model Classifier => s_classifier.Value;
@@ -68,6 +72,20 @@ internal static class TextModels
         model.Compile(new Adam(0.05f), new SparseCategoricalCrossentropy(fromLogits: true, ignoreClass: 0));
         model.Fit(x, y, batchSize: 16, epochs: 20, verbose: 0);
         return SavedAndLoaded(model, "abc");
+    }
+
+    private static Model TrainWordGenerator()
+    {
+        string[] cycle = ["one", "two", "three", "four", "five"];
+        var vectorizer = new TextVectorizer(outputSequenceLength: 6).Adapt([string.Join(' ', cycle)]);
+        var texts = Enumerable.Range(0, 5).Select(s => string.Join(' ', Enumerable.Range(s, 7).Select(i => cycle[i % 5]))).ToArray();
+        var next = texts.SelectMany(t => vectorizer.Ids(t).Skip(1).Take(6)).ToArray();
+        RandomGenerator.SetGlobalSeed(7);
+        var model = new Sequential([new Embedding(vectorizer.VocabularySize, 16, inputShape: [6]), new Dense(vectorizer.VocabularySize)], name: "cycle");
+        model.TextVectorizer = vectorizer;
+        model.Compile(new Adam(0.05f), new SparseCategoricalCrossentropy(fromLogits: true));
+        model.Fit(vectorizer.Vectorize(texts), Tensor.Wrap(next, 5, 6), batchSize: 5, epochs: 150, verbose: 0);
+        return SavedAndLoaded(model, "cycle");
     }
 
     private static Model SavedAndLoaded(Model model, string name)

@@ -42,7 +42,6 @@ internal static class GenerateCommand
             : throw new DataFormatException($"{modelPath}: a text model takes (batch, positions) token ids, at least 2 positions; its input is {model.Layers[0].BuiltInputShape}.");
         var (vectorizer, source) = Vectorizer(model, modelPath, vocabularyGiven?.FullName, context);
         var sampler = new TokenSampler(temperature, topK, topP, new RandomGenerator(seed));
-        string separator = prompt.Length > 0 && vectorizer.SplitMode == Split.Whitespace && vectorizer.Tokenizer is null ? " " : "";
         for (int i = 0; i < count; i++)
         {
             string continuation;
@@ -59,7 +58,7 @@ internal static class GenerateCommand
                 throw new DeepSharpException($"{modelPath}: {e.Message.Split(" (Parameter")[0]}", e);
             }
             // Made of the vocabulary's tokens: escaped, so that a file cannot drive the terminal.
-            Console.WriteLine(TerminalText.Escape(continuation.Length > 0 ? prompt + separator + continuation : prompt));
+            Console.WriteLine(TerminalText.Escape(prompt + continuation));
         }
         return 0;
     }

@@ -39,7 +39,9 @@ public static class TextGenerator
     /// as <c>deepsharp train names</c> trains) — the marker: such a model starts from the marker, so an
     /// empty prompt draws a whole word. Words (whitespace split) and subwords work the same way, with
     /// no marker. Padding and [UNK] are never drawn. A model with Transformer decoder blocks steps
-    /// with a KV cache. Returns the generated tokens' text (<see cref="TextVectorizer.Decode"/>), without the prompt.
+    /// with a KV cache. Returns the text the generated tokens add to the prompt (as decoded:
+    /// standardized), so that prompt + continuation reads on — " three four" after the words "one two",
+    /// "ing" after the subword "play".
     /// </summary>
     /// <exception cref="ArgumentException">The model does not take one sequence of token ids, the prompt gives no token to start from (no marker), or it leaves no position to continue.</exception>
     /// <exception cref="ShapeMismatchException">The model's scores per position are not one per id of the vectorizer.</exception>
@@ -61,7 +63,10 @@ public static class TextGenerator
         if (start.Count >= context)
             throw new ArgumentException($"The prompt has {promptTokens} tokens; model '{model.Name}' sees {context} positions, so at most {context - 1 - (marker > 0 ? 1 : 0)} tokens leave room to continue it.", nameof(prompt));
         using var _ = NoGrad.Scope();
-        return vectorizer.Decode(Sample(model, context, vectorizer.VocabularySize, start, marker, maxTokens ?? int.MaxValue, sampler, cancellationToken));
+        var generated = Sample(model, context, vectorizer.VocabularySize, start, marker, maxTokens ?? int.MaxValue, sampler, cancellationToken);
+        // The text the new tokens add to the prompt's: for words a space and the words, for subwords maybe the rest of the last word.
+        string prefix = vectorizer.Decode(start), full = vectorizer.Decode([.. start, .. generated]);
+        return full.StartsWith(prefix, StringComparison.Ordinal) ? full[prefix.Length..] : vectorizer.Decode(generated);
     }
 
     /// <summary>The id of the end marker '.' in a character vectorizer's vocabulary, or -1 (none, or not a character vectorizer).</summary>
