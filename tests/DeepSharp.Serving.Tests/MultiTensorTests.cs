@@ -154,12 +154,12 @@ public sealed class MultiTensorTests : IAsyncLifetime
             return Enumerable.Range(0, bytes.Length / 4).Select(k => System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(k * 4))).ToArray();
         }).ToArray();
         start.Release(requests);
-        await Task.WhenAll(answers);
+        var results = await Task.WhenAll(answers);
         for (int i = 0; i < requests; i++)
         {
             var expected = _model.Predict([Tensor.FromArray(samples[i].Image, 1, 2, 3), Tensor.FromArray(samples[i].Extra, 1, 4)]);
             float[] want = [.. expected[0].ToArray(), .. expected[1].ToArray()];
-            var got = answers[i].Result;
+            var got = results[i];
             Assert.Equal(want.Length, got.Length);
             for (int k = 0; k < want.Length; k++) Assert.True(Math.Abs(want[k] - got[k]) < 1e-5f, $"request {i}, value {k}: {got[k]} vs Predict {want[k]}");
         }
