@@ -2,15 +2,18 @@
 // as one native executable without the .NET runtime (docs/packages.md gives the commands and figures).
 //   AotInference MODEL                      one image of zeros: prints the output, shows the model runs
 //   AotInference MODEL IMAGES [LABELS]      idx3-ubyte images (MNIST's format, or .gz), idx1-ubyte labels
+//   --outputs (anywhere)                     also prints every output value of every sample, round-trip exact
 using System.Diagnostics;
 using DeepSharp;
 using DeepSharp.Data.Datasets;
 using DeepSharp.Tensors;
 using DeepSharp.Training;
 
+bool printOutputs = args.Contains("--outputs");
+args = [.. args.Where(a => a != "--outputs")];
 if (args.Length is < 1 or > 3)
 {
-    Console.Error.WriteLine("usage: AotInference MODEL.safetensors [IMAGES-idx3-ubyte [LABELS-idx1-ubyte]]");
+    Console.Error.WriteLine("usage: AotInference MODEL.safetensors [IMAGES-idx3-ubyte [LABELS-idx1-ubyte]] [--outputs]");
     return 2;
 }
 try
@@ -52,6 +55,8 @@ try
             if (values[i * classes + c] > values[i * classes + best]) best = c;
         if (labels is not null && best == labels[i]) correct++;
         if (i < 5) Console.WriteLine($"sample {i}: class {best} ({values[i * classes + best]:F4})");
+        if (printOutputs)
+            Console.WriteLine($"outputs {i}: {string.Join(' ', values.Skip(i * classes).Take(classes).Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))}");
     }
     if (labels is not null) Console.WriteLine($"accuracy: {(double)correct / n:P2} on {n} images");
     Console.WriteLine($"{n} sample(s) of {inputShape.ToBatchString()}: model loaded in {loadMs:F1} ms, predicted in {totalMs - loadMs:F1} ms");

@@ -14,11 +14,17 @@ internal sealed class DirectInference(ServedModel model, ServingMetrics metrics)
     public Task<float[]> PredictAsync(float[] values, int count)
     {
         if (_stopped) throw new BadRequestException(503, "the server is shutting down");
-        var data = values.Length == count * model.InputSize ? values : values[..(count * model.InputSize)];
         long start = Stopwatch.GetTimestamp();
-        var y = model.Model.Predict(Tensor.Wrap(data, model.InputShape.WithBatch(count)), batchSize: count);
+        float[] outputs;
+        if (model.IsMultiTensor) // packed rows (PackedRows): one tensor per input, the outputs packed back
+            outputs = PackedRows.FromTensors(model.Model.Predict(PackedRows.ToTensors(values.AsSpan(0, count * model.PackedInputSize), model.InputShapes, count), batchSize: count), count);
+        else
+        {
+            var data = values.Length == count * model.InputSize ? values : values[..(count * model.InputSize)];
+            outputs = model.Model.Predict(Tensor.Wrap(data, model.InputShape.WithBatch(count)), batchSize: count).ToArray();
+        }
         metrics.RecordBatch(count, Stopwatch.GetElapsedTime(start).TotalSeconds);
-        return Task.FromResult(y.ToArray());
+        return Task.FromResult(outputs);
     }
 
     public void Arrive() { }

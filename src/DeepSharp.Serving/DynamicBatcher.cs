@@ -10,6 +10,7 @@ namespace DeepSharp.Serving;
 /// waited <see cref="ServingOptions.MaxWait"/>, runs the model once on the whole batch and hands each
 /// request its rows. A request with more inputs than a batch holds runs alone. The batch's inputs are
 /// copied into one buffer kept for the server's life, so a warm batcher allocates only the outputs.
+/// A model with several inputs or outputs is batched the same way, its requests' samples as packed rows (<see cref="PackedRows"/>).
 /// </summary>
 internal sealed class DynamicBatcher : IInference
 {
@@ -38,7 +39,7 @@ internal sealed class DynamicBatcher : IInference
         _maxBatch = options.MaxBatchSize;
         _maxQueued = options.MaxQueuedRequests;
         _maxWaitTicks = (long)(options.MaxWait.TotalSeconds * Stopwatch.Frequency);
-        _input = Tensor.Empty(model.InputShape.WithBatch(_maxBatch));
+        _input = model.IsMultiTensor ? Tensor.Empty(new Shape(_maxBatch, model.PackedInputSize)) : Tensor.Empty(model.InputShape.WithBatch(_maxBatch));
         _loop = new Thread(Loop) { IsBackground = true, Name = "DeepSharp dynamic batcher" };
         _loop.Start();
     }
@@ -139,10 +140,11 @@ internal sealed class DynamicBatcher : IInference
     {
         Interlocked.Add(ref _queued, -batch.Count);
         _metrics.AddQueued(-batch.Count);
-        int size = _model.InputSize, outSize = _model.OutputSize;
+        int size = _model.PackedInputSize, outSize = _model.PackedOutputSize;
         try
         {
-            Tensor x;
+            ReadOnlySpan<float> packed;
+            Tensor? x;
             if (rows <= _maxBatch)
             {
                 var span = _input.Span;
@@ -153,11 +155,18 @@ internal sealed class DynamicBatcher : IInference
                     offset += work.Count * size;
                 }
                 x = _input.SliceRows(0, rows);
+                packed = span[..(rows * size)];
             }
             else // one request larger than a batch: Predict splits it
-                x = Tensor.FromArray(batch[0].Values[..(rows * size)], _model.InputShape.WithBatch(rows));
+            {
+                x = _model.IsMultiTensor ? null : Tensor.FromArray(batch[0].Values[..(rows * size)], _model.InputShape.WithBatch(rows));
+                packed = batch[0].Values.AsSpan(0, rows * size);
+            }
             long start = Stopwatch.GetTimestamp();
-            var y = _model.Model.Predict(x, batchSize: _maxBatch).Span;
+            // A model with several inputs or outputs: each input's tensor from the packed rows, the outputs packed back.
+            var y = _model.IsMultiTensor
+                ? PackedRows.FromTensors(_model.Model.Predict(PackedRows.ToTensors(packed, _model.InputShapes, rows), batchSize: _maxBatch), rows).AsSpan()
+                : _model.Model.Predict(x!, batchSize: _maxBatch).Span;
             _metrics.RecordBatch(rows, Stopwatch.GetElapsedTime(start).TotalSeconds);
             int row = 0;
             foreach (var work in batch)

@@ -48,7 +48,7 @@ internal static class JsonInputs
     {
         if (reader.TokenType != JsonTokenType.StartArray) throw Bad($"{what} must be an array with one entry per input");
         int size = shape.Size;
-        var values = new float[Math.Min(maxInputs, 8) * (long)size];
+        var values = new float[size]; // one input, as most requests hold; doubled as more come
         int count = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {

@@ -25,6 +25,12 @@ internal static class ModelInfo
                 ["vocabulary_size"] = vectorizer.VocabularySize,
                 ["sequence_length"] = model.InputShape[0],
                 ["split"] = vectorizer.SplitMode == DeepSharp.Text.Split.Character ? "character" : "whitespace",
+                ["tokenizer"] = vectorizer.Tokenizer switch
+                {
+                    DeepSharp.Text.WordPieceTokenizer => "wordpiece",
+                    DeepSharp.Text.BpeTokenizer bpe => "bpe:" + bpe.Name,
+                    _ => null,
+                },
                 ["max_text_length"] = TextRequest.MaxTextLength,
                 ["max_temperature"] = TextRequest.MaxTemperature,
             } : null,

@@ -8,15 +8,15 @@ namespace DeepSharp.Serving;
 /// Requests to a model with several inputs or outputs: <c>{"inputs": {"a": [a1, a2], "b": [b1, b2]}}</c>,
 /// every input named once, each an array of the same number of entries (flat or nested to that input's
 /// shape, as <see cref="JsonInputs"/> reads them); answered <c>{"outputs": {"y": [[...], [...]], "z": ...}}</c>
-/// in the model's output order. Such a request runs as its own batch, on the thread pool (not through
-/// the dynamic batcher).
+/// in the model's output order. The samples go to the batcher as packed rows (<see cref="PackedRows"/>),
+/// so requests to such a model are batched as any others.
 /// </summary>
 internal static class MultiTensorInputs
 {
     private const int MaxDepth = 17;
 
-    /// <summary>One tensor per model input, in input order, and the number of samples; 400 or 413 saying what is wrong.</summary>
-    public static (Tensor[] Inputs, int Count) Parse(ReadOnlySpan<byte> body, ServedModel model, int maxInputs)
+    /// <summary>The samples as packed rows (every input's values in input order, sample after sample) and their number; 400 or 413 saying what is wrong.</summary>
+    public static (float[] Rows, int Count) Parse(ReadOnlySpan<byte> body, ServedModel model, int maxInputs)
     {
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = MaxDepth });
         var values = new (float[] Values, int Count)?[model.InputNames.Count];
@@ -54,27 +54,23 @@ internal static class MultiTensorInputs
             if (values[i]!.Value.Count != count)
                 throw JsonInputs.Bad($"input '{model.InputNames[i]}' has {values[i]!.Value.Count} entries and '{model.InputNames[0]}' {count}; every input needs one entry per sample");
         if (count == 0) throw JsonInputs.Bad("the inputs are empty; give at least one sample");
-        var tensors = new Tensor[values.Length];
-        for (int i = 0; i < values.Length; i++)
-        {
-            var (data, n) = values[i]!.Value;
-            int size = model.InputShapes[i].Size;
-            tensors[i] = Tensor.Wrap(data.Length == n * size ? data : data[..(n * size)], model.InputShapes[i].WithBatch(n));
-        }
-        return (tensors, count);
+        var rows = new float[count * model.PackedInputSize];
+        PackedRows.FromBlocks([.. values.Select(v => v!.Value.Values)], model.InputShapes, count, rows);
+        return (rows, count);
     }
 
-    /// <summary>Writes <c>{"outputs": {"name": [[...], ...], ...}}</c>, each output's rows flat.</summary>
-    public static Task WriteResponse(HttpContext context, ServedModel model, Tensor[] outputs, int count)
+    /// <summary>Writes <c>{"outputs": {"name": [[...], ...], ...}}</c>, each output's rows flat, from <paramref name="count"/> packed output rows.</summary>
+    public static Task WriteResponse(HttpContext context, ServedModel model, float[] outputs, int count)
     {
         var (buffer, json) = ResponseBuffer.Get();
         json.WriteStartObject();
         json.WriteStartObject("outputs"u8);
-        for (int o = 0; o < outputs.Length; o++)
+        for (int o = 0; o < model.OutputShapes.Count; o++)
         {
             json.WriteStartArray(model.OutputNames[o]);
-            var values = outputs[o].ToArray();
             int size = model.OutputShapes[o].Size;
+            var values = new float[count * size];
+            PackedRows.ToBlock(outputs.AsSpan(0, count * model.PackedOutputSize), model.OutputShapes, o, count, values);
             for (int i = 0; i < count; i++)
             {
                 json.WriteStartArray();

@@ -19,10 +19,7 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
     public async Task Handle(HttpContext context)
     {
         var request = context.Request;
-        string? contentType = request.ContentType;
-        if (string.IsNullOrEmpty(contentType) || !MediaTypeHeaderValue.TryParse(contentType, out var media))
-            throw new BadRequestException(415, $"no Content-Type; send {Accepted}");
-        string type = media.MediaType.Value?.ToLowerInvariant() ?? "";
+        string type = MediaType(request.ContentType);
         if (type is not ("application/json" or "application/octet-stream" or "image/png" or "multipart/form-data"))
             throw new BadRequestException(415, $"Content-Type '{type}' is not accepted; send {Accepted}");
         if (model.IsMultiTensor)
@@ -31,10 +28,16 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
             return;
         }
         (float[] Values, int Count) parsed;
+        bool pooled = false; // the values were rented (raw float32 bodies): returned once the model has read them
         inference.Arrive(); // the batcher may wait for this request while its body is read
         try
         {
-            if (type == "application/json")
+            if (type == "application/octet-stream")
+            {
+                parsed = await ReadBinary(context);
+                pooled = true;
+            }
+            else if (type == "application/json")
             {
                 var (buffer, length) = await ReadBody(context);
                 try
@@ -60,12 +63,7 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
             }
             else
             {
-                parsed = type switch
-                {
-                    "application/octet-stream" => await ReadBinary(context),
-                    "image/png" => await ReadPng(context),
-                    _ => await ReadMultipart(context),
-                };
+                parsed = type == "image/png" ? await ReadPng(context) : await ReadMultipart(context);
             }
         }
         catch
@@ -73,36 +71,66 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
             inference.Depart();
             throw;
         }
-        var outputs = await inference.PredictAsync(parsed.Values, parsed.Count); // departs the request before queueing it
+        float[] outputs;
+        try
+        {
+            outputs = await inference.PredictAsync(parsed.Values, parsed.Count); // departs the request before queueing it
+        }
+        finally
+        {
+            if (pooled) ArrayPool<float>.Shared.Return(parsed.Values);
+        }
         int inputs = outputs.Length / model.OutputSize;
         if (WantsBinary(request)) await BinaryTensors.WriteResponse(context, outputs, inputs, model.OutputShape);
         else await WriteResponse(context, outputs, inputs);
     }
 
-    /// <summary>A model with several inputs or outputs: named JSON inputs, run as the request's own batch on the thread pool.</summary>
+    /// <summary>The media type of a Content-Type, lower case: the two usual ones without parsing (no allocation), others parsed.</summary>
+    private static string MediaType(string? contentType)
+    {
+        if (string.Equals(contentType, "application/json", StringComparison.OrdinalIgnoreCase)) return "application/json";
+        if (string.Equals(contentType, "application/octet-stream", StringComparison.OrdinalIgnoreCase)) return "application/octet-stream";
+        if (string.IsNullOrEmpty(contentType) || !MediaTypeHeaderValue.TryParse(contentType, out var media))
+            throw new BadRequestException(415, $"no Content-Type; send {Accepted}");
+        return media.MediaType.Value?.ToLowerInvariant() ?? "";
+    }
+
+    /// <summary>A model with several inputs or outputs: named JSON inputs or raw float32 blocks, batched as packed rows (<see cref="PackedRows"/>).</summary>
     private async Task HandleMultiTensor(HttpContext context, string type)
     {
-        if (type != "application/json")
-            throw new BadRequestException(415, $"Content-Type '{type}' is not accepted: this model has {model.InputNames.Count} inputs and {model.OutputNames.Count} outputs; send application/json {{\"inputs\": {{\"name\": [...]}}}}");
-        var (buffer, length) = await ReadBody(context);
-        (DeepSharp.Tensors.Tensor[] Inputs, int Count) parsed;
+        if (type is not ("application/json" or "application/octet-stream"))
+            throw new BadRequestException(415, $"Content-Type '{type}' is not accepted: this model has {model.InputNames.Count} inputs and {model.OutputNames.Count} outputs; send application/json {{\"inputs\": {{\"name\": [...]}}}} or application/octet-stream (every input's float32 samples in turn)");
+        (float[] Rows, int Count) parsed;
+        inference.Arrive(); // the batcher may wait for this request while its body is read
         try
         {
-            parsed = MultiTensorInputs.Parse(buffer.AsSpan(0, length), model, options.MaxInputsPerRequest);
+            var (buffer, length) = await ReadBody(context);
+            try
+            {
+                parsed = type == "application/json"
+                    ? MultiTensorInputs.Parse(buffer.AsSpan(0, length), model, options.MaxInputsPerRequest)
+                    : BinaryTensors.ParseMany(buffer.AsSpan(0, length), context.Request, model, options.MaxInputsPerRequest);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
-        finally
+        catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            inference.Depart();
+            throw;
         }
-        var outputs = await Task.Run(() => model.Model.Predict(parsed.Inputs, batchSize: parsed.Count, context.RequestAborted), context.RequestAborted);
-        await MultiTensorInputs.WriteResponse(context, model, outputs, parsed.Count);
+        var outputs = await inference.PredictAsync(parsed.Rows, parsed.Count); // departs the request before queueing it
+        if (WantsBinary(context.Request)) await BinaryTensors.WriteManyResponse(context, outputs, parsed.Count, model);
+        else await MultiTensorInputs.WriteResponse(context, model, outputs, parsed.Count);
     }
 
     /// <summary>Whether the client asked for raw float32 outputs (<c>Accept: application/octet-stream</c>).</summary>
     private static bool WantsBinary(HttpRequest request) =>
         request.Headers.Accept.Count > 0 && request.Headers.Accept.ToString().Contains("application/octet-stream", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>A body of raw float32 values (little-endian), count × the model's input size.</summary>
+    /// <summary>A body of raw float32 values (little-endian), count × the model's input size, in an array rented from <see cref="ArrayPool{T}.Shared"/> (return it).</summary>
     private async Task<(float[], int)> ReadBinary(HttpContext context)
     {
         var (buffer, length) = await ReadBody(context);

@@ -29,6 +29,7 @@ public sealed class ServedModel
             OutputShapes = [.. model.Predict([.. InputShapes.Select(s => Tensor.Zeros(s.WithBatch(1)))], batchSize: 1).Select(t => t.Shape.WithoutBatch())]; // warm-up, and the output shapes
             (InputShape, OutputShape) = (InputShapes[0], OutputShapes[0]);
             (InputSize, OutputSize) = (InputShape.Size, OutputShape.Size);
+            (PackedInputSize, PackedOutputSize) = (InputShapes.Sum(s => s.Size), OutputShapes.Sum(s => s.Size));
             if (labels is not null) throw new ArgumentException($"Model '{model.Name}' has several inputs or outputs; labels apply to a classifier with one output.");
             Summary = model.Summary(_ => { });
             return;
@@ -42,6 +43,7 @@ public sealed class ServedModel
         InputNames = model.InputCount == 1 && model.InputNames.Count == 1 ? model.InputNames : ["input"];
         OutputNames = model.OutputNames;
         OutputSize = OutputShape.Size;
+        (PackedInputSize, PackedOutputSize) = (InputSize, OutputSize);
         var last = model.Layers.Count > 0 ? model.Layers[^1].GetConfig()["activation"] : null;
         OutputsProbabilities = last is not null && (string?)last == "softmax";
         OutputIsSigmoid = OutputShape.Rank == 1 && OutputShape[0] == 1 && last is not null && (string?)last == "sigmoid";
@@ -54,7 +56,7 @@ public sealed class ServedModel
         if (model.TextVectorizer is { } vectorizer && InputShape.Rank == 1)
         {
             TextVectorizer = vectorizer;
-            bool generative = OutputShape.Rank == 2 && OutputShape[0] == InputShape[0] && OutputShape[1] == vectorizer.VocabularySize && vectorizer.SplitMode == DeepSharp.Text.Split.Character;
+            bool generative = OutputShape.Rank == 2 && OutputShape[0] == InputShape[0] && OutputShape[1] == vectorizer.VocabularySize && InputShape[0] >= 2;
             TextKind = generative ? TextKind.Generator : TextKind.Classifier;
         }
     }
@@ -62,13 +64,13 @@ public sealed class ServedModel
     /// <summary>The vectorizer that turns text into this model's input ids (kept in its model file); null for models that do not take text.</summary>
     public DeepSharp.Text.TextVectorizer? TextVectorizer { get; }
 
-    /// <summary>What the model does with text: nothing, classify it, or continue it (a character model scoring the next character at every position).</summary>
+    /// <summary>What the model does with text: nothing, classify it, or continue it (a causal model scoring the next token at every position).</summary>
     public TextKind TextKind { get; }
 
     /// <summary>Whether the model gives one sigmoid probability (a binary classifier: class 1's probability; reported as two classes).</summary>
     public bool OutputIsSigmoid { get; }
 
-    /// <summary>Whether the model has several inputs or outputs: it takes named JSON inputs only (<c>{"inputs": {"name": [...]}}</c>).</summary>
+    /// <summary>Whether the model has several inputs or outputs: it takes named JSON inputs (<c>{"inputs": {"name": [...]}}</c>) or raw float32 bodies holding every input in turn.</summary>
     public bool IsMultiTensor => InputShapes.Count != 1 || OutputShapes.Count != 1;
 
     /// <summary>The inputs' names, in the model's input order.</summary>
@@ -100,6 +102,12 @@ public sealed class ServedModel
 
     /// <summary>Values per output.</summary>
     public int OutputSize { get; }
+
+    /// <summary>Values of one sample's inputs, every input's in the model's input order (<see cref="InputSize"/> for a model with one input): a row of the batcher.</summary>
+    internal int PackedInputSize { get; }
+
+    /// <summary>Values of one sample's outputs, every output's in the model's output order (<see cref="OutputSize"/> for a model with one output).</summary>
+    internal int PackedOutputSize { get; }
 
     /// <summary>Whether the last layer ends in a softmax (outputs are probabilities, not logits).</summary>
     public bool OutputsProbabilities { get; }
@@ -144,6 +152,6 @@ public enum TextKind
     /// <summary>Texts are vectorized and classified: the answer holds class probabilities.</summary>
     Classifier,
 
-    /// <summary>A character model: the text is continued one sampled character at a time.</summary>
+    /// <summary>A causal model over the vectorizer's tokens (characters, words or subwords; scores of the next token at every position): the text is continued one sampled token at a time.</summary>
     Generator,
 }

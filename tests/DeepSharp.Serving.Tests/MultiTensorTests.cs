@@ -75,8 +75,96 @@ public sealed class MultiTensorTests : IAsyncLifetime
     public async Task OtherContentTypesAreRefused()
     {
         var content = new ByteArrayContent(new byte[24]);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
         var json = await Requests.Read(await _client.PostAsync("/v1/predict", content), 415);
         Assert.Contains("2 inputs and 2 outputs", (string)json["error"]!);
+        Assert.Contains("application/octet-stream", (string)json["error"]!);
     }
+
+    private static readonly float[] s_image = [0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, -1f, 2f, 0f, 1f, 1f, 1f], s_extra = [1f, 2f, 3f, 4f, -4f, -3f, -2f, -1f];
+
+    /// <summary>Raw float32 little-endian: every block of <paramref name="blocks"/> in turn.</summary>
+    private static ByteArrayContent Raw(string? shapes, params float[][] blocks)
+    {
+        var values = blocks.SelectMany(b => b).ToArray();
+        var bytes = new byte[values.Length * 4];
+        for (int i = 0; i < values.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * 4), values[i]);
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        if (shapes is not null) content.Headers.Add("X-Shape", shapes);
+        return content;
+    }
+
+    [Fact]
+    public async Task RawFloat32BodiesCarryEveryInputInTurnAndAnswerEveryOutputInTurn()
+    {
+        var expected = _model.Predict([Tensor.FromArray(s_image, 2, 2, 3), Tensor.FromArray(s_extra, 2, 4)]);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/predict") { Content = Raw("2,2,3;2,4", s_image, s_extra) };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/octet-stream"));
+        using var response = await _client.SendAsync(request);
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal("2,3;2,1", string.Join(",", response.Headers.GetValues("X-Shape")));
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        var values = Enumerable.Range(0, bytes.Length / 4).Select(i => System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * 4))).ToArray();
+        Assert.Equal([.. expected[0].ToArray(), .. expected[1].ToArray()], values);
+
+        // The same raw body answered as JSON by name.
+        var json = await Requests.Read(await _client.PostAsync("/v1/predict", Raw(null, s_image, s_extra)), 200);
+        Assert.Equal(expected[1].ToArray(), json["outputs"]!["score"]!.AsArray().SelectMany(r => Requests.Floats(r!)));
+    }
+
+    public static TheoryData<int, string?, float, int, string> BadRawBodies => new()
+    {
+        { 9, null, 0f, 400, "positive multiple of 40" },
+        { 0, null, 0f, 400, "positive multiple of 40" },
+        { 10, "2,2,3;2,4", 0f, 400, "X-Shape is '2,2,3;2,4', but the body holds 1 samples" },
+        { 10, "1,2,3", 0f, 400, "(1,2,3;1,4)" },
+        { 10, null, float.NaN, 400, "input 'extra', sample 0, value 1: NaN" },
+        { 50, null, 0f, 413, "holds 5 samples; send at most 4" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadRawBodies))]
+    public async Task BadRawBodiesAreRefused(int floats, string? shapes, float poison, int status, string expected)
+    {
+        var values = new float[floats];
+        if (float.IsNaN(poison)) values[7] = poison; // sample 0 of 'extra' (after the 6 values of 'image'), value 1
+        var json = await Requests.Read(await _client.PostAsync("/v1/predict", Raw(shapes, values)), status);
+        Assert.Contains(expected, (string)json["error"]!);
+    }
+
+    [Fact]
+    public async Task ConcurrentRequestsAreBatchedAndEachGetsItsOwnRows()
+    {
+        await using var server = new ModelServer(new ServedModel(_model), new ServingOptions { Port = 0, MaxBatchSize = 16, MaxWait = TimeSpan.FromMilliseconds(20), MaxInputsPerRequest = 4 });
+        await server.StartAsync();
+        using var client = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(30) };
+        var random = new Random(4);
+        const int requests = 48;
+        var samples = Enumerable.Range(0, requests).Select(_ => (Image: RandomFloats(random, 6), Extra: RandomFloats(random, 4))).ToArray();
+        using var start = new SemaphoreSlim(0);
+        var answers = Enumerable.Range(0, requests).Select(async i =>
+        {
+            await start.WaitAsync();
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/predict") { Content = Raw(null, samples[i].Image, samples[i].Extra) };
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/octet-stream"));
+            using var response = await client.SendAsync(request);
+            Assert.Equal(200, (int)response.StatusCode);
+            var bytes = await response.Content.ReadAsByteArrayAsync();
+            return Enumerable.Range(0, bytes.Length / 4).Select(k => System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(k * 4))).ToArray();
+        }).ToArray();
+        start.Release(requests);
+        var results = await Task.WhenAll(answers);
+        for (int i = 0; i < requests; i++)
+        {
+            var expected = _model.Predict([Tensor.FromArray(samples[i].Image, 1, 2, 3), Tensor.FromArray(samples[i].Extra, 1, 4)]);
+            float[] want = [.. expected[0].ToArray(), .. expected[1].ToArray()];
+            var got = results[i];
+            Assert.Equal(want.Length, got.Length);
+            for (int k = 0; k < want.Length; k++) Assert.True(Math.Abs(want[k] - got[k]) < 1e-5f, $"request {i}, value {k}: {got[k]} vs Predict {want[k]}");
+        }
+        Assert.True(server.Metrics.Batches < requests, $"{requests} requests ran as {server.Metrics.Batches} batches: the batcher joined none");
+    }
+
+    private static float[] RandomFloats(Random random, int n) => [.. Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 2 - 1))];
 }

@@ -19,6 +19,11 @@ internal static class TextModels
 
     private static readonly Lazy<Model> s_classifier = new(TrainClassifier);
     private static readonly Lazy<Model> s_generator = new(TrainGenerator);
+    private static readonly Lazy<Model> s_subword = new(() => TrainClassifier(subwords: true));
+    private static readonly Lazy<Model> s_words = new(TrainWordGenerator);
+
+    /// <summary>A word model (6 positions) that learned the cycle one → two → three → four → five → one.</summary>
+    public static Model WordGenerator => s_words.Value;
 
     /// <summary>Texts of good words → 1, of bad words → 0; sequences of 6 word ids.</summary>
     public static Model Classifier => s_classifier.Value;
@@ -26,7 +31,12 @@ internal static class TextModels
     /// <summary>A character model (a functional graph over int32 ids, 8 positions) that continues "" with "abc" and "ab" with "c".</summary>
     public static Model Generator => s_generator.Value;
 
-    private static Model TrainClassifier()
+    /// <summary>The same sentiment task through a WordPiece tokenizer trained on its texts (pieces kept in the model file); sequences of 8 ids.</summary>
+    public static Model SubwordClassifier => s_subword.Value;
+
+    private static Model TrainClassifier() => TrainClassifier(subwords: false);
+
+    private static Model TrainClassifier(bool subwords)
     {
         var random = new Random(3);
         var texts = new List<string>();
@@ -38,13 +48,16 @@ internal static class TextModels
             texts.Add(string.Join(" ", Enumerable.Range(0, 1 + random.Next(5)).Select(_ => words[random.Next(words.Length)])) + (random.Next(3) == 0 ? "!" : ""));
             labels.Add(good ? 1 : 0);
         }
-        var vectorizer = new TextVectorizer(outputSequenceLength: 6).Adapt(texts);
+        int length = subwords ? 8 : 6;
+        var vectorizer = subwords
+            ? new TextVectorizer(outputSequenceLength: length, tokenizer: WordPieceTokenizer.Train(texts, vocabularySize: 24))
+            : new TextVectorizer(outputSequenceLength: length).Adapt(texts);
         RandomGenerator.SetGlobalSeed(5);
-        var model = new Sequential(new Embedding(vectorizer.VocabularySize, 8, inputShape: [6], maskZero: true), new GlobalAveragePooling1D(), new Dense(1, Activation.Sigmoid));
+        var model = new Sequential(new Embedding(vectorizer.VocabularySize, 8, inputShape: [length], maskZero: true), new GlobalAveragePooling1D(), new Dense(1, Activation.Sigmoid));
         model.TextVectorizer = vectorizer;
         model.Compile(new Adam(0.05f), new BinaryCrossentropy());
         model.Fit(vectorizer.Vectorize(texts), Tensor.FromArray([.. labels], labels.Count, 1), batchSize: 32, epochs: 20, verbose: 0);
-        return SavedAndLoaded(model, "sentiment");
+        return SavedAndLoaded(model, subwords ? "sentiment-subwords" : "sentiment");
     }
 
     private static Model TrainGenerator()
@@ -59,6 +72,20 @@ internal static class TextModels
         model.Compile(new Adam(0.05f), new SparseCategoricalCrossentropy(fromLogits: true, ignoreClass: 0));
         model.Fit(x, y, batchSize: 16, epochs: 20, verbose: 0);
         return SavedAndLoaded(model, "abc");
+    }
+
+    private static Model TrainWordGenerator()
+    {
+        string[] cycle = ["one", "two", "three", "four", "five"];
+        var vectorizer = new TextVectorizer(outputSequenceLength: 6).Adapt([string.Join(' ', cycle)]);
+        var texts = Enumerable.Range(0, 5).Select(s => string.Join(' ', Enumerable.Range(s, 7).Select(i => cycle[i % 5]))).ToArray();
+        var next = texts.SelectMany(t => vectorizer.Ids(t).Skip(1).Take(6)).ToArray();
+        RandomGenerator.SetGlobalSeed(7);
+        var model = new Sequential([new Embedding(vectorizer.VocabularySize, 16, inputShape: [6]), new Dense(vectorizer.VocabularySize)], name: "cycle");
+        model.TextVectorizer = vectorizer;
+        model.Compile(new Adam(0.05f), new SparseCategoricalCrossentropy(fromLogits: true));
+        model.Fit(vectorizer.Vectorize(texts), Tensor.Wrap(next, 5, 6), batchSize: 5, epochs: 150, verbose: 0);
+        return SavedAndLoaded(model, "cycle");
     }
 
     private static Model SavedAndLoaded(Model model, string name)

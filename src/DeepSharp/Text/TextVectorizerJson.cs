@@ -7,8 +7,12 @@ namespace DeepSharp.Text;
 /// The JSON form of a <see cref="TextVectorizer"/> kept in a model file (Keras's TextVectorization
 /// config names): <c>{"max_tokens": 20000, "output_sequence_length": 200, "standardize":
 /// "lower_and_strip_punctuation", "split": "whitespace", "vocabulary": ["the", "a", ...]}</c>; the
-/// vocabulary lists the tokens from id 2 on (padding and "[UNK]" are implied). Read back with bounds:
-/// at most <see cref="MaxVocabulary"/> tokens of at most <see cref="MaxTokenLength"/> characters each.
+/// vocabulary lists the tokens from id 2 on (padding and "[UNK]" are implied). A vectorizer with a
+/// subword tokenizer keeps it instead of a vocabulary: <c>"tokenizer": {"type": "wordpiece",
+/// "max_characters_per_word": 100, "pieces": ["[UNK]" implied; "the", "##s", ...]}</c> (the pieces from
+/// id 1 on) or <c>{"type": "bpe", "encoding": "gpt2" | "cl100k_base"}</c> (the data ships with the
+/// library). Read back with bounds: at most <see cref="MaxVocabulary"/> tokens or pieces of at most
+/// <see cref="MaxTokenLength"/> characters each.
 /// </summary>
 internal static class TextVectorizerJson
 {
@@ -24,9 +28,9 @@ internal static class TextVectorizerJson
     /// <exception cref="InvalidOperationException">The vectorizer has a tokenizer, or no vocabulary yet.</exception>
     public static string Write(TextVectorizer vectorizer)
     {
-        if (vectorizer.Tokenizer is not null)
-            throw new InvalidOperationException($"A TextVectorizer with a tokenizer ({vectorizer.Tokenizer.GetType().Name}) cannot be kept in a model file yet; keep the tokenizer beside the model.");
-        if (vectorizer.Vocabulary.Count <= 2)
+        if (vectorizer.Tokenizer is not (null or WordPieceTokenizer or BpeTokenizer))
+            throw new InvalidOperationException($"A TextVectorizer with a tokenizer of type {vectorizer.Tokenizer.GetType().Name} cannot be kept in a model file (a WordPieceTokenizer or BpeTokenizer can); keep the tokenizer beside the model.");
+        if (vectorizer.Tokenizer is null && vectorizer.Vocabulary.Count <= 2)
             throw new InvalidOperationException("The TextVectorizer has no vocabulary: call Adapt(texts) or SetVocabulary(tokens) before saving it with a model.");
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -38,9 +42,29 @@ internal static class TextVectorizerJson
             else json.WriteNull("output_sequence_length");
             json.WriteString("standardize", vectorizer.StandardizeMode == Standardize.None ? "none" : "lower_and_strip_punctuation");
             json.WriteString("split", vectorizer.SplitMode == Split.Character ? "character" : "whitespace");
-            json.WriteStartArray("vocabulary");
-            for (int i = 2; i < vectorizer.Vocabulary.Count; i++) json.WriteStringValue(vectorizer.Vocabulary[i]);
-            json.WriteEndArray();
+            switch (vectorizer.Tokenizer)
+            {
+                case WordPieceTokenizer wordPiece:
+                    json.WriteStartObject("tokenizer");
+                    json.WriteString("type", "wordpiece");
+                    json.WriteNumber("max_characters_per_word", wordPiece.MaxCharactersPerWord);
+                    json.WriteStartArray("pieces");
+                    for (int i = 1; i < wordPiece.Pieces.Count; i++) json.WriteStringValue(wordPiece.Pieces[i]);
+                    json.WriteEndArray();
+                    json.WriteEndObject();
+                    break;
+                case BpeTokenizer bpe:
+                    json.WriteStartObject("tokenizer");
+                    json.WriteString("type", "bpe");
+                    json.WriteString("encoding", bpe.Name);
+                    json.WriteEndObject();
+                    break;
+                default:
+                    json.WriteStartArray("vocabulary");
+                    for (int i = 2; i < vectorizer.Vocabulary.Count; i++) json.WriteStringValue(vectorizer.Vocabulary[i]);
+                    json.WriteEndArray();
+                    break;
+            }
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
@@ -57,7 +81,7 @@ internal static class TextVectorizerJson
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new FormatException($"expected a JSON object, found {root.ValueKind}");
             foreach (var property in root.EnumerateObject())
-                if (property.Name is not ("max_tokens" or "output_sequence_length" or "standardize" or "split" or "vocabulary"))
+                if (property.Name is not ("max_tokens" or "output_sequence_length" or "standardize" or "split" or "vocabulary" or "tokenizer"))
                     throw new FormatException($"unknown key '{Clip(property.Name)}'");
             int? maxTokens = OptionalInt(root, "max_tokens", 3, MaxVocabulary + 2);
             int? length = OptionalInt(root, "output_sequence_length", 1, MaxSequenceLength);
@@ -73,24 +97,63 @@ internal static class TextVectorizerJson
                 "character" => Split.Character,
                 var other => throw new FormatException($"'split' is '{Clip(other)}'; expected 'whitespace' or 'character'"),
             };
-            var vocabulary = root.GetProperty("vocabulary");
-            if (vocabulary.ValueKind != JsonValueKind.Array) throw new FormatException($"'vocabulary' is {vocabulary.ValueKind}, expected an array of strings");
-            int count = vocabulary.GetArrayLength();
-            if (count == 0 || count > MaxVocabulary) throw new FormatException($"'vocabulary' holds {count} tokens; expected 1 to {MaxVocabulary}");
-            var tokens = new string[count];
-            int i = 0;
-            foreach (var token in vocabulary.EnumerateArray())
+            if (root.TryGetProperty("tokenizer", out var tokenizer))
             {
-                string value = token.ValueKind == JsonValueKind.String ? token.GetString()! : throw new FormatException($"vocabulary token {i + 2} is {token.ValueKind}, expected a string");
-                if (value.Length > MaxTokenLength) throw new FormatException($"vocabulary token {i + 2} has {value.Length} characters; at most {MaxTokenLength}");
-                tokens[i++] = value;
+                if (root.TryGetProperty("vocabulary", out _)) throw new FormatException("it has both a 'tokenizer' and a 'vocabulary'; a vectorizer with a tokenizer takes its ids from the tokenizer");
+                return new TextVectorizer(maxTokens, length, standardize, split, ReadTokenizer(tokenizer));
             }
+            var tokens = Strings(root.GetProperty("vocabulary"), "'vocabulary'", "vocabulary token", 2);
             return new TextVectorizer(maxTokens, length, standardize, split).SetVocabulary(tokens);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
         {
             throw new DataFormatException($"{what} is not a text vectorizer ({e.Message})", e);
         }
+    }
+
+    /// <summary>The tokenizer of <c>"tokenizer": {"type": ...}</c>.</summary>
+    private static ITextTokenizer ReadTokenizer(JsonElement tokenizer)
+    {
+        if (tokenizer.ValueKind != JsonValueKind.Object) throw new FormatException($"'tokenizer' is {tokenizer.ValueKind}, expected an object");
+        string type = Text(tokenizer, "type");
+        string[] keys = type switch
+        {
+            "wordpiece" => ["type", "max_characters_per_word", "pieces"],
+            "bpe" => ["type", "encoding"],
+            _ => throw new FormatException($"the tokenizer's 'type' is '{Clip(type)}'; expected 'wordpiece' or 'bpe'"),
+        };
+        foreach (var property in tokenizer.EnumerateObject())
+            if (Array.IndexOf(keys, property.Name) < 0) throw new FormatException($"unknown key '{Clip(property.Name)}' in the {type} tokenizer");
+        if (type == "bpe")
+        {
+            return Text(tokenizer, "encoding") switch
+            {
+                "gpt2" => BpeTokenizer.Gpt2(),
+                "cl100k_base" => BpeTokenizer.Cl100kBase(),
+                var other => throw new FormatException($"the BPE 'encoding' is '{Clip(other)}'; expected 'gpt2' or 'cl100k_base'"),
+            };
+        }
+        int maxCharacters = OptionalInt(tokenizer, "max_characters_per_word", 1, WordPieceTokenizer.MaxWordLimit)
+            ?? throw new FormatException($"the wordpiece tokenizer needs 'max_characters_per_word' (1 to {WordPieceTokenizer.MaxWordLimit})");
+        var pieces = Strings(tokenizer.GetProperty("pieces"), "the tokenizer's 'pieces'", "WordPiece piece", 1);
+        return new WordPieceTokenizer(pieces, maxCharacters);
+    }
+
+    /// <summary>A non-empty array of at most <see cref="MaxVocabulary"/> strings of at most <see cref="MaxTokenLength"/> characters; entry i is named "<paramref name="entry"/> (i + <paramref name="firstId"/>)".</summary>
+    private static string[] Strings(JsonElement array, string what, string entry, int firstId)
+    {
+        if (array.ValueKind != JsonValueKind.Array) throw new FormatException($"{what} is {array.ValueKind}, expected an array of strings");
+        int count = array.GetArrayLength();
+        if (count == 0 || count > MaxVocabulary) throw new FormatException($"{what} holds {count} tokens; expected 1 to {MaxVocabulary}");
+        var tokens = new string[count];
+        int i = 0;
+        foreach (var token in array.EnumerateArray())
+        {
+            string value = token.ValueKind == JsonValueKind.String ? token.GetString()! : throw new FormatException($"{entry} {i + firstId} is {token.ValueKind}, expected a string");
+            if (value.Length > MaxTokenLength) throw new FormatException($"{entry} {i + firstId} has {value.Length} characters; at most {MaxTokenLength}");
+            tokens[i++] = value;
+        }
+        return tokens;
     }
 
     private static int? OptionalInt(JsonElement root, string name, int min, int max)

@@ -22,7 +22,7 @@ public sealed class DataDocTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public void EveryExampleOfThePageIsHere() => MarkdownExamples.AssertAllIn("data.md", "Docs/DataDocTests.cs", expectedBlocks: 13);
+    public void EveryExampleOfThePageIsHere() => MarkdownExamples.AssertAllIn("data.md", "Docs/DataDocTests.cs", expectedBlocks: 14);
 
     [Fact]
     public void DataSets()
@@ -125,6 +125,18 @@ public sealed class DataDocTests : IDisposable
         Assert.Equal([4, 5, 0, 0, 0, 0], ids.ToIntArray());
         Assert.Equal(sentiment.Vocabulary, loaded.TextVectorizer.Vocabulary);
         File.Delete(path);
+    }
+
+    [Fact]
+    public void WordPieces()
+    {
+        var pieces = WordPieceTokenizer.Train(["playing players played", "a player plays", "replay the replays", "reading readers read"], vocabularySize: 60);
+        var subwords = new TextVectorizer(outputSequenceLength: 8, tokenizer: pieces);
+        Tensor row = subwords.Vectorize(["Replaying!"]);    // "replay", "##ing": pieces of a word never seen whole
+        string again = subwords.Decode(row.ToIntArray());    // "replaying"
+
+        Assert.Equal("replay ##ing", string.Join(' ', subwords.Ids("Replaying!").Select(id => pieces.Pieces[id - 1])));
+        Assert.Equal("replaying", again);
     }
 
     [Fact]

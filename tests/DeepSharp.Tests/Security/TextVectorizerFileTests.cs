@@ -114,6 +114,90 @@ public sealed class TextVectorizerFileTests(ITestOutputHelper output) : IDisposa
         Assert.Contains("tokenizer", e.Message);
     }
 
+    [Fact]
+    public void AWordPieceVectorizerComesBackWithItsPieces()
+    {
+        var tokenizer = WordPieceTokenizer.Train(s_texts.Concat(["the cats sat down", "a dog sat"]), vocabularySize: 30, maxCharactersPerWord: 12);
+        var vectorizer = new TextVectorizer(outputSequenceLength: 6, tokenizer: tokenizer);
+        var loaded = LoadBytes(SavedBytes(TextModel(vectorizer, 6))).TextVectorizer;
+        var pieces = Assert.IsType<WordPieceTokenizer>(loaded!.Tokenizer);
+        Assert.Equal(tokenizer.Pieces, pieces.Pieces);
+        Assert.Equal(12, pieces.MaxCharactersPerWord);
+        string[] probe = ["the cat, the DOG", "unseen words here", "", "a supercalifragilistic cat"];
+        Assert.Equal(vectorizer.Vectorize(probe).ToIntArray(), loaded.Vectorize(probe).ToIntArray());
+        Assert.Equal(vectorizer.VocabularySize, loaded.VocabularySize);
+    }
+
+    [Fact]
+    public void ABpeVectorizerComesBackByItsEncodingName()
+    {
+        var vectorizer = new TextVectorizer(outputSequenceLength: 6, standardize: Standardize.None, tokenizer: BpeTokenizer.Gpt2());
+        var loaded = LoadBytes(SavedBytes(TextModel(vectorizer, 6))).TextVectorizer;
+        Assert.Equal("gpt2", Assert.IsType<BpeTokenizer>(loaded!.Tokenizer).Name);
+        Assert.Equal(vectorizer.Vectorize(["Hello, world of tokens"]).ToIntArray(), loaded.Vectorize(["Hello, world of tokens"]).ToIntArray());
+    }
+
+    private const string Head = "{\"max_tokens\":null,\"output_sequence_length\":6,\"standardize\":\"none\",\"split\":\"whitespace\"";
+
+    public static TheoryData<string, string> HostileTokenizers => new()
+    {
+        { Head + ""","tokenizer":{"type":"wordpiece","max_characters_per_word":100,"pieces":["a"]},"vocabulary":["a"]}""", "both a 'tokenizer' and a 'vocabulary'" },
+        { Head + ""","tokenizer":[]}""", "expected an object" },
+        { Head + ""","tokenizer":{"type":"sentencepiece"}}""", "expected 'wordpiece' or 'bpe'" },
+        { Head + ""","tokenizer":{"type":1}}""", "'type'" },
+        { Head + ""","tokenizer":{"type":"bpe","encoding":"o200k"}}""", "expected 'gpt2' or 'cl100k_base'" },
+        { Head + ""","tokenizer":{"type":"bpe","encoding":"gpt2","pieces":["a"]}}""", "unknown key 'pieces' in the bpe tokenizer" },
+        { Head + ""","tokenizer":{"type":"bpe","encoding":"gpt2"}}""", "takes ids below" },
+        { Head + ""","tokenizer":{"type":"wordpiece","pieces":["a"]}}""", "needs 'max_characters_per_word'" },
+        { Head + ""","tokenizer":{"type":"wordpiece","max_characters_per_word":0,"pieces":["a"]}}""", "'max_characters_per_word'" },
+        { Head + ""","tokenizer":{"type":"wordpiece","max_characters_per_word":100000,"pieces":["a"]}}""", "'max_characters_per_word'" },
+        { Head + ""","tokenizer":{"type":"wordpiece","max_characters_per_word":100}}""", "not a text vectorizer" },
+        { Head + ""","tokenizer":{"type":"wordpiece","max_characters_per_word":100,"pieces":[]}}""", "holds 0 tokens" },
+        { Head + ""","tokenizer":{"type":"wordpiece","max_characters_per_word":100,"pieces":"abc"}}""", "expected an array of strings" },
+        { Head + ""","tokenizer":{"type":"wordpiece","max_characters_per_word":100,"pieces":["a",2]}}""", "WordPiece piece 2 is Number" },
+        { Head + ""","tokenizer":{"type":"wordpiece","max_characters_per_word":100,"pieces":["a","a"]}}""", "repeated" },
+        { Head + ""","tokenizer":{"type":"wordpiece","max_characters_per_word":100,"pieces":["a","##"]}}""", "\"##\"" },
+        { Head + ""","tokenizer":{"type":"wordpiece","max_characters_per_word":100,"pieces":["a b"]}}""", "whitespace" },
+        { Head + ""","tokenizer":{"type":"wordpiece","max_characters_per_word":100,"pieces":["a","[UNK]"]}}""", "[UNK]" },
+        { Head + ""","tokenizer":{"type":"wordpiece","max_characters_per_word":100,"pieces":["a"],"merges":[]}}""", "unknown key 'merges'" },
+        { Head + ""","tokenizer":{"type":"wordpiece","max_characters_per_word":100,"pieces":["a","b","c","d","e","f","g","h","i","j","k","l","m","n"]}}""", "takes ids below" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileTokenizers))]
+    public void AHostileTokenizerIsRefusedNamingTheFile(string json, string expected)
+    {
+        var vectorizer = new TextVectorizer(outputSequenceLength: 6).Adapt(s_texts);
+        var bytes = WithVectorizer(SavedBytes(TextModel(vectorizer, 6)), json);
+        var e = Assert.Throws<DataFormatException>(() => LoadBytes(bytes));
+        Assert.Contains("Model file", e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void MutatedWordPieceVectorizersLoadOrAreRefused()
+    {
+        var tokenizer = WordPieceTokenizer.Train(s_texts, vocabularySize: 12);
+        var original = SavedBytes(TextModel(new TextVectorizer(outputSequenceLength: 6, tokenizer: tokenizer), 6));
+        string json = SafetensorsFile.Parse(original, "memory").Metadata[ModelFileFormat.TextVectorizerKey];
+        string[] pieces = ["null", "0", "-1", "1001", "\"\"", "\"##\"", "\"[UNK]\"", "[", "]", "{", "}", ",", "\"bpe\"", "\"gpt2\"", "\"wordpiece\"", "\ud800", "\u0000", "\"a b\""];
+        new FuzzHarness(output).Run("text_vectorizer wordpiece metadata", 200, seed: 23, random =>
+        {
+            var text = new StringBuilder(json);
+            for (int k = 1 + random.Next(3); k > 0; k--)
+            {
+                int at = random.Next(text.Length);
+                if (random.Next(2) == 0) text.Remove(at, Math.Min(text.Length - at, 1 + random.Next(6)));
+                text.Insert(Math.Min(at, text.Length), pieces[random.Next(pieces.Length)]);
+            }
+            return WithVectorizer(original, text.ToString());
+        }, bytes =>
+        {
+            var model = LoadBytes(bytes);
+            if (model.TextVectorizer is { } loaded) model.Predict(loaded.Vectorize(["the cat sat", "zzz", "a-very-long-word-indeed"]));
+        });
+    }
+
     public static TheoryData<string, string> HostileVectorizers => new()
     {
         { "not json", "text_vectorizer" },
