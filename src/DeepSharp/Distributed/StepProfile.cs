@@ -21,6 +21,9 @@ internal sealed class StepProfile
     /// <summary>Bytes of chunk gradients backward wrote straight into their tree node (no copy).</summary>
     public long BytesInPlace;
 
+    /// <summary>Whether the all-gather read the node sums from memory the ranks share (not reset: it is the job's).</summary>
+    public bool SharedMemory;
+
     /// <summary>Ticks spent waiting for the exchange after backward ended.</summary>
     public long WaitAfterBackward;
 
@@ -43,5 +46,5 @@ internal sealed class StepProfile
         $"steps {Steps}: total {PerStepMs(Total):F2} ms/step = compute {PerStepMs(Compute):F2} + copies {PerStepMs(Copy):F2} + adds {PerStepMs(Add):F2} " +
         $"+ exchange {PerStepMs(Exchange):F2} (waited after backward {PerStepMs(WaitAfterBackward):F2}) + optimizer {PerStepMs(Optimizer):F2} + other " +
         $"{PerStepMs(Total - Compute - Copy - Add - Exchange - Optimizer):F2}; {(BytesExchanged == 0 ? 0 : 100.0 * BytesStartedEarly / BytesExchanged):F0} % of the exchanged bytes started " +
-        $"during backward, {PerStepMs(HeadStart):F2} ms before it ended; {(Steps == 0 ? 0 : BytesInPlace / Steps / 1024):F0} KiB/step of chunk gradients written in place";
+        $"during backward, {PerStepMs(HeadStart):F2} ms before it ended{(SharedMemory ? " (node sums in shared memory)" : "")}; {(Steps == 0 ? 0 : BytesInPlace / Steps / 1024):F0} KiB/step of chunk gradients written in place";
 }
