@@ -61,9 +61,11 @@ internal sealed unsafe class DeterministicReducer : IDisposable
     /// <param name="sizes">Floats per trainable tensor, in index order (the flat layout).</param>
     /// <param name="bucketBytes">Bytes per exchange bucket (a tensor larger than a bucket is split).</param>
     /// <param name="reduceScatter">Whether the node sums travel by the fixed-order reduce-scatter (else by all-gather); ignored on one rank.</param>
-    public DeterministicReducer(Communicator communicator, IReadOnlyList<int> sizes, long bucketBytes, bool reduceScatter = false)
+    /// <param name="sharedMemory">Whether the all-gather may read the node sums from shared memory when every rank can map it (<see cref="SharedNodeSums"/>); else MPI moves them.</param>
+    public DeterministicReducer(Communicator communicator, IReadOnlyList<int> sizes, long bucketBytes, bool reduceScatter = false, bool sharedMemory = true)
     {
         _communicator = communicator;
+        _sharedTried = !sharedMemory;
         _scatter = reduceScatter && communicator.Size > 1;
         (_offset, _size) = (new int[sizes.Count], new int[sizes.Count]);
         long at = 0;
@@ -211,7 +213,9 @@ internal sealed unsafe class DeterministicReducer : IDisposable
         for (int b = 0; b < _buckets.Count; b++)
         {
             long t0 = StepProfile.Now;
+            var c0 = StepProfile.CpuNow;
             WaitBucket(b);
+            Profile.WaitCpu += StepProfile.CpuNow - c0;
             long t1 = StepProfile.Now;
             Profile.WaitAfterBackward += t1 - t0;
             Profile.Exchange += t1 - t0;
@@ -264,7 +268,9 @@ internal sealed unsafe class DeterministicReducer : IDisposable
         for (int b = 0; b < _buckets.Count; b++)
         {
             long t0 = StepProfile.Now;
+            var c0 = StepProfile.CpuNow;
             WaitBucket(b);
+            Profile.WaitCpu += StepProfile.CpuNow - c0;
             long t1 = StepProfile.Now;
             Profile.WaitAfterBackward += t1 - t0;
             Profile.Exchange += t1 - t0;
@@ -286,7 +292,9 @@ internal sealed unsafe class DeterministicReducer : IDisposable
         for (int b = 0; b < _buckets.Count; b++)
         {
             long t0 = StepProfile.Now;
+            var c0 = StepProfile.CpuNow;
             _communicator.Wait(ref _gathers[b]);
+            Profile.WaitCpu += StepProfile.CpuNow - c0;
             long t1 = StepProfile.Now;
             Profile.WaitAfterBackward += t1 - t0;
             Profile.Exchange += t1 - t0;

@@ -32,9 +32,25 @@ internal sealed class StepProfile
 
     public static long Now => Stopwatch.GetTimestamp();
 
+    /// <summary>
+    /// Whether <see cref="WaitCpu"/> is measured (the bench turns it on: each reading is a system call).
+    /// </summary>
+    public static bool MeasureCpu { get; set; }
+
+    /// <summary>The process's CPU time now when <see cref="MeasureCpu"/> is on, else zero.</summary>
+    public static TimeSpan CpuNow => MeasureCpu ? Environment.CpuUsage.TotalTime : TimeSpan.Zero;
+
+    /// <summary>
+    /// The process's CPU time spent waiting for the other ranks (the exchange's waits after backward and
+    /// the step's loss all-gather: MPI and the shared-memory flags spin). On a busy machine the ranks wait
+    /// for each other far longer than on a quiet one; the CPU time less this is the rank's own work.
+    /// </summary>
+    public TimeSpan WaitCpu;
+
     public void Reset()
     {
         Compute = Copy = Add = Exchange = Optimizer = Total = WaitAfterBackward = HeadStart = BytesStartedEarly = BytesExchanged = BytesInPlace = 0;
+        WaitCpu = TimeSpan.Zero;
         Steps = 0;
     }
 
