@@ -50,12 +50,14 @@ internal sealed unsafe class SharedNodeSums : IDisposable
 
     /// <summary>
     /// Tells the other ranks that this rank's bucket <paramref name="bucket"/> of step
-    /// <paramref name="step"/> is in its region (every write before this call is visible before the flag).
+    /// <paramref name="step"/> is in its region. A full fence, not just a release: the vectorised
+    /// additions write large spans with non-temporal stores, which x86 does not order with later
+    /// plain stores, and every one of them must be visible before the flag.
     /// </summary>
-    public void Publish(int bucket, long step) => Volatile.Write(ref Flag(_rank, 1 + bucket), step);
+    public void Publish(int bucket, long step) => Interlocked.Exchange(ref Flag(_rank, 1 + bucket), step);
 
     /// <summary>Tells the other ranks that this rank has read everything it needs of step <paramref name="step"/>.</summary>
-    public void Consumed(long step) => Volatile.Write(ref Flag(_rank, 0), step);
+    public void Consumed(long step) => Interlocked.Exchange(ref Flag(_rank, 0), step);
 
     /// <summary>Waits until rank <paramref name="rank"/> has published bucket <paramref name="bucket"/> of step <paramref name="step"/> (or a later one).</summary>
     public void WaitPublished(int rank, int bucket, long step) => Await(ref Flag(rank, 1 + bucket), step);
