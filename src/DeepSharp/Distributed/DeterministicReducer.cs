@@ -13,7 +13,10 @@ namespace DeepSharp.Distributed;
 /// each bucket is cut into one slice per rank instead: rank r receives slice r of every rank's node
 /// sums (one non-blocking all-to-all per bucket), adds only that slice up the tree, and the ranks
 /// all-gather the summed slices. The tree is elementwise, so a slice's sum has the bits of the whole
-/// one, and every value is summed by exactly one rank in the one fixed order.
+/// one, and every value is summed by exactly one rank in the one fixed order. When every rank can
+/// map it (one machine), the all-gather moves nothing: each node sum's last write goes into the rank's
+/// region of shared memory (<see cref="SharedNodeSums"/>), a flag per bucket says it is complete, and
+/// the other ranks add from it in place.
 /// <para>
 /// Use per step: <see cref="Begin"/>, then for each of <see cref="MyChunks"/> in order: run the chunk
 /// and hand in every tensor's gradient with <see cref="TensorReady"/> (any order, each once; during
