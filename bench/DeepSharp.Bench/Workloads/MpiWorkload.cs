@@ -36,11 +36,11 @@ internal static class MpiWorkload
           --batch N      global batch (default 128)
           --chunk N      deterministic chunk size (default 32)
           --bucket BYTES exchange bucket size (default 25 MiB, the whole seed CNN's 2.8 MB in one)
-          --only LIST    configurations, comma-separated, of: one1,pair1,one2,det1,det2,bound2,rs2,tcp2,shard2,fast2 (default all)
+          --only LIST    configurations, comma-separated, of: one1,pair1,one2,det1,det2,bound2,mpi2,rs2,tcp2,shard2,fast2 (default all)
           --alpha-beta   also measure MPI latency α and bandwidth β (shared memory and TCP)
         """;
 
-    private sealed record Config(string Name, string Label, int Ranks, int Threads, string Mode, bool Tcp, bool Pair = false, bool Bind = false);
+    private sealed record Config(string Name, string Label, int Ranks, int Threads, string Mode, bool Tcp, bool Pair = false, bool Bind = false, bool ViaMpi = false);
 
     private static readonly Config[] Configs =
     [
@@ -50,6 +50,7 @@ internal static class MpiWorkload
         new("det1", "1 process x 1 thread, deterministic (chunks, no MPI)", 0, 1, "det", false),
         new("det2", "2 ranks x 1 thread, deterministic, shared memory", 2, 1, "det", false),
         new("bound2", "2 ranks x 1 thread, deterministic, each bound to a core", 2, 1, "det", false, Bind: true),
+        new("mpi2", "2 ranks x 1 thread, deterministic, bound, node sums by MPI_Iallgather", 2, 1, "det", false, Bind: true, ViaMpi: true),
         new("rs2", "2 ranks x 1 thread, deterministic, reduce-scatter", 2, 1, "detrs", false),
         new("tcp2", "2 ranks x 1 thread, deterministic, TCP (NOLOCAL, UCX_TLS=tcp)", 2, 1, "det", true),
         new("shard2", "2 ranks x 1 thread, deterministic, optimizer sharded", 2, 1, "shard", false),
@@ -87,11 +88,14 @@ internal static class MpiWorkload
         Console.WriteLine($"DeepSharp.Bench --mpi: seed CNN, global batch {batch}, chunks of {chunk}, buckets of {bucket} B, {steps} timed steps after {warm}, {rounds} rounds");
         Console.WriteLine($"  {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z, {SystemInfo.CpuModel()}, {Environment.ProcessorCount} logical CPUs, load {SystemInfo.LoadAverage()}");
         var rates = chosen.ToDictionary(c => c.Name, _ => new List<double>());
+        var cpuRates = chosen.ToDictionary(c => c.Name, _ => new List<double>());
         var ratios = new Dictionary<string, List<double>>();
+        var cpuRatios = new Dictionary<string, List<double>>();
         var lastProfile = new Dictionary<string, string>();
         for (int round = 0; round < rounds; round++)
         {
             var thisRound = new Dictionary<string, double>();
+            var thisRoundCpu = new Dictionary<string, double>();
             foreach (var c in chosen)
             {
                 string[] rankArgs = [$"mode={c.Mode}", $"threads={c.Threads}", $"steps={steps}", $"warm={warm}", $"batch={batch}", $"chunk={chunk}", $"bucket={bucket}"];
@@ -99,18 +103,29 @@ internal static class MpiWorkload
                 // (shared caches and memory), its rate the sum of theirs.
                 var runs = c.Pair
                     ? Task.WhenAll(Task.Run(() => Launch(0, false, rankArgs)), Task.Run(() => Launch(0, false, rankArgs))).Result
-                    : [Launch(c.Ranks, c.Tcp, rankArgs, c.Bind)];
+                    : [Launch(c.Ranks, c.Tcp, rankArgs, c.Bind, c.ViaMpi)];
                 var lines = runs.SelectMany(l => l).ToList();
-                double rate = runs.Sum(run => double.Parse(Field(run.FirstOrDefault(l => l.StartsWith("MPIBENCH ", StringComparison.Ordinal))
-                    ?? throw new InvalidOperationException($"{c.Label}: no result line:\n{string.Join('\n', run)}"), "stepsPerSecond"), CultureInfo.InvariantCulture));
+                string Result(List<string> run) => run.FirstOrDefault(l => l.StartsWith("MPIBENCH ", StringComparison.Ordinal))
+                    ?? throw new InvalidOperationException($"{c.Label}: no result line:\n{string.Join('\n', run)}");
+                double rate = runs.Sum(run => double.Parse(Field(Result(run), "stepsPerSecond"), CultureInfo.InvariantCulture));
+                // The same from process CPU time less the CPU spent waiting for other ranks: steps per second of
+                // the busiest rank's own work (what the job would run with a core per rank, nothing else running
+                // and no wait; MPI's copies inside its waits are not counted, so mpi2's figure is optimistic).
+                double cpuRate = runs.Sum(run => 1000 / double.Parse(Field(Result(run), "cpuMsPerStep"), CultureInfo.InvariantCulture));
                 rates[c.Name].Add(rate);
                 thisRound[c.Name] = rate;
+                cpuRates[c.Name].Add(cpuRate);
+                thisRoundCpu[c.Name] = cpuRate;
                 lastProfile[c.Name] = string.Join("\n      ", lines.Where(l => l.StartsWith("  ", StringComparison.Ordinal)).Select(l => l.Trim()));
-                Console.WriteLine($"  round {round + 1}: {c.Label}: {rate:F2} steps/s (load {SystemInfo.LoadAverage()})");
+                Console.WriteLine($"  round {round + 1}: {c.Label}: {rate:F2} steps/s, {cpuRate:F2} per CPU-second of the busiest rank's work (load {SystemInfo.LoadAverage()})");
             }
             foreach (var a in thisRound)
                 foreach (var b in thisRound)
-                    if (a.Key != b.Key) (ratios.TryGetValue(a.Key + "/" + b.Key, out var l) ? l : ratios[a.Key + "/" + b.Key] = []).Add(a.Value / b.Value);
+                    if (a.Key != b.Key)
+                    {
+                        (ratios.TryGetValue(a.Key + "/" + b.Key, out var l) ? l : ratios[a.Key + "/" + b.Key] = []).Add(a.Value / b.Value);
+                        (cpuRatios.TryGetValue(a.Key + "/" + b.Key, out var k) ? k : cpuRatios[a.Key + "/" + b.Key] = []).Add(thisRoundCpu[a.Key] / thisRoundCpu[b.Key]);
+                    }
         }
         Console.WriteLine();
         Console.WriteLine($"== Steps per second, median [min-max] of {rounds} rounds; load {SystemInfo.LoadAverage()}");
@@ -119,9 +134,17 @@ internal static class MpiWorkload
             var s = Stats.Of(rates[c.Name]);
             Console.WriteLine($"  {c.Label,-58} {s.Median,7:F2} [{s.Min:F2}-{s.Max:F2}]  ({s.Median * batch:F0} images/s)");
         }
+        (string, string)[] pairs = [("pair1", "one1"), ("det2", "pair1"), ("det2", "one1"), ("bound2", "one1"), ("bound2", "det2"), ("bound2", "pair1"), ("mpi2", "one1"), ("bound2", "mpi2"), ("rs2", "one1"), ("rs2", "det2"), ("tcp2", "one1"), ("shard2", "one1"), ("fast2", "one1"), ("det2", "one2"), ("one2", "one1"), ("det1", "one1")];
         Console.WriteLine("== Ratios within a round, median [min-max]");
-        foreach (var (a, b) in new[] { ("pair1", "one1"), ("det2", "pair1"), ("det2", "one1"), ("bound2", "one1"), ("bound2", "det2"), ("rs2", "one1"), ("rs2", "det2"), ("tcp2", "one1"), ("shard2", "one1"), ("fast2", "one1"), ("det2", "one2"), ("one2", "one1"), ("det1", "one1") })
+        foreach (var (a, b) in pairs)
             if (ratios.TryGetValue(a + "/" + b, out var r))
+            {
+                var s = Stats.Of(r);
+                Console.WriteLine($"  {a} / {b}: {s.Median:F3}x [{s.Min:F3}-{s.Max:F3}]");
+            }
+        Console.WriteLine("== CPU-time ratios within a round (steps per CPU-second of the busiest rank's work, waits for other ranks left out; a busy machine's wall-clock ratios mislead), median [min-max]");
+        foreach (var (a, b) in pairs)
+            if (cpuRatios.TryGetValue(a + "/" + b, out var r))
             {
                 var s = Stats.Of(r);
                 Console.WriteLine($"  {a} / {b}: {s.Median:F3}x [{s.Min:F3}-{s.Max:F3}]");
@@ -162,7 +185,7 @@ internal static class MpiWorkload
     private static List<string> Launch(int ranks, bool tcp, params string[] args) => Launch(ranks, tcp, args, bind: false);
 
     /// <summary>As above; with <paramref name="bind"/> Hydra binds each rank to a core of its own (<c>-bind-to core</c>).</summary>
-    private static List<string> Launch(int ranks, bool tcp, string[] args, bool bind)
+    private static List<string> Launch(int ranks, bool tcp, string[] args, bool bind, bool viaMpi = false)
     {
         string self = typeof(MpiWorkload).Assembly.Location;
         string[] binding = bind ? ["-bind-to", "core"] : [];
@@ -171,6 +194,7 @@ internal static class MpiWorkload
             : new ProcessStartInfo(Mpiexec(), [.. binding, "-n", ranks.ToString(CultureInfo.InvariantCulture), "dotnet", self, "--mpi-rank", .. args]);
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
+        if (viaMpi) psi.Environment[SharedNodeSums.Switch] = "0"; // the all-gather's node sums through MPI, not shared memory
         if (tcp)
         {
             // Debian's MPICH is ch4:ucx: NOLOCAL makes MPICH skip its own shared memory, and UCX_TLS keeps UCX
@@ -212,6 +236,7 @@ internal static class MpiWorkload
         int threads = Int("threads", 1), steps = Int("steps", 200), warm = Int("warm", 100), batch = Int("batch", 128), chunk = Int("chunk", 32);
         long bucket = a.TryGetValue("bucket", out var bucketText) ? long.Parse(bucketText, CultureInfo.InvariantCulture) : DistributedStrategy.DefaultBucketBytes;
         DeepSharp.Threads.Count = threads;
+        StepProfile.MeasureCpu = true;
         var strategy = mode switch
         {
             "plain" => null,
@@ -235,7 +260,16 @@ internal static class MpiWorkload
         var clock = new StepClock(warm, strategy);
         model.Fit(x, y, batchSize: batch, epochs: 1, verbose: 0, shuffle: false, callbacks: [clock]);
         double perStep = clock.Seconds / steps;
-        string profile = (strategy?.Profile.ToString() ?? "steps " + steps) + "; " + clock.Memory(steps);
+        double waitCpu = (strategy?.Profile.WaitCpu.TotalSeconds ?? 0) / steps;
+        double cpuPerStep = clock.CpuSeconds / steps - waitCpu;
+        string profile = (strategy?.Profile.ToString() ?? "steps " + steps) + $"; process CPU {(cpuPerStep + waitCpu) * 1000:F3} ms/step, of which {waitCpu * 1000:F3} waiting for the other ranks; " + clock.Memory(steps);
+        // The busiest rank's CPU time per step (each rank's, gathered).
+        if (strategy is { WorldSize: > 1 })
+        {
+            var all = new double[strategy.WorldSize];
+            strategy.Communicator.Allgather<double>([cpuPerStep], all);
+            cpuPerStep = all.Max();
+        }
         string collectives = "";
         if (strategy is { WorldSize: > 1 })
         {
@@ -248,7 +282,7 @@ internal static class MpiWorkload
         // to rank 0 so that the ranks' lines do not interleave in mpiexec's output.
         var profiles = strategy is { WorldSize: > 1 } ? GatherText(strategy, profile) : [profile];
         if (rank != 0) return 0;
-        Console.WriteLine($"MPIBENCH mode={mode} ranks={strategy?.WorldSize ?? 1} threads={threads} stepsPerSecond={(1 / perStep).ToString("R", CultureInfo.InvariantCulture)} msPerStep={perStep * 1000:F3}");
+        Console.WriteLine($"MPIBENCH mode={mode} ranks={strategy?.WorldSize ?? 1} threads={threads} stepsPerSecond={(1 / perStep).ToString("R", CultureInfo.InvariantCulture)} msPerStep={perStep * 1000:F3} cpuMsPerStep={(cpuPerStep * 1000).ToString("R", CultureInfo.InvariantCulture)}");
         for (int r = 0; r < profiles.Length; r++) Console.WriteLine($"  rank {r}: {profiles[r]}");
         if (collectives.Length > 0) Console.WriteLine("  " + collectives);
         return 0;
@@ -353,6 +387,10 @@ internal static class MpiWorkload
     private sealed class StepClock(int warm, DistributedStrategy? strategy) : Callback
     {
         private long _start, _end, _allocatedStart, _allocatedEnd;
+        private TimeSpan _cpuStart, _cpuEnd;
+
+        /// <summary>The process's CPU time (all its threads) during the timed steps.</summary>
+        public double CpuSeconds => (_cpuEnd - _cpuStart).TotalSeconds;
         private readonly int[] _collectionsStart = new int[3], _collectionsEnd = new int[3];
 
         public double Seconds => (double)(_end - _start) / Stopwatch.Frequency;
@@ -368,10 +406,12 @@ internal static class MpiWorkload
             if (step == warm - 1)
             {
                 _start = Stopwatch.GetTimestamp();
+                _cpuStart = Environment.CpuUsage.TotalTime;
                 strategy?.Profile.Reset();
                 Take(ref _allocatedStart, _collectionsStart);
             }
             _end = Stopwatch.GetTimestamp();
+            _cpuEnd = Environment.CpuUsage.TotalTime;
             Take(ref _allocatedEnd, _collectionsEnd);
         }
 

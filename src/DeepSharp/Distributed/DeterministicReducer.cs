@@ -13,7 +13,10 @@ namespace DeepSharp.Distributed;
 /// each bucket is cut into one slice per rank instead: rank r receives slice r of every rank's node
 /// sums (one non-blocking all-to-all per bucket), adds only that slice up the tree, and the ranks
 /// all-gather the summed slices. The tree is elementwise, so a slice's sum has the bits of the whole
-/// one, and every value is summed by exactly one rank in the one fixed order.
+/// one, and every value is summed by exactly one rank in the one fixed order. When every rank can
+/// map it (one machine), the all-gather moves nothing: each node sum's last write goes into the rank's
+/// region of shared memory (<see cref="SharedNodeSums"/>), a flag per bucket says it is complete, and
+/// the other ranks add from it in place.
 /// <para>
 /// Use per step: <see cref="Begin"/>, then for each of <see cref="MyChunks"/> in order: run the chunk
 /// and hand in every tensor's gradient with <see cref="TensorReady"/> (any order, each once; during
@@ -24,7 +27,7 @@ namespace DeepSharp.Distributed;
 /// per tree node, where P is the number of trainable values.
 /// </para>
 /// </summary>
-internal sealed unsafe class DeterministicReducer
+internal sealed unsafe class DeterministicReducer : IDisposable
 {
     private readonly Communicator _communicator;
     private readonly int[] _offset, _size;
@@ -40,6 +43,14 @@ internal sealed unsafe class DeterministicReducer
     private bool[] _handedIn = [];
     private long _firstStart;          // when this step's first bucket started (0: none yet)
 
+    // The all-gather over memory the ranks share (one machine): the node sums' last writes go straight
+    // into this rank's region, the others add from it. _lastWrite[i]: step i of the plan is the last
+    // write into its send slot; _step counts Begins; _sharedSince: the step the mapping was made in.
+    private SharedNodeSums? _shared;
+    private bool _sharedTried, _writable;
+    private bool[] _lastWrite = [];
+    private long _step, _sharedSince;
+
     // The reduce-scatter exchange: per bucket, every rank's slice (counts and flat starts, W ints each,
     // pinned: MPI reads them until the request is done), what this rank receives from each rank (its
     // slice's length, at rank × length), where its received slices start, and the all-gathers of the sums.
@@ -53,9 +64,11 @@ internal sealed unsafe class DeterministicReducer
     /// <param name="sizes">Floats per trainable tensor, in index order (the flat layout).</param>
     /// <param name="bucketBytes">Bytes per exchange bucket (a tensor larger than a bucket is split).</param>
     /// <param name="reduceScatter">Whether the node sums travel by the fixed-order reduce-scatter (else by all-gather); ignored on one rank.</param>
-    public DeterministicReducer(Communicator communicator, IReadOnlyList<int> sizes, long bucketBytes, bool reduceScatter = false)
+    /// <param name="sharedMemory">Whether the all-gather may read the node sums from shared memory when every rank can map it (<see cref="SharedNodeSums"/>); else MPI moves them.</param>
+    public DeterministicReducer(Communicator communicator, IReadOnlyList<int> sizes, long bucketBytes, bool reduceScatter = false, bool sharedMemory = true)
     {
         _communicator = communicator;
+        _sharedTried = !sharedMemory;
         _scatter = reduceScatter && communicator.Size > 1;
         (_offset, _size) = (new int[sizes.Count], new int[sizes.Count]);
         long at = 0;
@@ -72,6 +85,9 @@ internal sealed unsafe class DeterministicReducer
 
     /// <summary>Whether the node sums travel by the fixed-order reduce-scatter.</summary>
     public bool ReduceScatter => _scatter;
+
+    /// <summary>Whether the all-gather reads the other ranks' node sums from shared memory (all ranks on one machine; set at the first step).</summary>
+    public bool SharedMemory => _shared is not null;
 
     /// <summary>
     /// With the reduce-scatter, the flat vector the global gradient is gathered into (fixed for the
@@ -120,6 +136,8 @@ internal sealed unsafe class DeterministicReducer
     /// <summary>Starts a step of <paramref name="chunks"/> chunks.</summary>
     public void Begin(int chunks)
     {
+        _step++;
+        _writable = false;
         if (chunks != _chunks) Layout(chunks);
         _cursor = _plan.NextCompute(-1);
         Array.Clear(_handedIn);
@@ -147,7 +165,7 @@ internal sealed unsafe class DeterministicReducer
         {
             // The chunk is a right child: add it to its left sibling straight from the gradient (no copy).
             var left = Region(fused.Target, start, size);
-            TensorPrimitives.Add(left, gradient, left);
+            TensorPrimitives.Add(left, gradient, Final(next, left, start, size));
             next++;
         }
         else
@@ -155,12 +173,14 @@ internal sealed unsafe class DeterministicReducer
             var node = Region(compute.Target, start, size);
             if (!(gradient.Overlaps((ReadOnlySpan<float>)node, out int shift) && shift == 0)) gradient.CopyTo(node); // backward wrote it in place
             else Profile.BytesInPlace += (long)size * sizeof(float);
+            var final = Final(_cursor, node, start, size);
+            if (!final.Overlaps(node)) gradient.CopyTo(final); // a node of one chunk: into the shared region too
         }
         for (; next < _plan.Steps.Count && _plan.Steps[next].IsAdd; next++)
         {
             var add = _plan.Steps[next];
             var target = Region(add.Target, start, size);
-            TensorPrimitives.Add(target, Region(add.Source, start, size), target);
+            TensorPrimitives.Add(target, Region(add.Source, start, size), Final(next, target, start, size));
         }
         Profile.Add += StepProfile.Now - t0;
         if (_cursor == _plan.LastCompute)
@@ -196,7 +216,9 @@ internal sealed unsafe class DeterministicReducer
         for (int b = 0; b < _buckets.Count; b++)
         {
             long t0 = StepProfile.Now;
+            var c0 = StepProfile.CpuNow;
             WaitBucket(b);
+            Profile.WaitCpu += StepProfile.CpuNow - c0;
             long t1 = StepProfile.Now;
             Profile.WaitAfterBackward += t1 - t0;
             Profile.Exchange += t1 - t0;
@@ -208,6 +230,34 @@ internal sealed unsafe class DeterministicReducer
             }
             Profile.Add += StepProfile.Now - t1;
         }
+        _shared?.Consumed(_step); // the others may overwrite their regions in the next step
+    }
+
+    /// <summary>
+    /// Where step <paramref name="step"/> of the plan writes tensor elements [start, start + count):
+    /// the send slot's range of this rank's shared region when it is the slot's last write (so the
+    /// node sum lands where the other ranks read it, with no copy), else <paramref name="local"/>.
+    /// </summary>
+    private Span<float> Final(int step, Span<float> local, int start, int count)
+    {
+        if (_shared is null || !_lastWrite[step]) return local;
+        if (!_writable)
+        {
+            // Every rank has read this rank's region of the last step (the step's loss all-gather
+            // already ensures it; this keeps the reducer correct on its own).
+            long t0 = StepProfile.Now;
+            if (_step - 1 >= _sharedSince) _shared.WaitConsumed(_step - 1);
+            _writable = true;
+            Profile.Exchange += StepProfile.Now - t0;
+        }
+        return _shared.Region(_communicator.Rank, (long)_plan.Steps[step].Target * Length + start, count);
+    }
+
+    /// <summary>Releases the shared memory (its mapping), if any.</summary>
+    public void Dispose()
+    {
+        _shared?.Dispose();
+        _shared = null;
     }
 
     /// <summary>
@@ -221,7 +271,9 @@ internal sealed unsafe class DeterministicReducer
         for (int b = 0; b < _buckets.Count; b++)
         {
             long t0 = StepProfile.Now;
+            var c0 = StepProfile.CpuNow;
             WaitBucket(b);
+            Profile.WaitCpu += StepProfile.CpuNow - c0;
             long t1 = StepProfile.Now;
             Profile.WaitAfterBackward += t1 - t0;
             Profile.Exchange += t1 - t0;
@@ -243,7 +295,9 @@ internal sealed unsafe class DeterministicReducer
         for (int b = 0; b < _buckets.Count; b++)
         {
             long t0 = StepProfile.Now;
+            var c0 = StepProfile.CpuNow;
             _communicator.Wait(ref _gathers[b]);
+            Profile.WaitCpu += StepProfile.CpuNow - c0;
             long t1 = StepProfile.Now;
             Profile.WaitAfterBackward += t1 - t0;
             Profile.Exchange += t1 - t0;
@@ -301,9 +355,36 @@ internal sealed unsafe class DeterministicReducer
         _buckets.SetSlots(_slots);
         // Pinned: MPI reads and writes them while backward and the collector go on.
         _send = GC.AllocateArray<float>(checked(_slots * Length), pinned: true);
+        if (!_scatter && ranks > 1) LayoutShared();
+        _lastWrite = new bool[_plan.Steps.Count];
+        if (_shared is not null)
+        {
+            var last = new int[_slots];
+            Array.Fill(last, -1);
+            for (int i = 0; i < _plan.Steps.Count; i++)
+                if (_plan.Steps[i].Target < _slots) last[_plan.Steps[i].Target] = i;
+            foreach (int i in last)
+                if (i >= 0) _lastWrite[i] = true;
+        }
         if (_scatter) LayoutSlices();
-        else _receive = ranks == 1 ? [] : GC.AllocateArray<float>(checked(_slots * Length * ranks), pinned: true);
+        else _receive = ranks == 1 || _shared is not null ? [] : GC.AllocateArray<float>(checked(_slots * Length * ranks), pinned: true);
         _chunks = chunks;
+    }
+
+    /// <summary>
+    /// Collective (every rank lays out the same chunk count at the same step): maps the shared regions,
+    /// one send slot per node of P floats per rank, when they are missing or too small; tried once if it fails.
+    /// </summary>
+    private void LayoutShared()
+    {
+        long need = Math.Max(1, (long)_slots * Length);
+        if (_shared is not null && _shared.FloatsPerRank >= need) return;
+        if (_sharedTried && _shared is null) return; // failed before on every rank: MPI moves the sums
+        _shared?.Dispose();
+        _shared = SharedNodeSums.TryCreate(_communicator, _buckets.Count, need);
+        _sharedTried = true;
+        _sharedSince = _step;
+        Profile.SharedMemory = _shared is not null;
     }
 
     /// <summary>Buffer <paramref name="buffer"/> of the plan (a send slot or a local scratch), elements [start, start + count).</summary>
@@ -346,6 +427,7 @@ internal sealed unsafe class DeterministicReducer
                     fixed (int* mineDispls = _mineDispls[b])
                         _buckets.Request(b, s) = _communicator.StartAlltoallv(send + (long)s * Length, counts, starts,
                             receive + _receiveBase[b] + (long)s * _communicator.Size * _sliceCounts[b][_communicator.Rank], mineCounts, mineDispls);
+            else if (_shared is not null) _shared.Publish(b, _step); // its node sums are in this rank's region
             else if (_communicator.Size > 1)
                 for (int s = 0; s < _slots; s++)
                     fixed (float* send = &_send[s * Length + start])
@@ -355,7 +437,7 @@ internal sealed unsafe class DeterministicReducer
             any = true;
         }
         // Let MPI move the started buckets along (MPICH progresses only inside MPI calls).
-        if (_communicator.Size > 1)
+        if (_communicator.Size > 1 && _shared is null)
             for (int b = 0; b < _buckets.NextToStart; b++)
                 if (!_buckets.IsDone(b))
                 {
@@ -369,7 +451,12 @@ internal sealed unsafe class DeterministicReducer
     private void WaitBucket(int b)
     {
         if (_buckets.IsDone(b)) return;
-        if (_communicator.Size > 1)
+        if (_shared is not null)
+        {
+            for (int r = 0; r < _communicator.Size; r++)
+                if (r != _communicator.Rank && _covers[r].Count > 0) _shared.WaitPublished(r, b, _step);
+        }
+        else if (_communicator.Size > 1)
             for (int s = 0; s < _slots; s++) _communicator.Wait(ref _buckets.Request(b, s));
         _buckets.Done(b);
     }
@@ -386,6 +473,7 @@ internal sealed unsafe class DeterministicReducer
     /// <summary>Rank <paramref name="rank"/>'s node in slot <paramref name="slot"/>, elements [start, start + count) of bucket <paramref name="b"/>.</summary>
     private ReadOnlySpan<float> Gathered(int rank, int slot, int b, int start, int count)
     {
+        if (_shared is not null) return _shared.Region(rank, (long)slot * Length + start, count); // every rank's node sums, this one's too
         if (_communicator.Size == 1 || rank == _communicator.Rank) return _send.AsSpan(slot * Length + start, count);
         if (_scatter)
         {

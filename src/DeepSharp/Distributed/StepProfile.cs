@@ -21,6 +21,9 @@ internal sealed class StepProfile
     /// <summary>Bytes of chunk gradients backward wrote straight into their tree node (no copy).</summary>
     public long BytesInPlace;
 
+    /// <summary>Whether the all-gather read the node sums from memory the ranks share (not reset: it is the job's).</summary>
+    public bool SharedMemory;
+
     /// <summary>Ticks spent waiting for the exchange after backward ended.</summary>
     public long WaitAfterBackward;
 
@@ -29,9 +32,25 @@ internal sealed class StepProfile
 
     public static long Now => Stopwatch.GetTimestamp();
 
+    /// <summary>
+    /// Whether <see cref="WaitCpu"/> is measured (the bench turns it on: each reading is a system call).
+    /// </summary>
+    public static bool MeasureCpu { get; set; }
+
+    /// <summary>The process's CPU time now when <see cref="MeasureCpu"/> is on, else zero.</summary>
+    public static TimeSpan CpuNow => MeasureCpu ? Environment.CpuUsage.TotalTime : TimeSpan.Zero;
+
+    /// <summary>
+    /// The process's CPU time spent waiting for the other ranks (the exchange's waits after backward and
+    /// the step's loss all-gather: MPI and the shared-memory flags spin). On a busy machine the ranks wait
+    /// for each other far longer than on a quiet one; the CPU time less this is the rank's own work.
+    /// </summary>
+    public TimeSpan WaitCpu;
+
     public void Reset()
     {
         Compute = Copy = Add = Exchange = Optimizer = Total = WaitAfterBackward = HeadStart = BytesStartedEarly = BytesExchanged = BytesInPlace = 0;
+        WaitCpu = TimeSpan.Zero;
         Steps = 0;
     }
 
@@ -43,5 +62,5 @@ internal sealed class StepProfile
         $"steps {Steps}: total {PerStepMs(Total):F2} ms/step = compute {PerStepMs(Compute):F2} + copies {PerStepMs(Copy):F2} + adds {PerStepMs(Add):F2} " +
         $"+ exchange {PerStepMs(Exchange):F2} (waited after backward {PerStepMs(WaitAfterBackward):F2}) + optimizer {PerStepMs(Optimizer):F2} + other " +
         $"{PerStepMs(Total - Compute - Copy - Add - Exchange - Optimizer):F2}; {(BytesExchanged == 0 ? 0 : 100.0 * BytesStartedEarly / BytesExchanged):F0} % of the exchanged bytes started " +
-        $"during backward, {PerStepMs(HeadStart):F2} ms before it ended; {(Steps == 0 ? 0 : BytesInPlace / Steps / 1024):F0} KiB/step of chunk gradients written in place";
+        $"during backward, {PerStepMs(HeadStart):F2} ms before it ended{(SharedMemory ? " (node sums in shared memory)" : "")}; {(Steps == 0 ? 0 : BytesInPlace / Steps / 1024):F0} KiB/step of chunk gradients written in place";
 }

@@ -56,6 +56,7 @@ internal sealed class DataParallelRun(DistributedStrategy strategy) : IDisposabl
         FrozenAtStart = new float[Total(Frozen)];
         if (Strategy.Reduction == GradientReduction.Deterministic)
         {
+            Reducer?.Dispose();
             Reducer = new DeterministicReducer(Communicator, Sizes, Strategy.BucketBytes, Strategy.UsesReduceScatter) { Profile = Strategy.Profile };
             ChunkListener = new Trainer.ChunkListener(Reducer, trainable);
             Shard = Strategy.ShardOptimizer ? new OptimizerShard(Communicator, trainable) : null;
@@ -184,5 +185,9 @@ internal sealed class DataParallelRun(DistributedStrategy strategy) : IDisposabl
         }
     }
 
-    public void Dispose() => _buckets?.Dispose();
+    public void Dispose()
+    {
+        _buckets?.Dispose();
+        Reducer?.Dispose(); // the shared memory's mapping
+    }
 }

@@ -207,7 +207,9 @@ internal sealed partial class Trainer
         }
         else Optimizer.Apply(trainable);
         profile.Optimizer += StepProfile.Now - o0;
+        var cpu0 = StepProfile.CpuNow;
         run.LossMean.Add(ReduceLossAndMetrics(pieceLoss, metricsAtStart, deterministic), samples);
+        profile.WaitCpu += StepProfile.CpuNow - cpu0; // mostly waiting for the slowest rank
         profile.Total += StepProfile.Now - stepStart;
         profile.Steps++;
     }

@@ -5,7 +5,8 @@ namespace DeepSharp.Tests.Distributed;
 /// <summary>
 /// The fixed summation order, in process: every rank's cover is exactly its share in tree nodes,
 /// and the reducer run by 1 to 5 simulated ranks (threads exchanging through
-/// <see cref="ThreadCommunicator"/>) gives one rank's bits for every number of chunks up to 17.
+/// <see cref="ThreadCommunicator"/>) gives one rank's bits for every number of chunks up to 17, with
+/// the all-gather's node sums read from shared memory and moved by the communicator.
 /// </summary>
 public sealed class ChunkTreeTests
 {
@@ -50,6 +51,12 @@ public sealed class ChunkTreeTests
     [InlineData(24, true)]       // slices of 0-2 floats, the last bucket (1 float) on one rank only
     public void AnyNumberOfRanksGivesOneRanksBits(long bucketBytes, bool reduceScatter)
     {
+        // The all-gather both ways: node sums read from shared memory, and moved by the communicator.
+        foreach (bool shared in reduceScatter ? new[] { false } : new[] { true, false }) RunRanksAndCompare(bucketBytes, reduceScatter, shared);
+    }
+
+    private static void RunRanksAndCompare(long bucketBytes, bool reduceScatter, bool shared)
+    {
         int[] sizes = [5, 1, 17, 14]; // 37 floats in four tensors
         const int length = 37;
         for (int chunks = 1; chunks <= 17; chunks++)
@@ -69,12 +76,13 @@ public sealed class ChunkTreeTests
                 {
                     var computed = new List<int>();
                     var result = new float[length];
-                    var reducer = new DeterministicReducer(comm, sizes, bucketBytes, reduceScatter);
+                    using var reducer = new DeterministicReducer(comm, sizes, bucketBytes, reduceScatter, shared);
                     Assert.Equal(reduceScatter && ranks > 1, reducer.ReduceScatter);
                     for (int step = 0; step < 2; step++) // a second step reuses the layout
                     {
                         computed.Clear();
                         reducer.Begin(chunks);
+                        Assert.Equal(shared && ranks > 1, reducer.SharedMemory);
                         foreach (int k in reducer.MyChunks)
                         {
                             computed.Add(k);

@@ -34,6 +34,26 @@ public sealed class DeterministicTrainingTests : IDisposable
     }
 
     [Fact(Timeout = 240_000)]
+    public async Task SharedMemoryAndMpiAllGatherGiveOneRanksBits()
+    {
+        // On one machine the all-gather's node sums go through shared memory; DEEPSHARP_SHARED_MEMORY=0
+        // (and MPIR_CVAR_NOLOCAL=1, the TCP tests) has MPI move them instead. The bits are the same.
+        string[] args = ["--model", "small", "--steps", "4", "--batch", "100"];
+        string one = await MpiJob.Train(_root.Path, "one", 0, null, args);
+        foreach (bool shared in new[] { true, false })
+        {
+            string dir = Path.Combine(_root.Path, shared ? "shared" : "mpi");
+            var env = shared ? null : new Dictionary<string, string> { ["DEEPSHARP_SHARED_MEMORY"] = "0" };
+            var result = await MpiJob.Run(2, env, TimeSpan.FromSeconds(90), ["train", "--out", dir, .. args]);
+            Assert.True(result.Code == 0, result.All);
+            Assert.Equal(shared, result.All.Contains("node sums in shared memory", StringComparison.Ordinal));
+            MpiJob.AssertBitwiseEqual(one, dir, 2);
+            // Rank 0 unlinked its file (named by its process id) once every rank had mapped it.
+            Assert.Empty(Directory.GetFiles("/dev/shm", $"deepsharp-{File.ReadAllText(Path.Combine(dir, "pid-rank0")).Trim()}-*"));
+        }
+    }
+
+    [Fact(Timeout = 240_000)]
     public async Task FourRanksHaveTheWeightsOfOneRank()
     {
         foreach (var model in new[] { "small", "random" })

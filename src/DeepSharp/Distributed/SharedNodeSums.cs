@@ -1,0 +1,216 @@
+using System.IO.MemoryMappedFiles;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace DeepSharp.Distributed;
+
+/// <summary>
+/// The deterministic all-gather's node sums in memory every rank maps, when all ranks run on one
+/// machine: each rank writes its node sums into its own region of one file under <c>/dev/shm</c>
+/// and raises a flag per bucket; the others wait for the flag and add straight from that region.
+/// No MPI call moves the bytes, so no copy is made on either side and no rank has to be inside MPI
+/// for another one's data to arrive; the additions are the same, in the same order, as with
+/// <c>MPI_Iallgather</c>, so the bits are too. Rank 0 creates the file, every rank maps it, and
+/// rank 0 unlinks it once all have (the memory lives as long as the mappings, and a killed job
+/// leaves nothing behind). <see cref="TryCreate"/> returns null on every rank when any rank cannot
+/// map it (ranks on several machines, no <c>/dev/shm</c>, too little room in it), when
+/// <c>MPIR_CVAR_NOLOCAL=1</c> asks for the network path, or when <c>DEEPSHARP_SHARED_MEMORY=0</c>.
+/// </summary>
+internal sealed unsafe class SharedNodeSums : IDisposable
+{
+    /// <summary>The environment variable that turns the shared-memory path off (value 0).</summary>
+    public const string Switch = "DEEPSHARP_SHARED_MEMORY";
+
+    private const int Line = 64;           // bytes per rank's flag line (one cache line each, no false sharing)
+    private const int HeaderBytes = Line;  // the token rank 0 writes, checked by every rank
+    private const int NameBytes = 240;
+
+    private readonly MemoryMappedFile _file;
+    private readonly MemoryMappedViewAccessor _view;
+    private readonly byte* _base;
+    private readonly int _ranks, _rank, _flagLongs;
+    private readonly long _floatsPerRank, _flagBytes;
+
+    private SharedNodeSums(MemoryMappedFile file, MemoryMappedViewAccessor view, int ranks, int rank, int buckets, long floatsPerRank)
+    {
+        (_file, _view, _ranks, _rank, _floatsPerRank) = (file, view, ranks, rank, floatsPerRank);
+        byte* p = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
+        _base = p + view.PointerOffset;
+        _flagLongs = FlagLongs(buckets);
+        _flagBytes = (long)_flagLongs * sizeof(long);
+    }
+
+    /// <summary>Floats each rank's region holds.</summary>
+    public long FloatsPerRank => _floatsPerRank;
+
+    /// <summary>Rank <paramref name="rank"/>'s region, floats [start, start + count).</summary>
+    public Span<float> Region(int rank, long start, int count) =>
+        new(Data(rank) + start, count);
+
+    /// <summary>
+    /// Tells the other ranks that this rank's bucket <paramref name="bucket"/> of step
+    /// <paramref name="step"/> is in its region. A full fence, not just a release: the vectorised
+    /// additions write large spans with non-temporal stores, which x86 does not order with later
+    /// plain stores, and every one of them must be visible before the flag.
+    /// </summary>
+    public void Publish(int bucket, long step) => Interlocked.Exchange(ref Flag(_rank, 1 + bucket), step);
+
+    /// <summary>Tells the other ranks that this rank has read everything it needs of step <paramref name="step"/>.</summary>
+    public void Consumed(long step) => Interlocked.Exchange(ref Flag(_rank, 0), step);
+
+    /// <summary>Waits until rank <paramref name="rank"/> has published bucket <paramref name="bucket"/> of step <paramref name="step"/> (or a later one).</summary>
+    public void WaitPublished(int rank, int bucket, long step) => Await(ref Flag(rank, 1 + bucket), step);
+
+    /// <summary>Waits until every other rank has read this rank's region of step <paramref name="step"/>, so it may be overwritten.</summary>
+    public void WaitConsumed(long step)
+    {
+        for (int r = 0; r < _ranks; r++)
+            if (r != _rank) Await(ref Flag(r, 0), step);
+    }
+
+    private static void Await(ref long flag, long step)
+    {
+        if (Volatile.Read(ref flag) >= step) return;
+        // Spins, then yields the core (never sleeps a whole tick): with more ranks than cores the rank
+        // being waited for needs it. A rank that dies ends the job (mpiexec kills the others).
+        var spin = new SpinWait();
+        while (Volatile.Read(ref flag) < step) spin.SpinOnce(sleep1Threshold: -1);
+    }
+
+    private ref long Flag(int rank, int index) => ref ((long*)(_base + HeaderBytes + rank * _flagBytes))[index];
+
+    private float* Data(int rank) => (float*)(_base + DataStart(_ranks, _flagBytes) + rank * _floatsPerRank * sizeof(float));
+
+    private static int FlagLongs(int buckets) => (int)((1 + buckets + Line / sizeof(long) - 1) / (Line / sizeof(long)) * (Line / sizeof(long)));
+
+    private static long DataStart(int ranks, long flagBytes) => HeaderBytes + ranks * flagBytes;
+
+    private static long TotalBytes(int ranks, int buckets, long floatsPerRank)
+    {
+        long flagBytes = (long)FlagLongs(buckets) * sizeof(long);
+        long perRank = (floatsPerRank * sizeof(float) + Line - 1) / Line * Line;
+        return DataStart(ranks, flagBytes) + ranks * perRank;
+    }
+
+    /// <summary>
+    /// Collective: maps a region of <paramref name="floatsPerRank"/> floats per rank and one flag line
+    /// per rank for <paramref name="buckets"/> buckets, or returns null on every rank when any rank
+    /// cannot (see the class). The regions start zeroed.
+    /// </summary>
+    public static SharedNodeSums? TryCreate(Communicator communicator, int buckets, long floatsPerRank)
+    {
+        int ranks = communicator.Size, rank = communicator.Rank;
+        // Every rank must agree to try (the switches are read per process).
+        bool willing = OperatingSystem.IsLinux() && Directory.Exists("/dev/shm")
+            && Environment.GetEnvironmentVariable(Switch) != "0" && Environment.GetEnvironmentVariable("MPIR_CVAR_NOLOCAL") != "1";
+        if (!AllAgree(communicator, willing)) return null;
+
+        long floatsRounded = (floatsPerRank * sizeof(float) + Line - 1) / Line * Line / sizeof(float);
+        long bytes = TotalBytes(ranks, buckets, floatsRounded);
+        // Rank 0 creates the file, writes it whole (a full /dev/shm says so here, not by SIGBUS later)
+        // and tells the others its name and a random token the file starts with.
+        var message = new byte[8 + 8 + NameBytes];
+        string path = "";
+        if (rank == 0)
+        {
+            long token = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)) | 1;
+            path = $"/dev/shm/deepsharp-{Environment.ProcessId}-{(ulong)token:x16}";
+            if (CreateZeroed(path, bytes, token))
+            {
+                BitConverter.TryWriteBytes(message.AsSpan(0, 8), token);
+                BitConverter.TryWriteBytes(message.AsSpan(8, 8), bytes);
+                Encoding.UTF8.GetBytes(path, message.AsSpan(16));
+            }
+        }
+        communicator.Broadcast<byte>(message, 0);
+        long expected = BitConverter.ToInt64(message, 0);
+        if (rank != 0) path = Encoding.UTF8.GetString(message, 16, NameBytes).TrimEnd('\0');
+        SharedNodeSums? mapped = expected == 0 ? null : Map(path, bytes, expected, ranks, rank, buckets, floatsRounded);
+        bool all = AllAgree(communicator, mapped is not null);
+        if (rank == 0 && path.Length > 0)
+        {
+            try
+            {
+                File.Delete(path); // every rank has mapped it or given up: the memory stays while mapped
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        if (all) return mapped;
+        mapped?.Dispose();
+        return null;
+    }
+
+    private static bool AllAgree(Communicator communicator, bool mine)
+    {
+        var all = new byte[communicator.Size];
+        communicator.Allgather<byte>([(byte)(mine ? 1 : 0)], all);
+        return Array.TrueForAll(all, b => b == 1);
+    }
+
+    private static bool CreateZeroed(string path, long bytes, long token)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            var block = new byte[1 << 20];
+            BitConverter.TryWriteBytes(block.AsSpan(0, 8), token);
+            for (long at = 0; at < bytes; at += block.Length)
+            {
+                stream.Write(block, 0, (int)Math.Min(block.Length, bytes - at));
+                if (at == 0) block.AsSpan(0, 8).Clear();
+            }
+            stream.Flush();
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception d) when (d is IOException or UnauthorizedAccessException) { }
+            return false;
+        }
+    }
+
+    private static SharedNodeSums? Map(string path, long bytes, long token, int ranks, int rank, int buckets, long floatsPerRank)
+    {
+        FileStream? stream = null;
+        MemoryMappedFile? file = null;
+        MemoryMappedViewAccessor? view = null;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            if (stream.Length != bytes)
+            {
+                stream.Dispose();
+                return null;
+            }
+            file = MemoryMappedFile.CreateFromFile(stream, null, bytes, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false); // owns the stream now
+            view = file.CreateViewAccessor(0, bytes, MemoryMappedFileAccess.ReadWrite);
+            var shared = new SharedNodeSums(file, view, ranks, rank, buckets, floatsPerRank);
+            if (*(long*)shared._base != token)
+            {
+                shared.Dispose();
+                return null;
+            }
+            return shared;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            view?.Dispose();
+            if (file is not null) file.Dispose();
+            else stream?.Dispose();
+            return null;
+        }
+    }
+
+    public void Dispose()
+    {
+        _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        _view.Dispose();
+        _file.Dispose();
+    }
+}
