@@ -170,6 +170,28 @@ internal sealed class RecurrentPlan
     /// <summary>Several steps, each with more rows than the small-M path (which reads B in place) takes.</summary>
     private bool PrepackPays => Time > 1 && Batch > GemmSmallM.MaxRows;
 
+    /// <summary>
+    /// Whether the steps run with the recurrent product and the cell fused per slice of units
+    /// (<see cref="LstmSteps"/>): when U is packed once anyway and no step mask or recurrent dropout
+    /// sits between the product and the cell. Same bits as the step-by-step path.
+    /// </summary>
+    public bool FusedSteps => PrepackPays && Args.Mask is null && Args.RecurrentDropoutMask is null && !ForceStepwise;
+
+    /// <summary>Tests only: run the step-by-step path even where <see cref="FusedSteps"/> would apply.</summary>
+    internal static bool ForceStepwise { get; set; }
+
+    /// <summary>
+    /// ∂L/∂(output of step <paramref name="s"/>) as rows: sample b's U values start at b·<paramref name="stride"/>;
+    /// empty when step s has no output (only the last one has, without sequences). Every output is
+    /// live (no mask).
+    /// </summary>
+    public ReadOnlySpan<float> OutputGradientRows(int s, Tensor dy, out int stride)
+    {
+        int first = Args.ReturnSequences ? 0 : Time - 1;
+        stride = dy.Shape[1] * Units;
+        return s < first ? default : dy.Span[((s - first) * Units)..];
+    }
+
     /// <summary>product (B, U) (+)= dRecurrent · Uᵀ, with Uᵀ packed once per sequence when that pays.</summary>
     private void TransposedProduct(ReadOnlySpan<float> dRecurrent, Span<float> product, bool accumulate)
     {
