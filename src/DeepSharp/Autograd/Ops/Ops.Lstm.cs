@@ -92,9 +92,9 @@ public static partial class Ops
                 }
             }
             if (h0 >= 0 && GradOf(h0 + 1) is { } dc0) TensorPrimitives.Add(dc0.Span, dc.Span, dc0.Span);
-            plan.RecurrentKernelGradient(dgs, h, GradOf(2));
+            plan.WeightGradients(dgs, h, GradOf(1), GradOf(2));
             var db = bias is not null && GradOf(3) is { } g ? g.Span : default;
-            plan.InputGradients(dgs, GradOf(0), GradOf(1), db);
+            plan.InputGradients(dgs, GradOf(0), null, db);
         }
 
         private void StepwiseBackward(Tensor dy)

@@ -318,6 +318,41 @@ internal sealed class RecurrentPlan
     }
 
     /// <summary>
+    /// dW += inputsᵀ · dPre and dU += h̃ᵀ · dPre (h̃: the dropped states, or states 0..T−1 of
+    /// <paramref name="h"/>), as one product [inputs | h̃]ᵀ · dPre over the rows laid side by side,
+    /// (F + U, T·B)·(T·B, GU), when both are wanted: the (T·B, GU) gate gradients, the operand that
+    /// streams from memory, are then packed and read once instead of twice. Each element is summed
+    /// in the same order as by two separate products; the sum is formed apart and then added, which
+    /// gives the same bits when the gradients start at zero.
+    /// </summary>
+    public void WeightGradients(ReadOnlySpan<float> dPre, Tensor h, Tensor? dW, Tensor? dU)
+    {
+        int rows = Time * Batch;
+        if (dW is null || dU is null)
+        {
+            RecurrentKernelGradient(dPre, h, dU);
+            if (dW is not null)
+                Gemm.Multiply(true, false, Features, GateWidth, rows, Inputs.Span, Features, dPre, GateWidth, dW.Span, GateWidth, accumulate: true);
+            return;
+        }
+        int width = Features + Units;
+        var sideBySide = Tensor.Temp(new Shape(rows, width));
+        var both = sideBySide.Span;
+        var inputs = Inputs.Span;
+        var previous = DroppedStates is null ? h.Span[..(Time * StateBlock)] : DroppedStates.Span;
+        for (int r = 0; r < rows; r++)
+        {
+            inputs.Slice(r * Features, Features).CopyTo(both.Slice(r * width, Features));
+            previous.Slice(r * Units, Units).CopyTo(both.Slice(r * width + Features, Units));
+        }
+        var sum = Tensor.Temp(new Shape(width, GateWidth));
+        Gemm.Multiply(true, false, width, GateWidth, rows, both, width, dPre, GateWidth, sum.Span, GateWidth, accumulate: false);
+        var s = sum.Span;
+        TensorPrimitives.Add(dW.Span, s[..(Features * GateWidth)], dW.Span);
+        TensorPrimitives.Add(dU.Span, s[(Features * GateWidth)..], dU.Span);
+    }
+
+    /// <summary>
     /// From ∂L/∂(inputs · W + b) (T·B, GU): dW += inputsᵀ · dPre, dBias += Σ rows, and
     /// dx += (dPre · Wᵀ) ⊙ input mask, put back in (batch, time) order.
     /// </summary>

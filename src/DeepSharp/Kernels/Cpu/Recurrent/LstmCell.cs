@@ -1,4 +1,5 @@
 using DeepSharp.Kernels.Cpu.Reference;
+using DeepSharp.Kernels.Cpu.Simd;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace DeepSharp.Kernels.Cpu;
@@ -14,11 +15,12 @@ namespace DeepSharp.Kernels.Cpu;
 //   dc_total = dc + dh ⊙ o ⊙ act′(act(c))    dc_prev = dc_total ⊙ f
 //   dz_i = dc_total ⊙ g ⊙ σ′   dz_f = dc_total ⊙ c_prev ⊙ σ′   dz_g = dc_total ⊙ i ⊙ act′   dz_o = dh ⊙ act(c) ⊙ σ′
 // Every derivative is taken through the activation's output (CellActivationKernel), so only the
-// activated gates and the cell states are kept. Rows are processed one at a time with
-// TensorPrimitives over each gate block.
+// activated gates and the cell states are kept. Rows are processed one at a time: forward with
+// TensorPrimitives over each gate block; backward with act(c) computed into the dz_o slot, then one
+// fused pass (LstmCellBackwardLoop) for all the rest.
 
 /// <summary>The pointwise LSTM step; see <see cref="NaiveLstmCell"/> for the exact contract.</summary>
-internal static class LstmCell
+internal static unsafe class LstmCell
 {
     /// <summary>
     /// gates (rows, 4·units): in, the pre-activations; out, the activated gates i, f, g, o.
@@ -120,19 +122,9 @@ internal static class LstmCell
 
             c.Slice(s, count).CopyTo(dO);                    // dO holds act(c) for now
             CellActivationKernel.Apply(activation, dO);
-            TensorPrimitives.Multiply(dhr, o, di);           // di holds dc_total for now
-            CellActivationKernel.MultiplyDerivative(activation, dO, di);
-            TensorPrimitives.Add(di, dc.Slice(s, count), di);
-
-            TensorPrimitives.Multiply(di, cPrev.Slice(s, count), df);
-            CellActivationKernel.MultiplyDerivative(recurrentActivation, f, df);
-            TensorPrimitives.Multiply(di, i, dg);
-            CellActivationKernel.MultiplyDerivative(activation, g, dg);
-            TensorPrimitives.Multiply(di, f, dcPrev.Slice(s, count));
-            TensorPrimitives.Multiply(di, g, di);
-            CellActivationKernel.MultiplyDerivative(recurrentActivation, i, di);
-            TensorPrimitives.Multiply(dO, dhr, dO);
-            CellActivationKernel.MultiplyDerivative(recurrentActivation, o, dO);
+            fixed (float* pi = i, pf = f, pg = g, po = o, pcp = cPrev.Slice(s, count), pdh = dhr, pdc = dc.Slice(s, count),
+                   pdcp = dcPrev.Slice(s, count), pdi = di, pdf = df, pdg = dg, pdo = dO)
+                VectorLoop.For(new LstmCellBackwardLoop(pi, pf, pg, po, pcp, pdh, pdc, pdcp, pdi, pdf, pdg, pdo, activation, recurrentActivation), count);
         }
     }
 
