@@ -37,6 +37,17 @@ public static class LstmStepsChecks
             }
     }
 
+    /// <summary>A step is split into whole slices of 32 units, one task per thread at most; other unit counts run as one task.</summary>
+    public static void SplitsIntoWholeSlices()
+    {
+        foreach (var (units, threads, tasks) in new[] { (64, 2, 2), (256, 2, 2), (256, 3, 3), (32, 4, 1), (40, 2, 1), (96, 8, 3), (64, 1, 1) })
+        {
+            using var steps = new LstmSteps(new float[units * 4 * units], batch: 9, units, CellActivation.Tanh, CellActivation.Sigmoid, threads, backward: false);
+            if (steps.Tasks != tasks)
+                throw new CheckFailedException($"LSTM steps: {units} units on {threads} threads ran as {steps.Tasks} tasks, expected {tasks}.");
+        }
+    }
+
     public static void ShortSpansAndWrongDirectionThrow()
     {
         using var forward = new LstmSteps(new float[2 * 8], batch: 9, units: 2, CellActivation.Tanh, CellActivation.Sigmoid, threads: 2, backward: false);
