@@ -10,8 +10,9 @@ namespace DeepSharp.Bench.Workloads;
 /// <summary>
 /// (h) One LSTM layer, forward + backward: batch 32, 64 time steps, 128 input features, 256 units,
 /// the whole output sequence; the gradient of the sum of the outputs with respect to the weights
-/// and the input. DeepSharp: the Lstm layer (fused op: x·W for all steps in one GEMM, h·U per step,
-/// hand-written BPTT); libtorch: nn.LSTM(batch_first) with autograd. Milliseconds per call, wall
+/// and the input. DeepSharp: the Lstm layer (fused op: x·W for all steps in one GEMM, then per step
+/// h·U and the cell fused per slice of units over the threads, hand-written BPTT, dW and dU in one
+/// GEMM); libtorch: nn.LSTM(batch_first) with autograd. Milliseconds per call, wall
 /// and process CPU time (the latter is what a shared machine disturbs least, with --threads 1).
 /// </summary>
 internal static class LstmWorkload

@@ -28,6 +28,15 @@ public static partial class Ops
         var gs = gates.Span;
         var hs = h.Span;
         var cs = c.Span;
+        if (plan.FusedSteps)
+        {
+            using var steps = new LstmSteps(recurrentKernel.Span, batch, units, args.Activation, args.RecurrentActivation, WorkerPool.Shared.ThreadCount, backward: false);
+            for (int s = 0; s < time; s++)
+                steps.Forward(hs.Slice(s * block, block), cs.Slice(s * block, block), gs.Slice(s * batch * width, batch * width),
+                    cs.Slice((s + 1) * block, block), hs.Slice((s + 1) * block, block));
+            var packed = plan.Pack(h, c);
+            return plan.NeedsGrad(bias) ? new LstmNode(plan, bias, gates, h, c).Attach(packed) : packed;
+        }
         for (int s = 0; s < time; s++)
         {
             var step = gs.Slice(s * batch * width, batch * width);
@@ -48,6 +57,47 @@ public static partial class Ops
         public override string Name => "LSTM";
 
         public override void Backward(Tensor output, Tensor dy)
+        {
+            if (plan.FusedSteps) FusedBackward(dy);
+            else StepwiseBackward(dy);
+        }
+
+        /// <summary>Backward with each step's dz·Uᵀ and cell fused per slice of units (<see cref="LstmSteps"/>); same bits as <see cref="StepwiseBackward"/>.</summary>
+        private void FusedBackward(Tensor dy)
+        {
+            int batch = plan.Batch, time = plan.Time, units = plan.Units, width = plan.GateWidth, block = plan.StateBlock;
+            var dh = Tensor.Temp(new Shape(batch, units));
+            var dc = Tensor.Temp(new Shape(batch, units));
+            var dGates = Tensor.Temp(new Shape(time, batch, width));
+            plan.StateGradient(0, dy, dh.Span);
+            plan.StateGradient(1, dy, dc.Span);
+            var gs = gates.Span;
+            var cs = c.Span;
+            var dgs = dGates.Span;
+            int h0 = plan.InitialStateInput(0, bias);
+            using (var steps = new LstmSteps(plan.RecurrentKernel.Span, batch, units, plan.Args.Activation, plan.Args.RecurrentActivation,
+                WorkerPool.Shared.ThreadCount, backward: true))
+            {
+                for (int s = time - 1; s >= 0; s--)
+                {
+                    var next = s == time - 1 ? default : dgs.Slice((s + 1) * batch * width, batch * width);
+                    var dyRows = plan.OutputGradientRows(s, dy, out int stride);
+                    steps.Backward(next, dyRows, stride, gs.Slice(s * batch * width, batch * width), cs.Slice(s * block, block),
+                        cs.Slice((s + 1) * block, block), dh.Span, dc.Span, dgs.Slice(s * batch * width, batch * width));
+                }
+                if (h0 >= 0 && GradOf(h0) is { } dh0)
+                {
+                    steps.TransposedProduct(dgs[..(batch * width)], dh.Span);
+                    TensorPrimitives.Add(dh0.Span, dh.Span, dh0.Span);
+                }
+            }
+            if (h0 >= 0 && GradOf(h0 + 1) is { } dc0) TensorPrimitives.Add(dc0.Span, dc.Span, dc0.Span);
+            plan.WeightGradients(dgs, h, GradOf(1), GradOf(2));
+            var db = bias is not null && GradOf(3) is { } g ? g.Span : default;
+            plan.InputGradients(dgs, GradOf(0), null, db);
+        }
+
+        private void StepwiseBackward(Tensor dy)
         {
             int batch = plan.Batch, time = plan.Time, units = plan.Units, width = plan.GateWidth, block = plan.StateBlock;
             var dh = Tensor.Temp(new Shape(batch, units));      // ∂L/∂h[s + 1]

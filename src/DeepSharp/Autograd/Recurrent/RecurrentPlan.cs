@@ -170,6 +170,28 @@ internal sealed class RecurrentPlan
     /// <summary>Several steps, each with more rows than the small-M path (which reads B in place) takes.</summary>
     private bool PrepackPays => Time > 1 && Batch > GemmSmallM.MaxRows;
 
+    /// <summary>
+    /// Whether the steps run with the recurrent product and the cell fused per slice of units
+    /// (<see cref="LstmSteps"/>): when U is packed once anyway and no step mask or recurrent dropout
+    /// sits between the product and the cell. Same bits as the step-by-step path.
+    /// </summary>
+    public bool FusedSteps => PrepackPays && Args.Mask is null && Args.RecurrentDropoutMask is null && !ForceStepwise;
+
+    /// <summary>Tests only: run the step-by-step path even where <see cref="FusedSteps"/> would apply.</summary>
+    internal static bool ForceStepwise { get; set; }
+
+    /// <summary>
+    /// ∂L/∂(output of step <paramref name="s"/>) as rows: sample b's U values start at b·<paramref name="stride"/>;
+    /// empty when step s has no output (only the last one has, without sequences). Every output is
+    /// live (no mask).
+    /// </summary>
+    public ReadOnlySpan<float> OutputGradientRows(int s, Tensor dy, out int stride)
+    {
+        int first = Args.ReturnSequences ? 0 : Time - 1;
+        stride = dy.Shape[1] * Units;
+        return s < first ? default : dy.Span[((s - first) * Units)..];
+    }
+
     /// <summary>product (B, U) (+)= dRecurrent · Uᵀ, with Uᵀ packed once per sequence when that pays.</summary>
     private void TransposedProduct(ReadOnlySpan<float> dRecurrent, Span<float> product, bool accumulate)
     {
@@ -293,6 +315,41 @@ internal sealed class RecurrentPlan
         if (dU is null) return;
         var previous = DroppedStates is null ? h.Span[..(Time * StateBlock)] : DroppedStates.Span;
         Gemm.Multiply(true, false, Units, GateWidth, Time * Batch, previous, Units, dRecurrent, GateWidth, dU.Span, GateWidth, accumulate: true);
+    }
+
+    /// <summary>
+    /// dW += inputsᵀ · dPre and dU += h̃ᵀ · dPre (h̃: the dropped states, or states 0..T−1 of
+    /// <paramref name="h"/>), as one product [inputs | h̃]ᵀ · dPre over the rows laid side by side,
+    /// (F + U, T·B)·(T·B, GU), when both are wanted: the (T·B, GU) gate gradients, the operand that
+    /// streams from memory, are then packed and read once instead of twice. Each element is summed
+    /// in the same order as by two separate products; the sum is formed apart and then added, which
+    /// gives the same bits when the gradients start at zero.
+    /// </summary>
+    public void WeightGradients(ReadOnlySpan<float> dPre, Tensor h, Tensor? dW, Tensor? dU)
+    {
+        int rows = Time * Batch;
+        if (dW is null || dU is null)
+        {
+            RecurrentKernelGradient(dPre, h, dU);
+            if (dW is not null)
+                Gemm.Multiply(true, false, Features, GateWidth, rows, Inputs.Span, Features, dPre, GateWidth, dW.Span, GateWidth, accumulate: true);
+            return;
+        }
+        int width = Features + Units;
+        var sideBySide = Tensor.Temp(new Shape(rows, width));
+        var both = sideBySide.Span;
+        var inputs = Inputs.Span;
+        var previous = DroppedStates is null ? h.Span[..(Time * StateBlock)] : DroppedStates.Span;
+        for (int r = 0; r < rows; r++)
+        {
+            inputs.Slice(r * Features, Features).CopyTo(both.Slice(r * width, Features));
+            previous.Slice(r * Units, Units).CopyTo(both.Slice(r * width + Features, Units));
+        }
+        var sum = Tensor.Temp(new Shape(width, GateWidth));
+        Gemm.Multiply(true, false, width, GateWidth, rows, both, width, dPre, GateWidth, sum.Span, GateWidth, accumulate: false);
+        var s = sum.Span;
+        TensorPrimitives.Add(dW.Span, s[..(Features * GateWidth)], dW.Span);
+        TensorPrimitives.Add(dU.Span, s[(Features * GateWidth)..], dU.Span);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using DeepSharp.Kernels.Cpu.Reference;
+using DeepSharp.Kernels.Cpu.Simd;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace DeepSharp.Kernels.Cpu;
@@ -14,36 +15,59 @@ namespace DeepSharp.Kernels.Cpu;
 //   dc_total = dc + dh ⊙ o ⊙ act′(act(c))    dc_prev = dc_total ⊙ f
 //   dz_i = dc_total ⊙ g ⊙ σ′   dz_f = dc_total ⊙ c_prev ⊙ σ′   dz_g = dc_total ⊙ i ⊙ act′   dz_o = dh ⊙ act(c) ⊙ σ′
 // Every derivative is taken through the activation's output (CellActivationKernel), so only the
-// activated gates and the cell states are kept. Rows are processed one at a time with
-// TensorPrimitives over each gate block.
+// activated gates and the cell states are kept. Rows are processed one at a time: forward with
+// TensorPrimitives over each gate block; backward with act(c) computed into the dz_o slot, then one
+// fused pass (LstmCellBackwardLoop) for all the rest.
 
 /// <summary>The pointwise LSTM step; see <see cref="NaiveLstmCell"/> for the exact contract.</summary>
-internal static class LstmCell
+internal static unsafe class LstmCell
 {
     /// <summary>
     /// gates (rows, 4·units): in, the pre-activations; out, the activated gates i, f, g, o.
     /// Writes the cell state <paramref name="c"/> and output <paramref name="h"/> (rows, units).
     /// </summary>
     public static void Forward(Span<float> gates, ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h,
-        int rows, int units, CellActivation activation, CellActivation recurrentActivation)
+        int rows, int units, CellActivation activation, CellActivation recurrentActivation) =>
+        Forward(gates, cPrev, c, h, rows, units, 0, units, activation, recurrentActivation);
+
+    /// <summary>
+    /// As <see cref="Forward(Span{float}, ReadOnlySpan{float}, Span{float}, Span{float}, int, int, CellActivation, CellActivation)"/>
+    /// for units <paramref name="first"/> .. <paramref name="first"/> + <paramref name="count"/> − 1 of
+    /// every row only (the other units are left alone): one worker's slice of a step. Each element
+    /// is computed as in the whole-row call, so slices that start and end at multiples of the
+    /// vector width give the same bits.
+    /// </summary>
+    public static void Forward(Span<float> gates, ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h,
+        int rows, int units, int first, int count, CellActivation activation, CellActivation recurrentActivation)
     {
         Require(rows, units, gates.Length, 4, nameof(gates));
         Require(rows, units, cPrev.Length, 1, nameof(cPrev));
         Require(rows, units, c.Length, 1, nameof(c));
         Require(rows, units, h.Length, 1, nameof(h));
-        if (units == 0) return;
+        RequireSlice(units, first, count);
+        if (count == 0) return;
         for (int r = 0; r < rows; r++)
         {
             var row = gates.Slice(r * 4 * units, 4 * units);
-            var i = row[..units];
-            var g = row.Slice(2 * units, units);
-            var o = row.Slice(3 * units, units);
-            CellActivationKernel.Apply(recurrentActivation, row[..(2 * units)]);
+            var i = row.Slice(first, count);
+            var f = row.Slice(units + first, count);
+            var g = row.Slice(2 * units + first, count);
+            var o = row.Slice(3 * units + first, count);
+            if (count == units)
+            {
+                CellActivationKernel.Apply(recurrentActivation, row[..(2 * units)]);
+            }
+            else
+            {
+                CellActivationKernel.Apply(recurrentActivation, i);
+                CellActivationKernel.Apply(recurrentActivation, f);
+            }
             CellActivationKernel.Apply(activation, g);
             CellActivationKernel.Apply(recurrentActivation, o);
-            var cr = c.Slice(r * units, units);
-            var hr = h.Slice(r * units, units);
-            TensorPrimitives.Multiply(row.Slice(units, units), cPrev.Slice(r * units, units), cr);
+            int s = r * units + first;
+            var cr = c.Slice(s, count);
+            var hr = h.Slice(s, count);
+            TensorPrimitives.Multiply(f, cPrev.Slice(s, count), cr);
             TensorPrimitives.MultiplyAdd(i, g, cr, cr);
             cr.CopyTo(hr);
             CellActivationKernel.Apply(activation, hr);
@@ -59,7 +83,18 @@ internal static class LstmCell
     /// </summary>
     public static void Backward(ReadOnlySpan<float> gates, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> c,
         ReadOnlySpan<float> dh, ReadOnlySpan<float> dc, Span<float> dcPrev, Span<float> dGates,
-        int rows, int units, CellActivation activation, CellActivation recurrentActivation)
+        int rows, int units, CellActivation activation, CellActivation recurrentActivation) =>
+        Backward(gates, cPrev, c, dh, dc, dcPrev, dGates, rows, units, 0, units, activation, recurrentActivation);
+
+    /// <summary>
+    /// As <see cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, int, int, CellActivation, CellActivation)"/>
+    /// for units <paramref name="first"/> .. <paramref name="first"/> + <paramref name="count"/> − 1 of
+    /// every row only: writes those units of <paramref name="dcPrev"/> and their four gate columns of
+    /// <paramref name="dGates"/>, and nothing else.
+    /// </summary>
+    public static void Backward(ReadOnlySpan<float> gates, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> c,
+        ReadOnlySpan<float> dh, ReadOnlySpan<float> dc, Span<float> dcPrev, Span<float> dGates,
+        int rows, int units, int first, int count, CellActivation activation, CellActivation recurrentActivation)
     {
         Require(rows, units, gates.Length, 4, nameof(gates));
         Require(rows, units, dGates.Length, 4, nameof(dGates));
@@ -68,37 +103,35 @@ internal static class LstmCell
         Require(rows, units, dh.Length, 1, nameof(dh));
         Require(rows, units, dc.Length, 1, nameof(dc));
         Require(rows, units, dcPrev.Length, 1, nameof(dcPrev));
-        if (units == 0) return;
+        RequireSlice(units, first, count);
+        if (count == 0) return;
         for (int r = 0; r < rows; r++)
         {
             var row = gates.Slice(r * 4 * units, 4 * units);
-            var i = row[..units];
-            var f = row.Slice(units, units);
-            var g = row.Slice(2 * units, units);
-            var o = row.Slice(3 * units, units);
+            var i = row.Slice(first, count);
+            var f = row.Slice(units + first, count);
+            var g = row.Slice(2 * units + first, count);
+            var o = row.Slice(3 * units + first, count);
             var drow = dGates.Slice(r * 4 * units, 4 * units);
-            var di = drow[..units];
-            var df = drow.Slice(units, units);
-            var dg = drow.Slice(2 * units, units);
-            var dO = drow.Slice(3 * units, units);
-            var dhr = dh.Slice(r * units, units);
+            var di = drow.Slice(first, count);
+            var df = drow.Slice(units + first, count);
+            var dg = drow.Slice(2 * units + first, count);
+            var dO = drow.Slice(3 * units + first, count);
+            int s = r * units + first;
+            var dhr = dh.Slice(s, count);
 
-            c.Slice(r * units, units).CopyTo(dO);            // dO holds act(c) for now
+            c.Slice(s, count).CopyTo(dO);                    // dO holds act(c) for now
             CellActivationKernel.Apply(activation, dO);
-            TensorPrimitives.Multiply(dhr, o, di);           // di holds dc_total for now
-            CellActivationKernel.MultiplyDerivative(activation, dO, di);
-            TensorPrimitives.Add(di, dc.Slice(r * units, units), di);
-
-            TensorPrimitives.Multiply(di, cPrev.Slice(r * units, units), df);
-            CellActivationKernel.MultiplyDerivative(recurrentActivation, f, df);
-            TensorPrimitives.Multiply(di, i, dg);
-            CellActivationKernel.MultiplyDerivative(activation, g, dg);
-            TensorPrimitives.Multiply(di, f, dcPrev.Slice(r * units, units));
-            TensorPrimitives.Multiply(di, g, di);
-            CellActivationKernel.MultiplyDerivative(recurrentActivation, i, di);
-            TensorPrimitives.Multiply(dO, dhr, dO);
-            CellActivationKernel.MultiplyDerivative(recurrentActivation, o, dO);
+            fixed (float* pi = i, pf = f, pg = g, po = o, pcp = cPrev.Slice(s, count), pdh = dhr, pdc = dc.Slice(s, count),
+                   pdcp = dcPrev.Slice(s, count), pdi = di, pdf = df, pdg = dg, pdo = dO)
+                VectorLoop.For(new LstmCellBackwardLoop(pi, pf, pg, po, pcp, pdh, pdc, pdcp, pdi, pdf, pdg, pdo, activation, recurrentActivation), count);
         }
+    }
+
+    private static void RequireSlice(int units, int first, int count)
+    {
+        if (first < 0 || count < 0 || first > units - count)
+            throw new ArgumentOutOfRangeException(nameof(first), $"LSTM cell: units {first}..{first + count - 1} are not a slice of {units} units.");
     }
 
     internal static void Require(int rows, int units, int length, int blocks, string name)

@@ -1,0 +1,151 @@
+using DeepSharp.Kernels.Cpu;
+using DeepSharp.Kernels.Cpu.Reference;
+
+namespace DeepSharp.KernelCheck;
+
+/// <summary>
+/// LSTM steps with the recurrent product and the cell fused per slice of units (the LSTM layer's
+/// sequence loop, forward and backward): against the double-precision twins (NaiveGemm then
+/// NaiveLstmCell), bit for bit against the unsplit Gemm.Multiply then LstmCell, and bit for bit
+/// across thread counts, over batch rows and unit counts on and off the slice width.
+/// </summary>
+public static class LstmStepsChecks
+{
+    private static readonly (int Batch, int Units)[] Shapes =
+        [(0, 32), (1, 1), (9, 1), (9, 7), (13, 32), (10, 64), (9, 96), (33, 40), (17, 128), (3, 33)];
+
+    private const int Steps = 3;
+
+    public static void MatchTwinsAndUnsplitBitForBit()
+    {
+        int seed = 700;
+        foreach (var (batch, units) in Shapes)
+            foreach (var (act, rec) in new[] { (CellActivation.Tanh, CellActivation.Sigmoid), (CellActivation.Relu, CellActivation.Tanh) })
+            {
+                var problem = new Sequence(batch, units, act, rec, seed += 10);
+                string what = $"LSTM steps batch={batch} units={units} {act}/{rec}";
+                var naive = problem.Run(Path.Naive, 1);
+                var unsplit = problem.Run(Path.Unsplit, 1);
+                Check.Close(naive.Forward, unsplit.Forward, 1e-4f, 1e-5f, what + " unsplit vs naive, forward");
+                Check.Close(naive.Backward, unsplit.Backward, 1e-4f, 1e-4f, what + " unsplit vs naive, backward");
+                foreach (int threads in new[] { 1, 2, 3 })
+                {
+                    var fused = problem.Run(Path.Fused, threads);
+                    Check.Equal<float>(unsplit.Forward, fused.Forward, $"{what} threads={threads} forward vs unsplit");
+                    Check.Equal<float>(unsplit.Backward, fused.Backward, $"{what} threads={threads} backward vs unsplit");
+                }
+            }
+    }
+
+    /// <summary>A step is split into whole slices of 32 units, one task per thread at most; other unit counts run as one task.</summary>
+    public static void SplitsIntoWholeSlices()
+    {
+        foreach (var (units, threads, tasks) in new[] { (64, 2, 2), (256, 2, 2), (256, 3, 3), (32, 4, 1), (40, 2, 1), (96, 8, 3), (64, 1, 1) })
+        {
+            using var steps = new LstmSteps(new float[units * 4 * units], batch: 9, units, CellActivation.Tanh, CellActivation.Sigmoid, threads, backward: false);
+            if (steps.Tasks != tasks)
+                throw new CheckFailedException($"LSTM steps: {units} units on {threads} threads ran as {steps.Tasks} tasks, expected {tasks}.");
+        }
+    }
+
+    public static void ShortSpansAndWrongDirectionThrow()
+    {
+        using var forward = new LstmSteps(new float[2 * 8], batch: 9, units: 2, CellActivation.Tanh, CellActivation.Sigmoid, threads: 2, backward: false);
+        bool shortSpan = false, wrongWay = false;
+        try { forward.Forward(new float[18], new float[18], new float[71], new float[18], new float[18]); }
+        catch (ArgumentException) { shortSpan = true; }
+        try { forward.TransposedProduct(new float[72], new float[18]); }
+        catch (InvalidOperationException) { wrongWay = true; }
+        if (!shortSpan || !wrongWay) throw new CheckFailedException($"LSTM steps: short span threw {shortSpan}, backward call on a forward instance threw {wrongWay}.");
+    }
+
+    private enum Path { Naive, Unsplit, Fused }
+
+    private static float[] Scaled(float[] x, float scale)
+    {
+        for (int i = 0; i < x.Length; i++) x[i] *= scale;
+        return x;
+    }
+
+    /// <summary>A random sequence: inputs' projections, U, initial states and output gradients.</summary>
+    private sealed class Sequence(int batch, int units, CellActivation act, CellActivation rec, int seed)
+    {
+        private readonly float[] _u = Scaled(Check.Random(units * 4 * units, seed), 1f / MathF.Sqrt(Math.Max(units, 1)));
+        private readonly float[] _xw = Check.Random(Steps * batch * 4 * units, seed + 1);
+        private readonly float[] _h0 = Check.Random(batch * units, seed + 2);
+        private readonly float[] _c0 = Check.Random(batch * units, seed + 3);
+        private readonly float[] _dy = Check.Random(Steps * batch * units, seed + 4);
+        private readonly float[] _dhLast = Check.Random(batch * units, seed + 5);
+        private readonly float[] _dcLast = Check.Random(batch * units, seed + 6);
+
+        /// <summary>Forward: every step's gates, c and h; backward: every step's dz, then dh(0) and dc(0).</summary>
+        public (float[] Forward, float[] Backward) Run(Path path, int threads) =>
+            ThreadCounts.With(threads, () => RunAll(path, threads));
+
+        private (float[] Forward, float[] Backward) RunAll(Path path, int threads)
+        {
+            int block = batch * units, width = 4 * units;
+            var gates = (float[])_xw.Clone();
+            var h = new float[(Steps + 1) * block];
+            var c = new float[(Steps + 1) * block];
+            _h0.CopyTo(h, 0);
+            _c0.CopyTo(c, 0);
+            using (var steps = new LstmSteps(_u, batch, units, act, rec, threads, backward: false))
+                for (int s = 0; s < Steps; s++)
+                {
+                    var g = gates.AsSpan(s * batch * width, batch * width);
+                    var hPrev = h.AsSpan(s * block, block);
+                    var cPrev = c.AsSpan(s * block, block);
+                    var cNew = c.AsSpan((s + 1) * block, block);
+                    var hNew = h.AsSpan((s + 1) * block, block);
+                    if (path == Path.Fused) steps.Forward(hPrev, cPrev, g, cNew, hNew);
+                    else if (path == Path.Unsplit)
+                    {
+                        Gemm.Multiply(false, false, batch, width, units, hPrev, units, _u, width, g, width, accumulate: true);
+                        LstmCell.Forward(g, cPrev, cNew, hNew, batch, units, act, rec);
+                    }
+                    else
+                    {
+                        NaiveGemm.Multiply(false, false, batch, width, units, hPrev.ToArray(), units, _u, width, g, width, accumulate: true);
+                        NaiveLstmCell.Forward(g, cPrev, cNew, hNew, batch, units, act, rec);
+                    }
+                }
+
+            var dGates = new float[Steps * batch * width];
+            var dh = (float[])_dhLast.Clone();
+            var dc = (float[])_dcLast.Clone();
+            var dcPrev = new float[block];
+            using (var steps = new LstmSteps(_u, batch, units, act, rec, threads, backward: true))
+            {
+                for (int s = Steps - 1; s >= 0; s--)
+                {
+                    var next = s == Steps - 1 ? default : dGates.AsSpan((s + 1) * batch * width, batch * width);
+                    var dz = dGates.AsSpan(s * batch * width, batch * width);
+                    var g = gates.AsSpan(s * batch * width, batch * width);
+                    var cPrev = c.AsSpan(s * block, block);
+                    var cNew = c.AsSpan((s + 1) * block, block);
+                    var dy = batch == 0 ? default : _dy.AsSpan(s * units); // sample b's row at b·Steps·units, as in (batch, time, units)
+                    if (path == Path.Fused)
+                    {
+                        steps.Backward(next, dy, Steps * units, g, cPrev, cNew, dh, dc, dz);
+                        continue;
+                    }
+                    if (!next.IsEmpty)
+                    {
+                        if (path == Path.Unsplit) Gemm.Multiply(false, true, batch, units, width, next, width, _u, width, dh, units, accumulate: false);
+                        else NaiveGemm.Multiply(false, true, batch, units, width, next.ToArray(), width, _u, width, dh, units, accumulate: false);
+                    }
+                    for (int b = 0; b < batch; b++)
+                        for (int j = 0; j < units; j++) dh[b * units + j] += dy[b * Steps * units + j];
+                    if (path == Path.Unsplit) LstmCell.Backward(g, cPrev, cNew, dh, dc, dcPrev, dz, batch, units, act, rec);
+                    else NaiveLstmCell.Backward(g, cPrev, cNew, dh, dc, dcPrev, dz, batch, units, act, rec);
+                    (dc, dcPrev) = (dcPrev, dc);
+                }
+                if (path == Path.Fused) steps.TransposedProduct(dGates.AsSpan(0, batch * width), dh);
+                else if (path == Path.Unsplit) Gemm.Multiply(false, true, batch, units, width, dGates, width, _u, width, dh, units, accumulate: false);
+                else NaiveGemm.Multiply(false, true, batch, units, width, dGates.AsSpan(0, batch * width).ToArray(), width, _u, width, dh, units, accumulate: false);
+            }
+            return ([.. gates, .. c, .. h], [.. dGates, .. dh, .. dc]);
+        }
+    }
+}
