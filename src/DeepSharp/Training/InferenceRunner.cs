@@ -6,7 +6,9 @@ namespace DeepSharp.Training;
 
 /// <summary>
 /// A Sequential model's layers run for Predict (no gradients, no masks written back): each layer's
-/// own forward, except where a pair of layers runs better together —
+/// own forward, except where layers run better together — <see cref="ConvPoolFusion"/> (a Conv2D,
+/// a folded BatchNormalization and a ReLU, and the MaxPooling2D after them, in one pass with the
+/// kernel prepared once per layer),
 /// <see cref="BatchNormFolding"/> (a linear Conv2D/Dense and the BatchNormalization after it),
 /// <see cref="ConvPoolChunking"/> (a Conv2D and the MaxPooling2D after it, a few images at a time,
 /// the chunks shared over the threads), <see cref="ConvPoolBands"/> (the same pair on one image,
@@ -25,6 +27,12 @@ internal static class InferenceRunner
             if (mask is null && QuantizedChain.TryRun(layers, i, x, out int last) is { } chained)
             {
                 x = chained;
+                i = last;
+                continue;
+            }
+            if (mask is null && ConvPoolFusion.TryFused(layers, i, x, out last) is { } fused)
+            {
+                x = fused;
                 i = last;
                 continue;
             }
