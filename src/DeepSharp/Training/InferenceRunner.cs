@@ -10,9 +10,9 @@ namespace DeepSharp.Training;
 /// a folded BatchNormalization and a ReLU, and the MaxPooling2D after them, in one pass with the
 /// kernel prepared once per layer),
 /// <see cref="BatchNormFolding"/> (a linear Conv2D/Dense and the BatchNormalization after it),
-/// <see cref="ConvPoolChunking"/> (a Conv2D and the MaxPooling2D after it, a few images at a time,
-/// the chunks shared over the threads), <see cref="ConvPoolBands"/> (the same pair on one image,
-/// in bands of rows shared over the threads) and <see cref="QuantizedChain"/> (quantized layers with
+/// <see cref="ConvPoolChunking"/> (the pairs the fusion does not take — a padded direct convolution,
+/// a quantized one — and the MaxPooling2D after it, a few images at a time, the chunks shared over
+/// the threads) and <see cref="QuantizedChain"/> (quantized layers with
 /// u8 activations between them). Dense layers at batch 1–8 run the inference kernel DenseRows through
 /// Ops.Linear, which picks it when no gradient is recorded.
 /// </summary>
@@ -37,8 +37,7 @@ internal static class InferenceRunner
                 continue;
             }
             if (mask is null && i + 1 < layers.Count
-                && (BatchNormFolding.TryFolded(layers[i], layers[i + 1], x) ?? ConvPoolChunking.TryChunked(layers[i], layers[i + 1], x)
-                    ?? ConvPoolBands.TryBanded(layers[i], layers[i + 1], x)) is { } pair)
+                && (BatchNormFolding.TryFolded(layers[i], layers[i + 1], x) ?? ConvPoolChunking.TryChunked(layers[i], layers[i + 1], x)) is { } pair)
             {
                 x = pair;
                 i++;

@@ -43,7 +43,7 @@ internal sealed unsafe class WinogradConvPool : IParallelBody
     /// </summary>
     public static void Run(float* x, WinogradKernel kernel, float* y, in Conv2DGeometry g, bool relu, int chunks = 1)
     {
-        if (!Fits(g) || kernel.InC != g.InC || kernel.OutC != g.OutC)
+        if (!Fits(g with { Batch = Math.Max(1, g.Batch) }) || kernel.InC != g.InC || kernel.OutC != g.OutC)
             throw new ArgumentException($"WinogradConvPool needs a 3×3 stride-1 undilated convolution matching its {kernel.InC}→{kernel.OutC} kernel; got {g}.");
         int pooledH = g.OutH / 2, pooledW = g.OutW / 2, tiles = pooledH * pooledW;
         if (g.Batch == 0 || tiles == 0) return;
