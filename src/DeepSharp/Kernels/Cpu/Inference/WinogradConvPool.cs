@@ -55,7 +55,10 @@ internal sealed unsafe class WinogradConvPool : IParallelBody
         body._relu = relu;
         body._pooledH = pooledH;
         body._pooledW = pooledW;
-        body._tilesPerChunk = Math.Clamp((tiles + Math.Max(1, chunks) - 1) / Math.Max(1, chunks), 1, MaxTilesPerChunk);
+        // Split for the threads in multiples of 8 tiles (the micro-kernel's row block): 25 tiles in two are 16 and 9.
+        int perChunk = (tiles + Math.Max(1, chunks) - 1) / Math.Max(1, chunks);
+        if (chunks > 1) perChunk = (perChunk + 7) / 8 * 8;
+        body._tilesPerChunk = Math.Clamp(perChunk, 1, MaxTilesPerChunk);
         body._chunksPerImage = (tiles + body._tilesPerChunk - 1) / body._tilesPerChunk;
         long work = (long)g.Batch * tiles * 16 * g.InC * g.OutC;
         try { WorkerPool.Shared.For(g.Batch * body._chunksPerImage, body, work); }
@@ -95,9 +98,17 @@ internal sealed unsafe class WinogradConvPool : IParallelBody
             }
             WinogradTransforms.Input(window, cin, v + t * vRow, cin);
         }
+        // 8·q + 1 rows end in a one-row block that costs about as much as an eight-row one; taken
+        // as 8·(q − 1) rows and then nine (the micro-kernel's nine-row block) they do not.
+        int head = count > 8 && count % 8 == 1 ? count - 9 : count;
         for (int xi = 0; xi < 16; xi++)
+        {
             ConvMicroKernel.Run(v + xi * cin, k.RowOffsets, k.ColOffsets, cin, k.U + (long)xi * cin * np, np, np,
-                m + xi * np, (int)mRow, count, np, null, accumulate: false);
+                m + xi * np, (int)mRow, head, np, null, accumulate: false);
+            if (head < count)
+                ConvMicroKernel.Run(v + xi * cin + head * vRow, k.RowOffsets, k.ColOffsets, cin, k.U + (long)xi * cin * np, np, np,
+                    m + xi * np + head * mRow, (int)mRow, count - head, np, null, accumulate: false);
+        }
         for (int t = 0; t < count; t++)
         {
             WinogradTransforms.Output(m + t * mRow, np, cout, k.Bias, outputs, accumulate: false, _relu);
