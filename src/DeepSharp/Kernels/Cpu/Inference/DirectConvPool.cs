@@ -84,23 +84,27 @@ internal sealed unsafe class DirectConvPool : IParallelBody
         float* image = _x + (long)n * g.InH * g.InW * g.InC;
         float* yImage = _y + (long)n * _pooledH * _pooledW * cout;
         long imageLength = (long)g.InH * g.InW * g.InC;
-        for (int q = q0; q < q1; q++)
-            for (int j0 = 0; j0 < _pooledW; j0 += group)
+        long pooledRowStep = (long)ph * g.StrideH * g.InW * g.InC; // input floats between two pooled rows' windows
+        for (int j0 = 0; j0 < _pooledW; j0 += group)
+        {
+            // The group's window corners relative to pooled row 0; each pooled row shifts the image pointer instead.
+            int columns = Math.Min(group, _pooledW - j0), width = columns * pw, m = ph * width, step = g.StrideW * g.InC;
+            for (int di = 0; di < ph; di++)
             {
-                int columns = Math.Min(group, _pooledW - j0), width = columns * pw, m = ph * width;
-                for (int di = 0; di < ph; di++)
-                    for (int jj = 0; jj < width; jj++)
-                    {
-                        int at = ((q * ph + di) * g.StrideH * g.InW + (j0 * pw + jj) * g.StrideW) * g.InC;
-                        KernelBounds.Range(at + _tapMin, _tapMax - _tapMin + 1, imageLength);
-                        corners[di * width + jj] = at;
-                    }
-                ConvMicroKernel.Run(image, corners, _taps, kernel.Reduction, kernel.Weights, kernel.Np, kernel.Np,
+                int at = (di * g.StrideH * g.InW + j0 * pw * g.StrideW) * g.InC;
+                for (int jj = 0; jj < width; jj++, at += step) corners[di * width + jj] = at;
+            }
+            for (int q = q0; q < q1; q++)
+            {
+                float* rows = image + q * pooledRowStep;
+                KernelBounds.Range(q * pooledRowStep + corners[0] + _tapMin, corners[m - 1] - corners[0] + _tapMax - _tapMin + 1, imageLength);
+                ConvMicroKernel.Run(rows, corners, _taps, kernel.Reduction, kernel.Weights, kernel.Np, kernel.Np,
                     tile, cout, m, cout, kernel.Bias, accumulate: false, _relu);
                 float* dst = yImage + ((long)q * _pooledW + j0) * cout;
                 KernelBounds.Range(dst - _y, (long)columns * cout, (long)g.Batch * _pooledH * _pooledW * cout);
                 for (int j = 0; j < columns; j++)
                     PoolMax.Window(tile + (long)j * pw * cout, ph, pw, (long)width * cout, cout, dst + (long)j * cout);
             }
+        }
     }
 }
