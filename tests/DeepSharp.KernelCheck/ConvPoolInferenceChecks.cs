@@ -68,6 +68,12 @@ public static unsafe class ConvPoolInferenceChecks
                 var naive = new float[expected.Length];
                 NaiveConvPool.Forward(x, w, bias, naive, g, 2, 2, relu);
                 Check.Close(naive, expected, 1e-4f, 2e-4f * g.InC, $"WinogradConvPool {g} relu={relu} against the naive twin");
+                foreach (int chunks in new[] { 1, 3 }) // without the pool: the convolution itself, WinogradF23's bits
+                {
+                    var plain = Check.Random(conv.Length, ++seed);
+                    ThreadCounts.With(2, () => RunWinograd(x, kernel, plain, g, relu, chunks, pool: false));
+                    Check.Equal<float>(conv, plain, $"WinogradConvPool without pool {g} relu={relu} bias={bias.Length} chunks={chunks}");
+                }
             }
     }
 
@@ -139,9 +145,9 @@ public static unsafe class ConvPoolInferenceChecks
         finally { WinogradF23.Mode = before; }
     }
 
-    private static int RunWinograd(float[] x, WinogradKernel kernel, float[] y, in Conv2DGeometry g, bool relu, int chunks)
+    private static int RunWinograd(float[] x, WinogradKernel kernel, float[] y, in Conv2DGeometry g, bool relu, int chunks, bool pool = true)
     {
-        fixed (float* px = x, py = y) WinogradConvPool.Run(px, kernel, py, g, relu, chunks);
+        fixed (float* px = x, py = y) WinogradConvPool.Run(px, kernel, py, g, relu, chunks, pool);
         return 0;
     }
 

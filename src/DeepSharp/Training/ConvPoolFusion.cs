@@ -11,8 +11,8 @@ namespace DeepSharp.Training;
 /// <summary>
 /// Predict's fused convolution stage: a Conv2D (ReLU or linear), optionally a BatchNormalization
 /// (folded into the kernel, as the ONNX export folds it) and a ReLU ActivationLayer after a linear
-/// one, then a MaxPooling2D whose strides equal its size — run as one pass per tile that never
-/// writes the convolution's output (<see cref="WinogradConvPool"/> for 3×3 stride-1 layers with
+/// one, and optionally a MaxPooling2D whose strides equal its size — run as one pass per tile that,
+/// with the pool, never writes the convolution's output (<see cref="WinogradConvPool"/> for 3×3 stride-1 layers with
 /// at least 16 channels in and out, <see cref="DirectConvPool"/> for other unpadded ones).
 /// </summary>
 /// <remarks>
@@ -31,8 +31,9 @@ internal static class ConvPoolFusion
     private static readonly ConditionalWeakTable<Conv2D, Packed> s_cache = new();
 
     /// <summary>
-    /// The layers from <paramref name="first"/> through the pool on <paramref name="x"/>, fused, with
-    /// <paramref name="last"/> the pool's index; null (and nothing run) when the pattern or shapes do not apply.
+    /// The layers from <paramref name="first"/> through the pool (or the last of the convolution,
+    /// BatchNormalization and ReLU when no pool follows) on <paramref name="x"/>, fused, with
+    /// <paramref name="last"/> the last one's index; null (and nothing run) when the pattern or shapes do not apply.
     /// </summary>
     internal static Tensor? TryFused(IReadOnlyList<Layer> layers, int first, Tensor x, out int last)
     {
@@ -52,15 +53,16 @@ internal static class ConvPoolFusion
             relu = true;
             j++;
         }
-        if (j >= layers.Count || layers[j] is not MaxPooling2D pool || pool.ActivityRegularizer is not null) return null;
-        if (pool.Padding != Padding.Valid || pool.Strides != pool.PoolSize) return null;
+        var pool = j < layers.Count && layers[j] is MaxPooling2D p && p.ActivityRegularizer is null && p.Padding == Padding.Valid
+            && p.Strides == p.PoolSize ? p : null;
+        var poolSize = pool?.PoolSize ?? (1, 1);
         var kernelShape = Weight(conv, "kernel").Shape;
         if (x.Shape[3] != kernelShape[2]) return null; // the layer's own forward reports the mismatch
         var g = Conv2DGeometry.Create(x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3], kernelShape[3], kernelShape[0], kernelShape[1],
             conv.Strides.H, conv.Strides.W, conv.Padding == Padding.Same, conv.DilationRate.H, conv.DilationRate.W);
-        bool winograd = UsesWinograd(g, pool.PoolSize);
+        bool winograd = (pool is null || pool.PoolSize == (2, 2)) && UsesWinograd(g);
         if (!winograd && !DirectConvPool.Fits(g)) return null;
-        var outShape = new Shape(g.Batch, g.OutH / pool.PoolSize.H, g.OutW / pool.PoolSize.W, g.OutC);
+        var outShape = new Shape(g.Batch, g.OutH / poolSize.H, g.OutW / poolSize.W, g.OutC);
         var packed = Cached(conv, bn, winograd);
         long work = (long)g.OutH * g.OutW * g.KernelH * g.KernelW * g.InC * g.OutC;
         int split = g.Batch < Threads.Count && work >= MinSplitWork ? Threads.Count : 1;
@@ -69,21 +71,21 @@ internal static class ConvPoolFusion
         {
             fixed (float* px = x.Span, py = y.Span)
             {
-                if (winograd) WinogradConvPool.Run(px, packed.Winograd!, py, g, relu, split);
-                else DirectConvPool.Run(px, packed.Direct!, py, g, pool.PoolSize.H, pool.PoolSize.W, relu, split);
+                if (winograd) WinogradConvPool.Run(px, packed.Winograd!, py, g, relu, split, pool: pool is not null);
+                else DirectConvPool.Run(px, packed.Direct!, py, g, poolSize.H, poolSize.W, relu, split);
             }
         }
-        last = j;
+        last = pool is null ? j - 1 : j;
         return y;
     }
 
     /// <summary>
-    /// Winograd for a 3×3 stride-1 undilated convolution pooled 2×2, with at least 16 channels in and
+    /// Winograd for a 3×3 stride-1 undilated convolution (pooled 2×2, or not pooled), with at least 16 channels in and
     /// out (as <see cref="WinogradF23"/>'s Auto; the kernel transform, cached here, no longer needs
     /// many tiles to pay); the thread's <see cref="WinogradF23.Mode"/> forces it on or off.
     /// </summary>
-    private static bool UsesWinograd(in Conv2DGeometry g, (int H, int W) poolSize) =>
-        poolSize == (2, 2) && WinogradConvPool.Fits(g) && WinogradF23.Mode switch
+    private static bool UsesWinograd(in Conv2DGeometry g) =>
+        WinogradConvPool.Fits(g) && WinogradF23.Mode switch
         {
             WinogradF23.Choice.Never => false,
             WinogradF23.Choice.Always => true,

@@ -31,7 +31,7 @@ internal sealed unsafe class WinogradConvPool : IParallelBody
     private WinogradKernel? _kernel;
     private float* _x, _y;
     private int _pooledH, _pooledW, _tilesPerChunk, _chunksPerImage;
-    private bool _relu;
+    private bool _relu, _pool;
 
     /// <summary>Whether <paramref name="g"/> is a convolution this kernel computes: 3×3, stride 1, undilated (any padding).</summary>
     public static bool Fits(in Conv2DGeometry g) => WinogradF23.Fits(g);
@@ -39,13 +39,17 @@ internal sealed unsafe class WinogradConvPool : IParallelBody
     /// <summary>
     /// y (N, ⌊OutH/2⌋, ⌊OutW/2⌋, Cout) = maxpool₂ₓ₂(relu?(conv(x, w) + bias)) with w and bias from
     /// <paramref name="kernel"/>; <paramref name="chunks"/> is the fewest work items per image wanted
-    /// (the thread count at batch 1; any value gives the same result).
+    /// (the thread count at batch 1; any value gives the same result). Without
+    /// <paramref name="pool"/>, y is the convolution itself (N, OutH, OutW, Cout), each tile's outputs
+    /// written in place (those past an odd edge dropped): <see cref="WinogradF23"/>'s bits, with the
+    /// kernel transformed once.
     /// </summary>
-    public static void Run(float* x, WinogradKernel kernel, float* y, in Conv2DGeometry g, bool relu, int chunks = 1)
+    public static void Run(float* x, WinogradKernel kernel, float* y, in Conv2DGeometry g, bool relu, int chunks = 1, bool pool = true)
     {
         if (!Fits(g with { Batch = Math.Max(1, g.Batch) }) || kernel.InC != g.InC || kernel.OutC != g.OutC)
             throw new ArgumentException($"WinogradConvPool needs a 3×3 stride-1 undilated convolution matching its {kernel.InC}→{kernel.OutC} kernel; got {g}.");
-        int pooledH = g.OutH / 2, pooledW = g.OutW / 2, tiles = pooledH * pooledW;
+        // The tile grid: one tile a pooled pixel, or (no pool) every output, the last row/column of tiles half outside at odd sizes.
+        int pooledH = pool ? g.OutH / 2 : (g.OutH + 1) / 2, pooledW = pool ? g.OutW / 2 : (g.OutW + 1) / 2, tiles = pooledH * pooledW;
         if (g.Batch == 0 || tiles == 0) return;
         var body = t_instance ??= new WinogradConvPool();
         body._g = g;
@@ -53,6 +57,7 @@ internal sealed unsafe class WinogradConvPool : IParallelBody
         body._x = x;
         body._y = y;
         body._relu = relu;
+        body._pool = pool;
         body._pooledH = pooledH;
         body._pooledW = pooledW;
         // Split for the threads in multiples of 8 tiles (the micro-kernel's row block): 25 tiles in two are 16 and 9.
@@ -109,12 +114,38 @@ internal sealed unsafe class WinogradConvPool : IParallelBody
                 ConvMicroKernel.Run(v + xi * cin + head * vRow, k.RowOffsets, k.ColOffsets, cin, k.U + (long)xi * cin * np, np, np,
                     m + xi * np + head * mRow, (int)mRow, count - head, np, null, accumulate: false);
         }
+        if (!_pool)
+        {
+            WriteTiles(m, mRow, count, first, _y + (long)n * g.OutH * g.OutW * cout, outputs);
+            return;
+        }
         for (int t = 0; t < count; t++)
         {
             WinogradTransforms.Output(m + t * mRow, np, cout, k.Bias, outputs, accumulate: false, _relu);
             float* dst = yImage + (long)(first + t) * cout;
             KernelBounds.Range(dst - _y, cout, (long)g.Batch * _pooledH * _pooledW * cout);
             PoolMax.Of4(quad, cout, dst);
+        }
+    }
+
+    /// <summary>The chunk's tiles' outputs written into the image's convolution output, as <see cref="WinogradF23"/> writes them.</summary>
+    private void WriteTiles(float* m, long mRow, int count, int first, float* yImage, float** outputs)
+    {
+        ref readonly var g = ref _g;
+        var k = _kernel!;
+        for (int t = 0; t < count; t++)
+        {
+            int tile = first + t, oh = tile / _pooledW * 2, ow = tile % _pooledW * 2;
+            bool right = ow + 1 < g.OutW, below = oh + 1 < g.OutH;
+            float* y0 = yImage + ((long)oh * g.OutW + ow) * g.OutC;
+            KernelBounds.Range(y0 - _y, g.OutC, g.OutputLength);
+            outputs[0] = y0;
+            outputs[1] = right ? y0 + g.OutC : null;
+            outputs[2] = below ? y0 + (long)g.OutW * g.OutC : null;
+            outputs[3] = right && below ? y0 + (long)(g.OutW + 1) * g.OutC : null;
+            if (below) KernelBounds.Range(outputs[2] - _y, g.OutC, g.OutputLength);
+            if (outputs[3] != null) KernelBounds.Range(outputs[3] - _y, g.OutC, g.OutputLength);
+            WinogradTransforms.Output(m + t * mRow, k.Np, g.OutC, k.Bias, outputs, accumulate: false, _relu);
         }
     }
 }
