@@ -63,7 +63,7 @@ public static unsafe class ConvPoolInferenceChecks
                     {
                         var actual = Check.Random(expected.Length, ++seed); // must be overwritten
                         ThreadCounts.With(threads, () => RunWinograd(x, kernel, actual, g, relu, chunks));
-                        Check.Equal<float>(expected, actual, $"WinogradConvPool {g} relu={relu} bias={bias.Length} threads={threads} chunks={chunks}");
+                        Same(expected, actual, $"WinogradConvPool {g} relu={relu} bias={bias.Length} threads={threads} chunks={chunks}");
                     }
                 var naive = new float[expected.Length];
                 NaiveConvPool.Forward(x, w, bias, naive, g, 2, 2, relu);
@@ -72,7 +72,7 @@ public static unsafe class ConvPoolInferenceChecks
                 {
                     var plain = Check.Random(conv.Length, ++seed);
                     ThreadCounts.With(2, () => RunWinograd(x, kernel, plain, g, relu, chunks, pool: false));
-                    Check.Equal<float>(conv, plain, $"WinogradConvPool without pool {g} relu={relu} bias={bias.Length} chunks={chunks}");
+                    Same(conv, plain, $"WinogradConvPool without pool {g} relu={relu} bias={bias.Length} chunks={chunks}");
                 }
             }
     }
@@ -93,7 +93,7 @@ public static unsafe class ConvPoolInferenceChecks
                     {
                         var actual = Check.Random(expected.Length, ++seed);
                         ThreadCounts.With(threads, () => RunDirect(x, kernel, actual, g, ph, pw, relu, bands));
-                        Check.Equal<float>(expected, actual, $"DirectConvPool {g} pool {ph}x{pw} relu={relu} bias={bias.Length} threads={threads} bands={bands}");
+                        Same(expected, actual, $"DirectConvPool {g} pool {ph}x{pw} relu={relu} bias={bias.Length} threads={threads} bands={bands}");
                     }
                 var naive = new float[expected.Length];
                 NaiveConvPool.Forward(x, w, bias, naive, g, ph, pw, relu);
@@ -112,6 +112,16 @@ public static unsafe class ConvPoolInferenceChecks
         Throws(() => RunWinograd(x, winograd, y, g, relu: true, chunks: 1), "WinogradConvPool, 5 channels in for 4");
         Throws(() => RunDirect(x, direct, y, g, 2, 2, relu: true, bands: 1), "DirectConvPool, 8 channels out for 16");
         Throws(() => _ = new WinogradKernel(new float[10], [], 1, 1), "WinogradKernel of 10 floats for 3x3x1x1");
+    }
+
+    /// <summary>
+    /// Bit for bit where the training convolution runs the vector kernels; without vector hardware it is
+    /// the naive twin (and Predict does not fuse), so the fused kernels are held to float32 rounding of it.
+    /// </summary>
+    private static void Same(float[] training, float[] fused, string context)
+    {
+        if (System.Numerics.Vector.IsHardwareAccelerated) Check.Equal<float>(training, fused, context);
+        else Check.Close(training, fused, 1e-4f, 1e-3f, context + " (scalar level)");
     }
 
     private static void Throws(Action run, string context)

@@ -38,6 +38,8 @@ internal static class ConvPoolFusion
     internal static Tensor? TryFused(IReadOnlyList<Layer> layers, int first, Tensor x, out int last)
     {
         last = first;
+        // Without vector hardware the training convolution is the naive twin: the layers run as they are.
+        if (!System.Numerics.Vector.IsHardwareAccelerated) return null;
         if (layers[first] is not Conv2D conv || !conv.IsBuilt || conv.ActivityRegularizer is not null || x.Rank != 4) return null;
         bool relu = conv.Activation == Activation.Relu;
         if (!relu && conv.Activation != Activation.Linear) return null;
