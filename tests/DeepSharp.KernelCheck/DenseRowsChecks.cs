@@ -41,7 +41,7 @@ public static class DenseRowsChecks
     public static void ModelShapesMatchTrainingPathBitForBit()
     {
         int seed = 9900;
-        foreach (var (m, k, n) in new[] { (1, 5408, 128), (3, 5408, 128), (1, 128, 10), (1, 1600, 10), (8, 1600, 10), (2, 9216, 128), (1, 4096, 1000) })
+        foreach (var (m, k, n) in new[] { (1, 5408, 128), (3, 5408, 128), (1, 128, 10), (1, 1600, 10), (8, 1600, 10), (1, 2560, 10), (3, 2404, 7), (1, 2048, 15), (2, 9216, 128), (1, 4096, 1000) })
         {
             var x = Check.Random(m * k, seed++);
             var w = Check.Random(k * n, seed++);

@@ -42,6 +42,14 @@ internal static class InferenceWorkload
                     HigherIsBetter: false, [ds], NoRatio: true, Verdict: $"ORT/DS {onnx.Median / ds.Median:F2}x (>= 1.0 must, >= 1.3 goal)"));
                 bench.Table.Add(new ResultRow("(d) inference", $"{model} batch {batch}: ONNX Runtime, one session run (in the DeepSharp column)", "µs/call",
                     HigherIsBetter: false, [onnx], NoRatio: true));
+                // Process CPU time (all threads) per call: what load disturbs least; with --threads 1 the work itself.
+                var dsCpu = Stats.Of(replies[0].Skip(1).Select(r => r.Get($"cpuSeconds{key}") * 1e6).ToList());
+                var onnxCpu = Stats.Of(replies[0].Skip(1).Select(r => r.Get($"onnxRuntimeCpuSeconds{key}") * 1e6).ToList());
+                bench.Log($"{model} batch {batch} CPU time: DeepSharp {dsCpu.Median:F1} µs, ONNX Runtime {onnxCpu.Median:F1} µs per call");
+                bench.Table.Add(new ResultRow("(d) inference", $"{model} batch {batch}: one Predict call, process CPU time", "CPU µs/call",
+                    HigherIsBetter: false, [dsCpu], NoRatio: true, Verdict: $"ORT/DS {onnxCpu.Median / dsCpu.Median:F2}x CPU time"));
+                bench.Table.Add(new ResultRow("(d) inference", $"{model} batch {batch}: ONNX Runtime, process CPU time (in the DeepSharp column)", "CPU µs/call",
+                    HigherIsBetter: false, [onnxCpu], NoRatio: true));
             }
     }
 
@@ -69,8 +77,8 @@ internal static class InferenceWorkload
             foreach (int batch in SmallBatches)
             {
                 var x = side.XTest.SliceRows(0, batch);
-                reply[$"seconds{name}{batch}"] = Measure(() => model.Predict(x, batch), min);
-                reply[$"onnxRuntimeSeconds{name}{batch}"] = Measure(() => ort.InferFirst(batch), min);
+                (reply[$"seconds{name}{batch}"], reply[$"cpuSeconds{name}{batch}"]) = Measure(() => model.Predict(x, batch), min);
+                (reply[$"onnxRuntimeSeconds{name}{batch}"], reply[$"onnxRuntimeCpuSeconds{name}{batch}"]) = Measure(() => ort.InferFirst(batch), min);
             }
         return reply;
     }
@@ -78,11 +86,12 @@ internal static class InferenceWorkload
     /// <summary>The batch sizes measured one call at a time besides the batches of 1000.</summary>
     public static readonly int[] SmallBatches = [1, 256];
 
-    private static double Measure(Action call, double min)
+    /// <summary>Wall and process CPU seconds per call.</summary>
+    private static (double Wall, double Cpu) Measure(Action call, double min)
     {
         for (int i = 0; i < 3; i++) call();
         Thread.Sleep(50);
-        return Timing.SecondsPerCall(call, min);
+        return CpuTiming.PerCall(call, min);
     }
 
     public static Reply Torch(TorchSide side, Args a)

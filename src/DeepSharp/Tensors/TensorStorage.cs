@@ -22,6 +22,7 @@ public sealed class CpuStorage<T> : TensorStorage where T : unmanaged
     private readonly T[] _data;
     private int _length;
     private bool _closed;
+    private int _version;
 
     /// <summary>A fresh array of <paramref name="length"/> elements (at least <paramref name="capacity"/>), zeroed if asked.</summary>
     internal CpuStorage(int length, bool clear, int capacity = 0)
@@ -47,8 +48,22 @@ public sealed class CpuStorage<T> : TensorStorage where T : unmanaged
     internal int Capacity => _data.Length;
 
     internal T[] Array => !_closed
-        ? _data
+        ? Touched()
         : throw new ObjectDisposedException(nameof(CpuStorage<T>), "This tensor's memory was returned to the pool (its scope ended).");
+
+    /// <summary>
+    /// Counts every hand-out of the array (each <see cref="Span"/>, and so each <see cref="Tensor.Span"/>):
+    /// whatever writes the elements goes through one, so a value derived from the elements while this
+    /// stayed the same (an inference cache of packed or folded weights) is still current. Reads count too,
+    /// which only makes such a cache rebuild more often than it must, never serve stale values.
+    /// </summary>
+    internal int Version => Volatile.Read(ref _version);
+
+    private T[] Touched()
+    {
+        _version++;
+        return _data;
+    }
 
     /// <summary>All <see cref="Length"/> elements, across every view of this storage (a tensor's own elements are <see cref="Tensor.Span"/>).</summary>
     /// <exception cref="ObjectDisposedException">The storage belongs to a temporary whose scope has ended.</exception>

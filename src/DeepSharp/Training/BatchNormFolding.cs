@@ -48,7 +48,7 @@ internal static class BatchNormFolding
     }
 
     /// <summary>W·s (scaled along the kernel's last axis, the output channels) and b·s + t.</summary>
-    private static (Tensor Kernel, Tensor Bias) Fold(Tensor kernel, Tensor? bias, BatchNormalization bn)
+    internal static (Tensor Kernel, Tensor Bias) Fold(Tensor kernel, Tensor? bias, BatchNormalization bn)
     {
         int channels = kernel.Shape[-1];
         var gamma = bn.Scale ? Weight(bn, "gamma").Span : default;

@@ -6,11 +6,13 @@ namespace DeepSharp.Training;
 
 /// <summary>
 /// A Sequential model's layers run for Predict (no gradients, no masks written back): each layer's
-/// own forward, except where a pair of layers runs better together —
+/// own forward, except where layers run better together — <see cref="ConvPoolFusion"/> (a Conv2D,
+/// a folded BatchNormalization and a ReLU, and the MaxPooling2D after them, in one pass with the
+/// kernel prepared once per layer),
 /// <see cref="BatchNormFolding"/> (a linear Conv2D/Dense and the BatchNormalization after it),
-/// <see cref="ConvPoolChunking"/> (a Conv2D and the MaxPooling2D after it, a few images at a time,
-/// the chunks shared over the threads), <see cref="ConvPoolBands"/> (the same pair on one image,
-/// in bands of rows shared over the threads) and <see cref="QuantizedChain"/> (quantized layers with
+/// <see cref="ConvPoolChunking"/> (the pairs the fusion does not take — a padded direct convolution,
+/// a quantized one — and the MaxPooling2D after it, a few images at a time, the chunks shared over
+/// the threads) and <see cref="QuantizedChain"/> (quantized layers with
 /// u8 activations between them). Dense layers at batch 1–8 run the inference kernel DenseRows through
 /// Ops.Linear, which picks it when no gradient is recorded.
 /// </summary>
@@ -28,9 +30,14 @@ internal static class InferenceRunner
                 i = last;
                 continue;
             }
+            if (mask is null && ConvPoolFusion.TryFused(layers, i, x, out last) is { } fused)
+            {
+                x = fused;
+                i = last;
+                continue;
+            }
             if (mask is null && i + 1 < layers.Count
-                && (BatchNormFolding.TryFolded(layers[i], layers[i + 1], x) ?? ConvPoolChunking.TryChunked(layers[i], layers[i + 1], x)
-                    ?? ConvPoolBands.TryBanded(layers[i], layers[i + 1], x)) is { } pair)
+                && (BatchNormFolding.TryFolded(layers[i], layers[i + 1], x) ?? ConvPoolChunking.TryChunked(layers[i], layers[i + 1], x)) is { } pair)
             {
                 x = pair;
                 i++;

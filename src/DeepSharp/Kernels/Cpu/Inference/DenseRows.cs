@@ -64,7 +64,11 @@ internal static unsafe class DenseRows
             body.Set(rows, inF, outF, xp, wp, w.Length, blocks == 1 ? yp : sp);
             try
             {
-                WorkerPool.Shared.For(blocks, body, (long)rows * inF * outF);
+                long work = (long)rows * inF * outF;
+                int interleaved = Vector512.IsHardwareAccelerated && outF < 16 && blocks > 1 && work < WorkerPool.InlineWork
+                    ? body.InterleavedFullBlocks() : 0;
+                for (int blk = interleaved; blk < blocks && interleaved > 0; blk++) body.Execute(blk);
+                if (interleaved == 0) WorkerPool.Shared.For(blocks, body, work);
             }
             finally
             {
@@ -117,6 +121,57 @@ internal static unsafe class DenseRows
                 if (Vector512.IsHardwareAccelerated) Row512(kc, a, b, _outF, c, safeRows);
                 else Row256(kc, a, b, _outF, c, safeRows);
             }
+        }
+
+        /// <summary>
+        /// For fewer than 16 columns on one thread (a 10-class output layer at batch 1): each block's
+        /// sums are one chain of dependent multiply-adds, so block after block runs at the adds'
+        /// latency. This runs the leading full blocks whose vector loads all stay inside W eight
+        /// chains at a time, each chain the same operations in the same order as
+        /// <see cref="Execute"/>'s (so the same bits); returns how many blocks it did.
+        /// </summary>
+        public int InterleavedFullBlocks()
+        {
+            int kc = GemmBlocking.Kc, n = _outF;
+            int full = _inF / kc;
+            while (full > 0 && SafeVectorRows((full - 1) * kc, kc, Vector512<float>.Count) < kc) full--;
+            long ldb = n;
+            for (int g0 = 0; g0 < full; g0 += 8)
+            {
+                int count = Math.Min(8, full - g0);
+                // Missing chains of a short group repeat the group's first block; their sums are dropped.
+                int b1 = g0 + Math.Min(1, count - 1), b2 = g0 + Math.Min(2, count - 1), b3 = g0 + Math.Min(3, count - 1);
+                int b4 = g0 + Math.Min(4, count - 1), b5 = g0 + Math.Min(5, count - 1), b6 = g0 + Math.Min(6, count - 1), b7 = g0 + Math.Min(7, count - 1);
+                for (int i = 0; i < _rows; i++)
+                {
+                    float* a = _x + (long)i * _inF;
+                    Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+                    Vector512<float> s4 = default, s5 = default, s6 = default, s7 = default;
+                    float* w0 = _w + (long)g0 * kc * ldb, w1 = _w + (long)b1 * kc * ldb, w2 = _w + (long)b2 * kc * ldb, w3 = _w + (long)b3 * kc * ldb;
+                    float* w4 = _w + (long)b4 * kc * ldb, w5 = _w + (long)b5 * kc * ldb, w6 = _w + (long)b6 * kc * ldb, w7 = _w + (long)b7 * kc * ldb;
+                    float* a0 = a + g0 * kc, a1 = a + b1 * kc, a2 = a + b2 * kc, a3 = a + b3 * kc;
+                    float* a4 = a + b4 * kc, a5 = a + b5 * kc, a6 = a + b6 * kc, a7 = a + b7 * kc;
+                    for (int p = 0; p < kc; p++)
+                    {
+                        long o = p * ldb;
+                        s0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[p]), Vector512.Load(w0 + o), s0);
+                        s1 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[p]), Vector512.Load(w1 + o), s1);
+                        s2 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[p]), Vector512.Load(w2 + o), s2);
+                        s3 = Vector512.FusedMultiplyAdd(Vector512.Create(a3[p]), Vector512.Load(w3 + o), s3);
+                        s4 = Vector512.FusedMultiplyAdd(Vector512.Create(a4[p]), Vector512.Load(w4 + o), s4);
+                        s5 = Vector512.FusedMultiplyAdd(Vector512.Create(a5[p]), Vector512.Load(w5 + o), s5);
+                        s6 = Vector512.FusedMultiplyAdd(Vector512.Create(a6[p]), Vector512.Load(w6 + o), s6);
+                        s7 = Vector512.FusedMultiplyAdd(Vector512.Create(a7[p]), Vector512.Load(w7 + o), s7);
+                    }
+                    Span<Vector512<float>> sums = [s0, s1, s2, s3, s4, s5, s6, s7];
+                    for (int q = 0; q < count; q++)
+                    {
+                        float* c = _out + ((long)(g0 + q) * _rows + i) * n;
+                        for (int col = 0; col < n; col++) c[col] = sums[q].GetElement(col);
+                    }
+                }
+            }
+            return full;
         }
 
         /// <summary>
