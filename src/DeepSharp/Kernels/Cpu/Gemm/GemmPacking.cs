@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -10,7 +11,8 @@ namespace DeepSharp.Kernels.Cpu;
 /// <remarks>
 /// Packed A: panels of <c>mr</c> rows; within a panel, for each p the mr values of column p.
 /// Packed B: panels of <c>nr</c> columns; within a panel, for each p the nr values of row p.
-/// The strided cases (A not transposed, B transposed) gather; the others copy contiguous runs.
+/// The strided cases (A not transposed, B transposed) gather; the others spread whole source rows
+/// over the panels.
 /// </remarks>
 internal static unsafe class GemmPacking
 {
@@ -20,14 +22,13 @@ internal static unsafe class GemmPacking
     /// </summary>
     public static void PackA(bool transA, float* a, nint lda, int rows, int kc, int mr, float* dst)
     {
-        for (int i0 = 0; i0 < rows; i0 += mr, dst += mr * kc)
+        if (transA)
         {
-            int r = Math.Min(mr, rows - i0);
-            if (transA)
-                CopyRuns(a + i0, lda, r, kc, mr, dst);
-            else
-                Gather(a + i0 * lda, lda, r, kc, mr, dst);
+            SpreadRows(a, lda, kc, rows, mr, dst);
+            return;
         }
+        for (int i0 = 0; i0 < rows; i0 += mr, dst += mr * kc)
+            Gather(a + i0 * lda, lda, Math.Min(mr, rows - i0), kc, mr, dst);
     }
 
     /// <summary>
@@ -36,28 +37,59 @@ internal static unsafe class GemmPacking
     /// </summary>
     public static void PackB(bool transB, float* b, nint ldb, int kc, int cols, int nr, float* dst)
     {
-        for (int j0 = 0; j0 < cols; j0 += nr, dst += nr * kc)
+        if (!transB)
         {
-            int w = Math.Min(nr, cols - j0);
-            if (transB)
-                Gather(b + j0 * ldb, ldb, w, kc, nr, dst);
-            else
-                CopyRuns(b + j0, ldb, w, kc, nr, dst);
+            SpreadRows(b, ldb, kc, cols, nr, dst);
+            return;
+        }
+        for (int j0 = 0; j0 < cols; j0 += nr, dst += nr * kc)
+            Gather(b + j0 * ldb, ldb, Math.Min(nr, cols - j0), kc, nr, dst);
+    }
+
+    /// <summary>
+    /// Rows of a row-major source spread over panels of width <paramref name="nr"/> (B not
+    /// transposed, or A transposed with nr = Mr): dst[(j / nr)·nr·kc + p·nr + j mod nr] =
+    /// src[p·ld + j], zero past <paramref name="cols"/> in the last panel.
+    /// </summary>
+    /// <remarks>
+    /// Goes through the source in bands of <see cref="Band"/> rows, each band panel by panel: the
+    /// reads are a few contiguous row streams (which the hardware prefetcher follows) and each panel
+    /// gets one contiguous run of band·nr floats. Panel by panel over all kc rows instead read kc
+    /// rows at a stride of ld, slow once the source is out of L2; row by row over all panels wrote
+    /// to panels 32 KB apart, which share L1 sets.
+    /// </remarks>
+    private static void SpreadRows(float* src, nint ld, int kc, int cols, int nr, float* dst)
+    {
+        int full = cols / nr * nr, tail = cols - full;
+        nint panel = (nint)nr * kc;
+        for (int p0 = 0; p0 < kc; p0 += Band)
+        {
+            int band = Math.Min(Band, kc - p0);
+            float* s = src + p0 * ld, d = dst + (nint)p0 * nr;
+            for (int j = 0; j < full; j += nr, d += panel)
+                for (int r = 0; r < band; r++) CopyRun(s + r * ld + j, d + r * nr, nr);
+            if (tail == 0) continue;
+            for (int r = 0; r < band; r++)
+            {
+                CopyRun(s + r * ld + full, d + r * nr, tail);
+                new Span<float>(d + r * nr + tail, nr - tail).Clear();
+            }
         }
     }
 
-    /// <summary>dst[p·width + q] = src[p·ld + q] for q &lt; count, zero for count ≤ q &lt; width.</summary>
-    private static void CopyRuns(float* src, nint ld, int count, int kc, int width, float* dst)
+    /// <summary>Source rows per band of <see cref="SpreadRows"/>.</summary>
+    private const int Band = 8;
+
+    /// <summary>dst[q] = src[q] for q &lt; count: a short run (up to one panel), copied with vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRun(float* src, float* dst, int count)
     {
-        // Runs are short (one panel: 4–32 floats), so copy with vectors rather than calling memmove.
-        int vectorCount = Vector256.IsHardwareAccelerated ? count & ~7 : 0;
-        for (int p = 0; p < kc; p++, src += ld, dst += width)
-        {
-            int q = 0;
-            for (; q < vectorCount; q += 8) Vector256.Store(Vector256.Load(src + q), dst + q);
-            for (; q < count; q++) dst[q] = src[q];
-            for (; q < width; q++) dst[q] = 0;
-        }
+        int q = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; q + 16 <= count; q += 16) Vector512.Store(Vector512.Load(src + q), dst + q);
+        if (Vector256.IsHardwareAccelerated)
+            for (; q + 8 <= count; q += 8) Vector256.Store(Vector256.Load(src + q), dst + q);
+        for (; q < count; q++) dst[q] = src[q];
     }
 
     /// <summary>dst[p·width + q] = src[q·ld + p] for q &lt; count, zero for count ≤ q &lt; width.</summary>
