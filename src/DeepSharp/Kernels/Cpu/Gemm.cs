@@ -36,7 +36,7 @@ namespace DeepSharp.Kernels.Cpu;
 // packs only A and walks the B panels column-panel by column-panel (see GemmDriver.RunPackedRegion).
 // Measured on the dev box (AMD Zen 5, 2 cores, per second of CPU time on one thread, shared
 // machine): the 8×32 micro-kernel alone runs at 98–103 % of the FMA loop's peak (B from L1 or
-// L2), Gemm.Multiply 512³–2048³ at 88–96 % (bench/sgemm/sgemm-probe.cs; docs/benchmarks.md).
+// L2), Gemm.Multiply 512³–2048³ at 83–95 % (bench/sgemm/sgemm-probe.cs; docs/benchmarks.md).
 
 /// <summary>Single-precision matrix multiply; see <see cref="NaiveGemm"/> for the exact contract.</summary>
 internal static unsafe class Gemm
