@@ -20,6 +20,9 @@ namespace DeepSharp.Kernels.Cpu;
 // along each row) instead of packed; only a last partial panel is packed. Same products in the same
 // order, so the same bits; packing A (a 4×4-transpose gather) had cost ~10–25 % of the multiply for
 // the Transformer's shapes (N = 128–512) and ~5–10 % at 1024³–2048³.
+// Packing a wide B (512-bit kernel, 32-float panels, not transposed) goes through B in bands of
+// 8 rows (contiguous row streams) instead of panel by panel down all KC rows; the 512-bit kernel
+// prefetches its C tile before the k loop (C is out of L2 from 1024² on).
 // Micro-kernels (chosen at run time): Vector512 8×32 (16 zmm accumulators), Vector256+FMA 6×16
 // (12 ymm), Vector128 6×8, scalar 4×4.
 // Threads: C is cut into a grid of regions (about two per thread, shaped by a small cost model:
@@ -31,7 +34,9 @@ namespace DeepSharp.Kernels.Cpu;
 // the same summation order (bit-identical results); see its notes.
 // Prepacked B (GemmPackedB, the recurrent step's h·U): B packed once for many calls; each call
 // packs only A and walks the B panels column-panel by column-panel (see GemmDriver.RunPackedRegion).
-// Measured on the dev box (AMD Zen 5, 2 cores): ~185 GFLOP/s per core at 1024³.
+// Measured on the dev box (AMD Zen 5, 2 cores, per second of CPU time on one thread, shared
+// machine): the 8×32 micro-kernel alone runs at 98–103 % of the FMA loop's peak (B from L1 or
+// L2), Gemm.Multiply 512³–2048³ at 83–95 % (bench/sgemm/sgemm-probe.cs; docs/benchmarks.md).
 
 /// <summary>Single-precision matrix multiply; see <see cref="NaiveGemm"/> for the exact contract.</summary>
 internal static unsafe class Gemm

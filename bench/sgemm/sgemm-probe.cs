@@ -1,0 +1,128 @@
+// SGEMM probe: where the 512-bit GEMM loses against the FMA peak, piece by piece, on one process.
+// Run from this folder (a .NET 10 file-based app), in Release:
+//   dotnet run -c Release sgemm-probe.cs -- micro            micro-kernel alone on packed panels (L1 / L2)
+//   dotnet run -c Release sgemm-probe.cs -- pack             packing one 256x512 B panel from a large B
+//   dotnet run -c Release sgemm-probe.cs -- gemm 1 512,1024,2048    Gemm.Multiply on 1 thread (or 2, ...)
+// Every figure is GFLOP/s per second of process CPU time (least disturbed on a shared machine),
+// best of 5 rounds, against the FMA loop's peak on one thread measured the same way; `gemm`
+// also prints wall-clock GFLOP/s (meaningful on a quiet machine only). The assembly is named
+// DeepSharp.Bench to see the kernels, which are internal (InternalsVisibleTo).
+#:project ../../src/DeepSharp/DeepSharp.csproj
+#:property AssemblyName=DeepSharp.Bench
+#:property AllowUnsafeBlocks=true
+#:property PublishAot=false
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using DeepSharp.Kernels.Cpu;
+
+string mode = args.Length > 0 ? args[0] : "micro";
+double peak = Peak();
+Console.WriteLine($"one-thread FMA peak: {peak:F1} GFLOP/s per CPU second; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+switch (mode)
+{
+    case "micro": Micro(peak); break;
+    case "pack": Pack(peak); break;
+    case "gemm": Multiply(peak, args.Length > 1 ? int.Parse(args[1]) : 1, args.Length > 2 ? args[2] : "512,1024,2048"); break;
+    default: Console.WriteLine("modes: micro | pack | gemm THREADS SIZES"); return 2;
+}
+return 0;
+
+static double CpuSeconds() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+
+// GFLOP/s per CPU second, best of five rounds of `calls` calls of `flops` each.
+static double Best(long calls, double flops, Action<long> call)
+{
+    double best = 0;
+    for (int round = 0; round < 5; round++)
+    {
+        double start = CpuSeconds();
+        for (long i = 0; i < calls; i++) call(i);
+        best = Math.Max(best, calls * flops / (CpuSeconds() - start) / 1e9);
+    }
+    return best;
+}
+
+static double Peak() => Best(5, 20_000_000.0 * 12 * 32, _ => Loop512(20_000_000));
+
+static unsafe void Micro(double peak)
+{
+    foreach (int kc in new[] { 128, 256, 512 })
+    {
+        const int panels = 16; // B micro-panels a macro-kernel row walks (NC = 512): 512 KB at kc = 256
+        float* a = Alloc(8 * kc), b = Alloc(32 * kc * panels), c = Alloc(8 * 64);
+        for (int i = 0; i < 8 * kc; i++) a[i] = 0.001f * (i % 7);
+        for (int i = 0; i < 32 * kc * panels; i++) b[i] = 0.001f * (i % 5);
+        foreach (var (label, count) in new[] { ("B in L1", 1), ("B from L2", panels) })
+        {
+            long calls = 100_000_000L / kc;
+            double flops = 2.0 * 8 * 32 * kc;
+            double packed = Best(calls, flops, i => GemmMicroKernel512.Run(kc, a, b + i % count * 32 * kc, c, 64, true));
+            double inPlace = Best(calls, flops, i => GemmMicroKernel512.RunInPlaceA(kc, a, kc, b + i % count * 32 * kc, c, 64, true));
+            Console.WriteLine($"micro-kernel 8x32 kc={kc} {label}: packed A {packed:F1} ({100 * packed / peak:F0} %), A in place {inPlace:F1} ({100 * inPlace / peak:F0} %)");
+        }
+    }
+}
+
+static unsafe void Pack(double peak)
+{
+    const int kc = 256, nc = 512, rows = 2048;
+    foreach (int ldb in new[] { 512, 1024, 2048 })
+    {
+        float* src = Alloc(ldb * rows), dst = Alloc(kc * nc);
+        for (long i = 0; i < (long)ldb * rows; i++) src[i] = i % 13;
+        int blocks = rows / kc * (ldb / nc); // walk the whole source, so it comes from L3 / memory
+        double start = CpuSeconds();
+        const int calls = 4000;
+        for (int i = 0; i < calls; i++)
+        {
+            int block = i % blocks;
+            GemmPacking.PackB(false, src + block % (rows / kc) * kc * (long)ldb + block / (rows / kc) * nc, ldb, kc, nc, 32, dst);
+        }
+        double seconds = (CpuSeconds() - start) / calls;
+        double pass = 2.0 * kc * nc * 512 / (peak * 1e9); // 512 rows of A through that panel at peak
+        Console.WriteLine($"PackB 256x512 from ldb={ldb}: {seconds * 1e6:F1} us = {100 * seconds / pass:F1} % of 512 rows' multiply at peak");
+    }
+}
+
+static void Multiply(double peak, int threads, string sizes)
+{
+    DeepSharp.Threads.Count = threads;
+    foreach (int n in sizes.Split(',').Select(int.Parse))
+    {
+        var rng = new Random(1);
+        float[] x = new float[n * n], y = new float[n * n], z = new float[n * n];
+        for (int i = 0; i < x.Length; i++) (x[i], y[i]) = (rng.NextSingle() - 0.5f, rng.NextSingle() - 0.5f);
+        double flops = 2.0 * n * n * n;
+        long calls = Math.Max(1, (long)(3e10 / flops));
+        for (int i = 0; i < 3; i++) Gemm.Multiply(false, false, n, n, n, x, n, y, n, z, n, false);
+        double wall = 0;
+        double cpu = Best(1, calls * flops, _ =>
+        {
+            var clock = Stopwatch.StartNew();
+            for (long i = 0; i < calls; i++) Gemm.Multiply(false, false, n, n, n, x, n, y, n, z, n, false);
+            wall = Math.Max(wall, calls * flops / clock.Elapsed.TotalSeconds / 1e9);
+        });
+        Console.WriteLine($"gemm {n}^3 on {threads} thread(s): {cpu:F1} GFLOP/s per CPU second ({100 * cpu / peak:F0} % of one thread's peak), " +
+                          $"wall {wall:F1} GFLOP/s ({100 * wall / (threads * peak):F0} % of {threads}x that peak)");
+    }
+}
+
+static unsafe float* Alloc(long floats) => (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
+
+[MethodImpl(MethodImplOptions.NoInlining)]
+static float Loop512(long iterations)
+{
+    var m = Vector512.Create(0.9999f);
+    var c = Vector512.Create(1e-4f);
+    Vector512<float> a0 = Vector512.Create(0.1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+    for (long i = 0; i < iterations; i++)
+    {
+        a0 = Vector512.FusedMultiplyAdd(a0, m, c); a1 = Vector512.FusedMultiplyAdd(a1, m, c); a2 = Vector512.FusedMultiplyAdd(a2, m, c);
+        a3 = Vector512.FusedMultiplyAdd(a3, m, c); a4 = Vector512.FusedMultiplyAdd(a4, m, c); a5 = Vector512.FusedMultiplyAdd(a5, m, c);
+        a6 = Vector512.FusedMultiplyAdd(a6, m, c); a7 = Vector512.FusedMultiplyAdd(a7, m, c); a8 = Vector512.FusedMultiplyAdd(a8, m, c);
+        a9 = Vector512.FusedMultiplyAdd(a9, m, c); a10 = Vector512.FusedMultiplyAdd(a10, m, c); a11 = Vector512.FusedMultiplyAdd(a11, m, c);
+    }
+    return Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
+}
