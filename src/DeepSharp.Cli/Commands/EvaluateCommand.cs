@@ -19,8 +19,11 @@ namespace DeepSharp.Cli.Commands;
 /// <item><c>names</c>: the test part of <c>train names</c>'s split; nats per character beside the bigram
 /// baseline, as <c>train names</c> prints them (vocabulary.json beside the model, or <c>--vocabulary</c>;
 /// rebuilt from the data as training builds it when there is none).</item>
-/// <item><c>spam</c>: the test part of <c>train spam</c>'s split, words through a TextVectorizer learned
-/// on the training part as training does; loss, accuracy, and precision, recall and F1 of the spam class.</item>
+/// <item><c>spam</c>: the test part of <c>train spam</c>'s split, words through the model file's TextVectorizer
+/// (one learned on the training part as training does, for files without one); loss, accuracy, and
+/// precision, recall and F1 of the spam class. A model fine-tuned from a pre-trained encoder
+/// (<c>train spam --encoder E</c>, (128) token ids) reads the e-mails' bodies with the encoder's vocabulary:
+/// the one in its file, or <c>--vocabulary E/vocabulary.txt</c>.</item>
 /// <item><c>--x</c>/<c>--y</c>: the user's own samples: a NumPy .npy array (one sample per index of its first
 /// axis, values as stored), idx3-ubyte images (pixels / 255), or a CSV file of numbers, one sample per row;
 /// their labels in <c>--y</c> (a .npy array of class indices or one-hot rows, an idx1-ubyte file, or a CSV
@@ -28,7 +31,7 @@ namespace DeepSharp.Cli.Commands;
 /// reshaped to the model's input; a CSV header row is skipped. See <see cref="UserData"/>.</item>
 /// </list>
 /// Without <c>--data</c> the set follows from the model's input: (16) token ids is a names model, (200) a
-/// spam model, anything else is scored on MNIST. Labels are class indices: a model with one output is a
+/// spam model, (128) a spam model fine-tuned from a pre-trained encoder, anything else is scored on MNIST. Labels are class indices: a model with one output is a
 /// binary classifier (binary cross-entropy, accuracy at 0.5), one with C outputs a C-way one (categorical
 /// cross-entropy on one-hot targets); logits or probabilities as its last activation says.
 /// </summary>
@@ -44,7 +47,7 @@ internal static class EvaluateCommand
         var dataDir = new Option<DirectoryInfo?>("--data-dir") { Description = "Folder holding the data set's files (instead of fetching them into the cache), as the train command took it." };
         var x = new Option<FileInfo?>("--x") { Description = "Your own inputs: a NumPy .npy array (one sample per index of its first axis, values as stored), an idx3-ubyte file (or .gz) of images, or a CSV file of numbers, one sample per row." };
         var y = new Option<FileInfo?>("--y") { Description = "Their labels: a .npy array of class indices (N) or one-hot rows (N, C), an idx1-ubyte file, or a CSV file with one per row (default for a CSV --x: its last column)." };
-        var vocabulary = new Option<FileInfo?>("--vocabulary") { Description = "For names: the model's vocabulary.json (default: the one beside the model)." };
+        var vocabulary = new Option<FileInfo?>("--vocabulary") { Description = "For names: the model's vocabulary.json (default: the one beside the model). For a spam model fine-tuned from an encoder whose file holds no vectorizer: the encoder's vocabulary.txt." };
         var batchSize = CommonOptions.Positive("--batch-size", "Samples per batch.", 128);
         var threads = CommonOptions.Threads();
         var command = new Command("evaluate", "Loss and accuracy of a model file on a test set: MNIST, names, spam, or your own .npy, idx or CSV files.")
@@ -79,7 +82,7 @@ internal static class EvaluateCommand
                 Names(model, file, dataDir, vocabularyPath);
                 break;
             case "spam":
-                Spam(model, file.Name, dataDir, batchSize);
+                Spam(model, file.Name, dataDir, vocabularyPath, batchSize);
                 break;
             default:
                 var (_, (xTest, yTest)) = Mnist.Load(dataDir);
@@ -93,7 +96,7 @@ internal static class EvaluateCommand
     /// <summary>The data set a model's input shape points to: names (16 token ids), spam (200), else MNIST.</summary>
     internal static string Infer(Shape inputShape) =>
         inputShape.Rank == 1 && inputShape[0] == NamesPresets.Context ? "names"
-        : inputShape.Rank == 1 && inputShape[0] == SpamPresets.Length ? "spam"
+        : inputShape.Rank == 1 && inputShape[0] is SpamPresets.Length or PretrainPresets.Length ? "spam"
         : "mnist";
 
     private static void CheckInput(string name, Shape model, Shape data, string what)
@@ -149,10 +152,9 @@ internal static class EvaluateCommand
             $"{split.Test.Count} test names - loss: {test:F4} nats/char (bigram baseline {bigram:F4})"));
     }
 
-    private static void Spam(Model model, string name, string? dataDir, int batchSize)
+    private static void Spam(Model model, string name, string? dataDir, string? vocabularyPath, int batchSize)
     {
-        var (split, vectorizer) = SpamPresets.Data(dataDir);
-        var (x, y) = SpamPresets.Encode(vectorizer, split.Test);
+        var (x, y) = SpamTestSet.Encode(model, name, dataDir, vocabularyPath);
         CheckInput(name, model.Layers[0].BuiltInputShape!.Value, x.Shape.WithoutBatch(), "spam models take token ids");
         var truth = y.ToArray().Select(v => (int)v).ToArray();
         Classify(model, name, x, truth, "test e-mails", batchSize);

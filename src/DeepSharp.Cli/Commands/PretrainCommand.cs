@@ -9,7 +9,7 @@ using DeepSharp.Text;
 namespace DeepSharp.Cli.Commands;
 
 /// <summary>
-/// <c>deepsharp pretrain spam --out E</c>: masked-language-model pre-training (BERT's 80/10/10 masking of
+/// <c>deepsharp pretrain spam --out E [--tied-head]</c>: masked-language-model pre-training (BERT's 80/10/10 masking of
 /// 15 % of the words, masks drawn anew each epoch) of <see cref="PretrainPresets"/>' encoder on the bodies
 /// of the training e-mails, without their labels. Writes E/vocabulary.txt, then E/encoder.safetensors after every epoch, which
 /// <c>train spam --encoder E</c> fine-tunes.
@@ -33,18 +33,19 @@ internal static class PretrainCommand
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
         var dataDir = new Option<DirectoryInfo?>("--data-dir") { Description = "A folder in the package's data layout (GROUP/ID.txt) instead of the fetched data set." };
+        var tied = new Option<bool>("--tied-head") { Description = "Score the words with the token embedding's table (BERT's tied output head) instead of a Dense layer of their own." };
         var command = new Command("spam", "Pre-train the small BERT of train spam --encoder on the SpamAssassin training bodies (no labels).")
-            { output, epochs, batchSize, seed, threads, dataDir };
+            { output, epochs, batchSize, seed, threads, dataDir, tied };
         command.SetAction(result =>
         {
             DeepSharp.Threads.Count = result.GetValue(threads);
             RandomGenerator.SetGlobalSeed(result.GetValue(seed));
-            return Run(result.GetValue(output)!, result.GetValue(epochs), result.GetValue(batchSize), result.GetValue(seed), result.GetValue(dataDir));
+            return Run(result.GetValue(output)!, result.GetValue(epochs), result.GetValue(batchSize), result.GetValue(seed), result.GetValue(dataDir), result.GetValue(tied));
         });
         return command;
     }
 
-    private static int Run(DirectoryInfo output, int epochs, int batchSize, long seed, DirectoryInfo? dataDir)
+    private static int Run(DirectoryInfo output, int epochs, int batchSize, long seed, DirectoryInfo? dataDir, bool tied)
     {
         var clock = Stopwatch.StartNew();
         // The training part of train spam's split: the e-mails it tests on are never seen here.
@@ -58,10 +59,11 @@ internal static class PretrainCommand
         Console.WriteLine($"SpamAssassin bodies: {split.Train.Count} training, {split.Validation.Count} validation (labels unused); " +
                           $"{vocabulary} words + [MASK]; ready in {clock.Elapsed.TotalSeconds:F1}s.");
 
-        var model = PretrainPresets.MaskedLanguageModel(vocabulary);
+        var model = PretrainPresets.MaskedLanguageModel(vocabulary, tied);
         model.Compile(new Adam(1e-3f), new SparseCategoricalCrossentropy(fromLogits: true, ignoreClass: MaskedLanguageModelMasking.IgnoredLabel));
         model.Summary();
-        Console.WriteLine($"Pre-training: batch {batchSize}, {epochs} epochs, Adam, seed {seed}, {DeepSharp.Threads.Count} threads; 15 % of the words chosen, 80/10/10.");
+        Console.WriteLine($"Pre-training: batch {batchSize}, {epochs} epochs, Adam, seed {seed}, {DeepSharp.Threads.Count} threads; 15 % of the words chosen, 80/10/10; " +
+                          (tied ? "tied head (the token embedding's table scores the words)." : "untied head (a Dense layer scores the words)."));
         Directory.CreateDirectory(output.FullName);
         string modelPath = Path.Combine(output.FullName, PretrainPresets.ModelFile), vocabularyPath = Path.Combine(output.FullName, PretrainPresets.VocabularyFile);
         string temporary = vocabularyPath + ".tmp";

@@ -10,9 +10,10 @@ namespace DeepSharp.Cli.Commands;
 /// <summary>
 /// The small BERT of <c>deepsharp pretrain spam</c> and of <c>train spam --encoder</c>: e-mail bodies as
 /// words (a TextVectorizer learned on the training bodies, no labels), token + learned position
-/// embeddings, two pre-LN Transformer encoder blocks; a masked-language-model head (LayerNorm, Dense over
-/// the vocabulary, untied) for pre-training, or mean pooling and Dense(1, sigmoid) for spam. The trunk's
-/// layers have the same names in both models, so a classifier loads the pre-trained trunk by name.
+/// embeddings, two pre-LN Transformer encoder blocks; a masked-language-model head for pre-training
+/// (LayerNorm, then Dense over the vocabulary, or with <c>tied</c> the token embedding's table in reverse,
+/// BERT's tied head), or mean pooling and Dense(1, sigmoid) for spam. The trunk's layers have the same
+/// names and weight paths in both models, so a classifier loads the pre-trained trunk by name.
 /// </summary>
 internal static class PretrainPresets
 {
@@ -49,12 +50,18 @@ internal static class PretrainPresets
     /// <summary>Token ids (N, <see cref="Length"/>) of the bodies.</summary>
     public static Tensor Encode(TextVectorizer vectorizer, IEnumerable<Email> emails) => vectorizer.Vectorize(emails.Select(Body).ToArray());
 
-    /// <summary>The masked-language model: the trunk, then LayerNorm and Dense logits over the vocabulary (batch, Length, vocabulary).</summary>
-    public static Functional MaskedLanguageModel(int vocabulary)
+    /// <summary>
+    /// The masked-language model: the trunk, then LayerNorm and logits over the words: (batch, Length,
+    /// vocabulary) from a Dense layer of their own, or with <paramref name="tied"/> (batch, Length,
+    /// vocabulary + 1) from the token embedding's table (the [MASK] id's logit included; it is never a label).
+    /// </summary>
+    public static Functional MaskedLanguageModel(int vocabulary, bool tied = false)
     {
-        var (tokens, x) = Trunk(vocabulary);
+        var embedding = tied ? new ReversibleEmbedding(vocabulary + 1, Dim, name: "token_embedding", maskZero: true) : null;
+        var (tokens, x) = Trunk(vocabulary, embedding);
         x = new LayerNormalization(epsilon: 1e-5f, name: "mlm_norm").Call(x);
-        return new Functional(tokens, new Dense(vocabulary, name: "mlm_logits").Call(x), name: "spam_mlm");
+        var logits = embedding is null ? new Dense(vocabulary, name: "mlm_logits").Call(x) : embedding.Reverse(x);
+        return new Functional(tokens, logits, name: "spam_mlm");
     }
 
     /// <summary>The spam classifier: the trunk, mean over the real tokens, dropout, Dense(1, sigmoid).</summary>
@@ -69,10 +76,11 @@ internal static class PretrainPresets
     /// <summary>The id of [MASK]: one above the vocabulary's ids.</summary>
     public static int MaskId(int vocabulary) => vocabulary;
 
-    private static (SymbolicTensor Tokens, SymbolicTensor X) Trunk(int vocabulary)
+    /// <summary>The trunk; <paramref name="tiedEmbedding"/> (a ReversibleEmbedding of the same size and name) takes the token embedding's place.</summary>
+    private static (SymbolicTensor Tokens, SymbolicTensor X) Trunk(int vocabulary, Layer? tiedEmbedding = null)
     {
         var tokens = Model.Input([Length], name: "tokens", dtype: DType.Int32);
-        var x = new Embedding(vocabulary + 1, Dim, name: "token_embedding", maskZero: true).Call(tokens);
+        var x = (tiedEmbedding ?? new Embedding(vocabulary + 1, Dim, name: "token_embedding", maskZero: true)).Call(tokens);
         x = new Add(name: "embedding_sum").Call(x, new PositionEmbedding(Length, name: "position_embedding").Call(x));
         for (int i = 0; i < Blocks; i++)
             x = new TransformerEncoderBlock(Heads, Intermediate, dropout: 0.1f, name: $"encoder_{i}").Call(x);

@@ -15,9 +15,13 @@ internal static class SpamEncoderFolder
     /// <summary>The vectorizer of the pre-trained words.</summary>
     /// <exception cref="FileAccessException">The folder or its vocabulary file is missing or unreadable.</exception>
     /// <exception cref="DataFormatException">The vocabulary file is not one the pretrain command writes.</exception>
-    public static TextVectorizer ReadVectorizer(DirectoryInfo folder)
+    public static TextVectorizer ReadVectorizer(DirectoryInfo folder) => ReadVocabulary(FilePath(folder, PretrainPresets.VocabularyFile));
+
+    /// <summary>The vectorizer of a vocabulary file as <c>pretrain spam</c> writes it (E/vocabulary.txt).</summary>
+    /// <exception cref="FileAccessException">The file is missing or unreadable.</exception>
+    /// <exception cref="DataFormatException">The file is not one the pretrain command writes.</exception>
+    public static TextVectorizer ReadVocabulary(string path)
     {
-        string path = FilePath(folder, PretrainPresets.VocabularyFile);
         string text;
         try
         {
@@ -38,7 +42,7 @@ internal static class SpamEncoderFolder
         }
         catch (ArgumentException e)
         {
-            throw new DataFormatException($"Vocabulary '{path}' (--encoder) is not a pretrain spam vocabulary: {e.Message}", e);
+            throw new DataFormatException($"Vocabulary '{path}' is not a pretrain spam vocabulary: {e.Message}", e);
         }
     }
 

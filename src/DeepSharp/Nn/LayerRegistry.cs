@@ -43,6 +43,7 @@ public static class LayerRegistry
         ["Bidirectional"] = Bidirectional.FromConfig,
         ["MultiHeadAttention"] = MultiHeadAttention.FromConfig,
         ["PositionEmbedding"] = PositionEmbedding.FromConfig,
+        ["ReversibleEmbedding"] = ReversibleEmbedding.FromConfig,
         ["SinusoidalPositionEncoding"] = SinusoidalPositionEncoding.FromConfig,
         ["TransformerEncoderBlock"] = TransformerEncoderBlock.FromConfig,
         ["TransformerDecoderBlock"] = TransformerDecoderBlock.FromConfig,

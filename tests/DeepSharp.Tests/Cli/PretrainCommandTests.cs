@@ -47,6 +47,33 @@ public class PretrainCommandTests
         Assert.Contains("model and vocabulary, fresh weights): ", stdout);
     }
 
+    [Fact]
+    public async Task ATiedHeadPretrainsAndItsFineTunedModelIsEvaluatedOnSpam()
+    {
+        using var folder = new TempFolder();
+        string data = WriteEmails(folder);
+        string encoder = folder.File("encoder"), tuned = folder.File("tuned");
+        var (code, stdout, stderr) = await CliTests.Run(null, "pretrain", "spam", "--out", encoder, "--epochs", "1", "--data-dir", data, "--threads", "1", "--tied-head");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("tied head (the token embedding's table scores the words)", stdout);
+        var mlm = DeepSharp.Training.Model.Load(Path.Combine(encoder, "encoder.safetensors"));
+        var embedding = Assert.IsType<DeepSharp.Nn.Layers.ReversibleEmbedding>(mlm.GetLayer("token_embedding"));
+        Assert.True(embedding.TieWeights);
+        Assert.DoesNotContain(mlm.Layers, l => l.Name == "mlm_logits");
+
+        (code, stdout, stderr) = await CliTests.Run(null, "train", "spam", "--model", "transformer", "--encoder", encoder, "--labels", "0.5",
+            "--epochs", "1", "--batch-size", "8", "--data-dir", data, "--threads", "1", "--out", tuned);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("34 weights loaded by layer name", stdout);
+        string accuracy = Regex.Match(stdout, @"Test accuracy: (\d\.\d+)").Groups[1].Value;
+
+        // evaluate reads the bodies with the encoder's words (kept in the model file) and scores the same test e-mails.
+        (code, stdout, stderr) = await CliTests.Run(null, "evaluate", Path.Combine(tuned, "model.safetensors"), "--data-dir", data, "--threads", "1");
+        Assert.True(code == 0, stderr);
+        Assert.Matches($@"8 test e-mails - loss: \d+\.\d+ - accuracy: {Regex.Escape(accuracy)}", stdout);
+        Assert.Matches(@"spam class - precision \d\.\d+ - recall \d\.\d+ - F1 \d\.\d+", stdout);
+    }
+
     [Theory]
     [InlineData("--labels 0", "--labels must be a fraction in (0, 1]")]
     [InlineData("--labels 1.5", "--labels must be a fraction in (0, 1]")]

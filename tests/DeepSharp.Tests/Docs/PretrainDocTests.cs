@@ -11,8 +11,9 @@ using DeepSharp.Training;
 namespace DeepSharp.Tests.Docs;
 
 /// <summary>
-/// The example of docs/applications.md ("## Pre-training and fine-tuning"), run as written on two made-up
-/// topics: pre-trained without labels, the classifier learns them from 8 labelled texts.
+/// The examples of docs/applications.md ("## Pre-training and fine-tuning"), run as written: a subword
+/// tokenizer learned from a toy corpus, and on two made-up topics, pre-trained without labels, the
+/// classifier learning them from 8 labelled texts.
 /// </summary>
 public sealed class PretrainDocTests : IDisposable
 {
@@ -22,7 +23,22 @@ public sealed class PretrainDocTests : IDisposable
 
     [Fact]
     public void EveryExampleOfTheSectionIsHere() =>
-        MarkdownExamples.AssertAllIn("applications.md", "Docs/PretrainDocTests.cs", expectedBlocks: 1, section: "## Pre-training and fine-tuning");
+        MarkdownExamples.AssertAllIn("applications.md", "Docs/PretrainDocTests.cs", expectedBlocks: 2, section: "## Pre-training and fine-tuning");
+
+    [Fact]
+    public void SubwordsOfYourOwnTexts()
+    {
+        string[] corpus = ["low low low low low lower lower", "newest newest newest newest newest newest widest widest widest"];
+        var subwords = SubwordTokenizer.Train(corpus, vocabularySize: 40);   // [UNK], 11 characters, then merges
+        IReadOnlyList<string> parts = subwords.Tokenize("lowest");            // ["lo", "west</w>"]: never seen, two known parts
+        var bodies = new TextVectorizer(outputSequenceLength: 64, tokenizer: subwords);
+        Tensor subwordIds = bodies.Vectorize(["Lowest, newest."]);           // (1, 64) int32: subword ids + 1, then padding
+
+        Assert.Equal(11, subwords.Alphabet.Count); // l o w</w> w e r</w> n s t</w> i d
+        Assert.Equal(["lo", "west</w>"], parts);
+        Assert.Equal((DType.Int32, new Shape(1, 64)), (subwordIds.DType, subwordIds.Shape));
+        Assert.Equal([.. subwords.Encode("lowest newest").Select(id => id + 1), 0], subwordIds.IntSpan[..4].ToArray());
+    }
 
     /// <summary>Texts of 20 to 40 words, each from one of two vocabularies; topic 1 is "spam".</summary>
     private static (string[] Texts, Tensor Spam) Texts(int count, int seed)

@@ -71,6 +71,12 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
             x = new TransformerDecoderBlock(2, 8, dropout: 0.1f).Call(x);
             return new Functional(tokens, new Dense(3).Call(x));
         },
+        ["tied-embedding"] = () => // a masked-language model's tied head: one table looks words up and scores them
+        {
+            var tokens = Model.Input([4], name: "tokens", dtype: DType.Int32);
+            var embedding = new ReversibleEmbedding(5, 4, maskZero: true);
+            return new Functional(tokens, embedding.Reverse(new Dense(4).Call(embedding.Call(tokens))));
+        },
         ["graph"] = () =>
         {
             var a = Model.Input([3, 4], name: "a");

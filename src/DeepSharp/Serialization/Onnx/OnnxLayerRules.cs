@@ -37,6 +37,7 @@ internal static class OnnxLayerRules
         [typeof(BatchNormalization)] = (g, l, x, s) => OnnxNormalizationRules.BatchNormalization(g, (BatchNormalization)l, x, s),
         [typeof(LayerNormalization)] = (g, l, x, s) => OnnxNormalizationRules.LayerNormalization(g, (LayerNormalization)l, x, s),
         [typeof(Embedding)] = (g, l, x, _) => OnnxShapeRules.Embedding(g, (Embedding)l, x),
+        [typeof(ReversibleEmbedding)] = (g, l, x, _) => OnnxShapeRules.Embedding(g, (ReversibleEmbedding)l, x),
         [typeof(Reshape)] = (g, l, x, s) => OnnxShapeRules.Reshape(g, l, x, s),
         [typeof(Rescaling)] = (g, l, x, _) => OnnxShapeRules.Rescaling(g, (Rescaling)l, x),
         [typeof(ActivationLayer)] = (g, l, x, _) => OnnxActivations.Emit(g, ((ActivationLayer)l).Activation, x, l.Name),
@@ -108,6 +109,7 @@ internal static class OnnxLayerRules
         [typeof(MultiHeadAttention)] = (g, l, xs, s, a) => OnnxAttentionRules.Call(g, (MultiHeadAttention)l, xs, s, a),
         [typeof(TransformerEncoderBlock)] = (g, l, xs, s, a) => OnnxTransformerRules.EncoderCall(g, (TransformerEncoderBlock)l, xs, s, a),
         [typeof(TransformerDecoderBlock)] = (g, l, xs, s, a) => OnnxTransformerRules.DecoderCall(g, (TransformerDecoderBlock)l, xs, s, a),
+        [typeof(ReversibleEmbedding)] = (g, l, xs, _, a) => OnnxShapeRules.ReversibleEmbeddingCall(g, (ReversibleEmbedding)l, xs, a),
     };
 
     /// <summary>

@@ -18,7 +18,7 @@ internal static class OnnxMasks
     public static string? OutputMask(OnnxGraphBuilder g, Layer layer, string input, string? mask) => layer switch
     {
         _ when !layer.SupportsMasking => null,
-        Embedding => Nonzero(g, input, layer.Name + "/mask"),
+        Embedding or ReversibleEmbedding => Nonzero(g, input, layer.Name + "/mask"),
         RecurrentLayer r => r.ReturnSequences ? mask : null,
         Bidirectional b => b.ReturnSequences ? mask : null,
         GlobalAveragePooling1D => null,
