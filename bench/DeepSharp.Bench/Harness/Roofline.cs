@@ -63,6 +63,8 @@ internal sealed class Roofline(IReadOnlyList<string> workerLabels)
                 sb.AppendLine();
             }
         }
+        sb.AppendLine("   Convolutions count the direct algorithm's FLOPs (2·N·Ho·Wo·Cout·Cin·Kh·Kw); Winograd layers do fewer");
+        sb.AppendLine("   multiplications for the same result, so their effective rate can pass the FMA peak.");
         return sb.ToString();
     }
 }
