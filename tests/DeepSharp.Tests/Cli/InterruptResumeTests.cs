@@ -87,12 +87,13 @@ public class InterruptResumeTests(ITestOutputHelper output)
         using var root = new TempFolder();
         string data = Directory.CreateDirectory(root.File("data")).FullName;
         KillResumeTests.WriteMnist(data);
-        var uninterrupted = CliTests.Run(null, Args(data, root.File("out-a"), 3, null));
+        var uninterrupted = CliTests.Run(null, Args(data, root.File("out-a"), 12, null));
 
-        // Redirected output prints a line per finished epoch: after the first, Fit is running the second of three.
+        // Redirected output prints a line per finished epoch: after the first, Fit is running the second of twelve
+        // (an epoch here is ~40 ms on a fast machine: with three, the run could end before SIGINT arrived).
         string outB = root.File("out-b");
-        var args = Args(data, outB, 3, null);
-        var (code, stdout, stderr) = await Interrupt(args, line => line.StartsWith("Epoch 1/3", StringComparison.Ordinal));
+        var args = Args(data, outB, 12, null);
+        var (code, stdout, stderr) = await Interrupt(args, line => line.StartsWith("Epoch 1/12", StringComparison.Ordinal));
         output.WriteLine(stdout + stderr);
         Assert.Equal(130, code);
         Assert.Contains("deepsharp: interrupted in epoch ", stderr);
