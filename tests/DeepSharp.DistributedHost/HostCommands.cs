@@ -62,7 +62,9 @@ internal static class HostCommands
 
         int steps = a.Int("steps", 20), batch = a.Int("batch", 128);
         var (x, y) = SyntheticImages(steps * batch, a.Text("model", "seed") is "small" or "recurrent" ? 12 : 28);
-        var model = Build(a.Text("model", "seed"), extra: 0);
+        // --global-clip-norm: the optimizer needs the whole gradient (a split update then adds it all up on every rank).
+        float? clip = a.Text("global-clip-norm", "") is { Length: > 0 } c ? float.Parse(c, CultureInfo.InvariantCulture) : null;
+        var model = Build(a.Text("model", "seed"), extra: 0, clip);
         if (strategy is not null) model.Distribute(strategy);
         var callbacks = new List<Callback>();
         int failRank = a.Int("fail-rank", -1), failStep = a.Int("fail-step", -1), slowMs = a.Int("slow-ms", 0);
@@ -215,7 +217,7 @@ internal static class HostCommands
     }
 
     /// <summary>seed: the seed's CNN; small: a small CNN on 12×12 images; random: dropout, a random flip and batch normalization; recurrent: an LSTM with dropout.</summary>
-    private static Sequential Build(string name, int extra)
+    private static Sequential Build(string name, int extra, float? globalClipNorm = null)
     {
         var model = name switch
         {
@@ -247,7 +249,7 @@ internal static class HostCommands
                 new Dense(10, Activation.Softmax)),
             _ => throw new ArgumentException($"unknown model '{name}'"),
         };
-        model.Compile(new Adam(), new CategoricalCrossentropy(), [new Accuracy()]);
+        model.Compile(new Adam { GlobalClipNorm = globalClipNorm }, new CategoricalCrossentropy(), [new Accuracy()]);
         return model;
     }
 

@@ -36,11 +36,11 @@ internal static class MpiWorkload
           --batch N      global batch (default 128)
           --chunk N      deterministic chunk size (default 32)
           --bucket BYTES exchange bucket size (default 25 MiB, the whole seed CNN's 2.8 MB in one)
-          --only LIST    configurations, comma-separated, of: one1,pair1,one2,det1,det2,bound2,mpi2,rs2,tcp2,shard2,fast2 (default all)
+          --only LIST    configurations, comma-separated, of: one1,pair1,one2,det1,det2,bound2,whole2,mpi2,rs2,tcp2,shard2,fast2,det3,det4 (default all)
           --alpha-beta   also measure MPI latency α and bandwidth β (shared memory and TCP)
         """;
 
-    private sealed record Config(string Name, string Label, int Ranks, int Threads, string Mode, bool Tcp, bool Pair = false, bool Bind = false, bool ViaMpi = false);
+    private sealed record Config(string Name, string Label, int Ranks, int Threads, string Mode, bool Tcp, bool Pair = false, bool Bind = false, bool ViaMpi = false, bool Whole = false);
 
     private static readonly Config[] Configs =
     [
@@ -50,11 +50,14 @@ internal static class MpiWorkload
         new("det1", "1 process x 1 thread, deterministic (chunks, no MPI)", 0, 1, "det", false),
         new("det2", "2 ranks x 1 thread, deterministic, shared memory", 2, 1, "det", false),
         new("bound2", "2 ranks x 1 thread, deterministic, each bound to a core", 2, 1, "det", false, Bind: true),
+        new("whole2", "2 ranks x 1 thread, deterministic, bound, not split (each rank adds and updates all)", 2, 1, "det", false, Bind: true, Whole: true),
         new("mpi2", "2 ranks x 1 thread, deterministic, bound, node sums by MPI_Iallgather", 2, 1, "det", false, Bind: true, ViaMpi: true),
         new("rs2", "2 ranks x 1 thread, deterministic, reduce-scatter", 2, 1, "detrs", false),
         new("tcp2", "2 ranks x 1 thread, deterministic, TCP (NOLOCAL, UCX_TLS=tcp)", 2, 1, "det", true),
         new("shard2", "2 ranks x 1 thread, deterministic, optimizer sharded", 2, 1, "shard", false),
         new("fast2", "2 ranks x 1 thread, fast (MPI_Iallreduce)", 2, 1, "fast", false),
+        new("det3", "3 ranks x 1 thread, deterministic, all-gather (oversubscribed on 2 cores)", 3, 1, "detag", false),
+        new("det4", "4 ranks x 1 thread, deterministic, all-gather (oversubscribed on 2 cores)", 4, 1, "detag", false),
     ];
 
     /// <summary>The orchestrator: every configuration in alternation, then the table.</summary>
@@ -103,7 +106,7 @@ internal static class MpiWorkload
                 // (shared caches and memory), its rate the sum of theirs.
                 var runs = c.Pair
                     ? Task.WhenAll(Task.Run(() => Launch(0, false, rankArgs)), Task.Run(() => Launch(0, false, rankArgs))).Result
-                    : [Launch(c.Ranks, c.Tcp, rankArgs, c.Bind, c.ViaMpi)];
+                    : [Launch(c.Ranks, c.Tcp, rankArgs, c.Bind, c.ViaMpi, c.Whole)];
                 var lines = runs.SelectMany(l => l).ToList();
                 string Result(List<string> run) => run.FirstOrDefault(l => l.StartsWith("MPIBENCH ", StringComparison.Ordinal))
                     ?? throw new InvalidOperationException($"{c.Label}: no result line:\n{string.Join('\n', run)}");
@@ -134,7 +137,7 @@ internal static class MpiWorkload
             var s = Stats.Of(rates[c.Name]);
             Console.WriteLine($"  {c.Label,-58} {s.Median,7:F2} [{s.Min:F2}-{s.Max:F2}]  ({s.Median * batch:F0} images/s)");
         }
-        (string, string)[] pairs = [("pair1", "one1"), ("det2", "pair1"), ("det2", "one1"), ("bound2", "one1"), ("bound2", "det2"), ("bound2", "pair1"), ("mpi2", "one1"), ("bound2", "mpi2"), ("rs2", "one1"), ("rs2", "det2"), ("tcp2", "one1"), ("shard2", "one1"), ("fast2", "one1"), ("det2", "one2"), ("one2", "one1"), ("det1", "one1")];
+        (string, string)[] pairs = [("pair1", "one1"), ("det2", "pair1"), ("det2", "one1"), ("bound2", "one1"), ("bound2", "whole2"), ("whole2", "one1"), ("bound2", "det2"), ("bound2", "pair1"), ("mpi2", "one1"), ("bound2", "mpi2"), ("rs2", "one1"), ("rs2", "det2"), ("tcp2", "one1"), ("shard2", "one1"), ("fast2", "one1"), ("det2", "one2"), ("one2", "one1"), ("det1", "one1"), ("det3", "one1"), ("det4", "one1")];
         Console.WriteLine("== Ratios within a round, median [min-max]");
         foreach (var (a, b) in pairs)
             if (ratios.TryGetValue(a + "/" + b, out var r))
@@ -185,7 +188,8 @@ internal static class MpiWorkload
     private static List<string> Launch(int ranks, bool tcp, params string[] args) => Launch(ranks, tcp, args, bind: false);
 
     /// <summary>As above; with <paramref name="bind"/> Hydra binds each rank to a core of its own (<c>-bind-to core</c>).</summary>
-    private static List<string> Launch(int ranks, bool tcp, string[] args, bool bind, bool viaMpi = false)
+    /// With <paramref name="whole"/> every rank adds up and updates all the weights (the split update off).
+    private static List<string> Launch(int ranks, bool tcp, string[] args, bool bind, bool viaMpi = false, bool whole = false)
     {
         string self = typeof(MpiWorkload).Assembly.Location;
         string[] binding = bind ? ["-bind-to", "core"] : [];
@@ -195,6 +199,7 @@ internal static class MpiWorkload
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
         if (viaMpi) psi.Environment[SharedNodeSums.Switch] = "0"; // the all-gather's node sums through MPI, not shared memory
+        if (whole) psi.Environment[DataParallelRun.SplitSwitch] = "0";
         if (tcp)
         {
             // Debian's MPICH is ch4:ucx: NOLOCAL makes MPICH skip its own shared memory, and UCX_TLS keeps UCX
@@ -242,6 +247,7 @@ internal static class MpiWorkload
             "plain" => null,
             "det" => DistributedStrategy.FromEnvironment(GradientReduction.Deterministic, chunk, bucket),
             "detrs" => DistributedStrategy.FromEnvironment(GradientReduction.Deterministic, chunk, bucket).WithExchange(DeterministicExchange.ReduceScatter),
+            "detag" => DistributedStrategy.FromEnvironment(GradientReduction.Deterministic, chunk, bucket).WithExchange(DeterministicExchange.AllGather),
             "shard" => DistributedStrategy.FromEnvironment(GradientReduction.Deterministic, chunk, bucket).WithOptimizerSharding(),
             "fast" => DistributedStrategy.FromEnvironment(GradientReduction.Fast, bucketBytes: bucket),
             _ => throw new ArgumentException($"unknown mode '{mode}'"),
@@ -262,7 +268,7 @@ internal static class MpiWorkload
         double perStep = clock.Seconds / steps;
         double waitCpu = (strategy?.Profile.WaitCpu.TotalSeconds ?? 0) / steps;
         double cpuPerStep = clock.CpuSeconds / steps - waitCpu;
-        string profile = (strategy?.Profile.ToString() ?? "steps " + steps) + $"; process CPU {(cpuPerStep + waitCpu) * 1000:F3} ms/step, of which {waitCpu * 1000:F3} waiting for the other ranks; " + clock.Memory(steps);
+        string profile = (strategy?.Profile.ToString() ?? "steps " + steps) + $"; process CPU {(cpuPerStep + waitCpu) * 1000:F3} ms/step, of which {waitCpu * 1000:F3} waiting for the other ranks; " + clock.Memory(steps) + $"; optimizer state {clock.OptimizerFloats * 4 / 1024.0:F0} KiB on this rank";
         // The busiest rank's CPU time per step (each rank's, gathered).
         if (strategy is { WorldSize: > 1 })
         {
@@ -401,8 +407,12 @@ internal static class MpiWorkload
             $"{_collectionsEnd[0] - _collectionsStart[0]}/{_collectionsEnd[1] - _collectionsStart[1]}/{_collectionsEnd[2] - _collectionsStart[2]} " +
             $"in {steps} steps, GC pauses {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms in the whole run";
 
+        /// <summary>Floats of optimizer state this rank holds during training (its slice when the update is split or sharded).</summary>
+        public long OptimizerFloats { get; private set; }
+
         public override void OnTrainBatchEnd(int step, IReadOnlyDictionary<string, double> logs)
         {
+            OptimizerFloats = Model?.Optimizer?.StateFloats ?? 0;
             if (step == warm - 1)
             {
                 _start = Stopwatch.GetTimestamp();

@@ -16,7 +16,9 @@ namespace DeepSharp.Distributed;
 /// one, and every value is summed by exactly one rank in the one fixed order. When every rank can
 /// map it (one machine), the all-gather moves nothing: each node sum's last write goes into the rank's
 /// region of shared memory (<see cref="SharedNodeSums"/>), a flag per bucket says it is complete, and
-/// the other ranks add from it in place.
+/// the other ranks add from it in place; there the ranks may also split the work after the exchange
+/// (<see cref="Finish"/> with its own block only, then <see cref="ShareWeights"/>): each adds up and
+/// updates only its block of the values and hands the updated weights to the others the same way.
 /// <para>
 /// Use per step: <see cref="Begin"/>, then for each of <see cref="MyChunks"/> in order: run the chunk
 /// and hand in every tensor's gradient with <see cref="TensorReady"/> (any order, each once; during
@@ -50,6 +52,7 @@ internal sealed unsafe class DeterministicReducer : IDisposable
     private bool _sharedTried, _writable;
     private bool[] _lastWrite = [];
     private long _step, _sharedSince;
+    private long _weightsAt;           // where each rank's region keeps its block of updated weights (after its node sums)
 
     // The reduce-scatter exchange: per bucket, every rank's slice (counts and flat starts, W ints each,
     // pinned: MPI reads them until the request is done), what this rank receives from each rank (its
@@ -199,13 +202,23 @@ internal sealed unsafe class DeterministicReducer : IDisposable
         _cursor = _plan.NextCompute(_cursor);
     }
 
+    /// <summary>This rank's block of the flat vector when the update is split (<see cref="UpdateBlocks"/>).</summary>
+    public (int Lo, int Hi) OwnBlock => UpdateBlocks.Range(Length, _communicator.Size, _communicator.Rank);
+
     /// <summary>
     /// Waits for the exchange, bucket by bucket, and adds the nodes up the tree to the root into
     /// <paramref name="gradientOf"/>(tensor) (a tensor's whole gradient span), so every rank holds the
-    /// global gradient.
+    /// global gradient. With <paramref name="weightsFollow"/> (shared memory only) the ranks then split
+    /// the update: each updates its <see cref="OwnBlock"/> and hands it to the others with
+    /// <see cref="ShareWeights"/>, which must follow; with <paramref name="ownBlockOnly"/> too, this
+    /// rank adds up only its block's values (the rest of the gradients is left as it was), the
+    /// reduce-scatter's work split without moving a byte: the tree is elementwise, so the block's sums
+    /// have the bits of the whole ones.
     /// </summary>
-    public void Finish(Func<int, Span<float>> gradientOf)
+    public void Finish(Func<int, Span<float>> gradientOf, bool weightsFollow = false, bool ownBlockOnly = false)
     {
+        if ((weightsFollow || ownBlockOnly) && _shared is null) throw new InvalidOperationException("Splitting the update needs the node sums in shared memory.");
+        if (ownBlockOnly && !weightsFollow) throw new InvalidOperationException("Adding up only this rank's block needs the weights shared after the update.");
         if (_firstStart != 0) Profile.HeadStart += StepProfile.Now - _firstStart;
         StartReadyBuckets(all: true);
         if (_scatter)
@@ -213,8 +226,11 @@ internal sealed unsafe class DeterministicReducer : IDisposable
             FinishScattered(gradientOf);
             return;
         }
+        var (lo, hi) = ownBlockOnly ? OwnBlock : (0, Length);
         for (int b = 0; b < _buckets.Count; b++)
         {
+            var (bucketStart, bucketCount) = _buckets.Range(b);
+            if (bucketStart >= hi || bucketStart + bucketCount <= lo) continue; // none of this rank's values
             long t0 = StepProfile.Now;
             var c0 = StepProfile.CpuNow;
             WaitBucket(b);
@@ -222,15 +238,70 @@ internal sealed unsafe class DeterministicReducer : IDisposable
             long t1 = StepProfile.Now;
             Profile.WaitAfterBackward += t1 - t0;
             Profile.Exchange += t1 - t0;
-            foreach (var (tensor, start, count) in _buckets.Segments(b))
+            foreach (var (tensor, segmentStart, segmentCount) in _buckets.Segments(b))
             {
+                int start = Math.Max(segmentStart, lo), end = Math.Min(segmentStart + segmentCount, hi), count = end - start;
+                if (count <= 0) continue;
                 var destination = gradientOf(tensor).Slice(start - _offset[tensor], count);
                 var root = SumGlobal(0, _chunks, 0, 0, start, count, b, destination);
                 if (!root.Overlaps(destination)) root.CopyTo(destination);
             }
             Profile.Add += StepProfile.Now - t1;
         }
-        _shared?.Consumed(_step); // the others may overwrite their regions in the next step
+        if (!weightsFollow) _shared?.Consumed(_step); // the others may overwrite their regions in the next step
+    }
+
+    /// <summary>
+    /// After a split update (<see cref="Finish"/> with weightsFollow): writes this rank's block of the
+    /// updated weights (<paramref name="valueOf"/>(tensor), a tensor's whole value span) into its shared
+    /// region, raises its flag, and copies every other rank's block into the weights as its flag
+    /// rises, so every rank holds all the updated weights (each value from the one rank that computed
+    /// it, so the bits are the same everywhere). Then tells the others that this rank has read all it
+    /// needs of the step.
+    /// </summary>
+    public void ShareWeights(Func<int, Span<float>> valueOf)
+    {
+        var shared = _shared ?? throw new InvalidOperationException("Sharing the weights needs the node sums in shared memory.");
+        long t0 = StepProfile.Now;
+        if (!_writable)
+        {
+            if (_step - 1 >= _sharedSince) shared.WaitConsumed(_step - 1); // the others have read this region's last step
+            _writable = true;
+        }
+        int ranks = _communicator.Size, rank = _communicator.Rank;
+        var (lo, hi) = OwnBlock;
+        CopyBlock(lo, hi, shared.Region(rank, _weightsAt, hi - lo), valueOf, intoBlock: true);
+        shared.PublishWeights(_step);
+        var c0 = StepProfile.CpuNow;
+        long waited = 0;
+        for (int r = 0; r < ranks; r++)
+        {
+            if (r == rank) continue;
+            var (a, z) = UpdateBlocks.Range(Length, ranks, r);
+            if (z <= a) continue;
+            long w0 = StepProfile.Now;
+            shared.WaitWeights(r, _step);
+            waited += StepProfile.Now - w0;
+            CopyBlock(a, z, shared.Region(r, _weightsAt, z - a), valueOf, intoBlock: false);
+        }
+        Profile.WaitCpu += StepProfile.CpuNow - c0;
+        shared.Consumed(_step); // node sums and weights read: the others may overwrite their regions in the next step
+        Profile.WeightsWait += waited;
+        Profile.Weights += StepProfile.Now - t0;
+    }
+
+    /// <summary>Copies flat values [lo, hi) between the tensors' spans and <paramref name="block"/> (its start at lo).</summary>
+    private void CopyBlock(int lo, int hi, Span<float> block, Func<int, Span<float>> valueOf, bool intoBlock)
+    {
+        for (int i = 0; i < _size.Length; i++)
+        {
+            int start = Math.Max(lo, _offset[i]), end = Math.Min(hi, _offset[i] + _size[i]);
+            if (end <= start) continue;
+            var values = valueOf(i).Slice(start - _offset[i], end - start);
+            var part = block.Slice(start - lo, end - start);
+            if (intoBlock) values.CopyTo(part);
+            else part.CopyTo(values);
+        }
     }
 
     /// <summary>
@@ -377,7 +448,9 @@ internal sealed unsafe class DeterministicReducer : IDisposable
     /// </summary>
     private void LayoutShared()
     {
-        long need = Math.Max(1, (long)_slots * Length);
+        // Per rank: its node sums, then its block of updated weights when the update is split.
+        _weightsAt = (long)_slots * Length;
+        long need = Math.Max(1, _weightsAt + UpdateBlocks.Block(Length, _communicator.Size));
         if (_shared is not null && _shared.FloatsPerRank >= need) return;
         if (_sharedTried && _shared is null) return; // failed before on every rank: MPI moves the sums
         _shared?.Dispose();

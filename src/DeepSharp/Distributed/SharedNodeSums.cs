@@ -8,6 +8,7 @@ namespace DeepSharp.Distributed;
 /// The deterministic all-gather's node sums in memory every rank maps, when all ranks run on one
 /// machine: each rank writes its node sums into its own region of one file under <c>/dev/shm</c>
 /// and raises a flag per bucket; the others wait for the flag and add straight from that region.
+/// After a split update each rank's block of updated weights travels the same way (its own flag).
 /// No MPI call moves the bytes, so no copy is made on either side and no rank has to be inside MPI
 /// for another one's data to arrive; the additions are the same, in the same order, as with
 /// <c>MPI_Iallgather</c>, so the bits are too. Rank 0 creates the file, every rank maps it, and
@@ -28,7 +29,7 @@ internal sealed unsafe class SharedNodeSums : IDisposable
     private readonly MemoryMappedFile _file;
     private readonly MemoryMappedViewAccessor _view;
     private readonly byte* _base;
-    private readonly int _ranks, _rank, _flagLongs;
+    private readonly int _ranks, _rank, _flagLongs, _weightsFlag;
     private readonly long _floatsPerRank, _flagBytes;
 
     private SharedNodeSums(MemoryMappedFile file, MemoryMappedViewAccessor view, int ranks, int rank, int buckets, long floatsPerRank)
@@ -38,6 +39,7 @@ internal sealed unsafe class SharedNodeSums : IDisposable
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
         _base = p + view.PointerOffset;
         _flagLongs = FlagLongs(buckets);
+        _weightsFlag = 1 + buckets;
         _flagBytes = (long)_flagLongs * sizeof(long);
     }
 
@@ -55,6 +57,15 @@ internal sealed unsafe class SharedNodeSums : IDisposable
     /// plain stores, and every one of them must be visible before the flag.
     /// </summary>
     public void Publish(int bucket, long step) => Interlocked.Exchange(ref Flag(_rank, 1 + bucket), step);
+
+    /// <summary>
+    /// Tells the other ranks that this rank's updated weights of step <paramref name="step"/> are in its
+    /// region (a full fence, as <see cref="Publish"/>).
+    /// </summary>
+    public void PublishWeights(long step) => Interlocked.Exchange(ref Flag(_rank, _weightsFlag), step);
+
+    /// <summary>Waits until rank <paramref name="rank"/> has published its updated weights of step <paramref name="step"/> (or a later one).</summary>
+    public void WaitWeights(int rank, long step) => Await(ref Flag(rank, _weightsFlag), step);
 
     /// <summary>Tells the other ranks that this rank has read everything it needs of step <paramref name="step"/>.</summary>
     public void Consumed(long step) => Interlocked.Exchange(ref Flag(_rank, 0), step);
@@ -82,7 +93,8 @@ internal sealed unsafe class SharedNodeSums : IDisposable
 
     private float* Data(int rank) => (float*)(_base + DataStart(_ranks, _flagBytes) + rank * _floatsPerRank * sizeof(float));
 
-    private static int FlagLongs(int buckets) => (int)((1 + buckets + Line / sizeof(long) - 1) / (Line / sizeof(long)) * (Line / sizeof(long)));
+    // Per rank: the consumed flag, one flag per bucket, the weights flag; rounded up to whole lines.
+    private static int FlagLongs(int buckets) => (int)((2 + buckets + Line / sizeof(long) - 1) / (Line / sizeof(long)) * (Line / sizeof(long)));
 
     private static long DataStart(int ranks, long flagBytes) => HeaderBytes + ranks * flagBytes;
 

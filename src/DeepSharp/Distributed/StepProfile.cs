@@ -6,8 +6,9 @@ namespace DeepSharp.Distributed;
 /// Where a data-parallel step's time goes, summed over the steps of a Fit (the bench reads it; it
 /// costs two timestamps per phase). Compute: the chunks' forward and backward; Copy: gradients and
 /// state moved between tensors and flat buffers; Add: the tree's additions; Exchange: time spent
-/// inside MPI calls and waiting for them after backward; Optimizer: the update (and, sharded, the
-/// weights' all-gather). The exchange's head start (first bucket started → backward's end) against the
+/// inside MPI calls and waiting for them after backward; Optimizer: the update (and, sharded over MPI,
+/// the weights' all-gather); Weights: the updated weights handed between the ranks through shared
+/// memory after a split update. The exchange's head start (first bucket started → backward's end) against the
 /// wait after backward says how much of it backward hid.
 /// </summary>
 internal sealed class StepProfile
@@ -23,6 +24,15 @@ internal sealed class StepProfile
 
     /// <summary>Whether the all-gather read the node sums from memory the ranks share (not reset: it is the job's).</summary>
     public bool SharedMemory;
+
+    /// <summary>
+    /// Ticks spent handing the updated weights between the ranks after a split update (shared memory),
+    /// and the part of them spent waiting for the other ranks' blocks; whether the update was split.
+    /// </summary>
+    public long Weights, WeightsWait;
+
+    /// <summary>Whether the ranks split the root additions and the optimizer step (not reset: it is the job's).</summary>
+    public bool SplitUpdate;
 
     /// <summary>Ticks spent waiting for the exchange after backward ended.</summary>
     public long WaitAfterBackward;
@@ -49,7 +59,7 @@ internal sealed class StepProfile
 
     public void Reset()
     {
-        Compute = Copy = Add = Exchange = Optimizer = Total = WaitAfterBackward = HeadStart = BytesStartedEarly = BytesExchanged = BytesInPlace = 0;
+        Compute = Copy = Add = Exchange = Optimizer = Total = Weights = WeightsWait = WaitAfterBackward = HeadStart = BytesStartedEarly = BytesExchanged = BytesInPlace = 0;
         WaitCpu = TimeSpan.Zero;
         Steps = 0;
     }
@@ -60,7 +70,7 @@ internal sealed class StepProfile
     /// <summary>One line for logs: milliseconds per step of each phase.</summary>
     public override string ToString() =>
         $"steps {Steps}: total {PerStepMs(Total):F2} ms/step = compute {PerStepMs(Compute):F2} + copies {PerStepMs(Copy):F2} + adds {PerStepMs(Add):F2} " +
-        $"+ exchange {PerStepMs(Exchange):F2} (waited after backward {PerStepMs(WaitAfterBackward):F2}) + optimizer {PerStepMs(Optimizer):F2} + other " +
-        $"{PerStepMs(Total - Compute - Copy - Add - Exchange - Optimizer):F2}; {(BytesExchanged == 0 ? 0 : 100.0 * BytesStartedEarly / BytesExchanged):F0} % of the exchanged bytes started " +
-        $"during backward, {PerStepMs(HeadStart):F2} ms before it ended{(SharedMemory ? " (node sums in shared memory)" : "")}; {(Steps == 0 ? 0 : BytesInPlace / Steps / 1024):F0} KiB/step of chunk gradients written in place";
+        $"+ exchange {PerStepMs(Exchange):F2} (waited after backward {PerStepMs(WaitAfterBackward):F2}) + optimizer {PerStepMs(Optimizer):F2} + weights shared {PerStepMs(Weights):F2} (waited {PerStepMs(WeightsWait):F2}) + other " +
+        $"{PerStepMs(Total - Compute - Copy - Add - Exchange - Optimizer - Weights):F2}; {(BytesExchanged == 0 ? 0 : 100.0 * BytesStartedEarly / BytesExchanged):F0} % of the exchanged bytes started " +
+        $"during backward, {PerStepMs(HeadStart):F2} ms before it ended{(SharedMemory ? " (node sums in shared memory)" : "")}{(SplitUpdate ? " (root additions and update split between the ranks)" : "")}; {(Steps == 0 ? 0 : BytesInPlace / Steps / 1024):F0} KiB/step of chunk gradients written in place";
 }

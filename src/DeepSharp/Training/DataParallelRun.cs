@@ -33,8 +33,42 @@ internal sealed class DataParallelRun(DistributedStrategy strategy) : IDisposabl
     public CancellationToken StopRequested { get; set; }
     public CancellationTokenSource? Stop { get; set; }
 
-    /// <summary>Which slice of the weights this rank updates, when the optimizer state is sharded (ZeRO stage 1).</summary>
+    /// <summary>
+    /// Which slice of the weights this rank updates, when the optimizer state is sharded (ZeRO stage 1,
+    /// asked for, or taken by the split update: <see cref="SplitsUpdate"/>).
+    /// </summary>
     public OptimizerShard? Shard { get; private set; }
+
+    /// <summary>The environment variable that turns the split update off (value 0): every rank then adds up and updates all the weights.</summary>
+    public const string SplitSwitch = "DEEPSHARP_SPLIT_UPDATE";
+
+    private bool? _split;
+
+    /// <summary>
+    /// Whether the ranks split the work after the exchange (call after the step's
+    /// <see cref="DeterministicReducer.Begin"/>): when the node sums are in shared memory, each rank
+    /// updates only its block of the weights (<see cref="UpdateBlocks"/>) with its slice of the
+    /// optimizer state (the sharded optimizer, taken on for it) and the ranks hand the updated blocks
+    /// over through shared memory; unless the full gradient is needed (gradient hooks, per-tensor or
+    /// global norm clipping) each rank also adds up only its block's gradient. Decided at the first
+    /// step, the same on every rank (one all-gather); <see cref="SplitSwitch"/>=0 on every rank turns it off.
+    /// </summary>
+    public bool SplitsUpdate()
+    {
+        if (_split is { } known) return known;
+        bool split = false;
+        if (Reducer is { SharedMemory: true, ReduceScatter: false } && Communicator.Size > 1)
+        {
+            bool willing = Environment.GetEnvironmentVariable(SplitSwitch) != "0";
+            var all = new byte[Communicator.Size];
+            Communicator.Allgather<byte>([(byte)(willing ? 1 : 0)], all);
+            split = Array.TrueForAll(all, b => b == 1);
+        }
+        if (split) Shard ??= new OptimizerShard(Communicator, Trainable);
+        Strategy.Profile.SplitUpdate = split;
+        _split = split;
+        return split;
+    }
 
     /// <summary>Tells <see cref="Reducer"/> each gradient of the rank's last chunk as backward finishes it.</summary>
     public Trainer.ChunkListener? ChunkListener { get; private set; }
@@ -49,6 +83,7 @@ internal sealed class DataParallelRun(DistributedStrategy strategy) : IDisposabl
     {
         if (ReferenceEquals(_trainable, trainable)) return;
         _trainable = trainable;
+        _split = null;
         Sizes = Array.ConvertAll(trainable, p => p.Value.Size);
         Total(trainable); // throws when the model does not fit one flat vector
         var set = new HashSet<Parameter>(trainable, ReferenceEqualityComparer.Instance);

@@ -8,8 +8,9 @@ namespace DeepSharp.Training;
 /// <summary>
 /// Which values of the trainable weights each rank updates when the optimizer state is sharded (ZeRO
 /// stage 1, docs/distributed.md): the flat vector of P values is cut into W blocks of ⌈P/W⌉ (rounded
-/// up to 16 floats); rank r owns block r, that is a slice of each weight it intersects. After its
-/// sharded update a rank's block goes to every rank with one all-gather. The optimizer state is
+/// up to 16 floats, <see cref="UpdateBlocks"/>); rank r owns block r, that is a slice of each weight it intersects. After its
+/// sharded update a rank's block goes to every rank with one all-gather (or, on one machine, through
+/// shared memory: <see cref="DeterministicReducer.ShareWeights"/>). The optimizer state is
 /// gathered onto rank 0 alone when a checkpoint is written (rank 0 writes it), and whole onto every
 /// rank at the end of Fit, so the optimizer is then the same as after an unsharded Fit.
 /// </summary>
@@ -27,8 +28,8 @@ internal sealed class OptimizerShard
         _offset = new int[trainable.Length + 1];
         for (int i = 0; i < trainable.Length; i++) _offset[i + 1] = checked(_offset[i] + trainable[i].Value.Size);
         int total = _offset[^1], ranks = communicator.Size;
-        _block = checked((int)(((long)total + ranks - 1) / ranks + 15) / 16 * 16);
-        int start = Math.Min(total, communicator.Rank * _block), end = Math.Min(total, start + _block);
+        _block = UpdateBlocks.Block(total, ranks);
+        var (start, end) = UpdateBlocks.Range(total, ranks, communicator.Rank);
         Slices = new (int, int)[trainable.Length];
         for (int i = 0; i < trainable.Length; i++)
         {

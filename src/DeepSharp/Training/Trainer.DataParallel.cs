@@ -74,7 +74,9 @@ internal sealed partial class Trainer
     /// <summary>
     /// The data-parallel training step: this rank's chunks (deterministic) or shard (fast) through
     /// forward and backward, the gradients combined over the ranks, then the optimizer — the same
-    /// update on every rank — and the loss and metrics reduced to their global values.
+    /// update on every rank, or, on one machine, split: each rank adds up and updates its block of
+    /// the weights and the ranks hand the blocks over through shared memory — and the loss and
+    /// metrics reduced to their global values.
     /// </summary>
     private void ParallelStep(Batch batch, IReadOnlyDictionary<int, float>? classWeight, StepState run, string caller)
     {
@@ -138,12 +140,14 @@ internal sealed partial class Trainer
             return scaled;
         }
 
+        bool split = false;
         if (deterministic)
         {
             // This rank's chunks one at a time; each tensor's gradient goes into the fixed tree as soon as
             // it is final, and in the last chunk the exchange's buckets start while backward goes on.
             var reducer = p.Reducer!;
             reducer.Begin(pieces);
+            split = p.SplitsUpdate();
             foreach (int k in reducer.MyChunks)
             {
                 long t0 = StepProfile.Now, reducerBefore = profile.Add + profile.Exchange;
@@ -164,7 +168,9 @@ internal sealed partial class Trainer
             }
             p.RestoreOwnGradients();
             foreach (var q in trainable) q.Value.Grad ??= Tensor.Zeros(q.Shape); // a rank without chunks has none yet
-            reducer.Finish(i => trainable[i].Value.Grad!.Span);
+            // Split: the full gradient is needed only by gradient hooks and norm clipping; else each rank adds up its block alone.
+            bool ownBlockOnly = split && GradientHooks.Count == 0 && Optimizer.ClipNorm is null && Optimizer.GlobalClipNorm is null;
+            reducer.Finish(i => trainable[i].Value.Grad!.Span, weightsFollow: split, ownBlockOnly);
         }
         else
         {
@@ -202,7 +208,13 @@ internal sealed partial class Trainer
         {
             // ZeRO stage 1: this rank updates its slice with its slice of the state; the ranks gather the weights.
             Optimizer.ApplySharded(trainable, shard.Slices);
-            shard.GatherWeights();
+            if (split)
+            {
+                profile.Optimizer += StepProfile.Now - o0;
+                p.Reducer!.ShareWeights(i => trainable[i].Value.Span); // the others' blocks, through shared memory
+                o0 = StepProfile.Now;
+            }
+            else shard.GatherWeights();
             Optimizer.ApplyConstraints(trainable);
         }
         else Optimizer.Apply(trainable);

@@ -51,11 +51,14 @@ public sealed class ChunkTreeTests
     [InlineData(24, true)]       // slices of 0-2 floats, the last bucket (1 float) on one rank only
     public void AnyNumberOfRanksGivesOneRanksBits(long bucketBytes, bool reduceScatter)
     {
-        // The all-gather both ways: node sums read from shared memory, and moved by the communicator.
-        foreach (bool shared in reduceScatter ? new[] { false } : new[] { true, false }) RunRanksAndCompare(bucketBytes, reduceScatter, shared);
+        // The all-gather both ways: node sums read from shared memory, and moved by the communicator;
+        // over shared memory also split: each rank adds up only its block, and the blocks are shared.
+        if (reduceScatter) RunRanksAndCompare(bucketBytes, reduceScatter, shared: false, split: false);
+        else
+            foreach (var (shared, split) in new[] { (true, false), (true, true), (false, false) }) RunRanksAndCompare(bucketBytes, reduceScatter, shared, split);
     }
 
-    private static void RunRanksAndCompare(long bucketBytes, bool reduceScatter, bool shared)
+    private static void RunRanksAndCompare(long bucketBytes, bool reduceScatter, bool shared, bool split)
     {
         int[] sizes = [5, 1, 17, 14]; // 37 floats in four tensors
         const int length = 37;
@@ -94,7 +97,18 @@ public sealed class ChunkTreeTests
                             }
                             reducer.ChunkDone();
                         }
-                        reducer.Finish(t => result.AsSpan(sizes.Take(t).Sum(), sizes[t]));
+                        Span<float> Tensor(int t) => result.AsSpan(sizes.Take(t).Sum(), sizes[t]);
+                        if (split && ranks > 1)
+                        {
+                            // Blocks of 16 floats (the last ones short or empty): this rank adds up its own; the
+                            // others come from their ranks through shared memory (NaN until then).
+                            Array.Fill(result, float.NaN);
+                            reducer.Finish(Tensor, weightsFollow: true, ownBlockOnly: true);
+                            var (lo, hi) = reducer.OwnBlock;
+                            for (int i = 0; i < length; i++) Assert.Equal(i >= lo && i < hi, !float.IsNaN(result[i]));
+                            reducer.ShareWeights(Tensor);
+                        }
+                        else reducer.Finish(Tensor);
                     }
                     var (a, b) = ChunkTree.Share(chunks, comm.Rank, ranks);
                     Assert.Equal(Enumerable.Range(a, b - a), computed); // each rank computes its own chunks, once, in order
