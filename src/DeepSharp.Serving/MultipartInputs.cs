@@ -132,6 +132,10 @@ internal static class MultipartInputs
         {
             throw Bad($"{what} is not valid JSON: {JsonInputs.FirstLine(e.Message)}");
         }
+        catch (BadRequestException e) when (!e.Message.StartsWith(what, StringComparison.Ordinal))
+        {
+            throw new BadRequestException(e.StatusCode, $"{what}: {e.Message}"); // "input 0, value 2: ..." of which part
+        }
         if (list.Count + read.Count > maxInputs)
             throw new BadRequestException(413, $"input '{model.InputNames[index]}' has more than {maxInputs} samples; send at most {maxInputs} per request");
         int size = shape.Size;

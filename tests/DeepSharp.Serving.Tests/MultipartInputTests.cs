@@ -126,7 +126,7 @@ public sealed class MultipartInputTests : IAsyncLifetime
         { "png-size", 400, "is 5×4 pixels" },
         { "not-png", 400, "not a PNG image" },
         { "bad-json", 400, "part 'extra' (input 'extra') is not valid JSON" },
-        { "json-shape", 400, "shape [3]" },
+        { "json-shape", 400, "part 'extra' (input 'extra'): input 0 has 2 values; the model takes inputs of shape [3]" },
         { "bad-utf8", 400, "not valid UTF-8" },
         { "jpeg", 415, "Content-Type 'image/jpeg'" },
         { "too-many", 413, "more than 3" },
