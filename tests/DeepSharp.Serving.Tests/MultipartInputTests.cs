@@ -116,6 +116,20 @@ public sealed class MultipartInputTests : IAsyncLifetime
         await Requests.Error(await _client.PostAsync("/v1/predict", Requests.Json("""{"inputs": {"image": [[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]], "tokens": [[1,2,3,4,5]], "extra": ["red"]}}""")), 400, "is not an array");
     }
 
+    [Fact]
+    public void AModelFileWithAVectorizerButNoSequenceInputOfItsLengthIsRefused()
+    {
+        var image = Model.Input([4, 4, 1], name: "image");
+        var extra = Model.Input([3], name: "extra");
+        var model = new Functional([image, extra], [new Dense(1).Call(new Concatenate().Call(new Flatten().Call(image), extra))]);
+        model.TextVectorizer = new TextVectorizer(outputSequenceLength: 5).Adapt(["red green blue"]);
+        string file = Path.Combine(Directory.CreateTempSubdirectory("deepsharp-serving-multipart-").FullName, "no-sequence.safetensors");
+        model.Save(file);
+        var e = Assert.Throws<DataFormatException>(() => Model.Load(file));
+        Assert.Contains("none of the model's inputs is a sequence of token ids (positions) of the vectorizer's length 5", e.Message);
+        Assert.Contains(file, e.Message);
+    }
+
     public static TheoryData<string, int, string> BadForms => new()
     {
         { "png-to-tensor", 415, "input 'extra' takes values of shape [3], not images" },
