@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using DeepSharp.Data.Images;
+using DeepSharp.Tensors;
 
 namespace DeepSharp.Serving;
 
@@ -19,9 +20,16 @@ internal static class ImageInputs
     {
         if (model.ImageChannels == 0)
             throw new BadRequestException(415, $"this model takes inputs of shape {JsonInputs.Describe(model.InputShape)}, not images; send JSON {{\"inputs\": [...]}}");
+        Decode(png, model.InputShape, target, name);
+    }
+
+    /// <summary>Decodes <paramref name="png"/> into <paramref name="target"/>, one input of <paramref name="shape"/> (height, width, 1 or 3 channels).</summary>
+    public static void Decode(ReadOnlySpan<byte> png, Shape shape, Span<float> target, string name)
+    {
+        int channels = shape[2];
         if (png.Length < Signature.Length || !png[..Signature.Length].SequenceEqual(Signature))
             throw new BadRequestException(400, $"{name} is not a PNG image (it does not start with the PNG signature)");
-        int height = model.InputShape[0], width = model.InputShape[1];
+        int height = shape[0], width = shape[1];
         // The size the header declares, read from its fixed place (IHDR is the first chunk) before anything
         // else: an image of another size — a decompression bomb's billions of pixels among them — stops here.
         if (png.Length >= 24 && png[12..16].SequenceEqual("IHDR"u8))
@@ -50,7 +58,7 @@ internal static class ImageInputs
         {
             throw new BadRequestException(400, OneLine(e.Message));
         }
-        if (model.ImageChannels == 1)
+        if (channels == 1)
         {
             var gray = image.ToGrayscale();
             for (int i = 0; i < gray.Length; i++) target[i] = gray[i] / 255f;

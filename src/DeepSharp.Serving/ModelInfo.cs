@@ -14,12 +14,12 @@ internal static class ModelInfo
         return new JsonObject
         {
             ["name"] = model.Name,
-            ["inputs"] = new JsonArray([.. model.InputNames.Select((n, i) => (JsonNode)new JsonObject { ["name"] = n, ["shape"] = BatchShape(model.InputShapes[i]) })]),
+            ["inputs"] = new JsonArray([.. model.InputNames.Select((n, i) => (JsonNode)new JsonObject { ["name"] = n, ["shape"] = BatchShape(model.InputShapes[i]), ["kind"] = model.TakesText(i) ? "text" : model.ImageChannelsOf(i) > 0 ? "image" : "tensor" })]),
             ["outputs"] = new JsonArray([.. model.OutputNames.Select((n, i) => (JsonNode)new JsonObject { ["name"] = n, ["shape"] = BatchShape(model.OutputShapes[i]) })]),
             ["input_shape"] = BatchShape(model.InputShape),
             ["output_shape"] = BatchShape(model.OutputShape),
             ["input_kind"] = model.IsMultiTensor ? "tensors" : model.TextKind != TextKind.None ? "text" : model.ImageChannels > 0 ? "image" : "tensor",
-            ["text"] = model.TextVectorizer is { } vectorizer ? new JsonObject
+            ["text"] = model.TextVectorizer is { } vectorizer && model.TextKind != TextKind.None ? new JsonObject
             {
                 ["task"] = model.TextKind == TextKind.Generator ? "generate" : "classify",
                 ["vocabulary_size"] = vectorizer.VocabularySize,

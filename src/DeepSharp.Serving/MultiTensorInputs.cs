@@ -37,7 +37,9 @@ internal static class MultiTensorInputs
                     if (index < 0) throw JsonInputs.Bad($"the model has no input '{Shorten(name)}'; its inputs are {string.Join(", ", model.InputNames)}");
                     if (values[index] is not null) throw JsonInputs.Bad($"input '{Shorten(name)}' is given twice");
                     reader.Read();
-                    values[index] = JsonInputs.ReadInputs(ref reader, model.InputShapes[index], maxInputs, $"input '{Shorten(name)}'");
+                    values[index] = model.TakesText(index) && HoldsStrings(reader)
+                        ? ReadTexts(ref reader, model, index, maxInputs)
+                        : JsonInputs.ReadInputs(ref reader, model.InputShapes[index], maxInputs, $"input '{Shorten(name)}'");
                 }
             }
             if (reader.Read()) throw JsonInputs.Bad("the body holds more than one JSON value");
@@ -83,6 +85,29 @@ internal static class MultiTensorInputs
         json.WriteEndObject();
         json.Flush();
         return ResponseBuffer.Send(context, buffer, "application/json");
+    }
+
+    /// <summary>Whether the array the reader is on starts with a string (texts for a sequence input), looking ahead on a copy.</summary>
+    private static bool HoldsStrings(Utf8JsonReader reader) => reader.TokenType == JsonTokenType.StartArray && reader.Read() && reader.TokenType == JsonTokenType.String;
+
+    /// <summary>An array of texts for sequence input <paramref name="index"/>, each vectorized into one sample (the model file's vectorizer).</summary>
+    private static (float[] Values, int Count) ReadTexts(ref Utf8JsonReader reader, ServedModel model, int index, int maxInputs)
+    {
+        int size = model.InputShapes[index].Size;
+        var texts = new List<string>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.String)
+                throw JsonInputs.Bad($"input '{model.InputNames[index]}', entry {texts.Count}: expected a text like the first entry, got {reader.TokenType}");
+            if (texts.Count == maxInputs) throw new BadRequestException(413, $"more than {maxInputs} inputs in one request; send at most {maxInputs}");
+            string text = reader.GetString()!;
+            if (text.Length > TextRequest.MaxTextLength)
+                throw new BadRequestException(413, $"input '{model.InputNames[index]}', entry {texts.Count} holds {text.Length} characters; a text is at most {TextRequest.MaxTextLength}");
+            texts.Add(text);
+        }
+        var values = new float[texts.Count * size];
+        for (int i = 0; i < texts.Count; i++) TextInputs.Vectorize(model.TextVectorizer!, texts[i], values.AsSpan(i * size, size));
+        return (values, texts.Count);
     }
 
     private static int IndexOf(IReadOnlyList<string> names, string name)

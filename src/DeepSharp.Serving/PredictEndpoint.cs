@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 
 namespace DeepSharp.Serving;
@@ -98,8 +97,8 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
     /// <summary>A model with several inputs or outputs: named JSON inputs or raw float32 blocks, batched as packed rows (<see cref="PackedRows"/>).</summary>
     private async Task HandleMultiTensor(HttpContext context, string type)
     {
-        if (type is not ("application/json" or "application/octet-stream"))
-            throw new BadRequestException(415, $"Content-Type '{type}' is not accepted: this model has {model.InputNames.Count} inputs and {model.OutputNames.Count} outputs; send application/json {{\"inputs\": {{\"name\": [...]}}}} or application/octet-stream (every input's float32 samples in turn)");
+        if (type is not ("application/json" or "application/octet-stream" or "multipart/form-data"))
+            throw new BadRequestException(415, $"Content-Type '{type}' is not accepted: this model has {model.InputNames.Count} inputs and {model.OutputNames.Count} outputs; send application/json {{\"inputs\": {{\"name\": [...]}}}}, application/octet-stream (every input's float32 samples in turn) or multipart/form-data (one part per input, named after it: PNG, JSON or text)");
         (float[] Rows, int Count) parsed;
         inference.Arrive(); // the batcher may wait for this request while its body is read
         try
@@ -107,9 +106,12 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
             var (buffer, length) = await ReadBody(context);
             try
             {
-                parsed = type == "application/json"
-                    ? MultiTensorInputs.Parse(buffer.AsSpan(0, length), model, options.MaxInputsPerRequest)
-                    : BinaryTensors.ParseMany(buffer.AsSpan(0, length), context.Request, model, options.MaxInputsPerRequest);
+                parsed = type switch
+                {
+                    "application/json" => MultiTensorInputs.Parse(buffer.AsSpan(0, length), model, options.MaxInputsPerRequest),
+                    "application/octet-stream" => BinaryTensors.ParseMany(buffer.AsSpan(0, length), context.Request, model, options.MaxInputsPerRequest),
+                    _ => MultipartInputs.Parse(await MultipartParts.ReadAsync(context.Request.ContentType, buffer, length, MultipartInputs.MaxParts(model, options.MaxInputsPerRequest), filesOnly: false, context.RequestAborted), model, options.MaxInputsPerRequest),
+                };
             }
             finally
             {
@@ -190,44 +192,21 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
     /// </summary>
     private async Task<(float[], int)> ReadMultipart(HttpContext context)
     {
-        if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var media)
-            || HeaderUtilities.RemoveQuotes(media.Boundary).Value is not { Length: > 0 and <= 200 } boundary)
-            throw new BadRequestException(400, "the multipart form has no boundary in its Content-Type");
         var (buffer, length) = await ReadBody(context);
         try
         {
-            var reader = new MultipartReader(boundary, new MemoryStream(buffer, 0, length, writable: false)) { HeadersCountLimit = 16, HeadersLengthLimit = 8 * 1024 };
-            var values = new List<float[]>();
-            MultipartSection? section;
-            while ((section = await reader.ReadNextSectionAsync(context.RequestAborted)) is not null)
-            {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFileDisposition())
-                    continue; // form fields other than files are ignored
-                if (values.Count == options.MaxInputsPerRequest)
-                    throw new BadRequestException(413, $"the form holds more than {options.MaxInputsPerRequest} files; send at most {options.MaxInputsPerRequest}");
-                using var file = new MemoryStream();
-                await section.Body.CopyToAsync(file, context.RequestAborted);
-                var input = new float[model.InputSize];
-                string name = HeaderUtilities.RemoveQuotes(disposition.FileName).Value ?? "";
-                ImageInputs.Decode(file.GetBuffer().AsSpan(0, (int)file.Length), model, input, $"file '{Shorten(name)}'");
-                values.Add(input);
-            }
-            if (values.Count == 0) throw new BadRequestException(400, "the form holds no files; attach PNG images (any field name), one input each");
-            var all = new float[values.Count * (long)model.InputSize];
-            for (int i = 0; i < values.Count; i++) values[i].CopyTo(all, i * model.InputSize);
-            return (all, values.Count);
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException) // the multipart reader's framing errors and limits
-        {
-            throw new BadRequestException(400, $"the multipart form is malformed: {ImageInputs.OneLine(e.Message)}");
+            var files = await MultipartParts.ReadAsync(context.Request.ContentType, buffer, length, options.MaxInputsPerRequest, filesOnly: true, context.RequestAborted);
+            if (files.Count == 0) throw new BadRequestException(400, "the form holds no files; attach PNG images (any field name), one input each");
+            var all = new float[files.Count * (long)model.InputSize];
+            for (int i = 0; i < files.Count; i++)
+                ImageInputs.Decode(files[i].Data.Span, model, all.AsSpan(i * model.InputSize, model.InputSize), files[i].Describe());
+            return (all, files.Count);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
-
-    private static string Shorten(string name) => name.Length <= 64 ? name : name[..64] + "...";
 
     /// <summary>The whole body in a pooled buffer (return it), refused with 413 as soon as it passes the limit.</summary>
     private async Task<(byte[] Buffer, int Length)> ReadBody(HttpContext context)

@@ -32,6 +32,8 @@ public sealed class ServedModel
             (PackedInputSize, PackedOutputSize) = (InputShapes.Sum(s => s.Size), OutputShapes.Sum(s => s.Size));
             if (labels is not null) throw new ArgumentException($"Model '{model.Name}' has several inputs or outputs; labels apply to a classifier with one output.");
             Summary = model.Summary(_ => { });
+            if (model.TextVectorizer is { } several && InputShapes.Any(s => TakesText(s, several)))
+                TextVectorizer = several; // its sequence inputs take text in multipart parts and named JSON strings; TextKind stays None
             return;
         }
         InputShape = InputShapeOf(model);
@@ -60,6 +62,15 @@ public sealed class ServedModel
             TextKind = generative ? TextKind.Generator : TextKind.Classifier;
         }
     }
+
+    /// <summary>What input <paramref name="index"/> takes besides numbers: image channels (1 or 3) for (height, width, channels) inputs, 0 otherwise.</summary>
+    internal int ImageChannelsOf(int index) => InputShapes[index] is { Rank: 3 } shape && shape[2] is 1 or 3 ? InputShapes[index][2] : 0;
+
+    /// <summary>Whether input <paramref name="index"/> takes text: the model holds a vectorizer and the input is a sequence of ids its length.</summary>
+    internal bool TakesText(int index) => TextVectorizer is { } vectorizer && TakesText(InputShapes[index], vectorizer);
+
+    private static bool TakesText(Shape shape, DeepSharp.Text.TextVectorizer vectorizer) =>
+        shape.Rank == 1 && (vectorizer.OutputSequenceLength is not { } length || length == shape[0]);
 
     /// <summary>The vectorizer that turns text into this model's input ids (kept in its model file); null for models that do not take text.</summary>
     public DeepSharp.Text.TextVectorizer? TextVectorizer { get; }

@@ -14,15 +14,19 @@ internal static class TextInputs
     /// <summary>The ids of <paramref name="texts"/> as float rows of the model's length (count × positions), as the batcher takes them.</summary>
     public static float[] Vectorize(ServedModel model, IReadOnlyList<string> texts)
     {
-        var vectorizer = model.TextVectorizer!;
         int length = model.InputSize;
         var values = new float[texts.Count * (long)length];
-        for (int i = 0; i < texts.Count; i++)
-        {
-            var ids = vectorizer.Ids(texts[i]);
-            for (int j = 0; j < Math.Min(length, ids.Length); j++) values[i * length + j] = ids[j];
-        }
+        for (int i = 0; i < texts.Count; i++) Vectorize(model.TextVectorizer!, texts[i], values.AsSpan(i * length, length));
         return values;
+    }
+
+    /// <summary>The ids of <paramref name="text"/> into <paramref name="row"/> (one input of that many positions: padded with 0 or truncated).</summary>
+    public static void Vectorize(TextVectorizer vectorizer, string text, Span<float> row)
+    {
+        var ids = vectorizer.Ids(text);
+        int n = Math.Min(row.Length, ids.Length);
+        for (int j = 0; j < n; j++) row[j] = ids[j];
+        row[n..].Clear();
     }
 
     /// <summary>

@@ -45,7 +45,7 @@ public sealed class MultiTensorTests : IAsyncLifetime
         Assert.Equal(expected[1].ToArray(), outputs["score"]!.AsArray().SelectMany(r => Requests.Floats(r!)));
         var info = JsonNode.Parse(await _client.GetStringAsync("/v1/model"))!;
         Assert.Equal("tensors", (string)info["input_kind"]!);
-        Assert.Equal("""[{"name":"image","shape":[null,2,3]},{"name":"extra","shape":[null,4]}]""", info["inputs"]!.ToJsonString());
+        Assert.Equal("""[{"name":"image","shape":[null,2,3],"kind":"tensor"},{"name":"extra","shape":[null,4],"kind":"tensor"}]""", info["inputs"]!.ToJsonString());
         Assert.Equal("""[{"name":"label","shape":[null,3]},{"name":"score","shape":[null,1]}]""", info["outputs"]!.ToJsonString());
     }
 

@@ -21,6 +21,13 @@ internal static class TextModels
     private static readonly Lazy<Model> s_generator = new(TrainGenerator);
     private static readonly Lazy<Model> s_subword = new(() => TrainClassifier(subwords: true));
     private static readonly Lazy<Model> s_words = new(TrainWordGenerator);
+    private static readonly Lazy<Model> s_subwordGenerator = new(TrainSubwordGenerator);
+
+    /// <summary>
+    /// A WordPiece model (16 positions, pieces kept in the model file) that learned the cycle "bright clown
+    /// bright clown ...": the two words share no letter, so every piece has one successor whatever the pieces are.
+    /// </summary>
+    public static Model SubwordGenerator => s_subwordGenerator.Value;
 
     /// <summary>A word model (6 positions) that learned the cycle one → two → three → four → five → one.</summary>
     public static Model WordGenerator => s_words.Value;
@@ -86,6 +93,26 @@ internal static class TextModels
         model.Compile(new Adam(0.05f), new SparseCategoricalCrossentropy(fromLogits: true));
         model.Fit(vectorizer.Vectorize(texts), Tensor.Wrap(next, 5, 6), batchSize: 5, epochs: 150, verbose: 0);
         return SavedAndLoaded(model, "cycle");
+    }
+
+    private static Model TrainSubwordGenerator()
+    {
+        const int length = 16;
+        string cycle = string.Join(' ', Enumerable.Repeat("bright clown", 12));
+        var tokenizer = WordPieceTokenizer.Train([cycle, "brightly clowns bright clown"], vocabularySize: 26);
+        var vectorizer = new TextVectorizer(outputSequenceLength: length, tokenizer: tokenizer);
+        var ids = vectorizer.Ids(cycle);
+        int windows = ids.Length - length - 1;
+        var x = new float[windows * length];
+        var y = new float[windows * length];
+        for (int s = 0; s < windows; s++)
+            for (int t = 0; t < length; t++) (x[s * length + t], y[s * length + t]) = (ids[s + t], ids[s + t + 1]);
+        RandomGenerator.SetGlobalSeed(8);
+        var model = new Sequential([new Embedding(vectorizer.VocabularySize, 16, inputShape: [length]), new Dense(vectorizer.VocabularySize)], name: "bright-clown");
+        model.TextVectorizer = vectorizer;
+        model.Compile(new Adam(0.05f), new SparseCategoricalCrossentropy(fromLogits: true));
+        model.Fit(Tensor.Wrap(x, windows, length), Tensor.Wrap(y, windows, length), batchSize: 16, epochs: 60, verbose: 0);
+        return SavedAndLoaded(model, "bright-clown");
     }
 
     private static Model SavedAndLoaded(Model model, string name)

@@ -5,7 +5,7 @@ namespace DeepSharp.Serving.Tests;
 
 /// <summary>
 /// The page's text box in Debian's chromium: typing into it shows a text classifier's two classes as
-/// bars (updated as the text changes); for a character model, "Continue" shows the continuation.
+/// bars (updated as the text changes); for a character or WordPiece model, "Continue" shows the continuation.
 /// Screenshots are kept as artifacts.
 /// </summary>
 public class TextPageTests(TextServers servers, ITestOutputHelper output) : IClassFixture<TextServers>
@@ -77,6 +77,40 @@ public class TextPageTests(TextServers servers, ITestOutputHelper output) : ICla
             Assert.Equal("bc", await page.Locator("#continuation-text").InnerTextAsync());
             Assert.Equal("a", await page.Locator("#continuation-prefix").InnerTextAsync());
             Assert.False(await page.Locator("#bars").IsVisibleAsync());
+        }
+        finally
+        {
+            await browser.DisposeAsync();
+            playwright.Dispose();
+        }
+    }
+
+    [SkippableFact]
+    public async Task ASubwordModelContinuesATypedPrompt()
+    {
+        var model = TextModels.SubwordGenerator;
+        var tokenizer = Assert.IsType<DeepSharp.Text.WordPieceTokenizer>(model.TextVectorizer!.Tokenizer);
+        Assert.Contains(tokenizer.Pieces, p => p.StartsWith("##", StringComparison.Ordinal)); // the words are cut into pieces
+        await using var server = new ModelServer(new ServedModel(model, name: "bright-clown"), new ServingOptions { Port = 0 });
+        await server.StartAsync();
+        var (playwright, browser, page, errors) = await Open(server.Address!);
+        try
+        {
+            string title = await page.Locator("#text-title").InnerTextAsync();
+            Assert.True(title.Contains("WordPiece", StringComparison.Ordinal), $"the title '{title}' does not name the tokenizer");
+            await page.Locator("#temperature").FillAsync("0");
+            await page.Locator("#max-length").FillAsync("8");
+            await page.Locator("#text-input").PressSequentiallyAsync("Bright", new() { Delay = 20 });
+            await page.Locator("#text-send").ClickAsync();
+            await page.WaitForFunctionAsync("() => document.body.dataset.continuation !== undefined", null, new() { Timeout = 15_000 });
+            string shot = await Screenshot(page, "serving-page-subword-generator.png");
+            Assert.Empty(errors);
+            string continuation = await page.Locator("#continuation-text").TextContentAsync() ?? "";
+            Assert.True(continuation.StartsWith(" clown", StringComparison.Ordinal), $"'Bright' continued with '{continuation}'; see {shot}");
+            Assert.Equal("Bright", await page.Locator("#continuation-prefix").TextContentAsync());
+            using var client = new HttpClient { BaseAddress = server.Address };
+            var json = await Requests.Read(await client.PostAsync("/v1/predict", Requests.Json("""{"text": "Bright", "temperature": 0, "max_length": 8}""")), 200);
+            Assert.Equal((string)json["continuations"]![0]!["continuation"]!, continuation); // the page shows what the API answers
         }
         finally
         {

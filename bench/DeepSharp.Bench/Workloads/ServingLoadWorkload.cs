@@ -15,8 +15,12 @@ namespace DeepSharp.Bench.Workloads;
 /// (batches of up to 64, 2 ms window). Bounded: each point runs for <c>--seconds</c> (default 3) after a
 /// 0.5 s warm-up, or until <c>--max-requests</c> answers. Prints requests/s, p50, p99 and the mean batch.
 /// <c>--model convnet</c> serves Keras's mnist_convnet instead (about 2.5× the seed CNN's multiply-adds, most in
-/// a 64-channel convolution, where batching is what costs).
-/// Run: <c>dotnet run -c Release --project bench/DeepSharp.Bench -- serving [--seconds S] [--threads N] [--formats json,binary] [--model seed|convnet]</c>.
+/// a 64-channel convolution, where batching is what costs). <c>--model spam-lstm</c> and <c>spam-transformer</c>
+/// serve <c>deepsharp train spam</c>'s two text models (200 token ids per request: a bidirectional LSTM, whose
+/// 200 steps cost far more than HTTP at batch 1 and batch well, and one encoder block).
+/// <c>--model wide-mlp</c> (Flatten → Dense 4096 → Dense 4096 → Dense 10 on MNIST images, 20 M weights, 80 MB: more than the
+/// caches hold) is a model whose batch-1 Predict reads every weight from memory for one input, which batching shares.
+/// Run: <c>dotnet run -c Release --project bench/DeepSharp.Bench -- serving [--seconds S] [--threads N] [--formats json,binary] [--model seed|convnet|spam-lstm|spam-transformer]</c>.
 /// </summary>
 internal static class ServingLoadWorkload
 {
@@ -27,7 +31,9 @@ internal static class ServingLoadWorkload
           --threads N        kernel threads (default 2)
           --clients A,B,...  concurrent clients (default 1,8,64)
           --formats F,...    request bodies: json, binary (raw float32; answers raw too) (default json,binary)
-          --model M          seed (the seed CNN, default) or convnet (Keras's mnist_convnet)
+          --model M          seed (the seed CNN, default), convnet (Keras's mnist_convnet), spam-lstm or
+                             spam-transformer (train spam's text models: 200 token ids per request), or
+                             wide-mlp (Dense 4096 → 4096 on MNIST images: 20 M weights, 80 MB)
         """;
 
     private sealed record Point(string Format, string Mode, int Clients, double RequestsPerSecond, double P50Ms, double P99Ms, double MeanBatch, long Requests, long Errors, double CpuMicrosPerRequest);
@@ -57,21 +63,28 @@ internal static class ServingLoadWorkload
             }
         }
         DeepSharp.Threads.Count = threads;
-        if (formats.Any(f => f is not ("json" or "binary")) || modelName is not ("seed" or "convnet"))
+        if (formats.Any(f => f is not ("json" or "binary")) || modelName is not ("seed" or "convnet" or "wide-mlp" or "spam-lstm" or "spam-transformer"))
         {
             Console.Error.WriteLine($"Unknown format or model.\n{Usage}");
             return 2;
         }
         Console.WriteLine($"Serving load test: {modelName} model, {threads} kernel threads, {seconds} s per point; {Load()}");
-        var model = modelName == "seed" ? DeepSharpSide.BuildSeedModel(42) : Convnet(42);
+        var model = modelName switch
+        {
+            "seed" => DeepSharpSide.BuildSeedModel(42),
+            "convnet" => Convnet(42),
+            "wide-mlp" => WideMlp(42),
+            _ => SpamModel(modelName, 42),
+        };
         var served = new ServedModel(model, name: modelName);
-        var (cpu1, cpu64) = ModelCost(model);
+        var sample = served.ImageChannels > 0 ? ImageValues(42) : TokenValues(42, served.InputSize);
+        var (cpu1, cpu64) = ModelCost(model, served.InputShape, sample);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"The model alone (Predict, process CPU time per image): {cpu1:F1} µs at batch 1, {cpu64:F1} µs at batch 64 ({cpu1 / cpu64:F2}x)."));
+            $"The model alone (Predict, process CPU time per input): {cpu1:F1} µs at batch 1, {cpu64:F1} µs at batch 64 ({cpu1 / cpu64:F2}x)."));
         var points = new List<Point>();
         foreach (string format in formats)
         {
-            byte[] body = format == "json" ? Body(42) : BinaryBody(42);
+            byte[] body = format == "json" ? Body(sample) : BinaryBody(sample);
             foreach (var (mode, options) in new[]
             {
                 ("batch 1 (no batching)", new ServingOptions { Port = 0, MaxBatchSize = 1 }),
@@ -175,46 +188,108 @@ internal static class ServingLoadWorkload
     private static double Quantile(double[] sorted, double q) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
 
-    /// <summary>One request: an MNIST-like image (random strokes' worth of values in [0, 1]) as JSON, 784 numbers.</summary>
-    private static byte[] Body(int seed)
+    /// <summary>An MNIST-like image: 784 values, 80 % zeros and the rest random in [0, 1] (three decimals).</summary>
+    private static float[] ImageValues(int seed)
     {
         var random = new Random(seed);
+        var values = new float[784];
+        for (int i = 0; i < values.Length; i++) values[i] = random.NextDouble() < 0.8 ? 0 : (float)Math.Round(random.NextDouble(), 3);
+        return values;
+    }
+
+    /// <summary>An e-mail's token ids: 120 random ids of the 20,000-word vocabulary, then padding (0) to <paramref name="length"/>.</summary>
+    private static float[] TokenValues(int seed, int length)
+    {
+        var random = new Random(seed);
+        var values = new float[length];
+        for (int i = 0; i < Math.Min(120, length); i++) values[i] = random.Next(1, SpamVocabulary);
+        return values;
+    }
+
+    /// <summary>One request of one input as JSON: <c>{"inputs": [[v0, v1, ...]]}</c>.</summary>
+    private static byte[] Body(float[] values)
+    {
         var text = new StringBuilder("{\"inputs\":[[");
-        for (int i = 0; i < 784; i++)
+        for (int i = 0; i < values.Length; i++)
         {
             if (i > 0) text.Append(',');
-            text.Append(random.NextDouble() < 0.8 ? "0" : random.NextDouble().ToString("F3", CultureInfo.InvariantCulture));
+            text.Append(values[i].ToString(CultureInfo.InvariantCulture));
         }
         return Encoding.UTF8.GetBytes(text.Append("]]}").ToString());
     }
 
     /// <summary>
-    /// Process CPU time per image of Predict alone at batch 1 and at batch 64 (random images, 0.5 s warm-up
-    /// then about 1 s each): the most dynamic batching can save per request, whatever HTTP costs.
+    /// Process CPU time per input of Predict alone at batch 1 and at batch 64 (copies of the request's input, after a warm-up,
+    /// about 1 s each): the most dynamic batching can save per request, whatever HTTP costs.
     /// </summary>
-    private static (double Batch1, double Batch64) ModelCost(DeepSharp.Training.Model model)
+    private static (double Batch1, double Batch64) ModelCost(DeepSharp.Training.Model model, DeepSharp.Tensors.Shape input, float[] sample)
     {
-        double PerImage(int batch)
+        DeepSharp.Tensors.Tensor Batch(int batch) => DeepSharp.Tensors.Tensor.Wrap([.. Enumerable.Range(0, batch).SelectMany(_ => sample)], input.WithBatch(batch));
+        // Warm-up of both sizes first, at least 1 s and 60 calls each: until the JIT's optimized code runs
+        // (a model whose Predict takes milliseconds is otherwise measured in its first, unoptimized code).
+        foreach (int size in new[] { 1, 64 })
         {
-            var x = DeepSharp.Tensors.Tensor.Zeros(new DeepSharp.Tensors.Shape(batch, 28, 28, 1));
-            for (var warm = Stopwatch.StartNew(); warm.Elapsed.TotalSeconds < 0.5;) model.Predict(x, batchSize: batch);
-            var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
-            long images = 0;
-            for (var clock = Stopwatch.StartNew(); clock.Elapsed.TotalSeconds < 1;) { model.Predict(x, batchSize: batch); images += batch; }
-            return (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalMicroseconds / images;
+            var warmX = Batch(size);
+            int calls = 0;
+            for (var warm = Stopwatch.StartNew(); warm.Elapsed.TotalSeconds < 1 || calls < 60; calls++) model.Predict(warmX, batchSize: size);
         }
-        return (PerImage(1), PerImage(64));
+        double PerInput(int batch)
+        {
+            var x = Batch(batch);
+            var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+            long inputs = 0;
+            for (var clock = Stopwatch.StartNew(); clock.Elapsed.TotalSeconds < 1;) { model.Predict(x, batchSize: batch); inputs += batch; }
+            return (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalMicroseconds / inputs;
+        }
+        return (PerInput(1), PerInput(64));
     }
 
-    /// <summary>The same kind of image as <see cref="Body"/>, as 784 raw float32 values (3,136 bytes).</summary>
-    private static byte[] BinaryBody(int seed)
+    /// <summary>One input's values as raw float32, little-endian (3,136 bytes for an image).</summary>
+    private static byte[] BinaryBody(float[] values)
     {
-        var random = new Random(seed);
-        var values = new float[784];
-        for (int i = 0; i < values.Length; i++) values[i] = random.NextDouble() < 0.8 ? 0 : (float)Math.Round(random.NextDouble(), 3);
         var bytes = new byte[values.Length * 4];
         for (int i = 0; i < values.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * 4), values[i]);
         return bytes;
+    }
+
+    private const int SpamVocabulary = 20_000, SpamLength = 200;
+
+    /// <summary>
+    /// <c>deepsharp train spam</c>'s models (src/DeepSharp.Cli/Commands/SpamPresets.cs), untrained: Embedding 32 →
+    /// Bidirectional LSTM 32 → Dense 1 (sigmoid), or Embedding 32 + positions → one encoder block (2 heads, 64) → Dense 1.
+    /// </summary>
+    private static DeepSharp.Training.Model SpamModel(string name, int seed)
+    {
+        DeepSharp.Tensors.RandomGenerator.SetGlobalSeed(seed);
+        if (name == "spam-lstm")
+        {
+            return new DeepSharp.Training.Sequential(
+            [
+                new DeepSharp.Nn.Layers.Embedding(SpamVocabulary, 32, inputShape: [SpamLength], maskZero: true),
+                new DeepSharp.Nn.Layers.Bidirectional(new DeepSharp.Nn.Layers.Lstm(32)),
+                new DeepSharp.Nn.Layers.Dense(1, DeepSharp.Nn.Activation.Sigmoid),
+            ], name: "spam_lstm");
+        }
+        var tokens = DeepSharp.Training.Model.Input([SpamLength], name: "tokens", dtype: DeepSharp.Tensors.DType.Int32);
+        var x = new DeepSharp.Nn.Layers.Embedding(SpamVocabulary, 32).Call(tokens);
+        x = new DeepSharp.Nn.Layers.Add().Call(x, new DeepSharp.Nn.Layers.PositionEmbedding(SpamLength).Call(x));
+        x = new DeepSharp.Nn.Layers.TransformerEncoderBlock(numHeads: 2, intermediateDim: 64, dropout: 0.1f).Call(x);
+        x = new DeepSharp.Nn.Layers.Flatten().Call(x);
+        x = new DeepSharp.Nn.Layers.Dropout(0.3f).Call(x);
+        return new DeepSharp.Training.Functional(tokens, new DeepSharp.Nn.Layers.Dense(1, DeepSharp.Nn.Activation.Sigmoid).Call(x), name: "spam_transformer");
+    }
+
+    /// <summary>A wide MLP on MNIST images: Flatten → Dense 4096 (ReLU) → Dense 4096 (ReLU) → Dense 10 (softmax); 20.0 M parameters.</summary>
+    private static DeepSharp.Training.Sequential WideMlp(int seed)
+    {
+        DeepSharp.Tensors.RandomGenerator.SetGlobalSeed(seed);
+        var model = new DeepSharp.Training.Sequential(
+            new DeepSharp.Nn.Layers.Flatten(inputShape: [28, 28, 1]),
+            new DeepSharp.Nn.Layers.Dense(4096, DeepSharp.Nn.Activation.Relu),
+            new DeepSharp.Nn.Layers.Dense(4096, DeepSharp.Nn.Activation.Relu),
+            new DeepSharp.Nn.Layers.Dense(10, DeepSharp.Nn.Activation.Softmax));
+        model.Build(new DeepSharp.Tensors.Shape(28, 28, 1));
+        return model;
     }
 
     /// <summary>Keras's mnist_convnet: Conv2D 32 → MaxPool → Conv2D 64 → MaxPool → Flatten → Dropout 0.5 → Dense 10 (softmax).</summary>

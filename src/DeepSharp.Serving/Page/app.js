@@ -270,7 +270,10 @@ function startText() {
   $("text-card").hidden = false;
   const box = $("text-input");
   if (info.text.task === "generate") {
-    $("text-title").textContent = "Type the start of a text; the model continues it";
+    const units = { wordpiece: "WordPiece subwords", character: "characters", whitespace: "words" };
+    const tokenizer = info.text.tokenizer;
+    const unit = tokenizer ? (units[tokenizer] || "BPE tokens (" + tokenizer.replace(/^bpe:/, "") + ")") : units[info.text.split] || "tokens";
+    $("text-title").textContent = `Type the start of a text; the model continues it (${unit})`;
     $("generate-options").hidden = false;
     $("max-length").max = info.text.sequence_length;
     $("max-length").value = info.text.sequence_length;

@@ -156,9 +156,13 @@ public partial class Model
     private static TextVectorizer ReadTextVectorizer(Model model, string json, string path)
     {
         var vectorizer = TextVectorizerJson.Read(json, $"Model file '{path}': metadata '{ModelFileFormat.TextVectorizerKey}'");
-        Shape? input = model is Sequential ? model.Layers[0].BuiltInputShape : model.InputCount == 1 ? model.Inputs[0].Shape : (Shape?)null;
+        // A graph model with several inputs: the vectorizer fills its sequence inputs (those of its length), the others take numbers.
+        Shape? input = model is Sequential ? model.Layers[0].BuiltInputShape : model.InputCount == 1 ? model.Inputs[0].Shape
+            : model.Inputs.Select(i => (Shape?)i.Shape).FirstOrDefault(s => s is { Rank: 1 } one && (vectorizer.OutputSequenceLength is not { } n || one[0] == n));
         if (input is not { Rank: 1 } shape)
-            throw new DataFormatException($"Model file '{path}': it holds a text vectorizer, but the model's input {(input is { } s ? s.ToString() : "(several inputs)")} is not a sequence of token ids (positions).");
+            throw new DataFormatException(model is Sequential || model.InputCount == 1
+                ? $"Model file '{path}': it holds a text vectorizer, but the model's input {input?.ToString() ?? "(unknown)"} is not a sequence of token ids (positions)."
+                : $"Model file '{path}': it holds a text vectorizer, but none of the model's inputs is a sequence of token ids (positions){(vectorizer.OutputSequenceLength is { } n ? $" of the vectorizer's length {n}" : "")}.");
         if (vectorizer.OutputSequenceLength is { } length && length != shape[0])
             throw new DataFormatException($"Model file '{path}': its text vectorizer makes sequences of {length} ids, but the model takes {shape[0]}.");
         if (model.Layers.OfType<Nn.Layers.Embedding>().FirstOrDefault() is { } embedding && embedding.InputDim < vectorizer.VocabularySize)
