@@ -153,8 +153,9 @@ public static class WinogradChecks
 
     /// <summary>
     /// The 16-filter path (<see cref="WinogradF23Narrow512"/>, AVX-512) gives the general Winograd path's
-    /// bits: forward with and without bias, ReLU and accumulation, and the input gradient it runs for
-    /// 16 → 16 layers; sides 1, 2, odd, even and primes, 'same', 'valid' and explicit padding, 16–64
+    /// bits: forward with and without bias, ReLU and accumulation, the kernel gradient (with and without
+    /// the fused ReLU mask and bias sum, <see cref="WinogradF23Narrow512KernelGradient"/>), and the input
+    /// gradient it runs for 16 → 16 layers; sides 1, 2, odd, even and primes, 'same', 'valid' and explicit padding, 16–64
     /// input channels, one and several images, tiles past a block of 8 and past a work item.
     /// </summary>
     public static void NarrowPathMatchesGeneralPathExactly()
@@ -190,6 +191,22 @@ public static class WinogradChecks
                     NarrowOrGeneral(false, () => ForwardRaw(x, w, bias, general, g, relu, accumulate));
                     Check.Equal<float>(general, narrow, $"Winograd 16-filter path {g} bias={bias.Length} relu={relu} accumulate={accumulate}");
                 }
+            var reluOutput = Check.Random(g.OutputLength, ++seed);
+            for (int i = 0; i < reluOutput.Length; i++) reluOutput[i] = Math.Max(reluOutput[i], 0f);
+            foreach (bool relu in new[] { false, true })
+            {
+                var dyNarrow = Check.Random(g.OutputLength, ++seed);
+                var dyGeneral = (float[])dyNarrow.Clone();
+                var dwNarrow = Check.Random(g.KernelLength, ++seed);
+                var dwGeneral = (float[])dwNarrow.Clone();
+                var dbNarrow = relu ? Check.Random(g.OutC, ++seed) : [];
+                var dbGeneral = (float[])dbNarrow.Clone();
+                NarrowOrGeneral(true, () => Conv2DKernel.BackwardKernelFused(x, dyNarrow, relu ? reluOutput : [], dwNarrow, dbNarrow, g));
+                NarrowOrGeneral(false, () => Conv2DKernel.BackwardKernelFused(x, dyGeneral, relu ? reluOutput : [], dwGeneral, dbGeneral, g));
+                Check.Equal<float>(dyGeneral, dyNarrow, $"Winograd 16-filter path, masked dy {g} relu={relu}");
+                Check.Equal<float>(dwGeneral, dwNarrow, $"Winograd 16-filter path, kernel gradient {g} relu={relu}");
+                Check.Equal<float>(dbGeneral, dbNarrow, $"Winograd 16-filter path, bias gradient {g} relu={relu}");
+            }
             if (g.InC != 16) continue;
             var dy = Check.Random(g.OutputLength, ++seed);
             var dx1 = Check.Random(g.InputLength, ++seed);
