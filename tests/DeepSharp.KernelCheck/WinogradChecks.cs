@@ -151,6 +151,88 @@ public static class WinogradChecks
         return bound;
     }
 
+    /// <summary>
+    /// The 16-filter path (<see cref="WinogradF23Narrow512"/>, AVX-512) gives the general Winograd path's
+    /// bits: forward with and without bias, ReLU and accumulation, the kernel gradient (with and without
+    /// the fused ReLU mask and bias sum, <see cref="WinogradF23Narrow512KernelGradient"/>), and the input
+    /// gradient it runs for 16 → 16 layers; sides 1, 2, odd, even and primes, 'same', 'valid' and explicit padding, 16–64
+    /// input channels, one and several images, tiles past a block of 8 and past a work item.
+    /// </summary>
+    public static void NarrowPathMatchesGeneralPathExactly()
+    {
+        var geometries = new[]
+        {
+            Conv2DGeometry.Create(1, 1, 1, 16, 16, 3, 3, 1, 1, samePadding: true),
+            Conv2DGeometry.Create(2, 2, 3, 16, 16, 3, 3, 1, 1, samePadding: true),
+            Conv2DGeometry.Create(3, 5, 7, 32, 16, 3, 3, 1, 1, samePadding: true),
+            Conv2DGeometry.Create(1, 13, 13, 16, 16, 3, 3, 1, 1, samePadding: false),
+            Conv2DGeometry.Create(2, 11, 17, 48, 16, 3, 3, 1, 1, samePadding: false),
+            Conv2DGeometry.Create(2, 28, 28, 16, 16, 3, 3, 1, 1, samePadding: true),
+            Conv2DGeometry.Create(1, 9, 8, 64, 16, 3, 3, 1, 1, samePadding: true),
+            Conv2DGeometry.Create(1, 200, 3, 16, 16, 3, 3, 1, 1, samePadding: true), // one tile column: 64 tile rows per item
+            Conv2DGeometry.Create(1, 6, 7, 16, 16, 3, 3, 1, 1, false) with { PadTop = 2, PadLeft = 3 },
+            Conv2DGeometry.Create(0, 5, 5, 16, 16, 3, 3, 1, 1, samePadding: true),
+        };
+        int seed = 700;
+        foreach (var g in geometries)
+        {
+            if (g.Batch > 0 && Avx512FSupported() && !WinogradF23Narrow512.Applies(g))
+                throw new CheckFailedException($"Winograd 16-filter path: does not apply to {g}.");
+            var x = Check.Random(g.InputLength, ++seed);
+            var w = Check.Random(g.KernelLength, ++seed);
+            var bias = seed % 2 == 0 ? [] : Check.Random(g.OutC, ++seed);
+            var start = Check.Random(g.OutputLength, ++seed);
+            foreach (bool relu in new[] { false, true })
+                foreach (bool accumulate in new[] { false, true })
+                {
+                    var narrow = (float[])start.Clone();
+                    var general = (float[])start.Clone();
+                    NarrowOrGeneral(true, () => ForwardRaw(x, w, bias, narrow, g, relu, accumulate));
+                    NarrowOrGeneral(false, () => ForwardRaw(x, w, bias, general, g, relu, accumulate));
+                    Check.Equal<float>(general, narrow, $"Winograd 16-filter path {g} bias={bias.Length} relu={relu} accumulate={accumulate}");
+                }
+            var reluOutput = Check.Random(g.OutputLength, ++seed);
+            for (int i = 0; i < reluOutput.Length; i++) reluOutput[i] = Math.Max(reluOutput[i], 0f);
+            foreach (bool relu in new[] { false, true })
+            {
+                var dyNarrow = Check.Random(g.OutputLength, ++seed);
+                var dyGeneral = (float[])dyNarrow.Clone();
+                var dwNarrow = Check.Random(g.KernelLength, ++seed);
+                var dwGeneral = (float[])dwNarrow.Clone();
+                var dbNarrow = relu ? Check.Random(g.OutC, ++seed) : [];
+                var dbGeneral = (float[])dbNarrow.Clone();
+                NarrowOrGeneral(true, () => Conv2DKernel.BackwardKernelFused(x, dyNarrow, relu ? reluOutput : [], dwNarrow, dbNarrow, g));
+                NarrowOrGeneral(false, () => Conv2DKernel.BackwardKernelFused(x, dyGeneral, relu ? reluOutput : [], dwGeneral, dbGeneral, g));
+                Check.Equal<float>(dyGeneral, dyNarrow, $"Winograd 16-filter path, masked dy {g} relu={relu}");
+                Check.Equal<float>(dwGeneral, dwNarrow, $"Winograd 16-filter path, kernel gradient {g} relu={relu}");
+                Check.Equal<float>(dbGeneral, dbNarrow, $"Winograd 16-filter path, bias gradient {g} relu={relu}");
+            }
+            if (g.InC != 16) continue;
+            var dy = Check.Random(g.OutputLength, ++seed);
+            var dx1 = Check.Random(g.InputLength, ++seed);
+            var dx2 = (float[])dx1.Clone();
+            NarrowOrGeneral(true, () => Conv2DKernel.BackwardInput(dy, w, dx1, g));
+            NarrowOrGeneral(false, () => Conv2DKernel.BackwardInput(dy, w, dx2, g));
+            Check.Equal<float>(dx2, dx1, $"Winograd 16-filter path, input gradient {g}");
+        }
+    }
+
+    private static bool Avx512FSupported() =>
+        System.Runtime.Intrinsics.X86.Avx512F.IsSupported && System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
+
+    private static unsafe void ForwardRaw(float[] x, float[] w, float[] bias, float[] y, Conv2DGeometry g, bool relu, bool accumulate)
+    {
+        fixed (float* px = x, pw = w, pb = bias, py = y)
+            ConvForward.Run(px, pw, bias.Length == 0 ? null : pb, py, g, relu, accumulate);
+    }
+
+    private static void NarrowOrGeneral(bool narrow, Action run)
+    {
+        WinogradF23Narrow512.Disabled = !narrow;
+        try { Forced(run); }
+        finally { WinogradF23Narrow512.Disabled = false; }
+    }
+
     /// <summary>The bound is tight enough to catch a wrong transform: a result with two taps swapped fails it.</summary>
     public static void BoundRejectsAWrongResult()
     {

@@ -22,6 +22,8 @@ internal sealed record BenchOptions
     private IReadOnlyList<int>? _seeds;
     /// <summary>Epochs of (i): Keras's mnist_convnet trains 15.</summary>
     public int ConvnetEpochs { get; init; } = 15;
+    /// <summary>Layers of (c) to run, by name (all when null).</summary>
+    public HashSet<string>? ConvLayers { get; init; }
 
     public const string Usage = """
         DeepSharp.Bench: DeepSharp against libtorch (TorchSharp-cpu) on the seed CNN and its kernels.
@@ -36,6 +38,7 @@ internal sealed record BenchOptions
                              inference against ONNX Runtime, only when named)
           --seeds A,B,...    seeds of (i) (default: --seed)
           --convnet-epochs N epochs of (i) (default 15, as Keras's example)
+          --conv-layers A,B  layers of (c) to run (seed, convnet2, aug2, narrow8, narrow16, s2a, s2b, pw1, pw2; default all)
           --no-default       skip the libtorch run with glibc's default allocator settings
         Other modes: --growth --out DIR (one conv layer against batch and width, CSV + PNG; --growth --help),
         --self-check (FLOP counts, CSV and PNG writing), --mpi, serving.
@@ -60,6 +63,7 @@ internal sealed record BenchOptions
                 "--no-default" => o with { WithDefaultReference = false },
                 "--seeds" => o with { _seeds = [.. Next().Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture))] },
                 "--convnet-epochs" => o with { ConvnetEpochs = NextInt() },
+                "--conv-layers" => o with { ConvLayers = [.. Next().Split(',')] },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
             };
         }

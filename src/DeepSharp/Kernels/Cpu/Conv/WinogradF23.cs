@@ -86,6 +86,11 @@ internal sealed unsafe class WinogradF23 : IParallelBody
     public static void Run(float* x, float* w, float* bias, float* y, in Conv2DGeometry g, bool relu, bool accumulate)
     {
         if (!Fits(g)) throw new ArgumentException($"Winograd F(2,3) needs a 3×3 stride-1 undilated convolution with some output; got {g}.");
+        if (WinogradF23Narrow512.Applies(g))
+        {
+            WinogradF23Narrow512.Run(x, w, bias, y, g, relu, accumulate); // the same bits, faster at 16 filters
+            return;
+        }
         var body = t_instance ??= new WinogradF23();
         int np = ConvMicroKernel.Padded(g.OutC);
         body._g = g;
