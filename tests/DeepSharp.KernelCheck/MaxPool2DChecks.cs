@@ -60,6 +60,22 @@ public static class MaxPool2DChecks
             NaiveMaxPool2D.Backward(dy, a1, dx4);
             MaxPool2DKernel.Backward(dy, a2, dx3, g, accumulate: false);
             Check.Equal<float>(dx4, dx3, $"MaxPool backward (overwrite) {g}");
+
+            // Through the ReLU that made x (TiedData is ReLU output: a third zeros): the fused
+            // kernel reads the mask off the pooled maxima; its twin off x; and both equal the
+            // scatter followed by the ReLU's mask pass.
+            var dx5 = Check.Random(g.InputLength, ++seed);
+            var dx6 = new float[g.InputLength];
+            NaiveMaxPool2D.BackwardThroughRelu(dy, a1, x, dx6);
+            MaxPool2DKernel.Backward(dy, a2, dx5, g, accumulate: false, pooled: y2);
+            Check.Equal<float>(dx6, dx5, $"MaxPool backward through ReLU (overwrite) {g}");
+            for (int j = 0; j < dx4.Length; j++) dx4[j] = x[j] > 0 ? dx4[j] : 0f;
+            Check.Equal<float>(dx4, dx5, $"MaxPool backward through ReLU against scatter + mask {g}");
+            var dx7 = Check.Random(g.InputLength, ++seed);
+            var dx8 = (float[])dx7.Clone();
+            NaiveMaxPool2D.BackwardThroughRelu(dy, a1, x, dx8);
+            MaxPool2DKernel.Backward(dy, a2, dx7, g, accumulate: true, pooled: y2);
+            Check.Equal<float>(dx8, dx7, $"MaxPool backward through ReLU (accumulate) {g}");
         }
     }
 

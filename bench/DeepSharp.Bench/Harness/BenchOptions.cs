@@ -34,8 +34,9 @@ internal sealed record BenchOptions
           --seed N           initial weights and shuffling (default 42)
           --only LETTERS     workloads to run, e.g. --only ab (a train, b sgemm, c conv, d inference,
                              e allocation, f working set, g char-GPT training step, h LSTM layer;
-                             f comes with a; i, Keras's mnist_convnet accuracy, and q, int8
-                             inference against ONNX Runtime, only when named)
+                             f comes with a; i, Keras's mnist_convnet accuracy, j, convnet-aug
+                             training steps, p, the mnist_convnet step profile (DeepSharp only),
+                             and q, int8 inference against ONNX Runtime, only when named)
           --seeds A,B,...    seeds of (i) (default: --seed)
           --convnet-epochs N epochs of (i) (default 15, as Keras's example)
           --conv-layers A,B  layers of (c) to run (seed, convnet2, aug2, narrow8, narrow16, s2a, s2b, pw1, pw2; default all)

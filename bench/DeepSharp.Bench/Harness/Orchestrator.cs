@@ -62,6 +62,8 @@ internal static class Orchestrator
             if (o.Only.Contains('h')) LstmWorkload.Run(bench);
             if (o.Only.Contains('i')) ConvnetAccuracyWorkload.Run(bench);
             if (o.Only.Contains('q')) Int8Workload.Run(bench);
+            if (o.Only.Contains('j')) ConvnetAugWorkload.Run(bench);
+            if (o.Only.Contains('p')) StepProfileWorkload.Run(bench);
 
             Console.WriteLine();
             Console.WriteLine($"== Results: median [min-max] n=timed rounds; ratio = DeepSharp / reference; load {SystemInfo.LoadAverage()}; " +

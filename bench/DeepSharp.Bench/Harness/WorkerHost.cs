@@ -52,6 +52,8 @@ internal sealed class WorkerHost
         "lstm" => _deepSharp is not null ? LstmWorkload.DeepSharp(a) : LstmWorkload.Torch(a),
         "convnet" => _deepSharp is { } d ? ConvnetAccuracyWorkload.DeepSharp(d, a) : ConvnetAccuracyWorkload.Torch(Torch, a),
         "int8" => _deepSharp is { } d ? Int8Workload.DeepSharp(d, a) : new Reply(),
+        "convnetaug" => _deepSharp is { } d ? ConvnetAugWorkload.DeepSharp(d, a) : ConvnetAugWorkload.Torch(Torch, a),
+        "profile" => _deepSharp is { } d ? StepProfileWorkload.DeepSharp(d) : new Reply(),
         "alloc" => _deepSharp is { } d ? AllocationWorkload.DeepSharp(d, a) : AllocationWorkload.Torch(Torch, a),
         _ => throw new ArgumentException($"Unknown command '{verb}'."),
     };

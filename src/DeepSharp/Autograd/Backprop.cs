@@ -46,7 +46,11 @@ public static class Backprop
                 var t = order[i];
                 if (t.GradFn is { } fn)
                 {
-                    if (t.Grad is { } g) fn.Backward(t, g);
+                    if (t.Grad is { } g)
+                    {
+                        if (t_timer is { } timer) timer.Run(fn, t, g);
+                        else fn.Backward(t, g);
+                    }
                 }
                 else if (leaves is not null && t.Grad is not null)
                 {
@@ -102,6 +106,17 @@ public static class Backprop
     private static int InputCount(IGradFunction fn) => fn is OpNode node ? node.InputCount : fn.Inputs.Count;
     private static Tensor Input(IGradFunction fn, int i) => fn is OpNode node ? node.Input(i) : fn.Inputs[i];
 
+    /// <summary>
+    /// When set on this thread, every backward rule runs through it (the bench's per-op step
+    /// profile); null otherwise, and then each rule runs directly.
+    /// </summary>
+    internal static IBackwardTimer? Timer
+    {
+        get => t_timer;
+        set => t_timer = value;
+    }
+
+    [ThreadStatic] private static IBackwardTimer? t_timer;
     private static int s_mark;
     [ThreadStatic] private static List<Tensor>? t_order;
     [ThreadStatic] private static Stack<(Tensor Node, int NextInput)>? t_stack;

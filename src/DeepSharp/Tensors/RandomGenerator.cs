@@ -52,6 +52,26 @@ public sealed class RandomGenerator
     /// <summary>Uniform in [0, 1) with 24 bits of precision.</summary>
     public float NextFloat() => (NextUInt() >> 8) * (1f / (1 << 24));
 
+    /// <summary>
+    /// A dropout mask: <c>mask[i] = NextFloat() &gt;= rate ? keepScale : 0</c> for each i in order,
+    /// the same values and the same final state as that loop, with the state held in registers
+    /// (the loop through <see cref="NextFloat"/> reads and writes the fields once per element).
+    /// </summary>
+    internal void FillDropoutMask(Span<float> mask, float rate, float keepScale)
+    {
+        uint s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
+        for (int i = 0; i < mask.Length; i++)
+        {
+            uint result = uint.RotateLeft(s1 * 5, 7) * 9;
+            uint t = s1 << 9;
+            s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+            s2 ^= t;
+            s3 = uint.RotateLeft(s3, 11);
+            mask[i] = (result >> 8) * (1f / (1 << 24)) >= rate ? keepScale : 0f;
+        }
+        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+    }
+
     /// <summary>Uniform integer in [0, maxExclusive) without modulo bias.</summary>
     public int NextInt(int maxExclusive)
     {

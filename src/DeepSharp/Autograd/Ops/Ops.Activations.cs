@@ -29,17 +29,25 @@ public static partial class Ops
         return OpNode.Needed(x) ? new TanhNode(x).Attach(y) : y;
     }
 
-    private sealed class ReluNode(Tensor x) : OpNode(x)
+    private sealed class ReluNode(Tensor x) : OpNode(x), IReluOutputNode
     {
+        private ReluMaskedGradient _masked;
+
         public override string Name => "Relu";
+
+        public bool ReluOutput => true;
+
+        public void GradientMasked(Tensor gradient) => _masked.Record(gradient);
+
         public override void Backward(Tensor output, Tensor dy)
         {
             if (!x.RequiresGrad) return;
             // An intermediate without a gradient yet takes dy's buffer, masked in place: dy is
             // complete here and nothing reads it after this node (saves a zero-fill and a pass).
+            // A consumer that wrote dy first may have masked it already (max-pooling does).
             if (x.Grad is null && !x.IsLeaf && dy.Shape == x.Shape)
             {
-                Activations.ReluMaskGradient(x.Span, dy.Span);
+                if (!_masked.Holds(dy)) Activations.ReluMaskGradient(x.Span, dy.Span);
                 x.Grad = dy;
             }
             else Activations.ReluBackward(x.Span, dy.Span, GradOf(0)!.Span);

@@ -28,8 +28,10 @@ public static partial class Ops
         return OpNode.Needed(x, kernel, bias) ? new Conv2DNode(x, kernel, bias, g, relu).Attach(y) : y;
     }
 
-    private sealed class Conv2DNode : OpNode
+    private sealed class Conv2DNode : OpNode, IReluOutputNode
     {
+        private ReluMaskedGradient _masked;
+
         private readonly Tensor _x, _kernel;
         private readonly Tensor? _bias;
         private readonly Conv2DGeometry _g;
@@ -42,6 +44,10 @@ public static partial class Ops
 
         public override string Name => _relu ? "Conv2D+Relu" : "Conv2D";
 
+        public bool ReluOutput => _relu;
+
+        public void GradientMasked(Tensor gradient) => _masked.Record(gradient);
+
         public override void Backward(Tensor output, Tensor dy)
         {
             var dx = GradOf(0);
@@ -50,15 +56,18 @@ public static partial class Ops
             // relu'(z) = [y > 0]: dy is masked in place, as ReluNode does (dy is complete here and
             // no rule reads it after this one). The kernel-gradient pass does the mask and the bias
             // sum on the fly unless the input gradient needs the masked dy first.
-            if (_relu && dx is not null) Activations.ReluMaskGradient(output.Span, dy.Span);
+            // A consumer that wrote dy first may have masked it already (max-pooling does, as it
+            // scatters): then no pass here masks it again.
+            bool mask = _relu && !_masked.Holds(dy);
+            if (mask && dx is not null) Activations.ReluMaskGradient(output.Span, dy.Span);
             if (dx is not null) Conv2DKernel.BackwardInput(dy.Span, _kernel.Span, dx.Span, _g);
             if (dk is not null)
             {
-                Conv2DKernel.BackwardKernelFused(_x.Span, dy.Span, _relu && dx is null ? output.Span : default,
+                Conv2DKernel.BackwardKernelFused(_x.Span, dy.Span, mask && dx is null ? output.Span : default,
                     dk.Span, db is null ? default : db.Span, _g);
                 return;
             }
-            if (_relu && dx is null) Activations.ReluMaskGradient(output.Span, dy.Span);
+            if (mask && dx is null) Activations.ReluMaskGradient(output.Span, dy.Span);
             if (db is not null) Reductions.SumRows(dy.Span, db.Span, _g.Batch * _g.OutH * _g.OutW, _g.OutC);
         }
     }

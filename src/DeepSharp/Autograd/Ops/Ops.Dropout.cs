@@ -14,13 +14,22 @@ public static partial class Ops
         if (!(rate >= 0f && rate < 1f)) throw new ArgumentOutOfRangeException(nameof(rate), rate, "Dropout rate must be in [0, 1).");
         if (rate == 0f) return x;
         var mask = x.TempLike();
-        var m = mask.Span;
-        float keep = 1f / (1f - rate);
-        for (int i = 0; i < m.Length; i++) m[i] = generator.NextFloat() >= rate ? keep : 0f;
         var y = x.TempLike();
-        TensorPrimitives.Multiply(x.Span, m, y.Span);
+        Span<float> m = mask.Span, ys = y.Span;
+        ReadOnlySpan<float> xs = x.Span;
+        float keep = 1f / (1f - rate);
+        // One pass over memory: each chunk's mask is multiplied in while it is still in L1.
+        for (int start = 0; start < m.Length; start += DropoutChunk)
+        {
+            int length = Math.Min(DropoutChunk, m.Length - start);
+            var chunk = m.Slice(start, length);
+            generator.FillDropoutMask(chunk, rate, keep);
+            TensorPrimitives.Multiply(xs.Slice(start, length), chunk, ys.Slice(start, length));
+        }
         return OpNode.Needed(x) ? new DropoutNode(x, mask).Attach(y) : y;
     }
+
+    private const int DropoutChunk = 2048;
 
     private sealed class DropoutNode(Tensor x, Tensor mask) : OpNode(x)
     {

@@ -25,8 +25,12 @@ public static partial class Ops
         public override string Name => "MaxPool2D";
         public override void Backward(Tensor output, Tensor dy)
         {
-            if (GradForWrite(0, out bool accumulate) is { } dx)
-                MaxPool2DKernel.Backward(dy.Span, argmax.IntSpan, dx.Span, g, accumulate);
+            if (GradForWrite(0, out bool accumulate) is not { } dx) return;
+            // The first writer of a ReLU output's gradient applies the ReLU's mask as it scatters
+            // (relu'(z) at the argmax is [pooled maximum > 0]) and spares the ReLU its pass.
+            var relu = !accumulate && x.GradFn is IReluOutputNode { ReluOutput: true } r ? r : null;
+            MaxPool2DKernel.Backward(dy.Span, argmax.IntSpan, dx.Span, g, accumulate, relu is null ? default : output.Span);
+            relu?.GradientMasked(dx);
         }
     }
 }

@@ -25,18 +25,24 @@ internal static unsafe class MaxPool2DKernel
     /// dx[argmax[i]] += dy[i] (argmax −1: no input element; skipped); without
     /// <paramref name="accumulate"/>, dx is overwritten (zero where no gradient is routed).
     /// Spread over images; argmax must come from <see cref="Forward"/> with the same geometry.
+    /// With <paramref name="pooled"/> (the forward's output y) the gradient also goes through the
+    /// ReLU whose output was pooled: dx[argmax[i]] += y[i] &gt; 0 ? dy[i] : 0, which is the ReLU mask
+    /// of that input element, since y[i] is its value (<see cref="NaiveMaxPool2D.BackwardThroughRelu"/>).
     /// </summary>
-    public static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx, in Pool2DGeometry g, bool accumulate = true)
+    public static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx, in Pool2DGeometry g, bool accumulate = true,
+        ReadOnlySpan<float> pooled = default)
     {
         g.Validate();
         if (dy.Length < g.OutputLength || argmax.Length < g.OutputLength)
             throw new ArgumentException($"dy has {dy.Length} and argmax {argmax.Length} elements; geometry {g} needs {g.OutputLength}.");
         if (dx.Length < g.InputLength)
             throw new ArgumentException($"dx has {dx.Length} elements; geometry {g} needs {g.InputLength}.", nameof(dx));
+        if (!pooled.IsEmpty && pooled.Length < g.OutputLength)
+            throw new ArgumentException($"pooled has {pooled.Length} elements; geometry {g} needs {g.OutputLength}.", nameof(pooled));
         int misrouted;
-        fixed (float* pdy = dy, pdx = dx)
+        fixed (float* pdy = dy, pdx = dx, ppooled = pooled)
         fixed (int* pa = argmax)
-            misrouted = MaxPoolBackward.Run(pdy, pa, pdx, g, accumulate);
+            misrouted = MaxPoolBackward.Run(pdy, pa, pdx, g, accumulate, pooled.IsEmpty ? null : ppooled);
         if (misrouted > 0)
             throw new ArgumentException($"{misrouted} argmax entries point outside their own image for geometry {g}; they were skipped.", nameof(argmax));
     }

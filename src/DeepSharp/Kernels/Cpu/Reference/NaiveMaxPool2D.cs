@@ -39,6 +39,17 @@ internal static class NaiveMaxPool2D
                     }
     }
 
+    /// <summary>
+    /// The max-pool's input gradient carried on through the ReLU that made its input x (x ≥ 0, the
+    /// ReLU's output): dx[argmax[i]] += dy[i] only where x[argmax[i]] &gt; 0. Into a zeroed dx this is
+    /// the pool's scatter followed by the ReLU's mask dx[j] = x[j] &gt; 0 ? dx[j] : 0, bit for bit.
+    /// </summary>
+    public static void BackwardThroughRelu(ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, ReadOnlySpan<float> x, Span<float> dx)
+    {
+        for (int i = 0; i < dy.Length; i++)
+            if (argmax[i] >= 0 && x[argmax[i]] > 0) dx[argmax[i]] += dy[i];
+    }
+
     /// <summary>dx[argmax[i]] += dy[i].</summary>
     public static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx)
     {
