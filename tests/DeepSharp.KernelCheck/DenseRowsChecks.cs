@@ -77,6 +77,36 @@ public static class DenseRowsChecks
         Check.Equal<float>(Run(1), Run(2), "DenseRows 2×5408·5408×130 on 1 and 2 threads");
     }
 
+    /// <summary>
+    /// Call after call (each running its share of blocks the other way round), two wide layers
+    /// taking turns, on one and two threads: every call gives the training path's bits.
+    /// </summary>
+    public static void RepeatedCallsKeepTheirBits()
+    {
+        var layers = new[] { (Rows: 1, In: 5408, Out: 128), (Rows: 2, In: 1100, Out: 96) }.Select((shape, i) =>
+        {
+            var x = Check.Random(shape.Rows * shape.In, 500 + i);
+            var w = Check.Random(shape.In * shape.Out, 600 + i);
+            var bias = Check.Random(shape.Out, 700 + i);
+            var expected = new float[shape.Rows * shape.Out];
+            Gemm.Multiply(false, false, shape.Rows, shape.Out, shape.In, x, shape.In, w, shape.Out, expected, shape.Out, accumulate: false);
+            Reductions.AddBias(expected, bias, shape.Rows, shape.Out);
+            return (shape, x, w, bias, expected);
+        }).ToArray();
+        foreach (int threads in new[] { 1, 2 })
+            ThreadCounts.With(threads, () =>
+            {
+                for (int call = 0; call < 5; call++)
+                    foreach (var (shape, x, w, bias, expected) in layers)
+                    {
+                        var y = new float[shape.Rows * shape.Out];
+                        DenseRows.Forward(shape.Rows, shape.In, shape.Out, x, w, bias, y);
+                        Check.Equal<float>(expected, y, $"DenseRows {shape}, call {call + 1} on {threads} thread(s)");
+                    }
+                return 0;
+            });
+    }
+
     private static void Refused(Action call, string what)
     {
         try { call(); }

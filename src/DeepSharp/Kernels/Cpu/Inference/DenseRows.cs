@@ -7,11 +7,19 @@ namespace DeepSharp.Kernels.Cpu.Inference;
 // --------------------
 // A Dense layer's forward for a few rows (batch-1 inference, a serving request): y = x·W + b with W
 // (in, out) read in place, as GemmSmallM does, with three things that path lacks:
-// - the k blocks (GemmBlocking.Kc rows of W each) are the work items that the worker pool shares
-//   when the layer is big enough (WorkerPool.InlineWork): batch-1 inference of a wide Dense is bound
-//   by streaming W from memory, two cores stream it about twice as fast as one, and each item reads
-//   one contiguous stretch of W. Each block's sums go to a scratch row of their own and are added
-//   in block order afterwards;
+// - the k blocks (GemmBlocking.Kc rows of W each, 128 KB for 128 columns) are cut into one share per
+//   thread when the layer is big enough (WorkerPool.InlineWork): batch-1 inference of a wide Dense
+//   is bound by streaming W (the seed CNN's 5408×128: 2.8 MB, from L3), two cores stream it about
+//   twice as fast as one, and each share is one contiguous stretch of W. Each block's sums go to a
+//   scratch row of their own and are added in block order afterwards, so neither the split nor the
+//   order in which a share runs its blocks changes a bit;
+// - a thread takes the same share call after call (the one it took last, when free) and runs its
+//   blocks in the other direction each time (DenseRowsDirections): the blocks it read last are
+//   still in its core's L2 (1 MB on Zen 4/5) and now come first, instead of being evicted by the
+//   rest of a share that does not fit. Back-to-back batch-1 Predict calls of the seed CNN (1.4 MB
+//   per core at 2 threads) then read ~0.8 MB of each share from L2 instead of L3: process CPU per
+//   call 35 → 29 µs on one thread, 41 → 37 µs on two (bench/sgemm/batch1-probe.cs, shared machine,
+//   load 40–57). Software prefetch 8–32 rows ahead measured no better than the hardware's;
 // - columns that do not fill a vector (a 10-class output layer) run in a vector too: each W row's
 //   load takes a few columns past the end, which are computed and thrown away; where such a load
 //   would run past the end of W (its last rows), the lanes continue in scalar fused multiply-adds;
@@ -67,33 +75,99 @@ internal static unsafe class DenseRows
                 long work = (long)rows * inF * outF;
                 int interleaved = Vector512.IsHardwareAccelerated && outF < 16 && blocks > 1 && work < WorkerPool.InlineWork
                     ? body.InterleavedFullBlocks() : 0;
-                for (int blk = interleaved; blk < blocks && interleaved > 0; blk++) body.Execute(blk);
-                if (interleaved == 0) WorkerPool.Shared.For(blocks, body, work);
+                for (int blk = interleaved; blk < blocks && interleaved > 0; blk++) body.RunBlock(blk);
+                if (interleaved == 0)
+                {
+                    int shares = work < WorkerPool.InlineWork ? 1 : Math.Min(WorkerPool.Shared.ThreadCount, blocks);
+                    body.SetShares(shares);
+                    if (shares == 1) body.Execute(0);
+                    else WorkerPool.Shared.For(shares, body);
+                }
             }
             finally
             {
                 body.Clear();
             }
-            long stride = (long)rows * outF;
-            for (int e = 0; e < stride; e++)
+            AddUp(rows, outF, blocks, sp, bias.Length != 0 ? bp : null, yp);
+        }
+    }
+
+    /// <summary>
+    /// y = the blocks' partial sums added in block order (when there are several; one block wrote y
+    /// itself), then + bias: the same additions element by element as the scalar loop, in vectors.
+    /// </summary>
+    private static void AddUp(int rows, int outF, int blocks, float* partials, float* bias, float* y)
+    {
+        long stride = (long)rows * outF;
+        for (int i = 0; i < rows; i++)
+        {
+            float* yr = y + (long)i * outF, pr = partials + (long)i * outF;
+            int j = 0;
+            if (Vector512.IsHardwareAccelerated)
             {
-                if (blocks > 1)
+                for (; j + 16 <= outF; j += 16)
                 {
-                    float sum = sp[e];
-                    for (int blk = 1; blk < blocks; blk++) sum += sp[blk * stride + e];
-                    yp[e] = sum;
+                    var sum = blocks > 1 ? Vector512.Load(pr + j) : Vector512.Load(yr + j);
+                    for (int blk = 1; blk < blocks; blk++) sum += Vector512.Load(pr + blk * stride + j);
+                    if (bias is not null) sum += Vector512.Load(bias + j);
+                    sum.Store(yr + j);
                 }
-                if (bias.Length != 0) yp[e] += bp[e % outF];
+            }
+            for (; j < outF; j++)
+            {
+                float sum = blocks > 1 ? pr[j] : yr[j];
+                for (int blk = 1; blk < blocks; blk++) sum += pr[blk * stride + j];
+                if (bias is not null) sum += bias[j];
+                yr[j] = sum;
             }
         }
     }
 
-    /// <summary>One k block of W, all rows and columns: the pool's work item.</summary>
+    /// <summary>
+    /// One share of W's k blocks per thread: the pool's work item (see the notes above). A thread
+    /// takes the share it took last time when it is free, and runs its blocks in the other direction
+    /// than last time when the weights are the same, so that the blocks it read last (still in its
+    /// core's L2) come first.
+    /// </summary>
     private sealed class BlockBody : IParallelBody
     {
         private int _rows, _inF, _outF;
         private float* _x, _w, _out;
         private long _wLength;
+        private int _shares;
+        private int[] _taken = new int[2];
+
+        [ThreadStatic] private static int t_share;
+
+        public void SetShares(int shares)
+        {
+            _shares = shares;
+            if (_taken.Length < shares) _taken = new int[shares];
+            Array.Clear(_taken, 0, shares);
+        }
+
+        /// <summary>Runs one share of the blocks: this thread's last one if it is still free, else the first free one.</summary>
+        public void Execute(int index)
+        {
+            int share = t_share;
+            if (share >= _shares || Interlocked.Exchange(ref _taken[share], 1) != 0)
+            {
+                share = 0;
+                while (Interlocked.Exchange(ref _taken[share], 1) != 0) share++;
+            }
+            int blocks = (_inF + GemmBlocking.Kc - 1) / GemmBlocking.Kc;
+            int first = ShareStart(share, blocks), end = ShareStart(share + 1, blocks);
+            bool backward = DenseRowsDirections.Flip((nint)_w, share);
+            if (_shares > 1) t_share = share;
+            if (backward)
+                for (int blk = end - 1; blk >= first; blk--) RunBlock(blk);
+            else
+                for (int blk = first; blk < end; blk++) RunBlock(blk);
+        }
+
+        /// <summary>The first block of share <paramref name="share"/>: shares as equal in rows of W as whole blocks allow.</summary>
+        private int ShareStart(int share, int blocks) =>
+            share >= _shares ? blocks : (int)Math.Min(blocks, ((long)share * _inF / _shares + GemmBlocking.Kc / 2) / GemmBlocking.Kc);
 
         public void Set(int rows, int inF, int outF, float* x, float* w, long wLength, float* output)
         {
@@ -108,7 +182,8 @@ internal static unsafe class DenseRows
             _x = _w = _out = null;
         }
 
-        public void Execute(int index)
+        /// <summary>One k block of W, all rows and columns, into its own rows of the output.</summary>
+        public void RunBlock(int index)
         {
             int pc = index * GemmBlocking.Kc, kc = Math.Min(GemmBlocking.Kc, _inF - pc);
             float* b = _w + pc * (long)_outF;
