@@ -31,8 +31,10 @@ public static partial class Ops
         if (plan.FusedSteps)
         {
             using var steps = new LstmSteps(recurrentKernel.Span, batch, units, args.Activation, args.RecurrentActivation, WorkerPool.Shared.ThreadCount, backward: false);
+            // Without initial states the first step starts from h = 0: its product is skipped.
+            bool zeroStart = args.InitialStates is null;
             for (int s = 0; s < time; s++)
-                steps.Forward(hs.Slice(s * block, block), cs.Slice(s * block, block), gs.Slice(s * batch * width, batch * width),
+                steps.Forward(s == 0 && zeroStart ? default : hs.Slice(s * block, block), cs.Slice(s * block, block), gs.Slice(s * batch * width, batch * width),
                     cs.Slice((s + 1) * block, block), hs.Slice((s + 1) * block, block));
             var packed = plan.Pack(h, c);
             return plan.NeedsGrad(bias) ? new LstmNode(plan, bias, gates, h, c).Attach(packed) : packed;
@@ -75,16 +77,20 @@ public static partial class Ops
             var cs = c.Span;
             var dgs = dGates.Span;
             int h0 = plan.InitialStateInput(0, bias);
+            var dW = GradOf(1);
+            var dU = GradOf(2);
+            GemmPackedB? packedGates = null;
             using (var steps = new LstmSteps(plan.RecurrentKernel.Span, batch, units, plan.Args.Activation, plan.Args.RecurrentActivation,
-                WorkerPool.Shared.ThreadCount, backward: true))
+                WorkerPool.Shared.ThreadCount, backward: true, packedGateSteps: dW is not null && dU is not null ? time : 0))
             {
                 for (int s = time - 1; s >= 0; s--)
                 {
                     var next = s == time - 1 ? default : dgs.Slice((s + 1) * batch * width, batch * width);
                     var dyRows = plan.OutputGradientRows(s, dy, out int stride);
                     steps.Backward(next, dyRows, stride, gs.Slice(s * batch * width, batch * width), cs.Slice(s * block, block),
-                        cs.Slice((s + 1) * block, block), dh.Span, dc.Span, dgs.Slice(s * batch * width, batch * width));
+                        cs.Slice((s + 1) * block, block), dh.Span, dc.Span, dgs.Slice(s * batch * width, batch * width), s);
                 }
+                packedGates = steps.TakeGateGradients();
                 if (h0 >= 0 && GradOf(h0) is { } dh0)
                 {
                     steps.TransposedProduct(dgs[..(batch * width)], dh.Span);
@@ -92,7 +98,8 @@ public static partial class Ops
                 }
             }
             if (h0 >= 0 && GradOf(h0 + 1) is { } dc0) TensorPrimitives.Add(dc0.Span, dc.Span, dc0.Span);
-            plan.WeightGradients(dgs, h, GradOf(1), GradOf(2));
+            try { plan.WeightGradients(dgs, h, dW, dU, packedGates); }
+            finally { LstmSteps.ReturnGateGradients(packedGates); }
             var db = bias is not null && GradOf(3) is { } g ? g.Span : default;
             plan.InputGradients(dgs, GradOf(0), null, db);
         }
