@@ -35,7 +35,7 @@ var dInputs = new float[T * B * F];
 var cellH = new float[T * B * U];
 using var packedU = GemmPackedB.Pack(false, U, G, u, G);
 using var packedUt = GemmPackedB.Pack(true, G, U, u, G);
-GemmPackedB? packedDz = null, stepPacked = null;
+GemmPackedB? packedDz = null;
 var act = CellActivation.Tanh;
 var ract = CellActivation.Sigmoid;
 
@@ -79,20 +79,6 @@ var phases = new (string Name, double Flop, Action Run)[]
             s.Backward(next, dy.AsSpan(t * U), T * U, gs.Slice(t * B * G, B * G), cs.Slice(t * B * U, B * U), cs.Slice((t + 1) * B * U, B * U), dh, dc, dgs.Slice(t * B * G, B * G));
         }
     }),
-    ("bwd 64 steps, gate gradients also packed", 2.0 * (T - 1) * B * U * G, () =>
-    {
-        Array.Clear(dh); Array.Clear(dc);
-        using var s = new LstmSteps(u, B, U, act, ract, threads, backward: true, packedGateSteps: T);
-        var gs = gates.AsSpan(); var cs = c.AsSpan(); var dgs = dGates.AsSpan();
-        for (int t = T - 1; t >= 0; t--)
-        {
-            var next = t == T - 1 ? default : dgs.Slice((t + 1) * B * G, B * G);
-            s.Backward(next, dy.AsSpan(t * U), T * U, gs.Slice(t * B * G, B * G), cs.Slice(t * B * U, B * U), cs.Slice((t + 1) * B * U, B * U), dh, dc, dgs.Slice(t * B * G, B * G), t);
-        }
-        LstmSteps.ReturnGateGradients(stepPacked);
-        stepPacked = s.TakeGateGradients();
-    }),
-    ("  dW|dU GEMM on the steps' packed dZ", 2.0 * T * B * (F + U) * G, () => Gemm.Multiply(true, F + U, both, F + U, stepPacked!, sum, G, accumulate: false)),
     ("bwd side-by-side copy", 0, () =>
     {
         int width = F + U;

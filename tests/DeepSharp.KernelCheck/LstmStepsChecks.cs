@@ -59,32 +59,6 @@ public static class LstmStepsChecks
         if (!shortSpan || !wrongWay) throw new CheckFailedException($"LSTM steps: short span threw {shortSpan}, backward call on a forward instance threw {wrongWay}.");
     }
 
-    /// <summary>
-    /// The gate gradients the backward steps collect in the GEMM's packed layout are, bit for bit,
-    /// what GemmPackedB.Pack makes of the row-major ones, at 1–3 threads, over more rows than one
-    /// k block (Kc); unit counts off the slice width collect nothing.
-    /// </summary>
-    public static unsafe void PackedGateGradientsMatchPack()
-    {
-        int seed = 900;
-        foreach (var (batch, units, steps) in new[] { (9, 32, 3), (13, 64, 25), (1, 96, 5), (33, 128, 9) })
-            foreach (int threads in new[] { 1, 2, 3 })
-            {
-                var problem = new Sequence(batch, units, CellActivation.Tanh, CellActivation.Sigmoid, seed += 10, steps);
-                var (_, backward, packed) = problem.RunCollecting(threads);
-                using (packed)
-                {
-                    if (packed is null) throw new CheckFailedException($"LSTM steps batch={batch} units={units}: no packed gate gradients collected.");
-                    int width = 4 * units;
-                    using var expected = GemmPackedB.Pack(false, steps * batch, width, backward.AsSpan(0, steps * batch * width), width);
-                    Check.Equal<float>(new ReadOnlySpan<float>(expected.Block(0), (int)expected.Floats), new ReadOnlySpan<float>(packed.Block(0), (int)packed.Floats),
-                        $"LSTM steps batch={batch} units={units} steps={steps} threads={threads}: packed gate gradients vs GemmPackedB.Pack");
-                }
-            }
-        using var odd = new LstmSteps(new float[40 * 160], batch: 9, units: 40, CellActivation.Tanh, CellActivation.Sigmoid, threads: 2, backward: true, packedGateSteps: 3);
-        if (odd.PacksGateGradients) throw new CheckFailedException("LSTM steps: 40 units (not whole slices) collected packed gate gradients.");
-    }
-
     /// <summary>A step from an empty (zero) previous state gives the values of one from an explicit zero state.</summary>
     public static void ZeroStateSkipsTheProduct()
     {
@@ -121,39 +95,30 @@ public static class LstmStepsChecks
     }
 
     /// <summary>A random sequence: inputs' projections, U, initial states and output gradients.</summary>
-    private sealed class Sequence(int batch, int units, CellActivation act, CellActivation rec, int seed, int stepCount = LstmStepsChecks.Steps)
+    private sealed class Sequence(int batch, int units, CellActivation act, CellActivation rec, int seed)
     {
         private readonly float[] _u = Scaled(Check.Random(units * 4 * units, seed), 1f / MathF.Sqrt(Math.Max(units, 1)));
-        private readonly float[] _xw = Check.Random(stepCount * batch * 4 * units, seed + 1);
+        private readonly float[] _xw = Check.Random(Steps * batch * 4 * units, seed + 1);
         private readonly float[] _h0 = Check.Random(batch * units, seed + 2);
         private readonly float[] _c0 = Check.Random(batch * units, seed + 3);
-        private readonly float[] _dy = Check.Random(stepCount * batch * units, seed + 4);
+        private readonly float[] _dy = Check.Random(Steps * batch * units, seed + 4);
         private readonly float[] _dhLast = Check.Random(batch * units, seed + 5);
         private readonly float[] _dcLast = Check.Random(batch * units, seed + 6);
 
         /// <summary>Forward: every step's gates, c and h; backward: every step's dz, then dh(0) and dc(0).</summary>
         public (float[] Forward, float[] Backward) Run(Path path, int threads) =>
-            ThreadCounts.With(threads, () =>
-            {
-                var (forward, backward, packed) = RunAll(path, threads, collect: false);
-                packed?.Dispose();
-                return (forward, backward);
-            });
+            ThreadCounts.With(threads, () => RunAll(path, threads));
 
-        /// <summary>The fused path with the backward steps also collecting the packed gate gradients.</summary>
-        public (float[] Forward, float[] Backward, GemmPackedB? Packed) RunCollecting(int threads) =>
-            ThreadCounts.With(threads, () => RunAll(Path.Fused, threads, collect: true));
-
-        private (float[] Forward, float[] Backward, GemmPackedB? Packed) RunAll(Path path, int threads, bool collect)
+        private (float[] Forward, float[] Backward) RunAll(Path path, int threads)
         {
             int block = batch * units, width = 4 * units;
             var gates = (float[])_xw.Clone();
-            var h = new float[(stepCount + 1) * block];
-            var c = new float[(stepCount + 1) * block];
+            var h = new float[(Steps + 1) * block];
+            var c = new float[(Steps + 1) * block];
             _h0.CopyTo(h, 0);
             _c0.CopyTo(c, 0);
             using (var steps = new LstmSteps(_u, batch, units, act, rec, threads, backward: false))
-                for (int s = 0; s < stepCount; s++)
+                for (int s = 0; s < Steps; s++)
                 {
                     var g = gates.AsSpan(s * batch * width, batch * width);
                     var hPrev = h.AsSpan(s * block, block);
@@ -173,24 +138,23 @@ public static class LstmStepsChecks
                     }
                 }
 
-            var dGates = new float[stepCount * batch * width];
+            var dGates = new float[Steps * batch * width];
             var dh = (float[])_dhLast.Clone();
             var dc = (float[])_dcLast.Clone();
             var dcPrev = new float[block];
-            GemmPackedB? packed = null;
-            using (var steps = new LstmSteps(_u, batch, units, act, rec, threads, backward: true, packedGateSteps: collect ? stepCount : 0))
+            using (var steps = new LstmSteps(_u, batch, units, act, rec, threads, backward: true))
             {
-                for (int s = stepCount - 1; s >= 0; s--)
+                for (int s = Steps - 1; s >= 0; s--)
                 {
-                    var next = s == stepCount - 1 ? default : dGates.AsSpan((s + 1) * batch * width, batch * width);
+                    var next = s == Steps - 1 ? default : dGates.AsSpan((s + 1) * batch * width, batch * width);
                     var dz = dGates.AsSpan(s * batch * width, batch * width);
                     var g = gates.AsSpan(s * batch * width, batch * width);
                     var cPrev = c.AsSpan(s * block, block);
                     var cNew = c.AsSpan((s + 1) * block, block);
-                    var dy = batch == 0 ? default : _dy.AsSpan(s * units); // sample b's row at b·stepCount·units, as in (batch, time, units)
+                    var dy = batch == 0 ? default : _dy.AsSpan(s * units); // sample b's row at b·Steps·units, as in (batch, time, units)
                     if (path == Path.Fused)
                     {
-                        steps.Backward(next, dy, stepCount * units, g, cPrev, cNew, dh, dc, dz, s);
+                        steps.Backward(next, dy, Steps * units, g, cPrev, cNew, dh, dc, dz);
                         continue;
                     }
                     if (!next.IsEmpty)
@@ -199,17 +163,16 @@ public static class LstmStepsChecks
                         else NaiveGemm.Multiply(false, true, batch, units, width, next.ToArray(), width, _u, width, dh, units, accumulate: false);
                     }
                     for (int b = 0; b < batch; b++)
-                        for (int j = 0; j < units; j++) dh[b * units + j] += dy[b * stepCount * units + j];
+                        for (int j = 0; j < units; j++) dh[b * units + j] += dy[b * Steps * units + j];
                     if (path == Path.Unsplit) LstmCell.Backward(g, cPrev, cNew, dh, dc, dcPrev, dz, batch, units, act, rec);
                     else NaiveLstmCell.Backward(g, cPrev, cNew, dh, dc, dcPrev, dz, batch, units, act, rec);
                     (dc, dcPrev) = (dcPrev, dc);
                 }
-                packed = steps.TakeGateGradients();
                 if (path == Path.Fused) steps.TransposedProduct(dGates.AsSpan(0, batch * width), dh);
                 else if (path == Path.Unsplit) Gemm.Multiply(false, true, batch, units, width, dGates, width, _u, width, dh, units, accumulate: false);
                 else NaiveGemm.Multiply(false, true, batch, units, width, dGates.AsSpan(0, batch * width).ToArray(), width, _u, width, dh, units, accumulate: false);
             }
-            return ([.. gates, .. c, .. h], [.. dGates, .. dh, .. dc], packed);
+            return ([.. gates, .. c, .. h], [.. dGates, .. dh, .. dc]);
         }
     }
 }

@@ -77,20 +77,16 @@ public static partial class Ops
             var cs = c.Span;
             var dgs = dGates.Span;
             int h0 = plan.InitialStateInput(0, bias);
-            var dW = GradOf(1);
-            var dU = GradOf(2);
-            GemmPackedB? packedGates = null;
             using (var steps = new LstmSteps(plan.RecurrentKernel.Span, batch, units, plan.Args.Activation, plan.Args.RecurrentActivation,
-                WorkerPool.Shared.ThreadCount, backward: true, packedGateSteps: dW is not null && dU is not null ? time : 0))
+                WorkerPool.Shared.ThreadCount, backward: true))
             {
                 for (int s = time - 1; s >= 0; s--)
                 {
                     var next = s == time - 1 ? default : dgs.Slice((s + 1) * batch * width, batch * width);
                     var dyRows = plan.OutputGradientRows(s, dy, out int stride);
                     steps.Backward(next, dyRows, stride, gs.Slice(s * batch * width, batch * width), cs.Slice(s * block, block),
-                        cs.Slice((s + 1) * block, block), dh.Span, dc.Span, dgs.Slice(s * batch * width, batch * width), s);
+                        cs.Slice((s + 1) * block, block), dh.Span, dc.Span, dgs.Slice(s * batch * width, batch * width));
                 }
-                packedGates = steps.TakeGateGradients();
                 if (h0 >= 0 && GradOf(h0) is { } dh0)
                 {
                     steps.TransposedProduct(dgs[..(batch * width)], dh.Span);
@@ -98,8 +94,7 @@ public static partial class Ops
                 }
             }
             if (h0 >= 0 && GradOf(h0 + 1) is { } dc0) TensorPrimitives.Add(dc0.Span, dc.Span, dc0.Span);
-            try { plan.WeightGradients(dgs, h, dW, dU, packedGates); }
-            finally { LstmSteps.ReturnGateGradients(packedGates); }
+            plan.WeightGradients(dgs, h, GradOf(1), GradOf(2));
             var db = bias is not null && GradOf(3) is { } g ? g.Span : default;
             plan.InputGradients(dgs, GradOf(0), null, db);
         }

@@ -323,11 +323,9 @@ internal sealed class RecurrentPlan
     /// (F + U, T·B)·(T·B, GU), when both are wanted: the (T·B, GU) gate gradients, the operand that
     /// streams from memory, are then packed and read once instead of twice. Each element is summed
     /// in the same order as by two separate products; the sum is formed apart and then added, which
-    /// gives the same bits when the gradients start at zero. <paramref name="packedDPre"/>, when
-    /// given, is dPre already packed as the product's B (LstmSteps collects it step by step); the
-    /// product then reads it instead of packing dPre, with the same bits.
+    /// gives the same bits when the gradients start at zero.
     /// </summary>
-    public void WeightGradients(ReadOnlySpan<float> dPre, Tensor h, Tensor? dW, Tensor? dU, GemmPackedB? packedDPre = null)
+    public void WeightGradients(ReadOnlySpan<float> dPre, Tensor h, Tensor? dW, Tensor? dU)
     {
         int rows = Time * Batch;
         if (dW is null || dU is null)
@@ -348,10 +346,7 @@ internal sealed class RecurrentPlan
             previous.Slice(r * Units, Units).CopyTo(both.Slice(r * width + Features, Units));
         }
         var sum = Tensor.Temp(new Shape(width, GateWidth));
-        if (packedDPre is not null && packedDPre.K == rows && packedDPre.N == GateWidth)
-            Gemm.Multiply(true, width, both, width, packedDPre, sum.Span, GateWidth, accumulate: false);
-        else
-            Gemm.Multiply(true, false, width, GateWidth, rows, both, width, dPre, GateWidth, sum.Span, GateWidth, accumulate: false);
+        Gemm.Multiply(true, false, width, GateWidth, rows, both, width, dPre, GateWidth, sum.Span, GateWidth, accumulate: false);
         var s = sum.Span;
         TensorPrimitives.Add(dW.Span, s[..(Features * GateWidth)], dW.Span);
         TensorPrimitives.Add(dU.Span, s[(Features * GateWidth)..], dU.Span);

@@ -67,18 +67,6 @@ internal sealed unsafe class GemmPackedB : IDisposable
         return packed;
     }
 
-    /// <summary>
-    /// Room for op(B) (k×n) in the layout <see cref="Pack"/> writes, for a producer that writes the
-    /// panels itself through <see cref="Block"/> (an LSTM's gate gradients, step by step). The
-    /// contents start undefined: the producer writes every element, zero padding included.
-    /// </summary>
-    public static GemmPackedB Allocate(int k, int n)
-    {
-        if (k < 0 || n < 0) throw new ArgumentOutOfRangeException(nameof(k), $"GemmPackedB sizes must be non-negative: k={k}, n={n}.");
-        var kind = GemmKernels.Current;
-        return new GemmPackedB(kind, k, n, GemmKernels.Nr(kind));
-    }
-
     /// <summary>Whether <see cref="Dispose"/> has freed the data.</summary>
     public bool IsDisposed => _data is null;
 

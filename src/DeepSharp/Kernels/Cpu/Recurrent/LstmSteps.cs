@@ -19,15 +19,6 @@ namespace DeepSharp.Kernels.Cpu;
 // element takes the same vector path. The results are bit-identical for any thread count, and to
 // the unsplit product (Gemm.Multiply) followed by the whole-row cell. With units not a multiple
 // of SliceUnits the step runs as a single task (the whole product, then the cell).
-// Gate gradients for the weight gradient: dW and dU come from one product [inputs | h]ᵀ·dZ over
-// all T·B rows, whose B operand is the (T·B, 4U) gate gradients. Packing that 8 MB operand (at
-// 256 units, batch 32, 64 steps) is a serial-looking pass of its own inside the GEMM; instead each
-// worker copies the rows it has just written, still in L1, into the GEMM's packed layout
-// (GemmPackedB: k blocks of Kc rows, panels of Nr columns): with slices whole multiples of 32
-// units every gate's run of a slice is whole panels, so each row is a few contiguous Nr-float
-// copies. The GEMM then reads the prepacked B, which gives the same bits as packing it there.
-// The packed buffer is kept for the next backward pass (one spare, process-wide): a fresh one costs
-// its page faults on every pass (8 MB: ~3 ms of CPU time, more than the packing it saves).
 // A first step from a zero state (no initial state given) skips its product: h·U is exactly zero.
 
 /// <summary>
@@ -42,13 +33,13 @@ internal sealed unsafe class LstmSteps : IParallelBody, IDisposable
 
     private readonly int _batch, _units, _tasks;
     private readonly CellActivation _activation, _recurrentActivation;
-    private GemmPackedB? _packed, _packedTransposed, _packedGateGradients;
+    private GemmPackedB? _packed, _packedTransposed;
 
     // The step being run (set by Forward/Backward while their spans are pinned).
     private bool _backward;
     private float* _hPrev, _cPrev, _gates, _c, _h;
     private float* _dGatesNext, _dy, _dh, _dc, _dGates;
-    private int _dyStride, _step;
+    private int _dyStride;
 
     /// <param name="recurrentKernel">U, (units, 4·units), gate blocks i, f, c, o (Keras's layout); packed here.</param>
     /// <param name="batch">Rows of every step.</param>
@@ -57,11 +48,8 @@ internal sealed unsafe class LstmSteps : IParallelBody, IDisposable
     /// <param name="recurrentActivation">Keras's recurrent activation (the gates).</param>
     /// <param name="threads">Workers to split a step over (at most; the split is by whole slices).</param>
     /// <param name="backward">Pack Uᵀ for <see cref="Backward"/> and <see cref="TransposedProduct"/>, else U for <see cref="Forward"/>.</param>
-    /// <param name="packedGateSteps">Backward only: when positive and units are a multiple of
-    /// <see cref="SliceUnits"/>, also collect the gate gradients of that many steps in the GEMM's
-    /// packed layout (<see cref="TakeGateGradients"/>), each step's rows at step·batch.</param>
     public LstmSteps(ReadOnlySpan<float> recurrentKernel, int batch, int units,
-        CellActivation activation, CellActivation recurrentActivation, int threads, bool backward, int packedGateSteps = 0)
+        CellActivation activation, CellActivation recurrentActivation, int threads, bool backward)
     {
         if (batch < 0 || units < 0 || threads < 1)
             throw new ArgumentOutOfRangeException(nameof(batch), $"LSTM steps need batch ≥ 0, units ≥ 0 and threads ≥ 1; got batch={batch}, units={units}, threads={threads}.");
@@ -74,40 +62,6 @@ internal sealed unsafe class LstmSteps : IParallelBody, IDisposable
         _tasks = units % SliceUnits == 0 ? Math.Max(1, Math.Min(threads, units / SliceUnits)) : 1;
         if (backward) _packedTransposed = GemmPackedB.Pack(true, 4 * units, units, recurrentKernel, 4 * units);
         else _packed = GemmPackedB.Pack(false, units, 4 * units, recurrentKernel, 4 * units);
-        if (backward && packedGateSteps > 0 && units > 0 && units % SliceUnits == 0 && batch > 0)
-            _packedGateGradients = RentGateGradients(checked(packedGateSteps * batch), 4 * units);
-    }
-
-    private static GemmPackedB? s_spareGateGradients;
-
-    private static GemmPackedB RentGateGradients(int k, int n)
-    {
-        var spare = Interlocked.Exchange(ref s_spareGateGradients, null);
-        if (spare is not null && !spare.IsDisposed && spare.K == k && spare.N == n && spare.Kind == GemmKernels.Current) return spare;
-        spare?.Dispose();
-        return GemmPackedB.Allocate(k, n);
-    }
-
-    /// <summary>Hands packed gate gradients from <see cref="TakeGateGradients"/> back for the next backward pass to reuse (null: nothing).</summary>
-    public static void ReturnGateGradients(GemmPackedB? packed)
-    {
-        if (packed is null || packed.IsDisposed) return;
-        Interlocked.Exchange(ref s_spareGateGradients, packed)?.Dispose();
-    }
-
-    /// <summary>Whether <see cref="Backward"/> collects the gate gradients in packed form.</summary>
-    public bool PacksGateGradients => _packedGateGradients is not null;
-
-    /// <summary>
-    /// The gate gradients of every step, (steps·batch, 4U) packed as op(B) of a GEMM, once
-    /// <see cref="Backward"/> has run for every step (null when not collected). The caller owns
-    /// hands it back with <see cref="ReturnGateGradients"/> (or disposes it).
-    /// </summary>
-    public GemmPackedB? TakeGateGradients()
-    {
-        var packed = _packedGateGradients;
-        _packedGateGradients = null;
-        return packed;
     }
 
     /// <summary>Tasks each step is cut into (1 when it is not split).</summary>
@@ -149,17 +103,13 @@ internal sealed unsafe class LstmSteps : IParallelBody, IDisposable
     /// dGatesNext·Uᵀ; then ∂L/∂(this step's output) is added from <paramref name="dy"/> (row b at
     /// b·<paramref name="dyStride"/>; empty when the step has no output). Then the cell backward
     /// (<see cref="LstmCell.Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, int, int, CellActivation, CellActivation)"/>)
-    /// turns <paramref name="dc"/> into ∂L/∂c_prev in place and writes <paramref name="dGates"/> (B, 4U),
-    /// and, when <see cref="PacksGateGradients"/>, copies it into the packed gate gradients at rows
-    /// <paramref name="step"/>·B.
+    /// turns <paramref name="dc"/> into ∂L/∂c_prev in place and writes <paramref name="dGates"/> (B, 4U).
     /// </summary>
     public void Backward(ReadOnlySpan<float> dGatesNext, ReadOnlySpan<float> dy, int dyStride,
         ReadOnlySpan<float> gates, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> c,
-        Span<float> dh, Span<float> dc, Span<float> dGates, int step = 0)
+        Span<float> dh, Span<float> dc, Span<float> dGates)
     {
         int block = _batch * _units;
-        if (_packedGateGradients is { } packed && (step < 0 || (long)(step + 1) * _batch > packed.K))
-            throw new ArgumentOutOfRangeException(nameof(step), $"LSTM steps: step {step} is outside the {packed.K / Math.Max(1, _batch)} steps whose gate gradients are collected.");
         if (!dGatesNext.IsEmpty) Require(dGatesNext.Length, 4 * block, nameof(dGatesNext));
         if (!dy.IsEmpty && (dyStride < _units || dy.Length < (long)(_batch - 1) * dyStride + _units))
             throw new ArgumentException($"LSTM steps: output gradient of {dy.Length} floats with row stride {dyStride} is too short for {_batch} rows of {_units}.", nameof(dy));
@@ -183,7 +133,6 @@ internal sealed unsafe class LstmSteps : IParallelBody, IDisposable
             _dh = pdh;
             _dc = pdc;
             _dGates = pdg;
-            _step = step;
             try { WorkerPool.Shared.For(_tasks, this); }
             finally { Clear(); }
         }
@@ -237,29 +186,6 @@ internal sealed unsafe class LstmSteps : IParallelBody, IDisposable
         LstmCell.Backward(new ReadOnlySpan<float>(_gates, 4 * block), new ReadOnlySpan<float>(_cPrev, block), new ReadOnlySpan<float>(_c, block),
             new ReadOnlySpan<float>(_dh, block), dc, dc, new Span<float>(_dGates, 4 * block), _batch, _units, first, count,
             _activation, _recurrentActivation);
-        if (_packedGateGradients is not null) CopyToPanels(first, count);
-    }
-
-    /// <summary>
-    /// Copies units first .. first + count − 1 of every gate of this step's gate gradients into the
-    /// packed layout: row k = step·B + b goes to k block pc = k − k mod Kc, column j to panel j / Nr
-    /// at (j / Nr)·Nr·kc = j·kc (j a multiple of Nr), row offset (k − pc)·Nr.
-    /// </summary>
-    private void CopyToPanels(int first, int count)
-    {
-        var packed = _packedGateGradients!;
-        int nr = GemmKernels.Nr(packed.Kind), width = 4 * _units;
-        for (int b = 0; b < _batch; b++)
-        {
-            int k = _step * _batch + b;
-            int pc = k / GemmBlocking.Kc * GemmBlocking.Kc;
-            int kc = Math.Min(GemmBlocking.Kc, packed.K - pc);
-            float* dst = packed.Block(pc) + (nint)(k - pc) * nr;
-            float* src = _dGates + (nint)b * width;
-            for (int q = 0; q < 4; q++)
-                for (int j = q * _units + first, end = j + count; j < end; j += nr)
-                    new ReadOnlySpan<float>(src + j, nr).CopyTo(new Span<float>(dst + (nint)j * kc, nr));
-        }
     }
 
     /// <summary>C[:, c0..c1] (+)= A·B over all rows, B packed: one column region of the GEMM driver.</summary>
@@ -308,7 +234,5 @@ internal sealed unsafe class LstmSteps : IParallelBody, IDisposable
         _packed = null;
         _packedTransposed?.Dispose();
         _packedTransposed = null;
-        ReturnGateGradients(_packedGateGradients);
-        _packedGateGradients = null;
     }
 }
