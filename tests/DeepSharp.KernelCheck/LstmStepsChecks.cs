@@ -59,6 +59,33 @@ public static class LstmStepsChecks
         if (!shortSpan || !wrongWay) throw new CheckFailedException($"LSTM steps: short span threw {shortSpan}, backward call on a forward instance threw {wrongWay}.");
     }
 
+    /// <summary>A step from an empty (zero) previous state gives the values of one from an explicit zero state.</summary>
+    public static void ZeroStateSkipsTheProduct()
+    {
+        foreach (var (batch, units) in new[] { (9, 64), (3, 33), (17, 128) })
+            foreach (int threads in new[] { 1, 2 })
+            {
+                int block = batch * units, width = 4 * units;
+                var u = Check.Random(units * width, 31);
+                var xw = Check.Random(batch * width, 32);
+                var cPrev = Check.Random(block, 33);
+                float[] Step(bool empty) => ThreadCounts.With<float[]>(threads, () =>
+                {
+                    var gates = (float[])xw.Clone();
+                    var c = new float[block];
+                    var h = new float[block];
+                    using var steps = new LstmSteps(u, batch, units, CellActivation.Tanh, CellActivation.Sigmoid, threads, backward: false);
+                    steps.Forward(empty ? default : new float[block], cPrev, gates, c, h);
+                    return [.. gates, .. c, .. h];
+                });
+                var zero = Step(empty: false);
+                var skipped = Step(empty: true);
+                for (int i = 0; i < zero.Length; i++)
+                    if (zero[i] != skipped[i]) // == : +0 and −0 (a skipped product adds no zero) are the same value
+                        throw new CheckFailedException($"LSTM steps batch={batch} units={units} threads={threads}: zero-state step differs at {i}: {skipped[i]} vs {zero[i]}.");
+            }
+    }
+
     private enum Path { Naive, Unsplit, Fused }
 
     private static float[] Scaled(float[] x, float scale)

@@ -31,8 +31,10 @@ public static partial class Ops
         if (plan.FusedSteps)
         {
             using var steps = new LstmSteps(recurrentKernel.Span, batch, units, args.Activation, args.RecurrentActivation, WorkerPool.Shared.ThreadCount, backward: false);
+            // Without initial states the first step starts from h = 0: its product is skipped.
+            bool zeroStart = args.InitialStates is null;
             for (int s = 0; s < time; s++)
-                steps.Forward(hs.Slice(s * block, block), cs.Slice(s * block, block), gs.Slice(s * batch * width, batch * width),
+                steps.Forward(s == 0 && zeroStart ? default : hs.Slice(s * block, block), cs.Slice(s * block, block), gs.Slice(s * batch * width, batch * width),
                     cs.Slice((s + 1) * block, block), hs.Slice((s + 1) * block, block));
             var packed = plan.Pack(h, c);
             return plan.NeedsGrad(bias) ? new LstmNode(plan, bias, gates, h, c).Attach(packed) : packed;

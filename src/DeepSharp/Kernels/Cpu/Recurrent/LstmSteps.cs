@@ -19,6 +19,7 @@ namespace DeepSharp.Kernels.Cpu;
 // element takes the same vector path. The results are bit-identical for any thread count, and to
 // the unsplit product (Gemm.Multiply) followed by the whole-row cell. With units not a multiple
 // of SliceUnits the step runs as a single task (the whole product, then the cell).
+// A first step from a zero state (no initial state given) skips its product: h·U is exactly zero.
 
 /// <summary>
 /// Runs the time steps of one LSTM sequence, forward or backward, with each step's recurrent
@@ -71,11 +72,12 @@ internal sealed unsafe class LstmSteps : IParallelBody, IDisposable
     /// gates, as <see cref="Gemm.Multiply(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, bool)"/>
     /// (gates += hPrev·U) followed by <see cref="LstmCell.Forward(Span{float}, ReadOnlySpan{float}, Span{float}, Span{float}, int, int, CellActivation, CellActivation)"/>
     /// would leave it; writes the new states <paramref name="c"/> and <paramref name="h"/> (B, U).
+    /// An empty <paramref name="hPrev"/> is a zero state: the product is skipped.
     /// </summary>
     public void Forward(ReadOnlySpan<float> hPrev, ReadOnlySpan<float> cPrev, Span<float> gates, Span<float> c, Span<float> h)
     {
         int block = _batch * _units;
-        Require(hPrev.Length, block, nameof(hPrev));
+        if (!hPrev.IsEmpty) Require(hPrev.Length, block, nameof(hPrev));
         Require(cPrev.Length, block, nameof(cPrev));
         Require(gates.Length, 4 * block, nameof(gates));
         Require(c.Length, block, nameof(c));
@@ -85,7 +87,7 @@ internal sealed unsafe class LstmSteps : IParallelBody, IDisposable
         fixed (float* ph = hPrev, pcp = cPrev, pg = gates, pc = c, pnh = h)
         {
             _backward = false;
-            _hPrev = ph;
+            _hPrev = hPrev.IsEmpty ? null : ph;
             _cPrev = pcp;
             _gates = pg;
             _c = pc;
@@ -160,9 +162,9 @@ internal sealed unsafe class LstmSteps : IParallelBody, IDisposable
     private void ForwardSlice(int first, int count)
     {
         int block = _batch * _units, width = 4 * _units;
-        if (_tasks == 1)
+        if (_hPrev is not null && _tasks == 1)
             Product(_packed!, _hPrev, _units, _gates, width, block, 4 * block, 0, width, accumulate: true);
-        else
+        else if (_hPrev is not null)
             for (int q = 0; q < 4; q++)
                 Product(_packed!, _hPrev, _units, _gates, width, block, 4 * block, q * _units + first, q * _units + first + count, accumulate: true);
         LstmCell.Forward(new Span<float>(_gates, 4 * block), new ReadOnlySpan<float>(_cPrev, block), new Span<float>(_c, block),
