@@ -210,9 +210,10 @@ public static class Quantization
         var text = new StringBuilder();
         int quantized = 0;
         var layers = model.Layers;
-        // Layers inside a chain of quantized layers (Predict carries u8 activations through them).
+        // Layers inside a chain of quantized layers (Predict carries u8 activations through them; a
+        // functional model runs its graph layer by layer, so none of its layers does).
         var onBytes = new bool[layers.Count];
-        for (int i = 0; i < layers.Count; i++)
+        for (int i = 0; i < layers.Count && model is Sequential; i++)
         {
             int end = QuantizedChain.ChainEnd(layers, i);
             for (int j = i + 1; j < end; j++) onBytes[j] = true;

@@ -36,6 +36,9 @@ public class FunctionalQuantizationTests
         Assert.Equal(4, quantized.Layers.Count(l => l is QuantizedConv2D or QuantizedDense));
         Assert.Single(quantized.Layers.OfType<Add>());
         Assert.Equal(0, quantized.Layers.OfType<QuantizedConv2D>().First().InputZeroPoint); // images ≥ 0
+        string text = Quantization.Describe(quantized);
+        Assert.Contains("4 of 9 layers compute in int8.", text);
+        Assert.DoesNotContain("u8 (runs on the bytes", text); // the graph runs layer by layer, in float between int8 layers
 
         var test = QuantizationTestModels.Images(100, 12);
         var expected = model.Predict(test).ToArray();
