@@ -46,15 +46,24 @@ internal static unsafe class Int8ConvPool
 
     /// <summary>
     /// How many work items each image becomes: 1, or the pool's thread count when the batch is
-    /// smaller than it and one image's convolution alone is worth waking a worker.
+    /// smaller than it and one image's convolution is large enough to pay for waking a worker,
+    /// framing the image twice and waiting at the end: <see cref="SplitWork"/>.
     /// </summary>
     private static int PartsPerImage(in Conv2DGeometry conv, Int8Weights w)
     {
         int threads = WorkerPool.Shared.ThreadCount;
         if (conv.Batch >= threads || !Int8ImplicitConv.Applies(conv, w)) return 1;
         long perImage = (long)conv.OutH * conv.OutW * conv.OutC * w.K / 4;
-        return perImage >= WorkerPool.InlineWork ? threads : 1;
+        return perImage >= SplitWork ? threads : 1;
     }
+
+    /// <summary>
+    /// One image's work (multiply-adds / 4) from which it is cut into parts. Measured on the shared
+    /// 2-core Zen 5 (load ≈ 10, bench q): the convnet's 13×13×32 → 64 layer (557,568) on two threads
+    /// ran at 0.71× of one thread's images/s, so it and anything below 8× the pool's inline
+    /// threshold stay on one thread.
+    /// </summary>
+    internal const long SplitWork = 8 * WorkerPool.InlineWork;
 
     private sealed class Images(Conv2DGeometry conv, Pool2DGeometry pool, byte* q, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y, int parts) : IParallelBody
     {
