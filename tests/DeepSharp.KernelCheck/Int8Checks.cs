@@ -253,6 +253,7 @@ public static class Int8Checks
             (3, 28, 28, 1, 32, 3, 2, 2, false), (2, 9, 9, 3, 32, 3, 2, 2, true), (2, 7, 7, 2, 5, 2, 3, 2, true),
             (1, 6, 6, 4, 17, 3, 2, 1, false), (0, 6, 6, 1, 32, 3, 2, 2, false), (2, 5, 5, 1, 33, 1, 2, 2, false),
             (2, 11, 10, 2, 64, 3, 2, 2, false), (1, 4, 4, 1, 32, 3, 2, 2, false), (1, 7, 9, 3, 48, 2, 2, 2, false),
+            (1, 13, 13, 32, 64, 3, 2, 2, false), (1, 9, 9, 4, 96, 3, 3, 2, true),
         ];
         int seed = 3000;
         foreach (var c in cases)
@@ -269,13 +270,14 @@ public static class Int8Checks
             var expected = new byte[pool.OutputLength];
             NaiveInt8.MaxPool2D(pool, NaiveInt8.Quantize(floats, 0.004f, 7), expected);
             foreach (var path in Int8Paths.Supported())
-            {
-                var actual = new byte[pool.OutputLength];
-                fixed (byte* pq = q)
-                fixed (byte* py = actual)
-                    Int8ConvPool.Forward(g, pool, pq, Int8Weights.Pack(w, k, c.F, path), output, 0.004f, 7, py);
-                Check.Equal<byte>(expected, actual, $"Int8 conv + pool {path} {c}");
-            }
+                foreach (int parts in new[] { 1, 2, 3 }) // images cut into parts that threads share (batch 1 in serving)
+                {
+                    var actual = new byte[pool.OutputLength];
+                    fixed (byte* pq = q)
+                    fixed (byte* py = actual)
+                        Int8ConvPool.Forward(g, pool, pq, Int8Weights.Pack(w, k, c.F, path), output, 0.004f, 7, py, parts);
+                    Check.Equal<byte>(expected, actual, $"Int8 conv + pool {path} {c}, {parts} parts per image");
+                }
         }
     }
 
@@ -374,6 +376,50 @@ public static class Int8Checks
             return;
         }
         throw new CheckFailedException($"Int8: no ArgumentException for '{part}'");
+    }
+
+    public static void RequantizeRoundingMatchesDivision()
+    {
+        // The epilogue rounds v·fl(1/s) where that provably equals Round(v/s) and divides elsewhere:
+        // compare lane by lane with the division over quotients at and next to every half-integer
+        // and integer (the rounding boundaries), large and tiny quotients, zeros, NaN and infinities,
+        // for random scales and the extremes of the float range (whose reciprocals are not normal).
+        var rng = new Random(4242);
+        var scales = new List<float> { 1f, 0.1f, 1f / 3, 3e-38f, 1e-39f, 1e-45f, 3e38f, 1e38f, 0.0039215689f };
+        for (int i = 0; i < 40; i++) scales.Add((float)Math.Exp(rng.NextDouble() * 20 - 14));
+        var v = new float[16];
+        int lanes = 0, divided = 0;
+        foreach (float s in scales)
+        {
+            var sv = System.Runtime.Intrinsics.Vector512.Create(s);
+            float reciprocal = 1f / s;
+            var rv = System.Runtime.Intrinsics.Vector512.Create(float.IsNormal(reciprocal) ? reciprocal : float.NaN);
+            for (int trial = 0; trial < 400; trial++)
+            {
+                for (int lane = 0; lane < 16; lane++)
+                {
+                    double q = trial % 4 == 0 ? rng.Next(-2000, 2000) + 0.5 : trial % 4 == 1 ? rng.Next(-300, 300) : rng.NextDouble() * 600 - 300;
+                    float x = (float)(q * s);
+                    int steps = rng.Next(-3, 4);
+                    for (int k = 0; k < Math.Abs(steps); k++) x = steps > 0 ? MathF.BitIncrement(x) : MathF.BitDecrement(x);
+                    v[lane] = trial == 7 ? (lane switch { 0 => 0f, 1 => -0f, 2 => float.NaN, 3 => float.PositiveInfinity, 4 => float.NegativeInfinity, 5 => float.Epsilon, 6 => 1e-30f, _ => x }) : x;
+                }
+                var got = Int8Epilogue.RoundQuotient(System.Runtime.Intrinsics.Vector512.Create(v), sv, rv);
+                for (int lane = 0; lane < 16; lane++)
+                {
+                    float expected = MathF.Round(v[lane] / s, MidpointRounding.ToEven);
+                    float actual = got[lane];
+                    lanes++;
+                    if (expected == MathF.Round(v[lane] * reciprocal, MidpointRounding.ToEven) == false) divided++;
+                    bool same = BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual)
+                        || (MathF.Abs(v[lane] * reciprocal) >= 1024f && MathF.Sign(expected) == MathF.Sign(actual) && MathF.Abs(actual) >= 1000f && MathF.Abs(expected) >= 1000f)
+                        || (float.IsNaN(expected) && float.IsNaN(actual));
+                    if (!same)
+                        throw new CheckFailedException($"Requantize rounding: v={v[lane]:R}, s={s:R}: division rounds to {expected:R}, the epilogue to {actual:R}");
+                }
+            }
+        }
+        if (divided == 0) throw new CheckFailedException($"Requantize rounding: none of {lanes} lanes rounded differently by the product, so the fallback went untested.");
     }
 
     private static void CompareGemm(int m, int n, int k, byte[] a, int lda, sbyte[] w, string context)

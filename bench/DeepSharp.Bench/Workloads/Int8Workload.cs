@@ -55,6 +55,14 @@ internal static class Int8Workload
             bench.Table.Add(new ResultRow("(q) int8", $"batch {batch}: convnet int8 Predict (in the DeepSharp column)", "images/s", HigherIsBetter: true, [cqWall],
                 NoRatio: true, Verdict: $"int8/float {cqWall.Median / cfWall.Median:F2}x; CPU float/int8 {cf.Median / cq.Median:F2}x (>= 2 must)"));
             bench.Table.Add(new ResultRow("(q) int8", $"batch {batch}: convnet float Predict (in the DeepSharp column)", "images/s", HigherIsBetter: true, [cfWall], NoRatio: true));
+            if (batch == 1)
+            {
+                var oneWall = Stats.Of(ds.Select(r => 1 / r.Get("convnet-int8-one-thread1")).ToList());
+                var oneCpu = Stats.Of(ds.Select(r => 1e6 * r.Get("cpu-convnet-int8-one-thread1")).ToList());
+                bench.Log($"batch 1: convnet int8 on one thread {oneWall.Median:F0} images/s, CPU µs per image {oneCpu.Median:F1}");
+                bench.Table.Add(new ResultRow("(q) int8", "batch 1: convnet int8 Predict on one thread (in the DeepSharp column)", "images/s", HigherIsBetter: true, [oneWall],
+                    NoRatio: true, Verdict: $"two threads / one {cqWall.Median / oneWall.Median:F2}x (the image's convolution cut into parts)"));
+            }
         }
     }
 
@@ -83,6 +91,20 @@ internal static class Int8Workload
             }, min);
             (reply[$"convnet-float{batch}"], reply[$"cpu-convnet-float{batch}"]) = Measure(() => convnet.Predict(x, batch), min);
             (reply[$"convnet-int8{batch}"], reply[$"cpu-convnet-int8{batch}"]) = Measure(() => convnetQuantized.Predict(x, batch), min);
+            if (batch == 1)
+            {
+                // The same on one thread: what cutting the image's convolution into parts for two threads buys.
+                int threads = global::DeepSharp.Threads.Count;
+                global::DeepSharp.Threads.Count = 1;
+                try
+                {
+                    (reply["convnet-int8-one-thread1"], reply["cpu-convnet-int8-one-thread1"]) = Measure(() => convnetQuantized.Predict(x, batch), min);
+                }
+                finally
+                {
+                    global::DeepSharp.Threads.Count = threads;
+                }
+            }
         }
         return reply;
     }

@@ -9,7 +9,7 @@ namespace DeepSharp.Compression;
 
 /// <summary>
 /// Post-training int8 quantization (docs/compression.md): every Dense and Conv2D of a trained
-/// Sequential model becomes a <see cref="QuantizedDense"/> or <see cref="QuantizedConv2D"/> that
+/// Sequential or functional model becomes a <see cref="QuantizedDense"/> or <see cref="QuantizedConv2D"/> that
 /// computes in int8 — per-output-channel symmetric int8 weights in [−127, 127], the input quantized
 /// to u8 with a scale and zero point calibrated on sample data — and every other layer stays float.
 /// </summary>
@@ -22,54 +22,82 @@ public static class Quantization
     /// <param name="model">A built Sequential model.</param>
     /// <param name="calibrationData">Typical inputs, (samples, ...) as the model takes them; a few hundred to a few thousand suffice.</param>
     /// <param name="options">The calibration method and its settings; null for MinMax.</param>
-    /// <exception cref="ArgumentException">The model is not a built Sequential, or the data are empty or of the wrong shape.</exception>
-    public static Sequential Quantize(Model model, Tensor calibrationData, QuantizationOptions? options = null)
+    /// <exception cref="ArgumentException">The model is not built, or the data are empty or of the wrong shape.</exception>
+    public static Sequential Quantize(Sequential model, Tensor calibrationData, QuantizationOptions? options = null) =>
+        (Sequential)Quantize((Model)model, calibrationData, options);
+
+    /// <summary>
+    /// The same for any built model with one input: a Sequential gives a Sequential; a functional
+    /// model (residual Add, branches) gives a functional model with the same graph in which every
+    /// Dense and Conv2D called once is int8 (a layer called more than once sees several input
+    /// ranges and stays float); Add and the other layers run in float between them.
+    /// </summary>
+    /// <param name="model">A built Sequential or functional model with one input.</param>
+    /// <param name="calibrationData">Typical inputs, (samples, ...) as the model takes them; a few hundred to a few thousand suffice.</param>
+    /// <param name="options">The calibration method and its settings; null for MinMax.</param>
+    /// <exception cref="ArgumentException">The model is not built or has several inputs, or the data are empty or of the wrong shape.</exception>
+    public static Model Quantize(Model model, Tensor calibrationData, QuantizationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(calibrationData);
         options ??= new QuantizationOptions();
-        if (model is not Sequential || !model.IsBuilt)
-            throw new ArgumentException($"Quantization takes a built Sequential model; '{model.Name}' is {(model.IsBuilt ? model.GetType().Name : "not built")}.", nameof(model));
+        if (!model.IsBuilt || (model is not Sequential && model.LayerGraph is null))
+            throw new ArgumentException($"Quantization takes a built Sequential or functional model; '{model.Name}' is {(model.IsBuilt ? model.GetType().Name + " (subclassed)" : "not built")}.", nameof(model));
         if (options.BatchSize < 1 || options.MaxValuesPerLayer < 1 || !(options.Percentile > 50 && options.Percentile <= 100))
             throw new ArgumentOutOfRangeException(nameof(options), $"Quantization options need BatchSize ≥ 1, MaxValuesPerLayer ≥ 1 and 50 < Percentile ≤ 100; got {options}.");
+        if (model is not Sequential) return GraphQuantization.Quantize(model, model.LayerGraph!, calibrationData, options);
         var layers = model.Layers;
         var inputShape = layers[0].BuiltInputShape!.Value;
-        if (calibrationData.Rank < 1 || calibrationData.Shape[0] == 0 || calibrationData.Shape.WithoutBatch() != inputShape)
-            throw new ArgumentException($"Quantization of '{model.Name}': calibration data {calibrationData.Shape} must be (samples ≥ 1, {string.Join(", ", inputShape.ToArray())}).", nameof(calibrationData));
+        CheckCalibrationData(model, calibrationData, inputShape);
 
         var ranges = Calibrate(layers, calibrationData, options);
         var made = new List<Layer>(layers.Count);
         for (int i = 0; i < layers.Count; i++)
-        {
-            int[]? first = i == 0 ? inputShape.ToArray() : null;
-            made.Add(layers[i] switch
-            {
-                Dense d => new QuantizedDense(d.Units, d.Activation, d.UseBias, d.Name, first),
-                Conv2D c => new QuantizedConv2D(c.Filters, c.KernelSize, c.Strides, c.Padding, c.DilationRate, c.Activation, c.UseBias, c.Name, first),
-                var other => LayerRegistry.Clone(other),
-            });
-        }
+            made.Add(ranges[i] is null ? LayerRegistry.Clone(layers[i]) : QuantizedTwin(layers[i], i == 0 ? inputShape.ToArray() : null));
         var quantized = new Sequential(made, model.Name);
         quantized.Build(inputShape);
-        for (int i = 0; i < layers.Count; i++)
-        {
-            if (ranges[i] is { } range)
-            {
-                var (scale, zeroPoint) = range.Choose(options);
-                var weights = made[i] is QuantizedDense qd ? qd.Weights : ((QuantizedConv2D)made[i]).Weights;
-                var kernel = layers[i].Parameters.First(p => p.Name == "kernel").Value;
-                var bias = layers[i].Parameters.FirstOrDefault(p => p.Name == "bias")?.Value.ToArray() ?? [];
-                var (q, scales) = QuantizeKernel(kernel.Span, kernel.Shape[-1], layers[i].Name);
-                weights.Assign(q, scales, bias, scale, zeroPoint);
-            }
-            else
-            {
-                var from = layers[i].Parameters.ToArray();
-                var to = made[i].Parameters.ToArray();
-                for (int p = 0; p < from.Length; p++) from[p].Value.Span.CopyTo(to[p].Value.Span);
-            }
-        }
+        for (int i = 0; i < layers.Count; i++) Transfer(layers[i], made[i], ranges[i], options);
         return quantized;
+    }
+
+    /// <exception cref="ArgumentException">The data are not (samples ≥ 1, input shape).</exception>
+    internal static void CheckCalibrationData(Model model, Tensor calibrationData, Shape inputShape)
+    {
+        if (calibrationData.Rank < 1 || calibrationData.Shape[0] == 0 || calibrationData.Shape.WithoutBatch() != inputShape)
+            throw new ArgumentException($"Quantization of '{model.Name}': calibration data {calibrationData.Shape} must be (samples ≥ 1, {string.Join(", ", inputShape.ToArray())}).", nameof(calibrationData));
+    }
+
+    /// <summary>Whether quantization turns <paramref name="layer"/> into an int8 layer.</summary>
+    internal static bool Quantizes(Layer layer) => layer is Dense or Conv2D;
+
+    /// <summary>The unbuilt int8 layer that replaces a Dense or Conv2D (same name and settings).</summary>
+    internal static Layer QuantizedTwin(Layer layer, int[]? inputShape) => layer switch
+    {
+        Dense d => new QuantizedDense(d.Units, d.Activation, d.UseBias, d.Name, inputShape),
+        Conv2D c => new QuantizedConv2D(c.Filters, c.KernelSize, c.Strides, c.Padding, c.DilationRate, c.Activation, c.UseBias, c.Name, inputShape),
+        _ => throw new ArgumentException($"Layer '{layer.Name}' ({layer.TypeName}) has no int8 form.", nameof(layer)),
+    };
+
+    /// <summary>
+    /// Fills the built layer <paramref name="to"/> from <paramref name="from"/>: the int8 kernel,
+    /// scales, bias and the input grid <paramref name="range"/> chooses for a quantized twin, a
+    /// copy of the weights otherwise.
+    /// </summary>
+    internal static void Transfer(Layer from, Layer to, ActivationRange? range, QuantizationOptions options)
+    {
+        if (range is not null)
+        {
+            var (scale, zeroPoint) = range.Choose(options);
+            var weights = to is QuantizedDense qd ? qd.Weights : ((QuantizedConv2D)to).Weights;
+            var kernel = from.Parameters.First(p => p.Name == "kernel").Value;
+            var bias = from.Parameters.FirstOrDefault(p => p.Name == "bias")?.Value.ToArray() ?? [];
+            var (q, scales) = QuantizeKernel(kernel.Span, kernel.Shape[-1], from.Name);
+            weights.Assign(q, scales, bias, scale, zeroPoint);
+            return;
+        }
+        var source = from.Parameters;
+        var target = to.Parameters;
+        for (int p = 0; p < source.Count; p++) source[p].Value.Span.CopyTo(target[p].Value.Span);
     }
 
     /// <summary>
@@ -182,9 +210,10 @@ public static class Quantization
         var text = new StringBuilder();
         int quantized = 0;
         var layers = model.Layers;
-        // Layers inside a chain of quantized layers (Predict carries u8 activations through them).
+        // Layers inside a chain of quantized layers (Predict carries u8 activations through them; a
+        // functional model runs its graph layer by layer, so none of its layers does).
         var onBytes = new bool[layers.Count];
-        for (int i = 0; i < layers.Count; i++)
+        for (int i = 0; i < layers.Count && model is Sequential; i++)
         {
             int end = QuantizedChain.ChainEnd(layers, i);
             for (int j = i + 1; j < end; j++) onBytes[j] = true;
@@ -212,7 +241,7 @@ public static class Quantization
     {
         var ranges = new ActivationRange?[layers.Count];
         for (int i = 0; i < layers.Count; i++)
-            if (layers[i] is Dense or Conv2D) ranges[i] = new ActivationRange(options.MaxValuesPerLayer, seed: i + 1);
+            if (Quantizes(layers[i])) ranges[i] = new ActivationRange(options.MaxValuesPerLayer, seed: i + 1);
         int samples = data.Shape[0];
         using var noGrad = NoGrad.Scope();
         for (int start = 0; start < samples; start += options.BatchSize)

@@ -1,6 +1,6 @@
 namespace DeepSharp.Compression;
 
-/// <summary>Settings of <see cref="Quantization.Quantize"/>.</summary>
+/// <summary>Settings of <see cref="Quantization.Quantize(DeepSharp.Training.Model, DeepSharp.Tensors.Tensor, QuantizationOptions?)"/>.</summary>
 public sealed record QuantizationOptions
 {
     /// <summary>How activation ranges are chosen; MinMax by default.</summary>

@@ -57,9 +57,10 @@ internal sealed partial class LayerGraph
     /// <summary>
     /// Runs the graph: one tensor per model input, in order; returns one per output. When
     /// <paramref name="outputMasks"/> is given (one entry per output), it receives each output's mask
-    /// (null where the output has none).
+    /// (null where the output has none). <paramref name="beforeCall"/>, when given, sees each call's
+    /// layer and first input before the call runs (calibration of quantized layers).
     /// </summary>
-    public Tensor[] Run(IReadOnlyList<Tensor> inputs, bool training, Tensor?[]? outputMasks = null)
+    public Tensor[] Run(IReadOnlyList<Tensor> inputs, bool training, Tensor?[]? outputMasks = null, Action<Layer, Tensor>? beforeCall = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         if (inputs.Count != Inputs.Count)
@@ -78,6 +79,7 @@ internal sealed partial class LayerGraph
         foreach (var node in _nodes)
         {
             if (node.Layer is InputLayer) continue;
+            beforeCall?.Invoke(node.Layer, values[node.Inputs[0]]);
             var inputMask = masks?.GetValueOrDefault(node.Inputs[0]);
             if (node.Inputs.Count == 1 && node.Outputs.Count == 1 && ReferenceEquals(node.Arguments, CallArguments.None))
             {

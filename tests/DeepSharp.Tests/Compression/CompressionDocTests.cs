@@ -19,7 +19,7 @@ public sealed class CompressionDocTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public void ThePagesExamplesAreHere() => MarkdownExamples.AssertAllIn("compression.md", "Compression/CompressionDocTests.cs", expectedBlocks: 5);
+    public void ThePagesExamplesAreHere() => MarkdownExamples.AssertAllIn("compression.md", "Compression/CompressionDocTests.cs", expectedBlocks: 6);
 
     [Fact]
     public void MagnitudePruningExample()
@@ -98,6 +98,24 @@ public sealed class CompressionDocTests : IDisposable
         Assert.Contains("sparse_categorical_accuracy", scores.Keys);
         Assert.Equal(int8.Predict(xTest).ToArray(), Model.Load(path).Predict(xTest).ToArray());
         Assert.True(File.Exists(onnxPath));
+    }
+
+    [Fact]
+    public void FunctionalQuantizationExample()
+    {
+        RandomGenerator.SetGlobalSeed(21);
+        var calibration = Tensor.RandomUniform(new Shape(64, 28, 28, 1), 0f, 1f, new RandomGenerator(22));
+        var x = Model.Input([28, 28, 1]);
+        var a = new Conv2D(16, (3, 3), padding: Padding.Same, activation: Activation.Relu).Call(x);
+        var b = new Conv2D(16, (3, 3), padding: Padding.Same).Call(a);
+        var h = new Flatten().Call(new MaxPooling2D((2, 2)).Call(new Relu().Call(new Add().Call(a, b))));
+        var residual = new Functional(x, new Dense(10).Call(h));
+        // ... Compile and Fit residual ...
+        Model int8Residual = Quantization.Quantize(residual, calibration);   // a Functional, convs and Dense int8
+
+        Assert.IsType<Functional>(int8Residual);
+        Assert.Equal(3, int8Residual.Layers.Count(l => l is QuantizedConv2D or QuantizedDense));
+        Assert.Equal(residual.Predict(calibration).Shape, int8Residual.Predict(calibration).Shape);
     }
 
     [Fact]

@@ -35,14 +35,24 @@ internal static unsafe class Int8Epilogue
     /// <see cref="Int8Quantize"/>, the same operations in the same order (so the same bits), 16
     /// channels at a time in registers.
     /// </summary>
-    public static void ToBytes(int* acc, int rows, int n, int zeroPoint, int* columnSums, float* scales, float* bias, bool relu, float outScale, int outZero, byte* y)
+    public static void ToBytes(int* acc, int rows, int n, int zeroPoint, int* columnSums, float* scales, float* bias, bool relu, float outScale, int outZero, byte* y) =>
+        ToBytesStrided(acc, rows, n, n, zeroPoint, columnSums, scales, bias, relu, outScale, outZero, y);
+
+    /// <summary>
+    /// The same for the first <paramref name="n"/> channels of rows <paramref name="stride"/> apart
+    /// (in the sums and in the bytes): a slice of the channels, its per-channel arrays offset to match.
+    /// </summary>
+    public static void ToBytesStrided(int* acc, int rows, int n, int stride, int zeroPoint, int* columnSums, float* scales, float* bias, bool relu, float outScale, int outZero, byte* y)
     {
         int vectorEnd = Avx512F.IsSupported ? n / 16 * 16 : 0;
         var zp = Vector512.Create(zeroPoint);
         var s = Vector512.Create(outScale);
+        // 1/scale when it is a normal float (the rounding proof below needs it), else every lane divides.
+        float reciprocal = 1f / outScale;
+        var inverse = Vector512.Create(float.IsNormal(reciprocal) ? reciprocal : float.NaN);
         var z = Vector512.Create((float)outZero);
         var top = Vector512.Create(255f);
-        for (int r = 0; r < rows; r++, acc += n, y += n)
+        for (int r = 0; r < rows; r++, acc += stride, y += stride)
         {
             int j = 0;
             for (; j < vectorEnd; j += 16)
@@ -50,7 +60,7 @@ internal static unsafe class Int8Epilogue
                 var v = Vector512.ConvertToSingle(Vector512.Load(acc + j) - zp * Vector512.Load(columnSums + j)) * Vector512.Load(scales + j);
                 if (bias != null) v += Vector512.Load(bias + j);
                 if (relu) v = Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), v, Vector512<float>.Zero);
-                v = Vector512.Round(v / s) + z;
+                v = RoundQuotient(v, s, inverse) + z;
                 var low = Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), v, Vector512<float>.Zero);
                 v = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(v, top), top, low);
                 Avx512F.ConvertToVector128Byte(Avx512F.ConvertToVector512Int32WithTruncation(v)).Store(y + j);
@@ -58,6 +68,32 @@ internal static unsafe class Int8Epilogue
             for (; j < n; j++)
                 y[j] = Int8Quantize.One(One(acc[j], zeroPoint, columnSums[j], scales[j], bias == null ? 0f : bias[j], bias != null, relu), outScale, outZero);
         }
+    }
+
+    /// <summary>
+    /// Round(v / s) (to nearest, ties to even) with the bits of the division, by a multiplication
+    /// with r = fl(1/s) where that provably rounds the same, the division only for the lanes where it might not.
+    /// </summary>
+    /// <remarks>
+    /// Let x = v/s exactly and u = 2⁻²⁴. The division gives x(1 + δ₁), the product t = fl(v·r) gives
+    /// x(1 + δ₂)(1 + δ₃), |δᵢ| ≤ u (r normal; t subnormal only when both round to 0), so
+    /// |t − fl(v/s)| ≤ |x|(3u + u²) &lt; |t|·2⁻²² . When t's distance to the nearest half-integer,
+    /// d = 0.5 − |t − Round(t)| (exact in float for |t| &lt; 2²³), exceeds |t|·2⁻²¹, no half-integer
+    /// lies between t and fl(v/s) or on either, so both round to the same integer. When |t| ≥ 1024
+    /// both quotients are beyond ±1000 with the same sign, so adding a zero point in [0, 255] and
+    /// clamping to [0, 255] gives the same byte whichever integer each rounds to. Every other lane
+    /// (and NaN, since its comparisons fail) takes the division. Checked against the division over
+    /// all rounding boundaries by the kernel checks.
+    /// </remarks>
+    internal static Vector512<float> RoundQuotient(Vector512<float> v, Vector512<float> s, Vector512<float> r)
+    {
+        var t = v * r;
+        var rounded = Vector512.Round(t);
+        var size = Vector512.Abs(t);
+        var distance = Vector512.Create(0.5f) - Vector512.Abs(t - rounded);
+        var safe = Vector512.GreaterThan(distance, size * Vector512.Create(1f / (1 << 21))) | Vector512.GreaterThanOrEqual(size, Vector512.Create(1024f));
+        if (safe.ExtractMostSignificantBits() == 0xFFFF) return rounded;
+        return Vector512.ConditionalSelect(safe, rounded, Vector512.Round(v / s));
     }
 
     /// <summary>One output (the naive twin uses this too).</summary>

@@ -48,7 +48,14 @@ internal static unsafe class Int8ImplicitConv
     /// monotonic, so the max of the sums requantized is the max of the requantized sums, bit for
     /// bit — and only a quarter of the pixels (2×2 pool) go through the epilogue.
     /// </summary>
-    public static void ImagePooled(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y)
+    /// <remarks>
+    /// Part <paramref name="part"/> of <paramref name="parts"/> writes only its share of the bytes, so
+    /// that threads can share one image: a slice of the channel tile pairs when the 2×2 shortcut
+    /// applies and the pairs divide evenly, else a slice of the pool rows. Each part frames the
+    /// image itself (in its thread's scratch).
+    /// </remarks>
+    public static void ImagePooled(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y,
+        int part = 0, int parts = 1)
     {
         var packed = w.RowPadded(g.KernelH, g.KernelW * g.InC);
         int n = packed.N, outW = g.OutW;
@@ -56,21 +63,27 @@ internal static unsafe class Int8ImplicitConv
         if (n % 32 == 0 && pool.PoolH == 2 && pool.PoolW == 2 && pool.StrideH == 2 && pool.StrideW == 2 && pool.PadTop == 0 && pool.PadLeft == 0
             && 2 * pool.OutH <= pool.InH && 2 * pool.OutW <= pool.InW)
         {
-            TwoByTwo(window, pool, packed, output, scale, zeroPoint, y);
+            int pairs = n / 32;
+            if (pairs % parts == 0)
+                TwoByTwo(window, pool, packed, output, scale, zeroPoint, y, 0, pool.OutH, pairs / parts * part * 32, pairs / parts * (part + 1) * 32);
+            else
+                TwoByTwo(window, pool, packed, output, scale, zeroPoint, y, Slice(pool.OutH, part, parts), Slice(pool.OutH, part + 1, parts), 0, n);
             return;
         }
         int* acc = Int8Scratch.Ints(Int8Scratch.Accumulators, (long)g.OutH * outW * n);
         int* pooled = Int8Scratch.Ints(Int8Scratch.PooledSums, (long)pool.OutW * n);
-        int computed = 0; // convolution rows summed so far: each pool row sums the rows it needs next, so they are pooled from L1
+        int ph0 = Slice(pool.OutH, part, parts), ph1 = Slice(pool.OutH, part + 1, parts);
+        // Convolution rows summed so far: each pool row sums the rows it needs next, so they are pooled from L1.
+        int computed = ph0 < ph1 ? Math.Max(0, ph0 * pool.StrideH - pool.PadTop) : 0;
         fixed (sbyte* weights = packed.Bytes)
         fixed (int* columnSums = packed.ColumnSums)
         fixed (float* scales = output.Scales)
         fixed (float* bias = output.Bias)
         {
-            for (int ph = 0; ph < pool.OutH; ph++)
+            for (int ph = ph0; ph < ph1; ph++)
             {
                 int h0 = Math.Max(0, ph * pool.StrideH - pool.PadTop), h1 = Math.Min(pool.InH, ph * pool.StrideH - pool.PadTop + pool.PoolH);
-                for (; computed < h1; computed++) window.Row(computed, weights, acc + (long)computed * outW * n);
+                for (computed = Math.Max(computed, h0); computed < h1; computed++) window.Row(computed, weights, acc + (long)computed * outW * n);
                 for (int pw = 0; pw < pool.OutW; pw++)
                 {
                     int w0 = Math.Max(0, pw * pool.StrideW - pool.PadLeft), w1 = Math.Min(pool.InW, pw * pool.StrideW - pool.PadLeft + pool.PoolW);
@@ -82,11 +95,17 @@ internal static unsafe class Int8ImplicitConv
         }
     }
 
+    /// <summary>The first of part <paramref name="part"/>'s share of <paramref name="count"/> items cut into <paramref name="parts"/>.</summary>
+    private static int Slice(int count, int part, int parts) => (int)((long)count * part / parts);
+
     /// <summary>
-    /// The 2×2, stride-2 pool over whole tile pairs: each pool window's four pixels are summed in
-    /// registers and only their max leaves them (<see cref="Int8WindowKernels.Pooled2x2"/>).
+    /// The 2×2, stride-2 pool over whole tile pairs, pool rows <paramref name="ph0"/>..<paramref name="ph1"/>−1
+    /// and channels <paramref name="c0"/>..<paramref name="c1"/>−1 (multiples of 32): each pool
+    /// window's four pixels are summed in registers and only their max leaves them
+    /// (<see cref="Int8WindowKernels.Pooled2x2"/>).
     /// </summary>
-    private static void TwoByTwo(in Window window, in Pool2DGeometry pool, Int8Weights packed, Int8Output output, float scale, int zeroPoint, byte* y)
+    private static void TwoByTwo(in Window window, in Pool2DGeometry pool, Int8Weights packed, Int8Output output, float scale, int zeroPoint, byte* y,
+        int ph0, int ph1, int c0, int c1)
     {
         int n = packed.N, quads = window.Quads;
         long tileBytes = (long)quads * Int8Weights.TileN * 4;
@@ -96,15 +115,15 @@ internal static unsafe class Int8ImplicitConv
         fixed (float* scales = output.Scales)
         fixed (float* bias = output.Bias)
         {
-            for (int ph = 0; ph < pool.OutH; ph++)
+            for (int ph = ph0; ph < ph1; ph++)
             {
                 byte* row = window.Frame + 2 * ph * window.RowStep;
                 for (int pw = 0; pw < pool.OutW; pw++)
-                    for (int t = 0; t < n; t += 32)
+                    for (int t = c0; t < c1; t += 32)
                         Int8WindowKernels.Pooled2x2(row + 2L * pw * window.Step, window.Step, window.RowStep, window.Offsets, quads,
                             weights + t / Int8Weights.TileN * tileBytes, pooled + (long)pw * n + t);
-                Int8Epilogue.ToBytes(pooled, pool.OutW, n, output.InputZeroPoint, columnSums, scales, bias, output.Relu, scale, zeroPoint,
-                    y + (long)ph * pool.OutW * n);
+                Int8Epilogue.ToBytesStrided(pooled + c0, pool.OutW, c1 - c0, n, output.InputZeroPoint, columnSums + c0, scales + c0, bias == null ? null : bias + c0,
+                    output.Relu, scale, zeroPoint, y + (long)ph * pool.OutW * n + c0);
             }
         }
     }
