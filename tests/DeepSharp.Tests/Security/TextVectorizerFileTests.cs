@@ -138,6 +138,18 @@ public sealed class TextVectorizerFileTests(ITestOutputHelper output) : IDisposa
     }
 
     [Fact]
+    public void AWordPieceVectorizerTrainedOnEmojiIsSavedAndComesBack()
+    {
+        // Half of a surrogate pair is no piece a file can keep: such words are left out of training.
+        var tokenizer = WordPieceTokenizer.Train(["fun 😀😀 times 😀", "fun times", "x😀y fun"], vocabularySize: 30);
+        Assert.DoesNotContain(tokenizer.Pieces, p => p.Any(char.IsSurrogate));
+        var vectorizer = new TextVectorizer(outputSequenceLength: 6, tokenizer: tokenizer);
+        var loaded = LoadBytes(SavedBytes(TextModel(vectorizer, 6))).TextVectorizer;
+        Assert.Equal(tokenizer.Pieces, Assert.IsType<WordPieceTokenizer>(loaded!.Tokenizer).Pieces);
+        Assert.Equal(vectorizer.Vectorize(["fun 😀 times"]).ToIntArray(), loaded.Vectorize(["fun 😀 times"]).ToIntArray());
+    }
+
+    [Fact]
     public void ATrainedBpeVectorizerComesBackWithItsMerges()
     {
         var tokenizer = SubwordTokenizer.Train(s_texts.Concat(["the cats sat down", "a dog sat", "the lower lowest"]), vocabularySize: 30);
