@@ -21,7 +21,7 @@ internal sealed class CheckpointOptions
 
     public Option<int> Every { get; } = new("--checkpoint-every")
     {
-        Description = "Also save a checkpoint every N training steps (default 0: at epoch ends only).",
+        Description = "Also save a checkpoint every N training steps (default 0: at epoch ends only); with --federated, every N rounds (0: every round).",
         DefaultValueFactory = _ => 0,
     };
 

@@ -19,7 +19,9 @@ namespace DeepSharp.Cli.Commands;
 /// E epochs of plain SGD from the global weights, the server averaging them by sample counts — with
 /// the test accuracy after every round (or every --eval-every) and the bytes each round moves. Under
 /// mpiexec the clients of each round spread over the ranks, with the same bits as one process.
-/// With --out it writes the final global model and rounds.csv (one line per round).
+/// With --out it writes the final global model and rounds.csv (one line per round). With --checkpoint-dir
+/// the run's state is saved atomically every --checkpoint-every rounds (0: every round), and the same
+/// command started again after a kill continues from the last checkpoint to the same bits.
 /// </summary>
 internal static class FederatedMnistCommand
 {
@@ -33,7 +35,7 @@ internal static class FederatedMnistCommand
         new Dense(512, Activation.Relu),
         new Dense(10, Activation.Softmax));
 
-    public static int Run(FederatedMnistOptions o, ParseResult result, long seed, int threads, DirectoryInfo? dataDir, DirectoryInfo? output)
+    public static int Run(FederatedMnistOptions o, CheckpointOptions checkpoints, ParseResult result, long seed, int threads, DirectoryInfo? dataDir, DirectoryInfo? output)
     {
         if (output is not null) Directory.CreateDirectory(output.FullName);
         DeepSharp.Threads.Count = threads;
@@ -58,17 +60,29 @@ internal static class FederatedMnistCommand
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"The paper's CNN: {fed.ParameterCount:N0} weights; each round sends {fed.BytesPerRound / 2 / 1e6:F1} MB down and {fed.BytesPerRound / 2 / 1e6:F1} MB up ({fed.BytesPerRound / 1e6:F1} MB)."));
 
-        var csv = new StringBuilder("round,clients,train_loss,test_loss,test_accuracy,bytes_down,bytes_up,seconds\n");
-        int? reached = null;
+        FederatedBackup? backup = null;
+        if (result.GetValue(checkpoints.Directory) is { } checkpointDir)
+        {
+            int every = result.GetValue(checkpoints.Every);
+            backup = new FederatedBackup(checkpointDir.FullName, every == 0 ? 1 : every, runSettings: new Dictionary<string, string>
+            {
+                ["data_dir"] = dataDir?.FullName ?? "(default)",
+                ["partition"] = result.GetValue(o.Partition)!,
+            });
+            backup.Resumed += r => Console.WriteLine(
+                $"Resumed from round {r.Round} ({r.Path}{(r.FallbackReason is null ? "" : "; the latest checkpoint was unusable: " + r.FallbackReason)}).");
+        }
         var history = fed.Fit(rounds, (xTest, testTargets), target > 0 ? target : null, result.GetValue(o.EvalEvery), round =>
         {
             string accuracy = round.ValidationAccuracy is { } a ? a.ToString("F4", CultureInfo.InvariantCulture) : "-";
             string loss = round.ValidationLoss is { } l ? l.ToString("F4", CultureInfo.InvariantCulture) : "-";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Round {round.Round}/{rounds} - clients {string.Join(' ', round.Clients)} - train loss {round.TrainLoss:F4} - test loss {loss} - test accuracy {accuracy} - {round.Seconds:F1}s"));
+        }, backup: backup);
+        var csv = new StringBuilder("round,clients,train_loss,test_loss,test_accuracy,bytes_down,bytes_up,seconds\n");
+        foreach (var round in history)
             csv.Append(CultureInfo.InvariantCulture, $"{round.Round},{string.Join(' ', round.Clients)},{round.TrainLoss:R},{round.ValidationLoss:R},{round.ValidationAccuracy:R},{round.BytesDown},{round.BytesUp},{round.Seconds:F2}\n");
-            if (reached is null && target > 0 && round.ValidationAccuracy >= target) reached = round.Round;
-        });
+        int? reached = target > 0 ? history.FirstOrDefault(r => r.ValidationAccuracy >= target)?.Round : null;
         string last = history[^1].ValidationAccuracy is { } final ? final.ToString("F4", CultureInfo.InvariantCulture) : "-";
         Console.WriteLine(reached is { } r
             ? string.Create(CultureInfo.InvariantCulture, $"Reached {target:P1} test accuracy in {r} rounds ({clock.Elapsed.TotalMinutes:F1} min).")

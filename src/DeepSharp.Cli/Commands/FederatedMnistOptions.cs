@@ -7,7 +7,7 @@ namespace DeepSharp.Cli.Commands;
 /// <summary>
 /// <c>deepsharp train mnist --federated [--clients 100] [--fraction 0.1] [--local-epochs 5] [--local-batch 10]
 /// [--rounds R] [--partition iid|pathological] [--lr 0.1] [--prox-mu μ] [--server avg|momentum|adam]
-/// [--server-lr η] [--server-momentum β] [--target 0.99] [--eval-every 1]</c>: the options of
+/// [--server-lr η] [--server-momentum β] [--server-beta1 β₁] [--server-beta2 β₂] [--server-epsilon τ] [--target 0.99] [--eval-every 1]</c>: the options of
 /// <see cref="FederatedMnistCommand"/>, McMahan et al.'s settings by default.
 /// </summary>
 internal sealed class FederatedMnistOptions
@@ -71,6 +71,24 @@ internal sealed class FederatedMnistOptions
         DefaultValueFactory = _ => 0.9f,
     };
 
+    public Option<float> ServerBeta1 { get; } = new("--server-beta1")
+    {
+        Description = "Federated: FedAdam's β₁ (Reddi et al. 2021 use 0.9).",
+        DefaultValueFactory = _ => 0.9f,
+    };
+
+    public Option<float> ServerBeta2 { get; } = new("--server-beta2")
+    {
+        Description = "Federated: FedAdam's β₂ (Reddi et al. 2021 use 0.99).",
+        DefaultValueFactory = _ => 0.99f,
+    };
+
+    public Option<float> ServerEpsilon { get; } = new("--server-epsilon")
+    {
+        Description = "Federated: FedAdam's τ, the ε that bounds its adaptivity (Reddi et al. 2021: 1e-3).",
+        DefaultValueFactory = _ => 1e-3f,
+    };
+
     public Option<double> Target { get; } = new("--target")
     {
         Description = "Federated: stop at the first round whose test accuracy reaches this (0: run every round).",
@@ -91,6 +109,16 @@ internal sealed class FederatedMnistOptions
         {
             if (r.GetValueOrDefault<int>() < 0) r.AddError("--local-batch must be 0 (the whole client data) or positive.");
         });
+        foreach (var beta in new[] { ServerMomentum, ServerBeta1, ServerBeta2 })
+            beta.Validators.Add(r =>
+            {
+                if (r.GetValueOrDefault<float>() is var b && !(b >= 0 && b < 1)) r.AddError($"{r.Option.Name} must be in [0, 1).");
+            });
+        foreach (var positive in new[] { LearningRate, ServerLearningRate, ServerEpsilon })
+            positive.Validators.Add(r =>
+            {
+                if (r.GetValueOrDefault<float>() is var v && !(v > 0 && float.IsFinite(v))) r.AddError($"{r.Option.Name} must be positive.");
+            });
         Target.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<double>() is var t && !(t >= 0 && t <= 1)) r.AddError("--target must be in [0, 1].");
@@ -99,7 +127,7 @@ internal sealed class FederatedMnistOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Federated, Clients, Fraction, LocalEpochs, LocalBatch, Rounds, Partition, LearningRate, ProximalMu, Server, ServerLearningRate, ServerMomentum, Target, EvalEvery })
+        foreach (var option in new Option[] { Federated, Clients, Fraction, LocalEpochs, LocalBatch, Rounds, Partition, LearningRate, ProximalMu, Server, ServerLearningRate, ServerMomentum, ServerBeta1, ServerBeta2, ServerEpsilon, Target, EvalEvery })
             command.Options.Add(option);
     }
 
@@ -119,6 +147,9 @@ internal sealed class FederatedMnistOptions
         },
         ServerLearningRate = result.GetValue(ServerLearningRate),
         ServerMomentum = result.GetValue(ServerMomentum),
+        ServerBeta1 = result.GetValue(ServerBeta1),
+        ServerBeta2 = result.GetValue(ServerBeta2),
+        ServerEpsilon = result.GetValue(ServerEpsilon),
         Seed = seed,
     };
 

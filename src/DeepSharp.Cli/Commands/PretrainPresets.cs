@@ -47,6 +47,28 @@ internal static class PretrainPresets
     /// <summary>A vectorizer of bodies with this preset's length and vocabulary size, not yet adapted.</summary>
     public static TextVectorizer NewVectorizer() => new(MaxTokens, Length);
 
+    /// <summary>The tokenizers <c>pretrain spam --tokenizer</c> offers: whole words, or subwords learned from the bodies.</summary>
+    public static readonly string[] Tokenizers = ["word", "wordpiece", "bpe"];
+
+    /// <summary>
+    /// A vectorizer learned from <paramref name="bodies"/> (no labels) with at most <paramref name="vocabulary"/> ids,
+    /// padding included: the most frequent words (<c>word</c>, [UNK] for the rest), or WordPiece or BPE subwords
+    /// trained on the standardized bodies (lower case, no punctuation), so that no word is unknown.
+    /// </summary>
+    public static TextVectorizer LearnVectorizer(string tokenizer, int vocabulary, IReadOnlyList<string> bodies)
+    {
+        if (tokenizer == "word") return new TextVectorizer(vocabulary, Length).Adapt(bodies);
+        var standard = new TextVectorizer();
+        var texts = bodies.Select(standard.Standardized).ToList();
+        ITextTokenizer subwords = tokenizer switch
+        {
+            "wordpiece" => WordPieceTokenizer.Train(texts, vocabulary - 1),
+            "bpe" => SubwordTokenizer.Train(texts, vocabulary - 1),
+            _ => throw new ArgumentException($"Unknown tokenizer '{tokenizer}'; expected one of {string.Join(", ", Tokenizers)}.", nameof(tokenizer)),
+        };
+        return new TextVectorizer(outputSequenceLength: Length, tokenizer: subwords);
+    }
+
     /// <summary>Token ids (N, <see cref="Length"/>) of the bodies.</summary>
     public static Tensor Encode(TextVectorizer vectorizer, IEnumerable<Email> emails) => vectorizer.Vectorize(emails.Select(Body).ToArray());
 

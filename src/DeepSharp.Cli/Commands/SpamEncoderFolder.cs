@@ -12,10 +12,23 @@ internal static class SpamEncoderFolder
 {
     private const long MaxVocabularyBytes = 16 << 20;
 
-    /// <summary>The vectorizer of the pre-trained words.</summary>
-    /// <exception cref="FileAccessException">The folder or its vocabulary file is missing or unreadable.</exception>
-    /// <exception cref="DataFormatException">The vocabulary file is not one the pretrain command writes.</exception>
-    public static TextVectorizer ReadVectorizer(DirectoryInfo folder) => ReadVocabulary(FilePath(folder, PretrainPresets.VocabularyFile));
+    /// <summary>
+    /// The vectorizer of the pre-trained tokens: the one kept in the encoder file (words, WordPiece pieces or
+    /// BPE merges), or for an encoder written before the file kept it, its vocabulary.txt.
+    /// </summary>
+    /// <exception cref="FileAccessException">The folder, its model file or its vocabulary file is missing or unreadable.</exception>
+    /// <exception cref="DataFormatException">The files are not ones the pretrain command writes.</exception>
+    public static TextVectorizer ReadVectorizer(DirectoryInfo folder)
+    {
+        string modelPath = FilePath(folder, PretrainPresets.ModelFile);
+        if (Model.Load(modelPath).TextVectorizer is { } kept)
+        {
+            if (kept.OutputSequenceLength != PretrainPresets.Length)
+                throw new DataFormatException($"Encoder '{modelPath}': its vectorizer makes {kept.OutputSequenceLength} tokens per e-mail; the spam classifier reads {PretrainPresets.Length}.");
+            return kept;
+        }
+        return ReadVocabulary(FilePath(folder, PretrainPresets.VocabularyFile));
+    }
 
     /// <summary>The vectorizer of a vocabulary file as <c>pretrain spam</c> writes it (E/vocabulary.txt).</summary>
     /// <exception cref="FileAccessException">The file is missing or unreadable.</exception>

@@ -45,7 +45,7 @@ internal static class TrainMnistCommand
         var federated = new FederatedMnistOptions();
         federated.AddTo(command);
         command.SetAction(result => result.GetValue(federated.Federated)
-            ? FederatedMnistCommand.Run(federated, result, result.GetValue(seed), result.GetValue(threads), result.GetValue(dataDir), result.GetValue(output))
+            ? FederatedMnistCommand.Run(federated, checkpoints, result, result.GetValue(seed), result.GetValue(threads), result.GetValue(dataDir), result.GetValue(output))
             : Run(
             MnistPresets.Get(result.GetValue(preset)!), result.GetValue(epochs), result.GetValue(batchSize), result.GetValue(seed),
             result.GetValue(threads), result.GetValue(dataDir), result.GetValue(output), settings => checkpoints.Callbacks(result, settings, result.GetValue(output))));

@@ -39,6 +39,7 @@ public sealed class FederatedAveraging
     private readonly ServerUpdate _server;
     private readonly ProximalTerm? _proximal;
     private readonly float[] _global;
+    private readonly RandomGenerator[] _layerGenerators;
     private int _round;
 
     /// <summary>Sets up a federated run over <paramref name="clients"/>' shares of (x, y).</summary>
@@ -90,6 +91,8 @@ public sealed class FederatedAveraging
         _communicator.Broadcast<float>(_global, root: 0);
         WriteWeights(_global);
         _server = new ServerUpdate(options);
+        // Layers with generators of their own (Dropout forks one when built): reseeded for each client in TrainClient.
+        _layerGenerators = [.. model.Layers.SelectMany(l => l.SelfAndSublayers()).Select(l => l.TrainingGenerator).OfType<RandomGenerator>()];
         if (options.ProximalMu > 0)
         {
             _proximal = new ProximalTerm(_offsets, options.ProximalMu);
@@ -115,30 +118,124 @@ public sealed class FederatedAveraging
     /// <summary>
     /// Runs <paramref name="rounds"/> rounds (fewer when <paramref name="targetAccuracy"/> is reached),
     /// evaluating the global model on <paramref name="validationData"/> every <paramref name="evaluateEvery"/>
-    /// rounds and after the last; the model holds the global weights afterwards.
+    /// rounds and after the last; the model holds the global weights afterwards. With a
+    /// <paramref name="backup"/>, the run's state is saved between rounds and a run started again
+    /// continues from its last checkpoint, to the same bits (see <see cref="FederatedBackup"/>).
     /// </summary>
-    /// <param name="rounds">How many rounds at most.</param>
+    /// <param name="rounds">How many rounds at most, counted from this object's round when Fit starts (a resumed Fit counts the checkpoint's rounds of it as done).</param>
     /// <param name="validationData">Data to evaluate the global model on (e.g. the test set); null: none.</param>
     /// <param name="targetAccuracy">Stop after the first evaluated round whose accuracy reaches this; null: run every round.</param>
     /// <param name="evaluateEvery">Evaluate every this many rounds (1: each).</param>
-    /// <param name="onRound">Called after each round (on every rank) with its figures, e.g. to print them.</param>
-    /// <param name="cancellationToken">Stops between rounds.</param>
+    /// <param name="onRound">Called after each round run (on every rank) with its figures, e.g. to print them; not for the rounds a resumed Fit restores.</param>
+    /// <param name="cancellationToken">Stops between rounds (with a backup, the checkpoint of the last round is kept).</param>
+    /// <param name="backup">Where to checkpoint the run and resume it from; null: no checkpoints.</param>
+    /// <returns>The figures of this Fit's rounds, a resumed Fit's restored rounds included.</returns>
     /// <exception cref="ArgumentOutOfRangeException">rounds or evaluateEvery is not positive.</exception>
+    /// <exception cref="DeepSharpException">The backup's folder is in use by another run, or its checkpoint belongs to a run with other settings.</exception>
+    /// <exception cref="DataFormatException">No checkpoint in the backup's folder can be read and verified.</exception>
     public IReadOnlyList<FederatedRound> Fit(int rounds, (Tensor X, Tensor Y)? validationData = null, double? targetAccuracy = null,
-        int evaluateEvery = 1, Action<FederatedRound>? onRound = null, CancellationToken cancellationToken = default)
+        int evaluateEvery = 1, Action<FederatedRound>? onRound = null, CancellationToken cancellationToken = default, FederatedBackup? backup = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rounds);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(evaluateEvery);
         var history = new List<FederatedRound>();
-        for (int r = 0; r < rounds && !cancellationToken.IsCancellationRequested; r++)
+        int fitStart = _round;
+        bool writes = _communicator.Rank == 0;
+        bool Reached(FederatedRound r) => targetAccuracy is { } target && r.ValidationAccuracy >= target;
+        try
         {
-            bool evaluate = validationData is not null && ((r + 1) % evaluateEvery == 0 || r == rounds - 1);
-            var result = RunRound(evaluate ? validationData : null);
-            history.Add(result);
-            onRound?.Invoke(result);
-            if (targetAccuracy is { } target && result.ValidationAccuracy >= target) break;
+            if (backup?.Begin(writes, CheckpointSettings(fitStart, validationData, evaluateEvery)) is { } checkpoint)
+            {
+                Restore(checkpoint);
+                history.AddRange(checkpoint.History);
+            }
+            int saved = history.Count;
+            bool stopped = history.Any(Reached);
+            for (int r = history.Count; r < rounds && !stopped && !cancellationToken.IsCancellationRequested; r++)
+            {
+                bool evaluate = validationData is not null && ((r + 1) % evaluateEvery == 0 || r == rounds - 1);
+                var result = RunRound(evaluate ? validationData : null);
+                history.Add(result);
+                onRound?.Invoke(result);
+                stopped = Reached(result);
+                if (backup is not null && writes && ((r + 1) % backup.SaveEveryNRounds == 0 || r == rounds - 1 || stopped || cancellationToken.IsCancellationRequested))
+                {
+                    backup.Save(Capture(fitStart, history, backup.Settings!));
+                    saved = history.Count;
+                }
+            }
+            if (backup is not null)
+            {
+                if (cancellationToken.IsCancellationRequested && history.Count < rounds && !stopped)
+                {
+                    if (writes && saved != history.Count) backup.Save(Capture(fitStart, history, backup.Settings!));
+                }
+                else backup.Finish(writes);
+            }
+        }
+        finally
+        {
+            backup?.End();
         }
         return history;
+    }
+
+    /// <summary>What a checkpoint of this run records and a resumed run must share (beside the caller's run settings).</summary>
+    private SortedDictionary<string, string> CheckpointSettings(int fitStart, (Tensor X, Tensor Y)? validationData, int evaluateEvery)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var o = _options;
+        string Hash(byte[] bytes) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))[..16];
+        var partition = new List<byte>();
+        foreach (var client in _clients)
+        {
+            partition.AddRange(BitConverter.GetBytes(client.Length));
+            foreach (int i in client) partition.AddRange(BitConverter.GetBytes(i));
+        }
+        return new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["fraction"] = o.Fraction.ToString("R", inv),
+            ["local_epochs"] = o.LocalEpochs.ToString(inv),
+            ["local_batch"] = o.LocalBatchSize.ToString(inv),
+            ["learning_rate"] = o.LearningRate.ToString("R", inv),
+            ["prox_mu"] = o.ProximalMu.ToString("R", inv),
+            ["server"] = o.ServerOptimizer switch
+            {
+                ServerOptimizer.Momentum => string.Create(inv, $"momentum lr {o.ServerLearningRate:R} beta {o.ServerMomentum:R}"),
+                ServerOptimizer.Adam => string.Create(inv, $"adam lr {o.ServerLearningRate:R} beta1 {o.ServerBeta1:R} beta2 {o.ServerBeta2:R} epsilon {o.ServerEpsilon:R}"),
+                _ => "average",
+            },
+            ["seed"] = o.Seed.ToString(inv),
+            ["clients"] = _clients.Length.ToString(inv),
+            ["partition"] = Hash([.. partition]),
+            ["data"] = $"x {_x.Shape}, y {_y.Shape}",
+            ["validation"] = validationData is { } v ? $"x {v.X.Shape}, y {v.Y.Shape}" : "none",
+            ["evaluate_every"] = evaluateEvery.ToString(inv),
+            ["model"] = Hash(System.Text.Encoding.UTF8.GetBytes(_model.ArchitectureJson().ToJsonString())),
+            ["weights"] = ParameterCount.ToString(inv),
+            ["fit_start_round"] = fitStart.ToString(inv),
+        };
+    }
+
+    private FederatedCheckpoint Capture(int fitStart, List<FederatedRound> history, SortedDictionary<string, string> settings) => new()
+    {
+        Round = _round,
+        FitStartRound = fitStart,
+        Global = (float[])_global.Clone(),
+        ServerM = _server.M,
+        ServerV = _server.V,
+        History = [.. history],
+        Settings = settings,
+    };
+
+    private void Restore(FederatedCheckpoint c)
+    {
+        if (c.Global.Length != ParameterCount)
+            throw new DataFormatException($"Federated checkpoint: it holds {c.Global.Length} global weights; the model has {ParameterCount}.");
+        _server.Restore(c.ServerM, c.ServerV, ParameterCount);
+        c.Global.CopyTo(_global, 0);
+        WriteWeights(_global);
+        _round = c.Round;
     }
 
     /// <summary>One communication round; evaluates the new global model on <paramref name="validationData"/> when given.</summary>
@@ -196,7 +293,10 @@ public sealed class FederatedAveraging
         WriteWeights(_global);
         _proximal?.SetAnchor(_global);
         // The client's own draws (shuffles, and any dropout or augmentation), whichever rank trains it.
-        RandomGenerator.SetGlobalSeed(FederatedSeeds.Derive(_options.Seed, FederatedSeeds.Stream.LocalTraining, _round, client));
+        long clientSeed = FederatedSeeds.Derive(_options.Seed, FederatedSeeds.Stream.LocalTraining, _round, client);
+        RandomGenerator.SetGlobalSeed(clientSeed);
+        for (int k = 0; k < _layerGenerators.Length; k++)
+            _layerGenerators[k].SetState(new RandomGenerator(FederatedSeeds.Derive(clientSeed, FederatedSeeds.Stream.LayerDraws, k)).GetState());
         var random = new Random(FederatedSeeds.ForRandom(_options.Seed, FederatedSeeds.Stream.LocalTraining, _round, client));
         int[] order = (int[])_clients[client].Clone();
         int batch = _options.LocalBatchSize == 0 ? order.Length : Math.Min(_options.LocalBatchSize, order.Length);

@@ -8,6 +8,20 @@ internal sealed class ServerUpdate
 
     public ServerUpdate(FederatedOptions options) => _options = options;
 
+    /// <summary>The first moment (FedAvgM's velocity, FedAdam's m); null before the first round or for FedAvg.</summary>
+    public float[]? M => _m;
+
+    /// <summary>FedAdam's second moment; null otherwise.</summary>
+    public float[]? V => _v;
+
+    /// <summary>Puts a checkpoint's moments back (copies; null: none yet).</summary>
+    public void Restore(float[]? m, float[]? v, int length)
+    {
+        if (m is not null && m.Length != length || v is not null && v.Length != length)
+            throw new DataFormatException($"Federated checkpoint: the server optimizer's state has {m?.Length ?? v?.Length} values; the model has {length} weights.");
+        (_m, _v) = (m is null ? null : (float[])m.Clone(), v is null ? null : (float[])v.Clone());
+    }
+
     /// <summary>Moves <paramref name="global"/> towards the clients' <paramref name="average"/>, in place.</summary>
     public void Apply(Span<float> global, ReadOnlySpan<float> average)
     {

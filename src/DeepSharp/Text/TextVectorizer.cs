@@ -159,8 +159,15 @@ public sealed class TextVectorizer
             : text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
     }
 
-    private string Standardized(string text)
+    /// <summary>
+    /// <paramref name="text"/> as this vectorizer reads it before splitting or tokenizing: lower-cased and
+    /// without punctuation under <see cref="Standardize.LowerAndStripPunctuation"/>, unchanged under
+    /// <see cref="Standardize.None"/>. Train a subword tokenizer for this vectorizer on texts standardized so.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
+    public string Standardized(string text)
     {
+        ArgumentNullException.ThrowIfNull(text);
         if (StandardizeMode == Standardize.None) return text;
         var result = new StringBuilder(text.Length);
         foreach (char c in text.ToLowerInvariant())

@@ -10,8 +10,9 @@ namespace DeepSharp.Text;
 /// vocabulary lists the tokens from id 2 on (padding and "[UNK]" are implied). A vectorizer with a
 /// subword tokenizer keeps it instead of a vocabulary: <c>"tokenizer": {"type": "wordpiece",
 /// "max_characters_per_word": 100, "pieces": ["[UNK]" implied; "the", "##s", ...]}</c> (the pieces from
-/// id 1 on) or <c>{"type": "bpe", "encoding": "gpt2" | "cl100k_base"}</c> (the data ships with the
-/// library). Read back with bounds: at most <see cref="MaxVocabulary"/> tokens or pieces of at most
+/// id 1 on), <c>{"type": "bpe", "encoding": "gpt2" | "cl100k_base"}</c> (the data ships with the
+/// library), or a BPE trained on your texts (<see cref="SubwordTokenizer"/>): <c>{"type": "subword_bpe",
+/// "alphabet": ["a", "b&lt;/w&gt;", ...], "merges": [["l", "o"], ...]}</c> ("[UNK]" implied as id 0). Read back with bounds: at most <see cref="MaxVocabulary"/> tokens or pieces of at most
 /// <see cref="MaxTokenLength"/> characters each.
 /// </summary>
 internal static class TextVectorizerJson
@@ -22,14 +23,14 @@ internal static class TextVectorizerJson
     public const int MaxTokenLength = 4096;
     /// <summary>The longest sequence length a file may give.</summary>
     public const int MaxSequenceLength = 1 << 20;
-    private const int MaxDepth = 4;
+    private const int MaxDepth = 5; // root, tokenizer, merges, one merge pair
 
     /// <summary>The vectorizer as JSON; throws when it uses a tokenizer (whose vocabulary this form does not hold).</summary>
     /// <exception cref="InvalidOperationException">The vectorizer has a tokenizer, or no vocabulary yet.</exception>
     public static string Write(TextVectorizer vectorizer)
     {
-        if (vectorizer.Tokenizer is not (null or WordPieceTokenizer or BpeTokenizer))
-            throw new InvalidOperationException($"A TextVectorizer with a tokenizer of type {vectorizer.Tokenizer.GetType().Name} cannot be kept in a model file (a WordPieceTokenizer or BpeTokenizer can); keep the tokenizer beside the model.");
+        if (vectorizer.Tokenizer is not (null or WordPieceTokenizer or BpeTokenizer or SubwordTokenizer))
+            throw new InvalidOperationException($"A TextVectorizer with a tokenizer of type {vectorizer.Tokenizer.GetType().Name} cannot be kept in a model file (a WordPieceTokenizer, BpeTokenizer or SubwordTokenizer can); keep the tokenizer beside the model.");
         if (vectorizer.Tokenizer is null && vectorizer.Vocabulary.Count <= 2)
             throw new InvalidOperationException("The TextVectorizer has no vocabulary: call Adapt(texts) or SetVocabulary(tokens) before saving it with a model.");
         using var buffer = new MemoryStream();
@@ -57,6 +58,23 @@ internal static class TextVectorizerJson
                     json.WriteStartObject("tokenizer");
                     json.WriteString("type", "bpe");
                     json.WriteString("encoding", bpe.Name);
+                    json.WriteEndObject();
+                    break;
+                case SubwordTokenizer subword:
+                    json.WriteStartObject("tokenizer");
+                    json.WriteString("type", "subword_bpe");
+                    json.WriteStartArray("alphabet");
+                    foreach (string symbol in subword.Alphabet) json.WriteStringValue(symbol);
+                    json.WriteEndArray();
+                    json.WriteStartArray("merges");
+                    foreach (var (left, right) in subword.Merges)
+                    {
+                        json.WriteStartArray();
+                        json.WriteStringValue(left);
+                        json.WriteStringValue(right);
+                        json.WriteEndArray();
+                    }
+                    json.WriteEndArray();
                     json.WriteEndObject();
                     break;
                 default:
@@ -120,7 +138,8 @@ internal static class TextVectorizerJson
         {
             "wordpiece" => ["type", "max_characters_per_word", "pieces"],
             "bpe" => ["type", "encoding"],
-            _ => throw new FormatException($"the tokenizer's 'type' is '{Clip(type)}'; expected 'wordpiece' or 'bpe'"),
+            "subword_bpe" => ["type", "alphabet", "merges"],
+            _ => throw new FormatException($"the tokenizer's 'type' is '{Clip(type)}'; expected 'wordpiece', 'bpe' or 'subword_bpe'"),
         };
         foreach (var property in tokenizer.EnumerateObject())
             if (Array.IndexOf(keys, property.Name) < 0) throw new FormatException($"unknown key '{Clip(property.Name)}' in the {type} tokenizer");
@@ -132,6 +151,21 @@ internal static class TextVectorizerJson
                 "cl100k_base" => BpeTokenizer.Cl100kBase(),
                 var other => throw new FormatException($"the BPE 'encoding' is '{Clip(other)}'; expected 'gpt2' or 'cl100k_base'"),
             };
+        }
+        if (type == "subword_bpe")
+        {
+            var alphabet = Strings(tokenizer.GetProperty("alphabet"), "the tokenizer's 'alphabet'", "alphabet symbol", 1);
+            var merges = tokenizer.GetProperty("merges");
+            if (merges.ValueKind != JsonValueKind.Array) throw new FormatException($"the tokenizer's 'merges' is {merges.ValueKind}, expected an array of pairs");
+            if (merges.GetArrayLength() > MaxVocabulary) throw new FormatException($"the tokenizer's 'merges' holds {merges.GetArrayLength()} pairs; at most {MaxVocabulary}");
+            var pairs = new List<(string, string)>(merges.GetArrayLength());
+            foreach (var pair in merges.EnumerateArray())
+            {
+                var sides = Strings(pair, $"merge {pairs.Count}", $"merge {pairs.Count} side", 0);
+                if (sides.Length != 2) throw new FormatException($"merge {pairs.Count} holds {sides.Length} strings, expected 2");
+                pairs.Add((sides[0], sides[1]));
+            }
+            return new SubwordTokenizer(alphabet, pairs); // ArgumentException for an inconsistent list: reported as not a vectorizer
         }
         int maxCharacters = OptionalInt(tokenizer, "max_characters_per_word", 1, WordPieceTokenizer.MaxWordLimit)
             ?? throw new FormatException($"the wordpiece tokenizer needs 'max_characters_per_word' (1 to {WordPieceTokenizer.MaxWordLimit})");

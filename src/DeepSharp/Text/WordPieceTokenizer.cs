@@ -63,7 +63,8 @@ public sealed class WordPieceTokenizer : ITextTokenizer
     /// Learns pieces from <paramref name="texts"/>: every character of the words (as a word start, or
     /// "##" and the character inside a word), then merges of the most frequent adjacent pair (counted over
     /// every word, ties broken by the merged piece in ordinal order) until <paramref name="vocabularySize"/>
-    /// ids ("[UNK]" included) or no pair occurs <paramref name="minFrequency"/> times. Deterministic.
+    /// ids ("[UNK]" included) or no pair occurs <paramref name="minFrequency"/> times. Deterministic. Words holding a
+    /// surrogate pair (emoji and other characters outside the BMP) are not learned: they read as "[UNK]".
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="vocabularySize"/> is below 2 or <paramref name="minFrequency"/> below 1.</exception>
     public static WordPieceTokenizer Train(IEnumerable<string> texts, int vocabularySize, int minFrequency = 2, int maxCharactersPerWord = 100)
@@ -74,7 +75,9 @@ public sealed class WordPieceTokenizer : ITextTokenizer
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var text in texts)
             foreach (var word in Words(text ?? throw new ArgumentException("A text is null.", nameof(texts))))
-                if (word.Length <= maxCharactersPerWord) counts[word] = counts.GetValueOrDefault(word) + 1;
+                // Pieces are cut at UTF-16 units: a word with a surrogate pair (an emoji) would give half-characters, which
+                // no model file can keep, so such words are left out (they read as [UNK]).
+                if (word.Length <= maxCharactersPerWord && !word.Any(char.IsSurrogate)) counts[word] = counts.GetValueOrDefault(word) + 1;
         return new WordPieceTokenizer(WordPieceTrainer.Pieces(counts, vocabularySize, minFrequency), maxCharactersPerWord);
     }
 

@@ -1,9 +1,10 @@
 namespace DeepSharp.Text;
 
 /// <summary>
-/// Learns <see cref="WordPieceTokenizer"/> pieces from word counts: the characters first (most frequent
-/// first), then merges of the most frequent adjacent pair, each pass recounting the pairs of every
-/// distinct word (a few seconds for a vocabulary of thousands over tens of thousands of distinct words).
+/// Learns <see cref="WordPieceTokenizer"/> pieces from word counts: the characters first (each as a word
+/// start, or "##" and the character inside a word; the most frequent first), then
+/// <see cref="PairMerger"/>'s merges, ties going to the merged piece that sorts first (as Hugging Face's
+/// WordPiece trainer does).
 /// </summary>
 internal static class WordPieceTrainer
 {
@@ -12,12 +13,11 @@ internal static class WordPieceTrainer
     {
         var pieces = new List<string>();
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
-        // The alphabet: each character as a word start and, inside words, as "##c"; the most frequent first.
         var alphabet = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (word, count) in wordCounts)
             for (int i = 0; i < word.Length; i++)
             {
-                string piece = i == 0 ? word[..1] : WordPieceTokenizer.ContinuationPrefix + word[i];
+                string piece = Piece(word, i);
                 alphabet[piece] = alphabet.GetValueOrDefault(piece) + count;
             }
         foreach (var (piece, _) in alphabet.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal))
@@ -26,70 +26,26 @@ internal static class WordPieceTrainer
             ids[piece] = pieces.Count;
             pieces.Add(piece);
         }
-        // Each distinct word as its pieces' indices (words with a character left out of the alphabet take no part).
-        var words = new List<(int[] Symbols, int Count)>();
+        // Each distinct word as its pieces' ids (words with a character left out of the alphabet take no part).
+        var words = new List<List<int>>();
+        var weights = new List<long>();
         foreach (var (word, count) in wordCounts.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            var symbols = new int[word.Length];
-            bool known = true;
-            for (int i = 0; i < word.Length && known; i++)
-                known = ids.TryGetValue(i == 0 ? word[..1] : WordPieceTokenizer.ContinuationPrefix + word[i], out symbols[i]);
-            if (known && symbols.Length > 1) words.Add((symbols, count));
-        }
-        var pairs = new Dictionary<(int, int), long>();
-        while (pieces.Count < vocabularySize - 1)
-        {
-            pairs.Clear();
-            foreach (var (symbols, count) in words)
-                for (int i = 0; i + 1 < symbols.Length; i++)
-                {
-                    var pair = (symbols[i], symbols[i + 1]);
-                    pairs[pair] = pairs.GetValueOrDefault(pair) + count;
-                }
-            (int A, int B) best = (-1, -1);
-            long bestCount = 0;
-            string? bestPiece = null;
-            foreach (var (pair, count) in pairs)
+            var symbols = new List<int>(word.Length);
+            for (int i = 0; i < word.Length && ids.TryGetValue(Piece(word, i), out int id); i++) symbols.Add(id);
+            if (symbols.Count == word.Length && symbols.Count > 1)
             {
-                if (count < bestCount || count < minFrequency) continue;
-                string merged = Merge(pieces[pair.Item1], pieces[pair.Item2]);
-                if (count > bestCount || string.CompareOrdinal(merged, bestPiece) < 0)
-                    (best, bestCount, bestPiece) = (pair, count, merged);
+                words.Add(symbols);
+                weights.Add(count);
             }
-            if (bestPiece is null) break;
-            if (!ids.TryGetValue(bestPiece, out int id))
-            {
-                id = pieces.Count;
-                ids[bestPiece] = id;
-                pieces.Add(bestPiece);
-            }
-            for (int w = 0; w < words.Count; w++)
-                words[w] = (Replace(words[w].Symbols, best.A, best.B, id), words[w].Count);
-            words.RemoveAll(w => w.Symbols.Length < 2);
         }
+        PairMerger.Run(words, weights, pieces, ids, vocabularySize - 1, minFrequency, Merge, PairMerger.TieBreak.MergedOrdinal);
         return pieces;
     }
 
+    /// <summary>The piece of word[i]: itself at the start, "##" and itself inside.</summary>
+    private static string Piece(string word, int i) => i == 0 ? word[..1] : WordPieceTokenizer.ContinuationPrefix + word[i];
+
     /// <summary>"play" + "##ing" → "playing"; "##pl" + "##ay" → "##play".</summary>
     private static string Merge(string left, string right) => left + right[WordPieceTokenizer.ContinuationPrefix.Length..];
-
-    private static int[] Replace(int[] symbols, int a, int b, int merged)
-    {
-        int count = 0;
-        for (int i = 0; i + 1 < symbols.Length; i++)
-            if (symbols[i] == a && symbols[i + 1] == b) { count++; i++; }
-        if (count == 0) return symbols;
-        var result = new int[symbols.Length - count];
-        int j = 0;
-        for (int i = 0; i < symbols.Length; i++)
-        {
-            if (i + 1 < symbols.Length && symbols[i] == a && symbols[i + 1] == b)
-            {
-                result[j++] = merged;
-                i++;
-            }
-            else result[j++] = symbols[i];
-        }
-        return result;
-    }
 }

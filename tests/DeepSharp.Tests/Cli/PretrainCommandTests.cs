@@ -75,6 +75,48 @@ public class PretrainCommandTests
     }
 
     [Theory]
+    [InlineData("wordpiece", typeof(DeepSharp.Text.WordPieceTokenizer))]
+    [InlineData("bpe", typeof(DeepSharp.Text.SubwordTokenizer))]
+    public async Task PretrainOnSubwordsKeepsTheTokenizerInTheEncoderForFineTuningAndEvaluate(string tokenizer, Type type)
+    {
+        using var folder = new TempFolder();
+        string data = WriteEmails(folder);
+        string encoder = folder.File("encoder"), tuned = folder.File("tuned");
+        var (code, stdout, stderr) = await CliTests.Run(null, "pretrain", "spam", "--out", encoder, "--epochs", "1", "--data-dir", data, "--threads", "1",
+            "--tokenizer", tokenizer, "--vocab", "40");
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"{tokenizer} tokens + [MASK]", stdout);
+        Assert.False(File.Exists(Path.Combine(encoder, "vocabulary.txt")));
+        var vectorizer = DeepSharp.Training.Model.Load(Path.Combine(encoder, "encoder.safetensors")).TextVectorizer!;
+        Assert.IsType(type, vectorizer.Tokenizer);
+        Assert.True(vectorizer.VocabularySize <= 40, $"{vectorizer.VocabularySize} ids");
+        // Subwords of the bodies' words: a word never seen is spelled from pieces, not [UNK].
+        var ids = vectorizer.Ids("cheaper offers");
+        Assert.True(ids.Length >= 3, string.Join(' ', ids));
+
+        (code, stdout, stderr) = await CliTests.Run(null, "train", "spam", "--model", "transformer", "--encoder", encoder, "--labels", "0.5",
+            "--epochs", "1", "--batch-size", "8", "--data-dir", data, "--threads", "1", "--out", tuned);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("34 weights loaded by layer name", stdout);
+        string accuracy = Regex.Match(stdout, @"Test accuracy: (\d\.\d+)").Groups[1].Value;
+        var model = DeepSharp.Training.Model.Load(Path.Combine(tuned, "model.safetensors"));
+        Assert.IsType(type, model.TextVectorizer!.Tokenizer);
+        Assert.Equal(vectorizer.Ids("cheap offer tomorrow"), model.TextVectorizer.Ids("cheap offer tomorrow"));
+
+        (code, stdout, stderr) = await CliTests.Run(null, "evaluate", Path.Combine(tuned, "model.safetensors"), "--data-dir", data, "--threads", "1");
+        Assert.True(code == 0, stderr);
+        Assert.Matches($@"8 test e-mails - loss: \d+\.\d+ - accuracy: {Regex.Escape(accuracy)}", stdout);
+
+        // predict reads raw text files with the same tokenizer: one line per file, the class and its probability.
+        string texts = Directory.CreateDirectory(folder.File("texts")).FullName;
+        File.WriteAllText(Path.Combine(texts, "a.txt"), "cheap offer click free money");
+        File.WriteAllText(Path.Combine(texts, "b.txt"), "meeting notes for tomorrow");
+        (code, stdout, stderr) = await CliTests.Run(null, "predict", Path.Combine(tuned, "model.safetensors"), texts);
+        Assert.True(code == 0, stderr);
+        Assert.Matches(@"a\.txt: [01] \((0\.[5-9]\d{3}|1\.0000)\)\r?\nb\.txt: [01] \(", stdout);
+    }
+
+    [Theory]
     [InlineData("--labels 0", "--labels must be a fraction in (0, 1]")]
     [InlineData("--labels 1.5", "--labels must be a fraction in (0, 1]")]
     [InlineData("--model lstm --encoder E", "--encoder needs --model transformer")]
@@ -84,6 +126,17 @@ public class PretrainCommandTests
         var (code, _, stderr) = await CliTests.Run(null, ["train", "spam", .. arguments.Split(' ')]);
         Assert.NotEqual(0, code);
         Assert.Contains(message, stderr);
+    }
+
+    [Fact]
+    public async Task PretrainRejectsAnUnknownTokenizerAndABadVocabulary()
+    {
+        var (code, _, stderr) = await CliTests.Run(null, "pretrain", "spam", "--out", "x", "--tokenizer", "sentencepiece");
+        Assert.NotEqual(0, code);
+        Assert.Contains("sentencepiece", stderr);
+        (code, _, stderr) = await CliTests.Run(null, "pretrain", "spam", "--out", "x", "--vocab", "2");
+        Assert.NotEqual(0, code);
+        Assert.Contains("--vocab must be from 3 to 200000", stderr);
     }
 
     [Fact]

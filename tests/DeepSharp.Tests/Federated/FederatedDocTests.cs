@@ -18,7 +18,7 @@ public sealed class FederatedDocTests
 {
     [Fact]
     public void EveryExampleOfTheSectionIsHere() =>
-        MarkdownExamples.AssertAllIn("applications.md", "Federated/FederatedDocTests.cs", expectedBlocks: 3, section: "## Federated learning");
+        MarkdownExamples.AssertAllIn("applications.md", "Federated/FederatedDocTests.cs", expectedBlocks: 4, section: "## Federated learning");
 
     [Fact]
     public void ThePapersCnnHasItsWeightCount()
@@ -87,5 +87,22 @@ public sealed class FederatedDocTests
         Assert.Equal(10, first.Clients.Count);
         Assert.Equal(20, first.Samples);
         Assert.NotNull(first.ValidationAccuracy);
+
+        try
+        {
+            var backup = new FederatedBackup(Path.Combine("runs", "fedadam-ckpt"), saveEveryNRounds: 1);
+            backup.Resumed += r => Console.WriteLine($"resumed after round {r.Round}");
+            var fedAdam = new FederatedAveraging(model, x, DataUtils.ToCategorical(y, 10), nonIid, new CategoricalCrossentropy(),
+                new FederatedOptions { ServerOptimizer = ServerOptimizer.Adam, ServerLearningRate = 0.01f, ServerBeta1 = 0.9f, ServerBeta2 = 0.99f, ServerEpsilon = 1e-3f });
+            var curve = fedAdam.Fit(rounds: 20, validationData: (xTest, DataUtils.ToCategorical(yTest, 10)), backup: backup);
+
+            Assert.Equal(20, curve.Count);
+            Assert.Null(backup.Restored);
+            Assert.True(curve[^1].ValidationAccuracy > 0.9, $"FedAdam: accuracy {curve[^1].ValidationAccuracy}");
+        }
+        finally
+        {
+            if (Directory.Exists(Path.Combine("runs", "fedadam-ckpt"))) Directory.Delete(Path.Combine("runs", "fedadam-ckpt"), recursive: true);
+        }
     }
 }

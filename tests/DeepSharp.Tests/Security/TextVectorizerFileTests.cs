@@ -137,13 +137,45 @@ public sealed class TextVectorizerFileTests(ITestOutputHelper output) : IDisposa
         Assert.Equal(vectorizer.Vectorize(["Hello, world of tokens"]).ToIntArray(), loaded.Vectorize(["Hello, world of tokens"]).ToIntArray());
     }
 
+    [Fact]
+    public void AWordPieceVectorizerTrainedOnEmojiIsSavedAndComesBack()
+    {
+        // Half of a surrogate pair is no piece a file can keep: such words are left out of training.
+        var tokenizer = WordPieceTokenizer.Train(["fun 😀😀 times 😀", "fun times", "x😀y fun"], vocabularySize: 30);
+        Assert.DoesNotContain(tokenizer.Pieces, p => p.Any(char.IsSurrogate));
+        var vectorizer = new TextVectorizer(outputSequenceLength: 6, tokenizer: tokenizer);
+        var loaded = LoadBytes(SavedBytes(TextModel(vectorizer, 6))).TextVectorizer;
+        Assert.Equal(tokenizer.Pieces, Assert.IsType<WordPieceTokenizer>(loaded!.Tokenizer).Pieces);
+        Assert.Equal(vectorizer.Vectorize(["fun 😀 times"]).ToIntArray(), loaded.Vectorize(["fun 😀 times"]).ToIntArray());
+    }
+
+    [Fact]
+    public void ATrainedBpeVectorizerComesBackWithItsMerges()
+    {
+        var tokenizer = SubwordTokenizer.Train(s_texts.Concat(["the cats sat down", "a dog sat", "the lower lowest"]), vocabularySize: 30);
+        var vectorizer = new TextVectorizer(outputSequenceLength: 6, tokenizer: tokenizer);
+        var loaded = LoadBytes(SavedBytes(TextModel(vectorizer, 6))).TextVectorizer;
+        var subwords = Assert.IsType<SubwordTokenizer>(loaded!.Tokenizer);
+        Assert.Equal(tokenizer.Vocabulary, subwords.Vocabulary);
+        Assert.Equal(tokenizer.Merges, subwords.Merges);
+        string[] probe = ["the cat, the DOG", "unseen words here", "", "a lowest cat"];
+        Assert.Equal(vectorizer.Vectorize(probe).ToIntArray(), loaded.Vectorize(probe).ToIntArray());
+        Assert.Equal(vectorizer.VocabularySize, loaded.VocabularySize);
+    }
+
     private const string Head = "{\"max_tokens\":null,\"output_sequence_length\":6,\"standardize\":\"none\",\"split\":\"whitespace\"";
 
     public static TheoryData<string, string> HostileTokenizers => new()
     {
         { Head + ""","tokenizer":{"type":"wordpiece","max_characters_per_word":100,"pieces":["a"]},"vocabulary":["a"]}""", "both a 'tokenizer' and a 'vocabulary'" },
         { Head + ""","tokenizer":[]}""", "expected an object" },
-        { Head + ""","tokenizer":{"type":"sentencepiece"}}""", "expected 'wordpiece' or 'bpe'" },
+        { Head + ""","tokenizer":{"type":"sentencepiece"}}""", "expected 'wordpiece', 'bpe' or 'subword_bpe'" },
+        { Head + ""","tokenizer":{"type":"subword_bpe","alphabet":["a","b</w>"],"merges":[["a","c"]]}}""", "uses a symbol that no earlier merge or the alphabet made" },
+        { Head + ""","tokenizer":{"type":"subword_bpe","alphabet":["a","b</w>"],"merges":[["a","b</w>","a"]]}}""", "merge 0 holds 3 strings" },
+        { Head + ""","tokenizer":{"type":"subword_bpe","alphabet":["a","b</w>"],"merges":"ab"}}""", "expected an array of pairs" },
+        { Head + ""","tokenizer":{"type":"subword_bpe","alphabet":["a","a"],"merges":[]}}""", "already in the vocabulary" },
+        { Head + ""","tokenizer":{"type":"subword_bpe","alphabet":["a"],"merges":[[1,"a"]]}}""", "merge 0 side 0 is Number" },
+        { Head + ""","tokenizer":{"type":"subword_bpe","merges":[]}}""", "not a text vectorizer" },
         { Head + ""","tokenizer":{"type":1}}""", "'type'" },
         { Head + ""","tokenizer":{"type":"bpe","encoding":"o200k"}}""", "expected 'gpt2' or 'cl100k_base'" },
         { Head + ""","tokenizer":{"type":"bpe","encoding":"gpt2","pieces":["a"]}}""", "unknown key 'pieces' in the bpe tokenizer" },
