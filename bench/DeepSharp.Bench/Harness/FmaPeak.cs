@@ -32,17 +32,21 @@ internal static class FmaPeak
         long iterations = 1_000_000;
         double flopsPerIteration = 12 * 2 * (wide ? 16 : 8);
         double rate = Run(threads, iterations, wide);   // warm-up and calibration
-        iterations = Math.Max(1_000_000, (long)(seconds * rate / flopsPerIteration / threads * 1e9));
+        iterations = Math.Clamp((long)(seconds * rate / flopsPerIteration / threads * 1e9), 1_000_000, 1_000_000_000);
         double best = 0;
         for (int t = 0; t < tries; t++) best = Math.Max(best, Run(threads, iterations, wide));
         return best;
     }
 
     /// <summary>GFLOP/s of <paramref name="threads"/> threads each doing <paramref name="iterations"/> iterations.</summary>
+    /// <remarks>Each thread times its own loop and the slowest one sets the rate: a clock read by the
+    /// calling thread after the barrier could start late (that thread descheduled while the workers
+    /// already ran), read a tiny time, and turn the calibration into a loop of hours.</remarks>
     private static double Run(int threads, long iterations, bool wide)
     {
-        using var barrier = new Barrier(threads + 1);
+        using var barrier = new Barrier(threads);
         var sinks = new float[threads];
+        var seconds = new double[threads];
         var workers = new Thread[threads];
         for (int t = 0; t < threads; t++)
         {
@@ -50,16 +54,15 @@ internal static class FmaPeak
             workers[t] = new Thread(() =>
             {
                 barrier.SignalAndWait();
+                long start = Stopwatch.GetTimestamp();
                 sinks[id] = wide ? Loop512(iterations) : Loop256(iterations);
+                seconds[id] = Stopwatch.GetElapsedTime(start).TotalSeconds;
             }) { IsBackground = true };
             workers[t].Start();
         }
-        barrier.SignalAndWait();
-        long start = Stopwatch.GetTimestamp();
         foreach (var w in workers) w.Join();
-        double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
         double flops = (double)threads * iterations * 12 * 2 * (wide ? 16 : 8);
-        return flops / elapsed / 1e9;
+        return flops / seconds.Max() / 1e9;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
