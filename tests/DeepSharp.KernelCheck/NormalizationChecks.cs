@@ -8,6 +8,47 @@ public static class NormalizationChecks
 {
     private static readonly int[] Rows = [0, 1, 2, 7, 64];
 
+    /// <summary>
+    /// The row-wise passes (normalising, the input gradient) run in blocks of rows on the worker pool:
+    /// many blocks give the bits of one thread, and stay within the twin's bounds.
+    /// </summary>
+    public static void BatchNormIsIdenticalForAnyThreadCount()
+    {
+        int seed = 100;
+        foreach (int channels in new[] { 1, 7, 32, 33, 64 })
+            foreach (bool batchStatistics in new[] { true, false })
+            {
+                int rows = 20_000 / channels + 13, n = rows * channels;   // several blocks of rows, the last partial
+                var x = Check.Random(n, ++seed);
+                var gamma = Check.Random(channels, ++seed);
+                var beta = Check.Random(channels, ++seed);
+                var dy = Check.Random(n, ++seed);
+                var mean = new float[channels]; var variance = new float[channels];
+                NaiveBatchNorm.Moments(x, mean, variance, rows, channels);
+                float[][] Run()
+                {
+                    var y = new float[n];
+                    var dx = Check.Random(n, 7);
+                    var dg = new float[channels]; var db = new float[channels];
+                    BatchNormKernel.Normalize(x, mean, variance, gamma, beta, 1e-3f, y, rows, channels);
+                    BatchNormKernel.Backward(x, mean, variance, gamma, 1e-3f, dy, dx, dg, db, rows, channels, batchStatistics);
+                    return [y, dx, dg, db];
+                }
+                var one = ThreadCounts.With(1, Run);
+                var two = ThreadCounts.With(2, Run);
+                string context = $"BatchNorm {rows}x{channels} batchStatistics={batchStatistics}";
+                for (int i = 0; i < one.Length; i++) Check.Equal<float>(one[i], two[i], $"{context}, pass {i}, 1 vs 2 threads");
+
+                var y1 = new float[n];
+                NaiveBatchNorm.Normalize(x, mean, variance, gamma, beta, 1e-3f, y1, rows, channels);
+                Check.Close(y1, two[0], 1e-5f, 1e-5f, context + " forward against the twin");
+                var dx1 = Check.Random(n, 7);
+                var dg1 = new float[channels]; var db1 = new float[channels];
+                NaiveBatchNorm.Backward(x, mean, variance, gamma, 1e-3f, dy, dx1, dg1, db1, rows, channels, batchStatistics);
+                Check.Close(dx1, two[1], 1e-4f, 1e-4f, context + " dx against the twin");
+            }
+    }
+
     public static void BatchNormMatchesTwin()
     {
         int seed = 0;
