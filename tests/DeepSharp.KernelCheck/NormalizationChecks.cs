@@ -10,7 +10,8 @@ public static class NormalizationChecks
 
     /// <summary>
     /// The row-wise passes (normalising, the input gradient) run in blocks of rows on the worker pool:
-    /// many blocks give the bits of one thread, and stay within the twin's bounds.
+    /// many blocks give the bits of one thread (the sums, still on one thread, are checked too), and
+    /// stay within the twin's bounds.
     /// </summary>
     public static void BatchNormIsIdenticalForAnyThreadCount()
     {
@@ -30,9 +31,11 @@ public static class NormalizationChecks
                     var y = new float[n];
                     var dx = Check.Random(n, 7);
                     var dg = new float[channels]; var db = new float[channels];
+                    var m = new float[channels]; var v = new float[channels];
+                    BatchNormKernel.Moments(x, m, v, rows, channels);
                     BatchNormKernel.Normalize(x, mean, variance, gamma, beta, 1e-3f, y, rows, channels);
                     BatchNormKernel.Backward(x, mean, variance, gamma, 1e-3f, dy, dx, dg, db, rows, channels, batchStatistics);
-                    return [y, dx, dg, db];
+                    return [y, dx, dg, db, m, v];
                 }
                 var one = ThreadCounts.With(1, Run);
                 var two = ThreadCounts.With(2, Run);
@@ -46,6 +49,10 @@ public static class NormalizationChecks
                 var dg1 = new float[channels]; var db1 = new float[channels];
                 NaiveBatchNorm.Backward(x, mean, variance, gamma, 1e-3f, dy, dx1, dg1, db1, rows, channels, batchStatistics);
                 Check.Close(dx1, two[1], 1e-4f, 1e-4f, context + " dx against the twin");
+                Check.Close(dg1, two[2], 1e-3f, 1e-4f, context + " dgamma against the twin");
+                Check.Close(db1, two[3], 1e-3f, 1e-4f, context + " dbeta against the twin");
+                Check.Close(mean, two[4], 1e-5f, 1e-5f, context + " mean against the twin");
+                Check.Close(variance, two[5], 1e-4f, 1e-5f, context + " variance against the twin");
             }
     }
 
