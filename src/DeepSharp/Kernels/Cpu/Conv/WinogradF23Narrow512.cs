@@ -99,7 +99,7 @@ internal sealed unsafe class WinogradF23Narrow512 : IParallelBody
             for (int t = 0; t < count; t++)
             {
                 int tile = block + t, th = tile / _tilesW - tr0, tw = tile % _tilesW;
-                Input(band + 2 * th * rowStride + 2L * tw * c, rowStride, c, v + t * vTile);
+                WinogradInput512.Transform(band + 2 * th * rowStride + 2L * tw * c, rowStride, c, v + t * vTile, c);
             }
             if (count < BlockTiles) new Span<float>(v + count * vTile, (int)((BlockTiles - count) * vTile)).Clear();
             Products(v, c, _u, m);
@@ -139,51 +139,6 @@ internal sealed unsafe class WinogradF23Narrow512 : IParallelBody
             new ReadOnlySpan<float>(image + (long)ih * g.InW * c, count * c).CopyTo(new Span<float>(dst + left * c, count * c));
             new Span<float>(dst + (left + count) * c, (width - left - count) * c).Clear();
         }
-    }
-
-    /// <summary>
-    /// V[ξ·c + ci] = (Bᵀ·d·B)[ξ] for the 4×4 window whose top-left pixel is at <paramref name="window"/>
-    /// (rows <paramref name="rowStride"/> floats apart, pixels c apart): <see cref="WinogradTransforms.Input"/>'s
-    /// operations, in its order.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Input(float* window, long rowStride, int c, float* v)
-    {
-        for (int cg = 0; cg < c; cg += 16)
-        {
-            float* p0 = window + cg, p1 = p0 + rowStride, p2 = p1 + rowStride, p3 = p2 + rowStride;
-            Vector512<float> t00, t01, t02, t03, t10, t11, t12, t13, t20, t21, t22, t23, t30, t31, t32, t33;
-            {
-                var d0 = Vector512.Load(p0); var d1 = Vector512.Load(p1); var d2 = Vector512.Load(p2); var d3 = Vector512.Load(p3);
-                t00 = d0 - d2; t10 = d1 + d2; t20 = d2 - d1; t30 = d1 - d3;
-            }
-            {
-                var d0 = Vector512.Load(p0 + c); var d1 = Vector512.Load(p1 + c); var d2 = Vector512.Load(p2 + c); var d3 = Vector512.Load(p3 + c);
-                t01 = d0 - d2; t11 = d1 + d2; t21 = d2 - d1; t31 = d1 - d3;
-            }
-            {
-                var d0 = Vector512.Load(p0 + 2 * c); var d1 = Vector512.Load(p1 + 2 * c); var d2 = Vector512.Load(p2 + 2 * c); var d3 = Vector512.Load(p3 + 2 * c);
-                t02 = d0 - d2; t12 = d1 + d2; t22 = d2 - d1; t32 = d1 - d3;
-            }
-            {
-                var d0 = Vector512.Load(p0 + 3 * c); var d1 = Vector512.Load(p1 + 3 * c); var d2 = Vector512.Load(p2 + 3 * c); var d3 = Vector512.Load(p3 + 3 * c);
-                t03 = d0 - d2; t13 = d1 + d2; t23 = d2 - d1; t33 = d1 - d3;
-            }
-            float* o = v + cg;
-            RowTimesB(t00, t01, t02, t03, o, c);
-            RowTimesB(t10, t11, t12, t13, o + 4 * c, c);
-            RowTimesB(t20, t21, t22, t23, o + 8 * c, c);
-            RowTimesB(t30, t31, t32, t33, o + 12 * c, c);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RowTimesB(Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3, float* v, int s)
-    {
-        (t0 - t2).Store(v);
-        (t1 + t2).Store(v + s);
-        (t2 - t1).Store(v + 2 * s);
-        (t1 - t3).Store(v + 3 * s);
     }
 
     /// <summary>

@@ -111,7 +111,7 @@ internal sealed unsafe class WinogradF23Narrow512KernelGradient : IParallelBody
                 for (int t = 0; t < count; t++)
                 {
                     int tile = first + t, th = tile / _tilesW, tw = tile % _tilesW;
-                    Input(band + 2 * th * rowStride + 2L * tw * cin, rowStride, cin, v + t * cin, vPlane);
+                    WinogradInput512.Transform(band + 2 * th * rowStride + 2L * tw * cin, rowStride, cin, v + t * cin, vPlane);
                     int oh = 2 * th, ow = 2 * tw;
                     float* e0 = dyImage + ((long)oh * g.OutW + ow) * Filters;
                     KernelBounds.Range(e0 - dyImage, Filters, imageOutputs);
@@ -151,49 +151,6 @@ internal sealed unsafe class WinogradF23Narrow512KernelGradient : IParallelBody
             new ReadOnlySpan<float>(image + (long)ih * g.InW * c, count * c).CopyTo(new Span<float>(dst + left * c, count * c));
             new Span<float>(dst + (left + count) * c, (width - left - count) * c).Clear();
         }
-    }
-
-    /// <summary>
-    /// V[ξ·xiStride + ci] = (Bᵀ·d·B)[ξ] for the window at <paramref name="window"/>: <see cref="WinogradTransforms.Input"/>'s operations, in its order.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Input(float* window, long rowStride, int c, float* v, long s)
-    {
-        for (int cg = 0; cg < c; cg += 16)
-        {
-            float* p0 = window + cg, p1 = p0 + rowStride, p2 = p1 + rowStride, p3 = p2 + rowStride;
-            Vector512<float> t00, t01, t02, t03, t10, t11, t12, t13, t20, t21, t22, t23, t30, t31, t32, t33;
-            {
-                var d0 = Vector512.Load(p0); var d1 = Vector512.Load(p1); var d2 = Vector512.Load(p2); var d3 = Vector512.Load(p3);
-                t00 = d0 - d2; t10 = d1 + d2; t20 = d2 - d1; t30 = d1 - d3;
-            }
-            {
-                var d0 = Vector512.Load(p0 + c); var d1 = Vector512.Load(p1 + c); var d2 = Vector512.Load(p2 + c); var d3 = Vector512.Load(p3 + c);
-                t01 = d0 - d2; t11 = d1 + d2; t21 = d2 - d1; t31 = d1 - d3;
-            }
-            {
-                var d0 = Vector512.Load(p0 + 2 * c); var d1 = Vector512.Load(p1 + 2 * c); var d2 = Vector512.Load(p2 + 2 * c); var d3 = Vector512.Load(p3 + 2 * c);
-                t02 = d0 - d2; t12 = d1 + d2; t22 = d2 - d1; t32 = d1 - d3;
-            }
-            {
-                var d0 = Vector512.Load(p0 + 3 * c); var d1 = Vector512.Load(p1 + 3 * c); var d2 = Vector512.Load(p2 + 3 * c); var d3 = Vector512.Load(p3 + 3 * c);
-                t03 = d0 - d2; t13 = d1 + d2; t23 = d2 - d1; t33 = d1 - d3;
-            }
-            float* o = v + cg;
-            RowTimesB(t00, t01, t02, t03, o, s);
-            RowTimesB(t10, t11, t12, t13, o + 4 * s, s);
-            RowTimesB(t20, t21, t22, t23, o + 8 * s, s);
-            RowTimesB(t30, t31, t32, t33, o + 12 * s, s);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RowTimesB(Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3, float* v, long s)
-    {
-        (t0 - t2).Store(v);
-        (t1 + t2).Store(v + s);
-        (t2 - t1).Store(v + 2 * s);
-        (t1 - t3).Store(v + 3 * s);
     }
 
     /// <summary>E[ξ·s] = (A·e·Aᵀ)[ξ] for the 2×2 dy tile (e00, e01; e10, e11): <see cref="WinogradTransforms.Gradient"/>'s operations, in its order.</summary>
