@@ -43,6 +43,9 @@ public sealed class ServingMetrics
     public long Requests(string route, int status) =>
         _requests.TryGetValue((route, status), out var box) ? Interlocked.Read(ref box.Value) : 0;
 
+    /// <summary>Requests waiting in the dynamic batcher now (queued, not yet taken into a batch).</summary>
+    public long Queued => Interlocked.Read(ref _queued);
+
     internal void AddInFlight(int delta) => Interlocked.Add(ref _inFlight, delta);
 
     internal void AddQueued(int delta) => Interlocked.Add(ref _queued, delta);

@@ -133,37 +133,51 @@ public sealed class MultiTensorTests : IAsyncLifetime
         Assert.Contains(expected, (string)json["error"]!);
     }
 
+    /// <summary>
+    /// One request holds the batcher inside the model (a gate) while 47 more queue behind it; opened, the
+    /// batcher joins them into batches of 16 samples, and each request still gets its own rows.
+    /// </summary>
     [Fact]
-    public async Task ConcurrentRequestsAreBatchedAndEachGetsItsOwnRows()
+    public async Task QueuedRequestsAreBatchedAndEachGetsItsOwnRows()
     {
-        await using var server = new ModelServer(new ServedModel(_model), new ServingOptions { Port = 0, MaxBatchSize = 16, MaxWait = TimeSpan.FromMilliseconds(20), MaxInputsPerRequest = 4 });
+        var image = Model.Input([2, 3], name: "image");
+        var extra = Model.Input([4], name: "extra");
+        var gate = new GatedIdentity([4]);
+        var gated = gate.Call(extra);
+        var model = new Functional([image, extra], [new Dense(3, Activation.Softmax, name: "label").Call(new Concatenate().Call(new Flatten().Call(image), gated)), new Dense(1, name: "score").Call(gated)]);
+        await using var server = new ModelServer(new ServedModel(model), new ServingOptions { Port = 0, MaxBatchSize = 16, MaxWait = TimeSpan.FromMilliseconds(20), MaxInputsPerRequest = 4 });
         await server.StartAsync();
-        using var client = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(30) };
+        using var client = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(60) };
         var random = new Random(4);
         const int requests = 48;
         var samples = Enumerable.Range(0, requests).Select(_ => (Image: RandomFloats(random, 6), Extra: RandomFloats(random, 4))).ToArray();
-        using var start = new SemaphoreSlim(0);
-        var answers = Enumerable.Range(0, requests).Select(async i =>
+        async Task<float[]> Send(int i)
         {
-            await start.WaitAsync();
             using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/predict") { Content = Raw(null, samples[i].Image, samples[i].Extra) };
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/octet-stream"));
             using var response = await client.SendAsync(request);
             Assert.Equal(200, (int)response.StatusCode);
             var bytes = await response.Content.ReadAsByteArrayAsync();
             return Enumerable.Range(0, bytes.Length / 4).Select(k => System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(k * 4))).ToArray();
-        }).ToArray();
-        start.Release(requests);
-        var results = await Task.WhenAll(answers);
+        }
+
+        gate.Hold();
+        var first = Send(0);
+        await gate.WaitUntilHeldAsync();
+        var rest = Enumerable.Range(1, requests - 1).Select(Send).ToArray();
+        await Waiting.Until(() => server.Metrics.Queued == requests - 1, "47 requests queued behind the held batch");
+        gate.Open();
+        float[][] results = [await first, .. await Task.WhenAll(rest)];
+
         for (int i = 0; i < requests; i++)
         {
-            var expected = _model.Predict([Tensor.FromArray(samples[i].Image, 1, 2, 3), Tensor.FromArray(samples[i].Extra, 1, 4)]);
+            var expected = model.Predict([Tensor.FromArray(samples[i].Image, 1, 2, 3), Tensor.FromArray(samples[i].Extra, 1, 4)]);
             float[] want = [.. expected[0].ToArray(), .. expected[1].ToArray()];
             var got = results[i];
             Assert.Equal(want.Length, got.Length);
             for (int k = 0; k < want.Length; k++) Assert.True(Math.Abs(want[k] - got[k]) < 1e-5f, $"request {i}, value {k}: {got[k]} vs Predict {want[k]}");
         }
-        Assert.True(server.Metrics.Batches < requests, $"{requests} requests ran as {server.Metrics.Batches} batches: the batcher joined none");
+        Assert.Equal(1 + 3, server.Metrics.Batches); // the held one, then 16 + 16 + 15
     }
 
     private static float[] RandomFloats(Random random, int n) => [.. Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 2 - 1))];
