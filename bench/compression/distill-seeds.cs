@@ -1,8 +1,11 @@
 // Distillation on MNIST: a seed-CNN-shaped teacher (logits) and an MLP student of under 1/10 of its
-// parameters, trained alone and with the Distiller, over three seeds (each seed and the mean).
-// Run from this folder: dotnet run distill-seeds.cs [units] [epochs] [T] [alpha] [teacher file]
-// (a .NET 10 file-based app; MNIST from the cache). The teacher is trained (seed 1, 3 epochs) and
-// written to the teacher file, or loaded from it when it exists, so a second setting reuses it.
+// parameters, trained alone and with the Distiller, over several seeds (each seed, the mean and the spread).
+// Run from this folder:
+//   dotnet run distill-seeds.cs [units] [epochs] [T list] [alpha list] [teacher file] [teacher epochs] [seeds]
+// (a .NET 10 file-based app; MNIST from the cache). T and alpha take comma lists ("4,8" and "0.1,0.9"):
+// every pair is a setting, and each seed trains the student alone once and distilled once per setting,
+// all from the same initial weights. The teacher is trained (seed 1, the teacher epochs, 3 by default)
+// and written to the teacher file, or loaded from it when it exists, so a second setting reuses it.
 // To keep the run short on a busy machine, the Distiller's teacher is `TeacherLogits`: the teacher's
 // logits of every training image, computed once with Predict and looked up by image. The teacher is
 // deterministic in inference mode (no dropout, no augmentation here), so this gives what running it
@@ -25,10 +28,12 @@ using DeepSharp.Training;
 string Arg(int i, string fallback) => args.Length > i ? args[i] : fallback;
 int units = int.Parse(Arg(0, "64"), CultureInfo.InvariantCulture);
 int studentEpochs = int.Parse(Arg(1, "10"), CultureInfo.InvariantCulture);
-float temperature = float.Parse(Arg(2, "4"), CultureInfo.InvariantCulture);
-float alpha = float.Parse(Arg(3, "0.1"), CultureInfo.InvariantCulture);
+float[] List(string text) => text.Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+var settings = (from t in List(Arg(2, "4")) from a in List(Arg(3, "0.1")) select (T: t, Alpha: a)).ToArray();
 string teacherPath = Arg(4, "teacher.safetensors");
-const int TeacherEpochs = 3, Batch = 128;
+int teacherEpochs = int.Parse(Arg(5, "3"), CultureInfo.InvariantCulture);
+int seeds = int.Parse(Arg(6, "3"), CultureInfo.InvariantCulture);
+const int Batch = 128;
 var ((xTrain, yTrain), (xTest, yTest)) = Mnist.Load();
 long Count(Model m) => m.Parameters.Sum(p => (long)p.Value.Size);
 Sequential Student() => new(new Flatten(inputShape: [28, 28, 1]), new Dense(units, Activation.Relu), new Dense(10));
@@ -42,35 +47,45 @@ else
         new Conv2D(32, (3, 3), activation: Activation.Relu, inputShape: [28, 28, 1]),
         new MaxPooling2D((2, 2)), new Flatten(), new Dense(128, Activation.Relu), new Dense(10));
     teacher.Compile(new Adam(), new SparseCategoricalCrossentropy(fromLogits: true), [new SparseCategoricalAccuracy()]);
-    teacher.Fit(xTrain, yTrain, Batch, TeacherEpochs, verbose: 0);
+    teacher.Fit(xTrain, yTrain, Batch, teacherEpochs, verbose: 0);
     teacher.Save(teacherPath);
 }
 teacher.Compile(new Adam(), new SparseCategoricalCrossentropy(fromLogits: true), [new SparseCategoricalAccuracy()]);
 double teacherAccuracy = teacher.Evaluate(xTest, yTest)["sparse_categorical_accuracy"];
 Console.WriteLine($"teacher: {Count(teacher)} parameters, test accuracy {teacherAccuracy:F4}; student Dense {units}: {Count(Student())} parameters ({(double)Count(Student()) / Count(teacher):F3}x)");
-Console.WriteLine($"student {studentEpochs} epochs, Adam 1e-3, batch {Batch}; distilled with T = {temperature}, alpha = {alpha}");
+Console.WriteLine($"student {studentEpochs} epochs, Adam 1e-3, batch {Batch}; distilled with (T, alpha) = {string.Join(", ", settings.Select(s => $"({s.T}, {s.Alpha})"))}; alpha weighs the label loss");
 
 var teacherLogits = new TeacherLogits(xTrain, teacher.Predict(xTrain, batchSize: Batch));
 
 var alone = new List<double>();
-var distilled = new List<double>();
-foreach (long seed in new long[] { 1, 2, 3 })
+var distilled = settings.Select(_ => new List<double>()).ToArray();
+for (long seed = 1; seed <= seeds; seed++)
 {
     RandomGenerator.SetGlobalSeed(seed);
     var a = Student();
     a.Compile(new Adam(), new SparseCategoricalCrossentropy(fromLogits: true), [new SparseCategoricalAccuracy()]);
     a.Fit(xTrain, yTrain, Batch, studentEpochs, verbose: 0);
     alone.Add(a.Evaluate(xTest, yTest)["sparse_categorical_accuracy"]);
-
-    RandomGenerator.SetGlobalSeed(seed);
-    var b = Student();
-    var distiller = new Distiller(teacherLogits, b, temperature, alpha);
-    distiller.Compile(new Adam(), new SparseCategoricalCrossentropy(fromLogits: true), [new SparseCategoricalAccuracy()]);
-    distiller.Fit(xTrain, yTrain, Batch, studentEpochs, verbose: 0);
-    distilled.Add(distiller.Evaluate(xTest, yTest)["sparse_categorical_accuracy"]);
-    Console.WriteLine($"seed {seed}: student alone {alone[^1]:F4}, distilled {distilled[^1]:F4}");
+    var line = $"seed {seed}: student alone {alone[^1]:F4}";
+    for (int s = 0; s < settings.Length; s++)
+    {
+        RandomGenerator.SetGlobalSeed(seed);
+        var b = Student();
+        var distiller = new Distiller(teacherLogits, b, settings[s].T, settings[s].Alpha);
+        distiller.Compile(new Adam(), new SparseCategoricalCrossentropy(fromLogits: true), [new SparseCategoricalAccuracy()]);
+        distiller.Fit(xTrain, yTrain, Batch, studentEpochs, verbose: 0);
+        distilled[s].Add(distiller.Evaluate(xTest, yTest)["sparse_categorical_accuracy"]);
+        line += $", T {settings[s].T} alpha {settings[s].Alpha}: {distilled[s][^1]:F4} ({100 * (distilled[s][^1] - alone[^1]):+0.00;-0.00} points)";
+    }
+    Console.WriteLine(line);
 }
-Console.WriteLine($"mean: student alone {alone.Average():F4}, distilled {distilled.Average():F4}");
+string Spread(List<double> v) => $"mean {v.Average():F4}, sd {Math.Sqrt(v.Sum(x => (x - v.Average()) * (x - v.Average())) / Math.Max(1, v.Count - 1)):F4}, min {v.Min():F4}, max {v.Max():F4}";
+Console.WriteLine($"student alone: {Spread(alone)}");
+for (int s = 0; s < settings.Length; s++)
+{
+    var gains = distilled[s].Zip(alone, (d, a) => d - a).ToList();
+    Console.WriteLine($"T {settings[s].T}, alpha {settings[s].Alpha}: {Spread(distilled[s])}; gain {100 * gains.Average():+0.00;-0.00} points (wins on {gains.Count(g => g > 0)} of {gains.Count} seeds)");
+}
 Console.WriteLine($"load average: {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a")}");
 
 /// <summary>A fixed teacher: the logits it gave each training image, found by the image's bits.</summary>

@@ -6,13 +6,13 @@ using DeepSharp.Tensors;
 namespace DeepSharp.Compression;
 
 /// <summary>
-/// A Dense or Conv2D under quantization-aware training (made by
+/// A Dense, Conv2D or Conv1D under quantization-aware training (made by
 /// <see cref="Quantization.PrepareForTraining"/>): it trains its float kernel and bias, but computes
 /// with the kernel fake-quantized to per-channel int8 and the input fake-quantized to u8 on a range
 /// it tracks while training (the batch's minimum and maximum, then an exponential moving average
 /// with momentum 0.99, as tfmot's MovingAverageQuantizer), so the loss sees the int8 model's
 /// rounding. Gradients pass by the straight-through estimator. <see cref="Quantization.Convert"/>
-/// turns it into a <see cref="QuantizedDense"/> or <see cref="QuantizedConv2D"/> with that range.
+/// turns it into a <see cref="QuantizedDense"/>, <see cref="QuantizedConv2D"/> or <see cref="QuantizedConv1D"/> with that range.
 /// </summary>
 internal sealed class FakeQuantLayer : Layer
 {
@@ -24,7 +24,7 @@ internal sealed class FakeQuantLayer : Layer
 
     public FakeQuantLayer(Layer floatLayer) : base(floatLayer.Name, null)
     {
-        if (floatLayer is not (Dense or Conv2D)) throw new ArgumentException($"Layer '{floatLayer.Name}' ({floatLayer.TypeName}) has no quantization-aware form.", nameof(floatLayer));
+        if (!Quantization.Quantizes(floatLayer)) throw new ArgumentException($"Layer '{floatLayer.Name}' ({floatLayer.TypeName}) has no quantization-aware form.", nameof(floatLayer));
         _float = floatLayer;
     }
 
@@ -80,6 +80,14 @@ internal sealed class FakeQuantLayer : Layer
                         ? Ops.Linear(xq, wq, _bias?.Value)
                         : Ops.Reshape(Ops.Linear(Ops.Reshape(xq, -1, features), wq, _bias?.Value), xq.Shape.With(-1, d.Units));
                     return d.Activation.Apply(y);
+                }
+            case Conv1D c1:
+                {
+                    // As Conv1D: a convolution of height 1 over free views of the input and kernel.
+                    var image = Ops.Reshape(xq, xq.Shape[0], 1, xq.Shape[1], xq.Shape[2]);
+                    var kernel = Ops.Reshape(wq, 1, c1.KernelSize, wq.Shape[1], c1.Filters);
+                    var y = Ops.Conv2D(image, kernel, _bias?.Value, (1, c1.Strides), c1.Padding == Padding.Same, (1, c1.DilationRate));
+                    return c1.Activation.Apply(Ops.Reshape(y, xq.Shape[0], y.Shape[2], c1.Filters));
                 }
             default:
                 {

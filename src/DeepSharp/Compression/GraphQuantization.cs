@@ -9,18 +9,23 @@ namespace DeepSharp.Compression;
 
 /// <summary>
 /// Post-training quantization of a functional model (<see cref="Quantization.Quantize(Model, Tensor, QuantizationOptions?)"/>):
-/// the graph runs on the calibration data and each Dense or Conv2D call's input is observed; the
+/// the graph runs on the calibration data and each Dense, Conv2D or Conv1D call's input is observed; the
 /// model's config is rewritten with the int8 layer types in those layers' places and rebuilt, so
-/// the graph (residual Add, branches, shared inputs) is the one of the float model; the weights
+/// the graph (residual Add, branches, several inputs) is the one of the float model; the weights
 /// are carried over layer by layer, by name.
 /// </summary>
 internal static class GraphQuantization
 {
-    public static Model Quantize(Model model, LayerGraph graph, Tensor calibrationData, QuantizationOptions options)
+    public static Model Quantize(Model model, LayerGraph graph, IReadOnlyList<Tensor> calibrationData, QuantizationOptions options)
     {
-        if (graph.Inputs.Count != 1)
-            throw new ArgumentException($"Quantization of '{model.Name}': the model has {graph.Inputs.Count} inputs ({graph.InputNames()}); calibration data feed one.", nameof(model));
-        Quantization.CheckCalibrationData(model, calibrationData, graph.Inputs[0].Shape);
+        if (graph.Inputs.Count != calibrationData.Count)
+            throw new ArgumentException($"Quantization of '{model.Name}': the model has {graph.Inputs.Count} inputs ({graph.InputNames()}); got {calibrationData.Count} calibration tensors, one per input.", nameof(calibrationData));
+        for (int i = 0; i < calibrationData.Count; i++)
+        {
+            Quantization.CheckCalibrationData(model, calibrationData[i], graph.Inputs[i].Shape, $"calibration data for input {i} ('{graph.Inputs[i].Layer.Name}')");
+            if (calibrationData[i].Shape[0] != calibrationData[0].Shape[0])
+                throw new ArgumentException($"Quantization of '{model.Name}': the calibration tensors hold {string.Join(", ", calibrationData.Select(t => t.Shape[0]))} samples; each input needs the same number.", nameof(calibrationData));
+        }
 
         // A layer called twice sees two input ranges, and one int8 layer has one input grid: it stays float.
         var calls = new Dictionary<Layer, int>(ReferenceEqualityComparer.Instance);
@@ -58,14 +63,15 @@ internal static class GraphQuantization
         return quantized;
     }
 
-    private static void Calibrate(LayerGraph graph, Tensor data, QuantizationOptions options, Dictionary<Layer, ActivationRange> ranges)
+    private static void Calibrate(LayerGraph graph, IReadOnlyList<Tensor> data, QuantizationOptions options, Dictionary<Layer, ActivationRange> ranges)
     {
-        int samples = data.Shape[0];
+        int samples = data[0].Shape[0];
         using var noGrad = NoGrad.Scope();
         for (int start = 0; start < samples; start += options.BatchSize)
         {
-            var x = data.SliceRows(start, Math.Min(options.BatchSize, samples - start));
-            graph.Run([x], training: false, beforeCall: (layer, input) =>
+            int rows = Math.Min(options.BatchSize, samples - start);
+            var x = data.Select(t => t.SliceRows(start, rows)).ToArray();
+            graph.Run(x, training: false, beforeCall: (layer, input) =>
             {
                 if (ranges.TryGetValue(layer, out var range)) range.Observe(input.Span);
             });

@@ -8,9 +8,9 @@ using DeepSharp.Training;
 namespace DeepSharp.Compression;
 
 /// <summary>
-/// Post-training int8 quantization (docs/compression.md): every Dense and Conv2D of a trained
-/// Sequential or functional model becomes a <see cref="QuantizedDense"/> or <see cref="QuantizedConv2D"/> that
-/// computes in int8 — per-output-channel symmetric int8 weights in [−127, 127], the input quantized
+/// Post-training int8 quantization (docs/compression.md): every Dense, Conv2D and Conv1D of a trained
+/// Sequential or functional model becomes a <see cref="QuantizedDense"/>, <see cref="QuantizedConv2D"/> or
+/// <see cref="QuantizedConv1D"/> that computes in int8 — per-output-channel symmetric int8 weights in [−127, 127], the input quantized
 /// to u8 with a scale and zero point calibrated on sample data — and every other layer stays float.
 /// </summary>
 public static class Quantization
@@ -27,30 +27,47 @@ public static class Quantization
         (Sequential)Quantize((Model)model, calibrationData, options);
 
     /// <summary>
-    /// The same for any built model with one input: a Sequential gives a Sequential; a functional
+    /// The same for any built model (one input): a Sequential gives a Sequential; a functional
     /// model (residual Add, branches) gives a functional model with the same graph in which every
-    /// Dense and Conv2D called once is int8 (a layer called more than once sees several input
+    /// Dense, Conv2D and Conv1D called once is int8 (a layer called more than once sees several input
     /// ranges and stays float); Add and the other layers run in float between them.
     /// </summary>
-    /// <param name="model">A built Sequential or functional model with one input.</param>
+    /// <param name="model">A built Sequential or functional model with one input (several: the overload with a list).</param>
     /// <param name="calibrationData">Typical inputs, (samples, ...) as the model takes them; a few hundred to a few thousand suffice.</param>
     /// <param name="options">The calibration method and its settings; null for MinMax.</param>
     /// <exception cref="ArgumentException">The model is not built or has several inputs, or the data are empty or of the wrong shape.</exception>
     public static Model Quantize(Model model, Tensor calibrationData, QuantizationOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(calibrationData);
+        return Quantize(model, [calibrationData], options);
+    }
+
+    /// <summary>
+    /// The same for a functional model with several inputs: one calibration tensor per input, in
+    /// the order of the model's inputs, with the same number of samples (rows that go together).
+    /// </summary>
+    /// <param name="model">A built Sequential or functional model.</param>
+    /// <param name="calibrationData">Typical inputs, one (samples, ...) tensor per model input.</param>
+    /// <param name="options">The calibration method and its settings; null for MinMax.</param>
+    /// <exception cref="ArgumentException">The model is not built, the number of tensors is not the number of inputs, or a tensor is empty, of the wrong shape or of another sample count.</exception>
+    public static Model Quantize(Model model, IReadOnlyList<Tensor> calibrationData, QuantizationOptions? options = null)
+    {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(calibrationData);
+        if (calibrationData.Any(t => t is null)) throw new ArgumentNullException(nameof(calibrationData), "Quantization: a calibration tensor is null.");
         options ??= new QuantizationOptions();
         if (!model.IsBuilt || (model is not Sequential && model.LayerGraph is null))
             throw new ArgumentException($"Quantization takes a built Sequential or functional model; '{model.Name}' is {(model.IsBuilt ? model.GetType().Name + " (subclassed)" : "not built")}.", nameof(model));
         if (options.BatchSize < 1 || options.MaxValuesPerLayer < 1 || !(options.Percentile > 50 && options.Percentile <= 100))
             throw new ArgumentOutOfRangeException(nameof(options), $"Quantization options need BatchSize ≥ 1, MaxValuesPerLayer ≥ 1 and 50 < Percentile ≤ 100; got {options}.");
         if (model is not Sequential) return GraphQuantization.Quantize(model, model.LayerGraph!, calibrationData, options);
+        if (calibrationData.Count != 1)
+            throw new ArgumentException($"Quantization of '{model.Name}': a Sequential model has one input; got {calibrationData.Count} calibration tensors.", nameof(calibrationData));
         var layers = model.Layers;
         var inputShape = layers[0].BuiltInputShape!.Value;
-        CheckCalibrationData(model, calibrationData, inputShape);
+        CheckCalibrationData(model, calibrationData[0], inputShape);
 
-        var ranges = Calibrate(layers, calibrationData, options);
+        var ranges = Calibrate(layers, calibrationData[0], options);
         var made = new List<Layer>(layers.Count);
         for (int i = 0; i < layers.Count; i++)
             made.Add(ranges[i] is null ? LayerRegistry.Clone(layers[i]) : QuantizedTwin(layers[i], i == 0 ? inputShape.ToArray() : null));
@@ -61,20 +78,21 @@ public static class Quantization
     }
 
     /// <exception cref="ArgumentException">The data are not (samples ≥ 1, input shape).</exception>
-    internal static void CheckCalibrationData(Model model, Tensor calibrationData, Shape inputShape)
+    internal static void CheckCalibrationData(Model model, Tensor calibrationData, Shape inputShape, string what = "calibration data")
     {
         if (calibrationData.Rank < 1 || calibrationData.Shape[0] == 0 || calibrationData.Shape.WithoutBatch() != inputShape)
-            throw new ArgumentException($"Quantization of '{model.Name}': calibration data {calibrationData.Shape} must be (samples ≥ 1, {string.Join(", ", inputShape.ToArray())}).", nameof(calibrationData));
+            throw new ArgumentException($"Quantization of '{model.Name}': {what} {calibrationData.Shape} must be (samples ≥ 1, {string.Join(", ", inputShape.ToArray())}).", nameof(calibrationData));
     }
 
     /// <summary>Whether quantization turns <paramref name="layer"/> into an int8 layer.</summary>
-    internal static bool Quantizes(Layer layer) => layer is Dense or Conv2D;
+    internal static bool Quantizes(Layer layer) => layer is Dense or Conv2D or Conv1D;
 
-    /// <summary>The unbuilt int8 layer that replaces a Dense or Conv2D (same name and settings).</summary>
+    /// <summary>The unbuilt int8 layer that replaces a Dense, Conv2D or Conv1D (same name and settings).</summary>
     internal static Layer QuantizedTwin(Layer layer, int[]? inputShape) => layer switch
     {
         Dense d => new QuantizedDense(d.Units, d.Activation, d.UseBias, d.Name, inputShape),
         Conv2D c => new QuantizedConv2D(c.Filters, c.KernelSize, c.Strides, c.Padding, c.DilationRate, c.Activation, c.UseBias, c.Name, inputShape),
+        Conv1D c => new QuantizedConv1D(c.Filters, c.KernelSize, c.Strides, c.Padding, c.DilationRate, c.Activation, c.UseBias, c.Name, inputShape),
         _ => throw new ArgumentException($"Layer '{layer.Name}' ({layer.TypeName}) has no int8 form.", nameof(layer)),
     };
 
@@ -88,7 +106,7 @@ public static class Quantization
         if (range is not null)
         {
             var (scale, zeroPoint) = range.Choose(options);
-            var weights = to is QuantizedDense qd ? qd.Weights : ((QuantizedConv2D)to).Weights;
+            var weights = ((IQuantizedLayer)to).Weights;
             var kernel = from.Parameters.First(p => p.Name == "kernel").Value;
             var bias = from.Parameters.FirstOrDefault(p => p.Name == "bias")?.Value.ToArray() ?? [];
             var (q, scales) = QuantizeKernel(kernel.Span, kernel.Shape[-1], from.Name);
@@ -102,7 +120,7 @@ public static class Quantization
 
     /// <summary>
     /// A copy of <paramref name="model"/> for quantization-aware training (tfmot's quantize_model):
-    /// every Dense and Conv2D trains with its kernel fake-quantized to per-channel int8 and its input
+    /// every Dense, Conv2D and Conv1D trains with its kernel fake-quantized to per-channel int8 and its input
     /// to u8 on a range tracked during Fit; gradients pass by the straight-through estimator. Other
     /// layers are copies. Compile and Fit it (a few epochs at a low learning rate), then
     /// <see cref="Convert"/> it. <paramref name="model"/> is unchanged.
@@ -116,7 +134,7 @@ public static class Quantization
         var layers = model.Layers;
         var inputShape = layers[0].BuiltInputShape!.Value;
         var made = new List<Layer>(layers.Count);
-        foreach (var layer in layers) made.Add(layer is Dense or Conv2D ? new FakeQuantLayer(layer) : LayerRegistry.Clone(layer));
+        foreach (var layer in layers) made.Add(Quantizes(layer) ? new FakeQuantLayer(layer) : LayerRegistry.Clone(layer));
         var prepared = new Sequential(made, model.Name);
         prepared.Build(inputShape);
         for (int i = 0; i < layers.Count; i++)
@@ -146,12 +164,7 @@ public static class Quantization
         for (int i = 0; i < layers.Count; i++)
         {
             int[]? first = i == 0 ? inputShape.ToArray() : null;
-            made.Add(layers[i] switch
-            {
-                FakeQuantLayer { Original: Dense d } => new QuantizedDense(d.Units, d.Activation, d.UseBias, d.Name, first),
-                FakeQuantLayer { Original: Conv2D c } => new QuantizedConv2D(c.Filters, c.KernelSize, c.Strides, c.Padding, c.DilationRate, c.Activation, c.UseBias, c.Name, first),
-                var other => LayerRegistry.Clone(other),
-            });
+            made.Add(layers[i] is FakeQuantLayer f ? QuantizedTwin(f.Original, first) : LayerRegistry.Clone(layers[i]));
         }
         var quantized = new Sequential(made, model.Name);
         quantized.Build(inputShape);
@@ -164,7 +177,7 @@ public static class Quantization
                     throw new ArgumentException($"Layer '{f.Name}' saw no training batch, so its input range is unknown: Fit the model before Convert.", nameof(model));
                 var (scale, zeroPoint) = ActivationRange.Affine(min, max);
                 var (q, scales) = QuantizeKernel(f.Kernel.Span, f.Kernel.Shape[-1], f.Name);
-                var weights = made[i] is QuantizedDense qd ? qd.Weights : ((QuantizedConv2D)made[i]).Weights;
+                var weights = ((IQuantizedLayer)made[i]).Weights;
                 weights.Assign(q, scales, f.Bias is { } b ? b.Span : [], scale, zeroPoint);
             }
             else
@@ -224,13 +237,12 @@ public static class Quantization
             var layer = layers[i];
             string what = layer switch
             {
-                QuantizedDense d => $"int8 (input scale {d.InputScale:G4}, zero point {d.InputZeroPoint}; per-channel int8 kernel)",
-                QuantizedConv2D c => $"int8 (input scale {c.InputScale:G4}, zero point {c.InputZeroPoint}; per-channel int8 kernel)",
+                IQuantizedLayer q => $"int8 (input scale {q.InputScale:G4}, zero point {q.InputZeroPoint}; per-channel int8 kernel)",
                 _ when onBytes[i] => "u8 (runs on the bytes between int8 layers)",
                 _ when layer.Parameters.Count == 0 => "float (no weights)",
                 _ => "float",
             };
-            if (layer is QuantizedDense or QuantizedConv2D) quantized++;
+            if (layer is IQuantizedLayer) quantized++;
             text.AppendLine($"{layer.Name,-24} {layer.TypeName,-18} {what}");
         }
         text.Append($"{quantized} of {layers.Count} layers compute in int8.");

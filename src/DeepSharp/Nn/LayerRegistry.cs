@@ -79,6 +79,7 @@ public static class LayerRegistry
         ["SpecAugment"] = SpecAugment.FromConfig,
         ["QuantizedDense"] = QuantizedDense.FromConfig,
         ["QuantizedConv2D"] = QuantizedConv2D.FromConfig,
+        ["QuantizedConv1D"] = QuantizedConv1D.FromConfig,
     };
 
     private static readonly ConcurrentDictionary<string, Func<JsonObject, Layer>> s_registered = new(StringComparer.Ordinal);

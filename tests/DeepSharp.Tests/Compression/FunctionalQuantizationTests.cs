@@ -125,7 +125,7 @@ public class FunctionalQuantizationTests
     }
 
     [Fact]
-    public void ASharedLayerStaysFloatAndSeveralInputsAreRefused()
+    public void ASharedLayerStaysFloatAndOneTensorForTwoInputsIsRefused()
     {
         RandomGenerator.SetGlobalSeed(9);
         var x = Model.Input([6]);
@@ -141,6 +141,50 @@ public class FunctionalQuantizationTests
         var two = new Functional([p, q], [new Dense(2).Call(new Add().Call(p, q))]);
         var error = Assert.Throws<ArgumentException>(() => Quantization.Quantize(two, Tensor.Zeros(4, 4)));
         Assert.Contains("2 inputs", error.Message);
+    }
+
+    [Fact]
+    public void AModelWithTwoInputsQuantizesEachBranchAndRoundTrips()
+    {
+        // A Conv1D branch over a signal and a Dense branch over features, joined by Concatenate.
+        RandomGenerator.SetGlobalSeed(12);
+        var signal = Model.Input([16, 2], name: "signal");
+        var features = Model.Input([5], name: "features");
+        var a = new Flatten().Call(new Conv1D(4, 3, activation: Activation.Relu).Call(signal));
+        var b = new Dense(6, Activation.Relu).Call(features);
+        var y = new Dense(3).Call(new Concatenate().Call(a, b));
+        var model = new Functional([signal, features], [y], "two_inputs");
+        Tensor Signal(int n, int seed) => Tensor.RandomUniform(new Shape(n, 16, 2), -1f, 1f, new RandomGenerator(seed));
+        Tensor Features(int n, int seed) => Tensor.RandomUniform(new Shape(n, 5), 0f, 2f, new RandomGenerator(seed));
+
+        var quantized = Quantization.Quantize(model, [Signal(150, 1), Features(150, 2)]);
+        Assert.Single(quantized.Layers.OfType<QuantizedConv1D>());
+        Assert.Equal(2, quantized.Layers.OfType<QuantizedDense>().Count());
+        Assert.Equal(0, quantized.Layers.OfType<QuantizedDense>().First(l => l.Units == 6).InputZeroPoint); // features ≥ 0
+
+        Tensor[] test = [Signal(40, 3), Features(40, 4)];
+        var expected = model.Predict(test)[0].ToArray();
+        var actual = quantized.Predict(test)[0].ToArray();
+        float largest = expected.Max(Math.Abs);
+        double meanError = 0;
+        for (int i = 0; i < expected.Length; i++) meanError += Math.Abs(expected[i] - actual[i]) / expected.Length;
+        Assert.True(meanError <= 0.03 * largest, $"mean error {meanError} (largest output {largest})");
+
+        using var folder = new TempFolder();
+        string path = folder.File("two-inputs-int8.safetensors");
+        quantized.Save(path);
+        Assert.Equal(actual, Model.Load(path).Predict(test)[0].ToArray());
+        var onnx = OnnxRunner.Run(quantized, test)[0];
+        Assert.Equal(actual.Length, onnx.Length);
+        var last = quantized.Layers.OfType<QuantizedDense>().Single(l => l.Units == 3);
+        float step = last.InputScale * last.Parameters.First(p => p.Name == "kernel_scale").Value.ToArray().Max() * 127f;
+        for (int i = 0; i < actual.Length; i++)
+            Assert.True(Math.Abs(actual[i] - onnx[i]) <= 4 * step + 1e-5f * Math.Abs(actual[i]), $"output {i}: Predict {actual[i]}, ONNX Runtime {onnx[i]} (step {step})");
+
+        var wrong = Assert.Throws<ArgumentException>(() => Quantization.Quantize(model, [Signal(10, 1), Features(9, 2)]));
+        Assert.Contains("same number", wrong.Message);
+        var shape = Assert.Throws<ArgumentException>(() => Quantization.Quantize(model, [Features(10, 2), Signal(10, 1)]));
+        Assert.Contains("input 0 ('signal')", shape.Message);
     }
 
     private static int ArgMax(float[] rows, int row)

@@ -102,6 +102,9 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
         ["quantized"] = () => new Sequential( // issue 16's int8 layers; the float Dense gives Fit a weight to train
             new QuantizedConv2D(2, (2, 2), padding: Padding.Same, activation: Activation.Relu, inputShape: [4, 4, 1]),
             new Flatten(), new QuantizedDense(3, Activation.Relu), new Dense(2)),
+        ["quantized1d"] = () => new Sequential( // the int8 Conv1D
+            new QuantizedConv1D(3, 3, padding: Padding.Same, activation: Activation.Relu, inputShape: [6, 2]),
+            new Flatten(), new Dense(2)),
     };
 
     public static TheoryData<string> ModelNames() => [.. s_models.Keys];

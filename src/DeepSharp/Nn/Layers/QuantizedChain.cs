@@ -6,9 +6,9 @@ namespace DeepSharp.Nn.Layers;
 
 /// <summary>
 /// Inference through consecutive quantized layers with u8 activations between them: each
-/// <see cref="QuantizedConv2D"/> or <see cref="QuantizedDense"/> but the last requantizes its
-/// output straight to the next one's input grid, and the layers between them — MaxPooling2D,
-/// Flatten, Dropout, ReLU — run on the bytes (each is exact on bytes: quantization is monotonic
+/// <see cref="QuantizedConv2D"/>, <see cref="QuantizedConv1D"/> or <see cref="QuantizedDense"/> but the last
+/// requantizes its output straight to the next one's input grid, and the layers between them —
+/// MaxPooling2D, MaxPooling1D, Flatten, Dropout, ReLU — run on the bytes (each is exact on bytes: quantization is monotonic
 /// and maps 0.0 to the zero point). Only the chain's last layer writes floats. The result has the
 /// same bits as running the layers one by one in float, because every layer quantizes the same
 /// float values the same way; the bytes are just never widened back in between.
@@ -43,22 +43,17 @@ internal static unsafe class QuantizedChain
         return end;
     }
 
-    private static bool IsQuantized(Layer layer) => layer is QuantizedConv2D or QuantizedDense;
+    private static bool IsQuantized(Layer layer) => layer is IQuantizedLayer;
 
     /// <summary>A quantized layer whose activation the u8 epilogue can fuse (ReLU or none).</summary>
     private static bool WritesBytes(Layer layer) =>
         ActivationOf(layer) is { } a && (a == Activation.Relu || a == Activation.Linear);
 
-    private static Activation? ActivationOf(Layer layer) => layer switch
-    {
-        QuantizedConv2D c => c.Activation,
-        QuantizedDense d => d.Activation,
-        _ => null,
-    };
+    private static Activation? ActivationOf(Layer layer) => (layer as IQuantizedLayer)?.Activation;
 
     private static bool IsByteExact(Layer layer) => layer switch
     {
-        MaxPooling2D or Flatten or Dropout => true,
+        MaxPooling2D or MaxPooling1D or Flatten or Dropout => true,
         Relu r => r.MaxValue is null && r.NegativeSlope == 0f && r.Threshold == 0f,
         ActivationLayer a => a.Activation == Activation.Relu,
         _ => false,
@@ -93,6 +88,11 @@ internal static unsafe class QuantizedChain
             {
                 other = Int8Scratch.Bytes(otherSlot, outShape.Size + (long)Int8Gemm.Slack);
                 Int8MaxPool.Forward(PoolGeometry(pool, shape), current, other);
+            }
+            else if (layer is MaxPooling1D pool1)
+            {
+                other = Int8Scratch.Bytes(otherSlot, outShape.Size + (long)Int8Gemm.Slack);
+                Int8MaxPool.Forward(Pool2DGeometry.Create(shape[0], 1, shape[1], shape[2], 1, pool1.PoolSize, 1, pool1.Strides, pool1.Padding == Padding.Same), current, other);
             }
             else if (i == end)
             {
@@ -145,6 +145,11 @@ internal static unsafe class QuantizedChain
             var (g, w, output) = Prepare(c, shape);
             Int8Conv2D.Forward(g, q, w, output, y);
         }
+        else if (layer is QuantizedConv1D c1)
+        {
+            var (w, output) = c1.Weights.Prepared(c1.KernelSize * shape[2], c1.Filters, c1.Activation == Activation.Relu);
+            Int8Conv2D.Forward(c1.Geometry(shape), q, w, output, y);
+        }
         else
         {
             var d = (QuantizedDense)layer;
@@ -154,12 +159,9 @@ internal static unsafe class QuantizedChain
         }
     }
 
-    private static (float Scale, int ZeroPoint) InputGrid(Layer layer) => layer switch
-    {
-        QuantizedConv2D c => (c.InputScale, c.InputZeroPoint),
-        QuantizedDense d => (d.InputScale, d.InputZeroPoint),
-        _ => throw new ArgumentException($"Layer '{layer.Name}' is not quantized."),
-    };
+    private static (float Scale, int ZeroPoint) InputGrid(Layer layer) => layer is IQuantizedLayer q
+        ? (q.InputScale, q.InputZeroPoint)
+        : throw new ArgumentException($"Layer '{layer.Name}' is not quantized.");
 
     private static Layer NextQuantized(IReadOnlyList<Layer> layers, int from)
     {

@@ -11,7 +11,7 @@ namespace DeepSharp.Nn.Layers;
 /// int8 kernel in int32 (padding reads the zero point, i.e. 0.0) and requantized to float with the
 /// bias (and ReLU) fused. Inference only.
 /// </summary>
-public sealed class QuantizedConv2D : Layer
+public sealed class QuantizedConv2D : Layer, IQuantizedLayer
 {
     private QuantizedKernel? _weights;
 
@@ -59,6 +59,9 @@ public sealed class QuantizedConv2D : Layer
     public float InputScale => Weights.InputScale;
     /// <summary>The zero point of the u8 input.</summary>
     public int InputZeroPoint => Weights.InputZeroPoint;
+
+    /// <inheritdoc/>
+    QuantizedKernel IQuantizedLayer.Weights => Weights;
 
     internal QuantizedKernel Weights => _weights ?? throw new InvalidOperationException($"Layer '{Name}' is not built.");
 

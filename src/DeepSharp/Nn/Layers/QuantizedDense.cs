@@ -10,7 +10,7 @@ namespace DeepSharp.Nn.Layers;
 /// multiplied by the per-channel int8 kernel in int32 and requantized to float with the bias (and
 /// ReLU) fused. Inference only: it has no trainable weights and passes no gradient.
 /// </summary>
-public sealed class QuantizedDense : Layer
+public sealed class QuantizedDense : Layer, IQuantizedLayer
 {
     private QuantizedKernel? _weights;
 
@@ -41,6 +41,9 @@ public sealed class QuantizedDense : Layer
     public float InputScale => Weights.InputScale;
     /// <summary>The zero point of the u8 input.</summary>
     public int InputZeroPoint => Weights.InputZeroPoint;
+
+    /// <inheritdoc/>
+    QuantizedKernel IQuantizedLayer.Weights => Weights;
 
     internal QuantizedKernel Weights => _weights ?? throw new InvalidOperationException($"Layer '{Name}' is not built.");
 

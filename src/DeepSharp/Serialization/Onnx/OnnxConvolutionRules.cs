@@ -26,14 +26,23 @@ internal static class OnnxConvolutionRules
             var bias = layer.Parameters[1].Value;
             inputs.Add(g.AddInitializer(layer.Parameters[1].Path, bias.Span, cout));
         }
-        bool same = layer.Padding == Padding.Same;
-        var (outLength, left) = Kernels.Cpu.Conv2DGeometry.OutputSize(inputShape[0], k, layer.Strides, layer.DilationRate, same);
-        long right = Math.Max(0, (outLength - 1) * layer.Strides + (k - 1) * layer.DilationRate + 1 - inputShape[0] - left);
-        string y = g.AddNode("Conv", layer.Name, inputs,
-            Ints("kernel_shape", k), Ints("strides", layer.Strides), Ints("dilations", layer.DilationRate),
-            Ints("pads", same ? left : 0, same ? right : 0));
-        string nwc = g.AddNode("Transpose", layer.Name + "/to_nwc", [y], Ints("perm", 0, 2, 1));
+        string nwc = Conv1DNode(g, layer.Name, inputs, inputShape[0], k, layer.Strides, layer.DilationRate, layer.Padding);
         return OnnxActivations.Emit(g, layer.Activation, nwc, layer.Name);
+    }
+
+    /// <summary>
+    /// A 1-D Conv node over NCW <paramref name="inputs"/> (x, kernel, optional bias) with Keras's
+    /// padding as explicit pads, transposed back to (batch, steps, cout); the float and the QDQ int8 Conv1D rules share it.
+    /// </summary>
+    internal static string Conv1DNode(OnnxGraphBuilder g, string name, List<string> inputs, int steps, int k, int strides, int dilation, Padding padding)
+    {
+        bool same = padding == Padding.Same;
+        var (outLength, left) = Kernels.Cpu.Conv2DGeometry.OutputSize(steps, k, strides, dilation, same);
+        long right = Math.Max(0, (outLength - 1) * strides + (k - 1) * dilation + 1 - steps - left);
+        string y = g.AddNode("Conv", name, inputs,
+            Ints("kernel_shape", k), Ints("strides", strides), Ints("dilations", dilation),
+            Ints("pads", same ? left : 0, same ? right : 0));
+        return g.AddNode("Transpose", name + "/to_nwc", [y], Ints("perm", 0, 2, 1));
     }
 
     /// <summary>Keras's average pooling leaves padding out of each mean: ONNX's count_include_pad = 0.</summary>

@@ -83,6 +83,7 @@ internal static class OnnxLayerRules
         // Int8 layers as QDQ: QuantizeLinear/DequantizeLinear around float MatMul and Conv (OnnxQuantizedRules).
         [typeof(QuantizedDense)] = (g, l, x, _) => OnnxQuantizedRules.Dense(g, (QuantizedDense)l, x),
         [typeof(QuantizedConv2D)] = (g, l, x, s) => OnnxQuantizedRules.Conv2D(g, (QuantizedConv2D)l, x, s),
+        [typeof(QuantizedConv1D)] = (g, l, x, s) => OnnxQuantizedRules.Conv1D(g, (QuantizedConv1D)l, x, s),
     };
 
     private static readonly Dictionary<Type, MaskedRule> s_maskedRules = new()

@@ -48,6 +48,28 @@ internal static class OnnxQuantizedRules
         return OnnxActivations.Emit(g, layer.Activation, OnnxLayerRules.ToChannelsLast(g, y, layer.Name), layer.Name);
     }
 
+    /// <summary>As the float Conv1D rule: (batch, steps, cin) transposed to NCW, a 1-D Conv with the dequantized (cout, cin, k) kernel, transposed back.</summary>
+    public static string Conv1D(OnnxGraphBuilder g, QuantizedConv1D layer, string x, Shape inputShape)
+    {
+        string input = QuantizedInput(g, layer, x);
+        var kernel = Weight(layer, "kernel"); // (k, cin, cout) → ONNX (cout, cin, k)
+        int k = kernel.Shape[0], cin = kernel.Shape[1], cout = kernel.Shape[2];
+        var oik = new byte[kernel.Size];
+        var src = kernel.Span;
+        for (int t = 0; t < k; t++)
+            for (int i = 0; i < cin; i++)
+                for (int o = 0; o < cout; o++)
+                    oik[(o * cin + i) * k + t] = unchecked((byte)(sbyte)src[(t * cin + i) * cout + o]);
+        var inputs = new List<string>
+        {
+            g.AddNode("Transpose", layer.Name + "/to_ncw", [input], Ints("perm", 0, 2, 1)),
+            DequantizedKernel(g, layer, oik, cout, axis: 0, cout, cin, k),
+        };
+        if (layer.UseBias) inputs.Add(g.AddInitializer(layer.Name + "/bias", Weight(layer, "bias").Span, cout));
+        string nwc = OnnxConvolutionRules.Conv1DNode(g, layer.Name, inputs, inputShape[0], k, layer.Strides, layer.DilationRate, layer.Padding);
+        return OnnxActivations.Emit(g, layer.Activation, nwc, layer.Name);
+    }
+
     /// <summary>x → QuantizeLinear → DequantizeLinear with the layer's scalar u8 scale and zero point.</summary>
     private static string QuantizedInput(OnnxGraphBuilder g, Layer layer, string x)
     {
