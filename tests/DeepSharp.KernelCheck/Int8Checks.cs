@@ -156,6 +156,9 @@ public static class Int8Checks
             // The windows read in place (VNNI): padded frames, strides, rows shorter than 4 pixels, 48 and 65 channels.
             (1, 28, 28, 1, 32, 3, 3, 1, true, 1), (2, 10, 9, 2, 48, 3, 5, 2, true, 1), (1, 5, 3, 1, 16, 3, 3, 1, true, 1),
             (2, 11, 7, 3, 65, 1, 3, 1, false, 1), (1, 12, 12, 16, 31, 3, 3, 3, true, 1),
+            // Height 1, as QuantizedConv1D runs: Same padding, strides, dilation, a window longer than the input.
+            (2, 1, 23, 3, 8, 1, 5, 1, true, 1), (3, 1, 17, 6, 5, 1, 3, 2, false, 1), (1, 1, 30, 4, 16, 1, 2, 1, true, 2),
+            (2, 1, 4, 1, 3, 1, 7, 1, true, 1), (1, 1, 64, 32, 33, 1, 3, 1, true, 1),
         ];
         int seed = 500;
         foreach (var c in cases)
@@ -186,6 +189,7 @@ public static class Int8Checks
             (2, 28, 28, 1, 32, 3, 3, 1, false, 1), (1, 13, 13, 32, 64, 3, 3, 1, false, 1), (3, 7, 5, 3, 17, 3, 3, 2, true, 1),
             (2, 8, 8, 4, 15, 3, 3, 1, true, 2), (0, 5, 5, 2, 3, 3, 3, 1, false, 1), (1, 1, 1, 1, 1, 1, 1, 1, false, 1),
             (1, 2, 2, 3, 4, 3, 3, 1, false, 1), (2, 6, 6, 7, 33, 2, 2, 2, false, 1),
+            (2, 1, 23, 3, 8, 1, 5, 1, true, 1), (3, 1, 17, 6, 5, 1, 3, 2, false, 1), (1, 1, 30, 4, 16, 1, 2, 1, true, 2),
         ];
         int seed = 900;
         foreach (var c in cases)
