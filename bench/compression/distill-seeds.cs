@@ -1,11 +1,15 @@
 // Distillation on MNIST: a seed-CNN-shaped teacher (logits) and an MLP student of under 1/10 of its
 // parameters, trained alone and with the Distiller, over several seeds (each seed, the mean and the spread).
 // Run from this folder:
-//   dotnet run distill-seeds.cs [units] [epochs] [T list] [alpha list] [teacher file] [teacher epochs] [seeds]
+//   dotnet run distill-seeds.cs [units] [epochs] [T list] [alpha list] [teacher file] [teacher epochs] [seeds] [train images]
 // (a .NET 10 file-based app; MNIST from the cache). T and alpha take comma lists ("4,8" and "0.1,0.9"):
 // every pair is a setting, and each seed trains the student alone once and distilled once per setting,
 // all from the same initial weights. The teacher is trained (seed 1, the teacher epochs, 3 by default)
-// and written to the teacher file, or loaded from it when it exists, so a second setting reuses it.
+// and written to the teacher file, or loaded from it when it exists, so a second setting reuses it; a
+// teacher file that ends in softmax is read up to its logits. With [train images] N > 0 the students
+// (alone and distilled) see only the first N training images and their labels — the small-data
+// regime where soft targets are known to help most (Hinton et al. 2015, §3) — while the teacher was
+// trained on all of them; 0 (the default) gives the students every image.
 // To keep the run short on a busy machine, the Distiller's teacher is `TeacherLogits`: the teacher's
 // logits of every training image, computed once with Predict and looked up by image. The teacher is
 // deterministic in inference mode (no dropout, no augmentation here), so this gives what running it
@@ -33,6 +37,7 @@ var settings = (from t in List(Arg(2, "4")) from a in List(Arg(3, "0.1")) select
 string teacherPath = Arg(4, "teacher.safetensors");
 int teacherEpochs = int.Parse(Arg(5, "3"), CultureInfo.InvariantCulture);
 int seeds = int.Parse(Arg(6, "3"), CultureInfo.InvariantCulture);
+int trainImages = int.Parse(Arg(7, "0"), CultureInfo.InvariantCulture);
 const int Batch = 128;
 var ((xTrain, yTrain), (xTest, yTest)) = Mnist.Load();
 long Count(Model m) => m.Parameters.Sum(p => (long)p.Value.Size);
@@ -50,10 +55,16 @@ else
     teacher.Fit(xTrain, yTrain, Batch, teacherEpochs, verbose: 0);
     teacher.Save(teacherPath);
 }
+if (teacher.Layers[^1] is Dense { Activation: var last } && last == Activation.Softmax) teacher = Logits(teacher);
 teacher.Compile(new Adam(), new SparseCategoricalCrossentropy(fromLogits: true), [new SparseCategoricalAccuracy()]);
+if (trainImages > 0)
+{
+    xTrain = xTrain.SliceRows(0, trainImages);
+    yTrain = yTrain.SliceRows(0, trainImages);
+}
 double teacherAccuracy = teacher.Evaluate(xTest, yTest)["sparse_categorical_accuracy"];
 Console.WriteLine($"teacher: {Count(teacher)} parameters, test accuracy {teacherAccuracy:F4}; student Dense {units}: {Count(Student())} parameters ({(double)Count(Student()) / Count(teacher):F3}x)");
-Console.WriteLine($"student {studentEpochs} epochs, Adam 1e-3, batch {Batch}; distilled with (T, alpha) = {string.Join(", ", settings.Select(s => $"({s.T}, {s.Alpha})"))}; alpha weighs the label loss");
+Console.WriteLine($"student {studentEpochs} epochs on {xTrain.Shape[0]} training images, Adam 1e-3, batch {Batch}; distilled with (T, alpha) = {string.Join(", ", settings.Select(s => $"({s.T}, {s.Alpha})"))}; alpha weighs the label loss");
 
 var teacherLogits = new TeacherLogits(xTrain, teacher.Predict(xTrain, batchSize: Batch));
 
@@ -87,6 +98,21 @@ for (int s = 0; s < settings.Length; s++)
     Console.WriteLine($"T {settings[s].T}, alpha {settings[s].Alpha}: {Spread(distilled[s])}; gain {100 * gains.Average():+0.00;-0.00} points (wins on {gains.Count(g => g > 0)} of {gains.Count} seeds)");
 }
 Console.WriteLine($"load average: {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a")}");
+
+/// <summary>The teacher without its final softmax: the same layers, the last one linear, the same weights.</summary>
+static Sequential Logits(Model model)
+{
+    var layers = model.Layers.Select(LayerRegistry.Clone).ToList();
+    var config = model.Layers[^1].GetConfig();
+    config["activation"] = "linear";
+    layers[^1] = LayerRegistry.Create(model.Layers[^1].TypeName, config);
+    var logits = new Sequential(layers, model.Name);
+    logits.Build(model.Layers[0].BuiltInputShape!.Value);
+    var from = model.Parameters.ToArray();
+    var to = logits.Parameters.ToArray();
+    for (int i = 0; i < from.Length; i++) from[i].Value.Span.CopyTo(to[i].Value.Span);
+    return logits;
+}
 
 /// <summary>A fixed teacher: the logits it gave each training image, found by the image's bits.</summary>
 sealed class TeacherLogits : Model
