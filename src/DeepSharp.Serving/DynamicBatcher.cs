@@ -11,6 +11,8 @@ namespace DeepSharp.Serving;
 /// request its rows. A request with more inputs than a batch holds runs alone. The batch's inputs are
 /// copied into one buffer kept for the server's life, so a warm batcher allocates only the outputs.
 /// A model with several inputs or outputs is batched the same way, its requests' samples as packed rows (<see cref="PackedRows"/>).
+/// With <see cref="ServingOptions.Instances"/> above 1 several such loops take from the one queue, each
+/// with its own buffer, so that one gathers and runs a batch while another runs its own.
 /// </summary>
 internal sealed class DynamicBatcher : IInference
 {
@@ -19,8 +21,7 @@ internal sealed class DynamicBatcher : IInference
     private readonly int _maxBatch, _maxQueued;
     private readonly long _maxWaitTicks;
     private readonly BlockingCollection<Work> _queue = new(new ConcurrentQueue<Work>());
-    private readonly Tensor _input;
-    private readonly Thread _loop;
+    private readonly Thread[] _loops;
     private int _queued, _arriving, _stopping;
     private volatile bool _stopped;
 
@@ -39,9 +40,13 @@ internal sealed class DynamicBatcher : IInference
         _maxBatch = options.MaxBatchSize;
         _maxQueued = options.MaxQueuedRequests;
         _maxWaitTicks = (long)(options.MaxWait.TotalSeconds * Stopwatch.Frequency);
-        _input = model.IsMultiTensor ? Tensor.Empty(new Shape(_maxBatch, model.PackedInputSize)) : Tensor.Empty(model.InputShape.WithBatch(_maxBatch));
-        _loop = new Thread(Loop) { IsBackground = true, Name = "DeepSharp dynamic batcher" };
-        _loop.Start();
+        _loops = new Thread[options.Instances];
+        for (int i = 0; i < _loops.Length; i++)
+        {
+            var input = model.IsMultiTensor ? Tensor.Empty(new Shape(_maxBatch, model.PackedInputSize)) : Tensor.Empty(model.InputShape.WithBatch(_maxBatch));
+            _loops[i] = new Thread(() => Loop(input)) { IsBackground = true, Name = _loops.Length == 1 ? "DeepSharp dynamic batcher" : $"DeepSharp dynamic batcher {i + 1}" };
+        }
+        foreach (var loop in _loops) loop.Start();
     }
 
     public void Arrive() => Interlocked.Increment(ref _arriving);
@@ -82,7 +87,7 @@ internal sealed class DynamicBatcher : IInference
     public async ValueTask DisposeAsync()
     {
         StopAccepting();
-        await Task.Run(_loop.Join).ConfigureAwait(false); // drains what was accepted; the queue is left to the GC
+        await Task.Run(() => { foreach (var loop in _loops) loop.Join(); }).ConfigureAwait(false); // drains what was accepted; the queue is left to the GC
     }
 
     /// <summary>
@@ -90,8 +95,9 @@ internal sealed class DynamicBatcher : IInference
     /// queued joins at once; the loop waits for more only while other requests are on their way (read,
     /// not yet queued) and the oldest has waited less than the window — so a lone client is answered
     /// without waiting, and under load the batch fills with the requests that arrive while the last one ran.
+    /// <paramref name="input"/>: this loop's buffer for a batch's inputs.
     /// </summary>
-    private void Loop()
+    private void Loop(Tensor input)
     {
         var batch = new List<Work>(_maxBatch);
         Work? carried = null;
@@ -131,12 +137,12 @@ internal sealed class DynamicBatcher : IInference
                 batch.Add(next);
                 rows += next.Count;
             }
-            Run(batch, rows);
+            Run(batch, rows, input);
             batch.Clear();
         }
     }
 
-    private void Run(List<Work> batch, int rows)
+    private void Run(List<Work> batch, int rows, Tensor input)
     {
         Interlocked.Add(ref _queued, -batch.Count);
         _metrics.AddQueued(-batch.Count);
@@ -147,14 +153,14 @@ internal sealed class DynamicBatcher : IInference
             Tensor? x;
             if (rows <= _maxBatch)
             {
-                var span = _input.Span;
+                var span = input.Span;
                 int offset = 0;
                 foreach (var work in batch)
                 {
                     work.Values.AsSpan(0, work.Count * size).CopyTo(span.Slice(offset));
                     offset += work.Count * size;
                 }
-                x = _input.SliceRows(0, rows);
+                x = input.SliceRows(0, rows);
                 packed = span[..(rows * size)];
             }
             else // one request larger than a batch: Predict splits it

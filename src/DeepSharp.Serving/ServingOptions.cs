@@ -24,6 +24,14 @@ public sealed class ServingOptions
     /// </summary>
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromMilliseconds(2);
 
+    /// <summary>
+    /// How many batches may run at once (Triton's instance_group count): each instance is a batching loop
+    /// with its own input buffer, all taking from one queue. One suits a model whose Predict spreads a batch
+    /// over every core; more keep the cores busy when it does not (a recurrent model's steps, a small model
+    /// beside HTTP's work). Ignored when <see cref="MaxBatchSize"/> is 1.
+    /// </summary>
+    public int Instances { get; init; } = 1;
+
     /// <summary>The largest request body, in bytes (JSON, PNG or multipart); larger ones get 413.</summary>
     public long MaxBodyBytes { get; init; } = 4L << 20;
 
@@ -45,6 +53,7 @@ public sealed class ServingOptions
         if (string.IsNullOrWhiteSpace(Host)) throw new ArgumentException("Host must name an address, e.g. 127.0.0.1.");
         if (Port is < 0 or > 65535) throw new ArgumentException($"Port {Port} is not a TCP port (0 to 65535).");
         if (MaxBatchSize < 1) throw new ArgumentException($"MaxBatchSize must be at least 1, got {MaxBatchSize}.");
+        if (Instances is < 1 or > 64) throw new ArgumentException($"Instances must be between 1 and 64, got {Instances}.");
         if (MaxWait < TimeSpan.Zero || MaxWait > TimeSpan.FromSeconds(10))
             throw new ArgumentException($"MaxWait must be between 0 and 10 s, got {MaxWait.TotalMilliseconds} ms.");
         if (MaxBodyBytes < 1024) throw new ArgumentException($"MaxBodyBytes must be at least 1024, got {MaxBodyBytes}.");

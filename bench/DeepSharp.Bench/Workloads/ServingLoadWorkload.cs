@@ -20,7 +20,7 @@ namespace DeepSharp.Bench.Workloads;
 /// 200 steps cost far more than HTTP at batch 1 and batch well, and one encoder block).
 /// <c>--model wide-mlp</c> (Flatten → Dense 4096 → Dense 4096 → Dense 10 on MNIST images, 20 M weights, 80 MB: more than the
 /// caches hold) is a model whose batch-1 Predict reads every weight from memory for one input, which batching shares.
-/// Run: <c>dotnet run -c Release --project bench/DeepSharp.Bench -- serving [--seconds S] [--threads N] [--formats json,binary] [--model seed|convnet|spam-lstm|spam-transformer]</c>.
+/// Run: <c>dotnet run -c Release --project bench/DeepSharp.Bench -- serving [--seconds S] [--threads N] [--formats json,binary] [--model seed|convnet|spam-lstm|spam-transformer|wide-mlp] [--instances N]</c>.
 /// </summary>
 internal static class ServingLoadWorkload
 {
@@ -31,6 +31,7 @@ internal static class ServingLoadWorkload
           --threads N        kernel threads (default 2)
           --clients A,B,...  concurrent clients (default 1,8,64)
           --formats F,...    request bodies: json, binary (raw float32; answers raw too) (default json,binary)
+          --instances N      also measure dynamic batching with N batching loops (ServingOptions.Instances)
           --model M          seed (the seed CNN, default), convnet (Keras's mnist_convnet), spam-lstm or
                              spam-transformer (train spam's text models: 200 token ids per request), or
                              wide-mlp (Dense 4096 → 4096 on MNIST images: 20 M weights, 80 MB)
@@ -46,6 +47,7 @@ internal static class ServingLoadWorkload
         int[] clientCounts = [1, 8, 64];
         string[] formats = ["json", "binary"];
         string modelName = "seed";
+        int instances = 1;
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -57,6 +59,7 @@ internal static class ServingLoadWorkload
                 case "--clients": clientCounts = [.. Next().Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))]; break;
                 case "--formats": formats = Next().Split(','); break;
                 case "--model": modelName = Next(); break;
+                case "--instances": instances = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 default:
                     Console.Error.WriteLine($"Unknown option '{args[i]}'.\n{Usage}");
                     return 2;
@@ -81,15 +84,23 @@ internal static class ServingLoadWorkload
         var (cpu1, cpu64) = ModelCost(model, served.InputShape, sample);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"The model alone (Predict, process CPU time per input): {cpu1:F1} µs at batch 1, {cpu64:F1} µs at batch 64 ({cpu1 / cpu64:F2}x)."));
+        var modes = new List<(string Mode, ServingOptions Options)>
+        {
+            ("batch 1 (no batching)", new ServingOptions { Port = 0, MaxBatchSize = 1 }),
+            ("dynamic batching (64, 2 ms)", new ServingOptions { Port = 0, MaxBatchSize = 64, MaxWait = TimeSpan.FromMilliseconds(2) }),
+        };
+        if (instances > 1)
+            modes.Add(($"batching (64, 2 ms) x{instances}", new ServingOptions { Port = 0, MaxBatchSize = 64, MaxWait = TimeSpan.FromMilliseconds(2), Instances = instances }));
+        // A warm-up round, not reported: every format and mode for a second at 8 clients, so that no point
+        // is measured while the server's code still runs unoptimized (the JIT's first tiers) and the first points are not penalized.
+        foreach (string format in formats)
+            foreach (var (mode, options) in modes)
+                Measure(served, options, format, mode, 8, format == "json" ? Body(sample) : BinaryBody(sample), 0.5, maxRequests).GetAwaiter().GetResult();
         var points = new List<Point>();
         foreach (string format in formats)
         {
             byte[] body = format == "json" ? Body(sample) : BinaryBody(sample);
-            foreach (var (mode, options) in new[]
-            {
-                ("batch 1 (no batching)", new ServingOptions { Port = 0, MaxBatchSize = 1 }),
-                ("dynamic batching (64, 2 ms)", new ServingOptions { Port = 0, MaxBatchSize = 64, MaxWait = TimeSpan.FromMilliseconds(2) }),
-            })
+            foreach (var (mode, options) in modes)
             {
                 foreach (int clients in clientCounts)
                 {
@@ -114,6 +125,16 @@ internal static class ServingLoadWorkload
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"\n{format}: 64 clients with dynamic batching: {batched64.RequestsPerSecond / single64.RequestsPerSecond:F2}x the requests/s of batch-1 serving at 64 clients, {batched64.RequestsPerSecond / single1.RequestsPerSecond:F2}x batch-1 serving's single client; p99 {batched64.P99Ms:F1} ms (goal: 5x, p99 < 50 ms)."));
         }
+        if (instances > 1)
+            foreach (string format in formats)
+            {
+                var one = points.FirstOrDefault(p => p.Format == format && p.Mode.StartsWith("dynamic", StringComparison.Ordinal) && p.Clients == 64);
+                var several = points.FirstOrDefault(p => p.Format == format && p.Mode.StartsWith("batching", StringComparison.Ordinal) && p.Clients == 64);
+                var single64 = points.FirstOrDefault(p => p.Format == format && p.Mode.StartsWith("batch 1", StringComparison.Ordinal) && p.Clients == 64);
+                if (one is not null && several is not null && single64 is not null)
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{format}: 64 clients, {instances} batching loops: {several.RequestsPerSecond / one.RequestsPerSecond:F2}x the requests/s of one loop, {several.RequestsPerSecond / single64.RequestsPerSecond:F2}x batch-1 serving's; CPU {several.CpuMicrosPerRequest:F1} vs {one.CpuMicrosPerRequest:F1} µs/request."));
+            }
         Console.WriteLine($"Load after: {Load()}");
         return 0;
     }

@@ -1,4 +1,5 @@
-// The page at /: draw a digit (or upload an image, or type JSON) and see the model's probabilities.
+// The page at /: draw a digit (or upload an image, type a text or JSON, or fill one field per input of a
+// model with several) and see the model's probabilities.
 // Plain browser JavaScript, no libraries: it calls GET /v1/model once, then POST /v1/predict.
 "use strict";
 
@@ -16,14 +17,18 @@ async function start() {
     return;
   }
   $("model-name").textContent = info.name;
-  const shape = "(" + info.input_shape.map((d) => (d === null ? "None" : d)).join(", ") + ")";
-  const out = "(" + info.output_shape.map((d) => (d === null ? "None" : d)).join(", ") + ")";
+  const tuple = (s) => "(" + s.map((d) => (d === null ? "None" : d)).join(", ") + ")";
+  const named = (list) => list.map((t) => `${t.name} ${tuple(t.shape)}`).join(", ");
+  const several = info.input_kind === "tensors"; // several inputs or outputs: each by name
+  const shape = several ? named(info.inputs) : tuple(info.input_shape);
+  const out = several ? named(info.outputs) : tuple(info.output_shape);
   $("model-meta").textContent = `inputs ${shape} → outputs ${out} · ${info.parameters.toLocaleString("en")} parameters · ${info.layers.length} layers`;
   makeBars();
   const [, height, width, channels] = info.input_shape;
   if (info.input_kind === "image" && channels === 1) startDrawing(width, height);
   else if (info.input_kind === "image") startUploadOnly(width, height, channels);
   else if (info.input_kind === "text") startText();
+  else if (info.input_kind === "tensors") startFields();
   else startJson();
 }
 
@@ -228,24 +233,6 @@ function startUploadOnly(width, height, channels) {
 
 function startJson() {
   $("json-card").hidden = false;
-  if (info.input_kind === "tensors") {
-    // Several inputs: the box holds the whole body, one zero sample per named input.
-    const inputs = {};
-    for (const input of info.inputs) inputs[input.name] = [new Array(input.shape.slice(1).reduce((a, b) => a * b, 1)).fill(0)];
-    $("json-shape").textContent = info.inputs.map((i) => `${i.name} ${JSON.stringify(i.shape.slice(1))}`).join(", ");
-    $("json-input").value = JSON.stringify({ inputs });
-    $("json-send").addEventListener("click", async () => {
-      let body;
-      try {
-        body = JSON.parse($("json-input").value);
-      } catch (e) {
-        setStatus("not JSON: " + e.message, true);
-        return;
-      }
-      await predict(body);
-    });
-    return;
-  }
   const shape = info.input_shape.slice(1);
   $("json-shape").textContent = JSON.stringify(shape);
   const size = shape.reduce((a, b) => a * b, 1);
@@ -260,6 +247,249 @@ function startJson() {
     }
     await predict({ inputs: [input] });
   });
+}
+
+// ---- models with several inputs: one field per input -------------------------------------------
+
+// Each input named in /v1/model gets a field by its kind: an image (draw on a pad, or drop or upload a
+// picture), a text, or numbers (JSON, nested or flat, or numbers separated by commas or spaces). Any
+// change sends every field as one multipart/form-data request, one part per input named after it
+// (image/png, text/plain or application/json), which is what POST /v1/predict takes for such a model.
+const fields = [];
+
+function startFields() {
+  $("fields-card").hidden = false;
+  $("result-card").querySelector("h2").textContent = "Outputs";
+  $("top").hidden = true;
+  $("bars").hidden = true;
+  $("raw").hidden = true;
+  $("outputs").hidden = false;
+  for (const input of info.inputs) {
+    const field = input.kind === "image" ? imageField(input) : input.kind === "text" ? textField(input) : numbersField(input);
+    $("fields").appendChild(field.element);
+    fields.push(field);
+  }
+  $("fields-send").addEventListener("click", fieldsChanged);
+}
+
+function fieldBox(input, what) {
+  const element = document.createElement("fieldset");
+  element.className = "field";
+  element.dataset.input = input.name;
+  const legend = document.createElement("legend");
+  legend.innerHTML = '<strong></strong> <span></span>';
+  legend.querySelector("strong").textContent = input.name;
+  legend.querySelector("span").textContent = what;
+  element.appendChild(legend);
+  return element;
+}
+
+// An image input: a pad to draw on (white on black) that also takes a dropped or uploaded picture.
+// What is sent is the picture at the model's size (a hidden canvas), as PNG.
+function imageField(input) {
+  const [, height, width, channels] = input.shape;
+  const element = fieldBox(input, `image ${width}×${height}, ${channels === 1 ? "gray" : "RGB"}: draw, drop or upload`);
+  const side = 196;
+  const pad = document.createElement("canvas");
+  pad.className = "field-pad";
+  pad.width = width >= height ? side : Math.max(1, Math.round(side * width / height));
+  pad.height = height >= width ? side : Math.max(1, Math.round(side * height / width));
+  pad.setAttribute("aria-label", `drawing pad for input ${input.name}`);
+  const small = document.createElement("canvas");
+  small.width = width;
+  small.height = height;
+  const ctx = pad.getContext("2d", { willReadFrequently: true });
+  const sctx = small.getContext("2d", { willReadFrequently: true });
+  const row = document.createElement("div");
+  row.className = "row";
+  row.innerHTML = '<button type="button">Clear</button><label class="upload">Upload an image <input type="file" accept="image/*"></label>';
+  element.append(pad, row);
+  const clear = () => {
+    ctx.fillStyle = "#000";
+    ctx.fillRect(0, 0, pad.width, pad.height);
+    sctx.fillStyle = "#000";
+    sctx.fillRect(0, 0, width, height);
+  };
+  clear();
+
+  // Strokes go on the pad; the model's picture is the pad scaled down.
+  let last = null;
+  const at = (e) => {
+    const r = pad.getBoundingClientRect();
+    return { x: (e.clientX - r.left) * (pad.width / r.width), y: (e.clientY - r.top) * (pad.height / r.height) };
+  };
+  const stroke = (a, b) => {
+    ctx.strokeStyle = "#fff";
+    ctx.lineWidth = Math.max(pad.width, pad.height) / 12;
+    ctx.lineCap = "round";
+    ctx.lineJoin = "round";
+    ctx.beginPath();
+    ctx.moveTo(a.x, a.y);
+    ctx.lineTo(b.x + 0.01, b.y);
+    ctx.stroke();
+    sctx.imageSmoothingEnabled = true;
+    sctx.imageSmoothingQuality = "high";
+    sctx.drawImage(pad, 0, 0, width, height);
+    fieldsChanged();
+  };
+  pad.addEventListener("pointerdown", (e) => {
+    pad.setPointerCapture(e.pointerId);
+    last = at(e);
+    stroke(last, last);
+  });
+  pad.addEventListener("pointermove", (e) => {
+    if (!last) return;
+    const p = at(e);
+    stroke(last, p);
+    last = p;
+  });
+  const end = () => { last = null; };
+  pad.addEventListener("pointerup", end);
+  pad.addEventListener("pointercancel", end);
+
+  // A picture is scaled to the model's size (its pixels kept as they are when it already has that size), then shown enlarged.
+  const load = async (file) => {
+    if (!file) return;
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(file, { colorSpaceConversion: "none", premultiplyAlpha: "none" });
+    } catch (e) {
+      setStatus(`input ${input.name}: ${file.name} is not an image the browser can read`, true);
+      return;
+    }
+    clear();
+    sctx.imageSmoothingEnabled = true;
+    sctx.imageSmoothingQuality = "high";
+    sctx.drawImage(bitmap, 0, 0, width, height);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(small, 0, 0, pad.width, pad.height);
+    fieldsChanged();
+  };
+  row.querySelector("button").addEventListener("click", () => { clear(); fieldsChanged(); });
+  row.querySelector("input").addEventListener("change", (e) => load(e.target.files[0]));
+  pad.addEventListener("dragover", (e) => { e.preventDefault(); pad.classList.add("over"); });
+  pad.addEventListener("dragleave", () => pad.classList.remove("over"));
+  pad.addEventListener("drop", (e) => {
+    e.preventDefault();
+    pad.classList.remove("over");
+    load(e.dataTransfer.files[0]);
+  });
+  return {
+    element,
+    part: async (form) => {
+      const png = await new Promise((resolve) => small.toBlob(resolve, "image/png"));
+      form.append(input.name, png, input.name + ".png");
+    },
+  };
+}
+
+function textField(input) {
+  const element = fieldBox(input, `text (${input.shape[1]} tokens)`);
+  const box = document.createElement("textarea");
+  box.rows = 3;
+  box.spellcheck = false;
+  box.setAttribute("aria-label", `text for input ${input.name}`);
+  element.appendChild(box);
+  box.addEventListener("input", fieldsChanged);
+  return {
+    element,
+    part: async (form) => form.append(input.name, new Blob([box.value], { type: "text/plain" }), input.name + ".txt"),
+  };
+}
+
+// Numbers: one sample, as JSON (nested to the input's shape, or flat) or numbers separated by commas or spaces.
+function numbersField(input) {
+  const shape = input.shape.slice(1);
+  const size = shape.reduce((a, b) => a * b, 1);
+  const element = fieldBox(input, `${size} number${size === 1 ? "" : "s"}, shape [${shape.join(", ")}]`);
+  const box = document.createElement("textarea");
+  box.rows = Math.min(6, 1 + Math.floor(size / 24));
+  box.spellcheck = false;
+  box.value = new Array(size).fill(0).join(", ");
+  box.setAttribute("aria-label", `numbers for input ${input.name}`);
+  element.appendChild(box);
+  box.addEventListener("input", fieldsChanged);
+  return {
+    element,
+    part: async (form) => {
+      const text = box.value.trim();
+      let values;
+      try {
+        values = text.startsWith("[") ? [JSON.parse(text)].flat(Infinity) : text.split(/[\s,;]+/).filter((v) => v !== "").map(Number);
+      } catch (e) {
+        throw new Error(`input ${input.name}: not JSON (${e.message})`);
+      }
+      const bad = values.findIndex((v) => typeof v !== "number" || !Number.isFinite(v));
+      if (bad >= 0) throw new Error(`input ${input.name}: value ${bad} is not a finite number`);
+      if (values.length !== size) throw new Error(`input ${input.name}: ${values.length} number${values.length === 1 ? "" : "s"}; it takes ${size} (shape [${shape.join(", ")}])`);
+      form.append(input.name, new Blob([JSON.stringify([values])], { type: "application/json" }), input.name + ".json");
+    },
+  };
+}
+
+// One request at a time; a change while one is in flight sends the latest fields once it is answered.
+async function fieldsChanged() {
+  again = true;
+  if (busy) return;
+  busy = true;
+  try {
+    while (again) {
+      again = false;
+      const form = new FormData();
+      try {
+        for (const field of fields) await field.part(form);
+      } catch (e) {
+        setStatus(e.message, true);
+        continue;
+      }
+      const started = performance.now();
+      const result = await post(form);
+      if (result) {
+        showOutputs(result.outputs);
+        setStatus(`answered in ${Math.round(performance.now() - started)} ms`);
+      }
+    }
+  } finally {
+    busy = false;
+  }
+}
+
+// Each named output of the first sample: bars when it is a probability vector, its numbers otherwise.
+function showOutputs(outputs) {
+  const box = $("outputs");
+  box.textContent = "";
+  for (const [name, samples] of Object.entries(outputs)) {
+    const values = [samples[0]].flat(Infinity);
+    const block = document.createElement("div");
+    block.className = "output";
+    block.dataset.output = name;
+    const title = document.createElement("h3");
+    const shape = (info.outputs.find((o) => o.name === name) || { shape: [] }).shape.slice(1);
+    title.textContent = `${name} [${shape.join(", ")}]`;
+    block.appendChild(title);
+    const sum = values.reduce((a, b) => a + b, 0);
+    if (values.length >= 2 && values.every((v) => v >= 0 && v <= 1) && Math.abs(sum - 1) < 1e-3) {
+      const best = values.indexOf(Math.max(...values));
+      const bars = document.createElement("ol");
+      bars.className = "bars";
+      values.forEach((v, c) => {
+        const li = document.createElement("li");
+        li.innerHTML = '<span class="name"></span><span class="track"><span class="fill"></span></span><span class="value"></span>';
+        li.querySelector(".name").textContent = String(c);
+        li.querySelector(".fill").style.width = (v * 100).toFixed(1) + "%";
+        li.querySelector(".value").textContent = (v * 100).toFixed(1) + " %";
+        li.classList.toggle("best", c === best);
+        bars.appendChild(li);
+      });
+      block.appendChild(bars);
+    } else {
+      const pre = document.createElement("pre");
+      pre.textContent = values.map((v) => Number(v.toPrecision(5))).join(", ");
+      block.appendChild(pre);
+    }
+    box.appendChild(block);
+  }
+  document.body.dataset.outputs = JSON.stringify(outputs);
 }
 
 // ---- text ----------------------------------------------------------------------------------------
@@ -331,23 +561,28 @@ async function predict(body) {
   busy = true;
   const started = performance.now();
   try {
-    const response = await fetch("/v1/predict", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    });
+    const result = await post(JSON.stringify(body), "application/json");
+    if (!result) return;
+    showResult(result.outputs[0], result.predictions ? result.predictions[0] : null);
+    setStatus(`answered in ${Math.round(performance.now() - started)} ms`);
+  } finally {
+    busy = false;
+  }
+}
+
+// POST /v1/predict; the answer, or null after showing why there is none. A FormData body sets its own Content-Type.
+async function post(body, contentType) {
+  try {
+    const response = await fetch("/v1/predict", { method: "POST", headers: contentType ? { "Content-Type": contentType } : {}, body });
     const result = await response.json();
     if (!response.ok) {
       setStatus(`${response.status}: ${result.error}`, true);
-      return;
+      return null;
     }
-    if (info.input_kind === "tensors") showResult(result.outputs, null);
-    else showResult(result.outputs[0], result.predictions ? result.predictions[0] : null);
-    setStatus(`answered in ${Math.round(performance.now() - started)} ms`);
+    return result;
   } catch (e) {
     setStatus("request failed: " + e, true);
-  } finally {
-    busy = false;
+    return null;
   }
 }
 
