@@ -22,6 +22,7 @@ var inputs = Rand((long)T * B * F, 1f);
 var w = Rand((long)F * G, 0.1f);
 var u = Rand((long)U * G, 0.06f);
 var gatesPre = Rand((long)T * B * G, 0.5f);
+var bias = Rand(G, 0.1f);
 var gates = new float[T * B * G];
 var h = new float[(T + 1) * B * U];
 var c = new float[(T + 1) * B * U];
@@ -30,6 +31,7 @@ var dGates = new float[T * B * G];
 var dh = new float[B * U];
 var dc = new float[B * U];
 var both = new float[T * B * (F + U)];
+var bothT = new float[T * B * (F + U)];
 var sum = new float[(F + U) * G];
 var dInputs = new float[T * B * F];
 var cellH = new float[T * B * U];
@@ -51,6 +53,12 @@ var phases = new (string Name, double Flop, Action Run)[]
         for (int t = 0; t < T; t++)
             s.Forward(hs.Slice(t * B * U, B * U), cs.Slice(t * B * U, B * U), gs.Slice(t * B * G, B * G), cs.Slice((t + 1) * B * U, B * U), hs.Slice((t + 1) * B * U, B * U));
     }),
+    ("fwd 64 steps on one team (ForwardSequence, bias inside)", 2.0 * T * B * U * G, () =>
+    {
+        gatesPre.CopyTo(gates, 0);
+        using var s = new LstmSteps(u, B, U, act, ract, threads, backward: false);
+        s.ForwardSequence(T, bias, gates, c, h, zeroStart: false);
+    }),
     ("  fwd products only (64 × h·U, packed U)", 2.0 * T * B * U * G, () =>
     {
         for (int t = 0; t < T; t++)
@@ -60,6 +68,23 @@ var phases = new (string Name, double Flop, Action Run)[]
     {
         for (int t = 0; t < T; t++)
             LstmCell.Forward(gates.AsSpan(t * B * G, B * G), c.AsSpan(t * B * U, B * U), c.AsSpan((t + 1) * B * U, B * U), cellH.AsSpan(t * B * U, B * U), B, U, act, ract);
+    }),
+    ("  fwd cells, TensorPrimitives passes (former cell)", 0, () =>
+    {
+        for (int t = 0; t < T; t++)
+            for (int r = 0; r < B; r++)
+            {
+                var row = gates.AsSpan(t * B * G + r * G, G);
+                System.Numerics.Tensors.TensorPrimitives.Sigmoid(row[..(2 * U)], row[..(2 * U)]);
+                System.Numerics.Tensors.TensorPrimitives.Tanh(row.Slice(2 * U, U), row.Slice(2 * U, U));
+                System.Numerics.Tensors.TensorPrimitives.Sigmoid(row.Slice(3 * U, U), row.Slice(3 * U, U));
+                var cr = c.AsSpan((t + 1) * B * U + r * U, U);
+                var hr = cellH.AsSpan(t * B * U + r * U, U);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(row.Slice(U, U), c.AsSpan(t * B * U + r * U, U), cr);
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(row[..U], row.Slice(2 * U, U), cr, cr);
+                System.Numerics.Tensors.TensorPrimitives.Tanh(cr, hr);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(hr, row.Slice(3 * U, U), hr);
+            }
     }),
     ("  bwd products only (64 × dz·Uᵀ, packed Uᵀ)", 2.0 * T * B * U * G, () =>
     {
@@ -79,6 +104,12 @@ var phases = new (string Name, double Flop, Action Run)[]
             s.Backward(next, dy.AsSpan(t * U), T * U, gs.Slice(t * B * G, B * G), cs.Slice(t * B * U, B * U), cs.Slice((t + 1) * B * U, B * U), dh, dc, dgs.Slice(t * B * G, B * G));
         }
     }),
+    ("bwd 64 steps on one team (BackwardSequence)", 2.0 * (T - 1) * B * U * G, () =>
+    {
+        Array.Clear(dh); Array.Clear(dc);
+        using var s = new LstmSteps(u, B, U, act, ract, threads, backward: true);
+        s.BackwardSequence(T, gates, c, dy, T * U, 0, dh, dc, dGates);
+    }),
     ("bwd side-by-side copy", 0, () =>
     {
         int width = F + U;
@@ -89,6 +120,15 @@ var phases = new (string Name, double Flop, Action Run)[]
         }
     }),
     ("bwd dW|dU GEMM (384×2048ᵀ·2048×1024)", 2.0 * T * B * (F + U) * G, () => Gemm.Multiply(true, false, F + U, G, T * B, both, F + U, dGates, G, sum, G, accumulate: false)),
+    ("  [inputs | h]ᵀ laid out transposed (384×2048)", 0, () =>
+    {
+        int width = F + U, rows = T * B;
+        for (int r0 = 0; r0 < rows; r0 += 16)
+            for (int j = 0; j < width; j++)
+                for (int r = r0; r < r0 + 16; r++)
+                    bothT[j * rows + r] = j < F ? inputs[r * F + j] : h[r * U + j - F];
+    }),
+    ("  dW|dU GEMM, A not transposed (384×2048·2048×1024)", 2.0 * T * B * (F + U) * G, () => Gemm.Multiply(false, false, F + U, G, T * B, bothT, T * B, dGates, G, sum, G, accumulate: false)),
     ("  pack dZ as B (2048×1024)", 0, () => { packedDz?.Dispose(); packedDz = GemmPackedB.Pack(false, T * B, G, dGates, G); }),
     ("  dW|dU GEMM on prepacked dZ", 2.0 * T * B * (F + U) * G, () => Gemm.Multiply(true, F + U, both, F + U, packedDz!, sum, G, accumulate: false)),
     ("bwd dx GEMM (2048×1024·(128×1024)ᵀ)", 2.0 * T * B * F * G, () => Gemm.Multiply(false, true, T * B, F, G, dGates, G, w, G, dInputs, F, accumulate: false)),
@@ -115,7 +155,7 @@ double total = 0;
 for (int p = 0; p < phases.Length; p++)
 {
     double cm = Median(cpu[p]), wm = Median(wall[p]);
-    if (!phases[p].Name.StartsWith("  ") && !phases[p].Name.Contains("pack U")) total += cm;
+    if (!phases[p].Name.StartsWith("  ") && !phases[p].Name.Contains("pack U") && !phases[p].Name.Contains("team")) total += cm;
     string gf = phases[p].Flop > 0 ? $"{phases[p].Flop / cm / 1e6,7:F0} GFLOP/s/CPU-s" : "";
     Console.WriteLine($"{phases[p].Name,-42} cpu {cm,7:F3} ms  wall {wm,7:F3} ms  {gf}");
 }

@@ -29,12 +29,47 @@ public static class LstmStepsChecks
                 Check.Close(naive.Forward, unsplit.Forward, 1e-4f, 1e-5f, what + " unsplit vs naive, forward");
                 Check.Close(naive.Backward, unsplit.Backward, 1e-4f, 1e-4f, what + " unsplit vs naive, backward");
                 foreach (int threads in new[] { 1, 2, 3 })
-                {
-                    var fused = problem.Run(Path.Fused, threads);
-                    Check.Equal<float>(unsplit.Forward, fused.Forward, $"{what} threads={threads} forward vs unsplit");
-                    Check.Equal<float>(unsplit.Backward, fused.Backward, $"{what} threads={threads} backward vs unsplit");
-                }
+                    foreach (var path in new[] { Path.Fused, Path.Team })
+                    {
+                        var fused = problem.Run(path, threads);
+                        Check.Equal<float>(unsplit.Forward, fused.Forward, $"{what} {path} threads={threads} forward vs unsplit");
+                        Check.Equal<float>(unsplit.Backward, fused.Backward, $"{what} {path} threads={threads} backward vs unsplit");
+                    }
             }
+    }
+
+    /// <summary>
+    /// A whole sequence on one team (ForwardSequence, BackwardSequence) with only the last step's
+    /// output given a gradient, and called from inside a pool worker (the pool then runs the team's
+    /// members one after the other on that thread: one member steals every slice): the unsplit bits.
+    /// </summary>
+    public static void TeamRunsLastOutputOnlyAndNested()
+    {
+        foreach (var (batch, units) in new[] { (9, 64), (17, 128), (3, 33), (10, 96) })
+        {
+            var problem = new Sequence(batch, units, CellActivation.Tanh, CellActivation.Sigmoid, 900 + units, firstOutput: Steps - 1);
+            string what = $"LSTM team batch={batch} units={units} last output only";
+            var unsplit = problem.Run(Path.Unsplit, 1);
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                var team = problem.Run(Path.Team, threads);
+                Check.Equal<float>(unsplit.Forward, team.Forward, $"{what} threads={threads} forward");
+                Check.Equal<float>(unsplit.Backward, team.Backward, $"{what} threads={threads} backward");
+                var nested = ThreadCounts.With(threads, () =>
+                {
+                    (float[] Forward, float[] Backward) result = default;
+                    WorkerPool.Shared.For(2, new Nested(k => { if (k == 1) result = problem.RunHere(Path.Team, threads); }));
+                    return result;
+                });
+                Check.Equal<float>(unsplit.Forward, nested.Forward, $"{what} threads={threads} nested in a worker, forward");
+                Check.Equal<float>(unsplit.Backward, nested.Backward, $"{what} threads={threads} nested in a worker, backward");
+            }
+        }
+    }
+
+    private sealed class Nested(Action<int> body) : IParallelBody
+    {
+        public void Execute(int index) => body(index);
     }
 
     /// <summary>A step is split into whole slices of 32 units, one task per thread at most; other unit counts run as one task.</summary>
@@ -86,7 +121,7 @@ public static class LstmStepsChecks
             }
     }
 
-    private enum Path { Naive, Unsplit, Fused }
+    private enum Path { Naive, Unsplit, Fused, Team }
 
     private static float[] Scaled(float[] x, float scale)
     {
@@ -95,8 +130,9 @@ public static class LstmStepsChecks
     }
 
     /// <summary>A random sequence: inputs' projections, U, initial states and output gradients.</summary>
-    private sealed class Sequence(int batch, int units, CellActivation act, CellActivation rec, int seed)
+    private sealed class Sequence(int batch, int units, CellActivation act, CellActivation rec, int seed, int firstOutput = 0)
     {
+        private readonly float[] _bias = Check.Random(4 * units, seed + 7);
         private readonly float[] _u = Scaled(Check.Random(units * 4 * units, seed), 1f / MathF.Sqrt(Math.Max(units, 1)));
         private readonly float[] _xw = Check.Random(Steps * batch * 4 * units, seed + 1);
         private readonly float[] _h0 = Check.Random(batch * units, seed + 2);
@@ -109,6 +145,9 @@ public static class LstmStepsChecks
         public (float[] Forward, float[] Backward) Run(Path path, int threads) =>
             ThreadCounts.With(threads, () => RunAll(path, threads));
 
+        /// <summary>As <see cref="Run"/> at the thread count already set (from inside a pool worker).</summary>
+        public (float[] Forward, float[] Backward) RunHere(Path path, int threads) => RunAll(path, threads);
+
         private (float[] Forward, float[] Backward) RunAll(Path path, int threads)
         {
             int block = batch * units, width = 4 * units;
@@ -117,9 +156,16 @@ public static class LstmStepsChecks
             var c = new float[(Steps + 1) * block];
             _h0.CopyTo(h, 0);
             _c0.CopyTo(c, 0);
+            int dyStride = (Steps - firstOutput) * units;
+            if (path != Path.Team) Reductions.AddBias(gates, _bias, Steps * batch, width);
             using (var steps = new LstmSteps(_u, batch, units, act, rec, threads, backward: false))
                 for (int s = 0; s < Steps; s++)
                 {
+                    if (path == Path.Team)
+                    {
+                        steps.ForwardSequence(Steps, _bias, gates, c, h, zeroStart: false);
+                        break;
+                    }
                     var g = gates.AsSpan(s * batch * width, batch * width);
                     var hPrev = h.AsSpan(s * block, block);
                     var cPrev = c.AsSpan(s * block, block);
@@ -144,17 +190,19 @@ public static class LstmStepsChecks
             var dcPrev = new float[block];
             using (var steps = new LstmSteps(_u, batch, units, act, rec, threads, backward: true))
             {
-                for (int s = Steps - 1; s >= 0; s--)
+                if (path == Path.Team) steps.BackwardSequence(Steps, gates, c, batch == 0 ? default : _dy, dyStride, firstOutput, dh, dc, dGates);
+                for (int s = Steps - 1; s >= 0 && path != Path.Team; s--)
                 {
                     var next = s == Steps - 1 ? default : dGates.AsSpan((s + 1) * batch * width, batch * width);
                     var dz = dGates.AsSpan(s * batch * width, batch * width);
                     var g = gates.AsSpan(s * batch * width, batch * width);
                     var cPrev = c.AsSpan(s * block, block);
                     var cNew = c.AsSpan((s + 1) * block, block);
-                    var dy = batch == 0 ? default : _dy.AsSpan(s * units); // sample b's row at b·Steps·units, as in (batch, time, units)
+                    // sample b's row at b·dyStride, as in (batch, time, units); no output before firstOutput
+                    var dy = batch == 0 || s < firstOutput ? default : _dy.AsSpan((s - firstOutput) * units);
                     if (path == Path.Fused)
                     {
-                        steps.Backward(next, dy, Steps * units, g, cPrev, cNew, dh, dc, dz);
+                        steps.Backward(next, dy, dyStride, g, cPrev, cNew, dh, dc, dz);
                         continue;
                     }
                     if (!next.IsEmpty)
@@ -162,13 +210,14 @@ public static class LstmStepsChecks
                         if (path == Path.Unsplit) Gemm.Multiply(false, true, batch, units, width, next, width, _u, width, dh, units, accumulate: false);
                         else NaiveGemm.Multiply(false, true, batch, units, width, next.ToArray(), width, _u, width, dh, units, accumulate: false);
                     }
-                    for (int b = 0; b < batch; b++)
-                        for (int j = 0; j < units; j++) dh[b * units + j] += dy[b * Steps * units + j];
+                    if (!dy.IsEmpty)
+                        for (int b = 0; b < batch; b++)
+                            for (int j = 0; j < units; j++) dh[b * units + j] += dy[b * dyStride + j];
                     if (path == Path.Unsplit) LstmCell.Backward(g, cPrev, cNew, dh, dc, dcPrev, dz, batch, units, act, rec);
                     else NaiveLstmCell.Backward(g, cPrev, cNew, dh, dc, dcPrev, dz, batch, units, act, rec);
                     (dc, dcPrev) = (dcPrev, dc);
                 }
-                if (path == Path.Fused) steps.TransposedProduct(dGates.AsSpan(0, batch * width), dh);
+                if (path is Path.Fused or Path.Team) steps.TransposedProduct(dGates.AsSpan(0, batch * width), dh);
                 else if (path == Path.Unsplit) Gemm.Multiply(false, true, batch, units, width, dGates, width, _u, width, dh, units, accumulate: false);
                 else NaiveGemm.Multiply(false, true, batch, units, width, dGates.AsSpan(0, batch * width).ToArray(), width, _u, width, dh, units, accumulate: false);
             }

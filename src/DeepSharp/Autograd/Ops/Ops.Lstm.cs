@@ -22,7 +22,9 @@ public static partial class Ops
         var gates = Tensor.Temp(new Shape(time, batch, width));    // pre-activations, then activated gates
         var h = Tensor.Temp(new Shape(time + 1, batch, units));    // h[s + 1]: the state after step s
         var c = Tensor.Temp(new Shape(time + 1, batch, units));
-        plan.Project(gates.Span, bias is null ? default : bias.Span);
+        var biasValues = bias is null ? default : bias.Span;
+        // The fused steps add the bias per slice inside the steps, the step-by-step path here.
+        plan.Project(gates.Span, plan.FusedSteps ? default : biasValues);
         plan.InitialState(0, h.Span);
         plan.InitialState(1, c.Span);
         var gs = gates.Span;
@@ -30,12 +32,8 @@ public static partial class Ops
         var cs = c.Span;
         if (plan.FusedSteps)
         {
-            using var steps = new LstmSteps(recurrentKernel.Span, batch, units, args.Activation, args.RecurrentActivation, WorkerPool.Shared.ThreadCount, backward: false);
-            // Without initial states the first step starts from h = 0: its product is skipped.
-            bool zeroStart = args.InitialStates is null;
-            for (int s = 0; s < time; s++)
-                steps.Forward(s == 0 && zeroStart ? default : hs.Slice(s * block, block), cs.Slice(s * block, block), gs.Slice(s * batch * width, batch * width),
-                    cs.Slice((s + 1) * block, block), hs.Slice((s + 1) * block, block));
+            using (var steps = new LstmSteps(recurrentKernel.Span, batch, units, args.Activation, args.RecurrentActivation, WorkerPool.Shared.ThreadCount, backward: false))
+                steps.ForwardSequence(time, biasValues, gs, cs, hs, zeroStart: args.InitialStates is null); // zero start: step 0 skips h·U
             var packed = plan.Pack(h, c);
             return plan.NeedsGrad(bias) ? new LstmNode(plan, bias, gates, h, c).Attach(packed) : packed;
         }
@@ -80,13 +78,8 @@ public static partial class Ops
             using (var steps = new LstmSteps(plan.RecurrentKernel.Span, batch, units, plan.Args.Activation, plan.Args.RecurrentActivation,
                 WorkerPool.Shared.ThreadCount, backward: true))
             {
-                for (int s = time - 1; s >= 0; s--)
-                {
-                    var next = s == time - 1 ? default : dgs.Slice((s + 1) * batch * width, batch * width);
-                    var dyRows = plan.OutputGradientRows(s, dy, out int stride);
-                    steps.Backward(next, dyRows, stride, gs.Slice(s * batch * width, batch * width), cs.Slice(s * block, block),
-                        cs.Slice((s + 1) * block, block), dh.Span, dc.Span, dgs.Slice(s * batch * width, batch * width));
-                }
+                var dyRows = plan.OutputGradientRows(plan.FirstOutputStep, dy, out int stride);
+                steps.BackwardSequence(time, gs, cs, dyRows, stride, plan.FirstOutputStep, dh.Span, dc.Span, dgs);
                 if (h0 >= 0 && GradOf(h0) is { } dh0)
                 {
                     steps.TransposedProduct(dgs[..(batch * width)], dh.Span);

@@ -61,6 +61,9 @@ internal sealed class RecurrentPlan
     /// <summary>(T, B, U): the previous states after recurrent dropout, h̃ = h ⊙ mask; null without it.</summary>
     public Tensor? DroppedStates { get; private set; }
 
+    /// <summary>The first step with an output: 0 with sequences, else the last.</summary>
+    public int FirstOutputStep => Args.ReturnSequences ? 0 : Time - 1;
+
     /// <summary>Time steps in the packed output: T with sequences, else 1.</summary>
     public int OutputSteps => Args.ReturnSequences ? Time : 1;
 
@@ -187,7 +190,7 @@ internal sealed class RecurrentPlan
     /// </summary>
     public ReadOnlySpan<float> OutputGradientRows(int s, Tensor dy, out int stride)
     {
-        int first = Args.ReturnSequences ? 0 : Time - 1;
+        int first = FirstOutputStep;
         stride = dy.Shape[1] * Units;
         return s < first ? default : dy.Span[((s - first) * Units)..];
     }

@@ -1,6 +1,5 @@
 using DeepSharp.Kernels.Cpu.Reference;
 using DeepSharp.Kernels.Cpu.Simd;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace DeepSharp.Kernels.Cpu;
 
@@ -15,9 +14,10 @@ namespace DeepSharp.Kernels.Cpu;
 //   dc_total = dc + dh ⊙ o ⊙ act′(act(c))    dc_prev = dc_total ⊙ f
 //   dz_i = dc_total ⊙ g ⊙ σ′   dz_f = dc_total ⊙ c_prev ⊙ σ′   dz_g = dc_total ⊙ i ⊙ act′   dz_o = dh ⊙ act(c) ⊙ σ′
 // Every derivative is taken through the activation's output (CellActivationKernel), so only the
-// activated gates and the cell states are kept. Rows are processed one at a time: forward with
-// TensorPrimitives over each gate block; backward with act(c) computed into the dz_o slot, then one
-// fused pass (LstmCellBackwardLoop) for all the rest.
+// activated gates and the cell states are kept. Rows are processed one at a time, each row slice in
+// one pass (LstmCellForwardLoop, LstmCellBackwardLoop) with sigmoid and tanh from our own exp
+// polynomial (CellActivationMath): every width gives the same bits, so a slice of a row gives the
+// bits of the whole row. c = f·c_prev + i·g is one fused multiply-add over the product f·c_prev.
 
 /// <summary>The pointwise LSTM step; see <see cref="NaiveLstmCell"/> for the exact contract.</summary>
 internal static unsafe class LstmCell
@@ -46,33 +46,14 @@ internal static unsafe class LstmCell
         Require(rows, units, h.Length, 1, nameof(h));
         RequireSlice(units, first, count);
         if (count == 0) return;
-        for (int r = 0; r < rows; r++)
-        {
-            var row = gates.Slice(r * 4 * units, 4 * units);
-            var i = row.Slice(first, count);
-            var f = row.Slice(units + first, count);
-            var g = row.Slice(2 * units + first, count);
-            var o = row.Slice(3 * units + first, count);
-            if (count == units)
+        fixed (float* pg = gates, pcp = cPrev, pc = c, ph = h)
+            for (int r = 0; r < rows; r++)
             {
-                CellActivationKernel.Apply(recurrentActivation, row[..(2 * units)]);
+                float* row = pg + (nint)r * 4 * units + first;
+                nint s = (nint)r * units + first;
+                VectorLoop.For(new LstmCellForwardLoop(row, row + units, row + 2 * units, row + 3 * units, pcp + s, pc + s, ph + s,
+                    activation, recurrentActivation), count);
             }
-            else
-            {
-                CellActivationKernel.Apply(recurrentActivation, i);
-                CellActivationKernel.Apply(recurrentActivation, f);
-            }
-            CellActivationKernel.Apply(activation, g);
-            CellActivationKernel.Apply(recurrentActivation, o);
-            int s = r * units + first;
-            var cr = c.Slice(s, count);
-            var hr = h.Slice(s, count);
-            TensorPrimitives.Multiply(f, cPrev.Slice(s, count), cr);
-            TensorPrimitives.MultiplyAdd(i, g, cr, cr);
-            cr.CopyTo(hr);
-            CellActivationKernel.Apply(activation, hr);
-            TensorPrimitives.Multiply(hr, o, hr);
-        }
     }
 
     /// <summary>
@@ -120,11 +101,9 @@ internal static unsafe class LstmCell
             int s = r * units + first;
             var dhr = dh.Slice(s, count);
 
-            c.Slice(s, count).CopyTo(dO);                    // dO holds act(c) for now
-            CellActivationKernel.Apply(activation, dO);
-            fixed (float* pi = i, pf = f, pg = g, po = o, pcp = cPrev.Slice(s, count), pdh = dhr, pdc = dc.Slice(s, count),
+            fixed (float* pi = i, pf = f, pg = g, po = o, pcp = cPrev.Slice(s, count), pc = c.Slice(s, count), pdh = dhr, pdc = dc.Slice(s, count),
                    pdcp = dcPrev.Slice(s, count), pdi = di, pdf = df, pdg = dg, pdo = dO)
-                VectorLoop.For(new LstmCellBackwardLoop(pi, pf, pg, po, pcp, pdh, pdc, pdcp, pdi, pdf, pdg, pdo, activation, recurrentActivation), count);
+                VectorLoop.For(new LstmCellBackwardLoop(pi, pf, pg, po, pcp, pc, pdh, pdc, pdcp, pdi, pdf, pdg, pdo, activation, recurrentActivation), count);
         }
     }
 

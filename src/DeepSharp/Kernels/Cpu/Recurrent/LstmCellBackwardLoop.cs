@@ -6,19 +6,18 @@ namespace DeepSharp.Kernels.Cpu;
 
 /// <summary>
 /// The LSTM cell's backward arithmetic for one row slice in a single pass (see the notes of
-/// <see cref="LstmCell"/>), once act(c) has been written into the dz_o slot: per element the same
-/// operations in the same order as the pass-per-operation version it replaced (the derivative
-/// operators of <see cref="CellActivationKernel"/>, no contraction into fused multiply-adds), so
-/// the same bits, with each input read once instead of once per pass.
+/// <see cref="LstmCell"/>): act(c) by <see cref="CellActivationMath"/> (the forward pass's function),
+/// then the derivative operators of <see cref="CellActivationKernel"/> (no contraction into fused
+/// multiply-adds), each input read once. Every width gives the scalar body's bits.
 /// </summary>
 internal readonly unsafe struct LstmCellBackwardLoop(
-    float* i, float* f, float* g, float* o, float* cPrev, float* dh, float* dc,
+    float* i, float* f, float* g, float* o, float* cPrev, float* c, float* dh, float* dc,
     float* dcPrev, float* di, float* df, float* dg, float* dO,
     CellActivation activation, CellActivation recurrentActivation) : IVectorLoopBody
 {
     public void Invoke(nuint k)
     {
-        float a = dO[k], dhk = dh[k];
+        float a = CellActivationMath.Apply(activation, c[k]), dhk = dh[k];
         float total = Derivative(activation, a, dhk * o[k]) + dc[k];
         float fk = f[k], gk = g[k], ik = i[k];
         df[k] = Derivative(recurrentActivation, fk, total * cPrev[k]);
@@ -30,7 +29,7 @@ internal readonly unsafe struct LstmCellBackwardLoop(
 
     public void Invoke128(nuint k)
     {
-        var a = Vector128.Load(dO + k);
+        var a = CellActivationMath.Apply(activation, Vector128.Load(c + k));
         var dhk = Vector128.Load(dh + k);
         var total = Derivative(activation, a, dhk * Vector128.Load(o + k)) + Vector128.Load(dc + k);
         var fk = Vector128.Load(f + k);
@@ -45,7 +44,7 @@ internal readonly unsafe struct LstmCellBackwardLoop(
 
     public void Invoke256(nuint k)
     {
-        var a = Vector256.Load(dO + k);
+        var a = CellActivationMath.Apply(activation, Vector256.Load(c + k));
         var dhk = Vector256.Load(dh + k);
         var total = Derivative(activation, a, dhk * Vector256.Load(o + k)) + Vector256.Load(dc + k);
         var fk = Vector256.Load(f + k);
@@ -60,7 +59,7 @@ internal readonly unsafe struct LstmCellBackwardLoop(
 
     public void Invoke512(nuint k)
     {
-        var a = Vector512.Load(dO + k);
+        var a = CellActivationMath.Apply(activation, Vector512.Load(c + k));
         var dhk = Vector512.Load(dh + k);
         var total = Derivative(activation, a, dhk * Vector512.Load(o + k)) + Vector512.Load(dc + k);
         var fk = Vector512.Load(f + k);
