@@ -77,4 +77,40 @@ public static class ActivationChecks
                     throw new CheckFailedException($"ReluMaskGradient n={n} at {i}: {a[i]} vs accumulated {accumulated[i]}");
         }
     }
+
+    /// <summary>
+    /// ReLU's passes over spans past the pool's inline threshold run in chunks on the worker pool:
+    /// at 1 and 2 threads, the twin's bits (lengths around whole chunks and a prime).
+    /// </summary>
+    public static void ReluPassesInChunksMatchTwinAtAnyThreadCount()
+    {
+        foreach (int n in new[] { 262_144, 262_144 + 32_768 * 3 + 17, 1_000_003 })
+        {
+            var x = Data(n, n % 97, 4f);
+            var dy = Data(n, n % 89, 1f);
+            var start = Data(n, n % 83, 1f);
+            var y = new float[n];
+            NaiveActivations.Relu(x, y);
+            var back = (float[])start.Clone();
+            NaiveActivations.ReluBackward(x, dy, back);
+            var masked = (float[])dy.Clone();
+            NaiveActivations.ReluMaskGradient(x, masked);
+            foreach (int threads in new[] { 1, 2 })
+            {
+                var (a, b, m) = ThreadCounts.With(threads, () =>
+                {
+                    var a = new float[n];
+                    Activations.Relu(x, a);
+                    var b = (float[])start.Clone();
+                    Activations.ReluBackward(x, dy, b);
+                    var m = (float[])dy.Clone();
+                    Activations.ReluMaskGradient(x, m);
+                    return (a, b, m);
+                });
+                Check.Equal<float>(y, a, $"Relu n={n}, {threads} threads");
+                Check.Equal<float>(back, b, $"ReluBackward n={n}, {threads} threads");
+                Check.Equal<float>(masked, m, $"ReluMaskGradient n={n}, {threads} threads");
+            }
+        }
+    }
 }

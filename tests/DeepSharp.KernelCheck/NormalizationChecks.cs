@@ -6,12 +6,12 @@ namespace DeepSharp.KernelCheck;
 /// <summary>Batch and layer normalisation against their twins (float sums vs the twins' double sums).</summary>
 public static class NormalizationChecks
 {
-    private static readonly int[] Rows = [0, 1, 2, 7, 64];
+    private static readonly int[] Rows = [0, 1, 2, 7, 64, 1000];
 
     /// <summary>
-    /// The row-wise passes (normalising, the input gradient) run in blocks of rows on the worker pool:
-    /// many blocks give the bits of one thread (the sums, still on one thread, are checked too), and
-    /// stay within the twin's bounds.
+    /// Every pass runs in blocks of rows on the worker pool (the sums in fixed blocks added in order):
+    /// many blocks give the bits of one thread, and stay within the twin's bounds. The sizes pass the
+    /// pool's inline threshold, so two threads do take part.
     /// </summary>
     public static void BatchNormIsIdenticalForAnyThreadCount()
     {
@@ -19,7 +19,7 @@ public static class NormalizationChecks
         foreach (int channels in new[] { 1, 7, 32, 33, 64 })
             foreach (bool batchStatistics in new[] { true, false })
             {
-                int rows = 20_000 / channels + 13, n = rows * channels;   // several blocks of rows, the last partial
+                int rows = 300_000 / channels + 13, n = rows * channels;   // several blocks of rows, the last partial
                 var x = Check.Random(n, ++seed);
                 var gamma = Check.Random(channels, ++seed);
                 var beta = Check.Random(channels, ++seed);
@@ -91,6 +91,14 @@ public static class NormalizationChecks
                         Check.Close(dx1, dx2, 1e-4f, 1e-4f, context + " dx");
                         Check.Close(dg1, dg2, 1e-4f, 1e-4f, context + " dgamma");
                         Check.Close(db1, db2, 1e-4f, 1e-4f, context + " dbeta");
+
+                        // Overwriting dx (a fresh gradient buffer): garbage in dx is never read.
+                        var dx3 = new float[n];
+                        NaiveBatchNorm.Backward(x, m1, v1, gamma, 1e-3f, dy, dx3, new float[dg1.Length], new float[db1.Length], rows, channels, batchStatistics);
+                        var dx4 = new float[n];
+                        Array.Fill(dx4, float.NaN);
+                        BatchNormKernel.Backward(x, m1, v1, gamma, 1e-3f, dy, dx4, new float[dg1.Length], new float[db1.Length], rows, channels, batchStatistics, accumulateDx: false);
+                        Check.Close(dx3, dx4, 1e-4f, 1e-4f, context + " dx overwritten");
                     }
     }
 

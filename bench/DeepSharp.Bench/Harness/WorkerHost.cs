@@ -53,7 +53,7 @@ internal sealed class WorkerHost
         "convnet" => _deepSharp is { } d ? ConvnetAccuracyWorkload.DeepSharp(d, a) : ConvnetAccuracyWorkload.Torch(Torch, a),
         "int8" => _deepSharp is { } d ? Int8Workload.DeepSharp(d, a) : new Reply(),
         "convnetaug" => _deepSharp is { } d ? ConvnetAugWorkload.DeepSharp(d, a) : ConvnetAugWorkload.Torch(Torch, a),
-        "profile" => _deepSharp is { } d ? StepProfileWorkload.DeepSharp(d) : new Reply(),
+        "profile" => _deepSharp is { } d ? StepProfileWorkload.DeepSharp(d, a) : new Reply(),
         "alloc" => _deepSharp is { } d ? AllocationWorkload.DeepSharp(d, a) : AllocationWorkload.Torch(Torch, a),
         _ => throw new ArgumentException($"Unknown command '{verb}'."),
     };

@@ -4,12 +4,14 @@ using DeepSharp.Bench.Harness;
 using DeepSharp.Bench.Models;
 using DeepSharp.Nn;
 using DeepSharp.Tensors;
+using DeepSharp.Training;
 using DeepSharp.Training.Callbacks;
 
 namespace DeepSharp.Bench.Workloads;
 
 /// <summary>
-/// (p) Where one Keras mnist_convnet training step (batch 128) spends its time, DeepSharp only:
+/// (p) Where one Keras mnist_convnet training step (batch 128) spends its time, DeepSharp only
+/// (with --profile-model convnet-aug, bench (j)'s model instead):
 /// each layer's forward, the loss, clearing the gradients, each backward rule in the order
 /// backpropagation runs them, and the optimizer step, as wall and process CPU time per step; then
 /// the same number of steps through <c>Model.Fit</c>, whose surplus over the phases is the batch
@@ -23,8 +25,8 @@ internal static class StepProfileWorkload
     public static void Run(BenchContext bench)
     {
         var o = bench.Options;
-        bench.Section($"(p) mnist_convnet step profile, batch {BatchSize}, {Steps} steps after {WarmUp} warm-up, {o.Threads} thread(s)");
-        var reply = bench.Runner.Workers[0].Call($"profile seed={o.Seed}");
+        bench.Section($"(p) {o.ProfileModel} step profile, batch {BatchSize}, {Steps} steps after {WarmUp} warm-up, {o.Threads} thread(s)");
+        var reply = bench.Runner.Workers[0].Call($"profile seed={o.Seed} model={o.ProfileModel}");
         var phases = reply.Keys.Where(k => k.StartsWith("cpu.", StringComparison.Ordinal)).Select(k => k[4..]).ToList();
         double total = phases.Where(p => !p.StartsWith("fit", StringComparison.Ordinal)).Sum(p => reply.Get("cpu." + p));
         bench.Log($"{"phase",-36} {"CPU ms/step",12} {"wall ms/step",13} {"CPU share",10}");
@@ -33,9 +35,10 @@ internal static class StepProfileWorkload
         bench.Log($"{"sum of the phases",-36} {1e3 * total,12:F3}");
     }
 
-    public static Reply DeepSharp(DeepSharpSide side)
+    public static Reply DeepSharp(DeepSharpSide side, Args a)
     {
-        var model = ConvnetAccuracyWorkload.BuildDeepSharp(42);
+        Func<Sequential> build = a.Text("model") == "convnet-aug" ? () => ConvnetAugWorkload.BuildDeepSharp(42) : () => ConvnetAccuracyWorkload.BuildDeepSharp(42);
+        var model = build();
         var x = Batch(side.XTrain);
         var y = Batch(side.YTrain);
         var timer = new PhaseTimer();
@@ -70,7 +73,7 @@ internal static class StepProfileWorkload
         var reply = timer.Reply(Steps);
 
         // The same steps through Fit: what it adds is batch assembly, metrics and callbacks.
-        var fitModel = ConvnetAccuracyWorkload.BuildDeepSharp(42);
+        var fitModel = build();
         var stopper = new StopAfter(WarmUp);
         fitModel.Fit(side.XTrain, side.YTrain, BatchSize, 1, verbose: 0, callbacks: [stopper]);
         stopper.Limit = Steps;

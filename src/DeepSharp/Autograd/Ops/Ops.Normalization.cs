@@ -78,9 +78,10 @@ public static partial class Ops
             int next = 1;
             var dgamma = _gamma is null ? null : GradOf(next++);
             var dbeta = _beta is null ? null : GradOf(next);
+            var dx = GradForWrite(0, out bool accumulate);
             BatchNormKernel.Backward(_x.Span, _mean.Span, _variance.Span, Span(_gamma), _epsilon, dy.Span,
-                GradOf(0) is { } dx ? dx.Span : default, dgamma is null ? default : dgamma.Span, dbeta is null ? default : dbeta.Span,
-                rows, channels, _batchStatistics);
+                dx is null ? default : dx.Span, dgamma is null ? default : dgamma.Span, dbeta is null ? default : dbeta.Span,
+                rows, channels, _batchStatistics, accumulateDx: accumulate);
         }
     }
 

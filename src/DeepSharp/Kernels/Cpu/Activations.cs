@@ -7,7 +7,8 @@ namespace DeepSharp.Kernels.Cpu;
 /// <summary>
 /// Elementwise activations; see <see cref="NaiveActivations"/> for the exact contract.
 /// ReLU and the backward passes give the twin's bits exactly (the same operations in the same
-/// order, run by the <see cref="ElementwiseDriver"/>); sigmoid and tanh use TensorPrimitives'
+/// order, run by the <see cref="ElementwiseDriver"/>; ReLU's passes over large spans in chunks on
+/// the worker pool, <see cref="ElementwiseParallel"/>); sigmoid and tanh use TensorPrimitives'
 /// float approximations (a few ulp).
 /// </summary>
 internal static class Activations
@@ -15,7 +16,7 @@ internal static class Activations
     public static void Relu(ReadOnlySpan<float> x, Span<float> y)
     {
         Require(y.Length >= x.Length, nameof(y));
-        ElementwiseDriver.Map(default(ReluOperator), x, y);
+        ElementwiseParallel.Map(default(ReluOperator), x, y);
     }
 
     /// <summary>dx += dy where x &gt; 0.</summary>
@@ -23,14 +24,14 @@ internal static class Activations
     {
         Require(dy.Length >= x.Length, nameof(dy));
         Require(dx.Length >= x.Length, nameof(dx));
-        ElementwiseDriver.Map(default(ReluBackwardOperator), x, dy, dx, dx);
+        ElementwiseParallel.Map(default(ReluBackwardOperator), x, dy, dx, dx);
     }
 
     /// <summary>dy[i] = 0 where x[i] ≤ 0, in place (see <see cref="NaiveActivations.ReluMaskGradient"/>).</summary>
     public static void ReluMaskGradient(ReadOnlySpan<float> x, Span<float> dy)
     {
         Require(dy.Length >= x.Length, nameof(dy));
-        ElementwiseDriver.Map(default(ReluMaskOperator), x, dy, dy);
+        ElementwiseParallel.Map(default(ReluMaskOperator), x, dy, dy);
     }
 
     public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y)

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using DeepSharp.Kernels.Cpu.Reference;
 
@@ -6,11 +7,12 @@ namespace DeepSharp.Kernels.Cpu;
 /// <summary>
 /// Batch normalisation over (rows, channels) data; see <see cref="NaiveBatchNorm"/> for the
 /// contract. Vectorised along the channel axis: every pass walks the rows and updates a whole
-/// channel row at once, so memory is read in order. Sums are kept in float per channel (the twin
-/// uses double); they agree to about 1e-6 relative for the batch sizes of training. The sums walk
-/// the rows in order on one thread; the row-wise passes (normalising, and the input gradient) run
-/// in blocks of rows on the worker pool, each row with the same operations, so any split gives the
-/// same bits.
+/// channel row at once, so memory is read in order. Every pass runs on the worker pool with a split
+/// that depends on the shape only: the sums (the moments, and Σdy, Σdy·xhat of the gradient) in
+/// <see cref="BatchNormSums"/>'s fixed blocks of rows, added in block order in double; the row-wise
+/// passes (normalising, the input gradient) in blocks of rows, each row with the same operations.
+/// So any thread count gives the same bits. The sums agree with the twin's double sums to about
+/// 1e-6 relative.
 /// </summary>
 internal static unsafe class BatchNormKernel
 {
@@ -24,16 +26,26 @@ internal static unsafe class BatchNormKernel
         var v = variance[..channels];
         m.Clear();
         v.Clear();
-        if (rows == 0) return;
-        for (int r = 0; r < rows; r++) TensorPrimitives.Add(m, x.Slice(r * channels, channels), m);
-        TensorPrimitives.Divide(m, rows, m);
-        Span<float> d = channels <= 512 ? stackalloc float[channels] : new float[channels];
-        for (int r = 0; r < rows; r++)
+        if (rows == 0 || channels == 0) return;
+        int blockRows = BatchNormSums.BlockRows(rows, channels), blocks = (rows + blockRows - 1) / blockRows;
+        float* partial = Scratch.Floats(Scratch.Packed, 2L * blocks * channels);
+        fixed (float* px = x) BatchNormSums.Run(px, null, null, partial, rows, channels);
+        // Chan et al.: the mean of the block sums, then M2 = Σ_b M2_b + n_b·(m_b − mean)², in double.
+        for (int c = 0; c < channels; c++)
         {
-            TensorPrimitives.Subtract(x.Slice(r * channels, channels), m, d);
-            TensorPrimitives.MultiplyAdd(d, d, v, v);
+            double sum = 0;
+            for (int b = 0; b < blocks; b++) sum += partial[(long)b * 2 * channels + c];
+            double mu = sum / rows, m2 = 0;
+            for (int b = 0; b < blocks; b++)
+            {
+                int n = Math.Min(blockRows, rows - b * blockRows);
+                float* part = partial + (long)b * 2 * channels;
+                double d = (double)(part[c] / n) - mu;
+                m2 += part[channels + c] + n * d * d;
+            }
+            m[c] = (float)mu;
+            v[c] = (float)(m2 / rows);
         }
-        TensorPrimitives.Divide(v, rows, v);
     }
 
     public static void Normalize(ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> variance,
@@ -56,22 +68,30 @@ internal static unsafe class BatchNormKernel
 
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> variance,
         ReadOnlySpan<float> gamma, float epsilon, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dgamma, Span<float> dbeta,
-        int rows, int channels, bool batchStatistics)
+        int rows, int channels, bool batchStatistics, bool accumulateDx = true)
     {
         Validate(x.Length, rows, channels, mean.Length, variance.Length);
         if (dy.Length < rows * channels) throw new ArgumentException("dy is shorter than x.", nameof(dy));
         var invStd = new float[channels];
         var sumDy = new float[channels];
         var sumDyXhat = new float[channels];
-        var xhat = new float[channels];
         for (int c = 0; c < channels; c++) invStd[c] = 1f / MathF.Sqrt(variance[c] + epsilon);
-        for (int r = 0; r < rows; r++)
+        if (rows > 0 && channels > 0)
         {
-            var dyRow = dy.Slice(r * channels, channels);
-            TensorPrimitives.Subtract(x.Slice(r * channels, channels), mean[..channels], xhat);
-            TensorPrimitives.Multiply(xhat, invStd, xhat);
-            TensorPrimitives.Add(sumDy, dyRow, sumDy);
-            TensorPrimitives.MultiplyAdd(dyRow, xhat, sumDyXhat, sumDyXhat);
+            int blockRows = BatchNormSums.BlockRows(rows, channels), blocks = (rows + blockRows - 1) / blockRows;
+            float* partial = Scratch.Floats(Scratch.Packed, 2L * blocks * channels);
+            fixed (float* px = x, pdy = dy, pmean = mean) BatchNormSums.Run(px, pdy, pmean, partial, rows, channels);
+            for (int c = 0; c < channels; c++)
+            {
+                double s = 0, t = 0;
+                for (int k = 0; k < blocks; k++)
+                {
+                    s += partial[(long)k * 2 * channels + c];
+                    t += partial[(long)k * 2 * channels + channels + c];
+                }
+                sumDy[c] = (float)s;
+                sumDyXhat[c] = (float)(t * invStd[c]);
+            }
         }
         if (!dbeta.IsEmpty) TensorPrimitives.Add(dbeta[..channels], sumDy, dbeta[..channels]);
         if (!dgamma.IsEmpty) TensorPrimitives.Add(dgamma[..channels], sumDyXhat, dgamma[..channels]);
@@ -92,7 +112,7 @@ internal static unsafe class BatchNormKernel
             RowPasses.Run(new RowPasses.Arguments
             {
                 X = px, Y = pdx, Dy = pdy, Mean = pmean, InvStd = pinv, Scale = pscale, Shift = pa, B = pb,
-                Rows = rows, Channels = channels, Backward = true, BatchStatistics = batchStatistics,
+                Rows = rows, Channels = channels, Backward = true, BatchStatistics = batchStatistics, Overwrite = !accumulateDx,
             });
     }
 
@@ -108,7 +128,7 @@ internal static unsafe class BatchNormKernel
         {
             public float* X, Y, Dy, Mean, InvStd, Scale, Shift, B;
             public int Rows, Channels;
-            public bool Backward, BatchStatistics;
+            public bool Backward, BatchStatistics, Overwrite;
         }
 
         [ThreadStatic] private static RowPasses? t_instance;
@@ -125,7 +145,7 @@ internal static unsafe class BatchNormKernel
             try
             {
                 if (tasks == 1) body.Execute(0);
-                else WorkerPool.Shared.For(tasks, body);
+                else WorkerPool.Shared.For(tasks, body, (long)a.Rows * a.Channels);
             }
             finally { body._a = default; }
         }
@@ -134,27 +154,72 @@ internal static unsafe class BatchNormKernel
         {
             int c = _a.Channels, first = task * _rowsPerTask, end = Math.Min(_a.Rows, first + _rowsPerTask);
             KernelBounds.Range(first, end - first, _a.Rows);
-            var scale = new ReadOnlySpan<float>(_a.Scale, c);
-            var shift = new ReadOnlySpan<float>(_a.Shift, c);
-            if (!_a.Backward)
+            if (!_a.Backward) Forward(_a.X, _a.Y, _a.Scale, _a.Shift, first, end, c);
+            else if (_a.BatchStatistics) BackwardWithStatistics(first, end, c);
+            else BackwardScaleOnly(_a.Dy, _a.Y, _a.Scale, first, end, c, _a.Overwrite);
+        }
+
+        /// <summary>y = fma(x, scale, shift).</summary>
+        private static void Forward(float* x, float* y, float* scale, float* shift, int first, int end, int c)
+        {
+            int w = Vector<float>.Count, vectorEnd = Vector.IsHardwareAccelerated ? c - c % w : 0;
+            for (long o = (long)first * c, rowEnd = (long)end * c; o < rowEnd; o += c)
             {
-                for (int r = first; r < end; r++)
-                    TensorPrimitives.FusedMultiplyAdd(new ReadOnlySpan<float>(_a.X + (long)r * c, c), scale, shift, new Span<float>(_a.Y + (long)r * c, c));
-                return;
+                int j = 0;
+                for (; j < vectorEnd; j += w)
+                    Vector.FusedMultiplyAdd(Vector.Load(x + o + j), Vector.Load(scale + j), Vector.Load(shift + j)).Store(y + o + j);
+                for (; j < c; j++) y[o + j] = MathF.FusedMultiplyAdd(x[o + j], scale[j], shift[j]);
             }
-            var mean = new ReadOnlySpan<float>(_a.Mean, c);
-            var invStd = new ReadOnlySpan<float>(_a.InvStd, c);
-            var b = new ReadOnlySpan<float>(_a.B, c);
-            Span<float> xhat = c <= 512 ? stackalloc float[c] : new float[c];
-            for (int r = first; r < end; r++)
+        }
+
+        /// <summary>dx += dy·scale (moving statistics: constants); with <paramref name="overwrite"/>, dx = dy·scale.</summary>
+        private static void BackwardScaleOnly(float* dy, float* dx, float* scale, int first, int end, int c, bool overwrite)
+        {
+            int w = Vector<float>.Count, vectorEnd = Vector.IsHardwareAccelerated ? c - c % w : 0;
+            for (long o = (long)first * c, rowEnd = (long)end * c; o < rowEnd; o += c)
             {
-                var dxRow = new Span<float>(_a.Y + (long)r * c, c);
-                TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(_a.Dy + (long)r * c, c), scale, dxRow, dxRow);
-                if (!_a.BatchStatistics) continue;
-                TensorPrimitives.Subtract(new ReadOnlySpan<float>(_a.X + (long)r * c, c), mean, xhat);
-                TensorPrimitives.Multiply(xhat, invStd, xhat);
-                TensorPrimitives.MultiplyAdd(xhat, b, dxRow, dxRow);
-                TensorPrimitives.Add(dxRow, shift, dxRow);
+                int j = 0;
+                for (; j < vectorEnd; j += w)
+                {
+                    var g = Vector.Load(dy + o + j) * Vector.Load(scale + j);
+                    (overwrite ? g : Vector.Load(dx + o + j) + g).Store(dx + o + j);
+                }
+                for (; j < c; j++)
+                {
+                    float g = dy[o + j] * scale[j];
+                    dx[o + j] = overwrite ? g : dx[o + j] + g;
+                }
+            }
+        }
+
+        /// <summary>
+        /// dx += dy·scale + ((x − mean)·invStd)·b + a, added left to right; with
+        /// <see cref="Arguments.Overwrite"/>, dx = dy·scale + … (dx's old contents are not read).
+        /// </summary>
+        private void BackwardWithStatistics(int first, int end, int c)
+        {
+            float* x = _a.X, dy = _a.Dy, dx = _a.Y, mean = _a.Mean, invStd = _a.InvStd, scale = _a.Scale, a = _a.Shift, b = _a.B;
+            bool overwrite = _a.Overwrite;
+            int w = Vector<float>.Count, vectorEnd = Vector.IsHardwareAccelerated ? c - c % w : 0;
+            for (long o = (long)first * c, rowEnd = (long)end * c; o < rowEnd; o += c)
+            {
+                int j = 0;
+                for (; j < vectorEnd; j += w)
+                {
+                    var xhat = (Vector.Load(x + o + j) - Vector.Load(mean + j)) * Vector.Load(invStd + j);
+                    var g = Vector.Load(dy + o + j) * Vector.Load(scale + j);
+                    if (!overwrite) g = Vector.Load(dx + o + j) + g;
+                    g += xhat * Vector.Load(b + j);
+                    (g + Vector.Load(a + j)).Store(dx + o + j);
+                }
+                for (; j < c; j++)
+                {
+                    float xhat = (x[o + j] - mean[j]) * invStd[j];
+                    float g = dy[o + j] * scale[j];
+                    if (!overwrite) g = dx[o + j] + g;
+                    g += xhat * b[j];
+                    dx[o + j] = g + a[j];
+                }
             }
         }
     }
