@@ -26,7 +26,10 @@ namespace DeepSharp.Kernels.Cpu;
 // Micro-kernels (chosen at run time): Vector512 8×32 (16 zmm accumulators), Vector256+FMA 6×16
 // (12 ymm), Vector128 6×8, scalar 4×4.
 // Threads: C is cut into a grid of regions (about two per thread, shaped by a small cost model:
-// balance vs. repeated packing) run by WorkerPool.Shared; each region packs its own panels.
+// balance vs. repeated packing) run by WorkerPool.Shared; each region packs its own panels. For the
+// middle sizes (op(B) up to 3 MB packed: 256³–768³, the Dense layers' products) op(B) is packed
+// once per call instead, lazily, by whichever region needs a group of columns first (GemmSharedB),
+// and the grid is finer (about four regions per thread) since more regions no longer pack more.
 // Determinism: every output element is summed in the same order (k blocks of KC in turn, each
 // summed from zero, then added to C) whichever region or thread holds it, so results are
 // bit-identical for any thread count. K is never split across threads.
