@@ -34,7 +34,8 @@ namespace DeepSharp.Kernels.Cpu;
 // summed from zero, then added to C) whichever region or thread holds it, so results are
 // bit-identical for any thread count. K is never split across threads.
 // Small M (≤ 8 rows, B not transposed): GemmSmallM reads B in place instead of packing it, with
-// the same summation order (bit-identical results); see its notes.
+// the same summation order (bit-identical results); see its notes. Narrow N (≤ 16 columns, 512-bit
+// level, taken first): GemmNarrowN, 8×16 tiles on a 16-float-wide packed B, same order again.
 // Prepacked B (GemmPackedB, the recurrent step's h·U): B packed once for many calls; each call
 // packs only A and walks the B panels column-panel by column-panel (see GemmDriver.RunPackedRegion).
 // Measured on the dev box (AMD Zen 5, 2 cores, per second of CPU time on one thread, shared
@@ -84,7 +85,8 @@ internal static unsafe class Gemm
                 TransB = transB,
                 Accumulate = accumulate,
             };
-            if (GemmSmallM.Applies(args)) GemmSmallM.Multiply(args);
+            if (GemmNarrowN.Applies(args)) GemmNarrowN.Multiply(args);
+            else if (GemmSmallM.Applies(args)) GemmSmallM.Multiply(args);
             else if (Vector512.IsHardwareAccelerated) GemmDriver<GemmMicroKernel512>.Multiply(args, null);
             else if (Vector256.IsHardwareAccelerated && Fma.IsSupported) GemmDriver<GemmMicroKernel256>.Multiply(args, null);
             else if (Vector128.IsHardwareAccelerated) GemmDriver<GemmMicroKernel128>.Multiply(args, null);
