@@ -9,7 +9,8 @@ namespace DeepSharp.Kernels.Cpu;
 // row, about 4–5 % of a 512³ call on two threads, and the regions must stay few and large to keep
 // that down, which leaves the threads unbalanced whenever one of them is held up. Here op(B) is
 // packed once per call into one buffer that all regions read, so the grid over C can be finer.
-// Packing is lazy and shared: B is cut into groups of GroupColumns columns per k block; the first
+// Packing is lazy and shared: B is cut into groups of columns per k block (up to MaxGroupColumns,
+// narrower when N is small, so that each thread has about two groups of every block); the first
 // region that needs a group claims it (an atomic state: not packed → packing → ready) and packs
 // it; a region that finds a group being packed by another thread packs the other groups it needs
 // first and only then waits, so threads that reach the same k block together split its packing.
@@ -22,8 +23,8 @@ namespace DeepSharp.Kernels.Cpu;
 /// <summary>op(B) of one GEMM call packed once, lazily, into panels that every region of C reads.</summary>
 internal sealed unsafe class GemmSharedB
 {
-    /// <summary>Columns of one packing claim (a multiple of every kernel's Nr).</summary>
-    public const int GroupColumns = 128;
+    /// <summary>The widest packing claim, in columns (a multiple of every kernel's Nr).</summary>
+    public const int MaxGroupColumns = 128;
 
     private const int NotPacked = 0, Packing = 1, Ready = 2, Failed = 3;
 
@@ -31,10 +32,13 @@ internal sealed unsafe class GemmSharedB
     private long _capacity;
     private int[] _states = [];
     private GemmArgs _args;
-    private int _nr, _paddedN, _groups;
+    private int _nr, _paddedN, _groups, _groupColumns;
 
-    /// <summary>Readies the buffer and the claims for a call; B is packed later, as regions ask.</summary>
-    public void Prepare(in GemmArgs args, int nr)
+    /// <summary>
+    /// Readies the buffer and the claims for a call on <paramref name="threads"/> threads; B is
+    /// packed later, as regions ask.
+    /// </summary>
+    public void Prepare(in GemmArgs args, int nr, int threads)
     {
         _args = args;
         _nr = nr;
@@ -46,7 +50,11 @@ internal sealed unsafe class GemmSharedB
             _data = (float*)NativeMemory.AlignedAlloc((nuint)floats * sizeof(float), 64);
             _capacity = floats;
         }
-        _groups = (args.N + GroupColumns - 1) / GroupColumns;
+        // About two groups per thread in each k block: regions narrower than a group would
+        // otherwise wait while one thread packs the whole group.
+        int perThread = (args.N + 2 * threads - 1) / (2 * threads);
+        _groupColumns = Math.Clamp((perThread + nr - 1) / nr * nr, nr, MaxGroupColumns);
+        _groups = (args.N + _groupColumns - 1) / _groupColumns;
         int claims = (args.K + GemmBlocking.Kc - 1) / GemmBlocking.Kc * _groups;
         if (_states.Length < claims) _states = new int[claims];
         else Array.Clear(_states, 0, claims);
@@ -66,7 +74,7 @@ internal sealed unsafe class GemmSharedB
     public void Ensure(int pc, int kc, int c0, int c1)
     {
         int first = pc / GemmBlocking.Kc * _groups;
-        int g0 = c0 / GroupColumns, g1 = (c1 - 1) / GroupColumns;
+        int g0 = c0 / _groupColumns, g1 = (c1 - 1) / _groupColumns;
         for (int g = g0; g <= g1; g++)
         {
             ref int state = ref _states[first + g];
@@ -80,7 +88,7 @@ internal sealed unsafe class GemmSharedB
     {
         try
         {
-            int j0 = g * GroupColumns, cols = Math.Min(GroupColumns, _args.N - j0);
+            int j0 = g * _groupColumns, cols = Math.Min(_groupColumns, _args.N - j0);
             float* src = _args.TransB ? _args.B + j0 * _args.Ldb + pc : _args.B + pc * _args.Ldb + j0;
             KernelBounds.Range(src - _args.B, _args.TransB ? (cols - 1) * _args.Ldb + kc : (kc - 1) * _args.Ldb + cols, _args.LengthB);
             KernelBounds.Range((long)pc * _paddedN + (long)j0 * kc, (long)kc * ((cols + _nr - 1) / _nr * _nr), _capacity);

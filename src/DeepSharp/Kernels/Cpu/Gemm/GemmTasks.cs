@@ -29,7 +29,7 @@ internal sealed unsafe class GemmTasks<TKernel> : IParallelBody where TKernel : 
         _args = args;
         _packedB = packedB;
         _shared = sharedB;
-        if (sharedB) (_sharedB ??= new GemmSharedB()).Prepare(args, TKernel.Nr);
+        if (sharedB) (_sharedB ??= new GemmSharedB()).Prepare(args, TKernel.Nr, WorkerPool.Shared.ThreadCount);
         _tasksM = tasksM;
         _tasksN = tasksN;
         _unitsM = unitsM;
