@@ -3,6 +3,10 @@
 //   dotnet run -c Release sgemm-probe.cs -- micro            micro-kernel alone on packed panels (L1 / L2)
 //   dotnet run -c Release sgemm-probe.cs -- pack             packing one 256x512 B panel from a large B
 //   dotnet run -c Release sgemm-probe.cs -- gemm 1 512,1024,2048    Gemm.Multiply on 1 thread (or 2, ...)
+//   dotnet run -c Release sgemm-probe.cs -- shared 2 512,256,128x128x784,128x784x128b,784x128x128a
+//        B packed once per call (GemmSharedB) against each region packing its own B, alternated
+//        call block by call block in one process; shapes MxNxK, suffix a = A transposed, b = B
+//        transposed; per call: wall and process-CPU microseconds, medians over the rounds
 // Every figure is GFLOP/s per second of process CPU time (least disturbed on a shared machine),
 // best of 5 rounds, against the FMA loop's peak on one thread measured the same way; `gemm`
 // also prints wall-clock GFLOP/s (meaningful on a quiet machine only). The assembly is named
@@ -25,7 +29,8 @@ switch (mode)
     case "micro": Micro(peak); break;
     case "pack": Pack(peak); break;
     case "gemm": Multiply(peak, args.Length > 1 ? int.Parse(args[1]) : 1, args.Length > 2 ? args[2] : "512,1024,2048"); break;
-    default: Console.WriteLine("modes: micro | pack | gemm THREADS SIZES"); return 2;
+    case "shared": SharedAgainstRegions(args.Length > 1 ? int.Parse(args[1]) : 2, args.Length > 2 ? args[2] : "256,384,512,128x128x784,128x784x128b,784x128x128a"); break;
+    default: Console.WriteLine("modes: micro | pack | gemm THREADS SIZES | shared THREADS SHAPES"); return 2;
 }
 return 0;
 
@@ -106,6 +111,44 @@ static void Multiply(double peak, int threads, string sizes)
         });
         Console.WriteLine($"gemm {n}^3 on {threads} thread(s): {cpu:F1} GFLOP/s per CPU second ({100 * cpu / peak:F0} % of one thread's peak), " +
                           $"wall {wall:F1} GFLOP/s ({100 * wall / (threads * peak):F0} % of {threads}x that peak)");
+    }
+}
+
+static void SharedAgainstRegions(int threads, string shapes)
+{
+    DeepSharp.Threads.Count = threads;
+    foreach (string shape in shapes.Split(','))
+    {
+        bool ta = shape.EndsWith('a'), tb = shape.EndsWith('b');
+        int[] d = shape.TrimEnd('a', 'b').Split('x').Select(int.Parse).ToArray();
+        int m = d[0], n = d.Length > 1 ? d[1] : d[0], k = d.Length > 2 ? d[2] : d[0];
+        var rng = new Random(1);
+        float[] x = new float[m * k], y = new float[k * n], z = new float[m * n];
+        for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle() - 0.5f;
+        for (int i = 0; i < y.Length; i++) y[i] = rng.NextSingle() - 0.5f;
+        int lda = ta ? m : k, ldb = tb ? k : n;
+        double flops = 2.0 * m * n * k;
+        long calls = Math.Max(1, (long)(3e9 / flops));
+        var wall = new List<double>[] { new(), new() };
+        var cpu = new List<double>[] { new(), new() };
+        for (int round = 0; round < 23; round++)
+        {
+            for (int variant = 0; variant < 2; variant++)
+            {
+                GemmBlocking.SharedBEnabled = variant == 1;
+                Gemm.Multiply(ta, tb, m, n, k, x, lda, y, ldb, z, n, false);
+                double c0 = CpuSeconds();
+                var clock = Stopwatch.StartNew();
+                for (long i = 0; i < calls; i++) Gemm.Multiply(ta, tb, m, n, k, x, lda, y, ldb, z, n, false);
+                wall[variant].Add(clock.Elapsed.TotalSeconds * 1e6 / calls);
+                cpu[variant].Add((CpuSeconds() - c0) * 1e6 / calls);
+            }
+        }
+        GemmBlocking.SharedBEnabled = true;
+        static double Median(List<double> v) => v.Order().ElementAt(v.Count / 2);
+        Console.WriteLine($"{shape,-16} {threads} thr  regions pack B: wall {Median(wall[0]),8:F1} us cpu {Median(cpu[0]),8:F1} us ({flops / Median(cpu[0]) / 1e3:F0} GFLOP/s per CPU s)" +
+                          $" | B packed once: wall {Median(wall[1]),8:F1} us cpu {Median(cpu[1]),8:F1} us ({flops / Median(cpu[1]) / 1e3:F0})" +
+                          $" | once/regions cpu {Median(cpu[1]) / Median(cpu[0]):F3} wall {Median(wall[1]) / Median(wall[0]):F3}");
     }
 }
 

@@ -80,6 +80,48 @@ public static class GemmChecks
         }
     }
 
+    /// <summary>
+    /// The middle sizes on several threads pack B once for all regions (GemmSharedB): against the
+    /// twin, and bitwise against each region packing its own B and against one thread. Shapes cut
+    /// B into partial column groups and k blocks; 3 threads on fewer cores make regions wait for
+    /// groups another thread is packing.
+    /// </summary>
+    public static void SharedPackingMatchesRegionPacking()
+    {
+        (bool TransA, bool TransB, int M, int N, int K)[] shapes =
+        [
+            (false, false, 197, 300, 600), (true, false, 130, 129, 520), (false, true, 64, 257, 300),
+            (true, true, 301, 96, 257), (false, false, 128, 10, 900), (false, true, 128, 784, 128),
+            (true, false, 784, 128, 128), (false, false, 40, 1100, 720),
+        ];
+        int seed = 4000;
+        foreach (var (transA, transB, m, n, k) in shapes)
+        {
+            var (a, lda, b, ldb, c0, ldc) = Operands(transA, transB, m, n, k, seed % 3, seed);
+            bool accumulate = seed++ % 2 == 0;
+            var expected = (float[])c0.Clone();
+            NaiveGemm.Multiply(transA, transB, m, n, k, a, lda, b, ldb, expected, ldc, accumulate);
+            var one = ThreadCounts.With(1, () => Run(a, b, c0, shared: true));
+            Check.Close(expected, one, 1e-5f, 2e-6f * (k + 1), $"Gemm {Describe(transA, transB, m, n, k)} 1 thread vs twin");
+            foreach (int threads in new[] { 2, 3 })
+            {
+                var shared = ThreadCounts.With(threads, () => Run(a, b, c0, shared: true));
+                var regions = ThreadCounts.With(threads, () => Run(a, b, c0, shared: false));
+                Check.Equal<float>(one, shared, $"Gemm {Describe(transA, transB, m, n, k)} B packed once, 1 vs {threads} threads");
+                Check.Equal<float>(one, regions, $"Gemm {Describe(transA, transB, m, n, k)} B packed per region, 1 vs {threads} threads");
+            }
+
+            float[] Run(float[] a, float[] b, float[] c0, bool shared)
+            {
+                var c = (float[])c0.Clone();
+                GemmBlocking.SharedBEnabled = shared;
+                try { Gemm.Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate); }
+                finally { GemmBlocking.SharedBEnabled = true; }
+                return c;
+            }
+        }
+    }
+
     public static void BadArgumentsThrow()
     {
         var a = new float[4 * 5];

@@ -6,7 +6,8 @@ namespace DeepSharp.Bench.Workloads;
 
 /// <summary>
 /// (b) fp32 matrix multiply C = op(A)·op(B), row-major, in GFLOP/s (2·m·n·k per call) and as a
-/// fraction of the measured FMA peak: squares 256–2048 and the seed's Dense(128) shapes.
+/// fraction of the measured FMA peak: squares 256–2048, the seed's Dense(128) shapes, and an MLP's
+/// Dense(784 → 128) and Dense(128 → 10) at batch 128 (forward, weight gradient, input gradient).
 /// DeepSharp: Gemm.Multiply on plain arrays. libtorch: c.addmm_(a, b, beta 0) into a preallocated
 /// output (the same ATen path as mm, without allocating), transposes as strided views.
 /// </summary>
@@ -17,12 +18,19 @@ internal static class SgemmWorkload
     private static readonly Shape[] Shapes =
     [
         new("256^3", 256, 256, 256, false, false, false),
+        new("384^3", 384, 384, 384, false, false, false),
         new("512^3", 512, 512, 512, false, false, true),
         new("1024^3", 1024, 1024, 1024, false, false, true),
         new("2048^3", 2048, 2048, 2048, false, false, true),
         new("seed fwd 128x5408 . 5408x128", 128, 128, 5408, false, false, false),
         new("seed dW (128x5408)^T . 128x128", 5408, 128, 128, true, false, false),
         new("seed dX 128x128 . (5408x128)^T", 128, 5408, 128, false, true, false),
+        new("dense fwd 128x784 . 784x128", 128, 128, 784, false, false, false),
+        new("dense dW (128x784)^T . 128x128", 784, 128, 128, true, false, false),
+        new("dense dX 128x128 . (784x128)^T", 128, 784, 128, false, true, false),
+        new("dense10 fwd 128x128 . 128x10", 128, 10, 128, false, false, false),
+        new("dense10 dW (128x128)^T . 128x10", 128, 10, 128, true, false, false),
+        new("dense10 dX 128x10 . (128x10)^T", 128, 128, 10, false, true, false),
     ];
 
     public static void Run(BenchContext bench)

@@ -26,12 +26,16 @@ namespace DeepSharp.Kernels.Cpu;
 // Micro-kernels (chosen at run time): Vector512 8×32 (16 zmm accumulators), Vector256+FMA 6×16
 // (12 ymm), Vector128 6×8, scalar 4×4.
 // Threads: C is cut into a grid of regions (about two per thread, shaped by a small cost model:
-// balance vs. repeated packing) run by WorkerPool.Shared; each region packs its own panels.
+// balance vs. repeated packing) run by WorkerPool.Shared; each region packs its own panels. For the
+// middle sizes (op(B) up to 3 MB packed: 256³–768³, the Dense layers' products) op(B) is packed
+// once per call instead, lazily, by whichever region needs a group of columns first (GemmSharedB),
+// and the grid is finer (about four regions per thread) since more regions no longer pack more.
 // Determinism: every output element is summed in the same order (k blocks of KC in turn, each
 // summed from zero, then added to C) whichever region or thread holds it, so results are
 // bit-identical for any thread count. K is never split across threads.
 // Small M (≤ 8 rows, B not transposed): GemmSmallM reads B in place instead of packing it, with
-// the same summation order (bit-identical results); see its notes.
+// the same summation order (bit-identical results); see its notes. Narrow N (≤ 16 columns, 512-bit
+// level, taken first): GemmNarrowN, 8×16 tiles on a 16-float-wide packed B, same order again.
 // Prepacked B (GemmPackedB, the recurrent step's h·U): B packed once for many calls; each call
 // packs only A and walks the B panels column-panel by column-panel (see GemmDriver.RunPackedRegion).
 // Measured on the dev box (AMD Zen 5, 2 cores, per second of CPU time on one thread, shared
@@ -81,7 +85,8 @@ internal static unsafe class Gemm
                 TransB = transB,
                 Accumulate = accumulate,
             };
-            if (GemmSmallM.Applies(args)) GemmSmallM.Multiply(args);
+            if (GemmNarrowN.Applies(args)) GemmNarrowN.Multiply(args);
+            else if (GemmSmallM.Applies(args)) GemmSmallM.Multiply(args);
             else if (Vector512.IsHardwareAccelerated) GemmDriver<GemmMicroKernel512>.Multiply(args, null);
             else if (Vector256.IsHardwareAccelerated && Fma.IsSupported) GemmDriver<GemmMicroKernel256>.Multiply(args, null);
             else if (Vector128.IsHardwareAccelerated) GemmDriver<GemmMicroKernel128>.Multiply(args, null);

@@ -31,6 +31,21 @@ internal static unsafe class GemmBlocking
     /// <summary>Rough cost of packing one float, in multiply-adds, for choosing how to split C.</summary>
     public const double PackCost = 16;
 
+    /// <summary>Rough cost of reading one float already packed (or read in place), in multiply-adds.</summary>
+    public const double ReadCost = 2;
+
+    /// <summary>Regions of C per thread when B is packed once for all of them (<see cref="GemmSharedB"/>).</summary>
+    public const int SharedTasksPerThread = 4;
+
+    /// <summary>Most floats of packed op(B) (K × N rounded up to whole panels) shared by a call's regions: 3 MB.</summary>
+    public const long SharedBMaxFloats = 768 * 1024;
+
+    /// <summary>
+    /// Whether parallel middle-sized calls pack B once for all regions (<see cref="GemmSharedB"/>);
+    /// the bench's SGEMM probe turns it off to compare both paths in one process.
+    /// </summary>
+    public static bool SharedBEnabled { get; set; } = true;
+
     /// <summary>Columns of one B panel for k blocks of depth <paramref name="kc"/>: a multiple of nr.</summary>
     public static int Nc(int kc, int nr) => Math.Max(nr, BPanelFloats / Math.Max(kc, 1) / nr * nr);
 

@@ -22,14 +22,18 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
     public static void Multiply(in GemmArgs args, GemmPackedB? packedB)
     {
         int unitsM = (args.M + TKernel.Mr - 1) / TKernel.Mr, unitsN = (args.N + TKernel.Nr - 1) / TKernel.Nr;
-        var (tasksM, tasksN) = Partition(args, unitsM, unitsN, WorkerPool.Shared.ThreadCount, packedB is not null);
+        int threads = WorkerPool.Shared.ThreadCount;
+        bool shared = packedB is null && SharesB(args, threads);
+        var (tasksM, tasksN) = shared
+            ? PartitionShared(args, unitsM, unitsN, threads)
+            : Partition(args, unitsM, unitsN, threads, packedB is not null);
         if (tasksM * tasksN == 1)
         {
             if (packedB is null) RunRegion(args, 0, args.M, 0, args.N);
             else RunPackedRegion(args, packedB, 0, args.M, 0, args.N);
             return;
         }
-        GemmTasks<TKernel>.ForThisThread.Run(args, packedB, tasksM, tasksN, unitsM, unitsN);
+        GemmTasks<TKernel>.ForThisThread.Run(args, packedB, shared, tasksM, tasksN, unitsM, unitsN);
     }
 
     /// <summary>
@@ -64,6 +68,44 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
         return (fallback, 1);
     }
 
+    /// <summary>
+    /// Whether a parallel call packs op(B) once for all its regions (<see cref="GemmSharedB"/>):
+    /// the middle sizes, where each region's own packing costs a few per cent of the call; from
+    /// about 1024² floats of B on, regions are large enough for their own packing to pay less.
+    /// </summary>
+    private static bool SharesB(in GemmArgs args, int threads) =>
+        GemmBlocking.SharedBEnabled && threads > 1 && (long)args.M * args.N * args.K >= GemmBlocking.ParallelThreshold
+        && (long)args.K * ((args.N + TKernel.Nr - 1) / TKernel.Nr * TKernel.Nr) <= GemmBlocking.SharedBMaxFloats;
+
+    /// <summary>
+    /// The grid over C when B is packed once (<see cref="SharesB"/>): about
+    /// <see cref="GemmBlocking.SharedTasksPerThread"/> regions per thread, since more regions no longer
+    /// pack B again; shaped to minimise the largest region's multiply-adds plus what it reads
+    /// (its packed B, its A read in place) or packs (A when not read in place).
+    /// </summary>
+    private static (int TasksM, int TasksN) PartitionShared(in GemmArgs args, int unitsM, int unitsN, int threads)
+    {
+        long work = (long)args.M * args.N * args.K;
+        int goal = (int)Math.Min(threads * GemmBlocking.SharedTasksPerThread, Math.Max(threads, work / GemmBlocking.ParallelThreshold));
+        int nc = GemmBlocking.Nc(Math.Min(args.K, GemmBlocking.Kc), TKernel.Nr);
+        double aCost = InPlaceA(args) ? GemmBlocking.ReadCost : GemmBlocking.PackCost;
+        for (int count = goal; count >= threads; count--)
+        {
+            (int, int) best = (0, 0);
+            double bestCost = double.MaxValue;
+            for (int tm = 1; tm <= count; tm++)
+            {
+                int tn = count / tm;
+                if (count % tm != 0 || tm > unitsM || tn > unitsN) continue;
+                long rows = (long)((unitsM + tm - 1) / tm) * TKernel.Mr, cols = (long)((unitsN + tn - 1) / tn) * TKernel.Nr;
+                double cost = rows * cols * args.K + GemmBlocking.ReadCost * args.K * cols + aCost * args.K * rows * ((cols + nc - 1) / nc);
+                if (cost < bestCost) (bestCost, best) = (cost, (tm, tn));
+            }
+            if (best.Item1 > 0) return best;
+        }
+        return (Math.Min(threads, unitsM), 1);
+    }
+
     /// <summary>Computes C[rows r0..r1, columns c0..c1] over the whole k range.</summary>
     public static void RunRegion(in GemmArgs args, int r0, int r1, int c0, int c1)
     {
@@ -85,6 +127,37 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
                     float* inPlaceA = PrepareA(args, pc, kc, ic, mcur, buffers.A);
                     KernelBounds.Range(ic * args.Ldc + jc, (mcur - 1) * args.Ldc + ncur, args.LengthC);
                     MacroKernel(mcur, ncur, kc, buffers.A, inPlaceA, args.Lda, buffers.B, buffers.Tile, args.C + ic * args.Ldc + jc, args.Ldc, accumulate);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Computes C[rows r0..r1, columns c0..c1] (c0 a multiple of Nr) over the whole k range, with
+    /// op(B) from the call's shared buffer, packed there by whichever region needs a group first.
+    /// </summary>
+    public static void RunSharedRegion(in GemmArgs args, GemmSharedB sharedB, int r0, int r1, int c0, int c1)
+    {
+        KernelBounds.Check(c0 % TKernel.Nr == 0);
+        var buffers = GemmBlocking.Buffers;
+        int k = args.K;
+        int nc = GemmBlocking.Nc(Math.Min(k, GemmBlocking.Kc), TKernel.Nr);
+        int mc = GemmBlocking.Mc / TKernel.Mr * TKernel.Mr;
+        for (int jc = c0; jc < c1; jc += nc)
+        {
+            int ncur = Math.Min(nc, c1 - jc);
+            for (int pc = 0; pc < k; pc += GemmBlocking.Kc)
+            {
+                int kc = Math.Min(GemmBlocking.Kc, k - pc);
+                bool accumulate = args.Accumulate || pc > 0;
+                sharedB.Ensure(pc, kc, jc, jc + ncur);
+                float* b = sharedB.Block(pc) + (nint)jc * kc;
+                for (int ic = r0; ic < r1; ic += mc)
+                {
+                    int mcur = Math.Min(mc, r1 - ic);
+                    float* inPlaceA = PrepareA(args, pc, kc, ic, mcur, buffers.A);
+                    KernelBounds.Range(ic * args.Ldc + jc, (mcur - 1) * args.Ldc + ncur, args.LengthC);
+                    MacroKernel(mcur, ncur, kc, buffers.A, inPlaceA, args.Lda, b, buffers.Tile, args.C + ic * args.Ldc + jc, args.Ldc, accumulate);
                 }
             }
         }
