@@ -26,6 +26,11 @@ internal sealed unsafe class ConvBackwardInput : IParallelBody
             ConvBackwardInputAsForward.Run(dy, w, dx, g);
             return;
         }
+        if (ConvBackwardInputPhases.Applies(g))
+        {
+            ConvBackwardInputPhases.Run(dy, w, dx, g);
+            return;
+        }
         var body = t_instance ??= new ConvBackwardInput();
         int k = g.KernelH * g.KernelW * g.InC, kp = ConvMicroKernel.Padded(k);
         body._g = g;
