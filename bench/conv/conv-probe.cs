@@ -4,7 +4,7 @@
 //   dotnet run -c Release conv-probe.cs -- 128 28 16 16 3 1 same      batch side cin cout kernel stride padding
 // Paths: auto (what Conv2DKernel picks), direct (Winograd off), winograd (forced on), general
 // (Winograd forced on, the 16-filter path off), previous (a strided input gradient by col2im instead of
-// by phases, the kernel gradient without padded image groups; auto and previous run twice, alternating, for an A/B). The assembly is named DeepSharp.Bench to see the
+// by phases, the kernel gradient without padded image groups, a 1×1 input gradient as a forward convolution instead of a GEMM; auto and previous run twice, alternating, for an A/B). The assembly is named DeepSharp.Bench to see the
 // kernels, which are internal (InternalsVisibleTo).
 #:project ../../src/DeepSharp/DeepSharp.csproj
 #:property AssemblyName=DeepSharp.Bench
@@ -40,7 +40,7 @@ if (args.Length >= 8)
 }
 foreach (var path in new[] { "auto", "direct", "winograd", "general", "previous", "auto", "previous" })
 {
-    ConvBackwardInputPhases.Disabled = ConvBackwardKernel.PaddedGroupsDisabled = path == "previous";
+    ConvBackwardInputPhases.Disabled = ConvBackwardKernel.PaddedGroupsDisabled = ConvBackwardInput.PointwiseGemmDisabled = path == "previous";
     WinogradF23.Mode = path switch { "direct" => WinogradF23.Choice.Never, "winograd" or "general" => WinogradF23.Choice.Always, _ => WinogradF23.Choice.Auto };
     WinogradF23Narrow512.Disabled = path == "general";
     double f = Time(() => Conv2DKernel.Forward(x, w, b, y, g));
