@@ -183,6 +183,8 @@ public static class Conv2DChecks
         // Stride 2, 'same': padded image groups that straddle the chunks; the input gradient by phases.
         PassesAreIdenticalForAnyThreadCount(Conv2DGeometry.Create(37, 14, 14, 32, 40, 3, 3, 2, 2, samePadding: true));
         PassesAreIdenticalForAnyThreadCount(Conv2DGeometry.Create(21, 9, 11, 5, 33, 5, 5, 2, 2, samePadding: true));
+        // 1×1: the input gradient by GEMM, the kernel gradient over padded groups of 7×7 images.
+        PassesAreIdenticalForAnyThreadCount(Conv2DGeometry.Create(23, 7, 7, 48, 40, 1, 1, 1, 1, samePadding: true));
         // Narrow: forward and input gradient vectorised along rows (AVX-512).
         PassesAreIdenticalForAnyThreadCount(Conv2DGeometry.Create(7, 11, 37, 8, 8, 3, 3, 1, 1, samePadding: true));
     }
