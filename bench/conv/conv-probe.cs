@@ -3,7 +3,8 @@
 // paths the kernels can be forced onto. Run from this folder (a .NET 10 file-based app), in Release:
 //   dotnet run -c Release conv-probe.cs -- 128 28 16 16 3 1 same      batch side cin cout kernel stride padding
 // Paths: auto (what Conv2DKernel picks), direct (Winograd off), winograd (forced on), general
-// (Winograd forced on, the 16-filter path off). The assembly is named DeepSharp.Bench to see the
+// (Winograd forced on, the 16-filter path off), previous (a strided input gradient by col2im instead of
+// by phases, the kernel gradient without padded image groups, a 1×1 input gradient as a forward convolution instead of a GEMM; auto and previous run twice, alternating, for an A/B). The assembly is named DeepSharp.Bench to see the
 // kernels, which are internal (InternalsVisibleTo).
 #:project ../../src/DeepSharp/DeepSharp.csproj
 #:property AssemblyName=DeepSharp.Bench
@@ -37,8 +38,9 @@ if (args.Length >= 8)
     while (clock.Elapsed.TotalSeconds < 5) pass();
     return 0;
 }
-foreach (var path in new[] { "auto", "direct", "winograd", "general" })
+foreach (var path in new[] { "auto", "direct", "winograd", "general", "previous", "auto", "previous" })
 {
+    ConvBackwardInputPhases.Disabled = ConvBackwardKernel.PaddedGroupsDisabled = ConvBackwardInput.PointwiseGemmDisabled = path == "previous";
     WinogradF23.Mode = path switch { "direct" => WinogradF23.Choice.Never, "winograd" or "general" => WinogradF23.Choice.Always, _ => WinogradF23.Choice.Auto };
     WinogradF23Narrow512.Disabled = path == "general";
     double f = Time(() => Conv2DKernel.Forward(x, w, b, y, g));

@@ -38,9 +38,30 @@ public static class Conv2DChecks
         yield return Conv2DGeometry.Create(2, 11, 9, 64, 5, 5, 5, 1, 1, samePadding: true);
         yield return Conv2DGeometry.Create(1, 13, 13, 32, 33, 3, 3, 1, 1, samePadding: false);
         yield return Conv2DGeometry.Create(2, 26, 26, 32, 32, 3, 3, 1, 1, samePadding: false); // convnet-aug's widest layer
+        // Strided gradients (the kernel gradient over zero-padded image groups, the input gradient by phases):
+        // 'same' (Keras pads bottom/right) and 'valid', odd and prime sides, explicit padding, stride 3, groups of
+        // images that do not divide the chunk, channel counts around the block widths.
+        foreach (var g in StridedGeometries()) yield return g;
         // Narrow layers (≤ 16 filters, stride 1: vectorised along output rows on AVX-512): rows wider than one
         // 32-pixel block and not a multiple of 16, 8 and 16 filters (whole groups) and partial groups, dilation.
         foreach (var g in NarrowGeometries()) yield return g;
+    }
+
+    private static IEnumerable<Conv2DGeometry> StridedGeometries()
+    {
+        yield return Conv2DGeometry.Create(3, 14, 14, 64, 128, 3, 3, 2, 2, samePadding: true); // bench (c)'s 14×14 stride-2 row
+        yield return Conv2DGeometry.Create(2, 28, 28, 32, 64, 3, 3, 2, 2, samePadding: true);
+        yield return Conv2DGeometry.Create(5, 13, 11, 33, 17, 3, 3, 2, 2, samePadding: true);
+        yield return Conv2DGeometry.Create(19, 7, 5, 16, 32, 3, 3, 2, 2, samePadding: false);
+        yield return Conv2DGeometry.Create(2, 9, 10, 5, 31, 5, 5, 2, 2, samePadding: true);
+        yield return Conv2DGeometry.Create(3, 8, 7, 32, 3, 2, 3, 2, 1, samePadding: true);
+        yield return Conv2DGeometry.Create(2, 11, 13, 7, 9, 3, 3, 3, 3, samePadding: true);
+        yield return Conv2DGeometry.Create(1, 1, 1, 64, 32, 3, 3, 2, 2, samePadding: true);
+        yield return Conv2DGeometry.Create(2, 2, 3, 1, 1, 3, 3, 2, 2, samePadding: true);
+        yield return Conv2DGeometry.Create(2, 9, 9, 8, 16, 3, 3, 2, 2, samePadding: false) with { PadTop = 1, PadLeft = 1, OutH = 5, OutW = 5 }; // libtorch-style padding 1
+        yield return Conv2DGeometry.Create(2, 12, 12, 32, 32, 3, 3, 2, 2, samePadding: true, dilationH: 2, dilationW: 1);
+        yield return Conv2DGeometry.Create(3, 7, 7, 128, 64, 1, 1, 1, 1, samePadding: true); // 1×1 on a small image: padded groups
+        yield return Conv2DGeometry.Create(2, 9, 9, 32, 17, 1, 1, 2, 2, samePadding: true); // strided 1×1
     }
 
     private static IEnumerable<Conv2DGeometry> NarrowGeometries()
@@ -159,6 +180,11 @@ public static class Conv2DChecks
         PassesAreIdenticalForAnyThreadCount(Conv2DGeometry.Create(37, 9, 11, 3, 17, 3, 3, 1, 1, samePadding: true));
         // Input channels a multiple of every block width: the input gradient runs as a forward convolution.
         PassesAreIdenticalForAnyThreadCount(Conv2DGeometry.Create(9, 12, 10, 32, 19, 3, 3, 1, 1, samePadding: true));
+        // Stride 2, 'same': padded image groups that straddle the chunks; the input gradient by phases.
+        PassesAreIdenticalForAnyThreadCount(Conv2DGeometry.Create(37, 14, 14, 32, 40, 3, 3, 2, 2, samePadding: true));
+        PassesAreIdenticalForAnyThreadCount(Conv2DGeometry.Create(21, 9, 11, 5, 33, 5, 5, 2, 2, samePadding: true));
+        // 1×1: the input gradient by GEMM, the kernel gradient over padded groups of 7×7 images.
+        PassesAreIdenticalForAnyThreadCount(Conv2DGeometry.Create(23, 7, 7, 48, 40, 1, 1, 1, 1, samePadding: true));
         // Narrow: forward and input gradient vectorised along rows (AVX-512).
         PassesAreIdenticalForAnyThreadCount(Conv2DGeometry.Create(7, 11, 37, 8, 8, 3, 3, 1, 1, samePadding: true));
     }

@@ -63,6 +63,11 @@ public class OpGradientTests
     [InlineData(2, 7, 6, 2, 3, 3, 3, 2, true, 1)]
     [InlineData(1, 8, 8, 2, 3, 3, 3, 2, false, 1)]
     [InlineData(1, 7, 7, 2, 2, 3, 3, 1, false, 2)]
+    // ≥ 16 input channels: the strided input gradient by phases, the kernel gradient over padded image groups; 1×1 by GEMM.
+    [InlineData(2, 7, 6, 16, 3, 3, 3, 2, true, 1)]
+    [InlineData(3, 5, 6, 17, 2, 3, 2, 2, false, 1)]
+    [InlineData(1, 8, 7, 16, 2, 3, 3, 3, true, 1)]
+    [InlineData(2, 3, 4, 16, 3, 1, 1, 1, true, 1)]
     public void Conv2D(int n, int h, int w, int cin, int cout, int kh, int kw, int stride, bool same, int dilation)
     {
         Check(t => Ops.Conv2D(t[0], t[1], t[2], (stride, stride), same, (dilation, dilation)),

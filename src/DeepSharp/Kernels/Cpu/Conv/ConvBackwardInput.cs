@@ -1,7 +1,9 @@
 namespace DeepSharp.Kernels.Cpu.Conv;
 
 /// <summary>
-/// Convolution input gradient: per output pixel, dcol = dy·Wᵀ (a micro-kernel call with the
+/// Convolution input gradient (the general form; 1×1 layers go to <see cref="Gemm"/>, stride 1 with a
+/// small padding ring to <see cref="ConvBackwardInputAsForward"/>, strided undilated layers with ≥ 16 input
+/// channels to <see cref="ConvBackwardInputPhases"/>): per output pixel, dcol = dy·Wᵀ (a micro-kernel call with the
 /// kernel packed transposed, vectorised over the K = KH·KW·Cin taps), then dcol is added back
 /// onto the input pixels it came from (col2im). One work item per image, so every dx element is
 /// updated by one thread in a fixed order: results do not depend on the thread count.
@@ -12,6 +14,9 @@ internal sealed unsafe class ConvBackwardInput : IParallelBody
 
     [ThreadStatic] private static ConvBackwardInput? t_instance;
 
+    /// <summary>Sends 1×1 layers down the forward form instead of <see cref="Gemm"/> on the calling thread (checks and probes).</summary>
+    [ThreadStatic] public static bool PointwiseGemmDisabled;
+
     private Conv2DGeometry _g;
     private float* _dy, _wT, _dx;
     private int* _identity, _dyRows, _tapOffsets;
@@ -21,9 +26,21 @@ internal sealed unsafe class ConvBackwardInput : IParallelBody
     public static void Run(float* dy, float* w, float* dx, in Conv2DGeometry g)
     {
         if (g.OutputLength == 0 || g.InputLength == 0) return;
+        if (IsPointwise(g) && !PointwiseGemmDisabled)
+        {
+            long pixels = (long)g.Batch * g.InH * g.InW;
+            Gemm.Multiply(false, true, (int)pixels, g.InC, g.OutC, new ReadOnlySpan<float>(dy, g.OutputLength), g.OutC,
+                new ReadOnlySpan<float>(w, g.KernelLength), g.OutC, new Span<float>(dx, g.InputLength), g.InC, accumulate: true);
+            return;
+        }
         if (ConvBackwardInputAsForward.Applies(g))
         {
             ConvBackwardInputAsForward.Run(dy, w, dx, g);
+            return;
+        }
+        if (ConvBackwardInputPhases.Applies(g))
+        {
+            ConvBackwardInputPhases.Run(dy, w, dx, g);
             return;
         }
         var body = t_instance ??= new ConvBackwardInput();
@@ -46,6 +63,15 @@ internal sealed unsafe class ConvBackwardInput : IParallelBody
         try { WorkerPool.Shared.For(g.Batch, body); }
         finally { body._dy = body._wT = body._dx = null; }
     }
+
+    /// <summary>
+    /// A 1×1 stride-1 unpadded layer: dx (pixels, Cin) += dy (pixels, Cout) · Wᵀ is one matrix product,
+    /// run by <see cref="Gemm"/> (packed panels; bit-identical for any thread count). On Zen 5 it took
+    /// 4.3–4.5 ms where the forward form took 5.4–5.6 (14×14×128 → 128, batch 128, one thread, shared machine).
+    /// </summary>
+    public static bool IsPointwise(in Conv2DGeometry g) =>
+        g.KernelH == 1 && g.KernelW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadTop == 0 && g.PadLeft == 0
+        && g.OutH == g.InH && g.OutW == g.InW;
 
     public void Execute(int n)
     {

@@ -169,22 +169,7 @@ internal sealed unsafe class ConvForward : IParallelBody
         int c = g.InC, width = _bandWidth;
         int rows = (ohEnd - oh0 - 1) * g.StrideH + (g.KernelH - 1) * g.DilationH + 1;
         float* band = Scratch.Floats(Scratch.TileB, (long)rows * width * c);
-        int top = oh0 * g.StrideH - g.PadTop;
-        int left = Math.Min(g.PadLeft, width), count = Math.Clamp(width - g.PadLeft, 0, g.InW);
-        for (int r = 0; r < rows; r++)
-        {
-            float* dst = band + (long)r * width * c;
-            int ih = top + r;
-            if ((uint)ih >= (uint)g.InH)
-            {
-                new Span<float>(dst, width * c).Clear();
-                continue;
-            }
-            new Span<float>(dst, left * c).Clear();
-            KernelBounds.Range(((long)ih * g.InW) * c, (long)count * c, (long)g.InH * g.InW * c);
-            new ReadOnlySpan<float>(image + (long)ih * g.InW * c, count * c).CopyTo(new Span<float>(dst + left * c, count * c));
-            new Span<float>(dst + (left + count) * c, (width - left - count) * c).Clear();
-        }
+        ConvLayout.CopyPaddedBand(image, g.InH, g.InW, c, oh0 * g.StrideH - g.PadTop, rows, g.PadLeft, width, band);
         int* corners = Scratch.Ints(Scratch.TileA, Tile);
         int pixel = oh0 * g.OutW, end = ohEnd * g.OutW;
         while (pixel < end)

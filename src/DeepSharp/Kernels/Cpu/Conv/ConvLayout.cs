@@ -86,6 +86,29 @@ internal static unsafe class ConvLayout
         }
     }
 
+    /// <summary>
+    /// Copies image rows [top, top + rows) (H, W, C) into dst as a zero-padded band of
+    /// <paramref name="rows"/> × <paramref name="width"/> pixels whose column 0 is image column
+    /// −<paramref name="padLeft"/>: rows and columns outside the image are zeros.
+    /// </summary>
+    public static void CopyPaddedBand(float* image, int height, int imageWidth, int c, int top, int rows, int padLeft, int width, float* dst)
+    {
+        int left = Math.Min(padLeft, width), count = Math.Clamp(width - padLeft, 0, imageWidth);
+        for (int r = 0; r < rows; r++, dst += (long)width * c)
+        {
+            int ih = top + r;
+            if ((uint)ih >= (uint)height)
+            {
+                new Span<float>(dst, width * c).Clear();
+                continue;
+            }
+            new Span<float>(dst, left * c).Clear();
+            KernelBounds.Range((long)ih * imageWidth * c, (long)count * c, (long)height * imageWidth * c);
+            new ReadOnlySpan<float>(image + (long)ih * imageWidth * c, count * c).CopyTo(new Span<float>(dst + left * c, count * c));
+            new Span<float>(dst + (left + count) * c, (width - left - count) * c).Clear();
+        }
+    }
+
     /// <summary>dst[co, 0..kp) = w[0..K, co], zero past K. (Cout, kp)</summary>
     public static void PackKernelTransposed(float* w, int k, int cout, int kp, float* dst)
     {
