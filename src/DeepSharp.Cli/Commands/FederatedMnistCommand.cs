@@ -40,6 +40,8 @@ internal static class FederatedMnistCommand
         if (output is not null) Directory.CreateDirectory(output.FullName);
         DeepSharp.Threads.Count = threads;
         RandomGenerator.SetGlobalSeed(seed);
+        if (result.GetValue(o.DpNoise) > 0 && result.GetValue(o.DpClip) == 0)
+            throw new ArgumentException("--dp-noise needs --dp-clip: the noise's standard deviation is z times the clip norm C.");
         var options = o.Read(result, seed);
         int clients = result.GetValue(o.Clients), rounds = result.GetValue(o.Rounds);
         double target = result.GetValue(o.Target);
@@ -77,11 +79,13 @@ internal static class FederatedMnistCommand
             string accuracy = round.ValidationAccuracy is { } a ? a.ToString("F4", CultureInfo.InvariantCulture) : "-";
             string loss = round.ValidationLoss is { } l ? l.ToString("F4", CultureInfo.InvariantCulture) : "-";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Round {round.Round}/{rounds} - clients {string.Join(' ', round.Clients)} - train loss {round.TrainLoss:F4} - test loss {loss} - test accuracy {accuracy} - {round.Seconds:F1}s"));
+                $"Round {round.Round}/{rounds} - clients {string.Join(' ', round.Clients)} - train loss {round.TrainLoss:F4} - test loss {loss} - test accuracy {accuracy}{Privacy(round, options)} - {round.Seconds:F1}s"));
         }, backup: backup);
-        var csv = new StringBuilder("round,clients,train_loss,test_loss,test_accuracy,bytes_down,bytes_up,seconds\n");
+        // With differential privacy two more columns before the seconds (the last column stays the only timed one).
+        bool dp = options.DifferentiallyPrivate;
+        var csv = new StringBuilder($"round,clients,train_loss,test_loss,test_accuracy,bytes_down,bytes_up,{(dp ? "clipped,epsilon," : "")}seconds\n");
         foreach (var round in history)
-            csv.Append(CultureInfo.InvariantCulture, $"{round.Round},{string.Join(' ', round.Clients)},{round.TrainLoss:R},{round.ValidationLoss:R},{round.ValidationAccuracy:R},{round.BytesDown},{round.BytesUp},{round.Seconds:F2}\n");
+            csv.Append(CultureInfo.InvariantCulture, $"{round.Round},{string.Join(' ', round.Clients)},{round.TrainLoss:R},{round.ValidationLoss:R},{round.ValidationAccuracy:R},{round.BytesDown},{round.BytesUp},{(dp ? $"{round.ClippedClients},{round.Epsilon:R}," : "")}{round.Seconds:F2}\n");
         int? reached = target > 0 ? history.FirstOrDefault(r => r.ValidationAccuracy >= target)?.Round : null;
         string last = history[^1].ValidationAccuracy is { } final ? final.ToString("F4", CultureInfo.InvariantCulture) : "-";
         Console.WriteLine(reached is { } r
@@ -102,4 +106,10 @@ internal static class FederatedMnistCommand
         }
         return 0;
     }
+
+    /// <summary>" - clipped 3/10 - ε 1.23 (δ 1e-05)" for a round of a differentially private run; empty otherwise.</summary>
+    private static string Privacy(FederatedRound round, FederatedOptions options) =>
+        round.Epsilon is { } epsilon
+            ? string.Create(CultureInfo.InvariantCulture, $" - clipped {round.ClippedClients}/{round.Clients.Count} - ε {epsilon:F3} (δ {options.DpDelta:G3})")
+            : "";
 }

@@ -7,7 +7,8 @@ namespace DeepSharp.Cli.Commands;
 /// <summary>
 /// <c>deepsharp train mnist --federated [--clients 100] [--fraction 0.1] [--local-epochs 5] [--local-batch 10]
 /// [--rounds R] [--partition iid|pathological] [--lr 0.1] [--prox-mu μ] [--server avg|momentum|adam]
-/// [--server-lr η] [--server-momentum β] [--server-beta1 β₁] [--server-beta2 β₂] [--server-epsilon τ] [--target 0.99] [--eval-every 1]</c>: the options of
+/// [--server-lr η] [--server-momentum β] [--server-beta1 β₁] [--server-beta2 β₂] [--server-epsilon τ] [--target 0.99] [--eval-every 1]
+/// [--dp-clip C] [--dp-noise z] [--dp-delta δ]</c>: the options of
 /// <see cref="FederatedMnistCommand"/>, McMahan et al.'s settings by default.
 /// </summary>
 internal sealed class FederatedMnistOptions
@@ -95,6 +96,24 @@ internal sealed class FederatedMnistOptions
         DefaultValueFactory = _ => 0.99,
     };
 
+    public Option<float> DpClip { get; } = new("--dp-clip")
+    {
+        Description = "Federated, differential privacy: clip each client's update (its weights minus the global weights) to this L2 norm C, every client weighing the same (0: off).",
+        DefaultValueFactory = _ => 0f,
+    };
+
+    public Option<float> DpNoise { get; } = new("--dp-noise")
+    {
+        Description = "Federated, differential privacy: the noise multiplier z; the server adds N(0, (zC)²) to the sum of the clipped updates each round (needs --dp-clip).",
+        DefaultValueFactory = _ => 0f,
+    };
+
+    public Option<double> DpDelta { get; } = new("--dp-delta")
+    {
+        Description = "Federated, differential privacy: the δ at which each round's ε is printed (keep it below 1 / clients).",
+        DefaultValueFactory = _ => 1e-5,
+    };
+
     public Option<int> EvalEvery { get; } = CommonOptions.Positive("--eval-every", "Federated: evaluate the global model on the test set every N rounds.", 1);
 
     public FederatedMnistOptions()
@@ -119,6 +138,15 @@ internal sealed class FederatedMnistOptions
             {
                 if (r.GetValueOrDefault<float>() is var v && !(v > 0 && float.IsFinite(v))) r.AddError($"{r.Option.Name} must be positive.");
             });
+        foreach (var dp in new[] { DpClip, DpNoise })
+            dp.Validators.Add(r =>
+            {
+                if (r.GetValueOrDefault<float>() is var v && !(v >= 0 && float.IsFinite(v))) r.AddError($"{r.Option.Name} must be 0 (off) or positive.");
+            });
+        DpDelta.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double>() is var d && !(d > 0 && d < 1)) r.AddError("--dp-delta must be in (0, 1).");
+        });
         Target.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<double>() is var t && !(t >= 0 && t <= 1)) r.AddError("--target must be in [0, 1].");
@@ -127,7 +155,7 @@ internal sealed class FederatedMnistOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Federated, Clients, Fraction, LocalEpochs, LocalBatch, Rounds, Partition, LearningRate, ProximalMu, Server, ServerLearningRate, ServerMomentum, ServerBeta1, ServerBeta2, ServerEpsilon, Target, EvalEvery })
+        foreach (var option in new Option[] { Federated, Clients, Fraction, LocalEpochs, LocalBatch, Rounds, Partition, LearningRate, ProximalMu, Server, ServerLearningRate, ServerMomentum, ServerBeta1, ServerBeta2, ServerEpsilon, Target, EvalEvery, DpClip, DpNoise, DpDelta })
             command.Options.Add(option);
     }
 
@@ -150,6 +178,9 @@ internal sealed class FederatedMnistOptions
         ServerBeta1 = result.GetValue(ServerBeta1),
         ServerBeta2 = result.GetValue(ServerBeta2),
         ServerEpsilon = result.GetValue(ServerEpsilon),
+        DpClipNorm = result.GetValue(DpClip),
+        DpNoiseMultiplier = result.GetValue(DpNoise),
+        DpDelta = result.GetValue(DpDelta),
         Seed = seed,
     };
 

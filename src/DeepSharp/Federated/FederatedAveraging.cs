@@ -26,6 +26,9 @@ namespace DeepSharp.Federated;
 /// </code>
 /// The model is compiled here with plain SGD at <see cref="FederatedOptions.LearningRate"/>, the loss
 /// and accuracy. Secure aggregation is out of scope: the server sees each client's weights.
+/// With <see cref="FederatedOptions.DpClipNorm"/> (and <see cref="FederatedOptions.DpNoiseMultiplier"/>) the
+/// server clips each client's update and adds Gaussian noise to their sum (DP-FedAvg, client-level differential
+/// privacy), and each round reports the ε spent so far (<see cref="Epsilon"/>, by <see cref="RdpAccountant"/>).
 /// </summary>
 public sealed class FederatedAveraging
 {
@@ -40,6 +43,7 @@ public sealed class FederatedAveraging
     private readonly ProximalTerm? _proximal;
     private readonly float[] _global;
     private readonly RandomGenerator[] _layerGenerators;
+    private readonly RdpAccountant? _accountant;
     private int _round;
 
     /// <summary>Sets up a federated run over <paramref name="clients"/>' shares of (x, y).</summary>
@@ -93,6 +97,8 @@ public sealed class FederatedAveraging
         _server = new ServerUpdate(options);
         // Layers with generators of their own (Dropout forks one when built): reseeded for each client in TrainClient.
         _layerGenerators = [.. model.Layers.SelectMany(l => l.SelfAndSublayers()).Select(l => l.TrainingGenerator).OfType<RandomGenerator>()];
+        if (options.DifferentiallyPrivate)
+            _accountant = new RdpAccountant((double)ClientsPerRound / _clients.Length, options.DpNoiseMultiplier);
         if (options.ProximalMu > 0)
         {
             _proximal = new ProximalTerm(_offsets, options.ProximalMu);
@@ -114,6 +120,13 @@ public sealed class FederatedAveraging
 
     /// <summary>The rounds run so far.</summary>
     public int Round => _round;
+
+    /// <summary>
+    /// With differential privacy: the ε of the rounds run so far at <see cref="FederatedOptions.DpDelta"/> (client-level:
+    /// adding or removing one client's whole data), accounted as <see cref="Round"/> steps of the subsampled Gaussian mechanism
+    /// with q = m / K and z = <see cref="FederatedOptions.DpNoiseMultiplier"/> (∞ when z = 0); null without differential privacy.
+    /// </summary>
+    public double? Epsilon => _accountant?.EpsilonAfter(_round, _options.DpDelta);
 
     /// <summary>
     /// Runs <paramref name="rounds"/> rounds (fewer when <paramref name="targetAccuracy"/> is reached),
@@ -192,7 +205,7 @@ public sealed class FederatedAveraging
             partition.AddRange(BitConverter.GetBytes(client.Length));
             foreach (int i in client) partition.AddRange(BitConverter.GetBytes(i));
         }
-        return new SortedDictionary<string, string>(StringComparer.Ordinal)
+        var settings = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             ["fraction"] = o.Fraction.ToString("R", inv),
             ["local_epochs"] = o.LocalEpochs.ToString(inv),
@@ -215,6 +228,9 @@ public sealed class FederatedAveraging
             ["weights"] = ParameterCount.ToString(inv),
             ["fit_start_round"] = fitStart.ToString(inv),
         };
+        // Only when on, so that the checkpoints of runs without it keep their settings.
+        if (o.DifferentiallyPrivate) settings["dp"] = string.Create(inv, $"clip {o.DpClipNorm:R} noise {o.DpNoiseMultiplier:R} delta {o.DpDelta:R}");
+        return settings;
     }
 
     private FederatedCheckpoint Capture(int fitStart, List<FederatedRound> history, SortedDictionary<string, string> settings) => new()
@@ -269,7 +285,11 @@ public sealed class FederatedAveraging
             steps += all[at + ParameterCount + 1];
         }
         var average = new float[ParameterCount];
-        WeightedAverage.Compute(weights, counts, average);
+        int? clipped = null;
+        if (_options.DifferentiallyPrivate)
+            clipped = PrivateAverage.Compute(weights, _global, _options.DpClipNorm, _options.DpNoiseMultiplier,
+                FederatedSeeds.Derive(_options.Seed, FederatedSeeds.Stream.DpNoise, _round), average);
+        else WeightedAverage.Compute(weights, counts, average);
         _server.Apply(_global, average);
         WriteWeights(_global);
         _round++;
@@ -281,7 +301,8 @@ public sealed class FederatedAveraging
             (valLoss, valAccuracy) = (logs["loss"], logs["accuracy"]);
         }
         long bytes = (long)chosen.Length * 4L * ParameterCount;
-        return new FederatedRound(_round, chosen, samples, steps > 0 ? lossSum / steps : double.NaN, valLoss, valAccuracy, bytes, bytes, clock.Elapsed.TotalSeconds);
+        return new FederatedRound(_round, chosen, samples, steps > 0 ? lossSum / steps : double.NaN, valLoss, valAccuracy, bytes, bytes, clock.Elapsed.TotalSeconds,
+            Epsilon, clipped);
     }
 
     /// <summary>

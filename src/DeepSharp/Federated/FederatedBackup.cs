@@ -1,3 +1,5 @@
+using DeepSharp.Serialization;
+
 namespace DeepSharp.Federated;
 
 /// <summary>
@@ -31,7 +33,7 @@ public sealed class FederatedBackup
     /// <summary>The lock file inside the folder (it stays when the run ends).</summary>
     public const string LockFileName = "federated.lock";
 
-    private FileStream? _lock;
+    private readonly CheckpointFolder _folder;
 
     /// <param name="directory">Folder of the checkpoints (created if missing); one folder per run.</param>
     /// <param name="saveEveryNRounds">Save after every this many rounds of the Fit (and always after its last).</param>
@@ -43,6 +45,7 @@ public sealed class FederatedBackup
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(saveEveryNRounds);
         (Directory, SaveEveryNRounds, DeleteCheckpoint) = (directory, saveEveryNRounds, deleteCheckpoint);
+        _folder = new CheckpointFolder(directory, LatestFileName, PreviousFileName, LockFileName, nameof(FederatedBackup), "federated run");
         RunSettings = runSettings is null ? null : new SortedDictionary<string, string>(runSettings.ToDictionary(), StringComparer.Ordinal);
     }
 
@@ -59,13 +62,13 @@ public sealed class FederatedBackup
     public IReadOnlyDictionary<string, string>? RunSettings { get; }
 
     /// <summary>The newest checkpoint, the one Fit resumes from.</summary>
-    public string LatestPath => Path.Combine(Directory, LatestFileName);
+    public string LatestPath => _folder.LatestPath;
 
     /// <summary>The checkpoint before the latest: the fallback when the latest cannot be read.</summary>
-    public string PreviousPath => Path.Combine(Directory, PreviousFileName);
+    public string PreviousPath => _folder.PreviousPath;
 
     /// <summary>The lock file a running Fit holds.</summary>
-    public string LockPath => Path.Combine(Directory, LockFileName);
+    public string LockPath => _folder.LockPath;
 
     /// <summary>The checkpoint the last Fit resumed from (null if it started afresh).</summary>
     public FederatedResume? Restored { get; private set; }
@@ -77,111 +80,40 @@ public sealed class FederatedBackup
     internal FederatedCheckpoint? Begin(bool writes, SortedDictionary<string, string> settings)
     {
         Restored = null;
-        if (writes)
-        {
-            System.IO.Directory.CreateDirectory(Directory);
-            Lock();
-        }
+        if (writes) _folder.Lock();
         foreach (var (k, v) in RunSettings ?? new SortedDictionary<string, string>()) settings["run." + k] = v;
         Settings = settings;
-        DataFormatException? latestError = null;
-        foreach (string path in new[] { LatestPath, PreviousPath })
-        {
-            if (!File.Exists(path)) continue;
-            FederatedCheckpoint checkpoint;
-            try
-            {
-                checkpoint = FederatedCheckpoint.Load(path);
-            }
-            catch (DataFormatException e) when (path == LatestPath)
-            {
-                latestError = e;
-                continue;
-            }
-            catch (DataFormatException e) when (latestError is not null)
-            {
-                throw new DataFormatException($"FederatedBackup: both checkpoints in '{Directory}' are unusable: {latestError.Message} {e.Message}", e);
-            }
-            CheckSettings(checkpoint, settings, path);
-            string? reason = latestError?.Message;
-            // Resumed from the previous: the unusable latest goes aside, so that the next save cannot rotate it over the previous.
-            if (latestError is not null && writes) reason += $" It was moved aside as {Quarantine()}.";
-            Restored = new FederatedResume(path, checkpoint.Round, reason);
-            Resumed?.Invoke(Restored);
-            return checkpoint;
-        }
-        if (latestError is not null)
-            throw new DataFormatException($"FederatedBackup: the latest checkpoint is unusable and there is no previous one: {latestError.Message}", latestError);
-        return null;
+        if (_folder.Resume(FederatedCheckpoint.Load, (checkpoint, path) => CheckSettings(checkpoint, settings, path), writes) is not var (resumed, from, reason))
+            return null;
+        Restored = new FederatedResume(from, resumed.Round, reason);
+        Resumed?.Invoke(Restored);
+        return resumed;
     }
 
     /// <summary>The running Fit's settings (its own and <see cref="RunSettings"/>), recorded in each checkpoint.</summary>
     internal SortedDictionary<string, string>? Settings { get; private set; }
 
     /// <summary>Writes the latest checkpoint, keeping the one before as the previous.</summary>
-    internal void Save(FederatedCheckpoint checkpoint)
-    {
-        if (File.Exists(LatestPath)) File.Move(LatestPath, PreviousPath, overwrite: true);
-        checkpoint.Save(LatestPath);
-    }
+    internal void Save(FederatedCheckpoint checkpoint) => _folder.Save(checkpoint.Save);
 
     /// <summary>After a normal end: deletes the checkpoints when <see cref="DeleteCheckpoint"/> is set.</summary>
     internal void Finish(bool writes)
     {
         if (!writes || !DeleteCheckpoint) return;
-        File.Delete(LatestPath);
-        File.Delete(PreviousPath);
+        _folder.DeleteCheckpoints();
     }
 
     /// <summary>Releases the folder's lock.</summary>
-    internal void End()
-    {
-        _lock?.Dispose();
-        _lock = null;
-    }
+    internal void End() => _folder.Unlock();
 
     private void CheckSettings(FederatedCheckpoint checkpoint, SortedDictionary<string, string> now, string path)
     {
         var differences = new List<string>();
-        foreach (var key in checkpoint.Settings.Keys.Union(now.Keys).Order(StringComparer.Ordinal))
-        {
-            string? a = checkpoint.Settings.GetValueOrDefault(key), b = now.GetValueOrDefault(key);
-            if (a != b) differences.Add($"{key} {a ?? "(not set)"} in the checkpoint, {b ?? "(not set)"} in this run");
-        }
+        CheckpointFolder.CompareSettings(checkpoint.Settings, now, differences);
         if (differences.Count > 0)
             throw new DeepSharpException(
                 $"Federated checkpoint '{path}' belongs to a run with other settings: {string.Join("; ", differences)}. " +
                 $"Resume with the settings it was written with, or start afresh in another folder (or delete '{Directory}').");
-    }
-
-    private string Quarantine()
-    {
-        string stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture);
-        for (int n = 1; ; n++)
-        {
-            string name = $"federated-latest.corrupt-{stamp}{(n == 1 ? "" : "-" + n.ToString(System.Globalization.CultureInfo.InvariantCulture))}.safetensors";
-            string target = Path.Combine(Directory, name);
-            if (File.Exists(target)) continue;
-            File.Move(LatestPath, target, overwrite: false);
-            return name;
-        }
-    }
-
-    private void Lock()
-    {
-        if (_lock is not null) return;
-        try
-        {
-            _lock = new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1);
-        }
-        catch (IOException e) when (e.HResult is 11 or 35 or unchecked((int)0x80070020) or unchecked((int)0x80070021))
-        {
-            throw new DeepSharpException(
-                $"Checkpoint folder '{Directory}' is in use by another federated run (it holds the lock file {LockFileName}). Wait for that run to end, or use another folder.", e);
-        }
-        _lock.SetLength(0);
-        _lock.Write(System.Text.Encoding.ASCII.GetBytes($"{Environment.ProcessId}\n"));
-        _lock.Flush();
     }
 }
 

@@ -49,7 +49,7 @@ internal sealed class FederatedCheckpoint
         {
             var clients = new JsonArray();
             foreach (int c in r.Clients) clients.Add((JsonNode)c);
-            rounds.Add((JsonNode)new JsonObject
+            var entry = new JsonObject
             {
                 ["round"] = r.Round,
                 ["clients"] = clients,
@@ -60,7 +60,10 @@ internal sealed class FederatedCheckpoint
                 ["bytes_down"] = r.BytesDown,
                 ["bytes_up"] = r.BytesUp,
                 ["seconds"] = Number(r.Seconds),
-            });
+            };
+            if (r.Epsilon is { } epsilon) entry["epsilon"] = Number(epsilon);
+            if (r.ClippedClients is { } clipped) entry["clipped"] = clipped;
+            rounds.Add((JsonNode)entry);
         }
         file.Metadata["rounds"] = rounds.ToJsonString();
         var settings = new JsonObject();
@@ -89,7 +92,8 @@ internal sealed class FederatedCheckpoint
                 var r = (JsonObject)node!;
                 history.Add(new FederatedRound((int)r["round"]!, [.. ((JsonArray)r["clients"]!).Select(c => (int)c!)], (long)r["samples"]!,
                     ReadNumber(r["train_loss"]), r["validation_loss"] is { } l ? ReadNumber(l) : null,
-                    r["validation_accuracy"] is { } a ? ReadNumber(a) : null, (long)r["bytes_down"]!, (long)r["bytes_up"]!, ReadNumber(r["seconds"])));
+                    r["validation_accuracy"] is { } a ? ReadNumber(a) : null, (long)r["bytes_down"]!, (long)r["bytes_up"]!, ReadNumber(r["seconds"]),
+                    r["epsilon"] is { } e ? ReadNumber(e) : null, r["clipped"] is { } k ? (int)k : null));
             }
             var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
             foreach (var (k, v) in Object(file, "settings", path)) settings[k] = (string?)v ?? Fail($"setting '{k}' is null.");

@@ -46,6 +46,25 @@ public sealed class FederatedOptions
     /// <summary>τ of FedAdam (its ε, the adaptivity). Default 1e-3.</summary>
     public float ServerEpsilon { get; init; } = 1e-3f;
 
+    /// <summary>
+    /// C of differential privacy (DP-FedAvg, McMahan et al., 2018): the L2 norm each client's update (its weights minus
+    /// the round's global weights) is clipped to before the server averages the updates, every client weighing the same.
+    /// 0 (default): no clipping, the sample-weighted FedAvg average.
+    /// </summary>
+    public float DpClipNorm { get; init; }
+
+    /// <summary>
+    /// z of differential privacy: the server adds Gaussian noise of standard deviation z · <see cref="DpClipNorm"/> to the
+    /// sum of the clipped updates each round. 0 (default): none (ε is then unbounded). Needs <see cref="DpClipNorm"/>.
+    /// </summary>
+    public float DpNoiseMultiplier { get; init; }
+
+    /// <summary>δ at which the run's ε is reported (<see cref="FederatedRound.Epsilon"/>); keep it below 1 / (the number of clients). Default 1e-5.</summary>
+    public double DpDelta { get; init; } = 1e-5;
+
+    /// <summary>Whether the server clips the clients' updates (and adds noise when <see cref="DpNoiseMultiplier"/> &gt; 0).</summary>
+    public bool DifferentiallyPrivate => DpClipNorm > 0;
+
     /// <summary>The seed of the clients' choice each round and of their local shuffles. Default 1.</summary>
     public long Seed { get; init; } = 1;
 
@@ -70,6 +89,10 @@ public sealed class FederatedOptions
         Unit(ServerBeta1, nameof(ServerBeta1));
         Unit(ServerBeta2, nameof(ServerBeta2));
         Positive(ServerEpsilon, nameof(ServerEpsilon));
+        if (!(DpClipNorm >= 0) || float.IsInfinity(DpClipNorm)) throw new ArgumentOutOfRangeException(nameof(DpClipNorm), DpClipNorm, "FederatedOptions.DpClipNorm (C) must be finite and not negative (0: no clipping).");
+        if (!(DpNoiseMultiplier >= 0) || float.IsInfinity(DpNoiseMultiplier)) throw new ArgumentOutOfRangeException(nameof(DpNoiseMultiplier), DpNoiseMultiplier, "FederatedOptions.DpNoiseMultiplier (z) must be finite and not negative.");
+        if (DpNoiseMultiplier > 0 && DpClipNorm == 0) throw new ArgumentOutOfRangeException(nameof(DpNoiseMultiplier), DpNoiseMultiplier, "FederatedOptions.DpNoiseMultiplier needs DpClipNorm: the noise is z times the clip norm C.");
+        if (!(DpDelta > 0 && DpDelta < 1)) throw new ArgumentOutOfRangeException(nameof(DpDelta), DpDelta, "FederatedOptions.DpDelta (δ) must be in (0, 1).");
     }
 
     /// <summary>A short description for logs: "FedAvg C=0.1 E=5 B=10 lr=0.1".</summary>
@@ -82,6 +105,7 @@ public sealed class FederatedOptions
             _ => LocalEpochs == 1 && LocalBatchSize == 0 ? "FedSGD" : "FedAvg",
         };
         if (ProximalMu > 0) name += $" + FedProx μ={ProximalMu}";
+        if (DifferentiallyPrivate) name += System.FormattableString.Invariant($" + DP (clip {DpClipNorm}, noise multiplier {DpNoiseMultiplier})");
         return System.FormattableString.Invariant($"{name}: C={Fraction} E={LocalEpochs} B={(LocalBatchSize == 0 ? "∞" : LocalBatchSize)} lr={LearningRate} seed={Seed}");
     }
 

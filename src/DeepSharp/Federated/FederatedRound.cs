@@ -14,5 +14,8 @@ namespace DeepSharp.Federated;
 /// <param name="BytesDown">Bytes the server sends: the float32 weights to each chosen client.</param>
 /// <param name="BytesUp">Bytes the clients send back: their float32 weights.</param>
 /// <param name="Seconds">Wall-clock seconds of the round, evaluation included.</param>
+/// <param name="Epsilon">With differential privacy: the ε the run has spent after this round, at <see cref="FederatedOptions.DpDelta"/> (∞ without noise); null otherwise.</param>
+/// <param name="ClippedClients">With differential privacy: how many of the round's clients had their update clipped; null otherwise.</param>
 public sealed record FederatedRound(int Round, IReadOnlyList<int> Clients, long Samples, double TrainLoss,
-    double? ValidationLoss, double? ValidationAccuracy, long BytesDown, long BytesUp, double Seconds);
+    double? ValidationLoss, double? ValidationAccuracy, long BytesDown, long BytesUp, double Seconds,
+    double? Epsilon = null, int? ClippedClients = null);

@@ -7,13 +7,14 @@ namespace DeepSharp.Federated;
 /// </summary>
 internal static class FederatedSeeds
 {
-    /// <summary>What a draw is for: the partition, the clients of a round, a client's local training, a layer's own generator (dropout) in it.</summary>
+    /// <summary>What a draw is for: the partition, the clients of a round, a client's local training, a layer's own generator (dropout) in it, the server's privacy noise.</summary>
     public enum Stream
     {
         Partition = 1,
         Selection = 2,
         LocalTraining = 3,
         LayerDraws = 4,
+        DpNoise = 5,
     }
 
     /// <summary>A seed for <paramref name="stream"/> at (<paramref name="a"/>, <paramref name="b"/>) of the run seeded <paramref name="seed"/>.</summary>

@@ -1,3 +1,4 @@
+using DeepSharp.Federated;
 using DeepSharp.Tests.Cli;
 using DeepSharp.Tests.Data;
 using DeepSharp.Tests.Distributed;
@@ -37,7 +38,29 @@ public sealed class FederatedCliTests : IDisposable
         Assert.True(new FileInfo(Path.Combine(outDir, "model.safetensors")).Length > 4 * 1_663_370);
     }
 
+    [Fact]
+    public async Task WithDifferentialPrivacyEachRoundPrintsItsEpsilonAndTheClippedClients()
+    {
+        string data = Directory.CreateDirectory(_root.File("data")).FullName;
+        KillResumeTests.WriteMnist(data);
+        string outDir = _root.File("out-dp");
+        var (code, stdout, stderr) = await CliTests.Run(null, "train", "mnist", "--federated", "--data-dir", data, "--clients", "8", "--fraction", "0.25",
+            "--local-epochs", "1", "--local-batch", "16", "--rounds", "2", "--threads", "1", "--target", "0", "--out", outDir,
+            "--dp-clip", "0.5", "--dp-noise", "1.1", "--dp-delta", "1e-3");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("+ DP (clip 0.5, noise multiplier 1.1)", stdout);
+        string epsilon = RdpAccountant.Epsilon(0.25, 1.1f, 2, 1e-3).Epsilon.ToString("F3", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains($"ε {epsilon} (δ 0.001)", stdout);
+        Assert.Matches(@"Round 1/2 .* - clipped [0-2]/2 - ε", stdout);
+        var lines = File.ReadAllLines(Path.Combine(outDir, "rounds.csv"));
+        Assert.Equal("round,clients,train_loss,test_loss,test_accuracy,bytes_down,bytes_up,clipped,epsilon,seconds", lines[0]);
+        Assert.Equal(3, lines.Length);
+    }
+
     [Theory]
+    [InlineData("--dp-noise", "1", "--dp-noise needs --dp-clip")]
+    [InlineData("--dp-clip", "-1", "--dp-clip must be 0 (off) or positive")]
+    [InlineData("--dp-delta", "1", "--dp-delta must be in (0, 1)")]
     [InlineData("--fraction", "0", "--fraction must be in (0, 1]")]
     [InlineData("--partition", "dirichlet", "dirichlet")]
     [InlineData("--local-batch", "-1", "--local-batch must be 0")]

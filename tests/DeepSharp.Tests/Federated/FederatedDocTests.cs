@@ -18,7 +18,7 @@ public sealed class FederatedDocTests
 {
     [Fact]
     public void EveryExampleOfTheSectionIsHere() =>
-        MarkdownExamples.AssertAllIn("applications.md", "Federated/FederatedDocTests.cs", expectedBlocks: 4, section: "## Federated learning");
+        MarkdownExamples.AssertAllIn("applications.md", "Federated/FederatedDocTests.cs", expectedBlocks: 5, section: "## Federated learning");
 
     [Fact]
     public void ThePapersCnnHasItsWeightCount()
@@ -87,6 +87,23 @@ public sealed class FederatedDocTests
         Assert.Equal(10, first.Clients.Count);
         Assert.Equal(20, first.Samples);
         Assert.NotNull(first.ValidationAccuracy);
+
+        var privateOptions = new FederatedOptions
+        {
+            Fraction = 0.1, LocalEpochs = 5, LocalBatchSize = 10, LearningRate = 0.1f,
+            DpClipNorm = 1f, DpNoiseMultiplier = 1f, DpDelta = 1e-5,
+        };
+        var fedDp = new FederatedAveraging(model, x, DataUtils.ToCategorical(y, 10), clients, new CategoricalCrossentropy(), privateOptions);
+        var privateRounds = fedDp.Fit(rounds: 10, validationData: (xTest, DataUtils.ToCategorical(yTest, 10)));
+        foreach (var r in privateRounds)
+            Console.WriteLine($"round {r.Round}: accuracy {r.ValidationAccuracy:F4}, clipped {r.ClippedClients}/{r.Clients.Count}, ε {r.Epsilon:F2}");
+        var (epsilon, order) = RdpAccountant.Epsilon(samplingRate: 0.1, noiseMultiplier: 1.0, steps: 100, delta: 1e-5); // 7.97, at order 3
+
+        Assert.Equal(10, privateRounds.Count);
+        Assert.Equal(3.45, privateRounds[^1].Epsilon!.Value, 2);
+        Assert.All(privateRounds, r => Assert.InRange(r.ClippedClients!.Value, 0, 10));
+        Assert.Equal(7.97, epsilon, 2);
+        Assert.Equal(3, order);
 
         try
         {

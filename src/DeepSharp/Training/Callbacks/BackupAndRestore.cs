@@ -1,4 +1,3 @@
-using System.Globalization;
 using DeepSharp.Serialization;
 
 namespace DeepSharp.Training.Callbacks;
@@ -33,7 +32,7 @@ public sealed class BackupAndRestore : Callback
     /// <summary>The lock file inside the folder (empty but for the holder's process id; it stays when training ends).</summary>
     public const string LockFileName = "ckpt.lock";
 
-    private FileStream? _lock;
+    private readonly CheckpointFolder _folder;
 
     /// <param name="directory">Folder of the checkpoints (created if missing); use one folder per training run.</param>
     /// <param name="saveEveryNSteps">Also save every this many steps (0: at epoch ends only).</param>
@@ -44,6 +43,7 @@ public sealed class BackupAndRestore : Callback
         ArgumentException.ThrowIfNullOrEmpty(directory);
         if (saveEveryNSteps < 0) throw new ArgumentOutOfRangeException(nameof(saveEveryNSteps), saveEveryNSteps, "saveEveryNSteps must not be negative.");
         (Directory, SaveEveryNSteps, DeleteCheckpoint) = (directory, saveEveryNSteps, deleteCheckpoint);
+        _folder = new CheckpointFolder(directory, LatestFileName, PreviousFileName, LockFileName, nameof(BackupAndRestore), "training run");
         RunSettings = runSettings is null ? null : new SortedDictionary<string, string>(runSettings.ToDictionary(), StringComparer.Ordinal);
     }
 
@@ -69,11 +69,11 @@ public sealed class BackupAndRestore : Callback
     public IReadOnlyDictionary<string, string>? RunSettings { get; }
 
     /// <summary>The newest checkpoint, the one Fit resumes from.</summary>
-    public string LatestPath => Path.Combine(Directory, LatestFileName);
+    public string LatestPath => _folder.LatestPath;
     /// <summary>The checkpoint before the latest: the fallback when the latest cannot be read.</summary>
-    public string PreviousPath => Path.Combine(Directory, PreviousFileName);
+    public string PreviousPath => _folder.PreviousPath;
     /// <summary>The lock file a running Fit holds (see the remarks).</summary>
-    public string LockPath => Path.Combine(Directory, LockFileName);
+    public string LockPath => _folder.LockPath;
 
     /// <summary>The checkpoint the last Fit resumed from (null if it started afresh).</summary>
     public RestoredCheckpoint? Restored { get; private set; }
@@ -91,53 +91,16 @@ public sealed class BackupAndRestore : Callback
             (Restored, _latestAt) = (null, null);
             return;
         }
-        if (Writes)
-        {
-            System.IO.Directory.CreateDirectory(Directory);
-            Lock();
-        }
+        if (Writes) _folder.Lock();
         (Restored, _latestAt) = (null, null);
 
         // Only a file that cannot be read and verified falls back; a verified checkpoint that does not
         // fit this run (settings, weights) is refused as it is: the previous one would not fit either.
-        DataFormatException? latestError = null;
-        if (File.Exists(LatestPath))
+        if (_folder.Resume(Checkpoint.Load, Restore, Writes) is var (checkpoint, path, reason))
         {
-            Checkpoint? latest = null;
-            try
-            {
-                latest = Checkpoint.Load(LatestPath);
-            }
-            catch (DataFormatException e)
-            {
-                latestError = e;
-            }
-            if (latest is not null)
-            {
-                Restore(latest, LatestPath);
-                Announce(latest, LatestPath, null);
-                return;
-            }
+            Restored = new RestoredCheckpoint(path, checkpoint.Epoch, checkpoint.Step, reason);
+            Resumed?.Invoke(Restored);
         }
-        if (File.Exists(PreviousPath))
-        {
-            Checkpoint previous;
-            try
-            {
-                previous = Checkpoint.Load(PreviousPath);
-            }
-            catch (DataFormatException e) when (latestError is not null)
-            {
-                throw new DataFormatException($"BackupAndRestore: both checkpoints in '{Directory}' are unusable: {latestError.Message} {e.Message}", e);
-            }
-            Restore(previous, PreviousPath);
-            // Resumed from the previous: the unusable latest goes aside, so that the next save cannot rotate it over the previous.
-            string? reason = latestError is null ? null : Writes ? $"{latestError.Message} It was moved aside as {Quarantine()}." : latestError.Message;
-            Announce(previous, PreviousPath, reason);
-            return;
-        }
-        if (latestError is not null)
-            throw new DataFormatException($"BackupAndRestore: the latest checkpoint is unusable and there is no previous one: {latestError.Message}", latestError);
     }
 
     /// <summary>Checks the run's settings against the checkpoint's, then restores it into the model and the running Fit.</summary>
@@ -148,81 +111,21 @@ public sealed class BackupAndRestore : Callback
         if (path == LatestPath) _latestAt = Position;
     }
 
-    private void Announce(Checkpoint checkpoint, string path, string? fallbackReason)
-    {
-        Restored = new RestoredCheckpoint(path, checkpoint.Epoch, checkpoint.Step, fallbackReason);
-        Resumed?.Invoke(Restored);
-    }
-
     /// <summary>Refuses a checkpoint whose recorded settings differ from this run's, naming each difference.</summary>
     private void CheckSettings(Checkpoint checkpoint, string path)
     {
         var differences = new List<string>();
-        Compare(checkpoint.FitSettings, CurrentFitSettings(), differences);
-        Compare(checkpoint.RunSettings, RunSettings, differences);
+        CheckpointFolder.CompareSettings(checkpoint.FitSettings, CurrentFitSettings(), differences);
+        CheckpointFolder.CompareSettings(checkpoint.RunSettings, RunSettings, differences);
         if (differences.Count > 0)
             throw new DeepSharpException(
                 $"Checkpoint '{path}' belongs to a training run with other settings: {string.Join("; ", differences)}. " +
                 $"Resume with the settings it was written with, or start afresh in another checkpoint folder (or delete '{Directory}').");
     }
 
-    /// <summary>Differences between recorded settings and this run's; nothing is compared when none were recorded (older checkpoints).</summary>
-    private static void Compare(IReadOnlyDictionary<string, string>? saved, IReadOnlyDictionary<string, string>? now, List<string> differences)
-    {
-        if (saved is null) return;
-        now ??= new Dictionary<string, string>();
-        foreach (var key in saved.Keys.Union(now.Keys).Order(StringComparer.Ordinal))
-        {
-            string? a = saved.GetValueOrDefault(key), b = now.GetValueOrDefault(key);
-            if (a != b) differences.Add($"{key} {a ?? "(not set)"} in the checkpoint, {b ?? "(not set)"} in this run");
-        }
-    }
-
     private SortedDictionary<string, string> CurrentFitSettings() => Trainer.FitSettings(Parameters?.Steps ?? 0);
 
-    /// <summary>Moves the unusable latest checkpoint aside (never over anything) and returns its new name.</summary>
-    private string Quarantine()
-    {
-        string stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
-        for (int n = 1; ; n++)
-        {
-            string name = $"ckpt-latest.corrupt-{stamp}{(n == 1 ? "" : "-" + n.ToString(CultureInfo.InvariantCulture))}.safetensors";
-            string target = Path.Combine(Directory, name);
-            if (File.Exists(target)) continue;
-            File.Move(LatestPath, target, overwrite: false);
-            return name;
-        }
-    }
-
-    /// <summary>Takes the folder's lock for this Fit; a folder another run holds is refused.</summary>
-    private void Lock()
-    {
-        if (_lock is not null) return;
-        try
-        {
-            _lock = new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1);
-        }
-        catch (IOException e) when (IsHeldElsewhere(e))
-        {
-            throw new DeepSharpException(
-                $"Checkpoint folder '{Directory}' is in use by another training run (it holds the lock file {LockFileName}). " +
-                "Wait for that run to end, or use another folder.", e);
-        }
-        _lock.SetLength(0);
-        _lock.Write(System.Text.Encoding.ASCII.GetBytes($"{Environment.ProcessId}\n"));
-        _lock.Flush();
-    }
-
-    /// <summary>The error of opening a file another process holds: EWOULDBLOCK from flock on Linux (11) and macOS (35), a sharing or lock violation on Windows.</summary>
-    private static bool IsHeldElsewhere(IOException e) => e.HResult is 11 or 35 or unchecked((int)0x80070020) or unchecked((int)0x80070021);
-
-    private void Unlock()
-    {
-        _lock?.Dispose();
-        _lock = null;
-    }
-
-    internal override void OnFitExit() => Unlock();
+    internal override void OnFitExit() => _folder.Unlock();
 
     /// <summary>Saves a checkpoint when the run's step count is a multiple of <see cref="SaveEveryNSteps"/>.</summary>
     public override void OnTrainBatchEnd(int step, IReadOnlyDictionary<string, double> logs)
@@ -246,18 +149,13 @@ public sealed class BackupAndRestore : Callback
         {
             // Stopped at a step boundary: the checkpoint of that step is the one to resume from; keep it.
             // (Every rank of a data-parallel Fit comes here at the same step; Save gathers sharded state.)
-            if (SaveOnlyWhenCancelled && Writes)
-            {
-                System.IO.Directory.CreateDirectory(Directory);
-                Lock();
-            }
+            if (SaveOnlyWhenCancelled && Writes) _folder.Lock();
             if (_latestAt != Position) Save();
             return;
         }
         if (!Writes) return;
         if (!DeleteCheckpoint || SaveOnlyWhenCancelled) return;
-        File.Delete(LatestPath);
-        File.Delete(PreviousPath);
+        _folder.DeleteCheckpoints();
     }
 
     /// <summary>Writes the latest checkpoint, keeping the one before as the previous (each rename atomic).</summary>
@@ -273,8 +171,7 @@ public sealed class BackupAndRestore : Callback
         checkpoint.FitSettings = CurrentFitSettings();
         checkpoint.RunSettings = RunSettings is null ? null : new SortedDictionary<string, string>(RunSettings.ToDictionary(), StringComparer.Ordinal);
         var file = CheckpointFile.ToFile(checkpoint);
-        if (File.Exists(LatestPath)) File.Move(LatestPath, PreviousPath, overwrite: true);
-        file.Save(LatestPath);
+        _folder.Save(file.Save);
         _latestAt = Position;
     }
 
