@@ -708,12 +708,13 @@ internal sealed unsafe class DeterministicReducer : IDisposable
 
     private void WaitBucket(int b)
     {
-        if (_buckets.IsDone(b)) return;
+        // Across machines Done says only that the MPI part has arrived (StartReadyBuckets tests it): this machine's flags are waited for here.
+        if (_buckets.IsDone(b) && !_hosts) return;
         if (_shared is not null)
         {
             foreach (int r in _shared.Groups.Local)
                 if (r != _communicator.Rank && _covers[r].Count > 0) _shared.WaitPublished(r, b, _step);
-            if (_hosts)
+            if (_hosts && !_buckets.IsDone(b))
                 for (int s = 0; s < _slots; s++) _communicator.Wait(ref _buckets.Request(b, s));
         }
         else if (_communicator.Size > 1)
