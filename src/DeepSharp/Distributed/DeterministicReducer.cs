@@ -19,6 +19,11 @@ namespace DeepSharp.Distributed;
 /// the other ranks add from it in place; there the ranks may also split the work after the exchange
 /// (<see cref="Finish"/> with its own block only, then <see cref="ShareWeights"/>): each adds up and
 /// updates only its block of the values and hands the updated weights to the others the same way.
+/// Across machines (<see cref="HostGroups"/>) the ranks of each machine read each other's node sums
+/// in place as above, and each rank receives its block of the other machines' node sums by MPI
+/// (one all-to-all per bucket and slot), adds its block up the tree, and the updated blocks (or, not
+/// split, the summed ones) are all-gathered by MPI. <see cref="DeterministicExchange.Auto"/> picks
+/// the way by <see cref="ExchangeCostModel"/> at the first step.
 /// <para>
 /// Use per step: <see cref="Begin"/>, then for each of <see cref="MyChunks"/> in order: run the chunk
 /// and hand in every tensor's gradient with <see cref="TensorReady"/> (any order, each once; during
