@@ -7,7 +7,7 @@ namespace DeepSharp.Tests.Distributed;
 /// <summary>
 /// How <see cref="DeterministicExchange.Auto"/> chooses (the cost model over its measured figures)
 /// and the exchange across machines: under mpiexec, 3 ranks on one machine take the shared-memory
-/// all-gather with the split update, and ranks pretending to be on two machines
+/// all-gather with the split update (the reduce-scatter, asked for by name, keeps the bits too), and ranks pretending to be on two machines
 /// (<see cref="HostGroups.Override"/>: 2 + 2 and 3 + 1) take shared memory inside each and MPI
 /// between them, with one rank's bits.
 /// </summary>
@@ -77,6 +77,9 @@ public sealed class ExchangeChoiceTests : IDisposable
 
         string three = await Job("three", 3, null, args, "exchange: SharedSplit chosen by the measured cost model", "node sums in shared memory", "update split between the ranks");
         MpiJob.AssertBitwiseEqual(one, three, 3);
+        // The reduce-scatter by name on 3 ranks (Auto no longer takes it on one machine): uneven slices, 4 KiB buckets.
+        string scattered = await Job("rs3", 3, null, [.. args, "--exchange", "reduce-scatter", "--bucket-bytes", "4096"], "reduce-scatter");
+        MpiJob.AssertBitwiseEqual(one, scattered, 3);
 
         // Two pretended machines on this one: shared memory inside each, MPI between them.
         string twoByTwo = await Job("2x2", 4, new() { [HostGroups.Override] = "a,a,b,b" }, args, "exchange: HostBlocks chosen", "on 2 hosts", "update split between the ranks");
