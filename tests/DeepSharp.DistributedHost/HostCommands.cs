@@ -114,6 +114,7 @@ internal static class HostCommands
         File.WriteAllLines(Path.Combine(outDir, $"loss-rank{rank}.txt"),
             history.Values.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + " " + string.Join(" ", kv.Value.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))));
         if (rank == 0) Console.WriteLine($"trained {steps} steps of {batch} on {strategy?.ToString() ?? "one process, plain Fit"}");
+        if (rank == 0 && strategy?.ExchangeChoice is { } choice) Console.WriteLine($"exchange: {choice}");
         // Whether this process mapped MPICH's library: only a job under mpiexec may.
         bool loaded = File.Exists("/proc/self/maps") && File.ReadAllText("/proc/self/maps").Contains(MpiNative.LibraryName, StringComparison.Ordinal);
         if (rank == 0) Console.WriteLine($"mpi loaded: {(loaded ? "yes" : "no")}");

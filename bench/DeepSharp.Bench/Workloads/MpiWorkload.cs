@@ -36,11 +36,11 @@ internal static class MpiWorkload
           --batch N      global batch (default 128)
           --chunk N      deterministic chunk size (default 32)
           --bucket BYTES exchange bucket size (default 25 MiB, the whole seed CNN's 2.8 MB in one)
-          --only LIST    configurations, comma-separated, of: one1,pair1,one2,det1,det2,bound2,whole2,mpi2,rs2,tcp2,shard2,fast2,det3,det4 (default all)
+          --only LIST    configurations, comma-separated, of: one1,pair1,one2,det1,det2,bound2,whole2,mpi2,rs2,tcp2,shard2,fast2,det3,det4,rs3,hosts4 (default all)
           --alpha-beta   also measure MPI latency α and bandwidth β (shared memory and TCP)
         """;
 
-    private sealed record Config(string Name, string Label, int Ranks, int Threads, string Mode, bool Tcp, bool Pair = false, bool Bind = false, bool ViaMpi = false, bool Whole = false);
+    private sealed record Config(string Name, string Label, int Ranks, int Threads, string Mode, bool Tcp, bool Pair = false, bool Bind = false, bool ViaMpi = false, bool Whole = false, string? Hosts = null);
 
     private static readonly Config[] Configs =
     [
@@ -56,8 +56,10 @@ internal static class MpiWorkload
         new("tcp2", "2 ranks x 1 thread, deterministic, TCP (NOLOCAL, UCX_TLS=tcp)", 2, 1, "det", true),
         new("shard2", "2 ranks x 1 thread, deterministic, optimizer sharded", 2, 1, "shard", false),
         new("fast2", "2 ranks x 1 thread, fast (MPI_Iallreduce)", 2, 1, "fast", false),
-        new("det3", "3 ranks x 1 thread, deterministic, all-gather (oversubscribed on 2 cores)", 3, 1, "detag", false),
-        new("det4", "4 ranks x 1 thread, deterministic, all-gather (oversubscribed on 2 cores)", 4, 1, "detag", false),
+        new("det3", "3 ranks x 1 thread, deterministic, Auto (oversubscribed on 2 cores)", 3, 1, "det", false),
+        new("det4", "4 ranks x 1 thread, deterministic, Auto (oversubscribed on 2 cores)", 4, 1, "det", false),
+        new("rs3", "3 ranks x 1 thread, deterministic, reduce-scatter (oversubscribed on 2 cores)", 3, 1, "detrs", false),
+        new("hosts4", "4 ranks x 1 thread, deterministic, as 2 hosts of 2 (DEEPSHARP_HOSTS=a,a,b,b)", 4, 1, "det", false, Hosts: "a,a,b,b"),
     ];
 
     /// <summary>The orchestrator: every configuration in alternation, then the table.</summary>
@@ -95,6 +97,7 @@ internal static class MpiWorkload
         var ratios = new Dictionary<string, List<double>>();
         var cpuRatios = new Dictionary<string, List<double>>();
         var lastProfile = new Dictionary<string, string>();
+        var phases = chosen.ToDictionary(c => c.Name, _ => new List<double[]>());
         for (int round = 0; round < rounds; round++)
         {
             var thisRound = new Dictionary<string, double>();
@@ -106,7 +109,7 @@ internal static class MpiWorkload
                 // (shared caches and memory), its rate the sum of theirs.
                 var runs = c.Pair
                     ? Task.WhenAll(Task.Run(() => Launch(0, false, rankArgs)), Task.Run(() => Launch(0, false, rankArgs))).Result
-                    : [Launch(c.Ranks, c.Tcp, rankArgs, c.Bind, c.ViaMpi, c.Whole)];
+                    : [Launch(c.Ranks, c.Tcp, rankArgs, c.Bind, c.ViaMpi, c.Whole, c.Hosts)];
                 var lines = runs.SelectMany(l => l).ToList();
                 string Result(List<string> run) => run.FirstOrDefault(l => l.StartsWith("MPIBENCH ", StringComparison.Ordinal))
                     ?? throw new InvalidOperationException($"{c.Label}: no result line:\n{string.Join('\n', run)}");
@@ -119,6 +122,7 @@ internal static class MpiWorkload
                 thisRound[c.Name] = rate;
                 cpuRates[c.Name].Add(cpuRate);
                 thisRoundCpu[c.Name] = cpuRate;
+                phases[c.Name].Add(MeanPhases(runs[0]));
                 lastProfile[c.Name] = string.Join("\n      ", lines.Where(l => l.StartsWith("  ", StringComparison.Ordinal)).Select(l => l.Trim()));
                 Console.WriteLine($"  round {round + 1}: {c.Label}: {rate:F2} steps/s, {cpuRate:F2} per CPU-second of the busiest rank's work (load {SystemInfo.LoadAverage()})");
             }
@@ -137,7 +141,7 @@ internal static class MpiWorkload
             var s = Stats.Of(rates[c.Name]);
             Console.WriteLine($"  {c.Label,-58} {s.Median,7:F2} [{s.Min:F2}-{s.Max:F2}]  ({s.Median * batch:F0} images/s)");
         }
-        (string, string)[] pairs = [("pair1", "one1"), ("det2", "pair1"), ("det2", "one1"), ("bound2", "one1"), ("bound2", "whole2"), ("whole2", "one1"), ("bound2", "det2"), ("bound2", "pair1"), ("mpi2", "one1"), ("bound2", "mpi2"), ("rs2", "one1"), ("rs2", "det2"), ("tcp2", "one1"), ("shard2", "one1"), ("fast2", "one1"), ("det2", "one2"), ("one2", "one1"), ("det1", "one1"), ("det3", "one1"), ("det4", "one1")];
+        (string, string)[] pairs = [("pair1", "one1"), ("det2", "pair1"), ("det2", "one1"), ("bound2", "one1"), ("bound2", "whole2"), ("whole2", "one1"), ("bound2", "det2"), ("bound2", "pair1"), ("mpi2", "one1"), ("bound2", "mpi2"), ("rs2", "one1"), ("rs2", "det2"), ("tcp2", "one1"), ("shard2", "one1"), ("fast2", "one1"), ("det2", "one2"), ("one2", "one1"), ("det1", "one1"), ("det3", "one1"), ("det4", "one1"), ("det3", "rs3"), ("hosts4", "det4")];
         Console.WriteLine("== Ratios within a round, median [min-max]");
         foreach (var (a, b) in pairs)
             if (ratios.TryGetValue(a + "/" + b, out var r))
@@ -151,6 +155,14 @@ internal static class MpiWorkload
             {
                 var s = Stats.Of(r);
                 Console.WriteLine($"  {a} / {b}: {s.Median:F3}x [{s.Min:F3}-{s.Max:F3}]");
+            }
+        Console.WriteLine("== Per-phase ms per step (the ranks' mean, median of the rounds; wall time, so oversubscribed ranks' phases include time preempted)");
+        Console.WriteLine($"  {"",-8} {"ranks",5} {"compute",8} {"adds",6} {"copies",6} {"exchange",8} {"waited",6} {"update",6} {"weights",7} {"other",6} {"total",6}");
+        foreach (var c in chosen)
+            if (phases[c.Name].Count > 0 && phases[c.Name][0].Length > 0)
+            {
+                var m = Enumerable.Range(0, PhaseNames.Length).Select(i => Stats.Of(phases[c.Name].Select(p => p[i]).ToList()).Median).ToArray();
+                Console.WriteLine($"  {c.Name,-8} {Math.Max(1, c.Ranks),5} {m[0],8:F3} {m[1],6:F3} {m[2],6:F3} {m[3],8:F3} {m[4],6:F3} {m[5],6:F3} {m[6],7:F3} {m[7] - m[0] - m[1] - m[2] - m[3] - m[5] - m[6],6:F3} {m[7],6:F3}");
             }
         Console.WriteLine("== Where a step's time goes (last round, every rank)");
         foreach (var c in chosen)
@@ -177,6 +189,16 @@ internal static class MpiWorkload
         return 0;
     }
 
+    private static readonly string[] PhaseNames = ["compute", "add", "copy", "exchange", "waited", "optimizer", "weights", "total"];
+
+    /// <summary>A run's PHASES lines (one per rank) averaged over the ranks; empty when it printed none (plain Fit).</summary>
+    private static double[] MeanPhases(List<string> run)
+    {
+        var lines = run.Where(l => l.StartsWith("PHASES ", StringComparison.Ordinal)).ToList();
+        if (lines.Count == 0) return [];
+        return [.. PhaseNames.Select(name => lines.Average(l => double.Parse(Field(l, name), CultureInfo.InvariantCulture)))];
+    }
+
     private static string Field(string line, string key)
     {
         foreach (var part in line.Split(' '))
@@ -189,7 +211,7 @@ internal static class MpiWorkload
 
     /// <summary>As above; with <paramref name="bind"/> Hydra binds each rank to a core of its own (<c>-bind-to core</c>).</summary>
     /// With <paramref name="whole"/> every rank adds up and updates all the weights (the split update off).
-    private static List<string> Launch(int ranks, bool tcp, string[] args, bool bind, bool viaMpi = false, bool whole = false)
+    private static List<string> Launch(int ranks, bool tcp, string[] args, bool bind, bool viaMpi = false, bool whole = false, string? hosts = null)
     {
         string self = typeof(MpiWorkload).Assembly.Location;
         string[] binding = bind ? ["-bind-to", "core"] : [];
@@ -200,6 +222,7 @@ internal static class MpiWorkload
         psi.RedirectStandardError = true;
         if (viaMpi) psi.Environment[SharedNodeSums.Switch] = "0"; // the all-gather's node sums through MPI, not shared memory
         if (whole) psi.Environment[DataParallelRun.SplitSwitch] = "0";
+        if (hosts is not null) psi.Environment[HostGroups.Override] = hosts; // ranks grouped as if on several machines
         if (tcp)
         {
             // Debian's MPICH is ch4:ucx: NOLOCAL makes MPICH skip its own shared memory, and UCX_TLS keeps UCX
@@ -287,9 +310,20 @@ internal static class MpiWorkload
         // Every rank's profile (a rank that waits long in the exchange waits for a slower one), gathered
         // to rank 0 so that the ranks' lines do not interleave in mpiexec's output.
         var profiles = strategy is { WorldSize: > 1 } ? GatherText(strategy, profile) : [profile];
+        string phases = "";
+        if (strategy is not null)
+        {
+            var q = strategy.Profile;
+            phases = string.Join(' ', new[] { q.Compute, q.Add, q.Copy, q.Exchange, q.WaitAfterBackward, q.Optimizer, q.Weights, q.Total }
+                .Select((t, i) => $"{PhaseNames[i]}={q.PerStepMs(t).ToString("R", CultureInfo.InvariantCulture)}"));
+        }
+        var allPhases = strategy is { WorldSize: > 1 } ? GatherText(strategy, phases) : [phases];
         if (rank != 0) return 0;
         Console.WriteLine($"MPIBENCH mode={mode} ranks={strategy?.WorldSize ?? 1} threads={threads} stepsPerSecond={(1 / perStep).ToString("R", CultureInfo.InvariantCulture)} msPerStep={perStep * 1000:F3} cpuMsPerStep={(cpuPerStep * 1000).ToString("R", CultureInfo.InvariantCulture)}");
         for (int r = 0; r < profiles.Length; r++) Console.WriteLine($"  rank {r}: {profiles[r]}");
+        if (strategy?.ExchangeChoice is { } choice) Console.WriteLine($"  exchange: {choice}");
+        foreach (var line in allPhases)
+            if (line.Length > 0) Console.WriteLine("PHASES " + line);
         if (collectives.Length > 0) Console.WriteLine("  " + collectives);
         return 0;
     }

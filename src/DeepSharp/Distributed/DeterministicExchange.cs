@@ -8,8 +8,10 @@ namespace DeepSharp.Distributed;
 public enum DeterministicExchange
 {
     /// <summary>
-    /// <see cref="AllGather"/> on up to two ranks, <see cref="ReduceScatter"/> from
-    /// <see cref="DistributedStrategy.ReduceScatterFromRanks"/> ranks on.
+    /// Decided at the first step of several ranks by a cost model measured then (MPI's latency and
+    /// bandwidth, this machine's copy and addition): <see cref="AllGather"/> — in place through shared
+    /// memory on one machine, or inside each machine with each rank's block of the others' node sums by
+    /// MPI across several, the ranks then splitting the update — or <see cref="ReduceScatter"/>.
     /// </summary>
     Auto,
 

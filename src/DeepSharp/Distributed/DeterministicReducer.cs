@@ -19,6 +19,11 @@ namespace DeepSharp.Distributed;
 /// the other ranks add from it in place; there the ranks may also split the work after the exchange
 /// (<see cref="Finish"/> with its own block only, then <see cref="ShareWeights"/>): each adds up and
 /// updates only its block of the values and hands the updated weights to the others the same way.
+/// Across machines (<see cref="HostGroups"/>) the ranks of each machine read each other's node sums
+/// in place as above, and each rank receives its block of the other machines' node sums by MPI
+/// (one all-to-all per bucket and slot), adds its block up the tree, and the updated blocks (or, not
+/// split, the summed ones) are all-gathered by MPI. <see cref="DeterministicExchange.Auto"/> picks
+/// the way by <see cref="ExchangeCostModel"/> at the first step.
 /// <para>
 /// Use per step: <see cref="Begin"/>, then for each of <see cref="MyChunks"/> in order: run the chunk
 /// and hand in every tensor's gradient with <see cref="TensorReady"/> (any order, each once; during
@@ -57,22 +62,34 @@ internal sealed unsafe class DeterministicReducer : IDisposable
     // The reduce-scatter exchange: per bucket, every rank's slice (counts and flat starts, W ints each,
     // pinned: MPI reads them until the request is done), what this rank receives from each rank (its
     // slice's length, at rank × length), where its received slices start, and the all-gathers of the sums.
-    private readonly bool _scatter;
-    private int[][] _sliceCounts = [], _sliceStarts = [], _mineCounts = [], _mineDispls = [];
+    private bool _scatter;
+    private int[][] _sliceCounts = [], _sliceStarts = [], _sendCounts = [], _mineCounts = [], _mineDispls = [];
     private long[] _receiveBase = [];
     private int[] _gathers = [];
     private float[] _reduced = [];
 
+    // How the node sums travel: asked for, and (Auto) decided at the first step; the machines the ranks
+    // run on. _hosts: several machines, shared memory inside each and each rank's block of the others'
+    // node sums by MPI (the split's blocks, UpdateBlocks, as the slices of an all-to-all).
+    private readonly DeterministicExchange _exchange;
+    private bool _decided, _hosts;
+    private HostGroups? _groups;
+    private int[] _blockCounts = [], _blockStarts = [];
+
     /// <param name="communicator">The ranks.</param>
     /// <param name="sizes">Floats per trainable tensor, in index order (the flat layout).</param>
     /// <param name="bucketBytes">Bytes per exchange bucket (a tensor larger than a bucket is split).</param>
-    /// <param name="reduceScatter">Whether the node sums travel by the fixed-order reduce-scatter (else by all-gather); ignored on one rank.</param>
-    /// <param name="sharedMemory">Whether the all-gather may read the node sums from shared memory when every rank can map it (<see cref="SharedNodeSums"/>); else MPI moves them.</param>
-    public DeterministicReducer(Communicator communicator, IReadOnlyList<int> sizes, long bucketBytes, bool reduceScatter = false, bool sharedMemory = true)
+    /// <param name="exchange">How the node sums travel (<see cref="DeterministicExchange"/>); Auto decides at the first step by <see cref="ExchangeCostModel"/>; ignored on one rank.</param>
+    /// <param name="sharedMemory">Whether the all-gather may read the node sums from shared memory where ranks can map it (<see cref="SharedNodeSums"/>); else MPI moves them.</param>
+    /// <param name="groups">Which ranks share a machine (null: <see cref="HostGroups.Of"/> at the first step).</param>
+    public DeterministicReducer(Communicator communicator, IReadOnlyList<int> sizes, long bucketBytes, DeterministicExchange exchange = DeterministicExchange.AllGather, bool sharedMemory = true, HostGroups? groups = null)
     {
         _communicator = communicator;
         _sharedTried = !sharedMemory;
-        _scatter = reduceScatter && communicator.Size > 1;
+        _exchange = exchange;
+        _groups = groups;
+        _scatter = exchange == DeterministicExchange.ReduceScatter && communicator.Size > 1;
+        _decided = _scatter || communicator.Size == 1;
         (_offset, _size) = (new int[sizes.Count], new int[sizes.Count]);
         long at = 0;
         for (int i = 0; i < sizes.Count; i++)
@@ -86,11 +103,17 @@ internal sealed unsafe class DeterministicReducer : IDisposable
         if (_scatter) _reduced = GC.AllocateArray<float>(Math.Max(1, Length), pinned: true);
     }
 
-    /// <summary>Whether the node sums travel by the fixed-order reduce-scatter.</summary>
+    /// <summary>Whether the node sums travel by the fixed-order reduce-scatter over MPI (with Auto: known after the first <see cref="Begin"/>).</summary>
     public bool ReduceScatter => _scatter;
 
-    /// <summary>Whether the all-gather reads the other ranks' node sums from shared memory (all ranks on one machine; set at the first step).</summary>
+    /// <summary>Whether the other ranks' node sums are read from shared memory (those on this rank's machine; set at the first step).</summary>
     public bool SharedMemory => _shared is not null;
+
+    /// <summary>Whether the ranks run on several machines, with shared memory inside each and MPI between them (set at the first step).</summary>
+    public bool AcrossHosts => _hosts;
+
+    /// <summary>What <see cref="DeterministicExchange.Auto"/> chose and why (the cost model's figures), for logs; null before the choice or when none was made.</summary>
+    public string? Choice { get; private set; }
 
     /// <summary>
     /// With the reduce-scatter, the flat vector the global gradient is gathered into (fixed for the
@@ -226,6 +249,11 @@ internal sealed unsafe class DeterministicReducer : IDisposable
             FinishScattered(gradientOf);
             return;
         }
+        if (_hosts)
+        {
+            FinishAcrossHosts(gradientOf, ownBlockOnly);
+            return;
+        }
         var (lo, hi) = ownBlockOnly ? OwnBlock : (0, Length);
         for (int b = 0; b < _buckets.Count; b++)
         {
@@ -263,6 +291,12 @@ internal sealed unsafe class DeterministicReducer : IDisposable
     {
         var shared = _shared ?? throw new InvalidOperationException("Sharing the weights needs the node sums in shared memory.");
         long t0 = StepProfile.Now;
+        if (_hosts)
+        {
+            ShareWeightsAcrossHosts(valueOf);
+            Profile.Weights += StepProfile.Now - t0;
+            return;
+        }
         if (!_writable)
         {
             if (_step - 1 >= _sharedSince) shared.WaitConsumed(_step - 1); // the others have read this region's last step
@@ -382,11 +416,100 @@ internal sealed unsafe class DeterministicReducer : IDisposable
         }
     }
 
-    /// <summary>The reduce-scatter's slices: each bucket cut into W balanced pieces, and where this rank's received pieces go.</summary>
+    /// <summary>
+    /// Across machines, once bucket <paramref name="b"/>'s node sums are in this rank's shared region:
+    /// sends each rank of another machine its block's part of them, slot by slot, straight from the
+    /// region (one <c>MPI_Ialltoallv</c> per slot, in bucket order on every rank), and receives this
+    /// rank's block's part of theirs.
+    /// </summary>
+    private void StartRemoteBlocks(int b)
+    {
+        int ranks = _communicator.Size, rank = _communicator.Rank, mine = _sliceCounts[b][rank];
+        for (int s = 0; s < _slots; s++)
+            fixed (float* receive = _receive)
+            fixed (int* counts = _sendCounts[b])
+            fixed (int* starts = _sliceStarts[b])
+            fixed (int* mineCounts = _mineCounts[b])
+            fixed (int* mineDispls = _mineDispls[b])
+                _buckets.Request(b, s) = _communicator.StartAlltoallv(_shared!.Pointer(rank, (long)s * Length), counts, starts,
+                    receive + _receiveBase[b] + (long)s * ranks * mine, mineCounts, mineDispls);
+    }
+
+    /// <summary>
+    /// Across machines: waits for every bucket (this machine's flags, the other machines' parts by
+    /// MPI), adds this rank's block up the tree, and tells this machine's ranks that its region is
+    /// read; the block goes into the gradients, or, with <paramref name="ownBlockOnly"/> false, every
+    /// rank's summed block is all-gathered (<c>MPI_Iallgatherv</c>) and the whole gradient copied in.
+    /// </summary>
+    private void FinishAcrossHosts(Func<int, Span<float>> gradientOf, bool ownBlockOnly)
+    {
+        var (lo, hi) = OwnBlock;
+        for (int b = 0; b < _buckets.Count; b++)
+        {
+            long t0 = StepProfile.Now;
+            var c0 = StepProfile.CpuNow;
+            WaitBucket(b); // every bucket: each all-to-all must end, this rank's part or not
+            Profile.WaitCpu += StepProfile.CpuNow - c0;
+            long t1 = StepProfile.Now;
+            Profile.WaitAfterBackward += t1 - t0;
+            Profile.Exchange += t1 - t0;
+            int start = _sliceStarts[b][_communicator.Rank], count = _sliceCounts[b][_communicator.Rank];
+            if (count > 0)
+            {
+                var destination = _reduced.AsSpan(start, count);
+                var root = SumGlobal(0, _chunks, 0, 0, start, count, b, destination);
+                if (!root.Overlaps(destination)) root.CopyTo(destination);
+            }
+            Profile.Add += StepProfile.Now - t1;
+        }
+        _shared!.Consumed(_step); // this machine's ranks may overwrite their regions in the next step
+        long t2 = StepProfile.Now;
+        if (!ownBlockOnly)
+        {
+            fixed (float* reduced = _reduced)
+            fixed (int* counts = _blockCounts)
+            fixed (int* starts = _blockStarts)
+            {
+                int request = _communicator.StartAllgatherv(reduced, counts, starts);
+                _communicator.Wait(ref request);
+            }
+            Profile.Exchange += StepProfile.Now - t2;
+            t2 = StepProfile.Now;
+            (lo, hi) = (0, Length);
+        }
+        CopyBlock(lo, hi, _reduced.AsSpan(lo, hi - lo), gradientOf, intoBlock: false);
+        Profile.Copy += StepProfile.Now - t2;
+    }
+
+    /// <summary>Across machines, after a split update: every rank's updated block to every rank by <c>MPI_Iallgatherv</c> (bucket-free: one call).</summary>
+    private void ShareWeightsAcrossHosts(Func<int, Span<float>> valueOf)
+    {
+        var (lo, hi) = OwnBlock;
+        CopyBlock(lo, hi, _reduced.AsSpan(lo, hi - lo), valueOf, intoBlock: true);
+        long w0 = StepProfile.Now;
+        var c0 = StepProfile.CpuNow;
+        fixed (float* reduced = _reduced)
+        fixed (int* counts = _blockCounts)
+        fixed (int* starts = _blockStarts)
+        {
+            int request = _communicator.StartAllgatherv(reduced, counts, starts);
+            _communicator.Wait(ref request);
+        }
+        Profile.WaitCpu += StepProfile.CpuNow - c0;
+        Profile.WeightsWait += StepProfile.Now - w0;
+        if (lo > 0) CopyBlock(0, lo, _reduced.AsSpan(0, lo), valueOf, intoBlock: false);
+        if (hi < Length) CopyBlock(hi, Length, _reduced.AsSpan(hi, Length - hi), valueOf, intoBlock: false);
+    }
+
+    /// <summary>
+    /// The all-to-all's slices and where this rank's received slices go: each bucket cut into W
+    /// balanced pieces (the reduce-scatter), or across machines into its parts in each rank's
+    /// <see cref="UpdateBlocks"/> block, sent to the ranks of other machines only.
+    /// </summary>
     private void LayoutSlices()
     {
         int ranks = _communicator.Size, rank = _communicator.Rank;
-        (_sliceCounts, _sliceStarts, _mineCounts, _mineDispls) = (new int[_buckets.Count][], new int[_buckets.Count][], new int[_buckets.Count][], new int[_buckets.Count][]);
+        (_sliceCounts, _sliceStarts, _sendCounts, _mineCounts, _mineDispls) = (new int[_buckets.Count][], new int[_buckets.Count][], new int[_buckets.Count][], new int[_buckets.Count][], new int[_buckets.Count][]);
         _receiveBase = new long[_buckets.Count];
         _gathers = new int[_buckets.Count];
         long at = 0;
@@ -396,12 +519,25 @@ internal sealed unsafe class DeterministicReducer : IDisposable
             (_sliceCounts[b], _sliceStarts[b]) = (GC.AllocateArray<int>(ranks, pinned: true), GC.AllocateArray<int>(ranks, pinned: true));
             for (int d = 0; d < ranks; d++)
             {
-                var (lo, hi) = ChunkTree.Share(count, d, ranks);
-                (_sliceStarts[b][d], _sliceCounts[b][d]) = (start + lo, hi - lo);
+                if (_hosts)
+                {
+                    var (blockLo, blockHi) = UpdateBlocks.Range(Length, ranks, d);
+                    int lo = Math.Clamp(blockLo, start, start + count), hi = Math.Clamp(blockHi, start, start + count);
+                    (_sliceStarts[b][d], _sliceCounts[b][d]) = (lo, hi - lo);
+                }
+                else
+                {
+                    var (lo, hi) = ChunkTree.Share(count, d, ranks);
+                    (_sliceStarts[b][d], _sliceCounts[b][d]) = (start + lo, hi - lo);
+                }
             }
+            // Across machines a rank's own machine's node sums are read from shared memory: nothing travels between them.
+            _sendCounts[b] = _hosts ? GC.AllocateArray<int>(ranks, pinned: true) : _sliceCounts[b];
+            if (_hosts)
+                for (int d = 0; d < ranks; d++) _sendCounts[b][d] = _shared!.Groups.IsLocal(d) ? 0 : _sliceCounts[b][d];
             int mine = _sliceCounts[b][rank];
             (_mineCounts[b], _mineDispls[b]) = (GC.AllocateArray<int>(ranks, pinned: true), GC.AllocateArray<int>(ranks, pinned: true));
-            for (int s = 0; s < ranks; s++) (_mineCounts[b][s], _mineDispls[b][s]) = (mine, s * mine);
+            for (int s = 0; s < ranks; s++) (_mineCounts[b][s], _mineDispls[b][s]) = (_hosts && _shared!.Groups.IsLocal(s) ? 0 : mine, s * mine);
             _receiveBase[b] = at;
             at += (long)_slots * ranks * mine;
         }
@@ -426,7 +562,8 @@ internal sealed unsafe class DeterministicReducer : IDisposable
         _buckets.SetSlots(_slots);
         // Pinned: MPI reads and writes them while backward and the collector go on.
         _send = GC.AllocateArray<float>(checked(_slots * Length), pinned: true);
-        if (!_scatter && ranks > 1) LayoutShared();
+        if (!_decided) Decide();
+        else if (!_scatter && ranks > 1) LayoutShared();
         _lastWrite = new bool[_plan.Steps.Count];
         if (_shared is not null)
         {
@@ -437,9 +574,58 @@ internal sealed unsafe class DeterministicReducer : IDisposable
             foreach (int i in last)
                 if (i >= 0) _lastWrite[i] = true;
         }
-        if (_scatter) LayoutSlices();
+        if (_scatter || _hosts) LayoutSlices();
         else _receive = ranks == 1 || _shared is not null ? [] : GC.AllocateArray<float>(checked(_slots * Length * ranks), pinned: true);
         _chunks = chunks;
+    }
+
+    /// <summary>
+    /// Collective, at the first step of several ranks: how the node sums travel. The reduce-scatter
+    /// when asked for; else shared memory where the ranks of a machine can map it (one machine: the
+    /// all-gather in place; several: in place inside each, each rank's block by MPI between them),
+    /// else MPI's all-gather; with Auto the reduce-scatter is a candidate too, and the cheapest by
+    /// <see cref="ExchangeCostModel"/>, measured now, is taken (the same on every rank).
+    /// </summary>
+    private void Decide()
+    {
+        _groups ??= HostGroups.Of(_communicator);
+        bool auto = _exchange == DeterministicExchange.Auto;
+        // An explicit all-gather reads shared memory on one machine only (across machines it is MPI's).
+        if (auto || _groups.Count == 1) LayoutShared();
+        else _sharedTried = true;
+        var own = _shared is null ? ExchangeCostModel.Path.MpiAllGather
+            : _groups.Count == 1 ? ExchangeCostModel.Path.SharedSplit : ExchangeCostModel.Path.HostBlocks;
+        var chosen = own;
+        if (auto)
+        {
+            var model = ExchangeCostModel.Measure(_communicator);
+            var (best, all) = model.Choose([own, ExchangeCostModel.Path.MpiReduceScatter], Length, _communicator.Size, _slots, _groups.MostPerHost);
+            chosen = best;
+            Choice = $"{best} chosen by the measured cost model ({string.Join(", ", all.Select(c => $"{c.Path} {c.Seconds * 1e3:F3} ms"))} per step; {model})";
+        }
+        if (chosen == ExchangeCostModel.Path.MpiReduceScatter)
+        {
+            _shared?.Dispose(); // every rank chose alike: the node sums go by MPI
+            _shared = null;
+            Profile.SharedMemory = false;
+            _scatter = true;
+            _reduced = GC.AllocateArray<float>(Math.Max(1, Length), pinned: true);
+        }
+        _hosts = chosen == ExchangeCostModel.Path.HostBlocks;
+        if (_hosts)
+        {
+            _reduced = GC.AllocateArray<float>(Math.Max(1, Length), pinned: true);
+            (_blockCounts, _blockStarts) = (GC.AllocateArray<int>(_communicator.Size, pinned: true), GC.AllocateArray<int>(_communicator.Size, pinned: true));
+            for (int r = 0; r < _communicator.Size; r++)
+            {
+                var (lo, hi) = UpdateBlocks.Range(Length, _communicator.Size, r);
+                (_blockStarts[r], _blockCounts[r]) = (lo, hi - lo);
+            }
+        }
+        Profile.Hosts = _groups.Count;
+        Profile.ReduceScatter = _scatter;
+        Profile.ExchangeChoice = Choice;
+        _decided = true;
     }
 
     /// <summary>
@@ -454,7 +640,7 @@ internal sealed unsafe class DeterministicReducer : IDisposable
         if (_shared is not null && _shared.FloatsPerRank >= need) return;
         if (_sharedTried && _shared is null) return; // failed before on every rank: MPI moves the sums
         _shared?.Dispose();
-        _shared = SharedNodeSums.TryCreate(_communicator, _buckets.Count, need);
+        _shared = SharedNodeSums.TryCreate(_communicator, _buckets.Count, need, _groups);
         _sharedTried = true;
         _sharedSince = _step;
         Profile.SharedMemory = _shared is not null;
@@ -494,13 +680,17 @@ internal sealed unsafe class DeterministicReducer : IDisposable
                 for (int s = 0; s < _slots; s++)
                     fixed (float* send = _send)
                     fixed (float* receive = _receive)
-                    fixed (int* counts = _sliceCounts[b])
+                    fixed (int* counts = _sendCounts[b])
                     fixed (int* starts = _sliceStarts[b])
                     fixed (int* mineCounts = _mineCounts[b])
                     fixed (int* mineDispls = _mineDispls[b])
                         _buckets.Request(b, s) = _communicator.StartAlltoallv(send + (long)s * Length, counts, starts,
                             receive + _receiveBase[b] + (long)s * _communicator.Size * _sliceCounts[b][_communicator.Rank], mineCounts, mineDispls);
-            else if (_shared is not null) _shared.Publish(b, _step); // its node sums are in this rank's region
+            else if (_shared is not null)
+            {
+                _shared.Publish(b, _step); // its node sums are in this rank's region
+                if (_hosts) StartRemoteBlocks(b);
+            }
             else if (_communicator.Size > 1)
                 for (int s = 0; s < _slots; s++)
                     fixed (float* send = &_send[s * Length + start])
@@ -510,7 +700,7 @@ internal sealed unsafe class DeterministicReducer : IDisposable
             any = true;
         }
         // Let MPI move the started buckets along (MPICH progresses only inside MPI calls).
-        if (_communicator.Size > 1 && _shared is null)
+        if (_communicator.Size > 1 && (_shared is null || _hosts))
             for (int b = 0; b < _buckets.NextToStart; b++)
                 if (!_buckets.IsDone(b))
                 {
@@ -523,11 +713,14 @@ internal sealed unsafe class DeterministicReducer : IDisposable
 
     private void WaitBucket(int b)
     {
-        if (_buckets.IsDone(b)) return;
+        // Across machines Done says only that the MPI part has arrived (StartReadyBuckets tests it): this machine's flags are waited for here.
+        if (_buckets.IsDone(b) && !_hosts) return;
         if (_shared is not null)
         {
-            for (int r = 0; r < _communicator.Size; r++)
+            foreach (int r in _shared.Groups.Local)
                 if (r != _communicator.Rank && _covers[r].Count > 0) _shared.WaitPublished(r, b, _step);
+            if (_hosts && !_buckets.IsDone(b))
+                for (int s = 0; s < _slots; s++) _communicator.Wait(ref _buckets.Request(b, s));
         }
         else if (_communicator.Size > 1)
             for (int s = 0; s < _slots; s++) _communicator.Wait(ref _buckets.Request(b, s));
@@ -546,9 +739,9 @@ internal sealed unsafe class DeterministicReducer : IDisposable
     /// <summary>Rank <paramref name="rank"/>'s node in slot <paramref name="slot"/>, elements [start, start + count) of bucket <paramref name="b"/>.</summary>
     private ReadOnlySpan<float> Gathered(int rank, int slot, int b, int start, int count)
     {
-        if (_shared is not null) return _shared.Region(rank, (long)slot * Length + start, count); // every rank's node sums, this one's too
+        if (_shared is not null && _shared.Groups.IsLocal(rank)) return _shared.Region(rank, (long)slot * Length + start, count); // this machine's node sums, this rank's too
         if (_communicator.Size == 1 || rank == _communicator.Rank) return _send.AsSpan(slot * Length + start, count);
-        if (_scatter)
+        if (_scatter || _hosts)
         {
             // This rank's slice of rank `rank`'s node: from its block of what this bucket's all-to-all brought in.
             int mine = _sliceCounts[b][_communicator.Rank];

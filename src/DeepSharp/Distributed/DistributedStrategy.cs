@@ -112,18 +112,27 @@ public sealed class DistributedStrategy
         return new DistributedStrategy(Communicator, Reduction, ChunkSize, BucketBytes) { ShardOptimizer = shard, Exchange = Exchange, Profile = Profile };
     }
 
-    /// <summary>The number of ranks from which <see cref="DeterministicExchange.Auto"/> takes the reduce-scatter: 3.</summary>
-    public const int ReduceScatterFromRanks = 3;
-
     /// <summary>
     /// How the deterministic mode's node sums travel (<see cref="DeterministicExchange.Auto"/> by
-    /// default: all-gather on two ranks, the fixed-order reduce-scatter from
-    /// <see cref="ReduceScatterFromRanks"/> on). The bits do not depend on it. See <see cref="WithExchange"/>.
+    /// default: at the first step of several ranks the cheaper of the all-gather — in place through
+    /// shared memory where ranks share a machine — and the fixed-order reduce-scatter by a cost model
+    /// measured then). The bits do not depend on it. See <see cref="WithExchange"/>.
     /// </summary>
     public DeterministicExchange Exchange { get; private init; }
 
-    /// <summary>Whether this job's deterministic exchange is the reduce-scatter (the choice <see cref="Exchange"/> makes for this number of ranks).</summary>
-    public bool UsesReduceScatter => WorldSize > 1 && (Exchange == DeterministicExchange.ReduceScatter || (Exchange == DeterministicExchange.Auto && WorldSize >= ReduceScatterFromRanks));
+    /// <summary>
+    /// Whether this job's deterministic exchange is the reduce-scatter over MPI: asked for, or chosen by
+    /// <see cref="DeterministicExchange.Auto"/> (known once training has run a step on several ranks).
+    /// </summary>
+    public bool UsesReduceScatter => WorldSize > 1 && (Exchange == DeterministicExchange.ReduceScatter || (Exchange == DeterministicExchange.Auto && Profile.ReduceScatter));
+
+    /// <summary>
+    /// What <see cref="DeterministicExchange.Auto"/> chose at the first step of several ranks and the
+    /// cost model's figures behind the choice (predicted milliseconds per step of each candidate; α, β
+    /// of this job's MPI, this machine's copy and addition per float); null before that or when the
+    /// exchange was asked for by name.
+    /// </summary>
+    public string? ExchangeChoice => Profile.ExchangeChoice;
 
     /// <summary>
     /// This strategy with the deterministic exchange <paramref name="exchange"/> (the CLI's
@@ -176,6 +185,6 @@ public sealed class DistributedStrategy
     /// <summary>This strategy's settings, for logs.</summary>
     public override string ToString() =>
         $"{WorldSize} rank{(WorldSize == 1 ? "" : "s")} ({(Communicator is MpiCommunicator ? "MPI" : "one process, no MPI")}), " +
-        (Reduction == GradientReduction.Deterministic ? $"deterministic reduction, chunks of {ChunkSize} samples{(UsesReduceScatter ? ", reduce-scatter" : "")}{(Profile.SharedMemory ? ", node sums in shared memory" : "")}{(Profile.SplitUpdate ? ", root additions and update split between the ranks" : "")}" : $"fast reduction, buckets of {BucketBytes >> 20} MiB") +
+        (Reduction == GradientReduction.Deterministic ? $"deterministic reduction, chunks of {ChunkSize} samples{(UsesReduceScatter ? ", reduce-scatter" : "")}{(Profile.SharedMemory ? ", node sums in shared memory" : "")}{(Profile.Hosts > 1 ? $" on {Profile.Hosts} hosts (MPI between them)" : "")}{(Profile.SplitUpdate ? ", root additions and update split between the ranks" : "")}" : $"fast reduction, buckets of {BucketBytes >> 20} MiB") +
         (ShardOptimizer ? ", optimizer state sharded (ZeRO stage 1)" : "");
 }

@@ -5,16 +5,18 @@ using System.Text;
 namespace DeepSharp.Distributed;
 
 /// <summary>
-/// The deterministic all-gather's node sums in memory every rank maps, when all ranks run on one
-/// machine: each rank writes its node sums into its own region of one file under <c>/dev/shm</c>
-/// and raises a flag per bucket; the others wait for the flag and add straight from that region.
+/// The deterministic all-gather's node sums in memory the ranks of one machine map: each rank
+/// writes its node sums into its own region of one file under <c>/dev/shm</c> per machine (the
+/// ranks grouped by <see cref="HostGroups"/>) and raises a flag per bucket; the others of its
+/// machine wait for the flag and add straight from that region.
 /// After a split update each rank's block of updated weights travels the same way (its own flag).
 /// No MPI call moves the bytes, so no copy is made on either side and no rank has to be inside MPI
 /// for another one's data to arrive; the additions are the same, in the same order, as with
-/// <c>MPI_Iallgather</c>, so the bits are too. Rank 0 creates the file, every rank maps it, and
-/// rank 0 unlinks it once all have (the memory lives as long as the mappings, and a killed job
-/// leaves nothing behind). <see cref="TryCreate"/> returns null on every rank when any rank cannot
-/// map it (ranks on several machines, no <c>/dev/shm</c>, too little room in it), when
+/// <c>MPI_Iallgather</c>, so the bits are too. Each machine's lowest rank creates its file, the
+/// machine's ranks map it, and the creator unlinks it once all have (the memory lives as long as
+/// the mappings, and a killed job leaves nothing behind). <see cref="TryCreate"/> returns null on
+/// every rank when any rank cannot map its machine's file (no <c>/dev/shm</c>, too little room in it,
+/// a host name shared by two machines), when
 /// <c>MPIR_CVAR_NOLOCAL=1</c> asks for the network path, or when <c>DEEPSHARP_SHARED_MEMORY=0</c>.
 /// </summary>
 internal sealed unsafe class SharedNodeSums : IDisposable
@@ -29,12 +31,14 @@ internal sealed unsafe class SharedNodeSums : IDisposable
     private readonly MemoryMappedFile _file;
     private readonly MemoryMappedViewAccessor _view;
     private readonly byte* _base;
-    private readonly int _ranks, _rank, _flagLongs, _weightsFlag;
+    private readonly int _ranks, _flagLongs, _weightsFlag;
+    private readonly HostGroups _groups;
     private readonly long _floatsPerRank, _flagBytes;
 
-    private SharedNodeSums(MemoryMappedFile file, MemoryMappedViewAccessor view, int ranks, int rank, int buckets, long floatsPerRank)
+    private SharedNodeSums(MemoryMappedFile file, MemoryMappedViewAccessor view, HostGroups groups, int buckets, long floatsPerRank)
     {
-        (_file, _view, _ranks, _rank, _floatsPerRank) = (file, view, ranks, rank, floatsPerRank);
+        (_file, _view, _groups, _floatsPerRank) = (file, view, groups, floatsPerRank);
+        _ranks = groups.Local.Count;
         byte* p = null;
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
         _base = p + view.PointerOffset;
@@ -46,9 +50,15 @@ internal sealed unsafe class SharedNodeSums : IDisposable
     /// <summary>Floats each rank's region holds.</summary>
     public long FloatsPerRank => _floatsPerRank;
 
-    /// <summary>Rank <paramref name="rank"/>'s region, floats [start, start + count).</summary>
+    /// <summary>The machines' grouping of the ranks: only ranks of this one have a region here.</summary>
+    public HostGroups Groups => _groups;
+
+    /// <summary>Rank <paramref name="rank"/>'s region (a rank of this machine), floats [start, start + count).</summary>
     public Span<float> Region(int rank, long start, int count) =>
         new(Data(rank) + start, count);
+
+    /// <summary>Where rank <paramref name="rank"/>'s region (a rank of this machine) holds float <paramref name="start"/>: MPI may send from it.</summary>
+    public float* Pointer(int rank, long start) => Data(rank) + start;
 
     /// <summary>
     /// Tells the other ranks that this rank's bucket <paramref name="bucket"/> of step
@@ -56,28 +66,28 @@ internal sealed unsafe class SharedNodeSums : IDisposable
     /// additions write large spans with non-temporal stores, which x86 does not order with later
     /// plain stores, and every one of them must be visible before the flag.
     /// </summary>
-    public void Publish(int bucket, long step) => Interlocked.Exchange(ref Flag(_rank, 1 + bucket), step);
+    public void Publish(int bucket, long step) => Interlocked.Exchange(ref Flag(_groups.Rank, 1 + bucket), step);
 
     /// <summary>
     /// Tells the other ranks that this rank's updated weights of step <paramref name="step"/> are in its
     /// region (a full fence, as <see cref="Publish"/>).
     /// </summary>
-    public void PublishWeights(long step) => Interlocked.Exchange(ref Flag(_rank, _weightsFlag), step);
+    public void PublishWeights(long step) => Interlocked.Exchange(ref Flag(_groups.Rank, _weightsFlag), step);
 
     /// <summary>Waits until rank <paramref name="rank"/> has published its updated weights of step <paramref name="step"/> (or a later one).</summary>
     public void WaitWeights(int rank, long step) => Await(ref Flag(rank, _weightsFlag), step);
 
     /// <summary>Tells the other ranks that this rank has read everything it needs of step <paramref name="step"/>.</summary>
-    public void Consumed(long step) => Interlocked.Exchange(ref Flag(_rank, 0), step);
+    public void Consumed(long step) => Interlocked.Exchange(ref Flag(_groups.Rank, 0), step);
 
     /// <summary>Waits until rank <paramref name="rank"/> has published bucket <paramref name="bucket"/> of step <paramref name="step"/> (or a later one).</summary>
     public void WaitPublished(int rank, int bucket, long step) => Await(ref Flag(rank, 1 + bucket), step);
 
-    /// <summary>Waits until every other rank has read this rank's region of step <paramref name="step"/>, so it may be overwritten.</summary>
+    /// <summary>Waits until every other rank of this machine has read this rank's region of step <paramref name="step"/>, so it may be overwritten.</summary>
     public void WaitConsumed(long step)
     {
-        for (int r = 0; r < _ranks; r++)
-            if (r != _rank) Await(ref Flag(r, 0), step);
+        foreach (int r in _groups.Local)
+            if (r != _groups.Rank) Await(ref Flag(r, 0), step);
     }
 
     private static void Await(ref long flag, long step)
@@ -89,9 +99,12 @@ internal sealed unsafe class SharedNodeSums : IDisposable
         while (Volatile.Read(ref flag) < step) spin.SpinOnce(sleep1Threshold: -1);
     }
 
-    private ref long Flag(int rank, int index) => ref ((long*)(_base + HeaderBytes + rank * _flagBytes))[index];
+    private ref long Flag(int rank, int index) => ref ((long*)(_base + HeaderBytes + Local(rank) * _flagBytes))[index];
 
-    private float* Data(int rank) => (float*)(_base + DataStart(_ranks, _flagBytes) + rank * _floatsPerRank * sizeof(float));
+    private float* Data(int rank) => (float*)(_base + DataStart(_ranks, _flagBytes) + Local(rank) * _floatsPerRank * sizeof(float));
+
+    private int Local(int rank) => _groups.IsLocal(rank) ? _groups.LocalIndex(rank)
+        : throw new InvalidOperationException($"Rank {rank} runs on another machine than rank {_groups.Rank}: it has no region in this one's shared memory.");
 
     // Per rank: the consumed flag, one flag per bucket, the weights flag; rounded up to whole lines.
     private static int FlagLongs(int buckets) => (int)((2 + buckets + Line / sizeof(long) - 1) / (Line / sizeof(long)) * (Line / sizeof(long)));
@@ -106,13 +119,15 @@ internal sealed unsafe class SharedNodeSums : IDisposable
     }
 
     /// <summary>
-    /// Collective: maps a region of <paramref name="floatsPerRank"/> floats per rank and one flag line
-    /// per rank for <paramref name="buckets"/> buckets, or returns null on every rank when any rank
-    /// cannot (see the class). The regions start zeroed.
+    /// Collective: maps, on each machine of <paramref name="groups"/> (one machine: null), a region of
+    /// <paramref name="floatsPerRank"/> floats and one flag line for <paramref name="buckets"/> buckets
+    /// per rank of that machine, or returns null on every rank when any rank cannot (see the class).
+    /// The regions start zeroed.
     /// </summary>
-    public static SharedNodeSums? TryCreate(Communicator communicator, int buckets, long floatsPerRank)
+    public static SharedNodeSums? TryCreate(Communicator communicator, int buckets, long floatsPerRank, HostGroups? groups = null)
     {
-        int ranks = communicator.Size, rank = communicator.Rank;
+        groups ??= new HostGroups(new int[communicator.Size], communicator.Rank);
+        int rank = communicator.Rank, ranks = groups.Local.Count, leader = groups.Local[0];
         // Every rank must agree to try (the switches are read per process).
         bool willing = OperatingSystem.IsLinux() && Directory.Exists("/dev/shm")
             && Environment.GetEnvironmentVariable(Switch) != "0" && Environment.GetEnvironmentVariable("MPIR_CVAR_NOLOCAL") != "1";
@@ -120,11 +135,12 @@ internal sealed unsafe class SharedNodeSums : IDisposable
 
         long floatsRounded = (floatsPerRank * sizeof(float) + Line - 1) / Line * Line / sizeof(float);
         long bytes = TotalBytes(ranks, buckets, floatsRounded);
-        // Rank 0 creates the file, writes it whole (a full /dev/shm says so here, not by SIGBUS later)
-        // and tells the others its name and a random token the file starts with.
-        var message = new byte[8 + 8 + NameBytes];
+        // Each machine's lowest rank creates its file, writes it whole (a full /dev/shm says so here,
+        // not by SIGBUS later) and tells the others its name and a random token the file starts with.
+        const int MessageBytes = 8 + 8 + NameBytes;
+        var message = new byte[MessageBytes];
         string path = "";
-        if (rank == 0)
+        if (rank == leader)
         {
             long token = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)) | 1;
             path = $"/dev/shm/deepsharp-{Environment.ProcessId}-{(ulong)token:x16}";
@@ -135,12 +151,14 @@ internal sealed unsafe class SharedNodeSums : IDisposable
                 Encoding.UTF8.GetBytes(path, message.AsSpan(16));
             }
         }
-        communicator.Broadcast<byte>(message, 0);
+        var messages = new byte[MessageBytes * communicator.Size];
+        communicator.Allgather<byte>(message, messages);
+        message = messages.AsSpan(leader * MessageBytes, MessageBytes).ToArray();
         long expected = BitConverter.ToInt64(message, 0);
-        if (rank != 0) path = Encoding.UTF8.GetString(message, 16, NameBytes).TrimEnd('\0');
-        SharedNodeSums? mapped = expected == 0 ? null : Map(path, bytes, expected, ranks, rank, buckets, floatsRounded);
+        if (rank != leader) path = Encoding.UTF8.GetString(message, 16, NameBytes).TrimEnd('\0');
+        SharedNodeSums? mapped = expected == 0 ? null : Map(path, bytes, expected, groups, buckets, floatsRounded);
         bool all = AllAgree(communicator, mapped is not null);
-        if (rank == 0 && path.Length > 0)
+        if (rank == leader && path.Length > 0)
         {
             try
             {
@@ -187,7 +205,7 @@ internal sealed unsafe class SharedNodeSums : IDisposable
         }
     }
 
-    private static SharedNodeSums? Map(string path, long bytes, long token, int ranks, int rank, int buckets, long floatsPerRank)
+    private static SharedNodeSums? Map(string path, long bytes, long token, HostGroups groups, int buckets, long floatsPerRank)
     {
         FileStream? stream = null;
         MemoryMappedFile? file = null;
@@ -202,7 +220,7 @@ internal sealed unsafe class SharedNodeSums : IDisposable
             }
             file = MemoryMappedFile.CreateFromFile(stream, null, bytes, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false); // owns the stream now
             view = file.CreateViewAccessor(0, bytes, MemoryMappedFileAccess.ReadWrite);
-            var shared = new SharedNodeSums(file, view, ranks, rank, buckets, floatsPerRank);
+            var shared = new SharedNodeSums(file, view, groups, buckets, floatsPerRank);
             if (*(long*)shared._base != token)
             {
                 shared.Dispose();

@@ -34,6 +34,19 @@ internal sealed class StepProfile
     /// <summary>Whether the ranks split the root additions and the optimizer step (not reset: it is the job's).</summary>
     public bool SplitUpdate;
 
+    /// <summary>
+    /// The job's exchange (not reset): the machines the ranks run on (0 before the first step of several
+    /// ranks), whether the node sums went by the MPI reduce-scatter, and what the cost model chose and why
+    /// (<see cref="DeterministicExchange.Auto"/>; null when nothing was chosen).
+    /// </summary>
+    public int Hosts;
+
+    /// <inheritdoc cref="Hosts"/>
+    public bool ReduceScatter;
+
+    /// <inheritdoc cref="Hosts"/>
+    public string? ExchangeChoice;
+
     /// <summary>Ticks spent waiting for the exchange after backward ended.</summary>
     public long WaitAfterBackward;
 

@@ -92,7 +92,7 @@ internal sealed class DataParallelRun(DistributedStrategy strategy) : IDisposabl
         if (Strategy.Reduction == GradientReduction.Deterministic)
         {
             Reducer?.Dispose();
-            Reducer = new DeterministicReducer(Communicator, Sizes, Strategy.BucketBytes, Strategy.UsesReduceScatter) { Profile = Strategy.Profile };
+            Reducer = new DeterministicReducer(Communicator, Sizes, Strategy.BucketBytes, Strategy.Exchange) { Profile = Strategy.Profile };
             ChunkListener = new Trainer.ChunkListener(Reducer, trainable);
             Shard = Strategy.ShardOptimizer ? new OptimizerShard(Communicator, trainable) : null;
         }

@@ -6,7 +6,9 @@ namespace DeepSharp.Tests.Distributed;
 /// The fixed summation order, in process: every rank's cover is exactly its share in tree nodes,
 /// and the reducer run by 1 to 5 simulated ranks (threads exchanging through
 /// <see cref="ThreadCommunicator"/>) gives one rank's bits for every number of chunks up to 17, with
-/// the all-gather's node sums read from shared memory and moved by the communicator.
+/// the all-gather's node sums read from shared memory and moved by the communicator, and with the
+/// ranks grouped onto simulated machines (shared memory inside each, each rank's block of the other
+/// machines' node sums through the communicator), split or not.
 /// </summary>
 public sealed class ChunkTreeTests
 {
@@ -58,7 +60,16 @@ public sealed class ChunkTreeTests
             foreach (var (shared, split) in new[] { (true, false), (true, true), (false, false) }) RunRanksAndCompare(bucketBytes, reduceScatter, shared, split);
     }
 
-    private static void RunRanksAndCompare(long bucketBytes, bool reduceScatter, bool shared, bool split)
+    [Theory]
+    [InlineData(1 << 20, false, true)]  // machines of consecutive ranks (2 + 1, 2 + 2, 3 + 2), split
+    [InlineData(24, false, true)]
+    [InlineData(24, true, true)]        // every other rank on the second machine (ranks 0, 2, 4 and 1, 3)
+    [InlineData(24, true, false)]       // not split: the summed blocks all-gathered into the whole gradient
+    public void RanksOnSeveralMachinesGiveOneRanksBits(long bucketBytes, bool alternate, bool split) =>
+        RunRanksAndCompare(bucketBytes, reduceScatter: false, shared: true, split, hosts: ranks =>
+            [.. Enumerable.Range(0, ranks).Select(r => alternate ? r % 2 : r < (ranks + 1) / 2 ? 0 : 1)]);
+
+    private static void RunRanksAndCompare(long bucketBytes, bool reduceScatter, bool shared, bool split, Func<int, int[]>? hosts = null)
     {
         int[] sizes = [5, 1, 17, 14]; // 37 floats in four tensors
         const int length = 37;
@@ -79,13 +90,17 @@ public sealed class ChunkTreeTests
                 {
                     var computed = new List<int>();
                     var result = new float[length];
-                    using var reducer = new DeterministicReducer(comm, sizes, bucketBytes, reduceScatter, shared);
+                    var groups = hosts is null ? null : new HostGroups(hosts(ranks), comm.Rank);
+                    var exchange = reduceScatter ? DeterministicExchange.ReduceScatter : hosts is null ? DeterministicExchange.AllGather : DeterministicExchange.Auto;
+                    using var reducer = new DeterministicReducer(comm, sizes, bucketBytes, exchange, shared, groups);
                     Assert.Equal(reduceScatter && ranks > 1, reducer.ReduceScatter);
                     for (int step = 0; step < 2; step++) // a second step reuses the layout
                     {
                         computed.Clear();
                         reducer.Begin(chunks);
                         Assert.Equal(shared && ranks > 1, reducer.SharedMemory);
+                        // Across machines Auto always takes the blocks: the cost model puts them below the reduce-scatter.
+                        Assert.Equal(groups is { Count: > 1 }, reducer.AcrossHosts);
                         foreach (int k in reducer.MyChunks)
                         {
                             computed.Add(k);

@@ -28,8 +28,8 @@ internal sealed class ThreadCommunicator : Communicator
         })).ToArray();
         foreach (var t in threads) t.Start();
         foreach (var t in threads) t.Join();
-        foreach (var e in errors)
-            if (e is not null) throw new InvalidOperationException("a rank failed", e);
+        var failed = errors.Where(e => e is not null).Select(e => e!).ToArray();
+        if (failed.Length > 0) throw new AggregateException("a rank failed (a rank's failure can make the others' collectives mismatch: the first is the cause)", failed);
         return results;
     }
 
