@@ -23,7 +23,9 @@ public class InterruptResumeTests(ITestOutputHelper output)
     private async Task<(int Code, string Out, string Err)> Interrupt(string[] args, Func<string, bool> ready)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "DeepSharp.Cli.dll");
-        var psi = new ProcessStartInfo("dotnet", [dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        // Through env(1) with SIGINT reset to its default: a test run started in the background by a
+        // non-interactive shell inherits SIGINT ignored, and .NET (as nohup expects) keeps it ignored.
+        var psi = new ProcessStartInfo("env", ["--default-signal=INT", "dotnet", dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var process = Process.Start(psi)!;
         var stdout = new System.Text.StringBuilder();
         var readyNow = new TaskCompletionSource();
