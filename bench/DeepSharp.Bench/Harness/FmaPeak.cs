@@ -57,7 +57,8 @@ internal static class FmaPeak
                 long start = Stopwatch.GetTimestamp();
                 sinks[id] = wide ? Loop512(iterations) : Loop256(iterations);
                 seconds[id] = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            }) { IsBackground = true };
+            })
+            { IsBackground = true };
             workers[t].Start();
         }
         foreach (var w in workers) w.Join();

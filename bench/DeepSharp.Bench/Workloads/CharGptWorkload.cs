@@ -6,8 +6,8 @@ using DeepSharp.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using DsTensor = DeepSharp.Tensors.Tensor;
 using DsDType = DeepSharp.Tensors.DType;
+using DsTensor = DeepSharp.Tensors.Tensor;
 using TorchTensor = TorchSharp.torch.Tensor;
 
 namespace DeepSharp.Bench.Workloads;
