@@ -20,19 +20,7 @@ public sealed class DifferentialPrivacyTests : IDisposable
 
     public void Dispose() => _root.Dispose();
 
-    private static (Tensor X, Tensor Y) Data(int seed)
-    {
-        var random = new Random(seed);
-        var x = Tensor.Zeros(new Shape(Samples, Features));
-        var y = Tensor.Zeros(new Shape(Samples, Classes));
-        for (int i = 0; i < Samples; i++)
-        {
-            int c = random.Next(Classes);
-            y.Span[i * Classes + c] = 1;
-            for (int f = 0; f < Features; f++) x.Span[i * Features + f] = (f % Classes == c ? 1f : -1f) + (float)(random.NextDouble() - 0.5) * 2f;
-        }
-        return (x, y);
-    }
+    private static (Tensor X, Tensor Y) Data(int seed) => SeparableClasses.Make(Samples, Features, Classes, seed);
 
     private static readonly (Tensor X, Tensor Y) Train = Data(1), Test = Data(2);
 
