@@ -118,8 +118,10 @@ public sealed class MultiInputPageTests(ITestOutputHelper output)
             Assert.Equal(3, await page.Locator(".output[data-output=label] .bars li").CountAsync());
 
             // Clearing the pad and drawing a stroke sends the drawing: the outputs move away from the blank picture's.
+            // (the outputs before the click are read first: the answer can arrive before ClickAsync returns)
+            string beforeClear = await page.EvaluateAsync<string>("() => document.body.dataset.outputs");
             await page.Locator("fieldset[data-input=picture] button").ClickAsync();
-            var blank = await Answer(page, await page.EvaluateAsync<string>("() => document.body.dataset.outputs"));
+            var blank = await Answer(page, beforeClear);
             var blankExpected = model.Predict([Tensor.Zeros(1, 8, 8, 1), model.TextVectorizer!.Vectorize(["red cat"])]);
             AssertClose(blankExpected[0].ToArray(), blank["label"], "label of a cleared pad");
             string before = await page.EvaluateAsync<string>("() => document.body.dataset.outputs");
