@@ -61,7 +61,7 @@ internal static class HostCommands
         DeepSharp.Threads.Count = 1;
 
         int steps = a.Int("steps", 20), batch = a.Int("batch", 128);
-        var (x, y) = SyntheticImages(steps * batch, a.Text("model", "seed") is "small" or "recurrent" ? 12 : 28);
+        var (x, y) = SyntheticImages(steps * batch, a.Text("model", "seed") is "small" or "recurrent" or "constrained" ? 12 : 28);
         // --global-clip-norm: the optimizer needs the whole gradient (a split update then adds it all up on every rank).
         float? clip = a.Text("global-clip-norm", "") is { Length: > 0 } c ? float.Parse(c, CultureInfo.InvariantCulture) : null;
         var model = Build(a.Text("model", "seed"), extra: 0, clip);
@@ -80,7 +80,7 @@ internal static class HostCommands
         // After the checkpoint's callback: the state a rank holds while a checkpoint is written (sharded: rank 0 alone gathers it whole).
         var memoryAtCheckpoints = new OptimizerMemory(model);
         callbacks.Add(memoryAtCheckpoints);
-        (Tensor, Tensor)? validation = a.Int("validation", 0) is > 0 and int held ? SyntheticImages(held, a.Text("model", "seed") is "small" or "recurrent" ? 12 : 28, seed: 43) : null;
+        (Tensor, Tensor)? validation = a.Int("validation", 0) is > 0 and int held ? SyntheticImages(held, a.Text("model", "seed") is "small" or "recurrent" or "constrained" ? 12 : 28, seed: 43) : null;
         // --interruptible 1: SIGINT stops Fit at a step boundary (as the CLI's Ctrl-C), agreed by every rank.
         using var stop = new CancellationTokenSource();
         using var signal = a.Int("interruptible", 0) != 0 ? System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c =>
@@ -242,6 +242,13 @@ internal static class HostCommands
                 new Flatten(),
                 new Dropout(0.3f),
                 new Dense(32, Activation.Relu),
+                new Dense(10, Activation.Softmax)),
+            // A max-norm constraint on a kernel: applied to whole weights after the update, so the ranks keep their own copies.
+            "constrained" => new Sequential(
+                new Conv2D(4, (3, 3), activation: Activation.Relu, inputShape: [12, 12, 1]),
+                new MaxPooling2D((2, 2)),
+                new Flatten(),
+                new Dense(16, Activation.Relu, kernelConstraint: new DeepSharp.Nn.Constraints.MaxNorm(0.5f)),
                 new Dense(10, Activation.Softmax)),
             // Dropout inside an LSTM draws from a generator the layer makes when it is built.
             "recurrent" => new Sequential(

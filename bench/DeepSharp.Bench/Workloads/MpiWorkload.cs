@@ -36,11 +36,12 @@ internal static class MpiWorkload
           --batch N      global batch (default 128)
           --chunk N      deterministic chunk size (default 32)
           --bucket BYTES exchange bucket size (default 25 MiB, the whole seed CNN's 2.8 MB in one)
-          --only LIST    configurations, comma-separated, of: one1,pair1,one2,det1,det2,bound2,whole2,mpi2,rs2,tcp2,shard2,fast2,det3,det4,rs3,hosts4 (default all)
+          --only LIST    configurations, comma-separated, of: one1,pair1,one2,det1,det2,bound2,whole2,copy2,mpi2,rs2,tcp2,shard2,fast2,det3,det4,rs3,hosts4,tcp4 (default all)
+          --phases       the per-phase table for 1-4 ranks: --only one1,det1,bound2,det3,det4,hosts4,tcp4
           --alpha-beta   also measure MPI latency α and bandwidth β (shared memory and TCP)
         """;
 
-    private sealed record Config(string Name, string Label, int Ranks, int Threads, string Mode, bool Tcp, bool Pair = false, bool Bind = false, bool ViaMpi = false, bool Whole = false, string? Hosts = null);
+    private sealed record Config(string Name, string Label, int Ranks, int Threads, string Mode, bool Tcp, bool Pair = false, bool Bind = false, bool ViaMpi = false, bool Whole = false, string? Hosts = null, bool OwnWeights = false);
 
     private static readonly Config[] Configs =
     [
@@ -51,6 +52,7 @@ internal static class MpiWorkload
         new("det2", "2 ranks x 1 thread, deterministic, shared memory", 2, 1, "det", false),
         new("bound2", "2 ranks x 1 thread, deterministic, each bound to a core", 2, 1, "det", false, Bind: true),
         new("whole2", "2 ranks x 1 thread, deterministic, bound, not split (each rank adds and updates all)", 2, 1, "det", false, Bind: true, Whole: true),
+        new("copy2", "2 ranks x 1 thread, deterministic, bound, split, each rank its own weights (blocks copied)", 2, 1, "det", false, Bind: true, OwnWeights: true),
         new("mpi2", "2 ranks x 1 thread, deterministic, bound, node sums by MPI_Iallgather", 2, 1, "det", false, Bind: true, ViaMpi: true),
         new("rs2", "2 ranks x 1 thread, deterministic, reduce-scatter", 2, 1, "detrs", false),
         new("tcp2", "2 ranks x 1 thread, deterministic, TCP (NOLOCAL, UCX_TLS=tcp)", 2, 1, "det", true),
@@ -60,6 +62,7 @@ internal static class MpiWorkload
         new("det4", "4 ranks x 1 thread, deterministic, Auto (oversubscribed on 2 cores)", 4, 1, "det", false),
         new("rs3", "3 ranks x 1 thread, deterministic, reduce-scatter (oversubscribed on 2 cores)", 3, 1, "detrs", false),
         new("hosts4", "4 ranks x 1 thread, deterministic, as 2 hosts of 2 (DEEPSHARP_HOSTS=a,a,b,b)", 4, 1, "det", false, Hosts: "a,a,b,b"),
+        new("tcp4", "4 ranks x 1 thread, deterministic, 2 hosts of 2, TCP between them (a,a,b,b; NOLOCAL, UCX_TLS=tcp)", 4, 1, "det", true, Hosts: "a,a,b,b"),
     ];
 
     /// <summary>The orchestrator: every configuration in alternation, then the table.</summary>
@@ -82,6 +85,7 @@ internal static class MpiWorkload
                 case "--chunk": chunk = NextInt(); break;
                 case "--bucket": bucket = long.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--only": only = [.. Next().Split(',')]; break;
+                case "--phases": only = ["one1", "det1", "bound2", "det3", "det4", "hosts4", "tcp4"]; break;
                 case "--alpha-beta": alphaBeta = true; break;
                 case "--help": Console.WriteLine(Usage); return 0;
                 default:
@@ -109,7 +113,7 @@ internal static class MpiWorkload
                 // (shared caches and memory), its rate the sum of theirs.
                 var runs = c.Pair
                     ? Task.WhenAll(Task.Run(() => Launch(0, false, rankArgs)), Task.Run(() => Launch(0, false, rankArgs))).Result
-                    : [Launch(c.Ranks, c.Tcp, rankArgs, c.Bind, c.ViaMpi, c.Whole, c.Hosts)];
+                    : [Launch(c.Ranks, c.Tcp, rankArgs, c.Bind, c.ViaMpi, c.Whole, c.Hosts, c.OwnWeights)];
                 var lines = runs.SelectMany(l => l).ToList();
                 string Result(List<string> run) => run.FirstOrDefault(l => l.StartsWith("MPIBENCH ", StringComparison.Ordinal))
                     ?? throw new InvalidOperationException($"{c.Label}: no result line:\n{string.Join('\n', run)}");
@@ -141,7 +145,7 @@ internal static class MpiWorkload
             var s = Stats.Of(rates[c.Name]);
             Console.WriteLine($"  {c.Label,-58} {s.Median,7:F2} [{s.Min:F2}-{s.Max:F2}]  ({s.Median * batch:F0} images/s)");
         }
-        (string, string)[] pairs = [("pair1", "one1"), ("det2", "pair1"), ("det2", "one1"), ("bound2", "one1"), ("bound2", "whole2"), ("whole2", "one1"), ("bound2", "det2"), ("bound2", "pair1"), ("mpi2", "one1"), ("bound2", "mpi2"), ("rs2", "one1"), ("rs2", "det2"), ("tcp2", "one1"), ("shard2", "one1"), ("fast2", "one1"), ("det2", "one2"), ("one2", "one1"), ("det1", "one1"), ("det3", "one1"), ("det4", "one1"), ("det3", "rs3"), ("hosts4", "det4")];
+        (string, string)[] pairs = [("pair1", "one1"), ("det2", "pair1"), ("det2", "one1"), ("bound2", "one1"), ("bound2", "whole2"), ("bound2", "copy2"), ("copy2", "one1"), ("whole2", "one1"), ("bound2", "det2"), ("bound2", "pair1"), ("mpi2", "one1"), ("bound2", "mpi2"), ("rs2", "one1"), ("rs2", "det2"), ("tcp2", "one1"), ("shard2", "one1"), ("fast2", "one1"), ("det2", "one2"), ("one2", "one1"), ("det1", "one1"), ("det3", "one1"), ("det4", "one1"), ("det3", "rs3"), ("hosts4", "det4"), ("tcp4", "hosts4"), ("tcp4", "det4")];
         Console.WriteLine("== Ratios within a round, median [min-max]");
         foreach (var (a, b) in pairs)
             if (ratios.TryGetValue(a + "/" + b, out var r))
@@ -211,7 +215,7 @@ internal static class MpiWorkload
 
     /// <summary>As above; with <paramref name="bind"/> Hydra binds each rank to a core of its own (<c>-bind-to core</c>).</summary>
     /// With <paramref name="whole"/> every rank adds up and updates all the weights (the split update off).
-    private static List<string> Launch(int ranks, bool tcp, string[] args, bool bind, bool viaMpi = false, bool whole = false, string? hosts = null)
+    private static List<string> Launch(int ranks, bool tcp, string[] args, bool bind, bool viaMpi = false, bool whole = false, string? hosts = null, bool ownWeights = false)
     {
         string self = typeof(MpiWorkload).Assembly.Location;
         string[] binding = bind ? ["-bind-to", "core"] : [];
@@ -222,6 +226,7 @@ internal static class MpiWorkload
         psi.RedirectStandardError = true;
         if (viaMpi) psi.Environment[SharedNodeSums.Switch] = "0"; // the all-gather's node sums through MPI, not shared memory
         if (whole) psi.Environment[DataParallelRun.SplitSwitch] = "0";
+        if (ownWeights) psi.Environment[DataParallelRun.SharedWeightsSwitch] = "0"; // the updated blocks copied between the ranks' own weights
         if (hosts is not null) psi.Environment[HostGroups.Override] = hosts; // ranks grouped as if on several machines
         if (tcp)
         {

@@ -58,6 +58,7 @@ internal sealed unsafe class DeterministicReducer : IDisposable
     private bool[] _lastWrite = [];
     private long _step, _sharedSince;
     private long _weightsAt;           // where each rank's region keeps its block of updated weights (after its node sums)
+    private SharedWeights? _weights;   // the weights themselves in the file's common area, updated in place (KeepWeightsShared)
 
     // The reduce-scatter exchange: per bucket, every rank's slice (counts and flat starts, W ints each,
     // pinned: MPI reads them until the request is done), what this rank receives from each rank (its
@@ -258,7 +259,9 @@ internal sealed unsafe class DeterministicReducer : IDisposable
         for (int b = 0; b < _buckets.Count; b++)
         {
             var (bucketStart, bucketCount) = _buckets.Range(b);
-            if (bucketStart >= hi || bucketStart + bucketCount <= lo) continue; // none of this rank's values
+            // None of this rank's values; but with the weights in place every rank's last bucket is waited
+            // for: it says that rank's backward is over, so the weights may be overwritten.
+            if ((bucketStart >= hi || bucketStart + bucketCount <= lo) && !(_weights is not null && b == _buckets.Count - 1)) continue;
             long t0 = StepProfile.Now;
             var c0 = StepProfile.CpuNow;
             WaitBucket(b);
@@ -304,8 +307,8 @@ internal sealed unsafe class DeterministicReducer : IDisposable
         }
         int ranks = _communicator.Size, rank = _communicator.Rank;
         var (lo, hi) = OwnBlock;
-        CopyBlock(lo, hi, shared.Region(rank, _weightsAt, hi - lo), valueOf, intoBlock: true);
-        shared.PublishWeights(_step);
+        if (_weights is null) CopyBlock(lo, hi, shared.Region(rank, _weightsAt, hi - lo), valueOf, intoBlock: true);
+        shared.PublishWeights(_step); // with the weights in place, the update wrote them there: nothing to copy either way
         var c0 = StepProfile.CpuNow;
         long waited = 0;
         for (int r = 0; r < ranks; r++)
@@ -316,12 +319,46 @@ internal sealed unsafe class DeterministicReducer : IDisposable
             long w0 = StepProfile.Now;
             shared.WaitWeights(r, _step);
             waited += StepProfile.Now - w0;
-            CopyBlock(a, z, shared.Region(r, _weightsAt, z - a), valueOf, intoBlock: false);
+            if (_weights is null) CopyBlock(a, z, shared.Region(r, _weightsAt, z - a), valueOf, intoBlock: false);
         }
         Profile.WaitCpu += StepProfile.CpuNow - c0;
         shared.Consumed(_step); // node sums and weights read: the others may overwrite their regions in the next step
         Profile.WeightsWait += waited;
         Profile.Weights += StepProfile.Now - t0;
+    }
+
+    /// <summary>Whether the weights live in the machine's shared file and each rank updates its block there in place (<see cref="KeepWeightsShared"/>).</summary>
+    public bool WeightsShared => _weights is not null;
+
+    /// <summary>
+    /// Collective, right after a split step's <see cref="ShareWeights"/> (every rank holds all the
+    /// updated weights): moves the weights into the common area of the machine's shared file, mapped
+    /// into a pinned array on every rank (<see cref="SharedWeights"/>), when every rank is
+    /// <paramref name="willing"/> and can; null on every rank otherwise. Each rank writes its own block
+    /// of <paramref name="valueOf"/>(tensor) there, and no rank returns before all have. The caller then
+    /// points the weights' tensors at the array (tensor i at <see cref="SharedWeights.Start"/> +
+    /// <see cref="Offset"/>(i)). From then on the optimizer's update of this rank's block writes the
+    /// weights every rank reads, <see cref="ShareWeights"/> copies nothing (it publishes and waits), and
+    /// every rank's last bucket is published only once its backward, which reads the weights, is over.
+    /// </summary>
+    public SharedWeights? KeepWeightsShared(Func<int, Span<float>> valueOf, bool willing)
+    {
+        if (_weights is not null) return _weights;
+        willing &= _shared is { } shared && !_hosts && !_scatter && shared.CommonFloats >= Length;
+        var weights = willing ? SharedWeights.TryCreate(_shared!, Length) : null;
+        var all = new byte[_communicator.Size];
+        _communicator.Allgather<byte>([(byte)(weights is null ? 0 : 1)], all);
+        if (!Array.TrueForAll(all, b => b == 1))
+        {
+            weights?.Dispose();
+            return null;
+        }
+        var (lo, hi) = OwnBlock;
+        CopyBlock(lo, hi, weights!.Values.Slice(lo, hi - lo), valueOf, intoBlock: true);
+        _communicator.Barrier(); // every block is there before any rank reads the weights from the file
+        _weights = weights;
+        Profile.WeightsShared = true;
+        return weights;
     }
 
     /// <summary>Copies flat values [lo, hi) between the tensors' spans and <paramref name="block"/> (its start at lo).</summary>
@@ -361,6 +398,8 @@ internal sealed unsafe class DeterministicReducer : IDisposable
     /// <summary>Releases the shared memory (its mapping), if any.</summary>
     public void Dispose()
     {
+        _weights?.Dispose(); // the weights' array gets private memory again, with the values it holds
+        _weights = null;
         _shared?.Dispose();
         _shared = null;
     }
@@ -640,7 +679,10 @@ internal sealed unsafe class DeterministicReducer : IDisposable
         if (_shared is not null && _shared.FloatsPerRank >= need) return;
         if (_sharedTried && _shared is null) return; // failed before on every rank: MPI moves the sums
         _shared?.Dispose();
-        _shared = SharedNodeSums.TryCreate(_communicator, _buckets.Count, need, _groups);
+        // One machine: a common area for the weights themselves (KeepWeightsShared), mapped while the
+        // weights use it even if this file is replaced (the pages live as long as a mapping does).
+        long common = _groups is { Count: 1 } && _communicator.Size > 1 ? Length : 0;
+        _shared = SharedNodeSums.TryCreate(_communicator, _buckets.Count, need, _groups, common);
         _sharedTried = true;
         _sharedSince = _step;
         Profile.SharedMemory = _shared is not null;
@@ -666,7 +708,9 @@ internal sealed unsafe class DeterministicReducer : IDisposable
     {
         long t0 = StepProfile.Now;
         bool any = false;
-        while (_buckets.NextToStart < _buckets.Count && (all || _buckets.IsComplete(_buckets.NextToStart)))
+        // With the weights in place the last bucket waits for the end of backward (Finish): the other
+        // ranks update the weights once every rank's last bucket is in, and backward reads the weights.
+        while (_buckets.NextToStart < _buckets.Count && (all || (_buckets.IsComplete(_buckets.NextToStart) && !(_weights is not null && _buckets.NextToStart == _buckets.Count - 1))))
         {
             int b = _buckets.NextToStart;
             var (start, count) = _buckets.Range(b);

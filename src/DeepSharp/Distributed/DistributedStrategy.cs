@@ -185,6 +185,6 @@ public sealed class DistributedStrategy
     /// <summary>This strategy's settings, for logs.</summary>
     public override string ToString() =>
         $"{WorldSize} rank{(WorldSize == 1 ? "" : "s")} ({(Communicator is MpiCommunicator ? "MPI" : "one process, no MPI")}), " +
-        (Reduction == GradientReduction.Deterministic ? $"deterministic reduction, chunks of {ChunkSize} samples{(UsesReduceScatter ? ", reduce-scatter" : "")}{(Profile.SharedMemory ? ", node sums in shared memory" : "")}{(Profile.Hosts > 1 ? $" on {Profile.Hosts} hosts (MPI between them)" : "")}{(Profile.SplitUpdate ? ", root additions and update split between the ranks" : "")}" : $"fast reduction, buckets of {BucketBytes >> 20} MiB") +
+        (Reduction == GradientReduction.Deterministic ? $"deterministic reduction, chunks of {ChunkSize} samples{(UsesReduceScatter ? ", reduce-scatter" : "")}{(Profile.SharedMemory ? ", node sums in shared memory" : "")}{(Profile.Hosts > 1 ? $" on {Profile.Hosts} hosts (MPI between them)" : "")}{(Profile.SplitUpdate ? ", root additions and update split between the ranks" : "")}{(Profile.WeightsShared ? ", weights in shared memory" : "")}" : $"fast reduction, buckets of {BucketBytes >> 20} MiB") +
         (ShardOptimizer ? ", optimizer state sharded (ZeRO stage 1)" : "");
 }

@@ -9,7 +9,10 @@ namespace DeepSharp.Distributed;
 /// writes its node sums into its own region of one file under <c>/dev/shm</c> per machine (the
 /// ranks grouped by <see cref="HostGroups"/>) and raises a flag per bucket; the others of its
 /// machine wait for the flag and add straight from that region.
-/// After a split update each rank's block of updated weights travels the same way (its own flag).
+/// After a split update each rank's block of updated weights travels the same way (its own flag), or,
+/// when the file has a common area (<see cref="CommonFloats"/>: the machine's one copy of the weights,
+/// page-aligned so that <see cref="SharedWeights"/> can map it into each rank's weights), is updated
+/// there in place.
 /// No MPI call moves the bytes, so no copy is made on either side and no rank has to be inside MPI
 /// for another one's data to arrive; the additions are the same, in the same order, as with
 /// <c>MPI_Iallgather</c>, so the bits are too. Each machine's lowest rank creates its file, the
@@ -17,7 +20,9 @@ namespace DeepSharp.Distributed;
 /// the mappings, and a killed job leaves nothing behind). <see cref="TryCreate"/> returns null on
 /// every rank when any rank cannot map its machine's file (no <c>/dev/shm</c>, too little room in it,
 /// a host name shared by two machines), when
-/// <c>MPIR_CVAR_NOLOCAL=1</c> asks for the network path, or when <c>DEEPSHARP_SHARED_MEMORY=0</c>.
+/// <c>MPIR_CVAR_NOLOCAL=1</c> asks for the network path (unless <see cref="HostGroups.Override"/> names
+/// the hosts: then the ranks of each pretended host share memory and MPI's bytes between the hosts go
+/// over the network, as on a real cluster), or when <c>DEEPSHARP_SHARED_MEMORY=0</c>.
 /// </summary>
 internal sealed unsafe class SharedNodeSums : IDisposable
 {
@@ -33,11 +38,11 @@ internal sealed unsafe class SharedNodeSums : IDisposable
     private readonly byte* _base;
     private readonly int _ranks, _flagLongs, _weightsFlag;
     private readonly HostGroups _groups;
-    private readonly long _floatsPerRank, _flagBytes;
+    private readonly long _floatsPerRank, _flagBytes, _commonFloats;
 
-    private SharedNodeSums(MemoryMappedFile file, MemoryMappedViewAccessor view, HostGroups groups, int buckets, long floatsPerRank)
+    private SharedNodeSums(MemoryMappedFile file, MemoryMappedViewAccessor view, HostGroups groups, int buckets, long floatsPerRank, long commonFloats)
     {
-        (_file, _view, _groups, _floatsPerRank) = (file, view, groups, floatsPerRank);
+        (_file, _view, _groups, _floatsPerRank, _commonFloats) = (file, view, groups, floatsPerRank, commonFloats);
         _ranks = groups.Local.Count;
         byte* p = null;
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
@@ -49,6 +54,12 @@ internal sealed unsafe class SharedNodeSums : IDisposable
 
     /// <summary>Floats each rank's region holds.</summary>
     public long FloatsPerRank => _floatsPerRank;
+
+    /// <summary>Floats of the common area every rank of the machine reads and writes (0: none).</summary>
+    public long CommonFloats => _commonFloats;
+
+    /// <summary>The common area's first float: its offset in the file is a whole number of pages.</summary>
+    public float* Common => (float*)(_base + CommonStart(_ranks, _flagBytes, _floatsPerRank));
 
     /// <summary>The machines' grouping of the ranks: only ranks of this one have a region here.</summary>
     public HostGroups Groups => _groups;
@@ -111,30 +122,42 @@ internal sealed unsafe class SharedNodeSums : IDisposable
 
     private static long DataStart(int ranks, long flagBytes) => HeaderBytes + ranks * flagBytes;
 
-    private static long TotalBytes(int ranks, int buckets, long floatsPerRank)
+    private static long PerRankBytes(long floatsPerRank) => (floatsPerRank * sizeof(float) + Line - 1) / Line * Line;
+
+    // The common area starts on a page of its own (a mapping of it must start on a page boundary).
+    private static long CommonStart(int ranks, long flagBytes, long floatsPerRank)
+    {
+        long page = Environment.SystemPageSize;
+        return (DataStart(ranks, flagBytes) + ranks * PerRankBytes(floatsPerRank) + page - 1) / page * page;
+    }
+
+    private static long TotalBytes(int ranks, int buckets, long floatsPerRank, long commonFloats)
     {
         long flagBytes = (long)FlagLongs(buckets) * sizeof(long);
-        long perRank = (floatsPerRank * sizeof(float) + Line - 1) / Line * Line;
-        return DataStart(ranks, flagBytes) + ranks * perRank;
+        if (commonFloats == 0) return DataStart(ranks, flagBytes) + ranks * PerRankBytes(floatsPerRank);
+        long page = Environment.SystemPageSize;
+        return CommonStart(ranks, flagBytes, floatsPerRank) + (commonFloats * sizeof(float) + page - 1) / page * page;
     }
 
     /// <summary>
     /// Collective: maps, on each machine of <paramref name="groups"/> (one machine: null), a region of
     /// <paramref name="floatsPerRank"/> floats and one flag line for <paramref name="buckets"/> buckets
-    /// per rank of that machine, or returns null on every rank when any rank cannot (see the class).
+    /// per rank of that machine, and a common area of <paramref name="commonFloats"/> floats (page-aligned,
+    /// for <see cref="SharedWeights"/>), or returns null on every rank when any rank cannot (see the class).
     /// The regions start zeroed.
     /// </summary>
-    public static SharedNodeSums? TryCreate(Communicator communicator, int buckets, long floatsPerRank, HostGroups? groups = null)
+    public static SharedNodeSums? TryCreate(Communicator communicator, int buckets, long floatsPerRank, HostGroups? groups = null, long commonFloats = 0)
     {
+        bool pretended = groups is not null && Environment.GetEnvironmentVariable(HostGroups.Override) is { Length: > 0 };
         groups ??= new HostGroups(new int[communicator.Size], communicator.Rank);
         int rank = communicator.Rank, ranks = groups.Local.Count, leader = groups.Local[0];
         // Every rank must agree to try (the switches are read per process).
         bool willing = OperatingSystem.IsLinux() && Directory.Exists("/dev/shm")
-            && Environment.GetEnvironmentVariable(Switch) != "0" && Environment.GetEnvironmentVariable("MPIR_CVAR_NOLOCAL") != "1";
+            && Environment.GetEnvironmentVariable(Switch) != "0" && (Environment.GetEnvironmentVariable("MPIR_CVAR_NOLOCAL") != "1" || pretended);
         if (!AllAgree(communicator, willing)) return null;
 
         long floatsRounded = (floatsPerRank * sizeof(float) + Line - 1) / Line * Line / sizeof(float);
-        long bytes = TotalBytes(ranks, buckets, floatsRounded);
+        long bytes = TotalBytes(ranks, buckets, floatsRounded, commonFloats);
         // Each machine's lowest rank creates its file, writes it whole (a full /dev/shm says so here,
         // not by SIGBUS later) and tells the others its name and a random token the file starts with.
         const int MessageBytes = 8 + 8 + NameBytes;
@@ -156,7 +179,7 @@ internal sealed unsafe class SharedNodeSums : IDisposable
         message = messages.AsSpan(leader * MessageBytes, MessageBytes).ToArray();
         long expected = BitConverter.ToInt64(message, 0);
         if (rank != leader) path = Encoding.UTF8.GetString(message, 16, NameBytes).TrimEnd('\0');
-        SharedNodeSums? mapped = expected == 0 ? null : Map(path, bytes, expected, groups, buckets, floatsRounded);
+        SharedNodeSums? mapped = expected == 0 ? null : Map(path, bytes, expected, groups, buckets, floatsRounded, commonFloats);
         bool all = AllAgree(communicator, mapped is not null);
         if (rank == leader && path.Length > 0)
         {
@@ -205,7 +228,7 @@ internal sealed unsafe class SharedNodeSums : IDisposable
         }
     }
 
-    private static SharedNodeSums? Map(string path, long bytes, long token, HostGroups groups, int buckets, long floatsPerRank)
+    private static SharedNodeSums? Map(string path, long bytes, long token, HostGroups groups, int buckets, long floatsPerRank, long commonFloats)
     {
         FileStream? stream = null;
         MemoryMappedFile? file = null;
@@ -220,7 +243,7 @@ internal sealed unsafe class SharedNodeSums : IDisposable
             }
             file = MemoryMappedFile.CreateFromFile(stream, null, bytes, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false); // owns the stream now
             view = file.CreateViewAccessor(0, bytes, MemoryMappedFileAccess.ReadWrite);
-            var shared = new SharedNodeSums(file, view, groups, buckets, floatsPerRank);
+            var shared = new SharedNodeSums(file, view, groups, buckets, floatsPerRank, commonFloats);
             if (*(long*)shared._base != token)
             {
                 shared.Dispose();

@@ -34,6 +34,9 @@ internal sealed class StepProfile
     /// <summary>Whether the ranks split the root additions and the optimizer step (not reset: it is the job's).</summary>
     public bool SplitUpdate;
 
+    /// <summary>Whether the weights live in the machine's shared file, each rank's block updated there in place (not reset: it is the job's).</summary>
+    public bool WeightsShared;
+
     /// <summary>
     /// The job's exchange (not reset): the machines the ranks run on (0 before the first step of several
     /// ranks), whether the node sums went by the MPI reduce-scatter, and what the cost model chose and why
@@ -85,5 +88,5 @@ internal sealed class StepProfile
         $"steps {Steps}: total {PerStepMs(Total):F2} ms/step = compute {PerStepMs(Compute):F2} + copies {PerStepMs(Copy):F2} + adds {PerStepMs(Add):F2} " +
         $"+ exchange {PerStepMs(Exchange):F2} (waited after backward {PerStepMs(WaitAfterBackward):F2}) + optimizer {PerStepMs(Optimizer):F2} + weights shared {PerStepMs(Weights):F2} (waited {PerStepMs(WeightsWait):F2}) + other " +
         $"{PerStepMs(Total - Compute - Copy - Add - Exchange - Optimizer - Weights):F2}; {(BytesExchanged == 0 ? 0 : 100.0 * BytesStartedEarly / BytesExchanged):F0} % of the exchanged bytes started " +
-        $"during backward, {PerStepMs(HeadStart):F2} ms before it ended{(SharedMemory ? " (node sums in shared memory)" : "")}{(SplitUpdate ? " (root additions and update split between the ranks)" : "")}; {(Steps == 0 ? 0 : BytesInPlace / Steps / 1024):F0} KiB/step of chunk gradients written in place";
+        $"during backward, {PerStepMs(HeadStart):F2} ms before it ended{(SharedMemory ? " (node sums in shared memory)" : "")}{(SplitUpdate ? " (root additions and update split between the ranks)" : "")}{(WeightsShared ? " (weights in shared memory, updated in place)" : "")}; {(Steps == 0 ? 0 : BytesInPlace / Steps / 1024):F0} KiB/step of chunk gradients written in place";
 }

@@ -52,6 +52,16 @@ public sealed partial class Tensor
         (RequiresGrad, Grad, GradFn, VisitMark) = (false, null, null, 0);
     }
 
+    /// <summary>
+    /// Points this tensor at other memory that holds its values (data-parallel training's weights kept in
+    /// shared memory, and back), keeping its shape and gradient fields.
+    /// </summary>
+    internal void MoveTo(TensorStorage storage, int offset)
+    {
+        CheckView(storage, Shape, offset);
+        (Storage, _offset) = (storage, offset);
+    }
+
     /// <summary>Drops the graph references of a tensor going back to the pool.</summary>
     internal void Forget() => (RequiresGrad, Grad, GradFn) = (false, null, null);
 

@@ -70,6 +70,50 @@ internal sealed class DataParallelRun(DistributedStrategy strategy) : IDisposabl
         return split;
     }
 
+    /// <summary>
+    /// The environment variable that keeps each rank's own copy of the weights (value 0, on every rank):
+    /// the split update then copies the updated blocks between the ranks' weights instead of updating
+    /// the machine's one copy in place.
+    /// </summary>
+    public const string SharedWeightsSwitch = "DEEPSHARP_SHARED_WEIGHTS";
+
+    private bool _weightsTried, _weightsShared;
+
+    /// <summary>
+    /// Collective, once, after the first split step's <see cref="DeterministicReducer.ShareWeights"/>:
+    /// keeps the trainable weights in the machine's shared file from now on (their tensors become views
+    /// of <see cref="SharedWeights.Array"/>; each rank's update writes its block there, and no rank copies
+    /// another's), unless <paramref name="hooks"/> (gradient hooks read the weights while other ranks may
+    /// already be updating them), a weight constraint or pruning mask (applied to whole weights on every
+    /// rank), or <see cref="SharedWeightsSwitch"/>=0 on any rank says otherwise, or the memory cannot be
+    /// mapped. <see cref="Dispose"/> gives every weight its own memory back.
+    /// </summary>
+    public void KeepWeightsShared(bool hooks)
+    {
+        if (_weightsTried) return;
+        _weightsTried = true;
+        bool willing = Environment.GetEnvironmentVariable(SharedWeightsSwitch) != "0" && !hooks
+            && Array.TrueForAll(Trainable, q => q.Constraint is null && q.PruningMask is null);
+        var weights = Reducer!.KeepWeightsShared(i => Trainable[i].Value.Span, willing);
+        if (weights is null) return;
+        var storage = new CpuStorage<float>(weights.Array);
+        for (int i = 0; i < Trainable.Length; i++) Trainable[i].Value.MoveTo(storage, weights.Start + Reducer.Offset(i));
+        _weightsShared = true;
+    }
+
+    /// <summary>Each trainable weight back in memory of its own, with its current values (before the shared file goes).</summary>
+    private void GiveWeightsBack()
+    {
+        if (!_weightsShared) return;
+        foreach (var q in Trainable)
+        {
+            var own = new CpuStorage<float>(q.Value.Size, clear: false);
+            q.Value.Span.CopyTo(own.Span);
+            q.Value.MoveTo(own, 0);
+        }
+        _weightsShared = false;
+    }
+
     /// <summary>Tells <see cref="Reducer"/> each gradient of the rank's last chunk as backward finishes it.</summary>
     public Trainer.ChunkListener? ChunkListener { get; private set; }
     public GradientBuckets? Buckets => _buckets;
@@ -82,6 +126,8 @@ internal sealed class DataParallelRun(DistributedStrategy strategy) : IDisposabl
     public void Prepare(Parameter[] parameters, Parameter[] trainable)
     {
         if (ReferenceEquals(_trainable, trainable)) return;
+        if (_trainable is not null) GiveWeightsBack();
+        _weightsTried = false;
         _trainable = trainable;
         _split = null;
         Sizes = Array.ConvertAll(trainable, p => p.Value.Size);
@@ -223,6 +269,7 @@ internal sealed class DataParallelRun(DistributedStrategy strategy) : IDisposabl
     public void Dispose()
     {
         _buckets?.Dispose();
+        if (_trainable is not null) GiveWeightsBack(); // before the shared file's mapping goes
         Reducer?.Dispose(); // the shared memory's mapping
     }
 }

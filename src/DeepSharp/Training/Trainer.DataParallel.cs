@@ -212,6 +212,7 @@ internal sealed partial class Trainer
             {
                 profile.Optimizer += StepProfile.Now - o0;
                 p.Reducer!.ShareWeights(i => trainable[i].Value.Span); // the others' blocks, through shared memory
+                p.KeepWeightsShared(GradientHooks.Count > 0); // from the first step on: the machine's one copy, updated in place
                 o0 = StepProfile.Now;
             }
             else shard.GatherWeights();

@@ -9,7 +9,7 @@ namespace DeepSharp.Tests.Distributed;
 /// and the exchange across machines: under mpiexec, 3 ranks on one machine take the shared-memory
 /// all-gather with the split update (the reduce-scatter, asked for by name, keeps the bits too), and ranks pretending to be on two machines
 /// (<see cref="HostGroups.Override"/>: 2 + 2 and 3 + 1) take shared memory inside each and MPI
-/// between them, with one rank's bits.
+/// between them, with one rank's bits, also with MPI's bytes between the pretended machines over TCP.
 /// </summary>
 [Collection("mpi")]
 public sealed class ExchangeChoiceTests : IDisposable
@@ -89,5 +89,18 @@ public sealed class ExchangeChoiceTests : IDisposable
         // Split off on two machines: every rank's summed block all-gathered into the whole gradient.
         string whole = await Job("whole", 4, new() { [HostGroups.Override] = "a,b,a,b", ["DEEPSHARP_SPLIT_UPDATE"] = "0" }, args, "on 2 hosts");
         MpiJob.AssertBitwiseEqual(one, whole, 4);
+    }
+
+    [Fact(Timeout = 240_000)]
+    public async Task TwoHostsOfTwoOverTcpKeepOneRanksBits()
+    {
+        // As on two real machines: MPIR_CVAR_NOLOCAL=1 has MPICH treat every other rank as remote and
+        // UCX_TLS=tcp,self leaves UCX nothing but TCP sockets between processes, so every byte MPI moves
+        // between the pretended hosts goes over TCP; inside each host the ranks share memory.
+        string[] args = ["--model", "random", "--steps", "3", "--batch", "100", "--bucket-bytes", "4096"];
+        string one = await MpiJob.Train(_root.Path, "one", 0, null, args);
+        var tcp = new Dictionary<string, string> { ["MPIR_CVAR_NOLOCAL"] = "1", ["UCX_TLS"] = "tcp,self", [HostGroups.Override] = "a,a,b,b" };
+        string twoByTwo = await Job("tcp2x2", 4, tcp, args, "exchange: HostBlocks chosen", "on 2 hosts", "node sums in shared memory", "update split between the ranks");
+        MpiJob.AssertBitwiseEqual(one, twoByTwo, 4);
     }
 }

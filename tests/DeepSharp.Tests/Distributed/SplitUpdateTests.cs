@@ -9,6 +9,9 @@ namespace DeepSharp.Tests.Distributed;
 /// ranks hand the blocks over through shared memory; the weights and the optimizer state at the end
 /// are bit for bit one rank's, as with the split turned off (DEEPSHARP_SPLIT_UPDATE=0, every rank
 /// holding the whole state) and with a global clip norm (which needs the whole gradient on every rank).
+/// From the second step on the weights themselves live in the shared file and each rank updates its
+/// block there in place (no copies): the same bits, and the same with each rank's own copy
+/// (DEEPSHARP_SHARED_WEIGHTS=0) or a weight constraint (which keeps the copies by itself).
 /// The other deterministic tests run with it on (their shared-memory jobs) and off (TCP).
 /// </summary>
 [Collection("mpi")]
@@ -21,12 +24,13 @@ public sealed class SplitUpdateTests : IDisposable
     private static long Floats(string dir, int rank) =>
         long.Parse(File.ReadAllText(Path.Combine(dir, $"optimizer-floats-rank{rank}.txt")), CultureInfo.InvariantCulture);
 
-    private async Task<string> Job(string name, int ranks, Dictionary<string, string>? env, string[] args, bool split)
+    private async Task<string> Job(string name, int ranks, Dictionary<string, string>? env, string[] args, bool split, bool? sharedWeights = null)
     {
         string dir = _root.File(name);
         var result = await MpiJob.Run(ranks, env, TimeSpan.FromSeconds(90), ["train", "--out", dir, .. args]);
         Assert.True(result.Code == 0, $"{name}: exit code {result.Code}\n{result.All}");
         Assert.Equal(split, result.All.Contains("update split between the ranks", StringComparison.Ordinal));
+        Assert.True((sharedWeights ?? split) == result.All.Contains("weights in shared memory", StringComparison.Ordinal), $"{name}: weights in shared memory should be {sharedWeights ?? split}:\n{result.All}");
         return dir;
     }
 
@@ -58,6 +62,20 @@ public sealed class SplitUpdateTests : IDisposable
         // Blocks that cut through tensors and 4 KiB buckets, on three ranks.
         string three = await Job("three", 3, null, [.. args, "--exchange", "all-gather", "--bucket-bytes", "4096"], split: true);
         MpiJob.AssertBitwiseEqual(one, three, 3);
+
+        // Each rank its own copy of the weights, the updated blocks copied between them: the same bits.
+        string copies = await Job("copies", 2, new() { ["DEEPSHARP_SHARED_WEIGHTS"] = "0" }, args, split: true, sharedWeights: false);
+        MpiJob.AssertBitwiseEqual(one, copies, 2);
+    }
+
+    [Fact(Timeout = 240_000)]
+    public async Task AWeightConstraintKeepsEachRanksOwnWeightsAndOneRanksBits()
+    {
+        // Constraints run on whole weights on every rank after the update: in one shared copy the ranks would race.
+        string[] args = ["--model", "constrained", "--steps", "4", "--batch", "100"];
+        string one = await MpiJob.Train(_root.Path, "one", 0, null, args);
+        string two = await Job("two", 2, null, args, split: true, sharedWeights: false);
+        MpiJob.AssertBitwiseEqual(one, two, 2);
     }
 
     [Fact(Timeout = 240_000)]
