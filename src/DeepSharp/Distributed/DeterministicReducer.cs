@@ -18,7 +18,9 @@ namespace DeepSharp.Distributed;
 /// region of shared memory (<see cref="SharedNodeSums"/>), a flag per bucket says it is complete, and
 /// the other ranks add from it in place; there the ranks may also split the work after the exchange
 /// (<see cref="Finish"/> with its own block only, then <see cref="ShareWeights"/>): each adds up and
-/// updates only its block of the values and hands the updated weights to the others the same way.
+/// updates only its block of the values and hands the updated weights to the others the same way,
+/// or, from the second step on (<see cref="KeepWeightsShared"/>), writes them in place into the one
+/// copy of the weights the machine's ranks share, so that nothing is handed over but a flag.
 /// Across machines (<see cref="HostGroups"/>) the ranks of each machine read each other's node sums
 /// in place as above, and each rank receives its block of the other machines' node sums by MPI
 /// (one all-to-all per bucket and slot), adds its block up the tree, and the updated blocks (or, not
