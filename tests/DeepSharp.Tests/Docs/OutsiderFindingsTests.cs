@@ -75,6 +75,10 @@ public sealed class OutsiderFindingsTests : IDisposable
         var model = Xor(1);
         var e = Assert.Throws<ShapeMismatchException>(() => model.Predict(Tensor.FromArray([1f, 0], 2)));
         Assert.Contains("a single sample (2,) needs one, as shape (1, 2)", e.Message);
+        var input = Model.Input([4]);
+        var functional = new Model(input, new Dense(2).Call(input));
+        var graph = Assert.Throws<ShapeMismatchException>(() => functional.Predict(Tensor.Ones(4)));
+        Assert.Contains("a single sample needs one, as shape (1, 4)", graph.Message);
         // Another mismatch (a missing channel axis) gets no such hint.
         var conv = new Sequential(new Conv2D(2, 3, inputShape: [6, 6, 1]));
         var other = Assert.Throws<ShapeMismatchException>(() => conv.Predict(Tensor.Zeros(2, 6, 6)));
