@@ -1,4 +1,4 @@
-// The seed's Keras example, line for line in DeepSharp (the README shows this same code).
+// The seed's Keras example, line for line in DeepSharp: README.md shows this same code (DocsCoverageTests checks it).
 using DeepSharp.Data;
 using DeepSharp.Data.Datasets;
 using DeepSharp.Losses;
@@ -8,10 +8,9 @@ using DeepSharp.Nn.Layers;
 using DeepSharp.Optimizers;
 using DeepSharp.Training;
 
-int epochs = args.Length > 0 ? int.Parse(args[0]) : 10;
-
-var ((xTrain, yTrain), (xTest, yTest)) = Mnist.Load();           // (x_train, y_train), (x_test, y_test) = mnist.load_data()
-var trainTargets = DataUtils.ToCategorical(yTrain, 10);           // to_categorical(y_train, 10)
+int epochs = args.Length > 0 ? int.Parse(args[0]) : 10;     // `dotnet run -- 3` trains 3 epochs
+var ((xTrain, yTrain), (xTest, yTest)) = Mnist.Load();     // float (N, 28, 28, 1) in [0, 1], int labels
+var trainTargets = DataUtils.ToCategorical(yTrain, 10);     // one-hot, as to_categorical
 var testTargets = DataUtils.ToCategorical(yTest, 10);
 
 var model = new Sequential(

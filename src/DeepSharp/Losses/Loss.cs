@@ -47,6 +47,7 @@ public abstract partial class Loss
     {
         if (yPred.Rank == 1) yPred = Ops.Reshape(yPred, yPred.Shape[0], 1);
         if (yTrue.Rank == 1) yTrue = yTrue.View(yTrue.Shape[0], 1);
+        if (yTrue.DType == DType.Int32) yTrue = yTrue.ToFloat();   // Keras casts y_true to y_pred's dtype: 0/1 labels as ints work
         if (yTrue.DType != DType.Float32)
             throw new ShapeMismatchException($"{user} needs float targets, got {yTrue.DType}.");
         if (yTrue.Shape != yPred.Shape)

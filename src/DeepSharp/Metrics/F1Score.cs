@@ -52,7 +52,7 @@ public sealed class F1Score(F1Average average = F1Average.None, float? threshold
         // One column: the argmax would always be that column, so 0.5 decides, as for BinaryAccuracy.
         float? threshold = Threshold ?? (classes == 1 ? 0.5f : null);
         if (_tp.Length != classes) (_tp, _fp, _fn) = (new double[classes], new double[classes], new double[classes]);
-        var t = yTrue.Span;
+        var t = yTrue.ToFloat().Span;   // int32 targets as floats, as Keras casts y_true
         var p = yPred.Span;
         for (int r = 0; r < n; r++)
         {

@@ -7,7 +7,7 @@ namespace DeepSharp.Metrics;
 /// per-sample weights (Keras's <c>sample_weight</c>): each sample then counts with its weight, so
 /// a weight of 2 counts a sample twice and 0 leaves it out.
 /// </summary>
-public abstract class Metric
+public abstract partial class Metric
 {
     /// <summary>Keras's name, used in logs and history ("accuracy").</summary>
     public abstract string Name { get; }
@@ -106,7 +106,7 @@ public abstract class Metric
         int rows = yPred.Rank == 0 ? 1 : yPred.Shape[0];
         var weights = SampleWeights(sampleWeight, rows);
         int perRow = rows == 0 ? 1 : Math.Max(1, yPred.Size / rows);
-        return new BinaryElements(yTrue.Span, yPred.Span, weights, perRow);
+        return new BinaryElements(yTrue.ToFloat().Span, yPred.Span, weights, perRow);   // int32 0/1 targets count as floats
     }
 
     /// <summary>The weight of sample <paramref name="row"/> (1 when <paramref name="weights"/> is empty).</summary>

@@ -20,6 +20,7 @@ public abstract class RowMetric : Metric
         if (yPred.Rank == 0 || yTrue.Rank == 0 || yTrue.Shape[0] != yPred.Shape[0])
             throw new ShapeMismatchException($"{GetType().Name}: targets {yTrue.Shape} and predictions {yPred.Shape} must have the same batch size.");
         int batch = yPred.Shape[0];
+        yTrue = yTrue.ToFloat();   // int32 targets (0/1 labels, class indices) as floats, as Keras casts y_true
         (yTrue, yPred) = AsRows(yTrue, yPred, GetType().Name);
         int n = yPred.Shape[0];
         var weights = RowWeights(sampleWeight, batch, n, out int rowsPerWeight);

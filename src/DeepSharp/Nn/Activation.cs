@@ -73,6 +73,12 @@ public sealed class Activation
               "or new CustomObjects().AddActivation(Activation.Custom(name, x => ...)) for one load (see docs/custom.md).");
 
     /// <summary>
+    /// Keras's <c>activation="relu"</c>: a name converts to <see cref="FromName"/>'s activation, so
+    /// <c>new Dense(64, "relu")</c> compiles; an unknown name throws as <see cref="FromName"/> does.
+    /// </summary>
+    public static implicit operator Activation(string name) => FromName(name);
+
+    /// <summary>
     /// An activation of your own, applied by <paramref name="apply"/> (built from <c>Ops</c>, so that
     /// gradients flow). Layers store it by <paramref name="name"/>: a model using it saves once the
     /// name is registered (<see cref="Register"/>) or in an open <see cref="CustomObjects.Scope"/>.

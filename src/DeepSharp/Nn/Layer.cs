@@ -66,13 +66,19 @@ public abstract partial class Layer
         if (IsBuilt)
         {
             if (BuiltInputShape != inputShape)
-                throw new ShapeMismatchException($"Layer '{Name}' was built for inputs {BuiltInputShape?.ToBatchString()} but got {inputShape.ToBatchString()}.");
+                throw new ShapeMismatchException($"Layer '{Name}' was built for inputs {BuiltInputShape?.ToBatchString()} but got {inputShape.ToBatchString()}." +
+                    (BuiltInputShape is { } built && LacksBatchAxis(built, inputShape)
+                        ? $" The first axis is the batch: a single sample {built} needs one, as shape {built.WithBatch(1)}." : ""));
             return;
         }
         OnBuild(inputShape);
         BuiltInputShape = inputShape;
         IsBuilt = true;
     }
+
+    /// <summary>Whether <paramref name="got"/> is <paramref name="built"/> without its first axis: one sample given without a batch axis.</summary>
+    private static bool LacksBatchAxis(Shape built, Shape got) =>
+        built.Rank == got.Rank + 1 && built.WithoutBatch() == got;
 
     /// <summary>Runs the layer on a batch, building it first if needed.</summary>
     public Tensor Call(Tensor x, bool training = false)

@@ -69,7 +69,8 @@ internal sealed partial class LayerGraph
         for (int i = 0; i < inputs.Count; i++)
         {
             if (inputs[i].Rank == 0 || inputs[i].Shape.WithoutBatch() != Inputs[i].Shape)
-                throw new ShapeMismatchException($"Model '{_modelName}' input '{Inputs[i].Layer.Name}' expects {Inputs[i].Shape.ToBatchString()}; got {inputs[i].Shape}.");
+                throw new ShapeMismatchException($"Model '{_modelName}' input '{Inputs[i].Layer.Name}' expects {Inputs[i].Shape.ToBatchString()}; got {inputs[i].Shape}." +
+                    (inputs[i].Shape == Inputs[i].Shape ? $" The first axis is the batch: a single sample needs one, as shape {Inputs[i].Shape.WithBatch(1)}." : ""));
             values[Inputs[i]] = inputs[i];
         }
         // Masks travel beside the values; a single-input call passes its input's mask on (merge layers drop

@@ -7,6 +7,12 @@ namespace DeepSharp.Training;
 public partial class Model
 {
     /// <summary>
+    /// Keras's <c>count_params()</c>: the number of weight values, trainable or not — <see cref="Summary"/>'s
+    /// "Total params". 0 before the model is built.
+    /// </summary>
+    public long CountParams() => Parameters.Sum(p => (long)p.Value.Size);
+
+    /// <summary>
     /// Copies of every weight of the model, in the order of <see cref="Parameters"/> (layer by layer,
     /// each layer's in its own order), as Keras's <c>model.get_weights()</c>; empty before the model
     /// is built. Changing a copy leaves the model as it is.

@@ -40,22 +40,44 @@ internal static class MarkdownExamples
 
     /// <summary>
     /// Fails naming the first block of <paramref name="page"/> (or of its <paramref name="section"/>) that is not in
-    /// <paramref name="testFile"/> (a path under tests/DeepSharp.Tests/).
+    /// <paramref name="testFile"/> (a path under tests/DeepSharp.Tests/). <paramref name="except"/> names a section
+    /// whose blocks another test file runs: they are left out here.
     /// </summary>
-    public static void AssertAllIn(string page, string testFile, int expectedBlocks, string? section = null)
+    public static void AssertAllIn(string page, string testFile, int expectedBlocks, string? section = null, string? except = null)
     {
         var source = Normalized(File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "tests", "DeepSharp.Tests", testFile)));
         var blocks = Blocks(page, section);
+        if (except is not null)
+        {
+            var excluded = Blocks(page, except).Select(b => string.Join('\n', Normalized(b))).ToHashSet();
+            blocks = blocks.Where(b => !excluded.Contains(string.Join('\n', Normalized(b)))).ToList();
+        }
         Assert.True(blocks.Count == expectedBlocks, $"docs/{page} has {blocks.Count} C# blocks; {testFile} runs {expectedBlocks}.");
         foreach (var block in blocks)
         {
-            var lines = Normalized(block);
-            Assert.True(lines.Length > 0, $"docs/{page} has an empty C# block.");
-            bool found = false;
-            for (int i = 0; i + lines.Length <= source.Length && !found; i++)
-                found = source.AsSpan(i, lines.Length).SequenceEqual(lines);
-            Assert.True(found, $"This example of docs/{page} is not in {testFile} as it stands:\n{string.Join('\n', block)}");
+            Assert.True(Normalized(block).Length > 0, $"docs/{page} has an empty C# block.");
+            Assert.True(IsIn(block, source), $"This example of docs/{page} is not in {testFile} as it stands:\n{string.Join('\n', block)}");
         }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="block"/>'s lines appear one after another in <paramref name="source"/> (trimmed,
+    /// blank lines aside). A block that starts with <c>using</c> directives, as a program does, matches a
+    /// file that has those directives at its top and the rest of the block, line for line, in a method.
+    /// </summary>
+    public static bool IsIn(IEnumerable<string> block, string[] source)
+    {
+        var lines = Normalized(block);
+        if (Contains(source, lines)) return true;
+        int usings = lines.TakeWhile(l => l.StartsWith("using ", StringComparison.Ordinal) && l.EndsWith(';') && !l.Contains('(')).Count();
+        return usings > 0 && lines.Take(usings).All(source.Contains) && Contains(source, lines[usings..]);
+    }
+
+    private static bool Contains(string[] source, string[] lines)
+    {
+        for (int i = 0; i + lines.Length <= source.Length; i++)
+            if (source.AsSpan(i, lines.Length).SequenceEqual(lines)) return true;
+        return false;
     }
 
     /// <summary>1 for "# ...", 2 for "## ...", ...; 0 for a line that is not a heading.</summary>
@@ -66,5 +88,5 @@ internal static class MarkdownExamples
         return n > 0 && n < line.Length && line[n] == ' ' ? n : 0;
     }
 
-    private static string[] Normalized(IEnumerable<string> lines) => lines.Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+    public static string[] Normalized(IEnumerable<string> lines) => lines.Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
 }

@@ -1,0 +1,45 @@
+namespace DeepSharp.Metrics;
+
+public abstract partial class Metric
+{
+    private static readonly (string[] Names, Func<Metric> Create)[] s_byName =
+    [
+        (["accuracy", "acc"], () => new Accuracy()),
+        (["binary_accuracy"], () => new BinaryAccuracy()),
+        (["categorical_accuracy"], () => new CategoricalAccuracy()),
+        (["sparse_categorical_accuracy"], () => new SparseCategoricalAccuracy()),
+        (["top_k_categorical_accuracy"], () => new TopKCategoricalAccuracy()),
+        (["precision"], () => new Precision()),
+        (["recall"], () => new Recall()),
+        (["auc"], () => new Auc()),
+        (["f1_score"], () => new F1Score()),
+        (["mean_squared_error", "mse"], () => new MeanSquaredError()),
+        (["mean_absolute_error", "mae"], () => new MeanAbsoluteError()),
+    ];
+
+    /// <summary>
+    /// A new metric with Keras's defaults from its Keras name, as <c>keras.metrics.get</c>: "accuracy" ("acc";
+    /// resolved by the loss as Keras does), "binary_accuracy", "categorical_accuracy",
+    /// "sparse_categorical_accuracy", "top_k_categorical_accuracy", "precision", "recall", "auc", "f1_score",
+    /// "mean_squared_error" ("mse"), "mean_absolute_error" ("mae"). Case and underscores are ignored. Logs
+    /// use the metric's <see cref="Name"/> ("mse" logs as mean_squared_error).
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is none of these; the message lists them.</exception>
+    public static Metric FromName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        string key = Key(name);
+        foreach (var (names, create) in s_byName)
+            if (names.Any(n => Key(n) == key)) return create();
+        throw new ArgumentException($"Unknown metric '{TerminalText.Escape(name)}'; known: {string.Join(", ", s_byName.SelectMany(m => m.Names))}. " +
+            "A metric of your own derives from Metric (docs/custom.md).", nameof(name));
+    }
+
+    /// <summary>
+    /// Keras's <c>metrics=["accuracy"]</c>: a name converts to <see cref="FromName"/>'s metric, so
+    /// <c>model.Compile("adam", "binary_crossentropy", ["accuracy", "auc"])</c> compiles.
+    /// </summary>
+    public static implicit operator Metric(string name) => FromName(name);
+
+    private static string Key(string name) => name.Replace("_", "", StringComparison.Ordinal).ToLowerInvariant();
+}

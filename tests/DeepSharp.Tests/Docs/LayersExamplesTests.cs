@@ -1,0 +1,267 @@
+using DeepSharp.Autograd;
+using DeepSharp.Losses;
+using DeepSharp.Nn;
+using DeepSharp.Nn.Constraints;
+using DeepSharp.Nn.Layers;
+using DeepSharp.Nn.Regularizers;
+using DeepSharp.Optimizers;
+using DeepSharp.Tensors;
+using DeepSharp.Training;
+
+namespace DeepSharp.Tests.Docs;
+
+/// <summary>
+/// The examples of docs/layers.md as the page shows them, each after the small tensors it assumes and followed
+/// by checks of the shapes its comments give; <see cref="EveryExampleOfThePageIsHere"/> keeps the page and this
+/// file the same (the audio front end's example is in SpeechDocTests.cs).
+/// </summary>
+public class LayersExamplesTests
+{
+    [Fact]
+    public void EveryExampleOfThePageIsHere() =>
+        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 14, except: "## Audio front end");
+
+    [Fact]
+    public void Layers()
+    {
+        var model = new Sequential(
+            new Rescaling(1f / 255, inputShape: [28, 28, 1]),
+            new Conv2D(32, 3, padding: Padding.Same, useBias: false),
+            new BatchNormalization(),
+            new ActivationLayer("relu"),
+            new AveragePooling2D(2),
+            new Conv2D(64, 3),
+            new GlobalAveragePooling2D(),
+            new Dense(10, Activation.Softmax));
+        model.Summary();
+
+        Assert.Equal(new Shape(1, 10), model.Predict(Tensor.Zeros(1, 28, 28, 1)).Shape);
+    }
+
+    [Fact]
+    public void EmbeddingLookup()
+    {
+        var tokens = Tensor.FromArray(new[] { 3, 1, 4, 1 }, 2, 2);   // (batch 2, 2 tokens)
+        var vectors = new Embedding(10, 8).Call(tokens);              // (2, 2, 8)
+        var flat = new Reshape([-1]).Call(vectors);                    // (2, 16)
+
+        Assert.Equal((new Shape(2, 2, 8), new Shape(2, 16)), (vectors.Shape, flat.Shape));
+    }
+
+    [Fact]
+    public void RegularizersAndConstraints()
+    {
+        var model = new Sequential(
+            new Conv2D(32, (3, 3), activation: Activation.Relu, kernelRegularizer: new L2(1e-4f),
+                kernelConstraint: new MaxNorm(3f, [0, 1, 2]), inputShape: [28, 28, 1]),
+            new Flatten(),
+            new Dense(10, Activation.Softmax, activityRegularizer: new L1(1e-5f)));
+
+        model.Compile(new Adam(), new CategoricalCrossentropy());
+        model.Fit(Tensor.RandomUniform(new Shape(4, 28, 28, 1)), Tensor.FromArray(new float[4 * 10], 4, 10), verbose: 0);
+        Assert.Contains(model.RegularizationLosses, l => l.Item() > 0);   // the kernel's L2 (activity penalties: those of the latest call with gradients)
+    }
+
+    [Fact]
+    public void ConvolutionVariants()
+    {
+        var input = Model.Input([32, 32, 3]);
+        var skip = new Conv2D(16, 3, padding: Padding.Same, activation: Activation.Relu).Call(input);
+        var down = new SeparableConv2D(32, 3, strides: 2, padding: Padding.Same, activation: Activation.Relu).Call(skip);  // (16, 16, 32)
+        var up = new Conv2DTranspose(16, 3, strides: 2, padding: Padding.Same).Call(down);                               // (32, 32, 16)
+        var output = new Conv2D(1, 1, activation: Activation.Sigmoid).Call(new Concatenate().Call(up, skip));
+        var unet = new Model(input, output);
+
+        Assert.Equal(new Shape(1, 32, 32, 1), unet.Predict(Tensor.Zeros(1, 32, 32, 3)).Shape);
+    }
+
+    [Fact]
+    public void TextClassifier()
+    {
+        RandomGenerator.SetGlobalSeed(5);
+        var tokens = Tensor.FromArray(Enumerable.Range(0, 10 * 80).Select(i => i % 80 < 60 ? 1 + i * 7 % 19_999 : 0).ToArray(), 10, 80);
+        var labels = Tensor.FromArray(Enumerable.Range(0, 10).Select(i => i % 2).ToArray(), 10);
+        // Text classifier: token ids (batch, 80), 0 = padding, vocabulary of 20,000.
+        var model = new Sequential(
+            new Embedding(20_000, 64, maskZero: true, inputShape: [80]),   // mask: 1 where the id is not 0
+            new Bidirectional(new Lstm(64, returnSequences: true, dropout: 0.2f)),
+            new Lstm(32, recurrentDropout: 0.2f),                           // skips the padded steps
+            new Dense(2, Activation.Softmax));
+        model.Compile(new Adam(), new SparseCategoricalCrossentropy());
+        model.Fit(tokens, labels, batchSize: 32, epochs: 3, validationSplit: 0.1f);
+        model.Summary();
+
+        Assert.Equal(new Shape(10, 2), model.Predict(tokens).Shape);
+    }
+
+    [Fact]
+    public void States()
+    {
+        var source = Tensor.RandomNormal(new Shape(2, 5, 3));
+        var target = Tensor.RandomNormal(new Shape(2, 4, 3));
+        var encoder = new Lstm(32, returnState: true);
+        var states = encoder.CallWithState(source);                  // [output, h, c]
+        var decoder = new Lstm(32, returnSequences: true, returnState: true);
+        var decoded = decoder.CallWithState(target, initialState: [states[1], states[2]]);
+
+        Assert.Equal(3, states.Count);
+        Assert.Equal((new Shape(2, 4, 32), new Shape(2, 32)), (decoded[0].Shape, decoded[1].Shape));
+    }
+
+    [Fact]
+    public void Attention()
+    {
+        var query = Tensor.RandomNormal(new Shape(2, 3, 8));
+        var value = Tensor.RandomNormal(new Shape(2, 5, 8));
+        var x = Tensor.RandomNormal(new Shape(2, 5, 8));
+        var mask = Tensor.Ones(2, 5, 5);
+        var mha = new MultiHeadAttention(numHeads: 4, keyDim: 16);
+        var y = mha.Call(query, value);                                          // (batch, Tq, dq)
+        var c = mha.Call(x, x, attentionMask: mask, useCausalMask: true);         // mask (batch, Tq, Tv), nonzero: may attend
+        var (output, scores) = mha.CallWithScores(query, value);                  // scores (batch, heads, Tq, Tv)
+
+        Assert.Equal((new Shape(2, 3, 8), new Shape(2, 5, 8)), (y.Shape, c.Shape));
+        Assert.Equal(new Shape(2, 4, 3, 5), scores.Shape);
+        Assert.Equal(y.ToArray(), output.ToArray());
+    }
+
+    [Fact]
+    public void DecoderOnlyModel()
+    {
+        RandomGenerator.SetGlobalSeed(6);
+        var text = Enumerable.Range(0, 2 * 33).Select(i => (i * 5) % 64).ToArray();
+        var batches = Enumerable.Range(0, 2).Select(b =>
+            (Tensor.FromArray(text.Skip(b * 33).Take(32).ToArray(), 1, 32), Tensor.FromArray(text.Skip(b * 33 + 1).Take(32).ToArray(), 1, 32)));
+        const int Vocabulary = 64, Context = 32;
+        var tokens = Model.Input([Context], name: "tokens", dtype: DType.Int32);
+        var x = new Embedding(Vocabulary, 64).Call(tokens);
+        x = new Add().Call(x, new PositionEmbedding(Context).Call(x));
+        x = new TransformerDecoderBlock(numHeads: 4, intermediateDim: 256, dropout: 0.1f).Call(x);
+        x = new TransformerDecoderBlock(numHeads: 4, intermediateDim: 256, dropout: 0.1f).Call(x);
+        var model = new Functional(tokens, new Dense(Vocabulary).Call(x), name: "char_gpt");
+
+        var optimizer = new Adam(3e-3f);
+        var parameters = model.TrainableParameters.ToArray();
+        foreach (var (inputs, targets) in batches)          // int32 (batch, Context): targets are inputs shifted by one
+        {
+            using var scope = Tensor.Scope();
+            var logits = Ops.Reshape(model.Call(inputs, training: true), -1, Vocabulary);
+            var loss = Ops.Mean(Ops.SparseSoftmaxCrossEntropy(logits, targets.View(-1)));
+            foreach (var p in parameters) p.Value.Grad?.Span.Clear();
+            loss.Backward();
+            optimizer.Apply(parameters);
+        }
+
+        // Generation: the prompt in one step, then one token per step; each step costs O(T).
+        var cache = new KvCache(Context);
+        var prompt = Tensor.FromArray(new[] { 7, 12, 3 }, 1, 3);   // (1, n) token ids
+        var next = model.Step(prompt, cache);                       // logits (1, n, Vocabulary)
+        for (int i = 0; i < 20 && cache.Length < Context; i++)
+        {
+            var last = next.Span.Slice((next.Shape[1] - 1) * Vocabulary, Vocabulary);      // logits of the newest position
+            int token = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(last);   // greedy
+            next = model.Step(Tensor.FromArray(new[] { token }, 1, 1), cache);   // (1, 1, Vocabulary)
+        }
+
+        Assert.Equal(new Shape(1, 1, Vocabulary), next.Shape);
+        Assert.Equal(3 + 20, cache.Length);
+    }
+
+    [Fact]
+    public void MasksInGraphs()
+    {
+        var query = Model.Input([10, 32]);
+        var mask = Model.Input([10, 10]);
+        var attended = new MultiHeadAttention(4, 8).Call(query, query, attentionMask: mask, useCausalMask: true);
+        var model = new Functional([query, mask], [new Dense(5).Call(attended)]);
+
+        Assert.Equal(["input_layer", "input_layer_1"], model.InputNames);
+    }
+
+    [Fact]
+    public void Activations()
+    {
+        var x = Tensor.FromArray([-2f, 3f], 2);
+        var hidden = new Dense(64, Activation.Gelu);
+        var act = new ActivationLayer("leaky_relu");
+        var y = Ops.LeakyRelu(x, negativeSlope: 0.1f);
+
+        Assert.Equal([-0.2f, 3f], y.ToArray());
+        Assert.Same(Activation.Gelu, hidden.Activation);
+        Assert.Equal("leaky_relu", act.Activation.Name);
+    }
+
+    [Fact]
+    public void Augmentation()
+    {
+        var augment = new Sequential(
+            new RandomFlip("horizontal", inputShape: [32, 32, 3]),
+            new RandomRotation(0.1f),                       // ±36°
+            new RandomTranslation(0.1f, 0.1f),
+            new RandomZoom((-0.2f, 0.2f), fillMode: FillMode.Constant));
+
+        var images = Tensor.RandomUniform(new Shape(2, 32, 32, 3));
+        Assert.Equal(images.ToArray(), augment.Predict(images).ToArray());   // the identity at inference
+    }
+
+    [Fact]
+    public void SequencesAndTimeDistributed()
+    {
+        var frames = new Sequential(
+            new TimeDistributed(new Conv2D(16, 3, activation: Activation.Relu), inputShape: [8, 32, 32, 3]),
+            new TimeDistributed(new GlobalAveragePooling2D()),   // (batch, 8, 16)
+            new SpatialDropout1D(0.2f),
+            new Conv1D(32, 3),
+            new LeakyRelu(),                                     // slope 0.3
+            new GlobalMaxPooling1D(),
+            new Dense(5, Activation.Softmax));
+
+        var seq2seq = new Sequential(
+            new Lstm(64, inputShape: [20, 8]),                  // encoder: (batch, 64)
+            new RepeatVector(10),                               // (batch, 10, 64)
+            new Lstm(64, returnSequences: true),
+            new TimeDistributed(new Dense(8)));
+
+        Assert.Equal(new Shape(1, 5), frames.Predict(Tensor.Zeros(1, 8, 32, 32, 3)).Shape);
+        Assert.Equal(new Shape(2, 10, 8), seq2seq.Predict(Tensor.Zeros(2, 20, 8)).Shape);
+    }
+
+    [Fact]
+    public void FunctionalApi()
+    {
+        RandomGenerator.SetGlobalSeed(8);
+        var images = Tensor.RandomUniform(new Shape(4, 28, 28, 1));
+        var labels = Tensor.FromArray([0, 3, 9, 1], 4);
+        var input = Model.Input([28, 28, 1]);
+        var x = new Conv2D(32, 3, padding: Padding.Same, activation: Activation.Relu).Call(input);
+        var y = new Conv2D(32, 3, padding: Padding.Same).Call(new BatchNormalization().Call(x));
+        var residual = new ActivationLayer("relu").Call(new Add().Call(x, y));
+        var output = new Dense(10, Activation.Softmax).Call(new GlobalAveragePooling2D().Call(residual));
+        var model = new Model(input, output, name: "resnet_block");
+        model.Compile(new Adam(), new SparseCategoricalCrossentropy());
+        model.Fit(images, labels, epochs: 3);
+        model.Summary();   // adds Keras's "Connected to" column: add ← conv2d[0][0], conv2d_1[0][0]
+
+        Assert.Equal("resnet_block", model.Name);
+        string summary = model.Summary(_ => { });
+        Assert.Contains("Connected to", summary);
+        Assert.Matches(@"add \(Add\) .* conv2d\[0\]\[0\] .*\n.* conv2d_1\[0\]\[0\]", summary);
+    }
+
+    [Fact]
+    public void SeveralInputs()
+    {
+        var xa = Tensor.RandomNormal(new Shape(6, 4));
+        var xb = Tensor.RandomNormal(new Shape(6, 3));
+        var target = Tensor.RandomNormal(new Shape(6, 1));
+        var a = Model.Input([4], name: "a");
+        var b = Model.Input([3], name: "b");
+        var merged = new Concatenate().Call(new Dense(6).Call(a), b);
+        var twoInputs = new Model([a, b], [new Dense(1).Call(merged)]);
+        IReadOnlyList<Tensor> outputs = twoInputs.Call([xa, xb], training: true);
+        twoInputs.Compile(new Adam(), new MeanSquaredError());
+        twoInputs.Fit([xa, xb], [target], epochs: 5);
+
+        Assert.Equal(new Shape(6, 1), outputs[0].Shape);
+    }
+}
