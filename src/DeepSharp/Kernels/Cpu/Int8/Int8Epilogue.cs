@@ -45,28 +45,50 @@ internal static unsafe class Int8Epilogue
     public static void ToBytesStrided(int* acc, int rows, int n, int stride, int zeroPoint, int* columnSums, float* scales, float* bias, bool relu, float outScale, int outZero, byte* y)
     {
         int vectorEnd = Avx512F.IsSupported ? n / 16 * 16 : 0;
-        var zp = Vector512.Create(zeroPoint);
+        if (vectorEnd > 0) ToBytes512(acc, rows, vectorEnd, stride, zeroPoint, columnSums, scales, bias, relu, outScale, outZero, y);
+        for (int r = 0; r < rows; r++, acc += stride, y += stride)
+            for (int j = vectorEnd; j < n; j++)
+                y[j] = Int8Quantize.One(One(acc[j], zeroPoint, columnSums[j], scales[j], bias == null ? 0f : bias[j], bias != null, relu), outScale, outZero);
+    }
+
+    /// <summary>
+    /// The first <paramref name="n"/> (a multiple of 16) channels, 16 at a time: each group's
+    /// constants (zero point × column sums, scales, bias) loaded once for all the rows.
+    /// </summary>
+    /// <remarks>
+    /// The float steps are those of <see cref="One"/> and <see cref="Int8Quantize.One"/>; three are
+    /// written with other instructions that give the same byte: ReLU as <c>vmaxps(v, 0)</c>
+    /// (x86's max returns its second operand when the first is NaN or both are zeros, so NaN and
+    /// −0 give +0, as <c>v &gt; 0 ? v : 0</c> does), the clamp to [0, 255] as <c>vmaxps(q, 0)</c>
+    /// (NaN → 0), truncation to int32 and an unsigned saturating narrowing to bytes
+    /// (<c>vpmovusdb</c>: q ≥ 0 is an integer here, and anything ≥ 255, including 2³¹ and beyond,
+    /// which truncates to 0x80000000, becomes 255). Only the bias's absence changes a sign of zero
+    /// (v + 0 is +0 for v = −0), which no byte sees: the zero is ReLU-ed, divided and rounded to ±0,
+    /// and the zero point added.
+    /// </remarks>
+    private static void ToBytes512(int* acc, int rows, int n, int stride, int zeroPoint, int* columnSums, float* scales, float* bias, bool relu, float outScale, int outZero, byte* y)
+    {
         var s = Vector512.Create(outScale);
         // 1/scale when it is a normal float (the rounding proof below needs it), else every lane divides.
         float reciprocal = 1f / outScale;
         var inverse = Vector512.Create(float.IsNormal(reciprocal) ? reciprocal : float.NaN);
         var z = Vector512.Create((float)outZero);
-        var top = Vector512.Create(255f);
-        for (int r = 0; r < rows; r++, acc += stride, y += stride)
+        var zp = Vector512.Create(zeroPoint);
+        var zero = Vector512<float>.Zero;
+        for (int j = 0; j < n; j += 16)
         {
-            int j = 0;
-            for (; j < vectorEnd; j += 16)
+            var offset = zp * Vector512.Load(columnSums + j);
+            var scale = Vector512.Load(scales + j);
+            var shift = bias == null ? zero : Vector512.Load(bias + j);
+            int* a = acc + j;
+            byte* dst = y + j;
+            for (int r = 0; r < rows; r++, a += stride, dst += stride)
             {
-                var v = Vector512.ConvertToSingle(Vector512.Load(acc + j) - zp * Vector512.Load(columnSums + j)) * Vector512.Load(scales + j);
-                if (bias != null) v += Vector512.Load(bias + j);
-                if (relu) v = Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), v, Vector512<float>.Zero);
-                v = RoundQuotient(v, s, inverse) + z;
-                var low = Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), v, Vector512<float>.Zero);
-                v = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(v, top), top, low);
-                Avx512F.ConvertToVector128Byte(Avx512F.ConvertToVector512Int32WithTruncation(v)).Store(y + j);
+                var v = Vector512.ConvertToSingle(Vector512.Load(a) - offset) * scale + shift;
+                if (relu) v = Avx512F.Max(v, zero);
+                v = Avx512F.Max(RoundQuotient(v, s, inverse) + z, zero);
+                Avx512F.ConvertToVector128ByteWithSaturation(Avx512F.ConvertToVector512Int32WithTruncation(v).AsUInt32()).Store(dst);
             }
-            for (; j < n; j++)
-                y[j] = Int8Quantize.One(One(acc[j], zeroPoint, columnSums[j], scales[j], bias == null ? 0f : bias[j], bias != null, relu), outScale, outZero);
         }
     }
 

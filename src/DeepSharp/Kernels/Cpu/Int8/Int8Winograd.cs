@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -145,6 +146,7 @@ internal static unsafe class Int8Winograd
         (int)Math.Max(1, ProductBudget / ((long)Int8WinogradWeights.Positions * tilesW * uw.Tiles * Int8Weights.TileN));
 
     /// <summary>The first <paramref name="count"/> lanes of <paramref name="v"/> at <paramref name="y"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(Vector512<int> v, int* y, int count)
     {
         if (count == Int8Weights.TileN)
@@ -152,6 +154,11 @@ internal static unsafe class Int8Winograd
             v.Store(y);
             return;
         }
+        StorePart(v, y, count);
+    }
+
+    private static void StorePart(Vector512<int> v, int* y, int count)
+    {
         int* tmp = stackalloc int[Int8Weights.TileN];
         v.Store(tmp);
         for (int j = 0; j < count; j++) y[j] = tmp[j];
@@ -202,9 +209,10 @@ internal static unsafe class Int8Winograd
         for (; i < padded; i++) // fewer tiles than one call sums: the rest zeros
             for (int p = 0; p < Int8WinogradWeights.Positions; p++)
                 new Span<int>(v + p * vPosition + (long)i * vStride, vStride).Clear();
-        int nt = uw.Tiles, ldm = nt * Int8Weights.TileN, uStride = nt * Int8Weights.TileN * 2;
-        long mPosition = (long)padded * ldm;
-        int* m = Int8Scratch.Ints(Int8Scratch.WinogradProducts, Int8WinogradWeights.Positions * mPosition);
+        // The products tile by tile (a tile's 16 positions together, as the output transform reads them).
+        int nt = uw.Tiles, channels = nt * Int8Weights.TileN, ldm = Int8WinogradWeights.Positions * channels, uStride = nt * Int8Weights.TileN * 2;
+        long mPosition = channels;
+        int* m = Int8Scratch.Ints(Int8Scratch.WinogradProducts, (long)padded * ldm);
         for (int p = 0; p < Int8WinogradWeights.Positions; p++)
         {
             short* up = u + (long)p * pairs * uStride;
