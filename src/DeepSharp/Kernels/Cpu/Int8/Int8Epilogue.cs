@@ -103,19 +103,27 @@ internal static unsafe class Int8Epilogue
     /// d = 0.5 − |t − Round(t)| (exact in float for |t| &lt; 2²³), exceeds |t|·2⁻²¹, no half-integer
     /// lies between t and fl(v/s) or on either, so both round to the same integer. When |t| ≥ 1024
     /// both quotients are beyond ±1000 with the same sign, so adding a zero point in [0, 255] and
-    /// clamping to [0, 255] gives the same byte whichever integer each rounds to. Every other lane
-    /// (and NaN, since its comparisons fail) takes the division. Checked against the division over
-    /// all rounding boundaries by the kernel checks.
+    /// clamping to [0, 255] gives the same byte whichever integer each rounds to: t is clamped to
+    /// ±1024 first (an integer, half a unit from every half-integer, so it passes the test above and
+    /// is returned as it is). Every other lane (and NaN, which the clamp keeps and whose comparisons
+    /// fail) takes the division. Checked against the division over all rounding boundaries by the kernel checks.
     /// </remarks>
     internal static Vector512<float> RoundQuotient(Vector512<float> v, Vector512<float> s, Vector512<float> r)
     {
-        var t = v * r;
+        var t = ClampToThousand(v * r);
         var rounded = Vector512.Round(t);
-        var size = Vector512.Abs(t);
         var distance = Vector512.Create(0.5f) - Vector512.Abs(t - rounded);
-        var safe = Vector512.GreaterThan(distance, size * Vector512.Create(1f / (1 << 21))) | Vector512.GreaterThanOrEqual(size, Vector512.Create(1024f));
-        if (safe.ExtractMostSignificantBits() == 0xFFFF) return rounded;
-        return Vector512.ConditionalSelect(safe, rounded, Vector512.Round(v / s));
+        var margin = Vector512.Abs(t) * Vector512.Create(1f / (1 << 21));
+        if (Vector512.GreaterThanAll(distance, margin)) return rounded;
+        return Vector512.ConditionalSelect(Vector512.GreaterThan(distance, margin), rounded, Vector512.Round(v / s));
+    }
+
+    /// <summary>t clamped to [−1024, 1024], NaN kept (x86's max and min return their second operand, t, when it is NaN).</summary>
+    private static Vector512<float> ClampToThousand(Vector512<float> t)
+    {
+        var limit = Vector512.Create(1024f);
+        if (Avx512F.IsSupported) return Avx512F.Min(limit, Avx512F.Max(-limit, t));
+        return Vector512.ConditionalSelect(Vector512.GreaterThan(t, limit), limit, Vector512.ConditionalSelect(Vector512.LessThan(t, -limit), -limit, t));
     }
 
     /// <summary>One output (the naive twin uses this too).</summary>
