@@ -17,10 +17,10 @@ public static class Int8WinogradChecks
 {
     private static readonly (int B, int H, int W, int C, int F, bool Same)[] Shapes =
     [
-        (1, 13, 13, 32, 64, false), (2, 13, 13, 32, 64, true), (1, 12, 12, 8, 16, false), (1, 9, 7, 17, 17, false),
-        (2, 6, 5, 33, 65, true), (1, 3, 3, 8, 1, false), (1, 4, 4, 9, 31, false), (3, 5, 11, 40, 48, true),
-        (1, 14, 3, 64, 20, false), (1, 1, 1, 11, 5, true), (1, 30, 30, 16, 130, true), (1, 40, 40, 8, 16, true),
-        (2, 8, 9, 63, 7, false), (0, 5, 5, 16, 16, false),
+        (1, 13, 13, 32, 64, false), (2, 13, 13, 32, 64, true), (1, 12, 12, 32, 64, false), (1, 9, 7, 33, 65, false),
+        (2, 6, 5, 47, 80, true), (1, 3, 3, 32, 64, false), (1, 4, 4, 35, 79, false), (1, 5, 11, 40, 96, true),
+        (1, 14, 3, 64, 64, false), (1, 1, 1, 32, 64, true), (1, 24, 24, 32, 130, true), (1, 20, 20, 32, 64, true),
+        (2, 8, 9, 63, 64, false), (0, 5, 5, 32, 64, false),
     ];
 
     public static unsafe void WinogradConvMatchesTwin()
@@ -63,8 +63,8 @@ public static class Int8WinogradChecks
         // rows; other pools take the convolution's bytes and pool them.
         (int B, int H, int W, int C, int F, bool Same, int P, int S)[] cases =
         [
-            (2, 13, 13, 32, 64, false, 2, 2), (1, 12, 10, 9, 17, false, 2, 2), (2, 7, 9, 33, 40, true, 2, 2), (1, 4, 4, 8, 16, false, 2, 2),
-            (1, 11, 11, 16, 32, true, 3, 2), (2, 9, 9, 24, 33, false, 2, 1), (1, 3, 3, 8, 16, false, 2, 2),
+            (2, 13, 13, 32, 64, false, 2, 2), (1, 12, 10, 33, 65, false, 2, 2), (2, 7, 9, 40, 64, true, 2, 2), (1, 4, 4, 32, 64, false, 2, 2),
+            (1, 11, 11, 32, 64, true, 3, 2), (2, 9, 9, 48, 70, false, 2, 1), (1, 3, 3, 32, 64, false, 2, 2), (1, 22, 22, 32, 64, false, 2, 2),
         ];
         int seed = 7500;
         foreach (var c in cases)
@@ -99,30 +99,31 @@ public static class Int8WinogradChecks
         // Every input 0 or 255 (zero points 0 and 255, so Same padding reads the other extreme),
         // every weight 127, −128 or alternating in sign, up to MaxInC channels: the largest |V|,
         // |U| and sums the bound allows. The interior sums are known in closed form too.
-        foreach (int channels in new[] { 8, 9, 255, Int8Winograd.MaxInC })
+        foreach (int channels in new[] { 32, 33, 255, Int8Winograd.MaxInC })
             foreach (byte input in new byte[] { 255, 0 })
                 foreach (sbyte weight in new sbyte[] { 127, -128, 0 })
                 {
-                    var g = Conv2DGeometry.Create(1, 5, 4, channels, 17, 3, 3, 1, 1, true);
+                    const int f = 65;
+                    var g = Conv2DGeometry.Create(1, 5, 4, channels, f, 3, 3, 1, 1, true);
                     int k = 9 * channels;
                     var q = new byte[g.InputLength];
                     Array.Fill(q, input);
-                    var w = new sbyte[k * 17];
-                    for (int i = 0; i < w.Length; i++) w[i] = weight != 0 ? weight : (sbyte)(i / 17 % 2 == 0 ? 127 : -128);
+                    var w = new sbyte[k * f];
+                    for (int i = 0; i < w.Length; i++) w[i] = weight != 0 ? weight : (sbyte)(i / f % 2 == 0 ? 127 : -128);
                     int zeroPoint = 255 - input;
-                    var output = new Int8Output(1f, zeroPoint, Enumerable.Repeat(1f, 17).ToArray(), null, false);
+                    var output = new Int8Output(1f, zeroPoint, Enumerable.Repeat(1f, f).ToArray(), null, false);
                     var expected = new float[g.OutputLength];
                     NaiveInt8.Conv2D(g, q, w, output, expected);
                     if (weight != 0)
                     {
                         // Output pixel (1, 1) sees no padding: Σ (input − zero point) · weight over 9 · Cin taps.
                         float interior = (float)((long)(input - zeroPoint) * weight * 9 * channels);
-                        if (expected[(1 * g.OutW + 1) * 17] != interior)
-                            throw new CheckFailedException($"Int8 Winograd extremes: the twin gives {expected[(1 * g.OutW + 1) * 17]}, expected {interior}");
+                        if (expected[(1 * g.OutW + 1) * f] != interior)
+                            throw new CheckFailedException($"Int8 Winograd extremes: the twin gives {expected[(1 * g.OutW + 1) * f]}, expected {interior}");
                     }
                     foreach (var path in Int8Paths.Supported())
                     {
-                        var packed = Int8Weights.Pack(w, k, 17, path);
+                        var packed = Int8Weights.Pack(w, k, f, path);
                         ExpectWinograd(g, packed, $"extremes Cin={channels}");
                         var actual = new float[g.OutputLength];
                         fixed (byte* pq = q)
@@ -169,29 +170,32 @@ public static class Int8WinogradChecks
 
     public static void WinogradAppliesOnlyWhereItIsExact()
     {
-        var w = Int8Weights.Pack(new sbyte[9 * 16 * 4], 9 * 16, 4, Int8Paths.Best);
+        var w = Int8Weights.Pack(new sbyte[9 * 32 * 64], 9 * 32, 64, Int8Paths.Best);
+        var plain = Conv2DGeometry.Create(1, 8, 8, 32, 64, 3, 3, 1, 1, false);
         bool wide = Avx512BW.IsSupported && Int8Paths.Best is Int8Path.Vnni256 or Int8Path.MultiplyAdd512;
-        if (Int8Winograd.Applies(Conv2DGeometry.Create(1, 8, 8, 16, 4, 3, 3, 1, 1, false), w) != wide)
-            throw new CheckFailedException($"Int8 Winograd: Applies should be {wide} for a 3×3 stride-1 convolution over 16 channels on {Int8Paths.Best}");
+        if (Int8Winograd.Applies(plain, w) != wide)
+            throw new CheckFailedException($"Int8 Winograd: Applies should be {wide} for a 3×3 stride-1 convolution 32 → 64 channels on {Int8Paths.Best}");
         foreach (var (g, why) in new[]
         {
-            (Conv2DGeometry.Create(1, 8, 8, 16, 4, 3, 3, 2, 2, false), "stride 2"),
-            (Conv2DGeometry.Create(1, 8, 8, 16, 4, 3, 3, 1, 1, false, 2, 2), "dilation 2"),
-            (Conv2DGeometry.Create(1, 8, 8, 16, 4, 3, 3, 1, 1, false) with { InC = Int8Winograd.MinInC - 1 }, "too few input channels"),
-            (Conv2DGeometry.Create(1, 8, 8, 16, 4, 3, 3, 1, 1, false) with { InC = Int8Winograd.MaxInC + 1 }, "sums beyond int32"),
+            (Conv2DGeometry.Create(1, 8, 8, 32, 64, 3, 3, 2, 2, false), "stride 2"),
+            (Conv2DGeometry.Create(1, 8, 8, 32, 64, 3, 3, 1, 1, false, 2, 2), "dilation 2"),
+            (plain with { InC = Int8Winograd.MinInC - 1 }, "too few input channels"),
+            (plain with { OutC = Int8Winograd.MinOutC - 1 }, "too few output channels"),
+            (plain with { InC = Int8Winograd.MaxInC + 1 }, "sums beyond int32"),
         })
             if (Int8Winograd.Applies(g, w)) throw new CheckFailedException($"Int8 Winograd applies despite {why}");
-        var five = Int8Weights.Pack(new sbyte[25 * 16 * 4], 25 * 16, 4, Int8Paths.Best);
-        if (Int8Winograd.Applies(Conv2DGeometry.Create(1, 8, 8, 16, 4, 5, 5, 1, 1, false), five))
+        var five = Int8Weights.Pack(new sbyte[25 * 32 * 64], 25 * 32, 64, Int8Paths.Best);
+        if (Int8Winograd.Applies(Conv2DGeometry.Create(1, 8, 8, 32, 64, 5, 5, 1, 1, false), five))
             throw new CheckFailedException("Int8 Winograd applies to a 5×5 kernel");
-        if (Int8Winograd.Applies(Conv2DGeometry.Create(1, 8, 8, 16, 4, 3, 3, 1, 1, false), Int8Weights.Pack(new sbyte[9 * 16 * 4], 9 * 16, 4, Int8Path.Scalar)))
+        if (Int8Winograd.Applies(plain, Int8Weights.Pack(new sbyte[9 * 32 * 64], 9 * 32, 64, Int8Path.Scalar)))
             throw new CheckFailedException("Int8 Winograd applies to the scalar path's weights");
     }
 
     /// <summary>Fails when a convolution meant for the Winograd kernel would take the direct one on a CPU and path that run it.</summary>
     private static void ExpectWinograd(in Conv2DGeometry g, Int8Weights w, string context)
     {
-        bool should = Avx512BW.IsSupported && w.Path is Int8Path.Vnni256 or Int8Path.MultiplyAdd512 && g.InC >= Int8Winograd.MinInC;
+        bool should = Avx512BW.IsSupported && w.Path is Int8Path.Vnni256 or Int8Path.MultiplyAdd512
+            && g.InC >= Int8Winograd.MinInC && g.OutC >= Int8Winograd.MinOutC;
         if (Int8Winograd.Applies(g, w) != should)
             throw new CheckFailedException($"Int8 Winograd {w.Path} {context}: Applies is {!should}, expected {should}");
     }

@@ -35,8 +35,17 @@ namespace DeepSharp.Kernels.Cpu.Int8;
 /// </remarks>
 internal static unsafe class Int8Winograd
 {
-    /// <summary>The fewest input channels for which the transforms pay (fewer take the direct kernels).</summary>
-    public const int MinInC = 8;
+    /// <summary>
+    /// The fewest input channels for which the transforms pay (fewer take the direct kernels). One
+    /// thread, 13×13 input, 2×2 pool (bench q's second convolution and its neighbours, shared
+    /// machine): 32 → 64 channels 1.40× the direct VNNI kernel's speed, 33 → 64 1.20×, 48 → 64 1.10×,
+    /// 64 → 64 1.54×, 32 → 64 on 28×28 1.14×; 32 → 32 even (the 16-channel product kernel loads a
+    /// vector per multiply); 8 and 16 → 32 3× slower (channels short of 32 go through a byte-copied block).
+    /// </summary>
+    public const int MinInC = 32;
+
+    /// <summary>The fewest output channels for which the transforms pay (see <see cref="MinInC"/>).</summary>
+    public const int MinOutC = 64;
 
     /// <summary>The most input channels whose sums 4Y fit an int32: 36 · 255 · 128 · Cin &lt; 2³¹.</summary>
     public const int MaxInC = 1827;
@@ -50,13 +59,13 @@ internal static unsafe class Int8Winograd
 
     /// <summary>
     /// Whether the convolution runs here: 3×3, stride 1, no dilation, <see cref="MinInC"/> to
-    /// <see cref="MaxInC"/> input channels, AVX-512BW, and weights packed for a fast path (VNNI or
+    /// <see cref="MaxInC"/> input channels, at least <see cref="MinOutC"/> output channels, AVX-512BW, and weights packed for a fast path (VNNI or
     /// 512-bit <c>vpmaddwd</c>: the paths <see cref="Int8Paths.Best"/> gives where AVX-512BW is).
     /// </summary>
     public static bool Applies(in Conv2DGeometry g, Int8Weights w) =>
         Avx512BW.IsSupported && w.Path is Int8Path.Vnni256 or Int8Path.MultiplyAdd512
         && g.KernelH == 3 && g.KernelW == 3 && g.StrideH == 1 && g.StrideW == 1 && g.DilationH == 1 && g.DilationW == 1
-        && g.InC >= MinInC && g.InC <= MaxInC && g.OutH > 0 && g.OutW > 0;
+        && g.InC >= MinInC && g.InC <= MaxInC && g.OutC >= MinOutC && g.OutH > 0 && g.OutW > 0;
 
     /// <summary>Whether a pool after the convolution is the 2×2, stride-2 one whose windows are the tiles.</summary>
     public static bool PoolsTiles(in Pool2DGeometry pool) =>
@@ -200,7 +209,7 @@ internal static unsafe class Int8Winograd
     private static Block Products(in Conv2DGeometry g, Framed frame, Int8WinogradWeights uw, short* u, int th0, int th1, int tilesW)
     {
         int c = g.InC, tiles = (th1 - th0) * tilesW;
-        int rows = tiles % 6 == 0 || tiles > 30 ? 6 : tiles % 5 == 0 ? 5 : tiles % 4 == 0 ? 4 : 6;
+        int rows = TilesPerCall(tiles);
         int padded = Math.Max(tiles, rows);
         int pairs = uw.Pairs, vStride = (pairs + 15) / 16 * 16; // ints (channel pairs) per tile, channels rounded up to 32
         long vPosition = (long)padded * vStride;
@@ -234,6 +243,17 @@ internal static unsafe class Int8Winograd
             }
         }
         return new Block(m, mPosition, ldm);
+    }
+
+    /// <summary>4, 5 or 6 tiles per product call, whichever sums the fewest rows twice (the last call overlaps), the larger on a tie.</summary>
+    private static int TilesPerCall(int tiles)
+    {
+        int best = 6;
+        for (int rows = 5; rows >= 4; rows--)
+            if (Calls(tiles, rows) * rows < Calls(tiles, best) * best) best = rows;
+        return best;
+
+        static int Calls(int tiles, int rows) => (Math.Max(tiles, rows) + rows - 1) / rows;
     }
 
     private static void Multiply<TRows>(int* v, int vStride, int pairs, short* u, int uStride, int* m, int ldm, int nt) where TRows : struct, ITileRows
