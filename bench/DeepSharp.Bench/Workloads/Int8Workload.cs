@@ -27,6 +27,12 @@ internal static class Int8Workload
         bench.Section($"(q) int8 inference, seed CNN: {o.Reps} timed rounds after 1 warm-up");
         var replies = bench.Runner.Alternate(_ => $"int8 min={o.MinSeconds}", o.Reps + 1);
         var ds = replies[0].Skip(1).ToList();
+        var direct = Stats.Of(ds.Select(r => 1e6 * r.Get("cpu-conv2-direct")).ToList());
+        var winograd = Stats.Of(ds.Select(r => 1e6 * r.Get("cpu-conv2-winograd")).ToList());
+        bench.Log($"convnet 13x13x32 -> 64 conv + 2x2 pool, u8, one thread: CPU µs per image: direct VNNI {direct.Median:F2}, integer Winograd {winograd.Median:F2}");
+        bench.Table.Add(new ResultRow("(q) int8", "convnet conv 2 + pool, one thread: integer Winograd CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false, [winograd],
+            NoRatio: true, Verdict: $"direct/Winograd {direct.Median / winograd.Median:F2}x"));
+        bench.Table.Add(new ResultRow("(q) int8", "convnet conv 2 + pool, one thread: direct VNNI CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false, [direct], NoRatio: true));
         foreach (int batch in Batches)
         {
             var f = Stats.Of(ds.Select(r => batch / r.Get($"float{batch}")).ToList());
@@ -79,6 +85,7 @@ internal static class Int8Workload
         var convnet = Convnet();
         var convnetQuantized = Quantization.Quantize(convnet, side.XTrain.SliceRows(0, 1000));
         var reply = new Reply();
+        (reply["cpu-conv2-direct"], reply["cpu-conv2-winograd"]) = ConvnetSecondConv(min);
         foreach (int batch in Batches)
         {
             var x = side.XTest.SliceRows(0, batch);
@@ -107,6 +114,50 @@ internal static class Int8Workload
             }
         }
         return reply;
+    }
+
+    /// <summary>
+    /// The convnet's 13×13×32 → 64 convolution with its 2×2 pool, u8 to u8, image by image on this
+    /// thread: process CPU seconds per image of the direct VNNI kernel (windows read in place) and
+    /// of the integer Winograd F(2×2, 3×3), interleaved over 256 images (NaN where a kernel does not run here).
+    /// </summary>
+    private static unsafe (double Direct, double Winograd) ConvnetSecondConv(double min)
+    {
+        var g = Kernels.Cpu.Conv2DGeometry.Create(1, 13, 13, 32, 64, 3, 3, 1, 1, false);
+        var pool = Kernels.Cpu.Pool2DGeometry.Create(1, 11, 11, 64, 2, 2, 2, 2, false);
+        const int images = 256;
+        var rng = new Random(16);
+        var q = new byte[images * g.InputLength];
+        rng.NextBytes(q);
+        var w = new sbyte[9 * 32 * 64];
+        for (int i = 0; i < w.Length; i++) w[i] = (sbyte)rng.Next(-127, 128);
+        var packed = Kernels.Cpu.Int8.Int8Weights.Pack(w, w.Length / 64, 64, Kernels.Cpu.Int8.Int8Paths.Best);
+        var scales = Enumerable.Range(0, 64).Select(i => 1e-4f * (1 + i % 7)).ToArray();
+        var output = new Kernels.Cpu.Int8.Int8Output(0.02f, 3, scales, new float[64], true);
+        var y = new byte[images * pool.OutputLength];
+        bool direct = Kernels.Cpu.Int8.Int8ImplicitConv.Applies(g, packed), winograd = Kernels.Cpu.Int8.Int8Winograd.Applies(g, packed);
+        double directCpu = double.NaN, winogradCpu = double.NaN;
+        fixed (byte* pq = q)
+        fixed (byte* py = y)
+        {
+            byte* input = pq, pooled = py;
+            for (int round = 0; round < 3; round++)
+            {
+                if (direct)
+                    directCpu = Math.Min(round == 0 ? double.MaxValue : directCpu, Measure(() =>
+                    {
+                        for (int b = 0; b < images; b++)
+                            Kernels.Cpu.Int8.Int8ImplicitConv.ImagePooled(g, pool, input + b * g.InputLength, packed, output, 0.05f, 0, pooled + b * pool.OutputLength);
+                    }, min).Cpu / images);
+                if (winograd)
+                    winogradCpu = Math.Min(round == 0 ? double.MaxValue : winogradCpu, Measure(() =>
+                    {
+                        for (int b = 0; b < images; b++)
+                            Kernels.Cpu.Int8.Int8Winograd.ImagePooled(g, pool, input + b * g.InputLength, packed, output, 0.05f, 0, pooled + b * pool.OutputLength, 0, pool.OutH);
+                    }, min).Cpu / images);
+            }
+        }
+        return (directCpu, winogradCpu);
     }
 
     /// <summary>The convnet of docs/benchmarks.md (conv 32, pool, conv 64, pool, Dropout, Dense 10), glorot-initialised from a fixed seed.</summary>

@@ -51,7 +51,7 @@ internal static unsafe class Int8Conv2D
     private static void Run(in Conv2DGeometry g, byte* q, Int8Weights w, Int8Output output, Int8Destination y)
     {
         int pixels = g.Batch * g.OutH * g.OutW;
-        if (Int8ImplicitConv.Applies(g, w))
+        if (Int8Winograd.Applies(g, w) || Int8ImplicitConv.Applies(g, w))
         {
             WorkerPool.Shared.For(g.Batch, new Images(g, q, w, output, y), (long)pixels * w.K * w.N / 4);
             return;
@@ -71,8 +71,12 @@ internal static unsafe class Int8Conv2D
 
     private sealed class Images(Conv2DGeometry g, byte* q, Int8Weights w, Int8Output output, Int8Destination y) : IParallelBody
     {
-        public void Execute(int b) =>
-            Int8ImplicitConv.Image(g, q + (long)b * g.InH * g.InW * g.InC, w, output, y, (long)b * g.OutH * g.OutW);
+        public void Execute(int b)
+        {
+            byte* image = q + (long)b * g.InH * g.InW * g.InC;
+            if (Int8Winograd.Applies(g, w)) Int8Winograd.Image(g, image, w, output, y, (long)b * g.OutH * g.OutW);
+            else Int8ImplicitConv.Image(g, image, w, output, y, (long)b * g.OutH * g.OutW);
+        }
     }
 
     /// <summary>Output pixels p0..p0+rows−1 on the calling thread: gather, multiply, requantize.</summary>

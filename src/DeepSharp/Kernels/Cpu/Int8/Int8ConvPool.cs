@@ -21,7 +21,7 @@ internal static unsafe class Int8ConvPool
     /// </remarks>
     /// <exception cref="ArgumentException">The geometries or weights do not fit together.</exception>
     public static void Forward(in Conv2DGeometry conv, in Pool2DGeometry pool, byte* q, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y) =>
-        Forward(conv, pool, q, w, output, scale, zeroPoint, y, PartsPerImage(conv, w));
+        Forward(conv, pool, q, w, output, scale, zeroPoint, y, PartsPerImage(conv, pool, w));
 
     /// <summary>The same with each image cut into <paramref name="parts"/> work items (≥ 1; for tests).</summary>
     /// <exception cref="ArgumentException">The geometries or weights do not fit together.</exception>
@@ -39,7 +39,7 @@ internal static unsafe class Int8ConvPool
         output.Check(w.N);
         Int8Destination.ToBytes(y, scale, zeroPoint); // checks the grid
         if (conv.Batch == 0 || pool.OutputLength == 0) return;
-        if (!Int8ImplicitConv.Applies(conv, w)) parts = 1;
+        if (!Splits(conv, pool, w)) parts = 1;
         var body = new Images(conv, pool, q, w, output, scale, zeroPoint, y, parts);
         WorkerPool.Shared.For(conv.Batch * parts, body, (long)conv.OutputLength * w.K / 4);
     }
@@ -49,13 +49,20 @@ internal static unsafe class Int8ConvPool
     /// smaller than it and one image's convolution is large enough to pay for waking a worker,
     /// framing the image twice and waiting at the end: <see cref="SplitWork"/>.
     /// </summary>
-    private static int PartsPerImage(in Conv2DGeometry conv, Int8Weights w)
+    private static int PartsPerImage(in Conv2DGeometry conv, in Pool2DGeometry pool, Int8Weights w)
     {
         int threads = WorkerPool.Shared.ThreadCount;
-        if (conv.Batch >= threads || !Int8ImplicitConv.Applies(conv, w)) return 1;
+        if (conv.Batch >= threads || !Splits(conv, pool, w)) return 1;
         long perImage = (long)conv.OutH * conv.OutW * conv.OutC * w.K / 4;
         return perImage >= SplitWork ? threads : 1;
     }
+
+    /// <summary>
+    /// Whether an image can be cut into parts: the Winograd kernel with the 2×2 pool of its tiles
+    /// (cut by pool rows), or the windows read in place (<see cref="Int8ImplicitConv.ImagePooled"/>).
+    /// </summary>
+    private static bool Splits(in Conv2DGeometry conv, in Pool2DGeometry pool, Int8Weights w) =>
+        Int8Winograd.Applies(conv, w) ? Int8Winograd.PoolsTiles(pool) : Int8ImplicitConv.Applies(conv, w);
 
     /// <summary>
     /// One image's work (multiply-adds / 4) from which it is cut into parts. Measured on the shared
@@ -74,7 +81,14 @@ internal static unsafe class Int8ConvPool
             var onePool = pool with { Batch = 1 };
             byte* input = q + (long)b * conv.InH * conv.InW * conv.InC;
             byte* pooled = y + (long)b * pool.OutH * pool.OutW * pool.Channels;
-            if (Int8ImplicitConv.Applies(one, w))
+            if (Int8Winograd.Applies(one, w) && Int8Winograd.PoolsTiles(onePool))
+            {
+                int part = item % parts;
+                Int8Winograd.ImagePooled(one, onePool, input, w, output, scale, zeroPoint, pooled,
+                    (int)((long)onePool.OutH * part / parts), (int)((long)onePool.OutH * (part + 1) / parts));
+                return;
+            }
+            if (Int8ImplicitConv.Applies(one, w) && !Int8Winograd.Applies(one, w))
             {
                 Int8ImplicitConv.ImagePooled(one, onePool, input, w, output, scale, zeroPoint, pooled, item % parts, parts);
                 return;
@@ -82,8 +96,11 @@ internal static unsafe class Int8ConvPool
             byte* image = Int8Scratch.Bytes(Int8Scratch.ConvOutput, one.OutputLength);
             var destination = Int8Destination.ToBytes(image, scale, zeroPoint);
             int pixels = one.OutH * one.OutW;
-            for (int p0 = 0; p0 < pixels; p0 += Int8Gemm.RowBlock)
-                Int8Conv2D.Block(one, input, w, output, destination, p0, Math.Min(Int8Gemm.RowBlock, pixels - p0));
+            if (Int8Winograd.Applies(one, w))
+                Int8Winograd.Image(one, input, w, output, destination, 0);
+            else
+                for (int p0 = 0; p0 < pixels; p0 += Int8Gemm.RowBlock)
+                    Int8Conv2D.Block(one, input, w, output, destination, p0, Math.Min(Int8Gemm.RowBlock, pixels - p0));
             for (int row = 0; row < onePool.OutH; row++) Int8MaxPool.Row(onePool, image, pooled, row);
         }
     }

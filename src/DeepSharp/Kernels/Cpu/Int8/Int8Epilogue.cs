@@ -45,28 +45,50 @@ internal static unsafe class Int8Epilogue
     public static void ToBytesStrided(int* acc, int rows, int n, int stride, int zeroPoint, int* columnSums, float* scales, float* bias, bool relu, float outScale, int outZero, byte* y)
     {
         int vectorEnd = Avx512F.IsSupported ? n / 16 * 16 : 0;
-        var zp = Vector512.Create(zeroPoint);
+        if (vectorEnd > 0) ToBytes512(acc, rows, vectorEnd, stride, zeroPoint, columnSums, scales, bias, relu, outScale, outZero, y);
+        for (int r = 0; r < rows; r++, acc += stride, y += stride)
+            for (int j = vectorEnd; j < n; j++)
+                y[j] = Int8Quantize.One(One(acc[j], zeroPoint, columnSums[j], scales[j], bias == null ? 0f : bias[j], bias != null, relu), outScale, outZero);
+    }
+
+    /// <summary>
+    /// The first <paramref name="n"/> (a multiple of 16) channels, 16 at a time: each group's
+    /// constants (zero point × column sums, scales, bias) loaded once for all the rows.
+    /// </summary>
+    /// <remarks>
+    /// The float steps are those of <see cref="One"/> and <see cref="Int8Quantize.One"/>; three are
+    /// written with other instructions that give the same byte: ReLU as <c>vmaxps(v, 0)</c>
+    /// (x86's max returns its second operand when the first is NaN or both are zeros, so NaN and
+    /// −0 give +0, as <c>v &gt; 0 ? v : 0</c> does), the clamp to [0, 255] as <c>vmaxps(q, 0)</c>
+    /// (NaN → 0), truncation to int32 and an unsigned saturating narrowing to bytes
+    /// (<c>vpmovusdb</c>: q ≥ 0 is an integer here, and anything ≥ 255, including 2³¹ and beyond,
+    /// which truncates to 0x80000000, becomes 255). Only the bias's absence changes a sign of zero
+    /// (v + 0 is +0 for v = −0), which no byte sees: the zero is ReLU-ed, divided and rounded to ±0,
+    /// and the zero point added.
+    /// </remarks>
+    private static void ToBytes512(int* acc, int rows, int n, int stride, int zeroPoint, int* columnSums, float* scales, float* bias, bool relu, float outScale, int outZero, byte* y)
+    {
         var s = Vector512.Create(outScale);
         // 1/scale when it is a normal float (the rounding proof below needs it), else every lane divides.
         float reciprocal = 1f / outScale;
         var inverse = Vector512.Create(float.IsNormal(reciprocal) ? reciprocal : float.NaN);
         var z = Vector512.Create((float)outZero);
-        var top = Vector512.Create(255f);
-        for (int r = 0; r < rows; r++, acc += stride, y += stride)
+        var zp = Vector512.Create(zeroPoint);
+        var zero = Vector512<float>.Zero;
+        for (int j = 0; j < n; j += 16)
         {
-            int j = 0;
-            for (; j < vectorEnd; j += 16)
+            var offset = zp * Vector512.Load(columnSums + j);
+            var scale = Vector512.Load(scales + j);
+            var shift = bias == null ? zero : Vector512.Load(bias + j);
+            int* a = acc + j;
+            byte* dst = y + j;
+            for (int r = 0; r < rows; r++, a += stride, dst += stride)
             {
-                var v = Vector512.ConvertToSingle(Vector512.Load(acc + j) - zp * Vector512.Load(columnSums + j)) * Vector512.Load(scales + j);
-                if (bias != null) v += Vector512.Load(bias + j);
-                if (relu) v = Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), v, Vector512<float>.Zero);
-                v = RoundQuotient(v, s, inverse) + z;
-                var low = Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), v, Vector512<float>.Zero);
-                v = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(v, top), top, low);
-                Avx512F.ConvertToVector128Byte(Avx512F.ConvertToVector512Int32WithTruncation(v)).Store(y + j);
+                var v = Vector512.ConvertToSingle(Vector512.Load(a) - offset) * scale + shift;
+                if (relu) v = Avx512F.Max(v, zero);
+                v = Avx512F.Max(RoundQuotient(v, s, inverse) + z, zero);
+                Avx512F.ConvertToVector128ByteWithSaturation(Avx512F.ConvertToVector512Int32WithTruncation(v).AsUInt32()).Store(dst);
             }
-            for (; j < n; j++)
-                y[j] = Int8Quantize.One(One(acc[j], zeroPoint, columnSums[j], scales[j], bias == null ? 0f : bias[j], bias != null, relu), outScale, outZero);
         }
     }
 
@@ -81,19 +103,27 @@ internal static unsafe class Int8Epilogue
     /// d = 0.5 − |t − Round(t)| (exact in float for |t| &lt; 2²³), exceeds |t|·2⁻²¹, no half-integer
     /// lies between t and fl(v/s) or on either, so both round to the same integer. When |t| ≥ 1024
     /// both quotients are beyond ±1000 with the same sign, so adding a zero point in [0, 255] and
-    /// clamping to [0, 255] gives the same byte whichever integer each rounds to. Every other lane
-    /// (and NaN, since its comparisons fail) takes the division. Checked against the division over
-    /// all rounding boundaries by the kernel checks.
+    /// clamping to [0, 255] gives the same byte whichever integer each rounds to: t is clamped to
+    /// ±1024 first (an integer, half a unit from every half-integer, so it passes the test above and
+    /// is returned as it is). Every other lane (and NaN, which the clamp keeps and whose comparisons
+    /// fail) takes the division. Checked against the division over all rounding boundaries by the kernel checks.
     /// </remarks>
     internal static Vector512<float> RoundQuotient(Vector512<float> v, Vector512<float> s, Vector512<float> r)
     {
-        var t = v * r;
+        var t = ClampToThousand(v * r);
         var rounded = Vector512.Round(t);
-        var size = Vector512.Abs(t);
         var distance = Vector512.Create(0.5f) - Vector512.Abs(t - rounded);
-        var safe = Vector512.GreaterThan(distance, size * Vector512.Create(1f / (1 << 21))) | Vector512.GreaterThanOrEqual(size, Vector512.Create(1024f));
-        if (safe.ExtractMostSignificantBits() == 0xFFFF) return rounded;
-        return Vector512.ConditionalSelect(safe, rounded, Vector512.Round(v / s));
+        var margin = Vector512.Abs(t) * Vector512.Create(1f / (1 << 21));
+        if (Vector512.GreaterThanAll(distance, margin)) return rounded;
+        return Vector512.ConditionalSelect(Vector512.GreaterThan(distance, margin), rounded, Vector512.Round(v / s));
+    }
+
+    /// <summary>t clamped to [−1024, 1024], NaN kept (x86's max and min return their second operand, t, when it is NaN).</summary>
+    private static Vector512<float> ClampToThousand(Vector512<float> t)
+    {
+        var limit = Vector512.Create(1024f);
+        if (Avx512F.IsSupported) return Avx512F.Min(limit, Avx512F.Max(-limit, t));
+        return Vector512.ConditionalSelect(Vector512.GreaterThan(t, limit), limit, Vector512.ConditionalSelect(Vector512.LessThan(t, -limit), -limit, t));
     }
 
     /// <summary>One output (the naive twin uses this too).</summary>

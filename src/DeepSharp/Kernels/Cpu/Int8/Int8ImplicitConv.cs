@@ -220,7 +220,7 @@ internal static unsafe class Int8ImplicitConv
     }
 
     /// <summary>The image in a frameH × frameW frame at (PadTop, PadLeft), the rest and 4 bytes after it the zero point.</summary>
-    private static void Frame(in Conv2DGeometry g, byte* image, byte zeroPoint, byte* frame, int frameW, int frameH)
+    internal static void Frame(in Conv2DGeometry g, byte* image, byte zeroPoint, byte* frame, int frameW, int frameH)
     {
         int c = g.InC;
         long frameBytes = (long)frameH * frameW * c;

@@ -8,7 +8,8 @@ namespace DeepSharp.Kernels.Cpu.Int8;
 /// </summary>
 internal static unsafe class Int8Scratch
 {
-    public const int PackedA = 0, Im2Col = 1, Accumulators = 2, QuantizedInput = 3, PooledSums = 4, ChainA = 5, ChainB = 6, ConvOutput = 7, PaddedImage = 8, Offsets = 9, Slots = 10;
+    public const int PackedA = 0, Im2Col = 1, Accumulators = 2, QuantizedInput = 3, PooledSums = 4, ChainA = 5, ChainB = 6, ConvOutput = 7, PaddedImage = 8, Offsets = 9,
+        WinogradInput = 10, WinogradProducts = 11, Slots = 12;
 
     public static byte* Bytes(int slot, long length) => Buffers<byte>.Get(slot, length);
     public static short* Shorts(int slot, long length) => Buffers<short>.Get(slot, length);

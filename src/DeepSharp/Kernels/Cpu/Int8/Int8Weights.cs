@@ -70,6 +70,21 @@ internal sealed class Int8Weights
         return made;
     }
 
+    private Int8WinogradWeights? _winograd;
+
+    /// <summary>
+    /// The same kernel, a 3×3 one over <paramref name="inC"/> input channels, transformed for
+    /// <see cref="Int8Winograd"/>. Made once and kept.
+    /// </summary>
+    /// <exception cref="ArgumentException">K is not 9 · <paramref name="inC"/>.</exception>
+    public Int8WinogradWeights WinogradF23(int inC)
+    {
+        if (_winograd is { } made && made.InC == inC) return made;
+        made = Int8WinogradWeights.Transform(this, inC);
+        _winograd = made;
+        return made;
+    }
+
     /// <summary>The row-major (K, N) matrix this was packed from.</summary>
     public sbyte[] Unpacked()
     {
