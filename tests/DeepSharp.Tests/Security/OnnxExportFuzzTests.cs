@@ -1,3 +1,4 @@
+using DeepSharp.Tensors;
 using DeepSharp.Tests.Data;
 using DeepSharp.Training;
 using Xunit.Abstractions;
