@@ -85,7 +85,7 @@ public sealed class TrainingCurves
             var info = new FileInfo(path);
             if (!info.Exists) throw new FileAccessException(path, $"No history file at {path}.");
             if (info.Length > MaxFileBytes) throw new DataFormatException($"{path}: {info.Length} bytes is more than a history file may hold ({MaxFileBytes}).");
-            bytes = File.ReadAllBytes(path);
+            bytes = BoundedFile.ReadAllBytes(path, MaxFileBytes, "History file"); // a pipe or device is refused; nothing past the length is read
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -42,6 +42,10 @@ internal static class JsonInputs
         {
             throw Bad($"the body is not valid JSON: {FirstLine(e.Message)}");
         }
+        catch (InvalidOperationException e) // a string that is not valid Unicode once read (a lone surrogate "\ud800"), in a key or a value
+        {
+            throw Bad($"the body holds a string that is not valid Unicode: {FirstLine(e.Message)}");
+        }
     }
 
     /// <summary>An array of inputs of <paramref name="shape"/> (each flat or nested), the reader on its StartArray; <paramref name="what"/> names it in errors.</summary>

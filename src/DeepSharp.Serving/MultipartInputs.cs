@@ -132,6 +132,10 @@ internal static class MultipartInputs
         {
             throw Bad($"{what} is not valid JSON: {JsonInputs.FirstLine(e.Message)}");
         }
+        catch (InvalidOperationException e) // a string that is not valid Unicode once read (a lone surrogate "\ud800")
+        {
+            throw Bad($"{what} holds a string that is not valid Unicode: {JsonInputs.FirstLine(e.Message)}");
+        }
         catch (BadRequestException e) when (!e.Message.StartsWith(what, StringComparison.Ordinal))
         {
             throw new BadRequestException(e.StatusCode, $"{what}: {e.Message}"); // "input 0, value 2: ..." of which part

@@ -30,7 +30,7 @@ internal sealed record TextRequest(IReadOnlyList<string> Texts, int? MaxLength, 
                 reader.Skip();
             }
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException) // InvalidOperationException: a key that is not valid Unicode ("\ud800")
         {
             // Not valid JSON: the inputs parser says where.
         }

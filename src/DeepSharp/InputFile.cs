@@ -13,11 +13,13 @@ internal static class InputFile
     /// <summary>
     /// Opens <paramref name="path"/> and runs <paramref name="read"/> on it; a system error while opening or
     /// reading becomes a <see cref="FileAccessException"/> (DeepSharp's own exceptions pass unchanged).
-    /// The stream is seekable (a pipe or other non-regular file is refused), so its length can be trusted.
+    /// A pipe, a device or a socket is refused before it is opened (<see cref="SpecialFile"/>: opening a FIFO
+    /// blocks, /dev/zero reports a length of 0 and never ends), so the stream's length can be trusted.
     /// </summary>
     public static T Read<T>(string path, Func<FileStream, T> read)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        SpecialFile.Refuse(path);
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
@@ -46,6 +48,7 @@ internal static class InputFile
     /// <summary>Runs <paramref name="action"/> (which reads <paramref name="path"/>, a file or folder); a system error becomes a <see cref="FileAccessException"/>.</summary>
     public static T Wrap<T>(string path, Func<T> action)
     {
+        SpecialFile.Refuse(path);
         try
         {
             return action();

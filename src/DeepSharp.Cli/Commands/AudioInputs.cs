@@ -30,6 +30,8 @@ internal static class AudioInputs
             throw new DeepSharpException($"predict reads .wav files for models that take (None, samples) or (None, samples, 1) of at most {MaxSamples} samples; this model takes {shape.ToBatchString()}.");
         int samples = shape[0];
         int rate = model.Layers[0] is MelSpectrogram mel ? (int)MathF.Round(mel.SamplingRate) : 16000;
+        if (rate < 1 || rate > WavFile.MaxSampleRate)
+            throw new DeepSharpException($"predict resamples .wav files to the model's rate; this model's {model.Layers[0].Name} takes {rate} Hz, outside [1, {WavFile.MaxSampleRate}].");
         string[] files = File.Exists(input) || !Directory.Exists(input)
             ? [input]
             : [.. Directory.GetFiles(input, "*.wav").Order(StringComparer.Ordinal)];
@@ -41,7 +43,7 @@ internal static class AudioInputs
             for (int i = 0; i < chunk.Length; i++)
             {
                 var audio = WavFile.Read(chunk[i]);
-                var signal = AudioResampler.Resample(audio.Samples, audio.SampleRate, rate);
+                var signal = AudioResampler.Resample(audio.Samples, audio.SampleRate, rate, samples); // only what the model takes
                 signal.AsSpan(0, Math.Min(signal.Length, samples)).CopyTo(data.AsSpan((int)((long)i * samples), samples));
             }
             yield return (chunk.Select(f => Path.GetFileName(f)).ToArray(), Tensor.Wrap(data, shape.WithBatch(chunk.Length)));

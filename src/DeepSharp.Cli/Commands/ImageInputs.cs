@@ -123,6 +123,7 @@ internal static class ImageInputs
 
     private static bool IsPng(string path)
     {
+        BoundedFile.ThrowIfNotRegular(path); // a FIFO would block the open
         using var file = File.OpenRead(path);
         Span<byte> start = stackalloc byte[8];
         int read = file.ReadAtLeast(start, 8, throwOnEndOfStream: false);

@@ -66,11 +66,14 @@ internal static class ServeCommand
         return 0;
     }
 
+    /// <summary>The largest labels file read (16 MiB: a label per line for a million classes).</summary>
+    private const long MaxLabelsBytes = 16L << 20;
+
     private static IReadOnlyList<string>? ReadLabels(FileInfo? file)
     {
         if (file is null) return null;
         if (!file.Exists) throw new FileAccessException(file.FullName, $"Labels file '{file.FullName}' does not exist.");
-        var lines = File.ReadAllLines(file.FullName);
+        var lines = BoundedFile.ReadAllText(file.FullName, MaxLabelsBytes, "Labels file").Split(["\r\n", "\r", "\n"], StringSplitOptions.None);
         int count = lines.Length;
         while (count > 0 && string.IsNullOrWhiteSpace(lines[count - 1])) count--; // a trailing newline is not a class
         return lines[..count].Select(l => l.Trim()).ToArray();

@@ -41,7 +41,7 @@ internal static class SpamEncoderFolder
             var info = new FileInfo(path);
             if (info.Length > MaxVocabularyBytes)
                 throw new DataFormatException($"Vocabulary '{path}' is {info.Length} bytes; at most {MaxVocabularyBytes} are read.");
-            text = File.ReadAllText(path);
+            text = BoundedFile.ReadAllText(path, MaxVocabularyBytes, "Vocabulary");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

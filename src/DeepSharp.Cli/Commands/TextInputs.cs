@@ -42,7 +42,7 @@ internal static class TextInputs
             var info = new FileInfo(path);
             if (!info.Exists) throw new FileAccessException(path, $"Text file '{path}' does not exist.");
             if (info.Length > MaxBytes) throw new FileAccessException(path, $"Text file '{path}' is {info.Length} bytes; predict reads at most {MaxBytes}.");
-            return File.ReadAllText(path);
+            return BoundedFile.ReadAllText(path, MaxBytes, "Text file"); // never past its length: /dev/zero says 0 bytes and never ends
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -55,24 +55,23 @@ internal static class UserData
 
     private static (Tensor X, int[] Labels) Csv(string xPath, string? yPath, Shape inputShape)
     {
-        var rows = ReadCsv(xPath);
+        var table = ReadCsv(xPath);
         int size = inputShape.Size;
-        int width = rows.Count == 0 ? 0 : rows[0].Length;
-        int values = yPath is null ? width - 1 : width;
+        int values = yPath is null ? table.Width - 1 : table.Width;
         CheckSize(xPath, values, $"rows of {values} values{(yPath is null ? " and a label" : "")}", inputShape);
-        var x = new float[(long)rows.Count * size];
-        for (int i = 0; i < rows.Count; i++) rows[i].AsSpan(0, size).CopyTo(x.AsSpan(i * size, size));
+        var x = new float[(long)table.Rows * size];
+        for (int i = 0; i < table.Rows; i++) table.Row(i)[..size].CopyTo(x.AsSpan(i * size, size));
         int[] labels;
         if (yPath is not null)
         {
-            labels = UserLabels.Read(yPath, rows.Count, xPath);
+            labels = UserLabels.Read(yPath, table.Rows, xPath);
         }
         else
         {
-            labels = new int[rows.Count];
-            for (int i = 0; i < rows.Count; i++) labels[i] = UserLabels.ClassIndex(rows[i][width - 1], $"CSV file '{xPath}': row {i + 1}'s label");
+            labels = new int[table.Rows];
+            for (int i = 0; i < table.Rows; i++) labels[i] = UserLabels.ClassIndex(table.Row(i)[^1], $"CSV file '{xPath}': row {i + 1}'s label");
         }
-        return (Tensor.Wrap(x, inputShape.WithBatch(rows.Count)), labels);
+        return (Tensor.Wrap(x, inputShape.WithBatch(table.Rows)), labels);
     }
 
     private static void CheckSize(string path, long values, string holds, Shape inputShape)
@@ -81,32 +80,85 @@ internal static class UserData
             throw new DeepSharpException($"'{path}' holds {holds}; the model takes inputs {inputShape.ToBatchString()}, {inputShape.Size} values a sample.");
     }
 
-    /// <summary>Rows of numbers, all of the same width; a first row that does not parse is a header.</summary>
-    internal static List<float[]> ReadCsv(string path)
+    /// <summary>The longest CSV line read, in characters (16 Mi: a row of millions of values).</summary>
+    public const int MaxLineChars = 1 << 24;
+
+    /// <summary>
+    /// Rows of finite numbers, all of the same width, in one flat array; a first line that does not parse is a header.
+    /// A pipe or device is refused before it is opened, a line is at most <see cref="MaxLineChars"/> characters, and
+    /// no array is made per row or per cell (a 1 GiB file of one-value rows took 20 bytes of memory per byte of text,
+    /// a file of one 1 GiB line more than a string can hold).
+    /// </summary>
+    internal static CsvTable ReadCsv(string path)
     {
+        BoundedFile.ThrowIfNotRegular(path, "CSV file");
         if (new FileInfo(path).Length > MaxCsvBytes)
             throw new DataFormatException($"CSV file '{path}': larger than {MaxCsvBytes} bytes.");
-        var rows = new List<float[]>();
-        int lineNumber = 0;
-        foreach (var line in File.ReadLines(path))
+        var values = new float[256];
+        int count = 0, width = -1, rows = 0, lineNumber = 0;
+        var line = new char[256];
+        using var reader = new StreamReader(path, System.Text.Encoding.UTF8);
+        int length;
+        while ((length = ReadLine(reader, ref line, path, lineNumber + 1)) >= 0)
         {
             lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            var cells = line.Split(',');
-            var row = new float[cells.Length];
+            var text = line.AsSpan(0, length);
+            if (text.IsWhiteSpace()) continue;
+            int start = count, cells = 0;
             bool numbers = true;
-            for (int j = 0; j < cells.Length && numbers; j++)
-                numbers = float.TryParse(cells[j].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out row[j]);
+            foreach (var range in text.Split(','))
+            {
+                var cell = text[range].Trim();
+                if (!float.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out float value))
+                {
+                    numbers = false;
+                    break;
+                }
+                if (!float.IsFinite(value))
+                    throw new DataFormatException($"CSV file '{path}': line {lineNumber}, value {cells + 1} is '{cell}'; only finite float32 numbers are read.");
+                if (count == values.Length) Array.Resize(ref values, (int)Math.Min(Array.MaxLength, 2L * values.Length));
+                values[count++] = value;
+                cells++;
+            }
             if (!numbers)
             {
+                count = start;
                 if (lineNumber == 1) continue; // a header
                 throw new DataFormatException($"CSV file '{path}': line {lineNumber} is not all numbers.");
             }
-            if (rows.Count > 0 && row.Length != rows[0].Length)
-                throw new DataFormatException($"CSV file '{path}': line {lineNumber} holds {row.Length} values, the first row {rows[0].Length}.");
-            rows.Add(row);
+            if (width >= 0 && cells != width)
+                throw new DataFormatException($"CSV file '{path}': line {lineNumber} holds {cells} values, the first row {width}.");
+            width = cells;
+            rows++;
         }
-        if (rows.Count == 0) throw new DataFormatException($"CSV file '{path}': holds no rows of numbers.");
-        return rows;
+        if (rows == 0) throw new DataFormatException($"CSV file '{path}': holds no rows of numbers.");
+        return new CsvTable(values, rows, width);
     }
+
+    /// <summary>The length of the next line (ended by \n, \r\n or \r) read into <paramref name="line"/> (grown as needed); -1 at the end of the file.</summary>
+    private static int ReadLine(StreamReader reader, ref char[] line, string path, int number)
+    {
+        int length = 0, c;
+        while ((c = reader.Read()) >= 0)
+        {
+            if (c == '\n') return length;
+            if (c == '\r')
+            {
+                if (reader.Peek() == '\n') reader.Read();
+                return length;
+            }
+            if (length == MaxLineChars)
+                throw new DataFormatException($"CSV file '{path}': line {number} is longer than {MaxLineChars} characters.");
+            if (length == line.Length) Array.Resize(ref line, Math.Min(MaxLineChars, 2 * line.Length));
+            line[length++] = (char)c;
+        }
+        return length > 0 ? length : -1;
+    }
+}
+
+/// <summary>The rows of a CSV file: <paramref name="Rows"/> rows of <paramref name="Width"/> values each, row after row at the start of <paramref name="Values"/>.</summary>
+internal sealed record CsvTable(float[] Values, int Rows, int Width)
+{
+    /// <summary>The values of row <paramref name="index"/>.</summary>
+    public ReadOnlySpan<float> Row(int index) => Values.AsSpan(index * Width, Width);
 }

@@ -18,6 +18,7 @@ internal static class UserLabels
     /// <summary>.npy when the file starts with \x93NUMPY, idx when with 00 00 08 NN or a gzip stream (1F 8B), CSV otherwise.</summary>
     public static Format FormatOf(string path)
     {
+        BoundedFile.ThrowIfNotRegular(path); // a FIFO would block here, /dev/zero read forever as CSV
         Span<byte> head = stackalloc byte[6];
         using var file = File.OpenRead(path);
         int n = file.ReadAtLeast(head, 6, throwOnEndOfStream: false);
@@ -42,7 +43,7 @@ internal static class UserLabels
 
     /// <summary><paramref name="value"/> as a class index: a whole number that fits an int.</summary>
     public static int ClassIndex(float value, string what) =>
-        value == MathF.Round(value) && value is >= int.MinValue and <= int.MaxValue ? (int)value
+        value == MathF.Round(value) && value is >= -2147483648f and < 2147483648f ? (int)value // (float)int.MaxValue is 2^31, which no int holds
         : throw new DataFormatException($"{what} is {value.ToString(CultureInfo.InvariantCulture)}, expected a class index.");
 
     private static int[] Npy(string path)
@@ -86,14 +87,11 @@ internal static class UserLabels
 
     private static int[] Csv(string path)
     {
-        var rows = UserData.ReadCsv(path);
-        var labels = new int[rows.Count];
-        for (int i = 0; i < rows.Count; i++)
-        {
-            if (rows[i].Length != 1)
-                throw new DataFormatException($"CSV file '{path}': row {i + 1} holds {rows[i].Length} values, expected one label.");
-            labels[i] = ClassIndex(rows[i][0], $"CSV file '{path}': row {i + 1}'s label");
-        }
+        var table = UserData.ReadCsv(path);
+        if (table.Width != 1)
+            throw new DataFormatException($"CSV file '{path}': row 1 holds {table.Width} values, expected one label.");
+        var labels = new int[table.Rows];
+        for (int i = 0; i < table.Rows; i++) labels[i] = ClassIndex(table.Values[i], $"CSV file '{path}': row {i + 1}'s label");
         return labels;
     }
 }

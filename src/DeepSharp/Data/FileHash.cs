@@ -7,6 +7,7 @@ internal static class FileHash
 {
     public static string Sha256Hex(string path)
     {
+        SpecialFile.Refuse(path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }

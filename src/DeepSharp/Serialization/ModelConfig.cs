@@ -23,6 +23,20 @@ public static class ModelConfig
     /// <summary>The most layer calls (inbound nodes) a Functional config may make, shared layers' repeated calls included.</summary>
     public const int MaxLayerCalls = 20_000;
 
+    /// <summary>
+    /// The most values one layer's output may hold per sample: 2^28 (1 GiB of float32; a GPT-2 sized model's logits
+    /// over 2,048 positions hold 103 million). A model file of 792 bytes (a RepeatVector of 2^28) made one Predict
+    /// allocate 8.6 GB; such a file is now refused when it loads, naming the layer.
+    /// </summary>
+    public const long MaxLayerOutputElements = 1L << 28;
+
+    /// <summary>
+    /// The most weight elements <c>Model.FromJson</c> creates for an architecture without weights: 2^30 (a billion
+    /// parameters, 4 GiB of float32). A model file's weights are bounded by the file itself; a JSON text of a few hundred
+    /// bytes could ask for a Dense layer of 2^30 units on 4 inputs, 16 GB.
+    /// </summary>
+    public const long MaxFreshWeights = 1L << 30;
+
     /// <summary>The most JSON values a model config may hold (100 per layer at <see cref="MaxLayers"/>); see docs/files.md.</summary>
     public const int MaxJsonValues = JsonLimits.MaxValues;
 

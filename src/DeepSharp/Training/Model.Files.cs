@@ -116,6 +116,7 @@ public partial class Model
         }
         if (!model.IsBuilt)
             throw new DataFormatException($"Model file '{path}': the model config gives no input shape (build_input_shape).");
+        CheckOutputSizes(model, $"Model file '{path}'");
         ModelWeights.Load(model.Parameters, file, path);
         if (file.Metadata.TryGetValue(ModelFileFormat.TextVectorizerKey, out var vectorizer))
             model.TextVectorizer = ReadTextVectorizer(model, vectorizer, path);
@@ -150,6 +151,21 @@ public partial class Model
             ? OnnxExporter.Export(Name, graph.Nodes, graph.Inputs, graph.Outputs)
             : OnnxExporter.Export(Name, Layers, Layers[0].BuiltInputShape!.Value);
         AtomicFile.WriteAllBytes(path, bytes);
+    }
+
+    /// <summary>Refuses a model file whose layers' outputs would hold more than <see cref="ModelConfig.MaxLayerOutputElements"/> values per sample.</summary>
+    private static void CheckOutputSizes(Model model, string what)
+    {
+        var shapes = model.LayerGraph?.LayerOutputShapeLists() ?? model.LayerOutputShapes().Select(s => (IReadOnlyList<Shape>)[s]).ToArray();
+        for (int i = 0; i < shapes.Count && i < model.Layers.Count; i++)
+            foreach (var shape in shapes[i])
+            {
+                long size = 1;
+                foreach (int d in shape.Dims) size = Math.Min(long.MaxValue / 2, size * Math.Max(d, 1));
+                if (size > ModelConfig.MaxLayerOutputElements)
+                    throw new DataFormatException($"{what}: layer '{model.Layers[i].Name}' outputs {shape} per sample, {size} values; " +
+                        $"DeepSharp loads at most {ModelConfig.MaxLayerOutputElements} per layer (ModelConfig.MaxLayerOutputElements).");
+            }
     }
 
     /// <summary>The text vectorizer of a model file, once its sequence length fits the model's input (T) when both are fixed.</summary>

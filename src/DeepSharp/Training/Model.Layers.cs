@@ -48,12 +48,15 @@ public partial class Model
         var (className, config) = ModelConfig.ReadTop(json, source);
         try
         {
-            return className switch
+            using var budget = new WeightBudget(ModelConfig.MaxFreshWeights); // fresh weights: the text bounds nothing
+            Model model = className switch
             {
                 "Sequential" => BuildSequential(ModelConfig.Parse(className, config, source), source),
                 "Functional" => Functional.FromConfig(config),
                 _ => throw new DataFormatException($"Model JSON: model class '{TerminalText.Escape(className)}' is unknown; known: Sequential, Functional."),
             };
+            if (model.IsBuilt) CheckOutputSizes(model, "Model JSON");
+            return model;
         }
         catch (DeepSharpException e) when (e is not DataFormatException)
         {

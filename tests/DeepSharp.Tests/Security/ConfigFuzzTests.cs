@@ -35,7 +35,7 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
     public void Dispose() => _folder.Dispose();
 
     /// <summary>Small models that together hold every registered layer type.</summary>
-    private static readonly Dictionary<string, Func<Model>> s_models = new()
+    internal static readonly Dictionary<string, Func<Model>> s_models = new()
     {
         ["images"] = () => new Sequential(
             new Rescaling(1f / 255, 0.5f, inputShape: [6, 6, 2]), new RandomFlip(seed: 1), new RandomRotation(0.1f, seed: 2),
@@ -175,7 +175,7 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>One to three mutations of config fields: mostly inside layer configs, sometimes anywhere in the model config.</summary>
-    private static string MutateConfig(Random random, string json)
+    internal static string MutateConfig(Random random, string json)
     {
         var root = JsonNode.Parse(json)!;
         var layerFields = new List<(JsonNode Parent, object Key)>();

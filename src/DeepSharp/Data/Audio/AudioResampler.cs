@@ -13,13 +13,27 @@ public static class AudioResampler
     public const int ZeroCrossings = 16;
 
     /// <summary>The signal resampled from <paramref name="fromRate"/> to <paramref name="toRate"/> Hz (a copy when the rates agree).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A rate is outside [1, <see cref="WavFile.MaxSampleRate"/>].</exception>
-    public static float[] Resample(ReadOnlySpan<float> x, int fromRate, int toRate)
+    /// <exception cref="ArgumentOutOfRangeException">A rate is outside [1, <see cref="WavFile.MaxSampleRate"/>], or the output would exceed <see cref="Array.MaxLength"/> samples (use the overload with a maximum length).</exception>
+    public static float[] Resample(ReadOnlySpan<float> x, int fromRate, int toRate) => Resample(x, fromRate, toRate, int.MaxValue);
+
+    /// <summary>
+    /// The first <paramref name="maxLength"/> samples (at most) of the signal resampled from <paramref name="fromRate"/>
+    /// to <paramref name="toRate"/> Hz: the same values as the start of the whole output, computed and allocated
+    /// for those samples alone (a short recording at 1 Hz upsampled to 16 kHz would otherwise allocate 16,000 floats
+    /// per input sample before being trimmed to a model's input).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A rate is outside [1, <see cref="WavFile.MaxSampleRate"/>], <paramref name="maxLength"/> is negative, or the output would exceed <see cref="Array.MaxLength"/> samples.</exception>
+    public static float[] Resample(ReadOnlySpan<float> x, int fromRate, int toRate, int maxLength)
     {
         if (fromRate < 1 || fromRate > WavFile.MaxSampleRate) throw new ArgumentOutOfRangeException(nameof(fromRate), fromRate, "Resampling needs a rate in [1, 384000] Hz.");
         if (toRate < 1 || toRate > WavFile.MaxSampleRate) throw new ArgumentOutOfRangeException(nameof(toRate), toRate, "Resampling needs a rate in [1, 384000] Hz.");
-        if (fromRate == toRate) return x.ToArray();
-        int outLength = (int)(((long)x.Length * toRate + fromRate - 1) / fromRate);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxLength);
+        if (fromRate == toRate) return x[..Math.Min(x.Length, maxLength)].ToArray();
+        long fullLength = ((long)x.Length * toRate + fromRate - 1) / fromRate;
+        long length = Math.Min(fullLength, maxLength);
+        if (length > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(x), x.Length, $"{x.Length} samples resampled from {fromRate} to {toRate} Hz would be {fullLength} samples, over the {Array.MaxLength} an array holds.");
+        int outLength = (int)length;
         var y = new float[outLength];
         double cutoff = Math.Min(1.0, (double)toRate / fromRate);
         double halfWidth = ZeroCrossings / cutoff; // in input samples
@@ -29,7 +43,7 @@ public static class AudioResampler
         // filter taps, depend on p alone, so each phase's taps are computed once.
         int g = Gcd(fromRate, toRate);
         int phases = toRate / g, step = fromRate / g;
-        if ((long)phases * taps > 1 << 22) return Direct(x, fromRate, toRate, outLength, cutoff, halfWidth);
+        if ((long)phases * taps > 1 << 22) return Direct(x, fromRate, toRate, y, cutoff, halfWidth);
         var weights = new float[phases * taps];
         var bases = new int[phases];
         for (int p = 0; p < phases; p++)
@@ -58,10 +72,9 @@ public static class AudioResampler
         Math.Abs(d) >= halfWidth ? 0.0 : cutoff * Sinc(cutoff * d) * (0.5 + 0.5 * Math.Cos(Math.PI * d / halfWidth));
 
     /// <summary>The definition, sample by sample (rates whose phase table would be too large).</summary>
-    private static float[] Direct(ReadOnlySpan<float> x, int fromRate, int toRate, int outLength, double cutoff, double halfWidth)
+    private static float[] Direct(ReadOnlySpan<float> x, int fromRate, int toRate, float[] y, double cutoff, double halfWidth)
     {
-        var y = new float[outLength];
-        for (int j = 0; j < outLength; j++)
+        for (int j = 0; j < y.Length; j++)
         {
             double t = (double)j * fromRate / toRate;
             int first = Math.Max(0, (int)Math.Ceiling(t - halfWidth));

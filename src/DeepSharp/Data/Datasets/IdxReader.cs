@@ -82,6 +82,7 @@ public static class IdxReader
 
     static FileStream Open(string path)
     {
+        SpecialFile.Refuse(path, "idx file");
         try
         {
             return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);

@@ -98,7 +98,7 @@ public static class SpeechDigits
     public static float[] ToClip(WavAudio audio)
     {
         ArgumentNullException.ThrowIfNull(audio);
-        var resampled = AudioResampler.Resample(audio.Samples, audio.SampleRate, SampleRate);
+        var resampled = AudioResampler.Resample(audio.Samples, audio.SampleRate, SampleRate, ClipSamples);
         var clip = new float[ClipSamples];
         resampled.AsSpan(0, Math.Min(resampled.Length, ClipSamples)).CopyTo(clip);
         return clip;

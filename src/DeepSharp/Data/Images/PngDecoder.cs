@@ -109,7 +109,8 @@ public static class PngDecoder
         return false;
     }
 
-    private static FileStream Open(string path) => new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+    /// <summary>The file, opened; a missing file, a pipe or a device is a <see cref="FileAccessException"/> (a FIFO blocked the open).</summary>
+    private static FileStream Open(string path) => InputFile.Wrap(path, () => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16));
 
     /// <summary>The first chunk, which must be a valid IHDR within the limits, promising no more than the file's length can inflate to.</summary>
     private static PngInfo ReadHeader(PngChunks chunks, string source)
