@@ -10,7 +10,6 @@
 //   dotnet run -c Release sgemm-probe.cs -- transa 1 784x128x128a,5408x128x128a
 //        a transposed A packed against read in place (GemmBlocking.TransposedAInPlace, which applies
 //        up to 128 columns of C), alternated the same way; +P pads A's rows by P floats (lda = m + P)
-//   dotnet run -c Release sgemm-probe.cs -- transa3 2 784x128x128a     A packed twice, in place, packed again
 //   dotnet run -c Release sgemm-probe.cs -- transa-shared 2 784x128x128a   packed/in place × regions/B once
 // Every figure is GFLOP/s per second of process CPU time (least disturbed on a shared machine),
 // best of 5 rounds, against the FMA loop's peak on one thread measured the same way; `gemm`
@@ -48,13 +47,6 @@ switch (mode)
             ("packed, B once", () => { GemmBlocking.TransposedAInPlace = false; GemmBlocking.SharedBEnabled = true; }),
             ("in place, regions", () => { GemmBlocking.TransposedAInPlace = true; GemmBlocking.SharedBEnabled = false; }),
             ("in place, B once", () => { GemmBlocking.TransposedAInPlace = true; GemmBlocking.SharedBEnabled = true; }));
-        break;
-    case "transa3":
-        Alternate(args.Length > 1 ? int.Parse(args[1]) : 2, args.Length > 2 ? args[2] : "784x128x128a",
-            ("packed", () => GemmBlocking.TransposedAInPlace = false),
-            ("packed again", () => GemmBlocking.TransposedAInPlace = false),
-            ("in place", () => GemmBlocking.TransposedAInPlace = true),
-            ("packed after", () => GemmBlocking.TransposedAInPlace = false));
         break;
     default: Console.WriteLine("modes: micro | pack | gemm THREADS SIZES | shared THREADS SHAPES | transa THREADS SHAPES"); return 2;
 }
