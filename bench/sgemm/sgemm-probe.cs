@@ -7,6 +7,10 @@
 //        B packed once per call (GemmSharedB) against each region packing its own B, alternated
 //        call block by call block in one process; shapes MxNxK, suffix a = A transposed, b = B
 //        transposed; per call: wall and process-CPU microseconds, medians over the rounds
+//   dotnet run -c Release sgemm-probe.cs -- transa 1 784x128x128a,5408x128x128a
+//        a transposed A packed against read in place (GemmBlocking.TransposedAInPlace, which applies
+//        up to 128 columns of C), alternated the same way; +P pads A's rows by P floats (lda = m + P)
+//   dotnet run -c Release sgemm-probe.cs -- transa-shared 2 784x128x128a   packed/in place × regions/B once
 // Every figure is GFLOP/s per second of process CPU time (least disturbed on a shared machine),
 // best of 5 rounds, against the FMA loop's peak on one thread measured the same way; `gemm`
 // also prints wall-clock GFLOP/s (meaningful on a quiet machine only). The assembly is named
@@ -29,8 +33,22 @@ switch (mode)
     case "micro": Micro(peak); break;
     case "pack": Pack(peak); break;
     case "gemm": Multiply(peak, args.Length > 1 ? int.Parse(args[1]) : 1, args.Length > 2 ? args[2] : "512,1024,2048"); break;
-    case "shared": SharedAgainstRegions(args.Length > 1 ? int.Parse(args[1]) : 2, args.Length > 2 ? args[2] : "256,384,512,128x128x784,128x784x128b,784x128x128a"); break;
-    default: Console.WriteLine("modes: micro | pack | gemm THREADS SIZES | shared THREADS SHAPES"); return 2;
+    case "shared":
+        Alternate(args.Length > 1 ? int.Parse(args[1]) : 2, args.Length > 2 ? args[2] : "256,384,512,128x128x784,128x784x128b,784x128x128a",
+            ("regions pack B", () => GemmBlocking.SharedBEnabled = false), ("B packed once", () => GemmBlocking.SharedBEnabled = true));
+        break;
+    case "transa":
+        Alternate(args.Length > 1 ? int.Parse(args[1]) : 1, args.Length > 2 ? args[2] : "784x128x128a,5408x128x128a,128x64x512a,64x64x128a,384x128x2048a",
+            ("A packed", () => GemmBlocking.TransposedAInPlace = false), ("A in place", () => GemmBlocking.TransposedAInPlace = true));
+        break;
+    case "transa-shared":
+        Alternate(args.Length > 1 ? int.Parse(args[1]) : 2, args.Length > 2 ? args[2] : "784x128x128a,5408x128x128a",
+            ("packed, regions", () => { GemmBlocking.TransposedAInPlace = false; GemmBlocking.SharedBEnabled = false; }),
+            ("packed, B once", () => { GemmBlocking.TransposedAInPlace = false; GemmBlocking.SharedBEnabled = true; }),
+            ("in place, regions", () => { GemmBlocking.TransposedAInPlace = true; GemmBlocking.SharedBEnabled = false; }),
+            ("in place, B once", () => { GemmBlocking.TransposedAInPlace = true; GemmBlocking.SharedBEnabled = true; }));
+        break;
+    default: Console.WriteLine("modes: micro | pack | gemm THREADS SIZES | shared THREADS SHAPES | transa THREADS SHAPES"); return 2;
 }
 return 0;
 
@@ -114,29 +132,38 @@ static void Multiply(double peak, int threads, string sizes)
     }
 }
 
-static void SharedAgainstRegions(int threads, string shapes)
+// Variants of the same call alternated call block by call block in one process; they must give
+// the same bits (checked on the first round). The last variant is left set.
+static void Alternate(int threads, string shapes, params (string Name, Action Set)[] variants)
 {
     DeepSharp.Threads.Count = threads;
-    foreach (string shape in shapes.Split(','))
+    foreach (string spec in shapes.Split(','))
     {
+        string shape = spec.Split('+')[0];
+        int pad = spec.Contains('+') ? int.Parse(spec.Split('+')[1]) : 0;
         bool ta = shape.EndsWith('a'), tb = shape.EndsWith('b');
         int[] d = shape.TrimEnd('a', 'b').Split('x').Select(int.Parse).ToArray();
         int m = d[0], n = d.Length > 1 ? d[1] : d[0], k = d.Length > 2 ? d[2] : d[0];
+        int lda = (ta ? m : k) + pad, ldb = tb ? k : n;
         var rng = new Random(1);
-        float[] x = new float[m * k], y = new float[k * n], z = new float[m * n];
+        float[] x = new float[(ta ? k : m) * lda], y = new float[k * n], z = new float[m * n];
         for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle() - 0.5f;
         for (int i = 0; i < y.Length; i++) y[i] = rng.NextSingle() - 0.5f;
-        int lda = ta ? m : k, ldb = tb ? k : n;
         double flops = 2.0 * m * n * k;
         long calls = Math.Max(1, (long)(3e9 / flops));
-        var wall = new List<double>[] { new(), new() };
-        var cpu = new List<double>[] { new(), new() };
+        int count = variants.Length;
+        var wall = Enumerable.Range(0, count).Select(_ => new List<double>()).ToArray();
+        var cpu = Enumerable.Range(0, count).Select(_ => new List<double>()).ToArray();
+        float[] first = [];
         for (int round = 0; round < 23; round++)
         {
-            for (int variant = 0; variant < 2; variant++)
+            for (int variant = 0; variant < count; variant++)
             {
-                GemmBlocking.SharedBEnabled = variant == 1;
+                variants[variant].Set();
                 Gemm.Multiply(ta, tb, m, n, k, x, lda, y, ldb, z, n, false);
+                if (round == 0 && variant > 0 && !z.AsSpan().SequenceEqual(first))
+                    throw new InvalidOperationException($"{spec}: the variants give different bits");
+                if (round == 0 && variant == 0) first = (float[])z.Clone();
                 double c0 = CpuSeconds();
                 var clock = Stopwatch.StartNew();
                 for (long i = 0; i < calls; i++) Gemm.Multiply(ta, tb, m, n, k, x, lda, y, ldb, z, n, false);
@@ -144,11 +171,12 @@ static void SharedAgainstRegions(int threads, string shapes)
                 cpu[variant].Add((CpuSeconds() - c0) * 1e6 / calls);
             }
         }
-        GemmBlocking.SharedBEnabled = true;
         static double Median(List<double> v) => v.Order().ElementAt(v.Count / 2);
-        Console.WriteLine($"{shape,-16} {threads} thr  regions pack B: wall {Median(wall[0]),8:F1} us cpu {Median(cpu[0]),8:F1} us ({flops / Median(cpu[0]) / 1e3:F0} GFLOP/s per CPU s)" +
-                          $" | B packed once: wall {Median(wall[1]),8:F1} us cpu {Median(cpu[1]),8:F1} us ({flops / Median(cpu[1]) / 1e3:F0})" +
-                          $" | once/regions cpu {Median(cpu[1]) / Median(cpu[0]):F3} wall {Median(wall[1]) / Median(wall[0]):F3}");
+        var line = new System.Text.StringBuilder($"{spec,-18} {threads} thr");
+        for (int v = 0; v < count; v++)
+            line.Append($" | {variants[v].Name}: wall {Median(wall[v]),8:F1} us cpu {Median(cpu[v]),8:F1} us ({flops / Median(cpu[v]) / 1e3:F0} GFLOP/s per CPU s)" +
+                        (v == 0 ? "" : $" cpu ×{Median(cpu[v]) / Median(cpu[0]):F3} wall ×{Median(wall[v]) / Median(wall[0]):F3}"));
+        Console.WriteLine(line);
     }
 }
 

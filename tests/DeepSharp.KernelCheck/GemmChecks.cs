@@ -122,6 +122,46 @@ public static class GemmChecks
         }
     }
 
+    /// <summary>
+    /// A transposed A read in place (512-bit level, C up to 128 columns) against the twin, and
+    /// bitwise against packing it, at 1, 2 and 3 threads: partial row panels, several k blocks,
+    /// padded lda, 1 to 128 columns, accumulate or not; and through a prepacked B.
+    /// </summary>
+    public static void TransposedAInPlaceMatchesPacking()
+    {
+        (int M, int N, int K, int Pad)[] shapes =
+        [
+            (8, 32, 256, 0), (13, 17, 300, 3), (197, 128, 520, 0), (784, 128, 128, 0), (5408 / 8, 96, 129, 5),
+            (64, 64, 1, 0), (130, 127, 257, 16), (9, 128, 700, 1), (40, 129, 300, 0),
+        ];
+        int seed = 5000;
+        foreach (var (m, n, k, pad) in shapes)
+        {
+            var (a, lda, b, ldb, c0, ldc) = Operands(true, false, m, n, k, pad, seed);
+            bool accumulate = seed++ % 2 == 0;
+            var expected = (float[])c0.Clone();
+            NaiveGemm.Multiply(true, false, m, n, k, a, lda, b, ldb, expected, ldc, accumulate);
+            var inPlace = ThreadCounts.With(1, () => Run(inPlace: true));
+            Check.Close(expected, inPlace, 1e-5f, 2e-6f * (k + 1), $"Gemm {Describe(true, false, m, n, k)} A in place vs twin");
+            Check.Equal<float>(ThreadCounts.With(1, () => Run(inPlace: false)), inPlace, $"Gemm {Describe(true, false, m, n, k)} A in place vs packed");
+            foreach (int threads in new[] { 2, 3 })
+                Check.Equal<float>(inPlace, ThreadCounts.With(threads, () => Run(inPlace: true)), $"Gemm {Describe(true, false, m, n, k)} A in place, 1 vs {threads} threads");
+            using var packedB = GemmPackedB.Pack(false, k, n, b, ldb);
+            var prepacked = (float[])c0.Clone();
+            Gemm.Multiply(true, m, a, lda, packedB, prepacked, ldc, accumulate);
+            Check.Equal<float>(inPlace, prepacked, $"Gemm {Describe(true, false, m, n, k)} A in place, prepacked B");
+
+            float[] Run(bool inPlace)
+            {
+                var c = (float[])c0.Clone();
+                GemmBlocking.TransposedAInPlace = inPlace;
+                try { Gemm.Multiply(true, false, m, n, k, a, lda, b, ldb, c, ldc, accumulate); }
+                finally { GemmBlocking.TransposedAInPlace = true; }
+                return c;
+            }
+        }
+    }
+
     public static void BadArgumentsThrow()
     {
         var a = new float[4 * 5];

@@ -20,6 +20,10 @@ namespace DeepSharp.Kernels.Cpu;
 // along each row) instead of packed; only a last partial panel is packed. Same products in the same
 // order, so the same bits; packing A (a 4×4-transpose gather) had cost ~10–25 % of the multiply for
 // the Transformer's shapes (N = 128–512) and ~5–10 % at 1024³–2048³.
+// A transposed and C at most 128 columns wide (weight gradients of narrow layers, attention's
+// dV/dK): full panels are read in place too, each k step 8 contiguous floats of a row of A (the
+// packed layout at a stride of lda); 3–15 % faster there, but slower for wide C, where a packed
+// panel in L1 serves many tiles and an in-place one is re-read from L2 by each.
 // Packing a wide B (512-bit kernel, 32-float panels, not transposed) goes through B in bands of
 // 8 rows (contiguous row streams) instead of panel by panel down all KC rows; the 512-bit kernel
 // prefetches its C tile before the k loop (C is out of L2 from 1024² on).

@@ -46,6 +46,16 @@ internal static unsafe class GemmBlocking
     /// </summary>
     public static bool SharedBEnabled { get; set; } = true;
 
+    /// <summary>
+    /// Whether the 512-bit kernel reads a transposed A in place (its k steps lda apart) instead of
+    /// packing it, for C up to <see cref="TransposedAInPlaceMaxN"/> columns; same bits either way.
+    /// The probes turn it off to compare both in one process.
+    /// </summary>
+    public static bool TransposedAInPlace { get; set; } = true;
+
+    /// <summary>The widest C (columns) for which a transposed A is read in place rather than packed.</summary>
+    public const int TransposedAInPlaceMaxN = 128;
+
     /// <summary>Columns of one B panel for k blocks of depth <paramref name="kc"/>: a multiple of nr.</summary>
     public static int Nc(int kc, int nr) => Math.Max(nr, BPanelFloats / Math.Max(kc, 1) / nr * nr);
 

@@ -88,7 +88,10 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
         long work = (long)args.M * args.N * args.K;
         int goal = (int)Math.Min(threads * GemmBlocking.SharedTasksPerThread, Math.Max(threads, work / GemmBlocking.ParallelThreshold));
         int nc = GemmBlocking.Nc(Math.Min(args.K, GemmBlocking.Kc), TKernel.Nr);
-        double aCost = InPlaceA(args) ? GemmBlocking.ReadCost : GemmBlocking.PackCost;
+        // A transposed A read in place still costs about what packing it did (each tile re-reads it
+        // from L2): the grid stays the one chosen for packing it (measured: 128×128×2048 Aᵀ 5 % slower
+        // on the grid for A read for free).
+        double aCost = InPlaceA(args) && !args.TransA ? GemmBlocking.ReadCost : GemmBlocking.PackCost;
         for (int count = goal; count >= threads; count--)
         {
             (int, int) best = (0, 0);
@@ -126,7 +129,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
                     int mcur = Math.Min(mc, r1 - ic);
                     float* inPlaceA = PrepareA(args, pc, kc, ic, mcur, buffers.A);
                     KernelBounds.Range(ic * args.Ldc + jc, (mcur - 1) * args.Ldc + ncur, args.LengthC);
-                    MacroKernel(mcur, ncur, kc, buffers.A, inPlaceA, args.Lda, buffers.B, buffers.Tile, args.C + ic * args.Ldc + jc, args.Ldc, accumulate);
+                    MacroKernel(mcur, ncur, kc, buffers.A, inPlaceA, args.Lda, args.TransA, buffers.B, buffers.Tile, args.C + ic * args.Ldc + jc, args.Ldc, accumulate);
                 }
             }
         }
@@ -157,7 +160,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
                     int mcur = Math.Min(mc, r1 - ic);
                     float* inPlaceA = PrepareA(args, pc, kc, ic, mcur, buffers.A);
                     KernelBounds.Range(ic * args.Ldc + jc, (mcur - 1) * args.Ldc + ncur, args.LengthC);
-                    MacroKernel(mcur, ncur, kc, buffers.A, inPlaceA, args.Lda, b, buffers.Tile, args.C + ic * args.Ldc + jc, args.Ldc, accumulate);
+                    MacroKernel(mcur, ncur, kc, buffers.A, inPlaceA, args.Lda, args.TransA, b, buffers.Tile, args.C + ic * args.Ldc + jc, args.Ldc, accumulate);
                 }
             }
         }
@@ -185,21 +188,31 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
                 int mcur = Math.Min(mc, r1 - ic);
                 float* inPlaceA = PrepareA(args, pc, kc, ic, mcur, buffers.A);
                 KernelBounds.Range(ic * args.Ldc + c0, (mcur - 1) * args.Ldc + (c1 - c0), args.LengthC);
-                MacroKernelColumnsOuter(mcur, c1 - c0, kc, buffers.A, inPlaceA, args.Lda, block + (nint)c0 * kc, buffers.Tile, args.C + ic * args.Ldc + c0, args.Ldc, accumulate);
+                MacroKernelColumnsOuter(mcur, c1 - c0, kc, buffers.A, inPlaceA, args.Lda, args.TransA, block + (nint)c0 * kc, buffers.Tile, args.C + ic * args.Ldc + c0, args.Ldc, accumulate);
             }
         }
     }
 
     /// <summary>
-    /// Whether full row panels read A in place (<see cref="GemmMicroKernel512.RunInPlaceA"/>): A not
-    /// transposed, so a panel's rows are contiguous runs; the kernel sums in the packed order.
+    /// Whether full row panels read A in place: A not transposed, a panel's rows are contiguous runs
+    /// (<see cref="GemmMicroKernel512.RunInPlaceA"/>); A transposed and C narrow, each k step of a
+    /// panel is 8 contiguous floats of one row of A, the packed layout at a stride of lda
+    /// (<see cref="GemmMicroKernel512.RunTransposedA"/>). Either way the kernel sums in the packed order.
     /// </summary>
-    private static bool InPlaceA(in GemmArgs args) => typeof(TKernel) == typeof(GemmMicroKernel512) && !args.TransA;
+    /// <remarks>
+    /// A transposed A read in place is re-read from L2 by every tile of its row panel, where a packed
+    /// panel stays in L1: that pays only when few tiles share the panel, i.e. C is narrow
+    /// (<see cref="GemmBlocking.TransposedAInPlaceMaxN"/>). Measured (one thread, per CPU second):
+    /// 5408×128×128 and 784×128×128 3–9 % faster in place, 128×512×2048 and 384×1024×2048 2–5 % slower.
+    /// </remarks>
+    private static bool InPlaceA(in GemmArgs args) =>
+        typeof(TKernel) == typeof(GemmMicroKernel512)
+        && (!args.TransA || (GemmBlocking.TransposedAInPlace && args.N <= GemmBlocking.TransposedAInPlaceMaxN));
 
     /// <summary>
     /// Makes op(A)[ic.., pc..] (rows×kc) ready for the macro-kernel: packs it all, or, when full
-    /// panels read A in place, packs only the last partial panel (at its place in the packed block)
-    /// and returns the in-place start of the block (null when everything was packed).
+    /// panels read A in place, packs only the last partial panel (at the start of the packed
+    /// buffer) and returns the in-place start of the block (null when everything was packed).
     /// </summary>
     private static float* PrepareA(in GemmArgs args, int pc, int kc, int ic, int rows, float* packed)
     {
@@ -211,9 +224,14 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
         int full = rows / TKernel.Mr * TKernel.Mr;
         if (full < rows)
         {
-            float* tail = args.A + (ic + full) * args.Lda + pc;
-            KernelBounds.Range(tail - args.A, (rows - full - 1) * args.Lda + kc, args.LengthA);
-            GemmPacking.PackA(false, tail, args.Lda, rows - full, kc, TKernel.Mr, packed + (nint)full * kc);
+            float* tail = args.TransA ? args.A + pc * args.Lda + ic + full : args.A + (ic + full) * args.Lda + pc;
+            KernelBounds.Range(tail - args.A, args.TransA ? (kc - 1) * args.Lda + rows - full : (rows - full - 1) * args.Lda + kc, args.LengthA);
+            GemmPacking.PackA(args.TransA, tail, args.Lda, rows - full, kc, TKernel.Mr, packed);
+        }
+        if (args.TransA)
+        {
+            KernelBounds.Range(pc * args.Lda + ic, full == 0 ? 0 : (kc - 1) * args.Lda + full, args.LengthA);
+            return args.A + pc * args.Lda + ic;
         }
         KernelBounds.Range(ic * args.Lda + pc, full == 0 ? 0 : (full - 1) * args.Lda + kc, args.LengthA);
         return args.A + ic * args.Lda + pc;
@@ -221,10 +239,13 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
 
     /// <summary>One Mr×Nr tile product into <paramref name="c"/>: A from its packed panel, or read in place.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile(int kc, float* packedA, float* inPlaceA, nint lda, float* b, float* c, nint ldc, bool accumulate)
+    private static void Tile(int kc, float* packedA, float* inPlaceA, nint lda, bool transA, float* b, float* c, nint ldc, bool accumulate)
     {
         if (typeof(TKernel) == typeof(GemmMicroKernel512) && inPlaceA is not null)
-            GemmMicroKernel512.RunInPlaceA(kc, inPlaceA, lda, b, c, ldc, accumulate);
+        {
+            if (transA) GemmMicroKernel512.RunTransposedA(kc, inPlaceA, lda, b, c, ldc, accumulate);
+            else GemmMicroKernel512.RunInPlaceA(kc, inPlaceA, lda, b, c, ldc, accumulate);
+        }
         else
             TKernel.Run(kc, packedA, b, c, ldc, accumulate);
     }
@@ -244,8 +265,9 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
     }
 
     /// <summary>As <see cref="MacroKernel"/>, column micro-panels outermost.</summary>
-    private static void MacroKernelColumnsOuter(int mc, int nc, int kc, float* packedA, float* inPlaceA, nint lda, float* packedB, float* tile, float* c, nint ldc, bool accumulate)
+    private static void MacroKernelColumnsOuter(int mc, int nc, int kc, float* packedA, float* inPlaceA, nint lda, bool transA, float* packedB, float* tile, float* c, nint ldc, bool accumulate)
     {
+        nint panelStep = transA ? TKernel.Mr : TKernel.Mr * lda;
         int mr = TKernel.Mr, nr = TKernel.Nr;
         for (int jr = 0; jr < nc; jr += nr)
         {
@@ -253,16 +275,16 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
             int cols = Math.Min(nr, nc - jr);
             for (int ir = 0; ir < mc; ir += mr)
             {
-                float* a = packedA + ir * kc;
-                float* direct = inPlaceA is null || mc - ir < mr ? null : inPlaceA + ir * lda;
+                float* a = inPlaceA is null ? packedA + ir * kc : packedA; // in place: only the last, partial panel is packed
+                float* direct = inPlaceA is null || mc - ir < mr ? null : inPlaceA + ir / mr * panelStep;
                 float* ct = c + ir * ldc + jr;
                 int rows = Math.Min(mr, mc - ir);
                 if (rows == mr && cols == nr)
                 {
-                    Tile(kc, a, direct, lda, b, ct, ldc, accumulate);
+                    Tile(kc, a, direct, lda, transA, b, ct, ldc, accumulate);
                     continue;
                 }
-                Tile(kc, a, direct, lda, b, tile, nr, false);
+                Tile(kc, a, direct, lda, transA, b, tile, nr, false);
                 for (int i = 0; i < rows; i++)
                     for (int j = 0; j < cols; j++)
                         ct[i * ldc + j] = accumulate ? ct[i * ldc + j] + tile[i * nr + j] : tile[i * nr + j];
@@ -271,13 +293,14 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
     }
 
     /// <summary>C block (mc×nc) (+)= packed A block · packed B panel, one register tile at a time.</summary>
-    private static void MacroKernel(int mc, int nc, int kc, float* packedA, float* inPlaceA, nint lda, float* packedB, float* tile, float* c, nint ldc, bool accumulate)
+    private static void MacroKernel(int mc, int nc, int kc, float* packedA, float* inPlaceA, nint lda, bool transA, float* packedB, float* tile, float* c, nint ldc, bool accumulate)
     {
+        nint panelStep = transA ? TKernel.Mr : TKernel.Mr * lda;
         int mr = TKernel.Mr, nr = TKernel.Nr;
         for (int ir = 0; ir < mc; ir += mr)
         {
-            float* a = packedA + ir * kc;
-            float* direct = inPlaceA is null || mc - ir < mr ? null : inPlaceA + ir * lda;
+            float* a = inPlaceA is null ? packedA + ir * kc : packedA; // in place: only the last, partial panel is packed
+            float* direct = inPlaceA is null || mc - ir < mr ? null : inPlaceA + ir / mr * panelStep;
             int rows = Math.Min(mr, mc - ir);
             for (int jr = 0; jr < nc; jr += nr)
             {
@@ -286,10 +309,10 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
                 int cols = Math.Min(nr, nc - jr);
                 if (rows == mr && cols == nr)
                 {
-                    Tile(kc, a, direct, lda, b, ct, ldc, accumulate);
+                    Tile(kc, a, direct, lda, transA, b, ct, ldc, accumulate);
                     continue;
                 }
-                Tile(kc, a, direct, lda, b, tile, nr, false);
+                Tile(kc, a, direct, lda, transA, b, tile, nr, false);
                 for (int i = 0; i < rows; i++)
                     for (int j = 0; j < cols; j++)
                         ct[i * ldc + j] = accumulate ? ct[i * ldc + j] + tile[i * nr + j] : tile[i * nr + j];

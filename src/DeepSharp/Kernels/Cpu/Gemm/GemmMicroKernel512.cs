@@ -10,7 +10,20 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
     public static int Mr => 8;
     public static int Nr => 32;
 
-    public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
+    public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool accumulate) =>
+        RunStrided(kc, a, 8, b, c, ldc, accumulate);
+
+    /// <summary>
+    /// As <see cref="Run"/>, with the A micro-panel's k steps <paramref name="lda"/> floats apart
+    /// instead of 8: a transposed row-major A read in place (k along its rows, the tile's 8 rows of
+    /// op(A) 8 contiguous floats of each row) is a packed panel with step = lda. Same products, same
+    /// order, so the same bits as packing it.
+    /// </summary>
+    public static void RunTransposedA(int kc, float* a, nint lda, float* b, float* c, nint ldc, bool accumulate) =>
+        RunStrided(kc, a, lda, b, c, ldc, accumulate);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RunStrided(int kc, float* a, nint step, float* b, float* c, nint ldc, bool accumulate)
     {
         PrefetchTile(c, ldc);
         Vector512<float> c00 = default, c01 = default;
@@ -21,7 +34,7 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
         Vector512<float> c50 = default, c51 = default;
         Vector512<float> c60 = default, c61 = default;
         Vector512<float> c70 = default, c71 = default;
-        for (int p = 0; p < kc; p++, a += 8, b += 32)
+        for (int p = 0; p < kc; p++, a += step, b += 32)
         {
             Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16);
             Vector512<float> ar = Vector512.Create(a[0]);
