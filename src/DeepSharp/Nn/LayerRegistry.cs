@@ -80,6 +80,7 @@ public static class LayerRegistry
         ["QuantizedDense"] = QuantizedDense.FromConfig,
         ["QuantizedConv2D"] = QuantizedConv2D.FromConfig,
         ["QuantizedConv1D"] = QuantizedConv1D.FromConfig,
+        ["QuantizedAdd"] = QuantizedAdd.FromConfig,
     };
 
     private static readonly ConcurrentDictionary<string, Func<JsonObject, Layer>> s_registered = new(StringComparer.Ordinal);
