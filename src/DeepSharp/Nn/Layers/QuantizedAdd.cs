@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using DeepSharp.Kernels.Cpu.Int8;
 using DeepSharp.Tensors;
@@ -17,7 +18,7 @@ namespace DeepSharp.Nn.Layers;
 public sealed class QuantizedAdd : MergeLayer
 {
     private Parameter? _inputScale, _inputZeroPoint, _outputScale, _outputZeroPoint;
-    private Int8AddParameters? _prepared;
+    private StrongBox<Int8AddParameters>? _prepared; // one reference, written whole: threads that predict at once read it safely
 
     /// <param name="activation">ReLU (fused: the output clamps at 0.0) or null/linear.</param>
     /// <param name="name">The layer's name; null for a default.</param>
@@ -93,11 +94,11 @@ public sealed class QuantizedAdd : MergeLayer
     /// <exception cref="InvalidOperationException">The grids cannot be added in fixed point (the output scale is below 2^−19 of an input's).</exception>
     internal Int8AddParameters Prepared()
     {
-        if (_prepared is { } ready) return ready;
+        if (_prepared is { } ready) return ready.Value;
         try
         {
             var made = Int8AddParameters.Create(InputScale(0), InputZeroPoint(0), InputScale(1), InputZeroPoint(1), OutputScale, OutputZeroPoint, Activation == Activation.Relu);
-            _prepared = made;
+            _prepared = new StrongBox<Int8AddParameters>(made);
             return made;
         }
         catch (ArgumentOutOfRangeException e)
