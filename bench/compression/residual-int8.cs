@@ -4,8 +4,8 @@
 // image for float and int8 at batch 256 and batch 1 on one thread, the two interleaved round by
 // round (medians), so that the ratio holds on a shared machine.
 // Run from this folder:
-//   dotnet run residual-int8.cs [epochs] [model file] [rounds]
-// (a .NET 10 file-based app; MNIST from the cache). The model is
+//   dotnet run residual-int8.cs [epochs] [model file] [rounds] [train images]
+// (a .NET 10 file-based app; MNIST from the cache; train images: the first N of the 60,000, all by default). The model is
 //   x → Conv2D 16 3×3 same ReLU (a) → Conv2D 16 3×3 same (b) → Add(a, b) → ReLU → MaxPool 2 →
 //   Conv2D 32 3×3 ReLU → MaxPool 2 → Flatten → Dense 10 (logits)
 // so the int8 model runs conv → conv → Add (ReLU fused) → pool → conv → pool → Flatten → Dense on bytes.
@@ -28,6 +28,7 @@ using DeepSharp.Training;
 int epochs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1;
 string file = args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "residual-mnist.safetensors");
 int rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5;
+int trainImages = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 60000;
 var ((xTrain, yTrain), (xTest, yTest)) = Mnist.Load();
 
 Model model;
@@ -47,8 +48,8 @@ else
     model = new Functional(x, new Dense(10).Call(new Flatten().Call(h)), "residual");
     model.Compile(new Adam(), new SparseCategoricalCrossentropy(fromLogits: true), [new SparseCategoricalAccuracy()]);
     var watch = Stopwatch.StartNew();
-    model.Fit(xTrain, yTrain, 64, epochs, verbose: 0);
-    Console.WriteLine($"trained {epochs} epoch(s) in {watch.Elapsed.TotalSeconds:F0} s");
+    model.Fit(xTrain.SliceRows(0, trainImages), yTrain.SliceRows(0, trainImages), 64, epochs, verbose: 0);
+    Console.WriteLine($"trained {epochs} epoch(s) on {trainImages} images in {watch.Elapsed.TotalSeconds:F0} s");
     model.Save(file);
 }
 model.Compile(new Adam(), new SparseCategoricalCrossentropy(fromLogits: true), [new SparseCategoricalAccuracy()]);
