@@ -42,6 +42,7 @@ internal static class GraphQuantization
             ranges.TryGetValue(value, out var range) ? range : ranges[value] = new ActivationRange(options.MaxValuesPerLayer, rangeSeed);
         var quantized = new HashSet<Layer>(ReferenceEqualityComparer.Instance);
         var adds = new Dictionary<Layer, (SymbolicTensor A, SymbolicTensor B, SymbolicTensor Grid, bool Relu)>(ReferenceEqualityComparer.Instance);
+        var joins = new Dictionary<Layer, SymbolicTensor>(ReferenceEqualityComparer.Instance);
         var readers = Readers(graph);
         var outputs = new HashSet<SymbolicTensor>(graph.Outputs, ReferenceEqualityComparer.Instance);
         foreach (var node in graph.Nodes)
@@ -58,16 +59,21 @@ internal static class GraphQuantization
                 // A ReLU that alone reads the sum is fused: the output grid is calibrated on the ReLU's output.
                 var output = node.Output;
                 bool relu = !outputs.Contains(output) && readers.TryGetValue(output, out var next) && next.Count == 1 && IsPlainRelu(next[0].Layer);
-                var grid = relu ? readers[output][0].Output : output;
                 // On through the layers exact on bytes that alone read it (max-pool, Flatten): the grid of
                 // the int8 layer at the end, so the sum is written straight onto it (as a Sequential chain does).
-                while (!outputs.Contains(grid) && readers.TryGetValue(grid, out var only) && only.Count == 1 && only[0].Inputs.Count == 1 && IsByteExact(only[0].Layer))
-                    grid = only[0].Output;
+                var grid = FollowBytes(relu ? readers[output][0].Output : output, readers, outputs);
                 quantized.Add(layer);
                 adds[layer] = (node.Inputs[0], node.Inputs[1], grid, relu);
                 RangeOf(node.Inputs[0], 1000 + 3 * seeds[layer]);
                 RangeOf(node.Inputs[1], 1001 + 3 * seeds[layer]);
                 RangeOf(grid, 1002 + 3 * seeds[layer]);
+            }
+            else if (layer is Concatenate && node.Inputs.All(v => FromInt8(v, quantized)))
+            {
+                // Every input is put on the output's grid, calibrated where the joined value is read (through max-pool, Flatten).
+                quantized.Add(layer);
+                joins[layer] = FollowBytes(node.Output, readers, outputs);
+                RangeOf(joins[layer], 2000 + seeds[layer]);
             }
         }
         Calibrate(graph, calibrationData, options, ranges);
@@ -79,7 +85,8 @@ internal static class GraphQuantization
         {
             string? name = (string?)(entry["config"] as JsonObject)?["name"] ?? (string?)entry["name"];
             if (name is null || !byName.TryGetValue(name, out var layer) || !quantized.Contains(layer)) continue;
-            var twin = adds.TryGetValue(layer, out var add) ? new QuantizedAdd(add.Relu ? Activation.Relu : null, layer.Name) : Quantization.QuantizedTwin(layer, null);
+            Layer twin = adds.TryGetValue(layer, out var add) ? new QuantizedAdd(add.Relu ? Activation.Relu : null, layer.Name)
+                : layer is Concatenate c ? new QuantizedConcatenate(c.Axis, layer.Name) : Quantization.QuantizedTwin(layer, null);
             entry["class_name"] = twin.TypeName;
             entry["config"] = twin.GetConfig();
         }
@@ -93,7 +100,12 @@ internal static class GraphQuantization
                 throw new InvalidOperationException($"Quantization of '{model.Name}': the rebuilt graph has a layer '{layer.Name}' the model has not.");
             if (!layer.IsBuilt)
                 throw new InvalidOperationException($"Quantization of '{model.Name}': layer '{layer.Name}' was not built by the rebuilt graph.");
-            if (adds.TryGetValue(from, out var add))
+            if (joins.TryGetValue(from, out var joined))
+            {
+                var (scale, zeroPoint) = ranges[joined].Choose(options);
+                ((QuantizedConcatenate)layer).Assign(scale, zeroPoint);
+            }
+            else if (adds.TryGetValue(from, out var add))
                 ((QuantizedAdd)layer).Assign(ranges[add.A].Choose(options), ranges[add.B].Choose(options), ranges[add.Grid].Choose(options));
             else
                 Quantization.Transfer(from, layer, quantized.Contains(from) ? ranges[inputOf[from]] : null, options);
@@ -112,10 +124,18 @@ internal static class GraphQuantization
             var node = value.Node;
             var layer = node.Layer;
             if (quantized.Contains(layer))
-                return layer is Add || (layer is Dense d ? d.Activation : layer is Conv2D c ? c.Activation : ((Conv1D)layer).Activation) is var a && (a == Activation.Relu || a == Activation.Linear);
+                return layer is Add or Concatenate || (layer is Dense d ? d.Activation : layer is Conv2D c ? c.Activation : ((Conv1D)layer).Activation) is var a && (a == Activation.Relu || a == Activation.Linear);
             if (node.Inputs.Count != 1 || !IsByteExact(layer)) return false;
             value = node.Inputs[0];
         }
+    }
+
+    /// <summary>From <paramref name="value"/> on through the layers exact on bytes that alone read it, to the value an int8 layer reads.</summary>
+    private static SymbolicTensor FollowBytes(SymbolicTensor value, Dictionary<SymbolicTensor, List<LayerNode>> readers, HashSet<SymbolicTensor> outputs)
+    {
+        while (!outputs.Contains(value) && readers.TryGetValue(value, out var only) && only.Count == 1 && only[0].Inputs.Count == 1 && IsByteExact(only[0].Layer))
+            value = only[0].Output;
+        return value;
     }
 
     private static bool IsByteExact(Layer layer) => layer is MaxPooling2D or MaxPooling1D or Flatten or Dropout || IsPlainRelu(layer);

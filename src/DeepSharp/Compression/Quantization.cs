@@ -243,12 +243,13 @@ public static class Quantization
             string what = layer switch
             {
                 IQuantizedLayer q => $"int8 (input scale {q.InputScale:G4}, zero point {q.InputZeroPoint}; per-channel int8 kernel)",
+                QuantizedConcatenate j => $"int8 concatenate (output {j.OutputScale:G4}/{j.OutputZeroPoint}, every input on it)",
                 QuantizedAdd a => $"int8 add (inputs {a.InputScale(0):G4}/{a.InputZeroPoint(0)} and {a.InputScale(1):G4}/{a.InputZeroPoint(1)}, output {a.OutputScale:G4}/{a.OutputZeroPoint}{(a.Activation == Activation.Relu ? ", ReLU fused" : "")})",
                 _ when onBytes[i] => "u8 (runs on the bytes between int8 layers)",
                 _ when layer.Parameters.Count == 0 => "float (no weights)",
                 _ => "float",
             };
-            if (layer is IQuantizedLayer or QuantizedAdd) quantized++;
+            if (layer is IQuantizedLayer or QuantizedAdd or QuantizedConcatenate) quantized++;
             text.AppendLine($"{layer.Name,-24} {layer.TypeName,-18} {what}");
         }
         text.Append($"{quantized} of {layers.Count} layers compute in int8.");

@@ -81,6 +81,7 @@ public static class LayerRegistry
         ["QuantizedConv2D"] = QuantizedConv2D.FromConfig,
         ["QuantizedConv1D"] = QuantizedConv1D.FromConfig,
         ["QuantizedAdd"] = QuantizedAdd.FromConfig,
+        ["QuantizedConcatenate"] = QuantizedConcatenate.FromConfig,
     };
 
     private static readonly ConcurrentDictionary<string, Func<JsonObject, Layer>> s_registered = new(StringComparer.Ordinal);

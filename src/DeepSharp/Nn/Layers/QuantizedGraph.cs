@@ -34,14 +34,14 @@ internal static unsafe class QuantizedGraph
         {
             for (int i = 0; i < inputs.Count; i++) run.Values[inputs[i]] = Value.Of(values[i]);
             foreach (var node in nodes)
-                if (node.Layer is not InputLayer) run.Execute(node);
+            {
+                if (node.Layer is InputLayer) continue;
+                run.Execute(node);
+                if (run.Masked) return null; // a layer made a mask: the graph runs as usual, masks and all
+            }
             var result = new Tensor[outputs.Count];
             for (int o = 0; o < result.Length; o++) result[o] = run.Float(run.Values[outputs[o]], outputs[o].Layer);
             return result;
-        }
-        catch (MaskedGraph)
-        {
-            return null; // a layer made a mask: the graph runs as usual, masks and all
         }
         finally
         {
@@ -55,7 +55,7 @@ internal static unsafe class QuantizedGraph
         var values = ValuesOnBytes(nodes, outputs);
         var layers = new HashSet<Layer>(ReferenceEqualityComparer.Instance);
         foreach (var node in nodes)
-            if (values.Contains(node.Output) && node.Layer is not IQuantizedLayer and not QuantizedAdd) layers.Add(node.Layer);
+            if (values.Contains(node.Output) && node.Layer is not IQuantizedLayer and not QuantizedAdd and not QuantizedConcatenate) layers.Add(node.Layer);
         return layers;
     }
 
@@ -71,6 +71,7 @@ internal static unsafe class QuantizedGraph
             bool onBytes = layer switch
             {
                 QuantizedAdd => node.Inputs.Count == 2,
+                QuantizedConcatenate => true,
                 IQuantizedLayer q => node.Inputs.Count == 1 && WritesBytes(q.Activation) && plan.Want(node.Output) is not null,
                 _ => IsByteExact(layer) && node.Inputs.Count == 1 && bytes.Contains(node.Inputs[0]),
             };
@@ -85,7 +86,7 @@ internal static unsafe class QuantizedGraph
         foreach (var node in nodes)
         {
             if (node.Outputs.Count != 1 || !ReferenceEquals(node.Arguments, CallArguments.None)) return false;
-            quantized |= node.Layer is IQuantizedLayer or QuantizedAdd;
+            quantized |= node.Layer is IQuantizedLayer or QuantizedAdd or QuantizedConcatenate;
         }
         return quantized;
     }
@@ -100,9 +101,6 @@ internal static unsafe class QuantizedGraph
         ActivationLayer a => a.Activation == Activation.Relu,
         _ => false,
     };
-
-    /// <summary>A float layer made a mask, which the runner does not carry.</summary>
-    private sealed class MaskedGraph : Exception;
 
     private readonly record struct Grid(float Scale, int ZeroPoint)
     {
@@ -138,6 +136,7 @@ internal static unsafe class QuantizedGraph
                     Grid? g = node.Layer switch
                     {
                         QuantizedAdd add when node.Inputs.Count == 2 => new Grid(add.InputScale(slot), add.InputZeroPoint(slot)),
+                        QuantizedConcatenate join => new Grid(join.OutputScale, join.OutputZeroPoint),
                         IQuantizedLayer q when node.Inputs.Count == 1 => new Grid(q.InputScale, q.InputZeroPoint),
                         var layer when IsByteExact(layer) && node.Inputs.Count == 1 => Want(node.Output),
                         _ => null,
@@ -173,6 +172,9 @@ internal static unsafe class QuantizedGraph
 
         public Dictionary<SymbolicTensor, Value> Values { get; } = new(ReferenceEqualityComparer.Instance);
 
+        /// <summary>Whether the last float layer made a mask, which the runner does not carry.</summary>
+        public bool Masked { get; private set; }
+
         public void Execute(LayerNode node)
         {
             var layer = node.Layer;
@@ -188,6 +190,22 @@ internal static unsafe class QuantizedGraph
                 var sum = Rent(input.Shape.Size);
                 fixed (byte* pa = a, pb = b, py = sum) Int8Add.Forward(pa, pb, input.Shape.Size, p, py);
                 Values[node.Output] = Value.Of(sum, input.Shape, new Grid(add.OutputScale, add.OutputZeroPoint), exact: true);
+                return;
+            }
+            if (layer is QuantizedConcatenate join)
+            {
+                var grid = new Grid(join.OutputScale, join.OutputZeroPoint);
+                var parts = new byte[node.Inputs.Count][];
+                var shapes = new Shape[parts.Length];
+                for (int i = 0; i < parts.Length; i++)
+                {
+                    var v = Values[node.Inputs[i]];
+                    (parts[i], shapes[i]) = (BytesOn(v, grid, layer), v.Shape);
+                }
+                var outShape = join.ComputeOutputShape(shapes.Select(s => s.WithoutBatch()).ToArray()).WithBatch(input.Shape[0]);
+                var joined = Rent(outShape.Size);
+                join.JoinBytes(parts, shapes, joined);
+                Values[node.Output] = Value.Of(joined, outShape, grid, exact: true);
                 return;
             }
             if (layer is IQuantizedLayer q && node.Inputs.Count == 1)
@@ -221,7 +239,7 @@ internal static unsafe class QuantizedGraph
             var args = new Tensor[node.Inputs.Count];
             for (int i = 0; i < args.Length; i++) args[i] = Float(Values[node.Inputs[i]], layer);
             var (ys, mask) = layer.CallNode(args, null, CallArguments.None, training: false);
-            if (mask is not null) throw new MaskedGraph();
+            Masked = mask is not null;
             Values[node.Output] = Value.Of(ys[0]);
         }
 

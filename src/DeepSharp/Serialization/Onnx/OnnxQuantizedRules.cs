@@ -83,6 +83,13 @@ internal static class OnnxQuantizedRules
         return Qdq(g, layer.Name + "/output", y, layer.OutputScale, layer.OutputZeroPoint);
     }
 
+    /// <summary>The int8 Concatenate: each input through QuantizeLinear/DequantizeLinear on the output's grid, then Concat (exact on that grid).</summary>
+    public static string Concatenate(OnnxGraphBuilder g, QuantizedConcatenate layer, IReadOnlyList<string> xs)
+    {
+        var parts = xs.Select((x, i) => Qdq(g, $"{layer.Name}/input_{i}", x, layer.OutputScale, layer.OutputZeroPoint)).ToList();
+        return g.AddNode("Concat", layer.Name, parts, Int("axis", layer.Axis));
+    }
+
     private static string Qdq(OnnxGraphBuilder g, string stem, string x, float scale, int zeroPoint)
     {
         string s = g.AddInitializer(stem + "_scale", [scale]);
