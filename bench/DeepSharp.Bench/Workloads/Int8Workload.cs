@@ -61,6 +61,12 @@ internal static class Int8Workload
             bench.Table.Add(new ResultRow("(q) int8", $"batch {batch}: convnet int8 Predict (in the DeepSharp column)", "images/s", HigherIsBetter: true, [cqWall],
                 NoRatio: true, Verdict: $"int8/float {cqWall.Median / cfWall.Median:F2}x; CPU float/int8 {cf.Median / cq.Median:F2}x (>= 2 must)"));
             bench.Table.Add(new ResultRow("(q) int8", $"batch {batch}: convnet float Predict (in the DeepSharp column)", "images/s", HigherIsBetter: true, [cfWall], NoRatio: true));
+            // The residual CNN (a QuantizedAdd between int8 convolutions, u8 throughout; glorot-initialised: speed only).
+            var rf = Stats.Of(ds.Select(r => 1e6 * r.Get($"cpu-residual-float{batch}") / batch).ToList());
+            var rq = Stats.Of(ds.Select(r => 1e6 * r.Get($"cpu-residual-int8{batch}") / batch).ToList());
+            bench.Log($"batch {batch}: residual CNN CPU µs per image: float {rf.Median:F1}, int8 {rq.Median:F1}");
+            bench.Table.Add(new ResultRow("(q) int8", $"batch {batch}: residual CNN int8 Predict CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false, [rq],
+                NoRatio: true, Verdict: $"CPU float/int8 {rf.Median / rq.Median:F2}x (float {rf.Median:F1} µs)"));
             if (batch == 1)
             {
                 var oneWall = Stats.Of(ds.Select(r => 1 / r.Get("convnet-int8-one-thread1")).ToList());
@@ -84,6 +90,8 @@ internal static class Int8Workload
         string input = session.InputMetadata.Keys.Single();
         var convnet = Convnet();
         var convnetQuantized = Quantization.Quantize(convnet, side.XTrain.SliceRows(0, 1000));
+        var residual = Residual();
+        var residualQuantized = Quantization.Quantize(residual, side.XTrain.SliceRows(0, 1000));
         var reply = new Reply();
         (reply["cpu-conv2-direct"], reply["cpu-conv2-winograd"]) = ConvnetSecondConv(min);
         foreach (int batch in Batches)
@@ -98,6 +106,8 @@ internal static class Int8Workload
             }, min);
             (reply[$"convnet-float{batch}"], reply[$"cpu-convnet-float{batch}"]) = Measure(() => convnet.Predict(x, batch), min);
             (reply[$"convnet-int8{batch}"], reply[$"cpu-convnet-int8{batch}"]) = Measure(() => convnetQuantized.Predict(x, batch), min);
+            (reply[$"residual-float{batch}"], reply[$"cpu-residual-float{batch}"]) = Measure(() => residual.Predict(x, batch), min);
+            (reply[$"residual-int8{batch}"], reply[$"cpu-residual-int8{batch}"]) = Measure(() => residualQuantized.Predict(x, batch), min);
             if (batch == 1)
             {
                 // The same on one thread: what cutting the image's convolution into parts for two threads buys.
@@ -174,6 +184,18 @@ internal static class Int8Workload
             new Dense(10, Activation.Softmax));
         convnet.Build(new Shape(28, 28, 1));
         return convnet;
+    }
+
+    /// <summary>bench/compression/residual-int8.cs's residual CNN (conv, conv, Add, ReLU, pool, conv, pool, Dense 10), glorot-initialised from a fixed seed.</summary>
+    private static Functional Residual()
+    {
+        RandomGenerator.SetGlobalSeed(17);
+        var x = Model.Input([28, 28, 1]);
+        var a = new Conv2D(16, (3, 3), padding: Padding.Same, activation: Activation.Relu).Call(x);
+        var b = new Conv2D(16, (3, 3), padding: Padding.Same).Call(a);
+        var h = new MaxPooling2D((2, 2)).Call(new Relu().Call(new Add().Call(a, b)));
+        h = new MaxPooling2D((2, 2)).Call(new Conv2D(32, (3, 3), activation: Activation.Relu).Call(h));
+        return new Functional(x, new Dense(10).Call(new Flatten().Call(h)), "residual");
     }
 
     /// <summary>Wall seconds per call, and process CPU seconds per call over the same calls.</summary>

@@ -223,8 +223,8 @@ public static class Quantization
         var text = new StringBuilder();
         int quantized = 0;
         var layers = model.Layers;
-        // Layers inside a chain of quantized layers (Predict carries u8 activations through them; a
-        // functional model runs its graph layer by layer, so none of its layers does).
+        // Layers inside a chain of quantized layers (Predict carries u8 activations through them; in a
+        // functional model, the layers QuantizedGraph runs on bytes).
         var onBytes = new bool[layers.Count];
         for (int i = 0; i < layers.Count && model is Sequential; i++)
         {
@@ -232,17 +232,24 @@ public static class Quantization
             for (int j = i + 1; j < end; j++) onBytes[j] = true;
             if (end > i) i = end - 1;
         }
+        if (model.LayerGraph is { } graph)
+        {
+            var bytes = QuantizedGraph.LayersOnBytes(graph.Nodes, graph.Outputs);
+            for (int i = 0; i < layers.Count; i++) onBytes[i] = bytes.Contains(layers[i]);
+        }
         for (int i = 0; i < layers.Count; i++)
         {
             var layer = layers[i];
             string what = layer switch
             {
                 IQuantizedLayer q => $"int8 (input scale {q.InputScale:G4}, zero point {q.InputZeroPoint}; per-channel int8 kernel)",
+                QuantizedConcatenate j => $"int8 concatenate (output {j.OutputScale:G4}/{j.OutputZeroPoint}, every input on it)",
+                QuantizedAdd a => $"int8 add (inputs {a.InputScale(0):G4}/{a.InputZeroPoint(0)} and {a.InputScale(1):G4}/{a.InputZeroPoint(1)}, output {a.OutputScale:G4}/{a.OutputZeroPoint}{(a.Activation == Activation.Relu ? ", ReLU fused" : "")})",
                 _ when onBytes[i] => "u8 (runs on the bytes between int8 layers)",
                 _ when layer.Parameters.Count == 0 => "float (no weights)",
                 _ => "float",
             };
-            if (layer is IQuantizedLayer) quantized++;
+            if (layer is IQuantizedLayer or QuantizedAdd or QuantizedConcatenate) quantized++;
             text.AppendLine($"{layer.Name,-24} {layer.TypeName,-18} {what}");
         }
         text.Append($"{quantized} of {layers.Count} layers compute in int8.");

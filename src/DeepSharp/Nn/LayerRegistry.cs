@@ -80,6 +80,8 @@ public static class LayerRegistry
         ["QuantizedDense"] = QuantizedDense.FromConfig,
         ["QuantizedConv2D"] = QuantizedConv2D.FromConfig,
         ["QuantizedConv1D"] = QuantizedConv1D.FromConfig,
+        ["QuantizedAdd"] = QuantizedAdd.FromConfig,
+        ["QuantizedConcatenate"] = QuantizedConcatenate.FromConfig,
     };
 
     private static readonly ConcurrentDictionary<string, Func<JsonObject, Layer>> s_registered = new(StringComparer.Ordinal);

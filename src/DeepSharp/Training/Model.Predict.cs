@@ -1,4 +1,5 @@
 using DeepSharp.Autograd;
+using DeepSharp.Nn.Layers;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Training;
@@ -77,7 +78,11 @@ public partial class Model
     /// time); any other model runs its own <see cref="Call(Tensor, bool)"/>.
     /// </summary>
     private Tensor InferenceCall(Tensor x) =>
-        GetType() == typeof(Sequential) && Layers.Count > 0 ? InferenceRunner.Run(Layers, x) : Call(x);
+        GetType() == typeof(Sequential) && Layers.Count > 0 ? InferenceRunner.Run(Layers, x) : QuantizedGraphCall([x])?[0] ?? Call(x);
+
+    /// <summary>A functional model with int8 layers runs with u8 buffers between them (<see cref="QuantizedGraph"/>); null for any other model.</summary>
+    private Tensor[]? QuantizedGraphCall(IReadOnlyList<Tensor> x) =>
+        _graph is not null && (GetType() == typeof(Functional) || GetType() == typeof(Model)) ? QuantizedGraph.TryRun(_graph.Nodes, _graph.Inputs, _graph.Outputs, x) : null;
 
     /// <summary>
     /// The model's outputs for one tensor per input, computed in batches: one tensor per output,
@@ -108,7 +113,7 @@ public partial class Model
                 int count = Math.Min(batchSize, samples - start);
                 using var scope = Tensor.Scope();
                 for (int i = 0; i < x.Length; i++) slice[i] = x[i].SliceRows(start, count);
-                var outputs = Call(slice);
+                var outputs = QuantizedGraphCall(slice) ?? Call(slice);
                 for (int o = 0; o < outputs.Count; o++)
                 {
                     var yb = outputs[o];

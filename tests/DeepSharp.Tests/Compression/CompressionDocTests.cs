@@ -111,10 +111,11 @@ public sealed class CompressionDocTests : IDisposable
         var h = new Flatten().Call(new MaxPooling2D((2, 2)).Call(new Relu().Call(new Add().Call(a, b))));
         var residual = new Functional(x, new Dense(10).Call(h));
         // ... Compile and Fit residual ...
-        Model int8Residual = Quantization.Quantize(residual, calibration);   // a Functional, convs and Dense int8
+        Model int8Residual = Quantization.Quantize(residual, calibration);   // a Functional: convs, Add and Dense int8
 
         Assert.IsType<Functional>(int8Residual);
         Assert.Equal(3, int8Residual.Layers.Count(l => l is QuantizedConv2D or QuantizedDense));
+        Assert.Single(int8Residual.Layers.OfType<QuantizedAdd>());
         Assert.Equal(residual.Predict(calibration).Shape, int8Residual.Predict(calibration).Shape);
     }
 

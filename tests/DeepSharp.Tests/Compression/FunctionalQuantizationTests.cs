@@ -34,11 +34,12 @@ public class FunctionalQuantizationTests
         var quantized = Quantization.Quantize(model, QuantizationTestModels.Images(200, 11));
         Assert.IsType<Functional>(quantized);
         Assert.Equal(4, quantized.Layers.Count(l => l is QuantizedConv2D or QuantizedDense));
-        Assert.Single(quantized.Layers.OfType<Add>());
+        Assert.Equal(Activation.Relu, Assert.Single(quantized.Layers.OfType<QuantizedAdd>()).Activation); // the residual Add in int8, its ReLU fused
+        Assert.Empty(quantized.Layers.OfType<Add>());
         Assert.Equal(0, quantized.Layers.OfType<QuantizedConv2D>().First().InputZeroPoint); // images ≥ 0
         string text = Quantization.Describe(quantized);
-        Assert.Contains("4 of 9 layers compute in int8.", text);
-        Assert.DoesNotContain("u8 (runs on the bytes", text); // the graph runs layer by layer, in float between int8 layers
+        Assert.Contains("5 of 9 layers compute in int8.", text);
+        Assert.Contains("u8 (runs on the bytes", text); // the ReLU, pool and Flatten after the Add run on bytes
 
         var test = QuantizationTestModels.Images(100, 12);
         var expected = model.Predict(test).ToArray();

@@ -11,7 +11,9 @@ public class QuantizedOnnxTests
     /// <summary>Quantized models for OnnxExportTests.EveryRegisteredLayerTypeExports.</summary>
     public static IEnumerable<Model> Samples() =>
         [Quantization.Quantize(QuantizationTestModels.Cnn(), QuantizationTestModels.Images(32, 11)),
-         Quantization.Quantize(QuantizedConv1DTests.Model1D(), QuantizedConv1DTests.Signals(32, 11))];
+         Quantization.Quantize(QuantizedConv1DTests.Model1D(), QuantizedConv1DTests.Signals(32, 11)),
+         Quantization.Quantize(QuantizedAddTests.TwoBlocks(), QuantizationTestModels.Images(32, 11)),
+         Quantization.Quantize(QuantizedConcatenateTests.Branches(), QuantizationTestModels.Images(32, 11))];
 
     [Fact]
     public void OnnxRuntimeMatchesPredictWithinOneQuantizationStep()

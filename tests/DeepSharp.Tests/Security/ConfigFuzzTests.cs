@@ -102,6 +102,14 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
         ["quantized"] = () => new Sequential( // issue 16's int8 layers; the float Dense gives Fit a weight to train
             new QuantizedConv2D(2, (2, 2), padding: Padding.Same, activation: Activation.Relu, inputShape: [4, 4, 1]),
             new Flatten(), new QuantizedDense(3, Activation.Relu), new Dense(2)),
+        ["quantized-add"] = () => // the int8 Add of a residual block, its ReLU fused, and an int8 Concatenate
+        {
+            var x = Model.Input([4, 4, 2]);
+            var a = new QuantizedConv2D(2, (3, 3), padding: Padding.Same, activation: Activation.Relu).Call(x);
+            var b = new QuantizedConv2D(2, (3, 3), padding: Padding.Same).Call(a);
+            var h = new Relu().Call(new QuantizedAdd(Activation.Relu).Call(a, b));
+            return new Functional(x, new Dense(2).Call(new Flatten().Call(new QuantizedConcatenate().Call(h, a))));
+        },
         ["quantized1d"] = () => new Sequential( // the int8 Conv1D
             new QuantizedConv1D(3, 3, padding: Padding.Same, activation: Activation.Relu, inputShape: [6, 2]),
             new Flatten(), new Dense(2)),

@@ -138,7 +138,8 @@ internal static unsafe class QuantizedChain
         return (g, w, output);
     }
 
-    private static void Multiply(Layer layer, Shape shape, byte* q, Int8Destination y)
+    /// <summary>One int8 layer on u8 input <paramref name="q"/> of <paramref name="shape"/> (batch included), written to <paramref name="y"/>.</summary>
+    internal static void Multiply(Layer layer, Shape shape, byte* q, Int8Destination y)
     {
         if (layer is QuantizedConv2D c)
         {

@@ -101,6 +101,8 @@ internal static class OnnxLayerRules
     private static readonly Dictionary<Type, MergeRule> s_mergeRules = new()
     {
         [typeof(Add)] = (g, l, xs) => Chain(g, "Add", l.Name, xs),
+        [typeof(QuantizedAdd)] = (g, l, xs) => OnnxQuantizedRules.Add(g, (QuantizedAdd)l, xs),
+        [typeof(QuantizedConcatenate)] = (g, l, xs) => OnnxQuantizedRules.Concatenate(g, (QuantizedConcatenate)l, xs),
         [typeof(Multiply)] = (g, l, xs) => Chain(g, "Mul", l.Name, xs),
         [typeof(Concatenate)] = (g, l, xs) => g.AddNode("Concat", l.Name, xs, Int("axis", ((Concatenate)l).Axis)),
     };

@@ -70,6 +70,34 @@ internal static class OnnxQuantizedRules
         return OnnxActivations.Emit(g, layer.Activation, nwc, layer.Name);
     }
 
+    /// <summary>
+    /// The int8 Add as QDQ around a float Add (ONNX Runtime fuses it to QLinearAdd): each input through
+    /// QuantizeLinear/DequantizeLinear on its grid, the sum (and the fused ReLU) through the output's.
+    /// </summary>
+    public static string Add(OnnxGraphBuilder g, QuantizedAdd layer, IReadOnlyList<string> xs)
+    {
+        string a = Qdq(g, layer.Name + "/input_0", xs[0], layer.InputScale(0), layer.InputZeroPoint(0));
+        string b = Qdq(g, layer.Name + "/input_1", xs[1], layer.InputScale(1), layer.InputZeroPoint(1));
+        string y = g.AddNode("Add", layer.Name + "/add", [a, b]);
+        if (layer.Activation == Activation.Relu) y = g.AddNode("Relu", layer.Name + "/relu", [y]);
+        return Qdq(g, layer.Name + "/output", y, layer.OutputScale, layer.OutputZeroPoint);
+    }
+
+    /// <summary>The int8 Concatenate: each input through QuantizeLinear/DequantizeLinear on the output's grid, then Concat (exact on that grid).</summary>
+    public static string Concatenate(OnnxGraphBuilder g, QuantizedConcatenate layer, IReadOnlyList<string> xs)
+    {
+        var parts = xs.Select((x, i) => Qdq(g, $"{layer.Name}/input_{i}", x, layer.OutputScale, layer.OutputZeroPoint)).ToList();
+        return g.AddNode("Concat", layer.Name, parts, Int("axis", layer.Axis));
+    }
+
+    private static string Qdq(OnnxGraphBuilder g, string stem, string x, float scale, int zeroPoint)
+    {
+        string s = g.AddInitializer(stem + "_scale", [scale]);
+        string z = g.AddByteInitializer(stem + "_zero_point", [(byte)zeroPoint], signed: false);
+        string q = g.AddNode("QuantizeLinear", stem + "/quantize", [x, s, z]);
+        return g.AddNode("DequantizeLinear", stem + "/dequantize", [q, s, z]);
+    }
+
     /// <summary>x → QuantizeLinear → DequantizeLinear with the layer's scalar u8 scale and zero point.</summary>
     private static string QuantizedInput(OnnxGraphBuilder g, Layer layer, string x)
     {
