@@ -21,13 +21,19 @@ public sealed class Concatenate : MergeLayer
     public int Axis { get; }
 
     /// <summary>The inputs' common shape with the sizes along <see cref="Axis"/> added; the inputs must agree on every other axis.</summary>
-    protected override Shape MergedShape(IReadOnlyList<Shape> inputShapes)
+    protected override Shape MergedShape(IReadOnlyList<Shape> inputShapes) => JoinedShape(inputShapes, Axis, Name, TypeName);
+
+    /// <summary>
+    /// The shape of <paramref name="inputShapes"/> joined along <paramref name="axis"/> (counted with the batch axis, as
+    /// Keras's is; per-sample shapes do not have it): the sizes along it added, every other axis equal. Errors name
+    /// the layer <paramref name="name"/> of type <paramref name="typeName"/>.
+    /// </summary>
+    internal static Shape JoinedShape(IReadOnlyList<Shape> inputShapes, int axis, string name, string typeName)
     {
         int rank = inputShapes[0].Rank;
-        // Axis counts the batch axis, as Keras's does; per-sample shapes do not.
-        int a = Axis < 0 ? Axis + rank : Axis - 1;
+        int a = axis < 0 ? axis + rank : axis - 1;
         if (a < 0 || a >= rank)
-            throw new ShapeMismatchException($"Layer '{Name}' (Concatenate): axis {Axis} is outside inputs {inputShapes[0].ToBatchString()}.");
+            throw new ShapeMismatchException($"Layer '{name}' ({typeName}): axis {axis} is outside inputs {inputShapes[0].ToBatchString()}.");
         var dims = inputShapes[0].ToArray();
         dims[a] = 0;
         foreach (var s in inputShapes)
@@ -35,7 +41,7 @@ public sealed class Concatenate : MergeLayer
             bool fits = s.Rank == rank;
             for (int i = 0; fits && i < rank; i++) fits = i == a || s[i] == inputShapes[0][i];
             if (!fits)
-                throw new ShapeMismatchException($"Layer '{Name}' (Concatenate) along axis {Axis} needs inputs that agree on other axes; got {string.Join(" and ", inputShapes.Select(x => x.ToBatchString()))}.");
+                throw new ShapeMismatchException($"Layer '{name}' ({typeName}) along axis {axis} needs inputs that agree on other axes; got {string.Join(" and ", inputShapes.Select(x => x.ToBatchString()))}.");
             dims[a] += s[a];
         }
         return new Shape(dims);

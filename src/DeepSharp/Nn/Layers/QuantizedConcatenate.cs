@@ -47,24 +47,7 @@ public sealed class QuantizedConcatenate : MergeLayer
     }
 
     /// <summary>As <see cref="Concatenate"/>: the sizes along the axis added, every other axis equal.</summary>
-    protected override Shape MergedShape(IReadOnlyList<Shape> inputShapes)
-    {
-        int rank = inputShapes[0].Rank;
-        int a = Axis < 0 ? Axis + rank : Axis - 1;
-        if (a < 0 || a >= rank)
-            throw new ShapeMismatchException($"Layer '{Name}' (QuantizedConcatenate): axis {Axis} is outside inputs {inputShapes[0].ToBatchString()}.");
-        var dims = inputShapes[0].ToArray();
-        dims[a] = 0;
-        foreach (var s in inputShapes)
-        {
-            bool fits = s.Rank == rank;
-            for (int i = 0; fits && i < rank; i++) fits = i == a || s[i] == inputShapes[0][i];
-            if (!fits)
-                throw new ShapeMismatchException($"Layer '{Name}' (QuantizedConcatenate) along axis {Axis} needs inputs that agree on other axes; got {string.Join(" and ", inputShapes.Select(x => x.ToBatchString()))}.");
-            dims[a] += s[a];
-        }
-        return new Shape(dims);
-    }
+    protected override Shape MergedShape(IReadOnlyList<Shape> inputShapes) => Concatenate.JoinedShape(inputShapes, Axis, Name, TypeName);
 
     /// <inheritdoc/>
     protected override unsafe Tensor Merge(IReadOnlyList<Tensor> inputs)
