@@ -439,7 +439,7 @@ public static class Int8Checks
         }
     }
 
-    private static Int8Output Output(int n, int seed, float inputScale, int zeroPoint)
+    internal static Int8Output Output(int n, int seed, float inputScale, int zeroPoint)
     {
         var rng = new Random(seed);
         var scales = new float[n];
@@ -449,7 +449,7 @@ public static class Int8Checks
     }
 
     /// <summary>Random bytes with the extremes 0 and 255 over-represented.</summary>
-    private static byte[] RandomBytes(int length, int seed)
+    internal static byte[] RandomBytes(int length, int seed)
     {
         var rng = new Random(seed);
         var data = new byte[length];
@@ -458,7 +458,7 @@ public static class Int8Checks
     }
 
     /// <summary>Random int8 weights in [−128, 127], the extremes over-represented.</summary>
-    private static sbyte[] RandomWeights(int length, int seed)
+    internal static sbyte[] RandomWeights(int length, int seed)
     {
         var rng = new Random(seed);
         var data = new sbyte[length];

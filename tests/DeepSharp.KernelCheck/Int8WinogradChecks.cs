@@ -200,30 +200,8 @@ public static class Int8WinogradChecks
             throw new CheckFailedException($"Int8 Winograd {w.Path} {context}: Applies is {!should}, expected {should}");
     }
 
-    private static Int8Output Output(int n, int seed, float inputScale, int zeroPoint)
-    {
-        var rng = new Random(seed);
-        var scales = new float[n];
-        for (int i = 0; i < n; i++) scales[i] = inputScale * (float)(0.001 + rng.NextDouble() * 0.01);
-        float[]? bias = seed % 3 == 0 ? null : Check.Random(n, seed + 3);
-        return new Int8Output(inputScale, zeroPoint, scales, bias, Relu: seed % 2 == 0);
-    }
-
-    /// <summary>Random bytes with the extremes 0 and 255 over-represented.</summary>
-    private static byte[] RandomBytes(int length, int seed)
-    {
-        var rng = new Random(seed);
-        var data = new byte[length];
-        for (int i = 0; i < length; i++) data[i] = (byte)(rng.Next(8) == 0 ? (rng.Next(2) * 255) : rng.Next(256));
-        return data;
-    }
-
-    /// <summary>Random int8 weights in [−128, 127], the extremes over-represented.</summary>
-    private static sbyte[] RandomWeights(int length, int seed)
-    {
-        var rng = new Random(seed);
-        var data = new sbyte[length];
-        for (int i = 0; i < length; i++) data[i] = (sbyte)(rng.Next(8) == 0 ? (rng.Next(2) == 0 ? -128 : 127) : rng.Next(-128, 128));
-        return data;
-    }
+    // Output, RandomBytes and RandomWeights: Int8Checks' (the same random grids, bytes and weights).
+    private static Int8Output Output(int n, int seed, float inputScale, int zeroPoint) => Int8Checks.Output(n, seed, inputScale, zeroPoint);
+    private static byte[] RandomBytes(int length, int seed) => Int8Checks.RandomBytes(length, seed);
+    private static sbyte[] RandomWeights(int length, int seed) => Int8Checks.RandomWeights(length, seed);
 }
