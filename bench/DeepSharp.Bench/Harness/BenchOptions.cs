@@ -16,6 +16,8 @@ internal sealed record BenchOptions
     /// <summary>Minimum seconds of repeated calls inside one kernel measurement.</summary>
     public double MinSeconds { get; init; }
     public bool WithDefaultReference { get; init; } = true;
+    /// <summary>Adds a libtorch worker whose OpenMP threads sleep at once when idle (OMP_WAIT_POLICY=PASSIVE) instead of spinning.</summary>
+    public bool WithPassiveReference { get; init; }
     public HashSet<char> Only { get; init; } = [.. "abcdefgh"];
     /// <summary>Seeds of (i), one training run per framework each (default: <see cref="Seed"/>).</summary>
     public IReadOnlyList<int> Seeds => _seeds ?? [Seed];
@@ -44,6 +46,8 @@ internal sealed record BenchOptions
           --conv-layers A,B  layers of (c) to run (seed, convnet2, aug2, narrow8, narrow16, s2a, s2b, pw1, pw2; default all)
           --profile-model M  model of (p): convnet (default) or convnet-aug (the model of j)
           --no-default       skip the libtorch run with glibc's default allocator settings
+          --torch-passive    add a libtorch run (tuned allocator) with OMP_WAIT_POLICY=PASSIVE: its OpenMP
+                             threads block at once instead of spinning (libtorch's best setting on a busy machine)
         Other modes: --growth --out DIR (one conv layer against batch and width, CSV + PNG; --growth --help),
         --self-check (FLOP counts, CSV and PNG writing), --mpi, serving.
         """;
@@ -65,6 +69,7 @@ internal sealed record BenchOptions
                 "--seed" => o with { Seed = NextInt() },
                 "--only" => o with { Only = [.. Next()] },
                 "--no-default" => o with { WithDefaultReference = false },
+                "--torch-passive" => o with { WithPassiveReference = true },
                 "--seeds" => o with { _seeds = [.. Next().Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture))] },
                 "--convnet-epochs" => o with { ConvnetEpochs = NextInt() },
                 "--conv-layers" => o with { ConvLayers = [.. Next().Split(',')] },

@@ -57,6 +57,9 @@ internal sealed class WorkerProcess : IDisposable
         _process.StandardInput.Flush();
     }
 
+    /// <summary>The worker's process id (for its CPU accounting in /proc).</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>Waits for the reply to the command sent last.</summary>
     public Reply Receive(string command)
     {
