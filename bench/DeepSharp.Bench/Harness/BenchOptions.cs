@@ -18,6 +18,8 @@ internal sealed record BenchOptions
     public bool WithDefaultReference { get; init; } = true;
     /// <summary>Adds a libtorch worker whose OpenMP threads sleep at once when idle (OMP_WAIT_POLICY=PASSIVE) instead of spinning.</summary>
     public bool WithPassiveReference { get; init; }
+    /// <summary>Runs one framework alone ("deepsharp" or "torch"): no other worker process exists meanwhile.</summary>
+    public string? Solo { get; init; }
     public HashSet<char> Only { get; init; } = [.. "abcdefgh"];
     /// <summary>Seeds of (i), one training run per framework each (default: <see cref="Seed"/>).</summary>
     public IReadOnlyList<int> Seeds => _seeds ?? [Seed];
@@ -48,6 +50,7 @@ internal sealed record BenchOptions
           --no-default       skip the libtorch run with glibc's default allocator settings
           --torch-passive    add a libtorch run (tuned allocator) with OMP_WAIT_POLICY=PASSIVE: its OpenMP
                              threads block at once instead of spinning (libtorch's best setting on a busy machine)
+          --solo deepsharp|torch  start only that framework's worker (no ratios): each side alone on the machine
         Other modes: --growth --out DIR (one conv layer against batch and width, CSV + PNG; --growth --help),
         --self-check (FLOP counts, CSV and PNG writing), --mpi, serving.
         """;
@@ -70,6 +73,7 @@ internal sealed record BenchOptions
                 "--only" => o with { Only = [.. Next()] },
                 "--no-default" => o with { WithDefaultReference = false },
                 "--torch-passive" => o with { WithPassiveReference = true },
+                "--solo" => o with { Solo = Next() is "deepsharp" or "torch" ? args[i] : throw new ArgumentException("--solo is deepsharp or torch.") },
                 "--seeds" => o with { _seeds = [.. Next().Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture))] },
                 "--convnet-epochs" => o with { ConvnetEpochs = NextInt() },
                 "--conv-layers" => o with { ConvLayers = [.. Next().Split(',')] },

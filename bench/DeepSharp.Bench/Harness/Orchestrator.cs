@@ -36,10 +36,10 @@ internal static class Orchestrator
         var workers = new List<WorkerProcess>();
         try
         {
-            workers.Add(WorkerProcess.Start("DeepSharp", "deepsharp", Untuned));
-            workers.Add(WorkerProcess.Start("libtorch tuned", "torch", Tuned));
-            if (o.WithDefaultReference) workers.Add(WorkerProcess.Start("libtorch default", "torch", Untuned));
-            if (o.WithPassiveReference) workers.Add(WorkerProcess.Start("libtorch passive", "torch", new Dictionary<string, string?>(Tuned) { ["OMP_WAIT_POLICY"] = "PASSIVE" }));
+            if (o.Solo is null or "deepsharp") workers.Add(WorkerProcess.Start("DeepSharp", "deepsharp", Untuned));
+            if (o.Solo is null or "torch") workers.Add(WorkerProcess.Start("libtorch tuned", "torch", Tuned));
+            if (o.WithDefaultReference && o.Solo is null) workers.Add(WorkerProcess.Start("libtorch default", "torch", Untuned));
+            if (o.WithPassiveReference && o.Solo is null or "torch") workers.Add(WorkerProcess.Start("libtorch passive", "torch", new Dictionary<string, string?>(Tuned) { ["OMP_WAIT_POLICY"] = "PASSIVE" }));
             Console.WriteLine("libtorch tuned: " + string.Join(' ', Tuned.Select(kv => $"{kv.Key}={kv.Value}")) + "; libtorch default: neither set.");
             string init = $"init seed={o.Seed} threads={o.Threads}";
             foreach (var w in workers) w.Send(init);   // loading MNIST and libtorch overlap; nothing is timed yet

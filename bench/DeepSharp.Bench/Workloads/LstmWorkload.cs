@@ -31,10 +31,17 @@ internal static class LstmWorkload
         double seconds = Math.Max(o.MinSeconds, RoundSeconds);
         bench.Section($"(h) LSTM layer forward + backward, batch {Batch}, {Steps} steps, {Features} → {Units}: " +
                       $"warm-up until compilation settles, then {o.Reps} timed rounds of ≥ {seconds} s each");
-        void Print(int round, WorkerProcess w, Reply r, string what) => bench.Log($"{what} {round} {w.Label,-16} {CallProfile.Describe(r)}");
+        void Print(int round, WorkerProcess w, Reply r, string what) => bench.Log($"{what} {round} {w.Label,-16} {CallProfile.Describe(r)}{(r.Note is null ? "" : " | " + r.Note)}");
         var warm = bench.Runner.WarmUntilCompiled($"lstm min={seconds}", MaxWarmRounds, (round, w, r) => Print(round, w, r, "warm-up"));
         bench.Log("warm-up rounds: " + string.Join(", ", bench.Runner.Workers.Select((w, i) => $"{w.Label} {warm[i]}")));
-        var replies = bench.Runner.Alternate(_ => $"lstm min={seconds}", o.Reps, (round, w, r) => Print(round, w, r, "round"));
+        // The FMA loop after each round tells a machine-wide change of speed (a VM whose two vCPUs
+        // come to share one physical core) from a change in one framework.
+        var replies = bench.Runner.Alternate(_ => $"lstm min={seconds}", o.Reps, (round, w, r) =>
+        {
+            Print(round, w, r, "round");
+            if (w == bench.Runner.Workers[^1])
+                bench.Log($"round {round} machine now: {FmaPeak.Measure(o.Threads, tries: 3, seconds: 0.05).How}; copying 32 MB {CopyGigabytesPerSecond():F1} GB/s");
+        });
         var ms = bench.PerWorker(replies, r => r.Get("seconds") * 1e3);
         bench.Log(string.Join("  ", bench.Runner.Workers.Select((w, i) => $"{w.Label} {ms[i].Median:F2} ms")));
         bench.Table.Add(new ResultRow("(h) LSTM", "layer forward + backward", "ms/call", HigherIsBetter: false, ms,
@@ -46,6 +53,23 @@ internal static class LstmWorkload
             Target: "<= 0.7x", Check: ratio => ratio <= 0.7));
         bench.Roofline.AddSeconds("(h) LSTM layer forward + backward", FlopCount.Training(FlopCount.LstmForward(Batch, Steps, Features, Units)),
             bench.PerWorker(replies, r => r.Get("seconds")));
+    }
+
+    private static float[]? s_copyFrom, s_copyTo;
+
+    /// <summary>One thread copying 32 MB (beyond the caches) five times, best rate: tells a machine whose memory got slower (a neighbour) from a slower framework.</summary>
+    private static double CopyGigabytesPerSecond()
+    {
+        var from = s_copyFrom ??= Enumerable.Repeat(1f, 8 << 20).ToArray();
+        var to = s_copyTo ??= new float[8 << 20];
+        double best = 0;
+        for (int i = 0; i < 5; i++)
+        {
+            long t = System.Diagnostics.Stopwatch.GetTimestamp();
+            from.AsSpan().CopyTo(to);
+            best = Math.Max(best, 2.0 * from.Length * sizeof(float) / System.Diagnostics.Stopwatch.GetElapsedTime(t).TotalSeconds / 1e9);
+        }
+        return best;
     }
 
     private static Lstm? s_layer;
