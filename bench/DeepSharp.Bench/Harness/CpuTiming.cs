@@ -88,6 +88,7 @@ internal sealed record CallProfile(double WallSeconds, double CpuSeconds, Stats 
                $"switches {r.Get("vcsw"):F0} blocking {r.Get("ivcsw"):F0} preempted; faults {r.Get("minflt"):F0}; " +
                $"gc {gc % 1000}/{gc / 1000 % 1000}/{gc / 1_000_000} pause {r.Get("gc_pause") * 1e3:F1} ms; " +
                $"jit {r.Get("jitted"):F0} methods {r.Get("jit") * 1e3:F0} ms; " +
-               $"idle workers {r.Get(AbRunner.OthersCpu) * 1e3:F0} ms cpu, outside {r.Get(AbRunner.OutsideCpu) * 1e3:F0} ms, steal {r.Get(AbRunner.Steal) * 1e3:F0} ms";
+               $"idle workers {r.Get(AbRunner.OthersCpu) * 1e3:F0} ms cpu, outside {r.Get(AbRunner.OutsideCpu) * 1e3:F0} ms, steal {r.Get(AbRunner.Steal) * 1e3:F0} ms" +
+               (r.TryGetValue("c2c_ns", out double trip) ? $"; core-to-core round trip after it {trip:F0} ns" : "");
     }
 }

@@ -34,14 +34,19 @@ internal static class LstmWorkload
         void Print(int round, WorkerProcess w, Reply r, string what) => bench.Log($"{what} {round} {w.Label,-16} {CallProfile.Describe(r)}{(r.Note is null ? "" : " | " + r.Note)}");
         var warm = bench.Runner.WarmUntilCompiled($"lstm min={seconds}", MaxWarmRounds, (round, w, r) => Print(round, w, r, "warm-up"));
         bench.Log("warm-up rounds: " + string.Join(", ", bench.Runner.Workers.Select((w, i) => $"{w.Label} {warm[i]}")));
-        // The FMA loop after each round tells a machine-wide change of speed (a VM whose two vCPUs
-        // come to share one physical core) from a change in one framework.
+        // After each worker's round: the core-to-core round trip (where the VM's two vCPUs sit on the
+        // host; on the Zen 5 VM 77–98 ns on one core complex, 354–409 ns across two, and DeepSharp's
+        // layer 13 against 18.5 ms). After each round of all workers: the FMA loop, memory and L2
+        // rates, which tell a machine-wide change of speed from a change in one framework.
         var replies = bench.Runner.Alternate(_ => $"lstm min={seconds}", o.Reps, (round, w, r) =>
         {
+            r[RoundTrip] = RoundTripNanoseconds();
             Print(round, w, r, "round");
             if (w == bench.Runner.Workers[^1])
-                bench.Log($"round {round} machine now: {FmaPeak.Measure(o.Threads, tries: 3, seconds: 0.05).How}; copying 32 MB {CopyGigabytesPerSecond():F1} GB/s");
+                bench.Log($"round {round} machine now: {FmaPeak.Measure(o.Threads, tries: 3, seconds: 0.05).How}; copying 32 MB {CopyGigabytesPerSecond():F1} GB/s; " +
+                         $"reading 512 KB per thread (L2) {L2GigabytesPerSecond(o.Threads):F0} GB/s");
         });
+        LogByPlacement(bench, replies);
         var ms = bench.PerWorker(replies, r => r.Get("seconds") * 1e3);
         bench.Log(string.Join("  ", bench.Runner.Workers.Select((w, i) => $"{w.Label} {ms[i].Median:F2} ms")));
         bench.Table.Add(new ResultRow("(h) LSTM", "layer forward + backward", "ms/call", HigherIsBetter: false, ms,
@@ -53,6 +58,31 @@ internal static class LstmWorkload
             Target: "<= 0.7x", Check: ratio => ratio <= 0.7));
         bench.Roofline.AddSeconds("(h) LSTM layer forward + backward", FlopCount.Training(FlopCount.LstmForward(Batch, Steps, Features, Units)),
             bench.PerWorker(replies, r => r.Get("seconds")));
+    }
+
+    private const string RoundTrip = "c2c_ns";
+
+    /// <summary>
+    /// When the core-to-core round trip changed between rounds by more than 2× (the VM's vCPUs moved
+    /// between one core complex and two), each worker's median per placement: compare frameworks
+    /// only within one placement.
+    /// </summary>
+    private static void LogByPlacement(BenchContext bench, List<Reply>[] replies)
+    {
+        var trips = replies.SelectMany(rs => rs.Select(r => r[RoundTrip])).ToList();
+        double lo = trips.Min(), hi = trips.Max();
+        if (hi < 2 * lo)
+        {
+            bench.Log($"core-to-core round trip {lo:F0}–{hi:F0} ns in every round: one placement of the vCPUs throughout");
+            return;
+        }
+        double split = Math.Sqrt(lo * hi);
+        foreach (var (name, near) in new[] { ("near", true), ("far", false) })
+            bench.Log($"rounds with the cores {name} (round trip {(near ? "<" : "≥")} {split:F0} ns): " + string.Join(", ", bench.Runner.Workers.Select((w, i) =>
+            {
+                var ms = replies[i].Where(r => r[RoundTrip] < split == near).Select(r => r.Get("call_med") * 1e3).ToList();
+                return ms.Count == 0 ? $"{w.Label} none" : $"{w.Label} {Stats.Of(ms).Median:F2} ms median call (n={ms.Count})";
+            })));
     }
 
     private static float[]? s_copyFrom, s_copyTo;
@@ -70,6 +100,89 @@ internal static class LstmWorkload
             best = Math.Max(best, 2.0 * from.Length * sizeof(float) / System.Diagnostics.Stopwatch.GetElapsedTime(t).TotalSeconds / 1e9);
         }
         return best;
+    }
+
+    /// <summary>
+    /// Each thread sums its own 512 KB (L2-resident, as the LSTM's slice of packed U) 200 times with
+    /// 512-bit loads; best of 3, GB/s over all threads. Tells a core whose caches got slower (a
+    /// neighbour on its other hardware thread) where the FMA loop, all in registers, does not.
+    /// </summary>
+    private static double L2GigabytesPerSecond(int threads)
+    {
+        const int Floats = 128 * 1024, Passes = 200;
+        double best = 0;
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            var seconds = new double[threads];
+            var sinks = new float[threads];
+            using var start = new Barrier(threads);
+            var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+            {
+                var data = Enumerable.Repeat(1e-3f, Floats).ToArray();
+                sinks[t] = SumPasses(data, 2);
+                start.SignalAndWait();
+                long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                sinks[t] += SumPasses(data, Passes);
+                seconds[t] = System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            }) { IsBackground = true }).ToList();
+            workers.ForEach(w => w.Start());
+            workers.ForEach(w => w.Join());
+            best = Math.Max(best, (double)threads * Floats * sizeof(float) * Passes / seconds.Max() / 1e9);
+        }
+        return best;
+    }
+
+    private static long s_pingPong;
+
+    /// <summary>
+    /// Two threads hand a counter back and forth 200,000 times (each waits, spinning, for the other's
+    /// increment): median over 3 tries of the time per round trip. This is what every barrier of the
+    /// LSTM's thread team costs, and it depends on where the VM's two vCPUs sit on the host (one core
+    /// complex or two), which neither the FMA loop nor the memory probes see.
+    /// </summary>
+    private static double RoundTripNanoseconds()
+    {
+        const int Trips = 200_000;
+        var tries = new List<double>();
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            Volatile.Write(ref s_pingPong, 0);
+            var partner = new Thread(() =>
+            {
+                for (long v = 1; v < 2 * Trips; v += 2)
+                {
+                    while (Volatile.Read(ref s_pingPong) != v) Thread.SpinWait(1);
+                    Volatile.Write(ref s_pingPong, v + 1);
+                }
+            }) { IsBackground = true };
+            partner.Start();
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            for (long v = 0; v < 2 * Trips; v += 2)
+            {
+                Volatile.Write(ref s_pingPong, v + 1);
+                while (Volatile.Read(ref s_pingPong) != v + 2) Thread.SpinWait(1);
+            }
+            tries.Add(System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds / Trips * 1e9);
+            partner.Join();
+        }
+        return tries.Order().ElementAt(1);
+    }
+
+    private static float SumPasses(float[] data, int passes)
+    {
+        var a = System.Runtime.Intrinsics.Vector512<float>.Zero;
+        var b = a;
+        var c = a;
+        var d = a;
+        for (int p = 0; p < passes; p++)
+            for (int i = 0; i + 64 <= data.Length; i += 64)
+            {
+                a += System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref data[i]);
+                b += System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref data[i + 16]);
+                c += System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref data[i + 32]);
+                d += System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref data[i + 48]);
+            }
+        return System.Runtime.Intrinsics.Vector512.Sum(a + b + c + d);
     }
 
     private static Lstm? s_layer;
