@@ -129,7 +129,8 @@ internal static class LstmWorkload
                 long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
                 sinks[t] += SumPasses(data, Passes);
                 seconds[t] = System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds;
-            }) { IsBackground = true }).ToList();
+            })
+            { IsBackground = true }).ToList();
             workers.ForEach(w => w.Start());
             workers.ForEach(w => w.Join());
             best = Math.Max(best, (double)threads * Floats * sizeof(float) * Passes / seconds.Max() / 1e9);
@@ -167,7 +168,8 @@ internal static class LstmWorkload
                     }
                     Volatile.Write(ref s_pingPong, v + 1);
                 }
-            }) { IsBackground = true };
+            })
+            { IsBackground = true };
             partner.Start();
             while (Volatile.Read(ref s_pingPong) == 0 && partner.IsAlive)   // the partner is running
             {
