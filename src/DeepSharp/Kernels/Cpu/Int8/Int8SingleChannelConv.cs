@@ -26,10 +26,10 @@ namespace DeepSharp.Kernels.Cpu.Int8;
 /// pixel sum to at most 9 · 255 · 128 &lt; 2³¹ in magnitude, so every int32 sum is the direct sum Σ d · w
 /// exactly. The 2×2 max of the sums then goes through the epilogue, which is monotonic in the sum
 /// (<see cref="Int8ImplicitConv.ImagePooled"/>), so the bytes are the pool of the requantized pixels.</para>
-/// <para>Measured (one thread, shared 2-core Zen 5): <c>vpmaddwd</c> zmm with <c>vpaddd</c> ran
-/// ~10.7·10⁹ instructions/s (343·10⁹ int16 multiply-adds/s), <c>vpdpbusd</c> ymm ~4.5·10⁹/s
-/// (150·10⁹ byte multiply-adds/s), <c>vpdpwssd</c> ymm ~4.4·10⁹/s (72·10⁹): the 512-bit int16 pairs
-/// win even with a tenth of their slots on the zero weight.</para>
+/// <para>Measured (one thread, shared 2-core Zen 5, bench q): conv 1 + pool of the convnet in 0.92×
+/// the CPU time of the VNNI windows. The two do about the same vector work there (8,112 <c>vpdpbusd</c>
+/// per image, add fused, against 6,760 <c>vpmaddwd</c> + 5,408 <c>vpaddd</c>); the gain is in the
+/// framing and the loop around them.</para>
 /// </remarks>
 internal static unsafe class Int8SingleChannelConv
 {
