@@ -33,6 +33,12 @@ internal static class Int8Workload
         bench.Table.Add(new ResultRow("(q) int8", "convnet conv 2 + pool, one thread: integer Winograd CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false, [winograd],
             NoRatio: true, Verdict: $"direct/Winograd {direct.Median / winograd.Median:F2}x"));
         bench.Table.Add(new ResultRow("(q) int8", "convnet conv 2 + pool, one thread: direct VNNI CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false, [direct], NoRatio: true));
+        var conv1Vnni = Stats.Of(ds.Select(r => 1e6 * r.Get("cpu-conv1-vnni")).ToList());
+        var conv1Pairs = Stats.Of(ds.Select(r => 1e6 * r.Get("cpu-conv1-pairs")).ToList());
+        bench.Log($"convnet 28x28x1 -> 32 conv + 2x2 pool, u8, one thread: CPU µs per image: VNNI quads in place {conv1Vnni.Median:F2}, vpmaddwd tap pairs {conv1Pairs.Median:F2}");
+        bench.Table.Add(new ResultRow("(q) int8", "convnet conv 1 + pool, one thread: vpmaddwd tap pairs CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false, [conv1Pairs],
+            NoRatio: true, Verdict: $"VNNI/pairs {conv1Vnni.Median / conv1Pairs.Median:F2}x"));
+        bench.Table.Add(new ResultRow("(q) int8", "convnet conv 1 + pool, one thread: VNNI quads in place CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false, [conv1Vnni], NoRatio: true));
         foreach (int batch in Batches)
         {
             var f = Stats.Of(ds.Select(r => batch / r.Get($"float{batch}")).ToList());
@@ -94,6 +100,7 @@ internal static class Int8Workload
         var residualQuantized = Quantization.Quantize(residual, side.XTrain.SliceRows(0, 1000));
         var reply = new Reply();
         (reply["cpu-conv2-direct"], reply["cpu-conv2-winograd"]) = ConvnetSecondConv(min);
+        (reply["cpu-conv1-vnni"], reply["cpu-conv1-pairs"]) = ConvnetFirstConv(min);
         foreach (int batch in Batches)
         {
             var x = side.XTest.SliceRows(0, batch);
@@ -168,6 +175,51 @@ internal static class Int8Workload
             }
         }
         return (directCpu, winogradCpu);
+    }
+
+    /// <summary>
+    /// The convnet's 28×28×1 → 32 convolution with its 2×2 pool, u8 to u8, image by image on this
+    /// thread: process CPU seconds per image of the VNNI kernel reading 4-byte quads in place and
+    /// of the int16 tap pairs through vpmaddwd (<see cref="Kernels.Cpu.Int8.Int8SingleChannelConv"/>),
+    /// interleaved over 256 images (NaN where a kernel does not run here).
+    /// </summary>
+    private static unsafe (double Vnni, double Pairs) ConvnetFirstConv(double min)
+    {
+        var g = Kernels.Cpu.Conv2DGeometry.Create(1, 28, 28, 1, 32, 3, 3, 1, 1, false);
+        var pool = Kernels.Cpu.Pool2DGeometry.Create(1, 26, 26, 32, 2, 2, 2, 2, false);
+        const int images = 256;
+        var rng = new Random(15);
+        var q = new byte[images * g.InputLength];
+        rng.NextBytes(q);
+        var w = new sbyte[9 * 32];
+        for (int i = 0; i < w.Length; i++) w[i] = (sbyte)rng.Next(-127, 128);
+        var packed = Kernels.Cpu.Int8.Int8Weights.Pack(w, 9, 32, Kernels.Cpu.Int8.Int8Paths.Best);
+        var scales = Enumerable.Range(0, 32).Select(i => 1e-4f * (1 + i % 7)).ToArray();
+        var output = new Kernels.Cpu.Int8.Int8Output(0.004f, 0, scales, new float[32], true);
+        var y = new byte[images * pool.OutputLength];
+        bool vnni = Kernels.Cpu.Int8.Int8ImplicitConv.Applies(g, packed), pairs = Kernels.Cpu.Int8.Int8SingleChannelConv.Applies(g, pool);
+        double vnniCpu = double.NaN, pairsCpu = double.NaN;
+        fixed (byte* pq = q)
+        fixed (byte* py = y)
+        {
+            byte* input = pq, pooled = py;
+            for (int round = 0; round < 3; round++)
+            {
+                if (vnni)
+                    vnniCpu = Math.Min(round == 0 ? double.MaxValue : vnniCpu, Measure(() =>
+                    {
+                        for (int b = 0; b < images; b++)
+                            Kernels.Cpu.Int8.Int8ImplicitConv.ImagePooledInPlace(g, pool, input + b * g.InputLength, packed, output, 0.05f, 0, pooled + b * pool.OutputLength);
+                    }, min).Cpu / images);
+                if (pairs)
+                    pairsCpu = Math.Min(round == 0 ? double.MaxValue : pairsCpu, Measure(() =>
+                    {
+                        for (int b = 0; b < images; b++)
+                            Kernels.Cpu.Int8.Int8SingleChannelConv.ImagePooled(g, pool, input + b * g.InputLength, packed, output, 0.05f, 0, pooled + b * pool.OutputLength, 0, pool.OutH);
+                    }, min).Cpu / images);
+            }
+        }
+        return (vnniCpu, pairsCpu);
     }
 
     /// <summary>The convnet of docs/benchmarks.md (conv 32, pool, conv 64, pool, Dropout, Dense 10), glorot-initialised from a fixed seed.</summary>

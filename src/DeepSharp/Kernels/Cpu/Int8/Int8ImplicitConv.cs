@@ -49,12 +49,23 @@ internal static unsafe class Int8ImplicitConv
     /// bit — and only a quarter of the pixels (2×2 pool) go through the epilogue.
     /// </summary>
     /// <remarks>
+    /// A single input channel with the 2×2 pool goes to <see cref="Int8SingleChannelConv"/> (the same bytes).
     /// Part <paramref name="part"/> of <paramref name="parts"/> writes only its share of the bytes, so
     /// that threads can share one image: a slice of the channel tile pairs when the 2×2 shortcut
     /// applies and the pairs divide evenly, else a slice of the pool rows. Each part frames the
     /// image itself (in its thread's scratch).
     /// </remarks>
     public static void ImagePooled(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y,
+        int part = 0, int parts = 1)
+    {
+        if (Int8SingleChannelConv.Applies(g, pool))
+            Int8SingleChannelConv.ImagePooled(g, pool, image, w, output, scale, zeroPoint, y, Slice(pool.OutH, part, parts), Slice(pool.OutH, part + 1, parts));
+        else
+            ImagePooledInPlace(g, pool, image, w, output, scale, zeroPoint, y, part, parts);
+    }
+
+    /// <summary><see cref="ImagePooled"/> on the windows read in place, whatever the input channels (the bench compares it with <see cref="Int8SingleChannelConv"/>).</summary>
+    internal static void ImagePooledInPlace(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y,
         int part = 0, int parts = 1)
     {
         var packed = w.RowPadded(g.KernelH, g.KernelW * g.InC);

@@ -70,6 +70,19 @@ internal sealed class Int8Weights
         return made;
     }
 
+    private Int8Weights? _multiplyAdd512;
+
+    /// <summary>
+    /// The same matrix packed for <see cref="Int8Path.MultiplyAdd512"/> (pairs of inputs as int16,
+    /// for <c>vpmaddwd</c>; <see cref="Int8SingleChannelConv"/> uses it whatever this instance's
+    /// path), this instance when it is that layout already. Made once and kept.
+    /// </summary>
+    public Int8Weights MultiplyAdd512()
+    {
+        if (Path == Int8Path.MultiplyAdd512) return this;
+        return _multiplyAdd512 ??= Pack(Unpacked(), K, N, Int8Path.MultiplyAdd512);
+    }
+
     private Int8WinogradWeights? _winograd;
 
     /// <summary>
