@@ -82,7 +82,7 @@ internal static class JsonInputs
     }
 
     /// <summary>One input, flat or nested to the model's shape, into <paramref name="target"/>.</summary>
-    private static void ReadInput(ref Utf8JsonReader reader, Shape shape, Span<float> target, int index)
+    internal static void ReadInput(ref Utf8JsonReader reader, Shape shape, Span<float> target, int index)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
             throw Bad($"input {index} is not an array; each input is an array of shape {Describe(shape)} or a flat array of {target.Length} numbers");

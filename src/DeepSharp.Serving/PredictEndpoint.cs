@@ -103,6 +103,7 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
         if (type is not ("application/json" or "application/octet-stream" or "multipart/form-data"))
             throw new BadRequestException(415, $"Content-Type '{type}' is not accepted: this model has {model.InputNames.Count} inputs and {model.OutputNames.Count} outputs; send application/json {{\"inputs\": {{\"name\": [...]}}}}, application/octet-stream (every input's float32 samples in turn) or multipart/form-data (one part per input, named after it: PNG, JSON or text)");
         (float[] Rows, int Count) parsed;
+        bool instances = false; // TF Serving's {"instances": [...]}: answered {"predictions": [...]}
         inference.Arrive(); // the batcher may wait for this request while its body is read
         try
         {
@@ -111,7 +112,7 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
             {
                 parsed = type switch
                 {
-                    "application/json" => MultiTensorInputs.Parse(buffer.AsSpan(0, length), model, options.MaxInputsPerRequest),
+                    "application/json" => MultiTensorInputs.Parse(buffer.AsSpan(0, length), model, options.MaxInputsPerRequest, out instances),
                     "application/octet-stream" => BinaryTensors.ParseMany(buffer.AsSpan(0, length), context.Request, model, options.MaxInputsPerRequest),
                     _ => MultipartInputs.Parse(await MultipartParts.ReadAsync(context.Request.ContentType, buffer, length, MultipartInputs.MaxParts(model, options.MaxInputsPerRequest), filesOnly: false, context.RequestAborted), model, options.MaxInputsPerRequest),
                 };
@@ -128,6 +129,7 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
         }
         var outputs = await inference.PredictAsync(parsed.Rows, parsed.Count); // departs the request before queueing it
         if (WantsBinary(context.Request)) await BinaryTensors.WriteManyResponse(context, outputs, parsed.Count, model);
+        else if (instances) await MultiTensorInputs.WriteTfServingResponse(context, model, outputs, parsed.Count);
         else await MultiTensorInputs.WriteResponse(context, model, outputs, parsed.Count);
     }
 
