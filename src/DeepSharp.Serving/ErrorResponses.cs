@@ -81,6 +81,7 @@ internal sealed class ErrorResponses(ServingMetrics metrics, ILogger logger)
     {
         "/v1/predict" or "/v1/model" or "/healthz" or "/metrics" or "/" => context.Request.Path.Value!,
         { } p when p.StartsWith("/page/", StringComparison.Ordinal) => "/page",
+        { } p when p.StartsWith("/v1/models/", StringComparison.Ordinal) && p.EndsWith(":predict", StringComparison.Ordinal) => "/v1/models/:predict",
         _ => "other",
     };
 }

@@ -8,15 +8,22 @@ namespace DeepSharp.Serving;
 /// (count, input shape). Each input is either nested arrays of exactly the model's per-sample shape
 /// (<c>[[0.1, ...], ...]</c> for (28, 28)) or one flat array of all its values in row-major order.
 /// Every value must be a finite number that fits float32: NaN and Infinity (which JSON cannot write)
-/// and numbers beyond float32's range are refused, as are unknown keys.
+/// and numbers beyond float32's range are refused, as are unknown keys. TF Serving's row format,
+/// <c>{"instances": [x1, x2, ...]}</c> (with an optional <c>"signature_name"</c>, which is ignored), is read the
+/// same way; the caller answers it as TF Serving does, <c>{"predictions": [...]}</c>.
 /// </summary>
 internal static class JsonInputs
 {
     private const int MaxDepth = 16;
 
     /// <summary>The inputs of <paramref name="body"/>; throws <see cref="BadRequestException"/> (400) saying what is wrong and where.</summary>
-    public static (float[] Values, int Count) Parse(ReadOnlySpan<byte> body, ServedModel model, int maxInputs)
+    public static (float[] Values, int Count) Parse(ReadOnlySpan<byte> body, ServedModel model, int maxInputs) =>
+        Parse(body, model, maxInputs, out _);
+
+    /// <summary>As <see cref="Parse(ReadOnlySpan{byte}, ServedModel, int)"/>; <paramref name="instances"/> tells whether the body used TF Serving's "instances".</summary>
+    public static (float[] Values, int Count) Parse(ReadOnlySpan<byte> body, ServedModel model, int maxInputs, out bool instances)
     {
+        instances = false;
         if (FlatJsonInputs.TryParse(body, model.InputSize, maxInputs, out var flat)) return flat; // the usual body, in one pass
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = MaxDepth });
         try
@@ -28,14 +35,23 @@ internal static class JsonInputs
             {
                 if (reader.ValueTextEquals("text"u8) || reader.ValueTextEquals("texts"u8))
                     throw Bad("this model does not take text (its model file holds no text vectorizer); send {\"inputs\": [...]}");
-                if (!reader.ValueTextEquals("inputs"u8))
-                    throw Bad($"unknown key '{reader.GetString()}'; the body is {{\"inputs\": [...]}}");
+                if (reader.ValueTextEquals("signature_name"u8)) // TF Serving's; a served model has one signature
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.String) throw Bad("\"signature_name\" must be a string");
+                    continue;
+                }
+                bool rows = reader.ValueTextEquals("instances"u8);
+                if (!rows && !reader.ValueTextEquals("inputs"u8))
+                    throw Bad($"unknown key '{Shorten(reader.GetString() ?? "")}'; the body is {{\"inputs\": [...]}} (or TF Serving's {{\"instances\": [...]}})");
+                if (inputs is not null) throw Bad("the body gives its inputs twice; give one of \"inputs\" and \"instances\"");
+                instances = rows;
                 reader.Read();
-                inputs = ReadInputs(ref reader, model.InputShape, maxInputs, "\"inputs\"");
+                inputs = ReadInputs(ref reader, model.InputShape, maxInputs, rows ? "\"instances\"" : "\"inputs\"");
             }
             if (reader.Read()) throw Bad("the body holds more than one JSON value");
             if (inputs is not { } result) throw Bad("the body has no \"inputs\"");
-            if (result.Count == 0) throw Bad("\"inputs\" is empty; give at least one input");
+            if (result.Count == 0) throw Bad($"\"{(instances ? "instances" : "inputs")}\" is empty; give at least one input");
             return result;
         }
         catch (JsonException e)
@@ -66,7 +82,7 @@ internal static class JsonInputs
     }
 
     /// <summary>One input, flat or nested to the model's shape, into <paramref name="target"/>.</summary>
-    private static void ReadInput(ref Utf8JsonReader reader, Shape shape, Span<float> target, int index)
+    internal static void ReadInput(ref Utf8JsonReader reader, Shape shape, Span<float> target, int index)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
             throw Bad($"input {index} is not an array; each input is an array of shape {Describe(shape)} or a flat array of {target.Length} numbers");

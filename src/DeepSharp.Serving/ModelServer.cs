@@ -123,6 +123,9 @@ public sealed class ModelServer : IAsyncDisposable
         var predict = new PredictEndpoint(Model, Options, _inference);
         var info = ModelInfo.Of(Model, Options).ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         app.MapPost("/v1/predict", predict.Handle);
+        // TF Serving's URL, so its clients work unchanged: the served model's name, or 404.
+        app.MapPost("/v1/models/{name}:predict", (HttpContext context, string name) => name == Model.Name ? predict.Handle(context)
+            : throw new BadRequestException(404, $"no model named '{(name.Length <= 64 ? name : name[..64] + "...")}'; this server serves '{Model.Name}' (POST /v1/models/{Model.Name}:predict or /v1/predict)"));
         app.MapGet("/v1/model", () => Results.Text(info, "application/json"));
         app.MapGet("/healthz", () => Results.Text("{\"status\":\"ok\"}", "application/json"));
         app.MapGet("/metrics", () => Results.Text(Metrics.ToPrometheusText(), "text/plain; version=0.0.4; charset=utf-8"));

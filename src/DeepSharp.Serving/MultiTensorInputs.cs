@@ -9,26 +9,47 @@ namespace DeepSharp.Serving;
 /// every input named once, each an array of the same number of entries (flat or nested to that input's
 /// shape, as <see cref="JsonInputs"/> reads them); answered <c>{"outputs": {"y": [[...], [...]], "z": ...}}</c>
 /// in the model's output order. The samples go to the batcher as packed rows (<see cref="PackedRows"/>),
-/// so requests to such a model are batched as any others.
+/// so requests to such a model are batched as any others. TF Serving's row format,
+/// <c>{"instances": [{"a": a1, "b": b1}, {"a": a2, "b": b2}]}</c> (one object per sample, every input named in each;
+/// a text input takes a string), is read too and answered as TF Serving does: <c>{"predictions": [...]}</c>, one
+/// entry per sample (its output's values for a model with one output, an object by output name otherwise).
 /// </summary>
 internal static class MultiTensorInputs
 {
     private const int MaxDepth = 17;
 
     /// <summary>The samples as packed rows (every input's values in input order, sample after sample) and their number; 400 or 413 saying what is wrong.</summary>
-    public static (float[] Rows, int Count) Parse(ReadOnlySpan<byte> body, ServedModel model, int maxInputs)
+    public static (float[] Rows, int Count) Parse(ReadOnlySpan<byte> body, ServedModel model, int maxInputs) => Parse(body, model, maxInputs, out _);
+
+    /// <summary>As <see cref="Parse(ReadOnlySpan{byte}, ServedModel, int)"/>; <paramref name="instances"/> tells whether the body used TF Serving's "instances".</summary>
+    public static (float[] Rows, int Count) Parse(ReadOnlySpan<byte> body, ServedModel model, int maxInputs, out bool instances)
     {
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = MaxDepth });
         var values = new (float[] Values, int Count)?[model.InputNames.Count];
+        instances = false;
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw JsonInputs.Bad(Expected(model));
             bool any = false;
             while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
             {
-                if (!reader.ValueTextEquals("inputs"u8)) throw JsonInputs.Bad($"unknown key '{Shorten(reader.GetString() ?? "")}'; {Expected(model)}");
+                if (reader.ValueTextEquals("signature_name"u8)) // TF Serving's; a served model has one signature
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.String) throw JsonInputs.Bad("\"signature_name\" must be a string");
+                    continue;
+                }
+                bool byRow = reader.ValueTextEquals("instances"u8);
+                if (!byRow && !reader.ValueTextEquals("inputs"u8)) throw JsonInputs.Bad($"unknown key '{Shorten(reader.GetString() ?? "")}'; {Expected(model)}");
+                if (any) throw JsonInputs.Bad("the body gives its inputs twice; give one of \"inputs\" and \"instances\"");
                 any = true;
                 reader.Read();
+                if (byRow)
+                {
+                    instances = true;
+                    ReadInstances(ref reader, model, maxInputs, values);
+                    continue;
+                }
                 if (reader.TokenType != JsonTokenType.StartObject) throw JsonInputs.Bad($"\"inputs\" must be an object keyed by input name; {Expected(model)}");
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                 {
@@ -59,6 +80,83 @@ internal static class MultiTensorInputs
         var rows = new float[count * model.PackedInputSize];
         PackedRows.FromBlocks([.. values.Select(v => v!.Value.Values)], model.InputShapes, count, rows);
         return (rows, count);
+    }
+
+    /// <summary>
+    /// TF Serving's rows, the reader on their StartArray: one object per sample naming every input once (an array of that
+    /// input's shape, flat or nested, or a string for a text input), into <paramref name="values"/>, one block per input.
+    /// </summary>
+    private static void ReadInstances(ref Utf8JsonReader reader, ServedModel model, int maxInputs, (float[] Values, int Count)?[] values)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray) throw JsonInputs.Bad("\"instances\" must be an array with one object per sample");
+        int inputs = model.InputNames.Count, count = 0;
+        var blocks = new float[inputs][];
+        for (int i = 0; i < inputs; i++) blocks[i] = new float[model.InputShapes[i].Size];
+        var seen = new bool[inputs];
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (count == maxInputs) throw new BadRequestException(413, $"more than {maxInputs} inputs in one request; send at most {maxInputs}");
+            if (reader.TokenType != JsonTokenType.StartObject)
+                throw JsonInputs.Bad($"instance {count} is not an object; each instance names every input: {Instance(model)}");
+            Array.Clear(seen);
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+            {
+                string name = reader.GetString() ?? "";
+                int index = IndexOf(model.InputNames, name);
+                if (index < 0) throw JsonInputs.Bad($"instance {count}: the model has no input '{Shorten(name)}'; its inputs are {string.Join(", ", model.InputNames)}");
+                if (seen[index]) throw JsonInputs.Bad($"instance {count}: input '{Shorten(name)}' is given twice");
+                seen[index] = true;
+                int size = model.InputShapes[index].Size;
+                if ((long)(count + 1) * size > blocks[index].Length)
+                    Array.Resize(ref blocks[index], (int)Math.Min((long)maxInputs * size, (long)blocks[index].Length * 2));
+                var target = blocks[index].AsSpan(count * size, size);
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String && model.TakesText(index))
+                {
+                    string text = reader.GetString()!;
+                    if (text.Length > TextRequest.MaxTextLength)
+                        throw new BadRequestException(413, $"instance {count}, input '{model.InputNames[index]}' holds {text.Length} characters; a text is at most {TextRequest.MaxTextLength}");
+                    TextInputs.Vectorize(model.TextVectorizer!, text, target);
+                }
+                else JsonInputs.ReadInput(ref reader, model.InputShapes[index], target, count);
+            }
+            int missing = Array.IndexOf(seen, false);
+            if (missing >= 0) throw JsonInputs.Bad($"instance {count} lacks input '{model.InputNames[missing]}'; each instance names every input: {Instance(model)}");
+            count++;
+        }
+        for (int i = 0; i < inputs; i++) values[i] = (blocks[i], count);
+    }
+
+    /// <summary>Writes TF Serving's answer to "instances": <c>{"predictions": [...]}</c>, per sample its output's values, or an object by output name for several outputs.</summary>
+    public static Task WriteTfServingResponse(HttpContext context, ServedModel model, float[] outputs, int count)
+    {
+        var (buffer, json) = ResponseBuffer.Get();
+        int outputCount = model.OutputShapes.Count;
+        var blocks = new float[outputCount][];
+        for (int o = 0; o < outputCount; o++)
+        {
+            blocks[o] = new float[count * model.OutputShapes[o].Size];
+            PackedRows.ToBlock(outputs.AsSpan(0, count * model.PackedOutputSize), model.OutputShapes, o, count, blocks[o]);
+        }
+        json.WriteStartObject();
+        json.WriteStartArray("predictions"u8);
+        for (int i = 0; i < count; i++)
+        {
+            if (outputCount > 1) json.WriteStartObject();
+            for (int o = 0; o < outputCount; o++)
+            {
+                int size = model.OutputShapes[o].Size;
+                if (outputCount > 1) json.WriteStartArray(model.OutputNames[o]);
+                else json.WriteStartArray();
+                foreach (float v in blocks[o].AsSpan(i * size, size)) json.WriteNumberValue(v);
+                json.WriteEndArray();
+            }
+            if (outputCount > 1) json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+        json.Flush();
+        return ResponseBuffer.Send(context, buffer, "application/json");
     }
 
     /// <summary>Writes <c>{"outputs": {"name": [[...], ...], ...}}</c>, each output's rows flat, from <paramref name="count"/> packed output rows.</summary>
@@ -118,6 +216,9 @@ internal static class MultiTensorInputs
 
     private static string Expected(ServedModel model) =>
         "the body is {\"inputs\": {" + string.Join(", ", model.InputNames.Select((n, i) => $"\"{n}\": [{JsonInputs.Describe(model.InputShapes[i])}, ...]")) + "}}";
+
+    private static string Instance(ServedModel model) =>
+        "{" + string.Join(", ", model.InputNames.Select((n, i) => $"\"{n}\": {JsonInputs.Describe(model.InputShapes[i])}")) + "}";
 
     private static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "...";
 }

@@ -9,7 +9,8 @@ namespace DeepSharp.Serving;
 /// POST /v1/predict: inputs from JSON (<c>{"inputs": [...]}</c>), a raw PNG body (<c>image/png</c>, one
 /// input), or a multipart form whose files are PNG images (one input each); the body is read to at
 /// most <see cref="ServingOptions.MaxBodyBytes"/> and checked completely before the model sees it.
-/// Answers <c>{"outputs": [[...]], "predictions": [{"class", "label", "probability"}]}</c>.
+/// Answers <c>{"outputs": [[...]], "predictions": [{"class", "label", "probability"}]}</c>; a body in TF Serving's
+/// row format (<c>{"instances": [...]}</c>) is answered as TF Serving answers it, <c>{"predictions": [[...]]}</c>.
 /// </summary>
 internal sealed class PredictEndpoint(ServedModel model, ServingOptions options, IInference inference)
 {
@@ -27,6 +28,7 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
             return;
         }
         (float[] Values, int Count) parsed;
+        bool instances = false; // TF Serving's {"instances": [...]}: answered {"predictions": [...]}
         bool pooled = false; // the values were rented (raw float32 bodies): returned once the model has read them
         inference.Arrive(); // the batcher may wait for this request while its body is read
         try
@@ -53,7 +55,7 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
                         }
                         parsed = (TextInputs.Vectorize(model, text.Texts), text.Texts.Count);
                     }
-                    else parsed = JsonInputs.Parse(body, model, options.MaxInputsPerRequest);
+                    else parsed = JsonInputs.Parse(body, model, options.MaxInputsPerRequest, out instances);
                 }
                 finally
                 {
@@ -81,6 +83,7 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
         }
         int inputs = outputs.Length / model.OutputSize;
         if (WantsBinary(request)) await BinaryTensors.WriteResponse(context, outputs, inputs, model.OutputShape);
+        else if (instances) await WriteTfServingResponse(context, outputs, inputs);
         else await WriteResponse(context, outputs, inputs);
     }
 
@@ -100,6 +103,7 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
         if (type is not ("application/json" or "application/octet-stream" or "multipart/form-data"))
             throw new BadRequestException(415, $"Content-Type '{type}' is not accepted: this model has {model.InputNames.Count} inputs and {model.OutputNames.Count} outputs; send application/json {{\"inputs\": {{\"name\": [...]}}}}, application/octet-stream (every input's float32 samples in turn) or multipart/form-data (one part per input, named after it: PNG, JSON or text)");
         (float[] Rows, int Count) parsed;
+        bool instances = false; // TF Serving's {"instances": [...]}: answered {"predictions": [...]}
         inference.Arrive(); // the batcher may wait for this request while its body is read
         try
         {
@@ -108,7 +112,7 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
             {
                 parsed = type switch
                 {
-                    "application/json" => MultiTensorInputs.Parse(buffer.AsSpan(0, length), model, options.MaxInputsPerRequest),
+                    "application/json" => MultiTensorInputs.Parse(buffer.AsSpan(0, length), model, options.MaxInputsPerRequest, out instances),
                     "application/octet-stream" => BinaryTensors.ParseMany(buffer.AsSpan(0, length), context.Request, model, options.MaxInputsPerRequest),
                     _ => MultipartInputs.Parse(await MultipartParts.ReadAsync(context.Request.ContentType, buffer, length, MultipartInputs.MaxParts(model, options.MaxInputsPerRequest), filesOnly: false, context.RequestAborted), model, options.MaxInputsPerRequest),
                 };
@@ -125,6 +129,7 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
         }
         var outputs = await inference.PredictAsync(parsed.Rows, parsed.Count); // departs the request before queueing it
         if (WantsBinary(context.Request)) await BinaryTensors.WriteManyResponse(context, outputs, parsed.Count, model);
+        else if (instances) await MultiTensorInputs.WriteTfServingResponse(context, model, outputs, parsed.Count);
         else await MultiTensorInputs.WriteResponse(context, model, outputs, parsed.Count);
     }
 
@@ -271,6 +276,25 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
             for (int i = 0; i < count; i++) WritePrediction(json, outputs.AsSpan(i * size, size));
             json.WriteEndArray();
         }
+        json.WriteEndObject();
+        json.Flush();
+        return ResponseBuffer.Send(context, buffer, "application/json");
+    }
+
+    /// <summary>TF Serving's answer to "instances": <c>{"predictions": [[...], ...]}</c>, each input's outputs (row-major, as "outputs" holds them).</summary>
+    private Task WriteTfServingResponse(HttpContext context, float[] outputs, int count)
+    {
+        var (buffer, json) = ResponseBuffer.Get();
+        json.WriteStartObject();
+        int size = model.OutputSize;
+        json.WriteStartArray("predictions"u8);
+        for (int i = 0; i < count; i++)
+        {
+            json.WriteStartArray();
+            foreach (float v in outputs.AsSpan(i * size, size)) json.WriteNumberValue(v);
+            json.WriteEndArray();
+        }
+        json.WriteEndArray();
         json.WriteEndObject();
         json.Flush();
         return ResponseBuffer.Send(context, buffer, "application/json");

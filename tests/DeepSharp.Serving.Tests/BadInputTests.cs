@@ -30,7 +30,7 @@ public class BadInputTests(ServerFixture fixture) : IClassFixture<ServerFixture>
         { "two values", "{\"inputs\":[]} {}", 400, "not valid JSON" },
         { "an array, not an object", "[[0.5]]", 400, "JSON object" },
         { "no inputs key", "{}", 400, "no \"inputs\"" },
-        { "unknown key", "{\"instances\":[]}", 400, "unknown key 'instances'" },
+        { "unknown key", "{\"instance\":[]}", 400, "unknown key 'instance'" },
         { "inputs not an array", "{\"inputs\":5}", 400, "must be an array" },
         { "no inputs", "{\"inputs\":[]}", 400, "is empty" },
         { "input not an array", "{\"inputs\":[5]}", 400, "input 0 is not an array" },

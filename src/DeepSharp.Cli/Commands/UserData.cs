@@ -74,6 +74,54 @@ internal static class UserData
         return (Tensor.Wrap(x, inputShape.WithBatch(table.Rows)), labels);
     }
 
+    /// <summary>Whether <c>predict</c> reads <paramref name="path"/> as samples of numbers: a .csv file, or a .npy file by its signature.</summary>
+    public static bool IsTable(string path) =>
+        File.Exists(path) && (path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || UserLabels.FormatOf(path) == UserLabels.Format.Npy);
+
+    /// <summary>
+    /// The samples of a CSV or .npy file for <c>predict</c>, in batches named "FILE[i]" (i from 0, header not counted).
+    /// A CSV row holds the model's input size in values, or one more (a label last, as <c>evaluate --x</c> reads it),
+    /// which is then ignored; a .npy array holds one sample per index of its first axis.
+    /// </summary>
+    public static IEnumerable<(string[] Names, Tensor X)> PredictBatches(string path, Shape inputShape)
+    {
+        int size = inputShape.Size;
+        float[] values;
+        int count, width;
+        if (UserLabels.FormatOf(path) == UserLabels.Format.Npy)
+        {
+            var x = NpyFile.Load(path);
+            if (x.Shape.Rank == 0) throw new DeepSharpException($"'{path}' holds a single number (shape ()); predict needs one sample per index of the first axis.");
+            count = x.Shape[0];
+            width = count == 0 ? 0 : (int)(x.Shape.Size / count);
+            CheckSize(path, count == 0 ? size : width, $"an array of shape ({string.Join(", ", x.Shape.ToArray())}), {width} values a sample", inputShape);
+            values = x.DType == DType.Float32 ? x.ToArray() : Array.ConvertAll(x.ToIntArray(), v => (float)v);
+        }
+        else
+        {
+            var table = ReadCsv(path);
+            (values, count, width) = (table.Values, table.Rows, table.Width);
+            if (width != size && width != size + 1)
+                throw new DeepSharpException($"'{path}' holds rows of {width} values; the model takes inputs {inputShape.ToBatchString()}, " +
+                    $"{size} values a sample (or {size + 1}, a label last, which predict ignores).");
+        }
+        if (count == 0) throw new DeepSharpException($"'{path}' holds no samples.");
+        return Batches(Path.GetFileName(path), values, count, width, inputShape);
+    }
+
+    private static IEnumerable<(string[] Names, Tensor X)> Batches(string name, float[] values, int count, int width, Shape inputShape)
+    {
+        int size = inputShape.Size, batch = Math.Max(1, Math.Min(1024, (1 << 22) / Math.Max(size, 1)));
+        for (int start = 0; start < count; start += batch)
+        {
+            int n = Math.Min(batch, count - start);
+            var x = new float[(long)n * size];
+            for (int i = 0; i < n; i++) values.AsSpan((start + i) * width, size).CopyTo(x.AsSpan(i * size, size));
+            yield return (Enumerable.Range(start, n).Select(i => string.Create(CultureInfo.InvariantCulture, $"{name}[{i}]")).ToArray(),
+                Tensor.Wrap(x, inputShape.WithBatch(n)));
+        }
+    }
+
     private static void CheckSize(string path, long values, string holds, Shape inputShape)
     {
         if (values != inputShape.Size)

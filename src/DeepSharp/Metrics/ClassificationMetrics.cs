@@ -44,13 +44,22 @@ public sealed class SparseCategoricalAccuracy : RowMetric
 /// predictions (k = 5 by default); as TensorFlow's in_top_k, ties at the boundary count as in.
 /// </summary>
 /// <param name="k">How many of the highest predictions may hold the target class (positive).</param>
+/// <param name="name">The name in logs and History (Keras's <c>name</c>); null for Keras's "top_k_categorical_accuracy", whatever k is.</param>
 /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is not positive.</exception>
-public sealed class TopKCategoricalAccuracy(int k = 5) : RowMetric
+/// <exception cref="ArgumentException"><paramref name="name"/> is empty.</exception>
+public sealed class TopKCategoricalAccuracy(int k = 5, string? name = null) : RowMetric
 {
     /// <summary>A sample is a hit when fewer than k classes score strictly higher than its target class.</summary>
     public int K { get; } = k > 0 ? k : throw new ArgumentOutOfRangeException(nameof(k), k, "k must be positive.");
-    /// <summary>Keras's "top_k_categorical_accuracy" for k = 5; "top_3_categorical_accuracy" and so on for other k, so that several fit in one log.</summary>
-    public override string Name => K == 5 ? "top_k_categorical_accuracy" : $"top_{K}_categorical_accuracy";
+    private readonly string _name = name is null ? "top_k_categorical_accuracy"
+        : name.Length > 0 ? name : throw new ArgumentException("A metric's name must not be empty.", nameof(name));
+
+    /// <summary>
+    /// The name given, else Keras's "top_k_categorical_accuracy" for every k (as Keras names it). Two of
+    /// them in one Compile log as "top_k_categorical_accuracy" and "top_k_categorical_accuracy_1"; give
+    /// names ("top_3") to tell them apart.
+    /// </summary>
+    public override string Name => _name;
 
     /// <summary>1 when the target class is among the k highest predictions (ties count as in), else 0.</summary>
     protected override double Score(Tensors.Tensor yTrue, int row, ReadOnlySpan<float> p)

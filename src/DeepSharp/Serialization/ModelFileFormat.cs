@@ -20,6 +20,11 @@ public static class ModelFileFormat
     public const string ConfigKey = "model_config";
     /// <summary>Metadata key of the model's text vectorizer as JSON (optional; see <c>Model.TextVectorizer</c>).</summary>
     public const string TextVectorizerKey = "text_vectorizer";
+    /// <summary>
+    /// Metadata key of the compile settings as JSON (optional; Keras's compile_config: the optimizer and its
+    /// settings, the losses, loss weights and metrics), so that <c>Model.Load</c> returns a compiled model.
+    /// </summary>
+    public const string CompileConfigKey = "compile_config";
 
     /// <summary>Marks <paramref name="file"/> (its tensors added) as a model file holding <paramref name="configJson"/>, and signs it.</summary>
     public static void Stamp(SafetensorsFile file, string configJson)

@@ -23,20 +23,28 @@ public partial class Model
     /// Sequential and graph models (<c>new Model(inputs, outputs)</c>, saved as Keras's "Functional") can be saved.
     /// Every layer's type must be one <see cref="Load(string)"/> can create (built in, or registered:
     /// <see cref="LayerRegistry.Register"/>), and a registered type's config must round-trip; this is
-    /// checked before anything is written, so that a file that saves also loads.
+    /// checked before anything is written, so that a file that saves also loads. A compiled model keeps its
+    /// compile settings (Keras's compile_config: the optimizer and its settings, the losses, loss weights and
+    /// metrics) when all are DeepSharp's own and the learning rate is a constant, so <see cref="Load(string)"/>
+    /// gives back a compiled model; the optimizer's moments are not kept (a Fit checkpoint keeps them).
+    /// The file is safetensors whatever its name; names that promise another format (".keras", ".h5",
+    /// ".hdf5", ".pt", ".pth", ".onnx") are refused.
     /// </summary>
     /// <exception cref="InvalidOperationException">
     /// The model is not built, is a subclassed model (its architecture is code: use <see cref="SaveWeights"/>),
     /// or holds a layer type or activation that is not registered, or whose config does not round-trip; the message says how to fix it.
     /// </exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> ends in another format's extension (".keras", ".h5", ...); the message says which name to use.</exception>
     public void Save(string path)
     {
+        CheckFileName(path, "Save");
         if (IsSubclassed) throw SubclassedArchitecture("cannot be saved whole");
         if (!IsBuilt) throw new InvalidOperationException($"Model '{Name}' is not built: it has no weights to save yet.");
         foreach (var layer in Layers) LayerRegistry.CheckSavable(layer, Name);
         string? vectorizer = TextVectorizer is { } v ? TextVectorizerJson.Write(v) : null;
         var file = WeightsFile();
         if (vectorizer is not null) file.Metadata[ModelFileFormat.TextVectorizerKey] = vectorizer;
+        if (_trainer is { } trainer && CompileConfig.Write(trainer, OutputCount) is { } compile) file.Metadata[ModelFileFormat.CompileConfigKey] = compile;
         ModelFileFormat.Stamp(file, ArchitectureJson().ToJsonString());
         file.Save(path);
     }
@@ -46,8 +54,10 @@ public partial class Model
     /// ("dense_1/kernel"); written atomically. The way to save a subclassed model: load the file into
     /// a new instance with <see cref="LoadWeights"/>.
     /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="path"/> ends in another format's extension (".keras", ".h5", ...).</exception>
     public void SaveWeights(string path)
     {
+        CheckFileName(path, "SaveWeights");
         CheckFieldsTracked();
         WeightsFile().Save(path);
     }
@@ -78,7 +88,9 @@ public partial class Model
     /// <summary>
     /// Reads a model written by <see cref="Save"/>: rebuilds the architecture (a Sequential, or a
     /// <see cref="Functional"/> for a graph model, as Keras's load_model; creating only DeepSharp's
-    /// own layer types) and loads the weights. The model is not compiled.
+    /// own layer types) and loads the weights. A file saved from a compiled model gives back a compiled model
+    /// (the same optimizer class and settings, losses, loss weights and metrics; the optimizer starts afresh),
+    /// so Evaluate and Fit work at once, as after Keras's load_model; other files give an uncompiled model.
     /// </summary>
     /// <exception cref="DataFormatException">The file is invalid or its config describes no model DeepSharp can build.</exception>
     /// <exception cref="WeightMismatchException">The weights do not fit the architecture.</exception>
@@ -120,6 +132,8 @@ public partial class Model
         ModelWeights.Load(model.Parameters, file, path);
         if (file.Metadata.TryGetValue(ModelFileFormat.TextVectorizerKey, out var vectorizer))
             model.TextVectorizer = ReadTextVectorizer(model, vectorizer, path);
+        if (file.Metadata.TryGetValue(ModelFileFormat.CompileConfigKey, out var compile))
+            CompileConfig.Read(model, compile, path);
         return model;
     }
 
@@ -151,6 +165,23 @@ public partial class Model
             ? OnnxExporter.Export(Name, graph.Nodes, graph.Inputs, graph.Outputs)
             : OnnxExporter.Export(Name, Layers, Layers[0].BuiltInputShape!.Value);
         AtomicFile.WriteAllBytes(path, bytes);
+    }
+
+    private static readonly (string Extension, string Format)[] s_foreignExtensions =
+    [
+        (".keras", "Keras's .keras (zip) format"), (".h5", "HDF5 (Keras's .h5)"), (".hdf5", "HDF5"),
+        (".pt", "PyTorch's format"), (".pth", "PyTorch's format"), (".onnx", "ONNX (use ExportOnnx)"),
+    ];
+
+    /// <summary>Refuses a file name whose extension promises a format DeepSharp does not write (Keras refuses unknown extensions too).</summary>
+    private void CheckFileName(string path, string method)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        foreach (var (extension, format) in s_foreignExtensions)
+            if (path.EndsWith(extension, StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException($"Model '{Name}': {method} writes a safetensors file, not {format}; '{TerminalText.Escape(path)}' would " +
+                    $"name it wrongly. Name it '{TerminalText.Escape(Path.ChangeExtension(path, null))}.safetensors' (DeepSharp's model file, read by " +
+                    "Model.Load, LoadWeights and any safetensors reader).", nameof(path));
     }
 
     /// <summary>Refuses a model file whose layers' outputs would hold more than <see cref="ModelConfig.MaxLayerOutputElements"/> values per sample.</summary>

@@ -34,6 +34,22 @@ public partial class Model
     /// <summary>The weights the optimizer updates: <see cref="Parameters"/> without the frozen ones (<c>Trainable</c> false).</summary>
     public IEnumerable<Parameter> TrainableParameters => Parameters.Where(p => p.Trainable);
 
+    /// <summary>
+    /// Clears every weight's gradient before the next <c>Backward()</c> of a training loop of your own (PyTorch's
+    /// <c>zero_grad</c>; gradients accumulate). By default the gradients are dropped (PyTorch's
+    /// <c>set_to_none=True</c>): a weight that the next pass does not reach then has no gradient, and an
+    /// optimizer's <c>Apply</c> leaves it and its moments alone. With <paramref name="setToNone"/> false they are
+    /// filled with zeros in place instead (their memory is kept).
+    /// </summary>
+    public void ZeroGrad(bool setToNone = true)
+    {
+        foreach (var p in Parameters)
+        {
+            if (setToNone) p.Value.Grad = null;
+            else p.Value.Grad?.Span.Clear();
+        }
+    }
+
     /// <summary>Whether every layer has created its weights (by <see cref="Build"/>, a first call, or an input shape known up front); false without layers.</summary>
     public bool IsBuilt => Layers.Count > 0 && Layers.All(l => l.IsBuilt);
 

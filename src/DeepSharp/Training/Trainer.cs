@@ -99,6 +99,9 @@ internal sealed partial class Trainer
     /// <summary>The metrics updated with sample (and class) weights, every output's, in log order.</summary>
     public IReadOnlyList<Metric> WeightedMetrics { get; }
 
+    /// <summary>Every logged value but "loss": its name, metric, output and role, in log order.</summary>
+    public IReadOnlyList<CompiledMetric> CompiledMetrics => _compiled;
+
     /// <summary>The names the loss and metrics have in logs and History, in order ("loss", "accuracy", ...).</summary>
     public IReadOnlyList<string> MetricNames => ["loss", .. _compiled.Select(c => c.LogName)];
 

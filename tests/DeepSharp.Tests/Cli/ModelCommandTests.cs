@@ -78,6 +78,30 @@ public sealed class ModelCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task PredictReadsCsvAndNpyAsEvaluateDoes()
+    {
+        var a = Digit(5);
+        var b = Digit(6);
+        string Row(byte[] gray) => string.Join(',', gray.Select(v => (v / 255f).ToString("R", CultureInfo.InvariantCulture)));
+        string csv = _folder.File("x.csv"), labelled = _folder.File("labelled.csv"), npy = _folder.File("x.npy"), narrow = _folder.File("narrow.csv");
+        await File.WriteAllLinesAsync(csv, [string.Join(',', Enumerable.Range(0, 784).Select(i => $"p{i}")), Row(a), Row(b)]); // a header, then the samples
+        await File.WriteAllLinesAsync(labelled, [Row(a) + ",7", Row(b) + ",1"]);                                            // evaluate's file: a label last
+        DeepSharp.Data.NpyFile.Save(npy, Tensor.FromArray([.. a.Select(v => v / 255f), .. b.Select(v => v / 255f)], 2, 28, 28));
+        await File.WriteAllLinesAsync(narrow, ["1,2,3"]);
+
+        foreach (string path in new[] { csv, labelled, npy })
+        {
+            var (code, output, err) = await CliTests.Run(null, "predict", _modelPath, path);
+            Assert.True(code == 0, err);
+            string name = Path.GetFileName(path);
+            Assert.Equal([Expected(name + "[0]", a), Expected(name + "[1]", b)], output.Trim().Split('\n').Select(l => l.TrimEnd()));
+        }
+        var (failed, _, error) = await CliTests.Run(null, "predict", _modelPath, narrow);
+        Assert.Equal(1, failed);
+        Assert.Contains("holds rows of 3 values; the model takes inputs (None, 28, 28, 1), 784 values a sample (or 785, a label last", error);
+    }
+
+    [Fact]
     public async Task WrongSizedImageIsOneLine()
     {
         string png = _folder.File("small.png");

@@ -2,12 +2,14 @@
 // line (CustomDocTests checks it), and the tests in this folder run them. Edit both together.
 using System.Text.Json.Nodes;
 using DeepSharp.Autograd;
+using DeepSharp.Data;
 using DeepSharp.Losses;
 using DeepSharp.Nn;
 using DeepSharp.Nn.Constraints;
 using DeepSharp.Nn.Layers;
 using DeepSharp.Nn.Regularizers;
 using DeepSharp.Optimizers;
+using DeepSharp.Optimizers.Schedules;
 using DeepSharp.Tensors;
 using DeepSharp.Training;
 using DeepSharp.Training.Callbacks;
@@ -282,12 +284,36 @@ public static class CustomExamples
         {
             var prediction = model.Call(x, training: true);
             var value = loss.Compute(y, prediction);
-            foreach (var p in model.TrainableParameters) p.Value.Grad?.Span.Clear();
+            model.ZeroGrad();
             value.Backward();
             optimizer.Apply(model.TrainableParameters);
             last = value.Item();
         }
 
         return last;
+    }
+
+    public static (float Evaluated, float LastRate) PyTorchStyleEpochs(Tensor x, Tensor y)
+    {
+        var net = new Mlp(hidden: 16, outputs: 1);
+        var adam = new Adam(0.02f);
+        var mse = new MeanSquaredError();
+        var halving = new ExponentialDecay(0.02f, decaySteps: 1, decayRate: 0.5f, staircase: true);
+        var loader = new DataLoader(new TensorDataset(x, y), batchSize: 16, shuffle: true);
+        for (int epoch = 0; epoch < 5; epoch++)
+        {
+            adam.LearningRate = halving.Rate(epoch);                    // 0.02, 0.01, 0.005, ...
+            foreach (Batch batch in loader.Pass())
+            {
+                net.ZeroGrad();
+                var batchLoss = mse.Compute(batch.Y, net.Call(batch.X, training: true));
+                batchLoss.Backward();
+                adam.Apply(net.TrainableParameters);
+            }
+        }
+        float evaluated;
+        using (NoGrad.Scope()) evaluated = mse.Compute(y, net.Call(x)).Item();
+
+        return (evaluated, adam.LearningRate);
     }
 }

@@ -21,7 +21,7 @@ public sealed class FilesAndDistributedExamplesTests
     [Fact]
     public void EveryExampleOfThePagesIsHere()
     {
-        MarkdownExamples.AssertAllIn("files.md", "Docs/FilesAndDistributedExamplesTests.cs", expectedBlocks: 1);
+        MarkdownExamples.AssertAllIn("files.md", "Docs/FilesAndDistributedExamplesTests.cs", expectedBlocks: 2);
         MarkdownExamples.AssertAllIn("distributed.md", "Docs/FilesAndDistributedExamplesTests.cs", expectedBlocks: 3);
     }
 
@@ -60,6 +60,25 @@ public sealed class FilesAndDistributedExamplesTests
         Assert.Contains("Sequential", config);
         Assert.Equal(model.Predict(x).ToArray(), loaded.Predict(x).ToArray());
         Assert.Equal(new Shape(100, 16), SafetensorsFile.Load("mine.safetensors").Entries[0].ToTensor("mine.safetensors").Shape);
+    }
+
+    [Fact]
+    public void ALoadedModelIsCompiled()
+    {
+        using var folder = new WorkingFolder();
+        var (model, x, _) = Small();
+        var y = Tensor.FromArray(Enumerable.Range(0, 24).Select(i => i % 3).ToArray(), 24);
+
+        model.Compile(new Adam(1e-3f), "sparse_categorical_crossentropy", ["accuracy"]);
+        model.Fit(x, y, epochs: 2, verbose: 0);
+        model.Save("classifier.safetensors");
+        var loaded = Model.Load("classifier.safetensors");          // compiled: Adam(1e-3), the loss, "accuracy"
+        var scores = loaded.Evaluate(x, y);                        // {"loss": ..., "accuracy": ...}
+
+        Assert.Equal(1e-3f, Assert.IsType<Adam>(loaded.Optimizer).LearningRate);
+        Assert.Equal(model.Evaluate(x, y), scores);
+        Assert.Equal(["loss", "accuracy"], scores.Keys);
+        Assert.Throws<ArgumentException>(() => model.Save("classifier.keras"));
     }
 }
 

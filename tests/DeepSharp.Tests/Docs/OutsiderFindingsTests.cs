@@ -92,6 +92,6 @@ public sealed class OutsiderFindingsTests : IDisposable
         string path = Path.Combine(_temp.Path, "xor.safetensors");
         model.Save(path);
         var e = Assert.Throws<InvalidOperationException>(() => Model.Load(path).Evaluate(s_x, Tensor.Zeros(5, 1)));
-        Assert.Contains("a model from Model.Load or Model.FromJson is not compiled", e.Message);
+        Assert.Contains("from a file saved uncompiled", e.Message);
     }
 }

@@ -154,6 +154,34 @@ public class SubclassedModelTests
     }
 
     [Fact]
+    public void ThePyTorchStyleEpochLoopLowersTheLossAndHalvesTheRate()
+    {
+        RandomGenerator.SetGlobalSeed(27);
+        var (x, y) = Problem(64, 5);
+        float before = new MeanSquaredError().Compute(y, Tensor.Zeros(64, 1)).Item();
+        var (evaluated, rate) = CustomExamples.PyTorchStyleEpochs(x, y);
+        Assert.True(evaluated < 0.5f * before, $"loss {evaluated} after five epochs, {before} for predicting 0");
+        Assert.Equal(0.02 / 16, rate, 1e-9);
+    }
+
+    [Fact]
+    public void ZeroGradDropsOrZeroesEveryGradient()
+    {
+        var model = new Sequential(new Dense(3, inputShape: [2]), new Dense(1));
+        var x = Tensor.Ones(4, 2);
+        new MeanSquaredError().Compute(Tensor.Zeros(4, 1), model.Call(x, training: true)).Backward();
+        Assert.All(model.Parameters, p => Assert.NotNull(p.Value.Grad));
+        model.ZeroGrad(setToNone: false);
+        Assert.All(model.Parameters, p => Assert.All(p.Value.Grad!.ToArray(), g => Assert.Equal(0f, g)));
+        model.ZeroGrad();
+        Assert.All(model.Parameters, p => Assert.Null(p.Value.Grad));
+        // With no gradient, Apply leaves the weights as they are.
+        var before = model.Parameters.Select(p => p.Value.ToArray()).ToArray();
+        new Adam(0.1f).Apply(model.TrainableParameters);
+        Assert.Equal(before, model.Parameters.Select(p => p.Value.ToArray()).ToArray());
+    }
+
+    [Fact]
     public void CustomLossMetricAndCallbackRunInFit()
     {
         RandomGenerator.SetGlobalSeed(26);

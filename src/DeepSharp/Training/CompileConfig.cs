@@ -1,0 +1,264 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DeepSharp.Losses;
+using DeepSharp.Metrics;
+using DeepSharp.Optimizers;
+using DeepSharp.Optimizers.Schedules;
+
+namespace DeepSharp.Training;
+
+/// <summary>
+/// Keras's compile_config in a model file (metadata <see cref="Key"/>): the optimizer (class and settings), one loss
+/// per output (null: not trained), the loss weights and each output's plain and weighted metrics, each as
+/// <c>{"class_name": "Adam", "config": {...}}</c>, so that <see cref="Model.Load(string)"/> gives back a compiled model.
+/// Only DeepSharp's own classes are written, an optimizer only with a constant learning rate; a model compiled
+/// with anything else (a schedule, a class of your own) is saved without it and loads uncompiled. The optimizer's
+/// state (moments, iterations) is not kept: a checkpoint (<see cref="FitOptions"/>) resumes a Fit exactly.
+/// Read back with the bounds of every metadata string; a hostile value is a <see cref="DataFormatException"/>.
+/// </summary>
+internal static class CompileConfig
+{
+    /// <summary>The model file's metadata key.</summary>
+    public const string Key = Serialization.ModelFileFormat.CompileConfigKey;
+    private const int MaxDepth = 8, MaxMetricsPerOutput = 64;
+
+    /// <summary>The compile config of <paramref name="trainer"/>, or null when a part of it cannot be written.</summary>
+    public static string? Write(Trainer trainer, int outputs)
+    {
+        var optimizer = WriteOptimizer(trainer.Optimizer);
+        if (optimizer is null) return null;
+        var losses = new JsonArray();
+        foreach (var loss in trainer.Losses)
+        {
+            if (loss is null) { losses.Add((JsonNode?)null); continue; }
+            var written = WriteLoss(loss);
+            if (written is null) return null;
+            losses.Add((JsonNode)written);
+        }
+        var plain = WriteMetrics(trainer, outputs, MetricRole.Plain);
+        var weighted = WriteMetrics(trainer, outputs, MetricRole.Weighted);
+        if (plain is null || weighted is null) return null;
+        JsonArray? lossWeights = null;
+        if (trainer.LossWeights is { } w)
+        {
+            lossWeights = new JsonArray();
+            foreach (float x in w) lossWeights.Add((JsonNode)x);
+        }
+        return new JsonObject
+        {
+            ["optimizer"] = optimizer,
+            ["loss"] = losses,
+            ["loss_weights"] = lossWeights,
+            ["metrics"] = plain,
+            ["weighted_metrics"] = weighted,
+        }.ToJsonString();
+    }
+
+    /// <summary>Compiles <paramref name="model"/> as the file's compile config says.</summary>
+    /// <exception cref="DataFormatException">The config is malformed, names a class DeepSharp does not have, or holds a setting its class refuses.</exception>
+    public static void Read(Model model, string json, string path)
+    {
+        string what = $"Model file '{path}': metadata '{Key}'";
+        try
+        {
+            var utf8 = JsonLimits.Check(json, MaxDepth, what);
+            var root = JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth }) as JsonObject
+                ?? throw new FormatException("it is not a JSON object");
+            int outputs = model.OutputCount;
+            var optimizer = ReadOptimizer(Required(root, "optimizer"));
+            var lossList = Array(Required(root, "loss"), "loss", outputs);
+            var losses = new Loss?[outputs];
+            for (int i = 0; i < outputs; i++) losses[i] = lossList[i] is null ? null : ReadLoss(lossList[i]!);
+            float[]? lossWeights = null;
+            if (root["loss_weights"] is { } weights)
+            {
+                var list = Array(weights, "loss_weights", outputs);
+                lossWeights = new float[outputs];
+                for (int i = 0; i < outputs; i++) lossWeights[i] = Finite(list[i], "loss_weights");
+            }
+            var plain = ReadMetrics(Required(root, "metrics"), "metrics", outputs);
+            var weighted = ReadMetrics(Required(root, "weighted_metrics"), "weighted_metrics", outputs);
+            model.Compile(optimizer, losses, lossWeights, plain, weighted);
+        }
+        catch (DataFormatException) { throw; }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or InvalidCastException
+            or ArgumentException or OverflowException or KeyNotFoundException)
+        {
+            throw new DataFormatException($"{what}: {e.Message}", e);
+        }
+    }
+
+    private static JsonObject? WriteOptimizer(Optimizer o)
+    {
+        if (o.Schedule is not ConstantLearningRate rate) return null;
+        var c = new JsonObject { ["learning_rate"] = rate.Value };
+        switch (o)
+        {
+            case Sgd s when o.GetType() == typeof(Sgd): (c["momentum"], c["nesterov"]) = (s.Momentum, s.Nesterov); break;
+            case AdamW a: (c["beta_1"], c["beta_2"], c["epsilon"]) = (a.Beta1, a.Beta2, a.Epsilon); break;
+            case Adam a when o.GetType() == typeof(Adam): (c["beta_1"], c["beta_2"], c["epsilon"]) = (a.Beta1, a.Beta2, a.Epsilon); break;
+            case Nadam n: (c["beta_1"], c["beta_2"], c["epsilon"]) = (n.Beta1, n.Beta2, n.Epsilon); break;
+            case RmsProp r: (c["rho"], c["momentum"], c["epsilon"], c["centered"]) = (r.Rho, r.Momentum, r.Epsilon, r.Centered); break;
+            case Adagrad g: (c["initial_accumulator_value"], c["epsilon"]) = (g.InitialAccumulatorValue, g.Epsilon); break;
+            default: return null;
+        }
+        (c["clipnorm"], c["clipvalue"], c["global_clipnorm"], c["weight_decay"]) = (o.ClipNorm, o.ClipValue, o.GlobalClipNorm, o.WeightDecay);
+        return new JsonObject { ["class_name"] = o.GetType().Name, ["config"] = c };
+    }
+
+    private static Optimizer ReadOptimizer(JsonNode node)
+    {
+        var (name, c) = Class(node, "optimizer");
+        float lr = Finite(c["learning_rate"], "learning_rate");
+        float? clipNorm = Optional(c, "clipnorm"), clipValue = Optional(c, "clipvalue"), global = Optional(c, "global_clipnorm"), decay = Optional(c, "weight_decay");
+        float F(string key) => Finite(c[key], key);
+        bool B(string key) => (c[key] ?? throw new FormatException($"optimizer setting '{key}' is missing")).GetValue<bool>();
+        return name switch
+        {
+            nameof(Sgd) => new Sgd(lr, F("momentum"), B("nesterov")) { ClipNorm = clipNorm, ClipValue = clipValue, GlobalClipNorm = global, WeightDecay = decay },
+            nameof(Adam) => new Adam(lr, F("beta_1"), F("beta_2"), F("epsilon")) { ClipNorm = clipNorm, ClipValue = clipValue, GlobalClipNorm = global, WeightDecay = decay },
+            nameof(AdamW) => new AdamW(lr, decay ?? throw new FormatException("AdamW needs 'weight_decay'"), F("beta_1"), F("beta_2"), F("epsilon"))
+            { ClipNorm = clipNorm, ClipValue = clipValue, GlobalClipNorm = global },
+            nameof(Nadam) => new Nadam(lr, F("beta_1"), F("beta_2"), F("epsilon")) { ClipNorm = clipNorm, ClipValue = clipValue, GlobalClipNorm = global, WeightDecay = decay },
+            nameof(RmsProp) => new RmsProp(lr, F("rho"), F("momentum"), F("epsilon"), B("centered")) { ClipNorm = clipNorm, ClipValue = clipValue, GlobalClipNorm = global, WeightDecay = decay },
+            nameof(Adagrad) => new Adagrad(lr, F("initial_accumulator_value"), F("epsilon")) { ClipNorm = clipNorm, ClipValue = clipValue, GlobalClipNorm = global, WeightDecay = decay },
+            _ => throw new FormatException($"optimizer class '{TerminalText.Escape(name)}' is unknown; known: Sgd, Adam, AdamW, Nadam, RmsProp, Adagrad"),
+        };
+    }
+
+    private static JsonObject? WriteLoss(Loss loss)
+    {
+        var c = new JsonObject();
+        switch (loss)
+        {
+            case BinaryCrossentropy b: (c["from_logits"], c["label_smoothing"]) = (b.FromLogits, b.LabelSmoothing); break;
+            case CategoricalCrossentropy b: (c["from_logits"], c["label_smoothing"]) = (b.FromLogits, b.LabelSmoothing); break;
+            case SparseCategoricalCrossentropy b: (c["from_logits"], c["label_smoothing"], c["ignore_class"]) = (b.FromLogits, b.LabelSmoothing, b.IgnoreClass); break;
+            case Huber h: c["delta"] = h.Delta; break;
+            case Losses.MeanSquaredError or Losses.MeanAbsoluteError or KLDivergence or CosineSimilarity: break;
+            default: return null;
+        }
+        return new JsonObject { ["class_name"] = loss.GetType().Name, ["config"] = c };
+    }
+
+    private static Loss ReadLoss(JsonNode node)
+    {
+        var (name, c) = Class(node, "loss");
+        bool logits = name.EndsWith("Crossentropy", StringComparison.Ordinal) && (c["from_logits"] ?? throw new FormatException("loss setting 'from_logits' is missing")).GetValue<bool>();
+        float Smoothing() => Finite(c["label_smoothing"], "label_smoothing");
+        return name switch
+        {
+            nameof(BinaryCrossentropy) => new BinaryCrossentropy(logits, Smoothing()),
+            nameof(CategoricalCrossentropy) => new CategoricalCrossentropy(logits, Smoothing()),
+            nameof(SparseCategoricalCrossentropy) => new SparseCategoricalCrossentropy(logits, Smoothing(), c["ignore_class"]?.GetValue<int>()),
+            nameof(Huber) => new Huber(Finite(c["delta"], "delta")),
+            nameof(Losses.MeanSquaredError) => new Losses.MeanSquaredError(),
+            nameof(Losses.MeanAbsoluteError) => new Losses.MeanAbsoluteError(),
+            nameof(KLDivergence) => new KLDivergence(),
+            nameof(CosineSimilarity) => new CosineSimilarity(),
+            _ => throw new FormatException($"loss class '{TerminalText.Escape(name)}' is unknown"),
+        };
+    }
+
+    private static JsonArray? WriteMetrics(Trainer trainer, int outputs, MetricRole role)
+    {
+        var perOutput = new JsonArray[outputs];
+        for (int o = 0; o < outputs; o++) perOutput[o] = [];
+        foreach (var c in trainer.CompiledMetrics)
+        {
+            if (c.Role != role) continue;
+            var written = WriteMetric(c.Metric);
+            if (written is null) return null;
+            perOutput[c.Output].Add((JsonNode)written);
+        }
+        return new JsonArray(perOutput);
+    }
+
+    private static JsonObject? WriteMetric(Metric m)
+    {
+        var c = new JsonObject();
+        switch (m)
+        {
+            case BinaryAccuracy b: c["threshold"] = b.Threshold; break;
+            case TopKCategoricalAccuracy t: (c["k"], c["name"]) = (t.K, t.Name); break;
+            case Precision p: c["threshold"] = p.Threshold; break;
+            case Recall r: c["threshold"] = r.Threshold; break;
+            case Auc a: c["num_thresholds"] = a.Thresholds.Count; break;
+            case F1Score f: (c["average"], c["threshold"]) = (f.Average.ToString(), f.Threshold); break;
+            case Accuracy or CategoricalAccuracy or SparseCategoricalAccuracy or Metrics.MeanSquaredError or Metrics.MeanAbsoluteError: break;
+            default: return null;
+        }
+        return new JsonObject { ["class_name"] = m.GetType().Name, ["config"] = c };
+    }
+
+    private static List<IReadOnlyList<Metric>> ReadMetrics(JsonNode node, string what, int outputs)
+    {
+        var lists = Array(node, what, outputs);
+        var result = new List<IReadOnlyList<Metric>>(outputs);
+        foreach (var list in lists)
+        {
+            var items = list as JsonArray ?? throw new FormatException($"'{what}' holds {list?.GetValueKind().ToString() ?? "null"}, expected one list per output");
+            if (items.Count > MaxMetricsPerOutput) throw new FormatException($"'{what}' lists {items.Count} metrics for one output; at most {MaxMetricsPerOutput} are read");
+            result.Add([.. items.Select(m => ReadMetric(m ?? throw new FormatException($"'{what}' holds null")))]);
+        }
+        return result;
+    }
+
+    private static Metric ReadMetric(JsonNode node)
+    {
+        var (name, c) = Class(node, "metric");
+        float Threshold() => Finite(c["threshold"], "threshold");
+        return name switch
+        {
+            nameof(Accuracy) => new Accuracy(),
+            nameof(BinaryAccuracy) => new BinaryAccuracy(Threshold()),
+            nameof(CategoricalAccuracy) => new CategoricalAccuracy(),
+            nameof(SparseCategoricalAccuracy) => new SparseCategoricalAccuracy(),
+            nameof(TopKCategoricalAccuracy) => new TopKCategoricalAccuracy(Int(c["k"], "k", 1 << 20), c["name"]?.GetValue<string>()),
+            nameof(Precision) => new Precision(Threshold()),
+            nameof(Recall) => new Recall(Threshold()),
+            nameof(Auc) => new Auc(Int(c["num_thresholds"], "num_thresholds", 1 << 16)),
+            nameof(F1Score) => new F1Score(Average(c["average"]), c["threshold"] is null ? null : Threshold()),
+            nameof(Metrics.MeanSquaredError) => new Metrics.MeanSquaredError(),
+            nameof(Metrics.MeanAbsoluteError) => new Metrics.MeanAbsoluteError(),
+            _ => throw new FormatException($"metric class '{TerminalText.Escape(name)}' is unknown"),
+        };
+    }
+
+    private static F1Average Average(JsonNode? node)
+    {
+        string text = node?.GetValue<string>() ?? throw new FormatException("F1Score needs 'average'");
+        foreach (var a in Enum.GetValues<F1Average>())
+            if (a.ToString() == text) return a;
+        throw new FormatException($"F1Score average '{TerminalText.Escape(text)}' is unknown; known: {string.Join(", ", Enum.GetNames<F1Average>())}");
+    }
+
+    private static (string Name, JsonObject Config) Class(JsonNode node, string what)
+    {
+        var o = node as JsonObject ?? throw new FormatException($"a {what} is not a JSON object");
+        string name = o["class_name"]?.GetValue<string>() ?? throw new FormatException($"a {what} has no 'class_name'");
+        return (name, o["config"] as JsonObject ?? throw new FormatException($"{what} '{TerminalText.Escape(name)}' has no 'config' object"));
+    }
+
+    private static JsonNode Required(JsonObject o, string key) => o[key] ?? throw new FormatException($"'{key}' is missing");
+
+    private static JsonArray Array(JsonNode node, string what, int outputs)
+    {
+        var a = node as JsonArray ?? throw new FormatException($"'{what}' is not a list");
+        return a.Count == outputs ? a : throw new FormatException($"'{what}' has {a.Count} entries; the model has {outputs} output{(outputs == 1 ? "" : "s")}");
+    }
+
+    private static float Finite(JsonNode? node, string what)
+    {
+        float v = (node ?? throw new FormatException($"'{what}' is missing")).GetValue<float>();
+        return float.IsFinite(v) ? v : throw new FormatException($"'{what}' is {v}, not a finite number");
+    }
+
+    private static float? Optional(JsonObject c, string key) => c[key] is null ? null : Finite(c[key], key);
+
+    private static int Int(JsonNode? node, string what, int max)
+    {
+        int v = (node ?? throw new FormatException($"'{what}' is missing")).GetValue<int>();
+        return v <= max ? v : throw new FormatException($"'{what}' is {v}; at most {max} is read");
+    }
+}
