@@ -56,8 +56,10 @@ public class QuantizedTeamTests
         var quantized = Quantization.Quantize(model, calibration);
         var x = Tensor.RandomUniform(inputShape.WithBatch(QuantizedChain.TeamBatch + 1), -0.1f, 1.1f, new RandomGenerator(8));
         int saved = DeepSharp.Threads.Count;
+        long savedWork = QuantizedChain.TeamWork;
         try
         {
+            QuantizedChain.TeamWork = 0; // these small models run as a team at every small batch
             DeepSharp.Threads.Count = 1;
             var alone = Enumerable.Range(0, x.Shape[0]).Select(i => quantized.Predict(x.SliceRows(i, 1)).ToArray()).ToArray();
             foreach (int threads in new[] { 1, 2, 3 })
@@ -73,6 +75,7 @@ public class QuantizedTeamTests
         finally
         {
             DeepSharp.Threads.Count = saved;
+            QuantizedChain.TeamWork = savedWork;
         }
     }
 

@@ -70,7 +70,7 @@ internal static unsafe class QuantizedChain
     {
         int batch = x.Shape[0];
         int threads = WorkerPool.Shared.ThreadCount;
-        if (threads > 1 && batch <= TeamBatch) return RunTeam(layers, start, end, x, threads);
+        if (threads > 1 && batch <= TeamBatch && TeamShapes(layers, start, end, x.Shape) is { } shapes) return RunTeam(layers, start, end, x, shapes, threads);
         var shape = x.Shape;
         var (inScale, inZero) = InputGrid(layers[start]);
         // Two buffers in turn: each layer reads one slot and writes the other (grown as needed).
@@ -140,18 +140,10 @@ internal static unsafe class QuantizedChain
     /// byte buffers grown beforehand, so that no pointer moves), then run by the threads together.
     /// The same kernels on the same bytes as <see cref="Run"/>'s layer-by-layer path, so the same bits.
     /// </summary>
-    private static Tensor RunTeam(IReadOnlyList<Layer> layers, int start, int end, Tensor x, int threads)
+    private static Tensor RunTeam(IReadOnlyList<Layer> layers, int start, int end, Tensor x, Shape[] shapes, int threads)
     {
         int batch = x.Shape[0];
-        var shapes = new Shape[end - start + 2];
-        shapes[0] = x.Shape;
-        long largest = x.Shape.Size;
-        for (int i = start; i <= end; i++)
-        {
-            var next = layers[i].ComputeOutputShape(shapes[i - start].WithoutBatch()).WithBatch(batch);
-            shapes[i - start + 1] = next;
-            largest = Math.Max(largest, next.Size);
-        }
+        long largest = shapes.Max(s => s.Size);
         byte* current = Int8Scratch.Bytes(Int8Scratch.ChainA, largest + Int8Gemm.Slack);
         byte* other = Int8Scratch.Bytes(Int8Scratch.ChainB, largest + Int8Gemm.Slack);
         var y = Tensor.Temp(shapes[^1]);
@@ -205,6 +197,42 @@ internal static unsafe class QuantizedChain
         }
         var activation = ActivationOf(layers[end])!;
         return activation == Activation.Relu || activation == Activation.Linear ? y : activation.Apply(y);
+    }
+
+    /// <summary>
+    /// The fewest multiply-adds the team's shared layers (convolutions, cut into parts) must hold for
+    /// a second thread to pay: about 2 µs of one thread's work. Measured on the shared Zen 5 with the
+    /// process at real-time priority (bench/compression/small-batch-int8.cs): the convnet at batch 1
+    /// (2.4 M in its convolutions) 8.7 → 7.1 µs per image; the seed CNN at batch 1 (0.2 M, its Dense
+    /// 0.7 M run whole) 7.5 µs either way, at twice the CPU time.
+    /// </summary>
+    /// <remarks>Settable for tests (0: every small batch runs as a team); either path gives the same bits.</remarks>
+    internal static long TeamWork { get; set; } = 1L << 20;
+
+    /// <summary>
+    /// The shapes before and after each layer of the chain when the team pays (<see cref="TeamWork"/>,
+    /// and the shared convolutions at least twice the work of the layers that run whole); else null.
+    /// </summary>
+    private static Shape[]? TeamShapes(IReadOnlyList<Layer> layers, int start, int end, Shape input)
+    {
+        int batch = input[0];
+        var shapes = new Shape[end - start + 2];
+        shapes[0] = input;
+        long shared = 0, whole = 0;
+        for (int i = start; i <= end; i++)
+        {
+            var before = shapes[i - start];
+            var after = layers[i].ComputeOutputShape(before.WithoutBatch()).WithBatch(batch);
+            shapes[i - start + 1] = after;
+            // A convolution is shared when its images are (batch ≥ threads) or when each image is cut (a pool follows).
+            if (layers[i] is QuantizedConv2D conv && (batch >= WorkerPool.Shared.ThreadCount || (i < end && layers[i + 1] is MaxPooling2D)))
+                shared += after.Size * (long)conv.KernelSize.H * conv.KernelSize.W * before[-1];
+            else if (layers[i] is QuantizedConv2D whole2D)
+                whole += after.Size * (long)whole2D.KernelSize.H * whole2D.KernelSize.W * before[-1];
+            else if (layers[i] is QuantizedDense or QuantizedConv1D)
+                whole += after.Size * (long)before[-1] * (layers[i] is QuantizedConv1D c1 ? c1.KernelSize : 1);
+        }
+        return shared >= TeamWork && shared >= 2 * whole ? shapes : null;
     }
 
     /// <summary>Input floats to u8, one image per item.</summary>
