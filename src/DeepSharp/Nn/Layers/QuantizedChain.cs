@@ -253,11 +253,11 @@ internal static unsafe class QuantizedChain
         public void Execute(int index) => Multiply(layer, shape, q, y);
     }
 
-    private static Pool2DGeometry PoolGeometry(MaxPooling2D pool, Shape shape) =>
+    internal static Pool2DGeometry PoolGeometry(MaxPooling2D pool, Shape shape) =>
         Pool2DGeometry.Create(shape[0], shape[1], shape[2], shape[3], pool.PoolSize.H, pool.PoolSize.W,
             pool.Strides.H, pool.Strides.W, pool.Padding == Padding.Same);
 
-    private static (Conv2DGeometry, Int8Weights, Int8Output) Prepare(QuantizedConv2D c, Shape shape)
+    internal static (Conv2DGeometry, Int8Weights, Int8Output) Prepare(QuantizedConv2D c, Shape shape)
     {
         var g = Conv2DGeometry.Create(shape[0], shape[1], shape[2], shape[3], c.Filters, c.KernelSize.H, c.KernelSize.W,
             c.Strides.H, c.Strides.W, c.Padding == Padding.Same, c.DilationRate.H, c.DilationRate.W);
