@@ -35,7 +35,7 @@ internal static unsafe class QuantizedGraph
             for (int i = 0; i < inputs.Count; i++) run.Values[inputs[i]] = Value.Of(values[i]);
             foreach (var node in nodes)
             {
-                if (node.Layer is InputLayer) continue;
+                if (node.Layer is InputLayer || run.Values.ContainsKey(node.Output)) continue; // an output already made: a pool fused into its convolution
                 run.Execute(node);
                 if (run.Masked) return null; // a layer made a mask: the graph runs as usual, masks and all
             }
@@ -124,6 +124,10 @@ internal static unsafe class QuantizedGraph
                     list.Add((node, slot));
                 }
         }
+
+        /// <summary>The one node that reads <paramref name="value"/>, when it is not also a model output; else null.</summary>
+        public LayerNode? SoleReader(SymbolicTensor value) =>
+            !_outputs.Contains(value) && _readers.TryGetValue(value, out var readers) && readers.Count == 1 ? readers[0].Node : null;
 
         /// <summary>The grid every reader of <paramref name="value"/> quantizes it to; null when a reader wants floats or two want different grids.</summary>
         public Grid? Want(SymbolicTensor value)
@@ -219,6 +223,17 @@ internal static unsafe class QuantizedGraph
                 {
                     if (WritesBytes(q.Activation) && plan.Want(node.Output) is { } grid)
                     {
+                        if (layer is QuantizedConv2D conv && plan.SoleReader(node.Output) is { Layer: MaxPooling2D pool } poolNode && poolNode.Inputs.Count == 1)
+                        {
+                            // The pool fused as in a Sequential chain (Int8ConvPool): the same bytes, the convolution's output pooled while in cache.
+                            var (g, w, output) = QuantizedChain.Prepare(conv, shape);
+                            var pooling = QuantizedChain.PoolGeometry(pool, outShape);
+                            var pooledShape = pool.ComputeOutputShape(outShape.WithoutBatch()).WithBatch(shape[0]);
+                            var pooled = Rent(pooledShape.Size);
+                            fixed (byte* py = pooled) Int8ConvPool.Forward(g, pooling, px, w, output, grid.Scale, grid.ZeroPoint, py);
+                            Values[poolNode.Output] = Value.Of(pooled, pooledShape, grid, exact: false);
+                            return;
+                        }
                         var y = Rent(outShape.Size);
                         fixed (byte* py = y) QuantizedChain.Multiply(layer, shape, px, Int8Destination.ToBytes(py, grid.Scale, grid.ZeroPoint));
                         Values[node.Output] = Value.Of(y, outShape, grid, exact: false);

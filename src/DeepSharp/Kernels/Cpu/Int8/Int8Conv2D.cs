@@ -22,7 +22,7 @@ internal static unsafe class Int8Conv2D
         fixed (float* py = y)
         {
             Int8Quantize.ToUInt8(px, g.InputLength, output.InputScale, output.InputZeroPoint, q);
-            Run(g, q, w, output, Int8Destination.ToFloats(py));
+            Run(g, q, w, output, Int8Destination.ToFloats(py), null);
         }
     }
 
@@ -31,11 +31,15 @@ internal static unsafe class Int8Conv2D
     /// the output's input scale and zero point), writing floats or the next layer's u8.
     /// </summary>
     /// <exception cref="ArgumentException">The weights do not match the geometry.</exception>
-    public static void Forward(in Conv2DGeometry g, byte* q, Int8Weights w, Int8Output output, Int8Destination y)
+    public static void Forward(in Conv2DGeometry g, byte* q, Int8Weights w, Int8Output output, Int8Destination y) => Forward(g, q, w, output, y, null);
+
+    /// <summary>The same, run now or added to <paramref name="team"/> as one stage (images, or blocks of output pixels).</summary>
+    /// <exception cref="ArgumentException">The weights do not match the geometry.</exception>
+    internal static void Forward(in Conv2DGeometry g, byte* q, Int8Weights w, Int8Output output, Int8Destination y, Int8Team? team)
     {
         Check(g, w, output);
         if (g.Batch * g.OutH * g.OutW == 0 || g.OutC == 0) return;
-        Run(g, q, w, output, y);
+        Run(g, q, w, output, y, team);
     }
 
     private static void Check(in Conv2DGeometry g, Int8Weights w, Int8Output output)
@@ -48,16 +52,17 @@ internal static unsafe class Int8Conv2D
         output.Check(w.N);
     }
 
-    private static void Run(in Conv2DGeometry g, byte* q, Int8Weights w, Int8Output output, Int8Destination y)
+    private static void Run(in Conv2DGeometry g, byte* q, Int8Weights w, Int8Output output, Int8Destination y, Int8Team? team)
     {
         int pixels = g.Batch * g.OutH * g.OutW;
+        IParallelBody body;
+        int count;
         if (Int8Winograd.Applies(g, w) || Int8ImplicitConv.Applies(g, w))
-        {
-            WorkerPool.Shared.For(g.Batch, new Images(g, q, w, output, y), (long)pixels * w.K * w.N / 4);
-            return;
-        }
-        var body = new Pixels(g, q, w, output, y, pixels);
-        WorkerPool.Shared.For((pixels + Int8Gemm.RowBlock - 1) / Int8Gemm.RowBlock, body, (long)pixels * w.K * w.N / 4);
+            (body, count) = (new Images(g, q, w, output, y), g.Batch);
+        else
+            (body, count) = (new Pixels(g, q, w, output, y, pixels), (pixels + Int8Gemm.RowBlock - 1) / Int8Gemm.RowBlock);
+        if (team is not null) team.Add(count, body);
+        else WorkerPool.Shared.For(count, body, (long)pixels * w.K * w.N / 4);
     }
 
     private sealed class Pixels(Conv2DGeometry g, byte* q, Int8Weights w, Int8Output output, Int8Destination y, int pixels) : IParallelBody

@@ -23,9 +23,13 @@ internal static unsafe class Int8ConvPool
     public static void Forward(in Conv2DGeometry conv, in Pool2DGeometry pool, byte* q, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y) =>
         Forward(conv, pool, q, w, output, scale, zeroPoint, y, PartsPerImage(conv, pool, w));
 
-    /// <summary>The same with each image cut into <paramref name="parts"/> work items (≥ 1; for tests).</summary>
+    /// <summary>
+    /// The same with each image cut into <paramref name="parts"/> work items (≥ 1; fewer where the
+    /// image cannot be cut): run now over the pool, or added to <paramref name="team"/> as one stage.
+    /// </summary>
     /// <exception cref="ArgumentException">The geometries or weights do not fit together.</exception>
-    internal static void Forward(in Conv2DGeometry conv, in Pool2DGeometry pool, byte* q, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y, int parts)
+    internal static void Forward(in Conv2DGeometry conv, in Pool2DGeometry pool, byte* q, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y, int parts,
+        Int8Team? team = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parts, 1);
         ArgumentNullException.ThrowIfNull(w);
@@ -41,7 +45,8 @@ internal static unsafe class Int8ConvPool
         if (conv.Batch == 0 || pool.OutputLength == 0) return;
         if (!Splits(conv, pool, w)) parts = 1;
         var body = new Images(conv, pool, q, w, output, scale, zeroPoint, y, parts);
-        WorkerPool.Shared.For(conv.Batch * parts, body, (long)conv.OutputLength * w.K / 4);
+        if (team is not null) team.Add(conv.Batch * parts, body);
+        else WorkerPool.Shared.For(conv.Batch * parts, body, (long)conv.OutputLength * w.K / 4);
     }
 
     /// <summary>
@@ -59,9 +64,9 @@ internal static unsafe class Int8ConvPool
 
     /// <summary>
     /// Whether an image can be cut into parts: the Winograd kernel with the 2×2 pool of its tiles
-    /// (cut by pool rows), or the windows read in place (<see cref="Int8ImplicitConv.ImagePooled"/>).
+    /// (cut by tiles), or the windows read in place (<see cref="Int8ImplicitConv.ImagePooled"/>).
     /// </summary>
-    private static bool Splits(in Conv2DGeometry conv, in Pool2DGeometry pool, Int8Weights w) =>
+    internal static bool Splits(in Conv2DGeometry conv, in Pool2DGeometry pool, Int8Weights w) =>
         Int8Winograd.Applies(conv, w) ? Int8Winograd.PoolsTiles(pool) : Int8ImplicitConv.Applies(conv, w);
 
     /// <summary>
@@ -83,9 +88,10 @@ internal static unsafe class Int8ConvPool
             byte* pooled = y + (long)b * pool.OutH * pool.OutW * pool.Channels;
             if (Int8Winograd.Applies(one, w) && Int8Winograd.PoolsTiles(onePool))
             {
-                int part = item % parts;
-                Int8Winograd.ImagePooled(one, onePool, input, w, output, scale, zeroPoint, pooled,
-                    (int)((long)onePool.OutH * part / parts), (int)((long)onePool.OutH * (part + 1) / parts));
+                // Parts of even size in tiles (pool cells), not pool rows: 5 rows in two parts would be 2 + 3.
+                int part = item % parts, cells = onePool.OutH * onePool.OutW;
+                Int8Winograd.ImagePooledCells(one, onePool, input, w, output, scale, zeroPoint, pooled,
+                    (int)((long)cells * part / parts), (int)((long)cells * (part + 1) / parts));
                 return;
             }
             if (Int8ImplicitConv.Applies(one, w) && !Int8Winograd.Applies(one, w))

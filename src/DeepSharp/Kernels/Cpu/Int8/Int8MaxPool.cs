@@ -12,12 +12,17 @@ internal static unsafe class Int8MaxPool
 {
     /// <summary>y (g.OutputLength bytes) = the max over each window of x (g.InputLength bytes), one output row per work item.</summary>
     /// <exception cref="ArgumentException">The geometry is invalid.</exception>
-    public static void Forward(in Pool2DGeometry g, byte* x, byte* y)
+    public static void Forward(in Pool2DGeometry g, byte* x, byte* y) => Forward(g, x, y, null);
+
+    /// <summary>The same, run now or added to <paramref name="team"/> as one stage (one item per output row).</summary>
+    /// <exception cref="ArgumentException">The geometry is invalid.</exception>
+    internal static void Forward(in Pool2DGeometry g, byte* x, byte* y, Int8Team? team)
     {
         g.Validate();
         int rows = g.Batch * g.OutH;
         if (rows == 0 || g.OutW == 0 || g.Channels == 0) return;
-        WorkerPool.Shared.For(rows, new Rows(g, x, y), (long)g.OutputLength * g.PoolH * g.PoolW / 8);
+        if (team is not null) team.Add(rows, new Rows(g, x, y));
+        else WorkerPool.Shared.For(rows, new Rows(g, x, y), (long)g.OutputLength * g.PoolH * g.PoolW / 8);
     }
 
     private sealed class Rows(Pool2DGeometry g, byte* x, byte* y) : IParallelBody

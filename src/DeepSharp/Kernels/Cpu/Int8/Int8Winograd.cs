@@ -88,7 +88,7 @@ internal static unsafe class Int8Winograd
             for (int th0 = 0; th0 < tilesH; th0 += block)
             {
                 int th1 = Math.Min(tilesH, th0 + block);
-                var m = Products(g, frame, uw, u, th0, th1, tilesW);
+                var m = Products(g, frame, uw, u, th0 * tilesW, th1 * tilesW, tilesW);
                 int rows = Math.Min(g.OutH, 2 * th1) - 2 * th0;
                 for (int th = th0; th < th1; th++)
                     for (int tw = 0; tw < tilesW; tw++)
@@ -122,23 +122,31 @@ internal static unsafe class Int8Winograd
     /// in the sum (<see cref="Int8ImplicitConv.ImagePooled"/>), so the bytes are those of the pool of the requantized pixels.
     /// </summary>
     public static void ImagePooled(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y,
-        int ph0, int ph1)
+        int ph0, int ph1) =>
+        ImagePooledCells(g, pool, image, w, output, scale, zeroPoint, y, ph0 * pool.OutW, ph1 * pool.OutW);
+
+    /// <summary>
+    /// <see cref="ImagePooled"/> over pool cells (tiles) <paramref name="cell0"/>..<paramref name="cell1"/>−1 in row-major
+    /// order (cell = pool row · pool.OutW + pool column), so that threads can share an image in even parts.
+    /// </summary>
+    public static void ImagePooledCells(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y,
+        int cell0, int cell1)
     {
-        if (ph0 >= ph1) return;
+        if (cell0 >= cell1) return;
         var frame = Prepare(g, image, output);
         var uw = w.WinogradF23(g.InC);
         int n = w.N, tilesW = pool.OutW;
-        int block = BlockRows(tilesW, uw);
-        int* pooled = Int8Scratch.Ints(Int8Scratch.PooledSums, (long)block * tilesW * n);
+        int block = BlockRows(tilesW, uw) * tilesW;
+        int* pooled = Int8Scratch.Ints(Int8Scratch.PooledSums, (long)block * n);
         fixed (short* u = uw.U)
         fixed (int* columnSums = w.ColumnSums)
         fixed (float* scales = output.Scales)
         fixed (float* bias = output.Bias)
         {
-            for (int th0 = ph0; th0 < ph1; th0 += block)
+            for (int c0 = cell0; c0 < cell1; c0 += block)
             {
-                int th1 = Math.Min(ph1, th0 + block), tiles = (th1 - th0) * tilesW;
-                var m = Products(g, frame, uw, u, th0, th1, tilesW);
+                int c1 = Math.Min(cell1, c0 + block), tiles = c1 - c0;
+                var m = Products(g, frame, uw, u, c0, c1, tilesW);
                 for (int i = 0; i < tiles; i++)
                 {
                     int* tile = m.Tile(i);
@@ -149,7 +157,7 @@ internal static unsafe class Int8Winograd
                         Store(Vector512.Max(Vector512.Max(y00, y01), Vector512.Max(y10, y11)), pooled + (long)i * n + c, Math.Min(Int8Weights.TileN, n - c));
                     }
                 }
-                Int8Epilogue.ToBytes(pooled, tiles, n, output.InputZeroPoint, columnSums, scales, bias, output.Relu, scale, zeroPoint, y + (long)th0 * tilesW * n);
+                Int8Epilogue.ToBytes(pooled, tiles, n, output.InputZeroPoint, columnSums, scales, bias, output.Relu, scale, zeroPoint, y + (long)c0 * n);
             }
         }
     }
@@ -205,10 +213,10 @@ internal static unsafe class Int8Winograd
         public int* Tile(int i) => m + (long)i * ldm;
     }
 
-    /// <summary>Tile rows <paramref name="th0"/>..<paramref name="th1"/>−1 (<paramref name="tilesW"/> tiles each): input transform, then the 16 GEMMs.</summary>
-    private static Block Products(in Conv2DGeometry g, Framed frame, Int8WinogradWeights uw, short* u, int th0, int th1, int tilesW)
+    /// <summary>Tiles <paramref name="tile0"/>..<paramref name="tile1"/>−1 in row-major order (<paramref name="tilesW"/> a row): input transform, then the 16 GEMMs.</summary>
+    private static Block Products(in Conv2DGeometry g, Framed frame, Int8WinogradWeights uw, short* u, int tile0, int tile1, int tilesW)
     {
-        int c = g.InC, tiles = (th1 - th0) * tilesW;
+        int c = g.InC, tiles = tile1 - tile0;
         int rows = TilesPerCall(tiles);
         int padded = Math.Max(tiles, rows);
         int pairs = uw.Pairs, vStride = (pairs + 15) / 16 * 16; // ints (channel pairs) per tile, channels rounded up to 32
@@ -216,9 +224,15 @@ internal static unsafe class Int8Winograd
         int* v = Int8Scratch.Ints(Int8Scratch.WinogradInput, Int8WinogradWeights.Positions * vPosition);
         int rowStride = frame.Width * c;
         int i = 0;
-        for (int th = th0; th < th1; th++)
-            for (int tw = 0; tw < tilesW; tw++, i++)
-                Int8WinogradKernels.Input(frame.Frame + (2L * th * frame.Width + 2 * tw) * c, rowStride, c, (short*)(v + (long)i * vStride), 2 * vPosition);
+        for (int th = tile0 / tilesW, tw = tile0 % tilesW; i < tiles; i++)
+        {
+            Int8WinogradKernels.Input(frame.Frame + (2L * th * frame.Width + 2 * tw) * c, rowStride, c, (short*)(v + (long)i * vStride), 2 * vPosition);
+            if (++tw == tilesW)
+            {
+                tw = 0;
+                th++;
+            }
+        }
         for (; i < padded; i++) // fewer tiles than one call sums: the rest zeros
             for (int p = 0; p < Int8WinogradWeights.Positions; p++)
                 new Span<int>(v + p * vPosition + (long)i * vStride, vStride).Clear();

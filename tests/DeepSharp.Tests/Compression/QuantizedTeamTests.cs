@@ -1,0 +1,141 @@
+using DeepSharp.Compression;
+using DeepSharp.Kernels.Cpu;
+using DeepSharp.Kernels.Cpu.Int8;
+using DeepSharp.Nn;
+using DeepSharp.Nn.Layers;
+using DeepSharp.Tensors;
+using DeepSharp.Training;
+
+namespace DeepSharp.Tests.Compression;
+
+/// <summary>
+/// Small batches (≤ <see cref="QuantizedChain.TeamBatch"/>) run a quantized chain as one
+/// <see cref="Int8Team"/>, each image's convolutions cut into one part per thread: the bits must be
+/// those of one thread, and of each image predicted alone.
+/// </summary>
+public class QuantizedTeamTests
+{
+    /// <summary>The convnet's shape, small: a one-channel conv + pool, a 32 → 64 conv + pool (the integer Winograd where AVX-512BW is), Dense.</summary>
+    private static Sequential Convnet()
+    {
+        RandomGenerator.SetGlobalSeed(41);
+        return new Sequential(
+            new Conv2D(32, (3, 3), activation: Activation.Relu, inputShape: [16, 15, 1]),
+            new MaxPooling2D((2, 2)),
+            new Conv2D(64, (3, 3), activation: Activation.Relu),
+            new MaxPooling2D((2, 2)),
+            new Flatten(),
+            new Dropout(0.5f),
+            new Dense(10, Activation.Softmax));
+    }
+
+    /// <summary>Every byte layer: a linear conv, a ReLU layer, an odd same-padded pool, a conv without pool, Dense → ReLU layer → Dense.</summary>
+    private static Sequential Mixed()
+    {
+        RandomGenerator.SetGlobalSeed(42);
+        return new Sequential(
+            new Conv2D(6, (3, 3), inputShape: [11, 9, 3]),
+            new Relu(),
+            new MaxPooling2D((2, 2), padding: Padding.Same),
+            new Conv2D(7, (3, 3), strides: (2, 2), padding: Padding.Same, activation: Activation.Relu),
+            new Flatten(),
+            new Dense(20),
+            new ActivationLayer(Activation.Relu),
+            new Dense(5));
+    }
+
+    public static TheoryData<string> Models => ["convnet", "mixed"];
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void SmallBatchesHaveTheBitsOfOneThreadAndOfOneImage(string name)
+    {
+        var model = name == "convnet" ? Convnet() : Mixed();
+        var inputShape = name == "convnet" ? new Shape(16, 15, 1) : new Shape(11, 9, 3);
+        var calibration = Tensor.RandomUniform(inputShape.WithBatch(40), 0f, 1f, new RandomGenerator(7));
+        var quantized = Quantization.Quantize(model, calibration);
+        var x = Tensor.RandomUniform(inputShape.WithBatch(QuantizedChain.TeamBatch + 1), -0.1f, 1.1f, new RandomGenerator(8));
+        int saved = DeepSharp.Threads.Count;
+        long savedWork = QuantizedChain.TeamWork;
+        try
+        {
+            QuantizedChain.TeamWork = 0; // these small models run as a team at every small batch
+            DeepSharp.Threads.Count = 1;
+            var alone = Enumerable.Range(0, x.Shape[0]).Select(i => quantized.Predict(x.SliceRows(i, 1)).ToArray()).ToArray();
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                DeepSharp.Threads.Count = threads;
+                foreach (int batch in new[] { 1, 2, 3, 5, QuantizedChain.TeamBatch, QuantizedChain.TeamBatch + 1 })
+                {
+                    var y = quantized.Predict(x.SliceRows(0, batch), batchSize: batch).ToArray();
+                    Assert.Equal(alone.Take(batch).SelectMany(r => r).ToArray(), y);
+                }
+            }
+        }
+        finally
+        {
+            DeepSharp.Threads.Count = saved;
+            QuantizedChain.TeamWork = savedWork;
+        }
+    }
+
+    [Fact]
+    public void TeamRunsEveryItemOnceAndStagesInOrder()
+    {
+        int saved = DeepSharp.Threads.Count;
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                DeepSharp.Threads.Count = Math.Min(threads, 2);
+                var first = new int[7];
+                var second = new int[5];
+                var team = Int8Team.Begin(threads);
+                team.Add(first.Length, new Counting(first, null));
+                team.Add(0, new Counting(second, null)); // an empty stage is skipped
+                team.Add(second.Length, new Counting(second, first));
+                team.Run();
+                Assert.All(first, c => Assert.Equal(1, c));
+                // Each item of the second stage saw every item of the first done (7 = the sum of the first's counts).
+                Assert.All(second, c => Assert.Equal(1 + first.Length, c));
+            }
+        }
+        finally
+        {
+            DeepSharp.Threads.Count = saved;
+        }
+    }
+
+    private sealed class Counting(int[] counts, int[]? before) : IParallelBody
+    {
+        public void Execute(int index) => Interlocked.Add(ref counts[index], 1 + (before?.Sum() ?? 0));
+    }
+
+    [Fact]
+    public unsafe void ConvPoolInPartsHasTheBitsOfWholeImages()
+    {
+        // 3 images of 11×13×32 → 64 (the Winograd tiles where AVX-512BW is: 4 × 5 pool cells), cut into 1, 2, 3 and 7 parts.
+        var g = Conv2DGeometry.Create(3, 11, 13, 32, 64, 3, 3, 1, 1, false);
+        var pool = Pool2DGeometry.Create(3, g.OutH, g.OutW, 64, 2, 2, 2, 2, false);
+        var rng = new Random(5);
+        var q = new byte[g.InputLength];
+        rng.NextBytes(q);
+        var weights = new sbyte[9 * 32 * 64];
+        for (int i = 0; i < weights.Length; i++) weights[i] = (sbyte)rng.Next(-128, 128);
+        var packed = Int8Weights.Pack(weights, 9 * 32, 64, Int8Paths.Best);
+        var scales = Enumerable.Range(0, 64).Select(i => 2e-5f * (1 + i % 5)).ToArray();
+        var bias = Enumerable.Range(0, 64).Select(i => 0.01f * (i % 9 - 4)).ToArray();
+        var output = new Int8Output(0.02f, 3, scales, bias, true);
+        byte[]? whole = null;
+        foreach (int parts in new[] { 1, 2, 3, 7 })
+        {
+            var y = new byte[pool.OutputLength];
+            fixed (byte* pq = q)
+            fixed (byte* py = y)
+                Int8ConvPool.Forward(g, pool, pq, packed, output, 0.05f, 4, py, parts);
+            whole ??= y;
+            Assert.Equal(whole, y);
+        }
+        Assert.Contains(whole!, b => b > 4);
+    }
+}
