@@ -203,6 +203,7 @@ internal static class MultiTensorInputs
                 throw new BadRequestException(413, $"input '{model.InputNames[index]}', entry {texts.Count} holds {text.Length} characters; a text is at most {TextRequest.MaxTextLength}");
             texts.Add(text);
         }
+        TextInputs.CheckRoom(texts.Count, size, $"texts of input '{model.InputNames[index]}'");
         var values = new float[texts.Count * size];
         for (int i = 0; i < texts.Count; i++) TextInputs.Vectorize(model.TextVectorizer!, texts[i], values.AsSpan(i * size, size));
         return (values, texts.Count);

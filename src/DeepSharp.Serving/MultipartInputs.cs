@@ -94,6 +94,7 @@ internal static class MultipartInputs
     {
         if (list.Count == maxInputs)
             throw new BadRequestException(413, $"input '{model.InputNames[index]}' has more than {maxInputs} samples; send at most {maxInputs} per request");
+        TextInputs.CheckRoom(list.Count + 1, model.InputShapes[index].Size, $"samples of input '{model.InputNames[index]}'"); // a text part of 2 bytes is a whole sample
         var sample = new float[model.InputShapes[index].Size];
         list.Add(sample);
         return sample;

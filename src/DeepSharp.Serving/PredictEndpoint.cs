@@ -202,6 +202,7 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
         {
             var files = await MultipartParts.ReadAsync(context.Request.ContentType, buffer, length, options.MaxInputsPerRequest, filesOnly: true, context.RequestAborted);
             if (files.Count == 0) throw new BadRequestException(400, "the form holds no files; attach PNG images (any field name), one input each");
+            TextInputs.CheckRoom(files.Count, model.InputSize, "images"); // allocated before the first is decoded: 256 parts of 10 bytes asked for 256 whole inputs
             var all = new float[files.Count * (long)model.InputSize];
             for (int i = 0; i < files.Count; i++)
                 ImageInputs.Decode(files[i].Data.Span, model, all.AsSpan(i * model.InputSize, model.InputSize), files[i].Describe());

@@ -15,9 +15,24 @@ internal static class TextInputs
     public static float[] Vectorize(ServedModel model, IReadOnlyList<string> texts)
     {
         int length = model.InputSize;
+        CheckRoom(texts.Count, length, "texts");
         var values = new float[texts.Count * (long)length];
         for (int i = 0; i < texts.Count; i++) Vectorize(model.TextVectorizer!, texts[i], values.AsSpan(i * length, length));
         return values;
+    }
+
+    /// <summary>
+    /// The most values the texts (or images) of one request may become: 2²⁴ floats, 64 MB, 16 × the default
+    /// body limit. A text of two bytes becomes a whole input of the model (up to 2²⁰ ids for a vectorizer
+    /// file's longest sequence), so 256 empty texts to such a model allocated 1 GiB from a 1 KB body.
+    /// </summary>
+    public const long MaxRequestValues = 1 << 24;
+
+    /// <summary>Refuses (413) a request whose <paramref name="count"/> samples of <paramref name="size"/> values each would pass <see cref="MaxRequestValues"/>.</summary>
+    public static void CheckRoom(long count, long size, string what)
+    {
+        if (count * size > MaxRequestValues)
+            throw new BadRequestException(413, $"{count} {what} of {size} values each make {count * size:N0} values; one request may make at most {MaxRequestValues:N0}: send at most {Math.Max(1, MaxRequestValues / Math.Max(1, size))} per request");
     }
 
     /// <summary>The ids of <paramref name="text"/> into <paramref name="row"/> (one input of that many positions: padded with 0 or truncated).</summary>

@@ -167,7 +167,8 @@ internal sealed unsafe class SharedNodeSums : IDisposable
         {
             long token = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)) | 1;
             path = $"/dev/shm/deepsharp-{Environment.ProcessId}-{(ulong)token:x16}";
-            if (CreateZeroed(path, bytes, token))
+            if (!CreateZeroed(path, bytes, token)) path = ""; // never delete a file of that name that this rank did not create
+            else
             {
                 BitConverter.TryWriteBytes(message.AsSpan(0, 8), token);
                 BitConverter.TryWriteBytes(message.AsSpan(8, 8), bytes);
@@ -202,11 +203,25 @@ internal sealed unsafe class SharedNodeSums : IDisposable
         return Array.TrueForAll(all, b => b == 1);
     }
 
-    private static bool CreateZeroed(string path, long bytes, long token)
+    /// <summary>
+    /// Creates <paramref name="path"/> (it must not exist) holding <paramref name="bytes"/> zero bytes but
+    /// the token in its first 8; false when it cannot. A file already there (another job's, whatever
+    /// its name's odds) is left as it was: only a file this call created is deleted on failure.
+    /// </summary>
+    internal static bool CreateZeroed(string path, long bytes, long token)
     {
+        FileStream stream;
         try
         {
-            using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+        try
+        {
+            using var created = stream;
             var block = new byte[1 << 20];
             BitConverter.TryWriteBytes(block.AsSpan(0, 8), token);
             for (long at = 0; at < bytes; at += block.Length)

@@ -4,6 +4,7 @@ using DeepSharp.Losses;
 using DeepSharp.Metrics;
 using DeepSharp.Nn;
 using DeepSharp.Optimizers;
+using DeepSharp.Serialization;
 using DeepSharp.Tensors;
 using DeepSharp.Training;
 
@@ -248,6 +249,8 @@ public sealed class FederatedAveraging
     {
         if (c.Global.Length != ParameterCount)
             throw new DataFormatException($"Federated checkpoint: it holds {c.Global.Length} global weights; the model has {ParameterCount}.");
+        // Each weight checked as a model file's are (integer weights, quantization scales) before anything changes.
+        ModelWeights.CheckValues([.. _parameters.Select(p => (p, c.Global.AsSpan(_offsets[p], p.Value.Size).ToArray()))], "Federated checkpoint");
         _server.Restore(c.ServerM, c.ServerV, ParameterCount);
         c.Global.CopyTo(_global, 0);
         WriteWeights(_global);

@@ -125,7 +125,12 @@ internal sealed class FederatedCheckpoint
         if (!file.TryGet(name, out var entry)) return null;
         if (entry.DType != SafetensorsDType.F32 || entry.Shape.Count != 1)
             throw new DataFormatException($"Federated checkpoint '{path}': tensor '{name}' is {entry.DType.Name()} {entry.ShapeText}, expected F32 (weights).");
-        return entry.ToTensor(path).ToArray();
+        var values = entry.ToTensor(path).ToArray();
+        bool squares = name == "server/v"; // FedAdam's second moments: a negative one is the square root of nothing
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i]) || (squares && values[i] < 0f))
+                throw new DataFormatException($"Federated checkpoint '{path}': tensor '{name}' holds {values[i]} at {i}; a run saves {(squares ? "finite, non-negative" : "finite")} values only (a diverged round is never saved).");
+        return values;
     }
 
     private static JsonObject Object(SafetensorsFile file, string key, string path) =>

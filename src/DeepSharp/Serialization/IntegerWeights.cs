@@ -59,6 +59,16 @@ internal static class IntegerWeights
         }
     }
 
+    /// <summary>Why <paramref name="values"/> cannot be the weight's (a value that is not a whole number in its type's range), or null.</summary>
+    public static string? Refusal(Parameter p, float[] values)
+    {
+        var (low, high) = Range(p.Storage);
+        for (int i = 0; i < values.Length; i++)
+            if (!(values[i] >= low && values[i] <= high) || values[i] != MathF.Round(values[i]))
+                return $"holds {values[i]} at {i}; it is stored as {FileDType(p).Name()} and must hold whole numbers in [{low}, {high}].";
+        return null;
+    }
+
     private static (float Low, float High) Range(WeightStorage storage) =>
         storage == WeightStorage.Int8 ? (-128f, 127f) : (0f, 255f);
 

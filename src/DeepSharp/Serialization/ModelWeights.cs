@@ -76,16 +76,32 @@ internal static class ModelWeights
                     problems.Add(entry);
         problems.ThrowIfAny(source);
 
-        var values = new float[matched.Count][];
-        for (int i = 0; i < matched.Count; i++)
-        {
-            var (p, entry) = matched[i];
-            values[i] = IntegerWeights.ToFloats(entry, source);
-            if (p.BeforeLoad?.Invoke(values[i]) is { } refused)
-                throw new DataFormatException($"Safetensors file '{source}': weight '{p.Path}' {refused}");
-        }
-        for (int i = 0; i < matched.Count; i++) values[i].CopyTo(matched[i].Parameter.Value.Span);
+        var values = new List<(Parameter Parameter, float[] Values)>(matched.Count);
+        foreach (var (p, entry) in matched) values.Add((p, IntegerWeights.ToFloats(entry, source)));
+        CheckValues(values, $"Safetensors file '{source}'");
+        foreach (var (p, v) in values) v.CopyTo(p.Value.Span);
         return skipped;
+    }
+
+    /// <summary>
+    /// Checks values about to be copied into their parameters, from any file (model, weights or
+    /// checkpoint): an integer weight (I8/U8 storage) must hold whole numbers in its type's range,
+    /// each weight passes its layer's own check (<see cref="Parameter.BeforeLoad"/>: quantization scales
+    /// positive and finite, an int8 kernel in [−127, 127]), and the weights of one quantized layer must
+    /// fit together (<see cref="QuantizedGrids"/>). Nothing is copied here; the caller copies once every check passed.
+    /// </summary>
+    /// <exception cref="DataFormatException">A value is refused; the message starts with <paramref name="what"/> and names the weight.</exception>
+    internal static void CheckValues(IReadOnlyList<(Parameter Parameter, float[] Values)> values, string what)
+    {
+        foreach (var (p, v) in values)
+        {
+            if (p.Storage != WeightStorage.Float32 && IntegerWeights.Refusal(p, v) is { } integer)
+                throw new DataFormatException($"{what}: weight '{p.Path}' {integer}");
+            if (p.BeforeLoad?.Invoke(v) is { } refused)
+                throw new DataFormatException($"{what}: weight '{p.Path}' {refused}");
+        }
+        if (QuantizedGrids.Problem(values) is { } problem)
+            throw new DataFormatException($"{what}: {problem}");
     }
 
     /// <summary>

@@ -24,6 +24,9 @@ public sealed class SubwordTokenizer : ITextTokenizer
     private readonly Dictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly Lock _cacheLock = new();
 
+    /// <summary>Words longer than this are not cached: a stream of requests of distinct long words would otherwise fill memory.</summary>
+    private const int MaxCachedWordLength = 64;
+
     /// <summary>A tokenizer of an alphabet and merges, as <see cref="Train"/> made them (<see cref="Alphabet"/>, <see cref="Merges"/>).</summary>
     /// <param name="alphabet">The single-character symbols, a word's last character with <see cref="EndOfWord"/> appended.</param>
     /// <param name="merges">The pairs merged, in the order they were learned; each symbol must exist before it is merged.</param>
@@ -115,8 +118,10 @@ public sealed class SubwordTokenizer : ITextTokenizer
 
     private int[] EncodeWord(string word)
     {
-        lock (_cacheLock)
-            if (_cache.TryGetValue(word, out var known)) return known;
+        bool cached = word.Length <= MaxCachedWordLength;
+        if (cached)
+            lock (_cacheLock)
+                if (_cache.TryGetValue(word, out var known)) return known;
         var symbols = new List<int>(word.Length);
         for (int i = 0; i < word.Length; i++)
         {
@@ -125,19 +130,51 @@ public sealed class SubwordTokenizer : ITextTokenizer
             symbols.Add(_ids.GetValueOrDefault(symbol));
             i += width - 1;
         }
-        while (symbols.Count > 1) // merge the earliest-learned pair present, until none is
-        {
-            int best = -1, bestRank = int.MaxValue, bestId = 0;
-            for (int i = 0; i + 1 < symbols.Count; i++)
-                if (_merges.TryGetValue((symbols[i], symbols[i + 1]), out var merge) && merge.Rank < bestRank)
-                    (best, bestRank, bestId) = (i, merge.Rank, merge.Id);
-            if (best < 0) break;
-            symbols[best] = bestId;
-            symbols.RemoveAt(best + 1);
-        }
-        int[] ids = [.. symbols];
-        lock (_cacheLock)
-            if (_cache.Count < 1 << 16) _cache[word] = ids;
+        int[] ids = Merge(symbols);
+        if (cached)
+            lock (_cacheLock)
+                if (_cache.Count < 1 << 16) _cache[word] = ids;
         return ids;
+    }
+
+    /// <summary>
+    /// Merges the earliest-learned pair present, its leftmost occurrence first, until none is — in
+    /// O(n log n) for n symbols: the symbols form a linked list and the pairs wait in a queue ordered by
+    /// (rank, position), an entry checked when it comes out (its two symbols may have merged since).
+    /// Rescanning the word after each merge (as before) was quadratic: a request of one 4 MB word of
+    /// "a"s, with the merge ("a", "a") learned, took hours.
+    /// </summary>
+    private int[] Merge(List<int> symbols)
+    {
+        int n = symbols.Count;
+        if (n < 2) return [.. symbols];
+        var id = symbols.ToArray();
+        var next = new int[n];
+        var previous = new int[n];
+        for (int i = 0; i < n; i++) (next[i], previous[i]) = (i + 1 < n ? i + 1 : -1, i - 1);
+        var queue = new PriorityQueue<(int Left, int LeftId, int RightId), (int Rank, int Position)>();
+        void Offer(int left)
+        {
+            int right = left < 0 ? -1 : next[left];
+            if (right >= 0 && _merges.TryGetValue((id[left], id[right]), out var merge))
+                queue.Enqueue((left, id[left], id[right]), (merge.Rank, left));
+        }
+        for (int i = 0; i + 1 < n; i++) Offer(i);
+        int count = n;
+        while (queue.TryDequeue(out var pair, out _))
+        {
+            int left = pair.Left, right = next[left];
+            if (id[left] != pair.LeftId || right < 0 || id[right] != pair.RightId || id[left] < 0) continue; // merged away since
+            id[left] = _merges[(pair.LeftId, pair.RightId)].Id;
+            id[right] = -1;
+            next[left] = next[right];
+            if (next[right] >= 0) previous[next[right]] = left;
+            count--;
+            Offer(previous[left]);
+            Offer(left);
+        }
+        var result = new int[count];
+        for (int i = 0, k = 0; i >= 0; i = next[i]) result[k++] = id[i];
+        return result;
     }
 }

@@ -25,7 +25,8 @@ public sealed class WordPieceTokenizer : ITextTokenizer
 
     private readonly string[] _pieces;
     private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
-    private readonly int _longest;
+    private readonly Dictionary<long, int> _children = []; // trie edges: (node, character) → node
+    private readonly List<int> _pieceAt = [-1, -1];           // per node: the piece it spells, or −1; nodes 0 and 1 are the roots
 
     /// <summary>A tokenizer over <paramref name="pieces"/>, in id order from id 1 (id 0 is "[UNK]"; a list that starts with "[UNK]", as <see cref="Pieces"/> returns it, is taken as it is).</summary>
     /// <param name="pieces">Word starts ("play") and continuations ("##ing"); no whitespace, none empty, "##" alone or repeated.</param>
@@ -45,10 +46,35 @@ public sealed class WordPieceTokenizer : ITextTokenizer
             if (string.IsNullOrEmpty(piece) || piece == ContinuationPrefix || piece == UnknownToken || piece.Any(char.IsWhiteSpace) || !_ids.TryAdd(piece, list.Count))
                 throw new ArgumentException($"WordPiece piece {list.Count} ('{Clip(piece)}') is empty, \"##\", \"[UNK]\", holds whitespace or is repeated.", nameof(pieces));
             list.Add(piece);
-            _longest = Math.Max(_longest, piece.StartsWith(ContinuationPrefix, StringComparison.Ordinal) ? piece.Length - 2 : piece.Length);
         }
         _pieces = [.. list];
+        for (int id = 1; id < _pieces.Length; id++)
+        {
+            string piece = _pieces[id];
+            bool continuation = piece.StartsWith(ContinuationPrefix, StringComparison.Ordinal);
+            int from = continuation ? ContinuationPrefix.Length : 0;
+            if (piece.Length - from > maxCharactersPerWord) continue; // longer than any word it could match
+            int node = continuation ? 1 : 0;
+            for (int i = from; i < piece.Length; i++)
+            {
+                long edge = Edge(node, piece[i]);
+                if (!_children.TryGetValue(edge, out int child))
+                {
+                    if (_pieceAt.Count >= MaxTrieNodes)
+                        throw new ArgumentException($"WordPiece pieces up to {maxCharactersPerWord} characters have over {MaxTrieNodes:N0} distinct prefixes; a vocabulary has far fewer.", nameof(pieces));
+                    _children[edge] = child = _pieceAt.Count;
+                    _pieceAt.Add(-1);
+                }
+                node = child;
+            }
+            _pieceAt[node] = id;
+        }
     }
+
+    /// <summary>The most distinct prefixes (trie nodes) the pieces may have: BERT's multilingual vocabulary has under a million.</summary>
+    public const int MaxTrieNodes = 1 << 21;
+
+    private static long Edge(int node, char c) => ((long)node << 16) | c;
 
     /// <summary>The pieces by id, "[UNK]" first.</summary>
     public IReadOnlyList<string> Pieces => _pieces;
@@ -121,24 +147,15 @@ public sealed class WordPieceTokenizer : ITextTokenizer
             return;
         }
         int first = ids.Count;
-        var lookup = _ids.GetAlternateLookup<ReadOnlySpan<char>>();
-        Span<char> key = stackalloc char[Math.Min(MaxWordLimit, _longest) + 2];
         for (int start = 0; start < word.Length;)
         {
-            int found = -1, end = Math.Min(word.Length, start + _longest);
-            for (; end > start; end--)
-            {
-                var part = word.AsSpan(start, end - start);
-                scoped ReadOnlySpan<char> candidate = part;
-                if (start > 0)
-                {
-                    key[0] = key[1] = '#';
-                    part.CopyTo(key[2..]);
-                    candidate = key[..(part.Length + 2)];
-                }
-                if (lookup.TryGetValue(candidate, out found)) break;
-                found = -1;
-            }
+            // The longest piece that starts here: one walk down the trie (root 0: word-initial pieces,
+            // root 1: "##" pieces), at most one step per character. Looking each candidate length up
+            // as a string cost the sum of the lengths per start, cubic in a word's length: with pieces of
+            // every length to 1,000, one word of 1,000 characters hashed 1.7 × 10⁸ of them.
+            int found = -1, end = start, node = start == 0 ? 0 : 1;
+            for (int i = start; i < word.Length && _children.TryGetValue(Edge(node, word[i]), out node); i++)
+                if (_pieceAt[node] >= 0) (found, end) = (_pieceAt[node], i + 1);
             if (found < 0)
             {
                 ids.RemoveRange(first, ids.Count - first);

@@ -47,6 +47,8 @@ internal sealed partial class Trainer
 
         // Check everything that can be checked before changing anything.
         CheckWeights(c, source);
+        var weights = _model.Parameters.Select(p => (p, c.Weights[p.Path].Span.ToArray())).ToList();
+        ModelWeights.CheckValues(weights, $"Checkpoint '{source}'"); // as a model file's weights are: integer weights, scales
         var generators = TrainingGenerators(run);
         var expected = generators.Select(g => g.Role).Order(StringComparer.Ordinal).ToList();
         var saved = c.Generators.Keys.Order(StringComparer.Ordinal).ToList();
@@ -71,7 +73,7 @@ internal sealed partial class Trainer
         {
             throw new DataFormatException($"Checkpoint '{source}': the optimizer state does not fit ({e.Message})", e);
         }
-        foreach (var p in _model.Parameters) c.Weights[p.Path].Span.CopyTo(p.Value.Span);
+        foreach (var (p, values) in weights) values.CopyTo(p.Value.Span);
         foreach (var (role, generator) in generators) generator.SetState(c.Generators[role]);
         if (c.Step > 0)
         {

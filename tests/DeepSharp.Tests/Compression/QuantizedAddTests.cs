@@ -175,7 +175,7 @@ public class QuantizedAddTests
     }
 
     [Fact]
-    public void GridsThatCannotAddInFixedPointAreNamedWhenRun()
+    public void GridsThatCannotAddInFixedPointAreRefusedAtLoad()
     {
         // A file whose output scale is far below its inputs' (legal numbers, but no 31-bit multiplier holds the ratio).
         using var folder = new TempFolder();
@@ -188,9 +188,10 @@ public class QuantizedAddTests
         file.Add(new SafetensorsEntry(entry.Name, entry.DType, entry.Shape.ToArray(), BitConverter.GetBytes(1e-12f)));
         FileChecksum.Sign(file);
         file.Save(path);
-        var loaded = Model.Load(path);
-        var error = Assert.Throws<InvalidOperationException>(() => loaded.Predict(QuantizationTestModels.Images(2, 1)));
+        // Refused when the file loads (QuantizedGrids), naming the file and the layer; it used to load and throw InvalidOperationException at Predict.
+        var error = Assert.Throws<DataFormatException>(() => Model.Load(path));
         Assert.Contains(name, error.Message);
+        Assert.Contains("int8.safetensors", error.Message);
         Assert.Contains("too small", error.Message);
     }
 }

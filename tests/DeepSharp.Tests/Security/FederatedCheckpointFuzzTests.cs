@@ -68,4 +68,29 @@ public sealed class FederatedCheckpointFuzzTests(ITestOutputHelper output)
             Assert.Equal(checkpoint.Round, checkpoint.FitStartRound + checkpoint.History.Count);
         });
     });
+
+    /// <summary>
+    /// Finding (hostile2): NaN or infinite global weights, and a negative FedAdam second moment, loaded and
+    /// resumed; the first round then failed as if a client had diverged (FederatedDivergenceException naming
+    /// a client and the learning rate). A run never saves such values: they are refused where the file is read.
+    /// </summary>
+    [Theory]
+    [InlineData("global", float.NaN)]
+    [InlineData("global", float.PositiveInfinity)]
+    [InlineData("server/m", float.NegativeInfinity)]
+    [InlineData("server/v", -1f)]
+    public void NonFiniteWeightsAreRefused(string tensor, float value)
+    {
+        using var folder = new TempFolder();
+        string path = folder.File("hostile.safetensors");
+        var file = SafetensorsFile.Parse(Valid(), "memory");
+        var values = new float[24];
+        values[5] = value;
+        file.Add(tensor, DeepSharp.Tensors.Tensor.FromArray(values, 24));
+        FileChecksum.Sign(file); // a checkpoint must carry one; a hostile file can carry a valid one
+        File.WriteAllBytes(path, file.ToBytes());
+        var e = Assert.Throws<DataFormatException>(() => FederatedCheckpoint.Load(path));
+        Assert.Contains($"'{tensor}' holds {value} at 5", e.Message);
+        Assert.Contains("hostile.safetensors", e.Message);
+    }
 }
