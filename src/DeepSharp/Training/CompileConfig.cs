@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DeepSharp.Losses;
 using DeepSharp.Metrics;
+using DeepSharp.Nn;
 using DeepSharp.Optimizers;
 using DeepSharp.Optimizers.Schedules;
 
@@ -180,7 +181,9 @@ internal static class CompileConfig
         switch (m)
         {
             case BinaryAccuracy b: c["threshold"] = b.Threshold; break;
-            case TopKCategoricalAccuracy t: (c["k"], c["name"]) = (t.K, t.Name); break;
+            case TopKCategoricalAccuracy t when t.Name.Length <= LayerConfig.MaxString && Naming.TextProblem(t.Name) is null:
+                (c["k"], c["name"]) = (t.K, t.Name);
+                break;
             case Precision p: c["threshold"] = p.Threshold; break;
             case Recall r: c["threshold"] = r.Threshold; break;
             case Auc a: c["num_thresholds"] = a.Thresholds.Count; break;
@@ -214,7 +217,7 @@ internal static class CompileConfig
             nameof(BinaryAccuracy) => new BinaryAccuracy(Threshold()),
             nameof(CategoricalAccuracy) => new CategoricalAccuracy(),
             nameof(SparseCategoricalAccuracy) => new SparseCategoricalAccuracy(),
-            nameof(TopKCategoricalAccuracy) => new TopKCategoricalAccuracy(Int(c["k"], "k", 1 << 20), c["name"]?.GetValue<string>()),
+            nameof(TopKCategoricalAccuracy) => new TopKCategoricalAccuracy(Int(c["k"], "k", 1 << 20), Text(c["name"], "name")),
             nameof(Precision) => new Precision(Threshold()),
             nameof(Recall) => new Recall(Threshold()),
             nameof(Auc) => new Auc(Int(c["num_thresholds"], "num_thresholds", 1 << 16)),
@@ -255,6 +258,15 @@ internal static class CompileConfig
     }
 
     private static float? Optional(JsonObject c, string key) => c[key] is null ? null : Finite(c[key], key);
+
+    /// <summary>An optional string setting (a metric's log name), held to the rule of layer names: printable, at most <see cref="LayerConfig.MaxString"/> characters.</summary>
+    private static string? Text(JsonNode? node, string what)
+    {
+        if (node is null) return null;
+        string s = node.GetValue<string>();
+        if (s.Length is 0 or > LayerConfig.MaxString) throw new FormatException($"'{what}' is a string of {s.Length} characters; 1 to {LayerConfig.MaxString} are read");
+        return Naming.TextProblem(s) is { } problem ? throw new FormatException($"'{what}' {problem}") : s;
+    }
 
     private static int Int(JsonNode? node, string what, int max)
     {

@@ -113,6 +113,10 @@ public sealed class CompileConfigTests : IDisposable
         scheduled.Compile(new Adam(new ExponentialDecay(1e-3f, 100, 0.9f)), "sparse_categorical_crossentropy");
         Assert.Null(Model.Load(Saved(scheduled, "schedule.safetensors")).Optimizer);
 
+        var unprintable = Classifier();
+        unprintable.Compile("adam", "sparse_categorical_crossentropy", [new TopKCategoricalAccuracy(2, "top\n2")]);
+        Assert.Null(Model.Load(Saved(unprintable, "unprintable.safetensors")).Optimizer);
+
         var uncompiled = Classifier();
         string path = Saved(uncompiled, "plain.safetensors");
         Assert.False(SafetensorsFile.Load(path).Metadata.ContainsKey(ModelFileFormat.CompileConfigKey));
@@ -130,6 +134,8 @@ public sealed class CompileConfigTests : IDisposable
         { """{"optimizer":{"class_name":"Sgd","config":{"learning_rate":0.1,"momentum":0,"nesterov":false}},"loss":[{"class_name":"Huber","config":{"delta":1}}],"metrics":[[{"class_name":"Auc","config":{"num_thresholds":1000000000}}]],"weighted_metrics":[[]]}""", "at most 65536" },
         { """{"optimizer":{"class_name":"Sgd","config":{"learning_rate":0.1,"momentum":0,"nesterov":false}},"loss":[{"class_name":"Huber","config":{"delta":1}}],"metrics":[[{"class_name":"F1Score","config":{"average":"7"}}]],"weighted_metrics":[[]]}""", "F1Score average '7' is unknown" },
         { """{"optimizer":{"class_name":"Sgd","config":{"learning_rate":0.1,"momentum":0,"nesterov":false}},"loss":[{"class_name":"Huber","config":{"delta":1}}],"metrics":[[{"class_name":"TopKCategoricalAccuracy","config":{"k":-3}}]],"weighted_metrics":[[]]}""", "k must be positive" },
+        { """{"optimizer":{"class_name":"Sgd","config":{"learning_rate":0.1,"momentum":0,"nesterov":false}},"loss":[{"class_name":"Huber","config":{"delta":1}}],"metrics":[[{"class_name":"TopKCategoricalAccuracy","config":{"k":3,"name":"top\u001b[2J"}}]],"weighted_metrics":[[]]}""", "control character U+001B" },
+        { "{\"optimizer\":{\"class_name\":\"Sgd\",\"config\":{\"learning_rate\":0.1,\"momentum\":0,\"nesterov\":false}},\"loss\":[{\"class_name\":\"Huber\",\"config\":{\"delta\":1}}],\"metrics\":[[{\"class_name\":\"TopKCategoricalAccuracy\",\"config\":{\"k\":3,\"name\":\"" + new string('a', 300) + "\"}}]],\"weighted_metrics\":[[]]}", "string of 300 characters" },
         { """{"optimizer":[[[[[[[[[[[[1]]]]]]]]]]]}""", "compile_config" },
         { "[1, 2", "compile_config" },
     };
