@@ -49,14 +49,14 @@ public sealed class CpuStorage<T> : TensorStorage where T : unmanaged
         _length = length;
         _capacity = size;
         int elementBytes = Unsafe.SizeOf<T>();
-        if (!AlignLarge || (long)size * elementBytes < AlignedBytes)
+        int pad = LineBytes / elementBytes;
+        if (!AlignLarge || (long)size * elementBytes < AlignedBytes || size > System.Array.MaxLength - pad)
         {
             _data = size == 0 ? [] : clear ? new T[size] : GC.AllocateUninitializedArray<T>(size);
             return;
         }
         // Pinned, so the start computed here stays a 64-byte line for the array's lifetime (a large
         // unpinned array could move when the large object heap is compacted on request).
-        int pad = LineBytes / elementBytes;
         _data = clear ? GC.AllocateArray<T>(size + pad, pinned: true) : GC.AllocateUninitializedArray<T>(size + pad, pinned: true);
         _start = StartOnLine(_data);
     }
