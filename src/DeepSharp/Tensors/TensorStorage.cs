@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace DeepSharp.Tensors;
 
 /// <summary>
@@ -15,11 +18,30 @@ public abstract class TensorStorage
 /// <summary>
 /// CPU storage: a managed array of <typeparamref name="T"/>. Scoped temporaries keep theirs with
 /// their tensor object in <see cref="TempPool"/>: while pooled the storage is closed and any access
-/// throws; reopened, it serves a prefix of the same array to its next tensor.
+/// throws; reopened, it serves a prefix of the same array to its next tensor. Arrays of
+/// <see cref="AlignedBytes"/> and more are pinned (the pinned object heap never moves them) and
+/// padded by up to 64 bytes so that the elements start on a 64-byte cache line: no 512-bit load or
+/// store of a row that starts there straddles two lines.
 /// </summary>
 public sealed class CpuStorage<T> : TensorStorage where T : unmanaged
 {
+    /// <summary>
+    /// Arrays of this many bytes and more start their elements on a 64-byte line: the runtime's
+    /// large-object threshold, so the arrays moved to the pinned heap are those that were collected
+    /// only with generation 2 already (smaller ones stay in the young generations).
+    /// </summary>
+    internal const int AlignedBytes = 85_000;
+
+    private const int LineBytes = 64;
+
+    /// <summary>
+    /// Diagnostic switch for the A/B measurement: DEEPSHARP_ALIGN_TENSORS=0 turns the aligned start
+    /// off (plain unpinned arrays, elements from index 0), read once per process.
+    /// </summary>
+    internal static readonly bool AlignLarge = Environment.GetEnvironmentVariable("DEEPSHARP_ALIGN_TENSORS") != "0";
+
     private readonly T[] _data;
+    private readonly int _start, _capacity;
     private int _length;
     private bool _closed;
     private int _version;
@@ -28,15 +50,35 @@ public sealed class CpuStorage<T> : TensorStorage where T : unmanaged
     internal CpuStorage(int length, bool clear, int capacity = 0)
     {
         int size = Math.Max(length, capacity);
-        _data = size == 0 ? [] : clear ? new T[size] : GC.AllocateUninitializedArray<T>(size);
         _length = length;
+        _capacity = size;
+        int elementBytes = Unsafe.SizeOf<T>();
+        int pad = LineBytes / elementBytes;
+        if (!AlignLarge || (long)size * elementBytes < AlignedBytes || size > System.Array.MaxLength - pad)
+        {
+            _data = size == 0 ? [] : clear ? new T[size] : GC.AllocateUninitializedArray<T>(size);
+            return;
+        }
+        // Pinned, so the start computed here stays a 64-byte line for the array's lifetime (a large
+        // unpinned array could move when the large object heap is compacted on request).
+        _data = clear ? GC.AllocateArray<T>(size + pad, pinned: true) : GC.AllocateUninitializedArray<T>(size + pad, pinned: true);
+        _start = StartOnLine(_data);
+    }
+
+    /// <summary>The first index of a pinned array whose address is a multiple of 64 bytes.</summary>
+    private static unsafe int StartOnLine(T[] pinned)
+    {
+        nuint address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned));
+        int offBytes = (int)(address & (LineBytes - 1));
+        int padBytes = (LineBytes - offBytes) & (LineBytes - 1);
+        return padBytes % Unsafe.SizeOf<T>() == 0 ? padBytes / Unsafe.SizeOf<T>() : 0;
     }
 
     /// <summary>Wraps an array the caller hands over.</summary>
     internal CpuStorage(T[] data)
     {
         _data = data;
-        _length = data.Length;
+        _length = _capacity = data.Length;
     }
 
     /// <inheritdoc/>
@@ -45,7 +87,10 @@ public sealed class CpuStorage<T> : TensorStorage where T : unmanaged
     public override int Length => _length;
 
     /// <summary>Elements the array can hold (pooled storage is reopened for any length up to this).</summary>
-    internal int Capacity => _data.Length;
+    internal int Capacity => _capacity;
+
+    /// <summary>Index of the first element in the array (nonzero only for a padded, aligned array).</summary>
+    internal int Start => _start;
 
     internal T[] Array => !_closed
         ? Touched()
@@ -67,7 +112,7 @@ public sealed class CpuStorage<T> : TensorStorage where T : unmanaged
 
     /// <summary>All <see cref="Length"/> elements, across every view of this storage (a tensor's own elements are <see cref="Tensor.Span"/>).</summary>
     /// <exception cref="ObjectDisposedException">The storage belongs to a temporary whose scope has ended.</exception>
-    public Span<T> Span => Array.AsSpan(0, _length);
+    public Span<T> Span => Array.AsSpan(_start, _length);
 
     /// <summary>Closes the storage while it sits in the pool.</summary>
     internal void Close() => _closed = true;
@@ -77,6 +122,6 @@ public sealed class CpuStorage<T> : TensorStorage where T : unmanaged
     {
         _length = length;
         _closed = false;
-        if (clear) System.Array.Clear(_data, 0, length);
+        if (clear) System.Array.Clear(_data, _start, length);
     }
 }
