@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace DeepSharp.Kernels.Cpu.Int8;
@@ -31,7 +32,8 @@ namespace DeepSharp.Kernels.Cpu.Int8;
 /// R · 9⁻¹ ≡ 64 · Y (mod 2³²). The direct sum Y = Σ d · g over 9 · Cin taps has
 /// −9 · 255 · 128 · Cin ≤ Y ≤ 9 · 255 · 127 · Cin, so for Cin ≤ <see cref="MaxInC"/> = 114,
 /// |Y| ≤ 33,488,640 &lt; 2²⁵ (115 channels would reach 33,782,400 &gt; 2²⁵ = 33,554,432), |64 · Y| &lt; 2³¹,
-/// the int32 R · 9⁻¹ is 64 · Y itself, and the arithmetic shift right by 6 gives Y. The bound holds for
+/// the int32 R · 9⁻¹ is 64 · Y itself, and the arithmetic shift right by 6 gives Y (64 · Y is
+/// increasing in Y, so the pool's max is taken before the shift). The bound holds for
 /// any bytes d, so the tiles past the output's edge (read from the zero-point frame, their outputs
 /// dropped) are as exact as the rest.</para>
 /// <para>Work per image: the frame (the input padded with the zero point out to 2·PoolH + 4 rows and
@@ -40,7 +42,10 @@ namespace DeepSharp.Kernels.Cpu.Int8;
 /// (int32 sums in registers, the pair's weights loaded once for 4–6 tiles), then per tile the output
 /// transform and the pool's maxima in registers; only the pooled sums meet the epilogue, which is
 /// monotonic in the sum (see <see cref="Int8ImplicitConv.ImagePooled"/>). A pool row range need not
-/// start on an even row: a tile is the pool rows ph, ph + 1 from the range's first one on.</para>
+/// start on an even row: a tile is the pool rows ph, ph + 1 from the range's first one on. An odd
+/// count of pool rows leaves its last row to <see cref="Int8Winograd.ImagePooled"/> (F(2×2): 16
+/// positions per pooled cell, a half-used F(4×4) tile 18); on the convnet's 5 × 5 pooled cells that
+/// is 6 · 36 + 5 · 16 = 296 positions per output channel against F(2×2)'s 400.</para>
 /// </remarks>
 internal static unsafe class Int8Winograd4
 {
@@ -66,8 +71,18 @@ internal static unsafe class Int8Winograd4
     /// written as bytes on (<paramref name="scale"/>, <paramref name="zeroPoint"/>) at <paramref name="y"/> (the image's pooled bytes).
     /// </summary>
     public static void ImagePooled(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y,
-        int ph0, int ph1) =>
+        int ph0, int ph1)
+    {
+        if ((ph1 - ph0) % 2 == 1 && ph1 - ph0 > 1)
+        {
+            // An odd count of pool rows: the last one by F(2×2) (16 positions per pooled cell against
+            // the 18 of a half-used F(4×4) tile), the same sums, so the same bytes.
+            Run(g, pool, image, w, output, scale, zeroPoint, y, null, ph0, ph1 - 1);
+            Int8Winograd.ImagePooled(g, pool, image, w, output, scale, zeroPoint, y, ph1 - 1, ph1);
+            return;
+        }
         Run(g, pool, image, w, output, scale, zeroPoint, y, null, ph0, ph1);
+    }
 
     /// <summary>
     /// The same, but the pooled int32 sums Σ d · g (the direct kernels' sums before the epilogue, the
@@ -76,6 +91,7 @@ internal static unsafe class Int8Winograd4
     internal static void ImagePooledSums(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, int* sums, int ph0, int ph1) =>
         Run(g, pool, image, w, output, 1f, 0, null, sums, ph0, ph1);
 
+    [SkipLocalsInit] // the output transform's scratch is written before it is read
     private static void Run(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y, int* sums,
         int ph0, int ph1)
     {

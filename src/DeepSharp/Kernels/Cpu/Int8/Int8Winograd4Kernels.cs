@@ -21,6 +21,7 @@ internal static unsafe class Int8Winograd4Kernels
     /// int16 at <paramref name="v"/> + position · <paramref name="positionStride"/> (shorts) + channel;
     /// the channels rounded up to a multiple of 32 with zeros. |V| ≤ 10 · 10 · 255 = 25,500.
     /// </summary>
+    [SkipLocalsInit] // the column results are written before they are read
     public static void Input(byte* window, int rowStride, int channels, short* v, long positionStride)
     {
         short* t = stackalloc short[36 * 32];
@@ -111,15 +112,23 @@ internal static unsafe class Int8Winograd4Kernels
         o3 = q + Vector512.ShiftLeft(s, 3) + Vector512.ShiftLeft(x5, 4) + Vector512.ShiftLeft(x5, 3);
     }
 
-    /// <summary>Y from 576·Y modulo 2³²: times 9⁻¹ modulo 2³² is 64·Y modulo 2³², which is 64·Y itself while |Y| &lt; 2²⁵; the arithmetic shift by 6 gives Y.</summary>
+    /// <summary>
+    /// 64·Y from 576·Y modulo 2³²: times 9⁻¹ modulo 2³² is 64·Y modulo 2³², which is 64·Y itself while
+    /// |Y| &lt; 2²⁵. 64·Y is increasing in Y, so the pool's maxima are taken on it and shifted right by 6 after.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<int> Exact(Vector512<int> x) => Vector512.ShiftRightArithmetic(x * Vector512.Create(InverseOf9), 6);
+    private static Vector512<int> Times64(Vector512<int> x) => x * Vector512.Create(InverseOf9);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Max4(Vector512<int> a, Vector512<int> b, Vector512<int> c, Vector512<int> d) =>
+        Vector512.ShiftRightArithmetic(Vector512.Max(Vector512.Max(a, b), Vector512.Max(c, d)), 6);
 
     /// <summary>
     /// The 2×2 max pool of one tile's 4×4 outputs for 16 output channels (its 36 positions
     /// <paramref name="positionStride"/> ints apart): the maxima of the exact direct sums Y of each
     /// quadrant. <paramref name="t"/>: 24 × 16 ints of scratch.
     /// </summary>
+    [SkipLocalsInit]
     public static void OutputPooled(int* m, long positionStride, int* t, out Vector512<int> p00, out Vector512<int> p01, out Vector512<int> p10, out Vector512<int> p11)
     {
         // t[j][r] = Σ_s m[r][s] A′[s][j], row by row of m.
@@ -136,12 +145,12 @@ internal static unsafe class Int8Winograd4Kernels
         // Y[i][j] = Σ_r A′ᵀ[i][r] t[j][r], column j by column j; the quadrants' maxima as they come.
         Column(t, 0, out var y00, out var y10, out var y20, out var y30);
         Column(t, 1, out var y01, out var y11, out var y21, out var y31);
-        p00 = Vector512.Max(Vector512.Max(y00, y10), Vector512.Max(y01, y11));
-        p10 = Vector512.Max(Vector512.Max(y20, y30), Vector512.Max(y21, y31));
+        p00 = Max4(y00, y10, y01, y11);
+        p10 = Max4(y20, y30, y21, y31);
         Column(t, 2, out var y02, out var y12, out var y22, out var y32);
         Column(t, 3, out var y03, out var y13, out var y23, out var y33);
-        p01 = Vector512.Max(Vector512.Max(y02, y12), Vector512.Max(y03, y13));
-        p11 = Vector512.Max(Vector512.Max(y22, y32), Vector512.Max(y23, y33));
+        p01 = Max4(y02, y12, y03, y13);
+        p11 = Max4(y22, y32, y23, y33);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -150,9 +159,9 @@ internal static unsafe class Int8Winograd4Kernels
         int* c = t + j * 6 * 16;
         A(Vector512.Load(c), Vector512.Load(c + 16), Vector512.Load(c + 32), Vector512.Load(c + 48), Vector512.Load(c + 64), Vector512.Load(c + 80),
             out var o0, out var o1, out var o2, out var o3);
-        y0 = Exact(o0);
-        y1 = Exact(o1);
-        y2 = Exact(o2);
-        y3 = Exact(o3);
+        y0 = Times64(o0);
+        y1 = Times64(o1);
+        y2 = Times64(o2);
+        y3 = Times64(o3);
     }
 }
