@@ -33,6 +33,10 @@ internal static class Int8Workload
         bench.Table.Add(new ResultRow("(q) int8", "convnet conv 2 + pool, one thread: integer Winograd CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false, [winograd],
             NoRatio: true, Verdict: $"direct/Winograd {direct.Median / winograd.Median:F2}x"));
         bench.Table.Add(new ResultRow("(q) int8", "convnet conv 2 + pool, one thread: direct VNNI CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false, [direct], NoRatio: true));
+        var winograd4 = Stats.Of(ds.Select(r => 1e6 * r.Get("cpu-conv2-winograd4")).ToList());
+        bench.Log($"convnet conv 2 + pool, one thread: CPU µs per image: integer Winograd F(4x4, 3x3) {winograd4.Median:F2} (F(2x2) {winograd.Median:F2})");
+        bench.Table.Add(new ResultRow("(q) int8", "convnet conv 2 + pool, one thread: integer Winograd F(4x4, 3x3) CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false, [winograd4],
+            NoRatio: true, Verdict: $"F(2x2)/F(4x4) {winograd.Median / winograd4.Median:F2}x"));
         var conv1Vnni = Stats.Of(ds.Select(r => 1e6 * r.Get("cpu-conv1-vnni")).ToList());
         var conv1Pairs = Stats.Of(ds.Select(r => 1e6 * r.Get("cpu-conv1-pairs")).ToList());
         bench.Log($"convnet 28x28x1 -> 32 conv + 2x2 pool, u8, one thread: CPU µs per image: VNNI quads in place {conv1Vnni.Median:F2}, vpmaddwd tap pairs {conv1Pairs.Median:F2}");
@@ -99,7 +103,7 @@ internal static class Int8Workload
         var residual = Residual();
         var residualQuantized = Quantization.Quantize(residual, side.XTrain.SliceRows(0, 1000));
         var reply = new Reply();
-        (reply["cpu-conv2-direct"], reply["cpu-conv2-winograd"]) = ConvnetSecondConv(min);
+        (reply["cpu-conv2-direct"], reply["cpu-conv2-winograd"], reply["cpu-conv2-winograd4"]) = ConvnetSecondConv(min);
         (reply["cpu-conv1-vnni"], reply["cpu-conv1-pairs"]) = ConvnetFirstConv(min);
         foreach (int batch in Batches)
         {
@@ -138,7 +142,7 @@ internal static class Int8Workload
     /// thread: process CPU seconds per image of the direct VNNI kernel (windows read in place) and
     /// of the integer Winograd F(2×2, 3×3), interleaved over 256 images (NaN where a kernel does not run here).
     /// </summary>
-    private static unsafe (double Direct, double Winograd) ConvnetSecondConv(double min)
+    private static unsafe (double Direct, double Winograd, double Winograd4) ConvnetSecondConv(double min)
     {
         var g = Kernels.Cpu.Conv2DGeometry.Create(1, 13, 13, 32, 64, 3, 3, 1, 1, false);
         var pool = Kernels.Cpu.Pool2DGeometry.Create(1, 11, 11, 64, 2, 2, 2, 2, false);
@@ -153,7 +157,8 @@ internal static class Int8Workload
         var output = new Kernels.Cpu.Int8.Int8Output(0.02f, 3, scales, new float[64], true);
         var y = new byte[images * pool.OutputLength];
         bool direct = Kernels.Cpu.Int8.Int8ImplicitConv.Applies(g, packed), winograd = Kernels.Cpu.Int8.Int8Winograd.Applies(g, packed);
-        double directCpu = double.NaN, winogradCpu = double.NaN;
+        bool winograd4 = Kernels.Cpu.Int8.Int8Winograd4.AppliesPooled(g, pool, packed);
+        double directCpu = double.NaN, winogradCpu = double.NaN, winograd4Cpu = double.NaN;
         fixed (byte* pq = q)
         fixed (byte* py = y)
         {
@@ -172,9 +177,15 @@ internal static class Int8Workload
                         for (int b = 0; b < images; b++)
                             Kernels.Cpu.Int8.Int8Winograd.ImagePooled(g, pool, input + b * g.InputLength, packed, output, 0.05f, 0, pooled + b * pool.OutputLength, 0, pool.OutH);
                     }, min).Cpu / images);
+                if (winograd4)
+                    winograd4Cpu = Math.Min(round == 0 ? double.MaxValue : winograd4Cpu, Measure(() =>
+                    {
+                        for (int b = 0; b < images; b++)
+                            Kernels.Cpu.Int8.Int8Winograd4.ImagePooled(g, pool, input + b * g.InputLength, packed, output, 0.05f, 0, pooled + b * pool.OutputLength, 0, pool.OutH);
+                    }, min).Cpu / images);
             }
         }
-        return (directCpu, winogradCpu);
+        return (directCpu, winogradCpu, winograd4Cpu);
     }
 
     /// <summary>

@@ -97,10 +97,10 @@ internal static class ModelWeights
         {
             if (p.Storage != WeightStorage.Float32 && IntegerWeights.Refusal(p, v) is { } integer)
                 throw new DataFormatException($"{what}: weight '{p.Path}' {integer}");
-            if (p.Storage == WeightStorage.Float32 && FirstNonFinite(v) is int at and >= 0)
-                throw new DataFormatException($"{what}: weight '{p.Path}' holds {v[at].ToString(System.Globalization.CultureInfo.InvariantCulture)} at index {at}; a weight must be a finite float32 (a NaN or infinite weight makes every prediction NaN)");
             if (p.BeforeLoad?.Invoke(v) is { } refused)
                 throw new DataFormatException($"{what}: weight '{p.Path}' {refused}");
+            if (p.Storage == WeightStorage.Float32 && FirstNonFinite(v) is int at and >= 0)
+                throw new DataFormatException($"{what}: weight '{p.Path}' holds {v[at].ToString(System.Globalization.CultureInfo.InvariantCulture)} at index {at}; a weight must be a finite float32 (a NaN or infinite weight makes every prediction NaN)");
         }
         if (QuantizedGrids.Problem(values) is { } problem)
             throw new DataFormatException($"{what}: {problem}");

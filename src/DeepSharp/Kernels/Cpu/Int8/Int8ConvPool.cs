@@ -86,6 +86,13 @@ internal static unsafe class Int8ConvPool
             var onePool = pool with { Batch = 1 };
             byte* input = q + (long)b * conv.InH * conv.InW * conv.InC;
             byte* pooled = y + (long)b * pool.OutH * pool.OutW * pool.Channels;
+            if (Int8Winograd4.AppliesPooled(one, onePool, w)) // F(4×4, 3×3) where its sums are exact (Cin ≤ 114)
+            {
+                int part = item % parts;
+                Int8Winograd4.ImagePooled(one, onePool, input, w, output, scale, zeroPoint, pooled,
+                    (int)((long)onePool.OutH * part / parts), (int)((long)onePool.OutH * (part + 1) / parts));
+                return;
+            }
             if (Int8Winograd.Applies(one, w) && Int8Winograd.PoolsTiles(onePool))
             {
                 // Parts of even size in tiles (pool cells), not pool rows: 5 rows in two parts would be 2 + 3.

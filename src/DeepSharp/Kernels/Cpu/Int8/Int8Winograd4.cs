@@ -1,0 +1,233 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace DeepSharp.Kernels.Cpu.Int8;
+
+/// <summary>
+/// Int8 3×3, stride-1 convolution with the 2×2, stride-2 max pool after it, by an exact integer
+/// Winograd F(4×4, 3×3), AVX-512BW: each 4×4 block of output pixels (a tile, four pool windows)
+/// comes from its 6×6 input window d (u8, the padding the zero point) as
+/// Y = A′ᵀ [Σ_c U′_c ⊙ V_c] A′ / 576 with V = Bᵀ d B and U′ = G′ g G′ᵀ
+/// (<see cref="Int8Winograd4Weights"/>): 36 · Cin multiply-adds per tile and output channel instead of
+/// F(2×2, 3×3)'s 4 · 16 · Cin (<see cref="Int8Winograd"/>) or the direct 16 · 9 · Cin. The pooled sums
+/// are the direct kernels' bit for bit, so the epilogue is <see cref="Int8Epilogue.ToBytes"/>, as for
+/// F(2×2); naive twin: <c>Reference.NaiveInt8.Conv2D</c> and the KernelCheck's plain integer evaluation.
+/// </summary>
+/// <remarks>
+/// <para>The matrices (Lavin and Gray, 2016): Bᵀ = [[4,0,−5,0,1,0], [0,−4,−4,1,1,0], [0,4,−4,−1,1,0],
+/// [0,−2,−1,2,1,0], [0,2,−1,−2,1,0], [0,4,0,−5,0,1]]; G = [[1/4,0,0], [−1/6,−1/6,−1/6], [−1/6,1/6,−1/6],
+/// [1/24,1/12,1/6], [1/24,−1/12,1/6], [0,0,1]]; Aᵀ = [[1,1,1,1,1,0], [0,1,−1,2,−2,0], [0,1,1,4,4,0],
+/// [0,1,−1,8,−8,1]]; Y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A. With s = (4, 6, 6, 24, 24, 1) and S = diag(s),
+/// G′ = S G = [[1,0,0], [−1,−1,−1], [−1,1,−1], [1,2,4], [1,−2,4], [0,0,1]] is integer and
+/// G g Gᵀ = S⁻¹ U′ S⁻¹, so Y = Aᵀ S⁻¹ [U′ ⊙ V] S⁻¹ A, and A′ᵀ = 24 · Aᵀ S⁻¹ = [[6,4,4,1,1,0],
+/// [0,4,−4,2,−2,0], [0,4,4,4,4,0], [0,4,−4,8,−8,24]] is integer: A′ᵀ [Σ_c U′_c ⊙ V_c] A′ = 576 · Y.</para>
+/// <para>Bounds. 0 ≤ d ≤ 255 and the rows of Bᵀ have |·| sums of at most 10, so |Bᵀ d| ≤ 2,550 and
+/// |V| ≤ 10 · 2,550 = 25,500 &lt; 2¹⁵; the int16 arithmetic of the input transform wraps modulo 2¹⁶,
+/// a ring, so whatever its intermediates, the result is V itself. |g| ≤ 128 and the rows of G′
+/// have |·| sums of at most 7, so |U′| ≤ 7 · 7 · 128 = 6,272 &lt; 2¹⁵. A <c>vpmaddwd</c> lane adds two
+/// products: |·| ≤ 2 · 25,500 · 6,272 = 319,872,000 &lt; 2³¹, no saturation. The channel sums and
+/// the output transform (additions and shifts left) are int32 arithmetic modulo 2³², so the result
+/// R is 576 · Y modulo 2³² exactly, whatever the intermediates.</para>
+/// <para>Recovery. 576 = 2⁶ · 9 and 9 is odd, so it has an inverse modulo 2³² (954,437,177):
+/// R · 9⁻¹ ≡ 64 · Y (mod 2³²). The direct sum Y = Σ d · g over 9 · Cin taps has
+/// −9 · 255 · 128 · Cin ≤ Y ≤ 9 · 255 · 127 · Cin, so for Cin ≤ <see cref="MaxInC"/> = 114,
+/// |Y| ≤ 33,488,640 &lt; 2²⁵ (115 channels would reach 33,782,400 &gt; 2²⁵ = 33,554,432), |64 · Y| &lt; 2³¹,
+/// the int32 R · 9⁻¹ is 64 · Y itself, and the arithmetic shift right by 6 gives Y (64 · Y is
+/// increasing in Y, so the pool's max is taken before the shift). The bound holds for
+/// any bytes d, so the tiles past the output's edge (read from the zero-point frame, their outputs
+/// dropped) are as exact as the rest.</para>
+/// <para>Work per image: the frame (the input padded with the zero point out to 2·PoolH + 4 rows and
+/// 2·PoolW + 4 columns, so that the tiles past an odd pool edge have their windows), the input
+/// transform of every tile, per block of tile rows the 36 GEMMs of <see cref="Int8WinogradKernels"/>
+/// (int32 sums in registers, the pair's weights loaded once for 4–6 tiles), then per tile the output
+/// transform and the pool's maxima in registers; only the pooled sums meet the epilogue, which is
+/// monotonic in the sum (see <see cref="Int8ImplicitConv.ImagePooled"/>). A pool row range need not
+/// start on an even row: a tile is the pool rows ph, ph + 1 from the range's first one on. An odd
+/// count of pool rows leaves its last row to <see cref="Int8Winograd.ImagePooled"/> (F(2×2): 16
+/// positions per pooled cell, a half-used F(4×4) tile 18); on the convnet's 5 × 5 pooled cells that
+/// is 6 · 36 + 5 · 16 = 296 positions per output channel against F(2×2)'s 400.</para>
+/// </remarks>
+internal static unsafe class Int8Winograd4
+{
+    /// <summary>The most input channels whose sums Y satisfy |Y| &lt; 2²⁵: 9 · 255 · 128 · Cin &lt; 2²⁵.</summary>
+    public const int MaxInC = 114;
+
+    /// <summary>
+    /// The int32 products one block of tile rows keeps (36 positions × tiles × channels): 96 KB, so
+    /// that the convnet's 3 × 3 tiles of 64 channels go as one block (L2-resident).
+    /// </summary>
+    private const long ProductBudget = 24_000;
+
+    /// <summary>
+    /// Whether the convolution and pool run here: where <see cref="Int8Winograd"/> runs them
+    /// (<see cref="Int8Winograd.Applies"/> and <see cref="Int8Winograd.PoolsTiles"/>) and the input
+    /// channels are at most <see cref="MaxInC"/>.
+    /// </summary>
+    public static bool AppliesPooled(in Conv2DGeometry g, in Pool2DGeometry pool, Int8Weights w) =>
+        g.InC <= MaxInC && Int8Winograd.Applies(g, w) && Int8Winograd.PoolsTiles(pool);
+
+    /// <summary>
+    /// One image followed by the 2×2, stride-2 max pool, pool rows <paramref name="ph0"/>..<paramref name="ph1"/>−1
+    /// written as bytes on (<paramref name="scale"/>, <paramref name="zeroPoint"/>) at <paramref name="y"/> (the image's pooled bytes).
+    /// </summary>
+    public static void ImagePooled(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y,
+        int ph0, int ph1)
+    {
+        if ((ph1 - ph0) % 2 == 1 && ph1 - ph0 > 1)
+        {
+            // An odd count of pool rows: the last one by F(2×2) (16 positions per pooled cell against
+            // the 18 of a half-used F(4×4) tile), the same sums, so the same bytes.
+            Run(g, pool, image, w, output, scale, zeroPoint, y, null, ph0, ph1 - 1);
+            Int8Winograd.ImagePooled(g, pool, image, w, output, scale, zeroPoint, y, ph1 - 1, ph1);
+            return;
+        }
+        Run(g, pool, image, w, output, scale, zeroPoint, y, null, ph0, ph1);
+    }
+
+    /// <summary>
+    /// The same, but the pooled int32 sums Σ d · g (the direct kernels' sums before the epilogue, the
+    /// zero point's share still in them) written at <paramref name="sums"/> (the image's pooled cells × Cout): for the checks.
+    /// </summary>
+    internal static void ImagePooledSums(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, int* sums, int ph0, int ph1) =>
+        Run(g, pool, image, w, output, 1f, 0, null, sums, ph0, ph1);
+
+    [SkipLocalsInit] // the output transform's scratch is written before it is read
+    private static void Run(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y, int* sums,
+        int ph0, int ph1)
+    {
+        if (ph0 >= ph1) return;
+        if (g.InC > MaxInC) throw new ArgumentException($"Int8 Winograd F(4×4, 3×3): {g.InC} input channels; at most {MaxInC} keep the sums exact.");
+        int frameH = Math.Max(g.InH + g.PadTop, 2 * pool.OutH + 4);
+        int frameW = Math.Max(g.InW + g.PadLeft, 2 * pool.OutW + 4);
+        byte* frame = Int8Scratch.Bytes(Int8Scratch.PaddedImage, (long)frameH * frameW * g.InC + 4);
+        Int8ImplicitConv.Frame(g, image, (byte)output.InputZeroPoint, frame, frameW, frameH);
+        var uw = Int8Winograd4Weights.Of(w, g.InC);
+        int n = w.N, poolW = pool.OutW, tilesW = (poolW + 1) / 2, tileRows = (ph1 - ph0 + 1) / 2;
+        int block = (int)Math.Max(1, ProductBudget / ((long)Int8Winograd4Weights.Positions * tilesW * uw.Tiles * Int8Weights.TileN));
+        int* pooled = Int8Scratch.Ints(Int8Scratch.PooledSums, 2L * block * poolW * n);
+        int* t = stackalloc int[24 * Int8Weights.TileN];
+        fixed (short* u = uw.U)
+        fixed (int* columnSums = w.ColumnSums)
+        fixed (float* scales = output.Scales)
+        fixed (float* bias = output.Bias)
+        {
+            for (int tr0 = 0; tr0 < tileRows; tr0 += block)
+            {
+                int tr1 = Math.Min(tileRows, tr0 + block);
+                int pr0 = ph0 + 2 * tr0, pr1 = Math.Min(ph1, ph0 + 2 * tr1);
+                var m = Products(g, frame, frameW, uw, u, ph0, tr0, tr1, tilesW);
+                int i = 0;
+                for (int tr = tr0; tr < tr1; tr++)
+                {
+                    bool bottom = ph0 + 2 * tr + 1 < ph1;
+                    for (int tc = 0; tc < tilesW; tc++, i++)
+                    {
+                        int* tile = m.Tile(i);
+                        int* top = pooled + ((long)(2 * (tr - tr0)) * poolW + 2 * tc) * n;
+                        bool right = 2 * tc + 1 < poolW;
+                        for (int k = 0; k < uw.Tiles; k++)
+                        {
+                            Int8Winograd4Kernels.OutputPooled(tile + k * Int8Weights.TileN, m.PositionStride, t, out var p00, out var p01, out var p10, out var p11);
+                            int c = k * Int8Weights.TileN, count = Math.Min(Int8Weights.TileN, n - c);
+                            Store(p00, top + c, count);
+                            if (right) Store(p01, top + n + c, count);
+                            if (bottom)
+                            {
+                                Store(p10, top + (long)poolW * n + c, count);
+                                if (right) Store(p11, top + ((long)poolW + 1) * n + c, count);
+                            }
+                        }
+                    }
+                }
+                if (sums != null)
+                    Buffer.MemoryCopy(pooled, sums + (long)pr0 * poolW * n, 4L * (pr1 - pr0) * poolW * n, 4L * (pr1 - pr0) * poolW * n);
+                else
+                    Int8Epilogue.ToBytes(pooled, (pr1 - pr0) * poolW, n, output.InputZeroPoint, columnSums, scales, bias, output.Relu, scale, zeroPoint, y + (long)pr0 * poolW * n);
+            }
+        }
+    }
+
+    /// <summary>The first <paramref name="count"/> lanes of <paramref name="v"/> at <paramref name="y"/>.</summary>
+    private static void Store(Vector512<int> v, int* y, int count)
+    {
+        if (count == Int8Weights.TileN)
+        {
+            v.Store(y);
+            return;
+        }
+        int* tmp = stackalloc int[Int8Weights.TileN];
+        v.Store(tmp);
+        for (int j = 0; j < count; j++) y[j] = tmp[j];
+    }
+
+    /// <summary>The int32 sums of the 36 products of a block's tiles: tile i's position p, 16-channel tile k at <see cref="Tile"/>(i) + p · PositionStride + 16k.</summary>
+    private readonly struct Block(int* m, long positionStride, int ldm)
+    {
+        public long PositionStride => positionStride;
+
+        public int* Tile(int i) => m + (long)i * ldm;
+    }
+
+    /// <summary>
+    /// Tile rows <paramref name="tr0"/>..<paramref name="tr1"/>−1 (<paramref name="tilesW"/> tiles each; tile row tr's
+    /// outputs start at row 2 · (<paramref name="ph0"/> + 2 · tr)): input transform, then the 36 GEMMs.
+    /// </summary>
+    private static Block Products(in Conv2DGeometry g, byte* frame, int frameW, Int8Winograd4Weights uw, short* u, int ph0, int tr0, int tr1, int tilesW)
+    {
+        int c = g.InC, tiles = (tr1 - tr0) * tilesW;
+        int rows = TilesPerCall(tiles);
+        int padded = Math.Max(tiles, rows);
+        int pairs = uw.Pairs, vStride = (pairs + 15) / 16 * 16; // ints (channel pairs) per tile, channels rounded up to 32
+        long vPosition = (long)padded * vStride;
+        const int positions = Int8Winograd4Weights.Positions;
+        int* v = Int8Scratch.Ints(Int8Scratch.WinogradInput, positions * vPosition);
+        int rowStride = frameW * c;
+        int i = 0;
+        for (int tr = tr0; tr < tr1; tr++)
+            for (int tc = 0; tc < tilesW; tc++, i++)
+                Int8Winograd4Kernels.Input(frame + (2L * (ph0 + 2 * tr) * frameW + 4 * tc) * c, rowStride, c, (short*)(v + (long)i * vStride), 2 * vPosition);
+        for (; i < padded; i++) // fewer tiles than one call sums: the rest zeros
+            for (int p = 0; p < positions; p++)
+                new Span<int>(v + p * vPosition + (long)i * vStride, vStride).Clear();
+        int nt = uw.Tiles, channels = nt * Int8Weights.TileN, ldm = positions * channels, uStride = nt * Int8Weights.TileN * 2;
+        long mPosition = channels;
+        int* m = Int8Scratch.Ints(Int8Scratch.WinogradProducts, (long)padded * ldm);
+        for (int p = 0; p < positions; p++)
+        {
+            short* up = u + (long)p * pairs * uStride;
+            int* vp = v + p * vPosition;
+            int* mp = m + p * mPosition;
+            for (int r0 = 0; r0 < padded; r0 += rows)
+            {
+                int start = Math.Min(r0, padded - rows); // the last call overlaps the one before: the same sums again
+                switch (rows)
+                {
+                    case 4: Multiply<FourTiles>(vp + (long)start * vStride, vStride, pairs, up, uStride, mp + (long)start * ldm, ldm, nt); break;
+                    case 5: Multiply<FiveTiles>(vp + (long)start * vStride, vStride, pairs, up, uStride, mp + (long)start * ldm, ldm, nt); break;
+                    default: Multiply<SixTiles>(vp + (long)start * vStride, vStride, pairs, up, uStride, mp + (long)start * ldm, ldm, nt); break;
+                }
+            }
+        }
+        return new Block(m, mPosition, ldm);
+    }
+
+    /// <summary>4, 5 or 6 tiles per product call, whichever sums the fewest rows twice (the last call overlaps), the larger on a tie.</summary>
+    private static int TilesPerCall(int tiles)
+    {
+        int best = 6;
+        for (int rows = 5; rows >= 4; rows--)
+            if (Calls(tiles, rows) * rows < Calls(tiles, best) * best) best = rows;
+        return best;
+
+        static int Calls(int tiles, int rows) => (Math.Max(tiles, rows) + rows - 1) / rows;
+    }
+
+    private static void Multiply<TRows>(int* v, int vStride, int pairs, short* u, int uStride, int* m, int ldm, int nt) where TRows : struct, ITileRows
+    {
+        int k = 0;
+        for (; k + 4 <= nt; k += 4)
+            Int8WinogradKernels.Products4<TRows>(v, vStride, pairs, u + k * 32, uStride, m + k * Int8Weights.TileN, ldm);
+        for (; k < nt; k++)
+            Int8WinogradKernels.Products1<TRows>(v, vStride, pairs, u + k * 32, uStride, m + k * Int8Weights.TileN, ldm);
+    }
+}

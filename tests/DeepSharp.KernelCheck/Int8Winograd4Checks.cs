@@ -1,0 +1,253 @@
+using System.Runtime.Intrinsics.X86;
+using DeepSharp.Kernels.Cpu;
+using DeepSharp.Kernels.Cpu.Int8;
+using DeepSharp.Kernels.Cpu.Reference;
+
+namespace DeepSharp.KernelCheck;
+
+/// <summary>
+/// The integer Winograd F(4×4, 3×3) int8 convolution with its 2×2 pool (<see cref="Int8Winograd4"/>)
+/// against two twins: a plain integer evaluation of the same transforms (long arithmetic, then the
+/// int32 arithmetic modulo 2³² and the recovery by 9⁻¹), and the direct convolution's int32 sums
+/// and bytes. Odd sizes (tiles past the pool's edge), pool row ranges starting on odd rows, input
+/// channels 1 to 114 (primes, the 114 edge), output channels not a multiple of 16, zero points 0
+/// and 255, inputs 0/255 with weights ±127/−128. Where AVX-512BW is absent (the child processes of
+/// SimdPathTests) the kernel is not called, and the dispatch must not choose it.
+/// </summary>
+public static class Int8Winograd4Checks
+{
+    private static readonly int[,] Bt =
+    {
+        { 4, 0, -5, 0, 1, 0 }, { 0, -4, -4, 1, 1, 0 }, { 0, 4, -4, -1, 1, 0 }, { 0, -2, -1, 2, 1, 0 }, { 0, 2, -1, -2, 1, 0 }, { 0, 4, 0, -5, 0, 1 },
+    };
+
+    private static readonly int[,] At = { { 6, 4, 4, 1, 1, 0 }, { 0, 4, -4, 2, -2, 0 }, { 0, 4, 4, 4, 4, 0 }, { 0, 4, -4, 8, -8, 24 } };
+
+    /// <summary>Whether the F(4×4) kernel can run on this CPU (the checks call it only there).</summary>
+    private static bool Runs => Avx512BW.IsSupported;
+
+    public static void Winograd4TransformsAreExactByHand()
+    {
+        // The plain evaluation: for random and extreme 6×6 windows over Cin channels, the long
+        // A′ᵀ[Σ U′ ⊙ V]A′ is 576 × the direct sums, the operands stay within their int16 bounds, and
+        // the int32 evaluation (wrapping) recovers the sums through 9⁻¹ while Cin ≤ 114.
+        var rng = new Random(4444);
+        foreach (int cin in new[] { 1, 2, 3, 31, 113, 114 })
+            for (int trial = 0; trial < 6; trial++)
+            {
+                var d = new int[cin, 6, 6];
+                var g = new int[cin, 3, 3];
+                for (int c = 0; c < cin; c++)
+                {
+                    for (int i = 0; i < 36; i++) d[c, i / 6, i % 6] = trial switch { 0 => 255, 1 => 255, 2 => (i + c) % 2 * 255, _ => rng.Next(256) };
+                    for (int i = 0; i < 9; i++) g[c, i / 3, i % 3] = trial switch { 0 => -128, 1 => 127, 2 => (i + c) % 2 == 0 ? -128 : 127, _ => rng.Next(-128, 128) };
+                }
+                var m = new long[6, 6];
+                var m32 = new int[6, 6];
+                for (int c = 0; c < cin; c++)
+                {
+                    var v = Transform(Bt, Bt, Slice(d, c, 6));
+                    var u = Transform(Int8Winograd4Weights.G, Int8Winograd4Weights.G, Slice(g, c, 3));
+                    for (int r = 0; r < 6; r++)
+                        for (int s = 0; s < 6; s++)
+                        {
+                            if (Math.Abs(v[r, s]) > 25_500 || Math.Abs(u[r, s]) > 6_272)
+                                throw new CheckFailedException($"Int8 Winograd F(4×4): |V| = {v[r, s]} or |U′| = {u[r, s]} past its bound");
+                            m[r, s] += v[r, s] * u[r, s];
+                            m32[r, s] = unchecked(m32[r, s] + (int)(v[r, s] * u[r, s]));
+                        }
+                }
+                var y576 = Transform(At, At, m);
+                for (int i = 0; i < 4; i++)
+                    for (int j = 0; j < 4; j++)
+                    {
+                        long direct = 0;
+                        for (int c = 0; c < cin; c++)
+                            for (int a = 0; a < 3; a++)
+                                for (int b = 0; b < 3; b++)
+                                    direct += (long)d[c, i + a, j + b] * g[c, a, b];
+                        if (y576[i, j] != 576 * direct)
+                            throw new CheckFailedException($"Int8 Winograd F(4×4) Cin={cin} trial {trial}: A′ᵀMA′[{i}][{j}] = {y576[i, j]}, expected 576 · {direct}");
+                        int r32 = 0;
+                        for (int r = 0; r < 6; r++)
+                            for (int s = 0; s < 6; s++)
+                                r32 = unchecked(r32 + At[i, r] * At[j, s] * m32[r, s]);
+                        int recovered = unchecked(r32 * Int8Winograd4Kernels.InverseOf9) >> 6;
+                        if (recovered != direct)
+                            throw new CheckFailedException($"Int8 Winograd F(4×4) Cin={cin} trial {trial}: int32 recovery gives {recovered}, expected {direct}");
+                    }
+            }
+    }
+
+    public static unsafe void Winograd4PooledSumsMatchDirectSums()
+    {
+        // The kernel's pooled int32 sums against the direct sums' pooled maxima (zero-point padding),
+        // pool row ranges cut into 1–3 parts (so some start on odd rows).
+        (int H, int W, int C, int F, bool Same)[] cases =
+        [
+            (13, 13, 32, 64, false), (13, 13, 1, 16, false), (12, 10, 2, 17, true), (9, 11, 3, 65, false), (7, 7, 31, 64, true),
+            (10, 14, 33, 80, false), (6, 6, 47, 64, true), (11, 9, 97, 33, false), (8, 8, 113, 64, false), (9, 9, 114, 70, true),
+            (3, 3, 32, 64, false), (4, 4, 64, 64, false), (22, 22, 32, 64, false), (24, 5, 35, 64, true),
+        ];
+        if (!Runs) return;
+        int seed = 8000;
+        foreach (var c in cases)
+            foreach (int zero in new[] { 0, 255, 77 })
+            {
+                seed++;
+                var g = Conv2DGeometry.Create(1, c.H, c.W, c.C, c.F, 3, 3, 1, 1, c.Same);
+                var pool = Pool2DGeometry.Create(1, g.OutH, g.OutW, c.F, 2, 2, 2, 2, false);
+                var q = Int8Checks.RandomBytes(g.InputLength, seed);
+                var w = Int8Checks.RandomWeights(9 * c.C * c.F, seed + 1);
+                var expected = DirectPooledSums(g, pool, q, w, zero);
+                var output = Int8Checks.Output(c.F, seed, 0.02f, zero);
+                foreach (var path in Int8Paths.Supported())
+                {
+                    var packed = Int8Weights.Pack(w, 9 * c.C, c.F, path);
+                    foreach (int parts in new[] { 1, 2, 3 })
+                    {
+                        var actual = new int[pool.OutputLength];
+                        fixed (byte* pq = q)
+                        fixed (int* ps = actual)
+                            for (int part = 0; part < parts; part++)
+                                Int8Winograd4.ImagePooledSums(g, pool, pq, packed, output, ps, pool.OutH * part / parts, pool.OutH * (part + 1) / parts);
+                        Check.Equal<int>(expected, actual, $"Int8 Winograd F(4×4) pooled sums {path} {c} zero {zero}, {parts} parts");
+                    }
+                }
+            }
+    }
+
+    public static unsafe void Winograd4IsExactAtTheExtremes()
+    {
+        // Inputs all 0 or 255 with the other extreme as zero point (Same padding reads it), weights
+        // 127, −128 or alternating, 113 and 114 input channels: the largest |V|, |U′| and |Y| allowed.
+        if (!Runs) return;
+        foreach (int channels in new[] { 113, Int8Winograd4.MaxInC })
+            foreach (byte input in new byte[] { 255, 0 })
+                foreach (sbyte weight in new sbyte[] { 127, -128, 0 })
+                {
+                    const int f = 17;
+                    var g = Conv2DGeometry.Create(1, 7, 6, channels, f, 3, 3, 1, 1, true);
+                    var pool = Pool2DGeometry.Create(1, g.OutH, g.OutW, f, 2, 2, 2, 2, false);
+                    var q = new byte[g.InputLength];
+                    Array.Fill(q, input);
+                    var w = new sbyte[9 * channels * f];
+                    for (int i = 0; i < w.Length; i++) w[i] = weight != 0 ? weight : (sbyte)(i / f % 2 == 0 ? 127 : -128);
+                    int zero = 255 - input;
+                    var expected = DirectPooledSums(g, pool, q, w, zero);
+                    var output = new Int8Output(1f, zero, Enumerable.Repeat(1f, f).ToArray(), null, false);
+                    var packed = Int8Weights.Pack(w, 9 * channels, f, Int8Paths.Best);
+                    var actual = new int[pool.OutputLength];
+                    fixed (byte* pq = q)
+                    fixed (int* ps = actual)
+                        Int8Winograd4.ImagePooledSums(g, pool, pq, packed, output, ps, 0, pool.OutH);
+                    Check.Equal<int>(expected, actual, $"Int8 Winograd F(4×4) extremes Cin={channels} input {input} weight {weight}");
+                }
+    }
+
+    public static unsafe void Winograd4BytesMatchTwinAndDispatch()
+    {
+        // u8 → u8 through the epilogue, against the naive convolution, quantization and pool; the same
+        // through Int8ConvPool.Forward (which must choose F(4×4) where it applies, F(2×2) past 114 channels).
+        (int B, int H, int W, int C, int F, bool Same)[] cases =
+        [
+            (2, 13, 13, 32, 64, false), (1, 12, 10, 33, 65, false), (2, 7, 9, 40, 64, true), (1, 9, 9, 114, 64, false), (1, 9, 9, 115, 64, true),
+        ];
+        int seed = 8500;
+        foreach (var c in cases)
+        {
+            seed++;
+            var g = Conv2DGeometry.Create(c.B, c.H, c.W, c.C, c.F, 3, 3, 1, 1, c.Same);
+            var pool = Pool2DGeometry.Create(c.B, g.OutH, g.OutW, c.F, 2, 2, 2, 2, false);
+            var q = Int8Checks.RandomBytes(g.InputLength, seed);
+            var w = Int8Checks.RandomWeights(9 * c.C * c.F, seed + 1);
+            var output = Int8Checks.Output(c.F, seed, 0.02f, seed % 256);
+            var floats = new float[g.OutputLength];
+            NaiveInt8.Conv2D(g, q, w, output, floats);
+            var expected = new byte[pool.OutputLength];
+            NaiveInt8.MaxPool2D(pool, NaiveInt8.Quantize(floats, 0.004f, 7), expected);
+            foreach (var path in Int8Paths.Supported())
+            {
+                var packed = Int8Weights.Pack(w, 9 * c.C, c.F, path);
+                var one = g with { Batch = 1 };
+                var onePool = pool with { Batch = 1 };
+                bool should = Avx512BW.IsSupported && path is Int8Path.Vnni256 or Int8Path.MultiplyAdd512 && c.C <= Int8Winograd4.MaxInC;
+                if (Int8Winograd4.AppliesPooled(one, onePool, packed) != should)
+                    throw new CheckFailedException($"Int8 Winograd F(4×4) {path} {c}: AppliesPooled is {!should}, expected {should}");
+                if (should)
+                {
+                    var direct = new byte[pool.OutputLength];
+                    fixed (byte* pq = q)
+                    fixed (byte* py = direct)
+                        for (int b = 0; b < c.B; b++)
+                            Int8Winograd4.ImagePooled(one, onePool, pq + (long)b * one.InputLength, packed, output, 0.004f, 7, py + (long)b * onePool.OutputLength, 0, onePool.OutH);
+                    Check.Equal<byte>(expected, direct, $"Int8 Winograd F(4×4) bytes {path} {c}");
+                }
+                foreach (int parts in new[] { 1, 2 })
+                {
+                    var actual = new byte[pool.OutputLength];
+                    fixed (byte* pq = q)
+                    fixed (byte* py = actual)
+                        Int8ConvPool.Forward(g, pool, pq, packed, output, 0.004f, 7, py, parts);
+                    Check.Equal<byte>(expected, actual, $"Int8 conv + pool dispatch {path} {c}, {parts} parts");
+                }
+            }
+        }
+    }
+
+    /// <summary>The direct sums Σ d · g (padding = the zero point) pooled 2×2 by max, as int32.</summary>
+    private static int[] DirectPooledSums(in Conv2DGeometry g, in Pool2DGeometry pool, byte[] q, sbyte[] w, int zero)
+    {
+        int n = g.OutC;
+        var sums = new int[g.OutH * g.OutW * n];
+        for (int oh = 0; oh < g.OutH; oh++)
+            for (int ow = 0; ow < g.OutW; ow++)
+                for (int o = 0; o < n; o++)
+                {
+                    long s = 0;
+                    for (int a = 0; a < 3; a++)
+                        for (int b = 0; b < 3; b++)
+                        {
+                            int ih = oh + a - g.PadTop, iw = ow + b - g.PadLeft;
+                            bool inside = ih >= 0 && ih < g.InH && iw >= 0 && iw < g.InW;
+                            for (int c = 0; c < g.InC; c++)
+                                s += (long)(inside ? q[(ih * g.InW + iw) * g.InC + c] : zero) * w[((a * 3 + b) * g.InC + c) * n + o];
+                        }
+                    sums[(oh * g.OutW + ow) * n + o] = checked((int)s);
+                }
+        var pooled = new int[pool.OutputLength];
+        for (int ph = 0; ph < pool.OutH; ph++)
+            for (int pw = 0; pw < pool.OutW; pw++)
+                for (int o = 0; o < n; o++)
+                {
+                    int best = int.MinValue;
+                    for (int a = 0; a < 2; a++)
+                        for (int b = 0; b < 2; b++)
+                            best = Math.Max(best, sums[((2 * ph + a) * g.OutW + 2 * pw + b) * n + o]);
+                    pooled[(ph * pool.OutW + pw) * n + o] = best;
+                }
+        return pooled;
+    }
+
+    private static long[,] Slice(int[,,] x, int c, int size)
+    {
+        var s = new long[size, size];
+        for (int i = 0; i < size; i++)
+            for (int j = 0; j < size; j++)
+                s[i, j] = x[c, i, j];
+        return s;
+    }
+
+    /// <summary>L x Rᵀ in long arithmetic.</summary>
+    private static long[,] Transform(int[,] l, int[,] r, long[,] x)
+    {
+        int rows = l.GetLength(0), cols = r.GetLength(0), k = x.GetLength(0);
+        var y = new long[rows, cols];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++)
+                for (int a = 0; a < k; a++)
+                    for (int b = 0; b < k; b++)
+                        y[i, j] += l[i, a] * x[a, b] * r[j, b];
+        return y;
+    }
+}
