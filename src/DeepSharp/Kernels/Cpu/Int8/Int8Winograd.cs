@@ -205,19 +205,11 @@ internal static unsafe class Int8Winograd
         return new Framed(frame, frameW);
     }
 
-    /// <summary>The int32 sums of the 16 products of a block's tiles: tile i's position p, 16-channel tile t at <see cref="Tile"/>(i) + p · PositionStride + 16t.</summary>
-    private readonly struct Block(int* m, long positionStride, int ldm)
-    {
-        public long PositionStride => positionStride;
-
-        public int* Tile(int i) => m + (long)i * ldm;
-    }
-
     /// <summary>Tiles <paramref name="tile0"/>..<paramref name="tile1"/>−1 in row-major order (<paramref name="tilesW"/> a row): input transform, then the 16 GEMMs.</summary>
-    private static Block Products(in Conv2DGeometry g, Framed frame, Int8WinogradWeights uw, short* u, int tile0, int tile1, int tilesW)
+    private static Int8WinogradProducts.Block Products(in Conv2DGeometry g, Framed frame, Int8WinogradWeights uw, short* u, int tile0, int tile1, int tilesW)
     {
         int c = g.InC, tiles = tile1 - tile0;
-        int rows = TilesPerCall(tiles);
+        int rows = Int8WinogradProducts.TilesPerCall(tiles);
         int padded = Math.Max(tiles, rows);
         int pairs = uw.Pairs, vStride = (pairs + 15) / 16 * 16; // ints (channel pairs) per tile, channels rounded up to 32
         long vPosition = (long)padded * vStride;
@@ -233,49 +225,8 @@ internal static unsafe class Int8Winograd
                 th++;
             }
         }
-        for (; i < padded; i++) // fewer tiles than one call sums: the rest zeros
-            for (int p = 0; p < Int8WinogradWeights.Positions; p++)
-                new Span<int>(v + p * vPosition + (long)i * vStride, vStride).Clear();
+        Int8WinogradProducts.ClearPadding(v, i, padded, Int8WinogradWeights.Positions, vPosition, vStride); // fewer tiles than one call sums: the rest zeros
         // The products tile by tile (a tile's 16 positions together, as the output transform reads them).
-        int nt = uw.Tiles, channels = nt * Int8Weights.TileN, ldm = Int8WinogradWeights.Positions * channels, uStride = nt * Int8Weights.TileN * 2;
-        long mPosition = channels;
-        int* m = Int8Scratch.Ints(Int8Scratch.WinogradProducts, (long)padded * ldm);
-        for (int p = 0; p < Int8WinogradWeights.Positions; p++)
-        {
-            short* up = u + (long)p * pairs * uStride;
-            int* vp = v + p * vPosition;
-            int* mp = m + p * mPosition;
-            for (int r0 = 0; r0 < padded; r0 += rows)
-            {
-                int start = Math.Min(r0, padded - rows); // the last call overlaps the one before: the same sums again
-                switch (rows)
-                {
-                    case 4: Multiply<FourTiles>(vp + (long)start * vStride, vStride, pairs, up, uStride, mp + (long)start * ldm, ldm, nt); break;
-                    case 5: Multiply<FiveTiles>(vp + (long)start * vStride, vStride, pairs, up, uStride, mp + (long)start * ldm, ldm, nt); break;
-                    default: Multiply<SixTiles>(vp + (long)start * vStride, vStride, pairs, up, uStride, mp + (long)start * ldm, ldm, nt); break;
-                }
-            }
-        }
-        return new Block(m, mPosition, ldm);
-    }
-
-    /// <summary>4, 5 or 6 tiles per product call, whichever sums the fewest rows twice (the last call overlaps), the larger on a tie.</summary>
-    private static int TilesPerCall(int tiles)
-    {
-        int best = 6;
-        for (int rows = 5; rows >= 4; rows--)
-            if (Calls(tiles, rows) * rows < Calls(tiles, best) * best) best = rows;
-        return best;
-
-        static int Calls(int tiles, int rows) => (Math.Max(tiles, rows) + rows - 1) / rows;
-    }
-
-    private static void Multiply<TRows>(int* v, int vStride, int pairs, short* u, int uStride, int* m, int ldm, int nt) where TRows : struct, ITileRows
-    {
-        int t = 0;
-        for (; t + 4 <= nt; t += 4)
-            Int8WinogradKernels.Products4<TRows>(v, vStride, pairs, u + t * 32, uStride, m + t * Int8Weights.TileN, ldm);
-        for (; t < nt; t++)
-            Int8WinogradKernels.Products1<TRows>(v, vStride, pairs, u + t * 32, uStride, m + t * Int8Weights.TileN, ldm);
+        return Int8WinogradProducts.Multiply(Int8WinogradWeights.Positions, v, vPosition, vStride, pairs, u, uw.Tiles, padded, rows);
     }
 }

@@ -160,22 +160,14 @@ internal static unsafe class Int8Winograd4
         for (int j = 0; j < count; j++) y[j] = tmp[j];
     }
 
-    /// <summary>The int32 sums of the 36 products of a block's tiles: tile i's position p, 16-channel tile k at <see cref="Tile"/>(i) + p · PositionStride + 16k.</summary>
-    private readonly struct Block(int* m, long positionStride, int ldm)
-    {
-        public long PositionStride => positionStride;
-
-        public int* Tile(int i) => m + (long)i * ldm;
-    }
-
     /// <summary>
     /// Tile rows <paramref name="tr0"/>..<paramref name="tr1"/>−1 (<paramref name="tilesW"/> tiles each; tile row tr's
     /// outputs start at row 2 · (<paramref name="ph0"/> + 2 · tr)): input transform, then the 36 GEMMs.
     /// </summary>
-    private static Block Products(in Conv2DGeometry g, byte* frame, int frameW, Int8Winograd4Weights uw, short* u, int ph0, int tr0, int tr1, int tilesW)
+    private static Int8WinogradProducts.Block Products(in Conv2DGeometry g, byte* frame, int frameW, Int8Winograd4Weights uw, short* u, int ph0, int tr0, int tr1, int tilesW)
     {
         int c = g.InC, tiles = (tr1 - tr0) * tilesW;
-        int rows = TilesPerCall(tiles);
+        int rows = Int8WinogradProducts.TilesPerCall(tiles);
         int padded = Math.Max(tiles, rows);
         int pairs = uw.Pairs, vStride = (pairs + 15) / 16 * 16; // ints (channel pairs) per tile, channels rounded up to 32
         long vPosition = (long)padded * vStride;
@@ -186,48 +178,7 @@ internal static unsafe class Int8Winograd4
         for (int tr = tr0; tr < tr1; tr++)
             for (int tc = 0; tc < tilesW; tc++, i++)
                 Int8Winograd4Kernels.Input(frame + (2L * (ph0 + 2 * tr) * frameW + 4 * tc) * c, rowStride, c, (short*)(v + (long)i * vStride), 2 * vPosition);
-        for (; i < padded; i++) // fewer tiles than one call sums: the rest zeros
-            for (int p = 0; p < positions; p++)
-                new Span<int>(v + p * vPosition + (long)i * vStride, vStride).Clear();
-        int nt = uw.Tiles, channels = nt * Int8Weights.TileN, ldm = positions * channels, uStride = nt * Int8Weights.TileN * 2;
-        long mPosition = channels;
-        int* m = Int8Scratch.Ints(Int8Scratch.WinogradProducts, (long)padded * ldm);
-        for (int p = 0; p < positions; p++)
-        {
-            short* up = u + (long)p * pairs * uStride;
-            int* vp = v + p * vPosition;
-            int* mp = m + p * mPosition;
-            for (int r0 = 0; r0 < padded; r0 += rows)
-            {
-                int start = Math.Min(r0, padded - rows); // the last call overlaps the one before: the same sums again
-                switch (rows)
-                {
-                    case 4: Multiply<FourTiles>(vp + (long)start * vStride, vStride, pairs, up, uStride, mp + (long)start * ldm, ldm, nt); break;
-                    case 5: Multiply<FiveTiles>(vp + (long)start * vStride, vStride, pairs, up, uStride, mp + (long)start * ldm, ldm, nt); break;
-                    default: Multiply<SixTiles>(vp + (long)start * vStride, vStride, pairs, up, uStride, mp + (long)start * ldm, ldm, nt); break;
-                }
-            }
-        }
-        return new Block(m, mPosition, ldm);
-    }
-
-    /// <summary>4, 5 or 6 tiles per product call, whichever sums the fewest rows twice (the last call overlaps), the larger on a tie.</summary>
-    private static int TilesPerCall(int tiles)
-    {
-        int best = 6;
-        for (int rows = 5; rows >= 4; rows--)
-            if (Calls(tiles, rows) * rows < Calls(tiles, best) * best) best = rows;
-        return best;
-
-        static int Calls(int tiles, int rows) => (Math.Max(tiles, rows) + rows - 1) / rows;
-    }
-
-    private static void Multiply<TRows>(int* v, int vStride, int pairs, short* u, int uStride, int* m, int ldm, int nt) where TRows : struct, ITileRows
-    {
-        int k = 0;
-        for (; k + 4 <= nt; k += 4)
-            Int8WinogradKernels.Products4<TRows>(v, vStride, pairs, u + k * 32, uStride, m + k * Int8Weights.TileN, ldm);
-        for (; k < nt; k++)
-            Int8WinogradKernels.Products1<TRows>(v, vStride, pairs, u + k * 32, uStride, m + k * Int8Weights.TileN, ldm);
+        Int8WinogradProducts.ClearPadding(v, i, padded, positions, vPosition, vStride); // fewer tiles than one call sums: the rest zeros
+        return Int8WinogradProducts.Multiply(positions, v, vPosition, vStride, pairs, u, uw.Tiles, padded, rows);
     }
 }
