@@ -46,28 +46,6 @@ internal sealed class Int8Winograd4Weights
 
     /// <summary>Transforms the (3·3·Cin, Cout) kernel of <paramref name="w"/> (taps in (kh, kw, cin) order).</summary>
     /// <exception cref="ArgumentException">K is not 9 · <paramref name="inC"/>.</exception>
-    public static Int8Winograd4Weights Transform(Int8Weights w, int inC)
-    {
-        if (inC <= 0 || w.K != 9 * inC)
-            throw new ArgumentException($"Int8 Winograd F(4×4, 3×3): weights with K={w.K} are not a 3×3 kernel over {inC} input channels.");
-        var g = w.Unpacked();
-        int n = w.N, pairs = (inC + 1) / 2, tiles = (n + Int8Weights.TileN - 1) / Int8Weights.TileN;
-        long position = (long)pairs * tiles * Int8Weights.TileN * 2;
-        var u = new short[Positions * position];
-        for (int c = 0; c < inC; c++)
-            for (int o = 0; o < n; o++)
-            {
-                long at = ((long)(c / 2) * tiles + o / Int8Weights.TileN) * Int8Weights.TileN * 2 + o % Int8Weights.TileN * 2 + c % 2;
-                for (int r = 0; r < 6; r++)
-                    for (int s = 0; s < 6; s++)
-                    {
-                        int sum = 0;
-                        for (int a = 0; a < 3; a++)
-                            for (int b = 0; b < 3; b++)
-                                sum += G[r, a] * G[s, b] * g[((a * 3 + b) * inC + c) * n + o];
-                        u[(r * 6 + s) * position + at] = (short)sum;
-                    }
-            }
-        return new Int8Winograd4Weights(inC, n, u);
-    }
+    public static Int8Winograd4Weights Transform(Int8Weights w, int inC) =>
+        new(inC, w.N, Int8WinogradWeights.Transformed(w, inC, G, "Int8 Winograd F(4×4, 3×3)"));
 }

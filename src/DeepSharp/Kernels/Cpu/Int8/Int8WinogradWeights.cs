@@ -33,27 +33,38 @@ internal sealed class Int8WinogradWeights
 
     /// <summary>Transforms the (3·3·Cin, Cout) kernel of <paramref name="w"/> (taps in (kh, kw, cin) order).</summary>
     /// <exception cref="ArgumentException">K is not 9 · <paramref name="inC"/>.</exception>
-    public static Int8WinogradWeights Transform(Int8Weights w, int inC)
+    public static Int8WinogradWeights Transform(Int8Weights w, int inC) =>
+        new(inC, w.N, Transformed(w, inC, G2, "Int8 Winograd"));
+
+    /// <summary>
+    /// U′ = G′ g G′ᵀ for every (input, output) channel of <paramref name="w"/>'s 3×3 kernel, G′ an integer
+    /// t×3 matrix (t² positions), in the layout both integer Winograd kernels read: [position][pair of
+    /// input channels][tile of 16 output channels][16 lanes][2], zeros past Cin and Cout. The caller's
+    /// bound on G′'s rows keeps every value an int16.
+    /// </summary>
+    /// <exception cref="ArgumentException">K is not 9 · <paramref name="inC"/> (<paramref name="what"/> names the kernel).</exception>
+    internal static short[] Transformed(Int8Weights w, int inC, int[,] gPrime, string what)
     {
         if (inC <= 0 || w.K != 9 * inC)
-            throw new ArgumentException($"Int8 Winograd: weights with K={w.K} are not a 3×3 kernel over {inC} input channels.");
+            throw new ArgumentException($"{what}: weights with K={w.K} are not a 3×3 kernel over {inC} input channels.");
         var g = w.Unpacked();
-        int n = w.N, pairs = (inC + 1) / 2, tiles = (n + Int8Weights.TileN - 1) / Int8Weights.TileN;
-        var u = new short[(long)Positions * pairs * tiles * Int8Weights.TileN * 2];
+        int n = w.N, t = gPrime.GetLength(0), pairs = (inC + 1) / 2, tiles = (n + Int8Weights.TileN - 1) / Int8Weights.TileN;
+        long position = (long)pairs * tiles * Int8Weights.TileN * 2;
+        var u = new short[t * t * position];
         for (int c = 0; c < inC; c++)
             for (int o = 0; o < n; o++)
             {
                 long at = ((long)(c / 2) * tiles + o / Int8Weights.TileN) * Int8Weights.TileN * 2 + o % Int8Weights.TileN * 2 + c % 2;
-                for (int r = 0; r < 4; r++)
-                    for (int s = 0; s < 4; s++)
+                for (int r = 0; r < t; r++)
+                    for (int s = 0; s < t; s++)
                     {
                         int sum = 0;
                         for (int a = 0; a < 3; a++)
                             for (int b = 0; b < 3; b++)
-                                sum += G2[r, a] * G2[s, b] * g[((a * 3 + b) * inC + c) * n + o];
-                        u[(r * 4 + s) * (long)pairs * tiles * Int8Weights.TileN * 2 + at] = (short)sum;
+                                sum += gPrime[r, a] * gPrime[s, b] * g[((a * 3 + b) * inC + c) * n + o];
+                        u[(r * t + s) * position + at] = (short)sum;
                     }
             }
-        return new Int8WinogradWeights(inC, n, u);
+        return u;
     }
 }
