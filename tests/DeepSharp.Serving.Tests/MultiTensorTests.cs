@@ -8,7 +8,7 @@ using DeepSharp.Training;
 namespace DeepSharp.Serving.Tests;
 
 /// <summary>A graph model with two named inputs and two outputs behind the server: named JSON inputs in, named outputs out.</summary>
-public sealed class MultiTensorTests : IAsyncLifetime
+public sealed partial class MultiTensorTests : IAsyncLifetime
 {
     private Model _model = null!;
     private ModelServer _server = null!;

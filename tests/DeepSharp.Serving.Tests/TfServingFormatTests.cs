@@ -68,31 +68,12 @@ public sealed class TfServingFormatTests : IAsyncLifetime
         await Requests.Error(await _client.PostAsync("/v1/models/resnet:predict", Requests.Json([0.5f, -1, 2, 0])), 404, "this server serves 'iris'");
 }
 
-/// <summary>TF Serving's rows for a model with two named inputs and two outputs: one object per sample in, one object per sample out.</summary>
-public sealed class TfServingMultiTensorTests : IAsyncLifetime
+/// <summary>
+/// TF Serving's rows for <see cref="MultiTensorTests"/>'s model (two named inputs, two outputs), on its server:
+/// one object per sample in, one object per sample out.
+/// </summary>
+public sealed partial class MultiTensorTests
 {
-    private Model _model = null!;
-    private ModelServer _server = null!;
-    private HttpClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        RandomGenerator.SetGlobalSeed(8);
-        var image = Model.Input([2, 3], name: "image");
-        var extra = Model.Input([4], name: "extra");
-        var merged = new Concatenate().Call(new Flatten().Call(image), extra);
-        _model = new Model([image, extra], [new Dense(3, Activation.Softmax, name: "label").Call(merged), new Dense(1, name: "score").Call(extra)], name: "two-by-two");
-        _server = new ModelServer(new ServedModel(_model), new ServingOptions { Port = 0, MaxInputsPerRequest = 4 });
-        await _server.StartAsync();
-        _client = new HttpClient { BaseAddress = _server.Address, Timeout = TimeSpan.FromSeconds(30) };
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-    }
-
     [Fact]
     public async Task InstancesNameEveryInputAndGetEveryOutputByName()
     {
