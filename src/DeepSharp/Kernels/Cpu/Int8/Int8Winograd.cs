@@ -133,7 +133,24 @@ internal static unsafe class Int8Winograd
         int cell0, int cell1)
     {
         if (cell0 >= cell1) return;
-        var frame = Prepare(g, image, output);
+        PooledCells(g, pool, Prepare(g, image, output), w, output, scale, zeroPoint, y, cell0, cell1);
+    }
+
+    /// <summary>
+    /// <see cref="ImagePooledCells"/> on an image already in a frame (<paramref name="frame"/>, <paramref name="frameWidth"/>
+    /// pixels a row) padded with the zero point, with at least 2·pool.OutH + 2 rows and 2·pool.OutW + 2 columns
+    /// (<see cref="Int8Winograd4"/>'s frame, which it shares with its odd last pool row).
+    /// </summary>
+    internal static void ImagePooledCellsInFrame(in Conv2DGeometry g, in Pool2DGeometry pool, byte* frame, int frameWidth, Int8Weights w, Int8Output output, float scale, int zeroPoint,
+        byte* y, int cell0, int cell1)
+    {
+        if (cell0 >= cell1) return;
+        PooledCells(g, pool, new Framed(frame, frameWidth), w, output, scale, zeroPoint, y, cell0, cell1);
+    }
+
+    private static void PooledCells(in Conv2DGeometry g, in Pool2DGeometry pool, Framed frame, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y,
+        int cell0, int cell1)
+    {
         var uw = w.WinogradF23(g.InC);
         int n = w.N, tilesW = pool.OutW;
         int block = BlockRows(tilesW, uw) * tilesW;

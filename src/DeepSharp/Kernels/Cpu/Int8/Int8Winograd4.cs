@@ -43,7 +43,7 @@ namespace DeepSharp.Kernels.Cpu.Int8;
 /// transform and the pool's maxima in registers; only the pooled sums meet the epilogue, which is
 /// monotonic in the sum (see <see cref="Int8ImplicitConv.ImagePooled"/>). A pool row range need not
 /// start on an even row: a tile is the pool rows ph, ph + 1 from the range's first one on. An odd
-/// count of pool rows leaves its last row to <see cref="Int8Winograd.ImagePooled"/> (F(2×2): 16
+/// count of pool rows leaves its last row to <see cref="Int8Winograd.ImagePooledCellsInFrame"/> on the same frame (F(2×2): 16
 /// positions per pooled cell, a half-used F(4×4) tile 18); on the convnet's 5 × 5 pooled cells that
 /// is 6 · 36 + 5 · 16 = 296 positions per output channel against F(2×2)'s 400.</para>
 /// </remarks>
@@ -73,39 +73,52 @@ internal static unsafe class Int8Winograd4
     public static void ImagePooled(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y,
         int ph0, int ph1)
     {
+        if (ph0 >= ph1) return;
+        byte* frame = Frame(g, pool, image, output, out int frameW);
         if ((ph1 - ph0) % 2 == 1 && ph1 - ph0 > 1)
         {
             // An odd count of pool rows: the last one by F(2×2) (16 positions per pooled cell against
-            // the 18 of a half-used F(4×4) tile), the same sums, so the same bytes.
-            Run(g, pool, image, w, output, scale, zeroPoint, y, null, ph0, ph1 - 1);
-            Int8Winograd.ImagePooled(g, pool, image, w, output, scale, zeroPoint, y, ph1 - 1, ph1);
+            // the 18 of a half-used F(4×4) tile) on the same frame, the same sums, so the same bytes.
+            Run(g, pool, frame, frameW, w, output, scale, zeroPoint, y, null, ph0, ph1 - 1);
+            Int8Winograd.ImagePooledCellsInFrame(g, pool, frame, frameW, w, output, scale, zeroPoint, y, (ph1 - 1) * pool.OutW, ph1 * pool.OutW);
             return;
         }
-        Run(g, pool, image, w, output, scale, zeroPoint, y, null, ph0, ph1);
+        Run(g, pool, frame, frameW, w, output, scale, zeroPoint, y, null, ph0, ph1);
     }
 
     /// <summary>
     /// The same, but the pooled int32 sums Σ d · g (the direct kernels' sums before the epilogue, the
     /// zero point's share still in them) written at <paramref name="sums"/> (the image's pooled cells × Cout): for the checks.
     /// </summary>
-    internal static void ImagePooledSums(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, int* sums, int ph0, int ph1) =>
-        Run(g, pool, image, w, output, 1f, 0, null, sums, ph0, ph1);
-
-    [SkipLocalsInit] // the output transform's scratch is written before it is read
-    private static void Run(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y, int* sums,
-        int ph0, int ph1)
+    internal static void ImagePooledSums(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, int* sums, int ph0, int ph1)
     {
         if (ph0 >= ph1) return;
+        byte* frame = Frame(g, pool, image, output, out int frameW);
+        Run(g, pool, frame, frameW, w, output, 1f, 0, null, sums, ph0, ph1);
+    }
+
+    /// <summary>
+    /// The image in a frame padded with the zero point out to 2·PoolH + 4 rows and 2·PoolW + 4 columns
+    /// (every tile's 6×6 window, and F(2×2)'s 4×4 windows of an odd last pool row): its first byte, and its width in pixels.
+    /// </summary>
+    private static byte* Frame(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Output output, out int frameW)
+    {
         if (g.InC > MaxInC) throw new ArgumentException($"Int8 Winograd F(4×4, 3×3): {g.InC} input channels; at most {MaxInC} keep the sums exact.");
         int frameH = Math.Max(g.InH + g.PadTop, 2 * pool.OutH + 4);
-        int frameW = Math.Max(g.InW + g.PadLeft, 2 * pool.OutW + 4);
+        frameW = Math.Max(g.InW + g.PadLeft, 2 * pool.OutW + 4);
         byte* frame = Int8Scratch.Bytes(Int8Scratch.PaddedImage, (long)frameH * frameW * g.InC + 4);
         Int8ImplicitConv.Frame(g, image, (byte)output.InputZeroPoint, frame, frameW, frameH);
+        return frame;
+    }
+
+    private static void Run(in Conv2DGeometry g, in Pool2DGeometry pool, byte* frame, int frameW, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y,
+        int* sums, int ph0, int ph1)
+    {
+        if (ph0 >= ph1) return;
         var uw = Int8Winograd4Weights.Of(w, g.InC);
         int n = w.N, poolW = pool.OutW, tilesW = (poolW + 1) / 2, tileRows = (ph1 - ph0 + 1) / 2;
         int block = (int)Math.Max(1, ProductBudget / ((long)Int8Winograd4Weights.Positions * tilesW * uw.Tiles * Int8Weights.TileN));
         int* pooled = Int8Scratch.Ints(Int8Scratch.PooledSums, 2L * block * poolW * n);
-        int* t = stackalloc int[24 * Int8Weights.TileN];
         fixed (short* u = uw.U)
         fixed (int* columnSums = w.ColumnSums)
         fixed (float* scales = output.Scales)
@@ -127,7 +140,7 @@ internal static unsafe class Int8Winograd4
                         bool right = 2 * tc + 1 < poolW;
                         for (int k = 0; k < uw.Tiles; k++)
                         {
-                            Int8Winograd4Kernels.OutputPooled(tile + k * Int8Weights.TileN, m.PositionStride, t, out var p00, out var p01, out var p10, out var p11);
+                            Int8Winograd4Kernels.OutputPooled(tile + k * Int8Weights.TileN, m.PositionStride, right, bottom, out var p00, out var p01, out var p10, out var p11);
                             int c = k * Int8Weights.TileN, count = Math.Min(Int8Weights.TileN, n - c);
                             Store(p00, top + c, count);
                             if (right) Store(p01, top + n + c, count);
@@ -148,6 +161,7 @@ internal static unsafe class Int8Winograd4
     }
 
     /// <summary>The first <paramref name="count"/> lanes of <paramref name="v"/> at <paramref name="y"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(Vector512<int> v, int* y, int count)
     {
         if (count == Int8Weights.TileN)
@@ -155,6 +169,12 @@ internal static unsafe class Int8Winograd4
             v.Store(y);
             return;
         }
+        StorePart(v, y, count);
+    }
+
+    /// <summary>Fewer than 16 lanes (the last tile of output channels), through a copy (kept out of <see cref="Store"/> so that it inlines).</summary>
+    private static void StorePart(Vector512<int> v, int* y, int count)
+    {
         int* tmp = stackalloc int[Int8Weights.TileN];
         v.Store(tmp);
         for (int j = 0; j < count; j++) y[j] = tmp[j];

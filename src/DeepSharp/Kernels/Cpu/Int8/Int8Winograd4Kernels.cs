@@ -96,23 +96,6 @@ internal static unsafe class Int8Winograd4Kernels
     }
 
     /// <summary>
-    /// 24·Aᵀ·diag(1/s) = [[6,4,4,1,1,0],[0,4,−4,2,−2,0],[0,4,4,4,4,0],[0,4,−4,8,−8,24]] applied to x, in int32 (modulo 2³²).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void A(Vector512<int> x0, Vector512<int> x1, Vector512<int> x2, Vector512<int> x3, Vector512<int> x4, Vector512<int> x5,
-        out Vector512<int> o0, out Vector512<int> o1, out Vector512<int> o2, out Vector512<int> o3)
-    {
-        var p = x1 + x2;
-        var q = Vector512.ShiftLeft(x1 - x2, 2);
-        var r = x3 + x4;
-        var s = x3 - x4;
-        o0 = Vector512.ShiftLeft(x0, 2) + Vector512.ShiftLeft(x0, 1) + Vector512.ShiftLeft(p, 2) + r;
-        o1 = q + Vector512.ShiftLeft(s, 1);
-        o2 = Vector512.ShiftLeft(p + r, 2);
-        o3 = q + Vector512.ShiftLeft(s, 3) + Vector512.ShiftLeft(x5, 4) + Vector512.ShiftLeft(x5, 3);
-    }
-
-    /// <summary>
     /// 64·Y from 576·Y modulo 2³²: times 9⁻¹ modulo 2³² is 64·Y modulo 2³², which is 64·Y itself while
     /// |Y| &lt; 2²⁵. 64·Y is increasing in Y, so the pool's maxima are taken on it and shifted right by 6 after.
     /// </summary>
@@ -126,42 +109,95 @@ internal static unsafe class Int8Winograd4Kernels
     /// <summary>
     /// The 2×2 max pool of one tile's 4×4 outputs for 16 output channels (its 36 positions
     /// <paramref name="positionStride"/> ints apart): the maxima of the exact direct sums Y of each
-    /// quadrant. <paramref name="t"/>: 24 × 16 ints of scratch.
+    /// quadrant; the right quadrants only where <paramref name="right"/>, the bottom ones only where
+    /// <paramref name="bottom"/> (the others are left zero). In registers: the row transform twice,
+    /// once for output columns 0–1 and once for 2–3, instead of one pass through a scratch block.
     /// </summary>
-    [SkipLocalsInit]
-    public static void OutputPooled(int* m, long positionStride, int* t, out Vector512<int> p00, out Vector512<int> p01, out Vector512<int> p10, out Vector512<int> p11)
+    [MethodImpl(MethodImplOptions.NoInlining)] // one call per tile and 16 channels; inlined into the tile loop, its registers would spill
+    public static void OutputPooled(int* m, long positionStride, bool right, bool bottom,
+        out Vector512<int> p00, out Vector512<int> p01, out Vector512<int> p10, out Vector512<int> p11)
     {
-        // t[j][r] = Σ_s m[r][s] A′[s][j], row by row of m.
-        for (int r = 0; r < 6; r++)
+        // t[j][r] = Σ_s m[r][s] A′[s][j] for j = 0, 1, row by row of m; then Y's columns 0 and 1.
+        Rows01(m, positionStride, out var a0, out var b0);
+        Rows01(m + 6 * positionStride, positionStride, out var a1, out var b1);
+        Rows01(m + 12 * positionStride, positionStride, out var a2, out var b2);
+        Rows01(m + 18 * positionStride, positionStride, out var a3, out var b3);
+        Rows01(m + 24 * positionStride, positionStride, out var a4, out var b4);
+        Rows01(m + 30 * positionStride, positionStride, out var a5, out var b5);
+        Quadrants(a0, a1, a2, a3, a4, a5, b0, b1, b2, b3, b4, b5, bottom, out p00, out p10);
+        if (!right)
         {
-            int* row = m + r * 6 * positionStride;
-            A(Vector512.Load(row), Vector512.Load(row + positionStride), Vector512.Load(row + 2 * positionStride), Vector512.Load(row + 3 * positionStride),
-                Vector512.Load(row + 4 * positionStride), Vector512.Load(row + 5 * positionStride), out var o0, out var o1, out var o2, out var o3);
-            o0.Store(t + (0 * 6 + r) * 16);
-            o1.Store(t + (1 * 6 + r) * 16);
-            o2.Store(t + (2 * 6 + r) * 16);
-            o3.Store(t + (3 * 6 + r) * 16);
+            p01 = default;
+            p11 = default;
+            return;
         }
-        // Y[i][j] = Σ_r A′ᵀ[i][r] t[j][r], column j by column j; the quadrants' maxima as they come.
-        Column(t, 0, out var y00, out var y10, out var y20, out var y30);
-        Column(t, 1, out var y01, out var y11, out var y21, out var y31);
-        p00 = Max4(y00, y10, y01, y11);
-        p10 = Max4(y20, y30, y21, y31);
-        Column(t, 2, out var y02, out var y12, out var y22, out var y32);
-        Column(t, 3, out var y03, out var y13, out var y23, out var y33);
-        p01 = Max4(y02, y12, y03, y13);
-        p11 = Max4(y22, y32, y23, y33);
+        Rows23(m, positionStride, out a0, out b0);
+        Rows23(m + 6 * positionStride, positionStride, out a1, out b1);
+        Rows23(m + 12 * positionStride, positionStride, out a2, out b2);
+        Rows23(m + 18 * positionStride, positionStride, out a3, out b3);
+        Rows23(m + 24 * positionStride, positionStride, out a4, out b4);
+        Rows23(m + 30 * positionStride, positionStride, out a5, out b5);
+        Quadrants(a0, a1, a2, a3, a4, a5, b0, b1, b2, b3, b4, b5, bottom, out p01, out p11);
     }
 
+    /// <summary>Rows 0 and 1 of 24·Aᵀ·diag(1/s), [6,4,4,1,1,0] and [0,4,−4,2,−2,0], applied to one row of m (int32, modulo 2³²).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Column(int* t, int j, out Vector512<int> y0, out Vector512<int> y1, out Vector512<int> y2, out Vector512<int> y3)
+    private static void Rows01(int* row, long stride, out Vector512<int> o0, out Vector512<int> o1)
     {
-        int* c = t + j * 6 * 16;
-        A(Vector512.Load(c), Vector512.Load(c + 16), Vector512.Load(c + 32), Vector512.Load(c + 48), Vector512.Load(c + 64), Vector512.Load(c + 80),
-            out var o0, out var o1, out var o2, out var o3);
-        y0 = Times64(o0);
-        y1 = Times64(o1);
-        y2 = Times64(o2);
-        y3 = Times64(o3);
+        var x0 = Vector512.Load(row);
+        var x1 = Vector512.Load(row + stride);
+        var x2 = Vector512.Load(row + 2 * stride);
+        var x3 = Vector512.Load(row + 3 * stride);
+        var x4 = Vector512.Load(row + 4 * stride);
+        o0 = Vector512.ShiftLeft(x0, 2) + Vector512.ShiftLeft(x0, 1) + Vector512.ShiftLeft(x1 + x2, 2) + (x3 + x4);
+        o1 = Vector512.ShiftLeft(x1 - x2, 2) + Vector512.ShiftLeft(x3 - x4, 1);
+    }
+
+    /// <summary>Rows 2 and 3 of 24·Aᵀ·diag(1/s), [0,4,4,4,4,0] and [0,4,−4,8,−8,24], applied to one row of m (int32, modulo 2³²).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Rows23(int* row, long stride, out Vector512<int> o2, out Vector512<int> o3)
+    {
+        var x1 = Vector512.Load(row + stride);
+        var x2 = Vector512.Load(row + 2 * stride);
+        var x3 = Vector512.Load(row + 3 * stride);
+        var x4 = Vector512.Load(row + 4 * stride);
+        var x5 = Vector512.Load(row + 5 * stride);
+        o2 = Vector512.ShiftLeft(x1 + x2 + x3 + x4, 2);
+        o3 = Vector512.ShiftLeft(x1 - x2, 2) + Vector512.ShiftLeft(x3 - x4, 3) + Vector512.ShiftLeft(x5, 4) + Vector512.ShiftLeft(x5, 3);
+    }
+
+    /// <summary>
+    /// Two adjacent output columns (t's columns <paramref name="a0"/>… and <paramref name="b0"/>…):
+    /// 24·Aᵀ·diag(1/s) down each, times 9⁻¹, and the maxima of their top and (where
+    /// <paramref name="bottom"/>) bottom 2×2 quadrants, shifted right by 6: the pooled sums.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Quadrants(Vector512<int> a0, Vector512<int> a1, Vector512<int> a2, Vector512<int> a3, Vector512<int> a4, Vector512<int> a5,
+        Vector512<int> b0, Vector512<int> b1, Vector512<int> b2, Vector512<int> b3, Vector512<int> b4, Vector512<int> b5, bool bottom,
+        out Vector512<int> top, out Vector512<int> low)
+    {
+        var ap = a1 + a2;
+        var ar = a3 + a4;
+        var aq = Vector512.ShiftLeft(a1 - a2, 2);
+        var asd = a3 - a4;
+        var bp = b1 + b2;
+        var br = b3 + b4;
+        var bq = Vector512.ShiftLeft(b1 - b2, 2);
+        var bsd = b3 - b4;
+        var y0a = Times64(Vector512.ShiftLeft(a0, 2) + Vector512.ShiftLeft(a0, 1) + Vector512.ShiftLeft(ap, 2) + ar);
+        var y1a = Times64(aq + Vector512.ShiftLeft(asd, 1));
+        var y0b = Times64(Vector512.ShiftLeft(b0, 2) + Vector512.ShiftLeft(b0, 1) + Vector512.ShiftLeft(bp, 2) + br);
+        var y1b = Times64(bq + Vector512.ShiftLeft(bsd, 1));
+        top = Max4(y0a, y1a, y0b, y1b);
+        if (!bottom)
+        {
+            low = default;
+            return;
+        }
+        var y2a = Times64(Vector512.ShiftLeft(ap + ar, 2));
+        var y3a = Times64(aq + Vector512.ShiftLeft(asd, 3) + Vector512.ShiftLeft(a5, 4) + Vector512.ShiftLeft(a5, 3));
+        var y2b = Times64(Vector512.ShiftLeft(bp + br, 2));
+        var y3b = Times64(bq + Vector512.ShiftLeft(bsd, 3) + Vector512.ShiftLeft(b5, 4) + Vector512.ShiftLeft(b5, 3));
+        low = Max4(y2a, y3a, y2b, y3b);
     }
 }
