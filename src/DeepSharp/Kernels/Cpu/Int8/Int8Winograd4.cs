@@ -73,48 +73,34 @@ internal static unsafe class Int8Winograd4
     public static void ImagePooled(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y,
         int ph0, int ph1)
     {
-        if (ph0 >= ph1) return;
-        byte* frame = Frame(g, pool, image, output, out int frameW);
         if ((ph1 - ph0) % 2 == 1 && ph1 - ph0 > 1)
         {
             // An odd count of pool rows: the last one by F(2×2) (16 positions per pooled cell against
-            // the 18 of a half-used F(4×4) tile) on the same frame, the same sums, so the same bytes.
-            Run(g, pool, frame, frameW, w, output, scale, zeroPoint, y, null, ph0, ph1 - 1);
-            Int8Winograd.ImagePooledCellsInFrame(g, pool, frame, frameW, w, output, scale, zeroPoint, y, (ph1 - 1) * pool.OutW, ph1 * pool.OutW);
+            // the 18 of a half-used F(4×4) tile), the same sums, so the same bytes; its 4×4 windows
+            // read in place where they lie inside the image (no padding), else from F(2×2)'s frame.
+            Run(g, pool, image, w, output, scale, zeroPoint, y, null, ph0, ph1 - 1);
+            int cell0 = (ph1 - 1) * pool.OutW, cell1 = ph1 * pool.OutW;
+            if (g.PadTop == 0 && g.PadLeft == 0 && 2 * ph1 + 2 <= g.InH && 2 * pool.OutW + 2 <= g.InW)
+                Int8Winograd.ImagePooledCellsInFrame(g, pool, image, g.InW, w, output, scale, zeroPoint, y, cell0, cell1);
+            else
+                Int8Winograd.ImagePooledCells(g, pool, image, w, output, scale, zeroPoint, y, cell0, cell1);
             return;
         }
-        Run(g, pool, frame, frameW, w, output, scale, zeroPoint, y, null, ph0, ph1);
+        Run(g, pool, image, w, output, scale, zeroPoint, y, null, ph0, ph1);
     }
 
     /// <summary>
     /// The same, but the pooled int32 sums Σ d · g (the direct kernels' sums before the epilogue, the
     /// zero point's share still in them) written at <paramref name="sums"/> (the image's pooled cells × Cout): for the checks.
     /// </summary>
-    internal static void ImagePooledSums(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, int* sums, int ph0, int ph1)
-    {
-        if (ph0 >= ph1) return;
-        byte* frame = Frame(g, pool, image, output, out int frameW);
-        Run(g, pool, frame, frameW, w, output, 1f, 0, null, sums, ph0, ph1);
-    }
+    internal static void ImagePooledSums(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, int* sums, int ph0, int ph1) =>
+        Run(g, pool, image, w, output, 1f, 0, null, sums, ph0, ph1);
 
-    /// <summary>
-    /// The image in a frame padded with the zero point out to 2·PoolH + 4 rows and 2·PoolW + 4 columns
-    /// (every tile's 6×6 window, and F(2×2)'s 4×4 windows of an odd last pool row): its first byte, and its width in pixels.
-    /// </summary>
-    private static byte* Frame(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Output output, out int frameW)
-    {
-        if (g.InC > MaxInC) throw new ArgumentException($"Int8 Winograd F(4×4, 3×3): {g.InC} input channels; at most {MaxInC} keep the sums exact.");
-        int frameH = Math.Max(g.InH + g.PadTop, 2 * pool.OutH + 4);
-        frameW = Math.Max(g.InW + g.PadLeft, 2 * pool.OutW + 4);
-        byte* frame = Int8Scratch.Bytes(Int8Scratch.PaddedImage, (long)frameH * frameW * g.InC + 4);
-        Int8ImplicitConv.Frame(g, image, (byte)output.InputZeroPoint, frame, frameW, frameH);
-        return frame;
-    }
-
-    private static void Run(in Conv2DGeometry g, in Pool2DGeometry pool, byte* frame, int frameW, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y,
+    private static void Run(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y,
         int* sums, int ph0, int ph1)
     {
         if (ph0 >= ph1) return;
+        if (g.InC > MaxInC) throw new ArgumentException($"Int8 Winograd F(4×4, 3×3): {g.InC} input channels; at most {MaxInC} keep the sums exact.");
         var uw = Int8Winograd4Weights.Of(w, g.InC);
         int n = w.N, poolW = pool.OutW, tilesW = (poolW + 1) / 2, tileRows = (ph1 - ph0 + 1) / 2;
         int block = (int)Math.Max(1, ProductBudget / ((long)Int8Winograd4Weights.Positions * tilesW * uw.Tiles * Int8Weights.TileN));
@@ -128,7 +114,7 @@ internal static unsafe class Int8Winograd4
             {
                 int tr1 = Math.Min(tileRows, tr0 + block);
                 int pr0 = ph0 + 2 * tr0, pr1 = Math.Min(ph1, ph0 + 2 * tr1);
-                var m = Products(g, frame, frameW, uw, u, ph0, tr0, tr1, tilesW);
+                var m = Products(g, image, (byte)output.InputZeroPoint, uw, u, ph0, tr0, tr1, tilesW);
                 int i = 0;
                 for (int tr = tr0; tr < tr1; tr++)
                 {
@@ -184,7 +170,7 @@ internal static unsafe class Int8Winograd4
     /// Tile rows <paramref name="tr0"/>..<paramref name="tr1"/>−1 (<paramref name="tilesW"/> tiles each; tile row tr's
     /// outputs start at row 2 · (<paramref name="ph0"/> + 2 · tr)): input transform, then the 36 GEMMs.
     /// </summary>
-    private static Int8WinogradProducts.Block Products(in Conv2DGeometry g, byte* frame, int frameW, Int8Winograd4Weights uw, short* u, int ph0, int tr0, int tr1, int tilesW)
+    private static Int8WinogradProducts.Block Products(in Conv2DGeometry g, byte* image, byte zeroPoint, Int8Winograd4Weights uw, short* u, int ph0, int tr0, int tr1, int tilesW)
     {
         int c = g.InC, tiles = (tr1 - tr0) * tilesW;
         int rows = Int8WinogradProducts.TilesPerCall(tiles);
@@ -193,12 +179,35 @@ internal static unsafe class Int8Winograd4
         long vPosition = (long)padded * vStride;
         const int positions = Int8Winograd4Weights.Positions;
         int* v = Int8Scratch.Ints(Int8Scratch.WinogradInput, positions * vPosition);
-        int rowStride = frameW * c;
+        byte* window = null;
         int i = 0;
         for (int tr = tr0; tr < tr1; tr++)
             for (int tc = 0; tc < tilesW; tc++, i++)
-                Int8Winograd4Kernels.Input(frame + (2L * (ph0 + 2 * tr) * frameW + 4 * tc) * c, rowStride, c, (short*)(v + (long)i * vStride), 2 * vPosition);
+            {
+                int top = 2 * (ph0 + 2 * tr) - g.PadTop, left = 4 * tc - g.PadLeft;
+                short* vt = (short*)(v + (long)i * vStride);
+                if (top >= 0 && left >= 0 && top + 6 <= g.InH && left + 6 <= g.InW)
+                {
+                    Int8Winograd4Kernels.Input(image + ((long)top * g.InW + left) * c, g.InW * c, c, vt, 2 * vPosition);
+                    continue;
+                }
+                // A window across the image's edge: its bytes, the zero point outside, copied to a 6×6 block.
+                if (window == null) window = Int8Scratch.Bytes(Int8Scratch.PaddedImage, 36L * c + 4);
+                Window(g, image, zeroPoint, top, left, window);
+                Int8Winograd4Kernels.Input(window, 6 * c, c, vt, 2 * vPosition);
+            }
         Int8WinogradProducts.ClearPadding(v, i, padded, positions, vPosition, vStride); // fewer tiles than one call sums: the rest zeros
         return Int8WinogradProducts.Multiply(positions, v, vPosition, vStride, pairs, u, uw.Tiles, padded, rows);
+    }
+
+    /// <summary>The 6×6 window at image row <paramref name="top"/>, column <paramref name="left"/> (either may lie outside), the zero point outside the image, at <paramref name="window"/> (6·6·Cin bytes).</summary>
+    private static void Window(in Conv2DGeometry g, byte* image, byte zeroPoint, int top, int left, byte* window)
+    {
+        int c = g.InC;
+        new Span<byte>(window, 36 * c).Fill(zeroPoint);
+        int j0 = Math.Max(0, -left), j1 = Math.Min(6, g.InW - left);
+        if (j0 >= j1) return;
+        for (int i = Math.Max(0, -top); i < Math.Min(6, g.InH - top); i++)
+            Buffer.MemoryCopy(image + ((long)(top + i) * g.InW + left + j0) * c, window + (i * 6 + j0) * c, (j1 - j0) * c, (j1 - j0) * c);
     }
 }
