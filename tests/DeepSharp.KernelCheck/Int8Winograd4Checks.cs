@@ -195,6 +195,49 @@ public static class Int8Winograd4Checks
         }
     }
 
+    public static unsafe void Winograd4WindowsInPlaceAndAcrossEdges()
+    {
+        // The 6×6 windows read in place inside the image, copied with the zero point around them across
+        // its edges (Same padding, odd sizes, tiles past the pool's edge), and an odd last pool row by
+        // F(2×2) read in place (no padding) or from F(2×2)'s frame (padding): u8 bytes against the naive
+        // convolution, quantization and pool, pool row ranges in 1–3 parts, inputs and zero points at
+        // 0/255 with weights ±127/−128 beside random ones.
+        (int H, int W, int C, int F, bool Same)[] cases =
+        [
+            (13, 13, 32, 64, false), (12, 12, 1, 16, false), (11, 7, 3, 17, true), (9, 13, 33, 64, false), (13, 11, 113, 65, true),
+            (6, 9, 114, 16, false), (10, 10, 7, 64, true), (5, 5, 32, 64, false), (15, 6, 2, 33, false),
+        ];
+        if (!Runs) return;
+        int seed = 8700;
+        foreach (var c in cases)
+            foreach (int mode in new[] { 0, 1, 2 })
+            {
+                seed++;
+                var g = Conv2DGeometry.Create(1, c.H, c.W, c.C, c.F, 3, 3, 1, 1, c.Same);
+                var pool = Pool2DGeometry.Create(1, g.OutH, g.OutW, c.F, 2, 2, 2, 2, false);
+                var q = mode == 0 ? Int8Checks.RandomBytes(g.InputLength, seed) : Enumerable.Repeat((byte)(mode == 1 ? 255 : 0), g.InputLength).ToArray();
+                var w = mode == 0 ? Int8Checks.RandomWeights(9 * c.C * c.F, seed + 1)
+                    : Enumerable.Range(0, 9 * c.C * c.F).Select(i => (sbyte)(mode == 1 ? (i / c.F % 2 == 0 ? 127 : -128) : -128)).ToArray();
+                int zero = mode == 0 ? seed % 256 : mode == 1 ? 0 : 255;
+                var output = Int8Checks.Output(c.F, seed, 0.02f, zero);
+                var floats = new float[g.OutputLength];
+                NaiveInt8.Conv2D(g, q, w, output, floats);
+                var expected = new byte[pool.OutputLength];
+                NaiveInt8.MaxPool2D(pool, NaiveInt8.Quantize(floats, 0.004f, 7), expected);
+                var packed = Int8Weights.Pack(w, 9 * c.C, c.F, Int8Paths.Best);
+                if (!Int8Winograd4.AppliesPooled(g, pool, packed)) continue; // no fast path packed here
+                foreach (int parts in new[] { 1, 2, 3 })
+                {
+                    var actual = new byte[pool.OutputLength];
+                    fixed (byte* pq = q)
+                    fixed (byte* py = actual)
+                        for (int part = 0; part < parts; part++)
+                            Int8Winograd4.ImagePooled(g, pool, pq, packed, output, 0.004f, 7, py, pool.OutH * part / parts, pool.OutH * (part + 1) / parts);
+                    Check.Equal<byte>(expected, actual, $"Int8 Winograd F(4×4) windows {c} mode {mode}, {parts} parts");
+                }
+            }
+    }
+
     /// <summary>The direct sums Σ d · g (padding = the zero point) pooled 2×2 by max, as int32.</summary>
     private static int[] DirectPooledSums(in Conv2DGeometry g, in Pool2DGeometry pool, byte[] q, sbyte[] w, int zero)
     {
