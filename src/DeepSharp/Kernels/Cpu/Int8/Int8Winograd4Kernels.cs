@@ -113,7 +113,7 @@ internal static unsafe class Int8Winograd4Kernels
     /// <paramref name="bottom"/> (the others are left zero). In registers: the row transform twice,
     /// once for output columns 0–1 and once for 2–3, instead of one pass through a scratch block.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)] // one call per tile and 16 channels; inlined into the tile loop, its registers would spill
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void OutputPooled(int* m, long positionStride, bool right, bool bottom,
         out Vector512<int> p00, out Vector512<int> p01, out Vector512<int> p10, out Vector512<int> p11)
     {
