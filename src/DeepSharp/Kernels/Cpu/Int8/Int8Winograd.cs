@@ -137,9 +137,10 @@ internal static unsafe class Int8Winograd
     }
 
     /// <summary>
-    /// <see cref="ImagePooledCells"/> on an image already in a frame (<paramref name="frame"/>, <paramref name="frameWidth"/>
-    /// pixels a row) padded with the zero point, with at least 2·pool.OutH + 2 rows and 2·pool.OutW + 2 columns
-    /// (<see cref="Int8Winograd4"/>'s frame, which it shares with its odd last pool row).
+    /// <see cref="ImagePooledCells"/> on bytes whose every tile window the cells read is there: an image already
+    /// in a frame (<paramref name="frame"/>, <paramref name="frameWidth"/> pixels a row) padded with the zero point,
+    /// or the image itself where it has no padding and the windows lie inside it (<see cref="Int8Winograd4"/>'s
+    /// odd last pool row: rows up to 2·ph1 + 1 and columns up to 2·pool.OutW + 1).
     /// </summary>
     internal static void ImagePooledCellsInFrame(in Conv2DGeometry g, in Pool2DGeometry pool, byte* frame, int frameWidth, Int8Weights w, Int8Output output, float scale, int zeroPoint,
         byte* y, int cell0, int cell1)

@@ -34,18 +34,20 @@ namespace DeepSharp.Kernels.Cpu.Int8;
 /// |Y| ≤ 33,488,640 &lt; 2²⁵ (115 channels would reach 33,782,400 &gt; 2²⁵ = 33,554,432), |64 · Y| &lt; 2³¹,
 /// the int32 R · 9⁻¹ is 64 · Y itself, and the arithmetic shift right by 6 gives Y (64 · Y is
 /// increasing in Y, so the pool's max is taken before the shift). The bound holds for
-/// any bytes d, so the tiles past the output's edge (read from the zero-point frame, their outputs
-/// dropped) are as exact as the rest.</para>
-/// <para>Work per image: the frame (the input padded with the zero point out to 2·PoolH + 4 rows and
-/// 2·PoolW + 4 columns, so that the tiles past an odd pool edge have their windows), the input
-/// transform of every tile, per block of tile rows the 36 GEMMs of <see cref="Int8WinogradKernels"/>
-/// (int32 sums in registers, the pair's weights loaded once for 4–6 tiles), then per tile the output
-/// transform and the pool's maxima in registers; only the pooled sums meet the epilogue, which is
-/// monotonic in the sum (see <see cref="Int8ImplicitConv.ImagePooled"/>). A pool row range need not
-/// start on an even row: a tile is the pool rows ph, ph + 1 from the range's first one on. An odd
-/// count of pool rows leaves its last row to <see cref="Int8Winograd.ImagePooledCellsInFrame"/> on the same frame (F(2×2): 16
-/// positions per pooled cell, a half-used F(4×4) tile 18); on the convnet's 5 × 5 pooled cells that
-/// is 6 · 36 + 5 · 16 = 296 positions per output channel against F(2×2)'s 400.</para>
+/// any bytes d, so the tiles past the output's edge (their windows filled with the zero point past the
+/// image, their outputs dropped) are as exact as the rest.</para>
+/// <para>Work per image: the input transform of every tile (its 6×6 window read in place where it lies
+/// inside the image, else copied to a 6×6 block with the zero point around the image's bytes: the
+/// padding and the tiles past an odd pool edge), per block of tile rows the 36 GEMMs of
+/// <see cref="Int8WinogradKernels"/> (int32 sums in registers, the pair's weights loaded once for 4–6
+/// tiles), then per tile the output transform and the pool's maxima in registers (only the quadrants
+/// that are pooled); only the pooled sums meet the epilogue, which is monotonic in the sum (see
+/// <see cref="Int8ImplicitConv.ImagePooled"/>). A pool row range need not start on an even row: a tile
+/// is the pool rows ph, ph + 1 from the range's first one on. An odd count of pool rows leaves its last
+/// row to F(2×2) (16 positions per pooled cell, a half-used F(4×4) tile 18), its 4×4 windows read in
+/// place where there is no padding (<see cref="Int8Winograd.ImagePooledCellsInFrame"/>); on the
+/// convnet's 5 × 5 pooled cells that is 6 · 36 + 5 · 16 = 296 positions per output channel against
+/// F(2×2)'s 400.</para>
 /// </remarks>
 internal static unsafe class Int8Winograd4
 {
