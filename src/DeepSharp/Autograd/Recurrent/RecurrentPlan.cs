@@ -1,4 +1,5 @@
 using DeepSharp.Kernels.Cpu;
+using DeepSharp.Kernels.Cpu.Simd;
 using DeepSharp.Tensors;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
@@ -244,18 +245,22 @@ internal sealed class RecurrentPlan
         int steps = OutputSteps + (Args.ReturnStates ? StateCount : 0);
         var y = Tensor.Temp(new Shape(Batch, steps, Units));
         var ys = y.Span;
-        var hs = h.Span;
         int first = Args.ReturnSequences ? 0 : Time - 1;
-        for (int s = first; s < Time; s++)
+        RowRanges.For(Time - first, (long)(Time - first) * StateBlock, (s0, n) =>
         {
-            int slot = s - first;
-            for (int b = 0; b < Batch; b++)
+            var ys = y.Span;
+            var hs = h.Span;
+            for (int s = first + s0; s < first + s0 + n; s++)
             {
-                var dst = ys.Slice((b * steps + slot) * Units, Units);
-                if (IsLive(s, b)) hs.Slice((s + 1) * StateBlock + b * Units, Units).CopyTo(dst);
-                else dst.Clear();
+                int slot = s - first;
+                for (int b = 0; b < Batch; b++)
+                {
+                    var dst = ys.Slice((b * steps + slot) * Units, Units);
+                    if (IsLive(s, b)) hs.Slice((s + 1) * StateBlock + b * Units, Units).CopyTo(dst);
+                    else dst.Clear();
+                }
             }
-        }
+        });
         if (Args.ReturnStates)
         {
             for (int k = 0; k < StateCount; k++)
@@ -340,19 +345,23 @@ internal sealed class RecurrentPlan
         }
         int width = Features + Units;
         var sideBySide = Tensor.Temp(new Shape(rows, width));
-        var both = sideBySide.Span;
-        var inputs = Inputs.Span;
-        var previous = DroppedStates is null ? h.Span[..(Time * StateBlock)] : DroppedStates.Span;
-        for (int r = 0; r < rows; r++)
+        var states = DroppedStates ?? h;
+        RowRanges.For(rows, (long)rows * width, (r0, n) =>
         {
-            inputs.Slice(r * Features, Features).CopyTo(both.Slice(r * width, Features));
-            previous.Slice(r * Units, Units).CopyTo(both.Slice(r * width + Features, Units));
-        }
+            var both = sideBySide.Span;
+            var inputs = Inputs.Span;
+            var previous = states.Span;
+            for (int r = r0; r < r0 + n; r++)
+            {
+                inputs.Slice(r * Features, Features).CopyTo(both.Slice(r * width, Features));
+                previous.Slice(r * Units, Units).CopyTo(both.Slice(r * width + Features, Units));
+            }
+        });
         var sum = Tensor.Temp(new Shape(width, GateWidth));
-        Gemm.Multiply(true, false, width, GateWidth, rows, both, width, dPre, GateWidth, sum.Span, GateWidth, accumulate: false);
+        Gemm.Multiply(true, false, width, GateWidth, rows, sideBySide.Span, width, dPre, GateWidth, sum.Span, GateWidth, accumulate: false);
         var s = sum.Span;
-        TensorPrimitives.Add(dW.Span, s[..(Features * GateWidth)], dW.Span);
-        TensorPrimitives.Add(dU.Span, s[(Features * GateWidth)..], dU.Span);
+        ElementwiseParallel.Map(new AddOperator(), dW.Span, s[..(Features * GateWidth)], dW.Span);
+        ElementwiseParallel.Map(new AddOperator(), dU.Span, s[(Features * GateWidth)..], dU.Span);
     }
 
     /// <summary>
@@ -368,20 +377,23 @@ internal sealed class RecurrentPlan
         if (dx is null) return;
         var dInputs = Tensor.Temp(new Shape(Time, Batch, Features));
         Gemm.Multiply(false, true, rows, Features, GateWidth, dPre, GateWidth, Kernel.Span, GateWidth, dInputs.Span, Features, accumulate: false);
-        var src = dInputs.Span;
-        var dst = dx.Span;
-        var dropout = Args.InputDropoutMask is { } m ? m.Span : default;
-        for (int s = 0; s < Time; s++)
+        RowRanges.For(Time, (long)rows * Features, (s0, n) =>
         {
-            int t = Args.GoBackwards ? Time - 1 - s : s;
-            for (int b = 0; b < Batch; b++)
+            var src = dInputs.Span;
+            var dst = dx.Span;
+            var dropout = Args.InputDropoutMask is { } m ? m.Span : default;
+            for (int s = s0; s < s0 + n; s++)
             {
-                var from = src.Slice((s * Batch + b) * Features, Features);
-                var to = dst.Slice((b * Time + t) * Features, Features);
-                if (dropout.IsEmpty) TensorPrimitives.Add(to, from, to);
-                else TensorPrimitives.MultiplyAdd(from, dropout.Slice(b * Features, Features), to, to);
+                int t = Args.GoBackwards ? Time - 1 - s : s;
+                for (int b = 0; b < Batch; b++)
+                {
+                    var from = src.Slice((s * Batch + b) * Features, Features);
+                    var to = dst.Slice((b * Time + t) * Features, Features);
+                    if (dropout.IsEmpty) TensorPrimitives.Add(to, from, to);
+                    else TensorPrimitives.MultiplyAdd(from, dropout.Slice(b * Features, Features), to, to);
+                }
             }
-        }
+        });
     }
 
     private bool IsLive(int s, int b) => LiveFlags is null || LiveFlags.IntSpan[s * Batch + b] != 0;
@@ -405,20 +417,23 @@ internal sealed class RecurrentPlan
     private void LayOutInputs()
     {
         Inputs = Tensor.Temp(new Shape(Time, Batch, Features));
-        var src = X.Span;
-        var dst = Inputs.Span;
-        var dropout = Args.InputDropoutMask is { } m ? m.Span : default;
-        for (int s = 0; s < Time; s++)
+        RowRanges.For(Time, (long)Time * Batch * Features, (s0, n) =>
         {
-            int t = Args.GoBackwards ? Time - 1 - s : s;
-            for (int b = 0; b < Batch; b++)
+            var src = X.Span;
+            var dst = Inputs.Span;
+            var dropout = Args.InputDropoutMask is { } m ? m.Span : default;
+            for (int s = s0; s < s0 + n; s++)
             {
-                var from = src.Slice((b * Time + t) * Features, Features);
-                var to = dst.Slice((s * Batch + b) * Features, Features);
-                if (dropout.IsEmpty) from.CopyTo(to);
-                else TensorPrimitives.Multiply(from, dropout.Slice(b * Features, Features), to);
+                int t = Args.GoBackwards ? Time - 1 - s : s;
+                for (int b = 0; b < Batch; b++)
+                {
+                    var from = src.Slice((b * Time + t) * Features, Features);
+                    var to = dst.Slice((s * Batch + b) * Features, Features);
+                    if (dropout.IsEmpty) from.CopyTo(to);
+                    else TensorPrimitives.Multiply(from, dropout.Slice(b * Features, Features), to);
+                }
             }
-        }
+        });
     }
 
     private void ReadMask()

@@ -123,6 +123,7 @@ internal static class CellActivationMath
 
     // ---- 128 bits ----
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Exp(Vector128<float> t)
     {
         t = Vector128.ConditionalSelect(Vector128.GreaterThan(t, Vector128.Create(ExpMax)), Vector128.Create(ExpMax), t);
@@ -141,8 +142,10 @@ internal static class CellActivationMath
         return p * scale;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Sigmoid(Vector128<float> x) => Vector128<float>.One / (Vector128<float>.One + Exp(-x));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Tanh(Vector128<float> x)
     {
         var a = Vector128.Abs(x);
@@ -159,6 +162,7 @@ internal static class CellActivationMath
 
     // ---- 256 bits ----
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Exp(Vector256<float> t)
     {
         t = Vector256.ConditionalSelect(Vector256.GreaterThan(t, Vector256.Create(ExpMax)), Vector256.Create(ExpMax), t);
@@ -177,8 +181,10 @@ internal static class CellActivationMath
         return p * scale;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Sigmoid(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Exp(-x));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Tanh(Vector256<float> x)
     {
         var a = Vector256.Abs(x);
@@ -195,6 +201,7 @@ internal static class CellActivationMath
 
     // ---- 512 bits ----
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp(Vector512<float> t)
     {
         t = Vector512.ConditionalSelect(Vector512.GreaterThan(t, Vector512.Create(ExpMax)), Vector512.Create(ExpMax), t);
@@ -213,8 +220,10 @@ internal static class CellActivationMath
         return p * scale;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Sigmoid(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + Exp(-x));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Tanh(Vector512<float> x)
     {
         var a = Vector512.Abs(x);

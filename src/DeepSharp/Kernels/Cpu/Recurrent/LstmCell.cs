@@ -86,25 +86,14 @@ internal static unsafe class LstmCell
         Require(rows, units, dcPrev.Length, 1, nameof(dcPrev));
         RequireSlice(units, first, count);
         if (count == 0) return;
-        for (int r = 0; r < rows; r++)
-        {
-            var row = gates.Slice(r * 4 * units, 4 * units);
-            var i = row.Slice(first, count);
-            var f = row.Slice(units + first, count);
-            var g = row.Slice(2 * units + first, count);
-            var o = row.Slice(3 * units + first, count);
-            var drow = dGates.Slice(r * 4 * units, 4 * units);
-            var di = drow.Slice(first, count);
-            var df = drow.Slice(units + first, count);
-            var dg = drow.Slice(2 * units + first, count);
-            var dO = drow.Slice(3 * units + first, count);
-            int s = r * units + first;
-            var dhr = dh.Slice(s, count);
-
-            fixed (float* pi = i, pf = f, pg = g, po = o, pcp = cPrev.Slice(s, count), pc = c.Slice(s, count), pdh = dhr, pdc = dc.Slice(s, count),
-                   pdcp = dcPrev.Slice(s, count), pdi = di, pdf = df, pdg = dg, pdo = dO)
-                VectorLoop.For(new LstmCellBackwardLoop(pi, pf, pg, po, pcp, pc, pdh, pdc, pdcp, pdi, pdf, pdg, pdo, activation, recurrentActivation), count);
-        }
+        fixed (float* pg = gates, pcp = cPrev, pc = c, pdh = dh, pdc = dc, pdcp = dcPrev, pdg = dGates)
+            for (int r = 0; r < rows; r++)
+            {
+                float* row = pg + (nint)r * 4 * units + first, drow = pdg + (nint)r * 4 * units + first;
+                nint s = (nint)r * units + first;
+                VectorLoop.For(new LstmCellBackwardLoop(row, row + units, row + 2 * units, row + 3 * units, pcp + s, pc + s, pdh + s, pdc + s,
+                    pdcp + s, drow, drow + units, drow + 2 * units, drow + 3 * units, activation, recurrentActivation), count);
+            }
     }
 
     private static void RequireSlice(int units, int first, int count)

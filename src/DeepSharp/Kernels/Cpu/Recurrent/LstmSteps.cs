@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace DeepSharp.Kernels.Cpu;
 
 // Implementation notes
@@ -283,10 +285,7 @@ internal sealed unsafe class LstmSteps : IParallelBody, IStepSliceBody, IDisposa
         if (bias is not null)
             for (int b = 0; b < _batch; b++)
                 for (int q = 0; q < 4; q++)
-                {
-                    var row = new Span<float>(gates + (nint)b * width + q * _units + first, count);
-                    System.Numerics.Tensors.TensorPrimitives.Add(row, new ReadOnlySpan<float>(bias + q * _units + first, count), row);
-                }
+                    AddInPlace(gates + (nint)b * width + q * _units + first, bias + q * _units + first, count);
         if (hPrev is not null && _tasks == 1)
             Product(_packed!, hPrev, _units, gates, width, block, 4 * block, 0, width, accumulate: true);
         else if (hPrev is not null)
@@ -303,14 +302,25 @@ internal sealed unsafe class LstmSteps : IParallelBody, IStepSliceBody, IDisposa
             Product(_packedTransposed!, dGatesNext, width, _dh, _units, 4 * block, block, first, first + count, accumulate: false);
         if (dy is not null)
             for (int b = 0; b < _batch; b++)
-            {
-                var row = new Span<float>(_dh + b * _units + first, count);
-                System.Numerics.Tensors.TensorPrimitives.Add(row, new ReadOnlySpan<float>(dy + (nint)b * _dyStride + first, count), row);
-            }
+                AddInPlace(_dh + (nint)b * _units + first, dy + (nint)b * _dyStride + first, count);
         var dc = new Span<float>(_dc, block);
         LstmCell.Backward(new ReadOnlySpan<float>(gates, 4 * block), new ReadOnlySpan<float>(cPrev, block), new ReadOnlySpan<float>(c, block),
             new ReadOnlySpan<float>(_dh, block), dc, dc, new Span<float>(dGates, 4 * block), _batch, _units, first, count,
             _activation, _recurrentActivation);
+    }
+
+    /// <summary>
+    /// dst[0..n) += src[0..n), one IEEE addition per element (the bits of TensorPrimitives.Add): a
+    /// slice's rows are 32–128 floats, short enough that a library call per row cost more than the adds.
+    /// </summary>
+    private static void AddInPlace(float* dst, float* src, int n)
+    {
+        int k = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; k <= n - 16; k += 16) (Vector512.Load(dst + k) + Vector512.Load(src + k)).Store(dst + k);
+        else if (Vector256.IsHardwareAccelerated)
+            for (; k <= n - 8; k += 8) (Vector256.Load(dst + k) + Vector256.Load(src + k)).Store(dst + k);
+        for (; k < n; k++) dst[k] += src[k];
     }
 
     /// <summary>C[:, c0..c1] (+)= A·B over all rows, B packed: one column region of the GEMM driver.</summary>
