@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.Intrinsics.X86;
 
 namespace DeepSharp.Kernels.Cpu.Int8;
 
@@ -86,6 +87,13 @@ internal sealed class Int8Team
         }
     }
 
+    /// <summary>One step of a spin: <c>pause</c> where the CPU has it (no system call, the core's other work unhindered).</summary>
+    private static void Relax()
+    {
+        if (X86Base.IsSupported) X86Base.Pause();
+        else Thread.SpinWait(1);
+    }
+
     /// <summary>One Run's stages and slices: who claimed what, and how many slices are complete.</summary>
     private sealed class Job((int Count, IParallelBody Body)[] stages, int threads)
     {
@@ -121,8 +129,8 @@ internal sealed class Int8Team
                 if (!_failed)
                 {
                     var (count, body) = stages[stage];
-                    int end = (int)((long)count * (slice + 1) / threads);
-                    for (int i = (int)((long)count * slice / threads); i < end; i++) body.Execute(i);
+                    int end = First(count, slice + 1, threads);
+                    for (int i = First(count, slice, threads); i < end; i++) body.Execute(i);
                 }
             }
             catch (Exception e)
@@ -136,11 +144,28 @@ internal sealed class Int8Team
             }
         }
 
-        /// <summary>Spins (yielding, never sleeping) until <paramref name="slices"/> slices are complete.</summary>
+        /// <summary>
+        /// Slice <paramref name="slice"/>'s first item of <paramref name="count"/>: ⌈count · slice / threads⌉, so
+        /// that a stage of fewer items than threads leaves its items to the first members (the caller
+        /// runs a one-item stage — the Dense, the last layer — and never waits for a helper to run it).
+        /// </summary>
+        internal static int First(int count, int slice, int threads) => (int)(((long)count * slice + threads - 1) / threads);
+
+        /// <summary>
+        /// Waits until <paramref name="slices"/> slices are complete: a hand-off is a few hundred
+        /// nanoseconds of a thread that is running, so it spins with <c>pause</c> (no system call) for
+        /// <see cref="Helpers.SpinTicks"/>, then yields between checks (a slice's thread may be waiting for this core).
+        /// </summary>
         private void WaitFor(int slices)
         {
-            var spin = new SpinWait();
-            while (Volatile.Read(ref _completed) < slices) spin.SpinOnce(sleep1Threshold: -1);
+            if (Volatile.Read(ref _completed) >= slices) return;
+            long until = Stopwatch.GetTimestamp() + Helpers.SpinTicks;
+            int checks = 0;
+            while (Volatile.Read(ref _completed) < slices)
+            {
+                Relax();
+                if (++checks % 64 == 0 && Stopwatch.GetTimestamp() > until) Thread.Yield();
+            }
         }
     }
 
@@ -148,7 +173,7 @@ internal sealed class Int8Team
     private static class Helpers
     {
         /// <summary>How long an idle helper spins for the next job before it blocks: 50 µs, a few batch-1 calls.</summary>
-        private static readonly long SpinTicks = Stopwatch.Frequency / 20_000;
+        internal static readonly long SpinTicks = Stopwatch.Frequency / 20_000;
 
         private static readonly object s_gate = new();
         private static readonly List<Thread> s_threads = [];
@@ -186,8 +211,10 @@ internal sealed class Int8Team
             while (true)
             {
                 long until = Stopwatch.GetTimestamp() + SpinTicks;
-                while (Volatile.Read(ref s_generation) == seen)
+                for (int checks = 1; Volatile.Read(ref s_generation) == seen; checks++)
                 {
+                    Relax();
+                    if (checks % 64 != 0) continue; // ~64 pauses between clock reads: a job is seen within ~0.1 µs
                     if (Stopwatch.GetTimestamp() > until)
                     {
                         lock (s_gate)
@@ -198,9 +225,8 @@ internal sealed class Int8Team
                         }
                         break;
                     }
-                    Thread.SpinWait(20);
                     // On a busy machine the caller that will publish the next job may be waiting for this very core.
-                    Thread.Yield();
+                    if (checks % 1024 == 0) Thread.Yield();
                 }
                 seen = Volatile.Read(ref s_generation);
                 var job = Volatile.Read(ref s_job);
