@@ -44,14 +44,26 @@ public class QuantizedTeamTests
             new Dense(5));
     }
 
-    public static TheoryData<string> Models => ["convnet", "mixed"];
+    /// <summary>The seed CNN's shape, small: a conv + pool, then a Dense of 3 column tiles (cut by columns across the team) → Dense.</summary>
+    private static Sequential Seed()
+    {
+        RandomGenerator.SetGlobalSeed(43);
+        return new Sequential(
+            new Conv2D(8, (3, 3), activation: Activation.Relu, inputShape: [12, 13, 1]),
+            new MaxPooling2D((2, 2)),
+            new Flatten(),
+            new Dense(40, Activation.Relu),
+            new Dense(5, Activation.Softmax));
+    }
+
+    public static TheoryData<string> Models => ["convnet", "mixed", "seed"];
 
     [Theory]
     [MemberData(nameof(Models))]
     public void SmallBatchesHaveTheBitsOfOneThreadAndOfOneImage(string name)
     {
-        var model = name == "convnet" ? Convnet() : Mixed();
-        var inputShape = name == "convnet" ? new Shape(16, 15, 1) : new Shape(11, 9, 3);
+        var model = name switch { "convnet" => Convnet(), "seed" => Seed(), _ => Mixed() };
+        var inputShape = name switch { "convnet" => new Shape(16, 15, 1), "seed" => new Shape(12, 13, 1), _ => new Shape(11, 9, 3) };
         var calibration = Tensor.RandomUniform(inputShape.WithBatch(40), 0f, 1f, new RandomGenerator(7));
         var quantized = Quantization.Quantize(model, calibration);
         var x = Tensor.RandomUniform(inputShape.WithBatch(QuantizedChain.TeamBatch + 1), -0.1f, 1.1f, new RandomGenerator(8));
@@ -174,5 +186,36 @@ public class QuantizedTeamTests
         // Three tile rows and a row of 3 cells on two threads: the cells go to the share with one tile row.
         Assert.Equal(new Winograd4Share(0, 1, 0, 3), Winograd4Share.Of(7, 3, 0, 2));
         Assert.Equal(new Winograd4Share(1, 3, 3, 3), Winograd4Share.Of(7, 3, 1, 2));
+    }
+
+    [Fact]
+    public void ColumnSharesCoverEveryTileOnceWithTheLayersScales()
+    {
+        var rng = new Random(9);
+        foreach (int n in new[] { 17, 40, 128, 33 })
+            foreach (int parts in new[] { 2, 3, 5 })
+            {
+                var w = new sbyte[7 * n];
+                for (int i = 0; i < w.Length; i++) w[i] = (sbyte)rng.Next(-128, 128);
+                var packed = Int8Weights.Pack(w, 7, n, Int8Paths.Best);
+                var output = new Int8Output(0.1f, 3, [.. Enumerable.Range(0, n).Select(i => 0.01f * (i + 1))], [.. Enumerable.Range(0, n).Select(i => (float)i)], true);
+                var shares = Int8ColumnShares.Of(packed, output, parts);
+                Assert.Equal(Math.Min(parts, packed.Tiles), shares.Parts);
+                Assert.Same(shares, Int8ColumnShares.Of(packed, output, parts)); // kept
+                int next = 0;
+                foreach (var (c0, weights, share) in shares.Shares)
+                {
+                    Assert.Equal(next, c0);
+                    Assert.Equal(0, c0 % Int8Weights.TileN);
+                    Assert.Equal(output.Scales[c0..(c0 + weights.N)], share.Scales);
+                    Assert.Equal(output.Bias![c0..(c0 + weights.N)], share.Bias!);
+                    Assert.Equal(packed.ColumnSums[c0..(c0 + weights.N)], weights.ColumnSums);
+                    var plain = packed.Unpacked();
+                    var mine = weights.Unpacked();
+                    for (int r = 0; r < 7; r++) Assert.Equal(plain.AsSpan(r * n + c0, weights.N).ToArray(), mine.AsSpan(r * weights.N, weights.N).ToArray());
+                    next = c0 + weights.N;
+                }
+                Assert.Equal(n, next);
+            }
     }
 }
