@@ -190,6 +190,7 @@ public static class Int8Checks
             (2, 8, 8, 4, 15, 3, 3, 1, true, 2), (0, 5, 5, 2, 3, 3, 3, 1, false, 1), (1, 1, 1, 1, 1, 1, 1, 1, false, 1),
             (1, 2, 2, 3, 4, 3, 3, 1, false, 1), (2, 6, 6, 7, 33, 2, 2, 2, false, 1),
             (2, 1, 23, 3, 8, 1, 5, 1, true, 1), (3, 1, 17, 6, 5, 1, 3, 2, false, 1), (1, 1, 30, 4, 16, 1, 2, 1, true, 2),
+            (1, 28, 28, 16, 16, 3, 3, 1, true, 1), // the residual CNN's 16 → 16 convolution
         ];
         int seed = 900;
         foreach (var c in cases)
@@ -291,6 +292,8 @@ public static class Int8Checks
         [
             (2, 26, 26, 32, 2, 2, false), (1, 5, 7, 3, 2, 2, true), (3, 9, 9, 33, 3, 2, true), (1, 1, 1, 1, 2, 2, true),
             (0, 4, 4, 2, 2, 2, false), (2, 11, 13, 64, 3, 3, false), (1, 6, 6, 65, 2, 1, true), (1, 7, 7, 31, 1, 1, false),
+            // 16·k channels (the residual CNN's 16): the 2×2 path's 128-bit and 256-bit vectors, the window's 128-bit one.
+            (2, 28, 28, 16, 2, 2, false), (1, 10, 12, 48, 2, 2, false), (1, 9, 9, 16, 3, 2, true), (1, 8, 9, 17, 2, 2, false), (1, 7, 7, 16, 2, 2, true),
         ];
         int seed = 2000;
         foreach (var c in cases)

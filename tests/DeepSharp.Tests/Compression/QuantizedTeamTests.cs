@@ -44,14 +44,26 @@ public class QuantizedTeamTests
             new Dense(5));
     }
 
-    public static TheoryData<string> Models => ["convnet", "mixed"];
+    /// <summary>The seed CNN's shape, small: a conv + pool, then a Dense of 3 column tiles (cut by columns across the team) → Dense.</summary>
+    private static Sequential Seed()
+    {
+        RandomGenerator.SetGlobalSeed(43);
+        return new Sequential(
+            new Conv2D(8, (3, 3), activation: Activation.Relu, inputShape: [12, 13, 1]),
+            new MaxPooling2D((2, 2)),
+            new Flatten(),
+            new Dense(40, Activation.Relu),
+            new Dense(5, Activation.Softmax));
+    }
+
+    public static TheoryData<string> Models => ["convnet", "mixed", "seed"];
 
     [Theory]
     [MemberData(nameof(Models))]
     public void SmallBatchesHaveTheBitsOfOneThreadAndOfOneImage(string name)
     {
-        var model = name == "convnet" ? Convnet() : Mixed();
-        var inputShape = name == "convnet" ? new Shape(16, 15, 1) : new Shape(11, 9, 3);
+        var model = name switch { "convnet" => Convnet(), "seed" => Seed(), _ => Mixed() };
+        var inputShape = name switch { "convnet" => new Shape(16, 15, 1), "seed" => new Shape(12, 13, 1), _ => new Shape(11, 9, 3) };
         var calibration = Tensor.RandomUniform(inputShape.WithBatch(40), 0f, 1f, new RandomGenerator(7));
         var quantized = Quantization.Quantize(model, calibration);
         var x = Tensor.RandomUniform(inputShape.WithBatch(QuantizedChain.TeamBatch + 1), -0.1f, 1.1f, new RandomGenerator(8));
@@ -111,11 +123,16 @@ public class QuantizedTeamTests
         public void Execute(int index) => Interlocked.Add(ref counts[index], 1 + (before?.Sum() ?? 0));
     }
 
-    [Fact]
-    public unsafe void ConvPoolInPartsHasTheBitsOfWholeImages()
+    [Theory]
+    [InlineData(11, 13)] // 4 × 5 pool cells: F(4×4) tile rows only
+    [InlineData(13, 13)] // 5 × 5 (the convnet's second layer): an odd last pool row, its cells by F(2×2), shared by cost
+    [InlineData(7, 10)] // 2 × 4
+    [InlineData(5, 15)] // 1 × 6: no tile row, only the last row's cells
+    [InlineData(17, 9)] // 7 × 3: three tile rows and a row of cells
+    public unsafe void ConvPoolInPartsHasTheBitsOfWholeImages(int inH, int inW)
     {
-        // 3 images of 11×13×32 → 64 (the Winograd tiles where AVX-512BW is: 4 × 5 pool cells), cut into 1, 2, 3 and 7 parts.
-        var g = Conv2DGeometry.Create(3, 11, 13, 32, 64, 3, 3, 1, 1, false);
+        // 3 images of inH×inW×32 → 64 (the Winograd tiles where AVX-512BW is), cut into 1, 2, 3 and 7 parts.
+        var g = Conv2DGeometry.Create(3, inH, inW, 32, 64, 3, 3, 1, 1, false);
         var pool = Pool2DGeometry.Create(3, g.OutH, g.OutW, 64, 2, 2, 2, 2, false);
         var rng = new Random(5);
         var q = new byte[g.InputLength];
@@ -137,5 +154,68 @@ public class QuantizedTeamTests
             Assert.Equal(whole, y);
         }
         Assert.Contains(whole!, b => b > 4);
+    }
+
+    [Fact]
+    public void Winograd4SharesCoverEveryTileRowAndCellOnceAndBalanceTheCost()
+    {
+        for (int poolH = 1; poolH <= 9; poolH++)
+            for (int poolW = 1; poolW <= 7; poolW++)
+                for (int parts = 1; parts <= 5; parts++)
+                {
+                    int tileRows = poolH / 2, cells = poolH % 2 == 1 ? poolW : 0;
+                    var shares = Enumerable.Range(0, parts).Select(p => Winograd4Share.Of(poolH, poolW, p, parts)).ToArray();
+                    // Contiguous, in order, from the first to the last: each tile row and cell in exactly one share.
+                    Assert.Equal(0, shares[0].TileRow0);
+                    Assert.Equal(0, shares[0].Cell0);
+                    Assert.Equal(tileRows, shares[^1].TileRow1);
+                    Assert.Equal(cells, shares[^1].Cell1);
+                    for (int p = 0; p < parts; p++)
+                    {
+                        Assert.True(shares[p].TileRow0 <= shares[p].TileRow1 && shares[p].Cell0 <= shares[p].Cell1, $"{poolH}×{poolW}/{parts}: {shares[p]}");
+                        if (p > 0)
+                        {
+                            Assert.Equal(shares[p - 1].TileRow1, shares[p].TileRow0);
+                            Assert.Equal(shares[p - 1].Cell1, shares[p].Cell0);
+                        }
+                    }
+                }
+        // The convnet's 5 × 5 pooled cells on two threads: a tile row each, the last row's 5 cells as 2 + 3 (140 and 156 positions, not 108 and 188).
+        Assert.Equal(new Winograd4Share(0, 1, 0, 2), Winograd4Share.Of(5, 5, 0, 2));
+        Assert.Equal(new Winograd4Share(1, 2, 2, 5), Winograd4Share.Of(5, 5, 1, 2));
+        // Three tile rows and a row of 3 cells on two threads: the cells go to the share with one tile row.
+        Assert.Equal(new Winograd4Share(0, 1, 0, 3), Winograd4Share.Of(7, 3, 0, 2));
+        Assert.Equal(new Winograd4Share(1, 3, 3, 3), Winograd4Share.Of(7, 3, 1, 2));
+    }
+
+    [Fact]
+    public void ColumnSharesCoverEveryTileOnceWithTheLayersScales()
+    {
+        var rng = new Random(9);
+        foreach (int n in new[] { 17, 40, 128, 33 })
+            foreach (int parts in new[] { 2, 3, 5 })
+            {
+                var w = new sbyte[7 * n];
+                for (int i = 0; i < w.Length; i++) w[i] = (sbyte)rng.Next(-128, 128);
+                var packed = Int8Weights.Pack(w, 7, n, Int8Paths.Best);
+                var output = new Int8Output(0.1f, 3, [.. Enumerable.Range(0, n).Select(i => 0.01f * (i + 1))], [.. Enumerable.Range(0, n).Select(i => (float)i)], true);
+                var shares = Int8ColumnShares.Of(packed, output, parts);
+                Assert.Equal(Math.Min(parts, packed.Tiles), shares.Parts);
+                Assert.Same(shares, Int8ColumnShares.Of(packed, output, parts)); // kept
+                int next = 0;
+                foreach (var (c0, weights, share) in shares.Shares)
+                {
+                    Assert.Equal(next, c0);
+                    Assert.Equal(0, c0 % Int8Weights.TileN);
+                    Assert.Equal(output.Scales[c0..(c0 + weights.N)], share.Scales);
+                    Assert.Equal(output.Bias![c0..(c0 + weights.N)], share.Bias!);
+                    Assert.Equal(packed.ColumnSums[c0..(c0 + weights.N)], weights.ColumnSums);
+                    var plain = packed.Unpacked();
+                    var mine = weights.Unpacked();
+                    for (int r = 0; r < 7; r++) Assert.Equal(plain.AsSpan(r * n + c0, weights.N).ToArray(), mine.AsSpan(r * weights.N, weights.N).ToArray());
+                    next = c0 + weights.N;
+                }
+                Assert.Equal(n, next);
+            }
     }
 }

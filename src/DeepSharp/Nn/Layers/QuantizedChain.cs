@@ -187,6 +187,8 @@ internal static unsafe class QuantizedChain
                         var (g, w, output) = Prepare(conv2, shape);
                         Int8Conv2D.Forward(g, current, w, output, destination, team);
                     }
+                    else if (layer is QuantizedDense dense && ColumnShares(dense, shape, threads) is { } shares)
+                        team.Add(batch * shares.Parts, shares.Body(current, destination)); // each row × each thread's columns
                     else team.Add(1, new Multiplying(layer, shape, current, destination));
                 }
                 byte* written = other;
@@ -199,15 +201,25 @@ internal static unsafe class QuantizedChain
         return activation == Activation.Relu || activation == Activation.Linear ? y : activation.Apply(y);
     }
 
+    /// <summary>A Dense's columns cut into one share per thread (at most one per 16-channel tile); null when it has one tile.</summary>
+    private static Int8ColumnShares? ColumnShares(QuantizedDense dense, Shape shape, int threads)
+    {
+        int features = shape[-1];
+        if (Int8ColumnShares.PartsFor(dense.Units, threads) < 2) return null;
+        var (w, output) = dense.Weights.Prepared(features, dense.Units, dense.Activation == Activation.Relu);
+        return Int8ColumnShares.Of(w, output, Int8ColumnShares.PartsFor(dense.Units, threads));
+    }
+
     /// <summary>
     /// The fewest multiply-adds the team's shared layers (convolutions, cut into parts) must hold for
     /// a second thread to pay: about 2 µs of one thread's work. Measured on the shared Zen 5 with the
     /// process at real-time priority (bench/compression/small-batch-int8.cs): the convnet at batch 1
     /// (2.4 M in its convolutions) 8.7 → 7.1 µs per image; the seed CNN at batch 1 (0.2 M, its Dense
-    /// 0.7 M run whole) 7.5 µs either way, at twice the CPU time.
+    /// 0.7 M then run whole) 7.5 µs either way, at twice the CPU time. With a Dense cut by columns
+    /// (<see cref="Int8ColumnShares"/>) the seed shares 0.9 M: 2¹⁹ lets it take the team.
     /// </summary>
     /// <remarks>Settable for tests (0: every small batch runs as a team); either path gives the same bits.</remarks>
-    internal static long TeamWork { get; set; } = 1L << 20;
+    internal static long TeamWork { get; set; } = 1L << 19;
 
     /// <summary>
     /// The shapes before and after each layer of the chain when the team pays (<see cref="TeamWork"/>,
@@ -229,6 +241,8 @@ internal static unsafe class QuantizedChain
                 shared += after.Size * (long)conv.KernelSize.H * conv.KernelSize.W * before[-1];
             else if (layers[i] is QuantizedConv2D whole2D)
                 whole += after.Size * (long)whole2D.KernelSize.H * whole2D.KernelSize.W * before[-1];
+            else if (layers[i] is QuantizedDense cut && i < end && Int8ColumnShares.PartsFor(cut.Units, WorkerPool.Shared.ThreadCount) >= 2)
+                shared += after.Size * (long)before[-1]; // cut by columns (ColumnShares)
             else if (layers[i] is QuantizedDense or QuantizedConv1D)
                 whole += after.Size * (long)before[-1] * (layers[i] is QuantizedConv1D c1 ? c1.KernelSize : 1);
         }

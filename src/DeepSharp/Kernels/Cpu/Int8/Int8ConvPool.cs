@@ -88,9 +88,15 @@ internal static unsafe class Int8ConvPool
             byte* pooled = y + (long)b * pool.OutH * pool.OutW * pool.Channels;
             if (Int8Winograd4.AppliesPooled(one, onePool, w)) // F(4×4, 3×3) where its sums are exact (Cin ≤ 114)
             {
-                int part = item % parts;
-                Int8Winograd4.ImagePooled(one, onePool, input, w, output, scale, zeroPoint, pooled,
-                    (int)((long)onePool.OutH * part / parts), (int)((long)onePool.OutH * (part + 1) / parts));
+                if (parts == 1)
+                {
+                    Int8Winograd4.ImagePooled(one, onePool, input, w, output, scale, zeroPoint, pooled, 0, onePool.OutH);
+                    return;
+                }
+                var share = Winograd4Share.Of(onePool.OutH, onePool.OutW, item % parts, parts);
+                Int8Winograd4.ImagePooled(one, onePool, input, w, output, scale, zeroPoint, pooled, 2 * share.TileRow0, 2 * share.TileRow1);
+                int lastRow = (onePool.OutH - 1) * onePool.OutW;
+                Int8Winograd.ImagePooledCells(one, onePool, input, w, output, scale, zeroPoint, pooled, lastRow + share.Cell0, lastRow + share.Cell1);
                 return;
             }
             if (Int8Winograd.Applies(one, w) && Int8Winograd.PoolsTiles(onePool))

@@ -37,13 +37,21 @@ internal static unsafe class Int8MaxPool
         int h0 = Math.Max(0, oh * g.StrideH - g.PadTop), h1 = Math.Min(g.InH, oh * g.StrideH - g.PadTop + g.PoolH);
         byte* image = x + (long)b * g.InH * g.InW * c;
         byte* dst = y + (long)index * g.OutW * c;
-        if (Vector256.IsHardwareAccelerated && c == 32 && h1 - h0 == 2 && g.PoolW == 2 && g.StrideW == 2 && g.PadLeft == 0 && 2 * g.OutW <= g.InW)
+        if (Vector128.IsHardwareAccelerated && c % 16 == 0 && h1 - h0 == 2 && g.PoolW == 2 && g.StrideW == 2 && g.PadLeft == 0 && 2 * g.OutW <= g.InW)
         {
-            // The common 2×2 pool over 32 channels: one vector per tap, no window bookkeeping.
+            // The common 2×2 pool over 16·k channels: one vector per tap, no window bookkeeping.
             byte* top = image + (long)h0 * g.InW * c, bottom = top + (long)g.InW * c;
             for (int ow = 0; ow < g.OutW; ow++, dst += c, top += 2 * c, bottom += 2 * c)
-                Vector256.Max(Vector256.Max(Vector256.Load(top), Vector256.Load(top + c)),
-                    Vector256.Max(Vector256.Load(bottom), Vector256.Load(bottom + c))).Store(dst);
+            {
+                int ch = 0;
+                if (Vector256.IsHardwareAccelerated)
+                    for (; ch + 32 <= c; ch += 32)
+                        Vector256.Max(Vector256.Max(Vector256.Load(top + ch), Vector256.Load(top + c + ch)),
+                            Vector256.Max(Vector256.Load(bottom + ch), Vector256.Load(bottom + c + ch))).Store(dst + ch);
+                for (; ch < c; ch += 16)
+                    Vector128.Max(Vector128.Max(Vector128.Load(top + ch), Vector128.Load(top + c + ch)),
+                        Vector128.Max(Vector128.Load(bottom + ch), Vector128.Load(bottom + c + ch))).Store(dst + ch);
+            }
             return;
         }
         for (int ow = 0; ow < g.OutW; ow++, dst += c)
@@ -65,6 +73,17 @@ internal static unsafe class Int8MaxPool
                 for (int h = h0; h < h1; h++)
                     for (int w = w0; w < w1; w++)
                         m = Vector256.Max(m, Vector256.Load(image + ((long)h * inW + w) * c + ch));
+                m.Store(dst + ch);
+            }
+        }
+        if (Vector128.IsHardwareAccelerated)
+        {
+            for (; ch + 16 <= c; ch += 16)
+            {
+                var m = Vector128<byte>.Zero;
+                for (int h = h0; h < h1; h++)
+                    for (int w = w0; w < w1; w++)
+                        m = Vector128.Max(m, Vector128.Load(image + ((long)h * inW + w) * c + ch));
                 m.Store(dst + ch);
             }
         }
