@@ -5,13 +5,14 @@ namespace DeepSharp.KernelCheck;
 
 /// <summary>
 /// The VNNI GEMM that skips zero quads (<see cref="Int8GemmZeroQuads"/>) against the naive GEMM, bit
-/// for bit: rows 0–5, 63–65 (blocks of 4 and their remainders), K around the 4-byte quad, the
-/// 16-quad compare and the 64-quad panel (1 … 5,408), N in whole tiles (16 … 144: groups of 4 tiles
-/// and single tiles), A strides past K, densities from all zero to none zero, the extremes 255 ×
-/// 127/−128 (the largest sums), and garbage in the readable bytes after each row's end. Called
-/// directly, through <see cref="Int8Gemm.MultiplyRows"/> (which picks it from the count of non-zero
-/// quads) and through <see cref="Int8Linear"/>'s u8 form with zero points 0 and 3. Where AVX-512 or
-/// AVX-VNNI is absent (SimdPathTests' child processes) Applies is false and only the dispatch runs.
+/// for bit: rows 0–5, 63–65 (groups of 4 and the rows after them), K around the 4-byte quad and the
+/// 16-quad compare (1 … 5,408), N in whole tiles (16 … 144: pairs of tiles and a single one, groups
+/// of 4 and single ones), A strides past K, densities from all zero to none zero (so both the
+/// listed kernels and their dense fallbacks run), the extremes 255 × 127/−128 (the largest sums),
+/// and garbage in the readable bytes after each row's end; the lists themselves entry by entry.
+/// Called directly, through <see cref="Int8Gemm.MultiplyRows"/> and through <see cref="Int8Linear"/>'s
+/// u8 form with zero points 0 and 3. Where AVX-512 or AVX-VNNI is absent (SimdPathTests' child
+/// processes) Applies is false and only the dispatch runs.
 /// </summary>
 public static class Int8ZeroQuadChecks
 {
@@ -76,40 +77,43 @@ public static class Int8ZeroQuadChecks
                 }
     }
 
-    public static unsafe void ZeroQuadCountAndListsAreExact()
+    public static unsafe void ZeroQuadListsAreExact()
     {
-        // The count that picks the kernel and the per-panel lists: every non-zero quad, in order, with its offset.
+        // The lists the kernels run over: for one row every non-zero quad, for 4 rows every quad
+        // non-zero in any of them, in order, with its offset in a weight tile and each row's bytes.
         int seed = 8100;
-        int* values = stackalloc int[Int8GemmZeroQuads.PanelQuads + 16];
-        int* offsets = stackalloc int[Int8GemmZeroQuads.PanelQuads + 16];
-        foreach (int k in new[] { 1, 4, 63, 64, 65, 200, 257 })
+        foreach (int k in new[] { 1, 4, 63, 64, 65, 200, 257, 1000 })
             foreach (double density in Densities)
             {
                 seed++;
-                var a = Sparse(2, k, k, density, seed);
+                int lda = k + seed % 3;
+                var a = Sparse(4, k, lda, density, seed);
                 int quads = (k + 3) / 4;
-                long expected = 0;
-                var listed = new List<(int Value, int Offset)>();
-                for (int r = 0; r < 2; r++)
-                    for (int q = 0; q < quads; q++)
-                    {
-                        int v = BitConverter.ToInt32(a, r * k + 4 * q);
-                        if (v != 0) expected++;
-                        if (v != 0 && r == 0) listed.Add((v, 64 * q));
-                    }
+                int Quad(int r, int q) => BitConverter.ToInt32(a, r * lda + 4 * q);
+                var buffer = new int[6 * (quads + 16)];
                 fixed (byte* pa = a)
+                fixed (int* pb = buffer)
                 {
-                    long count = Int8GemmZeroQuads.NonZeroQuads(pa, k, 2, k);
-                    if (count != expected) throw new CheckFailedException($"Int8 zero quads k={k} density={density}: counted {count}, expected {expected}");
-                    int at = 0;
-                    for (int q0 = 0; q0 < quads; q0 += Int8GemmZeroQuads.PanelQuads)
-                    {
-                        int got = Int8GemmZeroQuads.List(pa, q0, Math.Min(quads, q0 + Int8GemmZeroQuads.PanelQuads), k, values, offsets);
-                        for (int i = 0; i < got; i++, at++)
-                            if (at >= listed.Count || values[i] != listed[at].Value || offsets[i] != listed[at].Offset)
-                                throw new CheckFailedException($"Int8 zero quads k={k} density={density}: list entry {at} is ({values[i]}, {offsets[i]})");
-                    }
-                    if (at != listed.Count) throw new CheckFailedException($"Int8 zero quads k={k} density={density}: listed {at} of {listed.Count}");
+                    int* offsets = pb, v0 = pb + (quads + 16), v1 = v0 + (quads + 16), v2 = v1 + (quads + 16), v3 = v2 + (quads + 16);
+                    int got = Int8GemmZeroQuads.List(pa, 0, quads, k, v0, offsets), at = 0;
+                    for (int q = 0; q < quads; q++)
+                        if (Quad(0, q) != 0)
+                        {
+                            if (at >= got || v0[at] != Quad(0, q) || offsets[at] != 64 * q)
+                                throw new CheckFailedException($"Int8 zero quads k={k} density={density}: one row's entry {at} should be quad {q}");
+                            at++;
+                        }
+                    if (at != got) throw new CheckFailedException($"Int8 zero quads k={k} density={density}: one row listed {got}, expected {at}");
+                    got = Int8GemmZeroQuads.List4(pa, lda, quads, k, offsets, v0, v1, v2, v3);
+                    at = 0;
+                    for (int q = 0; q < quads; q++)
+                        if ((Quad(0, q) | Quad(1, q) | Quad(2, q) | Quad(3, q)) != 0)
+                        {
+                            if (at >= got || offsets[at] != 64 * q || v0[at] != Quad(0, q) || v1[at] != Quad(1, q) || v2[at] != Quad(2, q) || v3[at] != Quad(3, q))
+                                throw new CheckFailedException($"Int8 zero quads k={k} density={density}: 4 rows' entry {at} should be quad {q}");
+                            at++;
+                        }
+                    if (at != got) throw new CheckFailedException($"Int8 zero quads k={k} density={density}: 4 rows listed {got}, expected {at}");
                 }
             }
     }
