@@ -7,7 +7,7 @@ namespace DeepSharp.Kernels.Cpu.Int8;
 
 /// <summary>
 /// The VNNI GEMM for activations with many zero quads (u8 after a ReLU whose zero point is 0: the
-/// seed CNN's flattened conv + pool output has 41–59 % of its 4-byte groups all zero on MNIST):
+/// seed CNN's flattened conv + pool output has 39–59 % of its 4-byte groups all zero on MNIST):
 /// each row's non-zero quads are listed, and only those meet the weights. A zero quad adds 0 to
 /// every sum whatever the weights, so the int32 sums are exactly those of
 /// <see cref="Int8MicroKernels"/> (the same bits; naive twin <c>Reference.NaiveInt8.Gemm</c>).
