@@ -64,9 +64,9 @@ public static class Int8SingleChannelChecks
         // Images of zero bytes (a background) with random blobs, some a single byte at a window's
         // corner or edge: the windows whose 4×4 taps are all zero take no products, the rest do;
         // input zero points 0 (Same padding reads zeros: the border windows are blank too) and 17
-        // (the padding is not blank), ReLU or not, bias or none.
+        // (the padding is not blank), ReLU or not, bias or none; 260 channels, past the copied blank bytes.
         int seed = 9300;
-        foreach (var (h, w, f, same) in new[] { (28, 28, 32, false), (12, 11, 17, true), (9, 9, 48, false), (16, 14, 33, true) })
+        foreach (var (h, w, f, same) in new[] { (28, 28, 32, false), (12, 11, 17, true), (9, 9, 48, false), (16, 14, 33, true), (10, 12, 260, false) })
             foreach (int inputZero in new[] { 0, 17 })
             {
                 seed++;

@@ -36,6 +36,9 @@ internal static unsafe class Int8SingleChannelConv
     /// <summary>The int16 pairs of one output channel's nine taps (the last pair's second weight zero).</summary>
     private const int Pairs = 5;
 
+    /// <summary>The most output channels for which the bytes of a blank window are made once and copied.</summary>
+    private const int BlankChannels = 256;
+
     /// <summary>
     /// Whether the convolution and its pool run here: one input channel, 3×3, stride 1, no
     /// dilation, the 2×2, stride-2 pool without padding (<see cref="Int8Winograd.PoolsTiles"/>), AVX-512BW.
@@ -78,6 +81,16 @@ internal static unsafe class Int8SingleChannelConv
         fixed (float* scales = output.Scales)
         fixed (float* bias = output.Bias)
         {
+            // The bytes of a window whose sums are all zero (see TwoTiles), made once (up to 256 channels).
+            byte* blank = null;
+            if (n <= BlankChannels)
+            {
+                int* zeros = stackalloc int[BlankChannels];
+                byte* made = stackalloc byte[BlankChannels];
+                new Span<int>(zeros, n).Clear();
+                Int8Epilogue.ToBytes(zeros, 1, n, output.InputZeroPoint, columnSums, scales, bias, output.Relu, scale, zeroPoint, made);
+                blank = made;
+            }
             for (int ph = ph0; ph < ph1; ph++)
             {
                 int* hRow = h + 2L * (ph - ph0) * tableW, xRow = x + 2L * (ph - ph0) * tableW;
@@ -88,8 +101,26 @@ internal static unsafe class Int8SingleChannelConv
                         Math.Min(Int8Weights.TileN, n - (t + 1) * Int8Weights.TileN));
                 if (t < tiles)
                     OneTile(hRow, xRow, tableW, patch, frameW, pool.OutW, weights + (long)t * Pairs * 32, pooled + t * Int8Weights.TileN, n, n - t * Int8Weights.TileN);
-                Int8Epilogue.ToBytes(pooled, pool.OutW, n, output.InputZeroPoint, columnSums, scales, bias, output.Relu, scale, zeroPoint,
-                    y + (long)ph * pool.OutW * n);
+                byte* bytes = y + (long)ph * pool.OutW * n;
+                if (blank == null)
+                {
+                    Int8Epilogue.ToBytes(pooled, pool.OutW, n, output.InputZeroPoint, columnSums, scales, bias, output.Relu, scale, zeroPoint, bytes);
+                    continue;
+                }
+                // Runs of windows with products through the epilogue; the blank ones (all sums zero) take its bytes for zero sums.
+                for (int pw = 0; pw < pool.OutW;)
+                {
+                    if (Blank(patch + 2 * pw, frameW))
+                    {
+                        Buffer.MemoryCopy(blank, bytes + (long)pw * n, n, n);
+                        pw++;
+                        continue;
+                    }
+                    int start = pw;
+                    while (pw < pool.OutW && !Blank(patch + 2 * pw, frameW)) pw++;
+                    Int8Epilogue.ToBytes(pooled + (long)start * n, pw - start, n, output.InputZeroPoint, columnSums, scales, bias, output.Relu, scale, zeroPoint,
+                        bytes + (long)start * n);
+                }
             }
         }
     }
