@@ -59,6 +59,34 @@ public static class Int8SingleChannelChecks
             }
     }
 
+    public static void SingleChannelConvPoolSkipsBlankWindowsExactly()
+    {
+        // Images of zero bytes (a background) with random blobs, some a single byte at a window's
+        // corner or edge: the windows whose 4×4 taps are all zero take no products, the rest do;
+        // input zero points 0 (Same padding reads zeros: the border windows are blank too) and 17
+        // (the padding is not blank), ReLU or not, bias or none; 260 channels, past the copied blank bytes.
+        int seed = 9300;
+        foreach (var (h, w, f, same) in new[] { (28, 28, 32, false), (12, 11, 17, true), (9, 9, 48, false), (16, 14, 33, true), (10, 12, 260, false) })
+            foreach (int inputZero in new[] { 0, 17 })
+            {
+                seed++;
+                var g = Conv2DGeometry.Create(2, h, w, 1, f, 3, 3, 1, 1, same);
+                var pool = Pool2DGeometry.Create(2, g.OutH, g.OutW, f, 2, 2, 2, 2, false);
+                var rng = new Random(seed);
+                var q = new byte[g.InputLength];
+                for (int blob = 0; blob < 6; blob++)
+                {
+                    int b = rng.Next(2), y0 = rng.Next(h), x0 = rng.Next(w), size = rng.Next(0, 4);
+                    for (int y = y0; y < Math.Min(h, y0 + size + 1); y++)
+                        for (int x = x0; x < Math.Min(w, x0 + size + 1); x++)
+                            q[(b * h + y) * w + x] = (byte)rng.Next(1, 256);
+                }
+                var weights = Int8Checks.RandomWeights(9 * f, seed + 1);
+                var output = Int8Checks.Output(f, seed, 0.02f, inputZero);
+                Compare(g, pool, q, weights, output, 0.004f, 3, $"blank windows {h}×{w}→{f} same={same} input zero {inputZero}");
+            }
+    }
+
     public static void SingleChannelAppliesOnlyWhereItShould()
     {
         var g = Conv2DGeometry.Create(1, 28, 28, 1, 32, 3, 3, 1, 1, false);

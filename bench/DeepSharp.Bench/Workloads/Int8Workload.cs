@@ -43,6 +43,14 @@ internal static class Int8Workload
         bench.Table.Add(new ResultRow("(q) int8", "convnet conv 1 + pool, one thread: vpmaddwd tap pairs CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false, [conv1Pairs],
             NoRatio: true, Verdict: $"VNNI/pairs {conv1Vnni.Median / conv1Pairs.Median:F2}x"));
         bench.Table.Add(new ResultRow("(q) int8", "convnet conv 1 + pool, one thread: VNNI quads in place CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false, [conv1Vnni], NoRatio: true));
+        foreach (int rows in new[] { 256, 1 })
+        {
+            var all = Stats.Of(ds.Select(r => 1e6 * r.Get($"cpu-dense-all{rows}")).ToList());
+            var skip = Stats.Of(ds.Select(r => 1e6 * r.Get($"cpu-dense-skip{rows}")).ToList());
+            bench.Log($"seed Dense 5408 -> 128 on its MNIST activations, {rows} rows, one thread: CPU µs per image: every quad {all.Median:F2}, zero quads skipped {skip.Median:F2}");
+            bench.Table.Add(new ResultRow("(q) int8", $"seed Dense 5408 -> 128, {rows} rows, one thread: zero quads skipped CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false, [skip],
+                NoRatio: true, Verdict: $"every quad/skipped {all.Median / skip.Median:F2}x (every quad {all.Median:F2} µs)"));
+        }
         foreach (int batch in Batches)
         {
             var f = Stats.Of(ds.Select(r => batch / r.Get($"float{batch}")).ToList());
@@ -105,6 +113,8 @@ internal static class Int8Workload
         var reply = new Reply();
         (reply["cpu-conv2-direct"], reply["cpu-conv2-winograd"], reply["cpu-conv2-winograd4"]) = ConvnetSecondConv(min);
         (reply["cpu-conv1-vnni"], reply["cpu-conv1-pairs"]) = ConvnetFirstConv(min);
+        foreach (int rows in new[] { 256, 1 })
+            (reply[$"cpu-dense-all{rows}"], reply[$"cpu-dense-skip{rows}"]) = SeedDense(side, quantized, rows, min);
         foreach (int batch in Batches)
         {
             var x = side.XTest.SliceRows(0, batch);
@@ -231,6 +241,54 @@ internal static class Int8Workload
             }
         }
         return (vnniCpu, pairsCpu);
+    }
+
+    /// <summary>
+    /// The seed's Dense 5408 → 128 GEMM alone, one thread, on the seed's own MNIST activations (the
+    /// first 256 test images through the float conv + ReLU + pool, quantized on the int8 Dense's input
+    /// grid): process CPU seconds per image of the VNNI kernel multiplying every quad and of
+    /// <see cref="Kernels.Cpu.Int8.Int8GemmZeroQuads"/>, in blocks of 64 rows as Predict runs them
+    /// (or row by row), interleaved (NaN where the skipping kernel does not run here).
+    /// </summary>
+    private static unsafe (double All, double Skip) SeedDense(DeepSharpSide side, Model quantized, int rows, double min)
+    {
+        var dense = quantized.Layers.OfType<QuantizedDense>().First();
+        var features = new Sequential(new Conv2D(32, (3, 3), activation: Activation.Relu, inputShape: [28, 28, 1]), new MaxPooling2D((2, 2)), new Flatten());
+        features.Build(new Shape(28, 28, 1));
+        features.Layers[0].SetWeights(side.Model.Layers[0].GetWeights());
+        const int k = 5408, n = 128, images = 256;
+        var x = features.Predict(side.XTest.SliceRows(0, images), images).ToArray();
+        var a = new byte[(long)images * k + Kernels.Cpu.Int8.Int8Gemm.Slack];
+        for (int i = 0; i < images * k; i++) a[i] = Kernels.Cpu.Int8.Int8Quantize.One(x[i], dense.InputScale, dense.InputZeroPoint);
+        var rng = new Random(18);
+        var w = new sbyte[k * n];
+        for (int i = 0; i < w.Length; i++) w[i] = (sbyte)rng.Next(-128, 128);
+        var packed = Kernels.Cpu.Int8.Int8Weights.Pack(w, k, n, Kernels.Cpu.Int8.Int8Paths.Best);
+        var c = new int[images * n];
+        int block = rows == 1 ? 1 : Kernels.Cpu.Int8.Int8Gemm.RowBlock;
+        bool skips = Kernels.Cpu.Int8.Int8GemmZeroQuads.Applies(packed);
+        double allCpu = double.NaN, skipCpu = double.NaN;
+        fixed (byte* pa = a)
+        fixed (int* pc = c)
+        {
+            byte* input = pa;
+            int* sums = pc;
+            for (int round = 0; round < 3; round++)
+            {
+                if (!skips) break;
+                allCpu = Math.Min(round == 0 ? double.MaxValue : allCpu, Measure(() =>
+                {
+                    for (int r = 0; r < images; r += block)
+                        Kernels.Cpu.Int8.Int8Gemm.VnniInPlace(input + (long)r * k, k, block, packed, sums + r * n, n);
+                }, min).Cpu / images);
+                skipCpu = Math.Min(round == 0 ? double.MaxValue : skipCpu, Measure(() =>
+                {
+                    for (int r = 0; r < images; r += block)
+                        Kernels.Cpu.Int8.Int8GemmZeroQuads.MultiplyRows(input + (long)r * k, k, block, packed, sums + r * n, n);
+                }, min).Cpu / images);
+            }
+        }
+        return (allCpu, skipCpu);
     }
 
     /// <summary>The convnet of docs/benchmarks.md (conv 32, pool, conv 64, pool, Dropout, Dense 10), glorot-initialised from a fixed seed.</summary>

@@ -68,9 +68,14 @@ internal static unsafe class Int8Epilogue
     /// </remarks>
     private static void ToBytes512(int* acc, int rows, int n, int stride, int zeroPoint, int* columnSums, float* scales, float* bias, bool relu, float outScale, int outZero, byte* y)
     {
-        var s = Vector512.Create(outScale);
         // 1/scale when it is a normal float (the rounding proof below needs it), else every lane divides.
         float reciprocal = 1f / outScale;
+        if (relu && Avx512DQ.IsSupported && float.IsNormal(reciprocal) && reciprocal > 0f && outZero is >= 0 and <= 255)
+        {
+            ToBytes512Relu(acc, rows, n, stride, zeroPoint, columnSums, scales, bias, outScale, reciprocal, outZero, y);
+            return;
+        }
+        var s = Vector512.Create(outScale);
         var inverse = Vector512.Create(float.IsNormal(reciprocal) ? reciprocal : float.NaN);
         var z = Vector512.Create((float)outZero);
         var zp = Vector512.Create(zeroPoint);
@@ -88,6 +93,53 @@ internal static unsafe class Int8Epilogue
                 if (relu) v = Avx512F.Max(v, zero);
                 v = Avx512F.Max(RoundQuotient(v, s, inverse) + z, zero);
                 Avx512F.ConvertToVector128ByteWithSaturation(Avx512F.ConvertToVector512Int32WithTruncation(v).AsUInt32()).Store(dst);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ToBytes512"/> after a ReLU, with a positive normal reciprocal r = fl(1/s) and a zero
+    /// point in [0, 255]: the same bytes with 4 fewer operations per 16 values.
+    /// </summary>
+    /// <remarks>
+    /// After the ReLU v ≥ +0 (NaN → +0), so t = fl(v·r) ≥ 0 and <see cref="RoundQuotient"/>'s clamp
+    /// to −1024 and its absolute value of t do nothing; t − Round(t) comes from one <c>vreduceps</c>
+    /// (exact, as the subtraction is), so the test distance &gt; margin is the same float comparison on
+    /// the same floats. When every lane passes it, the quotient rounds as t does: <c>vcvtps2dq</c>
+    /// (ties to even, the default rounding mode) gives Round(t) ∈ [0, 1024] as an integer, and adding
+    /// the zero point in int32 gives a value in [0, 1279] that <c>vpmovusdb</c> clamps to 255, as the
+    /// float sum's clamp and truncation do. Otherwise the group takes <see cref="ToBytes512"/>'s steps.
+    /// </remarks>
+    private static void ToBytes512Relu(int* acc, int rows, int n, int stride, int zeroPoint, int* columnSums, float* scales, float* bias, float outScale, float reciprocal,
+        int outZero, byte* y)
+    {
+        var s = Vector512.Create(outScale);
+        var r = Vector512.Create(reciprocal);
+        var z = Vector512.Create((float)outZero);
+        var zi = Vector512.Create(outZero);
+        var zp = Vector512.Create(zeroPoint);
+        var zero = Vector512<float>.Zero;
+        var limit = Vector512.Create(1024f);
+        var half = Vector512.Create(0.5f);
+        var unit = Vector512.Create(1f / (1 << 21));
+        for (int j = 0; j < n; j += 16)
+        {
+            var offset = zp * Vector512.Load(columnSums + j);
+            var scale = Vector512.Load(scales + j);
+            var shift = bias == null ? zero : Vector512.Load(bias + j);
+            int* a = acc + j;
+            byte* dst = y + j;
+            for (int row = 0; row < rows; row++, a += stride, dst += stride)
+            {
+                var v = Avx512F.Max(Vector512.ConvertToSingle(Vector512.Load(a) - offset) * scale + shift, zero);
+                var t = Avx512F.Min(v * r, limit);
+                var distance = half - Vector512.Abs(Avx512DQ.Reduce(t, 0));
+                Vector512<uint> q;
+                if (Vector512.GreaterThanAll(distance, t * unit))
+                    q = (Avx512F.ConvertToVector512Int32(t) + zi).AsUInt32();
+                else
+                    q = Avx512F.ConvertToVector512Int32WithTruncation(Avx512F.Max(RoundQuotient(v, s, r) + z, zero)).AsUInt32();
+                Avx512F.ConvertToVector128ByteWithSaturation(q).Store(dst);
             }
         }
     }

@@ -50,13 +50,17 @@ internal static unsafe class Int8Gemm
     /// thread's scratch, except on the VNNI path when <paramref name="readable"/> says that A's
     /// buffer holds <see cref="Slack"/> readable bytes after its last value: the kernel then reads A
     /// in place, 4 bytes at a time past each row's end, where the zero padding of the packed weights
-    /// makes whatever it reads count for nothing.
+    /// makes whatever it reads count for nothing; there <see cref="Int8GemmZeroQuads"/> skips the
+    /// quads that are zero (u8 after a ReLU) where they are many (the same sums).
     /// </summary>
     public static void MultiplyRows(byte* a, int lda, int rows, Int8Weights w, int* c, int ldc, bool readable = false)
     {
         if (rows <= 0 || w.N == 0) return;
         switch (w.Path)
         {
+            case Int8Path.Vnni256 when readable && Int8GemmZeroQuads.Applies(w):
+                Int8GemmZeroQuads.MultiplyRows(a, lda, rows, w, c, ldc);
+                break;
             case Int8Path.Vnni256 when readable:
                 VnniInPlace(a, lda, rows, w, c, ldc);
                 break;
@@ -98,7 +102,8 @@ internal static unsafe class Int8Gemm
         }
     }
 
-    private static void VnniInPlace(byte* a, int lda, int rows, Int8Weights w, int* c, int ldc)
+    /// <summary>The VNNI kernels on A read in place (every quad multiplied).</summary>
+    internal static void VnniInPlace(byte* a, int lda, int rows, Int8Weights w, int* c, int ldc)
     {
         int quads = w.Quads;
         if (rows < 4)

@@ -36,6 +36,9 @@ internal static unsafe class Int8SingleChannelConv
     /// <summary>The int16 pairs of one output channel's nine taps (the last pair's second weight zero).</summary>
     private const int Pairs = 5;
 
+    /// <summary>The most output channels for which the bytes of a blank window are made once and copied.</summary>
+    private const int BlankChannels = 256;
+
     /// <summary>
     /// Whether the convolution and its pool run here: one input channel, 3×3, stride 1, no
     /// dilation, the 2×2, stride-2 pool without padding (<see cref="Int8Winograd.PoolsTiles"/>), AVX-512BW.
@@ -78,17 +81,46 @@ internal static unsafe class Int8SingleChannelConv
         fixed (float* scales = output.Scales)
         fixed (float* bias = output.Bias)
         {
+            // The bytes of a window whose sums are all zero (see TwoTiles), made once (up to 256 channels).
+            byte* blank = null;
+            if (n <= BlankChannels)
+            {
+                int* zeros = stackalloc int[BlankChannels];
+                byte* made = stackalloc byte[BlankChannels];
+                new Span<int>(zeros, n).Clear();
+                Int8Epilogue.ToBytes(zeros, 1, n, output.InputZeroPoint, columnSums, scales, bias, output.Relu, scale, zeroPoint, made);
+                blank = made;
+            }
             for (int ph = ph0; ph < ph1; ph++)
             {
                 int* hRow = h + 2L * (ph - ph0) * tableW, xRow = x + 2L * (ph - ph0) * tableW;
+                byte* patch = top + 2L * (ph - ph0) * frameW;
                 int t = 0;
                 for (; t + 2 <= tiles; t += 2)
-                    TwoTiles(hRow, xRow, tableW, pool.OutW, weights + (long)t * Pairs * 32, pooled + t * Int8Weights.TileN, n,
+                    TwoTiles(hRow, xRow, tableW, patch, frameW, pool.OutW, weights + (long)t * Pairs * 32, pooled + t * Int8Weights.TileN, n,
                         Math.Min(Int8Weights.TileN, n - (t + 1) * Int8Weights.TileN));
                 if (t < tiles)
-                    OneTile(hRow, xRow, tableW, pool.OutW, weights + (long)t * Pairs * 32, pooled + t * Int8Weights.TileN, n, n - t * Int8Weights.TileN);
-                Int8Epilogue.ToBytes(pooled, pool.OutW, n, output.InputZeroPoint, columnSums, scales, bias, output.Relu, scale, zeroPoint,
-                    y + (long)ph * pool.OutW * n);
+                    OneTile(hRow, xRow, tableW, patch, frameW, pool.OutW, weights + (long)t * Pairs * 32, pooled + t * Int8Weights.TileN, n, n - t * Int8Weights.TileN);
+                byte* bytes = y + (long)ph * pool.OutW * n;
+                if (blank == null)
+                {
+                    Int8Epilogue.ToBytes(pooled, pool.OutW, n, output.InputZeroPoint, columnSums, scales, bias, output.Relu, scale, zeroPoint, bytes);
+                    continue;
+                }
+                // Runs of windows with products through the epilogue; the blank ones (all sums zero) take its bytes for zero sums.
+                for (int pw = 0; pw < pool.OutW;)
+                {
+                    if (Blank(patch + 2 * pw, frameW))
+                    {
+                        Buffer.MemoryCopy(blank, bytes + (long)pw * n, n, n);
+                        pw++;
+                        continue;
+                    }
+                    int start = pw;
+                    while (pw < pool.OutW && !Blank(patch + 2 * pw, frameW)) pw++;
+                    Int8Epilogue.ToBytes(pooled + (long)start * n, pw - start, n, output.InputZeroPoint, columnSums, scales, bias, output.Relu, scale, zeroPoint,
+                        bytes + (long)start * n);
+                }
             }
         }
     }
@@ -107,10 +139,13 @@ internal static unsafe class Int8SingleChannelConv
     /// <summary>
     /// One pool row, 32 output channels (two tiles; the second keeps <paramref name="second"/>
     /// channels): each pool window's four pixels summed in registers, their max stored at
-    /// <paramref name="pooled"/> + pw · <paramref name="ldp"/>.
+    /// <paramref name="pooled"/> + pw · <paramref name="ldp"/>. A window whose 4×4 input bytes (at
+    /// <paramref name="patch"/> + 2·pw, rows <paramref name="frameW"/> apart) are all zero has all
+    /// its sums zero, whatever the weights: zeros are stored without the products (an image's
+    /// background: on MNIST about half the windows).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)] // the ten weight vectors stay in registers across the row
-    private static void TwoTiles(int* h, int* x, int tableW, int windows, short* weights, int* pooled, int ldp, int second)
+    private static void TwoTiles(int* h, int* x, int tableW, byte* patch, int frameW, int windows, short* weights, int* pooled, int ldp, int second)
     {
         var a0 = Vector512.Load(weights);
         var a1 = Vector512.Load(weights + 32);
@@ -124,6 +159,13 @@ internal static unsafe class Int8SingleChannelConv
         var b4 = Vector512.Load(weights + 288);
         for (int pw = 0; pw < windows; pw++, pooled += ldp)
         {
+            if (Blank(patch + 2 * pw, frameW))
+            {
+                Vector512<int>.Zero.Store(pooled);
+                if (second == Int8Weights.TileN) Vector512<int>.Zero.Store(pooled + Int8Weights.TileN);
+                else StorePart(Vector512<int>.Zero, pooled + Int8Weights.TileN, second);
+                continue;
+            }
             int* h0 = h + 2 * pw, x0 = x + 2 * pw;
             Pixel(h0, x0, tableW, a0, a1, a2, a3, a4, b0, b1, b2, b3, b4, out var p00, out var q00);
             Pixel(h0 + 1, x0 + 1, tableW, a0, a1, a2, a3, a4, b0, b1, b2, b3, b4, out var p01, out var q01);
@@ -138,7 +180,7 @@ internal static unsafe class Int8SingleChannelConv
 
     /// <summary>The same for one tile of <paramref name="count"/> ≤ 16 channels.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void OneTile(int* h, int* x, int tableW, int windows, short* weights, int* pooled, int ldp, int count)
+    private static void OneTile(int* h, int* x, int tableW, byte* patch, int frameW, int windows, short* weights, int* pooled, int ldp, int count)
     {
         var a0 = Vector512.Load(weights);
         var a1 = Vector512.Load(weights + 32);
@@ -148,13 +190,19 @@ internal static unsafe class Int8SingleChannelConv
         for (int pw = 0; pw < windows; pw++, pooled += ldp)
         {
             int* h0 = h + 2 * pw, x0 = x + 2 * pw;
-            var m = Vector512.Max(
+            var m = Blank(patch + 2 * pw, frameW) ? Vector512<int>.Zero : Vector512.Max(
                 Vector512.Max(Pixel(h0, x0, tableW, a0, a1, a2, a3, a4), Pixel(h0 + 1, x0 + 1, tableW, a0, a1, a2, a3, a4)),
                 Vector512.Max(Pixel(h0 + tableW, x0 + tableW, tableW, a0, a1, a2, a3, a4), Pixel(h0 + tableW + 1, x0 + tableW + 1, tableW, a0, a1, a2, a3, a4)));
             if (count == Int8Weights.TileN) m.Store(pooled);
             else StorePart(m, pooled, count);
         }
     }
+
+    /// <summary>Whether the 4×4 bytes at <paramref name="patch"/> (rows <paramref name="frameW"/> apart), a pool window's taps, are all zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Blank(byte* patch, int frameW) =>
+        (Unsafe.ReadUnaligned<uint>(patch) | Unsafe.ReadUnaligned<uint>(patch + frameW)
+        | Unsafe.ReadUnaligned<uint>(patch + 2 * frameW) | Unsafe.ReadUnaligned<uint>(patch + 3 * frameW)) == 0;
 
     /// <summary>One output pixel's sums for two tiles: its five words (see the remarks) times each tile's five weight pairs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
