@@ -230,10 +230,21 @@ internal static unsafe class Int8SingleChannelConv
         + Avx512BW.MultiplyAddAdjacent(Vector512.Create(h[tableW + 1]).AsInt16(), a2) + Avx512BW.MultiplyAddAdjacent(Vector512.Create(h[2 * tableW]).AsInt16(), a3)
         + Avx512BW.MultiplyAddAdjacent(Vector512.Create(h[2 * tableW + 2]).AsInt16(), a4);
 
+    /// <summary>
+    /// The first <paramref name="count"/> &lt; 16 sums of <paramref name="v"/> at <paramref name="y"/>, by masked
+    /// stores (<c>vpmaskmovd</c>, which never touches the lanes masked off).
+    /// </summary>
+    /// <remarks>
+    /// Inlined and free of calls: a call inside the window loop (every vector register is caller-saved) made
+    /// the JIT keep <see cref="TwoTiles"/>'s ten weight vectors on the stack and reload them each window, as
+    /// int8t found for <c>Int8WindowKernels.Four</c>.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StorePart(Vector512<int> v, int* y, int count)
     {
-        int* tmp = stackalloc int[Int8Weights.TileN];
-        v.Store(tmp);
-        for (int j = 0; j < count; j++) y[j] = tmp[j];
+        var lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+        var n = Vector256.Create(count);
+        Avx2.MaskStore(y, Vector256.LessThan(lane, n), v.GetLower());
+        Avx2.MaskStore(y + 8, Vector256.LessThan(lane + Vector256.Create(8), n), v.GetUpper());
     }
 }
