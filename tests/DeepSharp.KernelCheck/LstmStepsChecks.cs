@@ -67,6 +67,54 @@ public static class LstmStepsChecks
         }
     }
 
+    /// <summary>
+    /// The bias gradient summed inside the backward team (BackwardSequence's dBias) against
+    /// Reductions.SumRows of the gate gradients it wrote, bit for bit, at 1, 2 and 3 threads, and
+    /// nested in a pool worker: sequences long enough for several 256-row blocks, with blocks that
+    /// start mid-step (batch 9, 17, 33), on step boundaries (batch 32), and a short last block.
+    /// </summary>
+    public static void TeamBiasGradientMatchesSumRows()
+    {
+        foreach (var (batch, time, units) in new[] { (9, 61, 64), (32, 16, 96), (17, 20, 33), (33, 9, 128), (1, 5, 32), (32, 8, 64) })
+        {
+            int block = batch * units, width = 4 * units, rows = time * batch;
+            int seed = 1300 + batch + units;
+            var u = Check.Random(units * width, seed);
+            var gates = Check.Random(time * batch * width, seed + 1);
+            for (int i = 0; i < gates.Length; i++) gates[i] = 0.5f + 0.45f * gates[i];     // activated gates in (0, 1)
+            var c = Check.Random((time + 1) * block, seed + 2);
+            var dy = Check.Random(time * batch * units, seed + 3);
+            var start = Check.Random(4 * units, seed + 4);
+            string what = $"LSTM team bias gradient batch={batch} time={time} units={units}";
+            float[] Run(int threads, bool nested) => ThreadCounts.With(threads, () =>
+            {
+                var dGates = new float[time * batch * width];
+                var dBias = (float[])start.Clone();
+                void Body()
+                {
+                    using var steps = new LstmSteps(u, batch, units, CellActivation.Tanh, CellActivation.Sigmoid, threads, backward: true);
+                    steps.BackwardSequence(time, gates, c, dy, time * units, 0, new float[block], new float[block], dGates, dBias);
+                }
+                if (nested) WorkerPool.Shared.For(2, new Nested(k => { if (k == 1) Body(); }));
+                else Body();
+                var expected = (float[])start.Clone();
+                Reductions.SumRows(dGates, expected, rows, width);
+                Check.Equal<float>(expected, dBias, $"{what} threads={threads} nested={nested} vs SumRows of its gate gradients");
+                return dBias;
+            });
+            var one = Run(1, false);
+            foreach (int threads in new[] { 2, 3 })
+                foreach (bool nested in new[] { false, true })
+                    Check.Equal<float>(one, Run(threads, nested), $"{what} threads={threads} nested={nested} vs one thread");
+            var naive = (float[])start.Clone();
+            var dGatesOne = new float[time * batch * width];
+            using (var steps = new LstmSteps(u, batch, units, CellActivation.Tanh, CellActivation.Sigmoid, 1, backward: true))
+                steps.BackwardSequence(time, gates, c, dy, time * units, 0, new float[block], new float[block], dGatesOne);
+            NaiveReductions.SumRows(dGatesOne, naive, rows, width);
+            Check.Close(naive, one, 1e-4f, 1e-4f, $"{what} vs the naive row sum");
+        }
+    }
+
     private sealed class Nested(Action<int> body) : IParallelBody
     {
         public void Execute(int index) => body(index);

@@ -75,11 +75,13 @@ public static partial class Ops
             var cs = c.Span;
             var dgs = dGates.Span;
             int h0 = plan.InitialStateInput(0, bias);
+            // the bias gradient is summed inside the backward team, block by block (the same bits as SumRows after it)
+            var db = bias is not null && GradOf(3) is { } g ? g.Span : default;
             using (var steps = new LstmSteps(plan.RecurrentKernel.Span, batch, units, plan.Args.Activation, plan.Args.RecurrentActivation,
                 WorkerPool.Shared.ThreadCount, backward: true))
             {
                 var dyRows = plan.OutputGradientRows(plan.FirstOutputStep, dy, out int stride);
-                steps.BackwardSequence(time, gs, cs, dyRows, stride, plan.FirstOutputStep, dh.Span, dc.Span, dgs);
+                steps.BackwardSequence(time, gs, cs, dyRows, stride, plan.FirstOutputStep, dh.Span, dc.Span, dgs, db);
                 if (h0 >= 0 && GradOf(h0) is { } dh0)
                 {
                     steps.TransposedProduct(dgs[..(batch * width)], dh.Span);
@@ -88,8 +90,7 @@ public static partial class Ops
             }
             if (h0 >= 0 && GradOf(h0 + 1) is { } dc0) TensorPrimitives.Add(dc0.Span, dc.Span, dc0.Span);
             plan.WeightGradients(dgs, h, GradOf(1), GradOf(2));
-            var db = bias is not null && GradOf(3) is { } g ? g.Span : default;
-            plan.InputGradients(dgs, GradOf(0), null, db);
+            plan.InputGradients(dgs, GradOf(0), null, default);
         }
 
         private void StepwiseBackward(Tensor dy)

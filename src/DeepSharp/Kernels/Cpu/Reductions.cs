@@ -16,7 +16,8 @@ namespace DeepSharp.Kernels.Cpu;
 internal static unsafe class Reductions
 {
     private const int SumBlock = 4096;        // elements per block of Sum
-    private const int SumRowsBlock = 256;     // rows per block of SumRows
+    /// <summary>Rows per block of <see cref="SumRows"/> (its float partials; the blocks are added in double).</summary>
+    public const int SumRowsBlock = 256;
     private const int ParallelElements = 1 << 18;
 
     public static float Sum(ReadOnlySpan<float> x)
@@ -51,6 +52,17 @@ internal static unsafe class Reductions
             else
                 for (int b = 0; b < blocks; b++) RowBlockSums.Block(px, rows, cols, partials, b);
         }
+        AddBlockPartials(new ReadOnlySpan<float>(partials, blocks * cols), blocks, colSums, cols);
+    }
+
+    /// <summary>
+    /// colSums[c] += Σ_b partials[b, c], added in double in block order: the last stage of
+    /// <see cref="SumRows"/>, for callers that form its float block partials themselves.
+    /// </summary>
+    public static void AddBlockPartials(ReadOnlySpan<float> partials, int blocks, Span<float> colSums, int cols)
+    {
+        if (blocks < 0 || cols < 0 || partials.Length < (long)blocks * cols || colSums.Length < cols)
+            throw new ArgumentException($"AddBlockPartials of {blocks}×{cols} got {partials.Length} partials and {colSums.Length} sums.");
         double* total = Scratch.Doubles(Scratch.Packed, cols);
         new Span<double>(total, cols).Clear();
         for (int b = 0; b < blocks; b++)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.Intrinsics;
 
 namespace DeepSharp.Kernels.Cpu;
@@ -53,6 +54,7 @@ internal sealed unsafe class LstmSteps : IParallelBody, IStepSliceBody, IDisposa
     private int _time, _firstOutput;
     private bool _zeroStart;
     private float* _bias;
+    private float* _biasPartials;     // backward: SumRows's block partials (blocks, 4U), or null
 
     /// <param name="recurrentKernel">U, (units, 4·units), gate blocks i, f, c, o (Keras's layout); packed here.</param>
     /// <param name="batch">Rows of every step.</param>
@@ -211,8 +213,12 @@ internal sealed unsafe class LstmSteps : IParallelBody, IStepSliceBody, IDisposa
     /// <param name="dh">(B, U): in, ∂L/∂h after the last step; out, the last step's dh (∂L/∂h after step 0).</param>
     /// <param name="dc">(B, U): in, ∂L/∂c after the last step; out, ∂L/∂c before step 0.</param>
     /// <param name="dGates">(time, B, 4U): written, ∂L/∂(every step's pre-activations).</param>
+    /// <param name="dBias">4U values: += Σ over the time·B rows of <paramref name="dGates"/>, the same bits as
+    /// <see cref="Reductions.SumRows"/> of it afterwards; empty for none. Each slice sums its own columns of a
+    /// block of <see cref="Reductions.SumRowsBlock"/> rows as soon as the block's last (earliest) step is done,
+    /// while the block is still in its core's cache, instead of one more pass over the whole (time, B, 4U).</param>
     public void BackwardSequence(int time, ReadOnlySpan<float> gates, ReadOnlySpan<float> c, ReadOnlySpan<float> dy, int dyStride, int firstOutput,
-        Span<float> dh, Span<float> dc, Span<float> dGates)
+        Span<float> dh, Span<float> dc, Span<float> dGates, Span<float> dBias = default)
     {
         int block = _batch * _units;
         if (time < 0) throw new ArgumentOutOfRangeException(nameof(time), time, "LSTM steps: the step count must be non-negative.");
@@ -224,8 +230,30 @@ internal sealed unsafe class LstmSteps : IParallelBody, IStepSliceBody, IDisposa
         if (!dy.IsEmpty && _batch > 0 && (firstOutput < 0 || dyStride < _units
             || dy.Length < (long)(_batch - 1) * dyStride + (long)(time - 1 - firstOutput) * _units + _units))
             throw new ArgumentException($"LSTM steps: output gradient of {dy.Length} floats with row stride {dyStride} is too short for {_batch} rows of steps {firstOutput}..{time - 1} of {_units} units.", nameof(dy));
+        if (!dBias.IsEmpty) Require(dBias.Length, 4 * _units, nameof(dBias));
         if (block == 0 || time == 0) return;
         if (_packedTransposed is null) throw new InvalidOperationException("LSTM steps: this instance was made for the forward pass.");
+        int rows = time * _batch, width = 4 * _units;
+        int blocks = dBias.IsEmpty ? 0 : (rows + Reductions.SumRowsBlock - 1) / Reductions.SumRowsBlock;
+        float[]? partials = blocks == 0 ? null : ArrayPool<float>.Shared.Rent(blocks * width);
+        try
+        {
+            fixed (float* pp = partials)
+            {
+                _biasPartials = pp;
+                RunBackwardSequence(time, gates, c, dy, dyStride, firstOutput, dh, dc, dGates);
+                if (partials is not null) Reductions.AddBlockPartials(new ReadOnlySpan<float>(pp, blocks * width), blocks, dBias, width);
+            }
+        }
+        finally
+        {
+            if (partials is not null) ArrayPool<float>.Shared.Return(partials);
+        }
+    }
+
+    private void RunBackwardSequence(int time, ReadOnlySpan<float> gates, ReadOnlySpan<float> c, ReadOnlySpan<float> dy, int dyStride, int firstOutput,
+        Span<float> dh, Span<float> dc, Span<float> dGates)
+    {
         fixed (float* pg = gates, pc = c, pdy = dy, pdh = dh, pdc = dc, pdg = dGates)
         {
             _time = time;
@@ -267,6 +295,31 @@ internal sealed unsafe class LstmSteps : IParallelBody, IStepSliceBody, IDisposa
         float* next = s == _time - 1 ? null : _dGates + (nint)(s + 1) * gateBlock;
         float* dy = _dy is null || s < _firstOutput ? null : _dy + (nint)(s - _firstOutput) * _units;
         BackwardSlice(next, dy, _gates + (nint)s * gateBlock, _c + (nint)s * block, _c + (nint)(s + 1) * block, _dGates + (nint)s * gateBlock, first, count);
+        if (_biasPartials is not null) SumFinishedBlocks(s, first, count);
+    }
+
+    /// <summary>
+    /// Once step <paramref name="s"/> is done, rows s·B .. time·B − 1 of the gate gradients are final: the
+    /// bias-sum blocks that start in step s are complete. For each, this slice's four gate column ranges
+    /// summed over the block's rows in row order (the first row copied, then one IEEE addition per row and
+    /// column): SumRows's float partial for those columns, whatever the vector width.
+    /// </summary>
+    private void SumFinishedBlocks(int s, int first, int count)
+    {
+        const int rowsPerBlock = Reductions.SumRowsBlock;
+        int width = 4 * _units, rows = _time * _batch;
+        int b0 = (s * _batch + rowsPerBlock - 1) / rowsPerBlock, b1 = ((s + 1) * _batch + rowsPerBlock - 1) / rowsPerBlock;
+        for (int b = b0; b < b1; b++)
+        {
+            int r0 = b * rowsPerBlock, r1 = Math.Min(rows, r0 + rowsPerBlock);
+            for (int q = 0; q < 4; q++)
+            {
+                int col = q * _units + first;
+                float* acc = _biasPartials + (nint)b * width + col;
+                new ReadOnlySpan<float>(_dGates + (nint)r0 * width + col, count).CopyTo(new Span<float>(acc, count));
+                for (int r = r0 + 1; r < r1; r++) AddInPlace(acc, _dGates + (nint)r * width + col, count);
+            }
+        }
     }
 
     /// <summary>Units first .. first + count − 1 of task <paramref name="index"/>: whole slices of <see cref="SliceUnits"/>, or all units as one task.</summary>
@@ -353,7 +406,7 @@ internal sealed unsafe class LstmSteps : IParallelBody, IStepSliceBody, IDisposa
     private void Clear()
     {
         _hPrev = _cPrev = _gates = _c = _h = null;
-        _dGatesNext = _dy = _dh = _dc = _dGates = _bias = null;
+        _dGatesNext = _dy = _dh = _dc = _dGates = _bias = _biasPartials = null;
     }
 
     private static void Require(int length, int needed, string name)
