@@ -72,6 +72,20 @@ public sealed class TfServingFormatTests : IAsyncLifetime
         await Requests.Error(await _client.PostAsync("/v1/predict", Requests.Json(body)), 400, expected);
 
     [Fact]
+    public async Task AModelFileServesUnderItsNameAndItsStem()
+    {
+        await using var server = new ModelServer(new ServedModel(_model, name: "iris.safetensors"), new ServingOptions { Port = 0 });
+        await server.StartAsync();
+        using var client = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(60) };
+        foreach (string url in new[] { "/v1/models/iris:predict", "/v1/models/iris.safetensors:predict" })
+        {
+            var json = await Requests.Read(await client.PostAsync(url, Requests.Json("""{"instances": [[0.5, -1, 2, 0]]}""")), 200);
+            Assert.Equal(Expected([0.5f, -1, 2, 0]), Requests.Floats(json["predictions"]![0]!));
+        }
+        await Requests.Error(await client.PostAsync("/v1/models/iris.safe:predict", Requests.Json([0.5f, -1, 2, 0])), 404, "this server serves 'iris.safetensors'");
+    }
+
+    [Fact]
     public async Task AnotherModelsNameIsA404() =>
         await Requests.Error(await _client.PostAsync("/v1/models/resnet:predict", Requests.Json([0.5f, -1, 2, 0])), 404, "this server serves 'iris'");
 }
