@@ -31,12 +31,17 @@ public partial class Model
     /// The file is safetensors whatever its name; names that promise another format (".keras", ".h5",
     /// ".hdf5", ".pt", ".pth", ".onnx") are refused.
     /// </summary>
+    /// <param name="path">The file to write (safetensors).</param>
+    /// <param name="includeOptimizer">
+    /// Whether to keep the optimizer's moments, iterations and rate once the model has trained (Keras's <c>include_optimizer</c>);
+    /// false keeps the compile settings only, a smaller file for inference whose loaded optimizer starts afresh.
+    /// </param>
     /// <exception cref="InvalidOperationException">
     /// The model is not built, is a subclassed model (its architecture is code: use <see cref="SaveWeights"/>),
     /// or holds a layer type or activation that is not registered, or whose config does not round-trip; the message says how to fix it.
     /// </exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> ends in another format's extension (".keras", ".h5", ...); the message says which name to use.</exception>
-    public void Save(string path)
+    public void Save(string path, bool includeOptimizer = true)
     {
         CheckFileName(path, "Save");
         if (IsSubclassed) throw SubclassedArchitecture("cannot be saved whole");
@@ -50,7 +55,7 @@ public partial class Model
             file.Metadata[ModelFileFormat.CompileConfigKey] = compile;
             // The optimizer's state goes with its settings, as Keras's model.save keeps the optimizer's variables; a weight
             // whose path starts as a slot's would be ambiguous, so such a model keeps its settings only.
-            if (trainer.Optimizer.Iterations > 0 && !Parameters.Any(p => p.Path.StartsWith(OptimizerStateFile.ModelFilePrefix, StringComparison.Ordinal)))
+            if (includeOptimizer && trainer.Optimizer.Iterations > 0 && !Parameters.Any(p => p.Path.StartsWith(OptimizerStateFile.ModelFilePrefix, StringComparison.Ordinal)))
                 file.Metadata[OptimizerStateFile.ModelFileKey] = OptimizerStateFile.Add(file, trainer.Optimizer.GetState(), OptimizerStateFile.ModelFilePrefix);
         }
         ModelFileFormat.Stamp(file, ArchitectureJson().ToJsonString());

@@ -130,6 +130,22 @@ public sealed class OptimizerStateInModelFileTests : IDisposable
     }
 
     [Fact]
+    public void SaveWithoutTheOptimizerKeepsTheSettingsOnly()
+    {
+        var model = Classifier();
+        model.Compile("adam", new SparseCategoricalCrossentropy(fromLogits: true));
+        model.Fit(s_x, s_labels, epochs: 1, verbose: 0);
+        string with = Path.Combine(_temp.Path, "with.safetensors"), without = Path.Combine(_temp.Path, "without.safetensors");
+        model.Save(with);
+        model.Save(without, includeOptimizer: false);
+        Assert.True(new FileInfo(without).Length < new FileInfo(with).Length);
+        var loaded = Model.Load(without);
+        Assert.IsType<Adam>(loaded.Optimizer);
+        Assert.Equal(0, loaded.Optimizer!.Iterations);
+        Assert.DoesNotContain(SafetensorsFile.Load(without).Entries, e => e.Name.StartsWith("optimizer/", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void AnUntrainedCompiledModelWritesNoState()
     {
         var model = Classifier();
