@@ -146,6 +146,24 @@ public sealed class OptimizerStateInModelFileTests : IDisposable
     }
 
     [Fact]
+    public void AShardedOptimizerKeepsItsSettingsOnly()
+    {
+        var model = Classifier();
+        model.Compile("adam", new SparseCategoricalCrossentropy(fromLogits: true));
+        model.Fit(s_x, s_labels, epochs: 1, verbose: 0);
+        // One ZeRO step as rank 0 of 2: each weight's first half is this rank's slice, the rest another's.
+        var parameters = model.TrainableParameters.ToList();
+        foreach (var p in parameters) p.Value.Grad = Tensor.Full(p.Shape, 0.1f);
+        model.Optimizer!.ApplySharded(parameters, [.. parameters.Select(p => (0, p.Value.Size / 2))]);
+        Assert.True(model.Optimizer.HoldsShards);
+        string path = Path.Combine(_temp.Path, "sharded.safetensors");
+        model.Save(path);
+        var file = SafetensorsFile.Load(path);
+        Assert.True(file.Metadata.ContainsKey(ModelFileFormat.CompileConfigKey));
+        Assert.False(file.Metadata.ContainsKey(OptimizerStateFile.ModelFileKey)); // slices only: not a whole state
+    }
+
+    [Fact]
     public void AnUntrainedCompiledModelWritesNoState()
     {
         var model = Classifier();
