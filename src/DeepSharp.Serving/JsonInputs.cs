@@ -47,7 +47,7 @@ internal static class JsonInputs
                 if (inputs is not null) throw Bad("the body gives its inputs twice; give one of \"inputs\" and \"instances\"");
                 instances = rows;
                 reader.Read();
-                inputs = ReadInputs(ref reader, model.InputShape, maxInputs, rows ? "\"instances\"" : "\"inputs\"");
+                inputs = ReadInputs(ref reader, model.InputShape, maxInputs, rows ? "\"instances\"" : "\"inputs\"", rows ? model.InputNames[0] : null);
             }
             if (reader.Read()) throw Bad("the body holds more than one JSON value");
             if (inputs is not { } result) throw Bad("the body has no \"inputs\"");
@@ -64,8 +64,12 @@ internal static class JsonInputs
         }
     }
 
-    /// <summary>An array of inputs of <paramref name="shape"/> (each flat or nested), the reader on its StartArray; <paramref name="what"/> names it in errors.</summary>
-    internal static (float[] Values, int Count) ReadInputs(ref Utf8JsonReader reader, Shape shape, int maxInputs, string what)
+    /// <summary>
+    /// An array of inputs of <paramref name="shape"/> (each flat or nested), the reader on its StartArray; <paramref name="what"/>
+    /// names it in errors. With <paramref name="inputName"/> (TF Serving's "instances" for a one-input model) an entry may also
+    /// be an object naming that input, <c>{"input": [...]}</c>, as TF Serving takes a row by input name.
+    /// </summary>
+    internal static (float[] Values, int Count) ReadInputs(ref Utf8JsonReader reader, Shape shape, int maxInputs, string what, string? inputName = null)
     {
         if (reader.TokenType != JsonTokenType.StartArray) throw Bad($"{what} must be an array with one entry per input");
         int size = shape.Size;
@@ -75,10 +79,24 @@ internal static class JsonInputs
         {
             if (count == maxInputs) throw new BadRequestException(413, $"more than {maxInputs} inputs in one request; send at most {maxInputs}");
             if ((long)(count + 1) * size > values.Length) Array.Resize(ref values, (int)Math.Min((long)maxInputs * size, (long)values.Length * 2));
-            ReadInput(ref reader, shape, values.AsSpan(count * size, size), count);
+            if (inputName is not null && reader.TokenType == JsonTokenType.StartObject) ReadNamedInput(ref reader, shape, values.AsSpan(count * size, size), count, inputName);
+            else ReadInput(ref reader, shape, values.AsSpan(count * size, size), count);
             count++;
         }
         return (values, count);
+    }
+
+    /// <summary>A TF Serving row given as an object, <c>{"name": input}</c>, the reader on its StartObject: the one key must be the model's input name.</summary>
+    private static void ReadNamedInput(ref Utf8JsonReader reader, Shape shape, Span<float> target, int index, string inputName)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.PropertyName)
+            throw Bad($"instance {index} is an empty object; name the model's input: {{\"{inputName}\": [...]}}");
+        string key = reader.GetString() ?? "";
+        if (key != inputName) throw Bad($"instance {index} names input '{Shorten(key)}'; the model's one input is '{inputName}'");
+        reader.Read();
+        ReadInput(ref reader, shape, target, index);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.EndObject)
+            throw Bad($"instance {index} names more than one input; the model has one, '{inputName}'");
     }
 
     /// <summary>One input, flat or nested to the model's shape, into <paramref name="target"/>.</summary>

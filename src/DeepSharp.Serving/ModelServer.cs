@@ -124,7 +124,9 @@ public sealed class ModelServer : IAsyncDisposable
         var info = ModelInfo.Of(Model, Options).ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         app.MapPost("/v1/predict", predict.Handle);
         // TF Serving's URL, so its clients work unchanged: the served model's name, or 404.
-        app.MapPost("/v1/models/{name}:predict", (HttpContext context, string name) => name == Model.Name ? predict.Handle(context)
+        // A file's name serves under its stem too (iris.safetensors as /v1/models/iris:predict), as TF Serving's model names have no extension.
+        string stem = Model.Name.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) ? Model.Name[..^".safetensors".Length] : Model.Name;
+        app.MapPost("/v1/models/{name}:predict", (HttpContext context, string name) => name == Model.Name || (stem.Length > 0 && name == stem) ? predict.Handle(context)
             : throw new BadRequestException(404, $"no model named '{(name.Length <= 64 ? name : name[..64] + "...")}'; this server serves '{Model.Name}' (POST /v1/models/{Model.Name}:predict or /v1/predict)"));
         app.MapGet("/v1/model", () => Results.Text(info, "application/json"));
         app.MapGet("/healthz", () => Results.Text("{\"status\":\"ok\"}", "application/json"));

@@ -8,7 +8,8 @@ namespace DeepSharp.Serving.Tests;
 /// <summary>
 /// TF Serving's REST format beside DeepSharp's own: <c>{"instances": [...]}</c> (with an optional
 /// "signature_name") is answered <c>{"predictions": [[...]]}</c>, at /v1/predict and at TF Serving's
-/// /v1/models/{name}:predict; a body that gives its inputs twice, or another model's name, is refused.
+/// /v1/models/{name}:predict; a row may name the one input (<c>{"input": [...]}</c>), as TF Serving takes it; a body
+/// that gives its inputs twice, or another model's name, is refused.
 /// </summary>
 public sealed class TfServingFormatTests : IAsyncLifetime
 {
@@ -37,6 +38,8 @@ public sealed class TfServingFormatTests : IAsyncLifetime
     [InlineData("/v1/predict", """{"instances": [[0.5, -1, 2, 0], [1e-1, 0, 0, 3]]}""")]
     [InlineData("/v1/predict", """{"signature_name": "serving_default", "instances": [[0.5, -1, 2, 0], [0.1, 0, 0, 3]]}""")]
     [InlineData("/v1/models/iris:predict", """{"instances": [[0.5, -1, 2, 0], [0.1, 0, 0, 3]]}""")]
+    [InlineData("/v1/models/iris:predict", """{"instances": [{"input": [0.5, -1, 2, 0]}, {"input": [0.1, 0, 0, 3]}]}""")]
+    [InlineData("/v1/predict", """{"instances": [{"input": [0.5, -1, 2, 0]}, [0.1, 0, 0, 3]]}""")]
     public async Task InstancesAreAnsweredAsTfServingAnswersThem(string url, string body)
     {
         var json = await Requests.Read(await _client.PostAsync(url, Requests.Json(body)), 200);
@@ -60,8 +63,27 @@ public sealed class TfServingFormatTests : IAsyncLifetime
     [InlineData("""{"instances": [[1, 2, 3]]}""", "input 0 has 3 values")]
     [InlineData("""{"signature_name": 3, "instances": [[1, 2, 3, 4]]}""", "\"signature_name\" must be a string")]
     [InlineData("""{"instance": [[1, 2, 3, 4]]}""", "unknown key 'instance'")]
+    [InlineData("""{"instances": [{"x": [1, 2, 3, 4]}]}""", "instance 0 names input 'x'; the model's one input is 'input'")]
+    [InlineData("""{"instances": [[1, 2, 3, 4], {}]}""", "instance 1 is an empty object")]
+    [InlineData("""{"instances": [{"input": [1, 2, 3, 4], "input": [1, 2, 3, 4]}]}""", "names more than one input")]
+    [InlineData("""{"instances": [{"input": [1, 2, 3]}]}""", "input 0 has 3 values")]
+    [InlineData("""{"inputs": [{"input": [1, 2, 3, 4]}]}""", "input 0 is not an array")]
     public async Task ABadTfServingBodyIsA400(string body, string expected) =>
         await Requests.Error(await _client.PostAsync("/v1/predict", Requests.Json(body)), 400, expected);
+
+    [Fact]
+    public async Task AModelFileServesUnderItsNameAndItsStem()
+    {
+        await using var server = new ModelServer(new ServedModel(_model, name: "iris.safetensors"), new ServingOptions { Port = 0 });
+        await server.StartAsync();
+        using var client = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(60) };
+        foreach (string url in new[] { "/v1/models/iris:predict", "/v1/models/iris.safetensors:predict" })
+        {
+            var json = await Requests.Read(await client.PostAsync(url, Requests.Json("""{"instances": [[0.5, -1, 2, 0]]}""")), 200);
+            Assert.Equal(Expected([0.5f, -1, 2, 0]), Requests.Floats(json["predictions"]![0]!));
+        }
+        await Requests.Error(await client.PostAsync("/v1/models/iris.safe:predict", Requests.Json([0.5f, -1, 2, 0])), 404, "this server serves 'iris.safetensors'");
+    }
 
     [Fact]
     public async Task AnotherModelsNameIsA404() =>

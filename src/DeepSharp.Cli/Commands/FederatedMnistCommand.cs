@@ -97,7 +97,7 @@ internal static class FederatedMnistCommand
         {
             string modelPath = Path.Combine(output.FullName, "model.safetensors");
             string roundsPath = Path.Combine(output.FullName, "rounds.csv");
-            model.Save(modelPath);
+            model.Save(modelPath, includeOptimizer: false); // the global model: its optimizer's state is the last client's, not the run's
             // Written whole or not at all: a temporary beside it, then renamed over it.
             string temporary = roundsPath + $".tmp-{Environment.ProcessId}";
             File.WriteAllText(temporary, csv.ToString());

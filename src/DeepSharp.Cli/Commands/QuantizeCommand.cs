@@ -38,6 +38,24 @@ internal static class QuantizeCommand
         return command;
     }
 
+    /// <summary>
+    /// The size of the float model's file without its optimizer's state (which a trained model's file keeps, as the
+    /// int8 file does not), so the two sizes compare the models themselves.
+    /// </summary>
+    private static long FloatFileBytes(Model model)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"deepsharp-float-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            model.Save(path, includeOptimizer: false);
+            return new FileInfo(path).Length;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     private static int Run(FileInfo file, int calibration, string method, FileInfo output, int rounds, string? dataDir, int threads)
     {
         DeepSharp.Threads.Count = threads;
@@ -69,7 +87,7 @@ internal static class QuantizeCommand
 
         if (output.Directory is { } folder) Directory.CreateDirectory(folder.FullName);
         quantized.Save(output.FullName);
-        long floatBytes = file.Length, int8Bytes = new FileInfo(output.FullName).Length;
+        long floatBytes = FloatFileBytes(model), int8Bytes = new FileInfo(output.FullName).Length;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"File: float {floatBytes:N0} bytes, int8 {int8Bytes:N0} bytes ({(double)int8Bytes / floatBytes:F2}x)."));
 

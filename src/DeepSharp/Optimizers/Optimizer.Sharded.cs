@@ -55,6 +55,9 @@ public abstract partial class Optimizer
         _step.Clear();
     }
 
+    /// <summary>Whether some slots live as this rank's slices only (a sharded run): <see cref="GetState"/> then lacks them until they are gathered.</summary>
+    internal bool HoldsShards => _shards.Count > 0;
+
     /// <summary>The weights' constraints and pruning masks, after a sharded update's weights are gathered (as Apply does after its update).</summary>
     internal void ApplyConstraints(IReadOnlyList<Parameter> parameters)
     {

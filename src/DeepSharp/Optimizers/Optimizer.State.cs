@@ -58,6 +58,9 @@ public abstract partial class Optimizer
     /// <summary>Reads back what <see cref="WriteScalars"/> wrote.</summary>
     protected virtual void ReadScalars(IReadOnlyDictionary<string, double> scalars) { }
 
+    /// <summary>The names of the per-parameter slots this optimizer keeps ("momentum", "velocity"), for readers that check a state.</summary>
+    internal IReadOnlyList<string> StateSlotNames => SlotNames;
+
     private string SlotKey(string path, int slot) => path + "/" + SlotNames[slot];
 
     private int IndexOfSlot(string name)

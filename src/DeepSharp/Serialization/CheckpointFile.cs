@@ -25,7 +25,7 @@ internal static class CheckpointFile
     {
         var file = new SafetensorsFile();
         foreach (var (path, w) in c.Weights) file.Add(ModelPrefix + path, w);
-        foreach (var (key, t) in c.Optimizer.Tensors) file.Add(OptimizerPrefix + key, t);
+        OptimizerStateFile.Add(file, c.Optimizer, OptimizerPrefix);
         foreach (var (role, state) in c.Generators)
             file.Add(RngPrefix + role, Tensor.Wrap(Array.ConvertAll(state, v => unchecked((int)v)), state.Length));
         if (c.DataOrder is { } order) file.Add(OrderName, Tensor.FromArray(order, order.Length));
@@ -39,15 +39,7 @@ internal static class CheckpointFile
             ["total_steps"] = c.TotalSteps,
             ["pass_batch"] = c.PassBatch,
         }.ToJsonString();
-        var scalars = new JsonObject();
-        foreach (var (name, v) in c.Optimizer.Scalars) scalars[name] = Number(v);
-        file.Metadata["optimizer"] = new JsonObject
-        {
-            ["name"] = c.Optimizer.Optimizer,
-            ["iterations"] = c.Optimizer.Iterations,
-            ["learning_rate"] = Number(c.Optimizer.LearningRate),
-            ["scalars"] = scalars,
-        }.ToJsonString();
+        file.Metadata["optimizer"] = OptimizerStateFile.ToJson(c.Optimizer).ToJsonString();
         var metrics = new JsonObject();
         foreach (var (name, totals) in c.Metrics) metrics[name] = Numbers(totals);
         file.Metadata["epoch_logs"] = new JsonObject
@@ -82,13 +74,7 @@ internal static class CheckpointFile
             var logs = Object(file, "epoch_logs", source);
             var history = Object(file, "history", source);
 
-            var state = new OptimizerState
-            {
-                Optimizer = (string?)optimizer["name"] ?? Fail("the optimizer has no name."),
-                Iterations = NonNegative((long)optimizer["iterations"]!, "optimizer iterations", source),
-                LearningRate = (float)ReadNumber(optimizer["learning_rate"]),
-            };
-            foreach (var (name, v) in (JsonObject)optimizer["scalars"]!) state.Scalars[name] = ReadNumber(v);
+            var state = OptimizerStateFile.FromJson(optimizer, (v, what) => NonNegative(v, what, source));
 
             var c = new Checkpoint
             {
@@ -168,9 +154,7 @@ internal static class CheckpointFile
     private static long NonNegative(long value, string what, string source) =>
         value >= 0 ? value : throw new DataFormatException($"Checkpoint '{source}': {what} is {value}, must not be negative.");
 
-    /// <summary>A double as JSON: a number when finite (written to round-trip exactly), else "NaN", "Infinity" or "-Infinity".</summary>
-    private static JsonNode Number(double v) =>
-        double.IsFinite(v) ? JsonValue.Create(v) : JsonValue.Create(v.ToString(CultureInfo.InvariantCulture))!;
+    private static JsonNode Number(double v) => OptimizerStateFile.Number(v);
 
     private static JsonArray Numbers(IEnumerable<double> values)
     {
@@ -179,19 +163,7 @@ internal static class CheckpointFile
         return array;
     }
 
-    private static double ReadNumber(JsonNode? node)
-    {
-        var value = node as JsonValue ?? throw new FormatException("a number is missing");
-        if (value.TryGetValue(out string? text))
-            return text switch
-            {
-                "NaN" => double.NaN,
-                "Infinity" => double.PositiveInfinity,
-                "-Infinity" => double.NegativeInfinity,
-                _ => throw new FormatException($"'{text}' is not a number"),
-            };
-        return value.GetValue<double>();
-    }
+    private static double ReadNumber(JsonNode? node) => OptimizerStateFile.ReadNumber(node);
 
     private static List<double> ReadNumbers(JsonNode? node)
     {

@@ -12,9 +12,10 @@ namespace DeepSharp.Training;
 /// Keras's compile_config in a model file (metadata <see cref="Key"/>): the optimizer (class and settings), one loss
 /// per output (null: not trained), the loss weights and each output's plain and weighted metrics, each as
 /// <c>{"class_name": "Adam", "config": {...}}</c>, so that <see cref="Model.Load(string)"/> gives back a compiled model.
-/// Only DeepSharp's own classes are written, an optimizer only with a constant learning rate; a model compiled
-/// with anything else (a schedule, a class of your own) is saved without it and loads uncompiled. The optimizer's
-/// state (moments, iterations) is not kept: a checkpoint (<see cref="FitOptions"/>) resumes a Fit exactly.
+/// Only DeepSharp's own classes are written, the learning rate as a number or as one of DeepSharp's schedules
+/// (<see cref="ScheduleConfig"/>, Keras's serialized schedule); a model compiled with a class of your own is saved
+/// without it and loads uncompiled. The optimizer's state (moments, iterations) is kept beside it
+/// (<see cref="Serialization.OptimizerStateFile"/>), so Save, Load and Fit continue as the uninterrupted run.
 /// Read back with the bounds of every metadata string; a hostile value is a <see cref="DataFormatException"/>.
 /// </summary>
 internal static class CompileConfig
@@ -91,8 +92,8 @@ internal static class CompileConfig
 
     private static JsonObject? WriteOptimizer(Optimizer o)
     {
-        if (o.Schedule is not ConstantLearningRate rate) return null;
-        var c = new JsonObject { ["learning_rate"] = rate.Value };
+        if (ScheduleConfig.Write(o.Schedule) is not { } rate) return null;
+        var c = new JsonObject { ["learning_rate"] = rate };
         switch (o)
         {
             case Sgd s when o.GetType() == typeof(Sgd): (c["momentum"], c["nesterov"]) = (s.Momentum, s.Nesterov); break;
@@ -110,7 +111,7 @@ internal static class CompileConfig
     private static Optimizer ReadOptimizer(JsonNode node)
     {
         var (name, c) = Class(node, "optimizer");
-        float lr = Finite(c["learning_rate"], "learning_rate");
+        LearningRateSchedule lr = ScheduleConfig.Read(c["learning_rate"]);
         float? clipNorm = Optional(c, "clipnorm"), clipValue = Optional(c, "clipvalue"), global = Optional(c, "global_clipnorm"), decay = Optional(c, "weight_decay");
         float F(string key) => Finite(c[key], key);
         bool B(string key) => (c[key] ?? throw new FormatException($"optimizer setting '{key}' is missing")).GetValue<bool>();

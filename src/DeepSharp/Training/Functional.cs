@@ -18,6 +18,12 @@ public sealed class Functional : Model
     /// <summary>A model with one input and one output; see <see cref="Model(SymbolicTensor, SymbolicTensor, string?)"/>.</summary>
     public Functional(SymbolicTensor input, SymbolicTensor output, string? name = null) : base(input, output, name) { }
 
+    /// <summary>A model with one input and several outputs; see <see cref="Model(SymbolicTensor, IReadOnlyList{SymbolicTensor}, string?)"/>.</summary>
+    public Functional(SymbolicTensor input, IReadOnlyList<SymbolicTensor> outputs, string? name = null) : base(input, outputs, name) { }
+
+    /// <summary>A model with several inputs and one output; see <see cref="Model(IReadOnlyList{SymbolicTensor}, SymbolicTensor, string?)"/>.</summary>
+    public Functional(IReadOnlyList<SymbolicTensor> inputs, SymbolicTensor output, string? name = null) : base(inputs, output, name) { }
+
     /// <summary>A model with several inputs and outputs; see <see cref="Model(IReadOnlyList{SymbolicTensor}, IReadOnlyList{SymbolicTensor}, string?)"/>.</summary>
     public Functional(IReadOnlyList<SymbolicTensor> inputs, IReadOnlyList<SymbolicTensor> outputs, string? name = null) : base(inputs, outputs, name) { }
 

@@ -131,5 +131,5 @@ public partial class Model
     /// <summary>The model's trainer, or the error every training call gives before Compile.</summary>
     private Trainer RequireCompiled(string caller) =>
         _trainer ?? throw new InvalidOperationException($"{caller} needs a compiled model: call Compile(optimizer, loss, metrics) first " +
-            "(a model from Model.FromJson, or from a file saved uncompiled or compiled with a schedule or classes of your own, is not compiled).");
+            "(a model from Model.FromJson or Model.Load(path, compile: false), or from a file saved uncompiled or compiled with classes of your own, is not compiled).");
 }

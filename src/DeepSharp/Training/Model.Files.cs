@@ -25,17 +25,23 @@ public partial class Model
     /// <see cref="LayerRegistry.Register"/>), and a registered type's config must round-trip; this is
     /// checked before anything is written, so that a file that saves also loads. A compiled model keeps its
     /// compile settings (Keras's compile_config: the optimizer and its settings, the losses, loss weights and
-    /// metrics) when all are DeepSharp's own and the learning rate is a constant, so <see cref="Load(string)"/>
-    /// gives back a compiled model; the optimizer's moments are not kept (a Fit checkpoint keeps them).
+    /// metrics) when all are DeepSharp's own (the learning rate a constant or one of DeepSharp's schedules), so
+    /// <see cref="Load(string)"/> gives back a compiled model, and, once it has trained, the optimizer's state (moments,
+    /// iterations, the current rate), so that Fit after Load continues as the uninterrupted run, as after Keras's load_model.
     /// The file is safetensors whatever its name; names that promise another format (".keras", ".h5",
     /// ".hdf5", ".pt", ".pth", ".onnx") are refused.
     /// </summary>
+    /// <param name="path">The file to write (safetensors).</param>
+    /// <param name="includeOptimizer">
+    /// Whether to keep the optimizer's moments, iterations and rate once the model has trained (Keras's <c>include_optimizer</c>);
+    /// false keeps the compile settings only, a smaller file for inference whose loaded optimizer starts afresh.
+    /// </param>
     /// <exception cref="InvalidOperationException">
     /// The model is not built, is a subclassed model (its architecture is code: use <see cref="SaveWeights"/>),
     /// or holds a layer type or activation that is not registered, or whose config does not round-trip; the message says how to fix it.
     /// </exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> ends in another format's extension (".keras", ".h5", ...); the message says which name to use.</exception>
-    public void Save(string path)
+    public void Save(string path, bool includeOptimizer = true)
     {
         CheckFileName(path, "Save");
         if (IsSubclassed) throw SubclassedArchitecture("cannot be saved whole");
@@ -44,7 +50,15 @@ public partial class Model
         string? vectorizer = TextVectorizer is { } v ? TextVectorizerJson.Write(v) : null;
         var file = WeightsFile();
         if (vectorizer is not null) file.Metadata[ModelFileFormat.TextVectorizerKey] = vectorizer;
-        if (_trainer is { } trainer && CompileConfig.Write(trainer, OutputCount) is { } compile) file.Metadata[ModelFileFormat.CompileConfigKey] = compile;
+        if (_trainer is { } trainer && CompileConfig.Write(trainer, OutputCount) is { } compile)
+        {
+            file.Metadata[ModelFileFormat.CompileConfigKey] = compile;
+            // The optimizer's state goes with its settings, as Keras's model.save keeps the optimizer's variables; a weight
+            // whose path starts as a slot's would be ambiguous, so such a model keeps its settings only.
+            // A sharded optimizer (ZeRO) holds slices only: its state is whole in a checkpoint, which gathers it, not here.
+            if (includeOptimizer && trainer.Optimizer.Iterations > 0 && !trainer.Optimizer.HoldsShards && !Parameters.Any(p => p.Path.StartsWith(OptimizerStateFile.ModelFilePrefix, StringComparison.Ordinal)))
+                file.Metadata[OptimizerStateFile.ModelFileKey] = OptimizerStateFile.Add(file, trainer.Optimizer.GetState(), OptimizerStateFile.ModelFilePrefix);
+        }
         ModelFileFormat.Stamp(file, ArchitectureJson().ToJsonString());
         file.Save(path);
     }
@@ -82,15 +96,18 @@ public partial class Model
     {
         if (!IsBuilt) throw new InvalidOperationException($"Model '{Name}' is not built: build it (or call it once) before loading weights into it.");
         CheckFieldsTracked();
-        return ModelWeights.Load(Parameters, SafetensorsFile.Load(path), path, null, byName, skipMismatch);
+        var file = SafetensorsFile.Load(path);
+        return ModelWeights.Load(Parameters, file, path, OptimizerSlots(file), byName, skipMismatch);
     }
 
     /// <summary>
     /// Reads a model written by <see cref="Save"/>: rebuilds the architecture (a Sequential, or a
     /// <see cref="Functional"/> for a graph model, as Keras's load_model; creating only DeepSharp's
     /// own layer types) and loads the weights. A file saved from a compiled model gives back a compiled model
-    /// (the same optimizer class and settings, losses, loss weights and metrics; the optimizer starts afresh),
-    /// so Evaluate and Fit work at once, as after Keras's load_model; other files give an uncompiled model.
+    /// (the same optimizer class and settings, losses, loss weights and metrics, and the optimizer's saved state:
+    /// moments, iterations, schedule position), so Evaluate and Fit work at once and Fit continues where the saved model's
+    /// training stopped, as after Keras's load_model; other files give an uncompiled model. Every value of the optimizer's
+    /// state is checked against the model before it is used (<see cref="DataFormatException"/> otherwise).
     /// </summary>
     /// <exception cref="DataFormatException">The file is invalid or its config describes no model DeepSharp can build.</exception>
     /// <exception cref="WeightMismatchException">The weights do not fit the architecture.</exception>
@@ -100,7 +117,19 @@ public partial class Model
     /// (<see cref="LayerRegistry.Register"/>, <see cref="Activation.Register"/>) or given to
     /// <see cref="Load(string, CustomObjects)"/>; otherwise the DataFormatException names the type and says how.
     /// </remarks>
-    public static Model Load(string path)
+    public static Model Load(string path) => Load(path, compile: true);
+
+    /// <summary>
+    /// As <see cref="Load(string)"/>; with <paramref name="compile"/> false the model comes back uncompiled whatever the
+    /// file holds (Keras's <c>load_model(path, compile=False)</c>): the compile settings and the optimizer's state
+    /// are not read, and <c>Compile</c> chooses new ones.
+    /// </summary>
+    /// <param name="path">The model file.</param>
+    /// <param name="compile">Whether to compile the model as the file's compile config says (when it has one) and restore its optimizer's state.</param>
+    /// <exception cref="DataFormatException">The file is invalid or its config describes no model DeepSharp can build.</exception>
+    /// <exception cref="WeightMismatchException">The weights do not fit the architecture.</exception>
+    /// <exception cref="FileAccessException">The file does not exist or cannot be read.</exception>
+    public static Model Load(string path, bool compile)
     {
         var file = SafetensorsFile.Load(path);
         string json = ModelFileFormat.ReadConfig(file, path);
@@ -129,11 +158,15 @@ public partial class Model
         if (!model.IsBuilt)
             throw new DataFormatException($"Model file '{path}': the model config gives no input shape (build_input_shape).");
         CheckOutputSizes(model, $"Model file '{path}'");
-        ModelWeights.Load(model.Parameters, file, path);
+        ModelWeights.Load(model.Parameters, file, path, OptimizerSlots(file));
         if (file.Metadata.TryGetValue(ModelFileFormat.TextVectorizerKey, out var vectorizer))
             model.TextVectorizer = ReadTextVectorizer(model, vectorizer, path);
-        if (file.Metadata.TryGetValue(ModelFileFormat.CompileConfigKey, out var compile))
-            CompileConfig.Read(model, compile, path);
+        if (compile && file.Metadata.TryGetValue(ModelFileFormat.CompileConfigKey, out var compileConfig))
+        {
+            CompileConfig.Read(model, compileConfig, path);
+            if (file.Metadata.TryGetValue(OptimizerStateFile.ModelFileKey, out var state))
+                model._trainer!.Optimizer.SetState(OptimizerStateFile.ReadForModel(file, state, model.Parameters, model._trainer.Optimizer, path));
+        }
         return model;
     }
 
@@ -144,11 +177,29 @@ public partial class Model
     /// <exception cref="DataFormatException">The file is invalid or its config describes no model DeepSharp can build with these objects.</exception>
     /// <exception cref="WeightMismatchException">The weights do not fit the architecture.</exception>
     /// <exception cref="FileAccessException">The file does not exist or cannot be read.</exception>
-    public static Model Load(string path, CustomObjects customObjects)
+    public static Model Load(string path, CustomObjects customObjects) => Load(path, customObjects, compile: true);
+
+    /// <summary>
+    /// As <see cref="Load(string, CustomObjects)"/>; with <paramref name="compile"/> false the model comes back
+    /// uncompiled (Keras's <c>load_model(path, custom_objects=..., compile=False)</c>).
+    /// </summary>
+    /// <param name="path">The model file.</param>
+    /// <param name="customObjects">Layer types and activations of your own this load may create.</param>
+    /// <param name="compile">Whether to compile the model as the file says and restore its optimizer's state.</param>
+    /// <exception cref="DataFormatException">The file is invalid or its config describes no model DeepSharp can build with these objects.</exception>
+    /// <exception cref="WeightMismatchException">The weights do not fit the architecture.</exception>
+    /// <exception cref="FileAccessException">The file does not exist or cannot be read.</exception>
+    public static Model Load(string path, CustomObjects customObjects, bool compile)
     {
         ArgumentNullException.ThrowIfNull(customObjects);
-        using (customObjects.Scope()) return Load(path);
+        using (customObjects.Scope()) return Load(path, compile);
     }
+
+    /// <summary>The optimizer's slot tensors of a model file that keeps its optimizer's state (none otherwise): not weights.</summary>
+    private static Func<string, bool>? OptimizerSlots(SafetensorsFile file) =>
+        file.Metadata.ContainsKey(OptimizerStateFile.ModelFileKey) && file.Metadata.ContainsKey(ModelFileFormat.FormatKey)
+            ? name => name.StartsWith(OptimizerStateFile.ModelFilePrefix, StringComparison.Ordinal)
+            : null;
 
     /// <summary>
     /// Writes the model as ONNX (opset 17) for ONNX Runtime and other inference engines; written

@@ -33,6 +33,26 @@ public partial class Model
     public Model(SymbolicTensor input, SymbolicTensor output, string? name = null) : this([input], [output], name) { }
 
     /// <summary>
+    /// A model with one input and several outputs, as Keras's <c>keras.Model(x, [out1, out2])</c>;
+    /// the same as <c>new Model([input], outputs)</c>.
+    /// </summary>
+    /// <param name="input">A tensor from <see cref="Input"/>.</param>
+    /// <param name="outputs">Tensors computed from <paramref name="input"/>.</param>
+    /// <param name="name">The model's name (default "functional").</param>
+    /// <exception cref="ArgumentException">The input is not from <see cref="Input"/>, or an output does not depend on it alone.</exception>
+    public Model(SymbolicTensor input, IReadOnlyList<SymbolicTensor> outputs, string? name = null) : this([input], outputs, name) { }
+
+    /// <summary>
+    /// A model with several inputs and one output, as Keras's <c>keras.Model([a, b], out)</c>;
+    /// the same as <c>new Model(inputs, [output])</c>.
+    /// </summary>
+    /// <param name="inputs">Tensors from <see cref="Input"/>.</param>
+    /// <param name="output">A tensor computed from the inputs.</param>
+    /// <param name="name">The model's name (default "functional").</param>
+    /// <exception cref="ArgumentException">An input is not from <see cref="Input"/>, or the output depends on an input not listed.</exception>
+    public Model(IReadOnlyList<SymbolicTensor> inputs, SymbolicTensor output, string? name = null) : this(inputs, [output], name) { }
+
+    /// <summary>
     /// A model with several inputs and outputs (Keras: <c>keras.Model([a, b], [out1, out2])</c>).
     /// Fit, Evaluate and Predict then take one tensor per input and per output, in this order
     /// (see the Tensor[] overloads); the outputs' layer names prefix their logs ("out1_loss").

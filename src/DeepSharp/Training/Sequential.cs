@@ -12,6 +12,7 @@ namespace DeepSharp.Training;
 public sealed class Sequential : Model
 {
     private readonly List<Layer> _layers = [];
+    private Shape? _input; // the shape an InputLayer gave before the first layer (Keras's keras.Input in a Sequential)
 
     /// <summary>A stack of <paramref name="layers"/> named "sequential", as if each were passed to <see cref="Add"/> in order.</summary>
     /// <exception cref="ArgumentException">A layer appears twice, or two layers share a name.</exception>
@@ -40,16 +41,34 @@ public sealed class Sequential : Model
         return config;
     }
 
-    /// <summary>Appends a layer; an unnamed one gets a unique Keras-style name (dense, dense_1, ...).</summary>
+    /// <summary>
+    /// Appends a layer; an unnamed one gets a unique Keras-style name (dense, dense_1, ...). An <see cref="Nn.Layers.InputLayer"/>
+    /// first (Keras 3's <c>Sequential([keras.Input(shape), ...])</c>) gives the model its input shape and, as in Keras, is
+    /// not one of its layers.
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// The layer is already in the model or its name is taken, or it is an InputLayer after other layers, or the first
+    /// layer's own input shape differs from the InputLayer's.
+    /// </exception>
     public void Add(Layer layer)
     {
         ArgumentNullException.ThrowIfNull(layer);
+        if (layer is Nn.Layers.InputLayer input)
+        {
+            if (_layers.Count > 0 || _input is not null)
+                throw new ArgumentException($"Model '{Name}': an InputLayer ('{input.Name}') can only come first in a Sequential, as Keras's keras.Input; " +
+                    "give the first layer its inputShape instead.");
+            _input = input.Shape;
+            return;
+        }
+        if (_layers.Count == 0 && _input is { } given && layer.InputShape is { } own && own != given)
+            throw new ArgumentException($"Model '{Name}': the InputLayer gives the input shape {given}, but layer '{layer.Name}' says {own}.");
         if (_layers.Contains(layer)) throw new ArgumentException($"Layer '{layer.Name}' is already in this model.");
         if (!layer.HasExplicitName) layer.Name = UniqueName(layer.DefaultNamePrefix);
         else if (_layers.Any(l => l.Name == layer.Name))
             throw new ArgumentException($"Model '{Name}' already has a layer named '{layer.Name}'.");
         _layers.Add(layer);
-        if (_layers.Count == 1 && layer.InputShape is { } shape) Build(shape);
+        if (_layers.Count == 1 && (layer.InputShape ?? _input) is { } shape) Build(shape);
         else if (_layers.Count > 1 && _layers[^2].IsBuilt) BuildFrom(_layers.Count - 1);
     }
 
