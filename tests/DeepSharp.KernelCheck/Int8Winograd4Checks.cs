@@ -9,8 +9,7 @@ namespace DeepSharp.KernelCheck;
 /// The integer Winograd F(4×4, 3×3) int8 convolution with its 2×2 pool (<see cref="Int8Winograd4"/>)
 /// against two twins: a plain integer evaluation of the same transforms (long arithmetic, then the
 /// int32 arithmetic modulo 2³² and the recovery by 9⁻¹), and the direct convolution's int32 sums
-/// and bytes; the edge tiles F(4×2) and F(2×4) of an odd last pool column and row likewise (their own plain
-/// evaluation up to the 456-channel bound). Odd sizes (tiles past the pool's edge), pool row ranges starting on odd rows, input
+/// and bytes. Odd sizes (tiles past the pool's edge), pool row ranges starting on odd rows, input
 /// channels 1 to 114 (primes, the 114 edge), output channels not a multiple of 16, zero points 0
 /// and 255, inputs 0/255 with weights ±127/−128. Where AVX-512BW is absent (the child processes of
 /// SimdPathTests) the kernel is not called, and the dispatch must not choose it.
@@ -78,71 +77,6 @@ public static class Int8Winograd4Checks
                             throw new CheckFailedException($"Int8 Winograd F(4×4) Cin={cin} trial {trial}: int32 recovery gives {recovered}, expected {direct}");
                     }
             }
-    }
-
-    private static readonly int[,] Bt2 = { { 1, 0, -1, 0 }, { 0, 1, 1, 0 }, { 0, -1, 1, 0 }, { 0, 1, 0, -1 } };
-
-    private static readonly int[,] At2 = { { 1, 1, 1, 0 }, { 0, 1, -1, -1 } };
-
-    public static void Winograd4EdgeTransformsAreExactByHand()
-    {
-        // The edge tiles' plain evaluation (Int8Winograd4EdgeKernels): F(4×2) (6×4 windows, F(4)'s transforms down the rows,
-        // F(2)'s along them) and F(2×4) (the other way round), for random and extreme windows over Cin channels: the long
-        // evaluation is 48 × the direct sums, the operands stay within |V| ≤ 5,100 and |U′| ≤ 2,688, and the int32
-        // evaluation (wrapping) recovers the sums through 3⁻¹ and a shift by 4 up to Cin = 456; at 457 channels of
-        // 255 × −128 it must not (the bound is the edge).
-        var rng = new Random(4448);
-        foreach (bool tall in new[] { true, false })
-            foreach (int cin in new[] { 1, 2, 3, 31, 113, 114, 229, 455, Int8Winograd4EdgeKernels.MaxInC, Int8Winograd4EdgeKernels.MaxInC + 1 })
-                for (int trial = 0; trial < 5; trial++)
-                {
-                    if (cin > Int8Winograd4EdgeKernels.MaxInC && trial != 0) continue;
-                    int h = tall ? 6 : 4, w = tall ? 4 : 6;
-                    var (bRows, bColumns) = tall ? (Bt, Bt2) : (Bt2, Bt);
-                    var (gRows, gColumns) = tall ? (Int8Winograd4Weights.G, Int8WinogradWeights.G2) : (Int8WinogradWeights.G2, Int8Winograd4Weights.G);
-                    var (aRows, aColumns) = tall ? (At, At2) : (At2, At);
-                    var m = new long[h, w];
-                    var m32 = new int[h, w];
-                    var direct = new long[h - 2, w - 2];
-                    for (int c = 0; c < cin; c++)
-                    {
-                        var d = new long[h, w];
-                        var g = new long[3, 3];
-                        for (int i = 0; i < h * w; i++) d[i / w, i % w] = trial switch { 0 => 255, 1 => 255, 2 => (i + c) % 2 * 255, _ => rng.Next(256) };
-                        for (int i = 0; i < 9; i++) g[i / 3, i % 3] = trial switch { 0 => -128, 1 => 127, 2 => (i + c) % 2 == 0 ? -128 : 127, _ => rng.Next(-128, 128) };
-                        var v = Transform(bRows, bColumns, d);
-                        var u = Transform(gRows, gColumns, g);
-                        for (int r = 0; r < h; r++)
-                            for (int s = 0; s < w; s++)
-                            {
-                                if (Math.Abs(v[r, s]) > 5_100 || Math.Abs(u[r, s]) > 2_688)
-                                    throw new CheckFailedException($"Int8 Winograd edge tall={tall}: |V| = {v[r, s]} or |U′| = {u[r, s]} past its bound");
-                                m[r, s] += v[r, s] * u[r, s];
-                                m32[r, s] = unchecked(m32[r, s] + (int)(v[r, s] * u[r, s]));
-                            }
-                        for (int i = 0; i < h - 2; i++)
-                            for (int j = 0; j < w - 2; j++)
-                                for (int a = 0; a < 3; a++)
-                                    for (int b = 0; b < 3; b++)
-                                        direct[i, j] += d[i + a, j + b] * g[a, b];
-                    }
-                    var y48 = Transform(aRows, aColumns, m);
-                    bool allRecovered = true;
-                    for (int i = 0; i < h - 2; i++)
-                        for (int j = 0; j < w - 2; j++)
-                        {
-                            if (y48[i, j] != 48 * direct[i, j])
-                                throw new CheckFailedException($"Int8 Winograd edge tall={tall} Cin={cin} trial {trial}: AᵀMA[{i}][{j}] = {y48[i, j]}, expected 48 · {direct[i, j]}");
-                            int r32 = 0;
-                            for (int r = 0; r < h; r++)
-                                for (int s = 0; s < w; s++)
-                                    r32 = unchecked(r32 + aRows[i, r] * aColumns[j, s] * m32[r, s]);
-                            int recovered = unchecked(r32 * Int8Winograd4EdgeKernels.InverseOf3) >> 4;
-                            if (recovered != direct[i, j]) allRecovered = false;
-                        }
-                    if (allRecovered != cin <= Int8Winograd4EdgeKernels.MaxInC)
-                        throw new CheckFailedException($"Int8 Winograd edge tall={tall} Cin={cin} trial {trial}: int32 recovery {(allRecovered ? "held past" : "failed within")} the bound {Int8Winograd4EdgeKernels.MaxInC}");
-                }
     }
 
     public static unsafe void Winograd4PooledSumsMatchDirectSums()
@@ -265,8 +199,8 @@ public static class Int8Winograd4Checks
     public static unsafe void Winograd4WindowsInPlaceAndAcrossEdges()
     {
         // The 6×6 windows read in place inside the image, copied with the zero point around them across
-        // its edges (Same padding, odd sizes, tiles past the pool's edge), and the edge tiles of an odd last pool
-        // row (F(2×4)) and column (F(4×2)) read in place or copied likewise: u8 bytes against the naive
+        // its edges (Same padding, odd sizes, tiles past the pool's edge), and an odd last pool row by
+        // F(2×2) read in place (no padding) or from F(2×2)'s frame (padding): u8 bytes against the naive
         // convolution, quantization and pool, pool row ranges in 1–3 parts, inputs and zero points at
         // 0/255 with weights ±127/−128 beside random ones.
         (int H, int W, int C, int F, bool Same)[] cases =
@@ -351,12 +285,12 @@ public static class Int8Winograd4Checks
     /// <summary>L x Rᵀ in long arithmetic.</summary>
     private static long[,] Transform(int[,] l, int[,] r, long[,] x)
     {
-        int rows = l.GetLength(0), cols = r.GetLength(0), k = x.GetLength(0), k2 = x.GetLength(1);
+        int rows = l.GetLength(0), cols = r.GetLength(0), k = x.GetLength(0);
         var y = new long[rows, cols];
         for (int i = 0; i < rows; i++)
             for (int j = 0; j < cols; j++)
                 for (int a = 0; a < k; a++)
-                    for (int b = 0; b < k2; b++)
+                    for (int b = 0; b < k; b++)
                         y[i, j] += l[i, a] * x[a, b] * r[j, b];
         return y;
     }

@@ -73,8 +73,23 @@ internal static unsafe class Int8Winograd4
     /// written as bytes on (<paramref name="scale"/>, <paramref name="zeroPoint"/>) at <paramref name="y"/> (the image's pooled bytes).
     /// </summary>
     public static void ImagePooled(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y,
-        int ph0, int ph1) =>
+        int ph0, int ph1)
+    {
+        if ((ph1 - ph0) % 2 == 1 && ph1 - ph0 > 1)
+        {
+            // An odd count of pool rows: the last one by F(2×2) (16 positions per pooled cell against
+            // the 18 of a half-used F(4×4) tile), the same sums, so the same bytes; its 4×4 windows
+            // read in place where they lie inside the image (no padding), else from F(2×2)'s frame.
+            Run(g, pool, image, w, output, scale, zeroPoint, y, null, ph0, ph1 - 1);
+            int cell0 = (ph1 - 1) * pool.OutW, cell1 = ph1 * pool.OutW;
+            if (g.PadTop == 0 && g.PadLeft == 0 && 2 * ph1 + 2 <= g.InH && 2 * pool.OutW + 2 <= g.InW)
+                Int8Winograd.ImagePooledCellsInFrame(g, pool, image, g.InW, w, output, scale, zeroPoint, y, cell0, cell1);
+            else
+                Int8Winograd.ImagePooledCells(g, pool, image, w, output, scale, zeroPoint, y, cell0, cell1);
+            return;
+        }
         Run(g, pool, image, w, output, scale, zeroPoint, y, null, ph0, ph1);
+    }
 
     /// <summary>
     /// The same, but the pooled int32 sums Σ d · g (the direct kernels' sums before the epilogue, the
@@ -88,79 +103,40 @@ internal static unsafe class Int8Winograd4
     {
         if (ph0 >= ph1) return;
         if (g.InC > MaxInC) throw new ArgumentException($"Int8 Winograd F(4×4, 3×3): {g.InC} input channels; at most {MaxInC} keep the sums exact.");
-        int n = w.N, poolW = pool.OutW, tilesW = poolW / 2, fullRows = (ph1 - ph0) / 2;
-        bool oddColumn = poolW % 2 == 1, oddRow = (ph1 - ph0) % 2 == 1;
         var uw = Int8Winograd4Weights.Of(w, g.InC);
-        var ew = oddColumn || oddRow ? Int8Winograd4EdgeWeights.Of(w, g.InC) : null;
-        int block = (int)Math.Max(1, ProductBudget / ((long)Int8Winograd4Weights.Positions * Math.Max(1, tilesW) * uw.Tiles * Int8Weights.TileN));
-        int* pooled = Int8Scratch.Ints(Int8Scratch.PooledSums, (2L * block + 1) * poolW * n);
-        byte inputZeroPoint = (byte)output.InputZeroPoint;
+        int n = w.N, poolW = pool.OutW, tilesW = (poolW + 1) / 2, tileRows = (ph1 - ph0 + 1) / 2;
+        int block = (int)Math.Max(1, ProductBudget / ((long)Int8Winograd4Weights.Positions * tilesW * uw.Tiles * Int8Weights.TileN));
+        int* pooled = Int8Scratch.Ints(Int8Scratch.PooledSums, 2L * block * poolW * n);
         fixed (short* u = uw.U)
-        fixed (short* tall = ew?.Tall)
-        fixed (short* wide = ew?.Wide)
         fixed (int* columnSums = w.ColumnSums)
         fixed (float* scales = output.Scales)
         fixed (float* bias = output.Bias)
         {
-            for (int tr0 = 0; ; tr0 += block)
+            for (int tr0 = 0; tr0 < tileRows; tr0 += block)
             {
-                int tr1 = Math.Min(fullRows, tr0 + block);
-                bool last = tr1 == fullRows;
-                int pr0 = ph0 + 2 * tr0, pr1 = last ? ph1 : ph0 + 2 * tr1;
-                if (tr1 > tr0 && tilesW > 0)
+                int tr1 = Math.Min(tileRows, tr0 + block);
+                int pr0 = ph0 + 2 * tr0, pr1 = Math.Min(ph1, ph0 + 2 * tr1);
+                var m = Products(g, image, (byte)output.InputZeroPoint, uw, u, ph0, tr0, tr1, tilesW);
+                int i = 0;
+                for (int tr = tr0; tr < tr1; tr++)
                 {
-                    // The F(4×4) tiles: two pool rows by two pool columns each.
-                    var m = Products(g, image, inputZeroPoint, uw, u, ph0, tr0, tr1, tilesW);
-                    int i = 0;
-                    for (int tr = tr0; tr < tr1; tr++)
-                        for (int tc = 0; tc < tilesW; tc++, i++)
+                    bool bottom = ph0 + 2 * tr + 1 < ph1;
+                    for (int tc = 0; tc < tilesW; tc++, i++)
+                    {
+                        int* tile = m.Tile(i);
+                        int* top = pooled + ((long)(2 * (tr - tr0)) * poolW + 2 * tc) * n;
+                        bool right = 2 * tc + 1 < poolW;
+                        for (int k = 0; k < uw.Tiles; k++)
                         {
-                            int* tile = m.Tile(i);
-                            int* top = pooled + ((long)(2 * (tr - tr0)) * poolW + 2 * tc) * n;
-                            for (int k = 0; k < uw.Tiles; k++)
+                            Int8Winograd4Kernels.OutputPooled(tile + k * Int8Weights.TileN, m.PositionStride, right, bottom, out var p00, out var p01, out var p10, out var p11);
+                            int c = k * Int8Weights.TileN, count = Math.Min(Int8Weights.TileN, n - c);
+                            Store(p00, top + c, count);
+                            if (right) Store(p01, top + n + c, count);
+                            if (bottom)
                             {
-                                Int8Winograd4Kernels.OutputPooled(tile + k * Int8Weights.TileN, m.PositionStride, true, true, out var p00, out var p01, out var p10, out var p11);
-                                int c = k * Int8Weights.TileN, count = Math.Min(Int8Weights.TileN, n - c);
-                                Store(p00, top + c, count);
-                                Store(p01, top + n + c, count);
                                 Store(p10, top + (long)poolW * n + c, count);
-                                Store(p11, top + ((long)poolW + 1) * n + c, count);
+                                if (right) Store(p11, top + ((long)poolW + 1) * n + c, count);
                             }
-                        }
-                }
-                if (oddColumn)
-                {
-                    // The odd last pool column: an F(4×2) tile per tile row, the last half-used where the pool rows are odd (the corner).
-                    int tiles = tr1 - tr0 + (last && oddRow ? 1 : 0);
-                    var m = EdgeProducts(g, image, inputZeroPoint, ew!, tall, true, tiles, 2 * pr0 - g.PadTop, 4, 2 * (poolW - 1) - g.PadLeft, 0);
-                    for (int i = 0; i < tiles; i++)
-                    {
-                        int* tile = m.Tile(i);
-                        int* top = pooled + ((long)(2 * i) * poolW + poolW - 1) * n;
-                        bool bottom = i < tr1 - tr0;
-                        for (int k = 0; k < ew!.Tiles; k++)
-                        {
-                            Int8Winograd4EdgeKernels.OutputTall(tile + k * Int8Weights.TileN, m.PositionStride, bottom, out var p0, out var p1);
-                            int c = k * Int8Weights.TileN, count = Math.Min(Int8Weights.TileN, n - c);
-                            Store(p0, top + c, count);
-                            if (bottom) Store(p1, top + (long)poolW * n + c, count);
-                        }
-                    }
-                }
-                if (last && oddRow && tilesW > 0)
-                {
-                    // The odd last pool row: an F(2×4) tile per two pool columns.
-                    var m = EdgeProducts(g, image, inputZeroPoint, ew!, wide, false, tilesW, 2 * (ph1 - 1) - g.PadTop, 0, -g.PadLeft, 4);
-                    int* row = pooled + (long)(ph1 - 1 - pr0) * poolW * n;
-                    for (int i = 0; i < tilesW; i++)
-                    {
-                        int* tile = m.Tile(i);
-                        for (int k = 0; k < ew!.Tiles; k++)
-                        {
-                            Int8Winograd4EdgeKernels.OutputWide(tile + k * Int8Weights.TileN, m.PositionStride, true, out var p0, out var p1);
-                            int c = k * Int8Weights.TileN, count = Math.Min(Int8Weights.TileN, n - c);
-                            Store(p0, row + (long)(2 * i) * n + c, count);
-                            Store(p1, row + (long)(2 * i + 1) * n + c, count);
                         }
                     }
                 }
@@ -168,7 +144,6 @@ internal static unsafe class Int8Winograd4
                     Buffer.MemoryCopy(pooled, sums + (long)pr0 * poolW * n, 4L * (pr1 - pr0) * poolW * n, 4L * (pr1 - pr0) * poolW * n);
                 else
                     Int8Epilogue.ToBytes(pooled, (pr1 - pr0) * poolW, n, output.InputZeroPoint, columnSums, scales, bias, output.Relu, scale, zeroPoint, y + (long)pr0 * poolW * n);
-                if (last) break;
             }
         }
     }
@@ -220,65 +195,21 @@ internal static unsafe class Int8Winograd4
                 }
                 // A window across the image's edge: its bytes, the zero point outside, copied to a 6×6 block.
                 if (window == null) window = Int8Scratch.Bytes(Int8Scratch.PaddedImage, 36L * c + 4);
-                Window(g, image, zeroPoint, top, left, 6, 6, window);
+                Window(g, image, zeroPoint, top, left, window);
                 Int8Winograd4Kernels.Input(window, 6 * c, c, vt, 2 * vPosition);
             }
         Int8WinogradProducts.ClearPadding(v, i, padded, positions, vPosition, vStride); // fewer tiles than one call sums: the rest zeros
         return Int8WinogradProducts.Multiply(positions, v, vPosition, vStride, pairs, u, uw.Tiles, padded, rows);
     }
 
-    /// <summary>
-    /// The products of <paramref name="tiles"/> edge tiles (<see cref="Int8Winograd4EdgeKernels"/>): F(4×2) (6×4 windows) where
-    /// <paramref name="tall"/>, else F(2×4) (4×6 windows); tile i's window at image row <paramref name="top0"/> + i · <paramref name="topStep"/>,
-    /// column <paramref name="left0"/> + i · <paramref name="leftStep"/>, read in place where it lies inside the image.
-    /// </summary>
-    private static Int8WinogradProducts.Block EdgeProducts(in Conv2DGeometry g, byte* image, byte zeroPoint, Int8Winograd4EdgeWeights ew, short* u, bool tall, int tiles,
-        int top0, int topStep, int left0, int leftStep)
+    /// <summary>The 6×6 window at image row <paramref name="top"/>, column <paramref name="left"/> (either may lie outside), the zero point outside the image, at <paramref name="window"/> (6·6·Cin bytes).</summary>
+    private static void Window(in Conv2DGeometry g, byte* image, byte zeroPoint, int top, int left, byte* window)
     {
         int c = g.InC;
-        int rows = tiles <= 6 ? tiles : Int8WinogradProducts.TilesPerCall(tiles);
-        int padded = Math.Max(tiles, rows);
-        int pairs = ew.Pairs, vStride = (pairs + 15) / 16 * 16;
-        long vPosition = (long)padded * vStride;
-        const int positions = Int8Winograd4EdgeWeights.Positions;
-        int* v = Int8Scratch.Ints(Int8Scratch.WinogradInput, positions * vPosition);
-        int windowH = tall ? 6 : 4, windowW = tall ? 4 : 6;
-        byte* window = null;
-        for (int i = 0; i < tiles; i++)
-        {
-            int top = top0 + i * topStep, left = left0 + i * leftStep;
-            short* vt = (short*)(v + (long)i * vStride);
-            byte* at;
-            int rowStride;
-            if (top >= 0 && left >= 0 && top + windowH <= g.InH && left + windowW <= g.InW)
-            {
-                at = image + ((long)top * g.InW + left) * c;
-                rowStride = g.InW * c;
-            }
-            else
-            {
-                if (window == null) window = Int8Scratch.Bytes(Int8Scratch.PaddedImage, 36L * c + 4);
-                Window(g, image, zeroPoint, top, left, windowH, windowW, window);
-                at = window;
-                rowStride = windowW * c;
-            }
-            if (tall) Int8Winograd4EdgeKernels.InputTall(at, rowStride, c, vt, 2 * vPosition);
-            else Int8Winograd4EdgeKernels.InputWide(at, rowStride, c, vt, 2 * vPosition);
-        }
-        return Int8WinogradProducts.Multiply(positions, v, vPosition, vStride, pairs, u, ew.Tiles, padded, rows);
-    }
-
-    /// <summary>
-    /// The <paramref name="height"/>×<paramref name="width"/> window at image row <paramref name="top"/>, column <paramref name="left"/>
-    /// (either may lie outside), the zero point outside the image, at <paramref name="window"/> (height·width·Cin bytes).
-    /// </summary>
-    private static void Window(in Conv2DGeometry g, byte* image, byte zeroPoint, int top, int left, int height, int width, byte* window)
-    {
-        int c = g.InC;
-        new Span<byte>(window, height * width * c).Fill(zeroPoint);
-        int j0 = Math.Max(0, -left), j1 = Math.Min(width, g.InW - left);
+        new Span<byte>(window, 36 * c).Fill(zeroPoint);
+        int j0 = Math.Max(0, -left), j1 = Math.Min(6, g.InW - left);
         if (j0 >= j1) return;
-        for (int i = Math.Max(0, -top); i < Math.Min(height, g.InH - top); i++)
-            Buffer.MemoryCopy(image + ((long)(top + i) * g.InW + left + j0) * c, window + (i * width + j0) * c, (j1 - j0) * c, (j1 - j0) * c);
+        for (int i = Math.Max(0, -top); i < Math.Min(6, g.InH - top); i++)
+            Buffer.MemoryCopy(image + ((long)(top + i) * g.InW + left + j0) * c, window + (i * 6 + j0) * c, (j1 - j0) * c, (j1 - j0) * c);
     }
 }

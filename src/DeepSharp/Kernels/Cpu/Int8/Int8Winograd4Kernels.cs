@@ -73,14 +73,14 @@ internal static unsafe class Int8Winograd4Kernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<short> Load(byte* p) => Avx512BW.ConvertToVector512Int16(Vector256.Load(p));
+    private static Vector512<short> Load(byte* p) => Avx512BW.ConvertToVector512Int16(Vector256.Load(p));
 
     /// <summary>
     /// Lavin's Bᵀ = [[4,0,−5,0,1,0],[0,−4,−4,1,1,0],[0,4,−4,−1,1,0],[0,−2,−1,2,1,0],[0,2,−1,−2,1,0],[0,4,0,−5,0,1]]
     /// applied to x, in int16 (modulo 2¹⁶; the results fit, see <see cref="Int8Winograd4"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void B(Vector512<short> x0, Vector512<short> x1, Vector512<short> x2, Vector512<short> x3, Vector512<short> x4, Vector512<short> x5,
+    private static void B(Vector512<short> x0, Vector512<short> x1, Vector512<short> x2, Vector512<short> x3, Vector512<short> x4, Vector512<short> x5,
         out Vector512<short> o0, out Vector512<short> o1, out Vector512<short> o2, out Vector512<short> o3, out Vector512<short> o4, out Vector512<short> o5)
     {
         var a = x4 - x2;
@@ -142,7 +142,7 @@ internal static unsafe class Int8Winograd4Kernels
 
     /// <summary>Rows 0 and 1 of 24·Aᵀ·diag(1/s), [6,4,4,1,1,0] and [0,4,−4,2,−2,0], applied to one row of m (int32, modulo 2³²).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void Rows01(int* row, long stride, out Vector512<int> o0, out Vector512<int> o1)
+    private static void Rows01(int* row, long stride, out Vector512<int> o0, out Vector512<int> o1)
     {
         var x0 = Vector512.Load(row);
         var x1 = Vector512.Load(row + stride);
@@ -155,7 +155,7 @@ internal static unsafe class Int8Winograd4Kernels
 
     /// <summary>Rows 2 and 3 of 24·Aᵀ·diag(1/s), [0,4,4,4,4,0] and [0,4,−4,8,−8,24], applied to one row of m (int32, modulo 2³²).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void Rows23(int* row, long stride, out Vector512<int> o2, out Vector512<int> o3)
+    private static void Rows23(int* row, long stride, out Vector512<int> o2, out Vector512<int> o3)
     {
         var x1 = Vector512.Load(row + stride);
         var x2 = Vector512.Load(row + 2 * stride);

@@ -11,27 +11,6 @@ internal interface ITileRows
     static abstract int Count { get; }
 }
 
-/// <summary>One tile per call (the edge tiles of <see cref="Int8Winograd4"/>).</summary>
-internal readonly struct OneTile : ITileRows
-{
-    /// <inheritdoc/>
-    public static int Count => 1;
-}
-
-/// <summary>Two tiles per call.</summary>
-internal readonly struct TwoTiles : ITileRows
-{
-    /// <inheritdoc/>
-    public static int Count => 2;
-}
-
-/// <summary>Three tiles per call.</summary>
-internal readonly struct ThreeTiles : ITileRows
-{
-    /// <inheritdoc/>
-    public static int Count => 3;
-}
-
 /// <summary>Four tiles per call.</summary>
 internal readonly struct FourTiles : ITileRows
 {

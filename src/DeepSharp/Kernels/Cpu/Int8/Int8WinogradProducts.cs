@@ -4,8 +4,7 @@ namespace DeepSharp.Kernels.Cpu.Int8;
 /// The element-wise stage shared by the integer Winograd kernels F(2×2, 3×3) (<see cref="Int8Winograd"/>,
 /// 16 positions) and F(4×4, 3×3) (<see cref="Int8Winograd4"/>, 36 positions): for each position, the
 /// transformed input tiles (int16 channel pairs) times the transformed weights, summed over channels
-/// into int32 with <c>vpmaddwd</c> (<see cref="Int8WinogradKernels"/>), 4, 5 or 6 tiles per call (1–3 for
-/// F(4×4)'s few edge tiles, <see cref="Int8Winograd4EdgeKernels"/>).
+/// into int32 with <c>vpmaddwd</c> (<see cref="Int8WinogradKernels"/>), 4, 5 or 6 tiles per call.
 /// </summary>
 internal static unsafe class Int8WinogradProducts
 {
@@ -40,7 +39,7 @@ internal static unsafe class Int8WinogradProducts
     /// The products of <paramref name="padded"/> transformed tiles (<paramref name="v"/>: position p's tiles at
     /// p · <paramref name="vPosition"/>, <paramref name="vStride"/> ints apart) with the packed weights
     /// <paramref name="u"/> (<paramref name="pairs"/> channel pairs × <paramref name="nt"/> 16-channel tiles per
-    /// position), <paramref name="rows"/> (1–6) tiles per call, into the products scratch.
+    /// position), <paramref name="rows"/> tiles per call, into the products scratch.
     /// </summary>
     public static Block Multiply(int positions, int* v, long vPosition, int vStride, int pairs, short* u, int nt, int padded, int rows)
     {
@@ -57,9 +56,6 @@ internal static unsafe class Int8WinogradProducts
                 int start = Math.Min(r0, padded - rows); // the last call overlaps the one before: the same sums again
                 switch (rows)
                 {
-                    case 1: Tiles<OneTile>(vp + (long)start * vStride, vStride, pairs, up, uStride, mp + (long)start * ldm, ldm, nt); break;
-                    case 2: Tiles<TwoTiles>(vp + (long)start * vStride, vStride, pairs, up, uStride, mp + (long)start * ldm, ldm, nt); break;
-                    case 3: Tiles<ThreeTiles>(vp + (long)start * vStride, vStride, pairs, up, uStride, mp + (long)start * ldm, ldm, nt); break;
                     case 4: Tiles<FourTiles>(vp + (long)start * vStride, vStride, pairs, up, uStride, mp + (long)start * ldm, ldm, nt); break;
                     case 5: Tiles<FiveTiles>(vp + (long)start * vStride, vStride, pairs, up, uStride, mp + (long)start * ldm, ldm, nt); break;
                     default: Tiles<SixTiles>(vp + (long)start * vStride, vStride, pairs, up, uStride, mp + (long)start * ldm, ldm, nt); break;
