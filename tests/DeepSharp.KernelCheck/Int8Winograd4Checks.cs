@@ -88,6 +88,7 @@ public static class Int8Winograd4Checks
             (13, 13, 32, 64, false), (13, 13, 1, 16, false), (12, 10, 2, 17, true), (9, 11, 3, 65, false), (7, 7, 31, 64, true),
             (10, 14, 33, 80, false), (6, 6, 47, 64, true), (11, 9, 97, 33, false), (8, 8, 113, 64, false), (9, 9, 114, 70, true),
             (3, 3, 32, 64, false), (4, 4, 64, 64, false), (22, 22, 32, 64, false), (24, 5, 35, 64, true),
+            (5, 13, 37, 64, false), (13, 4, 5, 31, false), (3, 9, 2, 16, true), (17, 17, 61, 48, true), (11, 23, 89, 64, false),
         ];
         if (!Runs) return;
         int seed = 8000;
