@@ -16,8 +16,10 @@ namespace DeepSharp.Compression;
 public static class Quantization
 {
     /// <summary>
-    /// A new model that predicts through the int8 kernels; <paramref name="model"/> is unchanged.
-    /// Compile it to Evaluate; <see cref="Model.Save"/> writes I8 kernels, F32 scales and U8 zero points.
+    /// A new model that predicts through the int8 kernels; <paramref name="model"/> is unchanged. It is compiled as
+    /// <paramref name="model"/> was (a fresh optimizer of the same settings, the same losses and metrics), as Keras's
+    /// <c>model.quantize</c> keeps the model's compile settings, so <c>Evaluate</c> runs at once (a model compiled with
+    /// a class of your own gives an uncompiled one: compile it); <see cref="Model.Save"/> writes I8 kernels, F32 scales and U8 zero points.
     /// </summary>
     /// <param name="model">A built Sequential model.</param>
     /// <param name="calibrationData">Typical inputs, (samples, ...) as the model takes them; a few hundred to a few thousand suffice.</param>
@@ -60,7 +62,15 @@ public static class Quantization
             throw new ArgumentException($"Quantization takes a built Sequential or functional model; '{model.Name}' is {(model.IsBuilt ? model.GetType().Name + " (subclassed)" : "not built")}.", nameof(model));
         if (options.BatchSize < 1 || options.MaxValuesPerLayer < 1 || !(options.Percentile > 50 && options.Percentile <= 100))
             throw new ArgumentOutOfRangeException(nameof(options), $"Quantization options need BatchSize ≥ 1, MaxValuesPerLayer ≥ 1 and 50 < Percentile ≤ 100; got {options}.");
-        if (model is not Sequential) return GraphQuantization.Quantize(model, model.LayerGraph!, calibrationData, options);
+        var quantized = model is not Sequential
+            ? GraphQuantization.Quantize(model, model.LayerGraph!, calibrationData, options)
+            : QuantizeSequential(model, calibrationData, options);
+        model.CompileLike(quantized);
+        return quantized;
+    }
+
+    private static Sequential QuantizeSequential(Model model, IReadOnlyList<Tensor> calibrationData, QuantizationOptions options)
+    {
         if (calibrationData.Count != 1)
             throw new ArgumentException($"Quantization of '{model.Name}': a Sequential model has one input; got {calibrationData.Count} calibration tensors.", nameof(calibrationData));
         var layers = model.Layers;

@@ -13,6 +13,18 @@ public partial class Model
     /// <summary>What Compile made: the optimizer, losses and metrics, and the loops that train with them (null before Compile).</summary>
     internal Trainer? Trainer => _trainer;
 
+    /// <summary>
+    /// Compiles <paramref name="target"/> (a model derived from this one: quantized, with the same outputs) with this
+    /// model's compile settings — a fresh optimizer of the same class and settings (not its moments), the losses, loss
+    /// weights and metrics — as a model file's compile config would; leaves it uncompiled when this model is not
+    /// compiled or was compiled with a class of your own (see <see cref="CompileConfig"/>).
+    /// </summary>
+    internal void CompileLike(Model target)
+    {
+        if (_trainer is { } trainer && target.OutputCount == OutputCount && CompileConfig.Write(trainer, OutputCount) is { } json)
+            CompileConfig.Read(target, json, Name);
+    }
+
     /// <summary>The optimizer Compile was given (callbacks change its learning rate through it); null before Compile.</summary>
     public Optimizer? Optimizer => _trainer?.Optimizer;
 

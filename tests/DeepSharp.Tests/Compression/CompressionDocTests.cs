@@ -89,7 +89,7 @@ public sealed class CompressionDocTests : IDisposable
         var calibration = xTrain.SliceRows(0, 1000);   // typical inputs; no labels needed
         var int8 = Quantization.Quantize(model, calibration, new QuantizationOptions { Method = CalibrationMethod.Percentile });
         string report = Quantization.Describe(int8);   // one line per layer: int8 (scale, zero point) or float
-        int8.Compile(new Adam(), new SparseCategoricalCrossentropy(fromLogits: true), [new SparseCategoricalAccuracy()]);
+        int8.Compile(new Adam(), new SparseCategoricalCrossentropy(fromLogits: true), [new SparseCategoricalAccuracy()]); // only when model was not compiled
         var scores = int8.Evaluate(xTest, yTest);
         int8.Save(path);                               // I8 kernels, F32 scales, U8 zero points; Model.Load reads it
         int8.ExportOnnx(onnxPath);                     // QDQ: QuantizeLinear/DequantizeLinear around MatMul and Conv
