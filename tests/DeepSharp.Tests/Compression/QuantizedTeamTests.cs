@@ -91,6 +91,70 @@ public class QuantizedTeamTests
         }
     }
 
+    /// <summary>
+    /// The chain's shapes are remembered per thread (<see cref="QuantizedChainPlan"/>): two models of
+    /// the same input in turn, batches of other sizes between, and a model whose layers change must
+    /// each get what a thread that never ran anything else computes.
+    /// </summary>
+    [Fact]
+    public void RememberedShapesFollowTheModelTheBatchAndTheLayers()
+    {
+        var inputShape = new Shape(16, 15, 1);
+        var calibration = Tensor.RandomUniform(inputShape.WithBatch(40), 0f, 1f, new RandomGenerator(7));
+        var first = Quantization.Quantize(Convnet(), calibration);
+        RandomGenerator.SetGlobalSeed(44);
+        var other = new Sequential( // the same input, other widths: other shapes after every layer
+            new Conv2D(16, (3, 3), activation: Activation.Relu, inputShape: [16, 15, 1]),
+            new MaxPooling2D((2, 2)),
+            new Conv2D(24, (3, 3), activation: Activation.Relu),
+            new MaxPooling2D((2, 2)),
+            new Flatten(),
+            new Dropout(0.5f),
+            new Dense(7, Activation.Softmax));
+        var second = Quantization.Quantize(other, calibration);
+        var x = Tensor.RandomUniform(inputShape.WithBatch(3), -0.1f, 1.1f, new RandomGenerator(9));
+        // What a fresh thread (no remembered shapes) computes.
+        static float[] Fresh(Model m, Tensor x)
+        {
+            float[]? y = null;
+            var t = new Thread(() => y = m.Predict(x, batchSize: x.Shape[0]).ToArray());
+            t.Start();
+            t.Join();
+            return y!;
+        }
+        int saved = DeepSharp.Threads.Count;
+        long savedWork = QuantizedChain.TeamWork;
+        try
+        {
+            QuantizedChain.TeamWork = 0;
+            foreach (int threads in new[] { 1, 2 })
+            {
+                DeepSharp.Threads.Count = threads;
+                float[] first1 = Fresh(first, x.SliceRows(0, 1)), second1 = Fresh(second, x.SliceRows(0, 1)), first3 = Fresh(first, x);
+                Assert.NotEqual(first1, second1);
+                for (int round = 0; round < 2; round++)
+                {
+                    Assert.Equal(first1, first.Predict(x.SliceRows(0, 1), batchSize: 1).ToArray());
+                    Assert.Equal(second1, second.Predict(x.SliceRows(0, 1), batchSize: 1).ToArray());
+                    Assert.Equal(first3, first.Predict(x, batchSize: 3).ToArray());
+                }
+            }
+            // The same list with its last layer taken off: the chain now ends at the second convolution.
+            first.Predict(x.SliceRows(0, 1), batchSize: 1);
+            var dense = first.Pop();
+            var features = first.Predict(x.SliceRows(0, 1), batchSize: 1);
+            Assert.Equal(new Shape(1, 2 * 2 * 64), features.Shape);
+            Assert.Equal(Fresh(first, x.SliceRows(0, 1)), features.ToArray());
+            first.Add(dense);
+            Assert.Equal(Fresh(first, x.SliceRows(0, 1)), first.Predict(x.SliceRows(0, 1), batchSize: 1).ToArray());
+        }
+        finally
+        {
+            DeepSharp.Threads.Count = saved;
+            QuantizedChain.TeamWork = savedWork;
+        }
+    }
+
     [Fact]
     public void TeamRunsEveryItemOnceAndStagesInOrder()
     {

@@ -23,11 +23,14 @@ internal static unsafe class QuantizedChain
     {
         last = start;
         int end = ChainEnd(layers, start);
-        if (end == start || x.Rank < 2 || layers[start].BuiltInputShape is not { } built || x.Shape.WithoutBatch() != built) return null;
+        if (end == start || x.Rank < 2) return null;
+        // This thread's last plan fits only layers built for this input: the shape check is then done.
+        var plan = QuantizedChainPlan.Reused(layers, start, end, x.Shape);
+        if (plan is null && (layers[start].BuiltInputShape is not { } built || x.Shape.WithoutBatch() != built)) return null;
         for (int i = start; i <= end; i++)
             if (!layers[i].IsBuilt || layers[i].ActivityRegularizer is not null) return null;
         last = end;
-        return Run(layers, start, end, x);
+        return Run(layers, start, end, x, plan ?? QuantizedChainPlan.For(layers, start, end, x.Shape));
     }
 
     /// <summary>The last quantized layer reachable from <paramref name="start"/> through byte-exact layers.</summary>
@@ -66,11 +69,12 @@ internal static unsafe class QuantizedChain
     /// </summary>
     internal const int TeamBatch = 16;
 
-    private static Tensor Run(IReadOnlyList<Layer> layers, int start, int end, Tensor x)
+    private static Tensor Run(IReadOnlyList<Layer> layers, int start, int end, Tensor x, QuantizedChainPlan plan)
     {
         int batch = x.Shape[0];
         int threads = WorkerPool.Shared.ThreadCount;
-        if (threads > 1 && batch <= TeamBatch && TeamShapes(layers, start, end, x.Shape) is { } shapes) return RunTeam(layers, start, end, x, shapes, threads);
+        var shapes = plan.Shapes;
+        if (threads > 1 && batch <= TeamBatch && TeamPays(layers, start, end, shapes)) return RunTeam(layers, start, end, x, plan, threads);
         var shape = x.Shape;
         var (inScale, inZero) = InputGrid(layers[start]);
         // Two buffers in turn: each layer reads one slot and writes the other (grown as needed).
@@ -81,7 +85,7 @@ internal static unsafe class QuantizedChain
         for (int i = start; i <= end; i++)
         {
             var layer = layers[i];
-            var outShape = layer.ComputeOutputShape(shape.WithoutBatch()).WithBatch(batch);
+            var outShape = shapes[i - start + 1];
             if (layer is Flatten || layer is Dropout)
             {
                 shape = outShape;
@@ -117,7 +121,7 @@ internal static unsafe class QuantizedChain
                 (var nextScale, zeroPoint) = InputGrid(NextQuantized(layers, i + 1));
                 var (g, w, output) = Prepare(conv, shape);
                 var pooling = PoolGeometry(next, outShape);
-                outShape = next.ComputeOutputShape(outShape.WithoutBatch()).WithBatch(batch);
+                outShape = shapes[i + 1 - start + 1];
                 other = Int8Scratch.Bytes(otherSlot, outShape.Size + (long)Int8Gemm.Slack);
                 Int8ConvPool.Forward(g, pooling, current, w, output, nextScale, zeroPoint, other);
                 i++;
@@ -140,10 +144,11 @@ internal static unsafe class QuantizedChain
     /// byte buffers grown beforehand, so that no pointer moves), then run by the threads together.
     /// The same kernels on the same bytes as <see cref="Run"/>'s layer-by-layer path, so the same bits.
     /// </summary>
-    private static Tensor RunTeam(IReadOnlyList<Layer> layers, int start, int end, Tensor x, Shape[] shapes, int threads)
+    private static Tensor RunTeam(IReadOnlyList<Layer> layers, int start, int end, Tensor x, QuantizedChainPlan plan, int threads)
     {
         int batch = x.Shape[0];
-        long largest = shapes.Max(s => s.Size);
+        var shapes = plan.Shapes;
+        long largest = plan.Largest;
         byte* current = Int8Scratch.Bytes(Int8Scratch.ChainA, largest + Int8Gemm.Slack);
         byte* other = Int8Scratch.Bytes(Int8Scratch.ChainB, largest + Int8Gemm.Slack);
         var y = Tensor.Temp(shapes[^1]);
@@ -222,20 +227,17 @@ internal static unsafe class QuantizedChain
     internal static long TeamWork { get; set; } = 1L << 19;
 
     /// <summary>
-    /// The shapes before and after each layer of the chain when the team pays (<see cref="TeamWork"/>,
-    /// and the shared convolutions at least twice the work of the layers that run whole); else null.
+    /// Whether the team pays for the chain with these <paramref name="shapes"/> (before and after each
+    /// layer, <see cref="QuantizedChainPlan.Shapes"/>): <see cref="TeamWork"/>, and the shared
+    /// convolutions at least twice the work of the layers that run whole.
     /// </summary>
-    private static Shape[]? TeamShapes(IReadOnlyList<Layer> layers, int start, int end, Shape input)
+    private static bool TeamPays(IReadOnlyList<Layer> layers, int start, int end, Shape[] shapes)
     {
-        int batch = input[0];
-        var shapes = new Shape[end - start + 2];
-        shapes[0] = input;
+        int batch = shapes[0][0];
         long shared = 0, whole = 0;
         for (int i = start; i <= end; i++)
         {
-            var before = shapes[i - start];
-            var after = layers[i].ComputeOutputShape(before.WithoutBatch()).WithBatch(batch);
-            shapes[i - start + 1] = after;
+            Shape before = shapes[i - start], after = shapes[i - start + 1];
             // A convolution is shared when its images are (batch ≥ threads) or when each image is cut (a pool follows).
             if (layers[i] is QuantizedConv2D conv && (batch >= WorkerPool.Shared.ThreadCount || (i < end && layers[i + 1] is MaxPooling2D)))
                 shared += after.Size * (long)conv.KernelSize.H * conv.KernelSize.W * before[-1];
@@ -246,7 +248,7 @@ internal static unsafe class QuantizedChain
             else if (layers[i] is QuantizedDense or QuantizedConv1D)
                 whole += after.Size * (long)before[-1] * (layers[i] is QuantizedConv1D c1 ? c1.KernelSize : 1);
         }
-        return shared >= TeamWork && shared >= 2 * whole ? shapes : null;
+        return shared >= TeamWork && shared >= 2 * whole;
     }
 
     /// <summary>Input floats to u8, one image per item.</summary>
