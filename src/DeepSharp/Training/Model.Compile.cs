@@ -25,6 +25,9 @@ public partial class Model
             CompileConfig.Read(target, json, Name);
     }
 
+    /// <summary>Whether the model is compiled (Keras's <c>model.compiled</c>): Compile was called, or Load read the file's compile settings.</summary>
+    public bool IsCompiled => _trainer is not null;
+
     /// <summary>The optimizer Compile was given (callbacks change its learning rate through it); null before Compile.</summary>
     public Optimizer? Optimizer => _trainer?.Optimizer;
 

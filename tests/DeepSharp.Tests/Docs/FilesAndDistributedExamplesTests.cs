@@ -75,12 +75,14 @@ public sealed class FilesAndDistributedExamplesTests
         var loaded = Model.Load("classifier.safetensors");          // compiled: Adam(1e-3), the loss, "accuracy", Adam's moments
         var scores = loaded.Evaluate(x, y);                        // {"loss": ..., "accuracy": ...}
         loaded.Fit(x, y, epochs: 2, verbose: 0);                   // trains on: Adam's step count and moments continue
-        var fresh = Model.Load("classifier.safetensors", compile: false);   // uncompiled: Compile chooses anew
+        var fresh = Model.Load("classifier.safetensors", compile: false);   // fresh.IsCompiled is false: Compile chooses anew
 
         Assert.Equal(1e-3f, Assert.IsType<Adam>(loaded.Optimizer).LearningRate);
         Assert.Equal(model.Evaluate(x, y), scores);
         Assert.Equal(4, loaded.Optimizer!.Iterations);             // 24 samples, batch 32: one step per epoch, 2 saved + 2
         Assert.Null(fresh.Optimizer);
+        Assert.False(fresh.IsCompiled);
+        Assert.True(loaded.IsCompiled);
         Assert.Equal(["loss", "accuracy"], scores.Keys);
         Assert.Throws<ArgumentException>(() => model.Save("classifier.keras"));
     }
