@@ -264,12 +264,7 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
         json.WriteStartObject();
         int size = model.OutputSize;
         json.WriteStartArray("outputs"u8);
-        for (int i = 0; i < count; i++)
-        {
-            json.WriteStartArray();
-            foreach (float v in outputs.AsSpan(i * size, size)) json.WriteNumberValue(v);
-            json.WriteEndArray();
-        }
+        WriteRows(json, outputs, count, size);
         json.WriteEndArray();
         if (model.ClassCount > 0)
         {
@@ -282,6 +277,17 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
         return ResponseBuffer.Send(context, buffer, "application/json");
     }
 
+    /// <summary>Each of the <paramref name="count"/> inputs' <paramref name="size"/> outputs as one JSON array, into the array open in <paramref name="json"/>.</summary>
+    private static void WriteRows(Utf8JsonWriter json, float[] outputs, int count, int size)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            json.WriteStartArray();
+            foreach (float v in outputs.AsSpan(i * size, size)) json.WriteNumberValue(v);
+            json.WriteEndArray();
+        }
+    }
+
     /// <summary>TF Serving's answer to "instances": <c>{"predictions": [[...], ...]}</c>, each input's outputs (row-major, as "outputs" holds them).</summary>
     private Task WriteTfServingResponse(HttpContext context, float[] outputs, int count)
     {
@@ -289,12 +295,7 @@ internal sealed class PredictEndpoint(ServedModel model, ServingOptions options,
         json.WriteStartObject();
         int size = model.OutputSize;
         json.WriteStartArray("predictions"u8);
-        for (int i = 0; i < count; i++)
-        {
-            json.WriteStartArray();
-            foreach (float v in outputs.AsSpan(i * size, size)) json.WriteNumberValue(v);
-            json.WriteEndArray();
-        }
+        WriteRows(json, outputs, count, size);
         json.WriteEndArray();
         json.WriteEndObject();
         json.Flush();
