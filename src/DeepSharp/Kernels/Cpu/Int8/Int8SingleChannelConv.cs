@@ -163,7 +163,7 @@ internal static unsafe class Int8SingleChannelConv
             {
                 Vector512<int>.Zero.Store(pooled);
                 if (second == Int8Weights.TileN) Vector512<int>.Zero.Store(pooled + Int8Weights.TileN);
-                else StorePart(Vector512<int>.Zero, pooled + Int8Weights.TileN, second);
+                else Int8LaneStore.FirstLanes(Vector512<int>.Zero, pooled + Int8Weights.TileN, second);
                 continue;
             }
             int* h0 = h + 2 * pw, x0 = x + 2 * pw;
@@ -174,7 +174,7 @@ internal static unsafe class Int8SingleChannelConv
             Vector512.Max(Vector512.Max(p00, p01), Vector512.Max(p10, p11)).Store(pooled);
             var q = Vector512.Max(Vector512.Max(q00, q01), Vector512.Max(q10, q11));
             if (second == Int8Weights.TileN) q.Store(pooled + Int8Weights.TileN);
-            else StorePart(q, pooled + Int8Weights.TileN, second);
+            else Int8LaneStore.FirstLanes(q, pooled + Int8Weights.TileN, second);
         }
     }
 
@@ -194,7 +194,7 @@ internal static unsafe class Int8SingleChannelConv
                 Vector512.Max(Pixel(h0, x0, tableW, a0, a1, a2, a3, a4), Pixel(h0 + 1, x0 + 1, tableW, a0, a1, a2, a3, a4)),
                 Vector512.Max(Pixel(h0 + tableW, x0 + tableW, tableW, a0, a1, a2, a3, a4), Pixel(h0 + tableW + 1, x0 + tableW + 1, tableW, a0, a1, a2, a3, a4)));
             if (count == Int8Weights.TileN) m.Store(pooled);
-            else StorePart(m, pooled, count);
+            else Int8LaneStore.FirstLanes(m, pooled, count);
         }
     }
 
@@ -229,22 +229,4 @@ internal static unsafe class Int8SingleChannelConv
         Avx512BW.MultiplyAddAdjacent(Vector512.Create(h[0]).AsInt16(), a0) + Avx512BW.MultiplyAddAdjacent(Vector512.Create(x[0]).AsInt16(), a1)
         + Avx512BW.MultiplyAddAdjacent(Vector512.Create(h[tableW + 1]).AsInt16(), a2) + Avx512BW.MultiplyAddAdjacent(Vector512.Create(h[2 * tableW]).AsInt16(), a3)
         + Avx512BW.MultiplyAddAdjacent(Vector512.Create(h[2 * tableW + 2]).AsInt16(), a4);
-
-    /// <summary>
-    /// The first <paramref name="count"/> &lt; 16 sums of <paramref name="v"/> at <paramref name="y"/>, by masked
-    /// stores (<c>vpmaskmovd</c>, which never touches the lanes masked off).
-    /// </summary>
-    /// <remarks>
-    /// Inlined and free of calls: a call inside the window loop (every vector register is caller-saved) made
-    /// the JIT keep <see cref="TwoTiles"/>'s ten weight vectors on the stack and reload them each window, as
-    /// int8t found for <c>Int8WindowKernels.Four</c>.
-    /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StorePart(Vector512<int> v, int* y, int count)
-    {
-        var lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
-        var n = Vector256.Create(count);
-        Avx2.MaskStore(y, Vector256.LessThan(lane, n), v.GetLower());
-        Avx2.MaskStore(y + 8, Vector256.LessThan(lane + Vector256.Create(8), n), v.GetUpper());
-    }
 }

@@ -100,12 +100,12 @@ internal static unsafe class Int8Winograd
                         {
                             Int8WinogradKernels.Output(tile + t * Int8Weights.TileN, m.PositionStride, out var y00, out var y01, out var y10, out var y11);
                             int c = t * Int8Weights.TileN, count = Math.Min(Int8Weights.TileN, n - c);
-                            Store(y00, top + c, count);
-                            if (right) Store(y01, top + n + c, count);
+                            Int8LaneStore.FirstLanes(y00, top + c, count);
+                            if (right) Int8LaneStore.FirstLanes(y01, top + n + c, count);
                             if (bottom)
                             {
-                                Store(y10, top + (long)g.OutW * n + c, count);
-                                if (right) Store(y11, top + ((long)g.OutW + 1) * n + c, count);
+                                Int8LaneStore.FirstLanes(y10, top + (long)g.OutW * n + c, count);
+                                if (right) Int8LaneStore.FirstLanes(y11, top + ((long)g.OutW + 1) * n + c, count);
                             }
                         }
                     }
@@ -172,7 +172,7 @@ internal static unsafe class Int8Winograd
                     {
                         Int8WinogradKernels.Output(tile + t * Int8Weights.TileN, m.PositionStride, out var y00, out var y01, out var y10, out var y11);
                         int c = t * Int8Weights.TileN;
-                        Store(Vector512.Max(Vector512.Max(y00, y01), Vector512.Max(y10, y11)), pooled + (long)i * n + c, Math.Min(Int8Weights.TileN, n - c));
+                        Int8LaneStore.FirstLanes(Vector512.Max(Vector512.Max(y00, y01), Vector512.Max(y10, y11)), pooled + (long)i * n + c, Math.Min(Int8Weights.TileN, n - c));
                     }
                 }
                 Int8Epilogue.ToBytes(pooled, tiles, n, output.InputZeroPoint, columnSums, scales, bias, output.Relu, scale, zeroPoint, y + (long)c0 * n);
@@ -184,24 +184,6 @@ internal static unsafe class Int8Winograd
     private static int BlockRows(int tilesW, Int8WinogradWeights uw) =>
         (int)Math.Max(1, ProductBudget / ((long)Int8WinogradWeights.Positions * tilesW * uw.Tiles * Int8Weights.TileN));
 
-    /// <summary>The first <paramref name="count"/> lanes of <paramref name="v"/> at <paramref name="y"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(Vector512<int> v, int* y, int count)
-    {
-        if (count == Int8Weights.TileN)
-        {
-            v.Store(y);
-            return;
-        }
-        StorePart(v, y, count);
-    }
-
-    private static void StorePart(Vector512<int> v, int* y, int count)
-    {
-        int* tmp = stackalloc int[Int8Weights.TileN];
-        v.Store(tmp);
-        for (int j = 0; j < count; j++) y[j] = tmp[j];
-    }
 
     /// <summary>An image's padded frame: its first byte and its width in pixels.</summary>
     private readonly struct Framed(byte* frame, int width)

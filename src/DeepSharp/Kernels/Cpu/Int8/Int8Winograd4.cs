@@ -130,12 +130,12 @@ internal static unsafe class Int8Winograd4
                         {
                             Int8Winograd4Kernels.OutputPooled(tile + k * Int8Weights.TileN, m.PositionStride, right, bottom, out var p00, out var p01, out var p10, out var p11);
                             int c = k * Int8Weights.TileN, count = Math.Min(Int8Weights.TileN, n - c);
-                            Store(p00, top + c, count);
-                            if (right) Store(p01, top + n + c, count);
+                            Int8LaneStore.FirstLanes(p00, top + c, count);
+                            if (right) Int8LaneStore.FirstLanes(p01, top + n + c, count);
                             if (bottom)
                             {
-                                Store(p10, top + (long)poolW * n + c, count);
-                                if (right) Store(p11, top + ((long)poolW + 1) * n + c, count);
+                                Int8LaneStore.FirstLanes(p10, top + (long)poolW * n + c, count);
+                                if (right) Int8LaneStore.FirstLanes(p11, top + ((long)poolW + 1) * n + c, count);
                             }
                         }
                     }
@@ -148,25 +148,6 @@ internal static unsafe class Int8Winograd4
         }
     }
 
-    /// <summary>The first <paramref name="count"/> lanes of <paramref name="v"/> at <paramref name="y"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(Vector512<int> v, int* y, int count)
-    {
-        if (count == Int8Weights.TileN)
-        {
-            v.Store(y);
-            return;
-        }
-        StorePart(v, y, count);
-    }
-
-    /// <summary>Fewer than 16 lanes (the last tile of output channels), through a copy (kept out of <see cref="Store"/> so that it inlines).</summary>
-    private static void StorePart(Vector512<int> v, int* y, int count)
-    {
-        int* tmp = stackalloc int[Int8Weights.TileN];
-        v.Store(tmp);
-        for (int j = 0; j < count; j++) y[j] = tmp[j];
-    }
 
     /// <summary>
     /// Tile rows <paramref name="tr0"/>..<paramref name="tr1"/>−1 (<paramref name="tilesW"/> tiles each; tile row tr's
