@@ -29,20 +29,23 @@ internal static class Int8Workload
         var ds = replies[0].Skip(1).ToList();
         var direct = Stats.Of(ds.Select(r => 1e6 * r.Get("cpu-conv2-direct")).ToList());
         var winograd = Stats.Of(ds.Select(r => 1e6 * r.Get("cpu-conv2-winograd")).ToList());
-        bench.Log($"convnet 13x13x32 -> 64 conv + 2x2 pool, u8, one thread: CPU µs per image: direct VNNI {direct.Median:F2}, integer Winograd {winograd.Median:F2}");
+        bench.Log($"int8 path here: {Kernels.Cpu.Int8.Int8Paths.Best} (windows in place: VNNI quads on Vnni256, int16 pairs through vpmaddwd on MultiplyAdd512)");
+        bench.Log($"convnet 13x13x32 -> 64 conv + 2x2 pool, u8, one thread: CPU µs per image: direct (windows in place) {direct.Median:F2}, integer Winograd {winograd.Median:F2}");
         bench.Table.Add(new ResultRow("(q) int8", "convnet conv 2 + pool, one thread: integer Winograd CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false, [winograd],
             NoRatio: true, Verdict: $"direct/Winograd {direct.Median / winograd.Median:F2}x"));
-        bench.Table.Add(new ResultRow("(q) int8", "convnet conv 2 + pool, one thread: direct VNNI CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false, [direct], NoRatio: true));
+        bench.Table.Add(new ResultRow("(q) int8", $"convnet conv 2 + pool, one thread: direct ({Kernels.Cpu.Int8.Int8Paths.Best}, windows in place) CPU time per image (in the DeepSharp column)", "µs",
+            HigherIsBetter: false, [direct], NoRatio: true));
         var winograd4 = Stats.Of(ds.Select(r => 1e6 * r.Get("cpu-conv2-winograd4")).ToList());
         bench.Log($"convnet conv 2 + pool, one thread: CPU µs per image: integer Winograd F(4x4, 3x3) {winograd4.Median:F2} (F(2x2) {winograd.Median:F2})");
         bench.Table.Add(new ResultRow("(q) int8", "convnet conv 2 + pool, one thread: integer Winograd F(4x4, 3x3) CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false, [winograd4],
             NoRatio: true, Verdict: $"F(2x2)/F(4x4) {winograd.Median / winograd4.Median:F2}x"));
         var conv1Vnni = Stats.Of(ds.Select(r => 1e6 * r.Get("cpu-conv1-vnni")).ToList());
         var conv1Pairs = Stats.Of(ds.Select(r => 1e6 * r.Get("cpu-conv1-pairs")).ToList());
-        bench.Log($"convnet 28x28x1 -> 32 conv + 2x2 pool, u8, one thread: CPU µs per image: VNNI quads in place {conv1Vnni.Median:F2}, vpmaddwd tap pairs {conv1Pairs.Median:F2}");
+        bench.Log($"convnet 28x28x1 -> 32 conv + 2x2 pool, u8, one thread: CPU µs per image: windows in place ({Kernels.Cpu.Int8.Int8Paths.Best}) {conv1Vnni.Median:F2}, vpmaddwd tap pairs {conv1Pairs.Median:F2}");
         bench.Table.Add(new ResultRow("(q) int8", "convnet conv 1 + pool, one thread: vpmaddwd tap pairs CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false, [conv1Pairs],
-            NoRatio: true, Verdict: $"VNNI/pairs {conv1Vnni.Median / conv1Pairs.Median:F2}x"));
-        bench.Table.Add(new ResultRow("(q) int8", "convnet conv 1 + pool, one thread: VNNI quads in place CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false, [conv1Vnni], NoRatio: true));
+            NoRatio: true, Verdict: $"in place/pairs {conv1Vnni.Median / conv1Pairs.Median:F2}x"));
+        bench.Table.Add(new ResultRow("(q) int8", $"convnet conv 1 + pool, one thread: windows in place ({Kernels.Cpu.Int8.Int8Paths.Best}) CPU time per image (in the DeepSharp column)", "µs",
+            HigherIsBetter: false, [conv1Vnni], NoRatio: true));
         foreach (int rows in new[] { 256, 1 })
         {
             var all = Stats.Of(ds.Select(r => 1e6 * r.Get($"cpu-dense-all{rows}")).ToList());
@@ -149,7 +152,8 @@ internal static class Int8Workload
 
     /// <summary>
     /// The convnet's 13×13×32 → 64 convolution with its 2×2 pool, u8 to u8, image by image on this
-    /// thread: process CPU seconds per image of the direct VNNI kernel (windows read in place) and
+    /// thread: process CPU seconds per image of the direct kernel (windows read in place: VNNI quads, or
+    /// int16 pairs through vpmaddwd without VNNI) and
     /// of the integer Winograd F(2×2, 3×3), interleaved over 256 images (NaN where a kernel does not run here).
     /// </summary>
     private static unsafe (double Direct, double Winograd, double Winograd4) ConvnetSecondConv(double min)
@@ -166,7 +170,8 @@ internal static class Int8Workload
         var scales = Enumerable.Range(0, 64).Select(i => 1e-4f * (1 + i % 7)).ToArray();
         var output = new Kernels.Cpu.Int8.Int8Output(0.02f, 3, scales, new float[64], true);
         var y = new byte[images * pool.OutputLength];
-        bool direct = Kernels.Cpu.Int8.Int8ImplicitConv.Applies(g, packed), winograd = Kernels.Cpu.Int8.Int8Winograd.Applies(g, packed);
+        bool vnni = Kernels.Cpu.Int8.Int8ImplicitConv.Applies(g, packed), pairs = Kernels.Cpu.Int8.Int8PairConv.AppliesPooled(g, pool, packed);
+        bool direct = vnni || pairs, winograd = Kernels.Cpu.Int8.Int8Winograd.Applies(g, packed);
         bool winograd4 = Kernels.Cpu.Int8.Int8Winograd4.AppliesPooled(g, pool, packed);
         double directCpu = double.NaN, winogradCpu = double.NaN, winograd4Cpu = double.NaN;
         fixed (byte* pq = q)
@@ -179,7 +184,8 @@ internal static class Int8Workload
                     directCpu = Math.Min(round == 0 ? double.MaxValue : directCpu, Measure(() =>
                     {
                         for (int b = 0; b < images; b++)
-                            Kernels.Cpu.Int8.Int8ImplicitConv.ImagePooled(g, pool, input + b * g.InputLength, packed, output, 0.05f, 0, pooled + b * pool.OutputLength);
+                            if (vnni) Kernels.Cpu.Int8.Int8ImplicitConv.ImagePooled(g, pool, input + b * g.InputLength, packed, output, 0.05f, 0, pooled + b * pool.OutputLength);
+                            else Kernels.Cpu.Int8.Int8PairConv.ImagePooled(g, pool, input + b * g.InputLength, packed, output, 0.05f, 0, pooled + b * pool.OutputLength, 0, pool.OutH);
                     }, min).Cpu / images);
                 if (winograd)
                     winogradCpu = Math.Min(round == 0 ? double.MaxValue : winogradCpu, Measure(() =>
@@ -200,7 +206,8 @@ internal static class Int8Workload
 
     /// <summary>
     /// The convnet's 28×28×1 → 32 convolution with its 2×2 pool, u8 to u8, image by image on this
-    /// thread: process CPU seconds per image of the VNNI kernel reading 4-byte quads in place and
+    /// thread: process CPU seconds per image of the kernel reading windows in place (VNNI quads, or the
+    /// int16 frame's pairs without VNNI) and
     /// of the int16 tap pairs through vpmaddwd (<see cref="Kernels.Cpu.Int8.Int8SingleChannelConv"/>),
     /// interleaved over 256 images (NaN where a kernel does not run here).
     /// </summary>
@@ -218,7 +225,8 @@ internal static class Int8Workload
         var scales = Enumerable.Range(0, 32).Select(i => 1e-4f * (1 + i % 7)).ToArray();
         var output = new Kernels.Cpu.Int8.Int8Output(0.004f, 0, scales, new float[32], true);
         var y = new byte[images * pool.OutputLength];
-        bool vnni = Kernels.Cpu.Int8.Int8ImplicitConv.Applies(g, packed), pairs = Kernels.Cpu.Int8.Int8SingleChannelConv.Applies(g, pool);
+        bool quads = Kernels.Cpu.Int8.Int8ImplicitConv.Applies(g, packed), frame16 = Kernels.Cpu.Int8.Int8PairConv.AppliesPooled(g, pool, packed);
+        bool vnni = quads || frame16, pairs = Kernels.Cpu.Int8.Int8SingleChannelConv.Applies(g, pool);
         double vnniCpu = double.NaN, pairsCpu = double.NaN;
         fixed (byte* pq = q)
         fixed (byte* py = y)
@@ -230,7 +238,8 @@ internal static class Int8Workload
                     vnniCpu = Math.Min(round == 0 ? double.MaxValue : vnniCpu, Measure(() =>
                     {
                         for (int b = 0; b < images; b++)
-                            Kernels.Cpu.Int8.Int8ImplicitConv.ImagePooledInPlace(g, pool, input + b * g.InputLength, packed, output, 0.05f, 0, pooled + b * pool.OutputLength);
+                            if (quads) Kernels.Cpu.Int8.Int8ImplicitConv.ImagePooledInPlace(g, pool, input + b * g.InputLength, packed, output, 0.05f, 0, pooled + b * pool.OutputLength);
+                            else Kernels.Cpu.Int8.Int8PairConv.ImagePooled(g, pool, input + b * g.InputLength, packed, output, 0.05f, 0, pooled + b * pool.OutputLength, 0, pool.OutH);
                     }, min).Cpu / images);
                 if (pairs)
                     pairsCpu = Math.Min(round == 0 ? double.MaxValue : pairsCpu, Measure(() =>

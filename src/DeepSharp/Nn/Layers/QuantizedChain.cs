@@ -114,10 +114,10 @@ internal static unsafe class QuantizedChain
                 var activation = ActivationOf(layer)!;
                 return activation == Activation.Relu || activation == Activation.Linear ? y : activation.Apply(y);
             }
-            else if (layer is QuantizedConv2D conv && (batch >= 2 || Int8Paths.Best == Int8Path.Vnni256) && layers[i + 1] is MaxPooling2D next)
+            else if (layer is QuantizedConv2D conv && layers[i + 1] is MaxPooling2D next && FusesPool(conv, next, shape, outShape, batch))
             {
                 // Convolution and pool image by image, the convolution's bytes pooled while in cache
-                // (on VNNI at batch 1 too: its windows are read in place, one image on one thread anyway).
+                // (at batch 1 too where its windows are read in place: one image on one thread anyway).
                 (var nextScale, zeroPoint) = InputGrid(NextQuantized(layers, i + 1));
                 var (g, w, output) = Prepare(conv, shape);
                 var pooling = PoolGeometry(next, outShape);
@@ -225,6 +225,14 @@ internal static unsafe class QuantizedChain
     /// </summary>
     /// <remarks>Settable for tests (0: every small batch runs as a team); either path gives the same bits.</remarks>
     internal static long TeamWork { get; set; } = 1L << 19;
+
+    /// <summary>Whether a convolution and its pool run as one (<see cref="Int8ConvPool"/>): batches of two or more, or one image whose convolution reads its windows in place.</summary>
+    private static bool FusesPool(QuantizedConv2D conv, MaxPooling2D pool, Shape shape, Shape outShape, int batch)
+    {
+        if (batch >= 2) return true;
+        var (g, w, _) = Prepare(conv, shape);
+        return Int8ConvPool.Splits(g, PoolGeometry(pool, outShape), w);
+    }
 
     /// <summary>
     /// Whether the team pays for the chain with these <paramref name="shapes"/> (before and after each

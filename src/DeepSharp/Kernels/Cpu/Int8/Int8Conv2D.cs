@@ -6,7 +6,8 @@ namespace DeepSharp.Kernels.Cpu.Int8;
 /// padding filled with the zero point, which stands for 0.0), multiplied as u8 × s8 → s32 and
 /// requantized to float NHWC output or to the next layer's u8 grid
 /// (<see cref="Int8Destination"/>); a u8 input skips the quantization. On the VNNI path the
-/// windows are read in place instead, image by image (<see cref="Int8ImplicitConv"/>). Naive twin: <c>Reference.NaiveInt8.Conv2D</c>.
+/// windows are read in place instead, image by image (<see cref="Int8ImplicitConv"/>), and so
+/// they are on 512-bit <c>vpmaddwd</c> from an int16 frame (<see cref="Int8PairConv"/>). Naive twin: <c>Reference.NaiveInt8.Conv2D</c>.
 /// </summary>
 internal static unsafe class Int8Conv2D
 {
@@ -57,7 +58,7 @@ internal static unsafe class Int8Conv2D
         int pixels = g.Batch * g.OutH * g.OutW;
         IParallelBody body;
         int count;
-        if (Int8Winograd.Applies(g, w) || Int8ImplicitConv.Applies(g, w))
+        if (Int8Winograd.Applies(g, w) || Int8ImplicitConv.Applies(g, w) || Int8PairConv.Applies(g, w))
             (body, count) = (new Images(g, q, w, output, y), g.Batch);
         else
             (body, count) = (new Pixels(g, q, w, output, y, pixels), (pixels + Int8Gemm.RowBlock - 1) / Int8Gemm.RowBlock);
@@ -80,7 +81,8 @@ internal static unsafe class Int8Conv2D
         {
             byte* image = q + (long)b * g.InH * g.InW * g.InC;
             if (Int8Winograd.Applies(g, w)) Int8Winograd.Image(g, image, w, output, y, (long)b * g.OutH * g.OutW);
-            else Int8ImplicitConv.Image(g, image, w, output, y, (long)b * g.OutH * g.OutW);
+            else if (Int8ImplicitConv.Applies(g, w)) Int8ImplicitConv.Image(g, image, w, output, y, (long)b * g.OutH * g.OutW);
+            else Int8PairConv.Image(g, image, w, output, y, (long)b * g.OutH * g.OutW, 0, g.OutH);
         }
     }
 

@@ -67,7 +67,8 @@ internal static unsafe class Int8ConvPool
     /// (cut by tiles), or the windows read in place (<see cref="Int8ImplicitConv.ImagePooled"/>).
     /// </summary>
     internal static bool Splits(in Conv2DGeometry conv, in Pool2DGeometry pool, Int8Weights w) =>
-        Int8Winograd.Applies(conv, w) ? Int8Winograd.PoolsTiles(pool) : Int8ImplicitConv.Applies(conv, w);
+        Int8Winograd.Applies(conv, w) ? Int8Winograd.PoolsTiles(pool)
+        : Int8ImplicitConv.Applies(conv, w) || Int8SingleChannelConv.Applies(conv, pool) || Int8PairConv.AppliesPooled(conv, pool, w);
 
     /// <summary>
     /// One image's work (multiply-adds / 4) from which it is cut into parts. Measured on the shared
@@ -110,6 +111,18 @@ internal static unsafe class Int8ConvPool
             if (Int8ImplicitConv.Applies(one, w) && !Int8Winograd.Applies(one, w))
             {
                 Int8ImplicitConv.ImagePooled(one, onePool, input, w, output, scale, zeroPoint, pooled, item % parts, parts);
+                return;
+            }
+            // Without VNNI (Zen 4): one input channel as int16 tap pairs, more as the windows of an int16 frame; cut by pool rows.
+            int ph0 = (int)((long)onePool.OutH * (item % parts) / parts), ph1 = (int)((long)onePool.OutH * (item % parts + 1) / parts);
+            if (Int8SingleChannelConv.Applies(one, onePool))
+            {
+                Int8SingleChannelConv.ImagePooled(one, onePool, input, w, output, scale, zeroPoint, pooled, ph0, ph1);
+                return;
+            }
+            if (Int8PairConv.AppliesPooled(one, onePool, w))
+            {
+                Int8PairConv.ImagePooled(one, onePool, input, w, output, scale, zeroPoint, pooled, ph0, ph1);
                 return;
             }
             byte* image = Int8Scratch.Bytes(Int8Scratch.ConvOutput, one.OutputLength);
