@@ -102,6 +102,62 @@ public static class NormalizationChecks
                     }
     }
 
+    /// <summary>
+    /// Layer norm runs in fixed blocks of rows on the worker pool, each block's column sums (dγ, dβ)
+    /// in its own slot added in block order: 1, 2 and 3 threads give the same bits, within the
+    /// twin's bounds; many blocks (the last partial), rows past the pool's inline threshold.
+    /// </summary>
+    public static void LayerNormIsIdenticalForAnyThreadCount()
+    {
+        int seed = 300;
+        foreach (int cols in new[] { 1, 7, 31, 128, 131, 512 })
+            foreach (bool affine in new[] { true, false })
+            {
+                int rows = 400_000 / cols + 13, n = rows * cols;
+                var x = Check.Random(n, ++seed);
+                var gamma = affine ? Check.Random(cols, ++seed) : [];
+                var beta = affine ? Check.Random(cols, ++seed) : [];
+                var dy = Check.Random(n, ++seed);
+                var dxStart = Check.Random(n, ++seed);
+                var dgStart = Check.Random(cols, ++seed);
+                float[][] Run()
+                {
+                    var y = new float[n]; var m = new float[rows]; var r = new float[rows];
+                    LayerNormKernel.Forward(x, gamma, beta, 1e-5f, y, m, r, rows, cols);
+                    var dx = (float[])dxStart.Clone(); var dg = (float[])dgStart.Clone(); var db = (float[])dgStart.Clone();
+                    LayerNormKernel.Backward(x, m, r, gamma, dy, dx, dg, db, rows, cols);
+                    var dxOnly = (float[])dxStart.Clone();
+                    LayerNormKernel.Backward(x, m, r, gamma, dy, dxOnly, default, default, rows, cols);
+                    var dgOnly = (float[])dgStart.Clone();
+                    LayerNormKernel.Backward(x, m, r, gamma, dy, default, dgOnly, default, rows, cols);
+                    return [y, m, r, dx, dg, db, dxOnly, dgOnly];
+                }
+                var one = ThreadCounts.With(1, Run);
+                string context = $"LayerNorm {rows}x{cols} affine={affine}";
+                foreach (int threads in new[] { 2, 3 })
+                {
+                    var other = ThreadCounts.With(threads, Run);
+                    for (int i = 0; i < one.Length; i++) Check.Equal<float>(one[i], other[i], $"{context}, output {i}, 1 vs {threads} threads");
+                }
+                Check.Equal<float>(one[3], one[6], context + " dx alone vs with the column sums");
+                Check.Equal<float>(one[4], one[7], context + " dgamma alone vs with dx");
+
+                var y1 = new float[n]; var m1 = new float[rows]; var r1 = new float[rows];
+                NaiveLayerNorm.Forward(x, gamma, beta, 1e-5f, y1, m1, r1, rows, cols);
+                Check.Close(m1, one[1], 1e-5f, 1e-5f, context + " mean against the twin");
+                Check.Close(r1, one[2], 1e-4f, 1e-5f, context + " rstd against the twin");
+                Check.Close(y1, one[0], 1e-4f, 1e-4f, context + " forward against the twin");
+                var dx1 = (float[])dxStart.Clone(); var dg1 = (float[])dgStart.Clone(); var db1 = (float[])dgStart.Clone();
+                NaiveLayerNorm.Backward(x, m1, r1, gamma, dy, dx1, dg1, db1, rows, cols);
+                Check.Close(dx1, one[3], 1e-4f, 1e-4f, context + " dx against the twin");
+                if (affine)
+                {
+                    Check.Close(dg1, one[4], 1e-3f, 1e-3f, context + " dgamma against the twin");
+                    Check.Close(db1, one[5], 1e-3f, 1e-3f, context + " dbeta against the twin");
+                }
+            }
+    }
+
     public static void LayerNormMatchesTwin()
     {
         int seed = 100;

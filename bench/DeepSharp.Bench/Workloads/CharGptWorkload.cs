@@ -66,6 +66,22 @@ internal static class CharGptWorkload
         return tokens;
     }
 
+    /// <summary>The layers of DeepSharp's char-GPT, unbuilt, for calling them one by one (bench (p)).</summary>
+    internal sealed record GptLayers(global::DeepSharp.Nn.Layers.Embedding Embedding, PositionEmbedding Position, Add Add,
+        TransformerDecoderBlock[] Blocks, LayerNormalization Norm, Dense Head)
+    {
+        public IEnumerable<global::DeepSharp.Nn.Layer> All => [Embedding, Position, Add, .. Blocks, Norm, Head];
+
+        public static GptLayers Create() => new(new global::DeepSharp.Nn.Layers.Embedding(Vocabulary, Width), new PositionEmbedding(Context), new Add(),
+            Enumerable.Range(0, CharGptWorkload.Blocks).Select(_ => new TransformerDecoderBlock(numHeads: Heads, intermediateDim: 4 * Width)).ToArray(),
+            new LayerNormalization(epsilon: 1e-5f), new Dense(Vocabulary));
+    }
+
+    /// <summary>Bench (g)'s DeepSharp network as separate layers, with its loss, optimizer and batch.</summary>
+    internal static (GptLayers Layers, SparseCategoricalCrossentropy Loss, global::DeepSharp.Optimizers.AdamW Optimizer, DsTensor X, DsTensor Y) BuildDeepSharpLayers() =>
+        (GptLayers.Create(), new SparseCategoricalCrossentropy(fromLogits: true), new global::DeepSharp.Optimizers.AdamW(1e-3f),
+            DsTensor.FromArray(RandomTokens(1), Batch, Context), DsTensor.FromArray(RandomTokens(2), Batch, Context));
+
     private sealed class DeepSharpGpt
     {
         private readonly Model _model;
@@ -76,12 +92,13 @@ internal static class CharGptWorkload
 
         public DeepSharpGpt()
         {
+            var layers = GptLayers.Create();
             var tokens = Model.Input([Context], dtype: DsDType.Int32);
-            var h = new global::DeepSharp.Nn.Layers.Embedding(Vocabulary, Width).Call(tokens);
-            h = new Add().Call(h, new PositionEmbedding(Context).Call(h));
-            for (int i = 0; i < Blocks; i++) h = new TransformerDecoderBlock(numHeads: Heads, intermediateDim: 4 * Width).Call(h);
-            h = new LayerNormalization(epsilon: 1e-5f).Call(h);
-            _model = new Model(tokens, new Dense(Vocabulary).Call(h));
+            var h = layers.Embedding.Call(tokens);
+            h = layers.Add.Call(h, layers.Position.Call(h));
+            foreach (var block in layers.Blocks) h = block.Call(h);
+            h = layers.Norm.Call(h);
+            _model = new Model(tokens, layers.Head.Call(h));
             _parameters = _model.TrainableParameters.ToArray();
         }
 

@@ -25,7 +25,9 @@ internal static class StepProfileWorkload
     public static void Run(BenchContext bench)
     {
         var o = bench.Options;
-        bench.Section($"(p) {o.ProfileModel} step profile, batch {BatchSize}, {Steps} steps after {WarmUp} warm-up, {o.Threads} thread(s)");
+        bench.Section(o.ProfileModel == "chargpt"
+            ? $"(p) chargpt step profile (the model of g), {CharGptStepProfile.Steps} steps after {CharGptStepProfile.WarmUp} warm-up, {o.Threads} thread(s); backward summed per rule"
+            : $"(p) {o.ProfileModel} step profile, batch {BatchSize}, {Steps} steps after {WarmUp} warm-up, {o.Threads} thread(s)");
         var reply = bench.Runner.Workers[0].Call($"profile seed={o.Seed} model={o.ProfileModel}");
         var phases = reply.Keys.Where(k => k.StartsWith("cpu.", StringComparison.Ordinal)).Select(k => k[4..]).ToList();
         double total = phases.Where(p => !p.StartsWith("fit", StringComparison.Ordinal)).Sum(p => reply.Get("cpu." + p));
@@ -37,6 +39,7 @@ internal static class StepProfileWorkload
 
     public static Reply DeepSharp(DeepSharpSide side, Args a)
     {
+        if (a.Text("model") == "chargpt") return CharGptStepProfile.DeepSharp();
         Func<Sequential> build = a.Text("model") == "convnet-aug" ? () => ConvnetAugWorkload.BuildDeepSharp(42) : () => ConvnetAccuracyWorkload.BuildDeepSharp(42);
         var model = build();
         var x = Batch(side.XTrain);
@@ -95,8 +98,11 @@ internal static class StepProfileWorkload
         return batch;
     }
 
-    /// <summary>Wall and process CPU time per named phase, in first-seen order.</summary>
-    private sealed class PhaseTimer : IBackwardTimer
+    /// <summary>
+    /// Wall and process CPU time per named phase, in first-seen order; backward rules by their
+    /// position in backpropagation, or with <paramref name="byRule"/> summed per rule name.
+    /// </summary>
+    internal sealed class PhaseTimer(bool byRule = false) : IBackwardTimer
     {
         private readonly Dictionary<string, (double Cpu, double Wall)> _totals = [];
         private readonly List<string> _order = [];
@@ -119,7 +125,7 @@ internal static class StepProfileWorkload
         }
 
         public void Run(IGradFunction fn, Tensor output, Tensor outputGrad) =>
-            Time($"bwd.{_backwardIndex++}.{fn.Name.Replace(' ', '_')}", () =>
+            Time(byRule ? $"bwd.{fn.Name.Replace(' ', '_')}" : $"bwd.{_backwardIndex++}.{fn.Name.Replace(' ', '_')}", () =>
             {
                 fn.Backward(output, outputGrad);
                 return output;

@@ -42,6 +42,14 @@ public static partial class Ops
                 bool passThrough = (op == BinaryOp.Add || (op == BinaryOp.Subtract && i == 0)) && Input(i).Shape == dy.Shape;
                 if (passThrough)
                 {
+                    // The second input is dy's last reader: an intermediate without a gradient yet takes
+                    // dy's memory as its own (a view, no copy), as Reshape does; nothing reads dy after.
+                    var input = Input(i);
+                    if (i == 1 && input.RequiresGrad && input.Grad is null && !input.IsLeaf && !ReferenceEquals(input, Input(0)))
+                    {
+                        input.Grad = dy.TempView(input.Shape);
+                        continue;
+                    }
                     if (GradForWrite(i, out bool accumulate) is not { } g) continue;
                     if (accumulate) TensorPrimitives.Add(g.Span, dy.Span, g.Span);
                     else dy.Span.CopyTo(g.Span);

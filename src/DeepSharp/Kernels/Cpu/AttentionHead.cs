@@ -86,12 +86,8 @@ internal static unsafe class AttentionHead
             for (int r = 0; r < rows; r++)
             {
                 var row = new Span<float>(ds + (long)r * tk, keys);
-                var pRow = new ReadOnlySpan<float>(p + (long)r * tk, keys);
                 if (drop is not null) TensorPrimitives.Multiply(row, new ReadOnlySpan<float>(drop + (long)r * tk, keys), row);
-                float dot = TensorPrimitives.Dot(row, pRow);
-                TensorPrimitives.Subtract(row, dot, row);
-                TensorPrimitives.Multiply(row, pRow, row);
-                TensorPrimitives.Multiply(row, g.Scale, row);
+                AttentionRows.SoftmaxBackward(ds + (long)r * tk, p + (long)r * tk, g.Scale, keys);
             }
             var dS = Matrix(ds, rows, keys, tk);
             if (a.DQ is not null) // dQ += dS·K
@@ -113,7 +109,7 @@ internal static unsafe class AttentionHead
         row[visible..].Clear();
         var x = row[..visible];
         if (x.IsEmpty) return;
-        TensorPrimitives.Multiply(x, scale, x);
+        fixed (float* px = x) AttentionRows.Scale(px, scale, x.Length);
         if (!mask.IsEmpty)
         {
             bool any = false;
@@ -128,11 +124,7 @@ internal static unsafe class AttentionHead
                 return;
             }
         }
-        float max = TensorPrimitives.Max(x);
-        TensorPrimitives.Subtract(x, max, x);
-        TensorPrimitives.Exp(x, x);
-        float sum = TensorPrimitives.Sum(x);
-        TensorPrimitives.Multiply(x, 1f / sum, x);
+        fixed (float* px = x) AttentionRows.Softmax(px, x.Length);
     }
 
     /// <summary>Debug builds: the head's slices of Q, K, V, the probabilities and the dropout mask lie within their buffers.</summary>
