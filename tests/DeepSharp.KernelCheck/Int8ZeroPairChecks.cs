@@ -17,7 +17,7 @@ public static class Int8ZeroPairChecks
 {
     private static readonly int[] Rows = [0, 1, 2, 3, 4, 5, 6, 7, 13, 63, 64, 65];
     private static readonly int[] Depths = [1, 2, 3, 31, 32, 33, 34, 63, 64, 65, 97, 255, 256, 257, 1000, 5408];
-    private static readonly int[] Channels = [1, 15, 16, 17, 31, 48, 63, 64, 65, 80, 128, 144];
+    private static readonly int[] Channels = [1, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 80, 96, 112, 128, 144];
     private static readonly double[] Densities = [0, 0.05, 0.41, 0.61, 1];
 
     public static void ZeroPairGemmMatchesTwin()

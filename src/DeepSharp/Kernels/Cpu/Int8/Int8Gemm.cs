@@ -54,7 +54,9 @@ internal static unsafe class Int8Gemm
     /// buffer holds <see cref="Slack"/> readable bytes after its last value: the kernel then reads A
     /// in place, 4 bytes at a time past each row's end, where the zero padding of the packed weights
     /// makes whatever it reads count for nothing; there <see cref="Int8GemmZeroQuads"/> skips the
-    /// quads that are zero (u8 after a ReLU) where they are many (the same sums).
+    /// quads that are zero (u8 after a ReLU) where they are many (the same sums). On the 512-bit
+    /// <c>vpmaddwd</c> path A is always read in place, never past a row's K bytes, and only its
+    /// non-zero pairs are multiplied (<see cref="Int8GemmZeroPairs"/>).
     /// </summary>
     public static void MultiplyRows(byte* a, int lda, int rows, Int8Weights w, int* c, int ldc, bool readable = false)
     {

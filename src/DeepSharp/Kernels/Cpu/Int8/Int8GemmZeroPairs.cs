@@ -16,7 +16,7 @@ namespace DeepSharp.Kernels.Cpu.Int8;
 /// The weights stay in <see cref="Int8Weights"/>' MultiplyAdd tile layout: per 16-channel tile, per
 /// pair of k, one 64-byte vector of 16 × 2 int16. Rows go 4 at a time: the pairs non-zero in any of
 /// the 4 are listed with <c>vpcompressd</c> (their offsets in a weight tile and each row's pair as
-/// two int16 in an int32), then 4 tiles (64 channels) at a time take the listed pairs: per pair 4
+/// two int16 in an int32), then 4 tiles (64 channels) at a time take the listed pairs (then 2, then 1): per pair 4
 /// weight loads and 4 broadcasts feed 16 <c>vpmaddwd</c> into 16 independent sums, so the step is
 /// bound by <c>vpmaddwd</c>'s throughput (one 512-bit per cycle on Zen 4), not by loads. The rows
 /// after the last 4 (batch 1) are listed one by one and take 4 tiles per pass. The list also replaces
@@ -52,6 +52,11 @@ internal static unsafe class Int8GemmZeroPairs
                 int t = 0;
                 for (; (t + 4) * Int8Weights.TileN <= n; t += 4)
                     Rows4Tiles4(offsets, v0, v1, v2, v3, count, pb + t * tileBytes, tileBytes, cr + t * Int8Weights.TileN, ldc);
+                if ((t + 2) * Int8Weights.TileN <= n)
+                {
+                    Rows4Tiles2(offsets, v0, v1, v2, v3, count, pb + t * tileBytes, tileBytes, cr + t * Int8Weights.TileN, ldc);
+                    t += 2;
+                }
                 for (; t < tiles; t++)
                     Rows4Tile1(offsets, v0, v1, v2, v3, count, pb + t * tileBytes, cr + t * Int8Weights.TileN, ldc, Math.Min(Int8Weights.TileN, n - t * Int8Weights.TileN));
             }
@@ -139,6 +144,8 @@ internal static unsafe class Int8GemmZeroPairs
     private static Vector512<int> Widen(byte* at) => Avx512BW.ConvertToVector512Int16(Vector256.Load(at)).AsInt32();
 
     /// <summary>Pair <paramref name="p"/> of a row of <paramref name="k"/> bytes as two int16 (the second 0 past K).</summary>
+    /// <remarks>Inlined: a K below 32 (a 3×3 one-channel convolution's K = 9) lists every pair here, 4 per group of rows.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Pair(byte* row, int p, int k) => row[2 * p] | (2 * p + 1 < k ? row[2 * p + 1] << 16 : 0);
 
     private static Vector512<int> Lanes() => Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) * PairBytes;
@@ -187,6 +194,40 @@ internal static unsafe class Int8GemmZeroPairs
         c20.Store(r); c21.Store(r + 16); c22.Store(r + 32); c23.Store(r + 48);
         r += ldc;
         c30.Store(r); c31.Store(r + 16); c32.Store(r + 32); c33.Store(r + 48);
+    }
+
+    /// <summary>
+    /// 4 rows × two adjacent full tiles (32 channels, 8 accumulators) over the listed pairs: the
+    /// convolutions' 32-channel layers (and the 2 tiles after the last 4) load each broadcast once
+    /// for 2 tiles instead of once per tile.
+    /// </summary>
+    private static void Rows4Tiles2(int* offsets, int* v0, int* v1, int* v2, int* v3, int count, byte* b, long tileBytes, int* c, int ldc)
+    {
+        Vector512<int> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector512<int> c20 = default, c21 = default, c30 = default, c31 = default;
+        byte* b1 = b + tileBytes;
+        for (int i = 0; i < count; i++)
+        {
+            nint o = offsets[i];
+            var w0 = Vector512.Load((short*)(b + o));
+            var w1 = Vector512.Load((short*)(b1 + o));
+            var x = Vector512.Create(v0[i]).AsInt16();
+            c00 += Avx512BW.MultiplyAddAdjacent(x, w0);
+            c01 += Avx512BW.MultiplyAddAdjacent(x, w1);
+            x = Vector512.Create(v1[i]).AsInt16();
+            c10 += Avx512BW.MultiplyAddAdjacent(x, w0);
+            c11 += Avx512BW.MultiplyAddAdjacent(x, w1);
+            x = Vector512.Create(v2[i]).AsInt16();
+            c20 += Avx512BW.MultiplyAddAdjacent(x, w0);
+            c21 += Avx512BW.MultiplyAddAdjacent(x, w1);
+            x = Vector512.Create(v3[i]).AsInt16();
+            c30 += Avx512BW.MultiplyAddAdjacent(x, w0);
+            c31 += Avx512BW.MultiplyAddAdjacent(x, w1);
+        }
+        c00.Store(c); c01.Store(c + 16);
+        c10.Store(c + ldc); c11.Store(c + ldc + 16);
+        c20.Store(c + 2 * ldc); c21.Store(c + 2 * ldc + 16);
+        c30.Store(c + 3 * ldc); c31.Store(c + 3 * ldc + 16);
     }
 
     /// <summary>4 rows × one tile over the listed pairs; the first <paramref name="cols"/> channels stored.</summary>
