@@ -1,3 +1,6 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace DeepSharp.Kernels.Cpu.Int8;
 
 /// <summary>
@@ -51,7 +54,9 @@ internal static unsafe class Int8Gemm
     /// buffer holds <see cref="Slack"/> readable bytes after its last value: the kernel then reads A
     /// in place, 4 bytes at a time past each row's end, where the zero padding of the packed weights
     /// makes whatever it reads count for nothing; there <see cref="Int8GemmZeroQuads"/> skips the
-    /// quads that are zero (u8 after a ReLU) where they are many (the same sums).
+    /// quads that are zero (u8 after a ReLU) where they are many (the same sums). On the 512-bit
+    /// <c>vpmaddwd</c> path A is always read in place, never past a row's K bytes, and only its
+    /// non-zero pairs are multiplied (<see cref="Int8GemmZeroPairs"/>).
     /// </summary>
     public static void MultiplyRows(byte* a, int lda, int rows, Int8Weights w, int* c, int ldc, bool readable = false)
     {
@@ -67,8 +72,11 @@ internal static unsafe class Int8Gemm
             case Int8Path.Vnni256:
                 Vnni(a, lda, rows, w, c, ldc);
                 break;
-            case Int8Path.MultiplyAdd256 or Int8Path.MultiplyAdd512:
-                MultiplyAdd(a, lda, rows, w, c, ldc);
+            case Int8Path.MultiplyAdd512 when Int8GemmZeroPairs.Applies(w):
+                Int8GemmZeroPairs.MultiplyRows(a, lda, rows, w, c, ldc);
+                break;
+            case Int8Path.MultiplyAdd256:
+                MultiplyAdd256(a, lda, rows, w, c, ldc);
                 break;
             default:
                 Scalar(a, lda, rows, w, c, ldc);
@@ -158,18 +166,13 @@ internal static unsafe class Int8Gemm
         }
     }
 
-    private static void MultiplyAdd(byte* a, int lda, int rows, Int8Weights w, int* c, int ldc)
+    /// <summary>The AVX2 <c>vpmaddwd</c> path: A widened to int16 (16 bytes per <c>vpmovzxbw</c>) into this thread's scratch, then 4 rows × one tile at a time.</summary>
+    private static void MultiplyAdd256(byte* a, int lda, int rows, Int8Weights w, int* c, int ldc)
     {
         int pairs = w.Pairs, stride = pairs * 2, k = w.K;
         short* packed = Int8Scratch.Shorts(Int8Scratch.PackedA, (long)rows * stride);
         for (int r = 0; r < rows; r++)
-        {
-            short* dst = packed + (long)r * stride;
-            byte* src = a + (long)r * lda;
-            for (int i = 0; i < k; i++) dst[i] = src[i];
-            for (int i = k; i < stride; i++) dst[i] = 0;
-        }
-        bool wide = w.Path == Int8Path.MultiplyAdd512;
+            Widen(a + (long)r * lda, k, packed + (long)r * stride, stride);
         fixed (short* pw = w.Shorts)
         {
             for (int t = 0; t < w.Tiles; t++)
@@ -179,17 +182,22 @@ internal static unsafe class Int8Gemm
                 int* ct = c + t * Int8Weights.TileN;
                 int r = 0;
                 for (; r + 4 <= rows; r += 4)
-                {
-                    if (wide) Int8MicroKernels.MultiplyAdd512x4(packed + (long)r * stride, stride, tile, pairs, ct + (long)r * ldc, ldc, cols);
-                    else Int8MicroKernels.MultiplyAdd256x4(packed + (long)r * stride, stride, tile, pairs, ct + (long)r * ldc, ldc, cols);
-                }
+                    Int8MicroKernels.MultiplyAdd256x4(packed + (long)r * stride, stride, tile, pairs, ct + (long)r * ldc, ldc, cols);
                 for (; r < rows; r++)
-                {
-                    if (wide) Int8MicroKernels.MultiplyAdd512x1(packed + (long)r * stride, tile, pairs, ct + (long)r * ldc, cols);
-                    else Int8MicroKernels.MultiplyAdd256x1(packed + (long)r * stride, tile, pairs, ct + (long)r * ldc, cols);
-                }
+                    Int8MicroKernels.MultiplyAdd256x1(packed + (long)r * stride, tile, pairs, ct + (long)r * ldc, cols);
             }
         }
+    }
+
+    /// <summary>k u8 values as int16 at <paramref name="dst"/>, zero up to <paramref name="length"/>.</summary>
+    internal static void Widen(byte* src, int k, short* dst, int length)
+    {
+        int i = 0;
+        if (Avx2.IsSupported)
+            for (; i + 16 <= k; i += 16)
+                Avx2.ConvertToVector256Int16(Vector128.Load(src + i)).Store(dst + i);
+        for (; i < k; i++) dst[i] = src[i];
+        for (; i < length; i++) dst[i] = 0;
     }
 
     private static void Scalar(byte* a, int lda, int rows, Int8Weights w, int* c, int ldc)

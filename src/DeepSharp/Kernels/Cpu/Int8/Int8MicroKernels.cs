@@ -129,35 +129,7 @@ internal static unsafe class Int8MicroKernels
         c4.Store(c + 32); c5.Store(c + 40); c6.Store(c + 48); c7.Store(c + 56);
     }
 
-    /// <summary>vpmaddwd on 512 bits: a rows are int16 with a stride of 2·pairs; b is one tile, 32 int16 per pair.</summary>
-    public static void MultiplyAdd512x4(short* a, int lda, short* b, int pairs, int* c, int ldc, int cols)
-    {
-        Vector512<int> c0 = default, c1 = default, c2 = default, c3 = default;
-        short* a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda;
-        for (int p = 0; p < pairs; p++, b += 32)
-        {
-            var w = Vector512.Load(b);
-            c0 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(Unsafe.ReadUnaligned<int>(a + 2 * p)).AsInt16(), w);
-            c1 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(Unsafe.ReadUnaligned<int>(a1 + 2 * p)).AsInt16(), w);
-            c2 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(Unsafe.ReadUnaligned<int>(a2 + 2 * p)).AsInt16(), w);
-            c3 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(Unsafe.ReadUnaligned<int>(a3 + 2 * p)).AsInt16(), w);
-        }
-        Store(c0, c, cols);
-        Store(c1, c + ldc, cols);
-        Store(c2, c + 2 * ldc, cols);
-        Store(c3, c + 3 * ldc, cols);
-    }
-
-    /// <summary>One row of <see cref="MultiplyAdd512x4"/>.</summary>
-    public static void MultiplyAdd512x1(short* a, short* b, int pairs, int* c, int cols)
-    {
-        Vector512<int> c0 = default;
-        for (int p = 0; p < pairs; p++, b += 32)
-            c0 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(Unsafe.ReadUnaligned<int>(a + 2 * p)).AsInt16(), Vector512.Load(b));
-        Store(c0, c, cols);
-    }
-
-    /// <summary>vpmaddwd on 256 bits, same layout as <see cref="MultiplyAdd512x4"/>.</summary>
+    /// <summary>vpmaddwd on 256 bits: a rows are int16 with a stride of 2·pairs; b is one tile, 32 int16 per pair.</summary>
     public static void MultiplyAdd256x4(short* a, int lda, short* b, int pairs, int* c, int ldc, int cols)
     {
         Vector256<int> c00 = default, c01 = default, c10 = default, c11 = default;
@@ -210,18 +182,6 @@ internal static unsafe class Int8MicroKernels
         int* tmp = stackalloc int[Int8Weights.TileN];
         lo.Store(tmp);
         hi.Store(tmp + 8);
-        for (int j = 0; j < cols; j++) c[j] = tmp[j];
-    }
-
-    private static void Store(Vector512<int> v, int* c, int cols)
-    {
-        if (cols == Int8Weights.TileN)
-        {
-            v.Store(c);
-            return;
-        }
-        int* tmp = stackalloc int[Int8Weights.TileN];
-        v.Store(tmp);
         for (int j = 0; j < cols; j++) c[j] = tmp[j];
     }
 }
