@@ -193,6 +193,7 @@ static void Wall(int threads, string shapes, string set)
     (string Name, Action Set)[] variants = set switch
     {
         "base" => [("as built", () => { })],
+        "prefetch" => [("A not prefetched", () => GemmBlocking.PrefetchNextA = false), ("next A panel prefetched", () => GemmBlocking.PrefetchNextA = true)],
         "shared" => [("regions pack B", () => GemmBlocking.SharedBEnabled = false), ("B packed once", () => GemmBlocking.SharedBEnabled = true)],
         _ => throw new ArgumentException($"unknown variant set {set}"),
     };
