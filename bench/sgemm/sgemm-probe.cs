@@ -11,7 +11,10 @@
 //        a transposed A packed against read in place (GemmBlocking.TransposedAInPlace, which applies
 //        up to 128 columns of C), alternated the same way; +P pads A's rows by P floats (lda = m + P)
 //   dotnet run -c Release sgemm-probe.cs -- transa-shared 2 784x128x128a   packed/in place × regions/B once
-// Every figure is GFLOP/s per second of process CPU time (least disturbed on a shared machine),
+//   dotnet run -c Release sgemm-probe.cs -- wall 2 256,512,25088x128x128b [base|prefetch|shared]
+//        wall-clock GFLOP/s on the pool against its own FMA peak, variants alternated round by round
+//        after a 1.5 s warm-up; for a quiet machine or a run under `chrt -r 1`
+// Every other figure is GFLOP/s per second of process CPU time (least disturbed on a shared machine),
 // best of 5 rounds, against the FMA loop's peak on one thread measured the same way; `gemm`
 // also prints wall-clock GFLOP/s (meaningful on a quiet machine only). The assembly is named
 // DeepSharp.Bench to see the kernels, which are internal (InternalsVisibleTo).

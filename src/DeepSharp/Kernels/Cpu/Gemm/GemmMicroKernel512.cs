@@ -12,7 +12,7 @@ namespace DeepSharp.Kernels.Cpu;
 /// accumulators on the stack inside the k loop (a store and a reload per step each), which ran
 /// 512³ on two threads at 35–45 % of the peak on Zen 4 (perf; the same code at 85–96 % in other
 /// compilations). Compiled on its own, each loop holds all 16 in registers; a call per tile
-/// (≥ 100 cycles of work even at kc = 8, ~4,000 at kc = 256) costs nothing measurable.
+/// (~4,000 cycles of work at kc = 256) measured within the noise even for K = 10–32 products.
 /// </remarks>
 internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
 {
