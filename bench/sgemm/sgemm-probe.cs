@@ -11,7 +11,10 @@
 //        a transposed A packed against read in place (GemmBlocking.TransposedAInPlace, which applies
 //        up to 128 columns of C), alternated the same way; +P pads A's rows by P floats (lda = m + P)
 //   dotnet run -c Release sgemm-probe.cs -- transa-shared 2 784x128x128a   packed/in place × regions/B once
-// Every figure is GFLOP/s per second of process CPU time (least disturbed on a shared machine),
+//   dotnet run -c Release sgemm-probe.cs -- wall 2 256,512,25088x128x128b [base|prefetch|shared]
+//        wall-clock GFLOP/s on the pool against its own FMA peak, variants alternated round by round
+//        after a 1.5 s warm-up; for a quiet machine or a run under `chrt -r 1`
+// Every other figure is GFLOP/s per second of process CPU time (least disturbed on a shared machine),
 // best of 5 rounds, against the FMA loop's peak on one thread measured the same way; `gemm`
 // also prints wall-clock GFLOP/s (meaningful on a quiet machine only). The assembly is named
 // DeepSharp.Bench to see the kernels, which are internal (InternalsVisibleTo).
@@ -47,6 +50,9 @@ switch (mode)
             ("packed, B once", () => { GemmBlocking.TransposedAInPlace = false; GemmBlocking.SharedBEnabled = true; }),
             ("in place, regions", () => { GemmBlocking.TransposedAInPlace = true; GemmBlocking.SharedBEnabled = false; }),
             ("in place, B once", () => { GemmBlocking.TransposedAInPlace = true; GemmBlocking.SharedBEnabled = true; }));
+        break;
+    case "wall":
+        Wall(args.Length > 1 ? int.Parse(args[1]) : 2, args.Length > 2 ? args[2] : "256,384,512,1024,2048", args.Length > 3 ? args[3] : "base");
         break;
     default: Console.WriteLine("modes: micro | pack | gemm THREADS SIZES | shared THREADS SHAPES | transa THREADS SHAPES"); return 2;
 }
@@ -180,6 +186,81 @@ static void Alternate(int threads, string shapes, params (string Name, Action Se
     }
 }
 
+// Wall-clock GFLOP/s on THREADS threads against the FMA loop's peak on as many threads (one loop
+// per pool thread, the slowest sets the rate), for a quiet machine or a run under `chrt -r 1`:
+// each shape is warmed up for ~1.5 s (tiered JIT), then the variants of SET alternate round by
+// round (rounds of >= 0.1 s); medians of the rounds, wall and process CPU.
+static void Wall(int threads, string shapes, string set)
+{
+    DeepSharp.Threads.Count = threads;
+    (string Name, Action Set)[] variants = set switch
+    {
+        "base" => [("as built", () => { })],
+        "prefetch" => [("A not prefetched", () => GemmBlocking.PrefetchNextA = false), ("next A panel prefetched", () => GemmBlocking.PrefetchNextA = true)],
+        "shared" => [("regions pack B", () => GemmBlocking.SharedBEnabled = false), ("B packed once", () => GemmBlocking.SharedBEnabled = true)],
+        _ => throw new ArgumentException($"unknown variant set {set}"),
+    };
+    double peak = PoolPeak(threads);
+    Console.WriteLine($"{threads}-thread FMA peak (pool, wall): {peak:F1} GFLOP/s; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+    foreach (string spec in shapes.Split(','))
+    {
+        bool ta = spec.EndsWith('a'), tb = spec.EndsWith('b');
+        int[] d = spec.TrimEnd('a', 'b').Split('x').Select(int.Parse).ToArray();
+        int m = d[0], n = d.Length > 1 ? d[1] : d[0], k = d.Length > 2 ? d[2] : d[0];
+        int lda = ta ? m : k, ldb = tb ? k : n;
+        var rng = new Random(1);
+        float[] x = new float[m * k], y = new float[k * n], z = new float[m * n];
+        for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle() - 0.5f;
+        for (int i = 0; i < y.Length; i++) y[i] = rng.NextSingle() - 0.5f;
+        double flops = 2.0 * m * n * k;
+        long calls = Math.Max(1, (long)(0.1 * peak * 1e9 / flops));
+        var warm = Stopwatch.StartNew();
+        float[] first = [];
+        for (int v = 0; v < variants.Length; v++)
+        {
+            variants[v].Set();
+            Gemm.Multiply(ta, tb, m, n, k, x, lda, y, ldb, z, n, false);
+            if (v == 0) first = (float[])z.Clone();
+            else if (!z.AsSpan().SequenceEqual(first)) throw new InvalidOperationException($"{spec}: variant {variants[v].Name} gives different bits");
+        }
+        while (warm.Elapsed.TotalSeconds < 1.5)
+            foreach (var v in variants) { v.Set(); Gemm.Multiply(ta, tb, m, n, k, x, lda, y, ldb, z, n, false); }
+        var wall = variants.Select(_ => new List<double>()).ToArray();
+        var cpu = variants.Select(_ => new List<double>()).ToArray();
+        for (int round = 0; round < 15; round++)
+            for (int v = 0; v < variants.Length; v++)
+            {
+                variants[v].Set();
+                double c0 = CpuSeconds();
+                var clock = Stopwatch.StartNew();
+                for (long i = 0; i < calls; i++) Gemm.Multiply(ta, tb, m, n, k, x, lda, y, ldb, z, n, false);
+                wall[v].Add(clock.Elapsed.TotalSeconds / calls);
+                cpu[v].Add((CpuSeconds() - c0) / calls);
+            }
+        static double Median(List<double> v) => v.Order().ElementAt(v.Count / 2);
+        var line = new System.Text.StringBuilder($"{spec,-14}");
+        for (int v = 0; v < variants.Length; v++)
+        {
+            double w = Median(wall[v]), c = Median(cpu[v]);
+            line.Append($" | {variants[v].Name}: {flops / w / 1e9,6:F1} GFLOP/s {100 * flops / w / 1e9 / peak,3:F0} % (best {100 * flops / wall[v].Min() / 1e9 / peak:F0} %), cpu/wall {c / w:F2}");
+            if (v > 0) line.Append($", wall ×{w / Median(wall[0]):F3}");
+        }
+        Console.WriteLine(line);
+    }
+}
+
+static double PoolPeak(int threads)
+{
+    var body = new PeakBody(threads);
+    double best = 0;
+    for (int round = 0; round < 7; round++)
+    {
+        WorkerPool.Shared.For(threads, body);
+        best = Math.Max(best, threads * 5_000_000.0 * 12 * 32 / body.Seconds.Max() / 1e9);
+    }
+    return best;
+}
+
 static unsafe float* Alloc(long floats) => (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
 
 [MethodImpl(MethodImplOptions.NoInlining)]
@@ -196,4 +277,33 @@ static float Loop512(long iterations)
         a9 = Vector512.FusedMultiplyAdd(a9, m, c); a10 = Vector512.FusedMultiplyAdd(a10, m, c); a11 = Vector512.FusedMultiplyAdd(a11, m, c);
     }
     return Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
+}
+
+sealed class PeakBody(int threads) : IParallelBody
+{
+    public readonly double[] Seconds = new double[threads];
+    public float Sink;
+
+    public void Execute(int index)
+    {
+        var clock = Stopwatch.StartNew();
+        Sink += Loop512(5_000_000);
+        Seconds[index] = clock.Elapsed.TotalSeconds;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static float Loop512(long iterations)
+    {
+        var m = Vector512.Create(0.9999f);
+        var c = Vector512.Create(1e-4f);
+        Vector512<float> a0 = Vector512.Create(0.1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+        for (long i = 0; i < iterations; i++)
+        {
+            a0 = Vector512.FusedMultiplyAdd(a0, m, c); a1 = Vector512.FusedMultiplyAdd(a1, m, c); a2 = Vector512.FusedMultiplyAdd(a2, m, c);
+            a3 = Vector512.FusedMultiplyAdd(a3, m, c); a4 = Vector512.FusedMultiplyAdd(a4, m, c); a5 = Vector512.FusedMultiplyAdd(a5, m, c);
+            a6 = Vector512.FusedMultiplyAdd(a6, m, c); a7 = Vector512.FusedMultiplyAdd(a7, m, c); a8 = Vector512.FusedMultiplyAdd(a8, m, c);
+            a9 = Vector512.FusedMultiplyAdd(a9, m, c); a10 = Vector512.FusedMultiplyAdd(a10, m, c); a11 = Vector512.FusedMultiplyAdd(a11, m, c);
+        }
+        return Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
+    }
 }

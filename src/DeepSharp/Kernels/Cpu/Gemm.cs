@@ -26,7 +26,11 @@ namespace DeepSharp.Kernels.Cpu;
 // panel in L1 serves many tiles and an in-place one is re-read from L2 by each.
 // Packing a wide B (512-bit kernel, 32-float panels, not transposed) goes through B in bands of
 // 8 rows (contiguous row streams) instead of panel by panel down all KC rows; the 512-bit kernel
-// prefetches its C tile before the k loop (C is out of L2 from 1024² on).
+// prefetches its C tile before the k loop (C is out of L2 from 1024² on). Tall products that read
+// an in-place A once from memory (A > L2, k block ≥ 128, ≤ 8 tiles per row panel: a 1×1
+// convolution's 25,088×128×128) prefetch the next A row panel during the current one's tiles.
+// The micro-kernels are never inlined (see GemmMicroKernel512's remarks: inlined into the large
+// driver methods, some compilations kept accumulators on the stack inside the k loop).
 // Micro-kernels (chosen at run time): Vector512 8×32 (16 zmm accumulators), Vector256+FMA 6×16
 // (12 ymm), Vector128 6×8, scalar 4×4.
 // Threads: C is cut into a grid of regions (about two per thread, shaped by a small cost model:

@@ -53,6 +53,27 @@ internal static unsafe class GemmBlocking
     /// </summary>
     public static bool TransposedAInPlace { get; set; } = true;
 
+    /// <summary>
+    /// Whether the macro-kernel asks for the next in-place A row panel during the current one's tiles
+    /// (<see cref="GemmDriver{TKernel}"/>); the probes turn it off to compare both in one process.
+    /// </summary>
+    public static bool PrefetchNextA { get; set; } = true;
+
+    /// <summary>
+    /// The most tiles per row panel (C block columns / Nr) for which the next A panel is prefetched.
+    /// Measured on Zen 4 (2026-12-06, under chrt): tall, narrow products that read A once from memory
+    /// (a 1×1 convolution's 25,088×128×128, 4 tiles per panel) 12–15 % faster with the prefetch;
+    /// square ones (16 tiles per panel) −3 to +2 %, as on Zen 5 before; A within L2 (784×128×128)
+    /// 4–7 % slower, and short rows (12,544×64×32) 4–5 % slower, hence the other two conditions.
+    /// </summary>
+    public const int PrefetchNextAMaxTiles = 8;
+
+    /// <summary>The shortest k block (floats per A row) for which the next A panel is prefetched.</summary>
+    public const int PrefetchNextAMinDepth = 128;
+
+    /// <summary>L2 per core assumed by the blocking (1 MB on Zen 4 and Zen 5).</summary>
+    public const long L2Bytes = 1L << 20;
+
     /// <summary>The widest C (columns) for which a transposed A is read in place rather than packed.</summary>
     public const int TransposedAInPlaceMaxN = 128;
 

@@ -129,7 +129,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
                     int mcur = Math.Min(mc, r1 - ic);
                     float* inPlaceA = PrepareA(args, pc, kc, ic, mcur, buffers.A);
                     KernelBounds.Range(ic * args.Ldc + jc, (mcur - 1) * args.Ldc + ncur, args.LengthC);
-                    MacroKernel(mcur, ncur, kc, buffers.A, inPlaceA, args.Lda, args.TransA, buffers.B, buffers.Tile, args.C + ic * args.Ldc + jc, args.Ldc, accumulate);
+                    MacroKernel(mcur, ncur, kc, buffers.A, inPlaceA, args.Lda, args.TransA, PrefetchesA(args, kc, ncur), buffers.B, buffers.Tile, args.C + ic * args.Ldc + jc, args.Ldc, accumulate);
                 }
             }
         }
@@ -160,7 +160,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
                     int mcur = Math.Min(mc, r1 - ic);
                     float* inPlaceA = PrepareA(args, pc, kc, ic, mcur, buffers.A);
                     KernelBounds.Range(ic * args.Ldc + jc, (mcur - 1) * args.Ldc + ncur, args.LengthC);
-                    MacroKernel(mcur, ncur, kc, buffers.A, inPlaceA, args.Lda, args.TransA, b, buffers.Tile, args.C + ic * args.Ldc + jc, args.Ldc, accumulate);
+                    MacroKernel(mcur, ncur, kc, buffers.A, inPlaceA, args.Lda, args.TransA, PrefetchesA(args, kc, ncur), b, buffers.Tile, args.C + ic * args.Ldc + jc, args.Ldc, accumulate);
                 }
             }
         }
@@ -292,21 +292,56 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
         }
     }
 
+    /// <summary>
+    /// Whether the macro-kernel prefetches the next in-place A row panel: A not transposed and read
+    /// in place, larger than L2 (so it comes from memory, once), rows of at least
+    /// <see cref="GemmBlocking.PrefetchNextAMinDepth"/> floats (long streams), and few tiles per
+    /// panel (a cold panel's wait shared by few tiles). See <see cref="GemmBlocking.PrefetchNextA"/>.
+    /// </summary>
+    private static bool PrefetchesA(in GemmArgs args, int kc, int nc) =>
+        GemmBlocking.PrefetchNextA && !args.TransA && InPlaceA(args) && kc >= GemmBlocking.PrefetchNextAMinDepth
+        && (nc + TKernel.Nr - 1) / TKernel.Nr <= GemmBlocking.PrefetchNextAMaxTiles
+        && (long)args.M * args.K * sizeof(float) > GemmBlocking.L2Bytes;
+
+    /// <summary>
+    /// Asks for lines <paramref name="first"/>..<paramref name="end"/> of an in-place A row panel
+    /// (Mr rows of <paramref name="kc"/> floats, <paramref name="lda"/> apart; line l is row
+    /// l / linesPerRow): the next panel's first tile then finds its rows in cache instead of waiting
+    /// on Mr memory streams at once (tall products whose A is read once, from memory).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchPanelShare(float* panel, nint lda, int kc, int first, int end)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
+        int linesPerRow = (kc + 15) / 16;
+        for (int l = first; l < end; l++)
+        {
+            int row = l / linesPerRow, col = l - row * linesPerRow;
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(panel + row * lda + col * 16);
+        }
+    }
+
     /// <summary>C block (mc×nc) (+)= packed A block · packed B panel, one register tile at a time.</summary>
-    private static void MacroKernel(int mc, int nc, int kc, float* packedA, float* inPlaceA, nint lda, bool transA, float* packedB, float* tile, float* c, nint ldc, bool accumulate)
+    private static void MacroKernel(int mc, int nc, int kc, float* packedA, float* inPlaceA, nint lda, bool transA, bool prefetchA, float* packedB, float* tile, float* c, nint ldc, bool accumulate)
     {
         nint panelStep = transA ? TKernel.Mr : TKernel.Mr * lda;
         int mr = TKernel.Mr, nr = TKernel.Nr;
+        // The next row panel's lines are asked for during this panel's tiles, a share before each
+        // tile (see PrefetchesA and PrefetchPanelShare).
+        int tiles = (nc + nr - 1) / nr, panelLines = mr * ((kc + 15) / 16), share = (panelLines + tiles - 1) / tiles;
+        prefetchA &= inPlaceA is not null;
         for (int ir = 0; ir < mc; ir += mr)
         {
             float* a = inPlaceA is null ? packedA + ir * kc : packedA; // in place: only the last, partial panel is packed
             float* direct = inPlaceA is null || mc - ir < mr ? null : inPlaceA + ir / mr * panelStep;
+            float* nextA = prefetchA && mc - ir >= 2 * mr ? direct + panelStep : null;
             int rows = Math.Min(mr, mc - ir);
-            for (int jr = 0; jr < nc; jr += nr)
+            for (int jr = 0, t = 0; jr < nc; jr += nr, t++)
             {
                 float* b = packedB + jr * kc;
                 float* ct = c + ir * ldc + jr;
                 int cols = Math.Min(nr, nc - jr);
+                if (nextA is not null) PrefetchPanelShare(nextA, lda, kc, t * share, Math.Min(panelLines, (t + 1) * share));
                 if (rows == mr && cols == nr)
                 {
                     Tile(kc, a, direct, lda, transA, b, ct, ldc, accumulate);

@@ -9,6 +9,7 @@ internal readonly unsafe struct GemmMicroKernel128 : IGemmMicroKernel
     public static int Mr => 6;
     public static int Nr => 8;
 
+    [MethodImpl(MethodImplOptions.NoInlining)] // own compilation: accumulators in registers (see GemmMicroKernel512)
     public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
     {
         Vector128<float> c00 = default, c01 = default;

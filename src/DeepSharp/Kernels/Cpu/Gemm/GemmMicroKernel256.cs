@@ -10,6 +10,7 @@ internal readonly unsafe struct GemmMicroKernel256 : IGemmMicroKernel
     public static int Mr => 6;
     public static int Nr => 16;
 
+    [MethodImpl(MethodImplOptions.NoInlining)] // own compilation: accumulators in registers (see GemmMicroKernel512)
     public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
     {
         Vector256<float> c00 = default, c01 = default;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace DeepSharp.Kernels.Cpu;
 
 /// <summary>Scalar micro-kernel for CPUs (or runs) without SIMD: a 4×4 tile in 16 locals.</summary>
@@ -6,6 +8,7 @@ internal readonly unsafe struct GemmMicroKernelScalar : IGemmMicroKernel
     public static int Mr => 4;
     public static int Nr => 4;
 
+    [MethodImpl(MethodImplOptions.NoInlining)] // own compilation: accumulators in registers (see GemmMicroKernel512)
     public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
     {
         float c00 = 0, c01 = 0, c02 = 0, c03 = 0;
