@@ -34,7 +34,7 @@ namespace DeepSharp.Kernels.Cpu;
 /// product and cell fused per slice of units and the slices spread over <see cref="WorkerPool.Shared"/>.
 /// Holds U (forward) or Uᵀ (backward) packed for the sequence; dispose it when the sequence is done.
 /// </summary>
-internal sealed unsafe class LstmSteps : IParallelBody, IStepSliceBody, IDisposable
+internal sealed unsafe partial class LstmSteps : IParallelBody, IStepSliceBody, IDisposable
 {
     /// <summary>Granularity of the split over units.</summary>
     public const int SliceUnits = 32;
@@ -75,6 +75,7 @@ internal sealed unsafe class LstmSteps : IParallelBody, IStepSliceBody, IDisposa
         _activation = activation;
         _recurrentActivation = recurrentActivation;
         _tasks = units % SliceUnits == 0 ? Math.Max(1, Math.Min(threads, units / SliceUnits)) : 1;
+        _rowGroups = RowGroupCount(batch, threads);
         if (backward) _packedTransposed = GemmPackedB.Pack(true, 4 * units, units, recurrentKernel, 4 * units);
         else _packed = GemmPackedB.Pack(false, units, 4 * units, recurrentKernel, 4 * units);
     }
@@ -194,7 +195,7 @@ internal sealed unsafe class LstmSteps : IParallelBody, IStepSliceBody, IDisposa
             _c = pc;
             _h = ph;
             _backward = false;
-            try { _team.Run(time, _tasks, this); }
+            try { RunSequence(time); }
             finally { Clear(); }
         }
     }
@@ -266,7 +267,7 @@ internal sealed unsafe class LstmSteps : IParallelBody, IStepSliceBody, IDisposa
             _dc = pdc;
             _dGates = pdg;
             _backward = true;
-            try { _team.Run(time, _tasks, this); }
+            try { RunSequence(time); }
             finally { Clear(); }
         }
     }
@@ -274,6 +275,16 @@ internal sealed unsafe class LstmSteps : IParallelBody, IStepSliceBody, IDisposa
     /// <inheritdoc />
     public void Execute(int index)
     {
+        if (_mode == Mode.RowGroups)
+        {
+            RunRowGroup(index);
+            return;
+        }
+        if (_mode == Mode.BiasBlocks)
+        {
+            SumBiasBlock(index);
+            return;
+        }
         var (first, count) = Slice(index);
         if (_backward) BackwardSlice(_dGatesNext, _dy, _gates, _cPrev, _c, _dGates, first, count);
         else ForwardSlice(_hPrev, _cPrev, _gates, _c, _h, null, first, count);
@@ -377,7 +388,11 @@ internal sealed unsafe class LstmSteps : IParallelBody, IStepSliceBody, IDisposa
     }
 
     /// <summary>C[:, c0..c1] (+)= A·B over all rows, B packed: one column region of the GEMM driver.</summary>
-    private void Product(GemmPackedB b, float* a, int lda, float* c, int ldc, long lengthA, long lengthC, int c0, int c1, bool accumulate)
+    private void Product(GemmPackedB b, float* a, int lda, float* c, int ldc, long lengthA, long lengthC, int c0, int c1, bool accumulate) =>
+        Product(b, a, lda, c, ldc, lengthA, lengthC, c0, c1, accumulate, _batch);
+
+    /// <summary>C[:, c0..c1] (+)= A·B over <paramref name="rows"/> rows, B packed.</summary>
+    private static void Product(GemmPackedB b, float* a, int lda, float* c, int ldc, long lengthA, long lengthC, int c0, int c1, bool accumulate, int rows)
     {
         var args = new GemmArgs
         {
@@ -389,17 +404,17 @@ internal sealed unsafe class LstmSteps : IParallelBody, IStepSliceBody, IDisposa
             Lda = lda,
             Ldb = b.PaddedN,
             Ldc = ldc,
-            M = _batch,
+            M = rows,
             N = b.N,
             K = b.K,
             Accumulate = accumulate,
         };
         switch (b.Kind)
         {
-            case GemmKernelKind.Vector512: GemmDriver<GemmMicroKernel512>.RunPackedRegion(args, b, 0, _batch, c0, c1); break;
-            case GemmKernelKind.Vector256: GemmDriver<GemmMicroKernel256>.RunPackedRegion(args, b, 0, _batch, c0, c1); break;
-            case GemmKernelKind.Vector128: GemmDriver<GemmMicroKernel128>.RunPackedRegion(args, b, 0, _batch, c0, c1); break;
-            default: GemmDriver<GemmMicroKernelScalar>.RunPackedRegion(args, b, 0, _batch, c0, c1); break;
+            case GemmKernelKind.Vector512: GemmDriver<GemmMicroKernel512>.RunPackedRegion(args, b, 0, rows, c0, c1); break;
+            case GemmKernelKind.Vector256: GemmDriver<GemmMicroKernel256>.RunPackedRegion(args, b, 0, rows, c0, c1); break;
+            case GemmKernelKind.Vector128: GemmDriver<GemmMicroKernel128>.RunPackedRegion(args, b, 0, rows, c0, c1); break;
+            default: GemmDriver<GemmMicroKernelScalar>.RunPackedRegion(args, b, 0, rows, c0, c1); break;
         }
     }
 
