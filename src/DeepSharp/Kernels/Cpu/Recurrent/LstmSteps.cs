@@ -422,6 +422,7 @@ internal sealed unsafe partial class LstmSteps : IParallelBody, IStepSliceBody, 
     {
         _hPrev = _cPrev = _gates = _c = _h = null;
         _dGatesNext = _dy = _dh = _dc = _dGates = _bias = _biasPartials = null;
+        _inputs = _dInputs = null;
     }
 
     private static void Require(int length, int needed, string name)
@@ -437,5 +438,7 @@ internal sealed unsafe partial class LstmSteps : IParallelBody, IStepSliceBody, 
         _packed = null;
         _packedTransposed?.Dispose();
         _packedTransposed = null;
+        _packedInput?.Dispose();
+        _packedInput = null;
     }
 }
