@@ -11,7 +11,7 @@ public static partial class Ops
     /// kernel (F, 4U) and recurrent kernel (U, 4U) with gate blocks i, f, c, o, bias (4U) or null.
     /// Returns (B, steps, U): the outputs — every step with <see cref="RecurrentArgs.ReturnSequences"/>,
     /// else the last — followed by the final h and c when <see cref="RecurrentArgs.ReturnStates"/>.
-    /// x·W is one GEMM for the whole sequence; each step adds one GEMM h·U over all four gates.
+    /// x·W is one GEMM for the whole sequence (inside the fused steps, per step and row group); each step adds one GEMM h·U over all four gates.
     /// Backward is backpropagation through time with the weight gradients summed by two GEMMs at the end.
     /// </summary>
     internal static Tensor Lstm(Tensor x, Tensor kernel, Tensor recurrentKernel, Tensor? bias, RecurrentArgs args)

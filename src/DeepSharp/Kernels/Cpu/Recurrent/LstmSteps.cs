@@ -28,6 +28,8 @@ namespace DeepSharp.Kernels.Cpu;
 // step, instead of one fork/join of the pool per step. Forward, each slice also adds the bias to its
 // gate columns just before its product, where the rows are in cache anyway, instead of one serial
 // pass over the whole (T, B, 4U) projection: (x·W + b) + h·U, the same sums in the same order.
+// From 16 batch rows on (and on one thread) a sequence is split by batch rows instead, with no
+// barrier at all (LstmSteps.Rows.cs); the unit split above serves smaller batches on several threads.
 
 /// <summary>
 /// Runs the time steps of one LSTM sequence, forward or backward, with each step's recurrent
