@@ -53,11 +53,22 @@ var phases = new (string Name, double Flop, Action Run)[]
         for (int t = 0; t < T; t++)
             s.Forward(hs.Slice(t * B * U, B * U), cs.Slice(t * B * U, B * U), gs.Slice(t * B * G, B * G), cs.Slice((t + 1) * B * U, B * U), hs.Slice((t + 1) * B * U, B * U));
     }),
-    ("fwd 64 steps on one team (ForwardSequence, bias inside)", 2.0 * T * B * U * G, () =>
+    ("fwd 64 steps, ForwardSequence (bias inside)", 2.0 * T * B * U * G, () =>
     {
         gatesPre.CopyTo(gates, 0);
         using var s = new LstmSteps(u, B, U, act, ract, threads, backward: false);
         s.ForwardSequence(T, bias, gates, c, h, zeroStart: false);
+    }),
+    ("fwd 64 steps split by units (StepTeam)", 2.0 * T * B * U * G, () =>
+    {
+        gatesPre.CopyTo(gates, 0);
+        LstmSteps.RowSplitEnabled = false;
+        try
+        {
+            using var s = new LstmSteps(u, B, U, act, ract, threads, backward: false);
+            s.ForwardSequence(T, bias, gates, c, h, zeroStart: false);
+        }
+        finally { LstmSteps.RowSplitEnabled = true; }
     }),
     ("  fwd products only (64 × h·U, packed U)", 2.0 * T * B * U * G, () =>
     {
@@ -91,6 +102,12 @@ var phases = new (string Name, double Flop, Action Run)[]
         for (int t = 0; t < T; t++)
             Gemm.Multiply(false, B, dGates.AsSpan(t * B * G, B * G), G, packedUt, dh, U, accumulate: false);
     }),
+    ("  bwd cells only (64 × LstmCell.Backward)", 0, () =>
+    {
+        for (int t = T - 1; t >= 0; t--)
+            LstmCell.Backward(gates.AsSpan(t * B * G, B * G), c.AsSpan(t * B * U, B * U), c.AsSpan((t + 1) * B * U, B * U), dh, dc, dc,
+                dGates.AsSpan(t * B * G, B * G), B, U, act, ract);
+    }),
     ("  (copy of gates, not in the layer)", 0, () => gatesPre.CopyTo(gates, 0)),
     ("bwd pack Uᵀ", 0, () => { using var s = new LstmSteps(u, B, U, act, ract, threads, backward: true); }),
     ("bwd 64 steps (dz·Uᵀ + cell bwd)", 2.0 * (T - 1) * B * U * G, () =>
@@ -104,11 +121,22 @@ var phases = new (string Name, double Flop, Action Run)[]
             s.Backward(next, dy.AsSpan(t * U), T * U, gs.Slice(t * B * G, B * G), cs.Slice(t * B * U, B * U), cs.Slice((t + 1) * B * U, B * U), dh, dc, dgs.Slice(t * B * G, B * G));
         }
     }),
-    ("bwd 64 steps on one team (BackwardSequence)", 2.0 * (T - 1) * B * U * G, () =>
+    ("bwd 64 steps, BackwardSequence", 2.0 * (T - 1) * B * U * G, () =>
     {
         Array.Clear(dh); Array.Clear(dc);
         using var s = new LstmSteps(u, B, U, act, ract, threads, backward: true);
         s.BackwardSequence(T, gates, c, dy, T * U, 0, dh, dc, dGates);
+    }),
+    ("bwd 64 steps split by units (StepTeam)", 2.0 * (T - 1) * B * U * G, () =>
+    {
+        Array.Clear(dh); Array.Clear(dc);
+        LstmSteps.RowSplitEnabled = false;
+        try
+        {
+            using var s = new LstmSteps(u, B, U, act, ract, threads, backward: true);
+            s.BackwardSequence(T, gates, c, dy, T * U, 0, dh, dc, dGates);
+        }
+        finally { LstmSteps.RowSplitEnabled = true; }
     }),
     ("bwd side-by-side copy", 0, () =>
     {
@@ -155,7 +183,7 @@ double total = 0;
 for (int p = 0; p < phases.Length; p++)
 {
     double cm = Median(cpu[p]), wm = Median(wall[p]);
-    if (!phases[p].Name.StartsWith("  ") && !phases[p].Name.Contains("pack U") && !phases[p].Name.Contains("team")) total += cm;
+    if (!phases[p].Name.StartsWith("  ") && !phases[p].Name.Contains("pack U") && !phases[p].Name.Contains("Sequence") && !phases[p].Name.Contains("split by units")) total += cm;
     string gf = phases[p].Flop > 0 ? $"{phases[p].Flop / cm / 1e6,7:F0} GFLOP/s/CPU-s" : "";
     Console.WriteLine($"{phases[p].Name,-42} cpu {cm,7:F3} ms  wall {wm,7:F3} ms  {gf}");
 }

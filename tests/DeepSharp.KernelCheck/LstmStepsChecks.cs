@@ -115,6 +115,66 @@ public static class LstmStepsChecks
         }
     }
 
+    /// <summary>
+    /// The input projection and the input gradient formed inside the sequence (ForwardSequence with the
+    /// inputs and W, BackwardSequence with Wᵀ): bit for bit the one Gemm.Multiply over all steps before
+    /// (x·W) or after (dGates·Wᵀ) the plain sequence, at 1, 2 and 3 threads and nested in a pool worker;
+    /// batches split into row groups (16, 17, 33, 40) and not (9), features on and off the tile widths and 0.
+    /// </summary>
+    public static void InputProjectionInsideTheSequenceMatchesGemm()
+    {
+        foreach (var (batch, time, units, features) in new[] { (16, 5, 64, 128), (17, 4, 33, 7), (33, 3, 96, 1), (40, 6, 32, 20), (9, 4, 64, 16), (24, 3, 32, 0) })
+        {
+            int block = batch * units, width = 4 * units;
+            int seed = 1700 + batch + units + features;
+            var u = Scaled(Check.Random(units * width, seed), 1f / MathF.Sqrt(units));
+            var w = Scaled(Check.Random(features * width, seed + 1), 1f / MathF.Sqrt(Math.Max(features, 1)));
+            var x = Check.Random(time * batch * features, seed + 2);
+            var bias = Check.Random(width, seed + 3);
+            var dy = Check.Random(time * batch * units, seed + 4);
+            string what = $"LSTM input projection inside the steps batch={batch} time={time} units={units} features={features}";
+            float[] Run(int threads, bool inside, bool nested) => ThreadCounts.With<float[]>(threads, () =>
+            {
+                var gates = new float[time * batch * width];
+                var h = new float[(time + 1) * block];
+                var c = new float[(time + 1) * block];
+                var dGates = new float[time * batch * width];
+                var dInputs = new float[time * batch * features];
+                var dh = new float[block];
+                var dc = new float[block];
+                var dBias = new float[width];
+                void Body()
+                {
+                    using (var steps = new LstmSteps(u, batch, units, CellActivation.Tanh, CellActivation.Sigmoid, threads, backward: false))
+                    {
+                        if (inside) steps.ForwardSequence(time, x, w, features, bias, gates, c, h, zeroStart: true);
+                        else
+                        {
+                            Gemm.Multiply(false, false, time * batch, width, features, x, features, w, width, gates, width, accumulate: false);
+                            steps.ForwardSequence(time, bias, gates, c, h, zeroStart: true);
+                        }
+                    }
+                    using (var steps = new LstmSteps(u, batch, units, CellActivation.Tanh, CellActivation.Sigmoid, threads, backward: true))
+                    {
+                        if (inside) steps.BackwardSequence(time, gates, c, dy, time * units, 0, dh, dc, dGates, dBias, w, features, dInputs);
+                        else
+                        {
+                            steps.BackwardSequence(time, gates, c, dy, time * units, 0, dh, dc, dGates, dBias);
+                            Gemm.Multiply(false, true, time * batch, features, width, dGates, width, w, width, dInputs, features, accumulate: false);
+                        }
+                    }
+                }
+                if (nested) WorkerPool.Shared.For(2, new Nested(k => { if (k == 1) Body(); }));
+                else Body();
+                return [.. gates, .. c, .. h, .. dGates, .. dInputs, .. dh, .. dc, .. dBias];
+            });
+            var reference = Run(1, inside: false, nested: false);
+            foreach (int threads in new[] { 1, 2, 3 })
+                foreach (bool nested in new[] { false, true })
+                    Check.Equal<float>(reference, Run(threads, inside: true, nested), $"{what} threads={threads} nested={nested}");
+        }
+    }
+
     private sealed class Nested(Action<int> body) : IParallelBody
     {
         public void Execute(int index) => body(index);

@@ -11,7 +11,7 @@ public static partial class Ops
     /// kernel (F, 4U) and recurrent kernel (U, 4U) with gate blocks i, f, c, o, bias (4U) or null.
     /// Returns (B, steps, U): the outputs — every step with <see cref="RecurrentArgs.ReturnSequences"/>,
     /// else the last — followed by the final h and c when <see cref="RecurrentArgs.ReturnStates"/>.
-    /// x·W is one GEMM for the whole sequence; each step adds one GEMM h·U over all four gates.
+    /// x·W is one GEMM for the whole sequence (inside the fused steps, per step and row group); each step adds one GEMM h·U over all four gates.
     /// Backward is backpropagation through time with the weight gradients summed by two GEMMs at the end.
     /// </summary>
     internal static Tensor Lstm(Tensor x, Tensor kernel, Tensor recurrentKernel, Tensor? bias, RecurrentArgs args)
@@ -23,8 +23,8 @@ public static partial class Ops
         var h = Tensor.Temp(new Shape(time + 1, batch, units));    // h[s + 1]: the state after step s
         var c = Tensor.Temp(new Shape(time + 1, batch, units));
         var biasValues = bias is null ? default : bias.Span;
-        // The fused steps add the bias per slice inside the steps, the step-by-step path here.
-        plan.Project(gates.Span, plan.FusedSteps ? default : biasValues);
+        // The fused steps project the inputs and add the bias inside the steps, the step-by-step path here.
+        if (!plan.FusedSteps) plan.Project(gates.Span, biasValues);
         plan.InitialState(0, h.Span);
         plan.InitialState(1, c.Span);
         var gs = gates.Span;
@@ -33,7 +33,8 @@ public static partial class Ops
         if (plan.FusedSteps)
         {
             using (var steps = new LstmSteps(recurrentKernel.Span, batch, units, args.Activation, args.RecurrentActivation, WorkerPool.Shared.ThreadCount, backward: false))
-                steps.ForwardSequence(time, biasValues, gs, cs, hs, zeroStart: args.InitialStates is null); // zero start: step 0 skips h·U
+                steps.ForwardSequence(time, plan.Inputs.Span, kernel.Span, plan.Features, biasValues, gs, cs, hs,
+                    zeroStart: args.InitialStates is null); // zero start: step 0 skips h·U
             var packed = plan.Pack(h, c);
             return plan.NeedsGrad(bias) ? new LstmNode(plan, bias, gates, h, c).Attach(packed) : packed;
         }
@@ -75,13 +76,17 @@ public static partial class Ops
             var cs = c.Span;
             var dgs = dGates.Span;
             int h0 = plan.InitialStateInput(0, bias);
-            // the bias gradient is summed inside the backward team, block by block (the same bits as SumRows after it)
+            // the bias gradient is summed by the backward steps, block by block (the same bits as SumRows after it)
             var db = bias is not null && GradOf(3) is { } g ? g.Span : default;
+            // the input gradient dGates·Wᵀ is formed inside the steps too, (time, B, F), then put in (B, time, F) order
+            var dx = GradOf(0);
+            var dInputs = dx is null ? null : Tensor.Temp(new Shape(time, batch, plan.Features));
             using (var steps = new LstmSteps(plan.RecurrentKernel.Span, batch, units, plan.Args.Activation, plan.Args.RecurrentActivation,
                 WorkerPool.Shared.ThreadCount, backward: true))
             {
                 var dyRows = plan.OutputGradientRows(plan.FirstOutputStep, dy, out int stride);
-                steps.BackwardSequence(time, gs, cs, dyRows, stride, plan.FirstOutputStep, dh.Span, dc.Span, dgs, db);
+                if (dInputs is null) steps.BackwardSequence(time, gs, cs, dyRows, stride, plan.FirstOutputStep, dh.Span, dc.Span, dgs, db);
+                else steps.BackwardSequence(time, gs, cs, dyRows, stride, plan.FirstOutputStep, dh.Span, dc.Span, dgs, db, plan.Kernel.Span, plan.Features, dInputs.Span);
                 if (h0 >= 0 && GradOf(h0) is { } dh0)
                 {
                     steps.TransposedProduct(dgs[..(batch * width)], dh.Span);
@@ -90,7 +95,7 @@ public static partial class Ops
             }
             if (h0 >= 0 && GradOf(h0 + 1) is { } dc0) TensorPrimitives.Add(dc0.Span, dc.Span, dc0.Span);
             plan.WeightGradients(dgs, h, GradOf(1), GradOf(2));
-            plan.InputGradients(dgs, GradOf(0), null, default);
+            if (dx is not null) plan.AddInputGradient(dInputs!, dx);
         }
 
         private void StepwiseBackward(Tensor dy)

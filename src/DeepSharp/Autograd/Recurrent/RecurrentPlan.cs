@@ -377,6 +377,13 @@ internal sealed class RecurrentPlan
         if (dx is null) return;
         var dInputs = Tensor.Temp(new Shape(Time, Batch, Features));
         Gemm.Multiply(false, true, rows, Features, GateWidth, dPre, GateWidth, Kernel.Span, GateWidth, dInputs.Span, Features, accumulate: false);
+        AddInputGradient(dInputs, dx);
+    }
+
+    /// <summary>dx += dInputs ⊙ input mask: dInputs (T, B, F), in processing order, put back in (batch, time) order.</summary>
+    public void AddInputGradient(Tensor dInputs, Tensor dx)
+    {
+        int rows = Time * Batch;
         RowRanges.For(Time, (long)rows * Features, (s0, n) =>
         {
             var src = dInputs.Span;

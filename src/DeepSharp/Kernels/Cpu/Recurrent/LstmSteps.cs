@@ -28,13 +28,15 @@ namespace DeepSharp.Kernels.Cpu;
 // step, instead of one fork/join of the pool per step. Forward, each slice also adds the bias to its
 // gate columns just before its product, where the rows are in cache anyway, instead of one serial
 // pass over the whole (T, B, 4U) projection: (x·W + b) + h·U, the same sums in the same order.
+// From 16 batch rows on (and on one thread) a sequence is split by batch rows instead, with no
+// barrier at all (LstmSteps.Rows.cs); the unit split above serves smaller batches on several threads.
 
 /// <summary>
 /// Runs the time steps of one LSTM sequence, forward or backward, with each step's recurrent
 /// product and cell fused per slice of units and the slices spread over <see cref="WorkerPool.Shared"/>.
 /// Holds U (forward) or Uᵀ (backward) packed for the sequence; dispose it when the sequence is done.
 /// </summary>
-internal sealed unsafe class LstmSteps : IParallelBody, IStepSliceBody, IDisposable
+internal sealed unsafe partial class LstmSteps : IParallelBody, IStepSliceBody, IDisposable
 {
     /// <summary>Granularity of the split over units.</summary>
     public const int SliceUnits = 32;
@@ -75,6 +77,7 @@ internal sealed unsafe class LstmSteps : IParallelBody, IStepSliceBody, IDisposa
         _activation = activation;
         _recurrentActivation = recurrentActivation;
         _tasks = units % SliceUnits == 0 ? Math.Max(1, Math.Min(threads, units / SliceUnits)) : 1;
+        _rowGroups = RowGroupCount(batch, threads);
         if (backward) _packedTransposed = GemmPackedB.Pack(true, 4 * units, units, recurrentKernel, 4 * units);
         else _packed = GemmPackedB.Pack(false, units, 4 * units, recurrentKernel, 4 * units);
     }
@@ -194,7 +197,7 @@ internal sealed unsafe class LstmSteps : IParallelBody, IStepSliceBody, IDisposa
             _c = pc;
             _h = ph;
             _backward = false;
-            try { _team.Run(time, _tasks, this); }
+            try { RunSequence(time); }
             finally { Clear(); }
         }
     }
@@ -266,7 +269,7 @@ internal sealed unsafe class LstmSteps : IParallelBody, IStepSliceBody, IDisposa
             _dc = pdc;
             _dGates = pdg;
             _backward = true;
-            try { _team.Run(time, _tasks, this); }
+            try { RunSequence(time); }
             finally { Clear(); }
         }
     }
@@ -274,6 +277,16 @@ internal sealed unsafe class LstmSteps : IParallelBody, IStepSliceBody, IDisposa
     /// <inheritdoc />
     public void Execute(int index)
     {
+        if (_mode == Mode.RowGroups)
+        {
+            RunRowGroup(index);
+            return;
+        }
+        if (_mode == Mode.BiasBlocks)
+        {
+            SumBiasBlock(index);
+            return;
+        }
         var (first, count) = Slice(index);
         if (_backward) BackwardSlice(_dGatesNext, _dy, _gates, _cPrev, _c, _dGates, first, count);
         else ForwardSlice(_hPrev, _cPrev, _gates, _c, _h, null, first, count);
@@ -377,7 +390,11 @@ internal sealed unsafe class LstmSteps : IParallelBody, IStepSliceBody, IDisposa
     }
 
     /// <summary>C[:, c0..c1] (+)= A·B over all rows, B packed: one column region of the GEMM driver.</summary>
-    private void Product(GemmPackedB b, float* a, int lda, float* c, int ldc, long lengthA, long lengthC, int c0, int c1, bool accumulate)
+    private void Product(GemmPackedB b, float* a, int lda, float* c, int ldc, long lengthA, long lengthC, int c0, int c1, bool accumulate) =>
+        Product(b, a, lda, c, ldc, lengthA, lengthC, c0, c1, accumulate, _batch);
+
+    /// <summary>C[:, c0..c1] (+)= A·B over <paramref name="rows"/> rows, B packed.</summary>
+    private static void Product(GemmPackedB b, float* a, int lda, float* c, int ldc, long lengthA, long lengthC, int c0, int c1, bool accumulate, int rows)
     {
         var args = new GemmArgs
         {
@@ -389,17 +406,17 @@ internal sealed unsafe class LstmSteps : IParallelBody, IStepSliceBody, IDisposa
             Lda = lda,
             Ldb = b.PaddedN,
             Ldc = ldc,
-            M = _batch,
+            M = rows,
             N = b.N,
             K = b.K,
             Accumulate = accumulate,
         };
         switch (b.Kind)
         {
-            case GemmKernelKind.Vector512: GemmDriver<GemmMicroKernel512>.RunPackedRegion(args, b, 0, _batch, c0, c1); break;
-            case GemmKernelKind.Vector256: GemmDriver<GemmMicroKernel256>.RunPackedRegion(args, b, 0, _batch, c0, c1); break;
-            case GemmKernelKind.Vector128: GemmDriver<GemmMicroKernel128>.RunPackedRegion(args, b, 0, _batch, c0, c1); break;
-            default: GemmDriver<GemmMicroKernelScalar>.RunPackedRegion(args, b, 0, _batch, c0, c1); break;
+            case GemmKernelKind.Vector512: GemmDriver<GemmMicroKernel512>.RunPackedRegion(args, b, 0, rows, c0, c1); break;
+            case GemmKernelKind.Vector256: GemmDriver<GemmMicroKernel256>.RunPackedRegion(args, b, 0, rows, c0, c1); break;
+            case GemmKernelKind.Vector128: GemmDriver<GemmMicroKernel128>.RunPackedRegion(args, b, 0, rows, c0, c1); break;
+            default: GemmDriver<GemmMicroKernelScalar>.RunPackedRegion(args, b, 0, rows, c0, c1); break;
         }
     }
 
@@ -407,6 +424,7 @@ internal sealed unsafe class LstmSteps : IParallelBody, IStepSliceBody, IDisposa
     {
         _hPrev = _cPrev = _gates = _c = _h = null;
         _dGatesNext = _dy = _dh = _dc = _dGates = _bias = _biasPartials = null;
+        _inputs = _dInputs = null;
     }
 
     private static void Require(int length, int needed, string name)
@@ -422,5 +440,7 @@ internal sealed unsafe class LstmSteps : IParallelBody, IStepSliceBody, IDisposa
         _packed = null;
         _packedTransposed?.Dispose();
         _packedTransposed = null;
+        _packedInput?.Dispose();
+        _packedInput = null;
     }
 }
