@@ -119,6 +119,19 @@ public sealed class PreprocessingNormalizationTests : IDisposable
     }
 
     [Fact]
+    public void WholeNumberDataAndANullAxisAreKerassToo()
+    {
+        var counts = new Normalization();
+        counts.Adapt(Tensor.FromArray([1, 10, 3, 20], 2, 2)); // int32 features, cast as Keras casts them
+        Assert.Equal([2f, 15f], counts.Mean!.ToArray());
+        Assert.Equal([1f, 25f], counts.Variance!.ToArray());
+        var all = new Normalization(axis: null);
+        all.Adapt(Tensor.FromArray([1f, 3f, 5f, 7f], 2, 2));
+        Assert.Equal([4f], all.Mean!.ToArray());
+        Assert.Equal([5f], all.Variance!.ToArray());
+    }
+
+    [Fact]
     public void InvertUndoesNormalization()
     {
         var data = Tensor.RandomNormal(new Shape(8, 3), generator: new RandomGenerator(2));

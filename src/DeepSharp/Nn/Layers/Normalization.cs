@@ -32,17 +32,17 @@ public sealed class Normalization : Layer
         : this([axis], mean, variance, invert, name, inputShape) { }
 
     /// <param name="axis">The axes that keep their own statistics (e.g. [1, 2] for one per pixel of (height, width) images);
-    /// empty for one mean and variance over everything (Keras's <c>axis=None</c>).</param>
+    /// empty or null for one mean and variance over everything (Keras's <c>axis=None</c>).</param>
     /// <param name="mean">The mean to use instead of Adapt's: one value, or one per position of the kept axes; needs <paramref name="variance"/>.</param>
     /// <param name="variance">The variance to use with <paramref name="mean"/>: finite and not negative.</param>
     /// <param name="invert">Map normalised values back to the data's scale.</param>
     /// <param name="name">The layer's name; null for a Keras-style default.</param>
     /// <param name="inputShape">The per-sample input shape, for a Sequential model's first layer; null to build on Adapt or the first call.</param>
     /// <exception cref="ArgumentException">An axis is 0 or repeated, only one of mean and variance is given, or a value is not finite (a variance negative).</exception>
-    public Normalization(int[] axis, float[]? mean = null, float[]? variance = null, bool invert = false, string? name = null, int[]? inputShape = null)
+    public Normalization(int[]? axis, float[]? mean = null, float[]? variance = null, bool invert = false, string? name = null, int[]? inputShape = null)
         : base(name, inputShape)
     {
-        ArgumentNullException.ThrowIfNull(axis);
+        axis ??= [];
         if (axis.Contains(0)) throw new ArgumentException("Normalization cannot keep statistics per batch position (axis 0).", nameof(axis));
         if (axis.Distinct().Count() != axis.Length) throw new ArgumentException($"Normalization: axis [{string.Join(", ", axis)}] repeats an axis.", nameof(axis));
         if ((mean is null) != (variance is null))
@@ -78,7 +78,7 @@ public sealed class Normalization : Layer
     /// as Keras's <c>adapt</c>, building the layer for the data's per-sample shape if it is not built yet.
     /// </summary>
     /// <exception cref="InvalidOperationException">The statistics were given to the constructor.</exception>
-    /// <exception cref="ShapeMismatchException">The data's per-sample shape differs from the built one, or the data is not float32.</exception>
+    /// <exception cref="ShapeMismatchException">The data's per-sample shape differs from the built one, or the data is neither float32 nor int32.</exception>
     /// <exception cref="ArgumentException">The data holds no sample, or a value that is not finite.</exception>
     public void Adapt(Tensor data) => Adapt([data]);
 
@@ -95,13 +95,14 @@ public sealed class Normalization : Layer
         foreach (var batch in batches)
         {
             ArgumentNullException.ThrowIfNull(batch);
-            if (batch.DType != DType.Float32) throw new ShapeMismatchException($"Normalization '{Name}': Adapt takes float32 data, got {batch.DType} {batch.Shape}.");
-            if (batch.Rank < 1) throw new ShapeMismatchException($"Normalization '{Name}': Adapt takes samples on axis 0, got a scalar.");
-            if (!IsBuilt) Build(batch.Shape.WithoutBatch());
-            if (batch.Shape.WithoutBatch() != BuiltInputShape)
-                throw ShapeError(BuiltInputShape!.Value.ToBatchString(), batch.Shape.WithoutBatch());
+            var data = batch.DType == DType.Int32 ? batch.ToFloat() : batch; // whole-number features, as Keras casts them
+            if (data.DType != DType.Float32) throw new ShapeMismatchException($"Normalization '{Name}': Adapt takes float32 data, got {batch.DType} {batch.Shape}.");
+            if (data.Rank < 1) throw new ShapeMismatchException($"Normalization '{Name}': Adapt takes samples on axis 0, got a scalar.");
+            if (!IsBuilt) Build(data.Shape.WithoutBatch());
+            if (data.Shape.WithoutBatch() != BuiltInputShape)
+                throw ShapeError(BuiltInputShape!.Value.ToBatchString(), data.Shape.WithoutBatch());
             statistics ??= new NormalizationStatistics(_broadcast, BuiltInputShape!.Value);
-            statistics.Add(batch.Span);
+            statistics.Add(data.Span);
         }
         if (statistics is null || statistics.Samples == 0) throw new ArgumentException($"Normalization '{Name}': Adapt was given no samples.", nameof(batches));
         statistics.Write(_mean!.Value.Span, _variance!.Value.Span, $"Normalization '{Name}'");
