@@ -197,6 +197,27 @@ public sealed class PreprocessingNormalizationTests : IDisposable
     }
 
     [Fact]
+    public void QuantizationKeepsTheFloatNormalizationInFront()
+    {
+        var (x, y) = Regression();
+        RandomGenerator.SetGlobalSeed(2);
+        var normalizer = new Normalization(inputShape: [4]);
+        normalizer.Adapt(x);
+        var model = new Sequential(normalizer, new Dense(16, Activation.Relu), new Dense(1));
+        model.Compile(new Adam(0.01f), "mse");
+        model.Fit(x, y, epochs: 10, batchSize: 16, verbose: 0);
+        var quantized = DeepSharp.Compression.Quantization.Quantize(model, x);
+        var q = Assert.IsType<Normalization>(quantized.Layers[0]);
+        Assert.Equal(normalizer.Mean!.ToArray(), q.Mean!.ToArray());
+        float[] expected = model.Predict(x).ToArray(), actual = quantized.Predict(x).ToArray();
+        double spread = expected.Max() - expected.Min();
+        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) < 0.05 * spread, $"sample {i}: float {expected[i]}, int8 {actual[i]}");
+        string path = _temp.File("quantized.safetensors");
+        quantized.Save(path);
+        Assert.Equal(actual, Model.Load(path).Predict(x).ToArray());
+    }
+
+    [Fact]
     public void FunctionalModelWithKeptPixelAxesExportsToOnnx()
     {
         var images = Tensor.RandomUniform(new Shape(6, 3, 4, 2), 0f, 255f, new RandomGenerator(3));
