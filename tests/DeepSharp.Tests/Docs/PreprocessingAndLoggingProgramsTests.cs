@@ -17,6 +17,7 @@ namespace DeepSharp.Tests.Docs;
 /// next to EarlyStopping and a CSV log; a functional model with a metric of one's own, saved and loaded in a "new
 /// process" with custom objects. The examples of docs/layers.md and docs/training.md they use are here line for line.
 /// </summary>
+[Collection(WorkingFolder.Collection)] // program two sets the working folder
 public sealed class PreprocessingAndLoggingProgramsTests : IDisposable
 {
     private readonly TempFolder _temp = new();
