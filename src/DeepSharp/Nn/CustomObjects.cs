@@ -5,7 +5,7 @@ using DeepSharp.Nn.Regularizers;
 namespace DeepSharp.Nn;
 
 /// <summary>
-/// Layer types, activations, regularizers and constraints of your own that one load may create, as Keras's <c>custom_objects</c>
+/// Layer types, activations, regularizers, constraints, losses and metrics of your own that one load may create, as Keras's <c>custom_objects</c>
 /// and <c>custom_object_scope</c>: pass them to <c>Model.Load(path, customObjects)</c>, or open a
 /// <see cref="Scope"/> around any code that reads configs (<c>Functional.FromConfig</c>,
 /// <see cref="LayerRegistry.Create"/>). For a type every load of the program needs, register it once
@@ -15,6 +15,8 @@ namespace DeepSharp.Nn;
 /// var custom = new CustomObjects().AddLayer("ScaleShift", ScaleShift.FromConfig);
 /// var model = Model.Load("model.safetensors", custom);
 /// </code>
+/// Losses and metrics of a model file's compile config are added with <c>AddLoss</c> and <c>AddMetric</c>
+/// (extension methods in <c>DeepSharp.Training</c>, since layers know nothing of losses).
 /// A file can still create only the types listed here, registered, or built in: nothing is looked up
 /// by reflection from a name the file holds.
 /// </summary>
@@ -26,6 +28,7 @@ public sealed class CustomObjects
     private readonly Dictionary<string, Activation> _activations = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Func<JsonObject, Regularizer>> _regularizers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Func<JsonObject, Constraint>> _constraints = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Kind, string Name), Func<JsonObject, object>> _compileObjects = [];
 
     /// <summary>The layer type names this set holds.</summary>
     public IReadOnlyCollection<string> LayerTypes => _layers.Keys;
@@ -38,6 +41,37 @@ public sealed class CustomObjects
 
     /// <summary>The constraint class names this set holds.</summary>
     public IReadOnlyCollection<string> ConstraintTypes => _constraints.Keys;
+
+    /// <summary>The loss class names this set holds (added with <c>AddLoss</c>).</summary>
+    public IReadOnlyCollection<string> LossTypes => CompileObjectNames("loss");
+
+    /// <summary>The metric class names this set holds (added with <c>AddMetric</c>).</summary>
+    public IReadOnlyCollection<string> MetricTypes => CompileObjectNames("metric");
+
+    private string[] CompileObjectNames(string kind) => [.. _compileObjects.Keys.Where(k => k.Kind == kind).Select(k => k.Name)];
+
+    /// <summary>
+    /// Adds a factory of a compile config's object (<paramref name="kind"/> "loss" or "metric"; Training's AddLoss and AddMetric
+    /// give them their types, which this folder may not name).
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is empty, not printable, or already in this set for <paramref name="kind"/>.</exception>
+    internal void AddCompileObject(string kind, string className, Func<JsonObject, object> fromConfig)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(className);
+        ArgumentNullException.ThrowIfNull(fromConfig);
+        if (className.Length > LayerConfig.MaxString || Naming.TextProblem(className) is not null)
+            throw new ArgumentException($"A {kind} class name must be printable and at most {LayerConfig.MaxString} characters; got '{TerminalText.Escape(className)}'.", nameof(className));
+        if (!_compileObjects.TryAdd((kind, className), fromConfig))
+            throw new ArgumentException($"CustomObjects already holds a {kind} '{className}'.", nameof(className));
+    }
+
+    /// <summary>The factory of a compile config's <paramref name="kind"/> named <paramref name="className"/> from the open scopes, innermost first; null when none has it.</summary>
+    internal static Func<JsonObject, object>? FindCompileObject(string kind, string className)
+    {
+        for (var f = s_current.Value; f is not null; f = f.Outer)
+            if (f.Objects._compileObjects.TryGetValue((kind, className), out var factory)) return factory;
+        return null;
+    }
 
     /// <summary>
     /// Adds a layer type: configs whose class_name is <paramref name="typeName"/> (the layer's

@@ -20,6 +20,13 @@ public abstract partial class Layer
     /// <exception cref="ArgumentException">The number of tensors differs from the layer's weights (none before it is built), or a tensor is not float32.</exception>
     /// <exception cref="ShapeMismatchException">A tensor's shape differs from its weight's; the message names the layer, the weight and both shapes.</exception>
     public void SetWeights(IReadOnlyList<Tensor> weights) => WeightCopies.Set(Parameters, weights, $"layer '{Path}'", IsBuilt);
+
+    /// <summary>
+    /// Checks weights that came from outside (a model file, LoadWeights) where some values are not valid for this layer
+    /// (Normalization's variance must be finite and ≥ 0); throws a <see cref="DataFormatException"/> naming
+    /// <paramref name="where"/> and the value. Nothing to check by default.
+    /// </summary>
+    internal virtual void CheckLoadedWeights(string where) { }
 }
 
 /// <summary>Keras's get_weights and set_weights for layers and models: copies in, copies out, all checked first.</summary>

@@ -32,6 +32,7 @@ public static class LayerRegistry
         ["Multiply"] = Multiply.FromConfig,
         ["Concatenate"] = Concatenate.FromConfig,
         ["Rescaling"] = Rescaling.FromConfig,
+        ["Normalization"] = Normalization.FromConfig,
         ["RandomFlip"] = RandomFlip.FromConfig,
         ["RandomRotation"] = RandomRotation.FromConfig,
         ["RandomTranslation"] = RandomTranslation.FromConfig,

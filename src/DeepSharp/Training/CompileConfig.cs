@@ -12,9 +12,10 @@ namespace DeepSharp.Training;
 /// Keras's compile_config in a model file (metadata <see cref="Key"/>): the optimizer (class and settings), one loss
 /// per output (null: not trained), the loss weights and each output's plain and weighted metrics, each as
 /// <c>{"class_name": "Adam", "config": {...}}</c>, so that <see cref="Model.Load(string)"/> gives back a compiled model.
-/// Only DeepSharp's own classes are written, the learning rate as a number or as one of DeepSharp's schedules
-/// (<see cref="ScheduleConfig"/>, Keras's serialized schedule); a model compiled with a class of your own is saved
-/// without it and loads uncompiled. The optimizer's state (moments, iterations) is kept beside it
+/// The optimizer must be DeepSharp's own, the learning rate a number or one of DeepSharp's schedules
+/// (<see cref="ScheduleConfig"/>, Keras's serialized schedule), or the model is saved without compile settings and loads
+/// uncompiled. Losses and metrics of your own are written by their <c>ClassName</c> and <c>GetConfig()</c>, and read back
+/// only through <see cref="CustomObjects"/> (<see cref="CustomCompileObjects"/>): a load without them names the missing class. The optimizer's state (moments, iterations) is kept beside it
 /// (<see cref="Serialization.OptimizerStateFile"/>), so Save, Load and Fit continue as the uninterrupted run.
 /// Read back with the bounds of every metadata string; a hostile value is a <see cref="DataFormatException"/>.
 /// </summary>
@@ -82,6 +83,7 @@ internal static class CompileConfig
             var weighted = ReadMetrics(Required(root, "weighted_metrics"), "weighted_metrics", outputs);
             model.Compile(optimizer, losses, lossWeights, plain, weighted);
         }
+        catch (MissingCustomObjectException e) { throw new MissingCustomObjectException(e.Kind, e.ClassName, $"{what}: {e.Message}"); }
         catch (DataFormatException) { throw; }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or InvalidCastException
             or ArgumentException or OverflowException or KeyNotFoundException)
@@ -138,7 +140,7 @@ internal static class CompileConfig
             case SparseCategoricalCrossentropy b: (c["from_logits"], c["label_smoothing"], c["ignore_class"]) = (b.FromLogits, b.LabelSmoothing, b.IgnoreClass); break;
             case Huber h: c["delta"] = h.Delta; break;
             case Losses.MeanSquaredError or Losses.MeanAbsoluteError or KLDivergence or CosineSimilarity: break;
-            default: return null;
+            default: return IsOwn(loss) && loss.ClassName == loss.GetType().Name ? null : Custom(loss.ClassName, loss.GetConfig(), "loss", IsBuiltInLoss);
         }
         return new JsonObject { ["class_name"] = loss.GetType().Name, ["config"] = c };
     }
@@ -158,7 +160,7 @@ internal static class CompileConfig
             nameof(Losses.MeanAbsoluteError) => new Losses.MeanAbsoluteError(),
             nameof(KLDivergence) => new KLDivergence(),
             nameof(CosineSimilarity) => new CosineSimilarity(),
-            _ => throw new FormatException($"loss class '{TerminalText.Escape(name)}' is unknown"),
+            _ => (Loss)MakeCustom("loss", "AddLoss", name, c),
         };
     }
 
@@ -190,7 +192,7 @@ internal static class CompileConfig
             case Auc a: c["num_thresholds"] = a.Thresholds.Count; break;
             case F1Score f: (c["average"], c["threshold"]) = (f.Average.ToString(), f.Threshold); break;
             case Accuracy or CategoricalAccuracy or SparseCategoricalAccuracy or Metrics.MeanSquaredError or Metrics.MeanAbsoluteError: break;
-            default: return null;
+            default: return IsOwn(m) ? null : Custom(m.ClassName, m.GetConfig(), "metric", IsBuiltInMetric);
         }
         return new JsonObject { ["class_name"] = m.GetType().Name, ["config"] = c };
     }
@@ -225,8 +227,57 @@ internal static class CompileConfig
             nameof(F1Score) => new F1Score(Average(c["average"]), c["threshold"] is null ? null : Threshold()),
             nameof(Metrics.MeanSquaredError) => new Metrics.MeanSquaredError(),
             nameof(Metrics.MeanAbsoluteError) => new Metrics.MeanAbsoluteError(),
-            _ => throw new FormatException($"metric class '{TerminalText.Escape(name)}' is unknown"),
+            _ => (Metric)MakeCustom("metric", "AddMetric", name, c),
         };
+    }
+
+    private static readonly string[] s_builtInLosses =
+    [
+        nameof(BinaryCrossentropy), nameof(CategoricalCrossentropy), nameof(SparseCategoricalCrossentropy), nameof(Huber),
+        nameof(Losses.MeanSquaredError), nameof(Losses.MeanAbsoluteError), nameof(KLDivergence), nameof(CosineSimilarity),
+    ];
+
+    private static readonly string[] s_builtInMetrics =
+    [
+        nameof(Accuracy), nameof(BinaryAccuracy), nameof(CategoricalAccuracy), nameof(SparseCategoricalAccuracy), nameof(TopKCategoricalAccuracy),
+        nameof(Precision), nameof(Recall), nameof(Auc), nameof(F1Score), nameof(Metrics.MeanSquaredError), nameof(Metrics.MeanAbsoluteError),
+    ];
+
+    /// <summary>Whether a compile config's loss class name is DeepSharp's own (read by this class, never from custom objects).</summary>
+    public static bool IsBuiltInLoss(string name) => s_builtInLosses.Contains(name);
+
+    /// <summary>Whether a compile config's metric class name is DeepSharp's own.</summary>
+    public static bool IsBuiltInMetric(string name) => s_builtInMetrics.Contains(name);
+
+    /// <summary>Whether an object is one of DeepSharp's own classes (one with settings the file cannot hold, e.g. a metric name with a quote: not written).</summary>
+    private static bool IsOwn(object o) => o.GetType().Assembly == typeof(CompileConfig).Assembly;
+
+    /// <summary>A loss or metric of your own as the file keeps it; null (no compile config) when its name or config cannot be written and read back.</summary>
+    private static JsonObject? Custom(string className, JsonObject config, string kind, Func<string, bool> builtIn)
+    {
+        if (string.IsNullOrWhiteSpace(className) || className.Length > LayerConfig.MaxString || Naming.TextProblem(className) is not null) return null;
+        if (builtIn(className))
+            throw new InvalidOperationException($"The {kind} {className} of your own has the class name of DeepSharp's own {kind}, so a model file could not " +
+                $"tell them apart; override its ClassName with another name.");
+        var copy = JsonNode.Parse(config.ToJsonString()) as JsonObject ?? [];
+        return new JsonObject { ["class_name"] = className, ["config"] = copy };
+    }
+
+    /// <summary>A loss or metric of your own from the open custom objects; a clear error naming it when none was given.</summary>
+    private static object MakeCustom(string kind, string method, string name, JsonObject config)
+    {
+        string shown = TerminalText.Escape(name);
+        var factory = CustomObjects.FindCompileObject(kind, name)
+            ?? throw new MissingCustomObjectException(kind, name, $"the model was compiled with the {kind} '{shown}', which is not DeepSharp's own and not among the custom objects given. " +
+                $"Load it with Model.Load(path, new CustomObjects().{method}(\"{shown}\", config => ...)) (Keras's custom_objects), " +
+                "or with compile: false and Compile it again");
+        object made;
+        try { made = factory(config); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new FormatException($"the custom {kind} '{shown}' did not load from its config {config.ToJsonString()}: {e.Message}", e);
+        }
+        return made ?? throw new FormatException($"the factory of the custom {kind} '{shown}' returned null");
     }
 
     private static F1Average Average(JsonNode? node)

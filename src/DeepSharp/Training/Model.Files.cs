@@ -97,7 +97,9 @@ public partial class Model
         if (!IsBuilt) throw new InvalidOperationException($"Model '{Name}' is not built: build it (or call it once) before loading weights into it.");
         CheckFieldsTracked();
         var file = SafetensorsFile.Load(path);
-        return ModelWeights.Load(Parameters, file, path, OptimizerSlots(file), byName, skipMismatch);
+        var skipped = ModelWeights.Load(Parameters, file, path, OptimizerSlots(file), byName, skipMismatch);
+        foreach (var layer in Layers) layer.CheckLoadedWeights($"Weights file '{path}'");
+        return skipped;
     }
 
     /// <summary>
@@ -159,6 +161,7 @@ public partial class Model
             throw new DataFormatException($"Model file '{path}': the model config gives no input shape (build_input_shape).");
         CheckOutputSizes(model, $"Model file '{path}'");
         ModelWeights.Load(model.Parameters, file, path, OptimizerSlots(file));
+        foreach (var layer in model.Layers) layer.CheckLoadedWeights($"Model file '{path}'");
         if (file.Metadata.TryGetValue(ModelFileFormat.TextVectorizerKey, out var vectorizer))
             model.TextVectorizer = ReadTextVectorizer(model, vectorizer, path);
         if (compile && file.Metadata.TryGetValue(ModelFileFormat.CompileConfigKey, out var compileConfig))

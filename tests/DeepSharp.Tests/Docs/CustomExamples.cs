@@ -260,6 +260,31 @@ public static class CustomExamples
         return history;
     }
 
+    public static Model SaveAndLoadCustomLossAndMetric(Model model, Tensor x, Tensor y, string path)
+    {
+        model.Compile(new Adam(0.01f), new SquaredHinge(), metrics: [new MaxAbsoluteError()]);
+        model.Fit(x, y, epochs: 20, verbose: 0);
+        model.Save(path);                                   // keeps "SquaredHinge" and "MaxAbsoluteError" by name
+
+        var custom = new CustomObjects().AddLoss<SquaredHinge>().AddMetric<MaxAbsoluteError>();
+        var loaded = Model.Load(path, custom);              // compiled: Evaluate and Fit run at once
+        return loaded;
+    }
+
+    public static Model SaveAndLoadLossFunction(Model model, Tensor x, Tensor y, string path)
+    {
+        var halfSquared = Loss.FromFunction("half_squared_error", (yTrue, yPred) =>
+        {
+            var d = Ops.Subtract(yPred, yTrue);
+            return Ops.Affine(Ops.SumLastAxis(Ops.Multiply(d, d)), 0.5f);   // one value per sample
+        });
+        model.Compile(new Adam(0.01f), halfSquared);
+        model.Fit(x, y, epochs: 5, verbose: 0);
+        model.Save(path);
+        var loaded = Model.Load(path, new CustomObjects().AddLoss(halfSquared));
+        return loaded;
+    }
+
     public static (Mlp Model, History History) TrainSubclassedModel(Tensor x, Tensor y, string weightsPath)
     {
         var model = new Mlp(hidden: 32, outputs: 1);

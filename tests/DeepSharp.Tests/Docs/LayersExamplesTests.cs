@@ -19,7 +19,7 @@ public class LayersExamplesTests
 {
     [Fact]
     public void EveryExampleOfThePageIsHere() =>
-        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 14, except: "## Audio front end");
+        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 16, except: "## Audio front end");
 
     [Fact]
     public void Layers()
@@ -263,5 +263,34 @@ public class LayersExamplesTests
         twoInputs.Fit([xa, xb], [target], epochs: 5);
 
         Assert.Equal(new Shape(6, 1), outputs[0].Shape);
+    }
+
+    [Fact]
+    public void PreprocessingExamplesRun()
+    {
+        RandomGenerator.SetGlobalSeed(41);
+        var xTrain = DeepSharp.Autograd.Ops.Affine(Tensor.RandomUniform(new Shape(80, 3), -1f, 1f, new RandomGenerator(42)), 30f, 100f);
+        var yTrain = Tensor.RandomUniform(new Shape(80, 1), -1f, 1f, new RandomGenerator(43));
+        using var temp = new DeepSharp.Tests.Data.TempFolder();
+        string path = temp.File("normalized.safetensors");
+        var normalizer = new Normalization();               // one mean and variance per feature (axis -1)
+        normalizer.Adapt(xTrain);                           // Keras's adapt: the training data's statistics
+        var model = new Sequential(
+            normalizer,
+            new Dense(32, Activation.Relu),
+            new Dense(1));
+        model.Compile(new Adam(0.01f), "mse");
+        model.Fit(xTrain, yTrain, epochs: 30, validationSplit: 0.2f, verbose: 0);
+        model.Save(path);                                   // the mean and variance go with the weights
+        Assert.Equal(normalizer.Mean!.ToArray(), ((Normalization)Model.Load(path).Layers[0]).Mean!.ToArray());
+
+        var scaler = new Normalization(mean: [5f], variance: [4f]);                 // (x − 5) / 2
+        var unscale = new Normalization(mean: [5f], variance: [4f], invert: true);  // x·2 + 5
+        var perPixel = new Normalization(axis: [1, 2, 3]);  // images: one mean and variance per (row, column, channel)
+        var global = new Normalization(axis: []);           // Keras's axis=None: one mean and variance for all values
+        Assert.Equal([-2f], scaler.Call(Tensor.FromArray([1f], 1, 1)).ToArray());
+        Assert.Equal([7f], unscale.Call(Tensor.FromArray([1f], 1, 1)).ToArray());
+        Assert.Equal(3, perPixel.Axis.Count);
+        Assert.Empty(global.Axis);
     }
 }

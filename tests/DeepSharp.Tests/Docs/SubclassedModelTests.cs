@@ -196,6 +196,27 @@ public class SubclassedModelTests
         Assert.True(losses.Count == 20 || losses[^1] < 0.05, "StopAtLoss stops only below its threshold");
     }
 
+    [Fact]
+    public void TheCustomLossAndMetricExamplesSaveAndLoadCompiled()
+    {
+        RandomGenerator.SetGlobalSeed(27);
+        var x = Tensor.RandomUniform(new Shape(32, 2), -1f, 1f, new RandomGenerator(7));
+        var xs = x.ToArray();
+        var y = Tensor.FromArray(Enumerable.Range(0, 32).Select(i => xs[2 * i] > xs[2 * i + 1] ? 1f : -1f).ToArray(), 32, 1);
+        using var folder = new DeepSharp.Tests.Data.TempFolder();
+        var model = new Sequential(new Dense(8, Activation.Relu, inputShape: [2]), new Dense(1, Activation.Tanh));
+        var loaded = CustomExamples.SaveAndLoadCustomLossAndMetric(model, x, y, folder.File("hinge.safetensors"));
+        Assert.True(loaded.IsCompiled);
+        Assert.Equal(model.Evaluate(x, y), loaded.Evaluate(x, y));
+        Assert.Contains("max_absolute_error", loaded.Fit(x, y, epochs: 1, verbose: 0).Values.Keys);
+        Assert.Throws<MissingCustomObjectException>(() => Model.Load(folder.File("hinge.safetensors")));
+
+        var second = new Sequential(new Dense(8, Activation.Relu, inputShape: [2]), new Dense(1));
+        var function = CustomExamples.SaveAndLoadLossFunction(second, x, y, folder.File("function.safetensors"));
+        Assert.True(function.IsCompiled);
+        Assert.Equal(second.Evaluate(x, y)["loss"], function.Evaluate(x, y)["loss"]);
+    }
+
     /// <summary>tanh(x·W1)·W2 + x·W3: smooth, so that finite differences are exact to O(h²).</summary>
     private sealed class SmoothResidual : Model
     {

@@ -23,7 +23,7 @@ public sealed class TrainingExamplesTests
 {
     [Fact]
     public void EveryExampleOfThePageIsHere() =>
-        MarkdownExamples.AssertAllIn("training.md", "Docs/TrainingExamplesTests.cs", expectedBlocks: 22,
+        MarkdownExamples.AssertAllIn("training.md", "Docs/TrainingExamplesTests.cs", expectedBlocks: 23,
             section: null, except: "## Reading the history: `History`");
 
     /// <summary>n samples of f features, and int labels 0/1 that depend on the first two features.</summary>
@@ -395,5 +395,23 @@ public sealed class TrainingExamplesTests
         Assert.Equal(["loss", "accuracy"], logs.Keys);
         Assert.Equal(["loss", "accuracy"], scores.Keys);
         Assert.Equal(new Shape(16, 2), probabilities.Shape);
+    }
+
+    [Fact]
+    public void TensorBoardExampleWritesTrainAndValidationEvents()
+    {
+        using var folder = new WorkingFolder();
+        RandomGenerator.SetGlobalSeed(44);
+        var x = Tensor.RandomUniform(new Shape(40, 3), -1f, 1f, new RandomGenerator(45));
+        var y = Tensor.RandomUniform(new Shape(40, 1), -1f, 1f, new RandomGenerator(46));
+        var model = new Sequential(new Dense(4, Activation.Relu, inputShape: [3]), new Dense(1));
+        model.Compile(new Adam(), "mse");
+        var history = model.Fit(x, y, epochs: 10, validationSplit: 0.2f, verbose: 0, callbacks:
+        [
+            new TensorBoard("logs/run1"),                   // logs/run1/train and logs/run1/validation
+        ]);
+        Assert.Equal(10, history["val_loss"].Count);
+        Assert.Single(Directory.GetFiles(Path.Combine("logs", "run1", "train")));
+        Assert.Single(Directory.GetFiles(Path.Combine("logs", "run1", "validation")));
     }
 }

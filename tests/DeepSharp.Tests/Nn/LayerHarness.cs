@@ -40,7 +40,7 @@ public static class LayerHarness
         GradCheck.Check(t => layer.Call(t[0]), [x, .. weights], epsilon: 1e-3f, maxElementsPerInput: 25);
 
         // One training step lowers the loss.
-        if (layer.Parameters.Count == 0) return;
+        if (!layer.Parameters.Any(p => p.Trainable)) return; // nothing to train (no weights, or statistics only)
         var target = GradCheck.Random(2, y.Shape.ToArray());
         float before = SquaredError(layer, x, target, out var loss);
         foreach (var p in layer.Parameters) p.Value.Grad = null;

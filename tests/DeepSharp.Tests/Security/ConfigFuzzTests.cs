@@ -44,7 +44,7 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
             new MaxPooling2D((2, 2)), new Conv2D(2, (2, 2), dilationRate: (1, 2), padding: Padding.Same), new AveragePooling2D((2, 2), (1, 1)),
             new GlobalAveragePooling2D(), new Dropout(0.25f, seed: 5), new ActivationLayer(Activation.Tanh), new Dense(2, Activation.Softmax)),
         ["global-max"] = () => new Sequential(
-            new Conv2D(2, 3, inputShape: [5, 5, 1]), new GlobalMaxPooling2D(), new Dense(2)),
+            new Conv2D(2, 3, inputShape: [5, 5, 1]), new Normalization(mean: [0.1f, -0.2f], variance: [1f, 0.5f]), new GlobalMaxPooling2D(), new Dense(2)),
         ["flatten"] = () => new Sequential(
             new Conv2D(2, (2, 2), strides: (2, 2), inputShape: [4, 4, 1]), new Flatten(), new Reshape([2, -1]), new Dense(2)),
         ["sequences"] = () => new Sequential(

@@ -43,6 +43,8 @@ public class OnnxExportTests
             new Dense(3, Activation.Selu)),
         "norm-axes" => new Sequential(                             // normalisation along axes other than the last
             new BatchNormalization(axis: 1, inputShape: [3, 4, 2]),
+            new Normalization(axis: [1, 3], mean: [0.5f], variance: [2f]), // Keras's preprocessing layer, one mean and variance per (row, channel)
+            new Normalization(axis: 2, mean: [0.1f, 0.2f, -0.3f, 0f], variance: [0.5f, 1f, 2f, 0f], invert: true),
             new BatchNormalization(axis: -2),
             new LayerNormalization(axis: [1, 3]),
             new LayerNormalization(axis: [-2, -1], center: false),

@@ -40,6 +40,7 @@ internal static class OnnxLayerRules
         [typeof(ReversibleEmbedding)] = (g, l, x, _) => OnnxShapeRules.Embedding(g, (ReversibleEmbedding)l, x),
         [typeof(Reshape)] = (g, l, x, s) => OnnxShapeRules.Reshape(g, l, x, s),
         [typeof(Rescaling)] = (g, l, x, _) => OnnxShapeRules.Rescaling(g, (Rescaling)l, x),
+        [typeof(Normalization)] = (g, l, x, _) => OnnxNormalizationRules.Normalization(g, (Normalization)l, x),
         [typeof(ActivationLayer)] = (g, l, x, _) => OnnxActivations.Emit(g, ((ActivationLayer)l).Activation, x, l.Name),
         // Augmentation runs only while training: an exported (inference) graph passes images through.
         [typeof(RandomFlip)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),

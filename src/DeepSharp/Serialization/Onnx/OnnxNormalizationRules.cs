@@ -5,7 +5,7 @@ using static DeepSharp.Serialization.Onnx.OnnxGraphBuilder;
 
 namespace DeepSharp.Serialization.Onnx;
 
-/// <summary>ONNX rules for BatchNormalization (inference form, moving statistics) and LayerNormalization (any axes).</summary>
+/// <summary>ONNX rules for BatchNormalization (inference form, moving statistics), LayerNormalization (any axes) and Normalization.</summary>
 internal static class OnnxNormalizationRules
 {
     /// <summary>
@@ -34,6 +34,21 @@ internal static class OnnxNormalizationRules
         dims[0] = c;
         string scaled = g.AddNode("Mul", layer.Name + "/scale", [x, g.AddInitializer(layer.Name + "/folded_scale", scale, dims)]);
         return g.AddNode("Add", layer.Name, [scaled, g.AddInitializer(layer.Name + "/folded_shift", shift, dims)]);
+    }
+
+    /// <summary>
+    /// Keras's preprocessing Normalization as Sub and Div by max(√variance, 1e-7) (Mul and Add when inverted), the
+    /// statistics as constants of the batch-broadcast shape: the same float operations as the layer, so the same bits.
+    /// </summary>
+    public static string Normalization(OnnxGraphBuilder g, Normalization layer, string x)
+    {
+        var std = new float[layer.Variance!.Size];
+        NormalizationStatistics.StandardDeviation(layer.Variance.Span, layer.Mean!.Span, std, $"Layer '{layer.Name}' (Normalization)");
+        var dims = layer.BroadcastDims;
+        string mean = g.AddInitializer(layer.Name + "/mean", layer.Mean.Span, dims), deviation = g.AddInitializer(layer.Name + "/std", std, dims);
+        return layer.Invert
+            ? g.AddNode("Add", layer.Name, [g.AddNode("Mul", layer.Name + "/scale", [x, deviation]), mean])
+            : g.AddNode("Div", layer.Name, [g.AddNode("Sub", layer.Name + "/center", [x, mean]), deviation]);
     }
 
     /// <summary>
