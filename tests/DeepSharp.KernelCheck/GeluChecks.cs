@@ -37,6 +37,35 @@ public static class GeluChecks
         }
     }
 
+    /// <summary>
+    /// The documented bound (GeluKernel's notes): |y − exact| ≤ 1.5e-7·|x| + ulp-sized rounding, and the
+    /// gradient's |f′ − exact| ≤ 1.5e-7·(1 + |x|) + rounding, dense over [−10, 10] (Φ saturates beyond).
+    /// </summary>
+    public static void ErrorWithinDocumentedBound()
+    {
+        const double Bound = 1.5e-7;
+        var x = new float[200_001];
+        for (int k = 0; k < x.Length; k++) x[k] = (k - 100_000) * 1e-4f;
+        var y = new float[x.Length];
+        var ones = Enumerable.Repeat(1f, x.Length).ToArray();
+        var g = new float[x.Length];
+        GeluKernel.Forward(x, y);
+        GeluKernel.Backward(x, ones, g, accumulate: false);
+        double worstY = 0, worstG = 0;
+        for (int k = 0; k < x.Length; k++)
+        {
+            double v = x[k], cdf = 0.5 * (1.0 + NaiveErf.Of(v / Math.Sqrt(2.0)));
+            double exactY = v * cdf, exactG = cdf + v * Math.Exp(-0.5 * v * v) / Math.Sqrt(2.0 * Math.PI);
+            double errY = Math.Abs(y[k] - exactY) / (Math.Abs(v) + 1e-30), errG = Math.Abs(g[k] - exactG) / (1.0 + Math.Abs(v));
+            double roundY = 2.4e-7 * Math.Abs(exactY) / (Math.Abs(v) + 1e-30), roundG = 2.4e-7 * Math.Abs(exactG) / (1.0 + Math.Abs(v));
+            if (errY > Bound + roundY) throw new CheckFailedException($"GELU({x[k]:R}) = {y[k]:R}, exact {exactY:R}: error {errY:E2}·|x| is above {Bound:E1}·|x| + rounding.");
+            if (errG > Bound + roundG) throw new CheckFailedException($"GELU′({x[k]:R}) = {g[k]:R}, exact {exactG:R}: error {errG:E2}·(1 + |x|) is above {Bound:E1}·(1 + |x|) + rounding.");
+            worstY = Math.Max(worstY, errY);
+            worstG = Math.Max(worstG, errG);
+        }
+        Console.WriteLine($"  GELU: worst error {worstY:E2}·|x| forward, {worstG:E2}·(1 + |x|) gradient over [−10, 10]");
+    }
+
     public static void SpecialValuesMatchTwin()
     {
         float[] x = [0f, -0f, 1e-30f, -1e-30f, 40f, -40f, float.PositiveInfinity, float.NegativeInfinity];

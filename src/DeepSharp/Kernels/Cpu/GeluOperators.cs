@@ -6,12 +6,9 @@ namespace DeepSharp.Kernels.Cpu;
 
 /// <summary>
 /// Φ(x) and e^(−x²/2) per width, the steps of <see cref="GeluKernel"/>'s implementation notes in
-/// their order (each rounded to float as before, no fused multiply-add in the series).
+/// float arithmetic only: the exponential is <see cref="FloatExp"/>, the series is Horner's rule by
+/// explicit fused multiply-adds, so the scalar form (a tail element) gives a vector element's bits.
 /// </summary>
-/// <remarks>
-/// The exponential is the runtime's vector <c>Exp</c> (what TensorPrimitives.Exp runs); the scalar
-/// overload takes it through a one-lane Vector128, so a tail element gets a vector element's bits.
-/// </remarks>
 internal static class GeluMath
 {
     internal const float P = 0.3275911f, A1 = 0.254829592f, A2 = -0.284496736f, A3 = 1.421413741f, A4 = -1.453152027f, A5 = 1.061405429f;
@@ -20,40 +17,52 @@ internal static class GeluMath
     public static float Cdf(float x, out float e)
     {
         float z = MathF.Abs(x) * InvSqrt2;
-        e = Vector128.Exp(Vector128.CreateScalar(-(z * z))).ToScalar();
-        float t = 1f / (z * P + 1f);
-        float poly = ((((A5 * t + A4) * t + A3) * t + A2) * t + A1) * t;
-        return MathF.CopySign(1f - poly * e, x) * 0.5f + 0.5f;
+        e = FloatExp.Of(-(z * z));
+        float t = 1f / MathF.FusedMultiplyAdd(z, P, 1f);
+        float poly = MathF.FusedMultiplyAdd(MathF.FusedMultiplyAdd(MathF.FusedMultiplyAdd(MathF.FusedMultiplyAdd(A5, t, A4), t, A3), t, A2), t, A1) * t;
+        return MathF.FusedMultiplyAdd(MathF.CopySign(MathF.FusedMultiplyAdd(-poly, e, 1f), x), 0.5f, 0.5f);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Cdf(Vector128<float> x, out Vector128<float> e)
     {
         var z = Vector128.Abs(x) * Vector128.Create(InvSqrt2);
-        e = Vector128.Exp(-(z * z));
-        var t = Vector128<float>.One / (z * Vector128.Create(P) + Vector128<float>.One);
-        var poly = ((((Vector128.Create(A5) * t + Vector128.Create(A4)) * t + Vector128.Create(A3)) * t + Vector128.Create(A2)) * t + Vector128.Create(A1)) * t;
-        return Vector128.CopySign(Vector128<float>.One - poly * e, x) * Vector128.Create(0.5f) + Vector128.Create(0.5f);
+        e = FloatExp.Of(-(z * z));
+        var t = Vector128<float>.One / Vector128.FusedMultiplyAdd(z, Vector128.Create(P), Vector128<float>.One);
+        var poly = Vector128.FusedMultiplyAdd(Vector128.Create(A5), t, Vector128.Create(A4));
+        poly = Vector128.FusedMultiplyAdd(poly, t, Vector128.Create(A3));
+        poly = Vector128.FusedMultiplyAdd(poly, t, Vector128.Create(A2));
+        poly = Vector128.FusedMultiplyAdd(poly, t, Vector128.Create(A1)) * t;
+        var s = Vector128.CopySign(Vector128.FusedMultiplyAdd(-poly, e, Vector128<float>.One), x);
+        return Vector128.FusedMultiplyAdd(s, Vector128.Create(0.5f), Vector128.Create(0.5f));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Cdf(Vector256<float> x, out Vector256<float> e)
     {
         var z = Vector256.Abs(x) * Vector256.Create(InvSqrt2);
-        e = Vector256.Exp(-(z * z));
-        var t = Vector256<float>.One / (z * Vector256.Create(P) + Vector256<float>.One);
-        var poly = ((((Vector256.Create(A5) * t + Vector256.Create(A4)) * t + Vector256.Create(A3)) * t + Vector256.Create(A2)) * t + Vector256.Create(A1)) * t;
-        return Vector256.CopySign(Vector256<float>.One - poly * e, x) * Vector256.Create(0.5f) + Vector256.Create(0.5f);
+        e = FloatExp.Of(-(z * z));
+        var t = Vector256<float>.One / Vector256.FusedMultiplyAdd(z, Vector256.Create(P), Vector256<float>.One);
+        var poly = Vector256.FusedMultiplyAdd(Vector256.Create(A5), t, Vector256.Create(A4));
+        poly = Vector256.FusedMultiplyAdd(poly, t, Vector256.Create(A3));
+        poly = Vector256.FusedMultiplyAdd(poly, t, Vector256.Create(A2));
+        poly = Vector256.FusedMultiplyAdd(poly, t, Vector256.Create(A1)) * t;
+        var s = Vector256.CopySign(Vector256.FusedMultiplyAdd(-poly, e, Vector256<float>.One), x);
+        return Vector256.FusedMultiplyAdd(s, Vector256.Create(0.5f), Vector256.Create(0.5f));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Cdf(Vector512<float> x, out Vector512<float> e)
     {
         var z = Vector512.Abs(x) * Vector512.Create(InvSqrt2);
-        e = Vector512.Exp(-(z * z));
-        var t = Vector512<float>.One / (z * Vector512.Create(P) + Vector512<float>.One);
-        var poly = ((((Vector512.Create(A5) * t + Vector512.Create(A4)) * t + Vector512.Create(A3)) * t + Vector512.Create(A2)) * t + Vector512.Create(A1)) * t;
-        return Vector512.CopySign(Vector512<float>.One - poly * e, x) * Vector512.Create(0.5f) + Vector512.Create(0.5f);
+        e = FloatExp.Of(-(z * z));
+        var t = Vector512<float>.One / Vector512.FusedMultiplyAdd(z, Vector512.Create(P), Vector512<float>.One);
+        var poly = Vector512.FusedMultiplyAdd(Vector512.Create(A5), t, Vector512.Create(A4));
+        poly = Vector512.FusedMultiplyAdd(poly, t, Vector512.Create(A3));
+        poly = Vector512.FusedMultiplyAdd(poly, t, Vector512.Create(A2));
+        poly = Vector512.FusedMultiplyAdd(poly, t, Vector512.Create(A1)) * t;
+        var s = Vector512.CopySign(Vector512.FusedMultiplyAdd(-poly, e, Vector512<float>.One), x);
+        return Vector512.FusedMultiplyAdd(s, Vector512.Create(0.5f), Vector512.Create(0.5f));
     }
 }
 
