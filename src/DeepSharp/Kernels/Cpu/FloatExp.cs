@@ -17,7 +17,7 @@ namespace DeepSharp.Kernels.Cpu;
 // double precision (FloatExpChecks, 250k arguments dense over [−87.3, 88.3] and every power of two):
 // at most 8.2·10⁻⁸ relative (1 ulp); the check's bound is 3·10⁻⁷. Below the clamp the result is
 // e^−87.3 ≈ 1.2·10⁻³⁸, not 0; NaN stays NaN.
-// The LSTM cell has its own inlined copy of the same steps (CellActivationMath).
+// The LSTM and GRU cells' sigmoid and tanh (CellActivationMath) are built on it.
 
 /// <summary>e^t in float arithmetic, bit-identical at every vector width; the twin is <see cref="Math.Exp"/>.</summary>
 internal static class FloatExp
