@@ -35,6 +35,7 @@ var bothT = new float[T * B * (F + U)];
 var sum = new float[(F + U) * G];
 var dInputs = new float[T * B * F];
 var cellH = new float[T * B * U];
+var dzRandom = Rand((long)T * B * G, 0.01f);
 using var packedU = GemmPackedB.Pack(false, U, G, u, G);
 using var packedUt = GemmPackedB.Pack(true, G, U, u, G);
 GemmPackedB? packedDz = null;
@@ -148,6 +149,11 @@ var phases = new (string Name, double Flop, Action Run)[]
         }
     }),
     ("bwd dW|dU GEMM (384×2048ᵀ·2048×1024)", 2.0 * T * B * (F + U) * G, () => Gemm.Multiply(true, false, F + U, G, T * B, both, F + U, dGates, G, sum, G, accumulate: false)),
+    ("  dW|dU, op(A) packed once from inputs and h (RecurrentWeightGradient)", 2.0 * T * B * (F + U) * G,
+        () => RecurrentWeightGradient.Multiply(inputs, F, h, U, dGates, G, T * B, sum)),
+    ("  dW|dU GEMM on a random dz (no subnormals)", 2.0 * T * B * (F + U) * G, () => Gemm.Multiply(true, false, F + U, G, T * B, both, F + U, dzRandom, G, sum, G, accumulate: false)),
+    ("  dW|dU packed once on a random dz", 2.0 * T * B * (F + U) * G,
+        () => RecurrentWeightGradient.Multiply(inputs, F, h, U, dzRandom, G, T * B, sum)),
     ("  [inputs | h]ᵀ laid out transposed (384×2048)", 0, () =>
     {
         int width = F + U, rows = T * B;
@@ -178,6 +184,10 @@ for (int r = -2; r < rounds; r++)
         double wt = Stopwatch.GetElapsedTime(t0).TotalMilliseconds, ct = (Environment.CpuUsage.TotalTime - c0).TotalMilliseconds;
         if (r >= 0) { cpu[p][r] = ct; wall[p][r] = wt; }
     }
+int subnormal = 0, zero = 0;
+foreach (float v in dGates) { if (v == 0) zero++; else if (float.IsSubnormal(v)) subnormal++; }
+foreach (float v in h) { if (float.IsSubnormal(v)) subnormal++; }
+Console.WriteLine($"dGates: {zero} zeros, {subnormal} subnormals (with h) of {dGates.Length}");
 double Median(double[] a) { var s = (double[])a.Clone(); Array.Sort(s); return s[s.Length / 2]; }
 double total = 0;
 for (int p = 0; p < phases.Length; p++)

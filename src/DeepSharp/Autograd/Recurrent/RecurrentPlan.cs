@@ -344,8 +344,22 @@ internal sealed class RecurrentPlan
             return;
         }
         int width = Features + Units;
-        var sideBySide = Tensor.Temp(new Shape(rows, width));
         var states = DroppedStates ?? h;
+        var sum = Tensor.Temp(new Shape(width, GateWidth));
+        if (RecurrentWeightGradient.Enabled)
+            RecurrentWeightGradient.Multiply(Inputs.Span, Features, states.Span, Units, dPre, GateWidth, rows, sum.Span);
+        else
+            SideBySideProduct(dPre, states, sum);
+        var s = sum.Span;
+        ElementwiseParallel.Map(new AddOperator(), dW.Span, s[..(Features * GateWidth)], dW.Span);
+        ElementwiseParallel.Map(new AddOperator(), dU.Span, s[(Features * GateWidth)..], dU.Span);
+    }
+
+    /// <summary>sum = [inputs | states]ᵀ·dPre through a side-by-side copy and Gemm.Multiply (what <see cref="RecurrentWeightGradient"/> replaces; the same bits).</summary>
+    private void SideBySideProduct(ReadOnlySpan<float> dPre, Tensor states, Tensor sum)
+    {
+        int rows = Time * Batch, width = Features + Units;
+        var sideBySide = Tensor.Temp(new Shape(rows, width));
         RowRanges.For(rows, (long)rows * width, (r0, n) =>
         {
             var both = sideBySide.Span;
@@ -357,11 +371,7 @@ internal sealed class RecurrentPlan
                 previous.Slice(r * Units, Units).CopyTo(both.Slice(r * width + Features, Units));
             }
         });
-        var sum = Tensor.Temp(new Shape(width, GateWidth));
         Gemm.Multiply(true, false, width, GateWidth, rows, sideBySide.Span, width, dPre, GateWidth, sum.Span, GateWidth, accumulate: false);
-        var s = sum.Span;
-        ElementwiseParallel.Map(new AddOperator(), dW.Span, s[..(Features * GateWidth)], dW.Span);
-        ElementwiseParallel.Map(new AddOperator(), dU.Span, s[(Features * GateWidth)..], dU.Span);
     }
 
     /// <summary>
