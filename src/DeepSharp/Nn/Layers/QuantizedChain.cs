@@ -154,10 +154,13 @@ internal static unsafe class QuantizedChain
         var y = Tensor.Temp(shapes[^1]);
         var team = Int8Team.Begin(threads);
         var (inScale, zeroPoint) = InputGrid(layers[start]);
+        int inZero = zeroPoint;
+        // A first convolution + pool quantizes its own images (each part its image): no quantizing stage, one hand-off fewer.
+        bool quantizedByConv = layers[start] is QuantizedConv2D && start < end && layers[start + 1] is MaxPooling2D;
         fixed (float* px = x.Span)
         fixed (float* py = y.Span)
         {
-            team.Add(batch, new Quantizing(px, (int)(x.Shape.Size / Math.Max(1, batch)), inScale, zeroPoint, current));
+            if (!quantizedByConv) team.Add(batch, new Quantizing(px, (int)(x.Shape.Size / Math.Max(1, batch)), inScale, zeroPoint, current));
             for (int i = start; i <= end; i++)
             {
                 var layer = layers[i];
@@ -184,7 +187,10 @@ internal static unsafe class QuantizedChain
                         var pooling = PoolGeometry(next, outShape);
                         // An image cut into one part per thread unless the images share out evenly.
                         int parts = batch % threads == 0 ? 1 : threads;
-                        Int8ConvPool.Forward(g, pooling, current, w, output, nextScale, zeroPoint, other, parts, team);
+                        if (i == start && quantizedByConv)
+                            Int8ConvPool.Forward(g, pooling, px, inScale, inZero, w, output, nextScale, zeroPoint, other, parts, team);
+                        else
+                            Int8ConvPool.Forward(g, pooling, current, w, output, nextScale, zeroPoint, other, parts, team);
                         i++;
                     }
                     else if (layer is QuantizedConv2D conv2)
