@@ -49,6 +49,42 @@ public static class AttentionChecks
         Compare(new AttentionGeometry(2, 1, 129, 129, 3, 7, 0.5f, Causal: true), mask: false, dropout: false, 303);
     }
 
+    /// <summary>
+    /// Heads that AttentionSmallHeads takes on 512-bit CPUs (no padding mask or dropout, Dk and Dv
+    /// multiples of 16), causal with and without an offset or not, against the twin; a backward from
+    /// probabilities that a padding mask shaped; and the same bits at 1, 2 and 3 threads. Without
+    /// AVX-512 the same calls check the general path.
+    /// </summary>
+    public static void SmallHeadsMatchTwin()
+    {
+        int seed = 600;
+        foreach (int tk in new[] { 1, 2, 15, 16, 17, 31, 33, 64, 65, 97, 131 })
+            foreach (int tq in new[] { 1, 7, 64, 65 })
+            {
+                int dk = 16 * (1 + seed % 3), dv = 16 * (1 + seed / 3 % 4);
+                var g = new AttentionGeometry(2, 2, tq, tk, dk, dv, 1f / MathF.Sqrt(dk), Causal: seed % 2 == 0,
+                    CausalOffset: seed % 4 == 2 ? Math.Max(0, tk - tq) : 0);
+                Compare(g, mask: false, dropout: false, seed++);
+            }
+        Compare(new AttentionGeometry(3, 4, 64, 64, 32, 32, 1f / MathF.Sqrt(32), Causal: true), mask: false, dropout: false, seed++);
+        Compare(new AttentionGeometry(2, 3, 40, 40, 16, 32, 0.25f, Causal: true), mask: true, dropout: false, seed++);
+        Compare(new AttentionGeometry(1, 2, 130, 140, 16, 16, 0.3f, Causal: true, CausalOffset: 10), mask: false, dropout: false, seed++);
+        foreach (var g in new[] { new AttentionGeometry(4, 4, 64, 64, 32, 32, 0.18f, Causal: true), new AttentionGeometry(3, 1, 65, 70, 48, 16, 0.2f) })
+        {
+            var inputs = Inputs(g, mask: false, dropout: false, seed++);
+            var first = ThreadCounts.With(1, () => RunKernel(g, inputs, naive: false));
+            foreach (int threads in new[] { 2, 3 })
+            {
+                var r = ThreadCounts.With(threads, () => RunKernel(g, inputs, naive: false));
+                Check.Equal<float>(first.O, r.O, $"Attention {g} output: threads 1 vs {threads}");
+                Check.Equal<float>(first.P, r.P, $"Attention {g} probabilities: threads 1 vs {threads}");
+                Check.Equal<float>(first.Dq, r.Dq, $"Attention {g} dQ: threads 1 vs {threads}");
+                Check.Equal<float>(first.Dk, r.Dk, $"Attention {g} dK: threads 1 vs {threads}");
+                Check.Equal<float>(first.Dv, r.Dv, $"Attention {g} dV: threads 1 vs {threads}");
+            }
+        }
+    }
+
     /// <summary>Rows with every key masked give zero probabilities, zero output and zero gradients — never NaN.</summary>
     public static void FullyMaskedRowsGiveZeros()
     {

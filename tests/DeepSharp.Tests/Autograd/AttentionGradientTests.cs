@@ -32,6 +32,11 @@ public class AttentionGradientTests
         Check(t => Ops.Attention(t[0], t[0], t[0], causal: true), [Random(1, 2, 4, 3, 2)]);
 
     [Fact]
+    public void CausalHeadsOfSixteenFeatures() =>
+        // Head sizes that AVX-512 CPUs run by AttentionSmallHeads (no mask or dropout, Dk and Dv multiples of 16).
+        Check(t => Ops.Attention(t[0], t[0], t[0], causal: true), [Random(1, 1, 5, 2, 16)]);
+
+    [Fact]
     public void CausalWithOffsetAndPadding()
     {
         var mask = PaddingMask(1, 2, 6, seed: 8);

@@ -16,6 +16,11 @@ internal static unsafe class AttentionHead
 
     public static void Forward(in AttentionArgs a, int head)
     {
+        if (AttentionSmallHeads.Applies(a))
+        {
+            AttentionSmallHeads.Forward(a, head);
+            return;
+        }
         ref readonly var g = ref a.G;
         var at = Offsets(a.G, head);
         float* q = a.Q + at.Q, k = a.K + at.K, v = a.V + at.V, o = a.O + at.O;
@@ -53,6 +58,11 @@ internal static unsafe class AttentionHead
 
     public static void Backward(in AttentionArgs a, int head)
     {
+        if (AttentionSmallHeads.Applies(a))
+        {
+            AttentionSmallHeads.Backward(a, head);
+            return;
+        }
         ref readonly var g = ref a.G;
         var at = Offsets(a.G, head);
         float* q = a.Q + at.Q, k = a.K + at.K, v = a.V + at.V;
@@ -129,7 +139,7 @@ internal static unsafe class AttentionHead
 
     /// <summary>Debug builds: the head's slices of Q, K, V, the probabilities and the dropout mask lie within their buffers.</summary>
     [System.Diagnostics.Conditional("DEBUG")]
-    private static void AssertHead(in AttentionArgs a, int head, (long Q, long K, long V, long O) at)
+    internal static void AssertHead(in AttentionArgs a, int head, (long Q, long K, long V, long O) at)
     {
         ref readonly var g = ref a.G;
         int ldk = g.Heads * g.KeyDim, ldv = g.Heads * g.ValueDim;
@@ -143,10 +153,10 @@ internal static unsafe class AttentionHead
     }
 
     /// <summary>Floats spanned by a rows×cols matrix with leading dimension ld (0 when empty).</summary>
-    private static long Extent(int rows, int cols, int ld) => rows == 0 || cols == 0 ? 0 : (rows - 1L) * ld + cols;
+    internal static long Extent(int rows, int cols, int ld) => rows == 0 || cols == 0 ? 0 : (rows - 1L) * ld + cols;
 
     /// <summary>Where the head's slices start in Q (and dQ), K, V and O (and dO).</summary>
-    private static (long Q, long K, long V, long O) Offsets(in AttentionGeometry g, int head)
+    internal static (long Q, long K, long V, long O) Offsets(in AttentionGeometry g, int head)
     {
         int b = head / g.Heads, h = head % g.Heads;
         long ldk = (long)g.Heads * g.KeyDim, ldv = (long)g.Heads * g.ValueDim;

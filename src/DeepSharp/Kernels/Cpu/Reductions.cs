@@ -70,16 +70,53 @@ internal static unsafe class Reductions
         for (int c = 0; c < cols; c++) colSums[c] += (float)total[c];
     }
 
-    /// <summary>x[r, c] += bias[c] in place.</summary>
+    /// <summary>Rows per work item of a parallel <see cref="AddBias"/> (each element's sum is the same on any thread).</summary>
+    private const int BiasRowsBlock = 64;
+
+    /// <summary>x[r, c] += bias[c] in place; large matrices in blocks of rows over the worker pool.</summary>
     public static void AddBias(Span<float> x, ReadOnlySpan<float> bias, int rows, int cols)
     {
         if (rows < 0 || cols < 0 || x.Length < (long)rows * cols || bias.Length < cols)
             throw new ArgumentException($"AddBias of {rows}×{cols} got {x.Length} values and {bias.Length} biases.");
         bias = bias[..cols];
+        if ((long)rows * cols >= WorkerPool.InlineWork && rows > BiasRowsBlock && WorkerPool.Shared.ThreadCount > 1)
+        {
+            fixed (float* px = x, pb = bias)
+                BiasRows.Run(px, pb, rows, cols);
+            return;
+        }
         for (int r = 0; r < rows; r++)
         {
             var row = x.Slice(r * cols, cols);
             TensorPrimitives.Add(row, bias, row);
+        }
+    }
+
+    private sealed class BiasRows : IParallelBody
+    {
+        [ThreadStatic] private static BiasRows? t_instance;
+        private float* _x, _bias;
+        private int _rows, _cols;
+
+        public static void Run(float* x, float* bias, int rows, int cols)
+        {
+            var body = t_instance ??= new BiasRows();
+            body._x = x;
+            body._bias = bias;
+            body._rows = rows;
+            body._cols = cols;
+            try { WorkerPool.Shared.For((rows + BiasRowsBlock - 1) / BiasRowsBlock, body); }
+            finally { body._x = body._bias = null; }
+        }
+
+        public void Execute(int b)
+        {
+            var bias = new ReadOnlySpan<float>(_bias, _cols);
+            for (int r = b * BiasRowsBlock, end = Math.Min(_rows, r + BiasRowsBlock); r < end; r++)
+            {
+                var row = new Span<float>(_x + (long)r * _cols, _cols);
+                TensorPrimitives.Add(row, bias, row);
+            }
         }
     }
 

@@ -223,9 +223,15 @@ public sealed partial class MultiHeadAttention : Layer
         if (mask is not null && (mask.Rank != 3 || mask.Shape[0] != batch || mask.Shape[1] != query.Shape[1] || mask.Shape[2] != key.Shape[1]))
             throw new ShapeMismatchException(
                 $"Layer '{Name}' (MultiHeadAttention) expects attention_mask (batch, Tq, Tv) = ({batch}, {query.Shape[1]}, {key.Shape[1]}); got {mask.Shape}.");
-        var q = Project(query, _queryKernel!, _queryBias, KeyDim);
-        var k = Project(key, _keyKernel!, _keyBias, KeyDim);
-        var v = Project(value, _valueKernel!, _valueBias, ValueDim);
+        // Self-attention reads one tensor three times: one (batch·T, features) view of it serves all
+        // three projections, so their input gradients add inside the GEMMs (dX += dY·Wᵀ) rather than
+        // in separate passes over three views' gradients.
+        var queryRows = Rows(query);
+        var keyRows = ReferenceEquals(key, query) ? queryRows : Rows(key);
+        var valueRows = ReferenceEquals(value, query) ? queryRows : ReferenceEquals(value, key) ? keyRows : Rows(value);
+        var q = Project(queryRows, batch, query.Shape[1], _queryKernel!, _queryBias, KeyDim);
+        var k = Project(keyRows, batch, key.Shape[1], _keyKernel!, _keyBias, KeyDim);
+        var v = Project(valueRows, batch, value.Shape[1], _valueKernel!, _valueBias, ValueDim);
         float rate = training ? Dropout : 0f;
         var generator = rate > 0f ? Generator : null;
         Tensor attended;
@@ -242,13 +248,19 @@ public sealed partial class MultiHeadAttention : Layer
     private float Scale => 1f / MathF.Sqrt(KeyDim);
 
     /// <summary>(batch, T, features) · kernel (features, heads, dim) + bias → (batch, T, heads, dim).</summary>
-    private Tensor Project(Tensor x, Parameter kernel, Parameter? bias, int dim)
+    private Tensor Project(Tensor x, Parameter kernel, Parameter? bias, int dim) => Project(Rows(x), x.Shape[0], x.Shape[1], kernel, bias, dim);
+
+    /// <summary>(batch·T, features) rows → their (batch, T, heads, dim) projection.</summary>
+    private Tensor Project(Tensor rows, int batch, int t, Parameter kernel, Parameter? bias, int dim)
     {
-        int batch = x.Shape[0], t = x.Shape[1], features = x.Shape[2];
+        int features = rows.Shape[1];
         var w = Ops.Reshape(kernel.Value, features, NumHeads * dim);
         var b = bias is null ? null : Ops.Reshape(bias.Value, NumHeads * dim);
-        return Ops.Reshape(Ops.Linear(Ops.Reshape(x, batch * t, features), w, b), batch, t, NumHeads, dim);
+        return Ops.Reshape(Ops.Linear(rows, w, b), batch, t, NumHeads, dim);
     }
+
+    /// <summary>A (batch, T, features) sequence as (batch·T, features) rows (a view).</summary>
+    private static Tensor Rows(Tensor x) => Ops.Reshape(x, x.Shape[0] * x.Shape[1], x.Shape[2]);
 
     /// <summary>(batch, T, heads, valueDim) · kernel (heads, valueDim, out) + bias → (batch, T, out).</summary>
     private Tensor OutputProjection(Tensor attended)
