@@ -11,7 +11,7 @@
 //        a transposed A packed against read in place (GemmBlocking.TransposedAInPlace, which applies
 //        up to 128 columns of C), alternated the same way; +P pads A's rows by P floats (lda = m + P)
 //   dotnet run -c Release sgemm-probe.cs -- transa-shared 2 784x128x128a   packed/in place × regions/B once
-//   dotnet run -c Release sgemm-probe.cs -- wall 2 256,512,25088x128x128b [base|prefetch|shared]
+//   dotnet run -c Release sgemm-probe.cs -- wall 2 256,512,25088x128x128b [base|prefetch|shared|splitk]
 //        wall-clock GFLOP/s on the pool against its own FMA peak, variants alternated round by round
 //        after a 1.5 s warm-up; for a quiet machine or a run under `chrt -r 1`
 // Every other figure is GFLOP/s per second of process CPU time (least disturbed on a shared machine),
@@ -198,6 +198,7 @@ static void Wall(int threads, string shapes, string set)
         "base" => [("as built", () => { })],
         "prefetch" => [("A not prefetched", () => GemmBlocking.PrefetchNextA = false), ("next A panel prefetched", () => GemmBlocking.PrefetchNextA = true)],
         "shared" => [("regions pack B", () => GemmBlocking.SharedBEnabled = false), ("B packed once", () => GemmBlocking.SharedBEnabled = true)],
+        "splitk" => [("k not split", () => GemmBlocking.SplitKEnabled = false), ("k split", () => GemmBlocking.SplitKEnabled = true)],
         _ => throw new ArgumentException($"unknown variant set {set}"),
     };
     double peak = PoolPeak(threads);

@@ -81,6 +81,46 @@ public static class GemmChecks
     }
 
     /// <summary>
+    /// A small C with a long k on several threads spreads k's blocks over the threads (GemmSplitK):
+    /// against the twin, and bitwise against the unsplit path and against one thread, at 2 to 4
+    /// threads. Shapes: the seed Dense's forward, all four transposes, a last k block of 1 to 255,
+    /// prime sizes, edge tiles, C at the size limit, padded leading dimensions, accumulate or not.
+    /// </summary>
+    public static void SplitKMatchesUnsplit()
+    {
+        (bool TransA, bool TransB, int M, int N, int K)[] shapes =
+        [
+            (false, false, 128, 128, 5408), (true, false, 128, 128, 5408), (false, true, 37, 61, 1100),
+            (true, true, 61, 37, 1031), (false, false, 9, 200, 2000), (false, true, 3, 1000, 1024),
+            (true, false, 200, 17, 1500), (false, false, 255, 256, 1025), (false, false, 64, 64, 4096),
+        ];
+        int seed = 4500;
+        foreach (var (transA, transB, m, n, k) in shapes)
+        {
+            var (a, lda, b, ldb, c0, ldc) = Operands(transA, transB, m, n, k, seed % 3, seed);
+            bool accumulate = seed++ % 2 == 0;
+            var expected = (float[])c0.Clone();
+            NaiveGemm.Multiply(transA, transB, m, n, k, a, lda, b, ldb, expected, ldc, accumulate);
+            var one = ThreadCounts.With(1, () => Run(split: true));
+            Check.Close(expected, one, 1e-5f, 2e-6f * (k + 1), $"Gemm {Describe(transA, transB, m, n, k)} 1 thread vs twin");
+            foreach (int threads in new[] { 2, 3, 4 })
+            {
+                Check.Equal<float>(one, ThreadCounts.With(threads, () => Run(split: true)), $"Gemm {Describe(transA, transB, m, n, k)} k split, 1 vs {threads} threads");
+                Check.Equal<float>(one, ThreadCounts.With(threads, () => Run(split: false)), $"Gemm {Describe(transA, transB, m, n, k)} k not split, 1 vs {threads} threads");
+            }
+
+            float[] Run(bool split)
+            {
+                var c = (float[])c0.Clone();
+                GemmBlocking.SplitKEnabled = split;
+                try { Gemm.Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate); }
+                finally { GemmBlocking.SplitKEnabled = true; }
+                return c;
+            }
+        }
+    }
+
+    /// <summary>
     /// The middle sizes on several threads pack B once for all regions (GemmSharedB): against the
     /// twin, and bitwise against each region packing its own B and against one thread. Shapes cut
     /// B into partial column groups and k blocks; 3 threads on fewer cores make regions wait for

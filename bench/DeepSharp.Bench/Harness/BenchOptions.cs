@@ -28,7 +28,7 @@ internal sealed record BenchOptions
     public int ConvnetEpochs { get; init; } = 15;
     /// <summary>Layers of (c) to run, by name (all when null).</summary>
     public HashSet<string>? ConvLayers { get; init; }
-    /// <summary>Model that (p) profiles: "convnet" (Keras's mnist_convnet), "convnet-aug" (bench (j)'s model) or "chargpt" (bench (g)'s).</summary>
+    /// <summary>Model that (p) profiles: "convnet" (Keras's mnist_convnet), "convnet-aug" (bench (j)'s model), "chargpt" (bench (g)'s) or "seed" (bench (a)'s).</summary>
     public string ProfileModel { get; init; } = "convnet";
 
     public const string Usage = """
@@ -46,7 +46,7 @@ internal sealed record BenchOptions
           --seeds A,B,...    seeds of (i) (default: --seed)
           --convnet-epochs N epochs of (i) (default 15, as Keras's example)
           --conv-layers A,B  layers of (c) to run (seed, convnet2, aug2, narrow8, narrow16, s2a, s2b, pw1, pw2; default all)
-          --profile-model M  model of (p): convnet (default), convnet-aug (the model of j) or chargpt (of g)
+          --profile-model M  model of (p): convnet (default), convnet-aug (the model of j), chargpt (of g) or seed (of a)
           --no-default       skip the libtorch run with glibc's default allocator settings
           --torch-passive    add a libtorch run (tuned allocator) with OMP_WAIT_POLICY=PASSIVE: its OpenMP
                              threads block at once instead of spinning (libtorch's best setting on a busy machine)
@@ -77,7 +77,7 @@ internal sealed record BenchOptions
                 "--seeds" => o with { _seeds = [.. Next().Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture))] },
                 "--convnet-epochs" => o with { ConvnetEpochs = NextInt() },
                 "--conv-layers" => o with { ConvLayers = [.. Next().Split(',')] },
-                "--profile-model" => o with { ProfileModel = Next() is "convnet" or "convnet-aug" or "chargpt" ? args[i] : throw new ArgumentException("--profile-model is convnet, convnet-aug or chargpt.") },
+                "--profile-model" => o with { ProfileModel = Next() is "convnet" or "convnet-aug" or "chargpt" or "seed" ? args[i] : throw new ArgumentException("--profile-model is convnet, convnet-aug, chargpt or seed.") },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
             };
         }

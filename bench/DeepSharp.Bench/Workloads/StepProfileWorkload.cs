@@ -11,7 +11,7 @@ namespace DeepSharp.Bench.Workloads;
 
 /// <summary>
 /// (p) Where one Keras mnist_convnet training step (batch 128) spends its time, DeepSharp only
-/// (with --profile-model convnet-aug, bench (j)'s model instead):
+/// (with --profile-model convnet-aug, bench (j)'s model instead; with seed, bench (a)'s seed CNN):
 /// each layer's forward, the loss, clearing the gradients, each backward rule in the order
 /// backpropagation runs them, and the optimizer step, as wall and process CPU time per step; then
 /// the same number of steps through <c>Model.Fit</c>, whose surplus over the phases is the batch
@@ -40,7 +40,12 @@ internal static class StepProfileWorkload
     public static Reply DeepSharp(DeepSharpSide side, Args a)
     {
         if (a.Text("model") == "chargpt") return CharGptStepProfile.DeepSharp();
-        Func<Sequential> build = a.Text("model") == "convnet-aug" ? () => ConvnetAugWorkload.BuildDeepSharp(42) : () => ConvnetAccuracyWorkload.BuildDeepSharp(42);
+        Func<Sequential> build = a.Text("model") switch
+        {
+            "convnet-aug" => () => ConvnetAugWorkload.BuildDeepSharp(42),
+            "seed" => () => DeepSharpSide.BuildSeedModel(42),
+            _ => () => ConvnetAccuracyWorkload.BuildDeepSharp(42),
+        };
         var model = build();
         var x = Batch(side.XTrain);
         var y = Batch(side.YTrain);

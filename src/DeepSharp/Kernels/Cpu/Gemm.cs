@@ -40,7 +40,10 @@ namespace DeepSharp.Kernels.Cpu;
 // and the grid is finer (about four regions per thread) since more regions no longer pack more.
 // Determinism: every output element is summed in the same order (k blocks of KC in turn, each
 // summed from zero, then added to C) whichever region or thread holds it, so results are
-// bit-identical for any thread count. K is never split across threads.
+// bit-identical for any thread count. A small C with a long k (C ≤ 64K floats, ≥ 2 k blocks per
+// thread: a Dense layer's forward, 128×128×5408) spreads its k blocks over the threads instead
+// (GemmSplitK): each block outside the first slice is summed into a partial of its own and the
+// partials are added to C in block order afterwards, the same sum in the same order.
 // Small M (≤ 8 rows, B not transposed): GemmSmallM reads B in place instead of packing it, with
 // the same summation order (bit-identical results); see its notes. Narrow N (≤ 16 columns, 512-bit
 // level, taken first): GemmNarrowN, 8×16 tiles on a 16-float-wide packed B, same order again.

@@ -14,6 +14,11 @@ namespace DeepSharp.Kernels.Cpu.Conv;
 /// 8-row blocks go through a 4-row block and then one at a time. A block of at most 16 columns
 /// (the whole of a narrow layer, or the last block of one such as 48 wide) goes to
 /// <see cref="ConvNarrow512"/>, one vector a row, with the same sums.
+/// The blocks of 8 or more accumulators are never inlined, like GemmMicroKernel512's entry points,
+/// whose inlined copies kept accumulators on the stack inside the k loop. The JIT's code for the
+/// bench's convolution rows and training steps (Zen 4, 2026-12-06) had no such spill here: the callers
+/// are compiled once without profile-guided inlining (they stackalloc) or inlined only the small
+/// blocks; NoInlining keeps it so whatever tiering decides.
 /// </remarks>
 internal static unsafe class ConvMicroKernel512
 {
@@ -59,6 +64,7 @@ internal static unsafe class ConvMicroKernel512
     }
 
     /// <summary>Nine rows at once (18 accumulators): a 3×3 kernel's taps over one input channel, the seed's kernel gradient.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // see the class remarks: never inlined into a caller's loop nest
     private static void Block9(float* a, int* rows, int* off, int kred, float* b, int ldb,
         float* c, int ldc, Vector512<float> init0, Vector512<float> init1, in Epilogue e)
     {
@@ -142,6 +148,7 @@ internal static unsafe class ConvMicroKernel512
         }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)] // see the class remarks: never inlined into a caller's loop nest
     private static void Block8(float* a, int* rows, int* off, int kred, float* b, int ldb,
         float* c, int ldc, Vector512<float> init0, Vector512<float> init1, in Epilogue e)
     {
@@ -214,6 +221,7 @@ internal static unsafe class ConvMicroKernel512
         }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)] // see the class remarks: never inlined into a caller's loop nest
     private static void Block4(float* a, int* rows, int* off, int kred, float* b, int ldb,
         float* c, int ldc, Vector512<float> init0, Vector512<float> init1, in Epilogue e)
     {

@@ -15,6 +15,11 @@ namespace DeepSharp.Kernels.Cpu.Conv;
 /// fused multiply-add per reduction step in order), so the results are bit-identical whichever block
 /// computes them. B rows must hold 16 readable floats from the block's first column (zero-padded
 /// past n, as <see cref="ConvMicroKernel.Padded"/> guarantees).
+/// The blocks of 8 or more accumulators are never inlined, like GemmMicroKernel512's entry points,
+/// whose inlined copies kept accumulators on the stack inside the k loop. The JIT's code for the
+/// bench's convolution rows and training steps (Zen 4, 2026-12-06) had no such spill here: the callers
+/// are compiled once without profile-guided inlining (they stackalloc) or inlined only the small
+/// blocks; NoInlining keeps it so whatever tiering decides.
 /// </remarks>
 internal static unsafe class ConvNarrow512
 {
@@ -48,6 +53,7 @@ internal static unsafe class ConvNarrow512
             Block1(a + rowOff[i], colOff, kred, b, ldb, c + (long)i * ldc, init, e);
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)] // see the class remarks: never inlined into a caller's loop nest
     private static void Block16(float* a, int* rows, int* off, int kred, float* b, int ldb,
         float* c, int ldc, Vector512<float> init, in Epilogue e)
     {
@@ -119,6 +125,7 @@ internal static unsafe class ConvNarrow512
         }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)] // see the class remarks: never inlined into a caller's loop nest
     private static void Block8(float* a, int* rows, int* off, int kred, float* b, int ldb,
         float* c, int ldc, Vector512<float> init, in Epilogue e)
     {

@@ -19,6 +19,11 @@ namespace DeepSharp.Kernels.Cpu.Conv;
 /// order — the same sum, in the same order, as <see cref="ConvMicroKernel"/> — so results are
 /// bit-identical to the channel-vectorised path, for any thread count (work items are bands of one
 /// image's rows fixed by the geometry alone).
+/// The blocks of 8 or more accumulators are never inlined, like GemmMicroKernel512's entry points,
+/// whose inlined copies kept accumulators on the stack inside the k loop. The JIT's code for the
+/// bench's convolution rows and training steps (Zen 4, 2026-12-06) had no such spill here: the callers
+/// are compiled once without profile-guided inlining (they stackalloc) or inlined only the small
+/// blocks; NoInlining keeps it so whatever tiering decides.
 /// </remarks>
 internal sealed unsafe class ConvPixelRows512 : IParallelBody
 {
@@ -202,6 +207,7 @@ internal sealed unsafe class ConvPixelRows512 : IParallelBody
     /// 32 output pixels × 8 channels: acc[j][p] = bias[j] + Σ_r a[taps[r] + p]·w[r][j], stored to
     /// tmp as 8 rows of 32 (channel-major).
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // see the class remarks: never inlined into a caller's loop nest
     private static void Block(float* a, int* taps, int k, float* w, float* bias, float* tmp)
     {
         var c00 = Vector512.Create(bias[0]);

@@ -47,6 +47,13 @@ internal static unsafe class GemmBlocking
     public static bool SharedBEnabled { get; set; } = true;
 
     /// <summary>
+    /// Whether parallel calls with a small C and a long k spread k's blocks over the threads
+    /// (<see cref="GemmSplitK{TKernel}"/>); the SGEMM probe turns it off to compare both paths in one
+    /// process (same bits either way).
+    /// </summary>
+    public static bool SplitKEnabled { get; set; } = true;
+
+    /// <summary>
     /// Whether the 512-bit kernel reads a transposed A in place (its k steps lda apart) instead of
     /// packing it, for C up to <see cref="TransposedAInPlaceMaxN"/> columns; same bits either way.
     /// The probes turn it off to compare both in one process.

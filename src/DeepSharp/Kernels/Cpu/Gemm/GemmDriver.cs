@@ -23,6 +23,11 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
     {
         int unitsM = (args.M + TKernel.Mr - 1) / TKernel.Mr, unitsN = (args.N + TKernel.Nr - 1) / TKernel.Nr;
         int threads = WorkerPool.Shared.ThreadCount;
+        if (packedB is null && GemmSplitK<TKernel>.Applies(args, threads))
+        {
+            GemmSplitK<TKernel>.Multiply(args, threads);
+            return;
+        }
         bool shared = packedB is null && SharesB(args, threads);
         var (tasksM, tasksN) = shared
             ? PartitionShared(args, unitsM, unitsN, threads)
