@@ -35,6 +35,8 @@ public static class LayerRegistry
         ["Normalization"] = Normalization.FromConfig,
         ["GroupNormalization"] = GroupNormalization.FromConfig,
         ["UnitNormalization"] = UnitNormalization.FromConfig,
+        ["Discretization"] = Discretization.FromConfig,
+        ["CategoryEncoding"] = CategoryEncoding.FromConfig,
         ["RandomFlip"] = RandomFlip.FromConfig,
         ["RandomRotation"] = RandomRotation.FromConfig,
         ["RandomTranslation"] = RandomTranslation.FromConfig,

@@ -43,6 +43,8 @@ internal static class OnnxLayerRules
         [typeof(Normalization)] = (g, l, x, _) => OnnxNormalizationRules.Normalization(g, (Normalization)l, x),
         [typeof(GroupNormalization)] = (g, l, x, s) => OnnxGroupUnitNormalizationRules.GroupNormalization(g, (GroupNormalization)l, x, s),
         [typeof(UnitNormalization)] = (g, l, x, _) => OnnxGroupUnitNormalizationRules.UnitNormalization(g, (UnitNormalization)l, x),
+        [typeof(Discretization)] = (g, l, x, _) => OnnxCategoricalRules.Discretization(g, (Discretization)l, x),
+        [typeof(CategoryEncoding)] = (g, l, x, s) => OnnxCategoricalRules.CategoryEncoding(g, (CategoryEncoding)l, x, s),
         [typeof(ActivationLayer)] = (g, l, x, _) => OnnxActivations.Emit(g, ((ActivationLayer)l).Activation, x, l.Name),
         // Augmentation runs only while training: an exported (inference) graph passes images through.
         [typeof(RandomFlip)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
