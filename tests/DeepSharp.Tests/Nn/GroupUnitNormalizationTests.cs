@@ -122,13 +122,13 @@ public sealed class GroupUnitNormalizationTests : IDisposable
             var norms = new Dictionary<string, double>();
             string Key(int n, int r, int c) => $"{n},{(axes.Contains(1) ? -1 : r)},{(axes.Contains(2) ? -1 : c)}";
             for (int n = 0; n < 3; n++) for (int r = 0; r < 4; r++) for (int c = 0; c < 5; c++)
-                    norms[Key(n, r, c)] = norms.GetValueOrDefault(Key(n, r, c)) + (double)xs[(n * 4 + r) * 5 + c] * xs[(n * 4 + r) * 5 + c];
+                norms[Key(n, r, c)] = norms.GetValueOrDefault(Key(n, r, c)) + (double)xs[(n * 4 + r) * 5 + c] * xs[(n * 4 + r) * 5 + c];
             for (int n = 0; n < 3; n++) for (int r = 0; r < 4; r++) for (int c = 0; c < 5; c++)
-                    {
-                        int i = (n * 4 + r) * 5 + c;
-                        double expected = xs[i] / Math.Max(Math.Sqrt(norms[Key(n, r, c)]), 1e-12);
-                        Assert.True(Math.Abs(expected - y[i]) <= 1e-6, $"axes [{string.Join(", ", axes)}] element {i}: twin {expected}, layer {y[i]}");
-                    }
+            {
+                int i = (n * 4 + r) * 5 + c;
+                double expected = xs[i] / Math.Max(Math.Sqrt(norms[Key(n, r, c)]), 1e-12);
+                Assert.True(Math.Abs(expected - y[i]) <= 1e-6, $"axes [{string.Join(", ", axes)}] element {i}: twin {expected}, layer {y[i]}");
+            }
         }
         // Keras's docstring example: each row of arange(6).reshape(2, 3) gets norm 1.
         var rows = new UnitNormalization().Call(Tensor.FromArray([0f, 1f, 2f, 3f, 4f, 5f], 2, 3)).ToArray();

@@ -122,7 +122,7 @@ public sealed class ImagePreprocessingTests : IDisposable
             windows.Add($"{top},{left}");
             for (int n = 1; n < 4; n++)
                 for (int r = 0; r < 5; r++) for (int c = 0; c < 6; c++) for (int k = 0; k < 2; k++)
-                            Assert.Equal(xs[((n * 8 + top + r) * 9 + left + c) * 2 + k], ys[((n * 5 + r) * 6 + c) * 2 + k]);
+                    Assert.Equal(xs[((n * 8 + top + r) * 9 + left + c) * 2 + k], ys[((n * 5 + r) * 6 + c) * 2 + k]);
         }
         Assert.True(windows.Count > 3, $"12 crops used only {windows.Count} windows");
         // The same seed gives the same crops.
@@ -157,11 +157,11 @@ public sealed class ImagePreprocessingTests : IDisposable
             double factor = (y[far] - mean[0]) / (x[far] - mean[0]);
             Assert.InRange(factor, 0.5 - 1e-4, 1.5 + 1e-4);
             for (int p = 0; p < 20; p++) for (int k = 0; k < 2; k++)
-                {
-                    int i = (n * 20 + p) * 2 + k;
-                    double want = Math.Clamp((x[i] - mean[k]) * factor + mean[k], 0, 255);
-                    Assert.True(Math.Abs(want - y[i]) < 2e-3, $"image {n} element {i}: {y[i]} vs {want}");
-                }
+            {
+                int i = (n * 20 + p) * 2 + k;
+                double want = Math.Clamp((x[i] - mean[k]) * factor + mean[k], 0, 255);
+                Assert.True(Math.Abs(want - y[i]) < 2e-3, $"image {n} element {i}: {y[i]} vs {want}");
+            }
         }
         var brightness = new RandomBrightness((0.1f, 0.3f), valueRange: (0f, 100f), seed: 5);
         images = Tensor.RandomUniform(new Shape(3, 4, 5, 2), 0f, 100f, new RandomGenerator(3));
