@@ -19,7 +19,7 @@ public class LayersExamplesTests
 {
     [Fact]
     public void EveryExampleOfThePageIsHere() =>
-        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 16, except: "## Audio front end");
+        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 17, except: "## Audio front end");
 
     [Fact]
     public void Layers()
@@ -292,5 +292,26 @@ public class LayersExamplesTests
         Assert.Equal([7f], unscale.Call(Tensor.FromArray([1f], 1, 1)).ToArray());
         Assert.Equal(3, perPixel.Axis.Count);
         Assert.Empty(global.Axis);
+    }
+
+    [Fact]
+    public void ImagePreprocessingGroupAndUnitNormalization()
+    {
+        var images = new Sequential(
+            new Resizing(40, 40, cropToAspectRatio: true, inputShape: [48, 64, 3]),  // any photo size → 40×40, undistorted
+            new Rescaling(1f / 255),
+            new RandomCrop(32, 32, seed: 1),                  // training: a random 32×32 window; Predict: the centre, resized
+            new RandomContrast(0.2f, valueRange: (0f, 1f), seed: 2),
+            new RandomBrightness(0.1f, valueRange: (0f, 1f), seed: 3),
+            new Conv2D(32, 3, padding: Padding.Same),
+            new GroupNormalization(groups: 8),                // 4 channels per group
+            new ActivationLayer("relu"),
+            new GlobalAveragePooling2D(),
+            new Dense(16),
+            new UnitNormalization());                         // unit-length embeddings
+
+        var embedding = images.Predict(Tensor.RandomUniform(new Shape(2, 48, 64, 3), 0f, 255f, new RandomGenerator(1))).ToArray();
+        Assert.Equal(32, embedding.Length);
+        Assert.Equal(1.0, embedding.Take(16).Sum(v => (double)v * v), 1e-5);
     }
 }

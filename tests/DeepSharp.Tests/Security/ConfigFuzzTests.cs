@@ -113,6 +113,15 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
         ["quantized1d"] = () => new Sequential( // the int8 Conv1D
             new QuantizedConv1D(3, 3, padding: Padding.Same, activation: Activation.Relu, inputShape: [6, 2]),
             new Flatten(), new Dense(2)),
+        ["group-unit-norm"] = () => new Sequential( // GroupNormalization and UnitNormalization
+            new Conv2D(4, (2, 2), inputShape: [5, 5, 1]), new GroupNormalization(2), new GroupNormalization(1, axis: 1, scale: false),
+            new UnitNormalization(axis: [1, 2]), new Flatten(), new Dense(2), new UnitNormalization()),
+        ["image-preprocessing"] = () => new Sequential( // Resizing, crops, contrast and brightness
+            new RandomBrightness(0.2f, seed: 1, inputShape: [7, 8, 2]), new RandomContrast(0.3f, seed: 2), new RandomCrop(6, 6, seed: 3),
+            new CenterCrop(5, 4), new Resizing(6, 3, cropToAspectRatio: true), new Resizing(4, 4, Interpolation.Nearest),
+            new GlobalAveragePooling2D(), new Dense(2)),
+        ["categorical"] = () => new Sequential( // Discretization and CategoryEncoding
+            new Discretization([-0.5f, 0f, 0.5f], inputShape: [3]), new CategoryEncoding(4, "count"), new Dense(2)),
     };
 
     public static TheoryData<string> ModelNames() => [.. s_models.Keys];

@@ -41,12 +41,22 @@ internal static class OnnxLayerRules
         [typeof(Reshape)] = (g, l, x, s) => OnnxShapeRules.Reshape(g, l, x, s),
         [typeof(Rescaling)] = (g, l, x, _) => OnnxShapeRules.Rescaling(g, (Rescaling)l, x),
         [typeof(Normalization)] = (g, l, x, _) => OnnxNormalizationRules.Normalization(g, (Normalization)l, x),
+        [typeof(GroupNormalization)] = (g, l, x, s) => OnnxGroupUnitNormalizationRules.GroupNormalization(g, (GroupNormalization)l, x, s),
+        [typeof(UnitNormalization)] = (g, l, x, _) => OnnxGroupUnitNormalizationRules.UnitNormalization(g, (UnitNormalization)l, x),
+        [typeof(Discretization)] = (g, l, x, _) => OnnxCategoricalRules.Discretization(g, (Discretization)l, x),
+        [typeof(CategoryEncoding)] = (g, l, x, s) => OnnxCategoricalRules.CategoryEncoding(g, (CategoryEncoding)l, x, s),
         [typeof(ActivationLayer)] = (g, l, x, _) => OnnxActivations.Emit(g, ((ActivationLayer)l).Activation, x, l.Name),
         // Augmentation runs only while training: an exported (inference) graph passes images through.
         [typeof(RandomFlip)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
         [typeof(RandomRotation)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
         [typeof(RandomTranslation)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
         [typeof(RandomZoom)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
+        // Image preprocessing (OnnxImagePreprocessingRules): resizing and crops at inference; contrast and brightness act only while training.
+        [typeof(Resizing)] = (g, l, x, s) => OnnxImagePreprocessingRules.Resizing(g, (Resizing)l, x, s),
+        [typeof(CenterCrop)] = (g, l, x, s) => OnnxImagePreprocessingRules.CenterCrop(g, (CenterCrop)l, x, s),
+        [typeof(RandomCrop)] = (g, l, x, s) => OnnxImagePreprocessingRules.RandomCrop(g, (RandomCrop)l, x, s),
+        [typeof(RandomContrast)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
+        [typeof(RandomBrightness)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
         [typeof(PositionEmbedding)] = (g, l, x, _) => OnnxPositionRules.PositionEmbedding(g, (PositionEmbedding)l, x),
         [typeof(SinusoidalPositionEncoding)] = (g, l, x, s) => OnnxPositionRules.SinusoidalPositionEncoding(g, (SinusoidalPositionEncoding)l, x, s),
         // Convolution variants and resizing (OnnxConvolutionVariantRules).
