@@ -36,7 +36,9 @@ internal static class Int8Workload
         bench.Table.Add(new ResultRow("(q) int8", $"convnet conv 2 + pool, one thread: direct ({Kernels.Cpu.Int8.Int8Paths.Best}, windows in place) CPU time per image (in the DeepSharp column)", "µs",
             HigherIsBetter: false, [direct], NoRatio: true));
         var winograd4 = Stats.Of(ds.Select(r => 1e6 * r.Get("cpu-conv2-winograd4")).ToList());
-        bench.Log($"convnet conv 2 + pool, one thread: CPU µs per image: integer Winograd F(4x4, 3x3) {winograd4.Median:F2} (F(2x2) {winograd.Median:F2})");
+        var groups = GroupSizes.Select(size => (size, Stats.Of(ds.Select(r => 1e6 * r.Get($"cpu-conv2-group{size}")).ToList()).Median)).ToList();
+        bench.Log($"convnet conv 2 + pool, one thread: CPU µs per image: integer Winograd F(4x4, 3x3) {winograd4.Median:F2} (F(2x2) {winograd.Median:F2}); "
+            + $"with F(4x2)/F(2x4) edges, images per call: {string.Join(", ", groups.Select(p => $"{p.size}: {p.Median:F2}"))} (Predict's batches without VNNI: {Kernels.Cpu.Int8.Int8Winograd4Group.Images})");
         bench.Table.Add(new ResultRow("(q) int8", "convnet conv 2 + pool, one thread: integer Winograd F(4x4, 3x3) CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false, [winograd4],
             NoRatio: true, Verdict: $"F(2x2)/F(4x4) {winograd.Median / winograd4.Median:F2}x"));
         var conv1Vnni = Stats.Of(ds.Select(r => 1e6 * r.Get("cpu-conv1-vnni")).ToList());
@@ -119,7 +121,8 @@ internal static class Int8Workload
         var residual = Residual();
         var residualQuantized = Quantization.Quantize(residual, side.XTrain.SliceRows(0, 1000));
         var reply = new Reply();
-        (reply["cpu-conv2-direct"], reply["cpu-conv2-winograd"], reply["cpu-conv2-winograd4"]) = ConvnetSecondConv(min);
+        (reply["cpu-conv2-direct"], reply["cpu-conv2-winograd"], reply["cpu-conv2-winograd4"], var groups) = ConvnetSecondConv(min);
+        for (int i = 0; i < GroupSizes.Length; i++) reply[$"cpu-conv2-group{GroupSizes[i]}"] = groups[i];
         (reply["cpu-conv1-vnni"], reply["cpu-conv1-pairs"]) = ConvnetFirstConv(min);
         (reply["cpu-res16-pairs"], reply["cpu-res16-winograd4"]) = ResidualSecondConv(min);
         foreach (int rows in new[] { 256, 1 })
@@ -162,7 +165,10 @@ internal static class Int8Workload
     /// int16 pairs through vpmaddwd without VNNI) and
     /// of the integer Winograd F(2×2, 3×3), interleaved over 256 images (NaN where a kernel does not run here).
     /// </summary>
-    private static unsafe (double Direct, double Winograd, double Winograd4) ConvnetSecondConv(double min)
+    /// <summary>Images per call of the probe of <see cref="Kernels.Cpu.Int8.Int8Winograd4Group"/> (Predict takes <see cref="Kernels.Cpu.Int8.Int8Winograd4Group.Images"/>).</summary>
+    private static readonly int[] GroupSizes = [1, 2, 4, 8];
+
+    private static unsafe (double Direct, double Winograd, double Winograd4, double[] Groups) ConvnetSecondConv(double min)
     {
         var g = Kernels.Cpu.Conv2DGeometry.Create(1, 13, 13, 32, 64, 3, 3, 1, 1, false);
         var pool = Kernels.Cpu.Pool2DGeometry.Create(1, 11, 11, 64, 2, 2, 2, 2, false);
@@ -179,7 +185,9 @@ internal static class Int8Workload
         bool vnni = Kernels.Cpu.Int8.Int8ImplicitConv.Applies(g, packed), pairs = Kernels.Cpu.Int8.Int8PairConv.AppliesPooled(g, pool, packed);
         bool direct = vnni || pairs, winograd = Kernels.Cpu.Int8.Int8Winograd.Applies(g, packed);
         bool winograd4 = Kernels.Cpu.Int8.Int8Winograd4.AppliesPooled(g, pool, packed);
+        bool group = Kernels.Cpu.Int8.Int8Winograd4Group.Applies(g, pool, packed);
         double directCpu = double.NaN, winogradCpu = double.NaN, winograd4Cpu = double.NaN;
+        var groupCpu = Enumerable.Repeat(double.NaN, GroupSizes.Length).ToArray();
         fixed (byte* pq = q)
         fixed (byte* py = y)
         {
@@ -205,9 +213,18 @@ internal static class Int8Workload
                         for (int b = 0; b < images; b++)
                             Kernels.Cpu.Int8.Int8Winograd4.ImagePooled(g, pool, input + b * g.InputLength, packed, output, 0.05f, 0, pooled + b * pool.OutputLength, 0, pool.OutH);
                     }, min).Cpu / images);
+                for (int i = 0; i < GroupSizes.Length && group; i++)
+                {
+                    int size = GroupSizes[i];
+                    groupCpu[i] = Math.Min(round == 0 ? double.MaxValue : groupCpu[i], Measure(() =>
+                    {
+                        for (int b = 0; b < images; b += size)
+                            Kernels.Cpu.Int8.Int8Winograd4Group.Pooled(g, pool, input + b * g.InputLength, size, packed, output, 0.05f, 0, pooled + b * pool.OutputLength);
+                    }, min).Cpu / images);
+                }
             }
         }
-        return (directCpu, winogradCpu, winograd4Cpu);
+        return (directCpu, winogradCpu, winograd4Cpu, groupCpu);
     }
 
     /// <summary>
