@@ -233,40 +233,6 @@ internal static unsafe class Int8WinogradKernels
     }
 
     /// <summary>
-    /// <see cref="Products1{TRows}"/> for <paramref name="positions"/> positions in one call (position q's V, U and m at
-    /// q · <paramref name="vPosition"/>, q · <paramref name="uPosition"/> and q · <paramref name="mPosition"/>): for layers of
-    /// few channels (the residual CNN's 16 → 16: 8 pairs, one channel tile), where a call per position is mostly the
-    /// call and its latency-bound sums; the positions' independent chains overlap here.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void Products1Positions<TRows>(int positions, int* v, long vPosition, int vStride, int pairs, short* u, long uPosition, int uStride,
-        int* m, long mPosition, int ldm) where TRows : struct, ITileRows
-    {
-        for (int q = 0; q < positions; q++, v += vPosition, u += uPosition, m += mPosition)
-        {
-            Vector512<int> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
-            int* v1 = v + vStride, v2 = v1 + vStride, v3 = v2 + vStride, v4 = v3 + vStride, v5 = v4 + vStride;
-            short* up = u;
-            for (int p = 0; p < pairs; p++, up += uStride)
-            {
-                var b = Vector512.Load(up);
-                c0 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(v[p]).AsInt16(), b);
-                if (TRows.Count > 1) c1 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(v1[p]).AsInt16(), b);
-                if (TRows.Count > 2) c2 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(v2[p]).AsInt16(), b);
-                if (TRows.Count > 3) c3 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(v3[p]).AsInt16(), b);
-                if (TRows.Count > 4) c4 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(v4[p]).AsInt16(), b);
-                if (TRows.Count > 5) c5 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(v5[p]).AsInt16(), b);
-            }
-            c0.Store(m);
-            if (TRows.Count > 1) c1.Store(m + ldm);
-            if (TRows.Count > 2) c2.Store(m + 2 * ldm);
-            if (TRows.Count > 3) c3.Store(m + 3 * ldm);
-            if (TRows.Count > 4) c4.Store(m + 4 * ldm);
-            if (TRows.Count > 5) c5.Store(m + 5 * ldm);
-        }
-    }
-
-    /// <summary>
     /// Y = Aᵀ m A / 4 for 16 output channels of one tile (its 16 positions
     /// <paramref name="positionStride"/> ints apart): the 2×2 outputs' direct sums, exactly
     /// (<see cref="Int8Winograd"/> proves that Aᵀ m A is 4 × the sum and fits an int32).

@@ -51,19 +51,6 @@ internal static unsafe class Int8WinogradProducts
         int channels = nt * Int8Weights.TileN, ldm = positions * channels, uStride = nt * Int8Weights.TileN * 2;
         long mPosition = channels;
         int* m = Int8Scratch.Ints(Int8Scratch.WinogradProducts, (long)padded * ldm);
-        if (nt < 4)
-        {
-            // Few channels (no 4-tile calls): every position in one call per group of tiles and channel tile.
-            long uPosition = (long)pairs * uStride;
-            for (int r0 = 0; r0 < padded; r0 += rows)
-            {
-                int start = Math.Min(r0, padded - rows);
-                for (int t = 0; t < nt; t++)
-                    Positions(rows, positions, v + (long)start * vStride, vPosition, vStride, pairs, u + t * 32, uPosition, uStride, m + (long)start * ldm + t * Int8Weights.TileN,
-                        mPosition, ldm);
-            }
-            return new Block(m, mPosition, ldm);
-        }
         for (int p = 0; p < positions; p++)
         {
             short* up = u + (long)p * pairs * uStride;
@@ -84,19 +71,6 @@ internal static unsafe class Int8WinogradProducts
             }
         }
         return new Block(m, mPosition, ldm);
-    }
-
-    private static void Positions(int rows, int positions, int* v, long vPosition, int vStride, int pairs, short* u, long uPosition, int uStride, int* m, long mPosition, int ldm)
-    {
-        switch (rows)
-        {
-            case 1: Int8WinogradKernels.Products1Positions<OneTile>(positions, v, vPosition, vStride, pairs, u, uPosition, uStride, m, mPosition, ldm); break;
-            case 2: Int8WinogradKernels.Products1Positions<TwoTiles>(positions, v, vPosition, vStride, pairs, u, uPosition, uStride, m, mPosition, ldm); break;
-            case 3: Int8WinogradKernels.Products1Positions<ThreeTiles>(positions, v, vPosition, vStride, pairs, u, uPosition, uStride, m, mPosition, ldm); break;
-            case 4: Int8WinogradKernels.Products1Positions<FourTiles>(positions, v, vPosition, vStride, pairs, u, uPosition, uStride, m, mPosition, ldm); break;
-            case 5: Int8WinogradKernels.Products1Positions<FiveTiles>(positions, v, vPosition, vStride, pairs, u, uPosition, uStride, m, mPosition, ldm); break;
-            default: Int8WinogradKernels.Products1Positions<SixTiles>(positions, v, vPosition, vStride, pairs, u, uPosition, uStride, m, mPosition, ldm); break;
-        }
     }
 
     private static void Tiles<TRows>(int* v, int vStride, int pairs, short* u, int uStride, int* m, int ldm, int nt) where TRows : struct, ITileRows
