@@ -330,6 +330,11 @@ public static class Int8Winograd4Checks
             (7, 5, 33, 16, true), (11, 9, 1, 17, false), (6, 6, 114, 20, true), (15, 15, 31, 48, false), (9, 13, 48, 80, true),
         ];
         if (!Runs) return;
+        // A large image goes one at a time (Int8Winograd4 blocks its tile rows): a group would keep every product.
+        var large = Conv2DGeometry.Create(8, 114, 114, 32, 64, 3, 3, 1, 1, false);
+        var largePool = Pool2DGeometry.Create(8, large.OutH, large.OutW, 64, 2, 2, 2, 2, false);
+        if (Int8Winograd4Group.Applies(large, largePool, Int8Weights.Pack(new sbyte[9 * 32 * 64], 9 * 32, 64, Int8Paths.Best)))
+            throw new CheckFailedException($"Int8 Winograd F(4×4) group: applies to {large.InH}×{large.InW} images, past its product budget");
         int seed = 9100;
         foreach (var c in cases)
             foreach (int count in new[] { 1, 2, 3, 5 })

@@ -25,9 +25,21 @@ internal static unsafe class Int8Winograd4Group
         Corner,
     }
 
-    /// <summary>Whether a batch runs here: the pooled F(4×4) kernel applies to one image and takes the mixed edges (no VNNI).</summary>
+    /// <summary>
+    /// The most int32 products a group keeps (its images' F(4×4) tiles × 36 positions × output channels rounded up to
+    /// 16): 640 KB. The group is not cut into blocks of tile rows, so larger images go one at a time
+    /// (<see cref="Int8Winograd4"/> blocks them); the convnet's group keeps 36,864, the residual CNN's 16 → 32 layer 41,472.
+    /// </summary>
+    public const long ProductBudget = 160_000;
+
+    /// <summary>
+    /// Whether a batch runs here: the pooled F(4×4) kernel applies to one image and takes the mixed edges (no VNNI),
+    /// and a group's products fit <see cref="ProductBudget"/>.
+    /// </summary>
     public static bool Applies(in Conv2DGeometry g, in Pool2DGeometry pool, Int8Weights w) =>
-        Int8WinogradMixed.Applies(w) && Int8Winograd4.AppliesPooled(g with { Batch = 1 }, pool with { Batch = 1 }, w);
+        Int8WinogradMixed.Applies(w) && Int8Winograd4.AppliesPooled(g with { Batch = 1 }, pool with { Batch = 1 }, w)
+        && (long)Images * Math.Max(1, pool.OutH / 2 * (pool.OutW / 2)) * Int8Winograd4Weights.Positions * ((w.N + Int8Weights.TileN - 1) / Int8Weights.TileN * Int8Weights.TileN)
+            <= ProductBudget;
 
     /// <summary>
     /// y = maxpool(conv(q)) in bytes for the whole batch (<see cref="Applies"/>), groups of <see cref="Images"/>
