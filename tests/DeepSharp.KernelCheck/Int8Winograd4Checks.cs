@@ -239,6 +239,140 @@ public static class Int8Winograd4Checks
             }
     }
 
+    public static unsafe void Winograd4UnpooledMatchesTwin()
+    {
+        // The form without a pool (Int8Winograd4.Image, where VNNI is absent: the residual CNN's 16 → 16 and
+        // 16 → 32 layers): floats and u8 against the naive convolution and quantization, input channels
+        // 1 to 114 (16-channel rests in place and byte-copied, 17–31 rests, whole 32s), output channels
+        // around the 16-channel tile, sizes leaving partial tiles at the right and bottom, Same padding
+        // with zero points 0, 255 and between, batches 0–3; and through Int8Conv2D.Forward on every path.
+        (int B, int H, int W, int C, int F, bool Same)[] cases =
+        [
+            (2, 28, 28, 16, 16, true), (1, 14, 14, 16, 32, false), (1, 5, 7, 1, 16, true), (3, 9, 6, 2, 17, false), (1, 13, 13, 15, 31, true),
+            (1, 1, 1, 16, 16, true), (1, 3, 3, 16, 16, false), (1, 11, 17, 17, 48, true), (2, 7, 10, 31, 33, false), (1, 12, 12, 32, 64, true),
+            (1, 6, 9, 33, 16, true), (1, 10, 5, 48, 80, false), (1, 8, 8, 114, 20, true), (0, 6, 6, 16, 16, true), (1, 2, 30, 16, 16, true),
+        ];
+        int seed = 8900;
+        foreach (var c in cases)
+            foreach (int zero in new[] { 0, 255, 91 })
+            {
+                seed++;
+                var g = Conv2DGeometry.Create(c.B, c.H, c.W, c.C, c.F, 3, 3, 1, 1, c.Same);
+                var q = Int8Checks.RandomBytes(g.InputLength, seed);
+                var w = Int8Checks.RandomWeights(9 * c.C * c.F, seed + 1);
+                var output = Int8Checks.Output(c.F, seed, 0.02f, zero);
+                var floats = new float[g.OutputLength];
+                NaiveInt8.Conv2D(g, q, w, output, floats);
+                var expected = NaiveInt8.Quantize(floats, 0.004f, 7);
+                foreach (var path in Int8Paths.Supported())
+                {
+                    var packed = Int8Weights.Pack(w, 9 * c.C, c.F, path);
+                    var one = g with { Batch = 1 };
+                    bool should = Avx512BW.IsSupported && path == Int8Path.MultiplyAdd512 && c.C >= Int8Winograd4.MinSmallInC;
+                    if (Int8Winograd4.Applies(one, packed) != should)
+                        throw new CheckFailedException($"Int8 Winograd F(4×4) {path} {c}: Applies is {!should}, expected {should}");
+                    if (Runs && path is Int8Path.Vnni256 or Int8Path.MultiplyAdd512)
+                    {
+                        // Called directly (also below 16 channels, which the dispatch leaves to the direct kernels).
+                        var direct = new float[g.OutputLength];
+                        fixed (byte* pq = q)
+                        fixed (float* py = direct)
+                            for (int b = 0; b < c.B; b++)
+                                Int8Winograd4.Image(one, pq + (long)b * one.InputLength, packed, output, Int8Destination.ToFloats(py), (long)b * g.OutH * g.OutW);
+                        Check.Equal<float>(floats, direct, $"Int8 Winograd F(4×4) unpooled floats {path} {c} zero {zero}");
+                    }
+                    var actual = new byte[g.OutputLength];
+                    fixed (byte* pq = q)
+                    fixed (byte* py = actual)
+                        Int8Conv2D.Forward(g, pq, packed, output, Int8Destination.ToBytes(py, 0.004f, 7));
+                    Check.Equal<byte>(expected, actual, $"Int8 conv dispatch {path} {c} zero {zero}");
+                }
+            }
+    }
+
+    public static unsafe void Winograd4UnpooledIsExactAtTheExtremes()
+    {
+        // Inputs all 0 or 255 with the other extreme as zero point (Same padding reads it), weights 127,
+        // −128 or alternating, 16 and 114 input channels: the largest |V|, |U′| and |Y| in the unpooled form.
+        if (!Runs) return;
+        foreach (int channels in new[] { 16, Int8Winograd4.MaxInC })
+            foreach (byte input in new byte[] { 255, 0 })
+                foreach (sbyte weight in new sbyte[] { 127, -128, 0 })
+                {
+                    const int f = 17;
+                    var g = Conv2DGeometry.Create(1, 7, 6, channels, f, 3, 3, 1, 1, true);
+                    var q = new byte[g.InputLength];
+                    Array.Fill(q, input);
+                    var w = new sbyte[9 * channels * f];
+                    for (int i = 0; i < w.Length; i++) w[i] = weight != 0 ? weight : (sbyte)(i / f % 2 == 0 ? 127 : -128);
+                    var output = new Int8Output(1f, 255 - input, Enumerable.Repeat(1f, f).ToArray(), null, false);
+                    var expected = new float[g.OutputLength];
+                    NaiveInt8.Conv2D(g, q, w, output, expected);
+                    var packed = Int8Weights.Pack(w, 9 * channels, f, Int8Paths.Best);
+                    if (packed.Path is not (Int8Path.Vnni256 or Int8Path.MultiplyAdd512)) return;
+                    var actual = new float[g.OutputLength];
+                    fixed (byte* pq = q)
+                    fixed (float* py = actual)
+                        Int8Winograd4.Image(g, pq, packed, output, Int8Destination.ToFloats(py), 0);
+                    Check.Equal<float>(expected, actual, $"Int8 Winograd F(4×4) unpooled extremes Cin={channels} input {input} weight {weight}");
+                }
+    }
+
+    public static unsafe void Winograd4GroupMatchesTwin()
+    {
+        // Several images at once with the mixed edge tiles (Int8Winograd4Group, where VNNI is absent): u8 bytes
+        // against the naive convolution, quantization and pool, groups of 1–5 images, pools with odd and even
+        // rows and columns (1 × 1 to 7 × 7 cells: edge kinds alone, corners alone), Same padding with zero
+        // points 0, 255 and between, 1 to 114 input channels, output channels around the 16-channel tile.
+        (int H, int W, int C, int F, bool Same)[] cases =
+        [
+            (13, 13, 32, 64, false), (14, 14, 16, 32, false), (12, 12, 16, 16, true), (4, 4, 32, 64, false), (5, 7, 17, 33, false),
+            (7, 5, 33, 16, true), (11, 9, 1, 17, false), (6, 6, 114, 20, true), (15, 15, 31, 48, false), (9, 13, 48, 80, true),
+        ];
+        if (!Runs) return;
+        // A large image goes one at a time (Int8Winograd4 blocks its tile rows): a group would keep every product.
+        var large = Conv2DGeometry.Create(8, 114, 114, 32, 64, 3, 3, 1, 1, false);
+        var largePool = Pool2DGeometry.Create(8, large.OutH, large.OutW, 64, 2, 2, 2, 2, false);
+        if (Int8Winograd4Group.Applies(large, largePool, Int8Weights.Pack(new sbyte[9 * 32 * 64], 9 * 32, 64, Int8Paths.Best)))
+            throw new CheckFailedException($"Int8 Winograd F(4×4) group: applies to {large.InH}×{large.InW} images, past its product budget");
+        int seed = 9100;
+        foreach (var c in cases)
+            foreach (int count in new[] { 1, 2, 3, 5 })
+            {
+                seed++;
+                var g = Conv2DGeometry.Create(count, c.H, c.W, c.C, c.F, 3, 3, 1, 1, c.Same);
+                var pool = Pool2DGeometry.Create(count, g.OutH, g.OutW, c.F, 2, 2, 2, 2, false);
+                var q = Int8Checks.RandomBytes(g.InputLength, seed);
+                if (seed % 4 == 0) Array.Fill(q, (byte)255);
+                var w = Int8Checks.RandomWeights(9 * c.C * c.F, seed + 1);
+                var output = Int8Checks.Output(c.F, seed, 0.02f, seed % 3 == 0 ? 0 : seed % 3 == 1 ? 255 : 91);
+                var floats = new float[g.OutputLength];
+                NaiveInt8.Conv2D(g, q, w, output, floats);
+                var expected = new byte[pool.OutputLength];
+                NaiveInt8.MaxPool2D(pool, NaiveInt8.Quantize(floats, 0.004f, 7), expected);
+                foreach (var path in Int8Paths.Supported())
+                {
+                    var packed = Int8Weights.Pack(w, 9 * c.C, c.F, path);
+                    bool should = path == Int8Path.MultiplyAdd512 && Int8Winograd4.AppliesPooled(g with { Batch = 1 }, pool with { Batch = 1 }, packed);
+                    if (Int8Winograd4Group.Applies(g, pool, packed) != should)
+                        throw new CheckFailedException($"Int8 Winograd F(4×4) group {path} {c}: Applies is {!should}, expected {should}");
+                    if (path is Int8Path.Vnni256 or Int8Path.MultiplyAdd512)
+                    {
+                        var actual = new byte[pool.OutputLength];
+                        fixed (byte* pq = q)
+                        fixed (byte* py = actual)
+                            Int8Winograd4Group.Pooled(g with { Batch = 1 }, pool with { Batch = 1 }, pq, count, packed, output, 0.004f, 7, py);
+                        Check.Equal<byte>(expected, actual, $"Int8 Winograd F(4×4) group of {count} {path} {c}");
+                    }
+                    var dispatched = new byte[pool.OutputLength];
+                    fixed (byte* pq = q)
+                    fixed (byte* py = dispatched)
+                        Int8ConvPool.Forward(g, pool, pq, packed, output, 0.004f, 7, py, 1);
+                    Check.Equal<byte>(expected, dispatched, $"Int8 conv + pool dispatch, batch {count}, {path} {c}");
+                }
+            }
+    }
+
     /// <summary>The direct sums Σ d · g (padding = the zero point) pooled 2×2 by max, as int32.</summary>
     private static int[] DirectPooledSums(in Conv2DGeometry g, in Pool2DGeometry pool, byte[] q, sbyte[] w, int zero)
     {

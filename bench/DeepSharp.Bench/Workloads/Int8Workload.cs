@@ -36,7 +36,9 @@ internal static class Int8Workload
         bench.Table.Add(new ResultRow("(q) int8", $"convnet conv 2 + pool, one thread: direct ({Kernels.Cpu.Int8.Int8Paths.Best}, windows in place) CPU time per image (in the DeepSharp column)", "µs",
             HigherIsBetter: false, [direct], NoRatio: true));
         var winograd4 = Stats.Of(ds.Select(r => 1e6 * r.Get("cpu-conv2-winograd4")).ToList());
-        bench.Log($"convnet conv 2 + pool, one thread: CPU µs per image: integer Winograd F(4x4, 3x3) {winograd4.Median:F2} (F(2x2) {winograd.Median:F2})");
+        var groups = GroupSizes.Select(size => (size, Stats.Of(ds.Select(r => 1e6 * r.Get($"cpu-conv2-group{size}")).ToList()).Median)).ToList();
+        bench.Log($"convnet conv 2 + pool, one thread: CPU µs per image: integer Winograd F(4x4, 3x3) {winograd4.Median:F2} (F(2x2) {winograd.Median:F2}); "
+            + $"with F(4x2)/F(2x4) edges, images per call: {string.Join(", ", groups.Select(p => $"{p.size}: {p.Median:F2}"))} (Predict's batches without VNNI: {Kernels.Cpu.Int8.Int8Winograd4Group.Images})");
         bench.Table.Add(new ResultRow("(q) int8", "convnet conv 2 + pool, one thread: integer Winograd F(4x4, 3x3) CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false, [winograd4],
             NoRatio: true, Verdict: $"F(2x2)/F(4x4) {winograd.Median / winograd4.Median:F2}x"));
         var conv1Vnni = Stats.Of(ds.Select(r => 1e6 * r.Get("cpu-conv1-vnni")).ToList());
@@ -46,6 +48,11 @@ internal static class Int8Workload
             NoRatio: true, Verdict: $"in place/pairs {conv1Vnni.Median / conv1Pairs.Median:F2}x"));
         bench.Table.Add(new ResultRow("(q) int8", $"convnet conv 1 + pool, one thread: windows in place ({Kernels.Cpu.Int8.Int8Paths.Best}) CPU time per image (in the DeepSharp column)", "µs",
             HigherIsBetter: false, [conv1Vnni], NoRatio: true));
+        var resPairs = Stats.Of(ds.Select(r => 1e6 * r.Get("cpu-res16-pairs")).ToList());
+        var resWinograd4 = Stats.Of(ds.Select(r => 1e6 * r.Get("cpu-res16-winograd4")).ToList());
+        bench.Log($"residual CNN 28x28x16 -> 16 conv (same, no pool), u8, one thread: CPU µs per image: vpmaddwd pairs in place {resPairs.Median:F2}, integer Winograd F(4x4) {resWinograd4.Median:F2}");
+        bench.Table.Add(new ResultRow("(q) int8", "residual CNN conv 16 -> 16, one thread: integer Winograd F(4x4, 3x3) CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false,
+            [resWinograd4], NoRatio: true, Verdict: $"pairs/F(4x4) {resPairs.Median / resWinograd4.Median:F2}x (pairs {resPairs.Median:F2} µs)"));
         foreach (int rows in new[] { 256, 1 })
         {
             var all = Stats.Of(ds.Select(r => 1e6 * r.Get($"cpu-dense-all{rows}")).ToList());
@@ -114,8 +121,10 @@ internal static class Int8Workload
         var residual = Residual();
         var residualQuantized = Quantization.Quantize(residual, side.XTrain.SliceRows(0, 1000));
         var reply = new Reply();
-        (reply["cpu-conv2-direct"], reply["cpu-conv2-winograd"], reply["cpu-conv2-winograd4"]) = ConvnetSecondConv(min);
+        (reply["cpu-conv2-direct"], reply["cpu-conv2-winograd"], reply["cpu-conv2-winograd4"], var groups) = ConvnetSecondConv(min);
+        for (int i = 0; i < GroupSizes.Length; i++) reply[$"cpu-conv2-group{GroupSizes[i]}"] = groups[i];
         (reply["cpu-conv1-vnni"], reply["cpu-conv1-pairs"]) = ConvnetFirstConv(min);
+        (reply["cpu-res16-pairs"], reply["cpu-res16-winograd4"]) = ResidualSecondConv(min);
         foreach (int rows in new[] { 256, 1 })
             (reply[$"cpu-dense-all{rows}"], reply[$"cpu-dense-skip{rows}"]) = SeedDense(side, quantized, rows, min);
         foreach (int batch in Batches)
@@ -156,7 +165,10 @@ internal static class Int8Workload
     /// int16 pairs through vpmaddwd without VNNI) and
     /// of the integer Winograd F(2×2, 3×3), interleaved over 256 images (NaN where a kernel does not run here).
     /// </summary>
-    private static unsafe (double Direct, double Winograd, double Winograd4) ConvnetSecondConv(double min)
+    /// <summary>Images per call of the probe of <see cref="Kernels.Cpu.Int8.Int8Winograd4Group"/> (Predict takes <see cref="Kernels.Cpu.Int8.Int8Winograd4Group.Images"/>).</summary>
+    private static readonly int[] GroupSizes = [1, 2, 4, 8];
+
+    private static unsafe (double Direct, double Winograd, double Winograd4, double[] Groups) ConvnetSecondConv(double min)
     {
         var g = Kernels.Cpu.Conv2DGeometry.Create(1, 13, 13, 32, 64, 3, 3, 1, 1, false);
         var pool = Kernels.Cpu.Pool2DGeometry.Create(1, 11, 11, 64, 2, 2, 2, 2, false);
@@ -173,7 +185,9 @@ internal static class Int8Workload
         bool vnni = Kernels.Cpu.Int8.Int8ImplicitConv.Applies(g, packed), pairs = Kernels.Cpu.Int8.Int8PairConv.AppliesPooled(g, pool, packed);
         bool direct = vnni || pairs, winograd = Kernels.Cpu.Int8.Int8Winograd.Applies(g, packed);
         bool winograd4 = Kernels.Cpu.Int8.Int8Winograd4.AppliesPooled(g, pool, packed);
+        bool group = Kernels.Cpu.Int8.Int8Winograd4Group.Applies(g, pool, packed);
         double directCpu = double.NaN, winogradCpu = double.NaN, winograd4Cpu = double.NaN;
+        var groupCpu = Enumerable.Repeat(double.NaN, GroupSizes.Length).ToArray();
         fixed (byte* pq = q)
         fixed (byte* py = y)
         {
@@ -199,9 +213,62 @@ internal static class Int8Workload
                         for (int b = 0; b < images; b++)
                             Kernels.Cpu.Int8.Int8Winograd4.ImagePooled(g, pool, input + b * g.InputLength, packed, output, 0.05f, 0, pooled + b * pool.OutputLength, 0, pool.OutH);
                     }, min).Cpu / images);
+                for (int i = 0; i < GroupSizes.Length && group; i++)
+                {
+                    int size = GroupSizes[i];
+                    groupCpu[i] = Math.Min(round == 0 ? double.MaxValue : groupCpu[i], Measure(() =>
+                    {
+                        for (int b = 0; b < images; b += size)
+                            Kernels.Cpu.Int8.Int8Winograd4Group.Pooled(g, pool, input + b * g.InputLength, size, packed, output, 0.05f, 0, pooled + b * pool.OutputLength);
+                    }, min).Cpu / images);
+                }
             }
         }
-        return (directCpu, winogradCpu, winograd4Cpu);
+        return (directCpu, winogradCpu, winograd4Cpu, groupCpu);
+    }
+
+    /// <summary>
+    /// The residual CNN's 28×28×16 → 16 convolution (Same padding, no pool: an Add follows), u8 to u8, image
+    /// by image on this thread: process CPU seconds per image of the int16 pairs read in place
+    /// (<see cref="Kernels.Cpu.Int8.Int8PairConv"/>) and of the integer Winograd F(4×4, 3×3) without a pool,
+    /// interleaved over 256 images (NaN where a kernel does not run here: both need weights packed for 512-bit vpmaddwd).
+    /// </summary>
+    private static unsafe (double Pairs, double Winograd4) ResidualSecondConv(double min)
+    {
+        var g = Kernels.Cpu.Conv2DGeometry.Create(1, 28, 28, 16, 16, 3, 3, 1, 1, true);
+        const int images = 256;
+        var rng = new Random(17);
+        var q = new byte[images * g.InputLength];
+        rng.NextBytes(q);
+        var w = new sbyte[9 * 16 * 16];
+        for (int i = 0; i < w.Length; i++) w[i] = (sbyte)rng.Next(-127, 128);
+        var packed = Kernels.Cpu.Int8.Int8Weights.Pack(w, w.Length / 16, 16, Kernels.Cpu.Int8.Int8Paths.Best);
+        var scales = Enumerable.Range(0, 16).Select(i => 1e-4f * (1 + i % 7)).ToArray();
+        var output = new Kernels.Cpu.Int8.Int8Output(0.02f, 3, scales, new float[16], false);
+        var y = new byte[images * g.OutputLength];
+        bool pairs = Kernels.Cpu.Int8.Int8PairConv.Applies(g, packed), winograd4 = Kernels.Cpu.Int8.Int8Winograd4.Applies(g, packed);
+        double pairsCpu = double.NaN, winograd4Cpu = double.NaN;
+        fixed (byte* pq = q)
+        fixed (byte* py = y)
+        {
+            byte* input = pq, outputs = py;
+            for (int round = 0; round < 3; round++)
+            {
+                if (pairs)
+                    pairsCpu = Math.Min(round == 0 ? double.MaxValue : pairsCpu, Measure(() =>
+                    {
+                        for (int b = 0; b < images; b++)
+                            Kernels.Cpu.Int8.Int8PairConv.Image(g, input + b * g.InputLength, packed, output, Kernels.Cpu.Int8.Int8Destination.ToBytes(outputs + b * g.OutputLength, 0.05f, 0), 0, 0, g.OutH);
+                    }, min).Cpu / images);
+                if (winograd4)
+                    winograd4Cpu = Math.Min(round == 0 ? double.MaxValue : winograd4Cpu, Measure(() =>
+                    {
+                        for (int b = 0; b < images; b++)
+                            Kernels.Cpu.Int8.Int8Winograd4.Image(g, input + b * g.InputLength, packed, output, Kernels.Cpu.Int8.Int8Destination.ToBytes(outputs + b * g.OutputLength, 0.05f, 0), 0);
+                    }, min).Cpu / images);
+            }
+        }
+        return (pairsCpu, winograd4Cpu);
     }
 
     /// <summary>

@@ -82,6 +82,7 @@ internal static unsafe class Int8Conv2D
             byte* image = q + (long)b * g.InH * g.InW * g.InC;
             if (Int8Winograd.Applies(g, w)) Int8Winograd.Image(g, image, w, output, y, (long)b * g.OutH * g.OutW);
             else if (Int8ImplicitConv.Applies(g, w)) Int8ImplicitConv.Image(g, image, w, output, y, (long)b * g.OutH * g.OutW);
+            else if (Int8Winograd4.Applies(g, w)) Int8Winograd4.Image(g, image, w, output, y, (long)b * g.OutH * g.OutW); // 3×3 without VNNI
             else Int8PairConv.Image(g, image, w, output, y, (long)b * g.OutH * g.OutW, 0, g.OutH);
         }
     }

@@ -64,6 +64,11 @@ internal static unsafe class Int8ConvPool
         Int8Destination.ToBytes(y, scale, zeroPoint); // checks the grid
         if (conv.Batch == 0 || pool.OutputLength == 0) return;
         if (!Splits(conv, pool, w)) parts = 1;
+        if (parts == 1 && conv.Batch > 1 && input.Q != null && Int8Winograd4Group.Applies(conv, pool, w))
+        {
+            Int8Winograd4Group.Forward(conv, pool, input.Q, w, output, scale, zeroPoint, y, team); // without VNNI: several images' tiles per product call
+            return;
+        }
         var body = new Images(conv, pool, input, w, output, scale, zeroPoint, y, parts);
         if (team is not null) team.Add(conv.Batch * parts, body);
         else WorkerPool.Shared.For(conv.Batch * parts, body, (long)conv.OutputLength * w.K / 4);

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace DeepSharp.Kernels.Cpu.Int8;
 
@@ -66,7 +67,7 @@ internal static unsafe class Int8Winograd4
     /// channels are at most <see cref="MaxInC"/>.
     /// </summary>
     public static bool AppliesPooled(in Conv2DGeometry g, in Pool2DGeometry pool, Int8Weights w) =>
-        g.InC <= MaxInC && Int8Winograd.Applies(g, w) && Int8Winograd.PoolsTiles(pool);
+        (g.InC <= MaxInC && Int8Winograd.Applies(g, w) || Applies(g, w)) && Int8Winograd.PoolsTiles(pool);
 
     /// <summary>
     /// One image followed by the 2×2, stride-2 max pool, pool rows <paramref name="ph0"/>..<paramref name="ph1"/>−1
@@ -75,6 +76,31 @@ internal static unsafe class Int8Winograd4
     public static void ImagePooled(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y,
         int ph0, int ph1)
     {
+        if ((ph1 - ph0) % 2 == 1 && Int8WinogradMixed.Applies(w))
+        {
+            // Without VNNI: the odd last pool row by wide tiles F(2×4) (24 positions for two cells), its
+            // odd last cell by F(2×2); the rows above by F(4×4), their odd last column by tall tiles.
+            Run(g, pool, image, w, output, scale, zeroPoint, y, null, ph0, ph1 - 1);
+            int last = ph1 - 1, wide = pool.OutW / 2, n = w.N;
+            if (wide > 0)
+            {
+                int* pooled = Int8Scratch.Ints(Int8Scratch.PooledSums, 2L * wide * n);
+                Int8WinogradMixed.Wide(g, image, (byte)output.InputZeroPoint, w, last, wide, pooled);
+                fixed (int* columnSums = w.ColumnSums)
+                fixed (float* scales = output.Scales)
+                fixed (float* bias = output.Bias)
+                    Int8Epilogue.ToBytes(pooled, 2 * wide, n, output.InputZeroPoint, columnSums, scales, bias, output.Relu, scale, zeroPoint, y + (long)last * pool.OutW * n);
+            }
+            if (pool.OutW % 2 == 1)
+            {
+                int corner = last * pool.OutW + pool.OutW - 1;
+                if (g.PadTop == 0 && g.PadLeft == 0 && 2 * ph1 + 2 <= g.InH && 2 * pool.OutW + 2 <= g.InW)
+                    Int8Winograd.ImagePooledCellsInFrame(g, pool, image, g.InW, w, output, scale, zeroPoint, y, corner, corner + 1);
+                else
+                    Int8Winograd.ImagePooledCells(g, pool, image, w, output, scale, zeroPoint, y, corner, corner + 1);
+            }
+            return;
+        }
         if ((ph1 - ph0) % 2 == 1 && ph1 - ph0 > 1)
         {
             // An odd count of pool rows: the last one by F(2×2) (16 positions per pooled cell against
@@ -92,6 +118,65 @@ internal static unsafe class Int8Winograd4
     }
 
     /// <summary>
+    /// Whether the convolution without a pool runs here (<see cref="Image"/>): without VNNI (weights packed for
+    /// 512-bit <c>vpmaddwd</c>), 3×3, stride 1, no dilation, <see cref="MinSmallInC"/> to <see cref="MaxInC"/> input
+    /// channels, at least 16 output channels. The VNNI path keeps its direct kernels.
+    /// </summary>
+    public static bool Applies(in Conv2DGeometry g, Int8Weights w) =>
+        Avx512BW.IsSupported && w.Path == Int8Path.MultiplyAdd512
+        && g.KernelH == 3 && g.KernelW == 3 && g.StrideH == 1 && g.StrideW == 1 && g.DilationH == 1 && g.DilationW == 1
+        && g.InC >= MinSmallInC && g.InC <= MaxInC && g.OutC >= Int8Weights.TileN && g.OutH > 0 && g.OutW > 0;
+
+    /// <summary>
+    /// The fewest input channels for F(4×4) without VNNI below <see cref="Int8Winograd.MinInC"/>: the residual CNN's
+    /// 16 → 16 and 16 → 32 layers (Zen 4, one thread: see docs/benchmarks.md, int8conv).
+    /// </summary>
+    public const int MinSmallInC = 16;
+
+    /// <summary>
+    /// One image (<paramref name="image"/>, InH·InW·InC bytes) without a pool (<see cref="Applies"/>): its
+    /// OutH·OutW output pixels written at pixel <paramref name="firstPixel"/> of <paramref name="y"/>, a block of tile rows at a time.
+    /// </summary>
+    public static void Image(in Conv2DGeometry g, byte* image, Int8Weights w, Int8Output output, Int8Destination y, long firstPixel)
+    {
+        if (g.InC > MaxInC) throw new ArgumentException($"Int8 Winograd F(4×4, 3×3): {g.InC} input channels; at most {MaxInC} keep the sums exact.");
+        var uw = Int8Winograd4Weights.Of(w, g.InC);
+        int n = w.N, tilesW = (g.OutW + 3) / 4, tilesH = (g.OutH + 3) / 4, accW = 4 * tilesW;
+        int block = (int)Math.Max(1, ProductBudget / ((long)Int8Winograd4Weights.Positions * tilesW * uw.Tiles * Int8Weights.TileN));
+        int* acc = Int8Scratch.Ints(Int8Scratch.Accumulators, 4L * block * accW * n);
+        fixed (short* u = uw.U)
+        {
+            for (int tr0 = 0; tr0 < tilesH; tr0 += block)
+            {
+                int tr1 = Math.Min(tilesH, tr0 + block);
+                var m = Products(g, image, (byte)output.InputZeroPoint, uw, u, 0, tr0, tr1, tilesW);
+                int i = 0;
+                for (int tr = tr0; tr < tr1; tr++)
+                {
+                    int rows = Math.Min(4, g.OutH - 4 * tr);
+                    for (int tc = 0; tc < tilesW; tc++, i++)
+                    {
+                        int* tile = m.Tile(i);
+                        int* top = acc + ((long)(4 * (tr - tr0)) * accW + 4 * tc) * n;
+                        int cols = Math.Min(4, g.OutW - 4 * tc);
+                        for (int k = 0; k < uw.Tiles; k++)
+                        {
+                            int c = k * Int8Weights.TileN;
+                            Int8Winograd4Kernels.Output(tile + c, m.PositionStride, top + c, (long)accW * n, n, rows, cols, Math.Min(Int8Weights.TileN, n - c));
+                        }
+                    }
+                }
+                int oh0 = 4 * tr0, oh1 = Math.Min(g.OutH, 4 * tr1);
+                if (accW == g.OutW)
+                    y.Finish(acc, (oh1 - oh0) * g.OutW, w, output, firstPixel + (long)oh0 * g.OutW);
+                else
+                    for (int oh = oh0; oh < oh1; oh++)
+                        y.Finish(acc + (long)(oh - oh0) * accW * n, g.OutW, w, output, firstPixel + (long)oh * g.OutW);
+            }
+        }
+    }
+
+    /// <summary>
     /// The same, but the pooled int32 sums Σ d · g (the direct kernels' sums before the epilogue, the
     /// zero point's share still in them) written at <paramref name="sums"/> (the image's pooled cells × Cout): for the checks.
     /// </summary>
@@ -104,8 +189,10 @@ internal static unsafe class Int8Winograd4
         if (ph0 >= ph1) return;
         if (g.InC > MaxInC) throw new ArgumentException($"Int8 Winograd F(4×4, 3×3): {g.InC} input channels; at most {MaxInC} keep the sums exact.");
         var uw = Int8Winograd4Weights.Of(w, g.InC);
-        int n = w.N, poolW = pool.OutW, tilesW = (poolW + 1) / 2, tileRows = (ph1 - ph0 + 1) / 2;
-        int block = (int)Math.Max(1, ProductBudget / ((long)Int8Winograd4Weights.Positions * tilesW * uw.Tiles * Int8Weights.TileN));
+        // Without VNNI an odd last pool column comes from tall tiles F(4×2); with VNNI from half-used F(4×4) tiles.
+        bool tall = Int8WinogradMixed.Applies(w) && pool.OutW % 2 == 1;
+        int n = w.N, poolW = pool.OutW, tilesW = tall ? poolW / 2 : (poolW + 1) / 2, tileRows = (ph1 - ph0 + 1) / 2;
+        int block = (int)Math.Max(1, ProductBudget / ((long)Int8Winograd4Weights.Positions * Math.Max(1, tilesW) * uw.Tiles * Int8Weights.TileN));
         int* pooled = Int8Scratch.Ints(Int8Scratch.PooledSums, 2L * block * poolW * n);
         fixed (short* u = uw.U)
         fixed (int* columnSums = w.ColumnSums)
@@ -116,9 +203,9 @@ internal static unsafe class Int8Winograd4
             {
                 int tr1 = Math.Min(tileRows, tr0 + block);
                 int pr0 = ph0 + 2 * tr0, pr1 = Math.Min(ph1, ph0 + 2 * tr1);
-                var m = Products(g, image, (byte)output.InputZeroPoint, uw, u, ph0, tr0, tr1, tilesW);
                 int i = 0;
-                for (int tr = tr0; tr < tr1; tr++)
+                var m = tilesW > 0 ? Products(g, image, (byte)output.InputZeroPoint, uw, u, ph0, tr0, tr1, tilesW) : default;
+                for (int tr = tr0; tr < tr1 && tilesW > 0; tr++)
                 {
                     bool bottom = ph0 + 2 * tr + 1 < ph1;
                     for (int tc = 0; tc < tilesW; tc++, i++)
@@ -140,6 +227,7 @@ internal static unsafe class Int8Winograd4
                         }
                     }
                 }
+                if (tall) Int8WinogradMixed.Tall(g, pool, image, (byte)output.InputZeroPoint, w, pr0, pr1, poolW - 1, pooled);
                 if (sums != null)
                     Buffer.MemoryCopy(pooled, sums + (long)pr0 * poolW * n, 4L * (pr1 - pr0) * poolW * n, 4L * (pr1 - pr0) * poolW * n);
                 else
@@ -158,7 +246,7 @@ internal static unsafe class Int8Winograd4
         int c = g.InC, tiles = (tr1 - tr0) * tilesW;
         int rows = Int8WinogradProducts.TilesPerCall(tiles);
         int padded = Math.Max(tiles, rows);
-        int pairs = uw.Pairs, vStride = (pairs + 15) / 16 * 16; // ints (channel pairs) per tile, channels rounded up to 32
+        int pairs = uw.Pairs, vStride = Int8Winograd4Kernels.InputShorts(c) / 2; // ints (channel pairs) per tile, channels rounded up to 16 or 32
         long vPosition = (long)padded * vStride;
         const int positions = Int8Winograd4Weights.Positions;
         int* v = Int8Scratch.Ints(Int8Scratch.WinogradInput, positions * vPosition);

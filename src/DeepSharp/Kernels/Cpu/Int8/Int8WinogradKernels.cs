@@ -11,6 +11,27 @@ internal interface ITileRows
     static abstract int Count { get; }
 }
 
+/// <summary>One tile per call.</summary>
+internal readonly struct OneTile : ITileRows
+{
+    /// <inheritdoc/>
+    public static int Count => 1;
+}
+
+/// <summary>Two tiles per call.</summary>
+internal readonly struct TwoTiles : ITileRows
+{
+    /// <inheritdoc/>
+    public static int Count => 2;
+}
+
+/// <summary>Three tiles per call.</summary>
+internal readonly struct ThreeTiles : ITileRows
+{
+    /// <inheritdoc/>
+    public static int Count => 3;
+}
+
 /// <summary>Four tiles per call.</summary>
 internal readonly struct FourTiles : ITileRows
 {

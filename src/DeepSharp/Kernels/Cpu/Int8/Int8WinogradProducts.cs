@@ -4,7 +4,8 @@ namespace DeepSharp.Kernels.Cpu.Int8;
 /// The element-wise stage shared by the integer Winograd kernels F(2×2, 3×3) (<see cref="Int8Winograd"/>,
 /// 16 positions) and F(4×4, 3×3) (<see cref="Int8Winograd4"/>, 36 positions): for each position, the
 /// transformed input tiles (int16 channel pairs) times the transformed weights, summed over channels
-/// into int32 with <c>vpmaddwd</c> (<see cref="Int8WinogradKernels"/>), 4, 5 or 6 tiles per call.
+/// into int32 with <c>vpmaddwd</c> (<see cref="Int8WinogradKernels"/>), 4, 5 or 6 tiles per call (1–3 where a
+/// caller has only that many: the mixed edge tiles of <see cref="Int8WinogradMixed"/>).
 /// </summary>
 internal static unsafe class Int8WinogradProducts
 {
@@ -16,9 +17,13 @@ internal static unsafe class Int8WinogradProducts
         public int* Tile(int i) => m + (long)i * ldm;
     }
 
-    /// <summary>4, 5 or 6 tiles per product call, whichever sums the fewest rows twice (the last call overlaps), the larger on a tie.</summary>
+    /// <summary>
+    /// 4, 5 or 6 tiles per product call, whichever sums the fewest rows twice (the last call overlaps), the larger on a
+    /// tie; fewer than 4 tiles go as one call of that many (no rows of zeros summed: an odd pool's corner cell is one tile).
+    /// </summary>
     public static int TilesPerCall(int tiles)
     {
+        if (tiles is >= 1 and < 4) return tiles;
         int best = 6;
         for (int rows = 5; rows >= 4; rows--)
             if (Calls(tiles, rows) * rows < Calls(tiles, best) * best) best = rows;
@@ -56,6 +61,9 @@ internal static unsafe class Int8WinogradProducts
                 int start = Math.Min(r0, padded - rows); // the last call overlaps the one before: the same sums again
                 switch (rows)
                 {
+                    case 1: Tiles<OneTile>(vp + (long)start * vStride, vStride, pairs, up, uStride, mp + (long)start * ldm, ldm, nt); break;
+                    case 2: Tiles<TwoTiles>(vp + (long)start * vStride, vStride, pairs, up, uStride, mp + (long)start * ldm, ldm, nt); break;
+                    case 3: Tiles<ThreeTiles>(vp + (long)start * vStride, vStride, pairs, up, uStride, mp + (long)start * ldm, ldm, nt); break;
                     case 4: Tiles<FourTiles>(vp + (long)start * vStride, vStride, pairs, up, uStride, mp + (long)start * ldm, ldm, nt); break;
                     case 5: Tiles<FiveTiles>(vp + (long)start * vStride, vStride, pairs, up, uStride, mp + (long)start * ldm, ldm, nt); break;
                     default: Tiles<SixTiles>(vp + (long)start * vStride, vStride, pairs, up, uStride, mp + (long)start * ldm, ldm, nt); break;

@@ -13,7 +13,7 @@ internal sealed class Int8WinogradWeights
     public const int Positions = 16;
 
     /// <summary>G′ = 2G: the integer weight transform.</summary>
-    private static readonly int[,] G2 = { { 2, 0, 0 }, { 1, 1, 1 }, { 1, -1, 1 }, { 0, 0, 2 } };
+    internal static readonly int[,] G2 = { { 2, 0, 0 }, { 1, 1, 1 }, { 1, -1, 1 }, { 0, 0, 2 } };
 
     private Int8WinogradWeights(int inC, int n, short[] u)
     {
@@ -43,26 +43,33 @@ internal sealed class Int8WinogradWeights
     /// bound on G′'s rows keeps every value an int16.
     /// </summary>
     /// <exception cref="ArgumentException">K is not 9 · <paramref name="inC"/> (<paramref name="what"/> names the kernel).</exception>
-    internal static short[] Transformed(Int8Weights w, int inC, int[,] gPrime, string what)
+    internal static short[] Transformed(Int8Weights w, int inC, int[,] gPrime, string what) => Transformed(w, inC, gPrime, gPrime, what);
+
+    /// <summary>
+    /// The same with one matrix down the kernel's rows and another along its columns: U′ = G_r g G_cᵀ,
+    /// t_r × t_c positions (row-major), for the mixed tiles of <see cref="Int8WinogradMixed"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">K is not 9 · <paramref name="inC"/> (<paramref name="what"/> names the kernel).</exception>
+    internal static short[] Transformed(Int8Weights w, int inC, int[,] gRows, int[,] gColumns, string what)
     {
         if (inC <= 0 || w.K != 9 * inC)
             throw new ArgumentException($"{what}: weights with K={w.K} are not a 3×3 kernel over {inC} input channels.");
         var g = w.Unpacked();
-        int n = w.N, t = gPrime.GetLength(0), pairs = (inC + 1) / 2, tiles = (n + Int8Weights.TileN - 1) / Int8Weights.TileN;
+        int n = w.N, t = gRows.GetLength(0), tc = gColumns.GetLength(0), pairs = (inC + 1) / 2, tiles = (n + Int8Weights.TileN - 1) / Int8Weights.TileN;
         long position = (long)pairs * tiles * Int8Weights.TileN * 2;
-        var u = new short[t * t * position];
+        var u = new short[t * tc * position];
         for (int c = 0; c < inC; c++)
             for (int o = 0; o < n; o++)
             {
                 long at = ((long)(c / 2) * tiles + o / Int8Weights.TileN) * Int8Weights.TileN * 2 + o % Int8Weights.TileN * 2 + c % 2;
                 for (int r = 0; r < t; r++)
-                    for (int s = 0; s < t; s++)
+                    for (int s = 0; s < tc; s++)
                     {
                         int sum = 0;
                         for (int a = 0; a < 3; a++)
                             for (int b = 0; b < 3; b++)
-                                sum += gPrime[r, a] * gPrime[s, b] * g[((a * 3 + b) * inC + c) * n + o];
-                        u[(r * t + s) * position + at] = (short)sum;
+                                sum += gRows[r, a] * gColumns[s, b] * g[((a * 3 + b) * inC + c) * n + o];
+                        u[(r * tc + s) * position + at] = (short)sum;
                     }
             }
         return u;
