@@ -36,6 +36,8 @@ public static class LayerRegistry
         ["Maximum"] = Maximum.FromConfig,
         ["Minimum"] = Minimum.FromConfig,
         ["Dot"] = Dot.FromConfig,
+        ["Attention"] = Attention.FromConfig,
+        ["AdditiveAttention"] = AdditiveAttention.FromConfig,
         ["Rescaling"] = Rescaling.FromConfig,
         ["Normalization"] = Normalization.FromConfig,
         ["RandomFlip"] = RandomFlip.FromConfig,

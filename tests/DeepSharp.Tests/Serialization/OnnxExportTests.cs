@@ -146,6 +146,7 @@ public class OnnxExportTests
             .Concat(OnnxAudioExportTests.Samples())
             .Concat(DeepSharp.Tests.Nn.ReversibleEmbeddingTests.Samples())
             .Concat(DeepSharp.Tests.Nn.MergeLayerTests.Samples())
+            .Concat(DeepSharp.Tests.Nn.ScoredAttentionTests.Samples())
             .Concat(DeepSharp.Tests.Compression.QuantizedOnnxTests.Samples());
         var exportable = models.SelectMany(m => m.Layers).Select(l => l.TypeName).ToHashSet();
         exportable.Add("InputLayer"); // becomes the graph input
