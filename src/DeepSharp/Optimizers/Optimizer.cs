@@ -47,16 +47,16 @@ public abstract partial class Optimizer
     public long Iterations { get; private set; }
 
     /// <summary>Clips each parameter's gradient to this L2 norm: g·c/max(‖g‖, c).</summary>
-    public float? ClipNorm { get; init; }
+    public float? ClipNorm { get => _clipNorm; init => _clipNorm = value; }
 
     /// <summary>Clips each gradient element into [−c, c].</summary>
-    public float? ClipValue { get; init; }
+    public float? ClipValue { get => _clipValue; init => _clipValue = value; }
 
     /// <summary>Scales all gradients together so that their joint L2 norm is at most c.</summary>
-    public float? GlobalClipNorm { get; init; }
+    public float? GlobalClipNorm { get => _globalClipNorm; init => _globalClipNorm = value; }
 
     /// <summary>Decoupled weight decay: w −= w·wd·lr before each update (Keras 3, every optimizer).</summary>
-    public float? WeightDecay { get; init; }
+    public float? WeightDecay { get => _weightDecay; init => _weightDecay = value; }
 
     /// <summary>The rate of the update being applied (valid inside <see cref="Update"/>).</summary>
     protected float StepLearningRate { get; private set; }

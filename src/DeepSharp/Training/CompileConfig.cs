@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DeepSharp.Losses;
@@ -84,6 +85,7 @@ internal static class CompileConfig
             model.Compile(optimizer, losses, lossWeights, plain, weighted);
         }
         catch (MissingCustomObjectException e) { throw new MissingCustomObjectException(e.Kind, e.ClassName, $"{what}: {e.Message}"); }
+        catch (FormatException e) when (e.InnerException is MissingCustomObjectException m) { throw new MissingCustomObjectException(m.Kind, m.ClassName, $"{what}: {m.Message}"); }
         catch (DataFormatException) { throw; }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or InvalidCastException
             or ArgumentException or OverflowException or KeyNotFoundException)
@@ -104,7 +106,12 @@ internal static class CompileConfig
             case Nadam n: (c["beta_1"], c["beta_2"], c["epsilon"]) = (n.Beta1, n.Beta2, n.Epsilon); break;
             case RmsProp r: (c["rho"], c["momentum"], c["epsilon"], c["centered"]) = (r.Rho, r.Momentum, r.Epsilon, r.Centered); break;
             case Adagrad g: (c["initial_accumulator_value"], c["epsilon"]) = (g.InitialAccumulatorValue, g.Epsilon); break;
-            default: return null;
+            default:
+                if (IsOwn(o) || Custom(o.ClassName, o.GetConfig(), "optimizer", IsBuiltInOptimizer) is not { } custom) return null;
+                var settings = (JsonObject)custom["config"]!;
+                settings["learning_rate"] = rate.DeepClone();
+                (settings["clipnorm"], settings["clipvalue"], settings["global_clipnorm"], settings["weight_decay"]) = (o.ClipNorm, o.ClipValue, o.GlobalClipNorm, o.WeightDecay);
+                return custom;
         }
         (c["clipnorm"], c["clipvalue"], c["global_clipnorm"], c["weight_decay"]) = (o.ClipNorm, o.ClipValue, o.GlobalClipNorm, o.WeightDecay);
         return new JsonObject { ["class_name"] = o.GetType().Name, ["config"] = c };
@@ -113,8 +120,9 @@ internal static class CompileConfig
     private static Optimizer ReadOptimizer(JsonNode node)
     {
         var (name, c) = Class(node, "optimizer");
-        LearningRateSchedule lr = ScheduleConfig.Read(c["learning_rate"]);
         float? clipNorm = Optional(c, "clipnorm"), clipValue = Optional(c, "clipvalue"), global = Optional(c, "global_clipnorm"), decay = Optional(c, "weight_decay");
+        if (!IsBuiltInOptimizer(name)) return CustomOptimizer(name, c, clipNorm, clipValue, global, decay); // named before its schedule
+        LearningRateSchedule lr = ScheduleConfig.Read(c["learning_rate"]);
         float F(string key) => Finite(c[key], key);
         bool B(string key) => (c[key] ?? throw new FormatException($"optimizer setting '{key}' is missing")).GetValue<bool>();
         return name switch
@@ -126,9 +134,22 @@ internal static class CompileConfig
             nameof(Nadam) => new Nadam(lr, F("beta_1"), F("beta_2"), F("epsilon")) { ClipNorm = clipNorm, ClipValue = clipValue, GlobalClipNorm = global, WeightDecay = decay },
             nameof(RmsProp) => new RmsProp(lr, F("rho"), F("momentum"), F("epsilon"), B("centered")) { ClipNorm = clipNorm, ClipValue = clipValue, GlobalClipNorm = global, WeightDecay = decay },
             nameof(Adagrad) => new Adagrad(lr, F("initial_accumulator_value"), F("epsilon")) { ClipNorm = clipNorm, ClipValue = clipValue, GlobalClipNorm = global, WeightDecay = decay },
-            _ => throw new FormatException($"optimizer class '{TerminalText.Escape(name)}' is unknown; known: Sgd, Adam, AdamW, Nadam, RmsProp, Adagrad"),
+            _ => throw new UnreachableException(),
         };
     }
+
+    /// <summary>An optimizer of your own from the open custom objects, given its file's clipping and weight decay.</summary>
+    private static Optimizer CustomOptimizer(string name, JsonObject c, float? clipNorm, float? clipValue, float? global, float? decay)
+    {
+        var optimizer = (Optimizer)MakeCustom("optimizer", "AddOptimizer", name, c);
+        optimizer.RestoreCommonSettings(clipNorm, clipValue, global, decay);
+        return optimizer;
+    }
+
+    private static readonly string[] s_builtInOptimizers = [nameof(Sgd), nameof(Adam), nameof(AdamW), nameof(Nadam), nameof(RmsProp), nameof(Adagrad)];
+
+    /// <summary>Whether a compile config's optimizer class name is DeepSharp's own.</summary>
+    public static bool IsBuiltInOptimizer(string name) => s_builtInOptimizers.Contains(name);
 
     private static JsonObject? WriteLoss(Loss loss)
     {
@@ -263,8 +284,8 @@ internal static class CompileConfig
         return new JsonObject { ["class_name"] = className, ["config"] = copy };
     }
 
-    /// <summary>A loss or metric of your own from the open custom objects; a clear error naming it when none was given.</summary>
-    private static object MakeCustom(string kind, string method, string name, JsonObject config)
+    /// <summary>An optimizer, schedule, loss or metric of your own from the open custom objects; a clear error naming it when none was given.</summary>
+    internal static object MakeCustom(string kind, string method, string name, JsonObject config)
     {
         string shown = TerminalText.Escape(name);
         var factory = CustomObjects.FindCompileObject(kind, name)
@@ -273,6 +294,7 @@ internal static class CompileConfig
                 "or with compile: false and Compile it again");
         object made;
         try { made = factory(config); }
+        catch (MissingCustomObjectException) { throw; }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             throw new FormatException($"the custom {kind} '{shown}' did not load from its config {config.ToJsonString()}: {e.Message}", e);

@@ -48,7 +48,10 @@ internal static class ScheduleConfig
                 foreach (float v in p.Values) values.Add((JsonNode)v);
                 (c["boundaries"], c["values"]) = (boundaries, values);
                 break;
-            default: return null;
+            default:
+                if (schedule.GetType().Assembly == typeof(ScheduleConfig).Assembly || IsBuiltIn(schedule.Name)) return null;
+                if (string.IsNullOrWhiteSpace(schedule.Name) || schedule.Name.Length > Nn.LayerConfig.MaxString || Nn.Naming.TextProblem(schedule.Name) is not null) return null;
+                return new JsonObject { ["class_name"] = schedule.Name, ["config"] = JsonNode.Parse(schedule.GetConfig().ToJsonString()) };
         }
         return new JsonObject { ["class_name"] = schedule.GetType().Name, ["config"] = c };
     }
@@ -74,10 +77,18 @@ internal static class ScheduleConfig
                 c["warmup_target"] is null ? null : F("warmup_target"), I("warmup_steps")),
             nameof(CosineDecayRestarts) => new CosineDecayRestarts(F("initial_learning_rate"), I("first_decay_steps"), F("t_mul"), F("m_mul"), F("alpha")),
             nameof(PiecewiseConstantDecay) => Piecewise(c),
-            _ => throw new FormatException($"learning-rate schedule class '{TerminalText.Escape(name)}' is unknown; known: ExponentialDecay, " +
-                "InverseTimeDecay, PolynomialDecay, CosineDecay, CosineDecayRestarts, PiecewiseConstantDecay"),
+            _ => (LearningRateSchedule)CompileConfig.MakeCustom("schedule", "AddSchedule", name, c),
         };
     }
+
+    private static readonly string[] s_builtIn =
+    [
+        nameof(ConstantLearningRate), nameof(ExponentialDecay), nameof(InverseTimeDecay), nameof(PolynomialDecay),
+        nameof(CosineDecay), nameof(CosineDecayRestarts), nameof(PiecewiseConstantDecay),
+    ];
+
+    /// <summary>Whether a schedule class name is DeepSharp's own (read by this class, never from custom objects).</summary>
+    public static bool IsBuiltIn(string name) => s_builtIn.Contains(name);
 
     private static PiecewiseConstantDecay Piecewise(JsonObject c)
     {

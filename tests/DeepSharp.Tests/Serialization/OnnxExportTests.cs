@@ -148,6 +148,8 @@ public class OnnxExportTests
             .Concat(DeepSharp.Tests.Nn.GroupUnitNormalizationTests.Samples())
             .Concat(DeepSharp.Tests.Nn.ImagePreprocessingTests.Samples())
             .Concat(DeepSharp.Tests.Nn.CategoricalPreprocessingTests.Samples())
+            .Concat(DeepSharp.Tests.Nn.MergeLayerTests.Samples())
+            .Concat(DeepSharp.Tests.Nn.ScoredAttentionTests.Samples())
             .Concat(DeepSharp.Tests.Compression.QuantizedOnnxTests.Samples());
         var exportable = models.SelectMany(m => m.Layers).Select(l => l.TypeName).ToHashSet();
         exportable.Add("InputLayer"); // becomes the graph input

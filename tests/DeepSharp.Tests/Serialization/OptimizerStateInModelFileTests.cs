@@ -268,7 +268,7 @@ public sealed class OptimizerStateInModelFileTests : IDisposable
 
     public static TheoryData<string, string> HostileSchedules => new()
     {
-        { """{"class_name":"OneCycle","config":{}}""", "schedule class 'OneCycle' is unknown" },
+        { """{"class_name":"OneCycle","config":{}}""", "the schedule 'OneCycle'" },
         { """{"class_name":"ExponentialDecay","config":{"initial_learning_rate":0.1,"decay_steps":0,"decay_rate":0.5,"staircase":false}}""", "decaySteps" },
         { """{"class_name":"ExponentialDecay","config":{"initial_learning_rate":-1,"decay_steps":10,"decay_rate":0.5,"staircase":false}}""", "compile_config" },
         { """{"class_name":"CosineDecay","config":{"initial_learning_rate":"NaN","decay_steps":10,"alpha":0,"warmup_target":null,"warmup_steps":0}}""", "compile_config" },
@@ -288,7 +288,7 @@ public sealed class OptimizerStateInModelFileTests : IDisposable
         model.Save(path);
         Corrupt(path, file => file.Metadata[ModelFileFormat.CompileConfigKey] =
             file.Metadata[ModelFileFormat.CompileConfigKey].Replace("\"learning_rate\":0.1", "\"learning_rate\":" + schedule));
-        var e = Assert.Throws<DataFormatException>(() => Model.Load(path));
+        var e = Assert.ThrowsAny<DataFormatException>(() => Model.Load(path));
         Assert.Contains("schedule.safetensors", e.Message);
         Assert.Contains(expected, e.Message);
     }

@@ -1,9 +1,10 @@
+using DeepSharp.Autograd;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Nn.Layers;
 
 /// <summary>
-/// Base of the layers that combine several inputs (Add, Multiply, Concatenate). Call them with a
+/// Base of the layers that combine several inputs (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot). Call them with a
 /// list: <c>new Add().Call([a, b])</c>, or on symbolic tensors <c>new Add().Call(a, b)</c>.
 /// </summary>
 public abstract class MergeLayer(string? name) : Layer(name, null)
@@ -68,5 +69,52 @@ public abstract class MergeLayer(string? name) : Layer(name, null)
             if (s != shapes[0])
                 throw new ShapeMismatchException($"Layer '{Name}' ({TypeName}) needs inputs of one shape; got {string.Join(" and ", shapes.Select(x => x.ToBatchString()))}.");
         return shapes[0];
+    }
+    /// <summary>
+    /// Shape rule of Keras's broadcasting merges (Subtract, Average, Maximum, Minimum): per-sample shapes
+    /// aligned from their last axis, a size-1 axis stretching to the other's size, a shorter shape
+    /// filled with 1s after the batch axis.
+    /// </summary>
+    protected Shape BroadcastShapes(IReadOnlyList<Shape> shapes)
+    {
+        var merged = shapes[0];
+        foreach (var s in shapes)
+        {
+            int rank = Math.Max(merged.Rank, s.Rank);
+            var dims = new int[rank];
+            for (int i = 0; i < rank; i++)
+            {
+                int a = i < rank - merged.Rank ? 1 : merged[i - (rank - merged.Rank)];
+                int b = i < rank - s.Rank ? 1 : s[i - (rank - s.Rank)];
+                if (a != b && a != 1 && b != 1)
+                    throw new ShapeMismatchException($"Layer '{Name}' ({TypeName}) needs inputs whose shapes broadcast (each axis, counted from the last, equal or 1); got {string.Join(" and ", shapes.Select(x => x.ToBatchString()))}.");
+                dims[i] = a == 1 ? b : a;
+            }
+            merged = new Shape(dims);
+        }
+        return merged;
+    }
+
+    /// <summary>
+    /// The inputs with equal ranks, as Keras aligns them: a lower-rank input gets size-1 axes after the
+    /// batch axis (a free view), so that NumPy broadcasting of the batched tensors follows
+    /// <see cref="BroadcastShapes"/>.
+    /// </summary>
+    protected static IReadOnlyList<Tensor> AlignRanks(IReadOnlyList<Tensor> inputs)
+    {
+        int rank = inputs.Max(x => x.Rank);
+        if (inputs.All(x => x.Rank == rank)) return inputs;
+        var aligned = new Tensor[inputs.Count];
+        for (int i = 0; i < aligned.Length; i++)
+        {
+            var x = inputs[i];
+            if (x.Rank == rank) { aligned[i] = x; continue; }
+            var dims = new int[rank];
+            dims.AsSpan().Fill(1);
+            dims[0] = x.Shape[0];
+            for (int a = 1; a < x.Rank; a++) dims[rank - x.Rank + a] = x.Shape[a];
+            aligned[i] = Ops.Reshape(x, new Shape(dims));
+        }
+        return aligned;
     }
 }

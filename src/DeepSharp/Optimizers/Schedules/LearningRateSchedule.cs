@@ -13,6 +13,13 @@ public abstract class LearningRateSchedule
     /// <summary>Keras's class name, e.g. "ExponentialDecay" (config boundary only).</summary>
     public abstract string Name { get; }
 
+    /// <summary>
+    /// The settings a model file keeps for a schedule of your own (Keras's <c>get_config</c>), which the
+    /// factory given to <c>CustomObjects.AddSchedule</c> reads back; the file names the class by
+    /// <see cref="Name"/>. Empty by default. DeepSharp's own schedules are written by the library.
+    /// </summary>
+    public virtual System.Text.Json.Nodes.JsonObject GetConfig() => [];
+
     /// <summary>A constant schedule, so that a plain float goes wherever a schedule does (<c>new Adam(1e-4f)</c>).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="learningRate"/> is not a positive finite number.</exception>
     public static implicit operator LearningRateSchedule(float learningRate) => new ConstantLearningRate(learningRate);

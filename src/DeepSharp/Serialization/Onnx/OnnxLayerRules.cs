@@ -124,6 +124,13 @@ internal static class OnnxLayerRules
         [typeof(TransformerEncoderBlock)] = (g, l, xs, s, a) => OnnxTransformerRules.EncoderCall(g, (TransformerEncoderBlock)l, xs, s, a),
         [typeof(TransformerDecoderBlock)] = (g, l, xs, s, a) => OnnxTransformerRules.DecoderCall(g, (TransformerDecoderBlock)l, xs, s, a),
         [typeof(ReversibleEmbedding)] = (g, l, xs, _, a) => OnnxShapeRules.ReversibleEmbeddingCall(g, (ReversibleEmbedding)l, xs, a),
+        [typeof(Subtract)] = (g, l, xs, s, _) => OnnxMergeRules.Elementwise(g, l, "Sub", xs, s),
+        [typeof(Average)] = (g, l, xs, s, _) => OnnxMergeRules.Elementwise(g, l, "Mean", xs, s),
+        [typeof(Maximum)] = (g, l, xs, s, _) => OnnxMergeRules.Elementwise(g, l, "Max", xs, s),
+        [typeof(Minimum)] = (g, l, xs, s, _) => OnnxMergeRules.Elementwise(g, l, "Min", xs, s),
+        [typeof(Dot)] = (g, l, xs, s, _) => OnnxMergeRules.Dot(g, (Dot)l, xs, s),
+        [typeof(Attention)] = (g, l, xs, s, a) => OnnxScoredAttentionRules.Call(g, (ScoredAttention)l, xs, s, a),
+        [typeof(AdditiveAttention)] = (g, l, xs, s, a) => OnnxScoredAttentionRules.Call(g, (ScoredAttention)l, xs, s, a),
     };
 
     /// <summary>
