@@ -144,6 +144,32 @@ public sealed class StopAtLoss(double threshold) : Callback
     }
 }
 
+/// <summary>
+/// An optimizer of one's own, heavy-ball momentum with a damping setting (v = μ·v + g, w −= lr·v), and a
+/// learning-rate schedule of one's own that halves the rate every <c>every</c> steps.
+/// </summary>
+public sealed class DampedMomentum(LearningRateSchedule learningRate, float damping) : Optimizer(learningRate)
+{
+    public float Damping { get; } = damping;
+    public override string Name => "damped_momentum";
+    protected override IReadOnlyList<string> SlotNames { get; } = ["velocity"];
+    protected override void Update(Span<float> w, ReadOnlySpan<float> g, Tensor[] slots)
+    {
+        var v = slots[0].Span;
+        for (int i = 0; i < w.Length; i++) { v[i] = Damping * v[i] + g[i]; w[i] -= StepLearningRate * v[i]; }
+    }
+    public override JsonObject GetConfig() => new() { ["damping"] = Damping };
+}
+
+public sealed class Halving(float initial, int every) : LearningRateSchedule
+{
+    public float Initial { get; } = initial;
+    public int Every { get; } = every;
+    public override string Name => "Halving";
+    public override float Rate(long step) => Initial * MathF.Pow(0.5f, step / Every);
+    public override JsonObject GetConfig() => new() { ["initial"] = Initial, ["every"] = Every };
+}
+
 /// <summary>A subclassed model: layers created in the constructor, the forward pass in Call.</summary>
 public sealed class Mlp : Model
 {
@@ -282,6 +308,18 @@ public static class CustomExamples
         model.Fit(x, y, epochs: 5, verbose: 0);
         model.Save(path);
         var loaded = Model.Load(path, new CustomObjects().AddLoss(halfSquared));
+        return loaded;
+    }
+
+    public static Model SaveAndLoadCustomOptimizer(Model model, Tensor x, Tensor y, string path)
+    {
+        model.Compile(new DampedMomentum(new Halving(0.05f, 100), 0.8f) { ClipNorm = 1f }, new MeanSquaredError());
+        model.Fit(x, y, epochs: 5);
+        model.Save(path);
+        var custom = new CustomObjects()
+            .AddOptimizer("DampedMomentum", (config, lr) => new DampedMomentum(lr, config["damping"]!.GetValue<float>()))
+            .AddSchedule("Halving", config => new Halving(config["initial"]!.GetValue<float>(), config["every"]!.GetValue<int>()));
+        var loaded = Model.Load(path, custom);             // compiled, iterations and velocity restored
         return loaded;
     }
 

@@ -19,7 +19,7 @@ public class LayersExamplesTests
 {
     [Fact]
     public void EveryExampleOfThePageIsHere() =>
-        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 17, except: "## Audio front end");
+        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 19, except: "## Audio front end");
 
     [Fact]
     public void Layers()
@@ -313,5 +313,46 @@ public class LayersExamplesTests
         var embedding = images.Predict(Tensor.RandomUniform(new Shape(2, 48, 64, 3), 0f, 255f, new RandomGenerator(1))).ToArray();
         Assert.Equal(32, embedding.Length);
         Assert.Equal(1.0, embedding.Take(16).Sum(v => (double)v * v), 1e-5);
+    }
+
+    [Fact]
+    public void MergeLayers()
+    {
+        var a = Model.Input([8], name: "a");
+        var b = Model.Input([8], name: "b");
+        var shared = new Dense(16, Activation.Tanh);
+        var (ha, hb) = (shared.Call(a), shared.Call(b));
+        var features = new Concatenate().Call(new Subtract().Call(ha, hb), new Maximum().Call(ha, hb),
+            new Dot(axes: 1, normalize: true).Call(ha, hb));                    // (16 + 16 + 1)
+        var siamese = new Model([a, b], [new Dense(1, Activation.Sigmoid).Call(features)]);
+
+        Assert.Equal(33, features.Shape[features.Shape.Rank - 1]);
+        var x = Tensor.RandomUniform(new Shape(3, 8), -1f, 1f, new RandomGenerator(4));
+        var same = siamese.Predict([x, x])[0].ToArray();
+        Assert.Equal(3, same.Length);
+        Assert.All(same, p => Assert.InRange(p, 0f, 1f));
+    }
+
+    [Fact]
+    public void AttentionAndAdditiveAttention()
+    {
+        var encoded = Model.Input([20, 32], name: "encoded");
+        var decoded = Model.Input([12, 32], name: "decoded");
+        var sourceMask = Model.Input([20], name: "source_mask");                  // 1 for real steps, 0 for padding
+        var self = new Attention(useScale: true).Call(decoded, decoded, useCausalMask: true);
+        var (context, weights) = new AdditiveAttention().CallWithScores(self, encoded, valueMask: sourceMask);
+        var model = new Model([encoded, decoded, sourceMask], [new Dense(10).Call(new Concatenate().Call(self, context)), weights]);
+
+        var rng = new RandomGenerator(5);
+        var mask = Tensor.FromArray(Enumerable.Range(0, 2 * 20).Select(i => i % 20 < 15 ? 1f : 0f).ToArray(), 2, 20);
+        var outputs = model.Predict([Tensor.RandomUniform(new Shape(2, 20, 32), -1f, 1f, rng), Tensor.RandomUniform(new Shape(2, 12, 32), -1f, 1f, rng), mask]);
+        Assert.Equal(new Shape(2, 12, 10), outputs[0].Shape);
+        Assert.Equal(new Shape(2, 12, 20), outputs[1].Shape);
+        var w = outputs[1].ToArray();
+        for (int row = 0; row < 2 * 12; row++)
+        {
+            Assert.Equal(1.0, w.Skip(row * 20).Take(20).Sum(v => (double)v), 1e-5);
+            Assert.All(w.Skip(row * 20 + 15).Take(5), v => Assert.True(v < 1e-6f, "padded source steps get no weight"));
+        }
     }
 }

@@ -217,6 +217,24 @@ public class SubclassedModelTests
         Assert.Equal(second.Evaluate(x, y)["loss"], function.Evaluate(x, y)["loss"]);
     }
 
+    [Fact]
+    public void TheCustomOptimizerExampleSavesAndLoadsCompiledAndContinuesAsTheUninterruptedRun()
+    {
+        RandomGenerator.SetGlobalSeed(31);
+        var x = Tensor.RandomUniform(new Shape(32, 3), -1f, 1f, new RandomGenerator(9));
+        var y = Tensor.RandomUniform(new Shape(32, 1), -1f, 1f, new RandomGenerator(10));
+        using var folder = new DeepSharp.Tests.Data.TempFolder();
+        var model = new Sequential(new Dense(8, Activation.Tanh, inputShape: [3]), new Dense(1));
+        var loaded = CustomExamples.SaveAndLoadCustomOptimizer(model, x, y, folder.File("damped.safetensors"));
+        Assert.True(loaded.IsCompiled);
+        Assert.IsType<DampedMomentum>(loaded.Optimizer);
+        model.Fit(x, y, epochs: 1, verbose: 0, shuffle: false);
+        loaded.Fit(x, y, epochs: 1, verbose: 0, shuffle: false);
+        Assert.Equal(model.Predict(x).ToArray(), loaded.Predict(x).ToArray());
+        var missing = Assert.Throws<MissingCustomObjectException>(() => Model.Load(folder.File("damped.safetensors")));
+        Assert.Equal("optimizer", missing.Kind);
+    }
+
     /// <summary>tanh(x·W1)·W2 + x·W3: smooth, so that finite differences are exact to O(h²).</summary>
     private sealed class SmoothResidual : Model
     {
