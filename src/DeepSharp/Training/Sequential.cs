@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using DeepSharp.Nn;
+using DeepSharp.Nn.Layers;
 using DeepSharp.Serialization;
 using DeepSharp.Tensors;
 
@@ -105,7 +106,18 @@ public sealed class Sequential : Model
     {
         if (_layers.Count == 0) throw new InvalidOperationException($"Model '{Name}' has no layers.");
         Tensor? mask = null;
-        foreach (var layer in _layers) (x, mask) = layer.CallMasked(x, mask, training);
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            // Training: a Conv2D and the MaxPooling2D after it in one pass that never writes the convolution's output.
+            if (training && mask is null && i + 1 < _layers.Count && _layers[i] is Conv2D conv && _layers[i + 1] is MaxPooling2D pool
+                && conv.TryForwardPooled(x, pool) is { } pooled)
+            {
+                x = pooled;
+                i++;
+                continue;
+            }
+            (x, mask) = _layers[i].CallMasked(x, mask, training);
+        }
         return (x, mask);
     }
 

@@ -125,6 +125,21 @@ public sealed class Conv2D : Layer
         return WithActivityPenalty(Activation.Apply(y));
     }
 
+    /// <summary>
+    /// This layer and <paramref name="pool"/> after it in one training pass (<see cref="Ops.Conv2DMaxPool"/>):
+    /// both built, neither with an activity regularizer, a 'valid' ReLU or linear convolution and a
+    /// 'valid' pool whose strides equal its size. Null (nothing run) otherwise: the caller calls both layers.
+    /// </summary>
+    internal Tensor? TryForwardPooled(Tensor x, MaxPooling2D pool)
+    {
+        if (!IsBuilt || !pool.IsBuilt || ActivityRegularizer is not null || pool.ActivityRegularizer is not null || Padding != Padding.Valid
+            || (Activation != Activation.Relu && Activation != Activation.Linear)
+            || pool.Padding != Padding.Valid || pool.Strides != pool.PoolSize || x.Rank != 4 || x.Shape[3] != _kernel!.Shape[2])
+            return null;
+        Build(x.Shape.WithoutBatch()); // built: checks the input shape as a call does (the pool's then follows)
+        return Ops.Conv2DMaxPool(x, _kernel.Value, _bias?.Value, Strides, DilationRate, Activation == Activation.Relu, pool.PoolSize);
+    }
+
     /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
