@@ -3,6 +3,7 @@ using DeepSharp.Autograd;
 using DeepSharp.Bench.Harness;
 using DeepSharp.Bench.Models;
 using DeepSharp.Nn;
+using DeepSharp.Nn.Layers;
 using DeepSharp.Tensors;
 using DeepSharp.Training;
 using DeepSharp.Training.Callbacks;
@@ -56,9 +57,19 @@ internal static class StepProfileWorkload
             if (step == WarmUp) timer.Reset();
             using var scope = Tensor.Scope();
             var h = x;
-            foreach (var layer in model.Layers)
+            var layers = model.Layers;
+            for (int i = 0; i < layers.Count; i++)
             {
                 var input = h;
+                var layer = layers[i];
+                // As Sequential runs them in training: a Conv2D and the MaxPooling2D after it in one op where it applies.
+                if (i + 1 < layers.Count && layer is Conv2D conv && layers[i + 1] is MaxPooling2D pool
+                    && timer.Time($"fwd.{layer.Name}+{pool.Name}", () => conv.TryForwardPooled(input, pool)!) is { } pooled)
+                {
+                    h = pooled;
+                    i++;
+                    continue;
+                }
                 h = timer.Time($"fwd.{layer.Name}", () => layer.Call(input, training: true));
             }
             var output = h;
