@@ -44,6 +44,8 @@ public static class LayerRegistry
         ["UnitNormalization"] = UnitNormalization.FromConfig,
         ["Discretization"] = Discretization.FromConfig,
         ["CategoryEncoding"] = CategoryEncoding.FromConfig,
+        ["IntegerLookup"] = IntegerLookup.FromConfig,
+        ["Hashing"] = Hashing.FromConfig,
         ["RandomFlip"] = RandomFlip.FromConfig,
         ["RandomRotation"] = RandomRotation.FromConfig,
         ["RandomTranslation"] = RandomTranslation.FromConfig,

@@ -20,6 +20,8 @@ public static class ModelFileFormat
     public const string ConfigKey = "model_config";
     /// <summary>Metadata key of the model's text vectorizer as JSON (optional; see <c>Model.TextVectorizer</c>).</summary>
     public const string TextVectorizerKey = "text_vectorizer";
+    /// <summary>Metadata key of the model's string lookup as JSON (optional; see <c>Model.StringLookup</c>).</summary>
+    public const string StringLookupKey = "string_lookup";
     /// <summary>
     /// Metadata key of the compile settings as JSON (optional; Keras's compile_config: the optimizer and its
     /// settings, the losses, loss weights and metrics), so that <c>Model.Load</c> returns a compiled model.

@@ -18,6 +18,13 @@ public partial class Model
     public TextVectorizer? TextVectorizer { get; set; }
 
     /// <summary>
+    /// The <see cref="Text.StringLookup"/> that turns this model's string inputs into its input tensor (Keras's StringLookup
+    /// in front of the model), or null. <see cref="Save"/> keeps it (settings and vocabulary) in the model file and
+    /// <see cref="Load(string)"/> gives it back, as <see cref="TextVectorizer"/>.
+    /// </summary>
+    public StringLookup? StringLookup { get; set; }
+
+    /// <summary>
     /// Writes the model to one safetensors file: every weight named by its path ("dense_1/bias"),
     /// and the architecture in the metadata, so <see cref="Load(string)"/> can rebuild it. Written atomically.
     /// Sequential and graph models (<c>new Model(inputs, outputs)</c>, saved as Keras's "Functional") can be saved.
@@ -48,8 +55,10 @@ public partial class Model
         if (!IsBuilt) throw new InvalidOperationException($"Model '{Name}' is not built: it has no weights to save yet.");
         foreach (var layer in Layers) LayerRegistry.CheckSavable(layer, Name);
         string? vectorizer = TextVectorizer is { } v ? TextVectorizerJson.Write(v) : null;
+        string? lookup = StringLookup is { } l ? StringLookupJson.Write(l) : null;
         var file = WeightsFile();
         if (vectorizer is not null) file.Metadata[ModelFileFormat.TextVectorizerKey] = vectorizer;
+        if (lookup is not null) file.Metadata[ModelFileFormat.StringLookupKey] = lookup;
         if (_trainer is { } trainer && CompileConfig.Write(trainer, OutputCount) is { } compile)
         {
             file.Metadata[ModelFileFormat.CompileConfigKey] = compile;
@@ -164,6 +173,8 @@ public partial class Model
         foreach (var layer in model.Layers) layer.CheckLoadedWeights($"Model file '{path}'");
         if (file.Metadata.TryGetValue(ModelFileFormat.TextVectorizerKey, out var vectorizer))
             model.TextVectorizer = ReadTextVectorizer(model, vectorizer, path);
+        if (file.Metadata.TryGetValue(ModelFileFormat.StringLookupKey, out var lookup))
+            model.StringLookup = ReadStringLookup(model, lookup, path);
         if (compile && file.Metadata.TryGetValue(ModelFileFormat.CompileConfigKey, out var compileConfig))
         {
             CompileConfig.Read(model, compileConfig, path);
@@ -269,6 +280,15 @@ public partial class Model
         if (model.Layers.OfType<Nn.Layers.Embedding>().FirstOrDefault() is { } embedding && embedding.InputDim < vectorizer.VocabularySize)
             throw new DataFormatException($"Model file '{path}': its text vectorizer gives ids up to {vectorizer.VocabularySize - 1}, but Embedding '{embedding.Name}' takes ids below {embedding.InputDim}.");
         return vectorizer;
+    }
+
+    /// <summary>The string lookup of a model file, once its indices fit a first Embedding's input dimension.</summary>
+    private static StringLookup ReadStringLookup(Model model, string json, string path)
+    {
+        var lookup = StringLookupJson.Read(json, $"Model file '{path}': metadata '{ModelFileFormat.StringLookupKey}'");
+        if (lookup.OutputMode == "int" && !lookup.Invert && model.Layers.OfType<Nn.Layers.Embedding>().FirstOrDefault() is { } embedding && embedding.InputDim < lookup.VocabularySize)
+            throw new DataFormatException($"Model file '{path}': its string lookup (metadata '{ModelFileFormat.StringLookupKey}') gives indices up to {lookup.VocabularySize - 1}, but Embedding '{embedding.Name}' takes indices below {embedding.InputDim}.");
+        return lookup;
     }
 
     private static Sequential BuildSequential(ModelConfig.Description description, string path)

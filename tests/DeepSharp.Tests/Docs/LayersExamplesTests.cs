@@ -6,6 +6,7 @@ using DeepSharp.Nn.Layers;
 using DeepSharp.Nn.Regularizers;
 using DeepSharp.Optimizers;
 using DeepSharp.Tensors;
+using DeepSharp.Text;
 using DeepSharp.Training;
 
 namespace DeepSharp.Tests.Docs;
@@ -19,7 +20,7 @@ public class LayersExamplesTests
 {
     [Fact]
     public void EveryExampleOfThePageIsHere() =>
-        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 19, except: "## Audio front end");
+        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 20, except: "## Audio front end");
 
     [Fact]
     public void Layers()
@@ -313,6 +314,25 @@ public class LayersExamplesTests
         var embedding = images.Predict(Tensor.RandomUniform(new Shape(2, 48, 64, 3), 0f, 255f, new RandomGenerator(1))).ToArray();
         Assert.Equal(32, embedding.Length);
         Assert.Equal(1.0, embedding.Take(16).Sum(v => (double)v * v), 1e-5);
+    }
+
+    [Fact]
+    public void LookupAndHashing()
+    {
+        var userIds = Tensor.FromArray(new[] { 12, 1138, 42, 42, 1000, 36 }, 2, 3);
+        var lookup = new IntegerLookup(vocabulary: [12, 36, 1138, 42]);   // 1000 is unknown: index 0
+        var indices = lookup.Call(userIds);                                 // [[1, 3, 4], [4, 0, 2]]
+        var bins = new Hashing(numBins: 3).HashStrings(["A", "B", "C"]);    // [[1], [0], [1]], Keras's bins
+
+        var colours = new StringLookup(maskToken: "").Adapt(["red", "green", "red"]);
+        var model = new Sequential(new Embedding(colours.VocabularySize, 4, inputShape: [1]), new Flatten(), new Dense(1));
+        model.StringLookup = colours;                                       // saved with the model
+        var predictions = model.Predict(colours.Lookup(["red", "", "blue"])); // ids 2, 0 (the mask), 1 (unknown)
+
+        Assert.Equal([1f, 3f, 4f, 4f, 0f, 2f], indices.ToArray());
+        Assert.Equal([1f, 0f, 1f], bins.ToArray());
+        Assert.Equal([2f, 0f, 1f], colours.Lookup(["red", "", "blue"]).ToArray());
+        Assert.Equal(new Shape(3, 1), predictions.Shape);
     }
 
     [Fact]

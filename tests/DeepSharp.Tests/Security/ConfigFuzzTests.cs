@@ -124,6 +124,8 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
             new GlobalAveragePooling2D(), new Dense(2)),
         ["categorical"] = () => new Sequential( // Discretization and CategoryEncoding
             new Discretization([-0.5f, 0f, 0.5f], inputShape: [3]), new CategoryEncoding(4, "count"), new Dense(2)),
+        ["lookup-hashing"] = () => new Sequential( // IntegerLookup and Hashing
+            new IntegerLookup([3, 5, 7], numOovIndices: 2, maskToken: 9, inputShape: [3]), new Hashing(5, maskValue: 0L, salt: (1, 2), outputMode: "count"), new Dense(2)),
     };
 
     public static TheoryData<string> ModelNames() => [.. s_models.Keys];

@@ -45,6 +45,8 @@ internal static class OnnxLayerRules
         [typeof(UnitNormalization)] = (g, l, x, _) => OnnxGroupUnitNormalizationRules.UnitNormalization(g, (UnitNormalization)l, x),
         [typeof(Discretization)] = (g, l, x, _) => OnnxCategoricalRules.Discretization(g, (Discretization)l, x),
         [typeof(CategoryEncoding)] = (g, l, x, s) => OnnxCategoricalRules.CategoryEncoding(g, (CategoryEncoding)l, x, s),
+        [typeof(IntegerLookup)] = (g, l, x, s) => OnnxLookupRules.IntegerLookup(g, (IntegerLookup)l, x, s),
+        [typeof(Hashing)] = (_, l, _, _) => throw OnnxLookupRules.HashingRefused((Hashing)l),
         [typeof(ActivationLayer)] = (g, l, x, _) => OnnxActivations.Emit(g, ((ActivationLayer)l).Activation, x, l.Name),
         // Augmentation runs only while training: an exported (inference) graph passes images through.
         [typeof(RandomFlip)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
