@@ -45,12 +45,12 @@ public static partial class Ops
         public override void Backward(Tensor output, Tensor dy)
         {
             int rows = _x.Shape[0], inF = _x.Shape[1], outF = _w.Shape[1];
-            // dX (+)= dY · Wᵀ, dW += Xᵀ · dY, db += Σ_rows dY; the two products on a thread each where that pays.
-            var dx = GradForWrite(0, out bool accumulate);
-            var dw = GradOf(1);
-            var db = _b is null ? null : GradOf(2);
-            DenseBackwardPair.Run(rows, inF, outF, _x.Span, _w.Span, dy.Span, dx is null ? default : dx.Span, accumulate,
-                dw is null ? default : dw.Span, db is null ? default : db.Span);
+            if (GradForWrite(0, out bool accumulate) is { } dx) // dX (+)= dY · Wᵀ
+                Gemm.Multiply(false, true, rows, inF, outF, dy.Span, outF, _w.Span, outF, dx.Span, inF, accumulate);
+            if (GradOf(1) is { } dw) // dW += Xᵀ · dY
+                Gemm.Multiply(true, false, inF, outF, rows, _x.Span, inF, dy.Span, outF, dw.Span, outF, accumulate: true);
+            if (_b is not null && GradOf(2) is { } db) // db += Σ_rows dY
+                Reductions.SumRows(dy.Span, db.Span, rows, outF);
         }
     }
 }
