@@ -87,6 +87,92 @@ public static class Int8SingleChannelChecks
             }
     }
 
+    public static unsafe void SingleChannelConvWithoutPoolMatchesTwin()
+    {
+        // Int8SingleChannelConv.Image (no pool): Same and Valid, odd sizes, 1 to 70 output channels,
+        // zero points 0, 255 and between, float and byte outputs, rows cut into 1–3 parts, images
+        // with a zero background and blobs (the blank pixels skip their products), and the extremes.
+        int seed = 9500;
+        foreach (var c in Shapes)
+            foreach (bool background in new[] { false, true })
+            {
+                seed++;
+                var g = Conv2DGeometry.Create(c.B, c.H, c.W, 1, c.F, 3, 3, 1, 1, c.Same);
+                var q = background ? Blobs(g, seed) : Int8Checks.RandomBytes(g.InputLength, seed);
+                var w = Int8Checks.RandomWeights(9 * c.F, seed + 1);
+                var output = Int8Checks.Output(c.F, seed, 0.02f, seed % 3 == 0 ? 0 : seed % 3 == 1 ? 255 : 91);
+                CompareUnpooled(g, q, w, output, $"{c} background={background}");
+            }
+        foreach (byte input in new byte[] { 255, 0 })
+            foreach (sbyte weight in new sbyte[] { 127, -128 })
+            {
+                var g = Conv2DGeometry.Create(2, 7, 9, 1, 40, 3, 3, 1, 1, true);
+                var q = new byte[g.InputLength];
+                Array.Fill(q, input);
+                var w = new sbyte[9 * 40];
+                Array.Fill(w, weight);
+                CompareUnpooled(g, q, w, new Int8Output(1f, 255 - input, Enumerable.Repeat(1f / 65536, 40).ToArray(), null, false), $"extremes {input} {weight}");
+            }
+    }
+
+    private static byte[] Blobs(in Conv2DGeometry g, int seed)
+    {
+        var rng = new Random(seed);
+        var q = new byte[g.InputLength];
+        for (int blob = 0; blob < 3 * Math.Max(1, g.Batch); blob++)
+        {
+            int b = rng.Next(Math.Max(1, g.Batch)), y0 = rng.Next(g.InH), x0 = rng.Next(g.InW), size = rng.Next(0, 3);
+            for (int y = y0; y < Math.Min(g.InH, y0 + size + 1); y++)
+                for (int x = x0; x < Math.Min(g.InW, x0 + size + 1); x++)
+                    if (b < g.Batch) q[(b * g.InH + y) * g.InW + x] = (byte)rng.Next(1, 256);
+        }
+        return q;
+    }
+
+    private static unsafe void CompareUnpooled(in Conv2DGeometry g, byte[] q, sbyte[] w, Int8Output output, string context)
+    {
+        var floats = new float[g.OutputLength];
+        NaiveInt8.Conv2D(g, q, w, output, floats);
+        var one = g with { Batch = 1 };
+        foreach (var path in Int8Paths.Supported())
+        {
+            var packed = Int8Weights.Pack(w, 9, g.OutC, path);
+            bool runs = Int8SingleChannelConv.AppliesUnpooled(g, packed);
+            if (runs != (Avx512BW.IsSupported && path == Int8Path.MultiplyAdd512))
+                throw new CheckFailedException($"Int8 single-channel conv without pool {context}: AppliesUnpooled is {runs} on {path}");
+            // Through Int8Conv2D (every path), and on the path where it runs, called directly by parts of rows.
+            var viaConv = new float[g.OutputLength];
+            fixed (byte* pq = q)
+            fixed (float* py = viaConv)
+                Int8Conv2D.Forward(g, pq, packed, output, Int8Destination.ToFloats(py));
+            Check.Equal<float>(floats, viaConv, $"Int8 conv of one channel without pool {path} {context}");
+            if (!runs) continue;
+            foreach (var (outScale, outZero) in new[] { (0.004f, 7), (0.05f, 250) })
+            {
+                var expected = NaiveInt8.Quantize(floats, outScale, outZero);
+                foreach (int parts in new[] { 1, 2, 3 })
+                {
+                    var bytes = new byte[g.OutputLength + 1];
+                    bytes[^1] = 0xA5;
+                    var direct = new float[g.OutputLength];
+                    fixed (byte* pq = q, py = bytes)
+                    fixed (float* pf = direct)
+                        for (int b = 0; b < g.Batch; b++)
+                            for (int part = 0; part < parts; part++)
+                            {
+                                byte* image = pq + (long)b * one.InputLength;
+                                int oh0 = g.OutH * part / parts, oh1 = g.OutH * (part + 1) / parts;
+                                Int8SingleChannelConv.Image(one, image, packed, output, Int8Destination.ToBytes(py, outScale, outZero), (long)b * g.OutH * g.OutW, oh0, oh1);
+                                Int8SingleChannelConv.Image(one, image, packed, output, Int8Destination.ToFloats(pf), (long)b * g.OutH * g.OutW, oh0, oh1);
+                            }
+                    Check.Equal<byte>(expected, bytes.AsSpan(0, g.OutputLength).ToArray(), $"Int8 single-channel conv without pool, bytes ({outScale}, {outZero}), {context}, {parts} parts");
+                    Check.Equal<float>(floats, direct, $"Int8 single-channel conv without pool, floats, {context}, {parts} parts");
+                    if (bytes[^1] != 0xA5) throw new CheckFailedException($"Int8 single-channel conv without pool {context}: wrote past the end");
+                }
+            }
+        }
+    }
+
     public static void SingleChannelAppliesOnlyWhereItShould()
     {
         var g = Conv2DGeometry.Create(1, 28, 28, 1, 32, 3, 3, 1, 1, false);

@@ -44,6 +44,49 @@ public class QuantizedGraphFusionTests
         Assert.Equal(LayerByLayer((Functional)quantized, input), quantized.Predict(input).ToArray());
     }
 
+    [Theory]
+    [InlineData(1, true, true, true)]
+    [InlineData(3, true, true, true)]
+    [InlineData(7, false, true, true)]
+    [InlineData(7, true, false, true)]
+    [InlineData(3, true, true, false)]
+    [InlineData(2, false, false, false)]
+    public void ResidualConvolutionWithItsAddReluAndPoolHasTheBitsOfTheLayersOneByOne(int batch, bool skipFirst, bool relu, bool pool)
+    {
+        // The bench's residual block (1 → 16 Same, 16 → 16 Same, Add, ReLU, pool): the second
+        // convolution, the Add, the ReLU and the pool run image by image (Int8ConvAdd), on 1 to 3 threads.
+        RandomGenerator.SetGlobalSeed(46);
+        var x = Model.Input([15, 13, 1]);
+        var a = new Conv2D(16, (3, 3), padding: Padding.Same, activation: Activation.Relu).Call(x);
+        var b = new Conv2D(16, (3, 3), padding: Padding.Same).Call(a);
+        var h = skipFirst ? new Add().Call(a, b) : new Add().Call(b, a);
+        if (relu) h = new Relu().Call(h);
+        if (pool) h = new MaxPooling2D((2, 2)).Call(h);
+        var model = new Functional(x, new Dense(4).Call(new Flatten().Call(h)), "residual");
+        var quantized = Quantization.Quantize(model, Tensor.RandomUniform(new Shape(30, 15, 13, 1), 0f, 1f, new RandomGenerator(13)));
+        // A zero background with a lit square per image, as MNIST: blank windows and lit ones.
+        var data = new float[batch * 15 * 13];
+        var rng = new Random(batch);
+        for (int i = 0; i < batch; i++)
+            for (int y = 3 + i % 4; y < 10; y++)
+                for (int w = 2; w < 9 + i % 3; w++) data[(i * 15 + y) * 13 + w] = (float)rng.NextDouble();
+        var input = Tensor.FromArray(data, batch, 15, 13, 1);
+        var expected = LayerByLayer((Functional)quantized, input);
+        int saved = DeepSharp.Threads.Count;
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                DeepSharp.Threads.Count = threads;
+                Assert.Equal(expected, quantized.Predict(input, batchSize: 64).ToArray());
+            }
+        }
+        finally
+        {
+            DeepSharp.Threads.Count = saved;
+        }
+    }
+
     /// <summary>Each node called in float on its inputs' floats (each int8 layer quantizes its own input).</summary>
     private static float[] LayerByLayer(Functional model, Tensor x)
     {

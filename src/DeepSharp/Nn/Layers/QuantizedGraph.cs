@@ -13,7 +13,9 @@ namespace DeepSharp.Nn.Layers;
 /// <see cref="QuantizedAdd"/>'s input, or layers that are exact on bytes — MaxPooling, Flatten,
 /// Dropout, plain ReLU — whose own readers do); a <see cref="QuantizedAdd"/> always writes its
 /// sum as bytes on its output grid, which are its value (a reader on another grid gets them
-/// through a 256-entry table, a float layer dequantized). Every step is the one the layer-by-layer
+/// through a 256-entry table, a float layer dequantized). A convolution that only a quantized Add
+/// reads runs with the Add and the plain ReLU and max pool that alone follow it, image by image
+/// (<see cref="Int8ConvAdd"/>; a max pool alone after a convolution is fused as in a chain). Every step is the one the layer-by-layer
 /// float path takes, so <c>Predict</c> gives its bits.
 /// </summary>
 internal static unsafe class QuantizedGraph
@@ -35,7 +37,7 @@ internal static unsafe class QuantizedGraph
             for (int i = 0; i < inputs.Count; i++) run.Values[inputs[i]] = Value.Of(values[i]);
             foreach (var node in nodes)
             {
-                if (node.Layer is InputLayer || run.Values.ContainsKey(node.Output)) continue; // an output already made: a pool fused into its convolution
+                if (node.Layer is InputLayer || run.Values.ContainsKey(node.Output) || run.Fused.Contains(node.Output)) continue; // made or fused into a convolution
                 run.Execute(node);
                 if (run.Masked) return null; // a layer made a mask: the graph runs as usual, masks and all
             }
@@ -176,6 +178,9 @@ internal static unsafe class QuantizedGraph
 
         public Dictionary<SymbolicTensor, Value> Values { get; } = new(ReferenceEqualityComparer.Instance);
 
+        /// <summary>Values a fused step made unneeded (read only inside it): their nodes do not run.</summary>
+        public HashSet<SymbolicTensor> Fused { get; } = new(ReferenceEqualityComparer.Instance);
+
         /// <summary>Whether the last float layer made a mask, which the runner does not carry.</summary>
         public bool Masked { get; private set; }
 
@@ -234,6 +239,7 @@ internal static unsafe class QuantizedGraph
                             Values[poolNode.Output] = Value.Of(pooled, pooledShape, grid, exact: false);
                             return;
                         }
+                        if (layer is QuantizedConv2D residual && TryConvAdd(node, residual, shape, px, grid)) return;
                         var y = Rent(outShape.Size);
                         fixed (byte* py = y) QuantizedChain.Multiply(layer, shape, px, Int8Destination.ToBytes(py, grid.Scale, grid.ZeroPoint));
                         Values[node.Output] = Value.Of(y, outShape, grid, exact: false);
@@ -256,6 +262,46 @@ internal static unsafe class QuantizedGraph
             var (ys, mask) = layer.CallNode(args, null, CallArguments.None, training: false);
             Masked = mask is not null;
             Values[node.Output] = Value.Of(ys[0]);
+        }
+
+        /// <summary>
+        /// A convolution read only by a quantized Add whose other addend is made already: the Add, and
+        /// a plain ReLU and a max pool that alone read what follows, run on each image of the
+        /// convolution while it is in cache (<see cref="Int8ConvAdd"/>: the same bytes as the steps one by one).
+        /// </summary>
+        private bool TryConvAdd(LayerNode node, QuantizedConv2D conv, Shape shape, byte* px, Grid grid)
+        {
+            if (plan.SoleReader(node.Output) is not { Layer: QuantizedAdd add } addNode || addNode.Inputs.Count != 2) return false;
+            int slot = ReferenceEquals(addNode.Inputs[0], node.Output) ? 0 : 1;
+            var skipValue = addNode.Inputs[1 - slot];
+            if (ReferenceEquals(skipValue, node.Output) || !Values.TryGetValue(skipValue, out var skip)) return false;
+            var (g, w, output) = QuantizedChain.Prepare(conv, shape);
+            var outShape = conv.ComputeOutputShape(shape.WithoutBatch()).WithBatch(shape[0]);
+            if (skip.Shape != outShape) return false; // the Add's own step names the mismatch
+            var sumGrid = new Grid(add.OutputScale, add.OutputZeroPoint);
+            var last = addNode.Output;
+            var fused = new List<SymbolicTensor> { node.Output };
+            int reluZero = -1;
+            if (plan.SoleReader(last) is { } reluNode && reluNode.Inputs.Count == 1 && reluNode.Layer is Relu or ActivationLayer && IsByteExact(reluNode.Layer))
+            {
+                fused.Add(last);
+                (last, reluZero) = (reluNode.Output, add.OutputZeroPoint);
+            }
+            Pool2DGeometry? pool = null;
+            var lastShape = outShape;
+            if (plan.SoleReader(last) is { Layer: MaxPooling2D maxPool } poolNode && poolNode.Inputs.Count == 1)
+            {
+                fused.Add(last);
+                pool = QuantizedChain.PoolGeometry(maxPool, outShape) with { Batch = 1 };
+                (last, lastShape) = (poolNode.Output, maxPool.ComputeOutputShape(outShape.WithoutBatch()).WithBatch(shape[0]));
+            }
+            var skipBytes = BytesOn(skip, new Grid(add.InputScale(1 - slot), add.InputZeroPoint(1 - slot)), add);
+            var tail = new Int8AddTail(add.Prepared(), slot == 0, reluZero, pool);
+            var y = Rent(lastShape.Size);
+            fixed (byte* ps = skipBytes, py = y) Int8ConvAdd.Forward(g, px, w, output, grid.Scale, grid.ZeroPoint, ps, tail, py);
+            foreach (var value in fused) Fused.Add(value);
+            Values[last] = Value.Of(y, lastShape, sumGrid, exact: true);
+            return true;
         }
 
         /// <summary>A byte-exact layer on bytes: the output keeps the input's grid and exactness.</summary>

@@ -34,6 +34,11 @@ internal static unsafe class Int8PairConv
     public static void Image(in Conv2DGeometry g, byte* image, Int8Weights w, Int8Output output, Int8Destination y, long firstPixel, int oh0, int oh1)
     {
         if (oh0 >= oh1) return;
+        if (Int8SingleChannelConv.AppliesUnpooled(g, w))
+        {
+            Int8SingleChannelConv.Image(g, image, w, output, y, firstPixel, oh0, oh1); // five pairs per pixel instead of six, blank pixels skipped
+            return;
+        }
         var packed = w.RowPadded(g.KernelH, g.KernelW * g.InC);
         int n = packed.N, outW = g.OutW;
         int* acc = Int8Scratch.Ints(Int8Scratch.Accumulators, (long)outW * n);

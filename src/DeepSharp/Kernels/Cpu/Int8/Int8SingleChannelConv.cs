@@ -31,7 +31,7 @@ namespace DeepSharp.Kernels.Cpu.Int8;
 /// per image, add fused, against 6,760 <c>vpmaddwd</c> + 5,408 <c>vpaddd</c>); the gain is in the
 /// framing and the loop around them.</para>
 /// </remarks>
-internal static unsafe class Int8SingleChannelConv
+internal static unsafe partial class Int8SingleChannelConv
 {
     /// <summary>The int16 pairs of one output channel's nine taps (the last pair's second weight zero).</summary>
     private const int Pairs = 5;
