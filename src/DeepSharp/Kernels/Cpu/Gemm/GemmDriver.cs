@@ -28,7 +28,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
             GemmSplitK<TKernel>.Multiply(args, threads);
             return;
         }
-        bool rowBands = packedB is null && GemmRowBands.Applies(args, unitsM, threads);
+        bool rowBands = packedB is null && GemmRowBands.Applies(args, threads);
         bool shared = !rowBands && packedB is null && SharesB(args, threads);
         var (tasksM, tasksN) = rowBands ? (threads, 1)
             : shared ? PartitionShared(args, unitsM, unitsN, threads)
