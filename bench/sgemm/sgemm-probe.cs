@@ -11,9 +11,13 @@
 //        a transposed A packed against read in place (GemmBlocking.TransposedAInPlace, which applies
 //        up to 128 columns of C), alternated the same way; +P pads A's rows by P floats (lda = m + P)
 //   dotnet run -c Release sgemm-probe.cs -- transa-shared 2 784x128x128a   packed/in place × regions/B once
-//   dotnet run -c Release sgemm-probe.cs -- wall 2 256,512,25088x128x128b [base|prefetch|shared|splitk]
+//   dotnet run -c Release sgemm-probe.cs -- wall 2 256,512,25088x128x128b [base|prefetch|shared|splitk|rows]
 //        wall-clock GFLOP/s on the pool against its own FMA peak, variants alternated round by round
-//        after a 1.5 s warm-up; for a quiet machine or a run under `chrt -r 1`
+//        after a 1.5 s warm-up; for a quiet machine or a run under `chrt -r 1`; the variants may
+//        also be given as settings, "cfg:rows=0/rows=1,shared=0/" (see Setting; empty = as built)
+//   dotnet run -c Release sgemm-probe.cs -- regions 1024,2048
+//        where two threads lose: the pool call, two regions (by columns, by rows) run directly on
+//        the two pool threads, each timed by wall and thread CPU clock, and one thread alone
 // Every other figure is GFLOP/s per second of process CPU time (least disturbed on a shared machine),
 // best of 5 rounds, against the FMA loop's peak on one thread measured the same way; `gemm`
 // also prints wall-clock GFLOP/s (meaningful on a quiet machine only). The assembly is named
@@ -53,6 +57,9 @@ switch (mode)
         break;
     case "wall":
         Wall(args.Length > 1 ? int.Parse(args[1]) : 2, args.Length > 2 ? args[2] : "256,384,512,1024,2048", args.Length > 3 ? args[3] : "base");
+        break;
+    case "regions":
+        Regions(args.Length > 1 ? args[1] : "512,1024,2048");
         break;
     default: Console.WriteLine("modes: micro | pack | gemm THREADS SIZES | shared THREADS SHAPES | transa THREADS SHAPES"); return 2;
 }
@@ -199,6 +206,8 @@ static void Wall(int threads, string shapes, string set)
         "prefetch" => [("A not prefetched", () => GemmBlocking.PrefetchNextA = false), ("next A panel prefetched", () => GemmBlocking.PrefetchNextA = true)],
         "shared" => [("regions pack B", () => GemmBlocking.SharedBEnabled = false), ("B packed once", () => GemmBlocking.SharedBEnabled = true)],
         "splitk" => [("k not split", () => GemmBlocking.SplitKEnabled = false), ("k split", () => GemmBlocking.SplitKEnabled = true)],
+        "rows" => [("grid", () => GemmRowBands.Enabled = false), ("row bands", () => GemmRowBands.Enabled = true)],
+        _ when set.StartsWith("cfg:") => set[4..].Split('/').Select(Setting).ToArray(),
         _ => throw new ArgumentException($"unknown variant set {set}"),
     };
     double peak = PoolPeak(threads);
@@ -249,6 +258,112 @@ static void Wall(int threads, string shapes, string set)
         Console.WriteLine(line);
     }
 }
+
+// Where a 2-thread call loses against one thread: each size's call on the pool (as built), the
+// same product as two regions run directly by the two pool threads (C by columns, then by rows),
+// each thread timed by its own wall clock and CPU clock (CLOCK_THREAD_CPUTIME_ID), and the whole
+// product as one region on the calling thread alone; alternated round by round, medians of 15.
+// Per-thread rates are GFLOP/s per second of that thread's CPU against half the pool's peak.
+static unsafe void Regions(string sizes)
+{
+    DeepSharp.Threads.Count = 2;
+    double peak = PoolPeak(2);
+    Console.WriteLine($"2-thread FMA peak (pool, wall): {peak:F1} GFLOP/s; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+    foreach (int n in sizes.Split(',').Select(int.Parse))
+    {
+        var rng = new Random(1);
+        float* x = Alloc((long)n * n), y = Alloc((long)n * n), z = Alloc((long)n * n);
+        for (long i = 0; i < (long)n * n; i++) (x[i], y[i]) = (rng.NextSingle() - 0.5f, rng.NextSingle() - 0.5f);
+        var gemm = new GemmArgs { A = x, B = y, C = z, LengthA = (long)n * n, LengthB = (long)n * n, LengthC = (long)n * n, Lda = n, Ldb = n, Ldc = n, M = n, N = n, K = n };
+        double flops = 2.0 * n * n * n;
+        long calls = Math.Max(1, (long)(0.1 * peak * 1e9 / flops));
+        var cols = new RegionBody(gemm, byColumns: true);
+        var rows = new RegionBody(gemm, byColumns: false);
+        var names = new[] { "pool call", "columns", "rows", "one thread" };
+        var wall = names.Select(_ => new List<double>()).ToArray();
+        var busy = names.Select(_ => new List<double>()).ToArray();    // slowest thread's busy wall per call
+        var thrCpu = names.Select(_ => new List<double>()).ToArray();  // mean thread CPU per call (2-thread: per thread)
+        Action<int> run = v =>
+        {
+            if (v == 0) GemmDriver<GemmMicroKernel512>.Multiply(gemm, null);
+            else if (v == 1) WorkerPool.Shared.For(2, cols);
+            else if (v == 2) WorkerPool.Shared.For(2, rows);
+            else GemmDriver<GemmMicroKernel512>.RunRegion(gemm, 0, n, 0, n);
+        };
+        var warm = Stopwatch.StartNew();
+        while (warm.Elapsed.TotalSeconds < 1.5)
+            for (int v = 0; v < names.Length; v++) run(v);
+        for (int round = 0; round < 15; round++)
+            for (int v = 0; v < names.Length; v++)
+            {
+                long reps = v == 3 ? Math.Max(1, calls / 2) : calls;
+                var body = v == 1 ? cols : v == 2 ? rows : null;
+                body?.Reset();
+                double t0 = ThreadCpu();
+                var clock = Stopwatch.StartNew();
+                for (long i = 0; i < reps; i++) run(v);
+                double w = clock.Elapsed.TotalSeconds / reps;
+                wall[v].Add(w);
+                if (body is not null)
+                {
+                    busy[v].Add(body.Wall.Max() / reps);
+                    thrCpu[v].Add(body.Cpu.Average() / reps);
+                }
+                else
+                {
+                    busy[v].Add(w);
+                    thrCpu[v].Add(v == 3 ? (ThreadCpu() - t0) / reps : double.NaN);
+                }
+            }
+        static double Median(List<double> v) => v.Order().ElementAt(v.Count / 2);
+        for (int v = 0; v < names.Length; v++)
+        {
+            double w = Median(wall[v]);
+            string line = $"{n}^3 {names[v],-11}: wall {w * 1e3,8:F3} ms = {100 * flops / w / 1e9 / peak,3:F0} % of the 2-thread peak";
+            if (v == 1 || v == 2)
+                line += $"; slowest thread busy {Median(busy[v]) * 1e3:F3} ms, per thread {100 * flops / 2 / Median(thrCpu[v]) / 1e9 / (peak / 2),3:F0} % of a core per CPU s, fork/join+imbalance {100 * (w - Median(busy[v])) / w:F1} %";
+            if (v == 3)
+                line += $"; {100 * flops / Median(thrCpu[v]) / 1e9 / (peak / 2),3:F0} % of a core per CPU s";
+            Console.WriteLine(line);
+        }
+        NativeMemory.AlignedFree(x);
+        NativeMemory.AlignedFree(y);
+        NativeMemory.AlignedFree(z);
+    }
+}
+
+static unsafe double ThreadCpu()
+{
+    Timespec t;
+    ClockGettime(3, &t); // CLOCK_THREAD_CPUTIME_ID
+    return t.Seconds + t.Nanoseconds * 1e-9;
+}
+
+[DllImport("libc", EntryPoint = "clock_gettime")]
+static extern unsafe int ClockGettime(int clock, Timespec* t);
+
+// A variant given as settings, e.g. "rows=0,shared=0" (GemmRowBands, shared B, split k, prefetch
+// of the next A panel; 0 off, 1 on): settings not named are on, as built (rows: as detected).
+static (string Name, Action Set) Setting(string spec) => (spec.Length == 0 ? "as built" : spec, () =>
+{
+    GemmBlocking.SharedBEnabled = true;
+    GemmBlocking.SplitKEnabled = true;
+    GemmBlocking.PrefetchNextA = true;
+    GemmRowBands.Enabled = RowBandsAsBuilt.Value;
+    foreach (string kv in spec.Split(',', StringSplitOptions.RemoveEmptyEntries))
+    {
+        string[] p = kv.Split('=');
+        int value = int.Parse(p[1]);
+        switch (p[0])
+        {
+            case "shared": GemmBlocking.SharedBEnabled = value != 0; break;
+            case "splitk": GemmBlocking.SplitKEnabled = value != 0; break;
+            case "prefetch": GemmBlocking.PrefetchNextA = value != 0; break;
+            case "rows": GemmRowBands.Enabled = value != 0; break;
+            default: throw new ArgumentException($"unknown setting {p[0]}");
+        }
+    }
+});
 
 static double PoolPeak(int threads)
 {
@@ -307,4 +422,50 @@ sealed class PeakBody(int threads) : IParallelBody
         }
         return Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
     }
+}
+
+static class RowBandsAsBuilt
+{
+    public static readonly bool Value = GemmRowBands.Enabled;
+}
+
+struct Timespec
+{
+    public long Seconds;
+    public long Nanoseconds;
+}
+
+// Region i of a 2-region split of C (by columns or by rows), run directly on pool thread i.
+sealed class RegionBody(GemmArgs args, bool byColumns) : IParallelBody
+{
+    public readonly double[] Wall = new double[2], Cpu = new double[2];
+
+    public void Reset()
+    {
+        Array.Clear(Wall);
+        Array.Clear(Cpu);
+    }
+
+    public unsafe void Execute(int index)
+    {
+        double c0 = ThreadCpuNow();
+        var clock = Stopwatch.StartNew();
+        int mUnits = args.M / 8, nUnits = args.N / 32;
+        if (byColumns)
+            GemmDriver<GemmMicroKernel512>.RunRegion(args, 0, args.M, index * nUnits / 2 * 32, (index + 1) * nUnits / 2 * 32);
+        else
+            GemmDriver<GemmMicroKernel512>.RunRegion(args, index * mUnits / 2 * 8, (index + 1) * mUnits / 2 * 8, 0, args.N);
+        Wall[index] += clock.Elapsed.TotalSeconds;
+        Cpu[index] += ThreadCpuNow() - c0;
+    }
+
+    private static unsafe double ThreadCpuNow()
+    {
+        Timespec t;
+        ClockGettime(3, &t);
+        return t.Seconds + t.Nanoseconds * 1e-9;
+    }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern unsafe int ClockGettime(int clock, Timespec* t);
 }

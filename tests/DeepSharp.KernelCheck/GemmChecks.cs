@@ -154,11 +154,65 @@ public static class GemmChecks
             float[] Run(float[] a, float[] b, float[] c0, bool shared)
             {
                 var c = (float[])c0.Clone();
+                bool rowBands = GemmRowBands.Enabled;
                 GemmBlocking.SharedBEnabled = shared;
+                GemmRowBands.Enabled = false; // on Zen 4 the row bands would take these calls
                 try { Gemm.Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate); }
-                finally { GemmBlocking.SharedBEnabled = true; }
+                finally
+                {
+                    GemmBlocking.SharedBEnabled = true;
+                    GemmRowBands.Enabled = rowBands;
+                }
                 return c;
             }
+        }
+    }
+
+    /// <summary>
+    /// One band of C's rows per thread (GemmRowBands, on for Zen 4) against the twin, and bitwise
+    /// against the grid of regions and against one thread, at 2 to 4 threads: primes, sizes that
+    /// are not multiples of 8/16/32, all transposes, several k blocks, fewer than
+    /// GemmRowBands.MinRowsPerThread rows per thread (falls back to the grid), accumulate or not.
+    /// </summary>
+    public static void RowBandsMatchGrid()
+    {
+        (bool TransA, bool TransB, int M, int N, int K)[] shapes =
+        [
+            (false, false, 197, 300, 600), (true, false, 130, 129, 520), (false, true, 64, 257, 300),
+            (true, true, 301, 96, 257), (false, false, 17, 1000, 300), (false, true, 128, 784, 128),
+            (false, false, 523, 509, 263), (true, true, 1031, 67, 97), (false, false, 24, 2048, 129),
+            (true, false, 600, 129, 520), (false, true, 777, 257, 300), (false, false, 2053, 33, 17),
+        ];
+        bool saved = GemmRowBands.Enabled;
+        int seed = 4200;
+        try
+        {
+            foreach (var (transA, transB, m, n, k) in shapes)
+            {
+                var (a, lda, b, ldb, c0, ldc) = Operands(transA, transB, m, n, k, seed % 3, seed);
+                bool accumulate = seed++ % 2 == 0;
+                var expected = (float[])c0.Clone();
+                NaiveGemm.Multiply(transA, transB, m, n, k, a, lda, b, ldb, expected, ldc, accumulate);
+                var one = ThreadCounts.With(1, () => Run(rowBands: true));
+                Check.Close(expected, one, 1e-5f, 2e-6f * (k + 1), $"Gemm {Describe(transA, transB, m, n, k)} 1 thread vs twin");
+                foreach (int threads in new[] { 2, 3, 4 })
+                {
+                    Check.Equal<float>(one, ThreadCounts.With(threads, () => Run(rowBands: true)), $"Gemm {Describe(transA, transB, m, n, k)} row bands, 1 vs {threads} threads");
+                    Check.Equal<float>(one, ThreadCounts.With(threads, () => Run(rowBands: false)), $"Gemm {Describe(transA, transB, m, n, k)} grid, 1 vs {threads} threads");
+                }
+
+                float[] Run(bool rowBands)
+                {
+                    var c = (float[])c0.Clone();
+                    GemmRowBands.Enabled = rowBands;
+                    Gemm.Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+                    return c;
+                }
+            }
+        }
+        finally
+        {
+            GemmRowBands.Enabled = saved;
         }
     }
 

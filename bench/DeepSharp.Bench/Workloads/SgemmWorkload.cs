@@ -38,6 +38,7 @@ internal static class SgemmWorkload
         var o = bench.Options;
         bench.Section($"(b) SGEMM: {o.Reps} timed rounds after 1 warm-up, each >= {o.MinSeconds} s of calls");
         bench.RemeasurePeak();
+        bench.Log($"parallel calls' grid over C: {GemmRowBands.Description}");
         var results = new List<(Shape Shape, Stats[] Gflops)>();
         var cpuResults = new List<(Shape Shape, Stats[] Gflops)>();
         foreach (var s in Shapes)

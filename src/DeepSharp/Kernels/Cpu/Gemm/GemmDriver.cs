@@ -28,9 +28,10 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
             GemmSplitK<TKernel>.Multiply(args, threads);
             return;
         }
-        bool shared = packedB is null && SharesB(args, threads);
-        var (tasksM, tasksN) = shared
-            ? PartitionShared(args, unitsM, unitsN, threads)
+        bool rowBands = packedB is null && GemmRowBands.Applies(args, threads);
+        bool shared = !rowBands && packedB is null && SharesB(args, threads);
+        var (tasksM, tasksN) = rowBands ? (threads, 1)
+            : shared ? PartitionShared(args, unitsM, unitsN, threads)
             : Partition(args, unitsM, unitsN, threads, packedB is not null);
         if (tasksM * tasksN == 1)
         {
