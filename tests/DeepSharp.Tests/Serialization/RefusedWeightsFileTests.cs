@@ -54,8 +54,8 @@ public sealed class RefusedWeightsFileTests : IDisposable
 
     public static TheoryData<string, string> Hostile => new()
     {
-        { "negative-moving-variance", "moving_variance' holds -0.25 at index 2; a variance is a finite number ≥ 0" },
-        { "negative-normalization-variance", "normalization/variance' holds -1 at index 1" },
+        { "negative-moving-variance", "(BatchNormalization): variance[2] is -0.25; a variance is a finite number ≥ 0" },
+        { "negative-normalization-variance", "'normalization' (Normalization): variance[1] is -1" },
         { "nan-last-kernel", "holds NaN at index 3" },
         { "third-tensor-shape", "file (1, 2)" },
         { "third-tensor-dtype", "file has I32" },

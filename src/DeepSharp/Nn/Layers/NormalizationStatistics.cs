@@ -99,7 +99,7 @@ internal sealed class NormalizationStatistics
     {
         for (int i = 0; i < values.Length; i++)
             if (!float.IsFinite(values[i]) || values[i] < 0f)
-                return $"holds {values[i].ToString(System.Globalization.CultureInfo.InvariantCulture)} at index {i}; a variance is a finite number ≥ 0";
+                return $"variance[{i}] is {values[i].ToString(System.Globalization.CultureInfo.InvariantCulture)}; a variance is a finite number ≥ 0";
         return null;
     }
 
