@@ -54,7 +54,7 @@ internal static class GraphQuantization
                 quantized.Add(layer);
                 RangeOf(node.Inputs[0], seeds[layer]);
             }
-            else if (layer is Add && node.Inputs.Count == 2 && FromInt8(node.Inputs[0], quantized) && FromInt8(node.Inputs[1], quantized))
+            else if (layer is Add && node.Inputs.Count == 2 && node.Inputs[0].Shape == node.Inputs[1].Shape && FromInt8(node.Inputs[0], quantized) && FromInt8(node.Inputs[1], quantized))
             {
                 // A ReLU that alone reads the sum is fused: the output grid is calibrated on the ReLU's output.
                 var output = node.Output;

@@ -6,11 +6,12 @@ public abstract partial class Optimizer
     [
         ("sgd", () => new Sgd()), ("adam", () => new Adam()), ("adamw", () => new AdamW()),
         ("rmsprop", () => new RmsProp()), ("adagrad", () => new Adagrad()), ("nadam", () => new Nadam()),
+        ("adamax", () => new Adamax()), ("adadelta", () => new Adadelta()), ("lion", () => new Lion()), ("ftrl", () => new Ftrl()),
     ];
 
     /// <summary>
     /// A new optimizer with Keras's defaults from its Keras name, as <c>keras.optimizers.get</c>: "sgd", "adam",
-    /// "adamw", "rmsprop", "adagrad", "nadam". Case and underscores are ignored, so class names work too ("RMSprop", "Adam").
+    /// "adamw", "rmsprop", "adagrad", "nadam", "adamax", "adadelta", "lion", "ftrl". Case and underscores are ignored, so class names work too ("RMSprop", "Adam").
     /// </summary>
     /// <exception cref="ArgumentException">The name is none of these; the message lists them.</exception>
     public static Optimizer FromName(string name)

@@ -110,7 +110,7 @@ internal static class OptimizerStateFile
                     $"the weight '{parameter.Path}' needs F32 {parameter.Shape}.");
             var tensor = entry.ToTensor(path);
             var values = tensor.Span;
-            bool nonNegative = slot is "velocity" or "accumulator" && optimizer.GetType().Assembly == typeof(OptimizerStateFile).Assembly; // an optimizer of your own names its slots as it likes
+            bool nonNegative = slot is "velocity" or "accumulator" or "norm" or "accumulated_grad" or "accumulated_delta_var" && optimizer.GetType().Assembly == typeof(OptimizerStateFile).Assembly; // an optimizer of your own names its slots as it likes
             for (int i = 0; i < values.Length; i++)
                 if (!float.IsFinite(values[i]) || (nonNegative && values[i] < 0f))
                     throw new DataFormatException($"Model file '{path}': optimizer slot '{shown}' holds {values[i].ToString(CultureInfo.InvariantCulture)} " +

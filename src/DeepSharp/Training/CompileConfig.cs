@@ -106,6 +106,13 @@ internal static class CompileConfig
             case Nadam n: (c["beta_1"], c["beta_2"], c["epsilon"]) = (n.Beta1, n.Beta2, n.Epsilon); break;
             case RmsProp r: (c["rho"], c["momentum"], c["epsilon"], c["centered"]) = (r.Rho, r.Momentum, r.Epsilon, r.Centered); break;
             case Adagrad g: (c["initial_accumulator_value"], c["epsilon"]) = (g.InitialAccumulatorValue, g.Epsilon); break;
+            case Adamax a: (c["beta_1"], c["beta_2"], c["epsilon"]) = (a.Beta1, a.Beta2, a.Epsilon); break;
+            case Adadelta d: (c["rho"], c["epsilon"]) = (d.Rho, d.Epsilon); break;
+            case Lion l: (c["beta_1"], c["beta_2"]) = (l.Beta1, l.Beta2); break;
+            case Ftrl f:
+                (c["learning_rate_power"], c["initial_accumulator_value"], c["l1_regularization_strength"]) = (f.LearningRatePower, f.InitialAccumulatorValue, f.L1RegularizationStrength);
+                (c["l2_regularization_strength"], c["l2_shrinkage_regularization_strength"], c["beta"]) = (f.L2RegularizationStrength, f.L2ShrinkageRegularizationStrength, f.Beta);
+                break;
             default:
                 if (IsOwn(o) || Custom(o.ClassName, o.GetConfig(), "optimizer", IsBuiltInOptimizer) is not { } custom) return null;
                 var settings = (JsonObject)custom["config"]!;
@@ -134,6 +141,12 @@ internal static class CompileConfig
             nameof(Nadam) => new Nadam(lr, F("beta_1"), F("beta_2"), F("epsilon")) { ClipNorm = clipNorm, ClipValue = clipValue, GlobalClipNorm = global, WeightDecay = decay },
             nameof(RmsProp) => new RmsProp(lr, F("rho"), F("momentum"), F("epsilon"), B("centered")) { ClipNorm = clipNorm, ClipValue = clipValue, GlobalClipNorm = global, WeightDecay = decay },
             nameof(Adagrad) => new Adagrad(lr, F("initial_accumulator_value"), F("epsilon")) { ClipNorm = clipNorm, ClipValue = clipValue, GlobalClipNorm = global, WeightDecay = decay },
+            nameof(Adamax) => new Adamax(lr, F("beta_1"), F("beta_2"), F("epsilon")) { ClipNorm = clipNorm, ClipValue = clipValue, GlobalClipNorm = global, WeightDecay = decay },
+            nameof(Adadelta) => new Adadelta(lr, F("rho"), F("epsilon")) { ClipNorm = clipNorm, ClipValue = clipValue, GlobalClipNorm = global, WeightDecay = decay },
+            nameof(Lion) => new Lion(lr, F("beta_1"), F("beta_2")) { ClipNorm = clipNorm, ClipValue = clipValue, GlobalClipNorm = global, WeightDecay = decay },
+            nameof(Ftrl) => new Ftrl(lr, F("learning_rate_power"), F("initial_accumulator_value"), F("l1_regularization_strength"), F("l2_regularization_strength"),
+                F("l2_shrinkage_regularization_strength"), F("beta"))
+            { ClipNorm = clipNorm, ClipValue = clipValue, GlobalClipNorm = global, WeightDecay = decay },
             _ => throw new UnreachableException(),
         };
     }
@@ -146,7 +159,8 @@ internal static class CompileConfig
         return optimizer;
     }
 
-    private static readonly string[] s_builtInOptimizers = [nameof(Sgd), nameof(Adam), nameof(AdamW), nameof(Nadam), nameof(RmsProp), nameof(Adagrad)];
+    private static readonly string[] s_builtInOptimizers = [nameof(Sgd), nameof(Adam), nameof(AdamW), nameof(Nadam), nameof(RmsProp), nameof(Adagrad),
+        nameof(Adamax), nameof(Adadelta), nameof(Lion), nameof(Ftrl)];
 
     /// <summary>Whether a compile config's optimizer class name is DeepSharp's own.</summary>
     public static bool IsBuiltInOptimizer(string name) => s_builtInOptimizers.Contains(name);

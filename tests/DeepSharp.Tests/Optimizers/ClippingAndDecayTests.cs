@@ -23,6 +23,11 @@ public partial class OptimizerTests
         ["rmsprop"] = (s => new RmsProp(0.01f, momentum: 0.5f, centered: true) { ClipNorm = s.ClipNorm, ClipValue = s.ClipValue, GlobalClipNorm = s.GlobalClipNorm, WeightDecay = s.WeightDecay }, 0.01, RmsPropRule),
         ["adagrad"] = (s => new Adagrad(0.1f) { ClipNorm = s.ClipNorm, ClipValue = s.ClipValue, GlobalClipNorm = s.GlobalClipNorm, WeightDecay = s.WeightDecay }, 0.1, AdagradRule),
         ["nadam"] = (s => new Nadam(0.01f) { ClipNorm = s.ClipNorm, ClipValue = s.ClipValue, GlobalClipNorm = s.GlobalClipNorm, WeightDecay = s.WeightDecay }, 0.01, NadamRule),
+        ["adamax"] = (s => new Adamax(0.01f) { ClipNorm = s.ClipNorm, ClipValue = s.ClipValue, GlobalClipNorm = s.GlobalClipNorm, WeightDecay = s.WeightDecay }, 0.01, AdamaxRule),
+        ["adadelta"] = (s => new Adadelta(1f, epsilon: 1e-3f) { ClipNorm = s.ClipNorm, ClipValue = s.ClipValue, GlobalClipNorm = s.GlobalClipNorm, WeightDecay = s.WeightDecay }, 1, AdadeltaRule),
+        ["lion"] = (s => new Lion(0.01f) { ClipNorm = s.ClipNorm, ClipValue = s.ClipValue, GlobalClipNorm = s.GlobalClipNorm, WeightDecay = s.WeightDecay }, 0.01, LionRule),
+        ["ftrl"] = (s => new Ftrl(0.1f, l1RegularizationStrength: 0.05f, l2RegularizationStrength: 0.01f, l2ShrinkageRegularizationStrength: 0.02f, beta: 0.5f)
+        { ClipNorm = s.ClipNorm, ClipValue = s.ClipValue, GlobalClipNorm = s.GlobalClipNorm, WeightDecay = s.WeightDecay }, 0.1, FtrlRule),
     };
 
     /// <summary>SGD, lr 0.1: w −= lr·g.</summary>

@@ -8,7 +8,7 @@ namespace DeepSharp.Tests.Optimizers;
 /// order, with the constants Keras produces (a Python float meets a float32 tensor: 1 − 0.999 is
 /// taken in double and rounded once, 0.001f). Kernels use no fused multiply-add, so bit for bit.
 /// </summary>
-public class KerasFloat32Tests
+public partial class KerasFloat32Tests
 {
     private const int N = 37; // past every vector width, with a scalar tail
 

@@ -10,6 +10,10 @@ public class OptimizerStateTests
     [InlineData("nadam")]
     [InlineData("rmsprop")]
     [InlineData("adagrad")]
+    [InlineData("adamax")]
+    [InlineData("adadelta")]
+    [InlineData("lion")]
+    [InlineData("ftrl")]
     public void RestoredStateContinuesBitForBit(string name)
     {
         Optimizer Make() => name switch
@@ -17,6 +21,10 @@ public class OptimizerStateTests
             "adam" => new Adam(0.01f),
             "nadam" => new Nadam(0.01f),
             "rmsprop" => new RmsProp(0.01f, momentum: 0.5f, centered: true),
+            "adamax" => new Adamax(0.01f),
+            "adadelta" => new Adadelta(1f),
+            "lion" => new Lion(0.01f),
+            "ftrl" => new Ftrl(0.1f, l1RegularizationStrength: 0.01f),
             _ => new Adagrad(0.01f),
         };
         var a = OptimizerTests.OneWeight([1f, -2f, 0.5f]);

@@ -61,7 +61,8 @@ public sealed class CompileConfigTests : IDisposable
         Assert.True(double.IsFinite(history["loss"][0]));
     }
 
-    public static TheoryData<string> Optimizers => new() { "sgd", "adam", "adamw", "nadam", "rmsprop", "adagrad" };
+    public static TheoryData<string> Optimizers => new() { "sgd", "adam", "adamw", "nadam", "rmsprop", "adagrad",
+        "adamax", "adadelta", "lion", "ftrl" };
 
     [Theory]
     [MemberData(nameof(Optimizers))]
@@ -74,6 +75,10 @@ public sealed class CompileConfigTests : IDisposable
             "adamw" => new AdamW(1e-3f, weightDecay: 0.02f, beta2: 0.98f),
             "nadam" => new Nadam(2e-3f, epsilon: 1e-5f),
             "rmsprop" => new RmsProp(1e-2f, rho: 0.8f, momentum: 0.1f, centered: true),
+            "adamax" => new Adamax(2e-3f, 0.8f, 0.99f, 1e-6f) { ClipNorm = 1.5f },
+            "adadelta" => new Adadelta(1f, rho: 0.9f, epsilon: 1e-6f) { WeightDecay = 0.03f },
+            "lion" => new Lion(1e-4f, beta1: 0.95f, beta2: 0.98f) { GlobalClipNorm = 3f },
+            "ftrl" => new Ftrl(0.05f, -0.6f, 0.2f, 0.01f, 0.02f, 0.03f, 0.1f) { ClipValue = 2f },
             _ => new Adagrad(0.02f, initialAccumulatorValue: 0.2f),
         };
         var model = Classifier();
@@ -126,7 +131,7 @@ public sealed class CompileConfigTests : IDisposable
 
     public static TheoryData<string, string> HostileConfigs => new()
     {
-        { """{"optimizer":{"class_name":"Lion","config":{"learning_rate":0.1}},"loss":[null],"metrics":[[]],"weighted_metrics":[[]]}""", "the optimizer 'Lion'" },
+        { """{"optimizer":{"class_name":"Lamb","config":{"learning_rate":0.1}},"loss":[null],"metrics":[[]],"weighted_metrics":[[]]}""", "the optimizer 'Lamb'" },
         { """{"optimizer":{"class_name":"Sgd","config":{"learning_rate":"NaN","momentum":0,"nesterov":false}},"loss":[null],"metrics":[[]],"weighted_metrics":[[]]}""", "compile_config" },
         { """{"optimizer":{"class_name":"Sgd","config":{"learning_rate":1e999,"momentum":0,"nesterov":false}},"loss":[null],"metrics":[[]],"weighted_metrics":[[]]}""", "compile_config" },
         { """{"optimizer":{"class_name":"Adam","config":{"learning_rate":0.1,"beta_1":2,"beta_2":0.9,"epsilon":0}},"loss":[{"class_name":"Huber","config":{"delta":1}}],"metrics":[[]],"weighted_metrics":[[]]}""", "beta1" },

@@ -38,10 +38,15 @@ public sealed class OptimizerStateInModelFileTests : IDisposable
         "nadam" => new Nadam(new InverseTimeDecay(2e-3f, 5, 0.5f)),
         "rmsprop" => new RmsProp(new PiecewiseConstantDecay([4, 9], [3e-3f, 2e-3f, 1e-3f]), momentum: 0.5f, centered: true),
         "adagrad" => new Adagrad(new CosineDecayRestarts(0.05f, 4, tMul: 1.5f, mMul: 0.9f, alpha: 0.05f)),
+        "adamax" => new Adamax(new ExponentialDecay(0.01f, decaySteps: 5, decayRate: 0.7f)) { ClipNorm = 1f },
+        "adadelta" => new Adadelta(1f, epsilon: 1e-5f),
+        "lion" => new Lion(new CosineDecay(3e-3f, decaySteps: 20, alpha: 0.1f)) { WeightDecay = 0.05f },
+        "ftrl" => new Ftrl(0.2f, l1RegularizationStrength: 1e-3f, l2RegularizationStrength: 1e-3f),
         _ => new Adam(2e-3f),
     };
 
-    public static TheoryData<string> Kinds => new() { "sgd", "adam", "adamw", "nadam", "rmsprop", "adagrad", "constant" };
+    public static TheoryData<string> Kinds => new() { "sgd", "adam", "adamw", "nadam", "rmsprop", "adagrad", "constant",
+        "adamax", "adadelta", "lion", "ftrl" };
 
     [Theory]
     [MemberData(nameof(Kinds))]

@@ -41,6 +41,8 @@ public class ExactResumeTests
         "nadam-decay" => new Nadam(new ExponentialDecay(0.01f, decaySteps: 4, decayRate: 0.9f)),
         "sgd-nesterov" => new Sgd(0.05f, momentum: 0.9f, nesterov: true),
         "rmsprop-centered" => new RmsProp(momentum: 0.5f, centered: true),
+        "lion-decay" => new Lion(new ExponentialDecay(3e-3f, decaySteps: 4, decayRate: 0.9f)),
+        "ftrl" => new Ftrl(0.1f, l1RegularizationStrength: 1e-3f),
         _ => throw new ArgumentException(name),
     };
 
@@ -109,6 +111,8 @@ public class ExactResumeTests
     [InlineData("nadam-decay")]
     [InlineData("sgd-nesterov")]
     [InlineData("rmsprop-centered")]
+    [InlineData("lion-decay")]
+    [InlineData("ftrl")]
     public void OtherOptimizersResumeExactly(string optimizer)
     {
         using var a = new TempFolder();

@@ -83,6 +83,7 @@ public sealed class BatchNormalization : Layer
         if (Center) _beta = AddWeight("beta", channels, Initializer.Zeros, true, BetaRegularizer, BetaConstraint);
         _movingMean = AddWeight("moving_mean", channels, Initializer.Zeros, trainable: false);
         _movingVariance = AddWeight("moving_variance", channels, Initializer.Ones, trainable: false);
+        _movingVariance.BeforeLoad = v => NormalizationStatistics.VarianceRefusal(v) is { } p ? $"is refused by layer '{Name}' (BatchNormalization): {p}" : null; // a negative variance would make inference NaN
     }
 
     /// <inheritdoc/>

@@ -50,12 +50,19 @@ public sealed class Discretization : Layer
     /// <summary>Refuses boundaries that are not finite or not sorted (non-decreasing), naming <paramref name="owner"/>.</summary>
     internal static void CheckBoundaries(ReadOnlySpan<float> boundaries, string owner)
     {
+        if (BoundaryProblem(boundaries) is { } problem) throw new ArgumentException($"{owner}: bin {problem}.");
+    }
+
+    /// <summary>Why <paramref name="boundaries"/> are not valid (a boundary not finite, or out of order), or null.</summary>
+    private static string? BoundaryProblem(ReadOnlySpan<float> boundaries)
+    {
         for (int i = 0; i < boundaries.Length; i++)
         {
-            if (!float.IsFinite(boundaries[i])) throw new ArgumentException($"{owner}: bin boundary [{i}] is {boundaries[i]}; boundaries must be finite numbers.");
+            if (!float.IsFinite(boundaries[i])) return $"boundary [{i}] is {boundaries[i]}; boundaries must be finite numbers";
             if (i > 0 && boundaries[i] < boundaries[i - 1])
-                throw new ArgumentException($"{owner}: bin boundaries are not sorted ([{i - 1}] = {boundaries[i - 1]} > [{i}] = {boundaries[i]}).");
+                return $"boundaries are not sorted ([{i - 1}] = {boundaries[i - 1]} > [{i}] = {boundaries[i]})";
         }
+        return null;
     }
 
     /// <summary>
@@ -83,6 +90,8 @@ public sealed class Discretization : Layer
     protected override void OnBuild(Shape inputShape)
     {
         _boundaries = AddWeight("bin_boundaries", new Shape(NumBins - 1), Initializer.Zeros, trainable: false);
+        // Checked before a file's weights are copied, so a refused file changes nothing.
+        _boundaries.BeforeLoad = values => BoundaryProblem(values) is { } problem ? $"is refused by layer '{Name}' (Discretization): bin {problem}" : null;
         _given?.CopyTo(_boundaries.Value.Span);
     }
 

@@ -71,7 +71,7 @@ public abstract class MergeLayer(string? name) : Layer(name, null)
         return shapes[0];
     }
     /// <summary>
-    /// Shape rule of Keras's broadcasting merges (Subtract, Average, Maximum, Minimum): per-sample shapes
+    /// Shape rule of Keras's broadcasting merges (Add, Subtract, Multiply, Average, Maximum, Minimum): per-sample shapes
     /// aligned from their last axis, a size-1 axis stretching to the other's size, a shorter shape
     /// filled with 1s after the batch axis.
     /// </summary>

@@ -1,23 +1,26 @@
-using System.Text.Json.Nodes;
 using DeepSharp.Autograd;
 using DeepSharp.Tensors;
 
 namespace DeepSharp.Nn.Layers;
 
-/// <summary>Elementwise product of several inputs of one shape (gating).</summary>
+/// <summary>
+/// Elementwise product of two or more inputs (gating, Keras's Multiply). The per-sample shapes broadcast as Keras's merges do
+/// (each axis, counted from the last, equal or 1; a lower-rank input gets size-1 axes after the batch axis).
+/// </summary>
 public sealed class Multiply(string? name = null) : MergeLayer(name)
 {
     /// <inheritdoc/>
     public override string TypeName => "Multiply";
 
-    /// <summary>The inputs' common shape; they must all be equal.</summary>
-    protected override Shape MergedShape(IReadOnlyList<Shape> inputShapes) => SameShapes(inputShapes);
+    /// <summary>The inputs' broadcast shape.</summary>
+    protected override Shape MergedShape(IReadOnlyList<Shape> inputShapes) => BroadcastShapes(inputShapes);
 
     /// <inheritdoc/>
     protected override Tensor Merge(IReadOnlyList<Tensor> inputs)
     {
-        var y = inputs[0];
-        for (int i = 1; i < inputs.Count; i++) y = Ops.Multiply(y, inputs[i]);
+        var xs = AlignRanks(inputs);
+        var y = xs[0];
+        for (int i = 1; i < xs.Count; i++) y = Ops.Multiply(y, xs[i]);
         return y;
     }
 

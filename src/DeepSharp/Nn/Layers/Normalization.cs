@@ -130,6 +130,7 @@ public sealed class Normalization : Layer
         var parameterShape = kept.Count == 0 ? new Shape(1) : new Shape([.. kept.Select(r => dims[r])]);
         _mean = AddWeight("mean", parameterShape, Initializer.Zeros, trainable: false);
         _variance = AddWeight("variance", parameterShape, Initializer.Ones, trainable: false);
+        _variance.BeforeLoad = v => NormalizationStatistics.VarianceRefusal(v) is { } p ? $"is refused by layer '{Name}' (Normalization): {p}" : null; // checked before a file's weights are copied, so a refused file changes nothing
         if (_givenMean is null) return;
         Fill(_mean.Value.Span, _givenMean, "mean");
         Fill(_variance.Value.Span, _givenVariance!, "variance");

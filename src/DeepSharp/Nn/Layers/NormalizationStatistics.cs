@@ -92,6 +92,18 @@ internal sealed class NormalizationStatistics
     }
 
     /// <summary>
+    /// Why <paramref name="values"/> from a file cannot be a variance (a NaN, an infinity or a negative value, which would
+    /// make every output NaN), or null: a <see cref="Parameter.BeforeLoad"/> check, run before any weight of the file is copied.
+    /// </summary>
+    public static string? VarianceRefusal(float[] values)
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i]) || values[i] < 0f)
+                return $"variance[{i}] is {values[i].ToString(System.Globalization.CultureInfo.InvariantCulture)}; a variance is a finite number ≥ 0";
+        return null;
+    }
+
+    /// <summary>
     /// max(√variance, 1e-7) per position into <paramref name="std"/> (null: check only), after checking the statistics:
     /// finite means, finite variances ≥ 0 (a file or SetWeights may hold anything).
     /// </summary>

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using DeepSharp.Autograd;
 using DeepSharp.Tensors;
 
@@ -6,10 +5,10 @@ namespace DeepSharp.Nn.Layers;
 
 /// <summary>
 /// Keras's <c>RandomBrightness</c>: while training, adds to each image one value drawn from [lower, upper] times the
-/// width of <see cref="ValueRange"/>, then clips to the range: y = clip(x + δ·(high − low)). The identity at inference.
+/// width of <see cref="ValueRangeAugmentation.ValueRange"/>, then clips to the range: y = clip(x + δ·(high − low)). The identity at inference.
 /// Gradients pass to the input.
 /// </summary>
-public sealed class RandomBrightness : RandomImageLayer
+public sealed class RandomBrightness : ValueRangeAugmentation
 {
     /// <param name="factor">A number f draws shifts from [−f, f] (as fractions of the value range); in [−1, 1].</param>
     /// <param name="valueRange">The range of the images' values (Keras's default [0, 255]); null for that default.</param>
@@ -27,46 +26,22 @@ public sealed class RandomBrightness : RandomImageLayer
     /// <param name="inputShape">The per-sample input shape (height, width, channels), for a Sequential model's first layer; null to build on the first call.</param>
     /// <exception cref="ArgumentException">A factor is outside [−1, 1] or lower &gt; upper, or the value range is not finite with lower &lt; upper.</exception>
     public RandomBrightness((float Lower, float Upper) factor, (float Lower, float Upper)? valueRange = null, long? seed = null, string? name = null, int[]? inputShape = null)
-        : base(seed, name, inputShape)
-    {
-        if (!(factor.Lower >= -1f && factor.Upper <= 1f && factor.Lower <= factor.Upper))
-            throw new ArgumentException($"RandomBrightness factor {factor} needs −1 ≤ lower ≤ upper ≤ 1.", nameof(factor));
-        Factor = factor;
-        ValueRange = CheckValueRange(valueRange ?? (0f, 255f), "RandomBrightness");
-    }
+        : base(CheckFactor(factor), valueRange, "RandomBrightness", seed, name, inputShape) { }
+
+    private static (float Lower, float Upper) CheckFactor((float Lower, float Upper) factor) =>
+        factor.Lower >= -1f && factor.Upper <= 1f && factor.Lower <= factor.Upper
+            ? factor
+            : throw new ArgumentException($"RandomBrightness factor {factor} needs −1 ≤ lower ≤ upper ≤ 1.", nameof(factor));
 
     /// <inheritdoc/>
     public override string TypeName => "RandomBrightness";
-    /// <summary>(lower, upper): the shifts' range, as fractions of the value range.</summary>
-    public (float Lower, float Upper) Factor { get; }
-    /// <summary>The range the images' values are clipped to after the shift.</summary>
-    public (float Lower, float Upper) ValueRange { get; }
-
-    /// <inheritdoc/>
-    public override Shape ComputeOutputShape(Shape inputShape)
-    {
-        ImageLayerShapes.RequireImages(this, inputShape);
-        return inputShape;
-    }
 
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
         if (!training) return x;
-        int batch = x.Shape[0];
-        var shifts = Tensor.Empty(new Shape(batch, 1, 1, 1));
-        float width = ValueRange.Upper - ValueRange.Lower;
-        for (int n = 0; n < batch; n++) shifts.Span[n] = Uniform(Factor.Lower, Factor.Upper) * width;
-        return Ops.Clip(Ops.Add(x, shifts), ValueRange.Lower, ValueRange.Upper);
-    }
-
-    /// <inheritdoc/>
-    public override JsonObject GetConfig()
-    {
-        var config = base.GetConfig();
-        config["factor"] = new JsonArray(Factor.Lower, Factor.Upper);
-        config["value_range"] = new JsonArray(ValueRange.Lower, ValueRange.Upper);
-        return config;
+        var shifts = PerImage(x.Shape[0], Factor.Lower, Factor.Upper, ValueRange.Upper - ValueRange.Lower); // δ·(high − low)
+        return ClipToRange(Ops.Add(x, shifts));
     }
 
     internal static RandomBrightness FromConfig(LayerConfig c)

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using DeepSharp.Autograd;
 using DeepSharp.Tensors;
 
@@ -7,9 +6,9 @@ namespace DeepSharp.Nn.Layers;
 /// <summary>
 /// Keras's <c>RandomContrast</c>: while training, scales each image's distance from its own mean (one mean per channel,
 /// over height and width) by a factor drawn per image from [1 − lower, 1 + upper], then clips to
-/// <see cref="ValueRange"/>: y = clip((x − mean)·c + mean). The identity at inference. Gradients pass to the input.
+/// <see cref="ValueRangeAugmentation.ValueRange"/>: y = clip((x − mean)·c + mean). The identity at inference. Gradients pass to the input.
 /// </summary>
-public sealed class RandomContrast : RandomImageLayer
+public sealed class RandomContrast : ValueRangeAugmentation
 {
     /// <param name="factor">A number f draws contrast factors from [1 − f, 1 + f]; in [0, 1].</param>
     /// <param name="valueRange">The range of the images' values, clipped to after the change (Keras's default [0, 255]); null for that default.</param>
@@ -27,46 +26,23 @@ public sealed class RandomContrast : RandomImageLayer
     /// <param name="inputShape">The per-sample input shape (height, width, channels), for a Sequential model's first layer; null to build on the first call.</param>
     /// <exception cref="ArgumentException">A factor is outside [0, 1], or the value range is not finite with lower &lt; upper.</exception>
     public RandomContrast((float Lower, float Upper) factor, (float Lower, float Upper)? valueRange = null, long? seed = null, string? name = null, int[]? inputShape = null)
-        : base(seed, name, inputShape)
-    {
-        if (!(factor.Lower >= 0f && factor.Lower <= 1f && factor.Upper >= 0f && factor.Upper <= 1f))
-            throw new ArgumentException($"RandomContrast factor {factor} needs values in [0, 1].", nameof(factor));
-        Factor = factor;
-        ValueRange = CheckValueRange(valueRange ?? (0f, 255f), "RandomContrast");
-    }
+        : base(CheckFactor(factor), valueRange, "RandomContrast", seed, name, inputShape) { }
+
+    private static (float Lower, float Upper) CheckFactor((float Lower, float Upper) factor) =>
+        factor.Lower >= 0f && factor.Lower <= 1f && factor.Upper >= 0f && factor.Upper <= 1f
+            ? factor
+            : throw new ArgumentException($"RandomContrast factor {factor} needs values in [0, 1].", nameof(factor));
 
     /// <inheritdoc/>
     public override string TypeName => "RandomContrast";
-    /// <summary>(lower, upper): contrast factors are drawn from [1 − lower, 1 + upper].</summary>
-    public (float Lower, float Upper) Factor { get; }
-    /// <summary>The range the images' values are clipped to after the change.</summary>
-    public (float Lower, float Upper) ValueRange { get; }
-
-    /// <inheritdoc/>
-    public override Shape ComputeOutputShape(Shape inputShape)
-    {
-        ImageLayerShapes.RequireImages(this, inputShape);
-        return inputShape;
-    }
 
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
         if (!training) return x;
-        int batch = x.Shape[0];
-        var factors = Tensor.Empty(new Shape(batch, 1, 1, 1));
-        for (int n = 0; n < batch; n++) factors.Span[n] = Uniform(1f - Factor.Lower, 1f + Factor.Upper);
+        var factors = PerImage(x.Shape[0], 1f - Factor.Lower, 1f + Factor.Upper);
         var mean = Ops.Mean(x, [1, 2], keepDims: true);
-        return Ops.Clip(Ops.Add(Ops.Multiply(Ops.Subtract(x, mean), factors), mean), ValueRange.Lower, ValueRange.Upper);
-    }
-
-    /// <inheritdoc/>
-    public override JsonObject GetConfig()
-    {
-        var config = base.GetConfig();
-        config["factor"] = new JsonArray(Factor.Lower, Factor.Upper);
-        config["value_range"] = new JsonArray(ValueRange.Lower, ValueRange.Upper);
-        return config;
+        return ClipToRange(Ops.Add(Ops.Multiply(Ops.Subtract(x, mean), factors), mean));
     }
 
     internal static RandomContrast FromConfig(LayerConfig c)

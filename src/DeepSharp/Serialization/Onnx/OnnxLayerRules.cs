@@ -113,10 +113,8 @@ internal static class OnnxLayerRules
 
     private static readonly Dictionary<Type, MergeRule> s_mergeRules = new()
     {
-        [typeof(Add)] = (g, l, xs) => Chain(g, "Add", l.Name, xs),
         [typeof(QuantizedAdd)] = (g, l, xs) => OnnxQuantizedRules.Add(g, (QuantizedAdd)l, xs),
         [typeof(QuantizedConcatenate)] = (g, l, xs) => OnnxQuantizedRules.Concatenate(g, (QuantizedConcatenate)l, xs),
-        [typeof(Multiply)] = (g, l, xs) => Chain(g, "Mul", l.Name, xs),
         [typeof(Concatenate)] = (g, l, xs) => g.AddNode("Concat", l.Name, xs, Int("axis", ((Concatenate)l).Axis)),
     };
 
@@ -126,6 +124,8 @@ internal static class OnnxLayerRules
         [typeof(TransformerEncoderBlock)] = (g, l, xs, s, a) => OnnxTransformerRules.EncoderCall(g, (TransformerEncoderBlock)l, xs, s, a),
         [typeof(TransformerDecoderBlock)] = (g, l, xs, s, a) => OnnxTransformerRules.DecoderCall(g, (TransformerDecoderBlock)l, xs, s, a),
         [typeof(ReversibleEmbedding)] = (g, l, xs, _, a) => OnnxShapeRules.ReversibleEmbeddingCall(g, (ReversibleEmbedding)l, xs, a),
+        [typeof(Add)] = (g, l, xs, s, _) => OnnxMergeRules.Chained(g, l, "Add", xs, s),
+        [typeof(Multiply)] = (g, l, xs, s, _) => OnnxMergeRules.Chained(g, l, "Mul", xs, s),
         [typeof(Subtract)] = (g, l, xs, s, _) => OnnxMergeRules.Elementwise(g, l, "Sub", xs, s),
         [typeof(Average)] = (g, l, xs, s, _) => OnnxMergeRules.Elementwise(g, l, "Mean", xs, s),
         [typeof(Maximum)] = (g, l, xs, s, _) => OnnxMergeRules.Elementwise(g, l, "Max", xs, s),
@@ -145,13 +145,6 @@ internal static class OnnxLayerRules
         if (s_callRules.TryGetValue(layer.GetType(), out var call)) return call(g, layer, inputs, inputShapes, arguments);
         if (inputs.Count != 1) throw new DeepSharpException($"ONNX export: layer '{layer.Name}' of type {layer.TypeName} takes one input; got {inputs.Count}.");
         return Emit(g, layer, inputs[0], inputShapes[0]);
-    }
-
-    private static string Chain(OnnxGraphBuilder g, string op, string name, IReadOnlyList<string> xs)
-    {
-        string y = xs[0];
-        for (int i = 1; i < xs.Count; i++) y = g.AddNode(op, name, [y, xs[i]]);
-        return y;
     }
 
     /// <summary>
@@ -186,7 +179,7 @@ internal static class OnnxLayerRules
     /// <summary>Throws when the layer merges several inputs outside a functional model.</summary>
     private static void CheckExportable(Layer layer)
     {
-        if (s_mergeRules.ContainsKey(layer.GetType()))
+        if (s_mergeRules.ContainsKey(layer.GetType()) || layer is MergeLayer)
             throw new DeepSharpException($"ONNX export: layer '{layer.Name}' of type {layer.TypeName} merges several inputs; it can be exported only from a Functional model.");
     }
 

@@ -5,14 +5,27 @@ using static DeepSharp.Serialization.Onnx.OnnxGraphBuilder;
 
 namespace DeepSharp.Serialization.Onnx;
 
-/// <summary>ONNX rules for the broadcasting merges (Subtract, Average, Maximum, Minimum) and Dot.</summary>
+/// <summary>ONNX rules for the broadcasting merges (Add, Subtract, Multiply, Average, Maximum, Minimum) and Dot.</summary>
 internal static class OnnxMergeRules
 {
+    /// <summary>One variadic ONNX op (Sub, Mean, Max, Min) over the inputs, aligned as <see cref="Aligned"/> says.</summary>
+    public static string Elementwise(OnnxGraphBuilder g, Layer layer, string op, IReadOnlyList<string> xs, IReadOnlyList<Shape> shapes) =>
+        g.AddNode(op, layer.Name, Aligned(g, layer, xs, shapes));
+
+    /// <summary>A binary ONNX op (Add, Mul) applied left to right over the inputs, aligned as <see cref="Aligned"/> says.</summary>
+    public static string Chained(OnnxGraphBuilder g, Layer layer, string op, IReadOnlyList<string> xs, IReadOnlyList<Shape> shapes)
+    {
+        var aligned = Aligned(g, layer, xs, shapes);
+        string y = aligned[0];
+        for (int i = 1; i < aligned.Length; i++) y = g.AddNode(op, layer.Name, [y, aligned[i]]);
+        return y;
+    }
+
     /// <summary>
-    /// One variadic ONNX op (Sub, Mean, Max, Min) over the inputs; a lower-rank input first gets size-1
-    /// axes after the batch axis, as the layer aligns it, since ONNX broadcasts from the last axis.
+    /// The inputs, a lower-rank one first given size-1 axes after the batch axis, as the layer aligns it, since ONNX
+    /// broadcasts from the last axis; the shapes are checked by the layer's own rule first.
     /// </summary>
-    public static string Elementwise(OnnxGraphBuilder g, Layer layer, string op, IReadOnlyList<string> xs, IReadOnlyList<Shape> shapes)
+    private static string[] Aligned(OnnxGraphBuilder g, Layer layer, IReadOnlyList<string> xs, IReadOnlyList<Shape> shapes)
     {
         layer.ComputeOutputShape(shapes);
         int rank = shapes.Max(s => s.Rank);
@@ -22,7 +35,7 @@ internal static class OnnxMergeRules
             int missing = rank - shapes[i].Rank;
             aligned[i] = missing == 0 ? xs[i] : g.Unsqueeze(xs[i], $"{layer.Name}/align_{i}", [.. Enumerable.Range(1, missing).Select(a => (long)a)]);
         }
-        return g.AddNode(op, layer.Name, aligned);
+        return aligned;
     }
 
     /// <summary>
