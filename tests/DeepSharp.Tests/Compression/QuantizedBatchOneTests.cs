@@ -55,43 +55,4 @@ public class QuantizedBatchOneTests
             DeepSharp.Threads.Count = saved;
         }
     }
-
-    [Fact]
-    public void ConvnetWithAHiddenDenseHasTheSameBitsOnEveryThreadCount()
-    {
-        // The Dense after the second pool computed by the team's channel parts (each its rows, bytes out to the next
-        // Dense), at batches 1 and 3 (parts per image where the images do not share out evenly): the bits of one thread.
-        RandomGenerator.SetGlobalSeed(46);
-        var model = new Sequential(
-            new Conv2D(32, (3, 3), activation: Activation.Relu, inputShape: [28, 28, 1]),
-            new MaxPooling2D((2, 2)),
-            new Conv2D(48, (3, 3), activation: Activation.Relu),
-            new MaxPooling2D((2, 2)),
-            new Flatten(),
-            new Dense(40, Activation.Relu),
-            new Dense(10, Activation.Softmax));
-        var calibration = Tensor.RandomUniform(new Shape(40, 28, 28, 1), 0f, 1f, new RandomGenerator(11));
-        var quantized = Quantization.Quantize(model, calibration);
-        var x = Tensor.RandomUniform(new Shape(6, 28, 28, 1), -0.1f, 1.1f, new RandomGenerator(12));
-        int saved = DeepSharp.Threads.Count;
-        try
-        {
-            DeepSharp.Threads.Count = 1;
-            var alone = Enumerable.Range(0, 6).Select(i => quantized.Predict(x.SliceRows(i, 1), batchSize: 1).ToArray()).ToArray();
-            var expected = alone.SelectMany(a => a).ToArray();
-            foreach (int threads in new[] { 1, 2, 3 })
-            {
-                DeepSharp.Threads.Count = threads;
-                for (int call = 0; call < 2; call++)
-                {
-                    for (int i = 0; i < alone.Length; i++) Assert.Equal(alone[i], quantized.Predict(x.SliceRows(i, 1), batchSize: 1).ToArray());
-                    Assert.Equal(expected, quantized.Predict(x, batchSize: 3).ToArray());
-                }
-            }
-        }
-        finally
-        {
-            DeepSharp.Threads.Count = saved;
-        }
-    }
 }

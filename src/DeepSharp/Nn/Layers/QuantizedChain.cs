@@ -187,27 +187,6 @@ internal static unsafe class QuantizedChain
                         var pooling = PoolGeometry(next, outShape);
                         // An image cut into one part per thread unless the images share out evenly.
                         int parts = batch % threads == 0 ? 1 : threads;
-                        if (!(i == start && quantizedByConv) && DenseAfterPool(layers, i + 2, end) is int j && layers[j] is QuantizedDense dense)
-                        {
-                            // The Dense that reads the pooled image computed by the parts too: each its channels' rows (Int8ConvPoolDense).
-                            var (dw, denseOutput) = dense.Weights.Prepared(shapes[j - start][-1], dense.Units, dense.Activation == Activation.Relu);
-                            if (Int8ConvPoolDense.Applies(g, pooling, w, parts, dw))
-                            {
-                                Int8Destination denseDestination;
-                                if (j == end) denseDestination = Int8Destination.ToFloats(py);
-                                else
-                                {
-                                    (var denseScale, zeroPoint) = InputGrid(NextQuantized(layers, j + 1));
-                                    denseDestination = Int8Destination.ToBytes(other, denseScale, zeroPoint);
-                                }
-                                Int8ConvPoolDense.Forward(g, pooling, current, w, output, nextScale, destination.ZeroPoint, dw, denseOutput, denseDestination, parts, team);
-                                i = j;
-                                byte* result = other;
-                                other = current;
-                                current = result;
-                                continue;
-                            }
-                        }
                         if (i == start && quantizedByConv)
                             Int8ConvPool.Forward(g, pooling, px, inScale, inZero, w, output, nextScale, zeroPoint, other, parts, team);
                         else
@@ -231,17 +210,6 @@ internal static unsafe class QuantizedChain
         }
         var activation = ActivationOf(layers[end])!;
         return activation == Activation.Relu || activation == Activation.Linear ? y : activation.Apply(y);
-    }
-
-    /// <summary>The Dense that reads a pooled image when only Flatten or Dropout lie between them (from <paramref name="from"/>); else null.</summary>
-    private static int? DenseAfterPool(IReadOnlyList<Layer> layers, int from, int end)
-    {
-        for (int j = from; j <= end; j++)
-        {
-            if (layers[j] is QuantizedDense) return j;
-            if (layers[j] is not (Flatten or Dropout)) return null;
-        }
-        return null;
     }
 
     /// <summary>A Dense's columns cut into one share per thread (at most one per 16-channel tile); null when it has one tile.</summary>

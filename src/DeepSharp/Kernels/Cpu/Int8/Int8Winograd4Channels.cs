@@ -50,34 +50,14 @@ internal static unsafe class Int8Winograd4Channels
     /// </summary>
     public static void ImagePooled(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y,
         int tile0, int tile1) =>
-        Run(g, pool, image, w, output, scale, zeroPoint, y, null, tile0, tile1, packed: false);
-
-    /// <summary>
-    /// The same, but the part's bytes written packed: cell by cell, only this part's channels
-    /// (<see cref="Channels"/> of them) at <paramref name="y"/> + cell · that count, the order of a
-    /// Dense's rows regrouped per part (<see cref="Int8DenseRowShares"/>).
-    /// </summary>
-    public static void ImagePooledPacked(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y,
-        int tile0, int tile1) =>
-        Run(g, pool, image, w, output, scale, zeroPoint, y, null, tile0, tile1, packed: true);
-
-    /// <summary>The output channels of tiles <paramref name="tile0"/>..<paramref name="tile1"/>−1 of <paramref name="n"/>: where they start, how many.</summary>
-    public static (int C0, int Count) Channels(int n, int tile0, int tile1)
-    {
-        int c0 = Math.Min(n, tile0 * Int8Weights.TileN);
-        return (c0, Math.Min(n, tile1 * Int8Weights.TileN) - c0);
-    }
+        Run(g, pool, image, w, output, scale, zeroPoint, y, null, tile0, tile1);
 
     /// <summary>The same, the pooled int32 sums (before the epilogue) written at <paramref name="sums"/> (cells × Cout, only these channels): for the checks.</summary>
     internal static void ImagePooledSums(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, int* sums, int tile0, int tile1) =>
-        Run(g, pool, image, w, output, 1f, 0, null, sums, tile0, tile1, packed: false);
+        Run(g, pool, image, w, output, 1f, 0, null, sums, tile0, tile1);
 
-    /// <remarks>
-    /// The pooled sums and the bytes go cell by cell with a stride of Cout (the part's channels at their
-    /// place), or, <paramref name="packed"/>, with a stride of the part's channel count from its first channel.
-    /// </remarks>
     private static void Run(in Conv2DGeometry g, in Pool2DGeometry pool, byte* image, Int8Weights w, Int8Output output, float scale, int zeroPoint, byte* y,
-        int* sums, int tile0, int tile1, bool packed)
+        int* sums, int tile0, int tile1)
     {
         if (g.InC > Int8Winograd4.MaxInC) throw new ArgumentException($"Int8 Winograd F(4×4, 3×3): {g.InC} input channels; at most {Int8Winograd4.MaxInC} keep the sums exact.");
         var uw = Int8Winograd4Weights.Of(w, g.InC);
@@ -93,8 +73,6 @@ internal static unsafe class Int8Winograd4Channels
         int ldm = positions * width;
         int* m = Int8Scratch.Ints(Int8Scratch.WinogradProducts, (long)tiles * ldm);
         int* pooled = sums != null ? sums : Int8Scratch.Ints(Int8Scratch.PooledSums, (long)poolH * poolW * n);
-        // Cell stride and where channel c0 sits in a cell: Cout and c0, or (packed) the part's own channels from 0.
-        int ldp = packed ? c1 - c0 : n, origin = packed ? 0 : c0;
         fixed (short* u = uw.U)
         {
             int uStride = uw.Tiles * Int8Weights.TileN * 2;
@@ -108,18 +86,18 @@ internal static unsafe class Int8Winograd4Channels
             for (int tc = 0; tc < tilesW; tc++, i++)
             {
                 int* tile = m + (long)i * ldm;
-                int* top = pooled + ((long)(2 * tr) * poolW + 2 * tc) * ldp;
+                int* top = pooled + ((long)(2 * tr) * poolW + 2 * tc) * n;
                 bool right = 2 * tc + 1 < poolW;
                 for (int k = 0; k < tile1 - tile0; k++)
                 {
                     Int8Winograd4Kernels.OutputPooled(tile + k * Int8Weights.TileN, width, right, bottom, out var p00, out var p01, out var p10, out var p11);
-                    int c = origin + k * Int8Weights.TileN, count = Math.Min(Int8Weights.TileN, c1 - c0 - k * Int8Weights.TileN);
+                    int c = c0 + k * Int8Weights.TileN, count = Math.Min(Int8Weights.TileN, n - c);
                     Int8LaneStore.FirstLanes(p00, top + c, count);
-                    if (right) Int8LaneStore.FirstLanes(p01, top + ldp + c, count);
+                    if (right) Int8LaneStore.FirstLanes(p01, top + n + c, count);
                     if (bottom)
                     {
-                        Int8LaneStore.FirstLanes(p10, top + (long)poolW * ldp + c, count);
-                        if (right) Int8LaneStore.FirstLanes(p11, top + ((long)poolW + 1) * ldp + c, count);
+                        Int8LaneStore.FirstLanes(p10, top + (long)poolW * n + c, count);
+                        if (right) Int8LaneStore.FirstLanes(p11, top + ((long)poolW + 1) * n + c, count);
                     }
                 }
             }
@@ -128,8 +106,8 @@ internal static unsafe class Int8Winograd4Channels
         fixed (int* columnSums = w.ColumnSums)
         fixed (float* scales = output.Scales)
         fixed (float* bias = output.Bias)
-            Int8Epilogue.ToBytesStrided(pooled + origin, poolH * poolW, c1 - c0, ldp, output.InputZeroPoint, columnSums + c0, scales + c0, bias == null ? null : bias + c0,
-                output.Relu, scale, zeroPoint, y + origin);
+            Int8Epilogue.ToBytesStrided(pooled + c0, poolH * poolW, c1 - c0, n, output.InputZeroPoint, columnSums + c0, scales + c0, bias == null ? null : bias + c0,
+                output.Relu, scale, zeroPoint, y + c0);
     }
 
     /// <summary>V = Bᵀ d B of every tile (tile row tr, column tc: the 6×6 window at image row 4·tr, column 4·tc, less the padding), tile i at v + i · vStride.</summary>
