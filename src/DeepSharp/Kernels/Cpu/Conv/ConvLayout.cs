@@ -188,6 +188,18 @@ internal static unsafe class ConvLayout
         ElementwiseDriver.Map(default(AddOperator), total, new ReadOnlySpan<float>(src, count), total);
     }
 
+    /// <summary>
+    /// The offset of each kernel tap (kh, kw, ci) from a window's first input element in an NHWC image, in the
+    /// direct micro-kernel's (kh, kw, ci) order: KernelH × KernelW × InC entries written to <paramref name="taps"/>.
+    /// </summary>
+    public static void FillTaps(int* taps, in Conv2DGeometry g)
+    {
+        for (int kh = 0, r = 0; kh < g.KernelH; kh++)
+            for (int kw = 0; kw < g.KernelW; kw++)
+                for (int ci = 0; ci < g.InC; ci++, r++)
+                    taps[r] = (kh * g.DilationH * g.InW + kw * g.DilationW) * g.InC + ci;
+    }
+
     /// <summary>The smallest and largest entry of an offset table (for bounds assertions; (0, −1) when empty).</summary>
     public static (long Min, long Max) TableRange(int* table, int count)
     {

@@ -67,10 +67,7 @@ internal sealed unsafe class ConvPoolForward : IParallelBody
             ConvLayout.PadRows(bias, 1, g.OutC, np, body._bias);
         }
         body._taps = Scratch.Ints(Scratch.Packed, k);
-        for (int kh = 0, r = 0; kh < g.KernelH; kh++)
-            for (int kw = 0; kw < g.KernelW; kw++)
-                for (int ci = 0; ci < g.InC; ci++, r++)
-                    body._taps[r] = (kh * g.DilationH * g.InW + kw * g.DilationW) * g.InC + ci;
+        ConvLayout.FillTaps(body._taps, g);
         (body._tapMin, body._tapMax) = ConvLayout.TableRange(body._taps, k);
         long work = (long)g.Batch * pooledH * poolH * pooledW * poolW * k * g.OutC;
         try { WorkerPool.Shared.For(g.Batch * body._bandsPerImage, body, work); }

@@ -60,10 +60,7 @@ internal sealed unsafe class ConvPoolKernelGradient : IParallelBody
         body._partials = Scratch.Floats(Scratch.Packed, chunks * (k + 1L) * np);
         body._biasPartials = body._partials + (long)chunks * k * np;
         body._taps = Scratch.Ints(Scratch.Packed, k);
-        for (int kh = 0, r = 0; kh < g.KernelH; kh++)
-            for (int kw = 0; kw < g.KernelW; kw++)
-                for (int ci = 0; ci < g.InC; ci++, r++)
-                    body._taps[r] = (kh * g.DilationH * g.InW + kw * g.DilationW) * g.InC + ci;
+        ConvLayout.FillTaps(body._taps, g);
         long work = (long)g.Batch * pooledH * poolH * pooledW * poolW * k * g.OutC;
         try { WorkerPool.Shared.For(chunks, body, work); }
         finally { body._x = body._dy = body._y = null; body._argmax = null; }

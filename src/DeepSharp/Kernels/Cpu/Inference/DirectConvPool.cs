@@ -60,10 +60,7 @@ internal sealed unsafe class DirectConvPool : IParallelBody
         body._bandsPerImage = (pooledH + body._rowsPerBand - 1) / body._rowsPerBand;
         int k = kernel.Reduction;
         body._taps = Scratch.Ints(Scratch.Packed, k);
-        for (int kh = 0, r = 0; kh < g.KernelH; kh++)
-            for (int kw = 0; kw < g.KernelW; kw++)
-                for (int ci = 0; ci < g.InC; ci++, r++)
-                    body._taps[r] = (kh * g.DilationH * g.InW + kw * g.DilationW) * g.InC + ci;
+        ConvLayout.FillTaps(body._taps, g);
         (body._tapMin, body._tapMax) = ConvLayout.TableRange(body._taps, k);
         long work = (long)g.Batch * pooledH * poolH * pooledW * poolW * k * g.OutC;
         try { WorkerPool.Shared.For(g.Batch * body._bandsPerImage, body, work); }
