@@ -1,5 +1,3 @@
-using System.Runtime.Intrinsics.X86;
-
 namespace DeepSharp.Kernels.Cpu;
 
 // Implementation notes
@@ -22,7 +20,7 @@ internal static class GemmRowBands
     /// On for AMD family 25 (Zen 4); the SGEMM probe turns it off and on to compare both grids in
     /// one process (same bits either way).
     /// </summary>
-    public static bool Enabled { get; set; } = IsAmdFamily25();
+    public static bool Enabled { get; set; } = CpuIdentity.IsAmdFamily25;
 
     /// <summary>What the bench prints as the grid over C that parallel calls use on this CPU.</summary>
     public static string Description => Enabled
@@ -44,16 +42,4 @@ internal static class GemmRowBands
     /// </summary>
     public static bool Applies(in GemmArgs args, int threads) =>
         Enabled && threads > 1 && args.M >= MinRowsPerThread * threads && (long)args.M * args.N * args.K >= GemmBlocking.ParallelThreshold;
-
-    private static bool IsAmdFamily25()
-    {
-        if (!X86Base.IsSupported) return false;
-        var (_, ebx, ecx, edx) = X86Base.CpuId(0, 0);
-        bool amd = ebx == 0x68747541 && edx == 0x69746E65 && ecx == 0x444D4163; // "AuthenticAMD"
-        if (!amd) return false;
-        int eax = X86Base.CpuId(1, 0).Eax;
-        int family = (eax >> 8) & 0xF;
-        if (family == 0xF) family += (eax >> 20) & 0xFF;
-        return family == 0x19;
-    }
 }
