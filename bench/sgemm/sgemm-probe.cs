@@ -1,6 +1,7 @@
 // SGEMM probe: where the 512-bit GEMM loses against the FMA peak, piece by piece, on one process.
 // Run from this folder (a .NET 10 file-based app), in Release:
 //   dotnet run -c Release sgemm-probe.cs -- micro            micro-kernel alone on packed panels (L1 / L2)
+//   dotnet run -c Release sgemm-probe.cs -- tiles            8x32 library kernel against a 12x32 candidate (packed A, B from L2)
 //   dotnet run -c Release sgemm-probe.cs -- pack             packing one 256x512 B panel from a large B
 //   dotnet run -c Release sgemm-probe.cs -- gemm 1 512,1024,2048    Gemm.Multiply on 1 thread (or 2, ...)
 //   dotnet run -c Release sgemm-probe.cs -- shared 2 512,256,128x128x784,128x784x128b,784x128x128a
@@ -15,6 +16,9 @@
 //        wall-clock GFLOP/s on the pool against its own FMA peak, variants alternated round by round
 //        after a 1.5 s warm-up; for a quiet machine or a run under `chrt -r 1`; the variants may
 //        also be given as settings, "cfg:rows=0/rows=1,shared=0/" (see Setting; empty = as built)
+//   dotnet run -c Release sgemm-probe.cs -- alt 2 512,1024,128x128x5408 "/rows=1/mc=384,panel=1024"
+//        settings (see Setting) alternated call block by call block as in `shared`: per call CPU
+//        and wall medians, for a loaded machine
 //   dotnet run -c Release sgemm-probe.cs -- regions 1024,2048
 //        where two threads lose: the pool call, two regions (by columns, by rows) run directly on
 //        the two pool threads, each timed by wall and thread CPU clock, and one thread alone
@@ -39,6 +43,7 @@ switch (mode)
 {
     case "micro": Micro(peak); break;
     case "pack": Pack(peak); break;
+    case "tiles": Tiles(peak); break;
     case "gemm": Multiply(peak, args.Length > 1 ? int.Parse(args[1]) : 1, args.Length > 2 ? args[2] : "512,1024,2048"); break;
     case "shared":
         Alternate(args.Length > 1 ? int.Parse(args[1]) : 2, args.Length > 2 ? args[2] : "256,384,512,128x128x784,128x784x128b,784x128x128a",
@@ -57,6 +62,10 @@ switch (mode)
         break;
     case "wall":
         Wall(args.Length > 1 ? int.Parse(args[1]) : 2, args.Length > 2 ? args[2] : "256,384,512,1024,2048", args.Length > 3 ? args[3] : "base");
+        break;
+    case "alt":
+        Alternate(args.Length > 1 ? int.Parse(args[1]) : 2, args.Length > 2 ? args[2] : "512,1024,2048",
+            (args.Length > 3 ? args[3] : "/rows=1").Split('/').Select(Setting).ToArray());
         break;
     case "regions":
         Regions(args.Length > 1 ? args[1] : "512,1024,2048");
@@ -97,6 +106,24 @@ static unsafe void Micro(double peak)
             double packed = Best(calls, flops, i => GemmMicroKernel512.Run(kc, a, b + i % count * 32 * kc, c, 64, true));
             double inPlace = Best(calls, flops, i => GemmMicroKernel512.RunInPlaceA(kc, a, kc, b + i % count * 32 * kc, c, 64, true));
             Console.WriteLine($"micro-kernel 8x32 kc={kc} {label}: packed A {packed:F1} ({100 * packed / peak:F0} %), A in place {inPlace:F1} ({100 * inPlace / peak:F0} %)");
+        }
+    }
+}
+
+static unsafe void Tiles(double peak)
+{
+    foreach (int kc in new[] { 128, 256 })
+    {
+        const int panels = 32; // 1 MB of B at kc = 256: from L2
+        float* a = Alloc(12 * kc), b = Alloc(32 * kc * panels), c = Alloc(12 * 64);
+        for (int i = 0; i < 12 * kc; i++) a[i] = 0.001f * (i % 7);
+        for (int i = 0; i < 32 * kc * panels; i++) b[i] = 0.001f * (i % 5);
+        for (int round = 0; round < 2; round++)
+        {
+            long calls = 100_000_000L / kc;
+            double k8 = Best(calls, 2.0 * 8 * 32 * kc, i => GemmMicroKernel512.Run(kc, a, b + i % panels * 32 * kc, c, 64, true));
+            double k12 = Best(calls, 2.0 * 12 * 32 * kc, i => Kernel12x32.Run(kc, a, b + i % panels * 32 * kc, c, 64, true));
+            Console.WriteLine($"kc={kc} B from L2: 8x32 {k8:F1} ({100 * k8 / peak:F0} %), 12x32 {k12:F1} ({100 * k12 / peak:F0} %)");
         }
     }
 }
@@ -343,13 +370,17 @@ static unsafe double ThreadCpu()
 static extern unsafe int ClockGettime(int clock, Timespec* t);
 
 // A variant given as settings, e.g. "rows=0,shared=0" (GemmRowBands, shared B, split k, prefetch
-// of the next A panel; 0 off, 1 on): settings not named are on, as built (rows: as detected).
+// of the next A panel; 0 off, 1 on): settings not named are on, as built (rows: as detected);
+// mc=ROWS and panel=KB set GemmBlocking.McRows and PanelFloats (not named: as built).
 static (string Name, Action Set) Setting(string spec) => (spec.Length == 0 ? "as built" : spec, () =>
 {
     GemmBlocking.SharedBEnabled = true;
     GemmBlocking.SplitKEnabled = true;
     GemmBlocking.PrefetchNextA = true;
+    GemmBlocking.RowMajorAInPlace = true;
     GemmRowBands.Enabled = RowBandsAsBuilt.Value;
+    GemmBlocking.McRows = RowBandsAsBuilt.Mc;
+    GemmBlocking.PanelFloats = RowBandsAsBuilt.Panel;
     foreach (string kv in spec.Split(',', StringSplitOptions.RemoveEmptyEntries))
     {
         string[] p = kv.Split('=');
@@ -360,6 +391,9 @@ static (string Name, Action Set) Setting(string spec) => (spec.Length == 0 ? "as
             case "splitk": GemmBlocking.SplitKEnabled = value != 0; break;
             case "prefetch": GemmBlocking.PrefetchNextA = value != 0; break;
             case "rows": GemmRowBands.Enabled = value != 0; break;
+            case "mc": GemmBlocking.McRows = value; break;
+            case "ainplace": GemmBlocking.RowMajorAInPlace = value != 0; break;
+            case "panel": GemmBlocking.PanelFloats = value * 256; break;
             default: throw new ArgumentException($"unknown setting {p[0]}");
         }
     }
@@ -427,6 +461,7 @@ sealed class PeakBody(int threads) : IParallelBody
 static class RowBandsAsBuilt
 {
     public static readonly bool Value = GemmRowBands.Enabled;
+    public static readonly int Mc = GemmBlocking.McRows, Panel = GemmBlocking.PanelFloats;
 }
 
 struct Timespec
@@ -468,4 +503,49 @@ sealed class RegionBody(GemmArgs args, bool byColumns) : IParallelBody
 
     [DllImport("libc", EntryPoint = "clock_gettime")]
     private static extern unsafe int ClockGettime(int clock, Timespec* t);
+}
+
+// A 12x32 candidate tile (24 zmm accumulators) on a packed A panel (12 values per k step).
+static unsafe class Kernel12x32
+{
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default;
+        Vector512<float> c90 = default, c91 = default, ca0 = default, ca1 = default, cb0 = default, cb1 = default;
+        for (int p = 0; p < kc; p++, a += 12, b += 32)
+        {
+            Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16);
+            Vector512<float> ar = Vector512.Create(a[0]); c00 = Vector512.FusedMultiplyAdd(ar, b0, c00); c01 = Vector512.FusedMultiplyAdd(ar, b1, c01);
+            ar = Vector512.Create(a[1]); c10 = Vector512.FusedMultiplyAdd(ar, b0, c10); c11 = Vector512.FusedMultiplyAdd(ar, b1, c11);
+            ar = Vector512.Create(a[2]); c20 = Vector512.FusedMultiplyAdd(ar, b0, c20); c21 = Vector512.FusedMultiplyAdd(ar, b1, c21);
+            ar = Vector512.Create(a[3]); c30 = Vector512.FusedMultiplyAdd(ar, b0, c30); c31 = Vector512.FusedMultiplyAdd(ar, b1, c31);
+            ar = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(ar, b0, c40); c41 = Vector512.FusedMultiplyAdd(ar, b1, c41);
+            ar = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(ar, b0, c50); c51 = Vector512.FusedMultiplyAdd(ar, b1, c51);
+            ar = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(ar, b0, c60); c61 = Vector512.FusedMultiplyAdd(ar, b1, c61);
+            ar = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(ar, b0, c70); c71 = Vector512.FusedMultiplyAdd(ar, b1, c71);
+            ar = Vector512.Create(a[8]); c80 = Vector512.FusedMultiplyAdd(ar, b0, c80); c81 = Vector512.FusedMultiplyAdd(ar, b1, c81);
+            ar = Vector512.Create(a[9]); c90 = Vector512.FusedMultiplyAdd(ar, b0, c90); c91 = Vector512.FusedMultiplyAdd(ar, b1, c91);
+            ar = Vector512.Create(a[10]); ca0 = Vector512.FusedMultiplyAdd(ar, b0, ca0); ca1 = Vector512.FusedMultiplyAdd(ar, b1, ca1);
+            ar = Vector512.Create(a[11]); cb0 = Vector512.FusedMultiplyAdd(ar, b0, cb0); cb1 = Vector512.FusedMultiplyAdd(ar, b1, cb1);
+        }
+        Store(c, c00, c01, accumulate); Store(c + ldc, c10, c11, accumulate); Store(c + 2 * ldc, c20, c21, accumulate);
+        Store(c + 3 * ldc, c30, c31, accumulate); Store(c + 4 * ldc, c40, c41, accumulate); Store(c + 5 * ldc, c50, c51, accumulate);
+        Store(c + 6 * ldc, c60, c61, accumulate); Store(c + 7 * ldc, c70, c71, accumulate); Store(c + 8 * ldc, c80, c81, accumulate);
+        Store(c + 9 * ldc, c90, c91, accumulate); Store(c + 10 * ldc, ca0, ca1, accumulate); Store(c + 11 * ldc, cb0, cb1, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* c, Vector512<float> v0, Vector512<float> v1, bool accumulate)
+    {
+        if (accumulate)
+        {
+            v0 += Vector512.Load(c);
+            v1 += Vector512.Load(c + 16);
+        }
+        v0.Store(c);
+        v1.Store(c + 16);
+    }
 }

@@ -256,6 +256,50 @@ public static class GemmChecks
         }
     }
 
+    /// <summary>
+    /// The blocking knobs the SGEMM probe turns (GemmBlocking.McRows, PanelFloats,
+    /// RowMajorAInPlace) only cut the loops over rows and columns or move where A is read from:
+    /// against the twin, and bitwise against the built settings at 1 and 2 threads, all transposes,
+    /// sizes that are not multiples of 8/32, several k blocks, accumulate or not.
+    /// </summary>
+    public static void BlockingSettingsGiveSameBits()
+    {
+        (bool TransA, bool TransB, int M, int N, int K)[] shapes =
+        [
+            (false, false, 397, 1100, 600), (true, false, 130, 129, 520), (false, true, 431, 257, 300),
+            (true, true, 301, 96, 257), (false, false, 128, 128, 1300), (false, false, 17, 2100, 97),
+        ];
+        (string Name, int Mc, int Panel, bool InPlace)[] settings =
+        [
+            ("mc=48", 48, GemmBlocking.BPanelFloats, true), ("mc=384", 384, GemmBlocking.BPanelFloats, true),
+            ("panel=64 KB", GemmBlocking.Mc, 16 * 1024, true), ("panel=1 MB", GemmBlocking.Mc, GemmBlocking.MaxPanelFloats, true),
+            ("A packed", GemmBlocking.Mc, GemmBlocking.BPanelFloats, false), ("mc=384, panel=1 MB", 384, GemmBlocking.MaxPanelFloats, true),
+        ];
+        int seed = 5200;
+        foreach (var (transA, transB, m, n, k) in shapes)
+        {
+            var (a, lda, b, ldb, c0, ldc) = Operands(transA, transB, m, n, k, seed % 3, seed);
+            bool accumulate = seed++ % 2 == 0;
+            var expected = (float[])c0.Clone();
+            NaiveGemm.Multiply(transA, transB, m, n, k, a, lda, b, ldb, expected, ldc, accumulate);
+            var built = ThreadCounts.With(1, () => Run(GemmBlocking.McRows, GemmBlocking.PanelFloats, GemmBlocking.RowMajorAInPlace));
+            Check.Close(expected, built, 1e-5f, 2e-6f * (k + 1), $"Gemm {Describe(transA, transB, m, n, k)} as built vs twin");
+            foreach (var (name, mc, panel, inPlace) in settings)
+                foreach (int threads in new[] { 1, 2 })
+                    Check.Equal<float>(built, ThreadCounts.With(threads, () => Run(mc, panel, inPlace)), $"Gemm {Describe(transA, transB, m, n, k)} {name}, {threads} thread(s) vs as built");
+
+            float[] Run(int mc, int panel, bool inPlace)
+            {
+                var c = (float[])c0.Clone();
+                var (savedMc, savedPanel, savedInPlace) = (GemmBlocking.McRows, GemmBlocking.PanelFloats, GemmBlocking.RowMajorAInPlace);
+                (GemmBlocking.McRows, GemmBlocking.PanelFloats, GemmBlocking.RowMajorAInPlace) = (mc, panel, inPlace);
+                try { Gemm.Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate); }
+                finally { (GemmBlocking.McRows, GemmBlocking.PanelFloats, GemmBlocking.RowMajorAInPlace) = (savedMc, savedPanel, savedInPlace); }
+                return c;
+            }
+        }
+    }
+
     public static void BadArgumentsThrow()
     {
         var a = new float[4 * 5];

@@ -16,11 +16,42 @@ internal static unsafe class GemmBlocking
     /// <summary>Depth of one k block.</summary>
     public const int Kc = 256;
 
-    /// <summary>Rows of op(A) packed at a time (a multiple of every kernel's Mr).</summary>
+    /// <summary>Rows of op(A) packed at a time on AMD (a multiple of every kernel's Mr).</summary>
     public const int Mc = 192;
 
-    /// <summary>Floats of packed B kept per thread: KC×NC ≤ this (512 KB, half of L2).</summary>
+    /// <summary>The most rows of op(A) packed at a time that the buffers hold (<see cref="McRows"/>).</summary>
+    public const int MaxMc = 384;
+
+    /// <summary>
+    /// Rows of op(A) packed at a time (a multiple of every kernel's Mr, at most <see cref="MaxMc"/>):
+    /// <see cref="Mc"/>; the SGEMM probe sets other values to compare them in one process (same bits:
+    /// MC only cuts the loop over rows).
+    /// </summary>
+    public static int McRows
+    {
+        get => s_mcRows;
+        set => s_mcRows = Math.Clamp(value / 24 * 24, 24, MaxMc);
+    }
+
+    /// <summary>Floats of packed B kept per thread on AMD: KC×NC ≤ this (512 KB, half of a 1 MB L2).</summary>
     public const int BPanelFloats = 128 * 1024;
+
+    /// <summary>The most floats of packed B per thread that the buffers hold (<see cref="PanelFloats"/>): 1 MB.</summary>
+    public const int MaxPanelFloats = 256 * 1024;
+
+    /// <summary>
+    /// Floats of packed B per thread (KC×NC ≤ this, at most <see cref="MaxPanelFloats"/>):
+    /// <see cref="BPanelFloats"/>; the SGEMM probe sets other values to compare them in one process
+    /// (same bits: NC only cuts the loop over columns).
+    /// </summary>
+    public static int PanelFloats
+    {
+        get => s_panelFloats;
+        set => s_panelFloats = Math.Clamp(value, 64 * 64, MaxPanelFloats);
+    }
+
+    private static int s_mcRows = Mc;
+    private static int s_panelFloats = BPanelFloats;
 
     /// <summary>Below this many multiply-adds a call runs on the calling thread alone.</summary>
     public const long ParallelThreshold = 1L << 20;
@@ -61,6 +92,12 @@ internal static unsafe class GemmBlocking
     public static bool TransposedAInPlace { get; set; } = true;
 
     /// <summary>
+    /// Whether the 512-bit kernel reads a row-major (not transposed) A in place instead of packing
+    /// it; same bits either way. The probes turn it off to compare both in one process.
+    /// </summary>
+    public static bool RowMajorAInPlace { get; set; } = true;
+
+    /// <summary>
     /// Whether the macro-kernel asks for the next in-place A row panel during the current one's tiles
     /// (<see cref="GemmDriver{TKernel}"/>); the probes turn it off to compare both in one process.
     /// </summary>
@@ -85,7 +122,7 @@ internal static unsafe class GemmBlocking
     public const int TransposedAInPlaceMaxN = 128;
 
     /// <summary>Columns of one B panel for k blocks of depth <paramref name="kc"/>: a multiple of nr.</summary>
-    public static int Nc(int kc, int nr) => Math.Max(nr, BPanelFloats / Math.Max(kc, 1) / nr * nr);
+    public static int Nc(int kc, int nr) => Math.Max(nr, PanelFloats / Math.Max(kc, 1) / nr * nr);
 
     /// <summary>Native, 64-byte aligned packing buffers of the current thread (freed with it).</summary>
     public static GemmBuffers Buffers => t_buffers ??= new GemmBuffers();
@@ -100,15 +137,15 @@ internal sealed unsafe class GemmBuffers
 
     public GemmBuffers()
     {
-        A = Alloc(GemmBlocking.Mc * GemmBlocking.Kc);
-        B = Alloc(GemmBlocking.BPanelFloats + GemmBlocking.Kc * 64);
+        A = Alloc(GemmBlocking.MaxMc * GemmBlocking.Kc);
+        B = Alloc(GemmBlocking.MaxPanelFloats + GemmBlocking.Kc * 64);
         Tile = Alloc(MaxTile);
     }
 
-    /// <summary>Mc×Kc floats of packed A.</summary>
+    /// <summary>MaxMc×Kc floats of packed A.</summary>
     public float* A { get; }
 
-    /// <summary>Kc×Nc floats of packed B.</summary>
+    /// <summary>Kc×Nc floats of packed B (up to MaxPanelFloats, plus one panel).</summary>
     public float* B { get; }
 
     /// <summary>Scratch for one edge tile (Mr×Nr floats).</summary>

@@ -121,7 +121,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
         var buffers = GemmBlocking.Buffers;
         int k = args.K;
         int nc = GemmBlocking.Nc(Math.Min(k, GemmBlocking.Kc), TKernel.Nr);
-        int mc = GemmBlocking.Mc / TKernel.Mr * TKernel.Mr;
+        int mc = GemmBlocking.McRows / TKernel.Mr * TKernel.Mr;
         for (int jc = c0; jc < c1; jc += nc)
         {
             int ncur = Math.Min(nc, c1 - jc);
@@ -151,7 +151,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
         var buffers = GemmBlocking.Buffers;
         int k = args.K;
         int nc = GemmBlocking.Nc(Math.Min(k, GemmBlocking.Kc), TKernel.Nr);
-        int mc = GemmBlocking.Mc / TKernel.Mr * TKernel.Mr;
+        int mc = GemmBlocking.McRows / TKernel.Mr * TKernel.Mr;
         for (int jc = c0; jc < c1; jc += nc)
         {
             int ncur = Math.Min(nc, c1 - jc);
@@ -182,7 +182,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
         KernelBounds.Check(c0 % TKernel.Nr == 0 && packedB.PaddedN == args.Ldb);
         var buffers = GemmBlocking.Buffers;
         int k = args.K;
-        int mc = GemmBlocking.Mc / TKernel.Mr * TKernel.Mr;
+        int mc = GemmBlocking.McRows / TKernel.Mr * TKernel.Mr;
         for (int pc = 0; pc < k; pc += GemmBlocking.Kc)
         {
             int kc = Math.Min(GemmBlocking.Kc, k - pc);
@@ -213,7 +213,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
     /// </remarks>
     private static bool InPlaceA(in GemmArgs args) =>
         typeof(TKernel) == typeof(GemmMicroKernel512)
-        && (!args.TransA || (GemmBlocking.TransposedAInPlace && args.N <= GemmBlocking.TransposedAInPlaceMaxN));
+        && (args.TransA ? GemmBlocking.TransposedAInPlace && args.N <= GemmBlocking.TransposedAInPlaceMaxN : GemmBlocking.RowMajorAInPlace);
 
     /// <summary>
     /// Makes op(A)[ic.., pc..] (rows×kc) ready for the macro-kernel: packs it all, or, when full
