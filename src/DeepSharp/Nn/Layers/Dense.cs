@@ -89,16 +89,12 @@ public sealed class Dense : Layer
     {
         int features = _kernel!.Shape[0];
         if (x.Shape[-1] != features) throw ShapeError($"(batch, ..., {features})", x.Shape.WithoutBatch());
-        Tensor y;
-        if (x.Rank == 2)
-        {
-            y = Ops.Linear(x, _kernel.Value, _bias?.Value);
-        }
-        else
-        {
-            y = Ops.Reshape(Ops.Linear(Ops.Reshape(x, -1, features), _kernel.Value, _bias?.Value), x.Shape.With(-1, Units));
-        }
-        return WithActivityPenalty(Activation.Apply(y));
+        // GELU with a bias runs as one op (the same values; one pass fewer each way over the output).
+        bool fusedGelu = ReferenceEquals(Activation, Activation.Gelu) && _bias is not null;
+        var rows = x.Rank == 2 ? x : Ops.Reshape(x, -1, features);
+        var y = fusedGelu ? Ops.LinearGelu(rows, _kernel.Value, _bias!.Value) : Ops.Linear(rows, _kernel.Value, _bias?.Value);
+        if (x.Rank != 2) y = Ops.Reshape(y, x.Shape.With(-1, Units));
+        return WithActivityPenalty(fusedGelu ? y : Activation.Apply(y));
     }
 
     /// <inheritdoc/>
