@@ -40,7 +40,7 @@ internal static class Int8Workload
         bench.Log($"convnet conv 2 + pool, one thread: CPU µs per image: integer Winograd F(4x4, 3x3) {winograd4.Median:F2} (F(2x2) {winograd.Median:F2}); "
             + $"with F(4x2)/F(2x4) edges, images per call: {string.Join(", ", groups.Select(p => $"{p.size}: {p.Median:F2}"))} (Predict's batches without VNNI: {Kernels.Cpu.Int8.Int8Winograd4Group.Images})");
         bench.Table.Add(new ResultRow("(q) int8", "convnet conv 2 + pool, one thread: integer Winograd F(4x4, 3x3) CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false, [winograd4],
-            NoRatio: true, Verdict: $"F(2x2)/F(4x4) {winograd.Median / winograd4.Median:F2}x"));
+            NoRatio: true, Verdict: $"F(2x2)/F(4x4) {winograd.Median / winograd4.Median:F2}x; direct/F(4x4) {direct.Median / winograd4.Median:F2}x"));
         var conv1Vnni = Stats.Of(ds.Select(r => 1e6 * r.Get("cpu-conv1-vnni")).ToList());
         var conv1Pairs = Stats.Of(ds.Select(r => 1e6 * r.Get("cpu-conv1-pairs")).ToList());
         bench.Log($"convnet 28x28x1 -> 32 conv + 2x2 pool, u8, one thread: CPU µs per image: windows in place ({Kernels.Cpu.Int8.Int8Paths.Best}) {conv1Vnni.Median:F2}, vpmaddwd tap pairs {conv1Pairs.Median:F2}");
@@ -48,11 +48,27 @@ internal static class Int8Workload
             NoRatio: true, Verdict: $"in place/pairs {conv1Vnni.Median / conv1Pairs.Median:F2}x"));
         bench.Table.Add(new ResultRow("(q) int8", $"convnet conv 1 + pool, one thread: windows in place ({Kernels.Cpu.Int8.Int8Paths.Best}) CPU time per image (in the DeepSharp column)", "µs",
             HigherIsBetter: false, [conv1Vnni], NoRatio: true));
+        var resRan = Stats.Of(ds.Select(r => 1e6 * r.Get("cpu-res16-ran")).ToList());
         var resPairs = Stats.Of(ds.Select(r => 1e6 * r.Get("cpu-res16-pairs")).ToList());
         var resWinograd4 = Stats.Of(ds.Select(r => 1e6 * r.Get("cpu-res16-winograd4")).ToList());
-        bench.Log($"residual CNN 28x28x16 -> 16 conv (same, no pool), u8, one thread: CPU µs per image: vpmaddwd pairs in place {resPairs.Median:F2}, integer Winograd F(4x4) {resWinograd4.Median:F2}");
-        bench.Table.Add(new ResultRow("(q) int8", "residual CNN conv 16 -> 16, one thread: integer Winograd F(4x4, 3x3) CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false,
-            [resWinograd4], NoRatio: true, Verdict: $"pairs/F(4x4) {resPairs.Median / resWinograd4.Median:F2}x (pairs {resPairs.Median:F2} µs)"));
+        string resKernel = ResidualKernel();
+        bool res512 = Kernels.Cpu.Int8.Int8Paths.IsSupported(Kernels.Cpu.Int8.Int8Path.MultiplyAdd512);
+        bool resOther = Kernels.Cpu.Int8.Int8Paths.Best != Kernels.Cpu.Int8.Int8Path.MultiplyAdd512;
+        bench.Log($"residual CNN 28x28x16 -> 16 conv (same, no pool), u8, one thread: CPU µs per image: what Predict runs here ({resKernel}) {resRan.Median:F2}; "
+            + (res512 ? $"on weights packed for 512-bit vpmaddwd{(resOther ? " (not Predict's path here)" : "")}: pairs in place {resPairs.Median:F2}, integer Winograd F(4x4) {resWinograd4.Median:F2}"
+                : "vpmaddwd pairs and F(4x4) not measured: they need AVX-512BW"));
+        bench.Table.Add(new ResultRow("(q) int8", $"residual CNN conv 16 -> 16, one thread: what Predict runs ({resKernel}) CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false,
+            [resRan], NoRatio: true));
+        if (Kernels.Cpu.Int8.Int8WindowKernels.EightPixels && resKernel == "VNNI windows in place")
+        {
+            var resFour = Stats.Of(ds.Select(r => 1e6 * r.Get("cpu-res16-four")).ToList());
+            bench.Log($"residual CNN conv 16 -> 16, VNNI windows in place: 8 pixels per call (Intel's choice) {resRan.Median:F2} µs, 4 pixels per call {resFour.Median:F2} µs per image");
+            bench.Table.Add(new ResultRow("(q) int8", "residual CNN conv 16 -> 16, one thread: VNNI windows in place, 4 pixels per call CPU time per image (in the DeepSharp column)", "µs", HigherIsBetter: false,
+                [resFour], NoRatio: true, Verdict: $"4 pixels/8 pixels {resFour.Median / resRan.Median:F2}x"));
+        }
+        if (res512)
+            bench.Table.Add(new ResultRow("(q) int8", $"residual CNN conv 16 -> 16, one thread: integer Winograd F(4x4, 3x3){(resOther ? " on vpmaddwd-packed weights" : "")} CPU time per image (in the DeepSharp column)", "µs",
+                HigherIsBetter: false, [resWinograd4], NoRatio: true, Verdict: $"pairs/F(4x4) {resPairs.Median / resWinograd4.Median:F2}x (pairs {resPairs.Median:F2} µs); Predict's/F(4x4) {resRan.Median / resWinograd4.Median:F2}x"));
         foreach (int rows in new[] { 256, 1 })
         {
             var all = Stats.Of(ds.Select(r => 1e6 * r.Get($"cpu-dense-all{rows}")).ToList());
@@ -124,7 +140,7 @@ internal static class Int8Workload
         (reply["cpu-conv2-direct"], reply["cpu-conv2-winograd"], reply["cpu-conv2-winograd4"], var groups) = ConvnetSecondConv(min);
         for (int i = 0; i < GroupSizes.Length; i++) reply[$"cpu-conv2-group{GroupSizes[i]}"] = groups[i];
         (reply["cpu-conv1-vnni"], reply["cpu-conv1-pairs"]) = ConvnetFirstConv(min);
-        (reply["cpu-res16-pairs"], reply["cpu-res16-winograd4"]) = ResidualSecondConv(min);
+        (reply["cpu-res16-ran"], reply["cpu-res16-four"], reply["cpu-res16-pairs"], reply["cpu-res16-winograd4"]) = ResidualSecondConv(min);
         foreach (int rows in new[] { 256, 1 })
             (reply[$"cpu-dense-all{rows}"], reply[$"cpu-dense-skip{rows}"]) = SeedDense(side, quantized, rows, min);
         foreach (int batch in Batches)
@@ -229,11 +245,14 @@ internal static class Int8Workload
 
     /// <summary>
     /// The residual CNN's 28×28×16 → 16 convolution (Same padding, no pool: an Add follows), u8 to u8, image
-    /// by image on this thread: process CPU seconds per image of the int16 pairs read in place
-    /// (<see cref="Kernels.Cpu.Int8.Int8PairConv"/>) and of the integer Winograd F(4×4, 3×3) without a pool,
-    /// interleaved over 256 images (NaN where a kernel does not run here: both need weights packed for 512-bit vpmaddwd).
+    /// by image on this thread: process CPU seconds per image of the kernel Predict runs here
+    /// (<see cref="Kernels.Cpu.Int8.Int8ConvAdd.ConvolveImage"/> on weights packed for <see cref="Kernels.Cpu.Int8.Int8Paths.Best"/>;
+    /// where that is VNNI with 8 pixels per call, also with 4),
+    /// and of the int16 pairs read in place (<see cref="Kernels.Cpu.Int8.Int8PairConv"/>) and the integer
+    /// Winograd F(4×4, 3×3) without a pool on weights packed for 512-bit vpmaddwd (what runs without VNNI;
+    /// NaN without AVX-512BW), interleaved over 256 images.
     /// </summary>
-    private static unsafe (double Pairs, double Winograd4) ResidualSecondConv(double min)
+    private static unsafe (double Ran, double Four, double Pairs, double Winograd4) ResidualSecondConv(double min)
     {
         var g = Kernels.Cpu.Conv2DGeometry.Create(1, 28, 28, 16, 16, 3, 3, 1, 1, true);
         const int images = 256;
@@ -242,18 +261,43 @@ internal static class Int8Workload
         rng.NextBytes(q);
         var w = new sbyte[9 * 16 * 16];
         for (int i = 0; i < w.Length; i++) w[i] = (sbyte)rng.Next(-127, 128);
-        var packed = Kernels.Cpu.Int8.Int8Weights.Pack(w, w.Length / 16, 16, Kernels.Cpu.Int8.Int8Paths.Best);
+        var best = Kernels.Cpu.Int8.Int8Weights.Pack(w, w.Length / 16, 16, Kernels.Cpu.Int8.Int8Paths.Best);
+        var packed = Kernels.Cpu.Int8.Int8Paths.IsSupported(Kernels.Cpu.Int8.Int8Path.MultiplyAdd512)
+            ? Kernels.Cpu.Int8.Int8Weights.Pack(w, w.Length / 16, 16, Kernels.Cpu.Int8.Int8Path.MultiplyAdd512) : best;
         var scales = Enumerable.Range(0, 16).Select(i => 1e-4f * (1 + i % 7)).ToArray();
         var output = new Kernels.Cpu.Int8.Int8Output(0.02f, 3, scales, new float[16], false);
         var y = new byte[images * g.OutputLength];
         bool pairs = Kernels.Cpu.Int8.Int8PairConv.Applies(g, packed), winograd4 = Kernels.Cpu.Int8.Int8Winograd4.Applies(g, packed);
-        double pairsCpu = double.NaN, winograd4Cpu = double.NaN;
+        double ranCpu = double.NaN, fourCpu = double.NaN, pairsCpu = double.NaN, winograd4Cpu = double.NaN;
+        bool eight = Kernels.Cpu.Int8.Int8ImplicitConv.Applies(g, best) && Kernels.Cpu.Int8.Int8WindowKernels.EightPixels;
         fixed (byte* pq = q)
         fixed (byte* py = y)
         {
             byte* input = pq, outputs = py;
             for (int round = 0; round < 3; round++)
             {
+                ranCpu = Math.Min(round == 0 ? double.MaxValue : ranCpu, Measure(() =>
+                {
+                    for (int b = 0; b < images; b++)
+                        Kernels.Cpu.Int8.Int8ConvAdd.ConvolveImage(g, input + b * g.InputLength, best, output, Kernels.Cpu.Int8.Int8Destination.ToBytes(outputs + b * g.OutputLength, 0.05f, 0));
+                }, min).Cpu / images);
+                if (eight)
+                {
+                    // The same with 4 pixels per call (what ran before on Intel, and runs on AMD).
+                    Kernels.Cpu.Int8.Int8WindowKernels.EightPixels = false;
+                    try
+                    {
+                        fourCpu = Math.Min(round == 0 ? double.MaxValue : fourCpu, Measure(() =>
+                        {
+                            for (int b = 0; b < images; b++)
+                                Kernels.Cpu.Int8.Int8ConvAdd.ConvolveImage(g, input + b * g.InputLength, best, output, Kernels.Cpu.Int8.Int8Destination.ToBytes(outputs + b * g.OutputLength, 0.05f, 0));
+                        }, min).Cpu / images);
+                    }
+                    finally
+                    {
+                        Kernels.Cpu.Int8.Int8WindowKernels.EightPixels = true;
+                    }
+                }
                 if (pairs)
                     pairsCpu = Math.Min(round == 0 ? double.MaxValue : pairsCpu, Measure(() =>
                     {
@@ -268,7 +312,18 @@ internal static class Int8Workload
                     }, min).Cpu / images);
             }
         }
-        return (pairsCpu, winograd4Cpu);
+        return (ranCpu, fourCpu, pairsCpu, winograd4Cpu);
+    }
+
+    /// <summary>The kernel <see cref="Kernels.Cpu.Int8.Int8ConvAdd.ConvolveImage"/> runs for the residual CNN's 16 → 16 convolution on this CPU's best path.</summary>
+    private static string ResidualKernel()
+    {
+        var g = Kernels.Cpu.Conv2DGeometry.Create(1, 28, 28, 16, 16, 3, 3, 1, 1, true);
+        var w = Kernels.Cpu.Int8.Int8Weights.Pack(new sbyte[9 * 16 * 16], 9 * 16, 16, Kernels.Cpu.Int8.Int8Paths.Best);
+        return Kernels.Cpu.Int8.Int8Winograd.Applies(g, w) ? "integer Winograd F(2x2)"
+            : Kernels.Cpu.Int8.Int8ImplicitConv.Applies(g, w) ? "VNNI windows in place"
+            : Kernels.Cpu.Int8.Int8Winograd4.Applies(g, w) ? "integer Winograd F(4x4)"
+            : Kernels.Cpu.Int8.Int8PairConv.Applies(g, w) ? "vpmaddwd pairs in place" : "im2col GEMM";
     }
 
     /// <summary>

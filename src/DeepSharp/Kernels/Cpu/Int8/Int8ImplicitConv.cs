@@ -203,11 +203,21 @@ internal static unsafe class Int8ImplicitConv
         public void Row(int oh, sbyte* pw, int* acc) => Sums(frame + oh * rowStep, step, outW, offsets, quads, pw, n, acc);
     }
 
-    /// <summary>The sums of one output row: 4 pixels at a time (the last group overlapping the one before), then tile pairs, then single tiles.</summary>
+    /// <summary>The sums of one output row: 4 pixels at a time (the last group overlapping the one before), then tile pairs, then single tiles; one full tile 8 pixels at a time where <see cref="Int8WindowKernels.EightPixels"/>.</summary>
     private static void Sums(byte* row, int step, int outW, int* offsets, int quads, sbyte* pw, int n, int* acc)
     {
         long tileBytes = (long)quads * Int8Weights.TileN * 4;
         int tiles = (n + Int8Weights.TileN - 1) / Int8Weights.TileN;
+        if (n == Int8Weights.TileN && outW >= 8 && Int8WindowKernels.EightPixels)
+        {
+            // One full tile (Intel): 8 pixels per call, the last group overlapping the one before (the same sums again).
+            for (int ow = 0; ow < outW; ow += 8)
+            {
+                int start = Math.Min(ow, outW - 8);
+                Int8WindowKernels.Eight(row + (long)start * step, step, offsets, quads, pw, acc + (long)start * n, n);
+            }
+            return;
+        }
         for (int ow = 0; ow < outW; ow += 4)
         {
             if (outW < 4)

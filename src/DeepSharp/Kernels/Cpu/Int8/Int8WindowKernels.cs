@@ -61,6 +61,64 @@ internal static unsafe class Int8WindowKernels
         c30.Store(r); c31.Store(r + 8); c32.Store(r + 16); c33.Store(r + 24);
     }
 
+    /// <summary>
+    /// Whether a layer of exactly one full tile (16 output channels, the residual CNN's 16 → 16) sums 8 pixels
+    /// per call (<see cref="Eight"/>) instead of 4: on Intel (Emerald Rapids, docs/benchmarks.md, iint8); tests
+    /// turn it on and off wherever VNNI runs. AMD keeps <see cref="Four"/>.
+    /// </summary>
+    internal static bool EightPixels { get; set; } = CpuIdentity.IsIntel;
+
+    /// <summary>
+    /// 8 pixels × one full tile (16 channels, 16 accumulators): each quad's two weight vectors serve 8
+    /// pixels (16 <c>vpdpbusd</c> per 2 weight loads and 8 broadcasts, against <see cref="Four"/>'s 8 per
+    /// 2 and 4), and 16 independent sums cover the instruction's latency at two per cycle.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // inlined into a large caller, the accumulators would spill
+    public static void Eight(byte* a, int step, int* offsets, int quads, sbyte* b, int* c, int ldc)
+    {
+        Vector256<int> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector256<int> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        byte* a1 = a + step, a2 = a1 + step, a3 = a2 + step, a4 = a3 + step, a5 = a4 + step, a6 = a5 + step, a7 = a6 + step;
+        for (int q = 0; q < quads; q++, b += 64)
+        {
+            int o = offsets[q];
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 32);
+            var x = Vector256.Create(Unsafe.ReadUnaligned<int>(a + o)).AsByte();
+            c00 = AvxVnni.MultiplyWideningAndAdd(c00, x, b0);
+            c01 = AvxVnni.MultiplyWideningAndAdd(c01, x, b1);
+            x = Vector256.Create(Unsafe.ReadUnaligned<int>(a1 + o)).AsByte();
+            c10 = AvxVnni.MultiplyWideningAndAdd(c10, x, b0);
+            c11 = AvxVnni.MultiplyWideningAndAdd(c11, x, b1);
+            x = Vector256.Create(Unsafe.ReadUnaligned<int>(a2 + o)).AsByte();
+            c20 = AvxVnni.MultiplyWideningAndAdd(c20, x, b0);
+            c21 = AvxVnni.MultiplyWideningAndAdd(c21, x, b1);
+            x = Vector256.Create(Unsafe.ReadUnaligned<int>(a3 + o)).AsByte();
+            c30 = AvxVnni.MultiplyWideningAndAdd(c30, x, b0);
+            c31 = AvxVnni.MultiplyWideningAndAdd(c31, x, b1);
+            x = Vector256.Create(Unsafe.ReadUnaligned<int>(a4 + o)).AsByte();
+            c40 = AvxVnni.MultiplyWideningAndAdd(c40, x, b0);
+            c41 = AvxVnni.MultiplyWideningAndAdd(c41, x, b1);
+            x = Vector256.Create(Unsafe.ReadUnaligned<int>(a5 + o)).AsByte();
+            c50 = AvxVnni.MultiplyWideningAndAdd(c50, x, b0);
+            c51 = AvxVnni.MultiplyWideningAndAdd(c51, x, b1);
+            x = Vector256.Create(Unsafe.ReadUnaligned<int>(a6 + o)).AsByte();
+            c60 = AvxVnni.MultiplyWideningAndAdd(c60, x, b0);
+            c61 = AvxVnni.MultiplyWideningAndAdd(c61, x, b1);
+            x = Vector256.Create(Unsafe.ReadUnaligned<int>(a7 + o)).AsByte();
+            c70 = AvxVnni.MultiplyWideningAndAdd(c70, x, b0);
+            c71 = AvxVnni.MultiplyWideningAndAdd(c71, x, b1);
+        }
+        c00.Store(c); c01.Store(c + 8);
+        c10.Store(c + ldc); c11.Store(c + ldc + 8);
+        c20.Store(c + 2 * ldc); c21.Store(c + 2 * ldc + 8);
+        c30.Store(c + 3 * ldc); c31.Store(c + 3 * ldc + 8);
+        c40.Store(c + 4 * ldc); c41.Store(c + 4 * ldc + 8);
+        c50.Store(c + 5 * ldc); c51.Store(c + 5 * ldc + 8);
+        c60.Store(c + 6 * ldc); c61.Store(c + 6 * ldc + 8);
+        c70.Store(c + 7 * ldc); c71.Store(c + 7 * ldc + 8);
+    }
+
     /// <summary>4 pixels × one tile.</summary>
     /// <summary>
     /// A 2×2 max-pool window of pixels (at a, a + step, a + rowStep, a + rowStep + step) × two full
