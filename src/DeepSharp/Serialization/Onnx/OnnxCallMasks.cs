@@ -18,13 +18,13 @@ internal static class OnnxCallMasks
     public static (string Output, string? Mask) Emit(OnnxGraphBuilder g, Layer layer, IReadOnlyList<string> xs, IReadOnlyList<Shape> shapes,
         CallArguments arguments, IReadOnlyList<string?> masks)
     {
+        // A query_mask keyword is the output's mask even without propagated masks.
+        if (layer is ScoredAttention attention) return OnnxScoredAttentionRules.Call(g, attention, xs, shapes, arguments, masks);
         if (masks.All(m => m is null)) return (OnnxLayerRules.Emit(g, layer, xs, shapes, arguments), null);
         switch (layer)
         {
             case MultiHeadAttention mha:
                 return (OnnxAttentionRules.Call(g, mha, xs, shapes, arguments, masks), masks[0]);
-            case ScoredAttention attention:
-                return OnnxScoredAttentionRules.Call(g, attention, xs, shapes, arguments, masks);
             case Dot:
                 return (OnnxLayerRules.Emit(g, layer, xs, shapes, arguments), null);
             case Concatenate or QuantizedConcatenate when ReferenceEquals(arguments, CallArguments.None):
