@@ -180,7 +180,7 @@ internal static class GraphQuantization
             {
                 if (node.Layer is InputLayer) continue;
                 var args = node.Inputs.Select(v => values[v]).ToArray();
-                var (ys, mask) = node.Layer.CallNode(args, masks.GetValueOrDefault(node.Inputs[0]), node.Arguments, training: false);
+                var (ys, mask) = node.Layer.CallNode(args, node.Inputs.Select(v => masks.GetValueOrDefault(v)).ToArray(), node.Arguments, training: false);
                 for (int k = 0; k < ys.Count; k++)
                 {
                     values[node.Outputs[k]] = ys[k];

@@ -96,16 +96,18 @@ public abstract partial class Layer
     }
 
     /// <summary>
-    /// Runs one recorded call of a functional graph: <paramref name="mask"/> is the mask of its first
-    /// input (null for none); returns one tensor per output of the node and the first output's mask.
-    /// A plain one-input call passes masks as <see cref="CallMasked"/> does; calls with keyword
-    /// arguments drop them, except where a layer (recurrent layers) overrides this.
+    /// Runs one recorded call of a functional graph: <paramref name="masks"/> holds the mask of each
+    /// input (null entries, or a null list: none), as Keras hands <c>mask=[...]</c> to a layer;
+    /// returns one tensor per output of the node and the first output's mask. A plain call passes
+    /// masks as <see cref="CallMasked(IReadOnlyList{Tensor}, IReadOnlyList{Tensor?}?, bool)"/> does;
+    /// calls with keyword arguments drop them, except where a layer (recurrent and attention layers)
+    /// overrides this.
     /// </summary>
-    internal virtual (IReadOnlyList<Tensor> Outputs, Tensor? Mask) CallNode(IReadOnlyList<Tensor> inputs, Tensor? mask, CallArguments arguments, bool training)
+    internal virtual (IReadOnlyList<Tensor> Outputs, Tensor? Mask) CallNode(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?>? masks, CallArguments arguments, bool training)
     {
-        if (inputs.Count == 1 && ReferenceEquals(arguments, CallArguments.None))
+        if (ReferenceEquals(arguments, CallArguments.None))
         {
-            var (y, outputMask) = CallMasked(inputs[0], mask, training);
+            var (y, outputMask) = CallMasked(inputs, masks, training);
             return ([y], outputMask);
         }
         return ([Call(inputs, arguments, training)], null);

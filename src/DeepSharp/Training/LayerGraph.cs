@@ -73,25 +73,31 @@ internal sealed partial class LayerGraph
                     (inputs[i].Shape == Inputs[i].Shape ? $" The first axis is the batch: a single sample needs one, as shape {Inputs[i].Shape.WithBatch(1)}." : ""));
             values[Inputs[i]] = inputs[i];
         }
-        // Masks travel beside the values; a single-input call passes its input's mask on (merge layers drop
-        // masks), and so do recurrent calls with initial states. A call with several outputs runs once.
+        // Masks travel beside the values; every call gets the mask of each of its inputs (Keras's
+        // mask=[...]): a one-input call passes its own on, merge and attention layers combine or read
+        // them, recurrent calls with initial states use the sequence's. A call with several outputs runs once.
         Dictionary<SymbolicTensor, Tensor>? masks = null;
         var args = new List<Tensor>();
+        var inputMasks = new List<Tensor?>();
         foreach (var node in _nodes)
         {
             if (node.Layer is InputLayer) continue;
             beforeCall?.Invoke(node.Layer, values[node.Inputs[0]]);
-            var inputMask = masks?.GetValueOrDefault(node.Inputs[0]);
             if (node.Inputs.Count == 1 && node.Outputs.Count == 1 && ReferenceEquals(node.Arguments, CallArguments.None))
             {
-                var (y, mask) = node.Layer.CallMasked(values[node.Inputs[0]], inputMask, training);
+                var (y, mask) = node.Layer.CallMasked(values[node.Inputs[0]], masks?.GetValueOrDefault(node.Inputs[0]), training);
                 values[node.Output] = y;
                 if (mask is not null) (masks ??= new(ReferenceEqualityComparer.Instance))[node.Output] = mask;
                 continue;
             }
             args.Clear();
-            foreach (var s in node.Inputs) args.Add(values[s]);
-            var (ys, outputMask) = node.Layer.CallNode(args, inputMask, node.Arguments, training);
+            inputMasks.Clear();
+            foreach (var s in node.Inputs)
+            {
+                args.Add(values[s]);
+                inputMasks.Add(masks?.GetValueOrDefault(s));
+            }
+            var (ys, outputMask) = node.Layer.CallNode(args, masks is null ? null : inputMasks, node.Arguments, training);
             if (ys.Count != node.Outputs.Count)
                 throw new InvalidOperationException($"Layer '{node.Layer.Name}' ({node.Layer.TypeName}) returned {ys.Count} outputs; its call in model '{_modelName}' has {node.Outputs.Count}.");
             for (int k = 0; k < ys.Count; k++) values[node.Outputs[k]] = ys[k];

@@ -20,7 +20,7 @@ public class LayersExamplesTests
 {
     [Fact]
     public void EveryExampleOfThePageIsHere() =>
-        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 20, except: "## Audio front end");
+        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 21, except: "## Audio front end");
 
     [Fact]
     public void Layers()
@@ -37,6 +37,21 @@ public class LayersExamplesTests
         model.Summary();
 
         Assert.Equal(new Shape(1, 10), model.Predict(Tensor.Zeros(1, 28, 28, 1)).Shape);
+    }
+
+    [Fact]
+    public void MaskedTextClassifier()
+    {
+        const int maxLength = 7;
+        var tokens = Model.Input([maxLength], dtype: DType.Int32);
+        var x = new Embedding(20_000, 64, maskZero: true).Call(tokens);     // mask: tokens != 0
+        x = new MultiHeadAttention(numHeads: 2, keyDim: 32).Call(x, x);       // real queries see real keys only; mask passes on
+        var y = new Dense(2, Activation.Softmax).Call(new GlobalAveragePooling1D().Call(x)); // mean over real steps
+        var model = new Model(tokens, y);   // a sequence predicts the same with any amount of padding after it
+
+        var p = model.Predict(Tensor.FromArray(new[] { 5, 9, 0, 0, 0, 0, 0, 0, 0, 0, 5, 9, 0, 0 }, 2, maxLength));
+        Assert.Equal(new Shape(2, 2), p.Shape);
+        Assert.True(Math.Abs(p[0, 0] - p[1, 0]) < 1e-6f, $"{p[0, 0]} vs {p[1, 0]}");   // padding anywhere is ignored
     }
 
     [Fact]

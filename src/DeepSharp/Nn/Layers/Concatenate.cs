@@ -47,6 +47,18 @@ public sealed class Concatenate : MergeLayer
         return new Shape(dims);
     }
 
+    /// <summary>
+    /// Keras's mask rule for Concatenate: each mask widened to its input's shape (all ones for an
+    /// input without one), joined along <see cref="Axis"/>, then "any" over the last axis — masks of
+    /// sequences joined in time are joined; joined in features, a step is kept where any input keeps it.
+    /// </summary>
+    public override Tensor? ComputeMask(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?> masks)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(masks);
+        return MergeMasks.Concatenated(this, inputs, masks, Axis);
+    }
+
     /// <inheritdoc/>
     protected override Tensor Merge(IReadOnlyList<Tensor> inputs) => Ops.Concatenate(inputs, Axis);
 

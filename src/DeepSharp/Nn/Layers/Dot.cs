@@ -32,6 +32,9 @@ public sealed class Dot : MergeLayer
     /// <inheritdoc/>
     public override string TypeName => "Dot";
 
+    /// <summary>None: the product leaves no steps to mask (Keras's Dot.compute_mask).</summary>
+    public override Tensor? ComputeMask(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?> masks) => null;
+
     /// <summary>The axis of each input the product runs along, counted with the batch axis.</summary>
     public (int First, int Second) Axes { get; }
 

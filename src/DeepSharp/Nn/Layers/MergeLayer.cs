@@ -34,6 +34,16 @@ public abstract class MergeLayer(string? name) : Layer(name, null)
         return Merge(inputs);
     }
 
+    /// <summary>
+    /// The output's mask for the inputs' masks, Keras's rule for elementwise merges: a step is kept
+    /// where every input that has a mask keeps it (logical AND); null when none has one.
+    /// </summary>
+    public override Tensor? ComputeMask(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?> masks)
+    {
+        ArgumentNullException.ThrowIfNull(masks);
+        return MergeMasks.And(this, masks);
+    }
+
     /// <inheritdoc/>
     public override void Build(IReadOnlyList<Shape> inputShapes)
     {

@@ -4,7 +4,9 @@ namespace DeepSharp.Nn.Layers;
 
 /// <summary>
 /// MultiHeadAttention in functional graphs: key, attention_mask, use_causal_mask and
-/// return_attention_scores as Keras's call keywords; a call with scores has two outputs.
+/// return_attention_scores as Keras's call keywords; a call with scores has two outputs. Masks
+/// propagated with the query, value and key join the attention mask, as Keras's query_mask,
+/// value_mask and key_mask do.
 /// </summary>
 public sealed partial class MultiHeadAttention
 {
@@ -69,16 +71,21 @@ public sealed partial class MultiHeadAttention
     internal override Tensor Call(IReadOnlyList<Tensor> inputs, CallArguments arguments, bool training) =>
         CallNode(inputs, null, arguments, training).Outputs[0];
 
-    /// <summary>Runs a recorded call: the output, and with return_attention_scores the scores.</summary>
-    internal override (IReadOnlyList<Tensor> Outputs, Tensor? Mask) CallNode(IReadOnlyList<Tensor> inputs, Tensor? mask, CallArguments arguments, bool training)
+    /// <summary>
+    /// Runs a recorded call: the output, and with return_attention_scores the scores. The masks
+    /// propagated with the query, value and key (an Embedding with maskZero upstream) combine with
+    /// attention_mask and use_causal_mask as in Keras; the output's mask is the query's.
+    /// </summary>
+    internal override (IReadOnlyList<Tensor> Outputs, Tensor? Mask) CallNode(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?>? masks, CallArguments arguments, bool training)
     {
-        if (ReferenceEquals(arguments, CallArguments.None) && inputs.Count == 1) return base.CallNode(inputs, mask, arguments, training);
+        if (ReferenceEquals(arguments, CallArguments.None)) return base.CallNode(inputs, masks, arguments, training);
         var (key, attentionMask, causal, scores) = ParseCall(inputs.Count, arguments);
-        Tensor query = inputs[0], value = inputs[Math.Min(1, inputs.Count - 1)];
+        Tensor query = inputs[0], value = inputs[1];
         Tensor? k = key >= 0 ? inputs[key] : null, m = attentionMask >= 0 ? inputs[attentionMask] : null;
-        if (!scores) return ([Call(query, value, k, m, causal, training)], null);
-        var (output, probabilities) = CallWithScores(query, value, k, m, causal, training);
-        return ([output, probabilities], null);
+        Tensor? queryMask = masks?[0], valueMask = masks?[1], keyMask = key >= 0 ? masks?[key] : null;
+        var (output, probabilities) = CallWithMasks(query, value, k, m, causal, training, queryMask, valueMask, keyMask, keepScores: scores);
+        var outputMask = queryMask is null ? null : FloatMask(queryMask);
+        return (scores ? [output, probabilities!] : [output], outputMask);
     }
 
     /// <summary>

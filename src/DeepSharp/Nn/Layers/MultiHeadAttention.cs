@@ -210,6 +210,53 @@ public sealed partial class MultiHeadAttention : Layer
         return Attend(x, x, x, both, false, training, keepScores: false).Output;
     }
 
+    /// <summary>
+    /// [query, value(, key)] with Keras's masks of those tensors, one per input: the query, value and
+    /// key masks combine into the attention mask as Keras's <c>_compute_attention_mask</c> (query i
+    /// attends to key j when both are real); the output's mask is the query mask.
+    /// </summary>
+    protected override (Tensor Output, Tensor? Mask) ForwardMasked(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?> masks, bool training)
+    {
+        RequireInputCount(inputs.Count);
+        Tensor query = inputs[0], value = inputs[1];
+        var key = inputs.Count > 2 ? inputs[2] : null;
+        var output = CallWithMasks(query, value, key, null, false, training, masks[0], masks[1], inputs.Count > 2 ? masks[2] : null, keepScores: false).Output;
+        return (output, ComputeMask(inputs, masks));
+    }
+
+    /// <summary>The query's mask (the first input's), as Keras's MultiHeadAttention sets on its output; null when it has none.</summary>
+    public override Tensor? ComputeMask(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?> masks)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(masks);
+        RequireInputCount(inputs.Count);
+        return masks[0] is { } q ? FloatMask(q) : null;
+    }
+
+    /// <summary>
+    /// Attention with Keras's propagated masks: the query mask (batch, Tq) and the value and key masks
+    /// (batch, Tv), combined with <paramref name="attentionMask"/> and the causal mask.
+    /// </summary>
+    internal (Tensor Output, Tensor? Scores) CallWithMasks(Tensor query, Tensor value, Tensor? key, Tensor? attentionMask, bool causal, bool training,
+        Tensor? queryMask, Tensor? valueMask, Tensor? keyMask, bool keepScores)
+    {
+        key ??= value;
+        if (query.Rank != 3 || key.Rank != 3) throw ShapeError("query, key and value (batch, sequence, features)", (query.Rank != 3 ? query : key).Shape.WithoutBatch());
+        var mask = AttentionMasks.Combine(this, queryMask, valueMask, keyMask, attentionMask, query.Shape[0], query.Shape[1], key.Shape[1]);
+        return Attend(query, value, key, mask, causal, training, keepScores);
+    }
+
+    /// <summary>A mask as 0/1 floats (float32 or int32 in).</summary>
+    private static Tensor FloatMask(Tensor mask)
+    {
+        if (mask.DType != DType.Int32) return mask;
+        var result = Tensor.Zeros(mask.Shape);
+        var r = result.Span;
+        var m = mask.IntSpan;
+        for (int i = 0; i < r.Length; i++) r[i] = m[i] != 0 ? 1f : 0f;
+        return result;
+    }
+
     private static bool Real(Tensor mask, int index) => mask.DType == DType.Int32 ? mask.IntSpan[index] != 0 : mask.Span[index] != 0f;
 
     private (Tensor Output, Tensor? Scores) Attend(Tensor query, Tensor value, Tensor key, Tensor? mask, bool causal, bool training, bool keepScores)

@@ -31,6 +31,14 @@ public sealed class QuantizedConcatenate : MergeLayer
     /// <summary>The joined axis, counted with the batch axis as Keras does.</summary>
     public int Axis { get; }
 
+    /// <summary>The mask rule of <see cref="Concatenate"/> (Keras's), which this layer replaces.</summary>
+    public override Tensor? ComputeMask(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?> masks)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(masks);
+        return MergeMasks.Concatenated(this, inputs, masks, Axis);
+    }
+
     /// <summary>The scale of the u8 output, which every input is put on.</summary>
     public float OutputScale => Weight(_outputScale).Value.Span[0];
 

@@ -43,8 +43,8 @@ public abstract partial class RecurrentLayer : IRecurrentCall
 
     internal override SymbolicTensor Call(IReadOnlyList<SymbolicTensor> inputs, CallArguments arguments) => RecurrentCalls.RecordNode(this, inputs, arguments)[0];
 
-    internal override (IReadOnlyList<Tensor> Outputs, Tensor? Mask) CallNode(IReadOnlyList<Tensor> inputs, Tensor? mask, CallArguments arguments, bool training) =>
-        RecurrentCalls.RunNode(this, inputs, mask, arguments, training);
+    internal override (IReadOnlyList<Tensor> Outputs, Tensor? Mask) CallNode(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?>? masks, CallArguments arguments, bool training) =>
+        RecurrentCalls.RunNode(this, inputs, masks?[0], arguments, training);
 
     private IReadOnlyList<SymbolicTensor> Record(SymbolicTensor x, IReadOnlyList<SymbolicTensor>? initialState) => RecurrentCalls.Record(this, x, initialState);
 

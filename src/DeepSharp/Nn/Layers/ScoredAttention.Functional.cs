@@ -6,9 +6,8 @@ namespace DeepSharp.Nn.Layers;
 /// Attention and AdditiveAttention in functional graphs: Keras's <c>layer([query, value, key],
 /// mask=[query_mask, value_mask], use_causal_mask=..., return_attention_scores=...)</c> as the
 /// positional list, the keyword tensors <c>query_mask</c> and <c>value_mask</c> and two options; a
-/// call with scores has two outputs. Masks are given explicitly: a mask propagated from an
-/// Embedding with maskZero is not used (pass it as <c>queryMask</c>/<c>valueMask</c>), so that the
-/// ONNX export computes the same numbers.
+/// call with scores has two outputs. Masks propagated with the query and the value (an Embedding
+/// with maskZero upstream) are the query and value masks unless the keywords give them.
 /// </summary>
 public abstract partial class ScoredAttention
 {
@@ -70,14 +69,20 @@ public abstract partial class ScoredAttention
     internal override Tensor Call(IReadOnlyList<Tensor> inputs, CallArguments arguments, bool training) =>
         CallNode(inputs, null, arguments, training).Outputs[0];
 
-    /// <summary>Runs a recorded call: the output (and the weights); a propagated mask is dropped, as merge layers drop it.</summary>
-    internal override (IReadOnlyList<Tensor> Outputs, Tensor? Mask) CallNode(IReadOnlyList<Tensor> inputs, Tensor? mask, CallArguments arguments, bool training)
+    /// <summary>
+    /// Runs a recorded call: the output (and the weights). The query and value masks are the
+    /// keyword tensors when given, else the masks propagated with the query and the value (from an
+    /// Embedding with maskZero upstream), as Keras fills <c>mask=[query_mask, value_mask]</c>; the
+    /// output's mask is the query mask.
+    /// </summary>
+    internal override (IReadOnlyList<Tensor> Outputs, Tensor? Mask) CallNode(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?>? masks, CallArguments arguments, bool training)
     {
         var call = ParseCall(inputs.Count, arguments);
-        var queryMask = call.QueryMask >= 0 ? inputs[call.QueryMask] : null;
-        var valueMask = call.ValueMask >= 0 ? inputs[call.ValueMask] : null;
+        var queryMask = call.QueryMask >= 0 ? inputs[call.QueryMask] : masks?[0];
+        var valueMask = call.ValueMask >= 0 ? inputs[call.ValueMask] : masks?[1];
         var (output, weights) = Attend(inputs[0], inputs[1], call.Key >= 0 ? inputs[call.Key] : inputs[1], queryMask, valueMask, call.Causal, training);
-        return (call.Scores ? [output, weights] : [output], null);
+        var outputMask = queryMask is null ? null : FloatMask(queryMask, inputs[0].Shape[0], inputs[0].Shape[1], "query_mask");
+        return (call.Scores ? [output, weights] : [output], outputMask);
     }
 
     /// <summary>Where the key and masks are in a call's inputs (−1: absent) and its options (also read by the ONNX export).</summary>

@@ -71,6 +71,27 @@ public abstract partial class ScoredAttention : Layer
         return Call(inputs[0], inputs[1], inputs.Count > 2 ? inputs[2] : null, training: training);
     }
 
+    /// <summary>
+    /// [query, value(, key)] with Keras's <c>mask=[query_mask, value_mask(, key_mask)]</c>: the value
+    /// mask hides padded keys, the query mask zeroes padded queries' outputs and is the output's
+    /// mask; a key mask is ignored, as in Keras.
+    /// </summary>
+    protected override (Tensor Output, Tensor? Mask) ForwardMasked(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?> masks, bool training)
+    {
+        RequireInputCount(inputs.Count);
+        var output = Call(inputs[0], inputs[1], inputs.Count > 2 ? inputs[2] : null, masks[0], masks[1], training: training);
+        return (output, ComputeMask(inputs, masks));
+    }
+
+    /// <summary>The query's mask (as 0/1 floats), as Keras's Attention.compute_mask; null when the query has none.</summary>
+    public override Tensor? ComputeMask(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?> masks)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(masks);
+        RequireInputCount(inputs.Count);
+        return masks[0] is { } q ? FloatMask(q, inputs[0].Shape[0], inputs[0].Shape[1], "query_mask") : null;
+    }
+
     private (Tensor Output, Tensor Scores) Attend(Tensor query, Tensor value, Tensor key, Tensor? queryMask, Tensor? valueMask, bool causal, bool training)
     {
         if (query.Rank != 3 || value.Rank != 3 || key.Rank != 3)

@@ -25,15 +25,27 @@ internal static class OnnxAttentionRules
         return Attend(g, layer, x, x, x, inputShape[0], inputShape[0], allowed, causal: false, layer.Name);
     }
 
-    /// <summary>A functional call: [query, value(, key)] with keyword key, attention_mask and use_causal_mask.</summary>
-    public static string Call(OnnxGraphBuilder g, MultiHeadAttention layer, IReadOnlyList<string> inputs, IReadOnlyList<Shape> shapes, CallArguments arguments)
+    /// <summary>
+    /// A functional call: [query, value(, key)] with keyword key, attention_mask and use_causal_mask;
+    /// <paramref name="masks"/> (bool (B, T) per input, or null) are the masks propagated with the
+    /// query, value and key, which join the attention mask as in Keras.
+    /// </summary>
+    public static string Call(OnnxGraphBuilder g, MultiHeadAttention layer, IReadOnlyList<string> inputs, IReadOnlyList<Shape> shapes, CallArguments arguments,
+        IReadOnlyList<string?>? masks = null)
     {
         var (key, mask, causal, _) = layer.ParseCall(inputs.Count, arguments);
         int value = Math.Min(1, inputs.Count - 1);
+        string? keyMask = key >= 0 ? masks?[key] : null;
         if (key < 0) key = value;
-        string? allowed = mask >= 0 ? OnnxMasks.Nonzero(g, inputs[mask], layer.Name + "/attention_mask") : null;
+        string n = layer.Name;
+        string? allowed = mask >= 0 ? OnnxMasks.Nonzero(g, inputs[mask], n + "/attention_mask") : null;
+        if (masks?[0] is { } queryMask) allowed = And(g, allowed, g.Unsqueeze(queryMask, n + "/query_mask_rows", 2), n + "/with_query_mask"); // (B, Tq, 1)
+        if (masks?[value] is { } valueMask) allowed = And(g, allowed, g.Unsqueeze(valueMask, n + "/value_mask_columns", 1), n + "/with_value_mask"); // (B, 1, Tk)
+        if (keyMask is not null) allowed = And(g, allowed, g.Unsqueeze(keyMask, n + "/key_mask_columns", 1), n + "/with_key_mask");
         return Attend(g, layer, inputs[0], inputs[value], inputs[key], shapes[0][0], shapes[key][0], allowed, causal, layer.Name);
     }
+
+    private static string And(OnnxGraphBuilder g, string? a, string b, string name) => a is null ? b : g.AddNode("And", name, [a, b]);
 
     /// <summary>
     /// The attention of <paramref name="query"/> (B, Tq, dq) to <paramref name="key"/> and

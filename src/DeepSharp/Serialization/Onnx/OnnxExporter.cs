@@ -50,8 +50,8 @@ public static class OnnxExporter
             g.AddInput(name, input.Shape, input.DType);
             names[input] = name;
         }
-        // Masks travel beside the values as in LayerGraph.Run: a one-input call without keywords
-        // receives its input's mask and passes its own on; other calls take none.
+        // Masks travel beside the values as in LayerGraph.Run: every call receives its inputs' masks
+        // and passes its own on (OnnxLayerRules for one-input calls, OnnxCallMasks for the others).
         var masks = new Dictionary<SymbolicTensor, string>(ReferenceEqualityComparer.Instance);
         foreach (var node in nodes)
         {
@@ -71,7 +71,10 @@ public static class OnnxExporter
             }
             var xs = node.Inputs.Select(i => names[i]).ToArray();
             var shapes = node.Inputs.Select(i => i.Shape).ToArray();
-            names[node.Output] = OnnxLayerRules.Emit(g, node.Layer, xs, shapes, node.Arguments);
+            var inputMasks = node.Inputs.Select(i => masks.GetValueOrDefault(i)).ToArray();
+            var (output, outputMask) = OnnxCallMasks.Emit(g, node.Layer, xs, shapes, node.Arguments, inputMasks);
+            names[node.Output] = output;
+            if (outputMask is not null) masks[node.Output] = outputMask;
         }
         foreach (var output in outputs)
         {

@@ -131,8 +131,8 @@ internal static class OnnxLayerRules
         [typeof(Maximum)] = (g, l, xs, s, _) => OnnxMergeRules.Elementwise(g, l, "Max", xs, s),
         [typeof(Minimum)] = (g, l, xs, s, _) => OnnxMergeRules.Elementwise(g, l, "Min", xs, s),
         [typeof(Dot)] = (g, l, xs, s, _) => OnnxMergeRules.Dot(g, (Dot)l, xs, s),
-        [typeof(Attention)] = (g, l, xs, s, a) => OnnxScoredAttentionRules.Call(g, (ScoredAttention)l, xs, s, a),
-        [typeof(AdditiveAttention)] = (g, l, xs, s, a) => OnnxScoredAttentionRules.Call(g, (ScoredAttention)l, xs, s, a),
+        [typeof(Attention)] = (g, l, xs, s, a) => OnnxScoredAttentionRules.Call(g, (ScoredAttention)l, xs, s, a).Output,
+        [typeof(AdditiveAttention)] = (g, l, xs, s, a) => OnnxScoredAttentionRules.Call(g, (ScoredAttention)l, xs, s, a).Output,
     };
 
     /// <summary>

@@ -9,7 +9,7 @@ namespace DeepSharp.Serialization.Onnx;
 /// (batch, T) value that travels beside a layer's output, as in <c>Sequential</c> and functional
 /// models: <see cref="Embedding"/> with maskZero makes it, layers that do not support masking drop
 /// it, recurrent layers and Bidirectional pass it on only with their sequences, the others pass it
-/// on unchanged (<see cref="Layer.ComputeMask"/>'s rules, restated here for the graph).
+/// on unchanged (<see cref="Layer.ComputeMask(DeepSharp.Tensors.Tensor, DeepSharp.Tensors.Tensor?)"/>'s rules, restated here for the graph).
 /// Attention masks are bool values that broadcast to (batch, Tq, Tk): true where a query may attend.
 /// </summary>
 internal static class OnnxMasks

@@ -15,19 +15,28 @@ namespace DeepSharp.Serialization.Onnx;
 /// </summary>
 internal static class OnnxScoredAttentionRules
 {
-    public static string Call(OnnxGraphBuilder g, ScoredAttention layer, IReadOnlyList<string> xs, IReadOnlyList<Shape> shapes, CallArguments arguments)
+    /// <summary>
+    /// A functional call; <paramref name="masks"/> (bool (B, T) per input, or null) are the masks
+    /// propagated with the query and the value, used where the query_mask and value_mask keywords are
+    /// not given. Returns the output and its mask (the query mask, bool (B, Tq), or null).
+    /// </summary>
+    public static (string Output, string? Mask) Call(OnnxGraphBuilder g, ScoredAttention layer, IReadOnlyList<string> xs, IReadOnlyList<Shape> shapes,
+        CallArguments arguments, IReadOnlyList<string?>? masks = null)
     {
         var (key, queryMask, valueMask, causal, _) = layer.ParseCall(xs.Count, arguments);
         string n = layer.Name;
         string q = xs[0], v = xs[1], k = key >= 0 ? xs[key] : v;
         int tq = shapes[0][0], tv = shapes[1][0];
         string scores = Scores(g, layer, q, k);
-        if (Penalty(g, n, valueMask >= 0 ? xs[valueMask] : null, causal, tq, tv) is { } penalty) scores = g.AddNode("Add", n + "/masked", [scores, penalty]);
+        string? values = valueMask >= 0 ? xs[valueMask] : masks?[1];
+        if (Penalty(g, n, values, causal, tq, tv) is { } penalty) scores = g.AddNode("Add", n + "/masked", [scores, penalty]);
         string weights = g.AddNode("Softmax", n + "/softmax", [scores], Int("axis", -1));
         string output = g.AddNode("MatMul", n + "/weighted", [weights, v]);
-        if (queryMask < 0) return output;
-        string real = g.Cast(OnnxMasks.Nonzero(g, xs[queryMask], n + "/query_mask"), n + "/query_mask_float", Proto.TensorProto.Types.DataType.Float);
-        return g.AddNode("Mul", n, [output, g.Unsqueeze(real, n + "/query_mask_column", 2)]);
+        string? queries = queryMask >= 0 ? xs[queryMask] : masks?[0];
+        if (queries is null) return (output, null);
+        string real = OnnxMasks.Nonzero(g, queries, n + "/query_mask");
+        string column = g.Unsqueeze(g.Cast(real, n + "/query_mask_float", Proto.TensorProto.Types.DataType.Float), n + "/query_mask_column", 2);
+        return (g.AddNode("Mul", n, [output, column]), real);
     }
 
     private static string Scores(OnnxGraphBuilder g, ScoredAttention layer, string q, string k)

@@ -10,7 +10,7 @@ namespace DeepSharp.Tests.Nn.Recurrent;
 
 /// <summary>
 /// Masks from Embedding(maskZero) through models: padding changes nothing, pass-through layers
-/// carry the mask, layers without masking support (and merges) drop it, Fit trains on padded data.
+/// carry the mask, layers without masking support drop it, merges combine it, Fit trains on padded data.
 /// </summary>
 public class MaskingTests
 {
@@ -82,7 +82,7 @@ public class MaskingTests
     }
 
     [Fact]
-    public void FunctionalModelsCarryMasksAndMergesDropThem()
+    public void FunctionalModelsCarryMasksAndMergesCombineThem()
     {
         RandomGenerator.SetGlobalSeed(8);
         var input = Model.Input([4], dtype: DType.Int32);
@@ -99,8 +99,8 @@ public class MaskingTests
         var vectors = embedding.Call(tokens);
         var mask = embedding.ComputeMask(tokens, null);
         var sum = Ops.Add(left.Call(vectors, mask), right.Call(vectors, mask));
-        Assert.Equal(top.Call(sum).ToArray(), y);   // Add drops the mask: the top layer runs every step
-        Assert.NotEqual(top.Call(sum, mask).ToArray(), y);
+        Assert.Equal(top.Call(sum, mask).ToArray(), y);   // Add passes on the AND of its inputs' masks (Keras): the top layer skips padding
+        Assert.NotEqual(top.Call(sum).ToArray(), y);
 
         var single = new Functional(input, new Gru(2, name: "masked_gru").Call(embedding.Call(input)));
         var gru = (Gru)single.Layers.Single(l => l.Name == "masked_gru");
