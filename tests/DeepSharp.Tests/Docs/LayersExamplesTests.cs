@@ -20,7 +20,7 @@ public class LayersExamplesTests
 {
     [Fact]
     public void EveryExampleOfThePageIsHere() =>
-        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 20, except: "## Audio front end");
+        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 21, except: "## Audio front end");
 
     [Fact]
     public void Layers()
@@ -314,6 +314,22 @@ public class LayersExamplesTests
         var embedding = images.Predict(Tensor.RandomUniform(new Shape(2, 48, 64, 3), 0f, 255f, new RandomGenerator(1))).ToArray();
         Assert.Equal(32, embedding.Length);
         Assert.Equal(1.0, embedding.Take(16).Sum(v => (double)v * v), 1e-5);
+    }
+
+    [Fact]
+    public void ResizingMethodsGrayscaleAndSolarization()
+    {
+        var thumbnails = new Sequential(
+            new Resizing(64, 64, Interpolation.Area, padToAspectRatio: true, inputShape: [120, 160, 3]),  // letterbox, then average
+            new Resizing(96, 96, Interpolation.Lanczos3),                                                // sharp upscale
+            new Resizing(24, 24, Interpolation.Bicubic, antialias: true),                                // shrink without aliasing
+            new RandomGrayscale(0.2f, seed: 4),               // training: one image in five turned grey
+            new Solarization(additionFactor: 0f, thresholdFactor: 0.5f, seed: 5));  // training: invert what reaches a random threshold
+
+        var photos = Tensor.RandomUniform(new Shape(2, 120, 160, 3), 0f, 255f, new RandomGenerator(1));
+        var small = thumbnails.Predict(photos);
+        Assert.Equal(new Shape(2, 24, 24, 3), small.Shape);
+        Assert.All(small.ToArray(), v => Assert.InRange(v, -20f, 275f)); // cubic filters overshoot a little
     }
 
     [Fact]
