@@ -1,6 +1,11 @@
+using DeepSharp.Kernels.Cpu;
+
 namespace DeepSharp.Nn;
 
-/// <summary>How <see cref="Layers.UpSampling2D"/> fills the new pixels (Keras's <c>interpolation</c>).</summary>
+/// <summary>
+/// How <see cref="Layers.Resizing"/> and <see cref="Layers.UpSampling2D"/> read pixels (Keras's <c>interpolation</c>),
+/// with TensorFlow's <c>tf.image.resize</c> semantics. UpSampling2D takes nearest and bilinear only.
+/// </summary>
 public enum Interpolation
 {
     /// <summary>Repeat each pixel (Keras's default).</summary>
@@ -8,16 +13,73 @@ public enum Interpolation
 
     /// <summary>Interpolate linearly between the four nearest pixels, with half-pixel centres (TensorFlow's resize).</summary>
     Bilinear,
+
+    /// <summary>Keys's cubic convolution (a = −0.5) over the 4×4 nearest pixels, half-pixel centres.</summary>
+    Bicubic,
+
+    /// <summary>Average of the input pixels each output pixel covers, weighted by overlap (box averaging).</summary>
+    Area,
+
+    /// <summary>Lanczos filter of radius 3.</summary>
+    Lanczos3,
+
+    /// <summary>Lanczos filter of radius 5.</summary>
+    Lanczos5,
+
+    /// <summary>Gaussian filter (σ = 0.5 pixel, radius 1.5).</summary>
+    Gaussian,
+
+    /// <summary>Mitchell–Netravali cubic filter (B = C = 1/3).</summary>
+    MitchellCubic,
 }
 
 internal static class InterpolationNames
 {
-    public static string ToName(this Interpolation i) => i == Interpolation.Bilinear ? "bilinear" : "nearest";
+    public static string ToName(this Interpolation i) => i switch
+    {
+        Interpolation.Nearest => "nearest",
+        Interpolation.Bilinear => "bilinear",
+        Interpolation.Bicubic => "bicubic",
+        Interpolation.Area => "area",
+        Interpolation.Lanczos3 => "lanczos3",
+        Interpolation.Lanczos5 => "lanczos5",
+        Interpolation.Gaussian => "gaussian",
+        Interpolation.MitchellCubic => "mitchellcubic",
+        _ => throw new ArgumentOutOfRangeException(nameof(i), i, "Unknown interpolation."),
+    };
 
+    /// <summary>Keras's names: nearest, bilinear, bicubic, area, lanczos3, lanczos5, gaussian, mitchellcubic.</summary>
     public static Interpolation Parse(string name) => name switch
     {
         "nearest" => Interpolation.Nearest,
         "bilinear" => Interpolation.Bilinear,
-        _ => throw new DeepSharpException($"Unknown or unsupported interpolation '{name}'; DeepSharp supports 'nearest' and 'bilinear'."),
+        "bicubic" => Interpolation.Bicubic,
+        "area" => Interpolation.Area,
+        "lanczos3" => Interpolation.Lanczos3,
+        "lanczos5" => Interpolation.Lanczos5,
+        "gaussian" => Interpolation.Gaussian,
+        "mitchellcubic" => Interpolation.MitchellCubic,
+        _ => throw new DeepSharpException($"Unknown interpolation '{name}'; DeepSharp supports nearest, bilinear, bicubic, area, lanczos3, lanczos5, gaussian and mitchellcubic."),
+    };
+
+    /// <summary>Nearest or bilinear only (UpSampling2D).</summary>
+    public static Interpolation ParseNearestOrBilinear(string name) => name switch
+    {
+        "nearest" => Interpolation.Nearest,
+        "bilinear" => Interpolation.Bilinear,
+        _ => throw new DeepSharpException($"Unknown or unsupported interpolation '{name}'; UpSampling2D supports 'nearest' and 'bilinear'."),
+    };
+
+    /// <summary>The kernel's method for the filtered interpolations (not nearest).</summary>
+    internal static ResizeMethod ToResizeMethod(this Interpolation i) => i switch
+    {
+        Interpolation.Bilinear => ResizeMethod.Bilinear,
+        Interpolation.Bicubic => ResizeMethod.Bicubic,
+        Interpolation.Area => ResizeMethod.Area,
+        Interpolation.Lanczos3 => ResizeMethod.Lanczos3,
+        Interpolation.Lanczos5 => ResizeMethod.Lanczos5,
+        Interpolation.Gaussian => ResizeMethod.Gaussian,
+        Interpolation.MitchellCubic => ResizeMethod.MitchellCubic,
+        _ => throw new ArgumentOutOfRangeException(nameof(i), i, "Nearest has no resampling filter."),
     };
 }

@@ -55,6 +55,8 @@ public static class LayerRegistry
         ["RandomCrop"] = RandomCrop.FromConfig,
         ["RandomContrast"] = RandomContrast.FromConfig,
         ["RandomBrightness"] = RandomBrightness.FromConfig,
+        ["RandomGrayscale"] = RandomGrayscale.FromConfig,
+        ["Solarization"] = Solarization.FromConfig,
         ["InputLayer"] = InputLayer.FromConfig,
         ["SimpleRNN"] = SimpleRnn.FromConfig,
         ["LSTM"] = Lstm.FromConfig,

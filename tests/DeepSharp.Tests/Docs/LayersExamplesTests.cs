@@ -332,6 +332,22 @@ public class LayersExamplesTests
     }
 
     [Fact]
+    public void ResizingMethodsGrayscaleAndSolarization()
+    {
+        var thumbnails = new Sequential(
+            new Resizing(64, 64, Interpolation.Area, padToAspectRatio: true, inputShape: [120, 160, 3]),  // letterbox, then average
+            new Resizing(96, 96, Interpolation.Lanczos3),                                                // sharp upscale
+            new Resizing(24, 24, Interpolation.Bicubic, antialias: true),                                // shrink without aliasing
+            new RandomGrayscale(0.2f, seed: 4),               // training: one image in five turned grey
+            new Solarization(additionFactor: 0f, thresholdFactor: 0.5f, seed: 5));  // training: invert what reaches a random threshold
+
+        var photos = Tensor.RandomUniform(new Shape(2, 120, 160, 3), 0f, 255f, new RandomGenerator(1));
+        var small = thumbnails.Predict(photos);
+        Assert.Equal(new Shape(2, 24, 24, 3), small.Shape);
+        Assert.All(small.ToArray(), v => Assert.InRange(v, -20f, 275f)); // cubic filters overshoot a little
+    }
+
+    [Fact]
     public void LookupAndHashing()
     {
         var userIds = Tensor.FromArray(new[] { 12, 1138, 42, 42, 1000, 36 }, 2, 3);

@@ -22,7 +22,7 @@ public sealed class ImagePreprocessingTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     /// <summary>Models holding every image preprocessing layer type (also read by OnnxExportTests.EveryRegisteredLayerTypeExports).</summary>
-    public static IEnumerable<Model> Samples() => [Pipeline()];
+    public static IEnumerable<Model> Samples() => [Pipeline(), ColorAugmentationTests.Pipeline()];
 
     private static Sequential Pipeline() => new(
         new RandomBrightness(0.2f, valueRange: (0f, 1f), seed: 1, inputShape: [9, 12, 2]),
@@ -222,8 +222,8 @@ public sealed class ImagePreprocessingTests : IDisposable
         foreach (var (type, json) in new[]
         {
             ("Resizing", """{"name":"r","height":0,"width":2}"""), ("Resizing", """{"name":"r","height":2}"""),
-            ("Resizing", """{"name":"r","height":2,"width":2,"interpolation":"bicubic"}"""),
-            ("Resizing", """{"name":"r","height":2,"width":2,"pad_to_aspect_ratio":true}"""),
+            ("Resizing", """{"name":"r","height":2,"width":2,"interpolation":"cubic"}"""),
+            ("Resizing", """{"name":"r","height":2,"width":2,"pad_to_aspect_ratio":true,"crop_to_aspect_ratio":true}"""),
             ("CenterCrop", """{"name":"c","height":2,"width":-3}"""), ("RandomCrop", """{"name":"c","height":2,"width":2,"seed":"x"}"""),
             ("RandomContrast", """{"name":"c","factor":[0.1]}"""), ("RandomContrast", """{"name":"c","factor":2}"""), ("RandomContrast", """{"name":"c"}"""),
             ("RandomBrightness", """{"name":"b","factor":0.1,"value_range":[5,5]}"""), ("RandomBrightness", """{"name":"b","factor":[0.3,0.1]}"""),

@@ -122,6 +122,10 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
             new RandomBrightness(0.2f, seed: 1, inputShape: [7, 8, 2]), new RandomContrast(0.3f, seed: 2), new RandomCrop(6, 6, seed: 3),
             new CenterCrop(5, 4), new Resizing(6, 3, cropToAspectRatio: true), new Resizing(4, 4, Interpolation.Nearest),
             new GlobalAveragePooling2D(), new Dense(2)),
+        ["color-augmentation"] = () => new Sequential( // RandomGrayscale, Solarization, Resizing's filters and padding
+            new RandomGrayscale(0.5f, seed: 1, inputShape: [6, 8, 3]), new Solarization((0.1f, 0.2f), (0.3f, 0.5f), seed: 2),
+            new Resizing(5, 5, Interpolation.Bicubic, padToAspectRatio: true, fillValue: 1f, antialias: true),
+            new GlobalAveragePooling2D(), new Dense(2)),
         ["categorical"] = () => new Sequential( // Discretization and CategoryEncoding
             new Discretization([-0.5f, 0f, 0.5f], inputShape: [3]), new CategoryEncoding(4, "count"), new Dense(2)),
         ["lookup-hashing"] = () => new Sequential( // IntegerLookup and Hashing

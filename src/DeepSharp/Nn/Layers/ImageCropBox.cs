@@ -4,7 +4,7 @@ using DeepSharp.Tensors;
 namespace DeepSharp.Nn.Layers;
 
 /// <summary>
-/// The image windows the resizing and cropping layers cut out of NHWC images, computed as Keras 3 computes them.
+/// The image windows the resizing and cropping layers cut out of (or pad around) NHWC images, computed as Keras 3 computes them.
 /// </summary>
 internal static class ImageCropBox
 {
@@ -35,5 +35,42 @@ internal static class ImageCropBox
     {
         var (top, left, height, width) = ForAspectRatio(images.Shape[1], images.Shape[2], targetHeight, targetWidth);
         return Ops.Resize(Crop(images, top, left, height, width), targetHeight, targetWidth, bilinear);
+    }
+
+    /// <summary>
+    /// Keras's <c>pad_to_aspect_ratio</c>: the rows added above and below and the columns added left and right so that a
+    /// (height, width) image reaches the aspect ratio of (targetHeight, targetWidth): with padded height
+    /// max(height, ⌊float(width·targetHeight)/targetWidth⌋) and padded width likewise, ⌊(padded − side)/2⌋ on each side
+    /// (Keras pads both sides by that half, so an odd difference leaves the result one short).
+    /// </summary>
+    public static (int Rows, int Columns) PaddingForAspectRatio(int height, int width, int targetHeight, int targetWidth)
+    {
+        int paddedHeight = Math.Max(height, (int)((float)((long)width * targetHeight) / targetWidth));
+        int paddedWidth = Math.Max(width, (int)((float)((long)height * targetWidth) / targetHeight));
+        return ((paddedHeight - height) / 2, (paddedWidth - width) / 2);
+    }
+
+    /// <summary>Images (N, H, W, C) with <paramref name="rows"/> rows of <paramref name="fillValue"/> above and below, then <paramref name="columns"/> columns left and right.</summary>
+    public static Tensor Pad(Tensor images, int rows, int columns, float fillValue)
+    {
+        var padded = images;
+        if (rows > 0)
+        {
+            var band = Fill(new Shape(images.Shape[0], rows, images.Shape[2], images.Shape[3]), fillValue);
+            padded = Ops.Concatenate([band, padded, band], axis: 1);
+        }
+        if (columns > 0)
+        {
+            var band = Fill(new Shape(padded.Shape[0], padded.Shape[1], columns, padded.Shape[3]), fillValue);
+            padded = Ops.Concatenate([band, padded, band], axis: 2);
+        }
+        return padded;
+    }
+
+    private static Tensor Fill(Shape shape, float value)
+    {
+        var band = Tensor.Temp(shape);
+        band.Span.Fill(value);
+        return band;
     }
 }

@@ -16,11 +16,13 @@ public sealed class UpSampling2D : Layer
     /// <param name="interpolation"><see cref="Interpolation.Nearest"/> (the default) or <see cref="Interpolation.Bilinear"/>.</param>
     /// <param name="name">The layer's name; null for a Keras-style default.</param>
     /// <param name="inputShape">The per-sample input shape, for a Sequential model's first layer; null to build on the first call.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A factor is not positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A factor is not positive, or the interpolation is neither nearest nor bilinear.</exception>
     public UpSampling2D((int H, int W)? size = null, Interpolation interpolation = Interpolation.Nearest, string? name = null, int[]? inputShape = null)
         : base(name, inputShape)
     {
         Size = ConvolutionConfig.Positive(size ?? (2, 2), "UpSampling2D", nameof(size));
+        if (interpolation is not (Interpolation.Nearest or Interpolation.Bilinear))
+            throw new ArgumentOutOfRangeException(nameof(interpolation), interpolation, "UpSampling2D supports nearest and bilinear interpolation.");
         Interpolation = interpolation;
     }
 
@@ -79,6 +81,6 @@ public sealed class UpSampling2D : Layer
     internal static UpSampling2D FromConfig(LayerConfig c)
     {
         ConvolutionConfig.ChannelsLast(c);
-        return new(c.Pair("size", (2, 2)), c.Named("interpolation", "nearest", InterpolationNames.Parse), c.Name, c.Shape("input_shape"));
+        return new(c.Pair("size", (2, 2)), c.Named("interpolation", "nearest", InterpolationNames.ParseNearestOrBilinear), c.Name, c.Shape("input_shape"));
     }
 }

@@ -1,3 +1,4 @@
+using DeepSharp.Kernels.Cpu;
 using DeepSharp.Nn;
 using DeepSharp.Nn.Layers;
 using DeepSharp.Tensors;
@@ -6,7 +7,8 @@ using static DeepSharp.Serialization.Onnx.OnnxGraphBuilder;
 namespace DeepSharp.Serialization.Onnx;
 
 /// <summary>
-/// ONNX rules for the image preprocessing layers at inference: Resizing (Slice for the aspect-ratio window, Resize),
+/// ONNX rules for the image preprocessing layers at inference: Resizing (Slice or Pad for the aspect ratio, Resize, or two
+/// MatMuls for the filtered methods),
 /// CenterCrop (Slice, or Slice and Resize for smaller images) and RandomCrop (its inference resize). RandomContrast
 /// and RandomBrightness act only while training and are Identity nodes. Resize runs channels-first between two
 /// Transposes with the output size computed from the input's shape (the batch is dynamic).
@@ -15,10 +17,49 @@ internal static class OnnxImagePreprocessingRules
 {
     public static string Resizing(OnnxGraphBuilder g, Resizing layer, string x, Shape inputShape)
     {
+        if (layer.PadToAspectRatio)
+        {
+            var (rows, columns) = ImageCropBox.PaddingForAspectRatio(inputShape[0], inputShape[1], layer.Height, layer.Width);
+            string padded = rows == 0 && columns == 0 ? x : g.AddNode("Pad", layer.Name + "/pad", [x,
+                g.AddInt64Initializer(layer.Name + "/pads", 0, rows, columns, 0, 0, rows, columns, 0),
+                g.AddInitializer(layer.Name + "/fill_value", [layer.FillValue])], Str("mode", "constant"));
+            var paddedShape = new Shape(inputShape[0] + 2 * rows, inputShape[1] + 2 * columns, inputShape[2]);
+            return ResizeOnly(g, layer, padded, paddedShape);
+        }
         var (top, left, height, width) = layer.CropToAspectRatio
             ? ImageCropBox.ForAspectRatio(inputShape[0], inputShape[1], layer.Height, layer.Width)
             : (0, 0, inputShape[0], inputShape[1]);
-        return CropAndResize(g, layer.Name, x, inputShape, (top, left, height, width), layer.Height, layer.Width, layer.Interpolation == Interpolation.Bilinear);
+        if (layer.Interpolation == Interpolation.Nearest || layer.Interpolation == Interpolation.Bilinear && !layer.Antialias)
+            return CropAndResize(g, layer.Name, x, inputShape, (top, left, height, width), layer.Height, layer.Width, layer.Interpolation == Interpolation.Bilinear);
+        string cropped = Crop(g, layer.Name, x, inputShape, (top, left, height, width), final: false);
+        return FilteredResize(g, layer, cropped, height, width);
+    }
+
+    private static string ResizeOnly(OnnxGraphBuilder g, Resizing layer, string x, Shape shape) =>
+        layer.Interpolation == Interpolation.Nearest || layer.Interpolation == Interpolation.Bilinear && !layer.Antialias
+            ? CropAndResize(g, layer.Name, x, shape, (0, 0, shape[0], shape[1]), layer.Height, layer.Width, layer.Interpolation == Interpolation.Bilinear)
+            : FilteredResize(g, layer, x, shape[0], shape[1]);
+
+    /// <summary>
+    /// The filtered methods (bicubic, area, Lanczos, Gaussian, Mitchell, antialiased bilinear), which ONNX's Resize does not
+    /// compute as TensorFlow does, as what they are: y = H·x·Wᵀ per image and channel, two MatMuls with the dense per-axis
+    /// weight matrices built from the same taps the kernel reads.
+    /// </summary>
+    private static string FilteredResize(OnnxGraphBuilder g, Resizing layer, string x, int inH, int inW)
+    {
+        var method = layer.Interpolation.ToResizeMethod();
+        var rows = ResizeTaps.For(method, layer.Antialias, inH, layer.Height);
+        var columns = ResizeTaps.For(method, layer.Antialias, inW, layer.Width);
+        var h = new float[layer.Height * inH];
+        for (int o = 0; o < layer.Height; o++)
+            for (int k = 0; k < rows.Width; k++) h[o * inH + rows.Index[o * rows.Width + k]] += rows.Weight[o * rows.Width + k];
+        var wT = new float[inW * layer.Width];
+        for (int o = 0; o < layer.Width; o++)
+            for (int k = 0; k < columns.Width; k++) wT[columns.Index[o * columns.Width + k] * layer.Width + o] += columns.Weight[o * columns.Width + k];
+        string nchw = OnnxLayerRules.ToChannelsFirst(g, x, layer.Name);
+        string alongWidth = g.AddNode("MatMul", layer.Name + "/resize_width", [nchw, g.AddInitializer(layer.Name + "/width_weights", wT, inW, layer.Width)]);
+        string y = g.AddNode("MatMul", layer.Name + "/resize_height", [g.AddInitializer(layer.Name + "/height_weights", h, layer.Height, inH), alongWidth]);
+        return OnnxLayerRules.ToChannelsLast(g, y, layer.Name);
     }
 
     public static string CenterCrop(OnnxGraphBuilder g, CenterCrop layer, string x, Shape inputShape) =>

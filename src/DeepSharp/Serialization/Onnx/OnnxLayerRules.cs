@@ -59,6 +59,8 @@ internal static class OnnxLayerRules
         [typeof(RandomCrop)] = (g, l, x, s) => OnnxImagePreprocessingRules.RandomCrop(g, (RandomCrop)l, x, s),
         [typeof(RandomContrast)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
         [typeof(RandomBrightness)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
+        [typeof(RandomGrayscale)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
+        [typeof(Solarization)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
         [typeof(PositionEmbedding)] = (g, l, x, _) => OnnxPositionRules.PositionEmbedding(g, (PositionEmbedding)l, x),
         [typeof(SinusoidalPositionEncoding)] = (g, l, x, s) => OnnxPositionRules.SinusoidalPositionEncoding(g, (SinusoidalPositionEncoding)l, x, s),
         // Convolution variants and resizing (OnnxConvolutionVariantRules).
