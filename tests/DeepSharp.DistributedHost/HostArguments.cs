@@ -6,7 +6,7 @@ namespace DeepSharp.DistributedHost;
 /// The host's command line: a command, then <c>--name value</c> pairs.
 /// <list type="bullet">
 /// <item><c>train --out DIR [--model seed|small|random] [--mode deterministic|fast|plain] [--steps 20] [--batch 128]
-/// [--chunk 32] [--bucket-bytes N] [--exchange auto|all-gather|reduce-scatter] [--shard-optimizer 0|1] [--global-clip-norm X] [--seed 7] [--seed-per-rank 0|1] [--fail-rank R --fail-step S] [--slow-ms MS]
+/// [--chunk 32] [--bucket-bytes N] [--exchange auto|all-gather|reduce-scatter] [--shard-optimizer 0|1] [--global-clip-norm X] [--gradient-accumulation N] [--seed 7] [--seed-per-rank 0|1] [--fail-rank R --fail-step S] [--slow-ms MS]
 /// [--checkpoint-dir DIR --checkpoint-every N] [--validation SAMPLES]</c>:
 /// trains on synthetic images and writes each rank's final weights to DIR/weights-rankR.bin (raw
 /// float32), its history (loss, metrics, validation) to DIR/loss-rankR.txt and its process id to DIR/pid-rankR.</item>

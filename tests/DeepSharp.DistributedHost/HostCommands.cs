@@ -64,7 +64,9 @@ internal static class HostCommands
         var (x, y) = SyntheticImages(steps * batch, a.Text("model", "seed") is "small" or "recurrent" or "constrained" ? 12 : 28);
         // --global-clip-norm: the optimizer needs the whole gradient (a split update then adds it all up on every rank).
         float? clip = a.Text("global-clip-norm", "") is { Length: > 0 } c ? float.Parse(c, CultureInfo.InvariantCulture) : null;
-        var model = Build(a.Text("model", "seed"), extra: 0, clip);
+        // --gradient-accumulation N: the accumulators add up whole gradients (a split update then adds it all up on every rank).
+        int? accumulation = a.Int("gradient-accumulation", 0) is > 1 and int n ? n : null;
+        var model = Build(a.Text("model", "seed"), extra: 0, clip, accumulation);
         if (strategy is not null) model.Distribute(strategy);
         var callbacks = new List<Callback>();
         int failRank = a.Int("fail-rank", -1), failStep = a.Int("fail-step", -1), slowMs = a.Int("slow-ms", 0);
@@ -218,7 +220,7 @@ internal static class HostCommands
     }
 
     /// <summary>seed: the seed's CNN; small: a small CNN on 12×12 images; random: dropout, a random flip and batch normalization; recurrent: an LSTM with dropout.</summary>
-    private static Sequential Build(string name, int extra, float? globalClipNorm = null)
+    private static Sequential Build(string name, int extra, float? globalClipNorm = null, int? gradientAccumulation = null)
     {
         var model = name switch
         {
@@ -257,7 +259,7 @@ internal static class HostCommands
                 new Dense(10, Activation.Softmax)),
             _ => throw new ArgumentException($"unknown model '{name}'"),
         };
-        model.Compile(new Adam { GlobalClipNorm = globalClipNorm }, new CategoricalCrossentropy(), [new Accuracy()]);
+        model.Compile(new Adam { GlobalClipNorm = globalClipNorm, GradientAccumulationSteps = gradientAccumulation }, new CategoricalCrossentropy(), [new Accuracy()]);
         return model;
     }
 

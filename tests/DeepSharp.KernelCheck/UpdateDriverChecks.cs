@@ -17,6 +17,8 @@ public static class UpdateDriverChecks
         Update(new MomentumSgdOperator(0.1f, 0.9f, nesterov: true), 1, nameof(MomentumSgdOperator) + " nesterov");
         Update(new AdagradOperator(0.01f, 1e-7f), 1, nameof(AdagradOperator));
         Update(new AdamOperator(1e-3f, 0.1f, 0.001f, 1e-7f), 2, nameof(AdamOperator));
+        Update(new LionOperator(1e-3f, 0.9f, 0.99f, 0.1f, 0.01f), 1, nameof(LionOperator));
+        Update(new AdamaxOperator(1e-3f, 0.1f, 0.999f, 1e-7f, 0.19f), 2, nameof(AdamaxOperator));
         Update(new NadamOperator(new NadamStep(1e-3f, 0.1f, 0.001f, 1e-7f, 0.4f, 0.7f, 0.3f, 0.2f, 0.01f)), 2, nameof(NadamOperator));
         Update(new RmsPropOperator(1e-3f, 0.9f, 0.1f, 0f, 1e-7f), 1, nameof(RmsPropOperator));
         Update(new RmsPropOperator(1e-3f, 0.9f, 0.1f, 0.5f, 1e-7f), 2, nameof(RmsPropOperator) + " momentum");

@@ -9,9 +9,10 @@ namespace DeepSharp.Cli.Commands;
 /// <summary>
 /// A model for <c>deepsharp train mnist --model NAME</c> with the training settings its source uses.
 /// <paramref name="ValidationSplit"/> 0 means the test set is the validation data (the seed's way).
-/// <paramref name="Optimizer"/> gets the run's total number of steps (for a schedule over the whole run).
+/// <paramref name="Optimizer"/> gets the run's total number of updates (for a schedule over the whole run) and the
+/// learning rate given on the command line, if any (a schedule's starting rate).
 /// </summary>
-internal sealed record MnistPreset(string Name, string Description, Func<Sequential> Build, Func<int, Optimizer> Optimizer,
+internal sealed record MnistPreset(string Name, string Description, Func<Sequential> Build, Func<int, float?, Optimizer> Optimizer,
     string OptimizerName, int Epochs, int BatchSize, float ValidationSplit);
 
 /// <summary>The MNIST presets: the seed's CNN (default), Keras's mnist_mlp and mnist_convnet, and a convnet with BatchNorm and augmentation.</summary>
@@ -22,14 +23,14 @@ internal static class MnistPresets
     public static IReadOnlyList<MnistPreset> All { get; } =
     [
         // The seed's example exactly: batch 128, 10 epochs, Adam, the test set as validation data.
-        new("seed", "the seed CNN: Conv2D 32 → MaxPool → Dense 128 → Dense 10", Seed, _ => new Adam(), "Adam", 10, 128, 0f),
+        new("seed", "the seed CNN: Conv2D 32 → MaxPool → Dense 128 → Dense 10", Seed, (_, lr) => new Adam(lr ?? 1e-3f), "Adam", 10, 128, 0f),
         // Keras's mnist_mlp example: batch 128, 20 epochs, RMSprop, validated on the test set.
-        new("mlp", "Keras's mnist_mlp: Dense 512 → Dropout 0.2 → Dense 512 → Dropout 0.2 → Dense 10", Mlp, _ => new RmsProp(), "RMSprop", 20, 128, 0f),
+        new("mlp", "Keras's mnist_mlp: Dense 512 → Dropout 0.2 → Dense 512 → Dropout 0.2 → Dense 10", Mlp, (_, lr) => new RmsProp(lr ?? 1e-3f), "RMSprop", 20, 128, 0f),
         // Keras's mnist_convnet example: batch 128, 15 epochs, Adam, validation_split 0.1.
-        new("convnet", "Keras's mnist_convnet: Conv2D 32 → MaxPool → Conv2D 64 → MaxPool → Dropout 0.5 → Dense 10", Convnet, _ => new Adam(), "Adam", 15, 128, 0.1f),
+        new("convnet", "Keras's mnist_convnet: Conv2D 32 → MaxPool → Conv2D 64 → MaxPool → Dropout 0.5 → Dense 10", Convnet, (_, lr) => new Adam(lr ?? 1e-3f), "Adam", 15, 128, 0.1f),
         // Adam whose rate falls from 1e-3 along a cosine to 1e-5 over the whole run (CosineDecay, alpha 0.01).
         new("convnet-aug", "convnet with BatchNormalization, two convolutions per stage, a hidden Dense 128 and rotation/translation/zoom augmentation",
-            ConvnetAugmented, steps => new Adam(new CosineDecay(1e-3f, Math.Max(1, steps), alpha: 0.01f)), "Adam with CosineDecay 1e-3 → 1e-5", 30, 128, 0.1f),
+            ConvnetAugmented, (steps, lr) => new Adam(new CosineDecay(lr ?? 1e-3f, Math.Max(1, steps), alpha: 0.01f)), "Adam with CosineDecay 1e-3 → 1e-5", 30, 128, 0.1f),
     ];
 
     public static IEnumerable<string> Names => All.Select(p => p.Name);

@@ -12,9 +12,9 @@ using DeepSharp.Training.Callbacks;
 namespace DeepSharp.Cli.Commands;
 
 /// <summary>
-/// <c>deepsharp train mnist [--model seed|mlp|convnet|convnet-aug]</c>: trains one of
-/// <see cref="MnistPresets"/> with categorical cross-entropy and the preset's optimizer, batch size
-/// and epochs. The default, <c>seed</c>, is the seed's example exactly — its CNN, Adam, batch 128,
+/// <c>deepsharp train mnist [--model seed|mlp|convnet|convnet-aug] [--optimizer NAME] [--learning-rate LR]
+/// [--gradient-accumulation N]</c>: trains one of <see cref="MnistPresets"/> with categorical cross-entropy and the
+/// preset's optimizer (or the one named, see <see cref="OptimizerOptions"/>), batch size and epochs. The default, <c>seed</c>, is the seed's example exactly — its CNN, Adam, batch 128,
 /// 10 epochs, the test set as validation data.
 /// </summary>
 internal static class TrainMnistCommand
@@ -40,32 +40,42 @@ internal static class TrainMnistCommand
         {
             preset, epochs, batchSize, seed, threads, dataDir, output,
         };
+        var optimizer = new OptimizerOptions();
+        optimizer.AddTo(command);
         var checkpoints = new CheckpointOptions();
         checkpoints.AddTo(command);
         var federated = new FederatedMnistOptions();
         federated.AddTo(command);
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(federated.Federated) && optimizer.Given(result) is { } given)
+                result.AddError($"{given} is for centralized training; with --federated the clients train with SGD at --lr and the server optimizer is --server.");
+        });
         command.SetAction(result => result.GetValue(federated.Federated)
             ? FederatedMnistCommand.Run(federated, checkpoints, result, result.GetValue(seed), result.GetValue(threads), result.GetValue(dataDir), result.GetValue(output))
             : Run(
             MnistPresets.Get(result.GetValue(preset)!), result.GetValue(epochs), result.GetValue(batchSize), result.GetValue(seed),
-            result.GetValue(threads), result.GetValue(dataDir), result.GetValue(output), settings => checkpoints.Callbacks(result, settings, result.GetValue(output))));
+            result.GetValue(threads), result.GetValue(dataDir), result.GetValue(output), optimizer, result,
+            settings => checkpoints.Callbacks(result, settings, result.GetValue(output))));
         return command;
     }
 
     private static int Run(MnistPreset preset, int? epochsGiven, int? batchGiven, long seed, int threads, DirectoryInfo? dataDir, DirectoryInfo? output,
-        Func<IReadOnlyDictionary<string, string>, List<Callback>> makeCallbacks)
+        OptimizerOptions optimizerOptions, ParseResult parsed, Func<IReadOnlyDictionary<string, string>, List<Callback>> makeCallbacks)
     {
         int epochs = epochsGiven ?? preset.Epochs;
         int batchSize = batchGiven ?? preset.BatchSize;
         // What a resumed run must share with the one that wrote the checkpoint, beside what Fit checks itself (batch size, ...).
-        var callbacks = RunPictures.WithCurves(CliDistributed.CheckpointCallbacks(makeCallbacks(new Dictionary<string, string>
+        var runSettings = new Dictionary<string, string>
         {
             ["command"] = "train mnist",
             ["--model"] = preset.Name,
             ["--seed"] = seed.ToString(CultureInfo.InvariantCulture),
             ["--epochs"] = epochs.ToString(CultureInfo.InvariantCulture),
             ["--data-dir"] = dataDir is not null ? Path.TrimEndingDirectorySeparator(dataDir.FullName) : $"(the cache, {MnistLocator.Spec.PackageSpec})",
-        })), output);
+        };
+        optimizerOptions.AddRunSettings(parsed, runSettings);
+        var callbacks = RunPictures.WithCurves(CliDistributed.CheckpointCallbacks(makeCallbacks(runSettings)), output);
         // Fail on an unusable output folder before training, not after.
         if (output is not null) Directory.CreateDirectory(output.FullName);
         DeepSharp.Threads.Count = threads;
@@ -77,11 +87,13 @@ internal static class TrainMnistCommand
 
         var model = preset.Build();
         int trainSamples = xTrain.Shape[0] - (int)(xTrain.Shape[0] * preset.ValidationSplit);
-        model.Compile(preset.Optimizer(epochs * ((trainSamples + batchSize - 1) / batchSize)), new CategoricalCrossentropy(), [new Accuracy()]);
+        int updates = epochs * ((trainSamples + batchSize - 1) / batchSize) / optimizerOptions.AccumulationSteps(parsed);
+        var optimizer = optimizerOptions.Create(parsed, rate => preset.Optimizer(updates, rate));
+        model.Compile(optimizer, new CategoricalCrossentropy(), [new Accuracy()]);
         CliDistributed.Distribute(model);
         model.Summary();
         string validation = preset.ValidationSplit > 0 ? $"validation split {preset.ValidationSplit}" : "test set as validation";
-        Console.WriteLine($"Training {preset.Name}: batch {batchSize}, {epochs} epoch{(epochs == 1 ? "" : "s")}, {preset.OptimizerName}, categorical cross-entropy, {validation}, {threads} threads, seed {seed}.{CliDistributed.Describe()}");
+        Console.WriteLine($"Training {preset.Name}: batch {batchSize}, {epochs} epoch{(epochs == 1 ? "" : "s")}, {OptimizerOptions.Describe(optimizer, preset.OptimizerName, parsed.GetValue(optimizerOptions.Name) is not null)}, categorical cross-entropy, {validation}, {threads} threads, seed {seed}.{CliDistributed.Describe()}");
 
         var trainTargets = DataUtils.ToCategorical(yTrain, 10);
         var testTargets = DataUtils.ToCategorical(yTest, 10);

@@ -1,3 +1,4 @@
+using DeepSharp.Kernels.Cpu;
 using DeepSharp.Optimizers.Schedules;
 using DeepSharp.Tensors;
 
@@ -44,17 +45,6 @@ public sealed class Adamax : Optimizer
     protected override void BeginStep() => _bias = 1f - MathF.Pow(Beta1, Iterations);
 
     /// <inheritdoc/>
-    protected override void Update(Span<float> weights, ReadOnlySpan<float> gradient, Tensor[] slots)
-    {
-        var m = slots[0].Span;
-        var u = slots[1].Span;
-        float lr = StepLearningRate;
-        for (int i = 0; i < weights.Length; i++)
-        {
-            float g = gradient[i];
-            m[i] += (g - m[i]) * _c1;
-            u[i] = MathF.Max(Beta2 * u[i], MathF.Abs(g));
-            weights[i] -= lr * m[i] / (_bias * (u[i] + Epsilon));
-        }
-    }
+    protected override void Update(Span<float> weights, ReadOnlySpan<float> gradient, Tensor[] slots) =>
+        OptimizerKernels.Adamax(weights, gradient, slots[0].Span, slots[1].Span, StepLearningRate, _c1, Beta2, Epsilon, _bias);
 }

@@ -1,3 +1,4 @@
+using DeepSharp.Kernels.Cpu;
 using DeepSharp.Optimizers.Schedules;
 using DeepSharp.Tensors;
 
@@ -34,17 +35,6 @@ public sealed class Lion : Optimizer
     protected override IReadOnlyList<string> SlotNames => Slots;
 
     /// <inheritdoc/>
-    protected override void Update(Span<float> weights, ReadOnlySpan<float> gradient, Tensor[] slots)
-    {
-        var m = slots[0].Span;
-        float lr = StepLearningRate, c1 = 1f - Beta1, c2 = 1f - Beta2;
-        for (int i = 0; i < weights.Length; i++)
-        {
-            float g = gradient[i];
-            float direction = m[i] * Beta1 + g * c1;
-            // sign(NaN) is NaN in Keras: a NaN gradient poisons the weight rather than vanishing.
-            weights[i] -= lr * (float.IsNaN(direction) ? direction : MathF.Sign(direction));
-            m[i] = m[i] * Beta2 + g * c2;
-        }
-    }
+    protected override void Update(Span<float> weights, ReadOnlySpan<float> gradient, Tensor[] slots) =>
+        OptimizerKernels.Lion(weights, gradient, slots[0].Span, StepLearningRate, Beta1, Beta2, 1f - Beta1, 1f - Beta2);
 }

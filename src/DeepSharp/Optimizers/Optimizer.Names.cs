@@ -9,6 +9,9 @@ public abstract partial class Optimizer
         ("adamax", () => new Adamax()), ("adadelta", () => new Adadelta()), ("lion", () => new Lion()), ("ftrl", () => new Ftrl()),
     ];
 
+    /// <summary>The Keras names <see cref="FromName"/> knows, in its order: "sgd", "adam", "adamw", ...</summary>
+    public static IReadOnlyList<string> Names { get; } = Array.ConvertAll(s_byName, o => o.Name);
+
     /// <summary>
     /// A new optimizer with Keras's defaults from its Keras name, as <c>keras.optimizers.get</c>: "sgd", "adam",
     /// "adamw", "rmsprop", "adagrad", "nadam", "adamax", "adadelta", "lion", "ftrl". Case and underscores are ignored, so class names work too ("RMSprop", "Adam").

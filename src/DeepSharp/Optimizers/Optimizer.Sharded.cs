@@ -32,6 +32,12 @@ public abstract partial class Optimizer
         CheckClipping();
         foreach (var (p, grad) in _step)
             if (p.PruningMask is { } mask) System.Numerics.Tensors.TensorPrimitives.Multiply(grad.Span, mask.Span, grad.Span);
+        // Accumulation works on the whole gradients, which every rank holds (the accumulators are not sharded).
+        if (!AccumulateGradients())
+        {
+            _step.Clear();
+            return;
+        }
         StepLearningRate = _schedule.Rate(Iterations);
         GradientClipping.Clip(_step, ClipNorm, ClipValue, GlobalClipNorm);
         if (WeightDecay is { } wd and not 0f)

@@ -15,6 +15,7 @@ public abstract partial class Optimizer
             for (int i = 0; i < slots.Length; i++) state.Tensors[SlotKey(p.Path, i)] = slots[i].Clone();
         foreach (var (key, value) in _pending) state.Tensors[key] = value.Clone();
         WriteScalars(state.Scalars);
+        WriteAccumulation(state);
         return state;
     }
 
@@ -28,7 +29,10 @@ public abstract partial class Optimizer
         ArgumentNullException.ThrowIfNull(state);
         if (state.Optimizer != Name)
             throw new ArgumentException($"The state is of a '{state.Optimizer}' optimizer; this one is '{Name}'.", nameof(state));
+        int accumulated = ReadAccumulatedSteps(state);
         Iterations = state.Iterations;
+        AccumulatedSteps = accumulated;
+        foreach (var (_, acc) in _accumulators) acc.Span.Clear(); // what the state does not hold starts from zero
         if (_schedule is ConstantLearningRate) _schedule = new ConstantLearningRate(state.LearningRate);
         _pending.Clear();
         var byPath = new Dictionary<string, Tensor[]>(StringComparer.Ordinal);
@@ -36,6 +40,11 @@ public abstract partial class Optimizer
         foreach (var (key, value) in state.Tensors)
         {
             int cut = key.LastIndexOf('/');
+            if (cut >= 0 && _accumulationSteps is not null && key.AsSpan(cut + 1).SequenceEqual(AccumulatorSlot))
+            {
+                RestoreAccumulator(key, key[..cut], value);
+                continue;
+            }
             int slot = cut < 0 ? -1 : IndexOfSlot(key[(cut + 1)..]);
             if (slot < 0) throw new ArgumentException($"{Name} has no state named '{key}'; slots are {string.Join(", ", SlotNames)}.", nameof(state));
             if (byPath.TryGetValue(key[..cut], out var slots))
@@ -59,7 +68,7 @@ public abstract partial class Optimizer
     protected virtual void ReadScalars(IReadOnlyDictionary<string, double> scalars) { }
 
     /// <summary>The names of the per-parameter slots this optimizer keeps ("momentum", "velocity"), for readers that check a state.</summary>
-    internal IReadOnlyList<string> StateSlotNames => SlotNames;
+    internal IReadOnlyList<string> StateSlotNames => _accumulationSteps is null ? SlotNames : [.. SlotNames, AccumulatorSlot];
 
     private string SlotKey(string path, int slot) => path + "/" + SlotNames[slot];
 

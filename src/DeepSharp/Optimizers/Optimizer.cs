@@ -8,7 +8,8 @@ namespace DeepSharp.Optimizers;
 /// Updates parameters from their gradients, as Keras 3's optimizer: each step (1) clips the
 /// gradients if <see cref="ClipNorm"/>, <see cref="ClipValue"/> or <see cref="GlobalClipNorm"/> is set
 /// (at most one; clipping rewrites .Grad in place), (2) applies decoupled weight decay
-/// w −= w·wd·lr when <see cref="WeightDecay"/> is set, (3) runs the optimizer's own update.
+/// w −= w·wd·lr when <see cref="WeightDecay"/> is set, (3) runs the optimizer's own update. With
+/// <see cref="GradientAccumulationSteps"/> N, N − 1 calls only accumulate and the N-th does all of this with the average.
 /// Per-parameter state (slots such as Adam's moments) is created on first use and kept by parameter.
 /// </summary>
 public abstract partial class Optimizer
@@ -81,6 +82,30 @@ public abstract partial class Optimizer
         ApplyCollected();
     }
 
+    /// <summary>
+    /// Keras's <c>apply_gradients(zip(grads, vars))</c>: one update of each trainable parameter from the gradient paired
+    /// with it, for custom training loops that compute gradients themselves. Like .Grad in <see cref="Apply(IEnumerable{Parameter})"/>,
+    /// the gradients are rewritten in place by clipping and by <see cref="GradientAccumulationSteps"/>' averaging.
+    /// </summary>
+    /// <exception cref="ShapeMismatchException">A gradient's shape is not its parameter's.</exception>
+    public void ApplyGradients(IEnumerable<(Tensor Gradient, Parameter Parameter)> gradientsAndParameters)
+    {
+        ArgumentNullException.ThrowIfNull(gradientsAndParameters);
+        _step.Clear();
+        foreach (var (grad, p) in gradientsAndParameters)
+        {
+            ArgumentNullException.ThrowIfNull(grad);
+            ArgumentNullException.ThrowIfNull(p);
+            if (grad.Shape != p.Shape || grad.DType != DType.Float32)
+            {
+                _step.Clear();
+                throw new ShapeMismatchException($"{Name}.ApplyGradients: the gradient for '{p.Path}' is {grad.DType} {grad.Shape}; the parameter is {DType.Float32} {p.Shape}.");
+            }
+            if (p.Trainable) _step.Add((p, grad));
+        }
+        ApplyCollected();
+    }
+
     private void ApplyCollected()
     {
         CheckClipping();
@@ -88,6 +113,11 @@ public abstract partial class Optimizer
         // the optimizer's moments never see it; the weight is masked again after the constraint.
         foreach (var (p, grad) in _step)
             if (p.PruningMask is { } mask) System.Numerics.Tensors.TensorPrimitives.Multiply(grad.Span, mask.Span, grad.Span);
+        if (!AccumulateGradients())
+        {
+            _step.Clear();
+            return;
+        }
         StepLearningRate = _schedule.Rate(Iterations);
         GradientClipping.Clip(_step, ClipNorm, ClipValue, GlobalClipNorm);
         if (WeightDecay is { } wd and not 0f)

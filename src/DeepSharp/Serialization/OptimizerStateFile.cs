@@ -62,7 +62,7 @@ internal static class OptimizerStateFile
     /// The optimizer state a model file keeps beside its compile config, checked against the model's
     /// <paramref name="parameters"/> and <paramref name="optimizer"/> (the one the compile config made) before anything is restored:
     /// the optimizer's name, iterations in [0, 2⁵³], a finite positive learning rate, finite scalars (Nadam's
-    /// u_product in (0, 1]), and every slot named "{parameter path}/{slot}" for a parameter of the model and a slot
+    /// u_product in (0, 1], accumulated_steps an integer below gradient_accumulation_steps), and every slot named "{parameter path}/{slot}" for a parameter of the model and a slot
     /// of the optimizer, F32 of the parameter's shape, every value finite and second moments (velocity,
     /// accumulator) not negative — a value the update would turn into NaN.
     /// </summary>
@@ -88,8 +88,10 @@ internal static class OptimizerStateFile
         if (!float.IsFinite(state.LearningRate) || state.LearningRate <= 0f)
             throw new DataFormatException($"{what}: learning_rate is {state.LearningRate}; a finite positive rate is read.");
         foreach (var (name, v) in state.Scalars)
-            if (!double.IsFinite(v) || (name == "u_product" && v is <= 0 or > 1))
-                throw new DataFormatException($"{what}: scalar '{TerminalText.Escape(name)}' is {v}, which no {optimizer.Name} optimizer holds.");
+            if (!double.IsFinite(v) || (name == "u_product" && v is <= 0 or > 1)
+                || (name == "accumulated_steps" && !(v >= 0 && v < (optimizer.GradientAccumulationSteps ?? 1) && v == Math.Floor(v))))
+                throw new DataFormatException($"{what}: scalar '{TerminalText.Escape(name)}' is {v}, which no {optimizer.Name} optimizer " +
+                    $"{(optimizer.GradientAccumulationSteps is { } n ? $"accumulating {n} steps" : "without gradient accumulation")} holds.");
 
         var slotNames = optimizer.StateSlotNames;
         var byPath = new Dictionary<string, Parameter>(StringComparer.Ordinal);

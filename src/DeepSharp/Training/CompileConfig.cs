@@ -118,15 +118,34 @@ internal static class CompileConfig
                 var settings = (JsonObject)custom["config"]!;
                 settings["learning_rate"] = rate.DeepClone();
                 (settings["clipnorm"], settings["clipvalue"], settings["global_clipnorm"], settings["weight_decay"]) = (o.ClipNorm, o.ClipValue, o.GlobalClipNorm, o.WeightDecay);
+                settings["gradient_accumulation_steps"] = o.GradientAccumulationSteps;
                 return custom;
         }
         (c["clipnorm"], c["clipvalue"], c["global_clipnorm"], c["weight_decay"]) = (o.ClipNorm, o.ClipValue, o.GlobalClipNorm, o.WeightDecay);
+        c["gradient_accumulation_steps"] = o.GradientAccumulationSteps;
         return new JsonObject { ["class_name"] = o.GetType().Name, ["config"] = c };
     }
 
     private static Optimizer ReadOptimizer(JsonNode node)
     {
         var (name, c) = Class(node, "optimizer");
+        var optimizer = ReadOptimizerClass(name, c);
+        optimizer.GradientAccumulationSteps = AccumulationSteps(c);
+        return optimizer;
+    }
+
+    /// <summary>Keras's <c>gradient_accumulation_steps</c>: absent or null (files written before it existed), or an integer ≥ 2.</summary>
+    private static int? AccumulationSteps(JsonObject c)
+    {
+        if (c["gradient_accumulation_steps"] is not { } node) return null;
+        double n = node.GetValue<double>();
+        if (!(n >= 2 && n <= int.MaxValue && n == Math.Floor(n)))
+            throw new FormatException($"optimizer setting 'gradient_accumulation_steps' is {n}; an integer of at least 2 (or null) is read");
+        return (int)n;
+    }
+
+    private static Optimizer ReadOptimizerClass(string name, JsonObject c)
+    {
         float? clipNorm = Optional(c, "clipnorm"), clipValue = Optional(c, "clipvalue"), global = Optional(c, "global_clipnorm"), decay = Optional(c, "weight_decay");
         if (!IsBuiltInOptimizer(name)) return CustomOptimizer(name, c, clipNorm, clipValue, global, decay); // named before its schedule
         LearningRateSchedule lr = ScheduleConfig.Read(c["learning_rate"]);

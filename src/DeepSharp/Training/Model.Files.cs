@@ -65,7 +65,7 @@ public partial class Model
             // The optimizer's state goes with its settings, as Keras's model.save keeps the optimizer's variables; a weight
             // whose path starts as a slot's would be ambiguous, so such a model keeps its settings only.
             // A sharded optimizer (ZeRO) holds slices only: its state is whole in a checkpoint, which gathers it, not here.
-            if (includeOptimizer && trainer.Optimizer.Iterations > 0 && !trainer.Optimizer.HoldsShards && !Parameters.Any(p => p.Path.StartsWith(OptimizerStateFile.ModelFilePrefix, StringComparison.Ordinal)))
+            if (includeOptimizer && (trainer.Optimizer.Iterations > 0 || trainer.Optimizer.AccumulatedSteps > 0) && !trainer.Optimizer.HoldsShards && !Parameters.Any(p => p.Path.StartsWith(OptimizerStateFile.ModelFilePrefix, StringComparison.Ordinal)))
                 file.Metadata[OptimizerStateFile.ModelFileKey] = OptimizerStateFile.Add(file, trainer.Optimizer.GetState(), OptimizerStateFile.ModelFilePrefix);
         }
         ModelFileFormat.Stamp(file, ArchitectureJson().ToJsonString());

@@ -96,7 +96,7 @@ internal sealed partial class Trainer
     /// <summary>
     /// The settings of the running Fit that a checkpoint must share to be resumed from: the batches
     /// (size, samples, batches per pass, steps per epoch, shuffling), the architecture (SHA-256 of the
-    /// model's config JSON, first 16 hex digits) and the optimizer with its schedule (a decaying schedule
+    /// model's config JSON, first 16 hex digits) and the optimizer with its schedule and gradient accumulation (a decaying schedule
     /// by its rates at a few steps; a constant rate is part of the optimizer's restored state instead).
     /// </summary>
     internal SortedDictionary<string, string> FitSettings(int stepsPerEpoch)
@@ -112,6 +112,7 @@ internal sealed partial class Trainer
             ["model"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
                 System.Text.Encoding.UTF8.GetBytes(_model.ArchitectureJson().ToJsonString())))[..16],
         };
+        if (optimizer.GradientAccumulationSteps is { } accumulation) settings["gradient_accumulation_steps"] = accumulation.ToString(inv);
         if (run.Train.BatchSize > 0) settings["batch_size"] = run.Train.BatchSize.ToString(inv);
         if (run.Train.SampleCount is int samples) settings["samples"] = samples.ToString(inv);
         if (run.Train.BatchCount is int batches) settings["batches_per_pass"] = batches.ToString(inv);

@@ -168,8 +168,9 @@ internal sealed partial class Trainer
             }
             p.RestoreOwnGradients();
             foreach (var q in trainable) q.Value.Grad ??= Tensor.Zeros(q.Shape); // a rank without chunks has none yet
-            // Split: the full gradient is needed only by gradient hooks and norm clipping; else each rank adds up its block alone.
-            bool ownBlockOnly = split && GradientHooks.Count == 0 && Optimizer.ClipNorm is null && Optimizer.GlobalClipNorm is null;
+            // Split: the full gradient is needed only by gradient hooks, norm clipping and accumulation; else each rank adds up its block alone.
+            bool ownBlockOnly = split && GradientHooks.Count == 0 && Optimizer.ClipNorm is null && Optimizer.GlobalClipNorm is null
+                && Optimizer.GradientAccumulationSteps is null; // accumulators add up whole gradients
             reducer.Finish(i => trainable[i].Value.Grad!.Span, weightsFollow: split, ownBlockOnly);
         }
         else

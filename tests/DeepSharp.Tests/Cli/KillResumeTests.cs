@@ -27,10 +27,11 @@ public class KillResumeTests(ITestOutputHelper output)
         }
     }
 
-    private static string[] Args(string data, string checkpoints, string outDir) =>
+    private static string[] Args(string data, string checkpoints, string outDir, string extra) =>
     [
         "train", "mnist", "--data-dir", data, "--epochs", "2", "--batch-size", "4", "--threads", "2", "--seed", "7",
         "--checkpoint-dir", checkpoints, "--checkpoint-every", "25", "--out", outDir,
+        .. extra.Split(' ', StringSplitOptions.RemoveEmptyEntries),
     ];
 
     [Fact]
@@ -45,8 +46,11 @@ public class KillResumeTests(ITestOutputHelper output)
         Assert.Contains("--checkpoint-every must not be negative", stderr);
     }
 
-    [Fact(Timeout = 120_000)]
-    public async Task KilledRunResumesToTheSameBytes()
+    [Theory(Timeout = 120_000)]
+    [InlineData("")]
+    // Checkpoints after steps 25 and 50 hold 1 and 2 of 3 accumulated batches: the kill lands mid-accumulation.
+    [InlineData("--optimizer nadam --gradient-accumulation 3")]
+    public async Task KilledRunResumesToTheSameBytes(string extra)
     {
         var clock = Stopwatch.StartNew();
         using var root = new TempFolder();
@@ -54,12 +58,12 @@ public class KillResumeTests(ITestOutputHelper output)
         WriteMnist(data);
 
         // The uninterrupted run goes alongside (the bits do not depend on timing, only on seed and thread count).
-        var uninterrupted = CliTests.Run(null, Args(data, root.File("ckpt-a"), root.File("out-a")));
+        var uninterrupted = CliTests.Run(null, Args(data, root.File("ckpt-a"), root.File("out-a"), extra));
 
         // Start, wait for a second checkpoint (after step 50 of 128 in epoch 1) and a moment more, kill with SIGKILL.
         string checkpoints = root.File("ckpt-b"), outB = root.File("out-b");
         string dll = Path.Combine(AppContext.BaseDirectory, "DeepSharp.Cli.dll");
-        var psi = new ProcessStartInfo("dotnet", [dll, .. Args(data, checkpoints, outB)]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo("dotnet", [dll, .. Args(data, checkpoints, outB, extra)]) { RedirectStandardOutput = true, RedirectStandardError = true };
         using (var process = Process.Start(psi)!)
         {
             var drainOut = process.StandardOutput.ReadToEndAsync();
@@ -77,7 +81,7 @@ public class KillResumeTests(ITestOutputHelper output)
         Assert.False(File.Exists(Path.Combine(outB, "model.safetensors")), "the killed run had already finished");
         output.WriteLine($"killed at {clock.Elapsed.TotalSeconds:F1}s; checkpoint folder: {string.Join(", ", Directory.GetFiles(checkpoints).Select(Path.GetFileName))}");
 
-        var (code, stdout, stderr) = await CliTests.Run(null, Args(data, checkpoints, outB));
+        var (code, stdout, stderr) = await CliTests.Run(null, Args(data, checkpoints, outB, extra));
         Assert.True(code == 0, stderr);
         var resumed = stdout.Split('\n').Single(l => l.StartsWith("Resumed from epoch ", StringComparison.Ordinal));
         output.WriteLine(resumed);

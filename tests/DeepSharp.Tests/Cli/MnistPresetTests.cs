@@ -24,7 +24,7 @@ public class MnistPresetTests
         var preset = MnistPresets.Get(name);
         var model = preset.Build();
         Assert.Equal(parameters, model.Parameters.Sum(p => p.Shape.Size));
-        model.Compile(preset.Optimizer(100), new CategoricalCrossentropy(), [new Accuracy()]);
+        model.Compile(preset.Optimizer(100, null), new CategoricalCrossentropy(), [new Accuracy()]);
 
         var rng = new RandomGenerator(2);
         var x = Tensor.RandomUniform(new Shape(8, 28, 28, 1), 0f, 1f, rng);

@@ -89,4 +89,18 @@ public sealed class SplitUpdateTests : IDisposable
         string unclipped = await MpiJob.Train(_root.Path, "unclipped", 0, null, ["--model", "small", "--steps", "4", "--batch", "100"]);
         Assert.NotEqual(MpiJob.Weights(one), MpiJob.Weights(unclipped)); // the clip did clip
     }
+
+    [Fact(Timeout = 240_000)]
+    public async Task GradientAccumulationAddsUpTheWholeGradientAndKeepsOneRanksBits()
+    {
+        // 5 steps accumulated by 2: two updates and one batch pending at the end, split, sharded or neither.
+        string[] args = ["--model", "small", "--steps", "5", "--batch", "100", "--gradient-accumulation", "2"];
+        string one = await MpiJob.Train(_root.Path, "one", 0, null, args);
+        string two = await Job("two", 2, null, args, split: true);
+        MpiJob.AssertBitwiseEqual(one, two, 2);
+        string sharded = await Job("sharded", 2, new() { ["DEEPSHARP_SPLIT_UPDATE"] = "0" }, [.. args, "--shard-optimizer", "1"], split: false);
+        MpiJob.AssertBitwiseEqual(one, sharded, 2);
+        string every = await MpiJob.Train(_root.Path, "every", 0, null, ["--model", "small", "--steps", "5", "--batch", "100"]);
+        Assert.NotEqual(MpiJob.Weights(one), MpiJob.Weights(every));
+    }
 }

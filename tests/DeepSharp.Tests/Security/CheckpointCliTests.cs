@@ -62,6 +62,8 @@ public class CheckpointCliTests(ITestOutputHelper output)
         {
             (Args(data, checkpoints, seed: "8"), "--seed 7 in the checkpoint, 8 in this run"),
             (Args(data, checkpoints, batch: "8"), "batch_size 4 in the checkpoint, 8 in this run"),
+            ([.. Args(data, checkpoints), "--optimizer", "sgd"], "--optimizer (not set) in the checkpoint, sgd in this run"),
+            ([.. Args(data, checkpoints), "--gradient-accumulation", "2"], "gradient_accumulation_steps (not set) in the checkpoint, 2 in this run"),
         })
         {
             var (code, _, err) = await CliTests.Run(null, args);

@@ -151,6 +151,10 @@ public sealed class CheckpointFolderTests : IDisposable
         (model, x, y) = Setup(optimizer: new Sgd(0.01f));
         e = Assert.Throws<DeepSharpException>(() => model.Fit(x, y, BatchSize, epochs: 4, verbose: 0, callbacks: [new BackupAndRestore(_folder.Path)]));
         Assert.Contains("optimizer adam in the checkpoint, sgd in this run", e.Message);
+
+        (model, x, y) = Setup(optimizer: new Adam { GradientAccumulationSteps = 2 });
+        e = Assert.Throws<DeepSharpException>(() => model.Fit(x, y, BatchSize, epochs: 4, verbose: 0, callbacks: [new BackupAndRestore(_folder.Path)]));
+        Assert.Contains("gradient_accumulation_steps (not set) in the checkpoint, 2 in this run", e.Message);
     }
 
     /// <summary>The caller's settings (the CLI's --seed, --model, ...) are recorded and compared too, missing ones included.</summary>

@@ -43,6 +43,9 @@ public class ExactResumeTests
         "rmsprop-centered" => new RmsProp(momentum: 0.5f, centered: true),
         "lion-decay" => new Lion(new ExponentialDecay(3e-3f, decaySteps: 4, decayRate: 0.9f)),
         "ftrl" => new Ftrl(0.1f, l1RegularizationStrength: 1e-3f),
+        // Gradient accumulation: the checkpoint after 15 steps holds 3 (of 4) and 1 (of 2) accumulated batches.
+        "adam-accumulate4" => new Adam { GradientAccumulationSteps = 4 },
+        "sgd-nesterov-clipnorm-accumulate2" => new Sgd(0.05f, momentum: 0.9f, nesterov: true) { ClipNorm = 0.5f, GradientAccumulationSteps = 2 },
         _ => throw new ArgumentException(name),
     };
 
@@ -106,13 +109,15 @@ public class ExactResumeTests
         AssertSame(Train(a.Path, saveEvery), Train(b.Path, saveEvery, crashAfter));
     }
 
-    /// <summary>Slots, iteration counts, optimizer-wide scalars (Nadam's) and a schedule's position all resume.</summary>
+    /// <summary>Slots, iteration counts, optimizer-wide scalars (Nadam's), a schedule's position and accumulated gradients all resume.</summary>
     [Theory]
     [InlineData("nadam-decay")]
     [InlineData("sgd-nesterov")]
     [InlineData("rmsprop-centered")]
     [InlineData("lion-decay")]
     [InlineData("ftrl")]
+    [InlineData("adam-accumulate4")]
+    [InlineData("sgd-nesterov-clipnorm-accumulate2")]
     public void OtherOptimizersResumeExactly(string optimizer)
     {
         using var a = new TempFolder();
@@ -188,6 +193,19 @@ public class ExactResumeTests
         using var b = new TempFolder();
         // 20 steps over passes of 13 batches: the checkpoint after step 12 is mid-pass in epoch 2.
         AssertSame(Run(a.Path, null), Run(b.Path, 14));
+    }
+
+    [Fact]
+    public void CheckpointMidAccumulationHoldsTheAccumulators()
+    {
+        using var b = new TempFolder();
+        var (model, x, y) = Setup("adam-accumulate4");
+        Assert.Throws<CrashException>(() => model.Fit(x, y, BatchSize, Epochs, verbose: 0, callbacks: [new BackupAndRestore(b.Path, 5), new Crash(17)]));
+        var c = Checkpoint.Load(Path.Combine(b.Path, BackupAndRestore.LatestFileName));
+        Assert.Equal((3L, 3.0), (c.Optimizer.Iterations, c.Optimizer.Scalars["accumulated_steps"])); // 15 steps: 3 updates, 3 batches pending
+        Assert.Equal("4", c.FitSettings!["gradient_accumulation_steps"]);
+        foreach (var p in model.Parameters)
+            Assert.Contains(c.Optimizer.Tensors, t => t.Key == p.Path + "/" + Optimizer.AccumulatorSlot && t.Value.ToArray().Any(v => v != 0f));
     }
 
     [Fact]
