@@ -38,7 +38,7 @@ internal sealed unsafe partial class LstmSteps
 
     // The input projection inside the row groups' steps: W (forward) or Wᵀ (backward) packed, the
     // time-major inputs (T, B, F) or their gradient, while a sequence that was given them runs.
-    private StepOperand? _packedInput;
+    private GemmPackedB? _packedInput;
     private float* _inputs, _dInputs;
     private int _features;
 
@@ -77,7 +77,7 @@ internal sealed unsafe partial class LstmSteps
             ForwardSequence(time, bias, gates, c, h, zeroStart);
             return;
         }
-        _packedInput = StepOperand.Pack(false, features, width, kernel, width);
+        _packedInput = GemmPackedB.Pack(false, features, width, kernel, width);
         try
         {
             fixed (float* px = inputs)
@@ -116,7 +116,7 @@ internal sealed unsafe partial class LstmSteps
             Gemm.Multiply(false, true, time * _batch, features, width, dGates, width, kernel, width, dInputs, features, accumulate: false);
             return;
         }
-        _packedInput = StepOperand.Pack(true, width, features, kernel, width);
+        _packedInput = GemmPackedB.Pack(true, width, features, kernel, width);
         try
         {
             fixed (float* pdx = dInputs)

@@ -43,7 +43,7 @@ internal sealed unsafe partial class LstmSteps : IParallelBody, IStepSliceBody, 
 
     private readonly int _batch, _units, _tasks;
     private readonly CellActivation _activation, _recurrentActivation;
-    private StepOperand? _packed, _packedTransposed;
+    private GemmPackedB? _packed, _packedTransposed;
 
     // The step being run (set by Forward/Backward while their spans are pinned).
     private bool _backward;
@@ -78,8 +78,8 @@ internal sealed unsafe partial class LstmSteps : IParallelBody, IStepSliceBody, 
         _recurrentActivation = recurrentActivation;
         _tasks = units % SliceUnits == 0 ? Math.Max(1, Math.Min(threads, units / SliceUnits)) : 1;
         _rowGroups = RowGroupCount(batch, threads);
-        if (backward) _packedTransposed = StepOperand.Pack(true, 4 * units, units, recurrentKernel, 4 * units);
-        else _packed = StepOperand.Pack(false, units, 4 * units, recurrentKernel, 4 * units);
+        if (backward) _packedTransposed = GemmPackedB.Pack(true, 4 * units, units, recurrentKernel, 4 * units);
+        else _packed = GemmPackedB.Pack(false, units, 4 * units, recurrentKernel, 4 * units);
     }
 
     /// <summary>Tasks each step is cut into (1 when it is not split).</summary>
@@ -389,13 +389,36 @@ internal sealed unsafe partial class LstmSteps : IParallelBody, IStepSliceBody, 
         for (; k < n; k++) dst[k] += src[k];
     }
 
-    /// <summary>C[:, c0..c1] (+)= A·B over all rows, B packed: one column region.</summary>
-    private void Product(StepOperand b, float* a, int lda, float* c, int ldc, long lengthA, long lengthC, int c0, int c1, bool accumulate) =>
-        b.Multiply(a, lda, c, ldc, lengthA, lengthC, c0, c1, accumulate, _batch);
+    /// <summary>C[:, c0..c1] (+)= A·B over all rows, B packed: one column region of the GEMM driver.</summary>
+    private void Product(GemmPackedB b, float* a, int lda, float* c, int ldc, long lengthA, long lengthC, int c0, int c1, bool accumulate) =>
+        Product(b, a, lda, c, ldc, lengthA, lengthC, c0, c1, accumulate, _batch);
 
     /// <summary>C[:, c0..c1] (+)= A·B over <paramref name="rows"/> rows, B packed.</summary>
-    private static void Product(StepOperand b, float* a, int lda, float* c, int ldc, long lengthA, long lengthC, int c0, int c1, bool accumulate, int rows) =>
-        b.Multiply(a, lda, c, ldc, lengthA, lengthC, c0, c1, accumulate, rows);
+    private static void Product(GemmPackedB b, float* a, int lda, float* c, int ldc, long lengthA, long lengthC, int c0, int c1, bool accumulate, int rows)
+    {
+        var args = new GemmArgs
+        {
+            A = a,
+            C = c,
+            LengthA = lengthA,
+            LengthB = b.Floats,
+            LengthC = lengthC,
+            Lda = lda,
+            Ldb = b.PaddedN,
+            Ldc = ldc,
+            M = rows,
+            N = b.N,
+            K = b.K,
+            Accumulate = accumulate,
+        };
+        switch (b.Kind)
+        {
+            case GemmKernelKind.Vector512: GemmDriver<GemmMicroKernel512>.RunPackedRegion(args, b, 0, rows, c0, c1); break;
+            case GemmKernelKind.Vector256: GemmDriver<GemmMicroKernel256>.RunPackedRegion(args, b, 0, rows, c0, c1); break;
+            case GemmKernelKind.Vector128: GemmDriver<GemmMicroKernel128>.RunPackedRegion(args, b, 0, rows, c0, c1); break;
+            default: GemmDriver<GemmMicroKernelScalar>.RunPackedRegion(args, b, 0, rows, c0, c1); break;
+        }
+    }
 
     private void Clear()
     {
