@@ -97,11 +97,7 @@ internal sealed class WorkerPool : IDisposable
             t_insideWorker = true;
             try { RunItems(); }
             finally { t_insideWorker = wasInside; }
-            if (helpers > 0)
-            {
-                SpinUntilDone();
-                _done.Wait();
-            }
+            if (helpers > 0) _done.Wait();
             _body = null;
             if (_error is { } e) throw new AggregateException("A parallel kernel body failed.", e);
         }
@@ -127,21 +123,6 @@ internal sealed class WorkerPool : IDisposable
         }
     }
 
-    /// <summary>
-    /// The caller's side of <see cref="Worker.SpinWhileIdle"/>: waits up to <see cref="SpinTicks"/> for
-    /// the workers' last items before blocking, so that a virtual CPU that would halt (and take tens of
-    /// microseconds to be woken by the hypervisor) stays running through short waits.
-    /// </summary>
-    private void SpinUntilDone()
-    {
-        long until = Stopwatch.GetTimestamp() + SpinTicks;
-        while (Volatile.Read(ref _active) != 0 && Stopwatch.GetTimestamp() < until)
-        {
-            Thread.SpinWait(20);
-            Thread.Yield();
-        }
-    }
-
     private void WorkerFinished()
     {
         if (Interlocked.Decrement(ref _active) == 0) _done.Set();
@@ -159,13 +140,9 @@ internal sealed class WorkerPool : IDisposable
 
     /// <summary>
     /// How long an idle worker spins before it blocks: 20 µs, enough to bridge a model's layers and
-    /// back-to-back Predict calls, short enough that an idle pool costs little CPU. Diagnostic switch
-    /// for the A/B measurement: DEEPSHARP_SPIN_US sets it in microseconds (0–100,000).
+    /// back-to-back Predict calls, short enough that an idle pool costs little CPU.
     /// </summary>
-    private static readonly long SpinTicks = Stopwatch.Frequency / 1_000_000 * SpinMicroseconds();
-
-    private static long SpinMicroseconds() =>
-        long.TryParse(Environment.GetEnvironmentVariable("DEEPSHARP_SPIN_US"), out long us) && us is >= 0 and <= 100_000 ? us : 20;
+    private static readonly long SpinTicks = Stopwatch.Frequency / 50_000;
 
     private sealed class Worker
     {
