@@ -10,7 +10,14 @@ public static partial class Ops
     /// The dense layer's op: y = x · W + b for x (batch, in), W (in, out), b (out) or null.
     /// Fused so that the bias gradient is one column sum and no broadcast is materialised.
     /// </summary>
-    public static Tensor Linear(Tensor x, Tensor w, Tensor? b)
+    public static Tensor Linear(Tensor x, Tensor w, Tensor? b) => Linear(x, w, b, packedKernel: false);
+
+    /// <summary>
+    /// <see cref="Linear(Tensor, Tensor, Tensor?)"/>; with <paramref name="packedKernel"/> (a Dense layer's
+    /// own kernel), a product that records no gradient reads W packed once (<see cref="PackedWeightCache"/>)
+    /// instead of packing it again: the same bits.
+    /// </summary>
+    internal static Tensor Linear(Tensor x, Tensor w, Tensor? b, bool packedKernel)
     {
         if (x.Rank != 2 || w.Rank != 2 || x.Shape[1] != w.Shape[0])
             throw new ShapeMismatchException($"Linear needs x (batch, in) and W (in, out); got x {x.Shape}, W {w.Shape}.");
@@ -25,7 +32,10 @@ public static partial class Ops
             DenseRows.Forward(rows, inF, outF, x.Span, w.Span, b is null ? default : b.Span, y.Span);
             return y;
         }
-        Gemm.Multiply(false, false, rows, outF, inF, x.Span, inF, w.Span, outF, y.Span, outF, accumulate: false);
+        if (!needed && packedKernel && PackedWeightCache.Serves(rows, inF, outF))
+            Gemm.Multiply(false, rows, x.Span, inF, PackedWeightCache.For(w), y.Span, outF, accumulate: false);
+        else
+            Gemm.Multiply(false, false, rows, outF, inF, x.Span, inF, w.Span, outF, y.Span, outF, accumulate: false);
         if (b is not null) Reductions.AddBias(y.Span, b.Span, rows, outF);
         return needed ? new LinearNode(x, w, b).Attach(y) : y;
     }
