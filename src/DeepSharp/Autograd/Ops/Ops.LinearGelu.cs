@@ -10,7 +10,10 @@ public static partial class Ops
     /// The same values as <c>Gelu(Linear(x, W, b))</c>, bit for bit, with the bias add and GELU done in one
     /// pass over the product and, backward, GELU′ and the bias gradient in one pass (BiasGeluKernel's notes).
     /// </summary>
-    public static Tensor LinearGelu(Tensor x, Tensor w, Tensor b)
+    public static Tensor LinearGelu(Tensor x, Tensor w, Tensor b) => LinearGelu(x, w, b, packedKernel: false);
+
+    /// <summary><see cref="LinearGelu(Tensor, Tensor, Tensor)"/>; <paramref name="packedKernel"/> as in <see cref="Linear(Tensor, Tensor, Tensor?, bool)"/>.</summary>
+    internal static Tensor LinearGelu(Tensor x, Tensor w, Tensor b, bool packedKernel)
     {
         ArgumentNullException.ThrowIfNull(b);
         if (x.Rank != 2 || w.Rank != 2 || x.Shape[1] != w.Shape[0])
@@ -18,7 +21,7 @@ public static partial class Ops
         int rows = x.Shape[0], inF = x.Shape[1], outF = w.Shape[1];
         if (b.Rank != 1 || b.Shape[0] != outF)
             throw new ShapeMismatchException($"LinearGelu bias {b.Shape} does not match W {w.Shape}.");
-        if (!OpNode.Needed(x, w, b)) return Gelu(Linear(x, w, b));
+        if (!OpNode.Needed(x, w, b)) return Gelu(Linear(x, w, b, packedKernel));
         var pre = Tensor.Temp(new Shape(rows, outF));
         Gemm.Multiply(false, false, rows, outF, inF, x.Span, inF, w.Span, outF, pre.Span, outF, accumulate: false);
         var y = Tensor.Temp(new Shape(rows, outF));

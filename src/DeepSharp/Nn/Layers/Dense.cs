@@ -92,7 +92,7 @@ public sealed class Dense : Layer
         // GELU with a bias runs as one op (the same values; one pass fewer each way over the output).
         bool fusedGelu = ReferenceEquals(Activation, Activation.Gelu) && _bias is not null;
         var rows = x.Rank == 2 ? x : Ops.Reshape(x, -1, features);
-        var y = fusedGelu ? Ops.LinearGelu(rows, _kernel.Value, _bias!.Value) : Ops.Linear(rows, _kernel.Value, _bias?.Value, packedKernel: !training);
+        var y = fusedGelu ? Ops.LinearGelu(rows, _kernel.Value, _bias!.Value, packedKernel: !training) : Ops.Linear(rows, _kernel.Value, _bias?.Value, packedKernel: !training);
         if (x.Rank != 2) y = Ops.Reshape(y, x.Shape.With(-1, Units));
         return WithActivityPenalty(fusedGelu ? y : Activation.Apply(y));
     }
