@@ -24,8 +24,9 @@ internal static unsafe class GemmBlocking
     /// alike. On Intel each k block re-reads and re-writes C once: 512 halves that traffic and the
     /// tiles' epilogues against 256, with the A micro-panel (8×512 floats, 16 KB) still in the 48 KB
     /// L1 and a 512×512 B panel (1 MB, <see cref="IntelPanelFloats"/>) in the 2 MB L2. Measured
-    /// (isgemm2, docs/benchmarks.md): 512³ 7–9 % and 1024³ 2–7 % faster on two threads. It changes
-    /// the summation order on Intel only; AMD keeps 256 (not measurable on this machine).
+    /// (isgemm2, docs/benchmarks.md; two threads, processes alternated): 512³ 8 %, 1024³ 2–7 %,
+    /// 2048³ 2 % faster, the A-transposed dW 512×128×2048 3 % slower. It changes the summation order
+    /// on Intel only; AMD keeps 256 (not measurable on this machine).
     /// </remarks>
     public static readonly int Kc = CpuIdentity.IsIntel ? 512 : 256;
 
