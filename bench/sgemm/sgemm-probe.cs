@@ -370,11 +370,12 @@ static unsafe double ThreadCpu()
 static extern unsafe int ClockGettime(int clock, Timespec* t);
 
 // A variant given as settings, e.g. "rows=0,shared=0" (GemmRowBands, shared B, split k, prefetch
-// of the next A panel; 0 off, 1 on): settings not named are on, as built (rows: as detected);
+// of the next A panel; 0 off, 1 on): settings not named are as built (rows and shared: as detected
+// for this CPU, the others on);
 // mc=ROWS and panel=KB set GemmBlocking.McRows and PanelFloats (not named: as built).
 static (string Name, Action Set) Setting(string spec) => (spec.Length == 0 ? "as built" : spec, () =>
 {
-    GemmBlocking.SharedBEnabled = true;
+    GemmBlocking.SharedBEnabled = RowBandsAsBuilt.Shared;
     GemmBlocking.SplitKEnabled = true;
     GemmBlocking.PrefetchNextA = true;
     GemmBlocking.RowMajorAInPlace = true;
@@ -462,6 +463,7 @@ static class RowBandsAsBuilt
 {
     public static readonly bool Value = GemmRowBands.Enabled;
     public static readonly int Mc = GemmBlocking.McRows, Panel = GemmBlocking.PanelFloats;
+    public static readonly bool Shared = GemmBlocking.SharedBEnabled;
 }
 
 struct Timespec

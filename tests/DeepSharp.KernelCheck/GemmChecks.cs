@@ -83,7 +83,7 @@ public static class GemmChecks
     /// <summary>
     /// A small C with a long k on several threads spreads k's blocks over the threads (GemmSplitK):
     /// against the twin, and bitwise against the unsplit path and against one thread, at 2 to 4
-    /// threads. Shapes: the seed Dense's forward, all four transposes, a last k block of 1 to 255,
+    /// threads. Shapes: the seed Dense's forward, all four transposes, a last k block of 1 to Kc − 1,
     /// prime sizes, edge tiles, C at the size limit, padded leading dimensions, accumulate or not.
     /// </summary>
     public static void SplitKMatchesUnsplit()
@@ -93,6 +93,9 @@ public static class GemmChecks
             (false, false, 128, 128, 5408), (true, false, 128, 128, 5408), (false, true, 37, 61, 1100),
             (true, true, 61, 37, 1031), (false, false, 9, 200, 2000), (false, true, 3, 1000, 1024),
             (true, false, 200, 17, 1500), (false, false, 255, 256, 1025), (false, false, 64, 64, 4096),
+            // k blocks are 512 deep on Intel (GemmBlocking.Kc): enough of them to split there too,
+            // with a last block of 1 and of 509.
+            (false, true, 37, 61, 2561), (true, false, 97, 40, 2045),
         ];
         int seed = 4500;
         foreach (var (transA, transB, m, n, k) in shapes)
@@ -154,13 +157,13 @@ public static class GemmChecks
             float[] Run(float[] a, float[] b, float[] c0, bool shared)
             {
                 var c = (float[])c0.Clone();
-                bool rowBands = GemmRowBands.Enabled;
+                bool rowBands = GemmRowBands.Enabled, sharedAsBuilt = GemmBlocking.SharedBEnabled;
                 GemmBlocking.SharedBEnabled = shared;
                 GemmRowBands.Enabled = false; // on Zen 4 the row bands would take these calls
                 try { Gemm.Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate); }
                 finally
                 {
-                    GemmBlocking.SharedBEnabled = true;
+                    GemmBlocking.SharedBEnabled = sharedAsBuilt;
                     GemmRowBands.Enabled = rowBands;
                 }
                 return c;
@@ -268,6 +271,7 @@ public static class GemmChecks
         [
             (false, false, 397, 1100, 600), (true, false, 130, 129, 520), (false, true, 431, 257, 300),
             (true, true, 301, 96, 257), (false, false, 128, 128, 1300), (false, false, 17, 2100, 97),
+            (false, true, 203, 77, 1100), (true, false, 64, 600, 1537),
         ];
         (string Name, int Mc, int Panel, bool InPlace)[] settings =
         [

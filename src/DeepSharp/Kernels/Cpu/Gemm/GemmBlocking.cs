@@ -7,14 +7,28 @@ namespace DeepSharp.Kernels.Cpu;
 /// </summary>
 /// <remarks>
 /// KC is a constant: it fixes where each output element's k sum is cut into partial sums, so it
-/// must never depend on the thread count (determinism). MC and NC only bound buffer sizes and may
-/// change freely. Sizes target 32 KB L1d / 1 MB L2 per core: an A micro-panel (Mr×KC, 4–8 KB)
-/// stays in L1 while the B panel (KC×NC ≤ 512 KB) streams from L2.
+/// must never depend on the thread count (determinism); it is fixed per CPU vendor (see
+/// <see cref="Kc"/>). MC and NC only bound buffer sizes and may change freely. Sizes target
+/// 32 KB L1d / 1 MB L2 per core on AMD: an A micro-panel (Mr×KC, 4–8 KB) stays in L1 while the
+/// B panel (KC×NC ≤ 512 KB) streams from L2; on Intel 48 KB L1d / 2 MB L2, twice both.
 /// </remarks>
 internal static unsafe class GemmBlocking
 {
-    /// <summary>Depth of one k block.</summary>
-    public const int Kc = 256;
+    /// <summary>
+    /// Depth of one k block: 256 (Zen 4 / Zen 5, 1 MB L2), 512 on Intel (2 MB L2, 48 KB L1d).
+    /// </summary>
+    /// <remarks>
+    /// Fixed for the process (one CPU): where each output element's k sum is cut into partial sums,
+    /// so it never depends on the thread count, and every path that can compute a call (the driver,
+    /// split k, small M, narrow N, DenseRows, the LSTM's weight gradient) reads it here and sums
+    /// alike. On Intel each k block re-reads and re-writes C once: 512 halves that traffic and the
+    /// tiles' epilogues against 256, with the A micro-panel (8×512 floats, 16 KB) still in the 48 KB
+    /// L1 and a 512×512 B panel (1 MB, <see cref="IntelPanelFloats"/>) in the 2 MB L2. Measured
+    /// (isgemm2, docs/benchmarks.md; two threads, processes alternated): 512³ 8 %, 1024³ 2–7 %,
+    /// 2048³ 2 % faster, the A-transposed dW 512×128×2048 3 % slower. It changes the summation order
+    /// on Intel only; AMD keeps 256 (not measurable on this machine).
+    /// </remarks>
+    public static readonly int Kc = CpuIdentity.IsIntel ? 512 : 256;
 
     /// <summary>Rows of op(A) packed at a time on AMD (a multiple of every kernel's Mr).</summary>
     public const int Mc = 192;
@@ -36,12 +50,15 @@ internal static unsafe class GemmBlocking
     /// <summary>Floats of packed B kept per thread on AMD: KC×NC ≤ this (512 KB, half of a 1 MB L2).</summary>
     public const int BPanelFloats = 128 * 1024;
 
+    /// <summary>Floats of packed B kept per thread on Intel: 1 MB, half of its 2 MB L2 (Nc 512 at Kc 512).</summary>
+    public const int IntelPanelFloats = 256 * 1024;
+
     /// <summary>The most floats of packed B per thread that the buffers hold (<see cref="PanelFloats"/>): 1 MB.</summary>
     public const int MaxPanelFloats = 256 * 1024;
 
     /// <summary>
     /// Floats of packed B per thread (KC×NC ≤ this, at most <see cref="MaxPanelFloats"/>):
-    /// <see cref="BPanelFloats"/>; the SGEMM probe sets other values to compare them in one process
+    /// <see cref="BPanelFloats"/>, on Intel <see cref="IntelPanelFloats"/>; the SGEMM probe sets other values to compare them in one process
     /// (same bits: NC only cuts the loop over columns).
     /// </summary>
     public static int PanelFloats
@@ -51,7 +68,7 @@ internal static unsafe class GemmBlocking
     }
 
     private static int s_mcRows = Mc;
-    private static int s_panelFloats = BPanelFloats;
+    private static int s_panelFloats = CpuIdentity.IsIntel ? IntelPanelFloats : BPanelFloats;
 
     /// <summary>Below this many multiply-adds a call runs on the calling thread alone.</summary>
     public const long ParallelThreshold = 1L << 20;
@@ -72,10 +89,13 @@ internal static unsafe class GemmBlocking
     public const long SharedBMaxFloats = 768 * 1024;
 
     /// <summary>
-    /// Whether parallel middle-sized calls pack B once for all regions (<see cref="GemmSharedB"/>);
-    /// the bench's SGEMM probe turns it off to compare both paths in one process.
+    /// Whether parallel middle-sized calls pack B once for all regions (<see cref="GemmSharedB"/>):
+    /// on AMD, off on Intel, where each region packing its own B measured faster (isgemm2, two
+    /// threads, alternated in one process: 512³ 5 %, 2048×512×128 5 %, the seed's 128×128×5408 with
+    /// B transposed 13 % less time; no shape slower beyond the noise). Same bits either way; the
+    /// bench's SGEMM probe turns it off and on to compare both paths in one process.
     /// </summary>
-    public static bool SharedBEnabled { get; set; } = true;
+    public static bool SharedBEnabled { get; set; } = !CpuIdentity.IsIntel;
 
     /// <summary>
     /// Whether parallel calls with a small C and a long k spread k's blocks over the threads

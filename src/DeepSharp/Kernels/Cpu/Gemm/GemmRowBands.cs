@@ -25,7 +25,7 @@ internal static class GemmRowBands
     /// <summary>What the bench prints as the grid over C that parallel calls use on this CPU.</summary>
     public static string Description => Enabled
         ? "one band of rows per thread (AMD family 25)"
-        : "about two regions per thread, B packed once for middle sizes";
+        : GemmBlocking.SharedBEnabled ? "about two regions per thread, B packed once for middle sizes" : "about two regions per thread, each packing its own B";
 
     /// <summary>
     /// The fewest rows of C per thread: every thread packs all of op(B), once per
