@@ -56,7 +56,7 @@ internal static class GeluMath
     {
         var z = Vector512.Abs(x) * Vector512.Create(InvSqrt2);
         e = FloatExp.Of(-(z * z));
-        var t = ExactReciprocal.Of(Vector512.FusedMultiplyAdd(z, Vector512.Create(P), Vector512<float>.One)); // the bits of 1/d, see ExactReciprocal
+        var t = Vector512<float>.One / Vector512.FusedMultiplyAdd(z, Vector512.Create(P), Vector512<float>.One);
         var poly = Vector512.FusedMultiplyAdd(Vector512.Create(A5), t, Vector512.Create(A4));
         poly = Vector512.FusedMultiplyAdd(poly, t, Vector512.Create(A3));
         poly = Vector512.FusedMultiplyAdd(poly, t, Vector512.Create(A2));
