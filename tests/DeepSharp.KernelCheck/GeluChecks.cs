@@ -80,4 +80,36 @@ public static class GeluChecks
             if (!same) throw new CheckFailedException($"GELU({x[i]}): {actual[i]}, expected {expected[i]}");
         }
     }
+    /// <summary>
+    /// The kernel's vectors give, element by element, the bits of the scalar operator (the form a tail
+    /// element and a CPU without SIMD take), forward and backward, over dense [−10, 10], every power-of-two
+    /// magnitude up to 2^127, ±∞ and NaN.
+    /// </summary>
+    public static void EveryWidthGivesTheScalarBits()
+    {
+        var xs = new List<float>();
+        for (int k = -100_000; k <= 100_000; k += 7) xs.Add(k * 1e-4f);
+        for (int e = -30; e <= 127; e++)
+            foreach (float m in (ReadOnlySpan<float>)[1f, 1.5f, 1.9999999f])
+            {
+                xs.Add(MathF.ScaleB(m, e));
+                xs.Add(-MathF.ScaleB(m, e));
+            }
+        xs.AddRange([float.MaxValue, -float.MaxValue, float.PositiveInfinity, float.NegativeInfinity, float.NaN, 0f, -0f, float.Epsilon]);
+        var x = xs.ToArray();
+        var y = new float[x.Length];
+        GeluKernel.Forward(x, y);
+        var dy = Check.Random(x.Length, 77);
+        var dx = new float[x.Length];
+        GeluKernel.Backward(x, dy, dx, accumulate: false);
+        for (int i = 0; i < x.Length; i++)
+        {
+            float expectedY = default(GeluOperator).Invoke(x[i]);
+            float expectedDx = default(GeluBackwardOperator).Invoke(x[i], dy[i]);
+            if (!SameBits(y[i], expectedY)) throw new CheckFailedException($"GELU({x[i]:R}) = {y[i]:R} in the kernel, {expectedY:R} by the scalar operator.");
+            if (!SameBits(dx[i], expectedDx)) throw new CheckFailedException($"GELU'({x[i]:R})·{dy[i]:R} = {dx[i]:R} in the kernel, {expectedDx:R} by the scalar operator.");
+        }
+    }
+
+    private static bool SameBits(float a, float b) => (float.IsNaN(a) && float.IsNaN(b)) || BitConverter.SingleToUInt32Bits(a) == BitConverter.SingleToUInt32Bits(b);
 }

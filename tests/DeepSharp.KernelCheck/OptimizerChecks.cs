@@ -3,7 +3,7 @@ using DeepSharp.Kernels.Cpu.Reference;
 
 namespace DeepSharp.KernelCheck;
 
-/// <summary>Adam and SGD updates: bit-identical to the twins over several steps.</summary>
+/// <summary>Adam and SGD updates and the decoupled weight decay: bit-identical to the twins.</summary>
 public static class OptimizerChecks
 {
     public static void AdamMatchesTwinBitForBit()
@@ -46,5 +46,19 @@ public static class OptimizerChecks
                     Check.Equal<float>(w1, w2, context);
                     Check.Equal<float>(u1, u2, context + " velocity");
                 }
+    }
+
+    public static void DecayWeightsMatchesTwinBitForBit()
+    {
+        foreach (int n in Check.AwkwardSizes)
+            foreach (var (wd, lr) in new[] { (0.004f, 1e-3f), (0.1f, 0.37f), (1e-30f, 3f) })
+            {
+                var w1 = Check.Random(n, n + 3);
+                if (n > 3) (w1[1], w1[2], w1[3]) = (float.PositiveInfinity, -0f, 1e-40f);
+                var w2 = (float[])w1.Clone();
+                NaiveOptimizers.DecayWeights(w1, wd, lr);
+                OptimizerKernels.DecayWeights(w2, wd, lr);
+                Check.Equal<float>(w1, w2, $"DecayWeights n={n} wd={wd} lr={lr}");
+            }
     }
 }

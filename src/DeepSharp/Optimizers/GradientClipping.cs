@@ -23,10 +23,8 @@ internal static class GradientClipping
     }
 
     /// <summary>w −= w·wd·lr, in Keras's operation order.</summary>
-    public static void DecayWeights(Span<float> w, float weightDecay, float learningRate)
-    {
-        for (int i = 0; i < w.Length; i++) w[i] -= w[i] * weightDecay * learningRate;
-    }
+    public static void DecayWeights(Span<float> w, float weightDecay, float learningRate) =>
+        Kernels.Cpu.OptimizerKernels.DecayWeights(w, weightDecay, learningRate);
 
     /// <summary>g·c/max(norm, c): unchanged when norm ≤ c.</summary>
     private static void ScaleToNorm(Span<float> g, float norm, float c)

@@ -120,11 +120,17 @@ public abstract partial class Optimizer
         }
         StepLearningRate = _schedule.Rate(Iterations);
         GradientClipping.Clip(_step, ClipNorm, ClipValue, GlobalClipNorm);
-        if (WeightDecay is { } wd and not 0f)
-            foreach (var (p, _) in _step) GradientClipping.DecayWeights(p.Value.Span, wd, StepLearningRate);
         Iterations++;
         BeginStep();
-        foreach (var (p, grad) in _step) Update(p.Value.Span, grad.Span, SlotsOf(p));
+        // Each weight is decayed just before its update, while it is in cache (one pass over the
+        // weights fewer than decaying all first). Both are elementwise and BeginStep reads no weight,
+        // so the bits are those of decaying every weight first.
+        float decay = WeightDecay ?? 0f;
+        foreach (var (p, grad) in _step)
+        {
+            if (decay != 0f) GradientClipping.DecayWeights(p.Value.Span, decay, StepLearningRate);
+            Update(p.Value.Span, grad.Span, SlotsOf(p));
+        }
         // Keras applies each weight's constraint after the update, never to the gradient.
         foreach (var (p, _) in _step)
         {

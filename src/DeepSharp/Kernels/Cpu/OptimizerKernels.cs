@@ -26,4 +26,8 @@ internal static partial class OptimizerKernels
         if (momentum == 0f) UpdateDriver.Update(new SgdOperator(lr), w, g);
         else UpdateDriver.Update(new MomentumSgdOperator(lr, momentum, nesterov), w, g, velocity);
     }
+
+    /// <summary>w −= w·wd·lr in place (AdamW's and the others' decoupled weight decay); the twin's bits.</summary>
+    public static void DecayWeights(Span<float> w, float weightDecay, float learningRate) =>
+        ElementwiseDriver.Map(new WeightDecayOperator(weightDecay, learningRate), w, w);
 }

@@ -93,3 +93,18 @@ internal readonly struct MomentumSgdOperator(float lr, float momentum, bool nest
         w += nesterov ? Vector512.Create(momentum) * v - step : v;
     }
 }
+
+/// <summary>w → w − w·wd·lr (decoupled weight decay, Keras's operation order, no fused multiply-add).</summary>
+internal readonly struct WeightDecayOperator(float weightDecay, float learningRate) : IUnaryOperator
+{
+    public float Invoke(float w) => w - w * weightDecay * learningRate;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector128<float> Invoke(Vector128<float> w) => w - w * Vector128.Create(weightDecay) * Vector128.Create(learningRate);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Invoke(Vector256<float> w) => w - w * Vector256.Create(weightDecay) * Vector256.Create(learningRate);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Invoke(Vector512<float> w) => w - w * Vector512.Create(weightDecay) * Vector512.Create(learningRate);
+}

@@ -36,4 +36,10 @@ internal static partial class NaiveOptimizers
             w[i] += nesterov ? momentum * velocity[i] - lr * g[i] : velocity[i];
         }
     }
+
+    /// <summary>Decoupled weight decay, Keras's order: w −= w·wd·lr, i.e. w − (w·wd)·lr rounded step by step.</summary>
+    public static void DecayWeights(Span<float> w, float weightDecay, float learningRate)
+    {
+        for (int i = 0; i < w.Length; i++) w[i] -= w[i] * weightDecay * learningRate;
+    }
 }
