@@ -73,8 +73,8 @@ internal static partial class CompileConfig
             nameof(Precision) => new Precision(Threshold()),
             nameof(Recall) => new Recall(Threshold()),
             nameof(Auc) => new Auc(Thresholds()),
-            nameof(F1Score) => new F1Score(Average(c["average"]), OptionalThreshold()),
-            nameof(FBetaScore) => new FBetaScore(Average(c["average"]), Finite(c["beta"], "beta"), OptionalThreshold()),
+            nameof(F1Score) => new F1Score(Average(c["average"], name), OptionalThreshold()),
+            nameof(FBetaScore) => new FBetaScore(Average(c["average"], name), Finite(c["beta"], "beta"), OptionalThreshold()),
             nameof(R2Score) => new R2Score(Aggregation(c["class_aggregation"]), Int(c["num_regressors"], "num_regressors", int.MaxValue)),
             nameof(Metrics.MeanSquaredError) => new Metrics.MeanSquaredError(),
             nameof(Metrics.MeanAbsoluteError) => new Metrics.MeanAbsoluteError(),
@@ -127,12 +127,12 @@ internal static partial class CompileConfig
     /// <summary>Whether a metric's log name can be kept in the file (printable, of a layer name's length).</summary>
     private static bool LogName(string name) => name.Length <= LayerConfig.MaxString && Naming.TextProblem(name) is null;
 
-    private static F1Average Average(JsonNode? node)
+    private static F1Average Average(JsonNode? node, string metric)
     {
-        string text = node?.GetValue<string>() ?? throw new FormatException("F1Score/FBetaScore needs 'average'");
+        string text = node?.GetValue<string>() ?? throw new FormatException($"{metric} needs 'average'");
         foreach (var a in Enum.GetValues<F1Average>())
             if (a.ToString() == text) return a;
-        throw new FormatException($"F1Score/FBetaScore average '{TerminalText.Escape(text)}' is unknown; known: {string.Join(", ", Enum.GetNames<F1Average>())}");
+        throw new FormatException($"{metric} average '{TerminalText.Escape(text)}' is unknown; known: {string.Join(", ", Enum.GetNames<F1Average>())}");
     }
 
     /// <summary>Keras's class_aggregation: "uniform_average", "variance_weighted_average", or null.</summary>
