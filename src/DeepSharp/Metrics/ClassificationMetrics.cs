@@ -72,11 +72,62 @@ public sealed class TopKCategoricalAccuracy(int k = 5, string? name = null) : Ro
     }
 }
 
+/// <summary>
+/// Whether an integer label is among the k highest predictions (k = 5 by default; ties at the boundary count as in,
+/// as TensorFlow's in_top_k), Keras's SparseTopKCategoricalAccuracy. With <c>fromSortedIds</c> the predictions are
+/// class ids already sorted from the highest score down, (batch, n), and a sample is a hit when its label is among the
+/// first k of them.
+/// </summary>
+/// <param name="k">How many of the highest predictions may hold the label (positive).</param>
+/// <param name="name">The name in logs and History; null for Keras's "sparse_top_k_categorical_accuracy", whatever k is.</param>
+/// <param name="fromSortedIds">Whether predictions are sorted class ids rather than scores per class.</param>
+/// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is not positive.</exception>
+/// <exception cref="ArgumentException"><paramref name="name"/> is empty.</exception>
+public sealed class SparseTopKCategoricalAccuracy(int k = 5, string? name = null, bool fromSortedIds = false) : RowMetric
+{
+    /// <summary>A sample is a hit when fewer than k classes score strictly higher than its label (or, from sorted ids, when the label is among the first k).</summary>
+    public int K { get; } = k > 0 ? k : throw new ArgumentOutOfRangeException(nameof(k), k, "k must be positive.");
+    /// <summary>Whether predictions are class ids sorted by score, highest first.</summary>
+    public bool FromSortedIds { get; } = fromSortedIds;
+    private readonly string _name = name is null ? "sparse_top_k_categorical_accuracy"
+        : name.Length > 0 ? name : throw new ArgumentException("A metric's name must not be empty.", nameof(name));
+
+    /// <summary>The name given, else Keras's "sparse_top_k_categorical_accuracy" for every k.</summary>
+    public override string Name => _name;
+
+    /// <inheritdoc/>
+    /// <exception cref="ShapeMismatchException">The targets are not one label per prediction row.</exception>
+    public override void Update(Tensors.Tensor yTrue, Tensors.Tensor yPred, Tensors.Tensor? sampleWeight)
+    {
+        if (yPred.Rank < 2 || yTrue.Size * yPred.Shape[-1] != yPred.Size)
+            throw new ShapeMismatchException($"SparseTopKCategoricalAccuracy needs one integer label per prediction row; got targets {yTrue.Shape} for predictions {yPred.Shape}.");
+        base.Update(yTrue, yPred, sampleWeight);
+    }
+
+    /// <summary>1 when the label is among the k highest predictions (ties count as in), else 0.</summary>
+    protected override double Score(Tensors.Tensor yTrue, int row, ReadOnlySpan<float> p)
+    {
+        int label = Label(yTrue, row);
+        if (FromSortedIds)
+        {
+            for (int i = 0; i < Math.Min(K, p.Length); i++) if ((int)p[i] == label) return 1;
+            return 0;
+        }
+        if ((uint)label >= (uint)p.Length)
+            throw new ArgumentOutOfRangeException(nameof(yTrue), label, $"SparseTopKCategoricalAccuracy: label {label} is outside [0, {p.Length}) for predictions of {p.Length} classes.");
+        int above = 0;
+        for (int i = 0; i < p.Length; i++) if (p[i] > p[label]) above++;
+        return above < K ? 1 : 0;
+    }
+}
+
 /// <summary>Mean over samples of the mean over the last axis of (y_pred − y_true)².</summary>
 public sealed class MeanSquaredError : RowMetric
 {
     /// <inheritdoc/>
     public override string Name => "mean_squared_error";
+    /// <inheritdoc/>
+    protected override bool PairsElements => true;
     /// <summary>The mean of (y_pred − y_true)² over the sample's last axis.</summary>
     protected override double Score(Tensors.Tensor yTrue, int row, ReadOnlySpan<float> p)
     {
@@ -92,6 +143,8 @@ public sealed class MeanAbsoluteError : RowMetric
 {
     /// <inheritdoc/>
     public override string Name => "mean_absolute_error";
+    /// <inheritdoc/>
+    protected override bool PairsElements => true;
     /// <summary>The mean of |y_pred − y_true| over the sample's last axis.</summary>
     protected override double Score(Tensors.Tensor yTrue, int row, ReadOnlySpan<float> p)
     {

@@ -19,6 +19,8 @@ public abstract class RowMetric : Metric
     {
         if (yPred.Rank == 0 || yTrue.Rank == 0 || yTrue.Shape[0] != yPred.Shape[0])
             throw new ShapeMismatchException($"{GetType().Name}: targets {yTrue.Shape} and predictions {yPred.Shape} must have the same batch size.");
+        if (PairsElements && yTrue.Size != yPred.Size)
+            throw new ShapeMismatchException($"{GetType().Name}: targets {yTrue.Shape} and predictions {yPred.Shape} need one target per prediction.");
         int batch = yPred.Shape[0];
         yTrue = yTrue.ToFloat();   // int32 targets (0/1 labels, class indices) as floats, as Keras casts y_true
         (yTrue, yPred) = AsRows(yTrue, yPred, GetType().Name);
@@ -52,6 +54,12 @@ public abstract class RowMetric : Metric
         (_sum, _count) = (state[0], state[1]);
         return true;
     }
+
+    /// <summary>
+    /// Whether every prediction has its own target (element-wise scores such as MSE or hinge): a batch whose
+    /// targets and predictions differ in size is then refused with both shapes, before any row is scored.
+    /// </summary>
+    protected virtual bool PairsElements => false;
 
     /// <summary>The score of sample <paramref name="row"/> given its predictions.</summary>
     protected abstract double Score(Tensor yTrue, int row, ReadOnlySpan<float> predictions);

@@ -20,7 +20,7 @@ namespace DeepSharp.Training;
 /// (<see cref="Serialization.OptimizerStateFile"/>), so Save, Load and Fit continue as the uninterrupted run.
 /// Read back with the bounds of every metadata string; a hostile value is a <see cref="DataFormatException"/>.
 /// </summary>
-internal static class CompileConfig
+internal static partial class CompileConfig
 {
     /// <summary>The model file's metadata key.</summary>
     public const string Key = Serialization.ModelFileFormat.CompileConfigKey;
@@ -232,25 +232,6 @@ internal static class CompileConfig
         return new JsonArray(perOutput);
     }
 
-    private static JsonObject? WriteMetric(Metric m)
-    {
-        var c = new JsonObject();
-        switch (m)
-        {
-            case BinaryAccuracy b: c["threshold"] = b.Threshold; break;
-            case TopKCategoricalAccuracy t when t.Name.Length <= LayerConfig.MaxString && Naming.TextProblem(t.Name) is null:
-                (c["k"], c["name"]) = (t.K, t.Name);
-                break;
-            case Precision p: c["threshold"] = p.Threshold; break;
-            case Recall r: c["threshold"] = r.Threshold; break;
-            case Auc a: c["num_thresholds"] = a.Thresholds.Count; break;
-            case F1Score f: (c["average"], c["threshold"]) = (f.Average.ToString(), f.Threshold); break;
-            case Accuracy or CategoricalAccuracy or SparseCategoricalAccuracy or Metrics.MeanSquaredError or Metrics.MeanAbsoluteError: break;
-            default: return IsOwn(m) ? null : Custom(m.ClassName, m.GetConfig(), "metric", IsBuiltInMetric);
-        }
-        return new JsonObject { ["class_name"] = m.GetType().Name, ["config"] = c };
-    }
-
     private static List<IReadOnlyList<Metric>> ReadMetrics(JsonNode node, string what, int outputs)
     {
         var lists = Array(node, what, outputs);
@@ -264,44 +245,14 @@ internal static class CompileConfig
         return result;
     }
 
-    private static Metric ReadMetric(JsonNode node)
-    {
-        var (name, c) = Class(node, "metric");
-        float Threshold() => Finite(c["threshold"], "threshold");
-        return name switch
-        {
-            nameof(Accuracy) => new Accuracy(),
-            nameof(BinaryAccuracy) => new BinaryAccuracy(Threshold()),
-            nameof(CategoricalAccuracy) => new CategoricalAccuracy(),
-            nameof(SparseCategoricalAccuracy) => new SparseCategoricalAccuracy(),
-            nameof(TopKCategoricalAccuracy) => new TopKCategoricalAccuracy(Int(c["k"], "k", 1 << 20), Text(c["name"], "name")),
-            nameof(Precision) => new Precision(Threshold()),
-            nameof(Recall) => new Recall(Threshold()),
-            nameof(Auc) => new Auc(Int(c["num_thresholds"], "num_thresholds", 1 << 16)),
-            nameof(F1Score) => new F1Score(Average(c["average"]), c["threshold"] is null ? null : Threshold()),
-            nameof(Metrics.MeanSquaredError) => new Metrics.MeanSquaredError(),
-            nameof(Metrics.MeanAbsoluteError) => new Metrics.MeanAbsoluteError(),
-            _ => (Metric)MakeCustom("metric", "AddMetric", name, c),
-        };
-    }
-
     private static readonly string[] s_builtInLosses =
     [
         nameof(BinaryCrossentropy), nameof(CategoricalCrossentropy), nameof(SparseCategoricalCrossentropy), nameof(Huber),
         nameof(Losses.MeanSquaredError), nameof(Losses.MeanAbsoluteError), nameof(KLDivergence), nameof(CosineSimilarity),
     ];
 
-    private static readonly string[] s_builtInMetrics =
-    [
-        nameof(Accuracy), nameof(BinaryAccuracy), nameof(CategoricalAccuracy), nameof(SparseCategoricalAccuracy), nameof(TopKCategoricalAccuracy),
-        nameof(Precision), nameof(Recall), nameof(Auc), nameof(F1Score), nameof(Metrics.MeanSquaredError), nameof(Metrics.MeanAbsoluteError),
-    ];
-
     /// <summary>Whether a compile config's loss class name is DeepSharp's own (read by this class, never from custom objects).</summary>
     public static bool IsBuiltInLoss(string name) => s_builtInLosses.Contains(name);
-
-    /// <summary>Whether a compile config's metric class name is DeepSharp's own.</summary>
-    public static bool IsBuiltInMetric(string name) => s_builtInMetrics.Contains(name);
 
     /// <summary>Whether an object is one of DeepSharp's own classes (one with settings the file cannot hold, e.g. a metric name with a quote: not written).</summary>
     private static bool IsOwn(object o) => o.GetType().Assembly == typeof(CompileConfig).Assembly;
@@ -333,14 +284,6 @@ internal static class CompileConfig
             throw new FormatException($"the custom {kind} '{shown}' did not load from its config {config.ToJsonString()}: {e.Message}", e);
         }
         return made ?? throw new FormatException($"the factory of the custom {kind} '{shown}' returned null");
-    }
-
-    private static F1Average Average(JsonNode? node)
-    {
-        string text = node?.GetValue<string>() ?? throw new FormatException("F1Score needs 'average'");
-        foreach (var a in Enum.GetValues<F1Average>())
-            if (a.ToString() == text) return a;
-        throw new FormatException($"F1Score average '{TerminalText.Escape(text)}' is unknown; known: {string.Join(", ", Enum.GetNames<F1Average>())}");
     }
 
     private static (string Name, JsonObject Config) Class(JsonNode node, string what)

@@ -26,7 +26,7 @@ internal sealed partial class Trainer
     /// Keras's compile with lists: one loss per output (null: not trained), loss weights, and per
     /// output the plain and the weighted metrics, named as Keras's CompileMetrics names them.
     /// </summary>
-    /// <exception cref="ArgumentException">No output has a loss, a metric is given twice, or two logged values would share a name.</exception>
+    /// <exception cref="ArgumentException">No output has a loss, a metric is given twice, a Mean or Sum is given, or two logged values would share a name.</exception>
     public Trainer(Model model, Optimizer optimizer, Loss?[] losses, float[]? lossWeights,
         IReadOnlyList<IReadOnlyList<Metric>>? metrics, IReadOnlyList<IReadOnlyList<Metric>>? weightedMetrics)
     {
@@ -52,6 +52,9 @@ internal sealed partial class Trainer
                 foreach (var m in lists![o] ?? [])
                 {
                     ArgumentNullException.ThrowIfNull(m, role == MetricRole.Plain ? nameof(metrics) : nameof(weightedMetrics));
+                    if (m is ValueMetric)
+                        throw new ArgumentException($"Model '{model.Name}': {m.GetType().Name} '{m.Name}' reduces values of your own (a custom loop's tracker) and compares no " +
+                            "targets with predictions, so it cannot be compiled (as in Keras); use a metric such as MeanSquaredError, or a Metric of your own.");
                     string prefix = several ? names[o] + "_" : "";
                     string name = prefix + m.Name;
                     if (!counters.TryAdd(name, 1))

@@ -23,7 +23,7 @@ public sealed class TrainingExamplesTests
 {
     [Fact]
     public void EveryExampleOfThePageIsHere() =>
-        MarkdownExamples.AssertAllIn("training.md", "Docs/TrainingExamplesTests.cs", expectedBlocks: 23,
+        MarkdownExamples.AssertAllIn("training.md", "Docs/TrainingExamplesTests.cs", expectedBlocks: 24,
             section: null, except: "## Reading the history: `History`");
 
     /// <summary>n samples of f features, and int labels 0/1 that depend on the first two features.</summary>
@@ -190,6 +190,30 @@ public sealed class TrainingExamplesTests
         long[,] matrix = ConfusionMatrix.FromPredictions(yTest, model.Predict(xTest));  // rows: true, columns: predicted
 
         Assert.Equal(20, matrix[0, 0] + matrix[0, 1] + matrix[1, 0] + matrix[1, 1]);
+    }
+
+    [Fact]
+    public void TheRestOfKerasMetrics()
+    {
+        var model = new Sequential(new Dense(1, Activation.Sigmoid, inputShape: [4]));
+        var rmse = new RootMeanSquaredError();                          // keras.metrics.RootMeanSquaredError()
+        rmse.Update(Tensor.FromArray([0f, 1, 0, 0], 2, 2), Tensor.FromArray([1f, 1, 0, 0], 2, 2));
+        double value = rmse.Result();                                   // 0.5, as keras.io's example
+        var meanIou = new MeanIoU(numClasses: 2);
+        meanIou.Update(Tensor.FromArray([0f, 0, 1, 1], 4), Tensor.FromArray([0f, 1, 0, 1], 4), Tensor.FromArray([0.3f, 0.3f, 0.3f, 0.1f], 4));
+        double iou = meanIou.Result();                                  // (0.3/0.9 + 0.1/0.7) / 2 = 0.238
+        model.Compile(new Adam(), "binary_crossentropy", ["bce", "hinge", new PrecisionAtRecall(0.8f), new TruePositives()]);
+        var lossTracker = new Mean("loss");                             // a custom loop's keras.metrics.Mean(name="loss")
+        lossTracker.Update(0.8);
+        lossTracker.Update(0.6);
+        double meanLoss = lossTracker.Result();                         // 0.7
+
+        Assert.Equal(0.5, value, 6);
+        Assert.Equal((0.3 / 0.9 + 0.1 / 0.7) / 2, iou, 6);
+        Assert.Equal(0.7, meanLoss, 12);
+        var (x, labels) = Samples(8, 4);
+        var history = model.Fit(x, labels.ToFloat().View(8, 1), epochs: 1, verbose: 0);
+        Assert.Equal(["loss", "binary_crossentropy", "hinge", "precision_at_recall", "true_positives"], history.Values.Keys);
     }
 
     [Fact]
