@@ -43,7 +43,8 @@ public sealed class RandomColorJitter : Layer
     public RandomColorJitter((float Lower, float Upper)? valueRange, float? brightnessFactor, float? contrastFactor = null, float? saturationFactor = null,
         float? hueFactor = null, long? seed = null, string? name = null, int[]? inputShape = null)
         : this(valueRange, brightnessFactor is { } b ? (-Math.Abs(b), Math.Abs(b)) : null, contrastFactor is { } c ? (c, c) : null,
-            saturationFactor is { } s ? (0f, s) : null, hueFactor is { } h ? (0f, h) : null, seed, name, inputShape) { }
+            saturationFactor is { } s ? (0f, s) : null, hueFactor is { } h ? (0f, h) : null, seed, name, inputShape)
+    { }
 
     /// <inheritdoc/>
     public override string TypeName => "RandomColorJitter";
