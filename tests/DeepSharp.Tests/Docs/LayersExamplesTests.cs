@@ -1,4 +1,6 @@
 using DeepSharp.Autograd;
+using DeepSharp.Data;
+using DeepSharp.Data.Augmentation;
 using DeepSharp.Losses;
 using DeepSharp.Nn;
 using DeepSharp.Nn.Constraints;
@@ -20,7 +22,7 @@ public class LayersExamplesTests
 {
     [Fact]
     public void EveryExampleOfThePageIsHere() =>
-        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 22, except: "## Audio front end");
+        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 24, except: "## Audio front end");
 
     [Fact]
     public void Layers()
@@ -329,6 +331,43 @@ public class LayersExamplesTests
         var embedding = images.Predict(Tensor.RandomUniform(new Shape(2, 48, 64, 3), 0f, 255f, new RandomGenerator(1))).ToArray();
         Assert.Equal(32, embedding.Length);
         Assert.Equal(1.0, embedding.Take(16).Sum(v => (double)v * v), 1e-5);
+    }
+
+    [Fact]
+    public void ColourAndPixelAugmentations()
+    {
+        var colour = new Sequential(
+            new Rescaling(1f / 255, inputShape: [32, 32, 3]),
+            new AutoContrast(valueRange: (0f, 1f)),                      // always: each channel stretched to [0, 1]
+            new RandomColorJitter((0f, 1f), brightnessFactor: 0.2f, contrastFactor: 0.2f, saturationFactor: 0.8f, hueFactor: 0.1f, seed: 1),
+            new RandomSharpness(0.8f, valueRange: (0f, 1f), seed: 2),    // blur ... sharpen, 0.5 keeps the image
+            new RandomPosterization(6, valueRange: (0f, 1f), seed: 3),   // 1 to 5 bits per channel
+            new RandomInvert(0.1f, valueRange: (0f, 1f), seed: 4),
+            new RandomShear(0.2f, 0.2f, seed: 5),
+            new Conv2D(16, 3, activation: Activation.Relu),
+            new GlobalAveragePooling2D(),
+            new Dense(10));
+
+        var photos = Tensor.RandomUniform(new Shape(2, 32, 32, 3), 0f, 255f, new RandomGenerator(1));
+        Assert.Equal(new Shape(2, 10), colour.Predict(photos).Shape);
+        var augmented = colour.Layers[2].Call(colour.Layers[1].Call(colour.Layers[0].Call(photos)), training: true);
+        Assert.All(augmented.ToArray(), v => Assert.InRange(v, 0f, 1f));
+    }
+
+    [Fact]
+    public void MixUpAndCutMixOverALoader()
+    {
+        var images = Tensor.RandomUniform(new Shape(64, 8, 8, 3), 0f, 1f, new RandomGenerator(1));
+        var oneHotLabels = DataUtils.ToCategorical(Tensor.FromArray(Enumerable.Range(0, 64).Select(i => i % 4).ToArray(), 64), 4);
+        var classifier = new Sequential(new Flatten(inputShape: [8, 8, 3]), new Dense(4, Activation.Softmax));
+        classifier.Compile(new Adam(), "categorical_crossentropy");
+
+        var loader = new DataLoader(new TensorDataset(images, oneHotLabels), batchSize: 32);
+        classifier.Fit(new MixUp(alpha: 0.2f, seed: 1).Over(loader), epochs: 2, verbose: 0);    // or new CutMix(seed: 1).Over(loader)
+        var (mixed, mixedLabels) = new CutMix(factor: 1f, seed: 2).Apply(images, oneHotLabels);
+
+        Assert.Equal(images.Shape, mixed.Shape);
+        Assert.All(Enumerable.Range(0, 64), n => Assert.Equal(1.0, mixedLabels.ToArray().Skip(n * 4).Take(4).Sum(), 4));
     }
 
     [Fact]

@@ -126,6 +126,11 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
             new RandomGrayscale(0.5f, seed: 1, inputShape: [6, 8, 3]), new Solarization((0.1f, 0.2f), (0.3f, 0.5f), seed: 2),
             new Resizing(5, 5, Interpolation.Bicubic, padToAspectRatio: true, fillValue: 1f, antialias: true),
             new GlobalAveragePooling2D(), new Dense(2)),
+        ["pixel-augmentation"] = () => new Sequential( // RandomHue … AutoContrast
+            new RandomHue(0.2f, seed: 1, inputShape: [5, 6, 3]), new RandomSaturation((0.3f, 0.7f), seed: 2), new RandomColorDegeneration(0.5f, seed: 3),
+            new RandomColorJitter((0f, 255f), 0.1f, 0.2f, 0.6f, 0.1f, seed: 4), new RandomSharpness(0.8f, seed: 5), new RandomInvert(seed: 6),
+            new RandomPosterization(6, seed: 7), new RandomShear(0.2f, 0.1f, seed: 8), new AutoContrast(), new RandomErasing(0.5f, seed: 9),
+            new GlobalAveragePooling2D(), new Dense(2)),
         ["categorical"] = () => new Sequential( // Discretization and CategoryEncoding
             new Discretization([-0.5f, 0f, 0.5f], inputShape: [3]), new CategoryEncoding(4, "count"), new Dense(2)),
         ["lookup-hashing"] = () => new Sequential( // IntegerLookup and Hashing

@@ -147,6 +147,7 @@ public class OnnxExportTests
             .Concat(DeepSharp.Tests.Nn.ReversibleEmbeddingTests.Samples())
             .Concat(DeepSharp.Tests.Nn.GroupUnitNormalizationTests.Samples())
             .Concat(DeepSharp.Tests.Nn.ImagePreprocessingTests.Samples())
+            .Append(DeepSharp.Tests.Nn.PixelAugmentationTests.Pipeline())
             .Concat(DeepSharp.Tests.Nn.CategoricalPreprocessingTests.Samples())
             .Concat(DeepSharp.Tests.Nn.LookupHashingTests.Samples())
             .Concat(DeepSharp.Tests.Nn.MergeLayerTests.Samples())

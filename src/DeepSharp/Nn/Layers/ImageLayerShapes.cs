@@ -18,4 +18,12 @@ internal static class ImageLayerShapes
         if (inputShape.Rank != 3 || inputShape[0] < 1 || inputShape[1] < 1)
             throw new ShapeMismatchException($"Layer '{layer.Name}' ({layer.TypeName}) expects images (batch, height, width, channels) with height and width ≥ 1, got {inputShape.ToBatchString()}.");
     }
+
+    /// <exception cref="ShapeMismatchException">The input is not RGB images (height, width, 3).</exception>
+    public static void RequireRgb(Layer layer, Shape inputShape)
+    {
+        RequireImages(layer, inputShape);
+        if (inputShape[2] != 3)
+            throw new ShapeMismatchException($"Layer '{layer.Name}' ({layer.TypeName}) expects RGB images (batch, height, width, 3), got {inputShape.ToBatchString()}.");
+    }
 }

@@ -42,6 +42,27 @@ public abstract class ValueRangeAugmentation : RandomImageLayer
     /// <summary><paramref name="x"/> clipped to <see cref="ValueRange"/>.</summary>
     private protected Tensor ClipToRange(Tensor x) => Ops.Clip(x, ValueRange.Lower, ValueRange.Upper);
 
+    /// <summary><paramref name="x"/> mapped from <see cref="ValueRange"/> to [0, 1].</summary>
+    private protected Tensor ToUnit(Tensor x) =>
+        Ops.Affine(x, 1f / (ValueRange.Upper - ValueRange.Lower), -ValueRange.Lower / (ValueRange.Upper - ValueRange.Lower));
+
+    /// <summary><paramref name="x"/> mapped from [0, 1] back to <see cref="ValueRange"/>.</summary>
+    private protected Tensor FromUnit(Tensor x) => Ops.Affine(x, ValueRange.Upper - ValueRange.Lower, ValueRange.Lower);
+
+    /// <summary>Keras's factor of the layers whose draws lie in [0, 1] (RandomHue, RandomSaturation, ...): 0 ≤ lower ≤ upper ≤ 1.</summary>
+    private protected static (float Lower, float Upper) CheckUnitFactor((float Lower, float Upper) factor, string type) =>
+        factor.Lower >= 0f && factor.Upper <= 1f && factor.Lower <= factor.Upper
+            ? factor
+            : throw new ArgumentException($"{type} factor {factor} needs 0 ≤ lower ≤ upper ≤ 1.", nameof(factor));
+
+    /// <summary>A [0, 1] factor from a config: a number f is (0, f), a pair is sorted (as Keras); <paramref name="fallback"/> when missing.</summary>
+    internal static (float Lower, float Upper) ReadUnitFactor(LayerConfig c, (float, float)? fallback = null)
+    {
+        if (fallback is null && !c.Has("factor")) throw c.Error("factor", "is missing");
+        var (a, b) = ReadFactor(c, "factor", fallback ?? (0f, 0f), 0f, 1f, f => (0f, f));
+        return (Math.Min(a, b), Math.Max(a, b));
+    }
+
     /// <inheritdoc/>
     public override JsonObject GetConfig()
     {

@@ -62,6 +62,22 @@ internal static class OnnxImagePreprocessingRules
         return OnnxLayerRules.ToChannelsLast(g, y, layer.Name);
     }
 
+    /// <summary>AutoContrast at inference: each channel stretched from its [min, max] to the value range, flat channels kept.</summary>
+    public static string AutoContrast(OnnxGraphBuilder g, AutoContrast layer, string x)
+    {
+        string name = layer.Name;
+        var (lower, upper) = layer.ValueRange;
+        string low = g.AddNode("ReduceMin", name + "/min", [x], Ints("axes", 1, 2), Int("keepdims", 1));
+        string high = g.AddNode("ReduceMax", name + "/max", [x], Ints("axes", 1, 2), Int("keepdims", 1));
+        string flat = g.AddNode("LessOrEqual", name + "/flat", [high, low]);
+        string span = g.AddNode("Where", name + "/span", [flat, g.AddInitializer(name + "/one", [1f]), g.AddNode("Sub", name + "/range", [high, low])]);
+        string unit = g.AddNode("Div", name + "/unit", [g.AddNode("Sub", name + "/shift", [x, low]), span]);
+        string stretched = g.AddNode("Add", name + "/stretched", [g.AddNode("Mul", name + "/scale", [unit, g.AddInitializer(name + "/width", [upper - lower])]),
+            g.AddInitializer(name + "/lower", [lower])]);
+        string clipped = g.AddNode("Clip", name + "/clip", [stretched, g.AddInitializer(name + "/low", [lower]), g.AddInitializer(name + "/high", [upper])]);
+        return g.AddNode("Where", name, [flat, x, clipped]);
+    }
+
     public static string CenterCrop(OnnxGraphBuilder g, CenterCrop layer, string x, Shape inputShape) =>
         layer.Crops(inputShape)
             ? Crop(g, layer.Name, x, inputShape, ((inputShape[0] - layer.Height) / 2, (inputShape[1] - layer.Width) / 2, layer.Height, layer.Width), final: true)
