@@ -93,6 +93,7 @@ public static class LayerRegistry
         ["SpatialDropout2D"] = SpatialDropout2D.FromConfig,
         ["GaussianNoise"] = GaussianNoise.FromConfig,
         ["GaussianDropout"] = GaussianDropout.FromConfig,
+        ["Masking"] = Masking.FromConfig,
         ["TimeDistributed"] = TimeDistributed.FromConfig,
         // The audio front end (issue 18): spectrograms with no weights, and SpecAugment's masking.
         ["STFTSpectrogram"] = StftSpectrogram.FromConfig,

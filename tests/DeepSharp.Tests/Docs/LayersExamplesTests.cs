@@ -20,7 +20,7 @@ public class LayersExamplesTests
 {
     [Fact]
     public void EveryExampleOfThePageIsHere() =>
-        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 22, except: "## Audio front end");
+        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 23, except: "## Audio front end");
 
     [Fact]
     public void Layers()
@@ -37,6 +37,20 @@ public class LayersExamplesTests
         model.Summary();
 
         Assert.Equal(new Shape(1, 10), model.Predict(Tensor.Zeros(1, 28, 28, 1)).Shape);
+    }
+
+    [Fact]
+    public void MaskingPaddedSteps()
+    {
+        RandomGenerator.SetGlobalSeed(4);
+        var model = new Sequential(
+            new Masking(0f, inputShape: [6, 2]),   // a step of all zeros is padding
+            new Lstm(8),
+            new Dense(1));
+        var y = model.Predict(Tensor.FromArray(new[] { 0.5f, -1f, 0.25f, 0.75f, 0, 0, 0, 0, 0, 0, 0, 0 }, 1, 6, 2)); // as the two real steps alone
+
+        var front = model.Predict(Tensor.FromArray(new[] { 0f, 0, 0, 0, 0, 0, 0, 0, 0.5f, -1f, 0.25f, 0.75f }, 1, 6, 2));
+        Assert.True(Math.Abs(y[0, 0] - front[0, 0]) < 1e-6f, $"{y[0, 0]} vs {front[0, 0]}");
     }
 
     [Fact]

@@ -151,7 +151,8 @@ public class OnnxExportTests
             .Concat(DeepSharp.Tests.Nn.LookupHashingTests.Samples())
             .Concat(DeepSharp.Tests.Nn.MergeLayerTests.Samples())
             .Concat(DeepSharp.Tests.Nn.ScoredAttentionTests.Samples())
-            .Concat(DeepSharp.Tests.Compression.QuantizedOnnxTests.Samples());
+            .Concat(DeepSharp.Tests.Compression.QuantizedOnnxTests.Samples())
+            .Concat(DeepSharp.Tests.Nn.MaskingLayerTests.Samples());
         var exportable = models.SelectMany(m => m.Layers).Select(l => l.TypeName).ToHashSet();
         exportable.Add("InputLayer"); // becomes the graph input
         exportable.Add("Hashing"); // refused, naming the layer (no FarmHash in ONNX): LookupHashingTests.LookupModelsTrainSaveLoadAndExport

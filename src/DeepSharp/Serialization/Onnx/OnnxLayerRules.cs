@@ -95,6 +95,7 @@ internal static class OnnxLayerRules
         [typeof(StftSpectrogram)] = (g, l, x, _) => OnnxAudioRules.Stft(g, (StftSpectrogram)l, x),
         [typeof(MelSpectrogram)] = (g, l, x, _) => OnnxAudioRules.Mel(g, (MelSpectrogram)l, x),
         [typeof(SpecAugment)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
+        [typeof(Masking)] = (g, l, x, _) => OnnxMasks.Masking(g, (Masking)l, x),
         // Int8 layers as QDQ: QuantizeLinear/DequantizeLinear around float MatMul and Conv (OnnxQuantizedRules).
         [typeof(QuantizedDense)] = (g, l, x, _) => OnnxQuantizedRules.Dense(g, (QuantizedDense)l, x),
         [typeof(QuantizedConv2D)] = (g, l, x, s) => OnnxQuantizedRules.Conv2D(g, (QuantizedConv2D)l, x, s),
