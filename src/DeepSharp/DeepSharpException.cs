@@ -35,6 +35,9 @@ public class ShapeMismatchException : DeepSharpException
 {
     /// <param name="message">The operation or layer, the expected shape and the shape it got.</param>
     public ShapeMismatchException(string message) : base(message) { }
+    /// <param name="message">The operation or layer, the expected shape and the shape it got.</param>
+    /// <param name="inner">The failure that showed the mismatch.</param>
+    public ShapeMismatchException(string message, Exception inner) : base(message, inner) { }
 }
 
 /// <summary>

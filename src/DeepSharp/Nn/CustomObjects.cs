@@ -26,12 +26,16 @@ public sealed class CustomObjects
 
     private readonly Dictionary<string, Func<JsonObject, Layer>> _layers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Activation> _activations = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Func<DeepSharp.Tensors.Tensor, DeepSharp.Tensors.Tensor>> _functions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Func<JsonObject, Regularizer>> _regularizers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Func<JsonObject, Constraint>> _constraints = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Kind, string Name), Func<JsonObject, object>> _compileObjects = [];
 
     /// <summary>The layer type names this set holds.</summary>
     public IReadOnlyCollection<string> LayerTypes => _layers.Keys;
+
+    /// <summary>The Lambda function names this set holds.</summary>
+    public IReadOnlyCollection<string> FunctionNames => _functions.Keys;
 
     /// <summary>The activation names this set holds.</summary>
     public IReadOnlyCollection<string> ActivationNames => _activations.Keys;
@@ -102,6 +106,21 @@ public sealed class CustomObjects
     }
 
     /// <summary>
+    /// Adds a function for <see cref="Layers.Lambda"/> layers: a config whose Lambda names
+    /// <paramref name="functionName"/> applies <paramref name="function"/> (Keras's <c>custom_objects</c>
+    /// holding a function). Returns this set, to chain calls.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is empty, not printable, or already in this set.</exception>
+    public CustomObjects AddFunction(string functionName, Func<DeepSharp.Tensors.Tensor, DeepSharp.Tensors.Tensor> function)
+    {
+        Layers.Lambda.CheckFunctionName(functionName);
+        ArgumentNullException.ThrowIfNull(function);
+        if (!_functions.TryAdd(functionName, function))
+            throw new ArgumentException($"CustomObjects already holds a function '{functionName}'.", nameof(functionName));
+        return this;
+    }
+
+    /// <summary>
     /// Adds a regularizer class: configs whose class_name is <paramref name="className"/> (the
     /// regularizer's <see cref="Regularizer.ClassName"/>) are made by <paramref name="fromConfig"/>,
     /// which reads what its <see cref="Regularizer.GetConfig"/> wrote. Returns this set, to chain calls.
@@ -154,6 +173,14 @@ public sealed class CustomObjects
     {
         for (var f = s_current.Value; f is not null; f = f.Outer)
             if (f.Objects._activations.TryGetValue(name, out var activation)) return activation;
+        return null;
+    }
+
+    /// <summary>The Lambda function named <paramref name="functionName"/> from the open scopes, innermost first; null when none has it.</summary>
+    internal static Func<DeepSharp.Tensors.Tensor, DeepSharp.Tensors.Tensor>? FindFunction(string functionName)
+    {
+        for (var f = s_current.Value; f is not null; f = f.Outer)
+            if (f.Objects._functions.TryGetValue(functionName, out var function)) return function;
         return null;
     }
 

@@ -103,6 +103,11 @@ public static class LayerRegistry
         ["SpatialDropout2D"] = SpatialDropout2D.FromConfig,
         ["GaussianNoise"] = GaussianNoise.FromConfig,
         ["GaussianDropout"] = GaussianDropout.FromConfig,
+        ["Masking"] = Masking.FromConfig,
+        ["Identity"] = Identity.FromConfig,
+        ["ActivityRegularization"] = ActivityRegularization.FromConfig,
+        ["AlphaDropout"] = AlphaDropout.FromConfig,
+        ["Lambda"] = Lambda.FromConfig, // its function comes from Lambda.Register or CustomObjects.AddFunction
         ["TimeDistributed"] = TimeDistributed.FromConfig,
         // The audio front end (issue 18): spectrograms with no weights, and SpecAugment's masking.
         ["STFTSpectrogram"] = StftSpectrogram.FromConfig,

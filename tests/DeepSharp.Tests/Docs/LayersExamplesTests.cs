@@ -42,6 +42,37 @@ public class LayersExamplesTests
     }
 
     [Fact]
+    public void MaskingPaddedSteps()
+    {
+        RandomGenerator.SetGlobalSeed(4);
+        var model = new Sequential(
+            new Masking(0f, inputShape: [6, 2]),   // a step of all zeros is padding
+            new Lstm(8),
+            new Dense(1));
+        var y = model.Predict(Tensor.FromArray(new[] { 0.5f, -1f, 0.25f, 0.75f, 0, 0, 0, 0, 0, 0, 0, 0 }, 1, 6, 2)); // as the two real steps alone
+
+        var front = model.Predict(Tensor.FromArray(new[] { 0f, 0, 0, 0, 0, 0, 0, 0, 0.5f, -1f, 0.25f, 0.75f }, 1, 6, 2));
+        Assert.True(Math.Abs(y[0, 0] - front[0, 0]) < 1e-6f, $"{y[0, 0]} vs {front[0, 0]}");
+    }
+
+    [Fact]
+    public void LambdaSavedByItsFunctionsName()
+    {
+        using var folder = new DeepSharp.Tests.Data.TempFolder();
+        string path = folder.File("squared.safetensors");
+        Lambda.Register("square", x => Ops.Multiply(x, x));   // once at start-up, before saving or loading
+        var squared = new Sequential(
+            new Dense(8, inputShape: [4]),
+            new Lambda(Lambda.FindFunction("square")!, functionName: "square"),
+            new AlphaDropout(0.1f),
+            new Dense(1));
+        squared.Save(path);                                   // the file names "square"; Model.Load finds it
+
+        var x = Tensor.RandomUniform(new Shape(3, 4));
+        Assert.Equal(squared.Predict(x).ToArray(), Model.Load(path).Predict(x).ToArray());
+    }
+
+    [Fact]
     public void MaskedTextClassifier()
     {
         const int maxLength = 7;

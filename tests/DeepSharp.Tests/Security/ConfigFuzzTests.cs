@@ -110,6 +110,9 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
             var h = new Relu().Call(new QuantizedAdd(Activation.Relu).Call(a, b));
             return new Functional(x, new Dense(2).Call(new Flatten().Call(new QuantizedConcatenate().Call(h, a))));
         },
+        ["core-layers"] = () => new Sequential( // Keras's core layers: Masking, Identity, ActivityRegularization, AlphaDropout, Lambda
+            new Masking(-1f, inputShape: [4, 3]), new Lstm(2, returnSequences: true), new Identity(), new AlphaDropout(0.1f, [null, 1, null], seed: 2),
+            new GlobalAveragePooling1D(), new ActivityRegularization(0.01f, 0.02f), DeepSharp.Tests.Nn.LambdaLayerTests.RegisteredSquare(), new Dense(2)),
         ["merges"] = () => DeepSharp.Tests.Nn.MergeLayerTests.MergeModel(), // Subtract, Average, Maximum, Minimum, Dot
         ["scored-attention"] = () => DeepSharp.Tests.Nn.ScoredAttentionTests.AttentionModel(withScores: true), // Attention, AdditiveAttention
         ["quantized1d"] = () => new Sequential( // the int8 Conv1D

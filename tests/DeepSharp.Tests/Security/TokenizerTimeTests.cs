@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DeepSharp.Text;
 
 namespace DeepSharp.Tests.Security;
@@ -56,8 +55,9 @@ public sealed class TokenizerTimeTests
     /// <summary>
     /// Finding: the subword tokenizer rescanned the whole word after every merge, so one long word was
     /// quadratic: 200,000 "a"s with the merges ("a", "a") and ("aa", "aa") took minutes (a 4 MB request, hours).
-    /// Now a queue of pairs: well under a second. Long words are also no longer cached (a stream of
-    /// distinct long words filled memory).
+    /// Now a queue of pairs. Long words are also no longer cached (a stream of distinct long words filled memory).
+    /// The check is on growth, in the thread's CPU time, so load cannot fail it: 8 times the word costs about 8
+    /// times the time (n log n: ~9.5); the rescanning tokenizer took 64 times as long.
     /// </summary>
     [Fact]
     public void ALongWordOfOneRepeatedMergeIsNotQuadratic()
@@ -65,13 +65,16 @@ public sealed class TokenizerTimeTests
         var tokenizer = new SubwordTokenizer(["a", "a</w>"], [("a", "a"), ("aa", "aa"), ("aaaa", "aaaa")]);
         Assert.Equal(NaiveEncode(new string('a', 999), tokenizer.Merges), tokenizer.Tokenize(new string('a', 999)));
         string word = new('a', 200_000);
-        var clock = Stopwatch.StartNew();
         var ids = tokenizer.Tokenize(word);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"{clock.Elapsed.TotalSeconds:F1}s for one word of 200,000 characters");
         // 199,999 "a"s and "a</w>": 99,999 "aa" and an "a", then 49,999 "aaaa" and an "aa", then 24,999 "aaaaaaaa" and an "aaaa".
         Assert.Equal(24_999 + 4, ids.Count);
         Assert.Equal(["aaaa", "aa", "a"], ids.Skip(24_999).Take(3));
         Assert.Equal("a</w>", ids[^1]);
+
+        string eighth = new('a', 25_000);
+        double small = ThreadCpuTime.Least(() => tokenizer.Tokenize(eighth));
+        double large = ThreadCpuTime.Least(() => tokenizer.Tokenize(word));
+        Assert.True(large < 24 * small, $"8 times the characters took {large / small:F1} times the CPU time ({small * 1e3:F1} ms → {large * 1e3:F1} ms); linear is ~8, quadratic 64");
     }
 
     /// <summary>The reference WordPiece cut: at each position the longest vocabulary string, "##"-prefixed after the first; [UNK] (0) for the word if none.</summary>
@@ -121,20 +124,30 @@ public sealed class TokenizerTimeTests
     /// Finding: WordPiece looked each candidate length up as a string, so a start cost the sum of the
     /// lengths up to the longest piece: with pieces "b", "bb", ... up to 1,000 characters beside "a" and
     /// "##a" (max_characters_per_word 1,000, as a vectorizer file may say), each word of 1,000 "a"s hashed
-    /// about 1.7 × 10⁸ characters (300 such words: 5 × 10¹⁰). Now one trie walk per start: at most 1,000 steps.
+    /// about 1.7 × 10⁸ characters (300 such words: 5 × 10¹⁰) — cubic in the length. Now one trie walk per start.
+    /// The check is on growth, in the thread's CPU time, so load cannot fail it: words and pieces 4 times as
+    /// long cost at most 16 times the time (the walk is at most quadratic); the string lookups took 64 times as long.
     /// </summary>
     [Fact]
     public void HostileWordPieceVocabulariesAreNotCubic()
     {
-        var pieces = new List<string> { "a", "##a" };
-        for (int k = 2; k <= 1000; k++) pieces.Add(new string('a', k - 1) + "b"); // "a…ab": every prefix of a word of "a"s is a prefix of a piece
-        var tokenizer = new WordPieceTokenizer(pieces, WordPieceTokenizer.MaxWordLimit);
-        string text = string.Join(' ', Enumerable.Repeat(new string('a', 1000), 300));
-        var clock = Stopwatch.StartNew();
+        static (WordPieceTokenizer Tokenizer, string Text) Hostile(int length, int words)
+        {
+            var pieces = new List<string> { "a", "##a" };
+            for (int k = 2; k <= length; k++) pieces.Add(new string('a', k - 1) + "b"); // "a…ab": every prefix of a word of "a"s is a prefix of a piece
+            return (new WordPieceTokenizer(pieces, WordPieceTokenizer.MaxWordLimit), string.Join(' ', Enumerable.Repeat(new string('a', length), words)));
+        }
+
+        var (tokenizer, text) = Hostile(1000, 300);
         var ids = tokenizer.Encode(text);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"{clock.Elapsed.TotalSeconds:F1}s for 300 words of 1,000 characters");
         Assert.Equal(300_000, ids.Count);
         Assert.Equal([1, 2, 2], ids.Take(3));
+
+        var (shortTokenizer, shortText) = Hostile(250, 40);
+        var (longTokenizer, longText) = Hostile(1000, 40);
+        double small = ThreadCpuTime.Least(() => shortTokenizer.Encode(shortText));
+        double large = ThreadCpuTime.Least(() => longTokenizer.Encode(longText));
+        Assert.True(large < 32 * small, $"words 4 times as long took {large / small:F1} times the CPU time ({small * 1e3:F1} ms → {large * 1e3:F1} ms); at most quadratic is ≤ 16, cubic 64");
     }
 
     [Fact]

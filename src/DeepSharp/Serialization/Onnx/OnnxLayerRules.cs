@@ -105,6 +105,10 @@ internal static class OnnxLayerRules
         [typeof(StftSpectrogram)] = (g, l, x, _) => OnnxAudioRules.Stft(g, (StftSpectrogram)l, x),
         [typeof(MelSpectrogram)] = (g, l, x, _) => OnnxAudioRules.Mel(g, (MelSpectrogram)l, x),
         [typeof(SpecAugment)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
+        [typeof(Masking)] = (g, l, x, _) => OnnxMasks.Masking(g, (Masking)l, x),
+        [typeof(Identity)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
+        [typeof(ActivityRegularization)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
+        [typeof(AlphaDropout)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
         // Int8 layers as QDQ: QuantizeLinear/DequantizeLinear around float MatMul and Conv (OnnxQuantizedRules).
         [typeof(QuantizedDense)] = (g, l, x, _) => OnnxQuantizedRules.Dense(g, (QuantizedDense)l, x),
         [typeof(QuantizedConv2D)] = (g, l, x, s) => OnnxQuantizedRules.Conv2D(g, (QuantizedConv2D)l, x, s),
@@ -183,6 +187,9 @@ internal static class OnnxLayerRules
         if (s_maskedRules.TryGetValue(layer.GetType(), out var masked)) return masked(g, layer, input, inputShape, null);
         if (s_rules.TryGetValue(layer.GetType(), out var rule)) return rule(g, layer, input, inputShape);
         if (layer is IOnnxExportable own) return OnnxCustomRules.Layer(g, layer, own, input, inputShape);
+        if (layer is Lambda)
+            throw new DeepSharpException($"ONNX export: layer '{layer.Name}' is a Lambda: it runs a C# function, which ONNX cannot hold. "
+                + "Write it as a layer of your own that implements IOnnxExportable (see docs/custom.md).");
         throw new DeepSharpException($"ONNX export: layer '{layer.Name}' of type {layer.TypeName} ({layer.GetType().FullName}) has no ONNX rule; "
             + "a layer of your own exports by implementing IOnnxExportable (see docs/custom.md). Built-in exportable types: "
             + string.Join(", ", s_rules.Keys.Concat(s_maskedRules.Keys).Concat(s_mergeRules.Keys).Select(t => t.Name)) + ".");

@@ -19,11 +19,25 @@ internal static class OnnxMasks
     {
         _ when !layer.SupportsMasking => null,
         Embedding or ReversibleEmbedding => Nonzero(g, input, layer.Name + "/mask"),
+        Masking m => g.Cast(g.Squeeze(MaskingSteps(g, m, input), m.Name + "/mask_steps", -1), m.Name + "/mask", TensorProto.Types.DataType.Bool),
         RecurrentLayer r => r.ReturnSequences ? mask : null,
         Bidirectional b => b.ReturnSequences ? mask : null,
         GlobalAveragePooling1D => null,
         _ => mask,
     };
+
+    /// <summary>Masking's output: the input with its padded steps zeroed.</summary>
+    public static string Masking(OnnxGraphBuilder g, Masking layer, string x) =>
+        g.AddNode("Mul", layer.Name, [x, MaskingSteps(g, layer, x)]);
+
+    /// <summary>Float (..., 1): 1 where a step has a feature other than the mask value (ReduceMax of "not equal" over the last axis).</summary>
+    private static string MaskingSteps(OnnxGraphBuilder g, Masking layer, string x)
+    {
+        string n = layer.Name + "/keep";
+        string same = g.AddNode("Equal", n + "/is_mask_value", [x, g.AddInitializer(n + "/mask_value", [layer.MaskValue])]);
+        string differs = g.Cast(g.AddNode("Not", n + "/differs", [same]), n + "/differs_float", TensorProto.Types.DataType.Float);
+        return g.AddNode("ReduceMax", n, [differs], OnnxGraphBuilder.Ints("axes", -1), OnnxGraphBuilder.Int("keepdims", 1));
+    }
 
     /// <summary>True where <paramref name="x"/> (float or int32 indices, or a 0/1 mask tensor) is not 0.</summary>
     public static string Nonzero(OnnxGraphBuilder g, string x, string nodeName)
