@@ -123,6 +123,30 @@ public class CtcTests
     }
 
     [Fact]
+    public void ALargeBatchSpreadOverThreadsGivesEachSamplesOwnLossAndGradient()
+    {
+        const int batch = 8, frames = 100, classes = 8, width = 15;
+        var logits = GradCheck.Random(12, batch, frames, classes);
+        logits.RequiresGrad = true;
+        var ids = Enumerable.Range(0, batch * width).Select(i => 1 + (i * 7 + i / width) % (classes - 1)).ToArray();
+        var labelLengths = Enumerable.Range(0, batch).Select(b => 5 + b).ToArray();
+        var frameLengths = Enumerable.Range(0, batch).Select(b => frames - 3 * b).ToArray();
+        var all = Ops.CtcLoss(logits, Tensor.FromArray(ids, batch, width), Tensor.FromArray(labelLengths, batch), Tensor.FromArray(frameLengths, batch));
+        Ops.Sum(all).Backward();
+        var losses = all.ToArray();
+        var gradient = logits.Grad!.ToArray();
+        for (int b = 0; b < batch; b++)
+        {
+            var one = Tensor.FromArray(logits.ToArray()[(b * frames * classes)..((b + 1) * frames * classes)], 1, frames, classes);
+            one.RequiresGrad = true;
+            var alone = Ops.CtcLoss(one, Tensor.FromArray(ids[(b * width)..((b + 1) * width)], 1, width), Tensor.FromArray([labelLengths[b]], 1), Tensor.FromArray([frameLengths[b]], 1));
+            Ops.Sum(alone).Backward();
+            Assert.Equal(alone.ToArray()[0], losses[b]);
+            Assert.Equal(one.Grad!.ToArray(), gradient[(b * frames * classes)..((b + 1) * frames * classes)]);
+        }
+    }
+
+    [Fact]
     public void LabelsThatCannotFitTheFramesGiveInfinityAndNoGradient()
     {
         var logits = GradCheck.Random(3, 1, 2, 3);

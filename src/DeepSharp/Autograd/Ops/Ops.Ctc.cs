@@ -48,16 +48,23 @@ public static partial class Ops
         bool needed = OpNode.Needed(logits);
         var loss = Tensor.Temp(new Shape(batch));
         var gradient = needed ? Tensor.Temp(logits.Shape, clear: true) : null;
-        var x = logits.Span;
-        var l = loss.Span;
-        int sample = frames * classes;
-        for (int b = 0; b < batch; b++)
-        {
-            var d = gradient is null ? Span<float>.Empty : gradient.Span.Slice(b * sample, sample);
-            l[b] = (float)Kernels.Cpu.Ctc.Loss(x.Slice(b * sample, sample), frameCounts[b], classes,
-                ids.AsSpan(b * maxLabels, labelCounts[b]), blankIndex, d);
-        }
+        // The samples are independent: one work item each, ≈ 32 flops per α/β cell and per class of each frame.
+        long work = 32L * batch * frames * (2L * maxLabels + 1 + classes);
+        Kernels.Cpu.WorkerPool.Shared.For(batch, new CtcSamples(logits, ids, maxLabels, labelCounts, frameCounts, blankIndex, loss, gradient), work);
         return gradient is not null ? new CtcNode(logits, gradient).Attach(loss) : loss;
+    }
+
+    /// <summary>Sample b's loss (and gradient) as one work item of the pool.</summary>
+    private sealed class CtcSamples(Tensor logits, int[] ids, int maxLabels, int[] labelCounts, int[] frameCounts, int blank, Tensor loss, Tensor? gradient)
+        : Kernels.Cpu.IParallelBody
+    {
+        public void Execute(int b)
+        {
+            int classes = logits.Shape[2], sample = logits.Shape[1] * classes;
+            var d = gradient is null ? Span<float>.Empty : gradient.Span.Slice(b * sample, sample);
+            loss.Span[b] = (float)Kernels.Cpu.Ctc.Loss(logits.Span.Slice(b * sample, sample), frameCounts[b], classes,
+                ids.AsSpan(b * maxLabels, labelCounts[b]), blank, d);
+        }
     }
 
     /// <summary>The values of an int32 or whole-number float tensor.</summary>
