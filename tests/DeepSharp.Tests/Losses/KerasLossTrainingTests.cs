@@ -27,30 +27,30 @@ public sealed class KerasLossTrainingTests : IDisposable
         switch (loss)
         {
             case "ctc":
-            {
-                // 6 frames of 3 features → 4 classes per frame; the label is the class of the strongest feature, said once.
-                var frames = Tensor.RandomNormal(new Shape(32, 6, 3));
-                var labels = frames.ToArray().Chunk(18).Select(s => 1 + Enumerable.Range(0, 3).MaxBy(f => s.Where((_, i) => i % 3 == f).Sum())).ToArray();
-                var model = new Sequential(new Dense(8, Activation.Tanh, inputShape: [6, 3]), new Dense(4));
-                return (model, frames, Tensor.FromArray(labels.SelectMany(l => new[] { l, 0 }).ToArray(), 32, 2));
-            }
+                {
+                    // 6 frames of 3 features → 4 classes per frame; the label is the class of the strongest feature, said once.
+                    var frames = Tensor.RandomNormal(new Shape(32, 6, 3));
+                    var labels = frames.ToArray().Chunk(18).Select(s => 1 + Enumerable.Range(0, 3).MaxBy(f => s.Where((_, i) => i % 3 == f).Sum())).ToArray();
+                    var model = new Sequential(new Dense(8, Activation.Tanh, inputShape: [6, 3]), new Dense(4));
+                    return (model, frames, Tensor.FromArray(labels.SelectMany(l => new[] { l, 0 }).ToArray(), 32, 2));
+                }
             case "categorical_hinge" or "categorical_focal_crossentropy":
-            {
-                var oneHot = rows.SelectMany(r => { int c = r[0] > 0.5f ? 2 : r[0] > -0.5f ? 1 : 0; return Enumerable.Range(0, 3).Select(k => k == c ? 1f : 0f); });
-                var activation = loss == "categorical_hinge" ? Activation.Linear : Activation.Softmax;
-                return (new Sequential(new Dense(8, Activation.Relu, inputShape: [4]), new Dense(3, activation)), x, Tensor.FromArray(oneHot.ToArray(), 48, 3));
-            }
+                {
+                    var oneHot = rows.SelectMany(r => { int c = r[0] > 0.5f ? 2 : r[0] > -0.5f ? 1 : 0; return Enumerable.Range(0, 3).Select(k => k == c ? 1f : 0f); });
+                    var activation = loss == "categorical_hinge" ? Activation.Linear : Activation.Softmax;
+                    return (new Sequential(new Dense(8, Activation.Relu, inputShape: [4]), new Dense(3, activation)), x, Tensor.FromArray(oneHot.ToArray(), 48, 3));
+                }
             case "log_cosh" or "msle" or "mape":
-            {
-                var y = rows.Select(r => 3f + 0.5f * r[0] - 0.25f * r[1]).ToArray();
-                return (new Sequential(new Dense(8, Activation.Relu, inputShape: [4]), new Dense(1)), x, Tensor.FromArray(y, 48, 1));
-            }
+                {
+                    var y = rows.Select(r => 3f + 0.5f * r[0] - 0.25f * r[1]).ToArray();
+                    return (new Sequential(new Dense(8, Activation.Relu, inputShape: [4]), new Dense(1)), x, Tensor.FromArray(y, 48, 1));
+                }
             default:
-            {
-                var y = rows.Select(r => r[0] + r[1] > 0 ? 1f : 0f).ToArray();
-                var activation = loss is "hinge" or "squared_hinge" ? Activation.Linear : Activation.Sigmoid;
-                return (new Sequential(new Dense(8, Activation.Relu, inputShape: [4]), new Dense(1, activation)), x, Tensor.FromArray(y, 48, 1));
-            }
+                {
+                    var y = rows.Select(r => r[0] + r[1] > 0 ? 1f : 0f).ToArray();
+                    var activation = loss is "hinge" or "squared_hinge" ? Activation.Linear : Activation.Sigmoid;
+                    return (new Sequential(new Dense(8, Activation.Relu, inputShape: [4]), new Dense(1, activation)), x, Tensor.FromArray(y, 48, 1));
+                }
         }
     }
 
