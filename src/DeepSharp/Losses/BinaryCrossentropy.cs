@@ -29,10 +29,15 @@ public sealed class BinaryCrossentropy(bool fromLogits = false, float labelSmoot
         (yTrue, yPred) = Aligned(yTrue, yPred, "BinaryCrossentropy");
         yTrue = Labels.Smooth(yTrue, LabelSmoothing, 0.5f);
         if (logits is not null) return MeanLastAxis(Ops.SigmoidCrossEntropy(Ops.Reshape(logits, yTrue.Shape), yTrue));
-        // −(z·log p + (1 − z)·log(1 − p)) with p clipped.
+        return Ops.Affine(MeanLastAxis(FromProbabilities(yTrue, yPred)), -1f);
+    }
+
+    /// <summary>z·log p + (1 − z)·log(1 − p) elementwise with p clipped to [1e−7, 1 − 1e−7]: the negated loss.</summary>
+    internal static Tensor FromProbabilities(Tensor yTrue, Tensor yPred)
+    {
         var p = Ops.Clip(yPred, CategoricalCrossentropy.Epsilon, 1f - CategoricalCrossentropy.Epsilon);
         var positive = Ops.Multiply(yTrue, Ops.Log(p));
         var negative = Ops.Multiply(Ops.Affine(yTrue, -1f, 1f), Ops.Log(Ops.Affine(p, -1f, 1f)));
-        return Ops.Affine(MeanLastAxis(Ops.Add(positive, negative)), -1f);
+        return Ops.Add(positive, negative);
     }
 }

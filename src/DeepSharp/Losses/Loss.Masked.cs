@@ -19,8 +19,16 @@ public abstract partial class Loss
     /// </summary>
     private protected virtual (Tensor Values, Tensor? Mask) ElementLosses(Tensor yTrue, Tensor yPred) => (PerSample(yTrue, yPred), null);
 
+    /// <summary>
+    /// For a loss that reads the predictions' mask itself (CTC: the mask gives each sample's frames), its per-sample
+    /// losses, reduced then as without a mask; null (the default): the mask weighs the loss elements.
+    /// </summary>
+    private protected virtual Tensor? PerSampleWithMask(Tensor yTrue, Tensor yPred, Tensor mask) => null;
+
     private Tensor ComputeMasked(Tensor yTrue, Tensor yPred, Tensor? sampleWeight, Tensor mask)
     {
+        if (PerSampleWithMask(yTrue, yPred, mask) is { } perSample)
+            return Ops.Mean(sampleWeight is null ? perSample : Ops.Multiply(perSample, WeightsFor(sampleWeight, perSample, yPred.Shape)));
         var (values, own) = ElementLosses(yTrue, yPred);
         int batch = yPred.Shape[0];
         if (mask.Size != values.Size || mask.Rank == 0 || mask.Shape[0] != batch)

@@ -12,12 +12,27 @@ public abstract partial class Loss
         (["huber", "huber_loss"], () => new Huber()),
         (["kl_divergence", "kld", "kullback_leibler_divergence"], () => new KLDivergence()),
         (["cosine_similarity"], () => new CosineSimilarity()),
+        (["hinge"], () => new Hinge()),
+        (["squared_hinge"], () => new SquaredHinge()),
+        (["categorical_hinge"], () => new CategoricalHinge()),
+        (["log_cosh", "logcosh"], () => new LogCosh()),
+        (["poisson"], () => new Poisson()),
+        (["mean_squared_logarithmic_error", "msle"], () => new MeanSquaredLogarithmicError()),
+        (["mean_absolute_percentage_error", "mape"], () => new MeanAbsolutePercentageError()),
+        (["binary_focal_crossentropy"], () => new BinaryFocalCrossentropy()),
+        (["categorical_focal_crossentropy"], () => new CategoricalFocalCrossentropy()),
+        (["dice"], () => new Dice()),
+        (["tversky"], () => new Tversky()),
+        (["ctc"], () => new Ctc()),
     ];
 
     /// <summary>
     /// A new loss with Keras's defaults from its Keras name, as <c>keras.losses.get</c>: "binary_crossentropy",
     /// "categorical_crossentropy", "sparse_categorical_crossentropy", "mean_squared_error" ("mse"),
-    /// "mean_absolute_error" ("mae"), "huber", "kl_divergence" ("kld"), "cosine_similarity". Case and
+    /// "mean_absolute_error" ("mae"), "huber", "kl_divergence" ("kld"), "cosine_similarity", "hinge", "squared_hinge",
+    /// "categorical_hinge", "log_cosh", "poisson", "mean_squared_logarithmic_error" ("msle"),
+    /// "mean_absolute_percentage_error" ("mape"), "binary_focal_crossentropy", "categorical_focal_crossentropy",
+    /// "dice", "tversky", "ctc". Case and
     /// underscores are ignored, so class names work too ("MeanSquaredError"). Outputs that are logits need
     /// the constructor: <c>new SparseCategoricalCrossentropy(fromLogits: true)</c>.
     /// </summary>

@@ -193,7 +193,16 @@ internal static partial class CompileConfig
             case CategoricalCrossentropy b: (c["from_logits"], c["label_smoothing"]) = (b.FromLogits, b.LabelSmoothing); break;
             case SparseCategoricalCrossentropy b: (c["from_logits"], c["label_smoothing"], c["ignore_class"]) = (b.FromLogits, b.LabelSmoothing, b.IgnoreClass); break;
             case Huber h: c["delta"] = h.Delta; break;
+            case Losses.BinaryFocalCrossentropy f:
+                (c["apply_class_balancing"], c["alpha"], c["gamma"]) = (f.ApplyClassBalancing, f.Alpha, f.Gamma);
+                (c["from_logits"], c["label_smoothing"]) = (f.FromLogits, f.LabelSmoothing);
+                break;
+            case Losses.CategoricalFocalCrossentropy f: (c["alpha"], c["gamma"], c["from_logits"], c["label_smoothing"]) = (f.Alpha, f.Gamma, f.FromLogits, f.LabelSmoothing); break;
+            case Losses.Dice d: c["axis"] = AxesNode(d.Axis); break;
+            case Losses.Tversky t: (c["alpha"], c["beta"], c["axis"]) = (t.Alpha, t.Beta, AxesNode(t.Axis)); break;
             case Losses.MeanSquaredError or Losses.MeanAbsoluteError or KLDivergence or CosineSimilarity: break;
+            case Losses.Hinge or Losses.SquaredHinge or Losses.CategoricalHinge or Losses.LogCosh or Losses.Poisson: break;
+            case Losses.MeanSquaredLogarithmicError or Losses.MeanAbsolutePercentageError or Losses.Ctc: break;
             default: return IsOwn(loss) && loss.ClassName == loss.GetType().Name ? null : Custom(loss.ClassName, loss.GetConfig(), "loss", IsBuiltInLoss);
         }
         return new JsonObject { ["class_name"] = loss.GetType().Name, ["config"] = c };
@@ -214,6 +223,19 @@ internal static partial class CompileConfig
             nameof(Losses.MeanAbsoluteError) => new Losses.MeanAbsoluteError(),
             nameof(KLDivergence) => new KLDivergence(),
             nameof(CosineSimilarity) => new CosineSimilarity(),
+            nameof(Losses.Hinge) => new Losses.Hinge(),
+            nameof(Losses.SquaredHinge) => new Losses.SquaredHinge(),
+            nameof(Losses.CategoricalHinge) => new Losses.CategoricalHinge(),
+            nameof(Losses.LogCosh) => new Losses.LogCosh(),
+            nameof(Losses.Poisson) => new Losses.Poisson(),
+            nameof(Losses.MeanSquaredLogarithmicError) => new Losses.MeanSquaredLogarithmicError(),
+            nameof(Losses.MeanAbsolutePercentageError) => new Losses.MeanAbsolutePercentageError(),
+            nameof(Losses.BinaryFocalCrossentropy) => new Losses.BinaryFocalCrossentropy(Flag(c, "apply_class_balancing"), Finite(c["alpha"], "alpha"),
+                Finite(c["gamma"], "gamma"), logits, Smoothing()),
+            nameof(Losses.CategoricalFocalCrossentropy) => new Losses.CategoricalFocalCrossentropy(Finite(c["alpha"], "alpha"), Finite(c["gamma"], "gamma"), logits, Smoothing()),
+            nameof(Losses.Dice) => new Losses.Dice(Axes(c["axis"])),
+            nameof(Losses.Tversky) => new Losses.Tversky(Finite(c["alpha"], "alpha"), Finite(c["beta"], "beta"), Axes(c["axis"])),
+            nameof(Losses.Ctc) => new Losses.Ctc(),
             _ => (Loss)MakeCustom("loss", "AddLoss", name, c),
         };
     }
@@ -249,6 +271,9 @@ internal static partial class CompileConfig
     [
         nameof(BinaryCrossentropy), nameof(CategoricalCrossentropy), nameof(SparseCategoricalCrossentropy), nameof(Huber),
         nameof(Losses.MeanSquaredError), nameof(Losses.MeanAbsoluteError), nameof(KLDivergence), nameof(CosineSimilarity),
+        nameof(Losses.Hinge), nameof(Losses.SquaredHinge), nameof(Losses.CategoricalHinge), nameof(Losses.LogCosh), nameof(Losses.Poisson),
+        nameof(Losses.MeanSquaredLogarithmicError), nameof(Losses.MeanAbsolutePercentageError), nameof(Losses.BinaryFocalCrossentropy),
+        nameof(Losses.CategoricalFocalCrossentropy), nameof(Losses.Dice), nameof(Losses.Tversky), nameof(Losses.Ctc),
     ];
 
     /// <summary>Whether a compile config's loss class name is DeepSharp's own (read by this class, never from custom objects).</summary>
@@ -305,6 +330,28 @@ internal static partial class CompileConfig
     {
         float v = (node ?? throw new FormatException($"'{what}' is missing")).GetValue<float>();
         return float.IsFinite(v) ? v : throw new FormatException($"'{what}' is {v}, not a finite number");
+    }
+
+    private static bool Flag(JsonObject c, string key) => (c[key] ?? throw new FormatException($"loss setting '{key}' is missing")).GetValue<bool>();
+
+    /// <summary>A loss's <c>axis</c> as Keras writes it: null, or a list of axes.</summary>
+    private static JsonNode? AxesNode(int[]? axes)
+    {
+        if (axes is null) return null;
+        var list = new JsonArray();
+        foreach (int a in axes) list.Add((JsonNode)a);
+        return list;
+    }
+
+    /// <summary>A loss's <c>axis</c>: null, one integer or a list of at most 8 (the loss checks them).</summary>
+    private static int[]? Axes(JsonNode? node)
+    {
+        const int MaxAxes = 8;
+        if (node is null) return null;
+        if (node is JsonValue) return [Int(node, "axis", MaxAxes)];
+        var list = node as JsonArray ?? throw new FormatException("loss setting 'axis' is neither null, an integer nor a list");
+        if (list.Count > MaxAxes) throw new FormatException($"loss setting 'axis' lists {list.Count} axes; at most {MaxAxes} are read");
+        return [.. list.Select(a => Int(a, "axis", MaxAxes))];
     }
 
     private static float? Optional(JsonObject c, string key) => c[key] is null ? null : Finite(c[key], key);

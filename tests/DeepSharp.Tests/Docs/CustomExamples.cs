@@ -103,9 +103,9 @@ public sealed class ClipWeights(float min, float max) : Constraint
 }
 
 /// <summary>Squared hinge: mean over the last axis of max(0, 1 − y·ŷ)², targets −1 or 1.</summary>
-public sealed class SquaredHinge : Loss
+public sealed class SquaredMargin : Loss
 {
-    public override string Name => "squared_hinge";
+    public override string Name => "squared_margin";
 
     public override Tensor PerSample(Tensor yTrue, Tensor yPred)
     {
@@ -281,18 +281,18 @@ public static class CustomExamples
 
     public static History FitWithCustomLoss(Model model, Tensor x, Tensor y)
     {
-        model.Compile(new Adam(0.01f), new SquaredHinge(), metrics: [new MaxAbsoluteError()]);
+        model.Compile(new Adam(0.01f), new SquaredMargin(), metrics: [new MaxAbsoluteError()]);
         var history = model.Fit(x, y, epochs: 20, verbose: 0, callbacks: [new StopAtLoss(0.05)]);
         return history;
     }
 
     public static Model SaveAndLoadCustomLossAndMetric(Model model, Tensor x, Tensor y, string path)
     {
-        model.Compile(new Adam(0.01f), new SquaredHinge(), metrics: [new MaxAbsoluteError()]);
+        model.Compile(new Adam(0.01f), new SquaredMargin(), metrics: [new MaxAbsoluteError()]);
         model.Fit(x, y, epochs: 20, verbose: 0);
-        model.Save(path);                                   // keeps "SquaredHinge" and "MaxAbsoluteError" by name
+        model.Save(path);                                   // keeps "SquaredMargin" and "MaxAbsoluteError" by name
 
-        var custom = new CustomObjects().AddLoss<SquaredHinge>().AddMetric<MaxAbsoluteError>();
+        var custom = new CustomObjects().AddLoss<SquaredMargin>().AddMetric<MaxAbsoluteError>();
         var loaded = Model.Load(path, custom);              // compiled: Evaluate and Fit run at once
         return loaded;
     }

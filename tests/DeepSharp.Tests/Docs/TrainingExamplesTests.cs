@@ -1,3 +1,4 @@
+using DeepSharp.Autograd;
 using DeepSharp.Data;
 using DeepSharp.Losses;
 using DeepSharp.Metrics;
@@ -23,7 +24,7 @@ public sealed class TrainingExamplesTests
 {
     [Fact]
     public void EveryExampleOfThePageIsHere() =>
-        MarkdownExamples.AssertAllIn("training.md", "Docs/TrainingExamplesTests.cs", expectedBlocks: 24,
+        MarkdownExamples.AssertAllIn("training.md", "Docs/TrainingExamplesTests.cs", expectedBlocks: 26,
             section: null, except: "## Reading the history: `History`");
 
     /// <summary>n samples of f features, and int labels 0/1 that depend on the first two features.</summary>
@@ -156,6 +157,41 @@ public sealed class TrainingExamplesTests
         Tensor value = loss.Compute(yTrue, logits, sampleWeight: weights);   // scalar, differentiable
 
         Assert.Equal(0, value.Rank);
+    }
+
+    [Fact]
+    public void KerasLosses()
+    {
+        var (x, labels) = Samples(16, 4);
+        var model = new Sequential(new Dense(1, inputShape: [4]));
+        var segmenter = new Sequential(new Conv2D(1, 3, padding: Padding.Same, activation: Activation.Sigmoid, inputShape: [6, 6, 1]));
+        model.Compile(new Adam(), new BinaryFocalCrossentropy(applyClassBalancing: true, alpha: 0.75f, fromLogits: true));
+        segmenter.Compile(new Adam(), new Tversky(alpha: 0.7f, beta: 0.3f, axis: [1, 2, 3]));   // one loss per mask (n, h, w, 1)
+
+        model.Fit(x, labels.ToFloat().View(16, 1), epochs: 1, verbose: 0);
+        var images = Tensor.RandomUniform(new Shape(4, 6, 6, 1), 0f, 1f);
+        var masks = Tensor.FromArray(images.ToArray().Select(v => v > 0.5f ? 1f : 0f).ToArray(), 4, 6, 6, 1);
+        Assert.True(float.IsFinite((float)segmenter.Fit(images, masks, epochs: 1, verbose: 0)["loss"][0]));
+    }
+
+    [Fact]
+    public void CtcExample()
+    {
+        const int frames = 8, features = 3, classes = 4;
+        RandomGenerator.SetGlobalSeed(5);
+        var spectra = Tensor.RandomNormal(new Shape(32, frames, features));
+        var transcripts = Tensor.FromArray(Enumerable.Range(0, 32).SelectMany(i => new[] { 1 + i % 3, 1 + (i / 3) % 3, 0 }).ToArray(), 32, 3);
+        var labelLengths = Tensor.FromArray(Enumerable.Repeat(2, 32).ToArray(), 32);
+        var frameLengths = Tensor.FromArray(Enumerable.Repeat(frames, 32).ToArray(), 32);
+        var recognizer = new Sequential(
+            new Lstm(32, returnSequences: true, inputShape: [frames, features]),
+            new Dense(classes));                                                // logits per frame; class 0 is the blank
+        recognizer.Compile(new Adam(3e-3f), "ctc");                             // Keras's loss="ctc"
+        recognizer.Fit(spectra, transcripts, batchSize: 16, epochs: 5);         // (n, frames, features) and int32 (n, maxLabels), 0-padded
+        Tensor perSample = Ops.CtcLoss(recognizer.Predict(spectra), transcripts, labelLengths, frameLengths);   // (n,)
+
+        Assert.Equal(new Shape(32), perSample.Shape);
+        Assert.Equal(recognizer.Evaluate(spectra, transcripts)["loss"], perSample.ToArray().Average(), 4);
     }
 
     [Fact]

@@ -22,9 +22,9 @@ public sealed class CustomCompileObjectTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    public sealed class SquaredHinge : Loss
+    public sealed class SquaredMargin : Loss
     {
-        public override string Name => "squared_hinge";
+        public override string Name => "squared_margin";
 
         public override Tensor PerSample(Tensor yTrue, Tensor yPred)
         {
@@ -81,22 +81,22 @@ public sealed class CustomCompileObjectTests : IDisposable
     public void LossAndMetricClassesOfYourOwnLoadCompiledWhenGiven()
     {
         var (x, y) = Data();
-        string path = TrainedAndSaved(new SquaredHinge(), new WithinTolerance(100f), "custom.safetensors");
-        var saved = Model.Load(path, new CustomObjects().AddLoss<SquaredHinge>().AddMetric("WithinTolerance", WithinTolerance.FromConfig));
+        string path = TrainedAndSaved(new SquaredMargin(), new WithinTolerance(100f), "custom.safetensors");
+        var saved = Model.Load(path, new CustomObjects().AddLoss<SquaredMargin>().AddMetric("WithinTolerance", WithinTolerance.FromConfig));
         Assert.True(saved.IsCompiled);
         var logs = saved.Evaluate(x, y, verbose: 0);
         Assert.True(logs.ContainsKey("within_tolerance"));
 
         // The same numbers as the model that saved it, evaluated by hand with the same objects.
         var reference = Model.Load(path, compile: false);
-        reference.Compile(new Adam(0.02f), new SquaredHinge(), metrics: [new WithinTolerance(100f)]);
+        reference.Compile(new Adam(0.02f), new SquaredMargin(), metrics: [new WithinTolerance(100f)]);
         var expected = reference.Evaluate(x, y, verbose: 0);
         Assert.Equal(expected["loss"], logs["loss"], 1e-7);
         Assert.Equal(expected["within_tolerance"], logs["within_tolerance"], 1e-12);
 
         // The metric's setting came back through its config: every prediction is within 100, none within 0.
         Assert.Equal(1.0, logs["within_tolerance"]);
-        var strict = Model.Load(path, new CustomObjects().AddLoss<SquaredHinge>().AddMetric("WithinTolerance", _ => new WithinTolerance(0f)));
+        var strict = Model.Load(path, new CustomObjects().AddLoss<SquaredMargin>().AddMetric("WithinTolerance", _ => new WithinTolerance(0f)));
         Assert.NotEqual(logs["within_tolerance"], strict.Evaluate(x, y, verbose: 0)["within_tolerance"]);
 
         var history = saved.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0);
@@ -122,33 +122,33 @@ public sealed class CustomCompileObjectTests : IDisposable
     [Fact]
     public void AMissingLossOrMetricIsNamedAndCompileFalseStillLoads()
     {
-        string path = TrainedAndSaved(new SquaredHinge(), new WithinTolerance(0.5f), "missing.safetensors");
+        string path = TrainedAndSaved(new SquaredMargin(), new WithinTolerance(0.5f), "missing.safetensors");
         var e = Assert.Throws<MissingCustomObjectException>(() => Model.Load(path));
         Assert.Equal("loss", e.Kind);
-        Assert.Equal("SquaredHinge", e.ClassName);
+        Assert.Equal("SquaredMargin", e.ClassName);
         Assert.Contains("missing.safetensors", e.Message);
-        Assert.Contains("AddLoss(\"SquaredHinge\"", e.Message);
+        Assert.Contains("AddLoss(\"SquaredMargin\"", e.Message);
         Assert.Contains("compile: false", e.Message);
 
-        var metric = Assert.Throws<MissingCustomObjectException>(() => Model.Load(path, new CustomObjects().AddLoss<SquaredHinge>()));
+        var metric = Assert.Throws<MissingCustomObjectException>(() => Model.Load(path, new CustomObjects().AddLoss<SquaredMargin>()));
         Assert.Equal("WithinTolerance", metric.ClassName);
         Assert.Contains("AddMetric(\"WithinTolerance\"", metric.Message);
 
         Assert.False(Model.Load(path, compile: false).IsCompiled);
 
         // A factory that fails on the file's config is a DataFormatException naming the class.
-        var failing = new CustomObjects().AddLoss<SquaredHinge>().AddMetric("WithinTolerance", c => new WithinTolerance(c["missing"]!.GetValue<float>()));
+        var failing = new CustomObjects().AddLoss<SquaredMargin>().AddMetric("WithinTolerance", c => new WithinTolerance(c["missing"]!.GetValue<float>()));
         Assert.Contains("WithinTolerance", Assert.Throws<DataFormatException>(() => Model.Load(path, failing)).Message);
     }
 
     [Fact]
     public void DeepSharpsOwnClassNamesCannotBeTaken()
     {
-        Assert.Throws<ArgumentException>(() => new CustomObjects().AddLoss("MeanSquaredError", _ => new SquaredHinge()));
+        Assert.Throws<ArgumentException>(() => new CustomObjects().AddLoss("MeanSquaredError", _ => new SquaredMargin()));
         Assert.Throws<ArgumentException>(() => new CustomObjects().AddMetric("Accuracy", _ => new WithinTolerance(1f)));
-        Assert.Throws<ArgumentException>(() => new CustomObjects().AddLoss<SquaredHinge>().AddLoss<SquaredHinge>());
-        var objects = new CustomObjects().AddLoss<SquaredHinge>().AddMetric<MaxError>();
-        Assert.Equal(["SquaredHinge"], objects.LossTypes);
+        Assert.Throws<ArgumentException>(() => new CustomObjects().AddLoss<SquaredMargin>().AddLoss<SquaredMargin>());
+        var objects = new CustomObjects().AddLoss<SquaredMargin>().AddMetric<MaxError>();
+        Assert.Equal(["SquaredMargin"], objects.LossTypes);
         Assert.Equal(["MaxError"], objects.MetricTypes);
     }
 

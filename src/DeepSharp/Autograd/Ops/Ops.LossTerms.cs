@@ -31,6 +31,25 @@ public static partial class Ops
     }
 
     /// <summary>
+    /// log(cosh(e)) elementwise (Keras's log_cosh), computed as |e| + log(1 + e^(−2|e|)) − log 2 so that large
+    /// errors do not overflow; the gradient is tanh(e).
+    /// </summary>
+    public static Tensor LogCosh(Tensor error)
+    {
+        var y = error.TempLike();
+        var e = error.Span;
+        var ys = y.Span;
+        for (int i = 0; i < e.Length; i++)
+        {
+            float a = MathF.Abs(e[i]);
+            ys[i] = a + MathF.Log(1f + MathF.Exp(-2f * a)) - Ln2;
+        }
+        return OpNode.Needed(error) ? new LogCoshNode(error).Attach(y) : y;
+    }
+
+    private const float Ln2 = 0.6931472f;
+
+    /// <summary>
     /// Binary cross-entropy on logits x against targets z, elementwise, in the stable form
     /// max(x, 0) − x·z + log(1 + e^(−|x|)). The gradient with respect to x is σ(x) − z; targets get none.
     /// </summary>
@@ -102,6 +121,19 @@ public static partial class Ops
             var e = error.Span;
             // ∂/∂e: e inside [−δ, δ], δ·sign(e) outside.
             for (int i = 0; i < d.Length; i++) d[i] += g[i] * (MathF.Abs(e[i]) <= delta ? e[i] : delta * MathF.Sign(e[i]));
+        }
+    }
+
+    private sealed class LogCoshNode(Tensor error) : OpNode(error)
+    {
+        public override string Name => "LogCosh";
+        public override void Backward(Tensor output, Tensor dy)
+        {
+            if (GradOf(0) is not { } dx) return;
+            var d = dx.Span;
+            var g = dy.Span;
+            var e = error.Span;
+            for (int i = 0; i < d.Length; i++) d[i] += g[i] * MathF.Tanh(e[i]);
         }
     }
 
