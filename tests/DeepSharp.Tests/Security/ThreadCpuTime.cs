@@ -28,6 +28,18 @@ internal static partial class ThreadCpuTime
         return Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
     }
 
+    private static readonly int s_processClock = OperatingSystem.IsLinux() ? 2 : OperatingSystem.IsMacOS() ? 12 : -1;
+
+    /// <summary>
+    /// Seconds of CPU time the whole process has used, every thread's (a reader may use the worker pool), or of
+    /// wall time where that clock is not available: not stretched by other programs on a loaded machine.
+    /// </summary>
+    public static double ProcessNow()
+    {
+        if (s_processClock >= 0 && ClockGetTime(s_processClock, out var t) == 0) return t.Seconds + t.Nanoseconds * 1e-9;
+        return Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
+    }
+
     /// <summary>The least CPU time of <paramref name="repeats"/> runs of <paramref name="work"/> (after one warm-up run for the JIT).</summary>
     public static double Least(Action work, int repeats = 3)
     {
