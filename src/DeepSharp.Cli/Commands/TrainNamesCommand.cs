@@ -12,7 +12,7 @@ using DeepSharp.Training;
 namespace DeepSharp.Cli.Commands;
 
 /// <summary>
-/// <c>deepsharp train names [--model gpt|lstm]</c>: a character-level model of first names
+/// <c>deepsharp train names [--model gpt|lstm] [--optimizer NAME] [--learning-rate LR] [--gradient-accumulation N]</c>: a character-level model of first names
 /// (next-character prediction), on a deterministic 80/10/10 split of the names data set. Reports
 /// validation and test loss in nats per character beside a bigram baseline on the same split, and
 /// writes the model and its vocabulary for <c>deepsharp generate</c>.
@@ -40,13 +40,14 @@ internal static class TrainNamesCommand
 
         var model = NamesPresets.Build(preset, vocabulary.VocabularySize);
         model.TextVectorizer = vocabulary.ToTextVectorizer(NamesPresets.Context); // kept in every model file written: `deepsharp serve` takes raw text
-        model.Compile(new Adam(learningRate), new SparseCategoricalCrossentropy(fromLogits: true, ignoreClass: 0));
+        var optimizer = settings.Optimizer.Create(settings.Parsed, rate => new Adam(rate ?? learningRate));
+        model.Compile(optimizer, new SparseCategoricalCrossentropy(fromLogits: true, ignoreClass: 0));
         CliDistributed.Distribute(model);
         var (x, y) = data.Sequences(split.Train);
         var validation = data.Sequences(split.Validation);
         model.Build(new Shape(NamesPresets.Context));
         model.Summary();
-        Console.WriteLine($"Training {preset}: batch {batchSize}, {epochs} epochs, Adam {learningRate}, seed {seed}, {threads} threads.{CliDistributed.Describe()}");
+        Console.WriteLine($"Training {preset}: batch {batchSize}, {epochs} epochs, {OptimizerOptions.Describe(optimizer, "Adam", settings.Parsed.GetValue(settings.Optimizer.Name) is not null)}, seed {seed}, {threads} threads.{CliDistributed.Describe()}");
         var clock = Stopwatch.StartNew();
         var callbacks = RunPictures.WithCurves(CliDistributed.CheckpointCallbacks(settings.Callbacks(epochs)), output);
         var history = TrainingInterrupt.Fit(token => model.Fit(x, y, batchSize, epochs, validationData: validation, callbacks: callbacks, cancellationToken: token), callbacks);

@@ -13,7 +13,7 @@ using DeepSharp.Training;
 namespace DeepSharp.Cli.Commands;
 
 /// <summary>
-/// <c>deepsharp train spam [--model lstm|transformer]</c>: spam or ham on the SpamAssassin corpus,
+/// <c>deepsharp train spam [--model lstm|transformer] [--optimizer NAME] [--learning-rate LR] [--gradient-accumulation N]</c>: spam or ham on the SpamAssassin corpus,
 /// on a deterministic 80/10/10 split; words of each e-mail through a TextVectorizer learned on the
 /// training part. Reports test accuracy, precision, recall and F1 for the spam class.
 /// </summary>
@@ -88,12 +88,13 @@ internal static class TrainSpamCommand
         string start = encoder is null ? "" : fromScratch ? $" ({encoder.FullName}'s model and vocabulary, fresh weights)"
             : $" (fine-tuning {encoder.FullName}: {SpamEncoderFolder.LoadTrunk(model, encoder)} weights loaded by layer name)";
         model.TextVectorizer = vectorizer; // kept in every model file written: `deepsharp serve` takes raw text
-        model.Compile(new Adam(), new BinaryCrossentropy(), [new BinaryAccuracy()]);
+        var optimizer = settings.Optimizer.Create(settings.Parsed, rate => rate is { } lr ? new Adam(lr) : new Adam());
+        model.Compile(optimizer, new BinaryCrossentropy(), [new BinaryAccuracy()]);
         CliDistributed.Distribute(model);
         model.Build(new Shape(encoder is null ? SpamPresets.Length : PretrainPresets.Length));
         model.Summary();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Training {preset}{start}: {labelled.Count} labelled e-mails ({labels * 100:0.##} % of {split.Train.Count}, ") +
-                          $"{labelled.Count(e => e.IsSpam)} spam), batch {batchSize}, {epochs} epochs, Adam, seed {seed}, {threads} threads.{CliDistributed.Describe()}");
+                          $"{labelled.Count(e => e.IsSpam)} spam), batch {batchSize}, {epochs} epochs, {OptimizerOptions.Describe(optimizer, "Adam", settings.Parsed.GetValue(settings.Optimizer.Name) is not null)}, seed {seed}, {threads} threads.{CliDistributed.Describe()}");
         clock.Restart();
         var callbacks = RunPictures.WithCurves(CliDistributed.CheckpointCallbacks(settings.Callbacks(epochs)), output);
         var history = TrainingInterrupt.Fit(token => model.Fit(x, y, batchSize, epochs, validationData: validate ? validation : null, callbacks: callbacks, cancellationToken: token), callbacks);

@@ -13,7 +13,7 @@ using DeepSharp.Training.Callbacks;
 namespace DeepSharp.Cli.Commands;
 
 /// <summary>
-/// <c>deepsharp train speech-digits [--model conv1d]</c>: spoken digits made by espeak-ng
+/// <c>deepsharp train speech-digits [--model conv1d] [--optimizer NAME] [--learning-rate LR] [--gradient-accumulation N]</c>: spoken digits made by espeak-ng
 /// (generated into the cache on first use), split by speaker; reports accuracy on the held-out speakers.
 /// </summary>
 internal static class TrainSpeechDigitsCommand
@@ -40,12 +40,15 @@ internal static class TrainSpeechDigitsCommand
         {
             preset, epochs, batchSize, seed, threads, snr, small, output,
         };
+        var optimizer = new OptimizerOptions();
+        optimizer.AddTo(command);
         command.SetAction(result => Run(result.GetValue(preset)!, result.GetValue(epochs), result.GetValue(batchSize), result.GetValue(seed),
-            result.GetValue(threads), result.GetValue(snr), result.GetValue(small), result.GetValue(output)));
+            result.GetValue(threads), result.GetValue(snr), result.GetValue(small), result.GetValue(output), optimizer, result));
         return command;
     }
 
-    private static int Run(string preset, int epochs, int batchSize, long seed, int threads, float? snr, bool small, DirectoryInfo? output)
+    private static int Run(string preset, int epochs, int batchSize, long seed, int threads, float? snr, bool small, DirectoryInfo? output,
+        OptimizerOptions optimizerOptions, ParseResult parsed)
     {
         if (output is not null) Directory.CreateDirectory(output.FullName);
         DeepSharp.Threads.Count = threads;
@@ -58,9 +61,10 @@ internal static class TrainSpeechDigitsCommand
             $"{data.Test.Count} test utterances of unseen speakers ({string.Join(", ", spec.TestVariants)}){(snr is { } s ? $", noise at {s} dB SNR" : "")}; ready in {clock.Elapsed.TotalSeconds:F1}s."));
 
         var model = SpeechPresets.Build(preset);
-        model.Compile(new Adam(1e-3f), new CategoricalCrossentropy(), [new Accuracy()]);
+        var optimizer = optimizerOptions.Create(parsed, rate => new Adam(rate ?? 1e-3f));
+        model.Compile(optimizer, new CategoricalCrossentropy(), [new Accuracy()]);
         model.Summary();
-        Console.WriteLine($"Training {preset}: batch {batchSize}, {epochs} epochs, Adam, seed {seed}, {threads} threads.");
+        Console.WriteLine($"Training {preset}: batch {batchSize}, {epochs} epochs, {OptimizerOptions.Describe(optimizer, "Adam", parsed.GetValue(optimizerOptions.Name) is not null)}, seed {seed}, {threads} threads.");
         var trainTargets = DataUtils.ToCategorical(data.TrainY, 10);
         var testTargets = DataUtils.ToCategorical(data.TestY, 10);
         clock.Restart();

@@ -4,7 +4,7 @@ namespace DeepSharp.Nn;
 
 /// <summary>
 /// How <see cref="Layers.Resizing"/> and <see cref="Layers.UpSampling2D"/> read pixels (Keras's <c>interpolation</c>),
-/// with TensorFlow's <c>tf.image.resize</c> semantics. UpSampling2D takes nearest and bilinear only.
+/// with TensorFlow's <c>tf.image.resize</c> semantics. UpSampling2D takes Keras 3's five: nearest, bilinear, bicubic, lanczos3 and lanczos5.
 /// </summary>
 public enum Interpolation
 {
@@ -62,12 +62,18 @@ internal static class InterpolationNames
         _ => throw new DeepSharpException($"Unknown interpolation '{name}'; DeepSharp supports nearest, bilinear, bicubic, area, lanczos3, lanczos5, gaussian and mitchellcubic."),
     };
 
-    /// <summary>Nearest or bilinear only (UpSampling2D).</summary>
-    public static Interpolation ParseNearestOrBilinear(string name) => name switch
+    /// <summary>The interpolations UpSampling2D takes, as its messages list them.</summary>
+    public const string UpSamplingNames = "'nearest', 'bilinear', 'bicubic', 'lanczos3' and 'lanczos5'";
+
+    /// <summary>Keras 3's UpSampling2D names only: nearest, bilinear, bicubic, lanczos3, lanczos5.</summary>
+    public static Interpolation ParseUpSampling(string name) => name switch
     {
         "nearest" => Interpolation.Nearest,
         "bilinear" => Interpolation.Bilinear,
-        _ => throw new DeepSharpException($"Unknown or unsupported interpolation '{name}'; UpSampling2D supports 'nearest' and 'bilinear'."),
+        "bicubic" => Interpolation.Bicubic,
+        "lanczos3" => Interpolation.Lanczos3,
+        "lanczos5" => Interpolation.Lanczos5,
+        _ => throw new DeepSharpException($"Unknown or unsupported interpolation '{name}'; UpSampling2D supports {UpSamplingNames}."),
     };
 
     /// <summary>The kernel's method for the filtered interpolations (not nearest).</summary>

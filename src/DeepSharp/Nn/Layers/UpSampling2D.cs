@@ -7,22 +7,25 @@ namespace DeepSharp.Nn.Layers;
 
 /// <summary>
 /// Upsamples channels-last images by whole factors (Keras's UpSampling2D): (height, width, channels) →
-/// (height·size.H, width·size.W, channels), repeating pixels (nearest, the default) or interpolating
-/// bilinearly with half-pixel centres. No weights.
+/// (height·size.H, width·size.W, channels), repeating pixels (nearest, the default) or interpolating with
+/// half-pixel centres as <c>tf.image.resize</c> without antialiasing: bilinear, bicubic (Keys, a = −0.5), Lanczos 3 or 5
+/// (Keras 3's five interpolations; the filtered ones are <see cref="Resizing"/>'s resize). No weights.
 /// </summary>
 public sealed class UpSampling2D : Layer
 {
     /// <param name="size">Factors along (height, width); null for (2, 2).</param>
-    /// <param name="interpolation"><see cref="Interpolation.Nearest"/> (the default) or <see cref="Interpolation.Bilinear"/>.</param>
+    /// <param name="interpolation"><see cref="Interpolation.Nearest"/> (the default), <see cref="Interpolation.Bilinear"/>,
+    /// <see cref="Interpolation.Bicubic"/>, <see cref="Interpolation.Lanczos3"/> or <see cref="Interpolation.Lanczos5"/>.</param>
     /// <param name="name">The layer's name; null for a Keras-style default.</param>
     /// <param name="inputShape">The per-sample input shape, for a Sequential model's first layer; null to build on the first call.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A factor is not positive, or the interpolation is neither nearest nor bilinear.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A factor is not positive, or the interpolation is not one of Keras's five.</exception>
     public UpSampling2D((int H, int W)? size = null, Interpolation interpolation = Interpolation.Nearest, string? name = null, int[]? inputShape = null)
         : base(name, inputShape)
     {
         Size = ConvolutionConfig.Positive(size ?? (2, 2), "UpSampling2D", nameof(size));
-        if (interpolation is not (Interpolation.Nearest or Interpolation.Bilinear))
-            throw new ArgumentOutOfRangeException(nameof(interpolation), interpolation, "UpSampling2D supports nearest and bilinear interpolation.");
+        if (interpolation is not (Interpolation.Nearest or Interpolation.Bilinear or Interpolation.Bicubic or Interpolation.Lanczos3 or Interpolation.Lanczos5))
+            throw new ArgumentOutOfRangeException(nameof(interpolation), interpolation,
+                $"UpSampling2D supports {InterpolationNames.UpSamplingNames}; '{interpolation.ToName()}' is Resizing's only.");
         Interpolation = interpolation;
     }
 
@@ -60,7 +63,10 @@ public sealed class UpSampling2D : Layer
         if (x.Rank != 4) throw ShapeError("(batch, height, width, channels)", x.Shape.WithoutBatch());
         try
         {
-            return Ops.UpSampling2D(x, Size, Interpolation == Interpolation.Bilinear);
+            return Interpolation is Interpolation.Nearest or Interpolation.Bilinear
+                ? Ops.UpSampling2D(x, Size, Interpolation == Interpolation.Bilinear)
+                : Resizing.Resize(x, UpSampling2DGeometry.Create(x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3], Size.H, Size.W).OutH,
+                    x.Shape[2] * Size.W, Interpolation, antialias: false);
         }
         catch (ArgumentException e)
         {
@@ -81,6 +87,6 @@ public sealed class UpSampling2D : Layer
     internal static UpSampling2D FromConfig(LayerConfig c)
     {
         ConvolutionConfig.ChannelsLast(c);
-        return new(c.Pair("size", (2, 2)), c.Named("interpolation", "nearest", InterpolationNames.ParseNearestOrBilinear), c.Name, c.Shape("input_shape"));
+        return new(c.Pair("size", (2, 2)), c.Named("interpolation", "nearest", InterpolationNames.ParseUpSampling), c.Name, c.Shape("input_shape"));
     }
 }

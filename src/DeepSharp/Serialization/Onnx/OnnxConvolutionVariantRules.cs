@@ -69,9 +69,12 @@ internal static class OnnxConvolutionVariantRules
         return OnnxActivations.Emit(g, layer.Activation, OnnxLayerRules.ToChannelsLast(g, y, layer.Name), layer.Name);
     }
 
-    /// <summary>Resize by the factors: nearest with floor of output/scale (Keras's repeat), or linear with half-pixel centres.</summary>
-    public static string UpSampling2D(OnnxGraphBuilder g, UpSampling2D layer, string x)
+    /// <summary>Resize by the factors: nearest with floor of output/scale (Keras's repeat), linear with half-pixel centres, or bicubic and Lanczos as Resizing's MatMuls.</summary>
+    public static string UpSampling2D(OnnxGraphBuilder g, UpSampling2D layer, string x, Shape inputShape)
     {
+        if (layer.Interpolation is not (Interpolation.Nearest or Interpolation.Bilinear)) // bicubic and Lanczos: Resizing's two MatMuls
+            return OnnxImagePreprocessingRules.FilteredResize(g, layer.Name, x, layer.Interpolation, antialias: false,
+                (inputShape[0], inputShape[1]), (inputShape[0] * layer.Size.H, inputShape[1] * layer.Size.W));
         string nchw = OnnxLayerRules.ToChannelsFirst(g, x, layer.Name);
         string scales = g.AddInitializer(layer.Name + "/scales", [1f, 1f, layer.Size.H, layer.Size.W], 4);
         string y = layer.Interpolation == Interpolation.Bilinear

@@ -45,21 +45,26 @@ internal static class OnnxImagePreprocessingRules
     /// compute as TensorFlow does, as what they are: y = H·x·Wᵀ per image and channel, two MatMuls with the dense per-axis
     /// weight matrices built from the same taps the kernel reads.
     /// </summary>
-    private static string FilteredResize(OnnxGraphBuilder g, Resizing layer, string x, int inH, int inW)
+    private static string FilteredResize(OnnxGraphBuilder g, Resizing layer, string x, int inH, int inW) =>
+        FilteredResize(g, layer.Name, x, layer.Interpolation, layer.Antialias, (inH, inW), (layer.Height, layer.Width));
+
+    /// <summary>The filtered resize of x (NHWC) from <paramref name="input"/> to <paramref name="output"/> (Resizing's and UpSampling2D's).</summary>
+    internal static string FilteredResize(OnnxGraphBuilder g, string name, string x, Interpolation interpolation, bool antialias,
+        (int H, int W) input, (int H, int W) output)
     {
-        var method = layer.Interpolation.ToResizeMethod();
-        var rows = ResizeTaps.For(method, layer.Antialias, inH, layer.Height);
-        var columns = ResizeTaps.For(method, layer.Antialias, inW, layer.Width);
-        var h = new float[layer.Height * inH];
-        for (int o = 0; o < layer.Height; o++)
-            for (int k = 0; k < rows.Width; k++) h[o * inH + rows.Index[o * rows.Width + k]] += rows.Weight[o * rows.Width + k];
-        var wT = new float[inW * layer.Width];
-        for (int o = 0; o < layer.Width; o++)
-            for (int k = 0; k < columns.Width; k++) wT[columns.Index[o * columns.Width + k] * layer.Width + o] += columns.Weight[o * columns.Width + k];
-        string nchw = OnnxLayerRules.ToChannelsFirst(g, x, layer.Name);
-        string alongWidth = g.AddNode("MatMul", layer.Name + "/resize_width", [nchw, g.AddInitializer(layer.Name + "/width_weights", wT, inW, layer.Width)]);
-        string y = g.AddNode("MatMul", layer.Name + "/resize_height", [g.AddInitializer(layer.Name + "/height_weights", h, layer.Height, inH), alongWidth]);
-        return OnnxLayerRules.ToChannelsLast(g, y, layer.Name);
+        var method = interpolation.ToResizeMethod();
+        var rows = ResizeTaps.For(method, antialias, input.H, output.H);
+        var columns = ResizeTaps.For(method, antialias, input.W, output.W);
+        var h = new float[output.H * input.H];
+        for (int o = 0; o < output.H; o++)
+            for (int k = 0; k < rows.Width; k++) h[o * input.H + rows.Index[o * rows.Width + k]] += rows.Weight[o * rows.Width + k];
+        var wT = new float[input.W * output.W];
+        for (int o = 0; o < output.W; o++)
+            for (int k = 0; k < columns.Width; k++) wT[columns.Index[o * columns.Width + k] * output.W + o] += columns.Weight[o * columns.Width + k];
+        string nchw = OnnxLayerRules.ToChannelsFirst(g, x, name);
+        string alongWidth = g.AddNode("MatMul", name + "/resize_width", [nchw, g.AddInitializer(name + "/width_weights", wT, input.W, output.W)]);
+        string y = g.AddNode("MatMul", name + "/resize_height", [g.AddInitializer(name + "/height_weights", h, output.H, input.H), alongWidth]);
+        return OnnxLayerRules.ToChannelsLast(g, y, name);
     }
 
     /// <summary>AutoContrast at inference: each channel stretched from its [min, max] to the value range, flat channels kept.</summary>
