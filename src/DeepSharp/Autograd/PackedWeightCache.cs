@@ -19,7 +19,8 @@ namespace DeepSharp.Autograd;
 // SetWeights, a load, a user's write through Tensor.Span — takes) and repacked when the version has
 // moved, or when the process's GEMM kernel differs from the one it was packed for. Concurrent callers
 // may both pack; the last entry stored wins, and an entry stamped before another caller's hand-out is
-// rebuilt on its next use: a wasted pack, never stale values. Entries live as long as their weight
+// rebuilt on its next use: a wasted pack, never stale values. Internal readers of W that must not make it
+// repack (DenseRows at ≤ 8 rows) read it through Tensor.ReadOnlySpan, which counts no hand-out. Entries live as long as their weight
 // tensor (a weak table); GemmPackedB frees its memory when collected.
 
 /// <summary>Dense kernels packed once for inference products (see the notes above).</summary>

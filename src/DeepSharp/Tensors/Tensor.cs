@@ -85,6 +85,11 @@ public sealed partial class Tensor
         ? s.Span.Slice(_offset, Size)
         : throw new InvalidOperationException($"Tensor {Shape} holds {DType}, not Float32.");
 
+    /// <summary>The float32 elements to read, without moving the storage's version (see <see cref="CpuStorage{T}.ReadOnlySpan"/>).</summary>
+    internal ReadOnlySpan<float> ReadOnlySpan => Storage is CpuStorage<float> s
+        ? s.ReadOnlySpan.Slice(_offset, Size)
+        : throw new InvalidOperationException($"Tensor {Shape} holds {DType}, not Float32.");
+
     /// <summary>The int32 elements (row-major).</summary>
     public Span<int> IntSpan => Storage is CpuStorage<int> s
         ? s.Span.Slice(_offset, Size)

@@ -114,6 +114,16 @@ public sealed class CpuStorage<T> : TensorStorage where T : unmanaged
     /// <exception cref="ObjectDisposedException">The storage belongs to a temporary whose scope has ended.</exception>
     public Span<T> Span => Array.AsSpan(_start, _length);
 
+    /// <summary>
+    /// All <see cref="Length"/> elements to read, without counting a hand-out in <see cref="Version"/>: for
+    /// internal readers of a weight that an inference cache is stamped on (a read must not make the cache
+    /// rebuild). Nothing may write through it.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The storage belongs to a temporary whose scope has ended.</exception>
+    internal ReadOnlySpan<T> ReadOnlySpan => !_closed
+        ? _data.AsSpan(_start, _length)
+        : throw new ObjectDisposedException(nameof(CpuStorage<T>), "This tensor's memory was returned to the pool (its scope ended).");
+
     /// <summary>Closes the storage while it sits in the pool.</summary>
     internal void Close() => _closed = true;
 

@@ -50,6 +50,23 @@ public class PackedKernelPredictTests
     }
 
     [Fact]
+    public void AFewRowsReadTheKernelWithoutMakingItRepack()
+    {
+        var w = Tensor.RandomUniform(new Shape(90, 40), -1f, 1f, new RandomGenerator(8));
+        var packed = PackedWeightCache.For(w);
+        var few = Tensor.RandomUniform(new Shape(3, 90), -1f, 1f, new RandomGenerator(9));
+        var many = Tensor.RandomUniform(new Shape(50, 90), -1f, 1f, new RandomGenerator(10));
+        using (NoGrad.Scope())
+        {
+            float[] fewRows = Ops.Linear(few, w, null, packedKernel: true).ToArray(); // DenseRows, W in place
+            Assert.Same(packed, PackedWeightCache.For(w));
+            Ops.Linear(many, w, null, packedKernel: true);
+            Assert.Same(packed, PackedWeightCache.For(w));
+            Assert.Equal(Ops.Linear(few, w, null).ToArray(), fewRows);
+        }
+    }
+
+    [Fact]
     public void PredictFollowsSetWeightsAndTraining()
     {
         RandomGenerator.SetGlobalSeed(11);

@@ -29,7 +29,8 @@ public static partial class Ops
         if (!needed && rows <= DenseRows.MaxRows)
         {
             // Inference at a small batch: W streamed in place over the worker pool, the same bits (DenseRows' notes).
-            DenseRows.Forward(rows, inF, outF, x.Span, w.Span, b is null ? default : b.Span, y.Span);
+            // W is read without a hand-out, so the kernel packed for larger batches (PackedWeightCache) stays current.
+            DenseRows.Forward(rows, inF, outF, x.Span, w.ReadOnlySpan, b is null ? default : b.Span, y.Span);
             return y;
         }
         if (!needed && packedKernel && PackedWeightCache.Serves(rows, inF, outF))
