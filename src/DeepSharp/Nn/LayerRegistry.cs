@@ -87,6 +87,8 @@ public static class LayerRegistry
         ["Cropping2D"] = Cropping2D.FromConfig,
         ["DepthwiseConv2D"] = DepthwiseConv2D.FromConfig,
         ["SeparableConv2D"] = SeparableConv2D.FromConfig,
+        ["DepthwiseConv1D"] = DepthwiseConv1D.FromConfig,
+        ["SeparableConv1D"] = SeparableConv1D.FromConfig,
         ["Conv1DTranspose"] = Conv1DTranspose.FromConfig,
         ["UpSampling1D"] = UpSampling1D.FromConfig,
         ["ZeroPadding1D"] = ZeroPadding1D.FromConfig,

@@ -149,6 +149,7 @@ public class OnnxExportTests
             .Concat(DeepSharp.Tests.Nn.RmsNormalizationTests.Samples())
             .Concat(DeepSharp.Tests.Nn.EinsumDenseTests.Samples())
             .Concat(DeepSharp.Tests.Nn.GroupQueryAttentionTests.Samples())
+            .Concat(DeepSharp.Tests.Nn.Conv1DVariantTests.Samples())
             .Concat(DeepSharp.Tests.Nn.ImagePreprocessingTests.Samples())
             .Append(DeepSharp.Tests.Nn.PixelAugmentationTests.Pipeline())
             .Concat(DeepSharp.Tests.Nn.CategoricalPreprocessingTests.Samples())

@@ -79,6 +79,8 @@ internal static class OnnxLayerRules
         [typeof(Conv2DTranspose)] = (g, l, x, s) => OnnxConvolutionVariantRules.Conv2DTranspose(g, (Conv2DTranspose)l, x, s),
         [typeof(DepthwiseConv2D)] = (g, l, x, s) => OnnxConvolutionVariantRules.DepthwiseConv2D(g, (DepthwiseConv2D)l, x, s),
         [typeof(SeparableConv2D)] = (g, l, x, s) => OnnxConvolutionVariantRules.SeparableConv2D(g, (SeparableConv2D)l, x, s),
+        [typeof(DepthwiseConv1D)] = (g, l, x, s) => OnnxConvolutionVariantRules.DepthwiseConv1D(g, (DepthwiseConv1D)l, x, s),
+        [typeof(SeparableConv1D)] = (g, l, x, s) => OnnxConvolutionVariantRules.SeparableConv1D(g, (SeparableConv1D)l, x, s),
         [typeof(UpSampling2D)] = (g, l, x, s) => OnnxConvolutionVariantRules.UpSampling2D(g, (UpSampling2D)l, x, s),
         [typeof(ZeroPadding2D)] = (g, l, x, _) => OnnxConvolutionVariantRules.ZeroPadding2D(g, (ZeroPadding2D)l, x),
         [typeof(Cropping2D)] = (g, l, x, s) => OnnxConvolutionVariantRules.Cropping2D(g, (Cropping2D)l, x, s),
