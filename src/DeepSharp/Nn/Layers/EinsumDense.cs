@@ -43,7 +43,8 @@ public sealed class EinsumDense : Layer
         Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
         Constraint? kernelConstraint = null, Constraint? biasConstraint = null, string? name = null, int[]? inputShape = null)
         : this(equation, outputShape, false, activation, biasAxes, kernelInitializer, biasInitializer,
-            kernelRegularizer, biasRegularizer, activityRegularizer, kernelConstraint, biasConstraint, name, inputShape) { }
+            kernelRegularizer, biasRegularizer, activityRegularizer, kernelConstraint, biasConstraint, name, inputShape)
+    { }
 
     /// <param name="equation">The einsum equation, e.g. "ab,bc->ac".</param>
     /// <param name="outputShape">The size of the output's one axis after the batch axis (or after '...').</param>
@@ -64,7 +65,8 @@ public sealed class EinsumDense : Layer
         Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
         Constraint? kernelConstraint = null, Constraint? biasConstraint = null, string? name = null, int[]? inputShape = null)
         : this(equation, [outputShape], true, activation, biasAxes, kernelInitializer, biasInitializer,
-            kernelRegularizer, biasRegularizer, activityRegularizer, kernelConstraint, biasConstraint, name, inputShape) { }
+            kernelRegularizer, biasRegularizer, activityRegularizer, kernelConstraint, biasConstraint, name, inputShape)
+    { }
 
     private EinsumDense(string equation, int?[] outputShape, bool isInt, Activation? activation, string? biasAxes,
         Initializer? kernelInitializer, Initializer? biasInitializer,
