@@ -15,6 +15,7 @@ public static class LayerRegistry
     private static readonly Dictionary<string, Func<LayerConfig, Layer>> s_factories = new(StringComparer.Ordinal)
     {
         ["Dense"] = Dense.FromConfig,
+        ["EinsumDense"] = EinsumDense.FromConfig,
         ["Conv2D"] = Conv2D.FromConfig,
         ["MaxPooling2D"] = MaxPooling2D.FromConfig,
         ["Flatten"] = Flatten.FromConfig,
@@ -42,6 +43,7 @@ public static class LayerRegistry
         ["Normalization"] = Normalization.FromConfig,
         ["GroupNormalization"] = GroupNormalization.FromConfig,
         ["UnitNormalization"] = UnitNormalization.FromConfig,
+        ["RMSNormalization"] = RmsNormalization.FromConfig,
         ["Discretization"] = Discretization.FromConfig,
         ["CategoryEncoding"] = CategoryEncoding.FromConfig,
         ["IntegerLookup"] = IntegerLookup.FromConfig,
@@ -73,6 +75,7 @@ public static class LayerRegistry
         ["GRU"] = Gru.FromConfig,
         ["Bidirectional"] = Bidirectional.FromConfig,
         ["MultiHeadAttention"] = MultiHeadAttention.FromConfig,
+        ["GroupQueryAttention"] = GroupQueryAttention.FromConfig,
         ["PositionEmbedding"] = PositionEmbedding.FromConfig,
         ["ReversibleEmbedding"] = ReversibleEmbedding.FromConfig,
         ["SinusoidalPositionEncoding"] = SinusoidalPositionEncoding.FromConfig,
@@ -84,6 +87,8 @@ public static class LayerRegistry
         ["Cropping2D"] = Cropping2D.FromConfig,
         ["DepthwiseConv2D"] = DepthwiseConv2D.FromConfig,
         ["SeparableConv2D"] = SeparableConv2D.FromConfig,
+        ["DepthwiseConv1D"] = DepthwiseConv1D.FromConfig,
+        ["SeparableConv1D"] = SeparableConv1D.FromConfig,
         ["Conv1DTranspose"] = Conv1DTranspose.FromConfig,
         ["UpSampling1D"] = UpSampling1D.FromConfig,
         ["ZeroPadding1D"] = ZeroPadding1D.FromConfig,
@@ -118,6 +123,15 @@ public static class LayerRegistry
         ["QuantizedConv1D"] = QuantizedConv1D.FromConfig,
         ["QuantizedAdd"] = QuantizedAdd.FromConfig,
         ["QuantizedConcatenate"] = QuantizedConcatenate.FromConfig,
+    };
+
+    /// <summary>
+    /// Other names Keras writes for a built-in type: Keras exports <c>keras.layers.GroupQueryAttention</c> but
+    /// saves its class name, <c>GroupedQueryAttention</c>, in model configs.
+    /// </summary>
+    private static readonly Dictionary<string, string> s_aliases = new(StringComparer.Ordinal)
+    {
+        ["GroupedQueryAttention"] = "GroupQueryAttention",
     };
 
     private static readonly ConcurrentDictionary<string, Func<JsonObject, Layer>> s_registered = new(StringComparer.Ordinal);
@@ -163,6 +177,7 @@ public static class LayerRegistry
     {
         ArgumentNullException.ThrowIfNull(typeName);
         ArgumentNullException.ThrowIfNull(config);
+        typeName = s_aliases.GetValueOrDefault(typeName, typeName);
         if (s_factories.TryGetValue(typeName, out var factory))
         {
             var reader = new LayerConfig(config, typeName);
@@ -251,12 +266,13 @@ public static class LayerRegistry
         ArgumentNullException.ThrowIfNull(fromConfig);
         if (typeName.Length == 0 || typeName.Length > LayerConfig.MaxString || Naming.TextProblem(typeName) is not null)
             throw new ArgumentException($"A layer type name must be 1 to {LayerConfig.MaxString} printable characters; got \"{TerminalText.Escape(typeName)}\".", nameof(typeName));
-        if (s_factories.ContainsKey(typeName))
+        if (s_factories.ContainsKey(typeName) || s_aliases.ContainsKey(typeName))
             throw new ArgumentException($"'{typeName}' is a built-in layer type; give your layer another TypeName (and register it under that).", nameof(typeName));
     }
 
     private static Func<JsonObject, Layer>? Find(string typeName)
     {
+        typeName = s_aliases.GetValueOrDefault(typeName, typeName);
         if (s_factories.TryGetValue(typeName, out var factory)) return config => factory(new LayerConfig(config, typeName));
         return CustomObjects.FindLayer(typeName) ?? s_registered.GetValueOrDefault(typeName);
     }

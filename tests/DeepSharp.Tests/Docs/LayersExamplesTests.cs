@@ -22,7 +22,7 @@ public class LayersExamplesTests
 {
     [Fact]
     public void EveryExampleOfThePageIsHere() =>
-        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 26, except: "## Audio front end");
+        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 27, except: "## Audio front end");
 
     [Fact]
     public void Layers()
@@ -172,6 +172,25 @@ public class LayersExamplesTests
         Assert.Equal((new Shape(2, 3, 8), new Shape(2, 5, 8)), (y.Shape, c.Shape));
         Assert.Equal(new Shape(2, 4, 3, 5), scores.Shape);
         Assert.Equal(y.ToArray(), output.ToArray());
+    }
+
+    [Fact]
+    public void GroupQueryAttentionRmsNormalizationAndEinsumDense()
+    {
+        RandomGenerator.SetGlobalSeed(2);
+        var tokens = Model.Input([16, 64]);                                    // (batch, 16 steps, 64 features)
+        var h = new RmsNormalization().Call(tokens);                           // x / √(mean(x²) + 1e-6) · scale
+        var attended = new GroupQueryAttention(headDim: 16, numQueryHeads: 4, numKeyValueHeads: 2)
+            .Call(h, h, useCausalMask: true);                                  // 4 query heads share 2 key/value heads
+        var x = new Add().Call(tokens, attended);
+        var heads = new EinsumDense("abc,cde->abde", [null, 4, 16], biasAxes: "de").Call(x);   // (batch, 16, 4, 16)
+        var merged = new EinsumDense("abcd,cde->abe", [null, 64]).Call(heads);                // (batch, 16, 64)
+        var model = new Functional(tokens, merged);
+
+        Assert.Equal((new Shape(16, 4, 16), new Shape(16, 64)), (heads.Shape, merged.Shape));
+        Assert.Equal(new Shape(2, 16, 64), model.Predict(Tensor.RandomNormal(new Shape(2, 16, 64))).Shape);
+        var gqa = model.Layers.OfType<GroupQueryAttention>().Single();
+        Assert.Equal([new Shape(64, 4, 16), new Shape(4, 16), new Shape(64, 2, 16), new Shape(2, 16)], gqa.Parameters.Take(4).Select(p => p.Shape));
     }
 
     [Fact]

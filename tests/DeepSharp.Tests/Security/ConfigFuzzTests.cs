@@ -136,6 +136,12 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
             new GlobalAveragePooling2D(), new Dense(2)),
         ["categorical"] = () => new Sequential( // Discretization and CategoryEncoding
             new Discretization([-0.5f, 0f, 0.5f], inputShape: [3]), new CategoryEncoding(4, "count"), new Dense(2)),
+        ["modern-transformer"] = () => new Sequential( // EinsumDense, RMSNormalization and GroupQueryAttention
+            new EinsumDense("abc,cde->abde", [null, 2, 3], biasAxes: "de", inputShape: [4, 5]), new Reshape([4, 6]), new RmsNormalization(),
+            new GroupQueryAttention(2, 2, 1), new RmsNormalization(axis: [1, 2]), new Flatten(), new EinsumDense("...b,bc->...c", 2)),
+        ["conv1d-variants"] = () => new Sequential( // DepthwiseConv1D and SeparableConv1D
+            new DepthwiseConv1D(3, strides: 2, padding: Padding.Same, depthMultiplier: 2, inputShape: [9, 3]), new SeparableConv1D(4, 2, dilationRate: 2),
+            new Flatten(), new Dense(2)),
         ["lookup-hashing"] = () => new Sequential( // IntegerLookup and Hashing
             new IntegerLookup([3, 5, 7], numOovIndices: 2, maskToken: 9, inputShape: [3]), new Hashing(5, maskValue: 0L, salt: (1, 2), outputMode: "count"), new Dense(2)),
     };

@@ -25,6 +25,8 @@ internal static class OnnxCallMasks
         {
             case MultiHeadAttention mha:
                 return (OnnxAttentionRules.Call(g, mha, xs, shapes, arguments, masks), masks[0]);
+            case GroupQueryAttention gqa:
+                return (OnnxAttentionRules.Call(g, gqa, xs, shapes, arguments, masks), masks[0]);
             case Dot:
                 return (OnnxLayerRules.Emit(g, layer, xs, shapes, arguments), null);
             case Concatenate or QuantizedConcatenate when ReferenceEquals(arguments, CallArguments.None):

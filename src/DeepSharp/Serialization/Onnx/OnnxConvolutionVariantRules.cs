@@ -46,7 +46,7 @@ internal static class OnnxConvolutionVariantRules
     public static string DepthwiseConv2D(OnnxGraphBuilder g, DepthwiseConv2D layer, string x, Shape inputShape)
     {
         string nchw = OnnxLayerRules.ToChannelsFirst(g, x, layer.Name);
-        string y = Depthwise(g, layer.Name, layer.Parameters[0], layer.UseBias ? layer.Parameters[1] : null, nchw, inputShape,
+        string y = Depthwise(g, layer.Name, layer.Parameters[0].Path, layer.Parameters[0].Value, layer.UseBias ? layer.Parameters[1] : null, nchw, inputShape,
             layer.Strides, layer.DilationRate, layer.Padding);
         return OnnxActivations.Emit(g, layer.Activation, OnnxLayerRules.ToChannelsLast(g, y, layer.Name), layer.Name);
     }
@@ -55,18 +55,51 @@ internal static class OnnxConvolutionVariantRules
     public static string SeparableConv2D(OnnxGraphBuilder g, SeparableConv2D layer, string x, Shape inputShape)
     {
         string nchw = OnnxLayerRules.ToChannelsFirst(g, x, layer.Name);
-        string h = Depthwise(g, layer.Name + "/depthwise", layer.Parameters[0], null, nchw, inputShape, layer.Strides, layer.DilationRate, layer.Padding);
-        var pointwise = layer.Parameters[1].Value; // (1, 1, C·M, filters) → ONNX (filters, C·M, 1, 1)
-        int channels = pointwise.Shape[2], filters = pointwise.Shape[3];
+        string h = Depthwise(g, layer.Name + "/depthwise", layer.Parameters[0].Path, layer.Parameters[0].Value, null, nchw, inputShape,
+            layer.Strides, layer.DilationRate, layer.Padding);
+        return Pointwise(g, layer.Name, h, layer.Parameters[1], layer.UseBias ? layer.Parameters[2] : null, layer.Activation);
+    }
+
+    /// <summary>DepthwiseConv1D as DepthwiseConv2D's grouped Conv on a height-1 image: Unsqueeze, Transposes, Conv, Squeeze.</summary>
+    public static string DepthwiseConv1D(OnnxGraphBuilder g, DepthwiseConv1D layer, string x, Shape inputShape)
+    {
+        var (nchw, image) = Image1D(g, layer.Name, x, inputShape);
+        var kernel = layer.Parameters[0].Value;
+        string y = Depthwise(g, layer.Name, layer.Parameters[0].Path, kernel.View(1, kernel.Shape[0], kernel.Shape[1], kernel.Shape[2]),
+            layer.UseBias ? layer.Parameters[1] : null, nchw, image, (1, layer.Strides), (1, layer.DilationRate), layer.Padding);
+        string steps = g.Squeeze(OnnxLayerRules.ToChannelsLast(g, y, layer.Name), layer.Name + "/steps", 1);
+        return OnnxActivations.Emit(g, layer.Activation, steps, layer.Name);
+    }
+
+    /// <summary>SeparableConv1D: the height-1 grouped depthwise Conv, then SeparableConv2D's 1×1 Conv, Squeeze.</summary>
+    public static string SeparableConv1D(OnnxGraphBuilder g, SeparableConv1D layer, string x, Shape inputShape)
+    {
+        var (nchw, image) = Image1D(g, layer.Name, x, inputShape);
+        var kernel = layer.Parameters[0].Value;
+        string h = Depthwise(g, layer.Name + "/depthwise", layer.Parameters[0].Path, kernel.View(1, kernel.Shape[0], kernel.Shape[1], kernel.Shape[2]), null,
+            nchw, image, (1, layer.Strides), (1, layer.DilationRate), layer.Padding);
+        string y = Pointwise(g, layer.Name + "/image", h, layer.Parameters[1], layer.UseBias ? layer.Parameters[2] : null, Activation.Linear);
+        return OnnxActivations.Emit(g, layer.Activation, g.Squeeze(y, layer.Name + "/steps", 1), layer.Name);
+    }
+
+    /// <summary>(batch, steps, C) as an NCHW image (batch, C, 1, steps), and its per-sample NHWC shape (1, steps, C).</summary>
+    private static (string Nchw, Shape Image) Image1D(OnnxGraphBuilder g, string name, string x, Shape inputShape) =>
+        (OnnxLayerRules.ToChannelsFirst(g, g.Unsqueeze(x, name + "/as_image", 1), name), new Shape(1, inputShape[0], inputShape[1]));
+
+    /// <summary>A 1×1 Conv with W (filters, C·M, 1, 1) from a pointwise kernel (…, C·M, filters), the bias, back to channels-last, the activation.</summary>
+    private static string Pointwise(OnnxGraphBuilder g, string name, string h, Parameter pointwiseParameter, Parameter? biasParameter, Activation activation)
+    {
+        var pointwise = pointwiseParameter.Value; // (1, 1, C·M, filters) or (1, C·M, filters) → ONNX (filters, C·M, 1, 1)
+        int channels = pointwise.Shape[-2], filters = pointwise.Shape[-1];
         var weights = new float[pointwise.Size];
         var p = pointwise.Span;
         for (int j = 0; j < channels; j++)
             for (int f = 0; f < filters; f++)
                 weights[f * channels + j] = p[j * filters + f];
-        var inputs = new List<string> { h, g.AddInitializer(layer.Parameters[1].Path, weights, filters, channels, 1, 1) };
-        if (layer.UseBias) inputs.Add(Bias(g, layer.Parameters[2]));
-        string y = g.AddNode("Conv", layer.Name + "/pointwise", inputs, Ints("kernel_shape", 1, 1));
-        return OnnxActivations.Emit(g, layer.Activation, OnnxLayerRules.ToChannelsLast(g, y, layer.Name), layer.Name);
+        var inputs = new List<string> { h, g.AddInitializer(pointwiseParameter.Path, weights, filters, channels, 1, 1) };
+        if (biasParameter is not null) inputs.Add(Bias(g, biasParameter));
+        string y = g.AddNode("Conv", name + "/pointwise", inputs, Ints("kernel_shape", 1, 1));
+        return OnnxActivations.Emit(g, activation, OnnxLayerRules.ToChannelsLast(g, y, name), name);
     }
 
     /// <summary>Resize by the factors: nearest with floor of output/scale (Keras's repeat), linear with half-pixel centres, or bicubic and Lanczos as Resizing's MatMuls.</summary>
@@ -139,10 +172,10 @@ internal static class OnnxConvolutionVariantRules
             g.AddInt64Initializer(layer.Name + "/ends", inputShape[0] - layer.Cropping.End),
             g.AddInt64Initializer(layer.Name + "/axes", 1)]);
 
-    private static string Depthwise(OnnxGraphBuilder g, string name, Parameter kernelParameter, Parameter? biasParameter, string nchw,
+    private static string Depthwise(OnnxGraphBuilder g, string name, string kernelPath, Tensor kernel, Parameter? biasParameter, string nchw,
         Shape inputShape, (int H, int W) strides, (int H, int W) dilation, Padding padding)
     {
-        var kernel = kernelParameter.Value; // (kh, kw, C, M) → ONNX (C·M, 1, kh, kw)
+        // kernel (kh, kw, C, M) → ONNX (C·M, 1, kh, kw)
         int kh = kernel.Shape[0], kw = kernel.Shape[1], outC = kernel.Shape[2] * kernel.Shape[3];
         var weights = new float[kernel.Size];
         var k = kernel.Span;
@@ -150,7 +183,7 @@ internal static class OnnxConvolutionVariantRules
             for (int w = 0; w < kw; w++)
                 for (int o = 0; o < outC; o++)
                     weights[(o * kh + h) * kw + w] = k[(h * kw + w) * outC + o];
-        var inputs = new List<string> { nchw, g.AddInitializer(kernelParameter.Path, weights, outC, 1, kh, kw) };
+        var inputs = new List<string> { nchw, g.AddInitializer(kernelPath, weights, outC, 1, kh, kw) };
         if (biasParameter is not null) inputs.Add(Bias(g, biasParameter));
         bool same = padding == Padding.Same;
         var (top, bottom) = Pads(inputShape[0], kh, strides.H, dilation.H, same);

@@ -4,7 +4,7 @@ using static DeepSharp.Serialization.Onnx.OnnxGraphBuilder;
 
 namespace DeepSharp.Serialization.Onnx;
 
-/// <summary>ONNX rules for GroupNormalization and UnitNormalization, written with basic opset-17 operators.</summary>
+/// <summary>ONNX rules for GroupNormalization, UnitNormalization and RMSNormalization, written with basic opset-17 operators.</summary>
 internal static class OnnxGroupUnitNormalizationRules
 {
     /// <summary>
@@ -43,5 +43,20 @@ internal static class OnnxGroupUnitNormalizationRules
         string sum = g.AddNode("ReduceSumSquare", layer.Name + "/sum_of_squares", [x], Ints("axes", axes), Int("keepdims", 1));
         string floored = g.AddNode("Max", layer.Name + "/floor", [sum, g.AddInitializer(layer.Name + "/min_sum_of_squares", [Nn.Layers.UnitNormalization.MinSumOfSquares])]);
         return g.AddNode("Div", layer.Name, [x, g.AddNode("Sqrt", layer.Name + "/norm", [floored])]);
+    }
+
+    /// <summary>
+    /// x / √(mean(x²) + ε) · scale over the layer's axes (Mul, ReduceMean, Add, Sqrt, Div, Mul; opset 17 has no
+    /// RMSNormalization operator): the layer's own operations, the scale as a constant of its broadcast shape.
+    /// </summary>
+    public static string RmsNormalization(OnnxGraphBuilder g, RmsNormalization layer, string x)
+    {
+        var axes = layer.ResolvedAxes.Select(a => (long)a).ToArray();
+        string square = g.AddNode("Mul", layer.Name + "/square", [x, x]);
+        string meanSquare = g.AddNode("ReduceMean", layer.Name + "/mean_square", [square], Ints("axes", axes), Int("keepdims", 1));
+        string shifted = g.AddNode("Add", layer.Name + "/plus_epsilon", [meanSquare, g.AddInitializer(layer.Name + "/epsilon", [layer.Epsilon])]);
+        string normalized = g.AddNode("Div", layer.Name + "/normalized", [x, g.AddNode("Sqrt", layer.Name + "/rms", [shifted])]);
+        var dims = layer.BroadcastShape.ToArray().Select(d => (long)d).ToArray();
+        return g.AddNode("Mul", layer.Name, [normalized, g.AddInitializer(layer.Name + "/scale", layer.Scale!.Span, dims)]);
     }
 }

@@ -25,6 +25,7 @@ internal static class OnnxLayerRules
     private static readonly Dictionary<Type, Rule> s_rules = new()
     {
         [typeof(Dense)] = (g, l, x, s) => Dense(g, (Dense)l, x, s),
+        [typeof(EinsumDense)] = (g, l, x, _) => OnnxEinsumDenseRules.EinsumDense(g, (EinsumDense)l, x),
         [typeof(Conv2D)] = (g, l, x, s) => Conv2D(g, (Conv2D)l, x, s),
         [typeof(MaxPooling2D)] = (g, l, x, s) => MaxPool(g, (MaxPooling2D)l, x, s),
         [typeof(Flatten)] = (g, l, x, _) => g.AddNode("Flatten", l.Name, [x], Int("axis", 1)),
@@ -43,6 +44,7 @@ internal static class OnnxLayerRules
         [typeof(Normalization)] = (g, l, x, _) => OnnxNormalizationRules.Normalization(g, (Normalization)l, x),
         [typeof(GroupNormalization)] = (g, l, x, s) => OnnxGroupUnitNormalizationRules.GroupNormalization(g, (GroupNormalization)l, x, s),
         [typeof(UnitNormalization)] = (g, l, x, _) => OnnxGroupUnitNormalizationRules.UnitNormalization(g, (UnitNormalization)l, x),
+        [typeof(RmsNormalization)] = (g, l, x, _) => OnnxGroupUnitNormalizationRules.RmsNormalization(g, (RmsNormalization)l, x),
         [typeof(Discretization)] = (g, l, x, _) => OnnxCategoricalRules.Discretization(g, (Discretization)l, x),
         [typeof(CategoryEncoding)] = (g, l, x, s) => OnnxCategoricalRules.CategoryEncoding(g, (CategoryEncoding)l, x, s),
         [typeof(IntegerLookup)] = (g, l, x, s) => OnnxLookupRules.IntegerLookup(g, (IntegerLookup)l, x, s),
@@ -77,6 +79,8 @@ internal static class OnnxLayerRules
         [typeof(Conv2DTranspose)] = (g, l, x, s) => OnnxConvolutionVariantRules.Conv2DTranspose(g, (Conv2DTranspose)l, x, s),
         [typeof(DepthwiseConv2D)] = (g, l, x, s) => OnnxConvolutionVariantRules.DepthwiseConv2D(g, (DepthwiseConv2D)l, x, s),
         [typeof(SeparableConv2D)] = (g, l, x, s) => OnnxConvolutionVariantRules.SeparableConv2D(g, (SeparableConv2D)l, x, s),
+        [typeof(DepthwiseConv1D)] = (g, l, x, s) => OnnxConvolutionVariantRules.DepthwiseConv1D(g, (DepthwiseConv1D)l, x, s),
+        [typeof(SeparableConv1D)] = (g, l, x, s) => OnnxConvolutionVariantRules.SeparableConv1D(g, (SeparableConv1D)l, x, s),
         [typeof(UpSampling2D)] = (g, l, x, s) => OnnxConvolutionVariantRules.UpSampling2D(g, (UpSampling2D)l, x, s),
         [typeof(ZeroPadding2D)] = (g, l, x, _) => OnnxConvolutionVariantRules.ZeroPadding2D(g, (ZeroPadding2D)l, x),
         [typeof(Cropping2D)] = (g, l, x, s) => OnnxConvolutionVariantRules.Cropping2D(g, (Cropping2D)l, x, s),
@@ -122,6 +126,7 @@ internal static class OnnxLayerRules
         [typeof(Gru)] = (g, l, x, s, m) => OnnxRecurrentRules.Recurrent(g, (RecurrentLayer)l, x, s, m),
         [typeof(Bidirectional)] = (g, l, x, s, m) => OnnxRecurrentRules.Bidirectional(g, (Bidirectional)l, x, s, m),
         [typeof(MultiHeadAttention)] = (g, l, x, s, m) => OnnxAttentionRules.SelfAttention(g, (MultiHeadAttention)l, x, s, m),
+        [typeof(GroupQueryAttention)] = (g, l, x, s, m) => OnnxAttentionRules.SelfAttention(g, (GroupQueryAttention)l, x, s, m),
         [typeof(TransformerEncoderBlock)] = (g, l, x, s, m) => OnnxTransformerRules.Encoder(g, (TransformerEncoderBlock)l, x, s, m, null),
         [typeof(TransformerDecoderBlock)] = (g, l, x, s, m) => OnnxTransformerRules.Decoder(g, (TransformerDecoderBlock)l, x, s, m),
         [typeof(GlobalAveragePooling1D)] = (g, l, x, _, m) => OnnxSequenceRules.GlobalAveragePool1D(g, (GlobalAveragePooling1D)l, x, m),
@@ -137,6 +142,7 @@ internal static class OnnxLayerRules
     private static readonly Dictionary<Type, CallRule> s_callRules = new()
     {
         [typeof(MultiHeadAttention)] = (g, l, xs, s, a) => OnnxAttentionRules.Call(g, (MultiHeadAttention)l, xs, s, a),
+        [typeof(GroupQueryAttention)] = (g, l, xs, s, a) => OnnxAttentionRules.Call(g, (GroupQueryAttention)l, xs, s, a),
         [typeof(TransformerEncoderBlock)] = (g, l, xs, s, a) => OnnxTransformerRules.EncoderCall(g, (TransformerEncoderBlock)l, xs, s, a),
         [typeof(TransformerDecoderBlock)] = (g, l, xs, s, a) => OnnxTransformerRules.DecoderCall(g, (TransformerDecoderBlock)l, xs, s, a),
         [typeof(ReversibleEmbedding)] = (g, l, xs, _, a) => OnnxShapeRules.ReversibleEmbeddingCall(g, (ReversibleEmbedding)l, xs, a),
