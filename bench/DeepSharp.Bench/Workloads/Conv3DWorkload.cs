@@ -94,10 +94,10 @@ internal static class Conv3DWorkload
         var l = Find(a);
         bool backward = a.Text("pass") == "fwdbwd";
         using var scope = torch.NewDisposeScope();
-        var x = torch.rand(Batch, l.InC, l.Depth, l.Side, l.Side).requires_grad_(backward && l.InputGradient);
-        var w = torch.rand(l.Filters, l.InC, 3, 3, 3).requires_grad_(true);
+        var x = torch.rand(new long[] { Batch, l.InC, l.Depth, l.Side, l.Side }).requires_grad_(backward && l.InputGradient);
+        var w = torch.rand(new long[] { l.Filters, l.InC, 3, 3, 3 }).requires_grad_(true);
         var b = torch.rand(l.Filters).requires_grad_(true);
-        var dy = torch.rand(Batch, l.Filters, l.OutDepth, l.OutSide, l.OutSide);
+        var dy = torch.rand(new long[] { Batch, l.Filters, l.OutDepth, l.OutSide, l.OutSide });
         long[] stride = [l.Stride, l.Stride, l.Stride], padding = [1, 1, 1];
         double seconds = Time(() =>
         {
