@@ -42,7 +42,7 @@ internal sealed record BenchOptions
                              e allocation, f working set, g char-GPT training step, h LSTM layer;
                              f comes with a; i, Keras's mnist_convnet accuracy, j, convnet-aug
                              training steps, p, the mnist_convnet step profile (DeepSharp only),
-                             and q, int8 inference against ONNX Runtime, only when named)
+                             q, int8 inference against ONNX Runtime, and v, Conv3D layers, only when named)
           --seeds A,B,...    seeds of (i) (default: --seed)
           --convnet-epochs N epochs of (i) (default 15, as Keras's example)
           --conv-layers A,B  layers of (c) to run (seed, convnet2, aug2, narrow8, narrow16, s2a, s2b, pw1, pw2; default all)

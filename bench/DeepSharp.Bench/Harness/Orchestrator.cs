@@ -59,6 +59,7 @@ internal static class Orchestrator
             if (o.Only.Contains('e')) AllocationWorkload.Run(bench);
             if (o.Only.Contains('b')) SgemmWorkload.Run(bench);
             if (o.Only.Contains('c')) ConvWorkload.Run(bench);
+            if (o.Only.Contains('v')) Conv3DWorkload.Run(bench);
             if (o.Only.Contains('g')) CharGptWorkload.Run(bench);
             if (o.Only.Contains('h')) LstmWorkload.Run(bench);
             if (o.Only.Contains('i')) ConvnetAccuracyWorkload.Run(bench);

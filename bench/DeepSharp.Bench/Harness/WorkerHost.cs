@@ -46,6 +46,7 @@ internal sealed class WorkerHost
         "evaluate" => _deepSharp is { } d ? TrainingWorkload.EvaluateDeepSharp(d) : TrainingWorkload.EvaluateTorch(Torch),
         "gemm" => _deepSharp is not null ? SgemmWorkload.DeepSharp(a) : SgemmWorkload.Torch(a),
         "conv" => _deepSharp is not null ? ConvWorkload.DeepSharp(a) : ConvWorkload.Torch(a),
+        "conv3d" => _deepSharp is not null ? Conv3DWorkload.DeepSharp(a) : Conv3DWorkload.Torch(a),
         "infer" => _deepSharp is { } d ? InferenceWorkload.DeepSharp(d, a) : InferenceWorkload.Torch(Torch, a),
         "chargpt" => _deepSharp is not null ? CharGptWorkload.DeepSharp(a) : CharGptWorkload.Torch(a),
         "growconv" => _deepSharp is not null ? GrowthWorkload.DeepSharp(a) : GrowthWorkload.Torch(a),

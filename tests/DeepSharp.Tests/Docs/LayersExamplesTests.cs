@@ -22,7 +22,7 @@ public class LayersExamplesTests
 {
     [Fact]
     public void EveryExampleOfThePageIsHere() =>
-        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 27, except: "## Audio front end");
+        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 28, except: "## Audio front end");
 
     [Fact]
     public void Layers()
@@ -39,6 +39,23 @@ public class LayersExamplesTests
         model.Summary();
 
         Assert.Equal(new Shape(1, 10), model.Predict(Tensor.Zeros(1, 28, 28, 1)).Shape);
+    }
+
+    [Fact]
+    public void Volumes()
+    {
+        var volumes = new Sequential(
+            new Conv3D(8, 3, padding: Padding.Same, activation: Activation.Relu, inputShape: [16, 32, 32, 1]),  // (16, 32, 32, 8)
+            new MaxPooling3D(2),                                                                                 // (8, 16, 16, 8)
+            new Conv3D(16, (3, 3, 3), strides: (1, 2, 2), padding: Padding.Same, activation: Activation.Relu),  // (8, 8, 8, 16)
+            new SpatialDropout3D(0.1f),
+            new GlobalAveragePooling3D(),                                                                        // (16)
+            new Dense(3, Activation.Softmax));
+        volumes.Compile(new Adam(), new SparseCategoricalCrossentropy());
+
+        Assert.Equal(new Shape(8, 8, 8, 16), volumes.Layers[2].ComputeOutputShape(new Shape(8, 16, 16, 8)));
+        var y = volumes.Predict(Tensor.RandomUniform(new Shape(2, 16, 32, 32, 1)));
+        Assert.Equal(new Shape(2, 3), y.Shape);
     }
 
     [Fact]

@@ -134,6 +134,10 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
             new RandomColorJitter((0f, 255f), 0.1f, 0.2f, 0.6f, 0.1f, seed: 4), new RandomSharpness(0.8f, seed: 5), new RandomInvert(seed: 6),
             new RandomPosterization(6, seed: 7), new RandomShear(0.2f, 0.1f, seed: 8), new AutoContrast(), new RandomErasing(0.5f, seed: 9),
             new GlobalAveragePooling2D(), new Dense(2)),
+        ["volumes"] = () => new Sequential( // the 3-D layers
+            new ZeroPadding3D((1, 0), (0, 1), (1, 1), inputShape: [3, 4, 3, 2]), new Conv3D(4, (2, 2, 2), padding: Padding.Same, groups: 2),
+            new SpatialDropout3D(0.2f, seed: 6), new MaxPooling3D((1, 2, 2)), new UpSampling3D((1, 2, 1)), new Cropping3D((1, 0), (0, 1), (0, 1)),
+            new AveragePooling3D((2, 1, 1), padding: Padding.Same), new GlobalMaxPooling3D(keepDims: true), new GlobalAveragePooling3D(), new Dense(2)),
         ["categorical"] = () => new Sequential( // Discretization and CategoryEncoding
             new Discretization([-0.5f, 0f, 0.5f], inputShape: [3]), new CategoryEncoding(4, "count"), new Dense(2)),
         ["modern-transformer"] = () => new Sequential( // EinsumDense, RMSNormalization and GroupQueryAttention

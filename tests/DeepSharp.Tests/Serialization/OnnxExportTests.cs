@@ -158,7 +158,8 @@ public class OnnxExportTests
             .Concat(DeepSharp.Tests.Nn.ScoredAttentionTests.Samples())
             .Concat(DeepSharp.Tests.Compression.QuantizedOnnxTests.Samples())
             .Concat(DeepSharp.Tests.Nn.MaskingLayerTests.Samples())
-            .Concat(DeepSharp.Tests.Nn.CoreLayerTests.Samples());
+            .Concat(DeepSharp.Tests.Nn.CoreLayerTests.Samples())
+            .Concat(DeepSharp.Tests.Nn.VolumeLayerTests.Samples());
         var exportable = models.SelectMany(m => m.Layers).Select(l => l.TypeName).ToHashSet();
         exportable.Add("InputLayer"); // becomes the graph input
         exportable.Add("Lambda"); // refused, naming the layer (a C# function): LambdaLayerTests.AnUnnamedOrUnregisteredFunctionIsNotSaved

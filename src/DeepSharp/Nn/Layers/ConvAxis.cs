@@ -24,7 +24,7 @@ internal static class ConvAxis
         }
         if (output > 0) return output;
         long effective = Conv2DGeometry.EffectiveSize(kernel, dilation);
-        string window = layer is Pooling2D or Pooling1D ? "pool" : "kernel";
+        string window = layer is Pooling2D or Pooling1D or Pooling3D ? "pool" : "kernel";
         string dilated = dilation == 1 ? $"a {window} of {kernel}" : $"a {window} of {kernel} with dilation_rate {dilation} (spanning {effective})";
         throw new ShapeMismatchException(
             $"Layer '{layer.Name}' ({layer.TypeName}): {dilated} does not fit inputs {inputShape.ToBatchString()} of {input} along the {axis} " +

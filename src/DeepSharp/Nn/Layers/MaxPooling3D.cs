@@ -1,0 +1,24 @@
+using DeepSharp.Autograd;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Nn.Layers;
+
+/// <summary>Max pooling over channels-last volumes (batch, depth, height, width, channels); strides default to the pool size.</summary>
+public sealed class MaxPooling3D((int D, int H, int W)? poolSize = null, (int D, int H, int W)? strides = null, Padding padding = Padding.Valid,
+    string? name = null, int[]? inputShape = null) : Pooling3D(poolSize, strides, padding, name, inputShape)
+{
+    /// <summary>A cubic pool, as Keras's <c>MaxPooling3D(2)</c>.</summary>
+    public MaxPooling3D(int poolSize, string? name = null) : this((poolSize, poolSize, poolSize), name: name) { }
+
+    /// <inheritdoc/>
+    public override string TypeName => "MaxPooling3D";
+
+    /// <inheritdoc/>
+    protected override Tensor Pool(Tensor x) => Ops.MaxPool3D(x, PoolSize, Strides, Padding == Padding.Same);
+
+    internal static MaxPooling3D FromConfig(LayerConfig c)
+    {
+        var (pool, strides, padding, name, inputShape) = ReadConfig(c);
+        return new(pool, strides, padding, name, inputShape);
+    }
+}
