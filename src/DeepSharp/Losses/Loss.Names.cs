@@ -24,6 +24,7 @@ public abstract partial class Loss
         (["dice"], () => new Dice()),
         (["tversky"], () => new Tversky()),
         (["ctc"], () => new Ctc()),
+        (["circle"], () => new Circle()),
     ];
 
     /// <summary>
@@ -32,7 +33,7 @@ public abstract partial class Loss
     /// "mean_absolute_error" ("mae"), "huber", "kl_divergence" ("kld"), "cosine_similarity", "hinge", "squared_hinge",
     /// "categorical_hinge", "log_cosh", "poisson", "mean_squared_logarithmic_error" ("msle"),
     /// "mean_absolute_percentage_error" ("mape"), "binary_focal_crossentropy", "categorical_focal_crossentropy",
-    /// "dice", "tversky", "ctc". Case and
+    /// "dice", "tversky", "ctc", "circle". Case and
     /// underscores are ignored, so class names work too ("MeanSquaredError"). Outputs that are logits need
     /// the constructor: <c>new SparseCategoricalCrossentropy(fromLogits: true)</c>.
     /// </summary>

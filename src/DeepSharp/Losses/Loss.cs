@@ -68,4 +68,28 @@ public abstract partial class Loss
 
     /// <summary>Mean over the last axis: (..., n) → (...).</summary>
     internal static Tensor MeanLastAxis(Tensor x) => Ops.Affine(Ops.SumLastAxis(x), 1f / x.Shape[-1]);
+
+    /// <summary>
+    /// Targets and predictions of one shape with <paramref name="axis"/> (Keras's <c>axis</c> of a loss: the classes or
+    /// features axis, negative counting from the end) moved to the end, so that the per-row code runs over it; unchanged
+    /// when it is already last. The batch axis 0 cannot be that axis.
+    /// </summary>
+    /// <exception cref="ShapeMismatchException">The axis is outside the predictions or is the batch axis.</exception>
+    internal static (Tensor YTrue, Tensor YPred) AxisLast(Tensor yTrue, Tensor yPred, int axis, string user)
+    {
+        int rank = yPred.Rank, a = axis < 0 ? axis + rank : axis;
+        if (a < 1 || a >= rank)
+            throw new ShapeMismatchException($"{user}: axis {axis} is not a non-batch axis of predictions {yPred.Shape}.");
+        if (a == rank - 1) return (yTrue, yPred);
+        var perm = new int[rank];
+        for (int i = 0, k = 0; i < rank; i++) if (i != a) perm[k++] = i;
+        perm[rank - 1] = a;
+        return (yTrue.Shape == yPred.Shape ? Ops.Permute(yTrue, perm) : yTrue, Ops.Permute(yPred, perm));
+    }
+
+    /// <summary>An axis argument checked when the loss is made: not the batch axis 0.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The axis is 0.</exception>
+    internal static int CheckAxis(int axis, string user) => axis != 0
+        ? axis
+        : throw new ArgumentOutOfRangeException(nameof(axis), axis, $"{user}: axis 0 is the batch axis; name the classes or features axis (default −1).");
 }

@@ -36,6 +36,8 @@ public abstract partial class Metric
         (["true_negatives"], () => new TrueNegatives()),
         (["false_positives"], () => new FalsePositives()),
         (["false_negatives"], () => new FalseNegatives()),
+        (["pearson_correlation"], () => new PearsonCorrelation()),
+        (["concordance_correlation"], () => new ConcordanceCorrelation()),
     ];
 
     /// <summary>
@@ -46,8 +48,8 @@ public abstract partial class Metric
     /// "mean_absolute_percentage_error" ("mape"), "mean_squared_logarithmic_error" ("msle"), "cosine_similarity",
     /// "log_cosh_error" ("logcosh"), "poisson", "kl_divergence", "binary_crossentropy" ("bce"), "categorical_crossentropy",
     /// "sparse_categorical_crossentropy", "hinge", "squared_hinge", "categorical_hinge", "sparse_top_k_categorical_accuracy",
-    /// "r2_score", "fbeta_score", "binary_iou", "true_positives", "true_negatives", "false_positives", "false_negatives"
-    /// (Keras's class names in snake case; the metrics that need an argument, such as MeanIoU's class count, have none).
+    /// "r2_score", "fbeta_score", "binary_iou", "true_positives", "true_negatives", "false_positives", "false_negatives",
+    /// "pearson_correlation", "concordance_correlation" (Keras's class names in snake case; the metrics that need an argument, such as MeanIoU's class count, have none).
     /// Case and underscores are ignored, so Keras's class names ("RootMeanSquaredError") work too. Logs use the
     /// metric's <see cref="Name"/> ("mse" logs as mean_squared_error).
     /// </summary>

@@ -23,6 +23,7 @@ public abstract class RowMetric : Metric
             throw new ShapeMismatchException($"{GetType().Name}: targets {yTrue.Shape} and predictions {yPred.Shape} need one target per prediction.");
         int batch = yPred.Shape[0];
         yTrue = yTrue.ToFloat();   // int32 targets (0/1 labels, class indices) as floats, as Keras casts y_true
+        if (PairsElements && Axis != -1) (yTrue, yPred) = (AxisLast(yTrue.View(yPred.Shape), Axis, yPred.Shape), AxisLast(yPred, Axis, yPred.Shape));
         (yTrue, yPred) = AsRows(yTrue, yPred, GetType().Name);
         int n = yPred.Shape[0];
         var weights = RowWeights(sampleWeight, batch, n, out int rowsPerWeight);
@@ -60,6 +61,37 @@ public abstract class RowMetric : Metric
     /// targets and predictions differ in size is then refused with both shapes, before any row is scored.
     /// </summary>
     protected virtual bool PairsElements => false;
+
+    /// <summary>
+    /// The axis each score runs along (Keras's <c>axis</c> of CosineSimilarity and CategoricalCrossentropy; negative
+    /// counts from the end): −1, the last, by default. Another axis is moved to the end before scoring, so that each
+    /// remaining position of a sample is scored (and weighed by the sample's weight).
+    /// </summary>
+    public virtual int Axis => -1;
+
+    /// <summary>A copy of <paramref name="x"/> with <paramref name="axis"/> moved to the end (the others keep their order).</summary>
+    /// <exception cref="ShapeMismatchException">The axis is the batch axis or outside <paramref name="shape"/>.</exception>
+    private Tensor AxisLast(Tensor x, int axis, Shape shape)
+    {
+        int rank = shape.Rank, a = axis < 0 ? axis + rank : axis;
+        if (a < 1 || a >= rank)
+            throw new ShapeMismatchException($"{GetType().Name}: axis {axis} is not a non-batch axis of predictions {shape}.");
+        if (a == rank - 1) return x;
+        int outer = 1, inner = 1, n = shape[a];
+        var dims = new int[rank];
+        for (int d = 0, k = 0; d < rank; d++) if (d != a) dims[k++] = shape[d];
+        dims[rank - 1] = n;
+        for (int d = 0; d < a; d++) outer *= shape[d];
+        for (int d = a + 1; d < rank; d++) inner *= shape[d];
+        var moved = Tensor.Temp(new Shape(dims));
+        var src = x.Span;
+        var dst = moved.Span;
+        for (int o = 0; o < outer; o++)
+            for (int k = 0; k < n; k++)
+                for (int i = 0; i < inner; i++)
+                    dst[(o * inner + i) * n + k] = src[(o * n + k) * inner + i];
+        return moved;
+    }
 
     /// <summary>The score of sample <paramref name="row"/> given its predictions.</summary>
     protected abstract double Score(Tensor yTrue, int row, ReadOnlySpan<float> predictions);

@@ -6,8 +6,10 @@ namespace DeepSharp.Text;
 /// The JSON form of a <see cref="StringLookup"/> kept in a model file: Keras's StringLookup config (<c>{"max_tokens": null,
 /// "num_oov_indices": 1, "mask_token": null, "oov_token": "[UNK]", "output_mode": "int", "invert": false,
 /// "pad_to_max_tokens": false, "sparse": false, "encoding": "utf-8", "vocabulary": ["a", "b", ...]}</c>, the vocabulary
-/// without the special tokens). Read back with bounds: at most 2^20 tokens of at most <see cref="StringLookup.MaxTokenLength"/>
-/// characters, unique, none the mask or OOV token.
+/// without the special tokens; in output_mode "tf_idf" the vocabulary starts with them and <c>"idf_weights"</c> gives one
+/// weight per entry). Read back with bounds: at most 2^20 tokens of at most <see cref="StringLookup.MaxTokenLength"/>
+/// characters, unique, none the mask or OOV token (but for the special tokens leading the list); idf weights one per entry,
+/// each a finite number ≥ 0.
 /// </summary>
 internal static class StringLookupJson
 {
@@ -29,8 +31,9 @@ internal static class StringLookupJson
             ["pad_to_max_tokens"] = lookup.PadToMaxTokens,
             ["sparse"] = false,
             ["encoding"] = "utf-8",
-            ["vocabulary"] = new JsonArray([.. lookup.GetVocabulary(includeSpecialTokens: false).Select(t => (JsonNode)t)]),
+            ["vocabulary"] = new JsonArray([.. lookup.GetVocabulary(includeSpecialTokens: lookup.IdfWeights is not null).Select(t => (JsonNode)t)]),
         };
+        if (lookup.IdfWeights is { } idf) config["idf_weights"] = new JsonArray([.. idf.Select(w => (JsonNode)w)]);
         return config.ToJsonString();
     }
 
@@ -45,7 +48,6 @@ internal static class StringLookupJson
             foreach (var (key, _) in root)
                 if (Array.IndexOf(s_keys, key) < 0) throw new FormatException($"unknown key '{(key.Length > 32 ? key[..32] + "..." : key)}'");
             if (root["sparse"] is JsonValue sparse && sparse.GetValue<bool>()) throw new FormatException("'sparse' true is not supported");
-            if (root["idf_weights"] is not null) throw new FormatException("'idf_weights' (output_mode tf_idf) is not supported");
             if (root["encoding"] is JsonValue encoding && encoding.GetValue<string>() is not ("utf-8" or "UTF-8")) throw new FormatException("'encoding' must be utf-8");
             if (root["vocabulary"] is not JsonArray vocabulary) throw new FormatException("'vocabulary' is missing or not a list of strings");
             if (vocabulary.Count > Nn.Layers.LookupVocabulary<string>.MaxSize) throw new FormatException($"'vocabulary' holds {vocabulary.Count} tokens; at most {Nn.Layers.LookupVocabulary<string>.MaxSize} are read");
@@ -59,12 +61,31 @@ internal static class StringLookupJson
             string mode = root["output_mode"] is { } om ? Text(om, "output_mode") : "int";
             bool invert = root["invert"] is JsonValue inv && inv.GetValue<bool>();
             bool pad = root["pad_to_max_tokens"] is JsonValue p && p.GetValue<bool>();
-            return new StringLookup(tokens, maxTokens, oov, mask, oovToken, mode, invert, pad);
+            var idf = root["idf_weights"] is { } weights ? Weights(weights, tokens.Length) : null;
+            return new StringLookup(tokens, maxTokens, oov, mask, oovToken, mode, invert, pad, idf);
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException or ArgumentException)
         {
             throw new DataFormatException($"{what} is not a string lookup ({e.Message})", e);
         }
+    }
+
+    /// <summary>
+    /// 'idf_weights': a list of as many numbers as the vocabulary has entries, each finite and ≥ 0 (the StringLookup checks
+    /// the count against its special tokens).
+    /// </summary>
+    internal static float[] Weights(JsonNode node, int entries)
+    {
+        if (node is not JsonArray list) throw new FormatException("'idf_weights' is not a list of numbers");
+        if (list.Count != entries) throw new FormatException($"'idf_weights' holds {list.Count} weights; the vocabulary has {entries} entries");
+        var weights = new float[list.Count];
+        for (int i = 0; i < weights.Length; i++)
+        {
+            if (list[i] is not JsonValue v || !v.TryGetValue(out double w)) throw new FormatException($"idf_weights[{i}] is not a number");
+            if (!(w >= 0 && w <= float.MaxValue)) throw new FormatException($"idf_weights[{i}] is {w}; weights must be finite numbers ≥ 0");
+            weights[i] = (float)w;
+        }
+        return weights;
     }
 
     private static int Int(JsonNode node, string key, int min, int max) =>

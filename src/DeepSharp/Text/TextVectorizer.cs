@@ -31,25 +31,47 @@ public enum Split
 /// or truncated to <c>outputSequenceLength</c> (else to the longest text).
 /// With a <see cref="ITextTokenizer"/> (e.g. <see cref="BpeTokenizer"/>) its ids are used instead,
 /// shifted up by one so that 0 stays padding; no vocabulary is learned then.
+/// Keras's other output modes ("multi_hot", "count", "tf_idf") give one float vector per text instead, of
+/// <see cref="VocabularySize"/> − 1 entries: index 0 for "[UNK]", then the tokens (id i is index i − 1; padding has
+/// none), as Keras's TextVectorization lays them out there; "tf_idf" multiplies the counts by the inverse document
+/// frequencies (<see cref="IdfWeights"/>).
 /// </summary>
 public sealed class TextVectorizer
 {
     private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
     private readonly List<string> _vocabulary = ["", "[UNK]"];
+    private float[]? _idfWeights;
 
     /// <param name="maxTokens">Largest vocabulary, padding and "[UNK]" included (at least 3); null: every token seen by <see cref="Adapt"/>.</param>
     /// <param name="outputSequenceLength">Ids per output row, padded or truncated; null: the longest text of each <see cref="Vectorize"/> call.</param>
     /// <param name="standardize">Normalisation applied before splitting (and before the tokenizer, when one is given).</param>
     /// <param name="split">How text is cut into tokens; not used with a tokenizer.</param>
     /// <param name="tokenizer">A ready tokenizer whose ids (plus one) are used instead of a learned vocabulary; null: learn one with <see cref="Adapt"/>.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxTokens"/> is below 3 or <paramref name="outputSequenceLength"/> is not positive.</exception>
+    /// <param name="outputMode">"int" (Keras's default: sequences of ids), "multi_hot", "count" or "tf_idf" (one vector per text; no tokenizer, no outputSequenceLength).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxTokens"/> is below 3 ("int") or 2 (the other modes), or <paramref name="outputSequenceLength"/> is not positive.</exception>
+    /// <exception cref="ArgumentException"><paramref name="outputMode"/> is unknown, or a vector mode is given a tokenizer or an output sequence length.</exception>
     public TextVectorizer(int? maxTokens = null, int? outputSequenceLength = null,
-        Standardize standardize = Standardize.LowerAndStripPunctuation, Split split = Split.Whitespace, ITextTokenizer? tokenizer = null)
+        Standardize standardize = Standardize.LowerAndStripPunctuation, Split split = Split.Whitespace, ITextTokenizer? tokenizer = null, string outputMode = "int")
     {
-        if (maxTokens is < 3) throw new ArgumentOutOfRangeException(nameof(maxTokens), maxTokens, "maxTokens must leave room for padding, [UNK] and one token.");
+        if (outputMode is not ("int" or "multi_hot" or "count" or "tf_idf")) throw new ArgumentException($"TextVectorizer output_mode '{outputMode}' is not one of int, multi_hot, count, tf_idf.", nameof(outputMode));
+        if (outputMode != "int" && (tokenizer is not null || outputSequenceLength is not null))
+            throw new ArgumentException($"TextVectorizer: output_mode \"{outputMode}\" gives one vector per text; it takes neither a tokenizer nor an output_sequence_length.", nameof(outputMode));
+        if (maxTokens < (outputMode == "int" ? 3 : 2)) throw new ArgumentOutOfRangeException(nameof(maxTokens), maxTokens, "maxTokens must leave room for the special indices ([UNK], and padding in \"int\" mode) and one token.");
         if (outputSequenceLength is <= 0) throw new ArgumentOutOfRangeException(nameof(outputSequenceLength), outputSequenceLength, "outputSequenceLength must be positive.");
-        (MaxTokens, OutputSequenceLength, StandardizeMode, SplitMode, Tokenizer) = (maxTokens, outputSequenceLength, standardize, split, tokenizer);
+        (MaxTokens, OutputSequenceLength, StandardizeMode, SplitMode, Tokenizer, OutputMode) = (maxTokens, outputSequenceLength, standardize, split, tokenizer, outputMode);
     }
+
+    /// <summary>"int", "multi_hot", "count" or "tf_idf".</summary>
+    public string OutputMode { get; }
+
+    /// <summary>
+    /// "tf_idf": the weight of each output index ("[UNK]", then the tokens), learned by <see cref="Adapt"/> (the "[UNK]"
+    /// weight is the tokens' mean, as Keras) or given to <see cref="SetVocabulary"/>; null in the other modes.
+    /// </summary>
+    public IReadOnlyList<float>? IdfWeights => _idfWeights;
+
+    /// <summary>The special ids before the tokens: padding and "[UNK]" in "int" mode, where padding counts towards maxTokens; "[UNK]" alone otherwise.</summary>
+    private int Specials => OutputMode == "int" ? 2 : 1;
 
     /// <summary>The vocabulary's size limit, padding and "[UNK]" included; null when unlimited.</summary>
     public int? MaxTokens { get; }
@@ -74,17 +96,27 @@ public sealed class TextVectorizer
         ArgumentNullException.ThrowIfNull(texts);
         if (Tokenizer is not null) throw new InvalidOperationException("A TextVectorizer with a tokenizer uses the tokenizer's vocabulary; Adapt does not apply.");
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var documents = new List<string[]>();
         foreach (var text in texts)
-            foreach (var token in Tokens(text))
+        {
+            var tokens = Tokens(text).ToArray();
+            if (OutputMode == "tf_idf") documents.Add(tokens);
+            foreach (var token in tokens)
                 counts[token] = counts.GetValueOrDefault(token) + 1;
+        }
         var ordered = counts.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key);
-        if (MaxTokens is { } max) ordered = ordered.Take(max - 2);
+        if (MaxTokens is { } max) ordered = ordered.Take(max - Specials);
         _ids.Clear();
         _vocabulary.RemoveRange(2, _vocabulary.Count - 2);
         foreach (var token in ordered)
         {
             _ids[token] = _vocabulary.Count;
             _vocabulary.Add(token);
+        }
+        if (OutputMode == "tf_idf")
+        {
+            var tokens = _vocabulary.GetRange(2, _vocabulary.Count - 2);
+            _idfWeights = Nn.Layers.IdfWeights.Complete(Nn.Layers.IdfWeights.FromDocuments(tokens, documents, StringComparer.Ordinal), 1, tokens.Count, false, "TextVectorizer");
         }
         return this;
     }
@@ -94,28 +126,34 @@ public sealed class TextVectorizer
     /// padding ("") and "[UNK]" keep ids 0 and 1. A list that starts with them, as <see cref="Vocabulary"/>
     /// returns it, is taken as it is. Replaces any earlier vocabulary.
     /// </summary>
-    /// <exception cref="ArgumentException">A token is empty, "[UNK]" or repeated, or there are more than <see cref="MaxTokens"/> − 2.</exception>
+    /// <exception cref="ArgumentException">A token is empty, "[UNK]" or repeated, or there are more than <see cref="MaxTokens"/> − 2; or, for "tf_idf", the idf weights are missing or not one per token (or per entry, with a leading "[UNK]").</exception>
     /// <exception cref="InvalidOperationException">The vectorizer uses a tokenizer's vocabulary.</exception>
-    public TextVectorizer SetVocabulary(IEnumerable<string> tokens)
+    /// <param name="tokens">The tokens in id order; a list starting with "" and "[UNK]" (or, outside "int" mode, "[UNK]") has them taken off.</param>
+    /// <param name="idfWeights">"tf_idf" only: one weight ≥ 0 per token ("[UNK]" then weighs their mean), or one per entry when the list starts with "[UNK]".</param>
+    public TextVectorizer SetVocabulary(IEnumerable<string> tokens, IReadOnlyList<float>? idfWeights = null)
     {
         ArgumentNullException.ThrowIfNull(tokens);
         if (Tokenizer is not null) throw new InvalidOperationException("A TextVectorizer with a tokenizer uses the tokenizer's vocabulary; SetVocabulary does not apply.");
+        if ((OutputMode == "tf_idf") != (idfWeights is not null))
+            throw new ArgumentException(OutputMode == "tf_idf" ? "TextVectorizer: output_mode \"tf_idf\" needs idf_weights with its vocabulary." : $"TextVectorizer: idf_weights are for output_mode \"tf_idf\" only (this one is \"{OutputMode}\").", nameof(idfWeights));
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         var list = new List<string> { "", "[UNK]" };
         var given = tokens as IReadOnlyList<string> ?? tokens.ToList();
-        int first = given.Count >= 2 && given[0] == "" && given[1] == "[UNK]" ? 2 : 0;
+        int first = given.Count >= 2 && given[0] == "" && given[1] == "[UNK]" ? 2 : OutputMode != "int" && given.Count >= 1 && given[0] == "[UNK]" ? 1 : 0;
+        var weights = idfWeights is null ? null : Nn.Layers.IdfWeights.Complete(idfWeights, 1, given.Count - first, first == 1, "TextVectorizer");
         foreach (var token in given.Skip(first))
         {
             if (string.IsNullOrEmpty(token) || token == "[UNK]" || !ids.TryAdd(token, list.Count))
                 throw new ArgumentException($"Vocabulary token {list.Count} ('{(token?.Length > 32 ? token[..32] + "..." : token)}') is empty, \"[UNK]\" or repeated.", nameof(tokens));
             list.Add(token);
-            if (MaxTokens is { } max && list.Count > max)
-                throw new ArgumentException($"The vocabulary has more than maxTokens − 2 = {max - 2} tokens.", nameof(tokens));
+            if (MaxTokens is { } max && list.Count - 2 > max - Specials)
+                throw new ArgumentException($"The vocabulary has more than maxTokens − {Specials} = {max - Specials} tokens.", nameof(tokens));
         }
         _ids.Clear();
         foreach (var (token, id) in ids) _ids[token] = id;
         _vocabulary.Clear();
         _vocabulary.AddRange(list);
+        _idfWeights = weights;
         return this;
     }
 
@@ -128,11 +166,28 @@ public sealed class TextVectorizer
         return Tokens(text).Select(t => _ids.GetValueOrDefault(t, 1)).ToArray();
     }
 
-    /// <summary>An int32 tensor (texts, length) of ids, 0-padded at the end or truncated.</summary>
+    /// <summary>
+    /// "int": an int32 tensor (texts, length) of ids, 0-padded at the end or truncated. The other modes: a float tensor
+    /// (texts, <see cref="VocabularySize"/> − 1) — 1 where the text holds the index's token ("multi_hot"), its count
+    /// ("count"), or its count times the index's idf weight ("tf_idf").
+    /// </summary>
     public Tensor Vectorize(IReadOnlyList<string> texts)
     {
         ArgumentNullException.ThrowIfNull(texts);
         var rows = texts.Select(Ids).ToArray();
+        if (OutputMode != "int")
+        {
+            int depth = _vocabulary.Count - 1;
+            var output = Tensor.Zeros(new Shape(rows.Length, depth));
+            var o = output.Span;
+            for (int i = 0; i < rows.Length; i++)
+                foreach (int id in rows[i])
+                {
+                    int at = i * depth + id - 1;   // id 1 ("[UNK]") is index 0, then the tokens
+                    o[at] = OutputMode == "multi_hot" ? 1f : o[at] + 1f;
+                }
+            return OutputMode == "tf_idf" ? Nn.Layers.IdfWeights.Apply(output, _idfWeights!) : output;
+        }
         int length = OutputSequenceLength ?? (rows.Length == 0 ? 0 : rows.Max(r => r.Length));
         var data = new int[rows.Length * length];
         for (int i = 0; i < rows.Length; i++)

@@ -13,7 +13,8 @@ namespace DeepSharp.Text;
 /// id 1 on), <c>{"type": "bpe", "encoding": "gpt2" | "cl100k_base"}</c> (the data ships with the
 /// library), or a BPE trained on your texts (<see cref="SubwordTokenizer"/>): <c>{"type": "subword_bpe",
 /// "alphabet": ["a", "b&lt;/w&gt;", ...], "merges": [["l", "o"], ...]}</c> ("[UNK]" implied as id 0). Read back with bounds: at most <see cref="MaxVocabulary"/> tokens or pieces of at most
-/// <see cref="MaxTokenLength"/> characters each.
+/// <see cref="MaxTokenLength"/> characters each. A vectorizer of another output mode adds <c>"output_mode": "multi_hot" |
+/// "count" | "tf_idf"</c>, and "tf_idf" its <c>"idf_weights"</c>: one finite number ≥ 0 for "[UNK]", then one per token.
 /// </summary>
 internal static class TextVectorizerJson
 {
@@ -43,6 +44,13 @@ internal static class TextVectorizerJson
             else json.WriteNull("output_sequence_length");
             json.WriteString("standardize", vectorizer.StandardizeMode == Standardize.None ? "none" : "lower_and_strip_punctuation");
             json.WriteString("split", vectorizer.SplitMode == Split.Character ? "character" : "whitespace");
+            if (vectorizer.OutputMode != "int") json.WriteString("output_mode", vectorizer.OutputMode);
+            if (vectorizer.IdfWeights is { } idf)
+            {
+                json.WriteStartArray("idf_weights");
+                foreach (float w in idf) json.WriteNumberValue(w);
+                json.WriteEndArray();
+            }
             switch (vectorizer.Tokenizer)
             {
                 case WordPieceTokenizer wordPiece:
@@ -99,9 +107,11 @@ internal static class TextVectorizerJson
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new FormatException($"expected a JSON object, found {root.ValueKind}");
             foreach (var property in root.EnumerateObject())
-                if (property.Name is not ("max_tokens" or "output_sequence_length" or "standardize" or "split" or "vocabulary" or "tokenizer"))
+                if (property.Name is not ("max_tokens" or "output_sequence_length" or "standardize" or "split" or "vocabulary" or "tokenizer" or "output_mode" or "idf_weights"))
                     throw new FormatException($"unknown key '{Clip(property.Name)}'");
-            int? maxTokens = OptionalInt(root, "max_tokens", 3, MaxVocabulary + 2);
+            string mode = root.TryGetProperty("output_mode", out _) ? Text(root, "output_mode") : "int";
+            if (mode is not ("int" or "multi_hot" or "count" or "tf_idf")) throw new FormatException($"'output_mode' is '{Clip(mode)}'; expected 'int', 'multi_hot', 'count' or 'tf_idf'");
+            int? maxTokens = OptionalInt(root, "max_tokens", mode == "int" ? 3 : 2, MaxVocabulary + 2);
             int? length = OptionalInt(root, "output_sequence_length", 1, MaxSequenceLength);
             var standardize = Text(root, "standardize") switch
             {
@@ -118,10 +128,12 @@ internal static class TextVectorizerJson
             if (root.TryGetProperty("tokenizer", out var tokenizer))
             {
                 if (root.TryGetProperty("vocabulary", out _)) throw new FormatException("it has both a 'tokenizer' and a 'vocabulary'; a vectorizer with a tokenizer takes its ids from the tokenizer");
-                return new TextVectorizer(maxTokens, length, standardize, split, ReadTokenizer(tokenizer));
+                return new TextVectorizer(maxTokens, length, standardize, split, ReadTokenizer(tokenizer), mode);
             }
             var tokens = Strings(root.GetProperty("vocabulary"), "'vocabulary'", "vocabulary token", 2);
-            return new TextVectorizer(maxTokens, length, standardize, split).SetVocabulary(tokens);
+            var vectorizer = new TextVectorizer(maxTokens, length, standardize, split, outputMode: mode);
+            if (!root.TryGetProperty("idf_weights", out var idf)) return vectorizer.SetVocabulary(tokens);
+            return vectorizer.SetVocabulary(["[UNK]", .. tokens], Weights(idf, tokens.Length + 1));
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
         {
@@ -188,6 +200,22 @@ internal static class TextVectorizerJson
             tokens[i++] = value;
         }
         return tokens;
+    }
+
+    /// <summary>'idf_weights': <paramref name="count"/> numbers ("[UNK]" and the tokens), each finite and ≥ 0.</summary>
+    private static float[] Weights(JsonElement array, int count)
+    {
+        if (array.ValueKind != JsonValueKind.Array) throw new FormatException($"'idf_weights' is {array.ValueKind}, expected an array of numbers");
+        if (array.GetArrayLength() != count) throw new FormatException($"'idf_weights' holds {array.GetArrayLength()} weights; expected {count}, one for \"[UNK]\" and one per token");
+        var weights = new float[count];
+        int i = 0;
+        foreach (var value in array.EnumerateArray())
+        {
+            if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out double w)) throw new FormatException($"idf_weights[{i}] is {value.ValueKind}, expected a number");
+            if (!(w >= 0 && w <= float.MaxValue)) throw new FormatException($"idf_weights[{i}] is {Clip(value.GetRawText())}; weights must be finite numbers ≥ 0");
+            weights[i++] = (float)w;
+        }
+        return weights;
     }
 
     private static int? OptionalInt(JsonElement root, string name, int min, int max)

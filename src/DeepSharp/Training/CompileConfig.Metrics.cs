@@ -23,9 +23,11 @@ internal static partial class CompileConfig
             case Auc a: c["num_thresholds"] = a.Thresholds.Count; break;
             case F1Score f: (c["average"], c["threshold"]) = (f.Average.ToString(), f.Threshold); break;
             case FBetaScore f: (c["average"], c["beta"], c["threshold"]) = (f.Average.ToString(), f.Beta, f.Threshold); break;
+            case CorrelationMetric r: c["axis"] = r.Axis; break;
             case R2Score r: (c["class_aggregation"], c["num_regressors"]) = (Aggregation(r.ClassAggregation), r.NumRegressors); break;
             case Lm.BinaryCrossentropy b: (c["from_logits"], c["label_smoothing"]) = (b.FromLogits, b.LabelSmoothing); break;
-            case Lm.CategoricalCrossentropy b: (c["from_logits"], c["label_smoothing"]) = (b.FromLogits, b.LabelSmoothing); break;
+            case Lm.CategoricalCrossentropy b: (c["from_logits"], c["label_smoothing"], c["axis"]) = (b.FromLogits, b.LabelSmoothing, b.Axis); break;
+            case Lm.CosineSimilarity b: c["axis"] = b.Axis; break;
             case Lm.SparseCategoricalCrossentropy b: (c["from_logits"], c["ignore_class"]) = (b.FromLogits, b.IgnoreClass); break;
             case BinaryIoU b: (c["target_class_ids"], c["threshold"]) = (Ints(b.TargetClassIds), b.Threshold); break;
             case MeanIoU u: (c["num_classes"], c["ignore_class"], c["sparse_y_true"], c["sparse_y_pred"]) = (u.NumClasses, u.IgnoreClass, u.SparseYTrue, u.SparseYPred); break;
@@ -45,7 +47,7 @@ internal static partial class CompileConfig
                 c["thresholds"] = thresholds;
                 break;
             case Accuracy or CategoricalAccuracy or SparseCategoricalAccuracy or Metrics.MeanSquaredError or Metrics.MeanAbsoluteError
-                or RootMeanSquaredError or LogCoshError or Lm.MeanAbsolutePercentageError or Lm.MeanSquaredLogarithmicError or Lm.CosineSimilarity
+                or RootMeanSquaredError or LogCoshError or Lm.MeanAbsolutePercentageError or Lm.MeanSquaredLogarithmicError
                 or Lm.Poisson or Lm.KLDivergence or Lm.Hinge or Lm.CategoricalHinge:
                 break;
             default: return IsOwn(m) ? null : Custom(m.ClassName, m.GetConfig(), "metric", IsBuiltInMetric);
@@ -62,6 +64,7 @@ internal static partial class CompileConfig
         int? OptionalInt(string key) => c[key] is null ? null : c[key]!.GetValue<int>();
         int Classes() => Int(c["num_classes"], "num_classes", MaxIoUClasses);
         int Thresholds() => Int(c["num_thresholds"], "num_thresholds", MaxThresholds);
+        int Axis() => OneAxis(c["axis"]);
         return name switch
         {
             nameof(Accuracy) => new Accuracy(),
@@ -76,17 +79,19 @@ internal static partial class CompileConfig
             nameof(F1Score) => new F1Score(Average(c["average"], name), OptionalThreshold()),
             nameof(FBetaScore) => new FBetaScore(Average(c["average"], name), Finite(c["beta"], "beta"), OptionalThreshold()),
             nameof(R2Score) => new R2Score(Aggregation(c["class_aggregation"]), Int(c["num_regressors"], "num_regressors", int.MaxValue)),
+            nameof(PearsonCorrelation) => new PearsonCorrelation(Axis()),
+            nameof(ConcordanceCorrelation) => new ConcordanceCorrelation(Axis()),
             nameof(Metrics.MeanSquaredError) => new Metrics.MeanSquaredError(),
             nameof(Metrics.MeanAbsoluteError) => new Metrics.MeanAbsoluteError(),
             nameof(RootMeanSquaredError) => new RootMeanSquaredError(),
             nameof(LogCoshError) => new LogCoshError(),
             nameof(Lm.MeanAbsolutePercentageError) => new Lm.MeanAbsolutePercentageError(),
             nameof(Lm.MeanSquaredLogarithmicError) => new Lm.MeanSquaredLogarithmicError(),
-            nameof(Lm.CosineSimilarity) => new Lm.CosineSimilarity(),
+            nameof(Lm.CosineSimilarity) => new Lm.CosineSimilarity(Axis()),
             nameof(Lm.Poisson) => new Lm.Poisson(),
             nameof(Lm.KLDivergence) => new Lm.KLDivergence(),
             nameof(Lm.BinaryCrossentropy) => new Lm.BinaryCrossentropy(Bool("from_logits"), Finite(c["label_smoothing"], "label_smoothing")),
-            nameof(Lm.CategoricalCrossentropy) => new Lm.CategoricalCrossentropy(Bool("from_logits"), Finite(c["label_smoothing"], "label_smoothing")),
+            nameof(Lm.CategoricalCrossentropy) => new Lm.CategoricalCrossentropy(Bool("from_logits"), Finite(c["label_smoothing"], "label_smoothing"), Axis()),
             nameof(Lm.SparseCategoricalCrossentropy) => new Lm.SparseCategoricalCrossentropy(Bool("from_logits"), OptionalInt("ignore_class")),
             nameof(Lm.Hinge) => new Lm.Hinge(),
             nameof(Lm.SquaredHinge) => new Lm.SquaredHinge(),
@@ -119,6 +124,7 @@ internal static partial class CompileConfig
         nameof(IoU), nameof(MeanIoU), nameof(BinaryIoU), nameof(OneHotIoU), nameof(OneHotMeanIoU),
         nameof(PrecisionAtRecall), nameof(RecallAtPrecision), nameof(SensitivityAtSpecificity), nameof(SpecificityAtSensitivity),
         nameof(TruePositives), nameof(TrueNegatives), nameof(FalsePositives), nameof(FalseNegatives), nameof(Mean), nameof(Sum),
+        nameof(PearsonCorrelation), nameof(ConcordanceCorrelation),
     ];
 
     /// <summary>Whether a compile config's metric class name is DeepSharp's own.</summary>

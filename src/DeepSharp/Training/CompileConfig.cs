@@ -190,17 +190,22 @@ internal static partial class CompileConfig
         switch (loss)
         {
             case BinaryCrossentropy b: (c["from_logits"], c["label_smoothing"]) = (b.FromLogits, b.LabelSmoothing); break;
-            case CategoricalCrossentropy b: (c["from_logits"], c["label_smoothing"]) = (b.FromLogits, b.LabelSmoothing); break;
+            case CategoricalCrossentropy b: (c["from_logits"], c["label_smoothing"], c["axis"]) = (b.FromLogits, b.LabelSmoothing, b.Axis); break;
+            case CosineSimilarity b: c["axis"] = b.Axis; break;
             case SparseCategoricalCrossentropy b: (c["from_logits"], c["label_smoothing"], c["ignore_class"]) = (b.FromLogits, b.LabelSmoothing, b.IgnoreClass); break;
             case Huber h: c["delta"] = h.Delta; break;
             case Losses.BinaryFocalCrossentropy f:
                 (c["apply_class_balancing"], c["alpha"], c["gamma"]) = (f.ApplyClassBalancing, f.Alpha, f.Gamma);
                 (c["from_logits"], c["label_smoothing"]) = (f.FromLogits, f.LabelSmoothing);
                 break;
-            case Losses.CategoricalFocalCrossentropy f: (c["alpha"], c["gamma"], c["from_logits"], c["label_smoothing"]) = (f.Alpha, f.Gamma, f.FromLogits, f.LabelSmoothing); break;
+            case Losses.CategoricalFocalCrossentropy f:
+                c["alpha"] = f.ClassAlphas is { } perClass ? new JsonArray([.. perClass.Select(a => (JsonNode)a)]) : f.Alpha;
+                (c["gamma"], c["from_logits"], c["label_smoothing"]) = (f.Gamma, f.FromLogits, f.LabelSmoothing);
+                break;
             case Losses.Dice d: c["axis"] = AxesNode(d.Axis); break;
             case Losses.Tversky t: (c["alpha"], c["beta"], c["axis"]) = (t.Alpha, t.Beta, AxesNode(t.Axis)); break;
-            case Losses.MeanSquaredError or Losses.MeanAbsoluteError or KLDivergence or CosineSimilarity: break;
+            case Losses.Circle k: (c["gamma"], c["margin"], c["remove_diagonal"]) = (k.Gamma, k.Margin, k.RemoveDiagonal); break;
+            case Losses.MeanSquaredError or Losses.MeanAbsoluteError or KLDivergence: break;
             case Losses.Hinge or Losses.SquaredHinge or Losses.CategoricalHinge or Losses.LogCosh or Losses.Poisson: break;
             case Losses.MeanSquaredLogarithmicError or Losses.MeanAbsolutePercentageError or Losses.Ctc: break;
             default: return IsOwn(loss) && loss.ClassName == loss.GetType().Name ? null : Custom(loss.ClassName, loss.GetConfig(), "loss", IsBuiltInLoss);
@@ -216,13 +221,13 @@ internal static partial class CompileConfig
         return name switch
         {
             nameof(BinaryCrossentropy) => new BinaryCrossentropy(logits, Smoothing()),
-            nameof(CategoricalCrossentropy) => new CategoricalCrossentropy(logits, Smoothing()),
+            nameof(CategoricalCrossentropy) => new CategoricalCrossentropy(logits, Smoothing(), OneAxis(c["axis"])),
             nameof(SparseCategoricalCrossentropy) => new SparseCategoricalCrossentropy(logits, Smoothing(), c["ignore_class"]?.GetValue<int>()),
             nameof(Huber) => new Huber(Finite(c["delta"], "delta")),
             nameof(Losses.MeanSquaredError) => new Losses.MeanSquaredError(),
             nameof(Losses.MeanAbsoluteError) => new Losses.MeanAbsoluteError(),
             nameof(KLDivergence) => new KLDivergence(),
-            nameof(CosineSimilarity) => new CosineSimilarity(),
+            nameof(CosineSimilarity) => new CosineSimilarity(OneAxis(c["axis"])),
             nameof(Losses.Hinge) => new Losses.Hinge(),
             nameof(Losses.SquaredHinge) => new Losses.SquaredHinge(),
             nameof(Losses.CategoricalHinge) => new Losses.CategoricalHinge(),
@@ -232,10 +237,13 @@ internal static partial class CompileConfig
             nameof(Losses.MeanAbsolutePercentageError) => new Losses.MeanAbsolutePercentageError(),
             nameof(Losses.BinaryFocalCrossentropy) => new Losses.BinaryFocalCrossentropy(Flag(c, "apply_class_balancing"), Finite(c["alpha"], "alpha"),
                 Finite(c["gamma"], "gamma"), logits, Smoothing()),
-            nameof(Losses.CategoricalFocalCrossentropy) => new Losses.CategoricalFocalCrossentropy(Finite(c["alpha"], "alpha"), Finite(c["gamma"], "gamma"), logits, Smoothing()),
+            nameof(Losses.CategoricalFocalCrossentropy) => c["alpha"] is JsonArray perClass
+                ? new Losses.CategoricalFocalCrossentropy(ClassAlphas(perClass), Finite(c["gamma"], "gamma"), logits, Smoothing())
+                : new Losses.CategoricalFocalCrossentropy(Finite(c["alpha"], "alpha"), Finite(c["gamma"], "gamma"), logits, Smoothing()),
             nameof(Losses.Dice) => new Losses.Dice(Axes(c["axis"])),
             nameof(Losses.Tversky) => new Losses.Tversky(Finite(c["alpha"], "alpha"), Finite(c["beta"], "beta"), Axes(c["axis"])),
             nameof(Losses.Ctc) => new Losses.Ctc(),
+            nameof(Losses.Circle) => new Losses.Circle(Finite(c["gamma"], "gamma"), Finite(c["margin"], "margin"), Flag(c, "remove_diagonal")),
             _ => (Loss)MakeCustom("loss", "AddLoss", name, c),
         };
     }
@@ -274,6 +282,7 @@ internal static partial class CompileConfig
         nameof(Losses.Hinge), nameof(Losses.SquaredHinge), nameof(Losses.CategoricalHinge), nameof(Losses.LogCosh), nameof(Losses.Poisson),
         nameof(Losses.MeanSquaredLogarithmicError), nameof(Losses.MeanAbsolutePercentageError), nameof(Losses.BinaryFocalCrossentropy),
         nameof(Losses.CategoricalFocalCrossentropy), nameof(Losses.Dice), nameof(Losses.Tversky), nameof(Losses.Ctc),
+        nameof(Losses.Circle),
     ];
 
     /// <summary>Whether a compile config's loss class name is DeepSharp's own (read by this class, never from custom objects).</summary>
@@ -332,6 +341,15 @@ internal static partial class CompileConfig
         return float.IsFinite(v) ? v : throw new FormatException($"'{what}' is {v}, not a finite number");
     }
 
+    /// <summary>CategoricalFocalCrossentropy's alpha as a list: one finite weight per class, at most <see cref="MaxClassAlphas"/>.</summary>
+    private static float[] ClassAlphas(JsonArray list)
+    {
+        if (list.Count is 0 or > MaxClassAlphas) throw new FormatException($"loss setting 'alpha' lists {list.Count} class weights; 1 to {MaxClassAlphas} are read");
+        return [.. list.Select(a => Finite(a, "alpha"))];
+    }
+
+    private const int MaxClassAlphas = 1 << 20;
+
     private static bool Flag(JsonObject c, string key) => (c[key] ?? throw new FormatException($"loss setting '{key}' is missing")).GetValue<bool>();
 
     /// <summary>A loss's <c>axis</c> as Keras writes it: null, or a list of axes.</summary>
@@ -353,6 +371,16 @@ internal static partial class CompileConfig
         if (list.Count > MaxAxes) throw new FormatException($"loss setting 'axis' lists {list.Count} axes; at most {MaxAxes} are read");
         return [.. list.Select(a => Int(a, "axis", MaxAxes))];
     }
+
+    /// <summary>A loss's or metric's single <c>axis</c> (Keras's default −1 when absent), within ±<see cref="MaxOneAxis"/>.</summary>
+    internal static int OneAxis(JsonNode? node)
+    {
+        if (node is null) return -1;
+        int axis = Int(node, "axis", MaxOneAxis);
+        return axis >= -MaxOneAxis ? axis : throw new FormatException($"'axis' is {axis}; at least {-MaxOneAxis} is read");
+    }
+
+    private const int MaxOneAxis = 64;
 
     private static float? Optional(JsonObject c, string key) => c[key] is null ? null : Finite(c[key], key);
 

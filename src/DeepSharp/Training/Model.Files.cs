@@ -277,6 +277,12 @@ public partial class Model
                 : $"Model file '{path}': it holds a text vectorizer, but none of the model's inputs is a sequence of token ids (positions){(vectorizer.OutputSequenceLength is { } n ? $" of the vectorizer's length {n}" : "")}.");
         if (vectorizer.OutputSequenceLength is { } length && length != shape[0])
             throw new DataFormatException($"Model file '{path}': its text vectorizer makes sequences of {length} ids, but the model takes {shape[0]}.");
+        if (vectorizer.OutputMode != "int")
+        {
+            int depth = vectorizer.VocabularySize - 1;
+            return depth == shape[0] ? vectorizer
+                : throw new DataFormatException($"Model file '{path}': its text vectorizer ({vectorizer.OutputMode}) makes vectors of {depth} entries, but the model takes {shape[0]}.");
+        }
         if (model.Layers.OfType<Nn.Layers.Embedding>().FirstOrDefault() is { } embedding && embedding.InputDim < vectorizer.VocabularySize)
             throw new DataFormatException($"Model file '{path}': its text vectorizer gives ids up to {vectorizer.VocabularySize - 1}, but Embedding '{embedding.Name}' takes ids below {embedding.InputDim}.");
         return vectorizer;

@@ -22,7 +22,7 @@ public class LayersExamplesTests
 {
     [Fact]
     public void EveryExampleOfThePageIsHere() =>
-        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 28, except: "## Audio front end");
+        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 29, except: "## Audio front end");
 
     [Fact]
     public void Layers()
@@ -470,6 +470,19 @@ public class LayersExamplesTests
         Assert.Equal([1f, 0f, 1f], bins.ToArray());
         Assert.Equal([2f, 0f, 1f], colours.Lookup(["red", "", "blue"]).ToArray());
         Assert.Equal(new Shape(3, 1), predictions.Shape);
+    }
+
+    [Fact]
+    public void TfIdfLookups()
+    {
+        var words = new StringLookup(["a", "b", "c", "d"], outputMode: "tf_idf", idfWeights: [0.25f, 0.75f, 0.6f, 0.4f]);
+        var tfIdf = words.Lookup(["a", "c", "d", "d", "d", "z", "b", "z"], [2, 4]);   // [[0, 0.25, 0, 0.6, 0.8], [1, 0, 0.75, 0, 0.4]]
+        var learned = new IntegerLookup(outputMode: "tf_idf");
+        learned.Adapt(Tensor.FromArray(new[] { 5, 5, 6, 7, 5, 8 }, 3, 2));              // 3 documents: idf of 5 is log(1 + 3/3)
+
+        float[] expected = [0f, 0.25f, 0f, 0.6f, 0.8f, 1f, 0f, 0.75f, 0f, 0.4f];
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], tfIdf.ToArray()[i], 5);
+        Assert.Equal(Math.Log(2), learned.IdfWeights![1], 5);
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class TrainingExamplesTests
 {
     [Fact]
     public void EveryExampleOfThePageIsHere() =>
-        MarkdownExamples.AssertAllIn("training.md", "Docs/TrainingExamplesTests.cs", expectedBlocks: 26,
+        MarkdownExamples.AssertAllIn("training.md", "Docs/TrainingExamplesTests.cs", expectedBlocks: 28,
             section: null, except: "## Reading the history: `History`");
 
     /// <summary>n samples of f features, and int labels 0/1 that depend on the first two features.</summary>
@@ -172,6 +172,33 @@ public sealed class TrainingExamplesTests
         var images = Tensor.RandomUniform(new Shape(4, 6, 6, 1), 0f, 1f);
         var masks = Tensor.FromArray(images.ToArray().Select(v => v > 0.5f ? 1f : 0f).ToArray(), 4, 6, 6, 1);
         Assert.True(float.IsFinite((float)segmenter.Fit(images, masks, epochs: 1, verbose: 0)["loss"][0]));
+    }
+
+    [Fact]
+    public void CircleAndFocalAlphaExample()
+    {
+        var embedder = new Sequential(new Dense(16, inputShape: [8]), new UnitNormalization());
+        embedder.Compile(new Adam(1e-3f), new Circle(gamma: 80f, margin: 0.4f));      // or "circle"; labels (batch,)
+        var balanced = new CategoricalFocalCrossentropy(alpha: new[] { 0.2f, 0.5f, 0.3f }, gamma: 2f);   // α per class
+
+        var (x, labels) = Samples(16, 8);
+        Assert.True(double.IsFinite(embedder.Fit(x, labels, batchSize: 16, epochs: 1, verbose: 0)["loss"][0]));
+        Assert.Equal(3, balanced.ClassAlphas!.Count);
+    }
+
+    [Fact]
+    public void CorrelationMetricsExample()
+    {
+        var regressor = new Sequential(new Dense(2, inputShape: [4]));
+        var pcc = new PearsonCorrelation();                             // keras.metrics.PearsonCorrelation()
+        pcc.Update(Tensor.FromArray([0f, 1, 0.5f, 1, 1, 0.2f], 2, 3), Tensor.FromArray([0.1f, 0.9f, 0.5f, 1, 0.9f, 0.2f], 2, 3));
+        double r = pcc.Result();                                        // 0.9967, as keras.io's example
+        regressor.Compile(new Adam(), "mse", ["pearson_correlation", new ConcordanceCorrelation(axis: 0)]);
+
+        Assert.Equal(0.9966996, r, 5);
+        var (x, _) = Samples(8, 4);
+        var history = regressor.Fit(x, Tensor.RandomNormal(new Shape(8, 2)), epochs: 1, verbose: 0);
+        Assert.Equal(["loss", "pearson_correlation", "concordance_correlation"], history.Values.Keys);
     }
 
     [Fact]

@@ -51,9 +51,12 @@ public sealed class BinaryCrossentropy(bool fromLogits = false, float labelSmoot
 /// </summary>
 /// <param name="fromLogits">Whether predictions are logits rather than probabilities.</param>
 /// <param name="labelSmoothing">In [0, 1]: targets become t·(1 − s) + s/classes.</param>
-/// <exception cref="ArgumentOutOfRangeException"><paramref name="labelSmoothing"/> is outside [0, 1].</exception>
-public sealed class CategoricalCrossentropy(bool fromLogits = false, float labelSmoothing = 0f) : RowMetric
+/// <param name="axis">The classes axis (negative counts from the end; Keras's default −1); not the batch axis 0.</param>
+/// <exception cref="ArgumentOutOfRangeException"><paramref name="labelSmoothing"/> is outside [0, 1], or <paramref name="axis"/> is 0.</exception>
+public sealed class CategoricalCrossentropy(bool fromLogits = false, float labelSmoothing = 0f, int axis = -1) : RowMetric
 {
+    /// <inheritdoc/>
+    public override int Axis { get; } = axis != 0 ? axis : throw new ArgumentOutOfRangeException(nameof(axis), axis, "CategoricalCrossentropy: axis 0 is the batch axis.");
     /// <summary>Whether predictions are logits.</summary>
     public bool FromLogits { get; } = fromLogits;
     /// <summary>How far targets are pulled toward the uniform distribution.</summary>

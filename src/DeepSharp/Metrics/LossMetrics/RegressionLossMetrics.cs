@@ -51,8 +51,12 @@ public sealed class MeanSquaredLogarithmicError : RowMetric
 /// Σ t·p / (max(‖t‖, ε) · max(‖p‖, ε)) (Keras's CosineSimilarity metric: 1 for the same direction, −1 for the
 /// opposite, 0 where either vector is 0). Unlike the loss of the same name it is not negated.
 /// </summary>
-public sealed class CosineSimilarity : RowMetric
+/// <param name="axis">The axis the vectors run along (negative counts from the end; Keras's default −1); not the batch axis 0.</param>
+/// <exception cref="ArgumentOutOfRangeException"><paramref name="axis"/> is 0.</exception>
+public sealed class CosineSimilarity(int axis = -1) : RowMetric
 {
+    /// <inheritdoc/>
+    public override int Axis { get; } = axis != 0 ? axis : throw new ArgumentOutOfRangeException(nameof(axis), axis, "CosineSimilarity: axis 0 is the batch axis.");
     /// <inheritdoc/>
     public override string Name => "cosine_similarity";
     /// <inheritdoc/>

@@ -12,6 +12,9 @@ internal static class CategoricalOutput
 {
     public static bool IsMode(string mode) => mode is "int" or "one_hot" or "multi_hot" or "count";
 
+    /// <summary>The lookup layers' modes: <see cref="IsMode"/>'s and "tf_idf" (counts times <see cref="IdfWeights"/>).</summary>
+    public static bool IsLookupMode(string mode) => IsMode(mode) || mode == "tf_idf";
+
     /// <summary>The per-sample output shape for <paramref name="inputShape"/> (per sample).</summary>
     /// <exception cref="ShapeMismatchException">A non-int mode with more than one per-sample axis.</exception>
     public static Shape OutputShape(string mode, Shape inputShape, int depth, string owner)
@@ -25,6 +28,7 @@ internal static class CategoricalOutput
     /// <summary>The output for per-element <paramref name="indices"/> of an input shaped <paramref name="inputShape"/> (batch first).</summary>
     public static Tensor Encode(string mode, ReadOnlySpan<int> indices, Shape inputShape, int depth, string owner)
     {
+        if (mode == "tf_idf") mode = "count";   // the caller multiplies by the idf weights
         if (mode == "int")
         {
             var ints = Tensor.Empty(inputShape);

@@ -9,14 +9,16 @@ namespace DeepSharp.Nn.Layers;
 /// with Keras's defaults (one OOV index, no mask) an unknown value is 0 and the vocabulary's tokens 1, 2, …; with
 /// <c>maskToken</c> the mask is 0 and the OOV indices follow it; several OOV indices take <c>value mod count</c> (floored,
 /// as Keras). The vocabulary is given or learned by <see cref="Adapt(Tensor)"/> (most frequent first, ties by falling
-/// value, as Keras). <c>outputMode</c> "int" (float32 whole numbers; Keras gives int64), "one_hot", "multi_hot", "count"
-/// (the mask token has no index there: masked values are dropped); <c>invert</c> maps indices back to values (OOV
+/// value, as Keras). <c>outputMode</c> "int" (float32 whole numbers; Keras gives int64), "one_hot", "multi_hot", "count",
+/// "tf_idf" (counts times inverse document frequencies, learned by Adapt or given as <c>idfWeights</c>; see
+/// <see cref="IdfWeights"/>) (the mask token has no index outside "int": masked values are dropped); <c>invert</c> maps indices back to values (OOV
 /// indices to <c>oovToken</c>). The vocabulary is part of the config, so model files keep it. No gradient.
 /// </summary>
 public sealed class IntegerLookup : Layer
 {
     private const long MaxExactFloat = 1L << 24;
     private readonly LookupVocabulary<long> _vocabulary;
+    private float[]? _idfWeights;
 
     /// <param name="vocabulary">The tokens (unique; not the mask or OOV token); null to learn them with Adapt. A list that
     /// starts with the special tokens, as <see cref="GetVocabulary"/> returns it, is taken without them.</param>
@@ -24,17 +26,21 @@ public sealed class IntegerLookup : Layer
     /// <param name="numOovIndices">Indices for values outside the vocabulary (0: such a value is an error).</param>
     /// <param name="maskToken">The value that stands for padding (index 0 in "int" mode); null: none (Keras's default).</param>
     /// <param name="oovToken">The value <c>invert</c> gives for OOV indices (−1 as Keras).</param>
-    /// <param name="outputMode">"int" (Keras's default), "one_hot", "multi_hot" or "count".</param>
+    /// <param name="outputMode">"int" (Keras's default), "one_hot", "multi_hot", "count" or "tf_idf".</param>
     /// <param name="invert">Map indices to values instead ("int" mode only).</param>
     /// <param name="padToMaxTokens">Non-int modes: vectors of maxTokens entries instead of the vocabulary's size.</param>
     /// <param name="name">The layer's name; null for a Keras-style default.</param>
     /// <param name="inputShape">The per-sample input shape, for a Sequential model's first layer.</param>
-    /// <exception cref="ArgumentException">A setting is out of range or the vocabulary is refused (repeated, special or too many tokens).</exception>
+    /// <param name="idfWeights">"tf_idf" with a vocabulary: one weight ≥ 0 per vocabulary token (the OOV indices take their
+    /// mean), or one per entry when the vocabulary starts with the special tokens (Keras's idf_weights).</param>
+    /// <exception cref="ArgumentException">A setting is out of range, the vocabulary is refused (repeated, special or too many tokens), or the idf weights are missing, misplaced or not one per entry.</exception>
     public IntegerLookup(long[]? vocabulary = null, int? maxTokens = null, int numOovIndices = 1, long? maskToken = null, long oovToken = -1,
-        string outputMode = "int", bool invert = false, bool padToMaxTokens = false, string? name = null, int[]? inputShape = null) : base(name, inputShape)
+        string outputMode = "int", bool invert = false, bool padToMaxTokens = false, string? name = null, int[]? inputShape = null, float[]? idfWeights = null) : base(name, inputShape)
     {
         if (numOovIndices is < 0 or > LookupVocabulary<long>.MaxSize) throw new ArgumentOutOfRangeException(nameof(numOovIndices), numOovIndices, "IntegerLookup needs num_oov_indices ≥ 0.");
-        if (!CategoricalOutput.IsMode(outputMode)) throw new ArgumentException($"IntegerLookup output_mode '{outputMode}' is not one of int, one_hot, multi_hot, count (tf_idf is not supported).", nameof(outputMode));
+        if (!CategoricalOutput.IsLookupMode(outputMode)) throw new ArgumentException($"IntegerLookup output_mode '{outputMode}' is not one of int, one_hot, multi_hot, count, tf_idf.", nameof(outputMode));
+        if (idfWeights is not null && outputMode != "tf_idf") throw new ArgumentException($"IntegerLookup: idf_weights are for output_mode \"tf_idf\" only (this one is \"{outputMode}\").", nameof(idfWeights));
+        if (outputMode == "tf_idf" && vocabulary is not null && idfWeights is null) throw new ArgumentException("IntegerLookup: output_mode \"tf_idf\" with a vocabulary needs its idf_weights (or Adapt instead of a vocabulary).", nameof(idfWeights));
         if (invert && outputMode != "int") throw new ArgumentException("IntegerLookup: invert needs output_mode \"int\".", nameof(invert));
         if (padToMaxTokens && (maxTokens is null || outputMode == "int")) throw new ArgumentException("IntegerLookup: pad_to_max_tokens needs max_tokens and an output_mode other than \"int\".", nameof(padToMaxTokens));
         if (maskToken is { } mask && numOovIndices > 0 && mask == oovToken) throw new ArgumentException($"IntegerLookup: the mask token and the OOV token are both {mask}.", nameof(maskToken));
@@ -42,12 +48,12 @@ public sealed class IntegerLookup : Layer
         _vocabulary = new LookupVocabulary<long>($"IntegerLookup '{Name}'", maskToken is not null, maskToken ?? 0, oovToken, numOovIndices, outputMode == "int", maxTokens, EqualityComparer<long>.Default);
         if (maxTokens is { } max && max < _vocabulary.TokenStart + 1)
             throw new ArgumentOutOfRangeException(nameof(maxTokens), maxTokens, $"IntegerLookup: max_tokens must leave room for a token after the {_vocabulary.TokenStart} special indices.");
-        if (vocabulary is not null) SetVocabulary(vocabulary);
+        if (vocabulary is not null) SetVocabulary(vocabulary, idfWeights);
     }
 
     /// <inheritdoc/>
     public override string TypeName => "IntegerLookup";
-    /// <summary>"int", "one_hot", "multi_hot" or "count".</summary>
+    /// <summary>"int", "one_hot", "multi_hot", "count" or "tf_idf".</summary>
     public string OutputMode { get; }
     /// <summary>Whether the layer maps indices back to values.</summary>
     public bool Invert { get; }
@@ -66,21 +72,36 @@ public sealed class IntegerLookup : Layer
     /// <summary>Keras's vocabulary_size(): every index the layer gives (the depth of one_hot/multi_hot/count outputs).</summary>
     public int VocabularySize => _vocabulary.Size;
 
+    /// <summary>
+    /// "tf_idf": the weight of every index of <see cref="GetVocabulary"/> (the OOV indices, then the tokens), as given or
+    /// adapted (indices past them, under padToMaxTokens, weigh 0); null in the other modes or before a vocabulary is set.
+    /// </summary>
+    public IReadOnlyList<float>? IdfWeights => _idfWeights;
+
     /// <summary>Keras's get_vocabulary(): the mask ("int" mode) and OOV tokens in their places, then the tokens.</summary>
     public long[] GetVocabulary(bool includeSpecialTokens = true) => includeSpecialTokens ? [.. _vocabulary.WithSpecialTokens()] : [.. _vocabulary.Tokens];
 
-    /// <summary>Replaces the vocabulary (Keras's set_vocabulary).</summary>
-    /// <exception cref="ArgumentException">A token is repeated or special, there are too many, or (invert) one is beyond ±2^24, which float32 outputs cannot hold.</exception>
-    public void SetVocabulary(IReadOnlyList<long> tokens)
+    /// <summary>Replaces the vocabulary (Keras's set_vocabulary); "tf_idf" needs <paramref name="idfWeights"/> too (see the constructor).</summary>
+    /// <exception cref="ArgumentException">A token is repeated or special, there are too many, (invert) one is beyond ±2^24, which float32 outputs cannot hold, or the idf weights are missing, misplaced or not one per entry.</exception>
+    public void SetVocabulary(IReadOnlyList<long> tokens, IReadOnlyList<float>? idfWeights = null)
     {
         ArgumentNullException.ThrowIfNull(tokens);
+        if ((OutputMode == "tf_idf") != (idfWeights is not null))
+            throw new ArgumentException(OutputMode == "tf_idf" ? $"IntegerLookup '{Name}': output_mode \"tf_idf\" needs idf_weights with its vocabulary." : $"IntegerLookup '{Name}': idf_weights are for output_mode \"tf_idf\" only (this one is \"{OutputMode}\").", nameof(idfWeights));
+        int specials = _vocabulary.TokenStart;
+        bool specialsGiven = specials > 0 && tokens.Count >= specials && _vocabulary.WithSpecialTokens().GetRange(0, specials).SequenceEqual(tokens.Take(specials));
+        var weights = idfWeights is null ? null : Layers.IdfWeights.Complete(idfWeights, specials, tokens.Count - (specialsGiven ? specials : 0), specialsGiven, $"IntegerLookup '{Name}'");
         _vocabulary.Set(tokens, Show);
+        _idfWeights = weights;
         if (Invert)
             foreach (long t in _vocabulary.Tokens)
                 if (Math.Abs(t) > MaxExactFloat) throw new ArgumentException($"IntegerLookup '{Name}' (invert): token {t} is beyond ±2^24, which the float32 output cannot hold exactly.");
     }
 
-    /// <summary>Learns the vocabulary from every value of <paramref name="data"/> (replacing any earlier one).</summary>
+    /// <summary>
+    /// Learns the vocabulary from every value of <paramref name="data"/> (replacing any earlier one). For "tf_idf" each
+    /// sample (row of the first axis) is one document, and each value of (batch,) data one, as Keras.
+    /// </summary>
     /// <exception cref="DeepSharpException">A value is not a whole number.</exception>
     public void Adapt(Tensor data)
     {
@@ -89,6 +110,13 @@ public sealed class IntegerLookup : Layer
         var values = new long[data.Size];
         for (int i = 0; i < values.Length; i++) values[i] = Value(data, i);
         _vocabulary.Adapt(values, Comparer<long>.Default, Show);
+        if (OutputMode == "tf_idf")
+        {
+            int perDocument = data.Rank <= 1 || data.Shape[0] == 0 ? 1 : data.Size / data.Shape[0];
+            var documents = values.Chunk(Math.Max(1, perDocument));
+            _idfWeights = Layers.IdfWeights.Complete(Layers.IdfWeights.FromDocuments(_vocabulary.Tokens, documents, EqualityComparer<long>.Default),
+                _vocabulary.TokenStart, _vocabulary.Tokens.Count, false, $"IntegerLookup '{Name}'");
+        }
         if (!IsBuilt) Build(data.Shape.WithoutBatch());
     }
 
@@ -115,7 +143,8 @@ public sealed class IntegerLookup : Layer
         }
         var indices = new int[x.Size];
         for (int i = 0; i < indices.Length; i++) indices[i] = _vocabulary.Lookup(Value(x, i), FlooredMod, Show);
-        return CategoricalOutput.Encode(OutputMode, indices, x.Shape, Depth, $"Layer '{Name}' (IntegerLookup)");
+        var output = CategoricalOutput.Encode(OutputMode, indices, x.Shape, Depth, $"Layer '{Name}' (IntegerLookup)");
+        return OutputMode == "tf_idf" ? Layers.IdfWeights.Apply(output, _idfWeights!) : output;
     }
 
     private static int FlooredMod(long value, int count) => (int)(((value % count) + count) % count);
@@ -145,32 +174,63 @@ public sealed class IntegerLookup : Layer
         config["pad_to_max_tokens"] = PadToMaxTokens;
         config["sparse"] = false;
         config["vocabulary_dtype"] = "int64";
-        config["vocabulary"] = IsAdapted ? new JsonArray([.. _vocabulary.Tokens.Select(t => (JsonNode)t)]) : null;
+        // tf_idf: the vocabulary with its special tokens, so that idf_weights (one per entry) keeps the OOV indices' weights.
+        var tokens = _idfWeights is not null ? _vocabulary.WithSpecialTokens() : (IEnumerable<long>)_vocabulary.Tokens;
+        config["vocabulary"] = IsAdapted ? new JsonArray([.. tokens.Select(t => (JsonNode)t)]) : null;
+        if (_idfWeights is not null) config["idf_weights"] = new JsonArray([.. _idfWeights.Select(w => (JsonNode)w)]);
         return config;
     }
 
     internal static IntegerLookup FromConfig(LayerConfig c)
     {
         if (c.Bool("sparse", false)) throw c.Error("sparse", "is not supported (DeepSharp's tensors are dense)");
-        if (c.Has("idf_weights")) throw c.Error("idf_weights", "is not supported (output_mode tf_idf is not)");
         string mode = c.String("output_mode", "int");
-        if (!CategoricalOutput.IsMode(mode)) throw c.Error("output_mode", $"'{mode}' is not one of int, one_hot, multi_hot, count");
+        if (!CategoricalOutput.IsLookupMode(mode)) throw c.Error("output_mode", $"'{mode}' is not one of int, one_hot, multi_hot, count, tf_idf");
         string dtype = c.String("vocabulary_dtype", "int64");
         if (dtype is not ("int64" or "int32")) throw c.Error("vocabulary_dtype", $"'{dtype}' is not int64 or int32");
         var vocabulary = LongList(c, "vocabulary");
+        var idf = FloatList(c, "idf_weights", vocabulary?.Length ?? 0);
         try
         {
             return new IntegerLookup(vocabulary, c.OptionalInt("max_tokens", 1, CategoryEncoding.MaxTokens), c.Int("num_oov_indices", 1, 0, LookupVocabulary<long>.MaxSize),
-                OptionalLong(c, "mask_token"), OptionalLong(c, "oov_token") ?? -1, mode, c.Bool("invert", false), c.Bool("pad_to_max_tokens", false), c.Name, c.Shape("input_shape"));
+                OptionalLong(c, "mask_token"), OptionalLong(c, "oov_token") ?? -1, mode, c.Bool("invert", false), c.Bool("pad_to_max_tokens", false), c.Name, c.Shape("input_shape"), idf);
         }
         catch (ArgumentException e)
         {
-            throw c.Error(vocabulary is null ? "output_mode" : "vocabulary", $"does not make a layer ({e.Message})");
+            throw c.Error(idf is not null && e.ParamName == "idfWeights" ? "idf_weights" : vocabulary is null ? "output_mode" : "vocabulary", $"does not make a layer ({e.Message})");
         }
     }
 
     private static long? OptionalLong(LayerConfig c, string key) =>
         c.Json[key] is not { } node ? null : node is JsonValue v && v.TryGetValue(out long value) ? value : throw c.Error(key, "must be an integer");
+
+    /// <summary>
+    /// 'idf_weights': null, or a list of as many numbers as <paramref name="entries"/> (the vocabulary's), each finite and ≥ 0.
+    /// </summary>
+    private static float[]? FloatList(LayerConfig c, string key, int entries)
+    {
+        var node = c.Json[key];
+        if (node is null) return null;
+        if (node is not JsonArray array) throw c.Error(key, "must be a list of numbers");
+        if (array.Count != entries) throw c.Error(key, $"holds {array.Count} weights; the vocabulary has {entries} entries");
+        var values = new float[array.Count];
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (array[i] is not JsonValue v || !Number(v, out double w)) throw c.Error(key, $"holds a value at [{i}] that is not a number");
+            if (!(w >= 0 && w <= float.MaxValue)) throw c.Error(key, $"holds {w.ToString(CultureInfo.InvariantCulture)} at [{i}]; weights must be finite numbers ≥ 0");
+            values[i] = (float)w;
+        }
+        return values;
+    }
+
+    /// <summary>A number of a parsed config (double) or of one built in memory (float, int).</summary>
+    private static bool Number(JsonValue v, out double value)
+    {
+        if (v.TryGetValue(out value)) return true;
+        if (v.TryGetValue(out float f)) { value = f; return true; }
+        if (v.TryGetValue(out int n)) { value = n; return true; }
+        return false;
+    }
 
     /// <summary>A list of integers (at most <see cref="LookupVocabulary{T}.MaxSize"/>), or null.</summary>
     internal static long[]? LongList(LayerConfig c, string key)

@@ -8,7 +8,7 @@ namespace DeepSharp.Serialization.Onnx;
 /// <summary>
 /// ONNX rules for the lookup layers: IntegerLookup as a table lookup in standard operators (the values, cast to int64,
 /// compared with every key on a new last axis; the matching key's index, or the OOV index where none matches), then
-/// CategoryEncoding's OneHot for the non-int modes. Hashing has no rule: FarmHash and SipHash are no ONNX operators.
+/// CategoryEncoding's OneHot for the non-int modes (tf_idf: the counts times the idf weights). Hashing has no rule: FarmHash and SipHash are no ONNX operators.
 /// </summary>
 internal static class OnnxLookupRules
 {
@@ -48,6 +48,13 @@ internal static class OnnxLookupRules
             table = g.AddNode("Where", layer.Name + "/masked", [isMask, maskIndex, table]);
         }
         if (intMode) return g.AddNode("Identity", layer.Name, [table]);
+        if (layer.IdfWeights is { } idf)
+        {
+            // tf_idf: the counts times one weight per index (0 past the weights, under pad_to_max_tokens).
+            var counts = OnnxCategoricalRules.CategoryEncoding(g, new CategoryEncoding(depth, "count", name: layer.Name + "_counts"), table, inputShape);
+            var weights = IdfWeights.Padded([.. idf], depth);
+            return g.AddNode("Mul", layer.Name, [counts, g.AddInitializer(layer.Name + "/idf_weights", weights, weights.Length)]);
+        }
         var encoding = new CategoryEncoding(depth, layer.OutputMode, name: layer.Name);
         return OnnxCategoricalRules.CategoryEncoding(g, encoding, table, inputShape);
     }
