@@ -143,4 +143,39 @@ public class CallbackTests
         Mlp().Fit(x, y, batchSize: 16, epochs: 1, verbose: 0, callbacks: [lambda]);
         Assert.Equal(["train", "epoch0", "batch0", "batch1", "end"], seen);
     }
+
+    [Theory]
+    [InlineData("val_loss", false)]
+    [InlineData("accuracy", true)]
+    [InlineData("val_auc", true)]
+    [InlineData("val_pearson_correlation", true)]
+    [InlineData("concordance_correlation", true)]
+    [InlineData("val_precision", true)]
+    [InlineData("recall_1", true)]
+    [InlineData("dense_1_f1_score", true)]
+    [InlineData("val_mean_iou", true)]
+    [InlineData("r2_score", true)]
+    [InlineData("val_cosine_similarity", true)]
+    [InlineData("true_positives", true)]
+    [InlineData("false_positives", false)]
+    [InlineData("val_mean_absolute_error", false)]
+    [InlineData("val_mean_squared_logarithmic_error", false)]
+    [InlineData("val_", false)]
+    public void AutoModeFollowsTheMetricsDirection(string monitor, bool maximises)
+    {
+        Assert.Equal(maximises, DeepSharp.Training.Callbacks.Monitor.Maximises(MonitorMode.Auto, monitor));
+        Assert.True(DeepSharp.Training.Callbacks.Monitor.Maximises(MonitorMode.Max, monitor));
+        Assert.False(DeepSharp.Training.Callbacks.Monitor.Maximises(MonitorMode.Min, monitor));
+    }
+
+    [Fact]
+    public void EarlyStoppingOnACorrelationWaitsForItToRise()
+    {
+        var (x, y, _) = ModelTests.Blobs(32, 1);
+        // Rising values improve (Keras 3's direction "up"): the wait starts only after the peak at epoch 2.
+        var stopper = new EarlyStopping("val_pearson_correlation", patience: 1);
+        var history = Mlp().Fit(x, y, epochs: 10, verbose: 0, callbacks: [Script("val_pearson_correlation", 0.2, 0.5, 0.7, 0.6, 0.65, 0.9), stopper]);
+        Assert.Equal(4, history.Epochs.Count);
+        Assert.Equal(2, stopper.BestEpoch);
+    }
 }

@@ -26,7 +26,7 @@ public sealed class EarlyStopping(string monitor = "val_loss", float minDelta = 
     public float MinDelta { get; } = Math.Abs(minDelta);
     /// <summary>Watched epochs without improvement after which training stops (0: stop at the first such epoch).</summary>
     public int Patience { get; } = patience;
-    /// <summary>Whether lower (Min) or higher (Max) is better; Auto takes Max for names containing "acc" or "auc", Min otherwise (set Max for precision, recall or F1).</summary>
+    /// <summary>Whether lower (Min) or higher (Max) is better; Auto takes Max for names containing "acc" or "auc" and for the metrics Keras 3 marks higher-is-better (precision, recall, F-scores, IoUs, R², correlations; see <see cref="MonitorMode.Auto"/>), Min otherwise.</summary>
     public MonitorMode Mode { get; } = mode;
     /// <summary>A value the monitor must beat before the wait resets; null when any improvement resets it.</summary>
     public double? Baseline { get; } = baseline;

@@ -26,7 +26,7 @@ public sealed class ModelCheckpoint(string path, string monitor = "val_loss", bo
     public string Monitor { get; } = monitor;
     /// <summary>Whether a file is written only for an epoch that improves on the best value so far.</summary>
     public bool SaveBestOnly { get; } = saveBestOnly;
-    /// <summary>Whether lower (Min) or higher (Max) is better; Auto takes Max for names containing "acc" or "auc".</summary>
+    /// <summary>Whether lower (Min) or higher (Max) is better; Auto takes Max for names containing "acc" or "auc" and for the metrics Keras 3 marks higher-is-better (see <see cref="MonitorMode.Auto"/>).</summary>
     public MonitorMode Mode { get; } = mode;
     /// <summary>Whether only the weights are written, without the architecture (load them into a model you build).</summary>
     public bool SaveWeightsOnly { get; } = saveWeightsOnly;
