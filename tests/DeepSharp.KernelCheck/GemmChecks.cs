@@ -306,6 +306,45 @@ public static class GemmChecks
     }
 
     /// <summary>
+    /// Small calls with one region per thread (GemmBlocking.OneRegionPerThreadBelow, on for Intel)
+    /// against the twin, and bitwise against two regions per thread and against one thread, at 2
+    /// and 3 threads: the dense layer's products (784 = 24·32 + 16), all transposes, primes.
+    /// </summary>
+    public static void OneRegionPerThreadGivesSameBits()
+    {
+        (bool TransA, bool TransB, int M, int N, int K)[] shapes =
+        [
+            (false, true, 128, 784, 128), (true, false, 784, 128, 128), (false, false, 128, 128, 784),
+            (true, true, 97, 131, 257), (false, false, 61, 300, 97),
+        ];
+        int seed = 5700;
+        foreach (var (transA, transB, m, n, k) in shapes)
+        {
+            var (a, lda, b, ldb, c0, ldc) = Operands(transA, transB, m, n, k, seed % 3, seed);
+            bool accumulate = seed++ % 2 == 0;
+            var expected = (float[])c0.Clone();
+            NaiveGemm.Multiply(transA, transB, m, n, k, a, lda, b, ldb, expected, ldc, accumulate);
+            var one = ThreadCounts.With(1, () => Run(long.MaxValue));
+            Check.Close(expected, one, 1e-5f, 2e-6f * (k + 1), $"Gemm {Describe(transA, transB, m, n, k)} 1 thread vs twin");
+            foreach (int threads in new[] { 2, 3 })
+            {
+                Check.Equal<float>(one, ThreadCounts.With(threads, () => Run(long.MaxValue)), $"Gemm {Describe(transA, transB, m, n, k)} one region per thread, 1 vs {threads} threads");
+                Check.Equal<float>(one, ThreadCounts.With(threads, () => Run(0)), $"Gemm {Describe(transA, transB, m, n, k)} two regions per thread, 1 vs {threads} threads");
+            }
+
+            float[] Run(long below)
+            {
+                var c = (float[])c0.Clone();
+                long saved = GemmBlocking.OneRegionPerThreadBelow;
+                GemmBlocking.OneRegionPerThreadBelow = below;
+                try { Gemm.Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate); }
+                finally { GemmBlocking.OneRegionPerThreadBelow = saved; }
+                return c;
+            }
+        }
+    }
+
+    /// <summary>
     /// The blocking knobs the SGEMM probe turns (GemmBlocking.McRows, PanelFloats,
     /// RowMajorAInPlace) only cut the loops over rows and columns or move where A is read from:
     /// against the twin, and bitwise against the built settings at 1 and 2 threads, all transposes,

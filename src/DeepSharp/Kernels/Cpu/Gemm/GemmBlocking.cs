@@ -76,6 +76,17 @@ internal static unsafe class GemmBlocking
     /// <summary>Regions of C per thread that a large call aims for.</summary>
     public const int TasksPerThread = 2;
 
+    /// <summary>
+    /// Calls of fewer multiply-adds than this aim for one region per thread instead of
+    /// <see cref="TasksPerThread"/> (0: never): 16 M on Intel, 0 elsewhere (AMD runs what it ran).
+    /// A call of ~100 µs cut into four regions on two threads paid more in hand-offs and per-region
+    /// packing than it gained in balance: measured on Intel (isgemm3, `sgemm-probe.cs -- wall 2
+    /// ... "cfg:/small=16"`, alternated in one process, two runs) the dense layer's 128×784×128ᵀ
+    /// ×0.92–0.97 time, 784ᵀ×128×128 ×0.94, 128×128×784 ×0.92–0.93. Same bits either way; the
+    /// probe sets it to compare.
+    /// </summary>
+    public static long OneRegionPerThreadBelow { get; set; } = CpuIdentity.IsIntel ? 16_000_000 : 0;
+
     /// <summary>Rough cost of packing one float, in multiply-adds, for choosing how to split C.</summary>
     public const double PackCost = 16;
 

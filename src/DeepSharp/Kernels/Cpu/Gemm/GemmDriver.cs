@@ -52,7 +52,8 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
     {
         long work = (long)args.M * args.N * args.K;
         if (threads == 1 || work < GemmBlocking.ParallelThreshold) return (1, 1);
-        int goal = (int)Math.Min(threads * GemmBlocking.TasksPerThread, Math.Max(threads, work / GemmBlocking.ParallelThreshold));
+        int perThread = work < GemmBlocking.OneRegionPerThreadBelow ? 1 : GemmBlocking.TasksPerThread;
+        int goal = (int)Math.Min(threads * perThread, Math.Max(threads, work / GemmBlocking.ParallelThreshold));
         int nc = GemmBlocking.Nc(Math.Min(args.K, GemmBlocking.Kc), TKernel.Nr);
         for (int count = goal; count >= threads; count--)
         {
