@@ -370,7 +370,9 @@ static unsafe double ThreadCpu()
 static extern unsafe int ClockGettime(int clock, Timespec* t);
 
 // A variant given as settings, e.g. "rows=0,shared=0" (GemmRowBands, shared B, split k, prefetch
-// of the next A panel; 0 off, 1 on): settings not named are as built (rows and shared: as detected
+// of the next A panel, pfta = prefetch of a transposed A read in place,
+// tarule = GemmBlocking.TransposedAStrideRule; 0 off, 1 on; small=MEGA sets
+// GemmBlocking.OneRegionPerThreadBelow to MEGA million multiply-adds): settings not named are as built (rows and shared: as detected
 // for this CPU, the others on);
 // mc=ROWS and panel=KB set GemmBlocking.McRows and PanelFloats (not named: as built).
 static (string Name, Action Set) Setting(string spec) => (spec.Length == 0 ? "as built" : spec, () =>
@@ -378,6 +380,9 @@ static (string Name, Action Set) Setting(string spec) => (spec.Length == 0 ? "as
     GemmBlocking.SharedBEnabled = RowBandsAsBuilt.Shared;
     GemmBlocking.SplitKEnabled = true;
     GemmBlocking.PrefetchNextA = true;
+    GemmBlocking.PrefetchTransposedA = RowBandsAsBuilt.PrefetchTransposed;
+    GemmBlocking.TransposedAStrideRule = RowBandsAsBuilt.StrideRule;
+    GemmBlocking.OneRegionPerThreadBelow = RowBandsAsBuilt.OneRegionBelow;
     GemmBlocking.RowMajorAInPlace = true;
     GemmRowBands.Enabled = RowBandsAsBuilt.Value;
     GemmBlocking.McRows = RowBandsAsBuilt.Mc;
@@ -391,6 +396,9 @@ static (string Name, Action Set) Setting(string spec) => (spec.Length == 0 ? "as
             case "shared": GemmBlocking.SharedBEnabled = value != 0; break;
             case "splitk": GemmBlocking.SplitKEnabled = value != 0; break;
             case "prefetch": GemmBlocking.PrefetchNextA = value != 0; break;
+            case "pfta": GemmBlocking.PrefetchTransposedA = value != 0; break;
+            case "tarule": GemmBlocking.TransposedAStrideRule = value != 0; break;
+            case "small": GemmBlocking.OneRegionPerThreadBelow = value * 1_000_000L; break;
             case "rows": GemmRowBands.Enabled = value != 0; break;
             case "mc": GemmBlocking.McRows = value; break;
             case "ainplace": GemmBlocking.RowMajorAInPlace = value != 0; break;
@@ -464,6 +472,9 @@ static class RowBandsAsBuilt
     public static readonly bool Value = GemmRowBands.Enabled;
     public static readonly int Mc = GemmBlocking.McRows, Panel = GemmBlocking.PanelFloats;
     public static readonly bool Shared = GemmBlocking.SharedBEnabled;
+    public static readonly bool PrefetchTransposed = GemmBlocking.PrefetchTransposedA;
+    public static readonly bool StrideRule = GemmBlocking.TransposedAStrideRule;
+    public static readonly long OneRegionBelow = GemmBlocking.OneRegionPerThreadBelow;
 }
 
 struct Timespec

@@ -260,6 +260,91 @@ public static class GemmChecks
     }
 
     /// <summary>
+    /// A transposed A read in place with a later row panel prefetched during each panel's first tile
+    /// (GemmBlocking.PrefetchTransposedA, on for Intel): against the twin, and bitwise against the
+    /// prefetch off and against A packed, at 1 to 3 threads. Shapes of the char-GPT's and the dense
+    /// layer's weight gradients (K = 2048 split over k blocks; 784 rows), fewer than three panels,
+    /// partial row panels (the prefetch stops two panels before the end), partial column tiles,
+    /// padded lda (panels not line-aligned), accumulate or not; and the stride rule that packs A
+    /// for some leading dimensions on Intel (GemmBlocking.TransposedAStrideRule) turned off.
+    /// </summary>
+    public static void TransposedAPrefetchGivesSameBits()
+    {
+        (int M, int N, int K, int Pad)[] shapes =
+        [
+            (128, 128, 2048, 0), (512, 128, 2048, 0), (784, 128, 128, 0), (8, 32, 300, 0), (16, 32, 129, 1),
+            (23, 128, 600, 5), (97, 40, 2045, 3), (200, 17, 1500, 0), (131, 127, 520, 16), (24, 96, 1, 2),
+            (1024, 64, 128, 0), (520, 33, 130, 0), (509, 128, 1030, 3),
+        ];
+        int seed = 5600;
+        foreach (var (m, n, k, pad) in shapes)
+        {
+            var (a, lda, b, ldb, c0, ldc) = Operands(true, false, m, n, k, pad, seed);
+            bool accumulate = seed++ % 2 == 0;
+            var expected = (float[])c0.Clone();
+            NaiveGemm.Multiply(true, false, m, n, k, a, lda, b, ldb, expected, ldc, accumulate);
+            var prefetched = ThreadCounts.With(1, () => Run(prefetch: true, inPlace: true));
+            Check.Close(expected, prefetched, 1e-5f, 2e-6f * (k + 1), $"Gemm {Describe(true, false, m, n, k)} A prefetched vs twin");
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                Check.Equal<float>(prefetched, ThreadCounts.With(threads, () => Run(prefetch: false, inPlace: true)), $"Gemm {Describe(true, false, m, n, k)} no prefetch, {threads} thread(s) vs prefetched");
+                Check.Equal<float>(prefetched, ThreadCounts.With(threads, () => Run(prefetch: true, inPlace: false)), $"Gemm {Describe(true, false, m, n, k)} A packed, {threads} thread(s) vs prefetched");
+                Check.Equal<float>(prefetched, ThreadCounts.With(threads, () => Run(prefetch: true, inPlace: true)), $"Gemm {Describe(true, false, m, n, k)} prefetched, {threads} thread(s) vs 1");
+                Check.Equal<float>(prefetched, ThreadCounts.With(threads, () => Run(prefetch: true, inPlace: true, strideRule: false)), $"Gemm {Describe(true, false, m, n, k)} no stride rule, {threads} thread(s) vs prefetched");
+            }
+
+            float[] Run(bool prefetch, bool inPlace, bool strideRule = true)
+            {
+                var c = (float[])c0.Clone();
+                var saved = (GemmBlocking.PrefetchTransposedA, GemmBlocking.TransposedAInPlace, GemmBlocking.TransposedAStrideRule);
+                (GemmBlocking.PrefetchTransposedA, GemmBlocking.TransposedAInPlace, GemmBlocking.TransposedAStrideRule) = (prefetch, inPlace, strideRule);
+                try { Gemm.Multiply(true, false, m, n, k, a, lda, b, ldb, c, ldc, accumulate); }
+                finally { (GemmBlocking.PrefetchTransposedA, GemmBlocking.TransposedAInPlace, GemmBlocking.TransposedAStrideRule) = saved; }
+                return c;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Small calls with one region per thread (GemmBlocking.OneRegionPerThreadBelow, on for Intel)
+    /// against the twin, and bitwise against two regions per thread and against one thread, at 2
+    /// and 3 threads: the dense layer's products (784 = 24·32 + 16), all transposes, primes.
+    /// </summary>
+    public static void OneRegionPerThreadGivesSameBits()
+    {
+        (bool TransA, bool TransB, int M, int N, int K)[] shapes =
+        [
+            (false, true, 128, 784, 128), (true, false, 784, 128, 128), (false, false, 128, 128, 784),
+            (true, true, 97, 131, 257), (false, false, 61, 300, 97),
+        ];
+        int seed = 5700;
+        foreach (var (transA, transB, m, n, k) in shapes)
+        {
+            var (a, lda, b, ldb, c0, ldc) = Operands(transA, transB, m, n, k, seed % 3, seed);
+            bool accumulate = seed++ % 2 == 0;
+            var expected = (float[])c0.Clone();
+            NaiveGemm.Multiply(transA, transB, m, n, k, a, lda, b, ldb, expected, ldc, accumulate);
+            var one = ThreadCounts.With(1, () => Run(long.MaxValue));
+            Check.Close(expected, one, 1e-5f, 2e-6f * (k + 1), $"Gemm {Describe(transA, transB, m, n, k)} 1 thread vs twin");
+            foreach (int threads in new[] { 2, 3 })
+            {
+                Check.Equal<float>(one, ThreadCounts.With(threads, () => Run(long.MaxValue)), $"Gemm {Describe(transA, transB, m, n, k)} one region per thread, 1 vs {threads} threads");
+                Check.Equal<float>(one, ThreadCounts.With(threads, () => Run(0)), $"Gemm {Describe(transA, transB, m, n, k)} two regions per thread, 1 vs {threads} threads");
+            }
+
+            float[] Run(long below)
+            {
+                var c = (float[])c0.Clone();
+                long saved = GemmBlocking.OneRegionPerThreadBelow;
+                GemmBlocking.OneRegionPerThreadBelow = below;
+                try { Gemm.Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate); }
+                finally { GemmBlocking.OneRegionPerThreadBelow = saved; }
+                return c;
+            }
+        }
+    }
+
+    /// <summary>
     /// The blocking knobs the SGEMM probe turns (GemmBlocking.McRows, PanelFloats,
     /// RowMajorAInPlace) only cut the loops over rows and columns or move where A is read from:
     /// against the twin, and bitwise against the built settings at 1 and 2 threads, all transposes,

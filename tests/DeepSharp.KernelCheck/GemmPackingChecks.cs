@@ -10,8 +10,8 @@ namespace DeepSharp.KernelCheck;
 public static unsafe class GemmPackingChecks
 {
     private static readonly int[] Widths = [4, 6, 8, 16, 32];
-    private static readonly int[] Counts = [1, 2, 5, 7, 8, 13, 16, 31, 32, 33, 67];
-    private static readonly int[] Depths = [1, 3, 8, 9, 17, 64, 256];
+    private static readonly int[] Counts = [1, 2, 5, 7, 8, 12, 13, 16, 24, 31, 32, 33, 67];
+    private static readonly int[] Depths = [1, 3, 8, 9, 15, 17, 24, 64, 256];
 
     public static void PackedPanelsMatchLayout()
     {

@@ -76,6 +76,17 @@ internal static unsafe class GemmBlocking
     /// <summary>Regions of C per thread that a large call aims for.</summary>
     public const int TasksPerThread = 2;
 
+    /// <summary>
+    /// Calls of fewer multiply-adds than this aim for one region per thread instead of
+    /// <see cref="TasksPerThread"/> (0: never): 16 M on Intel, 0 elsewhere (AMD runs what it ran).
+    /// A call of ~100 µs cut into four regions on two threads paid more in hand-offs and per-region
+    /// packing than it gained in balance: measured on Intel (isgemm3, `sgemm-probe.cs -- wall 2
+    /// ... "cfg:/small=16"`, alternated in one process, two runs) the dense layer's 128×784×128ᵀ
+    /// ×0.92–0.97 time, 784ᵀ×128×128 ×0.94, 128×128×784 ×0.92–0.93. Same bits either way; the
+    /// probe sets it to compare.
+    /// </summary>
+    public static long OneRegionPerThreadBelow { get; set; } = CpuIdentity.IsIntel ? 16_000_000 : 0;
+
     /// <summary>Rough cost of packing one float, in multiply-adds, for choosing how to split C.</summary>
     public const double PackCost = 16;
 
@@ -110,6 +121,39 @@ internal static unsafe class GemmBlocking
     /// The probes turn it off to compare both in one process.
     /// </summary>
     public static bool TransposedAInPlace { get; set; } = true;
+
+    /// <summary>
+    /// Whether the 512-bit kernel, reading a transposed A in place, asks for the row panel two
+    /// ahead (k steps lda apart: one new line per step, which the hardware prefetcher does not
+    /// follow) during each panel's first tile, one line per k step into L2. On Intel only (measured
+    /// there, isgemm3; AMD runs what it ran). Same bits either way; the probes turn it off and on.
+    /// </summary>
+    public static bool PrefetchTransposedA { get; set; } = CpuIdentity.IsIntel;
+
+    /// <summary>
+    /// Whether the transposed-A stride rule (<see cref="TransposedAInPlaceSuits"/>) applies: on
+    /// Intel; the probes turn it off to compare in one process (same bits either way).
+    /// </summary>
+    public static bool TransposedAStrideRule { get; set; } = CpuIdentity.IsIntel;
+
+    /// <summary>
+    /// Whether a transposed A of leading dimension <paramref name="lda"/> and depth
+    /// <paramref name="k"/> may be read in place (besides C at most <see cref="TransposedAInPlaceMaxN"/>
+    /// wide): always where <see cref="TransposedAStrideRule"/> is off; on Intel only for lda under
+    /// 512 floats, or k ≤ 128 with lda not a multiple of 256 floats (1 KB).
+    /// </summary>
+    /// <remarks>
+    /// Each tile of a row panel re-reads the panel (kc lines, lda·4 bytes apart) where a packed
+    /// panel is 16 contiguous KB. Measured on Intel (isgemm3, 2 threads, packed against in place
+    /// alternated in one process, `sgemm-probe.cs -- transa 2`; wall time in place / packed): 128, 256,
+    /// 384×128×2048 0.96–0.99, 300×128×2048 1.01, 784×128×128 0.96–0.98, 5408×128×128 0.93–0.94
+    /// (with <see cref="PrefetchTransposedA"/>); but 512×128×2048 1.10 (1.05 with lda padded to
+    /// 528), 640×128×2048 1.07, 784×128×512 1.16, 5408×128×512 1.11, 1024×128×256 1.19,
+    /// 1024×128×128 1.13, 2048×128×128 1.19, 1024×128×2048 1.68 (4 KB apart, every line of the
+    /// panel in one L1 set).
+    /// </remarks>
+    public static bool TransposedAInPlaceSuits(nint lda, int k) =>
+        !TransposedAStrideRule || lda < 512 || (k <= 128 && lda % 256 != 0);
 
     /// <summary>
     /// Whether the 512-bit kernel reads a row-major (not transposed) A in place instead of packing

@@ -52,7 +52,8 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
     {
         long work = (long)args.M * args.N * args.K;
         if (threads == 1 || work < GemmBlocking.ParallelThreshold) return (1, 1);
-        int goal = (int)Math.Min(threads * GemmBlocking.TasksPerThread, Math.Max(threads, work / GemmBlocking.ParallelThreshold));
+        int perThread = work < GemmBlocking.OneRegionPerThreadBelow ? 1 : GemmBlocking.TasksPerThread;
+        int goal = (int)Math.Min(threads * perThread, Math.Max(threads, work / GemmBlocking.ParallelThreshold));
         int nc = GemmBlocking.Nc(Math.Min(args.K, GemmBlocking.Kc), TKernel.Nr);
         for (int count = goal; count >= threads; count--)
         {
@@ -213,7 +214,9 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
     /// </remarks>
     private static bool InPlaceA(in GemmArgs args) =>
         typeof(TKernel) == typeof(GemmMicroKernel512)
-        && (args.TransA ? GemmBlocking.TransposedAInPlace && args.N <= GemmBlocking.TransposedAInPlaceMaxN : GemmBlocking.RowMajorAInPlace);
+        && (args.TransA
+            ? GemmBlocking.TransposedAInPlace && args.N <= GemmBlocking.TransposedAInPlaceMaxN && GemmBlocking.TransposedAInPlaceSuits(args.Lda, args.K)
+            : GemmBlocking.RowMajorAInPlace);
 
     /// <summary>
     /// Makes op(A)[ic.., pc..] (rows×kc) ready for the macro-kernel: packs it all, or, when full
@@ -245,11 +248,12 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
 
     /// <summary>One Mr×Nr tile product into <paramref name="c"/>: A from its packed panel, or read in place.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile(int kc, float* packedA, float* inPlaceA, nint lda, bool transA, float* b, float* c, nint ldc, bool accumulate)
+    private static void Tile(int kc, float* packedA, float* inPlaceA, nint lda, bool transA, float* b, float* c, nint ldc, bool accumulate, float* ahead = null)
     {
         if (typeof(TKernel) == typeof(GemmMicroKernel512) && inPlaceA is not null)
         {
-            if (transA) GemmMicroKernel512.RunTransposedA(kc, inPlaceA, lda, b, c, ldc, accumulate);
+            if (transA && ahead is not null) GemmMicroKernel512.RunTransposedAPrefetch(kc, inPlaceA, lda, ahead, b, c, ldc, accumulate);
+            else if (transA) GemmMicroKernel512.RunTransposedA(kc, inPlaceA, lda, b, c, ldc, accumulate);
             else GemmMicroKernel512.RunInPlaceA(kc, inPlaceA, lda, b, c, ldc, accumulate);
         }
         else
@@ -336,11 +340,15 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
         // tile (see PrefetchesA and PrefetchPanelShare).
         int tiles = (nc + nr - 1) / nr, panelLines = mr * ((kc + 15) / 16), share = (panelLines + tiles - 1) / tiles;
         prefetchA &= inPlaceA is not null;
+        bool prefetchTransposed = transA && inPlaceA is not null && GemmBlocking.PrefetchTransposedA;
         for (int ir = 0; ir < mc; ir += mr)
         {
             float* a = inPlaceA is null ? packedA + ir * kc : packedA; // in place: only the last, partial panel is packed
             float* direct = inPlaceA is null || mc - ir < mr ? null : inPlaceA + ir / mr * panelStep;
             float* nextA = prefetchA && mc - ir >= 2 * mr ? direct + panelStep : null;
+            // A transposed read in place: the panel two ahead (its k steps lda apart, usually new
+            // lines: two 8-float panels share a line) is asked for during this panel's first tile.
+            float* ahead = prefetchTransposed && mc - ir >= 3 * mr ? direct + 2 * panelStep : null;
             int rows = Math.Min(mr, mc - ir);
             for (int jr = 0, t = 0; jr < nc; jr += nr, t++)
             {
@@ -350,10 +358,10 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
                 if (nextA is not null) PrefetchPanelShare(nextA, lda, kc, t * share, Math.Min(panelLines, (t + 1) * share));
                 if (rows == mr && cols == nr)
                 {
-                    Tile(kc, a, direct, lda, transA, b, ct, ldc, accumulate);
+                    Tile(kc, a, direct, lda, transA, b, ct, ldc, accumulate, t == 0 ? ahead : null);
                     continue;
                 }
-                Tile(kc, a, direct, lda, transA, b, tile, nr, false);
+                Tile(kc, a, direct, lda, transA, b, tile, nr, false, t == 0 ? ahead : null);
                 for (int i = 0; i < rows; i++)
                     for (int j = 0; j < cols; j++)
                         ct[i * ldc + j] = accumulate ? ct[i * ldc + j] + tile[i * nr + j] : tile[i * nr + j];

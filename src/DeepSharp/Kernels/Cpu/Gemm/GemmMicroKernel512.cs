@@ -21,7 +21,7 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool accumulate) =>
-        RunStrided(kc, a, 8, b, c, ldc, accumulate);
+        RunStrided(kc, a, 8, b, c, ldc, accumulate, false, null);
 
     /// <summary>
     /// As <see cref="Run"/>, with the A micro-panel's k steps <paramref name="lda"/> floats apart
@@ -31,10 +31,19 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void RunTransposedA(int kc, float* a, nint lda, float* b, float* c, nint ldc, bool accumulate) =>
-        RunStrided(kc, a, lda, b, c, ldc, accumulate);
+        RunStrided(kc, a, lda, b, c, ldc, accumulate, false, null);
+
+    /// <summary>
+    /// As <see cref="RunTransposedA"/>, asking at each k step for the line at
+    /// <paramref name="ahead"/> + p·lda to be brought into L2 (a later row panel of the same
+    /// transposed A, see <see cref="GemmBlocking.PrefetchTransposedA"/>). Same products, same order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void RunTransposedAPrefetch(int kc, float* a, nint lda, float* ahead, float* b, float* c, nint ldc, bool accumulate) =>
+        RunStrided(kc, a, lda, b, c, ldc, accumulate, true, ahead);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RunStrided(int kc, float* a, nint step, float* b, float* c, nint ldc, bool accumulate)
+    private static void RunStrided(int kc, float* a, nint step, float* b, float* c, nint ldc, bool accumulate, bool prefetch, float* ahead)
     {
         PrefetchTile(c, ldc);
         Vector512<float> c00 = default, c01 = default;
@@ -47,6 +56,11 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
         Vector512<float> c70 = default, c71 = default;
         for (int p = 0; p < kc; p++, a += step, b += 32)
         {
+            if (prefetch) // a constant: the loops without it compile without it
+            {
+                Sse.Prefetch1(ahead);
+                ahead += step;
+            }
             Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16);
             Vector512<float> ar = Vector512.Create(a[0]);
             c00 = Vector512.FusedMultiplyAdd(ar, b0, c00);
