@@ -22,6 +22,7 @@ public static class AttentionStrideChecks
         (new AttentionGeometry(2, 2, 9, 11, 8, 3, 0.35f, Causal: true, CausalOffset: 2), true, true),
         (new AttentionGeometry(1, 1, 1, 1, 1, 1, 1f), false, false),
         (new AttentionGeometry(0, 2, 5, 5, 4, 4, 0.5f), false, false),
+        (new AttentionGeometry(2, 2, 0, 5, 4, 4, 0.5f), false, false),
         (new AttentionGeometry(2, 2, 130, 130, 8, 8, 0.3f, Causal: true), false, true),
     ];
 
@@ -158,26 +159,74 @@ public static class AttentionStrideChecks
     }
 
     /// <summary>Forward and backward on the strided operands; the gradients' buffers are copies (for the fused case one buffer holds all three).</summary>
-    private static (float[] O, float[] P, float[] Dq, float[] Dk, float[] Dv) Run(in AttentionGeometry s, Strided x, bool naive)
+    private static (float[] O, float[] P, float[] Dq, float[] Dk, float[] Dv) Run(in AttentionGeometry s, Strided x, bool naive,
+        bool overwrite = false, bool zeroFirst = false)
     {
         var p = new float[s.ProbabilitiesSize];
         var o = Check.Random((int)s.OutputSize, 9);
         var dq = (float[])x.Dq.Clone();
         var dk = ReferenceEquals(x.Dk, x.Dq) ? dq : (float[])x.Dk.Clone();
         var dv = ReferenceEquals(x.Dv, x.Dq) ? dq : (float[])x.Dv.Clone();
+        if (zeroFirst) // the heads' columns only: the floats between rows keep their values
+        {
+            int qRows = s.Batch * s.QueryLength, kRows = s.Batch * s.KeyLength, qw = s.Heads * s.KeyDim, vw = s.Heads * s.ValueDim;
+            for (int r = 0; r < qRows && qw > 0; r++) dq.AsSpan(r * s.QueryLd, qw).Clear();
+            for (int r = 0; r < kRows && qw > 0; r++) dk.AsSpan(x.KeyAt + r * s.KeyLd, qw).Clear();
+            for (int r = 0; r < kRows && vw > 0; r++) dv.AsSpan(x.ValueAt + r * s.ValueLd, vw).Clear();
+        }
         ReadOnlySpan<float> k = x.K.AsSpan(Math.Min(x.KeyAt, x.K.Length)), v = x.V.AsSpan(Math.Min(x.ValueAt, x.V.Length));
         Span<float> dkAt = dk.AsSpan(Math.Min(x.KeyAt, dk.Length)), dvAt = dv.AsSpan(Math.Min(x.ValueAt, dv.Length));
         if (naive)
         {
             NaiveAttention.Forward(s, x.Q, k, v, x.Mask, x.Dropout, p, o);
-            NaiveAttention.Backward(s, x.Q, k, v, x.Dropout, p, x.DO, dq, dkAt, dvAt);
+            NaiveAttention.Backward(s, x.Q, k, v, x.Dropout, p, x.DO, dq, dkAt, dvAt, overwrite);
         }
         else
         {
             Attention.Forward(s, x.Q, k, v, x.Mask, x.Dropout, p, o);
-            Attention.Backward(s, x.Q, k, v, x.Dropout, p, x.DO, dq, dkAt, dvAt);
+            Attention.Backward(s, x.Q, k, v, x.Dropout, p, x.DO, dq, dkAt, dvAt, overwrite);
         }
         return (o, p, dq, dk, dv);
+    }
+
+    /// <summary>
+    /// A backward that writes its gradients: the bits of accumulating into zeroed heads' columns at 1, 2
+    /// and 3 threads (by batch element and not), the twin's values, and the floats between rows untouched.
+    /// </summary>
+    public static void OverwriteIsAccumulatingIntoZeros()
+    {
+        int seed = 1000;
+        foreach (var (g, mask, dropout) in Shapes)
+            foreach (bool fused in new[] { false, true })
+            {
+                if (fused && g.QueryLength != g.KeyLength) continue;
+                int ld = g.Heads * (2 * g.KeyDim + g.ValueDim);
+                var s = fused
+                    ? g with { QueryStride = ld, KeyStride = ld, ValueStride = ld }
+                    : g with { QueryStride = g.Heads * g.KeyDim + 2, KeyStride = g.Heads * g.KeyDim + 3, ValueStride = g.Heads * g.ValueDim + 1 };
+                var x = Operands(g, s, mask, dropout, seed++, fused);
+                string context = $"Attention {s} mask {mask} dropout {dropout}{(fused ? ", one buffer" : "")}, overwrite";
+                var zeroed = Run(s, x, naive: false, zeroFirst: true);
+                foreach (int threads in new[] { 1, 2, 3 })
+                {
+                    var written = ThreadCounts.With(threads, () => Run(s, x, naive: false, overwrite: true));
+                    Check.Equal<float>(zeroed.Dq, written.Dq, $"{context}: dQ buffer at {threads} threads");
+                    Check.Equal<float>(zeroed.Dk, written.Dk, $"{context}: dK buffer at {threads} threads");
+                    Check.Equal<float>(zeroed.Dv, written.Dv, $"{context}: dV buffer at {threads} threads");
+                }
+                var twin = Run(s, x, naive: true, overwrite: true);
+                float tol = 8e-6f * (g.KeyLength + g.KeyDim + g.ValueDim + 1);
+                Check.Close(twin.Dq, zeroed.Dq, 1e-4f, tol, $"{context}: dQ buffer against the twin");
+                Check.Close(twin.Dk, zeroed.Dk, 1e-4f, tol, $"{context}: dK buffer against the twin");
+                Check.Close(twin.Dv, zeroed.Dv, 1e-4f, tol, $"{context}: dV buffer against the twin");
+                if (!fused)
+                {
+                    int qRows = g.Batch * g.QueryLength, kRows = g.Batch * g.KeyLength;
+                    Untouched(x.Dq, zeroed.Dq, qRows, g.Heads * g.KeyDim, s.QueryLd, $"{context}: dQ");
+                    Untouched(x.Dk, zeroed.Dk, kRows, g.Heads * g.KeyDim, s.KeyLd, $"{context}: dK");
+                    Untouched(x.Dv, zeroed.Dv, kRows, g.Heads * g.ValueDim, s.ValueLd, $"{context}: dV");
+                }
+            }
     }
 
     private static void CompareStrided(in AttentionGeometry g, in AttentionGeometry s, bool mask, bool dropout, int seed, bool fused)
