@@ -32,6 +32,27 @@ public class AttentionGradientTests
         Check(t => Ops.Attention(t[0], t[0], t[0], causal: true), [Random(1, 2, 4, 3, 2)]);
 
     [Fact]
+    public void ProjectedInputsWhoseFreshGradientsAreWritten()
+    {
+        // Q, K, V intermediates (as projections' outputs): backward writes their fresh gradients.
+        var one = Tensor.Scalar(1f);
+        Check(t => Ops.Attention(Ops.Multiply(t[0], one), Ops.Multiply(t[1], one), Ops.Multiply(t[2], one), causal: true),
+            [Random(1, 3, 4, 2, 3), Random(2, 3, 4, 2, 3), Random(3, 3, 4, 2, 2)]);
+    }
+
+    [Fact]
+    public void OneIntermediateAsQueryAndKey()
+    {
+        // Query and key one fresh intermediate: its buffer gets both gradients added into zeros.
+        var one = Tensor.Scalar(1f);
+        Check(t =>
+        {
+            var h = Ops.Multiply(t[0], one);
+            return Ops.Attention(h, h, Ops.Multiply(t[1], one));
+        }, [Random(4, 2, 3, 2, 3), Random(5, 2, 3, 2, 2)]);
+    }
+
+    [Fact]
     public void CausalHeadsOfSixteenFeatures() =>
         // Head sizes that AVX-512 CPUs run by AttentionSmallHeads (no mask or dropout, Dk and Dv multiples of 16).
         Check(t => Ops.Attention(t[0], t[0], t[0], causal: true), [Random(1, 1, 5, 2, 16)]);

@@ -35,9 +35,23 @@ public static partial class Ops
         float? scale, float dropoutRate, RandomGenerator? generator, int causalOffset, bool keepScores)
     {
         var g = AttentionGeometryOf(query, key, value, mask, causal, scale, causalOffset);
+        bool record = OpNode.Needed(query, key, value);
+        var run = RunAttention(g, query.Span, key.Span, value.Span, mask, dropoutRate, generator, record, keepScores);
+        if (record) new AttentionNode(query, key, value, g, run.Probabilities!, run.Dropout).Attach(run.Output);
+        return (run.Output, run.Scores);
+    }
+
+    /// <summary>
+    /// The forward kernel on spans laid out by <paramref name="g"/>: the output (B, Tq, H, Dv), the
+    /// probabilities and dropout mask backward needs (when <paramref name="record"/>), and the scores'
+    /// copy (when <paramref name="keepScores"/>).
+    /// </summary>
+    private static (Tensor Output, Tensor? Probabilities, Tensor? Dropout, Tensor? Scores) RunAttention(in AttentionGeometry g,
+        ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Tensor? mask, float dropoutRate,
+        RandomGenerator? generator, bool record, bool keepScores)
+    {
         if (!(dropoutRate >= 0f && dropoutRate < 1f))
             throw new ArgumentOutOfRangeException(nameof(dropoutRate), dropoutRate, "Attention dropout rate must be in [0, 1).");
-        bool record = OpNode.Needed(query, key, value);
         var probabilities = record || keepScores ? Tensor.Temp(new Shape(g.Batch, g.Heads, g.QueryLength, g.KeyLength)) : null;
         Tensor? drop = null;
         if (dropoutRate > 0f)
@@ -50,7 +64,7 @@ public static partial class Ops
         }
         var floatMask = mask is null ? null : FloatMask(mask);
         var output = Tensor.Temp(new Shape(g.Batch, g.QueryLength, g.Heads, g.ValueDim));
-        AttentionKernel.Forward(g, query.Span, key.Span, value.Span, floatMask is null ? default : floatMask.Span,
+        AttentionKernel.Forward(g, query, key, value, floatMask is null ? default : floatMask.Span,
             drop is null ? default : drop.Span, probabilities is null ? default : probabilities.Span, output.Span);
         Tensor? scores = null;
         if (keepScores)
@@ -62,8 +76,7 @@ public static partial class Ops
                 probabilities.Span.CopyTo(scores.Span);
             }
         }
-        if (record) new AttentionNode(query, key, value, g, probabilities!, drop).Attach(output);
-        return (output, scores);
+        return (output, probabilities, drop, scores);
     }
 
     private static AttentionGeometry AttentionGeometryOf(Tensor q, Tensor k, Tensor v, Tensor? mask, bool causal, float? scale, int causalOffset)
@@ -99,11 +112,23 @@ public static partial class Ops
 
         public override void Backward(Tensor output, Tensor dy)
         {
-            var dq = GradOf(0);
-            var dk = GradOf(1);
-            var dv = GradOf(2);
+            // Fresh gradients (Q, K, V are projections' outputs) are written by the kernel, each batch
+            // element's rows cleared inside its parallel item, rather than zero-filled here on one thread.
+            // A second input that is the first's tensor gets the first's buffer to add into, so then the
+            // fresh ones are cleared here and everything is added.
+            var dq = GradForWrite(0, out bool addQ);
+            var dk = GradForWrite(1, out bool addK);
+            var dv = GradForWrite(2, out bool addV);
+            bool overwrite = (dq is null || !addQ) && (dk is null || !addK) && (dv is null || !addV);
+            if (!overwrite)
+            {
+                if (dq is not null && !addQ) dq.Span.Clear();
+                if (dk is not null && !addK) dk.Span.Clear();
+                if (dv is not null && !addV) dv.Span.Clear();
+            }
             AttentionKernel.Backward(geometry, query.Span, key.Span, value.Span, dropout is null ? default : dropout.Span,
-                probabilities.Span, dy.Span, dq is null ? default : dq.Span, dk is null ? default : dk.Span, dv is null ? default : dv.Span);
+                probabilities.Span, dy.Span, dq is null ? default : dq.Span, dk is null ? default : dk.Span, dv is null ? default : dv.Span,
+                overwrite);
         }
     }
 }

@@ -24,10 +24,10 @@ internal static unsafe class AttentionHead
         ref readonly var g = ref a.G;
         var at = Offsets(a.G, head);
         float* q = a.Q + at.Q, k = a.K + at.K, v = a.V + at.V, o = a.O + at.O;
-        int tq = g.QueryLength, tk = g.KeyLength, dk = g.KeyDim, dv = g.ValueDim, ldk = g.Heads * dk, ldv = g.Heads * dv;
+        int tq = g.QueryLength, tk = g.KeyLength, dk = g.KeyDim, dv = g.ValueDim, ldq = g.QueryLd, ldk = g.KeyLd, ldv = g.ValueLd, ldo = g.Heads * dv;
         long block = (long)tq * tk;
         AssertHead(a, head, at);
-        KernelBounds.Range(at.O, Extent(tq, dv, ldv), g.OutputSize);
+        KernelBounds.Range(at.O, Extent(tq, dv, ldo), g.OutputSize);
         if (a.Mask is not null) KernelBounds.Range(head / g.Heads * block, block, g.MaskSize);
         int blockFloats = Math.Min(RowBlock, tq) * tk;
         float* scratch = a.P is null ? Scratch.Floats(Scratch.TileA, blockFloats) : null;
@@ -38,7 +38,7 @@ internal static unsafe class AttentionHead
             int rows = Math.Min(RowBlock, tq - i0), keys = g.VisibleKeys(i0 + rows - 1);
             float* s = a.P is null ? scratch : a.P + head * block + (long)i0 * tk;
             // S = Q·Kᵀ for the block's rows, straight into their probability rows.
-            Gemm.Multiply(false, true, rows, keys, dk, Matrix(q + (long)i0 * ldk, rows, dk, ldk), ldk, Matrix(k, keys, dk, ldk), ldk,
+            Gemm.Multiply(false, true, rows, keys, dk, Matrix(q + (long)i0 * ldq, rows, dk, ldq), ldq, Matrix(k, keys, dk, ldk), ldk,
                 MatrixOut(s, rows, keys, tk), tk, accumulate: false);
             for (int r = 0; r < rows; r++)
                 SoftmaxRow(new Span<float>(s + (long)r * tk, tk), g.VisibleKeys(i0 + r),
@@ -52,7 +52,7 @@ internal static unsafe class AttentionHead
             }
             // O = (P ∘ M)·V into the head's columns of the block's output rows.
             Gemm.Multiply(false, false, rows, dv, keys, Matrix(w, rows, keys, tk), tk, Matrix(v, keys, dv, ldv), ldv,
-                MatrixOut(o + (long)i0 * ldv, rows, dv, ldv), ldv, accumulate: false);
+                MatrixOut(o + (long)i0 * ldo, rows, dv, ldo), ldo, accumulate: false);
         }
     }
 
@@ -66,7 +66,7 @@ internal static unsafe class AttentionHead
         ref readonly var g = ref a.G;
         var at = Offsets(a.G, head);
         float* q = a.Q + at.Q, k = a.K + at.K, v = a.V + at.V;
-        int tq = g.QueryLength, tk = g.KeyLength, dk = g.KeyDim, dv = g.ValueDim, ldk = g.Heads * dk, ldv = g.Heads * dv;
+        int tq = g.QueryLength, tk = g.KeyLength, dk = g.KeyDim, dv = g.ValueDim, ldq = g.QueryLd, ldk = g.KeyLd, ldv = g.ValueLd, ldo = g.Heads * dv;
         long block = (long)tq * tk;
         AssertHead(a, head, at);
         int blockFloats = Math.Min(RowBlock, tq) * tk;
@@ -78,7 +78,7 @@ internal static unsafe class AttentionHead
             int rows = Math.Min(RowBlock, tq - i0), keys = g.VisibleKeys(i0 + rows - 1);
             float* p = a.P + head * block + (long)i0 * tk;
             float* drop = a.Dropout is null ? null : a.Dropout + head * block + (long)i0 * tk;
-            var dO = Matrix(a.DO + at.O + (long)i0 * ldv, rows, dv, ldv);
+            var dO = Matrix(a.DO + at.O + (long)i0 * ldo, rows, dv, ldo);
             if (a.DV is not null) // dV += (P ∘ M)ᵀ·dO over the keys the block sees
             {
                 float* w = p;
@@ -87,12 +87,12 @@ internal static unsafe class AttentionHead
                     w = weighted;
                     TensorPrimitives.Multiply(new ReadOnlySpan<float>(p, rows * tk), new ReadOnlySpan<float>(drop, rows * tk), new Span<float>(w, rows * tk));
                 }
-                Gemm.Multiply(true, false, keys, dv, rows, Matrix(w, rows, keys, tk), tk, dO, ldv, MatrixOut(a.DV + at.V, keys, dv, ldv), ldv, accumulate: true);
+                Gemm.Multiply(true, false, keys, dv, rows, Matrix(w, rows, keys, tk), tk, dO, ldo, MatrixOut(a.DV + at.V, keys, dv, ldv), ldv, accumulate: true);
             }
             if (!needS) continue;
 
             // dP = (dO·Vᵀ) ∘ M, then dS = scale · P ∘ (dP − rowsum(dP ∘ P)), in place.
-            Gemm.Multiply(false, true, rows, keys, dv, dO, ldv, Matrix(v, keys, dv, ldv), ldv, MatrixOut(ds, rows, keys, tk), tk, accumulate: false);
+            Gemm.Multiply(false, true, rows, keys, dv, dO, ldo, Matrix(v, keys, dv, ldv), ldv, MatrixOut(ds, rows, keys, tk), tk, accumulate: false);
             for (int r = 0; r < rows; r++)
             {
                 var row = new Span<float>(ds + (long)r * tk, keys);
@@ -102,9 +102,9 @@ internal static unsafe class AttentionHead
             var dS = Matrix(ds, rows, keys, tk);
             if (a.DQ is not null) // dQ += dS·K
                 Gemm.Multiply(false, false, rows, dk, keys, dS, tk, Matrix(k, keys, dk, ldk), ldk,
-                    MatrixOut(a.DQ + at.Q + (long)i0 * ldk, rows, dk, ldk), ldk, accumulate: true);
+                    MatrixOut(a.DQ + at.Q + (long)i0 * ldq, rows, dk, ldq), ldq, accumulate: true);
             if (a.DK is not null) // dK += dSᵀ·Q
-                Gemm.Multiply(true, false, keys, dk, rows, dS, tk, Matrix(q + (long)i0 * ldk, rows, dk, ldk), ldk,
+                Gemm.Multiply(true, false, keys, dk, rows, dS, tk, Matrix(q + (long)i0 * ldq, rows, dk, ldq), ldq,
                     MatrixOut(a.DK + at.K, keys, dk, ldk), ldk, accumulate: true);
         }
     }
@@ -142,26 +142,26 @@ internal static unsafe class AttentionHead
     internal static void AssertHead(in AttentionArgs a, int head, (long Q, long K, long V, long O) at)
     {
         ref readonly var g = ref a.G;
-        int ldk = g.Heads * g.KeyDim, ldv = g.Heads * g.ValueDim;
+        int ldo = g.Heads * g.ValueDim;
         long block = (long)g.QueryLength * g.KeyLength;
-        KernelBounds.Range(at.Q, Extent(g.QueryLength, g.KeyDim, ldk), g.QuerySize);
-        KernelBounds.Range(at.K, Extent(g.KeyLength, g.KeyDim, ldk), g.KeySize);
-        KernelBounds.Range(at.V, Extent(g.KeyLength, g.ValueDim, ldv), g.ValueSize);
+        KernelBounds.Range(at.Q, Extent(g.QueryLength, g.KeyDim, g.QueryLd), g.QuerySize);
+        KernelBounds.Range(at.K, Extent(g.KeyLength, g.KeyDim, g.KeyLd), g.KeySize);
+        KernelBounds.Range(at.V, Extent(g.KeyLength, g.ValueDim, g.ValueLd), g.ValueSize);
         if (a.P is not null) KernelBounds.Range(head * block, block, g.ProbabilitiesSize);
         if (a.Dropout is not null) KernelBounds.Range(head * block, block, g.ProbabilitiesSize);
-        if (a.DO is not null) KernelBounds.Range(at.O, Extent(g.QueryLength, g.ValueDim, ldv), g.OutputSize);
+        if (a.DO is not null) KernelBounds.Range(at.O, Extent(g.QueryLength, g.ValueDim, ldo), g.OutputSize);
     }
 
     /// <summary>Floats spanned by a rows×cols matrix with leading dimension ld (0 when empty).</summary>
     internal static long Extent(int rows, int cols, int ld) => rows == 0 || cols == 0 ? 0 : (rows - 1L) * ld + cols;
 
-    /// <summary>Where the head's slices start in Q (and dQ), K, V and O (and dO).</summary>
+    /// <summary>Where the head's slices start in Q (and dQ), K (and dK), V (and dV) and O (and dO).</summary>
     internal static (long Q, long K, long V, long O) Offsets(in AttentionGeometry g, int head)
     {
         int b = head / g.Heads, h = head % g.Heads;
-        long ldk = (long)g.Heads * g.KeyDim, ldv = (long)g.Heads * g.ValueDim;
-        return (b * g.QueryLength * ldk + h * g.KeyDim, b * g.KeyLength * ldk + h * g.KeyDim,
-            b * g.KeyLength * ldv + h * g.ValueDim, b * g.QueryLength * ldv + h * g.ValueDim);
+        long ldo = (long)g.Heads * g.ValueDim;
+        return ((long)b * g.QueryLength * g.QueryLd + h * g.KeyDim, (long)b * g.KeyLength * g.KeyLd + h * g.KeyDim,
+            (long)b * g.KeyLength * g.ValueLd + h * g.ValueDim, b * g.QueryLength * ldo + h * g.ValueDim);
     }
 
     /// <summary>A rows×cols matrix with leading dimension ld starting at p, as the span Gemm checks.</summary>

@@ -53,10 +53,10 @@ internal static unsafe class AttentionSmallHeads
         var at = AttentionHead.Offsets(g, head);
         AttentionHead.AssertHead(a, head, at);
         int tq = g.QueryLength, tk = g.KeyLength, dk = g.KeyDim, dv = g.ValueDim, ld = RoundUp(tk);
-        nint ldk = (nint)g.Heads * dk, ldv = (nint)g.Heads * dv;
+        nint ldq = g.QueryLd, ldk = g.KeyLd, ldv = g.ValueLd, ldo = (nint)g.Heads * dv;
         float* q = a.Q + at.Q, k = a.K + at.K, v = a.V + at.V, o = a.O + at.O;
         long block = (long)tq * tk;
-        KernelBounds.Range(at.O, AttentionHead.Extent(tq, dv, (int)ldv), g.OutputSize);
+        KernelBounds.Range(at.O, AttentionHead.Extent(tq, dv, (int)ldo), g.OutputSize);
         float* kt = Scratch.Floats(Scratch.TileC, (long)dk * ld);
         Transpose(k, ldk, tk, dk, kt, ld);
         float* s = Scratch.Floats(Scratch.TileA, (long)Math.Min(RowBlock, tq) * ld);
@@ -66,7 +66,7 @@ internal static unsafe class AttentionSmallHeads
             for (int r = 0; r < rows; r += 4)
             {
                 int n = Math.Min(4, rows - r);
-                Products(q + (i0 + r) * ldk, ldk, n, dk, kt, ld, RoundUp(g.VisibleKeys(i0 + r + n - 1)), s + (nint)r * ld, ld);
+                Products(q + (i0 + r) * ldq, ldq, n, dk, kt, ld, RoundUp(g.VisibleKeys(i0 + r + n - 1)), s + (nint)r * ld, ld);
             }
             for (int r = 0; r < rows; r++)
             {
@@ -77,7 +77,7 @@ internal static unsafe class AttentionSmallHeads
             for (int r = 0; r < rows; r += 8)
             {
                 int n = Math.Min(8, rows - r);
-                Weighted(s + (nint)r * ld, ld, n, g.VisibleKeys(i0 + r + n - 1), v, ldv, dv, o + (i0 + r) * ldv, ldv, accumulate: false);
+                Weighted(s + (nint)r * ld, ld, n, g.VisibleKeys(i0 + r + n - 1), v, ldv, dv, o + (i0 + r) * ldo, ldo, accumulate: false);
             }
         }
     }
@@ -88,7 +88,7 @@ internal static unsafe class AttentionSmallHeads
         var at = AttentionHead.Offsets(g, head);
         AttentionHead.AssertHead(a, head, at);
         int tq = g.QueryLength, tk = g.KeyLength, dk = g.KeyDim, dv = g.ValueDim, ld = RoundUp(tk);
-        nint ldk = (nint)g.Heads * dk, ldv = (nint)g.Heads * dv;
+        nint ldq = g.QueryLd, ldk = g.KeyLd, ldv = g.ValueLd, ldo = (nint)g.Heads * dv;
         float* q = a.Q + at.Q, k = a.K + at.K, v = a.V + at.V, dO = a.DO + at.O;
         long block = (long)tq * tk;
         bool needS = a.DQ is not null || a.DK is not null;
@@ -103,16 +103,16 @@ internal static unsafe class AttentionSmallHeads
         {
             int rows = Math.Min(RowBlock, tq - i0), keys = g.VisibleKeys(i0 + rows - 1);
             float* p = a.P + head * block + (long)i0 * tk;
-            float* dOb = dO + i0 * ldv;
+            float* dOb = dO + i0 * ldo;
             // The first row of the block that may see key j: j − offset − i0 when causal, else row 0.
             int shift = g.Causal ? g.CausalOffset + i0 : int.MaxValue / 2;
             if (a.DV is not null) // dV += Pᵀ·dO
-                TransposedWeighted(p, tk, rows, keys, shift, dOb, ldv, dv, a.DV + at.V, ldv);
+                TransposedWeighted(p, tk, rows, keys, shift, dOb, ldo, dv, a.DV + at.V, ldv);
             if (!needS) continue;
             for (int r = 0; r < rows; r += 4) // dP = dO·Vᵀ
             {
                 int n = Math.Min(4, rows - r);
-                Products(dOb + r * ldv, ldv, n, dv, vt, ld, RoundUp(g.VisibleKeys(i0 + r + n - 1)), ds + (nint)r * ld, ld);
+                Products(dOb + r * ldo, ldo, n, dv, vt, ld, RoundUp(g.VisibleKeys(i0 + r + n - 1)), ds + (nint)r * ld, ld);
             }
             for (int r = 0; r < rows; r++)
                 SoftmaxBackwardRow(ds + (nint)r * ld, p + (long)r * tk, tk, g.Scale, g.VisibleKeys(i0 + r), ld);
@@ -120,10 +120,10 @@ internal static unsafe class AttentionSmallHeads
                 for (int r = 0; r < rows; r += 8)
                 {
                     int n = Math.Min(8, rows - r);
-                    Weighted(ds + (nint)r * ld, ld, n, g.VisibleKeys(i0 + r + n - 1), k, ldk, dk, a.DQ + at.Q + (i0 + r) * ldk, ldk, accumulate: true);
+                    Weighted(ds + (nint)r * ld, ld, n, g.VisibleKeys(i0 + r + n - 1), k, ldk, dk, a.DQ + at.Q + (i0 + r) * ldq, ldq, accumulate: true);
                 }
             if (a.DK is not null) // dK += dSᵀ·Q
-                TransposedWeighted(ds, ld, rows, keys, shift, q + i0 * ldk, ldk, dk, a.DK + at.K, ldk);
+                TransposedWeighted(ds, ld, rows, keys, shift, q + i0 * ldq, ldq, dk, a.DK + at.K, ldk);
         }
     }
 

@@ -9,7 +9,9 @@ namespace DeepSharp.Kernels.Cpu.Reference;
 /// output[b,i,h,:] = Σⱼ p[b,h,i,j]·dropout[b,h,i,j]·v[b,j,h,:]          a row seeing no key is all 0)
 /// </code>
 /// Backward accumulates dV += (P∘M)ᵀ·dO, dQ += dS·K, dK += dSᵀ·Q with dP = (dO·Vᵀ)∘M and
-/// dS = scale·P∘(dP − Σⱼ dP∘P). Sums run in double.
+/// dS = scale·P∘(dP − Σⱼ dP∘P) (with <c>overwrite</c>: into zeros, whatever the gradients held). Sums run in double. Query, key and value rows (and their gradients')
+/// are <see cref="AttentionGeometry.QueryLd"/>, <see cref="AttentionGeometry.KeyLd"/> and
+/// <see cref="AttentionGeometry.ValueLd"/> floats apart; the floats between the heads' columns are never read or written.
 /// </summary>
 internal static class NaiveAttention
 {
@@ -54,9 +56,21 @@ internal static class NaiveAttention
 
     public static void Backward(in AttentionGeometry g, ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value,
         ReadOnlySpan<float> dropout, ReadOnlySpan<float> probabilities, ReadOnlySpan<float> outputGrad,
-        Span<float> queryGrad, Span<float> keyGrad, Span<float> valueGrad)
+        Span<float> queryGrad, Span<float> keyGrad, Span<float> valueGrad, bool overwrite = false)
     {
         int H = g.Heads, tq = g.QueryLength, tk = g.KeyLength, dk = g.KeyDim, dv = g.ValueDim;
+        if (overwrite) // the gradients start from zeros, whatever they held
+            for (int b = 0; b < g.Batch; b++)
+                for (int h = 0; h < H; h++)
+                {
+                    for (int i = 0; i < tq && !queryGrad.IsEmpty; i++)
+                        for (int d = 0; d < dk; d++) queryGrad[Q(g, b, i, h, d)] = 0f;
+                    for (int j = 0; j < tk; j++)
+                    {
+                        if (!keyGrad.IsEmpty) for (int d = 0; d < dk; d++) keyGrad[K(g, b, j, h, d)] = 0f;
+                        if (!valueGrad.IsEmpty) for (int d = 0; d < dv; d++) valueGrad[V(g, b, j, h, d)] = 0f;
+                    }
+                }
         var dq = new double[Math.Max(0, (int)g.QuerySize)];
         var dkAcc = new double[Math.Max(0, (int)g.KeySize)];
         var dvAcc = new double[Math.Max(0, (int)g.ValueSize)];
@@ -89,9 +103,18 @@ internal static class NaiveAttention
                         }
                     }
                 }
-        if (!queryGrad.IsEmpty) for (int n = 0; n < dq.Length; n++) queryGrad[n] += (float)dq[n];
-        if (!keyGrad.IsEmpty) for (int n = 0; n < dkAcc.Length; n++) keyGrad[n] += (float)dkAcc[n];
-        if (!valueGrad.IsEmpty) for (int n = 0; n < dvAcc.Length; n++) valueGrad[n] += (float)dvAcc[n];
+        // Only the heads' columns of each row: with row strides, the floats between rows belong to others.
+        for (int b = 0; b < g.Batch; b++)
+            for (int h = 0; h < H; h++)
+            {
+                for (int i = 0; i < tq && !queryGrad.IsEmpty; i++)
+                    for (int d = 0; d < dk; d++) queryGrad[Q(g, b, i, h, d)] += (float)dq[Q(g, b, i, h, d)];
+                for (int j = 0; j < tk; j++)
+                {
+                    if (!keyGrad.IsEmpty) for (int d = 0; d < dk; d++) keyGrad[K(g, b, j, h, d)] += (float)dkAcc[K(g, b, j, h, d)];
+                    if (!valueGrad.IsEmpty) for (int d = 0; d < dv; d++) valueGrad[V(g, b, j, h, d)] += (float)dvAcc[V(g, b, j, h, d)];
+                }
+            }
     }
 
     private static bool Visible(in AttentionGeometry g, ReadOnlySpan<float> mask, int b, int i, int j) =>
@@ -100,9 +123,9 @@ internal static class NaiveAttention
     private static double Drop(ReadOnlySpan<float> dropout, in AttentionGeometry g, int b, int h, int i, int j) =>
         dropout.IsEmpty ? 1.0 : dropout[P(g, b, h, i, j)];
 
-    private static int Q(in AttentionGeometry g, int b, int i, int h, int d) => ((b * g.QueryLength + i) * g.Heads + h) * g.KeyDim + d;
-    private static int K(in AttentionGeometry g, int b, int j, int h, int d) => ((b * g.KeyLength + j) * g.Heads + h) * g.KeyDim + d;
-    private static int V(in AttentionGeometry g, int b, int j, int h, int d) => ((b * g.KeyLength + j) * g.Heads + h) * g.ValueDim + d;
+    private static int Q(in AttentionGeometry g, int b, int i, int h, int d) => (b * g.QueryLength + i) * g.QueryLd + h * g.KeyDim + d;
+    private static int K(in AttentionGeometry g, int b, int j, int h, int d) => (b * g.KeyLength + j) * g.KeyLd + h * g.KeyDim + d;
+    private static int V(in AttentionGeometry g, int b, int j, int h, int d) => (b * g.KeyLength + j) * g.ValueLd + h * g.ValueDim + d;
     private static int O(in AttentionGeometry g, int b, int i, int h, int d) => ((b * g.QueryLength + i) * g.Heads + h) * g.ValueDim + d;
     private static int P(in AttentionGeometry g, int b, int h, int i, int j) => ((b * g.Heads + h) * g.QueryLength + i) * g.KeyLength + j;
 }
