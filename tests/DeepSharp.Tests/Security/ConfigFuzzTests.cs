@@ -134,6 +134,9 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
             new RandomColorJitter((0f, 255f), 0.1f, 0.2f, 0.6f, 0.1f, seed: 4), new RandomSharpness(0.8f, seed: 5), new RandomInvert(seed: 6),
             new RandomPosterization(6, seed: 7), new RandomShear(0.2f, 0.1f, seed: 8), new AutoContrast(), new RandomErasing(0.5f, seed: 9),
             new GlobalAveragePooling2D(), new Dense(2)),
+        ["policy-augmentation"] = () => new Sequential( // RandomGaussianBlur, RandomPerspective, Equalization, RandAugment, AugMix
+            new RandomGaussianBlur(0.5f, 3, 1f, seed: 1, inputShape: [5, 6, 3]), new RandomPerspective(0.5f, 0.3f, seed: 2), new Equalization(),
+            new RandAugment(seed: 3), new AugMix(numChains: 2, chainDepth: 2, seed: 4), new GlobalAveragePooling2D(), new Dense(2)),
         ["categorical"] = () => new Sequential( // Discretization and CategoryEncoding
             new Discretization([-0.5f, 0f, 0.5f], inputShape: [3]), new CategoryEncoding(4, "count"), new Dense(2)),
         ["lookup-hashing"] = () => new Sequential( // IntegerLookup and Hashing
