@@ -31,26 +31,26 @@ public static class ImageTransformChecks
         int seed = 0;
         foreach (var (projective, nearest) in new[] { (false, false), (true, false), (false, true), (true, true) })
             foreach (var mode in new[] { EdgeFill.Reflect, EdgeFill.Constant })
-            foreach (var (h, w) in new[] { (1, 1), (2, 3), (5, 4), (7, 7) })
-                foreach (int channels in new[] { 0, 1, 3, 16, 17 })
-                {
-                    var rng = new Random(++seed);
-                    int batch = 5;
-                    var g = new ImageTransformGeometry(batch, h, w, channels, mode, mode == EdgeFill.Constant ? 0.25f : 0f, projective, nearest);
-                    var transforms = new float[g.TransformLength];
-                    for (int n = 0; n < batch; n++)
-                        (projective ? Projective(n, h, w, rng) : Transform(n, h, w, rng)).CopyTo(transforms, n * g.TransformSize);
-                    var x = Check.Random(g.Length, ++seed);
-                    var y1 = new float[g.Length]; var y2 = Check.Random(g.Length, ++seed);
-                    NaiveImageTransform.Forward(x, transforms, y1, g);
-                    ImageTransformKernel.Forward(x, transforms, y2, g);
-                    Check.Close(y1, y2, 1e-5f, 1e-6f, $"ImageTransform forward {g}");
-                    var dy = Check.Random(g.Length, ++seed);
-                    var dx1 = Check.Random(g.Length, ++seed); var dx2 = (float[])dx1.Clone();
-                    NaiveImageTransform.Backward(dy, transforms, dx1, g);
-                    ImageTransformKernel.Backward(dy, transforms, dx2, g);
-                    Check.Close(dx1, dx2, 1e-5f, 1e-5f, $"ImageTransform backward {g}");
-                }
+                foreach (var (h, w) in new[] { (1, 1), (2, 3), (5, 4), (7, 7) })
+                    foreach (int channels in new[] { 0, 1, 3, 16, 17 })
+                    {
+                        var rng = new Random(++seed);
+                        int batch = 5;
+                        var g = new ImageTransformGeometry(batch, h, w, channels, mode, mode == EdgeFill.Constant ? 0.25f : 0f, projective, nearest);
+                        var transforms = new float[g.TransformLength];
+                        for (int n = 0; n < batch; n++)
+                            (projective ? Projective(n, h, w, rng) : Transform(n, h, w, rng)).CopyTo(transforms, n * g.TransformSize);
+                        var x = Check.Random(g.Length, ++seed);
+                        var y1 = new float[g.Length]; var y2 = Check.Random(g.Length, ++seed);
+                        NaiveImageTransform.Forward(x, transforms, y1, g);
+                        ImageTransformKernel.Forward(x, transforms, y2, g);
+                        Check.Close(y1, y2, 1e-5f, 1e-6f, $"ImageTransform forward {g}");
+                        var dy = Check.Random(g.Length, ++seed);
+                        var dx1 = Check.Random(g.Length, ++seed); var dx2 = (float[])dx1.Clone();
+                        NaiveImageTransform.Backward(dy, transforms, dx1, g);
+                        ImageTransformKernel.Backward(dy, transforms, dx2, g);
+                        Check.Close(dx1, dx2, 1e-5f, 1e-5f, $"ImageTransform backward {g}");
+                    }
     }
 
     public static void FlipIsExactAndReflectMirrorsTheEdge()
