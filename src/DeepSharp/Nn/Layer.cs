@@ -84,6 +84,8 @@ public abstract partial class Layer
     public Tensor Call(Tensor x, bool training = false)
     {
         if (x.Rank == 0) throw new ShapeMismatchException($"Layer '{Name}' needs a batch of inputs, got a scalar.");
+        if (AcceptsSingleImages && x.Rank == 3) // one image (height, width, channels), as Keras's image layers take it
+            return Autograd.Ops.Reshape(Call(Autograd.Ops.Reshape(x, x.Shape.WithBatch(1)), training), x.Shape);
         Build(x.Shape.WithoutBatch());
         return Forward(x, training);
     }
@@ -97,6 +99,9 @@ public abstract partial class Layer
 
     /// <summary>The per-sample output shape for a per-sample input shape.</summary>
     public abstract Shape ComputeOutputShape(Shape inputShape);
+
+    /// <summary>Whether <see cref="Call(Tensor, bool)"/> takes a single image (height, width, channels) without its batch axis, as Keras's image augmentation layers do.</summary>
+    private protected virtual bool AcceptsSingleImages => false;
 
     /// <summary>Keras-style configuration (snake_case keys), enough to rebuild the layer.</summary>
     public virtual JsonObject GetConfig()

@@ -22,7 +22,7 @@ public class LayersExamplesTests
 {
     [Fact]
     public void EveryExampleOfThePageIsHere() =>
-        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 29, except: "## Audio front end");
+        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 30, except: "## Audio front end");
 
     [Fact]
     public void Layers()
@@ -419,6 +419,29 @@ public class LayersExamplesTests
         Assert.Equal(new Shape(2, 10), colour.Predict(photos).Shape);
         var augmented = colour.Layers[2].Call(colour.Layers[1].Call(colour.Layers[0].Call(photos)), training: true);
         Assert.All(augmented.ToArray(), v => Assert.InRange(v, 0f, 1f));
+    }
+
+    [Fact]
+    public void BlurPerspectiveEqualizationRandAugmentAndAugMix()
+    {
+        var photo = Tensor.RandomUniform(new Shape(32, 32, 3), 0f, 255f, new RandomGenerator(1));
+        var policy = new Sequential(
+            new RandomGaussianBlur(0.3f, kernelSize: 5, sigma: 1f, seed: 1, inputShape: [32, 32, 3]),
+            new RandomPerspective(0.5f, scale: 0.2f, seed: 2),
+            new Equalization(),                                   // values in [0, 255]
+            new RandAugment(numOps: 2, factor: 0.5f, seed: 3),
+            new AugMix(numChains: 3, chainDepth: 3, seed: 4),
+            new Rescaling(1f / 255),
+            new Conv2D(16, 3, activation: Activation.Relu),
+            new GlobalAveragePooling2D(),
+            new Dense(10));
+        var augmented = new AugMix(seed: 5).Call(photo, training: true);   // one image (32, 32, 3), no batch axis
+
+        Assert.Equal(new Shape(32, 32, 3), augmented.Shape);
+        Assert.All(augmented.ToArray(), v => Assert.InRange(v, 0f, 255f));
+        var batch = Ops.Reshape(photo, 1, 32, 32, 3);
+        Assert.Equal(new Shape(1, 10), policy.Predict(batch).Shape);
+        Assert.Equal(batch.ToArray(), policy.Layers[4].Call(policy.Layers[3].Call(batch)).ToArray());   // the identity at inference
     }
 
     [Fact]

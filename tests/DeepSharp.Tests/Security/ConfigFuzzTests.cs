@@ -138,6 +138,9 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
             new ZeroPadding3D((1, 0), (0, 1), (1, 1), inputShape: [3, 4, 3, 2]), new Conv3D(4, (2, 2, 2), padding: Padding.Same, groups: 2),
             new SpatialDropout3D(0.2f, seed: 6), new MaxPooling3D((1, 2, 2)), new UpSampling3D((1, 2, 1)), new Cropping3D((1, 0), (0, 1), (0, 1)),
             new AveragePooling3D((2, 1, 1), padding: Padding.Same), new GlobalMaxPooling3D(keepDims: true), new GlobalAveragePooling3D(), new Dense(2)),
+        ["policy-augmentation"] = () => new Sequential( // RandomGaussianBlur, RandomPerspective, Equalization, RandAugment, AugMix
+            new RandomGaussianBlur(0.5f, 3, 1f, seed: 1, inputShape: [5, 6, 3]), new RandomPerspective(0.5f, 0.3f, seed: 2), new Equalization(),
+            new RandAugment(seed: 3), new AugMix(numChains: 2, chainDepth: 2, seed: 4), new GlobalAveragePooling2D(), new Dense(2)),
         ["categorical"] = () => new Sequential( // Discretization and CategoryEncoding
             new Discretization([-0.5f, 0f, 0.5f], inputShape: [3]), new CategoryEncoding(4, "count"), new Dense(2)),
         ["modern-transformer"] = () => new Sequential( // EinsumDense, RMSNormalization and GroupQueryAttention

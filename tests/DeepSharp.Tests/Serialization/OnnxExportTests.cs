@@ -152,6 +152,7 @@ public class OnnxExportTests
             .Concat(DeepSharp.Tests.Nn.Conv1DVariantTests.Samples())
             .Concat(DeepSharp.Tests.Nn.ImagePreprocessingTests.Samples())
             .Append(DeepSharp.Tests.Nn.PixelAugmentationTests.Pipeline())
+            .Append(DeepSharp.Tests.Nn.AugmentationPolicyTests.Pipeline())
             .Concat(DeepSharp.Tests.Nn.CategoricalPreprocessingTests.Samples())
             .Concat(DeepSharp.Tests.Nn.LookupHashingTests.Samples())
             .Concat(DeepSharp.Tests.Nn.MergeLayerTests.Samples())

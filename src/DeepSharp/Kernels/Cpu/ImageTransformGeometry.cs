@@ -10,12 +10,18 @@ internal enum EdgeFill
 }
 
 /// <summary>
-/// Shape of a batch of per-image affine transforms over NHWC data (output size = input size).
-/// Each image has six numbers (a0, a1, a2, b0, b1, b2) mapping output pixel (x, y) to the input
-/// point (a0·x + a1·y + a2, b0·x + b1·y + b2), sampled bilinearly, as Keras's affine_transform.
+/// Shape of a batch of per-image transforms over NHWC data (output size = input size).
+/// Affine: six numbers (a0, a1, a2, b0, b1, b2) per image map output pixel (x, y) to the input
+/// point (a0·x + a1·y + a2, b0·x + b1·y + b2), as Keras's affine_transform. Projective: eight
+/// numbers (a0, a1, a2, b0, b1, b2, c0, c1) map it to that point divided by c0·x + c1·y + 1, as
+/// Keras's perspective_transform. The point is sampled bilinearly, or with <paramref name="Nearest"/>
+/// from the nearest pixel (⌊x + ½⌋, ⌊y + ½⌋).
 /// </summary>
-internal readonly record struct ImageTransformGeometry(int Batch, int Height, int Width, int Channels, EdgeFill EdgeFill, float FillValue)
+internal readonly record struct ImageTransformGeometry(int Batch, int Height, int Width, int Channels, EdgeFill EdgeFill, float FillValue,
+    bool Projective = false, bool Nearest = false)
 {
     public int Length => Batch * Height * Width * Channels;
-    public int TransformLength => Batch * 6;
+    /// <summary>Numbers per image: 6 (affine) or 8 (projective).</summary>
+    public int TransformSize => Projective ? 8 : 6;
+    public int TransformLength => Batch * TransformSize;
 }

@@ -4,7 +4,7 @@ using DeepSharp.Kernels.Cpu.Reference;
 namespace DeepSharp.Kernels.Cpu;
 
 /// <summary>
-/// Per-image affine transforms with bilinear sampling over NHWC data (the augmentation layers);
+/// Per-image affine or projective transforms with bilinear or nearest sampling over NHWC data (the augmentation layers);
 /// see <see cref="NaiveImageTransform"/>. The neighbours and weights are computed once per pixel
 /// and applied to the whole channel row with vectorised multiply-adds.
 /// </summary>
@@ -20,7 +20,7 @@ internal static class ImageTransformKernel
             for (int oy = 0; oy < g.Height; oy++)
                 for (int ox = 0; ox < g.Width; ox++)
                 {
-                    NaiveImageTransform.Neighbours(transforms.Slice(n * 6, 6), ox, oy, g, at, w);
+                    NaiveImageTransform.Neighbours(transforms.Slice(n * g.TransformSize, g.TransformSize), ox, oy, g, at, w);
                     var row = y.Slice(((n * g.Height + oy) * g.Width + ox) * c, c);
                     float fill = 0f;
                     row.Clear();
@@ -43,7 +43,7 @@ internal static class ImageTransformKernel
             for (int oy = 0; oy < g.Height; oy++)
                 for (int ox = 0; ox < g.Width; ox++)
                 {
-                    NaiveImageTransform.Neighbours(transforms.Slice(n * 6, 6), ox, oy, g, at, w);
+                    NaiveImageTransform.Neighbours(transforms.Slice(n * g.TransformSize, g.TransformSize), ox, oy, g, at, w);
                     var row = dy.Slice(((n * g.Height + oy) * g.Width + ox) * c, c);
                     for (int k = 0; k < 4; k++)
                     {
@@ -59,7 +59,7 @@ internal static class ImageTransformKernel
         if (g.Batch < 0 || g.Height < 0 || g.Width < 0 || g.Channels < 0 || !Enum.IsDefined(g.EdgeFill))
             throw new ArgumentException($"Invalid image transform geometry {g}.");
         long length = (long)g.Batch * g.Height * g.Width * g.Channels; // in 64 bits: a wrapped product must not pass
-        if (length > int.MaxValue || inputLength < length || outputLength < length || transformLength < g.Batch * 6L)
+        if (length > int.MaxValue || inputLength < length || outputLength < length || transformLength < (long)g.Batch * g.TransformSize)
             throw new ArgumentException($"Image transform buffers of {inputLength}, {outputLength} and {transformLength} elements; geometry {g} needs {g.Length} and {g.TransformLength} transform numbers.");
     }
 }

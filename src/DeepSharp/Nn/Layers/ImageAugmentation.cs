@@ -7,8 +7,8 @@ namespace DeepSharp.Nn.Layers;
 
 /// <summary>
 /// Base of the random image augmentations (RandomFlip, RandomRotation, RandomTranslation,
-/// RandomZoom): active only while training, the identity at inference. Each draws one affine
-/// transform per image and resamples it bilinearly. Gradients pass to the input; the random
+/// RandomZoom, RandomShear): active only while training, the identity at inference. Each draws one affine
+/// transform per image and resamples it bilinearly (or from the nearest pixel, <see cref="Interpolation"/>). Gradients pass to the input; the random
 /// parameters get none (they are pre-processing, as in Keras).
 /// </summary>
 public abstract class ImageAugmentation : Layer
@@ -37,6 +37,15 @@ public abstract class ImageAugmentation : Layer
     /// <summary>The seed of the transforms' generator; null when it was forked from the global generator.</summary>
     public long? Seed { get; }
 
+    /// <summary>How the transformed image is sampled (Keras's <c>interpolation</c>): <see cref="Interpolation.Bilinear"/> (the default) or <see cref="Interpolation.Nearest"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Another interpolation.</exception>
+    public Interpolation Interpolation
+    {
+        get;
+        init => field = value is Interpolation.Bilinear or Interpolation.Nearest ? value
+            : throw new ArgumentOutOfRangeException(nameof(Interpolation), value, $"{TypeName} samples with Interpolation.Bilinear or Interpolation.Nearest.");
+    } = Interpolation.Bilinear;
+
     /// <summary>The generator of the random transforms (its state goes into checkpoints).</summary>
     public RandomGenerator Generator => _generator ??= Seed is { } s ? new RandomGenerator(s) : RandomGenerator.Global.Fork();
 
@@ -64,7 +73,7 @@ public abstract class ImageAugmentation : Layer
         int batch = x.Shape[0], height = x.Shape[1], width = x.Shape[2];
         var transforms = Tensor.Zeros(batch, 6);
         for (int n = 0; n < batch; n++) DrawTransform(height, width, Generator, transforms.Span.Slice(n * 6, 6));
-        return Ops.ImageTransform(x, transforms, FillMode.ToKernel(), FillValue);
+        return Ops.ImageTransform(x, transforms, FillMode.ToKernel(), FillValue, Interpolation == Interpolation.Nearest);
     }
 
     /// <summary>A uniform draw in [lower, upper].</summary>
@@ -76,7 +85,7 @@ public abstract class ImageAugmentation : Layer
     {
         var config = base.GetConfig();
         config["fill_mode"] = FillMode == FillMode.Reflect ? "reflect" : "constant";
-        config["interpolation"] = "bilinear";
+        config["interpolation"] = Interpolation.ToName();
         config["fill_value"] = FillValue;
         if (Seed is { } s) config["seed"] = s;
         return config;
@@ -99,7 +108,6 @@ public abstract class ImageAugmentation : Layer
 
     internal static FillMode ReadFillMode(LayerConfig c)
     {
-        c.Named("interpolation", "bilinear", i => i == "bilinear" ? 0 : throw new DeepSharpException($"Interpolation '{i}' is not supported; use 'bilinear'."));
         return c.Named("fill_mode", "reflect", mode => mode switch
         {
             "reflect" => FillMode.Reflect,
@@ -109,4 +117,12 @@ public abstract class ImageAugmentation : Layer
     }
 
     internal static float ReadFillValue(LayerConfig c) => c.Float("fill_value", 0f);
+
+    /// <summary>Keras's <c>interpolation</c> of the resampling layers: "bilinear" (the default) or "nearest".</summary>
+    internal static Interpolation ReadInterpolation(LayerConfig c) => c.Named("interpolation", "bilinear", i => i switch
+    {
+        "bilinear" => Interpolation.Bilinear,
+        "nearest" => Interpolation.Nearest,
+        _ => throw new DeepSharpException($"Interpolation '{i}' is not supported; use 'bilinear' or 'nearest'."),
+    });
 }

@@ -84,6 +84,6 @@ public sealed class RandomShear : ImageAugmentation
         c.Named("data_format", "channels_last", f => f == "channels_last" ? 0 : throw new DeepSharpException($"data_format '{f}' is not supported; DeepSharp's images are channels_last."));
         var x = RandomImageLayer.ReadFactor(c, "x_factor", (0f, 0f), -1f, 1f, f => f >= 0f ? (-f, f) : throw c.Error("x_factor", $"needs a number in [0, 1], got {f}"));
         var y = RandomImageLayer.ReadFactor(c, "y_factor", (0f, 0f), -1f, 1f, f => f >= 0f ? (-f, f) : throw c.Error("y_factor", $"needs a number in [0, 1], got {f}"));
-        return new(x, y, ReadFillMode(c), ReadFillValue(c), c.Seed(), c.Name, c.Shape("input_shape"));
+        return new(x, y, ReadFillMode(c), ReadFillValue(c), c.Seed(), c.Name, c.Shape("input_shape")) { Interpolation = ReadInterpolation(c) };
     }
 }

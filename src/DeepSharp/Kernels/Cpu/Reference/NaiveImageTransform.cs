@@ -2,7 +2,8 @@ namespace DeepSharp.Kernels.Cpu.Reference;
 
 /// <summary>
 /// The specification of <see cref="ImageTransformKernel"/>: for every output pixel, the input point
-/// (see <see cref="ImageTransformGeometry"/>) is sampled bilinearly from its four neighbours; a
+/// (see <see cref="ImageTransformGeometry"/>) is sampled bilinearly from its four neighbours (nearest: the
+/// rounded point, one neighbour of weight 1); a
 /// neighbour outside the image is reflected (Reflect) or reads the fill value (Constant). Backward
 /// sends dy·weight to each neighbour the forward read (nothing for fill values) and accumulates.
 /// </summary>
@@ -16,7 +17,7 @@ internal static class NaiveImageTransform
             for (int oy = 0; oy < g.Height; oy++)
                 for (int ox = 0; ox < g.Width; ox++)
                 {
-                    Neighbours(transforms.Slice(n * 6, 6), ox, oy, g, at, w);
+                    Neighbours(transforms.Slice(n * g.TransformSize, g.TransformSize), ox, oy, g, at, w);
                     for (int c = 0; c < g.Channels; c++)
                     {
                         float sum = 0f;
@@ -35,7 +36,7 @@ internal static class NaiveImageTransform
             for (int oy = 0; oy < g.Height; oy++)
                 for (int ox = 0; ox < g.Width; ox++)
                 {
-                    Neighbours(transforms.Slice(n * 6, 6), ox, oy, g, at, w);
+                    Neighbours(transforms.Slice(n * g.TransformSize, g.TransformSize), ox, oy, g, at, w);
                     for (int c = 0; c < g.Channels; c++)
                         for (int k = 0; k < 4; k++)
                             if (at[k] >= 0)
@@ -51,6 +52,19 @@ internal static class NaiveImageTransform
     {
         float sx = t[0] * ox + t[1] * oy + t[2];
         float sy = t[3] * ox + t[4] * oy + t[5];
+        if (g.Projective)
+        {
+            float d = t[6] * ox + t[7] * oy + 1f;
+            sx /= d;
+            sy /= d;
+            if (!(float.IsFinite(sx) && float.IsFinite(sy))) (sx, sy) = (-4f * g.Width - 8, -4f * g.Height - 8); // the horizon: outside
+        }
+        if (g.Nearest)
+        {
+            // Nearest: the rounded point with weight 1, as a bilinear sample that falls exactly on a pixel.
+            sx = MathF.Floor(sx + 0.5f);
+            sy = MathF.Floor(sy + 0.5f);
+        }
         float fx0 = MathF.Floor(sx), fy0 = MathF.Floor(sy);
         float fx = sx - fx0, fy = sy - fy0;
         // Far outside the image every neighbour is fill (or reflected): clamp before converting to int.
