@@ -60,5 +60,6 @@ public sealed class RandomFlip : ImageAugmentation
     }
 
     internal static RandomFlip FromConfig(LayerConfig c) => new(
-        c.String("mode", "horizontal_and_vertical"), c.Seed(), c.Name, c.Shape("input_shape")) { Interpolation = ReadInterpolation(c) };
+        c.String("mode", "horizontal_and_vertical"), c.Seed(), c.Name, c.Shape("input_shape"))
+    { Interpolation = ReadInterpolation(c) };
 }

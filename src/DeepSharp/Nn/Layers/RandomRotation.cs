@@ -65,5 +65,6 @@ public sealed class RandomRotation : ImageAugmentation
     }
 
     internal static RandomRotation FromConfig(LayerConfig c) => new(
-        c.Range("factor", (0f, 0f), MaxFactor), ReadFillMode(c), ReadFillValue(c), c.Seed(), c.Name, c.Shape("input_shape")) { Interpolation = ReadInterpolation(c) };
+        c.Range("factor", (0f, 0f), MaxFactor), ReadFillMode(c), ReadFillValue(c), c.Seed(), c.Name, c.Shape("input_shape"))
+    { Interpolation = ReadInterpolation(c) };
 }

@@ -70,5 +70,6 @@ public sealed class RandomTranslation : ImageAugmentation
 
     internal static RandomTranslation FromConfig(LayerConfig c) => new(
         c.Range("height_factor", (0f, 0f), MaxFactor), c.Range("width_factor", (0f, 0f), MaxFactor), ReadFillMode(c), ReadFillValue(c),
-        c.Seed(), c.Name, c.Shape("input_shape")) { Interpolation = ReadInterpolation(c) };
+        c.Seed(), c.Name, c.Shape("input_shape"))
+    { Interpolation = ReadInterpolation(c) };
 }

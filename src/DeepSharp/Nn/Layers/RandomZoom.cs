@@ -73,5 +73,6 @@ public sealed class RandomZoom : ImageAugmentation
 
     internal static RandomZoom FromConfig(LayerConfig c) => new(
         c.Range("height_factor", (0f, 0f), MaxFactor), c.OptionalRange("width_factor", MaxFactor),
-        ReadFillMode(c), ReadFillValue(c), c.Seed(), c.Name, c.Shape("input_shape")) { Interpolation = ReadInterpolation(c) };
+        ReadFillMode(c), ReadFillValue(c), c.Seed(), c.Name, c.Shape("input_shape"))
+    { Interpolation = ReadInterpolation(c) };
 }
