@@ -23,6 +23,7 @@ internal static class ModelInfo
             {
                 ["task"] = model.TextKind == TextKind.Generator ? "generate" : "classify",
                 ["vocabulary_size"] = vectorizer.VocabularySize,
+                ["output_mode"] = vectorizer.OutputMode,
                 ["sequence_length"] = model.InputShape[0],
                 ["split"] = vectorizer.SplitMode == DeepSharp.Text.Split.Character ? "character" : "whitespace",
                 ["tokenizer"] = vectorizer.Tokenizer switch

@@ -35,9 +35,21 @@ internal static class TextInputs
             throw new BadRequestException(413, $"{count} {what} of {size} values each make {count * size:N0} values; one request may make at most {MaxRequestValues:N0}: send at most {Math.Max(1, MaxRequestValues / Math.Max(1, size))} per request");
     }
 
-    /// <summary>The ids of <paramref name="text"/> into <paramref name="row"/> (one input of that many positions: padded with 0 or truncated).</summary>
+    /// <summary>
+    /// <paramref name="text"/> as the model's input in <paramref name="row"/>: for an "int" vectorizer its ids (one input of
+    /// that many positions: padded with 0 or truncated); for "multi_hot", "count" and "tf_idf" its vector over the
+    /// vocabulary, as <see cref="TextVectorizer.Vectorize"/> makes it (<see cref="ServedModel"/> checks its width).
+    /// </summary>
     public static void Vectorize(TextVectorizer vectorizer, string text, Span<float> row)
     {
+        if (vectorizer.OutputMode != "int")
+        {
+            var vector = vectorizer.Vectorize([text]).Span;
+            if (vector.Length != row.Length) // a vectorizer changed after the server checked it
+                throw new BadRequestException(500, $"the model's text vectorizer ({vectorizer.OutputMode}) makes vectors of {vector.Length} values, but the model takes {row.Length}");
+            vector.CopyTo(row);
+            return;
+        }
         var ids = vectorizer.Ids(text);
         int n = Math.Min(row.Length, ids.Length);
         for (int j = 0; j < n; j++) row[j] = ids[j];

@@ -31,8 +31,25 @@ internal static class TextInputs
         {
             var chunk = files[start..Math.Min(files.Length, start + MaxBatch)];
             var texts = chunk.Select(Read).ToArray();
-            yield return (chunk.Select(f => Path.GetFileName(f)).ToArray(), vectorizer.Vectorize(texts));
+            var inputs = vectorizer.Vectorize(texts);
+            yield return (chunk.Select(f => Path.GetFileName(f)).ToArray(), vectorizer.OutputMode == "int" ? ToLength(inputs, SequenceLength(model)) : inputs);
         }
+    }
+
+    /// <summary>The positions of the model's (first) input: a vectorizer without an output sequence length pads to the longest text, the model takes its own.</summary>
+    private static int? SequenceLength(Model model) =>
+        (model is Sequential ? model.Layers[0].BuiltInputShape : model.Inputs[0].Shape) is { Rank: 1 } shape ? shape[0] : null;
+
+    /// <summary>Rows of ids padded with 0 or truncated to <paramref name="length"/> positions (unchanged when the model's length is unknown or already theirs).</summary>
+    private static Tensor ToLength(Tensor ids, int? length)
+    {
+        if (length is not { } n || ids.Shape[1] == n) return ids;
+        int rows = ids.Shape[0], have = ids.Shape[1];
+        var source = ids.ToIntArray();
+        var data = new int[rows * n];
+        for (int i = 0; i < rows; i++)
+            source.AsSpan(i * have, Math.Min(have, n)).CopyTo(data.AsSpan(i * n));
+        return Tensor.Wrap(data, rows, n);
     }
 
     private static string Read(string path)
