@@ -7,7 +7,7 @@ namespace DeepSharp.Losses;
 /// Binary focal cross-entropy (Lin et al., 2018), as Keras's BinaryFocalCrossentropy: the binary cross-entropy of
 /// each element times (1 − p_t)^γ, with p_t = t·p + (1 − t)·(1 − p), so that examples already classified well count
 /// less; with <see cref="ApplyClassBalancing"/> also times α for class 1 and 1 − α for class 0; averaged over the last
-/// axis. Label smoothing s turns targets t into t·(1 − s) + s/2 first. On logits (or probabilities straight from a
+/// axis (or Keras's <c>axis</c>: axis 1 of (batch, units, positions) gives one loss per position). Label smoothing s turns targets t into t·(1 − s) + s/2 first. On logits (or probabilities straight from a
 /// sigmoid) the cross-entropy takes the stable form of <see cref="BinaryCrossentropy"/>; other probabilities are
 /// clipped to [1e−7, 1 − 1e−7] for it.
 /// </summary>
@@ -16,8 +16,9 @@ namespace DeepSharp.Losses;
 /// <param name="gamma">γ ≥ 0, the focusing exponent (0: plain binary cross-entropy).</param>
 /// <param name="fromLogits">True when the model outputs raw scores (no sigmoid).</param>
 /// <param name="labelSmoothing">s in [0, 1]: targets move towards ½.</param>
-/// <exception cref="ArgumentOutOfRangeException">α is outside [0, 1], γ negative or not finite, or the smoothing outside [0, 1].</exception>
-public sealed class BinaryFocalCrossentropy(bool applyClassBalancing = false, float alpha = 0.25f, float gamma = 2f, bool fromLogits = false, float labelSmoothing = 0f) : Loss
+/// <param name="axis">The axis averaged over (negative counts from the end; Keras's default −1); not the batch axis 0.</param>
+/// <exception cref="ArgumentOutOfRangeException">α is outside [0, 1], γ negative or not finite, the smoothing outside [0, 1], or the axis 0.</exception>
+public sealed class BinaryFocalCrossentropy(bool applyClassBalancing = false, float alpha = 0.25f, float gamma = 2f, bool fromLogits = false, float labelSmoothing = 0f, int axis = -1) : Loss
 {
     /// <summary>Whether class 1 is weighed by <see cref="Alpha"/> and class 0 by 1 − α.</summary>
     public bool ApplyClassBalancing { get; } = applyClassBalancing;
@@ -29,11 +30,13 @@ public sealed class BinaryFocalCrossentropy(bool applyClassBalancing = false, fl
     public bool FromLogits { get; } = fromLogits;
     /// <summary>Smoothing s in [0, 1]: targets t are trained as t·(1 − s) + s/2.</summary>
     public float LabelSmoothing { get; } = Labels.CheckSmoothing(labelSmoothing);
+    /// <summary>The axis the elementwise losses are averaged over (negative counts from the end).</summary>
+    public int Axis { get; } = CheckAxis(axis, "BinaryFocalCrossentropy");
     /// <inheritdoc/>
     public override string Name => "binary_focal_crossentropy";
 
-    /// <summary>The loss averaged over the last axis: (batch,) for (batch, units) predictions; (batch,) and (batch, 1) are alike.</summary>
-    /// <exception cref="ShapeMismatchException">The targets are not numbers of the predictions' shape.</exception>
+    /// <summary>The loss averaged over <see cref="Axis"/>: (batch,) for (batch, units) predictions; (batch,) and (batch, 1) are alike.</summary>
+    /// <exception cref="ShapeMismatchException">The targets are not numbers of the predictions' shape, or the axis is not one of the predictions' non-batch axes.</exception>
     public override Tensor PerSample(Tensor yTrue, Tensor yPred)
     {
         var logits = FromLogits ? yPred : Ops.SigmoidLogits(yPred);
@@ -55,6 +58,6 @@ public sealed class BinaryFocalCrossentropy(bool applyClassBalancing = false, fl
         var miss = Ops.Add(Ops.Multiply(t, Ops.Affine(p, -1f, 1f)), Ops.Multiply(Ops.Affine(t, -1f, 1f), p));
         var focal = Gamma == 0f ? crossEntropy : Ops.Multiply(Ops.Pow(miss, Gamma), crossEntropy);   // γ = 0: no Pow, whose gradient at 0 would be 0·∞
         if (ApplyClassBalancing) focal = Ops.Multiply(focal, Ops.Affine(t, 2f * Alpha - 1f, 1f - Alpha));   // t·α + (1 − t)·(1 − α)
-        return MeanLastAxis(focal);
+        return MeanOverAxis(focal, Axis, "BinaryFocalCrossentropy");
     }
 }

@@ -72,20 +72,32 @@ public abstract partial class Loss
     /// <summary>
     /// Targets and predictions of one shape with <paramref name="axis"/> (Keras's <c>axis</c> of a loss: the classes or
     /// features axis, negative counting from the end) moved to the end, so that the per-row code runs over it; unchanged
-    /// when it is already last. The batch axis 0 cannot be that axis.
+    /// when it is already last. The batch axis 0 cannot be that axis. Targets of another shape (integer labels) stay.
     /// </summary>
     /// <exception cref="ShapeMismatchException">The axis is outside the predictions or is the batch axis.</exception>
-    internal static (Tensor YTrue, Tensor YPred) AxisLast(Tensor yTrue, Tensor yPred, int axis, string user)
+    internal static (Tensor YTrue, Tensor YPred) AxisLast(Tensor yTrue, Tensor yPred, int axis, string user) =>
+        (yTrue.Shape == yPred.Shape ? AxisLast(yTrue, axis, user) : yTrue, AxisLast(yPred, axis, user));
+
+    /// <summary><paramref name="x"/> with <paramref name="axis"/> moved to the end (a copy through <c>Ops.Permute</c>), or itself when it is last.</summary>
+    /// <exception cref="ShapeMismatchException">The axis is outside <paramref name="x"/> or is the batch axis.</exception>
+    internal static Tensor AxisLast(Tensor x, int axis, string user)
     {
-        int rank = yPred.Rank, a = axis < 0 ? axis + rank : axis;
+        int rank = x.Rank, a = axis < 0 ? axis + rank : axis;
         if (a < 1 || a >= rank)
-            throw new ShapeMismatchException($"{user}: axis {axis} is not a non-batch axis of predictions {yPred.Shape}.");
-        if (a == rank - 1) return (yTrue, yPred);
+            throw new ShapeMismatchException($"{user}: axis {axis} is not a non-batch axis of predictions {x.Shape}.");
+        if (a == rank - 1) return x;
         var perm = new int[rank];
         for (int i = 0, k = 0; i < rank; i++) if (i != a) perm[k++] = i;
         perm[rank - 1] = a;
-        return (yTrue.Shape == yPred.Shape ? Ops.Permute(yTrue, perm) : yTrue, Ops.Permute(yPred, perm));
+        return Ops.Permute(x, perm);
     }
+
+    /// <summary>
+    /// Mean over <paramref name="axis"/> (the binary cross-entropies' Keras <c>axis</c>, negative counting from the end):
+    /// (batch, ..., n, ...) → the other axes, e.g. (batch, positions) for axis 1 of (batch, units, positions).
+    /// </summary>
+    /// <exception cref="ShapeMismatchException">The axis is outside the losses or is the batch axis.</exception>
+    internal static Tensor MeanOverAxis(Tensor x, int axis, string user) => MeanLastAxis(AxisLast(x, axis, user));
 
     /// <summary>An axis argument checked when the loss is made: not the batch axis 0.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The axis is 0.</exception>

@@ -10,13 +10,18 @@ namespace DeepSharp.Losses;
 /// <see cref="CategoricalCrossentropy"/> does. labelSmoothing s (in Keras 3's newest releases; older
 /// ones lack it) equals CategoricalCrossentropy with one-hot targets and the same smoothing.
 /// With <c>ignoreClass</c> (Keras 3's <c>ignore_class</c>, e.g. the padding id 0) positions
-/// labelled with it add nothing and the mean runs over the other positions only.
+/// labelled with it add nothing and the mean runs over the other positions only. <c>axis</c> is the classes axis of the
+/// predictions (the last by default), as in Keras 3's <c>sparse_categorical_crossentropy</c> function and metric (its loss
+/// class has no such argument): axis 1 takes PyTorch's (batch, classes, positions...) layout with labels (batch,
+/// positions...).
 /// </summary>
 /// <param name="fromLogits">True when the model outputs raw scores (no softmax), as PyTorch's CrossEntropyLoss expects.</param>
 /// <param name="labelSmoothing">s in [0, 1]: how much probability mass moves from the targets towards uniform (0: none).</param>
 /// <exception cref="ArgumentOutOfRangeException"><paramref name="labelSmoothing"/> is outside [0, 1].</exception>
 /// <param name="ignoreClass">A label value whose positions are left out of the loss (PyTorch's ignore_index); null: none.</param>
-public sealed class SparseCategoricalCrossentropy(bool fromLogits = false, float labelSmoothing = 0f, int? ignoreClass = null) : Loss
+/// <param name="axis">The classes axis of the predictions (negative counts from the end; Keras's default −1); not the batch axis 0.</param>
+/// <exception cref="ArgumentOutOfRangeException"><paramref name="axis"/> is 0.</exception>
+public sealed class SparseCategoricalCrossentropy(bool fromLogits = false, float labelSmoothing = 0f, int? ignoreClass = null, int axis = -1) : Loss
 {
     /// <summary>Whether predictions are logits rather than probabilities that sum to 1 over the last axis.</summary>
     public bool FromLogits { get; } = fromLogits;
@@ -24,6 +29,8 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false, float
     public float LabelSmoothing { get; } = Labels.CheckSmoothing(labelSmoothing);
     /// <summary>The label value that marks positions to leave out (e.g. padding); null when every position counts.</summary>
     public int? IgnoreClass { get; } = ignoreClass;
+    /// <summary>The classes axis of the predictions (negative counts from the end).</summary>
+    public int Axis { get; } = CheckAxis(axis, "SparseCategoricalCrossentropy");
     /// <inheritdoc/>
     public override string Name => "sparse_categorical_crossentropy";
 
@@ -32,7 +39,7 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false, float
     /// <see cref="IgnoreClass"/>, ignored positions are 0 and the others are scaled by count / kept, so
     /// that the plain mean of the result is the mean over the kept positions.
     /// </summary>
-    /// <exception cref="ShapeMismatchException">The predictions have no class axis, or the labels are not one per sample (or per position).</exception>
+    /// <exception cref="ShapeMismatchException">The predictions have no class axis, <see cref="Axis"/> is not one of their non-batch axes, or the labels are not one per sample (or per position).</exception>
     /// <exception cref="DeepSharpException">A label is not a whole number in [0, classes) (and not <see cref="IgnoreClass"/>).</exception>
     public override Tensor PerSample(Tensor yTrue, Tensor yPred)
     {
@@ -58,12 +65,14 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false, float
     {
         if (yPred.Rank < 2)
             throw new ShapeMismatchException($"SparseCategoricalCrossentropy needs predictions (batch, ..., classes); got {yPred.Shape}.");
+        var given = yPred.Shape;
+        yPred = AxisLast(yPred, Axis, "SparseCategoricalCrossentropy");
         int batch = yPred.Shape[0], classes = yPred.Shape[-1];
         var rows = AsRows(yPred);
         if (yPred.Rank > 2)
         {
             if (yTrue.Size != rows.Shape[0])
-                throw new ShapeMismatchException($"SparseCategoricalCrossentropy: predictions {yPred.Shape} need one label per position ({batch}×{rows.Shape[0] / Math.Max(1, batch)}); got labels {yTrue.Shape}.");
+                throw new ShapeMismatchException($"SparseCategoricalCrossentropy: predictions {given}{(given == yPred.Shape ? "" : $" (classes axis {Axis})")} need one label per position ({batch}×{rows.Shape[0] / Math.Max(1, batch)}); got labels {yTrue.Shape}.");
             yTrue = yTrue.View(rows.Shape[0]);
         }
         // The softmax's logits are found on the predictions themselves, before they become rows.

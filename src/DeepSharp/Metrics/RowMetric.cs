@@ -71,7 +71,7 @@ public abstract class RowMetric : Metric
 
     /// <summary>A copy of <paramref name="x"/> with <paramref name="axis"/> moved to the end (the others keep their order).</summary>
     /// <exception cref="ShapeMismatchException">The axis is the batch axis or outside <paramref name="shape"/>.</exception>
-    private Tensor AxisLast(Tensor x, int axis, Shape shape)
+    private protected Tensor AxisLast(Tensor x, int axis, Shape shape)
     {
         int rank = shape.Rank, a = axis < 0 ? axis + rank : axis;
         if (a < 1 || a >= rank)

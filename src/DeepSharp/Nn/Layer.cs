@@ -85,7 +85,10 @@ public abstract partial class Layer
     {
         if (x.Rank == 0) throw new ShapeMismatchException($"Layer '{Name}' needs a batch of inputs, got a scalar.");
         if (AcceptsSingleImages && x.Rank == 3) // one image (height, width, channels), as Keras's image layers take it
-            return Autograd.Ops.Reshape(Call(Autograd.Ops.Reshape(x, x.Shape.WithBatch(1)), training), x.Shape);
+        {
+            var batchOfOne = Call(Autograd.Ops.Reshape(x, x.Shape.WithBatch(1)), training);
+            return Autograd.Ops.Reshape(batchOfOne, batchOfOne.Shape.WithoutBatch());   // the output's own size: Resizing, crops
+        }
         Build(x.Shape.WithoutBatch());
         return Forward(x, training);
     }
@@ -100,7 +103,10 @@ public abstract partial class Layer
     /// <summary>The per-sample output shape for a per-sample input shape.</summary>
     public abstract Shape ComputeOutputShape(Shape inputShape);
 
-    /// <summary>Whether <see cref="Call(Tensor, bool)"/> takes a single image (height, width, channels) without its batch axis, as Keras's image augmentation layers do.</summary>
+    /// <summary>
+    /// Whether <see cref="Call(Tensor, bool)"/> takes a single image (height, width, channels) without its batch axis, as
+    /// Keras's image preprocessing and augmentation layers do: it runs as a batch of one and loses that axis again.
+    /// </summary>
     private protected virtual bool AcceptsSingleImages => false;
 
     /// <summary>Keras-style configuration (snake_case keys), enough to rebuild the layer.</summary>

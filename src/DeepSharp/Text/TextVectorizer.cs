@@ -34,7 +34,8 @@ public enum Split
 /// Keras's other output modes ("multi_hot", "count", "tf_idf") give one float vector per text instead, of
 /// <see cref="VocabularySize"/> − 1 entries: index 0 for "[UNK]", then the tokens (id i is index i − 1; padding has
 /// none), as Keras's TextVectorization lays them out there; "tf_idf" multiplies the counts by the inverse document
-/// frequencies (<see cref="IdfWeights"/>).
+/// frequencies (<see cref="IdfWeights"/>). With <c>padToMaxTokens</c> (Keras's <c>pad_to_max_tokens</c>) those vectors
+/// have <c>maxTokens</c> entries whatever the vocabulary's size, the indices past it always 0.
 /// </summary>
 public sealed class TextVectorizer
 {
@@ -48,21 +49,35 @@ public sealed class TextVectorizer
     /// <param name="split">How text is cut into tokens; not used with a tokenizer.</param>
     /// <param name="tokenizer">A ready tokenizer whose ids (plus one) are used instead of a learned vocabulary; null: learn one with <see cref="Adapt"/>.</param>
     /// <param name="outputMode">"int" (Keras's default: sequences of ids), "multi_hot", "count" or "tf_idf" (one vector per text; no tokenizer, no outputSequenceLength).</param>
+    /// <param name="padToMaxTokens">"multi_hot", "count" and "tf_idf" only, with <paramref name="maxTokens"/>: vectors of <paramref name="maxTokens"/> entries even when the vocabulary is smaller (Keras's pad_to_max_tokens).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxTokens"/> is below 3 ("int") or 2 (the other modes), or <paramref name="outputSequenceLength"/> is not positive.</exception>
-    /// <exception cref="ArgumentException"><paramref name="outputMode"/> is unknown, or a vector mode is given a tokenizer or an output sequence length.</exception>
+    /// <exception cref="ArgumentException"><paramref name="outputMode"/> is unknown, a vector mode is given a tokenizer or an output sequence length, or <paramref name="padToMaxTokens"/> comes without maxTokens or with "int".</exception>
     public TextVectorizer(int? maxTokens = null, int? outputSequenceLength = null,
-        Standardize standardize = Standardize.LowerAndStripPunctuation, Split split = Split.Whitespace, ITextTokenizer? tokenizer = null, string outputMode = "int")
+        Standardize standardize = Standardize.LowerAndStripPunctuation, Split split = Split.Whitespace, ITextTokenizer? tokenizer = null, string outputMode = "int",
+        bool padToMaxTokens = false)
     {
         if (outputMode is not ("int" or "multi_hot" or "count" or "tf_idf")) throw new ArgumentException($"TextVectorizer output_mode '{outputMode}' is not one of int, multi_hot, count, tf_idf.", nameof(outputMode));
         if (outputMode != "int" && (tokenizer is not null || outputSequenceLength is not null))
             throw new ArgumentException($"TextVectorizer: output_mode \"{outputMode}\" gives one vector per text; it takes neither a tokenizer nor an output_sequence_length.", nameof(outputMode));
         if (maxTokens < (outputMode == "int" ? 3 : 2)) throw new ArgumentOutOfRangeException(nameof(maxTokens), maxTokens, "maxTokens must leave room for the special indices ([UNK], and padding in \"int\" mode) and one token.");
         if (outputSequenceLength is <= 0) throw new ArgumentOutOfRangeException(nameof(outputSequenceLength), outputSequenceLength, "outputSequenceLength must be positive.");
+        if (padToMaxTokens && (maxTokens is null || outputMode == "int"))
+            throw new ArgumentException($"TextVectorizer: pad_to_max_tokens needs max_tokens and an output_mode of multi_hot, count or tf_idf; got max_tokens {(maxTokens is { } m ? m : "null")} and output_mode \"{outputMode}\".", nameof(padToMaxTokens));
         (MaxTokens, OutputSequenceLength, StandardizeMode, SplitMode, Tokenizer, OutputMode) = (maxTokens, outputSequenceLength, standardize, split, tokenizer, outputMode);
+        PadToMaxTokens = padToMaxTokens;
     }
 
     /// <summary>"int", "multi_hot", "count" or "tf_idf".</summary>
     public string OutputMode { get; }
+
+    /// <summary>Whether the vectors of "multi_hot", "count" and "tf_idf" have <see cref="MaxTokens"/> entries whatever the vocabulary's size.</summary>
+    public bool PadToMaxTokens { get; }
+
+    /// <summary>
+    /// The width of <see cref="Vectorize"/>'s vectors outside "int" mode: <see cref="MaxTokens"/> with
+    /// <see cref="PadToMaxTokens"/>, else <see cref="VocabularySize"/> − 1 ("[UNK]" and the tokens; padding has no index).
+    /// </summary>
+    public int OutputWidth => PadToMaxTokens ? MaxTokens!.Value : _vocabulary.Count - 1;
 
     /// <summary>
     /// "tf_idf": the weight of each output index ("[UNK]", then the tokens), learned by <see cref="Adapt"/> (the "[UNK]"
@@ -168,8 +183,8 @@ public sealed class TextVectorizer
 
     /// <summary>
     /// "int": an int32 tensor (texts, length) of ids, 0-padded at the end or truncated. The other modes: a float tensor
-    /// (texts, <see cref="VocabularySize"/> − 1) — 1 where the text holds the index's token ("multi_hot"), its count
-    /// ("count"), or its count times the index's idf weight ("tf_idf").
+    /// (texts, <see cref="OutputWidth"/>) — 1 where the text holds the index's token ("multi_hot"), its count
+    /// ("count"), or its count times the index's idf weight ("tf_idf"); 0 past the vocabulary under <see cref="PadToMaxTokens"/>.
     /// </summary>
     public Tensor Vectorize(IReadOnlyList<string> texts)
     {
@@ -177,7 +192,7 @@ public sealed class TextVectorizer
         var rows = texts.Select(Ids).ToArray();
         if (OutputMode != "int")
         {
-            int depth = _vocabulary.Count - 1;
+            int depth = OutputWidth;
             var output = Tensor.Zeros(new Shape(rows.Length, depth));
             var o = output.Span;
             for (int i = 0; i < rows.Length; i++)

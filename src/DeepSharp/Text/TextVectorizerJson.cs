@@ -14,7 +14,8 @@ namespace DeepSharp.Text;
 /// library), or a BPE trained on your texts (<see cref="SubwordTokenizer"/>): <c>{"type": "subword_bpe",
 /// "alphabet": ["a", "b&lt;/w&gt;", ...], "merges": [["l", "o"], ...]}</c> ("[UNK]" implied as id 0). Read back with bounds: at most <see cref="MaxVocabulary"/> tokens or pieces of at most
 /// <see cref="MaxTokenLength"/> characters each. A vectorizer of another output mode adds <c>"output_mode": "multi_hot" |
-/// "count" | "tf_idf"</c>, and "tf_idf" its <c>"idf_weights"</c>: one finite number ≥ 0 for "[UNK]", then one per token.
+/// "count" | "tf_idf"</c>, and "tf_idf" its <c>"idf_weights"</c>: one finite number ≥ 0 for "[UNK]", then one per token;
+/// <c>"pad_to_max_tokens": true</c> when its vectors are <c>max_tokens</c> wide (false when absent).
 /// </summary>
 internal static class TextVectorizerJson
 {
@@ -45,6 +46,7 @@ internal static class TextVectorizerJson
             json.WriteString("standardize", vectorizer.StandardizeMode == Standardize.None ? "none" : "lower_and_strip_punctuation");
             json.WriteString("split", vectorizer.SplitMode == Split.Character ? "character" : "whitespace");
             if (vectorizer.OutputMode != "int") json.WriteString("output_mode", vectorizer.OutputMode);
+            if (vectorizer.PadToMaxTokens) json.WriteBoolean("pad_to_max_tokens", true);
             if (vectorizer.IdfWeights is { } idf)
             {
                 json.WriteStartArray("idf_weights");
@@ -107,12 +109,18 @@ internal static class TextVectorizerJson
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new FormatException($"expected a JSON object, found {root.ValueKind}");
             foreach (var property in root.EnumerateObject())
-                if (property.Name is not ("max_tokens" or "output_sequence_length" or "standardize" or "split" or "vocabulary" or "tokenizer" or "output_mode" or "idf_weights"))
+                if (property.Name is not ("max_tokens" or "output_sequence_length" or "standardize" or "split" or "vocabulary" or "tokenizer" or "output_mode" or "idf_weights" or "pad_to_max_tokens"))
                     throw new FormatException($"unknown key '{Clip(property.Name)}'");
             string mode = root.TryGetProperty("output_mode", out _) ? Text(root, "output_mode") : "int";
             if (mode is not ("int" or "multi_hot" or "count" or "tf_idf")) throw new FormatException($"'output_mode' is '{Clip(mode)}'; expected 'int', 'multi_hot', 'count' or 'tf_idf'");
             int? maxTokens = OptionalInt(root, "max_tokens", mode == "int" ? 3 : 2, MaxVocabulary + 2);
             int? length = OptionalInt(root, "output_sequence_length", 1, MaxSequenceLength);
+            bool pad = root.TryGetProperty("pad_to_max_tokens", out var padding) && padding.ValueKind switch
+            {
+                JsonValueKind.True => true,
+                JsonValueKind.False => false,
+                var other => throw new FormatException($"'pad_to_max_tokens' is {other}, expected true or false"),
+            };
             var standardize = Text(root, "standardize") switch
             {
                 "none" => Standardize.None,
@@ -128,10 +136,10 @@ internal static class TextVectorizerJson
             if (root.TryGetProperty("tokenizer", out var tokenizer))
             {
                 if (root.TryGetProperty("vocabulary", out _)) throw new FormatException("it has both a 'tokenizer' and a 'vocabulary'; a vectorizer with a tokenizer takes its ids from the tokenizer");
-                return new TextVectorizer(maxTokens, length, standardize, split, ReadTokenizer(tokenizer), mode);
+                return new TextVectorizer(maxTokens, length, standardize, split, ReadTokenizer(tokenizer), mode, pad);
             }
             var tokens = Strings(root.GetProperty("vocabulary"), "'vocabulary'", "vocabulary token", 2);
-            var vectorizer = new TextVectorizer(maxTokens, length, standardize, split, outputMode: mode);
+            var vectorizer = new TextVectorizer(maxTokens, length, standardize, split, outputMode: mode, padToMaxTokens: pad);
             if (!root.TryGetProperty("idf_weights", out var idf)) return vectorizer.SetVocabulary(tokens);
             return vectorizer.SetVocabulary(["[UNK]", .. tokens], Weights(idf, tokens.Length + 1));
         }

@@ -28,7 +28,7 @@ internal static partial class CompileConfig
             case Lm.BinaryCrossentropy b: (c["from_logits"], c["label_smoothing"]) = (b.FromLogits, b.LabelSmoothing); break;
             case Lm.CategoricalCrossentropy b: (c["from_logits"], c["label_smoothing"], c["axis"]) = (b.FromLogits, b.LabelSmoothing, b.Axis); break;
             case Lm.CosineSimilarity b: c["axis"] = b.Axis; break;
-            case Lm.SparseCategoricalCrossentropy b: (c["from_logits"], c["ignore_class"]) = (b.FromLogits, b.IgnoreClass); break;
+            case Lm.SparseCategoricalCrossentropy b: (c["from_logits"], c["ignore_class"], c["axis"]) = (b.FromLogits, b.IgnoreClass, b.Axis); break;
             case BinaryIoU b: (c["target_class_ids"], c["threshold"]) = (Ints(b.TargetClassIds), b.Threshold); break;
             case MeanIoU u: (c["num_classes"], c["ignore_class"], c["sparse_y_true"], c["sparse_y_pred"]) = (u.NumClasses, u.IgnoreClass, u.SparseYTrue, u.SparseYPred); break;
             case OneHotIoU u: (c["num_classes"], c["target_class_ids"], c["ignore_class"], c["sparse_y_pred"]) = (u.NumClasses, Ints(u.TargetClassIds), u.IgnoreClass, u.SparseYPred); break;
@@ -92,7 +92,7 @@ internal static partial class CompileConfig
             nameof(Lm.KLDivergence) => new Lm.KLDivergence(),
             nameof(Lm.BinaryCrossentropy) => new Lm.BinaryCrossentropy(Bool("from_logits"), Finite(c["label_smoothing"], "label_smoothing")),
             nameof(Lm.CategoricalCrossentropy) => new Lm.CategoricalCrossentropy(Bool("from_logits"), Finite(c["label_smoothing"], "label_smoothing"), Axis()),
-            nameof(Lm.SparseCategoricalCrossentropy) => new Lm.SparseCategoricalCrossentropy(Bool("from_logits"), OptionalInt("ignore_class")),
+            nameof(Lm.SparseCategoricalCrossentropy) => new Lm.SparseCategoricalCrossentropy(Bool("from_logits"), OptionalInt("ignore_class"), Axis()),
             nameof(Lm.Hinge) => new Lm.Hinge(),
             nameof(Lm.SquaredHinge) => new Lm.SquaredHinge(),
             nameof(Lm.CategoricalHinge) => new Lm.CategoricalHinge(),

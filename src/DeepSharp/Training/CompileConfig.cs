@@ -189,14 +189,16 @@ internal static partial class CompileConfig
         var c = new JsonObject();
         switch (loss)
         {
-            case BinaryCrossentropy b: (c["from_logits"], c["label_smoothing"]) = (b.FromLogits, b.LabelSmoothing); break;
+            case BinaryCrossentropy b: (c["from_logits"], c["label_smoothing"], c["axis"]) = (b.FromLogits, b.LabelSmoothing, b.Axis); break;
             case CategoricalCrossentropy b: (c["from_logits"], c["label_smoothing"], c["axis"]) = (b.FromLogits, b.LabelSmoothing, b.Axis); break;
             case CosineSimilarity b: c["axis"] = b.Axis; break;
-            case SparseCategoricalCrossentropy b: (c["from_logits"], c["label_smoothing"], c["ignore_class"]) = (b.FromLogits, b.LabelSmoothing, b.IgnoreClass); break;
+            case SparseCategoricalCrossentropy b:
+                (c["from_logits"], c["label_smoothing"], c["ignore_class"], c["axis"]) = (b.FromLogits, b.LabelSmoothing, b.IgnoreClass, b.Axis);
+                break;
             case Huber h: c["delta"] = h.Delta; break;
             case Losses.BinaryFocalCrossentropy f:
                 (c["apply_class_balancing"], c["alpha"], c["gamma"]) = (f.ApplyClassBalancing, f.Alpha, f.Gamma);
-                (c["from_logits"], c["label_smoothing"]) = (f.FromLogits, f.LabelSmoothing);
+                (c["from_logits"], c["label_smoothing"], c["axis"]) = (f.FromLogits, f.LabelSmoothing, f.Axis);
                 break;
             case Losses.CategoricalFocalCrossentropy f:
                 c["alpha"] = f.ClassAlphas is { } perClass ? new JsonArray([.. perClass.Select(a => (JsonNode)a)]) : f.Alpha;
@@ -220,9 +222,9 @@ internal static partial class CompileConfig
         float Smoothing() => Finite(c["label_smoothing"], "label_smoothing");
         return name switch
         {
-            nameof(BinaryCrossentropy) => new BinaryCrossentropy(logits, Smoothing()),
+            nameof(BinaryCrossentropy) => new BinaryCrossentropy(logits, Smoothing(), OneAxis(c["axis"])),
             nameof(CategoricalCrossentropy) => new CategoricalCrossentropy(logits, Smoothing(), OneAxis(c["axis"])),
-            nameof(SparseCategoricalCrossentropy) => new SparseCategoricalCrossentropy(logits, Smoothing(), c["ignore_class"]?.GetValue<int>()),
+            nameof(SparseCategoricalCrossentropy) => new SparseCategoricalCrossentropy(logits, Smoothing(), c["ignore_class"]?.GetValue<int>(), OneAxis(c["axis"])),
             nameof(Huber) => new Huber(Finite(c["delta"], "delta")),
             nameof(Losses.MeanSquaredError) => new Losses.MeanSquaredError(),
             nameof(Losses.MeanAbsoluteError) => new Losses.MeanAbsoluteError(),
@@ -236,7 +238,7 @@ internal static partial class CompileConfig
             nameof(Losses.MeanSquaredLogarithmicError) => new Losses.MeanSquaredLogarithmicError(),
             nameof(Losses.MeanAbsolutePercentageError) => new Losses.MeanAbsolutePercentageError(),
             nameof(Losses.BinaryFocalCrossentropy) => new Losses.BinaryFocalCrossentropy(Flag(c, "apply_class_balancing"), Finite(c["alpha"], "alpha"),
-                Finite(c["gamma"], "gamma"), logits, Smoothing()),
+                Finite(c["gamma"], "gamma"), logits, Smoothing(), OneAxis(c["axis"])),
             nameof(Losses.CategoricalFocalCrossentropy) => c["alpha"] is JsonArray perClass
                 ? new Losses.CategoricalFocalCrossentropy(ClassAlphas(perClass), Finite(c["gamma"], "gamma"), logits, Smoothing())
                 : new Losses.CategoricalFocalCrossentropy(Finite(c["alpha"], "alpha"), Finite(c["gamma"], "gamma"), logits, Smoothing()),

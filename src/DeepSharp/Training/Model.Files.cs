@@ -279,7 +279,7 @@ public partial class Model
             throw new DataFormatException($"Model file '{path}': its text vectorizer makes sequences of {length} ids, but the model takes {shape[0]}.");
         if (vectorizer.OutputMode != "int")
         {
-            int depth = vectorizer.VocabularySize - 1;
+            int depth = vectorizer.OutputWidth;
             return depth == shape[0] ? vectorizer
                 : throw new DataFormatException($"Model file '{path}': its text vectorizer ({vectorizer.OutputMode}) makes vectors of {depth} entries, but the model takes {shape[0]}.");
         }

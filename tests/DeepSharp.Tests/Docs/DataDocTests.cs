@@ -22,7 +22,21 @@ public sealed class DataDocTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public void EveryExampleOfThePageIsHere() => MarkdownExamples.AssertAllIn("data.md", "Docs/DataDocTests.cs", expectedBlocks: 14);
+    public void EveryExampleOfThePageIsHere() => MarkdownExamples.AssertAllIn("data.md", "Docs/DataDocTests.cs", expectedBlocks: 15);
+
+    [Fact]
+    public void PaddedVectors()
+    {
+        var bag = new TextVectorizer(maxTokens: 1000, outputMode: "multi_hot", padToMaxTokens: true).Adapt(["the cat sat", "the dog"]);
+        Tensor rows = bag.Vectorize(["the cat", "a dog"]);   // (2, 1000): "[UNK]", the, cat, dog, sat, then 995 zeros
+
+        Assert.Equal(new Shape(2, 1000), rows.Shape);
+        Assert.Equal(["", "[UNK]", "the", "cat", "dog", "sat"], bag.Vocabulary);
+        var r = rows.ToArray();
+        Assert.Equal([0f, 1f, 1f, 0f, 0f], r[..5]);
+        Assert.Equal([1f, 0f, 0f, 1f, 0f], r[1000..1005]);
+        Assert.Equal(4f, r.Sum());
+    }
 
     [Fact]
     public void DataSets()

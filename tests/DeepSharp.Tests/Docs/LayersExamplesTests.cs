@@ -22,7 +22,7 @@ public class LayersExamplesTests
 {
     [Fact]
     public void EveryExampleOfThePageIsHere() =>
-        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 30, except: "## Audio front end");
+        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 31, except: "## Audio front end");
 
     [Fact]
     public void Layers()
@@ -287,6 +287,18 @@ public class LayersExamplesTests
 
         var images = Tensor.RandomUniform(new Shape(2, 32, 32, 3));
         Assert.Equal(images.ToArray(), augment.Predict(images).ToArray());   // the identity at inference
+    }
+
+    [Fact]
+    public void SingleImages()
+    {
+        var photo = Tensor.RandomUniform(new Shape(48, 64, 3), 0f, 255f);               // one image, no batch axis
+        var turned = new RandomRotation(0.1f, seed: 1).Call(photo, training: true);      // (48, 64, 3)
+        var thumbnail = new Resizing(24, 32).Call(photo);                                // (24, 32, 3)
+
+        Assert.Equal(new Shape(48, 64, 3), turned.Shape);
+        Assert.Equal(new Shape(24, 32, 3), thumbnail.Shape);
+        Assert.Equal(new Resizing(24, 32).Call(photo.View(1, 48, 64, 3)).ToArray(), thumbnail.ToArray());
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class TrainingExamplesTests
 {
     [Fact]
     public void EveryExampleOfThePageIsHere() =>
-        MarkdownExamples.AssertAllIn("training.md", "Docs/TrainingExamplesTests.cs", expectedBlocks: 28,
+        MarkdownExamples.AssertAllIn("training.md", "Docs/TrainingExamplesTests.cs", expectedBlocks: 29,
             section: null, except: "## Reading the history: `History`");
 
     /// <summary>n samples of f features, and int labels 0/1 that depend on the first two features.</summary>
@@ -157,6 +157,22 @@ public sealed class TrainingExamplesTests
         Tensor value = loss.Compute(yTrue, logits, sampleWeight: weights);   // scalar, differentiable
 
         Assert.Equal(0, value.Rank);
+    }
+
+    [Fact]
+    public void LossAxes()
+    {
+        var scores = Tensor.RandomUniform(new Shape(2, 3, 4), -1f, 1f);
+        var labels = Tensor.FromArray([0, 1, 2, 0, 2, 2, 1, 0], 2, 4);
+        var flags = Tensor.FromArray(scores.ToArray().Select(v => v > 0 ? 1f : 0f).ToArray(), 2, 3, 4);
+        // scores (batch, 3 classes, 4 positions), labels (batch, 4): PyTorch's layout, classes on axis 1.
+        var perPosition = new SparseCategoricalCrossentropy(fromLogits: true, axis: 1).PerSample(labels, scores);   // (batch, 4)
+        var multiLabel = new BinaryCrossentropy(fromLogits: true, axis: 1).PerSample(flags, scores);              // mean over the 3
+
+        Assert.Equal(new Shape(2, 4), perPosition.Shape);
+        Assert.Equal(new Shape(2, 4), multiLabel.Shape);
+        var moved = Ops.Permute(scores, 0, 2, 1);
+        Assert.Equal(new SparseCategoricalCrossentropy(fromLogits: true).PerSample(labels, moved).ToArray(), perPosition.ToArray());
     }
 
     [Fact]

@@ -218,7 +218,7 @@ public sealed class ImagePreprocessingTests : IDisposable
         Assert.Throws<ArgumentException>(() => new RandomBrightness((0.5f, 0.1f)));
         Assert.Throws<ArgumentException>(() => new RandomBrightness(0.1f, valueRange: (1f, 1f)));
         Assert.Contains("'flat'", Assert.Throws<ShapeMismatchException>(() => new Resizing(2, 2, name: "flat").Call(Tensor.Zeros(2, 4))).Message);
-        Assert.Contains("'flat'", Assert.Throws<ShapeMismatchException>(() => new RandomContrast(0.1f, name: "flat").Call(Tensor.Zeros(2, 4, 3))).Message);
+        Assert.Contains("'flat'", Assert.Throws<ShapeMismatchException>(() => new RandomContrast(0.1f, name: "flat").Call(Tensor.Zeros(4, 3))).Message);
         foreach (var (type, json) in new[]
         {
             ("Resizing", """{"name":"r","height":0,"width":2}"""), ("Resizing", """{"name":"r","height":2}"""),

@@ -98,12 +98,17 @@ public sealed class CategoricalCrossentropy(bool fromLogits = false, float label
 /// <summary>
 /// Mean over samples of −log p[label] for integer labels (batch,) against probabilities or logits (batch, classes)
 /// (Keras's SparseCategoricalCrossentropy metric); positions labelled <c>ignoreClass</c> are left out of the mean.
-/// Sequence outputs (batch, time, classes) with labels (batch, time) are scored per position.
+/// Sequence outputs (batch, time, classes) with labels (batch, time) are scored per position; with Keras's <c>axis</c> the
+/// classes may lie on another axis, e.g. axis 1 of (batch, classes, time).
 /// </summary>
 /// <param name="fromLogits">Whether predictions are logits rather than probabilities.</param>
 /// <param name="ignoreClass">A label whose positions count for nothing (a padding id), or null.</param>
-public sealed class SparseCategoricalCrossentropy(bool fromLogits = false, int? ignoreClass = null) : RowMetric
+/// <param name="axis">The classes axis of the predictions (negative counts from the end; Keras's default −1); not the batch axis 0.</param>
+/// <exception cref="ArgumentOutOfRangeException"><paramref name="axis"/> is 0.</exception>
+public sealed class SparseCategoricalCrossentropy(bool fromLogits = false, int? ignoreClass = null, int axis = -1) : RowMetric
 {
+    /// <inheritdoc/>
+    public override int Axis { get; } = axis != 0 ? axis : throw new ArgumentOutOfRangeException(nameof(axis), axis, "SparseCategoricalCrossentropy: axis 0 is the batch axis.");
     /// <summary>Whether predictions are logits.</summary>
     public bool FromLogits { get; } = fromLogits;
     /// <summary>The label whose positions are left out, or null.</summary>
@@ -112,9 +117,10 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false, int? 
     public override string Name => "sparse_categorical_crossentropy";
 
     /// <inheritdoc/>
-    /// <exception cref="ShapeMismatchException">The targets are not one label per prediction row, or a label is outside [0, classes).</exception>
+    /// <exception cref="ShapeMismatchException">The targets are not one label per prediction row, the axis is not one of the predictions' non-batch axes, or a label is outside [0, classes).</exception>
     public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
+        if (Axis != -1 && yPred.Rank > 0) yPred = AxisLast(yPred, Axis, yPred.Shape);
         if (yPred.Rank < 2 || yTrue.Size * yPred.Shape[-1] != yPred.Size)
             throw new ShapeMismatchException($"SparseCategoricalCrossentropy needs one integer label per prediction row; got targets {yTrue.Shape} for predictions {yPred.Shape}.");
         if (IgnoreClass is { } ignored)

@@ -26,6 +26,10 @@ public sealed class AutoContrast : Layer
 
     /// <inheritdoc/>
     public override string TypeName => "AutoContrast";
+
+    /// <summary>One image (height, width, channels) without its batch axis is taken, as Keras's image layers take it.</summary>
+    private protected override bool AcceptsSingleImages => true;
+
     /// <summary>The range each channel is stretched to.</summary>
     public (float Lower, float Upper) ValueRange { get; }
 

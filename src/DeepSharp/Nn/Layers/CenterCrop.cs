@@ -25,6 +25,10 @@ public sealed class CenterCrop : Layer
 
     /// <inheritdoc/>
     public override string TypeName => "CenterCrop";
+
+    /// <summary>One image (height, width, channels) without its batch axis is taken, as Keras's image layers take it.</summary>
+    private protected override bool AcceptsSingleImages => true;
+
     /// <summary>The output height.</summary>
     public int Height { get; }
     /// <summary>The output width.</summary>

@@ -51,6 +51,9 @@ public abstract class ImageAugmentation : Layer
 
     internal override RandomGenerator? TrainingGenerator => Generator;
 
+    /// <summary>One image (height, width, channels) without its batch axis is taken, as Keras's image layers take it.</summary>
+    private protected override bool AcceptsSingleImages => true;
+
     /// <summary>Writes one image's (a0, a1, a2, b0, b1, b2): output pixel (x, y) reads input (a0·x + a1·y + a2, b0·x + b1·y + b2).</summary>
     protected abstract void DrawTransform(int height, int width, RandomGenerator generator, Span<float> transform);
 

@@ -48,6 +48,10 @@ public sealed class RandomColorJitter : Layer
 
     /// <inheritdoc/>
     public override string TypeName => "RandomColorJitter";
+
+    /// <summary>One image (height, width, channels) without its batch axis is taken, as Keras's image layers take it.</summary>
+    private protected override bool AcceptsSingleImages => true;
+
     /// <summary>The range of the images' values.</summary>
     public (float Lower, float Upper) ValueRange { get; }
     /// <summary>RandomBrightness's factor; null when brightness is not changed.</summary>

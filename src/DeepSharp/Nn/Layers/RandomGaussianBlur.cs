@@ -60,8 +60,6 @@ public sealed class RandomGaussianBlur : RandomImageLayer
     /// <summary>The range the images are clipped to.</summary>
     public (float Lower, float Upper) ValueRange { get; }
 
-    private protected override bool AcceptsSingleImages => true;
-
     /// <inheritdoc/>
     public override Shape ComputeOutputShape(Shape inputShape)
     {

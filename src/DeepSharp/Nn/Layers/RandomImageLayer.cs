@@ -25,6 +25,9 @@ public abstract class RandomImageLayer : Layer
 
     internal override RandomGenerator? TrainingGenerator => Generator;
 
+    /// <summary>One image (height, width, channels) without its batch axis is taken, as Keras's image layers take it.</summary>
+    private protected override bool AcceptsSingleImages => true;
+
     /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {

@@ -58,8 +58,6 @@ public sealed class RandomPerspective : RandomImageLayer
     /// <summary>The value read from outside the image.</summary>
     public float FillValue { get; }
 
-    private protected override bool AcceptsSingleImages => true;
-
     /// <inheritdoc/>
     public override Shape ComputeOutputShape(Shape inputShape)
     {

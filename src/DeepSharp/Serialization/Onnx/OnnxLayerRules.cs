@@ -33,8 +33,8 @@ internal static class OnnxLayerRules
         [typeof(Dropout)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
         [typeof(Conv1D)] = (g, l, x, s) => OnnxConvolutionRules.Conv1D(g, (Conv1D)l, x, s),
         [typeof(AveragePooling2D)] = (g, l, x, s) => OnnxConvolutionRules.AveragePool(g, (AveragePooling2D)l, x, s),
-        [typeof(GlobalAveragePooling2D)] = (g, l, x, _) => g.AddNode("ReduceMean", l.Name, [x], Ints("axes", 1, 2), Int("keepdims", 0)),
-        [typeof(GlobalMaxPooling2D)] = (g, l, x, _) => g.AddNode("ReduceMax", l.Name, [x], Ints("axes", 1, 2), Int("keepdims", 0)),
+        [typeof(GlobalAveragePooling2D)] = (g, l, x, _) => GlobalPool2D(g, (GlobalPooling2D)l, "ReduceMean", x),
+        [typeof(GlobalMaxPooling2D)] = (g, l, x, _) => GlobalPool2D(g, (GlobalPooling2D)l, "ReduceMax", x),
         [typeof(BatchNormalization)] = (g, l, x, s) => OnnxNormalizationRules.BatchNormalization(g, (BatchNormalization)l, x, s),
         [typeof(LayerNormalization)] = (g, l, x, s) => OnnxNormalizationRules.LayerNormalization(g, (LayerNormalization)l, x, s),
         [typeof(Embedding)] = (g, l, x, _) => OnnxShapeRules.Embedding(g, (Embedding)l, x),
@@ -290,6 +290,10 @@ internal static class OnnxLayerRules
             Ints("pads", same ? geometry.PadTop : 0, same ? geometry.PadLeft : 0, same ? bottom : 0, same ? right : 0));
         return ToChannelsLast(g, y, layer.Name);
     }
+
+    /// <summary>ReduceMean or ReduceMax over the height and width axes of the NHWC tensor; keepdims as the layer's.</summary>
+    private static string GlobalPool2D(OnnxGraphBuilder g, GlobalPooling2D layer, string op, string x) =>
+        g.AddNode(op, layer.Name, [x], Ints("axes", 1, 2), Int("keepdims", layer.KeepDims ? 1 : 0));
 
     private static string Activation(OnnxGraphBuilder g, Activation activation, string x, string layerName) =>
         OnnxActivations.Emit(g, activation, x, layerName);
