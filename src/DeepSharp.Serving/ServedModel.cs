@@ -58,8 +58,8 @@ public sealed class ServedModel
         if (model.TextVectorizer is { } vectorizer && InputShape.Rank == 1)
         {
             TextVectorizer = vectorizer;
-            if (vectorizer.OutputMode != "int" && VectorWidth(vectorizer) != InputShape[0])
-                throw new ArgumentException($"Model '{model.Name}': its text vectorizer ({vectorizer.OutputMode}) makes vectors of {VectorWidth(vectorizer)} values, but the model takes {InputShape.ToBatchString()}.");
+            if (vectorizer.OutputMode != "int" && vectorizer.OutputWidth != InputShape[0])
+                throw new ArgumentException($"Model '{model.Name}': its text vectorizer ({vectorizer.OutputMode}) makes vectors of {vectorizer.OutputWidth} values, but the model takes {InputShape.ToBatchString()}.");
             bool generative = vectorizer.OutputMode == "int" && OutputShape.Rank == 2 && OutputShape[0] == InputShape[0] && OutputShape[1] == vectorizer.VocabularySize && InputShape[0] >= 2;
             TextKind = generative ? TextKind.Generator : TextKind.Classifier;
         }
@@ -72,11 +72,9 @@ public sealed class ServedModel
     internal bool TakesText(int index) => TextVectorizer is { } vectorizer && TakesText(InputShapes[index], vectorizer);
 
     private static bool TakesText(Shape shape, DeepSharp.Text.TextVectorizer vectorizer) =>
-        shape.Rank == 1 && (vectorizer.OutputMode != "int" ? VectorWidth(vectorizer) == shape[0]
+        shape.Rank == 1 && (vectorizer.OutputMode != "int" ? vectorizer.OutputWidth == shape[0]
             : vectorizer.OutputSequenceLength is not { } length || length == shape[0]);
 
-    /// <summary>The values a "multi_hot", "count" or "tf_idf" vectorizer makes of one text (its vector over the vocabulary).</summary>
-    private static int VectorWidth(DeepSharp.Text.TextVectorizer vectorizer) => vectorizer.Vectorize([""]).Shape[1];
 
     /// <summary>The vectorizer that turns text into this model's input ids (kept in its model file); null for models that do not take text.</summary>
     public DeepSharp.Text.TextVectorizer? TextVectorizer { get; }
