@@ -124,16 +124,37 @@ internal sealed partial class LayerGraph
         foreach (var node in _nodes)
         {
             if (node.Layer is InputLayer) continue;
-            if (node.Outputs.Count > 1)
-                throw new InvalidOperationException(
-                    $"Layer '{node.Layer.Name}' ({node.Layer.TypeName}) is called with {node.Outputs.Count} outputs in model '{modelName}'; Step runs calls with one output.");
-            if ((node.Layer is IStepLayer or MultiHeadAttention) && !stepped.Add(node.Layer))
-                throw new InvalidOperationException($"Layer '{node.Layer.Name}' ({node.Layer.TypeName}) is called twice; its cache can follow one call.");
+            if (CallRefusal(node, stepped, modelName) is { } refusal) throw new InvalidOperationException(refusal);
             args.Clear();
             foreach (var s in node.Inputs) args.Add(values[s]);
             values[node.Output] = Stepping.Step(node.Layer, args, node.Arguments, cache);
         }
         return values[Outputs[0]];
+    }
+
+    /// <summary>Whether <see cref="Step"/> can run this graph: one input, one output, and every call one a step can take.</summary>
+    public bool CanStep()
+    {
+        if (Inputs.Count != 1 || Outputs.Count != 1) return false;
+        var stepped = new HashSet<Layer>(ReferenceEqualityComparer.Instance);
+        foreach (var node in _nodes)
+        {
+            if (node.Layer is InputLayer) continue;
+            bool selfInput = node.Inputs.Count > 1 && ReferenceEquals(node.Inputs[0], node.Inputs[1]);
+            if (CallRefusal(node, stepped, _modelName) is not null || Stepping.Refusal(node.Layer, node.Inputs.Count, node.Arguments, selfInput) is not null)
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>Why a step cannot run this call as part of the graph (several outputs, or a cached layer called twice); null when it can.</summary>
+    private static string? CallRefusal(LayerNode node, HashSet<Layer> stepped, string modelName)
+    {
+        if (node.Outputs.Count > 1)
+            return $"Layer '{node.Layer.Name}' ({node.Layer.TypeName}) is called with {node.Outputs.Count} outputs in model '{modelName}'; Step runs calls with one output.";
+        if ((node.Layer is IStepLayer or ProjectedAttention) && !stepped.Add(node.Layer))
+            return $"Layer '{node.Layer.Name}' ({node.Layer.TypeName}) is called twice; its cache can follow one call.";
+        return null;
     }
 
     /// <summary>The input layers' names, for messages: "a (None, 4), b (None, 3)".</summary>

@@ -26,4 +26,11 @@ public partial class Model
 
     /// <summary>The layers of one step, in call order (a graph model's; Sequential overrides it).</summary>
     internal virtual Tensor StepLayers(Tensor inputs, KvCache cache) => Graph().Step(Name, inputs, cache);
+
+    /// <summary>
+    /// Whether <see cref="Step"/> can run this model: every layer call position-wise, a step layer, or
+    /// causal self-attention (MultiHeadAttention, GroupQueryAttention). Text generation uses a
+    /// <see cref="KvCache"/> where it can.
+    /// </summary>
+    internal virtual bool CanStep() => _graph?.CanStep() ?? false;
 }

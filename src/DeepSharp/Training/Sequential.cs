@@ -127,6 +127,8 @@ public sealed class Sequential : Model
         return x;
     }
 
+    internal override bool CanStep() => _layers.Count > 0 && _layers.All(l => Stepping.Refusal(l, 1, CallArguments.None, selfInput: false) is null);
+
     internal override IReadOnlyList<Shape> LayerOutputShapes()
     {
         var shapes = new List<Shape>();

@@ -11,9 +11,10 @@ public static class TextGenerator
     /// <summary>
     /// Samples <paramref name="count"/> words from a character model trained on
     /// <paramref name="data"/>'s sequences: start at the marker, draw one character at a time until the
-    /// marker comes back or the context is full. A model with Transformer decoder blocks steps with a
-    /// KV cache (each new character costs O(T)); any other causal model (e.g. an LSTM) reruns its
-    /// padded window. Padding and [UNK] are never drawn.
+    /// marker comes back or the context is full. A model that can step (<see cref="Model.Step"/>: Transformer
+    /// decoder blocks, or MultiHeadAttention or GroupQueryAttention as causal self-attention, between
+    /// position-wise layers) decodes with a KV cache (each new character costs O(T)); any other causal
+    /// model (e.g. an LSTM) reruns its padded window. Padding and [UNK] are never drawn.
     /// </summary>
     /// <exception cref="ShapeMismatchException">The model's scores per position are not one per token of <paramref name="data"/>'s vocabulary.</exception>
     public static IReadOnlyList<string> GenerateWords(Model model, CharLanguageModelData data, int count, TokenSampler sampler)
@@ -38,8 +39,8 @@ public static class TextGenerator
     /// vectorizer whose vocabulary holds the end marker '.' (<see cref="CharLanguageModelData.Marker"/>,
     /// as <c>deepsharp train names</c> trains) — the marker: such a model starts from the marker, so an
     /// empty prompt draws a whole word. Words (whitespace split) and subwords work the same way, with
-    /// no marker. Padding and [UNK] are never drawn. A model with Transformer decoder blocks steps
-    /// with a KV cache. Returns the text the generated tokens add to the prompt (as decoded:
+    /// no marker. Padding and [UNK] are never drawn. A model that can step (see
+    /// <see cref="GenerateWords"/>) decodes with a KV cache. Returns the text the generated tokens add to the prompt (as decoded:
     /// standardized), so that prompt + continuation reads on — " three four" after the words "one two",
     /// "ing" after the subword "play".
     /// </summary>
@@ -95,7 +96,7 @@ public static class TextGenerator
     {
         var ids = new List<int>(start);
         var generated = new List<int>();
-        bool cached = model.Layers.Any(l => l is DeepSharp.Nn.Layers.TransformerDecoderBlock);
+        bool cached = model.Layers.Any(l => l is DeepSharp.Nn.Layers.TransformerDecoderBlock or DeepSharp.Nn.Layers.ProjectedAttention) && model.CanStep();
         var cache = cached ? new KvCache(context) : null;
         Tensor? next = null;
         if (cached)

@@ -211,6 +211,31 @@ public class LayersExamplesTests
     }
 
     [Fact]
+    public void GroupQueryAttentionDecoderSteps()
+    {
+        RandomGenerator.SetGlobalSeed(3);
+        const int Vocabulary = 50, Context = 16;
+        var ids = Model.Input([Context], dtype: DType.Int32);
+        var e = new Embedding(Vocabulary, 32).Call(ids);
+        var n = new RmsNormalization().Call(e);
+        var y = new Add().Call(e, new GroupQueryAttention(headDim: 8, numQueryHeads: 4, numKeyValueHeads: 1)
+            .Call(n, n, useCausalMask: true));                                 // multi-query: the cache keeps 1 key/value head
+        var decoder = new Functional(ids, new Dense(Vocabulary).Call(y));
+        var kv = new KvCache(Context);
+        var first = decoder.Step(Tensor.FromArray(new[] { 3, 9, 4 }, 1, 3), kv);    // the prompt: logits (1, 3, Vocabulary)
+        var more = decoder.Step(Tensor.FromArray(new[] { 7 }, 1, 1), kv);          // one more token: (1, 1, Vocabulary)
+
+        Assert.Equal((new Shape(1, 3, Vocabulary), new Shape(1, 1, Vocabulary)), (first.Shape, more.Shape));
+        var tokens = new int[Context];
+        new[] { 3, 9, 4, 7 }.CopyTo(tokens, 0);
+        var full = decoder.Call(Tensor.FromArray(tokens, 1, Context)).ToArray();   // the causal model's rows 0..3 ignore the padding after them
+        var stepped = first.ToArray().Concat(more.ToArray()).ToArray();
+        for (int i = 0; i < stepped.Length; i++) Assert.True(Math.Abs(full[i] - stepped[i]) <= 1e-5f * (1 + Math.Abs(full[i])), $"logit {i}: {stepped[i]} vs {full[i]}");
+        var gqa = decoder.Layers.OfType<GroupQueryAttention>().Single();
+        Assert.Equal(new Shape(1, Context, 1, 8), kv.SelfAttention(gqa).Keys!.Shape);
+    }
+
+    [Fact]
     public void DecoderOnlyModel()
     {
         RandomGenerator.SetGlobalSeed(6);

@@ -162,7 +162,7 @@ public class KvCacheTests
     private static int ArgMax(float[] values) => Array.IndexOf(values, values.Max());
 
     /// <summary>Positions [start, start + count) of (batch, T, ...) as a new tensor.</summary>
-    private static Tensor Slice(Tensor x, int start, int count)
+    internal static Tensor Slice(Tensor x, int start, int count)
     {
         int batch = x.Shape[0], t = x.Shape[1], inner = x.Size / Math.Max(batch * t, 1);
         var dims = x.Shape.ToArray();
@@ -179,7 +179,7 @@ public class KvCacheTests
     }
 
     /// <summary>Every sample's features at position t of (batch, T, features), concatenated.</summary>
-    private static float[] Position(Tensor x, int t)
+    internal static float[] Position(Tensor x, int t)
     {
         int batch = x.Shape[0], length = x.Shape[1], features = x.Shape[2];
         var r = new float[batch * features];
