@@ -22,6 +22,9 @@
 //   dotnet run -c Release sgemm-probe.cs -- regions 1024,2048
 //        where two threads lose: the pool call, two regions (by columns, by rows) run directly on
 //        the two pool threads, each timed by wall and thread CPU clock, and one thread alone
+//   dotnet run -c Release sgemm-probe.cs -- handoff 128x784x128b,128x128x784
+//        a small product's two column halves through the worker pool, timestamped: the worker's
+//        start, each half's time, the caller's wait after its half, the call; and one thread alone
 // Every other figure is GFLOP/s per second of process CPU time (least disturbed on a shared machine),
 // best of 5 rounds, against the FMA loop's peak on one thread measured the same way; `gemm`
 // also prints wall-clock GFLOP/s (meaningful on a quiet machine only). The assembly is named
@@ -66,6 +69,9 @@ switch (mode)
     case "alt":
         Alternate(args.Length > 1 ? int.Parse(args[1]) : 2, args.Length > 2 ? args[2] : "512,1024,2048",
             (args.Length > 3 ? args[3] : "/rows=1").Split('/').Select(Setting).ToArray());
+        break;
+    case "handoff":
+        Handoff(args.Length > 1 ? args[1] : "128x784x128b,128x128x784");
         break;
     case "regions":
         Regions(args.Length > 1 ? args[1] : "512,1024,2048");
@@ -359,6 +365,61 @@ static unsafe void Regions(string sizes)
     }
 }
 
+// Where a 2-thread call of a small product waits: the product cut as the driver cuts it for two
+// threads by columns (tile columns split in halves), each half run through WorkerPool.Shared.For
+// with timestamps: the worker's start after the call's start, each half's own time, the caller's
+// wait after its half, and the call against the longer half; medians over ~2 s of calls, next to
+// the whole product on one thread. Under `chrt -r 1` on a loaded machine.
+static unsafe void Handoff(string shapes)
+{
+    DeepSharp.Threads.Count = 2;
+    foreach (string spec in shapes.Split(','))
+    {
+        bool ta = spec.EndsWith('a'), tb = spec.EndsWith('b');
+        int[] d = spec.TrimEnd('a', 'b').Split('x').Select(int.Parse).ToArray();
+        int m = d[0], n = d[1], k = d[2];
+        int lda = ta ? m : k, ldb = tb ? k : n;
+        float* x = Alloc((long)m * k), y = Alloc((long)k * n), z = Alloc((long)m * n);
+        var rng = new Random(1);
+        for (long i = 0; i < (long)m * k; i++) x[i] = rng.NextSingle() - 0.5f;
+        for (long i = 0; i < (long)k * n; i++) y[i] = rng.NextSingle() - 0.5f;
+        var gemm = new GemmArgs { A = x, B = y, C = z, LengthA = (long)m * k, LengthB = (long)k * n, LengthC = (long)m * n, Lda = lda, Ldb = ldb, Ldc = n, M = m, N = n, K = k, TransA = ta, TransB = tb };
+        var body = new StampedHalves(gemm);
+        var names = new[] { "worker start", "caller half", "worker half", "caller waits", "call", "longer half", "one thread" };
+        var v = names.Select(_ => new List<double>()).ToArray();
+        var warm = Stopwatch.StartNew();
+        while (warm.Elapsed.TotalSeconds < 1.0) { WorkerPool.Shared.For(2, body); GemmDriver<GemmMicroKernel512>.RunRegion(gemm, 0, m, 0, n); }
+        var total = Stopwatch.StartNew();
+        double tick = 1e6 / Stopwatch.Frequency;
+        while (total.Elapsed.TotalSeconds < 2.0)
+        {
+            for (int r = 0; r < 20; r++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                body.CallerThread = Environment.CurrentManagedThreadId;
+                WorkerPool.Shared.For(2, body);
+                long t1 = Stopwatch.GetTimestamp();
+                int c = body.Thread[0] == body.CallerThread ? 0 : 1, w = 1 - c;
+                if (body.Thread[w] == body.CallerThread) continue; // both halves on the caller
+                v[0].Add((body.Start[w] - t0) * tick);
+                v[1].Add((body.End[c] - body.Start[c]) * tick);
+                v[2].Add((body.End[w] - body.Start[w]) * tick);
+                v[3].Add((t1 - body.End[c]) * tick);
+                v[4].Add((t1 - t0) * tick);
+                v[5].Add(Math.Max(body.End[0] - body.Start[0], body.End[1] - body.Start[1]) * tick);
+            }
+            long s0 = Stopwatch.GetTimestamp();
+            GemmDriver<GemmMicroKernel512>.RunRegion(gemm, 0, m, 0, n);
+            v[6].Add((Stopwatch.GetTimestamp() - s0) * tick);
+        }
+        static double Median(List<double> l) => l.Count == 0 ? double.NaN : l.Order().ElementAt(l.Count / 2);
+        Console.WriteLine($"{spec}: " + string.Join(", ", names.Select((name, i) => $"{name} {Median(v[i]):F1} us")) + $" ({v[4].Count} calls)");
+        NativeMemory.AlignedFree(x);
+        NativeMemory.AlignedFree(y);
+        NativeMemory.AlignedFree(z);
+    }
+}
+
 static unsafe double ThreadCpu()
 {
     Timespec t;
@@ -371,7 +432,7 @@ static extern unsafe int ClockGettime(int clock, Timespec* t);
 
 // A variant given as settings, e.g. "rows=0,shared=0" (GemmRowBands, shared B, split k, prefetch
 // of the next A panel, pfta = prefetch of a transposed A read in place,
-// tarule = GemmBlocking.TransposedAStrideRule; 0 off, 1 on; small=MEGA sets
+// tarule = GemmBlocking.TransposedAStrideRule, half = GemmBlocking.HalfEdgeTiles; 0 off, 1 on; small=MEGA sets
 // GemmBlocking.OneRegionPerThreadBelow to MEGA million multiply-adds): settings not named are as built (rows and shared: as detected
 // for this CPU, the others on);
 // mc=ROWS and panel=KB set GemmBlocking.McRows and PanelFloats (not named: as built).
@@ -384,6 +445,7 @@ static (string Name, Action Set) Setting(string spec) => (spec.Length == 0 ? "as
     GemmBlocking.TransposedAStrideRule = RowBandsAsBuilt.StrideRule;
     GemmBlocking.OneRegionPerThreadBelow = RowBandsAsBuilt.OneRegionBelow;
     GemmBlocking.RowMajorAInPlace = true;
+    GemmBlocking.HalfEdgeTiles = true;
     GemmRowBands.Enabled = RowBandsAsBuilt.Value;
     GemmBlocking.McRows = RowBandsAsBuilt.Mc;
     GemmBlocking.PanelFloats = RowBandsAsBuilt.Panel;
@@ -399,6 +461,7 @@ static (string Name, Action Set) Setting(string spec) => (spec.Length == 0 ? "as
             case "pfta": GemmBlocking.PrefetchTransposedA = value != 0; break;
             case "tarule": GemmBlocking.TransposedAStrideRule = value != 0; break;
             case "small": GemmBlocking.OneRegionPerThreadBelow = value * 1_000_000L; break;
+            case "half": GemmBlocking.HalfEdgeTiles = value != 0; break;
             case "rows": GemmRowBands.Enabled = value != 0; break;
             case "mc": GemmBlocking.McRows = value; break;
             case "ainplace": GemmBlocking.RowMajorAInPlace = value != 0; break;
@@ -484,6 +547,25 @@ struct Timespec
 }
 
 // Region i of a 2-region split of C (by columns or by rows), run directly on pool thread i.
+// The two column halves of a product (tile columns split as the driver's 1×2 grid does), each
+// stamped with its thread and start and end timestamps.
+sealed class StampedHalves(GemmArgs args) : IParallelBody
+{
+    public readonly long[] Start = new long[2], End = new long[2];
+    public readonly int[] Thread = new int[2];
+    public int CallerThread;
+
+    public void Execute(int index)
+    {
+        Start[index] = Stopwatch.GetTimestamp();
+        Thread[index] = Environment.CurrentManagedThreadId;
+        int units = (args.N + 31) / 32;
+        int c0 = Math.Min(args.N, index * units / 2 * 32), c1 = Math.Min(args.N, (index + 1) * units / 2 * 32);
+        GemmDriver<GemmMicroKernel512>.RunRegion(args, 0, args.M, c0, c1);
+        End[index] = Stopwatch.GetTimestamp();
+    }
+}
+
 sealed class RegionBody(GemmArgs args, bool byColumns) : IParallelBody
 {
     public readonly double[] Wall = new double[2], Cpu = new double[2];

@@ -124,6 +124,54 @@ public static class GemmChecks
     }
 
     /// <summary>
+    /// C's last columns, when at most 16 remain, computed by the 512-bit kernel's 8×16 half tile
+    /// (GemmBlocking.HalfEdgeTiles) against the twin, and bitwise against whole 8×32 edge tiles and
+    /// across 1 to 3 threads: every transpose (a row-major A read in place, a transposed A in place
+    /// or packed, a partial last row panel), edges of 1, 15, 16 and 17 columns, the dense layer's
+    /// 128×784×128ᵀ (edge of 16) and the char-GPT head's 65 columns, one and several k blocks,
+    /// accumulate or not, padded leading dimensions. Without AVX-512 both settings run the same path.
+    /// </summary>
+    public static void HalfEdgeTilesMatchWholeTiles()
+    {
+        (bool TransA, bool TransB, int M, int N, int K)[] shapes =
+        [
+            (false, true, 128, 784, 128), (false, false, 128, 784, 128), (true, false, 128, 784, 128),
+            (false, false, 2048, 65, 128), (false, true, 300, 65, 97), (true, false, 128, 65, 600),
+            (false, false, 37, 47, 1030), (true, true, 61, 48, 33), (false, true, 16, 49, 17),
+            (true, false, 97, 33, 64), (false, false, 8, 16, 5), (false, false, 13, 1, 3),
+        ];
+        bool saved = GemmBlocking.HalfEdgeTiles;
+        int seed = 4700;
+        try
+        {
+            foreach (var (transA, transB, m, n, k) in shapes)
+            {
+                var (a, lda, b, ldb, c0, ldc) = Operands(transA, transB, m, n, k, seed % 3, seed);
+                bool accumulate = seed++ % 2 == 0;
+                var expected = (float[])c0.Clone();
+                NaiveGemm.Multiply(transA, transB, m, n, k, a, lda, b, ldb, expected, ldc, accumulate);
+                var half = ThreadCounts.With(1, () => Run(halfTiles: true));
+                Check.Close(expected, half, 1e-5f, 2e-6f * (k + 1), $"Gemm {Describe(transA, transB, m, n, k)} half edge tiles vs twin");
+                Check.Equal<float>(ThreadCounts.With(1, () => Run(halfTiles: false)), half, $"Gemm {Describe(transA, transB, m, n, k)} half vs whole edge tiles");
+                foreach (int threads in new[] { 2, 3 })
+                    Check.Equal<float>(half, ThreadCounts.With(threads, () => Run(halfTiles: true)), $"Gemm {Describe(transA, transB, m, n, k)} half edge tiles, 1 vs {threads} threads");
+
+                float[] Run(bool halfTiles)
+                {
+                    GemmBlocking.HalfEdgeTiles = halfTiles;
+                    var c = (float[])c0.Clone();
+                    Gemm.Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+                    return c;
+                }
+            }
+        }
+        finally
+        {
+            GemmBlocking.HalfEdgeTiles = saved;
+        }
+    }
+
+    /// <summary>
     /// The middle sizes on several threads pack B once for all regions (GemmSharedB): against the
     /// twin, and bitwise against each region packing its own B and against one thread. Shapes cut
     /// B into partial column groups and k blocks; 3 threads on fewer cores make regions wait for

@@ -168,6 +168,14 @@ internal static unsafe class GemmBlocking
     public static bool PrefetchNextA { get; set; } = true;
 
     /// <summary>
+    /// Whether the 512-bit kernel computes C's last columns, when at most 16 remain, with its 8×16
+    /// half tile instead of a whole 8×32 tile into scratch (<see cref="GemmMicroKernel512.RunHalf"/>):
+    /// half the multiply-adds for those columns and, for exactly 16, no copy; on every CPU (fewer
+    /// instructions by construction; same bits). The probe turns it off to compare.
+    /// </summary>
+    public static bool HalfEdgeTiles { get; set; } = true;
+
+    /// <summary>
     /// The most tiles per row panel (C block columns / Nr) for which the next A panel is prefetched.
     /// Measured on Zen 4 (2026-12-06, under chrt): tall, narrow products that read A once from memory
     /// (a 1×1 convolution's 25,088×128×128, 4 tiles per panel) 12–15 % faster with the prefetch;

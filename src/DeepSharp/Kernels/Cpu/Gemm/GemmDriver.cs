@@ -260,6 +260,31 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
             TKernel.Run(kc, packedA, b, c, ldc, accumulate);
     }
 
+    /// <summary>
+    /// C's last columns when at most 16 remain, with the 512-bit kernel's 8×16 half tile
+    /// (<see cref="GemmMicroKernel512.RunHalf"/>): straight into C for 16 columns of a full row
+    /// panel, else into the edge scratch and copied; false where it does not apply (the caller then
+    /// computes a whole 8×32 tile). Same bits as the whole tile's first columns.
+    /// </summary>
+    private static bool HalfTile(int kc, float* packedA, float* inPlaceA, nint lda, bool transA, float* b, float* tile, float* ct, nint ldc, bool accumulate, int rows, int cols)
+    {
+        if (typeof(TKernel) != typeof(GemmMicroKernel512) || !GemmBlocking.HalfEdgeTiles || cols > 16) return false;
+        float* a = inPlaceA is null ? packedA : inPlaceA;
+        nint step = inPlaceA is null ? TKernel.Mr : lda;
+        bool rowsInPlace = inPlaceA is not null && !transA;
+        if (rows == TKernel.Mr && cols == 16)
+        {
+            GemmMicroKernel512.RunHalf(kc, a, step, rowsInPlace, b, ct, ldc, accumulate);
+            return true;
+        }
+        int nr = TKernel.Nr;
+        GemmMicroKernel512.RunHalf(kc, a, step, rowsInPlace, b, tile, nr, false);
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++)
+                ct[i * ldc + j] = accumulate ? ct[i * ldc + j] + tile[i * nr + j] : tile[i * nr + j];
+        return true;
+    }
+
     private static void PackA(in GemmArgs args, int pc, int kc, int ic, int rows, float* dst)
     {
         float* a = args.TransA ? args.A + pc * args.Lda + ic : args.A + ic * args.Lda + pc;
@@ -294,6 +319,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
                     Tile(kc, a, direct, lda, transA, b, ct, ldc, accumulate);
                     continue;
                 }
+                if (HalfTile(kc, a, direct, lda, transA, b, tile, ct, ldc, accumulate, rows, cols)) continue;
                 Tile(kc, a, direct, lda, transA, b, tile, nr, false);
                 for (int i = 0; i < rows; i++)
                     for (int j = 0; j < cols; j++)
@@ -361,6 +387,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
                     Tile(kc, a, direct, lda, transA, b, ct, ldc, accumulate, t == 0 ? ahead : null);
                     continue;
                 }
+                if (HalfTile(kc, a, direct, lda, transA, b, tile, ct, ldc, accumulate, rows, cols)) continue;
                 Tile(kc, a, direct, lda, transA, b, tile, nr, false, t == 0 ? ahead : null);
                 for (int i = 0; i < rows; i++)
                     for (int j = 0; j < cols; j++)

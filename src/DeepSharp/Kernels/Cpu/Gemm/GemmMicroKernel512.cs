@@ -155,6 +155,97 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
     }
 
     /// <summary>
+    /// The left half of an 8×32 tile (8×16, 8 zmm accumulators) for C's last columns when at most
+    /// 16 remain: B is still a packed 32-wide micro-panel (k steps 32 floats apart, only the first 16
+    /// read); A is a packed panel or a transposed A in place (k steps <paramref name="step"/> apart,
+    /// 8 rows contiguous) or, with <paramref name="rowsInPlace"/>, a row-major A in place (row r at
+    /// a + r·step). The same products summed in the same order as the full tile's first 16 columns,
+    /// so the same bits, for half the multiply-adds (the full tile computed 16 columns of padding).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void RunHalf(int kc, float* a, nint step, bool rowsInPlace, float* b, float* c, nint ldc, bool accumulate)
+    {
+        if (rowsInPlace) RunHalfInPlaceA(kc, a, step, b, c, ldc, accumulate);
+        else RunHalfStrided(kc, a, step, b, c, ldc, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RunHalfStrided(int kc, float* a, nint step, float* b, float* c, nint ldc, bool accumulate)
+    {
+        PrefetchHalfTile(c, ldc);
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector512<float> c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int p = 0; p < kc; p++, a += step, b += 32)
+        {
+            Vector512<float> b0 = Vector512.Load(b);
+            c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c0);
+            c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a[1]), b0, c1);
+            c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a[2]), b0, c2);
+            c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a[3]), b0, c3);
+            c4 = Vector512.FusedMultiplyAdd(Vector512.Create(a[4]), b0, c4);
+            c5 = Vector512.FusedMultiplyAdd(Vector512.Create(a[5]), b0, c5);
+            c6 = Vector512.FusedMultiplyAdd(Vector512.Create(a[6]), b0, c6);
+            c7 = Vector512.FusedMultiplyAdd(Vector512.Create(a[7]), b0, c7);
+        }
+        StoreHalves(c, ldc, c0, c1, c2, c3, c4, c5, c6, c7, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RunHalfInPlaceA(int kc, float* a, nint lda, float* b, float* c, nint ldc, bool accumulate)
+    {
+        PrefetchHalfTile(c, ldc);
+        float* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
+        float* a4 = a + 4 * lda, a5 = a + 5 * lda, a6 = a + 6 * lda, a7 = a + 7 * lda;
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector512<float> c4 = default, c5 = default, c6 = default, c7 = default;
+        for (nint p = 0; p < kc; p++, b += 32)
+        {
+            Vector512<float> b0 = Vector512.Load(b);
+            c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[p]), b0, c0);
+            c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[p]), b0, c1);
+            c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[p]), b0, c2);
+            c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a3[p]), b0, c3);
+            c4 = Vector512.FusedMultiplyAdd(Vector512.Create(a4[p]), b0, c4);
+            c5 = Vector512.FusedMultiplyAdd(Vector512.Create(a5[p]), b0, c5);
+            c6 = Vector512.FusedMultiplyAdd(Vector512.Create(a6[p]), b0, c6);
+            c7 = Vector512.FusedMultiplyAdd(Vector512.Create(a7[p]), b0, c7);
+        }
+        StoreHalves(c, ldc, c0, c1, c2, c3, c4, c5, c6, c7, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreHalves(float* c, nint ldc, Vector512<float> c0, Vector512<float> c1, Vector512<float> c2, Vector512<float> c3,
+        Vector512<float> c4, Vector512<float> c5, Vector512<float> c6, Vector512<float> c7, bool accumulate)
+    {
+        StoreOne(c, c0, accumulate);
+        StoreOne(c + 1 * ldc, c1, accumulate);
+        StoreOne(c + 2 * ldc, c2, accumulate);
+        StoreOne(c + 3 * ldc, c3, accumulate);
+        StoreOne(c + 4 * ldc, c4, accumulate);
+        StoreOne(c + 5 * ldc, c5, accumulate);
+        StoreOne(c + 6 * ldc, c6, accumulate);
+        StoreOne(c + 7 * ldc, c7, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreOne(float* c, Vector512<float> v, bool accumulate)
+    {
+        if (accumulate) v += Vector512.Load(c);
+        v.Store(c);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchHalfTile(float* c, nint ldc)
+    {
+        if (!Sse.IsSupported) return;
+        for (int r = 0; r < 8; r++, c += ldc)
+        {
+            Sse.Prefetch0(c);
+            Sse.Prefetch0(c + 15);
+        }
+    }
+
+    /// <summary>
     /// Asks for the tile's 8 rows of C (128 bytes each, up to 3 cache lines when unaligned) before
     /// the k loop, so that the loads and stores after it hit the cache: at 1024³–2048³ C does not
     /// fit in L2 and each tile's rows would otherwise miss at the end of a 2,000-cycle loop.
