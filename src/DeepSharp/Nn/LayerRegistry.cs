@@ -112,6 +112,7 @@ public static class LayerRegistry
         ["SpatialDropout1D"] = SpatialDropout1D.FromConfig,
         ["SpatialDropout2D"] = SpatialDropout2D.FromConfig,
         ["Conv3D"] = Conv3D.FromConfig,
+        ["Conv3DTranspose"] = Conv3DTranspose.FromConfig,
         ["MaxPooling3D"] = MaxPooling3D.FromConfig,
         ["AveragePooling3D"] = AveragePooling3D.FromConfig,
         ["GlobalMaxPooling3D"] = GlobalMaxPooling3D.FromConfig,

@@ -22,7 +22,7 @@ public class LayersExamplesTests
 {
     [Fact]
     public void EveryExampleOfThePageIsHere() =>
-        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 32, except: "## Audio front end");
+        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 33, except: "## Audio front end");
 
     [Fact]
     public void Layers()
@@ -56,6 +56,22 @@ public class LayersExamplesTests
         Assert.Equal(new Shape(8, 8, 8, 16), volumes.Layers[2].ComputeOutputShape(new Shape(8, 16, 16, 8)));
         var y = volumes.Predict(Tensor.RandomUniform(new Shape(2, 16, 32, 32, 1)));
         Assert.Equal(new Shape(2, 3), y.Shape);
+    }
+
+    [Fact]
+    public void VolumeAutoencoder()
+    {
+        var autoencoder = new Sequential(
+            new Conv3D(8, 3, strides: 2, padding: Padding.Same, activation: Activation.Relu, inputShape: [8, 16, 16, 1]),   // (4, 8, 8, 8)
+            new Conv3DTranspose(8, 3, strides: 2, padding: Padding.Same, activation: Activation.Relu),                       // (8, 16, 16, 8)
+            new Conv3DTranspose(1, (3, 3, 3), padding: Padding.Same, activation: Activation.Sigmoid));                       // (8, 16, 16, 1)
+        autoencoder.Compile(new Adam(), new MeanSquaredError());
+
+        Assert.Equal(new Shape(8, 16, 16, 8), autoencoder.Layers[1].ComputeOutputShape(new Shape(4, 8, 8, 8)));
+        var x = Tensor.RandomUniform(new Shape(2, 8, 16, 16, 1));
+        Assert.Equal(x.Shape, autoencoder.Predict(x).Shape);
+        var history = autoencoder.Fit(x, x, epochs: 1, verbose: 0);
+        Assert.True(double.IsFinite(history["loss"][0]));
     }
 
     [Fact]

@@ -291,6 +291,7 @@ public sealed class VolumeLayerTests : IDisposable
         new Cropping3D((1, 0), (0, 1), (1, 0)),
         new AveragePooling3D((2, 2, 2), (1, 1, 1), Padding.Same),
         new Conv3D(3, 1, activation: Activation.Tanh),
+        new Conv3DTranspose(3, (2, 2, 1), (2, 1, 1), Padding.Same, outputPadding: (1, 0, 0)),
         new GlobalMaxPooling3D(keepDims: true),
         new GlobalAveragePooling3D(),
         new Dense(2));

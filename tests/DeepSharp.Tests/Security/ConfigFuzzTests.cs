@@ -136,7 +136,8 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
             new GlobalAveragePooling2D(), new Dense(2)),
         ["volumes"] = () => new Sequential( // the 3-D layers
             new ZeroPadding3D((1, 0), (0, 1), (1, 1), inputShape: [3, 4, 3, 2]), new Conv3D(4, (2, 2, 2), padding: Padding.Same, groups: 2),
-            new SpatialDropout3D(0.2f, seed: 6), new MaxPooling3D((1, 2, 2)), new UpSampling3D((1, 2, 1)), new Cropping3D((1, 0), (0, 1), (0, 1)),
+            new SpatialDropout3D(0.2f, seed: 6), new MaxPooling3D((1, 2, 2)),
+            new Conv3DTranspose(3, (2, 3, 2), (1, 2, 2), Padding.Same, outputPadding: (0, 1, 1)), new UpSampling3D((1, 2, 1)), new Cropping3D((1, 0), (0, 1), (0, 1)),
             new AveragePooling3D((2, 1, 1), padding: Padding.Same), new GlobalMaxPooling3D(keepDims: true), new GlobalAveragePooling3D(), new Dense(2)),
         ["policy-augmentation"] = () => new Sequential( // RandomGaussianBlur, RandomPerspective, Equalization, RandAugment, AugMix
             new RandomGaussianBlur(0.5f, 3, 1f, seed: 1, inputShape: [5, 6, 3]), new RandomPerspective(0.5f, 0.3f, seed: 2), new Equalization(),

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace DeepSharp.Nn.Layers;
 
 /// <summary>
-/// What the 3-D layers (Conv3D, the 3-D poolings, UpSampling3D, ZeroPadding3D, Cropping3D) share in
+/// What the 3-D layers (Conv3D, Conv3DTranspose, the 3-D poolings, UpSampling3D, ZeroPadding3D, Cropping3D) share in
 /// their configs and argument checks: Keras's three-axis sizes (n or [d, h, w]) and margins
 /// (n, [d, h, w] or [[front, back], [top, bottom], [left, right]]).
 /// </summary>
@@ -24,17 +24,20 @@ internal static class VolumeConfig
     public static (int D, int H, int W) Triple(LayerConfig c, string key, (int, int, int)? fallback) =>
         OptionalTriple(c, key) ?? fallback ?? throw c.Error(key, "is missing");
 
-    /// <summary>As <see cref="Triple(LayerConfig, string, ValueTuple{int, int, int}?)"/>, or null when missing or null.</summary>
-    public static (int D, int H, int W)? OptionalTriple(LayerConfig c, string key)
+    /// <summary>
+    /// As <see cref="Triple(LayerConfig, string, ValueTuple{int, int, int}?)"/>, or null when missing or null; each size at
+    /// least <paramref name="min"/> (0 for Conv3DTranspose's output_padding).
+    /// </summary>
+    public static (int D, int H, int W)? OptionalTriple(LayerConfig c, string key, int min = 1)
     {
         var node = c.Json[key];
         if (node is null) return null;
         if (node is JsonArray array)
         {
             if (array.Count != 3) throw c.Error(key, $"must be an integer or a list of three, got {node.ToJsonString()}");
-            return (Read(c, key, array[0], 1), Read(c, key, array[1], 1), Read(c, key, array[2], 1));
+            return (Read(c, key, array[0], min), Read(c, key, array[1], min), Read(c, key, array[2], min));
         }
-        int all = Read(c, key, node, 1);
+        int all = Read(c, key, node, min);
         return (all, all, all);
     }
 

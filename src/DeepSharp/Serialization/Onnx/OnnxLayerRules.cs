@@ -109,6 +109,7 @@ internal static class OnnxLayerRules
         [typeof(SpatialDropout2D)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
         [typeof(SpatialDropout3D)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
         [typeof(Conv3D)] = (g, l, x, s) => OnnxVolumeRules.Conv3D(g, (Conv3D)l, x, s),
+        [typeof(Conv3DTranspose)] = (g, l, x, s) => OnnxVolumeRules.Conv3DTranspose(g, (Conv3DTranspose)l, x, s),
         [typeof(MaxPooling3D)] = (g, l, x, s) => OnnxVolumeRules.Pool(g, (Pooling3D)l, "MaxPool", x, s),
         [typeof(AveragePooling3D)] = (g, l, x, s) => OnnxVolumeRules.Pool(g, (Pooling3D)l, "AveragePool", x, s),
         [typeof(GlobalMaxPooling3D)] = (g, l, x, _) => OnnxVolumeRules.GlobalPool(g, (GlobalPooling3D)l, "ReduceMax", x),

@@ -8,7 +8,7 @@ using static DeepSharp.Serialization.Onnx.OnnxGraphBuilder;
 namespace DeepSharp.Serialization.Onnx;
 
 /// <summary>
-/// ONNX rules for the 3-D layers: Conv3D (Conv with group), MaxPooling3D and AveragePooling3D (MaxPool,
+/// ONNX rules for the 3-D layers: Conv3D (Conv with group), Conv3DTranspose (ConvTranspose), MaxPooling3D and AveragePooling3D (MaxPool,
 /// AveragePool) channels-first between a pair of Transposes; the global poolings (ReduceMax, ReduceMean),
 /// UpSampling3D (Resize), ZeroPadding3D (Pad) and Cropping3D (Slice) on the channels-last tensor itself.
 /// </summary>
@@ -42,6 +42,37 @@ internal static class OnnxVolumeRules
             Int("group", layer.Groups),
             Pads(inputShape, (geometry.OutD, geometry.OutH, geometry.OutW), (geometry.PadFront, geometry.PadTop, geometry.PadLeft),
                 (kd, kh, kw), layer.Strides, layer.DilationRate));
+        return OnnxActivations.Emit(g, layer.Activation, ToChannelsLast(g, y, layer.Name), layer.Name);
+    }
+
+    /// <summary>ConvTranspose over NCDHW with W (cin, filters, kd, kh, kw); pads and output_padding chosen so the output has Keras's size.</summary>
+    public static string Conv3DTranspose(OnnxGraphBuilder g, Conv3DTranspose layer, string x, Shape inputShape)
+    {
+        var kernel = layer.Parameters[0].Value; // (kd, kh, kw, filters, cin) → ONNX (cin, filters, kd, kh, kw)
+        int kd = kernel.Shape[0], kh = kernel.Shape[1], kw = kernel.Shape[2], filters = kernel.Shape[3], cin = kernel.Shape[4];
+        var weights = new float[kernel.Size];
+        var k = kernel.Span;
+        for (int d = 0; d < kd; d++)
+            for (int h = 0; h < kh; h++)
+                for (int w = 0; w < kw; w++)
+                    for (int f = 0; f < filters; f++)
+                        for (int c = 0; c < cin; c++)
+                            weights[(((c * filters + f) * kd + d) * kh + h) * kw + w] = k[(((d * kh + h) * kw + w) * filters + f) * cin + c];
+        var inputs = new List<string> { ToChannelsFirst(g, x, layer.Name), g.AddInitializer(layer.Parameters[0].Path, weights, cin, filters, kd, kh, kw) };
+        if (layer.UseBias) inputs.Add(g.AddInitializer(layer.Parameters[1].Path, layer.Parameters[1].Value.Span, filters));
+        var geometry = Conv3DTransposeGeometry.Create(1, (inputShape[0], inputShape[1], inputShape[2]), cin, filters, (kd, kh, kw),
+            layer.Strides, layer.Padding == Padding.Same, layer.DilationRate, layer.OutputPadding);
+        // ONNX: out = s·(in − 1) + output_padding + extent − pad_begin − pad_end; a negative end pad becomes output padding.
+        long End(int axis, int k, int s, int dl, int pad, int output) => (long)s * (inputShape[axis] - 1) + Conv2DGeometry.EffectiveSize(k, dl) - pad - output;
+        long endD = End(0, kd, layer.Strides.D, layer.DilationRate.D, geometry.PadFront, geometry.InD);
+        long endH = End(1, kh, layer.Strides.H, layer.DilationRate.H, geometry.PadTop, geometry.InH);
+        long endW = End(2, kw, layer.Strides.W, layer.DilationRate.W, geometry.PadLeft, geometry.InW);
+        string y = g.AddNode("ConvTranspose", layer.Name, inputs,
+            Ints("kernel_shape", kd, kh, kw),
+            Ints("strides", layer.Strides.D, layer.Strides.H, layer.Strides.W),
+            Ints("dilations", layer.DilationRate.D, layer.DilationRate.H, layer.DilationRate.W),
+            Ints("pads", geometry.PadFront, geometry.PadTop, geometry.PadLeft, Math.Max(endD, 0), Math.Max(endH, 0), Math.Max(endW, 0)),
+            Ints("output_padding", Math.Max(-endD, 0), Math.Max(-endH, 0), Math.Max(-endW, 0)));
         return OnnxActivations.Emit(g, layer.Activation, ToChannelsLast(g, y, layer.Name), layer.Name);
     }
 

@@ -1,0 +1,189 @@
+using System.Text.Json.Nodes;
+using DeepSharp.Autograd;
+using DeepSharp.Kernels.Cpu;
+using DeepSharp.Nn.Constraints;
+using DeepSharp.Nn.Regularizers;
+using DeepSharp.Tensors;
+
+namespace DeepSharp.Nn.Layers;
+
+/// <summary>
+/// Transposed 3-D convolution (Keras's Conv3DTranspose) over channels-last volumes (batch, depth, height, width,
+/// channels): the input gradient of a <see cref="Conv3D"/> with the same kernel size, strides, padding and dilation,
+/// so it grows volumes by the strides (a 3-D decoder's upsampling step). Kernel (kd, kh, kw, filters, in_channels),
+/// bias (filters). Output size per axis, with k the dilated kernel extent: "valid" in·stride + max(k − stride, 0),
+/// "same" in·stride; with an <c>output_padding</c> p, "valid" (in − 1)·stride + k + p and "same" (in − 1)·stride + (k mod 2) + p.
+/// </summary>
+public sealed class Conv3DTranspose : Layer
+{
+    private Parameter? _kernel, _bias;
+
+    /// <param name="filters">Number of output channels.</param>
+    /// <param name="kernelSize">(depth, height, width) of the convolution window.</param>
+    /// <param name="strides">Upsampling step along (depth, height, width); null for (1, 1, 1). Above 1 only with a dilation rate of (1, 1, 1).</param>
+    /// <param name="padding"><see cref="Padding.Valid"/> (the default) or <see cref="Padding.Same"/> (output size · stride without an output padding).</param>
+    /// <param name="outputPadding">Keras's <c>output_padding</c>: fixes the output size along (depth, height, width) (see the class summary); each below its stride. Null (the default) lets the padding decide.</param>
+    /// <param name="dilationRate">Spacing between the window's taps (Keras's <c>dilation_rate</c>); null for (1, 1, 1).</param>
+    /// <param name="activation">Applied to the output; null for none (linear).</param>
+    /// <param name="useBias">Whether to add a learned bias per filter.</param>
+    /// <param name="kernelInitializer">Fills the (kd, kh, kw, filters, channels) kernel; null for glorot_uniform.</param>
+    /// <param name="biasInitializer">Fills the bias; null for zeros.</param>
+    /// <param name="name">The layer's name; null for a Keras-style default.</param>
+    /// <param name="inputShape">The per-sample input shape (Keras's <c>input_shape</c>), for a Sequential model's first layer; null to build on the first call.</param>
+    /// <param name="kernelRegularizer">A penalty on the kernel added to the training loss (Keras's <c>kernel_regularizer</c>); null for none.</param>
+    /// <param name="biasRegularizer">A penalty on the bias; null for none.</param>
+    /// <param name="activityRegularizer">A penalty on the layer's output, divided by the batch size; null for none.</param>
+    /// <param name="kernelConstraint">A projection of the kernel after each optimizer step (Keras's <c>kernel_constraint</c>); null for none.</param>
+    /// <param name="biasConstraint">A projection of the bias after each optimizer step; null for none.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size, stride or dilation rate is not positive, or an output padding is negative.</exception>
+    /// <exception cref="ArgumentException">Both strides and dilation rate are above 1, or an output padding is not below its stride.</exception>
+    public Conv3DTranspose(int filters, (int D, int H, int W) kernelSize, (int D, int H, int W)? strides = null, Padding padding = Padding.Valid,
+        (int D, int H, int W)? outputPadding = null, (int D, int H, int W)? dilationRate = null, Activation? activation = null, bool useBias = true,
+        Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
+        string? name = null, int[]? inputShape = null,
+        Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
+        Constraint? kernelConstraint = null, Constraint? biasConstraint = null) : base(name, inputShape)
+    {
+        Filters = ConvolutionConfig.Positive(filters, "Conv3DTranspose", nameof(filters));
+        KernelSize = VolumeConfig.Positive(kernelSize, "Conv3DTranspose", nameof(kernelSize));
+        Strides = VolumeConfig.Positive(strides ?? (1, 1, 1), "Conv3DTranspose", nameof(strides));
+        DilationRate = VolumeConfig.Positive(dilationRate ?? (1, 1, 1), "Conv3DTranspose", nameof(dilationRate));
+        if (Strides != (1, 1, 1) && DilationRate != (1, 1, 1))
+            throw new ArgumentException("Conv3DTranspose: strides > 1 together with dilation_rate > 1 is not supported (as in Keras).");
+        if (outputPadding is { } p)
+        {
+            if (p.D < 0 || p.H < 0 || p.W < 0)
+                throw new ArgumentOutOfRangeException(nameof(outputPadding), p, "Conv3DTranspose outputPadding must be non-negative.");
+            if (p.D >= Strides.D || p.H >= Strides.H || p.W >= Strides.W)
+                throw new ArgumentException($"Conv3DTranspose: outputPadding {p} must be less than strides {Strides} along each axis (as in Keras).", nameof(outputPadding));
+        }
+        OutputPadding = outputPadding;
+        Padding = padding;
+        Activation = activation ?? Activation.Linear;
+        UseBias = useBias;
+        KernelInitializer = kernelInitializer ?? Initializer.GlorotUniform;
+        BiasInitializer = biasInitializer ?? Initializer.Zeros;
+        (KernelRegularizer, BiasRegularizer, ActivityRegularizer) = (kernelRegularizer, biasRegularizer, activityRegularizer);
+        (KernelConstraint, BiasConstraint) = (kernelConstraint, biasConstraint);
+    }
+
+    /// <summary>A cubic kernel and stride, as Keras's <c>Conv3DTranspose(16, 3, strides=2)</c>; the arguments are those of the main constructor.</summary>
+    public Conv3DTranspose(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid, int? outputPadding = null,
+        Activation? activation = null, bool useBias = true, string? name = null, int[]? inputShape = null)
+        : this(filters, (kernelSize, kernelSize, kernelSize), (strides, strides, strides), padding,
+            outputPadding is { } p ? (p, p, p) : null, activation: activation, useBias: useBias, name: name, inputShape: inputShape)
+    {
+    }
+
+    /// <inheritdoc/>
+    public override string TypeName => "Conv3DTranspose";
+    /// <inheritdoc/>
+    public override string DefaultNamePrefix => "conv3d_transpose";
+    /// <summary>Number of output channels.</summary>
+    public int Filters { get; }
+    /// <summary>(depth, height, width) of the convolution window.</summary>
+    public (int D, int H, int W) KernelSize { get; }
+    /// <summary>Upsampling step along (depth, height, width).</summary>
+    public (int D, int H, int W) Strides { get; }
+    /// <summary>Keras's <c>output_padding</c> along (depth, height, width), or null when the padding alone sets the output size.</summary>
+    public (int D, int H, int W)? OutputPadding { get; }
+    /// <summary>Spacing between the window's taps along (depth, height, width).</summary>
+    public (int D, int H, int W) DilationRate { get; }
+    /// <summary>Valid or Same (see the class summary for the output sizes).</summary>
+    public Padding Padding { get; }
+    /// <summary>Applied to the output (linear when none was given).</summary>
+    public Activation Activation { get; }
+    /// <summary>Whether the layer adds a learned bias per filter.</summary>
+    public bool UseBias { get; }
+    /// <summary>What fills the kernel when the layer is built (glorot_uniform by default).</summary>
+    public Initializer KernelInitializer { get; }
+    /// <summary>What fills the bias when the layer is built (zeros by default).</summary>
+    public Initializer BiasInitializer { get; }
+    /// <summary>The penalty on the kernel added to the training loss; null for none.</summary>
+    public Regularizer? KernelRegularizer { get; }
+    /// <summary>The penalty on the bias added to the training loss; null for none.</summary>
+    public Regularizer? BiasRegularizer { get; }
+    /// <summary>The projection applied to the kernel after each optimizer step; null for none.</summary>
+    public Constraint? KernelConstraint { get; }
+    /// <summary>The projection applied to the bias after each optimizer step; null for none.</summary>
+    public Constraint? BiasConstraint { get; }
+
+    /// <inheritdoc/>
+    protected override void OnBuild(Shape inputShape)
+    {
+        ComputeOutputShape(inputShape);
+        _kernel = AddWeight("kernel", new Shape(KernelSize.D, KernelSize.H, KernelSize.W, Filters, inputShape[3]),
+            KernelInitializer, true, KernelRegularizer, KernelConstraint);
+        if (UseBias) _bias = AddWeight("bias", new Shape(Filters), BiasInitializer, true, BiasRegularizer, BiasConstraint);
+    }
+
+    /// <summary>(output depth, output height, output width, filters); see the class summary for the sizes.</summary>
+    /// <exception cref="ShapeMismatchException">The input is not (depth, height, width, channels), or the output would be negative or not fit 32-bit indexing.</exception>
+    public override Shape ComputeOutputShape(Shape inputShape)
+    {
+        if (inputShape.Rank != 4) throw ShapeError("(batch, depth, height, width, channels)", inputShape);
+        // The whole geometry of one sample, so that sizes, lengths and the kernel's reach are checked together.
+        var g = ConvolutionConfig.Axis(this, "depth, height and width", inputShape, () => Conv3DTransposeGeometry.Create(1,
+            (inputShape[0], inputShape[1], inputShape[2]), inputShape[3], Filters, KernelSize, Strides, Padding == Padding.Same, DilationRate, OutputPadding));
+        return new Shape(g.InD, g.InH, g.InW, Filters);
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor Forward(Tensor x, bool training)
+    {
+        int cin = _kernel!.Shape[4];
+        if (x.Rank != 5 || x.Shape[4] != cin) throw ShapeError($"(batch, depth, height, width, {cin})", x.Shape.WithoutBatch());
+        Tensor y;
+        try
+        {
+            y = Ops.Conv3DTranspose(x, _kernel.Value, _bias?.Value, Strides, Padding == Padding.Same, DilationRate, OutputPadding);
+        }
+        catch (ArgumentException e)
+        {
+            throw ConvolutionConfig.Unfit(this, x, e);
+        }
+        return WithActivityPenalty(Activation.Apply(y));
+    }
+
+    /// <inheritdoc/>
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["filters"] = Filters;
+        config["kernel_size"] = VolumeConfig.Triple(KernelSize);
+        config["strides"] = VolumeConfig.Triple(Strides);
+        config["padding"] = Padding.ToName();
+        config["data_format"] = "channels_last";
+        config["dilation_rate"] = VolumeConfig.Triple(DilationRate);
+        config["output_padding"] = OutputPadding is { } p ? VolumeConfig.Triple(p) : null;
+        config["activation"] = Activation.Name;
+        config["use_bias"] = UseBias;
+        config["kernel_initializer"] = KernelInitializer.ToConfig();
+        config["bias_initializer"] = BiasInitializer.ToConfig();
+        ConfigObjects.Put(config, "kernel_regularizer", KernelRegularizer);
+        ConfigObjects.Put(config, "bias_regularizer", BiasRegularizer);
+        ConfigObjects.Put(config, "kernel_constraint", KernelConstraint);
+        ConfigObjects.Put(config, "bias_constraint", BiasConstraint);
+        return config;
+    }
+
+    internal static Conv3DTranspose FromConfig(LayerConfig c)
+    {
+        ConvolutionConfig.ChannelsLast(c);
+        return new(
+            c.RequiredSize("filters"),
+            VolumeConfig.Triple(c, "kernel_size", null),
+            VolumeConfig.Triple(c, "strides", (1, 1, 1)),
+            c.Padding(),
+            VolumeConfig.OptionalTriple(c, "output_padding", min: 0),
+            VolumeConfig.Triple(c, "dilation_rate", (1, 1, 1)),
+            c.Activation("activation"),
+            c.Bool("use_bias", true),
+            c.Initializer("kernel_initializer", "glorot_uniform"),
+            c.Initializer("bias_initializer", "zeros"),
+            c.Name,
+            c.Shape("input_shape"),
+            c.Regularizer("kernel_regularizer"), c.Regularizer("bias_regularizer"), c.Regularizer("activity_regularizer"),
+            c.Constraint("kernel_constraint"), c.Constraint("bias_constraint"));
+    }
+}
