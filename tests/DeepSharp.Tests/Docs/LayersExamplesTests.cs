@@ -22,7 +22,7 @@ public class LayersExamplesTests
 {
     [Fact]
     public void EveryExampleOfThePageIsHere() =>
-        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 30, except: "## Audio front end");
+        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 31, except: "## Audio front end");
 
     [Fact]
     public void Layers()
@@ -208,6 +208,17 @@ public class LayersExamplesTests
         Assert.Equal(new Shape(2, 16, 64), model.Predict(Tensor.RandomNormal(new Shape(2, 16, 64))).Shape);
         var gqa = model.Layers.OfType<GroupQueryAttention>().Single();
         Assert.Equal([new Shape(64, 4, 16), new Shape(4, 16), new Shape(64, 2, 16), new Shape(2, 16)], gqa.Parameters.Take(4).Select(p => p.Shape));
+    }
+
+    [Fact]
+    public void RmsNormOp()
+    {
+        var row = Tensor.FromArray([0f, 1, 2, 3, 4, 5, 6, 7, 8, 9], 1, 10);
+        var normalized = Ops.RmsNorm(row, scale: null, epsilon: 1e-6f);    // row / √28.5: [0, 0.1873, 0.3746, …]
+
+        var values = normalized.ToArray();
+        for (int i = 0; i < 10; i++) Assert.Equal(i / Math.Sqrt(28.5 + 1e-6), values[i], 1e-6);
+        Assert.Equal(0.1873, values[1], 4);
     }
 
     [Fact]
