@@ -1,5 +1,5 @@
-using DeepSharp.Autograd;
 using System.Text.Json.Nodes;
+using DeepSharp.Autograd;
 using DeepSharp.Nn;
 using DeepSharp.Nn.Layers;
 using DeepSharp.Optimizers;

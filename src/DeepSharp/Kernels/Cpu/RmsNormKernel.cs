@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using DeepSharp.Kernels.Cpu.Reference;
 
 namespace DeepSharp.Kernels.Cpu;
@@ -57,12 +58,10 @@ internal static unsafe class RmsNormKernel
             RmsNormRows.Run(args);
         }
         if (!sums) return;
-        for (int c = 0; c < cols; c++)
-        {
-            float s = 0f;
-            for (int b = 0; b < blocks; b++) s += partial[(long)b * cols + c];
-            dscale[c] += s;
-        }
+        // Σ_b partial_b per column in block order, as vectors along the columns (the first slot gathers them).
+        var total = new Span<float>(partial, cols);
+        for (int b = 1; b < blocks; b++) TensorPrimitives.Add(total, new ReadOnlySpan<float>(partial + (long)b * cols, cols), total);
+        TensorPrimitives.Add(dscale[..cols], total, dscale[..cols]);
     }
 
     private static void Validate(int xLength, int otherLength, int rstdLength, int rows, int cols)
