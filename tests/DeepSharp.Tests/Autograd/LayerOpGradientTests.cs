@@ -49,6 +49,20 @@ public class LayerOpGradientTests
     }
 
     [Fact] public void LayerNorm() => Check(t => Ops.LayerNorm(t[0], t[1], t[2], 1e-3f), [Random(1, 3, 2, 6), Random(2, 6), Random(3, 6)], epsilon: 1e-3f);
+    [Fact] public void RmsNorm() => Check(t => Ops.RmsNorm(t[0], t[1], 1e-3f), [Random(1, 3, 2, 6), Random(2, 6)], epsilon: 1e-3f);
+    [Fact] public void RmsNormWithoutScale() => Check(t => Ops.RmsNorm(t[0], null, 0f), [Random(1, 4, 7)], epsilon: 1e-3f);
+    [Fact]
+    public void RmsNormOfAnIntermediateUsedTwice()
+    {
+        // A fresh gradient buffer for h, written by one rule and added to by the other.
+        static Tensor F(Tensor[] t)
+        {
+            var h = Ops.Affine(t[0], 3f);
+            return Ops.Add(Ops.RmsNorm(h, t[1], 1e-6f), h);
+        }
+        Check(F, [Random(1, 5, 17), Random(2, 17)], epsilon: 1e-3f);
+    }
+
     [Fact] public void LayerNormWithoutAffine() => Check(t => Ops.LayerNorm(t[0], null, null, 1e-3f), [Random(1, 4, 7)], epsilon: 1e-3f);
 
     [Fact]

@@ -22,7 +22,7 @@ public class LayersExamplesTests
 {
     [Fact]
     public void EveryExampleOfThePageIsHere() =>
-        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 33, except: "## Audio front end");
+        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 34, except: "## Audio front end");
 
     [Fact]
     public void Layers()
@@ -249,6 +249,17 @@ public class LayersExamplesTests
         for (int i = 0; i < stepped.Length; i++) Assert.True(Math.Abs(full[i] - stepped[i]) <= 1e-5f * (1 + Math.Abs(full[i])), $"logit {i}: {stepped[i]} vs {full[i]}");
         var gqa = decoder.Layers.OfType<GroupQueryAttention>().Single();
         Assert.Equal(new Shape(1, Context, 1, 8), kv.SelfAttention(gqa).Keys!.Shape);
+    }
+
+    [Fact]
+    public void RmsNormOp()
+    {
+        var row = Tensor.FromArray([0f, 1, 2, 3, 4, 5, 6, 7, 8, 9], 1, 10);
+        var normalized = Ops.RmsNorm(row, scale: null, epsilon: 1e-6f);    // row / √28.5: [0, 0.1873, 0.3746, …]
+
+        var values = normalized.ToArray();
+        for (int i = 0; i < 10; i++) Assert.Equal(i / Math.Sqrt(28.5 + 1e-6), values[i], 1e-6);
+        Assert.Equal(0.1873, values[1], 4);
     }
 
     [Fact]

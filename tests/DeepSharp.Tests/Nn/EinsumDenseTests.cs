@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using DeepSharp.Autograd;
 using DeepSharp.Nn;
 using DeepSharp.Nn.Layers;
 using DeepSharp.Optimizers;
@@ -216,5 +217,97 @@ public sealed class EinsumDenseTests : IDisposable
         Assert.Equal(model.Predict(x).ToArray(), loaded.Predict(x).ToArray());
 
         OnnxRunner.AssertMatches(model, [x], "EinsumDense");
+    }
+
+    /// <summary>
+    /// Inference reads the kernel prepared once (permuted and flattened, EinsumDenseKernelCache): a Predict after
+    /// each kind of weight change — a write through Span, SetWeights, a training step, LoadWeights — sees the new
+    /// weights, at a few rows (read in place) and at many (the packed product), with and without a kernel permutation.
+    /// Each Predict gives the bits of the training path (the kernel permuted by the autograd ops).
+    /// </summary>
+    [Theory]
+    [InlineData("abc,dc->adb", 1, 4)]    // kernel (d, c) permuted to (c, d); 5 rows: read in place
+    [InlineData("abc,dc->adb", 40, 24)]
+    [InlineData("abc,cde->abde", 1, 4)]  // kernel already (c, d·e): a view
+    [InlineData("abc,cde->abde", 40, 24)]
+    public void PredictSeesEveryWeightChangeAfterAPredict(string equation, int batch, int units)
+    {
+        int?[] output = equation == "abc,dc->adb" ? [units, null] : [null, 2, units / 2];
+        var model = new Sequential(new EinsumDense(equation, output, biasAxes: equation == "abc,dc->adb" ? "d" : "de", inputShape: [5, 12], name: "einsum"));
+        var layer = (EinsumDense)model.Layers[0];
+        var kernel = layer.Parameters.Single(p => p.Name == "kernel").Value;
+        var x = Tensor.RandomUniform(new Shape(batch, 5, 12), -1f, 1f, new RandomGenerator(3));
+        float[] TrainingPath() => layer.Call(x).ToArray();   // the kernel requires grad: permuted through the ops
+
+        var before = model.Predict(x).ToArray();
+        Assert.Equal(TrainingPath(), before);
+        Assert.Equal(before, model.Predict(x).ToArray());
+
+        kernel.Span[1] += 0.5f;                                                  // a user's write
+        var afterWrite = model.Predict(x).ToArray();
+        Assert.NotEqual(before, afterWrite);
+        Assert.Equal(TrainingPath(), afterWrite);
+
+        var weights = layer.GetWeights().Select(w => w.Clone()).ToArray();
+        weights[0].Span[2] -= 0.75f;
+        layer.SetWeights(weights);                                               // SetWeights
+        var afterSet = model.Predict(x).ToArray();
+        Assert.NotEqual(afterWrite, afterSet);
+        Assert.Equal(TrainingPath(), afterSet);
+
+        model.Compile(new Sgd(0.1f), "mse");
+        var target = Tensor.RandomUniform(model.Predict(x).Shape, -1f, 1f, new RandomGenerator(4));
+        model.Fit(x, target, epochs: 1, batchSize: batch, shuffle: false, verbose: 0);    // an optimizer step
+        var afterStep = model.Predict(x).ToArray();
+        Assert.NotEqual(afterSet, afterStep);
+        Assert.Equal(TrainingPath(), afterStep);
+
+        string path = _temp.File("einsum.weights.safetensors");
+        model.SaveWeights(path);
+        kernel.Span.Fill(0.25f);
+        var filled = model.Predict(x).ToArray();
+        Assert.NotEqual(afterStep, filled);
+        model.LoadWeights(path);                                                 // LoadWeights
+        Assert.Equal(afterStep, model.Predict(x).ToArray());
+    }
+
+    /// <summary>The prepared kernel is kept while the weight is unchanged, rebuilt after a write, and training still reaches the kernel.</summary>
+    [Fact]
+    public void PreparedKernelIsReusedUntilTheWeightChangesAndTrainingStillReachesTheKernel()
+    {
+        var layer = new EinsumDense("abc,dc->adb", [6, null], biasAxes: "d");
+        var x = GradCheck.Random(1, 2, 5, 4);
+        layer.Build(x.Shape.WithoutBatch());
+        var kernel = layer.Parameters.Single(p => p.Name == "kernel").Value;
+        var cache = new EinsumDenseKernelCache();
+        var first = cache.For(kernel, layer.Plan);
+        Assert.Same(first, cache.For(kernel, layer.Plan));
+        Assert.Equal(new Shape(4, 6), first.Shape);
+        for (int d = 0; d < 6; d++)
+            for (int c = 0; c < 4; c++)
+                Assert.Equal(kernel.ToArray()[d * 4 + c], first.ToArray()[c * 6 + d]);
+        kernel.Span[0] = 9f;
+        var second = cache.For(kernel, layer.Plan);
+        Assert.NotSame(first, second);
+        Assert.Equal(9f, second.ToArray()[0]);
+
+        Tensor inference;
+        using (NoGrad.Scope()) inference = layer.Call(x);
+        var y = layer.Call(x, training: true);
+        Assert.Equal(inference.ToArray(), y.ToArray());
+        kernel.Grad = null;
+        Ops.Sum(y).Backward();
+        Assert.NotNull(kernel.Grad);
+        // d(sum y)/dW[d, c] = Σ_batch,b x[·, c, b]: each kernel row gets the input's column sums.
+        var xs = x.ToArray();
+        var grad = kernel.Grad!.ToArray();
+        for (int d = 0; d < 6; d++)
+            for (int c = 0; c < 4; c++)
+            {
+                double expected = 0;
+                for (int n = 0; n < 2; n++)
+                    for (int b = 0; b < 5; b++) expected += xs[(n * 5 + b) * 4 + c];
+                Assert.Equal(expected, grad[d * 4 + c], 1e-5);
+            }
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using DeepSharp.Autograd;
 using DeepSharp.Nn;
 using DeepSharp.Nn.Layers;
 using DeepSharp.Optimizers;
@@ -125,6 +126,35 @@ public sealed class RmsNormalizationTests : IDisposable
         Assert.Contains("'twice'", Assert.Throws<ShapeMismatchException>(() => new RmsNormalization([1, -2], name: "twice").Call(Tensor.Zeros(2, 3, 4))).Message);
         foreach (string json in new[] { """{"name":"r","axis":0}""", """{"name":"r","axis":[]}""", """{"name":"r","epsilon":-1}""", """{"name":"r","axis":"last"}""" })
             Assert.Throws<DeepSharpException>(() => LayerRegistry.Create("RMSNormalization", JsonNode.Parse(json)!.AsObject()));
+    }
+
+    [Fact]
+    public void TheFusedOpRefusesBadInputNamingTheShapes()
+    {
+        var e = Assert.Throws<ShapeMismatchException>(() => Ops.RmsNorm(Tensor.Zeros(2, 5), Tensor.Ones(4), 1e-6f));
+        Assert.Contains("RmsNorm", e.Message);
+        Assert.Contains("(2, 5)", e.Message);
+        Assert.Contains("(4", e.Message);
+        Assert.Contains("RmsNorm", Assert.Throws<ShapeMismatchException>(() => Ops.RmsNorm(Tensor.Scalar(1f), null, 1e-6f)).Message);
+        Assert.Contains("(2, 5)", Assert.Throws<ArgumentOutOfRangeException>(() => Ops.RmsNorm(Tensor.Zeros(2, 5), null, -1f)).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Ops.RmsNorm(Tensor.Zeros(2, 5), null, float.NaN));
+    }
+
+    /// <summary>Keras's example values through the op itself, with and without a scale, and a zero row (y = 0, not NaN).</summary>
+    [Fact]
+    public void TheFusedOpGivesKerasValues()
+    {
+        var x = Tensor.FromArray([0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 2, 10);
+        var plain = Ops.RmsNorm(x, null, 1e-6f).ToArray();
+        var scaled = Ops.RmsNorm(x, Tensor.FromArray([1f, 2, 3, 4, 5, 6, 7, 8, 9, 10], 10), 1e-6f).ToArray();
+        for (int i = 0; i < 10; i++)
+        {
+            double expected = i / Math.Sqrt(28.5 + 1e-6);
+            Assert.Equal(expected, plain[i], 1e-6);
+            Assert.Equal(expected * (i + 1), scaled[i], 1e-5);
+            Assert.Equal(0f, plain[10 + i]);
+            Assert.Equal(0f, scaled[10 + i]);
+        }
     }
 
     [Fact]

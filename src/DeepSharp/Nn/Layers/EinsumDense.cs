@@ -23,6 +23,7 @@ public sealed class EinsumDense : Layer
     private readonly bool _outputShapeIsInt;
     private Parameter? _kernel, _bias;
     private EinsumDensePlan? _plan;
+    private readonly EinsumDenseKernelCache _preparedKernel = new();
 
     /// <param name="equation">The einsum equation, e.g. "abc,cde->abde".</param>
     /// <param name="outputShape">The output's shape after the batch axis (after '...' when the equation has one); null entries take the input's size.</param>
@@ -123,6 +124,7 @@ public sealed class EinsumDense : Layer
     protected override void OnBuild(Shape inputShape)
     {
         _plan = Analyse(inputShape);
+        _preparedKernel.Clear();
         _kernel = AddWeight("kernel", _plan.KernelShape, KernelInitializer, true, KernelRegularizer, KernelConstraint);
         if (_plan.BiasShape is { } bias) _bias = AddWeight("bias", bias, BiasInitializer, true, BiasRegularizer, BiasConstraint);
     }
@@ -150,10 +152,21 @@ public sealed class EinsumDense : Layer
             throw new ShapeMismatchException($"Layer '{Name}' (EinsumDense) was built for inputs {BuiltInputShape!.Value.ToBatchString()}; got {x.Shape}.");
         var moved = plan.InputPermutation is { } p ? Ops.Permute(x, p) : x;
         var rows = Ops.Reshape(moved, x.Size / Math.Max(plan.Contracted, 1), plan.Contracted);
-        var kernel = plan.KernelPermutation is { } k ? Ops.Permute(_kernel!.Value, k) : _kernel!.Value;
-        var w = Ops.Reshape(kernel, plan.Contracted, plan.KernelOnly);
+        var kernel = _kernel!.Value;
         var bias = plan.BiasInProduct ? Ops.Reshape(_bias!.Value, plan.KernelOnly) : null;
-        var product = Ops.Reshape(Ops.Linear(rows, w, bias), new Shape([x.Shape[0], .. plan.ProductDims]));
+        Tensor linear;
+        if (OpNode.Needed(kernel))
+        {
+            // Training: the kernel's gradient flows back through the permutation and reshape.
+            var w = Ops.Reshape(plan.KernelPermutation is { } k ? Ops.Permute(kernel, k) : kernel, plan.Contracted, plan.KernelOnly);
+            linear = Ops.Linear(rows, w, bias);
+        }
+        else
+        {
+            // Inference (or a frozen kernel): the kernel prepared once per weight version, and packed once for larger batches.
+            linear = Ops.Linear(rows, _preparedKernel.For(kernel, plan), bias, packedKernel: true);
+        }
+        var product = Ops.Reshape(linear, new Shape([x.Shape[0], .. plan.ProductDims]));
         var y = plan.OutputPermutation is { } o ? Ops.Permute(product, o) : product;
         if (_bias is not null && !plan.BiasInProduct) y = Ops.Add(y, _bias.Value);
         return WithActivityPenalty(Activation.Apply(y));

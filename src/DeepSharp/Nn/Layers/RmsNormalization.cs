@@ -9,6 +9,8 @@ namespace DeepSharp.Nn.Layers;
 /// square over <see cref="Axis"/>, then multiplied by a learned scale, x / √(mean(x²) + ε) · scale.
 /// No centring and no offset (unlike <see cref="LayerNormalization"/>). The weight "scale" has the
 /// sizes of the axes in increasing axis order and starts at ones; the same in training and inference.
+/// Over the last axis or trailing axes it runs the fused <see cref="Ops.RmsNorm"/> (one pass per row
+/// each way); over other axes, the composed ops.
 /// </summary>
 public sealed class RmsNormalization : Layer
 {
@@ -85,7 +87,16 @@ public sealed class RmsNormalization : Layer
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
     {
-        var meanSquare = Ops.Mean(Ops.Square(x), _axes!.Axes, keepDims: true);
+        var axes = _axes!;
+        if (axes.IsLastAxisOnly) return Ops.RmsNorm(x, _scale!.Value, Epsilon);
+        if (axes.Permutation is null)
+        {
+            // Trailing axes: flattened into one row per sample and position, the fused kernel's layout.
+            var rows = Ops.Reshape(x, x.Size / Math.Max(axes.Size, 1), axes.Size);
+            return Ops.Reshape(Ops.RmsNorm(rows, Ops.Reshape(_scale!.Value, axes.Size), Epsilon), x.Shape);
+        }
+        // Axes that are not trailing: composed ops on the input's own layout (no permuted copies).
+        var meanSquare = Ops.Mean(Ops.Square(x), axes.Axes, keepDims: true);
         var normalized = Ops.Divide(x, Ops.Sqrt(Ops.Add(meanSquare, Epsilon)));
         return Ops.Multiply(normalized, Ops.Reshape(_scale!.Value, _broadcast));
     }
