@@ -73,13 +73,29 @@ public class Conv2DMaxPoolTests
     }
 
     [Fact]
-    public void PaddedOrWinogradShapesAreLeftToTheTwoOps()
+    public void MisfitShapesAreLeftToTheTwoOpsAndWinogradShapesFuseUnder2x2Pools()
     {
         var kernel = GradCheck.Random(1, 3, 3, 2, 4);
         Assert.Null(Ops.Conv2DMaxPool(GradCheck.Random(2, 1, 2, 2, 2), kernel, null, (1, 1), (1, 1), true, (2, 2))); // input smaller than the kernel
         Assert.Null(Ops.Conv2DMaxPool(GradCheck.Random(2, 1, 4, 4, 2), kernel, null, (1, 1), (1, 1), true, (3, 3))); // pool larger than the output
         var wide = GradCheck.Random(3, 3, 3, 32, 64); // 13×13×32 → 64 at batch 8: Winograd's shape
-        Assert.Null(Ops.Conv2DMaxPool(GradCheck.Random(4, 8, 13, 13, 32), wide, null, (1, 1), (1, 1), true, (2, 2)));
+        Assert.NotNull(Ops.Conv2DMaxPool(GradCheck.Random(4, 8, 13, 13, 32), wide, null, (1, 1), (1, 1), true, (2, 2))); // Winograd with the pool
+        Assert.Null(Ops.Conv2DMaxPool(GradCheck.Random(4, 8, 13, 13, 32), wide, null, (1, 1), (1, 1), true, (3, 3))); // a 3×3 pool: Winograd, then the pool
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void WinogradShapeMatchesTheUnfusedChain(bool inputGradient)
+    {
+        // 13×13×32 → 64 at batch 8 (288 tiles): the fused op runs Winograd with the pool in its output transform.
+        var fused = Run(inputGradient, 13, 13, 32, 64, 2, fuse: true, batch: 8);
+        var plain = Run(inputGradient, 13, 13, 32, 64, 2, fuse: false, batch: 8);
+        Assert.Equal(plain[0], fused[0]); // the pooled values: the same bits
+        for (int i = 1; i < fused.Length; i++)
+            for (int e = 0; e < fused[i].Length; e++)
+                Assert.True(Math.Abs(fused[i][e] - plain[i][e]) <= 1e-3f + 1e-4f * Math.Abs(plain[i][e]),
+                    $"gradient {i} element {e}: fused {fused[i][e]}, unfused {plain[i][e]}");
     }
 
     [Fact]

@@ -11,7 +11,9 @@ namespace DeepSharp.Kernels.Cpu;
 /// output and <see cref="MaxPool2DKernel"/>'s argmax without writing the convolution's output, and the
 /// kernel/bias gradients read the pooled gradient through the argmax. An input gradient, when needed,
 /// goes through the unfused kernels (<see cref="MaxPool2DKernel.Backward"/> then
-/// <see cref="Conv2DKernel"/>) — the scatter's output is what it reads. Without vector hardware the naive twin runs.
+/// <see cref="Conv2DKernel"/>) — the scatter's output is what it reads. A 3×3 layer that runs on Winograd takes
+/// <see cref="WinogradF23Pool"/> forward (2×2 pools) and, for its kernel gradient, the scatter then Winograd's
+/// kernel gradient. Without vector hardware the naive twin runs.
 /// </summary>
 internal static unsafe class ConvPool2DKernel
 {
@@ -20,10 +22,13 @@ internal static unsafe class ConvPool2DKernel
         DirectConvPool.Fits(g) && poolH >= 1 && poolW >= 1 && poolH <= g.OutH && poolW <= g.OutW;
 
     /// <summary>
-    /// Whether the fused pass is the faster way to run <paramref name="g"/> in training: it <see cref="Fits"/>
-    /// and the unfused convolution would not take Winograd (whose fewer multiplies outweigh the saved pass).
+    /// Whether the fused pass is the faster way to run <paramref name="g"/> in training: it <see cref="Fits"/>,
+    /// and either the unfused convolution would not take Winograd (whose fewer multiplies outweigh the saved
+    /// pass of the direct fused kernel) or the fused pass runs on Winograd itself (<see cref="WinogradF23Pool"/>:
+    /// a 2×2 pool, one tile per window).
     /// </summary>
-    public static bool Pays(in Conv2DGeometry g, int poolH, int poolW) => Fits(g, poolH, poolW) && !WinogradF23.Applies(g);
+    public static bool Pays(in Conv2DGeometry g, int poolH, int poolW) =>
+        Fits(g, poolH, poolW) && (!WinogradF23.Applies(g) || WinogradF23Pool.Applies(g, poolH, poolW));
 
     /// <summary>Writes y and argmax (N, ⌊OutH/poolH⌋, ⌊OutW/poolW⌋, Cout); an empty <paramref name="bias"/> means none.</summary>
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, Span<int> argmax,
@@ -39,7 +44,12 @@ internal static unsafe class ConvPool2DKernel
         }
         fixed (float* px = x, pw = w, pb = bias, py = y)
         fixed (int* pa = argmax)
-            ConvPoolForward.Run(px, pw, bias.IsEmpty ? null : pb, py, pa, g, poolH, poolW, relu);
+        {
+            if (WinogradF23Pool.Applies(g, poolH, poolW))
+                WinogradF23Pool.Run(px, pw, bias.IsEmpty ? null : pb, py, pa, g, relu);
+            else
+                ConvPoolForward.Run(px, pw, bias.IsEmpty ? null : pb, py, pa, g, poolH, poolW, relu);
+        }
     }
 
     /// <summary>
@@ -57,10 +67,23 @@ internal static unsafe class ConvPool2DKernel
             NaiveConvPoolTraining.BackwardKernel(x, dy, y, argmax, dw, db, g, poolH, poolW, relu);
             return;
         }
+        if (WinogradF23KernelGradient.Applies(g))
+        {
+            // Winograd's kernel gradient reads the convolution's whole gradient: the pool's scatter (through the ReLU) first.
+            var p = NaiveConvPoolTraining.PoolGeometry(g, poolH, poolW);
+            if (t_convGradient is null || t_convGradient.Length < g.OutputLength)
+                t_convGradient = GC.AllocateUninitializedArray<float>(g.OutputLength);
+            var dConv = t_convGradient.AsSpan(0, g.OutputLength);
+            MaxPool2DKernel.Backward(dy, argmax, dConv, p, accumulate: false, relu ? y : default);
+            Conv2DKernel.BackwardKernelFused(x, dConv, default, dw, db, g);
+            return;
+        }
         fixed (float* px = x, pdy = dy, py = y, pdw = dw, pdb = db)
         fixed (int* pa = argmax)
             ConvPoolKernelGradient.Run(px, pdy, py, pa, pdw, db.IsEmpty ? null : pdb, g, poolH, poolW, relu);
     }
+
+    [ThreadStatic] private static float[]? t_convGradient; // the scattered gradient for Winograd's kernel gradient
 
     private static int Validate(in Conv2DGeometry g, int poolH, int poolW, int inputLength, int kernelLength, int biasLength)
     {

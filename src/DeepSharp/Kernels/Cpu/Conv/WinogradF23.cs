@@ -21,6 +21,13 @@ namespace DeepSharp.Kernels.Cpu.Conv;
 /// γ(n) = n·u/(1 − n·u): the four-times-larger constant and the window's ℓ₁ norms in place of the
 /// direct sum's Σ|g||d| are the price of the transforms. Checked against the naive twin with that
 /// bound as the tolerance (DeepSharp.KernelCheck's WinogradChecks).
+/// Skipped tiles: when adding into y with no bias and no ReLU (the input gradient through
+/// <see cref="ConvBackwardInputAsForward"/>), an image whose input rows (columns) under the last tile row
+/// (column) are all zero skips those tiles: their transformed window is exactly +0, so they would add +0 to
+/// every output they touch (a −0 already in y would have become +0; a non-finite kernel value, whose
+/// 0·∞ would have written NaN there, no longer does). Which tiles run depends on the data alone, and every
+/// other tile's sums are unchanged, so the thread count still does not matter. Fewer products by
+/// construction, so taken on every CPU.
 /// </remarks>
 internal sealed unsafe class WinogradF23 : IParallelBody
 {
@@ -48,11 +55,14 @@ internal sealed unsafe class WinogradF23 : IParallelBody
 
     [ThreadStatic] private static WinogradF23? t_instance;
 
+    /// <summary>Computes every tile, even those the remarks' zero test would skip, for calls made on this thread (checks compare the two).</summary>
+    [ThreadStatic] public static bool ZeroTileSkipDisabled;
+
     private Conv2DGeometry _g;
     private float* _x, _u, _bias, _y, _zeros;
     private int* _rowOff, _colOff;
     private int _np, _tilesH, _tilesW, _tileRowsPerTask, _tasksPerImage;
-    private bool _relu, _accumulate;
+    private bool _relu, _accumulate, _skipZeroTiles;
 
     /// <summary>Whether <paramref name="g"/> is a 3×3, stride-1, undilated convolution with some output (and at most 65,536 channels in and out).</summary>
     public static bool Fits(in Conv2DGeometry g) =>
@@ -100,6 +110,7 @@ internal sealed unsafe class WinogradF23 : IParallelBody
         body._np = np;
         body._relu = relu;
         body._accumulate = accumulate;
+        body._skipZeroTiles = accumulate && bias == null && !relu && !ZeroTileSkipDisabled;
         body._tilesH = (g.OutH + 1) / 2;
         body._tilesW = (g.OutW + 1) / 2;
         body._tileRowsPerTask = Math.Clamp(TilesPerChunk / body._tilesW, 1, body._tilesH);
@@ -133,6 +144,29 @@ internal sealed unsafe class WinogradF23 : IParallelBody
         for (; p < stop; p += 64) Sse.Prefetch0(p);
     }
 
+    /// <summary>
+    /// Whether the input rows (<paramref name="rows"/>) or columns [<paramref name="from"/>, <paramref name="from"/> + 4)
+    /// that lie inside the image, of an extent of <paramref name="size"/>, hold only ±0 (true when none lies inside).
+    /// </summary>
+    private bool LastTilesZero(float* image, int from, int size, bool rows)
+    {
+        ref readonly var g = ref _g;
+        int lo = Math.Max(from, 0), hi = Math.Min(from + 4, size);
+        for (int i = lo; i < hi; i++)
+        {
+            if (rows)
+            {
+                if (!Zero(image + (long)i * g.InW * g.InC, g.InW * g.InC)) return false;
+                continue;
+            }
+            for (int r = 0; r < g.InH; r++)
+                if (!Zero(image + ((long)r * g.InW + i) * g.InC, g.InC)) return false;
+        }
+        return true;
+    }
+
+    private static bool Zero(float* p, int length) => System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(new ReadOnlySpan<float>(p, length)) == 0f;
+
     public void Execute(int index)
     {
         ref readonly var g = ref _g;
@@ -149,14 +183,31 @@ internal sealed unsafe class WinogradF23 : IParallelBody
         float** outputs = stackalloc float*[4];
         float* image = _x + (long)n * g.InH * g.InW * cin;
         float* yImage = _y + (long)n * g.OutH * g.OutW * g.OutC;
-        int first = tr0 * _tilesW, end = trEnd * _tilesW;
-        for (int chunk = first; chunk < end; chunk += TilesPerChunk)
+        // Adding into y without bias or ReLU, a tile whose input window is all zero adds exact zeros: the last tile
+        // row (column) is skipped where the input rows (columns) under it are all zero — the input gradient of a
+        // 'valid' layer under a 2×2 pool at an odd size (mnist_convnet's 13×13 → 11×11: 36 of 49 tiles per image).
+        bool skipLastRow = false, skipLastColumn = false;
+        if (_skipZeroTiles)
         {
-            int count = Math.Min(TilesPerChunk, end - chunk);
+            skipLastRow = trEnd == _tilesH && LastTilesZero(image, (_tilesH - 1) * 2 - g.PadTop, g.InH, rows: true);
+            skipLastColumn = LastTilesZero(image, (_tilesW - 1) * 2 - g.PadLeft, g.InW, rows: false);
+        }
+        int* tiles = stackalloc int[TilesPerChunk];
+        int next = tr0 * _tilesW, end = trEnd * _tilesW;
+        while (next < end)
+        {
+            int count = 0;
+            for (; next < end && count < TilesPerChunk; next++)
+            {
+                if (skipLastRow && next / _tilesW == _tilesH - 1) continue;
+                if (skipLastColumn && next % _tilesW == _tilesW - 1) continue;
+                tiles[count++] = next;
+            }
+            if (count == 0) break;
             for (int t = 0; t < count; t++)
             {
-                int tile = chunk + t, ih0 = tile / _tilesW * 2 - g.PadTop, iw0 = tile % _tilesW * 2 - g.PadLeft;
-                if (tile == first) PrefetchRows(image, ih0, 4);
+                int tile = tiles[t], ih0 = tile / _tilesW * 2 - g.PadTop, iw0 = tile % _tilesW * 2 - g.PadLeft;
+                if (t == 0 && tile == tr0 * _tilesW) PrefetchRows(image, ih0, 4);
                 if (tile % _tilesW == 0) PrefetchRows(image, ih0 + 4, 2); // the next tile row's new input rows
                 for (int i = 0; i < 4; i++)
                 {
@@ -176,7 +227,7 @@ internal sealed unsafe class WinogradF23 : IParallelBody
                     m + xi * np, (int)mRow, count, g.OutC, null, accumulate: false);
             for (int t = 0; t < count; t++)
             {
-                int tile = chunk + t, oh = tile / _tilesW * 2, ow = tile % _tilesW * 2;
+                int tile = tiles[t], oh = tile / _tilesW * 2, ow = tile % _tilesW * 2;
                 bool right = ow + 1 < g.OutW, below = oh + 1 < g.OutH;
                 float* y0 = yImage + ((long)oh * g.OutW + ow) * g.OutC;
                 KernelBounds.Range(y0 - _y, g.OutC, g.OutputLength);
