@@ -51,9 +51,30 @@ public sealed class Activation
     /// <summary>Swish, also known as SiLU: x·σ(x). "silu" is accepted as its name too.</summary>
     public static Activation Swish { get; } = new("swish", Ops.Swish);
 
-    private static readonly Activation[] s_known = [Linear, Relu, Sigmoid, Tanh, Softmax, LeakyRelu, Elu, Selu, Gelu, Swish];
+    /// <summary>Softplus, log(1 + eˣ), computed without overflow: a smooth ReLU with positive outputs.</summary>
+    public static Activation Softplus { get; } = new("softplus", Ops.Softplus);
+    /// <summary>Softsign, x/(1 + |x|), in (−1, 1).</summary>
+    public static Activation Softsign { get; } = new("softsign", Ops.Softsign);
+    /// <summary>ReLU capped at 6, min(max(x, 0), 6) (MobileNet's).</summary>
+    public static Activation Relu6 { get; } = new("relu6", x => Ops.Relu(x, 0f, 6f, 0f));
+    /// <summary>Keras 3's hard sigmoid: 0 below −3, 1 above 3, x/6 + ½ between.</summary>
+    public static Activation HardSigmoid { get; } = new("hard_sigmoid", Ops.HardSigmoid);
+    /// <summary>Hard SiLU, x·hard_sigmoid(x) (MobileNetV3's hard swish). "hard_swish" is accepted as its name too.</summary>
+    public static Activation HardSilu { get; } = new("hard_silu", Ops.HardSilu);
+    /// <summary>eˣ, e.g. for positive rates (a Poisson regression's output).</summary>
+    public static Activation Exponential { get; } = new("exponential", Ops.Exp);
+    /// <summary>Mish, x·tanh(softplus(x)).</summary>
+    public static Activation Mish { get; } = new("mish", Ops.Mish);
+    /// <summary>Log-softmax over the last axis, log(softmax(x)) computed stably.</summary>
+    public static Activation LogSoftmax { get; } = new("log_softmax", Ops.LogSoftmax);
 
-    /// <summary>Every built-in activation: the names <see cref="FromName"/> accepts (besides "silu").</summary>
+    private static readonly Activation[] s_known =
+        [Linear, Relu, Sigmoid, Tanh, Softmax, LeakyRelu, Elu, Selu, Gelu, Swish, Softplus, Softsign, Relu6, HardSigmoid, HardSilu, Exponential, Mish, LogSoftmax];
+
+    /// <summary>Other names Keras accepts for a built-in: "silu" (swish) and "hard_swish" (hard_silu).</summary>
+    private static Activation? Alias(string name) => name switch { "silu" => Swish, "hard_swish" => HardSilu, _ => null };
+
+    /// <summary>Every built-in activation: the names <see cref="FromName"/> accepts (besides the aliases "silu" and "hard_swish").</summary>
     public static IReadOnlyList<Activation> Known => s_known;
 
     /// <summary>
@@ -63,8 +84,7 @@ public sealed class Activation
     /// <exception cref="DeepSharpException">The name is none of these; the message says how to register one.</exception>
     public static Activation FromName(string? name) =>
         string.IsNullOrEmpty(name) ? Linear
-        : name == "silu" ? Swish
-        : s_known.FirstOrDefault(a => a.Name == name)
+        : Alias(name) ?? s_known.FirstOrDefault(a => a.Name == name)
           ?? CustomObjects.FindActivation(name)
           ?? s_registered.GetValueOrDefault(name)
           ?? throw new DeepSharpException($"Unknown activation '{TerminalText.Escape(name)}'; built-in: {string.Join(", ", s_known.Select(a => a.Name))}" +
@@ -111,13 +131,13 @@ public sealed class Activation
         return activation;
     }
 
-    /// <summary>The checks every new activation name passes: printable, at most 256 characters, not a built-in's (nor "silu").</summary>
+    /// <summary>The checks every new activation name passes: printable, at most 256 characters, not a built-in's (nor an alias of one).</summary>
     internal static void CheckNewName(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (name.Length == 0 || name.Length > LayerConfig.MaxString || Naming.TextProblem(name) is not null)
             throw new ArgumentException($"An activation name must be 1 to {LayerConfig.MaxString} printable characters; got \"{TerminalText.Escape(name)}\".", nameof(name));
-        if (name == "silu" || Array.Exists(s_known, a => a.Name == name))
+        if (Alias(name) is not null || Array.Exists(s_known, a => a.Name == name))
             throw new ArgumentException($"'{name}' is a built-in activation; give yours another name.", nameof(name));
     }
 

@@ -116,6 +116,14 @@ public class LayerTests
     [InlineData("tanh")]
     [InlineData("softmax")]
     [InlineData("swish")]
+    [InlineData("softplus")]
+    [InlineData("softsign")]
+    [InlineData("relu6")]
+    [InlineData("hard_sigmoid")]
+    [InlineData("hard_silu")]
+    [InlineData("exponential")]
+    [InlineData("mish")]
+    [InlineData("log_softmax")]
     public void ActivationByName(string name) => LayerHarness.Run(() => new ActivationLayer(name), [2, 5], [2, 5], 0);
 
     [Fact] public void Add() => MergeHarness.Run(() => new Add(), [[4, 3], [4, 3], [4, 3]], [4, 3]);

@@ -13,7 +13,7 @@ namespace DeepSharp.Tests.Serialization;
 public class OnnxExportTests
 {
     private static readonly string[] s_models =
-        ["seed", "strided-same", "mlp", "pooling-norm", "norm-axes", "augment-activations", "conv1d", "residual", "two-inputs", "embedding"];
+        ["seed", "strided-same", "mlp", "pooling-norm", "norm-axes", "augment-activations", "conv1d", "residual", "two-inputs", "embedding", "keras-activations"];
 
     public static TheoryData<string> Models() => new(s_models);
 
@@ -72,6 +72,16 @@ public class OnnxExportTests
         "residual" => FunctionalFileTests.Residual(),
         "two-inputs" => FunctionalFileTests.TwoInputs(),
         "embedding" => Embedded(),
+        "keras-activations" => new Sequential(                    // Keras 3's activations beyond the first ten
+            new Rescaling(8f, -4f, inputShape: [6]),               // inputs in [-4, 4]: both sides of the hard ones' kinks
+            new Dense(6, Activation.HardSilu),
+            new Dense(6, "hard_sigmoid"),
+            new Dense(6, Activation.Mish),
+            new Dense(6, Activation.Relu6),
+            new Dense(6, Activation.Softsign),
+            new Dense(6, Activation.Softplus),
+            new Dense(6, Activation.Exponential),
+            new Dense(4, Activation.LogSoftmax)),
         _ => new Sequential(new Dense(7, Activation.Relu, inputShape: [5]), new Dense(3)),
     };
 

@@ -28,7 +28,26 @@ public static partial class Ops
     /// <summary>Swish (SiLU): x·σ(x).</summary>
     public static Tensor Swish(Tensor x) => Pointwise(x, PointwiseKind.Swish, 0f);
 
-    private enum PointwiseKind { LeakyRelu, Elu, Selu, Gelu, Swish }
+    /// <summary>Softplus, log(1 + eˣ), computed as max(x, 0) + log(1 + e^−|x|) so that it never overflows; f′ = σ(x).</summary>
+    public static Tensor Softplus(Tensor x) => Pointwise(x, PointwiseKind.Softplus, 0f);
+
+    /// <summary>Softsign, x/(1 + |x|); f′ = 1/(1 + |x|)².</summary>
+    public static Tensor Softsign(Tensor x) => Pointwise(x, PointwiseKind.Softsign, 0f);
+
+    /// <summary>Keras 3's hard sigmoid, clip(x/6 + ½, 0, 1) = relu6(x + 3)/6 (Keras 2's used 0.2·x + ½).</summary>
+    public static Tensor HardSigmoid(Tensor x) => Pointwise(x, PointwiseKind.HardSigmoid, 0f);
+
+    /// <summary>Hard SiLU (hard swish), x·hard_sigmoid(x): 0 below −3, x above 3, x(x + 3)/6 between.</summary>
+    public static Tensor HardSilu(Tensor x) => Pointwise(x, PointwiseKind.HardSilu, 0f);
+
+    /// <summary>Mish (Misra 2019), x·tanh(softplus(x)).</summary>
+    public static Tensor Mish(Tensor x) => Pointwise(x, PointwiseKind.Mish, 0f);
+
+    private enum PointwiseKind { LeakyRelu, Elu, Selu, Gelu, Swish, Softplus, Softsign, HardSigmoid, HardSilu, Mish }
+
+    private static float SoftplusOf(float x) => MathF.Max(x, 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(x)));
+
+    private static float HardSigmoidOf(float x) => Math.Clamp(x / 6f + 0.5f, 0f, 1f);
 
     private static Tensor Pointwise(Tensor x, PointwiseKind kind, float parameter)
     {
@@ -52,6 +71,21 @@ public static partial class Ops
             case PointwiseKind.Swish:
                 if (!xs.IsEmpty) TensorPrimitives.Sigmoid(xs, ys);
                 TensorPrimitives.Multiply(xs, ys, ys);
+                break;
+            case PointwiseKind.Softplus:
+                for (int i = 0; i < xs.Length; i++) ys[i] = SoftplusOf(xs[i]);
+                break;
+            case PointwiseKind.Softsign:
+                for (int i = 0; i < xs.Length; i++) ys[i] = xs[i] / (1f + MathF.Abs(xs[i]));
+                break;
+            case PointwiseKind.HardSigmoid:
+                for (int i = 0; i < xs.Length; i++) ys[i] = HardSigmoidOf(xs[i]);
+                break;
+            case PointwiseKind.HardSilu:
+                for (int i = 0; i < xs.Length; i++) ys[i] = xs[i] * HardSigmoidOf(xs[i]);
+                break;
+            case PointwiseKind.Mish:
+                for (int i = 0; i < xs.Length; i++) ys[i] = xs[i] * MathF.Tanh(SoftplusOf(xs[i]));
                 break;
         }
         return OpNode.Needed(x) ? new PointwiseNode(x, kind, parameter).Attach(y) : y;
@@ -89,6 +123,31 @@ public static partial class Ops
                     {
                         float s = 1f / (1f + MathF.Exp(-xs[i]));
                         d[i] += g[i] * s * (1f + xs[i] * (1f - s));
+                    }
+                    break;
+                case PointwiseKind.Softplus: // f′ = σ(x)
+                    for (int i = 0; i < d.Length; i++) d[i] += g[i] / (1f + MathF.Exp(-xs[i]));
+                    break;
+                case PointwiseKind.Softsign: // f′ = 1/(1 + |x|)²
+                    for (int i = 0; i < d.Length; i++)
+                    {
+                        float a = 1f + MathF.Abs(xs[i]);
+                        d[i] += g[i] / (a * a);
+                    }
+                    break;
+                case PointwiseKind.HardSigmoid: // f′ = 1/6 inside (−3, 3), 0 where clipped
+                    for (int i = 0; i < d.Length; i++) d[i] += xs[i] > -3f && xs[i] < 3f ? g[i] / 6f : 0f;
+                    break;
+                case PointwiseKind.HardSilu: // f′ = x/3 + ½ inside (−3, 3), 1 above, 0 below
+                    for (int i = 0; i < d.Length; i++)
+                        d[i] += g[i] * (xs[i] >= 3f ? 1f : xs[i] <= -3f ? 0f : xs[i] / 3f + 0.5f);
+                    break;
+                case PointwiseKind.Mish: // f′ = tanh(sp) + x·(1 − tanh²(sp))·σ(x), sp = softplus(x)
+                    for (int i = 0; i < d.Length; i++)
+                    {
+                        float t = MathF.Tanh(SoftplusOf(xs[i]));
+                        float s = 1f / (1f + MathF.Exp(-xs[i]));
+                        d[i] += g[i] * (t + xs[i] * (1f - t * t) * s);
                     }
                     break;
             }
