@@ -4,7 +4,7 @@ public abstract partial class Loss
 {
     private static readonly (string[] Names, Func<Loss> Create)[] s_byName =
     [
-        (["binary_crossentropy"], () => new BinaryCrossentropy()),
+        (["binary_crossentropy", "bce"], () => new BinaryCrossentropy()),
         (["categorical_crossentropy"], () => new CategoricalCrossentropy()),
         (["sparse_categorical_crossentropy"], () => new SparseCategoricalCrossentropy()),
         (["mean_squared_error", "mse"], () => new MeanSquaredError()),
@@ -28,7 +28,7 @@ public abstract partial class Loss
     ];
 
     /// <summary>
-    /// A new loss with Keras's defaults from its Keras name, as <c>keras.losses.get</c>: "binary_crossentropy",
+    /// A new loss with Keras's defaults from its Keras name, as <c>keras.losses.get</c>: "binary_crossentropy" ("bce"),
     /// "categorical_crossentropy", "sparse_categorical_crossentropy", "mean_squared_error" ("mse"),
     /// "mean_absolute_error" ("mae"), "huber", "kl_divergence" ("kld"), "cosine_similarity", "hinge", "squared_hinge",
     /// "categorical_hinge", "log_cosh", "poisson", "mean_squared_logarithmic_error" ("msle"),

@@ -67,6 +67,8 @@ public class KerasNamesTests
     [InlineData("mean_squared_error", typeof(DeepSharp.Losses.MeanSquaredError))]
     [InlineData("mae", typeof(DeepSharp.Losses.MeanAbsoluteError))]
     [InlineData("huber", typeof(Huber))]
+    [InlineData("bce", typeof(BinaryCrossentropy))]
+    [InlineData("BCE", typeof(BinaryCrossentropy))]
     [InlineData("kld", typeof(KLDivergence))]
     [InlineData("kl_divergence", typeof(KLDivergence))]
     [InlineData("cosine_similarity", typeof(CosineSimilarity))]
