@@ -59,6 +59,12 @@ public abstract partial class Initializer
             $"random_normal, random_uniform, truncated_normal, constant, variance_scaling, or Keras's class names ({string.Join(", ", ClassNames)}).");
 
     /// <summary>
+    /// Keras's <c>kernel_initializer="he_normal"</c>: a name converts to <see cref="FromName"/>'s initializer (Keras's
+    /// names and class names with their default arguments); an unknown name throws as <see cref="FromName"/> does.
+    /// </summary>
+    public static implicit operator Initializer(string name) => FromName(name);
+
+    /// <summary>
     /// Keras's fans: a (in, out) matrix has fan_in = in, fan_out = out; a convolution kernel
     /// (..., in, out) multiplies both by the receptive field size.
     /// </summary>

@@ -15,6 +15,21 @@ public abstract class Constraint
     /// <summary>Keras's class name ("MaxNorm", "NonNeg", ...), the <c>class_name</c> configs store.</summary>
     public abstract string ClassName { get; }
 
+    /// <summary>
+    /// A constraint with Keras's defaults from its name, as <c>keras.constraints.get</c>: "max_norm", "non_neg",
+    /// "unit_norm", "min_max_norm" or a class name ("NonNeg"); also the classes registered with
+    /// <see cref="ConstraintRegistry.Register"/>.
+    /// </summary>
+    /// <exception cref="DeepSharpException">The name is none of these; the message lists them.</exception>
+    public static Constraint FromName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return ConstraintRegistry.FromJson(JsonValue.Create(name));
+    }
+
+    /// <summary>Keras's <c>kernel_constraint="non_neg"</c>: a name converts to <see cref="FromName"/>'s constraint.</summary>
+    public static implicit operator Constraint(string name) => FromName(name);
+
     /// <summary>Projects <paramref name="weight"/> in place (a float32 tensor).</summary>
     public abstract void Apply(Tensor weight);
 

@@ -17,6 +17,20 @@ public abstract class Regularizer
     /// <summary>Keras's class name ("L1", "L2", "L1L2"), the <c>class_name</c> configs store.</summary>
     public abstract string ClassName { get; }
 
+    /// <summary>
+    /// A regularizer with Keras's defaults from its name, as <c>keras.regularizers.get</c>: "l1", "l2", "l1_l2" or a class
+    /// name ("L2"); also the classes registered with <see cref="RegularizerRegistry.Register"/>.
+    /// </summary>
+    /// <exception cref="DeepSharpException">The name is none of these; the message lists them.</exception>
+    public static Regularizer FromName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return RegularizerRegistry.FromJson(JsonValue.Create(name));
+    }
+
+    /// <summary>Keras's <c>kernel_regularizer="l2"</c>: a name converts to <see cref="FromName"/>'s regularizer (L2 with l2 = 0.01).</summary>
+    public static implicit operator Regularizer(string name) => FromName(name);
+
     /// <summary>The penalty of <paramref name="x"/> as a scalar tensor, differentiable with respect to <paramref name="x"/>.</summary>
     public abstract Tensor Penalty(Tensor x);
 
