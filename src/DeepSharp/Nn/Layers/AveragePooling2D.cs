@@ -11,8 +11,12 @@ namespace DeepSharp.Nn.Layers;
 public sealed class AveragePooling2D((int H, int W)? poolSize = null, (int H, int W)? strides = null, Padding padding = Padding.Valid,
     string? name = null, int[]? inputShape = null) : Pooling2D(poolSize, strides, padding, name, inputShape)
 {
-    /// <summary>A square pool, as Keras's <c>AveragePooling2D(2)</c>.</summary>
-    public AveragePooling2D(int poolSize, string? name = null) : this((poolSize, poolSize), name: name) { }
+    /// <summary>
+    /// A square pool, as Keras's <c>AveragePooling2D(2)</c> or <c>AveragePooling2D(pool_size=3, strides=1, padding="same")</c>: an int
+    /// pool size and stride apply to both axes (the stride defaults to the pool size).
+    /// </summary>
+    public AveragePooling2D(int poolSize, int? strides = null, Padding padding = Padding.Valid, string? name = null, int[]? inputShape = null)
+        : this((poolSize, poolSize), strides is int s ? (s, s) : null, padding, name, inputShape) { }
 
     /// <inheritdoc/>
     public override string TypeName => "AveragePooling2D";

@@ -10,8 +10,9 @@ namespace DeepSharp.Nn.Layers;
 public sealed class AveragePooling3D((int D, int H, int W)? poolSize = null, (int D, int H, int W)? strides = null, Padding padding = Padding.Valid,
     string? name = null, int[]? inputShape = null) : Pooling3D(poolSize, strides, padding, name, inputShape)
 {
-    /// <summary>A cubic pool, as Keras's <c>AveragePooling3D(2)</c>.</summary>
-    public AveragePooling3D(int poolSize, string? name = null) : this((poolSize, poolSize, poolSize), name: name) { }
+    /// <summary>A cubic pool, as Keras's <c>AveragePooling3D(2)</c>; an int stride applies to every axis (default: the pool size).</summary>
+    public AveragePooling3D(int poolSize, int? strides = null, Padding padding = Padding.Valid, string? name = null, int[]? inputShape = null)
+        : this((poolSize, poolSize, poolSize), strides is int s ? (s, s, s) : null, padding, name, inputShape) { }
 
     /// <inheritdoc/>
     public override string TypeName => "AveragePooling3D";
