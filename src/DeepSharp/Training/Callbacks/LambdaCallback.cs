@@ -3,6 +3,23 @@ namespace DeepSharp.Training.Callbacks;
 /// <summary>A callback built from delegates, for one-off hooks (Keras's LambdaCallback).</summary>
 public sealed class LambdaCallback : Callback
 {
+    /// <summary>
+    /// Keras's constructor, <c>LambdaCallback(on_epoch_begin=..., on_epoch_end=..., ...)</c>: each hook sets the property
+    /// of the same meaning (<c>onEpochEnd</c> is <see cref="EpochEnd"/>, <c>onTrainBatchEnd</c> is <see cref="BatchEnd"/>);
+    /// the init properties (<c>new LambdaCallback { EpochEnd = ... }</c>) do the same.
+    /// </summary>
+    public LambdaCallback(Action<int>? onEpochBegin = null, Action<int, IReadOnlyDictionary<string, double>>? onEpochEnd = null,
+        Action? onTrainBegin = null, Action<IReadOnlyDictionary<string, double>>? onTrainEnd = null,
+        Action<int>? onTrainBatchBegin = null, Action<int, IReadOnlyDictionary<string, double>>? onTrainBatchEnd = null)
+    {
+        EpochBegin = onEpochBegin;
+        EpochEnd = onEpochEnd;
+        TrainBegin = onTrainBegin;
+        TrainEnd = onTrainEnd;
+        BatchBegin = onTrainBatchBegin;
+        BatchEnd = onTrainBatchEnd;
+    }
+
     /// <summary>Runs as <see cref="Callback.OnTrainBegin"/>; null: nothing.</summary>
     public Action? TrainBegin { get; init; }
     /// <summary>Runs as <see cref="Callback.OnTrainEnd"/> with the last epoch's logs; null: nothing.</summary>
