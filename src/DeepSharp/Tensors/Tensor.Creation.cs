@@ -11,6 +11,8 @@ public sealed partial class Tensor
     public static Tensor Zeros(Shape shape) => new(new CpuStorage<float>(shape.Size, clear: true), shape);
     /// <summary>A float32 tensor of ones (torch.ones).</summary>
     public static Tensor Ones(params ReadOnlySpan<int> shape) => Full(new Shape(shape), 1f);
+    /// <summary>A float32 tensor of ones of <paramref name="shape"/>, as <see cref="Zeros(Shape)"/>.</summary>
+    public static Tensor Ones(Shape shape) => Full(shape, 1f);
     /// <summary>A float32 tensor with every element set to <paramref name="value"/> (torch.full).</summary>
     public static Tensor Full(Shape shape, float value)
     {
