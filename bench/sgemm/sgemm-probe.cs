@@ -23,6 +23,13 @@
 //        where two threads lose: the pool call, two regions (by columns, by rows) run directly on
 //        the two pool threads, each timed by wall and thread CPU clock, and one thread alone
 //   dotnet run -c Release sgemm-probe.cs -- handoff 128x784x128b,128x128x784
+//   dotnet run -c Release sgemm-probe.cs -- dropout 204800
+//        the Philox dropout mask (DropoutMaskKernel, mask and x·mask) on 1 and 2 threads against the old
+//        serial xoshiro128** loop (RandomGenerator.NextFloat per element, then x·mask): wall and CPU medians
+//   dotnet run -c Release sgemm-probe.cs -- handoff-spin 128x784x128b 0,50,200 20:0,100:0,20:20
+//        2-thread pool calls separated by GAP us of serial work on the caller, worker-spin:caller-spin
+//        settings in us (WorkerPool.SpinTicks, CallerSpinTicks) alternated block by block: per call
+//        wall median, and process CPU per call + gap (the spinning's cost)
 //        a small product's two column halves through the worker pool, timestamped: the worker's
 //        start, each half's time, the caller's wait after its half, the call; and one thread alone
 // Every other figure is GFLOP/s per second of process CPU time (least disturbed on a shared machine),
@@ -72,6 +79,13 @@ switch (mode)
         break;
     case "handoff":
         Handoff(args.Length > 1 ? args[1] : "128x784x128b,128x128x784");
+        break;
+    case "handoff-spin":
+        HandoffSpin(args.Length > 1 ? args[1] : "128x784x128b,128x128x784", args.Length > 2 ? args[2] : "0,50,200",
+            args.Length > 3 ? args[3] : "20:0,100:0,20:20,100:50");
+        break;
+    case "dropout":
+        DropoutProbe(args.Length > 1 ? int.Parse(args[1]) : 128 * 1600);
         break;
     case "regions":
         Regions(args.Length > 1 ? args[1] : "512,1024,2048");
@@ -418,6 +432,94 @@ static unsafe void Handoff(string shapes)
         NativeMemory.AlignedFree(y);
         NativeMemory.AlignedFree(z);
     }
+}
+
+static unsafe void HandoffSpin(string shapes, string gaps, string spins)
+{
+    DeepSharp.Threads.Count = 2;
+    var settings = spins.Split(',').Select(p => p.Split(':').Select(double.Parse).ToArray()).ToArray();
+    double tick = 1e6 / Stopwatch.Frequency;
+    foreach (string spec in shapes.Split(','))
+    {
+        bool ta = spec.EndsWith('a'), tb = spec.EndsWith('b');
+        int[] d = spec.TrimEnd('a', 'b').Split('x').Select(int.Parse).ToArray();
+        int m = d[0], n = d[1], k = d[2];
+        float* x = Alloc((long)m * k), y = Alloc((long)k * n), z = Alloc((long)m * n);
+        var rng = new Random(1);
+        for (long i = 0; i < (long)m * k; i++) x[i] = rng.NextSingle() - 0.5f;
+        for (long i = 0; i < (long)k * n; i++) y[i] = rng.NextSingle() - 0.5f;
+        var gemm = new GemmArgs { A = x, B = y, C = z, LengthA = (long)m * k, LengthB = (long)k * n, LengthC = (long)m * n, Lda = ta ? m : k, Ldb = tb ? k : n, Ldc = n, M = m, N = n, K = k, TransA = ta, TransB = tb };
+        var body = new StampedHalves(gemm);
+        foreach (double gap in gaps.Split(',').Select(double.Parse))
+        {
+            long gapTicks = (long)(gap / tick);
+            var wall = settings.Select(_ => new List<double>()).ToArray();
+            var cpu = settings.Select(_ => new List<double>()).ToArray();
+            var warm = Stopwatch.StartNew();
+            while (warm.Elapsed.TotalSeconds < 0.5) WorkerPool.Shared.For(2, body);
+            var total = Stopwatch.StartNew();
+            while (total.Elapsed.TotalSeconds < 3.0)
+                for (int s = 0; s < settings.Length; s++)
+                {
+                    WorkerPool.SpinTicks = (long)(settings[s][0] / tick);
+                    WorkerPool.CallerSpinTicks = (long)(settings[s][1] / tick);
+                    const int Calls = 40;
+                    double c0 = CpuSeconds();
+                    for (int r = 0; r < Calls; r++)
+                    {
+                        long t0 = Stopwatch.GetTimestamp();
+                        WorkerPool.Shared.For(2, body);
+                        long t1 = Stopwatch.GetTimestamp();
+                        wall[s].Add((t1 - t0) * tick);
+                        while (Stopwatch.GetTimestamp() - t1 < gapTicks) { }
+                    }
+                    cpu[s].Add(CpuSeconds() - c0);
+                }
+            static double Median(List<double> l) => l.Count == 0 ? double.NaN : l.Order().ElementAt(l.Count / 2);
+            static double Quantile(List<double> l, double q) => l.Count == 0 ? double.NaN : l.Order().ElementAt((int)(q * (l.Count - 1)));
+            Console.WriteLine($"{spec} gap {gap} us: " + string.Join("; ", settings.Select((st, i) =>
+                $"spin {st[0]}:{st[1]} call {Median(wall[i]):F1} us (p90 {Quantile(wall[i], 0.9):F1}), CPU per call+gap {cpu[i].Sum() * 1e6 / wall[i].Count:F1} us")) + $" ({wall[0].Count} calls each)");
+        }
+        WorkerPool.SpinTicks = Stopwatch.Frequency / 50_000;
+        WorkerPool.CallerSpinTicks = 0;
+        NativeMemory.AlignedFree(x);
+        NativeMemory.AlignedFree(y);
+        NativeMemory.AlignedFree(z);
+    }
+}
+
+static void DropoutProbe(int n)
+{
+    var x = new float[n];
+    float[] mask = new float[n], y = new float[n];
+    var rng = new Random(1);
+    for (int i = 0; i < n; i++) x[i] = rng.NextSingle() - 0.5f;
+    var generator = new DeepSharp.Tensors.RandomGenerator(3);
+    uint threshold = DropoutMaskKernel.Threshold(0.5f);
+    var variants = new (string Name, Action Run)[]
+    {
+        ("xoshiro loop (main), 1 thread", () =>
+        {
+            for (int i = 0; i < n; i++) mask[i] = generator.NextFloat() >= 0.5f ? 2f : 0f;
+            System.Numerics.Tensors.TensorPrimitives.Multiply(x, mask, y);
+        }),
+        ("Philox, 1 thread", () => { DeepSharp.Threads.Count = 1; DropoutMaskKernel.Apply(x, mask, y, 1, 2, threshold, 2f); }),
+        ("Philox, 2 threads", () => { DeepSharp.Threads.Count = 2; DropoutMaskKernel.Apply(x, mask, y, 1, 2, threshold, 2f); }),
+    };
+    var wall = variants.Select(_ => new List<double>()).ToArray();
+    var cpu = variants.Select(_ => new List<double>()).ToArray();
+    var total = Stopwatch.StartNew();
+    while (total.Elapsed.TotalSeconds < 4)
+        for (int v = 0; v < variants.Length; v++)
+        {
+            double c0 = CpuSeconds();
+            long t0 = Stopwatch.GetTimestamp();
+            for (int r = 0; r < 20; r++) variants[v].Run();
+            wall[v].Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds / 20);
+            cpu[v].Add((CpuSeconds() - c0) * 1e3 / 20);
+        }
+    foreach (var (name, i) in variants.Select((v, i) => (v.Name, i)))
+        Console.WriteLine($"dropout {n}: {name}: wall {wall[i].Order().ElementAt(wall[i].Count / 2):F3} ms, CPU {cpu[i].Sum() / cpu[i].Count:F3} ms ({wall[i].Count} blocks of 20)");
 }
 
 static unsafe double ThreadCpu()

@@ -4,6 +4,11 @@ namespace DeepSharp.Tensors;
 /// A seeded pseudo-random generator (xoshiro128** with SplitMix64 seeding) whose whole state can
 /// be read and restored, so checkpoints can resume bit for bit. Not thread-safe: one per user.
 /// </summary>
+/// <remarks>
+/// Dropout does not draw its masks from this stream element by element: each call draws a 64-bit key
+/// (two <see cref="NextUInt"/>s) and the mask is a counter-based function of (key, element index)
+/// (<c>Kernels/Cpu/DropoutMaskKernel</c>), so a call advances the generator by two draws whatever its size.
+/// </remarks>
 public sealed class RandomGenerator
 {
     private uint _s0, _s1, _s2, _s3;
@@ -51,26 +56,6 @@ public sealed class RandomGenerator
 
     /// <summary>Uniform in [0, 1) with 24 bits of precision.</summary>
     public float NextFloat() => (NextUInt() >> 8) * (1f / (1 << 24));
-
-    /// <summary>
-    /// A dropout mask: <c>mask[i] = NextFloat() &gt;= rate ? keepScale : 0</c> for each i in order,
-    /// the same values and the same final state as that loop, with the state held in registers
-    /// (the loop through <see cref="NextFloat"/> reads and writes the fields once per element).
-    /// </summary>
-    internal void FillDropoutMask(Span<float> mask, float rate, float keepScale)
-    {
-        uint s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
-        for (int i = 0; i < mask.Length; i++)
-        {
-            uint result = uint.RotateLeft(s1 * 5, 7) * 9;
-            uint t = s1 << 9;
-            s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
-            s2 ^= t;
-            s3 = uint.RotateLeft(s3, 11);
-            mask[i] = (result >> 8) * (1f / (1 << 24)) >= rate ? keepScale : 0f;
-        }
-        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
-    }
 
     /// <summary>Uniform integer in [0, maxExclusive) without modulo bias.</summary>
     public int NextInt(int maxExclusive)

@@ -1,3 +1,4 @@
+using DeepSharp.Kernels.Cpu;
 using DeepSharp.Tensors;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
@@ -7,7 +8,10 @@ public static partial class Ops
 {
     /// <summary>
     /// Inverted dropout: zeroes each element with probability <paramref name="rate"/> and scales
-    /// the rest by 1/(1 − rate), so inference needs no rescaling. Masks come from <paramref name="generator"/>.
+    /// the rest by 1/(1 − rate), so inference needs no rescaling. Each call draws a 64-bit key from
+    /// <paramref name="generator"/> (two <see cref="RandomGenerator.NextUInt"/>s) and element i's decision is
+    /// Philox4x32-10 of (key, i) (<see cref="DropoutMaskKernel"/>): the same mask at any thread count and
+    /// instruction set.
     /// </summary>
     public static Tensor Dropout(Tensor x, float rate, RandomGenerator generator)
     {
@@ -15,21 +19,13 @@ public static partial class Ops
         if (rate == 0f) return x;
         var mask = x.TempLike();
         var y = x.TempLike();
-        Span<float> m = mask.Span, ys = y.Span;
-        ReadOnlySpan<float> xs = x.Span;
         float keep = 1f / (1f - rate);
-        // One pass over memory: each chunk's mask is multiplied in while it is still in L1.
-        for (int start = 0; start < m.Length; start += DropoutChunk)
-        {
-            int length = Math.Min(DropoutChunk, m.Length - start);
-            var chunk = m.Slice(start, length);
-            generator.FillDropoutMask(chunk, rate, keep);
-            TensorPrimitives.Multiply(xs.Slice(start, length), chunk, ys.Slice(start, length));
-        }
+        // The key of this call's counter-based mask: two draws, whatever the size, so the generator's
+        // state after a call (and a checkpoint's resume) does not depend on how the mask is computed.
+        uint k0 = generator.NextUInt(), k1 = generator.NextUInt();
+        DropoutMaskKernel.Apply(x.Span, mask.Span, y.Span, k0, k1, DropoutMaskKernel.Threshold(rate), keep);
         return OpNode.Needed(x) ? new DropoutNode(x, mask).Attach(y) : y;
     }
-
-    private const int DropoutChunk = 2048;
 
     private sealed class DropoutNode(Tensor x, Tensor mask) : OpNode(x)
     {

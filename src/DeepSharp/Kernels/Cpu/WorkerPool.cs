@@ -97,7 +97,11 @@ internal sealed class WorkerPool : IDisposable
             t_insideWorker = true;
             try { RunItems(); }
             finally { t_insideWorker = wasInside; }
-            if (helpers > 0) _done.Wait();
+            if (helpers > 0)
+            {
+                SpinForHelpers();
+                _done.Wait();
+            }
             _body = null;
             if (_error is { } e) throw new AggregateException("A parallel kernel body failed.", e);
         }
@@ -123,6 +127,33 @@ internal sealed class WorkerPool : IDisposable
         }
     }
 
+    /// <summary>
+    /// The caller, done with its own items, spins up to <see cref="CallerSpinTicks"/> for the helpers' last
+    /// items before it blocks in <c>_done.Wait()</c> (whose own spin is ~1 µs): a blocked caller must be woken
+    /// through the kernel (and, on an idle vCPU, the hypervisor) when the last helper finishes. Yields each
+    /// round, as the worker's spin does, so that a helper sharing the caller's core is not held off.
+    /// </summary>
+    private void SpinForHelpers()
+    {
+        long ticks = CallerSpinTicks;
+        if (ticks <= 0) return;
+        long until = Stopwatch.GetTimestamp() + ticks;
+        while (Volatile.Read(ref _active) != 0 && Stopwatch.GetTimestamp() < until)
+        {
+            Thread.SpinWait(20);
+            Thread.Yield();
+        }
+    }
+
+    /// <summary>
+    /// How long the caller spins for the helpers before blocking: 20 µs on Intel, none elsewhere (not
+    /// measured there). Gemm probe <c>handoff-spin</c> on the Intel machine (docs/benchmarks.md, "Dropout
+    /// masks and the pool's hand-off on Intel"), 2-thread calls after 80 / 200 µs of serial work: 128³
+    /// 59.7 → 47.0 µs and 73.9 → 60.7 µs (medians), 128×784×128ᵇ 139.5 → 113.5 µs at 80 µs gaps in a quieter
+    /// run; the same or lower process CPU; no change back to back or at 30 µs gaps. Settable for the probe.
+    /// </summary>
+    internal static long CallerSpinTicks { get; set; } = CpuIdentity.IsIntel ? Stopwatch.Frequency / 50_000 : 0;
+
     private void WorkerFinished()
     {
         if (Interlocked.Decrement(ref _active) == 0) _done.Set();
@@ -140,9 +171,13 @@ internal sealed class WorkerPool : IDisposable
 
     /// <summary>
     /// How long an idle worker spins before it blocks: 20 µs, enough to bridge a model's layers and
-    /// back-to-back Predict calls, short enough that an idle pool costs little CPU.
+    /// back-to-back Predict calls, short enough that an idle pool costs little CPU. 60 µs was measured on
+    /// the Intel machine (probe <c>handoff-spin</c>) and not kept: it helps calls 30–100 µs apart on a
+    /// quiet machine (128³ after 80 µs gaps: 60 → 25 µs) but when another process holds the second core
+    /// every call waits out the worker's spin before the caller gets a core back (+40 µs a call).
+    /// Settable for the probe.
     /// </summary>
-    private static readonly long SpinTicks = Stopwatch.Frequency / 50_000;
+    internal static long SpinTicks { get; set; } = Stopwatch.Frequency / 50_000;
 
     private sealed class Worker
     {
