@@ -58,6 +58,23 @@ public sealed class ConvLstm2D : ConvLstm
     {
     }
 
+    /// <summary>A square kernel, strides and dilation rate given as one size each, as Keras's <c>ConvLSTM2D(16, 3)</c>; the arguments are those of the main constructor.</summary>
+    public ConvLstm2D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid,
+        int dilationRate = 1, Activation? activation = null, Activation? recurrentActivation = null, bool useBias = true,
+        Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null, Initializer? biasInitializer = null,
+        bool unitForgetBias = true, float dropout = 0f, float recurrentDropout = 0f,
+        bool returnSequences = false, bool returnState = false, bool goBackwards = false, bool zeroOutputForMask = false,
+        long? seed = null, string? name = null, int[]? inputShape = null,
+        Regularizer? kernelRegularizer = null, Regularizer? recurrentRegularizer = null, Regularizer? biasRegularizer = null,
+        Regularizer? activityRegularizer = null, Constraint? kernelConstraint = null, Constraint? recurrentConstraint = null,
+        Constraint? biasConstraint = null)
+        : this(filters, (kernelSize, kernelSize), (strides, strides), padding, (dilationRate, dilationRate), activation, recurrentActivation, useBias,
+            kernelInitializer, recurrentInitializer, biasInitializer, unitForgetBias, dropout, recurrentDropout,
+            returnSequences, returnState, goBackwards, zeroOutputForMask, seed, name, inputShape,
+            kernelRegularizer, recurrentRegularizer, biasRegularizer, activityRegularizer, kernelConstraint, recurrentConstraint, biasConstraint)
+    {
+    }
+
     private ConvLstm2D(Settings settings) : base(2, settings) { }
 
     /// <inheritdoc/>

@@ -55,6 +55,10 @@ public class ConvLstmModelTests
         Assert.Equal((1, 1), keras.Strides);
         Assert.Equal("sigmoid", keras.RecurrentActivation.Name);
         Assert.True(keras.UnitForgetBias);
+        var square = new ConvLstm2D(4, 3, strides: 2, activation: "relu");
+        Assert.Equal(((3, 3), (2, 2), (1, 1), "relu"), (square.KernelSize, square.Strides, square.DilationRate, square.Activation.Name));
+        var cube = new ConvLstm3D(4, 2, dilationRate: 2);
+        Assert.Equal(((2, 2, 2), (1, 1, 1), (2, 2, 2)), (cube.KernelSize, cube.Strides, cube.DilationRate));
         var stateful = Assert.Throws<DeepSharpException>(() => LayerRegistry.Create("ConvLSTM2D", new JsonObject { ["filters"] = 2, ["kernel_size"] = 3, ["stateful"] = true }));
         Assert.Contains("stateful", stateful.Message);
         var first = Assert.Throws<DeepSharpException>(() => LayerRegistry.Create("ConvLSTM1D", new JsonObject { ["filters"] = 2, ["kernel_size"] = 3, ["data_format"] = "channels_first" }));

@@ -150,7 +150,7 @@ public class ConvLstmTests
         {
             var r = layer.CallWithState(t[0], mask, [t[1], t[2]]);
             return Ops.Concatenate([r[0], r[1], r[2]], axis: -1);
-        }, [x, h0, c0, .. layer.Parameters.Select(p => p.Value)], epsilon: 1e-2f, maxElementsPerInput: 15);
+        }, [x, h0, c0, .. layer.Parameters.Select(p => p.Value)], epsilon: 1e-2f, maxElementsPerInput: 8);
     }
 
     [Fact]
