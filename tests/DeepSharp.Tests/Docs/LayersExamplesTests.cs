@@ -22,7 +22,7 @@ public class LayersExamplesTests
 {
     [Fact]
     public void EveryExampleOfThePageIsHere() =>
-        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 34, except: "## Audio front end");
+        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 35, except: "## Audio front end");
 
     [Fact]
     public void Layers()
@@ -188,6 +188,25 @@ public class LayersExamplesTests
 
         Assert.Equal(3, states.Count);
         Assert.Equal((new Shape(2, 4, 32), new Shape(2, 32)), (decoded[0].Shape, decoded[1].Shape));
+    }
+
+    [Fact]
+    public void NextFramePrediction()
+    {
+        var frames = Tensor.RandomUniform(new Shape(4, 10, 16, 16, 1), generator: new RandomGenerator(1));
+        var nextFrames = Tensor.RandomUniform(new Shape(4, 10, 16, 16, 1), generator: new RandomGenerator(2));
+        // frames: (batch, 10, 16, 16, 1) in [0, 1]; nextFrames: the same frames one step later.
+        var model = new Sequential(
+            new ConvLstm2D(16, (5, 5), padding: Padding.Same, returnSequences: true, activation: Activation.Relu, inputShape: [10, 16, 16, 1]),
+            new BatchNormalization(),
+            new ConvLstm2D(16, (3, 3), padding: Padding.Same, returnSequences: true, activation: Activation.Relu),
+            new Conv3D(1, (3, 3, 3), padding: Padding.Same, activation: Activation.Sigmoid));   // (batch, 10, 16, 16, 1)
+        model.Compile(new Adam(), new BinaryCrossentropy());
+        model.Fit(frames, nextFrames, batchSize: 4, epochs: 1);
+        model.Summary();
+
+        Assert.Equal(new Shape(4, 10, 16, 16, 1), model.Predict(frames).Shape);
+        Assert.Equal(4 * 16 * (25 * 1 + 25 * 16 + 1), model.Layers[0].ParameterCount);
     }
 
     [Fact]

@@ -150,6 +150,7 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
         ["conv1d-variants"] = () => new Sequential( // DepthwiseConv1D and SeparableConv1D
             new DepthwiseConv1D(3, strides: 2, padding: Padding.Same, depthMultiplier: 2, inputShape: [9, 3]), new SeparableConv1D(4, 2, dilationRate: 2),
             new Flatten(), new Dense(2)),
+        ["conv-lstm"] = DeepSharp.Tests.Nn.Recurrent.ConvLstmModelTests.Sample, // ConvLSTM1D, ConvLSTM2D and ConvLSTM3D
         ["lookup-hashing"] = () => new Sequential( // IntegerLookup and Hashing
             new IntegerLookup([3, 5, 7], numOovIndices: 2, maskToken: 9, inputShape: [3]), new Hashing(5, maskValue: 0L, salt: (1, 2), outputMode: "count"), new Dense(2)),
     };

@@ -49,6 +49,9 @@ internal static class OnnxLayerRules
         [typeof(CategoryEncoding)] = (g, l, x, s) => OnnxCategoricalRules.CategoryEncoding(g, (CategoryEncoding)l, x, s),
         [typeof(IntegerLookup)] = (g, l, x, s) => OnnxLookupRules.IntegerLookup(g, (IntegerLookup)l, x, s),
         [typeof(Hashing)] = (_, l, _, _) => throw OnnxLookupRules.HashingRefused((Hashing)l),
+        [typeof(ConvLstm1D)] = (_, l, _, _) => throw OnnxConvLstmRules.Refused((ConvLstm)l),
+        [typeof(ConvLstm2D)] = (_, l, _, _) => throw OnnxConvLstmRules.Refused((ConvLstm)l),
+        [typeof(ConvLstm3D)] = (_, l, _, _) => throw OnnxConvLstmRules.Refused((ConvLstm)l),
         [typeof(ActivationLayer)] = (g, l, x, _) => OnnxActivations.Emit(g, ((ActivationLayer)l).Activation, x, l.Name),
         // Augmentation runs only while training: an exported (inference) graph passes images through.
         [typeof(RandomFlip)] = (g, l, x, _) => g.AddNode("Identity", l.Name, [x]),
