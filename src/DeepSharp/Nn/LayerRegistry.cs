@@ -261,6 +261,8 @@ public static class LayerRegistry
         {
             throw new InvalidOperationException($"{where} ({type}) would not load back from its config: {e.Message}", e);
         }
+        if (layer is Rnn rnn) // its cell may be a type of your own: checked as a layer of its own
+            foreach (var cell in rnn.Cell.SelfAndSublayers()) CheckSavable(cell, modelName);
         if (builtIn)
         {
             // A built-in layer writes its config back exactly (the layer harness checks it), so a

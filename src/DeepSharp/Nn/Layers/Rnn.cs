@@ -81,8 +81,6 @@ public sealed partial class Rnn : Layer
     /// <summary>Number of state tensors the cell carries.</summary>
     public int StateCount => Cell.StateSize.Count;
 
-    internal override RandomGenerator? TrainingGenerator => Cell.TrainingGenerator;
-
     /// <summary>True: a (batch, time) mask makes the layer skip the masked steps.</summary>
     public override bool SupportsMasking => true;
 

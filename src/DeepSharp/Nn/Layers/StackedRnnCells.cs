@@ -47,8 +47,6 @@ public sealed class StackedRnnCells : RnnCell
     /// <summary>The last cell's output size.</summary>
     public override int OutputSize => _cells[^1].OutputSize;
 
-    internal override RandomGenerator? TrainingGenerator => _cells.Select(c => c.TrainingGenerator).FirstOrDefault(g => g is not null);
-
     /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {

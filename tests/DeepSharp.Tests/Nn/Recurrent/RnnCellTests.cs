@@ -337,6 +337,29 @@ public class RnnCellTests
         AssertClose(layer.Call(x), stacked.Call(x), 1e-5f);
     }
 
+    [Fact]
+    public void SavingAnRnnOverAnUnregisteredCellFailsAtSaveTime()
+    {
+        var model = new Sequential(new Rnn(new EchoCell(), inputShape: [3, 2]), new Dense(1));
+        model.Predict(Tensor.Zeros(1, 3, 2));
+        using var folder = new DeepSharp.Tests.Data.TempFolder();
+        var e = Assert.Throws<InvalidOperationException>(() => model.Save(folder.File("echo.safetensors")));
+        Assert.Contains("EchoCell", e.Message);
+        Assert.Contains("Register", e.Message);
+    }
+
+    /// <summary>h = tanh(x + h_prev), unregistered.</summary>
+    private sealed class EchoCell() : RnnCell(null)
+    {
+        public override string TypeName => "EchoCell";
+        public override IReadOnlyList<int> StateSize => [2];
+        protected override CellStep Forward(Tensor inputs, IReadOnlyList<Tensor> states, bool training)
+        {
+            var h = Ops.Tanh(Ops.Add(inputs, states[0]));
+            return new(h, [h]);
+        }
+    }
+
     private sealed class WrongSizeCell() : RnnCell(null)
     {
         public override string TypeName => "WrongSizeCell";
