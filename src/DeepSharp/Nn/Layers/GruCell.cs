@@ -54,7 +54,8 @@ public sealed class GruCell : FusedRnnCell
     /// <summary>Always true: the reset gate applies after the recurrent product (Keras's default).</summary>
     public bool ResetAfter => true;
     /// <summary>[units]: the state h.</summary>
-    public override IReadOnlyList<int> StateSize => [Units];
+    public override IReadOnlyList<int> StateSize => _stateSize ??= [Units];
+    private int[]? _stateSize;
     private protected override int Gates => 3;
     private protected override Shape BiasShape => new(2, 3 * Units);
     internal override string LayerTypeName => "GRU";

@@ -54,7 +54,8 @@ public sealed class LstmCell : FusedRnnCell
     /// <summary>Start the forget gate's bias at 1 (Jozefowicz et al. 2015), Keras's default.</summary>
     public bool UnitForgetBias { get; }
     /// <summary>[units, units]: the states h and c.</summary>
-    public override IReadOnlyList<int> StateSize => [Units, Units];
+    public override IReadOnlyList<int> StateSize => _stateSize ??= [Units, Units];
+    private int[]? _stateSize;
     private protected override int Gates => 4;
     internal override string LayerTypeName => "LSTM";
     private protected override Initializer BiasFill => UnitForgetBias ? new ForgetBiasOne(BiasInitializer, Units) : BiasInitializer;

@@ -46,7 +46,8 @@ public sealed class SimpleRnnCell : FusedRnnCell
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "simple_rnn_cell";
     /// <summary>[units]: the state h.</summary>
-    public override IReadOnlyList<int> StateSize => [Units];
+    public override IReadOnlyList<int> StateSize => _stateSize ??= [Units];
+    private int[]? _stateSize;
     private protected override int Gates => 1;
     private protected override bool HasGates => false;
     internal override string LayerTypeName => "SimpleRNN";

@@ -272,7 +272,11 @@ public class RnnCellTests
         var loaded = Model.Load(path);
         Assert.Equal(model.Predict(x).ToArray(), loaded.Predict(x).ToArray());
         Assert.Equal(model.Parameters.Select(p => p.Path), loaded.Parameters.Select(p => p.Path));
-        model.Summary();
+        string summary = model.Summary(_ => { });
+        var row = summary.Split('\n').Single(l => l.Contains("rnn (RNN)"));    // the stack's sequence: the last cell's 3 units
+        Assert.Contains("(None, 5, 3)", row);
+        Assert.Contains(" 225 ", row);                                           // LSTMCell(4) 4(4·4 + 16 + 4) + GRUCell(3) 3(4·3 + 9) + 18
+        Assert.Contains("Total params: 240", summary);                           // + SimpleRNNCell(2) 3·2 + 4 + 2 + Dense 3
     }
 
     [Fact]
