@@ -82,6 +82,11 @@ public static class LayerRegistry
         ["ConvLSTM3D"] = ConvLstm3D.FromConfig,
         ["GRU"] = Gru.FromConfig,
         ["Bidirectional"] = Bidirectional.FromConfig,
+        ["RNN"] = Rnn.FromConfig,
+        ["SimpleRNNCell"] = SimpleRnnCell.FromConfig,
+        ["LSTMCell"] = LstmCell.FromConfig,
+        ["GRUCell"] = GruCell.FromConfig,
+        ["StackedRNNCells"] = StackedRnnCells.FromConfig,
         ["MultiHeadAttention"] = MultiHeadAttention.FromConfig,
         ["GroupQueryAttention"] = GroupQueryAttention.FromConfig,
         ["PositionEmbedding"] = PositionEmbedding.FromConfig,
@@ -259,6 +264,8 @@ public static class LayerRegistry
         {
             throw new InvalidOperationException($"{where} ({type}) would not load back from its config: {e.Message}", e);
         }
+        if (layer is Rnn rnn) // its cell may be a type of your own: checked as a layer of its own
+            foreach (var cell in rnn.Cell.SelfAndSublayers()) CheckSavable(cell, modelName);
         if (builtIn)
         {
             // A built-in layer writes its config back exactly (the layer harness checks it), so a

@@ -234,8 +234,65 @@ public sealed class ResidualMlp : Model
 }
 
 /// <summary>The page's statements, as methods the tests run.</summary>
+/// <summary>Keras's MinimalRNNCell: output = x·W + h_prev·U, one state.</summary>
+public sealed class MinimalRnnCell : RnnCell
+{
+    private Parameter? _kernel, _recurrentKernel;
+
+    public MinimalRnnCell(int units, string? name = null) : base(name) => Units = units;
+
+    public int Units { get; }
+
+    public override string TypeName => "MinimalRNNCell";
+
+    public override IReadOnlyList<int> StateSize => [Units];   // one state, (batch, units)
+
+    protected override void OnBuild(Shape inputShape)           // (features): one step's input
+    {
+        _kernel = AddWeight("kernel", new Shape(inputShape[-1], Units), Initializer.GlorotUniform);
+        _recurrentKernel = AddWeight("recurrent_kernel", new Shape(Units, Units), Initializer.Orthogonal);
+    }
+
+    protected override CellStep Forward(Tensor inputs, IReadOnlyList<Tensor> states, bool training)
+    {
+        var output = Ops.Add(Ops.MatMul(inputs, _kernel!.Value), Ops.MatMul(states[0], _recurrentKernel!.Value));
+        return new CellStep(output, [output]);
+    }
+
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["units"] = Units;
+        return config;
+    }
+
+    public static MinimalRnnCell FromConfig(JsonObject config) =>
+        new(config["units"]!.GetValue<int>(), config["name"]?.GetValue<string>());
+}
+
 public static class CustomExamples
 {
+    public static (Model Model, History History) TrainMinimalRnnCell(Tensor x, Tensor y, string path)
+    {
+        LayerRegistry.Register("MinimalRNNCell", MinimalRnnCell.FromConfig);
+
+        var model = new Sequential(
+            new Rnn(new MinimalRnnCell(32), inputShape: [10, 5]),    // (batch, 10, 5) -> (batch, 32)
+            new Dense(1));
+        model.Compile(new Adam(0.01f), new MeanSquaredError());
+        var history = model.Fit(x, y, epochs: 5, verbose: 0);
+        model.Save(path);
+        var loaded = Model.Load(path);
+        return (loaded, history);
+    }
+
+    public static Tensor StackedCells(Tensor x)
+    {
+        var stacked = new Rnn([new MinimalRnnCell(32), new MinimalRnnCell(64)]);   // Keras's RNN([cell1, cell2])
+        var y = stacked.Call(x);                                                      // (batch, 64)
+        return y;
+    }
+
     public static Model SaveAndLoadScaleShift(string path)
     {
         LayerRegistry.Register("ScaleShift", ScaleShift.FromConfig);

@@ -22,7 +22,38 @@ public class LayersExamplesTests
 {
     [Fact]
     public void EveryExampleOfThePageIsHere() =>
-        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 35, except: "## Audio front end");
+        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 36, except: "## Audio front end");
+
+    [Fact]
+    public void RnnAndCells()
+    {
+        RandomGenerator.SetGlobalSeed(31);
+        int batch = 2, steps = 6, features = 5;
+        var x = Tensor.RandomUniform(new Shape(batch, steps, features), -1f, 1f, new RandomGenerator(3));
+
+        // Keras's RNN(cell): the cell is one step, the RNN runs it over the sequence.
+        var lstm = new Rnn(new LstmCell(32), returnSequences: true);   // as new Lstm(32, returnSequences: true)
+        var stacked = new Rnn([new LstmCell(32), new GruCell(16)]);    // StackedRNNCells: (batch, 16)
+        var y = stacked.Call(lstm.Call(x));
+
+        // PyTorch's nn.LSTMCell loop: one step at a time, the states by hand.
+        var cell = new LstmCell(32);
+        IReadOnlyList<Tensor> states = cell.GetInitialState(batch);   // [h, c], zeros
+        for (int t = 0; t < steps; t++)
+        {
+            var step = cell.Call(Ops.Reshape(Ops.Slice(x, 1, t, 1), batch, features), states);
+            states = step.States;                                      // step.Output is h
+        }
+
+        Assert.Equal(new Shape(batch, 16), y.Shape);
+        Assert.Equal(2, states.Count);
+        cell.SetWeights(lstm.GetWeights());
+        states = cell.GetInitialState(batch);
+        for (int t = 0; t < steps; t++) states = cell.Call(Ops.Reshape(Ops.Slice(x, 1, t, 1), batch, features), states).States;
+        var last = Ops.Reshape(Ops.Slice(lstm.Call(x), 1, steps - 1, 1), batch, 32).ToArray();
+        var h = states[0].ToArray();
+        for (int i = 0; i < h.Length; i++) Assert.Equal(last[i], h[i], 1e-5f);
+    }
 
     [Fact]
     public void Layers()

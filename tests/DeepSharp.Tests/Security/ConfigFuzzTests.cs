@@ -151,6 +151,8 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
             new DepthwiseConv1D(3, strides: 2, padding: Padding.Same, depthMultiplier: 2, inputShape: [9, 3]), new SeparableConv1D(4, 2, dilationRate: 2),
             new Flatten(), new Dense(2)),
         ["conv-lstm"] = DeepSharp.Tests.Nn.Recurrent.ConvLstmModelTests.Sample, // ConvLSTM1D, ConvLSTM2D and ConvLSTM3D
+        ["rnn-cells"] = () => new Sequential( // RNN over StackedRNNCells, LSTMCell, GRUCell and SimpleRNNCell
+            new Rnn([new LstmCell(3), new GruCell(2)], returnSequences: true, inputShape: [4, 3]), new Rnn(new SimpleRnnCell(2), goBackwards: true), new Dense(2)),
         ["lookup-hashing"] = () => new Sequential( // IntegerLookup and Hashing
             new IntegerLookup([3, 5, 7], numOovIndices: 2, maskToken: 9, inputShape: [3]), new Hashing(5, maskValue: 0L, salt: (1, 2), outputMode: "count"), new Dense(2)),
     };
@@ -168,6 +170,7 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
             {
                 types.Add(layer.TypeName);
                 if (layer is Bidirectional bi) types.Add(bi.ForwardLayer.TypeName);
+                if (layer is Rnn rnn) foreach (var cell in rnn.Cell.SelfAndSublayers()) types.Add(cell.TypeName);
             }
             if (model is Functional) types.Add("InputLayer");
         }

@@ -82,17 +82,4 @@ public sealed class Lstm : RecurrentLayer
             s.Rules.KernelRegularizer, s.Rules.RecurrentRegularizer, s.Rules.BiasRegularizer, s.Rules.ActivityRegularizer,
             s.Rules.KernelConstraint, s.Rules.RecurrentConstraint, s.Rules.BiasConstraint);
     }
-
-    /// <summary>Keras's unit_forget_bias: the bias initializer on i and (c, o), ones on f.</summary>
-    private sealed class ForgetBiasOne(Initializer inner, int units) : Initializer
-    {
-        public override string Name => inner.Name;
-
-        public override void Fill(Span<float> values, Shape shape, RandomGenerator generator)
-        {
-            inner.Fill(values[..units], new Shape(units), generator);
-            values.Slice(units, units).Fill(1f);
-            inner.Fill(values[(2 * units)..], new Shape(2 * units), generator);
-        }
-    }
 }

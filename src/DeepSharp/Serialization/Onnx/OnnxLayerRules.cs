@@ -143,6 +143,7 @@ internal static class OnnxLayerRules
         [typeof(Lstm)] = (g, l, x, s, m) => OnnxRecurrentRules.Recurrent(g, (RecurrentLayer)l, x, s, m),
         [typeof(Gru)] = (g, l, x, s, m) => OnnxRecurrentRules.Recurrent(g, (RecurrentLayer)l, x, s, m),
         [typeof(Bidirectional)] = (g, l, x, s, m) => OnnxRecurrentRules.Bidirectional(g, (Bidirectional)l, x, s, m),
+        [typeof(Rnn)] = (g, l, x, s, m) => OnnxRecurrentRules.Recurrent(g, ((Rnn)l).AsRecurrentLayer("ONNX export"), x, s, m),
         [typeof(MultiHeadAttention)] = (g, l, x, s, m) => OnnxAttentionRules.SelfAttention(g, (MultiHeadAttention)l, x, s, m),
         [typeof(GroupQueryAttention)] = (g, l, x, s, m) => OnnxAttentionRules.SelfAttention(g, (GroupQueryAttention)l, x, s, m),
         [typeof(TransformerEncoderBlock)] = (g, l, x, s, m) => OnnxTransformerRules.Encoder(g, (TransformerEncoderBlock)l, x, s, m, null),

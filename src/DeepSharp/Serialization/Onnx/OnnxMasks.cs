@@ -22,6 +22,7 @@ internal static class OnnxMasks
         Masking m => g.Cast(g.Squeeze(MaskingSteps(g, m, input), m.Name + "/mask_steps", -1), m.Name + "/mask", TensorProto.Types.DataType.Bool),
         RecurrentLayer r => r.ReturnSequences ? mask : null,
         Bidirectional b => b.ReturnSequences ? mask : null,
+        Rnn r => r.ReturnSequences ? mask : null,
         GlobalAveragePooling1D => null,
         _ => mask,
     };
