@@ -121,6 +121,62 @@ public static class WinogradF43Checks
         }
     }
 
+    /// <summary>
+    /// <see cref="WinogradF43Pool"/> (the fused training forward through <see cref="ConvPool2DKernel"/>) has the bits
+    /// of <see cref="WinogradF43"/> followed by <see cref="MaxPool2DKernel"/> (values and argmax) for 1–3 threads:
+    /// odd and even convolution and pooled sizes (tiles reading past the input's edge), one pooled pixel, a
+    /// chunk's worth of tiles, awkward channels, an empty batch.
+    /// </summary>
+    public static void FusedPoolHasTheBitsOfF43ThenPool()
+    {
+        var geometries = new[]
+        {
+            Conv2DGeometry.Create(2, 13, 13, 32, 64, 3, 3, 1, 1, false), // convnet's second layer: 11×11 → 5×5
+            Conv2DGeometry.Create(1, 26, 26, 32, 32, 3, 3, 1, 1, false), // convnet-aug's widest: 24×24 → 12×12
+            Conv2DGeometry.Create(3, 12, 12, 17, 33, 3, 3, 1, 1, false), // 10×10 → 5×5
+            Conv2DGeometry.Create(1, 9, 16, 5, 17, 3, 3, 1, 1, false),   // 7×14 → 3×7
+            Conv2DGeometry.Create(2, 4, 5, 3, 5, 3, 3, 1, 1, false),     // 2×3 → one pooled pixel
+            Conv2DGeometry.Create(1, 23, 29, 2, 16, 3, 3, 1, 1, false),  // 21×27 → 10×13: past a chunk of tiles
+            Conv2DGeometry.Create(2, 10, 11, 1, 7, 3, 3, 1, 1, false),   // one input channel
+            Conv2DGeometry.Create(0, 9, 9, 8, 8, 3, 3, 1, 1, false),     // empty batch
+        };
+        int seed = 1100;
+        foreach (var g in geometries)
+            foreach (bool relu in new[] { true, false })
+            {
+                var x = Check.Random(g.InputLength, ++seed);
+                var w = Check.Random(g.KernelLength, ++seed);
+                var bias = seed % 3 == 0 ? [] : Check.Random(g.OutC, ++seed);
+                var p = NaiveConvPoolTraining.PoolGeometry(g, 2, 2);
+                var conv = new float[g.OutputLength];
+                Forced(() => Conv2DKernel.Forward(x, w, bias, conv, g, relu));
+                var expected = new float[p.OutputLength];
+                var expectedArgmax = new int[p.OutputLength];
+                MaxPool2DKernel.Forward(conv, expected, expectedArgmax, p);
+                string context = $"WinogradF43Pool {g} relu={relu} bias={bias.Length}";
+                if (g.Batch > 0 && !WinogradForced(() => WinogradF43Pool.Applies(g, 2, 2) && ConvPool2DKernel.Pays(g, 2, 2)))
+                    throw new CheckFailedException(context + ": the fused pass is not taken.");
+                foreach (int threads in new[] { 1, 2, 3 })
+                {
+                    var y = Check.Random(p.OutputLength, ++seed); // must be overwritten
+                    var argmax = new int[p.OutputLength];
+                    argmax.AsSpan().Fill(-7);
+                    ThreadCounts.With(threads, () => { Forced(() => ConvPool2DKernel.Forward(x, w, bias, y, argmax, g, 2, 2, relu)); return 0; });
+                    if (System.Numerics.Vector.IsHardwareAccelerated)
+                    {
+                        Check.Equal<float>(expected, y, $"{context} threads={threads}");
+                        Check.Equal<int>(expectedArgmax, argmax, $"{context} threads={threads} argmax");
+                    }
+                    else Check.Close(expected, y, 1e-4f, 1e-4f, $"{context} threads={threads} (scalar level)");
+                }
+            }
+        var convnet = Conv2DGeometry.Create(128, 13, 13, 32, 64, 3, 3, 1, 1, false);
+        var aug = Conv2DGeometry.Create(128, 26, 26, 32, 32, 3, 3, 1, 1, false);
+        if (WinogradF43Pool.Applies(convnet, 2, 2)) throw new CheckFailedException("WinogradF43Pool: taken for 11×11 → 5×5 (0.81 of F(2,3)'s products).");
+        if (WinogradF43Pool.Applies(aug, 2, 2) != WinogradF43.Applies(aug))
+            throw new CheckFailedException($"WinogradF43Pool: Applies(24×24 → 12×12) differs from WinogradF43's ({WinogradF43.Applies(aug)}).");
+    }
+
     /// <summary>The bound is tight enough to catch a wrong transform: a result with two taps swapped fails it.</summary>
     public static void BoundRejectsAWrongResult()
     {
