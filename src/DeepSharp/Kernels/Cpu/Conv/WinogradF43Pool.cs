@@ -18,9 +18,11 @@ namespace DeepSharp.Kernels.Cpu.Conv;
 /// transforms; the micro-kernel's per-row sums do not depend on the chunk), pooled as
 /// <c>MaxPool2DKernel.Forward</c> pools them: the bits of the two ops in a row, for any thread count.
 /// Work items are chunks of <see cref="WinogradF43.TilesPerChunk"/> tiles in (image, tile row, tile column)
-/// order, fixed by the geometry alone. Taken where <see cref="WinogradF43"/>'s rule takes F(4,3) (Intel,
-/// AVX-512), counting the tiles the pool reads: convnet-aug's 24×24 → 12×12 (36 tiles of 4×4 against 144 of
-/// 2×2: 0.56 of the products), not mnist_convnet's 11×11 → 5×5 (9 against 25: 0.81).
+/// order, fixed by the geometry alone. Taken wherever the unfused forward takes F(4,3) (Intel, AVX-512), so
+/// that fusing changes no bit: for convnet-aug's 24×24 → 12×12 that is 36 tiles of 4×4 against
+/// <see cref="WinogradF23Pool"/>'s 144 of 2×2 (0.56 of the products), for mnist_convnet's 11×11 → 5×5 9
+/// against 25 (0.81: the pool drops a row and a column of the convolution, which F(2,3)'s pooled tiles
+/// never compute and F(4,3)'s 12×12 do).
 /// </remarks>
 internal sealed unsafe class WinogradF43Pool : IParallelBody
 {
@@ -36,9 +38,9 @@ internal sealed unsafe class WinogradF43Pool : IParallelBody
 
     /// <summary>
     /// Whether the fused pass takes <paramref name="g"/> with a (<paramref name="poolH"/>, <paramref name="poolW"/>) pool:
-    /// a 2×2 pool of an unpadded convolution that <see cref="WinogradF23Pool"/> would take, where (in
-    /// <see cref="WinogradF43.Choice.Auto"/>) F(4,3) runs and its products over the pooled tiles are at most
-    /// <see cref="WinogradF43.MaxProductRatio"/> of F(2,3)'s.
+    /// a 2×2 pool of an unpadded convolution that <see cref="WinogradF23Pool"/> would take and whose unfused
+    /// forward runs on <see cref="WinogradF43"/> (<see cref="WinogradF43.Choice.Auto"/>), so that the fused op
+    /// and the two ops in a row give the same bits whichever runs.
     /// </summary>
     public static bool Applies(in Conv2DGeometry g, int poolH, int poolW)
     {
@@ -47,8 +49,7 @@ internal sealed unsafe class WinogradF43Pool : IParallelBody
         {
             WinogradF43.Choice.Never => false,
             WinogradF43.Choice.Always => true,
-            _ => WinogradF23Pool.Applies(g, 2, 2) && WinogradF43.Applies(g)
-                && 36.0 * ((g.OutH / 2 + 1) / 2) * ((g.OutW / 2 + 1) / 2) <= WinogradF43.MaxProductRatio * 16.0 * (g.OutH / 2) * (g.OutW / 2),
+            _ => WinogradF23Pool.Applies(g, 2, 2) && WinogradF43.Applies(g),
         };
     }
 
