@@ -21,8 +21,9 @@ namespace DeepSharp.Kernels.Cpu.Conv;
 /// γ(Cin + 16)·Σ_ci Σ_ξ |Aᵀ|[i, ξr]·|Aᵀ|[j, ξc]·(|G|·|g_ci|·|Gᵀ|)[ξ]·(|Bᵀ|·|d_ci|·|B|)[ξ] (+ the rounding of the
 /// bias and accumulation adds), g_ci the 3×3 kernel slice, d_ci the tile's 6×6 input window: the transforms'
 /// absolute values weigh in where the direct sum has Σ|g||d|. Checked against the naive (double) twin with
-/// that bound as the tolerance (DeepSharp.KernelCheck's WinogradF43Checks); measured, the largest error is
-/// a few times F(2,3)'s on the same data (the docs give the figures).
+/// that bound as the tolerance (DeepSharp.KernelCheck's WinogradF43Checks). Measured on convnet-like layers
+/// (post-ReLU inputs, glorot weights): max error / max |y| 3.4–4.3e-6 against F(2,3)'s 2.0–2.7e-7 and the direct
+/// sum's 4.3–7.4e-7, rms 5× F(2,3)'s; per element at most 20–32 u·Σ|g·d| (F(2,3) 2 u).
 /// Where it runs: on 512-bit vectors only (<see cref="Applies"/>); the 256-bit, 128-bit and scalar paths
 /// keep F(2,3). Chosen by <see cref="Choice.Auto"/> on Intel only: it trades fewer products for transforms
 /// twice the size, measured here (Emerald Rapids) and not on AMD, so AMD keeps F(2,3).
