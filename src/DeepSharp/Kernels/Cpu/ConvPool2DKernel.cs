@@ -12,7 +12,7 @@ namespace DeepSharp.Kernels.Cpu;
 /// kernel/bias gradients read the pooled gradient through the argmax. An input gradient, when needed,
 /// goes through the unfused kernels (<see cref="MaxPool2DKernel.Backward"/> then
 /// <see cref="Conv2DKernel"/>) — the scatter's output is what it reads. A 3×3 layer that runs on Winograd takes
-/// <see cref="WinogradF23Pool"/> forward (2×2 pools) and, for its kernel gradient, the scatter then Winograd's
+/// <see cref="WinogradF43Pool"/> or <see cref="WinogradF23Pool"/> forward (2×2 pools) and, for its kernel gradient, the scatter then Winograd's
 /// kernel gradient. Without vector hardware the naive twin runs.
 /// </summary>
 internal static unsafe class ConvPool2DKernel
@@ -25,10 +25,10 @@ internal static unsafe class ConvPool2DKernel
     /// Whether the fused pass is the faster way to run <paramref name="g"/> in training: it <see cref="Fits"/>,
     /// and either the unfused convolution would not take Winograd (whose fewer multiplies outweigh the saved
     /// pass of the direct fused kernel) or the fused pass runs on Winograd itself (<see cref="WinogradF23Pool"/>:
-    /// a 2×2 pool, one tile per window).
+    /// a 2×2 pool, one tile per window; or <see cref="WinogradF43Pool"/>, four windows per tile, where F(4,3) runs).
     /// </summary>
     public static bool Pays(in Conv2DGeometry g, int poolH, int poolW) =>
-        Fits(g, poolH, poolW) && (!WinogradF23.Applies(g) || WinogradF23Pool.Applies(g, poolH, poolW));
+        Fits(g, poolH, poolW) && (!WinogradF23.Applies(g) || WinogradF23Pool.Applies(g, poolH, poolW) || WinogradF43Pool.Applies(g, poolH, poolW));
 
     /// <summary>Writes y and argmax (N, ⌊OutH/poolH⌋, ⌊OutW/poolW⌋, Cout); an empty <paramref name="bias"/> means none.</summary>
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, Span<int> argmax,
@@ -45,7 +45,9 @@ internal static unsafe class ConvPool2DKernel
         fixed (float* px = x, pw = w, pb = bias, py = y)
         fixed (int* pa = argmax)
         {
-            if (WinogradF23Pool.Applies(g, poolH, poolW))
+            if (WinogradF43Pool.Applies(g, poolH, poolW))
+                WinogradF43Pool.Run(px, pw, bias.IsEmpty ? null : pb, py, pa, g, relu);
+            else if (WinogradF23Pool.Applies(g, poolH, poolW))
                 WinogradF23Pool.Run(px, pw, bias.IsEmpty ? null : pb, py, pa, g, relu);
             else
                 ConvPoolForward.Run(px, pw, bias.IsEmpty ? null : pb, py, pa, g, poolH, poolW, relu);

@@ -7,7 +7,7 @@ namespace DeepSharp.Kernels.Cpu.Conv;
 /// micro-kernel reads it through a table of the pixels' window corners and a table of tap
 /// offsets, no copy); a run of pixels at padded borders through an im2col tile. Both are
 /// vectorised over output channels (see <see cref="ConvMicroKernel"/>), and can apply ReLU as they store.
-/// 3×3 stride-1 layers with enough channels go to <see cref="WinogradF23"/> instead.
+/// 3×3 stride-1 layers with enough channels go to <see cref="WinogradF43"/> or <see cref="WinogradF23"/> instead.
 /// </summary>
 internal sealed unsafe class ConvForward : IParallelBody
 {
@@ -28,6 +28,11 @@ internal sealed unsafe class ConvForward : IParallelBody
     public static void Run(float* x, float* w, float* bias, float* y, in Conv2DGeometry g, bool relu, bool accumulate = false)
     {
         if (g.OutputLength == 0) return;
+        if (WinogradF43.Applies(g))
+        {
+            WinogradF43.Run(x, w, bias, y, g, relu, accumulate);
+            return;
+        }
         if (WinogradF23.Applies(g))
         {
             WinogradF23.Run(x, w, bias, y, g, relu, accumulate);

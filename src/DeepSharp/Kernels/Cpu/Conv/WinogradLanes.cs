@@ -32,6 +32,9 @@ internal unsafe interface IWinogradLanes<TV>
     /// <summary>−v.</summary>
     static abstract TV Neg(TV v);
 
+    /// <summary>v·s (the F(4,3) transforms scale by 2, 4 and 8 only: exact).</summary>
+    static abstract TV Scale(TV v, float s);
+
     /// <summary>max(v, 0).</summary>
     static abstract TV Relu(TV v);
 }
@@ -46,6 +49,7 @@ internal readonly unsafe struct WinogradLanes512 : IWinogradLanes<Vector512<floa
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Sub(Vector512<float> a, Vector512<float> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Neg(Vector512<float> v) => -v;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Scale(Vector512<float> v, float s) => v * s;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Relu(Vector512<float> v) => Vector512.Max(v, Vector512<float>.Zero);
 }
 
@@ -59,6 +63,7 @@ internal readonly unsafe struct WinogradLanes256 : IWinogradLanes<Vector256<floa
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Sub(Vector256<float> a, Vector256<float> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Neg(Vector256<float> v) => -v;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Scale(Vector256<float> v, float s) => v * s;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Relu(Vector256<float> v) => Vector256.Max(v, Vector256<float>.Zero);
 }
 
@@ -72,6 +77,7 @@ internal readonly unsafe struct WinogradLanes128 : IWinogradLanes<Vector128<floa
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Sub(Vector128<float> a, Vector128<float> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Neg(Vector128<float> v) => -v;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Scale(Vector128<float> v, float s) => v * s;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Relu(Vector128<float> v) => Vector128.Max(v, Vector128<float>.Zero);
 }
 
@@ -85,5 +91,6 @@ internal readonly unsafe struct WinogradLanes1 : IWinogradLanes<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Add(float a, float b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sub(float a, float b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Neg(float v) => -v;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Scale(float v, float s) => v * s;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Relu(float v) => Math.Max(v, 0f);
 }
