@@ -77,4 +77,32 @@ public class StructuredPruningTests
         var e = Assert.Throws<DeepSharpException>(() => StructuredPruning.Prune(model, 0.5f));
         Assert.Contains("layer_normalization", e.Message);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ShrinksThroughGlobalPoolingThatKeepsItsDims(bool max)
+    {
+        // (7, 7, 2) → Conv2D 6 → global pool keeping (1, 1, 6) → a 1×1 Conv2D 4 → Flatten (1·1·4) → Dense 3.
+        RandomGenerator.SetGlobalSeed(4);
+        var model = new Sequential(
+            new Conv2D(6, 3, activation: Activation.Relu, inputShape: [7, 7, 2]),
+            max ? new GlobalMaxPooling2D(keepDims: true) : new GlobalAveragePooling2D(keepDims: true),
+            new Conv2D(4, 1, activation: Activation.Relu),
+            new Flatten(),
+            new Dense(3));
+        model.Build(new Shape(7, 7, 2));
+        ZeroUnits(model, "conv2d", 0, 3, 5);
+        ZeroUnits(model, "conv2d_1", 1, 2);
+        var x = Tensor.RandomUniform(new Shape(4, 7, 7, 2), -1f, 1f, new RandomGenerator(5));
+        var before = model.Predict(x).ToArray();
+
+        var pruned = StructuredPruning.Prune(model, 0.5f);
+        Assert.Equal(new Shape(3, 3, 2, 3), Weight(pruned, "conv2d/kernel").Shape);
+        Assert.Equal(new Shape(1, 1, 3, 2), Weight(pruned, "conv2d_1/kernel").Shape);
+        Assert.Equal(new Shape(2, 3), Weight(pruned, "dense/kernel").Shape);
+        Assert.Equal(new Shape(1, 1, 3), pruned.Layers[1].ComputeOutputShape(new Shape(5, 5, 3)));
+        var after = pruned.Predict(x).ToArray();
+        for (int i = 0; i < before.Length; i++) Assert.Equal(before[i], after[i], 5);
+    }
 }

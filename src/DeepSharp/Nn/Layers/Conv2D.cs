@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using DeepSharp.Autograd;
 using DeepSharp.Kernels.Cpu;
 using DeepSharp.Nn.Constraints;
@@ -11,7 +10,7 @@ namespace DeepSharp.Nn.Layers;
 /// 2-D convolution over channels-last images (batch, height, width, channels); kernel
 /// (kh, kw, in_channels, filters), bias (filters).
 /// </summary>
-public sealed class Conv2D : Layer
+public sealed class Conv2D : KernelConvolution<(int H, int W)>
 {
     private Parameter? _kernel, _bias;
 
@@ -38,22 +37,10 @@ public sealed class Conv2D : Layer
         Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
         string? name = null, int[]? inputShape = null,
         Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
-        Constraint? kernelConstraint = null, Constraint? biasConstraint = null) : base(name, inputShape)
+        Constraint? kernelConstraint = null, Constraint? biasConstraint = null)
+        : this(new(kernelSize, strides, padding, dilationRate, activation, useBias, ConvolutionWeight.Of("bias", biasInitializer, biasRegularizer, biasConstraint),
+            activityRegularizer, name, inputShape), filters, ConvolutionWeight.Of("kernel", kernelInitializer, kernelRegularizer, kernelConstraint))
     {
-        if (filters <= 0) throw new ArgumentOutOfRangeException(nameof(filters), filters, "Conv2D needs a positive number of filters.");
-        Filters = filters;
-        KernelSize = Positive(kernelSize, nameof(kernelSize));
-        Strides = Positive(strides ?? (1, 1), nameof(strides));
-        DilationRate = Positive(dilationRate ?? (1, 1), nameof(dilationRate));
-        if (Strides != (1, 1) && DilationRate != (1, 1))
-            throw new ArgumentException("Conv2D: strides > 1 together with dilation_rate > 1 is not supported (as in Keras).");
-        Padding = padding;
-        Activation = activation ?? Activation.Linear;
-        UseBias = useBias;
-        KernelInitializer = kernelInitializer ?? Initializer.GlorotUniform;
-        BiasInitializer = biasInitializer ?? Initializer.Zeros;
-        (KernelRegularizer, BiasRegularizer, ActivityRegularizer) = (kernelRegularizer, biasRegularizer, activityRegularizer);
-        (KernelConstraint, BiasConstraint) = (kernelConstraint, biasConstraint);
     }
 
     /// <summary>A square kernel, as Keras's <c>Conv2D(32, 3)</c>; the arguments are those of the main constructor.</summary>
@@ -69,49 +56,28 @@ public sealed class Conv2D : Layer
 
     /// <inheritdoc/>
     public override string TypeName => "Conv2D";
-    /// <summary>Number of output channels.</summary>
-    public int Filters { get; }
-    /// <summary>(height, width) of the convolution window.</summary>
-    public (int H, int W) KernelSize { get; }
-    /// <summary>Step between windows along (height, width).</summary>
-    public (int H, int W) Strides { get; }
-    /// <summary>Spacing between the window's taps along (height, width); (1, 1): adjacent pixels.</summary>
-    public (int H, int W) DilationRate { get; }
-    /// <summary>Valid (no padding) or Same (output ⌈size/stride⌉ along each axis).</summary>
-    public Padding Padding { get; }
-    /// <summary>Applied to the convolution's output (linear when none was given).</summary>
-    public Activation Activation { get; }
-    /// <summary>Whether the layer adds a learned bias per filter.</summary>
-    public bool UseBias { get; }
-    /// <summary>What fills the kernel when the layer is built (glorot_uniform by default).</summary>
-    public Initializer KernelInitializer { get; }
-    /// <summary>What fills the bias when the layer is built (zeros by default).</summary>
-    public Initializer BiasInitializer { get; }
-    /// <summary>The penalty on the kernel added to the training loss; null for none.</summary>
-    public Regularizer? KernelRegularizer { get; }
-    /// <summary>The penalty on the bias added to the training loss; null for none.</summary>
-    public Regularizer? BiasRegularizer { get; }
-    /// <summary>The projection applied to the kernel after each optimizer step; null for none.</summary>
-    public Constraint? KernelConstraint { get; }
-    /// <summary>The projection applied to the bias after each optimizer step; null for none.</summary>
-    public Constraint? BiasConstraint { get; }
+
+    private Conv2D(ConvolutionArguments<(int H, int W)> arguments, int filters, ConvolutionWeight kernel)
+        : base(ConvolutionRank.Two, arguments, filters, kernel)
+    {
+    }
+
+    private protected override bool WritesDataFormat => false;
 
     /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
         ComputeOutputShape(inputShape);
-        _kernel = AddWeight("kernel", new Shape(KernelSize.H, KernelSize.W, inputShape[2], Filters), KernelInitializer, true, KernelRegularizer, KernelConstraint);
-        if (UseBias) _bias = AddWeight("bias", new Shape(Filters), BiasInitializer, true, BiasRegularizer, BiasConstraint);
+        _kernel = AddKernel("kernel", new Shape(KernelSize.H, KernelSize.W, inputShape[2], Filters), KernelOptions(0));
+        _bias = AddBias(Filters);
     }
 
-    /// <summary>(output height, output width, filters), the sizes set by <see cref="Padding"/>, <see cref="Strides"/> and <see cref="DilationRate"/>.</summary>
+    /// <summary>(output height, output width, filters), the sizes set by <see cref="Padding"/>, <see cref="ConvolutionLayer{TSize}.Strides"/> and <see cref="ConvolutionLayer{TSize}.DilationRate"/>.</summary>
     /// <exception cref="ShapeMismatchException">The input is not (height, width, channels), or the window does not fit it.</exception>
     public override Shape ComputeOutputShape(Shape inputShape)
     {
-        if (inputShape.Rank != 3) throw ShapeError("(batch, height, width, channels)", inputShape);
-        int h = ConvAxis.OutputSize(this, "height", inputShape, inputShape[0], KernelSize.H, Strides.H, DilationRate.H, Padding);
-        int w = ConvAxis.OutputSize(this, "width", inputShape, inputShape[1], KernelSize.W, Strides.W, DilationRate.W, Padding);
-        return new Shape(h, w, Filters);
+        int[] sizes = WindowOutputSizes(inputShape);
+        return new Shape(sizes[0], sizes[1], Filters);
     }
 
     /// <inheritdoc/>
@@ -140,41 +106,6 @@ public sealed class Conv2D : Layer
         return Ops.Conv2DMaxPool(x, _kernel.Value, _bias?.Value, Strides, DilationRate, Activation == Activation.Relu, pool.PoolSize);
     }
 
-    /// <inheritdoc/>
-    public override JsonObject GetConfig()
-    {
-        var config = base.GetConfig();
-        config["filters"] = Filters;
-        config["kernel_size"] = Naming.Pair(KernelSize);
-        config["strides"] = Naming.Pair(Strides);
-        config["padding"] = Padding.ToName();
-        config["dilation_rate"] = Naming.Pair(DilationRate);
-        config["activation"] = Activation.Name;
-        config["use_bias"] = UseBias;
-        config["kernel_initializer"] = KernelInitializer.ToConfig();
-        config["bias_initializer"] = BiasInitializer.ToConfig();
-        ConfigObjects.Put(config, "kernel_regularizer", KernelRegularizer);
-        ConfigObjects.Put(config, "bias_regularizer", BiasRegularizer);
-        ConfigObjects.Put(config, "kernel_constraint", KernelConstraint);
-        ConfigObjects.Put(config, "bias_constraint", BiasConstraint);
-        return config;
-    }
-
-    internal static Conv2D FromConfig(LayerConfig c) => new(
-        c.RequiredSize("filters"),
-        c.Pair("kernel_size", null),
-        c.Pair("strides", (1, 1)),
-        c.Padding(),
-        c.Activation("activation"),
-        c.Bool("use_bias", true),
-        c.Pair("dilation_rate", (1, 1)),
-        c.Initializer("kernel_initializer", "glorot_uniform"),
-        c.Initializer("bias_initializer", "zeros"),
-        c.Name,
-        c.Shape("input_shape"),
-        c.Regularizer("kernel_regularizer"), c.Regularizer("bias_regularizer"), c.Regularizer("activity_regularizer"),
-        c.Constraint("kernel_constraint"), c.Constraint("bias_constraint"));
-
-    private static (int, int) Positive((int H, int W) pair, string name) =>
-        pair.H > 0 && pair.W > 0 ? pair : throw new ArgumentOutOfRangeException(name, pair, $"Conv2D {name} must be positive.");
+    internal static Conv2D FromConfig(LayerConfig c) =>
+        new(ConvolutionArguments<(int H, int W)>.Read(c, ConvolutionRank.Two, channelsLast: false), c.RequiredSize("filters"), ConvolutionWeight.Read(c, "kernel"));
 }

@@ -1,6 +1,4 @@
-using System.Text.Json.Nodes;
 using DeepSharp.Autograd;
-using DeepSharp.Kernels.Cpu;
 using DeepSharp.Nn.Constraints;
 using DeepSharp.Nn.Regularizers;
 using DeepSharp.Tensors;
@@ -11,10 +9,11 @@ namespace DeepSharp.Nn.Layers;
 /// Transposed 2-D convolution (Keras's Conv2DTranspose, sometimes called deconvolution) over
 /// channels-last images: the input gradient of a <see cref="Conv2D"/> with the same kernel size,
 /// strides, padding and dilation, so it grows images by the strides. Kernel (kh, kw, filters,
-/// in_channels), bias (filters). Output size per axis: "valid" in·stride + max(k − stride, 0) (that is
-/// (in − 1)·stride + k when k ≥ stride), "same" in·stride; k is the dilated kernel extent.
+/// in_channels), bias (filters). Output size per axis, with k the dilated kernel extent: "valid" in·stride + max(k − stride, 0)
+/// (that is (in − 1)·stride + k when k ≥ stride), "same" in·stride; with an <c>output_padding</c> p, "valid"
+/// (in − 1)·stride + k + p and "same" (in − 1)·stride + (k mod 2) + p.
 /// </summary>
-public sealed class Conv2DTranspose : Layer
+public sealed class Conv2DTranspose : TransposedConvolution<(int H, int W)>
 {
     private Parameter? _kernel, _bias;
 
@@ -34,38 +33,31 @@ public sealed class Conv2DTranspose : Layer
     /// <param name="activityRegularizer">A penalty on the layer's output, divided by the batch size; null for none.</param>
     /// <param name="kernelConstraint">A projection of the kernel after each optimizer step (Keras's <c>kernel_constraint</c>); null for none.</param>
     /// <param name="biasConstraint">A projection of the bias after each optimizer step; null for none.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A size, stride or dilation rate is not positive.</exception>
-    /// <exception cref="ArgumentException">Both strides and dilation rate are above 1.</exception>
+    /// <param name="outputPadding">Keras's <c>output_padding</c>: fixes the output size along (height, width) (see the class summary); each below its stride. Null (the default) lets the padding decide.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size, stride or dilation rate is not positive, or an output padding is negative.</exception>
+    /// <exception cref="ArgumentException">Both strides and dilation rate are above 1, or an output padding is not below its stride.</exception>
     public Conv2DTranspose(int filters, (int H, int W) kernelSize, (int H, int W)? strides = null, Padding padding = Padding.Valid,
         Activation? activation = null, bool useBias = true, (int H, int W)? dilationRate = null,
         Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
         string? name = null, int[]? inputShape = null,
         Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
-        Constraint? kernelConstraint = null, Constraint? biasConstraint = null) : base(name, inputShape)
+        Constraint? kernelConstraint = null, Constraint? biasConstraint = null, (int H, int W)? outputPadding = null)
+        : this(new(kernelSize, strides, padding, dilationRate, activation, useBias, ConvolutionWeight.Of("bias", biasInitializer, biasRegularizer, biasConstraint),
+            activityRegularizer, name, inputShape), filters, ConvolutionWeight.Of("kernel", kernelInitializer, kernelRegularizer, kernelConstraint), outputPadding)
     {
-        Filters = ConvolutionConfig.Positive(filters, "Conv2DTranspose", nameof(filters));
-        KernelSize = ConvolutionConfig.Positive(kernelSize, "Conv2DTranspose", nameof(kernelSize));
-        Strides = ConvolutionConfig.Positive(strides ?? (1, 1), "Conv2DTranspose", nameof(strides));
-        DilationRate = ConvolutionConfig.Positive(dilationRate ?? (1, 1), "Conv2DTranspose", nameof(dilationRate));
-        if (Strides != (1, 1) && DilationRate != (1, 1))
-            throw new ArgumentException("Conv2DTranspose: strides > 1 together with dilation_rate > 1 is not supported (as in Keras).");
-        Padding = padding;
-        Activation = activation ?? Activation.Linear;
-        UseBias = useBias;
-        KernelInitializer = kernelInitializer ?? Initializer.GlorotUniform;
-        BiasInitializer = biasInitializer ?? Initializer.Zeros;
-        (KernelRegularizer, BiasRegularizer, ActivityRegularizer) = (kernelRegularizer, biasRegularizer, activityRegularizer);
-        (KernelConstraint, BiasConstraint) = (kernelConstraint, biasConstraint);
     }
 
-    /// <summary>A square kernel and stride, as Keras's <c>Conv2DTranspose(16, 3, strides=2)</c>.</summary>
+    /// <summary>
+    /// A square kernel and stride, as Keras's <c>Conv2DTranspose(16, 3, strides=2)</c>; <paramref name="outputPadding"/> along
+    /// both axes. The arguments are those of the main constructor.
+    /// </summary>
     public Conv2DTranspose(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid,
         Activation? activation = null, bool useBias = true, string? name = null, int[]? inputShape = null,
         Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
-        Constraint? kernelConstraint = null, Constraint? biasConstraint = null)
+        Constraint? kernelConstraint = null, Constraint? biasConstraint = null, int? outputPadding = null)
         : this(filters, (kernelSize, kernelSize), (strides, strides), padding, activation, useBias, name: name, inputShape: inputShape,
             kernelRegularizer: kernelRegularizer, biasRegularizer: biasRegularizer, activityRegularizer: activityRegularizer,
-            kernelConstraint: kernelConstraint, biasConstraint: biasConstraint)
+            kernelConstraint: kernelConstraint, biasConstraint: biasConstraint, outputPadding: outputPadding is { } p ? (p, p) : null)
     {
     }
 
@@ -73,49 +65,28 @@ public sealed class Conv2DTranspose : Layer
     public override string TypeName => "Conv2DTranspose";
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "conv2d_transpose";
-    /// <summary>Number of output channels.</summary>
-    public int Filters { get; }
-    /// <summary>(height, width) of the convolution window.</summary>
-    public (int H, int W) KernelSize { get; }
-    /// <summary>Upsampling step along (height, width).</summary>
-    public (int H, int W) Strides { get; }
-    /// <summary>Spacing between the window's taps along (height, width).</summary>
-    public (int H, int W) DilationRate { get; }
-    /// <summary>Valid or Same (see the class summary for the output sizes).</summary>
-    public Padding Padding { get; }
-    /// <summary>Applied to the output (linear when none was given).</summary>
-    public Activation Activation { get; }
-    /// <summary>Whether the layer adds a learned bias per filter.</summary>
-    public bool UseBias { get; }
-    /// <summary>What fills the kernel when the layer is built (glorot_uniform by default).</summary>
-    public Initializer KernelInitializer { get; }
-    /// <summary>What fills the bias when the layer is built (zeros by default).</summary>
-    public Initializer BiasInitializer { get; }
-    /// <summary>The penalty on the kernel added to the training loss; null for none.</summary>
-    public Regularizer? KernelRegularizer { get; }
-    /// <summary>The penalty on the bias added to the training loss; null for none.</summary>
-    public Regularizer? BiasRegularizer { get; }
-    /// <summary>The projection applied to the kernel after each optimizer step; null for none.</summary>
-    public Constraint? KernelConstraint { get; }
-    /// <summary>The projection applied to the bias after each optimizer step; null for none.</summary>
-    public Constraint? BiasConstraint { get; }
+
+    private Conv2DTranspose(ConvolutionArguments<(int H, int W)> arguments, int filters, ConvolutionWeight kernel, (int H, int W)? outputPadding)
+        : base(ConvolutionRank.Two, arguments, filters, kernel, outputPadding)
+    {
+    }
 
     /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
         ComputeOutputShape(inputShape);
-        _kernel = AddWeight("kernel", new Shape(KernelSize.H, KernelSize.W, Filters, inputShape[2]), KernelInitializer, true, KernelRegularizer, KernelConstraint);
-        if (UseBias) _bias = AddWeight("bias", new Shape(Filters), BiasInitializer, true, BiasRegularizer, BiasConstraint);
+        _kernel = AddKernel("kernel", new Shape(KernelSize.H, KernelSize.W, Filters, inputShape[2]), KernelOptions(0));
+        _bias = AddBias(Filters);
     }
 
     /// <summary>(output height, output width, filters); see the class summary for the sizes.</summary>
     /// <exception cref="ShapeMismatchException">The input is not (height, width, channels), or the output would not fit 32-bit indexing.</exception>
     public override Shape ComputeOutputShape(Shape inputShape)
     {
-        if (inputShape.Rank != 3) throw ShapeError("(batch, height, width, channels)", inputShape);
+        CheckInputRank(inputShape);
         // The whole geometry of one sample, so that sizes, lengths and the kernel's reach are checked together.
-        var g = ConvolutionConfig.Axis(this, "height and width", inputShape, () => Conv2DTransposeGeometry.Create(1, inputShape[0], inputShape[1],
-            inputShape[2], Filters, KernelSize.H, KernelSize.W, Strides.H, Strides.W, Padding == Padding.Same, DilationRate.H, DilationRate.W));
+        var g = ConvolutionConfig.Axis(this, "height and width", inputShape, () => Ops.Conv2DTransposeGeometryOf(1, (inputShape[0], inputShape[1]),
+            inputShape[2], Filters, KernelSize, Strides, Padding == Padding.Same, DilationRate, OutputPadding));
         return new Shape(g.InH, g.InW, Filters);
     }
 
@@ -127,7 +98,7 @@ public sealed class Conv2DTranspose : Layer
         Tensor y;
         try
         {
-            y = Ops.Conv2DTranspose(x, _kernel.Value, _bias?.Value, Strides, Padding == Padding.Same, DilationRate);
+            y = Ops.Conv2DTranspose(x, _kernel.Value, _bias?.Value, Strides, Padding == Padding.Same, DilationRate, OutputPadding);
         }
         catch (ArgumentException e)
         {
@@ -136,37 +107,7 @@ public sealed class Conv2DTranspose : Layer
         return WithActivityPenalty(Activation.Apply(y));
     }
 
-    /// <inheritdoc/>
-    public override JsonObject GetConfig()
-    {
-        var config = base.GetConfig();
-        config["filters"] = Filters;
-        config["kernel_size"] = Naming.Pair(KernelSize);
-        config["strides"] = Naming.Pair(Strides);
-        config["padding"] = Padding.ToName();
-        config["data_format"] = "channels_last";
-        config["dilation_rate"] = Naming.Pair(DilationRate);
-        config["output_padding"] = null;
-        config["activation"] = Activation.Name;
-        config["use_bias"] = UseBias;
-        config["kernel_initializer"] = KernelInitializer.ToConfig();
-        config["bias_initializer"] = BiasInitializer.ToConfig();
-        ConfigObjects.Put(config, "kernel_regularizer", KernelRegularizer);
-        ConfigObjects.Put(config, "bias_regularizer", BiasRegularizer);
-        ConfigObjects.Put(config, "kernel_constraint", KernelConstraint);
-        ConfigObjects.Put(config, "bias_constraint", BiasConstraint);
-        return config;
-    }
-
-    internal static Conv2DTranspose FromConfig(LayerConfig c)
-    {
-        ConvolutionConfig.ChannelsLast(c);
-        ConvolutionConfig.Unsupported(c, "output_padding");
-        return new(c.RequiredSize("filters"), c.Pair("kernel_size", null), c.Pair("strides", (1, 1)), c.Padding(),
-            c.Activation("activation"), c.Bool("use_bias", true), c.Pair("dilation_rate", (1, 1)),
-            c.Initializer("kernel_initializer", "glorot_uniform"), c.Initializer("bias_initializer", "zeros"),
-            c.Name, c.Shape("input_shape"),
-            c.Regularizer("kernel_regularizer"), c.Regularizer("bias_regularizer"), c.Regularizer("activity_regularizer"),
-            c.Constraint("kernel_constraint"), c.Constraint("bias_constraint"));
-    }
+    internal static Conv2DTranspose FromConfig(LayerConfig c) =>
+        new(ConvolutionArguments<(int H, int W)>.Read(c, ConvolutionRank.Two), c.RequiredSize("filters"), ConvolutionWeight.Read(c, "kernel"),
+            ReadOutputPadding(c, ConvolutionRank.Two));
 }

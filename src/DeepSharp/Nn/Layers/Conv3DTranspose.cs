@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using DeepSharp.Autograd;
 using DeepSharp.Kernels.Cpu;
 using DeepSharp.Nn.Constraints;
@@ -14,7 +13,7 @@ namespace DeepSharp.Nn.Layers;
 /// bias (filters). Output size per axis, with k the dilated kernel extent: "valid" in·stride + max(k − stride, 0),
 /// "same" in·stride; with an <c>output_padding</c> p, "valid" (in − 1)·stride + k + p and "same" (in − 1)·stride + (k mod 2) + p.
 /// </summary>
-public sealed class Conv3DTranspose : Layer
+public sealed class Conv3DTranspose : TransposedConvolution<(int D, int H, int W)>
 {
     private Parameter? _kernel, _bias;
 
@@ -42,29 +41,10 @@ public sealed class Conv3DTranspose : Layer
         Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
         string? name = null, int[]? inputShape = null,
         Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
-        Constraint? kernelConstraint = null, Constraint? biasConstraint = null) : base(name, inputShape)
+        Constraint? kernelConstraint = null, Constraint? biasConstraint = null)
+        : this(new(kernelSize, strides, padding, dilationRate, activation, useBias, ConvolutionWeight.Of("bias", biasInitializer, biasRegularizer, biasConstraint),
+            activityRegularizer, name, inputShape), filters, ConvolutionWeight.Of("kernel", kernelInitializer, kernelRegularizer, kernelConstraint), outputPadding)
     {
-        Filters = ConvolutionConfig.Positive(filters, "Conv3DTranspose", nameof(filters));
-        KernelSize = VolumeConfig.Positive(kernelSize, "Conv3DTranspose", nameof(kernelSize));
-        Strides = VolumeConfig.Positive(strides ?? (1, 1, 1), "Conv3DTranspose", nameof(strides));
-        DilationRate = VolumeConfig.Positive(dilationRate ?? (1, 1, 1), "Conv3DTranspose", nameof(dilationRate));
-        if (Strides != (1, 1, 1) && DilationRate != (1, 1, 1))
-            throw new ArgumentException("Conv3DTranspose: strides > 1 together with dilation_rate > 1 is not supported (as in Keras).");
-        if (outputPadding is { } p)
-        {
-            if (p.D < 0 || p.H < 0 || p.W < 0)
-                throw new ArgumentOutOfRangeException(nameof(outputPadding), p, "Conv3DTranspose outputPadding must be non-negative.");
-            if (p.D >= Strides.D || p.H >= Strides.H || p.W >= Strides.W)
-                throw new ArgumentException($"Conv3DTranspose: outputPadding {p} must be less than strides {Strides} along each axis (as in Keras).", nameof(outputPadding));
-        }
-        OutputPadding = outputPadding;
-        Padding = padding;
-        Activation = activation ?? Activation.Linear;
-        UseBias = useBias;
-        KernelInitializer = kernelInitializer ?? Initializer.GlorotUniform;
-        BiasInitializer = biasInitializer ?? Initializer.Zeros;
-        (KernelRegularizer, BiasRegularizer, ActivityRegularizer) = (kernelRegularizer, biasRegularizer, activityRegularizer);
-        (KernelConstraint, BiasConstraint) = (kernelConstraint, biasConstraint);
     }
 
     /// <summary>A cubic kernel and stride, as Keras's <c>Conv3DTranspose(16, 3, strides=2)</c>; the arguments are those of the main constructor.</summary>
@@ -79,49 +59,25 @@ public sealed class Conv3DTranspose : Layer
     public override string TypeName => "Conv3DTranspose";
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "conv3d_transpose";
-    /// <summary>Number of output channels.</summary>
-    public int Filters { get; }
-    /// <summary>(depth, height, width) of the convolution window.</summary>
-    public (int D, int H, int W) KernelSize { get; }
-    /// <summary>Upsampling step along (depth, height, width).</summary>
-    public (int D, int H, int W) Strides { get; }
-    /// <summary>Keras's <c>output_padding</c> along (depth, height, width), or null when the padding alone sets the output size.</summary>
-    public (int D, int H, int W)? OutputPadding { get; }
-    /// <summary>Spacing between the window's taps along (depth, height, width).</summary>
-    public (int D, int H, int W) DilationRate { get; }
-    /// <summary>Valid or Same (see the class summary for the output sizes).</summary>
-    public Padding Padding { get; }
-    /// <summary>Applied to the output (linear when none was given).</summary>
-    public Activation Activation { get; }
-    /// <summary>Whether the layer adds a learned bias per filter.</summary>
-    public bool UseBias { get; }
-    /// <summary>What fills the kernel when the layer is built (glorot_uniform by default).</summary>
-    public Initializer KernelInitializer { get; }
-    /// <summary>What fills the bias when the layer is built (zeros by default).</summary>
-    public Initializer BiasInitializer { get; }
-    /// <summary>The penalty on the kernel added to the training loss; null for none.</summary>
-    public Regularizer? KernelRegularizer { get; }
-    /// <summary>The penalty on the bias added to the training loss; null for none.</summary>
-    public Regularizer? BiasRegularizer { get; }
-    /// <summary>The projection applied to the kernel after each optimizer step; null for none.</summary>
-    public Constraint? KernelConstraint { get; }
-    /// <summary>The projection applied to the bias after each optimizer step; null for none.</summary>
-    public Constraint? BiasConstraint { get; }
+
+    private Conv3DTranspose(ConvolutionArguments<(int D, int H, int W)> arguments, int filters, ConvolutionWeight kernel, (int D, int H, int W)? outputPadding)
+        : base(ConvolutionRank.Three, arguments, filters, kernel, outputPadding)
+    {
+    }
 
     /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
         ComputeOutputShape(inputShape);
-        _kernel = AddWeight("kernel", new Shape(KernelSize.D, KernelSize.H, KernelSize.W, Filters, inputShape[3]),
-            KernelInitializer, true, KernelRegularizer, KernelConstraint);
-        if (UseBias) _bias = AddWeight("bias", new Shape(Filters), BiasInitializer, true, BiasRegularizer, BiasConstraint);
+        _kernel = AddKernel("kernel", new Shape(KernelSize.D, KernelSize.H, KernelSize.W, Filters, inputShape[3]), KernelOptions(0));
+        _bias = AddBias(Filters);
     }
 
     /// <summary>(output depth, output height, output width, filters); see the class summary for the sizes.</summary>
     /// <exception cref="ShapeMismatchException">The input is not (depth, height, width, channels), or the output would be negative or not fit 32-bit indexing.</exception>
     public override Shape ComputeOutputShape(Shape inputShape)
     {
-        if (inputShape.Rank != 4) throw ShapeError("(batch, depth, height, width, channels)", inputShape);
+        CheckInputRank(inputShape);
         // The whole geometry of one sample, so that sizes, lengths and the kernel's reach are checked together.
         var g = ConvolutionConfig.Axis(this, "depth, height and width", inputShape, () => Conv3DTransposeGeometry.Create(1,
             (inputShape[0], inputShape[1], inputShape[2]), inputShape[3], Filters, KernelSize, Strides, Padding == Padding.Same, DilationRate, OutputPadding));
@@ -145,45 +101,7 @@ public sealed class Conv3DTranspose : Layer
         return WithActivityPenalty(Activation.Apply(y));
     }
 
-    /// <inheritdoc/>
-    public override JsonObject GetConfig()
-    {
-        var config = base.GetConfig();
-        config["filters"] = Filters;
-        config["kernel_size"] = VolumeConfig.Triple(KernelSize);
-        config["strides"] = VolumeConfig.Triple(Strides);
-        config["padding"] = Padding.ToName();
-        config["data_format"] = "channels_last";
-        config["dilation_rate"] = VolumeConfig.Triple(DilationRate);
-        config["output_padding"] = OutputPadding is { } p ? VolumeConfig.Triple(p) : null;
-        config["activation"] = Activation.Name;
-        config["use_bias"] = UseBias;
-        config["kernel_initializer"] = KernelInitializer.ToConfig();
-        config["bias_initializer"] = BiasInitializer.ToConfig();
-        ConfigObjects.Put(config, "kernel_regularizer", KernelRegularizer);
-        ConfigObjects.Put(config, "bias_regularizer", BiasRegularizer);
-        ConfigObjects.Put(config, "kernel_constraint", KernelConstraint);
-        ConfigObjects.Put(config, "bias_constraint", BiasConstraint);
-        return config;
-    }
-
-    internal static Conv3DTranspose FromConfig(LayerConfig c)
-    {
-        ConvolutionConfig.ChannelsLast(c);
-        return new(
-            c.RequiredSize("filters"),
-            VolumeConfig.Triple(c, "kernel_size", null),
-            VolumeConfig.Triple(c, "strides", (1, 1, 1)),
-            c.Padding(),
-            VolumeConfig.OptionalTriple(c, "output_padding", min: 0),
-            VolumeConfig.Triple(c, "dilation_rate", (1, 1, 1)),
-            c.Activation("activation"),
-            c.Bool("use_bias", true),
-            c.Initializer("kernel_initializer", "glorot_uniform"),
-            c.Initializer("bias_initializer", "zeros"),
-            c.Name,
-            c.Shape("input_shape"),
-            c.Regularizer("kernel_regularizer"), c.Regularizer("bias_regularizer"), c.Regularizer("activity_regularizer"),
-            c.Constraint("kernel_constraint"), c.Constraint("bias_constraint"));
-    }
+    internal static Conv3DTranspose FromConfig(LayerConfig c) =>
+        new(ConvolutionArguments<(int D, int H, int W)>.Read(c, ConvolutionRank.Three), c.RequiredSize("filters"), ConvolutionWeight.Read(c, "kernel"),
+            ReadOutputPadding(c, ConvolutionRank.Three));
 }

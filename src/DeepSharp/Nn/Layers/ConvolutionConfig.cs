@@ -18,12 +18,6 @@ internal static class ConvolutionConfig
             throw c.Error("data_format", $"is '{format}'; DeepSharp layers are channels-last (NHWC) only");
     }
 
-    /// <summary>Refuses a key DeepSharp does not implement when it holds anything but null (e.g. output_padding).</summary>
-    public static void Unsupported(LayerConfig c, string key)
-    {
-        if (c.Has(key)) throw c.Error(key, "is not supported by DeepSharp (leave it null)");
-    }
-
     /// <summary>Both sizes positive, else an exception naming the layer type and argument.</summary>
     public static (int H, int W) Positive((int H, int W) pair, string layer, string name) =>
         pair.H > 0 && pair.W > 0 ? pair : throw new ArgumentOutOfRangeException(name, pair, $"{layer} {name} must be positive.");

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using DeepSharp.Autograd;
 using DeepSharp.Nn.Constraints;
 using DeepSharp.Nn.Regularizers;
@@ -8,12 +7,12 @@ namespace DeepSharp.Nn.Layers;
 
 /// <summary>
 /// Depthwise 1-D convolution (Keras's DepthwiseConv1D) over (batch, steps, channels): each channel is
-/// convolved with its own <see cref="DepthMultiplier"/> filters and nothing mixes channels. Kernel
+/// convolved with its own <see cref="DepthwiseConvolution{TSize}.DepthMultiplier"/> filters and nothing mixes channels. Kernel
 /// (kernel_size, channels, depth_multiplier), bias (channels · depth_multiplier); output channel c·M + m
 /// is channel c through its filter m. Sizes and padding as <see cref="Conv1D"/>; runs as a
 /// <see cref="DepthwiseConv2D"/> of height 1 (free views of input and kernel).
 /// </summary>
-public sealed class DepthwiseConv1D : Layer
+public sealed class DepthwiseConv1D : DepthwiseConvolution<int>
 {
     private Parameter? _kernel, _bias;
 
@@ -39,77 +38,32 @@ public sealed class DepthwiseConv1D : Layer
         Activation? activation = null, bool useBias = true, Initializer? depthwiseInitializer = null, Initializer? biasInitializer = null,
         string? name = null, int[]? inputShape = null,
         Regularizer? depthwiseRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
-        Constraint? depthwiseConstraint = null, Constraint? biasConstraint = null) : base(name, inputShape)
+        Constraint? depthwiseConstraint = null, Constraint? biasConstraint = null)
+        : this(new(kernelSize, strides, padding, dilationRate, activation, useBias, ConvolutionWeight.Of("bias", biasInitializer, biasRegularizer, biasConstraint),
+            activityRegularizer, name, inputShape), depthMultiplier, ConvolutionWeight.Of("depthwise", depthwiseInitializer, depthwiseRegularizer, depthwiseConstraint))
     {
-        KernelSize = ConvolutionConfig.Positive(kernelSize, "DepthwiseConv1D", nameof(kernelSize));
-        Strides = ConvolutionConfig.Positive(strides, "DepthwiseConv1D", nameof(strides));
-        DilationRate = ConvolutionConfig.Positive(dilationRate, "DepthwiseConv1D", nameof(dilationRate));
-        DepthMultiplier = ConvolutionConfig.Positive(depthMultiplier, "DepthwiseConv1D", nameof(depthMultiplier));
-        if (Strides != 1 && DilationRate != 1)
-            throw new ArgumentException("DepthwiseConv1D: strides > 1 together with dilation_rate > 1 is not supported (as in Keras).");
-        Padding = padding;
-        Activation = activation ?? Activation.Linear;
-        UseBias = useBias;
-        DepthwiseInitializer = depthwiseInitializer ?? Initializer.GlorotUniform;
-        BiasInitializer = biasInitializer ?? Initializer.Zeros;
-        (DepthwiseRegularizer, BiasRegularizer, ActivityRegularizer) = (depthwiseRegularizer, biasRegularizer, activityRegularizer);
-        (DepthwiseConstraint, BiasConstraint) = (depthwiseConstraint, biasConstraint);
+    }
+
+    private DepthwiseConv1D(ConvolutionArguments<int> arguments, int depthMultiplier, ConvolutionWeight depthwise)
+        : base(ConvolutionRank.One, arguments, depthMultiplier, depthwise)
+    {
     }
 
     /// <inheritdoc/>
     public override string TypeName => "DepthwiseConv1D";
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "depthwise_conv1d";
-    /// <summary>Length of the convolution window, in steps.</summary>
-    public int KernelSize { get; }
-    /// <summary>Step between windows.</summary>
-    public int Strides { get; }
-    /// <summary>Spacing between the window's taps.</summary>
-    public int DilationRate { get; }
-    /// <summary>Filters per input channel.</summary>
-    public int DepthMultiplier { get; }
-    /// <summary>Valid (no padding) or Same (output length ⌈steps/strides⌉).</summary>
-    public Padding Padding { get; }
-    /// <summary>Applied to the output (linear when none was given).</summary>
-    public Activation Activation { get; }
-    /// <summary>Whether the layer adds a learned bias per output channel.</summary>
-    public bool UseBias { get; }
-    /// <summary>What fills the kernel when the layer is built (glorot_uniform by default).</summary>
-    public Initializer DepthwiseInitializer { get; }
-    /// <summary>What fills the bias when the layer is built (zeros by default).</summary>
-    public Initializer BiasInitializer { get; }
-    /// <summary>The penalty on the kernel added to the training loss; null for none.</summary>
-    public Regularizer? DepthwiseRegularizer { get; }
-    /// <summary>The penalty on the bias added to the training loss; null for none.</summary>
-    public Regularizer? BiasRegularizer { get; }
-    /// <summary>The projection applied to the kernel after each optimizer step; null for none.</summary>
-    public Constraint? DepthwiseConstraint { get; }
-    /// <summary>The projection applied to the bias after each optimizer step; null for none.</summary>
-    public Constraint? BiasConstraint { get; }
-
     /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
         var output = ComputeOutputShape(inputShape);
-        _kernel = AddWeight("kernel", new Shape(KernelSize, inputShape[1], DepthMultiplier), DepthwiseInitializer, true, DepthwiseRegularizer, DepthwiseConstraint);
-        if (UseBias) _bias = AddWeight("bias", new Shape(output[1]), BiasInitializer, true, BiasRegularizer, BiasConstraint);
+        _kernel = AddKernel("kernel", new Shape(KernelSize, inputShape[1], DepthMultiplier), KernelOptions(0));
+        _bias = AddBias(output[1]);
     }
 
     /// <summary>(output steps, channels · depth_multiplier).</summary>
     /// <exception cref="ShapeMismatchException">The input is not (steps, channels), or the window does not fit it.</exception>
-    public override Shape ComputeOutputShape(Shape inputShape) => StepsShape(this, inputShape, KernelSize, Strides, DilationRate, Padding, DepthMultiplier);
-
-    /// <summary>The output shape of a 1-D depthwise convolution (shared with <see cref="SeparableConv1D"/>'s first step).</summary>
-    internal static Shape StepsShape(Layer layer, Shape inputShape, int kernel, int strides, int dilation, Padding padding, int multiplier)
-    {
-        if (inputShape.Rank != 2)
-            throw new ShapeMismatchException($"Layer '{layer.Name}' ({layer.TypeName}) expects inputs (batch, steps, channels), got {inputShape.ToBatchString()}.");
-        int steps = ConvAxis.OutputSize(layer, "steps", inputShape, inputShape[0], kernel, strides, dilation, padding);
-        long channels = (long)inputShape[1] * multiplier;
-        if (channels > int.MaxValue)
-            throw new ShapeMismatchException($"Layer '{layer.Name}' ({layer.TypeName}): {inputShape[1]} channels × depth_multiplier {multiplier} exceeds 2^31 − 1.");
-        return new Shape(steps, (int)channels);
-    }
+    public override Shape ComputeOutputShape(Shape inputShape) => DepthwiseOutputShape(inputShape);
 
     /// <summary>x (batch, steps, C) through a (k, C, M) depthwise kernel as a height-1 DepthwiseConv2D: (batch, steps', C·M).</summary>
     internal static Tensor Depthwise(Layer layer, Tensor x, Tensor kernel, Tensor? bias, int strides, int dilation, Padding padding)
@@ -134,36 +88,7 @@ public sealed class DepthwiseConv1D : Layer
     protected override Tensor Forward(Tensor x, bool training) =>
         WithActivityPenalty(Activation.Apply(Depthwise(this, x, _kernel!.Value, _bias?.Value, Strides, DilationRate, Padding)));
 
-    /// <inheritdoc/>
-    public override JsonObject GetConfig()
-    {
-        var config = base.GetConfig();
-        config["kernel_size"] = new JsonArray(KernelSize);
-        config["strides"] = new JsonArray(Strides);
-        config["padding"] = Padding.ToName();
-        config["depth_multiplier"] = DepthMultiplier;
-        config["data_format"] = "channels_last";
-        config["dilation_rate"] = new JsonArray(DilationRate);
-        config["activation"] = Activation.Name;
-        config["use_bias"] = UseBias;
-        config["depthwise_initializer"] = DepthwiseInitializer.ToConfig();
-        config["bias_initializer"] = BiasInitializer.ToConfig();
-        ConfigObjects.Put(config, "depthwise_regularizer", DepthwiseRegularizer);
-        ConfigObjects.Put(config, "bias_regularizer", BiasRegularizer);
-        ConfigObjects.Put(config, "depthwise_constraint", DepthwiseConstraint);
-        ConfigObjects.Put(config, "bias_constraint", BiasConstraint);
-        return config;
-    }
-
     /// <summary>Keras writes 1-D sizes as [n]; a plain number is accepted too.</summary>
-    internal static DepthwiseConv1D FromConfig(LayerConfig c)
-    {
-        ConvolutionConfig.ChannelsLast(c);
-        return new(c.OneSize("kernel_size", null), c.OneSize("strides", 1), c.Padding(), c.Int("depth_multiplier", 1, 1, int.MaxValue),
-            c.OneSize("dilation_rate", 1), c.Activation("activation"), c.Bool("use_bias", true),
-            c.Initializer("depthwise_initializer", "glorot_uniform"), c.Initializer("bias_initializer", "zeros"),
-            c.Name, c.Shape("input_shape"),
-            c.Regularizer("depthwise_regularizer"), c.Regularizer("bias_regularizer"), c.Regularizer("activity_regularizer"),
-            c.Constraint("depthwise_constraint"), c.Constraint("bias_constraint"));
-    }
+    internal static DepthwiseConv1D FromConfig(LayerConfig c) =>
+        new(ConvolutionArguments<int>.Read(c, ConvolutionRank.One), c.Int("depth_multiplier", 1, 1, int.MaxValue), ConvolutionWeight.Read(c, "depthwise"));
 }

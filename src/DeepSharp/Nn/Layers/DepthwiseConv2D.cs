@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using DeepSharp.Autograd;
 using DeepSharp.Nn.Constraints;
 using DeepSharp.Nn.Regularizers;
@@ -8,11 +7,11 @@ namespace DeepSharp.Nn.Layers;
 
 /// <summary>
 /// Depthwise 2-D convolution (Keras's DepthwiseConv2D) over channels-last images: each input channel
-/// is convolved with its own <see cref="DepthMultiplier"/> filters and nothing mixes channels. Kernel
+/// is convolved with its own <see cref="DepthwiseConvolution{TSize}.DepthMultiplier"/> filters and nothing mixes channels. Kernel
 /// (kh, kw, channels, depth_multiplier), bias (channels · depth_multiplier); output channel c·M + m is
 /// channel c through its filter m. Sizes and padding as <see cref="Conv2D"/>.
 /// </summary>
-public sealed class DepthwiseConv2D : Layer
+public sealed class DepthwiseConv2D : DepthwiseConvolution<(int H, int W)>
 {
     private Parameter? _kernel, _bias;
 
@@ -39,21 +38,10 @@ public sealed class DepthwiseConv2D : Layer
         Initializer? depthwiseInitializer = null, Initializer? biasInitializer = null,
         string? name = null, int[]? inputShape = null,
         Regularizer? depthwiseRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
-        Constraint? depthwiseConstraint = null, Constraint? biasConstraint = null) : base(name, inputShape)
+        Constraint? depthwiseConstraint = null, Constraint? biasConstraint = null)
+        : this(new(kernelSize, strides, padding, dilationRate, activation, useBias, ConvolutionWeight.Of("bias", biasInitializer, biasRegularizer, biasConstraint),
+            activityRegularizer, name, inputShape), depthMultiplier, ConvolutionWeight.Of("depthwise", depthwiseInitializer, depthwiseRegularizer, depthwiseConstraint))
     {
-        KernelSize = ConvolutionConfig.Positive(kernelSize, "DepthwiseConv2D", nameof(kernelSize));
-        Strides = ConvolutionConfig.Positive(strides ?? (1, 1), "DepthwiseConv2D", nameof(strides));
-        DilationRate = ConvolutionConfig.Positive(dilationRate ?? (1, 1), "DepthwiseConv2D", nameof(dilationRate));
-        DepthMultiplier = ConvolutionConfig.Positive(depthMultiplier, "DepthwiseConv2D", nameof(depthMultiplier));
-        if (Strides != (1, 1) && DilationRate != (1, 1))
-            throw new ArgumentException("DepthwiseConv2D: strides > 1 together with dilation_rate > 1 is not supported (as in Keras).");
-        Padding = padding;
-        Activation = activation ?? Activation.Linear;
-        UseBias = useBias;
-        DepthwiseInitializer = depthwiseInitializer ?? Initializer.GlorotUniform;
-        BiasInitializer = biasInitializer ?? Initializer.Zeros;
-        (DepthwiseRegularizer, BiasRegularizer, ActivityRegularizer) = (depthwiseRegularizer, biasRegularizer, activityRegularizer);
-        (DepthwiseConstraint, BiasConstraint) = (depthwiseConstraint, biasConstraint);
     }
 
     /// <summary>A square kernel and stride, as Keras's <c>DepthwiseConv2D(3)</c>.</summary>
@@ -71,60 +59,23 @@ public sealed class DepthwiseConv2D : Layer
     public override string TypeName => "DepthwiseConv2D";
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "depthwise_conv2d";
-    /// <summary>(height, width) of the convolution window.</summary>
-    public (int H, int W) KernelSize { get; }
-    /// <summary>Step between windows along (height, width).</summary>
-    public (int H, int W) Strides { get; }
-    /// <summary>Spacing between the window's taps along (height, width).</summary>
-    public (int H, int W) DilationRate { get; }
-    /// <summary>Filters per input channel.</summary>
-    public int DepthMultiplier { get; }
-    /// <summary>Valid (no padding) or Same (output ⌈size/stride⌉ along each axis).</summary>
-    public Padding Padding { get; }
-    /// <summary>Applied to the output (linear when none was given).</summary>
-    public Activation Activation { get; }
-    /// <summary>Whether the layer adds a learned bias per output channel.</summary>
-    public bool UseBias { get; }
-    /// <summary>What fills the kernel when the layer is built (glorot_uniform by default).</summary>
-    public Initializer DepthwiseInitializer { get; }
-    /// <summary>What fills the bias when the layer is built (zeros by default).</summary>
-    public Initializer BiasInitializer { get; }
-    /// <summary>The penalty on the depthwise kernel added to the training loss; null for none.</summary>
-    public Regularizer? DepthwiseRegularizer { get; }
-    /// <summary>The penalty on the bias added to the training loss; null for none.</summary>
-    public Regularizer? BiasRegularizer { get; }
-    /// <summary>The projection applied to the depthwise kernel after each optimizer step; null for none.</summary>
-    public Constraint? DepthwiseConstraint { get; }
-    /// <summary>The projection applied to the bias after each optimizer step; null for none.</summary>
-    public Constraint? BiasConstraint { get; }
+
+    private DepthwiseConv2D(ConvolutionArguments<(int H, int W)> arguments, int depthMultiplier, ConvolutionWeight depthwise)
+        : base(ConvolutionRank.Two, arguments, depthMultiplier, depthwise)
+    {
+    }
 
     /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
         var output = ComputeOutputShape(inputShape);
-        _kernel = AddWeight("kernel", new Shape(KernelSize.H, KernelSize.W, inputShape[2], DepthMultiplier), DepthwiseInitializer, true,
-            DepthwiseRegularizer, DepthwiseConstraint);
-        if (UseBias) _bias = AddWeight("bias", new Shape(output[2]), BiasInitializer, true, BiasRegularizer, BiasConstraint);
+        _kernel = AddKernel("kernel", new Shape(KernelSize.H, KernelSize.W, inputShape[2], DepthMultiplier), KernelOptions(0));
+        _bias = AddBias(output[2]);
     }
 
     /// <summary>(output height, output width, channels · depth_multiplier).</summary>
     /// <exception cref="ShapeMismatchException">The input is not (height, width, channels), or the window does not fit it.</exception>
-    public override Shape ComputeOutputShape(Shape inputShape) =>
-        SpatialShape(this, inputShape, KernelSize, Strides, DilationRate, Padding, DepthMultiplier);
-
-    /// <summary>The output shape of a depthwise convolution (shared with <see cref="SeparableConv2D"/>'s first step).</summary>
-    internal static Shape SpatialShape(Layer layer, Shape inputShape, (int H, int W) kernel, (int H, int W) strides,
-        (int H, int W) dilation, Padding padding, int multiplier)
-    {
-        if (inputShape.Rank != 3)
-            throw new ShapeMismatchException($"Layer '{layer.Name}' ({layer.TypeName}) expects inputs (batch, height, width, channels), got {inputShape.ToBatchString()}.");
-        int h = ConvAxis.OutputSize(layer, "height", inputShape, inputShape[0], kernel.H, strides.H, dilation.H, padding);
-        int w = ConvAxis.OutputSize(layer, "width", inputShape, inputShape[1], kernel.W, strides.W, dilation.W, padding);
-        long channels = (long)inputShape[2] * multiplier;
-        if (channels > int.MaxValue)
-            throw new ShapeMismatchException($"Layer '{layer.Name}' ({layer.TypeName}): {inputShape[2]} channels × depth_multiplier {multiplier} exceeds 2^31 − 1.");
-        return new Shape(h, w, (int)channels);
-    }
+    public override Shape ComputeOutputShape(Shape inputShape) => DepthwiseOutputShape(inputShape);
 
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
@@ -143,35 +94,6 @@ public sealed class DepthwiseConv2D : Layer
         return WithActivityPenalty(Activation.Apply(y));
     }
 
-    /// <inheritdoc/>
-    public override JsonObject GetConfig()
-    {
-        var config = base.GetConfig();
-        config["kernel_size"] = Naming.Pair(KernelSize);
-        config["strides"] = Naming.Pair(Strides);
-        config["padding"] = Padding.ToName();
-        config["depth_multiplier"] = DepthMultiplier;
-        config["data_format"] = "channels_last";
-        config["dilation_rate"] = Naming.Pair(DilationRate);
-        config["activation"] = Activation.Name;
-        config["use_bias"] = UseBias;
-        config["depthwise_initializer"] = DepthwiseInitializer.ToConfig();
-        config["bias_initializer"] = BiasInitializer.ToConfig();
-        ConfigObjects.Put(config, "depthwise_regularizer", DepthwiseRegularizer);
-        ConfigObjects.Put(config, "bias_regularizer", BiasRegularizer);
-        ConfigObjects.Put(config, "depthwise_constraint", DepthwiseConstraint);
-        ConfigObjects.Put(config, "bias_constraint", BiasConstraint);
-        return config;
-    }
-
-    internal static DepthwiseConv2D FromConfig(LayerConfig c)
-    {
-        ConvolutionConfig.ChannelsLast(c);
-        return new(c.Pair("kernel_size", null), c.Pair("strides", (1, 1)), c.Padding(), c.Int("depth_multiplier", 1, 1, int.MaxValue),
-            c.Activation("activation"), c.Bool("use_bias", true), c.Pair("dilation_rate", (1, 1)),
-            c.Initializer("depthwise_initializer", "glorot_uniform"), c.Initializer("bias_initializer", "zeros"),
-            c.Name, c.Shape("input_shape"),
-            c.Regularizer("depthwise_regularizer"), c.Regularizer("bias_regularizer"), c.Regularizer("activity_regularizer"),
-            c.Constraint("depthwise_constraint"), c.Constraint("bias_constraint"));
-    }
+    internal static DepthwiseConv2D FromConfig(LayerConfig c) =>
+        new(ConvolutionArguments<(int H, int W)>.Read(c, ConvolutionRank.Two), c.Int("depth_multiplier", 1, 1, int.MaxValue), ConvolutionWeight.Read(c, "depthwise"));
 }

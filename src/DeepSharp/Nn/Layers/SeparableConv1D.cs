@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using DeepSharp.Autograd;
 using DeepSharp.Nn.Constraints;
 using DeepSharp.Nn.Regularizers;
@@ -8,12 +7,12 @@ namespace DeepSharp.Nn.Layers;
 
 /// <summary>
 /// Depthwise separable 1-D convolution (Keras's SeparableConv1D) over (batch, steps, channels): a
-/// depthwise convolution (each channel through <see cref="DepthMultiplier"/> filters of its own, see
-/// <see cref="DepthwiseConv1D"/>), then a pointwise (kernel 1) convolution into <see cref="Filters"/>
+/// depthwise convolution (each channel through <see cref="DepthwiseConvolution{TSize}.DepthMultiplier"/> filters of its own, see
+/// <see cref="DepthwiseConv1D"/>), then a pointwise (kernel 1) convolution into <see cref="SeparableConvolution{TSize}.Filters"/>
 /// channels, then the bias and activation. Weights: depthwise_kernel (kernel_size, channels,
 /// depth_multiplier), pointwise_kernel (1, channels · depth_multiplier, filters), bias (filters).
 /// </summary>
-public sealed class SeparableConv1D : Layer
+public sealed class SeparableConv1D : SeparableConvolution<int>
 {
     private Parameter? _depthwise, _pointwise, _bias;
 
@@ -45,79 +44,36 @@ public sealed class SeparableConv1D : Layer
         string? name = null, int[]? inputShape = null,
         Regularizer? depthwiseRegularizer = null, Regularizer? pointwiseRegularizer = null, Regularizer? biasRegularizer = null,
         Regularizer? activityRegularizer = null, Constraint? depthwiseConstraint = null, Constraint? pointwiseConstraint = null,
-        Constraint? biasConstraint = null) : base(name, inputShape)
+        Constraint? biasConstraint = null)
+        : this(new(kernelSize, strides, padding, dilationRate, activation, useBias, ConvolutionWeight.Of("bias", biasInitializer, biasRegularizer, biasConstraint),
+            activityRegularizer, name, inputShape), filters, depthMultiplier,
+            ConvolutionWeight.Of("depthwise", depthwiseInitializer, depthwiseRegularizer, depthwiseConstraint),
+            ConvolutionWeight.Of("pointwise", pointwiseInitializer, pointwiseRegularizer, pointwiseConstraint))
     {
-        Filters = ConvolutionConfig.Positive(filters, "SeparableConv1D", nameof(filters));
-        KernelSize = ConvolutionConfig.Positive(kernelSize, "SeparableConv1D", nameof(kernelSize));
-        Strides = ConvolutionConfig.Positive(strides, "SeparableConv1D", nameof(strides));
-        DilationRate = ConvolutionConfig.Positive(dilationRate, "SeparableConv1D", nameof(dilationRate));
-        DepthMultiplier = ConvolutionConfig.Positive(depthMultiplier, "SeparableConv1D", nameof(depthMultiplier));
-        if (Strides != 1 && DilationRate != 1)
-            throw new ArgumentException("SeparableConv1D: strides > 1 together with dilation_rate > 1 is not supported (as in Keras).");
-        Padding = padding;
-        Activation = activation ?? Activation.Linear;
-        UseBias = useBias;
-        DepthwiseInitializer = depthwiseInitializer ?? Initializer.GlorotUniform;
-        PointwiseInitializer = pointwiseInitializer ?? Initializer.GlorotUniform;
-        BiasInitializer = biasInitializer ?? Initializer.Zeros;
-        (DepthwiseRegularizer, PointwiseRegularizer, BiasRegularizer, ActivityRegularizer) =
-            (depthwiseRegularizer, pointwiseRegularizer, biasRegularizer, activityRegularizer);
-        (DepthwiseConstraint, PointwiseConstraint, BiasConstraint) = (depthwiseConstraint, pointwiseConstraint, biasConstraint);
     }
 
     /// <inheritdoc/>
     public override string TypeName => "SeparableConv1D";
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "separable_conv1d";
-    /// <summary>Number of output channels.</summary>
-    public int Filters { get; }
-    /// <summary>Length of the depthwise window, in steps.</summary>
-    public int KernelSize { get; }
-    /// <summary>Step between windows.</summary>
-    public int Strides { get; }
-    /// <summary>Spacing between the depthwise window's taps.</summary>
-    public int DilationRate { get; }
-    /// <summary>Depthwise filters per input channel.</summary>
-    public int DepthMultiplier { get; }
-    /// <summary>Valid (no padding) or Same (output length ⌈steps/strides⌉).</summary>
-    public Padding Padding { get; }
-    /// <summary>Applied to the output (linear when none was given).</summary>
-    public Activation Activation { get; }
-    /// <summary>Whether the layer adds a learned bias per filter.</summary>
-    public bool UseBias { get; }
-    /// <summary>What fills the depthwise kernel (glorot_uniform by default).</summary>
-    public Initializer DepthwiseInitializer { get; }
-    /// <summary>What fills the pointwise kernel (glorot_uniform by default).</summary>
-    public Initializer PointwiseInitializer { get; }
-    /// <summary>What fills the bias (zeros by default).</summary>
-    public Initializer BiasInitializer { get; }
-    /// <summary>The penalty on the depthwise kernel added to the training loss; null for none.</summary>
-    public Regularizer? DepthwiseRegularizer { get; }
-    /// <summary>The penalty on the pointwise kernel added to the training loss; null for none.</summary>
-    public Regularizer? PointwiseRegularizer { get; }
-    /// <summary>The penalty on the bias added to the training loss; null for none.</summary>
-    public Regularizer? BiasRegularizer { get; }
-    /// <summary>The projection applied to the depthwise kernel after each optimizer step; null for none.</summary>
-    public Constraint? DepthwiseConstraint { get; }
-    /// <summary>The projection applied to the pointwise kernel after each optimizer step; null for none.</summary>
-    public Constraint? PointwiseConstraint { get; }
-    /// <summary>The projection applied to the bias after each optimizer step; null for none.</summary>
-    public Constraint? BiasConstraint { get; }
+
+    private SeparableConv1D(ConvolutionArguments<int> arguments, int filters, int depthMultiplier, ConvolutionWeight depthwise, ConvolutionWeight pointwise)
+        : base(ConvolutionRank.One, arguments, filters, depthMultiplier, depthwise, pointwise)
+    {
+    }
 
     /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
-        var depthwise = DepthwiseConv1D.StepsShape(this, inputShape, KernelSize, Strides, DilationRate, Padding, DepthMultiplier);
-        _depthwise = AddWeight("depthwise_kernel", new Shape(KernelSize, inputShape[1], DepthMultiplier), DepthwiseInitializer, true,
-            DepthwiseRegularizer, DepthwiseConstraint);
-        _pointwise = AddWeight("pointwise_kernel", new Shape(1, depthwise[1], Filters), PointwiseInitializer, true, PointwiseRegularizer, PointwiseConstraint);
-        if (UseBias) _bias = AddWeight("bias", new Shape(Filters), BiasInitializer, true, BiasRegularizer, BiasConstraint);
+        var depthwise = DepthwiseOutputShape(inputShape);
+        _depthwise = AddKernel("depthwise_kernel", new Shape(KernelSize, inputShape[1], DepthMultiplier), KernelOptions(0));
+        _pointwise = AddKernel("pointwise_kernel", new Shape(1, depthwise[1], Filters), KernelOptions(1));
+        _bias = AddBias(Filters);
     }
 
     /// <summary>(output steps, filters), the length of the depthwise step.</summary>
     /// <exception cref="ShapeMismatchException">The input is not (steps, channels), or the window does not fit it.</exception>
-    public override Shape ComputeOutputShape(Shape inputShape) =>
-        new(DepthwiseConv1D.StepsShape(this, inputShape, KernelSize, Strides, DilationRate, Padding, DepthMultiplier)[0], Filters);
+    public override Shape ComputeOutputShape(Shape inputShape) => new(DepthwiseOutputShape(inputShape)[0], Filters);
 
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)
@@ -129,41 +85,9 @@ public sealed class SeparableConv1D : Layer
         return WithActivityPenalty(Activation.Apply(Ops.Reshape(y, batch, steps, Filters)));
     }
 
-    /// <inheritdoc/>
-    public override JsonObject GetConfig()
-    {
-        var config = base.GetConfig();
-        config["filters"] = Filters;
-        config["kernel_size"] = new JsonArray(KernelSize);
-        config["strides"] = new JsonArray(Strides);
-        config["padding"] = Padding.ToName();
-        config["data_format"] = "channels_last";
-        config["dilation_rate"] = new JsonArray(DilationRate);
-        config["depth_multiplier"] = DepthMultiplier;
-        config["activation"] = Activation.Name;
-        config["use_bias"] = UseBias;
-        config["depthwise_initializer"] = DepthwiseInitializer.ToConfig();
-        config["pointwise_initializer"] = PointwiseInitializer.ToConfig();
-        config["bias_initializer"] = BiasInitializer.ToConfig();
-        ConfigObjects.Put(config, "depthwise_regularizer", DepthwiseRegularizer);
-        ConfigObjects.Put(config, "pointwise_regularizer", PointwiseRegularizer);
-        ConfigObjects.Put(config, "bias_regularizer", BiasRegularizer);
-        ConfigObjects.Put(config, "depthwise_constraint", DepthwiseConstraint);
-        ConfigObjects.Put(config, "pointwise_constraint", PointwiseConstraint);
-        ConfigObjects.Put(config, "bias_constraint", BiasConstraint);
-        return config;
-    }
-
-    /// <summary>Keras writes 1-D sizes as [n]; a plain number is accepted too.</summary>
     internal static SeparableConv1D FromConfig(LayerConfig c)
     {
-        ConvolutionConfig.ChannelsLast(c);
-        return new(c.RequiredSize("filters"), c.OneSize("kernel_size", null), c.OneSize("strides", 1), c.Padding(), c.OneSize("dilation_rate", 1),
-            c.Int("depth_multiplier", 1, 1, int.MaxValue), c.Activation("activation"), c.Bool("use_bias", true),
-            c.Initializer("depthwise_initializer", "glorot_uniform"), c.Initializer("pointwise_initializer", "glorot_uniform"),
-            c.Initializer("bias_initializer", "zeros"), c.Name, c.Shape("input_shape"),
-            c.Regularizer("depthwise_regularizer"), c.Regularizer("pointwise_regularizer"), c.Regularizer("bias_regularizer"),
-            c.Regularizer("activity_regularizer"), c.Constraint("depthwise_constraint"), c.Constraint("pointwise_constraint"),
-            c.Constraint("bias_constraint"));
+        var (arguments, filters, depthMultiplier, depthwise, pointwise) = ReadSeparable(c, ConvolutionRank.One);
+        return new(arguments, filters, depthMultiplier, depthwise, pointwise);
     }
 }

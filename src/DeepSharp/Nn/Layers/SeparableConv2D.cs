@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using DeepSharp.Autograd;
 using DeepSharp.Nn.Constraints;
 using DeepSharp.Nn.Regularizers;
@@ -8,12 +7,12 @@ namespace DeepSharp.Nn.Layers;
 
 /// <summary>
 /// Depthwise separable 2-D convolution (Keras's SeparableConv2D): a depthwise convolution (each channel
-/// through <see cref="DepthMultiplier"/> filters of its own, see <see cref="DepthwiseConv2D"/>), then a
-/// 1×1 pointwise convolution into <see cref="Filters"/> channels, then the bias and activation.
+/// through <see cref="DepthwiseConvolution{TSize}.DepthMultiplier"/> filters of its own, see <see cref="DepthwiseConv2D"/>), then a
+/// 1×1 pointwise convolution into <see cref="SeparableConvolution{TSize}.Filters"/> channels, then the bias and activation.
 /// Weights: depthwise_kernel (kh, kw, channels, depth_multiplier), pointwise_kernel
 /// (1, 1, channels · depth_multiplier, filters), bias (filters).
 /// </summary>
-public sealed class SeparableConv2D : Layer
+public sealed class SeparableConv2D : SeparableConvolution<(int H, int W)>
 {
     private Parameter? _depthwise, _pointwise, _bias;
 
@@ -45,24 +44,12 @@ public sealed class SeparableConv2D : Layer
         string? name = null, int[]? inputShape = null,
         Regularizer? depthwiseRegularizer = null, Regularizer? pointwiseRegularizer = null, Regularizer? biasRegularizer = null,
         Regularizer? activityRegularizer = null, Constraint? depthwiseConstraint = null, Constraint? pointwiseConstraint = null,
-        Constraint? biasConstraint = null) : base(name, inputShape)
+        Constraint? biasConstraint = null)
+        : this(new(kernelSize, strides, padding, dilationRate, activation, useBias, ConvolutionWeight.Of("bias", biasInitializer, biasRegularizer, biasConstraint),
+            activityRegularizer, name, inputShape), filters, depthMultiplier,
+            ConvolutionWeight.Of("depthwise", depthwiseInitializer, depthwiseRegularizer, depthwiseConstraint),
+            ConvolutionWeight.Of("pointwise", pointwiseInitializer, pointwiseRegularizer, pointwiseConstraint))
     {
-        Filters = ConvolutionConfig.Positive(filters, "SeparableConv2D", nameof(filters));
-        KernelSize = ConvolutionConfig.Positive(kernelSize, "SeparableConv2D", nameof(kernelSize));
-        Strides = ConvolutionConfig.Positive(strides ?? (1, 1), "SeparableConv2D", nameof(strides));
-        DilationRate = ConvolutionConfig.Positive(dilationRate ?? (1, 1), "SeparableConv2D", nameof(dilationRate));
-        DepthMultiplier = ConvolutionConfig.Positive(depthMultiplier, "SeparableConv2D", nameof(depthMultiplier));
-        if (Strides != (1, 1) && DilationRate != (1, 1))
-            throw new ArgumentException("SeparableConv2D: strides > 1 together with dilation_rate > 1 is not supported (as in Keras).");
-        Padding = padding;
-        Activation = activation ?? Activation.Linear;
-        UseBias = useBias;
-        DepthwiseInitializer = depthwiseInitializer ?? Initializer.GlorotUniform;
-        PointwiseInitializer = pointwiseInitializer ?? Initializer.GlorotUniform;
-        BiasInitializer = biasInitializer ?? Initializer.Zeros;
-        (DepthwiseRegularizer, PointwiseRegularizer, BiasRegularizer, ActivityRegularizer) =
-            (depthwiseRegularizer, pointwiseRegularizer, biasRegularizer, activityRegularizer);
-        (DepthwiseConstraint, PointwiseConstraint, BiasConstraint) = (depthwiseConstraint, pointwiseConstraint, biasConstraint);
     }
 
     /// <summary>A square kernel and stride, as Keras's <c>SeparableConv2D(32, 3)</c>.</summary>
@@ -82,56 +69,26 @@ public sealed class SeparableConv2D : Layer
     public override string TypeName => "SeparableConv2D";
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "separable_conv2d";
-    /// <summary>Number of output channels.</summary>
-    public int Filters { get; }
-    /// <summary>(height, width) of the depthwise window.</summary>
-    public (int H, int W) KernelSize { get; }
-    /// <summary>Step between windows along (height, width).</summary>
-    public (int H, int W) Strides { get; }
-    /// <summary>Spacing between the depthwise window's taps.</summary>
-    public (int H, int W) DilationRate { get; }
-    /// <summary>Depthwise filters per input channel.</summary>
-    public int DepthMultiplier { get; }
-    /// <summary>Valid (no padding) or Same (output ⌈size/stride⌉ along each axis).</summary>
-    public Padding Padding { get; }
-    /// <summary>Applied to the output (linear when none was given).</summary>
-    public Activation Activation { get; }
-    /// <summary>Whether the layer adds a learned bias per filter.</summary>
-    public bool UseBias { get; }
-    /// <summary>What fills the depthwise kernel (glorot_uniform by default).</summary>
-    public Initializer DepthwiseInitializer { get; }
-    /// <summary>What fills the pointwise kernel (glorot_uniform by default).</summary>
-    public Initializer PointwiseInitializer { get; }
-    /// <summary>What fills the bias (zeros by default).</summary>
-    public Initializer BiasInitializer { get; }
-    /// <summary>The penalty on the depthwise kernel added to the training loss; null for none.</summary>
-    public Regularizer? DepthwiseRegularizer { get; }
-    /// <summary>The penalty on the pointwise kernel added to the training loss; null for none.</summary>
-    public Regularizer? PointwiseRegularizer { get; }
-    /// <summary>The penalty on the bias added to the training loss; null for none.</summary>
-    public Regularizer? BiasRegularizer { get; }
-    /// <summary>The projection applied to the depthwise kernel after each optimizer step; null for none.</summary>
-    public Constraint? DepthwiseConstraint { get; }
-    /// <summary>The projection applied to the pointwise kernel after each optimizer step; null for none.</summary>
-    public Constraint? PointwiseConstraint { get; }
-    /// <summary>The projection applied to the bias after each optimizer step; null for none.</summary>
-    public Constraint? BiasConstraint { get; }
+
+    private SeparableConv2D(ConvolutionArguments<(int H, int W)> arguments, int filters, int depthMultiplier, ConvolutionWeight depthwise, ConvolutionWeight pointwise)
+        : base(ConvolutionRank.Two, arguments, filters, depthMultiplier, depthwise, pointwise)
+    {
+    }
 
     /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
-        var depthwise = DepthwiseConv2D.SpatialShape(this, inputShape, KernelSize, Strides, DilationRate, Padding, DepthMultiplier);
-        _depthwise = AddWeight("depthwise_kernel", new Shape(KernelSize.H, KernelSize.W, inputShape[2], DepthMultiplier), DepthwiseInitializer, true,
-            DepthwiseRegularizer, DepthwiseConstraint);
-        _pointwise = AddWeight("pointwise_kernel", new Shape(1, 1, depthwise[2], Filters), PointwiseInitializer, true, PointwiseRegularizer, PointwiseConstraint);
-        if (UseBias) _bias = AddWeight("bias", new Shape(Filters), BiasInitializer, true, BiasRegularizer, BiasConstraint);
+        var depthwise = DepthwiseOutputShape(inputShape);
+        _depthwise = AddKernel("depthwise_kernel", new Shape(KernelSize.H, KernelSize.W, inputShape[2], DepthMultiplier), KernelOptions(0));
+        _pointwise = AddKernel("pointwise_kernel", new Shape(1, 1, depthwise[2], Filters), KernelOptions(1));
+        _bias = AddBias(Filters);
     }
 
     /// <summary>(output height, output width, filters), the spatial sizes of the depthwise step.</summary>
     /// <exception cref="ShapeMismatchException">The input is not (height, width, channels), or the window does not fit it.</exception>
     public override Shape ComputeOutputShape(Shape inputShape)
     {
-        var depthwise = DepthwiseConv2D.SpatialShape(this, inputShape, KernelSize, Strides, DilationRate, Padding, DepthMultiplier);
+        var depthwise = DepthwiseOutputShape(inputShape);
         return new Shape(depthwise[0], depthwise[1], Filters);
     }
 
@@ -153,40 +110,9 @@ public sealed class SeparableConv2D : Layer
         return WithActivityPenalty(Activation.Apply(y));
     }
 
-    /// <inheritdoc/>
-    public override JsonObject GetConfig()
-    {
-        var config = base.GetConfig();
-        config["filters"] = Filters;
-        config["kernel_size"] = Naming.Pair(KernelSize);
-        config["strides"] = Naming.Pair(Strides);
-        config["padding"] = Padding.ToName();
-        config["data_format"] = "channels_last";
-        config["dilation_rate"] = Naming.Pair(DilationRate);
-        config["depth_multiplier"] = DepthMultiplier;
-        config["activation"] = Activation.Name;
-        config["use_bias"] = UseBias;
-        config["depthwise_initializer"] = DepthwiseInitializer.ToConfig();
-        config["pointwise_initializer"] = PointwiseInitializer.ToConfig();
-        config["bias_initializer"] = BiasInitializer.ToConfig();
-        ConfigObjects.Put(config, "depthwise_regularizer", DepthwiseRegularizer);
-        ConfigObjects.Put(config, "pointwise_regularizer", PointwiseRegularizer);
-        ConfigObjects.Put(config, "bias_regularizer", BiasRegularizer);
-        ConfigObjects.Put(config, "depthwise_constraint", DepthwiseConstraint);
-        ConfigObjects.Put(config, "pointwise_constraint", PointwiseConstraint);
-        ConfigObjects.Put(config, "bias_constraint", BiasConstraint);
-        return config;
-    }
-
     internal static SeparableConv2D FromConfig(LayerConfig c)
     {
-        ConvolutionConfig.ChannelsLast(c);
-        return new(c.RequiredSize("filters"), c.Pair("kernel_size", null), c.Pair("strides", (1, 1)), c.Padding(),
-            c.Int("depth_multiplier", 1, 1, int.MaxValue), c.Activation("activation"), c.Bool("use_bias", true), c.Pair("dilation_rate", (1, 1)),
-            c.Initializer("depthwise_initializer", "glorot_uniform"), c.Initializer("pointwise_initializer", "glorot_uniform"),
-            c.Initializer("bias_initializer", "zeros"), c.Name, c.Shape("input_shape"),
-            c.Regularizer("depthwise_regularizer"), c.Regularizer("pointwise_regularizer"), c.Regularizer("bias_regularizer"),
-            c.Regularizer("activity_regularizer"), c.Constraint("depthwise_constraint"), c.Constraint("pointwise_constraint"),
-            c.Constraint("bias_constraint"));
+        var (arguments, filters, depthMultiplier, depthwise, pointwise) = ReadSeparable(c, ConvolutionRank.Two);
+        return new(arguments, filters, depthMultiplier, depthwise, pointwise);
     }
 }

@@ -1,3 +1,4 @@
+using DeepSharp.Autograd;
 using DeepSharp.Kernels.Cpu;
 using DeepSharp.Nn;
 using DeepSharp.Nn.Layers;
@@ -14,7 +15,7 @@ namespace DeepSharp.Serialization.Onnx;
 /// </summary>
 internal static class OnnxConvolutionVariantRules
 {
-    /// <summary>ConvTranspose with W (Cin, filters, kh, kw); pads and output_padding chosen so the output has Keras's size.</summary>
+    /// <summary>ConvTranspose with W (Cin, filters, kh, kw); pads and output_padding chosen so the output has Keras's size (its output_padding included).</summary>
     public static string Conv2DTranspose(OnnxGraphBuilder g, Conv2DTranspose layer, string x, Shape inputShape)
     {
         var kernel = layer.Parameters[0].Value; // (kh, kw, filters, cin) → ONNX (cin, filters, kh, kw)
@@ -28,8 +29,8 @@ internal static class OnnxConvolutionVariantRules
                         weights[((c * filters + f) * kh + h) * kw + w] = k[((h * kw + w) * filters + f) * cin + c];
         var inputs = new List<string> { OnnxLayerRules.ToChannelsFirst(g, x, layer.Name), g.AddInitializer(layer.Parameters[0].Path, weights, cin, filters, kh, kw) };
         if (layer.UseBias) inputs.Add(Bias(g, layer.Parameters[1]));
-        var geometry = Conv2DTransposeGeometry.Create(1, inputShape[0], inputShape[1], cin, filters, kh, kw,
-            layer.Strides.H, layer.Strides.W, layer.Padding == Padding.Same, layer.DilationRate.H, layer.DilationRate.W);
+        var geometry = Ops.Conv2DTransposeGeometryOf(1, (inputShape[0], inputShape[1]), cin, filters, (kh, kw), layer.Strides,
+            layer.Padding == Padding.Same, layer.DilationRate, layer.OutputPadding);
         // ONNX: out = s·(in − 1) + output_padding + eff − pad_begin − pad_end; a negative end pad becomes output padding.
         long endH = (long)layer.Strides.H * (inputShape[0] - 1) + Conv2DGeometry.EffectiveSize(kh, layer.DilationRate.H) - geometry.PadTop - geometry.InH;
         long endW = (long)layer.Strides.W * (inputShape[1] - 1) + Conv2DGeometry.EffectiveSize(kw, layer.DilationRate.W) - geometry.PadLeft - geometry.InW;
@@ -143,8 +144,8 @@ internal static class OnnxConvolutionVariantRules
         string ncw = g.AddNode("Transpose", layer.Name + "/to_ncw", [x], Ints("perm", 0, 2, 1));
         var inputs = new List<string> { ncw, g.AddInitializer(layer.Parameters[0].Path, weights, cin, filters, k) };
         if (layer.UseBias) inputs.Add(Bias(g, layer.Parameters[1]));
-        var geometry = Conv2DTransposeGeometry.Create(1, 1, inputShape[0], cin, filters, 1, k, 1, layer.Strides,
-            layer.Padding == Padding.Same, 1, layer.DilationRate);
+        var geometry = Ops.Conv2DTransposeGeometryOf(1, (1, inputShape[0]), cin, filters, (1, k), (1, layer.Strides),
+            layer.Padding == Padding.Same, (1, layer.DilationRate), layer.ImageOutputPadding);
         long end = (long)layer.Strides * (inputShape[0] - 1) + Conv2DGeometry.EffectiveSize(k, layer.DilationRate) - geometry.PadLeft - geometry.InW;
         string y = g.AddNode("ConvTranspose", layer.Name, inputs,
             Ints("kernel_shape", k), Ints("strides", layer.Strides), Ints("dilations", layer.DilationRate),

@@ -1,0 +1,26 @@
+using DeepSharp.Nn.Regularizers;
+
+namespace DeepSharp.Nn.Layers;
+
+/// <summary>
+/// The arguments every convolution layer takes (window, padding, activation, bias, activity penalty, name,
+/// input shape), in one piece so that constructors and <c>FromConfig</c> hand them to <see cref="ConvolutionLayer{TSize}"/>.
+/// Null strides and dilation rate mean 1 along every axis.
+/// </summary>
+internal readonly record struct ConvolutionArguments<TSize>(
+    TSize KernelSize, TSize? Strides, Padding Padding, TSize? DilationRate, Activation? Activation, bool UseBias,
+    ConvolutionWeight Bias, Regularizer? ActivityRegularizer, string? Name, int[]? InputShape) where TSize : struct
+{
+    /// <summary>
+    /// The arguments from a Keras config; <paramref name="channelsLast"/> also refuses a data_format other than
+    /// "channels_last" (the layers that write data_format check it).
+    /// </summary>
+    /// <exception cref="DeepSharpException">A key holds a value the layer cannot take (the message names the layer and key).</exception>
+    public static ConvolutionArguments<TSize> Read(LayerConfig c, ConvolutionRank<TSize> rank, bool channelsLast = true)
+    {
+        if (channelsLast) ConvolutionConfig.ChannelsLast(c);
+        return new(rank.Read(c, "kernel_size", null), rank.ReadOptional(c, "strides"), c.Padding(), rank.ReadOptional(c, "dilation_rate"),
+            c.Activation("activation"), c.Bool("use_bias", true), ConvolutionWeight.Read(c, "bias"), c.Regularizer("activity_regularizer"),
+            c.Name, c.Shape("input_shape"));
+    }
+}
