@@ -72,10 +72,15 @@ public class ConvolutionVariantErrorTests
         Assert.Equal(3, ((UpSampling1D)LayerRegistry.Create("UpSampling1D", new JsonObject { ["size"] = new JsonArray(3) })).Size);
         var t1 = (Conv1DTranspose)LayerRegistry.Create("Conv1DTranspose", JsonNode.Parse("""{"filters": 2, "kernel_size": [3], "strides": 2}""")!.AsObject());
         Assert.Equal((3, 2), (t1.KernelSize, t1.Strides));
+        var keras2D = (Conv2D)LayerRegistry.Create("Conv2D", JsonNode.Parse("""{"filters": 2, "kernel_size": 3, "data_format": "channels_last"}""")!.AsObject());
+        Assert.Equal((3, 3), keras2D.KernelSize);
 
         foreach (var (type, json, key) in new[]
         {
             ("Conv2DTranspose", """{"name": "t", "filters": 2, "kernel_size": 3, "data_format": "channels_first"}""", "data_format"),
+            // Conv1D and Conv2D do not write data_format, but a Keras config saying channels_first must not load as channels-last.
+            ("Conv2D", """{"name": "c2", "filters": 2, "kernel_size": 3, "data_format": "channels_first"}""", "data_format"),
+            ("Conv1D", """{"name": "c1", "filters": 2, "kernel_size": 3, "data_format": "channels_first"}""", "data_format"),
             ("Conv2DTranspose", """{"name": "t", "filters": 2, "kernel_size": 3, "output_padding": [1, 1]}""", "output_padding"),
             ("UpSampling2D", """{"name": "u", "interpolation": "gaussian"}""", "interpolation"),
             ("ZeroPadding2D", """{"name": "z", "padding": [[1, 2], [3]]}""", "padding"),

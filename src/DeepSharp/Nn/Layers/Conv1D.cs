@@ -76,5 +76,5 @@ public sealed class Conv1D : KernelConvolution<int>
 
     /// <summary>Keras writes 1-D sizes as [n]; a plain number is accepted too.</summary>
     internal static Conv1D FromConfig(LayerConfig c) =>
-        new(ConvolutionArguments<int>.Read(c, ConvolutionRank.One, channelsLast: false), c.RequiredSize("filters"), ConvolutionWeight.Read(c, "kernel"));
+        new(ConvolutionArguments<int>.Read(c, ConvolutionRank.One), c.RequiredSize("filters"), ConvolutionWeight.Read(c, "kernel"));
 }

@@ -107,5 +107,5 @@ public sealed class Conv2D : KernelConvolution<(int H, int W)>
     }
 
     internal static Conv2D FromConfig(LayerConfig c) =>
-        new(ConvolutionArguments<(int H, int W)>.Read(c, ConvolutionRank.Two, channelsLast: false), c.RequiredSize("filters"), ConvolutionWeight.Read(c, "kernel"));
+        new(ConvolutionArguments<(int H, int W)>.Read(c, ConvolutionRank.Two), c.RequiredSize("filters"), ConvolutionWeight.Read(c, "kernel"));
 }

@@ -12,13 +12,13 @@ internal readonly record struct ConvolutionArguments<TSize>(
     ConvolutionWeight Bias, Regularizer? ActivityRegularizer, string? Name, int[]? InputShape) where TSize : struct
 {
     /// <summary>
-    /// The arguments from a Keras config; <paramref name="channelsLast"/> also refuses a data_format other than
-    /// "channels_last" (the layers that write data_format check it).
+    /// The arguments from a Keras config; a data_format other than "channels_last" is refused (Conv1D and Conv2D
+    /// do not write the key, but a Keras config that says "channels_first" must not load as channels-last).
     /// </summary>
     /// <exception cref="DeepSharpException">A key holds a value the layer cannot take (the message names the layer and key).</exception>
-    public static ConvolutionArguments<TSize> Read(LayerConfig c, ConvolutionRank<TSize> rank, bool channelsLast = true)
+    public static ConvolutionArguments<TSize> Read(LayerConfig c, ConvolutionRank<TSize> rank)
     {
-        if (channelsLast) ConvolutionConfig.ChannelsLast(c);
+        ConvolutionConfig.ChannelsLast(c);
         return new(rank.Read(c, "kernel_size", null), rank.ReadOptional(c, "strides"), c.Padding(), rank.ReadOptional(c, "dilation_rate"),
             c.Activation("activation"), c.Bool("use_bias", true), ConvolutionWeight.Read(c, "bias"), c.Regularizer("activity_regularizer"),
             c.Name, c.Shape("input_shape"));

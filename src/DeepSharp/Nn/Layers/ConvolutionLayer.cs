@@ -57,7 +57,7 @@ public abstract class ConvolutionLayer<TSize> : Layer where TSize : struct
     /// <summary>The options of the kernel weights, in the order the layer creates them.</summary>
     private protected ConvolutionWeight KernelOptions(int index) => _weights[index];
 
-    /// <summary>Whether the config holds data_format (and a config's data_format is checked); Conv1D and Conv2D never wrote it.</summary>
+    /// <summary>Whether get_config writes data_format (Conv1D and Conv2D never wrote it; every layer checks a config's data_format).</summary>
     private protected virtual bool WritesDataFormat => true;
 
     /// <summary>Config keys before kernel_size (filters).</summary>
