@@ -356,7 +356,8 @@ public static class GemmChecks
     /// <summary>
     /// Small calls with one region per thread (GemmBlocking.OneRegionPerThreadBelow, on for Intel)
     /// against the twin, and bitwise against two regions per thread and against one thread, at 2
-    /// and 3 threads: the dense layer's products (784 = 24·32 + 16), all transposes, primes.
+    /// and 3 threads: the dense layer's products (784 = 24·32 + 16), all transposes, primes, and
+    /// products of 16–40 M multiply-adds (the char-GPT's 2048×128×128 and its head).
     /// </summary>
     public static void OneRegionPerThreadGivesSameBits()
     {
@@ -364,6 +365,7 @@ public static class GemmChecks
         [
             (false, true, 128, 784, 128), (true, false, 784, 128, 128), (false, false, 128, 128, 784),
             (true, true, 97, 131, 257), (false, false, 61, 300, 97),
+            (false, false, 2048, 65, 128), (false, true, 2048, 128, 128), (false, false, 1031, 131, 263), // 16–40 M: one region on Intel since igpt4
         ];
         int seed = 5700;
         foreach (var (transA, transB, m, n, k) in shapes)

@@ -50,7 +50,7 @@ internal sealed record BenchOptions
           --no-default       skip the libtorch run with glibc's default allocator settings
           --torch-passive    add a libtorch run (tuned allocator) with OMP_WAIT_POLICY=PASSIVE: its OpenMP
                              threads block at once instead of spinning (libtorch's best setting on a busy machine)
-          --solo deepsharp|torch  with --only h: start only that framework's worker (no ratios), each side alone on the machine
+          --solo deepsharp|torch  with --only g, h or gh: start only that framework's worker (no ratios), each side alone on the machine
         Other modes: --growth --out DIR (one conv layer against batch and width, CSV + PNG; --growth --help),
         --self-check (FLOP counts, CSV and PNG writing), --mpi, serving.
         """;
@@ -81,8 +81,8 @@ internal sealed record BenchOptions
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
             };
         }
-        if (o.Solo is not null && !o.Only.SetEquals("h"))
-            throw new ArgumentException("--solo runs the LSTM workload only: use it with --only h.");
+        if (o.Solo is not null && (o.Only.Count == 0 || !o.Only.IsSubsetOf("gh")))
+            throw new ArgumentException("--solo runs the char-GPT and LSTM workloads only: use it with --only g, h or gh.");
         if (o.TrainRounds < 1 || o.Reps < 1 || o.Threads < 1 || o.ConvnetEpochs < 1)
             throw new ArgumentException("--epochs, --reps, --threads and --convnet-epochs must be positive.");
         return o;

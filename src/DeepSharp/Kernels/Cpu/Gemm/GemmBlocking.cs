@@ -78,14 +78,19 @@ internal static unsafe class GemmBlocking
 
     /// <summary>
     /// Calls of fewer multiply-adds than this aim for one region per thread instead of
-    /// <see cref="TasksPerThread"/> (0: never): 16 M on Intel, 0 elsewhere (AMD runs what it ran).
+    /// <see cref="TasksPerThread"/> (0: never): 40 M on Intel, 0 elsewhere (AMD runs what it ran).
     /// A call of ~100 µs cut into four regions on two threads paid more in hand-offs and per-region
     /// packing than it gained in balance: measured on Intel (isgemm3, `sgemm-probe.cs -- wall 2
     /// ... "cfg:/small=16"`, alternated in one process, two runs) the dense layer's 128×784×128ᵀ
     /// ×0.92–0.97 time, 784ᵀ×128×128 ×0.94, 128×128×784 ×0.92–0.93. Same bits either way; the
-    /// probe sets it to compare.
+    /// probe sets it to compare. Raised from 16 M to 40 M on Intel (igpt4): the char-GPT's 33.5 M
+    /// products and others of 16–40 M were 0.5–4 % faster as one region per thread (`sgemm-probe.cs
+    /// -- wall 2 ... "cfg:/small=40"` under `chrt -r 1`, alternated in one process): 2048×128×128
+    /// ×0.963, 2048×128×128ᵇ ×0.965–0.973, 2048×65×128 ×0.965, 1024×128×256 ×0.962, 256×256×512
+    /// ×0.958, 300³ ×0.973, 4096×64×128 ×0.995; the transposed-A (split-k) 128×128×2048ᵃ ×0.99–1.00.
+    /// Above 40 M it was mixed (2048×512×128 ×1.025, 2048×512×128ᵇ ×0.968), so it stops there.
     /// </summary>
-    public static long OneRegionPerThreadBelow { get; set; } = CpuIdentity.IsIntel ? 16_000_000 : 0;
+    public static long OneRegionPerThreadBelow { get; set; } = CpuIdentity.IsIntel ? 40_000_000 : 0;
 
     /// <summary>Rough cost of packing one float, in multiply-adds, for choosing how to split C.</summary>
     public const double PackCost = 16;
