@@ -118,6 +118,27 @@ public class ShrinkActivationTests
     }
 
     [Fact]
+    public void GluGatesTheFirstHalfByTheSecond()
+    {
+        // a·σ(b): (1·σ(0), 2·σ(ln 3)) = (0.5, 1.5)
+        var y = Ops.Glu(Tensor.FromArray([1f, 2f, 0f, MathF.Log(3f)], 1, 4));
+        Assert.Equal(new Shape(1, 2), y.Shape);
+        Assert.Equal(0.5f, y.ToArray()[0], 6);
+        Assert.Equal(1.5f, y.ToArray()[1], 6);
+        GradCheck.Check(t => Ops.Glu(t[0]), [GradCheck.Random(2, [3, 6])]);
+        Assert.Contains("odd", Assert.Throws<ShapeMismatchException>(() => Ops.Glu(Tensor.Zeros(2, 3))).Message);
+    }
+
+    [Fact]
+    public void ThresholdKeepsValuesAboveIt()
+    {
+        // Keras's threshold(x, 0.5, -1): x where x > 0.5, −1 elsewhere (0.5 itself is replaced).
+        var x = Tensor.FromArray([-2f, 0.5f, 0.7f, 3f], 4);
+        Assert.Equal([-1f, -1f, 0.7f, 3f], Ops.Threshold(x, 0.5f, -1f).ToArray());
+        GradCheck.Check(t => Ops.Threshold(t[0], 0.5f, -1f), [Tensor.FromArray([-2f, 0.2f, 0.8f, 3f], 4)]);
+    }
+
+    [Fact]
     public void ModelFilesKeepTheNames()
     {
         RandomGenerator.SetGlobalSeed(5);

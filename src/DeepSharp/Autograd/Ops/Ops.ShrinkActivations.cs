@@ -48,6 +48,12 @@ public static partial class Ops
         return Shrink(x, ShrinkKind.Squareplus, b);
     }
 
+    /// <summary>
+    /// Keras's <c>threshold(x, threshold, default_value)</c>: x where x &gt; threshold, <paramref name="defaultValue"/>
+    /// elsewhere (the gradient reaches x where it is kept). Keras gives it no defaults, so it has no activation name.
+    /// </summary>
+    public static Tensor Threshold(Tensor x, float threshold, float defaultValue) => Where(Greater(x, threshold), x, defaultValue);
+
     private enum ShrinkKind { Celu, HardShrink, SoftShrink, TanhShrink, HardTanh, LogSigmoid, SparsePlus, SparseSigmoid, Squareplus }
 
     private static float Threshold(float threshold, string op) =>
