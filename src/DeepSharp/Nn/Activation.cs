@@ -68,8 +68,30 @@ public sealed class Activation
     /// <summary>Log-softmax over the last axis, log(softmax(x)) computed stably.</summary>
     public static Activation LogSoftmax { get; } = new("log_softmax", Ops.LogSoftmax);
 
+    /// <summary>CELU with Keras's default α = 1: x for x ≥ 0, eˣ − 1 otherwise.</summary>
+    public static Activation Celu { get; } = new("celu", x => Ops.Celu(x));
+    /// <summary>Hard shrink with Keras's default threshold 0.5: x where |x| &gt; 0.5, 0 otherwise.</summary>
+    public static Activation HardShrink { get; } = new("hard_shrink", x => Ops.HardShrink(x));
+    /// <summary>Soft shrink with Keras's default threshold 0.5: x ∓ 0.5 outside [−0.5, 0.5], 0 inside.</summary>
+    public static Activation SoftShrink { get; } = new("soft_shrink", x => Ops.SoftShrink(x));
+    /// <summary>Tanh shrink, x − tanh(x).</summary>
+    public static Activation TanhShrink { get; } = new("tanh_shrink", Ops.TanhShrink);
+    /// <summary>Hard tanh, x clipped to [−1, 1].</summary>
+    public static Activation HardTanh { get; } = new("hard_tanh", Ops.HardTanh);
+    /// <summary>log σ(x), computed without overflow.</summary>
+    public static Activation LogSigmoid { get; } = new("log_sigmoid", Ops.LogSigmoid);
+    /// <summary>Sparse plus: 0 for x ≤ −1, (x + 1)²/4 between, x for x ≥ 1.</summary>
+    public static Activation SparsePlus { get; } = new("sparse_plus", Ops.SparsePlus);
+    /// <summary>Sparse sigmoid: 0 for x ≤ −1, (x + 1)/2 between, 1 for x ≥ 1.</summary>
+    public static Activation SparseSigmoid { get; } = new("sparse_sigmoid", Ops.SparseSigmoid);
+    /// <summary>Squareplus with Keras's default b = 4: (x + √(x² + 4))/2.</summary>
+    public static Activation Squareplus { get; } = new("squareplus", x => Ops.Squareplus(x));
+    /// <summary>Sparsemax over the last axis: a probability distribution in which most entries are exactly 0.</summary>
+    public static Activation Sparsemax { get; } = new("sparsemax", Ops.Sparsemax);
+
     private static readonly Activation[] s_known =
-        [Linear, Relu, Sigmoid, Tanh, Softmax, LeakyRelu, Elu, Selu, Gelu, Swish, Softplus, Softsign, Relu6, HardSigmoid, HardSilu, Exponential, Mish, LogSoftmax];
+        [Linear, Relu, Sigmoid, Tanh, Softmax, LeakyRelu, Elu, Selu, Gelu, Swish, Softplus, Softsign, Relu6, HardSigmoid, HardSilu, Exponential, Mish, LogSoftmax,
+         Celu, HardShrink, SoftShrink, TanhShrink, HardTanh, LogSigmoid, SparsePlus, SparseSigmoid, Squareplus, Sparsemax];
 
     /// <summary>Other names Keras accepts for a built-in: "silu" (swish) and "hard_swish" (hard_silu).</summary>
     private static Activation? Alias(string name) => name switch { "silu" => Swish, "hard_swish" => HardSilu, _ => null };

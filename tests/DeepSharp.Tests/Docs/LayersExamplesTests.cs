@@ -22,7 +22,7 @@ public class LayersExamplesTests
 {
     [Fact]
     public void EveryExampleOfThePageIsHere() =>
-        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 36, except: "## Audio front end");
+        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 37, except: "## Audio front end");
 
     [Fact]
     public void RnnAndCells()
@@ -173,6 +173,33 @@ public class LayersExamplesTests
         model.Compile(new Adam(), new CategoricalCrossentropy());
         model.Fit(Tensor.RandomUniform(new Shape(4, 28, 28, 1)), Tensor.FromArray(new float[4 * 10], 4, 10), verbose: 0);
         Assert.Contains(model.RegularizationLosses, l => l.Item() > 0);   // the kernel's L2 (activity penalties: those of the latest call with gradients)
+    }
+
+    [Fact]
+    public void PaddingValidSameCausal()
+    {
+        RandomGenerator.SetGlobalSeed(41);
+        // WaveNet-style stack: dilations 1, 2, 4, 8, each output step sees the last 16 inputs and none after.
+        var wavenet = new Sequential(
+            new Conv1D(16, 2, padding: "causal", dilationRate: 1, activation: "relu", inputShape: [64, 1]),  // (64, 16)
+            new Conv1D(16, 2, padding: "causal", dilationRate: 2, activation: "relu"),
+            new Conv1D(16, 2, padding: "causal", dilationRate: 4, activation: "relu"),
+            new Conv1D(16, 2, padding: "causal", dilationRate: 8, activation: "relu"),                          // (64, 16)
+            new Conv1D(1, 1));                                                                                   // (64, 1): the next sample
+        var convs = new Sequential(
+            new Conv2D(32, 3, padding: "same", activation: "relu", inputShape: [28, 28, 1]),                   // (28, 28, 32)
+            new MaxPooling2D(2, padding: "same"));                                                               // (14, 14, 32)
+
+        var x = Tensor.RandomUniform(new Shape(1, 64, 1), -1f, 1f, new RandomGenerator(5));
+        var y = wavenet.Predict(x).ToArray();
+        Assert.Equal(64, y.Length);
+        var later = x.ToArray();
+        for (int t = 40; t < 64; t++) later[t] += 1f;                                                            // change steps 40..63 only
+        var y2 = wavenet.Predict(Tensor.FromArray(later, 1, 64, 1)).ToArray();
+        Assert.Equal(y[..40], y2[..40]);
+        Assert.Contains("(None, 14, 14, 32)", convs.Summary(_ => { }));
+        Assert.StartsWith("Unknown padding 'sme' for Conv2D; expected 'valid' or 'same'",
+            Assert.Throws<ArgumentException>(() => new Conv2D(32, 3, padding: "sme")).Message);
     }
 
     [Fact]
@@ -372,8 +399,12 @@ public class LayersExamplesTests
         var hidden = new Dense(64, Activation.Gelu);
         var act = new ActivationLayer("leaky_relu");
         var y = Ops.LeakyRelu(x, negativeSlope: 0.1f);
+        var attention = new Dense(8, activation: "sparsemax");          // rows summing to 1, mostly exact zeros
+        var shrunk = Ops.SoftShrink(x, threshold: 0.25f);               // Keras's soft_shrink(x, threshold=0.25)
 
         Assert.Equal([-0.2f, 3f], y.ToArray());
+        Assert.Same(Activation.Sparsemax, attention.Activation);
+        Assert.Equal([-1.75f, 2.75f], shrunk.ToArray());
         Assert.Same(Activation.Gelu, hidden.Activation);
         Assert.Equal("leaky_relu", act.Activation.Name);
     }

@@ -124,6 +124,16 @@ public class LayerTests
     [InlineData("exponential")]
     [InlineData("mish")]
     [InlineData("log_softmax")]
+    [InlineData("celu")]
+    [InlineData("hard_shrink")]
+    [InlineData("soft_shrink")]
+    [InlineData("tanh_shrink")]
+    [InlineData("hard_tanh")]
+    [InlineData("log_sigmoid")]
+    [InlineData("sparse_plus")]
+    [InlineData("sparse_sigmoid")]
+    [InlineData("squareplus")]
+    [InlineData("sparsemax")]
     public void ActivationByName(string name) => LayerHarness.Run(() => new ActivationLayer(name), [2, 5], [2, 5], 0);
 
     [Fact] public void Add() => MergeHarness.Run(() => new Add(), [[4, 3], [4, 3], [4, 3]], [4, 3]);

@@ -13,7 +13,7 @@ namespace DeepSharp.Tests.Serialization;
 public class OnnxExportTests
 {
     private static readonly string[] s_models =
-        ["seed", "strided-same", "mlp", "pooling-norm", "norm-axes", "augment-activations", "conv1d", "residual", "two-inputs", "embedding", "keras-activations"];
+        ["seed", "strided-same", "mlp", "pooling-norm", "norm-axes", "augment-activations", "conv1d", "residual", "two-inputs", "embedding", "keras-activations", "shrink-activations", "causal-conv1d"];
 
     public static TheoryData<string> Models() => new(s_models);
 
@@ -82,6 +82,24 @@ public class OnnxExportTests
             new Dense(6, Activation.Softplus),
             new Dense(6, Activation.Exponential),
             new Dense(4, Activation.LogSoftmax)),
+        "shrink-activations" => new Sequential(                   // Keras 3's shrinking, hard and sparse activations
+            new Rescaling(4f, -2f, inputShape: [6]),               // inputs in [-2, 2]: both sides of the kinks at ±½ and ±1
+            new Dense(6, "hard_shrink"),
+            new Dense(6, "soft_shrink"),
+            new Dense(6, "celu"),
+            new Dense(6, "sparse_plus"),
+            new Dense(6, "tanh_shrink"),
+            new Dense(6, "hard_tanh"),
+            new Dense(6, "squareplus"),
+            new Dense(6, "sparse_sigmoid"),
+            new Dense(6, "log_sigmoid"),
+            new Dense(5, "sparsemax")),
+        "causal-conv1d" => new Sequential(
+            new Conv1D(4, 3, padding: "causal", dilationRate: 2, activation: "relu", inputShape: [11, 3]),
+            new Conv1D(3, 2, strides: 2, padding: "causal"),
+            new Conv1D(2, 1, padding: "causal"),
+            new Flatten(),
+            new Dense(2)),
         _ => new Sequential(new Dense(7, Activation.Relu, inputShape: [5]), new Dense(3)),
     };
 

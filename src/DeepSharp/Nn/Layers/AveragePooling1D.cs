@@ -7,7 +7,7 @@ namespace DeepSharp.Nn.Layers;
 /// Average pooling over (batch, steps, channels); strides default to the pool size. With "same"
 /// padding a border window averages only the steps it covers (padding is not counted, as in Keras).
 /// </summary>
-public sealed class AveragePooling1D(int poolSize = 2, int? strides = null, Padding padding = Padding.Valid, string? name = null, int[]? inputShape = null)
+public sealed class AveragePooling1D(int poolSize = 2, int? strides = null, Padding padding = default, string? name = null, int[]? inputShape = null)
     : Pooling1D(poolSize, strides, padding, name, inputShape)
 {
     /// <inheritdoc/>

@@ -7,11 +7,11 @@ namespace DeepSharp.Nn.Layers;
 /// Average pooling over channels-last volumes (batch, depth, height, width, channels); strides default
 /// to the pool size. With "same" padding a border window averages only the voxels it covers (as Keras).
 /// </summary>
-public sealed class AveragePooling3D((int D, int H, int W)? poolSize = null, (int D, int H, int W)? strides = null, Padding padding = Padding.Valid,
+public sealed class AveragePooling3D((int D, int H, int W)? poolSize = null, (int D, int H, int W)? strides = null, Padding padding = default,
     string? name = null, int[]? inputShape = null) : Pooling3D(poolSize, strides, padding, name, inputShape)
 {
     /// <summary>A cubic pool, as Keras's <c>AveragePooling3D(2)</c>; an int stride applies to every axis (default: the pool size).</summary>
-    public AveragePooling3D(int poolSize, int? strides = null, Padding padding = Padding.Valid, string? name = null, int[]? inputShape = null)
+    public AveragePooling3D(int poolSize, int? strides = null, Padding padding = default, string? name = null, int[]? inputShape = null)
         : this((poolSize, poolSize, poolSize), strides is int s ? (s, s, s) : null, padding, name, inputShape) { }
 
     /// <inheritdoc/>

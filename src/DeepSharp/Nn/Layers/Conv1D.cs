@@ -8,7 +8,8 @@ namespace DeepSharp.Nn.Layers;
 
 /// <summary>
 /// 1-D convolution over (batch, steps, channels); kernel (kernel_size, in_channels, filters), bias
-/// (filters). Runs as a 2-D convolution of height 1 (free views of input and kernel).
+/// (filters). Runs as a 2-D convolution of height 1 (free views of input and kernel). Causal padding
+/// (Keras's <c>padding="causal"</c>) puts dilation·(kernelSize − 1) zeros before each sequence, then convolves without padding.
 /// </summary>
 public sealed class Conv1D : KernelConvolution<int>
 {
@@ -17,7 +18,8 @@ public sealed class Conv1D : KernelConvolution<int>
     /// <param name="filters">Number of output channels.</param>
     /// <param name="kernelSize">Length of the convolution window, in steps.</param>
     /// <param name="strides">Step between windows; above 1 only with a dilation rate of 1.</param>
-    /// <param name="padding"><see cref="Padding.Valid"/> (none, the default) or <see cref="Padding.Same"/> (output length ⌈steps/strides⌉).</param>
+    /// <param name="padding"><see cref="Padding.Valid"/> (none, the default), <see cref="Padding.Same"/> (output length ⌈steps/strides⌉) or
+    /// <see cref="Padding.Causal"/> (output length ⌈steps/strides⌉, step t computed from inputs up to t alone); "valid", "same" or "causal" as in Keras.</param>
     /// <param name="dilationRate">Spacing between the window's taps (Keras's <c>dilation_rate</c>); above 1 only with strides of 1.</param>
     /// <param name="activation">Applied to the convolution's output; null for none (linear).</param>
     /// <param name="useBias">Whether to add a learned bias per filter.</param>
@@ -31,8 +33,8 @@ public sealed class Conv1D : KernelConvolution<int>
     /// <param name="kernelConstraint">A projection of the kernel after each optimizer step (Keras's <c>kernel_constraint</c>); null for none.</param>
     /// <param name="biasConstraint">A projection of the bias after each optimizer step; null for none.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size, stride or dilation rate is not positive.</exception>
-    /// <exception cref="ArgumentException">Both strides and dilation rate are above 1.</exception>
-    public Conv1D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid, int dilationRate = 1,
+    /// <exception cref="ArgumentException">Both strides and dilation rate are above 1, or the padding is not valid, same or causal.</exception>
+    public Conv1D(int filters, int kernelSize, int strides = 1, Padding padding = default, int dilationRate = 1,
         Activation? activation = null, bool useBias = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
         string? name = null, int[]? inputShape = null,
         Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
@@ -50,6 +52,11 @@ public sealed class Conv1D : KernelConvolution<int>
     public override string TypeName => "Conv1D";
 
     private protected override bool WritesDataFormat => false;
+
+    private protected override bool TakesCausalPadding => true;
+
+    /// <summary>The zeros causal padding puts before each sequence: dilation·(kernelSize − 1); 0 for valid and same.</summary>
+    public int CausalPadding => Padding == Padding.Causal ? DilationRate * (KernelSize - 1) : 0;
 
     /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
@@ -69,6 +76,7 @@ public sealed class Conv1D : KernelConvolution<int>
         int cin = _kernel!.Shape[1];
         if (x.Rank != 3 || x.Shape[2] != cin) throw ShapeError($"(batch, steps, {cin})", x.Shape.WithoutBatch());
         var image = Ops.Reshape(x, x.Shape[0], 1, x.Shape[1], cin);
+        if (CausalPadding > 0) image = Ops.ZeroPad2D(image, (0, 0), (CausalPadding, 0));
         var kernel = Ops.Reshape(_kernel.Value, 1, KernelSize, cin, Filters);
         var y = Ops.Conv2D(image, kernel, _bias?.Value, (1, Strides), Padding == Padding.Same, (1, DilationRate));
         return WithActivityPenalty(Activation.Apply(Ops.Reshape(y, x.Shape[0], y.Shape[2], Filters)));

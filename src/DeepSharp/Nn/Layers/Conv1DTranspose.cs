@@ -35,7 +35,7 @@ public sealed class Conv1DTranspose : TransposedConvolution<int>
     /// <param name="outputPadding">Keras's <c>output_padding</c>: fixes the output length (see the class summary); below the stride. Null (the default) lets the padding decide.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size, stride or dilation rate is not positive, or the output padding is negative.</exception>
     /// <exception cref="ArgumentException">Both strides and dilation rate are above 1, or the output padding is not below the stride.</exception>
-    public Conv1DTranspose(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid, int dilationRate = 1,
+    public Conv1DTranspose(int filters, int kernelSize, int strides = 1, Padding padding = default, int dilationRate = 1,
         Activation? activation = null, bool useBias = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
         string? name = null, int[]? inputShape = null,
         Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,

@@ -32,7 +32,7 @@ public sealed class Conv2D : KernelConvolution<(int H, int W)>
     /// <param name="biasConstraint">A projection of the bias after each optimizer step; null for none.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size, stride or dilation rate is not positive.</exception>
     /// <exception cref="ArgumentException">Both strides and dilation rate are above 1.</exception>
-    public Conv2D(int filters, (int H, int W) kernelSize, (int H, int W)? strides = null, Padding padding = Padding.Valid,
+    public Conv2D(int filters, (int H, int W) kernelSize, (int H, int W)? strides = null, Padding padding = default,
         Activation? activation = null, bool useBias = true, (int H, int W)? dilationRate = null,
         Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
         string? name = null, int[]? inputShape = null,
@@ -44,7 +44,7 @@ public sealed class Conv2D : KernelConvolution<(int H, int W)>
     }
 
     /// <summary>A square kernel, as Keras's <c>Conv2D(32, 3)</c>; the arguments are those of the main constructor.</summary>
-    public Conv2D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid,
+    public Conv2D(int filters, int kernelSize, int strides = 1, Padding padding = default,
         Activation? activation = null, bool useBias = true, string? name = null, int[]? inputShape = null,
         Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
         Constraint? kernelConstraint = null, Constraint? biasConstraint = null)

@@ -36,7 +36,7 @@ public sealed class Conv2DTranspose : TransposedConvolution<(int H, int W)>
     /// <param name="outputPadding">Keras's <c>output_padding</c>: fixes the output size along (height, width) (see the class summary); each below its stride. Null (the default) lets the padding decide.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size, stride or dilation rate is not positive, or an output padding is negative.</exception>
     /// <exception cref="ArgumentException">Both strides and dilation rate are above 1, or an output padding is not below its stride.</exception>
-    public Conv2DTranspose(int filters, (int H, int W) kernelSize, (int H, int W)? strides = null, Padding padding = Padding.Valid,
+    public Conv2DTranspose(int filters, (int H, int W) kernelSize, (int H, int W)? strides = null, Padding padding = default,
         Activation? activation = null, bool useBias = true, (int H, int W)? dilationRate = null,
         Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
         string? name = null, int[]? inputShape = null,
@@ -51,7 +51,7 @@ public sealed class Conv2DTranspose : TransposedConvolution<(int H, int W)>
     /// A square kernel and stride, as Keras's <c>Conv2DTranspose(16, 3, strides=2)</c>; <paramref name="outputPadding"/> along
     /// both axes. The arguments are those of the main constructor.
     /// </summary>
-    public Conv2DTranspose(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid,
+    public Conv2DTranspose(int filters, int kernelSize, int strides = 1, Padding padding = default,
         Activation? activation = null, bool useBias = true, string? name = null, int[]? inputShape = null,
         Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
         Constraint? kernelConstraint = null, Constraint? biasConstraint = null, int? outputPadding = null)

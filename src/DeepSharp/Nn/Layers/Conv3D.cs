@@ -33,7 +33,7 @@ public sealed class Conv3D : KernelConvolution<(int D, int H, int W)>
     /// <param name="biasConstraint">A projection of the bias after each optimizer step; null for none.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size, stride, dilation rate or the groups is not positive.</exception>
     /// <exception cref="ArgumentException">Both strides and dilation rate are above 1, or the groups do not divide the filters.</exception>
-    public Conv3D(int filters, (int D, int H, int W) kernelSize, (int D, int H, int W)? strides = null, Padding padding = Padding.Valid,
+    public Conv3D(int filters, (int D, int H, int W) kernelSize, (int D, int H, int W)? strides = null, Padding padding = default,
         (int D, int H, int W)? dilationRate = null, int groups = 1, Activation? activation = null, bool useBias = true,
         Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
         string? name = null, int[]? inputShape = null,
@@ -45,7 +45,7 @@ public sealed class Conv3D : KernelConvolution<(int D, int H, int W)>
     }
 
     /// <summary>A cubic kernel, as Keras's <c>Conv3D(16, 3)</c>; the arguments are those of the main constructor.</summary>
-    public Conv3D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid,
+    public Conv3D(int filters, int kernelSize, int strides = 1, Padding padding = default,
         Activation? activation = null, bool useBias = true, string? name = null, int[]? inputShape = null, int groups = 1)
         : this(filters, (kernelSize, kernelSize, kernelSize), (strides, strides, strides), padding, groups: groups,
             activation: activation, useBias: useBias, name: name, inputShape: inputShape)

@@ -36,7 +36,7 @@ public sealed class Conv3DTranspose : TransposedConvolution<(int D, int H, int W
     /// <param name="biasConstraint">A projection of the bias after each optimizer step; null for none.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size, stride or dilation rate is not positive, or an output padding is negative.</exception>
     /// <exception cref="ArgumentException">Both strides and dilation rate are above 1, or an output padding is not below its stride.</exception>
-    public Conv3DTranspose(int filters, (int D, int H, int W) kernelSize, (int D, int H, int W)? strides = null, Padding padding = Padding.Valid,
+    public Conv3DTranspose(int filters, (int D, int H, int W) kernelSize, (int D, int H, int W)? strides = null, Padding padding = default,
         (int D, int H, int W)? outputPadding = null, (int D, int H, int W)? dilationRate = null, Activation? activation = null, bool useBias = true,
         Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
         string? name = null, int[]? inputShape = null,
@@ -48,7 +48,7 @@ public sealed class Conv3DTranspose : TransposedConvolution<(int D, int H, int W
     }
 
     /// <summary>A cubic kernel and stride, as Keras's <c>Conv3DTranspose(16, 3, strides=2)</c>; the arguments are those of the main constructor.</summary>
-    public Conv3DTranspose(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid, int? outputPadding = null,
+    public Conv3DTranspose(int filters, int kernelSize, int strides = 1, Padding padding = default, int? outputPadding = null,
         Activation? activation = null, bool useBias = true, string? name = null, int[]? inputShape = null)
         : this(filters, (kernelSize, kernelSize, kernelSize), (strides, strides, strides), padding,
             outputPadding is { } p ? (p, p, p) : null, activation: activation, useBias: useBias, name: name, inputShape: inputShape)

@@ -16,7 +16,8 @@ internal static class ConvAxis
         int output;
         try
         {
-            output = Conv2DGeometry.OutputSize(input, kernel, stride, dilation, padding == Padding.Same).Out;
+            // Causal pads dilation·(kernel − 1) before the input alone: the same output size as Same.
+            output = Conv2DGeometry.OutputSize(input, kernel, stride, dilation, padding != Padding.Valid).Out;
         }
         catch (ArgumentException e)
         {

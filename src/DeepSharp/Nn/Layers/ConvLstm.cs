@@ -45,7 +45,7 @@ public abstract partial class ConvLstm : Layer
         if (!(s.RecurrentDropout >= 0f && s.RecurrentDropout < 1f))
             throw new ArgumentOutOfRangeException(nameof(s.RecurrentDropout), s.RecurrentDropout, $"{TypeName} recurrent_dropout must be in [0, 1).");
         Filters = s.Filters;
-        Padding = s.Padding;
+        Padding = s.Padding.For(TypeName);
         Activation = s.Activation ?? Activation.Tanh;
         RecurrentActivation = s.RecurrentActivation ?? Activation.Sigmoid;
         UseBias = s.UseBias;

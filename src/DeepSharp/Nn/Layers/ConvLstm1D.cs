@@ -13,7 +13,7 @@ namespace DeepSharp.Nn.Layers;
 public sealed class ConvLstm1D : ConvLstm
 {
     /// <summary>A ConvLSTM1D layer; the arguments are those of <see cref="ConvLstm2D"/> with single sizes.</summary>
-    public ConvLstm1D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid,
+    public ConvLstm1D(int filters, int kernelSize, int strides = 1, Padding padding = default,
         int dilationRate = 1, Activation? activation = null, Activation? recurrentActivation = null, bool useBias = true,
         Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null, Initializer? biasInitializer = null,
         bool unitForgetBias = true, float dropout = 0f, float recurrentDropout = 0f,

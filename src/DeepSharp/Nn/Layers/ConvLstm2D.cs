@@ -42,7 +42,7 @@ public sealed class ConvLstm2D : ConvLstm
     /// <param name="biasConstraint">A projection of the bias after each optimizer step; null for none.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size, stride or dilation rate is not positive, or a dropout rate is outside [0, 1).</exception>
     /// <exception cref="ArgumentException">Both strides and dilation rate are above 1.</exception>
-    public ConvLstm2D(int filters, (int H, int W) kernelSize, (int H, int W)? strides = null, Padding padding = Padding.Valid,
+    public ConvLstm2D(int filters, (int H, int W) kernelSize, (int H, int W)? strides = null, Padding padding = default,
         (int H, int W)? dilationRate = null, Activation? activation = null, Activation? recurrentActivation = null, bool useBias = true,
         Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null, Initializer? biasInitializer = null,
         bool unitForgetBias = true, float dropout = 0f, float recurrentDropout = 0f,
@@ -59,7 +59,7 @@ public sealed class ConvLstm2D : ConvLstm
     }
 
     /// <summary>A square kernel, strides and dilation rate given as one size each, as Keras's <c>ConvLSTM2D(16, 3)</c>; the arguments are those of the main constructor.</summary>
-    public ConvLstm2D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid,
+    public ConvLstm2D(int filters, int kernelSize, int strides = 1, Padding padding = default,
         int dilationRate = 1, Activation? activation = null, Activation? recurrentActivation = null, bool useBias = true,
         Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null, Initializer? biasInitializer = null,
         bool unitForgetBias = true, float dropout = 0f, float recurrentDropout = 0f,

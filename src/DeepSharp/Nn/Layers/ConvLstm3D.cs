@@ -13,7 +13,7 @@ namespace DeepSharp.Nn.Layers;
 public sealed class ConvLstm3D : ConvLstm
 {
     /// <summary>A ConvLSTM3D layer; the arguments are those of <see cref="ConvLstm2D"/> with (depth, rows, columns) sizes.</summary>
-    public ConvLstm3D(int filters, (int D, int H, int W) kernelSize, (int D, int H, int W)? strides = null, Padding padding = Padding.Valid,
+    public ConvLstm3D(int filters, (int D, int H, int W) kernelSize, (int D, int H, int W)? strides = null, Padding padding = default,
         (int D, int H, int W)? dilationRate = null, Activation? activation = null, Activation? recurrentActivation = null, bool useBias = true,
         Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null, Initializer? biasInitializer = null,
         bool unitForgetBias = true, float dropout = 0f, float recurrentDropout = 0f,
@@ -30,7 +30,7 @@ public sealed class ConvLstm3D : ConvLstm
     }
 
     /// <summary>A cubic kernel, strides and dilation rate given as one size each, as Keras's <c>ConvLSTM3D(16, 3)</c>; the arguments are those of the main constructor.</summary>
-    public ConvLstm3D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid,
+    public ConvLstm3D(int filters, int kernelSize, int strides = 1, Padding padding = default,
         int dilationRate = 1, Activation? activation = null, Activation? recurrentActivation = null, bool useBias = true,
         Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null, Initializer? biasInitializer = null,
         bool unitForgetBias = true, float dropout = 0f, float recurrentDropout = 0f,

@@ -26,7 +26,7 @@ public abstract class ConvolutionLayer<TSize> : Layer where TSize : struct
         DilationRate = Positive(a.DilationRate ?? rank.All(1), "dilationRate");
         if (!rank.IsOne(Strides) && !rank.IsOne(DilationRate))
             throw new ArgumentException($"{TypeName}: strides {Strides} > 1 together with dilation_rate {DilationRate} > 1 is not supported (as in Keras).");
-        Padding = a.Padding;
+        Padding = a.Padding.For(TypeName, TakesCausalPadding);
         Activation = a.Activation ?? Activation.Linear;
         UseBias = a.UseBias;
         ActivityRegularizer = a.ActivityRegularizer;
@@ -39,7 +39,7 @@ public abstract class ConvolutionLayer<TSize> : Layer where TSize : struct
     public TSize Strides { get; }
     /// <summary>Spacing between the window's taps along each axis (Keras's <c>dilation_rate</c>); 1: adjacent elements.</summary>
     public TSize DilationRate { get; }
-    /// <summary>Valid (no padding) or Same (see the layer's summary for the output sizes).</summary>
+    /// <summary>Valid (no padding), Same or, for Conv1D, Causal (see the layer's summary for the output sizes).</summary>
     public Padding Padding { get; }
     /// <summary>Applied to the convolution's output (linear when none was given).</summary>
     public Activation Activation { get; }
@@ -56,6 +56,9 @@ public abstract class ConvolutionLayer<TSize> : Layer where TSize : struct
 
     /// <summary>The options of the kernel weights, in the order the layer creates them.</summary>
     private protected ConvolutionWeight KernelOptions(int index) => _weights[index];
+
+    /// <summary>Whether the layer takes <see cref="Padding.Causal"/> (Keras: Conv1D alone); the others refuse it, naming themselves.</summary>
+    private protected virtual bool TakesCausalPadding => false;
 
     /// <summary>Whether get_config writes data_format (Conv1D and Conv2D never wrote it; every layer checks a config's data_format).</summary>
     private protected virtual bool WritesDataFormat => true;

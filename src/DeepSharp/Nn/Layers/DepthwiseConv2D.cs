@@ -33,7 +33,7 @@ public sealed class DepthwiseConv2D : DepthwiseConvolution<(int H, int W)>
     /// <param name="biasConstraint">A projection of the bias after each optimizer step; null for none.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size, stride, dilation rate or the multiplier is not positive.</exception>
     /// <exception cref="ArgumentException">Both strides and dilation rate are above 1.</exception>
-    public DepthwiseConv2D((int H, int W) kernelSize, (int H, int W)? strides = null, Padding padding = Padding.Valid,
+    public DepthwiseConv2D((int H, int W) kernelSize, (int H, int W)? strides = null, Padding padding = default,
         int depthMultiplier = 1, Activation? activation = null, bool useBias = true, (int H, int W)? dilationRate = null,
         Initializer? depthwiseInitializer = null, Initializer? biasInitializer = null,
         string? name = null, int[]? inputShape = null,
@@ -45,7 +45,7 @@ public sealed class DepthwiseConv2D : DepthwiseConvolution<(int H, int W)>
     }
 
     /// <summary>A square kernel and stride, as Keras's <c>DepthwiseConv2D(3)</c>.</summary>
-    public DepthwiseConv2D(int kernelSize, int strides = 1, Padding padding = Padding.Valid, int depthMultiplier = 1,
+    public DepthwiseConv2D(int kernelSize, int strides = 1, Padding padding = default, int depthMultiplier = 1,
         Activation? activation = null, bool useBias = true, string? name = null, int[]? inputShape = null,
         Regularizer? depthwiseRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
         Constraint? depthwiseConstraint = null, Constraint? biasConstraint = null)

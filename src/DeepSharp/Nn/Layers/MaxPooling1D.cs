@@ -4,7 +4,7 @@ using DeepSharp.Tensors;
 namespace DeepSharp.Nn.Layers;
 
 /// <summary>Max pooling over (batch, steps, channels); strides default to the pool size. The gradient goes to the first maximum of each window.</summary>
-public sealed class MaxPooling1D(int poolSize = 2, int? strides = null, Padding padding = Padding.Valid, string? name = null, int[]? inputShape = null)
+public sealed class MaxPooling1D(int poolSize = 2, int? strides = null, Padding padding = default, string? name = null, int[]? inputShape = null)
     : Pooling1D(poolSize, strides, padding, name, inputShape)
 {
     /// <inheritdoc/>

@@ -4,11 +4,11 @@ using DeepSharp.Tensors;
 namespace DeepSharp.Nn.Layers;
 
 /// <summary>Max pooling over channels-last volumes (batch, depth, height, width, channels); strides default to the pool size.</summary>
-public sealed class MaxPooling3D((int D, int H, int W)? poolSize = null, (int D, int H, int W)? strides = null, Padding padding = Padding.Valid,
+public sealed class MaxPooling3D((int D, int H, int W)? poolSize = null, (int D, int H, int W)? strides = null, Padding padding = default,
     string? name = null, int[]? inputShape = null) : Pooling3D(poolSize, strides, padding, name, inputShape)
 {
     /// <summary>A cubic pool, as Keras's <c>MaxPooling3D(2)</c>; an int stride applies to every axis (default: the pool size).</summary>
-    public MaxPooling3D(int poolSize, int? strides = null, Padding padding = Padding.Valid, string? name = null, int[]? inputShape = null)
+    public MaxPooling3D(int poolSize, int? strides = null, Padding padding = default, string? name = null, int[]? inputShape = null)
         : this((poolSize, poolSize, poolSize), strides is int s ? (s, s, s) : null, padding, name, inputShape) { }
 
     /// <inheritdoc/>

@@ -22,8 +22,7 @@ public abstract class Pooling1D : Layer
         Strides = strides ?? poolSize;
         if (PoolSize <= 0 || Strides <= 0)
             throw new ArgumentOutOfRangeException(nameof(poolSize), $"{TypeName} pool_size {PoolSize} and strides {Strides} must be positive.");
-        if (!Enum.IsDefined(padding)) throw new ArgumentOutOfRangeException(nameof(padding), padding, $"Unknown {TypeName} padding.");
-        Padding = padding;
+        Padding = padding.For(TypeName);
     }
 
     /// <summary>Steps in a pooling window.</summary>

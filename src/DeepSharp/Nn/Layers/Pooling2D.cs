@@ -23,7 +23,7 @@ public abstract class Pooling2D : Layer
         Strides = strides ?? PoolSize;
         if (PoolSize.H <= 0 || PoolSize.W <= 0 || Strides.H <= 0 || Strides.W <= 0)
             throw new ArgumentOutOfRangeException(nameof(poolSize), $"{TypeName} pool size {PoolSize} and strides {Strides} must be positive.");
-        Padding = padding;
+        Padding = padding.For(TypeName);
     }
 
     /// <summary>(height, width) of the pooling window.</summary>

@@ -22,7 +22,7 @@ public abstract class Pooling3D : Layer
         Strides = strides ?? PoolSize;
         if (PoolSize.D <= 0 || PoolSize.H <= 0 || PoolSize.W <= 0 || Strides.D <= 0 || Strides.H <= 0 || Strides.W <= 0)
             throw new ArgumentOutOfRangeException(nameof(poolSize), $"{TypeName} pool size {PoolSize} and strides {Strides} must be positive.");
-        Padding = padding;
+        Padding = padding.For(TypeName);
     }
 
     /// <summary>(depth, height, width) of the pooling window.</summary>

@@ -26,7 +26,7 @@ public sealed class QuantizedConv1D : Layer, IQuantizedLayer
     /// <param name="name">The layer's name; null for a default.</param>
     /// <param name="inputShape">The per-sample input shape (steps, channels), for a model's first layer.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
-    public QuantizedConv1D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid, int dilationRate = 1,
+    public QuantizedConv1D(int filters, int kernelSize, int strides = 1, Padding padding = default, int dilationRate = 1,
         Activation? activation = null, bool useBias = true, string? name = null, int[]? inputShape = null)
         : base(name, inputShape)
     {
@@ -35,7 +35,7 @@ public sealed class QuantizedConv1D : Layer, IQuantizedLayer
         Filters = filters;
         KernelSize = kernelSize;
         Strides = strides;
-        Padding = padding;
+        Padding = padding.For(TypeName);
         DilationRate = dilationRate;
         Activation = activation ?? Activation.Linear;
         UseBias = useBias;

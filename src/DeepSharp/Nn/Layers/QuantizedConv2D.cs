@@ -25,7 +25,7 @@ public sealed class QuantizedConv2D : Layer, IQuantizedLayer
     /// <param name="name">The layer's name; null for a default.</param>
     /// <param name="inputShape">The per-sample input shape, for a model's first layer.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
-    public QuantizedConv2D(int filters, (int H, int W) kernelSize, (int H, int W)? strides = null, Padding padding = Padding.Valid,
+    public QuantizedConv2D(int filters, (int H, int W) kernelSize, (int H, int W)? strides = null, Padding padding = default,
         (int H, int W)? dilationRate = null, Activation? activation = null, bool useBias = true, string? name = null, int[]? inputShape = null)
         : base(name, inputShape)
     {
@@ -34,7 +34,7 @@ public sealed class QuantizedConv2D : Layer, IQuantizedLayer
         KernelSize = Positive(kernelSize, nameof(kernelSize));
         Strides = Positive(strides ?? (1, 1), nameof(strides));
         DilationRate = Positive(dilationRate ?? (1, 1), nameof(dilationRate));
-        Padding = padding;
+        Padding = padding.For(TypeName);
         Activation = activation ?? Activation.Linear;
         UseBias = useBias;
     }

@@ -38,7 +38,7 @@ public sealed class SeparableConv1D : SeparableConvolution<int>
     /// <param name="biasConstraint">A projection of the bias after each optimizer step; null for none.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size, stride, dilation rate or the multiplier is not positive.</exception>
     /// <exception cref="ArgumentException">Both strides and dilation rate are above 1.</exception>
-    public SeparableConv1D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid, int dilationRate = 1,
+    public SeparableConv1D(int filters, int kernelSize, int strides = 1, Padding padding = default, int dilationRate = 1,
         int depthMultiplier = 1, Activation? activation = null, bool useBias = true,
         Initializer? depthwiseInitializer = null, Initializer? pointwiseInitializer = null, Initializer? biasInitializer = null,
         string? name = null, int[]? inputShape = null,

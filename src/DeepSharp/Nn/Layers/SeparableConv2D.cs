@@ -38,7 +38,7 @@ public sealed class SeparableConv2D : SeparableConvolution<(int H, int W)>
     /// <param name="biasConstraint">A projection of the bias after each optimizer step; null for none.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size, stride, dilation rate or the multiplier is not positive.</exception>
     /// <exception cref="ArgumentException">Both strides and dilation rate are above 1.</exception>
-    public SeparableConv2D(int filters, (int H, int W) kernelSize, (int H, int W)? strides = null, Padding padding = Padding.Valid,
+    public SeparableConv2D(int filters, (int H, int W) kernelSize, (int H, int W)? strides = null, Padding padding = default,
         int depthMultiplier = 1, Activation? activation = null, bool useBias = true, (int H, int W)? dilationRate = null,
         Initializer? depthwiseInitializer = null, Initializer? pointwiseInitializer = null, Initializer? biasInitializer = null,
         string? name = null, int[]? inputShape = null,
@@ -53,7 +53,7 @@ public sealed class SeparableConv2D : SeparableConvolution<(int H, int W)>
     }
 
     /// <summary>A square kernel and stride, as Keras's <c>SeparableConv2D(32, 3)</c>.</summary>
-    public SeparableConv2D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid, int depthMultiplier = 1,
+    public SeparableConv2D(int filters, int kernelSize, int strides = 1, Padding padding = default, int depthMultiplier = 1,
         Activation? activation = null, bool useBias = true, string? name = null, int[]? inputShape = null,
         Regularizer? depthwiseRegularizer = null, Regularizer? pointwiseRegularizer = null, Regularizer? biasRegularizer = null,
         Regularizer? activityRegularizer = null, Constraint? depthwiseConstraint = null, Constraint? pointwiseConstraint = null,

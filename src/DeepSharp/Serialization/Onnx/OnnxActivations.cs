@@ -33,7 +33,7 @@ internal static class OnnxActivations
         "exponential" => g.AddNode("Exp", layerName + "/exponential", [x]),
         "mish" => g.AddNode("Mul", layerName + "/mish", [x, g.AddNode("Tanh", layerName + "/mish_tanh", [g.AddNode("Softplus", layerName + "/mish_softplus", [x])])]),
         "log_softmax" => g.AddNode("LogSoftmax", layerName + "/log_softmax", [x], OnnxGraphBuilder.Int("axis", -1)),
-        _ => OnnxCustomRules.Activation(g, activation, x, layerName),
+        _ => OnnxShrinkActivations.Emit(g, activation.Name, x, layerName) ?? OnnxCustomRules.Activation(g, activation, x, layerName),
     };
 
     private static string Gelu(OnnxGraphBuilder g, string x, string layerName)

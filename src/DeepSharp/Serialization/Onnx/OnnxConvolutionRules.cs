@@ -32,16 +32,17 @@ internal static class OnnxConvolutionRules
 
     /// <summary>
     /// A 1-D Conv node over NCW <paramref name="inputs"/> (x, kernel, optional bias) with Keras's
-    /// padding as explicit pads, transposed back to (batch, steps, cout); the float and the QDQ int8 Conv1D rules share it.
+    /// padding as explicit pads (causal: dilation·(k − 1) before, none after), transposed back to (batch, steps, cout); the float and the QDQ int8 Conv1D rules share it.
     /// </summary>
     internal static string Conv1DNode(OnnxGraphBuilder g, string name, List<string> inputs, int steps, int k, int strides, int dilation, Padding padding)
     {
         bool same = padding == Padding.Same;
         var (outLength, left) = Kernels.Cpu.Conv2DGeometry.OutputSize(steps, k, strides, dilation, same);
         long right = Math.Max(0, (outLength - 1) * strides + (k - 1) * dilation + 1 - steps - left);
+        if (padding == Padding.Causal) (left, right) = ((k - 1) * dilation, 0);
+        else if (!same) (left, right) = (0, 0);
         string y = g.AddNode("Conv", name, inputs,
-            Ints("kernel_shape", k), Ints("strides", strides), Ints("dilations", dilation),
-            Ints("pads", same ? left : 0, same ? right : 0));
+            Ints("kernel_shape", k), Ints("strides", strides), Ints("dilations", dilation), Ints("pads", left, right));
         return g.AddNode("Transpose", name + "/to_nwc", [y], Ints("perm", 0, 2, 1));
     }
 
