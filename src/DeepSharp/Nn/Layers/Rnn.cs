@@ -75,8 +75,8 @@ public sealed partial class Rnn : Layer
     public bool GoBackwards { get; }
     /// <summary>Keras's unroll, kept for the config; it changes nothing here.</summary>
     public bool Unroll { get; }
-    /// <summary>Masked steps output zeros instead of the previous output.</summary>
-    public bool ZeroOutputForMask { get; }
+    /// <summary>Masked steps output zeros instead of the previous output (Bidirectional sets it for sequences).</summary>
+    public bool ZeroOutputForMask { get; internal set; }
 
     /// <summary>Number of state tensors the cell carries.</summary>
     public int StateCount => Cell.StateSize.Count;
