@@ -161,11 +161,7 @@ public abstract class FusedRnnCell : RnnCell
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();
-        config["units"] = Units;
-        Options.WriteActivations(config, HasGates);
-        Options.WriteRules(config);
-        AddCellConfig(config);
-        Options.WriteDropout(config);
+        Options.WriteCell(config, Units, HasGates, AddCellConfig);
         return config;
     }
 

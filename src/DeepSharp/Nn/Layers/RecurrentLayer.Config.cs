@@ -12,11 +12,7 @@ public abstract partial class RecurrentLayer
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();
-        config["units"] = Units;
-        Options.WriteActivations(config, HasGates);
-        Options.WriteRules(config);
-        AddCellConfig(config);
-        Options.WriteDropout(config);
+        Options.WriteCell(config, Units, HasGates, AddCellConfig);
         RecurrentOptions.WriteSequence(config, ReturnSequences, ReturnState, GoBackwards, unroll: false, ZeroOutputForMask);
         return config;
     }

@@ -197,9 +197,8 @@ public abstract partial class RecurrentLayer : Layer
         int features = _kernel!.Shape[0];
         if (x.Rank != 3 || x.Shape[2] != features || x.Shape[1] == 0 || x.DType != DType.Float32)
             throw ShapeError($"float (batch, time ≥ 1, {features})", x.Rank == 0 ? x.Shape : x.Shape.WithoutBatch());
-        int batch = x.Shape[0], time = x.Shape[1];
-        if (mask is not null && (mask.Rank != 2 || mask.Shape[0] != batch || mask.Shape[1] != time))
-            throw new ShapeMismatchException($"Layer '{Name}' ({TypeName}) needs a mask (batch, time) = ({batch}, {time}) for inputs {x.Shape}; got {mask.Shape}.");
+        int batch = x.Shape[0];
+        RecurrentCalls.CheckMask(this, x, mask);
         CheckInitialState(initialState, batch);
         var args = new RecurrentArgs
         {

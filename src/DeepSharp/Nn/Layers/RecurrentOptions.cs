@@ -75,6 +75,19 @@ internal sealed record RecurrentOptions(
     /// <summary>Whether training draws dropout masks.</summary>
     public bool DrawsMasks => Dropout > 0f || RecurrentDropout > 0f;
 
+    /// <summary>
+    /// A recurrent layer's or cell's keys in Keras's order: units, the activations and initializers, the
+    /// regularizers and constraints, the cell's own (<paramref name="cellKeys"/>: unit_forget_bias, reset_after), the dropout keys.
+    /// </summary>
+    public void WriteCell(JsonObject config, int units, bool gates, Action<JsonObject> cellKeys)
+    {
+        config["units"] = units;
+        WriteActivations(config, gates);
+        WriteRules(config);
+        cellKeys(config);
+        WriteDropout(config);
+    }
+
     /// <summary>activation, recurrent_activation (with <paramref name="gates"/>; SimpleRNN has none), use_bias and the three initializers.</summary>
     public void WriteActivations(JsonObject config, bool gates = true)
     {

@@ -280,8 +280,8 @@ public sealed class BidirectionalInnerTests
         var backward = Assert.Throws<ArgumentException>(() => new Bidirectional(new Lstm(2), backwardLayer: new Dense(2, name: "d")));
         Assert.Contains("'d' (Dense)", backward.Message);
         // A cell of your own is recreated from its config, as in Keras: unregistered, the error says how to register it.
-        var unregistered = Assert.Throws<ArgumentException>(() => new Bidirectional(new Rnn(new MinimalRnnCell(2))));
-        Assert.Contains("MinimalRNNCell", unregistered.Message);
+        var unregistered = Assert.Throws<ArgumentException>(() => new Bidirectional(new Rnn(new UnregisteredCell())));
+        Assert.Contains("UnregisteredCell", unregistered.Message);
         Assert.Contains("LayerRegistry.Register", unregistered.Message);
         // Directions whose outputs cannot be merged are named with both shapes.
         var mismatch = new Bidirectional(new ConvLstm2D(2, 3), MergeMode.Sum, new ConvLstm2D(2, 2, goBackwards: true, name: "rev"), name: "bi");
@@ -295,5 +295,13 @@ public sealed class BidirectionalInnerTests
         var states = new Bidirectional(new Rnn(new LstmCell(2), returnState: true));
         var count = Assert.Throws<ArgumentException>(() => states.CallWithState(Tensor.Zeros(1, 3, 2), initialState: [Tensor.Zeros(1, 2)]));
         Assert.Contains("takes 4 initial states", count.Message);
+    }
+
+    /// <summary>A cell type that no test registers.</summary>
+    private sealed class UnregisteredCell() : RnnCell(null)
+    {
+        public override string TypeName => "UnregisteredCell";
+        public override IReadOnlyList<int> StateSize => [2];
+        protected override CellStep Forward(Tensor inputs, IReadOnlyList<Tensor> states, bool training) => new(states[0], states);
     }
 }
