@@ -22,7 +22,7 @@ public class LayersExamplesTests
 {
     [Fact]
     public void EveryExampleOfThePageIsHere() =>
-        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 37, except: "## Audio front end");
+        MarkdownExamples.AssertAllIn("layers.md", "Docs/LayersExamplesTests.cs", expectedBlocks: 38, except: "## Audio front end");
 
     [Fact]
     public void RnnAndCells()
@@ -53,6 +53,29 @@ public class LayersExamplesTests
         var last = Ops.Reshape(Ops.Slice(lstm.Call(x), 1, steps - 1, 1), batch, 32).ToArray();
         var h = states[0].ToArray();
         for (int i = 0; i < h.Length; i++) Assert.Equal(last[i], h[i], 1e-5f);
+    }
+
+    [Fact]
+    public void BidirectionalOverCellsAndConvLstm()
+    {
+        RandomGenerator.SetGlobalSeed(32);
+        int batch = 2, steps = 5;
+        var x = Tensor.RandomUniform(new Shape(batch, steps, 3), -1f, 1f, new RandomGenerator(3));
+        var video = Tensor.RandomUniform(new Shape(batch, 4, 6, 7, 2), -1f, 1f, new RandomGenerator(4));
+
+        // Bidirectional over an RNN of cells and over a ConvLSTM, as Keras's Bidirectional(RNN(LSTMCell(16))).
+        var words = new Bidirectional(new Rnn(new LstmCell(16), returnSequences: true));   // (batch, steps, 32)
+        var frames = new Bidirectional(new ConvLstm2D(8, 3, padding: Padding.Same));       // (batch, rows, columns, 16)
+        var summed = new Bidirectional(new Rnn([new LstmCell(8), new GruCell(8)], returnState: true), MergeMode.Sum);
+        var outputs = summed.CallWithState(x);   // [output (batch, 8), forward h, c, h, then backward h, c, h]
+        var y = words.Call(x);
+        var z = frames.Call(video);              // video (batch, time, rows, columns, channels)
+
+        Assert.Equal(new Shape(batch, steps, 32), y.Shape);
+        Assert.Equal(new Shape(batch, 6, 7, 16), z.Shape);
+        Assert.Equal(7, outputs.Count);
+        Assert.All(outputs, o => Assert.Equal(new Shape(batch, 8), o.Shape));
+        Assert.StartsWith("forward_conv_lstm", frames.ForwardLayer.Name);
     }
 
     [Fact]

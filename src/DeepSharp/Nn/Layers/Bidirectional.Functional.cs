@@ -45,11 +45,21 @@ public sealed partial class Bidirectional : IRecurrentCall
 
     private IReadOnlyList<SymbolicTensor> Record(SymbolicTensor x, IReadOnlyList<SymbolicTensor>? initialState) => RecurrentCalls.Record(this, x, initialState);
 
-    string IRecurrentCall.StateOrder => ForwardLayer.StateCount == 2 ? "forward h, c, then backward h, c" : "forward h, then backward h";
+    string IRecurrentCall.StateOrder => $"forward {_forward.StateOrder}, then backward {_backward.StateOrder}";
 
-    void IRecurrentCall.CheckSequenceShape(Shape shape)
+    void IRecurrentCall.CheckSequenceShape(Shape shape) => CheckSequenceShape(shape);
+
+    /// <summary>The wrapped layer's check of a per-sample input shape, in this layer's name.</summary>
+    private void CheckSequenceShape(Shape shape)
     {
-        if (shape.Rank != 2 || shape[0] == 0) throw ShapeError("(batch, time ≥ 1, features)", shape);
+        try
+        {
+            _forward.CheckSequenceShape(shape);
+        }
+        catch (ShapeMismatchException e)
+        {
+            throw new ShapeMismatchException($"Layer '{Name}' (Bidirectional) wraps '{ForwardLayer.Name}' ({ForwardLayer.TypeName}): {e.Message}", e);
+        }
     }
 
     IReadOnlyList<Tensor> IRecurrentCall.RunCall(Tensor x, Tensor? mask, Tensor[]? states, bool training) =>

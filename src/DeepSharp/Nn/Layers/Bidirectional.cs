@@ -7,7 +7,9 @@ namespace DeepSharp.Nn.Layers;
 /// <summary>
 /// Keras's Bidirectional wrapper: runs a fresh copy of a recurrent layer forwards
 /// ("forward_lstm") and another backwards ("backward_lstm"), flips the backward sequence back
-/// into time order, and merges the two (<see cref="MergeMode"/>, concat by default). Weights are
+/// into time order, and merges the two (<see cref="MergeMode"/>, concat by default, on the last
+/// axis: features, or channels for ConvLSTM). It wraps SimpleRNN, LSTM, GRU, an RNN over any cell
+/// (<c>new Bidirectional(new Rnn(new LstmCell(64)))</c>) and ConvLSTM1D/2D/3D. Weights are
 /// named "bidirectional/forward_lstm/lstm_cell/kernel". Masks reach both directions; with
 /// sequences, masked steps output zeros (Keras forces zero_output_for_mask). The two directions
 /// share one dropout generator. With returnState, <c>CallWithState</c> returns the output,
@@ -16,46 +18,52 @@ namespace DeepSharp.Nn.Layers;
 /// </summary>
 public sealed partial class Bidirectional : Layer
 {
-    /// <param name="layer">The recurrent layer to run both ways. The wrapper runs fresh copies made from its config ("forward_" and "backward_" + its name), not this instance.</param>
-    /// <param name="mergeMode">How the two directions' outputs combine; <see cref="MergeMode.Concat"/>, the default, doubles the last axis.</param>
-    /// <param name="backwardLayer">The layer to run in the other direction, used as it is (Keras's <c>backward_layer</c>): its goBackwards must be the opposite of <paramref name="layer"/>'s, its returnSequences and returnState the same. Null: a reversed copy of <paramref name="layer"/>.</param>
+    private readonly IRecurrentDirection _forward, _backward;
+    private RandomGenerator? _generator;
+
+    /// <param name="layer">The recurrent layer to run both ways: a <see cref="SimpleRnn"/>, <see cref="Lstm"/>, <see cref="Gru"/>, an <see cref="Rnn"/> over any cell, or a ConvLSTM1D/2D/3D. The wrapper runs fresh copies made from its config ("forward_" and "backward_" + its name), not this instance.</param>
+    /// <param name="mergeMode">How the two directions' outputs combine; <see cref="MergeMode.Concat"/>, the default, joins them on the last axis.</param>
+    /// <param name="backwardLayer">The layer to run in the other direction, used as it is (Keras's <c>backward_layer</c>): a recurrent layer whose goBackwards is the opposite of <paramref name="layer"/>'s, its returnSequences and returnState the same. Null: a copy of <paramref name="layer"/> with goBackwards flipped.</param>
     /// <param name="name">The layer's name; null for a Keras-style default.</param>
-    /// <param name="inputShape">The per-sample input shape (time, features) (Keras's <c>input_shape</c>), for a Sequential model's first layer; null takes <paramref name="layer"/>'s, or builds on the first call when that is null too.</param>
+    /// <param name="inputShape">The per-sample input shape (time, features…) (Keras's <c>input_shape</c>), for a Sequential model's first layer; null takes <paramref name="layer"/>'s, or builds on the first call when that is null too.</param>
     /// <exception cref="ArgumentNullException"><paramref name="layer"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="mergeMode"/> is not a defined value.</exception>
-    /// <exception cref="ArgumentException">The two directions do not differ in goBackwards, disagree on returnSequences or returnState, or (other than with Concat) differ in units.</exception>
-    public Bidirectional(RecurrentLayer layer, MergeMode mergeMode = MergeMode.Concat, RecurrentLayer? backwardLayer = null,
+    /// <exception cref="ArgumentException">A layer is not recurrent, cannot be recreated from its config (a cell type of your own that is not registered), the two directions do not differ in goBackwards, disagree on returnSequences or returnState, or (other than with Concat) differ in output width.</exception>
+    public Bidirectional(Layer layer, MergeMode mergeMode = MergeMode.Concat, Layer? backwardLayer = null,
         string? name = null, int[]? inputShape = null) : base(name, inputShape ?? layer?.InputShape?.ToArray())
     {
         ArgumentNullException.ThrowIfNull(layer);
         if (!Enum.IsDefined(mergeMode)) throw new ArgumentOutOfRangeException(nameof(mergeMode), mergeMode, "Unknown Bidirectional merge mode.");
-        ForwardLayer = Recreate(layer, "forward_", layer.GoBackwards);
-        BackwardLayer = backwardLayer ?? Recreate(layer, "backward_", !layer.GoBackwards);
+        var inner = Recurrent(layer, nameof(layer));
+        ForwardLayer = Recreate(layer, "forward_", inner.GoBackwards);
+        BackwardLayer = backwardLayer ?? Recreate(layer, "backward_", !inner.GoBackwards);
+        _forward = (IRecurrentDirection)ForwardLayer;
+        _backward = Recurrent(BackwardLayer, nameof(backwardLayer));
         MergeMode = mergeMode;
-        if (ForwardLayer.GoBackwards == BackwardLayer.GoBackwards)
-            throw new ArgumentException($"Bidirectional: the forward and backward layers must differ in goBackwards; both have {ForwardLayer.GoBackwards}.");
-        if (ForwardLayer.ReturnSequences != BackwardLayer.ReturnSequences || ForwardLayer.ReturnState != BackwardLayer.ReturnState)
+        if (_forward.GoBackwards == _backward.GoBackwards)
+            throw new ArgumentException($"Bidirectional: the forward and backward layers must differ in goBackwards; both have {_forward.GoBackwards}.");
+        if (_forward.ReturnSequences != _backward.ReturnSequences || _forward.ReturnState != _backward.ReturnState)
             throw new ArgumentException("Bidirectional: the forward and backward layers must agree on returnSequences and returnState.");
-        if (mergeMode != MergeMode.Concat && ForwardLayer.Units != BackwardLayer.Units)
-            throw new ArgumentException($"Bidirectional merge mode {mergeMode} needs directions of equal units; got {ForwardLayer.Units} and {BackwardLayer.Units}.");
-        ForwardLayer.ZeroOutputForMask = ForwardLayer.ReturnSequences;
-        BackwardLayer.ZeroOutputForMask = BackwardLayer.ReturnSequences;
+        if (mergeMode != MergeMode.Concat && _forward.OutputWidth != _backward.OutputWidth)
+            throw new ArgumentException($"Bidirectional merge mode {mergeMode} needs directions of equal units; got {_forward.OutputWidth} and {_backward.OutputWidth}.");
+        _forward.ZeroOutputForMask = _forward.ReturnSequences;
+        _backward.ZeroOutputForMask = _backward.ReturnSequences;
     }
 
     /// <inheritdoc/>
     public override string TypeName => "Bidirectional";
-    /// <summary>The copy that reads the sequence in the wrapped layer's own direction (weights under "forward_…").</summary>
-    public RecurrentLayer ForwardLayer { get; }
+    /// <summary>The copy that reads the sequence in the wrapped layer's own direction (weights under "forward_…"): a SimpleRNN, LSTM, GRU, RNN or ConvLSTM layer.</summary>
+    public Layer ForwardLayer { get; }
     /// <summary>The layer that reads the sequence the other way: a reversed copy of the wrapped layer, or the backward layer given.</summary>
-    public RecurrentLayer BackwardLayer { get; }
+    public Layer BackwardLayer { get; }
     /// <summary>How the two directions' outputs combine.</summary>
     public MergeMode MergeMode { get; }
     /// <summary>Whether the output is a sequence (the wrapped layer's returnSequences); the backward half is flipped back into time order.</summary>
-    public bool ReturnSequences => ForwardLayer.ReturnSequences;
+    public bool ReturnSequences => _forward.ReturnSequences;
     /// <summary>Whether the final states of both directions are returned too, through <c>CallWithState</c> (the wrapped layer's returnState).</summary>
-    public bool ReturnState => ForwardLayer.ReturnState;
+    public bool ReturnState => _forward.ReturnState;
 
-    internal override RandomGenerator? TrainingGenerator => ForwardLayer.TrainingGenerator ?? BackwardLayer.TrainingGenerator;
+    internal override RandomGenerator? TrainingGenerator => _generator;
 
     /// <summary>True: a (batch, time) mask reaches both directions.</summary>
     public override bool SupportsMasking => true;
@@ -65,16 +73,35 @@ public sealed partial class Bidirectional : Layer
     /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
-        if (ForwardLayer.Dropout > 0f || ForwardLayer.RecurrentDropout > 0f || BackwardLayer.Dropout > 0f || BackwardLayer.RecurrentDropout > 0f)
+        CheckSequenceShape(inputShape);
+        if (_forward.DrawsDropoutMasks || _backward.DrawsDropoutMasks)
         {
-            var generator = ForwardLayer.Generator;
-            ForwardLayer.ShareGenerator(generator);
-            BackwardLayer.ShareGenerator(generator);
+            _generator = _forward.DropoutGenerator ?? _backward.DropoutGenerator;
+            if (_generator is not null)
+            {
+                _forward.ShareGenerator(_generator);
+                _backward.ShareGenerator(_generator);
+            }
         }
         ForwardLayer.Build(inputShape);
         BackwardLayer.Build(inputShape);
+        CheckMergeable(inputShape);
         TrackWeightsOf(ForwardLayer);
         TrackWeightsOf(BackwardLayer);
+    }
+
+    /// <summary>The two outputs must agree on every axis (on every axis but the last with Concat).</summary>
+    private void CheckMergeable(Shape inputShape)
+    {
+        var forward = _forward.ComputeOutputShapes(inputShape)[0];
+        var backward = _backward.ComputeOutputShapes(inputShape)[0];
+        bool fits = MergeMode == MergeMode.Concat
+            ? forward.Rank == backward.Rank && forward.Dims[..^1].SequenceEqual(backward.Dims[..^1])
+            : forward == backward;
+        if (!fits)
+            throw new ShapeMismatchException(
+                $"Layer '{Name}' (Bidirectional, merge mode {MergeMode}): the forward layer '{ForwardLayer.Name}' outputs {forward} and the backward layer " +
+                $"'{BackwardLayer.Name}' {backward} for inputs {inputShape}; they must agree on {(MergeMode == MergeMode.Concat ? "every axis but the last" : "every axis")}.");
     }
 
     /// <summary>The merged output: with <see cref="MergeMode.Concat"/> the forward units plus the backward units on the last axis, otherwise the forward layer's shape; (time, …) with <see cref="ReturnSequences"/>.</summary>
@@ -89,8 +116,8 @@ public sealed partial class Bidirectional : Layer
     public IReadOnlyList<Shape> ComputeOutputShapes(Shape inputShape)
     {
         var shapes = new List<Shape> { MergedShape(inputShape) };
-        shapes.AddRange(ForwardLayer.ComputeOutputShapes(inputShape).Skip(1));
-        shapes.AddRange(BackwardLayer.ComputeOutputShapes(inputShape).Skip(1));
+        shapes.AddRange(_forward.ComputeOutputShapes(inputShape).Skip(1));
+        shapes.AddRange(_backward.ComputeOutputShapes(inputShape).Skip(1));
         return shapes;
     }
 
@@ -119,15 +146,15 @@ public sealed partial class Bidirectional : Layer
     /// <summary>Both directions from the given states (forward, then backward; null: zeros): the merged output, then with <paramref name="withStates"/> the states.</summary>
     private IReadOnlyList<Tensor> Run(Tensor x, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training, bool withStates)
     {
-        int half = ForwardLayer.StateCount;
-        if (initialState is not null && initialState.Count != half + BackwardLayer.StateCount)
-            throw new ArgumentException($"Layer '{Name}' (Bidirectional) takes {half + BackwardLayer.StateCount} initial states (forward, then backward); got {initialState.Count}.", nameof(initialState));
+        int half = _forward.StateCount;
+        if (initialState is not null && initialState.Count != half + _backward.StateCount)
+            throw new ArgumentException($"Layer '{Name}' (Bidirectional) takes {half + _backward.StateCount} initial states (forward, then backward); got {initialState.Count}.", nameof(initialState));
         var forwardStates = initialState?.Take(half).ToArray();
         var backwardStates = initialState?.Skip(half).ToArray();
         if (!withStates)
-            return [Merge(ForwardLayer.RunOutput(x, mask, forwardStates, training), BackwardLayer.RunOutput(x, mask, backwardStates, training))];
-        var forward = ForwardLayer.RunWithStates(x, mask, forwardStates, training);
-        var backward = BackwardLayer.RunWithStates(x, mask, backwardStates, training);
+            return [Merge(_forward.RunOutput(x, mask, forwardStates, training), _backward.RunOutput(x, mask, backwardStates, training))];
+        var forward = _forward.RunWithStates(x, mask, forwardStates, training);
+        var backward = _backward.RunWithStates(x, mask, backwardStates, training);
         return [Merge(forward[0], backward[0]), .. forward.Skip(1), .. backward.Skip(1)];
     }
 
@@ -145,23 +172,37 @@ public sealed partial class Bidirectional : Layer
 
     private Shape MergedShape(Shape inputShape)
     {
-        var forward = ForwardLayer.ComputeOutputShapes(inputShape)[0];
+        var forward = _forward.ComputeOutputShapes(inputShape)[0];
         if (MergeMode != MergeMode.Concat) return forward;
         var dims = forward.ToArray();
-        dims[^1] += BackwardLayer.Units;
+        dims[^1] += _backward.OutputWidth;
         return new Shape(dims);
     }
 
     private InvalidOperationException ReturnStateError() => RecurrentCalls.ReturnStateError(this, "wraps a layer with");
 
+    /// <summary>The layer as a direction, or an error naming it when it is not a recurrent layer.</summary>
+    private static IRecurrentDirection Recurrent(Layer layer, string argument) => layer as IRecurrentDirection
+        ?? throw new ArgumentException(
+            $"Bidirectional wraps a recurrent layer (SimpleRNN, LSTM, GRU, RNN, ConvLSTM1D/2D/3D); got layer '{layer.Name}' ({layer.TypeName}).", argument);
+
     /// <summary>A fresh, unbuilt copy named prefix + name (Keras's recreation from the config).</summary>
-    private static RecurrentLayer Recreate(RecurrentLayer layer, string prefix, bool goBackwards)
+    private static Layer Recreate(Layer layer, string prefix, bool goBackwards)
     {
         var config = layer.GetConfig();
         config["name"] = prefix + (layer.Name.StartsWith(prefix, StringComparison.Ordinal) ? layer.Name[prefix.Length..] : layer.Name);
         config["go_backwards"] = goBackwards;
         config.Remove("input_shape");
-        return (RecurrentLayer)LayerRegistry.Create(layer.TypeName, config);
+        try
+        {
+            return LayerRegistry.Create(layer.TypeName, config);
+        }
+        catch (DeepSharpException e)
+        {
+            throw new ArgumentException(
+                $"Bidirectional makes its two directions from the config of layer '{layer.Name}' ({layer.TypeName}), as Keras does, and that config does not load: {e.Message} " +
+                "A cell or layer type of your own must be registered (LayerRegistry.Register) or in an open CustomObjects scope.", nameof(layer), e);
+        }
     }
 
     /// <inheritdoc/>
@@ -194,13 +235,13 @@ public sealed partial class Bidirectional : Layer
     }
 
     /// <summary>The recurrent layer a key holds as {"class_name": ..., "config": {...}}, or null when missing.</summary>
-    private static RecurrentLayer? Unwrap(LayerConfig c, string key)
+    private static Layer? Unwrap(LayerConfig c, string key)
     {
         if (c.Object(key) is not { } wrapped) return null;
         var inner = new LayerConfig(wrapped, "Bidirectional/" + key);
         string type = inner.OptionalString("class_name") ?? throw c.Error(key, "lacks 'class_name'");
         var config = inner.Object("config") ?? throw c.Error(key, $"(a {type}) lacks 'config'");
-        return LayerRegistry.Create(type, (JsonObject)config.DeepClone()) as RecurrentLayer
-            ?? throw c.Error(key, $"must be a recurrent layer (SimpleRNN, LSTM, GRU), got {type}");
+        var layer = LayerRegistry.Create(type, (JsonObject)config.DeepClone());
+        return layer is IRecurrentDirection ? layer : throw c.Error(key, $"must be a recurrent layer (SimpleRNN, LSTM, GRU, RNN, ConvLSTM1D/2D/3D), got {type}");
     }
 }

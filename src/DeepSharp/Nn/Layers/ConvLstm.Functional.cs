@@ -6,7 +6,7 @@ namespace DeepSharp.Nn.Layers;
 /// ConvLSTM layers in functional graphs, as <see cref="RecurrentLayer"/>: Keras's <c>initial_state</c>
 /// call keyword, and calls that return the output, then h and c, for layers built with returnState.
 /// </summary>
-public abstract partial class ConvLstm : IRecurrentCall
+public abstract partial class ConvLstm : IRecurrentDirection
 {
     /// <summary>
     /// Applies the layer to a symbolic sequence (batch, time, spatial…, channels) starting from the given
@@ -45,4 +45,21 @@ public abstract partial class ConvLstm : IRecurrentCall
 
     IReadOnlyList<Tensor> IRecurrentCall.RunCall(Tensor x, Tensor? mask, Tensor[]? states, bool training) =>
         ReturnState ? RunWithStates(x, mask, states, training) : [RunOutput(x, mask, states, training)];
+
+    int IRecurrentDirection.StateCount => 2;
+
+    bool IRecurrentDirection.ZeroOutputForMask { get => ZeroOutputForMask; set => ZeroOutputForMask = value; }
+
+    int IRecurrentDirection.OutputWidth => Filters;
+
+    bool IRecurrentDirection.DrawsDropoutMasks => Dropout > 0f || RecurrentDropout > 0f;
+
+    RandomGenerator? IRecurrentDirection.DropoutGenerator => Generator;
+
+    void IRecurrentDirection.ShareGenerator(RandomGenerator generator) => _generator = generator;
+
+    Tensor IRecurrentDirection.RunOutput(Tensor x, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training) => RunOutput(x, mask, initialState, training);
+
+    IReadOnlyList<Tensor> IRecurrentDirection.RunWithStates(Tensor x, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training) =>
+        RunWithStates(x, mask, initialState, training);
 }

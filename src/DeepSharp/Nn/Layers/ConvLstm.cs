@@ -32,37 +32,22 @@ public abstract partial class ConvLstm : Layer
     private protected ConvLstm(int rank, Settings s) : base(s.Name, s.InputShape)
     {
         Rank = rank;
-        if (s.Filters <= 0) throw new ArgumentOutOfRangeException(nameof(s.Filters), s.Filters, $"{TypeName} needs a positive number of filters.");
-        if (4L * s.Filters > int.MaxValue)
-            throw new ArgumentOutOfRangeException(nameof(s.Filters), s.Filters, $"{TypeName} filters must be at most {int.MaxValue / 4}.");
+        RecurrentOptions.CheckUnits(TypeName, s.Filters, "filters");
         _kernelSize = Positive(s.KernelSize, "kernelSize");
         _strides = Positive(s.Strides, "strides");
         _dilationRate = Positive(s.DilationRate, "dilationRate");
         if (_strides.Any(v => v > 1) && _dilationRate.Any(v => v > 1))
             throw new ArgumentException($"{TypeName}: strides > 1 together with dilation_rate > 1 is not supported (as in Keras); " +
                 $"got strides ({string.Join(", ", _strides)}) and dilation_rate ({string.Join(", ", _dilationRate)}).");
-        if (!(s.Dropout >= 0f && s.Dropout < 1f)) throw new ArgumentOutOfRangeException(nameof(s.Dropout), s.Dropout, $"{TypeName} dropout must be in [0, 1).");
-        if (!(s.RecurrentDropout >= 0f && s.RecurrentDropout < 1f))
-            throw new ArgumentOutOfRangeException(nameof(s.RecurrentDropout), s.RecurrentDropout, $"{TypeName} recurrent_dropout must be in [0, 1).");
         Filters = s.Filters;
         Padding = s.Padding.For(TypeName);
-        Activation = s.Activation ?? Activation.Tanh;
-        RecurrentActivation = s.RecurrentActivation ?? Activation.Sigmoid;
-        UseBias = s.UseBias;
-        KernelInitializer = s.KernelInitializer ?? Initializer.GlorotUniform;
-        RecurrentInitializer = s.RecurrentInitializer ?? Initializer.Orthogonal;
-        BiasInitializer = s.BiasInitializer ?? Initializer.Zeros;
+        Options = s.Options;
         UnitForgetBias = s.UnitForgetBias;
-        Dropout = s.Dropout;
-        RecurrentDropout = s.RecurrentDropout;
         ReturnSequences = s.ReturnSequences;
         ReturnState = s.ReturnState;
         GoBackwards = s.GoBackwards;
         ZeroOutputForMask = s.ZeroOutputForMask;
-        Seed = s.Seed;
-        (KernelRegularizer, RecurrentRegularizer, BiasRegularizer, ActivityRegularizer) =
-            (s.KernelRegularizer, s.RecurrentRegularizer, s.BiasRegularizer, s.ActivityRegularizer);
-        (KernelConstraint, RecurrentConstraint, BiasConstraint) = (s.KernelConstraint, s.RecurrentConstraint, s.BiasConstraint);
+        ActivityRegularizer = s.ActivityRegularizer;
     }
 
     /// <summary>Number of spatial axes: 1, 2 or 3.</summary>
@@ -72,45 +57,48 @@ public abstract partial class ConvLstm : Layer
     /// <summary>Valid (no padding) or Same (output ⌈size/stride⌉ along each axis) for the input convolution; the recurrent one is always 'same'.</summary>
     public Padding Padding { get; }
     /// <summary>The cell's activation (tanh by default).</summary>
-    public Activation Activation { get; }
+    public Activation Activation => Options.Activation;
     /// <summary>The gates' activation (sigmoid by default).</summary>
-    public Activation RecurrentActivation { get; }
+    public Activation RecurrentActivation => Options.RecurrentActivation;
     /// <summary>Whether the cell adds a learned bias.</summary>
-    public bool UseBias { get; }
+    public bool UseBias => Options.UseBias;
     /// <summary>What fills the input kernel (k…, channels, 4·filters) (glorot_uniform by default).</summary>
-    public Initializer KernelInitializer { get; }
+    public Initializer KernelInitializer => Options.KernelInitializer;
     /// <summary>What fills the recurrent kernel (k…, filters, 4·filters) (orthogonal by default).</summary>
-    public Initializer RecurrentInitializer { get; }
+    public Initializer RecurrentInitializer => Options.RecurrentInitializer;
     /// <summary>What fills the bias (zeros by default).</summary>
-    public Initializer BiasInitializer { get; }
+    public Initializer BiasInitializer => Options.BiasInitializer;
     /// <summary>Start the forget gate's bias at 1 (Keras's default).</summary>
     public bool UnitForgetBias { get; }
     /// <summary>The penalty on the input kernel added to the training loss; null for none.</summary>
-    public Regularizer? KernelRegularizer { get; }
+    public Regularizer? KernelRegularizer => Options.KernelRegularizer;
     /// <summary>The penalty on the recurrent kernel added to the training loss; null for none.</summary>
-    public Regularizer? RecurrentRegularizer { get; }
+    public Regularizer? RecurrentRegularizer => Options.RecurrentRegularizer;
     /// <summary>The penalty on the bias added to the training loss; null for none.</summary>
-    public Regularizer? BiasRegularizer { get; }
+    public Regularizer? BiasRegularizer => Options.BiasRegularizer;
     /// <summary>The projection applied to the input kernel after each optimizer step; null for none.</summary>
-    public Constraint? KernelConstraint { get; }
+    public Constraint? KernelConstraint => Options.KernelConstraint;
     /// <summary>The projection applied to the recurrent kernel after each optimizer step; null for none.</summary>
-    public Constraint? RecurrentConstraint { get; }
+    public Constraint? RecurrentConstraint => Options.RecurrentConstraint;
     /// <summary>The projection applied to the bias after each optimizer step; null for none.</summary>
-    public Constraint? BiasConstraint { get; }
+    public Constraint? BiasConstraint => Options.BiasConstraint;
     /// <summary>Fraction of the input dropped while training (four masks per sequence, one per gate).</summary>
-    public float Dropout { get; }
+    public float Dropout => Options.Dropout;
     /// <summary>Fraction of the state dropped before the recurrent convolution while training (four masks per sequence).</summary>
-    public float RecurrentDropout { get; }
+    public float RecurrentDropout => Options.RecurrentDropout;
     /// <summary>Whether the output is every step's, (time, out…, filters), rather than the last step's, (out…, filters).</summary>
     public bool ReturnSequences { get; }
     /// <summary>Whether the layer returns its final states h and c too; it then runs through <c>CallWithState</c>, and <c>Call</c> refuses it.</summary>
     public bool ReturnState { get; }
     /// <summary>Process the sequence last step first; the returned sequence is in processing order (Keras).</summary>
     public bool GoBackwards { get; }
-    /// <summary>Masked steps output zeros instead of the previous output.</summary>
-    public bool ZeroOutputForMask { get; }
+    /// <summary>Masked steps output zeros instead of the previous output (Bidirectional sets it for sequences).</summary>
+    public bool ZeroOutputForMask { get; internal set; }
     /// <summary>The seed of the dropout masks' generator; null when it was forked from the global generator.</summary>
-    public long? Seed { get; }
+    public long? Seed => Options.Seed;
+
+    /// <summary>The activations, initializers, regularizers, constraints and dropout settings (shared with LSTM and its cell).</summary>
+    private protected RecurrentOptions Options { get; }
 
     /// <summary>The generator of the dropout masks (its state goes into checkpoints).</summary>
     public RandomGenerator Generator => _generator ??= Seed is { } s ? new RandomGenerator(s) : RandomGenerator.Global.Fork();
@@ -132,14 +120,9 @@ public abstract partial class ConvLstm : Layer
     {
         CheckInputShape(inputShape);
         int channels = inputShape[-1];
-        _kernel = AddWeight("conv_lstm_cell/kernel", new Shape([.. _kernelSize, channels, 4 * Filters]), KernelInitializer, true,
-            KernelRegularizer, KernelConstraint);
-        _recurrentKernel = AddWeight("conv_lstm_cell/recurrent_kernel", new Shape([.. _kernelSize, Filters, 4 * Filters]), RecurrentInitializer, true,
-            RecurrentRegularizer, RecurrentConstraint);
-        if (UseBias)
-            _bias = AddWeight("conv_lstm_cell/bias", new Shape(4 * Filters), UnitForgetBias ? new ForgetBiasOne(BiasInitializer, Filters) : BiasInitializer,
-                true, BiasRegularizer, BiasConstraint);
-        if (Dropout > 0f || RecurrentDropout > 0f) _ = Generator;
+        (_kernel, _recurrentKernel, _bias) = Options.AddWeights(AddWeight, "conv_lstm_cell/", new Shape([.. _kernelSize, channels, 4 * Filters]),
+            new Shape([.. _kernelSize, Filters, 4 * Filters]), new Shape(4 * Filters), UnitForgetBias ? new ForgetBiasOne(BiasInitializer, Filters) : BiasInitializer);
+        if (Options.DrawsMasks) _ = Generator;
     }
 
     /// <summary>(time, out…, filters) with <see cref="ReturnSequences"/>, else (out…, filters).</summary>
@@ -191,18 +174,5 @@ public abstract partial class ConvLstm : Layer
         foreach (int v in sizes)
             if (v <= 0) throw new ArgumentOutOfRangeException(name, $"({string.Join(", ", sizes)})", $"{TypeName} {name} must be positive.");
         return sizes;
-    }
-
-    /// <summary>Keras's unit_forget_bias: the bias initializer on i and (c, o), ones on f.</summary>
-    private sealed class ForgetBiasOne(Initializer inner, int filters) : Initializer
-    {
-        public override string Name => inner.Name;
-
-        public override void Fill(Span<float> values, Shape shape, RandomGenerator generator)
-        {
-            inner.Fill(values[..filters], new Shape(filters), generator);
-            values.Slice(filters, filters).Fill(1f);
-            inner.Fill(values[(2 * filters)..], new Shape(2 * filters), generator);
-        }
     }
 }

@@ -52,9 +52,9 @@ public sealed class ConvLstm2D : ConvLstm
         Regularizer? activityRegularizer = null, Constraint? kernelConstraint = null, Constraint? recurrentConstraint = null,
         Constraint? biasConstraint = null)
         : base(2, new Settings(filters, [kernelSize.H, kernelSize.W], Pair(strides), padding, Pair(dilationRate),
-            activation, recurrentActivation, useBias, kernelInitializer, recurrentInitializer, biasInitializer, unitForgetBias,
-            dropout, recurrentDropout, returnSequences, returnState, goBackwards, zeroOutputForMask, seed, name, inputShape,
-            kernelRegularizer, recurrentRegularizer, biasRegularizer, activityRegularizer, kernelConstraint, recurrentConstraint, biasConstraint))
+            RecurrentOptions.Create("ConvLSTM2D", activation, recurrentActivation, useBias, kernelInitializer, recurrentInitializer, biasInitializer,
+                kernelRegularizer, recurrentRegularizer, biasRegularizer, kernelConstraint, recurrentConstraint, biasConstraint, dropout, recurrentDropout, seed),
+            unitForgetBias, returnSequences, returnState, goBackwards, zeroOutputForMask, name, inputShape, activityRegularizer))
     {
     }
 

@@ -24,70 +24,58 @@ public abstract class FusedRnnCell : RnnCell
     private bool _inSequence;
     private Tensor? _inputMask, _recurrentMask;
 
-    private protected FusedRnnCell(int units, Activation? activation, Activation? recurrentActivation, bool useBias,
-        Initializer? kernelInitializer, Initializer? recurrentInitializer, Initializer? biasInitializer,
-        Regularizer? kernelRegularizer, Regularizer? recurrentRegularizer, Regularizer? biasRegularizer,
-        Constraint? kernelConstraint, Constraint? recurrentConstraint, Constraint? biasConstraint,
-        float dropout, float recurrentDropout, long? seed, string? name) : base(name)
+    private protected FusedRnnCell(int units, RecurrentOptions options, string? name) : base(name)
     {
-        if (units <= 0) throw new ArgumentOutOfRangeException(nameof(units), units, $"{TypeName} needs a positive number of units.");
-        if (4L * units > int.MaxValue) throw new ArgumentOutOfRangeException(nameof(units), units, $"{TypeName} units must be at most {int.MaxValue / 4}.");
-        if (!(dropout >= 0f && dropout < 1f)) throw new ArgumentOutOfRangeException(nameof(dropout), dropout, $"{TypeName} dropout must be in [0, 1).");
-        if (!(recurrentDropout >= 0f && recurrentDropout < 1f))
-            throw new ArgumentOutOfRangeException(nameof(recurrentDropout), recurrentDropout, $"{TypeName} recurrent_dropout must be in [0, 1).");
+        RecurrentOptions.CheckUnits(TypeName, units);
         Units = units;
-        Activation = activation ?? Activation.Tanh;
-        RecurrentActivation = recurrentActivation ?? Activation.Sigmoid;
-        _activation = CellActivationOf(Activation, "activation");
-        _recurrentActivation = CellActivationOf(RecurrentActivation, "recurrent_activation");
-        UseBias = useBias;
-        KernelInitializer = kernelInitializer ?? Initializer.GlorotUniform;
-        RecurrentInitializer = recurrentInitializer ?? Initializer.Orthogonal;
-        BiasInitializer = biasInitializer ?? Initializer.Zeros;
-        (KernelRegularizer, RecurrentRegularizer, BiasRegularizer) = (kernelRegularizer, recurrentRegularizer, biasRegularizer);
-        (KernelConstraint, RecurrentConstraint, BiasConstraint) = (kernelConstraint, recurrentConstraint, biasConstraint);
-        Dropout = dropout;
-        RecurrentDropout = recurrentDropout;
-        Seed = seed;
+        Options = options;
+        _activation = RecurrentOptions.Fused(TypeName, Activation, "activation");
+        _recurrentActivation = RecurrentOptions.Fused(TypeName, RecurrentActivation, "recurrent_activation");
     }
 
     /// <summary>Size of the state and of each step's output.</summary>
     public int Units { get; }
     /// <summary>The cell's activation (tanh by default).</summary>
-    public Activation Activation { get; }
+    public Activation Activation => Options.Activation;
     /// <summary>The gates' activation (LSTM and GRU; SimpleRNN has none).</summary>
-    public Activation RecurrentActivation { get; }
+    public Activation RecurrentActivation => Options.RecurrentActivation;
     /// <summary>Whether the cell adds a learned bias.</summary>
-    public bool UseBias { get; }
+    public bool UseBias => Options.UseBias;
     /// <summary>What fills the input kernel (features, gates·units) when the cell is built (glorot_uniform by default).</summary>
-    public Initializer KernelInitializer { get; }
+    public Initializer KernelInitializer => Options.KernelInitializer;
     /// <summary>What fills the recurrent kernel (units, gates·units) when the cell is built (orthogonal by default).</summary>
-    public Initializer RecurrentInitializer { get; }
+    public Initializer RecurrentInitializer => Options.RecurrentInitializer;
     /// <summary>What fills the bias when the cell is built (zeros by default).</summary>
-    public Initializer BiasInitializer { get; }
+    public Initializer BiasInitializer => Options.BiasInitializer;
     /// <summary>The penalty on the input kernel added to the training loss; null for none.</summary>
-    public Regularizer? KernelRegularizer { get; }
+    public Regularizer? KernelRegularizer => Options.KernelRegularizer;
     /// <summary>The penalty on the recurrent kernel; null for none.</summary>
-    public Regularizer? RecurrentRegularizer { get; }
+    public Regularizer? RecurrentRegularizer => Options.RecurrentRegularizer;
     /// <summary>The penalty on the bias; null for none.</summary>
-    public Regularizer? BiasRegularizer { get; }
+    public Regularizer? BiasRegularizer => Options.BiasRegularizer;
     /// <summary>The projection applied to the input kernel after each optimizer step; null for none.</summary>
-    public Constraint? KernelConstraint { get; }
+    public Constraint? KernelConstraint => Options.KernelConstraint;
     /// <summary>The projection applied to the recurrent kernel after each optimizer step; null for none.</summary>
-    public Constraint? RecurrentConstraint { get; }
+    public Constraint? RecurrentConstraint => Options.RecurrentConstraint;
     /// <summary>The projection applied to the bias after each optimizer step; null for none.</summary>
-    public Constraint? BiasConstraint { get; }
+    public Constraint? BiasConstraint => Options.BiasConstraint;
     /// <summary>Fraction of the input features dropped while training (one mask per sequence).</summary>
-    public float Dropout { get; }
+    public float Dropout => Options.Dropout;
     /// <summary>Fraction of the state's units dropped in h·U while training (one mask per sequence).</summary>
-    public float RecurrentDropout { get; }
+    public float RecurrentDropout => Options.RecurrentDropout;
     /// <summary>The seed of the dropout masks' generator; null when it was forked from the global generator.</summary>
-    public long? Seed { get; }
+    public long? Seed => Options.Seed;
+
+    /// <summary>The activations, initializers, regularizers, constraints and dropout settings (shared with the layers).</summary>
+    private protected RecurrentOptions Options { get; }
 
     /// <summary>The generator of the dropout masks.</summary>
     public RandomGenerator Generator => _generator ??= Seed is { } s ? new RandomGenerator(s) : RandomGenerator.Global.Fork();
 
     internal override RandomGenerator? TrainingGenerator => _generator;
+
+    /// <summary>Uses <paramref name="generator"/> for dropout masks (Bidirectional shares one between its directions).</summary>
+    internal void ShareGenerator(RandomGenerator generator) => _generator = generator;
 
     /// <summary>The weights' gate blocks: 1 (SimpleRNN), 4 (LSTM), 3 (GRU).</summary>
     private protected abstract int Gates { get; }
@@ -110,10 +98,9 @@ public abstract class FusedRnnCell : RnnCell
     protected override void OnBuild(Shape inputShape)
     {
         if (inputShape.Rank != 1 || inputShape[0] == 0) throw ShapeError("one step (batch, features ≥ 1)", inputShape);
-        _kernel = AddWeight("kernel", new Shape(inputShape[0], Gates * Units), KernelInitializer, true, KernelRegularizer, KernelConstraint);
-        _recurrentKernel = AddWeight("recurrent_kernel", new Shape(Units, Gates * Units), RecurrentInitializer, true, RecurrentRegularizer, RecurrentConstraint);
-        if (UseBias) _bias = AddWeight("bias", BiasShape, BiasFill, true, BiasRegularizer, BiasConstraint);
-        if (Dropout > 0f || RecurrentDropout > 0f) _ = Generator;
+        (_kernel, _recurrentKernel, _bias) = Options.AddWeights(AddWeight, "", new Shape(inputShape[0], Gates * Units), new Shape(Units, Gates * Units),
+            BiasShape, BiasFill);
+        if (Options.DrawsMasks) _ = Generator;
     }
 
     /// <summary>One step: the fused op over a sequence of one, from the given states.</summary>
@@ -162,79 +149,22 @@ public abstract class FusedRnnCell : RnnCell
         (_inputMask, _recurrentMask) = (null, null);
     }
 
-    private Tensor InputMask(int batch, int features) =>
-        _inSequence ? (_inputMask is { } m && m.Shape[0] == batch ? m : _inputMask = DropoutMask(batch, features, Dropout, temp: false)) : DropoutMask(batch, features, Dropout, temp: true);
+    private Tensor InputMask(int batch, int features) => _inSequence
+        ? (_inputMask is { } m && m.Shape[0] == batch ? m : _inputMask = RecurrentOptions.DropoutMask(Generator, batch, features, Dropout, temp: false))
+        : RecurrentOptions.DropoutMask(Generator, batch, features, Dropout, temp: true);
 
-    private Tensor RecurrentMask(int batch) =>
-        _inSequence ? (_recurrentMask is { } m && m.Shape[0] == batch ? m : _recurrentMask = DropoutMask(batch, Units, RecurrentDropout, temp: false)) : DropoutMask(batch, Units, RecurrentDropout, temp: true);
-
-    /// <summary>Inverted-dropout values: 0 with probability <paramref name="rate"/>, else 1/(1 − rate).</summary>
-    private Tensor DropoutMask(int rows, int cols, float rate, bool temp)
-    {
-        var mask = temp ? Tensor.Temp(new Shape(rows, cols)) : Tensor.Zeros(rows, cols);
-        var m = mask.Span;
-        float keep = 1f / (1f - rate);
-        var generator = Generator;
-        for (int i = 0; i < m.Length; i++) m[i] = generator.NextFloat() >= rate ? keep : 0f;
-        return mask;
-    }
-
-    private CellActivation CellActivationOf(Activation activation, string role) => activation.Name switch
-    {
-        "linear" => CellActivation.Linear,
-        "tanh" => CellActivation.Tanh,
-        "sigmoid" => CellActivation.Sigmoid,
-        "relu" => CellActivation.Relu,
-        _ => throw new ArgumentException($"{TypeName} {role} '{activation.Name}' is not supported by the recurrent cells; use tanh, sigmoid, relu or linear."),
-    };
+    private Tensor RecurrentMask(int batch) => _inSequence
+        ? (_recurrentMask is { } m && m.Shape[0] == batch ? m : _recurrentMask = RecurrentOptions.DropoutMask(Generator, batch, Units, RecurrentDropout, temp: false))
+        : RecurrentOptions.DropoutMask(Generator, batch, Units, RecurrentDropout, temp: true);
 
     /// <summary>Keras's config keys of the cell.</summary>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();
-        config["units"] = Units;
-        config["activation"] = Activation.Name;
-        if (HasGates) config["recurrent_activation"] = RecurrentActivation.Name;
-        config["use_bias"] = UseBias;
-        config["kernel_initializer"] = KernelInitializer.ToConfig();
-        config["recurrent_initializer"] = RecurrentInitializer.ToConfig();
-        config["bias_initializer"] = BiasInitializer.ToConfig();
-        ConfigObjects.Put(config, "kernel_regularizer", KernelRegularizer);
-        ConfigObjects.Put(config, "recurrent_regularizer", RecurrentRegularizer);
-        ConfigObjects.Put(config, "bias_regularizer", BiasRegularizer);
-        ConfigObjects.Put(config, "kernel_constraint", KernelConstraint);
-        ConfigObjects.Put(config, "recurrent_constraint", RecurrentConstraint);
-        ConfigObjects.Put(config, "bias_constraint", BiasConstraint);
-        AddCellConfig(config);
-        config["dropout"] = Dropout;
-        config["recurrent_dropout"] = RecurrentDropout;
-        if (Seed is { } s) config["seed"] = s;
+        Options.WriteCell(config, Units, HasGates, AddCellConfig);
         return config;
     }
 
     /// <summary>Adds the cell's own keys (unit_forget_bias, reset_after).</summary>
     private protected virtual void AddCellConfig(JsonObject config) { }
-
-    /// <summary>The keys every built-in cell's config holds, with Keras's defaults.</summary>
-    private protected readonly record struct CellSettings(
-        int Units, Activation Activation, Activation RecurrentActivation, bool UseBias,
-        Initializer KernelInitializer, Initializer RecurrentInitializer, Initializer BiasInitializer,
-        Regularizer? KernelRegularizer, Regularizer? RecurrentRegularizer, Regularizer? BiasRegularizer,
-        Constraint? KernelConstraint, Constraint? RecurrentConstraint, Constraint? BiasConstraint,
-        float Dropout, float RecurrentDropout, long? Seed, string? Name);
-
-    private protected static CellSettings ReadSettings(LayerConfig c) => new(
-        c.RequiredSize("units"),
-        c.Activation("activation", "tanh"),
-        c.Activation("recurrent_activation", "sigmoid"),
-        c.Bool("use_bias", true),
-        c.Initializer("kernel_initializer", "glorot_uniform"),
-        c.Initializer("recurrent_initializer", "orthogonal"),
-        c.Initializer("bias_initializer", "zeros"),
-        c.Regularizer("kernel_regularizer"), c.Regularizer("recurrent_regularizer"), c.Regularizer("bias_regularizer"),
-        c.Constraint("kernel_constraint"), c.Constraint("recurrent_constraint"), c.Constraint("bias_constraint"),
-        c.Rate("dropout", 0f),
-        c.Rate("recurrent_dropout", 0f),
-        c.Seed(),
-        c.Name);
 }

@@ -48,11 +48,14 @@ public sealed class Gru : RecurrentLayer
         Regularizer? kernelRegularizer = null, Regularizer? recurrentRegularizer = null, Regularizer? biasRegularizer = null,
         Regularizer? activityRegularizer = null, Constraint? kernelConstraint = null, Constraint? recurrentConstraint = null,
         Constraint? biasConstraint = null)
-        : base(units, activation, recurrentActivation, useBias, kernelInitializer, recurrentInitializer, biasInitializer,
-            dropout, recurrentDropout, returnSequences, returnState, goBackwards, zeroOutputForMask, seed, name, inputShape,
-            new(kernelRegularizer, recurrentRegularizer, biasRegularizer, activityRegularizer, kernelConstraint, recurrentConstraint, biasConstraint))
+        : this(new Settings(units, RecurrentOptions.Create("GRU", activation, recurrentActivation, useBias, kernelInitializer, recurrentInitializer, biasInitializer,
+                kernelRegularizer, recurrentRegularizer, biasRegularizer, kernelConstraint, recurrentConstraint, biasConstraint,
+                dropout, recurrentDropout, seed),
+            activityRegularizer, returnSequences, returnState, goBackwards, zeroOutputForMask, name, inputShape))
     {
     }
+
+    private Gru(Settings settings) : base(settings) { }
 
     /// <inheritdoc/>
     public override string TypeName => "GRU";
@@ -71,10 +74,6 @@ public sealed class Gru : RecurrentLayer
     {
         if (!c.Bool("reset_after", true))
             throw new DeepSharpException("GRU with reset_after=False is not supported; DeepSharp implements Keras's default reset_after=True (bias (2, 3·units)).");
-        var s = ReadSettings(c);
-        return new Gru(s.Units, s.Activation, s.RecurrentActivation, s.UseBias, s.KernelInitializer, s.RecurrentInitializer, s.BiasInitializer,
-            s.Dropout, s.RecurrentDropout, s.ReturnSequences, s.ReturnState, s.GoBackwards, s.ZeroOutputForMask, s.Seed, s.Name, s.InputShape,
-            s.Rules.KernelRegularizer, s.Rules.RecurrentRegularizer, s.Rules.BiasRegularizer, s.Rules.ActivityRegularizer,
-            s.Rules.KernelConstraint, s.Rules.RecurrentConstraint, s.Rules.BiasConstraint);
+        return new Gru(ReadSettings(c));
     }
 }

@@ -39,13 +39,15 @@ public sealed class GruCell : FusedRnnCell
         Regularizer? kernelRegularizer = null, Regularizer? recurrentRegularizer = null, Regularizer? biasRegularizer = null,
         Constraint? kernelConstraint = null, Constraint? recurrentConstraint = null, Constraint? biasConstraint = null,
         float dropout = 0f, float recurrentDropout = 0f, long? seed = null, string? name = null, bool resetAfter = true)
-        : base(units, activation, recurrentActivation, useBias, kernelInitializer, recurrentInitializer, biasInitializer,
+        : this(units, RecurrentOptions.Create("GRUCell", activation, recurrentActivation, useBias, kernelInitializer, recurrentInitializer, biasInitializer,
             kernelRegularizer, recurrentRegularizer, biasRegularizer, kernelConstraint, recurrentConstraint, biasConstraint,
-            dropout, recurrentDropout, seed, name)
+            dropout, recurrentDropout, seed), name)
     {
         if (!resetAfter)
             throw new ArgumentException("GRUCell with reset_after=False is not supported; DeepSharp implements Keras's default reset_after=True (bias (2, 3·units)).", nameof(resetAfter));
     }
+
+    private GruCell(int units, RecurrentOptions options, string? name) : base(units, options, name) { }
 
     /// <inheritdoc/>
     public override string TypeName => "GRUCell";
@@ -69,9 +71,6 @@ public sealed class GruCell : FusedRnnCell
     {
         if (!c.Bool("reset_after", true))
             throw new DeepSharpException("GRUCell with reset_after=False is not supported; DeepSharp implements Keras's default reset_after=True (bias (2, 3·units)).");
-        var s = ReadSettings(c);
-        return new GruCell(s.Units, s.Activation, s.RecurrentActivation, s.UseBias, s.KernelInitializer, s.RecurrentInitializer, s.BiasInitializer,
-            s.KernelRegularizer, s.RecurrentRegularizer, s.BiasRegularizer, s.KernelConstraint, s.RecurrentConstraint, s.BiasConstraint,
-            s.Dropout, s.RecurrentDropout, s.Seed, s.Name);
+        return new GruCell(c.RequiredSize("units"), RecurrentOptions.Read(c), c.Name);
     }
 }

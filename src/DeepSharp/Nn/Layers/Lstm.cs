@@ -49,9 +49,14 @@ public sealed class Lstm : RecurrentLayer
         Regularizer? kernelRegularizer = null, Regularizer? recurrentRegularizer = null, Regularizer? biasRegularizer = null,
         Regularizer? activityRegularizer = null, Constraint? kernelConstraint = null, Constraint? recurrentConstraint = null,
         Constraint? biasConstraint = null)
-        : base(units, activation, recurrentActivation, useBias, kernelInitializer, recurrentInitializer, biasInitializer,
-            dropout, recurrentDropout, returnSequences, returnState, goBackwards, zeroOutputForMask, seed, name, inputShape,
-            new(kernelRegularizer, recurrentRegularizer, biasRegularizer, activityRegularizer, kernelConstraint, recurrentConstraint, biasConstraint))
+        : this(new Settings(units, RecurrentOptions.Create("LSTM", activation, recurrentActivation, useBias, kernelInitializer, recurrentInitializer, biasInitializer,
+                kernelRegularizer, recurrentRegularizer, biasRegularizer, kernelConstraint, recurrentConstraint, biasConstraint,
+                dropout, recurrentDropout, seed),
+            activityRegularizer, returnSequences, returnState, goBackwards, zeroOutputForMask, name, inputShape), unitForgetBias)
+    {
+    }
+
+    private Lstm(Settings settings, bool unitForgetBias) : base(settings)
     {
         UnitForgetBias = unitForgetBias;
     }
@@ -73,13 +78,5 @@ public sealed class Lstm : RecurrentLayer
 
     private protected override void AddCellConfig(JsonObject config) => config["unit_forget_bias"] = UnitForgetBias;
 
-    internal static Lstm FromConfig(LayerConfig c)
-    {
-        var s = ReadSettings(c);
-        return new Lstm(s.Units, s.Activation, s.RecurrentActivation, s.UseBias, s.KernelInitializer, s.RecurrentInitializer, s.BiasInitializer,
-            c.Bool("unit_forget_bias", true), s.Dropout, s.RecurrentDropout, s.ReturnSequences, s.ReturnState, s.GoBackwards,
-            s.ZeroOutputForMask, s.Seed, s.Name, s.InputShape,
-            s.Rules.KernelRegularizer, s.Rules.RecurrentRegularizer, s.Rules.BiasRegularizer, s.Rules.ActivityRegularizer,
-            s.Rules.KernelConstraint, s.Rules.RecurrentConstraint, s.Rules.BiasConstraint);
-    }
+    internal static Lstm FromConfig(LayerConfig c) => new(ReadSettings(c), c.Bool("unit_forget_bias", true));
 }

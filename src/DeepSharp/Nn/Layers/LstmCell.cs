@@ -40,9 +40,13 @@ public sealed class LstmCell : FusedRnnCell
         Regularizer? kernelRegularizer = null, Regularizer? recurrentRegularizer = null, Regularizer? biasRegularizer = null,
         Constraint? kernelConstraint = null, Constraint? recurrentConstraint = null, Constraint? biasConstraint = null,
         float dropout = 0f, float recurrentDropout = 0f, long? seed = null, string? name = null)
-        : base(units, activation, recurrentActivation, useBias, kernelInitializer, recurrentInitializer, biasInitializer,
+        : this(units, RecurrentOptions.Create("LSTMCell", activation, recurrentActivation, useBias, kernelInitializer, recurrentInitializer, biasInitializer,
             kernelRegularizer, recurrentRegularizer, biasRegularizer, kernelConstraint, recurrentConstraint, biasConstraint,
-            dropout, recurrentDropout, seed, name)
+            dropout, recurrentDropout, seed), name, unitForgetBias)
+    {
+    }
+
+    private LstmCell(int units, RecurrentOptions options, string? name, bool unitForgetBias) : base(units, options, name)
     {
         UnitForgetBias = unitForgetBias;
     }
@@ -65,12 +69,5 @@ public sealed class LstmCell : FusedRnnCell
 
     private protected override void AddCellConfig(JsonObject config) => config["unit_forget_bias"] = UnitForgetBias;
 
-    internal static LstmCell FromConfig(LayerConfig c)
-    {
-        var s = ReadSettings(c);
-        return new LstmCell(s.Units, s.Activation, s.RecurrentActivation, s.UseBias, s.KernelInitializer, s.RecurrentInitializer, s.BiasInitializer,
-            c.Bool("unit_forget_bias", true),
-            s.KernelRegularizer, s.RecurrentRegularizer, s.BiasRegularizer, s.KernelConstraint, s.RecurrentConstraint, s.BiasConstraint,
-            s.Dropout, s.RecurrentDropout, s.Seed, s.Name);
-    }
+    internal static LstmCell FromConfig(LayerConfig c) => new(c.RequiredSize("units"), RecurrentOptions.Read(c), c.Name, c.Bool("unit_forget_bias", true));
 }

@@ -99,6 +99,14 @@ internal static class RecurrentCalls
         return (outputs, layer.ReturnSequences ? mask : null);
     }
 
+    /// <summary>Throws a <see cref="ShapeMismatchException"/> naming the layer when a mask is not (batch, time) for inputs <paramref name="x"/>.</summary>
+    public static void CheckMask(Layer layer, Tensor x, Tensor? mask)
+    {
+        int batch = x.Shape[0], time = x.Shape[1];
+        if (mask is not null && (mask.Rank != 2 || mask.Shape[0] != batch || mask.Shape[1] != time))
+            throw new ShapeMismatchException($"Layer '{layer.Name}' ({layer.TypeName}) needs a mask (batch, time) = ({batch}, {time}) for inputs {x.Shape}; got {mask.Shape}.");
+    }
+
     /// <summary>
     /// The error of a plain call on a layer with returnState: true (<paramref name="setting"/> says
     /// where the setting is: "has" or "wraps a layer with").

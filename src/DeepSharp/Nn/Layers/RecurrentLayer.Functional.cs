@@ -6,7 +6,7 @@ namespace DeepSharp.Nn.Layers;
 /// Recurrent layers in functional graphs: Keras's <c>initial_state</c> call keyword, and calls with
 /// several outputs — the output, then the final states — for layers built with returnState.
 /// </summary>
-public abstract partial class RecurrentLayer : IRecurrentCall
+public abstract partial class RecurrentLayer : IRecurrentDirection
 {
     /// <summary>
     /// Applies the layer to a symbolic sequence (batch, time, features) starting from the given
@@ -54,4 +54,19 @@ public abstract partial class RecurrentLayer : IRecurrentCall
 
     IReadOnlyList<Tensor> IRecurrentCall.RunCall(Tensor x, Tensor? mask, Tensor[]? states, bool training) =>
         ReturnState ? RunWithStates(x, mask, states, training) : [RunOutput(x, mask, states, training)];
+
+    bool IRecurrentDirection.ZeroOutputForMask { get => ZeroOutputForMask; set => ZeroOutputForMask = value; }
+
+    int IRecurrentDirection.OutputWidth => Units;
+
+    bool IRecurrentDirection.DrawsDropoutMasks => Dropout > 0f || RecurrentDropout > 0f;
+
+    RandomGenerator? IRecurrentDirection.DropoutGenerator => Generator;
+
+    void IRecurrentDirection.ShareGenerator(RandomGenerator generator) => ShareGenerator(generator);
+
+    Tensor IRecurrentDirection.RunOutput(Tensor x, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training) => RunOutput(x, mask, initialState, training);
+
+    IReadOnlyList<Tensor> IRecurrentDirection.RunWithStates(Tensor x, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training) =>
+        RunWithStates(x, mask, initialState, training);
 }

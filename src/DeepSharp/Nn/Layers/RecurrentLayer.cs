@@ -32,68 +32,50 @@ public abstract partial class RecurrentLayer : Layer
     private RandomGenerator? _generator;
     private Parameter? _kernel, _recurrentKernel, _bias;
 
-    private protected RecurrentLayer(int units, Activation? activation, Activation? recurrentActivation, bool useBias,
-        Initializer? kernelInitializer, Initializer? recurrentInitializer, Initializer? biasInitializer,
-        float dropout, float recurrentDropout, bool returnSequences, bool returnState, bool goBackwards, bool zeroOutputForMask,
-        long? seed, string? name, int[]? inputShape, WeightRules rules) : base(name, inputShape)
+    private protected RecurrentLayer(Settings s) : base(s.Name, s.InputShape)
     {
-        if (units <= 0) throw new ArgumentOutOfRangeException(nameof(units), units, $"{TypeName} needs a positive number of units.");
-        // The gate blocks are Gates·units wide (4 for LSTM): that product must not wrap.
-        if (4L * units > int.MaxValue) throw new ArgumentOutOfRangeException(nameof(units), units, $"{TypeName} units must be at most {int.MaxValue / 4}.");
-        if (!(dropout >= 0f && dropout < 1f)) throw new ArgumentOutOfRangeException(nameof(dropout), dropout, $"{TypeName} dropout must be in [0, 1).");
-        if (!(recurrentDropout >= 0f && recurrentDropout < 1f))
-            throw new ArgumentOutOfRangeException(nameof(recurrentDropout), recurrentDropout, $"{TypeName} recurrent_dropout must be in [0, 1).");
-        Units = units;
-        Activation = activation ?? Activation.Tanh;
-        RecurrentActivation = recurrentActivation ?? Activation.Sigmoid;
-        _activation = CellActivationOf(Activation, "activation");
-        _recurrentActivation = CellActivationOf(RecurrentActivation, "recurrent_activation");
-        UseBias = useBias;
-        KernelInitializer = kernelInitializer ?? Initializer.GlorotUniform;
-        RecurrentInitializer = recurrentInitializer ?? Initializer.Orthogonal;
-        BiasInitializer = biasInitializer ?? Initializer.Zeros;
-        Dropout = dropout;
-        RecurrentDropout = recurrentDropout;
-        ReturnSequences = returnSequences;
-        ReturnState = returnState;
-        GoBackwards = goBackwards;
-        ZeroOutputForMask = zeroOutputForMask;
-        Seed = seed;
-        (KernelRegularizer, RecurrentRegularizer, BiasRegularizer, ActivityRegularizer) =
-            (rules.KernelRegularizer, rules.RecurrentRegularizer, rules.BiasRegularizer, rules.ActivityRegularizer);
-        (KernelConstraint, RecurrentConstraint, BiasConstraint) = (rules.KernelConstraint, rules.RecurrentConstraint, rules.BiasConstraint);
+        RecurrentOptions.CheckUnits(TypeName, s.Units);
+        Units = s.Units;
+        Options = s.Options;
+        _activation = RecurrentOptions.Fused(TypeName, Activation, "activation");
+        _recurrentActivation = RecurrentOptions.Fused(TypeName, RecurrentActivation, "recurrent_activation");
+        ReturnSequences = s.ReturnSequences;
+        ReturnState = s.ReturnState;
+        GoBackwards = s.GoBackwards;
+        ZeroOutputForMask = s.ZeroOutputForMask;
+        ActivityRegularizer = s.ActivityRegularizer;
     }
 
     /// <summary>Size of the state and of each step's output.</summary>
     public int Units { get; }
     /// <summary>The cell's activation (tanh by default).</summary>
-    public Activation Activation { get; }
+    public Activation Activation => Options.Activation;
     /// <summary>The gates' activation (LSTM and GRU; SimpleRNN has none).</summary>
-    public Activation RecurrentActivation { get; }
+    public Activation RecurrentActivation => Options.RecurrentActivation;
     /// <summary>Whether the cell adds a learned bias.</summary>
-    public bool UseBias { get; }
+    public bool UseBias => Options.UseBias;
     /// <summary>What fills the input kernel (features, gates·units) when the layer is built (glorot_uniform by default).</summary>
-    public Initializer KernelInitializer { get; }
+    public Initializer KernelInitializer => Options.KernelInitializer;
     /// <summary>What fills the recurrent kernel (units, gates·units) when the layer is built (orthogonal by default).</summary>
-    public Initializer RecurrentInitializer { get; }
+    public Initializer RecurrentInitializer => Options.RecurrentInitializer;
     /// <summary>What fills the bias when the layer is built (zeros by default).</summary>
-    public Initializer BiasInitializer { get; }
+    public Initializer BiasInitializer => Options.BiasInitializer;
     /// <summary>The penalty on the input kernel added to the training loss; null for none.</summary>
-    public Regularizer? KernelRegularizer { get; }
+    public Regularizer? KernelRegularizer => Options.KernelRegularizer;
     /// <summary>The penalty on the recurrent kernel added to the training loss; null for none.</summary>
-    public Regularizer? RecurrentRegularizer { get; }
+    public Regularizer? RecurrentRegularizer => Options.RecurrentRegularizer;
     /// <summary>The penalty on the bias added to the training loss; null for none.</summary>
-    public Regularizer? BiasRegularizer { get; }
+    public Regularizer? BiasRegularizer => Options.BiasRegularizer;
     /// <summary>The projection applied to the input kernel after each optimizer step; null for none.</summary>
-    public Constraint? KernelConstraint { get; }
+    public Constraint? KernelConstraint => Options.KernelConstraint;
     /// <summary>The projection applied to the recurrent kernel after each optimizer step; null for none.</summary>
-    public Constraint? RecurrentConstraint { get; }
+    public Constraint? RecurrentConstraint => Options.RecurrentConstraint;
     /// <summary>The projection applied to the bias after each optimizer step; null for none.</summary>
-    public Constraint? BiasConstraint { get; }
+    public Constraint? BiasConstraint => Options.BiasConstraint;
     /// <summary>Fraction of the input features dropped while training (one mask per sequence).</summary>
-    public float Dropout { get; }
+    public float Dropout => Options.Dropout;
     /// <summary>Fraction of the state's units dropped in h·U while training (one mask per sequence).</summary>
-    public float RecurrentDropout { get; }
+    public float RecurrentDropout => Options.RecurrentDropout;
     /// <summary>Whether the output is every step's, (time, units), rather than the last step's, (units).</summary>
     public bool ReturnSequences { get; }
     /// <summary>Whether the layer returns its final states too; it then runs through <c>CallWithState</c>, and <c>Call</c> refuses it.</summary>
@@ -103,7 +85,10 @@ public abstract partial class RecurrentLayer : Layer
     /// <summary>Masked steps output zeros instead of the previous output (Bidirectional sets it for sequences).</summary>
     public bool ZeroOutputForMask { get; internal set; }
     /// <summary>The seed of the dropout masks' generator; null when it was forked from the global generator.</summary>
-    public long? Seed { get; }
+    public long? Seed => Options.Seed;
+
+    /// <summary>The activations, initializers, regularizers, constraints and dropout settings (shared with the cells and ConvLSTM).</summary>
+    private protected RecurrentOptions Options { get; }
 
     /// <summary>Number of state tensors: 1 (h), or 2 for LSTM (h, c).</summary>
     public abstract int StateCount { get; }
@@ -140,11 +125,9 @@ public abstract partial class RecurrentLayer : Layer
     protected override void OnBuild(Shape inputShape)
     {
         CheckInputShape(inputShape);
-        _kernel = AddWeight($"{CellName}/kernel", new Shape(inputShape[1], Gates * Units), KernelInitializer, true, KernelRegularizer, KernelConstraint);
-        _recurrentKernel = AddWeight($"{CellName}/recurrent_kernel", new Shape(Units, Gates * Units), RecurrentInitializer, true,
-            RecurrentRegularizer, RecurrentConstraint);
-        if (UseBias) _bias = AddWeight($"{CellName}/bias", BiasShape, BiasFill, true, BiasRegularizer, BiasConstraint);
-        if (Dropout > 0f || RecurrentDropout > 0f) _ = Generator;
+        (_kernel, _recurrentKernel, _bias) = Options.AddWeights(AddWeight, CellName + "/", new Shape(inputShape[1], Gates * Units),
+            new Shape(Units, Gates * Units), BiasShape, BiasFill);
+        if (Options.DrawsMasks) _ = Generator;
     }
 
     /// <summary>(time, units) with <see cref="ReturnSequences"/>, else (units).</summary>
@@ -214,9 +197,8 @@ public abstract partial class RecurrentLayer : Layer
         int features = _kernel!.Shape[0];
         if (x.Rank != 3 || x.Shape[2] != features || x.Shape[1] == 0 || x.DType != DType.Float32)
             throw ShapeError($"float (batch, time ≥ 1, {features})", x.Rank == 0 ? x.Shape : x.Shape.WithoutBatch());
-        int batch = x.Shape[0], time = x.Shape[1];
-        if (mask is not null && (mask.Rank != 2 || mask.Shape[0] != batch || mask.Shape[1] != time))
-            throw new ShapeMismatchException($"Layer '{Name}' ({TypeName}) needs a mask (batch, time) = ({batch}, {time}) for inputs {x.Shape}; got {mask.Shape}.");
+        int batch = x.Shape[0];
+        RecurrentCalls.CheckMask(this, x, mask);
         CheckInitialState(initialState, batch);
         var args = new RecurrentArgs
         {
@@ -227,22 +209,11 @@ public abstract partial class RecurrentLayer : Layer
             GoBackwards = GoBackwards,
             ZeroOutputForMask = ZeroOutputForMask,
             Mask = mask,
-            InputDropoutMask = training && Dropout > 0f ? DropoutMask(batch, features, Dropout) : null,
-            RecurrentDropoutMask = training && RecurrentDropout > 0f ? DropoutMask(batch, Units, RecurrentDropout) : null,
+            InputDropoutMask = training && Dropout > 0f ? RecurrentOptions.DropoutMask(Generator, batch, features, Dropout, temp: true) : null,
+            RecurrentDropoutMask = training && RecurrentDropout > 0f ? RecurrentOptions.DropoutMask(Generator, batch, Units, RecurrentDropout, temp: true) : null,
             InitialStates = initialState,
         };
         return RunCell(x, _kernel.Value, _recurrentKernel!.Value, _bias?.Value, args);
-    }
-
-    /// <summary>Inverted-dropout values for one sequence: 0 with probability <paramref name="rate"/>, else 1/(1 − rate).</summary>
-    private Tensor DropoutMask(int rows, int cols, float rate)
-    {
-        var mask = Tensor.Temp(new Shape(rows, cols));
-        var m = mask.Span;
-        float keep = 1f / (1f - rate);
-        var generator = Generator;
-        for (int i = 0; i < m.Length; i++) m[i] = generator.NextFloat() >= rate ? keep : 0f;
-        return mask;
     }
 
     private void CheckInputShape(Shape inputShape)
@@ -261,13 +232,4 @@ public abstract partial class RecurrentLayer : Layer
     }
 
     private InvalidOperationException ReturnStateError() => RecurrentCalls.ReturnStateError(this, "has");
-
-    private CellActivation CellActivationOf(Activation activation, string role) => activation.Name switch
-    {
-        "linear" => CellActivation.Linear,
-        "tanh" => CellActivation.Tanh,
-        "sigmoid" => CellActivation.Sigmoid,
-        "relu" => CellActivation.Relu,
-        _ => throw new ArgumentException($"{TypeName} {role} '{activation.Name}' is not supported by the recurrent cells; use tanh, sigmoid, relu or linear."),
-    };
 }

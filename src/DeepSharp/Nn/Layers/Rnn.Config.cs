@@ -8,20 +8,14 @@ public sealed partial class Rnn
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();
-        config["return_sequences"] = ReturnSequences;
-        config["return_state"] = ReturnState;
-        config["go_backwards"] = GoBackwards;
-        config["stateful"] = false;
-        config["unroll"] = Unroll;
-        config["zero_output_for_mask"] = ZeroOutputForMask;
+        RecurrentOptions.WriteSequence(config, ReturnSequences, ReturnState, GoBackwards, Unroll, ZeroOutputForMask);
         config["cell"] = Wrapped(Cell);
         return config;
     }
 
     internal static Rnn FromConfig(LayerConfig c)
     {
-        if (c.IsTrue("stateful"))
-            throw c.Error("stateful", "is true, which is not supported: DeepSharp's recurrent layers start every batch from their initial state");
+        RecurrentOptions.RefuseStateful(c);
         var json = c.Json["cell"];
         var cell = json is JsonArray list // Keras 2 configs may hold a list of cells
             ? new StackedRnnCells([.. list.Select((node, i) => UnwrapCell(c, node as JsonObject, $"cell[{i}]"))])

@@ -6,7 +6,7 @@ namespace DeepSharp.Nn.Layers;
 /// RNN in functional graphs: Keras's <c>initial_state</c> call keyword, and calls with
 /// several outputs — the output, then the final states — for layers built with returnState.
 /// </summary>
-public sealed partial class Rnn : IRecurrentCall
+public sealed partial class Rnn : IRecurrentDirection
 {
     /// <summary>
     /// Applies the layer to a symbolic sequence (batch, time, features) starting from the given
@@ -54,4 +54,27 @@ public sealed partial class Rnn : IRecurrentCall
 
     IReadOnlyList<Tensor> IRecurrentCall.RunCall(Tensor x, Tensor? mask, Tensor[]? states, bool training) =>
         Run(x, mask, states, training, withStates: ReturnState);
+
+    bool IRecurrentDirection.ZeroOutputForMask { get => ZeroOutputForMask; set => ZeroOutputForMask = value; }
+
+    int IRecurrentDirection.OutputWidth => Cell.OutputSize;
+
+    bool IRecurrentDirection.DrawsDropoutMasks => FusedCells.Any(c => c.Dropout > 0f || c.RecurrentDropout > 0f);
+
+    RandomGenerator? IRecurrentDirection.DropoutGenerator => FusedCells.FirstOrDefault(c => c.Dropout > 0f || c.RecurrentDropout > 0f)?.Generator;
+
+    /// <summary>The built-in cells' masks come from <paramref name="generator"/>; a cell of your own keeps its own.</summary>
+    void IRecurrentDirection.ShareGenerator(RandomGenerator generator)
+    {
+        foreach (var cell in FusedCells) cell.ShareGenerator(generator);
+    }
+
+    Tensor IRecurrentDirection.RunOutput(Tensor x, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training) =>
+        Run(x, mask, initialState, training, withStates: false)[0];
+
+    IReadOnlyList<Tensor> IRecurrentDirection.RunWithStates(Tensor x, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training) =>
+        Run(x, mask, initialState, training, withStates: true);
+
+    /// <summary>The built-in cells among the cell and the cells it stacks.</summary>
+    private IEnumerable<FusedRnnCell> FusedCells => Cell.SelfAndSublayers().OfType<FusedRnnCell>();
 }

@@ -75,8 +75,8 @@ public sealed partial class Rnn : Layer
     public bool GoBackwards { get; }
     /// <summary>Keras's unroll, kept for the config; it changes nothing here.</summary>
     public bool Unroll { get; }
-    /// <summary>Masked steps output zeros instead of the previous output.</summary>
-    public bool ZeroOutputForMask { get; }
+    /// <summary>Masked steps output zeros instead of the previous output (Bidirectional sets it for sequences).</summary>
+    public bool ZeroOutputForMask { get; internal set; }
 
     /// <summary>Number of state tensors the cell carries.</summary>
     public int StateCount => Cell.StateSize.Count;
@@ -141,9 +141,8 @@ public sealed partial class Rnn : Layer
         int features = BuiltInputShape!.Value[1];
         if (x.Rank != 3 || x.Shape[2] != features || x.Shape[1] == 0 || x.DType != DType.Float32)
             throw ShapeError($"float (batch, time ≥ 1, {features})", x.Rank == 0 ? x.Shape : x.Shape.WithoutBatch());
-        int batch = x.Shape[0], time = x.Shape[1];
-        if (mask is not null && (mask.Rank != 2 || mask.Shape[0] != batch || mask.Shape[1] != time))
-            throw new ShapeMismatchException($"Layer '{Name}' ({TypeName}) needs a mask (batch, time) = ({batch}, {time}) for inputs {x.Shape}; got {mask.Shape}.");
+        int batch = x.Shape[0];
+        RecurrentCalls.CheckMask(this, x, mask);
         CheckInitialState(initialState, batch);
         return Cell is FusedRnnCell fused
             ? RunFused(fused, x, mask, initialState, training, withStates)

@@ -45,11 +45,14 @@ public sealed class SimpleRnn : RecurrentLayer
         Regularizer? kernelRegularizer = null, Regularizer? recurrentRegularizer = null, Regularizer? biasRegularizer = null,
         Regularizer? activityRegularizer = null, Constraint? kernelConstraint = null, Constraint? recurrentConstraint = null,
         Constraint? biasConstraint = null)
-        : base(units, activation, null, useBias, kernelInitializer, recurrentInitializer, biasInitializer,
-            dropout, recurrentDropout, returnSequences, returnState, goBackwards, zeroOutputForMask, seed, name, inputShape,
-            new(kernelRegularizer, recurrentRegularizer, biasRegularizer, activityRegularizer, kernelConstraint, recurrentConstraint, biasConstraint))
+        : this(new Settings(units, RecurrentOptions.Create("SimpleRNN", activation, null, useBias, kernelInitializer, recurrentInitializer, biasInitializer,
+                kernelRegularizer, recurrentRegularizer, biasRegularizer, kernelConstraint, recurrentConstraint, biasConstraint,
+                dropout, recurrentDropout, seed),
+            activityRegularizer, returnSequences, returnState, goBackwards, zeroOutputForMask, name, inputShape))
     {
     }
+
+    private SimpleRnn(Settings settings) : base(settings) { }
 
     /// <inheritdoc/>
     public override string TypeName => "SimpleRNN";
@@ -65,9 +68,6 @@ public sealed class SimpleRnn : RecurrentLayer
     internal static SimpleRnn FromConfig(LayerConfig c)
     {
         var s = ReadSettings(c);
-        return new SimpleRnn(s.Units, s.Activation, s.UseBias, s.KernelInitializer, s.RecurrentInitializer, s.BiasInitializer,
-            s.Dropout, s.RecurrentDropout, s.ReturnSequences, s.ReturnState, s.GoBackwards, s.ZeroOutputForMask, s.Seed, s.Name, s.InputShape,
-            s.Rules.KernelRegularizer, s.Rules.RecurrentRegularizer, s.Rules.BiasRegularizer, s.Rules.ActivityRegularizer,
-            s.Rules.KernelConstraint, s.Rules.RecurrentConstraint, s.Rules.BiasConstraint);
+        return new SimpleRnn(s with { Options = s.Options with { RecurrentActivation = Activation.Sigmoid } }); // SimpleRNN has no gates
     }
 }

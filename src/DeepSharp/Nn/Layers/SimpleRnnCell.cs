@@ -35,11 +35,13 @@ public sealed class SimpleRnnCell : FusedRnnCell
         Regularizer? kernelRegularizer = null, Regularizer? recurrentRegularizer = null, Regularizer? biasRegularizer = null,
         Constraint? kernelConstraint = null, Constraint? recurrentConstraint = null, Constraint? biasConstraint = null,
         float dropout = 0f, float recurrentDropout = 0f, long? seed = null, string? name = null)
-        : base(units, activation, null, useBias, kernelInitializer, recurrentInitializer, biasInitializer,
+        : this(units, RecurrentOptions.Create("SimpleRNNCell", activation, null, useBias, kernelInitializer, recurrentInitializer, biasInitializer,
             kernelRegularizer, recurrentRegularizer, biasRegularizer, kernelConstraint, recurrentConstraint, biasConstraint,
-            dropout, recurrentDropout, seed, name)
+            dropout, recurrentDropout, seed), name)
     {
     }
+
+    private SimpleRnnCell(int units, RecurrentOptions options, string? name) : base(units, options, name) { }
 
     /// <inheritdoc/>
     public override string TypeName => "SimpleRNNCell";
@@ -55,11 +57,6 @@ public sealed class SimpleRnnCell : FusedRnnCell
     private protected override Tensor RunOp(Tensor x, Tensor kernel, Tensor recurrentKernel, Tensor? bias, RecurrentArgs args) =>
         Ops.SimpleRnn(x, kernel, recurrentKernel, bias, args);
 
-    internal static SimpleRnnCell FromConfig(LayerConfig c)
-    {
-        var s = ReadSettings(c);
-        return new SimpleRnnCell(s.Units, s.Activation, s.UseBias, s.KernelInitializer, s.RecurrentInitializer, s.BiasInitializer,
-            s.KernelRegularizer, s.RecurrentRegularizer, s.BiasRegularizer, s.KernelConstraint, s.RecurrentConstraint, s.BiasConstraint,
-            s.Dropout, s.RecurrentDropout, s.Seed, s.Name);
-    }
+    internal static SimpleRnnCell FromConfig(LayerConfig c) => // SimpleRNNCell has no gates
+        new(c.RequiredSize("units"), RecurrentOptions.Read(c) with { RecurrentActivation = Activation.Sigmoid }, c.Name);
 }

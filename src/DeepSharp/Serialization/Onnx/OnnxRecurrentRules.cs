@@ -47,9 +47,10 @@ internal static class OnnxRecurrentRules
     {
         string timeMajor = g.Transpose(x, layer.Name + "/time_major", 1, 0, 2);
         var lengths = mask is null ? null : SequenceLengths.Emit(g, mask, inputShape[0], layer.Name);
-        string forward = Direction(g, layer.ForwardLayer, timeMajor, lengths, flip: false, $"{layer.Name}/{layer.ForwardLayer.Name}");
+        var (forwardLayer, backwardLayer) = (Exportable(layer, layer.ForwardLayer), Exportable(layer, layer.BackwardLayer));
+        string forward = Direction(g, forwardLayer, timeMajor, lengths, flip: false, $"{layer.Name}/{forwardLayer.Name}");
         // Bidirectional flips the backward layer's sequence (in its processing order) back.
-        string backward = Direction(g, layer.BackwardLayer, timeMajor, lengths, flip: layer.ReturnSequences, $"{layer.Name}/{layer.BackwardLayer.Name}");
+        string backward = Direction(g, backwardLayer, timeMajor, lengths, flip: layer.ReturnSequences, $"{layer.Name}/{backwardLayer.Name}");
         return layer.MergeMode switch
         {
             MergeMode.Concat => g.AddNode("Concat", layer.Name, [forward, backward], Int("axis", -1)),
@@ -57,6 +58,28 @@ internal static class OnnxRecurrentRules
             MergeMode.Mul => g.AddNode("Mul", layer.Name, [forward, backward]),
             _ => g.AddNode("Mul", layer.Name, [g.AddNode("Add", layer.Name + "/sum", [forward, backward]), g.AddInitializer(layer.Name + "/half", [0.5f])]),
         };
+    }
+
+    /// <summary>
+    /// A direction of <paramref name="owner"/> as the SimpleRNN, LSTM or GRU node it is written as: the layer
+    /// itself, or the layer an RNN over one built-in cell equals. Other cells and ConvLSTM are refused by name.
+    /// </summary>
+    private static RecurrentLayer Exportable(Bidirectional owner, Layer direction)
+    {
+        try
+        {
+            return direction switch
+            {
+                RecurrentLayer recurrent => recurrent,
+                Rnn rnn => rnn.AsRecurrentLayer("ONNX export"),
+                ConvLstm convLstm => throw OnnxConvLstmRules.Refused(convLstm),
+                _ => throw new DeepSharpException($"layer '{direction.Name}' ({direction.TypeName}) has no ONNX form."),
+            };
+        }
+        catch (DeepSharpException e)
+        {
+            throw new DeepSharpException($"ONNX export: layer '{owner.Name}' (Bidirectional) cannot be exported because its direction does not export: {e.Message}", e);
+        }
     }
 
     /// <summary>

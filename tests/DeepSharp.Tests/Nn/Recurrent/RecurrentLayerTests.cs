@@ -166,8 +166,8 @@ public class RecurrentLayerTests
         var mask = Problem.MaskPattern(5, 4);
         var bi = new Bidirectional(new Gru(2, returnSequences: true));
         var y = bi.Call(x, mask).ToArray();
-        var forward = KerasRecurrentReference.Run(Case("GRU", bi.ForwardLayer, x, mask, goBackwards: false, zeroOutput: true)).Output;
-        var backward = KerasRecurrentReference.Run(Case("GRU", bi.BackwardLayer, x, mask, goBackwards: true, zeroOutput: true)).Output;
+        var forward = KerasRecurrentReference.Run(Case("GRU", (RecurrentLayer)bi.ForwardLayer, x, mask, goBackwards: false, zeroOutput: true)).Output;
+        var backward = KerasRecurrentReference.Run(Case("GRU", (RecurrentLayer)bi.BackwardLayer, x, mask, goBackwards: true, zeroOutput: true)).Output;
         var expected = new double[5 * 4 * 4];
         for (int b = 0; b < 5; b++)
             for (int t = 0; t < 4; t++)
