@@ -130,7 +130,7 @@ public abstract partial class ConvLstm : Layer
     /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
-        CheckInputShape(inputShape);
+        StateShape(inputShape); // the geometry first: a kernel wider than a 'valid' input allocated and initialized its weights before it was refused
         int channels = inputShape[-1];
         _kernel = AddWeight("conv_lstm_cell/kernel", new Shape([.. _kernelSize, channels, 4 * Filters]), KernelInitializer, true,
             KernelRegularizer, KernelConstraint);
