@@ -10,6 +10,7 @@ namespace DeepSharp.Nn;
 public abstract partial class Layer
 {
     private List<Layer>? _sublayers;
+    private HashSet<string>? _sublayerNames; // a sublayer's name is explicit, so it never changes once tracked
 
     /// <summary>The layer that owns this one, if it is a sublayer.</summary>
     public Layer? Parent { get; private set; }
@@ -38,7 +39,8 @@ public abstract partial class Layer
             throw new ArgumentException($"Layer '{layer.Name}' already belongs to '{layer.Parent.Path}'.", nameof(layer));
         if (!layer.HasExplicitName)
             throw new ArgumentException($"A sublayer of '{Name}' needs an explicit name (its weights' paths use it).", nameof(layer));
-        if (_sublayers?.Exists(l => l.Name == layer.Name) == true)
+        // A set, not a scan of the list: a config's StackedRNNCells of 10,000 cells made 5·10⁷ name comparisons.
+        if (!(_sublayerNames ??= new(StringComparer.Ordinal)).Add(layer.Name))
             throw new ArgumentException($"Layer '{Name}' already has a sublayer named '{layer.Name}'.", nameof(layer));
         layer.Parent = this;
         (_sublayers ??= []).Add(layer);

@@ -71,7 +71,16 @@ public abstract partial class Layer
                         ? $" The first axis is the batch: a single sample {built} needs one, as shape {built.WithBatch(1)}." : ""));
             return;
         }
-        OnBuild(inputShape);
+        try
+        {
+            OnBuild(inputShape);
+        }
+        catch (ShapeMismatchException e) when (!e.Message.Contains($"'{Name}'", StringComparison.Ordinal))
+        {
+            // A weight's shape that does not fit (an LSTMCell of 536,870,911 units: "Shape (2, 2147483644) has more than
+            // 2147483647 elements") said nothing of which layer asked for it.
+            throw new ShapeMismatchException($"Layer '{Name}' ({TypeName}) cannot be built for inputs {inputShape.ToBatchString()}: {e.Message}", e);
+        }
         BuiltInputShape = inputShape;
         IsBuilt = true;
     }

@@ -200,10 +200,69 @@ public static class LayerRegistry
     {
         ArgumentNullException.ThrowIfNull(typeName);
         ArgumentNullException.ThrowIfNull(config);
+        if (t_nesting >= MaxNesting)
+            throw new DeepSharpException($"Layer type '{TerminalText.Escape(typeName)}' is nested {t_nesting} layers deep in other layers' configs " +
+                $"(a wrapper, an RNN, StackedRNNCells, ... each holding the next); DeepSharp reads at most {MaxNesting} levels ({nameof(LayerRegistry)}.{nameof(MaxNesting)}).");
+        if (t_nesting == 0) CheckDepth(typeName, config);
+        t_nesting++;
+        try
+        {
+            return CreateNested(typeName, config);
+        }
+        finally
+        {
+            t_nesting--;
+        }
+    }
+
+    /// <summary>
+    /// How deeply layer configs may nest inside other layers' configs (Bidirectional holding an RNN holding
+    /// StackedRNNCells holding cells is 4): a model file's JSON (at most <c>ModelConfig.MaxDepth</c> = 32 deep, two
+    /// levels per layer) cannot go deeper, and a config built in memory is stopped here rather than by a stack overflow.
+    /// </summary>
+    public const int MaxNesting = 16;
+
+    /// <summary>
+    /// How deeply a layer config may nest JSON objects and lists: a model file's whole config is at most
+    /// <c>ModelConfig.MaxDepth</c> = 32 deep, so none of its layers' configs is refused. A config built in memory (or parsed
+    /// with a larger depth) is checked without recursion before anything reads it: the readers clone and walk nested
+    /// configs recursively (an RNN's cell, a wrapper's layer), and 100,000 levels overflowed the stack.
+    /// </summary>
+    public const int MaxConfigDepth = 32;
+
+    [ThreadStatic] private static int t_nesting;
+
+    /// <summary>Refuses a config nested deeper than <see cref="MaxConfigDepth"/>, walking it with a stack of its own.</summary>
+    private static void CheckDepth(string typeName, JsonObject config)
+    {
+        var pending = new Stack<(JsonNode Node, int Depth)>();
+        pending.Push((config, 1));
+        while (pending.Count > 0)
+        {
+            var (node, depth) = pending.Pop();
+            if (depth > MaxConfigDepth)
+                throw new DeepSharpException($"The config of layer type '{TerminalText.Escape(typeName)}' nests objects and lists more than {MaxConfigDepth} deep; " +
+                    $"DeepSharp reads at most {MaxConfigDepth} ({nameof(LayerRegistry)}.{nameof(MaxConfigDepth)}).");
+            if (node is JsonObject o)
+            {
+                foreach (var (_, value) in o)
+                    if (value is JsonObject or JsonArray) pending.Push((value, depth + 1));
+            }
+            else if (node is JsonArray a)
+            {
+                foreach (var value in a)
+                    if (value is JsonObject or JsonArray) pending.Push((value!, depth + 1));
+            }
+        }
+    }
+
+    private static Layer CreateNested(string typeName, JsonObject config)
+    {
         typeName = s_aliases.GetValueOrDefault(typeName, typeName);
         if (s_factories.TryGetValue(typeName, out var factory))
         {
             var reader = new LayerConfig(config, typeName);
+            RequireChannelsLast(reader);
             try
             {
                 var made = factory(reader);
@@ -309,6 +368,20 @@ public static class LayerRegistry
         return $"Unknown layer type '{type}'. A layer type of your own must be registered before a model holding it is loaded: " +
             $"LayerRegistry.Register(\"{type}\", config => ...) once at start-up, or Model.Load(path, new CustomObjects().AddLayer(\"{type}\", ...)); " +
             $"see docs/custom.md. Built-in: {string.Join(", ", s_factories.Keys)}.{registered}";
+    }
+
+    /// <summary>
+    /// Keras's data_format, for every built-in type that has it (convolutions, pooling, padding, cropping, resizing,
+    /// Flatten, the image layers): only "channels_last" (or missing/null) is read. A Keras config saying "channels_first"
+    /// would otherwise load as channels-last and compute something else silently (MaxPooling2D, Flatten and the image
+    /// augmentation layers did).
+    /// </summary>
+    private static void RequireChannelsLast(LayerConfig c)
+    {
+        if (!c.Has("data_format")) return;
+        string format = c.String("data_format", "channels_last");
+        if (format != "channels_last")
+            throw c.Error("data_format", $"is '{format}'; DeepSharp's layers take channels_last data only (images (batch, rows, columns, channels), sequences (batch, steps, features))");
     }
 
     private static DeepSharpException InvalidConfig(string typeName, string? name, Exception e)

@@ -56,10 +56,10 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
         ["convolution-variants"] = () => new Sequential(
             new ZeroPadding2D((1, 0), (0, 2), inputShape: [5, 4, 2]), new Cropping2D((0, 1), (1, 0)),
             new DepthwiseConv2D((2, 2), padding: Padding.Same, depthMultiplier: 2), new SeparableConv2D(3, (2, 2), (2, 2), Padding.Same),
-            new Conv2DTranspose(2, (3, 2), (2, 1)), new UpSampling2D((2, 1), Interpolation.Bilinear), new UpSampling2D(),
+            new Conv2DTranspose(2, (3, 2), (2, 1), outputPadding: (1, 0)), new UpSampling2D((2, 1), Interpolation.Bilinear), new UpSampling2D(),
             new GlobalAveragePooling2D(), new Dense(2)),
         ["sequence-variants"] = () => new Sequential(
-            new ZeroPadding1D((1, 2), inputShape: [6, 3]), new Cropping1D(1), new Conv1DTranspose(2, 3, strides: 2, padding: Padding.Same),
+            new ZeroPadding1D((1, 2), inputShape: [6, 3]), new Cropping1D(1), new Conv1DTranspose(2, 3, strides: 2, padding: Padding.Same, outputPadding: 1),
             new UpSampling1D(), new Flatten(), new Dense(2)),
         ["transformer"] = () =>
         {
@@ -151,8 +151,9 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
             new DepthwiseConv1D(3, strides: 2, padding: Padding.Same, depthMultiplier: 2, inputShape: [9, 3]), new SeparableConv1D(4, 2, dilationRate: 2),
             new Flatten(), new Dense(2)),
         ["conv-lstm"] = DeepSharp.Tests.Nn.Recurrent.ConvLstmModelTests.Sample, // ConvLSTM1D, ConvLSTM2D and ConvLSTM3D
-        ["rnn-cells"] = () => new Sequential( // RNN over StackedRNNCells, LSTMCell, GRUCell and SimpleRNNCell
-            new Rnn([new LstmCell(3), new GruCell(2)], returnSequences: true, inputShape: [4, 3]), new Rnn(new SimpleRnnCell(2), goBackwards: true), new Dense(2)),
+        ["rnn-cells"] = () => new Sequential( // RNN over StackedRNNCells (one nested in another), LSTMCell, GRUCell and SimpleRNNCell
+            new Rnn([new StackedRnnCells([new LstmCell(3), new SimpleRnnCell(2, dropout: 0.1f)]), new GruCell(2)], returnSequences: true, inputShape: [4, 3]),
+            new Rnn(new SimpleRnnCell(2), goBackwards: true), new Dense(2)),
         ["lookup-hashing"] = () => new Sequential( // IntegerLookup and Hashing
             new IntegerLookup([3, 5, 7], numOovIndices: 2, maskToken: 9, inputShape: [3]), new Hashing(5, maskValue: 0L, salt: (1, 2), outputMode: "count"), new Dense(2)),
     };

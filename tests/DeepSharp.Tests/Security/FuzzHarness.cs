@@ -24,7 +24,7 @@ public sealed class FuzzHarness(ITestOutputHelper output)
         Func<byte[], long>? memoryBudget = null, int minRejectedPercent = 50)
     {
         memoryBudget ??= bytes => FuzzLimits.MemoryFor(bytes.Length);
-        var random = new Random(seed);
+        var random = new Random(unchecked(seed + FuzzLimits.SeedOffset * 1_000_003));
         var failures = new List<string>();
         int rejected = 0, accepted = 0;
         var slowest = TimeSpan.Zero;

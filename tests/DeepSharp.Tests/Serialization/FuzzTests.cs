@@ -29,6 +29,7 @@ public class FuzzTests(ITestOutputHelper output)
     private const int ModelCases = 3000;
     private const int IdxCases = 3000;
     private const int CheckpointCases = 2000;
+    private const int RecurrentCases = 1000;
 
     private readonly FuzzHarness harness = new(output);
 
@@ -75,6 +76,30 @@ public class FuzzTests(ITestOutputHelper output)
             File.WriteAllBytes(path, bytes);
             if (Model.Load(path) is Functional loaded && loaded.Inputs.Count == 2)
                 loaded.Call([Tensor.Zeros(1, 6), Tensor.Zeros(1, 3)]);
+        });
+    });
+
+    /// <summary>
+    /// A model file of the recurrent layers added last: a ConvLSTM2D, then an RNN over StackedRNNCells (LSTMCell, GRUCell)
+    /// and an RNN over a SimpleRNNCell, so mutations reach nested cell configs and the convolutional LSTM's geometry.
+    /// </summary>
+    [Fact(Timeout = 120_000)]
+    public async Task RecurrentModelFileMutations() => await Task.Run(() =>
+    {
+        RandomGenerator.SetGlobalSeed(6);
+        var model = new Sequential(
+            new ConvLstm2D(2, (2, 2), padding: Padding.Same, returnSequences: true, inputShape: [3, 4, 4, 1]), new Reshape([3, 32]),
+            new Rnn([new LstmCell(3), new GruCell(2)], returnSequences: true), new Rnn(new SimpleRnnCell(2)), new Dense(2));
+        using var folder = new TempFolder();
+        string valid = folder.File("valid.safetensors");
+        model.Save(valid);
+        var original = FuzzHarness.Unsigned(File.ReadAllBytes(valid));
+
+        string path = folder.File("case.safetensors");
+        harness.Run("recurrent model file", RecurrentCases, seed: 20261207, random => FuzzHarness.MutateSafetensors(random, original), bytes =>
+        {
+            File.WriteAllBytes(path, bytes);
+            Model.Load(path).Predict(Tensor.Zeros(1, 3, 4, 4, 1));
         });
     });
 

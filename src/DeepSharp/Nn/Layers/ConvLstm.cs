@@ -118,7 +118,7 @@ public abstract partial class ConvLstm : Layer
     /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape)
     {
-        CheckInputShape(inputShape);
+        StateShape(inputShape); // the geometry first: a kernel wider than a 'valid' input allocated and initialized its weights before it was refused
         int channels = inputShape[-1];
         (_kernel, _recurrentKernel, _bias) = Options.AddWeights(AddWeight, "conv_lstm_cell/", new Shape([.. _kernelSize, channels, 4 * Filters]),
             new Shape([.. _kernelSize, Filters, 4 * Filters]), new Shape(4 * Filters), UnitForgetBias ? new ForgetBiasOne(BiasInitializer, Filters) : BiasInitializer);

@@ -17,6 +17,7 @@ public sealed partial class Rnn
     {
         RecurrentOptions.RefuseStateful(c);
         var json = c.Json["cell"];
+        if (json is JsonArray cells) StackedRnnCells.CheckCount(c, "cell", cells.Count);
         var cell = json is JsonArray list // Keras 2 configs may hold a list of cells
             ? new StackedRnnCells([.. list.Select((node, i) => UnwrapCell(c, node as JsonObject, $"cell[{i}]"))])
             : UnwrapCell(c, json as JsonObject, "cell");
@@ -35,10 +36,19 @@ public sealed partial class Rnn
     internal static RnnCell UnwrapCell(LayerConfig c, JsonObject? wrapped, string key)
     {
         if (wrapped is null) throw c.Error(key, "is missing or not an object {\"class_name\", \"config\"}");
-        var inner = new LayerConfig(wrapped, c.Type + "/" + key);
+        var inner = new LayerConfig(wrapped, c.Type + "/" + key, $"{(c.Name is null ? $"Layer type {c.Type}" : $"Layer '{c.Name}' ({c.Type})")}, {key}");
         string type = inner.OptionalString("class_name") ?? throw c.Error(key, "lacks 'class_name'");
-        var config = inner.Object("config") ?? throw c.Error(key, $"(a {type}) lacks 'config'");
-        return LayerRegistry.Create(type, (JsonObject)config.DeepClone()) as RnnCell
+        var config = inner.Json["config"] as JsonObject ?? throw c.Error(key, $"(a {TerminalText.Escape(type)}) lacks 'config' or it is not an object");
+        Layer made;
+        try
+        {
+            made = LayerRegistry.Create(type, (JsonObject)config.DeepClone());
+        }
+        catch (DeepSharpException e) // name the RNN (or stack) holding the cell: a cell's config rarely names the cell
+        {
+            throw new DeepSharpException(c.Error(key, $"(a {TerminalText.Escape(type)}) is invalid: {e.Message.TrimEnd('.')}").Message, e);
+        }
+        return made as RnnCell
             ?? throw c.Error(key, $"must be an RNN cell (SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells or a registered cell deriving from RnnCell), got {type}");
     }
 }

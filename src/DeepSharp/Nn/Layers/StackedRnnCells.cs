@@ -24,11 +24,12 @@ public sealed class StackedRnnCells : RnnCell
         if (cells.Count == 0) throw new ArgumentException("StackedRNNCells needs at least one cell.", nameof(cells));
         _cells = new RnnCell[cells.Count];
         var names = new HashSet<string>(StringComparer.Ordinal);
+        var nextSuffix = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var cell in cells) if (cell is not null && cell.HasExplicitName) names.Add(cell.Name);
         for (int i = 0; i < cells.Count; i++)
         {
             var cell = cells[i] ?? throw new ArgumentException($"StackedRNNCells: cell {i} is null.", nameof(cells));
-            if (!cell.HasExplicitName) cell.Name = UniqueName(cell.DefaultNamePrefix, names);
+            if (!cell.HasExplicitName) cell.Name = UniqueName(cell.DefaultNamePrefix, names, nextSuffix);
             _cells[i] = Track(cell);
         }
     }
@@ -99,19 +100,39 @@ public sealed class StackedRnnCells : RnnCell
         return config;
     }
 
+    /// <summary>
+    /// The most cells a config's StackedRNNCells (or an RNN's list of cells) may hold: as many as a model config may
+    /// hold layers (<c>ModelConfig.MaxLayers</c>); real stacks hold two to eight.
+    /// </summary>
+    public const int MaxCells = 10_000;
+
     internal static StackedRnnCells FromConfig(LayerConfig c)
     {
         if (c.Json["cells"] is not JsonArray array || array.Count == 0) throw c.Error("cells", "must be a non-empty list of cells");
+        CheckCount(c, "cells", array.Count);
         var cells = new RnnCell[array.Count];
         for (int i = 0; i < cells.Length; i++)
             cells[i] = Rnn.UnwrapCell(c, array[i] as JsonObject, $"cells[{i}]");
         return new StackedRnnCells(cells, c.Name);
     }
 
-    private static string UniqueName(string prefix, HashSet<string> taken)
+    /// <summary>
+    /// The first of prefix, prefix_1, prefix_2, … not taken. Each prefix resumes where its last name was found
+    /// (names are only ever added), so n unnamed cells cost O(n): searching from prefix_1 every time cost
+    /// O(n²), 2·10⁸ names for a config's 20,000 cells.
+    /// </summary>
+    /// <summary>Refuses a config's list of more than <see cref="MaxCells"/> cells, naming the layer and the key.</summary>
+    internal static void CheckCount(LayerConfig c, string key, int count)
     {
-        string name = prefix;
-        for (int i = 1; !taken.Add(name); i++) name = $"{prefix}_{i}";
+        if (count > MaxCells) throw c.Error(key, $"lists {count} cells; DeepSharp reads at most {MaxCells} ({nameof(StackedRnnCells)}.{nameof(MaxCells)})");
+    }
+
+    private static string UniqueName(string prefix, HashSet<string> taken, Dictionary<string, int> nextSuffix)
+    {
+        int i = nextSuffix.GetValueOrDefault(prefix);
+        string name = i == 0 ? prefix : $"{prefix}_{i}";
+        while (!taken.Add(name)) name = $"{prefix}_{++i}";
+        nextSuffix[prefix] = i + 1;
         return name;
     }
 }
