@@ -10,7 +10,8 @@ namespace DeepSharp.Nn;
 /// the last axis) has orthonormal columns, or orthonormal rows when it is wider than tall.
 /// </summary>
 /// <remarks>Q comes from modified Gram–Schmidt, run twice, in double: its R has a positive diagonal,
-/// which is exactly the sign correction Keras applies to Householder's Q.</remarks>
+/// which is exactly the sign correction Keras applies to Householder's Q. While a model file is
+/// loading (<see cref="WeightBudget.ValuesOverwrittenByFile"/>) only the normal draws are made.</remarks>
 internal sealed class OrthogonalInitializer : Initializer
 {
     public override string Name => "orthogonal";
@@ -23,6 +24,13 @@ internal sealed class OrthogonalInitializer : Initializer
         int m = Math.Max(rows, cols), n = Math.Min(rows, cols);
         var normal = new float[m * n];
         generator.FillNormal(normal, 0f, 1f);
+        if (WeightBudget.ValuesOverwrittenByFile)
+        {
+            // Model.Load: the file's values replace these. The draws above keep the generator where it would
+            // be; the QR (O(m·n²), minutes for a 4096-unit LSTM) would be thrown away.
+            values[..shape.Size].Clear();
+            return;
+        }
         var q = new double[n][];                                   // column j of Q, m long
         for (int j = 0; j < n; j++)
         {

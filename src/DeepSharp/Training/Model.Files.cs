@@ -150,7 +150,7 @@ public partial class Model
         try
         {
             // Building creates the weights: the file must hold at least as many elements as they need.
-            using var budget = new WeightBudget(ModelWeights.FloatElements(file));
+            using var budget = new WeightBudget(ModelWeights.FloatElements(file), overwrittenByFile: true);
             model = className switch
             {
                 "Sequential" => BuildSequential(ModelConfig.Parse(className, config, path), path),
