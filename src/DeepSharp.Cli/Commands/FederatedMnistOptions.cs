@@ -159,6 +159,14 @@ internal sealed class FederatedMnistOptions
             command.Options.Add(option);
     }
 
+    /// <summary>The first federated-only option the command line gives (without --federated it would be ignored), or null.</summary>
+    public string? GivenOption(System.CommandLine.Parsing.CommandResult result)
+    {
+        foreach (var option in new Option[] { Clients, Fraction, LocalEpochs, LocalBatch, Rounds, Partition, LearningRate, ProximalMu, Server, ServerLearningRate, ServerMomentum, ServerBeta1, ServerBeta2, ServerEpsilon, Target, EvalEvery, DpClip, DpNoise, DpDelta })
+            if (result.GetResult(option) is { Implicit: false }) return option.Name;
+        return null;
+    }
+
     /// <summary>The library's options from the command line.</summary>
     public FederatedOptions Read(ParseResult result, long seed) => new()
     {

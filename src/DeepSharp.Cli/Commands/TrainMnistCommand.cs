@@ -50,6 +50,10 @@ internal static class TrainMnistCommand
         {
             if (result.GetValue(federated.Federated) && optimizer.Given(result) is { } given)
                 result.AddError($"{given} is for centralized training; with --federated the clients train with SGD at --lr and the server optimizer is --server.");
+            else if (!result.GetValue(federated.Federated) && federated.GivenOption(result) is { } federatedOnly)
+                result.AddError(federatedOnly == "--lr"
+                    ? "--lr is the clients' rate of --federated training; the learning rate of this training is --learning-rate."
+                    : $"{federatedOnly} is for --federated training; add --federated, or leave it out.");
         });
         command.SetAction(result => result.GetValue(federated.Federated)
             ? FederatedMnistCommand.Run(federated, checkpoints, result, result.GetValue(seed), result.GetValue(threads), result.GetValue(dataDir), result.GetValue(output))

@@ -18,6 +18,9 @@ public record Batch(Tensor X, Tensor Y, Tensor? SampleWeight = null)
     /// <summary>Samples in the batch.</summary>
     public int Size => X.Shape[0];
 
+    /// <summary>The (first) input and target: <c>var (x, y) = batch</c>, <c>foreach (var (x, y) in loader)</c>.</summary>
+    public void Deconstruct(out Tensor x, out Tensor y) => (x, y) = (X, Y);
+
     /// <summary>The input tensors (<see cref="X"/> alone for a plain batch).</summary>
     public virtual IReadOnlyList<Tensor> Inputs => [X];
 

@@ -69,6 +69,12 @@ public sealed class DataLoader
     /// <summary>One pass over the data. Disposing the enumerator early stops the prefetching thread.</summary>
     public IEnumerable<Batch> Pass() => Pass(firstBatch: 0, reshuffle: true);
 
+    /// <summary>
+    /// One pass, as <see cref="Pass()"/>: <c>foreach (var (x, y) in loader)</c> reads like PyTorch's
+    /// <c>for x, y in loader</c>, and each foreach is a new pass (reshuffled when shuffling).
+    /// </summary>
+    public IEnumerator<Batch> GetEnumerator() => Pass().GetEnumerator();
+
     /// <summary>The shuffling generator (null without shuffling or for a batch source); checkpoints save its state.</summary>
     internal RandomGenerator? Generator => _generator;
 

@@ -21,6 +21,9 @@ public sealed partial class Tensor
         return t;
     }
 
+    /// <summary>A float32 tensor of <paramref name="shape"/> filled with <paramref name="value"/>: <c>Tensor.Full([2, 2], 0.5f)</c>, as torch.full((2, 2), 0.5).</summary>
+    public static Tensor Full(int[] shape, float value) => Full(new Shape(shape), value);
+
     /// <summary>A tensor whose elements are not initialised.</summary>
     public static Tensor Empty(Shape shape) => new(new CpuStorage<float>(shape.Size, clear: false), shape);
 
@@ -93,6 +96,14 @@ public sealed partial class Tensor
         (generator ?? RandomGenerator.Global).FillNormal(t.Span, mean, std);
         return t;
     }
+
+    /// <summary>Normal(mean, std) samples of <paramref name="shape"/>: <c>Tensor.RandomNormal([4, 3])</c>, as torch.randn(4, 3).</summary>
+    public static Tensor RandomNormal(int[] shape, float mean = 0f, float std = 1f, RandomGenerator? generator = null) =>
+        RandomNormal(new Shape(shape), mean, std, generator);
+
+    /// <summary>Uniform [min, max) samples of <paramref name="shape"/>: <c>Tensor.RandomUniform([4, 3])</c>, as torch.rand(4, 3).</summary>
+    public static Tensor RandomUniform(int[] shape, float min = 0f, float max = 1f, RandomGenerator? generator = null) =>
+        RandomUniform(new Shape(shape), min, max, generator);
 
     /// <summary>Uniform [min, max) samples from <paramref name="generator"/> (the global one by default).</summary>
     public static Tensor RandomUniform(Shape shape, float min = 0f, float max = 1f, RandomGenerator? generator = null)

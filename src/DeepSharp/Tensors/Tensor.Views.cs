@@ -13,6 +13,12 @@ public sealed partial class Tensor
         ? new(Storage, shape, _offset)
         : throw new ShapeMismatchException($"Cannot view {Shape} ({Size} elements) as {shape}.");
 
+    /// <summary>
+    /// The same elements, cut from autograd (torch's <c>detach()</c>; <c>Ops.StopGradient</c> is Keras's name): a
+    /// view sharing this tensor's memory that records nothing and passes no gradient back.
+    /// </summary>
+    public Tensor Detach() => new(Storage, Shape, _offset);
+
     internal Shape ResolveShape(ReadOnlySpan<int> shape)
     {
         int inferred = -1;

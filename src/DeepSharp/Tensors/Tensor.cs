@@ -106,20 +106,23 @@ public sealed partial class Tensor
         ? DType == DType.Int32 ? IntSpan[0] : Span[0]
         : throw new InvalidOperationException($"Item() needs a one-element tensor, not {Shape}.");
 
-    /// <summary>The element at the given indices (slow; for inspection and tests).</summary>
+    /// <summary>The element at the given indices, a negative one counting from the end of its axis (slow; for inspection and tests).</summary>
     [System.Runtime.CompilerServices.IndexerName("Element")]
     public float this[params int[] indices]
     {
         get
         {
             if (indices.Length != Rank)
-                throw new ArgumentException($"Tensor {Shape} needs {Rank} indices, got {indices.Length}.");
+                throw new ArgumentException(indices.Length < Rank
+                    ? $"Tensor {Shape} needs {Rank} indices, got {indices.Length}: the indexer reads one element; for a row or a sub-tensor use Select(axis, index) or Slice(axis, range)."
+                    : $"Tensor {Shape} needs {Rank} indices, got {indices.Length}.");
             int flat = 0;
             for (int i = 0; i < Rank; i++)
             {
-                if ((uint)indices[i] >= (uint)Shape[i])
+                int index = indices[i] < 0 ? indices[i] + Shape[i] : indices[i];
+                if ((uint)index >= (uint)Shape[i])
                     throw new ArgumentOutOfRangeException(nameof(indices), indices[i], $"Index {indices[i]} is out of range for axis {i} of a tensor of shape {Shape}.");
-                flat = flat * Shape[i] + indices[i];
+                flat = flat * Shape[i] + index;
             }
             return DType == DType.Int32 ? IntSpan[flat] : Span[flat];
         }

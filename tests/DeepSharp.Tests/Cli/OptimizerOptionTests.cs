@@ -34,6 +34,19 @@ public class OptimizerOptionTests
         Assert.Contains("--optimizer is for centralized training", stderr);
     }
 
+    [Fact]
+    public async Task FederatedOnlyOptionsWithoutFederatedAreRefusedNotIgnored()
+    {
+        // PyTorch's scripts spell the rate --lr: here that is the federated clients' rate, and it was silently ignored
+        var (code, _, stderr) = await CliTests.Run(null, "train", "mnist", "--lr", "0.01");
+        Assert.Equal(2, code);
+        Assert.Contains("--lr is the clients' rate of --federated training; the learning rate of this training is --learning-rate.", stderr);
+        (code, _, stderr) = await CliTests.Run(null, "train", "mnist", "--rounds", "3");
+        Assert.Equal(2, code);
+        Assert.Contains("--rounds is for --federated training; add --federated, or leave it out.", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task TrainsWithTheNamedOptimizerAndAccumulation()
     {

@@ -195,10 +195,14 @@ public sealed class DataDocTests : IDisposable
         foreach (Batch batch in loader.Pass())                    // 7 batches of 128, then one of 104; reshuffled every pass
             sizes.Add(batch.Size);
         var tensors = new DataLoader(new TensorDataset(Tensor.Zeros(10, 3), Tensor.Zeros(10, 1)), batchSize: 4, shuffle: false);
+        var shapes = new List<string>();
+        foreach (var (features, targets) in tensors)              // PyTorch's `for x, y in loader`: a new pass per foreach
+            shapes.Add($"{features.Shape} {targets.Shape}");      // "(4, 3) (4, 1)" twice, then "(2, 3) (2, 1)"
 
         Assert.Equal([128, 128, 128, 128, 128, 128, 128, 104], sizes);
         Assert.Equal(1000, loader.Pass().Sum(b => b.X.ToArray().Distinct().Count()));
         Assert.Equal([4, 4, 2], tensors.Pass().Select(b => b.Size));
+        Assert.Equal(["(4, 3) (4, 1)", "(4, 3) (4, 1)", "(2, 3) (2, 1)"], shapes);
     }
 
     [Fact]

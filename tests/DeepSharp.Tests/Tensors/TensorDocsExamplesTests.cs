@@ -37,6 +37,35 @@ public class TensorDocsExamplesTests
     }
 
     [Fact]
+    public void CreationOfRangesAndRandomTensors()
+    {
+        RandomGenerator.SetGlobalSeed(42);                      // torch.manual_seed: the same draws on every run
+        var counting = Tensor.Arange(5);                        // [0, 1, 2, 3, 4], float32
+        var evens = Tensor.Arange(0, 10, 2);                    // [0, 2, 4, 6, 8]
+        var indices = Tensor.Arange(0, 3, dtype: DType.Int32);  // [0, 1, 2], int32
+        var steps = Tensor.Linspace(0f, 1f, 5);                 // [0, 0.25, 0.5, 0.75, 1]
+        var identity = Tensor.Eye(3);                           // (3, 3), ones on the diagonal
+        var shifted = Tensor.Eye(2, 3, k: 1);                   // [[0, 1, 0], [0, 0, 1]]
+        var blank = Tensor.ZerosLike(identity);                 // also OnesLike, FullLike(x, value)
+        var randn = Tensor.RandomNormal([4, 3]);                // torch.randn(4, 3)
+        var rand = Tensor.RandomUniform([4, 3], generator: new RandomGenerator(7));   // its own stream
+
+        Assert.Equal([0f, 1f, 2f, 3f, 4f], counting.ToArray());
+        Assert.Equal(DType.Float32, counting.DType);
+        Assert.Equal([0f, 2f, 4f, 6f, 8f], evens.ToArray());
+        Assert.Equal([0, 1, 2], indices.ToIntArray());
+        Assert.Equal([0f, 0.25f, 0.5f, 0.75f, 1f], steps.ToArray());
+        Assert.Equal([1f, 0f, 0f, 0f, 1f, 0f, 0f, 0f, 1f], identity.ToArray());
+        Assert.Equal([0f, 1f, 0f, 0f, 0f, 1f], shifted.ToArray());
+        Assert.Equal(new Shape(3, 3), blank.Shape);
+        Assert.All(blank.ToArray(), v => Assert.Equal(0f, v));
+        RandomGenerator.SetGlobalSeed(42);
+        Tensor.Arange(1);
+        Assert.Equal(randn.ToArray(), Tensor.RandomNormal(new Shape(4, 3)).ToArray());
+        Assert.Equal(rand.ToArray(), Tensor.RandomUniform(new Shape(4, 3), generator: new RandomGenerator(7)).ToArray());
+    }
+
+    [Fact]
     public void ArithmeticAndBroadcasting()
     {
         var a = Tensor.FromArray(new float[,] { { 0, 1, 2 }, { 3, 4, 5 } });   // (2, 3)
@@ -160,7 +189,9 @@ public class TensorDocsExamplesTests
         var allButLast = v.Slice(0, ..^1);           // rows 0..1: (2, 4)
         var secondRow = v.Select(0, 1);              // (4,): [4, 5, 6, 7]
         var lastColumn = v.Select(1, -1);            // (3,): [3, 7, 11]
+        var lastTwo = v.Slice(1, -2, 2);             // columns 2..3, as torch.narrow(v, 1, -2, 2)
         float one = v[2, 1];                         // 9, one element (slow; for inspection)
+        float corner = v[-1, -1];                    // 11: negative indices count from the end
 
         Assert.Equal([1f, 2f, 5f, 6f, 9f, 10f], middle.ToArray());
         Assert.Equal(middle.ToArray(), sameMiddle.ToArray());
@@ -168,6 +199,8 @@ public class TensorDocsExamplesTests
         Assert.Equal([4f, 5f, 6f, 7f], secondRow.ToArray());
         Assert.Equal([3f, 7f, 11f], lastColumn.ToArray());
         Assert.Equal(9f, one);
+        Assert.Equal([2f, 3f, 6f, 7f, 10f, 11f], lastTwo.ToArray());
+        Assert.Equal(11f, corner);
     }
 
     [Fact]
@@ -221,6 +254,33 @@ public class TensorDocsExamplesTests
         Assert.Equal([4.5f, -1f], output.ToArray());
         Assert.Equal((4.5f * 4.5f + 1f) / 2f, objective.Item());
         Assert.Equal([4.5f, 8f, 13.5f], dw);
+    }
+
+    [Fact]
+    public void AutogradLoopOverRawTensors()
+    {
+        var features = Tensor.FromArray(new float[,] { { 1, 2 }, { 3, 4 }, { 5, 6 } });
+        var target = features.MatMul(Tensor.FromArray(new[] { 2f, -1f }, 2, 1)) + 0.5f;   // y = 2a − b + 0.5
+        var weight = Tensor.Zeros(2, 1);
+        var bias = Tensor.Zeros(1);
+        for (int step = 0; step < 500; step++)
+        {
+            weight.RequiresGrad = true;
+            bias.RequiresGrad = true;
+            var mse = (features.MatMul(weight) + bias - target).Square().Mean();
+            mse.Backward();
+            using (NoGrad.Scope())
+            {
+                weight = weight - 0.02f * weight.Grad!;
+                bias = bias - 0.02f * bias.Grad!;
+            }
+        }
+        var fitted = features.MatMul(weight) + bias;      // ≈ target: [0.5, 2.5, 4.5]
+
+        Assert.Equal([0.5f, 2.5f, 4.5f], target.ToArray());
+        var got = fitted.ToArray();
+        for (int i = 0; i < 3; i++) Assert.Equal(target.ToArray()[i], got[i], 0.05f);
+        Assert.False(fitted.RequiresGrad);
     }
 
     [Fact]
@@ -292,6 +352,6 @@ public class TensorDocsExamplesTests
                 found = block.Select((line, k) => source[s + k] == line).All(b => b);
             Assert.True(found, "docs/tensors.md has a block that is not in TensorDocsExamplesTests:\n" + string.Join("\n", block));
         }
-        Assert.True(blocks >= 12, $"docs/tensors.md has {blocks} csharp blocks; the examples are gone");
+        Assert.True(blocks >= 14, $"docs/tensors.md has {blocks} csharp blocks; the examples are gone");
     }
 }

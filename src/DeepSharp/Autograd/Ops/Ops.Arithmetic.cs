@@ -17,6 +17,7 @@ public static partial class Ops
     /// <summary>x · s + t for scalars s and t.</summary>
     public static Tensor Affine(Tensor x, float scale, float shift = 0f)
     {
+        RequireFloat("Arithmetic with a float", x);
         var y = x.TempLike();
         TensorPrimitives.Multiply(x.Span, scale, y.Span);
         if (shift != 0f) TensorPrimitives.Add(y.Span, shift, y.Span);
@@ -25,9 +26,23 @@ public static partial class Ops
 
     private static Tensor Binary(Tensor a, Tensor b, BinaryOp op)
     {
+        RequireFloat(op.ToString(), a, b);
         var y = Broadcasting.Binary(a, b, op);
         return OpNode.Needed(a, b) ? new BinaryNode(a, b, op).Attach(y) : y;
     }
+
+    /// <summary>
+    /// Arithmetic is float32: an int32 operand (labels, ArgMax's indices, <c>Arange(..., dtype: Int32)</c>) is refused
+    /// naming the op and the shape, where PyTorch would promote it.
+    /// </summary>
+    private static void RequireFloat(string op, Tensor a, Tensor? b = null)
+    {
+        if (a.DType != DType.Float32) ThrowNotFloat(op, a);
+        if (b is not null && b.DType != DType.Float32) ThrowNotFloat(op, b);
+    }
+
+    private static void ThrowNotFloat(string op, Tensor t) =>
+        throw new InvalidOperationException($"{op}: the operand {t.Shape} holds {t.DType}; arithmetic is float32 (convert it with ToFloat()).");
 
     private sealed class BinaryNode(Tensor a, Tensor b, BinaryOp op) : OpNode(a, b)
     {

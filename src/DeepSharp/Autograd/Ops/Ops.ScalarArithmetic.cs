@@ -21,6 +21,7 @@ public static partial class Ops
     /// <summary>x / s elementwise (a true division, not a multiplication by 1/s).</summary>
     public static Tensor Divide(Tensor x, float s)
     {
+        RequireFloat("Divide", x);
         var y = x.TempLike();
         TensorPrimitives.Divide(x.Span, s, y.Span);
         return OpNode.Needed(x) ? new DivideByScalarNode(x, s).Attach(y) : y;

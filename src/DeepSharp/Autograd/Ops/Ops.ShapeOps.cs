@@ -58,8 +58,11 @@ public static partial class Ops
     public static Tensor Slice(Tensor x, int axis, Range range)
     {
         int a = NormalizeAxis(axis, x.Rank, x.Shape, "Slice");
-        var (start, length) = range.GetOffsetAndLength(x.Shape[a]);
-        return Slice(x, a, start, length);
+        int size = x.Shape[a];
+        int start = range.Start.GetOffset(size), end = range.End.GetOffset(size);
+        if (start < 0 || end > size || start > end)
+            throw new ArgumentOutOfRangeException(nameof(range), $"Slice: range {range} is [{start}, {end}) of axis {axis} of {x.Shape}, outside [0, {size}] or reversed.");
+        return Slice(x, a, start, end - start);
     }
 
     /// <summary>Index <paramref name="index"/> (negative from the end) of <paramref name="axis"/>, with that axis removed (NumPy's x[:, i]).</summary>

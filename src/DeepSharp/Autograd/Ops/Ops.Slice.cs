@@ -5,13 +5,20 @@ namespace DeepSharp.Autograd;
 
 public static partial class Ops
 {
-    /// <summary>Elements [start, start + length) of <paramref name="axis"/> (negative counts from the end), copied.</summary>
+    /// <summary>
+    /// Elements [start, start + length) of <paramref name="axis"/>, copied (torch.narrow). A negative axis or
+    /// start counts from the end: <c>Slice(1, -2, 2)</c> is the last two columns.
+    /// </summary>
     public static Tensor Slice(Tensor x, int axis, int start, int length)
     {
         int a = axis < 0 ? axis + x.Rank : axis;
         if (a < 0 || a >= x.Rank) throw new ShapeMismatchException($"Slice axis {axis} is outside a tensor of shape {x.Shape}.");
-        if (start < 0 || length < 0 || start + length > x.Shape[a])
-            throw new ArgumentOutOfRangeException(nameof(start), $"Slice [{start}, {start + length}) is outside axis {axis} of {x.Shape}.");
+        int given = start;
+        if (start < 0) start += x.Shape[a];
+        if (start < 0 || length < 0 || (long)start + length > x.Shape[a])
+            throw new ArgumentOutOfRangeException(nameof(start), given < 0
+                ? $"Slice: start {given} (element {start}) with length {length} is outside axis {axis} of {x.Shape}."
+                : $"Slice: [{start}, {(long)start + length}) is outside axis {axis} of {x.Shape}.");
         var dims = x.Shape.ToArray();
         dims[a] = length;
         var y = Tensor.Temp(new Shape(dims));
