@@ -31,23 +31,11 @@ public static class WinogradF43Checks
     /// </summary>
     private static IEnumerable<Conv2DGeometry> Geometries()
     {
-        int[] sides = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 16, 17, 23, 24, 29, 30];
         int[] channels = [1, 3, 16, 17, 32, 64];
-        int i = 0;
-        foreach (bool same in new[] { false, true })
-            for (int j = 0; j < 16; j++, i++)
-            {
-                int h = sides[(i * 5 + j) % sides.Length], w = sides[(i * 7 + 3 * j + 2) % sides.Length];
-                if (!same && (h < 3 || w < 3)) h = w = 3 + j % 5;
-                int cin = channels[(i + 2 * j) % channels.Length], cout = channels[(i * 3 + j + 1) % channels.Length];
-                if ((long)h * w * cin * cout > 30_000) (cin, cout) = (Math.Min(cin, 17), Math.Min(cout, 16)); // keeps the bound's cost down
-                yield return Conv2DGeometry.Create(j % 2 == 0 ? 1 : 3, h, w, cin, cout, 3, 3, 1, 1, same);
-            }
-        yield return Conv2DGeometry.Create(0, 5, 5, 16, 32, 3, 3, 1, 1, samePadding: true); // empty batch
-        yield return Conv2DGeometry.Create(1, 6, 7, 3, 7, 3, 3, 1, 1, false) with { PadTop = 2, PadLeft = 1 }; // explicit padding
-        yield return Conv2DGeometry.Create(3, 13, 13, 32, 64, 3, 3, 1, 1, samePadding: false); // convnet's second layer (27 tiles)
-        yield return Conv2DGeometry.Create(1, 26, 26, 32, 32, 3, 3, 1, 1, samePadding: true);  // convnet-aug's widest, 'same' (49 tiles)
-        yield return Conv2DGeometry.Create(1, 9, 10, 129, 70, 3, 3, 1, 1, samePadding: true);  // > 128 channels, partial blocks
+        return WinogradGeometries.Of(
+            new WinogradGeometries.Sweep([1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 16, 17, 23, 24, 29, 30], channels, channels,
+                PerPadding: 16, OutShift: 1, ValidSpread: 5, Batch: j => j % 2 == 0 ? 1 : 3, MaxWork: 30_000),
+            emptyFilters: 32, convnetBatch: 3);
     }
 
     public static void ForwardWithinBoundOfTwin()
@@ -109,12 +97,7 @@ public static class WinogradF43Checks
             NaiveConv2D.BackwardInput(dy, w, expected, g);
             Forced(() => Conv2DKernel.BackwardInput(dy, w, actual, g));
             var full = ConvBackwardInputAsForward.TransposedGeometry(g);
-            var flipped = new float[w.Length];
-            for (int kh = 0; kh < 3; kh++)
-                for (int kw = 0; kw < 3; kw++)
-                    for (int ci = 0; ci < g.InC; ci++)
-                        for (int co = 0; co < g.OutC; co++)
-                            flipped[((kh * 3 + kw) * g.OutC + co) * g.InC + ci] = w[(((2 - kh) * 3 + (2 - kw)) * g.InC + ci) * g.OutC + co];
+            var flipped = WinogradGeometries.FlippedKernel(w, g);
             var bound = Bound(dy, flipped, [], expected, full, accumulated: true);
             for (int i = 0; i < bound.Length; i++) bound[i] += 2 * U * Math.Abs(start[i]);
             WithinBound(expected, actual, bound, $"Winograd F(4,3) backward input {g}");
