@@ -16,26 +16,10 @@ public static class WinogradChecks
     private const double U = 1.0 / (1 << 24);
 
     /// <summary>3×3 stride-1 geometries: sides 1, 2, primes, odd and even; 'same', 'valid' and explicit padding; awkward channel counts.</summary>
-    private static IEnumerable<Conv2DGeometry> Geometries()
-    {
-        int[] sides = [1, 2, 3, 4, 5, 7, 8, 11, 13];
-        int[] inChannels = [1, 2, 3, 5, 16, 17, 31, 32, 33];
-        int[] outChannels = [1, 5, 16, 17, 32, 33, 64];
-        int i = 0;
-        foreach (bool same in new[] { false, true })
-            for (int j = 0; j < 14; j++, i++)
-            {
-                int h = sides[(i * 5 + j) % sides.Length], w = sides[(i * 7 + 3 * j + 2) % sides.Length];
-                if (!same && (h < 3 || w < 3)) h = w = 3 + j % 4;
-                yield return Conv2DGeometry.Create(j % 3 == 0 ? 1 : 2 + j % 2, h, w, inChannels[(i + 2 * j) % inChannels.Length],
-                    outChannels[(i * 3 + j) % outChannels.Length], 3, 3, 1, 1, same);
-            }
-        yield return Conv2DGeometry.Create(0, 5, 5, 16, 16, 3, 3, 1, 1, samePadding: true); // empty batch
-        yield return Conv2DGeometry.Create(1, 6, 7, 3, 7, 3, 3, 1, 1, false) with { PadTop = 2, PadLeft = 1 }; // explicit padding
-        yield return Conv2DGeometry.Create(2, 13, 13, 32, 64, 3, 3, 1, 1, samePadding: false); // convnet's second layer
-        yield return Conv2DGeometry.Create(1, 26, 26, 32, 32, 3, 3, 1, 1, samePadding: true);  // convnet-aug's widest, 'same'
-        yield return Conv2DGeometry.Create(1, 9, 10, 129, 70, 3, 3, 1, 1, samePadding: true);  // > 128 channels, past a 64-tile chunk
-    }
+    private static IEnumerable<Conv2DGeometry> Geometries() => WinogradGeometries.Of(
+        new WinogradGeometries.Sweep([1, 2, 3, 4, 5, 7, 8, 11, 13], [1, 2, 3, 5, 16, 17, 31, 32, 33], [1, 5, 16, 17, 32, 33, 64],
+            PerPadding: 14, OutShift: 0, ValidSpread: 4, Batch: j => j % 3 == 0 ? 1 : 2 + j % 2),
+        emptyFilters: 16, convnetBatch: 2);
 
     public static void ForwardWithinBoundOfTwin()
     {
@@ -76,12 +60,7 @@ public static class WinogradChecks
             Forced(() => Conv2DKernel.BackwardInput(dy, w, actual, g));
             // The bound of the forward convolution it runs: dy as input, the kernel flipped and transposed.
             var full = ConvBackwardInputAsForward.TransposedGeometry(g);
-            var flipped = new float[w.Length];
-            for (int kh = 0; kh < 3; kh++)
-                for (int kw = 0; kw < 3; kw++)
-                    for (int ci = 0; ci < g.InC; ci++)
-                        for (int co = 0; co < g.OutC; co++)
-                            flipped[((kh * 3 + kw) * g.OutC + co) * g.InC + ci] = w[(((2 - kh) * 3 + (2 - kw)) * g.InC + ci) * g.OutC + co];
+            var flipped = WinogradGeometries.FlippedKernel(w, g);
             var bound = Bound(dy, flipped, [], expected, full, accumulated: true);
             WithinBound(expected, actual, bound, $"Winograd backward input {g}");
         }

@@ -31,23 +31,11 @@ public static class WinogradF43Checks
     /// </summary>
     private static IEnumerable<Conv2DGeometry> Geometries()
     {
-        int[] sides = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 16, 17, 23, 24, 29, 30];
         int[] channels = [1, 3, 16, 17, 32, 64];
-        int i = 0;
-        foreach (bool same in new[] { false, true })
-            for (int j = 0; j < 16; j++, i++)
-            {
-                int h = sides[(i * 5 + j) % sides.Length], w = sides[(i * 7 + 3 * j + 2) % sides.Length];
-                if (!same && (h < 3 || w < 3)) h = w = 3 + j % 5;
-                int cin = channels[(i + 2 * j) % channels.Length], cout = channels[(i * 3 + j + 1) % channels.Length];
-                if ((long)h * w * cin * cout > 30_000) (cin, cout) = (Math.Min(cin, 17), Math.Min(cout, 16)); // keeps the bound's cost down
-                yield return Conv2DGeometry.Create(j % 2 == 0 ? 1 : 3, h, w, cin, cout, 3, 3, 1, 1, same);
-            }
-        yield return Conv2DGeometry.Create(0, 5, 5, 16, 32, 3, 3, 1, 1, samePadding: true); // empty batch
-        yield return Conv2DGeometry.Create(1, 6, 7, 3, 7, 3, 3, 1, 1, false) with { PadTop = 2, PadLeft = 1 }; // explicit padding
-        yield return Conv2DGeometry.Create(3, 13, 13, 32, 64, 3, 3, 1, 1, samePadding: false); // convnet's second layer (27 tiles)
-        yield return Conv2DGeometry.Create(1, 26, 26, 32, 32, 3, 3, 1, 1, samePadding: true);  // convnet-aug's widest, 'same' (49 tiles)
-        yield return Conv2DGeometry.Create(1, 9, 10, 129, 70, 3, 3, 1, 1, samePadding: true);  // > 128 channels, partial blocks
+        return WinogradGeometries.Of(
+            new WinogradGeometries.Sweep([1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 16, 17, 23, 24, 29, 30], channels, channels,
+                PerPadding: 16, OutShift: 1, ValidSpread: 5, Batch: j => j % 2 == 0 ? 1 : 3, MaxWork: 30_000),
+            emptyFilters: 32, convnetBatch: 3);
     }
 
     public static void ForwardWithinBoundOfTwin()
@@ -109,15 +97,136 @@ public static class WinogradF43Checks
             NaiveConv2D.BackwardInput(dy, w, expected, g);
             Forced(() => Conv2DKernel.BackwardInput(dy, w, actual, g));
             var full = ConvBackwardInputAsForward.TransposedGeometry(g);
-            var flipped = new float[w.Length];
-            for (int kh = 0; kh < 3; kh++)
-                for (int kw = 0; kw < 3; kw++)
-                    for (int ci = 0; ci < g.InC; ci++)
-                        for (int co = 0; co < g.OutC; co++)
-                            flipped[((kh * 3 + kw) * g.OutC + co) * g.InC + ci] = w[(((2 - kh) * 3 + (2 - kw)) * g.InC + ci) * g.OutC + co];
+            var flipped = WinogradGeometries.FlippedKernel(w, g);
             var bound = Bound(dy, flipped, [], expected, full, accumulated: true);
             for (int i = 0; i < bound.Length; i++) bound[i] += 2 * U * Math.Abs(start[i]);
             WithinBound(expected, actual, bound, $"Winograd F(4,3) backward input {g}");
+        }
+    }
+
+    /// <summary>
+    /// The kernel gradient by F(3×3, 4×4) (<see cref="WinogradF43KernelGradient"/>, with the fused ReLU mask and bias
+    /// sum) against the twins, with the bound of its remarks: per dW element (kh, kw, ci, co)
+    /// γ(T + T/32 + 32)·Σ_tiles Σ_ξ |Gᵀ|[kh, ξr]·|Gᵀ|[kw, ξc]·(|A|·|e_co|·|Aᵀ|)[ξ]·(|Bᵀ|·|d_ci|·|B|)[ξ] + 4u·|dw|,
+    /// T the tiles summed (the reduction's depth, its 32-tile groups and chunks; the transforms' roundings in the 32).
+    /// </summary>
+    public static void KernelGradientWithinBoundOfTwin()
+    {
+        int seed = 1200;
+        foreach (var g in Geometries().Where((_, k) => k % 2 == 0))
+        {
+            if (WinogradForced(() => !WinogradF43KernelGradient.Applies(g))) continue;
+            var x = Check.Random(g.InputLength, ++seed);
+            var reluOutput = Check.Random(g.OutputLength, ++seed);
+            for (int i = 0; i < reluOutput.Length; i++) reluOutput[i] = Math.Max(reluOutput[i], 0f);
+            var dy1 = Check.Random(g.OutputLength, ++seed);
+            var dy2 = (float[])dy1.Clone();
+            var dw1 = Check.Random(g.KernelLength, ++seed);
+            var dw2 = (float[])dw1.Clone();
+            var db1 = Check.Random(g.OutC, ++seed);
+            var db2 = (float[])db1.Clone();
+            bool relu = seed % 2 == 0;
+            if (relu) NaiveActivations.ReluMaskGradient(reluOutput, dy1);
+            NaiveConv2D.BackwardKernel(x, dy1, dw1, g);
+            NaiveReductions.SumRows(dy1, db1, g.Batch * g.OutH * g.OutW, g.OutC);
+            Forced(() => Conv2DKernel.BackwardKernelFused(x, dy2, relu ? reluOutput : [], dw2, db2, g));
+            Check.Equal<float>(dy1, dy2, $"Winograd F(3,4) kernel gradient: masked dy {g} relu={relu}");
+            Check.Close(db1, db2, 1e-4f, 1e-3f, $"Winograd F(3,4) kernel gradient: db {g} relu={relu}");
+            WithinBound(dw1, dw2, KernelGradientBound(x, dy1, dw1, g), $"Winograd F(3,4) kernel gradient {g} relu={relu}");
+        }
+    }
+
+    /// <summary>The bound of <see cref="KernelGradientWithinBoundOfTwin"/>, in double.</summary>
+    private static double[] KernelGradientBound(float[] x, float[] dy, float[] expected, in Conv2DGeometry g)
+    {
+        int cin = g.InC, cout = g.OutC, tilesH = (g.OutH + 3) / 4, tilesW = (g.OutW + 3) / 4;
+        long tiles = (long)g.Batch * tilesH * tilesW, depth = tiles + tiles / 32 + 32;
+        double gamma = depth * U / (1 - depth * U);
+        var sums = new double[cin * cout * 36];
+        var vd = new double[cin * 36];
+        var ve = new double[cout * 36];
+        for (int n = 0; n < g.Batch; n++)
+            for (int th = 0; th < tilesH; th++)
+                for (int tw = 0; tw < tilesW; tw++)
+                {
+                    Array.Clear(vd);
+                    Array.Clear(ve);
+                    int ih0 = 4 * th - g.PadTop, iw0 = 4 * tw - g.PadLeft;
+                    for (int r = 0; r < 6; r++)
+                        for (int c = 0; c < 6; c++)
+                        {
+                            int ih = ih0 + r, iw = iw0 + c;
+                            if ((uint)ih >= (uint)g.InH || (uint)iw >= (uint)g.InW) continue;
+                            for (int ci = 0; ci < cin; ci++)
+                            {
+                                double d = Math.Abs(x[((n * g.InH + ih) * g.InW + iw) * cin + ci]);
+                                for (int a = 0; a < 6; a++)
+                                    for (int b = 0; b < 6; b++) vd[ci * 36 + 6 * a + b] += AbsBT[a, r] * d * AbsBT[b, c];
+                            }
+                        }
+                    for (int i = 0; i < 4 && 4 * th + i < g.OutH; i++)
+                        for (int j = 0; j < 4 && 4 * tw + j < g.OutW; j++)
+                            for (int co = 0; co < cout; co++)
+                            {
+                                double e = Math.Abs(dy[((n * g.OutH + 4 * th + i) * g.OutW + 4 * tw + j) * cout + co]);
+                                for (int a = 0; a < 6; a++)
+                                    for (int b = 0; b < 6; b++) ve[co * 36 + 6 * a + b] += AbsAT[i, a] * e * AbsAT[j, b];
+                            }
+                    for (int ci = 0; ci < cin; ci++)
+                        for (int co = 0; co < cout; co++)
+                            for (int xi = 0; xi < 36; xi++) sums[(ci * cout + co) * 36 + xi] += vd[ci * 36 + xi] * ve[co * 36 + xi];
+                }
+        var bound = new double[expected.Length];
+        for (int kh = 0; kh < 3; kh++)
+            for (int kw = 0; kw < 3; kw++)
+                for (int ci = 0; ci < cin; ci++)
+                    for (int co = 0; co < cout; co++)
+                    {
+                        double s = 0;
+                        for (int a = 0; a < 6; a++)
+                            for (int b = 0; b < 6; b++) s += AbsG[a, kh] * AbsG[b, kw] * sums[(ci * cout + co) * 36 + 6 * a + b];
+                        int at = ((kh * 3 + kw) * cin + ci) * cout + co;
+                        bound[at] = gamma * s + 4 * U * Math.Abs(expected[at]);
+                    }
+        return bound;
+    }
+
+    /// <summary>
+    /// The input gradient on F(4,3) skips the last tile row and column where dy's rows and columns under them are
+    /// zero (dy under a 2×2 pool at an odd size): the same bits as computing every tile, for 1–2 threads.
+    /// </summary>
+    public static void ZeroTileSkipKeepsTheBits()
+    {
+        var geometries = new[]
+        {
+            Conv2DGeometry.Create(3, 13, 13, 32, 64, 3, 3, 1, 1, false), // convnet's second layer: dy 11×11, dx 13×13
+            Conv2DGeometry.Create(2, 9, 14, 17, 33, 3, 3, 1, 1, false),  // dy 7×12
+            Conv2DGeometry.Create(1, 11, 11, 3, 32, 3, 3, 1, 1, true),   // 'same'
+        };
+        int seed = 1300;
+        foreach (var g in geometries)
+        {
+            var dy = Check.Random(g.OutputLength, ++seed);
+            for (int n = 0; n < g.Batch; n++) // zero the last dy row and column (of an odd-sized output), and the row before for one image
+                for (int oh = 0; oh < g.OutH; oh++)
+                    for (int ow = 0; ow < g.OutW; ow++)
+                        if (oh == g.OutH - 1 || ow == g.OutW - 1 || (n == 1 && oh == g.OutH - 2))
+                            Array.Clear(dy, ((n * g.OutH + oh) * g.OutW + ow) * g.OutC, g.OutC);
+            var w = Check.Random(g.KernelLength, ++seed);
+            var start = Check.Random(g.InputLength, ++seed);
+            foreach (int threads in new[] { 1, 2 })
+            {
+                var skipped = (float[])start.Clone();
+                var every = (float[])start.Clone();
+                ThreadCounts.With(threads, () => { Forced(() => Conv2DKernel.BackwardInput(dy, w, skipped, g)); return 0; });
+                WinogradF43.ZeroTileSkipDisabled = true;
+                try { ThreadCounts.With(threads, () => { Forced(() => Conv2DKernel.BackwardInput(dy, w, every, g)); return 0; }); }
+                finally { WinogradF43.ZeroTileSkipDisabled = false; }
+                Check.Equal<float>(every, skipped, $"Winograd F(4,3) zero-tile skip {g} threads={threads}");
+                var expected = (float[])start.Clone();
+                NaiveConv2D.BackwardInput(dy, w, expected, g);
+                Check.Close(expected, skipped, 1e-3f, 1e-3f, $"Winograd F(4,3) zero-tile skip {g} against the twin");
+            }
         }
     }
 
@@ -196,7 +305,7 @@ public static class WinogradF43Checks
         if (!rejected) throw new CheckFailedException("Winograd F(4,3) bound: a convolution with two taps swapped passed as within the bound.");
     }
 
-    /// <summary>Forward (with bias and ReLU) and input gradient on F(4,3) give the same bits with one thread as with two.</summary>
+    /// <summary>Forward (with bias and ReLU), input gradient and kernel gradient (with ReLU mask and bias sum) on F(4,3) give the same bits with one, two and three threads.</summary>
     public static void IdenticalForAnyThreadCount()
     {
         var g = Conv2DGeometry.Create(37, 11, 9, 17, 33, 3, 3, 1, 1, samePadding: true);
@@ -210,11 +319,18 @@ public static class WinogradF43Checks
             var dx = Check.Random(g.InputLength, 5);
             Conv2DKernel.Forward(x, w, bias, y, g, relu: true);
             Conv2DKernel.BackwardInput(dy, w, dx, g);
-            return new[] { y, dx };
+            var dyMasked = (float[])dy.Clone();
+            var dw = Check.Random(g.KernelLength, 6);
+            var db = Check.Random(g.OutC, 7);
+            Conv2DKernel.BackwardKernelFused(x, dyMasked, y, dw, db, g);
+            return new[] { y, dx, dyMasked, dw, db };
         });
         var one = ThreadCounts.With(1, Run);
-        var two = ThreadCounts.With(2, Run);
-        for (int i = 0; i < one.Length; i++) Check.Equal<float>(one[i], two[i], $"Winograd F(4,3) pass {i}, 1 vs 2 threads");
+        foreach (int threads in new[] { 2, 3 })
+        {
+            var other = ThreadCounts.With(threads, Run);
+            for (int i = 0; i < one.Length; i++) Check.Equal<float>(one[i], other[i], $"Winograd F(4,3) pass {i}, 1 vs {threads} threads");
+        }
     }
 
     /// <summary>
@@ -228,8 +344,16 @@ public static class WinogradF43Checks
         var aug = Conv2DGeometry.Create(128, 26, 26, 32, 32, 3, 3, 1, 1, false);
         bool expected = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && CpuIdentity.IsIntel;
         foreach (var g in new[] { convnet, aug })
+        {
             if (WinogradF43.Applies(g) != expected)
                 throw new CheckFailedException($"Winograd F(4,3): Applies({g}) is {!expected} on {SimdLevel.Describe()}, {CpuIdentity.Description}.");
+            if (WinogradF43KernelGradient.Applies(g) != expected)
+                throw new CheckFailedException($"Winograd F(3,4) kernel gradient: Applies({g}) is {!expected} on {SimdLevel.Describe()}, {CpuIdentity.Description}.");
+        }
+        // convnet's input gradient (dy 11×11 → dx 13×13, 0.73 of F(2,3)'s products) takes F(4,3) only as a call that skips zero tiles.
+        var convnetInputGradient = ConvBackwardInputAsForward.TransposedGeometry(convnet);
+        if (WinogradF43.Applies(convnetInputGradient, skipsZeroTiles: true) != expected || WinogradF43.Applies(convnetInputGradient))
+            throw new CheckFailedException($"Winograd F(4,3): the choice for convnet's input gradient {convnetInputGradient} is wrong on {SimdLevel.Describe()}, {CpuIdentity.Description}.");
         foreach (var g in new[]
         {
             Conv2DGeometry.Create(1, 13, 13, 32, 64, 3, 3, 1, 1, false),
@@ -243,7 +367,8 @@ public static class WinogradF43Checks
         WinogradF23.Mode = WinogradF23.Choice.Always;
         try
         {
-            if (WinogradF43.Applies(convnet)) throw new CheckFailedException("Winograd F(4,3): picked while F(2,3) is forced.");
+            if (WinogradF43.Applies(convnet) || WinogradF43KernelGradient.Applies(convnet))
+                throw new CheckFailedException("Winograd F(4,3): picked while F(2,3) is forced.");
         }
         finally { WinogradF23.Mode = before; }
     }

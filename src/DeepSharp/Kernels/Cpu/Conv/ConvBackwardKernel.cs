@@ -54,6 +54,11 @@ internal sealed unsafe class ConvBackwardKernel : IParallelBody
         int k = g.KernelH * g.KernelW * g.InC, np = ConvMicroKernel.Padded(g.OutC);
         if (g.OutputLength == 0) return;
         if (k == 0 && reluOutput == null && db == null) return;
+        if (WinogradF43KernelGradient.Applies(g))
+        {
+            WinogradF43KernelGradient.Run(x, dy, dw, g, reluOutput, db);
+            return;
+        }
         if (WinogradF23KernelGradient.Applies(g))
         {
             WinogradF23KernelGradient.Run(x, dy, dw, g, reluOutput, db);

@@ -28,7 +28,7 @@ internal sealed unsafe class ConvForward : IParallelBody
     public static void Run(float* x, float* w, float* bias, float* y, in Conv2DGeometry g, bool relu, bool accumulate = false)
     {
         if (g.OutputLength == 0) return;
-        if (WinogradF43.Applies(g))
+        if (WinogradF43.Applies(g, skipsZeroTiles: accumulate && bias == null && !relu))
         {
             WinogradF43.Run(x, w, bias, y, g, relu, accumulate);
             return;

@@ -27,6 +27,13 @@ namespace DeepSharp.Kernels.Cpu.Conv;
 /// Where it runs: on 512-bit vectors only (<see cref="Applies"/>); the 256-bit, 128-bit and scalar paths
 /// keep F(2,3). Chosen by <see cref="Choice.Auto"/> on Intel only: it trades fewer products for transforms
 /// twice the size, measured here (Emerald Rapids) and not on AMD, so AMD keeps F(2,3).
+/// Skipped tiles (as in <see cref="WinogradF23"/>): when adding into y with no bias and no ReLU (the input
+/// gradient through <see cref="ConvBackwardInputAsForward"/>), an image whose input rows (columns) under the last
+/// tile row (column) are all zero skips those tiles — they would add exact +0 (a −0 already in y becomes +0 no
+/// longer, a non-finite kernel value's 0·∞ no longer writes NaN). mnist_convnet's input gradient of its second
+/// layer (dy 11×11 under a 2×2 pool, its last row and column never reached) then computes 9 of 16 tiles per image.
+/// Which tiles run depends on the data alone; a chunk is still the same 32 tile slots, and the products compute
+/// each tile's row on its own, so every other tile's bits and the thread count's irrelevance are unchanged.
 /// </remarks>
 internal sealed unsafe class WinogradF43 : IParallelBody
 {
@@ -54,11 +61,14 @@ internal sealed unsafe class WinogradF43 : IParallelBody
 
     [ThreadStatic] private static WinogradF43? t_instance;
 
+    /// <summary>Computes every tile, even those the remarks' zero test would skip, for calls made on this thread (checks compare the two).</summary>
+    [ThreadStatic] public static bool ZeroTileSkipDisabled;
+
     private Conv2DGeometry _g;
     private float* _x, _u, _bias, _y, _zeros;
     private int* _rowOff, _colOff;
     private int _np, _tilesH, _tilesW, _tiles;
-    private bool _relu, _accumulate;
+    private bool _relu, _accumulate, _skipZeroTiles;
 
     /// <summary>Whether <paramref name="g"/> is a 3×3, stride-1, undilated convolution with some output (and at most 65,536 channels in and out).</summary>
     public static bool Fits(in Conv2DGeometry g) => WinogradF23.Fits(g);
@@ -69,18 +79,29 @@ internal sealed unsafe class WinogradF43 : IParallelBody
     /// Intel CPU, a geometry F(2,3) would take, at least 32 output channels (16 filters go to
     /// <see cref="WinogradF23Narrow512"/>), and F(4,3)'s products at most <see cref="MaxProductRatio"/> of
     /// F(2,3)'s once the partial tiles at the edges are counted (a 13×13 output is 4×4 tiles of 4×4 — 256
-    /// pixels computed for 169 — against 7×7 of 2×2: 576 products against 784, too few saved).
+    /// pixels computed for 169 — against 7×7 of 2×2: 576 products against 784, too few saved). Where the
+    /// call skips zero tiles (<paramref name="skipsZeroTiles"/>: adding into y without bias or ReLU, the input
+    /// gradient) the limit is <see cref="MaxProductRatioSkippingZeroTiles"/>.
     /// </summary>
-    public static bool Applies(in Conv2DGeometry g) => Mode switch
+    public static bool Applies(in Conv2DGeometry g, bool skipsZeroTiles = false) => Mode switch
     {
         Choice.Never => false,
         Choice.Always => Fits(g),
         _ => WinogradF23.Mode == WinogradF23.Choice.Auto && Vector512.IsHardwareAccelerated && CpuIdentity.IsIntel
-            && WinogradF23.Applies(g) && g.OutC >= 32 && 36.0 * Tiles(g) <= MaxProductRatio * 16.0 * WinogradF23.Tiles(g),
+            && WinogradF23.Applies(g) && g.OutC >= 32
+            && 36.0 * Tiles(g) <= (skipsZeroTiles ? MaxProductRatioSkippingZeroTiles : MaxProductRatio) * 16.0 * WinogradF23.Tiles(g),
     };
 
     /// <summary>The largest ratio of F(4,3)'s products to F(2,3)'s for which <see cref="Choice.Auto"/> takes F(4,3).</summary>
     public const double MaxProductRatio = 0.7;
+
+    /// <summary>
+    /// <see cref="MaxProductRatio"/> for a call that skips zero tiles (the input gradient). Measured on Intel
+    /// (wdx, docs/benchmarks.md): convnet's second layer's input gradient, a 13×13 output at 0.73 of F(2,3)'s
+    /// products, took 1.80 ms on F(4,3) against 2.11 on F(2,3) with a dense dy (batch 128); with dy under a 2×2 pool
+    /// (its last row and column zero) F(4,3) skips 7 of 16 tiles an image where F(2,3) skips 13 of 49 (0.56).
+    /// </summary>
+    public const double MaxProductRatioSkippingZeroTiles = 0.75;
 
     /// <summary>The number of 4×4 output tiles of <paramref name="g"/> (partial tiles at the edges counted whole).</summary>
     public static long Tiles(in Conv2DGeometry g) => (long)g.Batch * ((g.OutH + 3) / 4) * ((g.OutW + 3) / 4);
@@ -98,6 +119,7 @@ internal sealed unsafe class WinogradF43 : IParallelBody
         body._np = np;
         body._relu = relu;
         body._accumulate = accumulate;
+        body._skipZeroTiles = accumulate && bias == null && !relu && !ZeroTileSkipDisabled;
         body._tilesH = (g.OutH + 3) / 4;
         body._tilesW = (g.OutW + 3) / 4;
         body._tiles = (int)Tiles(g);
@@ -117,7 +139,7 @@ internal sealed unsafe class WinogradF43 : IParallelBody
     public void Execute(int index)
     {
         ref readonly var g = ref _g;
-        int first = index * TilesPerChunk, count = Math.Min(TilesPerChunk, _tiles - first);
+        int first = index * TilesPerChunk, slots = Math.Min(TilesPerChunk, _tiles - first);
         int cin = g.InC, np = _np, perImage = _tilesH * _tilesW;
         // Tile-major, tiles one cache line further apart than they need (see WinogradF23.Execute).
         long vRow = 36L * cin + PlaneSkew, mRow = 36L * np + PlaneSkew;
@@ -125,10 +147,31 @@ internal sealed unsafe class WinogradF43 : IParallelBody
         float* m = Scratch.Floats(Scratch.TileB, TilesPerChunk * mRow);
         float** window = stackalloc float*[36];
         float** outputs = stackalloc float*[16];
+        int* tiles = stackalloc int[TilesPerChunk];
         long imageLength = (long)g.InH * g.InW * cin;
+        int count = 0, flagsImage = -1;
+        bool skipLastRow = false, skipLastColumn = false;
+        for (int s = 0; s < slots; s++)
+        {
+            int tile = first + s, n = tile / perImage;
+            if (_skipZeroTiles)
+            {
+                if (n != flagsImage)
+                {
+                    float* image = _x + n * imageLength;
+                    skipLastRow = LastTilesZero(image, (_tilesH - 1) * 4 - g.PadTop, g.InH, rows: true);
+                    skipLastColumn = LastTilesZero(image, (_tilesW - 1) * 4 - g.PadLeft, g.InW, rows: false);
+                    flagsImage = n;
+                }
+                if (skipLastRow && tile % perImage / _tilesW == _tilesH - 1) continue;
+                if (skipLastColumn && tile % _tilesW == _tilesW - 1) continue;
+            }
+            tiles[count++] = tile;
+        }
+        if (count == 0) return;
         for (int t = 0; t < count; t++)
         {
-            int tile = first + t, n = tile / perImage, th = tile % perImage / _tilesW, tw = tile % _tilesW;
+            int tile = tiles[t], n = tile / perImage, th = tile % perImage / _tilesW, tw = tile % _tilesW;
             float* image = _x + n * imageLength;
             int ih0 = th * 4 - g.PadTop, iw0 = tw * 4 - g.PadLeft;
             for (int i = 0; i < 6; i++)
@@ -149,7 +192,7 @@ internal sealed unsafe class WinogradF43 : IParallelBody
                 m + xi * np, (int)mRow, count, g.OutC, null, accumulate: false);
         for (int t = 0; t < count; t++)
         {
-            int tile = first + t, n = tile / perImage, oh0 = tile % perImage / _tilesW * 4, ow0 = tile % _tilesW * 4;
+            int tile = tiles[t], n = tile / perImage, oh0 = tile % perImage / _tilesW * 4, ow0 = tile % _tilesW * 4;
             float* yImage = _y + (long)n * g.OutH * g.OutW * g.OutC;
             for (int i = 0; i < 4; i++)
                 for (int j = 0; j < 4; j++)
@@ -166,4 +209,27 @@ internal sealed unsafe class WinogradF43 : IParallelBody
             WinogradF43Transforms.Output(m + t * mRow, np, g.OutC, _bias, outputs, _accumulate, _relu);
         }
     }
+
+    /// <summary>
+    /// Whether the input rows (<paramref name="rows"/>) or columns [<paramref name="from"/>, <paramref name="from"/> + 6)
+    /// that lie inside the image, of an extent of <paramref name="size"/>, hold only ±0 (true when none lies inside).
+    /// </summary>
+    private bool LastTilesZero(float* image, int from, int size, bool rows)
+    {
+        ref readonly var g = ref _g;
+        int lo = Math.Max(from, 0), hi = Math.Min(from + 6, size);
+        for (int i = lo; i < hi; i++)
+        {
+            if (rows)
+            {
+                if (!Zero(image + (long)i * g.InW * g.InC, g.InW * g.InC)) return false;
+                continue;
+            }
+            for (int r = 0; r < g.InH; r++)
+                if (!Zero(image + ((long)r * g.InW + i) * g.InC, g.InC)) return false;
+        }
+        return true;
+    }
+
+    private static bool Zero(float* p, int length) => System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(new ReadOnlySpan<float>(p, length)) == 0f;
 }

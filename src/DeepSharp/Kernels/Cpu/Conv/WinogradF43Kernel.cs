@@ -45,6 +45,48 @@ internal static unsafe class WinogradF43Kernel
         }
     }
 
+    /// <summary>
+    /// dw[(tap·cin + ci)·cout + co] += (Gᵀ·M·G)[tap] for the 6×6 sums M[ξ] = m[ξ·cin·np + ci·np + co] (the last
+    /// transform of <see cref="WinogradF43KernelGradient"/>), in double and rounded to float once before the add.
+    /// Each 6-point column goes through Gᵀ: o0 = m0·¼ + (m1 + m2)·(−⅙) + (m3 + m4)·(1/24),
+    /// o1 = (m2 − m1)·⅙ + (m3 − m4)·(1/12), o2 = (m1 + m2)·(−⅙) + (m3 + m4)·⅙ + m5; then each row. Once per call
+    /// (Cin·Cout filters), so scalar; input channels [<paramref name="ciStart"/>, <paramref name="ciEnd"/>) only.
+    /// </summary>
+    public static void Gradient(float* m, int cin, int cout, int np, float* dw, int ciStart, int ciEnd)
+    {
+        long plane = (long)cin * np, tap = (long)cin * cout;
+        double* t = stackalloc double[18]; // Gᵀ·M, 3×6
+        for (int ci = ciStart; ci < ciEnd; ci++)
+            for (int co = 0; co < cout; co++)
+            {
+                float* src = m + (long)ci * np + co;
+                for (int j = 0; j < 6; j++)
+                {
+                    GT(src[j * plane], src[(6 + j) * plane], src[(12 + j) * plane], src[(18 + j) * plane], src[(24 + j) * plane], src[(30 + j) * plane],
+                        out t[j], out t[6 + j], out t[12 + j]);
+                }
+                float* dst = dw + (long)ci * cout + co;
+                for (int i = 0; i < 3; i++)
+                {
+                    double* r = t + 6 * i;
+                    GT(r[0], r[1], r[2], r[3], r[4], r[5], out double o0, out double o1, out double o2);
+                    dst[3 * i * tap] += (float)o0;
+                    dst[(3 * i + 1) * tap] += (float)o1;
+                    dst[(3 * i + 2) * tap] += (float)o2;
+                }
+            }
+    }
+
+    /// <summary>Gᵀ·(m0 … m5).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GT(double m0, double m1, double m2, double m3, double m4, double m5, out double o0, out double o1, out double o2)
+    {
+        double even = m1 + m2, odd = m2 - m1, even4 = m3 + m4, odd4 = m3 - m4;
+        o0 = m0 * 0.25 + even * Sixth + even4 * TwentyFourth;
+        o1 = odd * -Sixth + odd4 * (2 * TwentyFourth);
+        o2 = even * Sixth + even4 * -Sixth + m5;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Filters<TL, TV>(float* w, int ci, int co, int cin, int cout, float* dst, long plane)
         where TL : struct, IDoubleLanes<TV>

@@ -154,4 +154,52 @@ internal static unsafe class WinogradF43Transforms
         if (relu) v = TL.Relu(v);
         TL.Store(v, y + c);
     }
+
+    /// <summary>
+    /// The kernel gradient's dy transform, A·e·Aᵀ (6×6 from a 4×4 dy tile e; A = (Aᵀ)ᵀ of the class notes):
+    /// E[ξ·xiStride + c] for c in [0, channels), where e[i, j] is the channel run at <paramref name="tile"/>[4·i + j]
+    /// (a zero run past the output's edge). Each 4-point column as o0 = e0, o1,2 = (e0 + e2) ± (e1 + e3),
+    /// o3,4 = (e0 + 4e2) ± 2(e1 + 4e3), o5 = e3: powers of two only, so exact but for the sums' roundings.
+    /// </summary>
+    public static void Gradient(float** tile, int channels, float* e, long xiStride)
+    {
+        int c = 0;
+        if (WinogradLanes512.IsSupported) c = Gradient<WinogradLanes512, Vector512<float>>(tile, c, channels, e, xiStride);
+        if (WinogradLanes256.IsSupported) c = Gradient<WinogradLanes256, Vector256<float>>(tile, c, channels, e, xiStride);
+        if (WinogradLanes128.IsSupported) c = Gradient<WinogradLanes128, Vector128<float>>(tile, c, channels, e, xiStride);
+        Gradient<WinogradLanes1, float>(tile, c, channels, e, xiStride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Gradient<TL, TV>(float** p, int c, int end, float* e, long s)
+        where TL : struct, IWinogradLanes<TV>
+    {
+        for (; c + TL.Count <= end; c += TL.Count)
+        {
+            float* o = e + c;
+            // t = A·e, a column j at a time, into rows 0–5 of column j; then each row of t times Aᵀ, in place.
+            for (int j = 0; j < 4; j++)
+                A<TL, TV>(TL.Load(p[j] + c), TL.Load(p[4 + j] + c), TL.Load(p[8 + j] + c), TL.Load(p[12 + j] + c), o + j * s, 6 * s);
+            for (int i = 0; i < 6; i++)
+            {
+                float* r = o + 6 * i * s;
+                A<TL, TV>(TL.Load(r), TL.Load(r + s), TL.Load(r + 2 * s), TL.Load(r + 3 * s), r, s);
+            }
+        }
+        return c;
+    }
+
+    /// <summary>A·(e0 … e3), the six results stored <paramref name="step"/> floats apart from <paramref name="o"/> (all four inputs read first).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void A<TL, TV>(TV e0, TV e1, TV e2, TV e3, float* o, long step)
+        where TL : struct, IWinogradLanes<TV>
+    {
+        TV p = TL.Add(e0, e2), q = TL.Add(e1, e3), r = TL.Add(e0, TL.Scale(e2, 4f)), t = TL.Scale(TL.Add(e1, TL.Scale(e3, 4f)), 2f);
+        TL.Store(e0, o);
+        TL.Store(TL.Add(p, q), o + step);
+        TL.Store(TL.Sub(p, q), o + 2 * step);
+        TL.Store(TL.Add(r, t), o + 3 * step);
+        TL.Store(TL.Sub(r, t), o + 4 * step);
+        TL.Store(e3, o + 5 * step);
+    }
 }
