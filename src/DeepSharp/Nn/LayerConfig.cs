@@ -266,7 +266,7 @@ internal sealed partial class LayerConfig
         }
     }
 
-    /// <summary>"valid" (the default) or "same".</summary>
+    /// <summary>"valid" (the default), "same" or "causal"; the layer that reads it refuses what it does not take.</summary>
     public Padding Padding(string key = "padding") => Named(key, "valid", PaddingNames.Parse);
 
     /// <summary>A nested JSON object (a wrapped layer's config), or null when missing or null.</summary>
