@@ -548,6 +548,7 @@ static (string Name, Action Set) Setting(string spec) => (spec.Length == 0 ? "as
     GemmBlocking.OneRegionPerThreadBelow = RowBandsAsBuilt.OneRegionBelow;
     GemmBlocking.RowMajorAInPlace = true;
     GemmBlocking.HalfEdgeTiles = true;
+    GemmBlocking.PrefetchBDistance = RowBandsAsBuilt.PrefetchB;
     GemmRowBands.Enabled = RowBandsAsBuilt.Value;
     GemmBlocking.McRows = RowBandsAsBuilt.Mc;
     GemmBlocking.PanelFloats = RowBandsAsBuilt.Panel;
@@ -564,6 +565,7 @@ static (string Name, Action Set) Setting(string spec) => (spec.Length == 0 ? "as
             case "tarule": GemmBlocking.TransposedAStrideRule = value != 0; break;
             case "small": GemmBlocking.OneRegionPerThreadBelow = value * 1_000_000L; break;
             case "half": GemmBlocking.HalfEdgeTiles = value != 0; break;
+            case "pfb": GemmBlocking.PrefetchBDistance = value; break;
             case "rows": GemmRowBands.Enabled = value != 0; break;
             case "mc": GemmBlocking.McRows = value; break;
             case "ainplace": GemmBlocking.RowMajorAInPlace = value != 0; break;
@@ -640,6 +642,7 @@ static class RowBandsAsBuilt
     public static readonly bool PrefetchTransposed = GemmBlocking.PrefetchTransposedA;
     public static readonly bool StrideRule = GemmBlocking.TransposedAStrideRule;
     public static readonly long OneRegionBelow = GemmBlocking.OneRegionPerThreadBelow;
+    public static readonly int PrefetchB = GemmBlocking.PrefetchBDistance;
 }
 
 struct Timespec

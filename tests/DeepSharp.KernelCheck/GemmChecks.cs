@@ -172,6 +172,55 @@ public static class GemmChecks
     }
 
     /// <summary>
+    /// The 8×32 kernel asking for B's lines k steps ahead (GemmBlocking.PrefetchBDistance, on by
+    /// default on Intel) against the twin, and bitwise against no prefetch and across 1 to 3 threads:
+    /// A packed (transposed, wide C) and row-major A in place, edges, k of 1 to several blocks
+    /// (the prefetch runs past the micro-panel and past the packed buffer's end: prefetches never
+    /// fault), distances 0, 1, 16 and 64. Without AVX-512 every distance runs the same path.
+    /// </summary>
+    public static void PrefetchedBMatchesUnprefetched()
+    {
+        (bool TransA, bool TransB, int M, int N, int K)[] shapes =
+        [
+            (false, false, 64, 96, 1030), (true, false, 131, 160, 600), (false, true, 97, 65, 33),
+            (true, true, 37, 129, 517), (false, false, 8, 32, 1), (false, false, 13, 47, 15),
+            (false, false, 256, 256, 512), (true, false, 64, 256, 1030), (false, true, 17, 1, 3),
+        ];
+        int saved = GemmBlocking.PrefetchBDistance;
+        int seed = 4800;
+        try
+        {
+            foreach (var (transA, transB, m, n, k) in shapes)
+            {
+                var (a, lda, b, ldb, c0, ldc) = Operands(transA, transB, m, n, k, seed % 3, seed);
+                bool accumulate = seed++ % 2 == 0;
+                var expected = (float[])c0.Clone();
+                NaiveGemm.Multiply(transA, transB, m, n, k, a, lda, b, ldb, expected, ldc, accumulate);
+                var plain = ThreadCounts.With(1, () => Run(0));
+                Check.Close(expected, plain, 1e-5f, 2e-6f * (k + 1), $"Gemm {Describe(transA, transB, m, n, k)} without B prefetch vs twin");
+                foreach (int distance in new[] { 1, 16, 64 })
+                {
+                    Check.Equal<float>(plain, ThreadCounts.With(1, () => Run(distance)), $"Gemm {Describe(transA, transB, m, n, k)} B prefetched {distance} ahead vs not");
+                    foreach (int threads in new[] { 2, 3 })
+                        Check.Equal<float>(plain, ThreadCounts.With(threads, () => Run(distance)), $"Gemm {Describe(transA, transB, m, n, k)} B prefetched {distance} ahead, 1 vs {threads} threads");
+                }
+
+                float[] Run(int distance)
+                {
+                    GemmBlocking.PrefetchBDistance = distance;
+                    var c = (float[])c0.Clone();
+                    Gemm.Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+                    return c;
+                }
+            }
+        }
+        finally
+        {
+            GemmBlocking.PrefetchBDistance = saved;
+        }
+    }
+
+    /// <summary>
     /// The middle sizes on several threads pack B once for all regions (GemmSharedB): against the
     /// twin, and bitwise against each region packing its own B and against one thread. Shapes cut
     /// B into partial column groups and k blocks; 3 threads on fewer cores make regions wait for

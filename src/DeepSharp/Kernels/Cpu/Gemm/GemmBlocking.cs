@@ -167,6 +167,24 @@ internal static unsafe class GemmBlocking
     public static bool RowMajorAInPlace { get; set; } = true;
 
     /// <summary>
+    /// K steps ahead at which the 8×32 kernel (A packed or row-major in place) asks for B's two
+    /// lines of each step with <c>prefetcht0</c> (0: never): 16 (2 KB ahead) on Intel, 0 elsewhere
+    /// (AMD runs what it ran). Same products in the same order, so the same bits; the probes set it
+    /// to compare in one process.
+    /// </summary>
+    /// <remarks>
+    /// At Kc 512 a B micro-panel is 64 KB, more than Intel's 48 KB L1d: every tile streams it from
+    /// L2 (the A panel, 16 KB, is what stays in L1). Measured on Intel (gemm90, `sgemm-probe.cs --
+    /// wall 2 ... "cfg:pfb=0/pfb=16"` under `chrt -r 1`, alternated round by round in one process,
+    /// two runs, load 40–97; wall time with / without): 1024³ ×0.990 / ×0.936, 2048³ ×0.991 / ×0.931,
+    /// 2048×128×128 ×0.987 / ×0.996, 2048×512×128 ×0.992 / ×0.984, 128×512×2048ᵃ ×0.967 / ×0.979,
+    /// 1536³ ×0.998 / ×0.999, 2048×128×512 ×0.998 / ×1.000; no shape slower in a round where both
+    /// variants had both cores (512³ and the seed's products within the load's noise either way).
+    /// Not applied to the transposed-A and half-tile loops (not measured).
+    /// </remarks>
+    public static int PrefetchBDistance { get; set; } = CpuIdentity.IsIntel ? 16 : 0;
+
+    /// <summary>
     /// Whether the macro-kernel asks for the next in-place A row panel during the current one's tiles
     /// (<see cref="GemmDriver{TKernel}"/>); the probes turn it off to compare both in one process.
     /// </summary>

@@ -254,8 +254,11 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
         {
             if (transA && ahead is not null) GemmMicroKernel512.RunTransposedAPrefetch(kc, inPlaceA, lda, ahead, b, c, ldc, accumulate);
             else if (transA) GemmMicroKernel512.RunTransposedA(kc, inPlaceA, lda, b, c, ldc, accumulate);
+            else if (GemmBlocking.PrefetchBDistance > 0) GemmMicroKernel512.RunInPlaceAPrefetchB(kc, inPlaceA, lda, b, c, ldc, accumulate, GemmBlocking.PrefetchBDistance);
             else GemmMicroKernel512.RunInPlaceA(kc, inPlaceA, lda, b, c, ldc, accumulate);
         }
+        else if (typeof(TKernel) == typeof(GemmMicroKernel512) && GemmBlocking.PrefetchBDistance > 0)
+            GemmMicroKernel512.RunPrefetchB(kc, packedA, b, c, ldc, accumulate, GemmBlocking.PrefetchBDistance);
         else
             TKernel.Run(kc, packedA, b, c, ldc, accumulate);
     }

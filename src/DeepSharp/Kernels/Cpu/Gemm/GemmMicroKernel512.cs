@@ -13,6 +13,9 @@ namespace DeepSharp.Kernels.Cpu;
 /// 512³ on two threads at 35–45 % of the peak on Zen 4 (perf; the same code at 85–96 % in other
 /// compilations). Compiled on its own, each loop holds all 16 in registers; a call per tile
 /// (~4,000 cycles of work at kc = 256) measured within the noise even for K = 10–32 products.
+/// The packed-A and row-major-A loops have twins that also ask for B's lines a few k steps ahead
+/// (<see cref="RunPrefetchB"/>, <see cref="RunInPlaceAPrefetchB"/>; on Intel, see
+/// <see cref="GemmBlocking.PrefetchBDistance"/>): separate entry points, so each loop compiles alone.
 /// </remarks>
 internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
 {
@@ -21,7 +24,7 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool accumulate) =>
-        RunStrided(kc, a, 8, b, c, ldc, accumulate, false, null);
+        RunStrided(kc, a, 8, b, c, ldc, accumulate, false, null, false, 0);
 
     /// <summary>
     /// As <see cref="Run"/>, with the A micro-panel's k steps <paramref name="lda"/> floats apart
@@ -31,7 +34,7 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void RunTransposedA(int kc, float* a, nint lda, float* b, float* c, nint ldc, bool accumulate) =>
-        RunStrided(kc, a, lda, b, c, ldc, accumulate, false, null);
+        RunStrided(kc, a, lda, b, c, ldc, accumulate, false, null, false, 0);
 
     /// <summary>
     /// As <see cref="RunTransposedA"/>, asking at each k step for the line at
@@ -40,12 +43,13 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void RunTransposedAPrefetch(int kc, float* a, nint lda, float* ahead, float* b, float* c, nint ldc, bool accumulate) =>
-        RunStrided(kc, a, lda, b, c, ldc, accumulate, true, ahead);
+        RunStrided(kc, a, lda, b, c, ldc, accumulate, true, ahead, false, 0);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RunStrided(int kc, float* a, nint step, float* b, float* c, nint ldc, bool accumulate, bool prefetch, float* ahead)
+    private static void RunStrided(int kc, float* a, nint step, float* b, float* c, nint ldc, bool accumulate, bool prefetch, float* ahead, bool prefetchB, nint distance)
     {
         PrefetchTile(c, ldc);
+        float* bAhead = b + distance * 32;
         Vector512<float> c00 = default, c01 = default;
         Vector512<float> c10 = default, c11 = default;
         Vector512<float> c20 = default, c21 = default;
@@ -60,6 +64,12 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
             {
                 Sse.Prefetch1(ahead);
                 ahead += step;
+            }
+            if (prefetchB) // a constant as well
+            {
+                Sse.Prefetch0(bAhead);
+                Sse.Prefetch0(bAhead + 16);
+                bAhead += 32;
             }
             Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16);
             Vector512<float> ar = Vector512.Create(a[0]);
@@ -103,9 +113,28 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
     /// same order, so the same bits. Saves packing A when it is not transposed.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void RunInPlaceA(int kc, float* a, nint lda, float* b, float* c, nint ldc, bool accumulate)
+    public static void RunInPlaceA(int kc, float* a, nint lda, float* b, float* c, nint ldc, bool accumulate) =>
+        InPlaceA(kc, a, lda, b, c, ldc, accumulate, false, 0);
+
+    /// <summary>
+    /// As <see cref="RunInPlaceA"/>, asking at each k step for B's two lines
+    /// <paramref name="distance"/> k steps ahead (see <see cref="GemmBlocking.PrefetchBDistance"/>).
+    /// Same products, same order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void RunInPlaceAPrefetchB(int kc, float* a, nint lda, float* b, float* c, nint ldc, bool accumulate, nint distance) =>
+        InPlaceA(kc, a, lda, b, c, ldc, accumulate, true, distance);
+
+    /// <summary>As <see cref="Run"/>, asking for B's lines <paramref name="distance"/> k steps ahead.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void RunPrefetchB(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, nint distance) =>
+        RunStrided(kc, a, 8, b, c, ldc, accumulate, false, null, true, distance);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InPlaceA(int kc, float* a, nint lda, float* b, float* c, nint ldc, bool accumulate, bool prefetchB, nint distance)
     {
         PrefetchTile(c, ldc);
+        float* bAhead = b + distance * 32;
         float* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
         float* a4 = a + 4 * lda, a5 = a + 5 * lda, a6 = a + 6 * lda, a7 = a + 7 * lda;
         Vector512<float> c00 = default, c01 = default;
@@ -118,6 +147,12 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
         Vector512<float> c70 = default, c71 = default;
         for (nint p = 0; p < kc; p++, b += 32)
         {
+            if (prefetchB) // a constant: the loop without it compiles without it
+            {
+                Sse.Prefetch0(bAhead);
+                Sse.Prefetch0(bAhead + 16);
+                bAhead += 32;
+            }
             Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16);
             Vector512<float> ar = Vector512.Create(a0[p]);
             c00 = Vector512.FusedMultiplyAdd(ar, b0, c00);
