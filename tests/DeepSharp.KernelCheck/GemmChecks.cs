@@ -174,9 +174,10 @@ public static class GemmChecks
     /// <summary>
     /// The 8×32 kernel asking for B's lines k steps ahead (GemmBlocking.PrefetchBDistance, on by
     /// default on Intel) against the twin, and bitwise against no prefetch and across 1 to 3 threads:
-    /// A packed (transposed, wide C) and row-major A in place, edges, k of 1 to several blocks
-    /// (the prefetch runs past the micro-panel and past the packed buffer's end: prefetches never
-    /// fault), distances 0, 1, 16 and 64. Without AVX-512 every distance runs the same path.
+    /// A packed (transposed, wide C) and row-major A in place, edges, k of 1 to several blocks (only
+    /// blocks of at least GemmBlocking.PrefetchBMinDepth prefetch, so calls mix both loops; the
+    /// prefetch runs past the micro-panel and past the packed buffer's end: prefetches never fault),
+    /// distances 1, 16 and 64. Without AVX-512 every distance runs the same path.
     /// </summary>
     public static void PrefetchedBMatchesUnprefetched()
     {

@@ -180,9 +180,18 @@ internal static unsafe class GemmBlocking
     /// 2048×128×128 ×0.987 / ×0.996, 2048×512×128 ×0.992 / ×0.984, 128×512×2048ᵃ ×0.967 / ×0.979,
     /// 1536³ ×0.998 / ×0.999, 2048×128×512 ×0.998 / ×1.000; no shape slower in a round where both
     /// variants had both cores (512³ and the seed's products within the load's noise either way).
-    /// Not applied to the transposed-A and half-tile loops (not measured).
+    /// Not applied to the transposed-A and half-tile loops (not measured), nor below
+    /// <see cref="PrefetchBMinDepth"/>.
     /// </remarks>
     public static int PrefetchBDistance { get; set; } = CpuIdentity.IsIntel ? 16 : 0;
+
+    /// <summary>
+    /// The shortest k block for which B is prefetched (<see cref="PrefetchBDistance"/>): from 256 deep a
+    /// B micro-panel (32 KB and more) no longer stays in L1 beside the A panel. The measured gains were
+    /// at 512-deep blocks; shorter blocks (the seed's and the char-GPT's K = 128 products) measured
+    /// within the noise either way, so they keep the loop without it.
+    /// </summary>
+    public const int PrefetchBMinDepth = 256;
 
     /// <summary>
     /// Whether the macro-kernel asks for the next in-place A row panel during the current one's tiles

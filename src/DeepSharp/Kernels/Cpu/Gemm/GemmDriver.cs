@@ -254,14 +254,22 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
         {
             if (transA && ahead is not null) GemmMicroKernel512.RunTransposedAPrefetch(kc, inPlaceA, lda, ahead, b, c, ldc, accumulate);
             else if (transA) GemmMicroKernel512.RunTransposedA(kc, inPlaceA, lda, b, c, ldc, accumulate);
-            else if (GemmBlocking.PrefetchBDistance > 0) GemmMicroKernel512.RunInPlaceAPrefetchB(kc, inPlaceA, lda, b, c, ldc, accumulate, GemmBlocking.PrefetchBDistance);
+            else if (PrefetchesB(kc)) GemmMicroKernel512.RunInPlaceAPrefetchB(kc, inPlaceA, lda, b, c, ldc, accumulate, GemmBlocking.PrefetchBDistance);
             else GemmMicroKernel512.RunInPlaceA(kc, inPlaceA, lda, b, c, ldc, accumulate);
         }
-        else if (typeof(TKernel) == typeof(GemmMicroKernel512) && GemmBlocking.PrefetchBDistance > 0)
+        else if (typeof(TKernel) == typeof(GemmMicroKernel512) && PrefetchesB(kc))
             GemmMicroKernel512.RunPrefetchB(kc, packedA, b, c, ldc, accumulate, GemmBlocking.PrefetchBDistance);
         else
             TKernel.Run(kc, packedA, b, c, ldc, accumulate);
     }
+
+    /// <summary>
+    /// Whether the 512-bit kernel asks for B's lines ahead (<see cref="GemmBlocking.PrefetchBDistance"/>):
+    /// for k blocks of at least <see cref="GemmBlocking.PrefetchBMinDepth"/>, whose B micro-panels
+    /// stream from L2.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool PrefetchesB(int kc) => GemmBlocking.PrefetchBDistance > 0 && kc >= GemmBlocking.PrefetchBMinDepth;
 
     /// <summary>
     /// C's last columns when at most 16 remain, with the 512-bit kernel's 8×16 half tile
