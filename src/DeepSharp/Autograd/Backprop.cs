@@ -1,4 +1,5 @@
 using DeepSharp.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace DeepSharp.Autograd;
 
@@ -13,17 +14,22 @@ namespace DeepSharp.Autograd;
 public static class Backprop
 {
     /// <summary>
-    /// Computes ∂this/∂t for every tensor t in the graph that requires grad. A scalar needs no
-    /// <paramref name="gradient"/>; otherwise pass ∂L/∂this.
+    /// Computes ∂this/∂t for every tensor t in the graph that requires grad, adding into each leaf's
+    /// <see cref="Tensor.Grad"/> (leaf gradients accumulate across passes until cleared, as PyTorch's
+    /// <c>.grad</c> until <c>zero_grad</c>). A scalar needs no <paramref name="gradient"/>; otherwise pass ∂L/∂this.
+    /// A graph goes through Backward once: a second Backward through any op result it walked throws, unless
+    /// the earlier one passed <paramref name="retainGraph"/> true (PyTorch's <c>retain_graph=True</c>).
     /// </summary>
-    public static void Backward(this Tensor output, Tensor? gradient = null) => Backward(output, gradient, null);
+    /// <exception cref="InvalidOperationException">The tensor does not require grad, or the graph was already
+    /// walked by a Backward without <paramref name="retainGraph"/>.</exception>
+    public static void Backward(this Tensor output, Tensor? gradient = null, bool retainGraph = false) => Backward(output, gradient, null, retainGraph);
 
     /// <summary>
-    /// <see cref="Backward(Tensor, Tensor?)"/> that tells <paramref name="leaves"/> about each leaf
+    /// <see cref="Backward(Tensor, Tensor?, bool)"/> that tells <paramref name="leaves"/> about each leaf
     /// of the graph (a tensor without a backward rule, such as a weight) as soon as its gradient is
     /// complete: once per leaf that received a gradient, in the order backward finishes them.
     /// </summary>
-    internal static void Backward(this Tensor output, Tensor? gradient, ILeafGradientListener? leaves)
+    internal static void Backward(this Tensor output, Tensor? gradient, ILeafGradientListener? leaves, bool retainGraph = false)
     {
         if (!output.RequiresGrad)
             throw new InvalidOperationException($"Backward() on a tensor {output.Shape} that does not require grad: no parameter contributed to it, or it was computed under NoGrad.");
@@ -38,7 +44,13 @@ public static class Backprop
         {
             TopologicalOrder(output, order);
             var seed = GradOf(output);
-            if (gradient is null) seed.Span.Fill(1f);
+            if (output.IsLeaf)
+            {
+                // A leaf keeps its gradient across passes: ∂out/∂out accumulates as every leaf gradient does.
+                if (gradient is null) TensorPrimitives.Add(seed.Span, 1f, seed.Span);
+                else TensorPrimitives.Add(seed.Span, gradient.Span, seed.Span);
+            }
+            else if (gradient is null) seed.Span.Fill(1f);
             else gradient.Span.CopyTo(seed.Span);
 
             for (int i = order.Count - 1; i >= 0; i--)
@@ -51,6 +63,7 @@ public static class Backprop
                         if (t_timer is { } timer) timer.Run(fn, t, g);
                         else fn.Backward(t, g);
                     }
+                    t.GraphReleased = !retainGraph;
                 }
                 else if (leaves is not null && t.Grad is not null)
                 {
@@ -82,6 +95,7 @@ public static class Backprop
         int mark = Interlocked.Increment(ref s_mark);
         var stack = t_stack ?? new Stack<(Tensor Node, int NextInput)>();
         t_stack = null;
+        Enter(root);
         stack.Push((root, 0));
         root.VisitMark = mark;
         while (stack.Count > 0)
@@ -93,6 +107,7 @@ public static class Backprop
                 var input = Input(fn, next);
                 if (input.RequiresGrad && input.VisitMark != mark)
                 {
+                    Enter(input);
                     input.VisitMark = mark;
                     stack.Push((input, 0));
                 }
@@ -101,6 +116,23 @@ public static class Backprop
             order.Add(node);
         }
         t_stack = stack;
+    }
+
+    /// <summary>
+    /// Readies an op result for this pass: refuses one an earlier Backward released, and drops the
+    /// gradient an earlier (retaining) pass left on it, so the pass starts every intermediate from zero.
+    /// </summary>
+    private static void Enter(Tensor t)
+    {
+        if (t.GradFn is not { } fn) return;
+        if (t.GraphReleased)
+        {
+            throw new InvalidOperationException(
+                $"Backward() through the result {t.Shape} of {fn.Name} a second time: an earlier Backward() went through this graph " +
+                "and released it (PyTorch: \"Trying to backward through the graph a second time\"). Run the forward pass again " +
+                "(leaf gradients keep accumulating until cleared), or pass retainGraph: true to the earlier Backward() to walk the same graph again.");
+        }
+        t.Grad = null;
     }
 
     private static int InputCount(IGradFunction fn) => fn is OpNode node ? node.InputCount : fn.Inputs.Count;

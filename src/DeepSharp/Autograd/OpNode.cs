@@ -53,6 +53,7 @@ internal abstract class OpNode : IGradFunction
     {
         output.GradFn = this;
         output.RequiresGrad = true;
+        output.GraphReleased = false;
         return output;
     }
 

@@ -166,6 +166,14 @@ public static class TensorMath
         public Tensor Slice(int axis, Range range) => Ops.Slice(x, axis, range);
         /// <summary>Index <paramref name="index"/> of <paramref name="axis"/>, that axis removed.</summary>
         public Tensor Select(int axis, int index) => Ops.Select(x, axis, index);
+        /// <summary>One range per leading axis, the rest kept whole: PyTorch's <c>t[1:3, :-1]</c> is <c>t.Slice(1..3, ..^1)</c>.</summary>
+        public Tensor Slice(params ReadOnlySpan<Range> ranges) => Ops.Slice(x, ranges);
+        /// <summary>Row <paramref name="index"/> of the first axis (negative from the end), that axis removed: PyTorch's <c>t[i]</c>.</summary>
+        public Tensor Select(int index) => Ops.Select(x, index);
+        /// <summary>Row <paramref name="index"/> of the first axis (<c>^1</c> the last), that axis removed.</summary>
+        public Tensor Select(Index index) => Ops.Select(x, index);
+        /// <summary>Element <paramref name="index"/> of <paramref name="axis"/> (<c>^1</c> the last), that axis removed.</summary>
+        public Tensor Select(int axis, Index index) => Ops.Select(x, axis, index);
         /// <summary>Splits <paramref name="axis"/> into <paramref name="parts"/> equal pieces.</summary>
         public Tensor[] Split(int parts, int axis = 0) => Ops.Split(x, parts, axis);
         /// <summary>Splits <paramref name="axis"/> into pieces of the given sizes.</summary>

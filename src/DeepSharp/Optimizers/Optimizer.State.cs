@@ -12,7 +12,9 @@ public abstract partial class Optimizer
     {
         var state = new OptimizerState { Optimizer = Name, Iterations = Iterations, LearningRate = LearningRate };
         foreach (var (p, slots) in _slots)
-            for (int i = 0; i < slots.Length; i++) state.Tensors[SlotKey(p.Path, i)] = slots[i].Clone();
+            for (int i = 0; i < slots.Length; i++)
+                if (!state.Tensors.TryAdd(SlotKey(p.Path, i), slots[i].Clone()))
+                    throw new InvalidOperationException($"{Name}.GetState: two variables updated by this optimizer share the path '{p.Path}', so their states would overwrite each other; give standalone variables distinct names.");
         foreach (var (key, value) in _pending) state.Tensors[key] = value.Clone();
         WriteScalars(state.Scalars);
         WriteAccumulation(state);

@@ -49,7 +49,7 @@ public sealed partial class Tensor
     {
         CheckView(storage, shape, offset);
         (Storage, Shape, _offset, Kind) = (storage, shape, offset, kind);
-        (RequiresGrad, Grad, GradFn, VisitMark) = (false, null, null, 0);
+        (RequiresGrad, Grad, GradFn, VisitMark, GraphReleased) = (false, null, null, 0, false);
     }
 
     /// <summary>
@@ -63,7 +63,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>Drops the graph references of a tensor going back to the pool.</summary>
-    internal void Forget() => (RequiresGrad, Grad, GradFn) = (false, null, null);
+    internal void Forget() => (RequiresGrad, Grad, GradFn, GraphReleased) = (false, null, null, false);
 
     /// <summary>Marks a pooled tensor as one the pool no longer owns (kept past every scope).</summary>
     internal void Unpool() => Kind = TensorKind.Ordinary;
@@ -76,6 +76,12 @@ public sealed partial class Tensor
 
     /// <summary>The backward rule of the op that produced this tensor; null for leaves.</summary>
     public IGradFunction? GradFn { get; set; }
+
+    /// <summary>
+    /// Set on an op's result when a Backward went through it without <c>retainGraph</c>: a second
+    /// Backward through the same graph is refused (PyTorch's "backward through the graph a second time").
+    /// </summary>
+    internal bool GraphReleased { get; set; }
 
     /// <summary>A leaf is a tensor no recorded op produced (inputs and parameters).</summary>
     public bool IsLeaf => GradFn is null;
@@ -114,7 +120,7 @@ public sealed partial class Tensor
         {
             if (indices.Length != Rank)
                 throw new ArgumentException(indices.Length < Rank
-                    ? $"Tensor {Shape} needs {Rank} indices, got {indices.Length}: the indexer reads one element; for a row or a sub-tensor use Select(axis, index) or Slice(axis, range)."
+                    ? $"Tensor {Shape} needs {Rank} indices, got {indices.Length}: the indexer reads one element; for a row or a sub-tensor use Select(index), Select(axis, index), Slice(ranges) or Slice(axis, range) (using DeepSharp.Autograd)."
                     : $"Tensor {Shape} needs {Rank} indices, got {indices.Length}.");
             int flat = 0;
             for (int i = 0; i < Rank; i++)

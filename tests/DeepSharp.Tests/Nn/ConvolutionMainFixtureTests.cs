@@ -48,7 +48,7 @@ public sealed class ConvolutionMainFixtureTests
     {
         using var folder = new TempFolder();
         var model = Model.Load(Fixture(name + ".safetensors"));
-        Assert.Equal(weights, model.Layers.SelectMany(l => l.Parameters).Select(p => $"{p.Owner.Name}/{p.Name}"));
+        Assert.Equal(weights, model.Layers.SelectMany(l => l.Parameters).Select(p => $"{p.Owner!.Name}/{p.Name}"));
         var recorded = Read("predictions.json")[name]!;
         var x = Tensor.FromArray(Floats(recorded["input"]!), Ints(recorded["input_shape"]!));
         var y = model.Predict(x);

@@ -192,6 +192,14 @@ public class TensorDocsExamplesTests
         var lastTwo = v.Slice(1, -2, 2);             // columns 2..3, as torch.narrow(v, 1, -2, 2)
         float one = v[2, 1];                         // 9, one element (slow; for inspection)
         float corner = v[-1, -1];                    // 11: negative indices count from the end
+        var rows = v.Slice(1..3);                    // v[1:3]: rows 1..2, (2, 4)
+        var columns = v.Slice(.., 1..3);             // v[:, 1:3]: (3, 2), as middle
+        var inner = v.Slice(1..^1, ..);              // v[1:-1, :]: (1, 4): [[4, 5, 6, 7]]
+        var bottomLeft = v.Slice(^2.., ..^2);        // v[-2:, :-2]: [[4, 5], [8, 9]]
+        var lastRow = v.Select(^1);                  // v[-1]: (4,): [8, 9, 10, 11]
+        var firstRow = v.Select(0);                  // v[0]: (4,): [0, 1, 2, 3]
+        var nextToLast = v.Select(1, ^2);            // v[:, -2]: (3,): [2, 6, 10]
+        var mixed = v.Slice(1..).Select(1, 2);       // v[1:, 2]: (2,): [6, 10]
 
         Assert.Equal([1f, 2f, 5f, 6f, 9f, 10f], middle.ToArray());
         Assert.Equal(middle.ToArray(), sameMiddle.ToArray());
@@ -201,6 +209,16 @@ public class TensorDocsExamplesTests
         Assert.Equal(9f, one);
         Assert.Equal([2f, 3f, 6f, 7f, 10f, 11f], lastTwo.ToArray());
         Assert.Equal(11f, corner);
+        Assert.Equal(new Shape(2, 4), rows.Shape);
+        Assert.Equal([4f, 5f, 6f, 7f, 8f, 9f, 10f, 11f], rows.ToArray());
+        Assert.Equal(middle.ToArray(), columns.ToArray());
+        Assert.Equal(new Shape(1, 4), inner.Shape);
+        Assert.Equal([4f, 5f, 6f, 7f], inner.ToArray());
+        Assert.Equal([4f, 5f, 8f, 9f], bottomLeft.ToArray());
+        Assert.Equal([8f, 9f, 10f, 11f], lastRow.ToArray());
+        Assert.Equal([0f, 1f, 2f, 3f], firstRow.ToArray());
+        Assert.Equal([2f, 6f, 10f], nextToLast.ToArray());
+        Assert.Equal([6f, 10f], mixed.ToArray());
     }
 
     [Fact]
@@ -254,6 +272,30 @@ public class TensorDocsExamplesTests
         Assert.Equal([4.5f, -1f], output.ToArray());
         Assert.Equal((4.5f * 4.5f + 1f) / 2f, objective.Item());
         Assert.Equal([4.5f, 8f, 13.5f], dw);
+    }
+
+    [Fact]
+    public void AutogradLoopWithParameters()
+    {
+        var features = Tensor.FromArray(new float[,] { { 1, 2 }, { 3, 4 }, { 5, 6 } });
+        var target = features.MatMul(Tensor.FromArray(new[] { 2f, -1f }, 2, 1)) + 0.5f;   // y = 2a − b + 0.5
+        var weight = new Parameter(Tensor.Zeros(2, 1), "weight");   // torch.zeros(2, 1, requires_grad=True)
+        var bias = new Parameter(Tensor.Zeros(1), "bias");
+        var sgd = new Sgd(0.02f);                                    // torch.optim.SGD([weight, bias], lr=0.02)
+        for (int step = 0; step < 500; step++)
+        {
+            weight.ZeroGrad();                                       // opt.zero_grad()
+            bias.ZeroGrad();
+            var mse = (features.MatMul(weight.Value) + bias.Value - target).Square().Mean();
+            mse.Backward();
+            sgd.Apply([weight, bias]);                               // opt.step()
+        }
+        var fitted = features.MatMul(weight.Value) + bias.Value;   // ≈ target: [0.5, 2.5, 4.5]
+
+        var got = fitted.ToArray();
+        for (int i = 0; i < 3; i++) Assert.Equal(target.ToArray()[i], got[i], 0.05f);
+        Assert.Equal(500, sgd.Iterations);
+        Assert.True(weight.Value.RequiresGrad);
     }
 
     [Fact]

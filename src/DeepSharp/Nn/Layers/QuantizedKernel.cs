@@ -39,9 +39,9 @@ internal sealed class QuantizedKernel
     {
         if (kernel.Length != _kernel.Value.Span.Length || kernelScale.Length != _kernelScale.Value.Span.Length
             || (_bias is not null && bias.Length != _bias.Value.Span.Length))
-            throw new ArgumentException($"Quantized weights of '{_kernel.Owner.Name}': lengths {kernel.Length}, {kernelScale.Length}, {bias.Length} do not fit {_kernel.Shape}, {_kernelScale.Shape}.");
+            throw new ArgumentException($"Quantized weights of '{_kernel.Owner!.Name}': lengths {kernel.Length}, {kernelScale.Length}, {bias.Length} do not fit {_kernel.Shape}, {_kernelScale.Shape}.");
         if ((CheckScales(kernelScale.ToArray(), "channel") ?? CheckScales([inputScale], "index")) is { } problem)
-            throw new ArgumentException($"Quantized weights of '{_kernel.Owner.Name}': {problem}");
+            throw new ArgumentException($"Quantized weights of '{_kernel.Owner!.Name}': {problem}");
         if (inputZeroPoint is < 0 or > 255) throw new ArgumentOutOfRangeException(nameof(inputZeroPoint), inputZeroPoint, "A u8 zero point lies in [0, 255].");
         var k = _kernel.Value.Span;
         for (int i = 0; i < kernel.Length; i++) k[i] = kernel[i];
