@@ -10,7 +10,7 @@ namespace DeepSharp.Optimizers;
 /// correction (PyTorch puts it inside; results differ slightly). 1 − β is taken on the decimal β stands
 /// for (0.999f is 0.999) and rounded to float32 once, as Keras's Python floats are (0.001f, not 1 − 0.999f).
 /// </summary>
-public class Adam : Optimizer
+public class Adam : Optimizer, ISlicedUpdate
 {
     private static readonly string[] Slots = ["momentum", "velocity"];
     private readonly float _c1, _c2; // 1 − β1 and 1 − β2 as Keras rounds them: 0.1f and 0.001f by default
@@ -44,11 +44,19 @@ public class Adam : Optimizer
     protected override IReadOnlyList<string> SlotNames => Slots;
 
     /// <inheritdoc/>
-    protected override void Update(Span<float> weights, ReadOnlySpan<float> gradient, Tensor[] slots)
+    /// <remarks>Sealed: the step may run it as <see cref="ISlicedUpdate.UpdateSlice"/> on slices over the worker pool.</remarks>
+    protected sealed override void Update(Span<float> weights, ReadOnlySpan<float> gradient, Tensor[] slots) =>
+        OptimizerKernels.Adam(weights, gradient, slots[0].Span, slots[1].Span, StepSize(), _c1, _c2, Epsilon);
+
+    /// <summary>Elements [start, start + weights.Length) of one parameter; the same bits as <see cref="Update"/> on the whole.</summary>
+    void ISlicedUpdate.UpdateSlice(Span<float> weights, ReadOnlySpan<float> gradient, Tensor[] slots, int start) =>
+        OptimizerKernels.Adam(weights, gradient, slots[0].Span.Slice(start, weights.Length), slots[1].Span.Slice(start, weights.Length),
+            StepSize(), _c1, _c2, Epsilon);
+
+    /// <summary>As Keras 3 in float32: α = lr·√(1 − β2^t)/(1 − β1^t), with c1, c2 rounded once from double.</summary>
+    private float StepSize()
     {
-        // As Keras 3 in float32: α = lr·√(1 − β2^t)/(1 − β1^t), with c1, c2 rounded once from double.
         float t = Iterations;
-        float alpha = StepLearningRate * MathF.Sqrt(1f - MathF.Pow(Beta2, t)) / (1f - MathF.Pow(Beta1, t));
-        OptimizerKernels.Adam(weights, gradient, slots[0].Span, slots[1].Span, alpha, _c1, _c2, Epsilon);
+        return StepLearningRate * MathF.Sqrt(1f - MathF.Pow(Beta2, t)) / (1f - MathF.Pow(Beta1, t));
     }
 }

@@ -122,15 +122,7 @@ public abstract partial class Optimizer
         GradientClipping.Clip(_step, ClipNorm, ClipValue, GlobalClipNorm);
         Iterations++;
         BeginStep();
-        // Each weight is decayed just before its update, while it is in cache (one pass over the
-        // weights fewer than decaying all first). Both are elementwise and BeginStep reads no weight,
-        // so the bits are those of decaying every weight first.
-        float decay = WeightDecay ?? 0f;
-        foreach (var (p, grad) in _step)
-        {
-            if (decay != 0f) GradientClipping.DecayWeights(p.Value.Span, decay, StepLearningRate);
-            Update(p.Value.Span, grad.Span, SlotsOf(p));
-        }
+        UpdateStepParameters(WeightDecay ?? 0f);
         // Keras applies each weight's constraint after the update, never to the gradient.
         foreach (var (p, _) in _step)
         {

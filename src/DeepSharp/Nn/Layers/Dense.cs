@@ -97,6 +97,23 @@ public sealed class Dense : Layer
         return WithActivityPenalty(fusedGelu ? y : Activation.Apply(y));
     }
 
+    /// <summary>
+    /// residual + this layer's output for x (..., in) and residual (..., units), as one op
+    /// (<see cref="Ops.LinearResidual"/>: the same values as adding after the call); null where the layer
+    /// has an activation or an activity penalty, which the fused op lacks, or the shapes differ.
+    /// </summary>
+    internal Tensor? ForwardPlusResidual(Tensor x, Tensor residual)
+    {
+        if (!IsBuilt || !ReferenceEquals(Activation, Activation.Linear) || ActivityRegularizer is not null) return null;
+        int features = _kernel!.Shape[0];
+        if (x.Rank < 1 || x.Shape[-1] != features) throw ShapeError($"(batch, ..., {features})", x.Shape.WithoutBatch());
+        if (residual.Shape != x.Shape.With(-1, Units)) return null;
+        var rows = x.Rank == 2 ? x : Ops.Reshape(x, -1, features);
+        var residualRows = residual.Rank == 2 ? residual : Ops.Reshape(residual, -1, Units);
+        var y = Ops.LinearResidual(rows, _kernel.Value, _bias?.Value, residualRows);
+        return x.Rank != 2 ? Ops.Reshape(y, residual.Shape) : y;
+    }
+
     /// <inheritdoc/>
     public override JsonObject GetConfig()
     {

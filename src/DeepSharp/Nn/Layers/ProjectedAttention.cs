@@ -241,7 +241,16 @@ public abstract partial class ProjectedAttention : Layer
         return result;
     }
 
-    private (Tensor Output, Tensor? Scores) Attend(Tensor query, Tensor value, Tensor key, Tensor? mask, bool causal, bool training, bool keepScores)
+    /// <summary>
+    /// residual + self-attention on <paramref name="x"/>, the output projection and the add as one op
+    /// (<see cref="Ops.LinearResidual"/>: the same values as adding after the call), for the Transformer
+    /// blocks' residual sublayers; null when the layer has an activity penalty, which needs the output alone.
+    /// </summary>
+    internal Tensor? CallPlusResidual(Tensor x, Tensor? attentionMask, bool useCausalMask, bool training, Tensor residual) =>
+        ActivityRegularizer is null ? Attend(x, x, x, attentionMask, useCausalMask, training, keepScores: false, residual).Output : null;
+
+    private (Tensor Output, Tensor? Scores) Attend(Tensor query, Tensor value, Tensor key, Tensor? mask, bool causal, bool training, bool keepScores,
+        Tensor? residual = null)
     {
         foreach (var t in (ReadOnlySpan<Tensor>)[query, value, key])
             if (t.Rank != 3) throw ShapeError("query, key and value (batch, sequence, features)", t.Shape.WithoutBatch());
@@ -267,6 +276,7 @@ public abstract partial class ProjectedAttention : Layer
         Tensor? scores = null;
         if (keepScores) (attended, scores) = Ops.AttentionWithScores(q, k, v, mask, causal, Scale, rate, generator);
         else attended = Ops.Attention(q, k, v, mask, causal, Scale, rate, generator);
+        if (residual is not null) return (OutputProjection(attended, residual), null);
         var output = OutputProjection(attended);
         // Keras's __call__ penalises every tensor a call returns: the scores too, when they are returned.
         if (scores is null) WithActivityPenalty(output);
@@ -304,12 +314,15 @@ public abstract partial class ProjectedAttention : Layer
         return Ops.Reshape(repeated, batch, t, _queryHeads, dim);
     }
 
-    /// <summary>(B, T, Hq, Dv) · kernel (Hq, Dv, out) + bias → (B, T, out).</summary>
-    private Tensor OutputProjection(Tensor attended)
+    /// <summary>(B, T, Hq, Dv) · kernel (Hq, Dv, out) + bias → (B, T, out), plus <paramref name="residual"/> (B, T, out) when given.</summary>
+    private Tensor OutputProjection(Tensor attended, Tensor? residual = null)
     {
         int batch = attended.Shape[0], t = attended.Shape[1], output = _outputKernel!.Shape[2];
         var w = Ops.Reshape(_outputKernel.Value, _queryHeads * _valueDim, output);
-        var y = Ops.Linear(Ops.Reshape(attended, batch * t, _queryHeads * _valueDim), w, _outputBias?.Value);
+        var rows = Ops.Reshape(attended, batch * t, _queryHeads * _valueDim);
+        if (residual is not null && residual.Shape != new Shape(batch, t, output))
+            throw new ShapeMismatchException($"Layer '{Name}' ({TypeName}): the residual {residual.Shape} does not match the output ({batch}, {t}, {output}).");
+        var y = residual is null ? Ops.Linear(rows, w, _outputBias?.Value) : Ops.LinearResidual(rows, w, _outputBias?.Value, Ops.Reshape(residual, batch * t, output));
         return Ops.Reshape(y, batch, t, output);
     }
 

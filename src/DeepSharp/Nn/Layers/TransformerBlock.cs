@@ -130,8 +130,12 @@ public abstract class TransformerBlock : Layer
     /// <summary>The feed-forward residual sublayer.</summary>
     protected Tensor Feedforward(Tensor x, bool training)
     {
-        var y = _output!.CallBuilt(_intermediate!.CallBuilt(Before(x, _feedforwardNorm!), training), training);
-        return After(x, y, _feedforwardNorm!, _feedforwardDropout!, training);
+        var hidden = _intermediate!.CallBuilt(Before(x, _feedforwardNorm!), training);
+        // Pre-LN training without dropout: the output Dense and the residual add as one op, the same values
+        // (one pass fewer over the output forward, no copy of the gradient backward). Inference keeps the
+        // Dense call, whose product reads the packed kernel.
+        if (training && NormalizeFirst && _feedforwardDropout!.Rate == 0f && _output!.ForwardPlusResidual(hidden, x) is { } fused) return fused;
+        return After(x, _output!.CallBuilt(hidden, training), _feedforwardNorm!, _feedforwardDropout!, training);
     }
 
     /// <summary>Throws unless <paramref name="shape"/> is a per-sample sequence (T, features) with the built features.</summary>

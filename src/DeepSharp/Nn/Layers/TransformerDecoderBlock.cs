@@ -137,8 +137,13 @@ public sealed partial class TransformerDecoderBlock : TransformerBlock
         int batch = decoderSequence.Shape[0], t = decoderSequence.Shape[1];
         var selfMask = AttentionMasks.Merge(this, "the decoder", decoderPaddingMask, decoderAttentionMask, batch, t, t);
         var h = Before(decoderSequence, _selfAttentionNorm!);
-        var x = After(decoderSequence, _selfAttention!.Call(h, h, attentionMask: selfMask, useCausalMask: useCausalMask, training: training),
-            _selfAttentionNorm!, _selfAttentionDropout!, training);
+        // Pre-LN training without dropout: the attention's output projection and the residual add as one op
+        // (the same values; see Feedforward).
+        var x = training && NormalizeFirst && _selfAttentionDropout!.Rate == 0f
+                && _selfAttention!.CallPlusResidual(h, selfMask, useCausalMask, training, decoderSequence) is { } fused
+            ? fused
+            : After(decoderSequence, _selfAttention!.Call(h, h, attentionMask: selfMask, useCausalMask: useCausalMask, training: training),
+                _selfAttentionNorm!, _selfAttentionDropout!, training);
         if (encoderSequence is not null)
         {
             var crossMask = AttentionMasks.Merge(this, "the encoder", encoderPaddingMask, encoderAttentionMask, batch, t, encoderSequence.Shape[1]);
