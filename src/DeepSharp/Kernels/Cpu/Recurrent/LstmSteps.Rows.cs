@@ -33,6 +33,9 @@ internal sealed unsafe partial class LstmSteps
     /// <summary>Whether sequences may be split by batch rows (the probes turn it off to compare both splits in one process).</summary>
     internal static bool RowSplitEnabled { get; set; } = true;
 
+    /// <summary>Whether row groups compute x·W and dz·Wᵀ inside their steps (the probes turn it off: one GEMM before / after).</summary>
+    internal static bool InputProductsInSteps { get; set; } = true;
+
     private readonly int _rowGroups;
     private Mode _mode;
 
@@ -71,7 +74,7 @@ internal sealed unsafe partial class LstmSteps
         if (kernel.Length != (long)features * width)
             throw new ArgumentException($"LSTM steps: the kernel holds {kernel.Length} floats; {features} features and {_units} units need {(long)features * width}.", nameof(kernel));
         Require(gates.Length, time * _batch * width, nameof(gates));
-        if (_rowGroups == 0 || time * _batch * width == 0)
+        if (_rowGroups == 0 || time * _batch * width == 0 || !InputProductsInSteps)
         {
             Gemm.Multiply(false, false, time * _batch, width, features, inputs, features, kernel, width, gates, width, accumulate: false);
             ForwardSequence(time, bias, gates, c, h, zeroStart);
@@ -110,7 +113,7 @@ internal sealed unsafe partial class LstmSteps
             throw new ArgumentException($"LSTM steps: the kernel holds {kernel.Length} floats; {features} features and {_units} units need {(long)features * width}.", nameof(kernel));
         Require(dInputs.Length, time * _batch * features, nameof(dInputs));
         Require(dGates.Length, time * _batch * width, nameof(dGates));
-        if (_rowGroups == 0 || time * _batch * width == 0)
+        if (_rowGroups == 0 || time * _batch * width == 0 || !InputProductsInSteps)
         {
             BackwardSequence(time, gates, c, dy, dyStride, firstOutput, dh, dc, dGates, dBias);
             Gemm.Multiply(false, true, time * _batch, features, width, dGates, width, kernel, width, dInputs, features, accumulate: false);
@@ -180,6 +183,11 @@ internal sealed unsafe partial class LstmSteps
 
     private void ForwardRows(int r0, int rows)
     {
+        if (FusedForwardApplies(rows))
+        {
+            ForwardRowsFused(r0, rows);
+            return;
+        }
         int block = _batch * _units, width = 4 * _units, gateBlock = 4 * block;
         for (int s = 0; s < _time; s++)
         {
