@@ -24,6 +24,10 @@ namespace DeepSharp.Kernels.Cpu;
 // steps instead of by one (T·B, F)·(F, 4U) product and read back, and the gate gradients are read
 // for dx while they are still in cache. Same kernel, same k blocks: the bits of the one product
 // (measured on Zen 4, load ~50: 0.4–0.8 % of the layer's call, one and two threads).
+// On Intel (Emerald Rapids: 48 KB L1, 2 MB L2, Kc = 512) the two GEMMs over all steps measured faster
+// instead (docs/benchmarks.md, lstm5: the layer's call ×0.984 on two threads, ×0.996 on one, in
+// process, load 43–50), so there the row groups run only the recurrent products and cells
+// (InputProductsInSteps, gated on CpuIdentity.IsIntel: AMD runs what it ran).
 
 internal sealed unsafe partial class LstmSteps
 {
@@ -33,8 +37,12 @@ internal sealed unsafe partial class LstmSteps
     /// <summary>Whether sequences may be split by batch rows (the probes turn it off to compare both splits in one process).</summary>
     internal static bool RowSplitEnabled { get; set; } = true;
 
-    /// <summary>Whether row groups compute x·W and dz·Wᵀ inside their steps (the probes turn it off: one GEMM before / after).</summary>
-    internal static bool InputProductsInSteps { get; set; } = true;
+    /// <summary>
+    /// Whether row groups compute x·W and dz·Wᵀ inside their steps; otherwise one Gemm.Multiply over all
+    /// steps before the forward steps and after the backward ones (the same bits). Off on Intel, where the
+    /// two GEMMs measured 1–2 % faster over the layer (see the notes above); the probes switch it to compare.
+    /// </summary>
+    internal static bool InputProductsInSteps { get; set; } = !CpuIdentity.IsIntel;
 
     private readonly int _rowGroups;
     private Mode _mode;
@@ -183,11 +191,6 @@ internal sealed unsafe partial class LstmSteps
 
     private void ForwardRows(int r0, int rows)
     {
-        if (FusedForwardApplies(rows))
-        {
-            ForwardRowsFused(r0, rows);
-            return;
-        }
         int block = _batch * _units, width = 4 * _units, gateBlock = 4 * block;
         for (int s = 0; s < _time; s++)
         {

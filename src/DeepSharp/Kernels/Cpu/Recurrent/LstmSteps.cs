@@ -396,11 +396,6 @@ internal sealed unsafe partial class LstmSteps : IParallelBody, IStepSliceBody, 
     /// <summary>C[:, c0..c1] (+)= A·B over <paramref name="rows"/> rows, B packed.</summary>
     private static void Product(GemmPackedB b, float* a, int lda, float* c, int ldc, long lengthA, long lengthC, int c0, int c1, bool accumulate, int rows)
     {
-        if (StepProduct.Applies(b, rows, c0, c1))
-        {
-            StepProduct.Multiply(b, a, lda, lengthA, c, ldc, lengthC, rows, c0, c1, accumulate);
-            return;
-        }
         var args = new GemmArgs
         {
             A = a,
