@@ -8,7 +8,8 @@
 // compilation settle first (docs/benchmarks.md, lstm5: it takes ~4 s). To compare two checkouts,
 // build this file in each (the #:project path is relative) and alternate the two programs, e.g.
 // under `chrt -r 1` on a shared machine. With an A/B switch (`weights`: RecurrentWeightGradient
-// against the side-by-side copy + Gemm.Multiply) both variants run in this one process, in
+// against the side-by-side copy + Gemm.Multiply; `inputs`: x·W and dz·Wᵀ inside the
+// row groups' steps, LstmSteps.InputProductsInSteps, against one GEMM before / after) both variants run in this one process, in
 // alternating blocks of calls, and each gets its own line (B = the switch off).
 #:project ../../src/DeepSharp/DeepSharp.csproj
 #:property AssemblyName=DeepSharp.Bench
@@ -31,7 +32,8 @@ Action<bool> set = ab switch
 {
     null => _ => { },
     "weights" => on => RecurrentWeightGradient.Enabled = on,
-    _ => throw new ArgumentException($"unknown A/B switch {ab}; known: weights"),
+    "inputs" => on => LstmSteps.InputProductsInSteps = on,
+    _ => throw new ArgumentException($"unknown A/B switch {ab}; known: weights, inputs"),
 };
 var clock = Stopwatch.StartNew();
 while (clock.Elapsed.TotalSeconds < warmup) { set(clock.Elapsed.Ticks % 2 == 0); Call(); }

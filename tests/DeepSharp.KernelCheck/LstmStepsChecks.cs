@@ -118,7 +118,8 @@ public static class LstmStepsChecks
     /// <summary>
     /// The input projection and the input gradient formed inside the sequence (ForwardSequence with the
     /// inputs and W, BackwardSequence with Wᵀ): bit for bit the one Gemm.Multiply over all steps before
-    /// (x·W) or after (dGates·Wᵀ) the plain sequence, at 1, 2 and 3 threads and nested in a pool worker;
+    /// (x·W) or after (dGates·Wᵀ) the plain sequence, at 1, 2 and 3 threads and nested in a pool worker,
+    /// with the row groups forming them inside their steps and not (LstmSteps.InputProductsInSteps, off on Intel);
     /// batches split into row groups (16, 17, 33, 40) and not (9), features on and off the tile widths and 0.
     /// </summary>
     public static void InputProjectionInsideTheSequenceMatchesGemm()
@@ -169,9 +170,18 @@ public static class LstmStepsChecks
                 return [.. gates, .. c, .. h, .. dGates, .. dInputs, .. dh, .. dc, .. dBias];
             });
             var reference = Run(1, inside: false, nested: false);
-            foreach (int threads in new[] { 1, 2, 3 })
-                foreach (bool nested in new[] { false, true })
-                    Check.Equal<float>(reference, Run(threads, inside: true, nested), $"{what} threads={threads} nested={nested}");
+            bool saved = LstmSteps.InputProductsInSteps;
+            try
+            {
+                foreach (bool inSteps in new[] { true, false })
+                {
+                    LstmSteps.InputProductsInSteps = inSteps;
+                    foreach (int threads in new[] { 1, 2, 3 })
+                        foreach (bool nested in new[] { false, true })
+                            Check.Equal<float>(reference, Run(threads, inside: true, nested), $"{what} threads={threads} nested={nested} inSteps={inSteps}");
+                }
+            }
+            finally { LstmSteps.InputProductsInSteps = saved; }
         }
     }
 

@@ -24,6 +24,10 @@ namespace DeepSharp.Kernels.Cpu;
 // steps instead of by one (T·B, F)·(F, 4U) product and read back, and the gate gradients are read
 // for dx while they are still in cache. Same kernel, same k blocks: the bits of the one product
 // (measured on Zen 4, load ~50: 0.4–0.8 % of the layer's call, one and two threads).
+// On Intel (Emerald Rapids: 48 KB L1, 2 MB L2, Kc = 512) the two GEMMs over all steps measured faster
+// instead (docs/benchmarks.md, lstm5: the layer's call ×0.984 on two threads, ×0.996 on one, in
+// process, load 43–50), so there the row groups run only the recurrent products and cells
+// (InputProductsInSteps, gated on CpuIdentity.IsIntel: AMD runs what it ran).
 
 internal sealed unsafe partial class LstmSteps
 {
@@ -32,6 +36,13 @@ internal sealed unsafe partial class LstmSteps
 
     /// <summary>Whether sequences may be split by batch rows (the probes turn it off to compare both splits in one process).</summary>
     internal static bool RowSplitEnabled { get; set; } = true;
+
+    /// <summary>
+    /// Whether row groups compute x·W and dz·Wᵀ inside their steps; otherwise one Gemm.Multiply over all
+    /// steps before the forward steps and after the backward ones (the same bits). Off on Intel, where the
+    /// two GEMMs measured 1–2 % faster over the layer (see the notes above); the probes switch it to compare.
+    /// </summary>
+    internal static bool InputProductsInSteps { get; set; } = !CpuIdentity.IsIntel;
 
     private readonly int _rowGroups;
     private Mode _mode;
@@ -71,7 +82,7 @@ internal sealed unsafe partial class LstmSteps
         if (kernel.Length != (long)features * width)
             throw new ArgumentException($"LSTM steps: the kernel holds {kernel.Length} floats; {features} features and {_units} units need {(long)features * width}.", nameof(kernel));
         Require(gates.Length, time * _batch * width, nameof(gates));
-        if (_rowGroups == 0 || time * _batch * width == 0)
+        if (_rowGroups == 0 || time * _batch * width == 0 || !InputProductsInSteps)
         {
             Gemm.Multiply(false, false, time * _batch, width, features, inputs, features, kernel, width, gates, width, accumulate: false);
             ForwardSequence(time, bias, gates, c, h, zeroStart);
@@ -110,7 +121,7 @@ internal sealed unsafe partial class LstmSteps
             throw new ArgumentException($"LSTM steps: the kernel holds {kernel.Length} floats; {features} features and {_units} units need {(long)features * width}.", nameof(kernel));
         Require(dInputs.Length, time * _batch * features, nameof(dInputs));
         Require(dGates.Length, time * _batch * width, nameof(dGates));
-        if (_rowGroups == 0 || time * _batch * width == 0)
+        if (_rowGroups == 0 || time * _batch * width == 0 || !InputProductsInSteps)
         {
             BackwardSequence(time, gates, c, dy, dyStride, firstOutput, dh, dc, dGates, dBias);
             Gemm.Multiply(false, true, time * _batch, features, width, dGates, width, kernel, width, dInputs, features, accumulate: false);
