@@ -9,16 +9,17 @@ namespace DeepSharp.Nn;
 /// of your own: <see cref="Custom"/> makes one, <see cref="Register"/> makes one that every config
 /// may name (see docs/custom.md).
 /// </summary>
-public sealed class Activation
+public sealed partial class Activation
 {
     private static readonly ConcurrentDictionary<string, Activation> s_registered = new(StringComparer.Ordinal);
     private readonly Func<Tensor, Tensor> _apply;
 
-    private Activation(string name, Func<Tensor, Tensor> apply, Func<OnnxBuilder, string, string>? onnx = null)
+    private Activation(string name, Func<Tensor, Tensor> apply, Func<OnnxBuilder, string, string>? onnx = null, System.Text.Json.Nodes.JsonObject? kerasObject = null)
     {
         Name = name;
         _apply = apply;
         OnnxExport = onnx;
+        KerasObject = kerasObject;
     }
 
     /// <summary>How a custom activation writes itself as ONNX nodes (null: it cannot be exported; built-ins have the exporter's rules).</summary>

@@ -33,6 +33,13 @@ public abstract partial class Layer
     /// <summary>The random generator this layer draws from while training (dropout masks, augmentation), if any; checkpoints save its state.</summary>
     internal virtual RandomGenerator? TrainingGenerator => null;
 
+    /// <summary>
+    /// Makes the layer draw from <paramref name="generator"/> from now on instead of its own <see cref="TrainingGenerator"/>
+    /// (Bidirectional gives both directions' dropout one generator, which its checkpoints save); false for a layer
+    /// that draws nothing or cannot take another generator.
+    /// </summary>
+    internal virtual bool ShareTrainingGenerator(RandomGenerator generator) => false;
+
     /// <summary>The layer's name; models give unnamed layers Keras-style names (dense, dense_1, ...).</summary>
     public string Name
     {

@@ -179,6 +179,10 @@ internal sealed partial class LayerConfig
     public float Float(string key, float fallback, float min = float.MinValue, float max = float.MaxValue) =>
         _config[key] is { } node ? ReadFloat(key, node, min, max) : fallback;
 
+    /// <summary>A finite number in [<paramref name="min"/>, <paramref name="max"/>], or null when missing or null.</summary>
+    public float? OptionalFloat(string key, float min = float.MinValue, float max = float.MaxValue) =>
+        _config[key] is { } node ? ReadFloat(key, node, min, max) : null;
+
     /// <summary>A required finite number in [<paramref name="min"/>, <paramref name="max"/>].</summary>
     public float RequiredFloat(string key, float min = float.MinValue, float max = float.MaxValue) =>
         _config[key] is { } node ? ReadFloat(key, node, min, max) : throw Error(key, "is missing");
@@ -246,8 +250,23 @@ internal sealed partial class LayerConfig
         }
     }
 
-    /// <summary>An activation by Keras name (missing: <paramref name="fallback"/>; "linear" or "" is the identity).</summary>
-    public Activation Activation(string key, string fallback = "linear") => Named(key, fallback, Nn.Activation.FromName);
+    /// <summary>
+    /// An activation by Keras name (missing or null: <paramref name="fallback"/>; "linear" or "" is the identity),
+    /// or as a Keras function or activation layer object (see <see cref="Nn.Activation.FromConfig"/>).
+    /// </summary>
+    public Activation Activation(string key, string fallback = "linear")
+    {
+        var node = _config[key];
+        if (node is null || node is JsonValue v && v.TryGetValue(out string? _)) return Named(key, fallback, Nn.Activation.FromKerasName);
+        try
+        {
+            return Nn.Activation.FromConfig(node);
+        }
+        catch (DeepSharpException e)
+        {
+            throw new DeepSharpException($"{Where}: config key '{key}' {e.Message.TrimEnd('.')}.", e);
+        }
+    }
 
     /// <summary>
     /// An initializer by Keras name, or in Keras 3's serialized form (an object with class_name and

@@ -70,7 +70,12 @@ public class LayersExamplesTests
         var outputs = summed.CallWithState(x);   // [output (batch, 8), forward h, c, h, then backward h, c, h]
         var y = words.Call(x);
         var z = frames.Call(video);              // video (batch, time, rows, columns, channels)
+        var both = new Bidirectional(new Gru(8, returnSequences: true), MergeMode.None);   // Keras's merge_mode=None
+        var halves = both.CallWithState(x);      // [forward (batch, steps, 8), backward in time order, then h of each]
 
+        Assert.Equal(4, halves.Count);
+        Assert.Equal(new Shape(batch, steps, 8), halves[0].Shape);
+        Assert.Equal(new Shape(batch, steps, 8), halves[1].Shape);
         Assert.Equal(new Shape(batch, steps, 32), y.Shape);
         Assert.Equal(new Shape(batch, 6, 7, 16), z.Shape);
         Assert.Equal(7, outputs.Count);

@@ -94,7 +94,7 @@ public class OnnxRecurrentExportTests
     {
         var data = new TheoryData<string, MergeMode, bool>();
         foreach (string cell in (string[])["SimpleRNN", "LSTM", "GRU"])
-            foreach (var mode in Enum.GetValues<MergeMode>())
+            foreach (var mode in Enum.GetValues<MergeMode>().Where(m => m != MergeMode.None)) // None has two outputs: refused by name (BidirectionalMergeNoneTests)
                 foreach (bool sequences in (bool[])[false, true])
                     data.Add(cell, mode, sequences);
         return data;

@@ -36,7 +36,7 @@ public sealed class ActivationLayer : Layer
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();
-        config["activation"] = Activation.Name;
+        config["activation"] = Activation.ToConfig();
         return config;
     }
 

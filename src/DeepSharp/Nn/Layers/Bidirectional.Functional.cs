@@ -14,13 +14,13 @@ public sealed partial class Bidirectional : IRecurrentCall
     /// <c>Bidirectional(LSTM(64))(x, initial_state=[h_f, c_f, h_b, c_b])</c>: the forward layer's
     /// states, then the backward layer's, each (units). Returns the merged output.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The wrapped layer has returnState: true.</exception>
+    /// <exception cref="InvalidOperationException">The wrapped layer has returnState: true, or the merge mode is None.</exception>
     /// <exception cref="ArgumentException">The number of states is not the two directions' state count.</exception>
     /// <exception cref="ShapeMismatchException">A state is not (units) float32.</exception>
     public SymbolicTensor Call(SymbolicTensor x, IReadOnlyList<SymbolicTensor> initialState)
     {
         ArgumentNullException.ThrowIfNull(initialState);
-        if (ReturnState) throw ReturnStateError();
+        if (SeveralOutputs) throw ReturnStateError();
         return Record(x, initialState)[0];
     }
 
@@ -28,13 +28,15 @@ public sealed partial class Bidirectional : IRecurrentCall
     /// Applies a Bidirectional whose layer has returnState: true to a symbolic sequence, as Keras's
     /// <c>output, h_f, c_f, h_b, c_b = Bidirectional(LSTM(64, return_state=True))(x)</c>: returns the
     /// merged output, the forward states, then the backward states, each (units). Concatenate the
-    /// two directions' states to start a decoder of twice the units. <paramref name="initialState"/>:
+    /// two directions' states to start a decoder of twice the units. With <see cref="MergeMode.None"/>
+    /// (Keras's <c>merge_mode=None</c>) the merged output is replaced by two, the forward output then the
+    /// backward one in time order, with or without the states after them. <paramref name="initialState"/>:
     /// the forward then the backward states, or null for zeros.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The wrapped layer has returnState: false.</exception>
+    /// <exception cref="InvalidOperationException">The wrapped layer has returnState: false and the merge mode is not None.</exception>
     public SymbolicTensor[] CallWithState(SymbolicTensor x, IReadOnlyList<SymbolicTensor>? initialState = null)
     {
-        if (!ReturnState) throw RecurrentCalls.NoReturnStateError(this, "wraps a layer with");
+        if (!SeveralOutputs) throw RecurrentCalls.NoReturnStateError(this, "wraps a layer with");
         return [.. Record(x, initialState)];
     }
 
@@ -44,6 +46,8 @@ public sealed partial class Bidirectional : IRecurrentCall
         RecurrentCalls.RunNode(this, inputs, masks?[0], arguments, training);
 
     private IReadOnlyList<SymbolicTensor> Record(SymbolicTensor x, IReadOnlyList<SymbolicTensor>? initialState) => RecurrentCalls.Record(this, x, initialState);
+
+    int IRecurrentCall.OutputCount => OutputCount;
 
     string IRecurrentCall.StateOrder => $"forward {_forward.StateOrder}, then backward {_backward.StateOrder}";
 

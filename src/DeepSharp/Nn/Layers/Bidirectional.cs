@@ -8,12 +8,13 @@ namespace DeepSharp.Nn.Layers;
 /// Keras's Bidirectional wrapper: runs a fresh copy of a recurrent layer forwards
 /// ("forward_lstm") and another backwards ("backward_lstm"), flips the backward sequence back
 /// into time order, and merges the two (<see cref="MergeMode"/>, concat by default, on the last
-/// axis: features, or channels for ConvLSTM). It wraps SimpleRNN, LSTM, GRU, an RNN over any cell
+/// axis: features, or channels for ConvLSTM), or with <see cref="MergeMode.None"/> returns them as two
+/// outputs (forward, then backward) through <c>CallWithState</c>. It wraps SimpleRNN, LSTM, GRU, an RNN over any cell
 /// (<c>new Bidirectional(new Rnn(new LstmCell(64)))</c>) and ConvLSTM1D/2D/3D. Weights are
 /// named "bidirectional/forward_lstm/lstm_cell/kernel". Masks reach both directions; with
 /// sequences, masked steps output zeros (Keras forces zero_output_for_mask). The two directions
-/// share one dropout generator. With returnState, <c>CallWithState</c> returns the output,
-/// then the forward states, then the backward states — on tensors, or on symbolic tensors in a
+/// share one dropout generator. With returnState, <c>CallWithState</c> returns the output (two with
+/// <see cref="MergeMode.None"/>), then the forward states, then the backward states — on tensors, or on symbolic tensors in a
 /// functional model (Bidirectional.Functional.cs), where initial states are taken the same way.
 /// </summary>
 public sealed partial class Bidirectional : Layer
@@ -22,7 +23,7 @@ public sealed partial class Bidirectional : Layer
     private RandomGenerator? _generator;
 
     /// <param name="layer">The recurrent layer to run both ways: a <see cref="SimpleRnn"/>, <see cref="Lstm"/>, <see cref="Gru"/>, an <see cref="Rnn"/> over any cell, or a ConvLSTM1D/2D/3D. The wrapper runs fresh copies made from its config ("forward_" and "backward_" + its name), not this instance.</param>
-    /// <param name="mergeMode">How the two directions' outputs combine; <see cref="MergeMode.Concat"/>, the default, joins them on the last axis.</param>
+    /// <param name="mergeMode">How the two directions' outputs combine; <see cref="MergeMode.Concat"/>, the default, joins them on the last axis; <see cref="MergeMode.None"/> returns both (call <c>CallWithState</c>).</param>
     /// <param name="backwardLayer">The layer to run in the other direction, used as it is (Keras's <c>backward_layer</c>): a recurrent layer whose goBackwards is the opposite of <paramref name="layer"/>'s, its returnSequences and returnState the same. Null: a copy of <paramref name="layer"/> with goBackwards flipped.</param>
     /// <param name="name">The layer's name; null for a Keras-style default.</param>
     /// <param name="inputShape">The per-sample input shape (time, features…) (Keras's <c>input_shape</c>), for a Sequential model's first layer; null takes <paramref name="layer"/>'s, or builds on the first call when that is null too.</param>
@@ -44,7 +45,7 @@ public sealed partial class Bidirectional : Layer
             throw new ArgumentException($"Bidirectional: the forward and backward layers must differ in goBackwards; both have {_forward.GoBackwards}.");
         if (_forward.ReturnSequences != _backward.ReturnSequences || _forward.ReturnState != _backward.ReturnState)
             throw new ArgumentException("Bidirectional: the forward and backward layers must agree on returnSequences and returnState.");
-        if (mergeMode != MergeMode.Concat && _forward.OutputWidth != _backward.OutputWidth)
+        if (mergeMode is not (MergeMode.Concat or MergeMode.None) && _forward.OutputWidth != _backward.OutputWidth)
             throw new ArgumentException($"Bidirectional merge mode {mergeMode} needs directions of equal units; got {_forward.OutputWidth} and {_backward.OutputWidth}.");
         _forward.ZeroOutputForMask = _forward.ReturnSequences;
         _backward.ZeroOutputForMask = _backward.ReturnSequences;
@@ -62,6 +63,12 @@ public sealed partial class Bidirectional : Layer
     public bool ReturnSequences => _forward.ReturnSequences;
     /// <summary>Whether the final states of both directions are returned too, through <c>CallWithState</c> (the wrapped layer's returnState).</summary>
     public bool ReturnState => _forward.ReturnState;
+
+    /// <summary>How many outputs come before the states: 2 with <see cref="MergeMode.None"/> (forward, backward), otherwise 1.</summary>
+    private int OutputCount => MergeMode == MergeMode.None ? 2 : 1;
+
+    /// <summary>Whether calls return several tensors (states, or the two directions), so that only <c>CallWithState</c> takes the layer.</summary>
+    private bool SeveralOutputs => ReturnState || MergeMode == MergeMode.None;
 
     internal override RandomGenerator? TrainingGenerator => _generator;
 
@@ -95,6 +102,7 @@ public sealed partial class Bidirectional : Layer
     {
         var forward = _forward.ComputeOutputShapes(inputShape)[0];
         var backward = _backward.ComputeOutputShapes(inputShape)[0];
+        if (MergeMode == MergeMode.None) return;
         bool fits = MergeMode == MergeMode.Concat
             ? forward.Rank == backward.Rank && forward.Dims[..^1].SequenceEqual(backward.Dims[..^1])
             : forward == backward;
@@ -105,17 +113,22 @@ public sealed partial class Bidirectional : Layer
     }
 
     /// <summary>The merged output: with <see cref="MergeMode.Concat"/> the forward units plus the backward units on the last axis, otherwise the forward layer's shape; (time, …) with <see cref="ReturnSequences"/>.</summary>
-    /// <exception cref="InvalidOperationException">The wrapped layer has returnState; use <see cref="ComputeOutputShapes"/>.</exception>
+    /// <exception cref="InvalidOperationException">The wrapped layer has returnState, or the merge mode is <see cref="MergeMode.None"/>; use <see cref="ComputeOutputShapes"/>.</exception>
     public override Shape ComputeOutputShape(Shape inputShape)
     {
-        if (ReturnState) throw ReturnStateError();
+        if (SeveralOutputs) throw ReturnStateError();
         return MergedShape(inputShape);
     }
 
-    /// <summary>The per-sample shapes <c>CallWithState</c> returns: the output, the forward states, the backward states.</summary>
+    /// <summary>
+    /// The per-sample shapes <c>CallWithState</c> returns: the output (with <see cref="MergeMode.None"/> the
+    /// forward output, then the backward one), the forward states, the backward states.
+    /// </summary>
     public IReadOnlyList<Shape> ComputeOutputShapes(Shape inputShape)
     {
-        var shapes = new List<Shape> { MergedShape(inputShape) };
+        var shapes = MergeMode == MergeMode.None
+            ? new List<Shape> { _forward.ComputeOutputShapes(inputShape)[0], _backward.ComputeOutputShapes(inputShape)[0] }
+            : new List<Shape> { MergedShape(inputShape) };
         shapes.AddRange(_forward.ComputeOutputShapes(inputShape).Skip(1));
         shapes.AddRange(_backward.ComputeOutputShapes(inputShape).Skip(1));
         return shapes;
@@ -127,13 +140,13 @@ public sealed partial class Bidirectional : Layer
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, Tensor? mask, bool training)
     {
-        if (ReturnState) throw ReturnStateError();
+        if (SeveralOutputs) throw ReturnStateError();
         return Run(x, mask, null, training, withStates: false)[0];
     }
 
     /// <summary>
-    /// Runs both directions and returns the merged output, the forward layer's final states, then
-    /// the backward layer's. <paramref name="initialState"/>: the forward states then the backward
+    /// Runs both directions and returns the merged output (with <see cref="MergeMode.None"/> the forward
+    /// output, then the backward one in time order), the forward layer's final states, then the backward layer's. <paramref name="initialState"/>: the forward states then the backward
     /// states (Keras's halves), or null for zeros.
     /// </summary>
     public IReadOnlyList<Tensor> CallWithState(Tensor x, Tensor? mask = null, IReadOnlyList<Tensor>? initialState = null, bool training = false)
@@ -143,7 +156,7 @@ public sealed partial class Bidirectional : Layer
         return Run(x, mask, initialState, training, withStates: true);
     }
 
-    /// <summary>Both directions from the given states (forward, then backward; null: zeros): the merged output, then with <paramref name="withStates"/> the states.</summary>
+    /// <summary>Both directions from the given states (forward, then backward; null: zeros): the merged output (or both), then with <paramref name="withStates"/> the states.</summary>
     private IReadOnlyList<Tensor> Run(Tensor x, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training, bool withStates)
     {
         int half = _forward.StateCount;
@@ -152,21 +165,23 @@ public sealed partial class Bidirectional : Layer
         var forwardStates = initialState?.Take(half).ToArray();
         var backwardStates = initialState?.Skip(half).ToArray();
         if (!withStates)
-            return [Merge(_forward.RunOutput(x, mask, forwardStates, training), _backward.RunOutput(x, mask, backwardStates, training))];
+            return Merge(_forward.RunOutput(x, mask, forwardStates, training), _backward.RunOutput(x, mask, backwardStates, training));
         var forward = _forward.RunWithStates(x, mask, forwardStates, training);
         var backward = _backward.RunWithStates(x, mask, backwardStates, training);
-        return [Merge(forward[0], backward[0]), .. forward.Skip(1), .. backward.Skip(1)];
+        return [.. Merge(forward[0], backward[0]), .. forward.Skip(1), .. backward.Skip(1)];
     }
 
-    private Tensor Merge(Tensor forward, Tensor backward)
+    /// <summary>The merged output, or with <see cref="MergeMode.None"/> both outputs; a backward sequence is flipped back into time order.</summary>
+    private Tensor[] Merge(Tensor forward, Tensor backward)
     {
         if (ReturnSequences) backward = Ops.Reverse(backward, 1);
         return MergeMode switch
         {
-            MergeMode.Concat => Ops.Concatenate([forward, backward], -1),
-            MergeMode.Sum => Ops.Add(forward, backward),
-            MergeMode.Mul => Ops.Multiply(forward, backward),
-            _ => Ops.Affine(Ops.Add(forward, backward), 0.5f),
+            MergeMode.None => [forward, backward],
+            MergeMode.Concat => [Ops.Concatenate([forward, backward], -1)],
+            MergeMode.Sum => [Ops.Add(forward, backward)],
+            MergeMode.Mul => [Ops.Multiply(forward, backward)],
+            _ => [Ops.Affine(Ops.Add(forward, backward), 0.5f)],
         };
     }
 
@@ -179,7 +194,10 @@ public sealed partial class Bidirectional : Layer
         return new Shape(dims);
     }
 
-    private InvalidOperationException ReturnStateError() => RecurrentCalls.ReturnStateError(this, "wraps a layer with");
+    private InvalidOperationException ReturnStateError() => MergeMode == MergeMode.None && !ReturnState
+        ? new($"Layer '{Name}' (Bidirectional) has merge mode None, so it returns the forward and the backward outputs as two tensors: call CallWithState(x), " +
+            "on tensors or on symbolic tensors in a functional model (Call and Sequential models take one output only).")
+        : RecurrentCalls.ReturnStateError(this, "wraps a layer with");
 
     /// <summary>The layer as a direction, or an error naming it when it is not a recurrent layer.</summary>
     private static IRecurrentDirection Recurrent(Layer layer, string argument) => layer as IRecurrentDirection
@@ -209,7 +227,7 @@ public sealed partial class Bidirectional : Layer
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();
-        config["merge_mode"] = MergeMode.ToString().ToLowerInvariant();
+        config["merge_mode"] = MergeMode == MergeMode.None ? null : MergeMode.ToString().ToLowerInvariant();
         config["layer"] = Wrapped(ForwardLayer);
         config["backward_layer"] = Wrapped(BackwardLayer);
         return config;
@@ -219,9 +237,8 @@ public sealed partial class Bidirectional : Layer
 
     internal static Bidirectional FromConfig(LayerConfig c)
     {
-        if (!c.Has("merge_mode"))
-            throw c.Error("merge_mode", "is missing or null (two outputs), which is not supported; use concat, sum, mul or ave");
-        var mode = c.Named("merge_mode", "concat", name => name switch
+        // Keras writes null for merge_mode=None (two outputs); a missing key takes the default, concat.
+        var mode = c.Json.ContainsKey("merge_mode") && !c.Has("merge_mode") ? MergeMode.None : c.Named("merge_mode", "concat", name => name switch
         {
             "concat" => MergeMode.Concat,
             "sum" => MergeMode.Sum,

@@ -29,6 +29,25 @@ public abstract partial class ConvLstm : Layer
     private RandomGenerator? _generator;
     private Parameter? _kernel, _recurrentKernel, _bias;
 
+    /// <summary>
+    /// The public constructors' arguments, in ConvLSTM2D's order, with the sizes as arrays of one value per
+    /// spatial axis: the one place where they become the layer's settings (ConvLSTM1D, 2D and 3D pass theirs on).
+    /// </summary>
+    private protected ConvLstm(int rank, string type, int filters, int[] kernelSize, int[] strides, Padding padding, int[] dilationRate,
+        Activation? activation, Activation? recurrentActivation, bool useBias,
+        Initializer? kernelInitializer, Initializer? recurrentInitializer, Initializer? biasInitializer,
+        bool unitForgetBias, float dropout, float recurrentDropout,
+        bool returnSequences, bool returnState, bool goBackwards, bool zeroOutputForMask,
+        long? seed, string? name, int[]? inputShape,
+        Regularizer? kernelRegularizer, Regularizer? recurrentRegularizer, Regularizer? biasRegularizer,
+        Regularizer? activityRegularizer, Constraint? kernelConstraint, Constraint? recurrentConstraint, Constraint? biasConstraint)
+        : this(rank, new Settings(filters, kernelSize, strides, padding, dilationRate,
+            RecurrentOptions.Create(type, activation, recurrentActivation, useBias, kernelInitializer, recurrentInitializer, biasInitializer,
+                kernelRegularizer, recurrentRegularizer, biasRegularizer, kernelConstraint, recurrentConstraint, biasConstraint, dropout, recurrentDropout, seed),
+            unitForgetBias, returnSequences, returnState, goBackwards, zeroOutputForMask, name, inputShape, activityRegularizer))
+    {
+    }
+
     private protected ConvLstm(int rank, Settings s) : base(s.Name, s.InputShape)
     {
         Rank = rank;

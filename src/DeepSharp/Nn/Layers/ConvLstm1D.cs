@@ -22,10 +22,10 @@ public sealed class ConvLstm1D : ConvLstm
         Regularizer? kernelRegularizer = null, Regularizer? recurrentRegularizer = null, Regularizer? biasRegularizer = null,
         Regularizer? activityRegularizer = null, Constraint? kernelConstraint = null, Constraint? recurrentConstraint = null,
         Constraint? biasConstraint = null)
-        : base(1, new Settings(filters, [kernelSize], [strides], padding, [dilationRate],
-            RecurrentOptions.Create("ConvLSTM1D", activation, recurrentActivation, useBias, kernelInitializer, recurrentInitializer, biasInitializer,
-                kernelRegularizer, recurrentRegularizer, biasRegularizer, kernelConstraint, recurrentConstraint, biasConstraint, dropout, recurrentDropout, seed),
-            unitForgetBias, returnSequences, returnState, goBackwards, zeroOutputForMask, name, inputShape, activityRegularizer))
+        : base(1, "ConvLSTM1D", filters, [kernelSize], [strides], padding, [dilationRate], activation, recurrentActivation, useBias,
+            kernelInitializer, recurrentInitializer, biasInitializer, unitForgetBias, dropout, recurrentDropout,
+            returnSequences, returnState, goBackwards, zeroOutputForMask, seed, name, inputShape,
+            kernelRegularizer, recurrentRegularizer, biasRegularizer, activityRegularizer, kernelConstraint, recurrentConstraint, biasConstraint)
     {
     }
 

@@ -51,10 +51,10 @@ public sealed class ConvLstm2D : ConvLstm
         Regularizer? kernelRegularizer = null, Regularizer? recurrentRegularizer = null, Regularizer? biasRegularizer = null,
         Regularizer? activityRegularizer = null, Constraint? kernelConstraint = null, Constraint? recurrentConstraint = null,
         Constraint? biasConstraint = null)
-        : base(2, new Settings(filters, [kernelSize.H, kernelSize.W], Pair(strides), padding, Pair(dilationRate),
-            RecurrentOptions.Create("ConvLSTM2D", activation, recurrentActivation, useBias, kernelInitializer, recurrentInitializer, biasInitializer,
-                kernelRegularizer, recurrentRegularizer, biasRegularizer, kernelConstraint, recurrentConstraint, biasConstraint, dropout, recurrentDropout, seed),
-            unitForgetBias, returnSequences, returnState, goBackwards, zeroOutputForMask, name, inputShape, activityRegularizer))
+        : base(2, "ConvLSTM2D", filters, [kernelSize.H, kernelSize.W], Pair(strides), padding, Pair(dilationRate), activation, recurrentActivation, useBias,
+            kernelInitializer, recurrentInitializer, biasInitializer, unitForgetBias, dropout, recurrentDropout,
+            returnSequences, returnState, goBackwards, zeroOutputForMask, seed, name, inputShape,
+            kernelRegularizer, recurrentRegularizer, biasRegularizer, activityRegularizer, kernelConstraint, recurrentConstraint, biasConstraint)
     {
     }
 

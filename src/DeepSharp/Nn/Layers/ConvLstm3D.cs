@@ -22,10 +22,10 @@ public sealed class ConvLstm3D : ConvLstm
         Regularizer? kernelRegularizer = null, Regularizer? recurrentRegularizer = null, Regularizer? biasRegularizer = null,
         Regularizer? activityRegularizer = null, Constraint? kernelConstraint = null, Constraint? recurrentConstraint = null,
         Constraint? biasConstraint = null)
-        : base(3, new Settings(filters, [kernelSize.D, kernelSize.H, kernelSize.W], Triple(strides), padding, Triple(dilationRate),
-            RecurrentOptions.Create("ConvLSTM3D", activation, recurrentActivation, useBias, kernelInitializer, recurrentInitializer, biasInitializer,
-                kernelRegularizer, recurrentRegularizer, biasRegularizer, kernelConstraint, recurrentConstraint, biasConstraint, dropout, recurrentDropout, seed),
-            unitForgetBias, returnSequences, returnState, goBackwards, zeroOutputForMask, name, inputShape, activityRegularizer))
+        : base(3, "ConvLSTM3D", filters, [kernelSize.D, kernelSize.H, kernelSize.W], Triple(strides), padding, Triple(dilationRate), activation, recurrentActivation, useBias,
+            kernelInitializer, recurrentInitializer, biasInitializer, unitForgetBias, dropout, recurrentDropout,
+            returnSequences, returnState, goBackwards, zeroOutputForMask, seed, name, inputShape,
+            kernelRegularizer, recurrentRegularizer, biasRegularizer, activityRegularizer, kernelConstraint, recurrentConstraint, biasConstraint)
     {
     }
 

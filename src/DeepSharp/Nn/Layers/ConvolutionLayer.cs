@@ -84,7 +84,7 @@ public abstract class ConvolutionLayer<TSize> : Layer where TSize : struct
         if (WritesDataFormat) config["data_format"] = "channels_last";
         config["dilation_rate"] = Rank.ToJson(DilationRate);
         PutAfterDilation(config);
-        config["activation"] = Activation.Name;
+        config["activation"] = Activation.ToConfig();
         config["use_bias"] = UseBias;
         ConvolutionWeight.Put(config, _weights);
         return config;

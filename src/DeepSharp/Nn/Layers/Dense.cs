@@ -119,7 +119,7 @@ public sealed class Dense : Layer
     {
         var config = base.GetConfig();
         config["units"] = Units;
-        config["activation"] = Activation.Name;
+        config["activation"] = Activation.ToConfig();
         config["use_bias"] = UseBias;
         config["kernel_initializer"] = KernelInitializer.ToConfig();
         config["bias_initializer"] = BiasInitializer.ToConfig();

@@ -178,7 +178,7 @@ public sealed class EinsumDense : Layer
         var config = base.GetConfig();
         config["output_shape"] = _outputShapeIsInt ? (JsonNode)OutputShape[0]!.Value : new JsonArray([.. OutputShape.Select(s => s is { } v ? (JsonNode)v : null)]);
         config["equation"] = Equation;
-        config["activation"] = Activation.Name;
+        config["activation"] = Activation.ToConfig();
         config["bias_axes"] = BiasAxes;
         config["kernel_initializer"] = KernelInitializer.ToConfig();
         config["bias_initializer"] = BiasInitializer.ToConfig();

@@ -40,6 +40,13 @@ public sealed class GaussianNoise : Layer
     internal override RandomGenerator? TrainingGenerator => Generator;
 
     /// <inheritdoc/>
+    internal override bool ShareTrainingGenerator(RandomGenerator generator)
+    {
+        _generator = generator;
+        return true;
+    }
+
+    /// <inheritdoc/>
     protected override void OnBuild(Shape inputShape) => _ = Generator;
 
     /// <inheritdoc/>

@@ -11,4 +11,9 @@ public enum MergeMode
     Mul,
     /// <summary>Their mean ("ave").</summary>
     Ave,
+    /// <summary>
+    /// No merge (Keras's <c>merge_mode=None</c>): the layer returns the forward and the backward outputs
+    /// as two tensors, through <c>CallWithState</c>, the backward one flipped back into time order.
+    /// </summary>
+    None,
 }

@@ -83,8 +83,9 @@ internal static class RecurrentCalls
         layer.CheckSequenceShape(shape);
         layer.Build(shape);
         var shapes = layer.ComputeOutputShapes(shape);
-        if (start >= 0) CheckStates(layer, inputs, start, count, [.. shapes.Skip(1)], layer.StateOrder);
-        return layer.RecordCall(inputs, arguments, layer.ReturnState ? shapes : [shapes[0]]);
+        int outputs = layer.OutputCount;
+        if (start >= 0) CheckStates(layer, inputs, start, count, [.. shapes.Skip(outputs)], layer.StateOrder);
+        return layer.RecordCall(inputs, arguments, layer.ReturnState ? shapes : [.. shapes.Take(outputs)]);
     }
 
     /// <summary>Runs a recorded call: the output (and with returnState the final states) from the given or zero states.</summary>
@@ -133,15 +134,18 @@ internal interface IRecurrentCall
     /// <summary>Whether the output is the whole sequence (so a mask passes on with it).</summary>
     bool ReturnSequences { get; }
 
+    /// <summary>How many outputs come before the states (Bidirectional with merge mode None: 2).</summary>
+    int OutputCount => 1;
+
     /// <summary>The order of the states, for messages: "h, c", or "forward h, then backward h".</summary>
     string StateOrder { get; }
 
     /// <summary>Throws a <see cref="ShapeMismatchException"/> when a per-sample input shape is not (time ≥ 1, features).</summary>
     void CheckSequenceShape(Shape shape);
 
-    /// <summary>The output's shape, then each state's.</summary>
+    /// <summary>The output's shape (or shapes, see <see cref="OutputCount"/>), then each state's.</summary>
     IReadOnlyList<Shape> ComputeOutputShapes(Shape inputShape);
 
-    /// <summary>Runs the layer on a batch: the output, and with <see cref="ReturnState"/> the final states.</summary>
+    /// <summary>Runs the layer on a batch: the output (or outputs), and with <see cref="ReturnState"/> the final states.</summary>
     IReadOnlyList<Tensor> RunCall(Tensor x, Tensor? mask, Tensor[]? states, bool training);
 }

@@ -91,8 +91,8 @@ internal sealed record RecurrentOptions(
     /// <summary>activation, recurrent_activation (with <paramref name="gates"/>; SimpleRNN has none), use_bias and the three initializers.</summary>
     public void WriteActivations(JsonObject config, bool gates = true)
     {
-        config["activation"] = Activation.Name;
-        if (gates) config["recurrent_activation"] = RecurrentActivation.Name;
+        config["activation"] = Activation.ToConfig();
+        if (gates) config["recurrent_activation"] = RecurrentActivation.ToConfig();
         config["use_bias"] = UseBias;
         config["kernel_initializer"] = KernelInitializer.ToConfig();
         config["recurrent_initializer"] = RecurrentInitializer.ToConfig();

@@ -59,15 +59,24 @@ public sealed partial class Rnn : IRecurrentDirection
 
     int IRecurrentDirection.OutputWidth => Cell.OutputSize;
 
-    bool IRecurrentDirection.DrawsDropoutMasks => FusedCells.Any(c => c.Dropout > 0f || c.RecurrentDropout > 0f);
+    bool IRecurrentDirection.DrawsDropoutMasks => FusedCells.Any(c => c.Dropout > 0f || c.RecurrentDropout > 0f) || RandomSublayers.Any();
 
-    RandomGenerator? IRecurrentDirection.DropoutGenerator => FusedCells.FirstOrDefault(c => c.Dropout > 0f || c.RecurrentDropout > 0f)?.Generator;
+    RandomGenerator? IRecurrentDirection.DropoutGenerator =>
+        FusedCells.FirstOrDefault(c => c.Dropout > 0f || c.RecurrentDropout > 0f)?.Generator ?? RandomSublayers.FirstOrDefault()?.TrainingGenerator;
 
-    /// <summary>The built-in cells' masks come from <paramref name="generator"/>; a cell of your own keeps its own.</summary>
+    /// <summary>
+    /// The built-in cells' masks come from <paramref name="generator"/>, and so do the draws of the random
+    /// layers a cell of your own tracks (a Dropout, GaussianNoise, ... sublayer), as Bidirectional shares one
+    /// generator between its directions and saves it in checkpoints.
+    /// </summary>
     void IRecurrentDirection.ShareGenerator(RandomGenerator generator)
     {
         foreach (var cell in FusedCells) cell.ShareGenerator(generator);
+        foreach (var layer in RandomSublayers.ToArray()) layer.ShareTrainingGenerator(generator);
     }
+
+    /// <summary>The layers below the cell, other than built-in cells, that draw from a generator while training (a cell of your own's Dropout).</summary>
+    private IEnumerable<Layer> RandomSublayers => Cell.SelfAndSublayers().Where(l => l is not FusedRnnCell && l.TrainingGenerator is not null);
 
     Tensor IRecurrentDirection.RunOutput(Tensor x, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training) =>
         Run(x, mask, initialState, training, withStates: false)[0];

@@ -38,6 +38,13 @@ public abstract class SpatialDropout : Layer
 
     internal override RandomGenerator? TrainingGenerator => Generator;
 
+    /// <inheritdoc/>
+    internal override bool ShareTrainingGenerator(RandomGenerator generator)
+    {
+        _generator = generator;
+        return true;
+    }
+
     /// <summary>The number of axes a sample has: 2 (steps, channels) or 3 (height, width, channels).</summary>
     private protected abstract int SampleRank { get; }
 

@@ -154,7 +154,7 @@ public abstract class TransformerBlock : Layer
         config["intermediate_dim"] = IntermediateDim;
         config["key_dim"] = KeyDim;
         config["dropout"] = Dropout;
-        config["activation"] = Activation.Name;
+        config["activation"] = Activation.ToConfig();
         config["layer_norm_epsilon"] = LayerNormEpsilon;
         config["normalize_first"] = NormalizeFirst;
         config["kernel_initializer"] = KernelInitializer.ToConfig();

@@ -45,6 +45,8 @@ internal static class OnnxRecurrentRules
 
     public static string Bidirectional(OnnxGraphBuilder g, Bidirectional layer, string x, Shape inputShape, string? mask)
     {
+        if (layer.MergeMode == MergeMode.None)
+            throw new DeepSharpException($"ONNX export: layer '{layer.Name}' (Bidirectional) has merge mode None (two outputs); the exporter writes layers with one output.");
         string timeMajor = g.Transpose(x, layer.Name + "/time_major", 1, 0, 2);
         var lengths = mask is null ? null : SequenceLengths.Emit(g, mask, inputShape[0], layer.Name);
         var (forwardLayer, backwardLayer) = (Exportable(layer, layer.ForwardLayer), Exportable(layer, layer.BackwardLayer));

@@ -261,7 +261,7 @@ public class RecurrentLayerTests
         lstm["stateful"] = true;
         Assert.Contains("stateful", Assert.Throws<DeepSharpException>(() => LayerRegistry.Create("LSTM", lstm)).Message);
         var bi = new Bidirectional(new Lstm(2)).GetConfig();
-        bi["merge_mode"] = null;
+        bi["merge_mode"] = "none"; // Keras writes null for merge_mode=None (BidirectionalMergeNoneTests), never a string
         Assert.Contains("merge_mode", Assert.Throws<DeepSharpException>(() => LayerRegistry.Create("Bidirectional", bi)).Message);
         bi["merge_mode"] = "concat";
         bi["layer"] = new System.Text.Json.Nodes.JsonObject { ["class_name"] = "Dense", ["config"] = new Dense(2).GetConfig() };
