@@ -1,3 +1,4 @@
+using DeepSharp.Autograd;
 using DeepSharp.Compression;
 using DeepSharp.Kernels.Cpu;
 using DeepSharp.Kernels.Cpu.Reference;
