@@ -83,6 +83,16 @@ public class NoiseDrawTests
         finally { DeepSharp.Threads.Count = saved; }
     }
 
+    /// <summary>Finite differences through each layer, its noise held fixed by a fresh layer of the same seed per evaluation.</summary>
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void GradientsMatchFiniteDifferences(string type) =>
+        GradCheck.Check(xs => Make(type, 5).Call(xs[0], training: true), [Tensor.RandomUniform(InputShape(type, 2), -1f, 1f, new RandomGenerator(6))]);
+
+    [Fact]
+    public void AlphaDropoutWithANoiseShapeHasFiniteDifferenceGradients() =>
+        GradCheck.Check(xs => new AlphaDropout(0.3f, new int?[] { null, 1, null }, seed: 5).Call(xs[0], training: true), [GradCheck.Random(6, 3, 4, 5)]);
+
     [Fact]
     public void GaussianLayersEqualTheTwinsFormula()
     {
