@@ -76,23 +76,7 @@ public static class WinogradChecks
         foreach (var g in Geometries())
         {
             if (WinogradForced(() => !WinogradF23KernelGradient.Applies(g))) continue;
-            var x = Check.Random(g.InputLength, ++seed);
-            var reluOutput = Check.Random(g.OutputLength, ++seed);
-            for (int i = 0; i < reluOutput.Length; i++) reluOutput[i] = Math.Max(reluOutput[i], 0f);
-            var dy1 = Check.Random(g.OutputLength, ++seed);
-            var dy2 = (float[])dy1.Clone();
-            var dw1 = Check.Random(g.KernelLength, ++seed);
-            var dw2 = (float[])dw1.Clone();
-            var db1 = Check.Random(g.OutC, ++seed);
-            var db2 = (float[])db1.Clone();
-            bool relu = seed % 2 == 0;
-            if (relu) NaiveActivations.ReluMaskGradient(reluOutput, dy1);
-            NaiveConv2D.BackwardKernel(x, dy1, dw1, g);
-            NaiveReductions.SumRows(dy1, db1, g.Batch * g.OutH * g.OutW, g.OutC);
-            Forced(() => Conv2DKernel.BackwardKernelFused(x, dy2, relu ? reluOutput : [], dw2, db2, g));
-            Check.Equal<float>(dy1, dy2, $"Winograd kernel gradient: masked dy {g} relu={relu}");
-            Check.Close(db1, db2, 1e-4f, 1e-3f, $"Winograd kernel gradient: db {g} relu={relu}");
-            WithinBound(dw1, dw2, KernelGradientBound(x, dy1, dw1, g), $"Winograd kernel gradient {g} relu={relu}");
+            WinogradKernelGradientCase.Run(g, ref seed, "Winograd", Forced, KernelGradientBound, WithinBound);
         }
     }
 

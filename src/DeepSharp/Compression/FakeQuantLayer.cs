@@ -85,6 +85,7 @@ internal sealed class FakeQuantLayer : Layer
                 {
                     // As Conv1D: a convolution of height 1 over free views of the input and kernel.
                     var image = Ops.Reshape(xq, xq.Shape[0], 1, xq.Shape[1], xq.Shape[2]);
+                    if (c1.CausalPadding > 0) image = Ops.ZeroPad2D(image, (0, 0), (c1.CausalPadding, 0));
                     var kernel = Ops.Reshape(wq, 1, c1.KernelSize, wq.Shape[1], c1.Filters);
                     var y = Ops.Conv2D(image, kernel, _bias?.Value, (1, c1.Strides), c1.Padding == Padding.Same, (1, c1.DilationRate));
                     return c1.Activation.Apply(Ops.Reshape(y, xq.Shape[0], y.Shape[2], c1.Filters));

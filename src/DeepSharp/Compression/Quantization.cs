@@ -94,8 +94,8 @@ public static class Quantization
             throw new ArgumentException($"Quantization of '{model.Name}': {what} {calibrationData.Shape} must be (samples ≥ 1, {string.Join(", ", inputShape.ToArray())}).", nameof(calibrationData));
     }
 
-    /// <summary>Whether quantization turns <paramref name="layer"/> into an int8 layer (a causal Conv1D stays float: the int8 Conv1D has no causal padding).</summary>
-    internal static bool Quantizes(Layer layer) => layer is Dense or Conv2D || layer is Conv1D { Padding: var p } && p != Padding.Causal;
+    /// <summary>Whether quantization turns <paramref name="layer"/> into an int8 layer (every Dense, Conv2D and Conv1D, causal ones included).</summary>
+    internal static bool Quantizes(Layer layer) => layer is Dense or Conv2D or Conv1D;
 
     /// <summary>The unbuilt int8 layer that replaces a Dense, Conv2D or Conv1D (same name and settings).</summary>
     internal static Layer QuantizedTwin(Layer layer, int[]? inputShape) => layer switch

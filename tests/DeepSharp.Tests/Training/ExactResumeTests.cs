@@ -50,7 +50,7 @@ public class ExactResumeTests
     };
 
     /// <summary>The run both this class and CancellationTests resume: a seeded model with random flips and dropout, and its data.</summary>
-    internal static (Sequential Model, Tensor X, Tensor Y) Setup(string optimizer = "adam")
+    internal static (Sequential Model, Tensor X, Tensor Y) Setup(string optimizer = "adam", string? noise = null)
     {
         RandomGenerator.SetGlobalSeed(42);
         var x = Tensor.RandomUniform(new Shape(Samples, 6, 6, 1), 0f, 1f, new RandomGenerator(1));
@@ -60,17 +60,29 @@ public class ExactResumeTests
         var y = DataUtils.ToCategorical(Tensor.FromArray(labels, Samples), 3);
         var model = new Sequential(
             new RandomFlip(inputShape: [6, 6, 1]),
-            new Conv2D(4, 3, activation: Activation.Relu),
-            new Flatten(),
-            new Dropout(0.3f),
-            new Dense(3, Activation.Softmax));
+            new Conv2D(4, 3, activation: Activation.Relu));
+        // Conv2D gives (4, 4, 4): a noise layer of any kind can sit here, reshaped to its rank.
+        switch (noise)
+        {
+            case null: break;
+            case "SpatialDropout1D": model.Add(new Reshape([16, 4])); model.Add(new SpatialDropout1D(0.3f)); break;
+            case "SpatialDropout2D": model.Add(new SpatialDropout2D(0.3f)); break;
+            case "SpatialDropout3D": model.Add(new Reshape([2, 2, 4, 4])); model.Add(new SpatialDropout3D(0.3f)); break;
+            case "GaussianNoise": model.Add(new GaussianNoise(0.3f)); break;
+            case "GaussianDropout": model.Add(new GaussianDropout(0.3f)); break;
+            case "AlphaDropout": model.Add(new AlphaDropout(0.2f)); break;
+            default: throw new ArgumentException(noise);
+        }
+        model.Add(new Flatten());
+        model.Add(new Dropout(0.3f));
+        model.Add(new Dense(3, Activation.Softmax));
         model.Compile(MakeOptimizer(optimizer), new CategoricalCrossentropy(), [new Accuracy()]);
         return (model, x, y);
     }
 
-    private static (float[][] Weights, History History) Train(string folder, int saveEvery, int? crashAfter = null, Action? beforeResume = null, string optimizer = "adam")
+    private static (float[][] Weights, History History) Train(string folder, int saveEvery, int? crashAfter = null, Action? beforeResume = null, string optimizer = "adam", string? noise = null)
     {
-        var (model, x, y) = Setup(optimizer);
+        var (model, x, y) = Setup(optimizer, noise);
         var backup = new BackupAndRestore(folder, saveEvery);
         bool hadCheckpoint = false;
         if (crashAfter is { } n)
@@ -78,7 +90,7 @@ public class ExactResumeTests
             Assert.Throws<CrashException>(() => model.Fit(x, y, BatchSize, Epochs, verbose: 0, callbacks: [backup, new Crash(n)]));
             beforeResume?.Invoke();
             hadCheckpoint = File.Exists(backup.LatestPath) || File.Exists(backup.PreviousPath);
-            (model, x, y) = Setup(optimizer); // the crashed model is abandoned
+            (model, x, y) = Setup(optimizer, noise); // the crashed model is abandoned
             backup = new BackupAndRestore(folder, saveEvery);
         }
         var history = model.Fit(x, y, BatchSize, Epochs, verbose: 0, callbacks: [backup]);
@@ -123,6 +135,21 @@ public class ExactResumeTests
         using var a = new TempFolder();
         using var b = new TempFolder();
         AssertSame(Train(a.Path, 5, optimizer: optimizer), Train(b.Path, 5, crashAfter: 17, optimizer: optimizer));
+    }
+
+    /// <summary>Each noise layer's counter-based draws (two per call) resume: its generator is in the checkpoint.</summary>
+    [Theory]
+    [InlineData("GaussianNoise")]
+    [InlineData("GaussianDropout")]
+    [InlineData("AlphaDropout")]
+    [InlineData("SpatialDropout1D")]
+    [InlineData("SpatialDropout2D")]
+    [InlineData("SpatialDropout3D")]
+    public void NoiseLayersResumeExactly(string noise)
+    {
+        using var a = new TempFolder();
+        using var b = new TempFolder();
+        AssertSame(Train(a.Path, 5, noise: noise), Train(b.Path, 5, crashAfter: 17, noise: noise));
     }
 
     [Fact]

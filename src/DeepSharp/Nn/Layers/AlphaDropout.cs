@@ -9,7 +9,8 @@ namespace DeepSharp.Nn.Layers;
 /// <see cref="Rate"/> of the inputs is set to SELU's negative saturation α' = −λα ≈ −1.7581 instead of 0,
 /// and the result is mapped by a·x + b with a = ((1 − p)(1 + p·α'²))^−½ and b = −a·α'·p, so that inputs
 /// of mean 0 and variance 1 keep mean 0 and variance 1. The identity at inference. Decisions come from
-/// the layer's generator, one per element or, with <see cref="NoiseShape"/>, shared along its size-1 axes.
+/// the layer's generator, one per element or, with <see cref="NoiseShape"/>, shared along its size-1 axes:
+/// each call draws a 64-bit key and decision i is Philox4x32-10 of (key, i), as <see cref="Dropout"/>'s masks.
 /// </summary>
 public sealed class AlphaDropout : Layer
 {
@@ -83,19 +84,11 @@ public sealed class AlphaDropout : Layer
         float p = Rate;
         float a = (float)Math.Pow((1.0 - p) * (1.0 + p * (double)AlphaPrime * AlphaPrime), -0.5);
         float b = -a * AlphaPrime * p;
-        // y = a·(x·keep + α'·(1 − keep)) + b = x·scale + shift, with scale = a·keep and shift = a·α'·(1 − keep) + b.
+        // y = a·(x·keep + α'·(1 − keep)) + b: a·x + b where kept, a·α' + b where dropped.
+        float dropped = a * AlphaPrime + b;
         var noise = NoiseShape is null ? x.Shape : ConcreteNoiseShape(x.Shape, checkBatch: true);
-        var scale = Tensor.Temp(noise);
-        var shift = Tensor.Temp(noise);
-        var s = scale.Span;
-        var t = shift.Span;
-        Generator.FillUniform(s, 0f, 1f);
-        for (int i = 0; i < s.Length; i++)
-        {
-            bool keep = s[i] >= p;
-            s[i] = keep ? a : 0f;
-            t[i] = keep ? b : a * AlphaPrime + b;
-        }
+        if (noise.Equals(x.Shape)) return Ops.AlphaDropout(x, p, a, b, dropped, Generator);
+        var (scale, shift) = Ops.AlphaDropoutAffine(noise, p, a, b, dropped, Generator);
         return Ops.Add(Ops.Multiply(x, scale), shift);
     }
 

@@ -9,7 +9,7 @@ namespace DeepSharp.Nn.Layers;
 /// An int8 Conv1D over (batch, steps, channels), made by <c>DeepSharp.Compression.Quantization</c>
 /// from a trained <see cref="Conv1D"/>: the input is quantized to u8, each window multiplied by the
 /// per-filter int8 kernel (kernel_size, channels, filters) in int32 (padding reads the zero point,
-/// i.e. 0.0) and requantized to float with the bias (and ReLU) fused. It runs on the int8
+/// i.e. 0.0, exactly: 'causal' pads dilation·(kernel_size − 1) steps before each sequence and none after) and requantized to float with the bias (and ReLU) fused. It runs on the int8
 /// convolution kernels as a convolution of height 1, as <see cref="Conv1D"/> does in float. Inference only.
 /// </summary>
 public sealed class QuantizedConv1D : Layer, IQuantizedLayer
@@ -19,7 +19,7 @@ public sealed class QuantizedConv1D : Layer, IQuantizedLayer
     /// <param name="filters">Output channels.</param>
     /// <param name="kernelSize">Length of the window, in steps.</param>
     /// <param name="strides">Step between windows.</param>
-    /// <param name="padding">Valid or Same, as <see cref="Conv1D"/>.</param>
+    /// <param name="padding">Valid, Same or Causal, as <see cref="Conv1D"/>.</param>
     /// <param name="dilationRate">Spacing between taps.</param>
     /// <param name="activation">Applied to the output (ReLU is fused); null for linear.</param>
     /// <param name="useBias">Whether the layer adds a (float) bias per filter.</param>
@@ -35,7 +35,7 @@ public sealed class QuantizedConv1D : Layer, IQuantizedLayer
         Filters = filters;
         KernelSize = kernelSize;
         Strides = strides;
-        Padding = padding.For(TypeName);
+        Padding = padding.For(TypeName, allowCausal: true);
         DilationRate = dilationRate;
         Activation = activation ?? Activation.Linear;
         UseBias = useBias;
@@ -49,7 +49,7 @@ public sealed class QuantizedConv1D : Layer, IQuantizedLayer
     public int KernelSize { get; }
     /// <summary>Step between windows.</summary>
     public int Strides { get; }
-    /// <summary>Valid or Same.</summary>
+    /// <summary>Valid, Same or Causal.</summary>
     public Padding Padding { get; }
     /// <summary>Spacing between taps.</summary>
     public int DilationRate { get; }
@@ -88,9 +88,21 @@ public sealed class QuantizedConv1D : Layer, IQuantizedLayer
         return new Shape(steps, Filters);
     }
 
-    /// <summary>The height-1 convolution geometry of a (batch, steps, channels) input.</summary>
-    internal Conv2DGeometry Geometry(Shape input) =>
-        Conv2DGeometry.Create(input[0], 1, input[1], input[2], Filters, 1, KernelSize, 1, Strides, Padding == Padding.Same, 1, DilationRate);
+    /// <summary>
+    /// The height-1 convolution geometry of a (batch, steps, channels) input. Causal: 'valid' over the
+    /// sequence with dilation·(kernel_size − 1) steps before it, i.e. a left padding of that many steps
+    /// (which read the zero point, as Same's) and none on the right.
+    /// </summary>
+    internal Conv2DGeometry Geometry(Shape input)
+    {
+        if (Padding != Padding.Causal)
+            return Conv2DGeometry.Create(input[0], 1, input[1], input[2], Filters, 1, KernelSize, 1, Strides, Padding == Padding.Same, 1, DilationRate);
+        int pad = (int)Math.Min((long)DilationRate * (KernelSize - 1), int.MaxValue - (long)input[1]);
+        var padded = Conv2DGeometry.Create(input[0], 1, input[1] + pad, input[2], Filters, 1, KernelSize, 1, Strides, false, 1, DilationRate);
+        var g = padded with { InW = input[1], PadLeft = pad };
+        g.Validate();
+        return g;
+    }
 
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x, bool training)

@@ -138,22 +138,7 @@ internal sealed unsafe class WinogradF23KernelGradient : IParallelBody
                 for (int t = 0; t < count; t++)
                 {
                     int tile = chunkTiles[t], oh = tile / _tilesW * 2, ow = tile % _tilesW * 2;
-                    int ih0 = oh - g.PadTop, iw0 = ow - g.PadLeft;
-                    for (int i = 0; i < 4; i++)
-                        for (int j = 0; j < 4; j++)
-                        {
-                            int ih = ih0 + i, iw = iw0 + j;
-                            bool inside = (uint)ih < (uint)g.InH && (uint)iw < (uint)g.InW;
-                            if (inside) KernelBounds.Range(((long)ih * g.InW + iw) * cin, cin, (long)g.InH * g.InW * cin);
-                            window[4 * i + j] = inside ? image + ((long)ih * g.InW + iw) * cin : _zeros;
-                        }
-                    for (int i = 0; i < 2; i++)
-                        for (int j = 0; j < 2; j++)
-                        {
-                            bool inside = oh + i < g.OutH && ow + j < g.OutW;
-                            if (inside) KernelBounds.Range(((long)(oh + i) * g.OutW + ow + j) * cout, cout, imageOutputs);
-                            dyTile[2 * i + j] = inside ? dyImage + ((long)(oh + i) * g.OutW + ow + j) * cout : _zeros;
-                        }
+                    WinogradTileWindow.Gather(image, dyImage, _zeros, g, oh, ow, 2, window, dyTile);
                     WinogradTransforms.Input(window, cin, v + t * vRow, cin);
                     WinogradTransforms.Gradient(dyTile, cout, e + t * eRow, np);
                 }

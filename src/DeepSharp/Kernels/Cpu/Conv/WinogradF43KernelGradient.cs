@@ -150,22 +150,7 @@ internal sealed unsafe class WinogradF43KernelGradient : IParallelBody
                 int oh = tile / _tilesW * 4, ow = tile % _tilesW * 4;
                 float* image = _x + n * imageInputs;
                 float* dyImage = _dy + (long)n * imageOutputs;
-                int ih0 = oh - g.PadTop, iw0 = ow - g.PadLeft;
-                for (int i = 0; i < 6; i++)
-                    for (int j = 0; j < 6; j++)
-                    {
-                        int ih = ih0 + i, iw = iw0 + j;
-                        bool inside = (uint)ih < (uint)g.InH && (uint)iw < (uint)g.InW;
-                        if (inside) KernelBounds.Range(((long)ih * g.InW + iw) * cin, cin, imageInputs);
-                        window[6 * i + j] = inside ? image + ((long)ih * g.InW + iw) * cin : _zeros;
-                    }
-                for (int i = 0; i < 4; i++)
-                    for (int j = 0; j < 4; j++)
-                    {
-                        bool inside = oh + i < g.OutH && ow + j < g.OutW;
-                        if (inside) KernelBounds.Range(((long)(oh + i) * g.OutW + ow + j) * cout, cout, imageOutputs);
-                        dyTile[4 * i + j] = inside ? dyImage + ((long)(oh + i) * g.OutW + ow + j) * cout : _zeros;
-                    }
+                WinogradTileWindow.Gather(image, dyImage, _zeros, g, oh, ow, 4, window, dyTile);
                 WinogradF43Transforms.Input(window, cin, v + t * vRow, cin);
                 WinogradF43Transforms.Gradient(dyTile, cout, e + t * eRow, np);
             }
