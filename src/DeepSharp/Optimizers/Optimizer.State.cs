@@ -38,7 +38,9 @@ public abstract partial class Optimizer
         if (_schedule is ConstantLearningRate) _schedule = new ConstantLearningRate(state.LearningRate);
         _pending.Clear();
         var byPath = new Dictionary<string, Tensor[]>(StringComparer.Ordinal);
-        foreach (var (p, slots) in _slots) byPath[p.Path] = slots;
+        foreach (var (p, slots) in _slots)
+            if (!byPath.TryAdd(p.Path, slots))
+                throw new InvalidOperationException($"{Name}.SetState: two variables updated by this optimizer share the path '{p.Path}', so the state cannot tell which is which; give standalone variables distinct names.");
         foreach (var (key, value) in state.Tensors)
         {
             int cut = key.LastIndexOf('/');

@@ -198,6 +198,9 @@ public class StandaloneVariableTests
         adam.Apply([a, b]);
         var e = Assert.Throws<InvalidOperationException>(() => adam.GetState());
         Assert.Contains("'w'", e.Message);
+        var restored = Assert.Throws<InvalidOperationException>(() => adam.SetState(new Adam().GetState()));
+        Assert.Contains("SetState", restored.Message);
+        Assert.Contains("'w'", restored.Message);
     }
 
     [Fact]
